@@ -1,0 +1,65 @@
+//! The codes that name places and problems: [`GridCode`] for a unit grid, [`AreaCode`] for any
+//! level of the hierarchy above it (district, street, community), and [`CategoryCode`] for a
+//! kind of problem. Each parses and validates once, at the edge; inside the system a value of
+//! these types is always well formed.
+
+mod area;
+mod category;
+mod grid;
+
+pub use area::{AreaCode, AreaLevel};
+pub use category::{CategoryCode, CategoryKind};
+pub use grid::GridCode;
+
+/// Why a code was refused. Each message says what was expected and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeError {
+    #[error("a grid code has 15 digits (or the 14-digit CJ/T 213 form), got {0} characters")]
+    GridLength(usize),
+    #[error("an area code has 6, 9, 12 or 15 digits, got {0} characters")]
+    AreaLength(usize),
+    #[error("codes contain only digits; found {found:?} at position {position}")]
+    NotADigit { position: usize, found: char },
+    #[error("{0:?} is not a GB/T 2260 province prefix (the first two digits of a district code)")]
+    Province(String),
+    #[error("the {level} part of the code must not be all zeros")]
+    ZeroLevel { level: &'static str },
+    #[error(
+        "a category code is a kind letter (C for component 部件, E for event 事件) and 4 digits, like C0101; got {0:?}"
+    )]
+    CategoryFormat(String),
+    #[error("category {part} class must be 01..99, got 00")]
+    CategoryZero { part: &'static str },
+}
+
+/// GB/T 2260 province-level prefixes (the first two digits of every district code).
+fn is_province_prefix(p: u32) -> bool {
+    matches!(p, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82)
+}
+
+/// Parse an all-digit string, reporting the first offending character by position.
+fn parse_digits(s: &str) -> Result<u64, CodeError> {
+    let mut value: u64 = 0;
+    for (position, c) in s.chars().enumerate() {
+        let Some(d) = c.to_digit(10) else {
+            return Err(CodeError::NotADigit { position, found: c });
+        };
+        value = value * 10 + u64::from(d);
+    }
+    Ok(value)
+}
+
+/// Check the district part (6 digits) of any code.
+fn check_district(district: u64) -> Result<(), CodeError> {
+    let province = (district / 10_000) as u32;
+    if !is_province_prefix(province) {
+        return Err(CodeError::Province(format!("{province:02}")));
+    }
+    if district % 100 == 0 {
+        return Err(CodeError::ZeroLevel { level: "county/district (digits 5-6)" });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,15 @@
+//! gridline-core: every rule that the phone and the server must agree on.
+//!
+//! The server (`gridline-server`) and the phones (through `gridline-mobile`) both link this
+//! crate, so a grid code, a category, a workflow step or a deadline means the same thing on
+//! both sides. Nothing here knows about HTTP servers or server-side databases.
+//!
+//! Modules:
+//! - [`geo`]: validated WGS-84 points, the Chinese map datums (GCJ-02, BD-09), distances.
+//! - [`codes`]: grid codes (GB/T 2260 district + street + community + grid) and category codes.
+//! - [`taxonomy`]: the categories of components (部件) and events (事件) with their limits.
+//! - [`workflow`]: the case state machine of GB/T 30428 and who may take which step.
+//! - [`calendar`]: working time, so deadlines skip nights, weekends and holidays.
+
+pub mod codes;
+pub mod geo;

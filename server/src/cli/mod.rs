@@ -1,0 +1,65 @@
+//! The `gridline` command line: one clap `Command` enum, one file per subcommand.
+//!
+//! Each subcommand returns `Result<(), CliError>`; `run` prints the error on stderr and turns
+//! it into a non-zero exit code, so every failure reads the same way.
+
+mod code;
+mod geo;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Gridline: grid-based city issue reporting and case management.
+#[derive(Debug, Parser)]
+#[command(name = "gridline", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Coordinates: convert between WGS-84, GCJ-02 and BD-09.
+    #[command(subcommand)]
+    Geo(geo::GeoCommand),
+    /// Grid and category codes: parse, normalize and explain.
+    #[command(subcommand)]
+    Code(code::CodeCommand),
+}
+
+/// A failed command: what to print, and the exit code (2 for bad input, 1 otherwise).
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+impl CliError {
+    /// The user gave something we cannot use.
+    pub fn input(message: impl Into<String>) -> Self {
+        Self { message: message.into(), exit_code: 2 }
+    }
+
+    /// Something failed while doing the work (a file could not be written, ...).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self { message: message.into(), exit_code: 1 }
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Geo(cmd) => geo::run(cmd),
+        Command::Code(cmd) => code::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gridline: {}", e.message);
+            ExitCode::from(e.exit_code)
+        }
+    }
+}
