@@ -7,9 +7,11 @@
 //! Modules:
 //! - [`geo`]: validated WGS-84 points, the Chinese map datums (GCJ-02, BD-09), distances.
 //! - [`codes`]: grid codes (GB/T 2260 district + street + community + grid) and category codes.
+//! - [`grid`]: route a point to its unit grid; GeoJSON import/validation, offline packages.
 //! - [`taxonomy`]: the categories of components (部件) and events (事件) with their limits.
 //! - [`workflow`]: the case state machine of GB/T 30428 and who may take which step.
 //! - [`calendar`]: working time, so deadlines skip nights, weekends and holidays.
 
 pub mod codes;
 pub mod geo;
+pub mod grid;
