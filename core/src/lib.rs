@@ -14,4 +14,6 @@
 
 pub mod codes;
 pub mod geo;
+pub mod workflow;
+pub mod calendar;
 pub mod grid;

@@ -1,0 +1,353 @@
+//! The case state machine of GB/T 30428 (part 8): which role may take which action from which
+//! state, what the next state is, and what the action must carry (reason, photo, GPS, deadline).
+//!
+//! The server and the phones both ask this module, so a phone shows exactly the actions the
+//! server will accept and the server never restates a rule. Two entry points:
+//! [`decide`] (state, action, role) → [`Transition`] or [`Refusal`], and [`take`], which also
+//! checks what the caller supplied ([`Provided`]) and the facts of the case ([`CaseFacts`]).
+//! [`available_actions`] lists what a role may do from a state.
+//!
+//! ```text
+//! reported ──register──▶ registered ──dispatch──▶ dispatched ──accept──▶ in_progress
+//!   │  │                  ▲  │  ▲                  │  ▲  │                  │
+//!   │  └─merge─▶ merged   │  │  └──── send back ───┘  │  └─ redispatch     └─handled─▶ handled
+//!   └─reject─▶ rejected   │  └─merge─▶ merged          │                               │
+//!                         │                            └──── verify fail (rework) ◀────┤
+//!   unshelve / reopen ────┘                                                            │
+//!                                                    closed ◀──── verify pass ◀────────┘
+//!                                                      │ rate (once, by the reporter)
+//! ```
+//!
+//! Decisions where DESIGN.md's diagram leaves room:
+//! - **Rework** (on-site verification failed) returns the case to `dispatched`, to the same
+//!   handling unit, which accepts it again (or sends it back if it was never theirs). The
+//!   original deadline stands: a rework does not buy time; the street office extends if needed.
+//! - **Extended (延期)** is a fact about the deadline, not a state: `extend` keeps the case in
+//!   `dispatched` or `in_progress` and sets a new, later deadline with a reason. A separate state
+//!   would forget which of the two the case was in. The extension is counted from the event.
+//! - **Shelved (挂账)** is a real state: the problem needs long-term work (budget, planning), the
+//!   deadline is cleared. `unshelve` returns the case to `registered` for a fresh dispatch; a
+//!   shelved case may also be closed with a reason.
+//! - **Merged** (a duplicate of another case) is terminal unless reopened. Only cases not yet
+//!   dispatched (`reported`, `registered`) are merged; a dispatched duplicate is handled.
+//! - **Close** by the street office is possible only from `handled` (closing without on-site
+//!   verification, with a reason) and from `shelved`. A case never closes without handling.
+//! - **Reopen** (dispatcher, with a reason): `closed` → `registered` (it was registered once and
+//!   needs a new dispatch); `rejected` and `merged` → `reported` (back to triage, to be
+//!   registered, rejected or merged again, so every registration is an explicit event).
+//! - **Overdue** is a flag too: at the deadline the `system` marks a `dispatched` or
+//!   `in_progress` case overdue, and may then escalate it (a notice to the level above). A new
+//!   deadline (extend, re-dispatch) clears the flag.
+//!
+//! Roles: a `dispatcher` (street office) registers, rejects, dispatches, extends, shelves,
+//! merges, closes and reopens; a city `admin` may do exactly what a dispatcher may, nothing
+//! more, so the audit trail always shows on-site verification by an inspector and handling by
+//! a unit. A `handler` (handling unit) acts only on `dispatched` (accept, send back) and
+//! `in_progress` (handled) cases; an `inspector` verifies `handled` cases on site; a `citizen`
+//! rates a closed case; the `system` only marks overdue and escalates. Reporting itself is
+//! intake, not a transition: every case starts `reported`. Which cases a person may touch
+//! (their grid cells, their street, the cases dispatched to their unit) is the server's
+//! authorization scope and is not decided here.
+
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::geo::GeoPoint;
+
+pub use rules::{available_actions, available_actions_given, decide, take};
+
+/// A name that is not one of the wire forms of a state, an action or a role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {found:?}: expected one of {expected}")]
+pub struct UnknownName {
+    pub kind: &'static str,
+    pub found: String,
+    pub expected: String,
+}
+
+/// An enum with a stable snake_case wire form, shared by serde, `Display` and `FromStr`, since
+/// these names go over the wire and into the database.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The stable wire form (snake_case).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownName {
+                        kind: $kind,
+                        found: s.to_owned(),
+                        expected: join($name::ALL),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Where a case stands. `extended` and `overdue` are facts about the deadline, not states.
+    CaseState, "case state" {
+        /// Just arrived from a citizen, an inspector or a sensor; waiting for the street office.
+        Reported = "reported",
+        /// Accepted as a case (立案); waiting to be dispatched.
+        Registered = "registered",
+        /// Not accepted as a case (不予立案), with a reason.
+        Rejected = "rejected",
+        /// Sent to a handling unit with a deadline; waiting for the unit to accept.
+        Dispatched = "dispatched",
+        /// Accepted by the handling unit; being handled.
+        InProgress = "in_progress",
+        /// The unit says it is fixed (with an after-photo); waiting for on-site verification.
+        Handled = "handled",
+        /// Verified fixed (结案), or closed by the street office with a reason.
+        Closed = "closed",
+        /// Long-term problem (挂账): off the deadline clock until unshelved or closed.
+        Shelved = "shelved",
+        /// A duplicate of another case, which carries on in its place.
+        Merged = "merged",
+    }
+}
+
+wire_enum! {
+    /// A step someone takes on a case.
+    Action, "action" {
+        /// 立案: accept a report as a case.
+        Register = "register",
+        /// 不予立案: refuse a report, with a reason.
+        Reject = "reject",
+        /// 派遣: send to a handling unit (again, to redirect a case not yet accepted).
+        Dispatch = "dispatch",
+        /// The handling unit takes the case on.
+        Accept = "accept",
+        /// The handling unit returns a case that is not theirs, with a reason (退回).
+        SendBack = "send_back",
+        /// The handling unit reports the problem fixed, with at least one after-photo.
+        MarkHandled = "mark_handled",
+        /// 核查通过: on site, with photo and GPS; closes the case.
+        VerifyPass = "verify_pass",
+        /// 核查不通过: on site, with photo, GPS and a reason; back to the unit for rework.
+        VerifyFail = "verify_fail",
+        /// 延期: a new, later deadline, with a reason.
+        Extend = "extend",
+        /// 挂账: park a long-term problem, with a reason.
+        Shelve = "shelve",
+        /// Bring a shelved case back for dispatch.
+        Unshelve = "unshelve",
+        /// Mark as a duplicate of another case.
+        Merge = "merge",
+        /// 结案 by the street office, with a reason.
+        Close = "close",
+        /// Reopen a closed, rejected or merged case, with a reason.
+        Reopen = "reopen",
+        /// The reporter rates the result, once.
+        Rate = "rate",
+        /// The deadline has passed: flag the case overdue (超期).
+        MarkOverdue = "mark_overdue",
+        /// Raise an overdue case to the level above.
+        Escalate = "escalate",
+    }
+}
+
+wire_enum! {
+    /// Who acts, as far as the workflow is concerned.
+    Role, "role" {
+        Citizen = "citizen",
+        /// Grid inspector (网格员).
+        Inspector = "inspector",
+        /// Street-office dispatcher (街道).
+        Dispatcher = "dispatcher",
+        /// Handling unit (处置部门).
+        Handler = "handler",
+        /// City administrator.
+        Admin = "admin",
+        /// Scheduled jobs of the server.
+        System = "system",
+    }
+}
+
+/// Comma-separated wire forms, for messages.
+fn join<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// What an action must carry before the server records it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Needs {
+    /// A non-blank reason text.
+    pub reason: bool,
+    /// At least one photo.
+    pub photo: bool,
+    /// A GPS position of where the actor stands.
+    pub position: bool,
+    /// A new deadline, later than the current one.
+    pub new_deadline: bool,
+    /// The handling unit the case goes to.
+    pub handling_unit: bool,
+    /// The case this one duplicates.
+    pub merge_target: bool,
+    /// A rating of 1 to 5.
+    pub rating: bool,
+}
+
+/// What the case record must show for the action to go ahead, beyond its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// The actor is the person who reported the case.
+    ReporterOnly,
+    /// The case has not been rated yet.
+    NotYetRated,
+    /// The case deadline has passed.
+    DeadlinePassed,
+    /// The case is not flagged overdue yet.
+    NotYetOverdue,
+    /// The case is flagged overdue.
+    Overdue,
+}
+
+/// What recording the action changes besides the state; metrics count these from the events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// A deadline is set (from the category's limit on the working calendar unless given) and
+    /// any overdue flag is cleared.
+    SetsDeadline,
+    /// The deadline is cleared: the case is no longer with a handling unit.
+    ClearsDeadline,
+    /// The case counts as extended (延期率).
+    CountsExtension,
+    /// The case counts as reworked (返工率).
+    CountsRework,
+    /// The case is flagged overdue.
+    MarksOverdue,
+    /// The level above is notified.
+    Escalates,
+    /// The reporter's rating is stored (满意度).
+    RecordsRating,
+}
+
+/// An allowed step: where it leads and what it requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    pub from: CaseState,
+    pub action: Action,
+    pub role: Role,
+    pub to: CaseState,
+    pub needs: Needs,
+    pub conditions: &'static [Condition],
+    pub effects: &'static [Effect],
+}
+
+/// What the actor supplied with the action.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provided<'a> {
+    pub reason: Option<&'a str>,
+    pub photos: usize,
+    pub position: Option<GeoPoint>,
+    pub new_deadline: Option<DateTime<Utc>>,
+    pub handling_unit: Option<&'a str>,
+    pub merge_target: Option<&'a str>,
+    pub rating: Option<u8>,
+}
+
+/// What the case record shows, for the [`Condition`]s.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub actor_is_reporter: bool,
+    pub already_rated: bool,
+    /// The current deadline, if the case has one.
+    pub deadline: Option<DateTime<Utc>>,
+    pub deadline_passed: bool,
+    pub overdue: bool,
+}
+
+/// Why an action was refused: a stable machine [`Refusal::code`] and a human message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("a {role} may not {action}; that step belongs to: {}", join(rules::roles_for(*action)))]
+    NotAllowedForRole { role: Role, action: Action },
+    #[error("cannot {action} a case that is {state}; {action} applies to cases that are: {}",
+        join(&rules::states_for(*action)))]
+    NotFromState { state: CaseState, action: Action },
+    #[error("{action} needs a reason: a few words saying why")]
+    ReasonRequired { action: Action },
+    #[error("{action} needs at least one photo, found none")]
+    PhotoRequired { action: Action },
+    #[error("{action} needs the GPS position where it was done, found none")]
+    PositionRequired { action: Action },
+    #[error("{action} needs a new deadline, found none")]
+    DeadlineRequired { action: Action },
+    #[error("the new deadline must be later than the current one ({current})")]
+    DeadlineNotLater { current: DateTime<Utc> },
+    #[error("{action} needs the handling unit the case goes to, found none")]
+    HandlingUnitRequired { action: Action },
+    #[error("{action} needs the case this one duplicates, found none")]
+    MergeTargetRequired { action: Action },
+    #[error("a rating is a whole number from 1 to 5, found {found:?}")]
+    RatingOutOfRange { found: Option<u8> },
+    #[error("only the person who reported a case may rate it")]
+    NotTheReporter,
+    #[error("this case has already been rated; a case is rated once")]
+    AlreadyRated,
+    #[error("the case deadline has not passed yet")]
+    DeadlineNotPassed,
+    #[error("the case is already flagged overdue")]
+    AlreadyOverdue,
+    #[error("only an overdue case is escalated, and this one is not overdue")]
+    NotOverdue,
+}
+
+impl Refusal {
+    /// The stable machine code, for `application/problem+json` and for apps to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::NotAllowedForRole { .. } => "not_allowed_for_role",
+            Refusal::NotFromState { .. } => "not_from_state",
+            Refusal::ReasonRequired { .. } => "reason_required",
+            Refusal::PhotoRequired { .. } => "photo_required",
+            Refusal::PositionRequired { .. } => "position_required",
+            Refusal::DeadlineRequired { .. } => "deadline_required",
+            Refusal::DeadlineNotLater { .. } => "deadline_not_later",
+            Refusal::HandlingUnitRequired { .. } => "handling_unit_required",
+            Refusal::MergeTargetRequired { .. } => "merge_target_required",
+            Refusal::RatingOutOfRange { .. } => "rating_out_of_range",
+            Refusal::NotTheReporter => "not_the_reporter",
+            Refusal::AlreadyRated => "already_rated",
+            Refusal::DeadlineNotPassed => "deadline_not_passed",
+            Refusal::AlreadyOverdue => "already_overdue",
+            Refusal::NotOverdue => "not_overdue",
+        }
+    }
+}

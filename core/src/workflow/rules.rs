@@ -1,0 +1,194 @@
+//! The rule tables of the case workflow: who may take each action, from which states it leads
+//! where, what it needs, and the checks of [`take`] against what was supplied and the case.
+
+use super::{
+    Action, CaseFacts, CaseState, Condition, Effect, Needs, Provided, Refusal, Role, Transition,
+};
+
+use Action as A;
+use CaseState as S;
+
+const STREET_OFFICE: &[Role] = &[Role::Dispatcher, Role::Admin];
+
+/// The roles that may take `action` at all (from some state).
+pub(super) fn roles_for(action: Action) -> &'static [Role] {
+    match action {
+        A::Register
+        | A::Reject
+        | A::Dispatch
+        | A::Extend
+        | A::Shelve
+        | A::Unshelve
+        | A::Merge
+        | A::Close
+        | A::Reopen => STREET_OFFICE,
+        A::Accept | A::SendBack | A::MarkHandled => &[Role::Handler],
+        A::VerifyPass | A::VerifyFail => &[Role::Inspector],
+        A::Rate => &[Role::Citizen],
+        A::MarkOverdue | A::Escalate => &[Role::System],
+    }
+}
+
+/// Where `action` leads from `state`, or `None` when it does not apply there.
+fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
+    let to = match (action, state) {
+        (A::Register, S::Reported) => S::Registered,
+        (A::Reject, S::Reported) => S::Rejected,
+        (A::Dispatch, S::Registered | S::Dispatched) => S::Dispatched,
+        (A::Accept, S::Dispatched) => S::InProgress,
+        (A::SendBack, S::Dispatched) => S::Registered,
+        (A::MarkHandled, S::InProgress) => S::Handled,
+        (A::VerifyPass, S::Handled) => S::Closed,
+        (A::VerifyFail, S::Handled) => S::Dispatched,
+        (A::Shelve, S::Registered | S::Dispatched | S::InProgress) => S::Shelved,
+        (A::Unshelve, S::Shelved) => S::Registered,
+        (A::Merge, S::Reported | S::Registered) => S::Merged,
+        (A::Close, S::Handled | S::Shelved) => S::Closed,
+        (A::Reopen, S::Closed) => S::Registered,
+        (A::Reopen, S::Rejected | S::Merged) => S::Reported,
+        (A::Rate, S::Closed) => S::Closed,
+        (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
+        _ => return None,
+    };
+    Some(to)
+}
+
+/// The states from which `action` applies, in declaration order.
+pub(super) fn states_for(action: Action) -> Vec<CaseState> {
+    CaseState::ALL.iter().copied().filter(|s| next_state(*s, action).is_some()).collect()
+}
+
+fn needs(action: Action) -> Needs {
+    let none = Needs::default();
+    match action {
+        A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate => none,
+        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen => Needs { reason: true, ..none },
+        A::Dispatch => Needs { handling_unit: true, ..none },
+        A::MarkHandled => Needs { photo: true, ..none },
+        A::VerifyPass => Needs { photo: true, position: true, ..none },
+        A::VerifyFail => Needs { reason: true, photo: true, position: true, ..none },
+        A::Extend => Needs { reason: true, new_deadline: true, ..none },
+        A::Merge => Needs { merge_target: true, ..none },
+        A::Rate => Needs { rating: true, ..none },
+    }
+}
+
+fn conditions(action: Action) -> &'static [Condition] {
+    match action {
+        A::Rate => &[Condition::ReporterOnly, Condition::NotYetRated],
+        A::MarkOverdue => &[Condition::DeadlinePassed, Condition::NotYetOverdue],
+        A::Escalate => &[Condition::Overdue],
+        _ => &[],
+    }
+}
+
+fn effects(action: Action) -> &'static [Effect] {
+    match action {
+        A::Dispatch => &[Effect::SetsDeadline],
+        A::Extend => &[Effect::SetsDeadline, Effect::CountsExtension],
+        A::SendBack | A::Shelve => &[Effect::ClearsDeadline],
+        A::VerifyFail => &[Effect::CountsRework],
+        A::MarkOverdue => &[Effect::MarksOverdue],
+        A::Escalate => &[Effect::Escalates],
+        A::Rate => &[Effect::RecordsRating],
+        _ => &[],
+    }
+}
+
+/// May `role` take `action` on a case in `state`, and where does it lead? The role is checked
+/// first: a role that may never take the action gets [`Refusal::NotAllowedForRole`] whatever
+/// the state; otherwise a state the action does not apply to gets [`Refusal::NotFromState`].
+pub fn decide(state: CaseState, action: Action, role: Role) -> Result<Transition, Refusal> {
+    if !roles_for(action).contains(&role) {
+        return Err(Refusal::NotAllowedForRole { role, action });
+    }
+    let to = next_state(state, action).ok_or(Refusal::NotFromState { state, action })?;
+    Ok(Transition {
+        from: state,
+        action,
+        role,
+        to,
+        needs: needs(action),
+        conditions: conditions(action),
+        effects: effects(action),
+    })
+}
+
+/// [`decide`], then check the case facts and what the actor supplied: the full rule the server
+/// applies before recording a step.
+pub fn take(
+    state: CaseState,
+    action: Action,
+    role: Role,
+    provided: &Provided<'_>,
+    facts: &CaseFacts,
+) -> Result<Transition, Refusal> {
+    let transition = decide(state, action, role)?;
+    check_conditions(transition.conditions, facts)?;
+    check_needs(action, transition.needs, provided, facts)?;
+    Ok(transition)
+}
+
+fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), Refusal> {
+    for condition in conditions {
+        let refusal = match condition {
+            Condition::ReporterOnly if !facts.actor_is_reporter => Refusal::NotTheReporter,
+            Condition::NotYetRated if facts.already_rated => Refusal::AlreadyRated,
+            Condition::DeadlinePassed if !facts.deadline_passed => Refusal::DeadlineNotPassed,
+            Condition::NotYetOverdue if facts.overdue => Refusal::AlreadyOverdue,
+            Condition::Overdue if !facts.overdue => Refusal::NotOverdue,
+            _ => continue,
+        };
+        return Err(refusal);
+    }
+    Ok(())
+}
+
+fn check_needs(
+    action: Action,
+    needs: Needs,
+    provided: &Provided<'_>,
+    facts: &CaseFacts,
+) -> Result<(), Refusal> {
+    let blank = |s: Option<&str>| s.is_none_or(|s| s.trim().is_empty());
+    if needs.reason && blank(provided.reason) {
+        return Err(Refusal::ReasonRequired { action });
+    }
+    if needs.photo && provided.photos == 0 {
+        return Err(Refusal::PhotoRequired { action });
+    }
+    if needs.position && provided.position.is_none() {
+        return Err(Refusal::PositionRequired { action });
+    }
+    if needs.new_deadline {
+        let new = provided.new_deadline.ok_or(Refusal::DeadlineRequired { action })?;
+        if let Some(current) = facts.deadline.filter(|current| new <= *current) {
+            return Err(Refusal::DeadlineNotLater { current });
+        }
+    }
+    if needs.handling_unit && blank(provided.handling_unit) {
+        return Err(Refusal::HandlingUnitRequired { action });
+    }
+    if needs.merge_target && blank(provided.merge_target) {
+        return Err(Refusal::MergeTargetRequired { action });
+    }
+    if needs.rating && !matches!(provided.rating, Some(1..=5)) {
+        return Err(Refusal::RatingOutOfRange { found: provided.rating });
+    }
+    Ok(())
+}
+
+/// The actions `role` may take from `state`, in declaration order; what a phone shows.
+pub fn available_actions(state: CaseState, role: Role) -> Vec<Action> {
+    Action::ALL.iter().copied().filter(|a| decide(state, *a, role).is_ok()).collect()
+}
+
+/// [`available_actions`], narrowed by the facts of the case (a citizen who is not the reporter,
+/// or who has rated already, is not offered `rate`; `escalate` only once overdue).
+pub fn available_actions_given(state: CaseState, role: Role, facts: &CaseFacts) -> Vec<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| decide(state, *a, role).is_ok_and(|t| check_conditions(t.conditions, facts).is_ok()))
+        .collect()
+}

@@ -1,0 +1,184 @@
+//! Tests of the workflow's refusal messages and codes, the checks of `take` against what was
+//! supplied and the case facts, and the wire forms. The exhaustive state x action x role table
+//! lives in `core/tests/workflow_table.rs`.
+
+use chrono::{TimeZone, Utc};
+
+use super::*;
+use crate::geo::GeoPoint;
+
+fn photo_at_site() -> Provided<'static> {
+    Provided { photos: 1, position: Some(GeoPoint::new(31.23, 121.47).unwrap()), ..Provided::default() }
+}
+
+#[test]
+fn a_role_refusal_names_the_role_the_action_and_who_may() {
+    let refusal = decide(CaseState::Registered, Action::Dispatch, Role::Handler).unwrap_err();
+    assert_eq!(refusal.code(), "not_allowed_for_role");
+    assert_eq!(refusal.to_string(), "a handler may not dispatch; that step belongs to: dispatcher, admin");
+}
+
+#[test]
+fn a_role_refusal_wins_over_a_state_refusal() {
+    // A citizen may never register, so the answer does not depend on the state.
+    let refusal = decide(CaseState::Closed, Action::Register, Role::Citizen).unwrap_err();
+    assert_eq!(refusal, Refusal::NotAllowedForRole { role: Role::Citizen, action: Action::Register });
+}
+
+#[test]
+fn a_state_refusal_lists_the_states_the_action_applies_to() {
+    let refusal = decide(CaseState::InProgress, Action::Close, Role::Dispatcher).unwrap_err();
+    assert_eq!(refusal.code(), "not_from_state");
+    assert_eq!(
+        refusal.to_string(),
+        "cannot close a case that is in_progress; close applies to cases that are: handled, shelved"
+    );
+    let refusal = decide(CaseState::Closed, Action::Dispatch, Role::Admin).unwrap_err();
+    assert_eq!(
+        refusal.to_string(),
+        "cannot dispatch a case that is closed; dispatch applies to cases that are: registered, dispatched"
+    );
+}
+
+#[test]
+fn a_transition_says_what_the_action_needs() {
+    let t = decide(CaseState::Handled, Action::VerifyFail, Role::Inspector).unwrap();
+    assert_eq!(t.to, CaseState::Dispatched);
+    assert_eq!(t.needs, Needs { reason: true, photo: true, position: true, ..Needs::default() });
+    assert_eq!(t.effects, &[Effect::CountsRework]);
+    let t = decide(CaseState::InProgress, Action::Extend, Role::Dispatcher).unwrap();
+    assert_eq!(t.to, CaseState::InProgress);
+    assert!(t.needs.new_deadline && t.needs.reason);
+    assert_eq!(t.effects, &[Effect::SetsDeadline, Effect::CountsExtension]);
+}
+
+#[test]
+fn take_refuses_a_missing_reason_photo_or_position() {
+    let facts = CaseFacts::default();
+    let blank = Provided { reason: Some("   "), ..Provided::default() };
+    let r = take(CaseState::Reported, Action::Reject, Role::Dispatcher, &blank, &facts).unwrap_err();
+    assert_eq!(r, Refusal::ReasonRequired { action: Action::Reject });
+    assert_eq!(r.to_string(), "reject needs a reason: a few words saying why");
+
+    let r = take(CaseState::InProgress, Action::MarkHandled, Role::Handler, &Provided::default(), &facts);
+    assert_eq!(r.unwrap_err().code(), "photo_required");
+
+    let no_gps = Provided { photos: 2, ..Provided::default() };
+    let r = take(CaseState::Handled, Action::VerifyPass, Role::Inspector, &no_gps, &facts).unwrap_err();
+    assert_eq!(r.to_string(), "verify_pass needs the GPS position where it was done, found none");
+
+    let t = take(CaseState::Handled, Action::VerifyPass, Role::Inspector, &photo_at_site(), &facts).unwrap();
+    assert_eq!(t.to, CaseState::Closed);
+
+    let fail_without_reason = photo_at_site();
+    let r = take(CaseState::Handled, Action::VerifyFail, Role::Inspector, &fail_without_reason, &facts);
+    assert_eq!(r.unwrap_err().code(), "reason_required");
+    let fail = Provided { reason: Some("still blocked"), ..photo_at_site() };
+    let t = take(CaseState::Handled, Action::VerifyFail, Role::Inspector, &fail, &facts).unwrap();
+    assert_eq!(t.to, CaseState::Dispatched);
+}
+
+#[test]
+fn take_checks_dispatch_and_merge_targets() {
+    let facts = CaseFacts::default();
+    let r = take(CaseState::Registered, Action::Dispatch, Role::Dispatcher, &Provided::default(), &facts);
+    assert_eq!(r.unwrap_err().code(), "handling_unit_required");
+    let to_unit = Provided { handling_unit: Some("unit-7"), ..Provided::default() };
+    assert!(take(CaseState::Registered, Action::Dispatch, Role::Dispatcher, &to_unit, &facts).is_ok());
+    let r = take(CaseState::Reported, Action::Merge, Role::Admin, &Provided::default(), &facts);
+    assert_eq!(r.unwrap_err().code(), "merge_target_required");
+}
+
+#[test]
+fn an_extension_must_move_the_deadline_later() {
+    let current = Utc.with_ymd_and_hms(2025, 3, 10, 9, 0, 0).unwrap();
+    let facts = CaseFacts { deadline: Some(current), ..CaseFacts::default() };
+    let earlier = Provided {
+        reason: Some("parts on order"),
+        new_deadline: Some(current - chrono::Duration::hours(1)),
+        ..Provided::default()
+    };
+    let r = take(CaseState::Dispatched, Action::Extend, Role::Dispatcher, &earlier, &facts).unwrap_err();
+    assert_eq!(r, Refusal::DeadlineNotLater { current });
+    let none = Provided { reason: Some("parts on order"), ..Provided::default() };
+    let r = take(CaseState::Dispatched, Action::Extend, Role::Dispatcher, &none, &facts).unwrap_err();
+    assert_eq!(r.code(), "deadline_required");
+    let later = Provided { new_deadline: Some(current + chrono::Duration::days(3)), ..earlier };
+    assert!(take(CaseState::Dispatched, Action::Extend, Role::Dispatcher, &later, &facts).is_ok());
+}
+
+#[test]
+fn only_the_reporter_rates_and_only_once() {
+    let rated = Provided { rating: Some(4), ..Provided::default() };
+    let stranger = CaseFacts::default();
+    let r = take(CaseState::Closed, Action::Rate, Role::Citizen, &rated, &stranger).unwrap_err();
+    assert_eq!(r.code(), "not_the_reporter");
+    let reporter = CaseFacts { actor_is_reporter: true, ..CaseFacts::default() };
+    assert!(take(CaseState::Closed, Action::Rate, Role::Citizen, &rated, &reporter).is_ok());
+    let again = CaseFacts { already_rated: true, ..reporter };
+    let r = take(CaseState::Closed, Action::Rate, Role::Citizen, &rated, &again).unwrap_err();
+    assert_eq!(r.to_string(), "this case has already been rated; a case is rated once");
+    for bad in [None, Some(0), Some(6)] {
+        let p = Provided { rating: bad, ..Provided::default() };
+        let r = take(CaseState::Closed, Action::Rate, Role::Citizen, &p, &reporter).unwrap_err();
+        assert_eq!(r, Refusal::RatingOutOfRange { found: bad });
+    }
+}
+
+#[test]
+fn the_system_marks_overdue_only_past_the_deadline_and_escalates_only_overdue_cases() {
+    let none = Provided::default();
+    let before = CaseFacts::default();
+    let r = take(CaseState::InProgress, Action::MarkOverdue, Role::System, &none, &before).unwrap_err();
+    assert_eq!(r.code(), "deadline_not_passed");
+    let past = CaseFacts { deadline_passed: true, ..before };
+    let t = take(CaseState::InProgress, Action::MarkOverdue, Role::System, &none, &past).unwrap();
+    assert_eq!(t.effects, &[Effect::MarksOverdue]);
+    let flagged = CaseFacts { overdue: true, ..past };
+    let r = take(CaseState::InProgress, Action::MarkOverdue, Role::System, &none, &flagged).unwrap_err();
+    assert_eq!(r.code(), "already_overdue");
+    let r = take(CaseState::Dispatched, Action::Escalate, Role::System, &none, &past).unwrap_err();
+    assert_eq!(r.code(), "not_overdue");
+    assert!(take(CaseState::Dispatched, Action::Escalate, Role::System, &none, &flagged).is_ok());
+}
+
+#[test]
+fn available_actions_given_facts_hide_what_the_conditions_refuse() {
+    let stranger = CaseFacts::default();
+    assert_eq!(available_actions(CaseState::Closed, Role::Citizen), vec![Action::Rate]);
+    assert!(available_actions_given(CaseState::Closed, Role::Citizen, &stranger).is_empty());
+    let reporter = CaseFacts { actor_is_reporter: true, ..stranger };
+    assert_eq!(available_actions_given(CaseState::Closed, Role::Citizen, &reporter), vec![Action::Rate]);
+    let past = CaseFacts { deadline_passed: true, ..stranger };
+    assert_eq!(available_actions_given(CaseState::Dispatched, Role::System, &past), vec![Action::MarkOverdue]);
+}
+
+#[test]
+fn wire_forms_are_snake_case_and_agree_between_serde_display_and_parse() {
+    for s in CaseState::ALL {
+        assert_eq!(serde_json::to_string(s).unwrap(), format!("\"{}\"", s.as_str()));
+        assert_eq!(s.as_str().parse::<CaseState>().unwrap(), *s);
+    }
+    for a in Action::ALL {
+        assert_eq!(serde_json::to_string(a).unwrap(), format!("\"{a}\""));
+        assert_eq!(serde_json::from_str::<Action>(&format!("\"{a}\"")).unwrap(), *a);
+        assert_eq!(a.as_str().parse::<Action>().unwrap(), *a);
+    }
+    for r in Role::ALL {
+        assert_eq!(serde_json::to_string(r).unwrap(), format!("\"{r}\""));
+        assert_eq!(r.as_str().parse::<Role>().unwrap(), *r);
+    }
+    assert_eq!(CaseState::InProgress.as_str(), "in_progress");
+    assert_eq!(Action::SendBack.as_str(), "send_back");
+    assert_eq!(Action::MarkOverdue.as_str(), "mark_overdue");
+}
+
+#[test]
+fn an_unknown_name_lists_the_expected_ones() {
+    let e = "janitor".parse::<Role>().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, system"
+    );
+    assert!("InProgress".parse::<CaseState>().is_err());
+}
