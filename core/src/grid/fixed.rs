@@ -109,27 +109,42 @@ pub enum Location {
 /// so that a vertex is counted once; any exact contact with an edge is reported as boundary.
 #[inline]
 pub fn locate_in_rings<'a>(rings: impl Iterator<Item = &'a [FixedPoint]>, p: FixedPoint) -> Location {
+    locate_scaled(rings, i64::from(p.x), i64::from(p.y), 1)
+}
+
+/// Locate the midpoint of `a b` exactly, by working in doubled coordinates.
+pub fn locate_midpoint_in_rings<'a>(
+    rings: impl Iterator<Item = &'a [FixedPoint]>,
+    a: FixedPoint,
+    b: FixedPoint,
+) -> Location {
+    locate_scaled(rings, i64::from(a.x) + i64::from(b.x), i64::from(a.y) + i64::from(b.y), 2)
+}
+
+/// [`locate_in_rings`] for the point `(px, py) / scale`, with the rings multiplied by `scale`.
+#[inline(always)]
+fn locate_scaled<'a>(rings: impl Iterator<Item = &'a [FixedPoint]>, px: i64, py: i64, scale: i64) -> Location {
     let mut inside = false;
     for ring in rings {
         let Some(&last) = ring.last() else { continue };
-        let mut a = last;
+        let (mut ax, mut ay) = (i64::from(last.x) * scale, i64::from(last.y) * scale);
         for &b in ring {
-            if b == p {
+            let (bx, by) = (i64::from(b.x) * scale, i64::from(b.y) * scale);
+            if bx == px && by == py {
                 return Location::Boundary;
             }
-            let (a_above, b_above) = (a.y > p.y, b.y > p.y);
-            if a_above != b_above {
-                let o = orient(a, b, p);
+            if (ay > py) != (by > py) {
+                let o = i128::from(bx - ax) * i128::from(py - ay) - i128::from(by - ay) * i128::from(px - ax);
                 if o == 0 {
                     return Location::Boundary;
                 }
-                if (o > 0) == (b.y > a.y) {
+                if (o > 0) == (by > ay) {
                     inside = !inside;
                 }
-            } else if a.y == p.y && b.y == p.y && (a.x.min(b.x)..=a.x.max(b.x)).contains(&p.x) {
+            } else if ay == py && by == py && (ax.min(bx)..=ax.max(bx)).contains(&px) {
                 return Location::Boundary;
             }
-            a = b;
+            (ax, ay) = (bx, by);
         }
     }
     if inside { Location::Inside } else { Location::Outside }

@@ -1,0 +1,303 @@
+//! Unit tests of the grid module: routing rules on hand-made cells, GeoJSON, validation,
+//! the offline package and the generator.
+
+use super::*;
+use crate::codes::GridCode;
+use crate::geo::{Crs, GeoPoint};
+
+fn code(n: u16) -> GridCode {
+    GridCode::from_parts(310104, 1, 1, n).unwrap()
+}
+
+/// A closed counter-clockwise square ring with corners in 1e-4 degree steps from (121, 31).
+fn square(x0: i32, y0: i32, x1: i32, y1: i32) -> Ring {
+    let p = |x: i32, y: i32| [121.0 + f64::from(x) * 1e-4, 31.0 + f64::from(y) * 1e-4];
+    vec![p(x0, y0), p(x1, y0), p(x1, y1), p(x0, y1), p(x0, y0)]
+}
+
+fn cell(n: u16, rings: Vec<Ring>) -> GridCell {
+    GridCell { code: code(n), name: format!("cell {n}"), geometry: CellGeometry::Polygon(rings) }
+}
+
+fn point(x: f64, y: f64) -> GeoPoint {
+    GeoPoint::new(31.0 + y * 1e-4, 121.0 + x * 1e-4).unwrap()
+}
+
+/// Cells 2 and 1 side by side sharing the edge x = 10; cell 3 is a ring around a hole at
+/// (30..40, 0..10) which cell 4 fills; cells 5 and 6 overlap on x in 60..65.
+fn sample() -> Vec<GridCell> {
+    let mut outer = square(20, -10, 50, 20);
+    outer.reverse();
+    vec![
+        cell(2, vec![square(0, 0, 10, 10)]),
+        cell(1, vec![square(10, 0, 20, 10)]),
+        cell(3, vec![square(20, -10, 50, 20), {
+            let mut hole = square(30, 0, 40, 10);
+            hole.reverse();
+            hole
+        }]),
+        cell(4, vec![square(30, 0, 40, 10)]),
+        cell(6, vec![square(55, 0, 65, 10)]),
+        cell(5, vec![square(60, 0, 70, 10)]),
+    ]
+    .into_iter()
+    .map(|c| if c.code == code(3) { GridCell { geometry: CellGeometry::Polygon(vec![outer.clone(), square(30, 0, 40, 10).into_iter().rev().collect()]), ..c } } else { c })
+    .collect()
+}
+
+fn route(index: &GridIndex, x: f64, y: f64) -> Route {
+    index.route(point(x, y))
+}
+
+#[test]
+fn inside_boundary_vertex_hole_and_overlap_follow_the_rules() {
+    let index = GridIndex::build(&sample()).unwrap();
+    assert_eq!(route(&index, 5.0, 5.0), Route::Cell { code: code(2), how: How::Inside });
+    assert_eq!(route(&index, 15.0, 5.0), Route::Cell { code: code(1), how: How::Inside });
+    // On the shared edge and on a shared vertex: the smaller code wins.
+    assert_eq!(route(&index, 10.0, 5.0), Route::Cell { code: code(1), how: How::Boundary });
+    assert_eq!(route(&index, 10.0, 10.0), Route::Cell { code: code(1), how: How::Boundary });
+    // Cell 2's outer edge is not shared but still its boundary.
+    assert_eq!(route(&index, 0.0, 5.0), Route::Cell { code: code(2), how: How::Boundary });
+    // The hole belongs to cell 4, not to the ring around it; the hole's edge touches both.
+    assert_eq!(route(&index, 35.0, 5.0), Route::Cell { code: code(4), how: How::Inside });
+    assert_eq!(route(&index, 25.0, 5.0), Route::Cell { code: code(3), how: How::Inside });
+    assert_eq!(route(&index, 30.0, 5.0), Route::Cell { code: code(3), how: How::Boundary });
+    // Strictly inside two overlapping cells: the smaller code, marked as an overlap.
+    assert_eq!(route(&index, 62.0, 5.0), Route::Cell { code: code(5), how: How::Overlap });
+    assert_eq!(route(&index, 57.0, 5.0), Route::Cell { code: code(6), how: How::Inside });
+}
+
+#[test]
+fn near_points_go_to_the_nearest_cell_and_far_ones_are_unroutable() {
+    let index = GridIndex::build(&sample()).unwrap();
+    // 1e-4 degree of latitude is about 11.1 m: 2e-4 below cell 2 is about 22 m away.
+    match route(&index, 5.0, -2.0) {
+        Route::Cell { code: c, how: How::Nearest { distance_m } } => {
+            assert_eq!(c, code(2));
+            assert!((distance_m - 22.24).abs() < 0.05, "{distance_m}");
+        }
+        other => panic!("expected nearest, got {other:?}"),
+    }
+    assert_eq!(route(&index, 5.0, -6.0), Route::Unroutable);
+    assert_eq!(route(&index, 500.0, 500.0), Route::Unroutable);
+    // Equidistant from cells 2 and 1 (below their shared vertex): the smaller code.
+    assert_eq!(route(&index, 10.0, -2.0).code(), Some(code(1)));
+    let strict = GridIndex::build(&sample()).unwrap().with_tolerance_m(0.0).unwrap();
+    assert_eq!(route(&strict, 5.0, -2.0), Route::Unroutable);
+    let wide = GridIndex::build(&sample()).unwrap().with_tolerance_m(100.0).unwrap();
+    assert_eq!(route(&wide, 5.0, -6.0).code(), Some(code(2)));
+    assert!(GridIndex::build(&sample()).unwrap().with_tolerance_m(f64::NAN).is_err());
+    assert!(GridIndex::build(&sample()).unwrap().with_tolerance_m(-1.0).is_err());
+}
+
+#[test]
+fn answers_do_not_depend_on_input_order() {
+    let cells = sample();
+    let mut reversed = cells.clone();
+    reversed.reverse();
+    let (a, b) = (GridIndex::build(&cells).unwrap(), GridIndex::build(&reversed).unwrap());
+    for x in -5..75 {
+        for y in -15..25 {
+            let (x, y) = (f64::from(x), f64::from(y));
+            assert_eq!(route(&a, x, y), route(&b, x, y), "at {x},{y}");
+        }
+    }
+}
+
+#[test]
+fn points_in_other_datums_are_converted_first() {
+    let index = GridIndex::build(&sample()).unwrap();
+    let wgs = point(5.0, 5.0);
+    let gcj = Crs::Wgs84.convert(wgs, Crs::Gcj02);
+    assert_eq!(index.route_in(gcj, Crs::Gcj02).code(), Some(code(2)));
+    assert_eq!(index.route_in(wgs, Crs::Wgs84), index.route(wgs));
+}
+
+#[test]
+fn build_refuses_bad_coordinates_duplicates_and_empty_cells() {
+    let mut cells = sample();
+    cells[1].geometry = CellGeometry::Polygon(vec![vec![[f64::NAN, 31.0], [121.0, 31.0], [121.0, 31.1]]]);
+    assert!(matches!(GridIndex::build(&cells), Err(GridError::Coordinate { index: 1, .. })));
+    let mut cells = sample();
+    cells[3].code = cells[0].code;
+    assert!(matches!(GridIndex::build(&cells), Err(GridError::DuplicateCode { index: 3, first_index: 0, .. })));
+    let mut cells = sample();
+    cells[2].geometry = CellGeometry::MultiPolygon(Vec::new());
+    assert!(matches!(GridIndex::build(&cells), Err(GridError::EmptyGeometry { index: 2, .. })));
+}
+
+#[test]
+fn names_and_memory_are_reported() {
+    let index = GridIndex::build(&sample()).unwrap();
+    assert_eq!(index.len(), 6);
+    assert_eq!(index.name(code(4)), Some("cell 4"));
+    assert_eq!(index.name(code(9)), None);
+    assert!(index.codes().collect::<Vec<_>>().windows(2).all(|w| w[0] < w[1]));
+    assert!(index.memory().coordinate_bytes >= 8 * 4 * 6);
+}
+
+#[test]
+fn geojson_round_trips_exactly() {
+    let mut cells = generate_city(GeneratorOptions { cells: 60, seed: 7, bbox: None }).unwrap();
+    cells[0].geometry = CellGeometry::Polygon(vec![vec![
+        [121.123456789012345, 31.1],
+        [121.2, 31.000000000000004],
+        [121.3, 31.3],
+        [121.123456789012345, 31.1],
+    ]]);
+    let text = to_geojson(&cells);
+    assert_eq!(parse_geojson(&text).unwrap(), cells);
+}
+
+#[test]
+fn geojson_errors_name_the_feature() {
+    assert!(matches!(parse_geojson("{\"type\": \"FeatureCollection\", \"features\": ["), Err(GridError::Json(_))));
+    assert!(matches!(parse_geojson("[1, 2]"), Err(GridError::NotFeatureCollection(_))));
+    let feature = |code: &str, geometry: &str| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"code":{code},"name":"x"}},"geometry":{geometry}}}"#
+        )
+    };
+    let polygon = r#"{"type":"Polygon","coordinates":[[[121,31],[121.001,31],[121.001,31.001],[121,31]]]}"#;
+    let good = feature("\"310104001001001\"", polygon);
+    let text = |second: String| format!(r#"{{"type":"FeatureCollection","features":[{good},{second}]}}"#);
+    let widened = parse_geojson(&text(feature("\"31010400100102\"", polygon))).unwrap();
+    assert_eq!(widened[1].code.to_string(), "310104001001002");
+    match parse_geojson(&text(feature("\"12345\"", polygon))) {
+        Err(GridError::Feature { index: 1, code, .. }) => assert_eq!(code, "12345"),
+        other => panic!("expected a feature error, got {other:?}"),
+    }
+    let point = r#"{"type":"Point","coordinates":[121,31]}"#;
+    assert!(matches!(parse_geojson(&text(feature("\"310104001001002\"", point))), Err(GridError::Feature { index: 1, .. })));
+    let strings = r#"{"type":"Polygon","coordinates":[[["a",31],[121.001,31],[121.001,31.001],[121,31]]]}"#;
+    assert!(matches!(parse_geojson(&text(feature("\"310104001001002\"", strings))), Err(GridError::Feature { index: 1, .. })));
+}
+
+#[test]
+fn validation_reports_each_kind_of_problem() {
+    let mut cells = vec![
+        cell(1, vec![square(0, 0, 10, 10)]),
+        cell(2, vec![square(5, 0, 15, 10)]),
+        cell(3, vec![{
+            let mut r = square(20, 0, 30, 10);
+            r.pop();
+            r
+        }]),
+        cell(4, vec![vec![[121.004, 31.0], [121.005, 31.0], [121.004, 31.0]]]),
+        cell(5, vec![{
+            let p = |x: f64, y: f64| [121.0 + x * 1e-4, 31.0 + y * 1e-4];
+            vec![p(40.0, 0.0), p(50.0, 10.0), p(50.0, 0.0), p(40.0, 10.0), p(40.0, 0.0)]
+        }]),
+        cell(6, vec![vec![[121.0, 31.0], [f64::NAN, 31.0], [121.0, 95.0], [121.0, 31.0]]]),
+        cell(1, vec![square(100, 0, 110, 10)]),
+    ];
+    cells[6].name = "dup".to_owned();
+    let report = validate(&cells, ValidationOptions::default());
+    let kinds: Vec<(usize, &ProblemKind)> = report.problems.iter().map(|p| (p.index, &p.kind)).collect();
+    assert!(kinds.iter().any(|(i, k)| *i == 1 && matches!(k, ProblemKind::Overlap { other_index: 0, area_m2, .. } if (*area_m2 - 5.3e5 / 100.0).abs() < 500.0)), "{kinds:?}");
+    assert!(kinds.iter().any(|(i, k)| *i == 2 && matches!(k, ProblemKind::UnclosedRing { .. })));
+    assert!(kinds.iter().any(|(i, k)| *i == 3 && matches!(k, ProblemKind::TooFewPoints { distinct: 2, .. })));
+    assert!(kinds.iter().any(|(i, k)| *i == 4 && matches!(k, ProblemKind::SelfIntersection { .. })));
+    assert!(kinds.iter().any(|(i, k)| *i == 5 && matches!(k, ProblemKind::BadCoordinate { position: 1, .. })));
+    assert!(kinds.iter().any(|(i, k)| *i == 6 && matches!(k, ProblemKind::DuplicateCode { first_index: 0 })));
+    assert!(!kinds.iter().any(|(i, _)| *i == 0), "cell 0 is fine: {kinds:?}");
+    // 1e-3 degree square at 31°N: about 111.2 m × 95.3 m.
+    let area = report.areas_m2[0];
+    assert!((area - 10_598.0).abs() < 20.0, "{area}");
+    assert!(report.problems[0].to_string().starts_with("feature 1 (310104001001002): overlaps feature 0"));
+}
+
+#[test]
+fn validation_passes_shared_edges_and_tiny_overlaps() {
+    let mut cells = sample();
+    cells.truncate(4);
+    let report = validate(&cells, ValidationOptions::default());
+    assert!(report.is_valid(), "{:?}", report.problems);
+    let sliver = vec![cell(1, vec![square(0, 0, 10, 10)]), cell(2, vec![square(10, 0, 20, 10)])];
+    let mut overlapping = sliver.clone();
+    overlapping[1].geometry = CellGeometry::Polygon(vec![vec![
+        [121.000999, 31.0],
+        [121.002, 31.0],
+        [121.002, 31.001],
+        [121.000999, 31.001],
+        [121.000999, 31.0],
+    ]]);
+    // 1e-6 degree × 1e-3 degree is about 10 m²: above 1 m², below 20 m².
+    assert!(!validate(&overlapping, ValidationOptions::default()).is_valid());
+    assert!(validate(&overlapping, ValidationOptions { overlap_threshold_m2: 20.0 }).is_valid());
+}
+
+#[test]
+fn package_round_trip_routes_identically() {
+    let cells = generate_city(GeneratorOptions { cells: 400, seed: 3, bbox: None }).unwrap();
+    let bytes = encode_package(&cells).unwrap();
+    let decoded = decode_package(&bytes).unwrap();
+    assert_eq!(decoded.len(), cells.len());
+    let (a, b) = (GridIndex::build(&cells).unwrap(), GridIndex::build(&decoded).unwrap());
+    let mut state = 11u64;
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..20_000 {
+        let p = GeoPoint::new(31.14 + next() * 0.06, 121.39 + next() * 0.06).unwrap();
+        assert_eq!(a.route(p), b.route(p));
+    }
+    // Compact: names aside, a few bytes per vertex.
+    let vertices: usize = cells.iter().flat_map(|c| c.geometry.polygons()).flatten().map(Vec::len).sum();
+    let names: usize = cells.iter().map(|c| c.name.len() + 1).sum();
+    assert!(bytes.len() - names < vertices * 5, "{} bytes for {vertices} vertices", bytes.len() - names);
+}
+
+#[test]
+fn damaged_packages_are_refused_clearly() {
+    let cells = generate_city(GeneratorOptions { cells: 20, seed: 3, bbox: None }).unwrap();
+    let bytes = encode_package(&cells).unwrap();
+    let mut flipped = bytes.clone();
+    flipped[40] ^= 0x10;
+    assert_eq!(decode_package(&flipped), Err(PackageError::Checksum));
+    assert!(decode_package(&bytes[..bytes.len() - 3]).is_err());
+    assert!(decode_package(&bytes[..7]).is_err());
+    assert!(matches!(decode_package(b"PK\x03\x04 not a grid"), Err(PackageError::BadMagic { .. })));
+    let mut future = bytes.clone();
+    future[6] = 2;
+    assert_eq!(decode_package(&future), Err(PackageError::UnsupportedVersion { found: 2, supported: PACKAGE_VERSION }));
+    assert!(decode_package(&[]).is_err());
+}
+
+#[test]
+fn generator_is_deterministic_valid_and_varied() {
+    let options = GeneratorOptions { cells: 300, seed: 42, bbox: None };
+    let cells = generate_city(options).unwrap();
+    assert_eq!(cells, generate_city(options).unwrap());
+    assert_ne!(cells, generate_city(GeneratorOptions { seed: 43, ..options }).unwrap());
+    assert_eq!(cells.len(), 300);
+    let report = validate(&cells, ValidationOptions::default());
+    assert!(report.is_valid(), "{:?}", &report.problems[..report.problems.len().min(5)]);
+    assert!(cells.iter().all(|c| c.code.district() == 310104));
+    let multi = cells.iter().filter(|c| matches!(c.geometry, CellGeometry::MultiPolygon(_))).count();
+    let holed = cells.iter().filter(|c| c.geometry.polygons()[0].len() > 1).count();
+    assert!(multi > 0 && holed > 0, "{multi} multipolygons, {holed} with holes");
+    let mean = report.areas_m2.iter().sum::<f64>() / cells.len() as f64;
+    assert!((10_000.0..=40_000.0).contains(&mean), "mean area {mean}");
+    let mut vertex_counts: Vec<usize> = cells.iter().map(|c| c.geometry.polygons()[0][0].len()).collect();
+    vertex_counts.sort_unstable();
+    vertex_counts.dedup();
+    assert!(vertex_counts.len() >= 3, "shapes vary: {vertex_counts:?}");
+}
+
+#[test]
+fn generator_fills_a_given_box_and_refuses_a_bad_one() {
+    let bbox = [121.0, 31.0, 121.05, 31.03];
+    let cells = generate_city(GeneratorOptions { cells: 100, seed: 1, bbox: Some(bbox) }).unwrap();
+    assert_eq!(cells.len(), 100);
+    for c in &cells {
+        for &[lon, lat] in c.geometry.polygons().iter().flatten().flatten() {
+            assert!((bbox[0]..=bbox[2]).contains(&lon) && (bbox[1]..=bbox[3]).contains(&lat));
+        }
+    }
+    assert!(generate_city(GeneratorOptions { cells: 10, seed: 1, bbox: Some([121.0, 31.0, 120.0, 31.1]) }).is_err());
+    assert!(generate_city(GeneratorOptions { cells: 10, seed: 1, bbox: Some([f64::NAN, 31.0, 120.0, 31.1]) }).is_err());
+    assert!(generate_city(GeneratorOptions { cells: 0, seed: 1, bbox: None }).unwrap().is_empty());
+}

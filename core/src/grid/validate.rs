@@ -13,7 +13,7 @@ use crate::codes::GridCode;
 
 use super::cell::{GridCell, fixed_ring};
 use super::fixed::{
-    FixedBox, FixedPoint, Location, locate_in_rings, metres_per_unit, ring_area_m2, segments_cross, segments_touch,
+    FixedBox, FixedPoint, Location, locate_in_rings, locate_midpoint_in_rings, metres_per_unit, ring_area_m2, segments_cross, segments_touch,
 };
 
 /// Knobs for [`validate`].
@@ -228,8 +228,21 @@ fn all_edges(cell: &FixedCell) -> impl Iterator<Item = (FixedPoint, FixedPoint)>
     cell.iter().flatten().flat_map(|ring| edges(ring))
 }
 
-/// Cheap exact test that two cells may share interior: a vertex strictly inside the other, a
-/// proper edge crossing, or one lying entirely on or in the other (identical cells).
+fn locate_midpoint_in_cell(cell: &FixedCell, a: FixedPoint, b: FixedPoint) -> Location {
+    let mut best = Location::Outside;
+    for rings in cell {
+        match locate_midpoint_in_rings(rings.iter().map(Vec::as_slice), a, b) {
+            Location::Boundary => return Location::Boundary,
+            Location::Inside => best = Location::Inside,
+            Location::Outside => {}
+        }
+    }
+    best
+}
+
+/// Cheap exact pre-filter for cells that may share interior: a vertex or an edge midpoint
+/// strictly inside the other, a proper edge crossing, or one lying entirely on or in the other
+/// (identical cells). Neighbours that only share edges pass none of these.
 fn may_overlap(a: &FixedCell, b: &FixedCell) -> bool {
     let vertices = |c: &FixedCell| c.iter().flatten().flatten().copied().collect::<Vec<_>>();
     let (va, vb) = (vertices(a), vertices(b));
@@ -239,8 +252,12 @@ fn may_overlap(a: &FixedCell, b: &FixedCell) -> bool {
     };
     let (a_in_b, a_all_on_b) = inside_or_on(&va, b);
     let (b_in_a, b_all_on_a) = inside_or_on(&vb, a);
+    let midpoint_inside =
+        |from: &FixedCell, to: &FixedCell| all_edges(from).any(|(p, q)| locate_midpoint_in_cell(to, p, q) == Location::Inside);
     a_in_b
         || b_in_a
+        || midpoint_inside(a, b)
+        || midpoint_inside(b, a)
         || a_all_on_b
         || b_all_on_a
         || all_edges(a).any(|(p, q)| all_edges(b).any(|(r, s)| segments_cross(p, q, r, s)))
