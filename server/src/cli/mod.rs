@@ -4,6 +4,7 @@
 //! it into a non-zero exit code, so every failure reads the same way.
 
 mod code;
+mod deadline;
 mod geo;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     /// Grid and category codes: parse, normalize and explain.
     #[command(subcommand)]
     Code(code::CodeCommand),
+    /// Working-time deadlines: when a handling limit (4h, 2d) runs out.
+    Deadline(deadline::DeadlineArgs),
 }
 
 /// A failed command: what to print, and the exit code (2 for bad input, 1 otherwise).
@@ -54,6 +57,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Geo(cmd) => geo::run(cmd),
         Command::Code(cmd) => code::run(cmd),
+        Command::Deadline(args) => deadline::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
