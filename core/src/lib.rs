@@ -11,9 +11,11 @@
 //! - [`taxonomy`]: the categories of components (部件) and events (事件) with their limits.
 //! - [`workflow`]: the case state machine of GB/T 30428 and who may take which step.
 //! - [`calendar`]: working time, so deadlines skip nights, weekends and holidays.
+//! - [`photo`]: evidence photos: orient, resize, strip metadata, hash; geotag consistency.
 
 pub mod codes;
 pub mod geo;
 pub mod workflow;
 pub mod calendar;
 pub mod grid;
+pub mod photo;

@@ -1,0 +1,138 @@
+//! Bytes to pixels, with the pixel limit checked from the header before the pixel buffer is
+//! allocated. Large JPEGs are decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
+//! (`jpeg-decoder`'s reduced IDCT), which is several times faster than decoding in full and then
+//! shrinking; PNG and WebP go through the `image` crate under its allocation limits.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use jpeg_decoder::PixelFormat;
+
+use super::format::SourceFormat;
+use super::transform::{Channels, Pixels, fitted_size};
+use super::{PhotoError, PhotoOptions, Result};
+
+/// Pixels of `bytes`, at least as large as the output will be (so the resize that follows only
+/// ever shrinks) but no larger than needed when the format allows decoding at reduced scale.
+pub(super) fn decode(bytes: &[u8], format: SourceFormat, options: &PhotoOptions) -> Result<Pixels> {
+    match format {
+        SourceFormat::Jpeg => decode_jpeg(bytes, options),
+        SourceFormat::Png => decode_with_image(bytes, ImageFormat::Png, options),
+        SourceFormat::Webp => decode_with_image(bytes, ImageFormat::WebP, options),
+    }
+}
+
+fn corrupt(reason: impl std::fmt::Display) -> PhotoError {
+    PhotoError::Corrupt { reason: reason.to_string() }
+}
+
+/// Refuse an empty or oversized declared image before anything is allocated for it.
+fn check_declared_size(width: u32, height: u32, options: &PhotoOptions) -> Result<()> {
+    if width == 0 || height == 0 {
+        return Err(corrupt(format!("the header declares an empty image ({width}x{height})")));
+    }
+    let (width, height) = (u64::from(width), u64::from(height));
+    if width * height > options.max_pixels {
+        return Err(PhotoError::TooManyPixels { width, height, max: options.max_pixels });
+    }
+    Ok(())
+}
+
+/// Bytes a decoder may hold for an image of at most `max_pixels`, at four bytes a pixel.
+fn allocation_budget(options: &PhotoOptions) -> u64 {
+    options.max_pixels.saturating_mul(4)
+}
+
+fn decode_jpeg(bytes: &[u8], options: &PhotoOptions) -> Result<Pixels> {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.set_max_decoding_buffer_size(usize::try_from(allocation_budget(options)).unwrap_or(usize::MAX));
+    decoder.read_info().map_err(corrupt)?;
+    let info = decoder.info().ok_or_else(|| corrupt("the JPEG has no frame header"))?;
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    check_declared_size(width, height, options)?;
+
+    let (target_width, target_height) = fitted_size(width, height, options.max_edge);
+    // Both fit in u16: they are no larger than the JPEG's own 16-bit size.
+    let request =
+        (u16::try_from(target_width).unwrap_or(u16::MAX), u16::try_from(target_height).unwrap_or(u16::MAX));
+    let (scaled_width, scaled_height) = decoder.scale(request.0, request.1).map_err(corrupt)?;
+    let data = decoder.decode().map_err(corrupt)?;
+    let (width, height) = (u32::from(scaled_width), u32::from(scaled_height));
+
+    let pixel_count = width as usize * height as usize;
+    let (channels, mut data) = match info.pixel_format {
+        PixelFormat::L8 => (Channels::Gray, data),
+        // Big-endian 16-bit samples: the high byte is the 8-bit value.
+        PixelFormat::L16 => (Channels::Gray, data.chunks_exact(2).map(|s| s[0]).collect()),
+        PixelFormat::RGB24 => (Channels::Rgb, data),
+        PixelFormat::CMYK32 => (Channels::Rgb, cmyk_to_rgb(&data)),
+    };
+    if data.len() < pixel_count * channels.count() {
+        return Err(corrupt("the JPEG decoder returned fewer pixels than the frame declares"));
+    }
+    data.truncate(pixel_count * channels.count());
+    Ok(Pixels { width, height, channels, data })
+}
+
+/// `jpeg-decoder` hands back CMYK as stored by Adobe applications, i.e. inverted: 255 means no
+/// ink. The product of the (inverted) colour and black channels is the RGB value.
+fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(cmyk.len() / 4 * 3);
+    for px in cmyk.chunks_exact(4) {
+        let k = u16::from(px[3]);
+        for &c in &px[..3] {
+            rgb.push(((u16::from(c) * k + 127) / 255) as u8);
+        }
+    }
+    rgb
+}
+
+/// The size a PNG declares in its IHDR chunk, which the signature says comes first.
+fn png_declared_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let ihdr = bytes.get(12..24)?;
+    if &ihdr[..4] != b"IHDR" {
+        return None;
+    }
+    let width = u32::from_be_bytes([ihdr[4], ihdr[5], ihdr[6], ihdr[7]]);
+    let height = u32::from_be_bytes([ihdr[8], ihdr[9], ihdr[10], ihdr[11]]);
+    Some((width, height))
+}
+
+fn decode_with_image(bytes: &[u8], format: ImageFormat, options: &PhotoOptions) -> Result<Pixels> {
+    // Judge the declared size ourselves first, so an oversized PNG is reported as such rather
+    // than as whichever allocation limit the decoder trips over.
+    if format == ImageFormat::Png {
+        let (width, height) =
+            png_declared_size(bytes).ok_or_else(|| corrupt("the PNG has no IHDR header"))?;
+        check_declared_size(width, height, options)?;
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(allocation_budget(options).saturating_mul(2));
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(corrupt)?;
+    let (width, height) = decoder.dimensions();
+    check_declared_size(width, height, options)?;
+    let image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+
+    let has_alpha = image.color().has_alpha();
+    let is_gray = !image.color().has_color();
+    let (channels, data) = match (is_gray, has_alpha) {
+        (true, false) => (Channels::Gray, image.into_luma8().into_raw()),
+        (false, false) => (Channels::Rgb, image.into_rgb8().into_raw()),
+        (_, true) => (Channels::Rgb, flatten_over_white(&image.into_rgba8().into_raw())),
+    };
+    Ok(Pixels { width, height, channels, data })
+}
+
+/// A JPEG has no transparency: composite over white, as a viewer shows a transparent PNG.
+fn flatten_over_white(rgba: &[u8]) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(rgba.len() / 4 * 3);
+    for px in rgba.chunks_exact(4) {
+        let alpha = u16::from(px[3]);
+        for &c in &px[..3] {
+            rgb.push(((u16::from(c) * alpha + 255 * (255 - alpha) + 127) / 255) as u8);
+        }
+    }
+    rgb
+}

@@ -1,0 +1,1 @@
+//! Unit tests of the photo pipeline internals (sizes, format sniffing, pixel conversions).
