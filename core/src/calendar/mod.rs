@@ -64,7 +64,9 @@ pub enum CalendarError {
          load a calendar file with `year = {year}`"
     )]
     YearNotLoaded { year: i32 },
-    #[error("no working time within {MAX_IDLE_DAYS} days after {from}; check the weekend and holiday settings")]
+    #[error(
+        "no working time within {MAX_IDLE_DAYS} days after {from}; check the weekend and holiday settings"
+    )]
     NoWorkingTime { from: NaiveDate },
     #[error("the date is beyond the range the calendar can represent")]
     OutOfRange,
@@ -80,6 +82,9 @@ enum Listed {
     Off,
     Worked,
 }
+
+/// One work period of one day, as UTC instants.
+type Interval = (DateTime<Utc>, DateTime<Utc>);
 
 /// A deadline and the years counted as weekends-only for lack of a schedule (empty unless the
 /// calendar is set to [`MissingYear::WeekendsOnly`]).
@@ -220,7 +225,7 @@ impl WorkingCalendar {
         &self,
         date: NaiveDate,
         assumed: &mut BTreeSet<i32>,
-    ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, CalendarError> {
+    ) -> Result<Vec<Interval>, CalendarError> {
         if !self.working_day(date, assumed)? {
             return Ok(Vec::new());
         }

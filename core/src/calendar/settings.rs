@@ -62,10 +62,8 @@ const fn hm(hour: u32, minute: u32) -> NaiveTime {
 }
 
 /// 09:00-12:00 and 13:00-17:30, the usual hours of a Chinese street office.
-pub const DEFAULT_WORK_PERIODS: [WorkPeriod; 2] = [
-    WorkPeriod { start: hm(9, 0), end: hm(12, 0) },
-    WorkPeriod { start: hm(13, 0), end: hm(17, 30) },
-];
+pub const DEFAULT_WORK_PERIODS: [WorkPeriod; 2] =
+    [WorkPeriod { start: hm(9, 0), end: hm(12, 0) }, WorkPeriod { start: hm(13, 0), end: hm(17, 30) }];
 
 /// What a calendar does for a day in a year with no holiday schedule loaded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

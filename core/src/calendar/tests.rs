@@ -164,7 +164,8 @@ fn a_year_without_a_schedule_is_refused_by_default() {
 
 #[test]
 fn weekends_only_mode_counts_and_reports_the_assumed_year() {
-    let settings = CalendarSettings { missing_year: MissingYear::WeekendsOnly, ..CalendarSettings::default() };
+    let settings =
+        CalendarSettings { missing_year: MissingYear::WeekendsOnly, ..CalendarSettings::default() };
     let mut cal = WorkingCalendar::new(settings).unwrap();
     for (name, text) in CHINA_SCHEDULES {
         cal.add_year(YearSchedule::from_toml(text, name).unwrap()).unwrap();
@@ -204,7 +205,8 @@ fn a_broken_file_names_the_line_and_the_holiday() {
         e.to_string(),
         "city-2027.toml line 6, holiday \"Spring Festival\": expected a date like 2027-01-31, got \"2027-02-31\""
     );
-    let syntax = YearSchedule::from_toml("year = 2027\n[[holiday]]\nname = \"x\"\noff = [2027-01-01\n", "c.toml");
+    let syntax =
+        YearSchedule::from_toml("year = 2027\n[[holiday]]\nname = \"x\"\noff = [2027-01-01\n", "c.toml");
     let CalendarError::Syntax { line, .. } = syntax.unwrap_err() else { panic!("expected a syntax error") };
     assert!(line.is_some_and(|l| l >= 4), "{line:?}");
     let missing = YearSchedule::from_toml("year = 2027\n[[holiday]]\nname = \"x\"\n", "c.toml").unwrap_err();
@@ -236,7 +238,10 @@ fn a_schedule_that_contradicts_itself_is_refused() {
     let good = "year = 2027\n[[holiday]]\nname = \"A\"\nstatutory = 1\noff = [\"2027-01-01..2027-01-03\"]\n";
     assert!(load(good).is_ok());
     let e = load(&good.replace("statutory = 1", "statutory = 2")).unwrap_err();
-    assert!(e.to_string().contains("3 days off do not add up: 2 statutory + 2 weekend + 0 worked = 4"), "{e}");
+    assert!(
+        e.to_string().contains("3 days off do not add up: 2 statutory + 2 weekend + 0 worked = 4"),
+        "{e}"
+    );
     let far = "year = 2027\n[[holiday]]\nname = \"A\"\noff = [\"2030-01-01\"]\n";
     assert!(load(far).unwrap_err().to_string().contains("too far from the file's year 2027"));
 }
@@ -247,7 +252,11 @@ fn a_year_loaded_twice_is_refused() {
     let again = YearSchedule::from_toml(CHINA_SCHEDULES[0].1, "other.toml").unwrap();
     assert_eq!(
         cal.add_year(again).unwrap_err(),
-        CalendarError::YearLoadedTwice { year: 2025, first: "cn-2025.toml".into(), second: "other.toml".into() }
+        CalendarError::YearLoadedTwice {
+            year: 2025,
+            first: "cn-2025.toml".into(),
+            second: "other.toml".into()
+        }
     );
 }
 

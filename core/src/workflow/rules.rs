@@ -1,9 +1,7 @@
 //! The rule tables of the case workflow: who may take each action, from which states it leads
 //! where, what it needs, and the checks of [`take`] against what was supplied and the case.
 
-use super::{
-    Action, CaseFacts, CaseState, Condition, Effect, Needs, Provided, Refusal, Role, Transition,
-};
+use super::{Action, CaseFacts, CaseState, Condition, Effect, Needs, Provided, Refusal, Role, Transition};
 
 use Action as A;
 use CaseState as S;

@@ -150,7 +150,10 @@ fn available_actions_given_facts_hide_what_the_conditions_refuse() {
     let reporter = CaseFacts { actor_is_reporter: true, ..stranger };
     assert_eq!(available_actions_given(CaseState::Closed, Role::Citizen, &reporter), vec![Action::Rate]);
     let past = CaseFacts { deadline_passed: true, ..stranger };
-    assert_eq!(available_actions_given(CaseState::Dispatched, Role::System, &past), vec![Action::MarkOverdue]);
+    assert_eq!(
+        available_actions_given(CaseState::Dispatched, Role::System, &past),
+        vec![Action::MarkOverdue]
+    );
 }
 
 #[test]
