@@ -6,6 +6,7 @@
 mod code;
 mod deadline;
 mod geo;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -15,12 +16,15 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "gridline", version, about)]
 struct Cli {
+    /// What to do; with none, `serve`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the HTTP server (the default when no subcommand is given).
+    Serve(serve::ServeArgs),
     /// Coordinates: convert between WGS-84, GCJ-02 and BD-09.
     #[command(subcommand)]
     Geo(geo::GeoCommand),
@@ -54,7 +58,8 @@ pub type CliResult = Result<(), CliError>;
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = match cli.command.unwrap_or(Command::Serve(serve::ServeArgs::default())) {
+        Command::Serve(args) => serve::run(args),
         Command::Geo(cmd) => geo::run(cmd),
         Command::Code(cmd) => code::run(cmd),
         Command::Deadline(args) => deadline::run(args),

@@ -1,0 +1,4 @@
+DROP TABLE auth_throttles;
+DROP TABLE otp_challenges;
+DROP TABLE refresh_tokens;
+DROP TABLE users;

@@ -1,0 +1,89 @@
+//! The application state shared by every handler: configuration, database pool, photo store,
+//! metrics and the grid routing index. Built once per process by [`AppState::build`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::ObjectStore;
+
+use crate::config::{Config, PhotoStoreConfig};
+use crate::metrics::Metrics;
+use crate::store::{Db, StoreError};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("photo store: {0}")]
+    PhotoStore(String),
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind { bind: String, source: std::io::Error },
+    #[error("server stopped with an error: {0}")]
+    Server(std::io::Error),
+    #[error("demo seeding failed: {0}")]
+    Seed(String),
+    #[error("identity: {0}")]
+    Auth(String),
+}
+
+/// Shared by all handlers through `web::Data<AppState>`.
+#[derive(Debug)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub photos: Arc<dyn ObjectStore>,
+    pub metrics: Metrics,
+    /// Token keys and the one-time code sender.
+    pub auth: Arc<crate::auth::AuthSettings>,
+}
+
+impl AppState {
+    /// Connects the database (running migrations) and opens the photo store. Blocking.
+    pub fn build(config: Config) -> Result<Self, StartError> {
+        let settings = &config.settings;
+        let db = Db::connect(
+            config.database_url.expose(),
+            settings.db_pool_size,
+            Duration::from_secs(settings.db_timeout_secs),
+        )?;
+        let photos = open_photo_store(&config.photo_store)?;
+        let auth = crate::auth::AuthSettings::for_environment(
+            config.jwt_secret.expose().as_bytes(),
+            config.is_production(),
+        )
+        .map_err(|e| StartError::Auth(e.to_string()))?;
+        Ok(Self { config: Arc::new(config), db, photos, metrics: Metrics::new()?, auth: Arc::new(auth) })
+    }
+}
+
+fn open_photo_store(config: &PhotoStoreConfig) -> Result<Arc<dyn ObjectStore>, StartError> {
+    match config {
+        PhotoStoreConfig::Local { dir } => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StartError::PhotoStore(format!("cannot create {}: {e}", dir.display())))?;
+            let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
+                .map_err(|e| StartError::PhotoStore(e.to_string()))?;
+            Ok(Arc::new(store))
+        }
+        PhotoStoreConfig::S3 { bucket, region, endpoint, access_key_id, secret_access_key } => {
+            let mut builder =
+                object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket).with_region(region);
+            if let Some(endpoint) = endpoint {
+                builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+            }
+            if let Some(key) = access_key_id {
+                builder = builder.with_access_key_id(key);
+            }
+            if let Some(secret) = secret_access_key {
+                builder = builder.with_secret_access_key(secret.expose());
+            }
+            let store = builder.build().map_err(|e| StartError::PhotoStore(e.to_string()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}

@@ -1,0 +1,489 @@
+//! Server configuration, declared once.
+//!
+//! Every setting appears exactly once in the [`settings!`] table below, with its environment
+//! variable, type, default and a line of doc. Values come from, in order of precedence: the
+//! environment variable, its `*_FILE` variant (secrets only: the value is read from that file),
+//! the TOML file named by `GRIDLINE_CONFIG` (keys are the lower-case field names), and the
+//! default. [`Config::load`] validates everything at start-up and names the setting at fault.
+//! The result is an immutable value handed to the server; there is no global configuration.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{setting}: {reason}")]
+    Invalid { setting: &'static str, reason: String },
+    #[error("{setting}: cannot read {path}: {source}")]
+    File { setting: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("GRIDLINE_CONFIG: {path} is not a valid TOML table of settings: {reason}")]
+    Toml { path: PathBuf, reason: String },
+}
+
+/// One declared setting, as listed in `.env.example` and `gridline serve --help-settings`.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingSpec {
+    /// Field name, also the key in the TOML file.
+    pub field: &'static str,
+    /// Environment variable.
+    pub env: &'static str,
+    /// Default as text ("" means unset, or derived from other settings as the doc says).
+    pub default: &'static str,
+    /// Whether a `*_FILE` variant is accepted and the value is hidden from `Debug`.
+    pub secret: bool,
+    pub doc: &'static str,
+}
+
+macro_rules! settings {
+    ($( #[doc = $doc:literal] $field:ident : $ty:ty = $env:literal, default $default:literal $(, $secret:ident)? ; )+) => {
+        /// Every setting as given, parsed to its type but not yet cross-checked.
+        #[derive(Debug, Clone)]
+        pub struct Settings {
+            $( #[doc = $doc] pub $field: $ty, )+
+        }
+
+        /// The declaration of every setting, in the order of `.env.example`.
+        pub const SETTINGS: &[SettingSpec] = &[
+            $( SettingSpec {
+                field: stringify!($field),
+                env: $env,
+                default: $default,
+                secret: settings!(@secret $($secret)?),
+                doc: $doc,
+            }, )+
+        ];
+
+        impl Settings {
+            fn from_source(source: &Source) -> Result<Self, ConfigError> {
+                Ok(Self {
+                    $( $field: source.get::<$ty>(
+                        stringify!($field), $env, $default, settings!(@secret $($secret)?),
+                    )?, )+
+                })
+            }
+        }
+    };
+    (@secret secret) => { true };
+    (@secret) => { false };
+}
+
+settings! {
+    /// Address and port the HTTP server listens on.
+    bind: SocketAddr = "GRIDLINE_BIND", default "127.0.0.1:8080";
+    /// Folder for the embedded database, local photos and the development JWT secret.
+    data_dir: PathBuf = "GRIDLINE_DATA_DIR", default "./gridline-data";
+    /// Database URL: sqlite://PATH or postgres://... (default: sqlite file in the data folder).
+    database_url: Option<Secret> = "DATABASE_URL", default "", secret;
+    /// development (demo data, generated JWT secret) or production (nothing is invented).
+    environment: Environment = "GRIDLINE_ENV", default "development";
+    /// Seed a demo city into an empty database (default: on in development, off in production).
+    demo_seed: Option<bool> = "GRIDLINE_DEMO_SEED", default "";
+    /// Key that signs access tokens, at least 32 bytes (required in production).
+    jwt_secret: Option<Secret> = "GRIDLINE_JWT_SECRET", default "", secret;
+    /// Where photos are stored: local (a folder) or s3 (S3-compatible object storage).
+    photo_store: PhotoStoreKind = "GRIDLINE_PHOTO_STORE", default "local";
+    /// Folder for photos when GRIDLINE_PHOTO_STORE=local (default: DATA_DIR/photos).
+    photo_dir: Option<PathBuf> = "GRIDLINE_PHOTO_DIR", default "";
+    /// S3 bucket for photos (required when GRIDLINE_PHOTO_STORE=s3).
+    s3_bucket: Option<String> = "GRIDLINE_S3_BUCKET", default "";
+    /// S3 region.
+    s3_region: String = "GRIDLINE_S3_REGION", default "us-east-1";
+    /// S3 endpoint for S3-compatible services such as MinIO (default: AWS).
+    s3_endpoint: Option<String> = "GRIDLINE_S3_ENDPOINT", default "";
+    /// S3 access key id.
+    s3_access_key_id: Option<String> = "GRIDLINE_S3_ACCESS_KEY_ID", default "";
+    /// S3 secret access key.
+    s3_secret_access_key: Option<Secret> = "GRIDLINE_S3_SECRET_ACCESS_KEY", default "", secret;
+    /// A point at most this many metres outside every cell goes to the nearest cell.
+    routing_tolerance_m: f64 = "GRIDLINE_ROUTING_TOLERANCE_M", default "50";
+    /// Largest JSON request body, in bytes.
+    json_limit_bytes: usize = "GRIDLINE_JSON_LIMIT_BYTES", default "65536";
+    /// Largest photo upload (multipart body), in bytes.
+    photo_limit_bytes: usize = "GRIDLINE_PHOTO_LIMIT_BYTES", default "15728640";
+    /// Largest grid import body (GeoJSON), in bytes.
+    grid_import_limit_bytes: usize = "GRIDLINE_GRID_IMPORT_LIMIT_BYTES", default "67108864";
+    /// Database connections per server process.
+    db_pool_size: u32 = "GRIDLINE_DB_POOL_SIZE", default "8";
+    /// Seconds to wait for a database connection before answering 503.
+    db_timeout_secs: u64 = "GRIDLINE_DB_TIMEOUT_SECS", default "5";
+    /// HTTP worker threads (0: one per CPU core).
+    workers: usize = "GRIDLINE_WORKERS", default "0";
+    /// Log filter in tracing's EnvFilter syntax.
+    log: String = "GRIDLINE_LOG", default "info";
+    /// Log format: text or json.
+    log_format: LogFormat = "GRIDLINE_LOG_FORMAT", default "text";
+    /// Seconds between checks for grid changes made by other server nodes.
+    grid_refresh_secs: u64 = "GRIDLINE_GRID_REFRESH_SECS", default "5";
+    /// Seconds that in-flight requests get to finish on shutdown.
+    shutdown_timeout_secs: u64 = "GRIDLINE_SHUTDOWN_TIMEOUT_SECS", default "10";
+}
+
+/// Where the settings come from: the process environment and the optional TOML file.
+pub struct Source {
+    env: HashMap<String, String>,
+    file: HashMap<String, String>,
+}
+
+impl Source {
+    /// The process environment, plus the TOML file named by `GRIDLINE_CONFIG` if set.
+    pub fn from_process() -> Result<Self, ConfigError> {
+        Self::from_env(std::env::vars().collect())
+    }
+
+    /// Settings from an explicit environment map (tests use this; no process state is read
+    /// except the files the map names).
+    pub fn from_env(env: HashMap<String, String>) -> Result<Self, ConfigError> {
+        let file = match env.get("GRIDLINE_CONFIG").filter(|p| !p.is_empty()) {
+            Some(path) => read_toml(Path::new(path))?,
+            None => HashMap::new(),
+        };
+        Ok(Self { env, file })
+    }
+
+    fn raw(&self, field: &str, env: &'static str, secret: bool) -> Result<Option<String>, ConfigError> {
+        if let Some(v) = self.env.get(env) {
+            return Ok(Some(v.clone()));
+        }
+        if secret {
+            let file_var = format!("{env}_FILE");
+            if let Some(path) = self.env.get(&file_var).filter(|p| !p.is_empty()) {
+                let path = PathBuf::from(path);
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::File {
+                    setting: env,
+                    path,
+                    source,
+                })?;
+                return Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned()));
+            }
+        }
+        Ok(self.file.get(field).or_else(|| self.file.get(env)).cloned())
+    }
+
+    fn get<T: SettingValue>(
+        &self,
+        field: &str,
+        env: &'static str,
+        default: &str,
+        secret: bool,
+    ) -> Result<T, ConfigError> {
+        let raw = self.raw(field, env, secret)?;
+        let text = raw.as_deref().unwrap_or(default);
+        T::parse_setting(text.trim()).map_err(|reason| ConfigError::Invalid { setting: env, reason })
+    }
+}
+
+fn read_toml(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::File {
+        setting: "GRIDLINE_CONFIG",
+        path: path.to_owned(),
+        source,
+    })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Toml { path: path.to_owned(), reason: e.to_string() })?;
+    let mut out = HashMap::new();
+    for (key, value) in table {
+        let known = SETTINGS.iter().any(|s| s.field == key || s.env == key);
+        if !known {
+            return Err(ConfigError::Toml {
+                path: path.to_owned(),
+                reason: format!("unknown setting {key:?}"),
+            });
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(ConfigError::Toml {
+                    path: path.to_owned(),
+                    reason: format!(
+                        "{key}: expected a string, number or boolean, found {}",
+                        other.type_str()
+                    ),
+                });
+            }
+        };
+        out.insert(key, text);
+    }
+    Ok(out)
+}
+
+/// A type a setting can have: parsed from text, with a message saying what was expected.
+pub trait SettingValue: Sized {
+    fn parse_setting(text: &str) -> Result<Self, String>;
+}
+
+macro_rules! from_str_setting {
+    ($($ty:ty => $expected:literal),+ $(,)?) => {$(
+        impl SettingValue for $ty {
+            fn parse_setting(text: &str) -> Result<Self, String> {
+                <$ty>::from_str(text).map_err(|_| format!(concat!("expected ", $expected, ", found {:?}"), text))
+            }
+        }
+    )+};
+}
+
+from_str_setting! {
+    SocketAddr => "an address and port such as 127.0.0.1:8080",
+    u32 => "a whole number",
+    u64 => "a whole number",
+    usize => "a whole number",
+    f64 => "a number",
+}
+
+impl SettingValue for String {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+}
+
+impl SettingValue for PathBuf {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        if text.is_empty() {
+            return Err("expected a path, found nothing".into());
+        }
+        Ok(PathBuf::from(text))
+    }
+}
+
+impl SettingValue for bool {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(format!("expected true or false, found {text:?}")),
+        }
+    }
+}
+
+impl<T: SettingValue> SettingValue for Option<T> {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        if text.is_empty() { Ok(None) } else { T::parse_setting(text).map(Some) }
+    }
+}
+
+/// A secret value: usable by the code, never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl SettingValue for Secret {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        Ok(Secret(text.to_owned()))
+    }
+}
+
+macro_rules! keyword_setting {
+    ($name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl SettingValue for $name {
+            fn parse_setting(text: &str) -> Result<Self, String> {
+                match text.to_ascii_lowercase().as_str() {
+                    $($word => Ok(Self::$variant),)+
+                    _ => Err(format!(concat!("expected one of" $(, " ", $word)+, ", found {:?}"), text)),
+                }
+            }
+        }
+    };
+}
+
+keyword_setting!(Environment { Development = "development", Production = "production" });
+keyword_setting!(PhotoStoreKind { Local = "local", S3 = "s3" });
+keyword_setting!(LogFormat { Text = "text", Json = "json" });
+
+/// Where photos go, resolved from the `photo_store` and `s3_*` settings.
+#[derive(Debug, Clone)]
+pub enum PhotoStoreConfig {
+    Local {
+        dir: PathBuf,
+    },
+    S3 {
+        bucket: String,
+        region: String,
+        endpoint: Option<String>,
+        access_key_id: Option<String>,
+        secret_access_key: Option<Secret>,
+    },
+}
+
+/// The validated configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub database_url: Secret,
+    pub demo_seed: bool,
+    pub jwt_secret: Secret,
+    pub photo_store: PhotoStoreConfig,
+}
+
+/// Shortest accepted signing key, in bytes (HS256 wants at least the hash size).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// File in the data folder holding the generated development JWT secret.
+const DEV_JWT_SECRET_FILE: &str = "jwt-secret";
+
+impl Config {
+    /// Reads the process environment (and `GRIDLINE_CONFIG`) and validates it.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_source(&Source::from_process()?)
+    }
+
+    /// Validates settings from `source`. In development, a missing JWT secret is generated and
+    /// kept in the data folder, so tokens survive a restart.
+    pub fn from_source(source: &Source) -> Result<Self, ConfigError> {
+        let settings = Settings::from_source(source)?;
+        let production = settings.environment == Environment::Production;
+        let invalid =
+            |setting: &'static str, reason: &str| ConfigError::Invalid { setting, reason: reason.to_owned() };
+
+        let database_url = match &settings.database_url {
+            Some(url) => {
+                crate::store::Backend::from_url(url.expose())
+                    .map_err(|e| ConfigError::Invalid { setting: "DATABASE_URL", reason: e.to_string() })?;
+                url.clone()
+            }
+            None => Secret(format!("sqlite://{}", settings.data_dir.join("gridline.sqlite3").display())),
+        };
+        let demo_seed = settings.demo_seed.unwrap_or(!production);
+        if production && demo_seed {
+            return Err(invalid(
+                "GRIDLINE_DEMO_SEED",
+                "demo seeding creates default passwords and is refused in production",
+            ));
+        }
+        if !settings.routing_tolerance_m.is_finite() || settings.routing_tolerance_m < 0.0 {
+            return Err(invalid("GRIDLINE_ROUTING_TOLERANCE_M", "expected a finite distance of 0 m or more"));
+        }
+        for (setting, value) in [
+            ("GRIDLINE_JSON_LIMIT_BYTES", settings.json_limit_bytes),
+            ("GRIDLINE_PHOTO_LIMIT_BYTES", settings.photo_limit_bytes),
+            ("GRIDLINE_GRID_IMPORT_LIMIT_BYTES", settings.grid_import_limit_bytes),
+        ] {
+            if value < 1024 {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    reason: format!("expected at least 1024 bytes, found {value}"),
+                });
+            }
+        }
+        if settings.db_pool_size == 0 {
+            return Err(invalid("GRIDLINE_DB_POOL_SIZE", "expected at least 1 connection, found 0"));
+        }
+        if settings.grid_refresh_secs == 0 {
+            return Err(invalid("GRIDLINE_GRID_REFRESH_SECS", "expected at least 1 second, found 0"));
+        }
+        let jwt_secret = match &settings.jwt_secret {
+            Some(secret) if secret.0.len() >= MIN_JWT_SECRET_BYTES => secret.clone(),
+            Some(secret) => {
+                return Err(ConfigError::Invalid {
+                    setting: "GRIDLINE_JWT_SECRET",
+                    reason: format!(
+                        "expected at least {MIN_JWT_SECRET_BYTES} bytes, found {}",
+                        secret.0.len()
+                    ),
+                });
+            }
+            None if production => {
+                return Err(invalid(
+                    "GRIDLINE_JWT_SECRET",
+                    "required in production (set it, or GRIDLINE_JWT_SECRET_FILE)",
+                ));
+            }
+            None => development_jwt_secret(&settings.data_dir)?,
+        };
+        let photo_store = match settings.photo_store {
+            PhotoStoreKind::Local => PhotoStoreConfig::Local {
+                dir: settings.photo_dir.clone().unwrap_or_else(|| settings.data_dir.join("photos")),
+            },
+            PhotoStoreKind::S3 => PhotoStoreConfig::S3 {
+                bucket: settings
+                    .s3_bucket
+                    .clone()
+                    .ok_or_else(|| invalid("GRIDLINE_S3_BUCKET", "required when GRIDLINE_PHOTO_STORE=s3"))?,
+                region: settings.s3_region.clone(),
+                endpoint: settings.s3_endpoint.clone(),
+                access_key_id: settings.s3_access_key_id.clone(),
+                secret_access_key: settings.s3_secret_access_key.clone(),
+            },
+        };
+        Ok(Self { settings, database_url, demo_seed, jwt_secret, photo_store })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.settings.environment == Environment::Production
+    }
+}
+
+/// Reads the development secret from the data folder, creating it (random, owner-only) on the
+/// first start.
+fn development_jwt_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
+    let path = data_dir.join(DEV_JWT_SECRET_FILE);
+    let file_error =
+        |source| ConfigError::File { setting: "GRIDLINE_JWT_SECRET", path: path.clone(), source };
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= MIN_JWT_SECRET_BYTES => return Ok(Secret(text.trim().to_owned())),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(file_error(e)),
+    }
+    std::fs::create_dir_all(data_dir).map_err(file_error)?;
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    write_owner_only(&path, &secret).map_err(file_error)?;
+    Ok(Secret(secret))
+}
+
+fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// The text of `.env.example`: every setting with its doc line and default.
+pub fn env_example() -> String {
+    let mut out = String::from(
+        "# Gridline server settings. Every key is optional in development; the value shown is the default.\n\
+         # Secrets also accept KEY_FILE=/path (the value is read from that file).\n\
+         # Generated by `gridline serve --print-env-example`; a test keeps this file in step.\n",
+    );
+    for spec in SETTINGS {
+        out.push('\n');
+        out.push_str(&format!("#{}\n", spec.doc));
+        if spec.secret {
+            out.push_str(&format!("# (secret: {}_FILE accepted)\n", spec.env));
+        }
+        out.push_str(&format!("# {}={}\n", spec.env, spec.default));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,256 @@
+//! The one HTTP error type: RFC 9457 `application/problem+json` with a stable machine `code`.
+//!
+//! Every handler returns `Result<_, ApiError>`; actix's extractor errors (JSON, query, path,
+//! payload size) are mapped here too, by the handlers that [`configure_extractors`] installs.
+//! The cause of a 5xx is logged (inside the request's span, so with its request id) and never
+//! serialized: a client sees the code, a title and a safe detail, nothing more.
+
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// The problem kinds and their HTTP status: the whole status table in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Unprocessable,
+    TooManyRequests,
+    Internal,
+    Unavailable,
+}
+
+impl ErrorKind {
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+/// Seconds a client should wait before retrying when the database is unreachable.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
+
+type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// An error answered as `application/problem+json`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    /// Stable machine code, e.g. `invalid_field`, `not_found`, `idempotency_key_reused`.
+    pub code: &'static str,
+    /// Safe, human-readable explanation (no personal data, no internals).
+    pub detail: String,
+    /// The request field at fault, as a JSON pointer-ish path (`position.lat`).
+    pub field: Option<String>,
+    pub retry_after_secs: Option<u32>,
+    /// Logged, never sent.
+    cause: Option<Cause>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.kind.status().as_u16(), self.detail)
+    }
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorKind, code: &'static str, detail: impl Into<String>) -> Self {
+        Self { kind, code, detail: detail.into(), field: None, retry_after_secs: None, cause: None }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, code, detail)
+    }
+
+    /// A well-formed request whose `field` breaks a rule (422).
+    pub fn invalid_field(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unprocessable, "invalid_field", detail).with_field(field)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unauthorized, "unauthorized", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, "forbidden", detail)
+    }
+
+    /// `what` is the kind of thing, never the identifier the client sent.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorKind::NotFound, "not_found", format!("no such {what}"))
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, code, detail)
+    }
+
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        Self::new(ErrorKind::Internal, "internal", "the server failed to handle the request")
+            .with_cause(cause)
+    }
+
+    pub fn unavailable(cause: impl Into<Cause>) -> Self {
+        let mut e =
+            Self::new(ErrorKind::Unavailable, "unavailable", "the service is temporarily unavailable")
+                .with_cause(cause);
+        e.retry_after_secs = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+        e
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) | StoreError::Cancelled => ApiError::unavailable(e),
+            _ => ApiError::internal(e),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.kind.status();
+        if status.is_server_error() {
+            match &self.cause {
+                Some(cause) => tracing::error!(code = self.code, error = %cause, "request failed"),
+                None => tracing::error!(code = self.code, "request failed"),
+            }
+        }
+        let problem = Problem {
+            kind: format!("urn:gridline:problem:{}", self.code),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: &self.detail,
+            code: self.code,
+            field: self.field.as_deref(),
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        response.body(body)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+fn payload_error(e: &PayloadError) -> ApiError {
+    match e {
+        PayloadError::Overflow => too_large(),
+        _ => ApiError::bad_request("bad_body", "the request body could not be read"),
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorKind::PayloadTooLarge,
+        "body_too_large",
+        "the request body is larger than this endpoint accepts",
+    )
+}
+
+/// Maps a JSON body error: size 413, content type 415, syntax 400, wrong shape or value 422.
+pub fn json_error(e: &JsonPayloadError) -> ApiError {
+    match e {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => too_large(),
+        JsonPayloadError::ContentType => ApiError::new(
+            ErrorKind::UnsupportedMediaType,
+            "unsupported_media_type",
+            "expected a body of type application/json",
+        ),
+        JsonPayloadError::Deserialize(de) if de.is_data() => ApiError::new(
+            ErrorKind::Unprocessable,
+            "invalid_body",
+            format!("the JSON body has the wrong shape: {de}"),
+        ),
+        JsonPayloadError::Deserialize(de) => {
+            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {de}"))
+        }
+        JsonPayloadError::Payload(p) => payload_error(p),
+        _ => ApiError::bad_request("bad_body", "the JSON body could not be read"),
+    }
+}
+
+fn query_error(e: &QueryPayloadError) -> ApiError {
+    match e {
+        QueryPayloadError::Deserialize(de) => {
+            ApiError::bad_request("invalid_query", format!("the query string is not valid: {de}"))
+        }
+        _ => ApiError::bad_request("invalid_query", "the query string is not valid"),
+    }
+}
+
+fn path_error(e: &PathError) -> ApiError {
+    match e {
+        PathError::Deserialize(de) => {
+            ApiError::new(ErrorKind::NotFound, "not_found", format!("no such resource: {de}"))
+        }
+        _ => ApiError::not_found("resource"),
+    }
+}
+
+/// Installs the extractor configurations on a scope or app: body size limits and problem+json
+/// for every extractor error.
+pub fn configure_extractors(cfg: &mut web::ServiceConfig, json_limit: usize, payload_limit: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(json_limit)
+            .error_handler(|e, _req: &HttpRequest| json_error(&e).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|e, _req: &HttpRequest| query_error(&e).into()))
+    .app_data(web::PathConfig::default().error_handler(|e, _req: &HttpRequest| path_error(&e).into()))
+    .app_data(web::PayloadConfig::new(payload_limit));
+}
+
+/// The answer for a route that does not exist.
+pub async fn no_such_route() -> ApiResult<HttpResponse> {
+    Err(ApiError::new(ErrorKind::NotFound, "no_such_route", "no endpoint at this path and method"))
+}

@@ -1,0 +1,24 @@
+//! gridline-server: the city's HTTP API (actix-web), its store (diesel over SQLite or
+//! PostgreSQL) and the `gridline` command line.
+//!
+//! Modules:
+//! - [`config`]: every setting declared once, validated at start-up.
+//! - [`store`]: the diesel `MultiConnection`, pool, migrations and schema.
+//! - [`error`]: the one HTTP error type (problem+json).
+//! - [`api`]: every route in one `configure()`, one folder per resource.
+//! - [`auth`]: identity (password, one-time code, device accounts), tokens, roles and scopes.
+//! - [`serve`]: binding and running the server; [`app`]: the shared state.
+//! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs.
+//! - [`cli`]: the `gridline` subcommands.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod request_log;
+pub mod serve;
+pub mod store;
+pub mod telemetry;

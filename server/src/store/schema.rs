@@ -1,0 +1,182 @@
+//! The database schema as diesel sees it, one `table!` block per table, for both backends.
+//!
+//! Kept by hand in the shape `diesel print-schema` produces; `tests/schema_matches.rs` runs the
+//! migrations on SQLite and PostgreSQL and fails if a table, column, type or nullability here
+//! differs from what either database reports. To add tables: append their `table!` blocks and
+//! add their names to `allow_tables_to_appear_in_same_query!` at the end.
+
+diesel::table! {
+    grid_cells (code) {
+        code -> Text,
+        district_code -> Text,
+        street_code -> Text,
+        community_code -> Text,
+        name -> Nullable<Text>,
+        geometry -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grid_revision (id) {
+        id -> Integer,
+        revision -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (code) {
+        code -> Text,
+        kind -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        anonymous_allowed -> Bool,
+        duplicate_radius_m -> Double,
+        definition -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    photos (id) {
+        id -> Text,
+        sha256 -> Text,
+        uploader_id -> Nullable<Text>,
+        object_key -> Text,
+        thumbnail_key -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        captured_at -> Nullable<Timestamp>,
+        capture_lat -> Nullable<Double>,
+        capture_lon -> Nullable<Double>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        tracking_number -> Text,
+        idempotency_key -> Text,
+        request_sha256 -> Text,
+        reporter_id -> Nullable<Text>,
+        reporter_role -> Nullable<Text>,
+        anonymous -> Bool,
+        category_code -> Text,
+        description -> Text,
+        lat -> Double,
+        lon -> Double,
+        accuracy_m -> Nullable<Double>,
+        submitted_crs -> Text,
+        captured_at -> Nullable<Timestamp>,
+        state -> Text,
+        grid_code -> Nullable<Text>,
+        community_code -> Nullable<Text>,
+        street_code -> Nullable<Text>,
+        district_code -> Nullable<Text>,
+        routing_outcome -> Text,
+        routing_distance_m -> Nullable<Double>,
+        geotag_verdict -> Text,
+        answers -> Text,
+        handling_time_limit -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_photos (case_id, photo_id) {
+        case_id -> Text,
+        photo_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        note -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        role -> Text,
+        scope -> Text,
+        display_name -> Text,
+        login -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        device_secret_hash -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        user_id -> Text,
+        issued_at -> BigInt,
+        expires_at -> BigInt,
+        rotated_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    otp_challenges (id) {
+        id -> Text,
+        phone_hash -> Text,
+        code_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        attempts -> Integer,
+        consumed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    auth_throttles (bucket) {
+        bucket -> Text,
+        hits -> Integer,
+        window_started_at -> BigInt,
+        locked_until -> BigInt,
+    }
+}
+
+diesel::joinable!(case_photos -> cases (case_id));
+diesel::joinable!(case_photos -> photos (photo_id));
+diesel::joinable!(case_events -> cases (case_id));
+
+diesel::joinable!(refresh_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    grid_cells,
+    grid_revision,
+    categories,
+    photos,
+    cases,
+    case_photos,
+    case_events,
+    users,
+    refresh_tokens,
+    otp_challenges,
+    auth_throttles,
+);

@@ -1,0 +1,179 @@
+//! Test harness: a real gridline server on a loopback port, in-process on its own actix system
+//! thread, against a fresh SQLite file or a fresh PostgreSQL database (random name), so every
+//! test owns its data and tests run in parallel.
+//!
+//! PostgreSQL is started by `scripts/pg` when it is installed and stopped; when it cannot be
+//! started the test fails (it is never skipped). `GRIDLINE_TEST_PG_URL` overrides the admin URL.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::thread::JoinHandle;
+
+use actix_web::dev::ServerHandle;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use gridline_server::config::{Config, Source};
+use reqwest::blocking::{Client, Response};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one test body once per backend: `both_backends!(name_of_fn, ...)` declares
+/// `sqlite::name_of_fn` and `postgres::name_of_fn` calling `name_of_fn(Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::common::Backend::Sqlite) } )+
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::common::Backend::Postgres) } )+
+        }
+    };
+}
+
+/// The admin URL of the test PostgreSQL, started on first use.
+pub fn postgres_admin_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("GRIDLINE_TEST_PG_URL") {
+            return url;
+        }
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg");
+        let out = std::process::Command::new(script).output().expect("run scripts/pg");
+        assert!(
+            out.status.success(),
+            "scripts/pg could not start PostgreSQL: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    })
+}
+
+/// A fresh, empty PostgreSQL database, dropped (with its connections) when this is dropped.
+pub struct FreshPgDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl FreshPgDatabase {
+    pub fn create() -> Self {
+        let admin = postgres_admin_url();
+        let name = format!("gridline_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(admin).expect("connect to the test PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
+        let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap();
+        Self { url: format!("{base}/{name}"), name }
+    }
+}
+
+impl Drop for FreshPgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(postgres_admin_url()) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .execute(&mut conn);
+        }
+    }
+}
+
+/// A running server; stopped (gracefully) and its data removed on drop.
+pub struct TestServer {
+    pub backend: Backend,
+    pub addr: SocketAddr,
+    pub client: Client,
+    pub data_dir: tempfile::TempDir,
+    pub database_url: String,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    // Dropped after the server has stopped (field order).
+    _pg: Option<FreshPgDatabase>,
+}
+
+impl TestServer {
+    pub fn start(backend: Backend) -> Self {
+        Self::start_with(backend, &[])
+    }
+
+    /// Starts with extra settings (environment-variable names) on top of the test defaults.
+    pub fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(FreshPgDatabase::create);
+        let database_url = match &pg {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", data_dir.path().join("gridline.sqlite3").display()),
+        };
+        let mut env: HashMap<String, String> = [
+            ("GRIDLINE_BIND", "127.0.0.1:0"),
+            ("GRIDLINE_DATA_DIR", data_dir.path().to_str().unwrap()),
+            ("DATABASE_URL", database_url.as_str()),
+            ("GRIDLINE_DEMO_SEED", "false"),
+            ("GRIDLINE_WORKERS", "2"),
+            ("GRIDLINE_DB_POOL_SIZE", "4"),
+            ("GRIDLINE_LOG", "warn"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in settings {
+            env.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let config = Config::from_source(&Source::from_env(env).unwrap()).unwrap();
+
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match gridline_server::serve::bind(config).await {
+                    Ok(bound) => {
+                        let _ = tx.send(Ok((bound.addrs[0], bound.server.handle())));
+                        let _ = bound.server.await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                    }
+                }
+            });
+        });
+        let (addr, handle) = rx.recv().unwrap().unwrap_or_else(|e| panic!("server did not start: {e}"));
+        let client = Client::builder().no_proxy().build().unwrap();
+        Self { backend, addr, client, data_dir, database_url, handle, thread: Some(thread), _pg: pg }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().unwrap()
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).json(body).send().unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(true));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The body of a problem+json answer, after checking its content type and status field.
+pub fn problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["code"].is_string());
+    body
+}
