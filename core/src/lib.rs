@@ -19,3 +19,4 @@ pub mod workflow;
 pub mod calendar;
 pub mod grid;
 pub mod photo;
+pub mod taxonomy;

@@ -7,6 +7,7 @@ mod code;
 mod deadline;
 mod geo;
 mod serve;
+mod taxonomy;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,9 @@ enum Command {
     Code(code::CodeCommand),
     /// Working-time deadlines: when a handling limit (4h, 2d) runs out.
     Deadline(deadline::DeadlineArgs),
+    /// Categories: list the default taxonomy, or check a city's taxonomy file.
+    #[command(subcommand)]
+    Taxonomy(taxonomy::TaxonomyCommand),
 }
 
 /// A failed command: what to print, and the exit code (2 for bad input, 1 otherwise).
@@ -63,6 +67,7 @@ pub fn run() -> ExitCode {
         Command::Geo(cmd) => geo::run(cmd),
         Command::Code(cmd) => code::run(cmd),
         Command::Deadline(args) => deadline::run(args),
+        Command::Taxonomy(cmd) => taxonomy::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
