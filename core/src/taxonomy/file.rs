@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{
-    Category, HandlingUnit, MajorClass, Names, Question, QuestionType, QuestionValue, Taxonomy,
-    TaxonomyError, DEFAULT_DUPLICATE_RADIUS_M,
+    Category, DEFAULT_DUPLICATE_RADIUS_M, HandlingUnit, MajorClass, Names, Question, QuestionType,
+    QuestionValue, Taxonomy, TaxonomyError,
 };
 use crate::calendar::TimeLimit;
 use crate::codes::{CategoryCode, CategoryKind};
@@ -210,7 +210,10 @@ pub(super) fn validate(
         if !(1..=MAX_DUPLICATE_RADIUS_M).contains(&c.duplicate_radius_m) {
             return Err(entry_error(
                 entry,
-                format!("duplicate_radius_m must be 1..={MAX_DUPLICATE_RADIUS_M}, got {}", c.duplicate_radius_m),
+                format!(
+                    "duplicate_radius_m must be 1..={MAX_DUPLICATE_RADIUS_M}, got {}",
+                    c.duplicate_radius_m
+                ),
             ));
         }
         if let Some(unit) = &c.default_unit

@@ -14,15 +14,28 @@ fn code(s: &str) -> CategoryCode {
 fn shipped_taxonomy_has_every_major_class_and_enough_categories() {
     let t = shipped();
     assert!(t.categories().len() >= 40, "{}", t.categories().len());
-    let components: Vec<&str> =
-        t.majors().iter().filter(|m| m.kind == CategoryKind::Component).map(|m| m.names.en.as_str()).collect();
+    let components: Vec<&str> = t
+        .majors()
+        .iter()
+        .filter(|m| m.kind == CategoryKind::Component)
+        .map(|m| m.names.en.as_str())
+        .collect();
     assert_eq!(
         components,
-        ["Public facilities", "Traffic facilities", "City-appearance facilities", "Green spaces", "Other facilities"]
+        [
+            "Public facilities",
+            "Traffic facilities",
+            "City-appearance facilities",
+            "Green spaces",
+            "Other facilities"
+        ]
     );
     let events: Vec<&str> =
         t.majors().iter().filter(|m| m.kind == CategoryKind::Event).map(|m| m.names.en.as_str()).collect();
-    assert_eq!(events, ["City appearance", "Advertising", "Construction", "Street order", "Emergencies", "Other events"]);
+    assert_eq!(
+        events,
+        ["City appearance", "Advertising", "Construction", "Street order", "Emergencies", "Other events"]
+    );
     // Every major class has at least one category.
     for m in t.majors() {
         assert!(
@@ -99,7 +112,11 @@ fn broken_files_name_the_entry_at_fault() {
     assert_eq!(e.to_string(), "category C0101: unit \"fire\" is not declared");
     let e = broken(|s| s.replace("code = \"C0101\"", "code = \"E0101\""));
     assert_eq!(e.to_string(), "category E0101: no event major class 01 is declared");
-    let e = broken(|s| format!("{s}\n[[category]]\ncode = \"C0101\"\nzh = \"x\"\nen = \"x\"\nlimit = \"1h\"\nanonymous = true\n"));
+    let e = broken(|s| {
+        format!(
+            "{s}\n[[category]]\ncode = \"C0101\"\nzh = \"x\"\nen = \"x\"\nlimit = \"1h\"\nanonymous = true\n"
+        )
+    });
     assert_eq!(e.to_string(), "category C0101: this category code appears more than once");
     let e = broken(|s| s.replace("en = \"Cover\"", "en = \"  \""));
     assert!(e.to_string().contains("English (en) name"), "{e}");
@@ -118,11 +135,17 @@ fn broken_files_name_the_entry_at_fault() {
 #[test]
 fn list_questions_need_values_and_others_take_none() {
     let with_q = |q: &str| format!("{MINIMAL}\n[[category.question]]\n{q}\n");
-    let e = Taxonomy::from_toml(&with_q("code = \"state\"\nzh = \"状\"\nen = \"State\"\ndatatype = \"singlevaluelist\"\nrequired = true")).unwrap_err();
+    let e = Taxonomy::from_toml(&with_q(
+        "code = \"state\"\nzh = \"状\"\nen = \"State\"\ndatatype = \"singlevaluelist\"\nrequired = true",
+    ))
+    .unwrap_err();
     assert!(e.to_string().contains("needs values"), "{e}");
     let e = Taxonomy::from_toml(&with_q("code = \"n\"\nzh = \"数\"\nen = \"N\"\ndatatype = \"number\"\nrequired = true\nvalues = [{ key = \"a\", zh = \"a\", en = \"a\" }]")).unwrap_err();
     assert!(e.to_string().contains("takes no values"), "{e}");
-    let e = Taxonomy::from_toml(&with_q("code = \"Bad Code\"\nzh = \"数\"\nen = \"N\"\ndatatype = \"number\"\nrequired = true")).unwrap_err();
+    let e = Taxonomy::from_toml(&with_q(
+        "code = \"Bad Code\"\nzh = \"数\"\nen = \"N\"\ndatatype = \"number\"\nrequired = true",
+    ))
+    .unwrap_err();
     assert!(e.to_string().contains("question \"Bad Code\""), "{e}");
 }
 
@@ -143,7 +166,9 @@ fn answers_are_checked_against_the_questions() {
     assert_eq!(e.question, "cover_state");
     let e = cover.check_answers(&answers(&[("cover_state", one("stolen"))])).unwrap_err();
     assert!(e.reason.contains("not one of the allowed values"), "{e}");
-    let e = cover.check_answers(&answers(&[("cover_state", one("missing")), ("colour", one("red"))])).unwrap_err();
+    let e = cover
+        .check_answers(&answers(&[("cover_state", one("missing")), ("colour", one("red"))]))
+        .unwrap_err();
     assert_eq!(e.question, "colour");
     let e = cover
         .check_answers(&answers(&[("cover_state", AnswerValue::Many(vec!["missing".into()]))]))
@@ -171,7 +196,8 @@ fn multivalue_answers() {
     );
     let t = Taxonomy::from_toml(&text).unwrap();
     let c = t.get(code("C0101")).unwrap();
-    let many = |v: &[&str]| answers(&[("kinds", AnswerValue::Many(v.iter().map(|s| s.to_string()).collect()))]);
+    let many =
+        |v: &[&str]| answers(&[("kinds", AnswerValue::Many(v.iter().map(|s| s.to_string()).collect()))]);
     assert!(c.check_answers(&many(&["a", "b"])).is_ok());
     assert!(c.check_answers(&answers(&[("kinds", one("b"))])).is_ok());
     assert!(c.check_answers(&many(&[])).is_err());
