@@ -49,9 +49,7 @@ diesel::table! {
         byte_size -> BigInt,
         width -> Integer,
         height -> Integer,
-        captured_at -> Nullable<Timestamp>,
-        capture_lat -> Nullable<Double>,
-        capture_lon -> Nullable<Double>,
+        capture_metadata -> Text,
         created_at -> Timestamp,
     }
 }
@@ -82,6 +80,7 @@ diesel::table! {
         geotag_verdict -> Text,
         answers -> Text,
         handling_time_limit -> Nullable<Text>,
+        handling_unit -> Nullable<Text>,
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -42,9 +42,8 @@ CREATE TABLE photos (
     byte_size BIGINT NOT NULL,
     width INTEGER NOT NULL,
     height INTEGER NOT NULL,
-    captured_at TIMESTAMP,
-    capture_lat DOUBLE PRECISION,
-    capture_lon DOUBLE PRECISION,
+    -- What the original's EXIF said (core CaptureMetadata as JSON); the stored JPEG has none.
+    capture_metadata TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX photos_sha256 ON photos (sha256);
@@ -75,6 +74,8 @@ CREATE TABLE cases (
     geotag_verdict TEXT NOT NULL,
     answers TEXT NOT NULL,
     handling_time_limit TEXT,
+    -- The unit the case is (or was last) dispatched to; none at intake.
+    handling_unit TEXT,
     version INTEGER NOT NULL,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
