@@ -2,7 +2,8 @@
 //! count the weekend days that are worked in exchange (调休).
 //!
 //! A [`WorkingCalendar`] combines [`CalendarSettings`] (time zone, daily work periods, weekend
-//! days) with one [`YearSchedule`] per year, read from a TOML file. China's State Council
+//! days; a city's from TOML with [`CalendarSettings::from_toml`]) with one [`YearSchedule`] per
+//! year, read from a TOML file. China's State Council
 //! schedules for 2025 and 2026 are compiled in ([`WorkingCalendar::china`]), so phones have them
 //! offline; a city loads its own files with [`YearSchedule::from_toml`].
 //!

@@ -100,7 +100,58 @@ impl Default for CalendarSettings {
     }
 }
 
+/// The settings as written in a city's TOML file; every key optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    timezone: Option<String>,
+    work_periods: Option<Vec<String>>,
+    weekend: Option<Vec<String>>,
+    missing_year: Option<MissingYear>,
+}
+
 impl CalendarSettings {
+    /// Read settings from TOML, each key defaulting as in [`CalendarSettings::default`]:
+    ///
+    /// ```toml
+    /// timezone = "Asia/Shanghai"                    # an IANA zone name
+    /// work_periods = ["09:00-12:00", "13:00-17:30"]
+    /// weekend = ["sat", "sun"]
+    /// missing_year = "refuse"                       # or "weekends_only"
+    /// ```
+    pub fn from_toml(text: &str, source: &str) -> Result<Self, CalendarError> {
+        let raw: RawSettings = toml::from_str(text).map_err(|e| CalendarError::Syntax {
+            source_name: source.to_owned(),
+            line: e.span().map(|span| super::schedule::line_of(text, span.start)),
+            message: e.message().trim().to_owned(),
+        })?;
+        let problem = |problem: String| CalendarError::File { source_name: source.to_owned(), problem };
+        let mut settings = CalendarSettings::default();
+        if let Some(name) = raw.timezone {
+            settings.timezone = name.parse().map_err(|_| {
+                problem(format!("timezone: expected an IANA zone like Asia/Shanghai, got {name:?}"))
+            })?;
+        }
+        if let Some(periods) = raw.work_periods {
+            settings.work_periods = periods
+                .iter()
+                .map(|p| p.parse())
+                .collect::<Result<_, CalendarError>>()
+                .map_err(|e| problem(e.to_string()))?;
+        }
+        if let Some(days) = raw.weekend {
+            settings.weekend =
+                days.iter().map(|d| d.parse::<Weekday>()).collect::<Result<_, _>>().map_err(|_| {
+                    problem(format!("weekend: expected day names like sat, sun; got {days:?}"))
+                })?;
+        }
+        if let Some(missing_year) = raw.missing_year {
+            settings.missing_year = missing_year;
+        }
+        settings.validate().map_err(|e| problem(e.to_string()))?;
+        Ok(settings)
+    }
+
     /// Check that the periods are in order without overlap and that some weekday is worked.
     pub(super) fn validate(&self) -> Result<(), CalendarError> {
         if self.work_periods.is_empty() {

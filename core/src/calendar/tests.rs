@@ -287,3 +287,35 @@ fn another_time_zone_and_weekend_are_honoured() {
     let due = cal.deadline(Utc.with_ymd_and_hms(2025, 3, 6, 9, 0, 0).unwrap(), limit("2h")).unwrap();
     assert_eq!(due, Utc.with_ymd_and_hms(2025, 3, 9, 5, 0, 0).unwrap());
 }
+
+#[test]
+fn settings_read_from_toml_default_what_they_leave_out() {
+    let text = "timezone = \"Asia/Urumqi\"\nwork_periods = [\"10:00-13:30\", \"15:00-19:30\"]\n";
+    let settings = CalendarSettings::from_toml(text, "city.toml").unwrap();
+    assert_eq!(settings.timezone, chrono_tz::Asia::Urumqi);
+    assert_eq!(settings.day_length(), Duration::hours(8));
+    assert_eq!(settings.weekend, vec![chrono::Weekday::Sat, chrono::Weekday::Sun]);
+    assert_eq!(CalendarSettings::from_toml("", "empty.toml").unwrap(), CalendarSettings::default());
+    let weekends = CalendarSettings::from_toml(
+        "weekend = [\"fri\", \"saturday\"]\nmissing_year = \"weekends_only\"",
+        "c.toml",
+    )
+    .unwrap();
+    assert_eq!(weekends.weekend, vec![chrono::Weekday::Fri, chrono::Weekday::Sat]);
+    assert_eq!(weekends.missing_year, MissingYear::WeekendsOnly);
+}
+
+#[test]
+fn bad_settings_files_say_which_setting_is_wrong() {
+    let e = CalendarSettings::from_toml("timezone = \"Beijing\"", "city.toml").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "city.toml: timezone: expected an IANA zone like Asia/Shanghai, got \"Beijing\""
+    );
+    let e = CalendarSettings::from_toml("weekend = [\"caturday\"]", "city.toml").unwrap_err();
+    assert!(e.to_string().contains("weekend: expected day names"), "{e}");
+    let e = CalendarSettings::from_toml("work_periods = [\"13:00-09:00\"]", "city.toml").unwrap_err();
+    assert!(e.to_string().contains("ends after it starts"), "{e}");
+    let e = CalendarSettings::from_toml("\ntimezones = \"UTC\"", "city.toml").unwrap_err();
+    assert!(e.to_string().starts_with("city.toml line 2: unknown field `timezones`"), "{e}");
+}
