@@ -12,6 +12,7 @@
 //! - [`workflow`]: the case state machine of GB/T 30428 and who may take which step.
 //! - [`calendar`]: working time, so deadlines skip nights, weekends and holidays.
 //! - [`photo`]: evidence photos: orient, resize, strip metadata, hash; geotag consistency.
+//! - `device` (feature `device`): the phone's local store, drafts, outbox and sync client.
 
 pub mod codes;
 pub mod geo;
@@ -20,3 +21,5 @@ pub mod calendar;
 pub mod grid;
 pub mod photo;
 pub mod taxonomy;
+#[cfg(feature = "device")]
+pub mod device;

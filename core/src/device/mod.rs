@@ -1,0 +1,142 @@
+//! The phone side of Gridline (feature `device`): reports are captured offline as drafts, kept
+//! in a crash-safe local store, and delivered to the server exactly once when a connection
+//! returns. This is what `gridline-mobile` wraps for Android and iOS, and what the simulator
+//! runs.
+//!
+//! - [`Device`]: one per data folder; owns the [`Store`], the [`Session`] and the
+//!   [`SyncEngine`].
+//! - [`store`]: SQLite (WAL, `synchronous=FULL`) with versioned migrations; photo files beside it.
+//! - [`drafts`]: create, edit, list, delete; photos from [`crate::photo::prepare`]; validation
+//!   against the taxonomy, each problem naming its field.
+//! - [`outbox`]: `submit` moves a draft into the queue with a UUIDv7 idempotency key in one
+//!   transaction; workflow actions queue the same way, in order per case.
+//! - [`sync`]: the engine: photos first, then the report; retry or park by answer.
+//! - [`backoff`]: exponential backoff with full jitter, `Retry-After`, answer sorting.
+//! - [`transport`]: the [`Transport`] trait an app implements with its own HTTP stack, and the
+//!   default [`HttpTransport`] (rustls).
+//! - [`session`]: tokens, refreshed once however many calls need it at the same moment.
+//! - [`state`]: the observable [`SyncState`] and its [`SyncListener`]s.
+
+pub mod backoff;
+pub mod drafts;
+mod error;
+pub mod outbox;
+pub mod session;
+pub mod state;
+pub mod store;
+pub mod sync;
+pub mod transport;
+mod wire;
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+pub use backoff::BackoffPolicy;
+pub use drafts::{Draft, DraftFields, FieldError, Position, StoredPhoto, check_report};
+pub use error::{Error, Result};
+pub use outbox::{CaseAction, ItemKind, ItemStatus, OutboxItem, Problem};
+pub use session::{Session, Tokens};
+pub use state::{StateHub, Subscription, SyncListener, SyncState};
+pub use store::Store;
+pub use sync::{SyncEngine, SyncOutcome};
+pub use transport::{HttpHeader, HttpRequest, HttpResponse, HttpTimeouts, HttpTransport, Transport, TransportError};
+
+use crate::photo::PreparedPhoto;
+use crate::taxonomy::Taxonomy;
+use crate::workflow::{CaseState, Role};
+
+/// Where a [`Device`] keeps its data and which server it talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceConfig {
+    /// The app's private folder for the store and photos.
+    pub folder: PathBuf,
+    /// The server's base URL, e.g. `https://gridline.example.gov.cn` (the API is under `/api/v1`).
+    pub server_url: String,
+    pub backoff: BackoffPolicy,
+}
+
+/// The device core: drafts, the outbox, the session and the sync engine over one data folder.
+/// Every method is synchronous and safe to call from several threads; `sync_*` does network
+/// work and belongs on a background thread.
+pub struct Device {
+    store: Arc<Store>,
+    session: Arc<Session>,
+    state: Arc<StateHub>,
+    engine: SyncEngine,
+    taxonomy: RwLock<Arc<Taxonomy>>,
+}
+
+impl Device {
+    /// Open (creating or migrating) the store in `config.folder`.
+    pub fn open(config: DeviceConfig, transport: Arc<dyn Transport>, taxonomy: Taxonomy) -> Result<Self> {
+        let store = Arc::new(Store::open(&config.folder)?);
+        let session = Arc::new(Session::load(store.clone())?);
+        let state = Arc::new(StateHub::default());
+        let engine = SyncEngine::new(
+            store.clone(),
+            transport,
+            session.clone(),
+            config.server_url,
+            config.backoff,
+            state.clone(),
+        );
+        Ok(Self { store, session, state, engine, taxonomy: RwLock::new(Arc::new(taxonomy)) })
+    }
+
+    /// Drafts and the outbox (create, edit, list, delete, retry, discard).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The signed-in session.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The taxonomy drafts are checked against.
+    pub fn taxonomy(&self) -> Arc<Taxonomy> {
+        self.taxonomy.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Replace the taxonomy (after the city changed it).
+    pub fn set_taxonomy(&self, taxonomy: Taxonomy) {
+        *self.taxonomy.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(taxonomy);
+    }
+
+    /// What is wrong with a draft, field by field; empty when it may be submitted.
+    pub fn check_draft(&self, draft_id: &str) -> Result<Vec<FieldError>> {
+        let draft = self.store.draft(draft_id)?;
+        Ok(check_report(&draft.fields, draft.photos.len(), &self.taxonomy()))
+    }
+
+    /// Queue a draft for sending (see [`Store::submit`]).
+    pub fn submit(&self, draft_id: &str) -> Result<OutboxItem> {
+        self.store.submit(draft_id, &self.taxonomy())
+    }
+
+    /// Queue a workflow step (see [`Store::queue_action`]).
+    pub fn queue_action(
+        &self,
+        action: &CaseAction,
+        known_state: CaseState,
+        role: Role,
+        photos: &[PreparedPhoto],
+    ) -> Result<OutboxItem> {
+        self.store.queue_action(action, known_state, role, photos)
+    }
+
+    /// The sync engine.
+    pub fn sync(&self) -> &SyncEngine {
+        &self.engine
+    }
+
+    /// The current sync state.
+    pub fn sync_state(&self) -> SyncState {
+        self.state.current()
+    }
+
+    /// Hear every sync state change until the returned [`Subscription`] is dropped.
+    pub fn subscribe(&self, listener: Arc<dyn SyncListener>) -> Subscription {
+        self.state.subscribe(listener)
+    }
+}
