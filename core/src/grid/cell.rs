@@ -50,10 +50,8 @@ pub struct GridCell {
 /// A ring in fixed units without the closing repeat, the form the router and the package use.
 /// `None` if any position is not finite or off the globe.
 pub(crate) fn fixed_ring(ring: &[[f64; 2]]) -> Option<Vec<FixedPoint>> {
-    let mut points = ring
-        .iter()
-        .map(|&[lon, lat]| FixedPoint::from_degrees(lon, lat))
-        .collect::<Option<Vec<_>>>()?;
+    let mut points =
+        ring.iter().map(|&[lon, lat]| FixedPoint::from_degrees(lon, lat)).collect::<Option<Vec<_>>>()?;
     if points.len() > 1 && points.first() == points.last() {
         points.pop();
     }

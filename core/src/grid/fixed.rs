@@ -23,7 +23,11 @@ impl FixedPoint {
     /// Quantise degrees; `None` when not finite or off the globe. Rounding a product is exact
     /// IEEE arithmetic, so every platform gets the same integers.
     pub fn from_degrees(lon: f64, lat: f64) -> Option<Self> {
-        if !lon.is_finite() || !lat.is_finite() || !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+        if !lon.is_finite()
+            || !lat.is_finite()
+            || !(-180.0..=180.0).contains(&lon)
+            || !(-90.0..=90.0).contains(&lat)
+        {
             return None;
         }
         Some(Self { x: (lon * UNITS_PER_DEGREE).round() as i32, y: (lat * UNITS_PER_DEGREE).round() as i32 })
@@ -45,7 +49,8 @@ pub struct FixedBox {
 }
 
 impl FixedBox {
-    pub const EMPTY: FixedBox = FixedBox { min_x: i32::MAX, min_y: i32::MAX, max_x: i32::MIN, max_y: i32::MIN };
+    pub const EMPTY: FixedBox =
+        FixedBox { min_x: i32::MAX, min_y: i32::MAX, max_x: i32::MIN, max_y: i32::MIN };
 
     pub fn extend(&mut self, p: FixedPoint) {
         self.min_x = self.min_x.min(p.x);
@@ -71,7 +76,10 @@ impl FixedBox {
     }
 
     pub fn intersects(&self, other: &FixedBox) -> bool {
-        self.min_x <= other.max_x && other.min_x <= self.max_x && self.min_y <= other.max_y && other.min_y <= self.max_y
+        self.min_x <= other.max_x
+            && other.min_x <= self.max_x
+            && self.min_y <= other.max_y
+            && other.min_y <= self.max_y
     }
 
     /// The box grown by `dx`, `dy` units on each side (saturating).
@@ -123,7 +131,12 @@ pub fn locate_midpoint_in_rings<'a>(
 
 /// [`locate_in_rings`] for the point `(px, py) / scale`, with the rings multiplied by `scale`.
 #[inline(always)]
-fn locate_scaled<'a>(rings: impl Iterator<Item = &'a [FixedPoint]>, px: i64, py: i64, scale: i64) -> Location {
+fn locate_scaled<'a>(
+    rings: impl Iterator<Item = &'a [FixedPoint]>,
+    px: i64,
+    py: i64,
+    scale: i64,
+) -> Location {
     let mut inside = false;
     for ring in rings {
         let Some(&last) = ring.last() else { continue };
@@ -230,8 +243,10 @@ pub fn ring_area_m2(ring: &[FixedPoint]) -> f64 {
     let mut twice = 0i128;
     let mut previous = ring[ring.len() - 1];
     for &current in ring {
-        let (x1, y1) = (i64::from(previous.x) - i64::from(origin.x), i64::from(previous.y) - i64::from(origin.y));
-        let (x2, y2) = (i64::from(current.x) - i64::from(origin.x), i64::from(current.y) - i64::from(origin.y));
+        let (x1, y1) =
+            (i64::from(previous.x) - i64::from(origin.x), i64::from(previous.y) - i64::from(origin.y));
+        let (x2, y2) =
+            (i64::from(current.x) - i64::from(origin.x), i64::from(current.y) - i64::from(origin.y));
         twice += i128::from(x1) * i128::from(y2) - i128::from(x2) * i128::from(y1);
         previous = current;
     }

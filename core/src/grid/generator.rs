@@ -113,7 +113,9 @@ pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridErr
     let (min, max, columns) = match options.bbox {
         Some([min_lon, min_lat, max_lon, max_lat]) => {
             let bad = || {
-                GridError::Generator("the box must be min_lon,min_lat,max_lon,max_lat on the globe with min < max".to_owned())
+                GridError::Generator(
+                    "the box must be min_lon,min_lat,max_lon,max_lat on the globe with min < max".to_owned(),
+                )
             };
             let min = FixedPoint::from_degrees(min_lon, min_lat).ok_or_else(bad)?;
             let max = FixedPoint::from_degrees(max_lon, max_lat).ok_or_else(bad)?;
@@ -128,7 +130,8 @@ pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridErr
         None => {
             let columns = (blocks as f64).sqrt().ceil() as usize;
             let rows = blocks.div_ceil(columns);
-            let min = FixedPoint::from_degrees(DEFAULT_ORIGIN[0], DEFAULT_ORIGIN[1]).ok_or_else(|| GridError::Generator("the default origin is off the globe".to_owned()))?;
+            let min = FixedPoint::from_degrees(DEFAULT_ORIGIN[0], DEFAULT_ORIGIN[1])
+                .ok_or_else(|| GridError::Generator("the default origin is off the globe".to_owned()))?;
             let (kx, ky) = metres_per_unit(min.y);
             let max = FixedPoint {
                 x: min.x + (columns as f64 * DEFAULT_BLOCK_M / kx) as i32,
@@ -158,8 +161,10 @@ pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridErr
         block += 1;
         let (community_x, community_y) = (bx / COMMUNITY_BLOCKS, by / COMMUNITY_BLOCKS);
         let community_index = community_y * community_columns + community_x;
-        let street_index = (community_y / STREET_COMMUNITIES) * street_columns + community_x / STREET_COMMUNITIES;
-        let community = (community_y % STREET_COMMUNITIES) * STREET_COMMUNITIES + community_x % STREET_COMMUNITIES + 1;
+        let street_index =
+            (community_y / STREET_COMMUNITIES) * street_columns + community_x / STREET_COMMUNITIES;
+        let community =
+            (community_y % STREET_COMMUNITIES) * STREET_COMMUNITIES + community_x % STREET_COMMUNITIES + 1;
         let mut district = FIRST_DISTRICT;
         for _ in 0..street_index / 999 {
             district += if (district + 1) % 100 == 0 { 2 } else { 1 };
@@ -168,9 +173,8 @@ pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridErr
         let mut next_code = || -> Result<GridCode, GridError> {
             let counter = &mut grids_in_community[community_index];
             *counter += 1;
-            GridCode::from_parts(district, street as u16, community as u16, *counter).map_err(|e| {
-                GridError::Generator(format!("too many cells for the district numbering: {e}"))
-            })
+            GridCode::from_parts(district, street as u16, community as u16, *counter)
+                .map_err(|e| GridError::Generator(format!("too many cells for the district numbering: {e}")))
         };
         let (i, j) = (2 * bx as i64, 2 * by as i64);
         let needed = n - cells.len();
@@ -182,8 +186,14 @@ pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridErr
                 (lattice.rectangle(i, j + 1, i + 1, j + 2), None),
                 (lattice.rectangle(i + 1, j + 1, i + 2, j + 2), None),
             ],
-            1 => vec![(lattice.rectangle(i, j, i + 2, j + 1), None), (lattice.rectangle(i, j + 1, i + 2, j + 2), None)],
-            2 => vec![(lattice.rectangle(i, j, i + 1, j + 2), None), (lattice.rectangle(i + 1, j, i + 2, j + 2), None)],
+            1 => vec![
+                (lattice.rectangle(i, j, i + 2, j + 1), None),
+                (lattice.rectangle(i, j + 1, i + 2, j + 2), None),
+            ],
+            2 => vec![
+                (lattice.rectangle(i, j, i + 1, j + 2), None),
+                (lattice.rectangle(i + 1, j, i + 2, j + 2), None),
+            ],
             3 => {
                 let v = |a, b| lattice.vertex(i + a, j + b);
                 let l_shape = vec![v(0, 0), v(1, 0), v(2, 0), v(2, 1), v(1, 1), v(1, 2), v(0, 2), v(0, 1)];

@@ -53,14 +53,22 @@ fn parse_feature(index: usize, feature: &Value) -> Result<GridCell, GridError> {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) if n.is_u64() => n.to_string(),
         Some(other) => {
-            return Err(fail(no_code, format!("properties.code must be a 15-digit string, found {}", json_kind(other))));
+            return Err(fail(
+                no_code,
+                format!("properties.code must be a 15-digit string, found {}", json_kind(other)),
+            ));
         }
         None => return Err(fail(no_code, "properties.code is missing".to_owned())),
     };
     let code = GridCode::parse(&code_text).map_err(|e| fail(&code_text, e.to_string()))?;
     let name = match properties.get("name") {
         Some(Value::String(s)) => s.clone(),
-        Some(other) => return Err(fail(&code_text, format!("properties.name must be a string, found {}", json_kind(other)))),
+        Some(other) => {
+            return Err(fail(
+                &code_text,
+                format!("properties.name must be a string, found {}", json_kind(other)),
+            ));
+        }
         None => return Err(fail(&code_text, "properties.name is missing".to_owned())),
     };
     let geometry = feature
@@ -71,11 +79,13 @@ fn parse_feature(index: usize, feature: &Value) -> Result<GridCell, GridError> {
         .get("coordinates")
         .ok_or_else(|| fail(&code_text, "geometry.coordinates is missing".to_owned()))?;
     let geometry = match geometry.get("type").and_then(Value::as_str) {
-        Some("Polygon") => CellGeometry::Polygon(parse_polygon(coordinates).map_err(|r| fail(&code_text, r))?),
+        Some("Polygon") => {
+            CellGeometry::Polygon(parse_polygon(coordinates).map_err(|r| fail(&code_text, r))?)
+        }
         Some("MultiPolygon") => {
-            let parts = coordinates
-                .as_array()
-                .ok_or_else(|| fail(&code_text, "MultiPolygon coordinates must be an array of polygons".to_owned()))?;
+            let parts = coordinates.as_array().ok_or_else(|| {
+                fail(&code_text, "MultiPolygon coordinates must be an array of polygons".to_owned())
+            })?;
             let polygons = parts
                 .iter()
                 .enumerate()
@@ -83,7 +93,12 @@ fn parse_feature(index: usize, feature: &Value) -> Result<GridCell, GridError> {
                 .collect::<Result<Vec<_>, _>>()?;
             CellGeometry::MultiPolygon(polygons)
         }
-        Some(other) => return Err(fail(&code_text, format!("geometry must be a Polygon or MultiPolygon, found {other:?}"))),
+        Some(other) => {
+            return Err(fail(
+                &code_text,
+                format!("geometry must be a Polygon or MultiPolygon, found {other:?}"),
+            ));
+        }
         None => return Err(fail(&code_text, "geometry.type is missing".to_owned())),
     };
     Ok(GridCell { code, name, geometry })

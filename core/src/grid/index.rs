@@ -128,7 +128,12 @@ impl Buckets {
         if self.extent.is_empty() || !self.extent.intersects(b) {
             return None;
         }
-        Some(BucketRange { x0: self.column(b.min_x), y0: self.row(b.min_y), x1: self.column(b.max_x), y1: self.row(b.max_y) })
+        Some(BucketRange {
+            x0: self.column(b.min_x),
+            y0: self.row(b.min_y),
+            x1: self.column(b.max_x),
+            y1: self.row(b.max_y),
+        })
     }
 
     #[inline]
@@ -214,7 +219,11 @@ impl GridIndex {
         for pair in order.windows(2) {
             if cells[pair[0]].code == cells[pair[1]].code {
                 let (first, second) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
-                return Err(GridError::DuplicateCode { index: second, first_index: first, code: cells[first].code });
+                return Err(GridError::DuplicateCode {
+                    index: second,
+                    first_index: first,
+                    code: cells[first].code,
+                });
             }
         }
         let vertex_estimate: usize =
@@ -237,7 +246,8 @@ impl GridIndex {
             let mut bbox = FixedBox::EMPTY;
             for polygon in cell.geometry.polygons() {
                 for ring in polygon {
-                    let fixed = fixed_ring(ring).ok_or(GridError::Coordinate { index: i, code: cell.code })?;
+                    let fixed =
+                        fixed_ring(ring).ok_or(GridError::Coordinate { index: i, code: cell.code })?;
                     fixed.iter().for_each(|&p| bbox.extend(p));
                     index.coords.extend_from_slice(&fixed);
                     let end = u32::try_from(index.coords.len()).map_err(|_| too_big(i, cell.code))?;
@@ -355,8 +365,10 @@ impl GridIndex {
     }
 
     fn polygon_rings(&self, polygon: usize) -> impl Iterator<Item = &[FixedPoint]> + '_ {
-        let (first, last) = (self.polygon_starts[polygon] as usize, self.polygon_starts[polygon + 1] as usize);
-        (first..last).map(move |r| &self.coords[self.ring_starts[r] as usize..self.ring_starts[r + 1] as usize])
+        let (first, last) =
+            (self.polygon_starts[polygon] as usize, self.polygon_starts[polygon + 1] as usize);
+        (first..last)
+            .map(move |r| &self.coords[self.ring_starts[r] as usize..self.ring_starts[r + 1] as usize])
     }
 
     fn locate(&self, cell: &CellRecord, p: FixedPoint) -> Location {

@@ -116,7 +116,8 @@ pub fn decode_package(bytes: &[u8]) -> Result<Vec<GridCell>, PackageError> {
         let code_value = previous_code
             .checked_add(reader.varint("a cell code")?)
             .ok_or_else(|| PackageError::Malformed("a cell code overflows".to_owned()))?;
-        let code = GridCode::from_u64(code_value).map_err(|e| PackageError::Malformed(format!("cell code: {e}")))?;
+        let code =
+            GridCode::from_u64(code_value).map_err(|e| PackageError::Malformed(format!("cell code: {e}")))?;
         if code_value == previous_code && !cells.is_empty() {
             return Err(PackageError::Malformed(format!("cell {code} appears twice")));
         }
@@ -137,10 +138,16 @@ pub fn decode_package(bytes: &[u8]) -> Result<Vec<GridCell>, PackageError> {
                     let x = i64::from(previous_point.x) + unzigzag(reader.varint("a coordinate")?);
                     let y = i64::from(previous_point.y) + unzigzag(reader.varint("a coordinate")?);
                     let point = match (i32::try_from(x), i32::try_from(y)) {
-                        (Ok(x), Ok(y)) if x.unsigned_abs() <= 1_800_000_000 && y.unsigned_abs() <= 900_000_000 => {
+                        (Ok(x), Ok(y))
+                            if x.unsigned_abs() <= 1_800_000_000 && y.unsigned_abs() <= 900_000_000 =>
+                        {
                             FixedPoint { x, y }
                         }
-                        _ => return Err(PackageError::Malformed(format!("cell {code} has a coordinate off the globe"))),
+                        _ => {
+                            return Err(PackageError::Malformed(format!(
+                                "cell {code} has a coordinate off the globe"
+                            )));
+                        }
                     };
                     ring.push(point);
                     previous_point = point;
@@ -157,7 +164,10 @@ pub fn decode_package(bytes: &[u8]) -> Result<Vec<GridCell>, PackageError> {
         cells.push(GridCell { code, name, geometry });
     }
     if reader.at != body.len() {
-        return Err(PackageError::Malformed(format!("{} unexpected bytes after the last cell", body.len() - reader.at)));
+        return Err(PackageError::Malformed(format!(
+            "{} unexpected bytes after the last cell",
+            body.len() - reader.at
+        )));
     }
     Ok(cells)
 }

@@ -31,17 +31,32 @@ fn sample() -> Vec<GridCell> {
     vec![
         cell(2, vec![square(0, 0, 10, 10)]),
         cell(1, vec![square(10, 0, 20, 10)]),
-        cell(3, vec![square(20, -10, 50, 20), {
-            let mut hole = square(30, 0, 40, 10);
-            hole.reverse();
-            hole
-        }]),
+        cell(
+            3,
+            vec![square(20, -10, 50, 20), {
+                let mut hole = square(30, 0, 40, 10);
+                hole.reverse();
+                hole
+            }],
+        ),
         cell(4, vec![square(30, 0, 40, 10)]),
         cell(6, vec![square(55, 0, 65, 10)]),
         cell(5, vec![square(60, 0, 70, 10)]),
     ]
     .into_iter()
-    .map(|c| if c.code == code(3) { GridCell { geometry: CellGeometry::Polygon(vec![outer.clone(), square(30, 0, 40, 10).into_iter().rev().collect()]), ..c } } else { c })
+    .map(|c| {
+        if c.code == code(3) {
+            GridCell {
+                geometry: CellGeometry::Polygon(vec![
+                    outer.clone(),
+                    square(30, 0, 40, 10).into_iter().rev().collect(),
+                ]),
+                ..c
+            }
+        } else {
+            c
+        }
+    })
     .collect()
 }
 
@@ -121,7 +136,10 @@ fn build_refuses_bad_coordinates_duplicates_and_empty_cells() {
     assert!(matches!(GridIndex::build(&cells), Err(GridError::Coordinate { index: 1, .. })));
     let mut cells = sample();
     cells[3].code = cells[0].code;
-    assert!(matches!(GridIndex::build(&cells), Err(GridError::DuplicateCode { index: 3, first_index: 0, .. })));
+    assert!(matches!(
+        GridIndex::build(&cells),
+        Err(GridError::DuplicateCode { index: 3, first_index: 0, .. })
+    ));
     let mut cells = sample();
     cells[2].geometry = CellGeometry::MultiPolygon(Vec::new());
     assert!(matches!(GridIndex::build(&cells), Err(GridError::EmptyGeometry { index: 2, .. })));
@@ -152,12 +170,13 @@ fn geojson_round_trips_exactly() {
 
 #[test]
 fn geojson_errors_name_the_feature() {
-    assert!(matches!(parse_geojson("{\"type\": \"FeatureCollection\", \"features\": ["), Err(GridError::Json(_))));
+    assert!(matches!(
+        parse_geojson("{\"type\": \"FeatureCollection\", \"features\": ["),
+        Err(GridError::Json(_))
+    ));
     assert!(matches!(parse_geojson("[1, 2]"), Err(GridError::NotFeatureCollection(_))));
     let feature = |code: &str, geometry: &str| {
-        format!(
-            r#"{{"type":"Feature","properties":{{"code":{code},"name":"x"}},"geometry":{geometry}}}"#
-        )
+        format!(r#"{{"type":"Feature","properties":{{"code":{code},"name":"x"}},"geometry":{geometry}}}"#)
     };
     let polygon = r#"{"type":"Polygon","coordinates":[[[121,31],[121.001,31],[121.001,31.001],[121,31]]]}"#;
     let good = feature("\"310104001001001\"", polygon);
@@ -169,9 +188,15 @@ fn geojson_errors_name_the_feature() {
         other => panic!("expected a feature error, got {other:?}"),
     }
     let point = r#"{"type":"Point","coordinates":[121,31]}"#;
-    assert!(matches!(parse_geojson(&text(feature("\"310104001001002\"", point))), Err(GridError::Feature { index: 1, .. })));
+    assert!(matches!(
+        parse_geojson(&text(feature("\"310104001001002\"", point))),
+        Err(GridError::Feature { index: 1, .. })
+    ));
     let strings = r#"{"type":"Polygon","coordinates":[[["a",31],[121.001,31],[121.001,31.001],[121,31]]]}"#;
-    assert!(matches!(parse_geojson(&text(feature("\"310104001001002\"", strings))), Err(GridError::Feature { index: 1, .. })));
+    assert!(matches!(
+        parse_geojson(&text(feature("\"310104001001002\"", strings))),
+        Err(GridError::Feature { index: 1, .. })
+    ));
 }
 
 #[test]
@@ -179,16 +204,22 @@ fn validation_reports_each_kind_of_problem() {
     let mut cells = vec![
         cell(1, vec![square(0, 0, 10, 10)]),
         cell(2, vec![square(5, 0, 15, 10)]),
-        cell(3, vec![{
-            let mut r = square(20, 0, 30, 10);
-            r.pop();
-            r
-        }]),
+        cell(
+            3,
+            vec![{
+                let mut r = square(20, 0, 30, 10);
+                r.pop();
+                r
+            }],
+        ),
         cell(4, vec![vec![[121.004, 31.0], [121.005, 31.0], [121.004, 31.0]]]),
-        cell(5, vec![{
-            let p = |x: f64, y: f64| [121.0 + x * 1e-4, 31.0 + y * 1e-4];
-            vec![p(40.0, 0.0), p(50.0, 10.0), p(50.0, 0.0), p(40.0, 10.0), p(40.0, 0.0)]
-        }]),
+        cell(
+            5,
+            vec![{
+                let p = |x: f64, y: f64| [121.0 + x * 1e-4, 31.0 + y * 1e-4];
+                vec![p(40.0, 0.0), p(50.0, 10.0), p(50.0, 0.0), p(40.0, 10.0), p(40.0, 0.0)]
+            }],
+        ),
         cell(6, vec![vec![[121.0, 31.0], [f64::NAN, 31.0], [121.0, 95.0], [121.0, 31.0]]]),
         cell(1, vec![square(100, 0, 110, 10)]),
     ];
@@ -199,7 +230,9 @@ fn validation_reports_each_kind_of_problem() {
     assert!(kinds.iter().any(|(i, k)| *i == 2 && matches!(k, ProblemKind::UnclosedRing { .. })));
     assert!(kinds.iter().any(|(i, k)| *i == 3 && matches!(k, ProblemKind::TooFewPoints { distinct: 2, .. })));
     assert!(kinds.iter().any(|(i, k)| *i == 4 && matches!(k, ProblemKind::SelfIntersection { .. })));
-    assert!(kinds.iter().any(|(i, k)| *i == 5 && matches!(k, ProblemKind::BadCoordinate { position: 1, .. })));
+    assert!(
+        kinds.iter().any(|(i, k)| *i == 5 && matches!(k, ProblemKind::BadCoordinate { position: 1, .. }))
+    );
     assert!(kinds.iter().any(|(i, k)| *i == 6 && matches!(k, ProblemKind::DuplicateCode { first_index: 0 })));
     assert!(!kinds.iter().any(|(i, _)| *i == 0), "cell 0 is fine: {kinds:?}");
     // 1e-3 degree square at 31°N: about 111.2 m × 95.3 m.
@@ -262,7 +295,10 @@ fn damaged_packages_are_refused_clearly() {
     assert!(matches!(decode_package(b"PK\x03\x04 not a grid"), Err(PackageError::BadMagic { .. })));
     let mut future = bytes.clone();
     future[6] = 2;
-    assert_eq!(decode_package(&future), Err(PackageError::UnsupportedVersion { found: 2, supported: PACKAGE_VERSION }));
+    assert_eq!(
+        decode_package(&future),
+        Err(PackageError::UnsupportedVersion { found: 2, supported: PACKAGE_VERSION })
+    );
     assert!(decode_package(&[]).is_err());
 }
 
@@ -297,7 +333,13 @@ fn generator_fills_a_given_box_and_refuses_a_bad_one() {
             assert!((bbox[0]..=bbox[2]).contains(&lon) && (bbox[1]..=bbox[3]).contains(&lat));
         }
     }
-    assert!(generate_city(GeneratorOptions { cells: 10, seed: 1, bbox: Some([121.0, 31.0, 120.0, 31.1]) }).is_err());
-    assert!(generate_city(GeneratorOptions { cells: 10, seed: 1, bbox: Some([f64::NAN, 31.0, 120.0, 31.1]) }).is_err());
+    assert!(
+        generate_city(GeneratorOptions { cells: 10, seed: 1, bbox: Some([121.0, 31.0, 120.0, 31.1]) })
+            .is_err()
+    );
+    assert!(
+        generate_city(GeneratorOptions { cells: 10, seed: 1, bbox: Some([f64::NAN, 31.0, 120.0, 31.1]) })
+            .is_err()
+    );
     assert!(generate_city(GeneratorOptions { cells: 0, seed: 1, bbox: None }).unwrap().is_empty());
 }

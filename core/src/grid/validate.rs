@@ -13,7 +13,8 @@ use crate::codes::GridCode;
 
 use super::cell::{GridCell, fixed_ring};
 use super::fixed::{
-    FixedBox, FixedPoint, Location, locate_in_rings, locate_midpoint_in_rings, metres_per_unit, ring_area_m2, segments_cross, segments_touch,
+    FixedBox, FixedPoint, Location, locate_in_rings, locate_midpoint_in_rings, metres_per_unit, ring_area_m2,
+    segments_cross, segments_touch,
 };
 
 /// Knobs for [`validate`].
@@ -66,10 +67,16 @@ impl fmt::Display for Problem {
                 "polygon {polygon} ring {ring} position {position} is not a finite lon in [-180, 180], lat in [-90, 90]"
             ),
             ProblemKind::UnclosedRing { polygon, ring } => {
-                write!(f, "polygon {polygon} ring {ring} is not closed (its last position differs from the first)")
+                write!(
+                    f,
+                    "polygon {polygon} ring {ring} is not closed (its last position differs from the first)"
+                )
             }
             ProblemKind::TooFewPoints { polygon, ring, distinct } => {
-                write!(f, "polygon {polygon} ring {ring} has {distinct} distinct positions, at least 3 are needed")
+                write!(
+                    f,
+                    "polygon {polygon} ring {ring} has {distinct} distinct positions, at least 3 are needed"
+                )
             }
             ProblemKind::SelfIntersection { polygon, ring } => {
                 write!(f, "polygon {polygon} ring {ring} intersects itself")
@@ -77,7 +84,9 @@ impl fmt::Display for Problem {
             ProblemKind::RingsCross { polygon, ring, other_ring } => {
                 write!(f, "polygon {polygon}: rings {other_ring} and {ring} cross")
             }
-            ProblemKind::DuplicateCode { first_index } => write!(f, "duplicate code, first used by feature {first_index}"),
+            ProblemKind::DuplicateCode { first_index } => {
+                write!(f, "duplicate code, first used by feature {first_index}")
+            }
             ProblemKind::Overlap { other_index, other_code, area_m2 } => {
                 write!(f, "overlaps feature {other_index} ({other_code}) by {area_m2:.1} m²")
             }
@@ -120,7 +129,8 @@ pub fn validate(cells: &[GridCell], options: ValidationOptions) -> ValidationRep
     order.sort_by_key(|&i| (cells[i].code, i));
     for pair in order.windows(2) {
         if cells[pair[0]].code == cells[pair[1]].code {
-            let first_index = order.iter().copied().find(|&i| cells[i].code == cells[pair[1]].code).unwrap_or(pair[0]);
+            let first_index =
+                order.iter().copied().find(|&i| cells[i].code == cells[pair[1]].code).unwrap_or(pair[0]);
             report.problems.push(Problem {
                 index: pair[1],
                 code: cells[pair[1]].code,
@@ -252,8 +262,9 @@ fn may_overlap(a: &FixedCell, b: &FixedCell) -> bool {
     };
     let (a_in_b, a_all_on_b) = inside_or_on(&va, b);
     let (b_in_a, b_all_on_a) = inside_or_on(&vb, a);
-    let midpoint_inside =
-        |from: &FixedCell, to: &FixedCell| all_edges(from).any(|(p, q)| locate_midpoint_in_cell(to, p, q) == Location::Inside);
+    let midpoint_inside = |from: &FixedCell, to: &FixedCell| {
+        all_edges(from).any(|(p, q)| locate_midpoint_in_cell(to, p, q) == Location::Inside)
+    };
     a_in_b
         || b_in_a
         || midpoint_inside(a, b)

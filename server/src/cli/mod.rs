@@ -6,6 +6,7 @@
 mod code;
 mod deadline;
 mod geo;
+mod grid;
 mod serve;
 mod taxonomy;
 
@@ -32,6 +33,9 @@ enum Command {
     /// Grid and category codes: parse, normalize and explain.
     #[command(subcommand)]
     Code(code::CodeCommand),
+    /// Grid cells: generate a city, check a GeoJSON file, route points, pack for phones.
+    #[command(subcommand)]
+    Grid(grid::GridCommand),
     /// Working-time deadlines: when a handling limit (4h, 2d) runs out.
     Deadline(deadline::DeadlineArgs),
     /// Categories: list the default taxonomy, or check a city's taxonomy file.
@@ -66,6 +70,7 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Geo(cmd) => geo::run(cmd),
         Command::Code(cmd) => code::run(cmd),
+        Command::Grid(cmd) => grid::run(cmd),
         Command::Deadline(args) => deadline::run(args),
         Command::Taxonomy(cmd) => taxonomy::run(cmd),
     };
