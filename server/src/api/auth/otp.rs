@@ -1,0 +1,60 @@
+//! `POST /api/v1/auth/otp/request` (send a code to a phone) and `POST /api/v1/auth/otp/verify`
+//! (sign in with it; a citizen account is created on first sign-in).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{client_ip, with_db};
+use crate::app::AppState;
+use crate::auth::otp::{self as codes, CODE_TTL_SECONDS};
+use crate::auth::phone::PhoneNumber;
+use crate::auth::{AuthError, now, session};
+use crate::error::ApiResult;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    pub phone: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeVerification {
+    pub phone: String,
+    pub code: String,
+}
+
+fn parse_phone(text: &str) -> Result<PhoneNumber, AuthError> {
+    Ok(PhoneNumber::parse(text)?)
+}
+
+pub async fn request(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<CodeRequest>,
+) -> ApiResult<HttpResponse> {
+    let phone = parse_phone(&body.phone)?;
+    let ip = client_ip(&req);
+    let settings = state.auth.clone();
+    with_db(&state, move |conn| {
+        codes::request_code(conn, &settings.hash_key, settings.sender.as_ref(), &phone, &ip, now())
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(json!({ "sent": true, "expires_in": CODE_TTL_SECONDS })))
+}
+
+pub async fn verify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<CodeVerification>,
+) -> ApiResult<HttpResponse> {
+    let CodeVerification { phone, code } = body.into_inner();
+    let phone = parse_phone(&phone)?;
+    let ip = client_ip(&req);
+    let settings = state.auth.clone();
+    let tokens =
+        with_db(&state, move |conn| session::otp_login(conn, &settings, &phone, code.trim(), &ip, now()))
+            .await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}

@@ -1,0 +1,30 @@
+//! `POST /api/v1/auth/login`: staff sign-in with login name and password.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{client_ip, with_db};
+use crate::app::AppState;
+use crate::auth::{now, session};
+use crate::error::ApiResult;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let LoginRequest { login, password } = body.into_inner();
+    let ip = client_ip(&req);
+    let settings = state.auth.clone();
+    let tokens =
+        with_db(&state, move |conn| session::password_login(conn, &settings, &login, &password, &ip, now()))
+            .await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}

@@ -1,0 +1,114 @@
+//! `GET/POST /api/v1/admin/users` and `GET/PATCH /api/v1/admin/users/{id}`: staff accounts,
+//! their roles and scopes, disabling. Admin only. A created account without a given password
+//! gets a generated one, answered once as `initial_password`.
+
+use actix_web::{HttpResponse, web};
+use gridline_core::workflow::Role;
+use serde::{Deserialize, Serialize};
+
+use crate::api::auth::with_db;
+use crate::app::AppState;
+use crate::auth::users::{self, NewStaff, User, UserPatch, UserQuery};
+use crate::auth::{AuthError, Principal, Scope, now};
+use crate::error::ApiResult;
+
+const DEFAULT_PAGE: i64 = 50;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub role: Option<Role>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Admin])?;
+    let query = UserQuery {
+        role: query.role,
+        limit: query.limit.unwrap_or(DEFAULT_PAGE),
+        offset: query.offset.unwrap_or(0),
+    };
+    let found = with_db(&state, move |conn| users::list(conn, &query)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "users": found })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Option<Scope>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Created {
+    user: User,
+    /// Present only when the server generated the password: shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initial_password: Option<String>,
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: web::Json<CreateUser>,
+) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Admin])?;
+    let CreateUser { login, display_name, role, scope, password } = body.into_inner();
+    let new = NewStaff { login, display_name, role, scope, password };
+    let (user, initial_password) = with_db(&state, move |conn| users::create_staff(conn, new, now())).await?;
+    Ok(HttpResponse::Created().json(Created { user, initial_password }))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Admin])?;
+    let id = id.into_inner();
+    let user =
+        with_db(&state, move |conn| users::find_by_id(conn, &id)?.ok_or(AuthError::UserNotFound)?.to_user())
+            .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUser {
+    pub role: Option<Role>,
+    pub scope: Option<Scope>,
+    pub display_name: Option<String>,
+    pub disabled: Option<bool>,
+    pub password: Option<String>,
+}
+
+pub async fn patch(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    body: web::Json<PatchUser>,
+) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Admin])?;
+    let id = id.into_inner();
+    let PatchUser { role, scope, display_name, disabled, password } = body.into_inner();
+    let locks_self_out =
+        id == who.user_id && (disabled == Some(true) || role.is_some_and(|r| r != Role::Admin));
+    if locks_self_out {
+        return Err(AuthError::InvalidField {
+            field: if disabled == Some(true) { "disabled" } else { "role" },
+            reason: "an admin cannot disable or demote their own account; ask another admin".into(),
+        }
+        .into());
+    }
+    let patch = UserPatch { role, scope, display_name, disabled, password };
+    let user = with_db(&state, move |conn| users::update(conn, &id, patch, now())).await?;
+    Ok(HttpResponse::Ok().json(user))
+}

@@ -1,0 +1,103 @@
+//! [`Principal`]: who is calling, taken from the `Authorization: Bearer` access token by an
+//! actix extractor, with the scope checks handlers call. See the [`super`] module doc.
+
+use std::future::{Ready, ready};
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use gridline_core::codes::{AreaCode, GridCode};
+use gridline_core::workflow::Role;
+
+use super::error::AuthError;
+use super::jwt::JwtError;
+use super::scope::{CaseFilter, CaseVisibility, Scope};
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// The authenticated caller: an account id, its role and its scope, as signed into the access
+/// token at sign-in or the last refresh (changes by an admin revoke the refresh tokens, so they
+/// apply within 15 minutes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+impl Principal {
+    /// Refuse with 403 `forbidden` unless the caller has one of `roles`.
+    pub fn require_role(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) { Ok(()) } else { Err(AuthError::Forbidden.into()) }
+    }
+
+    /// Whether cases in `grid` are in the caller's scope by place (admin: all; dispatcher:
+    /// their street; inspector: their cells; handler and citizen: never by place).
+    pub fn can_see_grid(&self, grid: GridCode) -> bool {
+        self.scope.covers_grid(grid)
+    }
+
+    /// Whether the whole of `area` is in the caller's scope (statistics, grid import).
+    pub fn can_see_area(&self, area: AreaCode) -> bool {
+        self.scope.covers_area(area)
+    }
+
+    /// Whether the caller may see this case in a non-public view; exactly the cases that
+    /// [`Principal::case_filter`] lets through.
+    pub fn can_see_case(&self, case: &CaseVisibility<'_>) -> bool {
+        self.case_filter().admits(case)
+    }
+
+    /// The filter to apply to any list of cases (see [`CaseFilter`] for how).
+    pub fn case_filter(&self) -> CaseFilter {
+        CaseFilter::for_scope(&self.scope, &self.user_id)
+    }
+
+    fn from_request_head(req: &HttpRequest) -> Result<Option<Principal>, AuthError> {
+        let Some(header) = req.headers().get(AUTHORIZATION) else {
+            return Ok(None);
+        };
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .ok_or(AuthError::InvalidToken)?;
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(|| AuthError::Internal("AppState is not registered as app data".into()))?;
+        let claims = state.auth.access_keys.verify(token).map_err(|e| match e {
+            JwtError::Expired => AuthError::ExpiredToken,
+            _ => AuthError::InvalidToken,
+        })?;
+        Ok(Some(Principal { user_id: claims.sub, role: claims.role, scope: claims.scope }))
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match Principal::from_request_head(req) {
+            Ok(Some(principal)) => Ok(principal),
+            Ok(None) => Err(AuthError::MissingToken.into()),
+            Err(e) => Err(e.into()),
+        })
+    }
+}
+
+/// For endpoints open to everyone that show more to a signed-in caller: `None` when no
+/// `Authorization` header is sent; a bad or expired token is still refused with 401 (never
+/// silently treated as anonymous).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl FromRequest for MaybePrincipal {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Principal::from_request_head(req).map(MaybePrincipal).map_err(ApiError::from))
+    }
+}

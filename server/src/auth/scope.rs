@@ -1,0 +1,336 @@
+//! What part of the city a person may see and act on, from the grid hierarchy: an inspector's
+//! grid cells, a dispatcher's street, a handler's handling unit, the whole city for an admin
+//! (and the `system` role), a citizen's own reports. [`Scope`] is stored with the account
+//! (JSON) and carried in the access token; [`CaseFilter`] turns it into a list query filter.
+
+use std::collections::BTreeSet;
+
+use gridline_core::codes::{AreaCode, AreaLevel, GridCode};
+use gridline_core::workflow::Role;
+use serde::{Deserialize, Serialize};
+
+/// Longest handling-unit code accepted.
+pub const MAX_UNIT_CODE_CHARS: usize = 64;
+
+/// The part of the city an account covers. The JSON form is tagged by `kind`:
+/// `{"kind":"city"}`, `{"kind":"street","street":"110101001"}`,
+/// `{"kind":"grids","grids":["110101001001001"]}`, `{"kind":"unit","unit":"sanitation-dc"}`,
+/// `{"kind":"own"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scope {
+    /// Everything (admin, system).
+    City,
+    /// One street office's area (dispatcher): a 9-digit area code.
+    Street { street: AreaCode },
+    /// The unit grid cells assigned to an inspector (possibly none yet).
+    Grids { grids: BTreeSet<GridCode> },
+    /// The cases dispatched to one handling unit (handler), named by the unit's code.
+    Unit { unit: String },
+    /// Only what this account reported itself (citizen).
+    Own,
+}
+
+/// Why a scope does not suit a role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    #[error("role {role} needs a scope of kind {expected}, got {found}")]
+    WrongKind { role: Role, expected: &'static str, found: &'static str },
+    #[error("a dispatcher's scope is a street (a 9-digit area code), got a {0} code")]
+    NotAStreet(AreaLevel),
+    #[error("a handling unit code has 1 to {MAX_UNIT_CODE_CHARS} letters, digits, '-' or '_', got {0:?}")]
+    UnitCode(String),
+}
+
+impl Scope {
+    /// The scope a new account of `role` gets when none is given, where there is an obvious one.
+    pub fn default_for(role: Role) -> Option<Scope> {
+        match role {
+            Role::Admin | Role::System => Some(Scope::City),
+            Role::Citizen => Some(Scope::Own),
+            Role::Inspector => Some(Scope::Grids { grids: BTreeSet::new() }),
+            Role::Dispatcher | Role::Handler => None,
+        }
+    }
+
+    /// The wire name of this scope's kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Scope::City => "city",
+            Scope::Street { .. } => "street",
+            Scope::Grids { .. } => "grids",
+            Scope::Unit { .. } => "unit",
+            Scope::Own => "own",
+        }
+    }
+
+    /// Check that this scope is the kind `role` has, and that its content is well formed.
+    pub fn check_fits(&self, role: Role) -> Result<(), ScopeError> {
+        let expected = match role {
+            Role::Admin | Role::System => "city",
+            Role::Dispatcher => "street",
+            Role::Inspector => "grids",
+            Role::Handler => "unit",
+            Role::Citizen => "own",
+        };
+        if self.kind() != expected {
+            return Err(ScopeError::WrongKind { role, expected, found: self.kind() });
+        }
+        match self {
+            Scope::Street { street } if street.level() != AreaLevel::Street => {
+                Err(ScopeError::NotAStreet(street.level()))
+            }
+            Scope::Unit { unit } if !is_unit_code(unit) => Err(ScopeError::UnitCode(unit.clone())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a case in `grid` lies inside this scope by place (a unit or a citizen never
+    /// sees by place).
+    pub fn covers_grid(&self, grid: GridCode) -> bool {
+        match self {
+            Scope::City => true,
+            Scope::Street { street } => street.contains(grid),
+            Scope::Grids { grids } => grids.contains(&grid),
+            Scope::Unit { .. } | Scope::Own => false,
+        }
+    }
+
+    /// Whether the whole of `area` lies inside this scope (for statistics and grid imports of
+    /// an area).
+    pub fn covers_area(&self, area: AreaCode) -> bool {
+        match self {
+            Scope::City => true,
+            Scope::Street { street } => street.contains_area(area),
+            Scope::Grids { grids } => {
+                area.level() == AreaLevel::Grid && grids.iter().any(|g| g.area(AreaLevel::Grid) == area)
+            }
+            Scope::Unit { .. } | Scope::Own => false,
+        }
+    }
+}
+
+fn is_unit_code(unit: &str) -> bool {
+    !unit.is_empty()
+        && unit.len() <= MAX_UNIT_CODE_CHARS
+        && unit.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The facts about one case that decide who may see it; every field is what the case row holds.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseVisibility<'a> {
+    /// The grid the case was routed to; `None` for the city triage queue.
+    pub grid: Option<GridCode>,
+    /// The handling unit the case is (or was last) dispatched to.
+    pub handling_unit: Option<&'a str>,
+    /// The account that reported it.
+    pub reporter: Option<&'a str>,
+}
+
+/// Which cases a list query may return, for a given principal. Apply it with the store's
+/// columns, e.g. in diesel:
+///
+/// ```text
+/// match principal.case_filter() {
+///     CaseFilter::All => query,
+///     CaseFilter::GridIn(grids) => query.filter(cases::grid_code.eq_any(grids_as_text)),
+///     CaseFilter::GridRange { first, last, .. } => {
+///         query.filter(cases::grid_code.between(first.to_string(), last.to_string()))
+///     }
+///     CaseFilter::HandlingUnit(unit) => query.filter(cases::handling_unit.eq(unit)),
+///     CaseFilter::ReportedBy(user) => query.filter(cases::reporter_id.eq(user)),
+///     CaseFilter::Nothing => query.filter(diesel::dsl::false_),
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseFilter {
+    /// No restriction (admin, system).
+    All,
+    /// The case's grid is one of these (inspector). Empty when no cells are assigned yet.
+    GridIn(Vec<GridCode>),
+    /// The case's grid lies in an area (dispatcher's street): the grid codes from `first` to
+    /// `last` inclusive, which is exactly the area's 15-digit codes, both as numbers and as
+    /// zero-padded text since all codes have the same width. Cases without a grid (triage)
+    /// never match.
+    GridRange { area: AreaCode, first: GridCode, last: GridCode },
+    /// Cases dispatched to this handling unit (handler).
+    HandlingUnit(String),
+    /// Cases reported by this account (citizen), by user id text.
+    ReportedBy(String),
+    /// Nothing at all.
+    Nothing,
+}
+
+impl CaseFilter {
+    /// The filter for `scope` held by the account `user_id`.
+    pub fn for_scope(scope: &Scope, user_id: &str) -> CaseFilter {
+        match scope {
+            Scope::City => CaseFilter::All,
+            Scope::Grids { grids } => CaseFilter::GridIn(grids.iter().copied().collect()),
+            Scope::Street { street } => match area_grid_range(*street) {
+                Some((first, last)) => CaseFilter::GridRange { area: *street, first, last },
+                None => CaseFilter::Nothing,
+            },
+            Scope::Unit { unit } => CaseFilter::HandlingUnit(unit.clone()),
+            Scope::Own => CaseFilter::ReportedBy(user_id.to_owned()),
+        }
+    }
+
+    /// The same decision as the SQL form, for one case in memory: a case is in a list exactly
+    /// when this returns `true`.
+    pub fn admits(&self, case: &CaseVisibility<'_>) -> bool {
+        match self {
+            CaseFilter::All => true,
+            CaseFilter::GridIn(grids) => case.grid.is_some_and(|g| grids.contains(&g)),
+            CaseFilter::GridRange { area, .. } => case.grid.is_some_and(|g| area.contains(g)),
+            CaseFilter::HandlingUnit(unit) => case.handling_unit == Some(unit.as_str()),
+            CaseFilter::ReportedBy(user) => case.reporter == Some(user.as_str()),
+            CaseFilter::Nothing => false,
+        }
+    }
+}
+
+/// The first and last valid grid codes inside `area` (`None` only if the area cannot hold a
+/// grid, which a validated area code always can).
+fn area_grid_range(area: AreaCode) -> Option<(GridCode, GridCode)> {
+    let shift = 10u64.pow((15 - area.level().digits()) as u32);
+    let base = area.prefix() * shift;
+    let (low, high) = match area.level() {
+        AreaLevel::District => (base + 1_001_001, base + 999_999_999),
+        AreaLevel::Street => (base + 1_001, base + 999_999),
+        AreaLevel::Community => (base + 1, base + 999),
+        AreaLevel::Grid => (base, base),
+    };
+    Some((GridCode::from_u64(low).ok()?, GridCode::from_u64(high).ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(s: &str) -> GridCode {
+        GridCode::parse(s).unwrap()
+    }
+
+    fn area(s: &str) -> AreaCode {
+        AreaCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn scope_json_is_tagged_by_kind() {
+        let street = Scope::Street { street: area("110101001") };
+        let json = serde_json::to_string(&street).unwrap();
+        assert_eq!(json, r#"{"kind":"street","street":"110101001"}"#);
+        assert_eq!(serde_json::from_str::<Scope>(&json).unwrap(), street);
+        let grids: Scope =
+            serde_json::from_str(r#"{"kind":"grids","grids":["110101001001002","110101001001001"]}"#)
+                .unwrap();
+        assert_eq!(
+            grids,
+            Scope::Grids { grids: [grid("110101001001001"), grid("110101001001002")].into_iter().collect() }
+        );
+        assert!(serde_json::from_str::<Scope>(r#"{"kind":"street","street":"11010100"}"#).is_err());
+        assert!(serde_json::from_str::<Scope>(r#"{"kind":"planet"}"#).is_err());
+    }
+
+    #[test]
+    fn each_role_takes_exactly_its_kind_of_scope() {
+        let samples = [
+            Scope::City,
+            Scope::Street { street: area("110101001") },
+            Scope::Grids { grids: BTreeSet::new() },
+            Scope::Unit { unit: "sanitation-01".into() },
+            Scope::Own,
+        ];
+        let fits = |role: Role| {
+            samples.iter().filter(|s| s.check_fits(role).is_ok()).map(Scope::kind).collect::<Vec<_>>()
+        };
+        assert_eq!(fits(Role::Admin), ["city"]);
+        assert_eq!(fits(Role::System), ["city"]);
+        assert_eq!(fits(Role::Dispatcher), ["street"]);
+        assert_eq!(fits(Role::Inspector), ["grids"]);
+        assert_eq!(fits(Role::Handler), ["unit"]);
+        assert_eq!(fits(Role::Citizen), ["own"]);
+    }
+
+    #[test]
+    fn a_dispatcher_scope_must_be_a_street_and_a_unit_code_must_be_plain() {
+        let district = Scope::Street { street: area("110101") };
+        assert_eq!(district.check_fits(Role::Dispatcher), Err(ScopeError::NotAStreet(AreaLevel::District)));
+        for bad in ["", "a b", "unit/../x", &"u".repeat(65)] {
+            let unit = Scope::Unit { unit: bad.to_owned() };
+            assert!(unit.check_fits(Role::Handler).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn grid_coverage_follows_the_hierarchy() {
+        let inside = grid("110101001002003");
+        let next_street = grid("110101002001001");
+        let street = Scope::Street { street: area("110101001") };
+        assert!(street.covers_grid(inside));
+        assert!(!street.covers_grid(next_street));
+        let cells = Scope::Grids { grids: [inside].into_iter().collect() };
+        assert!(cells.covers_grid(inside));
+        assert!(!cells.covers_grid(grid("110101001002004")));
+        assert!(Scope::City.covers_grid(next_street));
+        assert!(!Scope::Own.covers_grid(inside));
+        assert!(!Scope::Unit { unit: "u".into() }.covers_grid(inside));
+    }
+
+    #[test]
+    fn area_coverage_needs_the_whole_area() {
+        let street = Scope::Street { street: area("110101001") };
+        assert!(street.covers_area(area("110101001")));
+        assert!(street.covers_area(area("110101001002")));
+        assert!(!street.covers_area(area("110101")), "a district is larger than the street");
+        assert!(!street.covers_area(area("110101002001")));
+        let cells = Scope::Grids { grids: [grid("110101001002003")].into_iter().collect() };
+        assert!(cells.covers_area(area("110101001002003")));
+        assert!(!cells.covers_area(area("110101001002")), "one cell is not the whole community");
+        assert!(Scope::City.covers_area(area("110101")));
+    }
+
+    #[test]
+    fn a_street_filter_range_holds_exactly_the_street() {
+        let filter = CaseFilter::for_scope(&Scope::Street { street: area("110101001") }, "u");
+        let CaseFilter::GridRange { first, last, .. } = filter else { panic!("{filter:?}") };
+        assert_eq!(first.to_string(), "110101001001001");
+        assert_eq!(last.to_string(), "110101001999999");
+        // text comparison agrees with the numeric one because every code has 15 digits
+        for g in ["110101001001001", "110101001500500", "110101001999999"] {
+            assert!(first.to_string().as_str() <= g && g <= last.to_string().as_str());
+        }
+        for g in ["110101000999999", "110101002001001"] {
+            assert!(!(first.to_string().as_str() <= g && g <= last.to_string().as_str()));
+        }
+    }
+
+    #[test]
+    fn filters_admit_exactly_their_cases() {
+        let in_street = grid("110101001002003");
+        let elsewhere = grid("110102001001001");
+        let case = |grid, unit, reporter| CaseVisibility { grid, handling_unit: unit, reporter };
+        let mine = case(Some(elsewhere), Some("roads"), Some("me"));
+        let triage = case(None, None, Some("someone"));
+        let local = case(Some(in_street), Some("parks"), Some("someone"));
+
+        let all = CaseFilter::for_scope(&Scope::City, "admin");
+        assert!(all.admits(&mine) && all.admits(&triage) && all.admits(&local));
+
+        let street = CaseFilter::for_scope(&Scope::Street { street: area("110101001") }, "d");
+        assert!(street.admits(&local) && !street.admits(&mine) && !street.admits(&triage));
+
+        let cells = CaseFilter::for_scope(&Scope::Grids { grids: [in_street].into_iter().collect() }, "i");
+        assert!(cells.admits(&local) && !cells.admits(&mine) && !cells.admits(&triage));
+        let no_cells = CaseFilter::for_scope(&Scope::Grids { grids: BTreeSet::new() }, "i");
+        assert!(!no_cells.admits(&local));
+
+        let unit = CaseFilter::for_scope(&Scope::Unit { unit: "roads".into() }, "h");
+        assert!(unit.admits(&mine) && !unit.admits(&local) && !unit.admits(&triage));
+
+        let own = CaseFilter::for_scope(&Scope::Own, "me");
+        assert!(own.admits(&mine) && !own.admits(&local) && !own.admits(&triage));
+        assert!(!CaseFilter::Nothing.admits(&mine));
+    }
+}

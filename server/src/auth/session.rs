@@ -1,0 +1,151 @@
+//! Sign-in flows that end in a token pair: staff password login, citizen one-time code,
+//! anonymous device, refresh; and logout. Each takes the current time (Unix seconds) so tests
+//! can move the clock.
+
+use serde::Serialize;
+
+use super::error::{AuthError, AuthResult};
+use super::jwt::{ACCESS_TOKEN_SECONDS, AccessTokenKeys};
+use super::password::{verify_against_dummy, verify_password};
+use super::phone::PhoneNumber;
+use super::throttle::{self, ANONYMOUS_PER_IP, LOGIN_PER_IP, LOGIN_PER_NAME};
+use super::users::{self, User, UserRow};
+use super::{AuthSettings, Conn, otp, refresh};
+
+/// What every successful sign-in or refresh returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub user: User,
+}
+
+fn pair(keys: &AccessTokenKeys, row: &UserRow, refresh_token: String, now: i64) -> AuthResult<TokenPair> {
+    let user = row.to_user()?;
+    let access_token =
+        keys.issue(&user.id, user.role, &user.scope, now).map_err(|e| AuthError::Internal(e.to_string()))?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_SECONDS,
+        refresh_token,
+        user,
+    })
+}
+
+fn start_session(conn: &mut Conn, keys: &AccessTokenKeys, row: &UserRow, now: i64) -> AuthResult<TokenPair> {
+    let refresh_token = refresh::start_family(conn, &row.id, now)?;
+    pair(keys, row, refresh_token, now)
+}
+
+/// Staff login. Unknown names, accounts without a password, wrong passwords and disabled
+/// accounts all answer [`AuthError::BadCredentials`] after the same argon2 work. Failures are
+/// counted per login name and per client IP.
+pub fn password_login(
+    conn: &mut Conn,
+    settings: &AuthSettings,
+    login: &str,
+    password: &str,
+    client_ip: &str,
+    now: i64,
+) -> AuthResult<TokenPair> {
+    let name = login.trim().to_lowercase();
+    throttle::check(conn, &LOGIN_PER_NAME, &name, now)?;
+    throttle::check(conn, &LOGIN_PER_IP, client_ip, now)?;
+    let row = users::find_by_login(conn, &name)?;
+    let matches = match row.as_ref().and_then(|r| r.password_hash.as_deref()) {
+        Some(hash) => verify_password(password, hash),
+        None => verify_against_dummy(password),
+    };
+    match row {
+        Some(row) if matches && !row.disabled => {
+            throttle::clear(conn, &LOGIN_PER_NAME, &name)?;
+            start_session(conn, &settings.access_keys, &row, now)
+        }
+        _ => {
+            throttle::record(conn, &LOGIN_PER_NAME, &name, now)?;
+            throttle::record(conn, &LOGIN_PER_IP, client_ip, now)?;
+            Err(AuthError::BadCredentials)
+        }
+    }
+}
+
+/// Citizen sign-in with a one-time code; the account is created on first sign-in.
+pub fn otp_login(
+    conn: &mut Conn,
+    settings: &AuthSettings,
+    phone: &PhoneNumber,
+    code: &str,
+    client_ip: &str,
+    now: i64,
+) -> AuthResult<TokenPair> {
+    otp::verify_code(conn, &settings.hash_key, phone, code, client_ip, now)?;
+    let row = users::find_or_create_citizen(conn, phone, now)?;
+    if row.disabled {
+        return Err(AuthError::BadCredentials);
+    }
+    start_session(conn, &settings.access_keys, &row, now)
+}
+
+/// A token pair plus, for a new anonymous account, the device secret to keep.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnonymousSession {
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+    /// Present only when the account was just created: the device stores it to sign in again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_secret: Option<String>,
+}
+
+/// Anonymous device sign-in: without a secret, create a new account (limited per IP); with
+/// one, sign in to the account it belongs to.
+pub fn anonymous_login(
+    conn: &mut Conn,
+    settings: &AuthSettings,
+    device_secret: Option<&str>,
+    client_ip: &str,
+    now: i64,
+) -> AuthResult<AnonymousSession> {
+    match device_secret {
+        Some(secret) => {
+            let row = users::find_by_device_secret(conn, secret)?.ok_or(AuthError::UnknownDevice)?;
+            if row.disabled {
+                return Err(AuthError::UnknownDevice);
+            }
+            let tokens = start_session(conn, &settings.access_keys, &row, now)?;
+            Ok(AnonymousSession { tokens, device_secret: None })
+        }
+        None => {
+            throttle::check(conn, &ANONYMOUS_PER_IP, client_ip, now)?;
+            throttle::record(conn, &ANONYMOUS_PER_IP, client_ip, now)?;
+            let (row, secret) = users::create_anonymous(conn, now)?;
+            let tokens = start_session(conn, &settings.access_keys, &row, now)?;
+            Ok(AnonymousSession { tokens, device_secret: Some(secret) })
+        }
+    }
+}
+
+/// Rotate a refresh token; the new access token carries the account's current role and scope.
+pub fn refresh_session(
+    conn: &mut Conn,
+    settings: &AuthSettings,
+    token: &str,
+    now: i64,
+) -> AuthResult<TokenPair> {
+    let (user_id, next) = refresh::rotate(conn, token, now)?;
+    let row = users::find_by_id(conn, &user_id)?.ok_or(AuthError::RefreshInvalid)?;
+    if row.disabled {
+        refresh::revoke_all_of_user(conn, &row.id, now)?;
+        return Err(AuthError::RefreshInvalid);
+    }
+    pair(&settings.access_keys, &row, next, now)
+}
+
+/// Logout: the refresh token's family can no longer be used.
+pub fn logout(conn: &mut Conn, token: &str, now: i64) -> AuthResult<()> {
+    refresh::revoke_family_of(conn, token, now)
+}

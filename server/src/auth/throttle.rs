@@ -1,0 +1,238 @@
+//! Rate limits on failures and requests, kept in the database (`auth_throttles`) so that every
+//! server node sees the same counts.
+//!
+//! A bucket (e.g. one login name, one client IP) counts hits within a fixed window. Once the
+//! count reaches the rule's `max_hits`, the bucket is locked for `base_lock` seconds, doubling
+//! with every further hit (the hit that finds the bucket locked is refused and not counted),
+//! up to `max_lock`. When the window and any lock have passed, the count starts again.
+//! Increments are single `UPDATE ... SET hits = hits + 1` statements, so concurrent requests
+//! on several nodes never lose a hit.
+
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::Conn;
+use super::error::{AuthError, AuthResult};
+use crate::store::schema::auth_throttles;
+
+/// How many hits a bucket may take, over which window, and how long it then locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleRule {
+    /// Short name that prefixes the bucket key.
+    pub name: &'static str,
+    pub max_hits: i32,
+    pub window_seconds: i64,
+    pub base_lock_seconds: i64,
+    pub max_lock_seconds: i64,
+}
+
+/// Failed password logins per login name (known or not, so locking reveals nothing): 5, then
+/// 30 s, 60 s, 120 s, ... up to an hour.
+pub const LOGIN_PER_NAME: ThrottleRule = ThrottleRule {
+    name: "login-name",
+    max_hits: 5,
+    window_seconds: 3600,
+    base_lock_seconds: 30,
+    max_lock_seconds: 3600,
+};
+
+/// Failed password logins per client IP, across all names.
+pub const LOGIN_PER_IP: ThrottleRule = ThrottleRule {
+    name: "login-ip",
+    max_hits: 20,
+    window_seconds: 3600,
+    base_lock_seconds: 60,
+    max_lock_seconds: 3600,
+};
+
+/// One-time code requests per phone number: 3 per 15 minutes.
+pub const OTP_REQUEST_PER_PHONE: ThrottleRule = ThrottleRule {
+    name: "otp-request-phone",
+    max_hits: 3,
+    window_seconds: 900,
+    base_lock_seconds: 900,
+    max_lock_seconds: 24 * 3600,
+};
+
+/// One-time code requests per client IP: 10 per hour.
+pub const OTP_REQUEST_PER_IP: ThrottleRule = ThrottleRule {
+    name: "otp-request-ip",
+    max_hits: 10,
+    window_seconds: 3600,
+    base_lock_seconds: 3600,
+    max_lock_seconds: 24 * 3600,
+};
+
+/// Wrong one-time codes per client IP, across numbers (each code also allows only 5 tries).
+pub const OTP_VERIFY_PER_IP: ThrottleRule = ThrottleRule {
+    name: "otp-verify-ip",
+    max_hits: 20,
+    window_seconds: 3600,
+    base_lock_seconds: 300,
+    max_lock_seconds: 24 * 3600,
+};
+
+/// Anonymous device accounts created per client IP: 20 per hour.
+pub const ANONYMOUS_PER_IP: ThrottleRule = ThrottleRule {
+    name: "anonymous-ip",
+    max_hits: 20,
+    window_seconds: 3600,
+    base_lock_seconds: 3600,
+    max_lock_seconds: 24 * 3600,
+};
+
+impl ThrottleRule {
+    /// The bucket key for `subject`. Subjects are hashed so that typed login names (sometimes
+    /// a password typed in the wrong field) and phone numbers are not stored in clear.
+    pub fn bucket(&self, subject: &str) -> String {
+        let digest = Sha256::digest(subject.as_bytes());
+        format!("{}:{}", self.name, hex::encode(&digest[..16]))
+    }
+
+    /// Lock length after the `hits`-th hit (`hits >= max_hits`).
+    fn lock_seconds(&self, hits: i32) -> i64 {
+        let doublings = (hits - self.max_hits).clamp(0, 30) as u32;
+        self.base_lock_seconds.saturating_mul(1i64 << doublings).min(self.max_lock_seconds)
+    }
+}
+
+/// Refuse with [`AuthError::RateLimited`] while the bucket of `subject` is locked.
+pub fn check(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> AuthResult<()> {
+    let locked_until: Option<i64> = auth_throttles::table
+        .find(rule.bucket(subject))
+        .select(auth_throttles::locked_until)
+        .first(conn)
+        .optional()?;
+    match locked_until {
+        Some(until) if until > now => Err(AuthError::RateLimited { retry_after: until - now }),
+        _ => Ok(()),
+    }
+}
+
+/// Count one hit for `subject`, locking the bucket when the rule's limit is reached.
+pub fn record(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> AuthResult<()> {
+    let bucket = rule.bucket(subject);
+    let this = auth_throttles::table.find(&bucket);
+    // a window that has passed with no lock in force starts over
+    diesel::update(
+        this.filter(auth_throttles::window_started_at.le(now - rule.window_seconds))
+            .filter(auth_throttles::locked_until.le(now)),
+    )
+    .set((auth_throttles::hits.eq(0), auth_throttles::window_started_at.eq(now)))
+    .execute(conn)?;
+    let mut updated =
+        diesel::update(this).set(auth_throttles::hits.eq(auth_throttles::hits + 1)).execute(conn)?;
+    if updated == 0 {
+        let inserted = diesel::insert_into(auth_throttles::table)
+            .values((
+                auth_throttles::bucket.eq(&bucket),
+                auth_throttles::hits.eq(1),
+                auth_throttles::window_started_at.eq(now),
+                auth_throttles::locked_until.eq(0i64),
+            ))
+            .execute(conn);
+        match inserted {
+            Ok(n) => updated = n,
+            // another node created the bucket between our update and insert
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {
+                updated = diesel::update(this)
+                    .set(auth_throttles::hits.eq(auth_throttles::hits + 1))
+                    .execute(conn)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if updated == 0 {
+        return Err(AuthError::Internal(format!("throttle bucket {} could not be counted", rule.name)));
+    }
+    let hits: i32 = this.select(auth_throttles::hits).first(conn)?;
+    if hits >= rule.max_hits {
+        let until = now + rule.lock_seconds(hits);
+        diesel::update(this.filter(auth_throttles::locked_until.lt(until)))
+            .set(auth_throttles::locked_until.eq(until))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Forget the count of `subject` (after a successful login).
+pub fn clear(conn: &mut Conn, rule: &ThrottleRule, subject: &str) -> AuthResult<()> {
+    diesel::delete(auth_throttles::table.find(rule.bucket(subject))).execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::test_db;
+
+    const RULE: ThrottleRule = ThrottleRule {
+        name: "test",
+        max_hits: 3,
+        window_seconds: 100,
+        base_lock_seconds: 10,
+        max_lock_seconds: 35,
+    };
+
+    fn retry_after(result: AuthResult<()>) -> Option<i64> {
+        match result {
+            Ok(()) => None,
+            Err(AuthError::RateLimited { retry_after }) => Some(retry_after),
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+
+    #[test]
+    fn locks_after_max_hits_and_doubles_up_to_the_cap() {
+        let mut conn = test_db::sqlite();
+        let t = 1_000;
+        for _ in 0..2 {
+            record(&mut conn, &RULE, "a", t).unwrap();
+            assert_eq!(retry_after(check(&mut conn, &RULE, "a", t)), None);
+        }
+        record(&mut conn, &RULE, "a", t).unwrap();
+        assert_eq!(retry_after(check(&mut conn, &RULE, "a", t)), Some(10));
+        assert_eq!(retry_after(check(&mut conn, &RULE, "a", t + 9)), Some(1));
+        assert_eq!(retry_after(check(&mut conn, &RULE, "a", t + 10)), None);
+        record(&mut conn, &RULE, "a", t + 10).unwrap();
+        assert_eq!(retry_after(check(&mut conn, &RULE, "a", t + 10)), Some(20));
+        record(&mut conn, &RULE, "a", t + 30).unwrap();
+        assert_eq!(retry_after(check(&mut conn, &RULE, "a", t + 30)), Some(35), "capped");
+        // other subjects are untouched
+        assert_eq!(retry_after(check(&mut conn, &RULE, "b", t + 30)), None);
+    }
+
+    #[test]
+    fn the_count_starts_over_after_the_window() {
+        let mut conn = test_db::sqlite();
+        record(&mut conn, &RULE, "a", 0).unwrap();
+        record(&mut conn, &RULE, "a", 1).unwrap();
+        record(&mut conn, &RULE, "a", 100).unwrap();
+        assert_eq!(
+            retry_after(check(&mut conn, &RULE, "a", 100)),
+            None,
+            "the window passed before the third hit"
+        );
+    }
+
+    #[test]
+    fn clear_forgets_the_count() {
+        let mut conn = test_db::sqlite();
+        record(&mut conn, &RULE, "a", 0).unwrap();
+        record(&mut conn, &RULE, "a", 0).unwrap();
+        clear(&mut conn, &RULE, "a").unwrap();
+        record(&mut conn, &RULE, "a", 0).unwrap();
+        assert_eq!(retry_after(check(&mut conn, &RULE, "a", 0)), None);
+    }
+
+    #[test]
+    fn buckets_do_not_hold_the_subject_in_clear() {
+        let bucket = LOGIN_PER_NAME.bucket("alice");
+        assert!(bucket.starts_with("login-name:"));
+        assert!(!bucket.contains("alice"));
+        assert_ne!(bucket, LOGIN_PER_IP.bucket("alice"));
+    }
+}
