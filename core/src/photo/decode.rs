@@ -76,7 +76,7 @@ fn decode_jpeg(bytes: &[u8], options: &PhotoOptions) -> Result<Pixels> {
 
 /// `jpeg-decoder` hands back CMYK as stored by Adobe applications, i.e. inverted: 255 means no
 /// ink. The product of the (inverted) colour and black channels is the RGB value.
-fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
+pub(super) fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
     let mut rgb = Vec::with_capacity(cmyk.len() / 4 * 3);
     for px in cmyk.chunks_exact(4) {
         let k = u16::from(px[3]);
@@ -126,7 +126,7 @@ fn decode_with_image(bytes: &[u8], format: ImageFormat, options: &PhotoOptions) 
 }
 
 /// A JPEG has no transparency: composite over white, as a viewer shows a transparent PNG.
-fn flatten_over_white(rgba: &[u8]) -> Vec<u8> {
+pub(super) fn flatten_over_white(rgba: &[u8]) -> Vec<u8> {
     let mut rgb = Vec::with_capacity(rgba.len() / 4 * 3);
     for px in rgba.chunks_exact(4) {
         let alpha = u16::from(px[3]);
