@@ -2,10 +2,10 @@
 //! count the weekend days that are worked in exchange (调休).
 //!
 //! A [`WorkingCalendar`] combines [`CalendarSettings`] (time zone, daily work periods, weekend
-//! days; a city's from TOML with [`CalendarSettings::from_toml`]) with one [`YearSchedule`] per
-//! year, read from a TOML file. China's State Council
-//! schedules for 2025 and 2026 are compiled in ([`WorkingCalendar::china`]), so phones have them
-//! offline; a city loads its own files with [`YearSchedule::from_toml`].
+//! days; a city's own with [`CalendarSettings::from_toml`]) with one [`YearSchedule`] per year,
+//! read from a TOML file. China's State Council schedules for 2025 and 2026 are compiled in
+//! ([`WorkingCalendar::china`]), so phones have them offline; a city loads its own files with
+//! [`YearSchedule::from_toml`] and [`WorkingCalendar::add_year`].
 //!
 //! Conventions:
 //! - Working instants are the closed intervals `[start, end]` of each work period on each
