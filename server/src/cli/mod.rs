@@ -36,7 +36,8 @@ enum Command {
     /// Grid cells: generate a city, check a GeoJSON file, route points, pack for phones.
     #[command(subcommand)]
     Grid(grid::GridCommand),
-    /// Working-time deadlines: when a handling limit (4h, 2d) runs out.
+    /// Working-time deadlines: when a handling limit (4h, 2d) runs out, printed in RFC 3339 UTC
+    /// (Beijing work hours, China's 2025-2026 holidays).
     Deadline(deadline::DeadlineArgs),
     /// Categories: list the default taxonomy, or check a city's taxonomy file.
     #[command(subcommand)]
