@@ -7,6 +7,7 @@ mod code;
 mod deadline;
 mod geo;
 mod grid;
+mod photo;
 mod serve;
 mod taxonomy;
 
@@ -36,12 +37,15 @@ enum Command {
     /// Grid cells: generate a city, check a GeoJSON file, route points, pack for phones.
     #[command(subcommand)]
     Grid(grid::GridCommand),
-    /// Working-time deadlines: when a handling limit (4h, 2d) runs out, printed in RFC 3339 UTC
-    /// (Beijing work hours, China's 2025-2026 holidays).
-    Deadline(deadline::DeadlineArgs),
     /// Categories: list the default taxonomy, or check a city's taxonomy file.
     #[command(subcommand)]
     Taxonomy(taxonomy::TaxonomyCommand),
+    /// Working-time deadlines: when a handling limit (4h, 2d) runs out, printed in RFC 3339 UTC
+    /// (Beijing work hours, China's 2025-2026 holidays).
+    Deadline(deadline::DeadlineArgs),
+    /// Evidence photos: orient, resize and strip metadata; print the capture metadata.
+    #[command(subcommand)]
+    Photo(photo::PhotoCommand),
 }
 
 /// A failed command: what to print, and the exit code (2 for bad input, 1 otherwise).
@@ -74,6 +78,7 @@ pub fn run() -> ExitCode {
         Command::Grid(cmd) => grid::run(cmd),
         Command::Deadline(args) => deadline::run(args),
         Command::Taxonomy(cmd) => taxonomy::run(cmd),
+        Command::Photo(cmd) => photo::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
