@@ -8,7 +8,8 @@ use object_store::ObjectStore;
 
 use crate::config::{Config, PhotoStoreConfig};
 use crate::metrics::Metrics;
-use crate::store::{Db, StoreError};
+use crate::routing::GridRouter;
+use crate::store::{Db, StoreError, categories};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,8 @@ pub enum StartError {
     Seed(String),
     #[error("identity: {0}")]
     Auth(String),
+    #[error("default taxonomy: {0}")]
+    Taxonomy(String),
 }
 
 /// Shared by all handlers through `web::Data<AppState>`.
@@ -40,10 +43,13 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Token keys and the one-time code sender.
     pub auth: Arc<crate::auth::AuthSettings>,
+    /// The grid routing index of this node.
+    pub router: GridRouter,
 }
 
 impl AppState {
-    /// Connects the database (running migrations) and opens the photo store. Blocking.
+    /// Connects the database (running migrations), seeds the default taxonomy into an empty
+    /// category table, opens the photo store and loads the grid index. Blocking.
     pub fn build(config: Config) -> Result<Self, StartError> {
         let settings = &config.settings;
         let db = Db::connect(
@@ -57,7 +63,14 @@ impl AppState {
             config.is_production(),
         )
         .map_err(|e| StartError::Auth(e.to_string()))?;
-        Ok(Self { config: Arc::new(config), db, photos, metrics: Metrics::new()?, auth: Arc::new(auth) })
+        let taxonomy = gridline_core::taxonomy::Taxonomy::default_taxonomy()
+            .map_err(|e| StartError::Taxonomy(e.to_string()))?;
+        let mut conn = db.get()?;
+        categories::seed_if_empty(&mut conn, &taxonomy)?;
+        drop(conn);
+        let router = GridRouter::new(settings.routing_tolerance_m);
+        router.refresh_blocking(&db)?;
+        Ok(Self { config: Arc::new(config), db, photos, metrics: Metrics::new()?, auth: Arc::new(auth), router })
     }
 }
 

@@ -63,6 +63,8 @@ pub struct ApiError {
     /// The request field at fault, as a JSON pointer-ish path (`position.lat`).
     pub field: Option<String>,
     pub retry_after_secs: Option<u32>,
+    /// Every problem found, when a request has several (a grid import lists all at once).
+    pub problems: Vec<String>,
     /// Logged, never sent.
     cause: Option<Cause>,
 }
@@ -75,11 +77,16 @@ impl std::fmt::Display for ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { kind, code, detail: detail.into(), field: None, retry_after_secs: None, cause: None }
+        Self { kind, code, detail: detail.into(), field: None, retry_after_secs: None, problems: Vec::new(), cause: None }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_problems(mut self, problems: Vec<String>) -> Self {
+        self.problems = problems;
         self
     }
 
@@ -147,6 +154,8 @@ struct Problem<'a> {
     code: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    problems: &'a [String],
 }
 
 impl ResponseError for ApiError {
@@ -169,6 +178,7 @@ impl ResponseError for ApiError {
             detail: &self.detail,
             code: self.code,
             field: self.field.as_deref(),
+            problems: &self.problems,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = HttpResponse::build(status);

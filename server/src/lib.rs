@@ -8,6 +8,8 @@
 //! - [`api`]: every route in one `configure()`, one folder per resource.
 //! - [`auth`]: identity (password, one-time code, device accounts), tokens, roles and scopes.
 //! - [`serve`]: binding and running the server; [`app`]: the shared state.
+//! - [`demo`]: the demo city seeded on an empty development database.
+//! - [`routing`]: the grid routing index each node rebuilds from the database.
 //! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs.
 //! - [`cli`]: the `gridline` subcommands.
 
@@ -16,9 +18,11 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod request_log;
+pub mod routing;
 pub mod serve;
 pub mod store;
 pub mod telemetry;

@@ -16,14 +16,20 @@ pub struct BoundServer {
     pub server: Server,
     pub addrs: Vec<SocketAddr>,
     pub state: web::Data<AppState>,
+    /// The demo city, when this start seeded one.
+    pub demo: Option<crate::demo::DemoCity>,
 }
 
 /// Builds the state (database, migrations, photo store) and binds the listener. Must be called
 /// inside an actix system; blocking work runs on the blocking pool.
 pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
-    let state = web::block(move || AppState::build(config))
-        .await
-        .map_err(|e| StartError::Seed(format!("start-up task failed: {e}")))??;
+    let (state, demo) = web::block(move || {
+        let state = AppState::build(config)?;
+        let demo = crate::demo::seed_if_empty(&state)?;
+        Ok::<_, StartError>((state, demo))
+    })
+    .await
+    .map_err(|e| StartError::Seed(format!("start-up task failed: {e}")))??;
     let state = web::Data::new(state);
     let config = state.config.clone();
     let settings = &config.settings;
@@ -44,7 +50,27 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         .bind(settings.bind)
         .map_err(|source| StartError::Bind { bind: settings.bind.to_string(), source })?;
     let addrs = http.addrs();
-    Ok(BoundServer { server: http.run(), addrs, state })
+    spawn_grid_refresher(state.clone());
+    Ok(BoundServer { server: http.run(), addrs, state, demo })
+}
+
+/// Polls the grid revision and rebuilds the routing index when another node changed the grid.
+/// Runs on the server's actix system, so it stops with it.
+fn spawn_grid_refresher(state: web::Data<AppState>) {
+    let period = std::time::Duration::from_secs(state.config.settings.grid_refresh_secs);
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(period);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let node = state.clone();
+            match web::block(move || node.router.refresh_blocking(&node.db)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "grid refresh failed; keeping the loaded index"),
+                Err(e) => tracing::warn!(error = %e, "grid refresh task failed"),
+            }
+        }
+    });
 }
 
 /// Runs until a shutdown signal. Used by the CLI.
@@ -53,6 +79,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let bound = bind(config).await?;
     for addr in &bound.addrs {
         tracing::info!(%addr, database = bound.state.db.backend().name(), "gridline listening");
+    }
+    if let (Some(city), Some(addr)) = (&bound.demo, bound.addrs.first()) {
+        // On the console, not in the logs: the passwords must not end up in log storage.
+        println!("{}", crate::demo::welcome(city, *addr));
     }
     bound.server.await.map_err(StartError::Server)?;
     tracing::info!("gridline stopped");

@@ -2,7 +2,12 @@
 //! reads on one screen. Handlers live one resource per folder under `api/`.
 
 pub mod auth;
+pub mod cases;
+pub mod categories;
+pub mod grids;
 pub mod health;
+pub mod photos;
+pub mod reports;
 pub mod users;
 
 use actix_web::web;
@@ -10,8 +15,10 @@ use actix_web::web;
 use crate::config::Config;
 use crate::error;
 
-/// Registers all routes. Body limits: JSON bodies are capped by `GRIDLINE_JSON_LIMIT_BYTES`
-/// everywhere, raw bodies too, except where a scope sets its own larger limit.
+/// Registers all routes. Body limits: JSON and raw bodies are capped by
+/// `GRIDLINE_JSON_LIMIT_BYTES` everywhere, except the photo upload (`GRIDLINE_PHOTO_LIMIT_BYTES`,
+/// enforced while reading the multipart stream) and the grid import
+/// (`GRIDLINE_GRID_IMPORT_LIMIT_BYTES`).
 pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
     let settings = &config.settings;
     error::configure_extractors(cfg, settings.json_limit_bytes, settings.json_limit_bytes);
@@ -30,12 +37,36 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/logout", web::post().to(auth::session::logout)),
                 )
                 .route("/me", web::get().to(users::me::me))
+                .route("/categories", web::get().to(categories::list))
+                .route("/grids/route", web::get().to(grids::route))
                 .service(
-                    web::scope("/admin/users")
-                        .route("", web::get().to(users::admin::list))
-                        .route("", web::post().to(users::admin::create))
-                        .route("/{id}", web::get().to(users::admin::get))
-                        .route("/{id}", web::patch().to(users::admin::patch)),
+                    web::scope("/photos")
+                        .route("", web::post().to(photos::upload))
+                        .route("/{id}", web::get().to(photos::get)),
+                )
+                .service(
+                    web::scope("/reports")
+                        .route("", web::post().to(reports::intake::intake))
+                        .route("/mine", web::get().to(reports::mine::mine)),
+                )
+                .route("/cases/{id}", web::get().to(cases::get))
+                .service(
+                    web::scope("/admin")
+                        .service(
+                            web::resource("/grids")
+                                .app_data(web::PayloadConfig::new(settings.grid_import_limit_bytes))
+                                .route(web::post().to(grids::import::import)),
+                        )
+                        .service(
+                            web::resource("/users")
+                                .route(web::get().to(users::admin::list))
+                                .route(web::post().to(users::admin::create)),
+                        )
+                        .service(
+                            web::resource("/users/{id}")
+                                .route(web::get().to(users::admin::get))
+                                .route(web::patch().to(users::admin::patch)),
+                        ),
                 ),
         )
         .default_service(web::to(error::no_such_route));

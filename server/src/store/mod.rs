@@ -5,6 +5,10 @@
 //! the blocking diesel call onto actix's blocking thread pool, never an async worker thread.
 //! Migrations are embedded per backend and run by [`Db::connect`].
 
+pub mod cases;
+pub mod categories;
+pub mod grids;
+pub mod photos;
 pub mod schema;
 
 use std::path::PathBuf;
@@ -53,6 +57,8 @@ pub enum StoreError {
     Folder { path: PathBuf, source: std::io::Error },
     #[error("the blocking database task was cancelled")]
     Cancelled,
+    #[error("stored data cannot be read back: {0}")]
+    Corrupt(String),
 }
 
 impl From<DieselError> for StoreError {
@@ -74,6 +80,18 @@ impl From<r2d2::PoolError> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A multi-row INSERT. diesel's `MultiBackend` has no batch insert, so the statement is run on
+/// the concrete connection (inside the caller's transaction, which is that connection's).
+#[macro_export]
+macro_rules! batch_insert {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::store::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::store::DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
 
 /// True when `e` is a violation of a unique constraint (a duplicate key).
 pub fn is_unique_violation(e: &DieselError) -> bool {

@@ -1,0 +1,15 @@
+//! `GET /api/v1/categories`: every category with its names, time limit, anonymity rule,
+//! duplicate radius and extra questions (public: apps need it before sign-in).
+
+use actix_web::{HttpResponse, http::header, web};
+
+use crate::app::AppState;
+use crate::error::ApiResult;
+use crate::store::categories;
+
+pub async fn list(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let all = state.db.run(categories::list).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .json(serde_json::json!({ "categories": all })))
+}

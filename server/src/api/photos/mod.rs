@@ -1,0 +1,196 @@
+//! `/api/v1/photos`: upload (`POST`, multipart field `photo`) and read (`GET /{id}`,
+//! `?size=thumbnail` for the preview).
+//!
+//! Uploads go through the core photo pipeline again on the server (orient, resize, strip every
+//! metadata, hash), whatever the phone did; the original bytes are never stored. The JPEG and
+//! its thumbnail go to the object store; the capture metadata read from the original is
+//! returned and kept as a report field, not inside the image.
+//!
+//! Reads are authorized: the uploader, or staff whose scope holds a case the photo belongs
+//! to. Answers carry an `ETag` (the SHA-256 of the bytes) and honour `If-None-Match`.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use gridline_core::codes::GridCode;
+use gridline_core::photo::{PhotoError, PhotoOptions, prepare};
+use gridline_core::workflow::Role;
+use object_store::ObjectStoreExt;
+use object_store::path::Path as ObjectPath;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::auth::{CaseVisibility, Principal};
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::store::cases;
+use crate::store::photos::{self, PhotoRow};
+
+const PHOTO_FIELD: &str = "photo";
+
+fn too_large() -> ApiError {
+    ApiError::new(ErrorKind::PayloadTooLarge, "body_too_large", "the photo is larger than this server accepts")
+}
+
+/// Reads the `photo` field, refusing more than `limit` bytes.
+async fn read_photo_field(mut multipart: Multipart, limit: usize) -> ApiResult<Vec<u8>> {
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|_| ApiError::bad_request("malformed_multipart", "the multipart body cannot be read"))?;
+        if field.name() != Some(PHOTO_FIELD) {
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|_| ApiError::bad_request("malformed_multipart", "the multipart body cannot be read"))?;
+            }
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| ApiError::bad_request("malformed_multipart", "the multipart body cannot be read"))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(bytes);
+    }
+    Err(ApiError::invalid_field(PHOTO_FIELD, "expected a multipart field named `photo` holding the image"))
+}
+
+fn photo_error(e: PhotoError) -> ApiError {
+    match e {
+        PhotoError::TooLarge { .. } | PhotoError::TooManyPixels { .. } => too_large().with_field(PHOTO_FIELD),
+        PhotoError::UnsupportedFormat { .. } => {
+            ApiError::new(ErrorKind::UnsupportedMediaType, "unsupported_photo_format", e.to_string()).with_field(PHOTO_FIELD)
+        }
+        PhotoError::Encode { .. } | PhotoError::InvalidOptions { .. } => ApiError::internal(e),
+        _ => ApiError::invalid_field(PHOTO_FIELD, e.to_string()),
+    }
+}
+
+pub async fn upload(state: web::Data<AppState>, who: Principal, req: HttpRequest, multipart: Multipart) -> ApiResult<HttpResponse> {
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::new(ErrorKind::UnsupportedMediaType, "unsupported_media_type", "expected multipart/form-data"));
+    }
+    let limit = state.config.settings.photo_limit_bytes;
+    let original = read_photo_field(multipart, limit).await?;
+    let options = PhotoOptions { max_input_bytes: limit as u64, ..PhotoOptions::default() };
+    let prepared = web::block(move || prepare(&original, &options)).await.map_err(ApiError::internal)?.map_err(photo_error)?;
+
+    let id = uuid::Uuid::now_v7().to_string();
+    let object_key = format!("photos/{id}.jpg");
+    let thumbnail_key = format!("photos/{id}.thumb.jpg");
+    state
+        .photos
+        .put(&ObjectPath::from(object_key.as_str()), prepared.bytes.clone().into())
+        .await
+        .map_err(ApiError::unavailable)?;
+    state
+        .photos
+        .put(&ObjectPath::from(thumbnail_key.as_str()), prepared.thumbnail.bytes.clone().into())
+        .await
+        .map_err(ApiError::unavailable)?;
+    let row = PhotoRow {
+        id: id.clone(),
+        sha256: prepared.sha256.clone(),
+        uploader_id: Some(who.user_id.clone()),
+        object_key,
+        thumbnail_key,
+        content_type: "image/jpeg".to_owned(),
+        byte_size: prepared.bytes.len() as i64,
+        width: prepared.width as i32,
+        height: prepared.height as i32,
+        capture_metadata: serde_json::to_string(&prepared.metadata).map_err(ApiError::internal)?,
+        created_at: chrono::Utc::now().naive_utc(),
+    };
+    state.db.run(move |conn| photos::insert(conn, &row)).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/photos/{id}"))).json(serde_json::json!({
+        "id": id,
+        "sha256": prepared.sha256,
+        "width": prepared.width,
+        "height": prepared.height,
+        "byte_size": prepared.bytes.len(),
+        "thumbnail": { "width": prepared.thumbnail.width, "height": prepared.thumbnail.height },
+        "source_format": format!("{:?}", prepared.source_format).to_lowercase(),
+        "capture": prepared.metadata,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PhotoQuery {
+    #[serde(default)]
+    size: Option<String>,
+}
+
+/// Whether `who` may see the photo: its uploader, or staff holding one of its cases.
+fn may_read(who: &Principal, photo: &PhotoRow, holding_cases: &[cases::CaseRow]) -> bool {
+    if photo.uploader_id.as_deref() == Some(who.user_id.as_str()) {
+        return true;
+    }
+    who.role != Role::Citizen
+        && holding_cases.iter().any(|case| {
+            who.can_see_case(&CaseVisibility {
+                grid: case.grid_code.as_deref().and_then(|g| GridCode::parse(g).ok()),
+                handling_unit: case.handling_unit.as_deref(),
+                reporter: case.reporter_id.as_deref(),
+            })
+        })
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<PhotoQuery>,
+) -> ApiResult<HttpResponse> {
+    let thumbnail = match query.size.as_deref() {
+        None | Some("full") => false,
+        Some("thumbnail") => true,
+        Some(_) => return Err(ApiError::invalid_field("size", "expected full or thumbnail")),
+    };
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("photo"))?.to_string();
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(photo) = photos::find(conn, &id)? else { return Ok(None) };
+            let holding = cases::cases_with_photo(conn, &id)?;
+            Ok(Some((photo, holding)))
+        })
+        .await?;
+    // Someone else's photo answers exactly like a missing one.
+    let photo = match found {
+        Some((photo, holding)) if may_read(&who, &photo, &holding) => photo,
+        _ => return Err(ApiError::not_found("photo")),
+    };
+    let etag = if thumbnail { format!("\"{}-thumbnail\"", photo.sha256) } else { format!("\"{}\"", photo.sha256) };
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    if unchanged {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    }
+    let key = if thumbnail { &photo.thumbnail_key } else { &photo.object_key };
+    let bytes = state
+        .photos
+        .get(&ObjectPath::from(key.as_str()))
+        .await
+        .map_err(ApiError::unavailable)?
+        .bytes()
+        .await
+        .map_err(ApiError::unavailable)?;
+    if !thumbnail && hex::encode(Sha256::digest(&bytes)) != photo.sha256 {
+        return Err(ApiError::internal("stored photo does not match its SHA-256"));
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+        .content_type("image/jpeg")
+        .body(bytes))
+}

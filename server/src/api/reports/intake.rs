@@ -1,0 +1,307 @@
+//! `POST /api/v1/reports`: a new report becomes a case in state `reported`.
+//!
+//! The `Idempotency-Key` header (a UUID) is stored under a unique constraint: a retry, or a
+//! concurrent duplicate that loses the race to insert, gets the first case back (200 with
+//! `Idempotent-Replayed: true`) instead of a second case. The same key with a different body,
+//! or from another account, is refused (409). The report is routed with this node's grid
+//! index; a point outside every cell (beyond the tolerance) goes to the city triage queue.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, FixedOffset, Utc};
+use gridline_core::codes::CategoryCode;
+use gridline_core::photo::{CaptureMetadata, DeviceFix, GeoTagPolicy, GeoTagVerdict, check_geotag};
+use gridline_core::taxonomy::Answers;
+use gridline_core::workflow::CaseState;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::ReportReceipt;
+use crate::api::grids::wgs84_point;
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::routing::Placement;
+use crate::store::cases::{self, CaseRow, InsertOutcome, NewEvent};
+use crate::store::photos::PhotoRow;
+use crate::store::{StoreResult, categories, photos};
+
+/// Longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+/// Most photos on one report.
+pub const MAX_PHOTOS: usize = 9;
+/// Tries at a fresh random tracking number when one collides.
+const TRACKING_NUMBER_TRIES: usize = 4;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionIn {
+    pub lat: f64,
+    pub lon: f64,
+    /// `wgs84` (default), `gcj02` or `bd09`; converted to WGS-84 before routing and storage.
+    #[serde(default)]
+    pub crs: Option<String>,
+    /// Horizontal accuracy of the fix in metres.
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub category: String,
+    pub description: String,
+    pub position: PositionIn,
+    /// When the problem was seen (RFC 3339); defaults to the time of receipt.
+    #[serde(default)]
+    pub captured_at: Option<String>,
+    #[serde(default)]
+    pub photo_ids: Vec<String>,
+    #[serde(default)]
+    pub answers: Answers,
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+/// The request after the checks that need no database.
+struct Checked {
+    key: String,
+    request_sha256: String,
+    category: CategoryCode,
+    point: gridline_core::geo::GeoPoint,
+    captured_at: Option<DateTime<FixedOffset>>,
+    photo_ids: Vec<String>,
+}
+
+fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .ok_or_else(|| {
+            ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header (a UUID)")
+                .with_field("Idempotency-Key")
+        })?
+        .to_str()
+        .ok()
+        .and_then(|text| Uuid::parse_str(text.trim()).ok())
+        .ok_or_else(|| {
+            ApiError::bad_request("invalid_idempotency_key", "the Idempotency-Key header must be a UUID")
+                .with_field("Idempotency-Key")
+        })?;
+    let category = CategoryCode::parse(body.category.trim())
+        .map_err(|e| ApiError::invalid_field("category", format!("expected a category code: {e}")))?;
+    let description_chars = body.description.trim().chars().count();
+    if description_chars == 0 || description_chars > MAX_DESCRIPTION_CHARS {
+        return Err(ApiError::invalid_field(
+            "description",
+            format!("expected 1 to {MAX_DESCRIPTION_CHARS} characters, found {description_chars}"),
+        ));
+    }
+    let point = wgs84_point(body.position.lat, body.position.lon, body.position.crs.as_deref(), "position.")?;
+    if let Some(accuracy) = body.position.accuracy_m
+        && !(accuracy.is_finite() && accuracy >= 0.0)
+    {
+        return Err(ApiError::invalid_field("position.accuracy_m", "expected a finite number of metres >= 0"));
+    }
+    let captured_at = body
+        .captured_at
+        .as_deref()
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text)
+                .map_err(|_| ApiError::invalid_field("captured_at", "expected an RFC 3339 time"))
+        })
+        .transpose()?;
+    if body.photo_ids.len() > MAX_PHOTOS {
+        return Err(ApiError::invalid_field("photo_ids", format!("expected at most {MAX_PHOTOS} photos")));
+    }
+    let mut photo_ids = Vec::with_capacity(body.photo_ids.len());
+    for (i, id) in body.photo_ids.iter().enumerate() {
+        let parsed = Uuid::parse_str(id)
+            .map_err(|_| ApiError::invalid_field(format!("photo_ids[{i}]"), "expected a photo id from POST /photos"))?;
+        let id = parsed.to_string();
+        if photo_ids.contains(&id) {
+            return Err(ApiError::invalid_field(format!("photo_ids[{i}]"), "the same photo is listed twice"));
+        }
+        photo_ids.push(id);
+    }
+    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    Ok(Checked {
+        key: key.to_string(),
+        request_sha256: hex::encode(Sha256::digest(&canonical)),
+        category,
+        point,
+        captured_at,
+        photo_ids,
+    })
+}
+
+/// The strongest signal among the photos: too far, then too old, then consistent.
+fn geotag_verdict(photos: &[PhotoRow], device: &DeviceFix) -> String {
+    if photos.is_empty() {
+        return "no_photo".to_owned();
+    }
+    let policy = GeoTagPolicy::default();
+    let rank = |v: &GeoTagVerdict| match v {
+        GeoTagVerdict::TooFar { .. } => 3,
+        GeoTagVerdict::TooOld { .. } => 2,
+        GeoTagVerdict::Consistent => 1,
+        GeoTagVerdict::NoGeotag => 0,
+    };
+    let worst = photos
+        .iter()
+        .map(|p| {
+            let metadata: CaptureMetadata = serde_json::from_str(&p.capture_metadata).unwrap_or_default();
+            check_geotag(&metadata, device, &policy)
+        })
+        .max_by_key(rank)
+        .unwrap_or(GeoTagVerdict::NoGeotag);
+    match worst {
+        GeoTagVerdict::TooFar { .. } => "too_far",
+        GeoTagVerdict::TooOld { .. } => "too_old",
+        GeoTagVerdict::Consistent => "consistent",
+        GeoTagVerdict::NoGeotag => "no_geotag",
+    }
+    .to_owned()
+}
+
+/// A human tracking number: date and six random Crockford base-32 characters (no I, L, O, U),
+/// e.g. `GL-261129-7KQ2MX`.
+fn tracking_number(now: DateTime<Utc>) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let suffix: String = (0..6).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
+    format!("GL-{}-{suffix}", now.format("%y%m%d"))
+}
+
+enum Outcome {
+    Created(Box<CaseRow>),
+    Replayed(Box<CaseRow>),
+}
+
+pub async fn intake(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    body: web::Json<ReportRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let checked = check(&req, &body)?;
+    let placement = state.router.place(checked.point);
+    let outcome = state.db.run(move |conn| store_report(conn, &who, body, checked, placement)).await??;
+    let (status, case, replayed) = match outcome {
+        Outcome::Created(case) => {
+            state.metrics.report_received("created");
+            state.metrics.routing_outcome(routing_metric(&case.routing_outcome));
+            (actix_web::http::StatusCode::CREATED, case, false)
+        }
+        Outcome::Replayed(case) => {
+            state.metrics.report_received("replayed");
+            (actix_web::http::StatusCode::OK, case, true)
+        }
+    };
+    let mut response = HttpResponse::build(status);
+    if replayed {
+        response.insert_header(("idempotent-replayed", "true"));
+    }
+    response.insert_header(("location", format!("/api/v1/cases/{}", case.id)));
+    Ok(response.json(ReportReceipt::from(&*case)))
+}
+
+fn routing_metric(outcome: &str) -> &'static str {
+    match outcome {
+        "triage" => "triage",
+        "nearest" => "nearest",
+        _ => "inside",
+    }
+}
+
+/// Everything that needs the database, in one blocking call. The inner `Result` is the answer
+/// to the client; the outer one a store failure.
+fn store_report(
+    conn: &mut crate::store::DbConnection,
+    who: &Principal,
+    body: ReportRequest,
+    checked: Checked,
+    placement: Placement,
+) -> StoreResult<Result<Outcome, ApiError>> {
+    let Some(category) = categories::find(conn, checked.category)? else {
+        return Ok(Err(ApiError::invalid_field("category", "no such category")));
+    };
+    if body.anonymous && !category.anonymous_allowed {
+        return Ok(Err(ApiError::invalid_field("anonymous", "this category does not accept anonymous reports")));
+    }
+    if let Err(e) = category.check_answers(&body.answers) {
+        return Ok(Err(ApiError::invalid_field(format!("answers.{}", e.question), e.reason)));
+    }
+    let found = photos::find_many(conn, &checked.photo_ids)?;
+    let mut ordered = Vec::with_capacity(checked.photo_ids.len());
+    for (i, id) in checked.photo_ids.iter().enumerate() {
+        match found.iter().find(|p| &p.id == id) {
+            Some(photo) if photo.uploader_id.as_deref() == Some(who.user_id.as_str()) => ordered.push(photo.clone()),
+            _ => return Ok(Err(ApiError::invalid_field(format!("photo_ids[{i}]"), "no such photo of yours"))),
+        }
+    }
+    let now = Utc::now();
+    let device = DeviceFix { position: checked.point, time: checked.captured_at.unwrap_or_else(|| now.fixed_offset()) };
+    let id = Uuid::now_v7().to_string();
+    let mut case = CaseRow {
+        id: id.clone(),
+        tracking_number: tracking_number(now),
+        idempotency_key: checked.key,
+        request_sha256: checked.request_sha256,
+        reporter_id: Some(who.user_id.clone()),
+        reporter_role: Some(who.role.as_str().to_owned()),
+        anonymous: body.anonymous,
+        category_code: checked.category.to_string(),
+        description: body.description.trim().to_owned(),
+        lat: checked.point.lat(),
+        lon: checked.point.lon(),
+        accuracy_m: body.position.accuracy_m,
+        submitted_crs: body.position.crs.clone().unwrap_or_else(|| "wgs84".to_owned()),
+        captured_at: checked.captured_at.map(|t| t.naive_utc()),
+        state: CaseState::Reported.as_str().to_owned(),
+        grid_code: placement.grid,
+        community_code: placement.community,
+        street_code: placement.street,
+        district_code: placement.district,
+        routing_outcome: placement.outcome.to_owned(),
+        routing_distance_m: placement.distance_m,
+        geotag_verdict: geotag_verdict(&ordered, &device),
+        answers: serde_json::to_string(&body.answers).unwrap_or_else(|_| "{}".to_owned()),
+        handling_time_limit: Some(category.time_limit.to_string()),
+        handling_unit: None,
+        version: 1,
+        created_at: now.naive_utc(),
+        updated_at: now.naive_utc(),
+    };
+    let event = NewEvent {
+        id: Uuid::now_v7().to_string(),
+        case_id: id,
+        kind: "reported".to_owned(),
+        from_state: None,
+        to_state: CaseState::Reported.as_str().to_owned(),
+        actor_id: Some(who.user_id.clone()),
+        actor_role: Some(who.role.as_str().to_owned()),
+        note: None,
+        lat: Some(case.lat),
+        lon: Some(case.lon),
+        occurred_at: now.naive_utc(),
+    };
+    for _ in 0..TRACKING_NUMBER_TRIES {
+        match cases::insert_report(conn, &case, &checked.photo_ids, &event)? {
+            InsertOutcome::Created => return Ok(Ok(Outcome::Created(Box::new(case)))),
+            InsertOutcome::Existing(existing) => {
+                let same_caller = existing.reporter_id.as_deref() == Some(who.user_id.as_str());
+                if !same_caller || existing.request_sha256 != case.request_sha256 {
+                    return Ok(Err(ApiError::conflict(
+                        "idempotency_key_reused",
+                        "this Idempotency-Key was already used for a different report",
+                    )
+                    .with_field("Idempotency-Key")));
+                }
+                return Ok(Ok(Outcome::Replayed(existing)));
+            }
+            InsertOutcome::Collision => case.tracking_number = tracking_number(now),
+        }
+    }
+    Ok(Err(ApiError::internal("no free tracking number after several tries")))
+}

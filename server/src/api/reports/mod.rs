@@ -1,0 +1,70 @@
+//! `/api/v1/reports`: intake of a new report (`POST`, idempotent by `Idempotency-Key`) and the
+//! caller's own reports (`GET /mine`).
+
+pub mod intake;
+pub mod mine;
+
+use serde::Serialize;
+
+use crate::store::cases::CaseRow;
+
+/// A case as its reporter sees it right after intake and in their own list.
+#[derive(Debug, Serialize)]
+pub struct ReportReceipt {
+    pub id: String,
+    pub tracking_number: String,
+    pub state: String,
+    pub category: String,
+    pub anonymous: bool,
+    pub placement: PlacementView,
+    pub geotag: String,
+    /// The category's handling time limit (`4h` working hours, `2d` working days), counted from
+    /// dispatch.
+    pub handling_time_limit: Option<String>,
+    pub created_at: String,
+}
+
+/// Where the case was routed, as stored on it.
+#[derive(Debug, Serialize)]
+pub struct PlacementView {
+    pub outcome: String,
+    pub grid: Option<String>,
+    pub community: Option<String>,
+    pub street: Option<String>,
+    pub district: Option<String>,
+    pub distance_m: Option<f64>,
+}
+
+impl From<&CaseRow> for PlacementView {
+    fn from(case: &CaseRow) -> Self {
+        Self {
+            outcome: case.routing_outcome.clone(),
+            grid: case.grid_code.clone(),
+            community: case.community_code.clone(),
+            street: case.street_code.clone(),
+            district: case.district_code.clone(),
+            distance_m: case.routing_distance_m,
+        }
+    }
+}
+
+impl From<&CaseRow> for ReportReceipt {
+    fn from(case: &CaseRow) -> Self {
+        Self {
+            id: case.id.clone(),
+            tracking_number: case.tracking_number.clone(),
+            state: case.state.clone(),
+            category: case.category_code.clone(),
+            anonymous: case.anonymous,
+            placement: PlacementView::from(case),
+            geotag: case.geotag_verdict.clone(),
+            handling_time_limit: case.handling_time_limit.clone(),
+            created_at: rfc3339(case.created_at),
+        }
+    }
+}
+
+/// A stored UTC time as RFC 3339.
+pub fn rfc3339(time: chrono::NaiveDateTime) -> String {
+    time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

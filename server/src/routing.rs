@@ -1,0 +1,133 @@
+//! The grid routing index held by every server node, rebuilt from the database.
+//!
+//! Each node keeps the core `GridIndex` of the revision it last loaded. A background task
+//! (`GRIDLINE_GRID_REFRESH_SECS`) compares that with the database's grid revision and rebuilds
+//! when another node imported grids; the importing node rebuilds at once. Readers take an `Arc`
+//! snapshot, so routing never waits for a rebuild.
+
+use std::sync::{Arc, RwLock};
+
+use gridline_core::codes::{AreaLevel, GridCode};
+use gridline_core::geo::GeoPoint;
+use gridline_core::grid::{GridIndex, How, Route};
+use serde::Serialize;
+
+use crate::store::{Db, StoreError, StoreResult, grids};
+
+/// One loaded revision of the grid.
+#[derive(Debug)]
+pub struct LoadedGrid {
+    pub revision: i64,
+    /// `None` while no cell exists (everything goes to triage).
+    pub index: Option<GridIndex>,
+}
+
+/// Where a report belongs, in the shape stored on a case and returned by the route endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Placement {
+    /// `inside`, `boundary`, `overlap`, `nearest` or `triage`.
+    pub outcome: &'static str,
+    pub grid: Option<String>,
+    pub community: Option<String>,
+    pub street: Option<String>,
+    pub district: Option<String>,
+    pub grid_name: Option<String>,
+    /// For `nearest`: metres from the cell's edge.
+    pub distance_m: Option<f64>,
+}
+
+impl Placement {
+    fn triage() -> Self {
+        Self {
+            outcome: "triage",
+            grid: None,
+            community: None,
+            street: None,
+            district: None,
+            grid_name: None,
+            distance_m: None,
+        }
+    }
+
+    fn cell(code: GridCode, how: How, name: Option<&str>) -> Self {
+        let distance_m = match how {
+            How::Nearest { distance_m } => Some(distance_m),
+            _ => None,
+        };
+        Self {
+            outcome: how.as_str(),
+            grid: Some(code.to_string()),
+            community: Some(code.area(AreaLevel::Community).to_string()),
+            street: Some(code.area(AreaLevel::Street).to_string()),
+            district: Some(code.area(AreaLevel::District).to_string()),
+            grid_name: name.filter(|n| !n.is_empty()).map(str::to_owned),
+            distance_m,
+        }
+    }
+
+    /// The metrics label: `inside` (inside, boundary, overlap), `nearest` or `triage`.
+    pub fn metric_outcome(&self) -> &'static str {
+        match self.outcome {
+            "nearest" => "nearest",
+            "triage" => "triage",
+            _ => "inside",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct GridRouter {
+    loaded: RwLock<Arc<LoadedGrid>>,
+    tolerance_m: f64,
+}
+
+impl GridRouter {
+    pub fn new(tolerance_m: f64) -> Self {
+        Self { loaded: RwLock::new(Arc::new(LoadedGrid { revision: -1, index: None })), tolerance_m }
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<LoadedGrid> {
+        match self.loaded.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Routes a WGS-84 point with the current snapshot.
+    pub fn place(&self, point: GeoPoint) -> Placement {
+        let loaded = self.snapshot();
+        let Some(index) = &loaded.index else { return Placement::triage() };
+        match index.route(point) {
+            Route::Cell { code, how } => Placement::cell(code, how, index.name(code)),
+            Route::Unroutable => Placement::triage(),
+        }
+    }
+
+    /// Rebuilds from the database when its revision differs from the loaded one. Blocking.
+    /// Returns whether a rebuild happened.
+    pub fn refresh_blocking(&self, db: &Db) -> StoreResult<bool> {
+        let mut conn = db.get()?;
+        let current = grids::revision(&mut conn)?;
+        if current == self.snapshot().revision {
+            return Ok(false);
+        }
+        let (revision, cells) = grids::load_all(&mut conn)?;
+        drop(conn);
+        let index = if cells.is_empty() {
+            None
+        } else {
+            let built = GridIndex::build(&cells)
+                .and_then(|index| index.with_tolerance_m(self.tolerance_m))
+                .map_err(|e| StoreError::Corrupt(format!("stored grid cannot be indexed: {e}")))?;
+            Some(built)
+        };
+        let fresh = Arc::new(LoadedGrid { revision, index });
+        match self.loaded.write() {
+            Ok(mut guard) => *guard = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        tracing::info!(revision, cells = cells.len(), "grid routing index rebuilt");
+        Ok(true)
+    }
+}
