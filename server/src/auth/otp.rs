@@ -83,7 +83,8 @@ impl HashKey {
         feed(self.0.clone(), &[b"code", challenge_id.as_bytes(), code.as_bytes()])
     }
 
-    fn code_hash(&self, challenge_id: &str, code: &str) -> String {
+    /// The stored form of `code` for challenge `challenge_id`.
+    pub fn code_hash(&self, challenge_id: &str, code: &str) -> String {
         hex::encode(self.code_mac(challenge_id, code).finalize().into_bytes())
     }
 

@@ -101,3 +101,95 @@ impl FromRequest for MaybePrincipal {
         ready(Principal::from_request_head(req).map(MaybePrincipal).map_err(ApiError::from))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn grid(s: &str) -> GridCode {
+        GridCode::parse(s).unwrap()
+    }
+
+    fn area(s: &str) -> AreaCode {
+        AreaCode::parse(s).unwrap()
+    }
+
+    fn principal(role: Role, scope: Scope) -> Principal {
+        Principal { user_id: format!("{role}-1"), role, scope }
+    }
+
+    /// One principal per role, with the scope that role gets.
+    fn everyone() -> Vec<Principal> {
+        let cells: BTreeSet<GridCode> = [grid("110101001001001")].into_iter().collect();
+        vec![
+            principal(Role::Citizen, Scope::Own),
+            principal(Role::Inspector, Scope::Grids { grids: cells }),
+            principal(Role::Dispatcher, Scope::Street { street: area("110101001") }),
+            principal(Role::Handler, Scope::Unit { unit: "roads".into() }),
+            principal(Role::Admin, Scope::City),
+            principal(Role::System, Scope::City),
+        ]
+    }
+
+    #[test]
+    fn require_role_admits_exactly_the_listed_roles() {
+        for who in everyone() {
+            assert!(who.require_role(&[who.role]).is_ok());
+            let others: Vec<Role> = Role::ALL.iter().copied().filter(|r| *r != who.role).collect();
+            let refused = who.require_role(&others).unwrap_err();
+            assert_eq!((refused.kind.status().as_u16(), refused.code), (403, "forbidden"));
+            assert!(who.require_role(&[]).is_err());
+        }
+    }
+
+    #[test]
+    fn who_sees_which_grid() {
+        let own_cell = grid("110101001001001");
+        let same_street = grid("110101001002001");
+        let other_district = grid("110102001001001");
+        let seen = |g: GridCode| everyone().into_iter().filter(|p| p.can_see_grid(g)).map(|p| p.role).collect::<Vec<_>>();
+        assert_eq!(seen(own_cell), [Role::Inspector, Role::Dispatcher, Role::Admin, Role::System]);
+        assert_eq!(seen(same_street), [Role::Dispatcher, Role::Admin, Role::System]);
+        assert_eq!(seen(other_district), [Role::Admin, Role::System]);
+    }
+
+    #[test]
+    fn who_sees_which_area() {
+        let seen = |a: &str| {
+            everyone().into_iter().filter(|p| p.can_see_area(area(a))).map(|p| p.role).collect::<Vec<_>>()
+        };
+        assert_eq!(seen("110101001"), [Role::Dispatcher, Role::Admin, Role::System]);
+        assert_eq!(seen("110101001001001"), [Role::Inspector, Role::Dispatcher, Role::Admin, Role::System]);
+        assert_eq!(seen("110101"), [Role::Admin, Role::System]);
+    }
+
+    #[test]
+    fn who_sees_which_case() {
+        let case = |grid: Option<GridCode>, unit: Option<&'static str>, reporter: Option<&'static str>| CaseVisibility {
+            grid,
+            handling_unit: unit,
+            reporter,
+        };
+        let cases = [
+            ("in the inspector's cell", case(Some(grid("110101001001001")), None, Some("someone"))),
+            ("elsewhere in the street", case(Some(grid("110101001002001")), None, None)),
+            ("dispatched to roads, other district", case(Some(grid("110102001001001")), Some("roads"), None)),
+            ("reported by the citizen, other district", case(Some(grid("110102001001001")), None, Some("citizen-1"))),
+            ("triage queue", case(None, None, Some("someone"))),
+        ];
+        let expected: [(&str, &[Role]); 5] = [
+            ("in the inspector's cell", &[Role::Inspector, Role::Dispatcher, Role::Admin, Role::System]),
+            ("elsewhere in the street", &[Role::Dispatcher, Role::Admin, Role::System]),
+            ("dispatched to roads, other district", &[Role::Handler, Role::Admin, Role::System]),
+            ("reported by the citizen, other district", &[Role::Citizen, Role::Admin, Role::System]),
+            ("triage queue", &[Role::Admin, Role::System]),
+        ];
+        for ((name, case), (expected_name, roles)) in cases.iter().zip(expected) {
+            assert_eq!(*name, expected_name);
+            let seen: Vec<Role> = everyone().into_iter().filter(|p| p.can_see_case(case)).map(|p| p.role).collect();
+            assert_eq!(seen, roles, "{name}");
+        }
+    }
+}
