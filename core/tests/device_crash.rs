@@ -35,7 +35,11 @@ fn child(folder: &Path, server_url: &str) {
     let photo = sample_photo(42);
     let mut stdout = std::io::stdout().lock();
     for n in 0u64.. {
-        let id = submit_report(&device, &format!("crash report {}-{n}", std::process::id()), &[photo.clone()]);
+        let id = submit_report(
+            &device,
+            &format!("crash report {}-{n}", std::process::id()),
+            std::slice::from_ref(&photo),
+        );
         writeln!(stdout, "ACK {id}").unwrap();
         stdout.flush().unwrap();
         // A draft left unsubmitted, so kills also land in draft writes.
@@ -77,11 +81,20 @@ fn parent() {
         let store = Store::open(folder.path()).unwrap();
         assert_eq!(store.integrity_check().unwrap(), Ok(()), "trial {trial}: store corrupt");
         for id in &acknowledged {
-            let item = store.outbox_item(id).unwrap_or_else(|e| panic!("trial {trial}: acknowledged {id} lost: {e}"));
-            assert!(matches!(item.status, ItemStatus::Pending | ItemStatus::Delivered), "trial {trial}: {item:?}");
+            let item = store
+                .outbox_item(id)
+                .unwrap_or_else(|e| panic!("trial {trial}: acknowledged {id} lost: {e}"));
+            assert!(
+                matches!(item.status, ItemStatus::Pending | ItemStatus::Delivered),
+                "trial {trial}: {item:?}"
+            );
         }
     }
-    assert!(acknowledged.len() >= TRIALS as usize / 2, "too few submits to mean anything: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() >= TRIALS as usize / 2,
+        "too few submits to mean anything: {}",
+        acknowledged.len()
+    );
 
     // Deliver what is left; the server then holds every item exactly once with its photo.
     server.state().random_faults = None;
@@ -93,7 +106,9 @@ fn parent() {
     assert_eq!(state.reports.len(), items.len(), "every queued report exactly once");
     let descriptions: HashSet<_> = state.reports.iter().map(|r| r.description.clone()).collect();
     assert_eq!(descriptions.len(), state.reports.len(), "no duplicates");
-    assert!(state.reports.iter().all(|r| r.photo_ids.len() == 1 && state.photos.contains_key(&r.photo_ids[0])));
+    assert!(
+        state.reports.iter().all(|r| r.photo_ids.len() == 1 && state.photos.contains_key(&r.photo_ids[0]))
+    );
     let delivered: HashSet<_> = items.iter().map(|i| i.id.clone()).collect();
     assert!(acknowledged.iter().all(|id| delivered.contains(id)));
     println!(

@@ -37,7 +37,10 @@ fn drafts_are_created_edited_listed_and_deleted_with_their_photo_files() {
     let device = open_device(folder.path(), NO_SERVER);
     let store = device.store();
     let listed: Vec<_> = store.drafts().unwrap().into_iter().map(|d| (d.id, d.fields.description)).collect();
-    assert_eq!(listed, [(first.id.clone(), "first, edited".to_owned()), (second.id.clone(), "second".to_owned())]);
+    assert_eq!(
+        listed,
+        [(first.id.clone(), "first, edited".to_owned()), (second.id.clone(), "second".to_owned())]
+    );
     assert_eq!(store.draft(&first.id).unwrap().photos[0].sha256, sample_photo(1).sha256);
 
     store.delete_draft(&first.id).unwrap();
@@ -58,7 +61,10 @@ fn photos_can_be_removed_from_a_draft() {
     let photos = device.store().draft(&draft.id).unwrap().photos;
     assert_eq!(photos.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), [b.id.as_str()]);
     assert!(!a.path.exists());
-    assert!(matches!(device.store().add_photo("no-such-draft", &sample_photo(3)), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        device.store().add_photo("no-such-draft", &sample_photo(3)),
+        Err(Error::NotFound { .. })
+    ));
 }
 
 #[test]
@@ -99,8 +105,14 @@ fn each_rule_names_its_field() {
     // C0101 requires `cover_state` from a list.
     let manhole = DraftFields { category: Some("C0101".into()), ..valid_fields("x") };
     assert_eq!(check(manhole.clone()), ["answers.cover_state"]);
-    assert_eq!(check(DraftFields { answers: cover_answers("on fire"), ..manhole.clone() }), ["answers.cover_state"]);
-    assert!(check(DraftFields { answers: cover_answers("missing"), anonymous: true, ..manhole.clone() }).is_empty());
+    assert_eq!(
+        check(DraftFields { answers: cover_answers("on fire"), ..manhole.clone() }),
+        ["answers.cover_state"]
+    );
+    assert!(
+        check(DraftFields { answers: cover_answers("missing"), anonymous: true, ..manhole.clone() })
+            .is_empty()
+    );
     let unknown = [("colour".to_owned(), AnswerValue::One("red".into()))].into_iter().collect();
     assert_eq!(check(DraftFields { answers: unknown, ..valid_fields("x") }), ["answers.colour"]);
     // E0501 may not be reported anonymously.
@@ -150,5 +162,8 @@ fn submit_moves_the_draft_into_the_outbox_with_a_fresh_v7_key() {
     }
     assert_ne!(items[0].idempotency_key, items[1].idempotency_key);
     assert!(matches!(device.store().retry_item(&items[0].id), Err(Error::WrongState { .. })));
-    assert!(matches!(device.store().discard_item(&items[0].id), Err(Error::WrongState { .. })), "pending stays");
+    assert!(
+        matches!(device.store().discard_item(&items[0].id), Err(Error::WrongState { .. })),
+        "pending stays"
+    );
 }

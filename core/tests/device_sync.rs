@@ -66,7 +66,10 @@ fn every_report_arrives_exactly_once_with_every_photo_through_faults() {
     for report in &state.reports {
         assert_eq!(report.photo_ids.len(), 2, "{} has all its photos", report.description);
         assert_ne!(report.photo_ids[0], report.photo_ids[1]);
-        assert_eq!(state.photos[&report.photo_ids[0]], photos[0].sha256, "the first photo's bytes arrived intact");
+        assert_eq!(
+            state.photos[&report.photo_ids[0]], photos[0].sha256,
+            "the first photo's bytes arrived intact"
+        );
         assert_eq!(state.photos[&report.photo_ids[1]], photos[1].sha256);
         assert_eq!(report.body["category"], "C0103");
         assert_eq!(report.body["position"]["crs"], "wgs84");
@@ -123,7 +126,10 @@ fn retry_after_and_5xx_wait_and_the_listener_sees_it() {
     let config = gridline_core::device::DeviceConfig {
         folder: folder.path().to_owned(),
         server_url: server.url(),
-        backoff: gridline_core::device::BackoffPolicy { base: Duration::from_millis(1), max: Duration::from_secs(60) },
+        backoff: gridline_core::device::BackoffPolicy {
+            base: Duration::from_millis(1),
+            max: Duration::from_secs(60),
+        },
     };
     let device = gridline_core::device::Device::open(
         config,
@@ -140,7 +146,9 @@ fn retry_after_and_5xx_wait_and_the_listener_sees_it() {
         SyncState::WaitingForNetwork { retry_in, .. } => assert_eq!(retry_in, Duration::from_secs(7)),
         other => panic!("expected WaitingForNetwork, got {other:?}"),
     }
-    let SyncOutcome::RetryIn(wait) = device.sync().sync_once().unwrap() else { panic!("503 must be retried") };
+    let SyncOutcome::RetryIn(wait) = device.sync().sync_once().unwrap() else {
+        panic!("503 must be retried")
+    };
     assert!(wait <= Duration::from_millis(2), "second failure: full jitter under base * 2, got {wait:?}");
     let pending = device.store().outbox_item(&item).unwrap();
     assert_eq!((pending.status, pending.attempts), (ItemStatus::Pending, 2));
@@ -172,11 +180,15 @@ fn case_actions_keep_their_order_and_a_conflict_holds_later_steps_on_that_case()
     let device = open_device(folder.path(), &server.url());
     let photo = [sample_photo(6)];
 
-    let accept_c = device.queue_action(&action("case-c", Action::Accept), CaseState::Dispatched, Role::Handler, &[]).unwrap();
+    let accept_c = device
+        .queue_action(&action("case-c", Action::Accept), CaseState::Dispatched, Role::Handler, &[])
+        .unwrap();
     let handled_c = device
         .queue_action(&action("case-c", Action::MarkHandled), CaseState::InProgress, Role::Handler, &photo)
         .unwrap();
-    device.queue_action(&action("case-a", Action::Accept), CaseState::Dispatched, Role::Handler, &[]).unwrap();
+    device
+        .queue_action(&action("case-a", Action::Accept), CaseState::Dispatched, Role::Handler, &[])
+        .unwrap();
     device
         .queue_action(&action("case-a", Action::MarkHandled), CaseState::InProgress, Role::Handler, &photo)
         .unwrap();
@@ -194,7 +206,11 @@ fn case_actions_keep_their_order_and_a_conflict_holds_later_steps_on_that_case()
     assert_eq!(parked.status, ItemStatus::Conflict);
     assert_eq!(parked.conflict_state.as_deref(), Some("closed"));
     assert_eq!(parked.conflict.unwrap().code, "not_from_state");
-    assert_eq!(device.store().outbox_item(&handled_c.id).unwrap().status, ItemStatus::Pending, "held, not sent");
+    assert_eq!(
+        device.store().outbox_item(&handled_c.id).unwrap().status,
+        ItemStatus::Pending,
+        "held, not sent"
+    );
 
     // The conflict is resolved on the server; the user retries, and both go, in order.
     server.state().conflicts.clear();
@@ -241,7 +257,8 @@ fn concurrent_expired_tokens_refresh_once() {
     let transport = Arc::new(HttpTransport::default());
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (device, barrier, transport, url) = (device.clone(), barrier.clone(), transport.clone(), server.url());
+            let (device, barrier, transport, url) =
+                (device.clone(), barrier.clone(), transport.clone(), server.url());
             std::thread::spawn(move || {
                 barrier.wait();
                 device.session().refresh("a-expired", transport.as_ref(), &url).unwrap()
@@ -298,16 +315,34 @@ fn queue_order_ignores_the_device_clock() {
     let items: Vec<String> = [Action::Accept, Action::MarkHandled]
         .into_iter()
         .zip([CaseState::Dispatched, CaseState::InProgress])
-        .map(|(a, state)| device.queue_action(&action("case-z", a), state, Role::Handler, if a == Action::Accept { &[] } else { &photo }).unwrap().id)
+        .map(|(a, state)| {
+            device
+                .queue_action(
+                    &action("case-z", a),
+                    state,
+                    Role::Handler,
+                    if a == Action::Accept { &[] } else { &photo },
+                )
+                .unwrap()
+                .id
+        })
         .collect();
-    let reports: Vec<String> = (0..3).map(|i| submit_report(&device, &format!("clock report {i}"), &photo)).collect();
+    let reports: Vec<String> =
+        (0..3).map(|i| submit_report(&device, &format!("clock report {i}"), &photo)).collect();
     drop(device);
     {
         let conn = rusqlite::Connection::open(folder.path().join("gridline.sqlite3")).unwrap();
         // Later items get keys and ids from an earlier clock, as after the clock was set back.
-        let earlier = |i: u64| uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, 1_000_000 - i * 3600, 0)).to_string();
+        let earlier = |i: u64| {
+            uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, 1_000_000 - i * 3600, 0))
+                .to_string()
+        };
         for (i, id) in items.iter().chain(&reports).enumerate() {
-            conn.execute("UPDATE outbox SET idempotency_key = ?2 WHERE id = ?1", rusqlite::params![id, earlier(i as u64)]).unwrap();
+            conn.execute(
+                "UPDATE outbox SET idempotency_key = ?2 WHERE id = ?1",
+                rusqlite::params![id, earlier(i as u64)],
+            )
+            .unwrap();
         }
     }
     let device = open_device(folder.path(), &server.url());

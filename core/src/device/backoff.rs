@@ -45,7 +45,8 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(date.timestamp()).ok()?))?;
+    let at =
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(date.timestamp()).ok()?))?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
@@ -83,7 +84,8 @@ pub fn verdict(status: u16) -> Verdict {
 mod tests {
     use super::*;
 
-    const POLICY: BackoffPolicy = BackoffPolicy { base: Duration::from_millis(500), max: Duration::from_secs(60) };
+    const POLICY: BackoffPolicy =
+        BackoffPolicy { base: Duration::from_millis(500), max: Duration::from_secs(60) };
 
     #[test]
     fn the_ceiling_doubles_per_failure_up_to_the_cap() {

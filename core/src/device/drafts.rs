@@ -103,7 +103,8 @@ pub fn check_report(fields: &DraftFields, photo_count: usize, taxonomy: &Taxonom
             Ok(code) => {
                 let found = taxonomy.get(code);
                 if found.is_none() {
-                    problems.push(FieldError::new("category", format!("{code} is not a category of this city")));
+                    problems
+                        .push(FieldError::new("category", format!("{code} is not a category of this city")));
                 }
                 found
             }
@@ -125,7 +126,10 @@ pub fn check_report(fields: &DraftFields, photo_count: usize, taxonomy: &Taxonom
             problems.push(FieldError::new(format!("answers.{}", e.question), e.reason));
         }
         if fields.anonymous && !category.anonymous_allowed {
-            problems.push(FieldError::new("anonymous", format!("category {} cannot be reported anonymously", category.code)));
+            problems.push(FieldError::new(
+                "anonymous",
+                format!("category {} cannot be reported anonymously", category.code),
+            ));
         }
     }
     problems
@@ -165,8 +169,10 @@ impl Store {
     /// Start a new draft.
     pub fn create_draft(&self, fields: &DraftFields) -> Result<Draft> {
         let id = new_id();
-        self.conn()
-            .execute("INSERT INTO drafts (id, fields) VALUES (?1, ?2)", params![id, serde_json::to_string(fields)?])?;
+        self.conn().execute(
+            "INSERT INTO drafts (id, fields) VALUES (?1, ?2)",
+            params![id, serde_json::to_string(fields)?],
+        )?;
         Ok(Draft { id, fields: fields.clone(), photos: Vec::new() })
     }
 
@@ -223,7 +229,9 @@ impl Store {
     /// Attach a prepared photo to a draft: its files are written (atomically) first, then the
     /// row, so a crash in between leaves only files that the next open removes.
     pub fn add_photo(&self, draft_id: &str, photo: &PreparedPhoto) -> Result<StoredPhoto> {
-        let exists: bool = self.conn().query_row("SELECT EXISTS (SELECT 1 FROM drafts WHERE id = ?1)", [draft_id], |r| r.get(0))?;
+        let exists: bool =
+            self.conn()
+                .query_row("SELECT EXISTS (SELECT 1 FROM drafts WHERE id = ?1)", [draft_id], |r| r.get(0))?;
         if !exists {
             return Err(not_found_draft(draft_id));
         }

@@ -39,7 +39,9 @@ pub use session::{Session, Tokens};
 pub use state::{StateHub, Subscription, SyncListener, SyncState};
 pub use store::Store;
 pub use sync::{SyncEngine, SyncOutcome};
-pub use transport::{HttpHeader, HttpRequest, HttpResponse, HttpTimeouts, HttpTransport, Transport, TransportError};
+pub use transport::{
+    HttpHeader, HttpRequest, HttpResponse, HttpTimeouts, HttpTransport, Transport, TransportError,
+};
 
 use crate::photo::PreparedPhoto;
 use crate::taxonomy::Taxonomy;

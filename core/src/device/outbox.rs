@@ -150,7 +150,12 @@ struct Conflict {
 }
 
 /// Check a case action against the workflow, from the state the phone last saw the case in.
-pub fn check_action(action: &CaseAction, known_state: CaseState, role: Role, photo_count: usize) -> Vec<FieldError> {
+pub fn check_action(
+    action: &CaseAction,
+    known_state: CaseState,
+    role: Role,
+    photo_count: usize,
+) -> Vec<FieldError> {
     let mut problems = Vec::new();
     if action.case_id.trim().is_empty() {
         problems.push(FieldError::new("case_id", "which case is this about?"));
@@ -164,7 +169,10 @@ pub fn check_action(action: &CaseAction, known_state: CaseState, role: Role, pho
     };
     let needs = transition.needs;
     if needs.new_deadline || needs.handling_unit || needs.merge_target {
-        problems.push(FieldError::new("action", format!("{} is taken online, not queued on a phone", action.action)));
+        problems.push(FieldError::new(
+            "action",
+            format!("{} is taken online, not queued on a phone", action.action),
+        ));
     }
     if needs.reason && action.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         problems.push(FieldError::new("reason", format!("{} needs a reason", action.action)));
@@ -196,8 +204,9 @@ impl Store {
         {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
-            let fields: Option<String> =
-                tx.query_row("SELECT fields FROM drafts WHERE id = ?1", [draft_id], |r| r.get(0)).optional()?;
+            let fields: Option<String> = tx
+                .query_row("SELECT fields FROM drafts WHERE id = ?1", [draft_id], |r| r.get(0))
+                .optional()?;
             let fields = fields.ok_or_else(|| Error::NotFound { what: "draft", id: draft_id.to_owned() })?;
             let mut fields: DraftFields = serde_json::from_str(&fields)?;
             let photo_ids = photo_ids_of(&tx, draft_id)?;
@@ -268,7 +277,8 @@ impl Store {
     pub fn outbox(&self, include_delivered: bool) -> Result<Vec<OutboxItem>> {
         let ids: Vec<String> = {
             let conn = self.conn();
-            let mut stmt = conn.prepare("SELECT id FROM outbox WHERE ?1 OR status != 'delivered' ORDER BY seq")?;
+            let mut stmt =
+                conn.prepare("SELECT id FROM outbox WHERE ?1 OR status != 'delivered' ORDER BY seq")?;
             stmt.query_map([include_delivered], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?
         };
         ids.iter().map(|id| self.outbox_item(id)).collect()
@@ -283,7 +293,19 @@ impl Store {
                 "SELECT seq, kind, idempotency_key, payload, status, attempts, problem, result, conflict
                  FROM outbox WHERE id = ?1",
                 [item_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
+                },
             )
             .optional()?;
         let (seq, kind, idempotency_key, payload, status, attempts, problem, result, conflict) =
@@ -328,8 +350,10 @@ impl Store {
         let photo_ids = {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
-            let removed =
-                tx.execute("DELETE FROM outbox WHERE id = ?1 AND status IN ('failed', 'conflict')", [item_id])?;
+            let removed = tx.execute(
+                "DELETE FROM outbox WHERE id = ?1 AND status IN ('failed', 'conflict')",
+                [item_id],
+            )?;
             if removed == 0 {
                 drop(tx);
                 drop(conn);
@@ -351,14 +375,19 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let payload: Option<String> = tx
-            .query_row("SELECT payload FROM outbox WHERE id = ?1 AND status = 'failed'", [item_id], |r| r.get(0))
+            .query_row("SELECT payload FROM outbox WHERE id = ?1 AND status = 'failed'", [item_id], |r| {
+                r.get(0)
+            })
             .optional()?;
         let Some(Payload::Report(fields)) = payload.as_deref().map(serde_json::from_str).transpose()? else {
             drop(tx);
             drop(conn);
             return Err(self.wrong_state(item_id, "a failed report"));
         };
-        tx.execute("INSERT INTO drafts (id, fields) VALUES (?1, ?2)", params![draft_id, serde_json::to_string(&fields)?])?;
+        tx.execute(
+            "INSERT INTO drafts (id, fields) VALUES (?1, ?2)",
+            params![draft_id, serde_json::to_string(&fields)?],
+        )?;
         tx.execute(
             "UPDATE photos SET owner_id = ?2, upload_key = NULL, server_id = NULL WHERE owner_id = ?1",
             params![item_id, draft_id],
@@ -370,7 +399,9 @@ impl Store {
 
     fn wrong_state(&self, item_id: &str, expected: &'static str) -> Error {
         match self.outbox_item(item_id) {
-            Ok(item) => Error::WrongState { id: item_id.to_owned(), expected, found: item.status.as_str().to_owned() },
+            Ok(item) => {
+                Error::WrongState { id: item_id.to_owned(), expected, found: item.status.as_str().to_owned() }
+            }
             Err(e) => e,
         }
     }
@@ -379,8 +410,11 @@ impl Store {
     /// earlier action on the same case is pending or parked.
     pub(crate) fn sendable_items(&self) -> Result<Vec<String>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT id, status, order_key FROM outbox WHERE status != 'delivered' ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))?;
+        let mut stmt = conn
+            .prepare("SELECT id, status, order_key FROM outbox WHERE status != 'delivered' ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+        })?;
         let mut held: HashSet<String> = HashSet::new();
         let mut sendable = Vec::new();
         for row in rows {
@@ -420,11 +454,17 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(Delivery { id: item_id.to_owned(), idempotency_key, payload: serde_json::from_str(&payload)?, photos })
+        Ok(Delivery {
+            id: item_id.to_owned(),
+            idempotency_key,
+            payload: serde_json::from_str(&payload)?,
+            photos,
+        })
     }
 
     pub(crate) fn record_photo_upload(&self, photo_id: &str, server_id: &str) -> Result<()> {
-        self.conn().execute("UPDATE photos SET server_id = ?2 WHERE id = ?1", params![photo_id, server_id])?;
+        self.conn()
+            .execute("UPDATE photos SET server_id = ?2 WHERE id = ?1", params![photo_id, server_id])?;
         Ok(())
     }
 
@@ -459,7 +499,12 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) fn park_conflict(&self, item_id: &str, problem: &Problem, current_state: Option<String>) -> Result<()> {
+    pub(crate) fn park_conflict(
+        &self,
+        item_id: &str,
+        problem: &Problem,
+        current_state: Option<String>,
+    ) -> Result<()> {
         let conflict = Conflict { problem: problem.clone(), current_state };
         self.conn().execute(
             "UPDATE outbox SET status = 'conflict', conflict = ?2 WHERE id = ?1",

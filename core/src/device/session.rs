@@ -48,7 +48,12 @@ impl Session {
                 Ok(Tokens { access_token: r.get(0)?, refresh_token: r.get(1)? })
             })
             .optional()?;
-        Ok(Self { store, tokens: Mutex::new(tokens), refresh_flight: Mutex::new(()), refreshes: AtomicU64::new(0) })
+        Ok(Self {
+            store,
+            tokens: Mutex::new(tokens),
+            refresh_flight: Mutex::new(()),
+            refreshes: AtomicU64::new(0),
+        })
     }
 
     /// Keep `tokens` (after sign-in) in memory and in the store.
@@ -94,10 +99,11 @@ impl Session {
         let response = transport.send(wire::refresh(server_url, &refresh_token)?)?;
         match verdict(response.status) {
             Verdict::Delivered => {
-                let answer: wire::TokenAnswer = serde_json::from_slice(&response.body).map_err(|e| Error::Protocol {
-                    endpoint: wire::REFRESH_PATH,
-                    reason: format!("expected access_token and refresh_token: {e}"),
-                })?;
+                let answer: wire::TokenAnswer =
+                    serde_json::from_slice(&response.body).map_err(|e| Error::Protocol {
+                        endpoint: wire::REFRESH_PATH,
+                        reason: format!("expected access_token and refresh_token: {e}"),
+                    })?;
                 let access = answer.access_token.clone();
                 self.set(Tokens { access_token: answer.access_token, refresh_token: answer.refresh_token })?;
                 Ok(access)

@@ -36,7 +36,11 @@ pub struct StateHub {
 
 impl Default for StateHub {
     fn default() -> Self {
-        Self { current: Mutex::new(SyncState::Idle), listeners: Mutex::new(Vec::new()), next_id: AtomicU64::new(0) }
+        Self {
+            current: Mutex::new(SyncState::Idle),
+            listeners: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(0),
+        }
     }
 }
 

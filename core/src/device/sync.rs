@@ -163,7 +163,8 @@ impl SyncEngine {
             *failures
         };
         let wait = self.backoff.next_wait(failures, rand::rng().random::<f64>(), retry_after);
-        self.state.publish(SyncState::WaitingForNetwork { retry_at: SystemTime::now() + wait, retry_in: wait });
+        self.state
+            .publish(SyncState::WaitingForNetwork { retry_at: SystemTime::now() + wait, retry_in: wait });
         SyncOutcome::RetryIn(wait)
     }
 
@@ -177,7 +178,9 @@ impl SyncEngine {
             }
             let jpeg = match std::fs::read(self.store.photo_path(&photo.id)) {
                 Ok(jpeg) => jpeg,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return self.park(item_id, missing_photo()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return self.park(item_id, missing_photo());
+                }
                 Err(e) => return Err(e.into()),
             };
             match self.call(wire::photo_upload(&self.server_url, &photo.upload_key, &jpeg))? {
@@ -192,7 +195,9 @@ impl SyncEngine {
             }
         }
         let request = match &delivery.payload {
-            Payload::Report(fields) => wire::report(&self.server_url, &delivery.idempotency_key, fields, &photo_ids)?,
+            Payload::Report(fields) => {
+                wire::report(&self.server_url, &delivery.idempotency_key, fields, &photo_ids)?
+            }
             Payload::CaseAction(action) => {
                 wire::case_action(&self.server_url, &delivery.idempotency_key, action, &photo_ids)?
             }
@@ -247,9 +252,10 @@ impl SyncEngine {
                 response.header("Retry-After").and_then(|v| parse_retry_after(v, SystemTime::now())),
             ),
             Verdict::Reauthenticate => return Err(Error::SignedOut),
-            Verdict::Conflict => {
-                Answer::Conflict(wire::problem(response.status, &response.body), wire::conflict_state(&response.body))
-            }
+            Verdict::Conflict => Answer::Conflict(
+                wire::problem(response.status, &response.body),
+                wire::conflict_state(&response.body),
+            ),
             Verdict::Refused => Answer::Refused(wire::problem(response.status, &response.body)),
         })
     }
@@ -257,7 +263,9 @@ impl SyncEngine {
     fn send(&self, request: &HttpRequest, token: Option<&str>) -> Result<HttpResponse> {
         let mut request = request.clone();
         if let Some(token) = token {
-            request.headers.push(HttpHeader { name: "Authorization".into(), value: format!("Bearer {token}") });
+            request
+                .headers
+                .push(HttpHeader { name: "Authorization".into(), value: format!("Bearer {token}") });
         }
         Ok(self.transport.send(request)?)
     }

@@ -109,7 +109,8 @@ impl Default for HttpTransport {
 
 impl Transport for HttpTransport {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(request.url.as_str());
+        let mut builder =
+            ureq::http::Request::builder().method(request.method.as_str()).uri(request.url.as_str());
         for header in &request.headers {
             builder = builder.header(header.name.as_str(), header.value.as_str());
         }

@@ -83,7 +83,12 @@ pub(crate) fn photo_upload(base: &str, upload_key: &str, jpeg: &[u8]) -> HttpReq
     }
 }
 
-pub(crate) fn report(base: &str, key: &str, fields: &DraftFields, photo_ids: &[String]) -> serde_json::Result<HttpRequest> {
+pub(crate) fn report(
+    base: &str,
+    key: &str,
+    fields: &DraftFields,
+    photo_ids: &[String],
+) -> serde_json::Result<HttpRequest> {
     let body = ReportBody {
         category: fields.category.as_deref(),
         description: &fields.description,
@@ -96,7 +101,12 @@ pub(crate) fn report(base: &str, key: &str, fields: &DraftFields, photo_ids: &[S
     Ok(json_post(url(base, REPORTS_PATH), Some(key), serde_json::to_vec(&body)?))
 }
 
-pub(crate) fn case_action(base: &str, key: &str, action: &CaseAction, photo_ids: &[String]) -> serde_json::Result<HttpRequest> {
+pub(crate) fn case_action(
+    base: &str,
+    key: &str,
+    action: &CaseAction,
+    photo_ids: &[String],
+) -> serde_json::Result<HttpRequest> {
     let body = ActionBody {
         action: action.action.as_str(),
         reason: action.reason.as_deref(),
@@ -145,7 +155,9 @@ pub(crate) fn problem(status: u16, body: &[u8]) -> Problem {
         status,
         code: text("code").unwrap_or_else(|| format!("http_{status}")),
         field: text("field"),
-        message: text("detail").or_else(|| text("title")).unwrap_or_else(|| format!("the server answered {status}")),
+        message: text("detail")
+            .or_else(|| text("title"))
+            .unwrap_or_else(|| format!("the server answered {status}")),
     }
 }
 
@@ -164,15 +176,32 @@ mod tests {
     fn problems_keep_the_servers_code_field_and_message() {
         let body = br#"{"type":"about:blank","title":"Invalid","status":422,"code":"invalid_field","field":"description","detail":"too long"}"#;
         let p = problem(422, body);
-        assert_eq!(p, Problem { status: 422, code: "invalid_field".into(), field: Some("description".into()), message: "too long".into() });
+        assert_eq!(
+            p,
+            Problem {
+                status: 422,
+                code: "invalid_field".into(),
+                field: Some("description".into()),
+                message: "too long".into()
+            }
+        );
         let p = problem(403, b"<html>forbidden</html>");
-        assert_eq!((p.code.as_str(), p.field, p.message.as_str()), ("http_403", None, "the server answered 403"));
+        assert_eq!(
+            (p.code.as_str(), p.field, p.message.as_str()),
+            ("http_403", None, "the server answered 403")
+        );
     }
 
     #[test]
     fn conflicts_carry_the_current_state() {
-        assert_eq!(conflict_state(br#"{"code":"not_from_state","current_state":"closed"}"#).as_deref(), Some("closed"));
-        assert_eq!(conflict_state(br#"{"state":{"name":"handled"}}"#).as_deref(), Some(r#"{"name":"handled"}"#));
+        assert_eq!(
+            conflict_state(br#"{"code":"not_from_state","current_state":"closed"}"#).as_deref(),
+            Some("closed")
+        );
+        assert_eq!(
+            conflict_state(br#"{"state":{"name":"handled"}}"#).as_deref(),
+            Some(r#"{"name":"handled"}"#)
+        );
         assert_eq!(conflict_state(b"nope"), None);
     }
 

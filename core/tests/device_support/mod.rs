@@ -168,7 +168,8 @@ fn respond(mut stream: TcpStream, response: Response) {
 }
 
 fn problem(status: u16, code: &str, field: Option<&str>, detail: &str) -> Response {
-    let mut body = json!({ "type": "about:blank", "title": code, "status": status, "code": code, "detail": detail });
+    let mut body =
+        json!({ "type": "about:blank", "title": code, "status": status, "code": code, "detail": detail });
     if let Some(field) = field {
         body["field"] = json!(field);
     }
@@ -212,7 +213,9 @@ fn handle(stream: TcpStream, state: &Mutex<ServerState>) {
             state.lock().unwrap().dropped_before_commit += 1;
             return;
         }
-        Some(Fault::Status(status)) => return respond(stream, problem(status, "unavailable", None, "try later")),
+        Some(Fault::Status(status)) => {
+            return respond(stream, problem(status, "unavailable", None, "try later"));
+        }
         Some(Fault::TooMany { retry_after_secs }) => {
             let mut response = problem(429, "rate_limited", None, "slow down");
             response.extra_headers.push(("Retry-After".into(), retry_after_secs.to_string()));
@@ -237,10 +240,10 @@ fn route(request: &Request, state: &Mutex<ServerState>) -> Response {
     }
     {
         let s = state.lock().unwrap();
-        if let Some(token) = &s.access_token {
-            if request.headers.get("authorization") != Some(&format!("Bearer {token}")) {
-                return problem(401, "unauthorized", None, "sign in");
-            }
+        if let Some(token) = &s.access_token
+            && request.headers.get("authorization") != Some(&format!("Bearer {token}"))
+        {
+            return problem(401, "unauthorized", None, "sign in");
         }
     }
     let Some(key) = request.headers.get("idempotency-key").cloned() else {
@@ -250,7 +253,9 @@ fn route(request: &Request, state: &Mutex<ServerState>) -> Response {
         photo(request, &key, state)
     } else if request.path == "/api/v1/reports" {
         report(request, &key, state)
-    } else if let Some(case_id) = request.path.strip_prefix("/api/v1/cases/").and_then(|p| p.strip_suffix("/actions")) {
+    } else if let Some(case_id) =
+        request.path.strip_prefix("/api/v1/cases/").and_then(|p| p.strip_suffix("/actions"))
+    {
         case_action(request, case_id, &key, state)
     } else {
         problem(404, "not_found", None, "no such route")
@@ -305,8 +310,12 @@ fn report(request: &Request, key: &str, state: &Mutex<ServerState>) -> Response 
         Err(_) => return problem(400, "json_invalid", None, "not JSON"),
     };
     let description = body["description"].as_str().unwrap_or_default().to_owned();
-    let photo_ids: Vec<String> =
-        body["photo_ids"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    let photo_ids: Vec<String> = body["photo_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
     let mut s = state.lock().unwrap();
     if let Some(id) = s.report_keys.get(key) {
         return ok(200, json!({ "id": id, "tracking_number": format!("T-{id}") }));
@@ -344,10 +353,12 @@ fn case_action(request: &Request, case_id: &str, key: &str, state: &Mutex<Server
 }
 
 /// Fast backoff for tests: the first retry within a millisecond, never more than 20 ms.
-pub const FAST_BACKOFF: BackoffPolicy = BackoffPolicy { base: Duration::from_millis(1), max: Duration::from_millis(20) };
+pub const FAST_BACKOFF: BackoffPolicy =
+    BackoffPolicy { base: Duration::from_millis(1), max: Duration::from_millis(20) };
 
 pub fn open_device(folder: &Path, server_url: &str) -> Device {
-    let config = DeviceConfig { folder: folder.to_owned(), server_url: server_url.to_owned(), backoff: FAST_BACKOFF };
+    let config =
+        DeviceConfig { folder: folder.to_owned(), server_url: server_url.to_owned(), backoff: FAST_BACKOFF };
     Device::open(config, Arc::new(HttpTransport::default()), Taxonomy::default_taxonomy().unwrap()).unwrap()
 }
 

@@ -155,7 +155,8 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
 /// Run steps `from..to` (a store at version `from` ends at version `to`).
 pub(crate) fn upgrade(conn: &mut Connection, from: u32, to: u32) -> Result<()> {
     for version in from..to {
-        let step = schema::STEPS.get(version as usize).ok_or(Error::StoreTooNew { found: to, supported: from })?;
+        let step =
+            schema::STEPS.get(version as usize).ok_or(Error::StoreTooNew { found: to, supported: from })?;
         let tx = conn.transaction()?;
         tx.execute_batch(step)?;
         tx.pragma_update(None, "user_version", version + 1)?;

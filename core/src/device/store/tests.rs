@@ -109,8 +109,10 @@ fn opening_removes_crash_leftovers_but_keeps_known_photos() {
     fs::write(photos.join(format!("kept.jpg.123{}", files::TEMP_SUFFIX)), b"half").unwrap();
 
     let store = Store::open(dir.path()).unwrap();
-    let mut names: Vec<String> =
-        fs::read_dir(store.photos_dir()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> = fs::read_dir(store.photos_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     names.sort();
     assert_eq!(names, ["kept.jpg"]);
     assert_eq!(fs::read(store.photo_path("kept")).unwrap(), b"jpeg");
