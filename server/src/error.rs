@@ -216,14 +216,21 @@ pub fn json_error(e: &JsonPayloadError) -> ApiError {
             "unsupported_media_type",
             "expected a body of type application/json",
         ),
+        // serde's own message can quote the offending value (report text, coordinates), so the
+        // detail names only the place and the kind of fault.
         JsonPayloadError::Deserialize(de) if de.is_data() => ApiError::new(
             ErrorKind::Unprocessable,
             "invalid_body",
-            format!("the JSON body has the wrong shape: {de}"),
+            format!(
+                "the JSON body has a missing, unknown or wrongly typed field near line {} column {}",
+                de.line(),
+                de.column()
+            ),
         ),
-        JsonPayloadError::Deserialize(de) => {
-            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {de}"))
-        }
+        JsonPayloadError::Deserialize(de) => ApiError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON (line {} column {})", de.line(), de.column()),
+        ),
         JsonPayloadError::Payload(p) => payload_error(p),
         _ => ApiError::bad_request("bad_body", "the JSON body could not be read"),
     }
