@@ -69,12 +69,7 @@ object Gridline {
     fun parseGridCode(text: String): GridCodeInfo = org.gridline.sdk.ffi.parseGridCode(text)
 
     /** Like [parseGridCode], but `null` for an invalid code: for live validation of a text field. */
-    fun gridCodeOrNull(text: String): GridCodeInfo? =
-        try {
-            parseGridCode(text)
-        } catch (_: GridlineException.InvalidInput) {
-            null
-        }
+    fun gridCodeOrNull(text: String): GridCodeInfo? = nullIfInvalid { parseGridCode(text) }
 
     /**
      * Validate and normalize a category code such as `C0101` or `e-0203`.
@@ -84,9 +79,11 @@ object Gridline {
     fun parseCategoryCode(text: String): CategoryCodeInfo = org.gridline.sdk.ffi.parseCategoryCode(text)
 
     /** Like [parseCategoryCode], but `null` for an invalid code. */
-    fun categoryCodeOrNull(text: String): CategoryCodeInfo? =
+    fun categoryCodeOrNull(text: String): CategoryCodeInfo? = nullIfInvalid { parseCategoryCode(text) }
+
+    private inline fun <T> nullIfInvalid(parse: () -> T): T? =
         try {
-            parseCategoryCode(text)
+            parse()
         } catch (_: GridlineException.InvalidInput) {
             null
         }
