@@ -58,7 +58,7 @@ fn routing(c: &mut Criterion) {
 
 fn building(c: &mut Criterion) {
     let mut group = c.benchmark_group("grid/1000000_cells");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
     let options = GeneratorOptions { cells: 1_000_000, seed: 1, bbox: None };
     group.bench_function("generate", |b| b.iter(|| black_box(generate_city(options))));
     let cells = generate_city(options).unwrap_or_default();

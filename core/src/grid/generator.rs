@@ -167,7 +167,7 @@ pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridErr
             (community_y % STREET_COMMUNITIES) * STREET_COMMUNITIES + community_x % STREET_COMMUNITIES + 1;
         let mut district = FIRST_DISTRICT;
         for _ in 0..street_index / 999 {
-            district += if (district + 1) % 100 == 0 { 2 } else { 1 };
+            district += if (district + 1).is_multiple_of(100) { 2 } else { 1 };
         }
         let street = street_index % 999 + 1;
         let mut next_code = || -> Result<GridCode, GridError> {
