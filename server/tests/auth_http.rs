@@ -203,6 +203,25 @@ fn refresh_rotates_and_replay_revokes_the_family(backend: Backend) {
     assert_eq!(problem(dead, 401)["code"], "refresh_invalid");
 }
 
+fn concurrent_uses_of_one_refresh_token_let_exactly_one_win(backend: Backend) {
+    let server = start(backend);
+    let password = staff(&server, "inspector", Role::Inspector, None);
+    let signed_in: Value = login(&server, "inspector", &password).json().unwrap();
+    let token = signed_in["refresh_token"].as_str().unwrap().to_owned();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": token })).status().as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 7, "{statuses:?}");
+}
+
 fn sign(header: &Value, claims: &Value, key: &[u8], alg: Algorithm) -> String {
     let head = URL_SAFE_NO_PAD.encode(header.to_string());
     let body = URL_SAFE_NO_PAD.encode(claims.to_string());
@@ -342,6 +361,7 @@ both_backends!(
     otp_request_verify_and_limits,
     anonymous_device_accounts,
     refresh_rotates_and_replay_revokes_the_family,
+    concurrent_uses_of_one_refresh_token_let_exactly_one_win,
     token_attacks_are_refused,
     admin_manages_users_and_others_cannot,
 );

@@ -53,70 +53,50 @@ pub fn start_family(conn: &mut Conn, user_id: &str, now: i64) -> AuthResult<Stri
     insert(conn, &Uuid::now_v7().to_string(), user_id, now)
 }
 
-/// What a rotation found.
-enum Rotation {
-    Rotated { user_id: String, family_id: String },
-    Replayed,
-    Invalid,
-}
-
 /// Exchange `token` for the next one of its family. Returns the user id and the new token.
 /// A replayed (already rotated) token revokes its family and fails with
 /// [`AuthError::RefreshReused`]; an unknown, expired or revoked one with
 /// [`AuthError::RefreshInvalid`].
+///
+/// The claim on the token is one conditional `UPDATE`, so of two concurrent uses exactly one
+/// wins and the other counts as a replay; no read-then-write transaction is held (SQLite would
+/// refuse to upgrade it under concurrent writers).
 pub fn rotate(conn: &mut Conn, token: &str, now: i64) -> AuthResult<(String, String)> {
     if token.len() > MAX_TOKEN_CHARS {
         return Err(AuthError::RefreshInvalid);
     }
     let hash = token_hash(token);
-    let outcome = conn.transaction::<_, AuthError, _>(|conn| {
-        let row: Option<(String, String, i64, Option<i64>, Option<i64>)> = refresh_tokens::table
+    let won = diesel::update(
+        refresh_tokens::table
             .find(&hash)
-            .select((
-                refresh_tokens::family_id,
-                refresh_tokens::user_id,
-                refresh_tokens::expires_at,
-                refresh_tokens::rotated_at,
-                refresh_tokens::revoked_at,
-            ))
-            .first(conn)
-            .optional()?;
-        let Some((family_id, user_id, expires_at, rotated_at, revoked_at)) = row else {
-            return Ok(Rotation::Invalid);
-        };
-        if revoked_at.is_some() {
-            return Ok(Rotation::Invalid);
-        }
-        if rotated_at.is_some() {
-            revoke_family(conn, &family_id, now)?;
-            return Ok(Rotation::Replayed);
-        }
-        if expires_at <= now {
-            return Ok(Rotation::Invalid);
-        }
-        // only one of two concurrent uses of the same token can win this update
-        let won = diesel::update(
-            refresh_tokens::table
-                .find(&hash)
-                .filter(refresh_tokens::rotated_at.is_null())
-                .filter(refresh_tokens::revoked_at.is_null()),
-        )
-        .set(refresh_tokens::rotated_at.eq(now))
-        .execute(conn)?;
-        if won == 0 {
-            revoke_family(conn, &family_id, now)?;
-            return Ok(Rotation::Replayed);
-        }
-        Ok(Rotation::Rotated { user_id, family_id })
-    })?;
-    match outcome {
-        Rotation::Rotated { user_id, family_id } => {
-            let next = insert(conn, &family_id, &user_id, now)?;
-            Ok((user_id, next))
-        }
-        Rotation::Replayed => Err(AuthError::RefreshReused),
-        Rotation::Invalid => Err(AuthError::RefreshInvalid),
+            .filter(refresh_tokens::rotated_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null())
+            .filter(refresh_tokens::expires_at.gt(now)),
+    )
+    .set(refresh_tokens::rotated_at.eq(now))
+    .execute(conn)?;
+    let row: Option<(String, String, Option<i64>, Option<i64>)> = refresh_tokens::table
+        .find(&hash)
+        .select((
+            refresh_tokens::family_id,
+            refresh_tokens::user_id,
+            refresh_tokens::rotated_at,
+            refresh_tokens::revoked_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((family_id, user_id, rotated_at, revoked_at)) = row else {
+        return Err(AuthError::RefreshInvalid);
+    };
+    if won == 1 {
+        let next = insert(conn, &family_id, &user_id, now)?;
+        return Ok((user_id, next));
     }
+    if revoked_at.is_none() && rotated_at.is_some() {
+        revoke_family(conn, &family_id, now)?;
+        return Err(AuthError::RefreshReused);
+    }
+    Err(AuthError::RefreshInvalid)
 }
 
 fn revoke_family(conn: &mut Conn, family_id: &str, now: i64) -> AuthResult<usize> {
