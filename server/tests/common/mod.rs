@@ -14,7 +14,14 @@ use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
 use diesel::{Connection, PgConnection, RunQueryDsl};
+use std::time::Duration;
+
+use gridline_core::grid::{GeneratorOptions, GridCell, generate_city, to_geojson};
+use gridline_core::workflow::Role;
+use gridline_server::auth::Scope;
+use gridline_server::auth::users::{NewStaff, create_staff};
 use gridline_server::config::{Config, Source};
+use gridline_server::store::Db;
 use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 
@@ -102,11 +109,21 @@ impl TestServer {
 
     /// Starts with extra settings (environment-variable names) on top of the test defaults.
     pub fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Self {
+        Self::start_on(backend, None, settings)
+    }
+
+    /// A second node on the same database as `other` (its own data folder and photo store).
+    pub fn start_sharing(other: &TestServer, settings: &[(&str, &str)]) -> Self {
+        Self::start_on(other.backend, Some(other.database_url.clone()), settings)
+    }
+
+    fn start_on(backend: Backend, shared_url: Option<String>, settings: &[(&str, &str)]) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
-        let pg = (backend == Backend::Postgres).then(FreshPgDatabase::create);
-        let database_url = match &pg {
-            Some(db) => db.url.clone(),
-            None => format!("sqlite://{}", data_dir.path().join("gridline.sqlite3").display()),
+        let pg = (backend == Backend::Postgres && shared_url.is_none()).then(FreshPgDatabase::create);
+        let database_url = match (&shared_url, &pg) {
+            (Some(url), _) => url.clone(),
+            (None, Some(db)) => db.url.clone(),
+            (None, None) => format!("sqlite://{}", data_dir.path().join("gridline.sqlite3").display()),
         };
         let mut env: HashMap<String, String> = [
             ("GRIDLINE_BIND", "127.0.0.1:0"),
@@ -155,6 +172,69 @@ impl TestServer {
     pub fn post_json(&self, path: &str, body: &Value) -> Response {
         self.client.post(self.url(path)).json(body).send().unwrap()
     }
+
+    pub fn get_as(&self, token: &str, path: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().unwrap()
+    }
+
+    /// A fresh anonymous citizen account; its access token.
+    pub fn citizen_token(&self) -> String {
+        let response = self.client.post(self.url("/api/v1/auth/anonymous")).send().unwrap();
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A staff account created directly in the database with a known password, then signed in
+    /// over HTTP; its access token.
+    pub fn staff_token(&self, role: Role, scope: Scope) -> String {
+        let login = format!("{}{}", role.as_str(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let password = "correct horse battery staple 42".to_owned();
+        let db = Db::connect(&self.database_url, 1, Duration::from_secs(10)).unwrap();
+        let staff = NewStaff {
+            login: login.clone(),
+            display_name: format!("Test {}", role.as_str()),
+            role,
+            scope: Some(scope),
+            password: Some(password.clone()),
+        };
+        create_staff(&mut db.get().unwrap(), staff, gridline_server::auth::now()).unwrap();
+        let response = self.post_json("/api/v1/auth/login", &serde_json::json!({ "login": login, "password": password }));
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn admin_token(&self) -> String {
+        self.staff_token(Role::Admin, Scope::City)
+    }
+
+    /// Imports `cells` for `area` through the admin API; returns the answer body.
+    pub fn import_grid(&self, admin_token: &str, area: &str, cells: &[GridCell]) -> Value {
+        let response = self
+            .client
+            .post(self.url(&format!("/api/v1/admin/grids?area={area}")))
+            .bearer_auth(admin_token)
+            .header("content-type", "application/geo+json")
+            .body(to_geojson(cells))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200, "grid import");
+        response.json().unwrap()
+    }
+}
+
+/// A generated city of `cells` cells (deterministic), all in district 310104.
+pub fn demo_cells(cells: usize) -> Vec<GridCell> {
+    generate_city(GeneratorOptions { cells, seed: 7, bbox: None }).unwrap()
+}
+
+/// A point well inside `cell`: the mean of its outer ring's vertices (lat, lon).
+pub fn point_in(cell: &GridCell) -> (f64, f64) {
+    let ring = &cell.geometry.polygons()[0][0];
+    let n = ring.len() as f64;
+    let (lon, lat) = ring.iter().fold((0.0, 0.0), |(x, y), [lon, lat]| (x + lon, y + lat));
+    (lat / n, lon / n)
 }
 
 impl Drop for TestServer {
