@@ -9,7 +9,12 @@ use libfuzzer_sys::fuzz_target;
 const FUZZ_MAX_PIXELS: u64 = 4_000_000;
 
 fuzz_target!(|data: &[u8]| {
-    let options = PhotoOptions { max_pixels: FUZZ_MAX_PIXELS, max_edge: 256, thumbnail_edge: 64, ..PhotoOptions::default() };
+    let options = PhotoOptions {
+        max_pixels: FUZZ_MAX_PIXELS,
+        max_edge: 256,
+        thumbnail_edge: 64,
+        ..PhotoOptions::default()
+    };
     if let Ok(prepared) = prepare(data, &options) {
         assert!(prepared.width.max(prepared.height) <= options.max_edge);
         assert!(prepared.thumbnail.width.max(prepared.thumbnail.height) <= options.thumbnail_edge);

@@ -74,17 +74,20 @@ fn decode_jpeg(bytes: &[u8], options: &PhotoOptions) -> Result<Pixels> {
     Ok(Pixels { width, height, channels, data })
 }
 
+/// Three channels from four, each colour channel combined with the fourth by `mix(colour, fourth)`.
+fn four_to_three(pixels: &[u8], mix: impl Fn(u16, u16) -> u16) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(pixels.len() / 4 * 3);
+    for px in pixels.chunks_exact(4) {
+        let fourth = u16::from(px[3]);
+        rgb.extend(px[..3].iter().map(|&c| mix(u16::from(c), fourth) as u8));
+    }
+    rgb
+}
+
 /// `jpeg-decoder` hands back CMYK as stored by Adobe applications, i.e. inverted: 255 means no
 /// ink. The product of the (inverted) colour and black channels is the RGB value.
 pub(super) fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
-    let mut rgb = Vec::with_capacity(cmyk.len() / 4 * 3);
-    for px in cmyk.chunks_exact(4) {
-        let k = u16::from(px[3]);
-        for &c in &px[..3] {
-            rgb.push(((u16::from(c) * k + 127) / 255) as u8);
-        }
-    }
-    rgb
+    four_to_three(cmyk, |c, k| (c * k + 127) / 255)
 }
 
 /// The size a PNG declares in its IHDR chunk, which the signature says comes first.
@@ -127,12 +130,5 @@ fn decode_with_image(bytes: &[u8], format: ImageFormat, options: &PhotoOptions) 
 
 /// A JPEG has no transparency: composite over white, as a viewer shows a transparent PNG.
 pub(super) fn flatten_over_white(rgba: &[u8]) -> Vec<u8> {
-    let mut rgb = Vec::with_capacity(rgba.len() / 4 * 3);
-    for px in rgba.chunks_exact(4) {
-        let alpha = u16::from(px[3]);
-        for &c in &px[..3] {
-            rgb.push(((u16::from(c) * alpha + 255 * (255 - alpha) + 127) / 255) as u8);
-        }
-    }
-    rgb
+    four_to_three(rgba, |c, alpha| (c * alpha + 255 * (255 - alpha) + 127) / 255)
 }

@@ -145,23 +145,18 @@ pub fn tiff(order: Order, ifd0: &[Entry], exif_ifd: &[Entry], gps_ifd: &[Entry])
     let ifd0_len = ifd_len(&ifd0) + 12 * pointers;
     let exif_offset = 8 + ifd0_len;
     let gps_offset = exif_offset + if exif_ifd.is_empty() { 0 } else { ifd_len(exif_ifd) };
+    let pointer = |tag: u16, offset: usize| Entry {
+        tag,
+        field_type: LONG,
+        count: 1,
+        value: order.u32(offset as u32).to_vec(),
+        raw_offset: None,
+    };
     if !exif_ifd.is_empty() {
-        ifd0.push(Entry {
-            tag: TAG_EXIF_IFD,
-            field_type: LONG,
-            count: 1,
-            value: order.u32(exif_offset as u32).to_vec(),
-            raw_offset: None,
-        });
+        ifd0.push(pointer(TAG_EXIF_IFD, exif_offset));
     }
     if !gps_ifd.is_empty() {
-        ifd0.push(Entry {
-            tag: TAG_GPS_IFD,
-            field_type: LONG,
-            count: 1,
-            value: order.u32(gps_offset as u32).to_vec(),
-            raw_offset: None,
-        });
+        ifd0.push(pointer(TAG_GPS_IFD, gps_offset));
     }
     let mut out = match order {
         Order::Little => b"II".to_vec(),
