@@ -18,7 +18,7 @@ use gridline_server::auth::users::{self, NewStaff};
 use gridline_server::auth::{Scope, now};
 use gridline_server::store::schema::otp_challenges;
 use gridline_server::store::{Db, DbConnection};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
 const SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!";
@@ -139,7 +139,10 @@ fn otp_request_verify_and_limits(backend: Backend) {
 
     // two more requests are allowed for this number in the window, the next is refused
     for _ in 0..2 {
-        assert_eq!(server.post_json("/api/v1/auth/otp/request", &json!({ "phone": "13800138000" })).status(), 202);
+        assert_eq!(
+            server.post_json("/api/v1/auth/otp/request", &json!({ "phone": "13800138000" })).status(),
+            202
+        );
     }
     let limited = server.post_json("/api/v1/auth/otp/request", &json!({ "phone": "13800138000" }));
     assert!(limited.headers().contains_key("retry-after"));
@@ -150,11 +153,16 @@ fn otp_request_verify_and_limits(backend: Backend) {
     assert_eq!(server.post_json("/api/v1/auth/otp/request", &other).status(), 202);
     plant_code(&server, "135790");
     for _ in 0..4 {
-        problem(server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13900139000", "code": "999999" })), 401);
+        problem(
+            server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13900139000", "code": "999999" })),
+            401,
+        );
     }
-    let burnt = server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13900139000", "code": "999999" }));
+    let burnt =
+        server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13900139000", "code": "999999" }));
     assert_eq!(problem(burnt, 429)["code"], "otp_attempts_exhausted");
-    let late = server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13900139000", "code": "135790" }));
+    let late =
+        server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13900139000", "code": "135790" }));
     assert_eq!(problem(late, 429)["code"], "otp_attempts_exhausted");
 }
 
@@ -167,7 +175,8 @@ fn anonymous_device_accounts(backend: Backend) {
     assert_eq!(created["user"]["anonymous"], true);
     assert_eq!(created["user"]["role"], "citizen");
 
-    let again: Value = server.post_json("/api/v1/auth/anonymous", &json!({ "device_secret": secret })).json().unwrap();
+    let again: Value =
+        server.post_json("/api/v1/auth/anonymous", &json!({ "device_secret": secret })).json().unwrap();
     assert_eq!(again["user"]["id"], created["user"]["id"]);
     assert!(again.get("device_secret").is_none(), "the secret is handed out once");
 
@@ -212,7 +221,10 @@ fn concurrent_uses_of_one_refresh_token_let_exactly_one_win(backend: Backend) {
         let handles: Vec<_> = (0..8)
             .map(|_| {
                 s.spawn(|| {
-                    server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": token })).status().as_u16()
+                    server
+                        .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": token }))
+                        .status()
+                        .as_u16()
                 })
             })
             .collect();
@@ -225,9 +237,12 @@ fn concurrent_uses_of_one_refresh_token_let_exactly_one_win(backend: Backend) {
 fn sign(header: &Value, claims: &Value, key: &[u8], alg: Algorithm) -> String {
     let head = URL_SAFE_NO_PAD.encode(header.to_string());
     let body = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signature =
-        jsonwebtoken::crypto::sign(format!("{head}.{body}").as_bytes(), &EncodingKey::from_secret(key).unwrap(), alg)
-            .unwrap();
+    let signature = jsonwebtoken::crypto::sign(
+        format!("{head}.{body}").as_bytes(),
+        &EncodingKey::from_secret(key).unwrap(),
+        alg,
+    )
+    .unwrap();
     format!("{head}.{body}.{signature}")
 }
 
@@ -266,7 +281,11 @@ fn token_attacks_are_refused(backend: Backend) {
             ),
             "token_invalid",
         ),
-        ("HS512 under the same secret", sign(&json!({ "alg": "HS512" }), &good, key, Algorithm::HS512), "token_invalid"),
+        (
+            "HS512 under the same secret",
+            sign(&json!({ "alg": "HS512" }), &good, key, Algorithm::HS512),
+            "token_invalid",
+        ),
         (
             "RS256 header (algorithm swap)",
             format!(
@@ -277,11 +296,31 @@ fn token_attacks_are_refused(backend: Backend) {
             ),
             "token_invalid",
         ),
-        ("wrong key", sign(&hs256, &good, b"some-other-secret-of-thirty-two-bytes!!", Algorithm::HS256), "token_invalid"),
-        ("expired", sign(&hs256, &claims("gridline-api", "gridline", t - 3600, t - 2700), key, Algorithm::HS256), "token_expired"),
-        ("not yet valid", sign(&hs256, &claims("gridline-api", "gridline", t + 3600, t + 4200), key, Algorithm::HS256), "token_invalid"),
-        ("wrong audience", sign(&hs256, &claims("gridline-admin", "gridline", t, t + 600), key, Algorithm::HS256), "token_invalid"),
-        ("wrong issuer", sign(&hs256, &claims("gridline-api", "evil", t, t + 600), key, Algorithm::HS256), "token_invalid"),
+        (
+            "wrong key",
+            sign(&hs256, &good, b"some-other-secret-of-thirty-two-bytes!!", Algorithm::HS256),
+            "token_invalid",
+        ),
+        (
+            "expired",
+            sign(&hs256, &claims("gridline-api", "gridline", t - 3600, t - 2700), key, Algorithm::HS256),
+            "token_expired",
+        ),
+        (
+            "not yet valid",
+            sign(&hs256, &claims("gridline-api", "gridline", t + 3600, t + 4200), key, Algorithm::HS256),
+            "token_invalid",
+        ),
+        (
+            "wrong audience",
+            sign(&hs256, &claims("gridline-admin", "gridline", t, t + 600), key, Algorithm::HS256),
+            "token_invalid",
+        ),
+        (
+            "wrong issuer",
+            sign(&hs256, &claims("gridline-api", "evil", t, t + 600), key, Algorithm::HS256),
+            "token_invalid",
+        ),
         ("tampered payload", format!("{}.{}.{}", parts[0], forged_payload, parts[2]), "token_invalid"),
         ("garbage", "not-a-token".to_owned(), "token_invalid"),
     ];
@@ -289,7 +328,8 @@ fn token_attacks_are_refused(backend: Backend) {
         let body = problem(get_as(&server, "/api/v1/me", &token), 401);
         assert_eq!(body["code"], code, "{name}");
     }
-    let basic = server.client.get(server.url("/api/v1/me")).basic_auth("admin", Some(&password)).send().unwrap();
+    let basic =
+        server.client.get(server.url("/api/v1/me")).basic_auth("admin", Some(&password)).send().unwrap();
     assert_eq!(problem(basic, 401)["code"], "token_invalid");
     assert_eq!(problem(server.get("/api/v1/me"), 401)["code"], "token_missing");
 }
@@ -304,7 +344,13 @@ fn admin_manages_users_and_others_cannot(backend: Backend) {
         server.client.post(server.url("/api/v1/admin/users")).bearer_auth(token).json(&body).send().unwrap()
     };
     let patch = |token: &str, id: &str, body: Value| {
-        server.client.patch(server.url(&format!("/api/v1/admin/users/{id}"))).bearer_auth(token).json(&body).send().unwrap()
+        server
+            .client
+            .patch(server.url(&format!("/api/v1/admin/users/{id}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .unwrap()
     };
 
     let created = post(
@@ -318,7 +364,10 @@ fn admin_manages_users_and_others_cannot(backend: Backend) {
     let id = created["user"]["id"].as_str().unwrap().to_owned();
     assert!(!created.to_string().contains("argon2"));
 
-    let bad_scope = post(&admin_token, json!({ "login": "dispatcher2", "display_name": "x", "role": "dispatcher", "scope": { "kind": "city" } }));
+    let bad_scope = post(
+        &admin_token,
+        json!({ "login": "dispatcher2", "display_name": "x", "role": "dispatcher", "scope": { "kind": "city" } }),
+    );
     assert_eq!(problem(bad_scope, 422)["code"], "invalid_scope");
     let taken = post(&admin_token, json!({ "login": "DISPATCHER1", "display_name": "x", "role": "admin" }));
     assert_eq!(problem(taken, 409)["code"], "login_taken");
@@ -327,23 +376,36 @@ fn admin_manages_users_and_others_cannot(backend: Backend) {
     assert_eq!(listed["users"].as_array().unwrap().len(), 1);
     let one: Value = get_as(&server, &format!("/api/v1/admin/users/{id}"), &admin_token).json().unwrap();
     assert_eq!(one["scope"]["street"], "110101001");
-    assert_eq!(problem(get_as(&server, "/api/v1/admin/users/nobody", &admin_token), 404)["code"], "user_not_found");
+    assert_eq!(
+        problem(get_as(&server, "/api/v1/admin/users/nobody", &admin_token), 404)["code"],
+        "user_not_found"
+    );
 
     // the dispatcher signs in, and may not use the admin API
     let dispatcher: Value = login(&server, "dispatcher1", &initial).json().unwrap();
     let dispatcher_token = dispatcher["access_token"].as_str().unwrap().to_owned();
     assert_eq!(problem(get_as(&server, "/api/v1/admin/users", &dispatcher_token), 403)["code"], "forbidden");
-    assert_eq!(problem(post(&dispatcher_token, json!({ "login": "mine", "display_name": "x", "role": "admin" })), 403)["code"], "forbidden");
+    assert_eq!(
+        problem(
+            post(&dispatcher_token, json!({ "login": "mine", "display_name": "x", "role": "admin" })),
+            403
+        )["code"],
+        "forbidden"
+    );
     assert_eq!(problem(patch(&dispatcher_token, &id, json!({ "role": "admin" })), 403)["code"], "forbidden");
-    let citizen: Value = server.client.post(server.url("/api/v1/auth/anonymous")).send().unwrap().json().unwrap();
+    let citizen: Value =
+        server.client.post(server.url("/api/v1/auth/anonymous")).send().unwrap().json().unwrap();
     let citizen_token = citizen["access_token"].as_str().unwrap();
     assert_eq!(problem(get_as(&server, "/api/v1/admin/users", citizen_token), 403)["code"], "forbidden");
 
     // moving the dispatcher to another street signs them out; disabling blocks login
     let moved: Value =
-        patch(&admin_token, &id, json!({ "scope": { "kind": "street", "street": "110101002" } })).json().unwrap();
+        patch(&admin_token, &id, json!({ "scope": { "kind": "street", "street": "110101002" } }))
+            .json()
+            .unwrap();
     assert_eq!(moved["scope"]["street"], "110101002");
-    let refresh = server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": dispatcher["refresh_token"] }));
+    let refresh =
+        server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": dispatcher["refresh_token"] }));
     assert_eq!(problem(refresh, 401)["code"], "refresh_invalid");
     let disabled: Value = patch(&admin_token, &id, json!({ "disabled": true })).json().unwrap();
     assert_eq!(disabled["disabled"], true);

@@ -149,7 +149,9 @@ mod tests {
         let own_cell = grid("110101001001001");
         let same_street = grid("110101001002001");
         let other_district = grid("110102001001001");
-        let seen = |g: GridCode| everyone().into_iter().filter(|p| p.can_see_grid(g)).map(|p| p.role).collect::<Vec<_>>();
+        let seen = |g: GridCode| {
+            everyone().into_iter().filter(|p| p.can_see_grid(g)).map(|p| p.role).collect::<Vec<_>>()
+        };
         assert_eq!(seen(own_cell), [Role::Inspector, Role::Dispatcher, Role::Admin, Role::System]);
         assert_eq!(seen(same_street), [Role::Dispatcher, Role::Admin, Role::System]);
         assert_eq!(seen(other_district), [Role::Admin, Role::System]);
@@ -167,16 +169,17 @@ mod tests {
 
     #[test]
     fn who_sees_which_case() {
-        let case = |grid: Option<GridCode>, unit: Option<&'static str>, reporter: Option<&'static str>| CaseVisibility {
-            grid,
-            handling_unit: unit,
-            reporter,
+        let case = |grid: Option<GridCode>, unit: Option<&'static str>, reporter: Option<&'static str>| {
+            CaseVisibility { grid, handling_unit: unit, reporter }
         };
         let cases = [
             ("in the inspector's cell", case(Some(grid("110101001001001")), None, Some("someone"))),
             ("elsewhere in the street", case(Some(grid("110101001002001")), None, None)),
             ("dispatched to roads, other district", case(Some(grid("110102001001001")), Some("roads"), None)),
-            ("reported by the citizen, other district", case(Some(grid("110102001001001")), None, Some("citizen-1"))),
+            (
+                "reported by the citizen, other district",
+                case(Some(grid("110102001001001")), None, Some("citizen-1")),
+            ),
             ("triage queue", case(None, None, Some("someone"))),
         ];
         let expected: [(&str, &[Role]); 5] = [
@@ -188,7 +191,8 @@ mod tests {
         ];
         for ((name, case), (expected_name, roles)) in cases.iter().zip(expected) {
             assert_eq!(*name, expected_name);
-            let seen: Vec<Role> = everyone().into_iter().filter(|p| p.can_see_case(case)).map(|p| p.role).collect();
+            let seen: Vec<Role> =
+                everyone().into_iter().filter(|p| p.can_see_case(case)).map(|p| p.role).collect();
             assert_eq!(seen, roles, "{name}");
         }
     }
