@@ -107,14 +107,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-
-    fn grid(s: &str) -> GridCode {
-        GridCode::parse(s).unwrap()
-    }
-
-    fn area(s: &str) -> AreaCode {
-        AreaCode::parse(s).unwrap()
-    }
+    use crate::auth::scope::tests::{area, grid};
 
     fn principal(role: Role, scope: Scope) -> Principal {
         Principal { user_id: format!("{role}-1"), role, scope }

@@ -205,14 +205,14 @@ fn area_grid_range(area: AreaCode) -> Option<(GridCode, GridCode)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn grid(s: &str) -> GridCode {
+    pub(crate) fn grid(s: &str) -> GridCode {
         GridCode::parse(s).unwrap()
     }
 
-    fn area(s: &str) -> AreaCode {
+    pub(crate) fn area(s: &str) -> AreaCode {
         AreaCode::parse(s).unwrap()
     }
 
