@@ -32,7 +32,7 @@ fn declared_schema() -> Schema {
                 continue;
             }
             let header = lines.by_ref().find(|l| !l.is_empty() && !l.starts_with('#')).unwrap();
-            let name = header.split(|c: char| c == ' ' || c == '(').next().unwrap().to_owned();
+            let name = header.split([' ', '(']).next().unwrap().to_owned();
             let mut columns = Vec::new();
             for line in lines.by_ref() {
                 if line.starts_with('}') {

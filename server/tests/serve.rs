@@ -56,6 +56,23 @@ fn unknown_routes_and_methods_are_problems(backend: Backend) {
     assert_eq!(body["code"], "no_such_route");
 }
 
+/// PostgreSQL gone: readiness and every database-backed endpoint answer 503 with Retry-After
+/// (never 500, never "not found"), while liveness still answers.
+#[test]
+fn database_loss_is_503_with_retry_after() {
+    let server = TestServer::start_with(Backend::Postgres, &[("GRIDLINE_DB_TIMEOUT_SECS", "1")]);
+    assert_eq!(server.get("/readyz").status(), 200);
+    server.drop_postgres_database();
+    for path in ["/readyz", "/api/v1/categories", "/api/v1/cases/01a22736-9382-732c-9746-7b95420a7b90"] {
+        let response = server.get(path);
+        assert_eq!(response.headers()["retry-after"], "5", "{path}");
+        let body = problem(response, 503);
+        assert_eq!(body["code"], "unavailable", "{path}");
+        assert!(!body["detail"].as_str().unwrap().contains("database"), "no internals in {body}");
+    }
+    assert_eq!(server.get("/healthz").status(), 200);
+}
+
 both_backends!(
     health_and_readiness,
     request_ids_are_echoed_or_generated,

@@ -161,6 +161,14 @@ impl TestServer {
         Self { backend, addr, client, data_dir, database_url, handle, thread: Some(thread), _pg: pg }
     }
 
+    /// Drops this server's PostgreSQL database under it (its connections are terminated), to
+    /// test how the server behaves when the database is gone.
+    pub fn drop_postgres_database(&self) {
+        let name = &self._pg.as_ref().expect("a PostgreSQL test server").name;
+        let mut conn = PgConnection::establish(postgres_admin_url()).unwrap();
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
@@ -199,7 +207,8 @@ impl TestServer {
             password: Some(password.clone()),
         };
         create_staff(&mut db.get().unwrap(), staff, gridline_server::auth::now()).unwrap();
-        let response = self.post_json("/api/v1/auth/login", &serde_json::json!({ "login": login, "password": password }));
+        let response = self
+            .post_json("/api/v1/auth/login", &serde_json::json!({ "login": login, "password": password }));
         assert_eq!(response.status(), 200);
         let body: Value = response.json().unwrap();
         body["access_token"].as_str().unwrap().to_owned()

@@ -12,7 +12,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    state.db.ping().await.map_err(|e| ApiError::unavailable(e))?;
+    state.db.ping().await.map_err(ApiError::unavailable)?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": state.db.backend().name() })))
 }
 
