@@ -504,3 +504,49 @@ fn geotag_check_works_on_metadata_read_from_a_photo() {
     );
     assert_eq!(photo::DEFAULT_MAX_EDGE, 1600);
 }
+
+#[test]
+fn png_exif_chunk_is_read_and_its_orientation_applied() {
+    let upright = quadrants(60, 30);
+    let (stored, sw, sh) = store_for_orientation(&upright, 60, 30, 8);
+    let plain = png(&stored, sw, sh);
+    let exif = CameraExif { orientation: Some(8), ..CameraExif::default() };
+    // eXIf goes right after IHDR (8-byte signature + 25-byte IHDR chunk).
+    let mut tagged = plain[..33].to_vec();
+    tagged.extend(png_chunk(b"eXIf", &exif.tiff()));
+    tagged.extend_from_slice(&plain[33..]);
+
+    let prepared = prepare(&tagged, &PhotoOptions::default()).unwrap();
+    assert_eq!(prepared.metadata.model.as_deref(), Some("Inspector 7"));
+    assert!(prepared.metadata.position.is_some());
+    assert_eq!((prepared.width, prepared.height), (60, 30));
+    let out = decode_rgb(&prepared.bytes);
+    assert!(close(average_rgb(&out, 15, 7, 4), TOP_LEFT, 16));
+    assert!(close(average_rgb(&out, 45, 22, 4), BOTTOM_RIGHT, 16));
+    assert_no_metadata(&prepared.bytes);
+}
+
+#[test]
+fn webp_declaring_a_huge_canvas_is_refused_without_decoding() {
+    // RIFF/WEBP with only a VP8X header declaring 16,000,000 x 16,000,000.
+    let mut vp8x = vec![0u8; 10];
+    let edge_minus_one = 16_000_000u32 - 1;
+    vp8x[4..7].copy_from_slice(&edge_minus_one.to_le_bytes()[..3]);
+    vp8x[7..10].copy_from_slice(&edge_minus_one.to_le_bytes()[..3]);
+    let mut bytes = b"RIFF".to_vec();
+    bytes.extend((4u32 + 8 + 10).to_le_bytes());
+    bytes.extend_from_slice(b"WEBPVP8X");
+    bytes.extend(10u32.to_le_bytes());
+    bytes.extend(vp8x);
+    assert_eq!(
+        prepare(&bytes, &PhotoOptions::default()),
+        Err(PhotoError::TooManyPixels { width: 16_000_000, height: 16_000_000, max: 50_000_000 })
+    );
+    // The lossless and lossy headers are read too: a real WebP over a small limit is refused.
+    let lossless = webp(&quadrants(64, 48), 64, 48);
+    let options = PhotoOptions { max_pixels: 1000, ..PhotoOptions::default() };
+    assert_eq!(
+        prepare(&lossless, &options),
+        Err(PhotoError::TooManyPixels { width: 64, height: 48, max: 1000 })
+    );
+}

@@ -101,14 +101,45 @@ fn png_declared_size(bytes: &[u8]) -> Option<(u32, u32)> {
     Some((width, height))
 }
 
-fn decode_with_image(bytes: &[u8], format: ImageFormat, options: &PhotoOptions) -> Result<Pixels> {
-    // Judge the declared size ourselves first, so an oversized PNG is reported as such rather
-    // than as whichever allocation limit the decoder trips over.
-    if format == ImageFormat::Png {
-        let (width, height) =
-            png_declared_size(bytes).ok_or_else(|| corrupt("the PNG has no IHDR header"))?;
-        check_declared_size(width, height, options)?;
+/// The canvas size a WebP declares in its first chunk: VP8X (extended), VP8L (lossless) or
+/// VP8 (lossy).
+fn webp_declared_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let fourcc = bytes.get(12..16)?;
+    let payload = bytes.get(20..)?;
+    let le24 = |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
+    match fourcc {
+        b"VP8X" => {
+            let header = payload.get(..10)?;
+            Some((le24(&header[4..7]) + 1, le24(&header[7..10]) + 1))
+        }
+        b"VP8L" => {
+            let header = payload.get(..5)?;
+            if header[0] != 0x2F {
+                return None;
+            }
+            let bits = u32::from_le_bytes([header[1], header[2], header[3], header[4]]);
+            Some(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
+        }
+        b"VP8 " => {
+            let header = payload.get(..10)?;
+            if header[3..6] != [0x9D, 0x01, 0x2A] {
+                return None;
+            }
+            let side = |lo: u8, hi: u8| u32::from(u16::from_le_bytes([lo, hi]) & 0x3FFF);
+            Some((side(header[6], header[7]), side(header[8], header[9])))
+        }
+        _ => None,
     }
+}
+
+fn decode_with_image(bytes: &[u8], format: ImageFormat, options: &PhotoOptions) -> Result<Pixels> {
+    // Judge the declared size ourselves first, so an oversized image is reported as such rather
+    // than as whichever allocation limit the decoder trips over.
+    let declared = match format {
+        ImageFormat::Png => png_declared_size(bytes).ok_or_else(|| corrupt("the PNG has no IHDR header"))?,
+        _ => webp_declared_size(bytes).ok_or_else(|| corrupt("the WebP has no VP8, VP8L or VP8X header"))?,
+    };
+    check_declared_size(declared.0, declared.1, options)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_alloc = Some(allocation_budget(options).saturating_mul(2));
