@@ -6,6 +6,7 @@ pub mod cases;
 pub mod categories;
 pub mod grids;
 pub mod health;
+pub mod openapi;
 pub mod photos;
 pub mod reports;
 pub mod users;
@@ -27,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         .route("/metrics", web::get().to(health::metrics))
         .service(
             web::scope("/api/v1")
+                .route("/openapi.json", web::get().to(openapi::document))
+                .route("/docs", web::get().to(openapi::docs))
                 .service(
                     web::scope("/auth")
                         .route("/login", web::post().to(auth::password::login))
