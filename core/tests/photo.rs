@@ -550,3 +550,23 @@ fn webp_declaring_a_huge_canvas_is_refused_without_decoding() {
         Err(PhotoError::TooManyPixels { width: 64, height: 48, max: 1000 })
     );
 }
+
+#[test]
+fn cmyk_jpeg_comes_out_in_the_right_colours() {
+    // Left half full magenta + yellow ink (red), right half no ink (white).
+    let (width, height) = (32u32, 16u32);
+    let mut cmyk = Vec::new();
+    for _ in 0..height {
+        for x in 0..width {
+            cmyk.extend(if x < width / 2 { [0, 255, 255, 0] } else { [0, 0, 0, 0] });
+        }
+    }
+    let mut input = Vec::new();
+    jpeg_encoder::Encoder::new(&mut input, 95)
+        .encode(&cmyk, width as u16, height as u16, jpeg_encoder::ColorType::Cmyk)
+        .unwrap();
+    let prepared = prepare(&input, &PhotoOptions::default()).unwrap();
+    let out = decode_rgb(&prepared.bytes);
+    assert!(close(average_rgb(&out, 8, 8, 4), [255, 0, 0], 20), "{:?}", average_rgb(&out, 8, 8, 4));
+    assert!(close(average_rgb(&out, 24, 8, 4), [255, 255, 255], 8), "{:?}", average_rgb(&out, 24, 8, 4));
+}

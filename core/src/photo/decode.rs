@@ -84,10 +84,10 @@ fn four_to_three(pixels: &[u8], mix: impl Fn(u16, u16) -> u16) -> Vec<u8> {
     rgb
 }
 
-/// `jpeg-decoder` hands back CMYK as stored by Adobe applications, i.e. inverted: 255 means no
-/// ink. The product of the (inverted) colour and black channels is the RGB value.
+/// `jpeg-decoder` undoes Adobe's inverted storage and hands back plain CMYK, 0 meaning no ink:
+/// each RGB value is what the colour ink and the black ink both leave of white.
 pub(super) fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
-    four_to_three(cmyk, |c, k| (c * k + 127) / 255)
+    four_to_three(cmyk, |ink, black| ((255 - ink) * (255 - black) + 127) / 255)
 }
 
 /// The size a PNG declares in its IHDR chunk, which the signature says comes first.

@@ -36,10 +36,10 @@ fn format_is_detected_from_magic_numbers() {
 
 #[test]
 fn cmyk_and_alpha_conversions() {
-    // Adobe-inverted CMYK: 255 is no ink, so (255, 255, 255, 255) is white, K = 0 is black.
+    // Plain CMYK, 0 meaning no ink: none is white, full magenta and yellow is red, K is black.
     assert_eq!(
-        cmyk_to_rgb(&[255, 255, 255, 255, 0, 255, 255, 255, 10, 20, 30, 0]),
-        vec![255, 255, 255, 0, 255, 255, 0, 0, 0]
+        cmyk_to_rgb(&[0, 0, 0, 0, 0, 255, 255, 0, 10, 20, 30, 255, 0, 0, 0, 128]),
+        vec![255, 255, 255, 255, 0, 0, 0, 0, 0, 127, 127, 127]
     );
     // Transparent becomes white, opaque keeps its colour, half-transparent black is mid grey.
     assert_eq!(
