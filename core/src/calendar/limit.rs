@@ -53,7 +53,9 @@ impl FromStr for TimeLimit {
     fn from_str(s: &str) -> Result<Self, CalendarError> {
         let bad = || CalendarError::LimitFormat(s.to_owned());
         let t = s.trim();
-        let (number, unit) = t.split_at(t.len().saturating_sub(1));
+        // Split off the last character, not the last byte: `4时` must be an error, not a panic.
+        let unit_start = t.char_indices().last().map_or(0, |(i, _)| i);
+        let (number, unit) = t.split_at(unit_start);
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }

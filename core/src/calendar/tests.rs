@@ -186,7 +186,7 @@ fn limits_parse_and_print() {
     assert_eq!(TimeLimit::Days(15).to_string(), "15d");
     assert_eq!(serde_json::to_string(&TimeLimit::Hours(4)).unwrap(), "\"4h\"");
     assert_eq!(serde_json::from_str::<TimeLimit>("\"3d\"").unwrap(), TimeLimit::Days(3));
-    for bad in ["", "h", "4", "4w", "-4h", "4.5h", "4 h", "४h"] {
+    for bad in ["", "h", "4", "4w", "-4h", "4.5h", "4 h", "४h", "4时", "时", "2天"] {
         assert_eq!(bad.parse::<TimeLimit>(), Err(CalendarError::LimitFormat(bad.to_owned())), "{bad:?}");
     }
     assert_eq!("367d".parse::<TimeLimit>(), Err(CalendarError::LimitTooLarge("367d".to_owned())));

@@ -55,7 +55,7 @@ fn check_district(district: u64) -> Result<(), CodeError> {
     if !is_province_prefix(province) {
         return Err(CodeError::Province(format!("{province:02}")));
     }
-    if district % 100 == 0 {
+    if district.is_multiple_of(100) {
         return Err(CodeError::ZeroLevel { level: "county/district (digits 5-6)" });
     }
     Ok(())
