@@ -70,7 +70,14 @@ impl AppState {
         drop(conn);
         let router = GridRouter::new(settings.routing_tolerance_m);
         router.refresh_blocking(&db)?;
-        Ok(Self { config: Arc::new(config), db, photos, metrics: Metrics::new()?, auth: Arc::new(auth), router })
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            photos,
+            metrics: Metrics::new()?,
+            auth: Arc::new(auth),
+            router,
+        })
     }
 }
 

@@ -45,7 +45,8 @@ pub fn seed_if_empty(state: &AppState) -> Result<Option<DemoCity>, StartError> {
     }
     let cells = generate_city(GeneratorOptions { cells: DEMO_CELLS, seed: 2026, bbox: None })
         .map_err(|e| StartError::Seed(e.to_string()))?;
-    let first = cells.iter().min_by_key(|c| c.code).ok_or_else(|| StartError::Seed("no cell generated".into()))?;
+    let first =
+        cells.iter().min_by_key(|c| c.code).ok_or_else(|| StartError::Seed("no cell generated".into()))?;
     let mut by_district: BTreeMap<AreaCode, Vec<GridCell>> = BTreeMap::new();
     for cell in &cells {
         by_district.entry(cell.code.area(AreaLevel::District)).or_default().push(cell.clone());
@@ -53,8 +54,9 @@ pub fn seed_if_empty(state: &AppState) -> Result<Option<DemoCity>, StartError> {
     for (district, cells) in &by_district {
         grids::replace_area(&mut conn, *district, cells)?;
     }
-    let users = crate::auth::users::seed_demo_users(&mut conn, first.code, DEMO_HANDLING_UNIT, crate::auth::now())
-        .map_err(|e| StartError::Seed(e.to_string()))?;
+    let users =
+        crate::auth::users::seed_demo_users(&mut conn, first.code, DEMO_HANDLING_UNIT, crate::auth::now())
+            .map_err(|e| StartError::Seed(e.to_string()))?;
     drop(conn);
     state.router.refresh_blocking(&state.db)?;
     let accounts = users
@@ -68,7 +70,10 @@ pub fn seed_if_empty(state: &AppState) -> Result<Option<DemoCity>, StartError> {
 pub fn welcome(city: &DemoCity, addr: SocketAddr) -> String {
     let base = format!("http://{addr}");
     let (lat, lon) = city.sample_point;
-    let mut out = format!("\nDemo city seeded: {} grid cells, the default categories, and these accounts\n", city.cells);
+    let mut out = format!(
+        "\nDemo city seeded: {} grid cells, the default categories, and these accounts\n",
+        city.cells
+    );
     out.push_str("(passwords are shown only now):\n");
     for (login, role, password) in &city.accounts {
         out.push_str(&format!("  {role:<11} login {login:<11} password {password}\n"));

@@ -77,7 +77,15 @@ impl std::fmt::Display for ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { kind, code, detail: detail.into(), field: None, retry_after_secs: None, problems: Vec::new(), cause: None }
+        Self {
+            kind,
+            code,
+            detail: detail.into(),
+            field: None,
+            retry_after_secs: None,
+            problems: Vec::new(),
+            cause: None,
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {

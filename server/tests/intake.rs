@@ -36,6 +36,19 @@ fn post_report(server: &TestServer, token: &str, key: &str, body: &Value) -> Res
         .unwrap()
 }
 
+/// A report POST with a raw body and content type.
+fn post_raw(server: &TestServer, token: &str, content_type: &str, body: String) -> Response {
+    server
+        .client
+        .post(server.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("idempotency-key", new_key())
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .unwrap()
+}
+
 fn new_key() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -90,7 +103,8 @@ fn report_is_routed_replayed_and_shown_by_role(backend: Backend) {
     assert!(triage["placement"]["grid"].is_null());
 
     let mine: Value = server.get_as(&citizen, "/api/v1/reports/mine").json().unwrap();
-    let ids: Vec<&str> = mine["reports"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        mine["reports"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![triage["id"].as_str().unwrap(), first["id"].as_str().unwrap()]);
     let theirs: Value = server.get_as(&stranger, "/api/v1/reports/mine").json().unwrap();
     assert_eq!(theirs["reports"].as_array().unwrap().len(), 0);
@@ -99,7 +113,9 @@ fn report_is_routed_replayed_and_shown_by_role(backend: Backend) {
     let own: Value = server.get_as(&citizen, &path).json().unwrap();
     assert_eq!(own["view"], "reporter");
     assert_eq!(own["position"]["lat"], lat);
-    for public in [server.get_as(&stranger, &path).json::<Value>().unwrap(), server.get(&path).json().unwrap()] {
+    for public in
+        [server.get_as(&stranger, &path).json::<Value>().unwrap(), server.get(&path).json().unwrap()]
+    {
         assert_eq!(public["view"], "public");
         assert!(public.get("reporter").is_none() && public.get("photo_ids").is_none());
         assert_ne!(public["position"]["lat"], lat, "public position is coarsened");
@@ -110,7 +126,8 @@ fn report_is_routed_replayed_and_shown_by_role(backend: Backend) {
     assert_eq!(staff["view"], "staff");
     assert!(staff["reporter"]["id"].is_string());
     // A dispatcher of another street sees only the public view.
-    let elsewhere = server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse("310105001").unwrap() });
+    let elsewhere =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse("310105001").unwrap() });
     let other: Value = server.get_as(&elsewhere, &path).json().unwrap();
     assert_eq!(other["view"], "public");
     let body = problem(server.get("/api/v1/cases/not-a-case"), 404);
@@ -142,7 +159,10 @@ fn concurrent_duplicates_create_one_case(backend: Backend) {
     });
     let created = results.iter().filter(|(status, _)| *status == 201).count();
     assert_eq!(created, 1, "{results:?}");
-    assert!(results.iter().all(|(status, id)| (*status == 201 || *status == 200) && id == &results[0].1), "{results:?}");
+    assert!(
+        results.iter().all(|(status, id)| (*status == 201 || *status == 200) && id == &results[0].1),
+        "{results:?}"
+    );
     let mine: Value = server.get_as(&citizen, "/api/v1/reports/mine").json().unwrap();
     assert_eq!(mine["reports"].as_array().unwrap().len(), 1);
 }
@@ -152,7 +172,8 @@ fn bad_reports_are_problems_naming_the_field(backend: Backend) {
     let citizen = server.citizen_token();
     let good = report_body(31.2, 121.4);
 
-    let no_key = server.client.post(server.url("/api/v1/reports")).bearer_auth(&citizen).json(&good).send().unwrap();
+    let no_key =
+        server.client.post(server.url("/api/v1/reports")).bearer_auth(&citizen).json(&good).send().unwrap();
     assert_eq!(problem(no_key, 400)["code"], "idempotency_key_required");
     assert_eq!(problem(post_report(&server, &citizen, "not-a-uuid", &good), 400)["field"], "Idempotency-Key");
 
@@ -184,35 +205,16 @@ fn bad_reports_are_problems_naming_the_field(backend: Backend) {
 
     let wrong_type = post_report(&server, &citizen, &new_key(), &json!({ "category": 5 }));
     assert_eq!(problem(wrong_type, 422)["code"], "invalid_body");
-    let not_json = server
-        .client
-        .post(server.url("/api/v1/reports"))
-        .bearer_auth(&citizen)
-        .header("idempotency-key", new_key())
-        .header("content-type", "application/json")
-        .body("{\"category\": ")
-        .send()
-        .unwrap();
+    let not_json = post_raw(&server, &citizen, "application/json", "{\"category\": ".to_owned());
     assert_eq!(problem(not_json, 400)["code"], "malformed_json");
-    let form = server
-        .client
-        .post(server.url("/api/v1/reports"))
-        .bearer_auth(&citizen)
-        .header("idempotency-key", new_key())
-        .header("content-type", "text/plain")
-        .body("hello")
-        .send()
-        .unwrap();
+    let form = post_raw(&server, &citizen, "text/plain", "hello".to_owned());
     assert_eq!(problem(form, 415)["code"], "unsupported_media_type");
-    let huge = server
-        .client
-        .post(server.url("/api/v1/reports"))
-        .bearer_auth(&citizen)
-        .header("idempotency-key", new_key())
-        .header("content-type", "application/json")
-        .body(format!("{{\"description\": \"{}\"}}", "x".repeat(70_000)))
-        .send()
-        .unwrap();
+    let huge = post_raw(
+        &server,
+        &citizen,
+        "application/json",
+        format!("{{\"description\": \"{}\"}}", "x".repeat(70_000)),
+    );
     assert_eq!(problem(huge, 413)["code"], "body_too_large");
     let unauthenticated = server.post_json("/api/v1/reports", &good);
     assert_eq!(problem(unauthenticated, 401)["status"], 401);
@@ -279,14 +281,18 @@ fn another_node_follows_a_grid_import(backend: Backend) {
 }
 
 fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 128]));
+    let image =
+        image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 128]));
     let mut out = Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
     out.into_inner()
 }
 
 fn upload(server: &TestServer, token: &str, bytes: Vec<u8>) -> Response {
-    let part = reqwest::blocking::multipart::Part::bytes(bytes).file_name("photo.jpg").mime_str("image/jpeg").unwrap();
+    let part = reqwest::blocking::multipart::Part::bytes(bytes)
+        .file_name("photo.jpg")
+        .mime_str("image/jpeg")
+        .unwrap();
     let form = reqwest::blocking::multipart::Form::new().part("photo", part);
     server.client.post(server.url("/api/v1/photos")).bearer_auth(token).multipart(form).send().unwrap()
 }
@@ -309,7 +315,13 @@ fn photos_are_prepared_stored_and_read_with_etags(backend: Backend) {
     assert_eq!(etag, format!("\"{sha}\""));
     let bytes = read.bytes().unwrap();
     gridline_core::photo::verify(&bytes, &sha).unwrap();
-    let cached = server.client.get(server.url(&path)).bearer_auth(&citizen).header("if-none-match", &etag).send().unwrap();
+    let cached = server
+        .client
+        .get(server.url(&path))
+        .bearer_auth(&citizen)
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
     assert_eq!(cached.status(), 304);
     let thumb = server.get_as(&citizen, &format!("{path}?size=thumbnail"));
     assert_eq!(thumb.status(), 200);
@@ -327,7 +339,8 @@ fn photos_are_prepared_stored_and_read_with_etags(backend: Backend) {
     assert_eq!(mine.status(), 201);
     let case: Value = mine.json().unwrap();
     assert_eq!(case["geotag"], "no_geotag");
-    let full: Value = server.get_as(&citizen, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).json().unwrap();
+    let full: Value =
+        server.get_as(&citizen, &format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).json().unwrap();
     assert_eq!(full["photo_ids"], json!([photo["id"]]));
 
     let not_image = upload(&server, &citizen, b"GIF89a not really".to_vec());

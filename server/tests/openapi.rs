@@ -23,7 +23,10 @@ fn every_documented_operation_is_routed_and_the_docs_are_offline() {
             let response = server.client.request(method.clone(), server.url(&concrete)).send().unwrap();
             let status = response.status();
             let body = response.text().unwrap_or_default();
-            assert!(!body.contains("no_such_route"), "{method} {path} is documented but not routed ({status})");
+            assert!(
+                !body.contains("no_such_route"),
+                "{method} {path} is documented but not routed ({status})"
+            );
         }
     }
     let html = server.get("/api/v1/docs").text().unwrap();

@@ -33,13 +33,16 @@ fn view_for(who: Option<&Principal>, case: &CaseRow) -> View {
     if case.reporter_id.as_deref() == Some(who.user_id.as_str()) {
         return View::Reporter;
     }
-    let grid = case.grid_code.as_deref().and_then(|g| GridCode::parse(g).ok());
-    let visibility = CaseVisibility {
-        grid,
+    if who.role != Role::Citizen && who.can_see_case(&visibility(case)) { View::Staff } else { View::Public }
+}
+
+/// The facts of a stored case that decide who may see it.
+pub fn visibility(case: &CaseRow) -> CaseVisibility<'_> {
+    CaseVisibility {
+        grid: case.grid_code.as_deref().and_then(|g| GridCode::parse(g).ok()),
         handling_unit: case.handling_unit.as_deref(),
         reporter: case.reporter_id.as_deref(),
-    };
-    if who.role != Role::Citizen && who.can_see_case(&visibility) { View::Staff } else { View::Public }
+    }
 }
 
 fn round(value: f64) -> f64 {
@@ -82,7 +85,11 @@ fn render(case: &CaseRow, view: View, who: Option<&Principal>, photo_ids: Vec<St
     body
 }
 
-pub async fn get(state: web::Data<AppState>, who: MaybePrincipal, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    who: MaybePrincipal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("case"))?.to_string();
     let found = state
         .db

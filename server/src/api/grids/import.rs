@@ -35,7 +35,9 @@ pub async fn import(
     if !who.can_see_area(area) {
         return Err(ApiError::forbidden("this area is outside your scope"));
     }
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("malformed_geojson", "the body is not UTF-8 text"))?.to_owned();
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("malformed_geojson", "the body is not UTF-8 text"))?
+        .to_owned();
     let cells = web::block(move || {
         let cells = parse_geojson(&text).map_err(|e| vec![e.to_string()])?;
         let mut problems: Vec<String> =
@@ -53,16 +55,22 @@ pub async fn import(
     .await
     .map_err(ApiError::internal)?
     .map_err(|problems| {
-        ApiError::new(crate::error::ErrorKind::Unprocessable, "invalid_grid", format!("{} problem(s) in the grid file", problems.len()))
-            .with_field("body")
-            .with_problems(problems)
+        ApiError::new(
+            crate::error::ErrorKind::Unprocessable,
+            "invalid_grid",
+            format!("{} problem(s) in the grid file", problems.len()),
+        )
+        .with_field("body")
+        .with_problems(problems)
     })?;
 
     let count = cells.len();
     let db = state.db.clone();
     let revision = db.run(move |conn| grids::replace_area(conn, area, &cells)).await?;
     let refresher = state.clone();
-    web::block(move || refresher.router.refresh_blocking(&refresher.db)).await.map_err(ApiError::internal)??;
+    web::block(move || refresher.router.refresh_blocking(&refresher.db))
+        .await
+        .map_err(ApiError::internal)??;
     tracing::info!(%area, cells = count, revision, "grid area imported");
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "area": area.to_string(),

@@ -19,7 +19,10 @@ pub async fn document() -> HttpResponse {
 
 pub async fn docs() -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+        ))
         .content_type("text/html; charset=utf-8")
         .body(DOCS_HTML)
 }

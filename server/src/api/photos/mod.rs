@@ -13,7 +13,6 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use gridline_core::codes::GridCode;
 use gridline_core::photo::{PhotoError, PhotoOptions, prepare};
 use gridline_core::workflow::Role;
 use object_store::ObjectStoreExt;
@@ -22,7 +21,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
-use crate::auth::{CaseVisibility, Principal};
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::cases;
 use crate::store::photos::{self, PhotoRow};
@@ -30,22 +29,31 @@ use crate::store::photos::{self, PhotoRow};
 const PHOTO_FIELD: &str = "photo";
 
 fn too_large() -> ApiError {
-    ApiError::new(ErrorKind::PayloadTooLarge, "body_too_large", "the photo is larger than this server accepts")
+    ApiError::new(
+        ErrorKind::PayloadTooLarge,
+        "body_too_large",
+        "the photo is larger than this server accepts",
+    )
 }
 
 /// Reads the `photo` field, refusing more than `limit` bytes.
 async fn read_photo_field(mut multipart: Multipart, limit: usize) -> ApiResult<Vec<u8>> {
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|_| ApiError::bad_request("malformed_multipart", "the multipart body cannot be read"))?;
+        let mut field = field
+            .map_err(|_| ApiError::bad_request("malformed_multipart", "the multipart body cannot be read"))?;
         if field.name() != Some(PHOTO_FIELD) {
             while let Some(chunk) = field.next().await {
-                chunk.map_err(|_| ApiError::bad_request("malformed_multipart", "the multipart body cannot be read"))?;
+                chunk.map_err(|_| {
+                    ApiError::bad_request("malformed_multipart", "the multipart body cannot be read")
+                })?;
             }
             continue;
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| ApiError::bad_request("malformed_multipart", "the multipart body cannot be read"))?;
+            let chunk = chunk.map_err(|_| {
+                ApiError::bad_request("malformed_multipart", "the multipart body cannot be read")
+            })?;
             if bytes.len() + chunk.len() > limit {
                 return Err(too_large());
             }
@@ -60,26 +68,39 @@ fn photo_error(e: PhotoError) -> ApiError {
     match e {
         PhotoError::TooLarge { .. } | PhotoError::TooManyPixels { .. } => too_large().with_field(PHOTO_FIELD),
         PhotoError::UnsupportedFormat { .. } => {
-            ApiError::new(ErrorKind::UnsupportedMediaType, "unsupported_photo_format", e.to_string()).with_field(PHOTO_FIELD)
+            ApiError::new(ErrorKind::UnsupportedMediaType, "unsupported_photo_format", e.to_string())
+                .with_field(PHOTO_FIELD)
         }
         PhotoError::Encode { .. } | PhotoError::InvalidOptions { .. } => ApiError::internal(e),
         _ => ApiError::invalid_field(PHOTO_FIELD, e.to_string()),
     }
 }
 
-pub async fn upload(state: web::Data<AppState>, who: Principal, req: HttpRequest, multipart: Multipart) -> ApiResult<HttpResponse> {
+pub async fn upload(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    multipart: Multipart,
+) -> ApiResult<HttpResponse> {
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if !is_multipart {
-        return Err(ApiError::new(ErrorKind::UnsupportedMediaType, "unsupported_media_type", "expected multipart/form-data"));
+        return Err(ApiError::new(
+            ErrorKind::UnsupportedMediaType,
+            "unsupported_media_type",
+            "expected multipart/form-data",
+        ));
     }
     let limit = state.config.settings.photo_limit_bytes;
     let original = read_photo_field(multipart, limit).await?;
     let options = PhotoOptions { max_input_bytes: limit as u64, ..PhotoOptions::default() };
-    let prepared = web::block(move || prepare(&original, &options)).await.map_err(ApiError::internal)?.map_err(photo_error)?;
+    let prepared = web::block(move || prepare(&original, &options))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(photo_error)?;
 
     let id = uuid::Uuid::now_v7().to_string();
     let object_key = format!("photos/{id}.jpg");
@@ -108,16 +129,18 @@ pub async fn upload(state: web::Data<AppState>, who: Principal, req: HttpRequest
         created_at: chrono::Utc::now().naive_utc(),
     };
     state.db.run(move |conn| photos::insert(conn, &row)).await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/photos/{id}"))).json(serde_json::json!({
-        "id": id,
-        "sha256": prepared.sha256,
-        "width": prepared.width,
-        "height": prepared.height,
-        "byte_size": prepared.bytes.len(),
-        "thumbnail": { "width": prepared.thumbnail.width, "height": prepared.thumbnail.height },
-        "source_format": format!("{:?}", prepared.source_format).to_lowercase(),
-        "capture": prepared.metadata,
-    })))
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/photos/{id}"))).json(
+        serde_json::json!({
+            "id": id,
+            "sha256": prepared.sha256,
+            "width": prepared.width,
+            "height": prepared.height,
+            "byte_size": prepared.bytes.len(),
+            "thumbnail": { "width": prepared.thumbnail.width, "height": prepared.thumbnail.height },
+            "source_format": format!("{:?}", prepared.source_format).to_lowercase(),
+            "capture": prepared.metadata,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,13 +155,7 @@ fn may_read(who: &Principal, photo: &PhotoRow, holding_cases: &[cases::CaseRow])
         return true;
     }
     who.role != Role::Citizen
-        && holding_cases.iter().any(|case| {
-            who.can_see_case(&CaseVisibility {
-                grid: case.grid_code.as_deref().and_then(|g| GridCode::parse(g).ok()),
-                handling_unit: case.handling_unit.as_deref(),
-                reporter: case.reporter_id.as_deref(),
-            })
-        })
+        && holding_cases.iter().any(|case| who.can_see_case(&crate::api::cases::visibility(case)))
 }
 
 pub async fn get(
@@ -167,7 +184,8 @@ pub async fn get(
         Some((photo, holding)) if may_read(&who, &photo, &holding) => photo,
         _ => return Err(ApiError::not_found("photo")),
     };
-    let etag = if thumbnail { format!("\"{}-thumbnail\"", photo.sha256) } else { format!("\"{}\"", photo.sha256) };
+    let etag =
+        if thumbnail { format!("\"{}-thumbnail\"", photo.sha256) } else { format!("\"{}\"", photo.sha256) };
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -101,7 +101,10 @@ fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
     if let Some(accuracy) = body.position.accuracy_m
         && !(accuracy.is_finite() && accuracy >= 0.0)
     {
-        return Err(ApiError::invalid_field("position.accuracy_m", "expected a finite number of metres >= 0"));
+        return Err(ApiError::invalid_field(
+            "position.accuracy_m",
+            "expected a finite number of metres >= 0",
+        ));
     }
     let captured_at = body
         .captured_at
@@ -116,8 +119,9 @@ fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
     }
     let mut photo_ids = Vec::with_capacity(body.photo_ids.len());
     for (i, id) in body.photo_ids.iter().enumerate() {
-        let parsed = Uuid::parse_str(id)
-            .map_err(|_| ApiError::invalid_field(format!("photo_ids[{i}]"), "expected a photo id from POST /photos"))?;
+        let parsed = Uuid::parse_str(id).map_err(|_| {
+            ApiError::invalid_field(format!("photo_ids[{i}]"), "expected a photo id from POST /photos")
+        })?;
         let id = parsed.to_string();
         if photo_ids.contains(&id) {
             return Err(ApiError::invalid_field(format!("photo_ids[{i}]"), "the same photo is listed twice"));
@@ -227,7 +231,10 @@ fn store_report(
         return Ok(Err(ApiError::invalid_field("category", "no such category")));
     };
     if body.anonymous && !category.anonymous_allowed {
-        return Ok(Err(ApiError::invalid_field("anonymous", "this category does not accept anonymous reports")));
+        return Ok(Err(ApiError::invalid_field(
+            "anonymous",
+            "this category does not accept anonymous reports",
+        )));
     }
     if let Err(e) = category.check_answers(&body.answers) {
         return Ok(Err(ApiError::invalid_field(format!("answers.{}", e.question), e.reason)));
@@ -236,12 +243,19 @@ fn store_report(
     let mut ordered = Vec::with_capacity(checked.photo_ids.len());
     for (i, id) in checked.photo_ids.iter().enumerate() {
         match found.iter().find(|p| &p.id == id) {
-            Some(photo) if photo.uploader_id.as_deref() == Some(who.user_id.as_str()) => ordered.push(photo.clone()),
-            _ => return Ok(Err(ApiError::invalid_field(format!("photo_ids[{i}]"), "no such photo of yours"))),
+            Some(photo) if photo.uploader_id.as_deref() == Some(who.user_id.as_str()) => {
+                ordered.push(photo.clone())
+            }
+            _ => {
+                return Ok(Err(ApiError::invalid_field(format!("photo_ids[{i}]"), "no such photo of yours")));
+            }
         }
     }
     let now = Utc::now();
-    let device = DeviceFix { position: checked.point, time: checked.captured_at.unwrap_or_else(|| now.fixed_offset()) };
+    let device = DeviceFix {
+        position: checked.point,
+        time: checked.captured_at.unwrap_or_else(|| now.fixed_offset()),
+    };
     let id = Uuid::now_v7().to_string();
     let mut case = CaseRow {
         id: id.clone(),

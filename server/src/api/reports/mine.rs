@@ -17,7 +17,11 @@ pub struct MineQuery {
     limit: Option<i64>,
 }
 
-pub async fn mine(state: web::Data<AppState>, who: Principal, query: web::Query<MineQuery>) -> ApiResult<HttpResponse> {
+pub async fn mine(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<MineQuery>,
+) -> ApiResult<HttpResponse> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid_field("limit", format!("expected 1..={MAX_LIMIT}")));

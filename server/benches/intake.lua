@@ -1,0 +1,47 @@
+-- wrk script for JSON intake: every request is a new report with its own Idempotency-Key.
+-- Environment: GRIDLINE_TOKEN (bearer token), GRIDLINE_LAT/GRIDLINE_LON (a point in the grid),
+-- GRIDLINE_DELAY_MS (optional pause per connection between requests, to hold a fixed rate).
+
+local token = os.getenv("GRIDLINE_TOKEN")
+local lat = os.getenv("GRIDLINE_LAT") or "31.1504"
+local lon = os.getenv("GRIDLINE_LON") or "121.4010"
+local pause = tonumber(os.getenv("GRIDLINE_DELAY_MS") or "0")
+local counter = 0
+local thread_id = 0
+local created_threads = 0
+
+function setup(thread)
+  created_threads = created_threads + 1
+  thread:set("thread_id", created_threads)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + thread_id)
+  wrk.method = "POST"
+  wrk.headers["content-type"] = "application/json"
+  wrk.headers["authorization"] = "Bearer " .. token
+  wrk.body = string.format(
+    '{"category":"E0101","description":"Overflowing rubbish bin next to the bus stop",' ..
+    '"position":{"lat":%s,"lon":%s,"crs":"wgs84","accuracy_m":8}}', lat, lon)
+end
+
+function request()
+  counter = counter + 1
+  local key = string.format("%08x-%04x-4%03x-%04x-%04x%08x",
+    math.random(0, 0x7fffffff), thread_id, math.random(0, 0xfff),
+    0x8000 + math.random(0, 0x3fff), thread_id, counter)
+  wrk.headers["idempotency-key"] = key
+  return wrk.format(nil, "/api/v1/reports")
+end
+
+function delay()
+  return pause
+end
+
+function done(summary, latency, requests)
+  local non2xx = summary.errors.status
+  io.write(string.format("RESULT requests=%d duration_s=%.2f rate=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f non2xx=%d socket_errors=%d\n",
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, non2xx,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
