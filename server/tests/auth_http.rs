@@ -182,6 +182,10 @@ fn anonymous_device_accounts(backend: Backend) {
 
     let unknown = server.post_json("/api/v1/auth/anonymous", &json!({ "device_secret": "guess" }));
     assert_eq!(problem(unknown, 401)["code"], "device_unknown");
+    let wrong_type = server.post_json("/api/v1/auth/anonymous", &json!({ "device_secret": 5 }));
+    assert_eq!(problem(wrong_type, 422)["code"], "invalid_body");
+    let malformed = server.client.post(server.url("/api/v1/auth/anonymous")).body("{").send().unwrap();
+    assert_eq!(problem(malformed, 400)["code"], "malformed_json");
 }
 
 fn refresh_rotates_and_replay_revokes_the_family(backend: Backend) {

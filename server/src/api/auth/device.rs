@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{client_ip, with_db};
 use crate::app::AppState;
 use crate::auth::{now, session};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, ErrorKind};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,12 +17,31 @@ pub struct DeviceSignIn {
     pub device_secret: Option<String>,
 }
 
+/// An empty body means "create"; anything else must be a valid [`DeviceSignIn`] (a body of the
+/// wrong shape is refused, never taken as a request for a new account).
+fn parse_body(body: &[u8]) -> ApiResult<DeviceSignIn> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DeviceSignIn::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::new(
+                ErrorKind::Unprocessable,
+                "invalid_body",
+                format!("the JSON body has the wrong shape: {e}"),
+            )
+        } else {
+            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        }
+    })
+}
+
 pub async fn anonymous(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Option<web::Json<DeviceSignIn>>,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let secret = body.map(web::Json::into_inner).unwrap_or_default().device_secret;
+    let secret = parse_body(&body)?.device_secret;
     let ip = client_ip(&req);
     let settings = state.auth.clone();
     let signed_in =
