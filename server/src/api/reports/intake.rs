@@ -239,7 +239,8 @@ fn store_report(
     if let Err(e) = category.check_answers(&body.answers) {
         return Ok(Err(ApiError::invalid_field(format!("answers.{}", e.question), e.reason)));
     }
-    let found = photos::find_many(conn, &checked.photo_ids)?;
+    let found =
+        if checked.photo_ids.is_empty() { Vec::new() } else { photos::find_many(conn, &checked.photo_ids)? };
     let mut ordered = Vec::with_capacity(checked.photo_ids.len());
     for (i, id) in checked.photo_ids.iter().enumerate() {
         match found.iter().find(|p| &p.id == id) {
