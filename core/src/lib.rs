@@ -14,12 +14,12 @@
 //! - [`photo`]: evidence photos: orient, resize, strip metadata, hash; geotag consistency.
 //! - `device` (feature `device`): the phone's local store, drafts, outbox and sync client.
 
-pub mod codes;
-pub mod geo;
-pub mod workflow;
 pub mod calendar;
+pub mod codes;
+#[cfg(feature = "device")]
+pub mod device;
+pub mod geo;
 pub mod grid;
 pub mod photo;
 pub mod taxonomy;
-#[cfg(feature = "device")]
-pub mod device;
+pub mod workflow;

@@ -16,15 +16,17 @@ use gridline_server::auth::password::{hash_password, verify_password};
 fn tokens(c: &mut Criterion) {
     let keys = AccessTokenKeys::from_secret(b"benchmark-secret-of-thirty-two-bytes!!").unwrap();
     let now = chrono::Utc::now().timestamp();
-    let cells: Scope = Scope::Grids {
-        grids: (1..=40).map(|n| GridCode::from_parts(110101, 1, 1, n).unwrap()).collect(),
-    };
+    let cells: Scope =
+        Scope::Grids { grids: (1..=40).map(|n| GridCode::from_parts(110101, 1, 1, n).unwrap()).collect() };
     let token = keys.issue("0190f3a4-0000-7000-8000-000000000001", Role::Inspector, &cells, now).unwrap();
     c.bench_function("access token verify (inspector, 40 cells)", |b| {
         b.iter(|| keys.verify(black_box(&token)).unwrap())
     });
     c.bench_function("access token issue (inspector, 40 cells)", |b| {
-        b.iter(|| keys.issue(black_box("0190f3a4-0000-7000-8000-000000000001"), Role::Inspector, &cells, now).unwrap())
+        b.iter(|| {
+            keys.issue(black_box("0190f3a4-0000-7000-8000-000000000001"), Role::Inspector, &cells, now)
+                .unwrap()
+        })
     });
 }
 
@@ -32,7 +34,9 @@ fn passwords(c: &mut Criterion) {
     let hash = hash_password("correct horse battery staple").unwrap();
     let mut group = c.benchmark_group("argon2id m=19MiB t=2 p=1");
     group.sample_size(10);
-    group.bench_function("verify", |b| b.iter(|| verify_password(black_box("correct horse battery staple"), &hash)));
+    group.bench_function("verify", |b| {
+        b.iter(|| verify_password(black_box("correct horse battery staple"), &hash))
+    });
     group.finish();
 }
 
