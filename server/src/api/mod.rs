@@ -61,6 +61,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                                 .route(web::post().to(grids::import::import)),
                         )
                         .service(
+                            web::resource("/categories")
+                                .route(web::get().to(categories::admin::list))
+                                .route(web::post().to(categories::admin::create)),
+                        )
+                        .route("/categories/{code}", web::patch().to(categories::admin::patch))
+                        .service(
                             web::resource("/users")
                                 .route(web::get().to(users::admin::list))
                                 .route(web::post().to(users::admin::create)),

@@ -26,24 +26,25 @@ fn decode(definition: &str) -> StoreResult<Category> {
     serde_json::from_str(definition).map_err(|e| StoreError::Corrupt(format!("category definition: {e}")))
 }
 
+fn row_of(category: &Category, now: chrono::NaiveDateTime) -> StoreResult<NewCategoryRow> {
+    Ok(NewCategoryRow {
+        code: category.code.to_string(),
+        kind: category.code.kind().as_str().to_owned(),
+        name_zh: category.names.zh.clone(),
+        name_en: category.names.en.clone(),
+        anonymous_allowed: category.anonymous_allowed,
+        duplicate_radius_m: f64::from(category.duplicate_radius_m),
+        definition: serde_json::to_string(category)
+            .map_err(|e| StoreError::Corrupt(format!("category {}: {e}", category.code)))?,
+        updated_at: now,
+    })
+}
+
 /// Inserts every category of `taxonomy` when no category exists yet. Returns how many were
 /// inserted (0 when the table already had some).
 pub fn seed_if_empty(conn: &mut DbConnection, taxonomy: &Taxonomy) -> StoreResult<usize> {
     let now = Utc::now().naive_utc();
-    let mut rows = Vec::with_capacity(taxonomy.categories().len());
-    for category in taxonomy.categories() {
-        rows.push(NewCategoryRow {
-            code: category.code.to_string(),
-            kind: category.code.kind().as_str().to_owned(),
-            name_zh: category.names.zh.clone(),
-            name_en: category.names.en.clone(),
-            anonymous_allowed: category.anonymous_allowed,
-            duplicate_radius_m: f64::from(category.duplicate_radius_m),
-            definition: serde_json::to_string(category)
-                .map_err(|e| StoreError::Corrupt(format!("category {}: {e}", category.code)))?,
-            updated_at: now,
-        });
-    }
+    let rows = taxonomy.categories().iter().map(|c| row_of(c, now)).collect::<StoreResult<Vec<_>>>()?;
     conn.transaction(|conn| {
         let existing: i64 = categories::table.count().get_result(conn)?;
         if existing > 0 {
@@ -51,6 +52,33 @@ pub fn seed_if_empty(conn: &mut DbConnection, taxonomy: &Taxonomy) -> StoreResul
         }
         Ok(crate::batch_insert!(conn, categories::table, &rows)?)
     })
+}
+
+/// Adds a category (already validated by the caller). `false` when its code is taken.
+pub fn insert(conn: &mut DbConnection, category: &Category) -> StoreResult<bool> {
+    let row = row_of(category, Utc::now().naive_utc())?;
+    match diesel::insert_into(categories::table).values(&row).execute(conn) {
+        Ok(_) => Ok(true),
+        Err(e) if super::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replaces a stored category by `category` (same code; validated by the caller). `false` when
+/// no category has that code.
+pub fn replace(conn: &mut DbConnection, category: &Category) -> StoreResult<bool> {
+    let row = row_of(category, Utc::now().naive_utc())?;
+    let changed = diesel::update(categories::table.find(&row.code))
+        .set((
+            categories::name_zh.eq(&row.name_zh),
+            categories::name_en.eq(&row.name_en),
+            categories::anonymous_allowed.eq(row.anonymous_allowed),
+            categories::duplicate_radius_m.eq(row.duplicate_radius_m),
+            categories::definition.eq(&row.definition),
+            categories::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
 }
 
 pub fn find(conn: &mut DbConnection, code: CategoryCode) -> StoreResult<Option<Category>> {

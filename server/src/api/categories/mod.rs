@@ -1,5 +1,8 @@
 //! `GET /api/v1/categories`: every category with its names, time limit, anonymity rule,
-//! duplicate radius and extra questions (public: apps need it before sign-in).
+//! duplicate radius and extra questions (public: apps need it before sign-in). The admin
+//! side (create, edit) is in [`admin`].
+
+pub mod admin;
 
 use actix_web::{HttpResponse, http::header, web};
 
