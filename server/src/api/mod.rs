@@ -52,7 +52,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("", web::post().to(reports::intake::intake))
                         .route("/mine", web::get().to(reports::mine::mine)),
                 )
-                .route("/cases/{id}", web::get().to(cases::get))
+                .service(
+                    web::scope("/cases/{id}")
+                        .route("", web::get().to(cases::get))
+                        .route("/actions", web::post().to(cases::actions::act))
+                        .route("/timeline", web::get().to(cases::timeline::timeline)),
+                )
+                .route("/worklist", web::get().to(cases::worklist::worklist))
                 .service(
                     web::scope("/admin")
                         .service(

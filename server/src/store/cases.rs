@@ -1,9 +1,12 @@
 //! Cases: insert a new report (idempotent by the client's key, enforced by the unique
-//! constraint on `cases.idempotency_key`, never by check-then-insert), and read them back.
+//! constraint on `cases.idempotency_key`, never by check-then-insert), read them back, and
+//! record a workflow step (the case update, guarded by its version in the UPDATE's WHERE
+//! clause, and its event, in one transaction).
 
 use diesel::prelude::*;
 
 use super::schema::{case_events, case_photos, cases};
+use super::events::{self, EventRow};
 use super::{DbConnection, StoreResult, is_unique_violation};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -55,6 +58,70 @@ pub struct NewEvent {
     pub occurred_at: chrono::NaiveDateTime,
 }
 
+impl NewEvent {
+    /// The stored form: no reason, photos or details, numbered on insert.
+    fn into_row(self) -> EventRow {
+        EventRow {
+            id: self.id,
+            case_id: self.case_id,
+            kind: self.kind,
+            from_state: self.from_state,
+            to_state: self.to_state,
+            actor_id: self.actor_id,
+            actor_role: self.actor_role,
+            note: self.note,
+            lat: self.lat,
+            lon: self.lon,
+            occurred_at: self.occurred_at,
+            seq: 0,
+            reason: None,
+            accuracy_m: None,
+            photo_ids: "[]".to_owned(),
+            details: "{}".to_owned(),
+            idempotency_key: None,
+        }
+    }
+}
+
+/// The workflow columns of a case, beside [`CaseRow`] (which intake writes).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseWorkflow {
+    pub deadline: Option<chrono::NaiveDateTime>,
+    pub overdue: bool,
+    pub merged_into: Option<String>,
+    pub rating: Option<i32>,
+}
+
+/// A case with its workflow columns.
+#[derive(Debug, Clone)]
+pub struct FullCase {
+    pub row: CaseRow,
+    pub workflow: CaseWorkflow,
+}
+
+/// What a workflow step changes on the case row. `None` leaves a column alone; `Some(None)`
+/// clears a nullable one.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = cases)]
+pub struct CaseChange {
+    pub state: Option<String>,
+    pub handling_unit: Option<Option<String>>,
+    pub deadline: Option<Option<chrono::NaiveDateTime>>,
+    pub overdue: Option<bool>,
+    pub merged_into: Option<Option<String>>,
+    pub rating: Option<Option<i32>>,
+}
+
+/// What happened to a workflow step.
+#[derive(Debug)]
+pub enum StepOutcome {
+    /// Recorded; the case is now at `version`.
+    Recorded { version: i32 },
+    /// The case was no longer at the expected version: nothing was written.
+    Stale,
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = case_photos)]
 struct CasePhotoRow<'a> {
@@ -91,7 +158,7 @@ pub fn insert_report(
         if !links.is_empty() {
             crate::batch_insert!(conn, case_photos::table, &links)?;
         }
-        diesel::insert_into(case_events::table).values(event).execute(conn)?;
+        events::insert(conn, &mut event.clone().into_row())?;
         Ok::<_, diesel::result::Error>(())
     });
     match result {
@@ -143,4 +210,64 @@ pub fn cases_with_photo(conn: &mut DbConnection, photo_id: &str) -> StoreResult<
         .filter(case_photos::photo_id.eq(photo_id))
         .select(CaseRow::as_select())
         .load(conn)?)
+}
+
+pub fn find_full(conn: &mut DbConnection, id: &str) -> StoreResult<Option<FullCase>> {
+    let found = cases::table
+        .find(id)
+        .select((CaseRow::as_select(), CaseWorkflow::as_select()))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(row, workflow)| FullCase { row, workflow }))
+}
+
+/// Applies `change` to the case if it is still at `expected_version` (checked by the UPDATE
+/// itself, so two concurrent steps on one version cannot both succeed), bumps the version and
+/// inserts `event`, all in one transaction.
+pub fn record_step(
+    conn: &mut DbConnection,
+    case_id: &str,
+    expected_version: i32,
+    change: &CaseChange,
+    event: &mut EventRow,
+) -> StoreResult<StepOutcome> {
+    let outcome = conn.transaction(|conn| {
+        let updated = diesel::update(
+            cases::table.filter(cases::id.eq(case_id)).filter(cases::version.eq(expected_version)),
+        )
+        .set((change, cases::version.eq(expected_version + 1), cases::updated_at.eq(event.occurred_at)))
+        .execute(conn)?;
+        if updated == 0 {
+            return Ok(StepOutcome::Stale);
+        }
+        events::insert(conn, event)?;
+        Ok::<_, diesel::result::Error>(StepOutcome::Recorded { version: expected_version + 1 })
+    })?;
+    Ok(outcome)
+}
+
+/// The cases in `grids` whose state is one of `states`, oldest first; at most `limit`.
+pub fn in_grids_with_states(
+    conn: &mut DbConnection,
+    grids: &[String],
+    states: &[&str],
+    limit: i64,
+) -> StoreResult<Vec<FullCase>> {
+    let rows: Vec<(CaseRow, CaseWorkflow)> = cases::table
+        .filter(cases::grid_code.eq_any(grids))
+        .filter(cases::state.eq_any(states))
+        .order((cases::created_at, cases::id))
+        .limit(limit)
+        .select((CaseRow::as_select(), CaseWorkflow::as_select()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())
+}
+
+/// The cases with these ids, in no particular order.
+pub fn find_many_full(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<FullCase>> {
+    let rows: Vec<(CaseRow, CaseWorkflow)> = cases::table
+        .filter(cases::id.eq_any(ids))
+        .select((CaseRow::as_select(), CaseWorkflow::as_select()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())
 }

@@ -7,6 +7,7 @@
 
 pub mod cases;
 pub mod categories;
+pub mod events;
 pub mod grids;
 pub mod photos;
 pub mod schema;

@@ -84,6 +84,10 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        deadline -> Nullable<Timestamp>,
+        overdue -> Bool,
+        merged_into -> Nullable<Text>,
+        rating -> Nullable<Integer>,
     }
 }
 
@@ -108,6 +112,12 @@ diesel::table! {
         lat -> Nullable<Double>,
         lon -> Nullable<Double>,
         occurred_at -> Timestamp,
+        seq -> BigInt,
+        reason -> Nullable<Text>,
+        accuracy_m -> Nullable<Double>,
+        photo_ids -> Text,
+        details -> Text,
+        idempotency_key -> Nullable<Text>,
     }
 }
 

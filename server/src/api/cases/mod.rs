@@ -6,29 +6,36 @@
 //!   an anonymous report.
 //! - `public`: anyone else (and no token at all) sees the category, state, place (to ~100 m)
 //!   and the description, never the reporter or the photos.
+//!
+//! Every answer carries `ETag: "<version>"`, the value workflow steps send in `If-Match`
+//! ([`actions`]). The case's audit trail is [`timeline`]; an inspector's work list [`worklist`].
+
+pub mod actions;
+pub mod timeline;
+pub mod worklist;
 
 use actix_web::{HttpResponse, web};
 use gridline_core::codes::GridCode;
-use gridline_core::workflow::Role;
+use gridline_core::workflow::{self, Action, CaseFacts, CaseState, Role};
 use serde_json::{Value, json};
 
 use crate::api::reports::{PlacementView, rfc3339};
 use crate::app::AppState;
 use crate::auth::{CaseVisibility, MaybePrincipal, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::store::cases::{self, CaseRow};
+use crate::store::cases::{self, CaseRow, FullCase};
 
 /// Public positions are rounded to this many decimals of a degree (about 100 m).
 const PUBLIC_POSITION_DECIMALS: i32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum View {
+pub(crate) enum View {
     Reporter,
     Staff,
     Public,
 }
 
-fn view_for(who: Option<&Principal>, case: &CaseRow) -> View {
+pub(crate) fn view_for(who: Option<&Principal>, case: &CaseRow) -> View {
     let Some(who) = who else { return View::Public };
     if case.reporter_id.as_deref() == Some(who.user_id.as_str()) {
         return View::Reporter;
@@ -50,7 +57,9 @@ fn round(value: f64) -> f64 {
     (value * factor).round() / factor
 }
 
-fn render(case: &CaseRow, view: View, who: Option<&Principal>, photo_ids: Vec<String>) -> Value {
+pub(crate) fn render(full: &FullCase, view: View, who: Option<&Principal>, photo_ids: Vec<String>) -> Value {
+    let case = &full.row;
+    let workflow = &full.workflow;
     let mut body = json!({
         "id": case.id,
         "tracking_number": case.tracking_number,
@@ -61,6 +70,12 @@ fn render(case: &CaseRow, view: View, who: Option<&Principal>, photo_ids: Vec<St
         "handling_time_limit": case.handling_time_limit,
         "created_at": rfc3339(case.created_at),
         "updated_at": rfc3339(case.updated_at),
+        "version": case.version,
+        "handling_unit": case.handling_unit,
+        "deadline": workflow.deadline.map(rfc3339),
+        "overdue": workflow.overdue,
+        "merged_into": workflow.merged_into,
+        "rating": workflow.rating,
     });
     if view == View::Public {
         body["view"] = json!("public");
@@ -74,8 +89,9 @@ fn render(case: &CaseRow, view: View, who: Option<&Principal>, photo_ids: Vec<St
     body["geotag"] = json!(case.geotag_verdict);
     body["answers"] = serde_json::from_str(&case.answers).unwrap_or(Value::Null);
     body["photo_ids"] = json!(photo_ids);
-    body["version"] = json!(case.version);
-    body["handling_unit"] = json!(case.handling_unit);
+    if let Some(who) = who {
+        body["available_actions"] = json!(available_actions(full, who));
+    }
     let may_see_reporter = view == View::Staff
         && !case.anonymous
         && who.is_some_and(|w| matches!(w.role, Role::Admin | Role::Dispatcher));
@@ -94,12 +110,31 @@ pub async fn get(
     let found = state
         .db
         .run(move |conn| {
-            let Some(case) = cases::find(conn, &id)? else { return Ok(None) };
+            let Some(case) = cases::find_full(conn, &id)? else { return Ok(None) };
             let photos = cases::photo_ids(conn, &id)?;
             Ok(Some((case, photos)))
         })
         .await?;
     let (case, photo_ids) = found.ok_or_else(|| ApiError::not_found("case"))?;
-    let view = view_for(who.0.as_ref(), &case);
-    Ok(HttpResponse::Ok().json(render(&case, view, who.0.as_ref(), photo_ids)))
+    let view = view_for(who.0.as_ref(), &case.row);
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, actions::etag(case.row.version)))
+        .json(render(&case, view, who.0.as_ref(), photo_ids)))
+}
+
+/// The steps the caller may take now, as core decides them from the case's state and facts, so
+/// a client shows exactly the actions the server will accept. None outside the caller's scope.
+fn available_actions(case: &FullCase, who: &Principal) -> Vec<Action> {
+    let Ok(state) = case.row.state.parse::<CaseState>() else { return Vec::new() };
+    if !actions::in_scope(who, case) {
+        return Vec::new();
+    }
+    let facts = CaseFacts {
+        actor_is_reporter: case.row.reporter_id.as_deref() == Some(who.user_id.as_str()),
+        already_rated: case.workflow.rating.is_some(),
+        deadline: case.workflow.deadline.map(|d| d.and_utc()),
+        deadline_passed: case.workflow.deadline.is_some_and(|d| d.and_utc() <= chrono::Utc::now()),
+        overdue: case.workflow.overdue,
+    };
+    workflow::available_actions_given(state, who.role, &facts)
 }

@@ -1,0 +1,12 @@
+DROP INDEX case_events_idempotency;
+DROP INDEX case_events_seq;
+ALTER TABLE case_events DROP COLUMN idempotency_key;
+ALTER TABLE case_events DROP COLUMN details;
+ALTER TABLE case_events DROP COLUMN photo_ids;
+ALTER TABLE case_events DROP COLUMN accuracy_m;
+ALTER TABLE case_events DROP COLUMN reason;
+ALTER TABLE case_events DROP COLUMN seq;
+ALTER TABLE cases DROP COLUMN rating;
+ALTER TABLE cases DROP COLUMN merged_into;
+ALTER TABLE cases DROP COLUMN overdue;
+ALTER TABLE cases DROP COLUMN deadline;

@@ -1,0 +1,85 @@
+//! `GET /api/v1/cases/{id}/timeline`: the case's audit trail, oldest first.
+//!
+//! Staff whose scope holds the case get every event in full: who (account id and role), when,
+//! where (GPS), the reason, the internal note, the photos and the step's facts. Everyone else,
+//! the reporter included, gets the public timeline: what happened and when, the handling unit,
+//! deadlines and the public reasons (rejection, closure, shelving, extension, reopening), and
+//! never a staff member's identity, a position, an internal note or a photo.
+
+use actix_web::{HttpResponse, web};
+use gridline_core::workflow::Role;
+use serde_json::{Value, json};
+
+use super::actions::in_scope;
+use crate::api::reports::rfc3339;
+use crate::app::AppState;
+use crate::auth::MaybePrincipal;
+use crate::error::{ApiError, ApiResult};
+use crate::store::cases;
+use crate::store::events::{self, EventRow};
+
+/// Steps whose reason is addressed to the public (the reporter is owed an explanation).
+const PUBLIC_REASONS: &[&str] = &["reject", "close", "shelve", "extend", "reopen"];
+
+fn staff_entry(event: &EventRow) -> Value {
+    json!({
+        "seq": event.seq,
+        "kind": event.kind,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "at": rfc3339(event.occurred_at),
+        "actor": { "id": event.actor_id, "role": event.actor_role },
+        "position": event.lat.zip(event.lon).map(|(lat, lon)| json!({
+            "lat": lat, "lon": lon, "accuracy_m": event.accuracy_m,
+        })),
+        "reason": event.reason,
+        "note": event.note,
+        "photo_ids": serde_json::from_str::<Value>(&event.photo_ids).unwrap_or(Value::Null),
+        "details": serde_json::from_str::<Value>(&event.details).unwrap_or(Value::Null),
+    })
+}
+
+fn public_entry(event: &EventRow) -> Value {
+    let details = serde_json::from_str::<Value>(&event.details).unwrap_or(Value::Null);
+    let mut public = serde_json::Map::new();
+    for key in ["handling_unit", "deadline", "merged_into", "rating"] {
+        if let Some(value) = details.get(key) {
+            public.insert(key.to_owned(), value.clone());
+        }
+    }
+    let reason = PUBLIC_REASONS.contains(&event.kind.as_str()).then_some(event.reason.as_deref()).flatten();
+    json!({
+        "seq": event.seq,
+        "kind": event.kind,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "at": rfc3339(event.occurred_at),
+        "reason": reason,
+        "details": public,
+    })
+}
+
+pub async fn timeline(
+    state: web::Data<AppState>,
+    who: MaybePrincipal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("case"))?.to_string();
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(case) = cases::find_full(conn, &id)? else { return Ok(None) };
+            let events = events::for_case(conn, &id)?;
+            Ok(Some((case, events)))
+        })
+        .await?;
+    let (case, events) = found.ok_or_else(|| ApiError::not_found("case"))?;
+    let staff = who.0.as_ref().is_some_and(|w| w.role != Role::Citizen && in_scope(w, &case));
+    let entries: Vec<Value> =
+        events.iter().map(|e| if staff { staff_entry(e) } else { public_entry(e) }).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "case_id": case.row.id,
+        "view": if staff { "staff" } else { "public" },
+        "events": entries,
+    })))
+}

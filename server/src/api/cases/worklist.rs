@@ -1,0 +1,107 @@
+//! `GET /api/v1/worklist?cursor=N`: an inspector's work list, with incremental sync.
+//!
+//! The list holds the cases in the inspector's own cells that need them: `handled` (verify on
+//! site) and `reported` (new reports to look at). Without a cursor (or with `cursor=0`) the
+//! answer is the whole list. With the `next_cursor` of an earlier answer it is only the cases
+//! whose events came after it: each one either still in the list (`"change": "upsert"`, with
+//! the case) or no longer (`"change": "removed"`, with its id and state), so a phone offline
+//! for a day catches up in one request.
+//!
+//! The cursor is the audit trail's event sequence number ([`crate::store::events`]), never a
+//! timestamp: sequence numbers commit in order, so nothing committed after an answer can carry
+//! a number at or below its `next_cursor`. A long backlog is answered in pages (`more: true`;
+//! call again with the new cursor).
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpResponse, web};
+use gridline_core::workflow::{CaseState, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{View, render};
+use crate::app::AppState;
+use crate::auth::{CaseFilter, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::store::cases::{self, FullCase};
+use crate::store::events;
+
+/// Most events read for one incremental answer.
+pub const PAGE_EVENTS: i64 = 1_000;
+/// Most cases in a full list.
+pub const MAX_LIST: i64 = 2_000;
+
+/// The states that put a case on an inspector's list.
+const LIST_STATES: [CaseState; 2] = [CaseState::Reported, CaseState::Handled];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorklistQuery {
+    #[serde(default)]
+    pub cursor: Option<i64>,
+}
+
+fn on_list(case: &FullCase) -> bool {
+    LIST_STATES.iter().any(|s| s.as_str() == case.row.state)
+}
+
+fn upsert(case: &FullCase, who: &Principal) -> Value {
+    json!({ "change": "upsert", "case": render(case, View::Staff, Some(who), Vec::new()) })
+}
+
+pub async fn worklist(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<WorklistQuery>,
+) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Inspector])?;
+    let cursor = query.cursor.unwrap_or(0);
+    if cursor < 0 {
+        return Err(ApiError::bad_request("invalid_query", "cursor is a next_cursor from an earlier answer, >= 0")
+            .with_field("cursor"));
+    }
+    let grids: Vec<String> = match who.case_filter() {
+        CaseFilter::GridIn(grids) => grids.iter().map(ToString::to_string).collect(),
+        _ => Vec::new(),
+    };
+    let states: Vec<&'static str> = LIST_STATES.iter().map(|s| s.as_str()).collect();
+    let answer = state
+        .db
+        .run(move |conn| {
+            // Read the high-water mark first: whatever commits later is in the next answer.
+            let latest = events::latest_seq(conn)?;
+            if cursor == 0 {
+                let list = cases::in_grids_with_states(conn, &grids, &states, MAX_LIST)?;
+                return Ok((list, Vec::new(), latest, false, true));
+            }
+            let changes = events::changes_in_grids(conn, &grids, cursor, latest, PAGE_EVENTS)?;
+            let more = changes.len() as i64 == PAGE_EVENTS;
+            let through = if more { changes.last().map_or(latest, |(seq, _)| *seq) } else { latest.max(cursor) };
+            let ids: Vec<String> =
+                changes.into_iter().map(|(_, id)| id).collect::<BTreeSet<_>>().into_iter().collect();
+            let changed = cases::find_many_full(conn, &ids)?;
+            Ok((Vec::new(), changed, through, more, false))
+        })
+        .await?;
+    let (list, changed, next_cursor, more, full) = answer;
+    let items: Vec<Value> = if full {
+        list.iter().map(|case| upsert(case, &who)).collect()
+    } else {
+        changed
+            .iter()
+            .map(|case| {
+                if on_list(case) {
+                    upsert(case, &who)
+                } else {
+                    json!({ "change": "removed", "id": case.row.id, "state": case.row.state })
+                }
+            })
+            .collect()
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "full": full,
+        "items": items,
+        "next_cursor": next_cursor,
+        "more": more,
+    })))
+}

@@ -1,0 +1,106 @@
+//! The audit trail: one immutable `case_events` row per change of a case (intake included),
+//! numbered by a gap-free sequence `seq` that is also the work list's sync cursor.
+//!
+//! Sequence numbers are assigned as `MAX(seq) + 1` inside the writing transaction while it
+//! holds the lock that serializes event writers (SQLite's single writer lock, taken by the
+//! case write that precedes every event; a transaction-scoped advisory lock on PostgreSQL), so
+//! events commit in sequence order and a reader that has seen `seq = n` never later finds an
+//! event numbered below `n`. Rows are inserted and read, never updated or deleted.
+
+use diesel::prelude::*;
+
+use super::schema::{case_events, cases};
+use super::{DbConnection, StoreResult};
+
+/// The advisory lock key that serializes event inserts on PostgreSQL ("GLEV" in ASCII).
+const EVENT_SEQUENCE_LOCK: i64 = 0x474C_4556;
+
+/// One event as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_events)]
+pub struct EventRow {
+    pub id: String,
+    pub case_id: String,
+    /// `reported` for intake, otherwise the workflow action's wire name.
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    /// Internal note, shown to staff only.
+    pub note: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub occurred_at: chrono::NaiveDateTime,
+    pub seq: i64,
+    /// The reason the action required (reject, send back, extend, ...).
+    pub reason: Option<String>,
+    pub accuracy_m: Option<f64>,
+    /// JSON array of photo ids.
+    pub photo_ids: String,
+    /// JSON object of the action's own facts: handling unit, deadline, merge target, rating.
+    pub details: String,
+    pub idempotency_key: Option<String>,
+}
+
+/// Takes the lock that orders event writers and returns the next sequence number. Call inside
+/// the transaction that inserts the event, after its first write.
+pub fn next_seq(conn: &mut DbConnection) -> QueryResult<i64> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENT_SEQUENCE_LOCK})")).execute(pg)?;
+    }
+    let max: Option<i64> = case_events::table.select(diesel::dsl::max(case_events::seq)).first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Numbers `event` and inserts it (inside the caller's transaction).
+pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> {
+    event.seq = next_seq(conn)?;
+    diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
+    Ok(())
+}
+
+/// The events of one case, oldest first.
+pub fn for_case(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<EventRow>> {
+    Ok(case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .order(case_events::seq)
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// The event a client's idempotency key already recorded on a case, if any.
+pub fn find_by_key(conn: &mut DbConnection, case_id: &str, key: &str) -> StoreResult<Option<EventRow>> {
+    Ok(case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::idempotency_key.eq(key))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The highest sequence number written so far (0 before any event).
+pub fn latest_seq(conn: &mut DbConnection) -> StoreResult<i64> {
+    let max: Option<i64> = case_events::table.select(diesel::dsl::max(case_events::seq)).first(conn)?;
+    Ok(max.unwrap_or(0))
+}
+
+/// `(seq, case id)` of the events after `after` up to `through`, on cases in `grids`, in order;
+/// at most `limit` rows.
+pub fn changes_in_grids(
+    conn: &mut DbConnection,
+    grids: &[String],
+    after: i64,
+    through: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, String)>> {
+    Ok(case_events::table
+        .inner_join(cases::table)
+        .filter(cases::grid_code.eq_any(grids))
+        .filter(case_events::seq.gt(after))
+        .filter(case_events::seq.le(through))
+        .order(case_events::seq)
+        .limit(limit)
+        .select((case_events::seq, case_events::case_id))
+        .load(conn)?)
+}
