@@ -9,6 +9,8 @@ mod geo;
 mod grid;
 mod photo;
 mod serve;
+#[cfg(feature = "simulate")]
+pub mod simulate;
 mod taxonomy;
 
 use std::process::ExitCode;
@@ -46,6 +48,10 @@ enum Command {
     /// Evidence photos: orient, resize and strip metadata; print the capture metadata.
     #[command(subcommand)]
     Photo(photo::PhotoCommand),
+    /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
+    /// over a lossy network, with the counts checked against the server's.
+    #[cfg(feature = "simulate")]
+    Simulate(simulate::SimulateArgs),
 }
 
 /// A failed command: what to print, and the exit code (2 for bad input, 1 otherwise).
@@ -79,6 +85,8 @@ pub fn run() -> ExitCode {
         Command::Deadline(args) => deadline::run(args),
         Command::Taxonomy(cmd) => taxonomy::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
+        #[cfg(feature = "simulate")]
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
