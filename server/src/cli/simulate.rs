@@ -457,8 +457,7 @@ fn work_the_list(
     *available = Some(true);
     drop(available);
     report.worklist_fetches += 1;
-    let entries =
-        answer["changes"].as_array().or_else(|| answer["cases"].as_array()).cloned().unwrap_or_default();
+    let entries = answer["items"].as_array().cloned().unwrap_or_default();
     for entry in entries {
         let case = if entry["case"].is_object() { &entry["case"] } else { &entry };
         let (Some(id), Some(state)) = (case["id"].as_str(), case["state"].as_str()) else { continue };
