@@ -68,7 +68,9 @@ fn field_of(error: &TaxonomyError) -> &'static str {
     match error {
         TaxonomyError::Entry { entry, .. } if entry.contains(" question ") => "questions",
         TaxonomyError::Entry { problem, .. } if problem.contains("time limit") => "time_limit",
-        TaxonomyError::Entry { problem, .. } if problem.contains("duplicate_radius_m") => "duplicate_radius_m",
+        TaxonomyError::Entry { problem, .. } if problem.contains("duplicate_radius_m") => {
+            "duplicate_radius_m"
+        }
         TaxonomyError::Entry { problem, .. } if problem.starts_with("unit ") => "default_unit",
         _ => "code",
     }

@@ -1,0 +1,586 @@
+//! The authorization matrix: every role × every `/api/v1` operation of the OpenAPI document,
+//! over real HTTP on both backends. One table ([`matrix`]) says, for each (method, path
+//! template), what each of the seven callers gets: a status, a case view, a timeline view, or
+//! exactly which reports. The table must cover every documented operation, so a new route
+//! cannot be documented without deciding who may call it.
+//!
+//! The city: two streets of district 310104 with cases in each; two inspectors with different
+//! cells; two handling units; a phone citizen and an anonymous-device citizen. Every refused
+//! request is checked to have changed nothing (accounts, categories, grid revision, cases and
+//! photos are fingerprinted before and after).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
+use std::time::Duration;
+
+use common::{Backend, TestServer, demo_cells, point_in};
+use diesel::prelude::*;
+use gridline_core::codes::{AreaCode, GridCode};
+use gridline_core::grid::{GridCell, to_geojson};
+use gridline_core::workflow::Role;
+use gridline_server::auth::Scope;
+use gridline_server::auth::otp::HashKey;
+use gridline_server::store::schema::{cases, otp_challenges, photos, users};
+use gridline_server::store::{Db, DbConnection};
+use reqwest::Method;
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+
+const SECRET: &str = "access-matrix-secret-of-at-least-32-bytes";
+
+/// The callers, in the order of the columns of [`matrix`].
+const CALLERS: [&str; 7] = ["nobody", "phone", "device", "inspector", "dispatcher", "handler", "admin"];
+
+/// What one caller must get from one request.
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    /// This status; when 2xx or 3xx nothing more is checked, when 4xx nothing changed.
+    Status(u16),
+    /// 200 and the case in this view (`public`, `reporter`, `staff`); `staff_reporter` says
+    /// whether the staff view names the reporter.
+    Case(&'static str),
+    StaffWithReporter,
+    /// 200 and exactly these cases, by fixture name.
+    Mine(&'static [&'static str]),
+    /// 200 and the caller's own account.
+    Me,
+    /// 200 and the case's timeline: the staff one (with actors) or the public one.
+    Timeline {
+        staff: bool,
+    },
+    /// 200 and work-list items only among these cases.
+    WorkWithin(&'static [&'static str]),
+}
+
+use Want::{Case, Mine, StaffWithReporter, Status};
+
+/// The body a request carries, by kind.
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    None,
+    /// `{}`: for the sign-in endpoints, which answer the same whoever calls.
+    Empty,
+    Photo,
+    Report,
+    NewUser,
+    UserPatch,
+    Grid,
+    NewCategory,
+    CategoryPatch,
+    /// `register`, with `If-Match` of a case never changed before.
+    Register,
+}
+
+struct Row {
+    method: Method,
+    path: &'static str,
+    body: Body,
+    want: [Want; 7],
+}
+
+fn row(method: &str, path: &'static str, body: Body, want: [Want; 7]) -> Row {
+    Row { method: Method::from_bytes(method.as_bytes()).unwrap(), path, body, want }
+}
+
+const DENIED_TO_NON_ADMINS: fn(u16) -> [Want; 7] =
+    |ok| [Status(401), Status(403), Status(403), Status(403), Status(403), Status(403), Status(ok)];
+
+/// The whole matrix. Columns: nobody, phone citizen, device citizen, inspector (cell A1),
+/// dispatcher (street A), handler (unit `sanitation`), admin. Case fixtures:
+/// - `a1`: cell A1 (street A), phone citizen, named, photo, dispatched to `sanitation`;
+/// - `a2`: cell A2 (street A), device citizen, anonymous, photo, dispatched to `water`;
+/// - `b1`: cell B1 (street B), device citizen, named, not dispatched.
+fn matrix() -> Vec<Row> {
+    let all = |w: Want| [w; 7];
+    let signed_in = |w: Want| [Status(401), w, w, w, w, w, w];
+    let (public, staff) = (Want::Timeline { staff: false }, Want::Timeline { staff: true });
+    vec![
+        // Reads first: the writes below add reports.
+        row("GET", "/api/v1/openapi.json", Body::None, all(Status(200))),
+        row("GET", "/api/v1/docs", Body::None, all(Status(200))),
+        row("GET", "/api/v1/categories", Body::None, all(Status(200))),
+        row("GET", "/api/v1/grids/route?lat=31.2&lon=121.4", Body::None, all(Status(200))),
+        row("GET", "/api/v1/me", Body::None, signed_in(Want::Me)),
+        row(
+            "GET",
+            "/api/v1/reports/mine",
+            Body::None,
+            [Status(401), Mine(&["a1"]), Mine(&["a2", "b1"]), Mine(&[]), Mine(&[]), Mine(&[]), Mine(&[])],
+        ),
+        row(
+            "GET",
+            "/api/v1/cases/{a1}",
+            Body::None,
+            [
+                Case("public"),
+                Case("reporter"),
+                Case("public"),
+                Case("staff"),
+                StaffWithReporter,
+                Case("staff"),
+                StaffWithReporter,
+            ],
+        ),
+        row(
+            "GET",
+            "/api/v1/cases/{a2}",
+            Body::None,
+            [
+                Case("public"),
+                Case("public"),
+                Case("reporter"),
+                Case("public"),
+                Case("staff"),
+                Case("public"),
+                Case("staff"),
+            ],
+        ),
+        row(
+            "GET",
+            "/api/v1/cases/{b1}",
+            Body::None,
+            [
+                Case("public"),
+                Case("public"),
+                Case("reporter"),
+                Case("public"),
+                Case("public"),
+                Case("public"),
+                StaffWithReporter,
+            ],
+        ),
+        row("GET", "/api/v1/cases/{missing}", Body::None, all(Status(404))),
+        row(
+            "GET",
+            "/api/v1/cases/{a1}/timeline",
+            Body::None,
+            [public, public, public, staff, staff, staff, staff],
+        ),
+        row(
+            "GET",
+            "/api/v1/cases/{a2}/timeline",
+            Body::None,
+            [public, public, public, public, staff, public, staff],
+        ),
+        row("GET", "/api/v1/cases/{missing}/timeline", Body::None, all(Status(404))),
+        row(
+            "GET",
+            "/api/v1/worklist",
+            Body::None,
+            [
+                Status(401),
+                Status(403),
+                Status(403),
+                Want::WorkWithin(&["a1"]),
+                Status(403),
+                Status(403),
+                Status(403),
+            ],
+        ),
+        row(
+            "GET",
+            "/api/v1/photos/{photo_a1}",
+            Body::None,
+            [Status(401), Status(200), Status(404), Status(200), Status(200), Status(200), Status(200)],
+        ),
+        row(
+            "GET",
+            "/api/v1/photos/{photo_a2}",
+            Body::None,
+            [Status(401), Status(404), Status(200), Status(404), Status(200), Status(404), Status(200)],
+        ),
+        row("GET", "/api/v1/photos/{missing}", Body::None, signed_in(Status(404))),
+        row("GET", "/api/v1/admin/users", Body::None, DENIED_TO_NON_ADMINS(200)),
+        row("GET", "/api/v1/admin/users/{inspector_b}", Body::None, DENIED_TO_NON_ADMINS(200)),
+        row("GET", "/api/v1/admin/categories", Body::None, DENIED_TO_NON_ADMINS(200)),
+        // Writes.
+        row("POST", "/api/v1/photos", Body::Photo, signed_in(Status(201))),
+        row("POST", "/api/v1/reports", Body::Report, signed_in(Status(201))),
+        row("POST", "/api/v1/cases/{b1}/actions", Body::Register, DENIED_TO_NON_ADMINS(200)),
+        row("POST", "/api/v1/admin/users", Body::NewUser, DENIED_TO_NON_ADMINS(201)),
+        row("PATCH", "/api/v1/admin/users/{inspector_b}", Body::UserPatch, DENIED_TO_NON_ADMINS(200)),
+        row("POST", "/api/v1/admin/grids?area=310104", Body::Grid, DENIED_TO_NON_ADMINS(200)),
+        row("POST", "/api/v1/admin/categories", Body::NewCategory, DENIED_TO_NON_ADMINS(201)),
+        row("PATCH", "/api/v1/admin/categories/{category}", Body::CategoryPatch, DENIED_TO_NON_ADMINS(200)),
+        // Sign-in endpoints answer the body, whoever calls: a malformed one, or (anonymous device)
+        // an empty one, which creates an account.
+        row("POST", "/api/v1/auth/login", Body::Empty, all(Status(422))),
+        row("POST", "/api/v1/auth/otp/request", Body::Empty, all(Status(422))),
+        row("POST", "/api/v1/auth/otp/verify", Body::Empty, all(Status(422))),
+        row("POST", "/api/v1/auth/anonymous", Body::Empty, all(Status(201))),
+        row("POST", "/api/v1/auth/refresh", Body::Empty, all(Status(422))),
+        row("POST", "/api/v1/auth/logout", Body::Empty, all(Status(422))),
+    ]
+}
+
+/// `/api/v1/cases/{a1}?x` → `/api/v1/cases/{}`: the shape OpenAPI paths are compared in.
+fn shape(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or_default();
+    let mut out = String::new();
+    let mut in_brace = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_brace = true;
+                out.push_str("{}");
+            }
+            '}' => in_brace = false,
+            _ if !in_brace => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_matrix_covers_every_documented_operation() {
+    let doc: Value = serde_json::from_str(gridline_server::api::openapi::OPENAPI_JSON).unwrap();
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(path, _)| path.starts_with("/api/v1/"))
+        .flat_map(|(path, item)| {
+            item.as_object().unwrap().keys().map(|m| (m.to_uppercase(), shape(path))).collect::<Vec<_>>()
+        })
+        .collect();
+    let covered: BTreeSet<(String, String)> =
+        matrix().iter().map(|r| (r.method.to_string(), shape(r.path))).collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(missing.is_empty(), "documented operations without a row in the access matrix: {missing:?}");
+}
+
+/// The fixtures, by the names the matrix uses.
+struct City {
+    server: TestServer,
+    tokens: BTreeMap<&'static str, String>,
+    /// Account id of each caller (absent for `nobody`).
+    user_ids: BTreeMap<&'static str, String>,
+    /// Path placeholders: case, photo and account ids.
+    ids: BTreeMap<&'static str, String>,
+    /// Which caller reported each case.
+    reporters: BTreeMap<&'static str, &'static str>,
+    cells: Vec<GridCell>,
+    report_point: (f64, f64),
+}
+
+fn with_conn<T>(server: &TestServer, work: impl FnOnce(&mut DbConnection) -> T) -> T {
+    let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
+    let mut conn = db.get().unwrap();
+    work(&mut conn)
+}
+
+fn jpeg() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 90]));
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image).write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+fn upload(server: &TestServer, token: &str) -> String {
+    let part = reqwest::blocking::multipart::Part::bytes(jpeg())
+        .file_name("photo.jpg")
+        .mime_str("image/jpeg")
+        .unwrap();
+    let form = reqwest::blocking::multipart::Form::new().part("photo", part);
+    let response =
+        server.client.post(server.url("/api/v1/photos")).bearer_auth(token).multipart(form).send().unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+fn report_body(point: (f64, f64), anonymous: bool, photo_ids: &[&str]) -> Value {
+    json!({
+        "category": "E0101",
+        "description": "Rubbish left beside the bus stop",
+        "position": { "lat": point.0, "lon": point.1, "crs": "wgs84", "accuracy_m": 6.0 },
+        "photo_ids": photo_ids,
+        "anonymous": anonymous,
+    })
+}
+
+fn report(server: &TestServer, token: &str, body: &Value) -> String {
+    let response = server
+        .client
+        .post(server.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+        .json(body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201, "report");
+    response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+fn phone_citizen_token(server: &TestServer) -> String {
+    let phone = "+8613800138000";
+    assert_eq!(server.post_json("/api/v1/auth/otp/request", &json!({ "phone": phone })).status(), 202);
+    let key = HashKey::derive(SECRET.as_bytes()).unwrap();
+    with_conn(server, |conn| {
+        let id: String = otp_challenges::table
+            .order(otp_challenges::created_at.desc())
+            .select(otp_challenges::id)
+            .first(conn)
+            .unwrap();
+        diesel::update(otp_challenges::table.find(&id))
+            .set(otp_challenges::code_hash.eq(key.code_hash(&id, "424242")))
+            .execute(conn)
+            .unwrap();
+    });
+    let verified = server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": phone, "code": "424242" }));
+    assert_eq!(verified.status(), 200);
+    verified.json::<Value>().unwrap()["access_token"].as_str().unwrap().to_owned()
+}
+
+fn street_of(cell: &GridCell) -> String {
+    cell.code.to_string()[..9].to_owned()
+}
+
+fn build_city(backend: Backend) -> City {
+    let server = TestServer::start_with(backend, &[("GRIDLINE_JWT_SECRET", SECRET)]);
+    let admin = server.admin_token();
+    // The generator puts a small city in one street: the second half moves to a second street.
+    let mut cells = demo_cells(60);
+    for cell in &mut cells[30..] {
+        let code = cell.code.to_string();
+        let street = code[6..9].parse::<u16>().unwrap() + 1;
+        cell.code = GridCode::parse(&format!("{}{street:03}{}", &code[..6], &code[9..])).unwrap();
+    }
+    server.import_grid(&admin, "310104", &cells);
+
+    // Two cells of street A, one of street B.
+    let street_a = street_of(&cells[0]);
+    let a: Vec<&GridCell> = cells.iter().filter(|c| street_of(c) == street_a).collect();
+    let b1 = cells.iter().find(|c| street_of(c) != street_a).expect("a second street");
+    let (a1, a2) = (a[0], a[1]);
+    let grids =
+        |cell: &GridCell| Scope::Grids { grids: [cell.code].into_iter().collect::<BTreeSet<GridCode>>() };
+
+    let mut tokens = BTreeMap::new();
+    tokens.insert("phone", phone_citizen_token(&server));
+    tokens.insert("device", server.citizen_token());
+    tokens.insert("inspector", server.staff_token(Role::Inspector, grids(a1)));
+    tokens.insert(
+        "dispatcher",
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse(&street_a).unwrap() }),
+    );
+    tokens.insert("handler", server.staff_token(Role::Handler, Scope::Unit { unit: "sanitation".into() }));
+    tokens.insert("admin", admin);
+    // The second inspector and handler hold what the first ones must not see.
+    let inspector_b = server.staff_token(Role::Inspector, grids(b1));
+    server.staff_token(Role::Handler, Scope::Unit { unit: "water".into() });
+
+    let mut user_ids = BTreeMap::new();
+    for (name, token) in &tokens {
+        let me: Value = server.get_as(token, "/api/v1/me").json().unwrap();
+        user_ids.insert(*name, me["id"].as_str().unwrap().to_owned());
+    }
+    let inspector_b_id: Value = server.get_as(&inspector_b, "/api/v1/me").json().unwrap();
+
+    let mut ids = BTreeMap::new();
+    let photo_a1 = upload(&server, &tokens["phone"]);
+    let photo_a2 = upload(&server, &tokens["device"]);
+    let case_a1 = report(&server, &tokens["phone"], &report_body(point_in(a1), false, &[&photo_a1]));
+    let case_a2 = report(&server, &tokens["device"], &report_body(point_in(a2), true, &[&photo_a2]));
+    let case_b1 = report(&server, &tokens["device"], &report_body(point_in(b1), false, &[]));
+    with_conn(&server, |conn| {
+        for (case, unit) in [(&case_a1, "sanitation"), (&case_a2, "water")] {
+            let changed = diesel::update(cases::table.find(case))
+                .set((cases::handling_unit.eq(unit), cases::state.eq("dispatched")))
+                .execute(conn)
+                .unwrap();
+            assert_eq!(changed, 1);
+        }
+    });
+    ids.insert("a1", case_a1);
+    ids.insert("a2", case_a2);
+    ids.insert("b1", case_b1);
+    ids.insert("photo_a1", photo_a1);
+    ids.insert("photo_a2", photo_a2);
+    ids.insert("missing", uuid::Uuid::now_v7().to_string());
+    ids.insert("inspector_b", inspector_b_id["id"].as_str().unwrap().to_owned());
+    ids.insert("category", "E0101".to_owned());
+    let reporters = [("a1", "phone"), ("a2", "device"), ("b1", "device")].into_iter().collect();
+    let report_point = point_in(b1);
+    City { server, tokens, user_ids, ids, reporters, cells, report_point }
+}
+
+impl City {
+    fn fill(&self, template: &str) -> String {
+        let mut path = template.to_owned();
+        for (name, id) in &self.ids {
+            path = path.replace(&format!("{{{name}}}"), id);
+        }
+        assert!(!path.contains('{'), "unfilled placeholder in {template}");
+        path
+    }
+
+    fn send(&self, method: &Method, path: &str, body: Body, caller: &str) -> Response {
+        let server = &self.server;
+        let mut request = server.client.request(method.clone(), server.url(path));
+        if let Some(token) = self.tokens.get(caller) {
+            request = request.bearer_auth(token);
+        }
+        request = match body {
+            Body::None => request,
+            Body::Empty => request.json(&json!({})),
+            Body::Photo => {
+                let part = reqwest::blocking::multipart::Part::bytes(jpeg())
+                    .file_name("photo.jpg")
+                    .mime_str("image/jpeg")
+                    .unwrap();
+                request.multipart(reqwest::blocking::multipart::Form::new().part("photo", part))
+            }
+            Body::Report => request
+                .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+                .json(&report_body(self.report_point, false, &[])),
+            Body::NewUser => request.json(&json!({
+                "login": format!("made-by-{caller}"),
+                "display_name": "Matrix account",
+                "role": "inspector",
+            })),
+            Body::UserPatch => request.json(&json!({ "display_name": format!("renamed by {caller}") })),
+            Body::Grid => {
+                request.header("content-type", "application/geo+json").body(to_geojson(&self.cells))
+            }
+            Body::NewCategory => request.json(&json!({
+                "code": "E0199",
+                "names": { "zh": "其他市容事件", "en": format!("Other appearance ({caller})") },
+                "time_limit": "2d",
+                "anonymous_allowed": true,
+                "duplicate_radius_m": 100,
+                "default_unit": "sanitation",
+                "questions": [],
+            })),
+            Body::CategoryPatch => request.json(&json!({ "time_limit": "8h" })),
+            Body::Register => request.header("if-match", "\"1\"").json(&json!({ "action": "register" })),
+        };
+        request.send().unwrap()
+    }
+
+    /// Everything a refused request must leave as it was.
+    fn fingerprint(&self) -> Value {
+        let admin = &self.tokens["admin"];
+        let users: Value = self.server.get_as(admin, "/api/v1/admin/users?limit=200").json().unwrap();
+        let categories: Value = self.server.get_as(admin, "/api/v1/admin/categories").json().unwrap();
+        let route: Value = self.server.get("/api/v1/grids/route?lat=31.2&lon=121.4").json().unwrap();
+        let (case_rows, photo_count, user_count) = with_conn(&self.server, |conn| {
+            let case_rows: Vec<(String, String, Option<String>, i32)> = cases::table
+                .select((cases::id, cases::state, cases::handling_unit, cases::version))
+                .order(cases::id)
+                .load(conn)
+                .unwrap();
+            let photo_count: i64 = photos::table.count().get_result(conn).unwrap();
+            let user_count: i64 = users::table.count().get_result(conn).unwrap();
+            (case_rows, photo_count, user_count)
+        });
+        json!({
+            "users": users, "categories": categories, "grid_revision": route["grid_revision"],
+            "cases": format!("{case_rows:?}"), "photos": photo_count, "accounts": user_count,
+        })
+    }
+
+    fn check(&self, row: &Row, caller: &'static str, want: Want) {
+        let path = self.fill(row.path);
+        let label = format!("{} {} as {caller}", row.method, row.path);
+        let before = matches!(want, Status(s) if s >= 400).then(|| self.fingerprint());
+        let response = self.send(&row.method, &path, row.body, caller);
+        let status = response.status().as_u16();
+        match want {
+            Status(expected) => {
+                assert_eq!(status, expected, "{label}");
+                if let Some(before) = before {
+                    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+                    assert_eq!(content_type, "application/problem+json", "{label}");
+                    assert_eq!(self.fingerprint(), before, "{label} was refused but changed something");
+                }
+            }
+            Want::Me => {
+                assert_eq!(status, 200, "{label}");
+                let me: Value = response.json().unwrap();
+                assert_eq!(me["id"], self.user_ids[caller].as_str(), "{label}");
+            }
+            Mine(expected) => {
+                assert_eq!(status, 200, "{label}");
+                let body: Value = response.json().unwrap();
+                let got: BTreeSet<String> = body["reports"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_owned())
+                    .collect();
+                let expected: BTreeSet<String> = expected.iter().map(|name| self.ids[name].clone()).collect();
+                assert_eq!(got, expected, "{label}");
+            }
+            Want::Timeline { staff } => {
+                assert_eq!(status, 200, "{label}");
+                let text = response.text().unwrap();
+                assert_eq!(text.contains("\"actor\""), staff, "{label}: staff timeline expected: {staff}");
+                let name = row.path.split('{').nth(1).unwrap().split('}').next().unwrap();
+                let reporter_id = &self.user_ids[self.reporters[name]];
+                if !staff {
+                    assert!(!text.contains(reporter_id.as_str()), "{label}: the timeline names the reporter");
+                }
+            }
+            Want::WorkWithin(allowed) => {
+                assert_eq!(status, 200, "{label}");
+                let body: Value = response.json().unwrap();
+                let allowed: BTreeSet<&str> = allowed.iter().map(|name| self.ids[name].as_str()).collect();
+                for item in body["items"].as_array().unwrap() {
+                    let id = item["case"]["id"].as_str().or(item["id"].as_str()).unwrap();
+                    assert!(allowed.contains(id), "{label}: a case outside the inspector's cells");
+                }
+            }
+            Case(_) | StaffWithReporter => {
+                assert_eq!(status, 200, "{label}");
+                let text = response.text().unwrap();
+                let case: Value = serde_json::from_str(&text).unwrap();
+                let name = row.path.rsplit('{').next().unwrap().trim_end_matches('}');
+                assert_eq!(case["id"], self.ids[name].as_str(), "{label}");
+                let view = if let Case(view) = want { view } else { "staff" };
+                assert_eq!(case["view"], view, "{label}");
+                let reporter_id = &self.user_ids[self.reporters[name]];
+                let names_reporter = text.contains(reporter_id.as_str());
+                match want {
+                    StaffWithReporter => assert_eq!(case["reporter"]["id"], reporter_id.as_str(), "{label}"),
+                    Case("reporter") => assert!(caller == self.reporters[name], "{label}"),
+                    _ => assert!(
+                        !names_reporter && case.get("reporter").is_none(),
+                        "{label}: the {view} view names the reporter"
+                    ),
+                }
+                if view == "public" {
+                    for hidden in ["photo_ids", "anonymous", "answers", "captured_at"] {
+                        assert!(case.get(hidden).is_none(), "{label}: the public view shows {hidden}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn every_role_gets_exactly_its_scope(backend: Backend) {
+    let city = build_city(backend);
+    for row in matrix() {
+        for (caller, want) in CALLERS.into_iter().zip(row.want) {
+            city.check(&row, caller, want);
+        }
+    }
+    // The allowed writes did land: the edited category and the renamed account.
+    let admin = &city.tokens["admin"];
+    let categories: Value = city.server.get("/api/v1/categories").json().unwrap();
+    let edited = categories["categories"].as_array().unwrap().iter().find(|c| c["code"] == "E0101").unwrap();
+    assert_eq!(edited["time_limit"], "8h");
+    let renamed: Value = city
+        .server
+        .get_as(admin, &format!("/api/v1/admin/users/{}", city.ids["inspector_b"]))
+        .json()
+        .unwrap();
+    assert_eq!(renamed["display_name"], "renamed by admin");
+}
+
+both_backends!(every_role_gets_exactly_its_scope);
