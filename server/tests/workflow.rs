@@ -76,8 +76,11 @@ impl Office {
     }
 
     fn post(&self, token: &str, id: &str, if_match: Option<i64>, body: &Value) -> Response {
-        let mut request =
-            self.server.client.post(self.server.url(&format!("/api/v1/cases/{id}/actions"))).bearer_auth(token);
+        let mut request = self
+            .server
+            .client
+            .post(self.server.url(&format!("/api/v1/cases/{id}/actions")))
+            .bearer_auth(token);
         if let Some(version) = if_match {
             request = request.header("if-match", format!("\"{version}\""));
         }
@@ -113,8 +116,14 @@ impl Office {
             .mime_str("image/jpeg")
             .unwrap();
         let form = reqwest::blocking::multipart::Form::new().part("photo", part);
-        let response =
-            self.server.client.post(self.server.url("/api/v1/photos")).bearer_auth(token).multipart(form).send().unwrap();
+        let response = self
+            .server
+            .client
+            .post(self.server.url("/api/v1/photos"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .unwrap();
         assert_eq!(response.status(), 201);
         response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
     }
@@ -190,8 +199,11 @@ fn full_loop_from_report_to_rating(backend: Backend) {
     office.ok(&office.handler, &id, json!({ "action": "accept" }));
     office.refused(&office.handler, &id, json!({ "action": "mark_handled" }), 422, "photo_required");
     let after = office.photo(&office.handler);
-    let handled =
-        office.ok(&office.handler, &id, json!({ "action": "mark_handled", "photo_ids": [after], "note": "emptied" }));
+    let handled = office.ok(
+        &office.handler,
+        &id,
+        json!({ "action": "mark_handled", "photo_ids": [after], "note": "emptied" }),
+    );
     assert_eq!(handled["state"], "handled");
 
     let check_photo = office.photo(&office.inspector);
@@ -211,19 +223,29 @@ fn full_loop_from_report_to_rating(backend: Backend) {
 
     let stranger = office.server.citizen_token();
     office.refused(&stranger, &id, json!({ "action": "rate", "rating": 5 }), 403, "out_of_scope");
-    office.refused(&office.reporter, &id, json!({ "action": "rate", "rating": 6 }), 422, "rating_out_of_range");
-    let rated = office.ok(&office.reporter, &id, json!({ "action": "rate", "rating": 4, "comment": "quick" }));
+    office.refused(
+        &office.reporter,
+        &id,
+        json!({ "action": "rate", "rating": 6 }),
+        422,
+        "rating_out_of_range",
+    );
+    let rated =
+        office.ok(&office.reporter, &id, json!({ "action": "rate", "rating": 4, "comment": "quick" }));
     assert_eq!(rated["rating"], 4);
-    let again = office.refused(&office.reporter, &id, json!({ "action": "rate", "rating": 5 }), 409, "already_rated");
+    let again =
+        office.refused(&office.reporter, &id, json!({ "action": "rate", "rating": 5 }), 409, "already_rated");
     assert_eq!(again["current_state"], "closed");
     office.refused(&office.dispatcher, &id, json!({ "action": "register" }), 409, "not_from_state");
 
     // The staff timeline has every step with who, where, note and photos.
     let staff = office.timeline(Some(&office.dispatcher), &id);
     assert_eq!(staff["view"], "staff");
-    let kinds: Vec<&str> = staff["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        staff["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["reported", "register", "dispatch", "accept", "mark_handled", "verify_pass", "rate"]);
-    let seqs: Vec<i64> = staff["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    let seqs: Vec<i64> =
+        staff["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
     assert_eq!(staff["events"][1]["note"], "bin 12");
     assert_eq!(staff["events"][4]["photo_ids"], json!([after]));
@@ -250,7 +272,8 @@ fn side_paths_and_their_refusals(backend: Backend) {
     let id = office.report();
     office.refused(&office.dispatcher, &id, json!({ "action": "reject" }), 422, "reason_required");
     office.ok(&office.dispatcher, &id, json!({ "action": "reject", "reason": "private property" }));
-    let reopened = office.ok(&office.dispatcher, &id, json!({ "action": "reopen", "reason": "it is public" }));
+    let reopened =
+        office.ok(&office.dispatcher, &id, json!({ "action": "reopen", "reason": "it is public" }));
     assert_eq!(reopened["state"], "reported");
     let public = office.timeline(None, &id);
     assert_eq!(public["events"][1]["reason"], "private property");
@@ -263,7 +286,8 @@ fn side_paths_and_their_refusals(backend: Backend) {
     let back = office.ok(&office.handler, &id, json!({ "action": "send_back", "reason": "not ours" }));
     assert_eq!(back["state"], "registered");
     assert!(back["deadline"].is_null());
-    let redispatched = office.ok(&office.dispatcher, &id, json!({ "action": "dispatch", "handling_unit": "sanitation" }));
+    let redispatched =
+        office.ok(&office.dispatcher, &id, json!({ "action": "dispatch", "handling_unit": "sanitation" }));
     assert!(redispatched["deadline"].is_string());
 
     // Verification failed: rework back to the same unit, with the original deadline.
@@ -298,8 +322,11 @@ fn side_paths_and_their_refusals(backend: Backend) {
         "deadline_not_later",
     );
     let later = "2027-03-01T17:30:00+08:00";
-    let extended =
-        office.ok(&office.dispatcher, &id, json!({ "action": "extend", "reason": "parts", "new_deadline": later }));
+    let extended = office.ok(
+        &office.dispatcher,
+        &id,
+        json!({ "action": "extend", "reason": "parts", "new_deadline": later }),
+    );
     assert_eq!(extended["state"], "dispatched");
     assert_eq!(time(&extended["deadline"]), time(&json!(later)));
 
@@ -317,7 +344,13 @@ fn side_paths_and_their_refusals(backend: Backend) {
     // Merge a duplicate into an open case; not into itself or a stranger.
     let survivor = office.report();
     let duplicate = office.report();
-    office.refused(&office.dispatcher, &duplicate, json!({ "action": "merge" }), 422, "merge_target_required");
+    office.refused(
+        &office.dispatcher,
+        &duplicate,
+        json!({ "action": "merge" }),
+        422,
+        "merge_target_required",
+    );
     office.refused(
         &office.dispatcher,
         &duplicate,
@@ -325,7 +358,8 @@ fn side_paths_and_their_refusals(backend: Backend) {
         422,
         "invalid_field",
     );
-    let merged = office.ok(&office.dispatcher, &duplicate, json!({ "action": "merge", "merge_into": survivor }));
+    let merged =
+        office.ok(&office.dispatcher, &duplicate, json!({ "action": "merge", "merge_into": survivor }));
     assert_eq!(merged["state"], "merged");
     assert_eq!(merged["merged_into"], survivor);
 
@@ -333,7 +367,13 @@ fn side_paths_and_their_refusals(backend: Backend) {
     let id = office.in_progress();
     let photo = office.photo(&office.handler);
     office.ok(&office.handler, &id, json!({ "action": "mark_handled", "photo_ids": [photo] }));
-    office.refused(&office.handler, &id, json!({ "action": "close", "reason": "done" }), 403, "not_allowed_for_role");
+    office.refused(
+        &office.handler,
+        &id,
+        json!({ "action": "close", "reason": "done" }),
+        403,
+        "not_allowed_for_role",
+    );
     office.ok(&office.dispatcher, &id, json!({ "action": "close", "reason": "verified by phone call" }));
 
     // A dispatcher of another street may not act here.
@@ -353,7 +393,8 @@ fn concurrent_steps_on_one_version_exactly_one_wins(backend: Backend) {
                 let office = &office;
                 let id = &id;
                 scope.spawn(move || {
-                    let body = json!({ "action": action, "reason": "duplicate", "merge_into": office.report() });
+                    let body =
+                        json!({ "action": action, "reason": "duplicate", "merge_into": office.report() });
                     let body = if action == "register" { json!({ "action": "register" }) } else { body };
                     office.post(&office.dispatcher, id, Some(1), &body).status().as_u16()
                 })

@@ -5,8 +5,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::{case_events, case_photos, cases};
 use super::events::{self, EventRow};
+use super::schema::{case_events, case_photos, cases};
 use super::{DbConnection, StoreResult, is_unique_violation};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -129,7 +129,12 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
 
 /// A problem+json answer built here because it carries more than [`ApiError`] holds: for a 409,
 /// the case's current state and version, which a phone parks its queued step with.
-fn problem(status: actix_web::http::StatusCode, code: &str, detail: &str, case: Option<&FullCase>) -> HttpResponse {
+fn problem(
+    status: actix_web::http::StatusCode,
+    code: &str,
+    detail: &str,
+    case: Option<&FullCase>,
+) -> HttpResponse {
     let mut body = json!({
         "type": format!("urn:gridline:problem:{code}"),
         "title": status.canonical_reason().unwrap_or("Error"),
@@ -213,7 +218,10 @@ fn check(body: &ActionRequest) -> ApiResult<Checked> {
     let position = match &body.position {
         Some(p) => {
             if p.accuracy_m.is_some_and(|a| !(a.is_finite() && a >= 0.0)) {
-                return Err(ApiError::invalid_field("position.accuracy_m", "expected a finite number of metres >= 0"));
+                return Err(ApiError::invalid_field(
+                    "position.accuracy_m",
+                    "expected a finite number of metres >= 0",
+                ));
             }
             Some(wgs84_point(p.lat, p.lon, p.crs.as_deref(), "position.")?)
         }
@@ -253,7 +261,11 @@ fn now_utc() -> DateTime<Utc> {
 
 /// The answer of a recorded or replayed step: the case in the caller's view, with its ETag.
 fn case_answer(who: &Principal, case: &FullCase, photo_ids: Vec<String>, replayed: bool) -> HttpResponse {
-    let view = if case.row.reporter_id.as_deref() == Some(who.user_id.as_str()) { View::Reporter } else { View::Staff };
+    let view = if case.row.reporter_id.as_deref() == Some(who.user_id.as_str()) {
+        View::Reporter
+    } else {
+        View::Staff
+    };
     let mut response = HttpResponse::Ok();
     response.insert_header((header::ETAG, etag(case.row.version)));
     if replayed {
@@ -466,8 +478,9 @@ pub async fn act(
 /// intake) on the working calendar. `None` for a case without a limit.
 fn dispatch_deadline_for(case: &FullCase, now: DateTime<Utc>) -> ApiResult<Option<DateTime<Utc>>> {
     let Some(limit) = case.row.handling_time_limit.as_deref() else { return Ok(None) };
-    let limit: TimeLimit =
-        limit.parse().map_err(|e| ApiError::internal(StoreError::Corrupt(format!("handling time limit: {e}"))))?;
+    let limit: TimeLimit = limit
+        .parse()
+        .map_err(|e| ApiError::internal(StoreError::Corrupt(format!("handling time limit: {e}"))))?;
     let calendar = CALENDAR.as_ref().map_err(|e| ApiError::internal(e.clone()))?;
     dispatch_deadline(calendar, now, limit).map(Some).map_err(|e| {
         ApiError::new(
@@ -489,7 +502,10 @@ fn check_references(
     if !body.photo_ids.is_empty() {
         let found = photos::find_many(conn, &body.photo_ids)?;
         if found.len() != body.photo_ids.iter().collect::<std::collections::BTreeSet<_>>().len() {
-            return Ok(Err(ApiError::invalid_field("photo_ids", "every photo id must name an uploaded photo")));
+            return Ok(Err(ApiError::invalid_field(
+                "photo_ids",
+                "every photo id must name an uploaded photo",
+            )));
         }
     }
     if let Some(target) = body.merge_into.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -498,9 +514,7 @@ fn check_references(
             Err(_) => None,
         };
         let usable = target_case.as_ref().is_some_and(|t| {
-            t.row.id != case_id
-                && in_scope(who, t)
-                && !matches!(t.row.state.as_str(), "merged" | "rejected")
+            t.row.id != case_id && in_scope(who, t) && !matches!(t.row.state.as_str(), "merged" | "rejected")
         });
         if !usable {
             return Ok(Err(ApiError::invalid_field(
@@ -549,10 +563,13 @@ mod tests {
     #[test]
     fn if_match_accepts_strong_weak_and_bare_versions() {
         for text in ["\"7\"", "W/\"7\"", "7"] {
-            let req = actix_web::test::TestRequest::default().insert_header((header::IF_MATCH, text)).to_http_request();
+            let req = actix_web::test::TestRequest::default()
+                .insert_header((header::IF_MATCH, text))
+                .to_http_request();
             assert_eq!(if_match(&req).unwrap(), Some(7), "{text}");
         }
-        let req = actix_web::test::TestRequest::default().insert_header((header::IF_MATCH, "*")).to_http_request();
+        let req =
+            actix_web::test::TestRequest::default().insert_header((header::IF_MATCH, "*")).to_http_request();
         assert_eq!(if_match(&req).unwrap_err().code, "invalid_if_match");
     }
 }

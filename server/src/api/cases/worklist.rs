@@ -57,8 +57,11 @@ pub async fn worklist(
     who.require_role(&[Role::Inspector])?;
     let cursor = query.cursor.unwrap_or(0);
     if cursor < 0 {
-        return Err(ApiError::bad_request("invalid_query", "cursor is a next_cursor from an earlier answer, >= 0")
-            .with_field("cursor"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "cursor is a next_cursor from an earlier answer, >= 0",
+        )
+        .with_field("cursor"));
     }
     let grids: Vec<String> = match who.case_filter() {
         CaseFilter::GridIn(grids) => grids.iter().map(ToString::to_string).collect(),
@@ -76,7 +79,8 @@ pub async fn worklist(
             }
             let changes = events::changes_in_grids(conn, &grids, cursor, latest, PAGE_EVENTS)?;
             let more = changes.len() as i64 == PAGE_EVENTS;
-            let through = if more { changes.last().map_or(latest, |(seq, _)| *seq) } else { latest.max(cursor) };
+            let through =
+                if more { changes.last().map_or(latest, |(seq, _)| *seq) } else { latest.max(cursor) };
             let ids: Vec<String> =
                 changes.into_iter().map(|(_, id)| id).collect::<BTreeSet<_>>().into_iter().collect();
             let changed = cases::find_many_full(conn, &ids)?;
