@@ -1,5 +1,10 @@
 //! `gridline grid ...`: generate a synthetic city, check a GeoJSON grid file, route points
-//! from stdin, and pack cells into the offline package for phones.
+//! from stdin, pack cells into the offline package for phones, and import a file into the
+//! database.
+//!
+//! `import` does what `POST /api/v1/admin/grids` does, with the same code: the core's checks
+//! (every problem listed, exit code 2), then the area's cells replaced in one transaction and
+//! the grid revision bumped, so running servers rebuild their index without a restart.
 //!
 //! `route` streams: it reads `lat,lon` or `lat,lon,crs` lines and writes one
 //! `code,how,distance_m` line per input line, in order (`code` empty when unroutable). A line
@@ -9,8 +14,10 @@
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::time::Duration;
 
 use clap::Subcommand;
+use gridline_core::codes::{AreaCode, AreaLevel};
 use gridline_core::geo::{Crs, GeoPoint};
 use gridline_core::grid::{
     DEFAULT_TOLERANCE_M, GeneratorOptions, GridCell, GridIndex, How, Route, ValidationOptions,
@@ -18,6 +25,9 @@ use gridline_core::grid::{
 };
 
 use super::{CliError, CliResult};
+use crate::api::grids::import::checked_cells;
+use crate::config::Config;
+use crate::store::{Db, grids};
 
 #[derive(Debug, Subcommand)]
 pub enum GridCommand {
@@ -57,6 +67,19 @@ pub enum GridCommand {
         #[arg(long, default_value_t = DEFAULT_TOLERANCE_M)]
         tolerance_m: f64,
     },
+    /// Import a GeoJSON grid file into the database, replacing the cells of its area.
+    Import {
+        /// The GeoJSON FeatureCollection.
+        file: String,
+        /// The district (6 digits) or street (9 digits) whose cells are replaced; default: the
+        /// street all cells lie in, else their district.
+        #[arg(long)]
+        area: Option<String>,
+        /// The database; default: the server's configuration (`DATABASE_URL`, else the
+        /// embedded SQLite file in `GRIDLINE_DATA_DIR`).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Encode a GeoJSON grid file as an offline grid package.
     Pack {
         /// The GeoJSON FeatureCollection.
@@ -77,6 +100,7 @@ pub fn run(cmd: GridCommand) -> CliResult {
                 .map_err(|e| CliError::failure(format!("cannot write {out}: {e}")))
         }
         GridCommand::Check { file, overlap_threshold_m2, areas } => check(&file, overlap_threshold_m2, areas),
+        GridCommand::Import { file, area, database_url } => import(&file, area.as_deref(), database_url),
         GridCommand::Route { grids, tolerance_m } => {
             let index = GridIndex::build(&read_cells(&grids)?)
                 .and_then(|index| index.with_tolerance_m(tolerance_m))
@@ -124,6 +148,113 @@ fn check(path: &str, overlap_threshold_m2: f64, areas: bool) -> CliResult {
     } else {
         Err(CliError::input(format!("{path}: {} problems in {} cells", report.problems.len(), cells.len())))
     }
+}
+
+/// Progress of a long import on stderr, one line rewritten in place.
+struct Progress {
+    total_steps: usize,
+    step: usize,
+}
+
+impl Progress {
+    fn next(&mut self, what: &str) {
+        self.step += 1;
+        eprint!("\r\x1b[2K[{}/{}] {what}", self.step, self.total_steps);
+        let _ = io::stderr().flush();
+    }
+
+    fn done(&self) {
+        eprintln!();
+    }
+}
+
+/// Reads `path` in chunks, showing how much of it is read.
+fn read_with_progress(path: &str, progress: &mut Progress) -> Result<String, CliError> {
+    let cannot_read = |e: io::Error| CliError::input(format!("cannot read {path}: {e}"));
+    let file = fs::File::open(path).map_err(cannot_read)?;
+    let total = file.metadata().map_err(cannot_read)?.len();
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or_default());
+    loop {
+        let chunk = reader.fill_buf().map_err(cannot_read)?;
+        if chunk.is_empty() {
+            break;
+        }
+        let read = chunk.len();
+        bytes.extend_from_slice(chunk);
+        reader.consume(read);
+        let percent = if total == 0 { 100 } else { bytes.len() as u64 * 100 / total };
+        eprint!(
+            "\r\x1b[2K[{}/{}] reading {path}: {percent}% of {} KiB",
+            progress.step + 1,
+            progress.total_steps,
+            total / 1024
+        );
+    }
+    progress.next(&format!("read {} KiB", bytes.len() / 1024));
+    String::from_utf8(bytes).map_err(|_| CliError::input(format!("{path}: the file is not UTF-8 text")))
+}
+
+/// The smallest area holding every cell: their street, else their district.
+fn enclosing_area(cells: &[GridCell]) -> Result<AreaCode, CliError> {
+    for level in [AreaLevel::Street, AreaLevel::District] {
+        let areas: std::collections::BTreeSet<AreaCode> = cells.iter().map(|c| c.code.area(level)).collect();
+        if let [area] = areas.into_iter().collect::<Vec<_>>()[..] {
+            return Ok(area);
+        }
+    }
+    Err(CliError::input("the cells span several districts: name the area to replace with --area"))
+}
+
+fn import(path: &str, area: Option<&str>, database_url: Option<String>) -> CliResult {
+    let mut progress = Progress { total_steps: 4, step: 0 };
+    let text = read_with_progress(path, &mut progress)?;
+    let area = match area {
+        Some(code) => {
+            let area = AreaCode::parse(code).map_err(|e| CliError::input(format!("--area: {e}")))?;
+            if !matches!(area.level(), AreaLevel::District | AreaLevel::Street) {
+                return Err(CliError::input("--area: expected a 6-digit district or 9-digit street code"));
+            }
+            area
+        }
+        None => enclosing_area(&parse_geojson(&text).map_err(|e| CliError::input(format!("{path}: {e}")))?)?,
+    };
+    let cells = match checked_cells(&text, area) {
+        Ok(cells) => cells,
+        Err(problems) => {
+            progress.done();
+            for problem in &problems {
+                println!("{problem}");
+            }
+            return Err(CliError::input(format!(
+                "{path}: {} problem(s); nothing was imported",
+                problems.len()
+            )));
+        }
+    };
+    progress.next(&format!("checked {} cells of area {area}", cells.len()));
+    let url = match database_url {
+        Some(url) => url,
+        None => Config::load()
+            .map_err(|e| CliError::input(format!("configuration: {e}")))?
+            .database_url
+            .expose()
+            .to_owned(),
+    };
+    let db = Db::connect(&url, 1, Duration::from_secs(30))
+        .map_err(|e| CliError::failure(format!("database: {e}")))?;
+    progress.next(&format!("writing {} cells", cells.len()));
+    let mut conn = db.get().map_err(|e| CliError::failure(format!("database: {e}")))?;
+    let revision = grids::replace_area(&mut conn, area, &cells)
+        .map_err(|e| CliError::failure(format!("database: {e}")))?;
+    let total = grids::count(&mut conn).map_err(|e| CliError::failure(format!("database: {e}")))?;
+    progress.next("done");
+    progress.done();
+    println!(
+        "imported {} cells into area {area} (grid revision {revision}, {total} cells in the database)",
+        cells.len()
+    );
+    Ok(())
 }
 
 /// Route every line of `input`; see the module documentation for the line formats.

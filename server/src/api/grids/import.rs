@@ -6,7 +6,7 @@
 
 use actix_web::{HttpResponse, web};
 use gridline_core::codes::{AreaCode, AreaLevel};
-use gridline_core::grid::{ValidationOptions, parse_geojson, validate};
+use gridline_core::grid::{GridCell, ValidationOptions, parse_geojson, validate};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -14,6 +14,23 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::store::grids;
 use gridline_core::workflow::Role;
+
+/// Parses a GeoJSON grid file for `area` and checks it with the core's validation: every
+/// problem at once, or the cells. Shared by this handler and `gridline grid import`.
+pub fn checked_cells(text: &str, area: AreaCode) -> Result<Vec<GridCell>, Vec<String>> {
+    let cells = parse_geojson(text).map_err(|e| vec![e.to_string()])?;
+    let mut problems: Vec<String> =
+        validate(&cells, ValidationOptions::default()).problems.iter().map(ToString::to_string).collect();
+    for (index, cell) in cells.iter().enumerate() {
+        if !cell.code.is_within(area) {
+            problems.push(format!("feature {index} ({}): not inside area {area}", cell.code));
+        }
+    }
+    if cells.is_empty() {
+        problems.push("the collection has no feature".to_owned());
+    }
+    if problems.is_empty() { Ok(cells) } else { Err(problems) }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct ImportQuery {
@@ -38,31 +55,17 @@ pub async fn import(
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("malformed_geojson", "the body is not UTF-8 text"))?
         .to_owned();
-    let cells = web::block(move || {
-        let cells = parse_geojson(&text).map_err(|e| vec![e.to_string()])?;
-        let mut problems: Vec<String> =
-            validate(&cells, ValidationOptions::default()).problems.iter().map(ToString::to_string).collect();
-        for (index, cell) in cells.iter().enumerate() {
-            if !cell.code.is_within(area) {
-                problems.push(format!("feature {index} ({}): not inside area {area}", cell.code));
-            }
-        }
-        if cells.is_empty() {
-            problems.push("the collection has no feature".to_owned());
-        }
-        if problems.is_empty() { Ok(cells) } else { Err(problems) }
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|problems| {
-        ApiError::new(
-            crate::error::ErrorKind::Unprocessable,
-            "invalid_grid",
-            format!("{} problem(s) in the grid file", problems.len()),
-        )
-        .with_field("body")
-        .with_problems(problems)
-    })?;
+    let cells = web::block(move || checked_cells(&text, area)).await.map_err(ApiError::internal)?.map_err(
+        |problems| {
+            ApiError::new(
+                crate::error::ErrorKind::Unprocessable,
+                "invalid_grid",
+                format!("{} problem(s) in the grid file", problems.len()),
+            )
+            .with_field("body")
+            .with_problems(problems)
+        },
+    )?;
 
     let count = cells.len();
     let db = state.db.clone();
