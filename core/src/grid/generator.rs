@@ -20,7 +20,7 @@ use super::fixed::{FixedPoint, metres_per_unit};
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GeneratorOptions {
-    /// Exactly this many cells (the last block row may be partly empty).
+    /// Exactly this many cells; the tiling covers the whole box whatever the count.
     pub cells: usize,
     pub seed: u64,
     /// `[min_lon, min_lat, max_lon, max_lat]` to fill; by default a box near Shanghai sized so
@@ -35,6 +35,9 @@ const DEFAULT_BLOCK_M: f64 = 220.0;
 /// Vertex jitter as a share of the quad side, in per mille.
 const JITTER_PER_MILLE: i64 = 150;
 const COMMUNITY_BLOCKS: usize = 4;
+/// Block patterns, and how many cells all of them make together (see [`pattern_cells`]).
+const PATTERNS: u64 = 7;
+const CELLS_PER_PATTERN_ROUND: usize = 16;
 const STREET_COMMUNITIES: usize = 8;
 
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and fixed forever.
@@ -109,7 +112,9 @@ impl Lattice {
 /// or on more cells than the district numbering can hold.
 pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridError> {
     let n = options.cells;
-    let blocks = n / 2 + 2;
+    // The patterns average 16 / 7 cells per block: lay out about as many blocks as that needs,
+    // then steer the patterns so that every block is used and the count comes out exact.
+    let blocks = (n * PATTERNS as usize).div_ceil(CELLS_PER_PATTERN_ROUND).max(1);
     let (min, max, columns) = match options.bbox {
         Some([min_lon, min_lat, max_lon, max_lat]) => {
             let bad = || {
@@ -178,7 +183,7 @@ pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridErr
         };
         let (i, j) = (2 * bx as i64, 2 * by as i64);
         let needed = n - cells.len();
-        let pattern = if needed >= 2 * blocks_left { 0 } else { rng.next() % 7 };
+        let pattern = steer(rng.next() % PATTERNS, needed, blocks_left - 1, cells.is_empty());
         let rings: Vec<(Vec<FixedPoint>, Option<Vec<FixedPoint>>)> = match pattern {
             0 => vec![
                 (lattice.rectangle(i, j, i + 1, j + 1), None),
@@ -234,6 +239,34 @@ pub fn generate_city(options: GeneratorOptions) -> Result<Vec<GridCell>, GridErr
         }
     }
     Ok(cells)
+}
+
+/// How many new cells a block pattern makes (pattern 6 adds an island to the previous cell
+/// instead of a cell of its own, when there is one).
+fn pattern_cells(pattern: u64, first: bool) -> usize {
+    match pattern {
+        0 => 4,
+        4 => 3,
+        6 if !first => 1,
+        _ => 2,
+    }
+}
+
+/// The drawn pattern if it leaves `needed` reachable with the `blocks_after` blocks still to
+/// come (1 to 4 cells each); otherwise the pattern closest in cell count that does.
+fn steer(drawn: u64, needed: usize, blocks_after: usize, first: bool) -> u64 {
+    let least = needed.saturating_sub(4 * blocks_after).max(1);
+    let most = needed.saturating_sub(blocks_after).max(1);
+    let count = pattern_cells(drawn, first);
+    if (least..=most).contains(&count) {
+        return drawn;
+    }
+    match count.clamp(least, most) {
+        1 if !first => 6,
+        1 | 2 => 1,
+        3 => 4,
+        _ => 0,
+    }
 }
 
 /// Make `cell` a MultiPolygon with `island` as an extra part.

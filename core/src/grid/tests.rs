@@ -343,3 +343,70 @@ fn generator_fills_a_given_box_and_refuses_a_bad_one() {
     );
     assert!(generate_city(GeneratorOptions { cells: 0, seed: 1, bbox: None }).unwrap().is_empty());
 }
+
+/// Random points over a box, `[min_lon, min_lat, max_lon, max_lat]`, from a fixed seed.
+fn points_in_box(bbox: [f64; 4], count: usize, seed: u64) -> Vec<GeoPoint> {
+    let mut state = seed;
+    let mut unit = move || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..count)
+        .map(|_| {
+            let (lon, lat) = (bbox[0] + unit() * (bbox[2] - bbox[0]), bbox[1] + unit() * (bbox[3] - bbox[1]));
+            GeoPoint::new(lat, lon).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn generated_city_covers_its_whole_box() {
+    let bbox = [121.40, 31.15, 121.46, 31.20];
+    for cells in [997, 1000, 1003] {
+        let city = generate_city(GeneratorOptions { cells, seed: 5, bbox: Some(bbox) }).unwrap();
+        assert_eq!(city.len(), cells);
+        let index = GridIndex::build(&city).unwrap().with_tolerance_m(0.0).unwrap();
+        let points = points_in_box(bbox, 20_000, 11);
+        let unroutable = points.iter().filter(|&&p| index.route(p) == Route::Unroutable).count();
+        // The outline runs along the box and every block is used, so no point may miss.
+        assert_eq!(unroutable, 0, "{cells} cells: of {} points", points.len());
+    }
+}
+
+#[test]
+fn two_distant_cities_route_like_each_city_alone_and_stay_small() {
+    // Shanghai and Urumqi, about 3,300 km apart: one index over both.
+    let boxes = [[121.40, 31.15, 121.50, 31.23], [87.55, 43.78, 87.65, 43.86]];
+    let cities: Vec<Vec<GridCell>> = boxes
+        .iter()
+        .enumerate()
+        .map(|(k, &bbox)| {
+            let mut city =
+                generate_city(GeneratorOptions { cells: 1500, seed: 20 + k as u64, bbox: Some(bbox) })
+                    .unwrap();
+            // Another district for the second city, so the codes stay distinct.
+            for cell in &mut city {
+                let c = cell.code;
+                cell.code = GridCode::from_parts(
+                    c.district() + k as u32,
+                    c.street_number(),
+                    c.community_number(),
+                    c.grid_number(),
+                )
+                .unwrap();
+            }
+            city
+        })
+        .collect();
+    let both = GridIndex::build(&cities.concat()).unwrap();
+    let memory = both.memory();
+    assert!(memory.other_bytes <= 200 * both.len(), "{} bytes beyond coordinates", memory.other_bytes);
+    for (city, &bbox) in cities.iter().zip(&boxes) {
+        let alone = GridIndex::build(city).unwrap();
+        for p in points_in_box(bbox, 5_000, 3) {
+            assert_eq!(both.route(p), alone.route(p));
+        }
+    }
+    // Between the cities nothing is routable.
+    assert_eq!(both.route(GeoPoint::new(37.5, 104.5).unwrap()), Route::Unroutable);
+}
