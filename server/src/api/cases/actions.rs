@@ -35,6 +35,7 @@ use uuid::Uuid;
 
 use super::{View, render, visibility};
 use crate::api::grids::wgs84_point;
+use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::{Principal, Scope};
 use crate::error::{ApiError, ApiResult, ErrorKind};
@@ -392,7 +393,7 @@ pub async fn act(
                     Some(given) => Some(given),
                     None => dispatch_deadline_for(&case, now)?,
                 };
-                details.insert("deadline".into(), json!(new.map(|d| d.to_rfc3339())));
+                details.insert("deadline".into(), json!(new.map(|d| rfc3339(d.naive_utc()))));
                 change.deadline = Some(new.map(|d| d.naive_utc()));
                 change.overdue = Some(false);
             }
