@@ -183,7 +183,7 @@ fn read_with_progress(path: &str, progress: &mut Progress) -> Result<String, Cli
         let read = chunk.len();
         bytes.extend_from_slice(chunk);
         reader.consume(read);
-        let percent = if total == 0 { 100 } else { bytes.len() as u64 * 100 / total };
+        let percent = (bytes.len() as u64 * 100).checked_div(total).unwrap_or(100);
         eprint!(
             "\r\x1b[2K[{}/{}] reading {path}: {percent}% of {} KiB",
             progress.step + 1,
