@@ -1,11 +1,12 @@
 //! Grid routing benchmarks: route (random points over the city) at 40,625 and 1,000,000
-//! cells, building the index from parsed cells, and generating the synthetic city. Also prints
+//! cells and over two distant cities in one index (sparse, country-wide data), building the index from parsed cells, and generating the synthetic city. Also prints
 //! the index memory per cell. Run with `scripts/bench-grid` (see docs/benchmarks.md).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use gridline_core::codes::GridCode;
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::{GeneratorOptions, GridCell, GridIndex, generate_city};
 
@@ -51,9 +52,52 @@ fn route_benchmark(c: &mut Criterion, cell_count: usize) {
     });
 }
 
+/// Two cities of 20,000 cells each, Shanghai and Urumqi (about 3,300 km apart), in one index;
+/// random points alternate between the two cities' boxes.
+fn two_cities_benchmark(c: &mut Criterion) {
+    let boxes = [[121.40, 31.15, 121.70, 31.45], [87.45, 43.70, 87.75, 44.00]];
+    let mut cells = Vec::new();
+    let mut points = Vec::new();
+    for (k, &bbox) in boxes.iter().enumerate() {
+        let mut city =
+            generate_city(GeneratorOptions { cells: 20_000, seed: 1 + k as u64, bbox: Some(bbox) })
+                .unwrap_or_default();
+        for cell in &mut city {
+            let code = cell.code;
+            // The second city is another district, so the codes stay distinct.
+            let district = code.district() + k as u32;
+            if let Ok(moved) = GridCode::from_parts(
+                district,
+                code.street_number(),
+                code.community_number(),
+                code.grid_number(),
+            ) {
+                cell.code = moved;
+            }
+        }
+        points.push(random_points(&city, 1 << 15));
+        cells.extend(city);
+    }
+    let Ok(index) = GridIndex::build(&cells) else { return };
+    eprintln!(
+        "grid index, two cities, {} cells: {:.1} bytes/cell beyond coordinates",
+        cells.len(),
+        index.memory().other_bytes as f64 / cells.len() as f64
+    );
+    let points: Vec<GeoPoint> = points[0].iter().zip(&points[1]).flat_map(|(&a, &b)| [a, b]).collect();
+    let mut next = 0usize;
+    c.bench_function("grid/route/two_cities_40000_cells", |b| {
+        b.iter(|| {
+            next = (next + 1) & (points.len() - 1);
+            black_box(index.route(black_box(points[next])))
+        })
+    });
+}
+
 fn routing(c: &mut Criterion) {
     route_benchmark(c, 40_625);
     route_benchmark(c, 1_000_000);
+    two_cities_benchmark(c);
 }
 
 fn building(c: &mut Criterion) {
