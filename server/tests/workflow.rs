@@ -198,6 +198,15 @@ fn full_loop_from_report_to_rating(backend: Backend) {
     office.refused(&other_unit, &id, json!({ "action": "accept" }), 403, "out_of_scope");
     office.ok(&office.handler, &id, json!({ "action": "accept" }));
     office.refused(&office.handler, &id, json!({ "action": "mark_handled" }), 422, "photo_required");
+    let someone_elses = office.photo(&office.reporter);
+    let answer = office.refused(
+        &office.handler,
+        &id,
+        json!({ "action": "mark_handled", "photo_ids": [someone_elses] }),
+        422,
+        "invalid_field",
+    );
+    assert_eq!(answer["field"], "photo_ids");
     let after = office.photo(&office.handler);
     let handled = office.ok(
         &office.handler,

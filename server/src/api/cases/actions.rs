@@ -502,10 +502,13 @@ fn check_references(
 ) -> Result<Result<(), ApiError>, StoreError> {
     if !body.photo_ids.is_empty() {
         let found = photos::find_many(conn, &body.photo_ids)?;
-        if found.len() != body.photo_ids.iter().collect::<std::collections::BTreeSet<_>>().len() {
+        let distinct = body.photo_ids.iter().collect::<std::collections::BTreeSet<_>>().len();
+        // A step's photos are evidence of what the actor saw: only their own uploads count.
+        let own = found.iter().filter(|p| p.uploader_id.as_deref() == Some(who.user_id.as_str())).count();
+        if found.len() != distinct || own != distinct {
             return Ok(Err(ApiError::invalid_field(
                 "photo_ids",
-                "every photo id must name an uploaded photo",
+                "every photo id must name a photo you uploaded yourself",
             )));
         }
     }
