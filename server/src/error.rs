@@ -226,15 +226,21 @@ pub fn json_error(e: &JsonPayloadError) -> ApiError {
         ),
         // serde's own message can quote the offending value (report text, coordinates), so the
         // detail names only the place and the kind of fault.
-        JsonPayloadError::Deserialize(de) if de.is_data() => ApiError::new(
-            ErrorKind::Unprocessable,
-            "invalid_body",
-            format!(
-                "the JSON body has a missing, unknown or wrongly typed field near line {} column {}",
-                de.line(),
-                de.column()
+        JsonPayloadError::Deserialize(de) if de.is_data() => match missing_or_unknown_field(de) {
+            Some((what, field)) => {
+                ApiError::new(ErrorKind::Unprocessable, "invalid_body", format!("{what} field `{field}`"))
+                    .with_field(field)
+            }
+            None => ApiError::new(
+                ErrorKind::Unprocessable,
+                "invalid_body",
+                format!(
+                    "the JSON body has a missing, unknown or wrongly typed field near line {} column {}",
+                    de.line(),
+                    de.column()
+                ),
             ),
-        ),
+        },
         JsonPayloadError::Deserialize(de) => ApiError::bad_request(
             "malformed_json",
             format!("the body is not valid JSON (line {} column {})", de.line(), de.column()),
@@ -242,6 +248,20 @@ pub fn json_error(e: &JsonPayloadError) -> ApiError {
         JsonPayloadError::Payload(p) => payload_error(p),
         _ => ApiError::bad_request("bad_body", "the JSON body could not be read"),
     }
+}
+
+/// serde's "missing field `x`" and "unknown field `x`, expected ..." name only the field, never
+/// the client's value, so that name can be passed on as the problem's `field`.
+fn missing_or_unknown_field(de: &serde_json::Error) -> Option<(&'static str, String)> {
+    let message = de.to_string();
+    let (what, rest) = if let Some(rest) = message.strip_prefix("missing field `") {
+        ("missing", rest)
+    } else {
+        ("unknown", message.strip_prefix("unknown field `")?)
+    };
+    let field = rest.split('`').next()?;
+    let plain = !field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    plain.then(|| (what, field.to_owned()))
 }
 
 fn query_error(e: &QueryPayloadError) -> ApiError {
@@ -278,4 +298,41 @@ pub fn configure_extractors(cfg: &mut web::ServiceConfig, json_limit: usize, pay
 /// The answer for a route that does not exist.
 pub async fn no_such_route() -> ApiResult<HttpResponse> {
     Err(ApiError::new(ErrorKind::NotFound, "no_such_route", "no endpoint at this path and method"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data_error(json: &str) -> JsonPayloadError {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Body {
+            description: String,
+            lat: f64,
+        }
+        JsonPayloadError::Deserialize(serde_json::from_str::<Body>(json).unwrap_err())
+    }
+
+    #[test]
+    fn a_missing_or_unknown_field_is_named_in_the_problem() {
+        let e = json_error(&data_error(r#"{"lat": 1.0}"#));
+        assert_eq!(
+            (e.kind, e.code, e.field.as_deref()),
+            (ErrorKind::Unprocessable, "invalid_body", Some("description"))
+        );
+        assert_eq!(e.detail, "missing field `description`");
+        let e = json_error(&data_error(r#"{"description": "x", "lat": 1.0, "colour": 1}"#));
+        assert_eq!(e.field.as_deref(), Some("colour"));
+        assert_eq!(e.detail, "unknown field `colour`");
+    }
+
+    #[test]
+    fn a_wrongly_typed_value_is_never_quoted_back() {
+        let e = json_error(&data_error(r#"{"description": "secret home address", "lat": "31.2 N"}"#));
+        assert_eq!(e.code, "invalid_body");
+        assert_eq!(e.field, None);
+        assert!(!e.detail.contains("31.2") && !e.detail.contains("secret"), "{}", e.detail);
+    }
 }
