@@ -13,7 +13,7 @@
 //! without losing the other answers.
 
 use std::fs;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::time::Duration;
 
 use clap::Subcommand;
@@ -150,21 +150,37 @@ fn check(path: &str, overlap_threshold_m2: f64, areas: bool) -> CliResult {
     }
 }
 
-/// Progress of a long import on stderr, one line rewritten in place.
+/// Progress of a long import on stderr: one line rewritten in place on a terminal, one line
+/// per step otherwise (a log keeps no control characters).
 struct Progress {
     total_steps: usize,
     step: usize,
+    terminal: bool,
 }
 
 impl Progress {
+    fn new(total_steps: usize) -> Self {
+        Self { total_steps, step: 0, terminal: io::stderr().is_terminal() }
+    }
+
+    fn show(&self, step: usize, what: &str) {
+        if self.terminal {
+            eprint!("\r\x1b[2K[{step}/{}] {what}", self.total_steps);
+            let _ = io::stderr().flush();
+        } else {
+            eprintln!("[{step}/{}] {what}", self.total_steps);
+        }
+    }
+
     fn next(&mut self, what: &str) {
         self.step += 1;
-        eprint!("\r\x1b[2K[{}/{}] {what}", self.step, self.total_steps);
-        let _ = io::stderr().flush();
+        self.show(self.step, what);
     }
 
     fn done(&self) {
-        eprintln!();
+        if self.terminal {
+            eprintln!();
+        }
     }
 }
 
@@ -184,12 +200,9 @@ fn read_with_progress(path: &str, progress: &mut Progress) -> Result<String, Cli
         bytes.extend_from_slice(chunk);
         reader.consume(read);
         let percent = (bytes.len() as u64 * 100).checked_div(total).unwrap_or(100);
-        eprint!(
-            "\r\x1b[2K[{}/{}] reading {path}: {percent}% of {} KiB",
-            progress.step + 1,
-            progress.total_steps,
-            total / 1024
-        );
+        if progress.terminal {
+            progress.show(progress.step + 1, &format!("reading {path}: {percent}% of {} KiB", total / 1024));
+        }
     }
     progress.next(&format!("read {} KiB", bytes.len() / 1024));
     String::from_utf8(bytes).map_err(|_| CliError::input(format!("{path}: the file is not UTF-8 text")))
@@ -207,7 +220,7 @@ fn enclosing_area(cells: &[GridCell]) -> Result<AreaCode, CliError> {
 }
 
 fn import(path: &str, area: Option<&str>, database_url: Option<String>) -> CliResult {
-    let mut progress = Progress { total_steps: 4, step: 0 };
+    let mut progress = Progress::new(4);
     let text = read_with_progress(path, &mut progress)?;
     let area = match area {
         Some(code) => {
@@ -219,6 +232,7 @@ fn import(path: &str, area: Option<&str>, database_url: Option<String>) -> CliRe
         }
         None => enclosing_area(&parse_geojson(&text).map_err(|e| CliError::input(format!("{path}: {e}")))?)?,
     };
+    progress.next(&format!("checking the cells of area {area}"));
     let cells = match checked_cells(&text, area) {
         Ok(cells) => cells,
         Err(problems) => {
@@ -232,7 +246,6 @@ fn import(path: &str, area: Option<&str>, database_url: Option<String>) -> CliRe
             )));
         }
     };
-    progress.next(&format!("checked {} cells of area {area}", cells.len()));
     let url = match database_url {
         Some(url) => url,
         None => Config::load()
@@ -243,7 +256,7 @@ fn import(path: &str, area: Option<&str>, database_url: Option<String>) -> CliRe
     };
     let db = Db::connect(&url, 1, Duration::from_secs(30))
         .map_err(|e| CliError::failure(format!("database: {e}")))?;
-    progress.next(&format!("writing {} cells", cells.len()));
+    progress.next(&format!("writing {} cells in one transaction", cells.len()));
     let mut conn = db.get().map_err(|e| CliError::failure(format!("database: {e}")))?;
     let revision = grids::replace_area(&mut conn, area, &cells)
         .map_err(|e| CliError::failure(format!("database: {e}")))?;
