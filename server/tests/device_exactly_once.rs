@@ -6,26 +6,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod device_support;
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Backend, TestServer, demo_cells, point_in};
-use diesel::RunQueryDsl;
-use diesel::sql_types::BigInt;
-use gridline_core::device::{
-    BackoffPolicy, Device, DeviceConfig, DraftFields, HttpTransport, ItemStatus, Position, SyncOutcome,
-    Tokens,
-};
+use device_support::{case_count, keep_tokens, open_device, sample_photo};
+use gridline_core::device::{Device, DraftFields, ItemStatus, Position, SyncOutcome};
 use gridline_core::geo::Crs;
 use gridline_core::photo::{PhotoOptions, PreparedPhoto, prepare};
-use gridline_core::taxonomy::Taxonomy;
-use gridline_server::store::Db;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -187,28 +181,9 @@ fn relay(
     let _ = client.shutdown(Shutdown::Both);
 }
 
-/// A small distinct JPEG, prepared the way the app prepares camera photos.
-fn sample_photo(seed: u8) -> PreparedPhoto {
-    let image = image::RgbImage::from_fn(80, 60, |x, y| image::Rgb([seed, (x * 3) as u8, (y * 4) as u8]));
-    let mut jpeg = Vec::new();
-    image::DynamicImage::ImageRgb8(image)
-        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
-        .unwrap();
-    prepare(&jpeg, &PhotoOptions::default()).unwrap()
-}
-
 /// The SHA-256 the server keeps for a photo: it prepares the uploaded JPEG once more.
 fn server_sha256(photo: &PreparedPhoto) -> String {
     prepare(&photo.bytes, &PhotoOptions::default()).unwrap().sha256
-}
-
-fn open_device(folder: &Path, server_url: &str) -> Device {
-    let config = DeviceConfig {
-        folder: folder.to_owned(),
-        server_url: server_url.to_owned(),
-        backoff: BackoffPolicy { base: Duration::from_millis(5), max: Duration::from_millis(100) },
-    };
-    Device::open(config, Arc::new(HttpTransport::default()), Taxonomy::default_taxonomy().unwrap()).unwrap()
 }
 
 /// Signs in an anonymous device account directly (not through the proxy) and keeps the tokens
@@ -216,24 +191,7 @@ fn open_device(folder: &Path, server_url: &str) -> Device {
 fn sign_in(server: &TestServer, device: &Device) -> String {
     let response = server.client.post(server.url("/api/v1/auth/anonymous")).send().unwrap();
     assert_eq!(response.status(), 201);
-    let body: Value = response.json().unwrap();
-    let tokens = Tokens {
-        access_token: body["access_token"].as_str().unwrap().to_owned(),
-        refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
-    };
-    device.session().set(tokens.clone()).unwrap();
-    tokens.access_token
-}
-
-fn count(server: &TestServer, sql: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
-    let rows: Vec<Count> = diesel::sql_query(sql).load(&mut db.get().unwrap()).unwrap();
-    rows[0].n
+    keep_tokens(device, &response.json().unwrap())
 }
 
 fn every_report_exists_once_with_its_photos_through_a_dropping_proxy(backend: Backend) {
@@ -291,7 +249,7 @@ fn every_report_exists_once_with_its_photos_through_a_dropping_proxy(backend: Ba
     }
 
     let total = devices * reports_per_device;
-    assert_eq!(count(&server, "SELECT COUNT(*) AS n FROM cases"), total as i64, "each report exactly once");
+    assert_eq!(case_count(&server), total as i64, "each report exactly once");
     let mut descriptions = HashSet::new();
     for (device, token) in &opened {
         let mine: Value = server.get_as(token, "/api/v1/reports/mine?limit=200").json().unwrap();

@@ -5,43 +5,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod device_support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Backend, TestServer, demo_cells, point_in};
-use diesel::RunQueryDsl;
-use diesel::sql_types::BigInt;
+use device_support::{PASSWORD, case_count, keep_tokens, open_device, sample_photo, staff};
 use gridline_core::codes::CategoryCode;
-use gridline_core::device::{
-    BackoffPolicy, CaseAction, Device, DeviceConfig, HttpTransport, SyncOutcome, Tokens,
-};
+use gridline_core::device::{CaseAction, SyncOutcome};
 use gridline_core::grid::GridCell;
-use gridline_core::photo::{PhotoOptions, prepare};
 use gridline_core::taxonomy::Taxonomy;
 use gridline_core::workflow::{Action, CaseState, Role};
 use gridline_server::auth::Scope;
-use gridline_server::auth::users::{NewStaff, create_staff};
 use gridline_server::cli::simulate::{SimulateArgs, simulate};
-use gridline_server::store::Db;
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "correct horse battery staple 42";
-
-/// A staff account with a known password; its login.
-fn staff(server: &TestServer, role: Role, scope: Scope) -> String {
-    let login = format!("{}{}", role.as_str(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
-    let new = NewStaff {
-        login: login.clone(),
-        display_name: format!("Test {}", role.as_str()),
-        role,
-        scope: Some(scope),
-        password: Some(PASSWORD.to_owned()),
-    };
-    create_staff(&mut db.get().unwrap(), new, gridline_server::auth::now()).unwrap();
-    login
-}
 
 fn login(server: &TestServer, login: &str) -> Value {
     let response = server.post_json("/api/v1/auth/login", &json!({ "login": login, "password": PASSWORD }));
@@ -92,27 +69,11 @@ fn handled_case(server: &TestServer, cell: &GridCell) -> String {
 
     let handler = login(server, &staff(server, Role::Handler, Scope::Unit { unit }));
     let folder = tempfile::tempdir().unwrap();
-    let config = DeviceConfig {
-        folder: folder.path().to_owned(),
-        server_url: format!("http://{}", server.addr),
-        backoff: BackoffPolicy { base: Duration::from_millis(5), max: Duration::from_millis(50) },
-    };
-    let device = Device::open(config, Arc::new(HttpTransport::default()), taxonomy).unwrap();
-    device
-        .session()
-        .set(Tokens {
-            access_token: handler["access_token"].as_str().unwrap().to_owned(),
-            refresh_token: handler["refresh_token"].as_str().unwrap().to_owned(),
-        })
-        .unwrap();
+    let device = open_device(folder.path(), &format!("http://{}", server.addr));
+    keep_tokens(&device, &handler);
     let step =
         |action| CaseAction { case_id: case_id.clone(), action, reason: None, position: None, rating: None };
-    let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([90, (x * 4) as u8, (y * 5) as u8]));
-    let mut jpeg = Vec::new();
-    image::DynamicImage::ImageRgb8(image)
-        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
-        .unwrap();
-    let after_photo = prepare(&jpeg, &PhotoOptions::default()).unwrap();
+    let after_photo = sample_photo(90);
     device.queue_action(&step(Action::Accept), CaseState::Dispatched, Role::Handler, &[]).unwrap();
     device
         .queue_action(&step(Action::MarkHandled), CaseState::InProgress, Role::Handler, &[after_photo])
@@ -121,18 +82,6 @@ fn handled_case(server: &TestServer, cell: &GridCell) -> String {
     let case: Value = server.get_as(dispatcher, &format!("/api/v1/cases/{case_id}")).json().unwrap();
     assert_eq!(case["state"], "handled", "the handler's device took the case to handled");
     case_id
-}
-
-fn case_count(server: &TestServer) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
-    let rows: Vec<Count> =
-        diesel::sql_query("SELECT COUNT(*) AS n FROM cases").load(&mut db.get().unwrap()).unwrap();
-    rows[0].n
 }
 
 fn a_short_lossy_simulation_matches_the_server(backend: Backend) {
