@@ -5,7 +5,7 @@
 //! cannot be documented without deciding who may call it.
 //!
 //! The city: two streets of district 310104 with cases in each; two inspectors with different
-//! cells; two handling units; a phone citizen and an anonymous-device citizen. Every refused
+//! cells; two handlers of different units; a phone citizen and an anonymous-device citizen. Every refused
 //! request is checked to have changed nothing (accounts, categories, grid revision, cases and
 //! photos are fingerprinted before and after).
 
@@ -33,7 +33,8 @@ use serde_json::{Value, json};
 const SECRET: &str = "access-matrix-secret-of-at-least-32-bytes";
 
 /// The callers, in the order of the columns of [`matrix`].
-const CALLERS: [&str; 7] = ["nobody", "phone", "device", "inspector", "dispatcher", "handler", "admin"];
+const CALLERS: [&str; 9] =
+    ["nobody", "phone", "device", "inspector", "inspector_b", "dispatcher", "handler", "handler_b", "admin"];
 
 /// What one caller must get from one request.
 #[derive(Debug, Clone, Copy)]
@@ -79,103 +80,81 @@ struct Row {
     method: Method,
     path: &'static str,
     body: Body,
-    want: [Want; 7],
+    want: [Want; 9],
 }
 
-fn row(method: &str, path: &'static str, body: Body, want: [Want; 7]) -> Row {
+fn row(method: &str, path: &'static str, body: Body, want: [Want; 9]) -> Row {
     Row { method: Method::from_bytes(method.as_bytes()).unwrap(), path, body, want }
 }
 
-const DENIED_TO_NON_ADMINS: fn(u16) -> [Want; 7] =
-    |ok| [Status(401), Status(403), Status(403), Status(403), Status(403), Status(403), Status(ok)];
+const DENIED_TO_NON_ADMINS: fn(u16) -> [Want; 9] = |ok| {
+    let denied = Status(403);
+    [Status(401), denied, denied, denied, denied, denied, denied, denied, Status(ok)]
+};
 
-/// The whole matrix. Columns: nobody, phone citizen, device citizen, inspector (cell A1),
-/// dispatcher (street A), handler (unit `sanitation`), admin. Case fixtures:
+/// The whole matrix. Columns: nobody, phone citizen, device citizen, inspector of cell A1,
+/// inspector of cell B1, dispatcher of street A, handler of unit `sanitation`, handler of unit
+/// `water`, admin. Case fixtures:
 /// - `a1`: cell A1 (street A), phone citizen, named, photo, dispatched to `sanitation`;
 /// - `a2`: cell A2 (street A), device citizen, anonymous, photo, dispatched to `water`;
 /// - `b1`: cell B1 (street B), device citizen, named, not dispatched.
 fn matrix() -> Vec<Row> {
-    let all = |w: Want| [w; 7];
-    let signed_in = |w: Want| [Status(401), w, w, w, w, w, w];
+    let all = |w: Want| [w; 9];
+    let signed_in = |w: Want| [Status(401), w, w, w, w, w, w, w, w];
     let (public, staff) = (Want::Timeline { staff: false }, Want::Timeline { staff: true });
+    let (pv, rv, sv, sr) = (Case("public"), Case("reporter"), Case("staff"), StaffWithReporter);
+    let (s200, s401, s404) = (Status(200), Status(401), Status(404));
     vec![
         // Reads first: the writes below add reports.
-        row("GET", "/api/v1/openapi.json", Body::None, all(Status(200))),
-        row("GET", "/api/v1/docs", Body::None, all(Status(200))),
-        row("GET", "/api/v1/categories", Body::None, all(Status(200))),
-        row("GET", "/api/v1/grids/route?lat=31.2&lon=121.4", Body::None, all(Status(200))),
+        row("GET", "/api/v1/openapi.json", Body::None, all(s200)),
+        row("GET", "/api/v1/docs", Body::None, all(s200)),
+        row("GET", "/api/v1/categories", Body::None, all(s200)),
+        row("GET", "/api/v1/grids/route?lat=31.2&lon=121.4", Body::None, all(s200)),
         row("GET", "/api/v1/me", Body::None, signed_in(Want::Me)),
         row(
             "GET",
             "/api/v1/reports/mine",
             Body::None,
-            [Status(401), Mine(&["a1"]), Mine(&["a2", "b1"]), Mine(&[]), Mine(&[]), Mine(&[]), Mine(&[])],
-        ),
-        row(
-            "GET",
-            "/api/v1/cases/{a1}",
-            Body::None,
             [
-                Case("public"),
-                Case("reporter"),
-                Case("public"),
-                Case("staff"),
-                StaffWithReporter,
-                Case("staff"),
-                StaffWithReporter,
+                s401,
+                Mine(&["a1"]),
+                Mine(&["a2", "b1"]),
+                Mine(&[]),
+                Mine(&[]),
+                Mine(&[]),
+                Mine(&[]),
+                Mine(&[]),
+                Mine(&[]),
             ],
         ),
-        row(
-            "GET",
-            "/api/v1/cases/{a2}",
-            Body::None,
-            [
-                Case("public"),
-                Case("public"),
-                Case("reporter"),
-                Case("public"),
-                Case("staff"),
-                Case("public"),
-                Case("staff"),
-            ],
-        ),
-        row(
-            "GET",
-            "/api/v1/cases/{b1}",
-            Body::None,
-            [
-                Case("public"),
-                Case("public"),
-                Case("reporter"),
-                Case("public"),
-                Case("public"),
-                Case("public"),
-                StaffWithReporter,
-            ],
-        ),
-        row("GET", "/api/v1/cases/{missing}", Body::None, all(Status(404))),
+        row("GET", "/api/v1/cases/{a1}", Body::None, [pv, rv, pv, sv, pv, sr, sv, pv, sr]),
+        row("GET", "/api/v1/cases/{a2}", Body::None, [pv, pv, rv, pv, pv, sv, pv, sv, sv]),
+        row("GET", "/api/v1/cases/{b1}", Body::None, [pv, pv, rv, pv, sv, pv, pv, pv, sr]),
+        row("GET", "/api/v1/cases/{missing}", Body::None, all(s404)),
         row(
             "GET",
             "/api/v1/cases/{a1}/timeline",
             Body::None,
-            [public, public, public, staff, staff, staff, staff],
+            [public, public, public, staff, public, staff, staff, public, staff],
         ),
         row(
             "GET",
             "/api/v1/cases/{a2}/timeline",
             Body::None,
-            [public, public, public, public, staff, public, staff],
+            [public, public, public, public, public, staff, public, staff, staff],
         ),
-        row("GET", "/api/v1/cases/{missing}/timeline", Body::None, all(Status(404))),
+        row("GET", "/api/v1/cases/{missing}/timeline", Body::None, all(s404)),
         row(
             "GET",
             "/api/v1/worklist",
             Body::None,
             [
-                Status(401),
+                s401,
                 Status(403),
                 Status(403),
                 Want::WorkWithin(&["a1"]),
+                Want::WorkWithin(&["b1"]),
+                Status(403),
                 Status(403),
                 Status(403),
                 Status(403),
@@ -185,15 +164,15 @@ fn matrix() -> Vec<Row> {
             "GET",
             "/api/v1/photos/{photo_a1}",
             Body::None,
-            [Status(401), Status(200), Status(404), Status(200), Status(200), Status(200), Status(200)],
+            [s401, s200, s404, s200, s404, s200, s200, s404, s200],
         ),
         row(
             "GET",
             "/api/v1/photos/{photo_a2}",
             Body::None,
-            [Status(401), Status(404), Status(200), Status(404), Status(200), Status(404), Status(200)],
+            [s401, s404, s200, s404, s404, s200, s404, s200, s200],
         ),
-        row("GET", "/api/v1/photos/{missing}", Body::None, signed_in(Status(404))),
+        row("GET", "/api/v1/photos/{missing}", Body::None, signed_in(s404)),
         row("GET", "/api/v1/admin/users", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/users/{inspector_b}", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/categories", Body::None, DENIED_TO_NON_ADMINS(200)),
@@ -371,15 +350,14 @@ fn build_city(backend: Backend) -> City {
     tokens.insert("handler", server.staff_token(Role::Handler, Scope::Unit { unit: "sanitation".into() }));
     tokens.insert("admin", admin);
     // The second inspector and handler hold what the first ones must not see.
-    let inspector_b = server.staff_token(Role::Inspector, grids(b1));
-    server.staff_token(Role::Handler, Scope::Unit { unit: "water".into() });
+    tokens.insert("inspector_b", server.staff_token(Role::Inspector, grids(b1)));
+    tokens.insert("handler_b", server.staff_token(Role::Handler, Scope::Unit { unit: "water".into() }));
 
     let mut user_ids = BTreeMap::new();
     for (name, token) in &tokens {
         let me: Value = server.get_as(token, "/api/v1/me").json().unwrap();
         user_ids.insert(*name, me["id"].as_str().unwrap().to_owned());
     }
-    let inspector_b_id: Value = server.get_as(&inspector_b, "/api/v1/me").json().unwrap();
 
     let mut ids = BTreeMap::new();
     let photo_a1 = upload(&server, &tokens["phone"]);
@@ -402,7 +380,7 @@ fn build_city(backend: Backend) -> City {
     ids.insert("photo_a1", photo_a1);
     ids.insert("photo_a2", photo_a2);
     ids.insert("missing", uuid::Uuid::now_v7().to_string());
-    ids.insert("inspector_b", inspector_b_id["id"].as_str().unwrap().to_owned());
+    ids.insert("inspector_b", user_ids["inspector_b"].clone());
     ids.insert("category", "E0101".to_owned());
     let reporters = [("a1", "phone"), ("a2", "device"), ("b1", "device")].into_iter().collect();
     let report_point = point_in(b1);
