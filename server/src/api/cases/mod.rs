@@ -43,6 +43,13 @@ pub(crate) fn view_for(who: Option<&Principal>, case: &CaseRow) -> View {
     if who.role != Role::Citizen && who.can_see_case(&visibility(case)) { View::Staff } else { View::Public }
 }
 
+/// Whether a staff viewer may learn who reported `case`: only the street office and the city
+/// (admins, dispatchers), and never for an anonymous report. Handling units and inspectors
+/// work the problem, not the person.
+pub(crate) fn may_see_reporter(case: &CaseRow, who: Option<&Principal>) -> bool {
+    !case.anonymous && who.is_some_and(|w| matches!(w.role, Role::Admin | Role::Dispatcher))
+}
+
 /// The facts of a stored case that decide who may see it.
 pub fn visibility(case: &CaseRow) -> CaseVisibility<'_> {
     CaseVisibility {
@@ -92,10 +99,7 @@ pub(crate) fn render(full: &FullCase, view: View, who: Option<&Principal>, photo
     if let Some(who) = who {
         body["available_actions"] = json!(available_actions(full, who));
     }
-    let may_see_reporter = view == View::Staff
-        && !case.anonymous
-        && who.is_some_and(|w| matches!(w.role, Role::Admin | Role::Dispatcher));
-    if may_see_reporter {
+    if view == View::Staff && may_see_reporter(case, who) {
         body["reporter"] = json!({ "id": case.reporter_id, "role": case.reporter_role });
     }
     body

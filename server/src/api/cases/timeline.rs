@@ -1,7 +1,9 @@
 //! `GET /api/v1/cases/{id}/timeline`: the case's audit trail, oldest first.
 //!
 //! Staff whose scope holds the case get every event in full: who (account id and role), when,
-//! where (GPS), the reason, the internal note, the photos and the step's facts. Everyone else,
+//! where (GPS), the reason, the internal note, the photos and the step's facts, except that
+//! the reporter's own account id is shown only to those who may see the reporter on the case
+//! itself (dispatchers and admins, never for an anonymous report). Everyone else,
 //! the reporter included, gets the public timeline: what happened and when, the handling unit,
 //! deadlines and the public reasons (rejection, closure, shelving, extension, reopening), and
 //! never a staff member's identity, a position, an internal note or a photo.
@@ -11,6 +13,7 @@ use gridline_core::workflow::Role;
 use serde_json::{Value, json};
 
 use super::actions::in_scope;
+use super::may_see_reporter;
 use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::MaybePrincipal;
@@ -21,14 +24,17 @@ use crate::store::events::{self, EventRow};
 /// Steps whose reason is addressed to the public (the reporter is owed an explanation).
 const PUBLIC_REASONS: &[&str] = &["reject", "close", "shelve", "extend", "reopen"];
 
-fn staff_entry(event: &EventRow) -> Value {
+/// `hide_reporter`: blank the actor id on the reporter's own events.
+fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_reporter: bool) -> Value {
+    let by_reporter = reporter_id.is_some() && event.actor_id.as_deref() == reporter_id;
+    let actor_id = if by_reporter && hide_reporter { None } else { event.actor_id.as_deref() };
     json!({
         "seq": event.seq,
         "kind": event.kind,
         "from_state": event.from_state,
         "to_state": event.to_state,
         "at": rfc3339(event.occurred_at),
-        "actor": { "id": event.actor_id, "role": event.actor_role },
+        "actor": { "id": actor_id, "role": event.actor_role },
         "position": event.lat.zip(event.lon).map(|(lat, lon)| json!({
             "lat": lat, "lon": lon, "accuracy_m": event.accuracy_m,
         })),
@@ -75,8 +81,12 @@ pub async fn timeline(
         .await?;
     let (case, events) = found.ok_or_else(|| ApiError::not_found("case"))?;
     let staff = who.0.as_ref().is_some_and(|w| w.role != Role::Citizen && in_scope(w, &case));
-    let entries: Vec<Value> =
-        events.iter().map(|e| if staff { staff_entry(e) } else { public_entry(e) }).collect();
+    let hide_reporter = !may_see_reporter(&case.row, who.0.as_ref());
+    let reporter_id = case.row.reporter_id.as_deref();
+    let entries: Vec<Value> = events
+        .iter()
+        .map(|e| if staff { staff_entry(e, reporter_id, hide_reporter) } else { public_entry(e) })
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "case_id": case.row.id,
         "view": if staff { "staff" } else { "public" },
