@@ -144,6 +144,8 @@ fn check(path: &str, overlap_threshold_m2: f64, areas: bool) -> CliResult {
     }
     out.flush().map_err(write_failed)?;
     if report.is_valid() {
+        // On stderr, so that stdout stays the machine-readable list (areas, problems).
+        eprintln!("{path}: {} cells, no problems", cells.len());
         Ok(())
     } else {
         Err(CliError::input(format!("{path}: {} problems in {} cells", report.problems.len(), cells.len())))
