@@ -24,6 +24,7 @@ use crate::app::AppState;
 use crate::auth::{CaseVisibility, MaybePrincipal, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::store::cases::{self, CaseRow, FullCase};
+use crate::store::{DbConnection, StoreResult};
 
 /// Public positions are rounded to this many decimals of a degree (about 100 m).
 const PUBLIC_POSITION_DECIMALS: i32 = 3;
@@ -105,21 +106,30 @@ pub(crate) fn render(full: &FullCase, view: View, who: Option<&Principal>, photo
     body
 }
 
+/// Load the case named by a path id together with whatever `also` reads for it, in one trip to
+/// the database. An id that is not a UUID is simply "no such case".
+pub(crate) async fn load_case<T: Send + 'static>(
+    state: &AppState,
+    id: &str,
+    also: fn(&mut DbConnection, &str) -> StoreResult<T>,
+) -> ApiResult<(FullCase, T)> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| ApiError::not_found("case"))?.to_string();
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(case) = cases::find_full(conn, &id)? else { return Ok(None) };
+            Ok(Some((case, also(conn, &id)?)))
+        })
+        .await?;
+    found.ok_or_else(|| ApiError::not_found("case"))
+}
+
 pub async fn get(
     state: web::Data<AppState>,
     who: MaybePrincipal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("case"))?.to_string();
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(case) = cases::find_full(conn, &id)? else { return Ok(None) };
-            let photos = cases::photo_ids(conn, &id)?;
-            Ok(Some((case, photos)))
-        })
-        .await?;
-    let (case, photo_ids) = found.ok_or_else(|| ApiError::not_found("case"))?;
+    let (case, photo_ids) = load_case(&state, &id, cases::photo_ids).await?;
     let view = view_for(who.0.as_ref(), &case.row);
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, actions::etag(case.row.version)))

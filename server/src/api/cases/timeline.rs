@@ -13,12 +13,11 @@ use gridline_core::workflow::Role;
 use serde_json::{Value, json};
 
 use super::actions::in_scope;
-use super::may_see_reporter;
+use super::{load_case, may_see_reporter};
 use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::MaybePrincipal;
-use crate::error::{ApiError, ApiResult};
-use crate::store::cases;
+use crate::error::ApiResult;
 use crate::store::events::{self, EventRow};
 
 /// Steps whose reason is addressed to the public (the reporter is owed an explanation).
@@ -70,16 +69,7 @@ pub async fn timeline(
     who: MaybePrincipal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("case"))?.to_string();
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(case) = cases::find_full(conn, &id)? else { return Ok(None) };
-            let events = events::for_case(conn, &id)?;
-            Ok(Some((case, events)))
-        })
-        .await?;
-    let (case, events) = found.ok_or_else(|| ApiError::not_found("case"))?;
+    let (case, events) = load_case(&state, &id, events::for_case).await?;
     let staff = who.0.as_ref().is_some_and(|w| w.role != Role::Citizen && in_scope(w, &case));
     let hide_reporter = !may_see_reporter(&case.row, who.0.as_ref());
     let reporter_id = case.row.reporter_id.as_deref();
