@@ -11,6 +11,8 @@
 //! - [`outbox`]: `submit` moves a draft into the queue with a UUIDv7 idempotency key in one
 //!   transaction; workflow actions queue the same way, in order per case.
 //! - [`sync`]: the engine: photos first, then the report; retry or park by answer.
+//! - [`pull`]: the work list and own reports, pulled by cursor after the outbox and cached for
+//!   offline reading.
 //! - [`backoff`]: exponential backoff with full jitter, `Retry-After`, answer sorting.
 //! - [`transport`]: the [`Transport`] trait an app implements with its own HTTP stack, and the
 //!   default [`HttpTransport`] (rustls).
@@ -21,6 +23,7 @@ pub mod backoff;
 pub mod drafts;
 mod error;
 pub mod outbox;
+pub mod pull;
 pub mod session;
 pub mod state;
 pub mod store;
@@ -35,6 +38,7 @@ pub use backoff::BackoffPolicy;
 pub use drafts::{Draft, DraftFields, FieldError, Position, StoredPhoto, check_report};
 pub use error::{Error, Result};
 pub use outbox::{CaseAction, ItemKind, ItemStatus, OutboxItem, Problem};
+pub use pull::{CachedCase, PullList};
 pub use session::{Session, Tokens};
 pub use state::{StateHub, Subscription, SyncListener, SyncState};
 pub use store::Store;

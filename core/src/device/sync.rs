@@ -8,9 +8,14 @@
 //! case's current state; any other 4xx parks it with the server's problem. Parked items stay
 //! visible to the user until retried, returned to drafts or discarded.
 //!
+//! After the outbox, a pass pulls the lists set with [`SyncEngine::set_pull_lists`] (see
+//! [`super::pull`]), so what the user just sent is already in the cached lists; progress
+//! counts each list as one more step after the outbox items.
+//!
 //! Waiting uses the monotonic clock (`Duration`s, never wall-clock deadlines), and queue order
 //! is the store's sequence number, so changing the device's clock or time zone affects neither.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +24,7 @@ use rand::Rng;
 use super::backoff::{BackoffPolicy, Verdict, parse_retry_after, verdict};
 use super::error::{Error, Result};
 use super::outbox::{Payload, Problem};
+use super::pull::{MINE_LIMIT, PullList};
 use super::session::Session;
 use super::state::{StateHub, SyncState};
 use super::store::Store;
@@ -63,6 +69,8 @@ pub struct SyncEngine {
     state: Arc<StateHub>,
     running: Mutex<()>,
     consecutive_failures: Mutex<u32>,
+    pull_lists: Mutex<Vec<PullList>>,
+    pulls: AtomicU64,
 }
 
 impl SyncEngine {
@@ -83,7 +91,49 @@ impl SyncEngine {
             state,
             running: Mutex::new(()),
             consecutive_failures: Mutex::new(0),
+            pull_lists: Mutex::new(Vec::new()),
+            pulls: AtomicU64::new(0),
         }
+    }
+
+    /// The lists every pass pulls after the outbox (none until the app says which: the work
+    /// list is for inspectors only, own reports for everyone who files them).
+    pub fn set_pull_lists(&self, lists: &[PullList]) {
+        let mut unique = Vec::with_capacity(lists.len());
+        for list in lists {
+            if !unique.contains(list) {
+                unique.push(*list);
+            }
+        }
+        *self.pull_lists.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = unique;
+    }
+
+    /// The lists each pass pulls.
+    pub fn pull_lists(&self) -> Vec<PullList> {
+        self.pull_lists.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// How many list pulls (every page of them) this engine has completed.
+    pub fn pulls_completed(&self) -> u64 {
+        self.pulls.load(Ordering::Relaxed)
+    }
+
+    /// Send an API request with the session's access token, refreshing the session once if the
+    /// server answers 401 (an expired access token), and return the answer as it came. For the
+    /// calls outside the outbox (lists, case views) that must keep working past the access
+    /// token's lifetime.
+    pub fn send_authorized(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let token = self.session.access_token().ok_or(Error::SignedOut)?;
+        let response = self.send(&request, Some(&token))?;
+        if verdict(response.status) != Verdict::Reauthenticate {
+            return Ok(response);
+        }
+        let fresh = self.session.refresh(&token, self.transport.as_ref(), &self.server_url)?;
+        let response = self.send(&request, Some(&fresh))?;
+        if verdict(response.status) == Verdict::Reauthenticate {
+            return Err(Error::SignedOut);
+        }
+        Ok(response)
     }
 
     /// One pass over the outbox. Never sleeps: on a retryable failure it returns how long to
@@ -92,7 +142,13 @@ impl SyncEngine {
         let Ok(_running) = self.running.try_lock() else {
             return Ok(SyncOutcome::AlreadyRunning);
         };
-        match self.pass() {
+        let outcome = self.pass();
+        self.settle_outcome(outcome)
+    }
+
+    /// Turn a pass's result into what the caller sees, publishing the state it ends in.
+    fn settle_outcome(&self, outcome: Result<SyncOutcome>) -> Result<SyncOutcome> {
+        match outcome {
             Ok(outcome) => Ok(outcome),
             Err(Error::SignedOut) => {
                 self.state.publish(SyncState::Error { message: Error::SignedOut.to_string() });
@@ -147,9 +203,75 @@ impl SyncEngine {
                 }
             }
         }
+        let lists = self.pull_lists();
+        let total = done + u32::try_from(lists.len()).unwrap_or(u32::MAX);
+        for list in lists {
+            self.state.publish(SyncState::Syncing { done, total });
+            if let Some(retry_after) = self.pull_list(list)? {
+                return Ok(self.wait(retry_after));
+            }
+            done += 1;
+        }
         *self.failures() = 0;
         self.state.publish(SyncState::Idle);
         Ok(SyncOutcome::Idle)
+    }
+
+    /// Pull the configured lists now, without sending the outbox (pull-to-refresh).
+    pub fn pull_once(&self) -> Result<SyncOutcome> {
+        let Ok(_running) = self.running.try_lock() else {
+            return Ok(SyncOutcome::AlreadyRunning);
+        };
+        let lists = self.pull_lists();
+        let total = u32::try_from(lists.len()).unwrap_or(u32::MAX);
+        let mut done = 0;
+        let outcome = (|| {
+            for list in lists {
+                self.state.publish(SyncState::Syncing { done, total });
+                if let Some(retry_after) = self.pull_list(list)? {
+                    return Ok(self.wait(retry_after));
+                }
+                done += 1;
+            }
+            *self.failures() = 0;
+            self.state.publish(SyncState::Idle);
+            Ok(SyncOutcome::Idle)
+        })();
+        self.settle_outcome(outcome)
+    }
+
+    /// Pull `list` from its stored cursor, page after page, until the server has no more.
+    /// `Some(retry_after)` when the network or server failed on the way (what was applied
+    /// stays applied; the next pull resumes from there).
+    fn pull_list(&self, list: PullList) -> Result<Option<Option<Duration>>> {
+        loop {
+            let cursor = self.store.pull_cursor(list)?;
+            let query = match list {
+                PullList::Worklist => format!("cursor={cursor}"),
+                PullList::MyReports => format!("cursor={cursor}&limit={MINE_LIMIT}"),
+            };
+            let request = HttpRequest {
+                method: "GET".into(),
+                url: format!("{}{}?{query}", self.server_url.trim_end_matches('/'), list.path()),
+                headers: vec![HttpHeader { name: "Accept".into(), value: "application/json".into() }],
+                body: Vec::new(),
+            };
+            let body = match self.call(request)? {
+                Answer::Ok(body) => body,
+                Answer::Retry(after) => return Ok(Some(after)),
+                Answer::Refused(problem) | Answer::Conflict(problem, _) => {
+                    return Err(Error::Protocol {
+                        endpoint: list.path(),
+                        reason: format!("the server answered {}: {}", problem.status, problem.message),
+                    });
+                }
+            };
+            let applied = self.store.apply_pulled(list, cursor, &body)?;
+            self.pulls.fetch_add(1, Ordering::Relaxed);
+            if !applied.more {
+                return Ok(None);
+            }
+        }
     }
 
     fn failures(&self) -> std::sync::MutexGuard<'_, u32> {

@@ -9,7 +9,7 @@
 //! reused even after deletes, and a clock or time-zone change cannot reorder anything.
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// The whole current schema, for a new store.
 pub const LATEST: &str = "
@@ -50,6 +50,18 @@ CREATE TABLE session (
     refresh_token TEXT NOT NULL
 );
 CREATE INDEX outbox_order ON outbox (order_key, seq);
+CREATE TABLE pulled_cases (
+    list TEXT NOT NULL,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (list, id)
+);
+CREATE TABLE pull_cursors (
+    list TEXT PRIMARY KEY,
+    cursor INTEGER NOT NULL
+);
 ";
 
 /// `STEPS[n]` takes a store from version `n` to `n + 1`. Step 0 is the first schema.
@@ -99,5 +111,20 @@ CREATE TABLE session (
 ALTER TABLE outbox ADD COLUMN order_key TEXT;
 ALTER TABLE outbox ADD COLUMN conflict TEXT;
 CREATE INDEX outbox_order ON outbox (order_key, seq);
+",
+    // 4: the pulled work list and own reports, cached for offline reading, with their cursors.
+    "
+CREATE TABLE pulled_cases (
+    list TEXT NOT NULL,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (list, id)
+);
+CREATE TABLE pull_cursors (
+    list TEXT PRIMARY KEY,
+    cursor INTEGER NOT NULL
+);
 ",
 ];
