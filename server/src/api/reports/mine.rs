@@ -1,13 +1,29 @@
-//! `GET /api/v1/reports/mine?limit=`: the caller's own reports, newest first.
+//! `GET /api/v1/reports/mine?limit=&cursor=`: the caller's own reports, with incremental sync.
+//!
+//! Without a cursor (or with `cursor=0`) the answer is the newest `limit` reports, newest
+//! first (`"full": true`). With the `next_cursor` of an earlier answer it is only the reports
+//! whose events came after it (`"full": false`), each with its current state, so a phone that
+//! was offline for a day catches up in one request. A reporter's list never loses a report, so
+//! there are no removals; a long backlog is answered in pages (`more: true`; call again with
+//! the new cursor).
+//!
+//! The cursor is the audit trail's event sequence number (see [`crate::store::events`]), as
+//! for the work list, never a timestamp: sequence numbers commit in order, so nothing committed
+//! after an answer can carry a number at or below its `next_cursor`.
+
+use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::ReportReceipt;
+use crate::api::cases::worklist::PAGE_EVENTS;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::store::cases;
+use crate::store::schema::{case_events, cases as case_table};
+use crate::store::{DbConnection, StoreResult, cases, events};
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
@@ -15,6 +31,27 @@ const MAX_LIMIT: i64 = 200;
 #[derive(Debug, Deserialize)]
 pub struct MineQuery {
     limit: Option<i64>,
+    cursor: Option<i64>,
+}
+
+/// `(seq, case id)` of the events after `after` up to `through` on the reporter's cases, in
+/// order; at most `limit` rows.
+fn changes_by_reporter(
+    conn: &mut DbConnection,
+    reporter_id: &str,
+    after: i64,
+    through: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, String)>> {
+    Ok(case_events::table
+        .inner_join(case_table::table)
+        .filter(case_table::reporter_id.eq(reporter_id))
+        .filter(case_events::seq.gt(after))
+        .filter(case_events::seq.le(through))
+        .order(case_events::seq)
+        .limit(limit)
+        .select((case_events::seq, case_events::case_id))
+        .load(conn)?)
 }
 
 pub async fn mine(
@@ -26,8 +63,39 @@ pub async fn mine(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid_field("limit", format!("expected 1..={MAX_LIMIT}")));
     }
+    let cursor = query.cursor.unwrap_or(0);
+    if cursor < 0 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "cursor is a next_cursor from an earlier answer, >= 0",
+        )
+        .with_field("cursor"));
+    }
     let user = who.user_id.clone();
-    let rows = state.db.run(move |conn| cases::list_by_reporter(conn, &user, limit)).await?;
-    let reports: Vec<ReportReceipt> = rows.iter().map(ReportReceipt::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "reports": reports })))
+    let (rows, next_cursor, more) = state
+        .db
+        .run(move |conn| {
+            // Read the high-water mark first: whatever commits later is in the next answer.
+            let latest = events::latest_seq(conn)?;
+            if cursor == 0 {
+                return Ok((cases::list_by_reporter(conn, &user, limit)?, latest, false));
+            }
+            let changes = changes_by_reporter(conn, &user, cursor, latest, PAGE_EVENTS)?;
+            let more = changes.len() as i64 == PAGE_EVENTS;
+            let through =
+                if more { changes.last().map_or(latest, |(seq, _)| *seq) } else { latest.max(cursor) };
+            let ids: Vec<String> =
+                changes.into_iter().map(|(_, id)| id).collect::<BTreeSet<_>>().into_iter().collect();
+            let mut rows: Vec<_> = cases::find_many_full(conn, &ids)?.into_iter().map(|c| c.row).collect();
+            rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+            Ok((rows, through, more))
+        })
+        .await?;
+    let reports: Vec<ReportReceipt> = state.db.run(move |conn| super::follow::receipts(conn, &rows)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "reports": reports,
+        "full": cursor == 0,
+        "next_cursor": next_cursor,
+        "more": more,
+    })))
 }
