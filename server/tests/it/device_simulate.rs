@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-mod device_support;
+use crate::common;
+use crate::device_support;
 
 use std::time::Duration;
 

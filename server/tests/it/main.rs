@@ -1,0 +1,27 @@
+//! The server's integration tests, linked into one test binary.
+//!
+//! Each module below drives a real `gridline` server (or the CLI) over HTTP on SQLite and on
+//! PostgreSQL (started through `scripts/pg`). They share one binary rather than one per file
+//! because every test binary links the whole server with all its dependencies: one link instead
+//! of eleven keeps the test build's time and disk footprint in bounds.
+//!
+//! Shared fixtures live in [`common`] (servers, databases, demo cells, tokens) and
+//! [`device_support`] (real device cores talking to a server).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+mod device_support;
+
+mod access;
+mod access_admin_categories;
+mod auth_http;
+mod cli_grid_import;
+mod device_exactly_once;
+mod device_simulate;
+mod intake;
+mod openapi;
+mod schema_matches;
+mod serve;
+mod workflow;
