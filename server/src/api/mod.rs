@@ -6,6 +6,7 @@ pub mod cases;
 pub mod categories;
 pub mod grids;
 pub mod health;
+pub mod idempotency;
 pub mod openapi;
 pub mod photos;
 pub mod reports;

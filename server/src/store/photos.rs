@@ -1,9 +1,10 @@
-//! Photo records: what the server stored in the object store for one upload.
+//! Photo records: what the server stored in the object store for one upload, and the first
+//! answer to each idempotent upload (`photo_uploads`, keyed by account and `Idempotency-Key`).
 
 use diesel::prelude::*;
 
-use super::schema::photos;
-use super::{DbConnection, StoreResult};
+use super::schema::{photo_uploads, photos};
+use super::{DbConnection, StoreResult, is_unique_violation};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = photos)]
@@ -33,4 +34,55 @@ pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<PhotoRow>> 
 
 pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<PhotoRow>> {
     Ok(photos::table.filter(photos::id.eq_any(ids)).select(PhotoRow::as_select()).load(conn)?)
+}
+
+/// The first upload made under one account's `Idempotency-Key`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = photo_uploads)]
+pub struct UploadRow {
+    pub account_id: String,
+    pub idempotency_key: String,
+    /// SHA-256 of the uploaded bytes, to tell a retry from a different upload.
+    pub request_sha256: String,
+    pub photo_id: String,
+    /// The JSON body answered the first time.
+    pub receipt: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// What happened to an idempotent photo insert.
+#[derive(Debug)]
+pub enum UploadOutcome {
+    Created,
+    /// The key was already used by this account (a retry, or a concurrent duplicate that won
+    /// the race): nothing was written; here is the first upload.
+    Existing(Box<UploadRow>),
+}
+
+/// Inserts the photo and its `photo_uploads` row in one transaction: when the key is taken,
+/// the photo row is rolled back with it.
+pub fn insert_keyed(
+    conn: &mut DbConnection,
+    row: &PhotoRow,
+    upload: &UploadRow,
+) -> StoreResult<UploadOutcome> {
+    let result = conn.transaction(|conn| {
+        diesel::insert_into(photos::table).values(row).execute(conn)?;
+        diesel::insert_into(photo_uploads::table).values(upload).execute(conn)?;
+        Ok::<_, diesel::result::Error>(())
+    });
+    match result {
+        Ok(()) => Ok(UploadOutcome::Created),
+        Err(e) if is_unique_violation(&e) => {
+            match find_upload(conn, &upload.account_id, &upload.idempotency_key)? {
+                Some(existing) => Ok(UploadOutcome::Existing(Box::new(existing))),
+                None => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn find_upload(conn: &mut DbConnection, account_id: &str, key: &str) -> StoreResult<Option<UploadRow>> {
+    Ok(photo_uploads::table.find((account_id, key)).select(UploadRow::as_select()).first(conn).optional()?)
 }

@@ -55,6 +55,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    photo_uploads (account_id, idempotency_key) {
+        account_id -> Text,
+        idempotency_key -> Text,
+        request_sha256 -> Text,
+        photo_id -> Text,
+        receipt -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     cases (id) {
         id -> Text,
         tracking_number -> Text,
@@ -173,6 +184,7 @@ diesel::table! {
 diesel::joinable!(case_photos -> cases (case_id));
 diesel::joinable!(case_photos -> photos (photo_id));
 diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(photo_uploads -> photos (photo_id));
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -181,6 +193,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     grid_revision,
     categories,
     photos,
+    photo_uploads,
     cases,
     case_photos,
     case_events,

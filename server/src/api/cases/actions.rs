@@ -35,6 +35,7 @@ use uuid::Uuid;
 
 use super::{View, render, visibility};
 use crate::api::grids::wgs84_point;
+use crate::api::idempotency::MaybeIdempotencyKey;
 use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::{Principal, Scope};
@@ -113,19 +114,6 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
         ApiError::bad_request("invalid_if_match", "If-Match must be the case's ETag, e.g. \"3\"")
             .with_field("If-Match")
     })
-}
-
-fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
-    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
-    value
-        .to_str()
-        .ok()
-        .and_then(|text| Uuid::parse_str(text.trim()).ok())
-        .map(|key| Some(key.to_string()))
-        .ok_or_else(|| {
-            ApiError::bad_request("invalid_idempotency_key", "the Idempotency-Key header must be a UUID")
-                .with_field("Idempotency-Key")
-        })
 }
 
 /// A problem+json answer built here because it carries more than [`ApiError`] holds: for a 409,
@@ -253,13 +241,6 @@ pub(crate) fn in_scope(who: &Principal, case: &FullCase) -> bool {
     who.can_see_case(&visibility(&case.row))
 }
 
-fn now_utc() -> DateTime<Utc> {
-    // Stored times have microsecond precision on PostgreSQL; trimming here keeps what is
-    // answered equal to what is read back.
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
-}
-
 /// The answer of a recorded or replayed step: the case in the caller's view, with its ETag.
 fn case_answer(who: &Principal, case: &FullCase, photo_ids: Vec<String>, replayed: bool) -> HttpResponse {
     let view = if case.row.reporter_id.as_deref() == Some(who.user_id.as_str()) {
@@ -300,9 +281,9 @@ pub async fn act(
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<ActionRequest>,
+    MaybeIdempotencyKey(key): MaybeIdempotencyKey,
 ) -> ApiResult<HttpResponse> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("case"))?.to_string();
-    let key = idempotency_key(&req)?;
     let expected = if_match(&req)?;
     if expected.is_none() && key.is_none() {
         return Ok(problem(
@@ -346,7 +327,7 @@ pub async fn act(
         .parse()
         .map_err(|e: workflow::UnknownName| ApiError::internal(StoreError::Corrupt(e.to_string())))?;
 
-    let now = now_utc();
+    let now = state.clock.now();
     let deadline = case.workflow.deadline.map(|d| d.and_utc());
     let facts = CaseFacts {
         actor_is_reporter: case.row.reporter_id.as_deref() == Some(who.user_id.as_str()),

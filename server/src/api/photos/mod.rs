@@ -6,6 +6,13 @@
 //! its thumbnail go to the object store; the capture metadata read from the original is
 //! returned and kept as a report field, not inside the image.
 //!
+//! An upload may carry an `Idempotency-Key` (a UUID; keys are per account). A retry with the
+//! same key and the same bytes is answered with the first answer (200, `Idempotent-Replayed:
+//! true`, same photo id) and stores nothing; of two concurrent duplicates one photo is stored
+//! (the key's primary key decides, and the loser removes the objects it put). The same key
+//! with different bytes is refused with 409 `idempotency_key_reused`. An upload without the
+//! header is stored every time.
+//!
 //! Reads are authorized: the uploader, or staff whose scope holds a case the photo belongs
 //! to. Answers carry an `ETag` (the SHA-256 of the bytes) and honour `If-None-Match`.
 
@@ -20,11 +27,12 @@ use object_store::path::Path as ObjectPath;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::api::idempotency::{self, MaybeIdempotencyKey};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::cases;
-use crate::store::photos::{self, PhotoRow};
+use crate::store::photos::{self, PhotoRow, UploadOutcome, UploadRow};
 
 const PHOTO_FIELD: &str = "photo";
 
@@ -76,10 +84,28 @@ fn photo_error(e: PhotoError) -> ApiError {
     }
 }
 
+/// The answer to a retried upload: the first receipt, or a refusal when the key was used for
+/// other bytes.
+fn replay(first: &UploadRow, request_sha256: &str) -> ApiResult<HttpResponse> {
+    if first.request_sha256 != request_sha256 {
+        return Err(ApiError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used for a different photo",
+        )
+        .with_field(idempotency::HEADER));
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("idempotent-replayed", "true"))
+        .insert_header((header::LOCATION, format!("/api/v1/photos/{}", first.photo_id)))
+        .content_type("application/json")
+        .body(first.receipt.clone()))
+}
+
 pub async fn upload(
     state: web::Data<AppState>,
     who: Principal,
     req: HttpRequest,
+    MaybeIdempotencyKey(key): MaybeIdempotencyKey,
     multipart: Multipart,
 ) -> ApiResult<HttpResponse> {
     let is_multipart = req
@@ -96,6 +122,14 @@ pub async fn upload(
     }
     let limit = state.config.settings.photo_limit_bytes;
     let original = read_photo_field(multipart, limit).await?;
+    let request_sha256 = hex::encode(Sha256::digest(&original));
+    // A plain retry is answered before the pipeline runs again.
+    if let Some(key) = key.clone() {
+        let account = who.user_id.clone();
+        if let Some(first) = state.db.run(move |conn| photos::find_upload(conn, &account, &key)).await? {
+            return replay(&first, &request_sha256);
+        }
+    }
     let options = PhotoOptions { max_input_bytes: limit as u64, ..PhotoOptions::default() };
     let prepared = web::block(move || prepare(&original, &options))
         .await
@@ -105,6 +139,17 @@ pub async fn upload(
     let id = uuid::Uuid::now_v7().to_string();
     let object_key = format!("photos/{id}.jpg");
     let thumbnail_key = format!("photos/{id}.thumb.jpg");
+    let receipt = serde_json::json!({
+        "id": id,
+        "sha256": prepared.sha256,
+        "width": prepared.width,
+        "height": prepared.height,
+        "byte_size": prepared.bytes.len(),
+        "thumbnail": { "width": prepared.thumbnail.width, "height": prepared.thumbnail.height },
+        "source_format": format!("{:?}", prepared.source_format).to_lowercase(),
+        "capture": prepared.metadata,
+    })
+    .to_string();
     state
         .photos
         .put(&ObjectPath::from(object_key.as_str()), prepared.bytes.clone().into())
@@ -115,32 +160,49 @@ pub async fn upload(
         .put(&ObjectPath::from(thumbnail_key.as_str()), prepared.thumbnail.bytes.clone().into())
         .await
         .map_err(ApiError::unavailable)?;
+    let now = chrono::Utc::now().naive_utc();
     let row = PhotoRow {
         id: id.clone(),
         sha256: prepared.sha256.clone(),
         uploader_id: Some(who.user_id.clone()),
-        object_key,
-        thumbnail_key,
+        object_key: object_key.clone(),
+        thumbnail_key: thumbnail_key.clone(),
         content_type: "image/jpeg".to_owned(),
         byte_size: prepared.bytes.len() as i64,
         width: prepared.width as i32,
         height: prepared.height as i32,
         capture_metadata: serde_json::to_string(&prepared.metadata).map_err(ApiError::internal)?,
-        created_at: chrono::Utc::now().naive_utc(),
+        created_at: now,
     };
-    state.db.run(move |conn| photos::insert(conn, &row)).await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/photos/{id}"))).json(
-        serde_json::json!({
-            "id": id,
-            "sha256": prepared.sha256,
-            "width": prepared.width,
-            "height": prepared.height,
-            "byte_size": prepared.bytes.len(),
-            "thumbnail": { "width": prepared.thumbnail.width, "height": prepared.thumbnail.height },
-            "source_format": format!("{:?}", prepared.source_format).to_lowercase(),
-            "capture": prepared.metadata,
-        }),
-    ))
+    let outcome = match key {
+        None => {
+            state.db.run(move |conn| photos::insert(conn, &row)).await.map(|()| UploadOutcome::Created)?
+        }
+        Some(key) => {
+            let upload = UploadRow {
+                account_id: who.user_id.clone(),
+                idempotency_key: key,
+                request_sha256: request_sha256.clone(),
+                photo_id: id.clone(),
+                receipt: receipt.clone(),
+                created_at: now,
+            };
+            state.db.run(move |conn| photos::insert_keyed(conn, &row, &upload)).await?
+        }
+    };
+    if let UploadOutcome::Existing(first) = outcome {
+        // A concurrent duplicate won: its photo is the one; ours was never recorded.
+        for key in [object_key, thumbnail_key] {
+            if let Err(e) = state.photos.delete(&ObjectPath::from(key.as_str())).await {
+                tracing::warn!(error = %e, "could not remove the objects of a duplicate upload");
+            }
+        }
+        return replay(&first, &request_sha256);
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/photos/{id}")))
+        .content_type("application/json")
+        .body(receipt))
 }
 
 #[derive(Debug, Deserialize)]

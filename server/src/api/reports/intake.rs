@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::ReportReceipt;
 use crate::api::grids::wgs84_point;
+use crate::api::idempotency::{self, IdempotencyKey};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -74,20 +75,7 @@ struct Checked {
 }
 
 fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .ok_or_else(|| {
-            ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header (a UUID)")
-                .with_field("Idempotency-Key")
-        })?
-        .to_str()
-        .ok()
-        .and_then(|text| Uuid::parse_str(text.trim()).ok())
-        .ok_or_else(|| {
-            ApiError::bad_request("invalid_idempotency_key", "the Idempotency-Key header must be a UUID")
-                .with_field("Idempotency-Key")
-        })?;
+    let IdempotencyKey(key) = idempotency::require(req.headers())?;
     let category = CategoryCode::parse(body.category.trim())
         .map_err(|e| ApiError::invalid_field("category", format!("expected a category code: {e}")))?;
     let description_chars = body.description.trim().chars().count();
@@ -130,7 +118,7 @@ fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
     }
     let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
     Ok(Checked {
-        key: key.to_string(),
+        key,
         request_sha256: hex::encode(Sha256::digest(&canonical)),
         category,
         point,
