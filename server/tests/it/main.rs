@@ -22,6 +22,8 @@ mod device_exactly_once;
 mod device_simulate;
 mod intake;
 mod openapi;
+mod photos_idempotency;
 mod schema_matches;
 mod serve;
+mod shutdown;
 mod workflow;
