@@ -6,14 +6,20 @@
 //! reporters.
 
 use gridline_core::codes::CodeError;
+use gridline_core::device::{Error as DeviceError, FieldError};
 use gridline_core::geo::GeoError;
+use gridline_core::grid::{GridError, PackageError};
+use gridline_core::photo::PhotoError;
+use gridline_core::taxonomy::TaxonomyError;
+use gridline_core::workflow::UnknownName;
 
 /// An error returned by the Gridline SDK. Branch on the variant; `reason` is an English
 /// sentence for developers and logs, not for end users.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum GridlineError {
     /// An argument was refused. `field` names the argument at fault (`lat`, `lon`, `crs`,
-    /// `grid_code`, `area_code`, `category_code`); `reason` says what was expected.
+    /// `grid_code`, `area_code`, `category_code`, `photo`, `grid_package`, `server_url`,
+    /// `state`, `action`); `reason` says what was expected.
     #[error("invalid {field}: {reason}")]
     InvalidInput {
         /// The name of the argument at fault.
@@ -21,10 +27,80 @@ pub enum GridlineError {
         /// What was expected, without the refused value when that could be personal data.
         reason: String,
     },
+    /// A draft or a workflow step is not ready to be sent: one problem per field, named the
+    /// way the server names it (`category`, `description`, `position`, `photos`, ...).
+    #[error("{} field(s) need attention: {}", .problems.len(), field_list(.problems))]
+    NotReady {
+        /// What is wrong, field by field.
+        problems: Vec<FieldProblem>,
+    },
+    /// No draft, photo or outbox item with this id on the device.
+    #[error("no {what} with id {id}")]
+    NotFound {
+        /// `draft`, `photo` or `outbox item`.
+        what: String,
+        /// The id that was asked for.
+        id: String,
+    },
+    /// The outbox item is not in a state that allows this (e.g. discarding an item that may
+    /// already be on the server).
+    #[error("wrong state: {reason}")]
+    WrongState {
+        /// What state the item is in and what the operation needs.
+        reason: String,
+    },
+    /// Not signed in, or the session expired and could not be renewed: sign in again.
+    #[error("not signed in, or the session has expired")]
+    SignedOut,
+    /// The server could not be reached or is unavailable for now; worth trying again later.
+    #[error("network: {reason}")]
+    Network {
+        /// What failed (offline, timeout, HTTP 503, ...).
+        reason: String,
+    },
+    /// The server refused the request (wrong password or code, not allowed, not found).
+    /// `code` is the server's stable machine code, e.g. `invalid_credentials`.
+    #[error("the server refused the request (HTTP {status}, {code})")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The server's stable error code.
+        code: String,
+        /// The request field at fault, when the server named one.
+        field: Option<String>,
+    },
+    /// The device's local storage failed (disk full, unreadable data folder, a store written
+    /// by a newer app version).
+    #[error("local storage: {reason}")]
+    Storage {
+        /// What failed.
+        reason: String,
+    },
+    /// The server answered something this SDK cannot read: it is not the API this build
+    /// expects.
+    #[error("unexpected server response: {reason}")]
+    Protocol {
+        /// What was expected.
+        reason: String,
+    },
+}
+
+/// One problem with a draft or a workflow step, by field.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FieldProblem {
+    /// `category`, `description`, `position`, `photos`, `answers.<question code>`,
+    /// `anonymous`, `reason`, `rating`, `case_id` or `action`.
+    pub field: String,
+    /// What is wrong, in English.
+    pub message: String,
+}
+
+fn field_list(problems: &[FieldProblem]) -> String {
+    problems.iter().map(|p| p.field.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 impl GridlineError {
-    fn invalid(field: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Self {
         GridlineError::InvalidInput { field: field.to_owned(), reason: reason.into() }
     }
 }
@@ -68,6 +144,65 @@ impl From<CodeError> for GridlineError {
     }
 }
 
+impl From<FieldError> for FieldProblem {
+    fn from(problem: FieldError) -> Self {
+        FieldProblem { field: problem.field, message: problem.message }
+    }
+}
+
+impl From<DeviceError> for GridlineError {
+    fn from(err: DeviceError) -> Self {
+        match err {
+            DeviceError::Sqlite(_)
+            | DeviceError::Io(_)
+            | DeviceError::Json(_)
+            | DeviceError::StoreTooNew { .. }
+            | DeviceError::JournalMode { .. } => Self::Storage { reason: err.to_string() },
+            DeviceError::Invalid(problems) => {
+                Self::NotReady { problems: problems.into_iter().map(FieldProblem::from).collect() }
+            }
+            DeviceError::NotFound { what, id } => Self::NotFound { what: what.to_owned(), id },
+            DeviceError::WrongState { .. } => Self::WrongState { reason: err.to_string() },
+            DeviceError::SignedOut => Self::SignedOut,
+            DeviceError::Transport(_) | DeviceError::ServerUnavailable { .. } => {
+                Self::Network { reason: err.to_string() }
+            }
+            DeviceError::Protocol { .. } => Self::Protocol { reason: err.to_string() },
+        }
+    }
+}
+
+impl From<PhotoError> for GridlineError {
+    fn from(err: PhotoError) -> Self {
+        Self::invalid("photo", err.to_string())
+    }
+}
+
+impl From<PackageError> for GridlineError {
+    fn from(err: PackageError) -> Self {
+        Self::invalid("grid_package", err.to_string())
+    }
+}
+
+impl From<GridError> for GridlineError {
+    fn from(err: GridError) -> Self {
+        Self::invalid("grid_package", err.to_string())
+    }
+}
+
+impl From<TaxonomyError> for GridlineError {
+    fn from(err: TaxonomyError) -> Self {
+        Self::Storage { reason: format!("the built-in category list is unreadable: {err}") }
+    }
+}
+
+/// A state, action or role name from the server that this build does not know.
+impl From<UnknownName> for GridlineError {
+    fn from(err: UnknownName) -> Self {
+        Self::Protocol { reason: format!("unknown {} from the server", err.kind) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,10 +210,11 @@ mod tests {
     #[test]
     fn refused_coordinates_name_the_field_but_never_the_value() {
         let err = GridlineError::from(GeoError::Latitude(91.234_567));
-        let GridlineError::InvalidInput { field, reason } = &err;
+        let GridlineError::InvalidInput { field, reason } = &err else { panic!("{err:?}") };
         assert_eq!(field, "lat");
         assert!(!err.to_string().contains("91.23"), "{reason}");
-        let GridlineError::InvalidInput { field, .. } = GridlineError::from(GeoError::Longitude(200.0));
+        let err = GridlineError::from(GeoError::Longitude(200.0));
+        let GridlineError::InvalidInput { field, .. } = err else { panic!("{err:?}") };
         assert_eq!(field, "lon");
     }
 
@@ -86,7 +222,7 @@ mod tests {
     fn a_malformed_category_does_not_echo_the_input() {
         let err = GridlineError::from(CodeError::CategoryFormat("call 13800138000".to_owned()));
         assert!(!err.to_string().contains("13800138000"), "{err}");
-        let GridlineError::InvalidInput { field, .. } = err;
+        let GridlineError::InvalidInput { field, .. } = err else { panic!("{err:?}") };
         assert_eq!(field, "category_code");
     }
 }

@@ -37,6 +37,16 @@ impl From<Crs> for CoreCrs {
     }
 }
 
+impl From<CoreCrs> for Crs {
+    fn from(crs: CoreCrs) -> Self {
+        match crs {
+            CoreCrs::Wgs84 => Crs::Wgs84,
+            CoreCrs::Gcj02 => Crs::Gcj02,
+            CoreCrs::Bd09 => Crs::Bd09,
+        }
+    }
+}
+
 impl TryFrom<GeoPoint> for CoreGeoPoint {
     type Error = GridlineError;
     fn try_from(point: GeoPoint) -> Result<Self, GridlineError> {

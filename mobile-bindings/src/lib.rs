@@ -10,16 +10,42 @@
 //!   core's errors.
 //! - [`geo`]: coordinate systems, conversion between them and distances.
 //! - [`codes`]: validation and normalization of grid and category codes.
+//! - [`client`]: [`GridlineClient`], over core's device: drafts, photos, submit, the outbox,
+//!   sync and its state listener; [`account`] (sign-in) and [`inspector`] (work list, one
+//!   case, queued workflow steps) add to it, over the online calls in `remote`.
+//! - [`transport`]: [`HttpTransport`], the foreign trait through which the app's own HTTP
+//!   stack (OkHttp, URLSession) carries the SDK's requests.
+//! - [`records`]: drafts, photos, outbox items and sync state as FFI records.
+//! - [`workflow`]: case states, actions and roles, and which actions a role may take.
+//! - [`grid`]: [`GridPackage`], offline routing of a point to its unit grid.
 //!
 //! Bindings are generated from the built library by `scripts/gen-bindings`: Kotlin into the
 //! package `org.gridline.sdk.ffi`, Swift into the module `GridlineFFI` (see `uniffi.toml`).
 
 uniffi::setup_scaffolding!();
 
+pub mod account;
+pub mod client;
 pub mod codes;
 pub mod error;
 pub mod geo;
+pub mod grid;
+pub mod inspector;
+pub mod records;
+mod remote;
+pub mod transport;
+pub mod workflow;
 
+pub use account::Account;
+pub use client::{CategoryInfo, GridlineClient, SyncStateListener, SyncSubscription};
 pub use codes::{CategoryCodeInfo, CategoryKind, GridCodeInfo, parse_category_code, parse_grid_code};
-pub use error::GridlineError;
+pub use error::{FieldProblem, GridlineError};
 pub use geo::{Crs, GeoPoint, convert_point, distance_m};
+pub use grid::{GridPackage, GridRoute};
+pub use inspector::{CaseActionRequest, CaseSummary, WorkList, WorkListChange};
+pub use records::{
+    AnswerValue, Draft, DraftFields, ItemKind, ItemStatus, OutboxItem, Photo, Position, ServerProblem,
+    SyncOutcome, SyncState,
+};
+pub use transport::{HttpHeader, HttpRequest, HttpResponse, HttpTransport, TransportError};
+pub use workflow::{CaseState, Role, WorkflowAction, available_actions};

@@ -1,0 +1,139 @@
+//! The online calls the device core does not make itself (sign-in, the work list, one case):
+//! building the request, sending it through the client's transport with the session's token
+//! (renewed once through core's single-flight refresh on a 401), and sorting the answer into a
+//! body or a [`GridlineError`]. Request and answer shapes are the server's `/api/v1`.
+
+use gridline_core::device::{HttpHeader, HttpRequest, Session, Transport};
+use serde_json::Value;
+
+use crate::GridlineError;
+
+/// What the online calls need: where the server is and how to reach it.
+pub(crate) struct Remote<'a> {
+    pub server_url: &'a str,
+    pub transport: &'a dyn Transport,
+    pub session: &'a Session,
+}
+
+fn header(name: &str, value: &str) -> HttpHeader {
+    HttpHeader { name: name.to_owned(), value: value.to_owned() }
+}
+
+/// Percent-encode a path segment or query value so that an id can never change the URL.
+pub(crate) fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+impl Remote<'_> {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server_url.trim_end_matches('/'))
+    }
+
+    /// `POST` a JSON body without a token (sign-in).
+    pub fn post_public(&self, path: &str, body: &Value) -> Result<Value, GridlineError> {
+        let request = HttpRequest {
+            method: "POST".into(),
+            url: self.url(path),
+            headers: vec![header("Content-Type", "application/json"), header("Accept", "application/json")],
+            body: serde_json::to_vec(body).map_err(|e| GridlineError::Protocol { reason: e.to_string() })?,
+        };
+        let response = self.transport.send(request).map_err(network)?;
+        answer(path, response.status, &response.body)
+    }
+
+    /// `GET` with the session's token, renewing it once on a 401.
+    pub fn get(&self, path: &str) -> Result<Value, GridlineError> {
+        let request = HttpRequest {
+            method: "GET".into(),
+            url: self.url(path),
+            headers: vec![header("Accept", "application/json")],
+            body: Vec::new(),
+        };
+        let token = self.session.access_token().ok_or(GridlineError::SignedOut)?;
+        let mut response = self.send_with(&request, &token)?;
+        if response.status == 401 {
+            let fresh = self.session.refresh(&token, self.transport, self.server_url)?;
+            response = self.send_with(&request, &fresh)?;
+        }
+        if response.status == 401 {
+            return Err(GridlineError::SignedOut);
+        }
+        answer(path, response.status, &response.body)
+    }
+
+    fn send_with(
+        &self,
+        request: &HttpRequest,
+        token: &str,
+    ) -> Result<gridline_core::device::HttpResponse, GridlineError> {
+        let mut request = request.clone();
+        request.headers.push(header("Authorization", &format!("Bearer {token}")));
+        self.transport.send(request).map_err(network)
+    }
+}
+
+fn network(err: gridline_core::device::TransportError) -> GridlineError {
+    GridlineError::Network { reason: err.to_string() }
+}
+
+/// Sort an answer: 2xx is its JSON body; 408, 425, 429 and 5xx mean "later"; any other status
+/// is the server's refusal, with its `code` and `field` (never its free text, which may quote
+/// what was sent).
+fn answer(path: &str, status: u16, body: &[u8]) -> Result<Value, GridlineError> {
+    match status {
+        200..=299 => serde_json::from_slice(body).map_err(|_| GridlineError::Protocol {
+            reason: format!("{path} answered {status} without JSON"),
+        }),
+        408 | 425 | 429 | 500..=599 => {
+            Err(GridlineError::Network { reason: format!("the server is unavailable (HTTP {status})") })
+        }
+        _ => {
+            let problem = serde_json::from_slice::<Value>(body).ok();
+            let text = |key: &str| problem.as_ref().and_then(|p| p.get(key)).and_then(Value::as_str);
+            Err(GridlineError::Refused {
+                status,
+                code: text("code").map_or_else(|| format!("http_{status}"), str::to_owned),
+                field: text("field").map(str::to_owned),
+            })
+        }
+    }
+}
+
+/// A string member of a server answer, or a protocol error naming it.
+pub(crate) fn text(doc: &Value, key: &str) -> Result<String, GridlineError> {
+    doc.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| GridlineError::Protocol { reason: format!("expected a string `{key}`") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_keep_the_code_and_field_but_not_the_servers_text() {
+        let body = br#"{"status":422,"code":"invalid_phone","field":"phone","detail":"+8613800138000 is not valid"}"#;
+        let err = answer("/x", 422, body).unwrap_err();
+        assert_eq!(
+            err,
+            GridlineError::Refused { status: 422, code: "invalid_phone".into(), field: Some("phone".into()) }
+        );
+        assert!(!err.to_string().contains("138"), "{err}");
+        assert!(matches!(answer("/x", 503, b""), Err(GridlineError::Network { .. })));
+        assert!(matches!(answer("/x", 200, b"<html>"), Err(GridlineError::Protocol { .. })));
+    }
+
+    #[test]
+    fn ids_cannot_leave_their_path_segment() {
+        assert_eq!(encode("a/../b?c"), "a%2F..%2Fb%3Fc");
+    }
+}

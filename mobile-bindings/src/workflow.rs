@@ -1,0 +1,142 @@
+//! The workflow's names across the FFI: [`CaseState`], [`WorkflowAction`] and [`Role`] mirror
+//! `gridline_core::workflow`, and [`available_actions`] asks core which steps a role may take
+//! from a state, so the app shows only the buttons the server will accept.
+
+use gridline_core::workflow as core;
+
+/// Defines a fieldless enum that mirrors a core enum variant for variant, with conversions
+/// both ways; the compiler checks that no variant is missing on either side.
+macro_rules! mirror_enum {
+    ($(#[$meta:meta])* $name:ident => $core:ty { $($(#[$vmeta:meta])* $variant:ident,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl From<$name> for $core {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => <$core>::$variant,)+
+                }
+            }
+        }
+
+        impl From<$core> for $name {
+            fn from(value: $core) -> Self {
+                match value {
+                    $(<$core>::$variant => $name::$variant,)+
+                }
+            }
+        }
+    };
+}
+
+mirror_enum! {
+    /// Where a case stands in the workflow.
+    CaseState => core::CaseState {
+        /// Filed by a citizen or an inspector, not yet looked at.
+        Reported,
+        /// Accepted as a case (立案).
+        Registered,
+        /// Not a case (not in scope, duplicate, nonsense).
+        Rejected,
+        /// Sent to a handling unit.
+        Dispatched,
+        /// The handling unit is working on it.
+        InProgress,
+        /// The handling unit says it is fixed; an inspector verifies on site.
+        Handled,
+        /// Verified and closed (结案).
+        Closed,
+        /// Put aside for long-term handling (挂账).
+        Shelved,
+        /// A duplicate, merged into another case.
+        Merged,
+    }
+}
+
+mirror_enum! {
+    /// A workflow step on a case.
+    WorkflowAction => core::Action {
+        /// Accept a report as a case.
+        Register,
+        /// Refuse a report.
+        Reject,
+        /// Send to a handling unit (online only).
+        Dispatch,
+        /// The handling unit takes it on.
+        Accept,
+        /// The handling unit sends it back.
+        SendBack,
+        /// The handling unit reports it fixed, with photos.
+        MarkHandled,
+        /// The inspector confirms the fix on site, with a photo.
+        VerifyPass,
+        /// The inspector finds it not fixed, with a reason.
+        VerifyFail,
+        /// A new deadline (online only).
+        Extend,
+        /// Put aside for long-term handling.
+        Shelve,
+        /// Bring back from long-term handling.
+        Unshelve,
+        /// Merge into another case (online only).
+        Merge,
+        /// Close the case.
+        Close,
+        /// Open a closed case again.
+        Reopen,
+        /// The reporter rates the handling, 1 to 5.
+        Rate,
+        /// The system marks it overdue.
+        MarkOverdue,
+        /// Escalate to the next level.
+        Escalate,
+    }
+}
+
+mirror_enum! {
+    /// Who is acting.
+    Role => core::Role {
+        /// A member of the public.
+        Citizen,
+        /// A grid inspector (网格员) working their cells.
+        Inspector,
+        /// A street office dispatcher.
+        Dispatcher,
+        /// A handling unit's staff.
+        Handler,
+        /// A city administrator.
+        Admin,
+        /// The system itself (deadlines).
+        System,
+    }
+}
+
+impl CaseState {
+    /// Read a state name from the server (`reported`, `in_progress`, ...).
+    pub(crate) fn parse(text: &str) -> Result<Self, crate::GridlineError> {
+        Ok(text.parse::<core::CaseState>()?.into())
+    }
+}
+
+impl WorkflowAction {
+    /// Read an action name from the server (`register`, `verify_pass`, ...).
+    pub(crate) fn parse(text: &str) -> Result<Self, crate::GridlineError> {
+        Ok(text.parse::<core::Action>()?.into())
+    }
+}
+
+impl Role {
+    /// Read a role name from the server.
+    pub(crate) fn parse(text: &str) -> Result<Self, crate::GridlineError> {
+        Ok(text.parse::<core::Role>()?.into())
+    }
+}
+
+/// The steps `role` may take on a case in `state`, by the same rules the server applies.
+#[uniffi::export]
+pub fn available_actions(state: CaseState, role: Role) -> Vec<WorkflowAction> {
+    core::available_actions(state.into(), role.into()).into_iter().map(Into::into).collect()
+}
