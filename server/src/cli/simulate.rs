@@ -7,6 +7,11 @@
 //! it has answered. At the end every device settles its outbox and the numbers are checked
 //! against the server's own lists: sent (queued on the device), acknowledged (the server's
 //! receipt reached the device) and confirmed (the server lists the report as the reporter's).
+//! Each device also pulls its own reports (and an inspector its work list) by cursor after its
+//! outbox, as the app does; the final counts say how many receipts the pulled lists hold.
+//!
+//! Devices keep working past the access token's 15-minute lifetime: every call goes through
+//! the device's session, which refreshes the token once when the server answers 401.
 //!
 //! It doubles as a demo and a load generator; [`simulate`] is the library entry point that
 //! tests call against a harness server.
@@ -19,7 +24,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use gridline_core::device::{
     BackoffPolicy, CaseAction, Device, DeviceConfig, DraftFields, HttpHeader, HttpRequest, HttpResponse,
-    HttpTimeouts, HttpTransport, ItemKind, ItemStatus, Position, SyncOutcome, Tokens, Transport,
+    HttpTimeouts, HttpTransport, ItemKind, ItemStatus, Position, PullList, SyncOutcome, Tokens, Transport,
     TransportError,
 };
 use gridline_core::geo::{Crs, GeoPoint};
@@ -88,11 +93,17 @@ pub struct SimulationReport {
     pub parked: u64,
     /// Photos attached to the reports sent.
     pub photos: u64,
-    /// Work-list fetches, and on-site verifications acknowledged.
+    /// Work-list reads after a fresh pull, and on-site verifications acknowledged.
     pub worklist_fetches: u64,
     pub verifications: u64,
     /// Whether the server has the work list (`GET /api/v1/worklist`).
     pub worklist_available: bool,
+    /// List pages pulled by cursor (own reports, work lists), summed over the devices.
+    pub pulls: u64,
+    /// Acknowledged reports that the device's pulled list of its own reports holds at the end.
+    pub pulled_confirmed: u64,
+    /// Cases in the inspectors' pulled work lists at the end.
+    pub worklist_cached: u64,
     /// Requests the simulated network lost before the server, and after it answered.
     pub dropped_before: u64,
     pub dropped_after: u64,
@@ -114,11 +125,18 @@ pub fn run(args: SimulateArgs) -> CliResult {
     if report.beyond_list > 0 {
         println!("not checkable {} (older than the newest {MINE_LIMIT} of an account)", report.beyond_list);
     }
+    println!(
+        "pulled        {} of the acknowledged in the devices' own lists ({} pages)",
+        report.pulled_confirmed, report.pulls
+    );
     println!("placed inside {}", report.placed_inside);
     println!("photos        {}", report.photos);
     println!("parked        {}", report.parked);
     if report.worklist_available {
-        println!("worklist      {} fetches, {} verifications", report.worklist_fetches, report.verifications);
+        println!(
+            "worklist      {} fetches, {} verifications, {} cases cached at the end",
+            report.worklist_fetches, report.verifications, report.worklist_cached
+        );
     } else if args.inspectors > 0 {
         println!("worklist      not on this server: inspectors only filed reports");
     }
@@ -170,14 +188,21 @@ impl Transport for LossyTransport {
             self.dropped_before.fetch_add(1, Ordering::Relaxed);
             return Err(TransportError::Unreachable { message: "simulated loss before sending".into() });
         }
+        // A refresh whose answer is lost leaves the device with a rotated refresh token, which
+        // the server treats as stolen when it comes back (the whole family is revoked). A real
+        // phone then signs in again; simulated devices keep one account for the counts, so
+        // they only lose refreshes before the server sees them.
+        let is_refresh = request.url.ends_with(REFRESH_PATH);
         let response = self.inner.send(request)?;
-        if roll < self.drop_rate {
+        if roll < self.drop_rate && !is_refresh {
             self.dropped_after.fetch_add(1, Ordering::Relaxed);
             return Err(TransportError::Interrupted { message: "simulated loss of the answer".into() });
         }
         Ok(response)
     }
 }
+
+const REFRESH_PATH: &str = "/api/v1/auth/refresh";
 
 /// Most reports `GET /api/v1/reports/mine` answers at once.
 const MINE_LIMIT: usize = 200;
@@ -241,6 +266,9 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulationReport, CliError> {
         total.parked += one.parked;
         total.photos += one.photos;
         total.worklist_fetches += one.worklist_fetches;
+        total.pulls += one.pulls;
+        total.pulled_confirmed += one.pulled_confirmed;
+        total.worklist_cached += one.worklist_cached;
         total.verifications += one.verifications;
         total.dropped_before += one.dropped_before;
         total.dropped_after += one.dropped_after;
@@ -294,6 +322,26 @@ fn call(
                 return serde_json::from_slice(&response.body).map_err(|e| format!("expected JSON: {e}"));
             }
             Ok(response) => return Err(format!("the server answered {}", response.status)),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(20 * u64::from(attempt + 1)));
+    }
+    Err(last)
+}
+
+/// One JSON exchange with the device's session (refreshed once on 401), retried through
+/// simulated losses.
+fn call_authorized(device: &Device, url: &str) -> Result<Value, String> {
+    let headers = vec![HttpHeader { name: "Accept".into(), value: "application/json".into() }];
+    let request = HttpRequest { method: "GET".into(), url: url.into(), headers, body: Vec::new() };
+    let mut last = String::new();
+    for attempt in 0..20u32 {
+        match device.sync().send_authorized(request.clone()) {
+            Ok(response) if (200..300).contains(&response.status) => {
+                return serde_json::from_slice(&response.body).map_err(|e| format!("expected JSON: {e}"));
+            }
+            Ok(response) => return Err(format!("the server answered {}", response.status)),
+            Err(e @ gridline_core::device::Error::SignedOut) => return Err(e.to_string()),
             Err(e) => last = e.to_string(),
         }
         std::thread::sleep(Duration::from_millis(20 * u64::from(attempt + 1)));
@@ -385,9 +433,16 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
     };
     let tokens = sign_in.and_then(|a| tokens_of(&a)).map_err(|e| device_failure("sign-in", e))?;
     device.session().set(tokens).map_err(|e| device_failure("session", e))?;
+    let lists = match person {
+        Person::Inspector if worklist_on_server(world, &device)? => {
+            vec![PullList::Worklist, PullList::MyReports]
+        }
+        _ => vec![PullList::MyReports],
+    };
+    device.sync().set_pull_lists(&lists);
 
     let mut report = SimulationReport::default();
-    let mut cursor = 0u64;
+    let mut pulls_seen = 0u64;
     let mut verified: HashSet<String> = HashSet::new();
     let mut number = 0u32;
     while Instant::now() < world.deadline {
@@ -406,16 +461,8 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
         }
         device.submit(&draft.id).map_err(|e| device_failure("submit", e))?;
         report.sent += 1;
-        if person == Person::Inspector {
-            cursor = work_the_list(
-                world,
-                &device,
-                transport.as_ref(),
-                cursor,
-                &mut verified,
-                &mut rng,
-                &mut report,
-            )?;
+        if lists.contains(&PullList::Worklist) {
+            pulls_seen = work_the_list(world, &device, pulls_seen, &mut verified, &mut rng, &mut report)?;
         }
         // A failed pass is retried at the next report or when settling.
         let _ = device.sync().sync_once();
@@ -429,57 +476,62 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
     if outcome != SyncOutcome::Idle {
         report.mismatches.push(format!("device {n}: the outbox did not settle ({outcome:?})"));
     }
-    confirm(world, &device, transport.as_ref(), (person, n), &mut report)?;
+    confirm(world, &device, (person, n), &mut report)?;
+    report.pulls = device.sync().pulls_completed();
+    if lists.contains(&PullList::Worklist) {
+        let cached =
+            device.store().cached_cases(PullList::Worklist).map_err(|e| device_failure("cache", e))?;
+        report.worklist_cached = cached.len() as u64;
+    }
     report.dropped_before = transport.dropped_before.load(Ordering::Relaxed);
     report.dropped_after = transport.dropped_after.load(Ordering::Relaxed);
     Ok(report)
 }
 
-/// Fetches the inspector's work list from `cursor` and queues an on-site verification (with a
-/// photo, from where the case is) for every handled case; returns the next cursor.
+/// Whether the server has the work list (`GET /api/v1/worklist`), asked once for all
+/// inspectors.
+fn worklist_on_server(world: &World, device: &Device) -> Result<bool, CliError> {
+    let mut available = world.worklist_available.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(known) = *available {
+        return Ok(known);
+    }
+    let known = match call_authorized(device, &format!("{}/api/v1/worklist?cursor=0", world.server)) {
+        Ok(_) => true,
+        Err(e) if e.contains("answered 404") => false,
+        Err(e) => return Err(device_failure("GET /api/v1/worklist", e)),
+    };
+    *available = Some(known);
+    Ok(known)
+}
+
+/// Reads the inspector's pulled work list (the device pulls it after its outbox) and queues an
+/// on-site verification (with a photo, from where the case is) for every handled case; returns
+/// the number of pulls seen so far.
 fn work_the_list(
     world: &World,
     device: &Device,
-    transport: &dyn Transport,
-    cursor: u64,
+    pulls_seen: u64,
     verified: &mut HashSet<String>,
     rng: &mut StdRng,
     report: &mut SimulationReport,
 ) -> Result<u64, CliError> {
-    let mut available = world.worklist_available.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if *available == Some(false) {
-        return Ok(cursor);
+    let pulls = device.sync().pulls_completed();
+    if pulls == pulls_seen {
+        return Ok(pulls);
     }
-    let token = device.session().access_token();
-    let url = format!("{}/api/v1/worklist?cursor={cursor}", world.server);
-    let answer = match call(transport, "GET", &url, token.as_deref(), None) {
-        Ok(answer) => answer,
-        Err(e) if e.contains("answered 404") => {
-            *available = Some(false);
-            return Ok(cursor);
-        }
-        // An expired token or a lost network: the next round tries again.
-        Err(_) => return Ok(cursor),
-    };
-    *available = Some(true);
-    drop(available);
     report.worklist_fetches += 1;
-    let entries = answer["items"].as_array().cloned().unwrap_or_default();
-    for entry in entries {
-        let case = if entry["case"].is_object() { &entry["case"] } else { &entry };
-        let (Some(id), Some(state)) = (case["id"].as_str(), case["state"].as_str()) else { continue };
-        if state != CaseState::Handled.as_str()
-            || entry["change"] == "removed"
-            || !verified.insert(id.to_owned())
-        {
+    let cases = device.store().cached_cases(PullList::Worklist).map_err(|e| device_failure("cache", e))?;
+    for cached in cases {
+        if cached.state != CaseState::Handled.as_str() || !verified.insert(cached.id.clone()) {
             continue;
         }
+        let case: Value = serde_json::from_str(&cached.json).unwrap_or(Value::Null);
         let position = match (case["position"]["lat"].as_f64(), case["position"]["lon"].as_f64()) {
             (Some(lat), Some(lon)) => Position { lat, lon, crs: Crs::Wgs84, accuracy_m: Some(5.0) },
             _ => place_in_city(world, rng),
         };
         let action = CaseAction {
-            case_id: id.to_owned(),
+            case_id: cached.id.clone(),
             action: Action::VerifyPass,
             reason: None,
             position: Some(position),
@@ -489,7 +541,7 @@ fn work_the_list(
             .queue_action(&action, CaseState::Handled, Role::Inspector, &[photo(rng)?])
             .map_err(|e| device_failure("queue a verification", e))?;
     }
-    Ok(answer["next_cursor"].as_u64().unwrap_or(cursor))
+    Ok(pulls)
 }
 
 /// Counts what the device holds and compares it with the server's list of the device's own
@@ -498,7 +550,6 @@ fn work_the_list(
 fn confirm(
     world: &World,
     device: &Device,
-    transport: &dyn Transport,
     (person, n): (Person, u64),
     report: &mut SimulationReport,
 ) -> Result<(), CliError> {
@@ -525,15 +576,31 @@ fn confirm(
         }
     }
     report.acknowledged = receipts.len() as u64;
-    let token = device.session().access_token();
     let url = format!("{}/api/v1/reports/mine?limit={MINE_LIMIT}", world.server);
-    let mine = call(transport, "GET", &url, token.as_deref(), None)
-        .map_err(|e| device_failure("GET /api/v1/reports/mine", e))?;
+    let mine = call_authorized(device, &url).map_err(|e| device_failure("GET /api/v1/reports/mine", e))?;
     let listed: HashSet<String> = mine["reports"]
         .as_array()
         .map(|reports| reports.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect())
         .unwrap_or_default();
     report.confirmed = receipts.intersection(&listed).count() as u64;
+    // The final settle pulled the device's own list after its outbox: what the server lists
+    // must be in it (the pull is incremental, so it may hold even more than the newest 200).
+    let pulled: HashSet<String> = device
+        .store()
+        .cached_cases(PullList::MyReports)
+        .map_err(|e| device_failure("cache", e))?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    report.pulled_confirmed = receipts.intersection(&pulled).count() as u64;
+    // Inspectors share one staff account, so the others may file after this device's last pull.
+    if person == Person::Citizen {
+        for missing in listed.difference(&pulled) {
+            report.mismatches.push(format!(
+                "device {n}: case {missing} is listed by the server but not in the pulled list"
+            ));
+        }
+    }
     // The list shows at most MINE_LIMIT reports, newest first: when full, older receipts
     // cannot be checked.
     if listed.len() >= MINE_LIMIT {

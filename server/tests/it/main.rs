@@ -19,6 +19,7 @@ mod access_admin_categories;
 mod auth_http;
 mod cli_grid_import;
 mod device_exactly_once;
+mod device_pull;
 mod device_simulate;
 mod intake;
 mod openapi;
