@@ -45,6 +45,8 @@ pub struct AppState {
     pub auth: Arc<crate::auth::AuthSettings>,
     /// The grid routing index of this node.
     pub router: GridRouter,
+    /// The dashboard map's cell outlines, built once per grid revision.
+    pub map_layer: crate::api::dashboard::MapLayerCache,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             metrics: Metrics::new()?,
             auth: Arc::new(auth),
             router,
+            map_layer: Default::default(),
         })
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cases;
 pub mod categories;
+pub mod dashboard;
 pub mod grids;
 pub mod health;
 pub mod idempotency;
@@ -59,6 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/actions", web::post().to(cases::actions::act))
                         .route("/timeline", web::get().to(cases::timeline::timeline)),
                 )
+                .route("/cases", web::get().to(cases::list::list))
+                .route("/units", web::get().to(dashboard::units))
+                .route("/dashboard/cells", web::get().to(dashboard::cells))
+                .route("/dashboard/counts", web::get().to(dashboard::counts))
                 .route("/worklist", web::get().to(cases::worklist::worklist))
                 .service(
                     web::scope("/admin")
@@ -85,5 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         ),
                 ),
         )
+        .route("/dashboard", web::get().to(crate::dashboard::page))
+        .route("/dashboard/{file}", web::get().to(crate::dashboard::file))
         .default_service(web::to(error::no_such_route));
 }

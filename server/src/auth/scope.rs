@@ -192,7 +192,7 @@ impl CaseFilter {
 
 /// The first and last valid grid codes inside `area` (`None` only if the area cannot hold a
 /// grid, which a validated area code always can).
-fn area_grid_range(area: AreaCode) -> Option<(GridCode, GridCode)> {
+pub fn area_grid_range(area: AreaCode) -> Option<(GridCode, GridCode)> {
     let shift = 10u64.pow((15 - area.level().digits()) as u32);
     let base = area.prefix() * shift;
     let (low, high) = match area.level() {

@@ -58,6 +58,10 @@ enum Want {
     },
     /// 200 and work-list items only among these cases.
     WorkWithin(&'static [&'static str]),
+    /// 200 and a case list (`items`) of exactly these cases.
+    Listed(&'static [&'static str]),
+    /// 200 and dashboard counts for exactly the cells of these (open) cases.
+    Counted(&'static [&'static str]),
 }
 
 use Want::{Case, Mine, StaffWithReporter, Status};
@@ -149,6 +153,46 @@ fn matrix() -> Vec<Row> {
             [public, public, public, public, public, staff, public, staff, staff],
         ),
         row("GET", "/api/v1/cases/{missing}/timeline", Body::None, all(s404)),
+        // The staff case list and the dashboard's map data, each cut to the caller's scope.
+        row(
+            "GET",
+            "/api/v1/cases",
+            Body::None,
+            [
+                s401,
+                Status(403),
+                Status(403),
+                Want::Listed(&["a1"]),
+                Want::Listed(&["b1"]),
+                Want::Listed(&["a1", "a2"]),
+                Want::Listed(&["a1"]),
+                Want::Listed(&["a2"]),
+                Want::Listed(&["a1", "a2", "b1"]),
+            ],
+        ),
+        row("GET", "/api/v1/units", Body::None, all(s200)),
+        row(
+            "GET",
+            "/api/v1/dashboard/cells",
+            Body::None,
+            [s401, Status(403), Status(403), s200, s200, s200, Status(403), Status(403), s200],
+        ),
+        row(
+            "GET",
+            "/api/v1/dashboard/counts",
+            Body::None,
+            [
+                s401,
+                Status(403),
+                Status(403),
+                Want::Counted(&["a1"]),
+                Want::Counted(&["b1"]),
+                Want::Counted(&["a1", "a2"]),
+                Status(403),
+                Status(403),
+                Want::Counted(&["a1", "a2", "b1"]),
+            ],
+        ),
         row(
             "GET",
             "/api/v1/worklist",
@@ -519,6 +563,33 @@ impl City {
                     let id = item["case"]["id"].as_str().or(item["id"].as_str()).unwrap();
                     assert!(allowed.contains(id), "{label}: a case outside the inspector's cells");
                 }
+            }
+            Want::Listed(expected) => {
+                assert_eq!(status, 200, "{label}");
+                let body: Value = response.json().unwrap();
+                let got: BTreeSet<String> = body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["id"].as_str().unwrap().to_owned())
+                    .collect();
+                let expected: BTreeSet<String> = expected.iter().map(|name| self.ids[name].clone()).collect();
+                assert_eq!(got, expected, "{label}");
+            }
+            Want::Counted(expected) => {
+                assert_eq!(status, 200, "{label}");
+                let body: Value = response.json().unwrap();
+                let got: BTreeSet<String> = body["cells"].as_object().unwrap().keys().cloned().collect();
+                let admin = &self.tokens["admin"];
+                let expected: BTreeSet<String> = expected
+                    .iter()
+                    .map(|name| {
+                        let case: Value =
+                            self.server.get_as(admin, &format!("/api/v1/cases/{}", self.ids[name])).json().unwrap();
+                        case["placement"]["grid"].as_str().unwrap().to_owned()
+                    })
+                    .collect();
+                assert_eq!(got, expected, "{label}");
             }
             Case(_) | StaffWithReporter => {
                 assert_eq!(status, 200, "{label}");

@@ -18,6 +18,7 @@ mod access;
 mod access_admin_categories;
 mod auth_http;
 mod cli_grid_import;
+mod dashboard;
 mod device_exactly_once;
 mod device_pull;
 mod device_simulate;

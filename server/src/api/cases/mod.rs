@@ -11,6 +11,7 @@
 //! ([`actions`]). The case's audit trail is [`timeline`]; an inspector's work list [`worklist`].
 
 pub mod actions;
+pub mod list;
 pub mod timeline;
 pub mod worklist;
 

@@ -1,0 +1,126 @@
+//! `GET /api/v1/cases`: the staff case list. Only cases the caller's scope holds (a dispatcher's
+//! street, an inspector's cells, a handler's unit, the whole city for an admin), newest first,
+//! filtered by:
+//!
+//! - `state`: one state or a comma list (`reported,registered`);
+//! - `category`: a category code; `unit`: a handling unit; `overdue`: `true` or `false`;
+//! - `area`: a district, street, community or grid code (its cells);
+//! - `from` / `to`: report time, RFC 3339 (from inclusive, to exclusive);
+//! - `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
+//!
+//! Citizens have their own list (`/api/v1/reports/mine`) and are refused here. Each case is in
+//! the staff view of [`super::render`], so who may see a reporter follows the same rule as the
+//! case page.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDateTime};
+use gridline_core::codes::{AreaCode, CategoryCode};
+use gridline_core::workflow::{CaseState, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{View, render};
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::auth::scope::area_grid_range;
+use crate::error::{ApiError, ApiResult};
+use crate::store::case_list::{self, ListFilter};
+
+/// Cases per page unless `limit` says otherwise, and the most it may say.
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    pub overdue: Option<bool>,
+    pub area: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn time(field: &str, text: &str) -> ApiResult<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.naive_utc())
+        .map_err(|_| ApiError::invalid_field(field, "expected an RFC 3339 date and time"))
+}
+
+/// A page cursor is `<microseconds since 1970>.<case id>` of the last case of a page.
+fn encode_cursor(at: NaiveDateTime, id: &str) -> String {
+    format!("{}.{id}", at.and_utc().timestamp_micros())
+}
+
+fn decode_cursor(text: &str) -> ApiResult<(NaiveDateTime, String)> {
+    let bad = || ApiError::invalid_field("cursor", "expected the next_cursor of an earlier page");
+    let (micros, id) = text.split_once('.').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?.naive_utc();
+    let id = uuid::Uuid::parse_str(id).map_err(|_| bad())?.to_string();
+    Ok((at, id))
+}
+
+/// The filter a query asks for, every value checked; each refusal names its parameter.
+pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
+    let mut filter = ListFilter::default();
+    if let Some(states) = query.state.as_deref().filter(|s| !s.trim().is_empty()) {
+        for name in states.split(',') {
+            let state: CaseState = name.trim().parse().map_err(|e: gridline_core::workflow::UnknownName| {
+                ApiError::invalid_field("state", e.to_string())
+            })?;
+            filter.states.push(state.as_str().to_owned());
+        }
+    }
+    if let Some(category) = query.category.as_deref() {
+        let code = CategoryCode::parse(category.trim())
+            .map_err(|e| ApiError::invalid_field("category", e.to_string()))?;
+        filter.category = Some(code.to_string());
+    }
+    if let Some(unit) = query.unit.as_deref() {
+        let unit = unit.trim();
+        if unit.is_empty() || unit.len() > crate::auth::scope::MAX_UNIT_CODE_CHARS {
+            return Err(ApiError::invalid_field("unit", "expected a handling unit code"));
+        }
+        filter.handling_unit = Some(unit.to_owned());
+    }
+    filter.overdue = query.overdue;
+    if let Some(area) = query.area.as_deref() {
+        let area = AreaCode::parse(area.trim()).map_err(|e| ApiError::invalid_field("area", e.to_string()))?;
+        let (first, last) = area_grid_range(area)
+            .ok_or_else(|| ApiError::invalid_field("area", "this area can hold no grid cell"))?;
+        filter.grid_range = Some((first.to_string(), last.to_string()));
+    }
+    filter.from = query.from.as_deref().map(|t| time("from", t)).transpose()?;
+    filter.to = query.to.as_deref().map(|t| time("to", t)).transpose()?;
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && to <= from
+    {
+        return Err(ApiError::invalid_field("to", "the end of the range must come after its start"));
+    }
+    filter.after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    Ok(filter)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler])?;
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", format!("expected 1 to {MAX_LIMIT}")));
+    }
+    let filter = filter_of(&query)?;
+    let scope = who.case_filter();
+    let found = state.db.run(move |conn| case_list::list(conn, &scope, &filter, limit + 1)).await?;
+    let more = found.len() as i64 > limit;
+    let page = &found[..found.len().min(limit as usize)];
+    let next_cursor = if more { page.last().map(|c| encode_cursor(c.row.created_at, &c.row.id)) } else { None };
+    let items: Vec<Value> = page.iter().map(|case| render(case, View::Staff, Some(&who), Vec::new())).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next_cursor })))
+}

@@ -1,0 +1,725 @@
+// Gridline operations dashboard. Plain JavaScript, no libraries, nothing loaded from elsewhere:
+// every figure comes from the server's own /api/v1 (the same API, scope rules and concurrency
+// checks as any other client). Sections: i18n, session, api, map, KPIs, live feed, case list,
+// case page and actions, rankings, wall mode, start-up.
+"use strict";
+
+// ── i18n ───────────────────────────────────────────────────────────────────────────────────
+const TEXT = {
+  zh: {
+    skip: "跳到内容", title: "网格化城市运行", signin_hint: "请使用工作人员账号登录。", login: "账号",
+    password: "密码", signin: "登录", other_lang: "English", view_overview: "一屏总览", view_cases: "案件",
+    view_rankings: "排名", wall: "大屏模式", signout: "退出", level: "层级", district: "区", street: "街道",
+    community: "社区", grid: "网格", colour_by: "着色", m_open: "在办案件", m_overdue: "超期案件",
+    m_density: "每万平方米在办", feed: "实时动态", state: "状态", category: "类别", unit: "处置部门",
+    overdue: "超期", from: "起", to: "止", apply: "筛选", any: "全部", yes: "是", no: "否", tracking: "编号",
+    deadline: "处置时限", reported_at: "上报时间", more: "更多", rank_streets: "街道排名",
+    rank_units: "处置部门排名", csv: "导出 CSV", close_panel: "关闭", k_received_today: "今日受理",
+    k_open: "在办", k_overdue: "超期", k_to_verify: "待核查", k_closure: "结案率", k_on_time: "按期结案率",
+    k_rework: "返工率", k_handling: "平均处置时长(工时)", k_rating: "市民满意度", live_on: "实时",
+    live_retrying: "重连中", live_off: "离线", city: "全市", all_cells: "个网格", signin_failed: "登录失败",
+    no_map: "该账号没有地图范围。", position: "位置", geotag: "照片定位核验", description: "描述",
+    photos: "照片", timeline: "流程记录", actions: "操作", reason: "原因", note: "备注", submit: "提交",
+    new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", version_conflict: "案件已被他人更新，已刷新。",
+    done: "已完成", rate: "率", count: "数", name: "名称", p90: "P90 工时", no_cases: "没有案件",
+    dispatch_deadline: "派遣后时限按工作日历计算：", period: "近 30 天",
+  },
+  en: {
+    skip: "Skip to content", title: "Gridline operations", signin_hint: "Sign in with your staff account.",
+    login: "Login", password: "Password", signin: "Sign in", other_lang: "中文", view_overview: "Overview",
+    view_cases: "Cases", view_rankings: "Rankings", wall: "Wall screen", signout: "Sign out", level: "Level",
+    district: "District", street: "Street", community: "Community", grid: "Grid", colour_by: "Colour by",
+    m_open: "Open cases", m_overdue: "Overdue cases", m_density: "Open per 10,000 m²", feed: "Live feed",
+    state: "State", category: "Category", unit: "Unit", overdue: "Overdue", from: "From", to: "To",
+    apply: "Apply", any: "Any", yes: "Yes", no: "No", tracking: "No.", deadline: "Deadline",
+    reported_at: "Reported", more: "More", rank_streets: "Streets", rank_units: "Handling units",
+    csv: "Export CSV", close_panel: "Close", k_received_today: "Received today", k_open: "Open",
+    k_overdue: "Overdue", k_to_verify: "To verify", k_closure: "Closure rate", k_on_time: "On-time closure",
+    k_rework: "Rework rate", k_handling: "Mean handling (working h)", k_rating: "Citizen rating",
+    live_on: "Live", live_retrying: "Reconnecting", live_off: "Offline", city: "City", all_cells: "cells",
+    signin_failed: "Sign-in failed", no_map: "This account has no map area.", position: "Position",
+    geotag: "Geotag check", description: "Description", photos: "Photos", timeline: "Timeline",
+    actions: "Actions", reason: "Reason", note: "Note", submit: "Submit", new_deadline: "New deadline",
+    merge_into: "Merge into case id", time_limit: "Time limit", version_conflict: "Someone else changed this case; reloaded.",
+    done: "Done", rate: "rate", count: "count", name: "Name", p90: "P90 hours", no_cases: "No cases",
+    dispatch_deadline: "On dispatch the deadline is set on the working calendar:", period: "last 30 days",
+  },
+};
+let lang = localStorage.getItem("gridline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
+const t = (key) => (TEXT[lang] && TEXT[lang][key]) || TEXT.en[key] || key;
+
+function applyLanguage() {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+}
+
+// ── session ────────────────────────────────────────────────────────────────────────────────
+// Tokens live in sessionStorage: closing the tab signs out, and nothing outlives the browser.
+const session = {
+  get access() { return sessionStorage.getItem("gridline.access"); },
+  get refresh() { return sessionStorage.getItem("gridline.refresh"); },
+  get user() { return JSON.parse(sessionStorage.getItem("gridline.user") || "null"); },
+  save(pair) {
+    sessionStorage.setItem("gridline.access", pair.access_token);
+    if (pair.refresh_token) sessionStorage.setItem("gridline.refresh", pair.refresh_token);
+    if (pair.user) sessionStorage.setItem("gridline.user", JSON.stringify(pair.user));
+  },
+  clear() { ["access", "refresh", "user"].forEach((k) => sessionStorage.removeItem("gridline." + k)); },
+};
+
+// ── api ────────────────────────────────────────────────────────────────────────────────────
+class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || "HTTP " + status);
+    this.status = status;
+    this.problem = problem || {};
+  }
+}
+
+let refreshing = null;
+async function refreshTokens() {
+  // One refresh at a time: every caller that saw a 401 waits for the same rotation.
+  if (!refreshing) {
+    refreshing = (async () => {
+      const r = await fetch("/api/v1/auth/refresh", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: session.refresh }),
+      });
+      if (!r.ok) { session.clear(); location.reload(); throw new ApiError(r.status); }
+      session.save(await r.json());
+    })().finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+async function api(path, options = {}, retried = false) {
+  const headers = Object.assign({}, options.headers || {});
+  if (session.access) headers.Authorization = "Bearer " + session.access;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options = Object.assign({}, options, { body: JSON.stringify(options.json) });
+  }
+  const r = await fetch(path, Object.assign({}, options, { headers }));
+  if (r.status === 401 && !retried && session.refresh) {
+    await refreshTokens();
+    return api(path, options, true);
+  }
+  if (!r.ok) {
+    let problem = null;
+    try { problem = await r.json(); } catch (_) { /* not JSON */ }
+    throw new ApiError(r.status, problem);
+  }
+  if (options.raw) return r;
+  return r.status === 204 ? null : r.json();
+}
+
+// ── small helpers ──────────────────────────────────────────────────────────────────────────
+const $ = (sel) => document.querySelector(sel);
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null) node.setAttribute(k, v);
+  }
+  for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+  return node;
+}
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB") : "—");
+const pct = (x) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%");
+const num = (x, d = 1) => (x === null || x === undefined ? "—" : Number(x).toFixed(d));
+const day = (date) => date.toISOString().slice(0, 10);
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+const state = {
+  categories: [], units: [], level: 6, measure: "open", area: "",
+  layer: null, counts: { cells: {}, totals: {} }, blinks: new Map(), casesCursor: null,
+};
+
+// ── map ────────────────────────────────────────────────────────────────────────────────────
+// Cells come once per grid revision as integer rings from an origin; each is turned into a
+// canvas Path2D when the canvas size changes. Cells of one colour are drawn as one path, so a
+// whole city (40,625 cells) is a handful of fills.
+const PALETTE = ["#1d2a35", "#23445a", "#2f6b7a", "#4f9a73", "#c9b850", "#ef8a47", "#e0474c"];
+const canvas = $("#map");
+const ctx = canvas.getContext("2d");
+let view = null; // { scale, ox, oy, paths: Map(code -> Path2D), centres: Map(code -> [x, y]) }
+
+function prefixOf(code, level) { return code.slice(0, level); }
+
+function visibleCells() {
+  if (!state.layer) return [];
+  return state.area ? state.layer.cells.filter((c) => c.code.startsWith(state.area)) : state.layer.cells;
+}
+
+function project() {
+  const cells = visibleCells();
+  const rect = canvas.getBoundingClientRect();
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.max(1, Math.round(rect.width * dpr));
+  canvas.height = Math.max(1, Math.round(rect.height * dpr));
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const c of cells) for (const ring of c.rings) for (let i = 0; i < ring.length; i += 2) {
+    minX = Math.min(minX, ring[i]); maxX = Math.max(maxX, ring[i]);
+    minY = Math.min(minY, ring[i + 1]); maxY = Math.max(maxY, ring[i + 1]);
+  }
+  if (!isFinite(minX)) { view = null; return; }
+  // Degrees of longitude are shorter than degrees of latitude away from the equator.
+  const lat = state.layer.origin[1] + (minY + maxY) / 2 / state.layer.scale;
+  const kx = Math.cos((lat * Math.PI) / 180);
+  const pad = 12 * dpr;
+  const scale = Math.min((canvas.width - 2 * pad) / ((maxX - minX) * kx || 1), (canvas.height - 2 * pad) / (maxY - minY || 1));
+  const ox = pad + (canvas.width - 2 * pad - (maxX - minX) * kx * scale) / 2;
+  const oy = pad + (canvas.height - 2 * pad - (maxY - minY) * scale) / 2;
+  const px = (x) => ox + (x - minX) * kx * scale;
+  const py = (y) => canvas.height - (oy + (y - minY) * scale);
+  const paths = new Map(), centres = new Map();
+  for (const c of cells) {
+    const p = new Path2D();
+    let sx = 0, sy = 0, n = 0;
+    for (const ring of c.rings) {
+      for (let i = 0; i < ring.length; i += 2) {
+        const x = px(ring[i]), y = py(ring[i + 1]);
+        if (i === 0) p.moveTo(x, y); else p.lineTo(x, y);
+        sx += x; sy += y; n += 1;
+      }
+      p.closePath();
+    }
+    paths.set(c.code, p);
+    centres.set(c.code, [sx / n, sy / n]);
+  }
+  view = { paths, centres, dpr };
+}
+
+// The value each cell is coloured with: its area's (at the chosen level) open or overdue cases,
+// or open cases per 10,000 m² of the area's cells.
+function areaValues() {
+  const level = state.level;
+  const sums = new Map();
+  for (const c of visibleCells()) {
+    const key = prefixOf(c.code, level);
+    const s = sums.get(key) || { open: 0, overdue: 0, area: 0 };
+    const n = state.counts.cells[c.code];
+    if (n) { s.open += n[0]; s.overdue += n[1]; }
+    s.area += c.area_m2;
+    sums.set(key, s);
+  }
+  const values = new Map();
+  for (const [key, s] of sums) {
+    values.set(key, state.measure === "open" ? s.open : state.measure === "overdue" ? s.overdue : (s.area ? (s.open / s.area) * 10000 : 0));
+  }
+  return values;
+}
+
+function bucketsFor(max) {
+  // Six steps from just above zero to the largest value; zero keeps the darkest colour.
+  const steps = [];
+  for (let i = 1; i <= 6; i++) steps.push((max * i) / 6);
+  return steps;
+}
+
+function draw() {
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!view) return;
+  const values = areaValues();
+  const max = Math.max(0, ...values.values());
+  const steps = bucketsFor(max);
+  const groups = PALETTE.map(() => new Path2D());
+  for (const c of visibleCells()) {
+    const v = values.get(prefixOf(c.code, state.level)) || 0;
+    const bucket = v <= 0 ? 0 : Math.min(6, 1 + steps.findIndex((s) => v <= s + 1e-9));
+    groups[bucket].addPath(view.paths.get(c.code));
+  }
+  groups.forEach((p, i) => { ctx.fillStyle = PALETTE[i]; ctx.fill(p); });
+  ctx.lineWidth = view.dpr * (state.level === 15 ? 0.6 : 0.25);
+  ctx.strokeStyle = "rgba(160, 190, 210, 0.35)";
+  if (visibleCells().length <= 5000) groups.forEach((p) => ctx.stroke(p));
+  // Markers: amber for cells with open cases, red where one is overdue.
+  for (const c of visibleCells()) {
+    const n = state.counts.cells[c.code];
+    if (!n || !n[0]) continue;
+    const [x, y] = view.centres.get(c.code);
+    ctx.beginPath();
+    ctx.arc(x, y, (n[1] ? 4 : 3) * view.dpr, 0, Math.PI * 2);
+    ctx.fillStyle = n[1] ? "#ff3b3b" : "#ffc857";
+    ctx.fill();
+  }
+  drawBlinks();
+  renderLegend(steps, max);
+}
+
+// A new report blinks in its cell for a few seconds.
+function drawBlinks() {
+  const now = performance.now();
+  for (const [code, until] of state.blinks) {
+    if (now > until) { state.blinks.delete(code); continue; }
+    const centre = view && view.centres.get(code);
+    if (!centre) continue;
+    const phase = ((until - now) / 400) % 2 < 1;
+    ctx.beginPath();
+    ctx.arc(centre[0], centre[1], 11 * view.dpr, 0, Math.PI * 2);
+    ctx.strokeStyle = phase ? "#ffffff" : "#5cc8ff";
+    ctx.lineWidth = 3 * view.dpr;
+    ctx.stroke();
+  }
+  if (state.blinks.size) requestAnimationFrame(draw);
+}
+
+function renderLegend(steps, max) {
+  const legend = $("#legend");
+  legend.replaceChildren(el("span", { class: "muted" }, t("m_" + state.measure) + ":"));
+  legend.append(el("i", { style: "background:" + PALETTE[0] }), "0");
+  const digits = state.measure === "density" ? 2 : 0;
+  let low = 0;
+  steps.forEach((s, i) => {
+    if (max <= 0) return;
+    legend.append(el("i", { style: "background:" + PALETTE[i + 1] }), `${num(low, digits)}–${num(s, digits)}`);
+    low = s;
+  });
+  legend.append(el("i", { style: "background:#ff3b3b;border-radius:50%;width:10px;height:10px" }), t("overdue"));
+}
+
+function renderCrumbs() {
+  const crumbs = $("#crumbs");
+  crumbs.replaceChildren(el("button", { type: "button", onclick: () => drillTo("") }, t("city")));
+  for (const len of [6, 9, 12]) {
+    if (state.area.length >= len) {
+      const code = state.area.slice(0, len);
+      crumbs.append(el("button", { type: "button", onclick: () => drillTo(code) }, code));
+    }
+  }
+  $("#map-status").textContent = `${visibleCells().length} ${t("all_cells")}`;
+}
+
+function drillTo(area) {
+  state.area = area;
+  const next = { 0: 6, 6: 9, 9: 12, 12: 15, 15: 15 }[area.length];
+  state.level = next;
+  $("#level").value = String(next);
+  project(); draw(); renderCrumbs(); loadKpis();
+}
+
+function cellAt(event) {
+  if (!view) return null;
+  const rect = canvas.getBoundingClientRect();
+  const x = (event.clientX - rect.left) * view.dpr, y = (event.clientY - rect.top) * view.dpr;
+  for (const [code, path] of view.paths) if (ctx.isPointInPath(path, x, y)) return code;
+  return null;
+}
+
+canvas.addEventListener("click", (event) => {
+  const code = cellAt(event);
+  if (code && state.level < 15) drillTo(prefixOf(code, state.level));
+  else if (code) openCaseList({ area: code });
+});
+canvas.addEventListener("keydown", (event) => {
+  // Keyboard: Backspace goes up one level, Home back to the whole scope.
+  if (event.key === "Backspace" && state.area) { drillTo(state.area.slice(0, { 6: 0, 9: 6, 12: 9, 15: 12 }[state.area.length])); }
+  if (event.key === "Home") drillTo("");
+});
+
+async function loadMap() {
+  try {
+    const layer = await api("/api/v1/dashboard/cells");
+    state.layer = layer;
+    // Start at the deepest area the whole scope shares (a dispatcher starts in their street).
+    const codes = layer.cells.map((c) => c.code);
+    let common = codes.length ? codes[0] : "";
+    for (const c of codes) while (!c.startsWith(common)) common = common.slice(0, -1);
+    await loadCounts();
+    drillTo(common.length >= 9 ? common.slice(0, 9) : "");
+  } catch (e) {
+    $("#map-status").textContent = e.status === 403 ? t("no_map") : e.message;
+  }
+}
+
+async function loadCounts() {
+  try { state.counts = await api("/api/v1/dashboard/counts"); } catch (e) { state.counts = { cells: {}, totals: {} }; }
+}
+
+// ── KPIs ───────────────────────────────────────────────────────────────────────────────────
+function sparkline(series) {
+  if (!series || series.length < 2) return el("span");
+  const max = Math.max(...series, 1e-9), min = Math.min(...series, 0);
+  const pts = series.map((v, i) => `${(i / (series.length - 1)) * 100},${28 - ((v - min) / (max - min || 1)) * 26}`).join(" ");
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 100 28");
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("aria-hidden", "true");
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  line.setAttribute("points", pts);
+  svg.append(line);
+  return svg;
+}
+
+function statsQuery(from, to, groupBy) {
+  const q = new URLSearchParams({ from, to, group_by: groupBy });
+  if (state.area) q.set("area", state.area);
+  return "/api/v1/stats?" + q;
+}
+
+async function loadKpis() {
+  const today = new Date();
+  const start = new Date(today.getTime() - 29 * 86400000);
+  const [todayStats, period, daily] = await Promise.all([
+    api(statsQuery(day(today), day(today), "district")).catch(() => null),
+    api(statsQuery(day(start), day(today), "district")).catch(() => null),
+    api(statsQuery(day(start), day(today), "day")).catch(() => null),
+  ]);
+  const total = (period && period.total) || {};
+  const series = (key) => (daily && daily.groups ? daily.groups.map((g) => g[key] ?? 0) : null);
+  const inArea = (codes) => Object.entries(codes).filter(([code]) => !state.area || code.startsWith(state.area));
+  const sum = (i) => inArea(state.counts.cells || {}).reduce((acc, [, n]) => acc + n[i], 0);
+  const tiles = [
+    ["k_received_today", todayStats && todayStats.total ? todayStats.total.received : "—", series("received")],
+    ["k_open", sum(0), null],
+    ["k_overdue", sum(1), null],
+    ["k_to_verify", sum(2), null],
+    ["k_closure", pct(total.closure_rate), series("closure_rate")],
+    ["k_on_time", pct(total.on_time_closure_rate), series("on_time_closure_rate")],
+    ["k_rework", pct(total.rework_rate), series("rework_rate")],
+    ["k_handling", num(total.handling_hours_mean), series("handling_hours_mean")],
+    ["k_rating", num(total.rating_mean, 2), series("rating_mean")],
+  ];
+  $("#kpis").replaceChildren(...tiles.map(([key, value, s]) =>
+    el("div", { class: "kpi", "data-kpi": key },
+      el("div", { class: "label" }, t(key)), el("div", { class: "value" }, String(value)), sparkline(s))));
+}
+
+// ── live feed (Server-Sent Events over fetch, so the token goes in a header) ────────────────
+let lastEventId = null;
+async function followEvents() {
+  const live = $("#live");
+  for (;;) {
+    try {
+      const headers = { Authorization: "Bearer " + session.access, Accept: "text/event-stream" };
+      if (lastEventId) headers["Last-Event-ID"] = lastEventId;
+      const r = await fetch("/api/v1/events", { headers });
+      if (r.status === 401) { await refreshTokens(); continue; }
+      if (!r.ok || !r.body) throw new Error("events: HTTP " + r.status);
+      live.dataset.state = "on"; live.textContent = t("live_on");
+      const reader = r.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          handleSse(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 2);
+        }
+      }
+    } catch (_) { /* fall through to retry */ }
+    live.dataset.state = "retrying"; live.textContent = t("live_retrying");
+    await new Promise((res) => setTimeout(res, 2000));
+  }
+}
+
+function handleSse(block) {
+  let id = null, name = "message", data = "";
+  for (const line of block.split("\n")) {
+    if (line.startsWith("id:")) id = line.slice(3).trim();
+    else if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data += line.slice(5).trim();
+  }
+  if (id) lastEventId = id;
+  if (name !== "case" || !data) return;
+  let event;
+  try { event = JSON.parse(data); } catch (_) { return; }
+  addToFeed(event);
+  if (event.grid_code) state.blinks.set(event.grid_code, performance.now() + 4000);
+  refreshAfterEvent();
+  const open = $("#case-panel").dataset.caseId;
+  if (open && open === event.case_id) openCase(open);
+}
+
+const refreshAfterEvent = debounce(async () => { await loadCounts(); draw(); loadKpis(); }, 500);
+
+function addToFeed(event) {
+  const feed = $("#feed");
+  const item = el("li", { class: "fresh", "data-case": event.case_id },
+    el("button", { type: "button", onclick: () => openCase(event.case_id) }, event.tracking_number || event.case_id),
+    " ", el("span", {}, event.kind), " → ", el("b", {}, event.to_state || event.state || ""),
+    el("div", { class: "muted" }, fmtTime(event.at), event.grid_code ? " · " + event.grid_code : ""));
+  feed.prepend(item);
+  while (feed.children.length > 100) feed.lastChild.remove();
+}
+
+// ── case list ──────────────────────────────────────────────────────────────────────────────
+function caseQuery(extra = {}) {
+  const form = new FormData($("#filters"));
+  const q = new URLSearchParams();
+  for (const [k, v] of form) {
+    if (!v) continue;
+    if (k === "from" || k === "to") q.set(k, new Date(v + "T00:00:00").toISOString());
+    else q.set(k, v);
+  }
+  if (state.area && !q.has("area")) q.set("area", state.area);
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return q;
+}
+
+async function loadCases(append = false, extra = {}) {
+  const q = caseQuery(extra);
+  if (append && state.casesCursor) q.set("cursor", state.casesCursor);
+  const page = await api("/api/v1/cases?" + q);
+  const rows = $("#case-rows");
+  if (!append) rows.replaceChildren();
+  for (const c of page.items) {
+    rows.append(el("tr", { tabindex: "0", "data-case": c.id, onclick: () => openCase(c.id), onkeydown: (e) => { if (e.key === "Enter") openCase(c.id); } },
+      el("td", {}, c.tracking_number), el("td", {}, categoryName(c.category)),
+      el("td", {}, c.state), el("td", {}, (c.placement && c.placement.grid) || "—"),
+      el("td", { class: c.overdue ? "tag-overdue" : "" }, fmtTime(c.deadline)), el("td", {}, fmtTime(c.created_at))));
+  }
+  if (!rows.children.length) rows.append(el("tr", {}, el("td", { colspan: "6", class: "muted" }, t("no_cases"))));
+  state.casesCursor = page.next_cursor;
+  $("#more").hidden = !page.next_cursor;
+}
+
+function openCaseList(extra) { showView("cases"); loadCases(false, extra); }
+
+function defaultUnit(code) {
+  const c = state.categories.find((x) => x.code === code);
+  return c ? c.default_unit : null;
+}
+
+function categoryName(code) {
+  const c = state.categories.find((x) => x.code === code);
+  const names = (c && c.names) || {};
+  return c ? `${code} ${lang === "zh" ? names.zh || "" : names.en || ""}` : code;
+}
+
+// ── case page and dispatcher actions ───────────────────────────────────────────────────────
+async function photoImage(id) {
+  const r = await api("/api/v1/photos/" + encodeURIComponent(id), { raw: true });
+  return URL.createObjectURL(await r.blob());
+}
+
+async function openCase(id) {
+  const panel = $("#case-panel");
+  const [c, timeline] = await Promise.all([
+    api("/api/v1/cases/" + id),
+    api("/api/v1/cases/" + id + "/timeline").catch(() => ({ events: [] })),
+  ]);
+  panel.dataset.caseId = id;
+  panel.dataset.version = c.version;
+  $("#case-title").textContent = `${c.tracking_number} · ${categoryName(c.category)}`;
+  const facts = el("dl", { class: "facts" },
+    el("dt", {}, t("state")), el("dd", { "data-field": "state" }, c.state),
+    el("dt", {}, t("grid")), el("dd", {}, (c.placement && c.placement.grid) || "—"),
+    el("dt", {}, t("position")), el("dd", {}, c.position ? `${c.position.lat.toFixed(5)}, ${c.position.lon.toFixed(5)}` : "—"),
+    el("dt", {}, t("geotag")), el("dd", {}, c.geotag || "—"),
+    el("dt", {}, t("time_limit")), el("dd", {}, c.handling_time_limit || "—"),
+    el("dt", {}, t("deadline")), el("dd", { "data-field": "deadline", class: c.overdue ? "tag-overdue" : "" }, fmtTime(c.deadline) + (c.overdue ? " · " + t("overdue") : "")),
+    el("dt", {}, t("unit")), el("dd", {}, c.handling_unit || "—"),
+    el("dt", {}, t("description")), el("dd", {}, c.description || ""));
+  const mini = el("canvas", { id: "case-map", "aria-label": t("position") });
+  const photoIds = [...(c.photo_ids || [])];
+  for (const e of timeline.events || []) for (const p of e.photo_ids || []) if (!photoIds.includes(p)) photoIds.push(p);
+  const photos = el("div", { class: "photos" });
+  const kinds = new Map();
+  for (const e of timeline.events || []) for (const p of e.photo_ids || []) kinds.set(p, e.kind);
+  for (const p of photoIds) {
+    const img = el("img", { alt: kinds.get(p) || t("photos") });
+    photos.append(el("figure", {}, img, el("figcaption", { class: "muted" }, kinds.get(p) || "report")));
+    photoImage(p).then((url) => { img.src = url; }).catch(() => { img.alt = "—"; });
+  }
+  const events = el("ol", { class: "timeline" }, (timeline.events || []).map((e) =>
+    el("li", {}, el("b", {}, e.kind), " ", e.from_state ? e.from_state + " → " : "", e.to_state,
+      el("div", { class: "muted" }, fmtTime(e.at), e.actor && e.actor.role ? " · " + e.actor.role : "", e.reason ? " · " + e.reason : "", e.note ? " · " + e.note : ""))));
+  $("#case-body").replaceChildren(facts, mini, el("h3", {}, t("photos")), photos,
+    el("h3", {}, t("timeline")), events, el("h3", {}, t("actions")), actionForms(c));
+  panel.hidden = false;
+  drawCaseMap(mini, c);
+  $("#case-close").focus();
+}
+
+function drawCaseMap(mini, c) {
+  const g = mini.getContext("2d");
+  const rect = mini.getBoundingClientRect();
+  mini.width = rect.width; mini.height = rect.height;
+  const code = c.placement && c.placement.grid;
+  const cell = state.layer && code && state.layer.cells.find((x) => x.code === code);
+  if (!cell || !c.position) return;
+  const s = state.layer.scale, o = state.layer.origin;
+  const xs = [], ys = [];
+  for (const ring of cell.rings) for (let i = 0; i < ring.length; i += 2) { xs.push(ring[i] / s + o[0]); ys.push(ring[i + 1] / s + o[1]); }
+  xs.push(c.position.lon); ys.push(c.position.lat);
+  const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
+  const k = Math.min((mini.width - 20) / (maxX - minX || 1e-6), (mini.height - 20) / (maxY - minY || 1e-6));
+  const px = (x) => 10 + (x - minX) * k, py = (y) => mini.height - 10 - (y - minY) * k;
+  g.strokeStyle = "#5cc8ff"; g.lineWidth = 2;
+  for (const ring of cell.rings) {
+    g.beginPath();
+    for (let i = 0; i < ring.length; i += 2) { const x = px(ring[i] / s + o[0]), y = py(ring[i + 1] / s + o[1]); if (i) g.lineTo(x, y); else g.moveTo(x, y); }
+    g.closePath(); g.stroke();
+  }
+  g.fillStyle = "#ff3b3b"; g.beginPath(); g.arc(px(c.position.lon), py(c.position.lat), 5, 0, Math.PI * 2); g.fill();
+}
+
+// The dispatcher's steps the server says are available now; each form sends the case version
+// in If-Match, so a step on a stale page is refused (409) and the page reloads.
+const DESK_ACTIONS = ["register", "reject", "dispatch", "extend", "merge", "close", "shelve", "unshelve", "reopen"];
+function actionForms(c) {
+  const box = el("div", { class: "actions" });
+  const available = (c.available_actions || []).filter((a) => DESK_ACTIONS.includes(a));
+  for (const action of available) {
+    const fields = [];
+    if (["reject", "close", "extend", "shelve", "reopen"].includes(action)) fields.push(el("input", { name: "reason", placeholder: t("reason"), required: "", "aria-label": t("reason") }));
+    if (action === "dispatch") {
+      fields.push(el("select", { name: "handling_unit", "aria-label": t("unit") },
+        state.units.map((u) => el("option", { value: u.code, selected: u.code === defaultUnit(c.category) ? "" : null },
+          `${u.code} · ${lang === "zh" ? u.zh : u.en}`))));
+      fields.push(el("span", { class: "muted" }, `${t("dispatch_deadline")} ${c.handling_time_limit || "—"}`));
+    }
+    if (action === "extend") fields.push(el("input", { name: "new_deadline", type: "datetime-local", required: "", "aria-label": t("new_deadline") }));
+    if (action === "merge") fields.push(el("input", { name: "merge_into", placeholder: t("merge_into"), required: "", "aria-label": t("merge_into") }));
+    fields.push(el("input", { name: "note", placeholder: t("note"), "aria-label": t("note") }));
+    const form = el("form", { "data-action": action }, el("b", {}, action), ...fields, el("button", { type: "submit" }, action));
+    form.addEventListener("submit", (event) => { event.preventDefault(); takeAction(c.id, action, new FormData(form)); });
+    box.append(form);
+  }
+  box.append(el("p", { id: "action-result", role: "status" }));
+  return box;
+}
+
+async function takeAction(id, action, form) {
+  const body = { action };
+  for (const [k, v] of form) {
+    if (!v) continue;
+    body[k] = k === "new_deadline" ? new Date(v).toISOString() : v;
+  }
+  const version = $("#case-panel").dataset.version;
+  try {
+    await api(`/api/v1/cases/${id}/actions`, { method: "POST", json: body, headers: { "If-Match": `"${version}"` } });
+    await openCase(id);
+    $("#action-result").textContent = t("done");
+    refreshAfterEvent();
+  } catch (e) {
+    if (e.status === 409 && e.problem.code === "version_mismatch") {
+      await openCase(id);
+      $("#action-result").textContent = t("version_conflict");
+    } else {
+      $("#action-result").textContent = `${e.problem.code || e.status}: ${e.message}`;
+    }
+  }
+}
+
+function closeCase() {
+  const panel = $("#case-panel");
+  panel.hidden = true;
+  delete panel.dataset.caseId;
+}
+
+// ── rankings ───────────────────────────────────────────────────────────────────────────────
+async function loadRankings() {
+  const today = new Date();
+  const start = new Date(today.getTime() - 29 * 86400000);
+  for (const group of ["street", "unit"]) {
+    const table = $("#rank-" + group);
+    try {
+      const stats = await api(statsQuery(day(start), day(today), group));
+      const rows = [...(stats.groups || [])].sort((a, b) => (b.on_time_closure_rate ?? -1) - (a.on_time_closure_rate ?? -1));
+      table.replaceChildren(
+        el("thead", {}, el("tr", {}, el("th", {}, t("name")), el("th", {}, t("k_on_time")), el("th", {}, t("k_rework")), el("th", {}, t("k_closure")))),
+        el("tbody", {}, rows.map((g) => el("tr", {}, el("td", {}, g.key ?? g.group ?? g.name ?? "—"),
+          el("td", {}, pct(g.on_time_closure_rate)), el("td", {}, pct(g.rework_rate)), el("td", {}, pct(g.closure_rate))))));
+    } catch (e) {
+      table.replaceChildren(el("caption", { class: "muted" }, e.message));
+    }
+  }
+}
+
+async function exportCsv(group) {
+  const today = new Date();
+  const start = new Date(today.getTime() - 29 * 86400000);
+  const r = await api(statsQuery(day(start), day(today), group) + "&format=csv", { raw: true });
+  const link = el("a", { href: URL.createObjectURL(await r.blob()), download: `gridline-${group}-${day(today)}.csv` });
+  document.body.append(link); link.click(); link.remove();
+}
+
+// ── views and wall mode ────────────────────────────────────────────────────────────────────
+function showView(name) {
+  document.querySelectorAll(".view").forEach((v) => { v.hidden = v.id !== "view-" + name; });
+  document.querySelectorAll("[data-view]").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.view === name)));
+  if (name === "overview") { project(); draw(); }
+  if (name === "cases") loadCases();
+  if (name === "rankings") loadRankings();
+}
+
+let wallTimer = null;
+function toggleWall() {
+  // Full screen, larger type, and the views rotate every 20 seconds.
+  document.body.classList.toggle("wall");
+  if (wallTimer) { clearInterval(wallTimer); wallTimer = null; document.exitFullscreen?.().catch(() => {}); return; }
+  document.documentElement.requestFullscreen?.().catch(() => {});
+  const order = ["overview", "rankings", "cases"];
+  let i = 0;
+  wallTimer = setInterval(() => { i = (i + 1) % order.length; showView(order[i]); }, 20000);
+}
+
+// ── start-up ───────────────────────────────────────────────────────────────────────────────
+async function loadReferenceData() {
+  const [cats, units] = await Promise.all([
+    api("/api/v1/categories").catch(() => ({ categories: [] })),
+    api("/api/v1/units").catch(() => ({ units: [] })),
+  ]);
+  state.categories = cats.categories || [];
+  state.units = units.units || [];
+  const fill = (select, items) => { for (const [value, label] of items) select.append(el("option", { value }, label)); };
+  fill($("#f-category"), state.categories.map((c) => [c.code, categoryName(c.code)]));
+  fill($("#f-unit"), state.units.map((u) => [u.code, u.code]));
+  fill($("#f-state"), ["reported", "registered", "dispatched", "in_progress", "handled", "closed", "rejected", "shelved", "merged"].map((s) => [s, s]));
+}
+
+async function start() {
+  $("#signin").hidden = true;
+  $("#app").hidden = false;
+  const user = session.user || {};
+  $("#who").textContent = `${user.login || user.id || ""} · ${user.role || ""}`;
+  await loadReferenceData();
+  await loadMap();
+  followEvents();
+}
+
+document.querySelectorAll(".lang-toggle").forEach((b) => b.addEventListener("click", () => {
+  lang = lang === "zh" ? "en" : "zh";
+  localStorage.setItem("gridline.lang", lang);
+  applyLanguage();
+  if (session.access) { renderCrumbs(); draw(); loadKpis(); }
+}));
+$("#signin-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("#signin-error").textContent = "";
+  try {
+    const pair = await api("/api/v1/auth/login", { method: "POST", json: { login: $("#login").value, password: $("#password").value } });
+    if (pair.user && pair.user.role === "citizen") throw new Error(t("signin_failed"));
+    session.save(pair);
+    start();
+  } catch (e) {
+    $("#signin-error").textContent = `${t("signin_failed")}: ${e.message}`;
+  }
+});
+$("#signout").addEventListener("click", async () => {
+  await api("/api/v1/auth/logout", { method: "POST", json: { refresh_token: session.refresh } }).catch(() => {});
+  session.clear();
+  location.reload();
+});
+document.querySelectorAll("[data-view]").forEach((b) => b.addEventListener("click", () => showView(b.dataset.view)));
+$("#level").addEventListener("change", (e) => { state.level = Number(e.target.value); draw(); });
+$("#measure").addEventListener("change", (e) => { state.measure = e.target.value; draw(); });
+$("#filters").addEventListener("submit", (e) => { e.preventDefault(); loadCases(); });
+$("#more").addEventListener("click", () => loadCases(true));
+$("#case-close").addEventListener("click", closeCase);
+$("#wall").addEventListener("click", toggleWall);
+document.querySelectorAll(".csv").forEach((b) => b.addEventListener("click", () => exportCsv(b.dataset.group)));
+document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("#case-panel").hidden) closeCase(); });
+window.addEventListener("resize", debounce(() => { project(); draw(); }, 150));
+
+applyLanguage();
+if (session.access) start();

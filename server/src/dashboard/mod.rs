@@ -1,0 +1,40 @@
+//! The operations dashboard page (`/dashboard`): one HTML page, its script and its styles,
+//! compiled into the binary so the server serves them with nothing fetched from anywhere at
+//! build or run time. The page signs in with a staff account and then only calls `/api/v1`
+//! (the map's data is [`crate::api::dashboard`]), so it sees exactly what the API lets that
+//! account see.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use crate::error::{ApiError, ApiResult};
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const APP_CSS: &str = include_str!("assets/app.css");
+
+/// Only the page's own origin, no inline script, no framing by other sites.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob:; style-src 'self'; \
+     script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        // Assets change only with the binary: revalidate each load, it is cheap on loopback.
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+pub async fn page() -> HttpResponse {
+    asset("text/html; charset=utf-8", INDEX_HTML)
+}
+
+pub async fn file(name: web::Path<String>) -> ApiResult<HttpResponse> {
+    match name.as_str() {
+        "app.js" => Ok(asset("text/javascript; charset=utf-8", APP_JS)),
+        "app.css" => Ok(asset("text/css; charset=utf-8", APP_CSS)),
+        _ => Err(ApiError::not_found("file")),
+    }
+}

@@ -1,0 +1,137 @@
+//! The staff case list behind `GET /api/v1/cases` and the dashboard: the cases a scope holds,
+//! filtered by state, category, handling unit, area and report time, newest first, a page at a
+//! time with a keyset cursor (so a page never repeats or skips a case while new ones arrive),
+//! and the per-cell counts the dashboard map is coloured with.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use gridline_core::workflow::CaseState;
+
+use super::cases::{CaseRow, CaseWorkflow, FullCase};
+use super::schema::cases;
+use super::{DbConnection, StoreResult};
+use crate::auth::CaseFilter;
+
+/// What to list. Empty lists and `None` mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub states: Vec<String>,
+    pub category: Option<String>,
+    pub overdue: Option<bool>,
+    pub handling_unit: Option<String>,
+    /// First and last 15-digit grid code of an area (its cells, as text of equal width).
+    pub grid_range: Option<(String, String)>,
+    /// Reported at or after.
+    pub from: Option<NaiveDateTime>,
+    /// Reported before.
+    pub to: Option<NaiveDateTime>,
+    /// Continue after this `(created_at, id)` of the previous page's last case.
+    pub after: Option<(NaiveDateTime, String)>,
+}
+
+/// At most `limit` cases in `scope` matching `filter`, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &CaseFilter,
+    filter: &ListFilter,
+    limit: i64,
+) -> StoreResult<Vec<FullCase>> {
+    let query = cases::table.select((CaseRow::as_select(), CaseWorkflow::as_select())).into_boxed();
+    let mut query = match scope {
+        CaseFilter::All => query,
+        CaseFilter::GridIn(grids) => {
+            query.filter(cases::grid_code.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()))
+        }
+        CaseFilter::GridRange { first, last, .. } => {
+            query.filter(cases::grid_code.between(first.to_string(), last.to_string()))
+        }
+        CaseFilter::HandlingUnit(unit) => query.filter(cases::handling_unit.eq(unit.clone())),
+        CaseFilter::ReportedBy(user) => query.filter(cases::reporter_id.eq(user.clone())),
+        CaseFilter::Nothing => return Ok(Vec::new()),
+    };
+    if !filter.states.is_empty() {
+        query = query.filter(cases::state.eq_any(filter.states.clone()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(cases::category_code.eq(category.clone()));
+    }
+    if let Some(overdue) = filter.overdue {
+        query = query.filter(cases::overdue.eq(overdue));
+    }
+    if let Some(unit) = &filter.handling_unit {
+        query = query.filter(cases::handling_unit.eq(unit.clone()));
+    }
+    if let Some((first, last)) = &filter.grid_range {
+        query = query.filter(cases::grid_code.between(first.clone(), last.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(cases::created_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(cases::created_at.lt(to));
+    }
+    if let Some((at, id)) = &filter.after {
+        query = query.filter(
+            cases::created_at.lt(*at).or(cases::created_at.eq(*at).and(cases::id.lt(id.clone()))),
+        );
+    }
+    let rows: Vec<(CaseRow, CaseWorkflow)> =
+        query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;
+    Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())
+}
+
+/// Per grid cell: open cases, overdue cases, cases waiting for on-site verification.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CellCounts {
+    pub open: i64,
+    pub overdue: i64,
+    pub to_verify: i64,
+}
+
+/// States in which a case is still someone's work: all but the three endings.
+pub fn open_states() -> Vec<&'static str> {
+    CaseState::ALL
+        .iter()
+        .filter(|s| !matches!(s, CaseState::Closed | CaseState::Rejected | CaseState::Merged))
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// The open cases of `scope` (those routed to a cell), counted per cell. One pass over the
+/// open cases' three small columns: closed history never enters it.
+pub fn open_counts_by_grid(
+    conn: &mut DbConnection,
+    scope: &CaseFilter,
+) -> StoreResult<Vec<(String, CellCounts)>> {
+    let query = cases::table
+        .filter(cases::state.eq_any(open_states()))
+        .filter(cases::grid_code.is_not_null())
+        .select((cases::grid_code, cases::state, cases::overdue))
+        .into_boxed();
+    let query = match scope {
+        CaseFilter::All => query,
+        CaseFilter::GridIn(grids) => {
+            query.filter(cases::grid_code.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()))
+        }
+        CaseFilter::GridRange { first, last, .. } => {
+            query.filter(cases::grid_code.between(first.to_string(), last.to_string()))
+        }
+        CaseFilter::HandlingUnit(unit) => query.filter(cases::handling_unit.eq(unit.clone())),
+        CaseFilter::ReportedBy(user) => query.filter(cases::reporter_id.eq(user.clone())),
+        CaseFilter::Nothing => return Ok(Vec::new()),
+    };
+    let rows: Vec<(Option<String>, String, bool)> = query.order(cases::grid_code).load(conn)?;
+    let mut out: Vec<(String, CellCounts)> = Vec::new();
+    for (grid, state, overdue) in rows {
+        let Some(grid) = grid else { continue };
+        if out.last().is_none_or(|(g, _)| *g != grid) {
+            out.push((grid, CellCounts::default()));
+        }
+        if let Some((_, counts)) = out.last_mut() {
+            counts.open += 1;
+            counts.overdue += i64::from(overdue);
+            counts.to_verify += i64::from(state == CaseState::Handled.as_str());
+        }
+    }
+    Ok(out)
+}
