@@ -45,6 +45,8 @@ pub struct AppState {
     pub auth: Arc<crate::auth::AuthSettings>,
     /// The grid routing index of this node.
     pub router: GridRouter,
+    /// Now, for deadlines and the overdue job (settable in tests).
+    pub clock: crate::clock::Clock,
     /// The dashboard map's cell outlines, built once per grid revision.
     pub map_layer: crate::api::dashboard::MapLayerCache,
 }
@@ -79,6 +81,7 @@ impl AppState {
             metrics: Metrics::new()?,
             auth: Arc::new(auth),
             router,
+            clock: crate::clock::Clock::system(),
             map_layer: Default::default(),
         })
     }

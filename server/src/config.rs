@@ -118,6 +118,8 @@ settings! {
     log_format: LogFormat = "GRIDLINE_LOG_FORMAT", default "text";
     /// Seconds between checks for grid changes made by other server nodes.
     grid_refresh_secs: u64 = "GRIDLINE_GRID_REFRESH_SECS", default "5";
+    /// Seconds between scans for cases past their deadline (marked overdue, then escalated).
+    overdue_scan_secs: u64 = "GRIDLINE_OVERDUE_SCAN_SECS", default "60";
     /// Seconds that in-flight requests get to finish on shutdown.
     shutdown_timeout_secs: u64 = "GRIDLINE_SHUTDOWN_TIMEOUT_SECS", default "10";
 }
@@ -394,6 +396,9 @@ impl Config {
         }
         if settings.grid_refresh_secs == 0 {
             return Err(invalid("GRIDLINE_GRID_REFRESH_SECS", "expected at least 1 second, found 0"));
+        }
+        if settings.overdue_scan_secs == 0 {
+            return Err(invalid("GRIDLINE_OVERDUE_SCAN_SECS", "expected at least 1 second, found 0"));
         }
         let jwt_secret = match &settings.jwt_secret {
             Some(secret) if secret.0.len() >= MIN_JWT_SECRET_BYTES => secret.clone(),

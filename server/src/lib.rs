@@ -12,15 +12,18 @@
 //! - [`routing`]: the grid routing index each node rebuilds from the database.
 //! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs.
 //! - [`cli`]: the `gridline` subcommands.
+//! - [`clock`]: the time handlers and jobs act on; [`jobs`]: background work of every node.
 
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod metrics;
 pub mod request_log;
 pub mod routing;

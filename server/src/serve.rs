@@ -1,5 +1,6 @@
-//! `gridline serve`: build the state, seed the demo city if asked, and run the HTTP server
-//! until SIGINT/SIGTERM, then let in-flight requests finish (`GRIDLINE_SHUTDOWN_TIMEOUT_SECS`).
+//! `gridline serve`: build the state, seed the demo city if asked, start the background jobs
+//! ([`crate::jobs`]) and run the HTTP server until SIGINT/SIGTERM, then let in-flight requests
+//! finish (`GRIDLINE_SHUTDOWN_TIMEOUT_SECS`).
 
 use std::net::SocketAddr;
 
@@ -51,6 +52,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         .map_err(|source| StartError::Bind { bind: settings.bind.to_string(), source })?;
     let addrs = http.addrs();
     spawn_grid_refresher(state.clone());
+    crate::jobs::overdue::spawn(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })
 }
 

@@ -58,7 +58,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                     web::scope("/cases/{id}")
                         .route("", web::get().to(cases::get))
                         .route("/actions", web::post().to(cases::actions::act))
-                        .route("/timeline", web::get().to(cases::timeline::timeline)),
+                        .route("/timeline", web::get().to(cases::timeline::timeline))
+                        .route("/duplicates", web::get().to(cases::duplicates::duplicates)),
                 )
                 .route("/cases", web::get().to(cases::list::list))
                 .route("/units", web::get().to(dashboard::units))

@@ -8,6 +8,8 @@
 pub mod case_list;
 pub mod cases;
 pub mod categories;
+pub mod deadlines;
+pub mod duplicates;
 pub mod events;
 pub mod grids;
 pub mod photos;

@@ -153,6 +153,20 @@ fn matrix() -> Vec<Row> {
             [public, public, public, public, public, staff, public, staff, staff],
         ),
         row("GET", "/api/v1/cases/{missing}/timeline", Body::None, all(s404)),
+        // Candidate duplicates: the street office holding the case and the case's reporter.
+        row(
+            "GET",
+            "/api/v1/cases/{a1}/duplicates",
+            Body::None,
+            [s401, s200, Status(403), Status(403), Status(403), s200, Status(403), Status(403), s200],
+        ),
+        row(
+            "GET",
+            "/api/v1/cases/{b1}/duplicates",
+            Body::None,
+            [s401, Status(403), s200, Status(403), Status(403), Status(403), Status(403), Status(403), s200],
+        ),
+        row("GET", "/api/v1/cases/{missing}/duplicates", Body::None, signed_in(s404)),
         // The staff case list and the dashboard's map data, each cut to the caller's scope.
         row(
             "GET",

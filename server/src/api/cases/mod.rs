@@ -8,9 +8,11 @@
 //!   and the description, never the reporter or the photos.
 //!
 //! Every answer carries `ETag: "<version>"`, the value workflow steps send in `If-Match`
-//! ([`actions`]). The case's audit trail is [`timeline`]; an inspector's work list [`worklist`].
+//! ([`actions`]). The case's audit trail is [`timeline`]; an inspector's work list [`worklist`];
+//! candidate duplicates for a merge [`duplicates`].
 
 pub mod actions;
+pub mod duplicates;
 pub mod list;
 pub mod timeline;
 pub mod worklist;

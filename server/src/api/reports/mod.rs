@@ -1,6 +1,7 @@
 //! `/api/v1/reports`: intake of a new report (`POST`, idempotent by `Idempotency-Key`) and the
-//! caller's own reports (`GET /mine`).
+//! caller's own reports (`GET /mine`, where a merged report shows the case it follows: [`follow`]).
 
+pub mod follow;
 pub mod intake;
 pub mod mine;
 
@@ -22,6 +23,14 @@ pub struct ReportReceipt {
     /// dispatch.
     pub handling_time_limit: Option<String>,
     pub created_at: String,
+    /// Once dispatched: when the case is due, and whether that time passed unhandled.
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    /// For a report merged as a duplicate: the case it was merged into.
+    pub merged_into: Option<String>,
+    /// For a merged report: the surviving case (the end of the merge chain), whose progress the
+    /// reporter follows from now on. Its public view is `GET /api/v1/cases/{id}`.
+    pub follows: Option<follow::FollowedCase>,
 }
 
 /// Where the case was routed, as stored on it.
@@ -60,6 +69,10 @@ impl From<&CaseRow> for ReportReceipt {
             geotag: case.geotag_verdict.clone(),
             handling_time_limit: case.handling_time_limit.clone(),
             created_at: rfc3339(case.created_at),
+            deadline: None,
+            overdue: false,
+            merged_into: None,
+            follows: None,
         }
     }
 }

@@ -96,6 +96,8 @@ pub struct TestServer {
     pub client: Client,
     pub data_dir: tempfile::TempDir,
     pub database_url: String,
+    /// The clock the server's handlers and jobs read: tests set and move it.
+    pub clock: gridline_server::clock::Clock,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
     // Dropped after the server has stopped (field order).
@@ -147,7 +149,8 @@ impl TestServer {
             actix_web::rt::System::new().block_on(async move {
                 match gridline_server::serve::bind(config).await {
                     Ok(bound) => {
-                        let _ = tx.send(Ok((bound.addrs[0], bound.server.handle())));
+                        let clock = bound.state.clock.clone();
+                        let _ = tx.send(Ok((bound.addrs[0], bound.server.handle(), clock)));
                         let _ = bound.server.await;
                     }
                     Err(e) => {
@@ -156,9 +159,10 @@ impl TestServer {
                 }
             });
         });
-        let (addr, handle) = rx.recv().unwrap().unwrap_or_else(|e| panic!("server did not start: {e}"));
+        let (addr, handle, clock) =
+            rx.recv().unwrap().unwrap_or_else(|e| panic!("server did not start: {e}"));
         let client = Client::builder().no_proxy().build().unwrap();
-        Self { backend, addr, client, data_dir, database_url, handle, thread: Some(thread), _pg: pg }
+        Self { backend, addr, client, data_dir, database_url, clock, handle, thread: Some(thread), _pg: pg }
     }
 
     /// Drops this server's PostgreSQL database under it (its connections are terminated), to

@@ -1,0 +1,156 @@
+//! `GET /api/v1/cases/{id}/duplicates?window_days=&limit=`: open cases that may report the same
+//! problem as this one, nearest first, for the street office deciding whether to `merge`.
+//!
+//! A candidate has the case's category, is open (not closed, rejected or merged), was reported
+//! within the last `window_days` (default 7, at most 90) and lies within the category's
+//! duplicate radius (`duplicate_radius_m` in the taxonomy) of the case. Each comes with its
+//! distance in metres.
+//!
+//! Who may ask: dispatchers and admins whose scope holds the case, and they see only the
+//! candidates their scope holds too (a merge target must be in their area); the case's own
+//! reporter, who sees the public facts of every candidate with the distance rounded to 10 m,
+//! since a public case shows its place only to about 100 m. Anyone else: 403.
+//!
+//! This is also the duplicate check at intake: every new report starts `reported`, and the
+//! street office triages it with this list before registering it; the reporter can call it on
+//! the report just sent, to see whether the problem is already being handled.
+
+use actix_web::{HttpResponse, web};
+use gridline_core::codes::CategoryCode;
+use gridline_core::geo::GeoPoint;
+use gridline_core::taxonomy::DEFAULT_DUPLICATE_RADIUS_M;
+use gridline_core::workflow::{CaseState, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::actions::in_scope;
+use super::load_case;
+use crate::api::reports::rfc3339;
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::store::cases::FullCase;
+use crate::store::categories;
+use crate::store::duplicates::{self, Around};
+
+const DEFAULT_WINDOW_DAYS: i64 = 7;
+const MAX_WINDOW_DAYS: i64 = 90;
+const DEFAULT_LIMIT: usize = 20;
+const MAX_LIMIT: usize = 100;
+/// The reporter sees distances to this many metres.
+const PUBLIC_DISTANCE_STEP_M: f64 = 10.0;
+
+/// States a case can no longer be a merge target or a live duplicate in.
+const FINISHED: &[CaseState] = &[CaseState::Closed, CaseState::Rejected, CaseState::Merged];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesQuery {
+    window_days: Option<i64>,
+    limit: Option<usize>,
+}
+
+fn open_states() -> Vec<&'static str> {
+    CaseState::ALL.iter().filter(|s| !FINISHED.contains(s)).map(|s| s.as_str()).collect()
+}
+
+fn item(candidate: &FullCase, distance_m: f64, staff: bool) -> Value {
+    let case = &candidate.row;
+    let mut item = json!({
+        "id": case.id,
+        "tracking_number": case.tracking_number,
+        "category": case.category_code,
+        "state": case.state,
+        "created_at": rfc3339(case.created_at),
+        "deadline": candidate.workflow.deadline.map(rfc3339),
+        "overdue": candidate.workflow.overdue,
+    });
+    if staff {
+        item["distance_m"] = json!((distance_m * 10.0).round() / 10.0);
+        item["description"] = json!(case.description);
+        item["grid"] = json!(case.grid_code);
+        item["handling_unit"] = json!(case.handling_unit);
+        item["position"] = json!({ "lat": case.lat, "lon": case.lon });
+        item["version"] = json!(case.version);
+    } else {
+        item["distance_m"] = json!((distance_m / PUBLIC_DISTANCE_STEP_M).round() * PUBLIC_DISTANCE_STEP_M);
+    }
+    item
+}
+
+pub async fn duplicates(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    query: web::Query<DuplicatesQuery>,
+) -> ApiResult<HttpResponse> {
+    let window_days = query.window_days.unwrap_or(DEFAULT_WINDOW_DAYS);
+    if !(1..=MAX_WINDOW_DAYS).contains(&window_days) {
+        return Err(ApiError::invalid_field("window_days", format!("expected 1..={MAX_WINDOW_DAYS}")));
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", format!("expected 1..={MAX_LIMIT}")));
+    }
+    let (case, radius_m) = load_case(&state, &id, |conn, id| {
+        let code =
+            crate::store::cases::find(conn, id)?.and_then(|c| CategoryCode::parse(&c.category_code).ok());
+        let category = match code {
+            Some(code) => categories::find(conn, code)?,
+            None => None,
+        };
+        Ok(category.map_or(f64::from(DEFAULT_DUPLICATE_RADIUS_M), |c| f64::from(c.duplicate_radius_m)))
+    })
+    .await?;
+    let reporter = case.row.reporter_id.as_deref() == Some(who.user_id.as_str());
+    let staff = matches!(who.role, Role::Dispatcher | Role::Admin) && in_scope(&who, &case);
+    if !staff && !reporter {
+        return Err(ApiError::new(
+            ErrorKind::Forbidden,
+            "out_of_scope",
+            "duplicates are listed for the street office holding the case and for its reporter",
+        ));
+    }
+
+    let since = state.clock.now() - chrono::Duration::days(window_days);
+    let origin = GeoPoint::new(case.row.lat, case.row.lon)
+        .map_err(|e| ApiError::internal(crate::store::StoreError::Corrupt(format!("case position: {e}"))))?;
+    let (exclude_id, category) = (case.row.id.clone(), case.row.category_code.clone());
+    let found = state
+        .db
+        .run(move |conn| {
+            let states = open_states();
+            duplicates::in_box(
+                conn,
+                &Around {
+                    exclude_id: &exclude_id,
+                    category: &category,
+                    lat: origin.lat(),
+                    lon: origin.lon(),
+                    radius_m,
+                    states: &states,
+                    since: since.naive_utc(),
+                },
+            )
+        })
+        .await?;
+    let mut near: Vec<(f64, FullCase)> = found
+        .into_iter()
+        .filter(|c| !staff || in_scope(&who, c))
+        .filter_map(|c| {
+            let distance = GeoPoint::new(c.row.lat, c.row.lon).ok()?.distance_m(&origin);
+            (distance <= radius_m).then_some((distance, c))
+        })
+        .collect();
+    near.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.row.created_at.cmp(&a.1.row.created_at)));
+    near.truncate(limit);
+    let items: Vec<Value> = near.iter().map(|(d, c)| item(c, *d, staff)).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "case_id": case.row.id,
+        "category": case.row.category_code,
+        "radius_m": radius_m,
+        "window_days": window_days,
+        "since": rfc3339(since.naive_utc()),
+        "duplicates": items,
+    })))
+}

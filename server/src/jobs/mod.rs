@@ -1,0 +1,7 @@
+//! Background work every server node runs beside the HTTP workers, on the server's actix
+//! system (so it stops with it). Each job is safe to run on several nodes at once: the
+//! database decides which node's write counts, never a node-local lock.
+//!
+//! - [`overdue`]: flags cases at their deadline and escalates them to the street office.
+
+pub mod overdue;

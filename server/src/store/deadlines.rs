@@ -1,0 +1,65 @@
+//! Deadlines: finding the cases past theirs, and flagging one overdue exactly once.
+//!
+//! The flag is set by a conditional UPDATE (`overdue = false`, the version read, the deadline
+//! passed) that bumps the version; the events are inserted in the same transaction only when
+//! that UPDATE hit the row. Two nodes scanning at once both try, one UPDATE matches and the
+//! other finds the row already changed (PostgreSQL re-checks the WHERE clause after waiting for
+//! the row lock; SQLite runs one writer at a time), so a case is escalated once.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::cases::{CaseRow, CaseWorkflow, FullCase};
+use super::events::{self, EventRow};
+use super::schema::cases;
+use super::{DbConnection, StoreResult};
+
+/// Cases in one of `states` whose deadline is at or before `now` and that are not flagged yet,
+/// earliest deadline first; at most `limit`.
+pub fn past_deadline(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    states: &[&str],
+    limit: i64,
+) -> StoreResult<Vec<FullCase>> {
+    let rows: Vec<(CaseRow, CaseWorkflow)> = cases::table
+        .filter(cases::overdue.eq(false))
+        .filter(cases::deadline.le(now))
+        .filter(cases::state.eq_any(states))
+        .order((cases::deadline, cases::id))
+        .limit(limit)
+        .select((CaseRow::as_select(), CaseWorkflow::as_select()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())
+}
+
+/// Flags the case overdue if it is still at `expected_version`, unflagged and past its deadline
+/// at `now`, and then inserts `events` in order. `false`: someone else got there first (another
+/// node's scan, or a step that changed the case), and nothing was written.
+pub fn mark_overdue(
+    conn: &mut DbConnection,
+    case_id: &str,
+    expected_version: i32,
+    now: NaiveDateTime,
+    events: &mut [EventRow],
+) -> StoreResult<bool> {
+    let marked = conn.transaction(|conn| {
+        let updated = diesel::update(
+            cases::table
+                .filter(cases::id.eq(case_id))
+                .filter(cases::version.eq(expected_version))
+                .filter(cases::overdue.eq(false))
+                .filter(cases::deadline.le(now)),
+        )
+        .set((cases::overdue.eq(true), cases::version.eq(expected_version + 1), cases::updated_at.eq(now)))
+        .execute(conn)?;
+        if updated == 0 {
+            return Ok(false);
+        }
+        for event in events.iter_mut() {
+            events::insert(conn, event)?;
+        }
+        Ok::<_, diesel::result::Error>(true)
+    })?;
+    Ok(marked)
+}
