@@ -106,6 +106,8 @@ settings! {
     photo_limit_bytes: usize = "GRIDLINE_PHOTO_LIMIT_BYTES", default "15728640";
     /// Largest grid import body (GeoJSON), in bytes.
     grid_import_limit_bytes: usize = "GRIDLINE_GRID_IMPORT_LIMIT_BYTES", default "67108864";
+    /// Reports one citizen account may file per hour (0: no limit); then 429 with Retry-After.
+    intake_per_account_per_hour: u32 = "GRIDLINE_INTAKE_PER_ACCOUNT_PER_HOUR", default "60";
     /// Database connections per server process.
     db_pool_size: u32 = "GRIDLINE_DB_POOL_SIZE", default "8";
     /// Seconds to wait for a database connection before answering 503.

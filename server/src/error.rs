@@ -147,6 +147,14 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(_) | StoreError::Cancelled => ApiError::unavailable(e),
+            // PostgreSQL text cannot hold U+0000 (SQLite can): a NUL in an id, a login name or a
+            // query value is the client's fault, whichever check it slipped past.
+            StoreError::Query(diesel::result::Error::DatabaseError(_, ref info))
+                if info.message().contains("0x00") =>
+            {
+                ApiError::bad_request("invalid_text", "text must not contain NUL (U+0000) characters")
+                    .with_cause(e)
+            }
             _ => ApiError::internal(e),
         }
     }

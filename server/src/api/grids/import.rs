@@ -41,9 +41,19 @@ pub async fn import(
     state: web::Data<AppState>,
     who: Principal,
     query: web::Query<ImportQuery>,
+    req: actix_web::HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
+    let media_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media_type = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !matches!(media_type.as_str(), "application/geo+json" | "application/json") {
+        return Err(ApiError::new(
+            crate::error::ErrorKind::UnsupportedMediaType,
+            "unsupported_media_type",
+            "expected application/geo+json",
+        ));
+    }
     let area = AreaCode::parse(&query.area)
         .map_err(|e| ApiError::invalid_field("area", format!("expected a district or street code: {e}")))?;
     if !matches!(area.level(), AreaLevel::District | AreaLevel::Street) {

@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use gridline_core::codes::CategoryCode;
 use gridline_core::photo::{CaptureMetadata, DeviceFix, GeoTagPolicy, GeoTagVerdict, check_geotag};
 use gridline_core::taxonomy::Answers;
-use gridline_core::workflow::CaseState;
+use gridline_core::workflow::{CaseState, Role};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -21,6 +21,7 @@ use crate::api::grids::wgs84_point;
 use crate::api::idempotency::{self, IdempotencyKey};
 use crate::app::AppState;
 use crate::auth::Principal;
+use crate::auth::throttle::{self, ThrottleRule};
 use crate::error::{ApiError, ApiResult};
 use crate::routing::Placement;
 use crate::store::cases::{self, CaseRow, InsertOutcome, NewEvent};
@@ -85,6 +86,12 @@ fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
             format!("expected 1 to {MAX_DESCRIPTION_CHARS} characters, found {description_chars}"),
         ));
     }
+    if !body.description.chars().any(is_visible) {
+        return Err(ApiError::invalid_field("description", "expected at least one visible character"));
+    }
+    if body.description.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(ApiError::invalid_field("description", "control characters are not allowed"));
+    }
     let point = wgs84_point(body.position.lat, body.position.lon, body.position.crs.as_deref(), "position.")?;
     if let Some(accuracy) = body.position.accuracy_m
         && !(accuracy.is_finite() && accuracy >= 0.0)
@@ -124,6 +131,27 @@ fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
         point,
         captured_at,
         photo_ids,
+    })
+}
+
+/// Whether `c` shows on screen: not white space, not a control, and not one of the zero-width
+/// and direction-format characters (which alone would make an empty-looking description).
+fn is_visible(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'))
+}
+
+/// The per-account intake limit as a throttle rule: `per_hour` reports in an hour, then a lock
+/// of ten minutes that doubles while the account keeps at it. `None` when the setting is 0.
+fn intake_rule(per_hour: u32) -> Option<ThrottleRule> {
+    (per_hour > 0).then(|| ThrottleRule {
+        name: "intake-account",
+        max_hits: i32::try_from(per_hour).unwrap_or(i32::MAX),
+        window_seconds: 3600,
+        base_lock_seconds: 600,
+        max_lock_seconds: 3600,
     })
 }
 
@@ -178,7 +206,9 @@ pub async fn intake(
     let body = body.into_inner();
     let checked = check(&req, &body)?;
     let placement = state.router.place(checked.point);
-    let outcome = state.db.run(move |conn| store_report(conn, &who, body, checked, placement)).await??;
+    let limit = intake_rule(state.config.settings.intake_per_account_per_hour);
+    let outcome =
+        state.db.run(move |conn| store_report(conn, &who, body, checked, placement, limit)).await??;
     let (status, case, replayed) = match outcome {
         Outcome::Created(case) => {
             state.metrics.report_received("created");
@@ -214,7 +244,25 @@ fn store_report(
     body: ReportRequest,
     checked: Checked,
     placement: Placement,
+    limit: Option<ThrottleRule>,
 ) -> StoreResult<Result<Outcome, ApiError>> {
+    // A citizen account past its hourly count is refused, unless this is a retry of a report
+    // it already filed: a phone's outbox must always get its first answer back.
+    let limited = match &limit {
+        Some(rule) if who.role == Role::Citizen => Some((rule, &who.user_id)),
+        _ => None,
+    };
+    let now_secs = Utc::now().timestamp();
+    if let Some((rule, reporter)) = limited
+        && let Err(refused) = throttle::check(conn, rule, reporter, now_secs)
+    {
+        match cases::find_by_idempotency_key(conn, &checked.key)? {
+            Some(existing)
+                if existing.reporter_id.as_deref() == Some(reporter.as_str())
+                    && existing.request_sha256 == checked.request_sha256 => {}
+            _ => return Ok(Err(ApiError::from(refused))),
+        }
+    }
     let Some(category) = categories::find(conn, checked.category)? else {
         return Ok(Err(ApiError::invalid_field("category", "no such category")));
     };
@@ -291,7 +339,15 @@ fn store_report(
     };
     for _ in 0..TRACKING_NUMBER_TRIES {
         match cases::insert_report(conn, &case, &checked.photo_ids, &event)? {
-            InsertOutcome::Created => return Ok(Ok(Outcome::Created(Box::new(case)))),
+            InsertOutcome::Created => {
+                if let Some((rule, reporter)) = limited
+                    && let Err(e) = throttle::record(conn, rule, reporter, now_secs)
+                {
+                    // The report is stored: a failure to count it must not turn into an error.
+                    tracing::warn!(error = %e, "intake throttle not counted");
+                }
+                return Ok(Ok(Outcome::Created(Box::new(case))));
+            }
             InsertOutcome::Existing(existing) => {
                 let same_caller = existing.reporter_id.as_deref() == Some(who.user_id.as_str());
                 if !same_caller || existing.request_sha256 != case.request_sha256 {

@@ -1,0 +1,486 @@
+//! Hostile input against a real server on both backends. The committed corpus
+//! (`server/tests/corpus/`: report bodies, photos, hostile strings) and a few inputs built here
+//! (100,000 nested arrays, bodies past the size limits, wrong content types) must each get a
+//! 4xx `application/problem+json` with the `code` that `corpus/expected.txt` names, never a 5xx,
+//! and store nothing: the rows of every table that intake writes are counted before and after.
+//! Every hostile string also goes into every path, query and header parameter of every operation
+//! in the server's own OpenAPI document.
+
+use crate::common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Backend, TestServer, problem};
+use diesel::RunQueryDsl;
+use diesel::sql_types::BigInt;
+use gridline_server::store::Db;
+use reqwest::blocking::multipart::{Form, Part};
+use reqwest::blocking::{RequestBuilder, Response};
+use serde_json::{Value, json};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+/// `file -> (status, code)` from `corpus/expected.txt` (`path status code` a line).
+fn expected() -> BTreeMap<String, (u16, String)> {
+    let text = std::fs::read_to_string(corpus().join("expected.txt")).unwrap();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let parts: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(parts.len(), 3, "expected.txt: {l}");
+            (parts[0].to_owned(), (parts[1].parse().unwrap(), parts[2].to_owned()))
+        })
+        .collect()
+}
+
+fn files(folder: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(corpus().join(folder))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .map(|p| {
+            (format!("{folder}/{}", p.file_name().unwrap().to_string_lossy()), std::fs::read(&p).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn hostile_strings() -> Vec<String> {
+    serde_json::from_slice(&std::fs::read(corpus().join("strings.json")).unwrap()).unwrap()
+}
+
+/// Rows in every table a report, a photo or an account change writes.
+fn rows(server: &TestServer) -> BTreeMap<&'static str, i64> {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
+    let mut conn = db.get().unwrap();
+    ["cases", "case_events", "case_photos", "photos", "photo_uploads", "categories", "users", "grid_cells"]
+        .into_iter()
+        .map(|table| {
+            let counted: Vec<Count> =
+                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(&mut *conn).unwrap();
+            (table, counted[0].n)
+        })
+        .collect()
+}
+
+/// Percent-encodes every byte but the unreserved ones, so the string arrives as it is.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn new_key() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// What came back, for comparing with `expected.txt` and for the report of mismatches.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    content_type: String,
+    code: String,
+}
+
+fn answer(response: Response) -> Answer {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("?").to_owned())
+        .unwrap_or_default();
+    let body: Value = response.json().unwrap_or(Value::Null);
+    Answer { status, content_type, code: body["code"].as_str().unwrap_or("-").to_owned() }
+}
+
+fn post_report_raw(server: &TestServer, token: &str, content_type: &str, body: Vec<u8>) -> Response {
+    server
+        .client
+        .post(server.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("idempotency-key", new_key())
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .unwrap()
+}
+
+fn upload(server: &TestServer, token: &str, name: &str, bytes: Vec<u8>) -> Response {
+    let part = Part::bytes(bytes).file_name(name.to_owned()).mime_str("image/jpeg").unwrap();
+    server
+        .client
+        .post(server.url("/api/v1/photos"))
+        .bearer_auth(token)
+        .header("idempotency-key", new_key())
+        .multipart(Form::new().part("photo", part))
+        .send()
+        .unwrap()
+}
+
+/// Checks every answer against `expected.txt`, listing all mismatches at once.
+fn check_all(answers: &[(String, Answer)]) {
+    let expected = expected();
+    let mut wrong = Vec::new();
+    for (name, got) in answers {
+        let Some((status, code)) = expected.get(name) else {
+            wrong.push(format!("{name}: not in expected.txt; got {} {}", got.status, got.code));
+            continue;
+        };
+        if got.status != *status || &got.code != code || got.content_type != "application/problem+json" {
+            wrong.push(format!(
+                "{name}: expected {status} {code}, got {} {} ({})",
+                got.status, got.code, got.content_type
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} corpus inputs answered wrongly:\n{}",
+        wrong.len(),
+        answers.len(),
+        wrong.join("\n")
+    );
+}
+
+fn corpus_reports_and_photos_are_refused_and_store_nothing(backend: Backend) {
+    let server = TestServer::start(backend);
+    let citizen = server.citizen_token();
+    let before = rows(&server);
+
+    let mut answers = Vec::new();
+    for (name, body) in files("reports") {
+        answers.push((name, answer(post_report_raw(&server, &citizen, "application/json", body))));
+    }
+    for (name, bytes) in files("photos") {
+        let file_name = name.rsplit('/').next().unwrap().to_owned();
+        answers.push((name, answer(upload(&server, &citizen, &file_name, bytes))));
+    }
+
+    // Built here rather than committed: depth past any parser's recursion, and sizes.
+    let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into_bytes();
+    let nested_objects =
+        |depth: usize| format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth)).into_bytes();
+    answers.push((
+        "built/nested-arrays-100000.json".into(),
+        answer(post_report_raw(&server, &citizen, "application/json", nested(100_000))),
+    ));
+    answers.push((
+        "built/nested-arrays-30000.json".into(),
+        answer(post_report_raw(&server, &citizen, "application/json", nested(30_000))),
+    ));
+    answers.push((
+        "built/nested-objects-10000.json".into(),
+        answer(post_report_raw(&server, &citizen, "application/json", nested_objects(10_000))),
+    ));
+    let description_in_answers = |depth: usize| {
+        let mut text = String::from(
+            r#"{"category":"E0101","description":"x","position":{"lat":31.15,"lon":121.4},"answers":{"q":"#,
+        );
+        text.push_str(&"[".repeat(depth));
+        text.push_str(&"]".repeat(depth));
+        text.push_str("}}");
+        text.into_bytes()
+    };
+    answers.push((
+        "built/nested-arrays-in-answers-20000.json".into(),
+        answer(post_report_raw(&server, &citizen, "application/json", description_in_answers(20_000))),
+    ));
+    let mut big =
+        json!({ "category": "E0101", "description": "x", "position": { "lat": 31.15, "lon": 121.4 } });
+    big["padding"] = json!("p".repeat(65_536));
+    answers.push((
+        "built/body-over-json-limit.json".into(),
+        answer(post_report_raw(&server, &citizen, "application/json", big.to_string().into_bytes())),
+    ));
+    let good =
+        json!({ "category": "E0101", "description": "ok", "position": { "lat": 31.15, "lon": 121.4 } })
+            .to_string()
+            .into_bytes();
+    for (label, content_type) in [
+        ("text-plain", "text/plain"),
+        ("form-urlencoded", "application/x-www-form-urlencoded"),
+        ("xml", "application/xml"),
+        ("multipart", "multipart/form-data; boundary=x"),
+        ("garbage", "not a media type"),
+    ] {
+        answers.push((
+            format!("built/report-as-{label}"),
+            answer(post_report_raw(&server, &citizen, content_type, good.clone())),
+        ));
+    }
+    let no_type = server
+        .client
+        .post(server.url("/api/v1/reports"))
+        .bearer_auth(&citizen)
+        .header("idempotency-key", new_key())
+        .body(good.clone())
+        .send()
+        .unwrap();
+    answers.push(("built/report-without-content-type".into(), answer(no_type)));
+    let photo_as_json = server
+        .client
+        .post(server.url("/api/v1/photos"))
+        .bearer_auth(&citizen)
+        .header("idempotency-key", new_key())
+        .json(&json!({ "photo": "aGVsbG8=" }))
+        .send()
+        .unwrap();
+    answers.push(("built/photo-as-json".into(), answer(photo_as_json)));
+    let huge_photo = vec![0xFFu8; 15 * 1024 * 1024 + 1024];
+    answers.push((
+        "built/photo-over-limit.jpg".into(),
+        answer(upload(&server, &citizen, "big.jpg", huge_photo)),
+    ));
+    let wrong_field = server
+        .client
+        .post(server.url("/api/v1/photos"))
+        .bearer_auth(&citizen)
+        .header("idempotency-key", new_key())
+        .multipart(Form::new().part("picture", Part::bytes(b"x".to_vec()).file_name("x.jpg")))
+        .send()
+        .unwrap();
+    answers.push(("built/photo-wrong-field-name".into(), answer(wrong_field)));
+    let login_as_xml = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .header("content-type", "application/xml")
+        .body("<login>admin</login>")
+        .send()
+        .unwrap();
+    answers.push(("built/login-as-xml".into(), answer(login_as_xml)));
+    let login_nested = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(nested(30_000))
+        .send()
+        .unwrap();
+    answers.push(("built/login-nested-arrays-30000.json".into(), answer(login_nested)));
+
+    let admin = server.admin_token();
+    let import = |content_type: &str, body: Vec<u8>| {
+        server
+            .client
+            .post(server.url("/api/v1/admin/grids?area=310104"))
+            .bearer_auth(&admin)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    answers.push((
+        "built/grid-import-nested-arrays-100000.geojson".into(),
+        answer(import("application/geo+json", nested(100_000))),
+    ));
+    let nested_geometry = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"code":"310104001001001"}},"geometry":{{"type":"Polygon","coordinates":{}{}}}}}]}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    answers.push((
+        "built/grid-import-nested-coordinates-100000.geojson".into(),
+        answer(import("application/geo+json", nested_geometry.into_bytes())),
+    ));
+    answers.push(("built/grid-import-as-text-plain".into(), answer(import("text/plain", b"{}".to_vec()))));
+
+    // Every string field of a report, an account, a category: no 5xx, and what is refused is
+    // problem+json (valid-looking strings in free text are checked by the test below).
+    for (i, s) in hostile_strings().iter().enumerate() {
+        let otp = server.post_json("/api/v1/auth/otp/request", &json!({ "phone": s }));
+        answers.push((format!("strings/otp-phone-{i}"), answer(otp)));
+        let login = server.post_json("/api/v1/auth/login", &json!({ "login": s, "password": s }));
+        answers.push((format!("strings/login-{i}"), answer(login)));
+        let refresh = server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": s }));
+        answers.push((format!("strings/refresh-token-{i}"), answer(refresh)));
+    }
+
+    let after = rows(&server);
+    // The admin token's account is the one row this test adds on purpose.
+    let mut expected_after = before.clone();
+    *expected_after.get_mut("users").unwrap() += 1;
+    let (strings, files): (Vec<_>, Vec<_>) =
+        answers.into_iter().partition(|(n, _)| n.starts_with("strings/"));
+    check_all(&files);
+    let not_refused: Vec<String> = strings
+        .iter()
+        .filter(|(_, a)| !(400..500).contains(&a.status) || a.content_type != "application/problem+json")
+        .map(|(n, a)| format!("{n}: {} {} ({})", a.status, a.code, a.content_type))
+        .collect();
+    assert!(
+        not_refused.is_empty(),
+        "hostile strings not refused as 4xx problem+json:\n{}",
+        not_refused.join("\n")
+    );
+    assert_eq!(after, expected_after, "a refused input stored something");
+}
+
+/// Free text is data, never code: injection strings, right-to-left and zero-width characters
+/// between visible ones, and a description of exactly the maximum length are stored and read
+/// back byte for byte; one character more is refused.
+fn hostile_but_valid_text_is_stored_verbatim(backend: Backend) {
+    let server = TestServer::start(backend);
+    let citizen = server.citizen_token();
+    let mut texts: Vec<String> = hostile_strings()
+        .into_iter()
+        .filter(|s| {
+            s.chars().count() <= 4000
+                && s.chars().any(char::is_alphanumeric)
+                && !s.chars().any(char::is_control)
+        })
+        .collect();
+    texts.push("x".repeat(4000));
+    texts.push("垃".repeat(4000));
+    texts.push("\u{1F5D1}".repeat(4000));
+    texts.push("Bin \u{200B}overflowing\u{200D} near \u{202E}pots sub\u{202C} — שלום عربي".to_owned());
+    for text in &texts {
+        let body =
+            json!({ "category": "E0101", "description": text, "position": { "lat": 31.15, "lon": 121.4 } });
+        let response = post_report_raw(&server, &citizen, "application/json", body.to_string().into_bytes());
+        assert_eq!(response.status(), 201, "{text:?}");
+        let created: Value = response.json().unwrap();
+        let case: Value = server
+            .get_as(&citizen, &format!("/api/v1/cases/{}", created["id"].as_str().unwrap()))
+            .json()
+            .unwrap();
+        assert_eq!(case["description"].as_str(), Some(text.trim()), "{text:?}");
+    }
+    let one_more = json!({ "category": "E0101", "description": "x".repeat(4001), "position": { "lat": 31.15, "lon": 121.4 } });
+    let refused = post_report_raw(&server, &citizen, "application/json", one_more.to_string().into_bytes());
+    assert_eq!(problem(refused, 422)["field"], "description");
+}
+
+/// A valid picture with EXIF that points nowhere (beyond the file, 4 GiB away, in a loop) is
+/// kept: the metadata is dropped by re-encoding, so the stored JPEG carries no EXIF at all.
+fn photos_with_absurd_exif_are_kept_without_it(backend: Backend) {
+    let server = TestServer::start(backend);
+    let citizen = server.citizen_token();
+    let accepted = files("photos-accepted");
+    assert!(accepted.len() >= 3);
+    for (name, bytes) in accepted {
+        let response = upload(&server, &citizen, "photo.jpg", bytes);
+        assert_eq!(response.status(), 201, "{name}");
+        let created: Value = response.json().unwrap();
+        let stored = server.get_as(&citizen, &format!("/api/v1/photos/{}", created["id"].as_str().unwrap()));
+        assert_eq!(stored.status(), 200, "{name}");
+        let jpeg = stored.bytes().unwrap();
+        assert!(jpeg.starts_with(&[0xFF, 0xD8]), "{name}");
+        assert!(!jpeg.windows(6).any(|w| w == b"Exif\0\0"), "{name}: EXIF kept");
+    }
+}
+
+/// A request to `path` by `method` with optional JSON body.
+fn request(server: &TestServer, method: &str, path: &str) -> RequestBuilder {
+    let url = server.url(path);
+    match method {
+        "get" => server.client.get(url),
+        "post" => server.client.post(url).json(&json!({})),
+        "patch" => server.client.patch(url).json(&json!({})),
+        "put" => server.client.put(url).json(&json!({})),
+        "delete" => server.client.delete(url),
+        other => panic!("method {other}"),
+    }
+}
+
+/// Each hostile string in each path, query and header parameter of every operation in
+/// openapi.json, as an admin (the widest view): never a 5xx; a refusal is problem+json; a
+/// hostile path id is never found. Open311 ids and codes are tried the same way.
+fn hostile_strings_in_every_parameter(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let before = rows(&server);
+    let spec: Value = server.get("/api/v1/openapi.json").json().unwrap();
+    let mut tried = 0;
+    let mut wrong = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if !["get", "post", "patch", "put", "delete"].contains(&method.as_str())
+                || path == "/api/v1/events"
+            {
+                continue;
+            }
+            let params: Vec<(String, String)> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| Some((p["name"].as_str()?.to_owned(), p["in"].as_str()?.to_owned())))
+                .collect();
+            for (name, place) in &params {
+                for s in hostile_strings() {
+                    let mut target = path.clone();
+                    for (other, other_place) in &params {
+                        if other_place == "path" {
+                            let value = if other == name {
+                                encode(&s)
+                            } else {
+                                "0190d3f4-0000-7000-8000-000000000001".to_owned()
+                            };
+                            target = target.replace(&format!("{{{other}}}"), &value);
+                        }
+                    }
+                    if place == "query" {
+                        target = format!("{target}?{name}={}", encode(&s));
+                    }
+                    let mut builder = request(&server, method, &target).bearer_auth(&admin);
+                    if place == "header" {
+                        let Ok(value) = reqwest::header::HeaderValue::from_str(&s) else { continue };
+                        builder = builder.header(name.as_str(), value);
+                    }
+                    let got = answer(builder.send().unwrap());
+                    tried += 1;
+                    let refused_well =
+                        (400..500).contains(&got.status) && got.content_type == "application/problem+json";
+                    let accepted = got.status < 400 && place != "path";
+                    if !(refused_well || accepted) {
+                        wrong.push(format!(
+                            "{} {target} [{name} in {place} = {s:?}]: {} {} ({})",
+                            method.to_uppercase(),
+                            got.status,
+                            got.code,
+                            got.content_type
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for s in hostile_strings() {
+        for path in [
+            format!("/open311/v2/requests/{}.json", encode(&s)),
+            format!("/open311/v2/services/{}.json", encode(&s)),
+            format!("/open311/v2/requests.json?service_request_id={}", encode(&s)),
+            format!("/open311/v2/requests.json?service_code={}", encode(&s)),
+        ] {
+            let got = answer(server.get(&path));
+            tried += 1;
+            if got.status >= 500
+                || (path.contains("/requests/") || path.contains("/services/")) && got.status < 400
+            {
+                wrong.push(format!("GET {path}: {} {}", got.status, got.content_type));
+            }
+        }
+    }
+    assert!(tried > 300, "{tried}");
+    assert!(wrong.is_empty(), "{} of {tried} answered wrongly:\n{}", wrong.len(), wrong.join("\n"));
+    assert_eq!(rows(&server), before, "a hostile parameter stored something");
+}
+
+both_backends!(
+    corpus_reports_and_photos_are_refused_and_store_nothing,
+    hostile_but_valid_text_is_stored_verbatim,
+    photos_with_absurd_exif_are_kept_without_it,
+    hostile_strings_in_every_parameter,
+);

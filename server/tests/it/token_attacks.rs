@@ -1,0 +1,175 @@
+//! Token attacks and rate limits that `auth_http` does not already cover, on both backends:
+//! token confusion (a refresh token as a bearer, an access token as a refresh token), `alg`
+//! spellings and empty signatures, a token without `exp`, every attack also against a write
+//! (`POST /reports`) and not only `/me`; the per-account intake limit (429 with Retry-After, a
+//! retry of a filed report still answered, other accounts and staff untouched); and the login
+//! lock holding when wrong passwords arrive all at once.
+
+use crate::common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{Backend, TestServer, problem};
+use gridline_server::auth::now;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+
+const SECRET: &str = "token-attack-secret-of-thirty-two-bytes!";
+
+fn sign(header: &Value, claims: &Value, alg: Algorithm) -> String {
+    let head = URL_SAFE_NO_PAD.encode(header.to_string());
+    let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let key = EncodingKey::from_secret(SECRET.as_bytes()).unwrap();
+    let signature = jsonwebtoken::crypto::sign(format!("{head}.{body}").as_bytes(), &key, alg).unwrap();
+    format!("{head}.{body}.{signature}")
+}
+
+fn report(server: &TestServer, token: &str, key: &str) -> Response {
+    server
+        .client
+        .post(server.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&json!({
+            "category": "E0101",
+            "description": "Overflowing rubbish bin",
+            "position": { "lat": 31.15, "lon": 121.4 },
+        }))
+        .send()
+        .unwrap()
+}
+
+fn key() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn confused_and_malformed_tokens_are_refused_on_reads_and_writes(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("GRIDLINE_JWT_SECRET", SECRET)]);
+    let signed_in: Value =
+        server.client.post(server.url("/api/v1/auth/anonymous")).send().unwrap().json().unwrap();
+    let access = signed_in["access_token"].as_str().unwrap().to_owned();
+    let refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
+    // The real token's claims, re-signed: the forging below differs from it in one thing each.
+    let payload = access.split('.').nth(1).unwrap();
+    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let t = now();
+    claims["iat"] = json!(t);
+    claims["exp"] = json!(t + 600);
+    let good = sign(&json!({ "alg": "HS256", "typ": "JWT" }), &claims, Algorithm::HS256);
+    assert_eq!(server.get_as(&good, "/api/v1/me").status(), 200, "the forging itself is right");
+    let mut no_exp = claims.clone();
+    no_exp.as_object_mut().unwrap().remove("exp");
+    let mut as_admin = claims.clone();
+    as_admin["role"] = json!("admin");
+    as_admin["scope"] = json!({ "kind": "city" });
+    let unsigned = |alg: &str| {
+        format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(json!({ "alg": alg }).to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        )
+    };
+    let [head, body, _] = <[&str; 3]>::try_from(good.split('.').collect::<Vec<_>>()).unwrap();
+    let attacks: Vec<(&str, String)> = vec![
+        ("alg None", unsigned("None")),
+        ("alg NONE", unsigned("NONE")),
+        ("alg nOnE", unsigned("nOnE")),
+        ("HS256 header, empty signature", format!("{head}.{body}.")),
+        ("two parts", format!("{head}.{body}")),
+        ("four parts", format!("{good}.{body}")),
+        ("signature of another token", format!("{head}.{body}.{}", access.rsplit('.').next().unwrap())),
+        ("no exp", sign(&json!({ "alg": "HS256" }), &no_exp, Algorithm::HS256)),
+        ("HS384 under the same secret", sign(&json!({ "alg": "HS384" }), &claims, Algorithm::HS384)),
+        (
+            "ES256 header on an HS256 signature",
+            format!(
+                "{}.{body}.{}",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256"}"#),
+                good.rsplit('.').next().unwrap()
+            ),
+        ),
+        (
+            "role raised, old signature",
+            format!(
+                "{head}.{}.{}",
+                URL_SAFE_NO_PAD.encode(as_admin.to_string()),
+                good.rsplit('.').next().unwrap()
+            ),
+        ),
+        ("refresh token as a bearer", refresh.clone()),
+        ("padding in the payload", format!("{head}.{body}==.{}", good.rsplit('.').next().unwrap())),
+    ];
+    for (name, token) in &attacks {
+        let read = problem(server.get_as(token, "/api/v1/me"), 401);
+        assert!(read["code"].as_str().unwrap().starts_with("token_"), "{name}: {read}");
+        problem(report(&server, token, &key()), 401);
+        problem(server.get_as(token, "/api/v1/admin/users"), 401);
+    }
+    // An access token is not a refresh token, and a refresh token works once.
+    let as_refresh = server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": access }));
+    assert_eq!(problem(as_refresh, 401)["code"], "refresh_invalid");
+    let rotated = server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": refresh }));
+    assert_eq!(rotated.status(), 200);
+    let rotated: Value = rotated.json().unwrap();
+    let replay = server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": refresh }));
+    assert_eq!(problem(replay, 401)["code"], "refresh_reused");
+    let family =
+        server.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": rotated["refresh_token"] }));
+    assert_eq!(problem(family, 401)["code"], "refresh_invalid", "the replay revoked the family");
+}
+
+fn intake_is_limited_per_citizen_account(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("GRIDLINE_INTAKE_PER_ACCOUNT_PER_HOUR", "5")]);
+    let citizen = server.citizen_token();
+    let keys: Vec<String> = (0..5).map(|_| key()).collect();
+    for k in &keys {
+        assert_eq!(report(&server, &citizen, k).status(), 201);
+    }
+    let refused = report(&server, &citizen, &key());
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    assert_eq!(problem(refused, 429)["code"], "rate_limited");
+    // The phone that never got its answer retries: it gets the first case back.
+    let retried = report(&server, &citizen, &keys[2]);
+    assert_eq!(retried.status(), 200);
+    assert_eq!(retried.headers()["idempotent-replayed"], "true");
+    // A retry with the same key and another body is not a retry: still refused.
+    problem(report(&server, &citizen, &key()), 429);
+    // Another account and a staff member file as usual.
+    assert_eq!(report(&server, &server.citizen_token(), &key()).status(), 201);
+    let staff = server.admin_token();
+    for _ in 0..6 {
+        assert_eq!(report(&server, &staff, &key()).status(), 201);
+    }
+}
+
+fn login_lock_holds_when_wrong_passwords_arrive_at_once(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let me: Value = server.get_as(&admin, "/api/v1/me").json().unwrap();
+    let login = me["login"].as_str().unwrap().to_owned();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                s.spawn(|| {
+                    let wrong = json!({ "login": login, "password": "not the password at all" });
+                    server.post_json("/api/v1/auth/login", &wrong).status().as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(statuses.contains(&429), "the lock took hold during the burst: {statuses:?}");
+    let right = json!({ "login": login, "password": "correct horse battery staple 42" });
+    let locked = server.post_json("/api/v1/auth/login", &right);
+    assert!(locked.headers().contains_key("retry-after"));
+    assert_eq!(problem(locked, 429)["code"], "rate_limited", "even the right password waits");
+}
+
+both_backends!(
+    confused_and_malformed_tokens_are_refused_on_reads_and_writes,
+    intake_is_limited_per_citizen_account,
+    login_lock_holds_when_wrong_passwords_arrive_at_once,
+);
