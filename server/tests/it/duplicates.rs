@@ -9,8 +9,8 @@
 use crate::common;
 
 use chrono::Utc;
-use common::{Backend, TestServer, demo_cells, point_in, problem};
-use gridline_core::codes::{AreaCode, GridCode};
+use common::{Backend, TestServer, point_in, problem, two_street_cells};
+use gridline_core::codes::AreaCode;
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::GridCell;
 use gridline_core::workflow::Role;
@@ -45,13 +45,7 @@ impl City {
     fn open(backend: Backend) -> Self {
         let server = TestServer::start(backend);
         let admin = server.admin_token();
-        // As in the access matrix: the second half of a generated city moves to a second street.
-        let mut cells = demo_cells(60);
-        for cell in &mut cells[30..] {
-            let code = cell.code.to_string();
-            let street = code[6..9].parse::<u16>().unwrap() + 1;
-            cell.code = GridCode::parse(&format!("{}{street:03}{}", &code[..6], &code[9..])).unwrap();
-        }
+        let cells = two_street_cells(60);
         server.import_grid(&admin, "310104", &cells);
         let street_a = street_of(&cells[0]);
         let (a, b): (Vec<&GridCell>, Vec<&GridCell>) = cells.iter().partition(|c| street_of(c) == street_a);
@@ -78,36 +72,18 @@ impl City {
 
     /// A report by `reporter`; its receipt.
     fn report(&self, reporter: &str, category: &str, at: (f64, f64)) -> Value {
-        let response = self
-            .server
-            .client
-            .post(self.server.url("/api/v1/reports"))
-            .bearer_auth(reporter)
-            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
-            .json(&json!({
+        self.server.report_as(
+            reporter,
+            &json!({
                 "category": category,
                 "description": "Rubbish heaped at the corner",
                 "position": { "lat": at.0, "lon": at.1, "crs": "wgs84", "accuracy_m": 5.0 },
-            }))
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        response.json().unwrap()
+            }),
+        )
     }
 
     fn act(&self, token: &str, id: &str, body: Value) -> Value {
-        let case: Value = self.server.get_as(token, &format!("/api/v1/cases/{id}")).json().unwrap();
-        let response = self
-            .server
-            .client
-            .post(self.server.url(&format!("/api/v1/cases/{id}/actions")))
-            .bearer_auth(token)
-            .header("if-match", format!("\"{}\"", case["version"]))
-            .json(&body)
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), 200, "{body}");
-        response.json().unwrap()
+        self.server.step(token, id, &body)
     }
 
     fn duplicates(&self, token: &str, id: &str, query: &str) -> reqwest::blocking::Response {

@@ -58,21 +58,15 @@ impl Street {
     }
 
     fn report(&self, category: &str) -> String {
-        let response = self
-            .server
-            .client
-            .post(self.server.url("/api/v1/reports"))
-            .bearer_auth(&self.reporter)
-            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
-            .json(&json!({
+        let receipt = self.server.report_as(
+            &self.reporter,
+            &json!({
                 "category": category,
                 "description": "Overflowing rubbish bin",
                 "position": { "lat": self.lat, "lon": self.lon, "crs": "wgs84", "accuracy_m": 6.0 },
-            }))
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
+            }),
+        );
+        receipt["id"].as_str().unwrap().to_owned()
     }
 
     fn case(&self, id: &str) -> Value {
@@ -82,18 +76,7 @@ impl Street {
     }
 
     fn act(&self, id: &str, body: Value) -> Value {
-        let version = self.case(id)["version"].as_i64().unwrap();
-        let response = self
-            .server
-            .client
-            .post(self.server.url(&format!("/api/v1/cases/{id}/actions")))
-            .bearer_auth(&self.dispatcher)
-            .header("if-match", format!("\"{version}\""))
-            .json(&body)
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), 200, "{body}");
-        response.json().unwrap()
+        self.server.step(&self.dispatcher, id, &body)
     }
 
     /// Reports, registers and dispatches a case of `category` with the server's clock at `at`;

@@ -237,6 +237,53 @@ impl TestServer {
     }
 }
 
+/// Shortcuts for the case steps many tests take.
+impl TestServer {
+    /// Sends `body` as a report by `token` with a fresh `Idempotency-Key`; the 201 receipt.
+    pub fn report_as(&self, token: &str, body: &Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/api/v1/reports"))
+            .bearer_auth(token)
+            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+            .json(body)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 201, "report");
+        response.json().unwrap()
+    }
+
+    /// Takes the workflow step `body` as `token` at the case's current version (read as
+    /// `token`); the case as answered (200).
+    pub fn step(&self, token: &str, id: &str, body: &Value) -> Value {
+        let case: Value = self.get_as(token, &format!("/api/v1/cases/{id}")).json().unwrap();
+        let response = self
+            .client
+            .post(self.url(&format!("/api/v1/cases/{id}/actions")))
+            .bearer_auth(token)
+            .header("if-match", format!("\"{}\"", case["version"]))
+            .json(body)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200, "{body}");
+        response.json().unwrap()
+    }
+}
+
+/// A generated city of `cells` cells in two streets of district 310104: the generator puts a
+/// small city in one street, so the second half moves to the next street code.
+pub fn two_street_cells(cells: usize) -> Vec<GridCell> {
+    let mut cells = demo_cells(cells);
+    let half = cells.len() / 2;
+    for cell in &mut cells[half..] {
+        let code = cell.code.to_string();
+        let street = code[6..9].parse::<u16>().unwrap() + 1;
+        let moved = format!("{}{street:03}{}", &code[..6], &code[9..]);
+        cell.code = gridline_core::codes::GridCode::parse(&moved).unwrap();
+    }
+    cells
+}
+
 /// A generated city of `cells` cells (deterministic), all in district 310104.
 pub fn demo_cells(cells: usize) -> Vec<GridCell> {
     generate_city(GeneratorOptions { cells, seed: 7, bbox: None }).unwrap()
