@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod openapi;
 pub mod photos;
 pub mod reports;
+pub mod stats;
 pub mod users;
 
 use actix_web::web;
@@ -66,6 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))
                 .route("/worklist", web::get().to(cases::worklist::worklist))
+                .route("/stats", web::get().to(stats::stats))
                 .service(
                     web::scope("/admin")
                         .service(

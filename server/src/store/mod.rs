@@ -14,6 +14,7 @@ pub mod events;
 pub mod grids;
 pub mod photos;
 pub mod schema;
+pub mod stats;
 
 use std::path::PathBuf;
 use std::time::Duration;

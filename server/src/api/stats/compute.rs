@@ -1,0 +1,399 @@
+//! The arithmetic of the statistics: each case's events are replayed in sequence order, what
+//! happened inside the range is noted per case, and the notes are summed per group. The
+//! definitions are written out in `docs/statistics.md`; this file is their one implementation.
+//!
+//! What an event does to the deadline, and whether it counts as a rework or an extension, is
+//! asked of core's state machine ([`workflow::decide`] on the event's from-state, action and
+//! role), so the statistics cannot drift from the rules the cases were handled under.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use gridline_core::calendar::WorkingCalendar;
+use gridline_core::workflow::{self, Action, CaseState, Effect, Role};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::store::stats::StatsEventRow;
+
+/// The half-open time range `[from, to)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Range {
+    fn holds(&self, t: DateTime<Utc>) -> bool {
+        self.from <= t && t < self.to
+    }
+}
+
+/// What cases are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    District,
+    Street,
+    Community,
+    Grid,
+    Category,
+    Unit,
+}
+
+impl GroupBy {
+    pub const ALL: [GroupBy; 6] = [
+        GroupBy::District,
+        GroupBy::Street,
+        GroupBy::Community,
+        GroupBy::Grid,
+        GroupBy::Category,
+        GroupBy::Unit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::District => "district",
+            GroupBy::Street => "street",
+            GroupBy::Community => "community",
+            GroupBy::Grid => "grid",
+            GroupBy::Category => "category",
+            GroupBy::Unit => "unit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GroupBy> {
+        GroupBy::ALL.into_iter().find(|g| g.as_str() == text)
+    }
+
+    fn key(self, row: &StatsEventRow) -> Option<String> {
+        match self {
+            GroupBy::District => row.district_code.clone(),
+            GroupBy::Street => row.street_code.clone(),
+            GroupBy::Community => row.community_code.clone(),
+            GroupBy::Grid => row.grid_code.clone(),
+            GroupBy::Category => Some(row.category_code.clone()),
+            GroupBy::Unit => row.handling_unit.clone(),
+        }
+    }
+}
+
+/// What one case did inside the range.
+#[derive(Debug, Default)]
+struct CaseNotes {
+    received: bool,
+    registered: bool,
+    /// Registered in the range and closed when the range ends.
+    registered_closed: bool,
+    /// Its last closure in the range: whether a deadline was in force, and whether the
+    /// closure came by it.
+    closure: Option<Closure>,
+    /// Not closed when the range ends, on the deadline clock, with its deadline inside the range.
+    due_open: bool,
+    verified: bool,
+    reworked: bool,
+    dispatched: bool,
+    extended: bool,
+    ratings: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct Closure {
+    /// `Some(on_time)` when a deadline was in force at the closure.
+    on_time: Option<bool>,
+    /// Working hours from the first dispatch of this handling cycle to the closure.
+    handling_hours: Option<f64>,
+}
+
+/// The states in which a case's deadline runs.
+const ON_THE_CLOCK: [CaseState; 3] = [CaseState::Dispatched, CaseState::InProgress, CaseState::Handled];
+
+fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
+    value.as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
+}
+
+/// The effects core gives this event's step; none for intake or a step core does not know.
+fn effects_of(row: &StatsEventRow) -> Vec<Effect> {
+    let step = (
+        row.from_state.as_deref().and_then(|s| s.parse::<CaseState>().ok()),
+        row.kind.parse::<Action>().ok(),
+        row.actor_role.as_deref().and_then(|r| r.parse::<Role>().ok()),
+    );
+    match step {
+        (Some(from), Some(action), Some(role)) => {
+            workflow::decide(from, action, role).map(|t| t.effects.to_vec()).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Replays one case's events (all before `range.to`, in sequence order).
+fn replay(events: &[StatsEventRow], range: Range, calendar: &WorkingCalendar) -> CaseNotes {
+    let mut notes = CaseNotes::default();
+    let mut deadline: Option<DateTime<Utc>> = None;
+    let mut cycle_start: Option<DateTime<Utc>> = None;
+    let mut state: Option<CaseState> = None;
+    for row in events {
+        let at = row.occurred_at.and_utc();
+        let inside = range.holds(at);
+        let details: Value = serde_json::from_str(&row.details).unwrap_or(Value::Null);
+        let action = row.kind.parse::<Action>().ok();
+        let to_state = row.to_state.parse::<CaseState>().ok();
+        let effects = effects_of(row);
+
+        if row.kind == "reported" && inside {
+            notes.received = true;
+        }
+        if action == Some(Action::Reopen) {
+            cycle_start = None;
+        }
+        if action == Some(Action::Dispatch) {
+            cycle_start = cycle_start.or(Some(at));
+            notes.dispatched |= inside;
+        }
+        if action == Some(Action::Register) && inside {
+            notes.registered = true;
+        }
+        if matches!(action, Some(Action::VerifyPass | Action::VerifyFail)) && inside {
+            notes.verified = true;
+        }
+        let closing = to_state == Some(CaseState::Closed) && row.from_state.as_deref() != Some("closed");
+        if closing && inside {
+            let handling_hours = cycle_start
+                .and_then(|start| calendar.working_time_between(start, at).ok())
+                .map(|d| d.num_seconds() as f64 / 3600.0);
+            notes.closure = Some(Closure { on_time: deadline.map(|d| at <= d), handling_hours });
+        }
+        for effect in effects {
+            match effect {
+                Effect::SetsDeadline => deadline = parse_time(&details["deadline"]),
+                Effect::ClearsDeadline => deadline = None,
+                Effect::CountsRework => notes.reworked |= inside,
+                Effect::CountsExtension => notes.extended |= inside,
+                Effect::RecordsRating if inside => {
+                    if let Some(rating) = details["rating"].as_u64().and_then(|r| u8::try_from(r).ok()) {
+                        notes.ratings.push(rating);
+                    }
+                }
+                _ => {}
+            }
+        }
+        state = to_state.or(state);
+    }
+    notes.registered_closed = notes.registered && state == Some(CaseState::Closed);
+    // An extension counts only for a case dispatched in the range (the rate's cohort).
+    notes.extended &= notes.dispatched;
+    notes.due_open =
+        state.is_some_and(|s| ON_THE_CLOCK.contains(&s)) && deadline.is_some_and(|d| range.holds(d));
+    notes
+}
+
+/// The figures of one group (or of everything the caller may count).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub received: u64,
+    pub registered: u64,
+    pub closed: u64,
+    pub registered_closed: u64,
+    pub closure_rate: Option<f64>,
+    pub due: u64,
+    pub closed_on_time: u64,
+    pub on_time_closure_rate: Option<f64>,
+    pub verified: u64,
+    pub reworked: u64,
+    pub rework_rate: Option<f64>,
+    pub dispatched: u64,
+    pub extended: u64,
+    pub extension_rate: Option<f64>,
+    pub handling_timed: u64,
+    pub handling_hours_mean: Option<f64>,
+    pub handling_hours_p90: Option<f64>,
+    pub rated: u64,
+    pub rating_mean: Option<f64>,
+}
+
+impl Figures {
+    /// The column names of the CSV form, in the order of [`Figures::cells`].
+    pub const COLUMNS: [&'static str; 19] = [
+        "received",
+        "registered",
+        "closed",
+        "registered_closed",
+        "closure_rate",
+        "due",
+        "closed_on_time",
+        "on_time_closure_rate",
+        "verified",
+        "reworked",
+        "rework_rate",
+        "dispatched",
+        "extended",
+        "extension_rate",
+        "handling_timed",
+        "handling_hours_mean",
+        "handling_hours_p90",
+        "rated",
+        "rating_mean",
+    ];
+
+    /// The values in [`Figures::COLUMNS`] order; an undefined rate or mean is an empty cell.
+    pub fn cells(&self) -> Vec<String> {
+        let n = |v: u64| v.to_string();
+        let f = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        vec![
+            n(self.received),
+            n(self.registered),
+            n(self.closed),
+            n(self.registered_closed),
+            f(self.closure_rate),
+            n(self.due),
+            n(self.closed_on_time),
+            f(self.on_time_closure_rate),
+            n(self.verified),
+            n(self.reworked),
+            f(self.rework_rate),
+            n(self.dispatched),
+            n(self.extended),
+            f(self.extension_rate),
+            n(self.handling_timed),
+            f(self.handling_hours_mean),
+            f(self.handling_hours_p90),
+            n(self.rated),
+            f(self.rating_mean),
+        ]
+    }
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    let factor = 10f64.powi(decimals);
+    (value * factor).round() / factor
+}
+
+/// `part / whole` to 4 decimals; `None` when nothing is in the denominator.
+fn rate(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| round(part as f64 / whole as f64, 4))
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// The nearest-rank 90th percentile: the smallest value with at least 90% of values at or
+/// below it (rank `ceil(0.9 n)`).
+fn p90(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (sorted.len() * 9).div_ceil(10);
+    rank.checked_sub(1).and_then(|i| sorted.get(i)).copied()
+}
+
+/// Sums the notes of the cases of one group.
+#[derive(Debug, Default)]
+struct Tally {
+    figures: Figures,
+    hours: Vec<f64>,
+    ratings: Vec<f64>,
+}
+
+impl Tally {
+    fn add(&mut self, notes: &CaseNotes) {
+        let f = &mut self.figures;
+        f.received += u64::from(notes.received);
+        f.registered += u64::from(notes.registered);
+        f.registered_closed += u64::from(notes.registered_closed);
+        f.verified += u64::from(notes.verified);
+        f.reworked += u64::from(notes.reworked);
+        f.dispatched += u64::from(notes.dispatched);
+        f.extended += u64::from(notes.extended);
+        f.due += u64::from(notes.due_open);
+        if let Some(closure) = &notes.closure {
+            f.closed += 1;
+            if let Some(on_time) = closure.on_time {
+                f.due += 1;
+                f.closed_on_time += u64::from(on_time);
+            }
+            if let Some(hours) = closure.handling_hours {
+                self.hours.push(hours);
+            }
+        }
+        self.ratings.extend(notes.ratings.iter().map(|r| f64::from(*r)));
+    }
+
+    fn finish(mut self) -> Figures {
+        let f = &mut self.figures;
+        f.closure_rate = rate(f.registered_closed, f.registered);
+        f.on_time_closure_rate = rate(f.closed_on_time, f.due);
+        f.rework_rate = rate(f.reworked, f.verified);
+        f.extension_rate = rate(f.extended, f.dispatched);
+        f.handling_timed = self.hours.len() as u64;
+        f.handling_hours_mean = mean(&self.hours).map(|h| round(h, 2));
+        f.handling_hours_p90 = p90(&self.hours).map(|h| round(h, 2));
+        f.rated = self.ratings.len() as u64;
+        f.rating_mean = mean(&self.ratings).map(|r| round(r, 2));
+        self.figures
+    }
+}
+
+/// The figures of each group (by key; `None` for cases without one, such as an undispatched
+/// case by unit) and of all the rows together.
+#[derive(Debug)]
+pub struct Statistics {
+    pub groups: BTreeMap<Option<String>, Figures>,
+    pub total: Figures,
+}
+
+/// Computes the statistics from `rows`: events before `range.to`, grouped by case and in
+/// sequence order within a case (as [`crate::store::stats::events_before`] returns them).
+pub fn compute(
+    rows: &[StatsEventRow],
+    range: Range,
+    group_by: GroupBy,
+    calendar: &WorkingCalendar,
+) -> Statistics {
+    let mut groups: BTreeMap<Option<String>, Tally> = BTreeMap::new();
+    let mut total = Tally::default();
+    for case in rows.chunk_by(|a, b| a.case_id == b.case_id) {
+        let notes = replay(case, range, calendar);
+        let touched = notes.received
+            || notes.registered
+            || notes.closure.is_some()
+            || notes.due_open
+            || notes.verified
+            || notes.dispatched
+            || !notes.ratings.is_empty();
+        if !touched {
+            continue;
+        }
+        total.add(&notes);
+        groups.entry(group_by.key(&case[0])).or_default().add(&notes);
+    }
+    Statistics {
+        groups: groups.into_iter().map(|(key, tally)| (key, tally.finish())).collect(),
+        total: total.finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p90_is_the_nearest_rank() {
+        assert_eq!(p90(&[]), None);
+        assert_eq!(p90(&[3.0]), Some(3.0));
+        // n = 10: rank 9.
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(p90(&ten), Some(9.0));
+        // n = 11: rank ceil(9.9) = 10.
+        let eleven: Vec<f64> = (1..=11).rev().map(f64::from).collect();
+        assert_eq!(p90(&eleven), Some(10.0));
+        // n = 4: rank ceil(3.6) = 4.
+        assert_eq!(p90(&[1.0, 4.0, 2.0, 3.0]), Some(4.0));
+    }
+
+    #[test]
+    fn an_empty_denominator_is_no_rate() {
+        assert_eq!(rate(0, 0), None);
+        assert_eq!(rate(2, 3), Some(0.6667));
+        assert_eq!(rate(0, 5), Some(0.0));
+    }
+}

@@ -1,0 +1,307 @@
+//! `GET /api/v1/stats`: case statistics for a time range, grouped by district, street,
+//! community, grid, category or handling unit, as JSON or CSV.
+//!
+//! - **Query**: `from`, `to` (required; RFC 3339 instants, or dates `YYYY-MM-DD` read on the
+//!   working calendar's time zone, `to` as a date meaning the end of that day; the range is
+//!   `[from, to)`, at most [`MAX_RANGE_DAYS`] days), `group_by` (default `street`), optional
+//!   `area` (an area code: only cases there) and `category`, and `format` (`json` or `csv`).
+//! - **Format**: `format=csv` or `format=json` decides; without it, an `Accept` header naming
+//!   `text/csv` gets CSV and anything else JSON.
+//! - **Scope**: an admin (or the system) counts the whole city, a dispatcher the cases in their
+//!   street, a handler the cases dispatched to their unit. Citizens and inspectors are refused
+//!   (403 `forbidden`): the figures describe the work of offices and units. An `area` outside a
+//!   dispatcher's street is 403 `out_of_scope`.
+//! - **Errors**: an unknown or repeated parameter is 400 `invalid_query`, a bad value 422
+//!   `invalid_field`; both name the parameter in `field`.
+//!
+//! The definitions of every figure are in `docs/statistics.md`; the arithmetic in [`compute`].
+
+pub mod compute;
+
+use std::sync::LazyLock;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use gridline_core::calendar::{CalendarError, WorkingCalendar};
+use gridline_core::codes::{AreaCode, AreaLevel, CategoryCode};
+use gridline_core::workflow::Role;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::auth::{CaseFilter, Principal};
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::store::stats::{self, AreaColumn, StatsFilter};
+use compute::{Figures, GroupBy, Range};
+
+/// The longest range one request may ask for, in days.
+pub const MAX_RANGE_DAYS: i64 = 366;
+
+/// Working hours are counted on the calendar deadlines are set on: China's State Council
+/// schedules with the default office hours.
+static CALENDAR: LazyLock<Result<WorkingCalendar, CalendarError>> = LazyLock::new(WorkingCalendar::china);
+
+const PARAMETERS: [&str; 6] = ["from", "to", "group_by", "area", "category", "format"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+/// The query after its checks.
+#[derive(Debug)]
+struct Asked {
+    range: Range,
+    group_by: GroupBy,
+    area: Option<AreaCode>,
+    category: Option<String>,
+    format: Option<Format>,
+}
+
+fn invalid_query(field: &str, detail: String) -> ApiError {
+    ApiError::bad_request("invalid_query", detail).with_field(field)
+}
+
+/// An instant: RFC 3339, or a calendar date read at local midnight (`end_of_day`: the next one).
+fn parse_instant(
+    field: &str,
+    text: &str,
+    end_of_day: bool,
+    calendar: &WorkingCalendar,
+) -> ApiResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let bad = || ApiError::invalid_field(field, "expected an RFC 3339 date and time or a date YYYY-MM-DD");
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
+    let date = if end_of_day { date.succ_opt().ok_or_else(bad)? } else { date };
+    let zone = calendar.settings().timezone;
+    zone.from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(bad)
+}
+
+fn parse_query(pairs: &[(String, String)], calendar: &WorkingCalendar) -> ApiResult<Asked> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, _) in pairs {
+        if !PARAMETERS.contains(&name.as_str()) {
+            return Err(invalid_query(
+                name,
+                format!("unknown parameter; expected one of {}", PARAMETERS.join(", ")),
+            ));
+        }
+        if seen.contains(&name.as_str()) {
+            return Err(invalid_query(name, "the parameter is given more than once".to_owned()));
+        }
+        seen.push(name);
+    }
+    let value = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim());
+    let required = |name: &str| {
+        value(name).filter(|v| !v.is_empty()).ok_or_else(|| {
+            ApiError::invalid_field(name, "required: an RFC 3339 date and time or a date YYYY-MM-DD")
+        })
+    };
+    let from = parse_instant("from", required("from")?, false, calendar)?;
+    let to = parse_instant("to", required("to")?, true, calendar)?;
+    if to <= from {
+        return Err(ApiError::invalid_field("to", "the end of the range must come after its start"));
+    }
+    if to - from > Duration::days(MAX_RANGE_DAYS) {
+        return Err(ApiError::invalid_field("to", format!("a range spans at most {MAX_RANGE_DAYS} days")));
+    }
+    let group_by = match value("group_by") {
+        None => GroupBy::Street,
+        Some(text) => GroupBy::parse(text).ok_or_else(|| {
+            let names: Vec<&str> = GroupBy::ALL.iter().map(|g| g.as_str()).collect();
+            ApiError::invalid_field("group_by", format!("expected one of {}", names.join(", ")))
+        })?,
+    };
+    let area = value("area")
+        .map(|text| {
+            AreaCode::parse(text).map_err(|_| {
+                ApiError::invalid_field(
+                    "area",
+                    "expected an area code of 6 (district), 9 (street), 12 (community) or 15 (grid) digits",
+                )
+            })
+        })
+        .transpose()?;
+    let category = value("category")
+        .map(|text| {
+            CategoryCode::parse(text)
+                .map(|code| code.to_string())
+                .map_err(|e| ApiError::invalid_field("category", e.to_string()))
+        })
+        .transpose()?;
+    let format = match value("format") {
+        None => None,
+        Some("json") => Some(Format::Json),
+        Some("csv") => Some(Format::Csv),
+        Some(_) => return Err(ApiError::invalid_field("format", "expected json or csv")),
+    };
+    Ok(Asked { range: Range { from, to }, group_by, area, category, format })
+}
+
+/// CSV when asked for by `format`, else when `Accept` names `text/csv`.
+fn wants_csv(req: &HttpRequest, format: Option<Format>) -> bool {
+    match format {
+        Some(format) => format == Format::Csv,
+        None => req
+            .headers()
+            .get_all(header::ACCEPT)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|media| media.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))),
+    }
+}
+
+/// The rows the caller may count: their scope, narrowed by `area` and `category`.
+fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
+    let mut filter = StatsFilter { category: asked.category.clone(), ..StatsFilter::default() };
+    match who.case_filter() {
+        CaseFilter::All => {}
+        CaseFilter::GridRange { first, last, .. } => {
+            filter.grid_range = Some((first.to_string(), last.to_string()))
+        }
+        CaseFilter::HandlingUnit(unit) => filter.handling_unit = Some(unit),
+        CaseFilter::GridIn(_) | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => {
+            return Err(ApiError::forbidden(
+                "statistics are for the street office, handling units and the city",
+            ));
+        }
+    }
+    if let Some(area) = asked.area {
+        // A handler counts by unit, wherever the cases are: an area only narrows that.
+        if who.role != Role::Handler && !who.can_see_area(area) {
+            return Err(ApiError::new(
+                ErrorKind::Forbidden,
+                "out_of_scope",
+                "this area is outside the area your account covers",
+            )
+            .with_field("area"));
+        }
+        let code = area.to_string();
+        filter.area = Some(match area.level() {
+            AreaLevel::District => AreaColumn::District(code),
+            AreaLevel::Street => AreaColumn::Street(code),
+            AreaLevel::Community => AreaColumn::Community(code),
+            AreaLevel::Grid => AreaColumn::Grid(code),
+        });
+    }
+    Ok(filter)
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    key: &'a Option<String>,
+    #[serde(flatten)]
+    figures: &'a Figures,
+}
+
+/// One CSV field, quoted when it holds a separator, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn csv_line(cells: impl IntoIterator<Item = String>) -> String {
+    let mut line = cells.into_iter().map(|c| csv_field(&c)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+fn to_csv(statistics: &compute::Statistics) -> String {
+    let header = ["row", "key"].into_iter().chain(Figures::COLUMNS).map(str::to_owned);
+    let mut out = csv_line(header);
+    for (key, figures) in &statistics.groups {
+        let lead = ["group".to_owned(), key.clone().unwrap_or_default()];
+        out.push_str(&csv_line(lead.into_iter().chain(figures.cells())));
+    }
+    let lead = ["total".to_owned(), String::new()];
+    out.push_str(&csv_line(lead.into_iter().chain(statistics.total.cells())));
+    out
+}
+
+pub async fn stats(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    query: web::Query<Vec<(String, String)>>,
+) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Handler])?;
+    let calendar = CALENDAR.as_ref().map_err(|e| ApiError::internal(e.clone()))?;
+    let asked = parse_query(&query, calendar)?;
+    let filter = filter_for(&who, &asked)?;
+    let before = asked.range.to.naive_utc();
+    let rows = state.db.run(move |conn| stats::events_before(conn, &filter, before)).await?;
+    let statistics = compute::compute(&rows, asked.range, asked.group_by, calendar);
+
+    if wants_csv(&req, asked.format) {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"gridline-stats.csv\""))
+            .body(to_csv(&statistics)));
+    }
+    let groups: Vec<Group<'_>> =
+        statistics.groups.iter().map(|(key, figures)| Group { key, figures }).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "from": asked.range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "to": asked.range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "group_by": asked.group_by.as_str(),
+        "scope": who.scope.kind(),
+        "area": asked.area.map(|a| a.to_string()),
+        "category": asked.category,
+        "groups": groups,
+        "total": statistics.total,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn dates_are_read_on_the_calendar_time_zone_and_to_includes_its_day() {
+        let calendar = WorkingCalendar::china().unwrap();
+        let asked = parse_query(&pairs("from=2026-11-02&to=2026-11-06"), &calendar).unwrap();
+        assert_eq!(asked.range.from.to_rfc3339(), "2026-11-01T16:00:00+00:00");
+        assert_eq!(asked.range.to.to_rfc3339(), "2026-11-06T16:00:00+00:00");
+        assert_eq!(asked.group_by, GroupBy::Street);
+    }
+
+    #[test]
+    fn each_bad_parameter_is_named() {
+        let calendar = WorkingCalendar::china().unwrap();
+        let field = |q: &str| parse_query(&pairs(q), &calendar).unwrap_err().field.unwrap();
+        assert_eq!(field("to=2026-11-06"), "from");
+        assert_eq!(field("from=2026-11-02"), "to");
+        assert_eq!(field("from=yesterday&to=2026-11-06"), "from");
+        assert_eq!(field("from=2026-11-06&to=2026-11-02"), "to");
+        assert_eq!(field("from=2025-01-01&to=2026-11-02"), "to");
+        assert_eq!(field("from=2026-11-02&to=2026-11-06&group_by=planet"), "group_by");
+        assert_eq!(field("from=2026-11-02&to=2026-11-06&area=12"), "area");
+        assert_eq!(field("from=2026-11-02&to=2026-11-06&format=xls"), "format");
+        assert_eq!(field("from=2026-11-02&to=2026-11-06&colour=red"), "colour");
+        assert_eq!(field("from=2026-11-02&to=2026-11-06&from=2026-11-03"), "from");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("310104001"), "310104001");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}
