@@ -223,6 +223,23 @@ fn matrix() -> Vec<Row> {
                 Status(403),
             ],
         ),
+        // Statistics: the street office, the units and the city; citizens and inspectors not.
+        row(
+            "GET",
+            "/api/v1/stats?from=2026-01-01&to=2026-12-31",
+            Body::None,
+            [
+                s401,
+                Status(403),
+                Status(403),
+                Status(403),
+                Status(403),
+                s200,
+                s200,
+                s200,
+                s200,
+            ],
+        ),
         row(
             "GET",
             "/api/v1/photos/{photo_a1}",

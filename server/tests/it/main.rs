@@ -31,5 +31,6 @@ mod photos_idempotency;
 mod schema_matches;
 mod serve;
 mod shutdown;
+mod stats;
 mod token_attacks;
 mod workflow;
