@@ -143,7 +143,9 @@ fn a_phone_offline_for_a_day_catches_up_in_one_request(backend: Backend) {
     let citizen_folder = tempfile::tempdir().unwrap();
     let citizen_net = Arc::new(Recording::default());
     let citizen = open(citizen_folder.path(), &server, citizen_net.clone(), &[PullList::MyReports]);
-    keep_tokens(&citizen, &sign_in_anonymous(&server));
+    let citizen_token = keep_tokens(&citizen, &sign_in_anonymous(&server));
+    let refused = common::problem(server.get_as(&citizen_token, "/api/v1/reports/mine?cursor=-1"), 400);
+    assert_eq!(refused["field"], "cursor");
     let first: Vec<String> = (0..3).map(|n| file_report(&citizen, cell, n)).collect();
     assert_eq!(
         ids_and_states(&citizen, PullList::MyReports),
