@@ -68,7 +68,10 @@ fn problem_for_bare_errors(response: ServiceResponse<BoxBody>) -> ServiceRespons
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/problem+json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    // Open311 answers its errors in the specification's format (XML or JSON by suffix).
+    let open311_error = response.request().path().starts_with("/open311/")
+        && response.headers().contains_key(header::CONTENT_TYPE);
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || open311_error {
         return response;
     }
     let error = match status {

@@ -1,6 +1,7 @@
 //! Every HTTP route, declared in one place ([`configure`]) with nested scopes, so the whole API
 //! reads on one screen. Handlers live one resource per folder under `api/`.
 
+pub mod apikeys;
 pub mod auth;
 pub mod cases;
 pub mod categories;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
+        .service(crate::open311::scope())
         .service(
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(openapi::document))
@@ -86,6 +88,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                                 .route(web::get().to(users::admin::list))
                                 .route(web::post().to(users::admin::create)),
                         )
+                        .service(
+                            web::resource("/api-keys")
+                                .route(web::get().to(apikeys::list))
+                                .route(web::post().to(apikeys::create)),
+                        )
+                        .route("/api-keys/{id}", web::delete().to(apikeys::revoke))
                         .service(
                             web::resource("/users/{id}")
                                 .route(web::get().to(users::admin::get))

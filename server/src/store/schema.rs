@@ -181,12 +181,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        key_prefix -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    open311_requests (case_id) {
+        case_id -> Text,
+        api_key_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(case_photos -> cases (case_id));
 diesel::joinable!(case_photos -> photos (photo_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(photo_uploads -> photos (photo_id));
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(api_keys -> users (created_by));
+diesel::joinable!(open311_requests -> cases (case_id));
+diesel::joinable!(open311_requests -> api_keys (api_key_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     grid_cells,
@@ -201,4 +224,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     otp_challenges,
     auth_throttles,
+    api_keys,
+    open311_requests,
 );

@@ -79,6 +79,7 @@ enum Body {
     Grid,
     NewCategory,
     CategoryPatch,
+    NewApiKey,
     /// `register`, with `If-Match` of a case never changed before.
     Register,
 }
@@ -256,6 +257,7 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/admin/users", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/users/{inspector_b}", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/categories", Body::None, DENIED_TO_NON_ADMINS(200)),
+        row("GET", "/api/v1/admin/api-keys", Body::None, DENIED_TO_NON_ADMINS(200)),
         // Writes.
         row("POST", "/api/v1/photos", Body::Photo, signed_in(Status(201))),
         row("POST", "/api/v1/reports", Body::Report, signed_in(Status(201))),
@@ -265,6 +267,8 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/admin/grids?area=310104", Body::Grid, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/categories", Body::NewCategory, DENIED_TO_NON_ADMINS(201)),
         row("PATCH", "/api/v1/admin/categories/{category}", Body::CategoryPatch, DENIED_TO_NON_ADMINS(200)),
+        row("POST", "/api/v1/admin/api-keys", Body::NewApiKey, DENIED_TO_NON_ADMINS(201)),
+        row("DELETE", "/api/v1/admin/api-keys/{api_key}", Body::None, DENIED_TO_NON_ADMINS(200)),
         // Sign-in endpoints answer the body, whoever calls: a malformed one, or (anonymous device)
         // an empty one, which creates an account.
         row("POST", "/api/v1/auth/login", Body::Empty, all(Status(422))),
@@ -462,6 +466,15 @@ fn build_city(backend: Backend) -> City {
     ids.insert("missing", uuid::Uuid::now_v7().to_string());
     ids.insert("inspector_b", user_ids["inspector_b"].clone());
     ids.insert("category", "E0101".to_owned());
+    let api_key = server
+        .client
+        .post(server.url("/api/v1/admin/api-keys"))
+        .bearer_auth(&tokens["admin"])
+        .json(&json!({ "name": "Matrix 311 client" }))
+        .send()
+        .unwrap();
+    assert_eq!(api_key.status(), 201);
+    ids.insert("api_key", api_key.json::<Value>().unwrap()["api_key"]["id"].as_str().unwrap().to_owned());
     let reporters = [("a1", "phone"), ("a2", "device"), ("b1", "device")].into_iter().collect();
     let report_point = point_in(b1);
     City { server, tokens, user_ids, ids, reporters, cells, report_point }
@@ -515,6 +528,7 @@ impl City {
                 "questions": [],
             })),
             Body::CategoryPatch => request.json(&json!({ "time_limit": "8h" })),
+            Body::NewApiKey => request.json(&json!({ "name": format!("Made by {caller}") })),
             Body::Register => request.header("if-match", "\"1\"").json(&json!({ "action": "register" })),
         };
         request.send().unwrap()
@@ -525,6 +539,7 @@ impl City {
         let admin = &self.tokens["admin"];
         let users: Value = self.server.get_as(admin, "/api/v1/admin/users?limit=200").json().unwrap();
         let categories: Value = self.server.get_as(admin, "/api/v1/admin/categories").json().unwrap();
+        let api_keys: Value = self.server.get_as(admin, "/api/v1/admin/api-keys").json().unwrap();
         let route: Value = self.server.get("/api/v1/grids/route?lat=31.2&lon=121.4").json().unwrap();
         let (case_rows, photo_count, user_count) = with_conn(&self.server, |conn| {
             let case_rows: Vec<(String, String, Option<String>, i32)> = cases::table
@@ -539,6 +554,7 @@ impl City {
         json!({
             "users": users, "categories": categories, "grid_revision": route["grid_revision"],
             "cases": format!("{case_rows:?}"), "photos": photo_count, "accounts": user_count,
+            "api_keys": api_keys,
         })
     }
 

@@ -25,6 +25,7 @@ mod device_simulate;
 mod duplicates;
 mod hostile;
 mod intake;
+mod open311;
 mod openapi;
 mod overdue;
 mod photos_idempotency;

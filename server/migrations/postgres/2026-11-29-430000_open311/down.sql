@@ -1,0 +1,3 @@
+DROP INDEX cases_created_idx;
+DROP TABLE open311_requests;
+DROP TABLE api_keys;

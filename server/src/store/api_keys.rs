@@ -1,0 +1,95 @@
+//! API keys of the systems that submit service requests over Open311: issued by an admin, shown
+//! once, kept only as a SHA-256 (a key is 24 random bytes, so a fast hash is enough: there is
+//! nothing to guess), revoked rather than deleted so the cases they brought in keep their origin.
+
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::schema::{api_keys, open311_requests};
+use super::{DbConnection, StoreResult};
+
+/// Every key starts with this, so a leaked one is recognisable in logs and secret scanners.
+pub const KEY_PREFIX: &str = "gl311_";
+/// How many characters of a key are kept in clear to tell keys apart.
+const SHOWN_CHARS: usize = KEY_PREFIX.len() + 6;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub name: String,
+    #[serde(skip)]
+    pub key_hash: String,
+    pub key_prefix: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// SHA-256 (hex) of a key as the client sends it.
+pub fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// A fresh key and the row that stores it (hashed).
+pub fn generate(name: String, created_by: String, now: i64) -> (String, ApiKeyRow) {
+    let key = format!("{KEY_PREFIX}{}", hex::encode(rand::random::<[u8; 24]>()));
+    let row = ApiKeyRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        name,
+        key_hash: key_hash(&key),
+        key_prefix: key[..SHOWN_CHARS].to_owned(),
+        created_by,
+        created_at: now,
+        revoked_at: None,
+    };
+    (key, row)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &ApiKeyRow) -> StoreResult<()> {
+    diesel::insert_into(api_keys::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Every key, newest first, revoked ones included.
+pub fn list(conn: &mut DbConnection) -> StoreResult<Vec<ApiKeyRow>> {
+    Ok(api_keys::table
+        .order((api_keys::created_at.desc(), api_keys::id.desc()))
+        .select(ApiKeyRow::as_select())
+        .load(conn)?)
+}
+
+/// Revokes a key (a second revocation keeps the first time). `None` when no key has that id.
+pub fn revoke(conn: &mut DbConnection, id: &str, now: i64) -> StoreResult<Option<ApiKeyRow>> {
+    diesel::update(api_keys::table.find(id).filter(api_keys::revoked_at.is_null()))
+        .set(api_keys::revoked_at.eq(now))
+        .execute(conn)?;
+    Ok(api_keys::table.find(id).select(ApiKeyRow::as_select()).first(conn).optional()?)
+}
+
+/// The live (not revoked) key a client presented, if any.
+pub fn find_active(conn: &mut DbConnection, key: &str) -> StoreResult<Option<ApiKeyRow>> {
+    Ok(api_keys::table
+        .filter(api_keys::key_hash.eq(key_hash(key)))
+        .filter(api_keys::revoked_at.is_null())
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records which key brought a case in. A replayed submission finds the row already there.
+pub fn record_origin(conn: &mut DbConnection, case_id: &str, api_key_id: &str, now: i64) -> StoreResult<()> {
+    let inserted = diesel::insert_into(open311_requests::table)
+        .values((
+            open311_requests::case_id.eq(case_id),
+            open311_requests::api_key_id.eq(api_key_id),
+            open311_requests::created_at.eq(now),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if super::is_unique_violation(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
