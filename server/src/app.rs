@@ -45,6 +45,8 @@ pub struct AppState {
     pub auth: Arc<crate::auth::AuthSettings>,
     /// The grid routing index of this node.
     pub router: GridRouter,
+    /// Categories in memory for intake (reloaded after an edit, and every few seconds).
+    pub categories: categories::CategoryCache,
     /// Now, for deadlines and the overdue job (settable in tests).
     pub clock: crate::clock::Clock,
     /// The dashboard map's cell outlines, built once per grid revision.
@@ -81,6 +83,7 @@ impl AppState {
             metrics: Metrics::new()?,
             auth: Arc::new(auth),
             router,
+            categories: categories::CategoryCache::default(),
             clock: crate::clock::Clock::system(),
             map_layer: Default::default(),
         })

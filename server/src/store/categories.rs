@@ -1,5 +1,15 @@
 //! Categories in the database: the core `Category` kept whole as JSON in `definition`, with the
 //! columns a query needs beside it. Seeded from the default taxonomy when the table is empty.
+//!
+//! [`CategoryCache`] keeps them in memory for intake, which needs its category on every report:
+//! a write through this module ([`insert`], [`replace`], [`seed_if_empty`]) empties every cache
+//! in the process at once, and a cache reloads at least every [`CACHE_TTL`], which is how an
+//! edit made on another node reaches this one.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -52,13 +62,17 @@ pub fn seed_if_empty(conn: &mut DbConnection, taxonomy: &Taxonomy) -> StoreResul
         }
         Ok(crate::batch_insert!(conn, categories::table, &rows)?)
     })
+    .inspect(|_| invalidate_caches())
 }
 
 /// Adds a category (already validated by the caller). `false` when its code is taken.
 pub fn insert(conn: &mut DbConnection, category: &Category) -> StoreResult<bool> {
     let row = row_of(category, Utc::now().naive_utc())?;
     match diesel::insert_into(categories::table).values(&row).execute(conn) {
-        Ok(_) => Ok(true),
+        Ok(_) => {
+            invalidate_caches();
+            Ok(true)
+        }
         Err(e) if super::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
@@ -78,6 +92,7 @@ pub fn replace(conn: &mut DbConnection, category: &Category) -> StoreResult<bool
             categories::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;
+    invalidate_caches();
     Ok(changed == 1)
 }
 
@@ -91,4 +106,52 @@ pub fn list(conn: &mut DbConnection) -> StoreResult<Vec<Category>> {
     let definitions: Vec<String> =
         categories::table.select(categories::definition).order(categories::code).load(conn)?;
     definitions.iter().map(|d| decode(d)).collect()
+}
+
+/// How long a [`CategoryCache`] trusts what it loaded: the delay before an edit made on another
+/// node is seen here.
+pub const CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Bumped by every category write in this process; a cache loaded under an older value reloads.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+fn invalidate_caches() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Every category, loaded at once and kept for [`CACHE_TTL`] or until a write. Cheap to clone
+/// (the clones share one cache).
+#[derive(Debug, Clone, Default)]
+pub struct CategoryCache {
+    loaded: Arc<RwLock<Option<Loaded>>>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    generation: u64,
+    at: Instant,
+    by_code: HashMap<String, Arc<Category>>,
+}
+
+impl CategoryCache {
+    /// The category with this code, from memory when the cache is fresh.
+    pub fn find(&self, conn: &mut DbConnection, code: CategoryCode) -> StoreResult<Option<Arc<Category>>> {
+        let code = code.to_string();
+        // Read before loading: a write that lands during the load leaves the cache stale-marked.
+        let generation = GENERATION.load(Ordering::Acquire);
+        if let Ok(guard) = self.loaded.read()
+            && let Some(loaded) = guard.as_ref()
+            && loaded.generation == generation
+            && loaded.at.elapsed() < CACHE_TTL
+        {
+            return Ok(loaded.by_code.get(&code).cloned());
+        }
+        let by_code: HashMap<String, Arc<Category>> =
+            list(conn)?.into_iter().map(|c| (c.code.to_string(), Arc::new(c))).collect();
+        let found = by_code.get(&code).cloned();
+        if let Ok(mut guard) = self.loaded.write() {
+            *guard = Some(Loaded { generation, at: Instant::now(), by_code });
+        }
+        Ok(found)
+    }
 }

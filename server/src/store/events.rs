@@ -21,10 +21,7 @@ const EVENT_SEQUENCE_LOCK: i64 = 0x474C_4556;
 pub struct EventRow {
     pub id: String,
     pub case_id: String,
-    /// `reported` for intake, otherwise the workflow action's wire name: a person's step, or
-    /// `mark_overdue` then `escalate` written together by the overdue job with `actor_role`
-    /// `system` and no actor id ([`crate::jobs::overdue`]; `escalate` names the street office
-    /// it is addressed to in `details.to`).
+    /// `reported` for intake, otherwise the workflow action's wire name.
     pub kind: String,
     pub from_state: Option<String>,
     pub to_state: String,
@@ -58,9 +55,56 @@ pub fn next_seq(conn: &mut DbConnection) -> QueryResult<i64> {
 
 /// Numbers `event` and inserts it (inside the caller's transaction).
 pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> {
-    event.seq = next_seq(conn)?;
-    diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
+    if let DbConnection::Pg(pg) = conn {
+        event.seq = insert_numbered_pg(pg, event)?;
+    } else {
+        event.seq = next_seq(conn)?;
+        diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
+    }
     Ok(())
+}
+
+/// PostgreSQL: after the lock, numbering and insert are one statement, so the lock that
+/// serializes every event writer is held for two round trips before the commit instead of
+/// three. The statement starts after the lock is granted, so its snapshot sees every event
+/// committed before, and `MAX(seq)` is the true maximum.
+fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryResult<i64> {
+    use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+
+    #[derive(QueryableByName)]
+    struct Numbered {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
+
+    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENT_SEQUENCE_LOCK})")).execute(pg)?;
+    let numbered: Numbered = diesel::sql_query(
+        "WITH numbered AS ( \
+           INSERT INTO case_events (id, case_id, kind, from_state, to_state, actor_id, actor_role, \
+             note, lat, lon, occurred_at, reason, accuracy_m, photo_ids, details, idempotency_key, seq) \
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             COALESCE(MAX(seq), 0) + 1 FROM case_events \
+           RETURNING seq) \
+         SELECT seq FROM numbered",
+    )
+    .bind::<Text, _>(&event.id)
+    .bind::<Text, _>(&event.case_id)
+    .bind::<Text, _>(&event.kind)
+    .bind::<Nullable<Text>, _>(&event.from_state)
+    .bind::<Text, _>(&event.to_state)
+    .bind::<Nullable<Text>, _>(&event.actor_id)
+    .bind::<Nullable<Text>, _>(&event.actor_role)
+    .bind::<Nullable<Text>, _>(&event.note)
+    .bind::<Nullable<Double>, _>(event.lat)
+    .bind::<Nullable<Double>, _>(event.lon)
+    .bind::<Timestamp, _>(event.occurred_at)
+    .bind::<Nullable<Text>, _>(&event.reason)
+    .bind::<Nullable<Double>, _>(event.accuracy_m)
+    .bind::<Text, _>(&event.photo_ids)
+    .bind::<Text, _>(&event.details)
+    .bind::<Nullable<Text>, _>(&event.idempotency_key)
+    .get_result(pg)?;
+    Ok(numbered.seq)
 }
 
 /// The events of one case, oldest first.

@@ -5,7 +5,6 @@
 //! the blocking diesel call onto actix's blocking thread pool, never an async worker thread.
 //! Migrations are embedded per backend and run by [`Db::connect`].
 
-pub mod api_keys;
 pub mod case_list;
 pub mod cases;
 pub mod categories;
@@ -13,10 +12,8 @@ pub mod deadlines;
 pub mod duplicates;
 pub mod events;
 pub mod grids;
-pub mod open311;
 pub mod photos;
 pub mod schema;
-pub mod stats;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -199,6 +196,9 @@ impl Db {
         let pool = Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
+            // No `SELECT 1` before every checkout (a round trip per request): a connection that
+            // died is found by its first query, marked broken and replaced.
+            .test_on_check_out(false)
             .connection_timeout(timeout)
             .build(manager)?;
         let db = Db { pool, backend };

@@ -25,8 +25,9 @@ use crate::auth::throttle::{self, ThrottleRule};
 use crate::error::{ApiError, ApiResult};
 use crate::routing::Placement;
 use crate::store::cases::{self, CaseRow, InsertOutcome, NewEvent};
+use crate::store::categories::CategoryCache;
 use crate::store::photos::PhotoRow;
-use crate::store::{StoreResult, categories, photos};
+use crate::store::{StoreResult, photos};
 
 /// Longest description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 4000;
@@ -77,11 +78,6 @@ struct Checked {
 
 fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
     let IdempotencyKey(key) = idempotency::require(req.headers())?;
-    check_body(key, body)
-}
-
-/// The checks that need no database, once the idempotency key is known.
-fn check_body(key: String, body: &ReportRequest) -> ApiResult<Checked> {
     let category = CategoryCode::parse(body.category.trim())
         .map_err(|e| ApiError::invalid_field("category", format!("expected a category code: {e}")))?;
     let description_chars = body.description.trim().chars().count();
@@ -202,62 +198,6 @@ enum Outcome {
     Replayed(Box<CaseRow>),
 }
 
-/// Who a report comes from: a signed-in account, or a system with no account of its own (an
-/// Open311 client, `reporter_id: None`), which can then attach no uploaded photos.
-#[derive(Debug, Clone)]
-pub struct Submitter {
-    pub reporter_id: Option<String>,
-    pub reporter_role: String,
-}
-
-impl From<&Principal> for Submitter {
-    fn from(who: &Principal) -> Self {
-        Self { reporter_id: Some(who.user_id.clone()), reporter_role: who.role.as_str().to_owned() }
-    }
-}
-
-/// A report that went through intake: the new case, or the first one for a replayed key.
-#[derive(Debug)]
-pub struct Submitted {
-    pub case: Box<CaseRow>,
-    pub replayed: bool,
-}
-
-/// The whole intake path (checks, routing, storage, idempotency, metrics) for a report whose
-/// idempotency key is already known. Every way in (`POST /api/v1/reports`, Open311) goes here.
-pub async fn submit(
-    state: &AppState,
-    submitter: Submitter,
-    idempotency_key: String,
-    body: ReportRequest,
-) -> ApiResult<Submitted> {
-    let checked = check_body(idempotency_key, &body)?;
-    finish(state, submitter, body, checked).await
-}
-
-async fn finish(
-    state: &AppState,
-    submitter: Submitter,
-    body: ReportRequest,
-    checked: Checked,
-) -> ApiResult<Submitted> {
-    let placement = state.router.place(checked.point);
-    let limit = intake_rule(state.config.settings.intake_per_account_per_hour);
-    let outcome =
-        state.db.run(move |conn| store_report(conn, &submitter, body, checked, placement, limit)).await??;
-    Ok(match outcome {
-        Outcome::Created(case) => {
-            state.metrics.report_received("created");
-            state.metrics.routing_outcome(routing_metric(&case.routing_outcome));
-            Submitted { case, replayed: false }
-        }
-        Outcome::Replayed(case) => {
-            state.metrics.report_received("replayed");
-            Submitted { case, replayed: true }
-        }
-    })
-}
-
 pub async fn intake(
     state: web::Data<AppState>,
     who: Principal,
@@ -266,9 +206,22 @@ pub async fn intake(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let checked = check(&req, &body)?;
-    let Submitted { case, replayed } = finish(&state, Submitter::from(&who), body, checked).await?;
-    let status =
-        if replayed { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::CREATED };
+    let placement = state.router.place(checked.point);
+    let limit = intake_rule(state.config.settings.intake_per_account_per_hour);
+    let cache = state.categories.clone();
+    let outcome =
+        state.db.run(move |conn| store_report(conn, &cache, &who, body, checked, placement, limit)).await??;
+    let (status, case, replayed) = match outcome {
+        Outcome::Created(case) => {
+            state.metrics.report_received("created");
+            state.metrics.routing_outcome(routing_metric(&case.routing_outcome));
+            (actix_web::http::StatusCode::CREATED, case, false)
+        }
+        Outcome::Replayed(case) => {
+            state.metrics.report_received("replayed");
+            (actix_web::http::StatusCode::OK, case, true)
+        }
+    };
     let mut response = HttpResponse::build(status);
     if replayed {
         response.insert_header(("idempotent-replayed", "true"));
@@ -289,7 +242,8 @@ fn routing_metric(outcome: &str) -> &'static str {
 /// to the client; the outer one a store failure.
 fn store_report(
     conn: &mut crate::store::DbConnection,
-    who: &Submitter,
+    categories: &CategoryCache,
+    who: &Principal,
     body: ReportRequest,
     checked: Checked,
     placement: Placement,
@@ -297,8 +251,8 @@ fn store_report(
 ) -> StoreResult<Result<Outcome, ApiError>> {
     // A citizen account past its hourly count is refused, unless this is a retry of a report
     // it already filed: a phone's outbox must always get its first answer back.
-    let limited = match (&limit, &who.reporter_id) {
-        (Some(rule), Some(reporter)) if who.reporter_role == Role::Citizen.as_str() => Some((rule, reporter)),
+    let limited = match &limit {
+        Some(rule) if who.role == Role::Citizen => Some((rule, &who.user_id)),
         _ => None,
     };
     let now_secs = Utc::now().timestamp();
@@ -307,12 +261,12 @@ fn store_report(
     {
         match cases::find_by_idempotency_key(conn, &checked.key)? {
             Some(existing)
-                if existing.reporter_id == who.reporter_id
+                if existing.reporter_id.as_deref() == Some(reporter.as_str())
                     && existing.request_sha256 == checked.request_sha256 => {}
             _ => return Ok(Err(ApiError::from(refused))),
         }
     }
-    let Some(category) = categories::find(conn, checked.category)? else {
+    let Some(category) = categories.find(conn, checked.category)? else {
         return Ok(Err(ApiError::invalid_field("category", "no such category")));
     };
     if body.anonymous && !category.anonymous_allowed {
@@ -329,7 +283,7 @@ fn store_report(
     let mut ordered = Vec::with_capacity(checked.photo_ids.len());
     for (i, id) in checked.photo_ids.iter().enumerate() {
         match found.iter().find(|p| &p.id == id) {
-            Some(photo) if who.reporter_id.is_some() && photo.uploader_id == who.reporter_id => {
+            Some(photo) if photo.uploader_id.as_deref() == Some(who.user_id.as_str()) => {
                 ordered.push(photo.clone())
             }
             _ => {
@@ -348,8 +302,8 @@ fn store_report(
         tracking_number: tracking_number(now),
         idempotency_key: checked.key,
         request_sha256: checked.request_sha256,
-        reporter_id: who.reporter_id.clone(),
-        reporter_role: Some(who.reporter_role.clone()),
+        reporter_id: Some(who.user_id.clone()),
+        reporter_role: Some(who.role.as_str().to_owned()),
         anonymous: body.anonymous,
         category_code: checked.category.to_string(),
         description: body.description.trim().to_owned(),
@@ -379,8 +333,8 @@ fn store_report(
         kind: "reported".to_owned(),
         from_state: None,
         to_state: CaseState::Reported.as_str().to_owned(),
-        actor_id: who.reporter_id.clone(),
-        actor_role: Some(who.reporter_role.clone()),
+        actor_id: Some(who.user_id.clone()),
+        actor_role: Some(who.role.as_str().to_owned()),
         note: None,
         lat: Some(case.lat),
         lon: Some(case.lon),
@@ -398,7 +352,7 @@ fn store_report(
                 return Ok(Ok(Outcome::Created(Box::new(case))));
             }
             InsertOutcome::Existing(existing) => {
-                let same_caller = existing.reporter_id == who.reporter_id;
+                let same_caller = existing.reporter_id.as_deref() == Some(who.user_id.as_str());
                 if !same_caller || existing.request_sha256 != case.request_sha256 {
                     return Ok(Err(ApiError::conflict(
                         "idempotency_key_reused",
