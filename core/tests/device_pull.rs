@@ -119,7 +119,7 @@ impl Transport for Scripted {
     }
 }
 
-fn open(folder: &Path, transport: Arc<Scripted>) -> Device {
+fn open(folder: &Path, transport: Arc<dyn Transport>) -> Device {
     let config = DeviceConfig {
         folder: folder.to_owned(),
         server_url: "http://gridline.test".into(),
@@ -234,14 +234,7 @@ fn a_pull_cut_off_mid_backlog_keeps_its_pages_and_resumes_after_reopening() {
         }
     }
     drop(device);
-    let config = DeviceConfig {
-        folder: folder.path().to_owned(),
-        server_url: "http://gridline.test".into(),
-        backoff: BackoffPolicy { base: Duration::from_millis(1), max: Duration::from_millis(5) },
-    };
-    let flaky = Arc::new(FailAfterFirst(server.clone(), Mutex::new(0)));
-    let device = Device::open(config, flaky, Taxonomy::default_taxonomy().unwrap()).unwrap();
-    device.sync().set_pull_lists(&[PullList::Worklist]);
+    let device = open(folder.path(), Arc::new(FailAfterFirst(server.clone(), Mutex::new(0))));
     assert!(matches!(device.sync().pull_once().unwrap(), SyncOutcome::RetryIn(_)));
     assert!(matches!(device.sync_state(), SyncState::WaitingForNetwork { .. }));
     assert_eq!(device.store().pull_cursor(PullList::Worklist).unwrap(), 3, "the first page is kept");

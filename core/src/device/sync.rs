@@ -203,6 +203,11 @@ impl SyncEngine {
                 }
             }
         }
+        self.pull_all(done)
+    }
+
+    /// Pull every configured list, each one progress step after the `done` before it; then idle.
+    fn pull_all(&self, mut done: u32) -> Result<SyncOutcome> {
         let lists = self.pull_lists();
         let total = done + u32::try_from(lists.len()).unwrap_or(u32::MAX);
         for list in lists {
@@ -222,21 +227,7 @@ impl SyncEngine {
         let Ok(_running) = self.running.try_lock() else {
             return Ok(SyncOutcome::AlreadyRunning);
         };
-        let lists = self.pull_lists();
-        let total = u32::try_from(lists.len()).unwrap_or(u32::MAX);
-        let mut done = 0;
-        let outcome = (|| {
-            for list in lists {
-                self.state.publish(SyncState::Syncing { done, total });
-                if let Some(retry_after) = self.pull_list(list)? {
-                    return Ok(self.wait(retry_after));
-                }
-                done += 1;
-            }
-            *self.failures() = 0;
-            self.state.publish(SyncState::Idle);
-            Ok(SyncOutcome::Idle)
-        })();
+        let outcome = self.pull_all(0);
         self.settle_outcome(outcome)
     }
 
