@@ -21,7 +21,10 @@ const EVENT_SEQUENCE_LOCK: i64 = 0x474C_4556;
 pub struct EventRow {
     pub id: String,
     pub case_id: String,
-    /// `reported` for intake, otherwise the workflow action's wire name.
+    /// `reported` for intake, otherwise the workflow action's wire name: a person's step, or
+    /// `mark_overdue` then `escalate` written together by the overdue job with `actor_role`
+    /// `system` and no actor id ([`crate::jobs::overdue`]; `escalate` names the street office
+    /// it is addressed to in `details.to`).
     pub kind: String,
     pub from_state: Option<String>,
     pub to_state: String,

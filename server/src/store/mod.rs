@@ -5,6 +5,7 @@
 //! the blocking diesel call onto actix's blocking thread pool, never an async worker thread.
 //! Migrations are embedded per backend and run by [`Db::connect`].
 
+pub mod api_keys;
 pub mod case_list;
 pub mod cases;
 pub mod categories;
@@ -12,8 +13,10 @@ pub mod deadlines;
 pub mod duplicates;
 pub mod events;
 pub mod grids;
+pub mod open311;
 pub mod photos;
 pub mod schema;
+pub mod stats;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -78,6 +78,11 @@ struct Checked {
 
 fn check(req: &HttpRequest, body: &ReportRequest) -> ApiResult<Checked> {
     let IdempotencyKey(key) = idempotency::require(req.headers())?;
+    check_body(key, body)
+}
+
+/// The checks that need no database, once the idempotency key is known.
+fn check_body(key: String, body: &ReportRequest) -> ApiResult<Checked> {
     let category = CategoryCode::parse(body.category.trim())
         .map_err(|e| ApiError::invalid_field("category", format!("expected a category code: {e}")))?;
     let description_chars = body.description.trim().chars().count();
@@ -198,6 +203,65 @@ enum Outcome {
     Replayed(Box<CaseRow>),
 }
 
+/// Who a report comes from: a signed-in account, or a system with no account of its own (an
+/// Open311 client, `reporter_id: None`), which can then attach no uploaded photos.
+#[derive(Debug, Clone)]
+pub struct Submitter {
+    pub reporter_id: Option<String>,
+    pub reporter_role: String,
+}
+
+impl From<&Principal> for Submitter {
+    fn from(who: &Principal) -> Self {
+        Self { reporter_id: Some(who.user_id.clone()), reporter_role: who.role.as_str().to_owned() }
+    }
+}
+
+/// A report that went through intake: the new case, or the first one for a replayed key.
+#[derive(Debug)]
+pub struct Submitted {
+    pub case: Box<CaseRow>,
+    pub replayed: bool,
+}
+
+/// The whole intake path (checks, routing, storage, idempotency, metrics) for a report whose
+/// idempotency key is already known. Every way in (`POST /api/v1/reports`, Open311) goes here.
+pub async fn submit(
+    state: &AppState,
+    submitter: Submitter,
+    idempotency_key: String,
+    body: ReportRequest,
+) -> ApiResult<Submitted> {
+    let checked = check_body(idempotency_key, &body)?;
+    finish(state, submitter, body, checked).await
+}
+
+async fn finish(
+    state: &AppState,
+    submitter: Submitter,
+    body: ReportRequest,
+    checked: Checked,
+) -> ApiResult<Submitted> {
+    let placement = state.router.place(checked.point);
+    let limit = intake_rule(state.config.settings.intake_per_account_per_hour);
+    let cache = state.categories.clone();
+    let outcome = state
+        .db
+        .run(move |conn| store_report(conn, &cache, &submitter, body, checked, placement, limit))
+        .await??;
+    Ok(match outcome {
+        Outcome::Created(case) => {
+            state.metrics.report_received("created");
+            state.metrics.routing_outcome(routing_metric(&case.routing_outcome));
+            Submitted { case, replayed: false }
+        }
+        Outcome::Replayed(case) => {
+            state.metrics.report_received("replayed");
+            Submitted { case, replayed: true }
+        }
+    })
+}
+
 pub async fn intake(
     state: web::Data<AppState>,
     who: Principal,
@@ -206,22 +270,9 @@ pub async fn intake(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let checked = check(&req, &body)?;
-    let placement = state.router.place(checked.point);
-    let limit = intake_rule(state.config.settings.intake_per_account_per_hour);
-    let cache = state.categories.clone();
-    let outcome =
-        state.db.run(move |conn| store_report(conn, &cache, &who, body, checked, placement, limit)).await??;
-    let (status, case, replayed) = match outcome {
-        Outcome::Created(case) => {
-            state.metrics.report_received("created");
-            state.metrics.routing_outcome(routing_metric(&case.routing_outcome));
-            (actix_web::http::StatusCode::CREATED, case, false)
-        }
-        Outcome::Replayed(case) => {
-            state.metrics.report_received("replayed");
-            (actix_web::http::StatusCode::OK, case, true)
-        }
-    };
+    let Submitted { case, replayed } = finish(&state, Submitter::from(&who), body, checked).await?;
+    let status =
+        if replayed { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::CREATED };
     let mut response = HttpResponse::build(status);
     if replayed {
         response.insert_header(("idempotent-replayed", "true"));
@@ -243,7 +294,7 @@ fn routing_metric(outcome: &str) -> &'static str {
 fn store_report(
     conn: &mut crate::store::DbConnection,
     categories: &CategoryCache,
-    who: &Principal,
+    who: &Submitter,
     body: ReportRequest,
     checked: Checked,
     placement: Placement,
@@ -251,8 +302,8 @@ fn store_report(
 ) -> StoreResult<Result<Outcome, ApiError>> {
     // A citizen account past its hourly count is refused, unless this is a retry of a report
     // it already filed: a phone's outbox must always get its first answer back.
-    let limited = match &limit {
-        Some(rule) if who.role == Role::Citizen => Some((rule, &who.user_id)),
+    let limited = match (&limit, &who.reporter_id) {
+        (Some(rule), Some(reporter)) if who.reporter_role == Role::Citizen.as_str() => Some((rule, reporter)),
         _ => None,
     };
     let now_secs = Utc::now().timestamp();
@@ -261,7 +312,7 @@ fn store_report(
     {
         match cases::find_by_idempotency_key(conn, &checked.key)? {
             Some(existing)
-                if existing.reporter_id.as_deref() == Some(reporter.as_str())
+                if existing.reporter_id == who.reporter_id
                     && existing.request_sha256 == checked.request_sha256 => {}
             _ => return Ok(Err(ApiError::from(refused))),
         }
@@ -283,7 +334,7 @@ fn store_report(
     let mut ordered = Vec::with_capacity(checked.photo_ids.len());
     for (i, id) in checked.photo_ids.iter().enumerate() {
         match found.iter().find(|p| &p.id == id) {
-            Some(photo) if photo.uploader_id.as_deref() == Some(who.user_id.as_str()) => {
+            Some(photo) if who.reporter_id.is_some() && photo.uploader_id == who.reporter_id => {
                 ordered.push(photo.clone())
             }
             _ => {
@@ -302,8 +353,8 @@ fn store_report(
         tracking_number: tracking_number(now),
         idempotency_key: checked.key,
         request_sha256: checked.request_sha256,
-        reporter_id: Some(who.user_id.clone()),
-        reporter_role: Some(who.role.as_str().to_owned()),
+        reporter_id: who.reporter_id.clone(),
+        reporter_role: Some(who.reporter_role.clone()),
         anonymous: body.anonymous,
         category_code: checked.category.to_string(),
         description: body.description.trim().to_owned(),
@@ -333,8 +384,8 @@ fn store_report(
         kind: "reported".to_owned(),
         from_state: None,
         to_state: CaseState::Reported.as_str().to_owned(),
-        actor_id: Some(who.user_id.clone()),
-        actor_role: Some(who.role.as_str().to_owned()),
+        actor_id: who.reporter_id.clone(),
+        actor_role: Some(who.reporter_role.clone()),
         note: None,
         lat: Some(case.lat),
         lon: Some(case.lon),
@@ -352,7 +403,7 @@ fn store_report(
                 return Ok(Ok(Outcome::Created(Box::new(case))));
             }
             InsertOutcome::Existing(existing) => {
-                let same_caller = existing.reporter_id.as_deref() == Some(who.user_id.as_str());
+                let same_caller = existing.reporter_id == who.reporter_id;
                 if !same_caller || existing.request_sha256 != case.request_sha256 {
                     return Ok(Err(ApiError::conflict(
                         "idempotency_key_reused",
