@@ -130,12 +130,17 @@ fn open(folder: &Path, transport: Arc<dyn Transport>) -> Device {
     device
 }
 
-fn signed_in(transport: &Scripted, device: &Device) {
-    transport.0.lock().unwrap().valid_token = "access-0".into();
+/// A scripted server, and a device on a fresh store in its own folder, signed in to it.
+fn signed_in_device() -> (Arc<Scripted>, tempfile::TempDir, Device) {
+    let server = Arc::new(Scripted::default());
+    let folder = tempfile::tempdir().unwrap();
+    let device = open(folder.path(), server.clone());
+    server.0.lock().unwrap().valid_token = "access-0".into();
     device
         .session()
         .set(Tokens { access_token: "access-0".into(), refresh_token: "refresh-0".into() })
         .unwrap();
+    (server, folder, device)
 }
 
 fn cached(device: &Device) -> Vec<(String, String)> {
@@ -177,10 +182,7 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[test]
 fn a_long_backlog_is_followed_page_by_page() {
-    let server = Arc::new(Scripted::default());
-    let folder = tempfile::tempdir().unwrap();
-    let device = open(folder.path(), server.clone());
-    signed_in(&server, &device);
+    let (server, _folder, device) = signed_in_device();
     log(&server, &[("C1", "reported"), ("C2", "reported")]);
 
     let recorder = Arc::new(Recorder::default());
@@ -212,10 +214,7 @@ fn a_long_backlog_is_followed_page_by_page() {
 
 #[test]
 fn a_pull_cut_off_mid_backlog_keeps_its_pages_and_resumes_after_reopening() {
-    let server = Arc::new(Scripted::default());
-    let folder = tempfile::tempdir().unwrap();
-    let device = open(folder.path(), server.clone());
-    signed_in(&server, &device);
+    let (server, folder, device) = signed_in_device();
     log(&server, &[("C1", "reported")]);
     assert_eq!(device.sync().pull_once().unwrap(), SyncOutcome::Idle);
     log(&server, &[("C2", "reported"), ("C3", "reported"), ("C1", "closed"), ("C4", "handled")]);
@@ -252,10 +251,7 @@ fn a_pull_cut_off_mid_backlog_keeps_its_pages_and_resumes_after_reopening() {
 
 #[test]
 fn an_expired_token_during_a_pull_is_refreshed_once() {
-    let server = Arc::new(Scripted::default());
-    let folder = tempfile::tempdir().unwrap();
-    let device = open(folder.path(), server.clone());
-    signed_in(&server, &device);
+    let (server, _folder, device) = signed_in_device();
     log(&server, &[("C1", "reported")]);
     // The server has moved on to another access token: the device's has expired.
     server.0.lock().unwrap().valid_token = "access-expired-on-the-device".into();
