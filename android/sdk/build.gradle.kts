@@ -35,6 +35,10 @@ android {
             it.useJUnitPlatform()
             // JVM unit tests load the host build of the library, as scripts/test-mobile does.
             it.systemProperty("jna.library.path", repoRoot.resolve("target/debug").path)
+            // ServerTest needs a running server (scripts/test-mobile starts one and passes these
+            // in); pass them through from `gradle -Dgridline.server=... test` as well.
+            System.getProperties().filterKeys { key -> key.toString().startsWith("gridline.") }
+                .forEach { (key, value) -> it.systemProperty(key.toString(), value) }
         }
     }
 }
@@ -49,6 +53,9 @@ dependencies {
     // The @aar carries JNA's native dispatch library for every Android ABI.
     implementation("net.java.dev.jna:jna:5.17.0@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+    // OkHttpTransport is written against the OkHttp 3.14 API (scripts/test-mobile compiles and
+    // tests it with Debian's OkHttp 3.13); see README.md before moving to OkHttp 4 or 5.
+    implementation("com.squareup.okhttp3:okhttp:3.14.9")
 
     // JVM unit tests run on the desktop JVM: the plain JNA jar, not the Android aar.
     testImplementation("net.java.dev.jna:jna:5.17.0")

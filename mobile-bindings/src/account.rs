@@ -91,9 +91,10 @@ impl GridlineClient {
         self.device.session().access_token().is_some()
     }
 
-    /// Forget the session on this device. Queued items stay and are sent after the next
-    /// sign-in.
+    /// Forget the session and the pulled lists on this device. Queued items stay and are sent
+    /// after the next sign-in.
     pub fn sign_out(&self) -> Result<(), GridlineError> {
-        Ok(self.device.session().clear()?)
+        self.device.session().clear()?;
+        Ok(self.device.store().clear_pulled()?)
     }
 }

@@ -81,7 +81,7 @@ impl GridlineClient {
         Remote {
             server_url: &self.server_url,
             transport: self.transport.as_ref(),
-            session: self.device.session(),
+            engine: self.device.sync(),
         }
     }
 }

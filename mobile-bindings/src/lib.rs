@@ -15,6 +15,7 @@
 //!   case, queued workflow steps) add to it, over the online calls in `remote`.
 //! - [`transport`]: [`HttpTransport`], the foreign trait through which the app's own HTTP
 //!   stack (OkHttp, URLSession) carries the SDK's requests.
+//! - [`pull`]: the lists sync pulls after the outbox (work list, own reports), cached offline.
 //! - [`records`]: drafts, photos, outbox items and sync state as FFI records.
 //! - [`workflow`]: case states, actions and roles, and which actions a role may take.
 //! - [`grid`]: [`GridPackage`], offline routing of a point to its unit grid.
@@ -31,6 +32,7 @@ pub mod error;
 pub mod geo;
 pub mod grid;
 pub mod inspector;
+pub mod pull;
 pub mod records;
 mod remote;
 pub mod transport;
@@ -43,6 +45,7 @@ pub use error::{FieldProblem, GridlineError};
 pub use geo::{Crs, GeoPoint, convert_point, distance_m};
 pub use grid::{GridPackage, GridRoute};
 pub use inspector::{CaseActionRequest, CaseSummary, WorkList, WorkListChange};
+pub use pull::{CachedCase, PullList};
 pub use records::{
     AnswerValue, Draft, DraftFields, ItemKind, ItemStatus, OutboxItem, Photo, Position, ServerProblem,
     SyncOutcome, SyncState,

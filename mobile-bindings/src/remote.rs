@@ -1,9 +1,9 @@
-//! The online calls the device core does not make itself (sign-in, the work list, one case):
-//! building the request, sending it through the client's transport with the session's token
-//! (renewed once through core's single-flight refresh on a 401), and sorting the answer into a
-//! body or a [`GridlineError`]. Request and answer shapes are the server's `/api/v1`.
+//! The online calls the app makes directly (sign-in, the work list, one case): building the
+//! request, sending it through the client's transport (with the session's token through core's
+//! `send_authorized`, which renews it once on a 401), and sorting the answer into a body or a
+//! [`GridlineError`]. Request and answer shapes are the server's `/api/v1`.
 
-use gridline_core::device::{HttpHeader, HttpRequest, Session, Transport};
+use gridline_core::device::{HttpHeader, HttpRequest, SyncEngine, Transport};
 use serde_json::Value;
 
 use crate::GridlineError;
@@ -12,7 +12,7 @@ use crate::GridlineError;
 pub(crate) struct Remote<'a> {
     pub server_url: &'a str,
     pub transport: &'a dyn Transport,
-    pub session: &'a Session,
+    pub engine: &'a SyncEngine,
 }
 
 fn header(name: &str, value: &str) -> HttpHeader {
@@ -57,26 +57,8 @@ impl Remote<'_> {
             headers: vec![header("Accept", "application/json")],
             body: Vec::new(),
         };
-        let token = self.session.access_token().ok_or(GridlineError::SignedOut)?;
-        let mut response = self.send_with(&request, &token)?;
-        if response.status == 401 {
-            let fresh = self.session.refresh(&token, self.transport, self.server_url)?;
-            response = self.send_with(&request, &fresh)?;
-        }
-        if response.status == 401 {
-            return Err(GridlineError::SignedOut);
-        }
+        let response = self.engine.send_authorized(request)?;
         answer(path, response.status, &response.body)
-    }
-
-    fn send_with(
-        &self,
-        request: &HttpRequest,
-        token: &str,
-    ) -> Result<gridline_core::device::HttpResponse, GridlineError> {
-        let mut request = request.clone();
-        request.headers.push(header("Authorization", &format!("Bearer {token}")));
-        self.transport.send(request).map_err(network)
     }
 }
 

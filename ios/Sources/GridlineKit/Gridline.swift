@@ -75,6 +75,11 @@ public enum Gridline {
         try GridlineFFI.parseCategoryCode(text: text)
     }
 
+    /// The workflow steps `role` may take on a case in `state`, by the server's own rules.
+    public static func availableActions(state: CaseState, role: Role) -> [WorkflowAction] {
+        GridlineFFI.availableActions(state: state, role: role)
+    }
+
     /// Like `parseCategoryCode`, but `nil` for an invalid code.
     public static func categoryCodeOrNil(_ text: String) -> CategoryCodeInfo? {
         try? parseCategoryCode(text)

@@ -28,6 +28,12 @@ typealias CategoryCodeInfo = org.gridline.sdk.ffi.CategoryCodeInfo
 /** Component (部件) or event (事件). */
 typealias CategoryKind = org.gridline.sdk.ffi.CategoryKind
 
+/** An offline grid package, indexed for routing on the phone; close it when done. */
+typealias GridPackage = org.gridline.sdk.ffi.GridPackage
+
+/** The unit grid a point was routed to offline. */
+typealias GridRoute = org.gridline.sdk.ffi.GridRoute
+
 /**
  * Entry point of the Gridline SDK.
  *
@@ -80,6 +86,19 @@ object Gridline {
 
     /** Like [parseCategoryCode], but `null` for an invalid code. */
     fun categoryCodeOrNull(text: String): CategoryCodeInfo? = nullIfInvalid { parseCategoryCode(text) }
+
+    /** The workflow steps [role] may take on a case in [state], by the server's own rules. */
+    fun availableActions(state: CaseState, role: Role): List<WorkflowAction> =
+        org.gridline.sdk.ffi.availableActions(state, role)
+
+    /**
+     * Decode and index an offline grid package (made by `gridline grid pack`), off the calling
+     * thread: a district's package takes a moment to index.
+     *
+     * @throws GridlineException.InvalidInput with `field == "grid_package"` for corrupt data.
+     */
+    suspend fun openGridPackage(bytes: ByteArray): GridPackage =
+        withContext(Dispatchers.Default) { GridPackage(bytes) }
 
     private inline fun <T> nullIfInvalid(parse: () -> T): T? =
         try {

@@ -1,0 +1,199 @@
+// The client against the real `gridline` server that scripts/test-mobile started (demo city,
+// fresh SQLite): the full round trip draft → photo → submit → sync → the case exists with its
+// photo (checked over plain HTTP, not through the SDK); sign-in by code, anonymously and as
+// staff; the inspector's work list; a workflow step queued offline and synced; offline routing
+// agreeing with the server's; and the errors only a server produces (Refused, Network).
+package org.gridline.sdk
+
+import kotlin.test.assertContains
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
+import kotlin.test.assertNotNull
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.runBlocking
+import org.gridline.sdk.ffi.GridlineException
+import org.gridline.sdk.ffi.SyncOutcome
+import org.gridline.sdk.ffi.SyncState
+import org.gridline.sdk.ffi.WorkListChange
+import org.junit.jupiter.api.Test
+
+class ServerTest {
+    /** File a report through [client] at the demo point and sync it; the server's case id. */
+    private suspend fun fileReport(client: GridlineClient, description: String): String {
+        val draft = client.createDraft(completeFields(TestServer.point, description))
+        client.addPhoto(draft.id, cameraJpeg(seed = 3))
+        client.submit(draft.id)
+        assertEquals(SyncOutcome.Idle, client.syncNow())
+        val delivered = client.outbox(includeDelivered = true).first().single()
+        assertEquals(ItemStatus.DELIVERED, delivered.status, "problem: ${delivered.problem}")
+        return jsonString(delivered.serverResult!!, "id")
+    }
+
+    @Test
+    fun `round trip - draft, photo, submit, sync, and the server has the case with the photo`() = runBlocking {
+        GridlineClient.open(TestServer.url, dataFolder(), OkHttpTransport()).use { client ->
+            val account = client.signInAnonymously()
+            assertEquals(Role.CITIZEN, account.role)
+            assertTrue(account.anonymous)
+            val secret = assertNotNull(account.deviceSecret, "a new anonymous account gets its secret once")
+
+            client.setPullLists(listOf(PullList.MY_REPORTS, PullList.MY_REPORTS))
+            assertEquals(listOf(PullList.MY_REPORTS), client.pullLists())
+            val caseId = fileReport(client, "Overflowing rubbish bin by the school gate")
+            assertEquals(SyncState.Idle, client.currentSyncState())
+            // Sync pulled the user's own reports after sending: the new case is readable offline.
+            val cached = assertNotNull(client.cachedCase(PullList.MY_REPORTS, caseId))
+            assertEquals(CaseState.REPORTED, cached.state)
+            assertEquals(listOf(caseId), client.cachedCases(PullList.MY_REPORTS).map { it.id })
+            assertEquals(listOf(caseId), client.cases(PullList.MY_REPORTS).first().map { it.id })
+
+            // Checked over plain HTTP as the inspector whose grid holds the point.
+            val token = TestServer.staffToken("inspector")
+            val (status, body) = TestServer.call("GET", "/api/v1/cases/$caseId", token)
+            assertEquals(200, status, String(body))
+            val case = String(body)
+            assertEquals("reported", jsonString(case, "state"))
+            assertEquals("E0101", jsonString(case, "category"))
+            assertEquals("Overflowing rubbish bin by the school gate", jsonString(case, "description"))
+            val photoIds = jsonStrings(case, "photo_ids")
+            assertEquals(1, photoIds.size, case)
+            val (photoStatus, jpeg) = TestServer.call("GET", "/api/v1/photos/${photoIds[0]}", token)
+            assertEquals(200, photoStatus)
+            assertEquals(listOf(0xFF.toByte(), 0xD8.toByte()), jpeg.take(2), "the photo is a JPEG")
+
+            // The reporter sees their own case through the SDK too.
+            val mine = client.fetchCase(caseId)
+            assertEquals(CaseState.REPORTED, mine.state)
+            assertEquals(photoIds, mine.photoIds)
+            assertContains(mine.json, "\"view\":\"reporter\"")
+
+            // The device secret signs in to the same account from a fresh install.
+            GridlineClient.open(TestServer.url, dataFolder()).use { reinstalled ->
+                val again = reinstalled.signInAnonymously(secret)
+                assertEquals(account.userId, again.userId)
+                assertNull(again.deviceSecret)
+            }
+        }
+    }
+
+    @Test
+    fun `a citizen signs in with a texted code`() = runBlocking {
+        GridlineClient.open(TestServer.url, dataFolder()).use { client ->
+            val phone = "+86139" + (10_000_000..99_999_999).random()
+            client.requestCode(phone)
+            val wrong = if (TestServer.lastCode() == "000000") "111111" else "000000"
+            val refused = assertFailsWith<GridlineException.Refused> { client.signInWithCode(phone, wrong) }
+            assertEquals("code", refused.field)
+            assertFalse(client.isSignedIn())
+            val account = client.signInWithCode(phone, TestServer.lastCode())
+            assertEquals(Role.CITIZEN, account.role)
+            assertFalse(account.anonymous)
+            assertTrue(client.isSignedIn())
+            assertFalse(refused.message.orEmpty().contains(phone.takeLast(8)), "no phone number in errors")
+            val badPhone = assertFailsWith<GridlineException.Refused> { client.requestCode("12") }
+            assertTrue(badPhone.status.toInt() in 400..499, "status ${badPhone.status}")
+            assertTrue(badPhone.code.isNotBlank())
+        }
+    }
+
+    @Test
+    fun `staff sign in with a password and a wrong one is refused`() = runBlocking {
+        GridlineClient.open(TestServer.url, dataFolder()).use { client ->
+            val (login, password) = TestServer.staff("inspector")
+            val refused = assertFailsWith<GridlineException.Refused> { client.signInStaff(login, password + "x") }
+            assertEquals(401, refused.status.toInt())
+            assertEquals("invalid_credentials", refused.code)
+            assertFalse(refused.message.orEmpty().contains(password), "no password in errors")
+            val account = client.signInStaff(login, password)
+            assertEquals(Role.INSPECTOR, account.role)
+            client.signOut()
+            assertFalse(client.isSignedIn())
+            assertTrue(client.cachedCases(PullList.WORK_LIST).isEmpty())
+            assertFailsWith<GridlineException.SignedOut> { client.workList() }
+        }
+    }
+
+    @Test
+    fun `the inspector's work list has the new report, and a queued step reaches the server`() = runBlocking {
+        val caseId = GridlineClient.open(TestServer.url, dataFolder()).use { citizen ->
+            citizen.signInAnonymously()
+            fileReport(citizen, "Street lamp out")
+        }
+        GridlineClient.open(TestServer.url, dataFolder(), OkHttpTransport()).use { inspector ->
+            val (login, password) = TestServer.staff("inspector")
+            inspector.signInStaff(login, password)
+            val list = inspector.workList()
+            assertTrue(list.full)
+            val upserts = list.changes.filterIsInstance<WorkListChange.Upsert>().map { it.case }
+            val case = assertNotNull(upserts.find { it.id == caseId }, "the report is on the list")
+            assertEquals(CaseState.REPORTED, case.state)
+            assertEquals("Street lamp out", case.description)
+            assertNotNull(case.position)
+            inspector.setPullLists(listOf(PullList.WORK_LIST))
+            assertEquals(SyncOutcome.Idle, inspector.syncNow())
+            assertEquals(CaseState.REPORTED, inspector.cachedCase(PullList.WORK_LIST, caseId)?.state)
+            val since = inspector.workList(list.nextCursor)
+            assertFalse(since.full)
+            assertTrue(since.changes.none { it is WorkListChange.Upsert && it.case.id == caseId }, "nothing changed since")
+
+            // An inspector may not register a report: refused on the phone, before any network.
+            val notAllowed = assertFailsWith<GridlineException.NotReady> {
+                inspector.queueAction(CaseActionRequest(caseId = caseId, action = WorkflowAction.REGISTER), CaseState.REPORTED, Role.INSPECTOR)
+            }
+            assertEquals(listOf("action"), notAllowed.problems.map { it.field })
+            val badPhoto = assertFailsWith<GridlineException.InvalidInput> {
+                inspector.queueAction(CaseActionRequest(caseId = caseId, action = WorkflowAction.VERIFY_PASS), CaseState.HANDLED, Role.INSPECTOR, listOf(byteArrayOf(1, 2, 3)))
+            }
+            assertEquals("photo", badPhoto.field)
+        }
+        GridlineClient.open(TestServer.url, dataFolder()).use { dispatcher ->
+            val (login, password) = TestServer.staff("dispatcher")
+            assertEquals(Role.DISPATCHER, dispatcher.signInStaff(login, password).role)
+            assertContains(Gridline.availableActions(CaseState.REPORTED, Role.DISPATCHER), WorkflowAction.REGISTER)
+            val item = dispatcher.queueAction(CaseActionRequest(caseId = caseId, action = WorkflowAction.REGISTER), CaseState.REPORTED, Role.DISPATCHER)
+            assertEquals(caseId, item.caseId)
+            assertEquals(SyncOutcome.Idle, dispatcher.syncNow())
+            assertEquals(ItemStatus.DELIVERED, dispatcher.outbox(includeDelivered = true).first().single().status)
+            assertEquals(CaseState.REGISTERED, dispatcher.fetchCase(caseId).state)
+        }
+        val (status, body) = TestServer.call("GET", "/api/v1/cases/$caseId", TestServer.staffToken("inspector"))
+        assertEquals(200, status)
+        assertEquals("registered", jsonString(String(body), "state"))
+    }
+
+    @Test
+    fun `offline routing with the packed city agrees with the server`() = runBlocking {
+        Gridline.openGridPackage(TestServer.gridPackage.readBytes()).use { grid ->
+            assertEquals(200uL, grid.cellCount())
+            val point = TestServer.point
+            val offline = assertNotNull(grid.route(GeoPoint(point.lat, point.lon), Crs.WGS84))
+            assertEquals("inside", offline.how)
+            val (status, body) = TestServer.call("GET", "/api/v1/grids/route?lat=${point.lat}&lon=${point.lon}")
+            assertEquals(200, status, String(body))
+            assertContains(String(body), offline.code)
+            assertNotNull(Gridline.gridCodeOrNull(offline.code))
+            assertNull(grid.route(GeoPoint(-33.86, 151.21), Crs.WGS84), "Sydney is in no grid")
+            val gcj = Gridline.convert(GeoPoint(point.lat, point.lon), Crs.WGS84, Crs.GCJ02)
+            assertEquals(offline.code, grid.route(gcj, Crs.GCJ02)?.code)
+            assertEquals("lat", assertFailsWith<GridlineException.InvalidInput> { grid.route(GeoPoint(91.0, 0.0), Crs.WGS84) }.field)
+        }
+        val corrupt = TestServer.gridPackage.readBytes().also { it[it.size / 2] = (it[it.size / 2] + 1).toByte() }
+        val refused = assertFailsWith<GridlineException.InvalidInput> { Gridline.openGridPackage(corrupt) }
+        assertEquals("grid_package", refused.field)
+    }
+
+    @Test
+    fun `a server that cannot be reached is a network error`() = runBlocking {
+        // Port 9 (discard) on loopback: nothing listens there on these machines.
+        GridlineClient.open("http://127.0.0.1:9", dataFolder()).use { client ->
+            assertFailsWith<GridlineException.Network> { client.signInAnonymously() }
+        }
+        GridlineClient.open("http://127.0.0.1:9", dataFolder(), OkHttpTransport()).use { client ->
+            val failure = assertFailsWith<GridlineException.Network> { client.signInAnonymously() }
+            assertContains(failure.reason, "ConnectException")
+        }
+    }
+}
