@@ -122,6 +122,10 @@ settings! {
     grid_refresh_secs: u64 = "GRIDLINE_GRID_REFRESH_SECS", default "5";
     /// Seconds between scans for cases past their deadline (marked overdue, then escalated).
     overdue_scan_secs: u64 = "GRIDLINE_OVERDUE_SCAN_SECS", default "60";
+    /// Seconds between re-reads of the event feed by each live-event stream, in case a wake-up was missed.
+    events_poll_secs: u64 = "GRIDLINE_EVENTS_POLL_SECS", default "5";
+    /// Seconds of silence after which a live-event stream sends a keep-alive comment.
+    events_heartbeat_secs: u64 = "GRIDLINE_EVENTS_HEARTBEAT_SECS", default "15";
     /// Seconds that in-flight requests get to finish on shutdown.
     shutdown_timeout_secs: u64 = "GRIDLINE_SHUTDOWN_TIMEOUT_SECS", default "10";
 }
@@ -395,6 +399,12 @@ impl Config {
         }
         if settings.db_pool_size == 0 {
             return Err(invalid("GRIDLINE_DB_POOL_SIZE", "expected at least 1 connection, found 0"));
+        }
+        if settings.events_poll_secs == 0 {
+            return Err(invalid("GRIDLINE_EVENTS_POLL_SECS", "expected at least 1 second, found 0"));
+        }
+        if settings.events_heartbeat_secs == 0 {
+            return Err(invalid("GRIDLINE_EVENTS_HEARTBEAT_SECS", "expected at least 1 second, found 0"));
         }
         if settings.grid_refresh_secs == 0 {
             return Err(invalid("GRIDLINE_GRID_REFRESH_SECS", "expected at least 1 second, found 0"));

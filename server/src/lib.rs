@@ -10,6 +10,7 @@
 //! - [`serve`]: binding and running the server; [`app`]: the shared state.
 //! - [`demo`]: the demo city seeded on an empty development database.
 //! - [`routing`]: the grid routing index each node rebuilds from the database.
+//! - [`live`]: wake-ups for live events, across nodes through PostgreSQL `LISTEN`/`NOTIFY`.
 //! - [`open311`]: Open311 GeoReport v2 at `/open311/v2` (XML and JSON).
 //! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs.
 //! - [`cli`]: the `gridline` subcommands.
@@ -25,6 +26,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod live;
 pub mod metrics;
 pub mod open311;
 pub mod request_log;

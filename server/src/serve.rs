@@ -52,6 +52,9 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         .map_err(|source| StartError::Bind { bind: settings.bind.to_string(), source })?;
     let addrs = http.addrs();
     spawn_grid_refresher(state.clone());
+    if *state.db.backend() == crate::store::Backend::Postgres {
+        crate::live::listener::spawn(config.database_url.expose().to_owned(), state.db.events().clone());
+    }
     crate::jobs::overdue::spawn(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod categories;
 pub mod dashboard;
+pub mod events;
 pub mod grids;
 pub mod health;
 pub mod idempotency;
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))
                 .route("/worklist", web::get().to(cases::worklist::worklist))
+                .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .service(
                     web::scope("/admin")

@@ -6,11 +6,25 @@
 //! case write that precedes every event; a transaction-scoped advisory lock on PostgreSQL), so
 //! events commit in sequence order and a reader that has seen `seq = n` never later finds an
 //! event numbered below `n`. Rows are inserted and read, never updated or deleted.
+//!
+//! Each insert also announces itself for live events ([`crate::live`]): on PostgreSQL a
+//! `NOTIFY` in the same transaction (delivered to every node at commit), and on every backend a
+//! mark for [`crate::store::Db::run`], which wakes this node's subscribers once the work returns.
 
 use diesel::prelude::*;
 
 use super::schema::{case_events, cases};
 use super::{DbConnection, StoreResult};
+
+thread_local! {
+    /// Set by [`insert`] on the thread running the write, taken by [`take_written`].
+    static WROTE_EVENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread inserted an event since the last call (and clears the mark).
+pub fn take_written() -> bool {
+    WROTE_EVENT.with(|wrote| wrote.replace(false))
+}
 
 /// The advisory lock key that serializes event inserts on PostgreSQL ("GLEV" in ASCII).
 const EVENT_SEQUENCE_LOCK: i64 = 0x474C_4556;
@@ -64,12 +78,13 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
         event.seq = next_seq(conn)?;
         diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
     }
+    WROTE_EVENT.with(|wrote| wrote.set(true));
     Ok(())
 }
 
-/// PostgreSQL: after the lock, numbering and insert are one statement, so the lock that
-/// serializes every event writer is held for two round trips before the commit instead of
-/// three. The statement starts after the lock is granted, so its snapshot sees every event
+/// PostgreSQL: after the lock, numbering, insert and `NOTIFY` are one statement, so the lock
+/// that serializes every event writer is held for two round trips before the commit instead
+/// of four. The statement starts after the lock is granted, so its snapshot sees every event
 /// committed before, and `MAX(seq)` is the true maximum.
 fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryResult<i64> {
     use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
@@ -88,7 +103,7 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
              COALESCE(MAX(seq), 0) + 1 FROM case_events \
            RETURNING seq) \
-         SELECT seq FROM numbered",
+         SELECT numbered.seq FROM numbered CROSS JOIN LATERAL pg_notify($17, numbered.seq::text) AS notified",
     )
     .bind::<Text, _>(&event.id)
     .bind::<Text, _>(&event.case_id)
@@ -106,6 +121,7 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
     .bind::<Text, _>(&event.photo_ids)
     .bind::<Text, _>(&event.details)
     .bind::<Nullable<Text>, _>(&event.idempotency_key)
+    .bind::<Text, _>(crate::live::listener::CHANNEL)
     .get_result(pg)?;
     Ok(numbered.seq)
 }

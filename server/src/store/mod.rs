@@ -100,6 +100,30 @@ macro_rules! batch_insert {
     };
 }
 
+/// Narrows a boxed query that joins `cases` to the cases a [`crate::auth::CaseFilter`] admits:
+/// `Some(query)`, or `None` when the filter admits nothing (no query needs to run).
+#[macro_export]
+macro_rules! filter_by_scope {
+    ($query:expr, $filter:expr) => {{
+        use $crate::auth::CaseFilter;
+        use $crate::store::schema::cases;
+        match $filter {
+            CaseFilter::All => Some($query),
+            CaseFilter::GridIn(grids) => {
+                Some($query.filter(
+                    cases::grid_code.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()),
+                ))
+            }
+            CaseFilter::GridRange { first, last, .. } => {
+                Some($query.filter(cases::grid_code.between(first.to_string(), last.to_string())))
+            }
+            CaseFilter::HandlingUnit(unit) => Some($query.filter(cases::handling_unit.eq(unit.clone()))),
+            CaseFilter::ReportedBy(user) => Some($query.filter(cases::reporter_id.eq(user.clone()))),
+            CaseFilter::Nothing => None,
+        }
+    }};
+}
+
 /// True when `e` is a violation of a unique constraint (a duplicate key).
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
@@ -176,6 +200,8 @@ impl ManageConnection for Manager {
 pub struct Db {
     pool: Pool<Manager>,
     backend: Backend,
+    /// Rung after work that inserted events (see [`crate::live`]).
+    events: crate::live::Signal,
 }
 
 impl std::fmt::Debug for Db {
@@ -204,13 +230,18 @@ impl Db {
             .test_on_check_out(false)
             .connection_timeout(timeout)
             .build(manager)?;
-        let db = Db { pool, backend };
+        let db = Db { pool, backend, events: crate::live::Signal::new() };
         db.migrate()?;
         Ok(db)
     }
 
     pub fn backend(&self) -> &Backend {
         &self.backend
+    }
+
+    /// Rung whenever work run through [`Db::run`] on this node has inserted events.
+    pub fn events(&self) -> &crate::live::Signal {
+        &self.events
     }
 
     /// A pooled connection, for blocking code that is already off the async workers.
@@ -234,9 +265,16 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let signal = self.events.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn)
+            events::take_written();
+            let result = work(&mut conn);
+            // Rung after the work's transactions have committed, so subscribers find the rows.
+            if events::take_written() {
+                signal.wake();
+            }
+            result
         })
         .await
         .map_err(|_| StoreError::Cancelled)?

@@ -58,6 +58,9 @@ enum Want {
     },
     /// 200 and work-list items only among these cases.
     WorkWithin(&'static [&'static str]),
+    /// 200, an event stream, and its whole history (`Last-Event-ID: 0`) about exactly these
+    /// cases.
+    Events(&'static [&'static str]),
     /// 200 and a case list (`items`) of exactly these cases.
     Listed(&'static [&'static str]),
     /// 200 and dashboard counts for exactly the cells of these (open) cases.
@@ -168,6 +171,22 @@ fn matrix() -> Vec<Row> {
             [s401, Status(403), s200, Status(403), Status(403), Status(403), Status(403), Status(403), s200],
         ),
         row("GET", "/api/v1/cases/{missing}/duplicates", Body::None, signed_in(s404)),
+        row(
+            "GET",
+            "/api/v1/events",
+            Body::None,
+            [
+                s401,
+                Want::Events(&["a1"]),
+                Want::Events(&["a2", "b1"]),
+                Want::Events(&["a1"]),
+                Want::Events(&["b1"]),
+                Want::Events(&["a1", "a2"]),
+                Want::Events(&["a1"]),
+                Want::Events(&["a2"]),
+                Want::Events(&["a1", "a2", "b1"]),
+            ],
+        ),
         // The staff case list and the dashboard's map data, each cut to the caller's scope.
         row(
             "GET",
@@ -404,7 +423,12 @@ fn street_of(cell: &GridCell) -> String {
 }
 
 fn build_city(backend: Backend) -> City {
-    let server = TestServer::start_with(backend, &[("GRIDLINE_JWT_SECRET", SECRET)]);
+    // A short keep-alive: event streams notice their dropped clients at once, so the server
+    // stops without waiting for them.
+    let server = TestServer::start_with(
+        backend,
+        &[("GRIDLINE_JWT_SECRET", SECRET), ("GRIDLINE_EVENTS_HEARTBEAT_SECS", "1")],
+    );
     let admin = server.admin_token();
     // The generator puts a small city in one street: the second half moves to a second street.
     let mut cells = demo_cells(60);
@@ -636,6 +660,19 @@ impl City {
                         case["placement"]["grid"].as_str().unwrap().to_owned()
                     })
                     .collect();
+                assert_eq!(got, expected, "{label}");
+            }
+            Want::Events(expected) => {
+                assert_eq!(status, 200, "{label}");
+                drop(response);
+                let mut history =
+                    common::EventStream::open(&self.server.url(""), &self.tokens[caller], Some(0));
+                let got: BTreeSet<String> = history
+                    .backlog()
+                    .iter()
+                    .map(|event| event.data["case_id"].as_str().unwrap().to_owned())
+                    .collect();
+                let expected: BTreeSet<String> = expected.iter().map(|name| self.ids[name].clone()).collect();
                 assert_eq!(got, expected, "{label}");
             }
             Case(_) | StaffWithReporter => {

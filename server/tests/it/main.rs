@@ -23,6 +23,7 @@ mod device_exactly_once;
 mod device_pull;
 mod device_simulate;
 mod duplicates;
+mod events;
 mod hostile;
 mod intake;
 mod open311;

@@ -24,7 +24,7 @@ use crate::store::events::{self, EventRow};
 const PUBLIC_REASONS: &[&str] = &["reject", "close", "shelve", "extend", "reopen"];
 
 /// `hide_reporter`: blank the actor id on the reporter's own events.
-fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_reporter: bool) -> Value {
+pub(crate) fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_reporter: bool) -> Value {
     let by_reporter = reporter_id.is_some() && event.actor_id.as_deref() == reporter_id;
     let actor_id = if by_reporter && hide_reporter { None } else { event.actor_id.as_deref() };
     json!({
@@ -44,7 +44,7 @@ fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_reporter: bool)
     })
 }
 
-fn public_entry(event: &EventRow) -> Value {
+pub(crate) fn public_entry(event: &EventRow) -> Value {
     let details = serde_json::from_str::<Value>(&event.details).unwrap_or(Value::Null);
     let mut public = serde_json::Map::new();
     for key in ["handling_unit", "deadline", "merged_into", "rating"] {

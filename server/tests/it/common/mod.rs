@@ -284,6 +284,151 @@ pub fn two_street_cells(cells: usize) -> Vec<GridCell> {
     cells
 }
 
+/// A server node in a process of its own (the `gridline serve` binary) on the database of
+/// `other`, for what must cross processes (live events through PostgreSQL). Killed on drop.
+pub struct ServerProcess {
+    pub addr: SocketAddr,
+    child: std::process::Child,
+    _data_dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts it with `settings` (environment-variable names) on top of the test defaults and
+    /// waits until it answers `/readyz`.
+    pub fn start_sharing(other: &TestServer, settings: &[(&str, &str)]) -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        // A port the OS just handed out and released: free unless taken in the instant between.
+        let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"));
+        command
+            .arg("serve")
+            .env("GRIDLINE_BIND", addr.to_string())
+            .env("GRIDLINE_DATA_DIR", data_dir.path())
+            .env("DATABASE_URL", &other.database_url)
+            .env("GRIDLINE_DEMO_SEED", "false")
+            .env("GRIDLINE_WORKERS", "2")
+            .env("GRIDLINE_DB_POOL_SIZE", "4")
+            .env("GRIDLINE_LOG", "warn")
+            .stdout(std::process::Stdio::null());
+        for (k, v) in settings {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start the gridline binary");
+        let client = Client::builder().no_proxy().timeout(Duration::from_secs(5)).build().unwrap();
+        let ready = format!("http://{addr}/readyz");
+        for _ in 0..300 {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the second server process exited: {status}");
+            }
+            if client.get(&ready).send().is_ok_and(|r| r.status() == 200) {
+                return Self { addr, child, _data_dir: data_dir };
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        panic!("the second server process did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Longest a test waits on an event stream: its reads fail rather than hang.
+pub const STREAM_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One Server-Sent Event as a client sees it.
+#[derive(Debug, Clone)]
+pub struct SseFrame {
+    pub id: Option<i64>,
+    pub event: String,
+    pub data: Value,
+    /// The frame's lines as sent.
+    pub raw: String,
+}
+
+/// An open `GET /api/v1/events` stream, read line by line.
+pub struct EventStream {
+    lines: std::io::BufReader<Response>,
+}
+
+impl EventStream {
+    /// Opens the stream of the server at `base` (`http://host:port`) as `token`, resuming
+    /// after `last_event_id` when given.
+    pub fn open(base: &str, token: &str, last_event_id: Option<i64>) -> Self {
+        let response = Self::request(base, token, last_event_id);
+        assert_eq!(response.status(), 200);
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert_eq!(content_type, "text/event-stream");
+        Self { lines: std::io::BufReader::new(response) }
+    }
+
+    /// The bare request, for checking refusals.
+    pub fn request(base: &str, token: &str, last_event_id: Option<i64>) -> Response {
+        let client = Client::builder().no_proxy().timeout(STREAM_TIMEOUT).build().unwrap();
+        let mut request = client.get(format!("{base}/api/v1/events")).bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        request.send().unwrap()
+    }
+
+    /// The next dispatched event (comments and `retry:` skipped).
+    pub fn next(&mut self) -> SseFrame {
+        use std::io::BufRead;
+        let (mut id, mut event, mut data, mut raw) =
+            (None, String::from("message"), String::new(), String::new());
+        loop {
+            let mut line = String::new();
+            let read = self.lines.read_line(&mut line).expect("the stream went quiet for too long");
+            assert!(read > 0, "the server closed the stream");
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if data.is_empty() {
+                    continue;
+                }
+                return SseFrame { id, event, data: serde_json::from_str(&data).unwrap(), raw };
+            }
+            raw.push_str(line);
+            raw.push('\n');
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            match field {
+                "id" => id = Some(value.parse().unwrap()),
+                "event" => event = value.to_owned(),
+                "data" => data.push_str(value),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads up to the `ready` event that ends the backlog; the case events before it.
+    pub fn backlog(&mut self) -> Vec<SseFrame> {
+        let mut events = Vec::new();
+        loop {
+            let frame = self.next();
+            if frame.event == "ready" {
+                return events;
+            }
+            events.push(frame);
+        }
+    }
+
+    /// The next event, which must be a case event.
+    pub fn next_case(&mut self) -> SseFrame {
+        let frame = self.next();
+        assert_eq!(frame.event, "case", "{}", frame.raw);
+        frame
+    }
+}
+
 /// A generated city of `cells` cells (deterministic), all in district 310104.
 pub fn demo_cells(cells: usize) -> Vec<GridCell> {
     generate_city(GeneratorOptions { cells, seed: 7, bbox: None }).unwrap()

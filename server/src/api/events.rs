@@ -1,0 +1,180 @@
+//! `GET /api/v1/events`: the changes to cases in the caller's scope, live, as Server-Sent Events.
+//!
+//! Each event of the audit trail is one SSE event `case` whose `id` is the event's sequence
+//! number, so a client that reconnects with `Last-Event-ID` gets exactly the events it missed,
+//! without gaps or repeats. Without that header the stream starts at the moment of the request.
+//! The data is the event as the case timeline ([`super::cases::timeline`]) shows it to this
+//! caller (the staff view to staff whose scope holds the case, the public view to citizens, who
+//! only follow their own reports), plus the case's id, tracking number, grid, state and
+//! version as they are now.
+//!
+//! The stream first sends `retry:`, then the backlog in pages of [`PAGE`], then one `ready`
+//! event (`{"through": seq}`) once it has caught up, then new events as they commit, on any
+//! node (see [`crate::live`]). A comment line keeps idle connections open through proxies.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use gridline_core::workflow::Role;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use super::cases::timeline::{public_entry, staff_entry};
+use super::cases::{may_see_reporter, visibility};
+use crate::app::AppState;
+use crate::auth::{CaseFilter, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::live::feed;
+use crate::store::cases::CaseRow;
+use crate::store::events::{self, EventRow};
+
+/// Events read from the database at once.
+const PAGE: i64 = 200;
+
+/// Milliseconds a client should wait before reconnecting (the SSE `retry:` field).
+const RETRY_MS: u64 = 2_000;
+
+const LAST_EVENT_ID: &str = "last-event-id";
+
+pub async fn events(state: web::Data<AppState>, who: Principal, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let resume = last_event_id(&req)?;
+    // Subscribed before the first read, so nothing committed after that read is missed.
+    let wake = state.db.events().subscribe();
+    let start = match resume {
+        Some(seq) => seq,
+        None => state.db.run(events::latest_seq).await?,
+    };
+    let settings = &state.config.settings;
+    let stream = Stream {
+        filter: who.case_filter(),
+        who,
+        through: start,
+        wake,
+        out: VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]),
+        ready_sent: false,
+        quiet_since: Instant::now(),
+        poll: Duration::from_secs(settings.events_poll_secs),
+        heartbeat: Duration::from_secs(settings.events_heartbeat_secs),
+        state: state.clone(),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        // nginx would otherwise buffer the stream.
+        .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
+        .streaming(futures_util::stream::unfold(stream, Stream::next)))
+}
+
+/// The sequence number in `Last-Event-ID`, when sent.
+fn last_event_id(req: &HttpRequest) -> ApiResult<Option<i64>> {
+    let Some(value) = req.headers().get(LAST_EVENT_ID) else { return Ok(None) };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|seq| *seq >= 0)
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_last_event_id",
+                "Last-Event-ID must be the id of an event received earlier (an integer >= 0)",
+            )
+            .with_field("Last-Event-ID")
+        })
+}
+
+/// One subscriber's position and what is waiting to be written to it. Dropped (with its
+/// wake-up receiver) when the client goes away.
+struct Stream {
+    state: web::Data<AppState>,
+    who: Principal,
+    filter: CaseFilter,
+    /// Every event up to here has been sent or was outside the scope.
+    through: i64,
+    wake: watch::Receiver<u64>,
+    out: VecDeque<Bytes>,
+    ready_sent: bool,
+    quiet_since: Instant,
+    poll: Duration,
+    heartbeat: Duration,
+}
+
+impl Stream {
+    async fn next(mut self) -> Option<(Result<Bytes, std::convert::Infallible>, Self)> {
+        loop {
+            if let Some(chunk) = self.out.pop_front() {
+                self.quiet_since = Instant::now();
+                return Some((Ok(chunk), self));
+            }
+            // Marked seen before reading: a wake-up for anything this read misses stays pending.
+            self.wake.borrow_and_update();
+            let filter = self.filter.clone();
+            let after = self.through;
+            let page = match self.state.db.run(move |conn| feed::after(conn, &filter, after, PAGE)).await {
+                Ok(page) => page,
+                Err(e) => {
+                    // Ending the stream makes the client reconnect with its Last-Event-ID.
+                    tracing::warn!(error = %e, "live events: reading the feed failed; closing the stream");
+                    return None;
+                }
+            };
+            self.through = page.through;
+            for (event, case) in &page.events {
+                if self.filter.admits(&visibility(case)) {
+                    self.out.push_back(frame(event.seq, &render(&self.who, event, case)));
+                }
+            }
+            if page.more {
+                continue;
+            }
+            if !self.ready_sent {
+                self.ready_sent = true;
+                self.out.push_back(Bytes::from(format!(
+                    "event: ready\ndata: {}\n\n",
+                    json!({ "through": self.through })
+                )));
+            }
+            if !self.out.is_empty() {
+                continue;
+            }
+            let until_heartbeat = self.heartbeat.saturating_sub(self.quiet_since.elapsed());
+            tokio::select! {
+                changed = self.wake.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                }
+                _ = actix_web::rt::time::sleep(self.poll.min(until_heartbeat)) => {}
+            }
+            if self.quiet_since.elapsed() >= self.heartbeat {
+                self.out.push_back(Bytes::from_static(b": keep-alive\n\n"));
+            }
+        }
+    }
+}
+
+fn frame(seq: i64, data: &Value) -> Bytes {
+    Bytes::from(format!("id: {seq}\nevent: case\ndata: {data}\n\n"))
+}
+
+/// The event as the timeline shows it to `who`, with the case's current facts.
+fn render(who: &Principal, event: &EventRow, case: &CaseRow) -> Value {
+    // Everything here is in the caller's scope; a citizen's scope is their own reports, which
+    // they follow through the public view, as on the timeline.
+    let staff = who.role != Role::Citizen;
+    let mut entry = if staff {
+        staff_entry(event, case.reporter_id.as_deref(), !may_see_reporter(case, Some(who)))
+    } else {
+        public_entry(event)
+    };
+    entry["view"] = json!(if staff { "staff" } else { "public" });
+    entry["case_id"] = json!(case.id);
+    entry["tracking_number"] = json!(case.tracking_number);
+    entry["grid_code"] = json!(case.grid_code);
+    entry["state"] = json!(case.state);
+    entry["version"] = json!(case.version);
+    entry
+}

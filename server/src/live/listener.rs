@@ -1,0 +1,93 @@
+//! The PostgreSQL side of live events: one dedicated connection per node that `LISTEN`s on
+//! [`CHANNEL`] and rings the node's [`Signal`] for every event committed by any node.
+//!
+//! diesel has no asynchronous notification API, only a non-blocking check
+//! (`PgConnection::notifications_iter`), so the connection is checked every
+//! [`CHECK_INTERVAL`] on the blocking pool. The loop is a task of the server's actix system and
+//! ends with it. When the connection breaks it is re-opened after [`RETRY_AFTER`], and the
+//! signal rung once it is back, since notifications sent in between were lost.
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl};
+
+use super::Signal;
+
+/// The notification channel; the payload is the event's sequence number (informational only).
+pub const CHANNEL: &str = "gridline_events";
+
+/// How often the listening connection is checked for notifications: the cross-node latency.
+const CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Pause before re-opening a lost listening connection.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+enum ListenError {
+    #[error("cannot connect: {0}")]
+    Connect(#[from] ConnectionError),
+    #[error("listening failed: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Starts the listener for the database at `url` on the current actix system.
+pub fn spawn(url: String, signal: Signal) {
+    actix_web::rt::spawn(async move {
+        let mut conn: Option<PgConnection> = None;
+        let mut failing = false;
+        loop {
+            let url = url.clone();
+            let (kept, outcome) = match web::block(move || check(&url, conn)).await {
+                Ok(answer) => answer,
+                Err(_) => (None, Ok(false)),
+            };
+            conn = kept;
+            match outcome {
+                Ok(woke) => {
+                    if failing {
+                        tracing::info!("event listener connected again");
+                        failing = false;
+                    }
+                    if woke {
+                        signal.wake();
+                    }
+                    actix_web::rt::time::sleep(CHECK_INTERVAL).await;
+                }
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, "event listener lost the database; events from other nodes wait for the poll");
+                        failing = true;
+                    }
+                    actix_web::rt::time::sleep(RETRY_AFTER).await;
+                }
+            }
+        }
+    });
+}
+
+/// Opens the connection if needed and drains its notifications. Returns the connection to keep
+/// (none after an error) and whether subscribers must read again.
+fn check(url: &str, conn: Option<PgConnection>) -> (Option<PgConnection>, Result<bool, ListenError>) {
+    let (mut conn, mut woke) = match conn {
+        Some(conn) => (conn, false),
+        None => match listen(url) {
+            // Anything sent while no connection listened is unknown: read again.
+            Ok(conn) => (conn, true),
+            Err(e) => return (None, Err(e)),
+        },
+    };
+    for notification in conn.notifications_iter() {
+        match notification {
+            Ok(_) => woke = true,
+            Err(e) => return (None, Err(e.into())),
+        }
+    }
+    (Some(conn), Ok(woke))
+}
+
+fn listen(url: &str) -> Result<PgConnection, ListenError> {
+    let mut conn = PgConnection::establish(url)?;
+    diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
+    Ok(conn)
+}
