@@ -50,15 +50,30 @@ pub struct StatsEventRow {
     pub details: String,
 }
 
-/// The events before `before` of the cases `filter` admits, by case and then in sequence order.
+/// The events before `to` of the cases `filter` admits that can count in `[from, to)`, by case
+/// and then in sequence order.
+///
+/// A case can count only if it has an event at or after `from`, or if it falls due in the range
+/// without one: then nothing has changed it since, so its deadline column is still the one in
+/// force at `to`. Cases finished before the range are not read at all.
 pub fn events_before(
     conn: &mut DbConnection,
     filter: &StatsFilter,
-    before: chrono::NaiveDateTime,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
 ) -> StoreResult<Vec<StatsEventRow>> {
+    let later = diesel::alias!(case_events as later_events);
+    let active_since_from = later
+        .filter(later.field(case_events::occurred_at).ge(from))
+        .select(later.field(case_events::case_id));
     let mut query = case_events::table
         .inner_join(cases::table)
-        .filter(case_events::occurred_at.lt(before))
+        .filter(case_events::occurred_at.lt(to))
+        .filter(
+            cases::id
+                .eq_any(active_since_from)
+                .or(cases::deadline.ge(from).and(cases::deadline.lt(to)).assume_not_null()),
+        )
         .select((
             cases::id,
             cases::district_code,

@@ -87,6 +87,7 @@ fn seed(
     assert_eq!(steps[0].0, "reported");
     let mut state = CaseState::Reported;
     let mut unit = None;
+    let mut deadline = None;
     let mut rows = Vec::new();
     for Step(kind, at, details) in steps {
         let (from, to, role) = if *kind == "reported" {
@@ -97,6 +98,16 @@ fn seed(
             let transition = workflow::decide(state, action, role).unwrap();
             if action == Action::Dispatch {
                 unit = details["handling_unit"].as_str().map(str::to_owned);
+            }
+            // The deadline column as the server keeps it: set by dispatch and extend, cleared
+            // by send back and shelve.
+            match action {
+                Action::Dispatch | Action::Extend => {
+                    let text = details["deadline"].as_str().unwrap();
+                    deadline = Some(DateTime::parse_from_rfc3339(text).unwrap().naive_utc());
+                }
+                Action::SendBack | Action::Shelve => deadline = None,
+                _ => {}
             }
             (Some(state), transition.to, role)
         };
@@ -151,10 +162,17 @@ fn seed(
         created_at: reported_at,
         updated_at: steps.last().unwrap().1.naive_utc(),
     };
-    diesel::insert_into(cases::table).values(&case).execute(conn).unwrap();
-    for mut row in rows {
-        events::insert(conn, &mut row).unwrap();
-    }
+    // One transaction, as the server writes: the server's own jobs number events too, and the
+    // sequence is only gap-free and unique among writers that hold the write lock.
+    conn.transaction(|conn| {
+        diesel::insert_into(cases::table).values(&case).execute(conn)?;
+        diesel::update(cases::table.find(&id)).set(cases::deadline.eq(deadline)).execute(conn)?;
+        for mut row in rows {
+            events::insert(conn, &mut row)?;
+        }
+        diesel::QueryResult::Ok(())
+    })
+    .unwrap();
     id
 }
 
@@ -509,6 +527,45 @@ fn the_week_by_hand(backend: Backend) {
     assert_eq!(server.get(&format!("/api/v1/stats?{WEEK}")).status(), 401);
 }
 
+/// Cases with no event in the range still fall due in it; cases finished before it are nowhere.
+fn quiet_cases_fall_due_and_finished_ones_do_not_count(backend: Backend) {
+    let server = TestServer::start(backend);
+    {
+        let db = connect(&server);
+        let conn = &mut db.get().unwrap();
+        let before_the_week = |deadline: DateTime<Utc>| {
+            vec![
+                plain("reported", bj(10, 29, 10, 0)),
+                plain("register", bj(10, 29, 10, 30)),
+                dispatch(bj(10, 30, 9, 0), "water", deadline),
+                plain("accept", bj(10, 30, 10, 0)),
+            ]
+        };
+        // q1: untouched since Friday 30 October, due Tuesday 3 November 12:00: due, late.
+        seed(conn, A1, "E0101", None, &before_the_week(bj(11, 3, 12, 0)));
+        // q2: due Wednesday 4 November, extended only after the range (10 November, to the
+        // 12th): the deadline in force at the end of the range is the 4th, so due, late.
+        let mut q2 = before_the_week(bj(11, 4, 12, 0));
+        q2.push(extend(bj(11, 10, 9, 0), bj(11, 12, 12, 0)));
+        seed(conn, A1, "E0101", None, &q2);
+        // q3: untouched, due Friday 20 November: not due in the week.
+        seed(conn, A1, "E0101", None, &before_the_week(bj(11, 20, 12, 0)));
+        // q4: closed on 30 October: nothing in the week.
+        let mut q4 = before_the_week(bj(11, 2, 12, 0));
+        q4.push(plain("mark_handled", bj(10, 30, 11, 0)));
+        q4.push(plain("verify_pass", bj(10, 30, 11, 30)));
+        seed(conn, A2, "E0101", None, &q4);
+    }
+    let answer = stats(&server, &server.admin_token(), &format!("{WEEK}&group_by=community"));
+    // q1 and q2 due, neither closed: 0 / 2. Only community 001 (q4's community 002 is absent).
+    check(
+        &answer["total"],
+        json!({ "received": 0, "closed": 0, "due": 2, "closed_on_time": 0, "on_time_closure_rate": 0.0, "dispatched": 0 }),
+        "quiet week",
+    );
+    assert_eq!(groups(&answer).iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), [json!("310104001001")]);
+}
+
 fn csv_by_format_and_by_accept(backend: Backend) {
     let server = TestServer::start(backend);
     seed_the_week(&server);
@@ -691,6 +748,7 @@ fn a_rating_once_by_the_reporter_of_a_closed_case(backend: Backend) {
 
 crate::both_backends!(
     the_week_by_hand,
+    quiet_cases_fall_due_and_finished_ones_do_not_count,
     csv_by_format_and_by_accept,
     bad_queries_name_their_field,
     a_rating_once_by_the_reporter_of_a_closed_case,

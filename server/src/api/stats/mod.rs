@@ -237,8 +237,8 @@ pub async fn stats(
     let calendar = CALENDAR.as_ref().map_err(|e| ApiError::internal(e.clone()))?;
     let asked = parse_query(&query, calendar)?;
     let filter = filter_for(&who, &asked)?;
-    let before = asked.range.to.naive_utc();
-    let rows = state.db.run(move |conn| stats::events_before(conn, &filter, before)).await?;
+    let (from, to) = (asked.range.from.naive_utc(), asked.range.to.naive_utc());
+    let rows = state.db.run(move |conn| stats::events_before(conn, &filter, from, to)).await?;
     let statistics = compute::compute(&rows, asked.range, asked.group_by, calendar);
 
     if wants_csv(&req, asked.format) {
