@@ -38,7 +38,8 @@ pub fn split_format(file: &str) -> Result<(&str, Format), (Fault, Format)> {
 }
 
 /// A document node. An [`Node::Object`] becomes child elements (XML) or an object (JSON); a
-/// [`Node::List`] becomes one element per item, named by its first field (XML), or an array.
+/// [`Node::List`] becomes one element per item, each named by the list's item name (XML), or an
+/// array (JSON). A [`Node::Null`] is an empty element or `null`.
 #[derive(Debug, Clone)]
 pub enum Node {
     Text(String),

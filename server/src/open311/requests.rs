@@ -160,7 +160,7 @@ fn path_format(resource: &str, suffix: &str) -> Result<Format, (Fault, Format)> 
     split_format(&format!("{resource}.{suffix}")).map(|(_, format)| format)
 }
 
-/// Answers `work`'s document under the `service_requests` root, or its fault, in `format`.
+/// The document under the `service_requests` root, or the fault, in `format`.
 fn answer(format: Format, result: Result<(StatusCode, Node), Fault>) -> HttpResponse {
     match result {
         Ok((status, node)) => respond(status, format, "service_requests", &node),
