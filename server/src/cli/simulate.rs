@@ -282,7 +282,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulationReport, CliError> {
 /// Categories the server offers that the device's taxonomy knows and that ask no required
 /// question (the simulator does not make up answers).
 fn reportable_categories(transport: &dyn Transport, server: &str) -> Result<Vec<String>, CliError> {
-    let answer = call(transport, "GET", &format!("{server}/api/v1/categories"), None, None)
+    let answer = call(transport, "GET", &format!("{server}/api/v1/categories"), None)
         .map_err(|e| CliError::failure(format!("GET /api/v1/categories: {e}")))?;
     let offered: Vec<Category> = serde_json::from_value(answer["categories"].clone())
         .map_err(|e| CliError::failure(format!("GET /api/v1/categories: expected a category list: {e}")))?;
@@ -298,18 +298,10 @@ fn reportable_categories(transport: &dyn Transport, server: &str) -> Result<Vec<
     Ok(usable)
 }
 
-/// One JSON exchange outside the outbox (sign-in, lists), retried through simulated losses.
-fn call(
-    transport: &dyn Transport,
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Result<Value, String> {
+/// One JSON exchange before there is a session (categories, sign-in), retried through
+/// simulated losses.
+fn call(transport: &dyn Transport, method: &str, url: &str, body: Option<&Value>) -> Result<Value, String> {
     let mut headers = vec![HttpHeader { name: "Accept".into(), value: "application/json".into() }];
-    if let Some(token) = token {
-        headers.push(HttpHeader { name: "Authorization".into(), value: format!("Bearer {token}") });
-    }
     if body.is_some() {
         headers.push(HttpHeader { name: "Content-Type".into(), value: "application/json".into() });
     }
@@ -417,18 +409,12 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
 
     let sign_in = match person {
         Person::Citizen => {
-            call(transport.as_ref(), "POST", &format!("{}/api/v1/auth/anonymous", world.server), None, None)
+            call(transport.as_ref(), "POST", &format!("{}/api/v1/auth/anonymous", world.server), None)
         }
         Person::Inspector => {
             let body =
                 serde_json::json!({ "login": args.inspector_login, "password": args.inspector_password });
-            call(
-                transport.as_ref(),
-                "POST",
-                &format!("{}/api/v1/auth/login", world.server),
-                None,
-                Some(&body),
-            )
+            call(transport.as_ref(), "POST", &format!("{}/api/v1/auth/login", world.server), Some(&body))
         }
     };
     let tokens = sign_in.and_then(|a| tokens_of(&a)).map_err(|e| device_failure("sign-in", e))?;
