@@ -218,13 +218,23 @@ fn the_reporter_of_a_merged_report_follows_the_survivor(backend: Backend) {
     assert_eq!(report["follows"]["id"], survivor.as_str());
     assert_eq!(report["follows"]["state"], "reported");
 
-    // The survivor moves on; the second reporter's list follows it.
+    // The survivor moves on; the second reporter's list follows it, in full and incrementally.
+    let synced: Value = city.server.get_as(&second, "/api/v1/reports/mine").json().unwrap();
+    let cursor = synced["next_cursor"].as_i64().unwrap();
+    let quiet: Value =
+        city.server.get_as(&second, &format!("/api/v1/reports/mine?cursor={cursor}")).json().unwrap();
+    assert_eq!(quiet["reports"], json!([]));
     city.act(&city.dispatcher_a, &survivor, json!({ "action": "register" }));
     let dispatched = city.act(
         &city.dispatcher_a,
         &survivor,
         json!({ "action": "dispatch", "handling_unit": "sanitation" }),
     );
+    let changed: Value =
+        city.server.get_as(&second, &format!("/api/v1/reports/mine?cursor={cursor}")).json().unwrap();
+    assert_eq!(changed["reports"].as_array().unwrap().len(), 1, "{changed}");
+    assert_eq!(changed["reports"][0]["id"], duplicate.as_str());
+    assert_eq!(changed["reports"][0]["follows"]["state"], "dispatched");
     let report = follows(&second);
     assert_eq!(report["follows"]["state"], "dispatched");
     assert_eq!(report["follows"]["deadline"], dispatched["deadline"]);

@@ -3,14 +3,21 @@
 //!
 //! A survivor may itself be merged later; the chain is followed to its end (at most
 //! [`MAX_HOPS`] links, which no real triage reaches; a longer chain stops at the last case read).
+//!
+//! For the incremental list ([`super::mine`] with a cursor), a change to a followed case counts
+//! as a change to the merged report that follows it ([`add_followed_changes`]), so a phone
+//! learns that the survivor moved on without a full reload.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use diesel::prelude::*;
 
 use gridline_core::workflow::CaseState;
 use serde::Serialize;
 
 use super::{ReportReceipt, rfc3339};
 use crate::store::cases::{self, CaseRow, FullCase};
+use crate::store::schema::{case_events, cases as case_table};
 use crate::store::{DbConnection, StoreResult};
 
 /// Most merge links followed from one report.
@@ -84,4 +91,73 @@ fn survivor<'a>(known: &'a HashMap<String, FullCase>, case: &'a FullCase) -> Opt
         }
     }
     Some(at)
+}
+
+/// Adds to `changes` (`(seq, case id)` of events on the reporter's own cases, after `after` up
+/// to `through`, in order) the events in that span on the cases the reporter's merged reports
+/// follow, each as a change to the merged report; keeps the first `limit` in order.
+pub fn add_followed_changes(
+    conn: &mut DbConnection,
+    reporter_id: &str,
+    after: i64,
+    through: i64,
+    limit: i64,
+    changes: &mut Vec<(i64, String)>,
+) -> StoreResult<()> {
+    let merged: Vec<(String, Option<String>)> = case_table::table
+        .filter(case_table::reporter_id.eq(reporter_id))
+        .filter(case_table::merged_into.is_not_null())
+        .select((case_table::id, case_table::merged_into))
+        .load(conn)?;
+    // Every case along each merge chain, with the reporter's merged reports that follow it.
+    let mut followers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut frontier: Vec<(String, String)> =
+        merged.into_iter().filter_map(|(report, target)| Some((target?, report))).collect();
+    for _ in 0..MAX_HOPS {
+        if frontier.is_empty() {
+            break;
+        }
+        let targets: Vec<String> = frontier.iter().map(|(target, _)| target.clone()).collect();
+        let next: HashMap<String, String> = case_table::table
+            .filter(case_table::id.eq_any(&targets))
+            .filter(case_table::merged_into.is_not_null())
+            .select((case_table::id, case_table::merged_into))
+            .load::<(String, Option<String>)>(conn)?
+            .into_iter()
+            .filter_map(|(id, target)| Some((id, target?)))
+            .collect();
+        let mut further = Vec::new();
+        for (target, report) in frontier {
+            if let Some(beyond) = next.get(&target) {
+                further.push((beyond.clone(), report.clone()));
+            }
+            followers.entry(target).or_default().insert(report);
+        }
+        frontier = further;
+    }
+    if followers.is_empty() {
+        return Ok(());
+    }
+    let followed: Vec<String> = followers.keys().cloned().collect();
+    let events: Vec<(i64, String)> = case_events::table
+        .filter(case_events::case_id.eq_any(&followed))
+        .filter(case_events::seq.gt(after))
+        .filter(case_events::seq.le(through))
+        .order(case_events::seq)
+        .limit(limit)
+        .select((case_events::seq, case_events::case_id))
+        .load(conn)?;
+    for (seq, case_id) in events {
+        for report in followers.get(&case_id).into_iter().flatten() {
+            changes.push((seq, report.clone()));
+        }
+    }
+    changes.sort();
+    // Cut after the `limit`-th entry's sequence number, never inside it (so the page may hold
+    // more than `limit` entries): the next page starts after that number.
+    if changes.len() as i64 > limit {
+        let last = changes[limit as usize - 1].0;
+        changes.retain(|(seq, _)| *seq <= last);
+    }
+    Ok(())
 }

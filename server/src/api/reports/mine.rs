@@ -5,7 +5,8 @@
 //! whose events came after it (`"full": false`), each with its current state, so a phone that
 //! was offline for a day catches up in one request. A reporter's list never loses a report, so
 //! there are no removals; a long backlog is answered in pages (`more: true`; call again with
-//! the new cursor).
+//! the new cursor). A merged report also counts as changed when the case it follows changes
+//! ([`super::follow`]).
 //!
 //! The cursor is the audit trail's event sequence number (see [`crate::store::events`]), as
 //! for the work list, never a timestamp: sequence numbers commit in order, so nothing committed
@@ -80,8 +81,10 @@ pub async fn mine(
             if cursor == 0 {
                 return Ok((cases::list_by_reporter(conn, &user, limit)?, latest, false));
             }
-            let changes = changes_by_reporter(conn, &user, cursor, latest, PAGE_EVENTS)?;
-            let more = changes.len() as i64 == PAGE_EVENTS;
+            let mut changes = changes_by_reporter(conn, &user, cursor, latest, PAGE_EVENTS)?;
+            super::follow::add_followed_changes(conn, &user, cursor, latest, PAGE_EVENTS, &mut changes)?;
+            // At least a page (a followed case's event may count for several reports): maybe more.
+            let more = changes.len() as i64 >= PAGE_EVENTS;
             let through =
                 if more { changes.last().map_or(latest, |(seq, _)| *seq) } else { latest.max(cursor) };
             let ids: Vec<String> =
