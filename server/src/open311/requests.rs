@@ -328,3 +328,19 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
     let status = if submitted.replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Node::List("request", vec![node])))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_maps_to_open_or_closed_with_a_note() {
+        let mut closed = states_of(Status::Closed);
+        closed.sort();
+        assert_eq!(closed, ["closed", "merged", "rejected"]);
+        assert_eq!(states_of(Status::Open).len() + closed.len(), CaseState::ALL.len());
+        for state in CaseState::ALL {
+            assert!(!status_of(state.as_str()).1.is_empty());
+        }
+    }
+}
