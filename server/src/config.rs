@@ -128,6 +128,8 @@ settings! {
     events_heartbeat_secs: u64 = "GRIDLINE_EVENTS_HEARTBEAT_SECS", default "15";
     /// Seconds that in-flight requests get to finish on shutdown.
     shutdown_timeout_secs: u64 = "GRIDLINE_SHUTDOWN_TIMEOUT_SECS", default "10";
+    /// Reverse proxies (comma-separated CIDR blocks) whose X-Forwarded-For names the client for per-IP limits; empty: the TCP peer is the client.
+    trusted_proxies: TrustedProxies = "GRIDLINE_TRUSTED_PROXIES", default "";
 }
 
 /// Where the settings come from: the process environment and the optional TOML file.
@@ -501,6 +503,9 @@ pub fn env_example() -> String {
     }
     out
 }
+
+mod proxies;
+pub use proxies::TrustedProxies;
 
 #[cfg(test)]
 mod tests;

@@ -35,4 +35,5 @@ mod serve;
 mod shutdown;
 mod stats;
 mod token_attacks;
+mod trusted_proxy;
 mod workflow;

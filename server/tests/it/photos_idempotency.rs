@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use diesel::RunQueryDsl;
-use diesel::sql_types::BigInt;
+use diesel::{QueryDsl, RunQueryDsl};
 use gridline_server::store::Db;
+use gridline_server::store::schema::photos;
 use reqwest::blocking::Response;
 use serde_json::Value;
 
@@ -31,15 +31,8 @@ fn upload(server: &TestServer, token: &str, key: Option<&str>, jpeg: &[u8]) -> R
 }
 
 fn photo_rows(server: &TestServer) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
     let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
-    let rows: Vec<Count> =
-        diesel::sql_query("SELECT COUNT(*) AS n FROM photos").load(&mut *db.get().unwrap()).unwrap();
-    rows[0].n
+    photos::table.count().get_result(&mut *db.get().unwrap()).unwrap()
 }
 
 /// Files under the local photo store (each photo is a JPEG and a thumbnail).

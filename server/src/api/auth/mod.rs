@@ -14,11 +14,17 @@ use crate::auth::AuthResult;
 use crate::error::ApiResult;
 use crate::store::DbConnection;
 
-/// The client address used for rate limits: the TCP peer. Forwarding headers are not trusted,
-/// since any client can set them; behind a reverse proxy every client shares the proxy's
-/// address, so the per-IP limits then act as a global brake.
+/// The client address used for rate limits: the TCP peer, unless the peer is one of the
+/// proxies in `GRIDLINE_TRUSTED_PROXIES`, whose `X-Forwarded-For` then names the client (see
+/// [`crate::config::TrustedProxies`]). Anyone else's forwarding header is ignored, since any
+/// client can set it.
 pub(crate) fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return "unknown".to_owned() };
+    let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    match req.app_data::<actix_web::web::Data<AppState>>() {
+        Some(state) => state.config.settings.trusted_proxies.client(peer, forwarded_for).to_string(),
+        None => peer.to_string(),
+    }
 }
 
 /// Run identity work on the blocking pool with a pooled connection.
