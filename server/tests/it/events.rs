@@ -2,7 +2,8 @@
 //! action's event reaches the subscribers whose scope holds the case, in their view (staff or
 //! public, the reporter of an anonymous report never named); a dispatcher of another street and
 //! another citizen do not get it; `Last-Event-ID` resumes without gaps or repeats; and on
-//! PostgreSQL an event raised through one server process reaches a subscriber of another.
+//! PostgreSQL an event raised through one server process reaches a subscriber of another. A
+//! node that gets no wake-up at all (two nodes on one SQLite file) still delivers by its poll.
 //!
 //! "Receives nothing" is checked without waiting on a clock: after the event under test, an
 //! event inside the other subscriber's scope is raised, and since a stream delivers in sequence
@@ -279,4 +280,28 @@ fn an_event_raised_on_one_node_reaches_a_subscriber_on_another() {
         let frame = citizen_on_b.next_case();
         assert_eq!((frame.id, frame.data["view"].as_str()), (Some(*seq), Some("public")));
     }
+}
+
+/// Two nodes on one SQLite file have no notifications between them: an event written through
+/// one reaches a subscriber of the other by the stream's periodic re-read alone, which is what
+/// makes a lost wake-up harmless on any backend.
+#[test]
+fn a_subscriber_without_a_wake_up_gets_the_event_by_its_periodic_read() {
+    // No keep-alive during the test either: only the poll reads again.
+    let settings = [
+        ("GRIDLINE_JWT_SECRET", SECRET),
+        ("GRIDLINE_EVENTS_POLL_SECS", "1"),
+        ("GRIDLINE_EVENTS_HEARTBEAT_SECS", "3600"),
+    ];
+    let city = City::build(TestServer::start_with(Backend::Sqlite, &settings));
+    let node_b = TestServer::start_sharing(&city.server, &settings);
+    let mut on_b = EventStream::open(&node_b.url(""), &city.dispatcher_a, None);
+    assert!(on_b.backlog().is_empty());
+
+    let id = city.report(&city.citizen, city.point_a, false);
+    let frame = on_b.next_case();
+    assert_eq!(
+        (frame.id, frame.data["case_id"].as_str()),
+        (city.seqs(&id).first().copied(), Some(id.as_str()))
+    );
 }
