@@ -78,6 +78,7 @@ pub fn welcome(city: &DemoCity, addr: SocketAddr) -> String {
     for (login, role, password) in &city.accounts {
         out.push_str(&format!("  {role:<11} login {login:<11} password {password}\n"));
     }
+    out.push_str(&format!("\nDashboard: open {base}/dashboard and sign in as the dispatcher above.\n"));
     out.push_str("\nTry:\n");
     out.push_str(&format!("  curl -s '{base}/api/v1/grids/route?lat={lat:.6}&lon={lon:.6}'\n"));
     out.push_str(&format!(

@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult};
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
+const ICON_SVG: &str = include_str!("assets/icon.svg");
 
 /// Only the page's own origin, no inline script, no framing by other sites.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob:; style-src 'self'; \
@@ -35,6 +36,7 @@ pub async fn file(name: web::Path<String>) -> ApiResult<HttpResponse> {
     match name.as_str() {
         "app.js" => Ok(asset("text/javascript; charset=utf-8", APP_JS)),
         "app.css" => Ok(asset("text/css; charset=utf-8", APP_CSS)),
+        "icon.svg" => Ok(asset("image/svg+xml", ICON_SVG)),
         _ => Err(ApiError::not_found("file")),
     }
 }

@@ -71,21 +71,22 @@ pub fn list(
         query = query.filter(cases::created_at.lt(to));
     }
     if let Some((at, id)) = &filter.after {
-        query = query.filter(
-            cases::created_at.lt(*at).or(cases::created_at.eq(*at).and(cases::id.lt(id.clone()))),
-        );
+        query = query
+            .filter(cases::created_at.lt(*at).or(cases::created_at.eq(*at).and(cases::id.lt(id.clone()))));
     }
     let rows: Vec<(CaseRow, CaseWorkflow)> =
         query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;
     Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())
 }
 
-/// Per grid cell: open cases, overdue cases, cases waiting for on-site verification.
+/// Per grid cell: open cases, overdue cases, cases waiting for on-site verification, and
+/// cases still at the street office's desk (reported or registered, not yet dispatched).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CellCounts {
     pub open: i64,
     pub overdue: i64,
     pub to_verify: i64,
+    pub at_desk: i64,
 }
 
 /// States in which a case is still someone's work: all but the three endings.
@@ -131,6 +132,8 @@ pub fn open_counts_by_grid(
             counts.open += 1;
             counts.overdue += i64::from(overdue);
             counts.to_verify += i64::from(state == CaseState::Handled.as_str());
+            counts.at_desk +=
+                i64::from(state == CaseState::Reported.as_str() || state == CaseState::Registered.as_str());
         }
     }
     Ok(out)

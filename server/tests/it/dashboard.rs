@@ -102,8 +102,8 @@ fn case_list_pages_filters_and_refuses_bad_parameters(backend: Backend) {
     assert_eq!(ids(&reported).len(), 6);
 
     // A dispatcher of street A: only street A, whatever the filter asks for.
-    let dispatcher = server
-        .staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse(&street_a).unwrap() });
+    let dispatcher =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse(&street_a).unwrap() });
     let own: Value = server.get_as(&dispatcher, "/api/v1/cases?limit=200").json().unwrap();
     assert_eq!(ids(&own).into_iter().collect::<BTreeSet<_>>(), in_a.iter().cloned().collect());
     let elsewhere: Value =
@@ -137,10 +137,11 @@ fn a_dispatcher_map_holds_only_their_street(backend: Backend) {
     report(&server, &citizen, &cells[1], "E0101");
     report(&server, &citizen, &cells[35], "E0101");
 
-    let dispatcher = server
-        .staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse(&street_a).unwrap() });
+    let dispatcher =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse(&street_a).unwrap() });
     let layer: Value = server.get_as(&dispatcher, "/api/v1/dashboard/cells").json().unwrap();
-    let codes: Vec<&str> = layer["cells"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> =
+        layer["cells"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert_eq!(codes.len(), 20);
     assert!(codes.iter().all(|c| c.starts_with(&street_a)));
     let everything: Value = server.get_as(&admin, "/api/v1/dashboard/cells").json().unwrap();
@@ -151,8 +152,8 @@ fn a_dispatcher_map_holds_only_their_street(backend: Backend) {
     }
 
     let counts: Value = server.get_as(&dispatcher, "/api/v1/dashboard/counts").json().unwrap();
-    assert_eq!(counts["cells"], json!({ cells[1].code.to_string(): [2, 0, 0] }));
-    assert_eq!(counts["totals"], json!({ "open": 2, "overdue": 0, "to_verify": 0 }));
+    assert_eq!(counts["cells"], json!({ cells[1].code.to_string(): [2, 0, 0, 2] }));
+    assert_eq!(counts["totals"], json!({ "open": 2, "overdue": 0, "to_verify": 0, "at_desk": 2 }));
     let city: Value = server.get_as(&admin, "/api/v1/dashboard/counts").json().unwrap();
     assert_eq!(city["totals"]["open"], 3);
 
@@ -196,7 +197,10 @@ fn the_page_is_served_from_the_binary(backend: Backend) {
         assert!(asset.headers()["content-type"].to_str().unwrap().starts_with(kind));
         // The SVG namespace name is an identifier, not a fetch.
         let text = asset.text().unwrap().replace("\"http://www.w3.org/2000/svg\"", "");
-        assert!(!text.contains("https://") && !text.contains("http://"), "{file} loads nothing from elsewhere");
+        assert!(
+            !text.contains("https://") && !text.contains("http://"),
+            "{file} loads nothing from elsewhere"
+        );
     }
     problem(server.get("/dashboard/../Cargo.toml"), 404);
     problem(server.get("/dashboard/secrets.js"), 404);

@@ -429,6 +429,20 @@ fn the_week_by_hand(backend: Backend) {
     check(&by_street[0].1, street_a(), "street A");
     check(&by_street[1].1, street_b(), "street B");
 
+    // Day by day (the dashboard's trend lines): each day is its own range. Received: Mon c1
+    // c6, Tue c2, Wed c4, Thu none, Fri c5 c8; the total is the week's.
+    let daily = stats(&server, &admin, &format!("{WEEK}&group_by=day"));
+    assert_eq!(daily["group_by"], "day");
+    let days = groups(&daily);
+    let keys: Vec<Value> = days.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(
+        keys,
+        ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"].map(|d| json!(d))
+    );
+    let received: Vec<Value> = days.iter().map(|(_, g)| g["received"].clone()).collect();
+    assert_eq!(received, [2, 1, 1, 0, 2].map(|n| json!(n)));
+    check(&daily["total"], whole_week(), "daily total");
+
     // By unit: c1 c2 c6 c7 sanitation, c3 c4 water, c5 c8 never dispatched (key null, first).
     let by_unit = groups(&stats(&server, &admin, &format!("{WEEK}&group_by=unit")));
     assert_eq!(

@@ -4,8 +4,8 @@
 //!   each cell's area, compact enough for a whole city (40,625 cells) in one answer: rings are
 //!   integer steps of 1e-5 degree (about a metre) from a common origin, built once per grid
 //!   revision and cached; the answer carries `ETag: "<revision>"`, so a reload is a 304.
-//! - `GET /api/v1/dashboard/counts`: open, overdue and waiting-for-verification cases per cell,
-//!   and their totals, read fresh on every call (the page re-reads them when an event arrives).
+//! - `GET /api/v1/dashboard/counts`: open, overdue, waiting-for-verification and
+//!   not-yet-dispatched cases per cell, and their totals, read fresh on every call (the page re-reads them when an event arrives).
 //!
 //! Who may call: admins (the city), dispatchers (their street's cells), inspectors (their own
 //! cells). A handler's scope is a unit, not a place, and citizens have no map: both get 403.
@@ -65,7 +65,8 @@ fn ring_area_m2(ring: &[[f64; 2]]) -> f64 {
     let Some(&[_, lat0]) = ring.first() else { return 0.0 };
     let kx = lat0.to_radians().cos() * EARTH_RADIUS_M.to_radians();
     let ky = EARTH_RADIUS_M.to_radians();
-    let twice: f64 = ring.windows(2).map(|w| (w[0][0] * kx) * (w[1][1] * ky) - (w[1][0] * kx) * (w[0][1] * ky)).sum();
+    let twice: f64 =
+        ring.windows(2).map(|w| (w[0][0] * kx) * (w[1][1] * ky) - (w[1][0] * kx) * (w[0][1] * ky)).sum();
     (twice / 2.0).abs()
 }
 
@@ -103,7 +104,9 @@ impl MapLayer {
                     .filter_map(|polygon| polygon.first())
                     .map(|ring| {
                         let open = &ring[..ring.len().saturating_sub(1)];
-                        open.iter().flat_map(|&[lon, lat]| [step(lon, origin[0]), step(lat, origin[1])]).collect()
+                        open.iter()
+                            .flat_map(|&[lon, lat]| [step(lon, origin[0]), step(lat, origin[1])])
+                            .collect()
                     })
                     .collect(),
                 area_m2: (cell_area_m2(cell) * 10.0).round() / 10.0,
@@ -177,18 +180,19 @@ fn scope_holds(scope: &CaseFilter, grid: GridCode) -> bool {
 pub async fn counts(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
     let scope = map_scope(&who)?;
     let per_cell = state.db.run(move |conn| case_list::open_counts_by_grid(conn, &scope)).await?;
-    let (mut open, mut overdue, mut to_verify) = (0, 0, 0);
+    let (mut open, mut overdue, mut to_verify, mut at_desk) = (0, 0, 0, 0);
     let mut cells = serde_json::Map::with_capacity(per_cell.len());
     for (grid, c) in per_cell {
         open += c.open;
         overdue += c.overdue;
         to_verify += c.to_verify;
-        cells.insert(grid, json!([c.open, c.overdue, c.to_verify]));
+        at_desk += c.at_desk;
+        cells.insert(grid, json!([c.open, c.overdue, c.to_verify, c.at_desk]));
     }
     Ok(HttpResponse::Ok().json(json!({
-        "columns": ["open", "overdue", "to_verify"],
+        "columns": ["open", "overdue", "to_verify", "at_desk"],
         "cells": cells,
-        "totals": { "open": open, "overdue": overdue, "to_verify": to_verify },
+        "totals": { "open": open, "overdue": overdue, "to_verify": to_verify, "at_desk": at_desk },
     })))
 }
 
@@ -198,9 +202,8 @@ static TAXONOMY: LazyLock<Result<Taxonomy, TaxonomyError>> = LazyLock::new(Taxon
 /// `GET /api/v1/units`: the handling units a case can be dispatched to (public, like the
 /// categories: apps and the dashboard need them for their pickers).
 pub async fn units() -> ApiResult<HttpResponse> {
-    let taxonomy = TAXONOMY
-        .as_ref()
-        .map_err(|e| crate::error::ApiError::internal(format!("default taxonomy: {e}")))?;
+    let taxonomy =
+        TAXONOMY.as_ref().map_err(|e| crate::error::ApiError::internal(format!("default taxonomy: {e}")))?;
     let units: Vec<_> = taxonomy
         .units()
         .iter()

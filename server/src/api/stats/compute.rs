@@ -134,6 +134,11 @@ fn replay(events: &[StatsEventRow], range: Range, calendar: &WorkingCalendar) ->
     let mut state: Option<CaseState> = None;
     for row in events {
         let at = row.occurred_at.and_utc();
+        // What happened after the range cannot change what it was at its end (a day of a
+        // daily series is replayed from rows that reach further).
+        if at >= range.to {
+            break;
+        }
         let inside = range.holds(at);
         let details: Value = serde_json::from_str(&row.details).unwrap_or(Value::Null);
         let action = row.kind.parse::<Action>().ok();

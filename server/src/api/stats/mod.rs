@@ -3,7 +3,9 @@
 //!
 //! - **Query**: `from`, `to` (required; RFC 3339 instants, or dates `YYYY-MM-DD` read on the
 //!   working calendar's time zone, `to` as a date meaning the end of that day; the range is
-//!   `[from, to)`, at most [`MAX_RANGE_DAYS`] days), `group_by` (default `street`), optional
+//!   `[from, to)`, at most [`MAX_RANGE_DAYS`] days), `group_by` (default `street`; `day` gives
+//!   one group per day of at most [`MAX_DAILY_DAYS`], each day's figures as if it were the
+//!   range, keyed by its date: the dashboard's trend lines), optional
 //!   `area` (an area code: only cases there) and `category`, and `format` (`json` or `csv`).
 //! - **Format**: `format=csv` or `format=json` decides; without it, an `Accept` header naming
 //!   `text/csv` gets CSV and anything else JSON.
@@ -31,11 +33,13 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::store::stats::{self, AreaColumn, StatsFilter};
+use crate::store::stats::{self, AreaColumn, StatsEventRow, StatsFilter};
 use compute::{Figures, GroupBy, Range};
 
 /// The longest range one request may ask for, in days.
 pub const MAX_RANGE_DAYS: i64 = 366;
+/// The longest range of a daily series (`group_by=day`), in days.
+pub const MAX_DAILY_DAYS: i64 = 92;
 
 /// Working hours are counted on the calendar deadlines are set on: China's State Council
 /// schedules with the default office hours.
@@ -54,6 +58,8 @@ enum Format {
 struct Asked {
     range: Range,
     group_by: GroupBy,
+    /// `group_by=day`: one group per day instead of per `group_by`.
+    daily: bool,
     area: Option<AreaCode>,
     category: Option<String>,
     format: Option<Format>,
@@ -111,10 +117,18 @@ fn parse_query(pairs: &[(String, String)], calendar: &WorkingCalendar) -> ApiRes
     if to - from > Duration::days(MAX_RANGE_DAYS) {
         return Err(ApiError::invalid_field("to", format!("a range spans at most {MAX_RANGE_DAYS} days")));
     }
+    let daily = value("group_by") == Some("day");
+    if daily && to - from > Duration::days(MAX_DAILY_DAYS) {
+        return Err(ApiError::invalid_field(
+            "to",
+            format!("a daily series spans at most {MAX_DAILY_DAYS} days"),
+        ));
+    }
     let group_by = match value("group_by") {
         None => GroupBy::Street,
+        Some("day") => GroupBy::District,
         Some(text) => GroupBy::parse(text).ok_or_else(|| {
-            let names: Vec<&str> = GroupBy::ALL.iter().map(|g| g.as_str()).collect();
+            let names: Vec<&str> = GroupBy::ALL.iter().map(|g| g.as_str()).chain(["day"]).collect();
             ApiError::invalid_field("group_by", format!("expected one of {}", names.join(", ")))
         })?,
     };
@@ -141,7 +155,7 @@ fn parse_query(pairs: &[(String, String)], calendar: &WorkingCalendar) -> ApiRes
         Some("csv") => Some(Format::Csv),
         Some(_) => return Err(ApiError::invalid_field("format", "expected json or csv")),
     };
-    Ok(Asked { range: Range { from, to }, group_by, area, category, format })
+    Ok(Asked { range: Range { from, to }, group_by, daily, area, category, format })
 }
 
 /// CSV when asked for by `format`, else when `Accept` names `text/csv`.
@@ -193,6 +207,22 @@ fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
     Ok(filter)
 }
 
+/// Each day of `range` (from its start, in steps of 24 hours: the calendar's zone keeps no
+/// daylight saving time) as its own range, keyed by its local date; the total is the range's.
+fn daily(rows: &[StatsEventRow], range: Range, calendar: &WorkingCalendar) -> compute::Statistics {
+    let zone = calendar.settings().timezone;
+    let mut groups = std::collections::BTreeMap::new();
+    let mut from = range.from;
+    while from < range.to {
+        let to = (from + Duration::days(1)).min(range.to);
+        let day = compute::compute(rows, Range { from, to }, GroupBy::District, calendar).total;
+        groups.insert(Some(from.with_timezone(&zone).format("%Y-%m-%d").to_string()), day);
+        from = to;
+    }
+    let total = compute::compute(rows, range, GroupBy::District, calendar).total;
+    compute::Statistics { groups, total }
+}
+
 #[derive(Serialize)]
 struct Group<'a> {
     key: &'a Option<String>,
@@ -239,7 +269,11 @@ pub async fn stats(
     let filter = filter_for(&who, &asked)?;
     let (from, to) = (asked.range.from.naive_utc(), asked.range.to.naive_utc());
     let rows = state.db.run(move |conn| stats::events_before(conn, &filter, from, to)).await?;
-    let statistics = compute::compute(&rows, asked.range, asked.group_by, calendar);
+    let statistics = if asked.daily {
+        daily(&rows, asked.range, calendar)
+    } else {
+        compute::compute(&rows, asked.range, asked.group_by, calendar)
+    };
 
     if wants_csv(&req, asked.format) {
         return Ok(HttpResponse::Ok()
@@ -252,7 +286,7 @@ pub async fn stats(
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "from": asked.range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "to": asked.range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "group_by": asked.group_by.as_str(),
+        "group_by": if asked.daily { "day" } else { asked.group_by.as_str() },
         "scope": who.scope.kind(),
         "area": asked.area.map(|a| a.to_string()),
         "category": asked.category,

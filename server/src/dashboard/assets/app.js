@@ -15,7 +15,7 @@ const TEXT = {
     overdue: "超期", from: "起", to: "止", apply: "筛选", any: "全部", yes: "是", no: "否", tracking: "编号",
     deadline: "处置时限", reported_at: "上报时间", more: "更多", rank_streets: "街道排名",
     rank_units: "处置部门排名", csv: "导出 CSV", close_panel: "关闭", k_received_today: "今日受理",
-    k_open: "在办", k_overdue: "超期", k_to_verify: "待核查", k_closure: "结案率", k_on_time: "按期结案率",
+    k_open: "在办", k_overdue: "超期", k_to_verify: "待核查", k_at_desk: "待派遣", k_closure: "结案率", k_on_time: "按期结案率",
     k_rework: "返工率", k_handling: "平均处置时长(工时)", k_rating: "市民满意度", live_on: "实时",
     live_retrying: "重连中", live_off: "离线", city: "全市", all_cells: "个网格", signin_failed: "登录失败",
     no_map: "该账号没有地图范围。", position: "位置", geotag: "照片定位核验", description: "描述",
@@ -34,7 +34,7 @@ const TEXT = {
     apply: "Apply", any: "Any", yes: "Yes", no: "No", tracking: "No.", deadline: "Deadline",
     reported_at: "Reported", more: "More", rank_streets: "Streets", rank_units: "Handling units",
     csv: "Export CSV", close_panel: "Close", k_received_today: "Received today", k_open: "Open",
-    k_overdue: "Overdue", k_to_verify: "To verify", k_closure: "Closure rate", k_on_time: "On-time closure",
+    k_overdue: "Overdue", k_to_verify: "To verify", k_at_desk: "Awaiting dispatch", k_closure: "Closure rate", k_on_time: "On-time closure",
     k_rework: "Rework rate", k_handling: "Mean handling (working h)", k_rating: "Citizen rating",
     live_on: "Live", live_retrying: "Reconnecting", live_off: "Offline", city: "City", all_cells: "cells",
     signin_failed: "Sign-in failed", no_map: "This account has no map area.", position: "Position",
@@ -142,7 +142,8 @@ const state = {
 // ── map ────────────────────────────────────────────────────────────────────────────────────
 // Cells come once per grid revision as integer rings from an origin; each is turned into a
 // canvas Path2D when the canvas size changes. Cells of one colour are drawn as one path, so a
-// whole city (40,625 cells) is a handful of fills.
+// whole city (40,625 cells) is a handful of fills. The legend's swatches (.sw0–.sw6 in app.css)
+// repeat these colours: the page's CSP allows no inline styles.
 const PALETTE = ["#1d2a35", "#23445a", "#2f6b7a", "#4f9a73", "#c9b850", "#ef8a47", "#e0474c"];
 const canvas = $("#map");
 const ctx = canvas.getContext("2d");
@@ -215,9 +216,13 @@ function areaValues() {
 }
 
 function bucketsFor(max) {
-  // Six steps from just above zero to the largest value; zero keeps the darkest colour.
+  // Up to six steps from just above zero to the largest value; zero keeps the darkest colour.
+  // Counts step in whole cases, so a street with one open case has one step, not six.
   const steps = [];
-  for (let i = 1; i <= 6; i++) steps.push((max * i) / 6);
+  for (let i = 1; i <= 6; i++) {
+    const step = state.measure === "density" ? (max * i) / 6 : Math.ceil((max * i) / 6);
+    if (step > 0 && !steps.includes(step)) steps.push(step);
+  }
   return steps;
 }
 
@@ -230,7 +235,7 @@ function draw() {
   const groups = PALETTE.map(() => new Path2D());
   for (const c of visibleCells()) {
     const v = values.get(prefixOf(c.code, state.level)) || 0;
-    const bucket = v <= 0 ? 0 : Math.min(6, 1 + steps.findIndex((s) => v <= s + 1e-9));
+    const bucket = v <= 0 ? 0 : 7 - steps.length + steps.findIndex((s) => v <= s + 1e-9);
     groups[bucket].addPath(view.paths.get(c.code));
   }
   groups.forEach((p, i) => { ctx.fillStyle = PALETTE[i]; ctx.fill(p); });
@@ -271,15 +276,17 @@ function drawBlinks() {
 function renderLegend(steps, max) {
   const legend = $("#legend");
   legend.replaceChildren(el("span", { class: "muted" }, t("m_" + state.measure) + ":"));
-  legend.append(el("i", { style: "background:" + PALETTE[0] }), "0");
-  const digits = state.measure === "density" ? 2 : 0;
+  legend.append(el("i", { class: "sw0" }), "0");
+  // The fewer the steps, the hotter they start: one open case is already worth seeing.
+  const density = state.measure === "density";
   let low = 0;
   steps.forEach((s, i) => {
     if (max <= 0) return;
-    legend.append(el("i", { style: "background:" + PALETTE[i + 1] }), `${num(low, digits)}–${num(s, digits)}`);
+    const label = density ? `${num(low, 2)}–${num(s, 2)}` : s - low === 1 ? String(s) : `${low + 1}–${s}`;
+    legend.append(el("i", { class: "sw" + (7 - steps.length + i) }), label);
     low = s;
   });
-  legend.append(el("i", { style: "background:#ff3b3b;border-radius:50%;width:10px;height:10px" }), t("overdue"));
+  legend.append(el("i", { class: "sw-overdue" }), t("overdue"));
 }
 
 function renderCrumbs() {
@@ -378,6 +385,7 @@ async function loadKpis() {
     ["k_open", sum(0), null],
     ["k_overdue", sum(1), null],
     ["k_to_verify", sum(2), null],
+    ["k_at_desk", sum(3), null],
     ["k_closure", pct(total.closure_rate), series("closure_rate")],
     ["k_on_time", pct(total.on_time_closure_rate), series("on_time_closure_rate")],
     ["k_rework", pct(total.rework_rate), series("rework_rate")],

@@ -1,0 +1,115 @@
+// The dashboard's first screen at city scale (run by scripts/bench-dashboard, which starts a
+// release server with the city imported). Seeds $CASES reports through the public API, then
+// measures, in headless Chromium, the time from submitting the sign-in form until the map is
+// drawn and every KPI tile holds a figure, for the admin (whole city) and a dispatcher (one
+// street), three times each; and the size and latency of the map's data calls.
+"use strict";
+
+const path = require("path");
+const { chromium } = require(path.resolve(process.env.PLAYWRIGHT_CORE));
+
+const base = process.env.GRIDLINE_URL;
+const CASES = Number(process.env.CASES);
+const CELLS = Number(process.env.CELLS);
+const DEVICES = 10; // under the per-address limit on new anonymous accounts
+const CONCURRENCY = 48;
+
+async function api(route, { token, method = "GET", body, headers = {} } = {}) {
+  const h = Object.assign({}, headers);
+  if (token) h.authorization = "Bearer " + token;
+  if (body !== undefined) h["content-type"] = "application/json";
+  const r = await fetch(base + route, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${route}: ${r.status} ${text.slice(0, 300)}`);
+  return { json: text ? JSON.parse(text) : null, bytes: text.length };
+}
+
+const login = async (l, p) => (await api("/api/v1/auth/login", { method: "POST", body: { login: l, password: p } })).json.access_token;
+
+async function timed(label, fn) {
+  const t0 = performance.now();
+  const out = await fn();
+  return [label, performance.now() - t0, out];
+}
+
+async function main() {
+  const admin = await login(process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
+  let layer;
+  for (let i = 0; i < 100; i++) {
+    layer = (await api("/api/v1/dashboard/cells", { token: admin })).json;
+    if (layer.cells.length === CELLS) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (layer.cells.length !== CELLS) throw new Error(`the server routes ${layer.cells.length} cells, not ${CELLS}`);
+  const centres = layer.cells.map((c) => {
+    const ring = c.rings[0];
+    let x = 0, y = 0;
+    for (let i = 0; i < ring.length; i += 2) { x += ring[i]; y += ring[i + 1]; }
+    const n = ring.length / 2;
+    return [layer.origin[1] + y / n / layer.scale, layer.origin[0] + x / n / layer.scale];
+  });
+
+  const devices = [];
+  for (let i = 0; i < DEVICES; i++) devices.push((await api("/api/v1/auth/anonymous", { method: "POST" })).json.access_token);
+  const categories = ["E0101", "E0102", "E0103"];
+  let next = 0, done = 0;
+  const started = performance.now();
+  async function worker() {
+    for (;;) {
+      const i = next++;
+      if (i >= CASES) return;
+      const [lat, lon] = centres[(i * 7919) % centres.length];
+      await api("/api/v1/reports", {
+        token: devices[i % DEVICES], method: "POST", headers: { "idempotency-key": crypto.randomUUID() },
+        body: { category: categories[i % 3], description: "bench " + i, position: { lat, lon, crs: "wgs84", accuracy_m: 5 } },
+      });
+      done += 1;
+      if (done % 10000 === 0) console.log(`  seeded ${done} reports (${Math.round(done / ((performance.now() - started) / 1000))}/s)`);
+    }
+  }
+  if (CASES > 0) {
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    console.log(`seeded ${CASES} reports in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  const dispatcher = await login(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
+  for (const [who, token] of [["admin", admin], ["dispatcher", dispatcher]]) {
+    for (const [label, ms, out] of [
+      await timed("cells", () => api("/api/v1/dashboard/cells", { token })),
+      await timed("counts", () => api("/api/v1/dashboard/counts", { token })),
+      await timed("cases (first page)", () => api("/api/v1/cases", { token })),
+    ]) console.log(`${who}: GET ${label}: ${ms.toFixed(0)} ms, ${(out.bytes / 1024).toFixed(0)} KiB`);
+  }
+
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  try {
+    for (const [who, l, p] of [["admin", process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD],
+                               ["dispatcher", process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD]]) {
+      const times = [];
+      for (let run = 0; run < 3; run++) {
+        const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+        const page = await context.newPage();
+        await page.goto(base + "/dashboard");
+        await page.fill("#login", l);
+        await page.fill("#password", p);
+        const t0 = Date.now();
+        await page.click("#signin-submit");
+        await page.waitForFunction(() => {
+          const status = document.querySelector("#map-status").textContent;
+          const tiles = [...document.querySelectorAll(".kpi .value")];
+          return /^\d+ /.test(status) && view !== null && tiles.length >= 9 && tiles.every((t) => t.textContent !== "");
+        }, null, { timeout: 60000, polling: 20 });
+        times.push(Date.now() - t0);
+        const shown = await page.locator("#map-status").innerText();
+        if (run === 0) console.log(`${who}: map shows ${shown}`);
+        await context.close();
+      }
+      console.log(`${who}: first screen usable after ${times.map((t) => t + " ms").join(", ")} (sign-in submit → map drawn and KPI tiles filled)`);
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e) => { console.error("bench-dashboard: " + (e.stack || e)); process.exit(1); });
