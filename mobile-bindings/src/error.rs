@@ -19,7 +19,7 @@ use gridline_core::workflow::UnknownName;
 pub enum GridlineError {
     /// An argument was refused. `field` names the argument at fault (`lat`, `lon`, `crs`,
     /// `grid_code`, `area_code`, `category_code`, `photo`, `grid_package`, `server_url`,
-    /// `state`, `action`); `reason` says what was expected.
+    /// `case_id`); `reason` says what was expected.
     #[error("invalid {field}: {reason}")]
     InvalidInput {
         /// The name of the argument at fault.

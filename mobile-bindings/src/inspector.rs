@@ -10,7 +10,7 @@ use crate::GridlineError;
 use crate::client::GridlineClient;
 use crate::geo::GeoPoint;
 use crate::records::{OutboxItem, Position};
-use crate::remote::{encode, text};
+use crate::remote::{case_segment, text};
 use crate::workflow::{CaseState, Role, WorkflowAction};
 
 /// A case as the signed-in account may see it.
@@ -150,9 +150,10 @@ impl GridlineClient {
     }
 
     /// One case as the signed-in account may see it (a reporter sees their own in full).
-    /// Blocks on the network. Fails with `Refused` (status 404) for an unknown case.
+    /// Blocks on the network. Fails with `Refused` (status 404) for an unknown case and
+    /// `InvalidInput` (field `case_id`) for text that cannot be a case id.
     pub fn fetch_case(&self, case_id: String) -> Result<CaseSummary, GridlineError> {
-        case_from(&self.remote().get(&format!("/api/v1/cases/{}", encode(&case_id)))?)
+        case_from(&self.remote().get(&format!("/api/v1/cases/{}", case_segment(&case_id)?))?)
     }
 
     /// Queue a workflow step, checked first against the workflow from `known_state` (the state

@@ -19,17 +19,14 @@ fn header(name: &str, value: &str) -> HttpHeader {
     HttpHeader { name: name.to_owned(), value: value.to_owned() }
 }
 
-/// Percent-encode a path segment or query value so that an id can never change the URL.
-pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
+/// A case id as a path segment: the server's ids are UUIDs, so anything but letters, digits and
+/// dashes is refused before it can change the URL.
+pub(crate) fn case_segment(case_id: &str) -> Result<&str, GridlineError> {
+    if !case_id.is_empty() && case_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(case_id)
+    } else {
+        Err(GridlineError::invalid("case_id", "a case id is letters, digits and dashes"))
     }
-    out
 }
 
 impl Remote<'_> {
@@ -116,6 +113,8 @@ mod tests {
 
     #[test]
     fn ids_cannot_leave_their_path_segment() {
-        assert_eq!(encode("a/../b?c"), "a%2F..%2Fb%3Fc");
+        assert_eq!(case_segment("0193-ab").unwrap(), "0193-ab");
+        assert!(case_segment("a/../b?c").is_err());
+        assert!(case_segment("").is_err());
     }
 }

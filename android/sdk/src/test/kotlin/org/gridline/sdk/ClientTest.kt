@@ -145,7 +145,9 @@ class ClientTest {
             else json(422, """{"status":422,"code":"invalid_field","field":"description","detail":"too vague"}""")
         }
         client.use {
+            assertFalse(client.hasUnsent().first())
             val item = client.submit(readyDraft(client).id)
+            assertTrue(client.hasUnsent().first())
             val wrong = assertFailsWith<GridlineException.WrongState> { client.retry(item.id) }
             assertContains(wrong.reason, "pending")
             assertFailsWith<GridlineException.WrongState> { client.discard(item.id) }
@@ -231,6 +233,8 @@ class ClientTest {
         val transport = ScriptedTransport { json(401, """{"code":"unauthorized"}""") }
         GridlineClient.open("http://gridline.invalid", dataFolder(), transport).use { client ->
             assertFailsWith<GridlineException.SignedOut> { client.workList() }
+            val badId = assertFailsWith<GridlineException.InvalidInput> { client.fetchCase("../admin/users") }
+            assertEquals("case_id", badId.field)
             client.submit(readyDraft(client).id)
             assertEquals(SyncOutcome.SignedOut, client.syncNow())
             assertIs<SyncState.Error>(client.currentSyncState())
