@@ -62,6 +62,7 @@ async function signInPage(browser, login, password) {
   await page.fill("#password", password);
   await page.click("#signin-submit");
   await page.waitForSelector("#app:not([hidden])", { timeout: TIMEOUT });
+  check(!(await page.locator("#signin-form").isVisible()), "the sign-in form goes away once signed in");
   await page.waitForFunction(() => /\d+ /.test(document.querySelector("#map-status").textContent), null, { timeout: TIMEOUT });
   await page.waitForSelector('#live[data-state="on"]', { timeout: TIMEOUT });
   return { page, errors };

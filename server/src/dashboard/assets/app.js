@@ -125,7 +125,9 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
   return node;
 }
-const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB") : "—");
+// Times read in the city's zone (the working calendar's), whatever the viewer's computer says.
+const CITY_TIME_ZONE = "Asia/Shanghai";
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: CITY_TIME_ZONE }) : "—");
 const pct = (x) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%");
 const num = (x, d = 1) => (x === null || x === undefined ? "—" : Number(x).toFixed(d));
 const day = (date) => date.toISOString().slice(0, 10);
