@@ -128,6 +128,10 @@ settings! {
     events_heartbeat_secs: u64 = "GRIDLINE_EVENTS_HEARTBEAT_SECS", default "15";
     /// Seconds that in-flight requests get to finish on shutdown.
     shutdown_timeout_secs: u64 = "GRIDLINE_SHUTDOWN_TIMEOUT_SECS", default "10";
+    /// Milliseconds a client gets to send a request's head (line and headers); then 408 and the connection closes, so slow senders cannot hold connections.
+    client_request_timeout_ms: u64 = "GRIDLINE_CLIENT_REQUEST_TIMEOUT_MS", default "5000";
+    /// Seconds an idle keep-alive connection stays open.
+    keep_alive_secs: u64 = "GRIDLINE_KEEP_ALIVE_SECS", default "5";
     /// Reverse proxies (comma-separated CIDR blocks) whose X-Forwarded-For names the client for per-IP limits; empty: the TCP peer is the client.
     trusted_proxies: TrustedProxies = "GRIDLINE_TRUSTED_PROXIES", default "";
 }

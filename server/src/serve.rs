@@ -43,7 +43,9 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
             .wrap(middleware::from_fn(request_log::middleware))
             .configure(|cfg| api::configure(cfg, &config))
     })
-    .shutdown_timeout(settings.shutdown_timeout_secs);
+    .shutdown_timeout(settings.shutdown_timeout_secs)
+    .client_request_timeout(std::time::Duration::from_millis(settings.client_request_timeout_ms))
+    .keep_alive(std::time::Duration::from_secs(settings.keep_alive_secs));
     if settings.workers > 0 {
         http = http.workers(settings.workers);
     }

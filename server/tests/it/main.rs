@@ -24,6 +24,7 @@ mod device_pull;
 mod device_simulate;
 mod duplicates;
 mod events;
+mod faults;
 mod hostile;
 mod intake;
 mod open311;
