@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/me", web::get().to(users::me::me))
                 .route("/categories", web::get().to(categories::list))
                 .route("/grids/route", web::get().to(grids::route))
+                .route("/grids/package", web::get().to(grids::package::package))
                 .service(
                     web::scope("/photos")
                         .route("", web::post().to(photos::upload))

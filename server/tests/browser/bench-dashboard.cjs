@@ -78,6 +78,10 @@ async function main() {
       await timed("cells", () => api("/api/v1/dashboard/cells", { token })),
       await timed("counts", () => api("/api/v1/dashboard/counts", { token })),
       await timed("cases (first page)", () => api("/api/v1/cases", { token })),
+      await timed("stats (30 days by day)", () => {
+        const to = new Date(), from = new Date(to.getTime() - 29 * 86400000);
+        return api(`/api/v1/stats?from=${from.toISOString().slice(0, 10)}&to=${to.toISOString().slice(0, 10)}&group_by=day`, { token });
+      }),
     ]) console.log(`${who}: GET ${label}: ${ms.toFixed(0)} ms, ${(out.bytes / 1024).toFixed(0)} KiB`);
   }
 

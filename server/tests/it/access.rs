@@ -187,6 +187,22 @@ fn matrix() -> Vec<Row> {
                 Want::Events(&["a1", "a2", "b1"]),
             ],
         ),
+        row(
+            "GET",
+            "/api/v1/worklist",
+            Body::None,
+            [
+                s401,
+                Status(403),
+                Status(403),
+                Want::WorkWithin(&["a1"]),
+                Want::WorkWithin(&["b1"]),
+                Status(403),
+                Status(403),
+                Status(403),
+                Status(403),
+            ],
+        ),
         // The staff case list and the dashboard's map data, each cut to the caller's scope.
         row(
             "GET",
@@ -205,6 +221,7 @@ fn matrix() -> Vec<Row> {
             ],
         ),
         row("GET", "/api/v1/units", Body::None, all(s200)),
+        row("GET", "/api/v1/grids/package", Body::None, all(s200)),
         row(
             "GET",
             "/api/v1/dashboard/cells",
@@ -227,38 +244,12 @@ fn matrix() -> Vec<Row> {
                 Want::Counted(&["a1", "a2", "b1"]),
             ],
         ),
-        row(
-            "GET",
-            "/api/v1/worklist",
-            Body::None,
-            [
-                s401,
-                Status(403),
-                Status(403),
-                Want::WorkWithin(&["a1"]),
-                Want::WorkWithin(&["b1"]),
-                Status(403),
-                Status(403),
-                Status(403),
-                Status(403),
-            ],
-        ),
         // Statistics: the street office, the units and the city; citizens and inspectors not.
         row(
             "GET",
             "/api/v1/stats?from=2026-01-01&to=2026-12-31",
             Body::None,
-            [
-                s401,
-                Status(403),
-                Status(403),
-                Status(403),
-                Status(403),
-                s200,
-                s200,
-                s200,
-                s200,
-            ],
+            [s401, Status(403), Status(403), Status(403), Status(403), s200, s200, s200, s200],
         ),
         row(
             "GET",
@@ -655,8 +646,11 @@ impl City {
                 let expected: BTreeSet<String> = expected
                     .iter()
                     .map(|name| {
-                        let case: Value =
-                            self.server.get_as(admin, &format!("/api/v1/cases/{}", self.ids[name])).json().unwrap();
+                        let case: Value = self
+                            .server
+                            .get_as(admin, &format!("/api/v1/cases/{}", self.ids[name]))
+                            .json()
+                            .unwrap();
                         case["placement"]["grid"].as_str().unwrap().to_owned()
                     })
                     .collect();

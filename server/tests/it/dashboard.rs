@@ -208,7 +208,45 @@ fn the_page_is_served_from_the_binary(backend: Backend) {
     assert_eq!(units["units"].as_array().unwrap().len(), 12);
 }
 
+fn the_grid_package_routes_like_the_server(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let (cells, street_a, street_b) = two_streets(&server, &admin);
+
+    let whole = server.get("/api/v1/grids/package");
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["content-type"], "application/vnd.gridline.grid-package");
+    let etag = whole.headers()["etag"].to_str().unwrap().to_owned();
+    let package = gridline_core::grid::decode_package(&whole.bytes().unwrap()).unwrap();
+    assert_eq!(package.len(), cells.len());
+    let index = gridline_core::grid::GridIndex::build(&package).unwrap();
+    for cell in cells.iter().step_by(7) {
+        let (lat, lon) = point_in(cell);
+        let on_server: Value =
+            server.get(&format!("/api/v1/grids/route?lat={lat}&lon={lon}")).json().unwrap();
+        let on_phone = index.route(gridline_core::geo::GeoPoint::new(lat, lon).unwrap());
+        assert_eq!(
+            on_phone.code().map(|c| c.to_string()),
+            on_server["placement"]["grid"].as_str().map(str::to_owned)
+        );
+    }
+
+    let street = server.get(&format!("/api/v1/grids/package?area={street_b}"));
+    let only_b = gridline_core::grid::decode_package(&street.bytes().unwrap()).unwrap();
+    assert_eq!(only_b.len(), 20);
+    assert!(only_b.iter().all(|c| c.code.to_string().starts_with(&street_b)));
+    assert_ne!(street_a, street_b);
+
+    let again =
+        server.client.get(server.url("/api/v1/grids/package")).header("if-none-match", &etag).send().unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(problem(server.get("/api/v1/grids/package?area=3101"), 422)["field"], "area");
+    assert_eq!(problem(server.get("/api/v1/grids/package?area=310104001001"), 422)["field"], "area");
+    problem(server.get("/api/v1/grids/package?area=310105"), 404);
+}
+
 both_backends!(
+    the_grid_package_routes_like_the_server,
     case_list_pages_filters_and_refuses_bad_parameters,
     a_dispatcher_map_holds_only_their_street,
     the_page_is_served_from_the_binary

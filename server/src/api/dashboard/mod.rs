@@ -33,7 +33,9 @@ pub const SCALE: f64 = 100_000.0;
 /// for colouring cases per 10,000 m² of cells a few hundred metres wide.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// One cell as the map draws it.
+/// One cell as the map draws it, with its JSON written once per grid revision (a city's worth
+/// of cells is several megabytes: serialising them anew for every page load was most of the
+/// answer's time).
 #[derive(Debug, Clone, Serialize)]
 pub struct CellOutline {
     pub code: String,
@@ -45,12 +47,16 @@ pub struct CellOutline {
     pub area_m2: f64,
     #[serde(skip)]
     grid: GridCode,
+    #[serde(skip)]
+    json: String,
 }
 
-/// Every cell of one grid revision.
+/// Every cell of one grid revision: as the map draws it, and as read (for offline packages,
+/// [`crate::api::grids::package`]).
 #[derive(Debug)]
 pub struct MapLayer {
     pub revision: i64,
+    pub grid: Vec<GridCell>,
     /// South-west corner `[lon, lat]` every ring is measured from.
     pub origin: [f64; 2],
     pub cells: Vec<CellOutline>,
@@ -83,7 +89,8 @@ fn cell_area_m2(cell: &GridCell) -> f64 {
 }
 
 impl MapLayer {
-    pub fn build(revision: i64, cells: &[GridCell]) -> MapLayer {
+    pub fn build(revision: i64, cells_in: &[GridCell]) -> MapLayer {
+        let cells = cells_in;
         let corners = cells.iter().flat_map(|c| c.geometry.polygons()).flat_map(|p| p.iter().flatten());
         let (mut min_lon, mut min_lat) = (f64::INFINITY, f64::INFINITY);
         for &[lon, lat] in corners {
@@ -92,7 +99,7 @@ impl MapLayer {
         }
         let origin = if min_lon.is_finite() { [min_lon, min_lat] } else { [0.0, 0.0] };
         let step = |value: f64, from: f64| ((value - from) * SCALE).round() as i32;
-        let cells = cells
+        let mut cells: Vec<CellOutline> = cells
             .iter()
             .map(|cell| CellOutline {
                 code: cell.code.to_string(),
@@ -111,16 +118,21 @@ impl MapLayer {
                     .collect(),
                 area_m2: (cell_area_m2(cell) * 10.0).round() / 10.0,
                 grid: cell.code,
+                json: String::new(),
             })
             .collect();
-        MapLayer { revision, origin, cells }
+        for cell in &mut cells {
+            // Plain strings and numbers always serialise; "null" keeps the answer valid JSON.
+            cell.json = serde_json::to_string(&*cell).unwrap_or_else(|_| String::from("null"));
+        }
+        MapLayer { revision, grid: cells_in.to_vec(), origin, cells }
     }
 }
 
 impl MapLayerCache {
     /// The layer for the node's current grid revision, built from the database when the
     /// revision moved on since the last build.
-    async fn current(&self, state: &AppState) -> ApiResult<Arc<MapLayer>> {
+    pub async fn current(&self, state: &AppState) -> ApiResult<Arc<MapLayer>> {
         let revision = state.router.snapshot().revision;
         if let Ok(guard) = self.0.lock()
             && let Some(layer) = guard.as_ref()
@@ -156,16 +168,22 @@ pub async fn cells(state: web::Data<AppState>, who: Principal, req: HttpRequest)
     if unchanged {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
-    let visible: Vec<&CellOutline> = layer.cells.iter().filter(|c| scope_holds(&scope, c.grid)).collect();
+    let head = json!({ "revision": layer.revision, "scale": SCALE, "origin": layer.origin }).to_string();
+    let mut body = String::with_capacity(layer.cells.iter().map(|c| c.json.len() + 1).sum::<usize>() + 64);
+    body.push_str(head.trim_end_matches('}'));
+    body.push_str(",\"cells\":[");
+    for (i, cell) in layer.cells.iter().filter(|c| scope_holds(&scope, c.grid)).enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&cell.json);
+    }
+    body.push_str("]}");
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .json(json!({
-            "revision": layer.revision,
-            "scale": SCALE,
-            "origin": layer.origin,
-            "cells": visible,
-        })))
+        .content_type("application/json")
+        .body(body))
 }
 
 fn scope_holds(scope: &CaseFilter, grid: GridCode) -> bool {

@@ -1,7 +1,9 @@
-//! `/api/v1/grids/route` (which cell a point belongs to) and `/api/v1/admin/grids` (replace an
-//! area's cells from GeoJSON).
+//! `/api/v1/grids/route` (which cell a point belongs to), `/api/v1/grids/package` (the grid
+//! for offline routing, [`package`]) and `/api/v1/admin/grids` (replace an area's cells from
+//! GeoJSON).
 
 pub mod import;
+pub mod package;
 
 use actix_web::{HttpResponse, web};
 use gridline_core::geo::{Crs, GeoPoint};

@@ -371,13 +371,14 @@ function statsQuery(from, to, groupBy) {
 }
 
 async function loadKpis() {
+  // One call: the last 30 days day by day. Its total is the period's figures and its last day
+  // is today, so the tiles, their trend lines and "received today" agree with each other.
   const today = new Date();
   const start = new Date(today.getTime() - 29 * 86400000);
-  const [todayStats, period, daily] = await Promise.all([
-    api(statsQuery(day(today), day(today), "district")).catch(() => null),
-    api(statsQuery(day(start), day(today), "district")).catch(() => null),
-    api(statsQuery(day(start), day(today), "day")).catch(() => null),
-  ]);
+  const daily = await api(statsQuery(day(start), day(today), "day")).catch(() => null);
+  const period = daily;
+  const days = (daily && daily.groups) || [];
+  const todayStats = days.length ? { total: days[days.length - 1] } : null;
   const total = (period && period.total) || {};
   const series = (key) => (daily && daily.groups ? daily.groups.map((g) => g[key] ?? 0) : null);
   const inArea = (codes) => Object.entries(codes).filter(([code]) => !state.area || code.startsWith(state.area));
@@ -448,7 +449,10 @@ function handleSse(block) {
   if (open && open === event.case_id) openCase(open);
 }
 
-const refreshAfterEvent = debounce(async () => { await loadCounts(); draw(); loadKpis(); }, 500);
+// Counts are cheap and the map should feel live; the statistics behind the tiles read the
+// period's history, so a burst of events refreshes them once.
+const refreshKpis = debounce(loadKpis, 3000);
+const refreshAfterEvent = debounce(async () => { await loadCounts(); draw(); refreshKpis(); }, 500);
 
 function addToFeed(event) {
   const feed = $("#feed");
