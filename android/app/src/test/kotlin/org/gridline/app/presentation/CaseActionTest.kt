@@ -1,0 +1,42 @@
+// The inspector's handle/verify form: what each step needs and what the reducer refuses.
+package org.gridline.app.presentation
+
+import kotlin.test.assertEquals
+import kotlin.test.assertTrue
+import org.gridline.sdk.CaseState
+import org.gridline.sdk.WorkflowAction
+import org.junit.jupiter.api.Test
+
+class CaseActionTest {
+    private val handled = CaseActionState("c1", CaseState.HANDLED, listOf(WorkflowAction.VERIFY_PASS, WorkflowAction.VERIFY_FAIL))
+
+    @Test
+    fun `no step chosen, and a step not available in the known state is not taken`() {
+        assertEquals(listOf(ActionProblem.NO_ACTION), handled.problems)
+        assertEquals(handled, reduce(handled, CaseActionEvent.ActionChosen(WorkflowAction.REGISTER)))
+        assertEquals(listOf(ActionProblem.NOT_AVAILABLE), handled.copy(action = WorkflowAction.REGISTER, reason = "x").problems)
+    }
+
+    @Test
+    fun `verifying needs a photo and the position, failing it also a reason`() {
+        val pass = reduce(handled, CaseActionEvent.ActionChosen(WorkflowAction.VERIFY_PASS))
+        assertEquals(listOf(ActionProblem.PHOTO_MISSING, ActionProblem.POSITION_MISSING), pass.problems)
+        val ready = reduce(reduce(pass, CaseActionEvent.PhotoTaken(byteArrayOf(1))), CaseActionEvent.PositionFixed(fix))
+        assertEquals(emptyList(), ready.problems)
+        val fail = reduce(ready, CaseActionEvent.ActionChosen(WorkflowAction.VERIFY_FAIL))
+        assertEquals(listOf(ActionProblem.REASON_MISSING), fail.problems)
+        assertEquals(emptyList(), reduce(fail, CaseActionEvent.ReasonChanged("still broken")).problems)
+        assertEquals(listOf(ActionProblem.PHOTO_MISSING, ActionProblem.REASON_MISSING), reduce(fail, CaseActionEvent.PhotoRemoved(0)).problems)
+    }
+
+    @Test
+    fun `marking handled needs a photo, at most nine, and queuing is remembered`() {
+        val inProgress = CaseActionState("c2", CaseState.IN_PROGRESS, listOf(WorkflowAction.MARK_HANDLED))
+        val mark = reduce(inProgress, CaseActionEvent.ActionChosen(WorkflowAction.MARK_HANDLED))
+        assertEquals(listOf(ActionProblem.PHOTO_MISSING), mark.problems)
+        val ten = (1..10).fold(mark) { s, i -> reduce(s, CaseActionEvent.PhotoTaken(byteArrayOf(i.toByte()))) }
+        assertEquals(listOf(ActionProblem.TOO_MANY_PHOTOS), ten.problems)
+        assertEquals(listOf(2, 3, 4, 5, 6, 7, 8, 9, 10), reduce(ten, CaseActionEvent.PhotoRemoved(0)).photos.map { it[0].toInt() })
+        assertTrue(reduce(ten, CaseActionEvent.Queued).queued)
+    }
+}
