@@ -99,17 +99,25 @@ async function main() {
         await page.fill("#password", p);
         const t0 = Date.now();
         await page.click("#signin-submit");
+        // Usable: the scope's cells drawn in their colours and the live-count tiles filled.
         await page.waitForFunction(() => {
           const status = document.querySelector("#map-status").textContent;
-          const tiles = [...document.querySelectorAll(".kpi .value")];
-          return /^\d+ /.test(status) && view !== null && tiles.length >= 9 && tiles.every((t) => t.textContent !== "");
+          const open = document.querySelector('.kpi[data-kpi="k_open"] .value');
+          return /^\d+ /.test(status) && view !== null && open && open.textContent !== "";
         }, null, { timeout: 60000, polling: 20 });
-        times.push(Date.now() - t0);
+        const usable = Date.now() - t0;
+        // Complete: the statistics' tiles hold figures too.
+        await page.waitForFunction(() => {
+          const tiles = [...document.querySelectorAll(".kpi .value")];
+          return tiles.length >= 10 && tiles.every((t) => t.textContent !== "…");
+        }, null, { timeout: 60000, polling: 20 });
+        times.push([usable, Date.now() - t0]);
         const shown = await page.locator("#map-status").innerText();
         if (run === 0) console.log(`${who}: map shows ${shown}`);
         await context.close();
       }
-      console.log(`${who}: first screen usable after ${times.map((t) => t + " ms").join(", ")} (sign-in submit → map drawn and KPI tiles filled)`);
+      console.log(`${who}: first screen usable after ${times.map((t) => t[0] + " ms").join(", ")} (sign-in submit → map drawn, live counts shown)`);
+      console.log(`${who}: every tile filled after ${times.map((t) => t[1] + " ms").join(", ")} (statistics of the last 30 days read)`);
     }
   } finally {
     await browser.close();

@@ -140,7 +140,8 @@ fn replay(events: &[StatsEventRow], range: Range, calendar: &WorkingCalendar) ->
             break;
         }
         let inside = range.holds(at);
-        let details: Value = serde_json::from_str(&row.details).unwrap_or(Value::Null);
+        // Only deadlines and ratings read the details: most events never parse them.
+        let details = || serde_json::from_str::<Value>(&row.details).unwrap_or(Value::Null);
         let action = row.kind.parse::<Action>().ok();
         let to_state = row.to_state.parse::<CaseState>().ok();
         let effects = effects_of(row);
@@ -170,12 +171,12 @@ fn replay(events: &[StatsEventRow], range: Range, calendar: &WorkingCalendar) ->
         }
         for effect in effects {
             match effect {
-                Effect::SetsDeadline => deadline = parse_time(&details["deadline"]),
+                Effect::SetsDeadline => deadline = parse_time(&details()["deadline"]),
                 Effect::ClearsDeadline => deadline = None,
                 Effect::CountsRework => notes.reworked |= inside,
                 Effect::CountsExtension => notes.extended |= inside,
                 Effect::RecordsRating if inside => {
-                    if let Some(rating) = details["rating"].as_u64().and_then(|r| u8::try_from(r).ok()) {
+                    if let Some(rating) = details()["rating"].as_u64().and_then(|r| u8::try_from(r).ok()) {
                         notes.ratings.push(rating);
                     }
                 }

@@ -137,7 +137,7 @@ function debounce(fn, ms) {
 }
 
 const state = {
-  categories: [], units: [], level: 6, measure: "open", area: "",
+  categories: [], units: [], level: 6, measure: "open", area: "", daily: null,
   layer: null, counts: { cells: {}, totals: {} }, blinks: new Map(), casesCursor: null,
 };
 
@@ -305,6 +305,7 @@ function renderCrumbs() {
 
 function drillTo(area) {
   state.area = area;
+  state.daily = null;
   const next = { 0: 6, 6: 9, 9: 12, 12: 15, 15: 15 }[area.length];
   state.level = next;
   $("#level").value = String(next);
@@ -375,25 +376,34 @@ async function loadKpis() {
   // is today, so the tiles, their trend lines and "received today" agree with each other.
   const today = new Date();
   const start = new Date(today.getTime() - 29 * 86400000);
+  // The live counts come first: the tiles drawn from them show at once, the statistics'
+  // tiles keep their last figures for this area, or say "…" until the history has been read.
+  renderTiles(state.daily, state.daily === null);
   const daily = await api(statsQuery(day(start), day(today), "day")).catch(() => null);
+  state.daily = daily;
+  renderTiles(daily, false);
+}
+
+function renderTiles(daily, pending) {
   const period = daily;
   const days = (daily && daily.groups) || [];
   const todayStats = days.length ? { total: days[days.length - 1] } : null;
   const total = (period && period.total) || {};
+  const later = (text) => (pending ? "…" : text);
   const series = (key) => (daily && daily.groups ? daily.groups.map((g) => g[key] ?? 0) : null);
   const inArea = (codes) => Object.entries(codes).filter(([code]) => !state.area || code.startsWith(state.area));
   const sum = (i) => inArea(state.counts.cells || {}).reduce((acc, [, n]) => acc + n[i], 0);
   const tiles = [
-    ["k_received_today", todayStats && todayStats.total ? todayStats.total.received : "—", series("received")],
+    ["k_received_today", later(todayStats && todayStats.total ? todayStats.total.received : "—"), series("received")],
     ["k_open", sum(0), null],
     ["k_overdue", sum(1), null],
     ["k_to_verify", sum(2), null],
     ["k_at_desk", sum(3), null],
-    ["k_closure", pct(total.closure_rate), series("closure_rate")],
-    ["k_on_time", pct(total.on_time_closure_rate), series("on_time_closure_rate")],
-    ["k_rework", pct(total.rework_rate), series("rework_rate")],
-    ["k_handling", num(total.handling_hours_mean), series("handling_hours_mean")],
-    ["k_rating", num(total.rating_mean, 2), series("rating_mean")],
+    ["k_closure", later(pct(total.closure_rate)), series("closure_rate")],
+    ["k_on_time", later(pct(total.on_time_closure_rate)), series("on_time_closure_rate")],
+    ["k_rework", later(pct(total.rework_rate)), series("rework_rate")],
+    ["k_handling", later(num(total.handling_hours_mean)), series("handling_hours_mean")],
+    ["k_rating", later(num(total.rating_mean, 2)), series("rating_mean")],
   ];
   $("#kpis").replaceChildren(...tiles.map(([key, value, s]) =>
     el("div", { class: "kpi", "data-kpi": key },
