@@ -1,0 +1,32 @@
+// The app's string resources, checked without the Android SDK: English and Chinese define the
+// same names, every banner key has its string, and every R.string the screens use exists.
+// Paths are relative to the repository root, where scripts/test-mobile runs the tests.
+package org.gridline.app.presentation
+
+import java.io.File
+import kotlin.test.assertEquals
+import kotlin.test.assertTrue
+import org.junit.jupiter.api.Test
+
+class StringsTest {
+    private val app = listOf(File("android/app"), File("app"), File(".")).first { File(it, "src/main/res").isDirectory }
+
+    private fun names(folder: String): Set<String> =
+        Regex("""<string name="([a-z0-9_]+)"""").findAll(File(app, "src/main/res/$folder/strings.xml").readText()).map { it.groupValues[1] }.toSet()
+
+    @Test
+    fun `English and Chinese define the same strings, including every banner`() {
+        val english = names("values")
+        assertEquals(english, names("values-zh"))
+        assertTrue(english.containsAll(BannerKey.entries.map { it.resourceName }))
+    }
+
+    @Test
+    fun `every string the screens use is defined`() {
+        val used =
+            File(app, "src/main/kotlin/org/gridline/app").walk().filter { it.extension == "kt" }
+                .flatMap { Regex("""R\.string\.([a-z0-9_]+)""").findAll(it.readText()).map { m -> m.groupValues[1] } }.toSet()
+        assertTrue(used.size > 20, "found only $used")
+        assertEquals(emptySet(), used - names("values"))
+    }
+}
