@@ -1,5 +1,6 @@
 // The app's string resources, checked without the Android SDK: English and Chinese define the
-// same names, every banner key has its string, and every R.string the screens use exists.
+// same names, every banner key has its string, every R.string the screens use exists, and the
+// iOS app's Localizable.strings (English and Chinese) carry every one of them.
 // Paths are relative to the repository root, where scripts/test-mobile runs the tests.
 package org.gridline.app.presentation
 
@@ -28,5 +29,14 @@ class StringsTest {
                 .flatMap { Regex("""R\.string\.([a-z0-9_]+)""").findAll(it.readText()).map { m -> m.groupValues[1] } }.toSet()
         assertTrue(used.size > 20, "found only $used")
         assertEquals(emptySet(), used - names("values"))
+    }
+
+    @Test
+    fun `the iOS app has every Android string in English and Chinese`() {
+        val ios = File(app, "../../ios/App/GridlineApp")
+        for (language in listOf("en", "zh-Hans")) {
+            val keys = Regex("""^"([a-z0-9_]+)" = """, RegexOption.MULTILINE).findAll(File(ios, "$language.lproj/Localizable.strings").readText()).map { it.groupValues[1] }.toSet()
+            assertEquals(emptySet(), names("values") - keys, language)
+        }
     }
 }

@@ -1,0 +1,87 @@
+// The inspector's work list, readable offline, in the order of orderWorkList, and one case with
+// the handle/verify form: photos taken on site, reason, queued in the outbox as a step.
+import CoreLocation
+import GridlineKit
+import SwiftUI
+
+struct WorkListView: View {
+    let client: GridlineClient
+    @State private var cases: [CachedCase] = []
+    @State private var onlyMine = false
+
+    var body: some View {
+        List {
+            Toggle("only_waiting_for_me", isOn: $onlyMine)
+            ForEach(orderWorkList(cases).filter { !onlyMine || inspectorPriority($0.state) <= 1 }, id: \.id) { item in
+                NavigationLink { CaseView(client: client, item: item) } label: {
+                    HStack {
+                        Text(String(describing: item.state))
+                        Spacer()
+                        Text(item.createdAt).font(.caption)
+                    }
+                }
+            }
+        }
+        .navigationTitle("tab_work")
+        .task {
+            client.setPullLists([.workList])
+            for await _ in client.syncStates {
+                cases = (try? await client.cachedCases(.workList)) ?? cases
+            }
+        }
+    }
+}
+
+struct CaseView: View {
+    let client: GridlineClient
+    let item: CachedCase
+    @State private var action: WorkflowAction?
+    @State private var photos: [Data] = []
+    @State private var reason = ""
+    @State private var queued = false
+    @State private var showingCamera = false
+    @State private var failure: String?
+
+    private var available: [WorkflowAction] { Gridline.availableActions(state: item.state, role: .inspector) }
+
+    /// The same needs as the Kotlin CaseActionState: verification takes a photo and the
+    /// position, failing it also a reason; marking handled takes a photo.
+    private var ready: Bool {
+        guard let action, available.contains(action), photos.count <= maxPhotos else { return false }
+        let needsPhoto = [.markHandled, .verifyPass, .verifyFail].contains(action)
+        let needsReason = [.verifyFail, .reject, .sendBack, .shelve, .close, .reopen].contains(action)
+        return (!needsPhoto || !photos.isEmpty) && (!needsReason || !reason.trimmingCharacters(in: .whitespaces).isEmpty)
+    }
+
+    var body: some View {
+        Form {
+            Section {
+                Text(item.id)
+                Text(String(describing: item.state))
+            }
+            Section {
+                Picker("step", selection: $action) {
+                    ForEach(available, id: \.self) { Text(String(describing: $0)).tag(Optional($0)) }
+                }
+                Button(String(format: NSLocalizedString("take_photo", comment: ""), photos.count)) { showingCamera = true }
+                TextField("reason", text: $reason)
+                if let failure { Text(failure).foregroundColor(.red) }
+                Button("queue_step") { Task { await queue() } }.disabled(!ready || queued)
+            }
+        }
+        .sheet(isPresented: $showingCamera) { CameraPicker { photos.append($0) } }
+    }
+
+    private func queue() async {
+        guard let action else { return }
+        let fix = CLLocationManager().location
+        let position = fix.map { Position(lat: $0.coordinate.latitude, lon: $0.coordinate.longitude, crs: .wgs84, accuracyM: $0.horizontalAccuracy) }
+        let request = CaseActionRequest(caseId: item.id, action: action, reason: reason.isEmpty ? nil : reason, position: position, rating: nil)
+        do {
+            _ = try await client.queueAction(request, knownState: item.state, role: .inspector, cameraPhotos: photos)
+            queued = true
+        } catch {
+            failure = error.localizedDescription
+        }
+    }
+}
