@@ -98,8 +98,9 @@ pub fn open_states() -> Vec<&'static str> {
         .collect()
 }
 
-/// The open cases of `scope` (those routed to a cell), counted per cell. One pass over the
-/// open cases' three small columns: closed history never enters it.
+/// The open cases of `scope` (those routed to a cell), counted per cell. The database groups
+/// them by cell, state and overdue flag, so a city's hundred thousand open cases come back as a
+/// few rows per cell; closed history never enters it.
 pub fn open_counts_by_grid(
     conn: &mut DbConnection,
     scope: &CaseFilter,
@@ -107,7 +108,8 @@ pub fn open_counts_by_grid(
     let query = cases::table
         .filter(cases::state.eq_any(open_states()))
         .filter(cases::grid_code.is_not_null())
-        .select((cases::grid_code, cases::state, cases::overdue))
+        .group_by((cases::grid_code, cases::state, cases::overdue))
+        .select((cases::grid_code, cases::state, cases::overdue, diesel::dsl::count_star()))
         .into_boxed();
     let query = match scope {
         CaseFilter::All => query,
@@ -121,19 +123,19 @@ pub fn open_counts_by_grid(
         CaseFilter::ReportedBy(user) => query.filter(cases::reporter_id.eq(user.clone())),
         CaseFilter::Nothing => return Ok(Vec::new()),
     };
-    let rows: Vec<(Option<String>, String, bool)> = query.order(cases::grid_code).load(conn)?;
+    let rows: Vec<(Option<String>, String, bool, i64)> = query.order(cases::grid_code).load(conn)?;
     let mut out: Vec<(String, CellCounts)> = Vec::new();
-    for (grid, state, overdue) in rows {
+    for (grid, state, overdue, n) in rows {
         let Some(grid) = grid else { continue };
         if out.last().is_none_or(|(g, _)| *g != grid) {
             out.push((grid, CellCounts::default()));
         }
         if let Some((_, counts)) = out.last_mut() {
-            counts.open += 1;
-            counts.overdue += i64::from(overdue);
-            counts.to_verify += i64::from(state == CaseState::Handled.as_str());
-            counts.at_desk +=
-                i64::from(state == CaseState::Reported.as_str() || state == CaseState::Registered.as_str());
+            counts.open += n;
+            counts.overdue += if overdue { n } else { 0 };
+            counts.to_verify += if state == CaseState::Handled.as_str() { n } else { 0 };
+            let at_desk = state == CaseState::Reported.as_str() || state == CaseState::Registered.as_str();
+            counts.at_desk += if at_desk { n } else { 0 };
         }
     }
     Ok(out)

@@ -333,13 +333,13 @@ canvas.addEventListener("keydown", (event) => {
 
 async function loadMap() {
   try {
-    const layer = await api("/api/v1/dashboard/cells");
+    // Outlines and counts in parallel: together they are the first screen.
+    const [layer] = await Promise.all([api("/api/v1/dashboard/cells"), loadCounts()]);
     state.layer = layer;
     // Start at the deepest area the whole scope shares (a dispatcher starts in their street).
     const codes = layer.cells.map((c) => c.code);
     let common = codes.length ? codes[0] : "";
     for (const c of codes) while (!c.startsWith(common)) common = common.slice(0, -1);
-    await loadCounts();
     drillTo(common.length >= 9 ? common.slice(0, 9) : "");
   } catch (e) {
     $("#map-status").textContent = e.status === 403 ? t("no_map") : e.message;
@@ -706,7 +706,8 @@ async function start() {
   $("#app").hidden = false;
   const user = session.user || {};
   $("#who").textContent = `${user.login || user.id || ""} · ${user.role || ""}`;
-  await loadReferenceData();
+  // Categories and units are only needed by the lists and the case page: not worth waiting for.
+  loadReferenceData();
   await loadMap();
   followEvents();
 }
