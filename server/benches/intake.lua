@@ -7,7 +7,8 @@ local lat = os.getenv("GRIDLINE_LAT") or "31.1504"
 local lon = os.getenv("GRIDLINE_LON") or "121.4010"
 local pause = tonumber(os.getenv("GRIDLINE_DELAY_MS") or "0")
 local counter = 0
-local thread_id = 0
+-- thread_id is set per thread by setup() (thread:set writes the thread's global); a local of the
+-- same name here would hide it, give every thread the same seed and so the same keys.
 local created_threads = 0
 
 function setup(thread)
