@@ -36,5 +36,6 @@ mod serve;
 mod shutdown;
 mod stats;
 mod token_attacks;
+mod transitions;
 mod trusted_proxy;
 mod workflow;

@@ -268,6 +268,23 @@ impl TestServer {
         assert_eq!(response.status(), 200, "{body}");
         response.json().unwrap()
     }
+
+    /// Uploads a small generated JPEG as `token`; the new photo's id (a step's photos must be
+    /// the actor's own uploads).
+    pub fn upload_photo(&self, token: &str) -> String {
+        let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 90]));
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(image).write_to(&mut bytes, image::ImageFormat::Jpeg).unwrap();
+        let part = reqwest::blocking::multipart::Part::bytes(bytes.into_inner())
+            .file_name("photo.jpg")
+            .mime_str("image/jpeg")
+            .unwrap();
+        let form = reqwest::blocking::multipart::Form::new().part("photo", part);
+        let response =
+            self.client.post(self.url("/api/v1/photos")).bearer_auth(token).multipart(form).send().unwrap();
+        assert_eq!(response.status(), 201, "photo upload");
+        response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
+    }
 }
 
 /// A generated city of `cells` cells in two streets of district 310104: the generator puts a
