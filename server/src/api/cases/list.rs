@@ -69,9 +69,10 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
     let mut filter = ListFilter::default();
     if let Some(states) = query.state.as_deref().filter(|s| !s.trim().is_empty()) {
         for name in states.split(',') {
-            let state: CaseState = name.trim().parse().map_err(|e: gridline_core::workflow::UnknownName| {
-                ApiError::invalid_field("state", e.to_string())
-            })?;
+            let state: CaseState =
+                name.trim().parse().map_err(|e: gridline_core::workflow::UnknownName| {
+                    ApiError::invalid_field("state", e.to_string())
+                })?;
             filter.states.push(state.as_str().to_owned());
         }
     }
@@ -89,7 +90,8 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
     }
     filter.overdue = query.overdue;
     if let Some(area) = query.area.as_deref() {
-        let area = AreaCode::parse(area.trim()).map_err(|e| ApiError::invalid_field("area", e.to_string()))?;
+        let area =
+            AreaCode::parse(area.trim()).map_err(|e| ApiError::invalid_field("area", e.to_string()))?;
         let (first, last) = area_grid_range(area)
             .ok_or_else(|| ApiError::invalid_field("area", "this area can hold no grid cell"))?;
         filter.grid_range = Some((first.to_string(), last.to_string()));
@@ -120,7 +122,9 @@ pub async fn list(
     let found = state.db.run(move |conn| case_list::list(conn, &scope, &filter, limit + 1)).await?;
     let more = found.len() as i64 > limit;
     let page = &found[..found.len().min(limit as usize)];
-    let next_cursor = if more { page.last().map(|c| encode_cursor(c.row.created_at, &c.row.id)) } else { None };
-    let items: Vec<Value> = page.iter().map(|case| render(case, View::Staff, Some(&who), Vec::new())).collect();
+    let next_cursor =
+        if more { page.last().map(|c| encode_cursor(c.row.created_at, &c.row.id)) } else { None };
+    let items: Vec<Value> =
+        page.iter().map(|case| render(case, View::Staff, Some(&who), Vec::new())).collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next_cursor })))
 }
