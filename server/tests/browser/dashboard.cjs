@@ -129,16 +129,22 @@ async function main() {
     await page.waitForSelector('form[data-action="register"]', { timeout: TIMEOUT });
     await page.click('form[data-action="register"] button[type="submit"]');
     await page.waitForSelector('form[data-action="dispatch"]', { timeout: TIMEOUT });
+    const preview = await page.locator('[data-field="dispatch-deadline"]').innerText();
+    const offered = await api(`/api/v1/cases/${receipt.id}`, { token: dispatcher });
+    check(offered.dispatch_deadline, "the case offers the deadline a dispatch now would set");
     const unit = await page.locator('form[data-action="dispatch"] select[name="handling_unit"]').inputValue();
     check(unit === "sanitation", "dispatch offers the category's default unit first: " + unit);
     await page.click('form[data-action="dispatch"] button[type="submit"]');
     await page.waitForFunction(() => document.querySelector('[data-field="state"]').textContent === "dispatched", null, { timeout: TIMEOUT });
     const deadline = await page.locator('[data-field="deadline"]').innerText();
     check(deadline && deadline !== "—", "the case page shows the computed deadline: " + deadline);
+    check(preview.length > 0, "the dispatch form shows the deadline before dispatching");
     await waitForKpi(page, "k_at_desk", deskBefore);
     await page.locator(".panel-body").screenshot({ path: path.join(artifacts, "case.png") });
     const server = await api(`/api/v1/cases/${receipt.id}`, { token: dispatcher });
     check(server.state === "dispatched" && server.handling_unit === "sanitation" && server.deadline, "the server holds the dispatch");
+    const drift = Math.abs(new Date(server.deadline) - new Date(offered.dispatch_deadline));
+    check(drift <= 120000, `the deadline offered before dispatching is the one set (${offered.dispatch_deadline} / ${server.deadline})`);
 
     // The case list finds it by filter; the other street's desk sees nothing of it anywhere.
     await page.keyboard.press("Escape");

@@ -245,7 +245,44 @@ fn the_grid_package_routes_like_the_server(backend: Backend) {
     problem(server.get("/api/v1/grids/package?area=310105"), 404);
 }
 
+/// POSTs a workflow step with the case's current version; returns the case after it.
+fn act(server: &TestServer, token: &str, id: &str, body: Value) -> Value {
+    let case: Value = server.get_as(token, &format!("/api/v1/cases/{id}")).json().unwrap();
+    let response = server
+        .client
+        .post(server.url(&format!("/api/v1/cases/{id}/actions")))
+        .bearer_auth(token)
+        .header("if-match", format!("\"{}\"", case["version"]))
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200, "{body}");
+    server.get_as(token, &format!("/api/v1/cases/{id}")).json().unwrap()
+}
+
+fn the_deadline_is_shown_before_dispatching(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let (cells, street_a, _) = two_streets(&server, &admin);
+    let citizen = server.citizen_token();
+    let id = report(&server, &citizen, &cells[2], "E0101");
+    let dispatcher =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse(&street_a).unwrap() });
+    // Friday 27 November 2026, 16:00 Beijing: 4 working hours end Monday 11:30.
+    server.clock.set("2026-11-27T08:00:00Z".parse().unwrap());
+    let reported: Value = server.get_as(&dispatcher, &format!("/api/v1/cases/{id}")).json().unwrap();
+    assert!(reported.get("dispatch_deadline").is_none(), "not offered before it may be dispatched");
+    let registered = act(&server, &dispatcher, &id, json!({ "action": "register" }));
+    assert_eq!(registered["dispatch_deadline"], "2026-11-30T03:30:00.000Z");
+    let citizen_view: Value = server.get_as(&citizen, &format!("/api/v1/cases/{id}")).json().unwrap();
+    assert!(citizen_view.get("dispatch_deadline").is_none(), "only for who may dispatch");
+    let dispatched =
+        act(&server, &dispatcher, &id, json!({ "action": "dispatch", "handling_unit": "sanitation" }));
+    assert_eq!(dispatched["deadline"], registered["dispatch_deadline"]);
+}
+
 both_backends!(
+    the_deadline_is_shown_before_dispatching,
     the_grid_package_routes_like_the_server,
     case_list_pages_filters_and_refuses_bad_parameters,
     a_dispatcher_map_holds_only_their_street,

@@ -458,7 +458,7 @@ pub async fn act(
 
 /// The deadline of a dispatch now: the case's handling time limit (copied from its category at
 /// intake) on the working calendar. `None` for a case without a limit.
-fn dispatch_deadline_for(case: &FullCase, now: DateTime<Utc>) -> ApiResult<Option<DateTime<Utc>>> {
+pub(crate) fn dispatch_deadline_for(case: &FullCase, now: DateTime<Utc>) -> ApiResult<Option<DateTime<Utc>>> {
     let Some(limit) = case.row.handling_time_limit.as_deref() else { return Ok(None) };
     let limit: TimeLimit = limit
         .parse()

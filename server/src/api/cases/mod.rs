@@ -134,9 +134,18 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let (case, photo_ids) = load_case(&state, &id, cases::photo_ids).await?;
     let view = view_for(who.0.as_ref(), &case.row);
+    let mut body = render(&case, view, who.0.as_ref(), photo_ids);
+    // Whoever may dispatch sees the deadline a dispatch now would set, before choosing to.
+    let may_dispatch = body["available_actions"]
+        .as_array()
+        .is_some_and(|actions| actions.iter().any(|a| a == Action::Dispatch.as_str()));
+    if may_dispatch {
+        let deadline = actions::dispatch_deadline_for(&case, state.clock.now())?;
+        body["dispatch_deadline"] = json!(deadline.map(|d| rfc3339(d.naive_utc())));
+    }
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, actions::etag(case.row.version)))
-        .json(render(&case, view, who.0.as_ref(), photo_ids)))
+        .json(body))
 }
 
 /// The steps the caller may take now, as core decides them from the case's state and facts, so

@@ -22,7 +22,7 @@ const TEXT = {
     photos: "照片", timeline: "流程记录", actions: "操作", reason: "原因", note: "备注", submit: "提交",
     new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", version_conflict: "案件已被他人更新，已刷新。",
     done: "已完成", rate: "率", count: "数", name: "名称", p90: "P90 工时", no_cases: "没有案件",
-    dispatch_deadline: "派遣后时限按工作日历计算：", period: "近 30 天",
+    dispatch_deadline: "现在派遣，处置时限（工作日历）为：", period: "近 30 天",
   },
   en: {
     skip: "Skip to content", title: "Gridline operations", signin_hint: "Sign in with your staff account.",
@@ -42,7 +42,7 @@ const TEXT = {
     actions: "Actions", reason: "Reason", note: "Note", submit: "Submit", new_deadline: "New deadline",
     merge_into: "Merge into case id", time_limit: "Time limit", version_conflict: "Someone else changed this case; reloaded.",
     done: "Done", rate: "rate", count: "count", name: "Name", p90: "P90 hours", no_cases: "No cases",
-    dispatch_deadline: "On dispatch the deadline is set on the working calendar:", period: "last 30 days",
+    dispatch_deadline: "Dispatched now, the deadline on the working calendar is", period: "last 30 days",
   },
 };
 let lang = localStorage.getItem("gridline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
@@ -599,7 +599,8 @@ function actionForms(c) {
       fields.push(el("select", { name: "handling_unit", "aria-label": t("unit") },
         state.units.map((u) => el("option", { value: u.code, selected: u.code === defaultUnit(c.category) ? "" : null },
           `${u.code} · ${lang === "zh" ? u.zh : u.en}`))));
-      fields.push(el("span", { class: "muted" }, `${t("dispatch_deadline")} ${c.handling_time_limit || "—"}`));
+      fields.push(el("span", { class: "muted", "data-field": "dispatch-deadline" },
+        `${t("dispatch_deadline")} ${fmtTime(c.dispatch_deadline)} (${c.handling_time_limit || "—"})`));
     }
     if (action === "extend") fields.push(el("input", { name: "new_deadline", type: "datetime-local", required: "", "aria-label": t("new_deadline") }));
     if (action === "merge") fields.push(el("input", { name: "merge_into", placeholder: t("merge_into"), required: "", "aria-label": t("merge_into") }));
