@@ -37,18 +37,7 @@ pub fn list(
     limit: i64,
 ) -> StoreResult<Vec<FullCase>> {
     let query = cases::table.select((CaseRow::as_select(), CaseWorkflow::as_select())).into_boxed();
-    let mut query = match scope {
-        CaseFilter::All => query,
-        CaseFilter::GridIn(grids) => {
-            query.filter(cases::grid_code.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()))
-        }
-        CaseFilter::GridRange { first, last, .. } => {
-            query.filter(cases::grid_code.between(first.to_string(), last.to_string()))
-        }
-        CaseFilter::HandlingUnit(unit) => query.filter(cases::handling_unit.eq(unit.clone())),
-        CaseFilter::ReportedBy(user) => query.filter(cases::reporter_id.eq(user.clone())),
-        CaseFilter::Nothing => return Ok(Vec::new()),
-    };
+    let Some(mut query) = crate::filter_by_scope!(query, scope) else { return Ok(Vec::new()) };
     if !filter.states.is_empty() {
         query = query.filter(cases::state.eq_any(filter.states.clone()));
     }
@@ -111,18 +100,7 @@ pub fn open_counts_by_grid(
         .group_by((cases::grid_code, cases::state, cases::overdue))
         .select((cases::grid_code, cases::state, cases::overdue, diesel::dsl::count_star()))
         .into_boxed();
-    let query = match scope {
-        CaseFilter::All => query,
-        CaseFilter::GridIn(grids) => {
-            query.filter(cases::grid_code.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()))
-        }
-        CaseFilter::GridRange { first, last, .. } => {
-            query.filter(cases::grid_code.between(first.to_string(), last.to_string()))
-        }
-        CaseFilter::HandlingUnit(unit) => query.filter(cases::handling_unit.eq(unit.clone())),
-        CaseFilter::ReportedBy(user) => query.filter(cases::reporter_id.eq(user.clone())),
-        CaseFilter::Nothing => return Ok(Vec::new()),
-    };
+    let Some(query) = crate::filter_by_scope!(query, scope) else { return Ok(Vec::new()) };
     let rows: Vec<(Option<String>, String, bool, i64)> = query.order(cases::grid_code).load(conn)?;
     let mut out: Vec<(String, CellCounts)> = Vec::new();
     for (grid, state, overdue, n) in rows {
