@@ -151,22 +151,24 @@ pub fn latest_seq(conn: &mut DbConnection) -> StoreResult<i64> {
     Ok(max.unwrap_or(0))
 }
 
-/// `(seq, case id)` of the events after `after` up to `through`, on cases in `grids`, in order;
-/// at most `limit` rows.
-pub fn changes_in_grids(
+/// `(seq, case id)` of the events after `after` up to `through`, on the cases `scope` admits
+/// (an inspector's cells, a citizen's own reports, ...), in order; at most `limit` rows. The
+/// incremental lists (work list, my reports) are built from it.
+pub fn changes_in_scope(
     conn: &mut DbConnection,
-    grids: &[String],
+    scope: &crate::auth::CaseFilter,
     after: i64,
     through: i64,
     limit: i64,
 ) -> StoreResult<Vec<(i64, String)>> {
-    Ok(case_events::table
+    let query = case_events::table
         .inner_join(cases::table)
-        .filter(cases::grid_code.eq_any(grids))
         .filter(case_events::seq.gt(after))
         .filter(case_events::seq.le(through))
         .order(case_events::seq)
         .limit(limit)
         .select((case_events::seq, case_events::case_id))
-        .load(conn)?)
+        .into_boxed();
+    let Some(query) = crate::filter_by_scope!(query, scope) else { return Ok(Vec::new()) };
+    Ok(query.load(conn)?)
 }

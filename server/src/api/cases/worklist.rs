@@ -63,7 +63,8 @@ pub async fn worklist(
         )
         .with_field("cursor"));
     }
-    let grids: Vec<String> = match who.case_filter() {
+    let scope = who.case_filter();
+    let grids: Vec<String> = match &scope {
         CaseFilter::GridIn(grids) => grids.iter().map(ToString::to_string).collect(),
         _ => Vec::new(),
     };
@@ -77,7 +78,7 @@ pub async fn worklist(
                 let list = cases::in_grids_with_states(conn, &grids, &states, MAX_LIST)?;
                 return Ok((list, Vec::new(), latest, false, true));
             }
-            let changes = events::changes_in_grids(conn, &grids, cursor, latest, PAGE_EVENTS)?;
+            let changes = events::changes_in_scope(conn, &scope, cursor, latest, PAGE_EVENTS)?;
             let more = changes.len() as i64 == PAGE_EVENTS;
             let through =
                 if more { changes.last().map_or(latest, |(seq, _)| *seq) } else { latest.max(cursor) };

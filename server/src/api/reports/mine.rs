@@ -15,16 +15,14 @@
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::ReportReceipt;
 use crate::api::cases::worklist::PAGE_EVENTS;
 use crate::app::AppState;
-use crate::auth::Principal;
+use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::store::schema::{case_events, cases as case_table};
-use crate::store::{DbConnection, StoreResult, cases, events};
+use crate::store::{cases, events};
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
@@ -33,26 +31,6 @@ const MAX_LIMIT: i64 = 200;
 pub struct MineQuery {
     limit: Option<i64>,
     cursor: Option<i64>,
-}
-
-/// `(seq, case id)` of the events after `after` up to `through` on the reporter's cases, in
-/// order; at most `limit` rows.
-fn changes_by_reporter(
-    conn: &mut DbConnection,
-    reporter_id: &str,
-    after: i64,
-    through: i64,
-    limit: i64,
-) -> StoreResult<Vec<(i64, String)>> {
-    Ok(case_events::table
-        .inner_join(case_table::table)
-        .filter(case_table::reporter_id.eq(reporter_id))
-        .filter(case_events::seq.gt(after))
-        .filter(case_events::seq.le(through))
-        .order(case_events::seq)
-        .limit(limit)
-        .select((case_events::seq, case_events::case_id))
-        .load(conn)?)
 }
 
 pub async fn mine(
@@ -81,7 +59,8 @@ pub async fn mine(
             if cursor == 0 {
                 return Ok((cases::list_by_reporter(conn, &user, limit)?, latest, false));
             }
-            let mut changes = changes_by_reporter(conn, &user, cursor, latest, PAGE_EVENTS)?;
+            let own = CaseFilter::ReportedBy(user.clone());
+            let mut changes = events::changes_in_scope(conn, &own, cursor, latest, PAGE_EVENTS)?;
             super::follow::add_followed_changes(conn, &user, cursor, latest, PAGE_EVENTS, &mut changes)?;
             // At least a page (a followed case's event may count for several reports): maybe more.
             let more = changes.len() as i64 >= PAGE_EVENTS;
