@@ -2,8 +2,6 @@
 //! service is a category (its code is the `service_code`); its definition lists the category's
 //! extra questions as attributes. Names are in English, or in Chinese with `locale=zh`.
 
-use std::sync::LazyLock;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gridline_core::codes::CategoryCode;
@@ -19,7 +17,9 @@ const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
 
 /// The shipped taxonomy: its major classes name the service groups and its units the agencies.
 /// Categories themselves come from the database (a city edits them).
-static SHIPPED: LazyLock<Option<Taxonomy>> = LazyLock::new(|| Taxonomy::default_taxonomy().ok());
+fn shipped() -> Option<&'static Taxonomy> {
+    crate::api::categories::shipped().ok()
+}
 
 /// The language of names in answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl Locale {
 
 /// The name of a handling unit (`agency_responsible`); its code when the unit is not known.
 pub fn unit_name(code: &str, locale: Locale) -> String {
-    SHIPPED.as_ref().and_then(|t| t.unit(code)).map_or_else(|| code.to_owned(), |u| locale.name(&u.names))
+    shipped().and_then(|t| t.unit(code)).map_or_else(|| code.to_owned(), |u| locale.name(&u.names))
 }
 
 /// This server's Open311 base URL, as the client reached it.
@@ -84,7 +84,7 @@ pub async fn discovery(req: HttpRequest, file: web::Path<String>) -> HttpRespons
 }
 
 fn service(category: &Category, locale: Locale) -> Node {
-    let group = SHIPPED.as_ref().and_then(|t| t.major(category.code.kind(), category.code.major()));
+    let group = shipped().and_then(|t| t.major(category.code.kind(), category.code.major()));
     let keywords =
         [category.code.kind().as_str().to_owned(), category.names.zh.clone(), category.names.en.clone()];
     Node::Object(vec![

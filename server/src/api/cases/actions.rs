@@ -49,8 +49,10 @@ pub const MAX_TEXT_CHARS: usize = 2_000;
 /// Most photos one step may carry.
 pub const MAX_PHOTOS: usize = 9;
 
-/// The working calendar deadlines are counted on: China's State Council schedules.
-static CALENDAR: LazyLock<Result<WorkingCalendar, CalendarError>> = LazyLock::new(WorkingCalendar::china);
+/// The working calendar deadlines are counted on: China's State Council schedules. Statistics
+/// count working hours on the same one.
+pub(crate) static CALENDAR: LazyLock<Result<WorkingCalendar, CalendarError>> =
+    LazyLock::new(WorkingCalendar::china);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -83,7 +83,7 @@ fn check(category: &Category) -> ApiResult<()> {
             return Err(ApiError::invalid_field(field, "expected a non-empty name"));
         }
     }
-    let shipped = Taxonomy::default_taxonomy().map_err(ApiError::internal)?;
+    let shipped = super::shipped()?;
     Taxonomy::from_parts(shipped.majors().to_vec(), shipped.units().to_vec(), vec![category.clone()])
         .map(|_| ())
         .map_err(|e| ApiError::invalid_field(field_of(&e), e.to_string()))

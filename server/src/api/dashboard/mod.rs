@@ -10,13 +10,12 @@
 //! Who may call: admins (the city), dispatchers (their street's cells), inspectors (their own
 //! cells). A handler's scope is a unit, not a place, and citizens have no map: both get 403.
 
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gridline_core::codes::GridCode;
 use gridline_core::grid::GridCell;
-use gridline_core::taxonomy::{Taxonomy, TaxonomyError};
 use gridline_core::workflow::Role;
 use serde::Serialize;
 use serde_json::json;
@@ -214,15 +213,11 @@ pub async fn counts(state: web::Data<AppState>, who: Principal) -> ApiResult<Htt
     })))
 }
 
-/// The shipped taxonomy, parsed once (handling units are not in the database).
-static TAXONOMY: LazyLock<Result<Taxonomy, TaxonomyError>> = LazyLock::new(Taxonomy::default_taxonomy);
-
 /// `GET /api/v1/units`: the handling units a case can be dispatched to (public, like the
 /// categories: apps and the dashboard need them for their pickers).
 pub async fn units() -> ApiResult<HttpResponse> {
-    let taxonomy =
-        TAXONOMY.as_ref().map_err(|e| crate::error::ApiError::internal(format!("default taxonomy: {e}")))?;
-    let units: Vec<_> = taxonomy
+    // Handling units are not in the database: they come with the shipped taxonomy.
+    let units: Vec<_> = crate::api::categories::shipped()?
         .units()
         .iter()
         .map(|u| json!({ "code": u.code, "zh": u.names.zh, "en": u.names.en }))

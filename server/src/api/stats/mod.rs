@@ -20,16 +20,16 @@
 
 pub mod compute;
 
-use std::sync::LazyLock;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use gridline_core::calendar::{CalendarError, WorkingCalendar};
+use gridline_core::calendar::WorkingCalendar;
 use gridline_core::codes::{AreaCode, AreaLevel, CategoryCode};
 use gridline_core::workflow::Role;
 use serde::Serialize;
 
+// Working hours are counted on the calendar deadlines are set on.
+use crate::api::cases::actions::CALENDAR;
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
@@ -40,10 +40,6 @@ use compute::{Figures, GroupBy, Range};
 pub const MAX_RANGE_DAYS: i64 = 366;
 /// The longest range of a daily series (`group_by=day`), in days.
 pub const MAX_DAILY_DAYS: i64 = 92;
-
-/// Working hours are counted on the calendar deadlines are set on: China's State Council
-/// schedules with the default office hours.
-static CALENDAR: LazyLock<Result<WorkingCalendar, CalendarError>> = LazyLock::new(WorkingCalendar::china);
 
 const PARAMETERS: [&str; 6] = ["from", "to", "group_by", "area", "category", "format"];
 
