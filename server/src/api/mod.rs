@@ -108,3 +108,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         .route("/dashboard/{file}", web::get().to(crate::dashboard::file))
         .default_service(web::to(error::no_such_route));
 }
+
+/// `304 Not Modified` (with the tag) when the request's `If-None-Match` names `etag` or `*`:
+/// the one conditional-GET check of the photos, the dashboard's cells and the grid package.
+pub fn not_modified(req: &actix_web::HttpRequest, etag: &str) -> Option<actix_web::HttpResponse> {
+    let matches = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    matches.then(|| {
+        actix_web::HttpResponse::NotModified().insert_header((actix_web::http::header::ETAG, etag)).finish()
+    })
+}

@@ -159,13 +159,8 @@ pub async fn cells(state: web::Data<AppState>, who: Principal, req: HttpRequest)
     let layer = state.map_layer.current(&state).await?;
     // The scope is part of the tag: one browser may sign in as someone else.
     let etag = format!("\"{}-{}\"", layer.revision, who.user_id);
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    if unchanged {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    if let Some(unchanged) = crate::api::not_modified(&req, &etag) {
+        return Ok(unchanged);
     }
     let head = json!({ "revision": layer.revision, "scale": SCALE, "origin": layer.origin }).to_string();
     let mut body = String::with_capacity(layer.cells.iter().map(|c| c.json.len() + 1).sum::<usize>() + 64);

@@ -48,13 +48,8 @@ pub async fn package(
     let layer = state.map_layer.current(&state).await?;
     let etag =
         format!("\"{}-{}\"", layer.revision, area.map_or_else(|| "city".to_owned(), |a| a.to_string()));
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    if unchanged {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    if let Some(unchanged) = crate::api::not_modified(&req, &etag) {
+        return Ok(unchanged);
     }
     let cells: Vec<GridCell> =
         layer.grid.iter().filter(|c| area.is_none_or(|a| a.contains(c.code))).cloned().collect();

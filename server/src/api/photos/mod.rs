@@ -248,13 +248,8 @@ pub async fn get(
     };
     let etag =
         if thumbnail { format!("\"{}-thumbnail\"", photo.sha256) } else { format!("\"{}\"", photo.sha256) };
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
-    if unchanged {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    if let Some(unchanged) = crate::api::not_modified(&req, &etag) {
+        return Ok(unchanged);
     }
     let key = if thumbnail { &photo.thumbnail_key } else { &photo.object_key };
     let bytes = state
