@@ -54,12 +54,20 @@ pub fn postgres_admin_url() -> &'static str {
         }
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg");
         let out = std::process::Command::new(script).output().expect("run scripts/pg");
-        assert!(
-            out.status.success(),
-            "scripts/pg could not start PostgreSQL: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let url = stdout.lines().last().unwrap_or_default().trim();
+        if !out.status.success() || !url.starts_with("postgres://") {
+            let why = format!(
+                "scripts/pg did not give a PostgreSQL URL ({}).\nstdout:\n{stdout}\nstderr:\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // Straight to the process's stderr as well: the test harness captures panic messages
+            // per test, and this one explains every PostgreSQL test that follows.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), why.as_bytes());
+            panic!("{why}");
+        }
+        url.to_owned()
     })
 }
 
