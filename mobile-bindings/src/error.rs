@@ -168,6 +168,10 @@ impl From<DeviceError> for GridlineError {
                 Self::Network { reason: err.to_string() }
             }
             DeviceError::Protocol { .. } => Self::Protocol { reason: err.to_string() },
+            DeviceError::Refused { problem, .. } => {
+                Self::Refused { status: problem.status, code: problem.code, field: problem.field }
+            }
+            DeviceError::CorruptPackage { .. } => Self::Storage { reason: err.to_string() },
         }
     }
 }

@@ -3,6 +3,7 @@
 //! what was expected and what was found, and never carry report text or coordinates.
 
 use super::drafts::FieldError;
+use super::outbox::Problem;
 use super::transport::TransportError;
 
 /// Everything the device core can refuse or fail at.
@@ -44,6 +45,14 @@ pub enum Error {
     /// The server answered something this build cannot read (not the API it expects).
     #[error("unexpected server response to {endpoint}: {reason}")]
     Protocol { endpoint: &'static str, reason: String },
+    /// The server refused a direct request (not an outbox item, which is parked instead), with
+    /// its problem (status, stable `code`, `field`).
+    #[error("{endpoint} was refused (HTTP {}, {})", .problem.status, .problem.code)]
+    Refused { endpoint: &'static str, problem: Problem },
+    /// The stored offline grid package cannot be read back (a damaged file); refreshing the
+    /// package downloads it again.
+    #[error("the stored grid package is unreadable: {reason}")]
+    CorruptPackage { reason: String },
 }
 
 /// The device core's result.

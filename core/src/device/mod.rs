@@ -16,12 +16,16 @@
 //! - [`backoff`]: exponential backoff with full jitter, `Retry-After`, answer sorting.
 //! - [`transport`]: the [`Transport`] trait an app implements with its own HTTP stack, and the
 //!   default [`HttpTransport`] (rustls).
-//! - [`session`]: tokens, refreshed once however many calls need it at the same moment.
+//! - [`session`]: tokens, refreshed once however many calls need it at the same moment, and
+//!   sign-out that revokes them on the server.
+//! - [`grid_package`]: the offline grid package, fetched by conditional GET, kept in the
+//!   folder and indexed for routing without a network.
 //! - [`state`]: the observable [`SyncState`] and its [`SyncListener`]s.
 
 pub mod backoff;
 pub mod drafts;
 mod error;
+pub mod grid_package;
 pub mod outbox;
 pub mod pull;
 pub mod session;
@@ -37,6 +41,7 @@ use std::sync::{Arc, RwLock};
 pub use backoff::BackoffPolicy;
 pub use drafts::{Draft, DraftFields, FieldError, Position, StoredPhoto, check_report};
 pub use error::{Error, Result};
+pub use grid_package::{GridPackages, PackageRefresh};
 pub use outbox::{CaseAction, ItemKind, ItemStatus, OutboxItem, Problem};
 pub use pull::{CachedCase, PullList};
 pub use session::{Session, Tokens};
@@ -47,6 +52,8 @@ pub use transport::{
     HttpHeader, HttpRequest, HttpResponse, HttpTimeouts, HttpTransport, Transport, TransportError,
 };
 
+use crate::geo::{Crs, GeoPoint};
+use crate::grid::{GridIndex, Route};
 use crate::photo::PreparedPhoto;
 use crate::taxonomy::Taxonomy;
 use crate::workflow::{CaseState, Role};
@@ -69,6 +76,9 @@ pub struct Device {
     session: Arc<Session>,
     state: Arc<StateHub>,
     engine: SyncEngine,
+    transport: Arc<dyn Transport>,
+    server_url: String,
+    grid: GridPackages,
     taxonomy: RwLock<Arc<Taxonomy>>,
 }
 
@@ -78,15 +88,25 @@ impl Device {
         let store = Arc::new(Store::open(&config.folder)?);
         let session = Arc::new(Session::load(store.clone())?);
         let state = Arc::new(StateHub::default());
+        let grid = GridPackages::new(&config.folder, &config.server_url);
         let engine = SyncEngine::new(
             store.clone(),
-            transport,
+            transport.clone(),
             session.clone(),
-            config.server_url,
+            config.server_url.clone(),
             config.backoff,
             state.clone(),
         );
-        Ok(Self { store, session, state, engine, taxonomy: RwLock::new(Arc::new(taxonomy)) })
+        Ok(Self {
+            store,
+            session,
+            state,
+            engine,
+            transport,
+            server_url: config.server_url,
+            grid,
+            taxonomy: RwLock::new(Arc::new(taxonomy)),
+        })
     }
 
     /// Drafts and the outbox (create, edit, list, delete, retry, discard).
@@ -97,6 +117,33 @@ impl Device {
     /// The signed-in session.
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// Sign out (see [`Session::sign_out`]: revoked on the server when it can be reached,
+    /// forgotten here in any case) and forget the pulled lists, which belong to the account.
+    /// Queued items stay and are sent after the next sign-in. Returns whether the server
+    /// confirmed the revocation.
+    pub fn sign_out(&self) -> Result<bool> {
+        let revoked = self.session.sign_out(self.transport.as_ref(), &self.server_url)?;
+        self.store.clear_pulled()?;
+        Ok(revoked)
+    }
+
+    /// Fetch the offline grid package if the server has a newer one than the stored one (see
+    /// [`GridPackages::refresh`]). Blocks on the network.
+    pub fn refresh_grid_package(&self) -> Result<PackageRefresh> {
+        self.grid.refresh(&self.engine)
+    }
+
+    /// The index of the stored grid package, `None` before the first download; offline.
+    pub fn grid_index(&self) -> Result<Option<Arc<GridIndex>>> {
+        self.grid.index()
+    }
+
+    /// Route `point` (given in `crs`) with the stored grid package, offline: `None` before the
+    /// first download, else the same answer the server gives for the same grid revision.
+    pub fn route_offline(&self, point: GeoPoint, crs: Crs) -> Result<Option<Route>> {
+        Ok(self.grid.index()?.map(|index| index.route_in(point, crs)))
     }
 
     /// The taxonomy drafts are checked against.

@@ -76,6 +76,25 @@ impl Session {
         Ok(())
     }
 
+    /// Sign out: forget the session on this device, then ask the server to revoke the refresh
+    /// token's whole family (`POST /api/v1/auth/logout`), so a copy of the token left anywhere
+    /// (a backup, a stolen phone image) can no longer renew a session.
+    ///
+    /// Best effort: the local session is gone whatever happens, and offline (or with the server
+    /// unavailable) the token is simply forgotten, not revoked; it then dies with its family's
+    /// lifetime on the server. Returns whether the server confirmed the revocation (`false`
+    /// too when there was no session). Holds the refresh single flight, so a refresh running
+    /// at the same moment cannot bring the session back. Fails only when the store cannot
+    /// forget the session.
+    pub fn sign_out(&self, transport: &dyn Transport, server_url: &str) -> Result<bool> {
+        let _flight = lock(&self.refresh_flight);
+        let refresh_token = lock(&self.tokens).as_ref().map(|t| t.refresh_token.clone());
+        self.clear()?;
+        let Some(refresh_token) = refresh_token else { return Ok(false) };
+        let Ok(request) = wire::logout(server_url, &refresh_token) else { return Ok(false) };
+        Ok(transport.send(request).is_ok_and(|response| verdict(response.status) == Verdict::Delivered))
+    }
+
     /// The access token to send, if signed in.
     pub fn access_token(&self) -> Option<String> {
         lock(&self.tokens).as_ref().map(|t| t.access_token.clone())

@@ -136,6 +136,16 @@ impl SyncEngine {
         Ok(response)
     }
 
+    /// [`SyncEngine::send_authorized`] when signed in, else the request as it is: for public
+    /// resources (the grid package) that a signed-out phone may fetch too.
+    pub fn send_with_session(&self, request: HttpRequest) -> Result<HttpResponse> {
+        if self.session.access_token().is_some() {
+            self.send_authorized(request)
+        } else {
+            self.send(&request, None)
+        }
+    }
+
     /// One pass over the outbox. Never sleeps: on a retryable failure it returns how long to
     /// wait, and the app schedules the next pass (WorkManager, BGTaskScheduler, a timer).
     pub fn sync_once(&self) -> Result<SyncOutcome> {

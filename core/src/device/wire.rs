@@ -1,6 +1,6 @@
 //! The HTTP requests the device sends and how it reads the answers: the multipart photo
 //! upload, the report and case-action JSON bodies (with their `Idempotency-Key`), the token
-//! refresh, and `application/problem+json` errors.
+//! refresh and sign-out, and `application/problem+json` errors.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,6 +12,9 @@ use super::transport::{HttpHeader, HttpRequest};
 pub(crate) const PHOTOS_PATH: &str = "/api/v1/photos";
 pub(crate) const REPORTS_PATH: &str = "/api/v1/reports";
 pub(crate) const REFRESH_PATH: &str = "/api/v1/auth/refresh";
+pub(crate) const LOGOUT_PATH: &str = "/api/v1/auth/logout";
+/// The media type of the offline grid package (`GET /api/v1/grids/package`).
+pub(crate) const PACKAGE_TYPE: &str = "application/vnd.gridline.grid-package";
 
 /// `POST /api/v1/reports` body.
 #[derive(Debug, Serialize)]
@@ -121,6 +124,12 @@ pub(crate) fn case_action(
 pub(crate) fn refresh(base: &str, refresh_token: &str) -> serde_json::Result<HttpRequest> {
     let body = serde_json::to_vec(&serde_json::json!({ "refresh_token": refresh_token }))?;
     Ok(json_post(url(base, REFRESH_PATH), None, body))
+}
+
+/// `POST /api/v1/auth/logout`: the server revokes the refresh token's whole family.
+pub(crate) fn logout(base: &str, refresh_token: &str) -> serde_json::Result<HttpRequest> {
+    let body = serde_json::to_vec(&serde_json::json!({ "refresh_token": refresh_token }))?;
+    Ok(json_post(url(base, LOGOUT_PATH), None, body))
 }
 
 /// Case ids are the server's; encode anything that is not unreserved so an id can never

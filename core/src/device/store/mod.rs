@@ -28,7 +28,7 @@ use rusqlite::Connection;
 
 use super::error::{Error, Result};
 
-pub(crate) use files::write_atomically;
+pub(crate) use files::{TEMP_SUFFIX, write_atomically};
 
 /// File name of the database inside the app's folder.
 pub const DATABASE_FILE: &str = "gridline.sqlite3";

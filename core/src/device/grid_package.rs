@@ -1,0 +1,203 @@
+//! The offline grid package on the phone: fetched from `GET /api/v1/grids/package` through the
+//! app's transport, kept in the data folder, and indexed for routing points with no network,
+//! with the same index code as the server.
+//!
+//! The download is a conditional GET: the ETag of the stored package goes out as
+//! `If-None-Match`, so checking an unchanged grid costs a 304 and no body. A new package is
+//! decoded and indexed before anything is written (a corrupt or truncated answer changes
+//! nothing), then written atomically (temporary file, fsync, rename) and its ETag after it: a
+//! crash between the two leaves the new package with the old tag, which only costs one more
+//! download. After a restart the stored package is read and indexed on first use, offline.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use super::backoff::{Verdict, verdict};
+use super::error::{Error, Result};
+use super::store::{TEMP_SUFFIX, write_atomically};
+use super::sync::SyncEngine;
+use super::transport::{HttpHeader, HttpRequest};
+use super::wire;
+use crate::grid::{GridIndex, decode_package};
+
+/// File name of the stored package inside the app's folder.
+pub const PACKAGE_FILE: &str = "grid.package";
+/// File name of what is known about the stored package (its ETag and revision).
+pub const PACKAGE_META_FILE: &str = "grid.package.json";
+pub(crate) const PACKAGE_PATH: &str = "/api/v1/grids/package";
+
+/// What one [`GridPackages::refresh`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageRefresh {
+    /// A new package was downloaded and is now the one routed with (`false`: the server said
+    /// the stored one is current).
+    pub changed: bool,
+    /// The server's grid revision of the stored package, when it said.
+    pub revision: Option<String>,
+    /// How many unit grids the stored package holds.
+    pub cells: usize,
+}
+
+/// The ETag and revision of the stored package, next to it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct PackageMeta {
+    etag: Option<String>,
+    revision: Option<String>,
+}
+
+/// The stored package and its index, loaded once.
+pub struct GridPackages {
+    folder: PathBuf,
+    server_url: String,
+    index: RwLock<Option<Arc<GridIndex>>>,
+    refreshing: Mutex<()>,
+}
+
+impl GridPackages {
+    /// Over the package in `folder`, removing the temporary files a crash mid-write left.
+    pub(crate) fn new(folder: &Path, server_url: &str) -> Self {
+        if let Ok(entries) = std::fs::read_dir(folder) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(PACKAGE_FILE) && name.ends_with(TEMP_SUFFIX) {
+                    // Best effort: a leftover that cannot be removed now is tried at next start.
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Self {
+            folder: folder.to_owned(),
+            server_url: server_url.to_owned(),
+            index: RwLock::new(None),
+            refreshing: Mutex::new(()),
+        }
+    }
+
+    fn package_path(&self) -> PathBuf {
+        self.folder.join(PACKAGE_FILE)
+    }
+
+    /// The stored package's ETag and revision; none without a stored package, since a tag
+    /// without its package must not make the server answer 304.
+    fn meta(&self) -> Result<Option<PackageMeta>> {
+        if !self.package_path().exists() {
+            return Ok(None);
+        }
+        match std::fs::read(self.folder.join(PACKAGE_META_FILE)) {
+            Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).unwrap_or_default())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(PackageMeta::default())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The index of the stored package, read from the folder on first use; `None` when no
+    /// package has been downloaded yet. Works offline. Fails with [`Error::CorruptPackage`]
+    /// when the stored file cannot be read back (the next refresh downloads it again).
+    pub fn index(&self) -> Result<Option<Arc<GridIndex>>> {
+        if let Some(index) = self.index.read().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+            return Ok(Some(index.clone()));
+        }
+        let bytes = match std::fs::read(self.package_path()) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let index = Arc::new(build(&bytes).map_err(|reason| Error::CorruptPackage { reason })?);
+        let mut slot = self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(Some(slot.get_or_insert(index).clone()))
+    }
+
+    /// Ask the server for the city's package, sending the stored ETag, and keep and load a new
+    /// one. Signed in, the request carries the session's token (renewed once on a 401, like the
+    /// pulls); signed out, it goes without, since the package is public. One refresh at a time.
+    ///
+    /// Fails with [`Error::Transport`] or [`Error::ServerUnavailable`] (try later; the stored
+    /// package stays), [`Error::Protocol`] for an answer that is not a readable package,
+    /// [`Error::Refused`] when the server refuses (e.g. it holds no grid yet), and the store's
+    /// errors when the folder cannot be written.
+    pub fn refresh(&self, engine: &SyncEngine) -> Result<PackageRefresh> {
+        let _one_at_a_time = self.refreshing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let meta = self.meta()?;
+        let mut headers = vec![HttpHeader { name: "Accept".into(), value: wire::PACKAGE_TYPE.into() }];
+        if let Some(etag) = meta.as_ref().and_then(|m| m.etag.as_deref()) {
+            headers.push(HttpHeader { name: "If-None-Match".into(), value: etag.to_owned() });
+        }
+        let request = HttpRequest {
+            method: "GET".into(),
+            url: format!("{}{PACKAGE_PATH}", self.server_url.trim_end_matches('/')),
+            headers,
+            body: Vec::new(),
+        };
+        let response = engine.send_with_session(request)?;
+        if response.status == 304 {
+            if let (Some(meta), Some(index)) = (meta, self.index()?) {
+                return Ok(PackageRefresh { changed: false, revision: meta.revision, cells: index.len() });
+            }
+            return Err(protocol("304 Not Modified without a stored package".into()));
+        }
+        match verdict(response.status) {
+            Verdict::Delivered => {}
+            Verdict::Retry => return Err(Error::ServerUnavailable { status: response.status }),
+            Verdict::Reauthenticate => return Err(Error::SignedOut),
+            Verdict::Refused | Verdict::Conflict => {
+                return Err(Error::Refused {
+                    endpoint: PACKAGE_PATH,
+                    problem: wire::problem(response.status, &response.body),
+                });
+            }
+        }
+        let index = Arc::new(build(&response.body).map_err(protocol)?);
+        let meta = PackageMeta {
+            etag: response.header("ETag").map(str::to_owned),
+            revision: response.header("Grid-Revision").map(str::to_owned),
+        };
+        write_atomically(&self.folder, PACKAGE_FILE, &response.body)?;
+        write_atomically(&self.folder, PACKAGE_META_FILE, &serde_json::to_vec(&meta)?)?;
+        let cells = index.len();
+        *self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(index);
+        Ok(PackageRefresh { changed: true, revision: meta.revision, cells })
+    }
+}
+
+/// Decode and index a package; why not, as text.
+fn build(bytes: &[u8]) -> std::result::Result<GridIndex, String> {
+    let cells = decode_package(bytes).map_err(|e| e.to_string())?;
+    GridIndex::build(&cells).map_err(|e| e.to_string())
+}
+
+fn protocol(reason: String) -> Error {
+    Error::Protocol { endpoint: PACKAGE_PATH, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::{GeneratorOptions, encode_package, generate_city};
+
+    #[test]
+    fn a_stored_package_is_indexed_after_a_restart_and_a_corrupt_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let packages = GridPackages::new(dir.path(), "http://localhost");
+        assert!(packages.index().unwrap().is_none());
+        assert!(packages.meta().unwrap().is_none(), "no tag without a package");
+
+        let cells = generate_city(GeneratorOptions { cells: 6, seed: 3, bbox: None }).unwrap();
+        let bytes = encode_package(&cells).unwrap();
+        write_atomically(dir.path(), PACKAGE_FILE, &bytes).unwrap();
+        let leftover = dir.path().join(format!("{PACKAGE_FILE}.0123{TEMP_SUFFIX}"));
+        std::fs::write(&leftover, b"torn").unwrap();
+        let reopened = GridPackages::new(dir.path(), "http://localhost");
+        assert_eq!(reopened.index().unwrap().unwrap().len(), 6);
+        assert!(!leftover.exists(), "a crash's temporary file is swept");
+        assert!(reopened.meta().unwrap().unwrap().etag.is_none(), "a package without a tag is fetched whole");
+
+        let mut torn = bytes.clone();
+        torn.truncate(bytes.len() / 2);
+        write_atomically(dir.path(), PACKAGE_FILE, &torn).unwrap();
+        let corrupt = GridPackages::new(dir.path(), "http://localhost");
+        assert!(matches!(corrupt.index(), Err(Error::CorruptPackage { .. })));
+    }
+}
