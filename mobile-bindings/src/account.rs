@@ -91,10 +91,13 @@ impl GridlineClient {
         self.device.session().access_token().is_some()
     }
 
-    /// Forget the session and the pulled lists on this device. Queued items stay and are sent
-    /// after the next sign-in.
-    pub fn sign_out(&self) -> Result<(), GridlineError> {
-        self.device.session().clear()?;
-        Ok(self.device.store().clear_pulled()?)
+    /// Sign out: forget the session and the pulled lists on this device, and ask the server to
+    /// revoke the refresh token so no copy of it can renew the session. Best effort: offline,
+    /// or with the server unavailable, the session is still forgotten here but not revoked
+    /// there. Returns whether the server confirmed the revocation. Queued items stay and are
+    /// sent after the next sign-in. Blocks on the network: call it off the main thread. Fails
+    /// only with `Storage`, when the device cannot forget the session.
+    pub fn sign_out(&self) -> Result<bool, GridlineError> {
+        Ok(self.device.sign_out()?)
     }
 }

@@ -18,7 +18,8 @@
 //! - [`pull`]: the lists sync pulls after the outbox (work list, own reports), cached offline.
 //! - [`records`]: drafts, photos, outbox items and sync state as FFI records.
 //! - [`workflow`]: case states, actions and roles, and which actions a role may take.
-//! - [`grid`]: [`GridPackage`], offline routing of a point to its unit grid.
+//! - [`grid`]: [`GridPackage`], offline routing of a point to its unit grid, and the
+//!   package fetched from the server and kept on the device.
 //!
 //! Bindings are generated from the built library by `scripts/gen-bindings`: Kotlin into the
 //! package `org.gridline.sdk.ffi`, Swift into the module `GridlineFFI` (see `uniffi.toml`).
@@ -43,7 +44,7 @@ pub use client::{CategoryInfo, GridlineClient, SyncStateListener, SyncSubscripti
 pub use codes::{CategoryCodeInfo, CategoryKind, GridCodeInfo, parse_category_code, parse_grid_code};
 pub use error::{FieldProblem, GridlineError};
 pub use geo::{Crs, GeoPoint, convert_point, distance_m};
-pub use grid::{GridPackage, GridRoute};
+pub use grid::{GridPackage, GridPackageRefresh, GridRoute};
 pub use inspector::{CaseActionRequest, CaseSummary, WorkList, WorkListChange};
 pub use pull::{CachedCase, PullList};
 pub use records::{
