@@ -20,6 +20,7 @@ mod auth_http;
 mod cli_grid_import;
 mod dashboard;
 mod device_exactly_once;
+mod device_grid_package;
 mod device_pull;
 mod device_simulate;
 mod duplicates;
