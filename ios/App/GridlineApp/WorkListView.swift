@@ -1,5 +1,7 @@
 // The inspector's work list, readable offline, in the order of orderWorkList, and one case with
-// the handle/verify form: photos taken on site, reason, queued in the outbox as a step.
+// the handle/verify form: photos taken on site, reason, queued in the outbox as a step. The
+// grid package is refreshed when the list opens (a 304 when unchanged), so the case view can
+// name the unit grid the inspector stands in without a network.
 import CoreLocation
 import GridlineKit
 import SwiftUI
@@ -25,6 +27,8 @@ struct WorkListView: View {
         .navigationTitle("tab_work")
         .task {
             client.setPullLists([.workList])
+            // Best effort: offline, the stored package keeps routing.
+            _ = try? await client.refreshGridPackage()
             for await _ in client.syncStates {
                 cases = (try? await client.cachedCases(.workList)) ?? cases
             }
@@ -41,6 +45,7 @@ struct CaseView: View {
     @State private var queued = false
     @State private var showingCamera = false
     @State private var failure: String?
+    @State private var gridHere: String?
 
     private var available: [WorkflowAction] { Gridline.availableActions(state: item.state, role: .inspector) }
 
@@ -58,6 +63,13 @@ struct CaseView: View {
             Section {
                 Text(item.id)
                 Text(String(describing: item.state))
+                if let gridHere {
+                    HStack {
+                        Text("grid_here")
+                        Spacer()
+                        Text(verbatim: gridHere).font(.caption.monospacedDigit())
+                    }
+                }
             }
             Section {
                 Picker("step", selection: $action) {
@@ -70,6 +82,14 @@ struct CaseView: View {
             }
         }
         .sheet(isPresented: $showingCamera) { CameraPicker { photos.append($0) } }
+        .task { await locateGrid() }
+    }
+
+    /// The unit grid of the inspector's last fix, routed on the phone with the stored package.
+    private func locateGrid() async {
+        guard let fix = CLLocationManager().location else { return }
+        let here = GeoPoint(lat: fix.coordinate.latitude, lon: fix.coordinate.longitude)
+        gridHere = (try? await client.routeOffline(here, crs: .wgs84))?.code
     }
 
     private func queue() async {

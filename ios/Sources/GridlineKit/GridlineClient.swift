@@ -1,5 +1,5 @@
-// The Swift face of the phone client: drafts, photos, submit, the outbox, sync, sign-in and the
-// inspector's work list as `async` methods that run off the caller's actor, and the sync state
+// The Swift face of the phone client: drafts, photos, submit, the outbox, sync, sign-in and
+// sign-out, the inspector's work list and the offline grid package as `async` methods that run off the caller's actor, and the sync state
 // as an `AsyncStream` over the core's state listener.
 //
 // The generated `GridlineFFI.GridlineClient` does the work; this type only moves each call to a
@@ -50,6 +50,10 @@ public typealias PullList = GridlineFFI.PullList
 public typealias CachedCase = GridlineFFI.CachedCase
 /// An offline grid package, indexed for routing on the phone.
 public typealias GridPackage = GridlineFFI.GridPackage
+/// The unit grid a point was routed to offline.
+public typealias GridRoute = GridlineFFI.GridRoute
+/// What a grid package refresh found: whether a newer package was downloaded.
+public typealias GridPackageRefresh = GridlineFFI.GridPackageRefresh
 
 /// Forwards the core's state changes into an `AsyncStream`.
 private final class StreamListener: SyncStateListener, @unchecked Sendable {
@@ -192,8 +196,11 @@ public final class GridlineClient: @unchecked Sendable {
     /// Whether a session is kept on this device.
     public var isSignedIn: Bool { ffi.isSignedIn() }
 
-    /// Forget the session on this device.
-    public func signOut() async throws {
+    /// Sign out: forget the session and the pulled lists here and revoke the refresh token on
+    /// the server. Best effort: offline the session is still forgotten here, and this returns
+    /// `false` (`true` when the server confirmed the revocation).
+    @discardableResult
+    public func signOut() async throws -> Bool {
         try await background { try $0.signOut() }
     }
 
@@ -232,6 +239,24 @@ public final class GridlineClient: @unchecked Sendable {
     /// One case of `list` as last pulled, or `nil`.
     public func cachedCase(_ list: PullList, caseId: String) async throws -> CachedCase? {
         try await background { try $0.cachedCase(list: list, caseId: caseId) }
+    }
+
+    /// Download the city's grid package when the server has a newer one than the stored one (an
+    /// unchanged grid costs a 304), keep it in the data folder and route with it from now on.
+    @discardableResult
+    public func refreshGridPackage() async throws -> GridPackageRefresh {
+        try await background { try $0.refreshGridPackage() }
+    }
+
+    /// The stored grid package, or `nil` before the first refresh; offline.
+    public func gridPackage() async throws -> GridPackage? {
+        try await background { try $0.gridPackage() }
+    }
+
+    /// The unit grid of `point` (given in `crs`) by the stored grid package, offline; `nil`
+    /// before the first refresh or when the point is in no grid.
+    public func routeOffline(_ point: GeoPoint, crs: Crs = .wgs84) async throws -> GridRoute? {
+        try await background { try $0.routeOffline(point: point, crs: crs) }
     }
 
     /// Decode and index an offline grid package (made by `gridline grid pack`) off the caller's

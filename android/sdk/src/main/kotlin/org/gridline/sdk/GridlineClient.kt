@@ -1,5 +1,5 @@
-// The Kotlin face of the phone client: drafts, photos, submit, the outbox, sync, sign-in and the
-// inspector's work list, as suspend functions that run on an IO dispatcher, and the sync state
+// The Kotlin face of the phone client: drafts, photos, submit, the outbox, sync, sign-in and
+// sign-out, the inspector's work list and the offline grid package, as suspend functions that run on an IO dispatcher, and the sync state
 // and the outbox as Flows (a callbackFlow over the core's state listener).
 //
 // The generated `org.gridline.sdk.ffi.GridlineClient` does the work; this class only moves each
@@ -78,6 +78,9 @@ typealias CategoryInfo = org.gridline.sdk.ffi.CategoryInfo
 
 /** One problem of a draft, by field. */
 typealias FieldProblem = org.gridline.sdk.ffi.FieldProblem
+
+/** What a grid package refresh found: whether a newer package was downloaded. */
+typealias GridPackageRefresh = org.gridline.sdk.ffi.GridPackageRefresh
 
 /** The app's own HTTP stack, as the SDK calls it (see [OkHttpTransport]). */
 typealias HttpTransport = org.gridline.sdk.ffi.HttpTransport
@@ -203,8 +206,27 @@ class GridlineClient private constructor(
     /** Whether a session is kept on this device. */
     fun isSignedIn(): Boolean = ffi.isSignedIn()
 
-    /** Forget the session on this device. */
-    suspend fun signOut() = onIo { ffi.signOut() }
+    /**
+     * Sign out: forget the session and the pulled lists here and revoke the refresh token on
+     * the server. Best effort: offline the session is still forgotten here, and this returns
+     * false (true when the server confirmed the revocation).
+     */
+    suspend fun signOut(): Boolean = onIo { ffi.signOut() }
+
+    /**
+     * Download the city's grid package when the server has a newer one than the stored one (an
+     * unchanged grid costs a 304), keep it in the data folder and route with it from now on.
+     */
+    suspend fun refreshGridPackage(): GridPackageRefresh = onIo { ffi.refreshGridPackage() }
+
+    /** The stored grid package (close it when done), or null before the first refresh; offline. */
+    suspend fun gridPackage(): GridPackage? = onIo { ffi.gridPackage() }
+
+    /**
+     * The unit grid of [point] (given in [crs]) by the stored grid package, offline; null
+     * before the first refresh or when the point is in no grid.
+     */
+    suspend fun routeOffline(point: GeoPoint, crs: Crs = Crs.WGS84): GridRoute? = onIo { ffi.routeOffline(point, crs) }
 
     /** The inspector's work list: whole with cursor 0, else what changed since. */
     suspend fun workList(cursor: Long = 0): WorkList = onIo { ffi.workList(cursor) }

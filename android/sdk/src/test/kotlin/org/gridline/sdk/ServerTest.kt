@@ -1,8 +1,9 @@
 // The client against the real `gridline` server that scripts/test-mobile started (demo city,
 // fresh SQLite): the full round trip draft → photo → submit → sync → the case exists with its
 // photo (checked over plain HTTP, not through the SDK); sign-in by code, anonymously and as
-// staff; the inspector's work list; a workflow step queued offline and synced; offline routing
-// agreeing with the server's; and the errors only a server produces (Refused, Network).
+// staff, and signing out; the inspector's work list; a workflow step queued offline and synced;
+// offline routing agreeing with the server's, with a packed file and with the package the
+// client downloads and keeps; and the errors only a server produces (Refused, Network).
 package org.gridline.sdk
 
 import kotlin.test.assertContains
@@ -109,8 +110,9 @@ class ServerTest {
             assertFalse(refused.message.orEmpty().contains(password), "no password in errors")
             val account = client.signInStaff(login, password)
             assertEquals(Role.INSPECTOR, account.role)
-            client.signOut()
+            assertTrue(client.signOut(), "the server confirmed the revocation")
             assertFalse(client.isSignedIn())
+            assertFalse(client.signOut(), "nothing left to revoke")
             assertTrue(client.cachedCases(PullList.WORK_LIST).isEmpty())
             assertFailsWith<GridlineException.SignedOut> { client.workList() }
         }
@@ -183,6 +185,53 @@ class ServerTest {
         val corrupt = TestServer.gridPackage.readBytes().also { it[it.size / 2] = (it[it.size / 2] + 1).toByte() }
         val refused = assertFailsWith<GridlineException.InvalidInput> { Gridline.openGridPackage(corrupt) }
         assertEquals("grid_package", refused.field)
+    }
+
+    @Test
+    fun `the client downloads the grid package, rechecks it with a 304 and routes with it offline after a restart`() = runBlocking {
+        val folder = dataFolder()
+        val statuses = java.util.Collections.synchronizedList(mutableListOf<Int>())
+        val okHttp = OkHttpTransport()
+        val recording =
+            object : HttpTransport {
+                override fun send(request: org.gridline.sdk.ffi.HttpRequest) = okHttp.send(request).also { statuses += it.status.toInt() }
+            }
+        val point = GeoPoint(TestServer.point.lat, TestServer.point.lon)
+        val online = GridlineClient.open(TestServer.url, folder, recording).use { client ->
+            val (login, password) = TestServer.staff("inspector")
+            client.signInStaff(login, password)
+            assertNull(client.gridPackage(), "nothing stored yet")
+            assertNull(client.routeOffline(point))
+
+            val first = client.refreshGridPackage()
+            assertTrue(first.changed)
+            assertEquals(200uL, first.cellCount)
+            assertNotNull(first.revision)
+            val routed = assertNotNull(client.routeOffline(point))
+            val (status, body) = TestServer.call("GET", "/api/v1/grids/route?lat=${point.lat}&lon=${point.lon}")
+            assertEquals(200, status, String(body))
+            assertEquals(routed.code, jsonString(String(body), "grid"))
+            assertNull(client.routeOffline(GeoPoint(-33.86, 151.21)), "Sydney is in no grid")
+            assertEquals("lat", assertFailsWith<GridlineException.InvalidInput> { client.routeOffline(GeoPoint(91.0, 0.0)) }.field)
+            assertNotNull(client.gridPackage()).use { stored ->
+                assertEquals(200uL, stored.cellCount())
+                assertEquals(routed, stored.route(point, Crs.WGS84))
+            }
+
+            statuses.clear()
+            val again = client.refreshGridPackage()
+            assertFalse(again.changed)
+            assertEquals(first.revision, again.revision)
+            assertEquals(listOf(304), statuses.toList(), "an unchanged grid is not downloaded again")
+            assertTrue(client.signOut())
+            routed
+        }
+        // Reopened with no server to reach: the stored package still routes.
+        GridlineClient.open("http://127.0.0.1:9", folder).use { restarted ->
+            assertEquals(online, restarted.routeOffline(point))
+            assertFailsWith<GridlineException.Network> { restarted.refreshGridPackage() }
+            assertEquals(online, restarted.routeOffline(point), "a failed check keeps the package")
+        }
     }
 
     @Test
