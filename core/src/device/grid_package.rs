@@ -175,7 +175,88 @@ fn protocol(reason: String) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::backoff::BackoffPolicy;
+    use crate::device::session::{Session, Tokens};
+    use crate::device::state::StateHub;
+    use crate::device::store::Store;
+    use crate::device::transport::{HttpResponse, Transport, TransportError};
     use crate::grid::{GeneratorOptions, encode_package, generate_city};
+
+    /// Answers each request with the next scripted response and records `METHOD path [token]`.
+    struct Scripted {
+        answers: Mutex<Vec<HttpResponse>>,
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl Transport for Scripted {
+        fn send(&self, request: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+            let token = request.headers.iter().find(|h| h.name == "Authorization").map(|h| h.value.clone());
+            let path = request.url.trim_start_matches("http://h");
+            self.seen.lock().unwrap().push(format!(
+                "{} {path} {}",
+                request.method,
+                token.unwrap_or_default()
+            ));
+            Ok(self.answers.lock().unwrap().remove(0))
+        }
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| HttpHeader { name: (*n).into(), value: (*v).into() })
+                .collect(),
+            body: body.to_vec(),
+        }
+    }
+
+    #[test]
+    fn an_expired_token_is_renewed_once_and_an_unreadable_answer_keeps_the_stored_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let session = Arc::new(Session::load(store.clone()).unwrap());
+        session.set(Tokens { access_token: "stale".into(), refresh_token: "r1".into() }).unwrap();
+        let cells = generate_city(GeneratorOptions { cells: 4, seed: 9, bbox: None }).unwrap();
+        let package = encode_package(&cells).unwrap();
+        let transport = Arc::new(Scripted {
+            answers: Mutex::new(vec![
+                answer(401, &[], b""),
+                answer(200, &[], br#"{"access_token":"fresh","refresh_token":"r2"}"#),
+                answer(200, &[("ETag", "\"7-city\""), ("Grid-Revision", "7")], &package),
+                answer(200, &[("ETag", "\"8-city\"")], &package[..package.len() - 1]),
+            ]),
+            seen: Mutex::new(Vec::new()),
+        });
+        let engine = SyncEngine::new(
+            store,
+            transport.clone(),
+            session.clone(),
+            "http://h".into(),
+            BackoffPolicy::default(),
+            Arc::new(StateHub::default()),
+        );
+        let packages = GridPackages::new(dir.path(), "http://h");
+
+        let first = packages.refresh(&engine).unwrap();
+        assert_eq!(first, PackageRefresh { changed: true, revision: Some("7".into()), cells: 4 });
+        assert_eq!(
+            *transport.seen.lock().unwrap(),
+            [
+                "GET /api/v1/grids/package Bearer stale",
+                "POST /api/v1/auth/refresh ",
+                "GET /api/v1/grids/package Bearer fresh"
+            ]
+        );
+        assert_eq!(session.refresh_count(), 1);
+
+        // A truncated answer is refused before anything is written: the stored package stays.
+        assert!(matches!(packages.refresh(&engine), Err(Error::Protocol { .. })));
+        let reopened = GridPackages::new(dir.path(), "http://h");
+        assert_eq!(reopened.index().unwrap().unwrap().len(), 4);
+        assert_eq!(reopened.meta().unwrap().unwrap().etag.as_deref(), Some("\"7-city\""));
+    }
 
     #[test]
     fn a_stored_package_is_indexed_after_a_restart_and_a_corrupt_one_is_named() {
