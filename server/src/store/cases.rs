@@ -175,6 +175,62 @@ pub fn insert_report(
     }
 }
 
+/// Inserts several reports in one transaction (the intake writer's batch): for each, `true` when
+/// it was inserted, `false` when its idempotency key was already stored or came earlier in the
+/// same batch (the caller answers those with the stored case after the commit). Any error rolls
+/// the whole batch back; the caller then stores the reports one by one.
+pub fn insert_reports(
+    conn: &mut DbConnection,
+    reports: &[(&CaseRow, &[String], &NewEvent)],
+) -> QueryResult<Vec<bool>> {
+    use std::collections::HashSet;
+
+    conn.transaction(|conn| {
+        let keys: Vec<&str> = reports.iter().map(|(case, _, _)| case.idempotency_key.as_str()).collect();
+        let stored: HashSet<String> = cases::table
+            .filter(cases::idempotency_key.eq_any(&keys))
+            .select(cases::idempotency_key)
+            .load(conn)?
+            .into_iter()
+            .collect();
+        let mut seen = HashSet::new();
+        let fresh: Vec<bool> = keys.iter().map(|key| !stored.contains(*key) && seen.insert(*key)).collect();
+        let new_cases: Vec<CaseRow> = reports
+            .iter()
+            .zip(&fresh)
+            .filter(|(_, fresh)| **fresh)
+            .map(|((case, _, _), _)| (*case).clone())
+            .collect();
+        if new_cases.is_empty() {
+            return Ok(fresh);
+        }
+        crate::batch_insert!(conn, cases::table, &new_cases)?;
+        let links: Vec<CasePhotoRow<'_>> = reports
+            .iter()
+            .zip(&fresh)
+            .filter(|(_, fresh)| **fresh)
+            .flat_map(|((case, photo_ids, _), _)| {
+                photo_ids.iter().enumerate().map(|(i, photo_id)| CasePhotoRow {
+                    case_id: &case.id,
+                    photo_id,
+                    position: i as i32,
+                })
+            })
+            .collect();
+        if !links.is_empty() {
+            crate::batch_insert!(conn, case_photos::table, &links)?;
+        }
+        let mut new_events: Vec<EventRow> = reports
+            .iter()
+            .zip(&fresh)
+            .filter(|(_, fresh)| **fresh)
+            .map(|((_, _, event), _)| (*event).clone().into_row())
+            .collect();
+        events::insert_many(conn, &mut new_events)?;
+        Ok(fresh)
+    })
+}
+
 pub fn find_by_idempotency_key(conn: &mut DbConnection, key: &str) -> StoreResult<Option<CaseRow>> {
     Ok(cases::table
         .filter(cases::idempotency_key.eq(key))

@@ -32,6 +32,9 @@ const EVENT_SEQUENCE_LOCK: i64 = 0x474C_4556;
 /// One event as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_events)]
+// `None` is written as NULL (no column has another default): several events then go into one
+// multi-row INSERT on SQLite too ([`insert_many`]).
+#[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
     pub case_id: String,
@@ -77,6 +80,29 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
     } else {
         event.seq = next_seq(conn)?;
         diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
+    }
+    WROTE_EVENT.with(|wrote| wrote.set(true));
+    Ok(())
+}
+
+/// Numbers `events` in order and inserts them with one statement (inside the caller's
+/// transaction, after its first write): the lock that orders event writers is taken once for
+/// all of them, and on PostgreSQL one `NOTIFY` announces them all.
+pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryResult<()> {
+    let Some(last) = events.len().checked_sub(1) else {
+        return Ok(());
+    };
+    let first = next_seq(conn)?;
+    for (seq, event) in (first..).zip(events.iter_mut()) {
+        event.seq = seq;
+    }
+    crate::batch_insert!(conn, case_events::table, &*events)?;
+    if let DbConnection::Pg(pg) = conn {
+        use diesel::sql_types::Text;
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(crate::live::listener::CHANNEL)
+            .bind::<Text, _>((first + last as i64).to_string())
+            .execute(pg)?;
     }
     WROTE_EVENT.with(|wrote| wrote.set(true));
     Ok(())

@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod duplicates;
 pub mod events;
 pub mod grids;
+pub mod intake_writer;
 pub mod open311;
 pub mod photos;
 pub mod schema;
@@ -202,6 +203,8 @@ pub struct Db {
     backend: Backend,
     /// Rung after work that inserted events (see [`crate::live`]).
     events: crate::live::Signal,
+    /// Stores new reports, several to a transaction under load ([`intake_writer`]).
+    intake: std::sync::Arc<intake_writer::IntakeWriter>,
 }
 
 impl std::fmt::Debug for Db {
@@ -230,7 +233,9 @@ impl Db {
             .test_on_check_out(false)
             .connection_timeout(timeout)
             .build(manager)?;
-        let db = Db { pool, backend, events: crate::live::Signal::new() };
+        let events = crate::live::Signal::new();
+        let intake = std::sync::Arc::new(intake_writer::IntakeWriter::start(pool.clone(), events.clone())?);
+        let db = Db { pool, backend, events, intake };
         db.migrate()?;
         Ok(db)
     }
@@ -242,6 +247,17 @@ impl Db {
     /// Rung whenever work run through [`Db::run`] on this node has inserted events.
     pub fn events(&self) -> &crate::live::Signal {
         &self.events
+    }
+
+    /// Stores a new report (case, photo links, first event) through this node's intake writer,
+    /// and answers once it is committed.
+    pub async fn insert_report(
+        &self,
+        case: cases::CaseRow,
+        photo_ids: Vec<String>,
+        event: cases::NewEvent,
+    ) -> StoreResult<cases::InsertOutcome> {
+        self.intake.insert(case, photo_ids, event).await
     }
 
     /// A pooled connection, for blocking code that is already off the async workers.

@@ -28,6 +28,7 @@ mod events;
 mod faults;
 mod hostile;
 mod intake;
+mod intake_batch;
 mod open311;
 mod openapi;
 mod overdue;

@@ -245,10 +245,12 @@ async fn finish(
     let placement = state.router.place(checked.point);
     let limit = intake_rule(state.config.settings.intake_per_account_per_hour);
     let cache = state.categories.clone();
-    let outcome = state
+    let who = submitter.clone();
+    let prepared = state
         .db
-        .run(move |conn| store_report(conn, &cache, &submitter, body, checked, placement, limit))
+        .run(move |conn| prepare_report(conn, &cache, &who, body, checked, placement, limit.as_ref()))
         .await??;
+    let outcome = store_report(state, &submitter, prepared, limit).await?;
     Ok(match outcome {
         Outcome::Created(case) => {
             state.metrics.report_received("created");
@@ -260,6 +262,57 @@ async fn finish(
             Submitted { case, replayed: true }
         }
     })
+}
+
+/// Stores a prepared report through the node's intake writer (several reports share a commit
+/// under load), then counts it against the account's hourly limit.
+async fn store_report(
+    state: &AppState,
+    who: &Submitter,
+    prepared: Prepared,
+    limit: Option<ThrottleRule>,
+) -> ApiResult<Outcome> {
+    let Prepared { mut case, photo_ids, event } = prepared;
+    for _ in 0..TRACKING_NUMBER_TRIES {
+        match state.db.insert_report(case.clone(), photo_ids.clone(), event.clone()).await? {
+            InsertOutcome::Created => {
+                let counted = match (limit, limited_reporter(who)) {
+                    (Some(rule), Some(reporter)) => Some((rule, reporter.to_owned())),
+                    _ => None,
+                };
+                if let Some((rule, reporter)) = counted {
+                    let now_secs = Utc::now().timestamp();
+                    let result = state
+                        .db
+                        .run(move |conn| Ok(throttle::record(conn, &rule, &reporter, now_secs)))
+                        .await;
+                    if let Err(e) = result.map_err(ApiError::from).and_then(|r| r.map_err(ApiError::from)) {
+                        // The report is stored: a failure to count it must not turn into an error.
+                        tracing::warn!(error = %e, "intake throttle not counted");
+                    }
+                }
+                return Ok(Outcome::Created(Box::new(case)));
+            }
+            InsertOutcome::Existing(existing) => {
+                let same_caller = existing.reporter_id == who.reporter_id;
+                if !same_caller || existing.request_sha256 != case.request_sha256 {
+                    return Err(ApiError::conflict(
+                        "idempotency_key_reused",
+                        "this Idempotency-Key was already used for a different report",
+                    )
+                    .with_field("Idempotency-Key"));
+                }
+                return Ok(Outcome::Replayed(existing));
+            }
+            InsertOutcome::Collision => case.tracking_number = tracking_number(Utc::now()),
+        }
+    }
+    Err(ApiError::internal("no free tracking number after several tries"))
+}
+
+/// The citizen account a report counts against, when the hourly limit applies to it.
+fn limited_reporter(who: &Submitter) -> Option<&str> {
+    who.reporter_id.as_deref().filter(|_| who.reporter_role == Role::Citizen.as_str())
 }
 
 pub async fn intake(
@@ -289,26 +342,28 @@ fn routing_metric(outcome: &str) -> &'static str {
     }
 }
 
-/// Everything that needs the database, in one blocking call. The inner `Result` is the answer
-/// to the client; the outer one a store failure.
-fn store_report(
+/// A checked report, built into its case and first event, ready to store.
+struct Prepared {
+    case: CaseRow,
+    photo_ids: Vec<String>,
+    event: NewEvent,
+}
+
+/// The reads a report needs before it is stored (hourly limit, category, photos), in one
+/// blocking call. The inner `Result` is the answer to the client; the outer one a store failure.
+fn prepare_report(
     conn: &mut crate::store::DbConnection,
     categories: &CategoryCache,
     who: &Submitter,
     body: ReportRequest,
     checked: Checked,
     placement: Placement,
-    limit: Option<ThrottleRule>,
-) -> StoreResult<Result<Outcome, ApiError>> {
+    limit: Option<&ThrottleRule>,
+) -> StoreResult<Result<Prepared, ApiError>> {
     // A citizen account past its hourly count is refused, unless this is a retry of a report
     // it already filed: a phone's outbox must always get its first answer back.
-    let limited = match (&limit, &who.reporter_id) {
-        (Some(rule), Some(reporter)) if who.reporter_role == Role::Citizen.as_str() => Some((rule, reporter)),
-        _ => None,
-    };
-    let now_secs = Utc::now().timestamp();
-    if let Some((rule, reporter)) = limited
-        && let Err(refused) = throttle::check(conn, rule, reporter, now_secs)
+    if let (Some(rule), Some(reporter)) = (limit, limited_reporter(who))
+        && let Err(refused) = throttle::check(conn, rule, reporter, Utc::now().timestamp())
     {
         match cases::find_by_idempotency_key(conn, &checked.key)? {
             Some(existing)
@@ -348,7 +403,7 @@ fn store_report(
         time: checked.captured_at.unwrap_or_else(|| now.fixed_offset()),
     };
     let id = Uuid::now_v7().to_string();
-    let mut case = CaseRow {
+    let case = CaseRow {
         id: id.clone(),
         tracking_number: tracking_number(now),
         idempotency_key: checked.key,
@@ -391,30 +446,5 @@ fn store_report(
         lon: Some(case.lon),
         occurred_at: now.naive_utc(),
     };
-    for _ in 0..TRACKING_NUMBER_TRIES {
-        match cases::insert_report(conn, &case, &checked.photo_ids, &event)? {
-            InsertOutcome::Created => {
-                if let Some((rule, reporter)) = limited
-                    && let Err(e) = throttle::record(conn, rule, reporter, now_secs)
-                {
-                    // The report is stored: a failure to count it must not turn into an error.
-                    tracing::warn!(error = %e, "intake throttle not counted");
-                }
-                return Ok(Ok(Outcome::Created(Box::new(case))));
-            }
-            InsertOutcome::Existing(existing) => {
-                let same_caller = existing.reporter_id == who.reporter_id;
-                if !same_caller || existing.request_sha256 != case.request_sha256 {
-                    return Ok(Err(ApiError::conflict(
-                        "idempotency_key_reused",
-                        "this Idempotency-Key was already used for a different report",
-                    )
-                    .with_field("Idempotency-Key")));
-                }
-                return Ok(Ok(Outcome::Replayed(existing)));
-            }
-            InsertOutcome::Collision => case.tracking_number = tracking_number(now),
-        }
-    }
-    Ok(Err(ApiError::internal("no free tracking number after several tries")))
+    Ok(Ok(Prepared { case, photo_ids: checked.photo_ids, event }))
 }

@@ -1,0 +1,130 @@
+//! Group commit for report intake: one writer thread per node stores the reports that are
+//! waiting at that moment in one transaction, so that under load they share one commit (one WAL
+//! flush on PostgreSQL) and one turn of the lock that numbers events, instead of taking both
+//! once per report. With one report waiting, it is stored exactly as before
+//! ([`cases::insert_report`]); the batch only forms when reports arrive faster than commits.
+//!
+//! Nothing about durability or idempotency changes:
+//! - every report is answered only after the commit that holds it, so an acknowledged report
+//!   is stored, and a report whose batch did not commit is not acknowledged;
+//! - the unique key on `cases.idempotency_key` still decides duplicates. A key already stored,
+//!   or repeated within the batch, is answered as a replay of the stored case after the commit;
+//! - when the batch's transaction fails for any reason (another node inserted one of its keys in
+//!   the meantime, a tracking number collided, the connection dropped), every report in it is
+//!   stored again on its own through [`cases::insert_report`], which gives each its own answer.
+
+use std::sync::mpsc;
+
+use diesel::r2d2::Pool;
+use tokio::sync::oneshot;
+
+use super::cases::{self, CaseRow, InsertOutcome, NewEvent};
+use super::{Manager, StoreError, StoreResult, events};
+
+/// Most reports one transaction takes. Bounds the statement size (28 binds per case) and the
+/// time the first report of a batch waits for the last.
+const MAX_BATCH: usize = 64;
+
+/// One report on its way to the database, with where its answer goes.
+struct Job {
+    case: CaseRow,
+    photo_ids: Vec<String>,
+    event: NewEvent,
+    reply: oneshot::Sender<StoreResult<InsertOutcome>>,
+}
+
+/// The handle requests use; the thread behind it ends when the last handle is dropped.
+pub struct IntakeWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for IntakeWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntakeWriter").finish_non_exhaustive()
+    }
+}
+
+impl IntakeWriter {
+    /// Starts the writer thread on `pool`; `events_written` is rung after each commit that
+    /// inserted events (see [`crate::live`]).
+    pub fn start(pool: Pool<Manager>, events_written: crate::live::Signal) -> StoreResult<Self> {
+        let (queue, jobs) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("intake-writer".to_owned())
+            .spawn(move || run(&pool, &jobs, &events_written))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the intake writer: {e}")))?;
+        Ok(Self { queue })
+    }
+
+    /// Stores one report (case, photo links and first event) and answers once it is committed.
+    pub async fn insert(
+        &self,
+        case: CaseRow,
+        photo_ids: Vec<String>,
+        event: NewEvent,
+    ) -> StoreResult<InsertOutcome> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send(Job { case, photo_ids, event, reply }).map_err(|_| StoreError::Cancelled)?;
+        answer.await.map_err(|_| StoreError::Cancelled)?
+    }
+}
+
+fn run(pool: &Pool<Manager>, jobs: &mpsc::Receiver<Job>, events_written: &crate::live::Signal) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        events::take_written();
+        let outcomes = store(pool, &batch);
+        // Rung after the commit, so subscribers find the rows.
+        if events::take_written() {
+            events_written.wake();
+        }
+        for (job, outcome) in batch.into_iter().zip(outcomes) {
+            // A request that gave up waiting (client gone) no longer listens; its report stays.
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// One answer per job, in order.
+fn store(pool: &Pool<Manager>, batch: &[Job]) -> Vec<StoreResult<InsertOutcome>> {
+    let mut conn = match pool.get() {
+        Ok(conn) => conn,
+        Err(e) => {
+            let why = e.to_string();
+            return batch.iter().map(|_| Err(StoreError::Unavailable(why.clone()))).collect();
+        }
+    };
+    if batch.len() > 1 {
+        let reports: Vec<_> =
+            batch.iter().map(|job| (&job.case, job.photo_ids.as_slice(), &job.event)).collect();
+        match cases::insert_reports(&mut conn, &reports) {
+            Ok(inserted) => {
+                return batch
+                    .iter()
+                    .zip(inserted)
+                    .map(|(job, inserted)| {
+                        if inserted {
+                            return Ok(InsertOutcome::Created);
+                        }
+                        match cases::find_by_idempotency_key(&mut conn, &job.case.idempotency_key)? {
+                            Some(existing) => Ok(InsertOutcome::Existing(Box::new(existing))),
+                            // Not stored after all (cannot happen while cases are never deleted):
+                            // store it on its own rather than guess.
+                            None => cases::insert_report(&mut conn, &job.case, &job.photo_ids, &job.event),
+                        }
+                    })
+                    .collect();
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, size = batch.len(), "intake batch failed, storing one by one")
+            }
+        }
+    }
+    batch.iter().map(|job| cases::insert_report(&mut conn, &job.case, &job.photo_ids, &job.event)).collect()
+}
