@@ -79,6 +79,7 @@ fn run(pool: &Pool<Manager>, jobs: &mpsc::Receiver<Job>, events_written: &crate:
             }
         }
         events::take_written();
+        super::forget_lost_connection();
         let outcomes = store(pool, &batch);
         // Rung after the commit, so subscribers find the rows.
         if events::take_written() {
@@ -95,10 +96,7 @@ fn run(pool: &Pool<Manager>, jobs: &mpsc::Receiver<Job>, events_written: &crate:
 fn store(pool: &Pool<Manager>, batch: &[Job]) -> Vec<StoreResult<InsertOutcome>> {
     let mut conn = match pool.get() {
         Ok(conn) => conn,
-        Err(e) => {
-            let why = e.to_string();
-            return batch.iter().map(|_| Err(StoreError::Unavailable(why.clone()))).collect();
-        }
+        Err(e) => return unavailable(batch, &e),
     };
     if batch.len() > 1 {
         let reports: Vec<_> =
@@ -122,9 +120,24 @@ fn store(pool: &Pool<Manager>, batch: &[Job]) -> Vec<StoreResult<InsertOutcome>>
                     .collect();
             }
             Err(e) => {
-                tracing::debug!(error = %e, size = batch.len(), "intake batch failed, storing one by one")
+                tracing::debug!(error = %e, size = batch.len(), "intake batch failed, storing one by one");
+                // A connection that failed mid-transaction is not reused: the pool replaces it,
+                // and the reports get another one.
+                if super::note_if_connection_lost(&e) {
+                    drop(conn);
+                    conn = match pool.get() {
+                        Ok(conn) => conn,
+                        Err(e) => return unavailable(batch, &e),
+                    };
+                }
             }
         }
     }
     batch.iter().map(|job| cases::insert_report(&mut conn, &job.case, &job.photo_ids, &job.event)).collect()
+}
+
+/// The same "database unreachable" answer for every report of the batch.
+fn unavailable(batch: &[Job], e: &diesel::r2d2::PoolError) -> Vec<StoreResult<InsertOutcome>> {
+    let why = e.to_string();
+    batch.iter().map(|_| Err(StoreError::Unavailable(why.clone()))).collect()
 }

@@ -71,14 +71,43 @@ pub enum StoreError {
 
 impl From<DieselError> for StoreError {
     fn from(e: DieselError) -> Self {
-        match &e {
-            DieselError::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _,
-            ) => StoreError::Unavailable(e.to_string()),
-            _ => StoreError::Query(e),
+        if note_if_connection_lost(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Query(e)
         }
     }
+}
+
+thread_local! {
+    /// Set when a query on this thread found its connection gone; read (and cleared) by the pool
+    /// when the connection is given back on this thread, so that a dead connection is replaced
+    /// rather than handed out again. diesel's own check (`is_broken`) only sees a transaction
+    /// whose rollback failed, not a connection that died between transactions (a database
+    /// restart while it sat idle in the pool).
+    static CONNECTION_LOST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Clears this thread's mark before new work: a mark left by work whose connection went back
+/// elsewhere must not condemn the next one.
+pub fn forget_lost_connection() {
+    CONNECTION_LOST.with(|flag| flag.set(false));
+}
+
+/// Whether `e` says the connection itself is gone (closed, unable to send, or a rollback that
+/// could not be sent); if so, the connection in use on this thread is marked for replacement.
+pub fn note_if_connection_lost(e: &DieselError) -> bool {
+    let lost = matches!(
+        e,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ) | DieselError::BrokenTransactionManager
+    );
+    if lost {
+        CONNECTION_LOST.with(|flag| flag.set(true));
+    }
+    lost
 }
 
 impl From<r2d2::PoolError> for StoreError {
@@ -192,7 +221,8 @@ impl ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+        let lost = CONNECTION_LOST.with(|flag| flag.replace(false));
+        lost || conn.is_broken()
     }
 }
 
@@ -284,6 +314,7 @@ impl Db {
         let signal = self.events.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
+            forget_lost_connection();
             events::take_written();
             let result = work(&mut conn);
             // Rung after the work's transactions have committed, so subscribers find the rows.

@@ -73,6 +73,43 @@ fn database_loss_is_503_with_retry_after() {
     assert_eq!(server.get("/healthz").status(), 200);
 }
 
+/// A database restart cuts the pool's idle connections: each is found dead by its first query,
+/// answered 503 with Retry-After, and replaced, so the server recovers by itself (it used to
+/// hand the same dead connections out again for ever).
+#[test]
+fn connections_cut_by_the_database_are_replaced() {
+    let server = TestServer::start_with(Backend::Postgres, &[("GRIDLINE_DB_POOL_SIZE", "4")]);
+    let citizen = server.citizen_token();
+    let body = serde_json::json!({
+        "category": "E0101",
+        "description": "Broken kerb stone",
+        "position": { "lat": 31.2, "lon": 121.5 },
+    });
+    let report = || {
+        server
+            .client
+            .post(server.url("/api/v1/reports"))
+            .bearer_auth(&citizen)
+            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(report().status(), 201);
+    server.cut_postgres_connections();
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let response = report();
+        let status = response.status().as_u16();
+        if status == 503 {
+            assert_eq!(response.headers()["retry-after"], "5");
+        }
+        statuses.push(status);
+    }
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 503), "only 201 or 503: {statuses:?}");
+    assert!(statuses[20..].iter().all(|s| *s == 201), "recovered within 20 reports: {statuses:?}");
+}
+
 both_backends!(
     health_and_readiness,
     request_ids_are_echoed_or_generated,

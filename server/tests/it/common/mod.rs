@@ -181,6 +181,18 @@ impl TestServer {
         diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).unwrap();
     }
 
+    /// Cuts every connection the server holds to its PostgreSQL database (as a database restart
+    /// does), leaving the database in place.
+    pub fn cut_postgres_connections(&self) {
+        let name = &self._pg.as_ref().expect("a PostgreSQL test server").name;
+        let mut conn = PgConnection::establish(postgres_admin_url()).unwrap();
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
