@@ -78,6 +78,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         R::Inspector => [A::VerifyPass, A::VerifyFail].contains(&action),
         R::Citizen => action == A::Rate,
         R::System => [A::MarkOverdue, A::Escalate].contains(&action),
+        R::Viewer => false,
     }
 }
 
@@ -111,7 +112,8 @@ const ACTIONS: [Action; 17] = [
     A::MarkOverdue,
     A::Escalate,
 ];
-const ROLES: [Role; 6] = [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System];
+const ROLES: [Role; 7] =
+    [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer];
 
 #[test]
 fn the_enums_list_exactly_the_values_of_this_table() {
@@ -152,7 +154,7 @@ fn every_state_action_role_combination_has_the_expected_outcome() {
             }
         }
     }
-    assert_eq!(checked, 9 * 17 * 6);
+    assert_eq!(checked, 9 * 17 * 7);
     assert_eq!(allowed, ALLOWED.len());
 }
 

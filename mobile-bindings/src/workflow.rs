@@ -111,6 +111,8 @@ mirror_enum! {
         Admin,
         /// The system itself (deadlines).
         System,
+        /// Read-only staff of an operations screen; takes no action.
+        Viewer,
     }
 }
 

@@ -44,7 +44,8 @@
 //! more, so the audit trail always shows on-site verification by an inspector and handling by
 //! a unit. A `handler` (handling unit) acts only on `dispatched` (accept, send back) and
 //! `in_progress` (handled) cases; an `inspector` verifies `handled` cases on site; a `citizen`
-//! rates a closed case; the `system` only marks overdue and escalates. Reporting itself is
+//! rates a closed case; the `system` only marks overdue and escalates; a `viewer` (the
+//! read-only role of operations screens) takes no action at all, from any state. Reporting itself is
 //! intake, not a transition: every case starts `reported`. Which cases a person may touch
 //! (their grid cells, their street, the cases dispatched to their unit) is the server's
 //! authorization scope and is not decided here.
@@ -194,6 +195,9 @@ wire_enum! {
         Admin = "admin",
         /// Scheduled jobs of the server.
         System = "system",
+        /// Read-only staff for operations screens (the big screen of a street office or the
+        /// city operations centre): sees the cases of an area, takes no workflow action at all.
+        Viewer = "viewer",
     }
 }
 

@@ -181,7 +181,43 @@ fn an_unknown_name_lists_the_expected_ones() {
     let e = "janitor".parse::<Role>().unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, system"
+        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, system, viewer"
     );
     assert!("InProgress".parse::<CaseState>().is_err());
+}
+
+#[test]
+fn a_viewer_takes_no_action_from_any_state() {
+    let everything = Provided {
+        reason: Some("seen on the big screen"),
+        photos: 3,
+        position: Some(GeoPoint::new(31.2, 121.4).unwrap()),
+        new_deadline: Some(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()),
+        handling_unit: Some("sanitation"),
+        merge_target: Some("another-case"),
+        rating: Some(5),
+    };
+    let mut checked = 0;
+    for state in CaseState::ALL {
+        for action in Action::ALL {
+            let refused = Refusal::NotAllowedForRole { role: Role::Viewer, action: *action };
+            assert_eq!(decide(*state, *action, Role::Viewer).unwrap_err(), refused, "{state} / {action}");
+            for facts in [
+                CaseFacts::default(),
+                CaseFacts {
+                    actor_is_reporter: true,
+                    overdue: true,
+                    deadline_passed: true,
+                    ..CaseFacts::default()
+                },
+            ] {
+                let r = take(*state, *action, Role::Viewer, &everything, &facts).unwrap_err();
+                assert_eq!(r, refused, "{state} / {action}");
+                assert!(available_actions_given(*state, Role::Viewer, &facts).is_empty(), "{state}");
+            }
+            checked += 1;
+        }
+        assert!(available_actions(*state, Role::Viewer).is_empty(), "{state}");
+    }
+    assert_eq!(checked, CaseState::ALL.len() * Action::ALL.len());
 }
