@@ -109,17 +109,79 @@ pub fn check(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> A
     }
 }
 
-/// Count one hit for `subject`, locking the bucket when the rule's limit is reached.
-pub fn record(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> AuthResult<()> {
-    let bucket = rule.bucket(subject);
-    let this = auth_throttles::table.find(&bucket);
-    // a window that has passed with no lock in force starts over
+/// A window that has passed with no lock in force starts over.
+fn restart_passed_window(conn: &mut Conn, rule: &ThrottleRule, bucket: &str, now: i64) -> AuthResult<()> {
     diesel::update(
-        this.filter(auth_throttles::window_started_at.le(now - rule.window_seconds))
+        auth_throttles::table
+            .find(bucket)
+            .filter(auth_throttles::window_started_at.le(now - rule.window_seconds))
             .filter(auth_throttles::locked_until.le(now)),
     )
     .set((auth_throttles::hits.eq(0), auth_throttles::window_started_at.eq(now)))
     .execute(conn)?;
+    Ok(())
+}
+
+/// Takes one of the window's `max_hits` for `subject` before the work it limits, in one
+/// conditional `UPDATE`: `Ok` when a hit was free (it is now counted), `RateLimited` until the
+/// window ends when they are all taken. Unlike [`check`] then [`record`], requests arriving at
+/// once on any number of nodes can never take more than `max_hits` between them. Give the hit
+/// back with [`release`] when the work turns out not to count.
+pub fn reserve(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> AuthResult<()> {
+    let bucket = rule.bucket(subject);
+    let this = auth_throttles::table.find(&bucket);
+    restart_passed_window(conn, rule, &bucket, now)?;
+    // Twice at most: the second time after another node created the bucket first.
+    for _ in 0..2 {
+        let taken = diesel::update(
+            this.filter(auth_throttles::hits.lt(rule.max_hits)).filter(auth_throttles::locked_until.le(now)),
+        )
+        .set(auth_throttles::hits.eq(auth_throttles::hits + 1))
+        .execute(conn)?;
+        if taken == 1 {
+            return Ok(());
+        }
+        let found: Option<(i64, i64)> = this
+            .select((auth_throttles::window_started_at, auth_throttles::locked_until))
+            .first(conn)
+            .optional()?;
+        if let Some((started, locked_until)) = found {
+            let until = locked_until.max(started + rule.window_seconds);
+            return Err(AuthError::RateLimited { retry_after: (until - now).max(1) });
+        }
+        let created = diesel::insert_into(auth_throttles::table)
+            .values((
+                auth_throttles::bucket.eq(&bucket),
+                auth_throttles::hits.eq(1),
+                auth_throttles::window_started_at.eq(now),
+                auth_throttles::locked_until.eq(0i64),
+            ))
+            .execute(conn);
+        match created {
+            Ok(_) => return Ok(()),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AuthError::Internal(format!("throttle bucket {} could not be taken", rule.name)))
+}
+
+/// Gives back a hit taken by [`reserve`] for work that did not count.
+pub fn release(conn: &mut Conn, rule: &ThrottleRule, subject: &str) -> AuthResult<()> {
+    diesel::update(auth_throttles::table.find(rule.bucket(subject)).filter(auth_throttles::hits.gt(0)))
+        .set(auth_throttles::hits.eq(auth_throttles::hits - 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Count one hit for `subject`, locking the bucket when the rule's limit is reached.
+pub fn record(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> AuthResult<()> {
+    let bucket = rule.bucket(subject);
+    let this = auth_throttles::table.find(&bucket);
+    restart_passed_window(conn, rule, &bucket, now)?;
     let mut updated =
         diesel::update(this).set(auth_throttles::hits.eq(auth_throttles::hits + 1)).execute(conn)?;
     if updated == 0 {
@@ -216,6 +278,20 @@ mod tests {
             None,
             "the window passed before the third hit"
         );
+    }
+
+    #[test]
+    fn reserve_takes_at_most_max_hits_per_window_and_release_gives_one_back() {
+        let mut conn = test_db::sqlite();
+        for t in [1_000, 1_010, 1_020] {
+            assert_eq!(retry_after(reserve(&mut conn, &RULE, "a", t)), None);
+        }
+        assert_eq!(retry_after(reserve(&mut conn, &RULE, "a", 1_030)), Some(70), "until the window ends");
+        assert_eq!(retry_after(reserve(&mut conn, &RULE, "b", 1_030)), None, "other subjects are untouched");
+        release(&mut conn, &RULE, "a").unwrap();
+        assert_eq!(retry_after(reserve(&mut conn, &RULE, "a", 1_040)), None, "the hit given back");
+        assert_eq!(retry_after(reserve(&mut conn, &RULE, "a", 1_040)), Some(60));
+        assert_eq!(retry_after(reserve(&mut conn, &RULE, "a", 1_100)), None, "a new window");
     }
 
     #[test]

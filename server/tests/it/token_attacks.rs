@@ -144,6 +144,26 @@ fn intake_is_limited_per_citizen_account(backend: Backend) {
     }
 }
 
+fn intake_limit_holds_when_reports_arrive_at_once(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("GRIDLINE_INTAKE_PER_ACCOUNT_PER_HOUR", "5")]);
+    let citizen = server.citizen_token();
+    let keys: Vec<String> = (0..16).map(|_| key()).collect();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            keys.iter().map(|k| s.spawn(|| report(&server, &citizen, k).status().as_u16())).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        5,
+        "exactly the limit got through: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 11, "{statuses:?}");
+    // The accepted ones are still answered on retry, past the limit.
+    let accepted = keys.iter().zip(&statuses).find(|(_, s)| **s == 201).unwrap().0;
+    assert_eq!(report(&server, &citizen, accepted).status(), 200);
+}
+
 fn login_lock_holds_when_wrong_passwords_arrive_at_once(backend: Backend) {
     let server = TestServer::start(backend);
     let admin = server.admin_token();
@@ -171,5 +191,6 @@ fn login_lock_holds_when_wrong_passwords_arrive_at_once(backend: Backend) {
 both_backends!(
     confused_and_malformed_tokens_are_refused_on_reads_and_writes,
     intake_is_limited_per_citizen_account,
+    intake_limit_holds_when_reports_arrive_at_once,
     login_lock_holds_when_wrong_passwords_arrive_at_once,
 );

@@ -149,8 +149,8 @@ fn is_visible(c: char) -> bool {
             | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'))
 }
 
-/// The per-account intake limit as a throttle rule: `per_hour` reports in an hour, then a lock
-/// of ten minutes that doubles while the account keeps at it. `None` when the setting is 0.
+/// The per-account intake limit as a throttle rule: at most `per_hour` reports in an hour's
+/// window (taken with [`throttle::reserve`]). `None` when the setting is 0.
 fn intake_rule(per_hour: u32) -> Option<ThrottleRule> {
     (per_hour > 0).then(|| ThrottleRule {
         name: "intake-account",
@@ -265,34 +265,41 @@ async fn finish(
 }
 
 /// Stores a prepared report through the node's intake writer (several reports share a commit
-/// under load), then counts it against the account's hourly limit.
+/// under load). A replay, or a report that could not be stored, gives back the hit it took of
+/// the account's hourly limit.
 async fn store_report(
     state: &AppState,
     who: &Submitter,
     prepared: Prepared,
     limit: Option<ThrottleRule>,
 ) -> ApiResult<Outcome> {
-    let Prepared { mut case, photo_ids, event } = prepared;
+    let Prepared { case, photo_ids, event, reserved } = prepared;
+    let outcome = insert_case(state, who, case, photo_ids, event).await;
+    let counted = matches!(outcome, Ok(Outcome::Created(_)));
+    if reserved
+        && !counted
+        && let (Some(rule), Some(reporter)) = (limit, limited_reporter(who).map(str::to_owned))
+    {
+        let given_back = state.db.run(move |conn| Ok(throttle::release(conn, &rule, &reporter))).await;
+        if let Err(e) = given_back.map_err(ApiError::from).and_then(|r| r.map_err(ApiError::from)) {
+            // Errs on the strict side: the account has one report fewer this hour.
+            tracing::warn!(error = %e, "intake throttle hit not given back");
+        }
+    }
+    outcome
+}
+
+/// The insert itself, with a fresh tracking number when one collides.
+async fn insert_case(
+    state: &AppState,
+    who: &Submitter,
+    mut case: CaseRow,
+    photo_ids: Vec<String>,
+    event: NewEvent,
+) -> ApiResult<Outcome> {
     for _ in 0..TRACKING_NUMBER_TRIES {
         match state.db.insert_report(case.clone(), photo_ids.clone(), event.clone()).await? {
-            InsertOutcome::Created => {
-                let counted = match (limit, limited_reporter(who)) {
-                    (Some(rule), Some(reporter)) => Some((rule, reporter.to_owned())),
-                    _ => None,
-                };
-                if let Some((rule, reporter)) = counted {
-                    let now_secs = Utc::now().timestamp();
-                    let result = state
-                        .db
-                        .run(move |conn| Ok(throttle::record(conn, &rule, &reporter, now_secs)))
-                        .await;
-                    if let Err(e) = result.map_err(ApiError::from).and_then(|r| r.map_err(ApiError::from)) {
-                        // The report is stored: a failure to count it must not turn into an error.
-                        tracing::warn!(error = %e, "intake throttle not counted");
-                    }
-                }
-                return Ok(Outcome::Created(Box::new(case)));
-            }
+            InsertOutcome::Created => return Ok(Outcome::Created(Box::new(case))),
             InsertOutcome::Existing(existing) => {
                 let same_caller = existing.reporter_id == who.reporter_id;
                 if !same_caller || existing.request_sha256 != case.request_sha256 {
@@ -347,9 +354,11 @@ struct Prepared {
     case: CaseRow,
     photo_ids: Vec<String>,
     event: NewEvent,
+    /// Whether a hit of the account's hourly limit was taken for it.
+    reserved: bool,
 }
 
-/// The reads a report needs before it is stored (hourly limit, category, photos), in one
+/// The reads a report needs before it is stored (category, photos, hourly limit), in one
 /// blocking call. The inner `Result` is the answer to the client; the outer one a store failure.
 fn prepare_report(
     conn: &mut crate::store::DbConnection,
@@ -360,18 +369,6 @@ fn prepare_report(
     placement: Placement,
     limit: Option<&ThrottleRule>,
 ) -> StoreResult<Result<Prepared, ApiError>> {
-    // A citizen account past its hourly count is refused, unless this is a retry of a report
-    // it already filed: a phone's outbox must always get its first answer back.
-    if let (Some(rule), Some(reporter)) = (limit, limited_reporter(who))
-        && let Err(refused) = throttle::check(conn, rule, reporter, Utc::now().timestamp())
-    {
-        match cases::find_by_idempotency_key(conn, &checked.key)? {
-            Some(existing)
-                if existing.reporter_id == who.reporter_id
-                    && existing.request_sha256 == checked.request_sha256 => {}
-            _ => return Ok(Err(ApiError::from(refused))),
-        }
-    }
     let Some(category) = categories.find(conn, checked.category)? else {
         return Ok(Err(ApiError::invalid_field("category", "no such category")));
     };
@@ -446,5 +443,21 @@ fn prepare_report(
         lon: Some(case.lon),
         occurred_at: now.naive_utc(),
     };
-    Ok(Ok(Prepared { case, photo_ids: checked.photo_ids, event }))
+    // Last, once the report is known to be valid: a hit of a citizen account's hourly limit,
+    // taken atomically so that a burst cannot slip past it. An account past its count is
+    // refused, unless this is a retry of a report it already filed: a phone's outbox must
+    // always get its first answer back.
+    let mut reserved = false;
+    if let (Some(rule), Some(reporter)) = (limit, limited_reporter(who)) {
+        match throttle::reserve(conn, rule, reporter, now.timestamp()) {
+            Ok(()) => reserved = true,
+            Err(refused) => match cases::find_by_idempotency_key(conn, &case.idempotency_key)? {
+                Some(existing)
+                    if existing.reporter_id == who.reporter_id
+                        && existing.request_sha256 == case.request_sha256 => {}
+                _ => return Ok(Err(ApiError::from(refused))),
+            },
+        }
+    }
+    Ok(Ok(Prepared { case, photo_ids: checked.photo_ids, event, reserved }))
 }
