@@ -1,7 +1,8 @@
 //! The demo city: on an empty database in development (`GRIDLINE_DEMO_SEED`, never in
 //! production), a generated district of about 200 grid cells and one staff account of each
-//! role, whose generated passwords are printed once on the console (never logged), with three
-//! `curl` commands to try. The default taxonomy is seeded for every database at start-up.
+//! role (the read-only `viewer` watches the whole city, for a wall screen), whose generated
+//! passwords are printed once on the console (never logged), with three `curl` commands to
+//! try. The default taxonomy is seeded for every database at start-up.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -78,7 +79,10 @@ pub fn welcome(city: &DemoCity, addr: SocketAddr) -> String {
     for (login, role, password) in &city.accounts {
         out.push_str(&format!("  {role:<11} login {login:<11} password {password}\n"));
     }
-    out.push_str(&format!("\nDashboard: open {base}/dashboard and sign in as the dispatcher above.\n"));
+    out.push_str(&format!(
+        "\nDashboard: open {base}/dashboard and sign in as the dispatcher above \
+         (or as the viewer, read-only, for a wall screen).\n"
+    ));
     out.push_str("\nTry:\n");
     out.push_str(&format!("  curl -s '{base}/api/v1/grids/route?lat={lat:.6}&lon={lon:.6}'\n"));
     out.push_str(&format!(

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         .service(crate::open311::scope())
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(crate::auth::read_only::refuse_viewer_writes))
                 .route("/openapi.json", web::get().to(openapi::document))
                 .route("/docs", web::get().to(openapi::docs))
                 .service(

@@ -31,7 +31,10 @@
 //!
 //! Scopes by role ([`Scope`]): `admin` and `system` the city; `dispatcher` one street (9-digit
 //! area code); `inspector` a set of unit grid cells; `handler` one handling unit (its code,
-//! matched against the unit a case is dispatched to); `citizen` only the cases it reported.
+//! matched against the unit a case is dispatched to); `citizen` only the cases it reported;
+//! `viewer` (read-only operations screens) an area: the city, a district or a street. A viewer
+//! reads what a dispatcher of that area reads, without the reporter's identity, and writes
+//! nothing ([`read_only`] refuses every write at the door of `/api/v1`).
 //! Cases in the city triage queue (no grid) are seen only by city scope.
 //!
 //! [`AuthSettings`] (keys from `GRIDLINE_JWT_SECRET` and the [`OtpSender`]) live in
@@ -43,6 +46,7 @@ pub mod otp;
 pub mod password;
 pub mod phone;
 pub mod principal;
+pub mod read_only;
 pub mod refresh;
 pub mod scope;
 pub mod session;

@@ -52,7 +52,7 @@ impl Principal {
         CaseFilter::for_scope(&self.scope, &self.user_id)
     }
 
-    fn from_request_head(req: &HttpRequest) -> Result<Option<Principal>, AuthError> {
+    pub(super) fn from_request_head(req: &HttpRequest) -> Result<Option<Principal>, AuthError> {
         let Some(header) = req.headers().get(AUTHORIZATION) else {
             return Ok(None);
         };
@@ -123,6 +123,7 @@ mod tests {
             principal(Role::Handler, Scope::Unit { unit: "roads".into() }),
             principal(Role::Admin, Scope::City),
             principal(Role::System, Scope::City),
+            principal(Role::Viewer, Scope::District { district: area("110101") }),
         ]
     }
 
@@ -145,8 +146,11 @@ mod tests {
         let seen = |g: GridCode| {
             everyone().into_iter().filter(|p| p.can_see_grid(g)).map(|p| p.role).collect::<Vec<_>>()
         };
-        assert_eq!(seen(own_cell), [Role::Inspector, Role::Dispatcher, Role::Admin, Role::System]);
-        assert_eq!(seen(same_street), [Role::Dispatcher, Role::Admin, Role::System]);
+        assert_eq!(
+            seen(own_cell),
+            [Role::Inspector, Role::Dispatcher, Role::Admin, Role::System, Role::Viewer]
+        );
+        assert_eq!(seen(same_street), [Role::Dispatcher, Role::Admin, Role::System, Role::Viewer]);
         assert_eq!(seen(other_district), [Role::Admin, Role::System]);
     }
 
@@ -155,9 +159,13 @@ mod tests {
         let seen = |a: &str| {
             everyone().into_iter().filter(|p| p.can_see_area(area(a))).map(|p| p.role).collect::<Vec<_>>()
         };
-        assert_eq!(seen("110101001"), [Role::Dispatcher, Role::Admin, Role::System]);
-        assert_eq!(seen("110101001001001"), [Role::Inspector, Role::Dispatcher, Role::Admin, Role::System]);
-        assert_eq!(seen("110101"), [Role::Admin, Role::System]);
+        assert_eq!(seen("110101001"), [Role::Dispatcher, Role::Admin, Role::System, Role::Viewer]);
+        assert_eq!(
+            seen("110101001001001"),
+            [Role::Inspector, Role::Dispatcher, Role::Admin, Role::System, Role::Viewer]
+        );
+        assert_eq!(seen("110101"), [Role::Admin, Role::System, Role::Viewer]);
+        assert_eq!(seen("110102"), [Role::Admin, Role::System]);
     }
 
     #[test]
@@ -176,8 +184,11 @@ mod tests {
             ("triage queue", case(None, None, Some("someone"))),
         ];
         let expected: [(&str, &[Role]); 5] = [
-            ("in the inspector's cell", &[Role::Inspector, Role::Dispatcher, Role::Admin, Role::System]),
-            ("elsewhere in the street", &[Role::Dispatcher, Role::Admin, Role::System]),
+            (
+                "in the inspector's cell",
+                &[Role::Inspector, Role::Dispatcher, Role::Admin, Role::System, Role::Viewer],
+            ),
+            ("elsewhere in the street", &[Role::Dispatcher, Role::Admin, Role::System, Role::Viewer]),
             ("dispatched to roads, other district", &[Role::Handler, Role::Admin, Role::System]),
             ("reported by the citizen, other district", &[Role::Citizen, Role::Admin, Role::System]),
             ("triage queue", &[Role::Admin, Role::System]),

@@ -1,6 +1,7 @@
 //! What part of the city a person may see and act on, from the grid hierarchy: an inspector's
 //! grid cells, a dispatcher's street, a handler's handling unit, the whole city for an admin
-//! (and the `system` role), a citizen's own reports. [`Scope`] is stored with the account
+//! (and the `system` role), a citizen's own reports, and for a read-only `viewer` an area (the
+//! city, a district or a street). [`Scope`] is stored with the account
 //! (JSON) and carried in the access token; [`CaseFilter`] turns it into a list query filter.
 
 use std::collections::BTreeSet;
@@ -13,7 +14,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_UNIT_CODE_CHARS: usize = 64;
 
 /// The part of the city an account covers. The JSON form is tagged by `kind`:
-/// `{"kind":"city"}`, `{"kind":"street","street":"110101001"}`,
+/// `{"kind":"city"}`, `{"kind":"district","district":"110101"}`,
+/// `{"kind":"street","street":"110101001"}`,
 /// `{"kind":"grids","grids":["110101001001001"]}`, `{"kind":"unit","unit":"sanitation-dc"}`,
 /// `{"kind":"own"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +23,9 @@ pub const MAX_UNIT_CODE_CHARS: usize = 64;
 pub enum Scope {
     /// Everything (admin, system).
     City,
-    /// One street office's area (dispatcher): a 9-digit area code.
+    /// One district (a viewer's screen): a 6-digit area code.
+    District { district: AreaCode },
+    /// One street office's area (dispatcher, viewer): a 9-digit area code.
     Street { street: AreaCode },
     /// The unit grid cells assigned to an inspector (possibly none yet).
     Grids { grids: BTreeSet<GridCode> },
@@ -38,6 +42,10 @@ pub enum ScopeError {
     WrongKind { role: Role, expected: &'static str, found: &'static str },
     #[error("a dispatcher's scope is a street (a 9-digit area code), got a {0} code")]
     NotAStreet(AreaLevel),
+    #[error("a viewer's scope is an area: kind city, district or street, got {0}")]
+    NotAnArea(&'static str),
+    #[error("a district scope holds a district (a 6-digit area code), got a {0} code")]
+    NotADistrict(AreaLevel),
     #[error("a handling unit code has 1 to {MAX_UNIT_CODE_CHARS} letters, digits, '-' or '_', got {0:?}")]
     UnitCode(String),
 }
@@ -49,7 +57,8 @@ impl Scope {
             Role::Admin | Role::System => Some(Scope::City),
             Role::Citizen => Some(Scope::Own),
             Role::Inspector => Some(Scope::Grids { grids: BTreeSet::new() }),
-            Role::Dispatcher | Role::Handler => None,
+            // A viewer's screen is an explicit choice: the city's big screen or one area's.
+            Role::Dispatcher | Role::Handler | Role::Viewer => None,
         }
     }
 
@@ -57,6 +66,7 @@ impl Scope {
     pub fn kind(&self) -> &'static str {
         match self {
             Scope::City => "city",
+            Scope::District { .. } => "district",
             Scope::Street { .. } => "street",
             Scope::Grids { .. } => "grids",
             Scope::Unit { .. } => "unit",
@@ -66,12 +76,16 @@ impl Scope {
 
     /// Check that this scope is the kind `role` has, and that its content is well formed.
     pub fn check_fits(&self, role: Role) -> Result<(), ScopeError> {
+        if role == Role::Viewer {
+            return self.check_area();
+        }
         let expected = match role {
             Role::Admin | Role::System => "city",
             Role::Dispatcher => "street",
             Role::Inspector => "grids",
             Role::Handler => "unit",
             Role::Citizen => "own",
+            Role::Viewer => "city, district or street",
         };
         if self.kind() != expected {
             return Err(ScopeError::WrongKind { role, expected, found: self.kind() });
@@ -85,12 +99,27 @@ impl Scope {
         }
     }
 
+    /// A viewer's scope: a whole area of the city, at a level with its own codes.
+    fn check_area(&self) -> Result<(), ScopeError> {
+        match self {
+            Scope::City => Ok(()),
+            Scope::District { district } if district.level() != AreaLevel::District => {
+                Err(ScopeError::NotADistrict(district.level()))
+            }
+            Scope::Street { street } if street.level() != AreaLevel::Street => {
+                Err(ScopeError::NotAStreet(street.level()))
+            }
+            Scope::District { .. } | Scope::Street { .. } => Ok(()),
+            Scope::Grids { .. } | Scope::Unit { .. } | Scope::Own => Err(ScopeError::NotAnArea(self.kind())),
+        }
+    }
+
     /// Whether a case in `grid` lies inside this scope by place (a unit or a citizen never
     /// sees by place).
     pub fn covers_grid(&self, grid: GridCode) -> bool {
         match self {
             Scope::City => true,
-            Scope::Street { street } => street.contains(grid),
+            Scope::District { district: area } | Scope::Street { street: area } => area.contains(grid),
             Scope::Grids { grids } => grids.contains(&grid),
             Scope::Unit { .. } | Scope::Own => false,
         }
@@ -101,7 +130,9 @@ impl Scope {
     pub fn covers_area(&self, area: AreaCode) -> bool {
         match self {
             Scope::City => true,
-            Scope::Street { street } => street.contains_area(area),
+            Scope::District { district: whole } | Scope::Street { street: whole } => {
+                whole.contains_area(area)
+            }
             Scope::Grids { grids } => {
                 area.level() == AreaLevel::Grid && grids.iter().any(|g| g.area(AreaLevel::Grid) == area)
             }
@@ -148,7 +179,8 @@ pub enum CaseFilter {
     All,
     /// The case's grid is one of these (inspector). Empty when no cells are assigned yet.
     GridIn(Vec<GridCode>),
-    /// The case's grid lies in an area (dispatcher's street): the grid codes from `first` to
+    /// The case's grid lies in an area (a dispatcher's street, a viewer's district or street):
+    /// the grid codes from `first` to
     /// `last` inclusive, which is exactly the area's 15-digit codes, both as numbers and as
     /// zero-padded text since all codes have the same width. Cases without a grid (triage)
     /// never match.
@@ -167,10 +199,12 @@ impl CaseFilter {
         match scope {
             Scope::City => CaseFilter::All,
             Scope::Grids { grids } => CaseFilter::GridIn(grids.iter().copied().collect()),
-            Scope::Street { street } => match area_grid_range(*street) {
-                Some((first, last)) => CaseFilter::GridRange { area: *street, first, last },
-                None => CaseFilter::Nothing,
-            },
+            Scope::District { district: area } | Scope::Street { street: area } => {
+                match area_grid_range(*area) {
+                    Some((first, last)) => CaseFilter::GridRange { area: *area, first, last },
+                    None => CaseFilter::Nothing,
+                }
+            }
             Scope::Unit { unit } => CaseFilter::HandlingUnit(unit.clone()),
             Scope::Own => CaseFilter::ReportedBy(user_id.to_owned()),
         }
@@ -237,6 +271,7 @@ pub(crate) mod tests {
     fn each_role_takes_exactly_its_kind_of_scope() {
         let samples = [
             Scope::City,
+            Scope::District { district: area("110101") },
             Scope::Street { street: area("110101001") },
             Scope::Grids { grids: BTreeSet::new() },
             Scope::Unit { unit: "sanitation-01".into() },
@@ -251,6 +286,48 @@ pub(crate) mod tests {
         assert_eq!(fits(Role::Inspector), ["grids"]);
         assert_eq!(fits(Role::Handler), ["unit"]);
         assert_eq!(fits(Role::Citizen), ["own"]);
+        assert_eq!(fits(Role::Viewer), ["city", "district", "street"]);
+    }
+
+    #[test]
+    fn a_viewer_scope_is_the_city_a_district_or_a_street() {
+        let fits = |s: Scope| s.check_fits(Role::Viewer);
+        assert_eq!(fits(Scope::City), Ok(()));
+        assert_eq!(fits(Scope::District { district: area("110101") }), Ok(()));
+        assert_eq!(fits(Scope::Street { street: area("110101001") }), Ok(()));
+        assert_eq!(
+            fits(Scope::District { district: area("110101001") }),
+            Err(ScopeError::NotADistrict(AreaLevel::Street))
+        );
+        assert_eq!(
+            fits(Scope::Street { street: area("110101001002") }),
+            Err(ScopeError::NotAStreet(AreaLevel::Community))
+        );
+        assert_eq!(fits(Scope::Own), Err(ScopeError::NotAnArea("own")));
+        assert_eq!(fits(Scope::Unit { unit: "roads".into() }), Err(ScopeError::NotAnArea("unit")));
+        assert_eq!(fits(Scope::Grids { grids: BTreeSet::new() }), Err(ScopeError::NotAnArea("grids")));
+        // No other role takes a district.
+        let district = Scope::District { district: area("110101") };
+        let takers: Vec<Role> =
+            Role::ALL.iter().copied().filter(|r| district.check_fits(*r).is_ok()).collect();
+        assert_eq!(takers, [Role::Viewer]);
+        assert_eq!(Scope::default_for(Role::Viewer), None);
+    }
+
+    #[test]
+    fn a_district_covers_its_streets_and_no_other_district() {
+        let district = Scope::District { district: area("110101") };
+        let json = serde_json::to_string(&district).unwrap();
+        assert_eq!(json, r#"{"kind":"district","district":"110101"}"#);
+        assert_eq!(serde_json::from_str::<Scope>(&json).unwrap(), district);
+        assert!(district.covers_grid(grid("110101002003004")));
+        assert!(!district.covers_grid(grid("110102001001001")));
+        assert!(district.covers_area(area("110101")) && district.covers_area(area("110101009")));
+        assert!(!district.covers_area(area("110102")));
+        let filter = CaseFilter::for_scope(&district, "v");
+        let case = |g: &str| CaseVisibility { grid: Some(grid(g)), handling_unit: None, reporter: None };
+        assert!(filter.admits(&case("110101999999999")) && !filter.admits(&case("110102001001001")));
+        assert!(!filter.admits(&CaseVisibility { grid: None, handling_unit: None, reporter: None }));
     }
 
     #[test]

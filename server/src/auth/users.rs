@@ -141,7 +141,7 @@ pub fn create_staff(conn: &mut Conn, new: NewStaff, now: i64) -> AuthResult<(Use
     if new.role == Role::Citizen {
         return Err(AuthError::InvalidField {
             field: "role",
-            reason: "citizens sign up themselves by phone or device; staff roles are inspector, dispatcher, handler, admin and system".into(),
+            reason: "citizens sign up themselves by phone or device; staff roles are inspector, dispatcher, handler, admin, system and viewer".into(),
         });
     }
     let login = normalize_login(&new.login)?;
@@ -355,7 +355,8 @@ pub fn update(conn: &mut Conn, id: &str, patch: UserPatch, now: i64) -> AuthResu
 }
 
 /// One demo account of each staff role, with its generated password (printed once by the
-/// caller). Inspector and dispatcher scopes come from `first_grid`: its street, and that grid.
+/// caller). Inspector and dispatcher scopes come from `first_grid`: its street, and that grid;
+/// the read-only viewer watches the whole city.
 pub fn seed_demo_users(
     conn: &mut Conn,
     first_grid: GridCode,
@@ -374,6 +375,7 @@ pub fn seed_demo_users(
             Scope::Grids { grids: [first_grid].into_iter().collect() },
         ),
         ("handler", "Demo handling unit", Role::Handler, Scope::Unit { unit: handling_unit.to_owned() }),
+        ("viewer", "Demo operations screen (read-only)", Role::Viewer, Scope::City),
     ];
     let mut created = Vec::with_capacity(accounts.len());
     for (login, name, role, scope) in accounts {
@@ -507,7 +509,7 @@ mod tests {
         let grid = GridCode::parse("110101001001001").unwrap();
         let seeded = seed_demo_users(&mut conn, grid, "sanitation", 0).unwrap();
         let roles: Vec<Role> = seeded.iter().map(|(u, _)| u.role).collect();
-        assert_eq!(roles, [Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler]);
+        assert_eq!(roles, [Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer]);
         assert_eq!(seeded[1].0.scope, Scope::Street { street: AreaCode::parse("110101001").unwrap() });
         assert_ne!(seeded[0].1, seeded[1].1);
         for (user, password) in &seeded {

@@ -1,11 +1,12 @@
 //! The authorization matrix: every role × every `/api/v1` operation of the OpenAPI document,
 //! over real HTTP on both backends. One table ([`matrix`]) says, for each (method, path
-//! template), what each of the seven callers gets: a status, a case view, a timeline view, or
+//! template), what each of the ten callers gets: a status, a case view, a timeline view, or
 //! exactly which reports. The table must cover every documented operation, so a new route
 //! cannot be documented without deciding who may call it.
 //!
 //! The city: two streets of district 310104 with cases in each; two inspectors with different
-//! cells; two handlers of different units; a phone citizen and an anonymous-device citizen. Every refused
+//! cells; two handlers of different units; a phone citizen and an anonymous-device citizen; a
+//! read-only viewer of street A, which reads what its street holds and writes nothing. Every refused
 //! request is checked to have changed nothing (accounts, categories, grid revision, cases and
 //! photos are fingerprinted before and after).
 
@@ -33,8 +34,18 @@ use serde_json::{Value, json};
 const SECRET: &str = "access-matrix-secret-of-at-least-32-bytes";
 
 /// The callers, in the order of the columns of [`matrix`].
-const CALLERS: [&str; 9] =
-    ["nobody", "phone", "device", "inspector", "inspector_b", "dispatcher", "handler", "handler_b", "admin"];
+const CALLERS: [&str; 10] = [
+    "nobody",
+    "phone",
+    "device",
+    "inspector",
+    "inspector_b",
+    "dispatcher",
+    "handler",
+    "handler_b",
+    "admin",
+    "viewer",
+];
 
 /// What one caller must get from one request.
 #[derive(Debug, Clone, Copy)]
@@ -91,27 +102,29 @@ struct Row {
     method: Method,
     path: &'static str,
     body: Body,
-    want: [Want; 9],
+    want: [Want; 10],
 }
 
-fn row(method: &str, path: &'static str, body: Body, want: [Want; 9]) -> Row {
+fn row(method: &str, path: &'static str, body: Body, want: [Want; 10]) -> Row {
     Row { method: Method::from_bytes(method.as_bytes()).unwrap(), path, body, want }
 }
 
-const DENIED_TO_NON_ADMINS: fn(u16) -> [Want; 9] = |ok| {
+const DENIED_TO_NON_ADMINS: fn(u16) -> [Want; 10] = |ok| {
     let denied = Status(403);
-    [Status(401), denied, denied, denied, denied, denied, denied, denied, Status(ok)]
+    [Status(401), denied, denied, denied, denied, denied, denied, denied, Status(ok), denied]
 };
 
 /// The whole matrix. Columns: nobody, phone citizen, device citizen, inspector of cell A1,
 /// inspector of cell B1, dispatcher of street A, handler of unit `sanitation`, handler of unit
-/// `water`, admin. Case fixtures:
+/// `water`, admin, viewer of street A. Case fixtures:
 /// - `a1`: cell A1 (street A), phone citizen, named, photo, dispatched to `sanitation`;
 /// - `a2`: cell A2 (street A), device citizen, anonymous, photo, dispatched to `water`;
 /// - `b1`: cell B1 (street B), device citizen, named, not dispatched.
 fn matrix() -> Vec<Row> {
-    let all = |w: Want| [w; 9];
-    let signed_in = |w: Want| [Status(401), w, w, w, w, w, w, w, w];
+    let all = |w: Want| [w; 10];
+    let signed_in = |w: Want| [Status(401), w, w, w, w, w, w, w, w, w];
+    // Every write is refused to the viewer, whatever others may do.
+    let signed_in_but_viewer = |w: Want| [Status(401), w, w, w, w, w, w, w, w, Status(403)];
     let public = Want::Timeline { staff: false, names_reporter: false };
     let staff = Want::Timeline { staff: true, names_reporter: false };
     let named = Want::Timeline { staff: true, names_reporter: true };
@@ -138,23 +151,24 @@ fn matrix() -> Vec<Row> {
                 Mine(&[]),
                 Mine(&[]),
                 Mine(&[]),
+                Mine(&[]),
             ],
         ),
-        row("GET", "/api/v1/cases/{a1}", Body::None, [pv, rv, pv, sv, pv, sr, sv, pv, sr]),
-        row("GET", "/api/v1/cases/{a2}", Body::None, [pv, pv, rv, pv, pv, sv, pv, sv, sv]),
-        row("GET", "/api/v1/cases/{b1}", Body::None, [pv, pv, rv, pv, sv, pv, pv, pv, sr]),
+        row("GET", "/api/v1/cases/{a1}", Body::None, [pv, rv, pv, sv, pv, sr, sv, pv, sr, sv]),
+        row("GET", "/api/v1/cases/{a2}", Body::None, [pv, pv, rv, pv, pv, sv, pv, sv, sv, sv]),
+        row("GET", "/api/v1/cases/{b1}", Body::None, [pv, pv, rv, pv, sv, pv, pv, pv, sr, pv]),
         row("GET", "/api/v1/cases/{missing}", Body::None, all(s404)),
         row(
             "GET",
             "/api/v1/cases/{a1}/timeline",
             Body::None,
-            [public, public, public, staff, public, named, staff, public, named],
+            [public, public, public, staff, public, named, staff, public, named, staff],
         ),
         row(
             "GET",
             "/api/v1/cases/{a2}/timeline",
             Body::None,
-            [public, public, public, public, public, staff, public, staff, staff],
+            [public, public, public, public, public, staff, public, staff, staff, staff],
         ),
         row("GET", "/api/v1/cases/{missing}/timeline", Body::None, all(s404)),
         // Candidate duplicates: the street office holding the case and the case's reporter.
@@ -162,13 +176,35 @@ fn matrix() -> Vec<Row> {
             "GET",
             "/api/v1/cases/{a1}/duplicates",
             Body::None,
-            [s401, s200, Status(403), Status(403), Status(403), s200, Status(403), Status(403), s200],
+            [
+                s401,
+                s200,
+                Status(403),
+                Status(403),
+                Status(403),
+                s200,
+                Status(403),
+                Status(403),
+                s200,
+                Status(403),
+            ],
         ),
         row(
             "GET",
             "/api/v1/cases/{b1}/duplicates",
             Body::None,
-            [s401, Status(403), s200, Status(403), Status(403), Status(403), Status(403), Status(403), s200],
+            [
+                s401,
+                Status(403),
+                s200,
+                Status(403),
+                Status(403),
+                Status(403),
+                Status(403),
+                Status(403),
+                s200,
+                Status(403),
+            ],
         ),
         row("GET", "/api/v1/cases/{missing}/duplicates", Body::None, signed_in(s404)),
         row(
@@ -185,6 +221,7 @@ fn matrix() -> Vec<Row> {
                 Want::Events(&["a1"]),
                 Want::Events(&["a2"]),
                 Want::Events(&["a1", "a2", "b1"]),
+                Want::Events(&["a1", "a2"]),
             ],
         ),
         row(
@@ -197,6 +234,7 @@ fn matrix() -> Vec<Row> {
                 Status(403),
                 Want::WorkWithin(&["a1"]),
                 Want::WorkWithin(&["b1"]),
+                Status(403),
                 Status(403),
                 Status(403),
                 Status(403),
@@ -218,6 +256,7 @@ fn matrix() -> Vec<Row> {
                 Want::Listed(&["a1"]),
                 Want::Listed(&["a2"]),
                 Want::Listed(&["a1", "a2", "b1"]),
+                Want::Listed(&["a1", "a2"]),
             ],
         ),
         row("GET", "/api/v1/units", Body::None, all(s200)),
@@ -226,7 +265,7 @@ fn matrix() -> Vec<Row> {
             "GET",
             "/api/v1/dashboard/cells",
             Body::None,
-            [s401, Status(403), Status(403), s200, s200, s200, Status(403), Status(403), s200],
+            [s401, Status(403), Status(403), s200, s200, s200, Status(403), Status(403), s200, s200],
         ),
         row(
             "GET",
@@ -242,26 +281,45 @@ fn matrix() -> Vec<Row> {
                 Status(403),
                 Status(403),
                 Want::Counted(&["a1", "a2", "b1"]),
+                Want::Counted(&["a1", "a2"]),
             ],
         ),
-        // Statistics: the street office, the units and the city; citizens and inspectors not.
+        // Statistics: the street office, the units, the city and viewers; citizens and
+        // inspectors not. The whole district is more than street A's office and viewer hold.
         row(
             "GET",
             "/api/v1/stats?from=2026-01-01&to=2026-12-31",
             Body::None,
-            [s401, Status(403), Status(403), Status(403), Status(403), s200, s200, s200, s200],
+            [s401, Status(403), Status(403), Status(403), Status(403), s200, s200, s200, s200, s200],
+        ),
+        row(
+            "GET",
+            "/api/v1/stats?from=2026-01-01&to=2026-12-31&area=310104",
+            Body::None,
+            [
+                s401,
+                Status(403),
+                Status(403),
+                Status(403),
+                Status(403),
+                Status(403),
+                s200,
+                s200,
+                s200,
+                Status(403),
+            ],
         ),
         row(
             "GET",
             "/api/v1/photos/{photo_a1}",
             Body::None,
-            [s401, s200, s404, s200, s404, s200, s200, s404, s200],
+            [s401, s200, s404, s200, s404, s200, s200, s404, s200, s200],
         ),
         row(
             "GET",
             "/api/v1/photos/{photo_a2}",
             Body::None,
-            [s401, s404, s200, s404, s404, s200, s404, s200, s200],
+            [s401, s404, s200, s404, s404, s200, s404, s200, s200, s200],
         ),
         row("GET", "/api/v1/photos/{missing}", Body::None, signed_in(s404)),
         row("GET", "/api/v1/admin/users", Body::None, DENIED_TO_NON_ADMINS(200)),
@@ -269,8 +327,8 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/admin/categories", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/api-keys", Body::None, DENIED_TO_NON_ADMINS(200)),
         // Writes.
-        row("POST", "/api/v1/photos", Body::Photo, signed_in(Status(201))),
-        row("POST", "/api/v1/reports", Body::Report, signed_in(Status(201))),
+        row("POST", "/api/v1/photos", Body::Photo, signed_in_but_viewer(Status(201))),
+        row("POST", "/api/v1/reports", Body::Report, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/cases/{b1}/actions", Body::Register, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/users", Body::NewUser, DENIED_TO_NON_ADMINS(201)),
         row("PATCH", "/api/v1/admin/users/{inspector_b}", Body::UserPatch, DENIED_TO_NON_ADMINS(200)),
@@ -451,6 +509,10 @@ fn build_city(backend: Backend) -> City {
     // The second inspector and handler hold what the first ones must not see.
     tokens.insert("inspector_b", server.staff_token(Role::Inspector, grids(b1)));
     tokens.insert("handler_b", server.staff_token(Role::Handler, Scope::Unit { unit: "water".into() }));
+    tokens.insert(
+        "viewer",
+        server.staff_token(Role::Viewer, Scope::Street { street: AreaCode::parse(&street_a).unwrap() }),
+    );
 
     let mut user_ids = BTreeMap::new();
     for (name, token) in &tokens {
@@ -717,4 +779,79 @@ fn every_role_gets_exactly_its_scope(backend: Backend) {
     assert_eq!(renamed["display_name"], "renamed by admin");
 }
 
-both_backends!(every_role_gets_exactly_its_scope);
+/// An admin makes viewers of the city, a district or a street, and nothing else: a viewer's
+/// scope of the wrong kind or level is refused naming `scope`. A district viewer signed in
+/// through the login reads both streets of its district and writes nothing.
+fn viewer_accounts_take_an_area_scope(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = common::two_street_cells(8);
+    server.import_grid(&admin, "310104", &cells);
+    let create = |login: &str, scope: Option<Value>| {
+        let mut body = json!({ "login": login, "display_name": "Wall screen", "role": "viewer" });
+        if let Some(scope) = scope {
+            body["scope"] = scope;
+        }
+        server.client.post(server.url("/api/v1/admin/users")).bearer_auth(&admin).json(&body).send().unwrap()
+    };
+    for (login, scope) in [
+        ("wall-city", json!({ "kind": "city" })),
+        ("wall-district", json!({ "kind": "district", "district": "310104" })),
+        ("wall-street", json!({ "kind": "street", "street": street_of(&cells[0]) })),
+    ] {
+        let made = create(login, Some(scope.clone()));
+        assert_eq!(made.status(), 201, "{login}");
+        let made: Value = made.json().unwrap();
+        assert_eq!((&made["user"]["role"], &made["user"]["scope"]), (&json!("viewer"), &scope), "{login}");
+    }
+    for (login, scope) in [
+        ("no-scope", None),
+        ("cells", Some(json!({ "kind": "grids", "grids": [cells[0].code.to_string()] }))),
+        ("unit", Some(json!({ "kind": "unit", "unit": "sanitation" }))),
+        ("own", Some(json!({ "kind": "own" }))),
+        ("community", Some(json!({ "kind": "street", "street": &cells[0].code.to_string()[..12] }))),
+        ("street-as-district", Some(json!({ "kind": "district", "district": street_of(&cells[0]) }))),
+    ] {
+        let refused = common::problem(create(login, scope), 422);
+        assert_eq!(refused["field"], "scope", "{login}: {refused}");
+    }
+    // A district is a viewer's scope only.
+    let dispatcher = server
+        .client
+        .post(server.url("/api/v1/admin/users"))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "login": "district-dispatcher", "display_name": "No", "role": "dispatcher",
+            "scope": { "kind": "district", "district": "310104" },
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(common::problem(dispatcher, 422)["field"], "scope");
+
+    let citizen = server.citizen_token();
+    let street_b = cells.iter().find(|c| street_of(c) != street_of(&cells[0])).unwrap();
+    let in_a = report(&server, &citizen, &report_body(point_in(&cells[0]), false, &[]));
+    let in_b = report(&server, &citizen, &report_body(point_in(street_b), false, &[]));
+    let viewer =
+        server.staff_token(Role::Viewer, Scope::District { district: AreaCode::parse("310104").unwrap() });
+    let listed: Value = server.get_as(&viewer, "/api/v1/cases").json().unwrap();
+    let ids: BTreeSet<&str> =
+        listed["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [in_a.as_str(), in_b.as_str()].into_iter().collect());
+    let case: Value = server.get_as(&viewer, &format!("/api/v1/cases/{in_b}")).json().unwrap();
+    assert_eq!(case["view"], "staff");
+    assert!(case.get("reporter").is_none(), "a viewer never learns who reported");
+    let act = server
+        .client
+        .post(server.url(&format!("/api/v1/cases/{in_a}/actions")))
+        .bearer_auth(&viewer)
+        .header("if-match", "\"1\"")
+        .json(&json!({ "action": "register" }))
+        .send()
+        .unwrap();
+    assert_eq!(common::problem(act, 403)["code"], "forbidden");
+    let case: Value = server.get_as(&admin, &format!("/api/v1/cases/{in_a}")).json().unwrap();
+    assert_eq!(case["state"], "reported");
+}
+
+both_backends!(every_role_gets_exactly_its_scope, viewer_accounts_take_an_area_scope);

@@ -112,7 +112,7 @@ pub async fn list(
     who: Principal,
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler])?;
+    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer])?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid_field("limit", format!("expected 1 to {MAX_LIMIT}")));

@@ -150,7 +150,7 @@ impl MapLayerCache {
 
 /// Whether the caller's scope holds `grid` as a place (and the caller may see the map at all).
 fn map_scope(who: &Principal) -> ApiResult<CaseFilter> {
-    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector])?;
+    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Viewer])?;
     Ok(who.case_filter())
 }
 

@@ -259,7 +259,7 @@ pub async fn stats(
     req: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Handler])?;
+    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Handler, Role::Viewer])?;
     let calendar = CALENDAR.as_ref().map_err(|e| ApiError::internal(e.clone()))?;
     let asked = parse_query(&query, calendar)?;
     let filter = filter_for(&who, &asked)?;
