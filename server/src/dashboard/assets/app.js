@@ -22,7 +22,7 @@ const TEXT = {
     photos: "照片", timeline: "流程记录", actions: "操作", reason: "原因", note: "备注", submit: "提交",
     new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", version_conflict: "案件已被他人更新，已刷新。",
     done: "已完成", rate: "率", count: "数", name: "名称", p90: "P90 工时", no_cases: "没有案件",
-    dispatch_deadline: "现在派遣，处置时限（工作日历）为：", period: "近 30 天",
+    dispatch_deadline: "现在派遣，处置时限（工作日历）为：", period: "近 30 天", read_only: "只读",
   },
   en: {
     skip: "Skip to content", title: "Gridline operations", signin_hint: "Sign in with your staff account.",
@@ -43,6 +43,7 @@ const TEXT = {
     merge_into: "Merge into case id", time_limit: "Time limit", version_conflict: "Someone else changed this case; reloaded.",
     done: "Done", rate: "rate", count: "count", name: "Name", p90: "P90 hours", no_cases: "No cases",
     dispatch_deadline: "Dispatched now, the deadline on the working calendar is", period: "last 30 days",
+    read_only: "read-only",
   },
 };
 let lang = localStorage.getItem("gridline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
@@ -556,8 +557,10 @@ async function openCase(id) {
   const events = el("ol", { class: "timeline" }, (timeline.events || []).map((e) =>
     el("li", {}, el("b", {}, e.kind), " ", e.from_state ? e.from_state + " → " : "", e.to_state,
       el("div", { class: "muted" }, fmtTime(e.at), e.actor && e.actor.role ? " · " + e.actor.role : "", e.reason ? " · " + e.reason : "", e.note ? " · " + e.note : ""))));
+  // A viewer (wall screens) takes no step: no actions section at all, whatever the case offers.
+  const steps = readOnly() ? [] : [el("h3", {}, t("actions")), actionForms(c)];
   $("#case-body").replaceChildren(facts, mini, el("h3", {}, t("photos")), photos,
-    el("h3", {}, t("timeline")), events, el("h3", {}, t("actions")), actionForms(c));
+    el("h3", {}, t("timeline")), events, ...steps);
   panel.hidden = false;
   drawCaseMap(mini, c);
   $("#case-close").focus();
@@ -585,6 +588,10 @@ function drawCaseMap(mini, c) {
   }
   g.fillStyle = "#ff3b3b"; g.beginPath(); g.arc(px(c.position.lon), py(c.position.lat), 5, 0, Math.PI * 2); g.fill();
 }
+
+// The read-only role of operations screens: it sees everything its area holds and acts on
+// nothing (the server refuses its writes too).
+const readOnly = () => (session.user || {}).role === "viewer";
 
 // The dispatcher's steps the server says are available now; each form sends the case version
 // in If-Match, so a step on a stale page is refused (409) and the page reloads.
@@ -707,6 +714,7 @@ async function start() {
   $("#app").hidden = false;
   const user = session.user || {};
   $("#who").textContent = `${user.login || user.id || ""} · ${user.role || ""}`;
+  $("#read-only").hidden = !readOnly();
   // Categories and units are only needed by the lists and the case page: not worth waiting for.
   loadReferenceData();
   await loadMap();
