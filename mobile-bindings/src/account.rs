@@ -51,14 +51,17 @@ impl GridlineClient {
 #[uniffi::export]
 impl GridlineClient {
     /// Ask the server to text a one-time code to `phone` (E.164, or a mainland number without
-    /// +86). Fails with `Refused` (e.g. `invalid_phone`, `rate_limited`) or `Network`.
+    /// +86). Fails with `Refused` (e.g. `invalid_phone`), `TooManyAttempts` (`rate_limited`,
+    /// with the wait) or `Network`.
     pub fn request_code(&self, phone: String) -> Result<(), GridlineError> {
         self.remote().post_public("/api/v1/auth/otp/request", &json!({ "phone": phone }))?;
         Ok(())
     }
 
     /// Sign in as the citizen who owns `phone`, with the code texted to it (the account is
-    /// created on first sign-in). Fails with `Refused` for a wrong or expired code.
+    /// created on first sign-in). Fails with `Refused` for a wrong (`otp_wrong`) or expired
+    /// (`otp_expired`) code, `TooManyAttempts` once the code is used up
+    /// (`otp_attempts_exhausted`) or too many codes were wrong (`rate_limited`, with the wait).
     pub fn sign_in_with_code(&self, phone: String, code: String) -> Result<Account, GridlineError> {
         let answer =
             self.remote().post_public("/api/v1/auth/otp/verify", &json!({ "phone": phone, "code": code }))?;
@@ -78,7 +81,8 @@ impl GridlineClient {
     }
 
     /// Sign in as staff (inspector, dispatcher, handler, admin) with a login and password.
-    /// Fails with `Refused` (`invalid_credentials`) for a wrong pair.
+    /// Fails with `Refused` (`invalid_credentials`) for a wrong pair, and `TooManyAttempts`
+    /// (`rate_limited`, with the wait) while the login is locked after repeated wrong ones.
     pub fn sign_in_staff(&self, login: String, password: String) -> Result<Account, GridlineError> {
         let answer = self
             .remote()

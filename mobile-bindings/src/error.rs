@@ -69,6 +69,17 @@ pub enum GridlineError {
         /// The request field at fault, when the server named one.
         field: Option<String>,
     },
+    /// The server wants the caller to wait before trying again (HTTP 429 on sign-in):
+    /// `rate_limited` (too many wrong passwords or codes, or too many code requests; the login
+    /// stays locked for `retry_after_secs`) or `otp_attempts_exhausted` (this code is used up:
+    /// request a new one). Retrying at once is refused again, so say so to the user.
+    #[error("too many attempts (HTTP 429, {code})")]
+    TooManyAttempts {
+        /// The server's stable error code.
+        code: String,
+        /// How long to wait, from the server's `Retry-After`, when it gave one.
+        retry_after_secs: Option<u32>,
+    },
     /// The device's local storage failed (disk full, unreadable data folder, a store written
     /// by a newer app version).
     #[error("local storage: {reason}")]

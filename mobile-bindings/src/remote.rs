@@ -3,6 +3,9 @@
 //! `send_authorized`, which renews it once on a 401), and sorting the answer into a body or a
 //! [`GridlineError`]. Request and answer shapes are the server's `/api/v1`.
 
+use std::time::SystemTime;
+
+use gridline_core::device::backoff::parse_retry_after;
 use gridline_core::device::{HttpHeader, HttpRequest, SyncEngine, Transport};
 use serde_json::Value;
 
@@ -43,7 +46,7 @@ impl Remote<'_> {
             body: serde_json::to_vec(body).map_err(|e| GridlineError::Protocol { reason: e.to_string() })?,
         };
         let response = self.transport.send(request).map_err(network)?;
-        answer(path, response.status, &response.body)
+        answer(path, response.status, &response.body, retry_after(&response.headers))
     }
 
     /// `GET` with the session's token, renewing it once on a 401.
@@ -55,7 +58,7 @@ impl Remote<'_> {
             body: Vec::new(),
         };
         let response = self.engine.send_authorized(request)?;
-        answer(path, response.status, &response.body)
+        answer(path, response.status, &response.body, retry_after(&response.headers))
     }
 }
 
@@ -63,27 +66,42 @@ fn network(err: gridline_core::device::TransportError) -> GridlineError {
     GridlineError::Network { reason: err.to_string() }
 }
 
-/// Sort an answer: 2xx is its JSON body; 408, 425, 429 and 5xx mean "later"; any other status
-/// is the server's refusal, with its `code` and `field` (never its free text, which may quote
-/// what was sent).
-fn answer(path: &str, status: u16, body: &[u8]) -> Result<Value, GridlineError> {
-    match status {
-        200..=299 => serde_json::from_slice(body).map_err(|_| GridlineError::Protocol {
+/// The server's `Retry-After`, in whole seconds (a date is read against the clock now).
+fn retry_after(headers: &[HttpHeader]) -> Option<u32> {
+    let value = headers.iter().find(|h| h.name.eq_ignore_ascii_case("retry-after"))?;
+    let wait = parse_retry_after(&value.value, SystemTime::now())?;
+    Some(u32::try_from(wait.as_secs()).unwrap_or(u32::MAX))
+}
+
+/// Sort an answer: 2xx is its JSON body; a 429 with the server's problem document is
+/// `TooManyAttempts` (the user must wait or request a new code); 408, 425, other 429s and 5xx
+/// mean "later"; any other status is the server's refusal, with its `code` and `field` (never its
+/// free text, which may quote what was sent).
+fn answer(
+    path: &str,
+    status: u16,
+    body: &[u8],
+    retry_after_secs: Option<u32>,
+) -> Result<Value, GridlineError> {
+    if (200..=299).contains(&status) {
+        return serde_json::from_slice(body).map_err(|_| GridlineError::Protocol {
             reason: format!("{path} answered {status} without JSON"),
-        }),
-        408 | 425 | 429 | 500..=599 => {
-            Err(GridlineError::Network { reason: format!("the server is unavailable (HTTP {status})") })
-        }
-        _ => {
-            let problem = serde_json::from_slice::<Value>(body).ok();
-            let text = |key: &str| problem.as_ref().and_then(|p| p.get(key)).and_then(Value::as_str);
-            Err(GridlineError::Refused {
-                status,
-                code: text("code").map_or_else(|| format!("http_{status}"), str::to_owned),
-                field: text("field").map(str::to_owned),
-            })
-        }
+        });
     }
+    let problem = serde_json::from_slice::<Value>(body).ok();
+    let member =
+        |key: &str| problem.as_ref().and_then(|p| p.get(key)).and_then(Value::as_str).map(str::to_owned);
+    Err(match (status, member("code")) {
+        (429, Some(code)) => GridlineError::TooManyAttempts { code, retry_after_secs },
+        (408 | 425 | 429 | 500..=599, _) => {
+            GridlineError::Network { reason: format!("the server is unavailable (HTTP {status})") }
+        }
+        (_, code) => GridlineError::Refused {
+            status,
+            code: code.unwrap_or_else(|| format!("http_{status}")),
+            field: member("field"),
+        },
+    })
 }
 
 /// A string member of a server answer, or a protocol error naming it.
@@ -101,14 +119,28 @@ mod tests {
     #[test]
     fn refusals_keep_the_code_and_field_but_not_the_servers_text() {
         let body = br#"{"status":422,"code":"invalid_phone","field":"phone","detail":"+8613800138000 is not valid"}"#;
-        let err = answer("/x", 422, body).unwrap_err();
+        let err = answer("/x", 422, body, None).unwrap_err();
         assert_eq!(
             err,
             GridlineError::Refused { status: 422, code: "invalid_phone".into(), field: Some("phone".into()) }
         );
         assert!(!err.to_string().contains("138"), "{err}");
-        assert!(matches!(answer("/x", 503, b""), Err(GridlineError::Network { .. })));
-        assert!(matches!(answer("/x", 200, b"<html>"), Err(GridlineError::Protocol { .. })));
+        assert!(matches!(answer("/x", 503, b"", None), Err(GridlineError::Network { .. })));
+        assert!(matches!(answer("/x", 200, b"<html>", None), Err(GridlineError::Protocol { .. })));
+    }
+
+    #[test]
+    fn a_429_with_a_problem_is_too_many_attempts_with_the_wait() {
+        let body =
+            br#"{"status":429,"code":"rate_limited","detail":"too many attempts; retry after 30 seconds"}"#;
+        let headers = [header("Retry-After", "30")];
+        assert_eq!(
+            answer("/x", 429, body, retry_after(&headers)).unwrap_err(),
+            GridlineError::TooManyAttempts { code: "rate_limited".into(), retry_after_secs: Some(30) }
+        );
+        // A 429 from something in between (no problem document) is only "later".
+        assert!(matches!(answer("/x", 429, b"busy", Some(5)), Err(GridlineError::Network { .. })));
+        assert_eq!(retry_after(&[header("retry-after", "soon")]), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@ import org.gridline.sdk.ffi.GridlineException
 import org.gridline.sdk.ffi.SyncOutcome
 import org.gridline.sdk.ffi.SyncState
 import org.gridline.sdk.ffi.GridlineClient as FfiClient
+import org.gridline.sdk.ffi.HttpHeader
 import org.gridline.sdk.ffi.HttpResponse
 import org.gridline.sdk.ffi.ItemKind
 import org.gridline.sdk.ffi.TransportException
@@ -50,7 +51,7 @@ class ClientTest {
     }
 
     @Test
-    fun `drafts are created, read, updated, listed and deleted`() = runBlocking {
+    fun `drafts are created, read, updated, listed and deleted`() = runBlocking<Unit> {
         GridlineClient.open("http://gridline.invalid", dataFolder()).use { client ->
             val draft = client.createDraft(DraftFields(description = "Broken lamp"))
             assertEquals("Broken lamp", client.draft(draft.id).fields.description)
@@ -69,7 +70,7 @@ class ClientTest {
     }
 
     @Test
-    fun `camera bytes become a prepared photo on the draft, and can be removed`() = runBlocking {
+    fun `camera bytes become a prepared photo on the draft, and can be removed`() = runBlocking<Unit> {
         GridlineClient.open("http://gridline.invalid", dataFolder()).use { client ->
             val draft = client.createDraft()
             val photo = client.addPhoto(draft.id, cameraJpeg(width = 64, height = 48))
@@ -89,7 +90,7 @@ class ClientTest {
     }
 
     @Test
-    fun `an incomplete draft is not ready, field by field`() = runBlocking {
+    fun `an incomplete draft is not ready, field by field`() = runBlocking<Unit> {
         GridlineClient.open("http://gridline.invalid", dataFolder()).use { client ->
             val draft = client.createDraft(DraftFields(description = "  "))
             val fields = client.checkDraft(draft.id).map { it.field }
@@ -103,7 +104,7 @@ class ClientTest {
     }
 
     @Test
-    fun `the categories are the built-in taxonomy`() = runBlocking {
+    fun `the categories are the built-in taxonomy`() = runBlocking<Unit> {
         GridlineClient.open("http://gridline.invalid", dataFolder()).use { client ->
             val categories = client.categories()
             val bins = assertNotNull(categories.find { it.code == "E0101" })
@@ -113,7 +114,7 @@ class ClientTest {
     }
 
     @Test
-    fun `a submitted report is delivered by sync, photo first, with its key`() = runBlocking {
+    fun `a submitted report is delivered by sync, photo first, with its key`() = runBlocking<Unit> {
         val (client, transport) = scripted { request ->
             if (request.url.endsWith("/api/v1/photos")) json(201, """{"id":"photo-1"}""")
             else json(201, """{"id":"case-1","tracking_number":"T1"}""")
@@ -139,7 +140,7 @@ class ClientTest {
     }
 
     @Test
-    fun `a refused report is parked, retried, returned to drafts and discarded`() = runBlocking {
+    fun `a refused report is parked, retried, returned to drafts and discarded`() = runBlocking<Unit> {
         val (client, _) = scripted { request ->
             if (request.url.endsWith("/api/v1/photos")) json(201, """{"id":"photo-1"}""")
             else json(422, """{"status":422,"code":"invalid_field","field":"description","detail":"too vague"}""")
@@ -170,7 +171,7 @@ class ClientTest {
     }
 
     @Test
-    fun `an outage waits for the network and the listener hears every state`() = runBlocking {
+    fun `an outage waits for the network and the listener hears every state`() = runBlocking<Unit> {
         val (client, _) = scripted { throw TransportException.Unreachable("offline") }
         client.use {
             client.submit(readyDraft(client).id)
@@ -220,7 +221,7 @@ class ClientTest {
     }
 
     @Test
-    fun `an answer that is not the API is a protocol error`() = runBlocking {
+    fun `an answer that is not the API is a protocol error`() = runBlocking<Unit> {
         val transport = ScriptedTransport { HttpResponse(200u, emptyList(), "<html>captive portal</html>".toByteArray()) }
         GridlineClient.open("http://gridline.invalid", dataFolder(), transport).use { client ->
             assertFailsWith<GridlineException.Protocol> { client.signInAnonymously() }
@@ -229,7 +230,30 @@ class ClientTest {
     }
 
     @Test
-    fun `without a session, online calls and sync say signed out`() = runBlocking {
+    fun `a sign-in the server holds back is too many attempts, with its wait`() = runBlocking<Unit> {
+        val locked =
+            ScriptedTransport {
+                HttpResponse(
+                    429u,
+                    listOf(HttpHeader("Content-Type", "application/problem+json"), HttpHeader("Retry-After", "42")),
+                    """{"status":429,"code":"rate_limited","detail":"too many attempts; retry after 42 seconds"}""".toByteArray(),
+                )
+            }
+        GridlineClient.open("http://gridline.invalid", dataFolder(), locked).use { client ->
+            val error = assertFailsWith<GridlineException.TooManyAttempts> { client.signInStaff("someone", "secret") }
+            assertEquals("rate_limited", error.code)
+            assertEquals(42u, error.retryAfterSecs)
+            assertFalse(error.message.orEmpty().contains("secret"))
+        }
+        // A 429 from something in between, without the server's problem document, is only "later".
+        val busy = ScriptedTransport { HttpResponse(429u, emptyList(), "busy".toByteArray()) }
+        GridlineClient.open("http://gridline.invalid", dataFolder(), busy).use { client ->
+            assertFailsWith<GridlineException.Network> { client.requestCode("13800138000") }
+        }
+    }
+
+    @Test
+    fun `without a session, online calls and sync say signed out`() = runBlocking<Unit> {
         val transport = ScriptedTransport { json(401, """{"code":"unauthorized"}""") }
         GridlineClient.open("http://gridline.invalid", dataFolder(), transport).use { client ->
             assertFailsWith<GridlineException.SignedOut> { client.workList() }
