@@ -22,7 +22,7 @@ class GridlineTest {
     }
 
     @Test
-    fun `convertAll converts every point in order off the calling thread`() = runBlocking {
+    fun `convertAll converts every point in order off the calling thread`() = runBlocking<Unit> {
         val track = listOf(gcj02, GeoPoint(lat = 39.91334545536069, lon = 116.38404722455657))
         val got = Gridline.convertAll(track, Crs.GCJ02)
         assertEquals(2, got.size)

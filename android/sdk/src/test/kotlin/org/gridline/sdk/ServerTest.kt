@@ -34,7 +34,7 @@ class ServerTest {
     }
 
     @Test
-    fun `round trip - draft, photo, submit, sync, and the server has the case with the photo`() = runBlocking {
+    fun `round trip - draft, photo, submit, sync, and the server has the case with the photo`() = runBlocking<Unit> {
         GridlineClient.open(TestServer.url, dataFolder(), OkHttpTransport()).use { client ->
             val account = client.signInAnonymously()
             assertEquals(Role.CITIZEN, account.role)
@@ -81,7 +81,7 @@ class ServerTest {
     }
 
     @Test
-    fun `a citizen signs in with a texted code`() = runBlocking {
+    fun `a citizen signs in with a texted code`() = runBlocking<Unit> {
         GridlineClient.open(TestServer.url, dataFolder()).use { client ->
             val phone = "+86139" + (10_000_000..99_999_999).random()
             client.requestCode(phone)
@@ -101,7 +101,7 @@ class ServerTest {
     }
 
     @Test
-    fun `staff sign in with a password and a wrong one is refused`() = runBlocking {
+    fun `staff sign in with a password and a wrong one is refused`() = runBlocking<Unit> {
         GridlineClient.open(TestServer.url, dataFolder()).use { client ->
             val (login, password) = TestServer.staff("inspector")
             val refused = assertFailsWith<GridlineException.Refused> { client.signInStaff(login, password + "x") }
@@ -119,7 +119,7 @@ class ServerTest {
     }
 
     @Test
-    fun `the inspector's work list has the new report, and a queued step reaches the server`() = runBlocking {
+    fun `the inspector's work list has the new report, and a queued step reaches the server`() = runBlocking<Unit> {
         val caseId = GridlineClient.open(TestServer.url, dataFolder()).use { citizen ->
             citizen.signInAnonymously()
             fileReport(citizen, "Street lamp out")
@@ -167,7 +167,7 @@ class ServerTest {
     }
 
     @Test
-    fun `offline routing with the packed city agrees with the server`() = runBlocking {
+    fun `offline routing with the packed city agrees with the server`() = runBlocking<Unit> {
         Gridline.openGridPackage(TestServer.gridPackage.readBytes()).use { grid ->
             assertEquals(200uL, grid.cellCount())
             val point = TestServer.point
@@ -188,7 +188,7 @@ class ServerTest {
     }
 
     @Test
-    fun `the client downloads the grid package, rechecks it with a 304 and routes with it offline after a restart`() = runBlocking {
+    fun `the client downloads the grid package, rechecks it with a 304 and routes with it offline after a restart`() = runBlocking<Unit> {
         val folder = dataFolder()
         val statuses = java.util.Collections.synchronizedList(mutableListOf<Int>())
         val okHttp = OkHttpTransport()
@@ -235,7 +235,7 @@ class ServerTest {
     }
 
     @Test
-    fun `a server that cannot be reached is a network error`() = runBlocking {
+    fun `a server that cannot be reached is a network error`() = runBlocking<Unit> {
         // Port 9 (discard) on loopback: nothing listens there on these machines.
         GridlineClient.open("http://127.0.0.1:9", dataFolder()).use { client ->
             assertFailsWith<GridlineException.Network> { client.signInAnonymously() }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test
 
 class InspectorFlowTest {
     @Test
-    fun `a new report is on the pulled work list, waiting for the inspector, with only allowed steps`() = runBlocking {
+    fun `a new report is on the pulled work list, waiting for the inspector, with only allowed steps`() = runBlocking<Unit> {
         val reported = GridlineClient.open(TestServer.url, dataFolder()).use { citizen ->
             citizen.signInAnonymously()
             val draft = citizen.createDraft(completeFields(TestServer.point, "Broken paving by the market"))
