@@ -1,4 +1,5 @@
-// The Gridline Android app (Jetpack Compose): citizen reporting (new report, my reports with
+// The Gridline Android app (Jetpack Compose): sign-in (citizen by code or anonymously, staff by
+// password), background sync (WorkManager), citizen reporting (new report, my reports with
 // their timeline, rating) and the inspector's day (work list, case detail, handle/verify with
 // photos), with the offline banner. Screens live in src/main/kotlin/org/gridline/app/ui and only
 // render state; the logic is plain Kotlin in org.gridline.app.presentation, which
@@ -39,6 +40,9 @@ android {
     compileOptions {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
+        // java.time (Duration in the SDK's records, Instant in the work list, the sync schedule)
+        // exists on the device only from API 26; minSdk is 24.
+        isCoreLibraryDesugaringEnabled = true
     }
 
     testOptions {
@@ -67,9 +71,11 @@ dependencies {
     implementation("androidx.lifecycle:lifecycle-viewmodel-compose:2.8.7")
     implementation("androidx.lifecycle:lifecycle-runtime-compose:2.8.7")
     implementation("androidx.navigation:navigation-compose:2.8.5")
+    // Background sync: SyncWorker (a CoroutineWorker) enqueued as unique work by SyncScheduler.
     implementation("androidx.work:work-runtime-ktx:2.10.0")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
     implementation("com.squareup.okhttp3:okhttp:3.14.9")
+    coreLibraryDesugaring("com.android.tools:desugar_jdk_libs:2.1.4")
 
     testImplementation("net.java.dev.jna:jna:5.17.0")
     testImplementation(kotlin("test-junit5"))

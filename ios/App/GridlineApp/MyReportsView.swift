@@ -53,6 +53,7 @@ struct RatingView: View {
                 let request = CaseActionRequest(caseId: item.id, action: .rate, reason: comment.isEmpty ? nil : comment,
                                                 position: nil, rating: UInt8(stars))
                 sent = (try? await client.queueAction(request, knownState: item.state, role: .citizen)) != nil
+                if sent { BackgroundSync.schedule(afterQueueing: true) }
             }
         }
         .disabled(sent || !(1...5).contains(stars) || comment.count > 500)

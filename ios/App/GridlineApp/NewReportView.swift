@@ -66,6 +66,7 @@ final class NewReportModel: NSObject, ObservableObject, CLLocationManagerDelegat
             }
             _ = try await client.submit(id)
             form.status = .queued
+            BackgroundSync.schedule(afterQueueing: true)
             _ = try await client.syncNow()
         } catch {
             form.status = .failed

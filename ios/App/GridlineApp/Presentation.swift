@@ -1,6 +1,7 @@
 // The screens' rules in plain Swift, the same as the Android app's org.gridline.app.presentation
 // (the Kotlin there is the tested reference): the new-report form and its checks, category
-// search, the sync banner, the status timeline and the work-list order. No SwiftUI here.
+// search, the sync banner, the status timeline, the work-list order, sign-in (SignIn.kt) and
+// background sync's decisions (BackgroundSync.kt). No SwiftUI here.
 import Foundation
 import GridlineKit
 
@@ -191,4 +192,173 @@ func orderWorkList(_ cases: [CachedCase]) -> [CachedCase] {
         let (ca, cb) = (created(a), created(b))
         return ca != cb ? ca < cb : a.id < b.id
     }
+}
+
+// MARK: - Sign-in (SignIn.kt)
+
+enum SignInMode: Int { case citizen, staff }
+
+enum Home { case reports, workList, staffOnly }
+
+/// A refused or failed sign-in: the string key, and the seconds to wait where the server gave them.
+struct SignInError: Equatable {
+    let key: String
+    var waitSeconds: Int? = nil
+    var code: String? = nil
+}
+
+/// A wait the server did not state is shown as a minute rather than as nothing.
+let unstatedWaitSeconds = 60
+
+/// What the app remembers of who signed in, next to the core's session.
+struct SavedAccount: Codable, Equatable {
+    let userId: String
+    let role: String
+    let anonymous: Bool
+    let displayName: String
+}
+
+struct SignInForm {
+    var mode: SignInMode = .citizen
+    var phone = "" { didSet { if phone != oldValue { codeSent = false; error = nil } } }
+    var code = "" { didSet { let digits = String(code.filter(\.isNumber).prefix(6)); if digits != code { code = digits }; error = nil } }
+    var codeSent = false
+    var login = "" { didSet { error = nil } }
+    var password = "" { didSet { error = nil } }
+    var busy = false
+    var error: SignInError?
+    var account: SavedAccount?
+    var signedOutOffline = false
+
+    var phoneValid: Bool {
+        let digits = phone.trimmingCharacters(in: .whitespaces).filter { $0 != " " && $0 != "-" }
+        return digits.range(of: #"^(\d{11}|\+\d{8,15})$"#, options: .regularExpression) != nil
+    }
+    var canRequestCode: Bool { !busy && phoneValid }
+    var canSignIn: Bool {
+        guard !busy else { return false }
+        switch mode {
+        case .citizen: return codeSent && phoneValid && code.count == 6
+        case .staff: return !login.trimmingCharacters(in: .whitespaces).isEmpty && !password.isEmpty
+        }
+    }
+
+    /// A refusal: a wrong code is cleared, a used-up or expired one goes back to requesting, the password never stays.
+    mutating func failed(_ error: SignInError) {
+        busy = false
+        self.error = error
+        if error.key == "signin_error_code_used_up" || error.key == "signin_error_code_expired" { codeSent = false }
+        if error.key == "signin_error_wrong_code" { code = "" }
+        password = ""
+    }
+}
+
+/// The message for a failed sign-in step, from the server's stable code and Retry-After only.
+func signInError(_ error: Error, mode: SignInMode) -> SignInError {
+    guard let error = error as? GridlineError else { return SignInError(key: "signin_error_other", code: "\(type(of: error))") }
+    switch error {
+    case let .TooManyAttempts(code, retryAfterSecs):
+        if code == "otp_attempts_exhausted" { return SignInError(key: "signin_error_code_used_up") }
+        let wait = retryAfterSecs.map { Int($0) } ?? unstatedWaitSeconds
+        return SignInError(key: mode == .staff ? "signin_error_locked" : "signin_error_too_many", waitSeconds: wait)
+    case let .Refused(_, code, _):
+        switch code {
+        case "invalid_phone": return SignInError(key: "signin_error_invalid_phone")
+        case "otp_wrong": return SignInError(key: "signin_error_wrong_code")
+        case "otp_expired": return SignInError(key: "signin_error_code_expired")
+        case "invalid_credentials": return SignInError(key: "signin_error_wrong_password")
+        case "device_unknown": return SignInError(key: "signin_error_device_unknown")
+        default: return SignInError(key: "signin_error_other", code: code)
+        }
+    case .Network:
+        return SignInError(key: "signin_error_offline")
+    default:
+        return SignInError(key: "signin_error_other", code: "\(error)".components(separatedBy: "(").first)
+    }
+}
+
+func pullListsFor(_ role: Role) -> [PullList] {
+    switch role {
+    case .citizen: return [.myReports]
+    case .inspector: return [.workList]
+    default: return []
+    }
+}
+
+func homeFor(_ role: Role) -> Home {
+    switch role {
+    case .citizen: return .reports
+    case .inspector: return .workList
+    default: return .staffOnly
+    }
+}
+
+// MARK: - Background sync (BackgroundSync.kt)
+
+enum RunResult { case success, retry, failure }
+
+enum PartOutcome { case done, later, signedOut, broken }
+
+enum SyncSchedule {
+    static let refreshTask = "org.gridline.app.sync"
+    static let processingTask = "org.gridline.app.sync.outbox"
+    static let period: TimeInterval = 30 * 60
+    static let backoff: TimeInterval = 30
+    static let maxAttempts = 10
+
+    /// The next try after `attempt` failed ones: the backoff doubled each time, at most 5 hours.
+    static func retryDelay(attempt: Int) -> TimeInterval {
+        min(backoff * pow(2, Double(min(attempt, 20))), 5 * 3600)
+    }
+}
+
+struct RunPlan: Equatable {
+    let sync: Bool
+    let refreshGridPackage: Bool
+}
+
+func planRun(signedIn: Bool, pullLists: [PullList]) -> RunPlan? {
+    signedIn ? RunPlan(sync: true, refreshGridPackage: pullLists.contains(.workList)) : nil
+}
+
+func syncPart(_ outcome: SyncOutcome) -> PartOutcome {
+    switch outcome {
+    case .idle: return .done
+    case .retryIn, .alreadyRunning: return .later
+    case .signedOut: return .signedOut
+    }
+}
+
+func errorPart(_ error: Error) -> PartOutcome {
+    guard let error = error as? GridlineError else { return .broken }
+    switch error {
+    case .Network, .TooManyAttempts: return .later
+    case .SignedOut: return .signedOut
+    case .Refused: return .done
+    default: return .broken
+    }
+}
+
+func runResult(_ parts: [PartOutcome], attempt: Int) -> RunResult {
+    if parts.contains(.broken) { return .failure }
+    if parts.contains(.later) { return attempt + 1 >= SyncSchedule.maxAttempts ? .failure : .retry }
+    return .success
+}
+
+/// One background run: sync, then (for an inspector) refresh the grid package.
+func runBackgroundSync(_ client: GridlineClient, attempt: Int) async -> RunResult {
+    guard let plan = planRun(signedIn: client.isSignedIn, pullLists: client.pullLists) else { return .success }
+    var parts: [PartOutcome] = []
+    if plan.sync {
+        do { parts.append(syncPart(try await client.syncNow())) } catch { parts.append(errorPart(error)) }
+    }
+    if plan.refreshGridPackage && !parts.contains(.signedOut) {
+        do {
+            _ = try await client.refreshGridPackage()
+            parts.append(.done)
+        } catch {
+            parts.append(errorPart(error))
+        }
+    }
+    return runResult(parts, attempt: attempt)
 }

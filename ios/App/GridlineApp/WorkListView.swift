@@ -100,6 +100,7 @@ struct CaseView: View {
         do {
             _ = try await client.queueAction(request, knownState: item.state, role: .inspector, cameraPhotos: photos)
             queued = true
+            BackgroundSync.schedule(afterQueueing: true)
         } catch {
             failure = error.localizedDescription
         }

@@ -231,6 +231,9 @@ public final class GridlineClient: @unchecked Sendable {
         ffi.setPullLists(lists: lists)
     }
 
+    /// The lists each sync pass pulls.
+    public var pullLists: [PullList] { ffi.pullLists() }
+
     /// The cases of `list` as last pulled, newest first; readable offline.
     public func cachedCases(_ list: PullList) async throws -> [CachedCase] {
         try await background { try $0.cachedCases(list: list) }

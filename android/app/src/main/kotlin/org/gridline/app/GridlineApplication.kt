@@ -1,5 +1,6 @@
 // The app process: opens the one GridlineClient (store in filesDir, OkHttp transport) the first
-// time a screen asks for it, and keeps it for the life of the process.
+// time a screen or the sync worker asks for it, keeps it for the life of the process, and makes
+// sure the periodic background sync is enqueued.
 package org.gridline.app
 
 import android.app.Application
@@ -12,6 +13,11 @@ import org.gridline.sdk.OkHttpTransport
 class GridlineApplication : Application() {
     private val opening = Mutex()
     private var client: GridlineClient? = null
+
+    override fun onCreate() {
+        super.onCreate()
+        SyncScheduler.syncPeriodically(this)
+    }
 
     /** The client, opened once. */
     suspend fun client(): GridlineClient =

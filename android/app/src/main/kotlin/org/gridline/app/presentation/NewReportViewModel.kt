@@ -17,8 +17,15 @@ import org.gridline.sdk.ItemStatus
 import org.gridline.sdk.OutboxItem
 import org.gridline.sdk.ffi.GridlineException
 
-/** The new-report screen over [client]; SDK calls run in [scope]. */
-class NewReportViewModel(private val client: GridlineClient, private val scope: CoroutineScope) {
+/**
+ * The new-report screen over [client]; SDK calls run in [scope]; [onQueued] is told when a report
+ * enters the outbox (the app schedules background sync then).
+ */
+class NewReportViewModel(
+    private val client: GridlineClient,
+    private val scope: CoroutineScope,
+    private val onQueued: () -> Unit = {},
+) {
     private val mutable = MutableStateFlow(NewReportState())
 
     /** What the screen renders. */
@@ -58,6 +65,7 @@ class NewReportViewModel(private val client: GridlineClient, private val scope: 
                 }
                 val item = client.submit(draftId)
                 onEvent(NewReportEvent.Queued(item.id))
+                onQueued()
                 follow(item.id)
             }
         }

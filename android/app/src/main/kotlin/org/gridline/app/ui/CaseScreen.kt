@@ -27,6 +27,7 @@ import androidx.compose.ui.unit.dp
 import java.io.ByteArrayOutputStream
 import kotlinx.coroutines.launch
 import org.gridline.app.R
+import org.gridline.app.SyncScheduler
 import org.gridline.app.presentation.CaseActionEvent
 import org.gridline.app.presentation.CaseActionState
 import org.gridline.app.presentation.reduce
@@ -81,6 +82,7 @@ fun CaseScreen(client: GridlineClient, caseId: String) {
                     val f = form.value
                     val request = CaseActionRequest(f.caseId, f.action ?: return@launch, reason = f.reason.ifBlank { null }, position = f.position)
                     client.queueAction(request, f.knownState, Role.INSPECTOR, f.photos)
+                    SyncScheduler.syncSoon(context)
                     form.value = reduce(f, CaseActionEvent.Queued)
                 }
             },

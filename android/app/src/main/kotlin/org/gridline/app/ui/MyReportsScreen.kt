@@ -22,10 +22,12 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import kotlinx.coroutines.launch
 import org.gridline.app.R
+import org.gridline.app.SyncScheduler
 import org.gridline.app.presentation.RatingEvent
 import org.gridline.app.presentation.RatingState
 import org.gridline.app.presentation.StepMark
@@ -65,6 +67,7 @@ private fun ReportCard(client: GridlineClient, case: CachedCase) {
 
 @Composable
 private fun RatingForm(client: GridlineClient, case: CachedCase) {
+    val context = LocalContext.current
     val form = remember(case.id, case.state) { mutableStateOf(RatingState(case.id, case.state)) }
     if (form.value.problems.contains(org.gridline.app.presentation.RatingProblem.NOT_CLOSED)) return
     val scope = rememberCoroutineScope()
@@ -82,6 +85,7 @@ private fun RatingForm(client: GridlineClient, case: CachedCase) {
             scope.launch {
                 val request = CaseActionRequest(case.id, WorkflowAction.RATE, reason = form.value.comment.ifBlank { null }, rating = form.value.stars.toUByte())
                 client.queueAction(request, case.state, Role.CITIZEN)
+                SyncScheduler.syncSoon(context)
                 form.value = reduce(form.value, RatingEvent.Sent)
             }
         },

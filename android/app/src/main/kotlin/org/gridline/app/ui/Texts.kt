@@ -9,6 +9,9 @@ import org.gridline.app.presentation.ActionProblem
 import org.gridline.app.presentation.Banner
 import org.gridline.app.presentation.BannerKey
 import org.gridline.app.presentation.FormProblem
+import org.gridline.app.presentation.SignInError
+import org.gridline.app.presentation.SignInErrorKey
+import org.gridline.app.presentation.UNSTATED_WAIT_SECONDS
 import org.gridline.app.presentation.TimelineStep
 
 @Composable
@@ -76,3 +79,20 @@ fun stepText(step: TimelineStep): String =
             TimelineStep.MERGED -> R.string.timeline_merged
         },
     )
+
+@Composable
+fun signInErrorText(error: SignInError): String {
+    val wait = error.waitSeconds ?: UNSTATED_WAIT_SECONDS
+    return when (error.key) {
+        SignInErrorKey.INVALID_PHONE -> stringResource(R.string.signin_error_invalid_phone)
+        SignInErrorKey.WRONG_CODE -> stringResource(R.string.signin_error_wrong_code)
+        SignInErrorKey.CODE_EXPIRED -> stringResource(R.string.signin_error_code_expired)
+        SignInErrorKey.CODE_USED_UP -> stringResource(R.string.signin_error_code_used_up)
+        SignInErrorKey.TOO_MANY_ATTEMPTS -> stringResource(R.string.signin_error_too_many, wait)
+        SignInErrorKey.WRONG_PASSWORD -> stringResource(R.string.signin_error_wrong_password)
+        SignInErrorKey.LOCKED -> stringResource(R.string.signin_error_locked, wait)
+        SignInErrorKey.DEVICE_UNKNOWN -> stringResource(R.string.signin_error_device_unknown)
+        SignInErrorKey.OFFLINE -> stringResource(R.string.signin_error_offline)
+        SignInErrorKey.OTHER -> stringResource(R.string.signin_error_other, error.code.orEmpty())
+    }
+}

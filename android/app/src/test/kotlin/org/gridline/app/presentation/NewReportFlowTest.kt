@@ -21,11 +21,12 @@ import org.junit.jupiter.api.Test
 
 class NewReportFlowTest {
     @Test
-    fun `a report filed on the form is queued, synced and shown as sent, then on its timeline`() = runBlocking {
+    fun `a report filed on the form is queued, synced and shown as sent, then on its timeline`() = runBlocking<Unit> {
         GridlineClient.open(TestServer.url, dataFolder(), OkHttpTransport()).use { client ->
             client.signInAnonymously()
             client.setPullLists(listOf(PullList.MY_REPORTS))
-            val model = NewReportViewModel(client, this)
+            var scheduled = 0
+            val model = NewReportViewModel(client, this) { scheduled += 1 }
             model.load().join()
             val categories = model.state.value.categories
             val rubbish = assertNotNull(categories.firstOrNull { it.code == "E0101" }, "the demo taxonomy has E0101")
@@ -42,6 +43,7 @@ class NewReportFlowTest {
 
             model.send().join()
             assertEquals(SendStatus.QUEUED, model.state.value.status, "failure: ${model.state.value.failure}")
+            assertEquals(1, scheduled, "background sync is scheduled when the report is queued")
             assertEquals(SyncOutcome.Idle, client.syncNow())
             val sent = withTimeout(10_000) { model.state.first { it.status != SendStatus.QUEUED } }
             model.close()
@@ -61,7 +63,7 @@ class NewReportFlowTest {
     }
 
     @Test
-    fun `a draft the core refuses comes back as field problems and nothing is queued`() = runBlocking {
+    fun `a draft the core refuses comes back as field problems and nothing is queued`() = runBlocking<Unit> {
         GridlineClient.open(TestServer.url, dataFolder(), OkHttpTransport()).use { client ->
             val model = NewReportViewModel(client, this)
             model.load().join()

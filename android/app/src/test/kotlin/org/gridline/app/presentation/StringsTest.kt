@@ -1,5 +1,5 @@
 // The app's string resources, checked without the Android SDK: English and Chinese define the
-// same names, every banner key has its string, every R.string the screens use exists, and the
+// same names, every banner key and sign-in message has its string, every R.string the screens use exists, and the
 // iOS app's Localizable.strings (English and Chinese) carry every one of them.
 // Paths are relative to the repository root, where scripts/test-mobile runs the tests.
 package org.gridline.app.presentation
@@ -16,10 +16,11 @@ class StringsTest {
         Regex("""<string name="([a-z0-9_]+)"""").findAll(File(app, "src/main/res/$folder/strings.xml").readText()).map { it.groupValues[1] }.toSet()
 
     @Test
-    fun `English and Chinese define the same strings, including every banner`() {
+    fun `English and Chinese define the same strings, including every banner and sign-in message`() {
         val english = names("values")
         assertEquals(english, names("values-zh"))
         assertTrue(english.containsAll(BannerKey.entries.map { it.resourceName }))
+        assertEquals(emptySet(), SignInErrorKey.entries.map { it.resourceName }.toSet() - english)
     }
 
     @Test
