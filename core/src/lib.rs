@@ -12,6 +12,7 @@
 //! - [`workflow`]: the case state machine of GB/T 30428 and who may take which step.
 //! - [`calendar`]: working time, so deadlines skip nights, weekends and holidays.
 //! - [`photo`]: evidence photos: orient, resize, strip metadata, hash; geotag consistency.
+//! - [`protocol`]: the JSON bodies phones send (reports, workflow steps), one type for both sides.
 //! - `device` (feature `device`): the phone's local store, drafts, outbox and sync client.
 
 pub mod calendar;
@@ -21,5 +22,6 @@ pub mod device;
 pub mod geo;
 pub mod grid;
 pub mod photo;
+pub mod protocol;
 pub mod taxonomy;
 pub mod workflow;

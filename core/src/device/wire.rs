@@ -2,12 +2,13 @@
 //! upload, the report and case-action JSON bodies (with their `Idempotency-Key`), the token
 //! refresh and sign-out, and `application/problem+json` errors.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::drafts::{DraftFields, Position};
 use super::outbox::{CaseAction, Problem};
 use super::transport::{HttpHeader, HttpRequest};
+use crate::protocol;
 
 pub(crate) const PHOTOS_PATH: &str = "/api/v1/photos";
 pub(crate) const REPORTS_PATH: &str = "/api/v1/reports";
@@ -15,28 +16,6 @@ pub(crate) const REFRESH_PATH: &str = "/api/v1/auth/refresh";
 pub(crate) const LOGOUT_PATH: &str = "/api/v1/auth/logout";
 /// The media type of the offline grid package (`GET /api/v1/grids/package`).
 pub(crate) const PACKAGE_TYPE: &str = "application/vnd.gridline.grid-package";
-
-/// `POST /api/v1/reports` body.
-#[derive(Debug, Serialize)]
-struct ReportBody<'a> {
-    category: Option<&'a str>,
-    description: &'a str,
-    position: Option<&'a Position>,
-    captured_at: Option<String>,
-    photo_ids: &'a [String],
-    answers: &'a crate::taxonomy::Answers,
-    anonymous: bool,
-}
-
-/// `POST /api/v1/cases/{id}/actions` body.
-#[derive(Debug, Serialize)]
-struct ActionBody<'a> {
-    action: &'a str,
-    reason: Option<&'a str>,
-    position: Option<&'a Position>,
-    rating: Option<u8>,
-    photo_ids: &'a [String],
-}
 
 /// `POST /api/v1/auth/refresh` answer.
 #[derive(Debug, Deserialize)]
@@ -92,13 +71,18 @@ pub(crate) fn report(
     fields: &DraftFields,
     photo_ids: &[String],
 ) -> serde_json::Result<HttpRequest> {
-    let body = ReportBody {
-        category: fields.category.as_deref(),
-        description: &fields.description,
-        position: fields.position.as_ref(),
+    // A queued draft has passed validation, so category and position are there; were one
+    // missing, the server would refuse the report naming the field.
+    let Some(position) = fields.position.as_ref() else {
+        return Err(serde::ser::Error::custom("a report needs a position"));
+    };
+    let body = protocol::ReportRequest {
+        category: fields.category.clone().unwrap_or_default(),
+        description: fields.description.clone(),
+        position: wire_position(position),
         captured_at: fields.captured_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        photo_ids,
-        answers: &fields.answers,
+        photo_ids: photo_ids.to_vec(),
+        answers: fields.answers.clone(),
         anonymous: fields.anonymous,
     };
     Ok(json_post(url(base, REPORTS_PATH), Some(key), serde_json::to_vec(&body)?))
@@ -110,12 +94,13 @@ pub(crate) fn case_action(
     action: &CaseAction,
     photo_ids: &[String],
 ) -> serde_json::Result<HttpRequest> {
-    let body = ActionBody {
-        action: action.action.as_str(),
-        reason: action.reason.as_deref(),
-        position: action.position.as_ref(),
+    let body = protocol::ActionRequest {
+        action: action.action.as_str().to_owned(),
+        reason: action.reason.clone(),
+        position: action.position.as_ref().map(wire_position),
         rating: action.rating,
-        photo_ids,
+        photo_ids: photo_ids.to_vec(),
+        ..protocol::ActionRequest::default()
     };
     let path = format!("/api/v1/cases/{}/actions", percent_encode_segment(&action.case_id));
     Ok(json_post(url(base, &path), Some(key), serde_json::to_vec(&body)?))
@@ -130,6 +115,16 @@ pub(crate) fn refresh(base: &str, refresh_token: &str) -> serde_json::Result<Htt
 pub(crate) fn logout(base: &str, refresh_token: &str) -> serde_json::Result<HttpRequest> {
     let body = serde_json::to_vec(&serde_json::json!({ "refresh_token": refresh_token }))?;
     Ok(json_post(url(base, LOGOUT_PATH), None, body))
+}
+
+/// The device's position (a typed datum) as the protocol carries it.
+fn wire_position(position: &Position) -> protocol::Position {
+    protocol::Position {
+        lat: position.lat,
+        lon: position.lon,
+        crs: Some(position.crs.as_str().to_owned()),
+        accuracy_m: position.accuracy_m,
+    }
 }
 
 /// Case ids are the server's; encode anything that is not unreserved so an id can never

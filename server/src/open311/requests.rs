@@ -22,7 +22,7 @@ use super::media;
 use super::render::{Fault, Format, Node, respond, split_format};
 use super::services::{Locale, base_url, find_category, unit_name};
 use crate::api::idempotency;
-use crate::api::reports::intake::{self, PositionIn, ReportRequest, Submitter};
+use crate::api::reports::intake::{self, Position, ReportRequest, Submitter};
 use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::now;
@@ -302,7 +302,7 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
     let report = ReportRequest {
         category: category.code.to_string(),
         description: form.description.clone().unwrap_or_default(),
-        position: PositionIn { lat, lon, crs: None, accuracy_m: None },
+        position: Position { lat, lon, crs: None, accuracy_m: None },
         captured_at: None,
         photo_ids: Vec::new(),
         answers: answers_for(&category, form.attributes),

@@ -29,7 +29,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use gridline_core::calendar::{CalendarError, TimeLimit, WorkingCalendar};
 use gridline_core::workflow::{self, Action, CaseFacts, CaseState, Effect, Provided, Refusal, Role};
-use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -54,44 +53,8 @@ pub const MAX_PHOTOS: usize = 9;
 pub(crate) static CALENDAR: LazyLock<Result<WorkingCalendar, CalendarError>> =
     LazyLock::new(WorkingCalendar::china);
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PositionIn {
-    pub lat: f64,
-    pub lon: f64,
-    #[serde(default)]
-    pub crs: Option<String>,
-    #[serde(default)]
-    pub accuracy_m: Option<f64>,
-}
-
-/// The body; the phone's outbox sends `action`, `reason`, `position`, `rating`, `photo_ids`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActionRequest {
-    pub action: String,
-    #[serde(default)]
-    pub reason: Option<String>,
-    /// Internal note, shown to staff only.
-    #[serde(default)]
-    pub note: Option<String>,
-    #[serde(default)]
-    pub position: Option<PositionIn>,
-    #[serde(default)]
-    pub photo_ids: Vec<String>,
-    #[serde(default)]
-    pub handling_unit: Option<String>,
-    /// RFC 3339.
-    #[serde(default)]
-    pub new_deadline: Option<String>,
-    /// The id of the case this one duplicates.
-    #[serde(default)]
-    pub merge_into: Option<String>,
-    #[serde(default)]
-    pub rating: Option<u8>,
-    #[serde(default)]
-    pub comment: Option<String>,
-}
+/// The body is core's type, shared with the phones' outbox.
+pub use gridline_core::protocol::ActionRequest;
 
 /// The deadline a dispatch at `start` gets for a case with `limit`, on `calendar`.
 pub fn dispatch_deadline(

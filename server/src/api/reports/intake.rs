@@ -10,9 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use gridline_core::codes::CategoryCode;
 use gridline_core::photo::{CaptureMetadata, DeviceFix, GeoTagPolicy, GeoTagVerdict, check_geotag};
-use gridline_core::taxonomy::Answers;
 use gridline_core::workflow::{CaseState, Role};
-use serde::{Deserialize, Serialize};
+
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -36,35 +35,8 @@ pub const MAX_PHOTOS: usize = 9;
 /// Tries at a fresh random tracking number when one collides.
 const TRACKING_NUMBER_TRIES: usize = 4;
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PositionIn {
-    pub lat: f64,
-    pub lon: f64,
-    /// `wgs84` (default), `gcj02` or `bd09`; converted to WGS-84 before routing and storage.
-    #[serde(default)]
-    pub crs: Option<String>,
-    /// Horizontal accuracy of the fix in metres.
-    #[serde(default)]
-    pub accuracy_m: Option<f64>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportRequest {
-    pub category: String,
-    pub description: String,
-    pub position: PositionIn,
-    /// When the problem was seen (RFC 3339); defaults to the time of receipt.
-    #[serde(default)]
-    pub captured_at: Option<String>,
-    #[serde(default)]
-    pub photo_ids: Vec<String>,
-    #[serde(default)]
-    pub answers: Answers,
-    #[serde(default)]
-    pub anonymous: bool,
-}
+/// The wire types are core's, shared with the phones' device core.
+pub use gridline_core::protocol::{Position, ReportRequest};
 
 /// The request after the checks that need no database.
 struct Checked {

@@ -1,0 +1,135 @@
+//! The JSON bodies a phone sends to the server, defined once for both sides: the server reads a
+//! report or a workflow step into exactly the type the device core writes it from, so a field
+//! added, renamed or retyped on one side is a compile error on the other, not a 422 in the field.
+//!
+//! The types carry the wire shape only (`serde`, unknown fields refused). What the values mean
+//! is checked where it is decided: the server validates every field and answers with the field
+//! at fault; the device validates a draft against the taxonomy before it is queued.
+
+use serde::{Deserialize, Serialize};
+
+use crate::taxonomy::Answers;
+
+/// `POST /api/v1/reports`, and `POST /api/v1/cases/{id}/actions`'s `position`: where, in which
+/// datum, how precisely.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    pub lat: f64,
+    pub lon: f64,
+    /// `wgs84` (default), `gcj02` or `bd09`; converted to WGS-84 before routing and storage.
+    /// Kept as text so that an unknown datum is refused naming `position.crs`.
+    #[serde(default)]
+    pub crs: Option<String>,
+    /// Horizontal accuracy of the fix in metres.
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+}
+
+/// `POST /api/v1/reports`: a new report, sent with an `Idempotency-Key` header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// A category code of the taxonomy, such as `E0101`.
+    pub category: String,
+    pub description: String,
+    pub position: Position,
+    /// When the problem was seen (RFC 3339); defaults to the time of receipt.
+    #[serde(default)]
+    pub captured_at: Option<String>,
+    /// Photos uploaded before, by the same account, in the order they are shown.
+    #[serde(default)]
+    pub photo_ids: Vec<String>,
+    /// Answers to the category's extra questions, by question code.
+    #[serde(default)]
+    pub answers: Answers,
+    /// Only where the category allows it.
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+/// `POST /api/v1/cases/{id}/actions`: one workflow step, sent with `If-Match` (the case
+/// version) and an `Idempotency-Key`. Which fields a step needs is the workflow's rule
+/// ([`crate::workflow`]); the rest stay empty, and may be left out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActionRequest {
+    /// The action's wire name, such as `register` or `verify_pass` (left out, it is empty, and
+    /// the server refuses it naming `action`).
+    pub action: String,
+    /// The reason a step requires (reject, send back, extend, verification failed, ...).
+    pub reason: Option<String>,
+    /// Internal note, shown to staff only.
+    pub note: Option<String>,
+    /// Where the actor stands (verification is done on site).
+    pub position: Option<Position>,
+    pub photo_ids: Vec<String>,
+    /// For `dispatch`: the handling unit's code.
+    pub handling_unit: Option<String>,
+    /// For `extend`: the new deadline, RFC 3339.
+    pub new_deadline: Option<String>,
+    /// For `merge`: the id of the case this one duplicates.
+    pub merge_into: Option<String>,
+    /// For `rate`: 1 to 5.
+    pub rating: Option<u8>,
+    /// For `rate`: the citizen's words.
+    pub comment: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_reads_back_as_written_and_missing_optionals_take_their_defaults() {
+        let report = ReportRequest {
+            category: "E0101".to_owned(),
+            description: "Overflowing rubbish bin".to_owned(),
+            position: Position {
+                lat: 31.2,
+                lon: 121.5,
+                crs: Some("gcj02".to_owned()),
+                accuracy_m: Some(8.0),
+            },
+            captured_at: Some("2026-11-29T08:30:00+08:00".to_owned()),
+            photo_ids: vec!["p1".to_owned()],
+            answers: Answers::default(),
+            anonymous: true,
+        };
+        let text = serde_json::to_string(&report).unwrap();
+        assert_eq!(serde_json::from_str::<ReportRequest>(&text).unwrap(), report);
+
+        let minimal: ReportRequest = serde_json::from_str(
+            r#"{"category":"E0101","description":"x","position":{"lat":31.2,"lon":121.5}}"#,
+        )
+        .unwrap();
+        assert_eq!(minimal.position.crs, None);
+        assert!(minimal.photo_ids.is_empty() && !minimal.anonymous && minimal.captured_at.is_none());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_name() {
+        let err = serde_json::from_str::<ReportRequest>(
+            r#"{"category":"E0101","description":"x","position":{"lat":1,"lon":2},"priority":"high"}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("priority"), "{err}");
+        let err = serde_json::from_str::<ActionRequest>(
+            r#"{"action":"register","position":{"lat":1,"lon":2,"alt":3}}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("alt"), "{err}");
+    }
+
+    #[test]
+    fn a_step_reads_back_as_written() {
+        let step = ActionRequest {
+            action: "verify_pass".to_owned(),
+            position: Some(Position { lat: 31.2, lon: 121.5, crs: None, accuracy_m: Some(5.0) }),
+            photo_ids: vec!["after".to_owned()],
+            ..ActionRequest::default()
+        };
+        let text = serde_json::to_string(&step).unwrap();
+        assert_eq!(serde_json::from_str::<ActionRequest>(&text).unwrap(), step);
+    }
+}
