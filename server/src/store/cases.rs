@@ -262,6 +262,27 @@ pub fn photo_ids(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<Stri
         .load(conn)?)
 }
 
+/// The report photos of each of `case_ids` (in their order), in one query for a whole list.
+/// Cases without photos are absent from the map.
+pub fn photo_ids_of(
+    conn: &mut DbConnection,
+    case_ids: &[&str],
+) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
+    let mut by_case: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    if case_ids.is_empty() {
+        return Ok(by_case);
+    }
+    let links: Vec<(String, String)> = case_photos::table
+        .filter(case_photos::case_id.eq_any(case_ids))
+        .order((case_photos::case_id, case_photos::position))
+        .select((case_photos::case_id, case_photos::photo_id))
+        .load(conn)?;
+    for (case_id, photo_id) in links {
+        by_case.entry(case_id).or_default().push(photo_id);
+    }
+    Ok(by_case)
+}
+
 /// Whether `photo_id` belongs to a case the given predicate admits; used to authorize photo
 /// reads by staff. Returns the cases holding the photo.
 pub fn cases_with_photo(conn: &mut DbConnection, photo_id: &str) -> StoreResult<Vec<CaseRow>> {

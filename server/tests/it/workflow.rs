@@ -488,6 +488,32 @@ fn worklist_cursor_returns_only_changes(backend: Backend) {
     assert!(next > cursor);
     assert_eq!(fetch(Some(next))["items"], json!([]));
 
+    // A report with photos carries their ids, in order, in the incremental and the full list,
+    // so that the inspector's phone can fetch them before going offline.
+    let photos = [office.photo(&office.reporter), office.photo(&office.reporter)];
+    let response = office
+        .server
+        .client
+        .post(office.server.url("/api/v1/reports"))
+        .bearer_auth(&office.reporter)
+        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+        .json(&json!({
+            "category": "E0101",
+            "description": "Overflowing rubbish bin, photographed",
+            "position": { "lat": office.lat, "lon": office.lon },
+            "photo_ids": photos,
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let with_photos = response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+    let incremental = fetch(Some(next));
+    assert_eq!(incremental["items"][0]["case"]["id"], with_photos);
+    assert_eq!(incremental["items"][0]["case"]["photo_ids"], json!(photos));
+    let full = fetch(None);
+    let listed = full["items"].as_array().unwrap().iter().find(|i| i["case"]["id"] == with_photos).unwrap();
+    assert_eq!(listed["case"]["photo_ids"], json!(photos));
+
     // Not an inspector: 403.
     let answer = problem(office.server.get_as(&office.dispatcher, "/api/v1/worklist"), 403);
     assert_eq!(answer["code"], "forbidden");

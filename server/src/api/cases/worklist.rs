@@ -12,7 +12,7 @@
 //! a number at or below its `next_cursor`. A long backlog is answered in pages (`more: true`;
 //! call again with the new cursor).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpResponse, web};
 use gridline_core::workflow::{CaseState, Role};
@@ -24,7 +24,7 @@ use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::store::cases::{self, FullCase};
-use crate::store::events;
+use crate::store::{StoreResult, events};
 
 /// Most events read for one incremental answer.
 pub const PAGE_EVENTS: i64 = 1_000;
@@ -45,8 +45,18 @@ fn on_list(case: &FullCase) -> bool {
     LIST_STATES.iter().any(|s| s.as_str() == case.row.state)
 }
 
-fn upsert(case: &FullCase, who: &Principal) -> Value {
-    json!({ "change": "upsert", "case": render(case, View::Staff, Some(who), Vec::new()) })
+fn upsert(case: &FullCase, who: &Principal, photos: &mut HashMap<String, Vec<String>>) -> Value {
+    let photo_ids = photos.remove(&case.row.id).unwrap_or_default();
+    json!({ "change": "upsert", "case": render(case, View::Staff, Some(who), photo_ids) })
+}
+
+/// The report photos of the listed cases, so that an inspector offline has them.
+fn photos_of(
+    conn: &mut crate::store::DbConnection,
+    cases: &[FullCase],
+) -> StoreResult<HashMap<String, Vec<String>>> {
+    let ids: Vec<&str> = cases.iter().map(|case| case.row.id.as_str()).collect();
+    cases::photo_ids_of(conn, &ids)
 }
 
 pub async fn worklist(
@@ -76,7 +86,8 @@ pub async fn worklist(
             let latest = events::latest_seq(conn)?;
             if cursor == 0 {
                 let list = cases::in_grids_with_states(conn, &grids, &states, MAX_LIST)?;
-                return Ok((list, Vec::new(), latest, false, true));
+                let photos = photos_of(conn, &list)?;
+                return Ok((list, Vec::new(), photos, latest, false, true));
             }
             let changes = events::changes_in_scope(conn, &scope, cursor, latest, PAGE_EVENTS)?;
             let more = changes.len() as i64 == PAGE_EVENTS;
@@ -85,18 +96,19 @@ pub async fn worklist(
             let ids: Vec<String> =
                 changes.into_iter().map(|(_, id)| id).collect::<BTreeSet<_>>().into_iter().collect();
             let changed = cases::find_many_full(conn, &ids)?;
-            Ok((Vec::new(), changed, through, more, false))
+            let photos = photos_of(conn, &changed)?;
+            Ok((Vec::new(), changed, photos, through, more, false))
         })
         .await?;
-    let (list, changed, next_cursor, more, full) = answer;
+    let (list, changed, mut photos, next_cursor, more, full) = answer;
     let items: Vec<Value> = if full {
-        list.iter().map(|case| upsert(case, &who)).collect()
+        list.iter().map(|case| upsert(case, &who, &mut photos)).collect()
     } else {
         changed
             .iter()
             .map(|case| {
                 if on_list(case) {
-                    upsert(case, &who)
+                    upsert(case, &who, &mut photos)
                 } else {
                     json!({ "change": "removed", "id": case.row.id, "state": case.row.state })
                 }
