@@ -16,11 +16,16 @@ use crate::app::AppState;
 use crate::store::cases::{self, CaseRow};
 use crate::store::open311;
 
+/// Whether a street office has reviewed the report and accepted it as a case: only then are
+/// the reporter's own words and photos published (an unreviewed or rejected report may hold
+/// what was never meant for the public: a phone number, a face, abuse).
+pub fn is_reviewed(case: &CaseRow) -> bool {
+    !matches!(case.state.parse::<CaseState>(), Ok(CaseState::Reported | CaseState::Rejected) | Err(_))
+}
+
 /// Whether a case's photo may be published.
 pub fn is_public(case: &CaseRow) -> bool {
-    let unreviewed =
-        matches!(case.state.parse::<CaseState>(), Ok(CaseState::Reported | CaseState::Rejected) | Err(_));
-    !case.anonymous && !unreviewed
+    !case.anonymous && is_reviewed(case)
 }
 
 pub async fn photo(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {

@@ -87,7 +87,7 @@ fn request_node(full: &FullCase, cx: &Context) -> Node {
         ("status_notes", Node::text(notes)),
         ("service_name", Node::opt_text(cx.names.get(&case.category_code).cloned())),
         ("service_code", Node::text(&case.category_code)),
-        ("description", Node::text(&case.description)),
+        ("description", Node::opt_text(media::is_reviewed(case).then(|| case.description.clone()))),
         (
             "agency_responsible",
             Node::opt_text(case.handling_unit.as_deref().map(|u| unit_name(u, cx.locale))),

@@ -399,7 +399,7 @@ fn open311_end_to_end(backend: Backend) {
 
 /// A citizen's photo becomes the request's public `media_url` only once the street office has
 /// registered the report, and never names the reporter.
-fn media_is_public_only_after_registration(backend: Backend) {
+fn media_and_words_are_public_only_after_registration(backend: Backend) {
     let server = TestServer::start(backend);
     let admin = server.admin_token();
     let cells = demo_cells(12);
@@ -442,6 +442,7 @@ fn media_is_public_only_after_registration(backend: Backend) {
     let media = format!("/open311/v2/media/{id}.jpg");
     let (before, _) = get_both(&server, &format!("requests/{tracking}"), "");
     assert_eq!(before[0]["media_url"], Value::Null);
+    assert_eq!(before[0]["description"], Value::Null, "unreviewed words are not published either");
     open311_error(server.get(&media), 404, "xml");
 
     for (case, _) in &reports {
@@ -459,6 +460,7 @@ fn media_is_public_only_after_registration(backend: Backend) {
     let listed =
         after.as_array().unwrap().iter().find(|r| r["service_request_id"] == tracking.as_str()).unwrap();
     assert_eq!(listed["media_url"], server.url(&media));
+    assert_eq!(listed["description"], "Rubbish beside the bus stop");
     assert_eq!(listed["status_notes"], "Registered as a case; waiting to be dispatched");
     assert!(!after.to_string().contains(me["id"].as_str().unwrap()), "Open311 never names the reporter");
     let photo = server.get(&media);
@@ -472,4 +474,4 @@ fn media_is_public_only_after_registration(backend: Backend) {
     open311_error(server.get(&format!("/open311/v2/media/{}.jpg", reports[1].0)), 404, "xml");
 }
 
-both_backends!(open311_end_to_end, media_is_public_only_after_registration);
+both_backends!(open311_end_to_end, media_and_words_are_public_only_after_registration);
