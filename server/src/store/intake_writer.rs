@@ -80,7 +80,16 @@ fn run(pool: &Pool<Manager>, jobs: &mpsc::Receiver<Job>, events_written: &crate:
         }
         events::take_written();
         super::forget_lost_connection();
-        let outcomes = store(pool, &batch);
+        // A panic below (a bug, or a driver's) must not end the thread that every report of
+        // this node goes through: the batch is answered as unavailable, the next one goes on.
+        let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store(pool, &batch)))
+            .unwrap_or_else(|_| {
+                tracing::error!(size = batch.len(), "intake writer panicked; the batch is answered 503");
+                batch
+                    .iter()
+                    .map(|_| Err(StoreError::Unavailable("intake writer failed".to_owned())))
+                    .collect()
+            });
         // Rung after the commit, so subscribers find the rows.
         if events::take_written() {
             events_written.wake();
