@@ -15,31 +15,9 @@
 "use strict";
 
 const path = require("path");
-const { chromium } = require(path.resolve(process.env.PLAYWRIGHT_CORE));
+const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf } = require("./support.cjs");
 
-const base = process.env.GRIDLINE_URL;
 const artifacts = process.env.ARTIFACTS;
-const TIMEOUT = 20000;
-
-function check(condition, message) {
-  if (!condition) throw new Error("expectation failed: " + message);
-}
-
-async function api(route, { token, method = "GET", body, headers = {} } = {}) {
-  const h = Object.assign({}, headers);
-  if (token) h.authorization = "Bearer " + token;
-  if (body !== undefined) h["content-type"] = "application/json";
-  const r = await fetch(base + route, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch (_) { /* not JSON */ }
-  if (!r.ok) throw new Error(`${method} ${route}: ${r.status} ${text}`);
-  return json;
-}
-
-async function signIn(login, password) {
-  return (await api("/api/v1/auth/login", { method: "POST", body: { login, password } })).access_token;
-}
 
 async function kpi(page, key) {
   return page.locator(`[data-kpi="${key}"] .value`).innerText();
@@ -49,23 +27,6 @@ async function waitForKpi(page, key, expected) {
   await page.waitForFunction(
     ([k, v]) => { const el = document.querySelector(`[data-kpi="${k}"] .value`); return el && el.textContent === v; },
     [key, String(expected)], { timeout: TIMEOUT });
-}
-
-async function signInPage(browser, login, password) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-GB" });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  await page.goto(base + "/dashboard");
-  await page.fill("#login", login);
-  await page.fill("#password", password);
-  await page.click("#signin-submit");
-  await page.waitForSelector("#app:not([hidden])", { timeout: TIMEOUT });
-  check(!(await page.locator("#signin-form").isVisible()), "the sign-in form goes away once signed in");
-  await page.waitForFunction(() => /\d+ /.test(document.querySelector("#map-status").textContent), null, { timeout: TIMEOUT });
-  await page.waitForSelector('#live[data-state="on"]', { timeout: TIMEOUT });
-  return { page, errors };
 }
 
 async function main() {
@@ -83,8 +44,7 @@ async function main() {
             scope: { kind: "street", street: otherStreet }, password: otherPassword },
   });
 
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  const browser = await launch();
   try {
     const mine = await signInPage(browser, process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
     const other = await signInPage(browser, "desk-" + otherStreet, otherPassword);
@@ -98,11 +58,7 @@ async function main() {
 
     // A citizen reports from the middle of a cell of the street.
     const cell = layer.cells[Math.floor(layer.cells.length / 2)];
-    const ring = cell.rings[0];
-    let x = 0, y = 0;
-    for (let i = 0; i < ring.length; i += 2) { x += ring[i]; y += ring[i + 1]; }
-    const n = ring.length / 2;
-    const lon = layer.origin[0] + x / n / layer.scale, lat = layer.origin[1] + y / n / layer.scale;
+    const { lon, lat } = middleOf(layer, cell);
     const citizen = (await api("/api/v1/auth/anonymous", { method: "POST" })).access_token;
     const receipt = await api("/api/v1/reports", {
       token: citizen, method: "POST", headers: { "idempotency-key": crypto.randomUUID() },

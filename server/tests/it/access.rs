@@ -121,15 +121,15 @@ const DENIED_TO_NON_ADMINS: fn(u16) -> [Want; 10] = |ok| {
 /// - `a2`: cell A2 (street A), device citizen, anonymous, photo, dispatched to `water`;
 /// - `b1`: cell B1 (street B), device citizen, named, not dispatched.
 fn matrix() -> Vec<Row> {
+    let (s200, s401, s403, s404) = (Status(200), Status(401), Status(403), Status(404));
     let all = |w: Want| [w; 10];
     let signed_in = |w: Want| [Status(401), w, w, w, w, w, w, w, w, w];
     // Every write is refused to the viewer, whatever others may do.
-    let signed_in_but_viewer = |w: Want| [Status(401), w, w, w, w, w, w, w, w, Status(403)];
+    let signed_in_but_viewer = |w: Want| [Status(401), w, w, w, w, w, w, w, w, s403];
     let public = Want::Timeline { staff: false, names_reporter: false };
     let staff = Want::Timeline { staff: true, names_reporter: false };
     let named = Want::Timeline { staff: true, names_reporter: true };
     let (pv, rv, sv, sr) = (Case("public"), Case("reporter"), Case("staff"), StaffWithReporter);
-    let (s200, s401, s404) = (Status(200), Status(401), Status(404));
     vec![
         // Reads first: the writes below add reports.
         row("GET", "/api/v1/openapi.json", Body::None, all(s200)),
@@ -176,35 +176,13 @@ fn matrix() -> Vec<Row> {
             "GET",
             "/api/v1/cases/{a1}/duplicates",
             Body::None,
-            [
-                s401,
-                s200,
-                Status(403),
-                Status(403),
-                Status(403),
-                s200,
-                Status(403),
-                Status(403),
-                s200,
-                Status(403),
-            ],
+            [s401, s200, s403, s403, s403, s200, s403, s403, s200, s403],
         ),
         row(
             "GET",
             "/api/v1/cases/{b1}/duplicates",
             Body::None,
-            [
-                s401,
-                Status(403),
-                s200,
-                Status(403),
-                Status(403),
-                Status(403),
-                Status(403),
-                Status(403),
-                s200,
-                Status(403),
-            ],
+            [s401, s403, s200, s403, s403, s403, s403, s403, s200, s403],
         ),
         row("GET", "/api/v1/cases/{missing}/duplicates", Body::None, signed_in(s404)),
         row(
@@ -230,15 +208,15 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [
                 s401,
-                Status(403),
-                Status(403),
+                s403,
+                s403,
                 Want::WorkWithin(&["a1"]),
                 Want::WorkWithin(&["b1"]),
-                Status(403),
-                Status(403),
-                Status(403),
-                Status(403),
-                Status(403),
+                s403,
+                s403,
+                s403,
+                s403,
+                s403,
             ],
         ),
         // The staff case list and the dashboard's map data, each cut to the caller's scope.
@@ -248,8 +226,8 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [
                 s401,
-                Status(403),
-                Status(403),
+                s403,
+                s403,
                 Want::Listed(&["a1"]),
                 Want::Listed(&["b1"]),
                 Want::Listed(&["a1", "a2"]),
@@ -265,7 +243,7 @@ fn matrix() -> Vec<Row> {
             "GET",
             "/api/v1/dashboard/cells",
             Body::None,
-            [s401, Status(403), Status(403), s200, s200, s200, Status(403), Status(403), s200, s200],
+            [s401, s403, s403, s200, s200, s200, s403, s403, s200, s200],
         ),
         row(
             "GET",
@@ -273,13 +251,13 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [
                 s401,
-                Status(403),
-                Status(403),
+                s403,
+                s403,
                 Want::Counted(&["a1"]),
                 Want::Counted(&["b1"]),
                 Want::Counted(&["a1", "a2"]),
-                Status(403),
-                Status(403),
+                s403,
+                s403,
                 Want::Counted(&["a1", "a2", "b1"]),
                 Want::Counted(&["a1", "a2"]),
             ],
@@ -290,24 +268,13 @@ fn matrix() -> Vec<Row> {
             "GET",
             "/api/v1/stats?from=2026-01-01&to=2026-12-31",
             Body::None,
-            [s401, Status(403), Status(403), Status(403), Status(403), s200, s200, s200, s200, s200],
+            [s401, s403, s403, s403, s403, s200, s200, s200, s200, s200],
         ),
         row(
             "GET",
             "/api/v1/stats?from=2026-01-01&to=2026-12-31&area=310104",
             Body::None,
-            [
-                s401,
-                Status(403),
-                Status(403),
-                Status(403),
-                Status(403),
-                Status(403),
-                s200,
-                s200,
-                s200,
-                Status(403),
-            ],
+            [s401, s403, s403, s403, s403, s403, s200, s200, s200, s403],
         ),
         row(
             "GET",
