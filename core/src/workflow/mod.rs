@@ -250,6 +250,9 @@ pub enum Effect {
     SetsDeadline,
     /// The deadline is cleared: the case is no longer with a handling unit.
     ClearsDeadline,
+    /// The handling unit is cleared: it refused the case, which waits to be dispatched again
+    /// (the refusing unit stays in the step's event, not on the case).
+    ClearsHandlingUnit,
     /// The case counts as extended (延期率).
     CountsExtension,
     /// The case counts as reworked (返工率).

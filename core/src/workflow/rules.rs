@@ -84,7 +84,8 @@ fn effects(action: Action) -> &'static [Effect] {
     match action {
         A::Dispatch => &[Effect::SetsDeadline],
         A::Extend => &[Effect::SetsDeadline, Effect::CountsExtension],
-        A::SendBack | A::Shelve => &[Effect::ClearsDeadline],
+        A::SendBack => &[Effect::ClearsDeadline, Effect::ClearsHandlingUnit],
+        A::Shelve => &[Effect::ClearsDeadline],
         A::VerifyFail => &[Effect::CountsRework],
         A::MarkOverdue => &[Effect::MarksOverdue],
         A::Escalate => &[Effect::Escalates],

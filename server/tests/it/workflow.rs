@@ -287,7 +287,7 @@ fn side_paths_and_their_refusals(backend: Backend) {
     let public = office.timeline(None, &id);
     assert_eq!(public["events"][1]["reason"], "private property");
 
-    // Send back clears the deadline; a fresh dispatch sets it again.
+    // Send back clears the deadline and the unit; a fresh dispatch sets them again.
     let id = office.report();
     office.ok(&office.dispatcher, &id, json!({ "action": "register" }));
     office.ok(&office.dispatcher, &id, json!({ "action": "dispatch", "handling_unit": "sanitation" }));
@@ -295,6 +295,11 @@ fn side_paths_and_their_refusals(backend: Backend) {
     let back = office.ok(&office.handler, &id, json!({ "action": "send_back", "reason": "not ours" }));
     assert_eq!(back["state"], "registered");
     assert!(back["deadline"].is_null());
+    assert!(back["handling_unit"].is_null(), "the unit that refused no longer holds the case");
+    let staff = office.timeline(Some(&office.dispatcher), &id);
+    let sent_back = staff["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(sent_back["kind"], "send_back");
+    assert_eq!(sent_back["details"]["handling_unit"], "sanitation", "its event names it");
     let redispatched =
         office.ok(&office.dispatcher, &id, json!({ "action": "dispatch", "handling_unit": "sanitation" }));
     assert!(redispatched["deadline"].is_string());

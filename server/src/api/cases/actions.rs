@@ -355,6 +355,11 @@ pub async fn act(
                     details.insert("comment".into(), json!(comment));
                 }
             }
+            Effect::ClearsHandlingUnit => {
+                // The unit that refused the case is kept in its event.
+                details.insert("handling_unit".into(), json!(case.row.handling_unit));
+                change.handling_unit = Some(None);
+            }
             Effect::MarksOverdue => change.overdue = Some(true),
             Effect::CountsExtension | Effect::CountsRework | Effect::Escalates => {}
         }
