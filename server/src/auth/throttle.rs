@@ -122,6 +122,26 @@ fn restart_passed_window(conn: &mut Conn, rule: &ThrottleRule, bucket: &str, now
     Ok(())
 }
 
+/// Creates the bucket holding its first hit: `false` when another node created it between the
+/// caller's update and this insert (the caller then counts its hit on that bucket).
+fn create_with_first_hit(conn: &mut Conn, bucket: &str, now: i64) -> AuthResult<bool> {
+    let created = diesel::insert_into(auth_throttles::table)
+        .values((
+            auth_throttles::bucket.eq(bucket),
+            auth_throttles::hits.eq(1),
+            auth_throttles::window_started_at.eq(now),
+            auth_throttles::locked_until.eq(0i64),
+        ))
+        .execute(conn);
+    match created {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Takes one of the window's `max_hits` for `subject` before the work it limits, in one
 /// conditional `UPDATE`: `Ok` when a hit was free (it is now counted), `RateLimited` until the
 /// window ends when they are all taken. Unlike [`check`] then [`record`], requests arriving at
@@ -149,21 +169,8 @@ pub fn reserve(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) ->
             let until = locked_until.max(started + rule.window_seconds);
             return Err(AuthError::RateLimited { retry_after: (until - now).max(1) });
         }
-        let created = diesel::insert_into(auth_throttles::table)
-            .values((
-                auth_throttles::bucket.eq(&bucket),
-                auth_throttles::hits.eq(1),
-                auth_throttles::window_started_at.eq(now),
-                auth_throttles::locked_until.eq(0i64),
-            ))
-            .execute(conn);
-        match created {
-            Ok(_) => return Ok(()),
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {}
-            Err(e) => return Err(e.into()),
+        if create_with_first_hit(conn, &bucket, now)? {
+            return Ok(());
         }
     }
     Err(AuthError::Internal(format!("throttle bucket {} could not be taken", rule.name)))
@@ -185,27 +192,11 @@ pub fn record(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> 
     let mut updated =
         diesel::update(this).set(auth_throttles::hits.eq(auth_throttles::hits + 1)).execute(conn)?;
     if updated == 0 {
-        let inserted = diesel::insert_into(auth_throttles::table)
-            .values((
-                auth_throttles::bucket.eq(&bucket),
-                auth_throttles::hits.eq(1),
-                auth_throttles::window_started_at.eq(now),
-                auth_throttles::locked_until.eq(0i64),
-            ))
-            .execute(conn);
-        match inserted {
-            Ok(n) => updated = n,
-            // another node created the bucket between our update and insert
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {
-                updated = diesel::update(this)
-                    .set(auth_throttles::hits.eq(auth_throttles::hits + 1))
-                    .execute(conn)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+        updated = if create_with_first_hit(conn, &bucket, now)? {
+            1
+        } else {
+            diesel::update(this).set(auth_throttles::hits.eq(auth_throttles::hits + 1)).execute(conn)?
+        };
     }
     if updated == 0 {
         return Err(AuthError::Internal(format!("throttle bucket {} could not be counted", rule.name)));
