@@ -134,6 +134,15 @@ struct CasePhotoRow<'a> {
     position: i32,
 }
 
+/// The links of a new case to its photos, in the order the reporter gave them.
+fn photo_links<'a>(case: &'a CaseRow, photo_ids: &'a [String]) -> impl Iterator<Item = CasePhotoRow<'a>> {
+    photo_ids.iter().enumerate().map(|(i, photo_id)| CasePhotoRow {
+        case_id: &case.id,
+        photo_id,
+        position: i as i32,
+    })
+}
+
 /// What happened to an insert.
 #[derive(Debug)]
 pub enum InsertOutcome {
@@ -154,11 +163,7 @@ pub fn insert_report(
 ) -> StoreResult<InsertOutcome> {
     let result = conn.transaction(|conn| {
         diesel::insert_into(cases::table).values(case).execute(conn)?;
-        let links: Vec<CasePhotoRow<'_>> = photo_ids
-            .iter()
-            .enumerate()
-            .map(|(i, photo_id)| CasePhotoRow { case_id: &case.id, photo_id, position: i as i32 })
-            .collect();
+        let links: Vec<CasePhotoRow<'_>> = photo_links(case, photo_ids).collect();
         if !links.is_empty() {
             crate::batch_insert!(conn, case_photos::table, &links)?;
         }
@@ -195,37 +200,20 @@ pub fn insert_reports(
             .collect();
         let mut seen = HashSet::new();
         let fresh: Vec<bool> = keys.iter().map(|key| !stored.contains(*key) && seen.insert(*key)).collect();
-        let new_cases: Vec<CaseRow> = reports
-            .iter()
-            .zip(&fresh)
-            .filter(|(_, fresh)| **fresh)
-            .map(|((case, _, _), _)| (*case).clone())
-            .collect();
-        if new_cases.is_empty() {
+        let new: Vec<&(&CaseRow, &[String], &NewEvent)> =
+            reports.iter().zip(&fresh).filter(|(_, fresh)| **fresh).map(|(report, _)| report).collect();
+        if new.is_empty() {
             return Ok(fresh);
         }
+        let new_cases: Vec<CaseRow> = new.iter().map(|(case, _, _)| (*case).clone()).collect();
         crate::batch_insert!(conn, cases::table, &new_cases)?;
-        let links: Vec<CasePhotoRow<'_>> = reports
-            .iter()
-            .zip(&fresh)
-            .filter(|(_, fresh)| **fresh)
-            .flat_map(|((case, photo_ids, _), _)| {
-                photo_ids.iter().enumerate().map(|(i, photo_id)| CasePhotoRow {
-                    case_id: &case.id,
-                    photo_id,
-                    position: i as i32,
-                })
-            })
-            .collect();
+        let links: Vec<CasePhotoRow<'_>> =
+            new.iter().flat_map(|(case, photo_ids, _)| photo_links(case, photo_ids)).collect();
         if !links.is_empty() {
             crate::batch_insert!(conn, case_photos::table, &links)?;
         }
-        let mut new_events: Vec<EventRow> = reports
-            .iter()
-            .zip(&fresh)
-            .filter(|(_, fresh)| **fresh)
-            .map(|((_, _, event), _)| (*event).clone().into_row())
-            .collect();
+        let mut new_events: Vec<EventRow> =
+            new.iter().map(|(_, _, event)| (*event).clone().into_row()).collect();
         events::insert_many(conn, &mut new_events)?;
         Ok(fresh)
     })
