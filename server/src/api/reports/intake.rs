@@ -222,7 +222,7 @@ async fn finish(
         .db
         .run(move |conn| prepare_report(conn, &cache, &who, body, checked, placement, limit.as_ref()))
         .await??;
-    let outcome = store_report(state, &submitter, prepared, limit).await?;
+    let outcome = store_report(state, &submitter, prepared).await?;
     Ok(match outcome {
         Outcome::Created(case) => {
             state.metrics.report_received("created");
@@ -239,18 +239,12 @@ async fn finish(
 /// Stores a prepared report through the node's intake writer (several reports share a commit
 /// under load). A replay, or a report that could not be stored, gives back the hit it took of
 /// the account's hourly limit.
-async fn store_report(
-    state: &AppState,
-    who: &Submitter,
-    prepared: Prepared,
-    limit: Option<ThrottleRule>,
-) -> ApiResult<Outcome> {
+async fn store_report(state: &AppState, who: &Submitter, prepared: Prepared) -> ApiResult<Outcome> {
     let Prepared { case, photo_ids, event, reserved } = prepared;
     let outcome = insert_case(state, who, case, photo_ids, event).await;
     let counted = matches!(outcome, Ok(Outcome::Created(_)));
-    if reserved
+    if let Some((rule, reporter)) = reserved
         && !counted
-        && let (Some(rule), Some(reporter)) = (limit, limited_reporter(who).map(str::to_owned))
     {
         let given_back = state.db.run(move |conn| Ok(throttle::release(conn, &rule, &reporter))).await;
         if let Err(e) = given_back.map_err(ApiError::from).and_then(|r| r.map_err(ApiError::from)) {
@@ -326,8 +320,8 @@ struct Prepared {
     case: CaseRow,
     photo_ids: Vec<String>,
     event: NewEvent,
-    /// Whether a hit of the account's hourly limit was taken for it.
-    reserved: bool,
+    /// The hourly-limit rule and account a hit was taken from for it, if one was.
+    reserved: Option<(ThrottleRule, String)>,
 }
 
 /// The reads a report needs before it is stored (category, photos, hourly limit), in one
@@ -419,10 +413,10 @@ fn prepare_report(
     // taken atomically so that a burst cannot slip past it. An account past its count is
     // refused, unless this is a retry of a report it already filed: a phone's outbox must
     // always get its first answer back.
-    let mut reserved = false;
+    let mut reserved = None;
     if let (Some(rule), Some(reporter)) = (limit, limited_reporter(who)) {
         match throttle::reserve(conn, rule, reporter, now.timestamp()) {
-            Ok(()) => reserved = true,
+            Ok(()) => reserved = Some((*rule, reporter.to_owned())),
             Err(refused) => match cases::find_by_idempotency_key(conn, &case.idempotency_key)? {
                 Some(existing)
                     if existing.reporter_id == who.reporter_id
