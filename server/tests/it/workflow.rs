@@ -8,8 +8,6 @@
 
 use crate::common;
 
-use std::io::Cursor;
-
 use chrono::{DateTime, Utc};
 use common::{Backend, TestServer, demo_cells, point_in, problem};
 use gridline_core::calendar::WorkingCalendar;
@@ -49,6 +47,11 @@ impl Office {
 
     /// A new case reported by the citizen; its id.
     fn report(&self) -> String {
+        self.report_with_photos(&[])
+    }
+
+    /// A report by the citizen with their uploaded photos; the new case's id.
+    fn report_with_photos(&self, photo_ids: &[String]) -> String {
         let response = self
             .server
             .client
@@ -59,6 +62,7 @@ impl Office {
                 "category": "E0101",
                 "description": "Overflowing rubbish bin",
                 "position": { "lat": self.lat, "lon": self.lon, "crs": "wgs84", "accuracy_m": 6.0 },
+                "photo_ids": photo_ids,
             }))
             .send()
             .unwrap();
@@ -108,24 +112,7 @@ impl Office {
     }
 
     fn photo(&self, token: &str) -> String {
-        let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 90]));
-        let mut bytes = Cursor::new(Vec::new());
-        image::DynamicImage::ImageRgb8(image).write_to(&mut bytes, image::ImageFormat::Jpeg).unwrap();
-        let part = reqwest::blocking::multipart::Part::bytes(bytes.into_inner())
-            .file_name("after.jpg")
-            .mime_str("image/jpeg")
-            .unwrap();
-        let form = reqwest::blocking::multipart::Form::new().part("photo", part);
-        let response = self
-            .server
-            .client
-            .post(self.server.url("/api/v1/photos"))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
+        self.server.upload_photo(token)
     }
 
     fn on_site(&self) -> Value {
@@ -496,28 +483,17 @@ fn worklist_cursor_returns_only_changes(backend: Backend) {
     // A report with photos carries their ids, in order, in the incremental and the full list,
     // so that the inspector's phone can fetch them before going offline.
     let photos = [office.photo(&office.reporter), office.photo(&office.reporter)];
-    let response = office
-        .server
-        .client
-        .post(office.server.url("/api/v1/reports"))
-        .bearer_auth(&office.reporter)
-        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
-        .json(&json!({
-            "category": "E0101",
-            "description": "Overflowing rubbish bin, photographed",
-            "position": { "lat": office.lat, "lon": office.lon },
-            "photo_ids": photos,
-        }))
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let with_photos = response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+    let with_photos = office.report_with_photos(&photos);
     let incremental = fetch(Some(next));
     assert_eq!(incremental["items"][0]["case"]["id"], with_photos);
     assert_eq!(incremental["items"][0]["case"]["photo_ids"], json!(photos));
     let full = fetch(None);
     let listed = full["items"].as_array().unwrap().iter().find(|i| i["case"]["id"] == with_photos).unwrap();
     assert_eq!(listed["case"]["photo_ids"], json!(photos));
+    // The street office's case list carries them too.
+    let cases: Value = office.server.get_as(&office.dispatcher, "/api/v1/cases").json().unwrap();
+    let listed = cases["items"].as_array().unwrap().iter().find(|c| c["id"] == with_photos).unwrap();
+    assert_eq!(listed["photo_ids"], json!(photos));
 
     // Not an inspector: 403.
     let answer = problem(office.server.get_as(&office.dispatcher, "/api/v1/worklist"), 403);

@@ -119,12 +119,23 @@ pub async fn list(
     }
     let filter = filter_of(&query)?;
     let scope = who.case_filter();
-    let found = state.db.run(move |conn| case_list::list(conn, &scope, &filter, limit + 1)).await?;
-    let more = found.len() as i64 > limit;
-    let page = &found[..found.len().min(limit as usize)];
+    // One page and the report photos of its cases, in one blocking call.
+    let (page, more, mut photos) = state
+        .db
+        .run(move |conn| {
+            let mut page = case_list::list(conn, &scope, &filter, limit + 1)?;
+            let more = page.len() as i64 > limit;
+            page.truncate(limit as usize);
+            let ids: Vec<&str> = page.iter().map(|case| case.row.id.as_str()).collect();
+            let photos = crate::store::cases::photo_ids_of(conn, &ids)?;
+            Ok((page, more, photos))
+        })
+        .await?;
     let next_cursor =
         if more { page.last().map(|c| encode_cursor(c.row.created_at, &c.row.id)) } else { None };
-    let items: Vec<Value> =
-        page.iter().map(|case| render(case, View::Staff, Some(&who), Vec::new())).collect();
+    let items: Vec<Value> = page
+        .iter()
+        .map(|case| render(case, View::Staff, Some(&who), photos.remove(&case.row.id).unwrap_or_default()))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next_cursor })))
 }
