@@ -151,8 +151,9 @@ pub fn reserve(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) ->
     let bucket = rule.bucket(subject);
     let this = auth_throttles::table.find(&bucket);
     restart_passed_window(conn, rule, &bucket, now)?;
-    // Twice at most: the second time after another node created the bucket first.
-    for _ in 0..2 {
+    // A few rounds at most: each one that takes no hit has seen the bucket change under it
+    // (created by a request arriving at the same moment, or a hit given back).
+    for _ in 0..4 {
         let taken = diesel::update(
             this.filter(auth_throttles::hits.lt(rule.max_hits)).filter(auth_throttles::locked_until.le(now)),
         )
@@ -161,19 +162,48 @@ pub fn reserve(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) ->
         if taken == 1 {
             return Ok(());
         }
-        let found: Option<(i64, i64)> = this
-            .select((auth_throttles::window_started_at, auth_throttles::locked_until))
+        let found: Option<BucketState> = this
+            .select((auth_throttles::hits, auth_throttles::window_started_at, auth_throttles::locked_until))
             .first(conn)
             .optional()?;
-        if let Some((started, locked_until)) = found {
-            let until = locked_until.max(started + rule.window_seconds);
-            return Err(AuthError::RateLimited { retry_after: (until - now).max(1) });
-        }
-        if create_with_first_hit(conn, &bucket, now)? {
-            return Ok(());
+        match after_missed_update(rule, found, now) {
+            Missed::Refuse { retry_after } => return Err(AuthError::RateLimited { retry_after }),
+            Missed::TryAgain => {}
+            Missed::Create => {
+                if create_with_first_hit(conn, &bucket, now)? {
+                    return Ok(());
+                }
+            }
         }
     }
     Err(AuthError::Internal(format!("throttle bucket {} could not be taken", rule.name)))
+}
+
+/// A bucket's hits, window start and lock end, as read back by [`reserve`].
+type BucketState = (i32, i64, i64);
+
+/// What [`reserve`] does when its conditional update took no hit.
+#[derive(Debug, PartialEq, Eq)]
+enum Missed {
+    /// Every hit of the window is taken, or the bucket is locked.
+    Refuse { retry_after: i64 },
+    /// The bucket has a free hit now: it did not exist when the update ran (another request
+    /// created it since, which PostgreSQL's read-committed update does not see) or a hit
+    /// was given back since.
+    TryAgain,
+    /// There is no bucket yet.
+    Create,
+}
+
+fn after_missed_update(rule: &ThrottleRule, found: Option<BucketState>, now: i64) -> Missed {
+    match found {
+        Some((hits, started, locked_until)) if hits >= rule.max_hits || locked_until > now => {
+            let until = locked_until.max(started + rule.window_seconds);
+            Missed::Refuse { retry_after: (until - now).max(1) }
+        }
+        Some(_) => Missed::TryAgain,
+        None => Missed::Create,
+    }
 }
 
 /// Gives back a hit taken by [`reserve`] for work that did not count.
@@ -229,6 +259,22 @@ mod tests {
         base_lock_seconds: 10,
         max_lock_seconds: 35,
     };
+
+    #[test]
+    fn a_bucket_created_by_another_request_is_tried_again_not_refused() {
+        // The update ran before a concurrent request created the bucket, the read after it:
+        // that bucket still has free hits, so this request must not be refused.
+        assert_eq!(after_missed_update(&RULE, Some((1, 1_000, 0)), 1_000), Missed::TryAgain);
+        assert_eq!(after_missed_update(&RULE, None, 1_000), Missed::Create);
+        assert_eq!(
+            after_missed_update(&RULE, Some((3, 1_000, 0)), 1_030),
+            Missed::Refuse { retry_after: 70 }
+        );
+        assert_eq!(
+            after_missed_update(&RULE, Some((0, 1_000, 1_050)), 1_030),
+            Missed::Refuse { retry_after: 70 }
+        );
+    }
 
     fn retry_after(result: AuthResult<()>) -> Option<i64> {
         match result {
