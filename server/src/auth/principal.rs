@@ -4,7 +4,7 @@
 use std::future::{Ready, ready};
 
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::Role;
 
@@ -52,7 +52,21 @@ impl Principal {
         CaseFilter::for_scope(&self.scope, &self.user_id)
     }
 
+    /// The caller of `req` from its access token, verified once per request: the first call
+    /// (the viewer middleware, or else the handler's extractor) keeps the principal in the
+    /// request's extensions, and later calls read it from there.
     pub(super) fn from_request_head(req: &HttpRequest) -> Result<Option<Principal>, AuthError> {
+        if let Some(Verified(who)) = req.extensions().get::<Verified>() {
+            return Ok(Some(who.clone()));
+        }
+        let who = Self::verify_bearer(req)?;
+        if let Some(who) = &who {
+            req.extensions_mut().insert(Verified(who.clone()));
+        }
+        Ok(who)
+    }
+
+    fn verify_bearer(req: &HttpRequest) -> Result<Option<Principal>, AuthError> {
         let Some(header) = req.headers().get(AUTHORIZATION) else {
             return Ok(None);
         };
@@ -73,6 +87,10 @@ impl Principal {
         Ok(Some(Principal { user_id: claims.sub, role: claims.role, scope: claims.scope }))
     }
 }
+
+/// A principal whose token this request's `Authorization` header carried and that verified.
+#[derive(Clone)]
+struct Verified(Principal);
 
 impl FromRequest for Principal {
     type Error = ApiError;

@@ -2,8 +2,9 @@
 //! token confusion (a refresh token as a bearer, an access token as a refresh token), `alg`
 //! spellings and empty signatures, a token without `exp`, every attack also against a write
 //! (`POST /reports`) and not only `/me`; the per-account intake limit (429 with Retry-After, a
-//! retry of a filed report still answered, other accounts and staff untouched); and the login
-//! lock holding when wrong passwords arrive all at once.
+//! retry of a filed report still answered, other accounts and staff untouched); the login
+//! lock holding when wrong passwords arrive all at once; and the caller verified once per
+//! request never carrying over to the next request on the same connection.
 
 use crate::common;
 
@@ -26,8 +27,11 @@ fn sign(header: &Value, claims: &Value, alg: Algorithm) -> String {
 }
 
 fn report(server: &TestServer, token: &str, key: &str) -> Response {
-    server
-        .client
+    report_via(&server.client, server, token, key)
+}
+
+fn report_via(client: &reqwest::blocking::Client, server: &TestServer, token: &str, key: &str) -> Response {
+    client
         .post(server.url("/api/v1/reports"))
         .bearer_auth(token)
         .header("idempotency-key", key)
@@ -188,7 +192,52 @@ fn login_lock_holds_when_wrong_passwords_arrive_at_once(backend: Backend) {
     assert_eq!(problem(locked, 429)["code"], "rate_limited", "even the right password waits");
 }
 
+/// The caller is verified once per request and kept with that request only: on one kept-alive
+/// connection, requests with different tokens, no token and a bad token each get their own
+/// answer, reads and writes (which the viewer check at the door decodes first) alike.
+fn each_request_on_one_connection_is_its_own_caller(backend: Backend) {
+    let server = TestServer::start(backend);
+    let one_connection =
+        reqwest::blocking::Client::builder().no_proxy().pool_max_idle_per_host(1).build().unwrap();
+    let citizen = server.citizen_token();
+    let admin = server.admin_token();
+    let street = gridline_core::codes::AreaCode::parse("310104001").unwrap();
+    let viewer = server
+        .staff_token(gridline_core::workflow::Role::Viewer, gridline_server::auth::Scope::Street { street });
+    let me = |token: Option<&str>| {
+        let mut request = one_connection.get(server.url("/api/v1/me"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().unwrap()
+    };
+    let id_of = |response: Response| -> String {
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
+    };
+    let citizen_id = id_of(me(Some(&citizen)));
+    let admin_id = id_of(me(Some(&admin)));
+    assert_ne!(citizen_id, admin_id);
+    for _ in 0..3 {
+        assert_eq!(problem(me(None), 401)["code"], "token_missing");
+        assert_eq!(problem(me(Some("not.a.token")), 401)["code"], "token_invalid");
+        let write = one_connection
+            .post(server.url("/api/v1/reports"))
+            .bearer_auth(&viewer)
+            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+            .json(&json!({}))
+            .send()
+            .unwrap();
+        assert_eq!(problem(write, 403)["code"], "forbidden");
+        assert_eq!(id_of(me(Some(&citizen))), citizen_id);
+        let filed = report_via(&one_connection, &server, &admin, &uuid::Uuid::now_v7().to_string());
+        assert_eq!(filed.status(), 201);
+        assert_eq!(id_of(me(Some(&admin))), admin_id);
+    }
+}
+
 both_backends!(
+    each_request_on_one_connection_is_its_own_caller,
     confused_and_malformed_tokens_are_refused_on_reads_and_writes,
     intake_is_limited_per_citizen_account,
     intake_limit_holds_when_reports_arrive_at_once,
