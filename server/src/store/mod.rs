@@ -144,9 +144,18 @@ macro_rules! filter_by_scope {
                     cases::grid_code.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()),
                 ))
             }
-            CaseFilter::GridRange { first, last, .. } => {
-                Some($query.filter(cases::grid_code.between(first.to_string(), last.to_string())))
-            }
+            // A case's street and district codes are its grid code's own prefixes (set with it
+            // at intake and never changed apart), so for those levels an equality on them admits
+            // exactly the range, and lets the area's newest-first index serve a page in order.
+            CaseFilter::GridRange { area, first, last } => match area.level() {
+                gridline_core::codes::AreaLevel::Street => {
+                    Some($query.filter(cases::street_code.eq(area.to_string())))
+                }
+                gridline_core::codes::AreaLevel::District => {
+                    Some($query.filter(cases::district_code.eq(area.to_string())))
+                }
+                _ => Some($query.filter(cases::grid_code.between(first.to_string(), last.to_string()))),
+            },
             CaseFilter::HandlingUnit(unit) => Some($query.filter(cases::handling_unit.eq(unit.clone()))),
             CaseFilter::ReportedBy(user) => Some($query.filter(cases::reporter_id.eq(user.clone()))),
             CaseFilter::Nothing => None,

@@ -1,0 +1,3 @@
+DROP INDEX cases_unit_newest;
+DROP INDEX cases_district_newest;
+DROP INDEX cases_street_newest;
