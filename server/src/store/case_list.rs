@@ -37,7 +37,7 @@ pub fn list(
     limit: i64,
 ) -> StoreResult<Vec<FullCase>> {
     let query = cases::table.select((CaseRow::as_select(), CaseWorkflow::as_select())).into_boxed();
-    let Some(mut query) = crate::filter_by_scope!(query, scope) else { return Ok(Vec::new()) };
+    let Some(mut query) = crate::filter_by_scope!(query, scope, newest_first) else { return Ok(Vec::new()) };
     if !filter.states.is_empty() {
         query = query.filter(cases::state.eq_any(filter.states.clone()));
     }

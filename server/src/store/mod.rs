@@ -132,9 +132,23 @@ macro_rules! batch_insert {
 
 /// Narrows a boxed query that joins `cases` to the cases a [`crate::auth::CaseFilter`] admits:
 /// `Some(query)`, or `None` when the filter admits nothing (no query needs to run).
+///
+/// `filter_by_scope!(query, scope, newest_first)` is for a page of cases ordered by
+/// `(created_at, id)`: a street or district is then matched on the case's own area code, whose
+/// newest-first index serves the page in order. A case's street and district codes are its grid
+/// code's prefixes (set together at intake, never changed apart), so both forms admit exactly
+/// the same cases; the grid range stays the default because the per-cell counts read it from a
+/// covering `(state, grid_code, overdue)` index.
 #[macro_export]
 macro_rules! filter_by_scope {
-    ($query:expr, $filter:expr) => {{
+    ($query:expr, $filter:expr) => {
+        $crate::filter_by_scope!(@area_code false, $query, $filter)
+    };
+    ($query:expr, $filter:expr, newest_first) => {
+        $crate::filter_by_scope!(@area_code true, $query, $filter)
+    };
+    (@area_code $by_area_code:literal, $query:expr, $filter:expr) => {{
+        use gridline_core::codes::AreaLevel;
         use $crate::auth::CaseFilter;
         use $crate::store::schema::cases;
         match $filter {
@@ -144,18 +158,15 @@ macro_rules! filter_by_scope {
                     cases::grid_code.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()),
                 ))
             }
-            // A case's street and district codes are its grid code's own prefixes (set with it
-            // at intake and never changed apart), so for those levels an equality on them admits
-            // exactly the range, and lets the area's newest-first index serve a page in order.
-            CaseFilter::GridRange { area, first, last } => match area.level() {
-                gridline_core::codes::AreaLevel::Street => {
-                    Some($query.filter(cases::street_code.eq(area.to_string())))
-                }
-                gridline_core::codes::AreaLevel::District => {
-                    Some($query.filter(cases::district_code.eq(area.to_string())))
-                }
-                _ => Some($query.filter(cases::grid_code.between(first.to_string(), last.to_string()))),
-            },
+            CaseFilter::GridRange { area, .. } if $by_area_code && area.level() == AreaLevel::Street => {
+                Some($query.filter(cases::street_code.eq(area.to_string())))
+            }
+            CaseFilter::GridRange { area, .. } if $by_area_code && area.level() == AreaLevel::District => {
+                Some($query.filter(cases::district_code.eq(area.to_string())))
+            }
+            CaseFilter::GridRange { first, last, .. } => {
+                Some($query.filter(cases::grid_code.between(first.to_string(), last.to_string())))
+            }
             CaseFilter::HandlingUnit(unit) => Some($query.filter(cases::handling_unit.eq(unit.clone()))),
             CaseFilter::ReportedBy(user) => Some($query.filter(cases::reporter_id.eq(user.clone()))),
             CaseFilter::Nothing => None,
