@@ -60,8 +60,11 @@ pub fn list(
         query = query.filter(cases::created_at.lt(to));
     }
     if let Some((at, id)) = &filter.after {
+        // "Before (at, id)" with `created_at <= at` on its own, so the index seeks to the cursor
+        // instead of walking every newer case of the area from the top on each page.
         query = query
-            .filter(cases::created_at.lt(*at).or(cases::created_at.eq(*at).and(cases::id.lt(id.clone()))));
+            .filter(cases::created_at.le(*at))
+            .filter(cases::created_at.lt(*at).or(cases::id.lt(id.clone())));
     }
     let rows: Vec<(CaseRow, CaseWorkflow)> =
         query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;
