@@ -153,6 +153,10 @@ impl From<AuthError> for crate::error::ApiError {
         let code = e.code();
         let field = e.field();
         let retry_after = e.retry_after();
+        let attempts_left = match &e {
+            AuthError::OtpWrong { remaining } => Some(u8::try_from(*remaining).unwrap_or(0)),
+            _ => None,
+        };
         let mut api = match e {
             AuthError::Database(cause) => ApiError::from(crate::store::StoreError::from(cause)),
             AuthError::Internal(cause) => ApiError::internal(cause),
@@ -164,6 +168,7 @@ impl From<AuthError> for crate::error::ApiError {
         if let Some(field) = field {
             api = api.with_field(field);
         }
+        api.attempts_left = attempts_left;
         if let Some(secs) = retry_after {
             api.retry_after_secs = Some(u32::try_from(secs.max(1)).unwrap_or(u32::MAX));
         }

@@ -125,6 +125,7 @@ fn otp_request_verify_and_limits(backend: Backend) {
         401,
     );
     assert_eq!(wrong["code"], "otp_wrong");
+    assert_eq!(wrong["attempts_left"], 4, "five tries per code, one used");
     let signed_in: Value = server
         .post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13800138000", "code": "246810" }))
         .json()
@@ -152,11 +153,12 @@ fn otp_request_verify_and_limits(backend: Backend) {
     let other = json!({ "phone": "13900139000" });
     assert_eq!(server.post_json("/api/v1/auth/otp/request", &other).status(), 202);
     plant_code(&server, "135790");
-    for _ in 0..4 {
-        problem(
+    for left in (1..=4).rev() {
+        let wrong = problem(
             server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13900139000", "code": "999999" })),
             401,
         );
+        assert_eq!(wrong["attempts_left"], left);
     }
     let burnt =
         server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": "13900139000", "code": "999999" }));
