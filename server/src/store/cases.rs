@@ -3,6 +3,8 @@
 //! record a workflow step (the case update, guarded by its version in the UPDATE's WHERE
 //! clause, and its event, in one transaction).
 
+use std::collections::{HashMap, HashSet};
+
 use diesel::prelude::*;
 
 use super::events::{self, EventRow};
@@ -188,8 +190,6 @@ pub fn insert_reports(
     conn: &mut DbConnection,
     reports: &[(&CaseRow, &[String], &NewEvent)],
 ) -> QueryResult<Vec<bool>> {
-    use std::collections::HashSet;
-
     conn.transaction(|conn| {
         let keys: Vec<&str> = reports.iter().map(|(case, _, _)| case.idempotency_key.as_str()).collect();
         let stored: HashSet<String> = cases::table
@@ -250,18 +250,19 @@ pub fn photo_ids(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<Stri
         .load(conn)?)
 }
 
-/// The report photos of each of `case_ids` (in their order), in one query for a whole list.
+/// The report photos of each of `cases` (in their order), in one query for a whole list.
 /// Cases without photos are absent from the map.
 pub fn photo_ids_of(
     conn: &mut DbConnection,
-    case_ids: &[&str],
-) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
-    let mut by_case: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-    if case_ids.is_empty() {
+    cases: &[FullCase],
+) -> StoreResult<HashMap<String, Vec<String>>> {
+    let mut by_case: HashMap<String, Vec<String>> = HashMap::new();
+    if cases.is_empty() {
         return Ok(by_case);
     }
+    let case_ids: Vec<&str> = cases.iter().map(|case| case.row.id.as_str()).collect();
     let links: Vec<(String, String)> = case_photos::table
-        .filter(case_photos::case_id.eq_any(case_ids))
+        .filter(case_photos::case_id.eq_any(&case_ids))
         .order((case_photos::case_id, case_photos::position))
         .select((case_photos::case_id, case_photos::photo_id))
         .load(conn)?;

@@ -126,8 +126,7 @@ pub async fn list(
             let mut page = case_list::list(conn, &scope, &filter, limit + 1)?;
             let more = page.len() as i64 > limit;
             page.truncate(limit as usize);
-            let ids: Vec<&str> = page.iter().map(|case| case.row.id.as_str()).collect();
-            let photos = crate::store::cases::photo_ids_of(conn, &ids)?;
+            let photos = crate::store::cases::photo_ids_of(conn, &page)?;
             Ok((page, more, photos))
         })
         .await?;

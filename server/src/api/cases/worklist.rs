@@ -24,7 +24,7 @@ use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::store::cases::{self, FullCase};
-use crate::store::{StoreResult, events};
+use crate::store::events;
 
 /// Most events read for one incremental answer.
 pub const PAGE_EVENTS: i64 = 1_000;
@@ -48,15 +48,6 @@ fn on_list(case: &FullCase) -> bool {
 fn upsert(case: &FullCase, who: &Principal, photos: &mut HashMap<String, Vec<String>>) -> Value {
     let photo_ids = photos.remove(&case.row.id).unwrap_or_default();
     json!({ "change": "upsert", "case": render(case, View::Staff, Some(who), photo_ids) })
-}
-
-/// The report photos of the listed cases, so that an inspector offline has them.
-fn photos_of(
-    conn: &mut crate::store::DbConnection,
-    cases: &[FullCase],
-) -> StoreResult<HashMap<String, Vec<String>>> {
-    let ids: Vec<&str> = cases.iter().map(|case| case.row.id.as_str()).collect();
-    cases::photo_ids_of(conn, &ids)
 }
 
 pub async fn worklist(
@@ -86,7 +77,7 @@ pub async fn worklist(
             let latest = events::latest_seq(conn)?;
             if cursor == 0 {
                 let list = cases::in_grids_with_states(conn, &grids, &states, MAX_LIST)?;
-                let photos = photos_of(conn, &list)?;
+                let photos = cases::photo_ids_of(conn, &list)?;
                 return Ok((list, Vec::new(), photos, latest, false, true));
             }
             let changes = events::changes_in_scope(conn, &scope, cursor, latest, PAGE_EVENTS)?;
@@ -96,7 +87,7 @@ pub async fn worklist(
             let ids: Vec<String> =
                 changes.into_iter().map(|(_, id)| id).collect::<BTreeSet<_>>().into_iter().collect();
             let changed = cases::find_many_full(conn, &ids)?;
-            let photos = photos_of(conn, &changed)?;
+            let photos = cases::photo_ids_of(conn, &changed)?;
             Ok((Vec::new(), changed, photos, through, more, false))
         })
         .await?;
