@@ -76,16 +76,13 @@ impl Scope {
 
     /// Check that this scope is the kind `role` has, and that its content is well formed.
     pub fn check_fits(&self, role: Role) -> Result<(), ScopeError> {
-        if role == Role::Viewer {
-            return self.check_area();
-        }
         let expected = match role {
             Role::Admin | Role::System => "city",
             Role::Dispatcher => "street",
             Role::Inspector => "grids",
             Role::Handler => "unit",
             Role::Citizen => "own",
-            Role::Viewer => "city, district or street",
+            Role::Viewer => return self.check_area(),
         };
         if self.kind() != expected {
             return Err(ScopeError::WrongKind { role, expected, found: self.kind() });
