@@ -5,26 +5,13 @@
 // street), three times each; and the size and latency of the map's data calls.
 "use strict";
 
-const path = require("path");
-const { chromium } = require(path.resolve(process.env.PLAYWRIGHT_CORE));
+const { request, signIn, launch, middleOf } = require("./support.cjs");
 
 const base = process.env.GRIDLINE_URL;
 const CASES = Number(process.env.CASES);
 const CELLS = Number(process.env.CELLS);
 const DEVICES = 10; // under the per-address limit on new anonymous accounts
 const CONCURRENCY = 48;
-
-async function api(route, { token, method = "GET", body, headers = {} } = {}) {
-  const h = Object.assign({}, headers);
-  if (token) h.authorization = "Bearer " + token;
-  if (body !== undefined) h["content-type"] = "application/json";
-  const r = await fetch(base + route, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${route}: ${r.status} ${text.slice(0, 300)}`);
-  return { json: text ? JSON.parse(text) : null, bytes: text.length };
-}
-
-const login = async (l, p) => (await api("/api/v1/auth/login", { method: "POST", body: { login: l, password: p } })).json.access_token;
 
 async function timed(label, fn) {
   const t0 = performance.now();
@@ -33,24 +20,18 @@ async function timed(label, fn) {
 }
 
 async function main() {
-  const admin = await login(process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
+  const admin = await signIn(process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
   let layer;
   for (let i = 0; i < 100; i++) {
-    layer = (await api("/api/v1/dashboard/cells", { token: admin })).json;
+    layer = (await request("/api/v1/dashboard/cells", { token: admin })).json;
     if (layer.cells.length === CELLS) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   if (layer.cells.length !== CELLS) throw new Error(`the server routes ${layer.cells.length} cells, not ${CELLS}`);
-  const centres = layer.cells.map((c) => {
-    const ring = c.rings[0];
-    let x = 0, y = 0;
-    for (let i = 0; i < ring.length; i += 2) { x += ring[i]; y += ring[i + 1]; }
-    const n = ring.length / 2;
-    return [layer.origin[1] + y / n / layer.scale, layer.origin[0] + x / n / layer.scale];
-  });
+  const centres = layer.cells.map((c) => middleOf(layer, c));
 
   const devices = [];
-  for (let i = 0; i < DEVICES; i++) devices.push((await api("/api/v1/auth/anonymous", { method: "POST" })).json.access_token);
+  for (let i = 0; i < DEVICES; i++) devices.push((await request("/api/v1/auth/anonymous", { method: "POST" })).json.access_token);
   const categories = ["E0101", "E0102", "E0103"];
   let next = 0, done = 0;
   const started = performance.now();
@@ -58,8 +39,8 @@ async function main() {
     for (;;) {
       const i = next++;
       if (i >= CASES) return;
-      const [lat, lon] = centres[(i * 7919) % centres.length];
-      await api("/api/v1/reports", {
+      const { lat, lon } = centres[(i * 7919) % centres.length];
+      await request("/api/v1/reports", {
         token: devices[i % DEVICES], method: "POST", headers: { "idempotency-key": crypto.randomUUID() },
         body: { category: categories[i % 3], description: "bench " + i, position: { lat, lon, crs: "wgs84", accuracy_m: 5 } },
       });
@@ -72,21 +53,20 @@ async function main() {
     console.log(`seeded ${CASES} reports in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 
-  const dispatcher = await login(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
+  const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
   for (const [who, token] of [["admin", admin], ["dispatcher", dispatcher]]) {
     for (const [label, ms, out] of [
-      await timed("cells", () => api("/api/v1/dashboard/cells", { token })),
-      await timed("counts", () => api("/api/v1/dashboard/counts", { token })),
-      await timed("cases (first page)", () => api("/api/v1/cases", { token })),
+      await timed("cells", () => request("/api/v1/dashboard/cells", { token })),
+      await timed("counts", () => request("/api/v1/dashboard/counts", { token })),
+      await timed("cases (first page)", () => request("/api/v1/cases", { token })),
       await timed("stats (30 days by day)", () => {
         const to = new Date(), from = new Date(to.getTime() - 29 * 86400000);
-        return api(`/api/v1/stats?from=${from.toISOString().slice(0, 10)}&to=${to.toISOString().slice(0, 10)}&group_by=day`, { token });
+        return request(`/api/v1/stats?from=${from.toISOString().slice(0, 10)}&to=${to.toISOString().slice(0, 10)}&group_by=day`, { token });
       }),
     ]) console.log(`${who}: GET ${label}: ${ms.toFixed(0)} ms, ${(out.bytes / 1024).toFixed(0)} KiB`);
   }
 
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  const browser = await launch();
   try {
     for (const [who, l, p] of [["admin", process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD],
                                ["dispatcher", process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD]]) {

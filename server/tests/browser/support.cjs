@@ -14,7 +14,9 @@ function check(condition, message) {
   if (!condition) throw new Error("expectation failed: " + message);
 }
 
-async function api(route, { token, method = "GET", body, headers = {} } = {}) {
+// One call to the server's API: its JSON answer (null when it is not JSON) and the answer's
+// size in characters. Anything but 2xx throws with the status and the body.
+async function request(route, { token, method = "GET", body, headers = {} } = {}) {
   const h = Object.assign({}, headers);
   if (token) h.authorization = "Bearer " + token;
   if (body !== undefined) h["content-type"] = "application/json";
@@ -23,7 +25,11 @@ async function api(route, { token, method = "GET", body, headers = {} } = {}) {
   let json = null;
   try { json = JSON.parse(text); } catch (_) { /* not JSON */ }
   if (!r.ok) throw new Error(`${method} ${route}: ${r.status} ${text}`);
-  return json;
+  return { json, bytes: text.length };
+}
+
+async function api(route, options) {
+  return (await request(route, options)).json;
 }
 
 async function signIn(login, password) {
@@ -61,4 +67,4 @@ function middleOf(layer, cell) {
   return { lon: layer.origin[0] + x / n / layer.scale, lat: layer.origin[1] + y / n / layer.scale };
 }
 
-module.exports = { TIMEOUT, check, api, signIn, launch, signInPage, middleOf };
+module.exports = { TIMEOUT, check, request, api, signIn, launch, signInPage, middleOf };
