@@ -222,9 +222,12 @@ impl ManageConnection for Manager {
                 })?;
                 let mut conn = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the one writer; busy_timeout makes writers queue
-                // instead of failing with SQLITE_BUSY.
+                // instead of failing with SQLITE_BUSY. `synchronous = FULL` syncs the WAL at
+                // every commit, so an acknowledged report survives a power cut or an OS crash,
+                // not only a crash of the process; the intake writer's group commit shares one
+                // sync among the reports of a batch.
                 conn.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
                 ))
                 .map_err(r2d2::Error::QueryError)?;
@@ -313,6 +316,11 @@ impl Db {
     /// A pooled connection, for blocking code that is already off the async workers.
     pub fn get(&self) -> StoreResult<PooledConnection<Manager>> {
         Ok(self.pool.get()?)
+    }
+
+    /// A pooled connection, waiting at most `timeout` for one to come free.
+    pub fn get_timeout(&self, timeout: Duration) -> StoreResult<PooledConnection<Manager>> {
+        Ok(self.pool.get_timeout(timeout)?)
     }
 
     fn migrate(&self) -> StoreResult<()> {

@@ -478,6 +478,28 @@ fn hostile_strings_in_every_parameter(backend: Backend) {
     assert_eq!(rows(&server), before, "a hostile parameter stored something");
 }
 
+/// Point 11: an acknowledged report must survive a power cut, so every connection the server
+/// opened to its SQLite file commits with `synchronous = FULL` (2), the intake writer's included:
+/// the whole pool is checked out at once and each connection is asked.
+#[test]
+fn sqlite_connections_sync_every_commit() {
+    let server = TestServer::start(Backend::Sqlite);
+    #[derive(diesel::QueryableByName)]
+    struct Synchronous {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        synchronous: i32,
+    }
+    let mut held = Vec::new();
+    while let Ok(conn) = server.db.get_timeout(Duration::from_millis(200)) {
+        held.push(conn);
+    }
+    assert!(held.len() >= 3, "the pool gave {} connections", held.len());
+    for conn in &mut held {
+        let read: Vec<Synchronous> = diesel::sql_query("PRAGMA synchronous").load(&mut **conn).unwrap();
+        assert_eq!(read[0].synchronous, 2, "PRAGMA synchronous is not FULL");
+    }
+}
+
 both_backends!(
     corpus_reports_and_photos_are_refused_and_store_nothing,
     hostile_but_valid_text_is_stored_verbatim,

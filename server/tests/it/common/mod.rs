@@ -106,6 +106,8 @@ pub struct TestServer {
     pub database_url: String,
     /// The clock the server's handlers and jobs read: tests set and move it.
     pub clock: gridline_server::clock::Clock,
+    /// The server's own connection pool (to read back what its connections were opened with).
+    pub db: Db,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
     // Dropped after the server has stopped (field order).
@@ -158,7 +160,8 @@ impl TestServer {
                 match gridline_server::serve::bind(config).await {
                     Ok(bound) => {
                         let clock = bound.state.clock.clone();
-                        let _ = tx.send(Ok((bound.addrs[0], bound.server.handle(), clock)));
+                        let db = bound.state.db.clone();
+                        let _ = tx.send(Ok((bound.addrs[0], bound.server.handle(), clock, db)));
                         let _ = bound.server.await;
                     }
                     Err(e) => {
@@ -167,10 +170,21 @@ impl TestServer {
                 }
             });
         });
-        let (addr, handle, clock) =
+        let (addr, handle, clock, db) =
             rx.recv().unwrap().unwrap_or_else(|e| panic!("server did not start: {e}"));
         let client = Client::builder().no_proxy().build().unwrap();
-        Self { backend, addr, client, data_dir, database_url, clock, handle, thread: Some(thread), _pg: pg }
+        Self {
+            backend,
+            addr,
+            client,
+            data_dir,
+            database_url,
+            clock,
+            db,
+            handle,
+            thread: Some(thread),
+            _pg: pg,
+        }
     }
 
     /// Drops this server's PostgreSQL database under it (its connections are terminated), to
