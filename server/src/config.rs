@@ -76,7 +76,7 @@ settings! {
     bind: SocketAddr = "GRIDLINE_BIND", default "127.0.0.1:8080";
     /// Folder for the embedded database, local photos and the development JWT secret.
     data_dir: PathBuf = "GRIDLINE_DATA_DIR", default "./gridline-data";
-    /// Database URL: sqlite://PATH or postgres://... (default: sqlite file in the data folder).
+    /// Database URL: sqlite://PATH or postgres://... (default in development: a SQLite file in the data folder; required in production).
     database_url: Option<Secret> = "DATABASE_URL", default "", secret;
     /// development (demo data, generated JWT secret) or production (nothing is invented).
     environment: Environment = "GRIDLINE_ENV", default "development";
@@ -130,6 +130,8 @@ settings! {
     shutdown_timeout_secs: u64 = "GRIDLINE_SHUTDOWN_TIMEOUT_SECS", default "10";
     /// Milliseconds a client gets to send a request's head (line and headers); then 408 and the connection closes, so slow senders cannot hold connections.
     client_request_timeout_ms: u64 = "GRIDLINE_CLIENT_REQUEST_TIMEOUT_MS", default "5000";
+    /// Seconds a whole request (head, body and handling) may take before it is answered 408 and its connection closed, so a body trickled byte by byte cannot hold a connection; a live-event stream is not cut once it has started.
+    request_timeout_secs: u64 = "GRIDLINE_REQUEST_TIMEOUT_SECS", default "60";
     /// Seconds an idle keep-alive connection stays open.
     keep_alive_secs: u64 = "GRIDLINE_KEEP_ALIVE_SECS", default "5";
     /// Reverse proxies (comma-separated CIDR blocks) whose X-Forwarded-For names the client for per-IP limits; empty: the TCP peer is the client.
@@ -379,6 +381,13 @@ impl Config {
                     .map_err(|e| ConfigError::Invalid { setting: "DATABASE_URL", reason: e.to_string() })?;
                 url.clone()
             }
+            None if production => {
+                return Err(invalid(
+                    "DATABASE_URL",
+                    "required in production (set it, or DATABASE_URL_FILE); a missing URL must not \
+                     quietly start an empty embedded database",
+                ));
+            }
             None => Secret(format!("sqlite://{}", settings.data_dir.join("gridline.sqlite3").display())),
         };
         let demo_seed = settings.demo_seed.unwrap_or(!production);
@@ -411,6 +420,9 @@ impl Config {
         }
         if settings.events_heartbeat_secs == 0 {
             return Err(invalid("GRIDLINE_EVENTS_HEARTBEAT_SECS", "expected at least 1 second, found 0"));
+        }
+        if settings.request_timeout_secs == 0 {
+            return Err(invalid("GRIDLINE_REQUEST_TIMEOUT_SECS", "expected at least 1 second, found 0"));
         }
         if settings.grid_refresh_secs == 0 {
             return Err(invalid("GRIDLINE_GRID_REFRESH_SECS", "expected at least 1 second, found 0"));

@@ -12,7 +12,8 @@
 //! - [`routing`]: the grid routing index each node rebuilds from the database.
 //! - [`live`]: wake-ups for live events, across nodes through PostgreSQL `LISTEN`/`NOTIFY`.
 //! - [`open311`]: Open311 GeoReport v2 at `/open311/v2` (XML and JSON).
-//! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs.
+//! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs;
+//!   [`request_deadline`]: the time a whole request may take.
 //! - [`cli`]: the `gridline` subcommands.
 //! - [`clock`]: the time handlers and jobs act on; [`jobs`]: background work of every node.
 
@@ -29,6 +30,7 @@ pub mod jobs;
 pub mod live;
 pub mod metrics;
 pub mod open311;
+pub mod request_deadline;
 pub mod request_log;
 pub mod routing;
 pub mod serve;

@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, middleware, web};
 use crate::api;
 use crate::app::{AppState, StartError};
 use crate::config::Config;
-use crate::request_log;
+use crate::{request_deadline, request_log};
 
 /// A bound, not yet awaited server and the addresses it listens on (port 0 resolved).
 pub struct BoundServer {
@@ -40,6 +40,8 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         let config = app_config.clone();
         App::new()
             .app_data(app_state.clone())
+            // The last wrapped runs first: the log sees (and counts) a 408 from the deadline.
+            .wrap(middleware::from_fn(request_deadline::middleware))
             .wrap(middleware::from_fn(request_log::middleware))
             .configure(|cfg| api::configure(cfg, &config))
     })

@@ -31,13 +31,24 @@ fn defaults_give_a_development_server_on_sqlite_in_the_data_folder() {
 fn production_requires_a_jwt_secret_and_never_seeds() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let err = load(&[("GRIDLINE_DATA_DIR", data), ("GRIDLINE_ENV", "production")]).unwrap_err();
+    let database = "postgres://gridline@db.internal/gridline";
+    let err =
+        load(&[("GRIDLINE_DATA_DIR", data), ("GRIDLINE_ENV", "production"), ("DATABASE_URL", database)])
+            .unwrap_err();
     assert!(err.to_string().starts_with("GRIDLINE_JWT_SECRET:"), "{err}");
     let secret = "s".repeat(40);
+    let err = load(&[
+        ("GRIDLINE_DATA_DIR", data),
+        ("GRIDLINE_ENV", "production"),
+        ("GRIDLINE_JWT_SECRET", &secret),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().starts_with("DATABASE_URL:"), "{err}");
     let config = load(&[
         ("GRIDLINE_DATA_DIR", data),
         ("GRIDLINE_ENV", "production"),
         ("GRIDLINE_JWT_SECRET", &secret),
+        ("DATABASE_URL", database),
     ])
     .unwrap();
     assert!(!config.demo_seed);
@@ -45,6 +56,7 @@ fn production_requires_a_jwt_secret_and_never_seeds() {
         ("GRIDLINE_DATA_DIR", data),
         ("GRIDLINE_ENV", "production"),
         ("GRIDLINE_JWT_SECRET", &secret),
+        ("DATABASE_URL", database),
         ("GRIDLINE_DEMO_SEED", "true"),
     ])
     .unwrap_err();

@@ -500,7 +500,67 @@ fn sqlite_connections_sync_every_commit() {
     }
 }
 
+/// Point 10, first half: production with no `DATABASE_URL` used to start on an empty SQLite file
+/// in the data folder. Now the process exits at once, naming the setting, and creates no file.
+#[test]
+fn production_refuses_to_start_without_a_database_url() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .arg("serve")
+        .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_URL_FILE")
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE_ENV", "production")
+        .env("GRIDLINE_JWT_SECRET", "a-production-secret-of-thirty-two-bytes!")
+        .env("GRIDLINE_DATA_DIR", data_dir.path())
+        .env("GRIDLINE_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "production started without DATABASE_URL");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    let created: Vec<_> = std::fs::read_dir(data_dir.path()).unwrap().collect();
+    assert!(created.is_empty(), "files were created: {created:?}");
+}
+
+/// Point 10, second half: a request body trickled one byte at a time held a connection for as
+/// long as the sender liked. With a 1 s request deadline, a report body of 400 bytes sent a
+/// byte every 100 ms (40 s in all) is answered 408 `request_timeout` long before it is complete,
+/// and the server closes the connection.
+fn a_trickled_body_is_cut_off_at_the_request_deadline(backend: Backend) {
+    use std::io::{Read, Write};
+    let server = TestServer::start_with(backend, &[("GRIDLINE_REQUEST_TIMEOUT_SECS", "1")]);
+    let citizen = server.citizen_token();
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST /api/v1/reports HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {citizen}\r\n\
+         Idempotency-Key: {}\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n",
+        server.addr,
+        new_key()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        let mut sent = 0;
+        while sent < 400 && writer.write_all(b" ").is_ok() {
+            sent += 1;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        sent
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let sent = trickle.join().unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"request_timeout\""), "{text}");
+    assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    assert!(sent < 400, "the whole body went through before the answer");
+}
+
 both_backends!(
+    a_trickled_body_is_cut_off_at_the_request_deadline,
     corpus_reports_and_photos_are_refused_and_store_nothing,
     hostile_but_valid_text_is_stored_verbatim,
     photos_with_absurd_exif_are_kept_without_it,
