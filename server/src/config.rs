@@ -134,6 +134,10 @@ settings! {
     request_timeout_secs: u64 = "GRIDLINE_REQUEST_TIMEOUT_SECS", default "60";
     /// Seconds an idle keep-alive connection stays open.
     keep_alive_secs: u64 = "GRIDLINE_KEEP_ALIVE_SECS", default "5";
+    /// Bearer token that `/metrics` asks for on the main address (at least 16 bytes); with neither this nor GRIDLINE_METRICS_BIND, `/metrics` is not served.
+    metrics_token: Option<Secret> = "GRIDLINE_METRICS_TOKEN", default "", secret;
+    /// A second address and port that serves only `/metrics`, without a token (keep it on a private network).
+    metrics_bind: Option<SocketAddr> = "GRIDLINE_METRICS_BIND", default "";
     /// Reverse proxies (comma-separated CIDR blocks) whose X-Forwarded-For names the client for per-IP limits; empty: the TCP peer is the client.
     trusted_proxies: TrustedProxies = "GRIDLINE_TRUSTED_PROXIES", default "";
 }
@@ -358,6 +362,9 @@ pub struct Config {
 /// Shortest accepted signing key, in bytes (HS256 wants at least the hash size).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// Shortest accepted `/metrics` bearer token, in bytes.
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
+
 /// File in the data folder holding the generated development JWT secret.
 const DEV_JWT_SECRET_FILE: &str = "jwt-secret";
 
@@ -429,6 +436,14 @@ impl Config {
         }
         if settings.overdue_scan_secs == 0 {
             return Err(invalid("GRIDLINE_OVERDUE_SCAN_SECS", "expected at least 1 second, found 0"));
+        }
+        if let Some(token) = &settings.metrics_token
+            && token.0.len() < MIN_METRICS_TOKEN_BYTES
+        {
+            return Err(ConfigError::Invalid {
+                setting: "GRIDLINE_METRICS_TOKEN",
+                reason: format!("expected at least {MIN_METRICS_TOKEN_BYTES} bytes, found {}", token.0.len()),
+            });
         }
         let jwt_secret = match &settings.jwt_secret {
             Some(secret) if secret.0.len() >= MIN_JWT_SECRET_BYTES => secret.clone(),

@@ -55,6 +55,11 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         .bind(settings.bind)
         .map_err(|source| StartError::Bind { bind: settings.bind.to_string(), source })?;
     let addrs = http.addrs();
+    if let Some(metrics_addr) = settings.metrics_bind {
+        let metrics = api::health::metrics_listener(state.clone(), metrics_addr)
+            .map_err(|source| StartError::Bind { bind: metrics_addr.to_string(), source })?;
+        actix_web::rt::spawn(metrics);
+    }
     spawn_grid_refresher(state.clone());
     if *state.db.backend() == crate::store::Backend::Postgres {
         crate::live::listener::spawn(config.database_url.expose().to_owned(), state.db.events().clone());

@@ -559,7 +559,46 @@ fn a_trickled_body_is_cut_off_at_the_request_deadline(backend: Backend) {
     assert!(sent < 400, "the whole body went through before the answer");
 }
 
+/// Point 5: every made-up HTTP method became a label (300 long methods took `/metrics` from
+/// 57 KB to 10 MB) and anyone could read it. Now 300 requests with invented 200-character
+/// methods add one `other` series, and `/metrics` needs the token: 401 without it or with a
+/// wrong one, 404 on a server with no token configured. A metrics address of its own serves
+/// `/metrics` without a token and nothing else.
+fn metrics_labels_are_bounded_and_metrics_need_a_token(backend: Backend) {
+    let server = TestServer::start(backend);
+    let read = || server.get_as(common::METRICS_TOKEN, "/metrics").text().unwrap();
+    let _ = read();
+    let before = read().len();
+    for i in 0..300 {
+        let method = reqwest::Method::from_bytes(format!("X{}{i}", "Y".repeat(200)).as_bytes()).unwrap();
+        let _ = server.client.request(method, server.url("/api/v1/categories")).send().unwrap();
+    }
+    let text = read();
+    assert!(!text.contains("YYYY"), "a made-up method became a label");
+    assert!(text.contains(r#"method="other""#), "{text}");
+    assert!(text.len() < before + 4096, "metrics grew from {before} to {} bytes", text.len());
+    assert_eq!(problem(server.get("/metrics"), 401)["code"], "metrics_token_required");
+    assert_eq!(
+        problem(server.get_as("not-the-metrics-token", "/metrics"), 401)["code"],
+        "metrics_token_required"
+    );
+
+    let metrics_addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = TestServer::start_with(
+        backend,
+        &[("GRIDLINE_METRICS_TOKEN", ""), ("GRIDLINE_METRICS_BIND", &metrics_addr.to_string())],
+    );
+    assert_eq!(problem(closed.get("/metrics"), 404)["code"], "no_such_route");
+    assert_eq!(problem(closed.get_as(common::METRICS_TOKEN, "/metrics"), 404)["code"], "no_such_route");
+    let own = closed.client.get(format!("http://{metrics_addr}/metrics")).send().unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(own.text().unwrap().contains("gridline_http_requests_total"));
+    let api = closed.client.get(format!("http://{metrics_addr}/api/v1/categories")).send().unwrap();
+    assert_eq!(api.status(), 404, "the metrics address serves only /metrics");
+}
+
 both_backends!(
+    metrics_labels_are_bounded_and_metrics_need_a_token,
     a_trickled_body_is_cut_off_at_the_request_deadline,
     corpus_reports_and_photos_are_refused_and_store_nothing,
     hostile_but_valid_text_is_stored_verbatim,

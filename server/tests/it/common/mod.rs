@@ -25,6 +25,9 @@ use gridline_server::store::Db;
 use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 
+/// The `/metrics` bearer token every test server is started with.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -145,6 +148,7 @@ impl TestServer {
             ("GRIDLINE_WORKERS", "2"),
             ("GRIDLINE_DB_POOL_SIZE", "4"),
             ("GRIDLINE_LOG", "warn"),
+            ("GRIDLINE_METRICS_TOKEN", METRICS_TOKEN),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
