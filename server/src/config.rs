@@ -138,6 +138,8 @@ settings! {
     metrics_token: Option<Secret> = "GRIDLINE_METRICS_TOKEN", default "", secret;
     /// A second address and port that serves only `/metrics`, without a token (keep it on a private network).
     metrics_bind: Option<SocketAddr> = "GRIDLINE_METRICS_BIND", default "";
+    /// Origin of absolute URLs in answers (Open311 discovery and media_url), e.g. https://city.example.org; unset: the request's Host, and X-Forwarded-Proto/-Host only from GRIDLINE_TRUSTED_PROXIES.
+    public_base_url: Option<crate::public_url::PublicBaseUrl> = "GRIDLINE_PUBLIC_BASE_URL", default "";
     /// Reverse proxies (comma-separated CIDR blocks) whose X-Forwarded-For names the client for per-IP limits; empty: the TCP peer is the client.
     trusted_proxies: TrustedProxies = "GRIDLINE_TRUSTED_PROXIES", default "";
 }

@@ -11,7 +11,8 @@
 //! - [`demo`]: the demo city seeded on an empty development database.
 //! - [`routing`]: the grid routing index each node rebuilds from the database.
 //! - [`live`]: wake-ups for live events, across nodes through PostgreSQL `LISTEN`/`NOTIFY`.
-//! - [`open311`]: Open311 GeoReport v2 at `/open311/v2` (XML and JSON).
+//! - [`open311`]: Open311 GeoReport v2 at `/open311/v2` (XML and JSON); [`public_url`]: the
+//!   origin of absolute URLs in answers.
 //! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs;
 //!   [`request_deadline`]: the time a whole request may take.
 //! - [`cli`]: the `gridline` subcommands.
@@ -30,6 +31,7 @@ pub mod jobs;
 pub mod live;
 pub mod metrics;
 pub mod open311;
+pub mod public_url;
 pub mod request_deadline;
 pub mod request_log;
 pub mod routing;

@@ -130,3 +130,23 @@ fn env_example_in_the_repository_lists_every_setting() {
         assert!(committed.contains(&format!("# {}=", spec.env)), "{} missing", spec.env);
     }
 }
+
+#[test]
+fn the_public_base_url_is_an_http_origin_and_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let with = |url: &str| load(&[("GRIDLINE_DATA_DIR", data), ("GRIDLINE_PUBLIC_BASE_URL", url)]);
+    let config = with("https://city.example.org/").unwrap();
+    assert_eq!(config.settings.public_base_url.unwrap().as_str(), "https://city.example.org");
+    assert!(with("http://[::1]:8080").is_ok());
+    for bad in [
+        "javascript://evil",
+        "city.example.org",
+        "https://city.example.org/open311",
+        "https://a b",
+        "https://",
+    ] {
+        let err = with(bad).unwrap_err();
+        assert!(err.to_string().starts_with("GRIDLINE_PUBLIC_BASE_URL:"), "{bad}: {err}");
+    }
+}

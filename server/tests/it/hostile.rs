@@ -597,7 +597,46 @@ fn metrics_labels_are_bounded_and_metrics_need_a_token(backend: Backend) {
     assert_eq!(api.status(), 404, "the metrics address serves only /metrics");
 }
 
+/// Point 9: Open311 built its URLs from `Host` and `X-Forwarded-*` sent by anyone, so
+/// `media_url` came back as `javascript://evil2/...`. Now forwarded headers count only from a
+/// trusted proxy, the scheme is only http or https, a host that is not a plain host is
+/// replaced, and `GRIDLINE_PUBLIC_BASE_URL` overrides them all.
+fn open311_urls_ignore_what_a_client_claims_about_the_server(backend: Backend) {
+    let url_of = |server: &TestServer, headers: &[(&str, &str)]| -> String {
+        let mut request = server.client.get(server.url("/open311/v2/discovery.json"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body: Value = request.send().unwrap().json().unwrap();
+        body["endpoints"][0]["url"].as_str().unwrap().to_owned()
+    };
+    let forged = [
+        ("x-forwarded-proto", "javascript"),
+        ("x-forwarded-host", "evil2"),
+        ("forwarded", "proto=javascript;host=evil3"),
+    ];
+    let server = TestServer::start(backend);
+    let own = format!("http://{}/open311/v2", server.addr);
+    assert_eq!(url_of(&server, &forged), own);
+    assert_eq!(url_of(&server, &[("host", "evil\"><script>")]), own);
+
+    let proxied = TestServer::start_with(backend, &[("GRIDLINE_TRUSTED_PROXIES", "127.0.0.1/32")]);
+    let via_proxy = [("x-forwarded-proto", "https"), ("x-forwarded-host", "city.example.org:8443")];
+    assert_eq!(url_of(&proxied, &via_proxy), "https://city.example.org:8443/open311/v2");
+    assert_eq!(url_of(&proxied, &forged), "http://evil2/open311/v2", "a trusted proxy names the host");
+    assert_eq!(
+        url_of(&proxied, &[("x-forwarded-proto", "javascript"), ("x-forwarded-host", "a/b@evil")]),
+        format!("http://{}/open311/v2", proxied.addr),
+    );
+
+    let configured =
+        TestServer::start_with(backend, &[("GRIDLINE_PUBLIC_BASE_URL", "https://city.example.org/")]);
+    assert_eq!(url_of(&configured, &forged), "https://city.example.org/open311/v2");
+    assert_eq!(url_of(&configured, &via_proxy), "https://city.example.org/open311/v2");
+}
+
 both_backends!(
+    open311_urls_ignore_what_a_client_claims_about_the_server,
     metrics_labels_are_bounded_and_metrics_need_a_token,
     a_trickled_body_is_cut_off_at_the_request_deadline,
     corpus_reports_and_photos_are_refused_and_store_nothing,
