@@ -39,6 +39,10 @@ pub async fn middleware(
             let mut response = actix_web::ResponseError::error_response(&error);
             // The rest of the body may still be arriving: the connection cannot be reused.
             response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            // An error leaves past the header middleware (see `serve::no_sniffing`).
+            response
+                .headers_mut()
+                .insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             // The request moved into the handler that was dropped, so the answer leaves as an
             // error carrying its response (actix writes it as it is).
             Err(actix_web::error::InternalError::from_response(error, response).into())

@@ -43,6 +43,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
             // The last wrapped runs first: the log sees (and counts) a 408 from the deadline.
             .wrap(middleware::from_fn(request_deadline::middleware))
             .wrap(middleware::from_fn(request_log::middleware))
+            .wrap(no_sniffing())
             .configure(|cfg| api::configure(cfg, &config))
     })
     .shutdown_timeout(settings.shutdown_timeout_secs)
@@ -66,6 +67,12 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
     }
     crate::jobs::overdue::spawn(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })
+}
+
+/// `X-Content-Type-Options: nosniff` on every answer: a browser must take a photo, a problem or
+/// an Open311 document as the type it is sent with, never guess HTML or script from its bytes.
+pub fn no_sniffing() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new().add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
 }
 
 /// Polls the grid revision and rebuilds the routing index when another node changed the grid.

@@ -556,6 +556,7 @@ fn a_trickled_body_is_cut_off_at_the_request_deadline(backend: Backend) {
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("\"code\":\"request_timeout\""), "{text}");
     assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    assert!(text.to_ascii_lowercase().contains("x-content-type-options: nosniff"), "{text}");
     assert!(sent < 400, "the whole body went through before the answer");
 }
 
@@ -635,7 +636,37 @@ fn open311_urls_ignore_what_a_client_claims_about_the_server(backend: Backend) {
     assert_eq!(url_of(&configured, &via_proxy), "https://city.example.org/open311/v2");
 }
 
+/// Lesser point: answers carried no `X-Content-Type-Options: nosniff`, so a browser could
+/// guess HTML from a photo's or a problem's bytes. Every kind of answer carries it now: JSON,
+/// problems (404, 405, 401, 413), health, metrics, Open311 XML, a photo, the dashboard page.
+fn every_answer_says_nosniff(backend: Backend) {
+    let server = TestServer::start(backend);
+    let citizen = server.citizen_token();
+    let photo = server.upload_photo(&citizen);
+    let answers = [
+        server.get("/api/v1/categories"),
+        server.get("/api/v1/no/such/route"),
+        server.client.delete(server.url("/healthz")).send().unwrap(),
+        server.get("/api/v1/me"),
+        post_report_raw(&server, &citizen, "application/json", vec![b' '; 70_000]),
+        server.get("/healthz"),
+        server.get_as(common::METRICS_TOKEN, "/metrics"),
+        server.get("/open311/v2/services.xml"),
+        server.get_as(&citizen, &format!("/api/v1/photos/{photo}")),
+        server.get("/dashboard"),
+    ];
+    for answer in answers {
+        let what = format!("{} {}", answer.url().path(), answer.status());
+        assert_eq!(
+            answer.headers().get("x-content-type-options").map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{what}"
+        );
+    }
+}
+
 both_backends!(
+    every_answer_says_nosniff,
     open311_urls_ignore_what_a_client_claims_about_the_server,
     metrics_labels_are_bounded_and_metrics_need_a_token,
     a_trickled_body_is_cut_off_at_the_request_deadline,
