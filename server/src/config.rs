@@ -501,7 +501,7 @@ fn development_jwt_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(file_error(e)),
     }
-    std::fs::create_dir_all(data_dir).map_err(file_error)?;
+    crate::store::create_private_dir(data_dir).map_err(file_error)?;
     let secret = hex::encode(rand::random::<[u8; 32]>());
     write_owner_only(&path, &secret).map_err(file_error)?;
     Ok(Secret(secret))

@@ -200,6 +200,38 @@ impl Backend {
     }
 }
 
+/// Creates `dir` and any missing parents readable by this user only (0700): the database, the
+/// photos and the development secret hold personal data. Folders that exist are left as the
+/// operator made them.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Creates the SQLite file readable by this user only (0600) before SQLite opens it; SQLite
+/// gives its `-wal` and `-shm` files the database file's permissions. An existing file is left
+/// as it is.
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Opens connections of the backend the URL names (the derived `establish` would try SQLite
 /// first and happily create a file called "postgres://...").
 #[derive(Debug)]
@@ -271,11 +303,12 @@ impl Db {
     /// (or inside `web::block`).
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> StoreResult<Self> {
         let backend = Backend::from_url(url)?;
-        if let Backend::Sqlite(path) = &backend
-            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| StoreError::Folder { path: parent.to_owned(), source })?;
+        if let Backend::Sqlite(path) = &backend {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                create_private_dir(parent)
+                    .map_err(|source| StoreError::Folder { path: parent.to_owned(), source })?;
+            }
+            create_private_file(path).map_err(|source| StoreError::Folder { path: path.clone(), source })?;
         }
         let manager = Manager { backend: backend.clone(), url: url.to_owned() };
         let pool = Pool::builder()

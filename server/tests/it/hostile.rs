@@ -665,6 +665,39 @@ fn every_answer_says_nosniff(backend: Backend) {
     }
 }
 
+/// Lesser point: the SQLite files and the photo folder were created world-readable (0644 and
+/// 0755). A server given folders that do not exist yet now creates them 0700, and the database
+/// with its `-wal` and `-shm` files 0600.
+#[cfg(unix)]
+#[test]
+fn data_files_and_folders_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let outside = tempfile::tempdir().unwrap();
+    let base = outside.path().join("not-yet");
+    let db_dir = base.join("db");
+    let photo_dir = base.join("photos");
+    let data_dir = base.join("data");
+    let url = format!("sqlite://{}", db_dir.join("gridline.sqlite3").display());
+    let server = TestServer::start_with(
+        Backend::Sqlite,
+        &[
+            ("DATABASE_URL", &url),
+            ("GRIDLINE_PHOTO_DIR", photo_dir.to_str().unwrap()),
+            ("GRIDLINE_DATA_DIR", data_dir.to_str().unwrap()),
+        ],
+    );
+    let citizen = server.citizen_token();
+    server.upload_photo(&citizen);
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    for dir in [&base, &db_dir, &photo_dir, &data_dir] {
+        assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    }
+    for file in ["gridline.sqlite3", "gridline.sqlite3-wal", "gridline.sqlite3-shm"] {
+        assert_eq!(mode(&db_dir.join(file)), 0o600, "{file}");
+    }
+    assert_eq!(mode(&data_dir.join("jwt-secret")), 0o600);
+}
+
 both_backends!(
     every_answer_says_nosniff,
     open311_urls_ignore_what_a_client_claims_about_the_server,
