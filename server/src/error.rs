@@ -67,8 +67,6 @@ pub struct ApiError {
     pub retry_after_secs: Option<u32>,
     /// Every problem found, when a request has several (a grid import lists all at once).
     pub problems: Vec<String>,
-    /// Tries left before a one-time code is used up (a wrong code), for the app to show.
-    pub attempts_left: Option<u8>,
     /// Logged, never sent.
     cause: Option<Cause>,
 }
@@ -88,7 +86,6 @@ impl ApiError {
             field: None,
             retry_after_secs: None,
             problems: Vec::new(),
-            attempts_left: None,
             cause: None,
         }
     }
@@ -177,8 +174,6 @@ struct Problem<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     problems: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attempts_left: Option<u8>,
 }
 
 impl ResponseError for ApiError {
@@ -202,7 +197,6 @@ impl ResponseError for ApiError {
             code: self.code,
             field: self.field.as_deref(),
             problems: &self.problems,
-            attempts_left: self.attempts_left,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = HttpResponse::build(status);

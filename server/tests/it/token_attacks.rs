@@ -238,7 +238,35 @@ fn each_request_on_one_connection_is_its_own_caller(backend: Backend) {
     }
 }
 
+/// Lesser point: `otp_expired` (no code pending) and `otp_wrong` (a code pending) told anyone
+/// whether a number had just asked for a code. A number with a pending code, one without, and
+/// one whose code is used up now get the same answer, byte for byte apart from the request id.
+fn wrong_and_missing_codes_answer_alike(backend: Backend) {
+    let server = TestServer::start(backend);
+    let verify = |phone: &str| {
+        let response =
+            server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": phone, "code": "000001" }));
+        let status = response.status().as_u16();
+        let retry_after = response.headers().get("retry-after").is_some();
+        (status, retry_after, response.text().unwrap())
+    };
+    assert_eq!(
+        server.post_json("/api/v1/auth/otp/request", &json!({ "phone": "13700137000" })).status(),
+        202
+    );
+    let pending = verify("13700137000");
+    let none = verify("13600136000");
+    assert_eq!(pending, none);
+    assert_eq!(pending.0, 401);
+    assert!(pending.2.contains("\"code\":\"otp_invalid\""), "{}", pending.2);
+    for _ in 0..4 {
+        verify("13700137000");
+    }
+    assert_eq!(verify("13700137000"), none, "a used-up code answers alike too");
+}
+
 both_backends!(
+    wrong_and_missing_codes_answer_alike,
     each_request_on_one_connection_is_its_own_caller,
     confused_and_malformed_tokens_are_refused_on_reads_and_writes,
     intake_is_limited_per_citizen_account,
