@@ -81,6 +81,23 @@ pub const ANONYMOUS_PER_IP: ThrottleRule = ThrottleRule {
     max_lock_seconds: 24 * 3600,
 };
 
+/// The subject a per-IP limit counts a client address under. An IPv6 host is usually given a
+/// whole /64 and picks any address in it, so an IPv6 address counts as its /64
+/// (`2001:db8:1:2::/64`); an IPv4 address, also when it arrives mapped into IPv6, as itself.
+pub fn limit_subject(ip: std::net::IpAddr) -> String {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let network = std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1));
+                format!("{network}/64")
+            }
+        },
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
 impl ThrottleRule {
     /// The bucket key for `subject`. Subjects are hashed so that typed login names (sometimes
     /// a password typed in the wrong field) and phone numbers are not stored in clear.
@@ -395,6 +412,16 @@ mod tests {
         assert_eq!(retry_after(take_try(&mut conn, &RULE, "b", 1_010)), None, "other subjects are untouched");
         clear(&mut conn, &RULE, "a").unwrap();
         assert_eq!(retry_after(take_try(&mut conn, &RULE, "a", 1_010)), None);
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_slash_64() {
+        let subject = |text: &str| limit_subject(text.parse().unwrap());
+        assert_eq!(subject("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(subject("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+        assert_eq!(subject("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(subject("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(subject("192.0.2.7"), "192.0.2.7");
     }
 
     #[test]

@@ -265,7 +265,31 @@ fn wrong_and_missing_codes_answer_alike(backend: Backend) {
     assert_eq!(verify("13700137000"), none, "a used-up code answers alike too");
 }
 
+/// Lesser point: per-IP limits keyed on the full IPv6 address, and an IPv6 host picks any of
+/// the 2^64 addresses of its /64. Through a trusted proxy, 20 anonymous accounts (the per-IP
+/// limit) from 20 addresses of one /64 use up that /64: a 21st address in it waits, while the
+/// next /64 does not.
+fn ipv6_clients_are_limited_per_slash_64(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("GRIDLINE_TRUSTED_PROXIES", "127.0.0.1/32, ::1/128")]);
+    let sign_up = |forwarded_for: &str| {
+        server
+            .client
+            .post(server.url("/api/v1/auth/anonymous"))
+            .header("x-forwarded-for", forwarded_for)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for i in 1..=20 {
+        assert_eq!(sign_up(&format!("2001:db8:1:2::{i:x}")), 201);
+    }
+    assert_eq!(sign_up("2001:db8:1:2:dead:beef:0:1"), 429, "another address of the same /64");
+    assert_eq!(sign_up("2001:db8:1:3::1"), 201, "the next /64 has its own count");
+}
+
 both_backends!(
+    ipv6_clients_are_limited_per_slash_64,
     wrong_and_missing_codes_answer_alike,
     each_request_on_one_connection_is_its_own_caller,
     confused_and_malformed_tokens_are_refused_on_reads_and_writes,
