@@ -271,16 +271,7 @@ fn wrong_and_missing_codes_answer_alike(backend: Backend) {
 /// next /64 does not.
 fn ipv6_clients_are_limited_per_slash_64(backend: Backend) {
     let server = TestServer::start_with(backend, &[("GRIDLINE_TRUSTED_PROXIES", "127.0.0.1/32, ::1/128")]);
-    let sign_up = |forwarded_for: &str| {
-        server
-            .client
-            .post(server.url("/api/v1/auth/anonymous"))
-            .header("x-forwarded-for", forwarded_for)
-            .send()
-            .unwrap()
-            .status()
-            .as_u16()
-    };
+    let sign_up = |forwarded_for: &str| crate::trusted_proxy::sign_up(&server, forwarded_for);
     for i in 1..=20 {
         assert_eq!(sign_up(&format!("2001:db8:1:2::{i:x}")), 201);
     }
