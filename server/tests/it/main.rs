@@ -33,6 +33,7 @@ mod intake_batch;
 mod open311;
 mod openapi;
 mod overdue;
+mod photo_store;
 mod photos_idempotency;
 mod schema_matches;
 mod serve;
