@@ -12,6 +12,7 @@ mod serve;
 #[cfg(feature = "simulate")]
 pub mod simulate;
 mod taxonomy;
+mod user;
 
 use std::process::ExitCode;
 
@@ -48,6 +49,9 @@ enum Command {
     /// Evidence photos: orient, resize and strip metadata; print the capture metadata.
     #[command(subcommand)]
     Photo(photo::PhotoCommand),
+    /// Staff accounts: add one (the first admin of a deployment), list them, disable one.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -85,6 +89,7 @@ pub fn run() -> ExitCode {
         Command::Deadline(args) => deadline::run(args),
         Command::Taxonomy(cmd) => taxonomy::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
+        Command::User(cmd) => user::run(cmd),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

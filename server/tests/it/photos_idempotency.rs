@@ -1,7 +1,8 @@
-//! `POST /api/v1/photos` with an `Idempotency-Key`, on both backends: a retry gets the first
-//! answer and stores nothing new, concurrent duplicates store one photo, other bytes under a
-//! used key are refused, and keys belong to one account (another account's same key is its
-//! own upload). Stored photos are counted in the database and in the photo folder.
+//! `POST /api/v1/photos` with an `Idempotency-Key`, on both backends and both photo stores (a
+//! local folder, and a bucket of the tests' S3-compatible server): a retry gets the first answer
+//! and stores nothing new, concurrent duplicates store one photo, other bytes under a used key
+//! are refused, and keys belong to one account (another account's same key is its own upload).
+//! Stored photos are counted in the database and in the photo folder or bucket.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,7 +15,7 @@ use gridline_server::store::schema::photos;
 use reqwest::blocking::Response;
 use serde_json::Value;
 
-use crate::common::{Backend, TestServer, problem};
+use crate::common::{Backend, PhotoStore, TestServer, problem};
 use crate::device_support::sample_photo;
 
 fn upload(server: &TestServer, token: &str, key: Option<&str>, jpeg: &[u8]) -> Response {
@@ -35,8 +36,12 @@ fn photo_rows(server: &TestServer) -> i64 {
     photos::table.count().get_result(&mut *db.get().unwrap()).unwrap()
 }
 
-/// Files under the local photo store (each photo is a JPEG and a thumbnail).
+/// Objects in the photo store: files under the local folder, or keys in the bucket (each photo
+/// is a JPEG and a thumbnail).
 fn stored_files(server: &TestServer) -> usize {
+    if let Some(bucket) = &server.s3_bucket {
+        return bucket.keys().len();
+    }
     fn count(dir: &Path) -> usize {
         let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
         entries.map(|e| e.unwrap().path()).map(|p| if p.is_dir() { count(&p) } else { 1 }).sum()
@@ -44,8 +49,8 @@ fn stored_files(server: &TestServer) -> usize {
     count(&server.data_dir.path().join("photos"))
 }
 
-fn retry_returns_first_answer_and_stores_nothing(backend: Backend) {
-    let server = TestServer::start(backend);
+fn retry_returns_first_answer_and_stores_nothing(backend: Backend, store: PhotoStore) {
+    let server = TestServer::start_with_photos(backend, store, &[]);
     let token = server.citizen_token();
     let jpeg = sample_photo(7).bytes;
     let key = uuid::Uuid::now_v7().to_string();
@@ -95,8 +100,8 @@ fn retry_returns_first_answer_and_stores_nothing(backend: Backend) {
     assert_eq!((photo_rows(&server), stored_files(&server)), (4, 8));
 }
 
-fn concurrent_duplicates_store_one_photo(backend: Backend) {
-    let server = TestServer::start(backend);
+fn concurrent_duplicates_store_one_photo(backend: Backend, store: PhotoStore) {
+    let server = TestServer::start_with_photos(backend, store, &[]);
     let token = server.citizen_token();
     let jpeg = sample_photo(11).bytes;
     let key = uuid::Uuid::now_v7().to_string();
@@ -119,4 +124,4 @@ fn concurrent_duplicates_store_one_photo(backend: Backend) {
     assert_eq!((photo_rows(&server), stored_files(&server)), (1, 2));
 }
 
-crate::both_backends!(retry_returns_first_answer_and_stores_nothing, concurrent_duplicates_store_one_photo);
+crate::photo_stores!(retry_returns_first_answer_and_stores_nothing, concurrent_duplicates_store_one_photo);

@@ -48,6 +48,117 @@ macro_rules! both_backends {
     };
 }
 
+/// Runs one test body on each photo store and backend: `photo_stores!(name_of_fn, ...)` declares
+/// `local::sqlite::name_of_fn`, `local::postgres::...`, `s3::sqlite::...` and `s3::postgres::...`
+/// calling `name_of_fn(Backend, PhotoStore)`.
+#[macro_export]
+macro_rules! photo_stores {
+    ($($name:ident),+ $(,)?) => {
+        mod local {
+            mod sqlite {
+                $( #[test] fn $name() { super::super::$name($crate::common::Backend::Sqlite, $crate::common::PhotoStore::Local) } )+
+            }
+            mod postgres {
+                $( #[test] fn $name() { super::super::$name($crate::common::Backend::Postgres, $crate::common::PhotoStore::Local) } )+
+            }
+        }
+        mod s3 {
+            mod sqlite {
+                $( #[test] fn $name() { super::super::$name($crate::common::Backend::Sqlite, $crate::common::PhotoStore::S3) } )+
+            }
+            mod postgres {
+                $( #[test] fn $name() { super::super::$name($crate::common::Backend::Postgres, $crate::common::PhotoStore::S3) } )+
+            }
+        }
+    };
+}
+
+/// Where a test server keeps its photos: a folder in its data folder, or a fresh bucket of the
+/// tests' S3-compatible server ([`S3Bucket`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoStore {
+    Local,
+    S3,
+}
+
+/// The endpoint (`http://127.0.0.1:PORT`) of the tests' S3-compatible server, moto's, started
+/// through `scripts/s3-test-server` on first use (which installs it when missing). The server
+/// stops when this process exits, however it exits: it runs until its standard input, a pipe
+/// held here for the life of the process, closes.
+pub fn s3_endpoint() -> &'static str {
+    static SERVER: OnceLock<(String, std::sync::Mutex<std::process::ChildStdin>)> = OnceLock::new();
+    let (endpoint, _keeps_it_running) = SERVER.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/s3-test-server");
+        let mut child = std::process::Command::new(script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run scripts/s3-test-server");
+        let mut first_line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut first_line,
+        )
+        .unwrap();
+        let endpoint = first_line.trim().to_owned();
+        assert!(endpoint.starts_with("http://127.0.0.1:"), "scripts/s3-test-server said {first_line:?}");
+        (endpoint, std::sync::Mutex::new(child.stdin.take().unwrap()))
+    });
+    endpoint
+}
+
+/// A fresh bucket (random name) on the tests' S3-compatible server.
+#[derive(Debug, Clone)]
+pub struct S3Bucket {
+    pub endpoint: String,
+    pub name: String,
+}
+
+impl S3Bucket {
+    pub fn create() -> Self {
+        let endpoint = s3_endpoint().to_owned();
+        let name = format!("gridline-test-{}", uuid::Uuid::new_v4().simple());
+        let response = Client::new().put(format!("{endpoint}/{name}")).send().unwrap();
+        assert_eq!(response.status(), 200, "create bucket {name}");
+        Self { endpoint, name }
+    }
+
+    /// The server settings that put photos in this bucket.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("GRIDLINE_PHOTO_STORE", "s3".to_owned()),
+            ("GRIDLINE_S3_BUCKET", self.name.clone()),
+            ("GRIDLINE_S3_ENDPOINT", self.endpoint.clone()),
+            ("GRIDLINE_S3_REGION", "us-east-1".to_owned()),
+            ("GRIDLINE_S3_ACCESS_KEY_ID", "gridline-test".to_owned()),
+            ("GRIDLINE_S3_SECRET_ACCESS_KEY", "gridline-test-secret".to_owned()),
+        ]
+    }
+
+    /// The keys of every object in the bucket (the tests' buckets hold far fewer than a page).
+    pub fn keys(&self) -> Vec<String> {
+        let listing =
+            Client::new().get(format!("{}/{}?list-type=2", self.endpoint, self.name)).send().unwrap();
+        assert_eq!(listing.status(), 200);
+        let xml = listing.text().unwrap();
+        assert!(xml.contains("<IsTruncated>false</IsTruncated>"), "{xml}");
+        xml.split("<Key>").skip(1).map(|rest| rest.split("</Key>").next().unwrap().to_owned()).collect()
+    }
+
+    /// Removes an object behind the server's back. moto checks no signature but refuses an
+    /// anonymous delete, so the request names an access key.
+    pub fn delete(&self, key: &str) {
+        let authorization = "AWS4-HMAC-SHA256 Credential=gridline-test/20260101/us-east-1/s3/aws4_request, \
+                             SignedHeaders=host, Signature=0";
+        let response = Client::new()
+            .delete(format!("{}/{}/{key}", self.endpoint, self.name))
+            .header("authorization", authorization)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 204, "delete {key}");
+    }
+}
+
 /// The admin URL of the test PostgreSQL, started on first use.
 pub fn postgres_admin_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
@@ -111,6 +222,8 @@ pub struct TestServer {
     pub clock: gridline_server::clock::Clock,
     /// The server's own connection pool (to read back what its connections were opened with).
     pub db: Db,
+    /// The bucket holding the photos, when they are not in the data folder.
+    pub s3_bucket: Option<S3Bucket>,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
     // Dropped after the server has stopped (field order).
@@ -125,6 +238,17 @@ impl TestServer {
     /// Starts with extra settings (environment-variable names) on top of the test defaults.
     pub fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Self {
         Self::start_on(backend, None, settings)
+    }
+
+    /// Starts with its photos in `store` (a fresh bucket for S3).
+    pub fn start_with_photos(backend: Backend, store: PhotoStore, settings: &[(&str, &str)]) -> Self {
+        let bucket = (store == PhotoStore::S3).then(S3Bucket::create);
+        let bucket_settings = bucket.as_ref().map(S3Bucket::settings).unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = bucket_settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        all.extend_from_slice(settings);
+        let mut server = Self::start_on(backend, None, &all);
+        server.s3_bucket = bucket;
+        server
     }
 
     /// A second node on the same database as `other` (its own data folder and photo store).
@@ -185,6 +309,7 @@ impl TestServer {
             database_url,
             clock,
             db,
+            s3_bucket: None,
             handle,
             thread: Some(thread),
             _pg: pg,
@@ -310,10 +435,12 @@ impl TestServer {
     /// Uploads a small generated JPEG as `token`; the new photo's id (a step's photos must be
     /// the actor's own uploads).
     pub fn upload_photo(&self, token: &str) -> String {
-        let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 90]));
-        let mut bytes = std::io::Cursor::new(Vec::new());
-        image::DynamicImage::ImageRgb8(image).write_to(&mut bytes, image::ImageFormat::Jpeg).unwrap();
-        let part = reqwest::blocking::multipart::Part::bytes(bytes.into_inner())
+        self.upload_jpeg(token, gradient_jpeg(64, 48))["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Uploads `jpeg` as `token`; the 201 answer's body.
+    pub fn upload_jpeg(&self, token: &str, jpeg: Vec<u8>) -> Value {
+        let part = reqwest::blocking::multipart::Part::bytes(jpeg)
             .file_name("photo.jpg")
             .mime_str("image/jpeg")
             .unwrap();
@@ -321,8 +448,17 @@ impl TestServer {
         let response =
             self.client.post(self.url("/api/v1/photos")).bearer_auth(token).multipart(form).send().unwrap();
         assert_eq!(response.status(), 201, "photo upload");
-        response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
+        response.json().unwrap()
     }
+}
+
+/// A generated JPEG of a colour gradient, `width` × `height`.
+pub fn gradient_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image =
+        image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 90]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image).write_to(&mut bytes, image::ImageFormat::Jpeg).unwrap();
+    bytes.into_inner()
 }
 
 /// A generated city of `cells` cells in two streets of district 310104: the generator puts a
