@@ -14,6 +14,7 @@
 //! - [`open311`]: Open311 GeoReport v2 at `/open311/v2` (XML and JSON).
 //! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs.
 //! - [`cli`]: the `gridline` subcommands.
+//! - [`dashboard`]: the operations page; [`web`]: the citizen page (`/report`, `/track/…`).
 //! - [`clock`]: the time handlers and jobs act on; [`jobs`]: background work of every node.
 
 pub mod api;
@@ -34,3 +35,4 @@ pub mod routing;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
+pub mod web;
