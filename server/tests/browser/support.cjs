@@ -51,6 +51,7 @@ async function signInPage(browser, login, password) {
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   await page.goto(base + "/dashboard");
+  await checkAccessibility(page, "the dashboard's sign-in");
   await page.fill("#login", login);
   await page.fill("#password", password);
   await page.click("#signin-submit");

@@ -34,7 +34,7 @@ const TEXT = {
     waiting: "{n} 份上报等待网络，恢复后自动发送。", sending: "正在发送…", sent: "已发送，编号 {number}。",
     failed: "上报未被接受：", discard: "放弃这份上报", not_found: "找不到这个编号的上报。",
     category_field: "类别", reported_at: "上报时间", deadline: "处置期限", rated: "您的评价：{n} 星，谢谢！",
-    stars: "{n} 星", rating_sent: "谢谢您的评价。", network: "网络不可用，请稍后再试。", overdue: "已超期",
+    stars: "{n} 星", star: "1 星", track_page: "查询上报进度", description_fact: "描述", rating_sent: "谢谢您的评价。", network: "网络不可用，请稍后再试。", overdue: "已超期",
     similar_none: "附近没有同类的在办上报。", distance: "约 {n} 米", photo_alt: "上报的照片 {n}",
     map_label: "地图：网格和问题位置", place_cell: "{name}（{code}）",
   },
@@ -69,7 +69,7 @@ const TEXT = {
     sending: "Sending…", sent: "Sent, tracking number {number}.", failed: "The report was not accepted:",
     discard: "Discard this report", not_found: "No report has this tracking number.", category_field: "Category",
     reported_at: "Reported", deadline: "To be fixed by", rated: "Your rating: {n} stars. Thank you!",
-    stars: "{n} stars", rating_sent: "Thank you for your rating.", network: "No network; try again in a moment.",
+    stars: "{n} stars", star: "1 star", track_page: "Follow a report", description_fact: "Description", rating_sent: "Thank you for your rating.", network: "No network; try again in a moment.",
     overdue: "Overdue", similar_none: "No open report of this kind nearby.", distance: "about {n} m",
     photo_alt: "Photo {n} of the report", map_label: "Map: grid cells and the problem's place",
     place_cell: "{name} ({code})",
@@ -97,7 +97,9 @@ function applyLanguage() {
   document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
   const other = lang === "zh" ? "en" : "zh-CN";
   $("lang").setAttribute("lang", other);
-  document.title = t("title") + " · Gridline";
+  const title = $("report").hidden && !$("track").hidden ? t("track_page") : t("title");
+  document.querySelector(".bar h1").textContent = title;
+  document.title = title + " · Gridline";
   $("map").setAttribute("aria-label", t("map_label"));
   if (rules.categories) { fillCategories(); renderQuestions(); updateCount(); updateAnonymity(); }
   showPlace();
@@ -631,7 +633,7 @@ function renderTrack() {
   const cat = rules.categories && rules.categories.find((x) => x.code === c.category);
   const facts = [[t("category_field"), cat ? named(cat.names) : c.category], [t("reported_at"), when(c.created_at)]];
   if (c.deadline) facts.push([t("deadline"), when(c.deadline)]);
-  if (c.description) facts.push([t("description"), c.description]);
+  if (c.description) facts.push([t("description_fact"), c.description]);
   $("track-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
   $("track-timeline").replaceChildren(...timeline.map((e) => el("li", {},
     el("strong", { text: stateLabel(e.to_state) }),
@@ -652,7 +654,7 @@ function renderStars() {
   for (let n = min; n <= max; n++) {
     const input = el("input", { type: "radio", name: "stars", value: String(n), required: true });
     if (chosen === String(n)) input.checked = true;
-    box.append(el("label", {}, input, el("span", { text: t("stars", { n }) })));
+    box.append(el("label", {}, input, el("span", { text: n === 1 ? t("star") : t("stars", { n }) })));
   }
 }
 
@@ -740,6 +742,7 @@ async function start() {
     $("report").hidden = true;
     $("track").hidden = false;
     $("track-number").textContent = track.number;
+    applyLanguage();
     await loadTrack();
   } else {
     applyLanguage();
