@@ -2,7 +2,8 @@
 //!
 //! - `GET /api/v1/public/places[?area=<street or community code>]`: the no-map path. Without
 //!   `area`, the streets; with a street, its communities; with a community, its cells, each with
-//!   its name and the middle of its outline (the point a report placed by cell is sent with),
+//!   its name and a point inside it that routes to it (the point a report placed by cell is
+//!   sent with),
 //!   so someone who cannot use a map picks street → community → cell from plain lists.
 //! - `GET /api/v1/public/cells?lat=&lon=`: the outlines of the cells around a point (about
 //!   half a kilometre each way, at most [`MAX_NEARBY_CELLS`]), in the compact form of the
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use gridline_core::codes::{AreaCode, AreaLevel};
+use gridline_core::geo::GeoPoint;
 use gridline_core::grid::GridCell;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -24,6 +26,7 @@ use crate::api::dashboard::SCALE;
 use crate::api::grids::wgs84_point;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::routing::GridRouter;
 
 /// How far around the point `cells` looks, in degrees (about 550 m north-south).
 const NEARBY_DEGREES: f64 = 0.005;
@@ -36,17 +39,30 @@ pub struct PlacesQuery {
     area: Option<String>,
 }
 
-/// The middle of a cell: the mean of its first outline's corners (inside for the convex cells
-/// grids are drawn with, and the point routing then puts in that cell).
-fn middle(cell: &GridCell) -> Option<(f64, f64)> {
+/// A point for a cell chosen from the list: one that this node routes to that very cell. The
+/// mean of the outline's corners first (the middle of the convex cells most grids are drawn
+/// with); for a cell where it falls outside or on a shared edge, the middle of a triangle of
+/// three consecutive corners (a simple polygon always has such "ears" inside it). Rounded to
+/// 1e-6 degree (about 0.1 m), checked after rounding.
+fn point_routed_to(cell: &GridCell, router: &GridRouter) -> Option<(f64, f64)> {
     let ring = cell.geometry.polygons().first()?.first()?;
     let open = &ring[..ring.len().saturating_sub(1)];
-    if open.is_empty() {
+    if open.len() < 3 {
         return None;
     }
     let n = open.len() as f64;
     let (lon, lat) = open.iter().fold((0.0, 0.0), |(x, y), p| (x + p[0], y + p[1]));
-    Some(((lat / n * 1e6).round() / 1e6, (lon / n * 1e6).round() / 1e6))
+    let ears = (0..open.len()).map(|i| {
+        let [a, b, c] = [open[i], open[(i + 1) % open.len()], open[(i + 2) % open.len()]];
+        ((a[1] + b[1] + c[1]) / 3.0, (a[0] + b[0] + c[0]) / 3.0)
+    });
+    let code = cell.code.to_string();
+    std::iter::once((lat / n, lon / n))
+        .chain(ears)
+        .map(|(lat, lon)| ((lat * 1e6).round() / 1e6, (lon * 1e6).round() / 1e6))
+        .find(|&(lat, lon)| {
+            GeoPoint::new(lat, lon).is_ok_and(|p| router.place(p).grid.as_deref() == Some(code.as_str()))
+        })
 }
 
 pub async fn places(state: web::Data<AppState>, query: web::Query<PlacesQuery>) -> ApiResult<HttpResponse> {
@@ -75,7 +91,7 @@ pub async fn places(state: web::Data<AppState>, query: web::Query<PlacesQuery>) 
             let cells: Vec<Value> = inside
                 .iter()
                 .filter_map(|c| {
-                    let (lat, lon) = middle(c)?;
+                    let (lat, lon) = point_routed_to(c, &state.router)?;
                     Some(json!({ "code": c.code.to_string(), "name": c.name, "lat": lat, "lon": lon }))
                 })
                 .collect();
