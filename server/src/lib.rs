@@ -16,6 +16,7 @@
 //! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs;
 //!   [`request_deadline`]: the time a whole request may take.
 //! - [`cli`]: the `gridline` subcommands.
+//! - [`dashboard`]: the operations page; [`web`]: the citizen page (`/report`, `/track/…`).
 //! - [`clock`]: the time handlers and jobs act on; [`jobs`]: background work of every node.
 
 pub mod api;
@@ -38,3 +39,4 @@ pub mod routing;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
+pub mod web;
