@@ -698,7 +698,55 @@ fn data_files_and_folders_are_private() {
     assert_eq!(mode(&data_dir.join("jwt-secret")), 0o600);
 }
 
+/// Point 1: `GET /api/v1/cases/{id}` without a right to more returned the description of a
+/// case in any state, while Open311 withheld it until registration. Now both show the one
+/// public view: a reported or rejected report's words are withheld from anyone but its
+/// reporter and staff (no token, another citizen, Open311 alike), and shown once registered.
+fn the_public_case_view_is_what_open311_shows(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = common::demo_cells(12);
+    server.import_grid(&admin, "310104", &cells);
+    let (lat, lon) = common::point_in(&cells[1]);
+    let citizen = server.citizen_token();
+    let stranger = server.citizen_token();
+    let words = "Call me on 13800138000, Wang Wei";
+    let report = || {
+        server.report_as(
+            &citizen,
+            &json!({ "category": "E0101", "description": words, "position": { "lat": lat, "lon": lon } }),
+        )
+    };
+    let (reported, rejected, registered) = (report(), report(), report());
+    let act = |receipt: &Value, body: Value| {
+        server.step(&admin, receipt["id"].as_str().unwrap(), &body);
+    };
+    act(&rejected, json!({ "action": "reject", "reason": "not a city matter" }));
+    act(&registered, json!({ "action": "register" }));
+    let views = |receipt: &Value| -> Vec<Value> {
+        let path = format!("/api/v1/cases/{}", receipt["id"].as_str().unwrap());
+        let open311: Value = server
+            .get(&format!("/open311/v2/requests/{}.json", receipt["tracking_number"].as_str().unwrap()))
+            .json()
+            .unwrap();
+        vec![
+            server.get(&path).json::<Value>().unwrap()["description"].clone(),
+            server.get_as(&stranger, &path).json::<Value>().unwrap()["description"].clone(),
+            open311[0]["description"].clone(),
+        ]
+    };
+    assert_eq!(views(&reported), vec![Value::Null; 3], "a reported case's words");
+    assert_eq!(views(&rejected), vec![Value::Null; 3], "a rejected case's words");
+    assert_eq!(views(&registered), vec![json!(words); 3], "a registered case's words");
+    let own: Value = server
+        .get_as(&citizen, &format!("/api/v1/cases/{}", reported["id"].as_str().unwrap()))
+        .json()
+        .unwrap();
+    assert_eq!(own["description"], words, "the reporter still sees its own words");
+}
+
 both_backends!(
+    the_public_case_view_is_what_open311_shows,
     every_answer_says_nosniff,
     open311_urls_ignore_what_a_client_claims_about_the_server,
     metrics_labels_are_bounded_and_metrics_need_a_token,
