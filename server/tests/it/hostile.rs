@@ -745,7 +745,49 @@ fn the_public_case_view_is_what_open311_shows(backend: Backend) {
     assert_eq!(own["description"], words, "the reporter still sees its own words");
 }
 
+/// Point 2: `/duplicates` gave a reporter each candidate's id and its distance to 10 m, so three
+/// probe reports placed an anonymous report within 5 m (and its id leaked to another citizen).
+/// Now a probe's reporter sees no id and only a distance band, and nothing beyond the
+/// category's duplicate radius (250 m for E0101).
+fn duplicates_do_not_locate_or_name_other_reports(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = common::demo_cells(12);
+    server.import_grid(&admin, "310104", &cells);
+    let target_spot = common::point_in(&cells[1]);
+    let report = |token: &str, (lat, lon): (f64, f64), anonymous: bool| {
+        server.report_as(
+            token,
+            &json!({ "category": "E0101", "description": "Bin overflowing", "position": { "lat": lat, "lon": lon }, "anonymous": anonymous }),
+        )
+    };
+    let victim = server.citizen_token();
+    let target = report(&victim, target_spot, true);
+    let target_id = target["id"].as_str().unwrap();
+    let attacker = server.citizen_token();
+    let mut bands = Vec::new();
+    for (north, east) in [(37.0, 0.0), (0.0, 41.0), (-23.0, -29.0), (300.0, 0.0)] {
+        let probe = report(&attacker, crate::duplicates::offset(target_spot, north, east), false);
+        let answer =
+            server.get_as(&attacker, &format!("/api/v1/cases/{}/duplicates", probe["id"].as_str().unwrap()));
+        assert_eq!(answer.status(), 200);
+        let text = answer.text().unwrap();
+        assert!(!text.contains(target_id), "the target's id leaked: {text}");
+        let body: Value = serde_json::from_str(&text).unwrap();
+        let found: Vec<&Value> = body["duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["tracking_number"] == target["tracking_number"])
+            .collect();
+        assert!(found.iter().all(|d| d.get("distance_m").is_none() && d.get("id").is_none()), "{text}");
+        bands.push(found.first().map(|d| d["distance_band_m"].clone()));
+    }
+    assert_eq!(bands, vec![Some(json!(50.0)), Some(json!(50.0)), Some(json!(50.0)), None]);
+}
+
 both_backends!(
+    duplicates_do_not_locate_or_name_other_reports,
     the_public_case_view_is_what_open311_shows,
     every_answer_says_nosniff,
     open311_urls_ignore_what_a_client_claims_about_the_server,
