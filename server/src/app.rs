@@ -73,6 +73,7 @@ impl AppState {
             .map_err(|e| StartError::Taxonomy(e.to_string()))?;
         let mut conn = db.get()?;
         categories::seed_if_empty(&mut conn, &taxonomy)?;
+        auth.revocations.reload(&mut conn).map_err(StoreError::from)?;
         drop(conn);
         let router = GridRouter::new(settings.routing_tolerance_m);
         router.refresh_blocking(&db)?;

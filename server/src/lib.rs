@@ -12,7 +12,7 @@
 //! - [`routing`]: the grid routing index each node rebuilds from the database.
 //! - [`live`]: wake-ups for live events, across nodes through PostgreSQL `LISTEN`/`NOTIFY`.
 //! - [`open311`]: Open311 GeoReport v2 at `/open311/v2` (XML and JSON); [`public_url`]: the
-//!   origin of absolute URLs in answers.
+//!   origin of absolute URLs in answers; [`public_view`]: what anyone may see of a case.
 //! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs;
 //!   [`request_deadline`]: the time a whole request may take.
 //! - [`cli`]: the `gridline` subcommands.
@@ -33,6 +33,7 @@ pub mod live;
 pub mod metrics;
 pub mod open311;
 pub mod public_url;
+pub mod public_view;
 pub mod request_deadline;
 pub mod request_log;
 pub mod routing;

@@ -63,7 +63,11 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
     }
     spawn_grid_refresher(state.clone());
     if *state.db.backend() == crate::store::Backend::Postgres {
-        crate::live::listener::spawn(config.database_url.expose().to_owned(), state.db.events().clone());
+        crate::live::listener::spawn(
+            config.database_url.expose().to_owned(),
+            state.db.events().clone(),
+            state.auth.revocations.clone(),
+        );
     }
     crate::jobs::overdue::spawn(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })

@@ -15,6 +15,10 @@ pub enum AuthError {
     ExpiredToken,
     #[error("the access token is not valid")]
     InvalidToken,
+    #[error(
+        "this access token was revoked (signed out, account disabled or changed); refresh or sign in again"
+    )]
+    RevokedToken,
     #[error("the login or password is wrong")]
     BadCredentials,
     #[error("the refresh token is unknown, expired or revoked")]
@@ -60,6 +64,7 @@ impl AuthError {
             AuthError::MissingToken => "token_missing",
             AuthError::ExpiredToken => "token_expired",
             AuthError::InvalidToken => "token_invalid",
+            AuthError::RevokedToken => "token_revoked",
             AuthError::BadCredentials => "invalid_credentials",
             AuthError::RefreshInvalid => "refresh_invalid",
             AuthError::RefreshReused => "refresh_reused",
@@ -83,6 +88,7 @@ impl AuthError {
             AuthError::MissingToken
             | AuthError::ExpiredToken
             | AuthError::InvalidToken
+            | AuthError::RevokedToken
             | AuthError::BadCredentials
             | AuthError::RefreshInvalid
             | AuthError::RefreshReused

@@ -48,6 +48,7 @@ pub mod phone;
 pub mod principal;
 pub mod read_only;
 pub mod refresh;
+pub mod revocation;
 pub mod scope;
 pub mod session;
 pub mod throttle;
@@ -72,6 +73,8 @@ pub struct AuthSettings {
     pub access_keys: jwt::AccessTokenKeys,
     pub hash_key: otp::HashKey,
     pub sender: Arc<dyn OtpSender>,
+    /// Access tokens to refuse although they verify (signed out, disabled, changed).
+    pub revocations: revocation::RevocationList,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -86,7 +89,12 @@ impl AuthSettings {
     pub fn new(server_secret: &[u8], sender: Arc<dyn OtpSender>) -> AuthResult<Self> {
         let access_keys = jwt::AccessTokenKeys::from_secret(server_secret)
             .map_err(|e| AuthError::InvalidField { field: "GRIDLINE_JWT_SECRET", reason: e.to_string() })?;
-        Ok(Self { access_keys, hash_key: otp::HashKey::derive(server_secret)?, sender })
+        Ok(Self {
+            access_keys,
+            hash_key: otp::HashKey::derive(server_secret)?,
+            sender,
+            revocations: Default::default(),
+        })
     }
 }
 

@@ -84,6 +84,10 @@ impl Principal {
             JwtError::Expired => AuthError::ExpiredToken,
             _ => AuthError::InvalidToken,
         })?;
+        // A map look-up in this node's copy of the revocation list, no database round trip.
+        if state.auth.revocations.is_revoked(&claims.sub, &claims.jti) {
+            return Err(AuthError::RevokedToken);
+        }
         Ok(Some(Principal { user_id: claims.sub, role: claims.role, scope: claims.scope }))
     }
 }

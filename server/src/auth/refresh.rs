@@ -109,20 +109,20 @@ fn revoke_family(conn: &mut Conn, family_id: &str, now: i64) -> AuthResult<usize
     .execute(conn)?)
 }
 
-/// Logout: revoke the family of `token`. Unknown tokens are ignored, so logout is idempotent.
-pub fn revoke_family_of(conn: &mut Conn, token: &str, now: i64) -> AuthResult<()> {
+/// Logout: revoke the family of `token`; the account it belonged to. Unknown tokens are
+/// ignored, so logout is idempotent.
+pub fn revoke_family_of(conn: &mut Conn, token: &str, now: i64) -> AuthResult<Option<String>> {
     if token.len() > MAX_TOKEN_CHARS {
-        return Ok(());
+        return Ok(None);
     }
-    let family: Option<String> = refresh_tokens::table
+    let family: Option<(String, String)> = refresh_tokens::table
         .find(token_hash(token))
-        .select(refresh_tokens::family_id)
+        .select((refresh_tokens::family_id, refresh_tokens::user_id))
         .first(conn)
         .optional()?;
-    if let Some(family_id) = family {
-        revoke_family(conn, &family_id, now)?;
-    }
-    Ok(())
+    let Some((family_id, user_id)) = family else { return Ok(None) };
+    revoke_family(conn, &family_id, now)?;
+    Ok(Some(user_id))
 }
 
 /// Revoke every refresh token of a user (account disabled, role or scope changed).

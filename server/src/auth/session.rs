@@ -8,6 +8,7 @@ use super::error::{AuthError, AuthResult};
 use super::jwt::{ACCESS_TOKEN_SECONDS, AccessTokenKeys};
 use super::password::{verify_against_dummy, verify_password};
 use super::phone::PhoneNumber;
+use super::revocation::{self, RevocationList};
 use super::throttle::{self, ANONYMOUS_PER_IP, LOGIN_PER_IP, LOGIN_PER_NAME};
 use super::users::{self, User, UserRow};
 use super::{AuthSettings, Conn, otp, refresh};
@@ -149,6 +150,11 @@ pub fn refresh_session(
 }
 
 /// Logout: the refresh token's family can no longer be used.
-pub fn logout(conn: &mut Conn, token: &str, now: i64) -> AuthResult<()> {
-    refresh::revoke_family_of(conn, token, now)
+pub fn logout(conn: &mut Conn, revocations: &RevocationList, token: &str, now: i64) -> AuthResult<()> {
+    // The access tokens already handed out end too: every one of the account issued until now
+    // (another device of the account refreshes once and carries on).
+    if let Some(user_id) = refresh::revoke_family_of(conn, token, now)? {
+        revocation::revoke(conn, revocations, &user_id, false)?;
+    }
+    Ok(())
 }

@@ -291,7 +291,13 @@ pub struct UserPatch {
 /// Apply `patch` to account `id`. A new role needs a scope that fits it (given, or the role's
 /// default). Changing role, scope, password or disabling revokes the account's refresh tokens,
 /// so the change reaches every device within one access-token lifetime (15 minutes).
-pub fn update(conn: &mut Conn, id: &str, patch: UserPatch, now: i64) -> AuthResult<User> {
+pub fn update(
+    conn: &mut Conn,
+    revocations: &super::revocation::RevocationList,
+    id: &str,
+    patch: UserPatch,
+    now: i64,
+) -> AuthResult<User> {
     conn.transaction::<_, AuthError, _>(|conn| {
         let Some(mut row) = find_by_id(conn, id)? else {
             return Err(AuthError::UserNotFound);
@@ -321,6 +327,7 @@ pub fn update(conn: &mut Conn, id: &str, patch: UserPatch, now: i64) -> AuthResu
         if let Some(name) = patch.display_name {
             row.display_name = check_display_name(&name)?;
         }
+        let was_disabled = row.disabled;
         if let Some(disabled) = patch.disabled {
             revoke |= disabled && !row.disabled;
             row.disabled = disabled;
@@ -347,8 +354,13 @@ pub fn update(conn: &mut Conn, id: &str, patch: UserPatch, now: i64) -> AuthResu
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
+        if was_disabled && !row.disabled {
+            super::revocation::enable(conn, revocations, id)?;
+        }
         if revoke {
+            // Refresh tokens end, and the access tokens already handed out with them.
             refresh::revoke_all_of_user(conn, id, now)?;
+            super::revocation::revoke(conn, revocations, id, row.disabled)?;
         }
         row.to_user()
     })
@@ -473,6 +485,7 @@ mod tests {
             Scope::Grids { grids: [GridCode::parse("110101001001001").unwrap()].into_iter().collect() };
         let patched = update(
             &mut conn,
+            &Default::default(),
             &user.id,
             UserPatch {
                 scope: Some(cells.clone()),
@@ -486,21 +499,44 @@ mod tests {
         assert_eq!(patched.display_name, "Zhang Wei");
         assert!(refresh::rotate(&mut conn, &token, 11).is_err(), "a scope change signs the account out");
 
-        let to_dispatcher =
-            update(&mut conn, &user.id, UserPatch { role: Some(Role::Dispatcher), ..Default::default() }, 12);
+        let to_dispatcher = update(
+            &mut conn,
+            &Default::default(),
+            &user.id,
+            UserPatch { role: Some(Role::Dispatcher), ..Default::default() },
+            12,
+        );
         assert!(to_dispatcher.is_err(), "a dispatcher needs a street");
-        let to_admin =
-            update(&mut conn, &user.id, UserPatch { role: Some(Role::Admin), ..Default::default() }, 12)
-                .unwrap();
+        let to_admin = update(
+            &mut conn,
+            &Default::default(),
+            &user.id,
+            UserPatch { role: Some(Role::Admin), ..Default::default() },
+            12,
+        )
+        .unwrap();
         assert_eq!((to_admin.role, to_admin.scope), (Role::Admin, Scope::City));
-        let to_citizen =
-            update(&mut conn, &user.id, UserPatch { role: Some(Role::Citizen), ..Default::default() }, 12);
+        let to_citizen = update(
+            &mut conn,
+            &Default::default(),
+            &user.id,
+            UserPatch { role: Some(Role::Citizen), ..Default::default() },
+            12,
+        );
         assert!(to_citizen.is_err());
-        let disabled =
-            update(&mut conn, &user.id, UserPatch { disabled: Some(true), ..Default::default() }, 13)
-                .unwrap();
+        let disabled = update(
+            &mut conn,
+            &Default::default(),
+            &user.id,
+            UserPatch { disabled: Some(true), ..Default::default() },
+            13,
+        )
+        .unwrap();
         assert!(disabled.disabled);
-        assert!(matches!(update(&mut conn, "nobody", UserPatch::default(), 0), Err(AuthError::UserNotFound)));
+        assert!(matches!(
+            update(&mut conn, &Default::default(), "nobody", UserPatch::default(), 0),
+            Err(AuthError::UserNotFound)
+        ));
     }
 
     #[test]

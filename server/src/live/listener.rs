@@ -13,6 +13,7 @@ use actix_web::web;
 use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl};
 
 use super::Signal;
+use crate::auth::revocation::{CHANNEL as REVOCATIONS, RevocationList};
 
 /// The notification channel; the payload is the event's sequence number (informational only).
 pub const CHANNEL: &str = "gridline_events";
@@ -31,14 +32,17 @@ enum ListenError {
     Query(#[from] diesel::result::Error),
 }
 
-/// Starts the listener for the database at `url` on the current actix system.
-pub fn spawn(url: String, signal: Signal) {
+/// Starts the listener for the database at `url` on the current actix system. It also hears
+/// [`crate::auth::revocation::CHANNEL`] and reloads `revocations` on it, so every node refuses a
+/// revoked token within [`CHECK_INTERVAL`].
+pub fn spawn(url: String, signal: Signal, revocations: RevocationList) {
     actix_web::rt::spawn(async move {
         let mut conn: Option<PgConnection> = None;
         let mut failing = false;
         loop {
             let url = url.clone();
-            let (kept, outcome) = match web::block(move || check(&url, conn)).await {
+            let list = revocations.clone();
+            let (kept, outcome) = match web::block(move || check(&url, conn, &list)).await {
                 Ok(answer) => answer,
                 Err(_) => (None, Ok(false)),
             };
@@ -68,20 +72,34 @@ pub fn spawn(url: String, signal: Signal) {
 
 /// Opens the connection if needed and drains its notifications. Returns the connection to keep
 /// (none after an error) and whether subscribers must read again.
-fn check(url: &str, conn: Option<PgConnection>) -> (Option<PgConnection>, Result<bool, ListenError>) {
-    let (mut conn, mut woke) = match conn {
-        Some(conn) => (conn, false),
+fn check(
+    url: &str,
+    conn: Option<PgConnection>,
+    revocations: &RevocationList,
+) -> (Option<PgConnection>, Result<bool, ListenError>) {
+    let (mut conn, mut woke, mut revoked) = match conn {
+        Some(conn) => (conn, false, false),
         None => match listen(url) {
             // Anything sent while no connection listened is unknown: read again.
-            Ok(conn) => (conn, true),
+            Ok(conn) => (conn, true, true),
             Err(e) => return (None, Err(e)),
         },
     };
     for notification in conn.notifications_iter() {
         match notification {
+            Ok(n) if n.channel == REVOCATIONS => revoked = true,
             Ok(_) => woke = true,
             Err(e) => return (None, Err(e.into())),
         }
+    }
+    if revoked {
+        // Read on the listening connection itself: no pooled connection is taken for it.
+        let mut as_store = crate::store::DbConnection::Pg(conn);
+        if let Err(e) = revocations.reload(&mut as_store) {
+            return (None, Err(e.into()));
+        }
+        let crate::store::DbConnection::Pg(back) = as_store else { return (None, Ok(true)) };
+        conn = back;
     }
     (Some(conn), Ok(woke))
 }
@@ -89,5 +107,6 @@ fn check(url: &str, conn: Option<PgConnection>) -> (Option<PgConnection>, Result
 fn listen(url: &str) -> Result<PgConnection, ListenError> {
     let mut conn = PgConnection::establish(url)?;
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
+    diesel::sql_query(format!("LISTEN {REVOCATIONS}")).execute(&mut conn)?;
     Ok(conn)
 }

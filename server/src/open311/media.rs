@@ -7,26 +7,13 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use gridline_core::workflow::CaseState;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 
 use super::render::{Fault, Format};
 use crate::app::AppState;
-use crate::store::cases::{self, CaseRow};
+use crate::store::cases;
 use crate::store::open311;
-
-/// Whether a street office has reviewed the report and accepted it as a case: only then are
-/// the reporter's own words and photos published (an unreviewed or rejected report may hold
-/// what was never meant for the public: a phone number, a face, abuse).
-pub fn is_reviewed(case: &CaseRow) -> bool {
-    !matches!(case.state.parse::<CaseState>(), Ok(CaseState::Reported | CaseState::Rejected) | Err(_))
-}
-
-/// Whether a case's photo may be published.
-pub fn is_public(case: &CaseRow) -> bool {
-    !case.anonymous && is_reviewed(case)
-}
 
 pub async fn photo(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
     match find(&state, &id).await {
@@ -46,7 +33,7 @@ async fn find(state: &AppState, id: &str) -> Result<Option<bytes::Bytes>, Fault>
         .db
         .run(move |conn| {
             let Some(case) = cases::find(conn, &id)? else { return Ok(None) };
-            if !is_public(&case) {
+            if !crate::public_view::is_photo_public(&case) {
                 return Ok(None);
             }
             open311::first_photo(conn, &id)

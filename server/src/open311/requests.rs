@@ -18,7 +18,6 @@ use gridline_core::taxonomy::{AnswerValue, Answers, Category, QuestionType};
 use gridline_core::workflow::CaseState;
 
 use super::form::{self, AttributeValue, RequestsQuery, Status};
-use super::media;
 use super::render::{Fault, Format, Node, respond, split_format};
 use super::services::{Locale, base_url, find_category, unit_name};
 use crate::api::idempotency;
@@ -32,9 +31,6 @@ use crate::store::{api_keys, categories};
 
 /// The reporter role recorded on cases that came in over Open311.
 pub const ROLE: &str = "open311";
-/// Public positions are rounded to this many decimals of a degree (about 100 m), as on the
-/// public case view.
-const PUBLIC_POSITION_DECIMALS: i32 = 3;
 
 /// Open311's status of a case, and the note that says where it stands.
 pub fn status_of(state: &str) -> (Status, &'static str) {
@@ -61,11 +57,6 @@ fn states_of(status: Status) -> Vec<String> {
         .collect()
 }
 
-fn round(value: f64) -> f64 {
-    let factor = 10f64.powi(PUBLIC_POSITION_DECIMALS);
-    (value * factor).round() / factor
-}
-
 /// What every rendered request needs besides its case.
 struct Context {
     names: BTreeMap<String, String>,
@@ -79,7 +70,8 @@ fn request_node(full: &FullCase, cx: &Context) -> Node {
     let case = &full.row;
     let workflow = &full.workflow;
     let (status, notes) = status_of(&case.state);
-    let media_url = (cx.with_photo.contains(&case.id) && media::is_public(case))
+    let public = crate::public_view::public_view(case);
+    let media_url = (cx.with_photo.contains(&case.id) && public.photo_public)
         .then(|| format!("{}/media/{}.jpg", cx.base, case.id));
     let mut fields = vec![
         ("service_request_id", Node::text(&case.tracking_number)),
@@ -87,7 +79,7 @@ fn request_node(full: &FullCase, cx: &Context) -> Node {
         ("status_notes", Node::text(notes)),
         ("service_name", Node::opt_text(cx.names.get(&case.category_code).cloned())),
         ("service_code", Node::text(&case.category_code)),
-        ("description", Node::opt_text(media::is_reviewed(case).then(|| case.description.clone()))),
+        ("description", Node::opt_text(public.description.map(str::to_owned))),
         (
             "agency_responsible",
             Node::opt_text(case.handling_unit.as_deref().map(|u| unit_name(u, cx.locale))),
@@ -99,8 +91,8 @@ fn request_node(full: &FullCase, cx: &Context) -> Node {
         ("address", Node::Null),
         ("address_id", Node::Null),
         ("zipcode", Node::Null),
-        ("lat", Node::Number(round(case.lat))),
-        ("long", Node::Number(round(case.lon))),
+        ("lat", Node::Number(public.lat)),
+        ("long", Node::Number(public.lon)),
         ("media_url", Node::opt_text(media_url)),
     ];
     if cx.extensions {

@@ -182,6 +182,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    token_revocations (user_id) {
+        user_id -> Text,
+        revoked_before_ms -> BigInt,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Text,
         name -> Text,
@@ -224,6 +231,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     otp_challenges,
     auth_throttles,
+    token_revocations,
     api_keys,
     open311_requests,
 );

@@ -412,7 +412,7 @@ fn admin_manages_users_and_others_cannot(backend: Backend) {
     let disabled: Value = patch(&admin_token, &id, json!({ "disabled": true })).json().unwrap();
     assert_eq!(disabled["disabled"], true);
     assert_eq!(problem(login(&server, "dispatcher1", &initial), 401)["code"], "invalid_credentials");
-    assert_eq!(problem(get_as(&server, "/api/v1/me", &dispatcher_token), 401)["code"], "token_invalid");
+    assert_eq!(problem(get_as(&server, "/api/v1/me", &dispatcher_token), 401)["code"], "token_revoked");
 
     let self_lockout = patch(&admin_token, &admin_id, json!({ "disabled": true }));
     assert_eq!(problem(self_lockout, 422)["field"], "disabled");

@@ -25,7 +25,7 @@ fn street_of(cell: &GridCell) -> String {
 }
 
 /// `(lat, lon)` moved `north` and `east` metres.
-fn offset((lat, lon): (f64, f64), north: f64, east: f64) -> (f64, f64) {
+pub(crate) fn offset((lat, lon): (f64, f64), north: f64, east: f64) -> (f64, f64) {
     (lat + north / METRES_PER_DEGREE, lon + east / (METRES_PER_DEGREE * lat.to_radians().cos()))
 }
 
@@ -141,12 +141,14 @@ fn nearest_open_cases_of_the_category_first(backend: Backend) {
     // `limit` keeps the nearest.
     assert_eq!(city.candidates(&city.dispatcher_a, &id(&target), "?limit=1").len(), 1);
 
-    // The reporter of the case sees the public facts, distances to 10 m.
+    // The reporter of the case sees the public facts, distances only as coarse bands.
     let response = city.duplicates(&first, &id(&target), "");
     assert_eq!(response.status(), 200);
     let public: Value = response.json().unwrap();
-    assert_eq!(public["duplicates"][0]["distance_m"], 20.0);
-    assert_eq!(public["duplicates"][1]["distance_m"], 60.0);
+    assert_eq!(public["duplicates"][0]["distance_band_m"], 50.0);
+    assert_eq!(public["duplicates"][1]["distance_band_m"], 100.0);
+    assert!(public["duplicates"][0].get("distance_m").is_none());
+    assert!(public["duplicates"][0].get("id").is_none());
     assert!(public["duplicates"][0].get("description").is_none());
     assert!(public["duplicates"][0].get("position").is_none());
 

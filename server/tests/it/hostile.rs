@@ -698,7 +698,97 @@ fn data_files_and_folders_are_private() {
     assert_eq!(mode(&data_dir.join("jwt-secret")), 0o600);
 }
 
+/// Point 1: `GET /api/v1/cases/{id}` without a right to more returned the description of a
+/// case in any state, while Open311 withheld it until registration. Now both show the one
+/// public view: a reported or rejected report's words are withheld from anyone but its
+/// reporter and staff (no token, another citizen, Open311 alike), and shown once registered.
+fn the_public_case_view_is_what_open311_shows(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = common::demo_cells(12);
+    server.import_grid(&admin, "310104", &cells);
+    let (lat, lon) = common::point_in(&cells[1]);
+    let citizen = server.citizen_token();
+    let stranger = server.citizen_token();
+    let words = "Call me on 13800138000, Wang Wei";
+    let report = || {
+        server.report_as(
+            &citizen,
+            &json!({ "category": "E0101", "description": words, "position": { "lat": lat, "lon": lon } }),
+        )
+    };
+    let (reported, rejected, registered) = (report(), report(), report());
+    let act = |receipt: &Value, body: Value| {
+        server.step(&admin, receipt["id"].as_str().unwrap(), &body);
+    };
+    act(&rejected, json!({ "action": "reject", "reason": "not a city matter" }));
+    act(&registered, json!({ "action": "register" }));
+    let views = |receipt: &Value| -> Vec<Value> {
+        let path = format!("/api/v1/cases/{}", receipt["id"].as_str().unwrap());
+        let open311: Value = server
+            .get(&format!("/open311/v2/requests/{}.json", receipt["tracking_number"].as_str().unwrap()))
+            .json()
+            .unwrap();
+        vec![
+            server.get(&path).json::<Value>().unwrap()["description"].clone(),
+            server.get_as(&stranger, &path).json::<Value>().unwrap()["description"].clone(),
+            open311[0]["description"].clone(),
+        ]
+    };
+    assert_eq!(views(&reported), vec![Value::Null; 3], "a reported case's words");
+    assert_eq!(views(&rejected), vec![Value::Null; 3], "a rejected case's words");
+    assert_eq!(views(&registered), vec![json!(words); 3], "a registered case's words");
+    let own: Value = server
+        .get_as(&citizen, &format!("/api/v1/cases/{}", reported["id"].as_str().unwrap()))
+        .json()
+        .unwrap();
+    assert_eq!(own["description"], words, "the reporter still sees its own words");
+}
+
+/// Point 2: `/duplicates` gave a reporter each candidate's id and its distance to 10 m, so three
+/// probe reports placed an anonymous report within 5 m (and its id leaked to another citizen).
+/// Now a probe's reporter sees no id and only a distance band, and nothing beyond the
+/// category's duplicate radius (250 m for E0101).
+fn duplicates_do_not_locate_or_name_other_reports(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = common::demo_cells(12);
+    server.import_grid(&admin, "310104", &cells);
+    let target_spot = common::point_in(&cells[1]);
+    let report = |token: &str, (lat, lon): (f64, f64), anonymous: bool| {
+        server.report_as(
+            token,
+            &json!({ "category": "E0101", "description": "Bin overflowing", "position": { "lat": lat, "lon": lon }, "anonymous": anonymous }),
+        )
+    };
+    let victim = server.citizen_token();
+    let target = report(&victim, target_spot, true);
+    let target_id = target["id"].as_str().unwrap();
+    let attacker = server.citizen_token();
+    let mut bands = Vec::new();
+    for (north, east) in [(37.0, 0.0), (0.0, 41.0), (-23.0, -29.0), (300.0, 0.0)] {
+        let probe = report(&attacker, crate::duplicates::offset(target_spot, north, east), false);
+        let answer =
+            server.get_as(&attacker, &format!("/api/v1/cases/{}/duplicates", probe["id"].as_str().unwrap()));
+        assert_eq!(answer.status(), 200);
+        let text = answer.text().unwrap();
+        assert!(!text.contains(target_id), "the target's id leaked: {text}");
+        let body: Value = serde_json::from_str(&text).unwrap();
+        let found: Vec<&Value> = body["duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["tracking_number"] == target["tracking_number"])
+            .collect();
+        assert!(found.iter().all(|d| d.get("distance_m").is_none() && d.get("id").is_none()), "{text}");
+        bands.push(found.first().map(|d| d["distance_band_m"].clone()));
+    }
+    assert_eq!(bands, vec![Some(json!(50.0)), Some(json!(50.0)), Some(json!(50.0)), None]);
+}
+
 both_backends!(
+    duplicates_do_not_locate_or_name_other_reports,
+    the_public_case_view_is_what_open311_shows,
     every_answer_says_nosniff,
     open311_urls_ignore_what_a_client_claims_about_the_server,
     metrics_labels_are_bounded_and_metrics_need_a_token,

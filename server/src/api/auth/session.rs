@@ -25,6 +25,7 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
 
 pub async fn logout(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> ApiResult<HttpResponse> {
     let token = body.into_inner().refresh_token;
-    with_db(&state, move |conn| session::logout(conn, &token, now())).await?;
+    let revocations = state.auth.revocations.clone();
+    with_db(&state, move |conn| session::logout(conn, &revocations, &token, now())).await?;
     Ok(HttpResponse::NoContent().finish())
 }

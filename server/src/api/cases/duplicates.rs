@@ -8,8 +8,9 @@
 //!
 //! Who may ask: dispatchers and admins whose scope holds the case, and they see only the
 //! candidates their scope holds too (a merge target must be in their area); the case's own
-//! reporter, who sees the public facts of every candidate with the distance rounded to 10 m,
-//! since a public case shows its place only to about 100 m. Anyone else: 403.
+//! reporter, who sees the public facts of every candidate (its tracking number, never its id)
+//! with only a coarse distance band ([`PUBLIC_DISTANCE_BANDS_M`]): exact distances from a few
+//! probe reports would place an anonymous reporter within metres. Anyone else: 403.
 //!
 //! This is also the duplicate check at intake: every new report starts `reported`, and the
 //! street office triages it with this list before registering it; the reporter can call it on
@@ -37,8 +38,10 @@ const DEFAULT_WINDOW_DAYS: i64 = 7;
 const MAX_WINDOW_DAYS: i64 = 90;
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 100;
-/// The reporter sees distances to this many metres.
-const PUBLIC_DISTANCE_STEP_M: f64 = 10.0;
+/// The reporter sees a candidate's distance only as the first of these bounds it is within
+/// (or the category's radius, beyond the last): three probe reports and their bands then
+/// place a case no better than the public view's 100 m does.
+const PUBLIC_DISTANCE_BANDS_M: &[f64] = &[50.0, 100.0, 250.0, 500.0, 1000.0];
 
 /// States a case can no longer be a merge target or a live duplicate in.
 const FINISHED: &[CaseState] = &[CaseState::Closed, CaseState::Rejected, CaseState::Merged];
@@ -54,10 +57,9 @@ fn open_states() -> Vec<&'static str> {
     CaseState::ALL.iter().filter(|s| !FINISHED.contains(s)).map(|s| s.as_str()).collect()
 }
 
-fn item(candidate: &FullCase, distance_m: f64, staff: bool) -> Value {
+fn item(candidate: &FullCase, distance_m: f64, radius_m: f64, staff: bool) -> Value {
     let case = &candidate.row;
     let mut item = json!({
-        "id": case.id,
         "tracking_number": case.tracking_number,
         "category": case.category_code,
         "state": case.state,
@@ -66,6 +68,7 @@ fn item(candidate: &FullCase, distance_m: f64, staff: bool) -> Value {
         "overdue": candidate.workflow.overdue,
     });
     if staff {
+        item["id"] = json!(case.id);
         item["distance_m"] = json!((distance_m * 10.0).round() / 10.0);
         item["description"] = json!(case.description);
         item["grid"] = json!(case.grid_code);
@@ -73,7 +76,9 @@ fn item(candidate: &FullCase, distance_m: f64, staff: bool) -> Value {
         item["position"] = json!({ "lat": case.lat, "lon": case.lon });
         item["version"] = json!(case.version);
     } else {
-        item["distance_m"] = json!((distance_m / PUBLIC_DISTANCE_STEP_M).round() * PUBLIC_DISTANCE_STEP_M);
+        let band =
+            PUBLIC_DISTANCE_BANDS_M.iter().copied().find(|bound| distance_m <= *bound && *bound <= radius_m);
+        item["distance_band_m"] = json!(band.unwrap_or(radius_m));
     }
     item
 }
@@ -144,7 +149,7 @@ pub async fn duplicates(
         .collect();
     near.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.row.created_at.cmp(&a.1.row.created_at)));
     near.truncate(limit);
-    let items: Vec<Value> = near.iter().map(|(d, c)| item(c, *d, staff)).collect();
+    let items: Vec<Value> = near.iter().map(|(d, c)| item(c, *d, radius_m, staff)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "case_id": case.row.id,
         "category": case.row.category_code,

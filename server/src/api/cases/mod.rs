@@ -4,8 +4,9 @@
 //! - `staff`: callers whose scope holds the case (by grid, street, handling unit, or city)
 //!   see the details; the reporter's account id only for admins and dispatchers, and never on
 //!   an anonymous report.
-//! - `public`: anyone else (and no token at all) sees the category, state, place (to ~100 m)
-//!   and the description, never the reporter or the photos.
+//! - `public`: anyone else (and no token at all) sees what Open311 shows
+//!   ([`crate::public_view`]): category, state, place (to ~100 m), the description only once
+//!   the report was reviewed, never the reporter or the photos.
 //!
 //! Every answer carries `ETag: "<version>"`, the value workflow steps send in `If-Match`
 //! ([`actions`]). The case's audit trail is [`timeline`]; an inspector's work list [`worklist`];
@@ -28,9 +29,6 @@ use crate::auth::{CaseVisibility, MaybePrincipal, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::store::cases::{self, CaseRow, FullCase};
 use crate::store::{DbConnection, StoreResult};
-
-/// Public positions are rounded to this many decimals of a degree (about 100 m).
-const PUBLIC_POSITION_DECIMALS: i32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum View {
@@ -63,11 +61,6 @@ pub fn visibility(case: &CaseRow) -> CaseVisibility<'_> {
     }
 }
 
-fn round(value: f64) -> f64 {
-    let factor = 10f64.powi(PUBLIC_POSITION_DECIMALS);
-    (value * factor).round() / factor
-}
-
 pub(crate) fn render(full: &FullCase, view: View, who: Option<&Principal>, photo_ids: Vec<String>) -> Value {
     let case = &full.row;
     let workflow = &full.workflow;
@@ -89,8 +82,10 @@ pub(crate) fn render(full: &FullCase, view: View, who: Option<&Principal>, photo
         "rating": workflow.rating,
     });
     if view == View::Public {
+        let public = crate::public_view::public_view(case);
         body["view"] = json!("public");
-        body["position"] = json!({ "lat": round(case.lat), "lon": round(case.lon) });
+        body["description"] = json!(public.description);
+        body["position"] = json!({ "lat": public.lat, "lon": public.lon });
         return body;
     }
     body["view"] = json!(if view == View::Reporter { "reporter" } else { "staff" });

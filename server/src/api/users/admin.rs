@@ -109,6 +109,7 @@ pub async fn patch(
         .into());
     }
     let patch = UserPatch { role, scope, display_name, disabled, password };
-    let user = with_db(&state, move |conn| users::update(conn, &id, patch, now())).await?;
+    let revocations = state.auth.revocations.clone();
+    let user = with_db(&state, move |conn| users::update(conn, &revocations, &id, patch, now())).await?;
     Ok(HttpResponse::Ok().json(user))
 }
