@@ -59,9 +59,9 @@ impl GridlineClient {
     }
 
     /// Sign in as the citizen who owns `phone`, with the code texted to it (the account is
-    /// created on first sign-in). Fails with `Refused` for a wrong (`otp_wrong`) or expired
-    /// (`otp_expired`) code, `TooManyAttempts` once the code is used up
-    /// (`otp_attempts_exhausted`) or too many codes were wrong (`rate_limited`, with the wait).
+    /// created on first sign-in). Fails with `Refused` for a code that is wrong, expired or used
+    /// up (one answer, `otp_invalid`, so that no one learns whether a code is pending), and
+    /// `TooManyAttempts` once too many codes were wrong (`rate_limited`, with the wait).
     pub fn sign_in_with_code(&self, phone: String, code: String) -> Result<Account, GridlineError> {
         let answer =
             self.remote().post_public("/api/v1/auth/otp/verify", &json!({ "phone": phone, "code": code }))?;

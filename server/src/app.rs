@@ -93,7 +93,7 @@ impl AppState {
 fn open_photo_store(config: &PhotoStoreConfig) -> Result<Arc<dyn ObjectStore>, StartError> {
     match config {
         PhotoStoreConfig::Local { dir } => {
-            std::fs::create_dir_all(dir)
+            crate::store::create_private_dir(dir)
                 .map_err(|e| StartError::PhotoStore(format!("cannot create {}: {e}", dir.display())))?;
             let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
                 .map_err(|e| StartError::PhotoStore(e.to_string()))?;

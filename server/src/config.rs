@@ -76,7 +76,7 @@ settings! {
     bind: SocketAddr = "GRIDLINE_BIND", default "127.0.0.1:8080";
     /// Folder for the embedded database, local photos and the development JWT secret.
     data_dir: PathBuf = "GRIDLINE_DATA_DIR", default "./gridline-data";
-    /// Database URL: sqlite://PATH or postgres://... (default: sqlite file in the data folder).
+    /// Database URL: sqlite://PATH or postgres://... (default in development: a SQLite file in the data folder; required in production).
     database_url: Option<Secret> = "DATABASE_URL", default "", secret;
     /// development (demo data, generated JWT secret) or production (nothing is invented).
     environment: Environment = "GRIDLINE_ENV", default "development";
@@ -130,8 +130,16 @@ settings! {
     shutdown_timeout_secs: u64 = "GRIDLINE_SHUTDOWN_TIMEOUT_SECS", default "10";
     /// Milliseconds a client gets to send a request's head (line and headers); then 408 and the connection closes, so slow senders cannot hold connections.
     client_request_timeout_ms: u64 = "GRIDLINE_CLIENT_REQUEST_TIMEOUT_MS", default "5000";
+    /// Seconds a whole request (head, body and handling) may take before it is answered 408 and its connection closed, so a body trickled byte by byte cannot hold a connection; a live-event stream is not cut once it has started.
+    request_timeout_secs: u64 = "GRIDLINE_REQUEST_TIMEOUT_SECS", default "60";
     /// Seconds an idle keep-alive connection stays open.
     keep_alive_secs: u64 = "GRIDLINE_KEEP_ALIVE_SECS", default "5";
+    /// Bearer token that `/metrics` asks for on the main address (at least 16 bytes); with neither this nor GRIDLINE_METRICS_BIND, `/metrics` is not served.
+    metrics_token: Option<Secret> = "GRIDLINE_METRICS_TOKEN", default "", secret;
+    /// A second address and port that serves only `/metrics`, without a token (keep it on a private network).
+    metrics_bind: Option<SocketAddr> = "GRIDLINE_METRICS_BIND", default "";
+    /// Origin of absolute URLs in answers (Open311 discovery and media_url), e.g. https://city.example.org; unset: the request's Host, and X-Forwarded-Proto/-Host only from GRIDLINE_TRUSTED_PROXIES.
+    public_base_url: Option<crate::public_url::PublicBaseUrl> = "GRIDLINE_PUBLIC_BASE_URL", default "";
     /// Reverse proxies (comma-separated CIDR blocks) whose X-Forwarded-For names the client for per-IP limits; empty: the TCP peer is the client.
     trusted_proxies: TrustedProxies = "GRIDLINE_TRUSTED_PROXIES", default "";
 }
@@ -356,6 +364,9 @@ pub struct Config {
 /// Shortest accepted signing key, in bytes (HS256 wants at least the hash size).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// Shortest accepted `/metrics` bearer token, in bytes.
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
+
 /// File in the data folder holding the generated development JWT secret.
 const DEV_JWT_SECRET_FILE: &str = "jwt-secret";
 
@@ -378,6 +389,13 @@ impl Config {
                 crate::store::Backend::from_url(url.expose())
                     .map_err(|e| ConfigError::Invalid { setting: "DATABASE_URL", reason: e.to_string() })?;
                 url.clone()
+            }
+            None if production => {
+                return Err(invalid(
+                    "DATABASE_URL",
+                    "required in production (set it, or DATABASE_URL_FILE); a missing URL must not \
+                     quietly start an empty embedded database",
+                ));
             }
             None => Secret(format!("sqlite://{}", settings.data_dir.join("gridline.sqlite3").display())),
         };
@@ -412,11 +430,22 @@ impl Config {
         if settings.events_heartbeat_secs == 0 {
             return Err(invalid("GRIDLINE_EVENTS_HEARTBEAT_SECS", "expected at least 1 second, found 0"));
         }
+        if settings.request_timeout_secs == 0 {
+            return Err(invalid("GRIDLINE_REQUEST_TIMEOUT_SECS", "expected at least 1 second, found 0"));
+        }
         if settings.grid_refresh_secs == 0 {
             return Err(invalid("GRIDLINE_GRID_REFRESH_SECS", "expected at least 1 second, found 0"));
         }
         if settings.overdue_scan_secs == 0 {
             return Err(invalid("GRIDLINE_OVERDUE_SCAN_SECS", "expected at least 1 second, found 0"));
+        }
+        if let Some(token) = &settings.metrics_token
+            && token.0.len() < MIN_METRICS_TOKEN_BYTES
+        {
+            return Err(ConfigError::Invalid {
+                setting: "GRIDLINE_METRICS_TOKEN",
+                reason: format!("expected at least {MIN_METRICS_TOKEN_BYTES} bytes, found {}", token.0.len()),
+            });
         }
         let jwt_secret = match &settings.jwt_secret {
             Some(secret) if secret.0.len() >= MIN_JWT_SECRET_BYTES => secret.clone(),
@@ -472,7 +501,7 @@ fn development_jwt_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(file_error(e)),
     }
-    std::fs::create_dir_all(data_dir).map_err(file_error)?;
+    crate::store::create_private_dir(data_dir).map_err(file_error)?;
     let secret = hex::encode(rand::random::<[u8; 32]>());
     write_owner_only(&path, &secret).map_err(file_error)?;
     Ok(Secret(secret))

@@ -21,6 +21,7 @@ pub enum ErrorKind {
     Forbidden,
     NotFound,
     Conflict,
+    RequestTimeout,
     PayloadTooLarge,
     UnsupportedMediaType,
     Unprocessable,
@@ -37,6 +38,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
@@ -65,8 +67,6 @@ pub struct ApiError {
     pub retry_after_secs: Option<u32>,
     /// Every problem found, when a request has several (a grid import lists all at once).
     pub problems: Vec<String>,
-    /// Tries left before a one-time code is used up (a wrong code), for the app to show.
-    pub attempts_left: Option<u8>,
     /// Logged, never sent.
     cause: Option<Cause>,
 }
@@ -86,7 +86,6 @@ impl ApiError {
             field: None,
             retry_after_secs: None,
             problems: Vec::new(),
-            attempts_left: None,
             cause: None,
         }
     }
@@ -175,8 +174,6 @@ struct Problem<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     problems: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attempts_left: Option<u8>,
 }
 
 impl ResponseError for ApiError {
@@ -200,7 +197,6 @@ impl ResponseError for ApiError {
             code: self.code,
             field: self.field.as_deref(),
             problems: &self.problems,
-            attempts_left: self.attempts_left,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = HttpResponse::build(status);

@@ -11,9 +11,12 @@
 //! - [`demo`]: the demo city seeded on an empty development database.
 //! - [`routing`]: the grid routing index each node rebuilds from the database.
 //! - [`live`]: wake-ups for live events, across nodes through PostgreSQL `LISTEN`/`NOTIFY`.
-//! - [`open311`]: Open311 GeoReport v2 at `/open311/v2` (XML and JSON).
-//! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs.
+//! - [`open311`]: Open311 GeoReport v2 at `/open311/v2` (XML and JSON); [`public_url`]: the
+//!   origin of absolute URLs in answers.
+//! - [`metrics`], [`request_log`], [`telemetry`]: Prometheus, request ids, structured logs;
+//!   [`request_deadline`]: the time a whole request may take.
 //! - [`cli`]: the `gridline` subcommands.
+//! - [`dashboard`]: the operations page; [`web`]: the citizen page (`/report`, `/track/…`).
 //! - [`clock`]: the time handlers and jobs act on; [`jobs`]: background work of every node.
 
 pub mod api;
@@ -29,8 +32,11 @@ pub mod jobs;
 pub mod live;
 pub mod metrics;
 pub mod open311;
+pub mod public_url;
+pub mod request_deadline;
 pub mod request_log;
 pub mod routing;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
+pub mod web;

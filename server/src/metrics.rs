@@ -2,7 +2,8 @@
 //!
 //! Each server process has its own [`Metrics`] (no global registry), exposed at `/metrics` in
 //! the text exposition format. Route labels are route patterns (`/api/v1/cases/{id}`), never
-//! raw paths, so the number of series stays bounded.
+//! raw paths, and method labels are the standard methods, anything else counted as `other`: a
+//! client cannot invent a label, so the number of series stays bounded.
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 
@@ -61,6 +62,7 @@ impl Metrics {
     }
 
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let method = method_label(method);
         self.http_requests.with_label_values(&[method, route, &status.to_string()]).inc();
         self.http_latency.with_label_values(&[method, route]).observe(seconds);
     }
@@ -81,4 +83,11 @@ impl Metrics {
         TextEncoder::new().encode(&self.registry.gather(), &mut buffer)?;
         Ok(String::from_utf8_lossy(&buffer).into_owned())
     }
+}
+
+/// The label of a request method: one of the standard methods, or `other` for any name a
+/// client made up (HTTP lets a method be any token, so the raw name would be an unbounded label).
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    KNOWN.iter().find(|known| **known == method).copied().unwrap_or("other")
 }

@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, middleware, web};
 use crate::api;
 use crate::app::{AppState, StartError};
 use crate::config::Config;
-use crate::request_log;
+use crate::{request_deadline, request_log};
 
 /// A bound, not yet awaited server and the addresses it listens on (port 0 resolved).
 pub struct BoundServer {
@@ -40,7 +40,10 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         let config = app_config.clone();
         App::new()
             .app_data(app_state.clone())
+            // The last wrapped runs first: the log sees (and counts) a 408 from the deadline.
+            .wrap(middleware::from_fn(request_deadline::middleware))
             .wrap(middleware::from_fn(request_log::middleware))
+            .wrap(no_sniffing())
             .configure(|cfg| api::configure(cfg, &config))
     })
     .shutdown_timeout(settings.shutdown_timeout_secs)
@@ -53,12 +56,23 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         .bind(settings.bind)
         .map_err(|source| StartError::Bind { bind: settings.bind.to_string(), source })?;
     let addrs = http.addrs();
+    if let Some(metrics_addr) = settings.metrics_bind {
+        let metrics = api::health::metrics_listener(state.clone(), metrics_addr)
+            .map_err(|source| StartError::Bind { bind: metrics_addr.to_string(), source })?;
+        actix_web::rt::spawn(metrics);
+    }
     spawn_grid_refresher(state.clone());
     if *state.db.backend() == crate::store::Backend::Postgres {
         crate::live::listener::spawn(config.database_url.expose().to_owned(), state.db.events().clone());
     }
     crate::jobs::overdue::spawn(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })
+}
+
+/// `X-Content-Type-Options: nosniff` on every answer: a browser must take a photo, a problem or
+/// an Open311 document as the type it is sent with, never guess HTML or script from its bytes.
+pub fn no_sniffing() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new().add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
 }
 
 /// Polls the grid revision and rebuilds the routing index when another node changed the grid.

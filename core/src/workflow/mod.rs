@@ -53,6 +53,7 @@
 mod rules;
 #[cfg(test)]
 mod tests;
+pub mod words;
 
 use std::fmt;
 use std::str::FromStr;

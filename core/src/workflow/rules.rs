@@ -171,7 +171,7 @@ fn check_needs(
     if needs.merge_target && blank(provided.merge_target) {
         return Err(Refusal::MergeTargetRequired { action });
     }
-    if needs.rating && !matches!(provided.rating, Some(1..=5)) {
+    if needs.rating && !provided.rating.is_some_and(|r| super::words::RATINGS.contains(&r)) {
         return Err(Refusal::RatingOutOfRange { found: provided.rating });
     }
     Ok(())

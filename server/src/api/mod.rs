@@ -12,6 +12,7 @@ pub mod health;
 pub mod idempotency;
 pub mod openapi;
 pub mod photos;
+pub mod public;
 pub mod reports;
 pub mod stats;
 pub mod users;
@@ -45,6 +46,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/anonymous", web::post().to(auth::device::anonymous))
                         .route("/refresh", web::post().to(auth::session::refresh))
                         .route("/logout", web::post().to(auth::session::logout)),
+                )
+                .service(
+                    web::scope("/public")
+                        .route("/report-form", web::get().to(public::report_form))
+                        .route("/places", web::get().to(public::places::places))
+                        .route("/cells", web::get().to(public::places::cells))
+                        .route("/track/{number}", web::get().to(public::track::track)),
                 )
                 .route("/me", web::get().to(users::me::me))
                 .route("/categories", web::get().to(categories::list))
@@ -107,6 +115,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         )
         .route("/dashboard", web::get().to(crate::dashboard::page))
         .route("/dashboard/{file}", web::get().to(crate::dashboard::file))
+        .configure(crate::web::routes)
         .default_service(web::to(error::no_such_route));
 }
 

@@ -23,12 +23,10 @@ pub enum AuthError {
     RefreshReused,
     #[error("the device secret is unknown")]
     UnknownDevice,
-    #[error("the code is wrong; {remaining} attempts left")]
-    OtpWrong { remaining: i32 },
-    #[error("there is no valid code for this number; request a new one")]
-    OtpExpired,
-    #[error("too many wrong codes; request a new one")]
-    OtpAttemptsExhausted,
+    /// A wrong code, an expired or used one, no code at all, or a code whose tries are used up:
+    /// one answer for all, so that no one learns whether a code is pending for a number.
+    #[error("the code is wrong or no longer valid; request a new one if it keeps failing")]
+    OtpInvalid,
     #[error("too many attempts; retry after {retry_after} seconds")]
     RateLimited { retry_after: i64 },
     #[error("your role or scope does not allow this")]
@@ -66,9 +64,7 @@ impl AuthError {
             AuthError::RefreshInvalid => "refresh_invalid",
             AuthError::RefreshReused => "refresh_reused",
             AuthError::UnknownDevice => "device_unknown",
-            AuthError::OtpWrong { .. } => "otp_wrong",
-            AuthError::OtpExpired => "otp_expired",
-            AuthError::OtpAttemptsExhausted => "otp_attempts_exhausted",
+            AuthError::OtpInvalid => "otp_invalid",
             AuthError::RateLimited { .. } => "rate_limited",
             AuthError::Forbidden => "forbidden",
             AuthError::UserNotFound => "user_not_found",
@@ -91,9 +87,8 @@ impl AuthError {
             | AuthError::RefreshInvalid
             | AuthError::RefreshReused
             | AuthError::UnknownDevice
-            | AuthError::OtpWrong { .. }
-            | AuthError::OtpExpired => StatusCode::UNAUTHORIZED,
-            AuthError::OtpAttemptsExhausted | AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            | AuthError::OtpInvalid => StatusCode::UNAUTHORIZED,
+            AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Forbidden => StatusCode::FORBIDDEN,
             AuthError::UserNotFound => StatusCode::NOT_FOUND,
             AuthError::LoginTaken => StatusCode::CONFLICT,
@@ -114,7 +109,7 @@ impl AuthError {
             AuthError::WeakPassword(_) => Some("password"),
             AuthError::Scope(_) => Some("scope"),
             AuthError::LoginTaken => Some("login"),
-            AuthError::OtpWrong { .. } => Some("code"),
+            AuthError::OtpInvalid => Some("code"),
             _ => None,
         }
     }
@@ -153,10 +148,6 @@ impl From<AuthError> for crate::error::ApiError {
         let code = e.code();
         let field = e.field();
         let retry_after = e.retry_after();
-        let attempts_left = match &e {
-            AuthError::OtpWrong { remaining } => Some(u8::try_from(*remaining).unwrap_or(0)),
-            _ => None,
-        };
         let mut api = match e {
             AuthError::Database(cause) => ApiError::from(crate::store::StoreError::from(cause)),
             AuthError::Internal(cause) => ApiError::internal(cause),
@@ -168,7 +159,6 @@ impl From<AuthError> for crate::error::ApiError {
         if let Some(field) = field {
             api = api.with_field(field);
         }
-        api.attempts_left = attempts_left;
         if let Some(secs) = retry_after {
             api.retry_after_secs = Some(u32::try_from(secs.max(1)).unwrap_or(u32::MAX));
         }

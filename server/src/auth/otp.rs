@@ -167,35 +167,28 @@ pub fn verify_code(
         .select((otp_challenges::id, otp_challenges::code_hash, otp_challenges::attempts))
         .first(conn)
         .optional()?;
-    let Some((id, code_hash, attempts)) = challenge else {
-        return Err(AuthError::OtpExpired);
+    // No code, a used-up code and a wrong code answer alike (`OtpInvalid`): the answer must
+    // not tell whether a code is pending for the number. A wrong guess counts against the
+    // client IP either way.
+    let Some((id, code_hash, _)) = challenge else {
+        throttle::record(conn, &OTP_VERIFY_PER_IP, client_ip, now)?;
+        return Err(AuthError::OtpInvalid);
     };
-    if attempts >= MAX_ATTEMPTS {
-        return Err(AuthError::OtpAttemptsExhausted);
-    }
     // count the attempt first, atomically, so parallel guesses cannot exceed the limit
     let counted =
         diesel::update(otp_challenges::table.find(&id).filter(otp_challenges::attempts.lt(MAX_ATTEMPTS)))
             .set(otp_challenges::attempts.eq(otp_challenges::attempts + 1))
             .execute(conn)?;
-    if counted == 0 {
-        return Err(AuthError::OtpAttemptsExhausted);
-    }
-    if !well_formed(code) || !key.code_matches(&id, code, &code_hash) {
+    if counted == 0 || !well_formed(code) || !key.code_matches(&id, code, &code_hash) {
         throttle::record(conn, &OTP_VERIFY_PER_IP, client_ip, now)?;
-        let remaining = MAX_ATTEMPTS - attempts - 1;
-        return Err(if remaining > 0 {
-            AuthError::OtpWrong { remaining }
-        } else {
-            AuthError::OtpAttemptsExhausted
-        });
+        return Err(AuthError::OtpInvalid);
     }
     let consumed =
         diesel::update(otp_challenges::table.find(&id).filter(otp_challenges::consumed_at.is_null()))
             .set(otp_challenges::consumed_at.eq(now))
             .execute(conn)?;
     if consumed == 0 {
-        return Err(AuthError::OtpExpired);
+        return Err(AuthError::OtpInvalid);
     }
     Ok(())
 }
@@ -247,7 +240,7 @@ mod tests {
         verify_code(&mut conn, &key(), &phone(), &code, "ip", 10).unwrap();
         assert!(matches!(
             verify_code(&mut conn, &key(), &phone(), &code, "ip", 11),
-            Err(AuthError::OtpExpired)
+            Err(AuthError::OtpInvalid)
         ));
     }
 
@@ -273,7 +266,7 @@ mod tests {
         let code = inbox.last_code();
         assert!(matches!(
             verify_code(&mut conn, &key(), &phone(), &code, "ip", CODE_TTL_SECONDS),
-            Err(AuthError::OtpExpired)
+            Err(AuthError::OtpInvalid)
         ));
     }
 
@@ -283,22 +276,16 @@ mod tests {
         let inbox = Inbox::default();
         request_code(&mut conn, &key(), &inbox, &phone(), "ip", 0).unwrap();
         let code = inbox.last_code();
-        for remaining in (1..MAX_ATTEMPTS).rev() {
+        for _ in 1..MAX_ATTEMPTS {
             let result = verify_code(&mut conn, &key(), &phone(), &wrong(&code), "ip", 1);
-            assert!(
-                matches!(result, Err(AuthError::OtpWrong { remaining: r }) if r == remaining),
-                "{result:?}"
-            );
+            assert!(matches!(result, Err(AuthError::OtpInvalid)), "{result:?}");
         }
         assert!(matches!(
             verify_code(&mut conn, &key(), &phone(), &wrong(&code), "ip", 1),
-            Err(AuthError::OtpAttemptsExhausted)
+            Err(AuthError::OtpInvalid)
         ));
         assert!(
-            matches!(
-                verify_code(&mut conn, &key(), &phone(), &code, "ip", 1),
-                Err(AuthError::OtpAttemptsExhausted)
-            ),
+            matches!(verify_code(&mut conn, &key(), &phone(), &code, "ip", 1), Err(AuthError::OtpInvalid)),
             "the right code no longer works"
         );
     }
@@ -348,7 +335,7 @@ mod tests {
         for code in ["", "12345", "1234567", "abcdef", "１２３４５６"] {
             assert!(matches!(
                 verify_code(&mut conn, &key(), &phone(), code, "ip", 1),
-                Err(AuthError::OtpWrong { .. } | AuthError::OtpAttemptsExhausted)
+                Err(AuthError::OtpInvalid)
             ));
         }
     }
@@ -358,7 +345,7 @@ mod tests {
         let mut conn = test_db::sqlite();
         assert!(matches!(
             verify_code(&mut conn, &key(), &phone(), "123456", "ip", 0),
-            Err(AuthError::OtpExpired)
+            Err(AuthError::OtpInvalid)
         ));
     }
 }

@@ -43,8 +43,10 @@ fn start_session(conn: &mut Conn, keys: &AccessTokenKeys, row: &UserRow, now: i6
 }
 
 /// Staff login. Unknown names, accounts without a password, wrong passwords and disabled
-/// accounts all answer [`AuthError::BadCredentials`] after the same argon2 work. Failures are
-/// counted per login name and per client IP.
+/// accounts all answer [`AuthError::BadCredentials`] after the same argon2 work. Each try is
+/// taken from the login name's and the client IP's allowance before the password is hashed
+/// ([`throttle::take_try`]), so tries arriving at once cannot pass the lock; a success gives
+/// them back.
 pub fn password_login(
     conn: &mut Conn,
     settings: &AuthSettings,
@@ -54,8 +56,12 @@ pub fn password_login(
     now: i64,
 ) -> AuthResult<TokenPair> {
     let name = login.trim().to_lowercase();
-    throttle::check(conn, &LOGIN_PER_NAME, &name, now)?;
-    throttle::check(conn, &LOGIN_PER_IP, client_ip, now)?;
+    throttle::take_try(conn, &LOGIN_PER_NAME, &name, now)?;
+    if let Err(limited) = throttle::take_try(conn, &LOGIN_PER_IP, client_ip, now) {
+        // Refused before any password was checked: the name's try does not count.
+        throttle::release(conn, &LOGIN_PER_NAME, &name)?;
+        return Err(limited);
+    }
     let row = users::find_by_login(conn, &name)?;
     let matches = match row.as_ref().and_then(|r| r.password_hash.as_deref()) {
         Some(hash) => verify_password(password, hash),
@@ -64,13 +70,10 @@ pub fn password_login(
     match row {
         Some(row) if matches && !row.disabled => {
             throttle::clear(conn, &LOGIN_PER_NAME, &name)?;
+            throttle::release(conn, &LOGIN_PER_IP, client_ip)?;
             start_session(conn, &settings.access_keys, &row, now)
         }
-        _ => {
-            throttle::record(conn, &LOGIN_PER_NAME, &name, now)?;
-            throttle::record(conn, &LOGIN_PER_IP, client_ip, now)?;
-            Err(AuthError::BadCredentials)
-        }
+        _ => Err(AuthError::BadCredentials),
     }
 }
 

@@ -81,6 +81,23 @@ pub const ANONYMOUS_PER_IP: ThrottleRule = ThrottleRule {
     max_lock_seconds: 24 * 3600,
 };
 
+/// The subject a per-IP limit counts a client address under. An IPv6 host is usually given a
+/// whole /64 and picks any address in it, so an IPv6 address counts as its /64
+/// (`2001:db8:1:2::/64`); an IPv4 address, also when it arrives mapped into IPv6, as itself.
+pub fn limit_subject(ip: std::net::IpAddr) -> String {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let network = std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1));
+                format!("{network}/64")
+            }
+        },
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
 impl ThrottleRule {
     /// The bucket key for `subject`. Subjects are hashed so that typed login names (sometimes
     /// a password typed in the wrong field) and phone numbers are not stored in clear.
@@ -214,6 +231,58 @@ pub fn release(conn: &mut Conn, rule: &ThrottleRule, subject: &str) -> AuthResul
     Ok(())
 }
 
+/// Takes one try for `subject` before the work it limits (a password check), locking the
+/// bucket in the same statement when this try is the rule's `max_hits`-th: `Ok` when the try
+/// may go ahead (it is counted), `RateLimited` while the bucket is locked. Unlike [`check`]
+/// then [`record`], tries arriving at once on any number of nodes cannot pass the lock: each
+/// try either takes a count below the limit, or sets the count and the lock together with a
+/// compare-and-set on the count it read, which exactly one of the racing tries wins. After a
+/// lock has passed, one more try is let through, and its failure locks for twice as long.
+/// Forget the count with [`clear`] when the try succeeds.
+pub fn take_try(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> AuthResult<()> {
+    let bucket = rule.bucket(subject);
+    let this = auth_throttles::table.find(&bucket);
+    restart_passed_window(conn, rule, &bucket, now)?;
+    // A few rounds at most: each one that takes no try has seen the bucket change under it.
+    for _ in 0..8 {
+        let below_limit = diesel::update(
+            this.filter(auth_throttles::hits.lt(rule.max_hits - 1))
+                .filter(auth_throttles::locked_until.le(now)),
+        )
+        .set(auth_throttles::hits.eq(auth_throttles::hits + 1))
+        .execute(conn)?;
+        if below_limit == 1 {
+            return Ok(());
+        }
+        let found: Option<(i32, i64)> =
+            this.select((auth_throttles::hits, auth_throttles::locked_until)).first(conn).optional()?;
+        match found {
+            // The rules this is used with allow several tries, so a first one never locks.
+            None => {
+                if create_with_first_hit(conn, &bucket, now)? {
+                    return Ok(());
+                }
+            }
+            Some((_, locked_until)) if locked_until > now => {
+                return Err(AuthError::RateLimited { retry_after: locked_until - now });
+            }
+            Some((hits, locked_until)) => {
+                let until = now + rule.lock_seconds(hits + 1);
+                let won = diesel::update(
+                    this.filter(auth_throttles::hits.eq(hits))
+                        .filter(auth_throttles::locked_until.eq(locked_until)),
+                )
+                .set((auth_throttles::hits.eq(hits + 1), auth_throttles::locked_until.eq(until)))
+                .execute(conn)?;
+                if won == 1 {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Err(AuthError::Internal(format!("throttle bucket {} could not be taken", rule.name)))
+}
+
 /// Count one hit for `subject`, locking the bucket when the rule's limit is reached.
 pub fn record(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -> AuthResult<()> {
     let bucket = rule.bucket(subject);
@@ -329,6 +398,30 @@ mod tests {
         assert_eq!(retry_after(reserve(&mut conn, &RULE, "a", 1_040)), None, "the hit given back");
         assert_eq!(retry_after(reserve(&mut conn, &RULE, "a", 1_040)), Some(60));
         assert_eq!(retry_after(reserve(&mut conn, &RULE, "a", 1_100)), None, "a new window");
+    }
+
+    #[test]
+    fn take_try_locks_with_the_limit_th_try_and_lets_one_through_after_the_lock() {
+        let mut conn = test_db::sqlite();
+        for _ in 0..3 {
+            assert_eq!(retry_after(take_try(&mut conn, &RULE, "a", 1_000)), None);
+        }
+        assert_eq!(retry_after(take_try(&mut conn, &RULE, "a", 1_000)), Some(10), "the third try locked");
+        assert_eq!(retry_after(take_try(&mut conn, &RULE, "a", 1_010)), None, "one try after the lock");
+        assert_eq!(retry_after(take_try(&mut conn, &RULE, "a", 1_010)), Some(20), "twice as long");
+        assert_eq!(retry_after(take_try(&mut conn, &RULE, "b", 1_010)), None, "other subjects are untouched");
+        clear(&mut conn, &RULE, "a").unwrap();
+        assert_eq!(retry_after(take_try(&mut conn, &RULE, "a", 1_010)), None);
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_slash_64() {
+        let subject = |text: &str| limit_subject(text.parse().unwrap());
+        assert_eq!(subject("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(subject("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+        assert_eq!(subject("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(subject("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(subject("192.0.2.7"), "192.0.2.7");
     }
 
     #[test]

@@ -31,13 +31,24 @@ fn defaults_give_a_development_server_on_sqlite_in_the_data_folder() {
 fn production_requires_a_jwt_secret_and_never_seeds() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let err = load(&[("GRIDLINE_DATA_DIR", data), ("GRIDLINE_ENV", "production")]).unwrap_err();
+    let database = "postgres://gridline@db.internal/gridline";
+    let err =
+        load(&[("GRIDLINE_DATA_DIR", data), ("GRIDLINE_ENV", "production"), ("DATABASE_URL", database)])
+            .unwrap_err();
     assert!(err.to_string().starts_with("GRIDLINE_JWT_SECRET:"), "{err}");
     let secret = "s".repeat(40);
+    let err = load(&[
+        ("GRIDLINE_DATA_DIR", data),
+        ("GRIDLINE_ENV", "production"),
+        ("GRIDLINE_JWT_SECRET", &secret),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().starts_with("DATABASE_URL:"), "{err}");
     let config = load(&[
         ("GRIDLINE_DATA_DIR", data),
         ("GRIDLINE_ENV", "production"),
         ("GRIDLINE_JWT_SECRET", &secret),
+        ("DATABASE_URL", database),
     ])
     .unwrap();
     assert!(!config.demo_seed);
@@ -45,6 +56,7 @@ fn production_requires_a_jwt_secret_and_never_seeds() {
         ("GRIDLINE_DATA_DIR", data),
         ("GRIDLINE_ENV", "production"),
         ("GRIDLINE_JWT_SECRET", &secret),
+        ("DATABASE_URL", database),
         ("GRIDLINE_DEMO_SEED", "true"),
     ])
     .unwrap_err();
@@ -116,5 +128,25 @@ fn env_example_in_the_repository_lists_every_setting() {
     );
     for spec in SETTINGS {
         assert!(committed.contains(&format!("# {}=", spec.env)), "{} missing", spec.env);
+    }
+}
+
+#[test]
+fn the_public_base_url_is_an_http_origin_and_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let with = |url: &str| load(&[("GRIDLINE_DATA_DIR", data), ("GRIDLINE_PUBLIC_BASE_URL", url)]);
+    let config = with("https://city.example.org/").unwrap();
+    assert_eq!(config.settings.public_base_url.unwrap().as_str(), "https://city.example.org");
+    assert!(with("http://[::1]:8080").is_ok());
+    for bad in [
+        "javascript://evil",
+        "city.example.org",
+        "https://city.example.org/open311",
+        "https://a b",
+        "https://",
+    ] {
+        let err = with(bad).unwrap_err();
+        assert!(err.to_string().starts_with("GRIDLINE_PUBLIC_BASE_URL:"), "{bad}: {err}");
     }
 }

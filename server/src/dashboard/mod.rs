@@ -4,7 +4,6 @@
 //! (the map's data is [`crate::api::dashboard`]), so it sees exactly what the API lets that
 //! account see.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use crate::error::{ApiError, ApiResult};
@@ -19,13 +18,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob:;
      script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
-        // Assets change only with the binary: revalidate each load, it is cheap on loopback.
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(body)
+    crate::web::embedded(content_type, CONTENT_SECURITY_POLICY, body)
 }
 
 pub async fn page() -> HttpResponse {

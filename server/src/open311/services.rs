@@ -48,10 +48,9 @@ pub fn unit_name(code: &str, locale: Locale) -> String {
     shipped().and_then(|t| t.unit(code)).map_or_else(|| code.to_owned(), |u| locale.name(&u.names))
 }
 
-/// This server's Open311 base URL, as the client reached it.
+/// This server's Open311 base URL, from its public origin ([`crate::public_url`]).
 pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/open311/v2", info.scheme(), info.host())
+    format!("{}/open311/v2", crate::public_url::origin(req))
 }
 
 fn format_of(file: &str, expected: &str) -> Result<Format, (Fault, Format)> {

@@ -18,6 +18,7 @@ pub mod open311;
 pub mod photos;
 pub mod schema;
 pub mod stats;
+pub mod tracking;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -200,6 +201,38 @@ impl Backend {
     }
 }
 
+/// Creates `dir` and any missing parents readable by this user only (0700): the database, the
+/// photos and the development secret hold personal data. Folders that exist are left as the
+/// operator made them.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Creates the SQLite file readable by this user only (0600) before SQLite opens it; SQLite
+/// gives its `-wal` and `-shm` files the database file's permissions. An existing file is left
+/// as it is.
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Opens connections of the backend the URL names (the derived `establish` would try SQLite
 /// first and happily create a file called "postgres://...").
 #[derive(Debug)]
@@ -222,9 +255,12 @@ impl ManageConnection for Manager {
                 })?;
                 let mut conn = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the one writer; busy_timeout makes writers queue
-                // instead of failing with SQLITE_BUSY.
+                // instead of failing with SQLITE_BUSY. `synchronous = FULL` syncs the WAL at
+                // every commit, so an acknowledged report survives a power cut or an OS crash,
+                // not only a crash of the process; the intake writer's group commit shares one
+                // sync among the reports of a batch.
                 conn.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = ON;"
                 ))
                 .map_err(r2d2::Error::QueryError)?;
@@ -268,11 +304,12 @@ impl Db {
     /// (or inside `web::block`).
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> StoreResult<Self> {
         let backend = Backend::from_url(url)?;
-        if let Backend::Sqlite(path) = &backend
-            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| StoreError::Folder { path: parent.to_owned(), source })?;
+        if let Backend::Sqlite(path) = &backend {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                create_private_dir(parent)
+                    .map_err(|source| StoreError::Folder { path: parent.to_owned(), source })?;
+            }
+            create_private_file(path).map_err(|source| StoreError::Folder { path: path.clone(), source })?;
         }
         let manager = Manager { backend: backend.clone(), url: url.to_owned() };
         let pool = Pool::builder()
@@ -313,6 +350,11 @@ impl Db {
     /// A pooled connection, for blocking code that is already off the async workers.
     pub fn get(&self) -> StoreResult<PooledConnection<Manager>> {
         Ok(self.pool.get()?)
+    }
+
+    /// A pooled connection, waiting at most `timeout` for one to come free.
+    pub fn get_timeout(&self, timeout: Duration) -> StoreResult<PooledConnection<Manager>> {
+        Ok(self.pool.get_timeout(timeout)?)
     }
 
     fn migrate(&self) -> StoreResult<()> {

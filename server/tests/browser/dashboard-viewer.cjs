@@ -6,7 +6,7 @@
 "use strict";
 
 const path = require("path");
-const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf } = require("./support.cjs");
+const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf, checkAccessibility } = require("./support.cjs");
 
 async function main() {
   const admin = await signIn(process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
@@ -17,6 +17,7 @@ async function main() {
     const { page, errors } = await signInPage(browser, process.env.GRIDLINE_VIEWER_LOGIN, process.env.GRIDLINE_VIEWER_PASSWORD);
 
     check(await page.locator("#read-only").isVisible(), "the header marks the viewer read-only");
+    await checkAccessibility(page, "the viewer's wall screen");
     check((await page.locator("#read-only").innerText()) === "read-only", "in English: read-only");
     const status = await page.locator("#map-status").innerText();
     check(status.startsWith(String(city.cells.length) + " "), `the map holds the city's ${city.cells.length} cells: ${status}`);
@@ -42,10 +43,12 @@ async function main() {
     check(await page.locator("#case-body button").count() === 0, "no buttons in a viewer's case page");
     check(!(await page.locator("#case-body").innerText()).includes("Actions"), "no actions section");
     await page.locator(".panel-body").screenshot({ path: path.join(process.env.ARTIFACTS, "viewer-case.png") });
+    await checkAccessibility(page, "the viewer's case page");
 
     await page.keyboard.press("Escape");
     await page.click(".bar .lang-toggle");
     await page.waitForFunction(() => document.querySelector("#read-only").textContent === "只读", null, { timeout: TIMEOUT });
+    await checkAccessibility(page, "the viewer's wall screen in Chinese");
 
     check(errors.length === 0, "no script or console errors: " + [...new Set(errors)].join(" | "));
     console.log(`dashboard viewer: ok (read-only, ${city.cells.length} cells, case ${receipt.tracking_number} live, no actions)`);

@@ -15,7 +15,7 @@
 "use strict";
 
 const path = require("path");
-const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf } = require("./support.cjs");
+const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf, checkAccessibility } = require("./support.cjs");
 
 const artifacts = process.env.ARTIFACTS;
 
@@ -78,11 +78,13 @@ async function main() {
     await page.locator("#map").screenshot({ path: path.join(artifacts, "map.png") });
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(artifacts, "overview.png"), fullPage: true });
+    await checkAccessibility(page, "the dashboard's overview with a live report");
 
     // Open it from the feed, register, dispatch.
     await page.click(`#feed li[data-case="${receipt.id}"] button`);
     await page.waitForSelector("#case-panel:not([hidden])", { timeout: TIMEOUT });
     await page.waitForSelector('form[data-action="register"]', { timeout: TIMEOUT });
+    await checkAccessibility(page, "the dashboard's case page of a new report");
     await page.click('form[data-action="register"] button[type="submit"]');
     await page.waitForSelector('form[data-action="dispatch"]', { timeout: TIMEOUT });
     const preview = await page.locator('[data-field="dispatch-deadline"]').innerText();
@@ -97,6 +99,7 @@ async function main() {
     check(preview.length > 0, "the dispatch form shows the deadline before dispatching");
     await waitForKpi(page, "k_at_desk", deskBefore);
     await page.locator(".panel-body").screenshot({ path: path.join(artifacts, "case.png") });
+    await checkAccessibility(page, "the dashboard's case page of a dispatched case");
     const server = await api(`/api/v1/cases/${receipt.id}`, { token: dispatcher });
     check(server.state === "dispatched" && server.handling_unit === "sanitation" && server.deadline, "the server holds the dispatch");
     const drift = Math.abs(new Date(server.deadline) - new Date(offered.dispatch_deadline));
@@ -106,6 +109,7 @@ async function main() {
     await page.keyboard.press("Escape");
     await page.click('[data-view="cases"]');
     await page.waitForSelector(`#case-rows tr[data-case="${receipt.id}"]`, { timeout: TIMEOUT });
+    await checkAccessibility(page, "the dashboard's case list");
     await other.page.click('[data-view="cases"]');
     await other.page.waitForSelector("#case-rows tr", { timeout: TIMEOUT });
     const otherText = await other.page.locator("body").innerText();
@@ -117,6 +121,8 @@ async function main() {
     await page.click('[data-view="rankings"]');
     await page.click(".bar .lang-toggle");
     await page.waitForFunction(() => document.documentElement.lang === "zh-CN", null, { timeout: TIMEOUT });
+    await page.waitForSelector("#view-rankings:not([hidden]) table", { timeout: TIMEOUT });
+    await checkAccessibility(page, "the dashboard's rankings in Chinese");
 
     const errors = [...new Set(mine.errors.concat(other.errors))];
     check(errors.length === 0, "no script or console errors: " + errors.join(" | "));

@@ -1,11 +1,13 @@
-// What the dashboard's browser tests share: the server's API over fetch, expectations that
-// fail with a reason, and a Chromium page signed in on /dashboard with the map drawn and the
-// live stream on. The server's address comes from $GRIDLINE_URL, playwright-core from
-// $PLAYWRIGHT_CORE and the browser from $CHROMIUM (all set by scripts/test-dashboard).
+// What the browser tests of the dashboard and of the citizen page share: the server's API over
+// fetch, expectations that fail with a reason, a Chromium page signed in on /dashboard with the
+// map drawn and the live stream on, and the accessibility check (axe-core injected into the
+// page, zero violations at WCAG 2.2 AA). The server's address comes from $GRIDLINE_URL,
+// playwright-core from $PLAYWRIGHT_CORE, axe-core from $AXE_CORE and the browser from $CHROMIUM
+// (all set by scripts/test-dashboard and scripts/test-web).
 "use strict";
 
 const path = require("path");
-const { chromium } = require(path.resolve(process.env.PLAYWRIGHT_CORE));
+const { chromium, devices } = require(path.resolve(process.env.PLAYWRIGHT_CORE));
 
 const base = process.env.GRIDLINE_URL;
 const TIMEOUT = 20000;
@@ -42,12 +44,14 @@ function launch() {
 }
 
 async function signInPage(browser, login, password) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-GB" });
+  // bypassCSP lets the test inject axe-core; the page's own policy still applies to the page.
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-GB", bypassCSP: true });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   await page.goto(base + "/dashboard");
+  await checkAccessibility(page, "the dashboard's sign-in");
   await page.fill("#login", login);
   await page.fill("#password", password);
   await page.click("#signin-submit");
@@ -67,4 +71,34 @@ function middleOf(layer, cell) {
   return { lon: layer.origin[0] + x / n / layer.scale, lat: layer.origin[1] + y / n / layer.scale };
 }
 
-module.exports = { TIMEOUT, check, request, api, signIn, launch, signInPage, middleOf };
+// The WCAG 2.2 AA rule sets of axe-core: every one of them must pass.
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+// Runs axe-core on what `page` shows now and fails with every violation found, named by
+// `where` (the step). The context must have been made with `bypassCSP: true`, since the pages
+// allow only their own scripts.
+async function checkAccessibility(page, where) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) {
+    await page.addScriptTag({ path: path.resolve(process.env.AXE_CORE, "axe.min.js") });
+  }
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }), WCAG_TAGS);
+  const found = result.violations.map((v) =>
+    `${v.id} (${v.impact}): ${v.help}\n` + v.nodes.slice(0, 5).map((n) => `    ${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`).join("\n"));
+  check(found.length === 0, `axe-core finds no WCAG 2.2 AA violation on ${where}:\n  ${found.join("\n  ")}`);
+  return result.passes.length;
+}
+
+// A phone's browser: the device's viewport, touch and user agent, the page's language, and a
+// position the test sets (permission granted, as when the citizen allows it).
+function phoneContext(browser, device, { locale, position }) {
+  const d = devices[device];
+  check(d, `playwright-core knows the device ${device}`);
+  return browser.newContext({
+    viewport: d.viewport, screen: d.screen, deviceScaleFactor: d.deviceScaleFactor, isMobile: d.isMobile,
+    hasTouch: true, userAgent: d.userAgent, locale, bypassCSP: true,
+    geolocation: position ? { latitude: position.lat, longitude: position.lon, accuracy: 8 } : undefined,
+    permissions: position ? ["geolocation"] : [],
+  });
+}
+
+module.exports = { TIMEOUT, check, request, api, signIn, launch, signInPage, middleOf, checkAccessibility, phoneContext };

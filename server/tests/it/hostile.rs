@@ -478,7 +478,231 @@ fn hostile_strings_in_every_parameter(backend: Backend) {
     assert_eq!(rows(&server), before, "a hostile parameter stored something");
 }
 
+/// Point 11: an acknowledged report must survive a power cut, so every connection the server
+/// opened to its SQLite file commits with `synchronous = FULL` (2), the intake writer's included:
+/// the whole pool is checked out at once and each connection is asked.
+#[test]
+fn sqlite_connections_sync_every_commit() {
+    let server = TestServer::start(Backend::Sqlite);
+    #[derive(diesel::QueryableByName)]
+    struct Synchronous {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        synchronous: i32,
+    }
+    let mut held = Vec::new();
+    while let Ok(conn) = server.db.get_timeout(Duration::from_millis(200)) {
+        held.push(conn);
+    }
+    assert!(held.len() >= 3, "the pool gave {} connections", held.len());
+    for conn in &mut held {
+        let read: Vec<Synchronous> = diesel::sql_query("PRAGMA synchronous").load(&mut **conn).unwrap();
+        assert_eq!(read[0].synchronous, 2, "PRAGMA synchronous is not FULL");
+    }
+}
+
+/// Point 10, first half: production with no `DATABASE_URL` used to start on an empty SQLite file
+/// in the data folder. Now the process exits at once, naming the setting, and creates no file.
+#[test]
+fn production_refuses_to_start_without_a_database_url() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .arg("serve")
+        .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_URL_FILE")
+        .env_remove("GRIDLINE_CONFIG")
+        .env("GRIDLINE_ENV", "production")
+        .env("GRIDLINE_JWT_SECRET", "a-production-secret-of-thirty-two-bytes!")
+        .env("GRIDLINE_DATA_DIR", data_dir.path())
+        .env("GRIDLINE_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "production started without DATABASE_URL");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    let created: Vec<_> = std::fs::read_dir(data_dir.path()).unwrap().collect();
+    assert!(created.is_empty(), "files were created: {created:?}");
+}
+
+/// Point 10, second half: a request body trickled one byte at a time held a connection for as
+/// long as the sender liked. With a 1 s request deadline, a report body of 400 bytes sent a
+/// byte every 100 ms (40 s in all) is answered 408 `request_timeout` long before it is complete,
+/// and the server closes the connection.
+fn a_trickled_body_is_cut_off_at_the_request_deadline(backend: Backend) {
+    use std::io::{Read, Write};
+    let server = TestServer::start_with(backend, &[("GRIDLINE_REQUEST_TIMEOUT_SECS", "1")]);
+    let citizen = server.citizen_token();
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST /api/v1/reports HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {citizen}\r\n\
+         Idempotency-Key: {}\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n",
+        server.addr,
+        new_key()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        let mut sent = 0;
+        while sent < 400 && writer.write_all(b" ").is_ok() {
+            sent += 1;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        sent
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let sent = trickle.join().unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"request_timeout\""), "{text}");
+    assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    assert!(text.to_ascii_lowercase().contains("x-content-type-options: nosniff"), "{text}");
+    assert!(sent < 400, "the whole body went through before the answer");
+}
+
+/// Point 5: every made-up HTTP method became a label (300 long methods took `/metrics` from
+/// 57 KB to 10 MB) and anyone could read it. Now 300 requests with invented 200-character
+/// methods add one `other` series, and `/metrics` needs the token: 401 without it or with a
+/// wrong one, 404 on a server with no token configured. A metrics address of its own serves
+/// `/metrics` without a token and nothing else.
+fn metrics_labels_are_bounded_and_metrics_need_a_token(backend: Backend) {
+    let server = TestServer::start(backend);
+    let read = || server.get_as(common::METRICS_TOKEN, "/metrics").text().unwrap();
+    let _ = read();
+    let before = read().len();
+    for i in 0..300 {
+        let method = reqwest::Method::from_bytes(format!("X{}{i}", "Y".repeat(200)).as_bytes()).unwrap();
+        let _ = server.client.request(method, server.url("/api/v1/categories")).send().unwrap();
+    }
+    let text = read();
+    assert!(!text.contains("YYYY"), "a made-up method became a label");
+    assert!(text.contains(r#"method="other""#), "{text}");
+    assert!(text.len() < before + 4096, "metrics grew from {before} to {} bytes", text.len());
+    assert_eq!(problem(server.get("/metrics"), 401)["code"], "metrics_token_required");
+    assert_eq!(
+        problem(server.get_as("not-the-metrics-token", "/metrics"), 401)["code"],
+        "metrics_token_required"
+    );
+
+    let metrics_addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = TestServer::start_with(
+        backend,
+        &[("GRIDLINE_METRICS_TOKEN", ""), ("GRIDLINE_METRICS_BIND", &metrics_addr.to_string())],
+    );
+    assert_eq!(problem(closed.get("/metrics"), 404)["code"], "no_such_route");
+    assert_eq!(problem(closed.get_as(common::METRICS_TOKEN, "/metrics"), 404)["code"], "no_such_route");
+    let own = closed.client.get(format!("http://{metrics_addr}/metrics")).send().unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(own.text().unwrap().contains("gridline_http_requests_total"));
+    let api = closed.client.get(format!("http://{metrics_addr}/api/v1/categories")).send().unwrap();
+    assert_eq!(api.status(), 404, "the metrics address serves only /metrics");
+}
+
+/// Point 9: Open311 built its URLs from `Host` and `X-Forwarded-*` sent by anyone, so
+/// `media_url` came back as `javascript://evil2/...`. Now forwarded headers count only from a
+/// trusted proxy, the scheme is only http or https, a host that is not a plain host is
+/// replaced, and `GRIDLINE_PUBLIC_BASE_URL` overrides them all.
+fn open311_urls_ignore_what_a_client_claims_about_the_server(backend: Backend) {
+    let url_of = |server: &TestServer, headers: &[(&str, &str)]| -> String {
+        let mut request = server.client.get(server.url("/open311/v2/discovery.json"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body: Value = request.send().unwrap().json().unwrap();
+        body["endpoints"][0]["url"].as_str().unwrap().to_owned()
+    };
+    let forged = [
+        ("x-forwarded-proto", "javascript"),
+        ("x-forwarded-host", "evil2"),
+        ("forwarded", "proto=javascript;host=evil3"),
+    ];
+    let server = TestServer::start(backend);
+    let own = format!("http://{}/open311/v2", server.addr);
+    assert_eq!(url_of(&server, &forged), own);
+    assert_eq!(url_of(&server, &[("host", "evil\"><script>")]), own);
+
+    let proxied = TestServer::start_with(backend, &[("GRIDLINE_TRUSTED_PROXIES", "127.0.0.1/32")]);
+    let via_proxy = [("x-forwarded-proto", "https"), ("x-forwarded-host", "city.example.org:8443")];
+    assert_eq!(url_of(&proxied, &via_proxy), "https://city.example.org:8443/open311/v2");
+    assert_eq!(url_of(&proxied, &forged), "http://evil2/open311/v2", "a trusted proxy names the host");
+    assert_eq!(
+        url_of(&proxied, &[("x-forwarded-proto", "javascript"), ("x-forwarded-host", "a/b@evil")]),
+        format!("http://{}/open311/v2", proxied.addr),
+    );
+
+    let configured =
+        TestServer::start_with(backend, &[("GRIDLINE_PUBLIC_BASE_URL", "https://city.example.org/")]);
+    assert_eq!(url_of(&configured, &forged), "https://city.example.org/open311/v2");
+    assert_eq!(url_of(&configured, &via_proxy), "https://city.example.org/open311/v2");
+}
+
+/// Lesser point: answers carried no `X-Content-Type-Options: nosniff`, so a browser could
+/// guess HTML from a photo's or a problem's bytes. Every kind of answer carries it now: JSON,
+/// problems (404, 405, 401, 413), health, metrics, Open311 XML, a photo, the dashboard page.
+fn every_answer_says_nosniff(backend: Backend) {
+    let server = TestServer::start(backend);
+    let citizen = server.citizen_token();
+    let photo = server.upload_photo(&citizen);
+    let answers = [
+        server.get("/api/v1/categories"),
+        server.get("/api/v1/no/such/route"),
+        server.client.delete(server.url("/healthz")).send().unwrap(),
+        server.get("/api/v1/me"),
+        post_report_raw(&server, &citizen, "application/json", vec![b' '; 70_000]),
+        server.get("/healthz"),
+        server.get_as(common::METRICS_TOKEN, "/metrics"),
+        server.get("/open311/v2/services.xml"),
+        server.get_as(&citizen, &format!("/api/v1/photos/{photo}")),
+        server.get("/dashboard"),
+    ];
+    for answer in answers {
+        let what = format!("{} {}", answer.url().path(), answer.status());
+        assert_eq!(
+            answer.headers().get("x-content-type-options").map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{what}"
+        );
+    }
+}
+
+/// Lesser point: the SQLite files and the photo folder were created world-readable (0644 and
+/// 0755). A server given folders that do not exist yet now creates them 0700, and the database
+/// with its `-wal` and `-shm` files 0600.
+#[cfg(unix)]
+#[test]
+fn data_files_and_folders_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let outside = tempfile::tempdir().unwrap();
+    let base = outside.path().join("not-yet");
+    let db_dir = base.join("db");
+    let photo_dir = base.join("photos");
+    let data_dir = base.join("data");
+    let url = format!("sqlite://{}", db_dir.join("gridline.sqlite3").display());
+    let server = TestServer::start_with(
+        Backend::Sqlite,
+        &[
+            ("DATABASE_URL", &url),
+            ("GRIDLINE_PHOTO_DIR", photo_dir.to_str().unwrap()),
+            ("GRIDLINE_DATA_DIR", data_dir.to_str().unwrap()),
+        ],
+    );
+    let citizen = server.citizen_token();
+    server.upload_photo(&citizen);
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    for dir in [&base, &db_dir, &photo_dir, &data_dir] {
+        assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    }
+    for file in ["gridline.sqlite3", "gridline.sqlite3-wal", "gridline.sqlite3-shm"] {
+        assert_eq!(mode(&db_dir.join(file)), 0o600, "{file}");
+    }
+    assert_eq!(mode(&data_dir.join("jwt-secret")), 0o600);
+}
+
 both_backends!(
+    every_answer_says_nosniff,
+    open311_urls_ignore_what_a_client_claims_about_the_server,
+    metrics_labels_are_bounded_and_metrics_need_a_token,
+    a_trickled_body_is_cut_off_at_the_request_deadline,
     corpus_reports_and_photos_are_refused_and_store_nothing,
     hostile_but_valid_text_is_stored_verbatim,
     photos_with_absurd_exif_are_kept_without_it,

@@ -133,7 +133,7 @@ fn report_is_routed_replayed_and_shown_by_role(backend: Backend) {
     let body = problem(server.get("/api/v1/cases/not-a-case"), 404);
     assert_eq!(body["code"], "not_found");
 
-    let metrics = server.get("/metrics").text().unwrap();
+    let metrics = server.get_as(common::METRICS_TOKEN, "/metrics").text().unwrap();
     assert!(metrics.contains(r#"gridline_reports_received_total{result="created"} 2"#), "{metrics}");
     assert!(metrics.contains(r#"gridline_reports_received_total{result="replayed"} 1"#), "{metrics}");
     assert!(metrics.contains(r#"gridline_routing_outcomes_total{outcome="triage"} 1"#), "{metrics}");

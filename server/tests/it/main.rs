@@ -42,4 +42,5 @@ mod stats;
 mod token_attacks;
 mod transitions;
 mod trusted_proxy;
+mod web;
 mod workflow;

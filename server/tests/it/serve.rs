@@ -38,7 +38,7 @@ fn metrics_count_requests_by_route_pattern(backend: Backend) {
         server.get("/healthz");
     }
     server.get("/no/such/page");
-    let text = server.get("/metrics").text().unwrap();
+    let text = server.get_as(common::METRICS_TOKEN, "/metrics").text().unwrap();
     assert!(
         text.contains(r#"gridline_http_requests_total{method="GET",route="/healthz",status="200"} 3"#),
         "{text}"

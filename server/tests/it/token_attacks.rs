@@ -184,8 +184,10 @@ fn login_lock_holds_when_wrong_passwords_arrive_at_once(backend: Backend) {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
-    assert!(statuses.contains(&429), "the lock took hold during the burst: {statuses:?}");
+    // Point 6: checking, hashing and then recording let 11 of 15 tries through a limit of 5.
+    // Each try is now taken before the hash: exactly the limit is checked, the rest wait.
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "tries past the limit: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 11, "{statuses:?}");
     let right = json!({ "login": login, "password": "correct horse battery staple 42" });
     let locked = server.post_json("/api/v1/auth/login", &right);
     assert!(locked.headers().contains_key("retry-after"));
@@ -236,7 +238,50 @@ fn each_request_on_one_connection_is_its_own_caller(backend: Backend) {
     }
 }
 
+/// Lesser point: `otp_expired` (no code pending) and `otp_wrong` (a code pending) told anyone
+/// whether a number had just asked for a code. A number with a pending code, one without, and
+/// one whose code is used up now get the same answer, byte for byte apart from the request id.
+fn wrong_and_missing_codes_answer_alike(backend: Backend) {
+    let server = TestServer::start(backend);
+    let verify = |phone: &str| {
+        let response =
+            server.post_json("/api/v1/auth/otp/verify", &json!({ "phone": phone, "code": "000001" }));
+        let status = response.status().as_u16();
+        let retry_after = response.headers().get("retry-after").is_some();
+        (status, retry_after, response.text().unwrap())
+    };
+    assert_eq!(
+        server.post_json("/api/v1/auth/otp/request", &json!({ "phone": "13700137000" })).status(),
+        202
+    );
+    let pending = verify("13700137000");
+    let none = verify("13600136000");
+    assert_eq!(pending, none);
+    assert_eq!(pending.0, 401);
+    assert!(pending.2.contains("\"code\":\"otp_invalid\""), "{}", pending.2);
+    for _ in 0..4 {
+        verify("13700137000");
+    }
+    assert_eq!(verify("13700137000"), none, "a used-up code answers alike too");
+}
+
+/// Lesser point: per-IP limits keyed on the full IPv6 address, and an IPv6 host picks any of
+/// the 2^64 addresses of its /64. Through a trusted proxy, 20 anonymous accounts (the per-IP
+/// limit) from 20 addresses of one /64 use up that /64: a 21st address in it waits, while the
+/// next /64 does not.
+fn ipv6_clients_are_limited_per_slash_64(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("GRIDLINE_TRUSTED_PROXIES", "127.0.0.1/32, ::1/128")]);
+    let sign_up = |forwarded_for: &str| crate::trusted_proxy::sign_up(&server, forwarded_for);
+    for i in 1..=20 {
+        assert_eq!(sign_up(&format!("2001:db8:1:2::{i:x}")), 201);
+    }
+    assert_eq!(sign_up("2001:db8:1:2:dead:beef:0:1"), 429, "another address of the same /64");
+    assert_eq!(sign_up("2001:db8:1:3::1"), 201, "the next /64 has its own count");
+}
+
 both_backends!(
+    ipv6_clients_are_limited_per_slash_64,
+    wrong_and_missing_codes_answer_alike,
     each_request_on_one_connection_is_its_own_caller,
     confused_and_malformed_tokens_are_refused_on_reads_and_writes,
     intake_is_limited_per_citizen_account,

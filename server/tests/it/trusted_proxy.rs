@@ -11,7 +11,8 @@ use crate::common::{Backend, TestServer};
 /// The anonymous accounts one address may create per hour (`ANONYMOUS_PER_IP`).
 const PER_IP: usize = 20;
 
-fn sign_up(server: &TestServer, forwarded_for: &str) -> u16 {
+/// Creates an anonymous account through the loopback "proxy" for `forwarded_for`; the status.
+pub(crate) fn sign_up(server: &TestServer, forwarded_for: &str) -> u16 {
     server
         .client
         .post(server.url("/api/v1/auth/anonymous"))

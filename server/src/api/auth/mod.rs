@@ -10,21 +10,22 @@ pub mod session;
 use actix_web::HttpRequest;
 
 use crate::app::AppState;
-use crate::auth::AuthResult;
+use crate::auth::{AuthResult, throttle};
 use crate::error::ApiResult;
 use crate::store::DbConnection;
 
 /// The client address used for rate limits: the TCP peer, unless the peer is one of the
 /// proxies in `GRIDLINE_TRUSTED_PROXIES`, whose `X-Forwarded-For` then names the client (see
 /// [`crate::config::TrustedProxies`]). Anyone else's forwarding header is ignored, since any
-/// client can set it.
+/// client can set it. An IPv6 client is counted by its /64 ([`throttle::limit_subject`]).
 pub(crate) fn client_ip(req: &HttpRequest) -> String {
     let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return "unknown".to_owned() };
     let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    match req.app_data::<actix_web::web::Data<AppState>>() {
-        Some(state) => state.config.settings.trusted_proxies.client(peer, forwarded_for).to_string(),
-        None => peer.to_string(),
-    }
+    let client = match req.app_data::<actix_web::web::Data<AppState>>() {
+        Some(state) => state.config.settings.trusted_proxies.client(peer, forwarded_for),
+        None => peer,
+    };
+    throttle::limit_subject(client)
 }
 
 /// Run identity work on the blocking pool with a pooled connection.

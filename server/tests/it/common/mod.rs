@@ -25,6 +25,9 @@ use gridline_server::store::Db;
 use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 
+/// The `/metrics` bearer token every test server is started with.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -218,6 +221,8 @@ pub struct TestServer {
     pub database_url: String,
     /// The clock the server's handlers and jobs read: tests set and move it.
     pub clock: gridline_server::clock::Clock,
+    /// The server's own connection pool (to read back what its connections were opened with).
+    pub db: Db,
     /// The bucket holding the photos, when they are not in the data folder.
     pub s3_bucket: Option<S3Bucket>,
     handle: ServerHandle,
@@ -268,6 +273,7 @@ impl TestServer {
             ("GRIDLINE_WORKERS", "2"),
             ("GRIDLINE_DB_POOL_SIZE", "4"),
             ("GRIDLINE_LOG", "warn"),
+            ("GRIDLINE_METRICS_TOKEN", METRICS_TOKEN),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -283,7 +289,8 @@ impl TestServer {
                 match gridline_server::serve::bind(config).await {
                     Ok(bound) => {
                         let clock = bound.state.clock.clone();
-                        let _ = tx.send(Ok((bound.addrs[0], bound.server.handle(), clock)));
+                        let db = bound.state.db.clone();
+                        let _ = tx.send(Ok((bound.addrs[0], bound.server.handle(), clock, db)));
                         let _ = bound.server.await;
                     }
                     Err(e) => {
@@ -292,7 +299,7 @@ impl TestServer {
                 }
             });
         });
-        let (addr, handle, clock) =
+        let (addr, handle, clock, db) =
             rx.recv().unwrap().unwrap_or_else(|e| panic!("server did not start: {e}"));
         let client = Client::builder().no_proxy().build().unwrap();
         Self {
@@ -302,6 +309,7 @@ impl TestServer {
             data_dir,
             database_url,
             clock,
+            db,
             s3_bucket: None,
             handle,
             thread: Some(thread),

@@ -1,0 +1,53 @@
+//! `/api/v1/public`: what the citizen web page (`/report`, `/track/{tracking number}`, see
+//! [`crate::web`]) asks before anyone signs in, so the page copies none of the rules it shows:
+//!
+//! - `GET /report-form` ([`report_form`]): the limits of a report (description length, photo
+//!   count and bytes, the edge a photo is resized to), each state of a case in a citizen's
+//!   words (zh, en), and the range of the rating, all read from core and the server's settings.
+//! - `GET /places` ([`places`]): the way to a place without a map (street → community → cell),
+//!   and `GET /cells` the outlines of the cells around a point for the page's small map.
+//! - `GET /track/{tracking number}` ([`track`]): a case by the number its reporter was given,
+//!   in the view the caller may see, with its public timeline.
+//!
+//! Categories and their questions are `GET /api/v1/categories`; routing a point is
+//! `GET /api/v1/grids/route`.
+
+pub mod places;
+pub mod track;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use gridline_core::photo::{DEFAULT_MAX_EDGE, DEFAULT_QUALITY};
+use gridline_core::workflow::CaseState;
+use gridline_core::workflow::words::RATINGS;
+use serde_json::{Map, Value, json};
+
+use crate::api::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_PHOTOS};
+use crate::app::AppState;
+
+/// The form's rules; the same for every caller, so a browser may keep them a minute.
+pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
+    let mut states = Map::new();
+    for case_state in CaseState::ALL {
+        let w = case_state.citizen_words();
+        states.insert(
+            case_state.as_str().to_owned(),
+            json!({
+                "label": { "zh": w.label_zh, "en": w.label_en },
+                "next": { "zh": w.next_zh, "en": w.next_en },
+            }),
+        );
+    }
+    let body = json!({
+        "limits": {
+            "description_max_chars": MAX_DESCRIPTION_CHARS,
+            "photos_max": MAX_PHOTOS,
+            "photo_max_bytes": state.config.settings.photo_limit_bytes,
+            "photo_max_edge_px": DEFAULT_MAX_EDGE,
+            "photo_quality": DEFAULT_QUALITY,
+        },
+        "rating": { "min": RATINGS.start(), "max": RATINGS.end() },
+        "states": Value::Object(states),
+    });
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).json(body)
+}

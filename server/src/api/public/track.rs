@@ -1,0 +1,62 @@
+//! `GET /api/v1/public/track/{tracking number}`: the case a citizen follows by its number, for
+//! the tracking page. The case comes in the view the caller may see (the public view without a
+//! token; its reporter, signed in on the phone that sent it, sees their own report and the
+//! steps core offers them, such as `rate` once it is closed), with the public timeline: what
+//! happened and when, never who on the staff did it. A number of the wrong shape is simply
+//! not found.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::api::cases::timeline::public_entry;
+use crate::api::cases::{load_case, render, view_for};
+use crate::app::AppState;
+use crate::auth::MaybePrincipal;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{cases, events, tracking};
+
+/// Longer than any number intake hands out; anything longer is not looked up.
+const MAX_TRACKING_NUMBER_CHARS: usize = 32;
+
+fn normalized(text: &str) -> Option<String> {
+    let text = text.trim().to_ascii_uppercase();
+    let plausible = !text.is_empty()
+        && text.len() <= MAX_TRACKING_NUMBER_CHARS
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    plausible.then_some(text)
+}
+
+pub async fn track(
+    state: web::Data<AppState>,
+    who: MaybePrincipal,
+    number: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let number = normalized(&number).ok_or_else(|| ApiError::not_found("case"))?;
+    let id = state
+        .db
+        .run(move |conn| tracking::case_id(conn, &number))
+        .await?
+        .ok_or_else(|| ApiError::not_found("case"))?;
+    let (case, (photo_ids, events)) =
+        load_case(&state, &id, |conn, id| Ok((cases::photo_ids(conn, id)?, events::for_case(conn, id)?)))
+            .await?;
+    let view = view_for(who.0.as_ref(), &case.row);
+    let body = render(&case, view, who.0.as_ref(), photo_ids);
+    let timeline: Vec<_> = events.iter().map(public_entry).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(json!({ "case": body, "timeline": timeline })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalized;
+
+    #[test]
+    fn numbers_are_trimmed_and_upper_cased_and_odd_ones_refused() {
+        assert_eq!(normalized(" gl-261129-7kq2mx ").as_deref(), Some("GL-261129-7KQ2MX"));
+        assert_eq!(normalized(""), None);
+        assert_eq!(normalized("GL/261129"), None);
+        assert_eq!(normalized(&"A".repeat(33)), None);
+    }
+}
