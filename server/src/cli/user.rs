@@ -175,6 +175,9 @@ fn add(conn: &mut DbConnection, args: AddArgs) -> CliResult {
 fn list(conn: &mut DbConnection, role: Option<Role>) -> CliResult {
     const PAGE: i64 = 500;
     let roles: Vec<Role> = match role {
+        Some(Role::Citizen) => {
+            return Err(CliError::input("citizen accounts are not listed (staff roles only)"));
+        }
         Some(role) => vec![role],
         None => Role::ALL.iter().copied().filter(|r| *r != Role::Citizen).collect(),
     };

@@ -86,7 +86,7 @@ pub enum PhotoStore {
 /// stops when this process exits, however it exits: it runs until its standard input, a pipe
 /// held here for the life of the process, closes.
 pub fn s3_endpoint() -> &'static str {
-    static SERVER: OnceLock<(String, std::sync::Mutex<std::process::ChildStdin>)> = OnceLock::new();
+    static SERVER: OnceLock<(String, std::sync::Mutex<std::process::Child>)> = OnceLock::new();
     let (endpoint, _keeps_it_running) = SERVER.get_or_init(|| {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/s3-test-server");
         let mut child = std::process::Command::new(script)
@@ -102,7 +102,8 @@ pub fn s3_endpoint() -> &'static str {
         .unwrap();
         let endpoint = first_line.trim().to_owned();
         assert!(endpoint.starts_with("http://127.0.0.1:"), "scripts/s3-test-server said {first_line:?}");
-        (endpoint, std::sync::Mutex::new(child.stdin.take().unwrap()))
+        // The child (and with it the pipe to its standard input) is kept, never dropped.
+        (endpoint, std::sync::Mutex::new(child))
     });
     endpoint
 }
