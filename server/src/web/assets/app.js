@@ -33,7 +33,7 @@ const TEXT = {
     who: "通知", anonymous_yes: "匿名", by_phone: "手机号", by_device: "本机", yes: "是", no: "否",
     waiting: "{n} 份上报等待网络，恢复后自动发送。", sending: "正在发送…", sent: "已发送，编号 {number}。",
     failed: "上报未被接受：", discard: "放弃这份上报", not_found: "找不到这个编号的上报。",
-    category_field: "类别", reported_at: "上报时间", deadline: "处置期限", rated: "您的评价：{n} 星，谢谢！",
+    category_field: "类别", reported_at: "上报时间", deadline: "处置期限", rated: "您的评价：{n} 星，谢谢！", rated_public: "上报人的评价：{n} 星", rating_event: "上报人评价：{n} 星",
     stars: "{n} 星", star: "1 星", track_page: "查询上报进度", description_fact: "描述", rating_sent: "谢谢您的评价。", network: "网络不可用，请稍后再试。", overdue: "已超期",
     similar_none: "附近没有同类的在办上报。", distance: "约 {n} 米", photo_alt: "上报的照片 {n}",
     map_label: "地图：网格和问题位置", place_cell: "{name}（{code}）",
@@ -68,7 +68,8 @@ const TEXT = {
     waiting: "{n} report(s) waiting for the network; they are sent as soon as it is back.",
     sending: "Sending…", sent: "Sent, tracking number {number}.", failed: "The report was not accepted:",
     discard: "Discard this report", not_found: "No report has this tracking number.", category_field: "Category",
-    reported_at: "Reported", deadline: "To be fixed by", rated: "Your rating: {n} stars. Thank you!",
+    reported_at: "Reported", deadline: "To be fixed by", rated: "Your rating: {n} stars. Thank you!", rated_public: "The reporter's rating: {n} stars",
+    rating_event: "Rated by the reporter: {n} stars",
     stars: "{n} stars", star: "1 star", track_page: "Follow a report", description_fact: "Description", rating_sent: "Thank you for your rating.", network: "No network; try again in a moment.",
     overdue: "Overdue", similar_none: "No open report of this kind nearby.", distance: "about {n} m",
     photo_alt: "Photo {n} of the report", map_label: "Map: grid cells and the problem's place",
@@ -635,15 +636,17 @@ function renderTrack() {
   if (c.deadline) facts.push([t("deadline"), when(c.deadline)]);
   if (c.description) facts.push([t("description_fact"), c.description]);
   $("track-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+  // A step that kept the state (the rating, an extension) reads as what it did.
+  const what = (e) => (e.details && e.details.rating) ? t("rating_event", { n: e.details.rating }) : stateLabel(e.to_state);
   $("track-timeline").replaceChildren(...timeline.map((e) => el("li", {},
-    el("strong", { text: stateLabel(e.to_state) }),
+    el("strong", { text: what(e) }),
     e.reason ? el("span", { text: " — " + e.reason }) : "",
     el("time", { datetime: e.at, text: when(e.at) }))));
   const mayRate = (c.available_actions || []).includes("rate");
   $("rate").hidden = !mayRate;
   if (mayRate) renderStars();
   $("rated").hidden = c.rating === null || c.rating === undefined;
-  if (!$("rated").hidden) $("rated").textContent = t("rated", { n: c.rating });
+  if (!$("rated").hidden) $("rated").textContent = t(c.view === "reporter" ? "rated" : "rated_public", { n: c.rating });
 }
 
 function renderStars() {
