@@ -24,7 +24,7 @@ const TEXT = {
     send_title: "核对并提交", send: "提交上报", done_title: "谢谢，已收到您的上报", your_number: "您的查询编号：",
     follow: "查看处理进度", similar_title: "附近的类似上报", another: "再报一个问题", track_title: "上报",
     state: "状态：", timeline: "处理经过", rate_legend: "处理得怎么样？", rate_send: "提交评价",
-    photo_none: "未选照片", photo_ready: "照片已缩小：", located: "位置：", grid_cell: "网格",
+    photo_none: "未选照片", photo_too_big: "照片太大（上限 {n} MB），请换一张。", photo_ready: "照片已缩小：", located: "位置：", grid_cell: "网格",
     outside: "不在任何网格内，将由全市分拣处理。", offline_place: "当前离线：位置会在发送时匹配到网格。",
     locating: "正在定位…", locate_failed: "无法获取位置，请在地图或列表中选择。", need_place: "请先选择问题位置。",
     need_category: "请选择类别。", need_description: "请描述问题。", too_long: "描述太长：",
@@ -55,7 +55,7 @@ const TEXT = {
     send: "Send the report", done_title: "Thank you, your report is in", your_number: "Your tracking number:",
     follow: "Follow your report", similar_title: "Similar reports nearby", another: "Report another problem",
     track_title: "Report", state: "State:", timeline: "What happened", rate_legend: "How well was it fixed?",
-    rate_send: "Send my rating", photo_none: "No photo chosen", photo_ready: "Photo made smaller:",
+    rate_send: "Send my rating", photo_none: "No photo chosen", photo_too_big: "The photo is too large (at most {n} MB); please choose another.", photo_ready: "Photo made smaller:",
     located: "Place:", grid_cell: "grid cell", outside: "Outside every grid cell; the city's triage desk will place it.",
     offline_place: "You are offline: the place will be matched to a grid cell when the report is sent.",
     locating: "Finding your location…", locate_failed: "Could not get your location; choose it on the map or from the lists.",
@@ -290,7 +290,7 @@ async function choosePhoto() {
   canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   bitmap.close();
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality / 100));
-  if (blob.size > maxBytes) { $("photo-status").textContent = t("failed"); return; }
+  if (blob.size > maxBytes) { $("photo-status").textContent = t("photo_too_big", { n: Math.floor(maxBytes / 1048576) }); return; }
   draft.photo = blob;
   if (draft.photoUrl) URL.revokeObjectURL(draft.photoUrl);
   draft.photoUrl = URL.createObjectURL(blob);
