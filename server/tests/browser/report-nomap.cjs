@@ -1,9 +1,10 @@
 // The no-map path on an iPhone's browser (iPhone 13: 390 × 844, touch, Chinese), for someone
 // who cannot or will not use a map: no photo, no position allowed, the place chosen from
-// plain lists (street → community → grid cell), a category without questions that allows
-// anonymous reports, reported anonymously without a phone number. The language switch turns
-// the page to English and back. The case lands in the chosen cell, anonymous, and the
-// dispatcher does not see who reported it. Every step is a screenshot and an axe-core pass.
+// plain lists (street → community → grid cell) with the keyboard alone, a category without
+// questions that allows anonymous reports, reported anonymously without a phone number. The
+// language switch turns the page to English and back. The case lands in the chosen cell,
+// anonymous, and the dispatcher does not see who reported it. Every step is a screenshot and
+// an axe-core pass.
 "use strict";
 
 const { TIMEOUT, check, api, signIn, launch, phoneContext } = require("./support.cjs");
@@ -13,7 +14,7 @@ async function main() {
   const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
   const street = (await api("/api/v1/public/places")).places[0].code;
   const community = (await api("/api/v1/public/places?area=" + street)).places[0].code;
-  const cell = (await api("/api/v1/public/places?area=" + community)).places[1];
+  const cell = (await api("/api/v1/public/places?area=" + community)).places[0];
   const categories = (await api("/api/v1/categories")).categories;
   const category = categories.find((c) => c.anonymous_allowed && !(c.questions || []).length);
   check(category, "the taxonomy has an anonymous category without questions");
@@ -33,15 +34,20 @@ async function main() {
     await step(page, "report-iphone-2-chinese");
     await tapNext(page);
 
-    // The place from lists, by keyboard-friendly selects.
+    // The place from lists, with the keyboard alone (a screen reader's user, or a phone with
+    // a keyboard attached): Enter on the link, then each list chosen with the arrow keys.
     check(await page.locator("#map-box").isHidden(), "no map is drawn without a position");
-    await page.locator("#no-map").tap();
+    await page.locator("#no-map").focus();
+    await page.keyboard.press("Enter");
     await page.waitForSelector(`#street option[value="${street}"]`, { state: "attached", timeout: TIMEOUT });
-    await page.selectOption("#street", street);
+    check(await page.locator("#street").evaluate((s) => s === document.activeElement), "the street list takes the focus");
+    await page.keyboard.press("ArrowDown");
     await page.waitForSelector(`#community option[value="${community}"]`, { state: "attached", timeout: TIMEOUT });
-    await page.selectOption("#community", community);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("ArrowDown");
     await page.waitForSelector(`#cell option[value="${cell.code}"]`, { state: "attached", timeout: TIMEOUT });
-    await page.selectOption("#cell", cell.code);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("ArrowDown");
     await page.waitForFunction((code) => document.querySelector("#place-now").textContent.includes(code), cell.code, { timeout: TIMEOUT });
     await step(page, "report-iphone-3-place-lists");
     await tapNext(page);

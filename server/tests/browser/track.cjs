@@ -106,6 +106,8 @@ async function main() {
     await passer.page.waitForSelector("#track-body:not([hidden])", { timeout: TIMEOUT });
     check((await passer.page.locator("#track-state").innerText()) === form.states.closed.label.zh, "the passer-by sees it closed");
     check(await passer.page.locator("#rate").isHidden(), "and still cannot rate");
+    check((await passer.page.locator("#rated").innerText()).includes("上报人的评价：4"), "and reads the reporter's rating as theirs, not the passer-by's");
+    check((await passer.page.locator("#track-timeline li").last().innerText()).includes("上报人评价：4"), "the rating reads as a rating in the timeline");
     check((await passer.page.locator("#track-photos img").count()) === 0, "and sees no photo");
     await step(passer.page, "track-iphone-3-closed");
     check(phone.errors.length === 0 && passer.errors.length === 0, "no script error: " + phone.errors.concat(passer.errors).join("; "));

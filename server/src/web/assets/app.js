@@ -24,7 +24,7 @@ const TEXT = {
     send_title: "核对并提交", send: "提交上报", done_title: "谢谢，已收到您的上报", your_number: "您的查询编号：",
     follow: "查看处理进度", similar_title: "附近的类似上报", another: "再报一个问题", track_title: "上报",
     state: "状态：", timeline: "处理经过", rate_legend: "处理得怎么样？", rate_send: "提交评价",
-    photo_none: "未选照片", photo_ready: "照片已缩小：", located: "位置：", grid_cell: "网格",
+    photo_none: "未选照片", photo_too_big: "照片太大（上限 {n} MB），请换一张。", photo_ready: "照片已缩小：", located: "位置：", grid_cell: "网格",
     outside: "不在任何网格内，将由全市分拣处理。", offline_place: "当前离线：位置会在发送时匹配到网格。",
     locating: "正在定位…", locate_failed: "无法获取位置，请在地图或列表中选择。", need_place: "请先选择问题位置。",
     need_category: "请选择类别。", need_description: "请描述问题。", too_long: "描述太长：",
@@ -33,7 +33,7 @@ const TEXT = {
     who: "通知", anonymous_yes: "匿名", by_phone: "手机号", by_device: "本机", yes: "是", no: "否",
     waiting: "{n} 份上报等待网络，恢复后自动发送。", sending: "正在发送…", sent: "已发送，编号 {number}。",
     failed: "上报未被接受：", discard: "放弃这份上报", not_found: "找不到这个编号的上报。",
-    category_field: "类别", reported_at: "上报时间", deadline: "处置期限", rated: "您的评价：{n} 星，谢谢！",
+    category_field: "类别", reported_at: "上报时间", deadline: "处置期限", rated: "您的评价：{n} 星，谢谢！", rated_public: "上报人的评价：{n} 星", rating_event: "上报人评价：{n} 星",
     stars: "{n} 星", star: "1 星", track_page: "查询上报进度", description_fact: "描述", rating_sent: "谢谢您的评价。", network: "网络不可用，请稍后再试。", overdue: "已超期",
     similar_none: "附近没有同类的在办上报。", distance: "约 {n} 米", photo_alt: "上报的照片 {n}",
     map_label: "地图：网格和问题位置", place_cell: "{name}（{code}）",
@@ -55,7 +55,7 @@ const TEXT = {
     send: "Send the report", done_title: "Thank you, your report is in", your_number: "Your tracking number:",
     follow: "Follow your report", similar_title: "Similar reports nearby", another: "Report another problem",
     track_title: "Report", state: "State:", timeline: "What happened", rate_legend: "How well was it fixed?",
-    rate_send: "Send my rating", photo_none: "No photo chosen", photo_ready: "Photo made smaller:",
+    rate_send: "Send my rating", photo_none: "No photo chosen", photo_too_big: "The photo is too large (at most {n} MB); please choose another.", photo_ready: "Photo made smaller:",
     located: "Place:", grid_cell: "grid cell", outside: "Outside every grid cell; the city's triage desk will place it.",
     offline_place: "You are offline: the place will be matched to a grid cell when the report is sent.",
     locating: "Finding your location…", locate_failed: "Could not get your location; choose it on the map or from the lists.",
@@ -68,7 +68,8 @@ const TEXT = {
     waiting: "{n} report(s) waiting for the network; they are sent as soon as it is back.",
     sending: "Sending…", sent: "Sent, tracking number {number}.", failed: "The report was not accepted:",
     discard: "Discard this report", not_found: "No report has this tracking number.", category_field: "Category",
-    reported_at: "Reported", deadline: "To be fixed by", rated: "Your rating: {n} stars. Thank you!",
+    reported_at: "Reported", deadline: "To be fixed by", rated: "Your rating: {n} stars. Thank you!", rated_public: "The reporter's rating: {n} stars",
+    rating_event: "Rated by the reporter: {n} stars",
     stars: "{n} stars", star: "1 star", track_page: "Follow a report", description_fact: "Description", rating_sent: "Thank you for your rating.", network: "No network; try again in a moment.",
     overdue: "Overdue", similar_none: "No open report of this kind nearby.", distance: "about {n} m",
     photo_alt: "Photo {n} of the report", map_label: "Map: grid cells and the problem's place",
@@ -289,7 +290,7 @@ async function choosePhoto() {
   canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   bitmap.close();
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality / 100));
-  if (blob.size > maxBytes) { $("photo-status").textContent = t("failed"); return; }
+  if (blob.size > maxBytes) { $("photo-status").textContent = t("photo_too_big", { n: Math.floor(maxBytes / 1048576) }); return; }
   draft.photo = blob;
   if (draft.photoUrl) URL.revokeObjectURL(draft.photoUrl);
   draft.photoUrl = URL.createObjectURL(blob);
@@ -635,15 +636,17 @@ function renderTrack() {
   if (c.deadline) facts.push([t("deadline"), when(c.deadline)]);
   if (c.description) facts.push([t("description_fact"), c.description]);
   $("track-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+  // A step that kept the state (the rating, an extension) reads as what it did.
+  const what = (e) => (e.details && e.details.rating) ? t("rating_event", { n: e.details.rating }) : stateLabel(e.to_state);
   $("track-timeline").replaceChildren(...timeline.map((e) => el("li", {},
-    el("strong", { text: stateLabel(e.to_state) }),
+    el("strong", { text: what(e) }),
     e.reason ? el("span", { text: " — " + e.reason }) : "",
     el("time", { datetime: e.at, text: when(e.at) }))));
   const mayRate = (c.available_actions || []).includes("rate");
   $("rate").hidden = !mayRate;
   if (mayRate) renderStars();
   $("rated").hidden = c.rating === null || c.rating === undefined;
-  if (!$("rated").hidden) $("rated").textContent = t("rated", { n: c.rating });
+  if (!$("rated").hidden) $("rated").textContent = t(c.view === "reporter" ? "rated" : "rated_public", { n: c.rating });
 }
 
 function renderStars() {
