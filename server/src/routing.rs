@@ -8,10 +8,11 @@
 use std::sync::{Arc, RwLock};
 
 use gridline_core::codes::{AreaLevel, GridCode};
-use gridline_core::geo::GeoPoint;
+use gridline_core::geo::{Crs, GeoPoint};
 use gridline_core::grid::{GridIndex, How, Route};
 use serde::Serialize;
 
+use crate::error::{ApiError, ApiResult};
 use crate::store::{Db, StoreError, StoreResult, grids};
 
 /// One loaded revision of the grid.
@@ -130,4 +131,23 @@ impl GridRouter {
         tracing::info!(revision, cells = cells.len(), "grid routing index rebuilt");
         Ok(true)
     }
+}
+
+/// Parses a position given in `crs` (default WGS-84) and converts it to WGS-84.
+pub fn wgs84_point(lat: f64, lon: f64, crs: Option<&str>, field_prefix: &str) -> ApiResult<GeoPoint> {
+    let crs: Crs = match crs {
+        Some(text) => text.parse().map_err(|_| {
+            ApiError::invalid_field(format!("{field_prefix}crs"), "expected wgs84, gcj02 or bd09")
+        })?,
+        None => Crs::Wgs84,
+    };
+    // The messages leave the value out: coordinates are personal data.
+    let point = GeoPoint::new(lat, lon).map_err(|e| match e {
+        gridline_core::geo::GeoError::Longitude(_) => ApiError::invalid_field(
+            format!("{field_prefix}lon"),
+            "expected a finite longitude in [-180, 180]",
+        ),
+        _ => ApiError::invalid_field(format!("{field_prefix}lat"), "expected a finite latitude in [-90, 90]"),
+    })?;
+    Ok(crs.to_wgs84(point))
 }

@@ -57,13 +57,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 )
                 .service(
                     web::scope("/reports")
-                        .route("", web::post().to(reports::intake::intake))
+                        .route("", web::post().to(reports::intake::post))
                         .route("/mine", web::get().to(reports::mine::mine)),
                 )
                 .service(
                     web::scope("/cases/{id}")
                         .route("", web::get().to(cases::get))
-                        .route("/actions", web::post().to(cases::actions::act))
+                        .route("/actions", web::post().to(cases::actions::post))
                         .route("/timeline", web::get().to(cases::timeline::timeline))
                         .route("/duplicates", web::get().to(cases::duplicates::duplicates)),
                 )

@@ -1,6 +1,6 @@
 //! `POST requests`, `GET requests`, `GET requests/{id}` and `GET tokens/{token}`.
 //!
-//! A submission goes through the same intake as `POST /api/v1/reports` ([`intake::submit`]):
+//! A submission goes through the same intake as `POST /api/v1/reports` ([`crate::cases::file_report`]):
 //! routed to its grid cell, given a tracking number (the `service_request_id`), deduplicated by
 //! an optional `Idempotency-Key` header (per API key). It has no reporter account: the case
 //! records the role `open311`, and which key brought it in. The token is the case id.
@@ -22,13 +22,14 @@ use super::media;
 use super::render::{Fault, Format, Node, respond, split_format};
 use super::services::{Locale, base_url, find_category, unit_name};
 use crate::api::idempotency;
-use crate::api::reports::intake::{self, Position, ReportRequest, Submitter};
-use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::now;
+use crate::cases::{Submitter, file_report};
+use crate::clock::rfc3339;
 use crate::store::cases::{self, FullCase};
 use crate::store::open311::{self, CaseQuery};
 use crate::store::{api_keys, categories};
+use gridline_core::protocol::{Position, ReportRequest};
 
 /// The reporter role recorded on cases that came in over Open311.
 pub const ROLE: &str = "open311";
@@ -311,8 +312,7 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
     // Keys are namespaced by API key, so two clients can never replay each other's requests.
     let client_key = idempotency::parse(req.headers())?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let submitter = Submitter { reporter_id: None, reporter_role: ROLE.to_owned() };
-    let submitted =
-        intake::submit(state, submitter, format!("open311:{}:{client_key}", key.id), report).await?;
+    let submitted = file_report(state, submitter, format!("open311:{}:{client_key}", key.id), report).await?;
     let case = submitted.case;
     let (case_id, key_id) = (case.id.clone(), key.id.clone());
     // The case is in; failing here would invite a retry that makes a second one.

@@ -61,6 +61,9 @@ pub struct EventRow {
     /// JSON object of the action's own facts: handling unit, deadline, merge target, rating.
     pub details: String,
     pub idempotency_key: Option<String>,
+    /// SHA-256 of the request that recorded a person's step (with its idempotency key), so a
+    /// replay with another body is told apart.
+    pub request_sha256: Option<String>,
 }
 
 /// Takes the lock that orders event writers and returns the next sequence number. Call inside
@@ -125,11 +128,12 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
     let numbered: Numbered = diesel::sql_query(
         "WITH numbered AS ( \
            INSERT INTO case_events (id, case_id, kind, from_state, to_state, actor_id, actor_role, \
-             note, lat, lon, occurred_at, reason, accuracy_m, photo_ids, details, idempotency_key, seq) \
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             note, lat, lon, occurred_at, reason, accuracy_m, photo_ids, details, idempotency_key, \
+             request_sha256, seq) \
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              COALESCE(MAX(seq), 0) + 1 FROM case_events \
            RETURNING seq) \
-         SELECT numbered.seq FROM numbered CROSS JOIN LATERAL pg_notify($17, numbered.seq::text) AS notified",
+         SELECT numbered.seq FROM numbered CROSS JOIN LATERAL pg_notify($18, numbered.seq::text) AS notified",
     )
     .bind::<Text, _>(&event.id)
     .bind::<Text, _>(&event.case_id)
@@ -147,6 +151,7 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
     .bind::<Text, _>(&event.photo_ids)
     .bind::<Text, _>(&event.details)
     .bind::<Nullable<Text>, _>(&event.idempotency_key)
+    .bind::<Nullable<Text>, _>(&event.request_sha256)
     .bind::<Text, _>(crate::live::listener::CHANNEL)
     .get_result(pg)?;
     Ok(numbered.seq)
@@ -169,6 +174,15 @@ pub fn find_by_key(conn: &mut DbConnection, case_id: &str, key: &str) -> StoreRe
         .select(EventRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// How many events of `kind` a case has (its extensions, for the next one's number).
+pub fn count_of_kind(conn: &mut DbConnection, case_id: &str, kind: &str) -> StoreResult<i64> {
+    Ok(case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::kind.eq(kind))
+        .count()
+        .get_result(conn)?)
 }
 
 /// The highest sequence number written so far (0 before any event).

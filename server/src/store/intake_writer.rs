@@ -18,7 +18,8 @@ use std::sync::mpsc;
 use diesel::r2d2::Pool;
 use tokio::sync::oneshot;
 
-use super::cases::{self, CaseRow, InsertOutcome, NewEvent};
+use super::cases::{self, CaseRow, InsertOutcome};
+use super::events::EventRow;
 use super::{Manager, StoreError, StoreResult, events};
 
 /// Most reports one transaction takes. Bounds the statement size (28 binds per case) and the
@@ -29,7 +30,7 @@ const MAX_BATCH: usize = 64;
 struct Job {
     case: CaseRow,
     photo_ids: Vec<String>,
-    event: NewEvent,
+    event: EventRow,
     reply: oneshot::Sender<StoreResult<InsertOutcome>>,
 }
 
@@ -61,7 +62,7 @@ impl IntakeWriter {
         &self,
         case: CaseRow,
         photo_ids: Vec<String>,
-        event: NewEvent,
+        event: EventRow,
     ) -> StoreResult<InsertOutcome> {
         let (reply, answer) = oneshot::channel();
         self.queue.send(Job { case, photo_ids, event, reply }).map_err(|_| StoreError::Cancelled)?;

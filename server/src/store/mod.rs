@@ -305,7 +305,7 @@ impl Db {
         &self,
         case: cases::CaseRow,
         photo_ids: Vec<String>,
-        event: cases::NewEvent,
+        event: events::EventRow,
     ) -> StoreResult<cases::InsertOutcome> {
         self.intake.insert(case, photo_ids, event).await
     }

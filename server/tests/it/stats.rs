@@ -129,6 +129,7 @@ fn seed(
             photo_ids: "[]".to_owned(),
             details: details.to_string(),
             idempotency_key: None,
+            request_sha256: None,
         });
         state = to;
     }

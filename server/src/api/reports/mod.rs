@@ -77,7 +77,4 @@ impl From<&CaseRow> for ReportReceipt {
     }
 }
 
-/// A stored UTC time as RFC 3339.
-pub fn rfc3339(time: chrono::NaiveDateTime) -> String {
-    time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
+pub use crate::clock::rfc3339;
