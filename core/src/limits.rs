@@ -13,4 +13,4 @@ pub const MAX_STEP_TEXT_CHARS: usize = 2_000;
 /// How far outside every grid cell, in metres, a point still goes to the nearest cell when a
 /// city sets nothing else; beyond it a report goes to the city's triage queue. The city's own
 /// value travels in the grid package, so a phone routes offline exactly as the server does.
-pub const DEFAULT_ROUTING_TOLERANCE_M: f64 = 50.0;
+pub const DEFAULT_ROUTING_TOLERANCE_M: f64 = crate::grid::DEFAULT_TOLERANCE_M;

@@ -54,7 +54,7 @@ pub struct AppState {
     /// The city's working calendar (`GRIDLINE_CALENDAR_FILE`), for deadlines and statistics.
     pub calendar: Arc<gridline_core::calendar::WorkingCalendar>,
     /// The dashboard map's cell outlines, built once per grid revision.
-    pub map_layer: crate::api::dashboard::MapLayerCache,
+    pub map_layer: crate::map_layer::MapLayerCache,
 }
 
 impl AppState {
@@ -78,7 +78,7 @@ impl AppState {
         let mut conn = db.get()?;
         categories::seed_if_empty(&mut conn, &taxonomy)?;
         drop(conn);
-        let calendar = crate::cases::calendar::city_calendar(settings.calendar_file.as_deref())
+        let calendar = crate::calendar::city_calendar(settings.calendar_file.as_deref())
             .map_err(StartError::Calendar)?;
         let router = GridRouter::new(settings.routing_tolerance_m);
         router.refresh_blocking(&db)?;

@@ -19,6 +19,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod cli;
 pub mod clock;
@@ -26,8 +27,10 @@ pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod idempotency;
 pub mod jobs;
 pub mod live;
+pub mod map_layer;
 pub mod metrics;
 pub mod open311;
 pub mod request_log;

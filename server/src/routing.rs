@@ -7,9 +7,9 @@
 
 use std::sync::{Arc, RwLock};
 
-use gridline_core::codes::{AreaLevel, GridCode};
+use gridline_core::codes::{AreaCode, AreaLevel, GridCode};
 use gridline_core::geo::{Crs, GeoPoint};
-use gridline_core::grid::{GridIndex, How, Route};
+use gridline_core::grid::{GridCell, GridIndex, How, Route, ValidationOptions, parse_geojson, validate};
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
@@ -150,4 +150,21 @@ pub fn wgs84_point(lat: f64, lon: f64, crs: Option<&str>, field_prefix: &str) ->
         _ => ApiError::invalid_field(format!("{field_prefix}lat"), "expected a finite latitude in [-90, 90]"),
     })?;
     Ok(crs.to_wgs84(point))
+}
+
+/// Parses a GeoJSON grid file for `area` and checks it with the core's validation: every
+/// problem at once, or the cells. Shared by `POST /api/v1/admin/grids` and `gridline grid import`.
+pub fn checked_cells(text: &str, area: AreaCode) -> Result<Vec<GridCell>, Vec<String>> {
+    let cells = parse_geojson(text).map_err(|e| vec![e.to_string()])?;
+    let mut problems: Vec<String> =
+        validate(&cells, ValidationOptions::default()).problems.iter().map(ToString::to_string).collect();
+    for (index, cell) in cells.iter().enumerate() {
+        if !cell.code.is_within(area) {
+            problems.push(format!("feature {index} ({}): not inside area {area}", cell.code));
+        }
+    }
+    if cells.is_empty() {
+        problems.push("the collection has no feature".to_owned());
+    }
+    if problems.is_empty() { Ok(cells) } else { Err(problems) }
 }

@@ -9,7 +9,8 @@ pub mod dashboard;
 pub mod events;
 pub mod grids;
 pub mod health;
-pub mod idempotency;
+/// The `Idempotency-Key` header is read the same way by Open311: it lives outside `api/`.
+pub use crate::idempotency;
 pub mod openapi;
 pub mod photos;
 pub mod reports;

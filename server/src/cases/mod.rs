@@ -10,12 +10,11 @@
 //!
 //! The service owns the facts of a case ([`facts`]), the event constructors ([`events`]), the
 //! server's clock (every "now" comes from [`crate::clock::Clock`] through the app state) and the
-//! city's working calendar ([`calendar`], read from the configuration). Callers only translate:
+//! city's working calendar ([`crate::calendar`], read from the configuration). Callers only translate:
 //! HTTP status codes, Open311's shapes, log lines.
 //!
 //! [`workflow::take`]: gridline_core::workflow::take
 
-pub mod calendar;
 pub mod events;
 pub mod facts;
 pub mod overdue;

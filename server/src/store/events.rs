@@ -16,6 +16,37 @@ use diesel::prelude::*;
 use super::schema::{case_events, cases};
 use super::{DbConnection, StoreResult};
 
+/// The PostgreSQL notification channel every event insert notifies ([`crate::live::listener`]
+/// relays it); the payload is the event's sequence number (informational only).
+pub const CHANNEL: &str = "gridline_events";
+
+/// A wake-up bell shared by everything on one node that writes or follows events. Cheap to
+/// clone; ringing it with nobody listening costs nothing.
+#[derive(Debug, Clone)]
+pub struct Signal(std::sync::Arc<tokio::sync::watch::Sender<u64>>);
+
+impl Signal {
+    pub fn new() -> Self {
+        Self(std::sync::Arc::new(tokio::sync::watch::Sender::new(0)))
+    }
+
+    /// Tell every subscriber to read again.
+    pub fn wake(&self) {
+        self.0.send_modify(|rings| *rings = rings.wrapping_add(1));
+    }
+
+    /// A receiver whose `changed()` resolves after the next [`Signal::wake`].
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+impl Default for Signal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 thread_local! {
     /// Set by [`insert`] on the thread running the write, taken by [`take_written`].
     static WROTE_EVENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -103,7 +134,7 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
     if let DbConnection::Pg(pg) = conn {
         use diesel::sql_types::Text;
         diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<Text, _>(crate::live::listener::CHANNEL)
+            .bind::<Text, _>(CHANNEL)
             .bind::<Text, _>((first + last as i64).to_string())
             .execute(pg)?;
     }
@@ -152,7 +183,7 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
     .bind::<Text, _>(&event.details)
     .bind::<Nullable<Text>, _>(&event.idempotency_key)
     .bind::<Nullable<Text>, _>(&event.request_sha256)
-    .bind::<Text, _>(crate::live::listener::CHANNEL)
+    .bind::<Text, _>(CHANNEL)
     .get_result(pg)?;
     Ok(numbered.seq)
 }
@@ -196,7 +227,7 @@ pub fn latest_seq(conn: &mut DbConnection) -> StoreResult<i64> {
 /// incremental lists (work list, my reports) are built from it.
 pub fn changes_in_scope(
     conn: &mut DbConnection,
-    scope: &crate::auth::CaseFilter,
+    scope: &super::case_list::CaseFilter,
     after: i64,
     through: i64,
     limit: i64,

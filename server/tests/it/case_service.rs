@@ -2,7 +2,7 @@
 //! on the city's working calendar and never taken from the client; a case read and a step agree
 //! on what may be done under the server's (test) clock; a city with its own calendar settings
 //! gets its own deadlines; and a replayed `Idempotency-Key` is checked for scope and body like a
-//! first request.
+//! first request; and the offline grid package carries the city's routing tolerance.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,6 +23,7 @@ both_backends!(
     a_city_with_its_own_calendar_gets_its_own_deadlines,
     a_replayed_key_outside_the_callers_scope_is_refused,
     a_replayed_key_with_another_body_is_refused,
+    the_grid_package_carries_the_citys_routing_tolerance,
 );
 
 /// A work period of two hours a day, 08:00-10:00 Beijing time.
@@ -213,4 +214,14 @@ fn a_replayed_key_with_another_body_is_refused(backend: Backend) {
         dispatcher_reuse["code"], "idempotency_key_reused",
         "another account's key is not theirs to replay"
     );
+}
+
+fn the_grid_package_carries_the_citys_routing_tolerance(backend: Backend) {
+    let server = TestServer::start_with(backend, &[("GRIDLINE_ROUTING_TOLERANCE_M", "12.5")]);
+    server.import_grid(&server.admin_token(), "310104", &demo_cells(4));
+    let response = server.get("/api/v1/grids/package");
+    assert_eq!(response.status(), 200);
+    let package = gridline_core::grid::decode_grid_package(&response.bytes().unwrap()).unwrap();
+    assert_eq!(package.routing_tolerance_m, 12.5);
+    assert_eq!(package.cells.len(), 4);
 }

@@ -33,11 +33,11 @@ use gridline_core::workflow::Refusal;
 use serde_json::json;
 
 use super::{View, render};
-use crate::api::idempotency::MaybeIdempotencyKey;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::cases::{StepError, StepRequest, Stepped, take_step};
 use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::idempotency::MaybeIdempotencyKey;
 use crate::store::cases::FullCase;
 
 /// Who may touch a case is the case service's rule; re-exported for the handlers beside this one.

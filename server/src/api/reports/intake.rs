@@ -8,11 +8,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::ReportReceipt;
-use crate::api::idempotency::{self, IdempotencyKey};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::cases::{Filed, Submitter, file_report};
 use crate::error::ApiResult;
+use crate::idempotency::{self, IdempotencyKey};
 
 /// The wire types are core's, shared with the phones' device core.
 pub use gridline_core::protocol::{Position, ReportRequest};

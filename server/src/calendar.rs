@@ -1,7 +1,8 @@
 //! The city's working calendar, which deadlines and statistics count on: core's
 //! [`CalendarSettings`] read from the file named by `GRIDLINE_CALENDAR_FILE` (time zone, work
 //! periods, weekend days, what to do for a year without a schedule), with China's holiday
-//! schedules. Built once at start-up and held by the app state; there is no global calendar.
+//! schedules. Built once at start-up and held by the app state, from which the case service
+//! and the statistics read it; there is no global calendar.
 
 use std::path::Path;
 
