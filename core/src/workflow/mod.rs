@@ -106,6 +106,20 @@ macro_rules! wire_enum {
             }
         }
 
+        /// The stored text form back into the value (for typed database rows).
+        impl TryFrom<String> for $name {
+            type Error = UnknownName;
+            fn try_from(text: String) -> Result<Self, UnknownName> {
+                text.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.as_str().to_owned()
+            }
+        }
+
         impl FromStr for $name {
             type Err = UnknownName;
             fn from_str(s: &str) -> Result<Self, UnknownName> {

@@ -30,9 +30,9 @@ pub fn in_scope(who: &Principal, case: &FullCase) -> bool {
     who.can_see_case(&visibility(&case.row))
 }
 
-/// The case's state, parsed once from its row.
+/// The case's state (parsed when its row was read).
 pub fn state_of(case: &FullCase) -> StoreResult<CaseState> {
-    case.row.state.parse().map_err(|e: workflow::UnknownName| StoreError::Corrupt(e.to_string()))
+    Ok(case.row.state)
 }
 
 /// The case's handling time limit, parsed from its row.

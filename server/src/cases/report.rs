@@ -171,7 +171,7 @@ fn build_case(
         accuracy_m: body.position.accuracy_m,
         submitted_crs: body.position.crs.clone().unwrap_or_else(|| "wgs84".to_owned()),
         captured_at: checked.captured_at.map(|t| t.naive_utc()),
-        state: CaseState::Reported.as_str().to_owned(),
+        state: CaseState::Reported,
         grid_code: placement.grid,
         community_code: placement.community,
         street_code: placement.street,

@@ -20,7 +20,7 @@ use crate::store::open311;
 /// the reporter's own words and photos published (an unreviewed or rejected report may hold
 /// what was never meant for the public: a phone number, a face, abuse).
 pub fn is_reviewed(case: &CaseRow) -> bool {
-    !matches!(case.state.parse::<CaseState>(), Ok(CaseState::Reported | CaseState::Rejected) | Err(_))
+    !matches!(case.state, CaseState::Reported | CaseState::Rejected)
 }
 
 /// Whether a case's photo may be published.

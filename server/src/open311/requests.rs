@@ -79,7 +79,7 @@ struct Context {
 fn request_node(full: &FullCase, cx: &Context) -> Node {
     let case = &full.row;
     let workflow = &full.workflow;
-    let (status, notes) = status_of(&case.state);
+    let (status, notes) = status_of(case.state.as_str());
     let media_url = (cx.with_photo.contains(&case.id) && media::is_public(case))
         .then(|| format!("{}/media/{}.jpg", cx.base, case.id));
     let mut fields = vec![
@@ -108,7 +108,7 @@ fn request_node(full: &FullCase, cx: &Context) -> Node {
         fields.push((
             "extended_attributes",
             Node::Object(vec![
-                ("state", Node::text(&case.state)),
+                ("state", Node::text(case.state.as_str())),
                 ("handling_unit", Node::opt_text(case.handling_unit.clone())),
                 ("handling_time_limit", Node::opt_text(case.handling_time_limit.clone())),
                 ("deadline", Node::opt_text(workflow.deadline.map(rfc3339))),

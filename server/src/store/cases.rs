@@ -32,7 +32,9 @@ pub struct CaseRow {
     pub accuracy_m: Option<f64>,
     pub submitted_crs: String,
     pub captured_at: Option<chrono::NaiveDateTime>,
-    pub state: String,
+    /// Parsed once, when the row is read: a stored state core does not know fails the read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: gridline_core::workflow::CaseState,
     pub grid_code: Option<String>,
     pub community_code: Option<String>,
     pub street_code: Option<String>,
@@ -123,7 +125,7 @@ pub fn insert_report(
     event: &EventRow,
 ) -> StoreResult<InsertOutcome> {
     let result = conn.transaction(|conn| {
-        diesel::insert_into(cases::table).values(case).execute(conn)?;
+        diesel::insert_into(cases::table).values(case.clone()).execute(conn)?;
         let links: Vec<CasePhotoRow<'_>> = photo_links(case, photo_ids).collect();
         if !links.is_empty() {
             crate::batch_insert!(conn, case_photos::table, &links)?;
@@ -165,7 +167,7 @@ pub fn insert_reports(
             return Ok(fresh);
         }
         let new_cases: Vec<CaseRow> = new.iter().map(|(case, _, _)| (*case).clone()).collect();
-        crate::batch_insert!(conn, cases::table, &new_cases)?;
+        crate::batch_insert!(conn, cases::table, new_cases)?;
         let links: Vec<CasePhotoRow<'_>> =
             new.iter().flat_map(|(case, photo_ids, _)| photo_links(case, photo_ids)).collect();
         if !links.is_empty() {

@@ -42,7 +42,7 @@ fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
         accuracy_m: None,
         submitted_crs: "wgs84".to_owned(),
         captured_at: None,
-        state: "reported".to_owned(),
+        state: gridline_core::workflow::CaseState::Reported,
         grid_code: None,
         community_code: None,
         street_code: None,

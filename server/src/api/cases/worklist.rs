@@ -43,7 +43,7 @@ pub struct WorklistQuery {
 }
 
 fn on_list(case: &FullCase) -> bool {
-    LIST_STATES.iter().any(|s| s.as_str() == case.row.state)
+    LIST_STATES.contains(&case.row.state)
 }
 
 fn upsert(

@@ -62,7 +62,7 @@ impl From<&CaseRow> for ReportReceipt {
         Self {
             id: case.id.clone(),
             tracking_number: case.tracking_number.clone(),
-            state: case.state.clone(),
+            state: case.state.to_string(),
             category: case.category_code.clone(),
             anonymous: case.anonymous,
             placement: PlacementView::from(case),
