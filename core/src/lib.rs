@@ -21,6 +21,7 @@ pub mod codes;
 pub mod device;
 pub mod geo;
 pub mod grid;
+pub mod limits;
 pub mod photo;
 pub mod protocol;
 pub mod taxonomy;

@@ -32,6 +32,8 @@ pub enum StartError {
     Auth(String),
     #[error("default taxonomy: {0}")]
     Taxonomy(String),
+    #[error("working calendar: {0}")]
+    Calendar(String),
 }
 
 /// Shared by all handlers through `web::Data<AppState>`.
@@ -49,8 +51,10 @@ pub struct AppState {
     pub categories: categories::CategoryCache,
     /// Now, for deadlines and the overdue job (settable in tests).
     pub clock: crate::clock::Clock,
+    /// The city's working calendar (`GRIDLINE_CALENDAR_FILE`), for deadlines and statistics.
+    pub calendar: Arc<gridline_core::calendar::WorkingCalendar>,
     /// The dashboard map's cell outlines, built once per grid revision.
-    pub map_layer: crate::api::dashboard::MapLayerCache,
+    pub map_layer: crate::map_layer::MapLayerCache,
 }
 
 impl AppState {
@@ -75,6 +79,8 @@ impl AppState {
         categories::seed_if_empty(&mut conn, &taxonomy)?;
         auth.revocations.reload(&mut conn).map_err(StoreError::from)?;
         drop(conn);
+        let calendar = crate::calendar::city_calendar(settings.calendar_file.as_deref())
+            .map_err(StartError::Calendar)?;
         let router = GridRouter::new(settings.routing_tolerance_m);
         router.refresh_blocking(&db)?;
         Ok(Self {
@@ -86,6 +92,7 @@ impl AppState {
             router,
             categories: categories::CategoryCache::default(),
             clock: crate::clock::Clock::system(),
+            calendar: Arc::new(calendar),
             map_layer: Default::default(),
         })
     }

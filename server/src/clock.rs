@@ -41,6 +41,11 @@ impl Clock {
     }
 }
 
+/// A stored UTC time as RFC 3339 with milliseconds, the form of every time in the API.
+pub fn rfc3339(time: chrono::NaiveDateTime) -> String {
+    time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,8 @@ settings! {
     s3_access_key_id: Option<String> = "GRIDLINE_S3_ACCESS_KEY_ID", default "";
     /// S3 secret access key.
     s3_secret_access_key: Option<Secret> = "GRIDLINE_S3_SECRET_ACCESS_KEY", default "", secret;
+    /// TOML file of the city's working calendar (timezone, work_periods, weekend, missing_year) that deadlines and statistics count on; China's holiday schedules apply (default: Asia/Shanghai, 09:00-12:00 and 13:00-17:30, Saturday and Sunday off).
+    calendar_file: Option<PathBuf> = "GRIDLINE_CALENDAR_FILE", default "";
     /// A point at most this many metres outside every cell goes to the nearest cell.
     routing_tolerance_m: f64 = "GRIDLINE_ROUTING_TOLERANCE_M", default "50";
     /// Largest JSON request body, in bytes.

@@ -39,7 +39,7 @@ pub fn public_view(case: &CaseRow) -> PublicCase<'_> {
 /// Whether a street office has reviewed the report and accepted it as a case: only then are
 /// the reporter's own words and photos published.
 pub fn is_reviewed(case: &CaseRow) -> bool {
-    !matches!(case.state.parse::<CaseState>(), Ok(CaseState::Reported | CaseState::Rejected) | Err(_))
+    !matches!(case.state, CaseState::Reported | CaseState::Rejected)
 }
 
 /// Whether a case's photo may be published.

@@ -7,11 +7,12 @@
 
 use std::sync::{Arc, RwLock};
 
-use gridline_core::codes::{AreaLevel, GridCode};
-use gridline_core::geo::GeoPoint;
-use gridline_core::grid::{GridIndex, How, Route};
+use gridline_core::codes::{AreaCode, AreaLevel, GridCode};
+use gridline_core::geo::{Crs, GeoPoint};
+use gridline_core::grid::{GridCell, GridIndex, How, Route, ValidationOptions, parse_geojson, validate};
 use serde::Serialize;
 
+use crate::error::{ApiError, ApiResult};
 use crate::store::{Db, StoreError, StoreResult, grids};
 
 /// One loaded revision of the grid.
@@ -130,4 +131,40 @@ impl GridRouter {
         tracing::info!(revision, cells = cells.len(), "grid routing index rebuilt");
         Ok(true)
     }
+}
+
+/// Parses a position given in `crs` (default WGS-84) and converts it to WGS-84.
+pub fn wgs84_point(lat: f64, lon: f64, crs: Option<&str>, field_prefix: &str) -> ApiResult<GeoPoint> {
+    let crs: Crs = match crs {
+        Some(text) => text.parse().map_err(|_| {
+            ApiError::invalid_field(format!("{field_prefix}crs"), "expected wgs84, gcj02 or bd09")
+        })?,
+        None => Crs::Wgs84,
+    };
+    // The messages leave the value out: coordinates are personal data.
+    let point = GeoPoint::new(lat, lon).map_err(|e| match e {
+        gridline_core::geo::GeoError::Longitude(_) => ApiError::invalid_field(
+            format!("{field_prefix}lon"),
+            "expected a finite longitude in [-180, 180]",
+        ),
+        _ => ApiError::invalid_field(format!("{field_prefix}lat"), "expected a finite latitude in [-90, 90]"),
+    })?;
+    Ok(crs.to_wgs84(point))
+}
+
+/// Parses a GeoJSON grid file for `area` and checks it with the core's validation: every
+/// problem at once, or the cells. Shared by `POST /api/v1/admin/grids` and `gridline grid import`.
+pub fn checked_cells(text: &str, area: AreaCode) -> Result<Vec<GridCell>, Vec<String>> {
+    let cells = parse_geojson(text).map_err(|e| vec![e.to_string()])?;
+    let mut problems: Vec<String> =
+        validate(&cells, ValidationOptions::default()).problems.iter().map(ToString::to_string).collect();
+    for (index, cell) in cells.iter().enumerate() {
+        if !cell.code.is_within(area) {
+            problems.push(format!("feature {index} ({}): not inside area {area}", cell.code));
+        }
+    }
+    if cells.is_empty() {
+        problems.push("the collection has no feature".to_owned());
+    }
+    if problems.is_empty() { Ok(cells) } else { Err(problems) }
 }

@@ -119,7 +119,12 @@ impl WorkingCalendar {
 
     /// The default settings with China's compiled-in schedules (2025, 2026).
     pub fn china() -> Result<Self, CalendarError> {
-        let mut calendar = WorkingCalendar::new(CalendarSettings::default())?;
+        Self::china_with(CalendarSettings::default())
+    }
+
+    /// A city's own settings (time zone, hours, weekend) with China's compiled-in schedules.
+    pub fn china_with(settings: CalendarSettings) -> Result<Self, CalendarError> {
+        let mut calendar = WorkingCalendar::new(settings)?;
         for (name, text) in CHINA_SCHEDULES {
             calendar.add_year(YearSchedule::from_toml(text, name)?)?;
         }

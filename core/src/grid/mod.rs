@@ -4,7 +4,8 @@
 //!   fixed-point predicates; the rules are in [`index`]'s documentation).
 //! - [`parse_geojson`] / [`to_geojson`] read and write a GeoJSON FeatureCollection of cells;
 //!   [`validate`] reports broken geometry, duplicate codes, overlaps and areas.
-//! - [`encode_package`] / [`decode_package`]: the compact offline grid package for phones.
+//! - [`encode_package_with_tolerance`] / [`decode_grid_package`]: the compact offline grid
+//!   package for phones, with the city's routing tolerance.
 //! - [`generate_city`]: a deterministic synthetic city for tests, benchmarks and the demo.
 
 mod cell;
@@ -19,7 +20,10 @@ pub use cell::{CellGeometry, GridCell, Polygon, Ring};
 pub use generator::{GeneratorOptions, generate_city};
 pub use geojson::{parse_geojson, to_geojson};
 pub use index::{DEFAULT_TOLERANCE_M, GridIndex, How, IndexMemory, Route};
-pub use package::{PACKAGE_VERSION, PackageError, decode_package, encode_package};
+pub use package::{
+    GridPackage, MAX_PACKAGE_TOLERANCE_M, PACKAGE_VERSION, PackageError, decode_grid_package, decode_package,
+    encode_package, encode_package_with_tolerance,
+};
 pub use validate::{Problem, ProblemKind, ValidationOptions, ValidationReport, validate};
 
 use crate::codes::GridCode;

@@ -294,10 +294,10 @@ fn damaged_packages_are_refused_clearly() {
     assert!(decode_package(&bytes[..7]).is_err());
     assert!(matches!(decode_package(b"PK\x03\x04 not a grid"), Err(PackageError::BadMagic { .. })));
     let mut future = bytes.clone();
-    future[6] = 2;
+    future[6] = 3;
     assert_eq!(
         decode_package(&future),
-        Err(PackageError::UnsupportedVersion { found: 2, supported: PACKAGE_VERSION })
+        Err(PackageError::UnsupportedVersion { found: 3, supported: PACKAGE_VERSION })
     );
     assert!(decode_package(&[]).is_err());
 }

@@ -4,8 +4,10 @@
 //! The server and the phones both ask this module, so a phone shows exactly the actions the
 //! server will accept and the server never restates a rule. Two entry points:
 //! [`decide`] (state, action, role) → [`Transition`] or [`Refusal`], and [`take`], which also
-//! checks what the caller supplied ([`Provided`]) and the facts of the case ([`CaseFacts`]).
-//! [`available_actions`] lists what a role may do from a state.
+//! checks what the caller supplied ([`Provided`]) and the facts of the case ([`CaseFacts`]) and
+//! gives the complete [`Step`]: the next state and every change to the case record (deadline
+//! and where it came from, handling unit, merge link, overdue flag, rating), so the server only
+//! applies it. [`available_actions`] lists what a role may do from a state.
 //!
 //! ```text
 //! reported ──register──▶ registered ──dispatch──▶ dispatched ──accept──▶ in_progress
@@ -51,6 +53,7 @@
 //! authorization scope and is not decided here.
 
 mod rules;
+mod step;
 #[cfg(test)]
 mod tests;
 pub mod words;
@@ -61,9 +64,11 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::TimeLimit;
 use crate::geo::GeoPoint;
 
 pub use rules::{available_actions, available_actions_given, decide, take};
+pub use step::{Change, DeadlineChange, DeadlineSource, Step, dispatch_deadline};
 
 /// A name that is not one of the wire forms of a state, an action or a role.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,6 +104,20 @@ macro_rules! wire_enum {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        /// The stored text form back into the value (for typed database rows).
+        impl TryFrom<String> for $name {
+            type Error = UnknownName;
+            fn try_from(text: String) -> Result<Self, UnknownName> {
+                text.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.as_str().to_owned()
             }
         }
 
@@ -139,6 +158,15 @@ wire_enum! {
         Shelved = "shelved",
         /// A duplicate of another case, which carries on in its place.
         Merged = "merged",
+    }
+}
+
+impl CaseState {
+    /// Whether a case in this state still stands for its problem: not turned down (`rejected`)
+    /// and not folded into another case (`merged`). Only such a case may be merged into; a
+    /// closed case counts, since a late duplicate of a fixed problem follows the fix.
+    pub fn counts_as_open(self) -> bool {
+        !matches!(self, CaseState::Rejected | CaseState::Merged)
     }
 }
 
@@ -246,9 +274,18 @@ pub enum Condition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
-    /// A deadline is set (from the category's limit on the working calendar unless given) and
-    /// any overdue flag is cleared.
+    /// A deadline is computed (the case's handling time limit on the working calendar, counted
+    /// from now; never taken from the caller) and any overdue flag is cleared.
     SetsDeadline,
+    /// The deadline moves to the later one the street office gives, with a reason, and any
+    /// overdue flag is cleared.
+    ExtendsDeadline,
+    /// The case goes to the handling unit the caller names.
+    SetsHandlingUnit,
+    /// The case becomes a duplicate of the case the caller names.
+    SetsMergeLink,
+    /// Any merge link is cleared: the case stands on its own again.
+    ClearsMergeLink,
     /// The deadline is cleared: the case is no longer with a handling unit.
     ClearsDeadline,
     /// The handling unit is cleared: it refused the case, which waits to be dispatched again
@@ -290,15 +327,50 @@ pub struct Provided<'a> {
     pub rating: Option<u8>,
 }
 
-/// What the case record shows, for the [`Condition`]s.
+/// What the case record shows at one moment, for the [`Condition`]s and the step's effects.
+/// Built by [`CaseFacts::new`] only, so "the deadline has passed" is always read against the
+/// same `now` the step's own deadline is counted from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CaseFacts {
+    /// The moment the step is taken (the server's clock).
+    pub now: DateTime<Utc>,
     pub actor_is_reporter: bool,
     pub already_rated: bool,
     /// The current deadline, if the case has one.
     pub deadline: Option<DateTime<Utc>>,
     pub deadline_passed: bool,
     pub overdue: bool,
+    /// The case's handling time limit (copied from its category at intake), from which a
+    /// dispatch's deadline is computed.
+    pub time_limit: Option<TimeLimit>,
+    /// How many times the deadline was extended so far.
+    pub extensions: u32,
+}
+
+/// The stored facts of a case that [`CaseFacts::new`] reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub deadline: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub rated: bool,
+    pub time_limit: Option<TimeLimit>,
+    pub extensions: u32,
+}
+
+impl CaseFacts {
+    /// The facts of `record` at `now`, for an actor who is (or is not) its reporter.
+    pub fn new(record: CaseRecord, actor_is_reporter: bool, now: DateTime<Utc>) -> Self {
+        CaseFacts {
+            now,
+            actor_is_reporter,
+            already_rated: record.rated,
+            deadline: record.deadline,
+            deadline_passed: record.deadline.is_some_and(|d| d <= now),
+            overdue: record.overdue,
+            time_limit: record.time_limit,
+            extensions: record.extensions,
+        }
+    }
 }
 
 /// Why an action was refused: a stable machine [`Refusal::code`] and a human message.
@@ -317,6 +389,12 @@ pub enum Refusal {
     PositionRequired { action: Action },
     #[error("{action} needs a new deadline, found none")]
     DeadlineRequired { action: Action },
+    #[error(
+        "{action} does not take a deadline: it is computed from the case's handling time limit on the working calendar; only extend sets one, with a reason"
+    )]
+    DeadlineNotAccepted { action: Action },
+    #[error("the deadline cannot be computed on the working calendar: {reason}")]
+    NoWorkingCalendar { reason: String },
     #[error("the new deadline must be later than the current one ({current})")]
     DeadlineNotLater { current: DateTime<Utc> },
     #[error("{action} needs the handling unit the case goes to, found none")]
@@ -347,6 +425,8 @@ impl Refusal {
             Refusal::PhotoRequired { .. } => "photo_required",
             Refusal::PositionRequired { .. } => "position_required",
             Refusal::DeadlineRequired { .. } => "deadline_required",
+            Refusal::DeadlineNotAccepted { .. } => "deadline_not_accepted",
+            Refusal::NoWorkingCalendar { .. } => "no_working_calendar",
             Refusal::DeadlineNotLater { .. } => "deadline_not_later",
             Refusal::HandlingUnitRequired { .. } => "handling_unit_required",
             Refusal::MergeTargetRequired { .. } => "merge_target_required",

@@ -1,7 +1,10 @@
 //! The rule tables of the case workflow: who may take each action, from which states it leads
 //! where, what it needs, and the checks of [`take`] against what was supplied and the case.
 
-use super::{Action, CaseFacts, CaseState, Condition, Effect, Needs, Provided, Refusal, Role, Transition};
+use super::{
+    Action, CaseFacts, CaseState, Condition, Effect, Needs, Provided, Refusal, Role, Step, Transition,
+};
+use crate::calendar::WorkingCalendar;
 
 use Action as A;
 use CaseState as S;
@@ -82,8 +85,10 @@ fn conditions(action: Action) -> &'static [Condition] {
 
 fn effects(action: Action) -> &'static [Effect] {
     match action {
-        A::Dispatch => &[Effect::SetsDeadline],
-        A::Extend => &[Effect::SetsDeadline, Effect::CountsExtension],
+        A::Dispatch => &[Effect::SetsHandlingUnit, Effect::SetsDeadline],
+        A::Extend => &[Effect::ExtendsDeadline, Effect::CountsExtension],
+        A::Merge => &[Effect::SetsMergeLink],
+        A::Reopen => &[Effect::ClearsMergeLink],
         A::SendBack => &[Effect::ClearsDeadline, Effect::ClearsHandlingUnit],
         A::Shelve => &[Effect::ClearsDeadline],
         A::VerifyFail => &[Effect::CountsRework],
@@ -113,19 +118,21 @@ pub fn decide(state: CaseState, action: Action, role: Role) -> Result<Transition
     })
 }
 
-/// [`decide`], then check the case facts and what the actor supplied: the full rule the server
-/// applies before recording a step.
+/// [`decide`], then check the case facts and what the actor supplied, and work out the whole
+/// [`Step`]: the full rule the server applies before recording a step. New deadlines are
+/// counted on `calendar` from `facts.now`.
 pub fn take(
     state: CaseState,
     action: Action,
     role: Role,
     provided: &Provided<'_>,
     facts: &CaseFacts,
-) -> Result<Transition, Refusal> {
+    calendar: &WorkingCalendar,
+) -> Result<Step, Refusal> {
     let transition = decide(state, action, role)?;
     check_conditions(transition.conditions, facts)?;
     check_needs(action, transition.needs, provided, facts)?;
-    Ok(transition)
+    super::step::resolve(transition, provided, facts, calendar)
 }
 
 fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), Refusal> {
@@ -158,6 +165,9 @@ fn check_needs(
     }
     if needs.position && provided.position.is_none() {
         return Err(Refusal::PositionRequired { action });
+    }
+    if !needs.new_deadline && provided.new_deadline.is_some() {
+        return Err(Refusal::DeadlineNotAccepted { action });
     }
     if needs.new_deadline {
         let new = provided.new_deadline.ok_or(Refusal::DeadlineRequired { action })?;

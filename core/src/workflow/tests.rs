@@ -7,6 +7,21 @@ use chrono::{TimeZone, Utc};
 use super::*;
 use crate::geo::GeoPoint;
 
+/// `super::take` on China's working calendar, the default of every city.
+fn take(
+    state: CaseState,
+    action: Action,
+    role: Role,
+    provided: &Provided<'_>,
+    facts: &CaseFacts,
+) -> Result<Step, Refusal> {
+    super::take(state, action, role, provided, facts, &china())
+}
+
+fn china() -> crate::calendar::WorkingCalendar {
+    crate::calendar::WorkingCalendar::china().unwrap()
+}
+
 fn photo_at_site() -> Provided<'static> {
     Provided { photos: 1, position: Some(GeoPoint::new(31.23, 121.47).unwrap()), ..Provided::default() }
 }
@@ -49,7 +64,7 @@ fn a_transition_says_what_the_action_needs() {
     let t = decide(CaseState::InProgress, Action::Extend, Role::Dispatcher).unwrap();
     assert_eq!(t.to, CaseState::InProgress);
     assert!(t.needs.new_deadline && t.needs.reason);
-    assert_eq!(t.effects, &[Effect::SetsDeadline, Effect::CountsExtension]);
+    assert_eq!(t.effects, &[Effect::ExtendsDeadline, Effect::CountsExtension]);
 }
 
 #[test]
@@ -68,14 +83,14 @@ fn take_refuses_a_missing_reason_photo_or_position() {
     assert_eq!(r.to_string(), "verify_pass needs the GPS position where it was done, found none");
 
     let t = take(CaseState::Handled, Action::VerifyPass, Role::Inspector, &photo_at_site(), &facts).unwrap();
-    assert_eq!(t.to, CaseState::Closed);
+    assert_eq!(t.to(), CaseState::Closed);
 
     let fail_without_reason = photo_at_site();
     let r = take(CaseState::Handled, Action::VerifyFail, Role::Inspector, &fail_without_reason, &facts);
     assert_eq!(r.unwrap_err().code(), "reason_required");
     let fail = Provided { reason: Some("still blocked"), ..photo_at_site() };
     let t = take(CaseState::Handled, Action::VerifyFail, Role::Inspector, &fail, &facts).unwrap();
-    assert_eq!(t.to, CaseState::Dispatched);
+    assert_eq!(t.to(), CaseState::Dispatched);
 }
 
 #[test]
@@ -133,7 +148,7 @@ fn the_system_marks_overdue_only_past_the_deadline_and_escalates_only_overdue_ca
     assert_eq!(r.code(), "deadline_not_passed");
     let past = CaseFacts { deadline_passed: true, ..before };
     let t = take(CaseState::InProgress, Action::MarkOverdue, Role::System, &none, &past).unwrap();
-    assert_eq!(t.effects, &[Effect::MarksOverdue]);
+    assert_eq!(t.transition.effects, &[Effect::MarksOverdue]);
     let flagged = CaseFacts { overdue: true, ..past };
     let r = take(CaseState::InProgress, Action::MarkOverdue, Role::System, &none, &flagged).unwrap_err();
     assert_eq!(r.code(), "already_overdue");
@@ -220,4 +235,108 @@ fn a_viewer_takes_no_action_from_any_state() {
         assert!(available_actions(*state, Role::Viewer).is_empty(), "{state}");
     }
     assert_eq!(checked, CaseState::ALL.len() * Action::ALL.len());
+}
+
+/// 2026-11-27 (a Friday) at `h`:00 in Beijing.
+fn friday_beijing(h: u32) -> chrono::DateTime<Utc> {
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 27, h, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn dispatchable(now: chrono::DateTime<Utc>) -> CaseFacts {
+    let record = CaseRecord { time_limit: Some("4h".parse().unwrap()), ..CaseRecord::default() };
+    CaseFacts::new(record, false, now)
+}
+
+#[test]
+fn a_dispatch_computes_its_deadline_and_sets_the_unit() {
+    let now = friday_beijing(16);
+    let to_unit = Provided { handling_unit: Some("unit-7"), ..Provided::default() };
+    let step = take(CaseState::Registered, Action::Dispatch, Role::Dispatcher, &to_unit, &dispatchable(now))
+        .unwrap();
+    let monday = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 30, 11, 30, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        step.deadline,
+        DeadlineChange::Set {
+            due: monday,
+            source: DeadlineSource::Computed { limit: "4h".parse().unwrap() }
+        }
+    );
+    assert_eq!(step.handling_unit, Change::Set("unit-7".to_owned()));
+    assert_eq!(step.overdue, Some(false));
+    assert!(step.open);
+}
+
+#[test]
+fn a_dispatch_refuses_a_deadline_from_the_caller() {
+    let now = friday_beijing(10);
+    let chosen = Provided {
+        handling_unit: Some("unit-7"),
+        new_deadline: Some(Utc.with_ymd_and_hms(2099, 12, 31, 0, 0, 0).unwrap()),
+        ..Provided::default()
+    };
+    let r = take(CaseState::Registered, Action::Dispatch, Role::Dispatcher, &chosen, &dispatchable(now));
+    assert_eq!(r.unwrap_err(), Refusal::DeadlineNotAccepted { action: Action::Dispatch });
+}
+
+#[test]
+fn a_dispatch_on_a_calendar_without_the_year_is_refused_not_guessed() {
+    let now = Utc.with_ymd_and_hms(2031, 3, 3, 2, 0, 0).unwrap();
+    let to_unit = Provided { handling_unit: Some("unit-7"), ..Provided::default() };
+    let r = take(CaseState::Registered, Action::Dispatch, Role::Dispatcher, &to_unit, &dispatchable(now));
+    assert_eq!(r.unwrap_err().code(), "no_working_calendar");
+}
+
+#[test]
+fn an_extension_carries_its_reason_and_is_counted() {
+    let current = friday_beijing(10);
+    let record = CaseRecord { deadline: Some(current), extensions: 1, ..CaseRecord::default() };
+    let facts = CaseFacts::new(record, false, current - chrono::Duration::hours(1));
+    let later = current + chrono::Duration::days(2);
+    let asked =
+        Provided { reason: Some(" parts on order "), new_deadline: Some(later), ..Provided::default() };
+    let step = take(CaseState::InProgress, Action::Extend, Role::Dispatcher, &asked, &facts).unwrap();
+    assert_eq!(
+        step.deadline,
+        DeadlineChange::Set {
+            due: later,
+            source: DeadlineSource::Extension { reason: "parts on order".to_owned(), number: 2 }
+        }
+    );
+}
+
+#[test]
+fn merge_links_and_reopen_unlinks_and_says_whether_the_case_is_open() {
+    let facts = CaseFacts::default();
+    let into = Provided { merge_target: Some("case-9"), ..Provided::default() };
+    let step = take(CaseState::Reported, Action::Merge, Role::Dispatcher, &into, &facts).unwrap();
+    assert_eq!(step.merged_into, Change::Set("case-9".to_owned()));
+    assert!(!step.open);
+    let why = Provided { reason: Some("not a duplicate after all"), ..Provided::default() };
+    let step = take(CaseState::Merged, Action::Reopen, Role::Dispatcher, &why, &facts).unwrap();
+    assert_eq!(step.merged_into, Change::Clear);
+    assert!(step.open);
+    let back = Provided { reason: Some("not ours"), ..Provided::default() };
+    let facts = CaseFacts::new(
+        CaseRecord { deadline: Some(friday_beijing(9)), ..CaseRecord::default() },
+        false,
+        friday_beijing(8),
+    );
+    let step = take(CaseState::Dispatched, Action::SendBack, Role::Handler, &back, &facts).unwrap();
+    assert_eq!((step.deadline, step.handling_unit), (DeadlineChange::Clear, Change::Clear));
+}
+
+#[test]
+fn the_facts_read_the_deadline_against_their_own_now() {
+    let deadline = friday_beijing(10);
+    let record = CaseRecord { deadline: Some(deadline), ..CaseRecord::default() };
+    assert!(!CaseFacts::new(record, false, deadline - chrono::Duration::seconds(1)).deadline_passed);
+    assert!(CaseFacts::new(record, false, deadline).deadline_passed);
 }

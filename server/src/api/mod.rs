@@ -9,7 +9,8 @@ pub mod dashboard;
 pub mod events;
 pub mod grids;
 pub mod health;
-pub mod idempotency;
+/// The `Idempotency-Key` header is read the same way by Open311: it lives outside `api/`.
+pub use crate::idempotency;
 pub mod openapi;
 pub mod photos;
 pub mod public;
@@ -65,13 +66,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 )
                 .service(
                     web::scope("/reports")
-                        .route("", web::post().to(reports::intake::intake))
+                        .route("", web::post().to(reports::intake::post))
                         .route("/mine", web::get().to(reports::mine::mine)),
                 )
                 .service(
                     web::scope("/cases/{id}")
                         .route("", web::get().to(cases::get))
-                        .route("/actions", web::post().to(cases::actions::act))
+                        .route("/actions", web::post().to(cases::actions::post))
                         .route("/timeline", web::get().to(cases::timeline::timeline))
                         .route("/duplicates", web::get().to(cases::duplicates::duplicates)),
                 )

@@ -21,12 +21,12 @@ use gridline_core::codes::{AreaCode, AreaLevel};
 use gridline_core::geo::{Crs, GeoPoint};
 use gridline_core::grid::{
     DEFAULT_TOLERANCE_M, GeneratorOptions, GridCell, GridIndex, How, Route, ValidationOptions,
-    encode_package, generate_city, parse_geojson, to_geojson, validate,
+    encode_package_with_tolerance, generate_city, parse_geojson, to_geojson, validate,
 };
 
 use super::{CliError, CliResult};
-use crate::api::grids::import::checked_cells;
 use crate::config::Config;
+use crate::routing::checked_cells;
 use crate::store::{Db, grids};
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +87,9 @@ pub enum GridCommand {
         /// Output package file.
         #[arg(long)]
         out: String,
+        /// The routing tolerance phones use with this package, in metres.
+        #[arg(long, default_value_t = DEFAULT_TOLERANCE_M)]
+        tolerance_m: f64,
     },
 }
 
@@ -107,9 +110,10 @@ pub fn run(cmd: GridCommand) -> CliResult {
                 .map_err(|e| CliError::input(format!("{grids}: {e}")))?;
             route_stream(&index, io::stdin().lock(), io::stdout().lock())
         }
-        GridCommand::Pack { file, out } => {
+        GridCommand::Pack { file, out, tolerance_m } => {
             let cells = read_cells(&file)?;
-            let bytes = encode_package(&cells).map_err(|e| CliError::input(format!("{file}: {e}")))?;
+            let bytes = encode_package_with_tolerance(&cells, tolerance_m)
+                .map_err(|e| CliError::input(format!("{file}: {e}")))?;
             fs::write(&out, bytes).map_err(|e| CliError::failure(format!("cannot write {out}: {e}")))
         }
     }

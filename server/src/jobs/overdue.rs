@@ -1,6 +1,6 @@
 //! The overdue job: every `GRIDLINE_OVERDUE_SCAN_SECS`, each node looks for `dispatched` and
 //! `in_progress` cases whose deadline has passed on the node's [`Clock`](crate::clock::Clock)
-//! and are not flagged yet. For each, core's state machine decides (`mark_overdue`, then
+//! and are not flagged yet. For each, core's state machine decides (through the case service, [`crate::cases::overdue`]) (`mark_overdue`, then
 //! `escalate`, both taken by the `system` role), and one transaction flags the case, bumps its
 //! version and records two events:
 //!
@@ -16,16 +16,13 @@
 //! so it can become overdue again at the new deadline, once.
 
 use chrono::{DateTime, Utc};
-use gridline_core::workflow::{self, Action, CaseFacts, CaseState, Provided, Role};
-use serde_json::json;
-use uuid::Uuid;
+use gridline_core::calendar::WorkingCalendar;
+use gridline_core::workflow::{self, Action, CaseState, Role};
 
-use crate::api::reports::rfc3339;
 use crate::app::AppState;
-use crate::store::cases::FullCase;
+use crate::cases::overdue::escalation;
 use crate::store::deadlines;
-use crate::store::events::EventRow;
-use crate::store::{DbConnection, StoreError, StoreResult};
+use crate::store::{DbConnection, StoreResult};
 
 /// Cases read per query; a scan goes on while full batches keep yielding work.
 const BATCH: i64 = 200;
@@ -49,7 +46,11 @@ fn overdue_states() -> Vec<&'static str> {
 }
 
 /// One pass over the cases past their deadline at `now`.
-pub fn scan(conn: &mut DbConnection, now: DateTime<Utc>) -> StoreResult<ScanOutcome> {
+pub fn scan(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+) -> StoreResult<ScanOutcome> {
     let states = overdue_states();
     let mut outcome = ScanOutcome::default();
     loop {
@@ -57,7 +58,7 @@ pub fn scan(conn: &mut DbConnection, now: DateTime<Utc>) -> StoreResult<ScanOutc
         let full = due.len() as i64 == BATCH;
         let before = outcome;
         for case in &due {
-            let Some(mut events) = escalation_events(case, now)? else { continue };
+            let Some(mut events) = escalation(case, now, calendar)? else { continue };
             if deadlines::mark_overdue(conn, &case.row.id, case.row.version, now.naive_utc(), &mut events)? {
                 outcome.escalated += 1;
             } else {
@@ -71,61 +72,6 @@ pub fn scan(conn: &mut DbConnection, now: DateTime<Utc>) -> StoreResult<ScanOutc
     }
 }
 
-/// The `mark_overdue` and `escalate` events for `case`, or `None` when core refuses (a case
-/// the query should not have returned).
-fn escalation_events(case: &FullCase, now: DateTime<Utc>) -> StoreResult<Option<Vec<EventRow>>> {
-    let state: CaseState =
-        case.row.state.parse().map_err(|e: workflow::UnknownName| StoreError::Corrupt(e.to_string()))?;
-    let deadline = case.workflow.deadline.map(|d| d.and_utc());
-    let mut facts = CaseFacts {
-        actor_is_reporter: false,
-        already_rated: case.workflow.rating.is_some(),
-        deadline,
-        deadline_passed: deadline.is_some_and(|d| d <= now),
-        overdue: case.workflow.overdue,
-    };
-    let none = Provided::default();
-    let Ok(marked) = workflow::take(state, Action::MarkOverdue, Role::System, &none, &facts) else {
-        return Ok(None);
-    };
-    facts.overdue = true;
-    let Ok(escalated) = workflow::take(marked.to, Action::Escalate, Role::System, &none, &facts) else {
-        return Ok(None);
-    };
-    let deadline = case.workflow.deadline.map(rfc3339);
-    let event = |action: Action, from: CaseState, to: CaseState, details: serde_json::Value| EventRow {
-        id: Uuid::now_v7().to_string(),
-        case_id: case.row.id.clone(),
-        kind: action.as_str().to_owned(),
-        from_state: Some(from.as_str().to_owned()),
-        to_state: to.as_str().to_owned(),
-        actor_id: None,
-        actor_role: Some(Role::System.as_str().to_owned()),
-        note: None,
-        lat: None,
-        lon: None,
-        occurred_at: now.naive_utc(),
-        seq: 0,
-        reason: None,
-        accuracy_m: None,
-        photo_ids: "[]".to_owned(),
-        details: details.to_string(),
-        idempotency_key: None,
-    };
-    Ok(Some(vec![
-        event(marked.action, marked.from, marked.to, json!({ "deadline": deadline })),
-        event(
-            escalated.action,
-            escalated.from,
-            escalated.to,
-            json!({
-                "deadline": deadline,
-                "to": { "role": Role::Dispatcher.as_str(), "street": case.row.street_code },
-            }),
-        ),
-    ]))
-}
-
 /// Starts the job on the current actix system: a scan every `GRIDLINE_OVERDUE_SCAN_SECS`, the
 /// first one right away (a node that was down catches up at start).
 pub fn spawn(state: actix_web::web::Data<AppState>) {
@@ -135,7 +81,8 @@ pub fn spawn(state: actix_web::web::Data<AppState>) {
         loop {
             ticks.tick().await;
             let now = state.clock.now();
-            match state.db.run(move |conn| scan(conn, now)).await {
+            let calendar = state.calendar.clone();
+            match state.db.run(move |conn| scan(conn, now, &calendar)).await {
                 Ok(done) if done.escalated > 0 => {
                     tracing::info!(escalated = done.escalated, lost = done.lost, "overdue cases escalated")
                 }

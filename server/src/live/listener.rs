@@ -15,8 +15,8 @@ use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl};
 use super::Signal;
 use crate::auth::revocation::{CHANNEL as REVOCATIONS, RevocationList};
 
-/// The notification channel; the payload is the event's sequence number (informational only).
-pub const CHANNEL: &str = "gridline_events";
+/// The notification channel, where the store sends each event's sequence number.
+pub use crate::store::events::CHANNEL;
 
 /// How often the listening connection is checked for notifications: the cross-node latency.
 const CHECK_INTERVAL: Duration = Duration::from_millis(100);

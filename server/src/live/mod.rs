@@ -14,33 +14,5 @@
 pub mod feed;
 pub mod listener;
 
-use std::sync::Arc;
-
-use tokio::sync::watch;
-
-/// A wake-up bell shared by everything on one node that writes or follows events. Cheap to
-/// clone; ringing it with nobody listening costs nothing.
-#[derive(Debug, Clone)]
-pub struct Signal(Arc<watch::Sender<u64>>);
-
-impl Signal {
-    pub fn new() -> Self {
-        Self(Arc::new(watch::Sender::new(0)))
-    }
-
-    /// Tell every subscriber to read again.
-    pub fn wake(&self) {
-        self.0.send_modify(|rings| *rings = rings.wrapping_add(1));
-    }
-
-    /// A receiver whose `changed()` resolves after the next [`Signal::wake`].
-    pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.0.subscribe()
-    }
-}
-
-impl Default for Signal {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The bell and the channel belong to the store, which rings them on every event insert.
+pub use crate::store::events::Signal;

@@ -1,6 +1,6 @@
 //! `POST requests`, `GET requests`, `GET requests/{id}` and `GET tokens/{token}`.
 //!
-//! A submission goes through the same intake as `POST /api/v1/reports` ([`intake::submit`]):
+//! A submission goes through the same intake as `POST /api/v1/reports` ([`crate::cases::file_report`]):
 //! routed to its grid cell, given a tracking number (the `service_request_id`), deduplicated by
 //! an optional `Idempotency-Key` header (per API key). It has no reporter account: the case
 //! records the role `open311`, and which key brought it in. The token is the case id.
@@ -20,14 +20,15 @@ use gridline_core::workflow::CaseState;
 use super::form::{self, AttributeValue, RequestsQuery, Status};
 use super::render::{Fault, Format, Node, respond, split_format};
 use super::services::{Locale, base_url, find_category, unit_name};
-use crate::api::idempotency;
-use crate::api::reports::intake::{self, Position, ReportRequest, Submitter};
-use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::now;
+use crate::cases::{Submitter, file_report};
+use crate::clock::rfc3339;
+use crate::idempotency;
 use crate::store::cases::{self, FullCase};
 use crate::store::open311::{self, CaseQuery};
 use crate::store::{api_keys, categories};
+use gridline_core::protocol::{Position, ReportRequest};
 
 /// The reporter role recorded on cases that came in over Open311.
 pub const ROLE: &str = "open311";
@@ -69,7 +70,7 @@ struct Context {
 fn request_node(full: &FullCase, cx: &Context) -> Node {
     let case = &full.row;
     let workflow = &full.workflow;
-    let (status, notes) = status_of(&case.state);
+    let (status, notes) = status_of(case.state.as_str());
     let public = crate::public_view::public_view(case);
     let media_url = (cx.with_photo.contains(&case.id) && public.photo_public)
         .then(|| format!("{}/media/{}.jpg", cx.base, case.id));
@@ -99,7 +100,7 @@ fn request_node(full: &FullCase, cx: &Context) -> Node {
         fields.push((
             "extended_attributes",
             Node::Object(vec![
-                ("state", Node::text(&case.state)),
+                ("state", Node::text(case.state.as_str())),
                 ("handling_unit", Node::opt_text(case.handling_unit.clone())),
                 ("handling_time_limit", Node::opt_text(case.handling_time_limit.clone())),
                 ("deadline", Node::opt_text(workflow.deadline.map(rfc3339))),
@@ -303,8 +304,7 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
     // Keys are namespaced by API key, so two clients can never replay each other's requests.
     let client_key = idempotency::parse(req.headers())?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let submitter = Submitter { reporter_id: None, reporter_role: ROLE.to_owned() };
-    let submitted =
-        intake::submit(state, submitter, format!("open311:{}:{client_key}", key.id), report).await?;
+    let submitted = file_report(state, submitter, format!("open311:{}:{client_key}", key.id), report).await?;
     let case = submitted.case;
     let (case_id, key_id) = (case.id.clone(), key.id.clone());
     // The case is in; failing here would invite a retry that makes a second one.

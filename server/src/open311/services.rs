@@ -18,7 +18,7 @@ const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
 /// The shipped taxonomy: its major classes name the service groups and its units the agencies.
 /// Categories themselves come from the database (a city edits them).
 fn shipped() -> Option<&'static Taxonomy> {
-    crate::api::categories::shipped().ok()
+    categories::shipped().ok()
 }
 
 /// The language of names in answers.

@@ -5,12 +5,47 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::CaseState;
 
 use super::cases::{CaseRow, CaseWorkflow, FullCase};
 use super::schema::cases;
 use super::{DbConnection, StoreResult};
-use crate::auth::CaseFilter;
+
+/// Which cases a list query may return, for a given principal (`auth` decides which one,
+/// `Principal::case_filter`). Apply it with [`crate::filter_by_scope!`], which does, in diesel:
+///
+/// ```text
+/// match principal.case_filter() {
+///     CaseFilter::All => query,
+///     CaseFilter::GridIn(grids) => query.filter(cases::grid_code.eq_any(grids_as_text)),
+///     CaseFilter::GridRange { first, last, .. } => {
+///         query.filter(cases::grid_code.between(first.to_string(), last.to_string()))
+///     }
+///     CaseFilter::HandlingUnit(unit) => query.filter(cases::handling_unit.eq(unit)),
+///     CaseFilter::ReportedBy(user) => query.filter(cases::reporter_id.eq(user)),
+///     CaseFilter::Nothing => query.filter(diesel::dsl::false_),
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseFilter {
+    /// No restriction (admin, system).
+    All,
+    /// The case's grid is one of these (inspector). Empty when no cells are assigned yet.
+    GridIn(Vec<GridCode>),
+    /// The case's grid lies in an area (a dispatcher's street, a viewer's district or street):
+    /// the grid codes from `first` to
+    /// `last` inclusive, which is exactly the area's 15-digit codes, both as numbers and as
+    /// zero-padded text since all codes have the same width. Cases without a grid (triage)
+    /// never match.
+    GridRange { area: AreaCode, first: GridCode, last: GridCode },
+    /// Cases dispatched to this handling unit (handler).
+    HandlingUnit(String),
+    /// Cases reported by this account (citizen), by user id text.
+    ReportedBy(String),
+    /// Nothing at all.
+    Nothing,
+}
 
 /// What to list. Empty lists and `None` mean "any".
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 
 use super::events::{self, EventRow};
-use super::schema::{case_events, case_photos, cases};
+use super::schema::{case_photos, cases};
 use super::{DbConnection, StoreResult, is_unique_violation};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -32,7 +32,9 @@ pub struct CaseRow {
     pub accuracy_m: Option<f64>,
     pub submitted_crs: String,
     pub captured_at: Option<chrono::NaiveDateTime>,
-    pub state: String,
+    /// Parsed once, when the row is read: a stored state core does not know fails the read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: gridline_core::workflow::CaseState,
     pub grid_code: Option<String>,
     pub community_code: Option<String>,
     pub street_code: Option<String>,
@@ -46,47 +48,6 @@ pub struct CaseRow {
     pub version: i32,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = case_events)]
-pub struct NewEvent {
-    pub id: String,
-    pub case_id: String,
-    pub kind: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
-    pub actor_id: Option<String>,
-    pub actor_role: Option<String>,
-    pub note: Option<String>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub occurred_at: chrono::NaiveDateTime,
-}
-
-impl NewEvent {
-    /// The stored form: no reason, photos or details, numbered on insert.
-    fn into_row(self) -> EventRow {
-        EventRow {
-            id: self.id,
-            case_id: self.case_id,
-            kind: self.kind,
-            from_state: self.from_state,
-            to_state: self.to_state,
-            actor_id: self.actor_id,
-            actor_role: self.actor_role,
-            note: self.note,
-            lat: self.lat,
-            lon: self.lon,
-            occurred_at: self.occurred_at,
-            seq: 0,
-            reason: None,
-            accuracy_m: None,
-            photo_ids: "[]".to_owned(),
-            details: "{}".to_owned(),
-            idempotency_key: None,
-        }
-    }
 }
 
 /// The workflow columns of a case, beside [`CaseRow`] (which intake writes).
@@ -161,15 +122,15 @@ pub fn insert_report(
     conn: &mut DbConnection,
     case: &CaseRow,
     photo_ids: &[String],
-    event: &NewEvent,
+    event: &EventRow,
 ) -> StoreResult<InsertOutcome> {
     let result = conn.transaction(|conn| {
-        diesel::insert_into(cases::table).values(case).execute(conn)?;
+        diesel::insert_into(cases::table).values(case.clone()).execute(conn)?;
         let links: Vec<CasePhotoRow<'_>> = photo_links(case, photo_ids).collect();
         if !links.is_empty() {
             crate::batch_insert!(conn, case_photos::table, &links)?;
         }
-        events::insert(conn, &mut event.clone().into_row())?;
+        events::insert(conn, &mut event.clone())?;
         Ok::<_, diesel::result::Error>(())
     });
     match result {
@@ -188,7 +149,7 @@ pub fn insert_report(
 /// the whole batch back; the caller then stores the reports one by one.
 pub fn insert_reports(
     conn: &mut DbConnection,
-    reports: &[(&CaseRow, &[String], &NewEvent)],
+    reports: &[(&CaseRow, &[String], &EventRow)],
 ) -> QueryResult<Vec<bool>> {
     conn.transaction(|conn| {
         let keys: Vec<&str> = reports.iter().map(|(case, _, _)| case.idempotency_key.as_str()).collect();
@@ -200,20 +161,19 @@ pub fn insert_reports(
             .collect();
         let mut seen = HashSet::new();
         let fresh: Vec<bool> = keys.iter().map(|key| !stored.contains(*key) && seen.insert(*key)).collect();
-        let new: Vec<&(&CaseRow, &[String], &NewEvent)> =
+        let new: Vec<&(&CaseRow, &[String], &EventRow)> =
             reports.iter().zip(&fresh).filter(|(_, fresh)| **fresh).map(|(report, _)| report).collect();
         if new.is_empty() {
             return Ok(fresh);
         }
         let new_cases: Vec<CaseRow> = new.iter().map(|(case, _, _)| (*case).clone()).collect();
-        crate::batch_insert!(conn, cases::table, &new_cases)?;
+        crate::batch_insert!(conn, cases::table, new_cases)?;
         let links: Vec<CasePhotoRow<'_>> =
             new.iter().flat_map(|(case, photo_ids, _)| photo_links(case, photo_ids)).collect();
         if !links.is_empty() {
             crate::batch_insert!(conn, case_photos::table, &links)?;
         }
-        let mut new_events: Vec<EventRow> =
-            new.iter().map(|(_, _, event)| (*event).clone().into_row()).collect();
+        let mut new_events: Vec<EventRow> = new.iter().map(|(_, _, event)| (*event).clone()).collect();
         events::insert_many(conn, &mut new_events)?;
         Ok(fresh)
     })

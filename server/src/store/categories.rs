@@ -14,10 +14,20 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use diesel::prelude::*;
 use gridline_core::codes::CategoryCode;
-use gridline_core::taxonomy::{Category, Taxonomy};
+use gridline_core::taxonomy::{Category, Taxonomy, TaxonomyError};
 
 use super::schema::categories;
 use super::{DbConnection, StoreError, StoreResult};
+
+/// The taxonomy shipped in the binary, parsed once: its major classes and handling units (which
+/// are not in the database) and the rules a category edit is checked against.
+static SHIPPED: std::sync::LazyLock<Result<Taxonomy, TaxonomyError>> =
+    std::sync::LazyLock::new(Taxonomy::default_taxonomy);
+
+/// [`SHIPPED`], or why the embedded file is broken (a build that tests would fail).
+pub fn shipped() -> Result<&'static Taxonomy, &'static TaxonomyError> {
+    SHIPPED.as_ref()
+}
 
 #[derive(Insertable)]
 #[diesel(table_name = categories)]

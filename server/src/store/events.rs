@@ -16,6 +16,37 @@ use diesel::prelude::*;
 use super::schema::{case_events, cases};
 use super::{DbConnection, StoreResult};
 
+/// The PostgreSQL notification channel every event insert notifies ([`crate::live::listener`]
+/// relays it); the payload is the event's sequence number (informational only).
+pub const CHANNEL: &str = "gridline_events";
+
+/// A wake-up bell shared by everything on one node that writes or follows events. Cheap to
+/// clone; ringing it with nobody listening costs nothing.
+#[derive(Debug, Clone)]
+pub struct Signal(std::sync::Arc<tokio::sync::watch::Sender<u64>>);
+
+impl Signal {
+    pub fn new() -> Self {
+        Self(std::sync::Arc::new(tokio::sync::watch::Sender::new(0)))
+    }
+
+    /// Tell every subscriber to read again.
+    pub fn wake(&self) {
+        self.0.send_modify(|rings| *rings = rings.wrapping_add(1));
+    }
+
+    /// A receiver whose `changed()` resolves after the next [`Signal::wake`].
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+impl Default for Signal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 thread_local! {
     /// Set by [`insert`] on the thread running the write, taken by [`take_written`].
     static WROTE_EVENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -61,6 +92,9 @@ pub struct EventRow {
     /// JSON object of the action's own facts: handling unit, deadline, merge target, rating.
     pub details: String,
     pub idempotency_key: Option<String>,
+    /// SHA-256 of the request that recorded a person's step (with its idempotency key), so a
+    /// replay with another body is told apart.
+    pub request_sha256: Option<String>,
 }
 
 /// Takes the lock that orders event writers and returns the next sequence number. Call inside
@@ -100,7 +134,7 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
     if let DbConnection::Pg(pg) = conn {
         use diesel::sql_types::Text;
         diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<Text, _>(crate::live::listener::CHANNEL)
+            .bind::<Text, _>(CHANNEL)
             .bind::<Text, _>((first + last as i64).to_string())
             .execute(pg)?;
     }
@@ -125,11 +159,12 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
     let numbered: Numbered = diesel::sql_query(
         "WITH numbered AS ( \
            INSERT INTO case_events (id, case_id, kind, from_state, to_state, actor_id, actor_role, \
-             note, lat, lon, occurred_at, reason, accuracy_m, photo_ids, details, idempotency_key, seq) \
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             note, lat, lon, occurred_at, reason, accuracy_m, photo_ids, details, idempotency_key, \
+             request_sha256, seq) \
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              COALESCE(MAX(seq), 0) + 1 FROM case_events \
            RETURNING seq) \
-         SELECT numbered.seq FROM numbered CROSS JOIN LATERAL pg_notify($17, numbered.seq::text) AS notified",
+         SELECT numbered.seq FROM numbered CROSS JOIN LATERAL pg_notify($18, numbered.seq::text) AS notified",
     )
     .bind::<Text, _>(&event.id)
     .bind::<Text, _>(&event.case_id)
@@ -147,7 +182,8 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
     .bind::<Text, _>(&event.photo_ids)
     .bind::<Text, _>(&event.details)
     .bind::<Nullable<Text>, _>(&event.idempotency_key)
-    .bind::<Text, _>(crate::live::listener::CHANNEL)
+    .bind::<Nullable<Text>, _>(&event.request_sha256)
+    .bind::<Text, _>(CHANNEL)
     .get_result(pg)?;
     Ok(numbered.seq)
 }
@@ -171,6 +207,15 @@ pub fn find_by_key(conn: &mut DbConnection, case_id: &str, key: &str) -> StoreRe
         .optional()?)
 }
 
+/// How many events of `kind` a case has (its extensions, for the next one's number).
+pub fn count_of_kind(conn: &mut DbConnection, case_id: &str, kind: &str) -> StoreResult<i64> {
+    Ok(case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::kind.eq(kind))
+        .count()
+        .get_result(conn)?)
+}
+
 /// The highest sequence number written so far (0 before any event).
 pub fn latest_seq(conn: &mut DbConnection) -> StoreResult<i64> {
     let max: Option<i64> = case_events::table.select(diesel::dsl::max(case_events::seq)).first(conn)?;
@@ -182,7 +227,7 @@ pub fn latest_seq(conn: &mut DbConnection) -> StoreResult<i64> {
 /// incremental lists (work list, my reports) are built from it.
 pub fn changes_in_scope(
     conn: &mut DbConnection,
-    scope: &crate::auth::CaseFilter,
+    scope: &super::case_list::CaseFilter,
     after: i64,
     through: i64,
     limit: i64,

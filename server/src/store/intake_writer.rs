@@ -18,7 +18,8 @@ use std::sync::mpsc;
 use diesel::r2d2::Pool;
 use tokio::sync::oneshot;
 
-use super::cases::{self, CaseRow, InsertOutcome, NewEvent};
+use super::cases::{self, CaseRow, InsertOutcome};
+use super::events::EventRow;
 use super::{Manager, StoreError, StoreResult, events};
 
 /// Most reports one transaction takes. Bounds the statement size (28 binds per case) and the
@@ -29,7 +30,7 @@ const MAX_BATCH: usize = 64;
 struct Job {
     case: CaseRow,
     photo_ids: Vec<String>,
-    event: NewEvent,
+    event: EventRow,
     reply: oneshot::Sender<StoreResult<InsertOutcome>>,
 }
 
@@ -47,7 +48,7 @@ impl std::fmt::Debug for IntakeWriter {
 impl IntakeWriter {
     /// Starts the writer thread on `pool`; `events_written` is rung after each commit that
     /// inserted events (see [`crate::live`]).
-    pub fn start(pool: Pool<Manager>, events_written: crate::live::Signal) -> StoreResult<Self> {
+    pub fn start(pool: Pool<Manager>, events_written: super::events::Signal) -> StoreResult<Self> {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("intake-writer".to_owned())
@@ -61,7 +62,7 @@ impl IntakeWriter {
         &self,
         case: CaseRow,
         photo_ids: Vec<String>,
-        event: NewEvent,
+        event: EventRow,
     ) -> StoreResult<InsertOutcome> {
         let (reply, answer) = oneshot::channel();
         self.queue.send(Job { case, photo_ids, event, reply }).map_err(|_| StoreError::Cancelled)?;
@@ -69,7 +70,7 @@ impl IntakeWriter {
     }
 }
 
-fn run(pool: &Pool<Manager>, jobs: &mpsc::Receiver<Job>, events_written: &crate::live::Signal) {
+fn run(pool: &Pool<Manager>, jobs: &mpsc::Receiver<Job>, events_written: &super::events::Signal) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {

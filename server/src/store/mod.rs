@@ -131,7 +131,7 @@ macro_rules! batch_insert {
     };
 }
 
-/// Narrows a boxed query that joins `cases` to the cases a [`crate::auth::CaseFilter`] admits:
+/// Narrows a boxed query that joins `cases` to the cases a [`case_list::CaseFilter`] admits:
 /// `Some(query)`, or `None` when the filter admits nothing (no query needs to run).
 ///
 /// `filter_by_scope!(query, scope, newest_first)` is for a page of cases ordered by
@@ -150,7 +150,7 @@ macro_rules! filter_by_scope {
     };
     (@area_code $by_area_code:literal, $query:expr, $filter:expr) => {{
         use gridline_core::codes::AreaLevel;
-        use $crate::auth::CaseFilter;
+        use $crate::store::case_list::CaseFilter;
         use $crate::store::schema::cases;
         match $filter {
             CaseFilter::All => Some($query),
@@ -288,7 +288,7 @@ pub struct Db {
     pool: Pool<Manager>,
     backend: Backend,
     /// Rung after work that inserted events (see [`crate::live`]).
-    events: crate::live::Signal,
+    events: events::Signal,
     /// Stores new reports, several to a transaction under load ([`intake_writer`]).
     intake: std::sync::Arc<intake_writer::IntakeWriter>,
 }
@@ -320,7 +320,7 @@ impl Db {
             .test_on_check_out(false)
             .connection_timeout(timeout)
             .build(manager)?;
-        let events = crate::live::Signal::new();
+        let events = events::Signal::new();
         let intake = std::sync::Arc::new(intake_writer::IntakeWriter::start(pool.clone(), events.clone())?);
         let db = Db { pool, backend, events, intake };
         db.migrate()?;
@@ -332,7 +332,7 @@ impl Db {
     }
 
     /// Rung whenever work run through [`Db::run`] on this node has inserted events.
-    pub fn events(&self) -> &crate::live::Signal {
+    pub fn events(&self) -> &events::Signal {
         &self.events
     }
 
@@ -342,7 +342,7 @@ impl Db {
         &self,
         case: cases::CaseRow,
         photo_ids: Vec<String>,
-        event: cases::NewEvent,
+        event: events::EventRow,
     ) -> StoreResult<cases::InsertOutcome> {
         self.intake.insert(case, photo_ids, event).await
     }

@@ -129,6 +129,7 @@ diesel::table! {
         photo_ids -> Text,
         details -> Text,
         idempotency_key -> Nullable<Text>,
+        request_sha256 -> Nullable<Text>,
     }
 }
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 use common::{Backend, TestServer};
 use diesel::prelude::*;
 use gridline_server::store::Db;
-use gridline_server::store::cases::{self, CaseRow, InsertOutcome, NewEvent};
+use gridline_server::store::cases::{self, CaseRow, InsertOutcome};
+use gridline_server::store::events::EventRow;
 use gridline_server::store::schema::{case_events, case_photos, cases as cases_table};
 use uuid::Uuid;
 
@@ -23,7 +24,7 @@ both_backends!(
 );
 
 /// A report as intake builds it, with its key and tracking number chosen by the test.
-fn report(key: &str, tracking_number: &str) -> (CaseRow, NewEvent) {
+fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
     let now = chrono::Utc::now().naive_utc();
     let id = Uuid::now_v7().to_string();
     let case = CaseRow {
@@ -41,7 +42,7 @@ fn report(key: &str, tracking_number: &str) -> (CaseRow, NewEvent) {
         accuracy_m: None,
         submitted_crs: "wgs84".to_owned(),
         captured_at: None,
-        state: "reported".to_owned(),
+        state: gridline_core::workflow::CaseState::Reported,
         grid_code: None,
         community_code: None,
         street_code: None,
@@ -56,19 +57,7 @@ fn report(key: &str, tracking_number: &str) -> (CaseRow, NewEvent) {
         created_at: now,
         updated_at: now,
     };
-    let event = NewEvent {
-        id: Uuid::now_v7().to_string(),
-        case_id: id,
-        kind: "reported".to_owned(),
-        from_state: None,
-        to_state: "reported".to_owned(),
-        actor_id: None,
-        actor_role: Some("citizen".to_owned()),
-        note: None,
-        lat: Some(31.2),
-        lon: Some(121.5),
-        occurred_at: now,
-    };
+    let event = gridline_server::cases::events::reported(&case, now.and_utc());
     (case, event)
 }
 
@@ -160,7 +149,7 @@ fn reports_arriving_together_each_get_their_own_answer(backend: Backend) {
     let server = TestServer::start(backend);
     let db = db_of(&server);
     // 30 new keys, then 10 of them again, all handed to the writer at once.
-    let reports: Vec<(CaseRow, NewEvent)> =
+    let reports: Vec<(CaseRow, EventRow)> =
         (0..40).map(|i| report(&format!("key-{:02}", i % 30), &format!("T-{i:02}"))).collect();
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let outcomes = runtime.block_on(futures_util::future::join_all(

@@ -19,6 +19,11 @@ use gridline_core::codes::AreaCode;
 use gridline_core::workflow::Role;
 use gridline_server::auth::Scope;
 use gridline_server::jobs::overdue::{ScanOutcome, scan};
+
+/// The calendar of a server without GRIDLINE_CALENDAR_FILE.
+fn china() -> gridline_core::calendar::WorkingCalendar {
+    gridline_core::calendar::WorkingCalendar::china().unwrap()
+}
 use gridline_server::store::Db;
 use gridline_server::store::schema::case_events;
 use serde_json::{Value, json};
@@ -161,7 +166,7 @@ fn the_server_job_flags_at_the_deadline_and_escalates_once(backend: Backend) {
 
     // A minute before the deadline nothing is due: a scan at that moment finds nothing.
     street.server.clock.set(deadline - chrono::Duration::minutes(1));
-    let early = scan(&mut db.get().unwrap(), deadline - chrono::Duration::minutes(1)).unwrap();
+    let early = scan(&mut db.get().unwrap(), deadline - chrono::Duration::minutes(1), &china()).unwrap();
     assert_eq!(early, ScanOutcome::default());
     assert_eq!(street.case(&id)["overdue"], false);
 
@@ -189,7 +194,7 @@ fn the_server_job_flags_at_the_deadline_and_escalates_once(backend: Backend) {
 
     // Later scans (the job's next ticks, and one here) leave it alone.
     street.server.clock.set(deadline + chrono::Duration::hours(5));
-    let again = scan(&mut db.get().unwrap(), deadline + chrono::Duration::hours(5)).unwrap();
+    let again = scan(&mut db.get().unwrap(), deadline + chrono::Duration::hours(5), &china()).unwrap();
     assert_eq!(again, ScanOutcome::default());
     std::thread::sleep(Duration::from_millis(2_500));
     assert_eq!(events_of_kind(&db, "escalate").get(&id), Some(&1));
@@ -235,7 +240,7 @@ fn two_runners_racing_escalate_each_case_once(backend: Backend) {
                 barrier.wait();
                 let mut total = ScanOutcome::default();
                 for _ in 0..3 {
-                    let done = scan(&mut conn, after).unwrap();
+                    let done = scan(&mut conn, after, &china()).unwrap();
                     total.escalated += done.escalated;
                     total.lost += done.lost;
                 }

@@ -129,6 +129,7 @@ fn seed(
             photo_ids: "[]".to_owned(),
             details: details.to_string(),
             idempotency_key: None,
+            request_sha256: None,
         });
         state = to;
     }
@@ -147,7 +148,7 @@ fn seed(
         accuracy_m: None,
         submitted_crs: "wgs84".to_owned(),
         captured_at: None,
-        state: state.as_str().to_owned(),
+        state,
         grid_code: Some(grid.to_owned()),
         community_code: Some(grid[..12].to_owned()),
         street_code: Some(grid[..9].to_owned()),
@@ -165,7 +166,7 @@ fn seed(
     // One transaction, as the server writes: the server's own jobs number events too, and the
     // sequence is only gap-free and unique among writers that hold the write lock.
     conn.transaction(|conn| {
-        diesel::insert_into(cases::table).values(&case).execute(conn)?;
+        diesel::insert_into(cases::table).values(case).execute(conn)?;
         diesel::update(cases::table.find(&id)).set(cases::deadline.eq(deadline)).execute(conn)?;
         for mut row in rows {
             events::insert(conn, &mut row)?;

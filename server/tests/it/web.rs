@@ -5,9 +5,9 @@
 //! routes to that very cell; a case is found by its tracking number in the view the caller may
 //! see; and bad input is a problem answer naming the field, never a 500.
 
+use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS as MAX_PHOTOS};
 use gridline_core::workflow::CaseState;
 use gridline_core::workflow::words::RATINGS;
-use gridline_server::api::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_PHOTOS};
 use serde_json::{Value, json};
 
 use crate::common::{Backend, TestServer, demo_cells, point_in, problem};

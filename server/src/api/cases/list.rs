@@ -132,9 +132,12 @@ pub async fn list(
         .await?;
     let next_cursor =
         if more { page.last().map(|c| encode_cursor(c.row.created_at, &c.row.id)) } else { None };
+    let now = state.clock.now();
     let items: Vec<Value> = page
         .iter()
-        .map(|case| render(case, View::Staff, Some(&who), photos.remove(&case.row.id).unwrap_or_default()))
+        .map(|case| {
+            render(case, View::Staff, Some(&who), photos.remove(&case.row.id).unwrap_or_default(), now)
+        })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next_cursor })))
 }

@@ -19,13 +19,14 @@ pub mod timeline;
 pub mod worklist;
 
 use actix_web::{HttpResponse, web};
-use gridline_core::codes::GridCode;
-use gridline_core::workflow::{self, Action, CaseFacts, CaseState, Role};
+use chrono::{DateTime, Utc};
+use gridline_core::workflow::{Action, Role};
 use serde_json::{Value, json};
 
 use crate::api::reports::{PlacementView, rfc3339};
 use crate::app::AppState;
-use crate::auth::{CaseVisibility, MaybePrincipal, Principal};
+use crate::auth::{MaybePrincipal, Principal};
+pub use crate::cases::facts::visibility;
 use crate::error::{ApiError, ApiResult};
 use crate::store::cases::{self, CaseRow, FullCase};
 use crate::store::{DbConnection, StoreResult};
@@ -52,16 +53,14 @@ pub(crate) fn may_see_reporter(case: &CaseRow, who: Option<&Principal>) -> bool 
     !case.anonymous && who.is_some_and(|w| matches!(w.role, Role::Admin | Role::Dispatcher))
 }
 
-/// The facts of a stored case that decide who may see it.
-pub fn visibility(case: &CaseRow) -> CaseVisibility<'_> {
-    CaseVisibility {
-        grid: case.grid_code.as_deref().and_then(|g| GridCode::parse(g).ok()),
-        handling_unit: case.handling_unit.as_deref(),
-        reporter: case.reporter_id.as_deref(),
-    }
-}
-
-pub(crate) fn render(full: &FullCase, view: View, who: Option<&Principal>, photo_ids: Vec<String>) -> Value {
+/// The case's body in `view`; `now` (the server's clock) decides which actions are available.
+pub(crate) fn render(
+    full: &FullCase,
+    view: View,
+    who: Option<&Principal>,
+    photo_ids: Vec<String>,
+    now: DateTime<Utc>,
+) -> Value {
     let case = &full.row;
     let workflow = &full.workflow;
     let mut body = json!({
@@ -96,7 +95,7 @@ pub(crate) fn render(full: &FullCase, view: View, who: Option<&Principal>, photo
     body["answers"] = serde_json::from_str(&case.answers).unwrap_or(Value::Null);
     body["photo_ids"] = json!(photo_ids);
     if let Some(who) = who {
-        body["available_actions"] = json!(available_actions(full, who));
+        body["available_actions"] = json!(crate::cases::facts::available_actions(full, who, now));
     }
     if view == View::Staff && may_see_reporter(case, who) {
         body["reporter"] = json!({ "id": case.reporter_id, "role": case.reporter_role });
@@ -129,33 +128,20 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let (case, photo_ids) = load_case(&state, &id, cases::photo_ids).await?;
     let view = view_for(who.0.as_ref(), &case.row);
-    let mut body = render(&case, view, who.0.as_ref(), photo_ids);
+    let now = state.clock.now();
+    let mut body = render(&case, view, who.0.as_ref(), photo_ids, now);
     // Whoever may dispatch sees the deadline a dispatch now would set, before choosing to.
     let may_dispatch = body["available_actions"]
         .as_array()
         .is_some_and(|actions| actions.iter().any(|a| a == Action::Dispatch.as_str()));
     if may_dispatch {
-        let deadline = actions::dispatch_deadline_for(&case, state.clock.now())?;
+        let deadline =
+            crate::cases::facts::dispatch_deadline(&case, now, &state.calendar)?.map_err(|refusal| {
+                ApiError::new(crate::error::ErrorKind::Unprocessable, refusal.code(), refusal.to_string())
+            })?;
         body["dispatch_deadline"] = json!(deadline.map(|d| rfc3339(d.naive_utc())));
     }
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, actions::etag(case.row.version)))
         .json(body))
-}
-
-/// The steps the caller may take now, as core decides them from the case's state and facts, so
-/// a client shows exactly the actions the server will accept. None outside the caller's scope.
-fn available_actions(case: &FullCase, who: &Principal) -> Vec<Action> {
-    let Ok(state) = case.row.state.parse::<CaseState>() else { return Vec::new() };
-    if !actions::in_scope(who, case) {
-        return Vec::new();
-    }
-    let facts = CaseFacts {
-        actor_is_reporter: case.row.reporter_id.as_deref() == Some(who.user_id.as_str()),
-        already_rated: case.workflow.rating.is_some(),
-        deadline: case.workflow.deadline.map(|d| d.and_utc()),
-        deadline_passed: case.workflow.deadline.is_some_and(|d| d.and_utc() <= chrono::Utc::now()),
-        overdue: case.workflow.overdue,
-    };
-    workflow::available_actions_given(state, who.role, &facts)
 }

@@ -12,11 +12,11 @@ use actix_web::{HttpResponse, web};
 use gridline_core::workflow::Role;
 use serde_json::{Value, json};
 
-use super::actions::in_scope;
 use super::{load_case, may_see_reporter};
 use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::MaybePrincipal;
+use crate::cases::facts::in_scope;
 use crate::error::ApiResult;
 use crate::store::events::{self, EventRow};
 

@@ -15,6 +15,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use gridline_core::workflow::{CaseState, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -42,12 +43,17 @@ pub struct WorklistQuery {
 }
 
 fn on_list(case: &FullCase) -> bool {
-    LIST_STATES.iter().any(|s| s.as_str() == case.row.state)
+    LIST_STATES.contains(&case.row.state)
 }
 
-fn upsert(case: &FullCase, who: &Principal, photos: &mut HashMap<String, Vec<String>>) -> Value {
+fn upsert(
+    case: &FullCase,
+    who: &Principal,
+    photos: &mut HashMap<String, Vec<String>>,
+    now: DateTime<Utc>,
+) -> Value {
     let photo_ids = photos.remove(&case.row.id).unwrap_or_default();
-    json!({ "change": "upsert", "case": render(case, View::Staff, Some(who), photo_ids) })
+    json!({ "change": "upsert", "case": render(case, View::Staff, Some(who), photo_ids, now) })
 }
 
 pub async fn worklist(
@@ -92,14 +98,15 @@ pub async fn worklist(
         })
         .await?;
     let (list, changed, mut photos, next_cursor, more, full) = answer;
+    let now = state.clock.now();
     let items: Vec<Value> = if full {
-        list.iter().map(|case| upsert(case, &who, &mut photos)).collect()
+        list.iter().map(|case| upsert(case, &who, &mut photos, now)).collect()
     } else {
         changed
             .iter()
             .map(|case| {
                 if on_list(case) {
-                    upsert(case, &who, &mut photos)
+                    upsert(case, &who, &mut photos, now)
                 } else {
                     json!({ "change": "removed", "id": case.row.id, "state": case.row.state })
                 }

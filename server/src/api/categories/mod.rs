@@ -4,22 +4,16 @@
 
 pub mod admin;
 
-use std::sync::LazyLock;
-
 use actix_web::{HttpResponse, http::header, web};
-use gridline_core::taxonomy::{Taxonomy, TaxonomyError};
+use gridline_core::taxonomy::Taxonomy;
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::store::categories;
 
-/// The taxonomy shipped in the binary, parsed once: its major classes and handling units (which
-/// are not in the database) and the rules a category edit is checked against.
-static SHIPPED: LazyLock<Result<Taxonomy, TaxonomyError>> = LazyLock::new(Taxonomy::default_taxonomy);
-
-/// [`SHIPPED`], or a 500 if the embedded file were ever broken (a build that tests would fail).
+/// The shipped taxonomy is read outside `api/` too (Open311's service groups).
 pub fn shipped() -> ApiResult<&'static Taxonomy> {
-    SHIPPED.as_ref().map_err(|e| ApiError::internal(format!("default taxonomy: {e}")))
+    categories::shipped().map_err(|e| ApiError::internal(format!("default taxonomy: {e}")))
 }
 
 pub async fn list(state: web::Data<AppState>) -> ApiResult<HttpResponse> {

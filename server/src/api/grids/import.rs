@@ -6,7 +6,6 @@
 
 use actix_web::{HttpResponse, web};
 use gridline_core::codes::{AreaCode, AreaLevel};
-use gridline_core::grid::{GridCell, ValidationOptions, parse_geojson, validate};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -15,22 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::grids;
 use gridline_core::workflow::Role;
 
-/// Parses a GeoJSON grid file for `area` and checks it with the core's validation: every
-/// problem at once, or the cells. Shared by this handler and `gridline grid import`.
-pub fn checked_cells(text: &str, area: AreaCode) -> Result<Vec<GridCell>, Vec<String>> {
-    let cells = parse_geojson(text).map_err(|e| vec![e.to_string()])?;
-    let mut problems: Vec<String> =
-        validate(&cells, ValidationOptions::default()).problems.iter().map(ToString::to_string).collect();
-    for (index, cell) in cells.iter().enumerate() {
-        if !cell.code.is_within(area) {
-            problems.push(format!("feature {index} ({}): not inside area {area}", cell.code));
-        }
-    }
-    if cells.is_empty() {
-        problems.push("the collection has no feature".to_owned());
-    }
-    if problems.is_empty() { Ok(cells) } else { Err(problems) }
-}
+pub use crate::routing::checked_cells;
 
 #[derive(Debug, Deserialize)]
 pub struct ImportQuery {

@@ -6,11 +6,10 @@ pub mod import;
 pub mod package;
 
 use actix_web::{HttpResponse, web};
-use gridline_core::geo::{Crs, GeoPoint};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 #[derive(Debug, Deserialize)]
 pub struct RouteQuery {
@@ -20,24 +19,7 @@ pub struct RouteQuery {
     crs: Option<String>,
 }
 
-/// Parses a position given in `crs` (default WGS-84) and converts it to WGS-84.
-pub fn wgs84_point(lat: f64, lon: f64, crs: Option<&str>, field_prefix: &str) -> ApiResult<GeoPoint> {
-    let crs: Crs = match crs {
-        Some(text) => text.parse().map_err(|_| {
-            ApiError::invalid_field(format!("{field_prefix}crs"), "expected wgs84, gcj02 or bd09")
-        })?,
-        None => Crs::Wgs84,
-    };
-    // The messages leave the value out: coordinates are personal data.
-    let point = GeoPoint::new(lat, lon).map_err(|e| match e {
-        gridline_core::geo::GeoError::Longitude(_) => ApiError::invalid_field(
-            format!("{field_prefix}lon"),
-            "expected a finite longitude in [-180, 180]",
-        ),
-        _ => ApiError::invalid_field(format!("{field_prefix}lat"), "expected a finite latitude in [-90, 90]"),
-    })?;
-    Ok(crs.to_wgs84(point))
-}
+pub use crate::routing::wgs84_point;
 
 /// `GET /api/v1/grids/route?lat=&lon=&crs=`: the cell (and its community, street and
 /// district) a point routes to, or `triage`.

@@ -2,6 +2,9 @@
 //! format, [`gridline_core::grid::encode_package`]) for phones to route points with no network,
 //! exactly as the server does. Public like `/grids/route`: cell outlines are not personal data.
 //!
+//! The package carries the city's routing tolerance (`GRIDLINE_ROUTING_TOLERANCE_M`), so a
+//! phone sends a point just outside every cell to the nearest one exactly as this server does.
+//!
 //! Without `area` it is the whole city; with a district or street code, only its cells. The
 //! answer's `ETag` is the grid revision and the area, so a phone checking for a newer package
 //! gets a 304 until an import changes the grid; `Grid-Revision` says which revision it holds.
@@ -9,7 +12,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gridline_core::codes::{AreaCode, AreaLevel};
-use gridline_core::grid::{GridCell, encode_package};
+use gridline_core::grid::{GridCell, encode_package_with_tolerance};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -45,7 +48,7 @@ pub async fn package(
             Some(area)
         }
     };
-    let layer = state.map_layer.current(&state).await?;
+    let layer = state.map_layer.current(&state.router, &state.db).await?;
     let etag =
         format!("\"{}-{}\"", layer.revision, area.map_or_else(|| "city".to_owned(), |a| a.to_string()));
     if let Some(unchanged) = crate::api::not_modified(&req, &etag) {
@@ -56,7 +59,9 @@ pub async fn package(
     if cells.is_empty() {
         return Err(ApiError::not_found("grid cells in this area"));
     }
-    let bytes = encode_package(&cells).map_err(|e| ApiError::internal(format!("grid package: {e}")))?;
+    let tolerance = state.config.settings.routing_tolerance_m;
+    let bytes = encode_package_with_tolerance(&cells, tolerance)
+        .map_err(|e| ApiError::internal(format!("grid package: {e}")))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
         .insert_header(("Grid-Revision", layer.revision.to_string()))

@@ -22,8 +22,8 @@ use gridline_core::workflow::CaseState;
 use gridline_core::workflow::words::RATINGS;
 use serde_json::{Map, Value, json};
 
-use crate::api::reports::intake::{MAX_DESCRIPTION_CHARS, MAX_PHOTOS};
 use crate::app::AppState;
+use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS};
 
 /// The form's rules; the same for every caller, so a browser may keep them a minute.
 pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
@@ -41,7 +41,7 @@ pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
     let body = json!({
         "limits": {
             "description_max_chars": MAX_DESCRIPTION_CHARS,
-            "photos_max": MAX_PHOTOS,
+            "photos_max": MAX_REPORT_PHOTOS,
             "photo_max_bytes": state.config.settings.photo_limit_bytes,
             "photo_max_edge_px": DEFAULT_MAX_EDGE,
             "photo_quality": DEFAULT_QUALITY,

@@ -80,7 +80,7 @@ pub async fn places(state: web::Data<AppState>, query: web::Query<PlacesQuery>) 
                 })?,
         ),
     };
-    let layer = state.map_layer.current(&state).await?;
+    let layer = state.map_layer.current(&state.router, &state.db).await?;
     let inside: Vec<&GridCell> =
         layer.grid.iter().filter(|c| area.is_none_or(|a| a.contains(c.code))).collect();
     if inside.is_empty() {
@@ -124,7 +124,7 @@ pub struct CellsQuery {
 
 pub async fn cells(state: web::Data<AppState>, query: web::Query<CellsQuery>) -> ApiResult<HttpResponse> {
     let point = wgs84_point(query.lat, query.lon, None, "")?;
-    let layer = state.map_layer.current(&state).await?;
+    let layer = state.map_layer.current(&state.router, &state.db).await?;
     let reach = (NEARBY_DEGREES * SCALE) as i32;
     let x = ((point.lon() - layer.origin[0]) * SCALE).round() as i32;
     let y = ((point.lat() - layer.origin[1]) * SCALE).round() as i32;

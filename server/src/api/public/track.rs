@@ -41,7 +41,7 @@ pub async fn track(
         load_case(&state, &id, |conn, id| Ok((cases::photo_ids(conn, id)?, events::for_case(conn, id)?)))
             .await?;
     let view = view_for(who.0.as_ref(), &case.row);
-    let body = render(&case, view, who.0.as_ref(), photo_ids);
+    let body = render(&case, view, who.0.as_ref(), photo_ids, state.clock.now());
     let timeline: Vec<_> = events.iter().map(public_entry).collect();
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))

@@ -38,7 +38,7 @@ impl From<&FullCase> for FollowedCase {
         Self {
             id: case.row.id.clone(),
             tracking_number: case.row.tracking_number.clone(),
-            state: case.row.state.clone(),
+            state: case.row.state.to_string(),
             deadline: case.workflow.deadline.map(rfc3339),
             overdue: case.workflow.overdue,
         }
@@ -73,7 +73,7 @@ pub fn receipts(conn: &mut DbConnection, rows: &[CaseRow]) -> StoreResult<Vec<Re
             receipt.deadline = full.workflow.deadline.map(rfc3339);
             receipt.overdue = full.workflow.overdue;
             receipt.merged_into = full.workflow.merged_into.clone();
-            if row.state == CaseState::Merged.as_str() {
+            if row.state == CaseState::Merged {
                 receipt.follows = survivor(&known, full).map(FollowedCase::from);
             }
             receipt
@@ -86,7 +86,7 @@ fn survivor<'a>(known: &'a HashMap<String, FullCase>, case: &'a FullCase) -> Opt
     let mut at = known.get(case.workflow.merged_into.as_deref()?)?;
     for _ in 0..MAX_HOPS {
         match at.workflow.merged_into.as_deref().and_then(|next| known.get(next)) {
-            Some(next) if at.row.state == CaseState::Merged.as_str() => at = next,
+            Some(next) if at.row.state == CaseState::Merged => at = next,
             _ => break,
         }
     }

@@ -62,7 +62,7 @@ impl From<&CaseRow> for ReportReceipt {
         Self {
             id: case.id.clone(),
             tracking_number: case.tracking_number.clone(),
-            state: case.state.clone(),
+            state: case.state.to_string(),
             category: case.category_code.clone(),
             anonymous: case.anonymous,
             placement: PlacementView::from(case),
@@ -77,7 +77,4 @@ impl From<&CaseRow> for ReportReceipt {
     }
 }
 
-/// A stored UTC time as RFC 3339.
-pub fn rfc3339(time: chrono::NaiveDateTime) -> String {
-    time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
+pub use crate::clock::rfc3339;

@@ -171,7 +171,9 @@ fn replay(events: &[StatsEventRow], range: Range, calendar: &WorkingCalendar) ->
         }
         for effect in effects {
             match effect {
-                Effect::SetsDeadline => deadline = parse_time(&details()["deadline"]),
+                Effect::SetsDeadline | Effect::ExtendsDeadline => {
+                    deadline = parse_time(&details()["deadline"])
+                }
                 Effect::ClearsDeadline => deadline = None,
                 Effect::CountsRework => notes.reworked |= inside,
                 Effect::CountsExtension => notes.extended |= inside,

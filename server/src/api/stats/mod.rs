@@ -28,8 +28,6 @@ use gridline_core::codes::{AreaCode, AreaLevel, CategoryCode};
 use gridline_core::workflow::Role;
 use serde::Serialize;
 
-// Working hours are counted on the calendar deadlines are set on.
-use crate::api::cases::actions::CALENDAR;
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
@@ -260,7 +258,8 @@ pub async fn stats(
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Handler, Role::Viewer])?;
-    let calendar = CALENDAR.as_ref().map_err(|e| ApiError::internal(e.clone()))?;
+    // Working hours are counted on the calendar deadlines are set on: the city's.
+    let calendar = &*state.calendar;
     let asked = parse_query(&query, calendar)?;
     let filter = filter_for(&who, &asked)?;
     let (from, to) = (asked.range.from.naive_utc(), asked.range.to.naive_utc());

@@ -1,0 +1,165 @@
+//! [`Step`]: the complete outcome of an allowed action — the next state and every change to
+//! the case record — worked out by [`super::take`] from the transition's [`Effect`]s, what the
+//! actor supplied and the facts of the case. The server writes exactly this and decides
+//! nothing of its own; in particular a dispatch's deadline is always computed here from the
+//! case's handling time limit on the working calendar, never taken from the caller.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{CaseFacts, CaseState, Effect, Provided, Refusal, Transition};
+use crate::calendar::{TimeLimit, WorkingCalendar};
+
+/// A change to one nullable field of the case record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "change", content = "value")]
+pub enum Change<T> {
+    /// Left as it is.
+    Keep,
+    /// Set to this value.
+    Set(T),
+    /// Cleared.
+    Clear,
+}
+
+impl<T> Change<T> {
+    /// The change as an update of a nullable column: `None` leaves it, `Some(None)` clears it.
+    pub fn into_update(self) -> Option<Option<T>> {
+        match self {
+            Change::Keep => None,
+            Change::Set(value) => Some(Some(value)),
+            Change::Clear => Some(None),
+        }
+    }
+}
+
+/// Where a new deadline comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "source")]
+pub enum DeadlineSource {
+    /// The case's handling time limit counted on the working calendar from the step.
+    Computed { limit: TimeLimit },
+    /// An extension (延期) by the street office, with its reason; `number` counts the case's
+    /// extensions, this one included.
+    Extension { reason: String, number: u32 },
+}
+
+/// What the step does to the deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "change")]
+pub enum DeadlineChange {
+    Keep,
+    Set { due: DateTime<Utc>, source: DeadlineSource },
+    Clear,
+}
+
+impl DeadlineChange {
+    /// The new deadline, when the step sets one.
+    pub fn due(&self) -> Option<DateTime<Utc>> {
+        match self {
+            DeadlineChange::Set { due, .. } => Some(*due),
+            DeadlineChange::Keep | DeadlineChange::Clear => None,
+        }
+    }
+}
+
+/// An allowed action with everything it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// From, action, role, to, and the rule's needs, conditions and effects.
+    pub transition: Transition,
+    pub deadline: DeadlineChange,
+    pub handling_unit: Change<String>,
+    /// The case this one is a duplicate of.
+    pub merged_into: Change<String>,
+    /// `Some(flag)` sets the overdue flag; `None` leaves it.
+    pub overdue: Option<bool>,
+    /// The reporter's rating, when the step records one.
+    pub rating: Option<u8>,
+    /// Whether the case counts as open after the step ([`CaseState::counts_as_open`]).
+    pub open: bool,
+}
+
+impl Step {
+    pub fn to(&self) -> CaseState {
+        self.transition.to
+    }
+}
+
+/// Works out every change of an allowed, checked `transition`.
+pub(super) fn resolve(
+    transition: Transition,
+    provided: &Provided<'_>,
+    facts: &CaseFacts,
+    calendar: &WorkingCalendar,
+) -> Result<Step, Refusal> {
+    let mut step = Step {
+        open: transition.to.counts_as_open(),
+        transition,
+        deadline: DeadlineChange::Keep,
+        handling_unit: Change::Keep,
+        merged_into: Change::Keep,
+        overdue: None,
+        rating: None,
+    };
+    for effect in step.transition.effects {
+        match effect {
+            Effect::SetsDeadline => {
+                step.deadline = computed_deadline(facts, calendar)?;
+                step.overdue = Some(false);
+            }
+            Effect::ExtendsDeadline => {
+                step.deadline = extension(provided, facts);
+                step.overdue = Some(false);
+            }
+            Effect::ClearsDeadline => {
+                step.deadline = DeadlineChange::Clear;
+                step.overdue = Some(false);
+            }
+            Effect::SetsHandlingUnit => step.handling_unit = set(provided.handling_unit),
+            Effect::ClearsHandlingUnit => step.handling_unit = Change::Clear,
+            Effect::SetsMergeLink => step.merged_into = set(provided.merge_target),
+            Effect::ClearsMergeLink => step.merged_into = Change::Clear,
+            Effect::MarksOverdue => step.overdue = Some(true),
+            Effect::RecordsRating => step.rating = provided.rating,
+            Effect::CountsExtension | Effect::CountsRework | Effect::Escalates => {}
+        }
+    }
+    Ok(step)
+}
+
+fn set(value: Option<&str>) -> Change<String> {
+    value.map_or(Change::Keep, |v| Change::Set(v.to_owned()))
+}
+
+/// The deadline a dispatch at `facts.now` sets: the case's time limit on `calendar`; `None` for
+/// a case without a limit. What a street office is shown before it dispatches.
+pub fn dispatch_deadline(
+    facts: &CaseFacts,
+    calendar: &WorkingCalendar,
+) -> Result<Option<DateTime<Utc>>, Refusal> {
+    Ok(computed_deadline(facts, calendar)?.due())
+}
+
+/// The deadline of a dispatch at `facts.now`; cleared for a case without a time limit.
+fn computed_deadline(facts: &CaseFacts, calendar: &WorkingCalendar) -> Result<DeadlineChange, Refusal> {
+    let Some(limit) = facts.time_limit else { return Ok(DeadlineChange::Clear) };
+    let due = calendar
+        .deadline(facts.now, limit)
+        .map_err(|e| Refusal::NoWorkingCalendar { reason: e.to_string() })?;
+    Ok(DeadlineChange::Set { due, source: DeadlineSource::Computed { limit } })
+}
+
+/// The extension the checks of `take` already admitted (a reason and a later deadline).
+fn extension(provided: &Provided<'_>, facts: &CaseFacts) -> DeadlineChange {
+    match provided.new_deadline {
+        Some(due) => DeadlineChange::Set {
+            due,
+            source: DeadlineSource::Extension {
+                reason: provided.reason.unwrap_or_default().trim().to_owned(),
+                number: facts.extensions.saturating_add(1),
+            },
+        },
+        None => DeadlineChange::Keep,
+    }
+}

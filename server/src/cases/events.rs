@@ -1,0 +1,145 @@
+//! One constructor per kind of audit event, so every row of `case_events` is built in one place
+//! for its kind: [`reported`] (intake), [`step`] (a person's workflow step) and [`overdue`]
+//! (the overdue job's `mark_overdue` and `escalate`, taken by the `system` role). The store
+//! numbers them on insert.
+
+use chrono::{DateTime, Utc};
+use gridline_core::geo::GeoPoint;
+use gridline_core::workflow::{CaseState, DeadlineChange, DeadlineSource, Effect, Role, Step};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::clock::rfc3339;
+use crate::store::cases::{CaseRow, FullCase};
+use crate::store::events::EventRow;
+
+/// The fields every event shares; the rest start empty.
+fn base(case_id: &str, kind: &str, from: Option<CaseState>, to: CaseState, at: DateTime<Utc>) -> EventRow {
+    EventRow {
+        id: Uuid::now_v7().to_string(),
+        case_id: case_id.to_owned(),
+        kind: kind.to_owned(),
+        from_state: from.map(|s| s.as_str().to_owned()),
+        to_state: to.as_str().to_owned(),
+        actor_id: None,
+        actor_role: None,
+        note: None,
+        lat: None,
+        lon: None,
+        occurred_at: at.naive_utc(),
+        seq: 0,
+        reason: None,
+        accuracy_m: None,
+        photo_ids: "[]".to_owned(),
+        details: "{}".to_owned(),
+        idempotency_key: None,
+        request_sha256: None,
+    }
+}
+
+/// The first event of a new case: `reported`, by its reporter, where the report was made.
+pub fn reported(case: &CaseRow, at: DateTime<Utc>) -> EventRow {
+    EventRow {
+        actor_id: case.reporter_id.clone(),
+        actor_role: case.reporter_role.clone(),
+        lat: Some(case.lat),
+        lon: Some(case.lon),
+        ..base(&case.id, "reported", None, CaseState::Reported, at)
+    }
+}
+
+/// Who took a step, and what they sent with it beyond what the step's effects record.
+#[derive(Debug, Clone)]
+pub struct StepEvidence {
+    pub actor_id: String,
+    pub actor_role: Role,
+    pub note: Option<String>,
+    pub reason: Option<String>,
+    pub position: Option<GeoPoint>,
+    pub accuracy_m: Option<f64>,
+    pub photo_ids: Vec<String>,
+    /// The rating's comment (staff timeline only, never on the case).
+    pub comment: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub request_sha256: String,
+}
+
+/// The event of a person's step on `case`: the action, the actor and what the step changed
+/// (`details`: handling unit, deadline and its source, merge target, rating).
+pub fn step(case: &FullCase, step: &Step, evidence: StepEvidence, at: DateTime<Utc>) -> EventRow {
+    let t = &step.transition;
+    EventRow {
+        actor_id: Some(evidence.actor_id),
+        actor_role: Some(evidence.actor_role.as_str().to_owned()),
+        note: evidence.note.filter(|n| !n.trim().is_empty()),
+        lat: evidence.position.map(|p| p.lat()),
+        lon: evidence.position.map(|p| p.lon()),
+        reason: evidence.reason.filter(|r| !r.trim().is_empty()),
+        accuracy_m: evidence.accuracy_m,
+        photo_ids: json!(evidence.photo_ids).to_string(),
+        details: Value::Object(step_details(case, step, evidence.comment)).to_string(),
+        idempotency_key: evidence.idempotency_key,
+        request_sha256: Some(evidence.request_sha256),
+        ..base(&case.row.id, t.action.as_str(), Some(t.from), t.to, at)
+    }
+}
+
+/// What the step changed, as the timeline and the statistics read it.
+fn step_details(case: &FullCase, step: &Step, comment: Option<String>) -> Map<String, Value> {
+    use gridline_core::workflow::Change;
+    let mut details = Map::new();
+    match &step.handling_unit {
+        Change::Set(unit) => details.insert("handling_unit".into(), json!(unit)),
+        // The unit that refused the case stays in its event.
+        Change::Clear => details.insert("handling_unit".into(), json!(case.row.handling_unit)),
+        Change::Keep => None,
+    };
+    if let DeadlineChange::Set { due, source } = &step.deadline {
+        details.insert("deadline".into(), json!(rfc3339(due.naive_utc())));
+        if let DeadlineSource::Extension { number, .. } = source {
+            details.insert("extension".into(), json!(number));
+        }
+    } else if step.deadline == DeadlineChange::Clear
+        && step.transition.effects.contains(&Effect::SetsDeadline)
+    {
+        // A dispatch of a case without a handling time limit: no deadline, said so.
+        details.insert("deadline".into(), Value::Null);
+    }
+    if let Change::Set(target) = &step.merged_into {
+        details.insert("merged_into".into(), json!(target));
+    }
+    if let Some(rating) = step.rating {
+        details.insert("rating".into(), json!(rating));
+        if let Some(comment) = comment.filter(|c| !c.trim().is_empty()) {
+            details.insert("comment".into(), json!(comment));
+        }
+    }
+    details
+}
+
+/// The overdue job's two events for `case` at `at`: `mark_overdue`, then `escalate`, the
+/// notice to the street office that holds the case (`details.to`).
+pub fn overdue(case: &FullCase, marked: &Step, escalated: &Step, at: DateTime<Utc>) -> Vec<EventRow> {
+    let deadline = case.workflow.deadline.map(rfc3339);
+    let system = |step: &Step, details: Value| EventRow {
+        actor_role: Some(Role::System.as_str().to_owned()),
+        details: details.to_string(),
+        ..base(
+            &case.row.id,
+            step.transition.action.as_str(),
+            Some(step.transition.from),
+            step.transition.to,
+            at,
+        )
+    };
+    vec![
+        system(marked, json!({ "deadline": deadline })),
+        system(
+            escalated,
+            json!({
+                "deadline": deadline,
+                "to": { "role": Role::Dispatcher.as_str(), "street": case.row.street_code },
+            }),
+        ),
+    ]
+}

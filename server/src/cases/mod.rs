@@ -1,0 +1,27 @@
+//! The case service: the two flows that matter most, each behind one door that every way in
+//! uses (the HTTP handlers, Open311, the overdue job, the CLI):
+//!
+//! - [`file_report`]: a report becomes a case in state `reported` (checks, routing, photos,
+//!   hourly limit, idempotency, the first event);
+//! - [`take_step`]: one workflow step on a case. Core's [`workflow::take`] decides the whole
+//!   transition (next state, deadline and its source, handling unit, merge link, overdue flag,
+//!   rating); this service gathers the facts it needs, applies what core returned and records
+//!   it. It never re-decides by looking at the action's name.
+//!
+//! The service owns the facts of a case ([`facts`]), the event constructors ([`events`]), the
+//! server's clock (every "now" comes from [`crate::clock::Clock`] through the app state) and the
+//! city's working calendar ([`crate::calendar`], read from the configuration). Callers only translate:
+//! HTTP status codes, Open311's shapes, log lines.
+//!
+//! [`workflow::take`]: gridline_core::workflow::take
+
+pub mod events;
+pub mod facts;
+pub mod overdue;
+mod report;
+mod report_checks;
+mod step;
+mod step_checks;
+
+pub use report::{Filed, Submitter, file_report};
+pub use step::{StepError, StepRequest, Stepped, take_step};

@@ -1,0 +1,231 @@
+//! [`take_step`]: one workflow step on a case, for every way in (the HTTP action route, and
+//! any job or tool that acts for a person).
+//!
+//! The order of the checks is the contract the handlers document:
+//! 1. the request's own fields (no database);
+//! 2. the case exists, and the caller's scope holds it, for a first request and for a replay
+//!    alike (a handler whose case went to another unit cannot replay their old key);
+//! 3. a replayed `Idempotency-Key` must come from the same account with the same body, or it is
+//!    refused (`idempotency_key_reused`); a true replay is answered with the case as it is;
+//! 4. the expected version (`If-Match`), then core's `take`, which decides the whole step;
+//! 5. what the step points at (photos, merge target), then one transaction that applies the
+//!    step's changes under the version guard and records its event.
+
+use gridline_core::protocol::ActionRequest;
+use gridline_core::workflow::{self, DeadlineChange, Refusal, Step};
+use uuid::Uuid;
+
+use super::events::{self, StepEvidence};
+use super::facts::{facts_for, in_scope, state_of};
+use super::step_checks::{self, CheckedStep};
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ErrorKind};
+use crate::store::cases::{self, CaseChange, FullCase, StepOutcome};
+use crate::store::events::{self as event_store, EventRow};
+use crate::store::{DbConnection, StoreError, StoreResult};
+
+/// One step as asked: the case named by the caller, the version they saw (`If-Match`), the
+/// outbox's idempotency key, and the body.
+#[derive(Debug, Clone)]
+pub struct StepRequest {
+    pub case_id: String,
+    pub expected_version: Option<i32>,
+    pub idempotency_key: Option<String>,
+    pub body: ActionRequest,
+}
+
+/// A recorded (or replayed) step: the case as it now stands, with its photos.
+#[derive(Debug)]
+pub struct Stepped {
+    pub case: Box<FullCase>,
+    pub photo_ids: Vec<String>,
+    pub replayed: bool,
+}
+
+/// Why a step was not recorded.
+#[derive(Debug)]
+pub enum StepError {
+    /// A plain problem: bad input, no such case, out of scope, a reused key, a store failure.
+    Problem(ApiError),
+    /// Core refused the step; the case as it stands is given for the answer.
+    Refused { refusal: Refusal, case: Box<FullCase> },
+    /// The case is no longer at the version the caller expected.
+    Stale { detail: &'static str, case: Box<FullCase> },
+}
+
+impl From<ApiError> for StepError {
+    fn from(error: ApiError) -> Self {
+        StepError::Problem(error)
+    }
+}
+
+impl From<StoreError> for StepError {
+    fn from(error: StoreError) -> Self {
+        StepError::Problem(error.into())
+    }
+}
+
+/// What the step needs from the database, read in one trip before the decision.
+struct Loaded {
+    case: Box<FullCase>,
+    /// The event this request's idempotency key already recorded on the case.
+    previous: Option<EventRow>,
+    extensions: u32,
+}
+
+/// Takes one step on a case for `who`; see the module's doc for the order of the checks.
+pub async fn take_step(
+    state: &AppState,
+    who: &Principal,
+    request: StepRequest,
+) -> Result<Stepped, StepError> {
+    let id = Uuid::parse_str(&request.case_id).map_err(|_| ApiError::not_found("case"))?.to_string();
+    let checked = step_checks::check(&request.body)?;
+    let key = request.idempotency_key.clone();
+    let loaded = state.db.run(move |conn| load(conn, &id, key.as_deref())).await?;
+    let Loaded { case, previous, extensions } = loaded.ok_or_else(|| ApiError::not_found("case"))?;
+    if !in_scope(who, &case) {
+        return Err(ApiError::new(
+            ErrorKind::Forbidden,
+            "out_of_scope",
+            "this case is outside the area or unit your account covers",
+        )
+        .into());
+    }
+    if let Some(previous) = previous {
+        check_replay(who, &previous, &checked)?;
+        let photo_ids = case_photos(state, &case.row.id).await?;
+        return Ok(Stepped { case, photo_ids, replayed: true });
+    }
+    if request.expected_version.is_some_and(|expected| expected != case.row.version) {
+        let detail = "the case has changed since the version in If-Match; read it again and retry";
+        return Err(StepError::Stale { detail, case });
+    }
+    let now = state.clock.now();
+    let facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
+    let provided = checked.provided(&request.body);
+    let step = match workflow::take(
+        state_of(&case)?,
+        checked.action,
+        who.role,
+        &provided,
+        &facts,
+        &state.calendar,
+    ) {
+        Ok(step) => step,
+        Err(refusal) => return Err(StepError::Refused { refusal, case }),
+    };
+    let event = events::step(&case, &step, evidence(who, &checked, &request), now);
+    record(state, who, case, &step, event, request.body).await
+}
+
+fn load(conn: &mut DbConnection, id: &str, key: Option<&str>) -> StoreResult<Option<Loaded>> {
+    let Some(case) = cases::find_full(conn, id)? else { return Ok(None) };
+    let previous = match key {
+        Some(key) => event_store::find_by_key(conn, id, key)?,
+        None => None,
+    };
+    let extensions = event_store::count_of_kind(conn, id, workflow::Action::Extend.as_str())?;
+    Ok(Some(Loaded {
+        case: Box::new(case),
+        previous,
+        extensions: u32::try_from(extensions).unwrap_or(u32::MAX),
+    }))
+}
+
+/// A replay is answered only for the same account with the same body; anything else reusing
+/// the key is refused, so a key cannot be used to read a case or to pass off another step.
+fn check_replay(who: &Principal, previous: &EventRow, checked: &CheckedStep) -> Result<(), ApiError> {
+    let same_actor = previous.actor_id.as_deref() == Some(who.user_id.as_str());
+    // Steps recorded before fingerprints were kept have none: the account alone decides.
+    let same_body = previous.request_sha256.as_deref().is_none_or(|sha| sha == checked.request_sha256);
+    if same_actor && same_body {
+        return Ok(());
+    }
+    Err(ApiError::conflict(
+        "idempotency_key_reused",
+        "this Idempotency-Key was already used for a different step on this case",
+    )
+    .with_field("Idempotency-Key"))
+}
+
+fn evidence(who: &Principal, checked: &CheckedStep, request: &StepRequest) -> StepEvidence {
+    let body = &request.body;
+    StepEvidence {
+        actor_id: who.user_id.clone(),
+        actor_role: who.role,
+        note: body.note.clone(),
+        reason: body.reason.clone(),
+        position: checked.position,
+        accuracy_m: body.position.as_ref().and_then(|p| p.accuracy_m),
+        photo_ids: body.photo_ids.clone(),
+        comment: body.comment.clone(),
+        idempotency_key: request.idempotency_key.clone(),
+        request_sha256: checked.request_sha256.clone(),
+    }
+}
+
+/// The case columns `step` changes: exactly what core decided.
+fn change_of(step: &Step) -> CaseChange {
+    CaseChange {
+        state: Some(step.to().as_str().to_owned()),
+        handling_unit: step.handling_unit.clone().into_update(),
+        deadline: match &step.deadline {
+            DeadlineChange::Keep => None,
+            DeadlineChange::Set { due, .. } => Some(Some(due.naive_utc())),
+            DeadlineChange::Clear => Some(None),
+        },
+        overdue: step.overdue,
+        merged_into: step.merged_into.clone().into_update(),
+        rating: step.rating.map(|r| Some(i32::from(r))),
+    }
+}
+
+async fn case_photos(state: &AppState, id: &str) -> Result<Vec<String>, StepError> {
+    let id = id.to_owned();
+    Ok(state.db.run(move |conn| cases::photo_ids(conn, &id)).await?)
+}
+
+/// Checks what the step points at, then applies its changes and records its event in one
+/// transaction, guarded by the version the decision was made on.
+async fn record(
+    state: &AppState,
+    who: &Principal,
+    case: Box<FullCase>,
+    step: &Step,
+    mut event: EventRow,
+    body: ActionRequest,
+) -> Result<Stepped, StepError> {
+    let change = change_of(step);
+    let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
+    let written = state
+        .db
+        .run(move |conn| {
+            if let Err(refused) = step_checks::check_references(conn, &who, &body, &id)? {
+                return Ok(Err(refused));
+            }
+            let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;
+            Ok(Ok((outcome, cases::find_full(conn, &id)?, cases::photo_ids(conn, &id)?)))
+        })
+        .await;
+    let (outcome, fresh, photo_ids) = match written {
+        Ok(Ok(done)) => done,
+        Ok(Err(refused)) => return Err(refused.into()),
+        Err(StoreError::Query(e)) if crate::store::is_unique_violation(&e) => {
+            // The same Idempotency-Key raced itself: the other request recorded the step.
+            return Err(
+                ApiError::conflict("duplicate_request", "this request is already being recorded").into()
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let case = Box::new(fresh.ok_or_else(|| ApiError::not_found("case"))?);
+    match outcome {
+        StepOutcome::Recorded { .. } => Ok(Stepped { case, photo_ids, replayed: false }),
+        StepOutcome::Stale => Err(StepError::Stale {
+            detail: "the case changed while this step was being recorded; read it again and retry",
+            case,
+        }),
+    }
+}

@@ -1,0 +1,145 @@
+//! The checks of a step request before and after the case is read: the field checks that need
+//! no database (action name, text lengths, photo count, position, deadline format, unit code),
+//! the request's fingerprint for idempotent replays, and what the step points at (the caller's
+//! own photos, an open merge target in their scope).
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use gridline_core::geo::GeoPoint;
+use gridline_core::limits::{MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
+use gridline_core::protocol::ActionRequest;
+use gridline_core::workflow::{self, Action, Provided, Role};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::facts::{in_scope, state_of};
+use crate::auth::{Principal, Scope};
+use crate::error::{ApiError, ApiResult};
+use crate::routing::wgs84_point;
+use crate::store::cases::{self};
+use crate::store::{DbConnection, StoreResult, photos};
+
+/// A step request after the checks that need no database.
+#[derive(Debug, Clone)]
+pub(super) struct CheckedStep {
+    pub action: Action,
+    pub position: Option<GeoPoint>,
+    pub new_deadline: Option<DateTime<Utc>>,
+    /// SHA-256 of the request body, to tell a replay from another request with the same key.
+    pub request_sha256: String,
+}
+
+impl CheckedStep {
+    /// What core's `take` reads of the request.
+    pub fn provided<'a>(&self, body: &'a ActionRequest) -> Provided<'a> {
+        Provided {
+            reason: body.reason.as_deref(),
+            photos: body.photo_ids.len(),
+            position: self.position,
+            new_deadline: self.new_deadline,
+            handling_unit: body.handling_unit.as_deref(),
+            merge_target: body.merge_into.as_deref(),
+            rating: body.rating,
+        }
+    }
+}
+
+fn check_text(field: &str, text: Option<&str>) -> ApiResult<()> {
+    let chars = text.map_or(0, |t| t.chars().count());
+    if chars > MAX_STEP_TEXT_CHARS {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("expected at most {MAX_STEP_TEXT_CHARS} characters, found {chars}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_position(body: &ActionRequest) -> ApiResult<Option<GeoPoint>> {
+    let Some(p) = &body.position else { return Ok(None) };
+    if p.accuracy_m.is_some_and(|a| !(a.is_finite() && a >= 0.0)) {
+        return Err(ApiError::invalid_field(
+            "position.accuracy_m",
+            "expected a finite number of metres >= 0",
+        ));
+    }
+    wgs84_point(p.lat, p.lon, p.crs.as_deref(), "position.").map(Some)
+}
+
+/// The checks of `body` that need no database.
+pub(super) fn check(body: &ActionRequest) -> ApiResult<CheckedStep> {
+    let action: Action = body
+        .action
+        .parse()
+        .map_err(|e: workflow::UnknownName| ApiError::invalid_field("action", e.to_string()))?;
+    check_text("reason", body.reason.as_deref())?;
+    check_text("note", body.note.as_deref())?;
+    check_text("comment", body.comment.as_deref())?;
+    if body.photo_ids.len() > MAX_STEP_PHOTOS {
+        return Err(ApiError::invalid_field(
+            "photo_ids",
+            format!("expected at most {MAX_STEP_PHOTOS} photos, found {}", body.photo_ids.len()),
+        ));
+    }
+    let position = check_position(body)?;
+    let new_deadline = body
+        .new_deadline
+        .as_deref()
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text.trim())
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| ApiError::invalid_field("new_deadline", "expected an RFC 3339 date and time"))
+        })
+        .transpose()?;
+    if let Some(unit) = body.handling_unit.as_deref() {
+        Scope::Unit { unit: unit.to_owned() }
+            .check_fits(Role::Handler)
+            .map_err(|e| ApiError::invalid_field("handling_unit", e.to_string()))?;
+    }
+    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    Ok(CheckedStep {
+        action,
+        position,
+        new_deadline,
+        request_sha256: hex::encode(Sha256::digest(&canonical)),
+    })
+}
+
+/// Checks what the step points at: the photos exist and are the caller's own, and a merge
+/// target is another open case the caller may see. The inner `Err` is the answer to the client.
+pub(super) fn check_references(
+    conn: &mut DbConnection,
+    who: &Principal,
+    body: &ActionRequest,
+    case_id: &str,
+) -> StoreResult<Result<(), ApiError>> {
+    if !body.photo_ids.is_empty() {
+        let found = photos::find_many(conn, &body.photo_ids)?;
+        let distinct = body.photo_ids.iter().collect::<BTreeSet<_>>().len();
+        // A step's photos are evidence of what the actor saw: only their own uploads count.
+        let own = found.iter().filter(|p| p.uploader_id.as_deref() == Some(who.user_id.as_str())).count();
+        if found.len() != distinct || own != distinct {
+            return Ok(Err(ApiError::invalid_field(
+                "photo_ids",
+                "every photo id must name a photo you uploaded yourself",
+            )));
+        }
+    }
+    if let Some(target) = body.merge_into.as_deref().filter(|t| !t.trim().is_empty()) {
+        let target_case = match Uuid::parse_str(target) {
+            Ok(target) => cases::find_full(conn, &target.to_string())?,
+            Err(_) => None,
+        };
+        let usable = target_case.as_ref().is_some_and(|t| {
+            t.row.id != case_id && in_scope(who, t) && state_of(t).is_ok_and(|s| s.counts_as_open())
+        });
+        if !usable {
+            return Ok(Err(ApiError::invalid_field(
+                "merge_into",
+                "expected the id of another open case in your area (not merged or rejected)",
+            )));
+        }
+    }
+    Ok(Ok(()))
+}
