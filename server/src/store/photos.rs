@@ -86,3 +86,27 @@ pub fn insert_keyed(
 pub fn find_upload(conn: &mut DbConnection, account_id: &str, key: &str) -> StoreResult<Option<UploadRow>> {
     Ok(photo_uploads::table.find((account_id, key)).select(UploadRow::as_select()).first(conn).optional()?)
 }
+
+/// The cases one of whose workflow steps (a handler's after-photo, an inspector's check)
+/// attached the photo `photo_id`: steps keep their photos in the event's `photo_ids`, not in
+/// `case_photos`, which holds the report's own.
+pub fn cases_with_step_photo(
+    conn: &mut DbConnection,
+    photo_id: &str,
+) -> StoreResult<Vec<super::cases::CaseRow>> {
+    use super::schema::{case_events, cases};
+    // A photo id is a UUID, so its quoted form cannot match part of another id in the array.
+    let quoted = format!("%\"{photo_id}\"%");
+    let holding: Vec<String> = case_events::table
+        .filter(case_events::photo_ids.like(quoted))
+        .select(case_events::case_id)
+        .distinct()
+        .load(conn)?;
+    if holding.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(cases::table
+        .filter(cases::id.eq_any(holding))
+        .select(super::cases::CaseRow::as_select())
+        .load(conn)?)
+}

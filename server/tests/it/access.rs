@@ -119,7 +119,8 @@ const DENIED_TO_NON_ADMINS: fn(u16) -> [Want; 10] = |ok| {
 /// `water`, admin, viewer of street A. Case fixtures:
 /// - `a1`: cell A1 (street A), phone citizen, named, photo, dispatched to `sanitation`;
 /// - `a2`: cell A2 (street A), device citizen, anonymous, photo, dispatched to `water`;
-/// - `b1`: cell B1 (street B), device citizen, named, not dispatched.
+/// - `b1`: cell B1 (street B), device citizen, named, not dispatched;
+/// - `h1`: cell A1, phone citizen, marked handled by `sanitation` with a step photo.
 fn matrix() -> Vec<Row> {
     let (s200, s401, s403, s404) = (Status(200), Status(401), Status(403), Status(404));
     let all = |w: Want| [w; 10];
@@ -143,7 +144,7 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [
                 s401,
-                Mine(&["a1"]),
+                Mine(&["a1", "h1"]),
                 Mine(&["a2", "b1"]),
                 Mine(&[]),
                 Mine(&[]),
@@ -191,15 +192,15 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [
                 s401,
-                Want::Events(&["a1"]),
+                Want::Events(&["a1", "h1"]),
                 Want::Events(&["a2", "b1"]),
-                Want::Events(&["a1"]),
+                Want::Events(&["a1", "h1"]),
                 Want::Events(&["b1"]),
-                Want::Events(&["a1", "a2"]),
-                Want::Events(&["a1"]),
+                Want::Events(&["a1", "a2", "h1"]),
+                Want::Events(&["a1", "h1"]),
                 Want::Events(&["a2"]),
-                Want::Events(&["a1", "a2", "b1"]),
-                Want::Events(&["a1", "a2"]),
+                Want::Events(&["a1", "a2", "b1", "h1"]),
+                Want::Events(&["a1", "a2", "h1"]),
             ],
         ),
         row(
@@ -210,7 +211,7 @@ fn matrix() -> Vec<Row> {
                 s401,
                 s403,
                 s403,
-                Want::WorkWithin(&["a1"]),
+                Want::WorkWithin(&["a1", "h1"]),
                 Want::WorkWithin(&["b1"]),
                 s403,
                 s403,
@@ -228,13 +229,13 @@ fn matrix() -> Vec<Row> {
                 s401,
                 s403,
                 s403,
-                Want::Listed(&["a1"]),
+                Want::Listed(&["a1", "h1"]),
                 Want::Listed(&["b1"]),
-                Want::Listed(&["a1", "a2"]),
-                Want::Listed(&["a1"]),
+                Want::Listed(&["a1", "a2", "h1"]),
+                Want::Listed(&["a1", "h1"]),
                 Want::Listed(&["a2"]),
-                Want::Listed(&["a1", "a2", "b1"]),
-                Want::Listed(&["a1", "a2"]),
+                Want::Listed(&["a1", "a2", "b1", "h1"]),
+                Want::Listed(&["a1", "a2", "h1"]),
             ],
         ),
         row("GET", "/api/v1/units", Body::None, all(s200)),
@@ -287,6 +288,14 @@ fn matrix() -> Vec<Row> {
             "/api/v1/photos/{photo_a2}",
             Body::None,
             [s401, s404, s200, s404, s404, s200, s404, s200, s200, s200],
+        ),
+        // A step photo (the handler's after-photo on a case of cell A1): whoever may read the
+        // case's staff view, and not its reporter.
+        row(
+            "GET",
+            "/api/v1/photos/{step_photo_a1}",
+            Body::None,
+            [s401, s404, s404, s200, s404, s200, s200, s404, s200, s200],
         ),
         row("GET", "/api/v1/photos/{missing}", Body::None, signed_in(s404)),
         row("GET", "/api/v1/admin/users", Body::None, DENIED_TO_NON_ADMINS(200)),
@@ -502,6 +511,23 @@ fn build_city(backend: Backend) -> City {
             assert_eq!(changed, 1);
         }
     });
+    // A case of cell A1 the sanitation handler has marked handled with an after-photo.
+    let handled_a1 = report(&server, &tokens["phone"], &report_body(point_in(a1), false, &[]));
+    with_conn(&server, |conn| {
+        diesel::update(cases::table.find(&handled_a1))
+            .set((cases::handling_unit.eq("sanitation"), cases::state.eq("dispatched")))
+            .execute(conn)
+            .unwrap();
+    });
+    server.step(&tokens["handler"], &handled_a1, &json!({ "action": "accept" }));
+    let step_photo_a1 = server.upload_photo(&tokens["handler"]);
+    server.step(
+        &tokens["handler"],
+        &handled_a1,
+        &json!({ "action": "mark_handled", "photo_ids": [step_photo_a1] }),
+    );
+    ids.insert("step_photo_a1", step_photo_a1);
+    ids.insert("h1", handled_a1);
     ids.insert("a1", case_a1);
     ids.insert("a2", case_a2);
     ids.insert("b1", case_b1);

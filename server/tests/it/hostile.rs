@@ -786,7 +786,51 @@ fn duplicates_do_not_locate_or_name_other_reports(backend: Backend) {
     assert_eq!(bands, vec![Some(json!(50.0)), Some(json!(50.0)), Some(json!(50.0)), None]);
 }
 
+/// Point 4: a handler's after-photo could be read only by the handler, since step photos live in
+/// the events and the photo check looked only at the report's own photos; the inspector who
+/// must verify the fix could not see it. Now everyone who may read the case's staff view may
+/// read its step photos, and no one else.
+fn step_photos_are_readable_by_the_cases_staff(backend: Backend) {
+    use gridline_core::codes::{AreaCode, GridCode};
+    use gridline_core::workflow::Role;
+    use gridline_server::auth::Scope;
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = common::two_street_cells(20);
+    server.import_grid(&admin, "310104", &cells);
+    let (cell, elsewhere) = (&cells[1], &cells[cells.len() - 1]);
+    let (lat, lon) = common::point_in(cell);
+    let street = |c: &gridline_core::grid::GridCell| AreaCode::parse(&c.code.to_string()[..9]).unwrap();
+    let grid = |c: &gridline_core::grid::GridCell| GridCode::parse(&c.code.to_string()).unwrap();
+    let dispatcher = server.staff_token(Role::Dispatcher, Scope::Street { street: street(cell) });
+    let handler = server.staff_token(Role::Handler, Scope::Unit { unit: "sanitation".into() });
+    let inspector = server.staff_token(Role::Inspector, Scope::Grids { grids: [grid(cell)].into() });
+    let other_inspector =
+        server.staff_token(Role::Inspector, Scope::Grids { grids: [grid(elsewhere)].into() });
+    let other_dispatcher = server.staff_token(Role::Dispatcher, Scope::Street { street: street(elsewhere) });
+    let citizen = server.citizen_token();
+    let receipt = server.report_as(
+        &citizen,
+        &json!({ "category": "E0101", "description": "Bin overflowing", "position": { "lat": lat, "lon": lon } }),
+    );
+    let id = receipt["id"].as_str().unwrap();
+    server.step(&dispatcher, id, &json!({ "action": "register" }));
+    server.step(&dispatcher, id, &json!({ "action": "dispatch", "handling_unit": "sanitation" }));
+    server.step(&handler, id, &json!({ "action": "accept" }));
+    let after = server.upload_photo(&handler);
+    server.step(&handler, id, &json!({ "action": "mark_handled", "photo_ids": [after] }));
+    let status = |token: &str| server.get_as(token, &format!("/api/v1/photos/{after}")).status().as_u16();
+    assert_eq!(status(&handler), 200, "the handler who took it");
+    assert_eq!(status(&inspector), 200, "the inspector who must verify the fix");
+    assert_eq!(status(&dispatcher), 200, "the street office");
+    assert_eq!(status(&admin), 200);
+    assert_eq!(status(&other_inspector), 404, "an inspector of another grid");
+    assert_eq!(status(&other_dispatcher), 404, "another street's office");
+    assert_eq!(status(&citizen), 404, "the reporter does not see staff photos");
+}
+
 both_backends!(
+    step_photos_are_readable_by_the_cases_staff,
     duplicates_do_not_locate_or_name_other_reports,
     the_public_case_view_is_what_open311_shows,
     every_answer_says_nosniff,

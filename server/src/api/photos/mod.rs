@@ -211,7 +211,9 @@ pub struct PhotoQuery {
     size: Option<String>,
 }
 
-/// Whether `who` may see the photo: its uploader, or staff holding one of its cases.
+/// Whether `who` may see the photo: its uploader, or staff holding one of its cases, whether the
+/// photo came with the report or with a step taken on the case (so the inspector who must
+/// verify a fix sees the handler's after-photo).
 fn may_read(who: &Principal, photo: &PhotoRow, holding_cases: &[cases::CaseRow]) -> bool {
     if photo.uploader_id.as_deref() == Some(who.user_id.as_str()) {
         return true;
@@ -237,7 +239,8 @@ pub async fn get(
         .db
         .run(move |conn| {
             let Some(photo) = photos::find(conn, &id)? else { return Ok(None) };
-            let holding = cases::cases_with_photo(conn, &id)?;
+            let mut holding = cases::cases_with_photo(conn, &id)?;
+            holding.extend(photos::cases_with_step_photo(conn, &id)?);
             Ok(Some((photo, holding)))
         })
         .await?;
