@@ -19,6 +19,7 @@ mod access_admin_categories;
 mod auth_http;
 mod cli_grid_import;
 mod dashboard;
+mod device_citizen_journey;
 mod device_exactly_once;
 mod device_grid_package;
 mod device_pull;
