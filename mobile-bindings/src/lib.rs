@@ -14,6 +14,8 @@
 //!   sync and its state listener; [`account`] (sign-in) and [`inspector`] (work list, one
 //!   case, queued workflow steps) add to it, over core's online calls
 //!   (`gridline_core::device::remote`).
+//! - [`app`]: the app core (one view model per screen), opened over the client's device; its
+//!   types are core's own, exported by derive into their own namespace.
 //! - [`transport`]: [`HttpTransport`], the foreign trait through which the app's own HTTP
 //!   stack (OkHttp, URLSession) carries the SDK's requests.
 //! - [`pull`]: the lists sync pulls after the outbox (work list, own reports), cached offline.
@@ -28,6 +30,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod account;
+pub mod app;
 pub mod client;
 pub mod codes;
 pub mod error;

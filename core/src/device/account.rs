@@ -1,8 +1,9 @@
 //! Signing in from a phone and remembering who is signed in: a citizen with a phone number and
 //! a one-time code, or anonymously with a device account; staff with a login and password.
-//! The tokens go to the [`super::Session`]; the [`Account`] (role, name) and the lists sync
-//! pulls for it go to the store's settings, so a process started cold (after a reboot, or by
-//! the background scheduler) knows the account and refreshes its lists without a screen.
+//! The tokens go to the [`super::Session`] and the [`Account`] (role, name) to the store's
+//! settings, so a process started cold (after a reboot, or by the background scheduler) knows
+//! the account; the app core sets the lists sync pulls for its role from it
+//! ([`pull_lists_for`]), so that process refreshes them without a screen.
 //!
 //! The answers are the server's `/api/v1/auth/*`; refusals come back as [`Error::Refused`]
 //! (with the server's `attempts_left` for a wrong code) or [`Error::Throttled`] (with the wait).
@@ -126,8 +127,7 @@ impl Device {
         self.keep(&answer)
     }
 
-    /// Keep a sign-in answer: tokens in the session, the account and its pull lists in the
-    /// settings. A different account than before starts with empty pulled lists.
+    /// Keep a sign-in answer: tokens in the session, the account in the settings. A different account than before starts with empty pulled lists.
     fn keep(&self, answer: &Value) -> Result<SignedIn> {
         let tokens = Tokens {
             access_token: text(AUTH, answer, "access_token")?,
@@ -148,7 +148,6 @@ impl Device {
         }
         self.session().set(tokens)?;
         self.store().set_setting(ACCOUNT_KEY, &account)?;
-        self.sync().set_pull_lists(&pull_lists_for(role));
         let device_secret = answer.get("device_secret").and_then(Value::as_str).map(str::to_owned);
         Ok(SignedIn { account, device_secret })
     }

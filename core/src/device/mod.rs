@@ -106,10 +106,6 @@ impl Device {
             config.backoff,
             state.clone(),
         );
-        let account: Option<Account> = store.setting("account")?;
-        if let Some(account) = account {
-            engine.set_pull_lists(&account::pull_lists_for(account.role));
-        }
         Ok(Self {
             store,
             session,
@@ -150,7 +146,6 @@ impl Device {
         let revoked = self.session.sign_out(self.transport.as_ref(), &self.server_url)?;
         self.store.clear_pulled()?;
         self.forget_account()?;
-        self.engine.set_pull_lists(&[]);
         Ok(revoked)
     }
 

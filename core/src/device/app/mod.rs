@@ -75,6 +75,15 @@ impl Shared {
         *lock(&self.language)
     }
 
+    /// Pull the lists of the signed-in account's role in every sync (none signed out), from the
+    /// account kept in the store: at start, so a cold process refreshes them, and after a
+    /// sign-in or sign-out.
+    pub fn set_pull_lists(&self) {
+        let account = self.device.account().ok().flatten();
+        let lists = account.map(|a| super::account::pull_lists_for(a.role)).unwrap_or_default();
+        self.device.sync().set_pull_lists(&lists);
+    }
+
     pub fn register(&self, screen: Weak<dyn Screen>) {
         let mut screens = lock(&self.screens);
         screens.retain(|s| s.strong_count() > 0);
@@ -225,6 +234,7 @@ impl AppCore {
             language: Mutex::new(language),
             screens: Mutex::new(Vec::new()),
         });
+        shared.set_pull_lists();
         let app = Arc::new(Self { shared, observers: Arc::default(), error: Mutex::new(None) });
         let weak: Weak<dyn Screen> = Arc::downgrade(&(app.clone() as Arc<dyn Screen>));
         app.shared.register(weak);
@@ -306,7 +316,11 @@ impl AppCore {
                 self.shared.device.store().set_setting(LANGUAGE_KEY, &language)
             }
             AppIntent::SyncNow => self.shared.sync_with_package().map(|_| ()),
-            AppIntent::SignOut => self.shared.device.sign_out().map(|_| ()),
+            AppIntent::SignOut => {
+                let signed_out = self.shared.device.sign_out().map(|_| ());
+                self.shared.set_pull_lists();
+                signed_out
+            }
         };
         *lock(&self.error) = result.err().map(|e| text::error_words(&e, self.shared.language()));
         self.shared.changed();

@@ -249,6 +249,7 @@ impl SignInModel {
             }
         }
         lock(&self.data).busy = false;
+        self.shared.set_pull_lists();
         self.shared.changed();
     }
 

@@ -92,9 +92,16 @@ object TestServer {
     private val http: HttpClient = HttpClient.newHttpClient()
 
     /** A plain HTTP call to the server, bypassing the SDK: (status, body). */
-    fun call(method: String, path: String, token: String? = null, body: String? = null): Pair<Int, ByteArray> {
+    fun call(
+        method: String,
+        path: String,
+        token: String? = null,
+        body: String? = null,
+        headers: Map<String, String> = emptyMap(),
+    ): Pair<Int, ByteArray> {
         val builder = JdkRequest.newBuilder(URI.create(url + path))
         token?.let { builder.header("Authorization", "Bearer $it") }
+        headers.forEach { (name, value) -> builder.header(name, value) }
         if (body != null) {
             builder.header("Content-Type", "application/json").method(method, JdkRequest.BodyPublishers.ofString(body))
         } else {
