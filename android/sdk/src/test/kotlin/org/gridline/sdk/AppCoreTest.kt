@@ -273,7 +273,7 @@ class AppCoreTest {
     /** A workflow step over plain HTTP, at the case's current version. */
     private fun step(token: String, caseId: String, body: String) {
         val (_, case) = TestServer.call("GET", "/api/v1/cases/$caseId", token)
-        val version = Regex(""""version"\s*:\s*(\d+)""").find(String(case))?.groupValues?.get(1) ?: error("no version")
+        val version = jsonNumber(String(case), "version")
         val (status, answer) =
             TestServer.call("POST", "/api/v1/cases/$caseId/actions", token, body, mapOf("If-Match" to "\"$version\""))
         check(status == 200) { "step $body answered $status: ${String(answer)}" }

@@ -124,6 +124,10 @@ object TestServer {
 fun jsonString(json: String, key: String): String =
     Regex(""""$key"\s*:\s*"([^"]*)"""").find(json)?.groupValues?.get(1) ?: error("no \"$key\" in $json")
 
+/** The first whole-number value of [key] in a JSON text. */
+fun jsonNumber(json: String, key: String): Long =
+    Regex(""""$key"\s*:\s*(-?\d+)""").find(json)?.groupValues?.get(1)?.toLong() ?: error("no number \"$key\" in $json")
+
 /** Every string in the JSON array [key] of a JSON text. */
 fun jsonStrings(json: String, key: String): List<String> {
     val array = Regex(""""$key"\s*:\s*\[([^\]]*)]""").find(json)?.groupValues?.get(1) ?: error("no [$key] in $json")
