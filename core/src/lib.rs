@@ -13,7 +13,15 @@
 //! - [`calendar`]: working time, so deadlines skip nights, weekends and holidays.
 //! - [`photo`]: evidence photos: orient, resize, strip metadata, hash; geotag consistency.
 //! - [`protocol`]: the JSON bodies phones send (reports, workflow steps), one type for both sides.
-//! - `device` (feature `device`): the phone's local store, drafts, outbox and sync client.
+//! - `device` (feature `device`): the phone's local store, drafts, outbox and sync client, and
+//!   the app core (view models) that the phone screens draw.
+//!
+//! With the feature `uniffi`, the app core's view models, their records and the platform
+//! traits are exported by derive to the Kotlin and Swift bindings that `gridline-mobile`
+//! generates (namespace `gridline_core`).
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
 
 pub mod calendar;
 pub mod codes;

@@ -1,14 +1,12 @@
 //! Signing in, on [`GridlineClient`]: a citizen with a phone number and a one-time code, or
-//! anonymously with a device account; staff with a login and password. The tokens are kept
-//! in the device's store by core's session, so the app stays signed in across restarts and
-//! sync renews them by itself.
+//! anonymously with a device account; staff with a login and password. Core's device makes
+//! the calls and keeps the tokens and the account across restarts (see
+//! `gridline_core::device::account`); this only converts.
 
-use gridline_core::device::Tokens;
-use serde_json::{Value, json};
+use gridline_core::device::SignedIn;
 
 use crate::GridlineError;
 use crate::client::GridlineClient;
-use crate::remote::text;
 use crate::workflow::Role;
 
 /// Who is signed in.
@@ -28,23 +26,16 @@ pub struct Account {
     pub device_secret: Option<String>,
 }
 
-impl GridlineClient {
-    /// Keep a sign-in answer's tokens and read its account.
-    fn keep(&self, answer: &Value) -> Result<Account, GridlineError> {
-        let tokens = Tokens {
-            access_token: text(answer, "access_token")?,
-            refresh_token: text(answer, "refresh_token")?,
-        };
-        let user = answer.get("user").unwrap_or(&Value::Null);
-        let account = Account {
-            user_id: text(user, "id")?,
-            role: Role::parse(&text(user, "role")?)?,
-            display_name: text(user, "display_name").unwrap_or_default(),
-            anonymous: user.get("anonymous").and_then(Value::as_bool).unwrap_or(false),
-            device_secret: answer.get("device_secret").and_then(Value::as_str).map(str::to_owned),
-        };
-        self.device.session().set(tokens)?;
-        Ok(account)
+impl From<SignedIn> for Account {
+    fn from(signed_in: SignedIn) -> Self {
+        let account = signed_in.account;
+        Account {
+            user_id: account.user_id,
+            role: account.role.into(),
+            display_name: account.display_name,
+            anonymous: account.anonymous,
+            device_secret: signed_in.device_secret,
+        }
     }
 }
 
@@ -54,8 +45,7 @@ impl GridlineClient {
     /// +86). Fails with `Refused` (e.g. `invalid_phone`), `TooManyAttempts` (`rate_limited`,
     /// with the wait) or `Network`.
     pub fn request_code(&self, phone: String) -> Result<(), GridlineError> {
-        self.remote().post_public("/api/v1/auth/otp/request", &json!({ "phone": phone }))?;
-        Ok(())
+        Ok(self.device.request_code(&phone)?)
     }
 
     /// Sign in as the citizen who owns `phone`, with the code texted to it (the account is
@@ -63,31 +53,21 @@ impl GridlineClient {
     /// up (one answer, `otp_invalid`, so that no one learns whether a code is pending), and
     /// `TooManyAttempts` once too many codes were wrong (`rate_limited`, with the wait).
     pub fn sign_in_with_code(&self, phone: String, code: String) -> Result<Account, GridlineError> {
-        let answer =
-            self.remote().post_public("/api/v1/auth/otp/verify", &json!({ "phone": phone, "code": code }))?;
-        self.keep(&answer)
+        Ok(self.device.sign_in_with_code(&phone, &code)?.into())
     }
 
     /// Sign in anonymously: without `device_secret` a new anonymous account is created and its
     /// secret returned once in [`Account::device_secret`]; with it, the same account again.
     /// Fails with `Refused` for an unknown secret.
     pub fn sign_in_anonymously(&self, device_secret: Option<String>) -> Result<Account, GridlineError> {
-        let body = match device_secret {
-            Some(secret) => json!({ "device_secret": secret }),
-            None => json!({}),
-        };
-        let answer = self.remote().post_public("/api/v1/auth/anonymous", &body)?;
-        self.keep(&answer)
+        Ok(self.device.sign_in_anonymously(device_secret.as_deref())?.into())
     }
 
     /// Sign in as staff (inspector, dispatcher, handler, admin) with a login and password.
     /// Fails with `Refused` (`invalid_credentials`) for a wrong pair, and `TooManyAttempts`
     /// (`rate_limited`, with the wait) while the login is locked after repeated wrong ones.
     pub fn sign_in_staff(&self, login: String, password: String) -> Result<Account, GridlineError> {
-        let answer = self
-            .remote()
-            .post_public("/api/v1/auth/login", &json!({ "login": login, "password": password }))?;
-        self.keep(&answer)
+        Ok(self.device.sign_in_staff(&login, &password)?.into())
     }
 
     /// Whether a session is kept on this device.

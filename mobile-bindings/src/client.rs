@@ -20,16 +20,13 @@ use gridline_core::taxonomy::Taxonomy;
 use crate::GridlineError;
 use crate::error::FieldProblem;
 use crate::records::{Draft, DraftFields, OutboxItem, Photo, SyncOutcome, SyncState};
-use crate::remote::Remote;
 use crate::transport::{ForeignTransport, HttpTransport};
 
 /// The Gridline SDK on one phone: a local store in the app's data folder, and the server it
 /// sends to. Open one per data folder and keep it for the app's lifetime.
 #[derive(uniffi::Object)]
 pub struct GridlineClient {
-    pub(crate) device: Device,
-    pub(crate) transport: Arc<dyn Transport>,
-    pub(crate) server_url: String,
+    pub(crate) device: Arc<Device>,
 }
 
 /// A category a report can be filed under, for the category picker.
@@ -76,16 +73,6 @@ impl CoreListener for ListenerAdapter {
     }
 }
 
-impl GridlineClient {
-    pub(crate) fn remote(&self) -> Remote<'_> {
-        Remote {
-            server_url: &self.server_url,
-            transport: self.transport.as_ref(),
-            engine: self.device.sync(),
-        }
-    }
-}
-
 #[uniffi::export]
 impl GridlineClient {
     /// Open (creating or upgrading) the store in `data_folder` for the server at `server_url`
@@ -109,11 +96,11 @@ impl GridlineClient {
         };
         let config = DeviceConfig {
             folder: PathBuf::from(data_folder),
-            server_url: server_url.clone(),
+            server_url,
             backoff: BackoffPolicy::default(),
         };
-        let device = Device::open(config, transport.clone(), Taxonomy::default_taxonomy()?)?;
-        Ok(Arc::new(Self { device, transport, server_url }))
+        let device = Device::open(config, transport, Taxonomy::default_taxonomy()?)?;
+        Ok(Arc::new(Self { device: Arc::new(device) }))
     }
 
     /// The categories reports can be filed under, in the taxonomy's order.

@@ -182,6 +182,9 @@ impl From<DeviceError> for GridlineError {
             DeviceError::Refused { problem, .. } => {
                 Self::Refused { status: problem.status, code: problem.code, field: problem.field }
             }
+            DeviceError::Throttled { code, retry_after_secs } => {
+                Self::TooManyAttempts { code, retry_after_secs }
+            }
             DeviceError::CorruptPackage { .. } => Self::Storage { reason: err.to_string() },
         }
     }

@@ -10,8 +10,21 @@ use crate::GridlineError;
 use crate::client::GridlineClient;
 use crate::geo::GeoPoint;
 use crate::records::{OutboxItem, Position};
-use crate::remote::{case_segment, text};
 use crate::workflow::{CaseState, Role, WorkflowAction};
+
+const WORKLIST: &str = "/api/v1/worklist";
+const CASE: &str = "/api/v1/cases/{id}";
+
+/// A string member of a server answer, or a protocol error naming it.
+fn text(doc: &Value, key: &str) -> Result<String, GridlineError> {
+    Ok(gridline_core::device::remote::text(CASE, doc, key)?)
+}
+
+/// A case id as a path segment, or the argument refused.
+fn case_segment(case_id: &str) -> Result<&str, GridlineError> {
+    gridline_core::device::remote::case_segment(case_id)
+        .map_err(|_| GridlineError::invalid("case_id", "a case id is letters, digits and dashes"))
+}
 
 /// A case as the signed-in account may see it.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -133,7 +146,7 @@ impl GridlineClient {
     /// Fails with `SignedOut`, `Refused` (status 403 for an account that is not an inspector)
     /// or `Network`.
     pub fn work_list(&self, cursor: i64) -> Result<WorkList, GridlineError> {
-        let doc = self.remote().get(&format!("/api/v1/worklist?cursor={cursor}"))?;
+        let doc = self.device.remote().get(WORKLIST, &format!("/api/v1/worklist?cursor={cursor}"))?;
         let changes = doc
             .get("items")
             .and_then(Value::as_array)
@@ -153,7 +166,7 @@ impl GridlineClient {
     /// Blocks on the network. Fails with `Refused` (status 404) for an unknown case and
     /// `InvalidInput` (field `case_id`) for text that cannot be a case id.
     pub fn fetch_case(&self, case_id: String) -> Result<CaseSummary, GridlineError> {
-        case_from(&self.remote().get(&format!("/api/v1/cases/{}", case_segment(&case_id)?))?)
+        case_from(&self.device.remote().get(CASE, &format!("/api/v1/cases/{}", case_segment(&case_id)?))?)
     }
 
     /// Queue a workflow step, checked first against the workflow from `known_state` (the state

@@ -12,7 +12,10 @@
 //! - [`codes`]: validation and normalization of grid and category codes.
 //! - [`client`]: [`GridlineClient`], over core's device: drafts, photos, submit, the outbox,
 //!   sync and its state listener; [`account`] (sign-in) and [`inspector`] (work list, one
-//!   case, queued workflow steps) add to it, over the online calls in `remote`.
+//!   case, queued workflow steps) add to it, over core's online calls
+//!   (`gridline_core::device::remote`).
+//! - [`app`]: the app core (one view model per screen), opened over the client's device; its
+//!   types are core's own, exported by derive into their own namespace.
 //! - [`transport`]: [`HttpTransport`], the foreign trait through which the app's own HTTP
 //!   stack (OkHttp, URLSession) carries the SDK's requests.
 //! - [`pull`]: the lists sync pulls after the outbox (work list, own reports), cached offline.
@@ -27,6 +30,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod account;
+pub mod app;
 pub mod client;
 pub mod codes;
 pub mod error;
@@ -35,7 +39,6 @@ pub mod grid;
 pub mod inspector;
 pub mod pull;
 pub mod records;
-mod remote;
 pub mod transport;
 pub mod workflow;
 

@@ -130,13 +130,6 @@ impl WorkflowAction {
     }
 }
 
-impl Role {
-    /// Read a role name from the server.
-    pub(crate) fn parse(text: &str) -> Result<Self, crate::GridlineError> {
-        Ok(text.parse::<core::Role>()?.into())
-    }
-}
-
 /// The steps `role` may take on a case in `state`, by the same rules the server applies.
 #[uniffi::export]
 pub fn available_actions(state: CaseState, role: Role) -> Vec<WorkflowAction> {

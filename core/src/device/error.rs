@@ -49,6 +49,10 @@ pub enum Error {
     /// its problem (status, stable `code`, `field`).
     #[error("{endpoint} was refused (HTTP {}, {})", .problem.status, .problem.code)]
     Refused { endpoint: &'static str, problem: Problem },
+    /// The server wants the caller to wait (HTTP 429 with its problem, on sign-in): too many
+    /// wrong codes or passwords (`rate_limited`), or a used-up code (`otp_attempts_exhausted`).
+    #[error("too many attempts (HTTP 429, {code})")]
+    Throttled { code: String, retry_after_secs: Option<u32> },
     /// The stored offline grid package cannot be read back (a damaged file); refreshing the
     /// package downloads it again.
     #[error("the stored grid package is unreadable: {reason}")]

@@ -20,7 +20,7 @@ use super::store::{TEMP_SUFFIX, write_atomically};
 use super::sync::SyncEngine;
 use super::transport::{HttpHeader, HttpRequest};
 use super::wire;
-use crate::grid::{GridIndex, decode_package};
+use crate::grid::{GridCell, GridIndex, decode_package};
 
 /// File name of the stored package inside the app's folder.
 pub const PACKAGE_FILE: &str = "grid.package";
@@ -52,6 +52,8 @@ pub struct GridPackages {
     folder: PathBuf,
     server_url: String,
     index: RwLock<Option<Arc<GridIndex>>>,
+    /// The stored package's cells with their shapes, for the map and the no-map place path.
+    cells: RwLock<Option<Arc<Vec<GridCell>>>>,
     refreshing: Mutex<()>,
 }
 
@@ -72,6 +74,7 @@ impl GridPackages {
             folder: folder.to_owned(),
             server_url: server_url.to_owned(),
             index: RwLock::new(None),
+            cells: RwLock::new(None),
             refreshing: Mutex::new(()),
         }
     }
@@ -108,6 +111,23 @@ impl GridPackages {
         let index = Arc::new(build(&bytes).map_err(|reason| Error::CorruptPackage { reason })?);
         let mut slot = self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(Some(slot.get_or_insert(index).clone()))
+    }
+
+    /// The stored package's cells with their shapes (for drawing), read on first use; `None`
+    /// when no package has been downloaded yet. Works offline.
+    pub fn cells(&self) -> Result<Option<Arc<Vec<GridCell>>>> {
+        if let Some(cells) = self.cells.read().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+            return Ok(Some(cells.clone()));
+        }
+        let bytes = match std::fs::read(self.package_path()) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let cells =
+            Arc::new(decode_package(&bytes).map_err(|e| Error::CorruptPackage { reason: e.to_string() })?);
+        let mut slot = self.cells.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(Some(slot.get_or_insert(cells).clone()))
     }
 
     /// Ask the server for the city's package, sending the stored ETag, and keep and load a new
@@ -158,6 +178,7 @@ impl GridPackages {
         write_atomically(&self.folder, PACKAGE_META_FILE, &serde_json::to_vec(&meta)?)?;
         let cells = index.len();
         *self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(index);
+        *self.cells.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
         Ok(PackageRefresh { changed: true, revision: meta.revision, cells })
     }
 }

@@ -21,13 +21,20 @@
 //! - [`grid_package`]: the offline grid package, fetched by conditional GET, kept in the
 //!   folder and indexed for routing without a network.
 //! - [`state`]: the observable [`SyncState`] and its [`SyncListener`]s.
+//! - [`remote`]: the online calls outside the outbox (sign-in, one case, its timeline).
+//! - [`account`]: signing in, and the [`Account`] kept across restarts with its pull lists.
+//! - [`app`]: the app core: one view model per screen and the app object, which the phones
+//!   only draw and send intents to.
 
+pub mod account;
+pub mod app;
 pub mod backoff;
 pub mod drafts;
 mod error;
 pub mod grid_package;
 pub mod outbox;
 pub mod pull;
+pub mod remote;
 pub mod session;
 pub mod state;
 pub mod store;
@@ -38,12 +45,14 @@ mod wire;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+pub use account::{Account, SignedIn};
 pub use backoff::BackoffPolicy;
 pub use drafts::{Draft, DraftFields, FieldError, Position, StoredPhoto, check_report};
 pub use error::{Error, Result};
 pub use grid_package::{GridPackages, PackageRefresh};
 pub use outbox::{CaseAction, ItemKind, ItemStatus, OutboxItem, Problem};
 pub use pull::{CachedCase, PullList};
+pub use remote::Remote;
 pub use session::{Session, Tokens};
 pub use state::{StateHub, Subscription, SyncListener, SyncState};
 pub use store::Store;
@@ -114,6 +123,16 @@ impl Device {
         &self.store
     }
 
+    /// The online calls outside the outbox, through this device's transport and session.
+    pub fn remote(&self) -> Remote<'_> {
+        Remote { server_url: &self.server_url, transport: self.transport.as_ref(), engine: &self.engine }
+    }
+
+    /// The server's base URL.
+    pub fn server_url(&self) -> &str {
+        &self.server_url
+    }
+
     /// The signed-in session.
     pub fn session(&self) -> &Session {
         &self.session
@@ -126,6 +145,7 @@ impl Device {
     pub fn sign_out(&self) -> Result<bool> {
         let revoked = self.session.sign_out(self.transport.as_ref(), &self.server_url)?;
         self.store.clear_pulled()?;
+        self.forget_account()?;
         Ok(revoked)
     }
 
@@ -138,6 +158,11 @@ impl Device {
     /// The index of the stored grid package, `None` before the first download; offline.
     pub fn grid_index(&self) -> Result<Option<Arc<GridIndex>>> {
         self.grid.index()
+    }
+
+    /// The stored grid package's cells with their shapes, `None` before the first download.
+    pub fn grid_cells(&self) -> Result<Option<Arc<Vec<crate::grid::GridCell>>>> {
+        self.grid.cells()
     }
 
     /// Route `point` (given in `crs`) with the stored grid package, offline: `None` before the

@@ -81,6 +81,9 @@ pub struct Problem {
     pub field: Option<String>,
     /// The server's message, for the user.
     pub message: String,
+    /// How many more tries the server allows (a wrong one-time code), when it said.
+    #[serde(default)]
+    pub attempts_left: Option<u32>,
 }
 
 /// A workflow step to take on a case, as queued from the phone.
@@ -366,6 +369,20 @@ impl Store {
         };
         self.remove_photo_files(&photo_ids);
         Ok(())
+    }
+
+    /// The fields of a queued report (not of a workflow step), to show it before the server
+    /// has it: in "my reports" marked unsent, and in the outbox.
+    pub fn queued_report(&self, item_id: &str) -> Result<Option<DraftFields>> {
+        let payload: Option<String> = self
+            .conn()
+            .query_row("SELECT payload FROM outbox WHERE id = ?1", [item_id], |r| r.get(0))
+            .optional()?;
+        match payload.as_deref().map(serde_json::from_str).transpose()? {
+            Some(Payload::Report(fields)) => Ok(Some(fields)),
+            Some(Payload::CaseAction(_)) => Ok(None),
+            None => Err(Error::NotFound { what: "outbox item", id: item_id.to_owned() }),
+        }
     }
 
     /// Turn a refused report back into a draft (with its photos) so the user can fix the field

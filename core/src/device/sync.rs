@@ -400,6 +400,7 @@ fn unreadable(endpoint: &str) -> Problem {
         code: "unreadable_response".into(),
         field: None,
         message: format!("the server accepted the upload to {endpoint} but its answer had no id"),
+        attempts_left: None,
     }
 }
 
@@ -409,5 +410,6 @@ fn missing_photo() -> Problem {
         code: "photo_missing".into(),
         field: Some("photos".into()),
         message: "a photo file of this item is gone from the device".into(),
+        attempts_left: None,
     }
 }

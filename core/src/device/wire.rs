@@ -162,6 +162,11 @@ pub(crate) fn problem(status: u16, body: &[u8]) -> Problem {
         message: text("detail")
             .or_else(|| text("title"))
             .unwrap_or_else(|| format!("the server answered {status}")),
+        attempts_left: doc
+            .as_ref()
+            .and_then(|d| d.get("attempts_left"))
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok()),
     }
 }
 
@@ -186,7 +191,8 @@ mod tests {
                 status: 422,
                 code: "invalid_field".into(),
                 field: Some("description".into()),
-                message: "too long".into()
+                message: "too long".into(),
+                attempts_left: None,
             }
         );
         let p = problem(403, b"<html>forbidden</html>");

@@ -21,9 +21,9 @@ use gridline_server::store::{Db, DbConnection};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
-const SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!";
+pub(crate) const SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!";
 
-fn start(backend: Backend) -> TestServer {
+pub(crate) fn start(backend: Backend) -> TestServer {
     TestServer::start_with(backend, &[("GRIDLINE_JWT_SECRET", SECRET)])
 }
 
@@ -94,7 +94,8 @@ fn password_login_succeeds_fails_and_locks(backend: Backend) {
 }
 
 /// Replace the code of the newest challenge with a known one, as if read from the SMS.
-fn plant_code(server: &TestServer, code: &str) {
+/// Replace the newest one-time code's hash, so a test knows the code that was "texted".
+pub(crate) fn plant_code(server: &TestServer, code: &str) {
     let key = HashKey::derive(SECRET.as_bytes()).unwrap();
     with_conn(server, |conn| {
         let id: String = otp_challenges::table

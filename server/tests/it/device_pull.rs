@@ -10,14 +10,13 @@ use crate::common;
 use crate::device_support;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Backend, TestServer, demo_cells, point_in};
-use device_support::{PASSWORD, keep_tokens, sample_photo, staff};
+use device_support::{PASSWORD, Recording, keep_tokens, sample_photo, staff};
 use gridline_core::device::{
-    BackoffPolicy, Device, DeviceConfig, DraftFields, HttpRequest, HttpResponse, HttpTransport, PullList,
-    SyncOutcome, SyncState, Tokens, Transport, TransportError,
+    BackoffPolicy, Device, DeviceConfig, DraftFields, HttpRequest, PullList, SyncOutcome, SyncState, Tokens,
 };
 use gridline_core::geo::Crs;
 use gridline_core::grid::GridCell;
@@ -29,35 +28,6 @@ use serde_json::{Value, json};
 
 /// The signing secret the servers of these tests run with, so a test can mint an expired token.
 const SECRET: &str = "device-pull-test-secret-at-least-32-bytes";
-
-/// A transport that remembers every request line it sends, and can be switched off (no signal).
-#[derive(Default)]
-struct Recording {
-    inner: HttpTransport,
-    sent: Mutex<Vec<String>>,
-    offline: Mutex<bool>,
-}
-
-impl Recording {
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.sent.lock().unwrap())
-    }
-
-    fn gets_of(requests: &[String], path: &str) -> Vec<String> {
-        requests.iter().filter(|r| r.starts_with(&format!("GET {path}?"))).cloned().collect()
-    }
-}
-
-impl Transport for Recording {
-    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        if *self.offline.lock().unwrap() {
-            return Err(TransportError::Unreachable { message: "no signal".into() });
-        }
-        let path = request.url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default();
-        self.sent.lock().unwrap().push(format!("{} {path}", request.method));
-        self.inner.send(request)
-    }
-}
 
 fn open(folder: &Path, server: &TestServer, transport: Arc<Recording>, lists: &[PullList]) -> Device {
     let config = DeviceConfig {

@@ -21,6 +21,7 @@ mod case_service;
 mod cli_grid_import;
 mod cli_user;
 mod dashboard;
+mod device_citizen_journey;
 mod device_exactly_once;
 mod device_grid_package;
 mod device_pull;

@@ -9,7 +9,7 @@
 //! reused even after deletes, and a clock or time-zone change cannot reorder anything.
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// The whole current schema, for a new store.
 pub const LATEST: &str = "
@@ -61,6 +61,10 @@ CREATE TABLE pulled_cases (
 CREATE TABLE pull_cursors (
     list TEXT PRIMARY KEY,
     cursor INTEGER NOT NULL
+);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 ";
 
@@ -125,6 +129,14 @@ CREATE TABLE pulled_cases (
 CREATE TABLE pull_cursors (
     list TEXT PRIMARY KEY,
     cursor INTEGER NOT NULL
+);
+",
+    // 5: what outlives a process besides the session: the account, the language, the lists
+    // sync pulls, the last states seen (for notifications), as JSON by key.
+    "
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 ",
 ];

@@ -5,12 +5,15 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::RunQueryDsl;
 use diesel::sql_types::BigInt;
-use gridline_core::device::{BackoffPolicy, Device, DeviceConfig, HttpTransport, Tokens};
+use gridline_core::device::{
+    BackoffPolicy, Device, DeviceConfig, HttpRequest, HttpResponse, HttpTransport, Tokens, Transport,
+    TransportError,
+};
 use gridline_core::photo::{PhotoOptions, PreparedPhoto, prepare};
 use gridline_core::taxonomy::Taxonomy;
 use gridline_core::workflow::Role;
@@ -80,4 +83,38 @@ pub fn case_count(server: &TestServer) -> i64 {
     let rows: Vec<Count> =
         diesel::sql_query("SELECT COUNT(*) AS n FROM cases").load(&mut db.get().unwrap()).unwrap();
     rows[0].n
+}
+
+/// A transport that remembers every request line it sends, and can be switched off (no signal).
+#[derive(Default)]
+pub struct Recording {
+    inner: HttpTransport,
+    pub sent: Mutex<Vec<String>>,
+    pub offline: Mutex<bool>,
+}
+
+impl Recording {
+    /// Cut or restore the signal.
+    pub fn set_offline(&self, offline: bool) {
+        *self.offline.lock().unwrap() = offline;
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.sent.lock().unwrap())
+    }
+
+    pub fn gets_of(requests: &[String], path: &str) -> Vec<String> {
+        requests.iter().filter(|r| r.starts_with(&format!("GET {path}?"))).cloned().collect()
+    }
+}
+
+impl Transport for Recording {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if *self.offline.lock().unwrap() {
+            return Err(TransportError::Unreachable { message: "no signal".into() });
+        }
+        let path = request.url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default();
+        self.sent.lock().unwrap().push(format!("{} {path}", request.method));
+        self.inner.send(request)
+    }
 }

@@ -200,6 +200,19 @@ class GridlineClient private constructor(
     /** Sign in anonymously; keep [Account.deviceSecret] of a new account in the Keystore. */
     suspend fun signInAnonymously(deviceSecret: String? = null): Account = onIo { ffi.signInAnonymously(deviceSecret) }
 
+    /**
+     * The app core over this client's store: the screens' view models (`org.gridline.sdk.core`),
+     * which the UI draws and sends intents to. Their `send` blocks on the network for some
+     * intents: call it on [io]. Open one per process.
+     */
+    suspend fun appCore(
+        location: org.gridline.sdk.core.LocationProvider,
+        notifier: org.gridline.sdk.core.Notifier,
+        secureStorage: org.gridline.sdk.core.SecureStorage,
+        scheduler: org.gridline.sdk.core.BackgroundScheduler,
+        language: org.gridline.sdk.core.Language,
+    ): org.gridline.sdk.core.AppCore = onIo { ffi.appCore(location, notifier, secureStorage, scheduler, language) }
+
     /** Sign in as staff. */
     suspend fun signInStaff(login: String, password: String): Account = onIo { ffi.signInStaff(login, password) }
 

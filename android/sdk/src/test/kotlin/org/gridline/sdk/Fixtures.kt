@@ -92,9 +92,16 @@ object TestServer {
     private val http: HttpClient = HttpClient.newHttpClient()
 
     /** A plain HTTP call to the server, bypassing the SDK: (status, body). */
-    fun call(method: String, path: String, token: String? = null, body: String? = null): Pair<Int, ByteArray> {
+    fun call(
+        method: String,
+        path: String,
+        token: String? = null,
+        body: String? = null,
+        headers: Map<String, String> = emptyMap(),
+    ): Pair<Int, ByteArray> {
         val builder = JdkRequest.newBuilder(URI.create(url + path))
         token?.let { builder.header("Authorization", "Bearer $it") }
+        headers.forEach { (name, value) -> builder.header(name, value) }
         if (body != null) {
             builder.header("Content-Type", "application/json").method(method, JdkRequest.BodyPublishers.ofString(body))
         } else {
@@ -116,6 +123,10 @@ object TestServer {
 /** The first string value of [key] in a JSON text (enough for the flat answers checked here). */
 fun jsonString(json: String, key: String): String =
     Regex(""""$key"\s*:\s*"([^"]*)"""").find(json)?.groupValues?.get(1) ?: error("no \"$key\" in $json")
+
+/** The first whole-number value of [key] in a JSON text. */
+fun jsonNumber(json: String, key: String): Long =
+    Regex(""""$key"\s*:\s*(-?\d+)""").find(json)?.groupValues?.get(1)?.toLong() ?: error("no number \"$key\" in $json")
 
 /** Every string in the JSON array [key] of a JSON text. */
 fun jsonStrings(json: String, key: String): List<String> {

@@ -1,14 +1,17 @@
-// The inspector's handle/verify form: what each step needs and what the reducer refuses.
+// The inspector's handle/verify form: what each step needs and what the reducer refuses. The
+// offered steps come from the core's rule table (Gridline.availableActions), as on a phone.
 package org.gridline.app.presentation
 
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 import org.gridline.sdk.CaseState
+import org.gridline.sdk.Gridline
+import org.gridline.sdk.Role
 import org.gridline.sdk.WorkflowAction
 import org.junit.jupiter.api.Test
 
 class CaseActionTest {
-    private val handled = CaseActionState("c1", CaseState.HANDLED, listOf(WorkflowAction.VERIFY_PASS, WorkflowAction.VERIFY_FAIL))
+    private val handled = CaseActionState("c1", CaseState.HANDLED, Gridline.availableActions(CaseState.HANDLED, Role.INSPECTOR))
 
     @Test
     fun `no step chosen, and a step not available in the known state is not taken`() {
@@ -31,7 +34,8 @@ class CaseActionTest {
 
     @Test
     fun `marking handled needs a photo, at most nine, and queuing is remembered`() {
-        val inProgress = CaseActionState("c2", CaseState.IN_PROGRESS, listOf(WorkflowAction.MARK_HANDLED))
+        val inProgress = CaseActionState("c2", CaseState.IN_PROGRESS, Gridline.availableActions(CaseState.IN_PROGRESS, Role.HANDLER))
+        assertTrue(WorkflowAction.MARK_HANDLED in inProgress.available)
         val mark = reduce(inProgress, CaseActionEvent.ActionChosen(WorkflowAction.MARK_HANDLED))
         assertEquals(listOf(ActionProblem.PHOTO_MISSING), mark.problems)
         val ten = (1..10).fold(mark) { s, i -> reduce(s, CaseActionEvent.PhotoTaken(byteArrayOf(i.toByte()))) }

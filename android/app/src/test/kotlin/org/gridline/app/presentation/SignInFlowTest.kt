@@ -12,12 +12,18 @@ import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.flow.first
+import org.gridline.sdk.CaseState
 import org.gridline.sdk.GridlineClient
 import org.gridline.sdk.OkHttpTransport
 import org.gridline.sdk.PullList
 import org.gridline.sdk.Role
 import org.gridline.sdk.TestServer
+import org.gridline.sdk.cameraJpeg
+import org.gridline.sdk.completeFields
 import org.gridline.sdk.dataFolder
+import org.gridline.sdk.jsonNumber
+import org.gridline.sdk.jsonString
 import org.gridline.sdk.ffi.SyncOutcome
 import org.junit.jupiter.api.Test
 
@@ -47,6 +53,7 @@ class SignInFlowTest {
     @Test
     fun `a citizen signs in by code, stays signed in after a restart, and signs out`() = runBlocking<Unit> {
         val folder = dataFolder()
+        var reported = ""
         val memory = KeptSignIn()
         val entered = mutableListOf<SavedAccount>()
         GridlineClient.open(TestServer.url, folder, OkHttpTransport()).use { client ->
@@ -70,7 +77,27 @@ class SignInFlowTest {
             assertEquals(account, memory.saved)
             assertEquals(listOf(account), entered, "background sync is scheduled on sign-in")
             assertEquals(listOf(PullList.MY_REPORTS), client.pullLists())
+            val draft = client.createDraft(completeFields(TestServer.point, "Manhole cover rattles"))
+            client.addPhoto(draft.id, cameraJpeg(seed = 4))
+            val item = client.submit(draft.id)
+            assertEquals(SyncOutcome.Idle, client.syncNow())
+            val delivered = client.outbox(includeDelivered = true).first().single { it.id == item.id }
+            reported = jsonString(assertNotNull(delivered.serverResult), "id")
+            assertEquals(CaseState.REPORTED, client.cachedCase(PullList.MY_REPORTS, reported)?.state)
         }
+
+        // While the app is closed, the street office registers the report.
+        val dispatcher = TestServer.staffToken("dispatcher")
+        val (_, case) = TestServer.call("GET", "/api/v1/cases/$reported", dispatcher)
+        val version = jsonNumber(String(case), "version")
+        val (status, _) = TestServer.call(
+            "POST",
+            "/api/v1/cases/$reported/actions",
+            dispatcher,
+            """{"action":"register"}""",
+            mapOf("If-Match" to "\"$version\""),
+        )
+        assertEquals(200, status)
 
         // The app is started again: the core kept the session, the app kept who it was.
         GridlineClient.open(TestServer.url, folder, OkHttpTransport()).use { client ->
@@ -80,7 +107,12 @@ class SignInFlowTest {
             val account = assertNotNull(model.state.value.account)
             assertEquals(Role.CITIZEN, account.role)
             assertEquals(listOf(PullList.MY_REPORTS), client.pullLists())
-            assertEquals(SyncOutcome.Idle, client.syncNow(), "the kept session still pulls the citizen's reports")
+            assertEquals(SyncOutcome.Idle, client.syncNow())
+            assertEquals(
+                CaseState.REGISTERED,
+                client.cachedCase(PullList.MY_REPORTS, reported)?.state,
+                "the kept session pulled the citizen's reports, with the office's step",
+            )
             model.signOut().join()
             assertFalse(model.state.value.signedIn)
             assertFalse(model.state.value.signedOutOffline, "the server confirmed the revocation")

@@ -1,0 +1,306 @@
+// The app core's view models through the generated Kotlin bindings, against the real server
+// that scripts/test-mobile started: the same models the Rust journey tests drive
+// (server/tests/it/device_citizen_journey.rs), here to prove they cross the FFI whole. A
+// citizen signs in with a texted code (a wrong one first, with the tries left), files a report
+// in C0101 (a required question) with a camera photo at the phone's fix, sees it in "my
+// reports", the office registers, dispatches, handles and the inspector verifies it (VERIFY on
+// the inspector's phone), and the citizen is notified and rates it (RATE); the anonymous path
+// keeps its secret in secure storage and drops one the server no longer knows.
+package org.gridline.sdk
+
+import java.util.Collections
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertNotNull
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+import kotlinx.coroutines.runBlocking
+import org.gridline.sdk.core.AnswerInput
+import org.gridline.sdk.core.AppIntent
+import org.gridline.sdk.core.AppListener
+import org.gridline.sdk.core.AppState
+import org.gridline.sdk.core.BackgroundScheduler
+import org.gridline.sdk.core.Language
+import org.gridline.sdk.core.LocalNotification
+import org.gridline.sdk.core.LocationFix
+import org.gridline.sdk.core.LocationProvider
+import org.gridline.sdk.core.MyReportsIntent
+import org.gridline.sdk.core.MyReportsListener
+import org.gridline.sdk.core.MyReportsState
+import org.gridline.sdk.core.NewReportIntent
+import org.gridline.sdk.core.NewReportListener
+import org.gridline.sdk.core.NewReportState
+import org.gridline.sdk.core.Notifier
+import org.gridline.sdk.core.OutboxIntent
+import org.gridline.sdk.core.OutboxListener
+import org.gridline.sdk.core.OutboxState
+import org.gridline.sdk.core.QuestionControl
+import org.gridline.sdk.core.SecureStorage
+import org.gridline.sdk.core.SignInIntent
+import org.gridline.sdk.core.SignInListener
+import org.gridline.sdk.core.SignInState
+import org.gridline.sdk.ffi.CaseState
+import org.gridline.sdk.ffi.SyncOutcome
+import org.junit.jupiter.api.Test
+
+/** The platform, scripted: each capability records what the core asked of it. */
+class ScriptedPlatform(var fix: LocationFix?) : LocationProvider, Notifier, SecureStorage, BackgroundScheduler {
+    val notifications: MutableList<LocalNotification> = Collections.synchronizedList(mutableListOf())
+    val secrets: MutableMap<String, String> = Collections.synchronizedMap(mutableMapOf())
+    val deleted: MutableList<String> = Collections.synchronizedList(mutableListOf())
+    val scheduled: MutableList<ULong> = Collections.synchronizedList(mutableListOf())
+
+    override fun currentFix(): LocationFix? = fix
+    override fun notify(notification: LocalNotification) {
+        notifications += notification
+    }
+    override fun read(key: String): String? = secrets[key]
+    override fun write(key: String, value: String) {
+        secrets[key] = value
+    }
+    override fun delete(key: String) {
+        deleted += key
+        secrets.remove(key)
+    }
+    override fun scheduleSync(afterSecs: ULong) {
+        scheduled += afterSecs
+    }
+}
+
+/** Every state a screen's listener heard. */
+class Heard<S> : AppListener, SignInListener, NewReportListener, OutboxListener, MyReportsListener {
+    val states: MutableList<Any> = Collections.synchronizedList(mutableListOf())
+    override fun onState(state: AppState) { states += state }
+    override fun onState(state: SignInState) { states += state }
+    override fun onState(state: NewReportState) { states += state }
+    override fun onState(state: OutboxState) { states += state }
+    override fun onState(state: MyReportsState) { states += state }
+}
+
+class AppCoreTest {
+    private val point = TestServer.point
+    private fun platform() = ScriptedPlatform(LocationFix(lat = point.lat, lon = point.lon, accuracyM = 6.0))
+
+    @Test
+    fun `a citizen reports through the view models and rates the closed case`() = runBlocking<Unit> {
+        val platform = platform()
+        GridlineClient.open(TestServer.url, dataFolder()).use { client ->
+            val app = client.appCore(platform, platform, platform, platform, Language.EN)
+            val appHeard = Heard<AppState>()
+            app.subscribe(appHeard).use {
+                assertFalse((appHeard.states.last() as AppState).signedIn)
+
+                val signIn = app.signInScreen()
+                val heard = Heard<SignInState>()
+                signIn.subscribe(heard).use {
+                    signIn.send(SignInIntent.SetPhone("13700137000"))
+                    signIn.send(SignInIntent.RequestCode)
+                    assertTrue(signIn.state().codeVisible)
+                    val code = TestServer.lastCode()
+                    signIn.send(SignInIntent.SetCode(if (code == "000000") "111111" else "000000"))
+                    signIn.send(SignInIntent.Verify)
+                    assertEquals(4u, signIn.state().attemptsLeft)
+                    assertEquals("Wrong code; 4 tries left", signIn.state().codeError)
+                    signIn.send(SignInIntent.SetCode(code))
+                    signIn.send(SignInIntent.Verify)
+                    assertTrue((heard.states.last() as SignInState).signedIn)
+                }
+                signIn.close()
+                val signedIn = appHeard.states.last() as AppState
+                assertTrue(signedIn.signedIn)
+                assertEquals("citizen", signedIn.role)
+            }
+
+            // The report: the fix, a photo, C0101 and its required question.
+            val report = app.newReportScreen(null)
+            val reportHeard = Heard<NewReportState>()
+            report.subscribe(reportHeard).use {
+                report.send(NewReportIntent.AddPhoto(cameraJpeg(seed = 7, width = 320, height = 240)))
+                report.send(NewReportIntent.UseMyLocation)
+                assertEquals("Located, ±6 m", report.state().locationText)
+                report.send(NewReportIntent.ChooseCategory("C0101"))
+                report.send(NewReportIntent.SetDescription("Manhole cover missing"))
+                report.send(NewReportIntent.Send)
+                val question = report.state().questions.single()
+                assertEquals(QuestionControl.SINGLE_CHOICE, question.control)
+                assertEquals("this question must be answered", question.error)
+                assertNotNull(report.state().draftId, "refused: the draft stays")
+                report.send(NewReportIntent.Answer(question.code, AnswerInput.One("missing")))
+                report.send(NewReportIntent.Send)
+                assertEquals("Sent", report.state().message)
+                assertNull(report.state().draftId, "the form starts over")
+            }
+            report.close()
+
+            val outbox = app.outboxScreen()
+            outbox.subscribe(Heard<OutboxState>()).use { outbox.send(OutboxIntent.SendNow) }
+            assertTrue(outbox.state().items.isEmpty())
+            assertEquals("No drafts and nothing waiting to be sent", outbox.state().emptyText)
+
+            val reports = app.myReportsScreen()
+            val reportsHeard = Heard<MyReportsState>()
+            reports.subscribe(reportsHeard).use {
+                val row = reports.state().rows.single()
+                assertEquals("Water supply manhole cover", row.title)
+                assertEquals("Reported, waiting for the street office", row.stateText)
+                val caseId = row.id
+
+                // The office and the inspector (VERIFY from the inspector's phone) close it.
+                val dispatcher = TestServer.staffToken("dispatcher")
+                step(dispatcher, caseId, """{"action":"register"}""")
+                step(dispatcher, caseId, """{"action":"dispatch","handling_unit":"water"}""")
+                val handled = handleAsWater(caseId)
+                assertEquals("handled", handled)
+                GridlineClient.open(TestServer.url, dataFolder()).use { inspector ->
+                    val (login, password) = TestServer.staff("inspector")
+                    inspector.signInStaff(login, password)
+                    inspector.queueAction(
+                        CaseActionRequest(caseId = caseId, action = WorkflowAction.VERIFY_PASS, position = point),
+                        CaseState.HANDLED,
+                        Role.INSPECTOR,
+                        listOf(cameraJpeg(seed = 9)),
+                    )
+                    assertEquals(SyncOutcome.Idle, inspector.syncNow())
+                }
+
+                // The background sync brings the closed state and a notification; RATE once.
+                assertTrue(app.backgroundSync())
+                assertEquals("Closed", platform.notifications.last().body)
+                reports.send(MyReportsIntent.Open(caseId))
+                val detail = assertNotNull(reports.state().detail)
+                assertEquals(row.trackingNumber, detail.trackingNumber)
+                assertTrue(detail.rateVisible)
+                reports.send(MyReportsIntent.Rate(5u))
+                assertEquals(5u.toUByte(), reports.state().detail?.rating)
+                assertFalse(reports.state().detail!!.rateVisible)
+                reports.send(MyReportsIntent.CloseDetail)
+                reports.send(MyReportsIntent.Refresh)
+                assertNull(reports.state().detail)
+            }
+            reports.close()
+            outbox.close()
+            app.send(AppIntent.SetLanguage(Language.ZH))
+            assertEquals("已结案", app.myReportsScreen().state().rows.single().stateText)
+            app.send(AppIntent.SignOut)
+            assertFalse(app.state().signedIn)
+            app.close()
+        }
+    }
+
+    @Test
+    fun `the anonymous account's secret lives in secure storage and a forgotten one is replaced`() = runBlocking<Unit> {
+        val platform = platform()
+        platform.secrets["gridline.device_secret"] = "not-a-secret-the-server-knows"
+        GridlineClient.open(TestServer.url, dataFolder()).use { client ->
+            val app = client.appCore(platform, platform, platform, platform, Language.EN)
+            val signIn = app.signInScreen()
+            signIn.send(SignInIntent.ContinueAnonymously)
+            assertTrue(signIn.state().signedIn)
+            assertEquals(listOf("gridline.device_secret"), platform.deleted)
+            val secret = assertNotNull(platform.secrets["gridline.device_secret"])
+            assertTrue(secret != "not-a-secret-the-server-knows")
+
+            // Offline-like: a draft left, discarded from the outbox screen; a queued report
+            // schedules a background sync when the server cannot take it.
+            val report = app.newReportScreen(null)
+            report.send(NewReportIntent.SetDescription("left as a draft"))
+            val outbox = app.outboxScreen()
+            val draft = outbox.state().drafts.single()
+            outbox.send(OutboxIntent.DiscardDraft(draft.id))
+            assertTrue(outbox.state().drafts.isEmpty())
+            app.send(AppIntent.SyncNow)
+            assertEquals("Up to date", app.state().syncText)
+            signIn.send(SignInIntent.ChangePhone)
+            assertFalse(signIn.state().codeVisible)
+            outbox.send(OutboxIntent.Retry("no-such-item"))
+            assertEquals("This item no longer exists", outbox.state().message)
+            outbox.send(OutboxIntent.DiscardItem("no-such-item"))
+            outbox.send(OutboxIntent.BackToDrafts("no-such-item"))
+            assertEquals("This item no longer exists", outbox.state().message)
+            report.send(NewReportIntent.RemovePhoto("no-such-photo"))
+            for (intent in listOf(
+                NewReportIntent.PlacePin(point.lat, point.lon),
+                NewReportIntent.PanMap(100.0, 100.0),
+                NewReportIntent.ZoomIn,
+                NewReportIntent.ZoomOut,
+                NewReportIntent.ChooseStreet("310104001"),
+                NewReportIntent.ChooseCommunity("310104001001"),
+                NewReportIntent.ChooseCell("310104001001001"),
+                NewReportIntent.SearchCategory("manhole"),
+                NewReportIntent.BrowseKind("component"),
+                NewReportIntent.BrowseMajor("1"),
+                NewReportIntent.SetAnonymous(true),
+                NewReportIntent.Answer("cover_state", AnswerInput.Many(listOf("missing"))),
+                NewReportIntent.Discard,
+            )) {
+                report.send(intent)
+            }
+            assertNull(report.state().draftId, "discarded")
+            ListenerHandleCheck.cancelTwice(report.subscribe(Heard<NewReportState>()))
+            report.close()
+            outbox.close()
+            signIn.close()
+            app.close()
+        }
+
+        // A server that cannot take the report now: saved, waiting in the outbox, unsent in
+        // "my reports", and a background sync scheduled through the platform.
+        val unavailable = ScriptedTransport { request ->
+            if (request.url.endsWith("/api/v1/auth/anonymous")) {
+                json(201, """{"access_token":"a","refresh_token":"r","user":{"id":"u1","role":"citizen","display_name":"","anonymous":true},"device_secret":"s"}""")
+            } else {
+                json(503, """{"code":"unavailable"}""")
+            }
+        }
+        val offlinePlatform = platform()
+        GridlineClient.open("http://gridline.invalid", dataFolder(), unavailable).use { client ->
+            val app = client.appCore(offlinePlatform, offlinePlatform, offlinePlatform, offlinePlatform, Language.EN)
+            app.signInScreen().send(SignInIntent.ContinueAnonymously)
+            val report = app.newReportScreen(null)
+            report.send(NewReportIntent.AddPhoto(cameraJpeg(seed = 5)))
+            report.send(NewReportIntent.UseMyLocation)
+            report.send(NewReportIntent.ChooseCategory("E0101"))
+            report.send(NewReportIntent.SetDescription("Overflowing bin"))
+            report.send(NewReportIntent.Send)
+            assertEquals("Saved; it will be sent when there is a connection", report.state().message)
+            assertTrue(offlinePlatform.scheduled.isNotEmpty(), "a background sync is scheduled")
+            assertEquals("waiting", app.outboxScreen().state().items.single().status)
+            assertTrue(app.myReportsScreen().state().rows.single().unsent)
+            app.close()
+        }
+    }
+
+    /** A workflow step over plain HTTP, at the case's current version. */
+    private fun step(token: String, caseId: String, body: String) {
+        val (_, case) = TestServer.call("GET", "/api/v1/cases/$caseId", token)
+        val version = jsonNumber(String(case), "version")
+        val (status, answer) =
+            TestServer.call("POST", "/api/v1/cases/$caseId/actions", token, body, mapOf("If-Match" to "\"$version\""))
+        check(status == 200) { "step $body answered $status: ${String(answer)}" }
+    }
+
+    /** The water unit accepts the case and marks it handled with a photo, from its phone. */
+    private suspend fun handleAsWater(caseId: String): String =
+        GridlineClient.open(TestServer.url, dataFolder()).use { handler ->
+            val (login, password) = TestServer.staff("handler")
+            handler.signInStaff(login, password)
+            handler.queueAction(CaseActionRequest(caseId = caseId, action = WorkflowAction.ACCEPT), CaseState.DISPATCHED, Role.HANDLER)
+            handler.queueAction(
+                CaseActionRequest(caseId = caseId, action = WorkflowAction.MARK_HANDLED),
+                CaseState.IN_PROGRESS,
+                Role.HANDLER,
+                listOf(cameraJpeg(seed = 11)),
+            )
+            assertEquals(SyncOutcome.Idle, handler.syncNow())
+            handler.fetchCase(caseId).state.name.lowercase()
+        }
+}
+
+object ListenerHandleCheck {
+    /** Cancel a handle twice (the second does nothing), then release it. */
+    fun cancelTwice(handle: org.gridline.sdk.core.ListenerHandle) {
+        handle.cancel()
+        handle.cancel()
+        handle.close()
+    }
+}

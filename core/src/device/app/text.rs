@@ -1,0 +1,160 @@
+//! Every word a phone screen shows, in the two languages the system speaks (zh, en), chosen by
+//! the user's [`Language`]. The shells draw these strings as they are: they hold no state
+//! names, no error sentences and no rule of their own.
+//!
+//! Server refusals are turned into words here by their stable `code` (never by the server's
+//! free text, which may quote what was sent); an unknown code still gets a sentence naming it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::device::Error;
+use crate::workflow::{CaseState, Role};
+
+/// The language the screens speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Language {
+    /// 简体中文.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Language {
+    /// `zh` or `en` by the language.
+    pub fn pick(self, zh: &str, en: &str) -> String {
+        match self {
+            Language::Zh => zh.to_owned(),
+            Language::En => en.to_owned(),
+        }
+    }
+}
+
+/// A case state in words.
+pub fn state_words(state: CaseState, lang: Language) -> String {
+    let (zh, en) = match state {
+        CaseState::Reported => ("已上报，等待街道受理", "Reported, waiting for the street office"),
+        CaseState::Registered => ("已立案", "Registered as a case"),
+        CaseState::Rejected => ("不予立案", "Not accepted as a case"),
+        CaseState::Dispatched => ("已派遣给处置部门", "Dispatched to the responsible unit"),
+        CaseState::InProgress => ("处置中", "Being handled"),
+        CaseState::Handled => ("已处置，等待核查", "Handled, waiting for a check on site"),
+        CaseState::Closed => ("已结案", "Closed"),
+        CaseState::Shelved => ("暂缓处理", "Shelved as a long-term problem"),
+        CaseState::Merged => ("已与相同问题合并", "Merged with a report of the same problem"),
+    };
+    lang.pick(zh, en)
+}
+
+/// A state name from the server in words; an unknown name is shown as it is.
+pub fn state_name_words(name: &str, lang: Language) -> String {
+    name.parse::<CaseState>().map_or_else(|_| name.to_owned(), |state| state_words(state, lang))
+}
+
+/// A role in words.
+pub fn role_words(role: Role, lang: Language) -> String {
+    let (zh, en) = match role {
+        Role::Citizen => ("市民", "Citizen"),
+        Role::Inspector => ("信息采集员", "Inspector"),
+        Role::Dispatcher => ("派遣员", "Dispatcher"),
+        Role::Handler => ("处置人员", "Handling unit"),
+        Role::Admin => ("管理员", "Administrator"),
+        Role::System => ("系统", "System"),
+        Role::Viewer => ("查看者", "Viewer"),
+    };
+    lang.pick(zh, en)
+}
+
+/// A server refusal by its stable code, in words.
+pub fn refusal_words(code: &str, attempts_left: Option<u32>, lang: Language) -> String {
+    match code {
+        "otp_wrong" => match attempts_left {
+            Some(n) => {
+                lang.pick(&format!("验证码不对，还可以再试 {n} 次"), &format!("Wrong code; {n} tries left"))
+            }
+            None => lang.pick("验证码不对", "Wrong code"),
+        },
+        "otp_expired" => lang.pick("验证码已失效，请重新获取", "The code has expired; request a new one"),
+        "otp_attempts_exhausted" => {
+            lang.pick("这个验证码已用完尝试次数，请重新获取", "This code is used up; request a new one")
+        }
+        "rate_limited" => lang.pick("尝试次数太多", "Too many attempts"),
+        "invalid_phone" => lang.pick("请输入有效的手机号码", "Enter a valid mobile number"),
+        "invalid_credentials" => lang.pick("用户名或密码不对", "Wrong login or password"),
+        "device_unknown" => {
+            lang.pick("这台设备的匿名账号已失效", "This device's anonymous account is no longer valid")
+        }
+        "forbidden" => lang.pick("没有权限", "Not allowed"),
+        "not_found" => lang.pick("找不到", "Not found"),
+        other => {
+            lang.pick(&format!("服务器拒绝了请求（{other}）"), &format!("The server refused this ({other})"))
+        }
+    }
+}
+
+/// A wait the server asked for, in words.
+pub fn wait_words(seconds: u32, lang: Language) -> String {
+    lang.pick(&format!("请等待 {seconds} 秒后再试"), &format!("Wait {seconds} seconds before trying again"))
+}
+
+/// Any device error, in words for the user (details stay in the logs).
+pub fn error_words(err: &Error, lang: Language) -> String {
+    match err {
+        Error::Transport(_) | Error::ServerUnavailable { .. } => {
+            lang.pick("无法连接服务器，请稍后再试", "Cannot reach the server; try again later")
+        }
+        Error::Refused { problem, .. } => refusal_words(&problem.code, problem.attempts_left, lang),
+        Error::Throttled { code, retry_after_secs } => {
+            let first = refusal_words(code, None, lang);
+            match retry_after_secs {
+                Some(secs) => format!("{first}. {}", wait_words(*secs, lang)),
+                None => first,
+            }
+        }
+        Error::SignedOut => lang.pick("登录已过期，请重新登录", "Your session has expired; sign in again"),
+        Error::Sqlite(_)
+        | Error::Io(_)
+        | Error::Json(_)
+        | Error::StoreTooNew { .. }
+        | Error::JournalMode { .. }
+        | Error::CorruptPackage { .. } => {
+            lang.pick("手机存储出错，请检查剩余空间", "The phone's storage failed; check the free space")
+        }
+        Error::Protocol { .. } => lang.pick(
+            "服务器的回答无法识别，请更新应用",
+            "The server's answer was not understood; update the app",
+        ),
+        Error::Invalid(problems) => {
+            let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+            lang.pick(&format!("请检查：{}", fields.join("、")), &format!("Check: {}", fields.join(", ")))
+        }
+        Error::NotFound { .. } => lang.pick("这一项已不存在", "This item no longer exists"),
+        Error::WrongState { .. } => lang.pick("这一项现在不能这样操作", "This item cannot do that now"),
+    }
+}
+
+/// A field problem from core's checks, in words. English keeps core's own sentence, which
+/// names the rule; Chinese says the same by field.
+pub fn field_words(field: &str, english: &str, lang: Language) -> String {
+    if lang == Language::En {
+        return english.to_owned();
+    }
+    match field {
+        "category" => "请选择问题类别".to_owned(),
+        "description" if english.starts_with("at most") => format!("描述太长：{english}"),
+        "description" => "请用几句话描述问题".to_owned(),
+        "position" => "请确定问题的位置".to_owned(),
+        "photos" if english.starts_with("at most") => format!("照片太多：{english}"),
+        "photos" => "请至少拍一张照片".to_owned(),
+        "anonymous" => "这个类别不能匿名上报".to_owned(),
+        "rating" => "请选择 1 到 5 的评分".to_owned(),
+        other if other.starts_with("answers.") => {
+            if english.contains("must be answered") || english.contains("at least one") {
+                "请回答这个问题".to_owned()
+            } else {
+                format!("答案不符合要求：{english}")
+            }
+        }
+        _ => english.to_owned(),
+    }
+}

@@ -1,0 +1,141 @@
+//! The online calls a phone makes directly, outside the outbox: sign-in, one case, its
+//! timeline, the work list. Builds the request, sends it through the device's transport (with
+//! the session's token through [`SyncEngine::send_authorized`], which renews it once on a 401),
+//! and sorts the answer into a JSON body or an [`Error`]. Request and answer shapes are the
+//! server's `/api/v1`.
+//!
+//! Refusals keep the server's `code`, `field` and `attempts_left`; a 429 with the server's
+//! problem is [`Error::Throttled`] with the wait from `Retry-After`, so the sign-in screen can
+//! say how long to wait instead of letting the user hammer the button.
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use super::backoff::parse_retry_after;
+use super::error::{Error, Result};
+use super::sync::SyncEngine;
+use super::transport::{HttpHeader, HttpRequest, Transport};
+use super::wire;
+
+/// What the online calls need: where the server is and how to reach it.
+pub struct Remote<'a> {
+    pub server_url: &'a str,
+    pub transport: &'a dyn Transport,
+    pub engine: &'a SyncEngine,
+}
+
+fn header(name: &str, value: &str) -> HttpHeader {
+    HttpHeader { name: name.to_owned(), value: value.to_owned() }
+}
+
+/// A case id as a path segment: the server's ids are UUIDs, so anything but letters, digits and
+/// dashes is refused before it can change the URL.
+pub fn case_segment(case_id: &str) -> Result<&str> {
+    if !case_id.is_empty() && case_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(case_id)
+    } else {
+        Err(Error::Invalid(vec![super::FieldError::new(
+            "case_id",
+            "a case id is letters, digits and dashes",
+        )]))
+    }
+}
+
+impl Remote<'_> {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server_url.trim_end_matches('/'))
+    }
+
+    /// `POST` a JSON body without a token (sign-in) to `path`, named `endpoint` in errors.
+    pub fn post_public(&self, endpoint: &'static str, path: &str, body: &Value) -> Result<Value> {
+        let request = HttpRequest {
+            method: "POST".into(),
+            url: self.url(path),
+            headers: vec![header("Content-Type", "application/json"), header("Accept", "application/json")],
+            body: serde_json::to_vec(body)?,
+        };
+        let response = self.transport.send(request)?;
+        answer(endpoint, response.status, &response.body, retry_after(&response.headers))
+    }
+
+    /// `GET` `path` with the session's token, renewing it once on a 401.
+    pub fn get(&self, endpoint: &'static str, path: &str) -> Result<Value> {
+        let request = HttpRequest {
+            method: "GET".into(),
+            url: self.url(path),
+            headers: vec![header("Accept", "application/json")],
+            body: Vec::new(),
+        };
+        let response = self.engine.send_authorized(request)?;
+        answer(endpoint, response.status, &response.body, retry_after(&response.headers))
+    }
+}
+
+/// The server's `Retry-After`, in whole seconds (a date is read against the clock now).
+fn retry_after(headers: &[HttpHeader]) -> Option<u32> {
+    let value = headers.iter().find(|h| h.name.eq_ignore_ascii_case("retry-after"))?;
+    let wait = parse_retry_after(&value.value, SystemTime::now())?;
+    Some(u32::try_from(wait.as_secs()).unwrap_or(u32::MAX))
+}
+
+/// Sort an answer: 2xx is its JSON body; a 429 with the server's problem document is
+/// `Throttled` (the user must wait or request a new code); 408, 425, other 429s and 5xx mean
+/// "later"; any other status is the server's refusal with its problem.
+fn answer(endpoint: &'static str, status: u16, body: &[u8], retry_after_secs: Option<u32>) -> Result<Value> {
+    if (200..=299).contains(&status) {
+        return serde_json::from_slice(body)
+            .map_err(|_| Error::Protocol { endpoint, reason: format!("answered {status} without JSON") });
+    }
+    let has_code = serde_json::from_slice::<Value>(body).ok().is_some_and(|doc| doc.get("code").is_some());
+    match status {
+        429 if has_code => Err(Error::Throttled { code: wire::problem(status, body).code, retry_after_secs }),
+        408 | 425 | 429 | 500..=599 => Err(Error::ServerUnavailable { status }),
+        _ => Err(Error::Refused { endpoint, problem: wire::problem(status, body) }),
+    }
+}
+
+/// A string member of a server answer, or a protocol error naming it.
+pub fn text(endpoint: &'static str, doc: &Value, key: &str) -> Result<String> {
+    doc.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Protocol { endpoint, reason: format!("expected a string `{key}`") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_keep_the_code_field_and_attempts_left() {
+        let body = br#"{"status":422,"code":"otp_wrong","field":"code","attempts_left":2,"detail":"wrong"}"#;
+        let Err(Error::Refused { problem, .. }) = answer("x", 422, body, None) else { panic!() };
+        assert_eq!(
+            (problem.code.as_str(), problem.field.as_deref(), problem.attempts_left),
+            ("otp_wrong", Some("code"), Some(2))
+        );
+        assert!(matches!(answer("x", 503, b"", None), Err(Error::ServerUnavailable { status: 503 })));
+        assert!(matches!(answer("x", 200, b"<html>", None), Err(Error::Protocol { .. })));
+    }
+
+    #[test]
+    fn a_429_with_a_problem_is_throttled_with_the_wait() {
+        let body = br#"{"status":429,"code":"rate_limited","detail":"retry after 30 seconds"}"#;
+        let headers = [header("Retry-After", "30")];
+        let err = answer("x", 429, body, retry_after(&headers)).unwrap_err();
+        assert!(
+            matches!(err, Error::Throttled { ref code, retry_after_secs: Some(30) } if code == "rate_limited")
+        );
+        // A 429 from something in between (no problem document) is only "later".
+        assert!(matches!(answer("x", 429, b"busy", Some(5)), Err(Error::ServerUnavailable { .. })));
+        assert_eq!(retry_after(&[header("retry-after", "soon")]), None);
+    }
+
+    #[test]
+    fn ids_cannot_leave_their_path_segment() {
+        assert_eq!(case_segment("0193-ab").unwrap(), "0193-ab");
+        assert!(case_segment("a/../b?c").is_err());
+        assert!(case_segment("").is_err());
+    }
+}
