@@ -264,7 +264,7 @@ func signInError(_ error: Error, mode: SignInMode) -> SignInError {
     case let .Refused(_, code, _):
         switch code {
         case "invalid_phone": return SignInError(key: "signin_error_invalid_phone")
-        case "otp_wrong": return SignInError(key: "signin_error_wrong_code")
+        case "otp_wrong", "otp_invalid": return SignInError(key: "signin_error_wrong_code")
         case "otp_expired": return SignInError(key: "signin_error_code_expired")
         case "invalid_credentials": return SignInError(key: "signin_error_wrong_password")
         case "device_unknown": return SignInError(key: "signin_error_device_unknown")

@@ -74,6 +74,12 @@ pub fn refusal_words(code: &str, attempts_left: Option<u32>, lang: Language) -> 
             }
             None => lang.pick("验证码不对", "Wrong code"),
         },
+        // The server's one answer for a wrong, expired or used-up code: it does not say which,
+        // so that nobody can learn whether a code is pending for a number.
+        "otp_invalid" => lang.pick(
+            "验证码不对或已失效，请检查后重试或重新获取",
+            "Wrong or expired code: check it, or request a new one",
+        ),
         "otp_expired" => lang.pick("验证码已失效，请重新获取", "The code has expired; request a new one"),
         "otp_attempts_exhausted" => {
             lang.pick("这个验证码已用完尝试次数，请重新获取", "This code is used up; request a new one")

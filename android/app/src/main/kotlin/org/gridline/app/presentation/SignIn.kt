@@ -166,7 +166,7 @@ fun signInError(error: GridlineException, mode: SignInMode): SignInError =
         is GridlineException.Refused ->
             when (error.code) {
                 "invalid_phone" -> SignInError(SignInErrorKey.INVALID_PHONE)
-                "otp_wrong" -> SignInError(SignInErrorKey.WRONG_CODE)
+                "otp_wrong", "otp_invalid" -> SignInError(SignInErrorKey.WRONG_CODE)
                 "otp_expired" -> SignInError(SignInErrorKey.CODE_EXPIRED)
                 "invalid_credentials" -> SignInError(SignInErrorKey.WRONG_PASSWORD)
                 "device_unknown" -> SignInError(SignInErrorKey.DEVICE_UNKNOWN)
