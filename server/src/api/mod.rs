@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/report-form", web::get().to(public::report_form))
                         .route("/places", web::get().to(public::places::places))
                         .route("/cells", web::get().to(public::places::cells))
+                        .route("/nearby", web::get().to(public::nearby::nearby))
                         .route("/track/{number}", web::get().to(public::track::track)),
                 )
                 .route("/me", web::get().to(users::me::me))

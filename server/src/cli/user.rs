@@ -215,7 +215,10 @@ fn disable(conn: &mut DbConnection, login: &str) -> CliResult {
         .map_err(account)?
         .ok_or_else(|| CliError::input(format!("no account with the login {login:?}")))?;
     let patch = UserPatch { disabled: Some(true), ..Default::default() };
-    let user = users::update(conn, &row.id, patch, now()).map_err(account)?;
+    // The revocation is written to the database for the running nodes; this process keeps no
+    // list of its own to apply it to.
+    let revocations = crate::auth::revocation::RevocationList::default();
+    let user = users::update(conn, &revocations, &row.id, patch, now()).map_err(account)?;
     println!("disabled {}; its sessions are revoked", describe(&user));
     Ok(())
 }
