@@ -10,7 +10,7 @@
 "use strict";
 
 const { TIMEOUT, check, api, signIn, launch, phoneContext } = require("./support.cjs");
-const { openPage, step, makeJpeg, allCases, caseByNumber, tapNext } = require("./report-support.cjs");
+const { openPage, step, makeJpeg, allCases, caseByNumber, tapNext, passNearby } = require("./report-support.cjs");
 
 async function main() {
   const admin = await signIn(process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
@@ -39,6 +39,7 @@ async function main() {
     await page.selectOption("#category", category.code);
     await page.fill("#description", "Water is pouring from a broken pipe in the underground car park.");
     await tapNext(page);
+    await passNearby(page);
     await tapNext(page);
     await page.locator("#send").tap();
     await page.waitForFunction(() => document.querySelector("#outbox").textContent.includes("1 report(s) waiting"), null, { timeout: TIMEOUT });

@@ -15,7 +15,7 @@
 "use strict";
 
 const { TIMEOUT, check, api, signIn, launch, signInPage, checkAccessibility, phoneContext } = require("./support.cjs");
-const { base, artifacts, openPage, step, makeJpeg, otpCode, logLines, caseByNumber, tapNext } = require("./report-support.cjs");
+const { base, artifacts, openPage, step, makeJpeg, otpCode, logLines, caseByNumber, tapNext, passNearby } = require("./report-support.cjs");
 
 async function main() {
   const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
@@ -82,6 +82,7 @@ async function main() {
     await page.locator(`[data-question="${question.code}"] input[value="${question.values[1].key}"]`).check();
     await step(page, "report-android-4-category");
     await tapNext(page);
+    await passNearby(page);
 
     // 4. Sign-in with the phone number and the code.
     await page.locator('input[name="who"][value="phone"]').check();
