@@ -56,7 +56,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/track/{number}", web::get().to(public::track::track)),
                 )
                 .route("/me", web::get().to(users::me::me))
-                .route("/categories", web::get().to(categories::list))
+                // Compressed: the citizen page's first screen reads the whole list.
+                .service(
+                    web::resource("/categories")
+                        .wrap(actix_web::middleware::Compress::default())
+                        .route(web::get().to(categories::list)),
+                )
                 .route("/grids/route", web::get().to(grids::route))
                 .route("/grids/package", web::get().to(grids::package::package))
                 .service(

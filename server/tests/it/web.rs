@@ -46,6 +46,12 @@ fn page_and_files_are_served_from_the_binary(backend: Backend) {
     assert_eq!(compressed.headers()["content-encoding"], "gzip");
     let plain = server.get("/web/app.js").text().unwrap().len();
     assert!(compressed.bytes().unwrap().len() * 2 < plain, "gzip at least halves the script");
+    // The categories the first screen reads, a third of it, too.
+    let categories =
+        server.client.get(server.url("/api/v1/categories")).header("accept-encoding", "gzip").send().unwrap();
+    assert_eq!(categories.headers()["content-encoding"], "gzip");
+    let plain = server.get("/api/v1/categories").text().unwrap().len();
+    assert!(categories.bytes().unwrap().len() * 2 < plain, "gzip at least halves the categories");
 }
 
 fn report_form_says_what_core_and_the_settings_say(backend: Backend) {
