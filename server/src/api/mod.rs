@@ -53,10 +53,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/report-form", web::get().to(public::report_form))
                         .route("/places", web::get().to(public::places::places))
                         .route("/cells", web::get().to(public::places::cells))
+                        .route("/nearby", web::get().to(public::nearby::nearby))
                         .route("/track/{number}", web::get().to(public::track::track)),
                 )
                 .route("/me", web::get().to(users::me::me))
-                .route("/categories", web::get().to(categories::list))
+                // Compressed: the citizen page's first screen reads the whole list.
+                .service(
+                    web::resource("/categories")
+                        .wrap(actix_web::middleware::Compress::default())
+                        .route(web::get().to(categories::list)),
+                )
                 .route("/grids/route", web::get().to(grids::route))
                 .route("/grids/package", web::get().to(grids::package::package))
                 .service(

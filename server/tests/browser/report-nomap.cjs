@@ -8,7 +8,7 @@
 "use strict";
 
 const { TIMEOUT, check, api, signIn, launch, phoneContext } = require("./support.cjs");
-const { openPage, step, caseByNumber, tapNext } = require("./report-support.cjs");
+const { openPage, step, caseByNumber, tapNext, passNearby } = require("./report-support.cjs");
 
 async function main() {
   const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
@@ -56,6 +56,7 @@ async function main() {
     await page.fill("#description", "路灯不亮，晚上很黑。");
     await step(page, "report-iphone-4-category");
     await tapNext(page);
+    await passNearby(page);
 
     check(await page.locator("#anonymous-box").isVisible(), "the category allows anonymous reports, so the page offers it");
     await page.locator("#anonymous").check();

@@ -10,7 +10,7 @@
 "use strict";
 
 const { TIMEOUT, check, api, signIn, launch, phoneContext } = require("./support.cjs");
-const { openPage, step, makeJpeg, allCases, caseByNumber, tapNext } = require("./report-support.cjs");
+const { openPage, step, makeJpeg, allCases, caseByNumber, tapNext, passNearby } = require("./report-support.cjs");
 
 async function main() {
   const admin = await signIn(process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
@@ -29,8 +29,9 @@ async function main() {
     const photo = await makeJpeg(page, "basement-1200x900", 1200, 900);
 
     await context.setOffline(true);
-    await page.setInputFiles("#photo", photo.file);
-    await page.waitForFunction(() => /1200 × 900/.test(document.querySelector("#photo-status").textContent), null, { timeout: TIMEOUT });
+    const another = await makeJpeg(page, "basement-900x1200", 900, 1200);
+    await page.setInputFiles("#photo", [photo.file, another.file]);
+    await page.waitForFunction(() => document.querySelectorAll("#photo-list img").length === 2, null, { timeout: TIMEOUT });
     await tapNext(page);
     await page.locator("#locate").tap();
     await page.waitForFunction(() => document.querySelector("#place-now").textContent.includes("offline"), null, { timeout: TIMEOUT });
@@ -39,6 +40,7 @@ async function main() {
     await page.selectOption("#category", category.code);
     await page.fill("#description", "Water is pouring from a broken pipe in the underground car park.");
     await tapNext(page);
+    await passNearby(page);
     await tapNext(page);
     await page.locator("#send").tap();
     await page.waitForFunction(() => document.querySelector("#outbox").textContent.includes("1 report(s) waiting"), null, { timeout: TIMEOUT });
@@ -76,7 +78,7 @@ async function main() {
     check(after.length === before + 1, `exactly one new case after the retry: ${after.length - before}`);
     check(after.filter((c) => c.tracking_number === number).length === 1, "the page's tracking number is that case");
     const seen = await caseByNumber(admin, number);
-    check(seen.photo_ids.length === 1, "the photo written offline came with it");
+    check(seen.photo_ids.length === 2 && seen.photo_ids[0] !== seen.photo_ids[1], "both photos written offline came with it, each once");
     check(seen.description.startsWith("Water is pouring"), "the description written offline came with it");
     check(errors.length === 0, "no script error on the page: " + errors.join("; "));
     console.log(`report-offline: written offline, sent once on reconnect despite a lost answer (case ${number})`);

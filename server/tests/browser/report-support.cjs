@@ -83,9 +83,17 @@ async function caseByNumber(token, number) {
   return answer.case;
 }
 
-// Steps through the form to the place step (no photo), with the Next button.
+// Steps through the form to the place step (no photo), with the Next button, and waits while
+// the page checks for duplicates nearby.
 async function tapNext(page) {
   await page.locator(".step:not([hidden]) .next").tap();
+  await page.waitForSelector("body:not([data-busy])", { state: "attached", timeout: TIMEOUT });
 }
 
-module.exports = { base, artifacts, openPage, step, makeJpeg, otpCode, logLines, allCases, caseByNumber, tapNext };
+// After the category step: goes past the duplicate step if the page showed one (open reports
+// of that category near the place, left by earlier tests), as "mine is different".
+async function passNearby(page) {
+  if (await page.locator("#step-dups").isVisible()) await tapNext(page);
+}
+
+module.exports = { base, artifacts, openPage, step, makeJpeg, otpCode, logLines, allCases, caseByNumber, tapNext, passNearby };

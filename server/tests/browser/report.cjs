@@ -3,6 +3,7 @@
 // scripts/test-web):
 //
 //   1. a real JPEG of 3000 × 2000 from the "camera": the page makes it smaller before upload;
+//      two more added, shown small, one removed again: the case has the two kept;
 //   2. the place from the browser's position (set by the test), then moved with a tap on the
 //      map of grid cells and with an arrow key;
 //   3. a category with a required question: refused without the answer, accepted with it;
@@ -15,7 +16,7 @@
 "use strict";
 
 const { TIMEOUT, check, api, signIn, launch, signInPage, checkAccessibility, phoneContext } = require("./support.cjs");
-const { base, artifacts, openPage, step, makeJpeg, otpCode, logLines, caseByNumber, tapNext } = require("./report-support.cjs");
+const { base, artifacts, openPage, step, makeJpeg, otpCode, logLines, caseByNumber, tapNext, passNearby } = require("./report-support.cjs");
 
 async function main() {
   const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
@@ -48,8 +49,18 @@ async function main() {
     const original = await makeJpeg(page, "camera-3000x2000", 3000, 2000);
     await page.setInputFiles("#photo", original.file);
     await page.waitForFunction(() => /1600 × 1067/.test(document.querySelector("#photo-status").textContent), null, { timeout: TIMEOUT });
-    check(await page.locator("#photo-preview").isVisible(), "the chosen photo is shown");
-    await step(page, "report-android-2-photo-chosen");
+    check(await page.locator("#photo-list img").count() === 1, "the chosen photo is shown");
+    // Two more, one of them removed again: each is resized, shown small, removable.
+    const second = await makeJpeg(page, "camera-2000x3000", 2000, 3000);
+    const third = await makeJpeg(page, "camera-1200x900", 1200, 900);
+    await page.setInputFiles("#photo", [second.file, third.file]);
+    await page.waitForFunction(() => document.querySelectorAll("#photo-list img").length === 3, null, { timeout: TIMEOUT });
+    check((await page.locator("#photo-count").innerText()).includes("3 of at most " + (await api("/api/v1/public/report-form")).limits.photos_max), "the count names the API's limit");
+    await step(page, "report-android-2-photos-chosen");
+    await page.locator("#photo-list button", { hasText: "Remove photo 3" }).tap();
+    await page.waitForFunction(() => document.querySelectorAll("#photo-list img").length === 2, null, { timeout: TIMEOUT });
+    check((await page.locator("#photo-status").innerText()).includes("Photo 3 removed"), "the removal is said");
+    await step(page, "report-android-2-photo-removed");
     await tapNext(page);
 
     // 2. The place: the browser's position, the map of cells, a tap and an arrow key.
@@ -82,6 +93,7 @@ async function main() {
     await page.locator(`[data-question="${question.code}"] input[value="${question.values[1].key}"]`).check();
     await step(page, "report-android-4-category");
     await tapNext(page);
+    await passNearby(page);
 
     // 4. Sign-in with the phone number and the code.
     await page.locator('input[name="who"][value="phone"]').check();
@@ -107,8 +119,9 @@ async function main() {
     await page.waitForSelector("#similar:not([hidden])", { timeout: TIMEOUT });
     await step(page, "report-android-7-sent");
     const uploads = await page.evaluate(() => window.uploadedPhotoBytes);
-    check(uploads.length === 1, `one photo upload, found ${uploads.length}`);
+    check(uploads.length === 2, `two photo uploads, found ${uploads.length}`);
     check(uploads[0] > 10000 && uploads[0] < original.bytes / 2, `the upload (${uploads[0]} B) is far smaller than the camera's JPEG (${original.bytes} B)`);
+    check(uploads[1] < second.bytes / 2, `the second upload (${uploads[1]} B) is far smaller than its JPEG (${second.bytes} B)`);
     check((await page.locator("#outbox").isHidden()), "nothing waits in the outbox");
 
     // 6. The dispatcher of the street sees it, with the photo and the answer.
@@ -116,7 +129,7 @@ async function main() {
     check(seen.view === "staff", "the dispatcher gets the staff view");
     check(seen.category === category.code, "the case has the chosen category");
     check(seen.answers[question.code] === question.values[1].key, "the case has the answer");
-    check(seen.photo_ids.length === 1, "the case has the photo");
+    check(seen.photo_ids.length === 2 && seen.photo_ids[0] !== seen.photo_ids[1], "the case has both photos");
     check(seen.description.startsWith("The cover is cracked"), "the case has the description");
     check(seen.placement.grid && seen.placement.grid.startsWith(community.slice(0, 9)), "the case is routed to a cell of the street");
     const photo = await fetch(base + "/api/v1/photos/" + seen.photo_ids[0], { headers: { authorization: "Bearer " + dispatcher } });

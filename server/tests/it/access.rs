@@ -137,10 +137,11 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/docs", Body::None, all(s200)),
         row("GET", "/api/v1/categories", Body::None, all(s200)),
         row("GET", "/api/v1/grids/route?lat=31.2&lon=121.4", Body::None, all(s200)),
-        // The citizen page's public answers: the same for everyone, signed in or not.
+        // The citizen web page's public answers.
         row("GET", "/api/v1/public/report-form", Body::None, all(s200)),
         row("GET", "/api/v1/public/places", Body::None, all(s200)),
         row("GET", "/api/v1/public/cells?lat=31.2&lon=121.4", Body::None, all(s200)),
+        row("GET", "/api/v1/public/nearby?category=E0101&lat=31.2&lon=121.4", Body::None, all(s200)),
         row("GET", "/api/v1/public/track/{missing}", Body::None, all(s404)),
         row("GET", "/api/v1/me", Body::None, signed_in(Want::Me)),
         row(

@@ -46,6 +46,12 @@ fn page_and_files_are_served_from_the_binary(backend: Backend) {
     assert_eq!(compressed.headers()["content-encoding"], "gzip");
     let plain = server.get("/web/app.js").text().unwrap().len();
     assert!(compressed.bytes().unwrap().len() * 2 < plain, "gzip at least halves the script");
+    // The categories the first screen reads, a third of it, too.
+    let categories =
+        server.client.get(server.url("/api/v1/categories")).header("accept-encoding", "gzip").send().unwrap();
+    assert_eq!(categories.headers()["content-encoding"], "gzip");
+    let plain = server.get("/api/v1/categories").text().unwrap().len();
+    assert!(categories.bytes().unwrap().len() * 2 < plain, "gzip at least halves the categories");
 }
 
 fn report_form_says_what_core_and_the_settings_say(backend: Backend) {
@@ -167,10 +173,115 @@ fn a_case_is_found_by_its_tracking_number_in_the_callers_view(backend: Backend) 
     }
 }
 
+/// A report at `(lat, lon)` of `category`, made anonymously by a fresh citizen; its receipt.
+fn anonymous_report(server: &TestServer, category: &str, lat: f64, lon: f64) -> Value {
+    let citizen = server.citizen_token();
+    server.report_as(
+        &citizen,
+        &json!({ "category": category, "description": "Rubbish bags by the wall, call 13800000000",
+                 "position": { "lat": lat, "lon": lon }, "anonymous": true }),
+    )
+}
+
+fn nearby_reports_show_only_public_facts_within_the_radius(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = demo_cells(10);
+    server.import_grid(&admin, "310104", &cells);
+    let (lat, lon) = point_in(&cells[3]);
+    // Two points about 120 m apart whose public positions (rounded to 0.001°) are the same.
+    let public = ((lat * 1000.0).round() / 1000.0, (lon * 1000.0).round() / 1000.0);
+    let west = (public.0 - 0.00045, public.1 - 0.00045);
+    let east = (public.0 + 0.00045, public.1 + 0.00045);
+    let at_west = anonymous_report(&server, "E0101", west.0, west.1);
+    let at_east = anonymous_report(&server, "E0101", east.0, east.1);
+    let beyond = anonymous_report(&server, "E0101", public.0 + 0.004, public.1);
+    let other_kind = anonymous_report(&server, "E0102", west.0, west.1);
+    let number = |receipt: &Value| receipt["tracking_number"].as_str().unwrap().to_owned();
+
+    let probe = |(lat, lon): (f64, f64)| -> Value {
+        server.get(&format!("/api/v1/public/nearby?category=E0101&lat={lat}&lon={lon}")).json().unwrap()
+    };
+    let answer = probe(west);
+    assert_eq!(answer["radius_m"], 250.0, "the category's duplicate radius");
+    let reports = answer["reports"].as_array().unwrap();
+    let listed: Vec<&str> = reports.iter().map(|r| r["tracking_number"].as_str().unwrap()).collect();
+    assert!(listed.contains(&number(&at_west).as_str()) && listed.contains(&number(&at_east).as_str()));
+    assert!(!listed.contains(&number(&beyond).as_str()), "about 440 m away, beyond the 250 m radius");
+    assert!(!listed.contains(&number(&other_kind).as_str()), "another category");
+    let allowed = [
+        "tracking_number",
+        "category",
+        "state",
+        "created_at",
+        "deadline",
+        "overdue",
+        "distance_band_m",
+        "description",
+    ];
+    for report in reports {
+        for key in report.as_object().unwrap().keys() {
+            assert!(allowed.contains(&key.as_str()), "{key} is not public");
+        }
+        assert_eq!(report["description"], Value::Null, "unreviewed words stay private");
+    }
+    let text = answer.to_string();
+    for receipt in [&at_west, &at_east, &beyond, &other_kind] {
+        assert!(!text.contains(receipt["id"].as_str().unwrap()), "no case id to a citizen");
+    }
+
+    // Three probes from chosen points, one on each report and one 170 m north: exact distances
+    // would band the two reports apart (0 m and 120 m from a probe on one of them); from public
+    // positions the answers are the same for both, so they place neither better than 100 m.
+    let band = |answer: &Value, receipt: &Value| -> Value {
+        let found = answer["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["tracking_number"] == receipt["tracking_number"]);
+        found.map_or(Value::Null, |r| r["distance_band_m"].clone())
+    };
+    for point in [west, east, (public.0 + 0.0015, public.1)] {
+        let answer = probe(point);
+        assert!(band(&answer, &at_west).is_number(), "{point:?}");
+        assert_eq!(band(&answer, &at_west), band(&answer, &at_east), "{point:?}");
+    }
+
+    // Once reviewed, a report's words are public, as in the public view.
+    server.step(&admin, at_west["id"].as_str().unwrap(), &json!({ "action": "register" }));
+    let reviewed = probe(west);
+    let shown = reviewed["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tracking_number"] == at_west["tracking_number"])
+        .unwrap();
+    assert!(shown["description"].as_str().unwrap().starts_with("Rubbish bags"));
+
+    let far: Value = server.get("/api/v1/public/nearby?category=E0101&lat=10&lon=10").json().unwrap();
+    assert_eq!(far["reports"], json!([]));
+    assert_eq!(
+        problem(server.get("/api/v1/public/nearby?category=rubbish&lat=31&lon=121"), 422)["field"],
+        "category"
+    );
+    assert_eq!(
+        problem(server.get("/api/v1/public/nearby?category=E0101&lat=91&lon=121"), 422)["field"],
+        "lat"
+    );
+    assert_eq!(
+        problem(server.get("/api/v1/public/nearby?category=E0101&lat=31&lon=181"), 422)["field"],
+        "lon"
+    );
+    problem(server.get("/api/v1/public/nearby?category=E9999&lat=31&lon=121"), 404);
+    problem(server.get("/api/v1/public/nearby?category=E0101&lat=abc&lon=121"), 400);
+    problem(server.get("/api/v1/public/nearby?category=E0101"), 400);
+}
+
 both_backends!(
     page_and_files_are_served_from_the_binary,
     report_form_says_what_core_and_the_settings_say,
     no_map_path_leads_from_streets_to_cells_that_route_to_themselves,
     nearby_cells_hold_the_cell_of_the_point,
     a_case_is_found_by_its_tracking_number_in_the_callers_view,
+    nearby_reports_show_only_public_facts_within_the_radius,
 );

@@ -34,9 +34,9 @@ use crate::store::cases::FullCase;
 use crate::store::categories;
 use crate::store::duplicates::{self, Around};
 
-const DEFAULT_WINDOW_DAYS: i64 = 7;
+pub(crate) const DEFAULT_WINDOW_DAYS: i64 = 7;
 const MAX_WINDOW_DAYS: i64 = 90;
-const DEFAULT_LIMIT: usize = 20;
+pub(crate) const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 100;
 /// The reporter sees a candidate's distance only as the first of these bounds it is within
 /// (or the category's radius, beyond the last): three probe reports and their bands then
@@ -53,11 +53,13 @@ pub struct DuplicatesQuery {
     limit: Option<usize>,
 }
 
-fn open_states() -> Vec<&'static str> {
+/// The states a live duplicate may be in (also for the citizen's check before sending).
+pub(crate) fn open_states() -> Vec<&'static str> {
     CaseState::ALL.iter().filter(|s| !FINISHED.contains(s)).map(|s| s.as_str()).collect()
 }
 
-fn item(candidate: &FullCase, distance_m: f64, radius_m: f64, staff: bool) -> Value {
+/// One candidate as `staff` or as a citizen sees it (the public facts, a distance band).
+pub(crate) fn item(candidate: &FullCase, distance_m: f64, radius_m: f64, staff: bool) -> Value {
     let case = &candidate.row;
     let mut item = json!({
         "tracking_number": case.tracking_number,

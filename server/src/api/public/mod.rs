@@ -6,12 +6,15 @@
 //!   words (zh, en), and the range of the rating, all read from core and the server's settings.
 //! - `GET /places` ([`places`]): the way to a place without a map (street → community → cell),
 //!   and `GET /cells` the outlines of the cells around a point for the page's small map.
+//! - `GET /nearby` ([`nearby`]): the open reports of a category around a point, for the step
+//!   before sending where the citizen follows a report already made instead of sending another.
 //! - `GET /track/{tracking number}` ([`track`]): a case by the number its reporter was given,
 //!   in the view the caller may see, with its public timeline.
 //!
 //! Categories and their questions are `GET /api/v1/categories`; routing a point is
 //! `GET /api/v1/grids/route`.
 
+pub mod nearby;
 pub mod places;
 pub mod track;
 

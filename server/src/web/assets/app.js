@@ -4,7 +4,7 @@
 // anonymous, each state in words, the rating's range) are read from the server's API answers
 // (/api/v1/public/report-form, /api/v1/categories), which come from the core; the page keeps
 // only its own interface texts. Sections: i18n, api and session, outbox (IndexedDB, sent with
-// idempotency keys when the signal is there), report steps (photo, place, what, who, send),
+// idempotency keys when the signal is there), report steps (photo, place, what, duplicates nearby, who, send),
 // tracking and rating, start-up.
 "use strict";
 
@@ -35,8 +35,11 @@ const TEXT = {
     failed: "上报未被接受：", discard: "放弃这份上报", not_found: "找不到这个编号的上报。",
     category_field: "类别", reported_at: "上报时间", deadline: "处置期限", rated: "您的评价：{n} 星，谢谢！", rated_public: "上报人的评价：{n} 星", rating_event: "上报人评价：{n} 星",
     stars: "{n} 星", star: "1 星", track_page: "查询上报进度", description_fact: "描述", rating_sent: "谢谢您的评价。", network: "网络不可用，请稍后再试。", overdue: "已超期",
-    similar_none: "附近没有同类的在办上报。", distance: "约 {n} 米", photo_alt: "上报的照片 {n}",
+    similar_none: "附近没有同类的在办上报。", photo_alt: "上报的照片 {n}",
+    photo_remove: "删除第 {n} 张照片", photo_removed: "第 {n} 张照片已删除。", photo_count: "已选 {n} 张照片（最多 {max} 张）",
     map_label: "地图：网格和问题位置", place_cell: "{name}（{code}）",
+    dups_title: "附近已经有人报了吗？", dups_hint: "您选的位置附近有同类问题的在办上报。如果其中一个就是您要报的问题，关注它即可，不用再报。",
+    within: "{n} 米以内", reported_on: "{when} 上报", mine_too: "这也是我的问题：关注 {number}", send_anyway: "不是同一个问题，继续上报",
   },
   en: {
     skip: "Skip to content", title: "Report a problem", other_lang: "中文", step1: "Step 1 of 5",
@@ -71,9 +74,13 @@ const TEXT = {
     reported_at: "Reported", deadline: "To be fixed by", rated: "Your rating: {n} stars. Thank you!", rated_public: "The reporter's rating: {n} stars",
     rating_event: "Rated by the reporter: {n} stars",
     stars: "{n} stars", star: "1 star", track_page: "Follow a report", description_fact: "Description", rating_sent: "Thank you for your rating.", network: "No network; try again in a moment.",
-    overdue: "Overdue", similar_none: "No open report of this kind nearby.", distance: "about {n} m",
-    photo_alt: "Photo {n} of the report", map_label: "Map: grid cells and the problem's place",
+    overdue: "Overdue", similar_none: "No open report of this kind nearby.",
+    photo_alt: "Photo {n} of the report", photo_remove: "Remove photo {n}", photo_removed: "Photo {n} removed.",
+    photo_count: "{n} of at most {max} photos", map_label: "Map: grid cells and the problem's place",
     place_cell: "{name} ({code})",
+    dups_title: "Already reported nearby?",
+    dups_hint: "Open reports of the same kind are near the place you chose. If one of them is your problem, follow it instead of sending another.",
+    within: "within {n} m", reported_on: "sent {when}", mine_too: "This is mine too: follow {number}", send_anyway: "Mine is different: continue",
   },
 };
 let lang = localStorage.getItem("gridline.lang") || ((navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en");
@@ -103,6 +110,7 @@ function applyLanguage() {
   document.title = title + " · Gridline";
   $("map").setAttribute("aria-label", t("map_label"));
   if (rules.categories) { fillCategories(); renderQuestions(); updateCount(); updateAnonymity(); }
+  if (rules.form) renderPhotos();
   showPlace();
   renderOutbox();
   if (track.data) renderTrack();
@@ -249,21 +257,26 @@ async function flushOutbox() {
 }
 
 async function sendOne(item) {
-  if (item.photo && !item.photoId) {
+  // Each photo is uploaded once under its own idempotency key, its id kept in the outbox, so a
+  // lost answer or a reload resends none twice. (An item written before photos were a list
+  // holds one photo as `photo`, `photoKey`, `photoId`.)
+  if (!item.photos) item.photos = item.photo ? [{ key: item.photoKey, blob: item.photo, id: item.photoId }] : [];
+  for (const photo of item.photos) {
+    if (photo.id) continue;
     const form = new FormData();
-    form.append("photo", item.photo, "photo.jpg");
-    const uploaded = await authed("/api/v1/photos", { method: "POST", body: form, headers: { "idempotency-key": item.photoKey } });
-    item.photoId = uploaded.id || uploaded.photo_id;
+    form.append("photo", photo.blob, "photo.jpg");
+    const uploaded = await authed("/api/v1/photos", { method: "POST", body: form, headers: { "idempotency-key": photo.key } });
+    photo.id = uploaded.id || uploaded.photo_id;
     await idb("readwrite", (s) => s.put(item));
   }
-  const body = Object.assign({}, item.body, { photo_ids: item.photoId ? [item.photoId] : [] });
+  const body = Object.assign({}, item.body, { photo_ids: item.photos.map((p) => p.id) });
   return authed("/api/v1/reports", { method: "POST", body, headers: { "idempotency-key": item.key } });
 }
 
 // ── report steps ───────────────────────────────────────────────────────────────────────────
 const rules = { form: null, categories: null };
-const draft = { photo: null, photoUrl: null, point: null, accuracy: null, placement: null, placeOffline: false, who: "device" };
-const STEPS = ["step-photo", "step-place", "step-what", "step-who", "step-send"];
+const draft = { photos: [], point: null, accuracy: null, placement: null, placeOffline: false, who: "device" };
+const STEPS = ["step-photo", "step-place", "step-what", "step-dups", "step-who", "step-send"];
 let step = 0;
 
 function showStep(index) {
@@ -278,9 +291,35 @@ function showStep(index) {
 
 // Photo: decoded, turned upright and made smaller in the browser (the edge and quality the
 // server's photo pipeline uses), so a cheap phone on a slow network sends a few hundred KB.
-async function choosePhoto() {
-  const file = $("photo").files[0];
-  if (!file) return;
+// Several photos, up to the API's limit; each is shown small with a button to remove it.
+async function choosePhotos() {
+  const files = [...$("photo").files];
+  $("photo").value = "";
+  for (const file of files) {
+    if (draft.photos.length >= rules.form.limits.photos_max) break;
+    await choosePhoto(file);
+  }
+  renderPhotos();
+}
+
+function renderPhotos() {
+  const max = rules.form.limits.photos_max;
+  $("photo-list").replaceChildren(...draft.photos.map((p, i) => el("li", {},
+    el("img", { src: p.url, alt: t("photo_alt", { n: i + 1 }) }),
+    Object.assign(el("button", { type: "button", text: t("photo_remove", { n: i + 1 }) }), { onclick: () => removePhoto(i) }))));
+  $("photo-count").textContent = draft.photos.length ? t("photo_count", { n: draft.photos.length, max }) : "";
+  $("photo-add").hidden = draft.photos.length >= max;
+}
+
+function removePhoto(index) {
+  URL.revokeObjectURL(draft.photos[index].url);
+  draft.photos.splice(index, 1);
+  renderPhotos();
+  $("photo-status").textContent = t("photo_removed", { n: index + 1 });
+  $("photo").focus();
+}
+
+async function choosePhoto(file) {
   const { photo_max_edge_px: edge, photo_quality: quality, photo_max_bytes: maxBytes } = rules.form.limits;
   const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
   const scale = Math.min(1, edge / Math.max(bitmap.width, bitmap.height));
@@ -291,12 +330,7 @@ async function choosePhoto() {
   bitmap.close();
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality / 100));
   if (blob.size > maxBytes) { $("photo-status").textContent = t("photo_too_big", { n: Math.floor(maxBytes / 1048576) }); return; }
-  draft.photo = blob;
-  if (draft.photoUrl) URL.revokeObjectURL(draft.photoUrl);
-  draft.photoUrl = URL.createObjectURL(blob);
-  $("photo-preview").src = draft.photoUrl;
-  $("photo-preview").alt = t("photo_alt", { n: 1 });
-  $("photo-preview").hidden = false;
+  draft.photos.push({ blob, url: URL.createObjectURL(blob) });
   $("photo-status").textContent = `${t("photo_ready")} ${canvas.width} × ${canvas.height}, ${Math.round(blob.size / 1024)} KB`;
 }
 
@@ -524,7 +558,9 @@ function renderSummary() {
   const place = p && p.grid ? t("place_cell", { name: p.grid_name || t("grid_cell"), code: p.grid })
     : draft.point ? `${draft.point.lat}, ${draft.point.lon}` : "";
   const rows = [
-    [t("photo"), draft.photo ? `${Math.round(draft.photo.size / 1024)} KB` : t("photo_none")],
+    [t("photo"), draft.photos.length
+      ? t("photo_count", { n: draft.photos.length, max: rules.form.limits.photos_max }) + `, ${Math.round(draft.photos.reduce((n, p) => n + p.blob.size, 0) / 1024)} KB`
+      : t("photo_none")],
     [t("place"), place],
     [t("what"), c ? named(c.names) : ""],
     [t("description"), $("description").value.trim()],
@@ -544,7 +580,7 @@ async function submitReport(event) {
     answers: answers(),
     anonymous: $("anonymous").checked,
   };
-  const item = { key: uuid7(), photoKey: uuid7(), photo: draft.photo, body, createdAt: Date.now() };
+  const item = { key: uuid7(), photos: draft.photos.map((p) => ({ key: uuid7(), blob: p.blob })), body, createdAt: Date.now() };
   $("send").disabled = true;
   try {
     await idb("readwrite", (s) => s.put(item));
@@ -568,18 +604,61 @@ function onSent(receipt, item) {
   showSimilar(receipt);
 }
 
+// Duplicates before sending: the open reports of the chosen category around the chosen place,
+// as the server shows them to anyone (a tracking number, a state, a distance band). The citizen
+// follows one of them by its tracking page, or goes on. Without the network the step is skipped:
+// the street office still finds duplicates when it triages the report.
+const nearby = { shown: false };
+
+/** How long the duplicate check may take on a weak signal before the page goes on without it. */
+const NEARBY_WAIT_MS = 8000;
+
+async function forward() {
+  if (STEPS[step] !== "step-what") { showStep(step + 1); return; }
+  nearby.shown = false;
+  let reports = [];
+  const next = $("step-what").querySelector(".next");
+  next.disabled = true;
+  document.body.dataset.busy = "1";
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), NEARBY_WAIT_MS);
+  try {
+    const p = draft.point;
+    const query = `category=${encodeURIComponent($("category").value)}&lat=${p.lat}&lon=${p.lon}`;
+    const response = await fetch("/api/v1/public/nearby?" + query, { signal: abort.signal });
+    if (response.ok) reports = (await response.json()).reports || [];
+  } catch (_) { reports = []; } finally {
+    clearTimeout(timer);
+    next.disabled = false;
+    delete document.body.dataset.busy;
+  }
+  if (!reports.length) { showStep(STEPS.indexOf("step-who")); return; }
+  $("dups-list").replaceChildren(...reports.map(nearbyItem));
+  nearby.shown = true;
+  showStep(STEPS.indexOf("step-dups"));
+}
+
+function reportFacts(d) {
+  const words = rules.form.states[d.state];
+  const parts = [words ? named(words.label) : d.state, t("within", { n: d.distance_band_m })];
+  if (d.created_at) parts.push(t("reported_on", { when: when(d.created_at) }));
+  return parts.join(" · ");
+}
+
+function nearbyItem(d) {
+  const follow = el("a", { class: "button", href: "/track/" + encodeURIComponent(d.tracking_number),
+    text: t("mine_too", { number: d.tracking_number }) });
+  return el("li", {}, el("span", { class: "number", text: d.tracking_number }), el("br"),
+    el("span", { text: reportFacts(d) }), d.description ? el("q", { text: d.description }) : "", el("br"), follow);
+}
+
 // Open reports of the same category nearby, as the server lists them to the reporter.
 async function showSimilar(receipt) {
   try {
     const answer = await authed(`/api/v1/cases/${receipt.id}/duplicates`);
     const list = answer.candidates || answer.duplicates || answer.items || [];
-    const items = list.map((d) => {
-      const words = rules.form.states[d.state];
-      const parts = [words ? named(words.label) : d.state];
-      if (typeof d.distance_m === "number") parts.push(t("distance", { n: d.distance_m }));
-      else if (d.distance) parts.push(String(d.distance));
-      return el("li", { text: parts.join(" · ") });
-    });
+    const items = list.map((d) => el("li", {},
+      el("a", { href: "/track/" + encodeURIComponent(d.tracking_number), text: d.tracking_number }), " · " + reportFacts(d)));
     $("similar-list").replaceChildren(...(items.length ? items : [el("li", { text: t("similar_none") })]));
     $("similar").hidden = false;
   } catch (_) { /* the list is a courtesy; the report is in */ }
@@ -700,9 +779,12 @@ function wire() {
     localStorage.setItem("gridline.lang", lang);
     applyLanguage();
   });
-  document.querySelectorAll(".step .next").forEach((b) => b.addEventListener("click", () => { if (checkStep(step)) showStep(step + 1); }));
-  document.querySelectorAll(".step .back").forEach((b) => b.addEventListener("click", () => showStep(step - 1)));
-  $("photo").addEventListener("change", () => choosePhoto().catch((e) => { $("photo-status").textContent = e.message; }));
+  document.querySelectorAll(".step .next").forEach((b) => b.addEventListener("click", () => { if (checkStep(step)) forward(); }));
+  document.querySelectorAll(".step .back").forEach((b) => b.addEventListener("click", () => {
+    // The duplicate step is only there when it listed something.
+    showStep(STEPS[step - 1] === "step-dups" && !nearby.shown ? step - 2 : step - 1);
+  }));
+  $("photo").addEventListener("change", () => choosePhotos().catch((e) => { $("photo-status").textContent = e.message; }));
   $("locate").addEventListener("click", locate);
   $("map").addEventListener("click", mapTap);
   $("map").addEventListener("keydown", mapKey);
