@@ -66,7 +66,7 @@ private fun Gridline(client: GridlineClient, app: AppCore) {
     LaunchedEffect(Unit) {
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) notifications.launch(Manifest.permission.POST_NOTIFICATIONS)
     }
-    val state by drawn(app.states())
+    val state by drawn(app) { it.states() }
     val s = state ?: return CircularProgressIndicator()
     val staffSignIn: suspend (String, String) -> String? = { login, password ->
         runCatching { client.signInStaff(login, password) }

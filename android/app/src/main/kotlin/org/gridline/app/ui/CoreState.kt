@@ -16,9 +16,13 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.launch
 
-/** The newest state of [flow], null before the first. */
+/**
+ * The newest state of the Flow that [states] makes for [model], null before the first. The Flow
+ * is made once per model, so a recomposition does not subscribe again.
+ */
 @Composable
-fun <S : Any> drawn(flow: Flow<S>): State<S?> = remember(flow) { flow }.collectAsState(initial = null)
+fun <M : Any, S : Any> drawn(model: M, states: (M) -> Flow<S>): State<S?> =
+    remember(model) { states(model) }.collectAsState(initial = null)
 
 /** A model opened (off the main thread) when the screen appears and closed when it leaves. */
 @Composable

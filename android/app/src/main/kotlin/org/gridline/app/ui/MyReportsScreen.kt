@@ -34,7 +34,7 @@ import org.gridline.sdk.core.ReportDetail
 @Composable
 fun MyReportsScreen(app: AppCore, onNew: () -> Unit, onOutbox: () -> Unit) {
     val model = rememberModel(Unit) { app.openMyReports() } ?: return CircularProgressIndicator()
-    val state by drawn(model.states())
+    val state by drawn(model) { it.states() }
     val s = state ?: return CircularProgressIndicator()
     val sender = rememberSender()
     val send = { intent: MyReportsIntent -> sender.send { model.dispatch(intent) } }

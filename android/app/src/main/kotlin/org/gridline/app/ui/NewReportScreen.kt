@@ -80,7 +80,7 @@ import org.gridline.sdk.core.QuestionControl
 @Composable
 fun NewReportScreen(app: AppCore, draftId: String?, onOutbox: () -> Unit) {
     val model = rememberModel(draftId) { app.openNewReport(draftId) } ?: return CircularProgressIndicator()
-    val state by drawn(model.states())
+    val state by drawn(model) { it.states() }
     val s = state ?: return CircularProgressIndicator()
     val sender = rememberSender()
     val send = { intent: NewReportIntent -> sender.send { model.dispatch(intent) } }

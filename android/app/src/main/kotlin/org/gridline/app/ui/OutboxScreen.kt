@@ -27,7 +27,7 @@ import org.gridline.sdk.core.OutboxIntent
 @Composable
 fun OutboxScreen(app: AppCore, onResume: (draftId: String) -> Unit) {
     val model = rememberModel(Unit) { app.openOutbox() } ?: return CircularProgressIndicator()
-    val state by drawn(model.states())
+    val state by drawn(model) { it.states() }
     val s = state ?: return CircularProgressIndicator()
     val sender = rememberSender()
     val send = { intent: OutboxIntent -> sender.send { model.dispatch(intent) } }

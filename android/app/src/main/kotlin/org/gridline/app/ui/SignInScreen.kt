@@ -49,7 +49,7 @@ fun SignInScreen(app: AppCore, onStaffSignIn: suspend (login: String, password: 
 @Composable
 private fun ResidentSignIn(app: AppCore) {
     val model = rememberModel(app) { app.openSignIn() } ?: return CircularProgressIndicator()
-    val state by drawn(model.states())
+    val state by drawn(model) { it.states() }
     val s = state ?: return CircularProgressIndicator()
     val sender = rememberSender()
     Text(s.title, style = MaterialTheme.typography.headlineSmall)
