@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build ios/build/gridline_mobileFFI.xcframework and copy the generated Swift bindings into
-# ios/Sources/GridlineFFI, so that the GridlineKit package (ios/Package.swift) builds in Xcode.
+# ios/Sources/GridlineFFI (the client) and ios/Sources/GridlineCore (the app core's view
+# models), so that the GridlineKit package (ios/Package.swift) builds in Xcode.
 #
 #   ios/scripts/build-xcframework.sh            # on a Mac with Xcode and rustup
 #   PROFILE=debug ios/scripts/build-xcframework.sh
@@ -32,9 +33,10 @@ scripts/gen-bindings
 swift_out=target/bindings/swift
 
 rm -rf "$out" && mkdir -p "$out/headers" "$out/simulator"
-cp "$swift_out/$ffi.h" "$out/headers/"
-# Inside an xcframework the module map must be called module.modulemap.
-cp "$swift_out/$ffi.modulemap" "$out/headers/module.modulemap"
+# One library, two UniFFI namespaces: both C headers, and one module map (inside an
+# xcframework it must be called module.modulemap) declaring both C modules.
+cp "$swift_out/$ffi.h" "$swift_out/gridline_coreFFI.h" "$out/headers/"
+cat "$swift_out/$ffi.modulemap" <(echo) "$swift_out/gridline_coreFFI.modulemap" >"$out/headers/module.modulemap"
 
 lipo -create \
     "target/${simulators[0]}/$profile/libgridline_mobile.a" \
@@ -46,7 +48,11 @@ xcodebuild -create-xcframework \
     -library "$out/simulator/libgridline_mobile.a" -headers "$out/headers" \
     -output "$out/$ffi.xcframework"
 
-rm -rf ios/Sources/GridlineFFI && mkdir -p ios/Sources/GridlineFFI
-cp "$swift_out/GridlineFFI.swift" ios/Sources/GridlineFFI/
+rm -rf ios/Sources/GridlineFFI ios/Sources/GridlineCore && mkdir -p ios/Sources/GridlineFFI ios/Sources/GridlineCore
+cp "$swift_out/GridlineCore.swift" ios/Sources/GridlineCore/
+# The client's bindings use the app core's types (AppCore, the platform protocols) that live in
+# the GridlineCore module; UniFFI writes no import for a type of another crate, so add it.
+perl -pe 's/^import Foundation$/import Foundation\nimport GridlineCore/ if $. < 20' \
+    "$swift_out/GridlineFFI.swift" >ios/Sources/GridlineFFI/GridlineFFI.swift
 
-echo "built $out/$ffi.xcframework and ios/Sources/GridlineFFI/GridlineFFI.swift ($profile)"
+echo "built $out/$ffi.xcframework, ios/Sources/GridlineFFI and ios/Sources/GridlineCore ($profile)"

@@ -1,11 +1,14 @@
-// The Gridline iOS app: opens the one GridlineClient (store in Application Support,
-// URLSession transport), shows sign-in until someone is signed in (a kept session is restored
-// at launch), then the citizen's or the inspector's screens under a sign-out bar and the banner.
-// Background sync runs as BGTaskScheduler tasks (BackgroundSync below); what a run does and how
-// it ends is decided in Presentation.swift, a port of the JVM-tested BackgroundSync.kt.
+// The Gridline iOS app: opens the one GridlineClient (store in Application Support, URLSession
+// transport) and the one app core over it (Keychain, Core Location, local notifications,
+// BGTaskScheduler), shows sign-in until the core's AppState says someone is signed in (the core
+// restores a kept account at launch), then the citizen's screens (my reports, new report,
+// drafts and outbox) or the inspector's work list, under a bar with the account, the core's
+// sync line in words and sign-out. Background sync runs the core's own background run as
+// BGTaskScheduler tasks; when to retry is the core's (it asks through TaskScheduler).
 import BackgroundTasks
 import GridlineKit
 import SwiftUI
+import UserNotifications
 
 @main
 struct GridlineApp: App {
@@ -19,8 +22,8 @@ struct GridlineApp: App {
     var body: some Scene {
         WindowGroup {
             Group {
-                if let client = session.client, let signIn = session.signIn {
-                    RootView(client: client, signIn: signIn)
+                if let client = session.client, let core = session.core {
+                    RootView(client: client, core: core, location: session.location)
                 } else if let failure = session.failure {
                     Text(failure)
                 } else {
@@ -35,34 +38,35 @@ struct GridlineApp: App {
     }
 }
 
-/// Holds the client for the life of the process.
+/// Holds the client and the app core for the life of the process.
 @MainActor
 final class AppSession: ObservableObject {
     @Published var client: GridlineClient?
-    @Published var signIn: SignInModel?
+    @Published var core: AppCore?
     @Published var failure: String?
+    let location = processClient.location
 
     func open() async {
         guard client == nil else { return }
         do {
-            let opened = try await processClient.client()
-            let model = SignInModel(client: opened) { BackgroundSync.schedule(afterQueueing: true) }
-            model.restore()
-            client = opened
-            signIn = model
+            client = try await processClient.client()
+            core = try await processClient.core()
+            _ = try? await UNUserNotificationCenter.current().requestAuthorization(options: [.alert, .sound])
         } catch {
             failure = error.localizedDescription
         }
     }
 }
 
-/// The one client of the process, shared by the screens and the background tasks (which may be
-/// launched without any screen).
+/// The one client and app core of the process, shared by the screens and the background tasks
+/// (which may be launched without any screen).
 let processClient = ProcessClient()
 
 actor ProcessClient {
     // One opening for every caller: two clients on the same data folder must never exist.
     private var opening: Task<GridlineClient, Error>?
+    private var coreOpening: Task<AppCore, Error>?
+    nonisolated let location = CoreLocationProvider()
 
     // The server the app talks to; set per build configuration in Info.plist.
     private let serverURL = URL(string: Bundle.main.object(forInfoDictionaryKey: "GridlineServerURL") as? String
@@ -83,32 +87,45 @@ actor ProcessClient {
             throw error
         }
     }
+
+    func core() async throws -> AppCore {
+        let client = try await client()
+        let location = self.location
+        let task = coreOpening ?? Task {
+            let chinese = Locale.preferredLanguages.first?.hasPrefix("zh") ?? false
+            return try await client.appCore(
+                location: location, notifier: LocalNotifier(), secureStorage: KeychainSecureStorage(),
+                scheduler: TaskScheduler(), language: chinese ? .zh : .en)
+        }
+        coreOpening = task
+        do {
+            return try await task.value
+        } catch {
+            coreOpening = nil
+            throw error
+        }
+    }
 }
 
-/// Background sync: an app-refresh task (periodic, about every `SyncSchedule.period`) and a
-/// processing task that needs the network (asked for when a report or step is queued). Both run
-/// `runBackgroundSync`; a run to retry is scheduled again after the doubling backoff. Their
-/// identifiers must be listed under `BGTaskSchedulerPermittedIdentifiers` in Info.plist.
+/// Background sync: an app-refresh task (when the system sees fit) and a processing task that
+/// needs the network (asked for when the core schedules a sync, after its own delay). Both run
+/// the core's background run. Their identifiers must be listed under
+/// `BGTaskSchedulerPermittedIdentifiers` in Info.plist.
 enum BackgroundSync {
-    private static let attemptKey = "gridline.sync.attempt"
+    static let refreshTask = "org.gridline.app.sync.refresh"
+    static let processingTask = "org.gridline.app.sync.processing"
 
     static func register() {
-        BGTaskScheduler.shared.register(forTaskWithIdentifier: SyncSchedule.refreshTask, using: nil) { task in
-            handle(task)
-        }
-        BGTaskScheduler.shared.register(forTaskWithIdentifier: SyncSchedule.processingTask, using: nil) { task in
-            handle(task)
-        }
+        BGTaskScheduler.shared.register(forTaskWithIdentifier: refreshTask, using: nil) { task in handle(task) }
+        BGTaskScheduler.shared.register(forTaskWithIdentifier: processingTask, using: nil) { task in handle(task) }
     }
 
     /// Ask for the next runs: the periodic refresh always; a network-bound processing run when
-    /// something was just queued (or a run asked to retry after `delay`).
+    /// the core asked for one (after `delay`).
     static func schedule(afterQueueing: Bool, delay: TimeInterval = 0) {
-        let refresh = BGAppRefreshTaskRequest(identifier: SyncSchedule.refreshTask)
-        refresh.earliestBeginDate = Date(timeIntervalSinceNow: SyncSchedule.period)
-        try? BGTaskScheduler.shared.submit(refresh)
+        try? BGTaskScheduler.shared.submit(BGAppRefreshTaskRequest(identifier: refreshTask))
         if afterQueueing {
-            let processing = BGProcessingTaskRequest(identifier: SyncSchedule.processingTask)
+            let processing = BGProcessingTaskRequest(identifier: processingTask)
             processing.requiresNetworkConnectivity = true
             processing.requiresExternalPower = false
             processing.earliestBeginDate = delay > 0 ? Date(timeIntervalSinceNow: delay) : nil
@@ -118,55 +135,69 @@ enum BackgroundSync {
 
     private static func handle(_ task: BGTask) {
         let work = Task {
-            let attempt = UserDefaults.standard.integer(forKey: attemptKey)
-            let result: RunResult
-            do {
-                let client = try await processClient.client()
-                result = await runBackgroundSync(client, attempt: attempt)
-            } catch {
-                result = .failure
-            }
-            switch result {
-            case .success, .failure:
-                // A failure gives up this series; the periodic refresh starts a new one.
-                UserDefaults.standard.set(0, forKey: attemptKey)
-                schedule(afterQueueing: false)
-            case .retry:
-                UserDefaults.standard.set(attempt + 1, forKey: attemptKey)
-                schedule(afterQueueing: true, delay: SyncSchedule.retryDelay(attempt: attempt))
-            }
-            task.setTaskCompleted(success: result == .success)
+            let finished = (try? await processClient.core().syncInBackground()) ?? false
+            schedule(afterQueueing: false)
+            task.setTaskCompleted(success: finished)
         }
         task.expirationHandler = { work.cancel() }
     }
 }
 
+/// Follows a model's stream of states on the main actor, for a SwiftUI view to draw.
+@MainActor
+final class Drawn<State>: ObservableObject {
+    @Published var state: State?
+
+    func follow(_ stream: AsyncStream<State>) async {
+        for await next in stream { state = next }
+    }
+}
+
 struct RootView: View {
     let client: GridlineClient
-    @ObservedObject var signIn: SignInModel
+    let core: AppCore
+    let location: CoreLocationProvider
+    @StateObject private var app = Drawn<AppState>()
 
     var body: some View {
-        if let account = signIn.form.account, let role = signIn.role {
-            VStack(spacing: 0) {
-                HStack {
-                    Text(account.displayName.isEmpty ? NSLocalizedString("signed_in", comment: "") : account.displayName)
-                    Spacer()
-                    Button("sign_out") { signIn.signOut() }
+        Group {
+            if let state = app.state {
+                if state.signedIn {
+                    signedIn(state)
+                } else {
+                    NavigationStack { SignInView(core: core, client: client) }
                 }
-                .padding(.horizontal)
-                SyncBannerView(client: client)
-                switch homeFor(role) {
-                case .reports:
-                    NavigationStack { MyReportsView(client: client) }
-                case .workList:
-                    NavigationStack { WorkListView(client: client) }
-                case .staffOnly:
-                    Text("staff_use_web").padding()
-                }
+            } else {
+                ProgressView()
             }
-            .id(account.userId)
-        } else {
-            NavigationStack { SignInView(model: signIn) }
         }
+        .task { await app.follow(core.states) }
+    }
+
+    @ViewBuilder
+    private func signedIn(_ state: AppState) -> some View {
+        VStack(spacing: 0) {
+            HStack {
+                VStack(alignment: .leading) {
+                    Text(state.accountName.isEmpty ? state.roleText : state.accountName)
+                    Text(state.syncText).font(.caption)
+                }
+                Spacer()
+                Button("sync_now") { Task { await core.dispatch(.syncNow) } }.disabled(state.syncing)
+                Button("sign_out") { Task { await core.dispatch(.signOut) } }.disabled(!state.signOutEnabled)
+            }
+            .padding(.horizontal)
+            if let error = state.error { Text(error).foregroundColor(.red) }
+            switch state.role {
+            case "citizen":
+                NavigationStack { MyReportsView(core: core, location: location) }
+            case "inspector":
+                NavigationStack { WorkListView(client: client) }
+            default:
+                Text("staff_use_web").padding()
+            }
+        }
+        // A new view tree for each account: nothing of the previous one's navigation stays.
+        .id("\(state.accountName)|\(state.role ?? "")")
     }
 }

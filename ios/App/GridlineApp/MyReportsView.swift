@@ -1,61 +1,101 @@
-// The citizen's own reports as sync last pulled them, each with its status timeline, and the
-// rating form on closed cases (queued as a RATE step).
+// "My reports", drawn from the core's MyReportsState: each report's tracking number, title,
+// preview and state in words, marked when not yet sent; a report's detail (category, text,
+// answers, the public timeline, the deadline) and the rating once it is closed. The state words,
+// the timeline and when rating is offered are the core's. Compiled by Xcode only.
 import GridlineKit
 import SwiftUI
 
 struct MyReportsView: View {
-    let client: GridlineClient
-    @State private var cases: [CachedCase] = []
+    let core: AppCore
+    let location: CoreLocationProvider
+    @State private var model: MyReportsModel?
+    @StateObject private var drawn = Drawn<MyReportsState>()
 
     var body: some View {
-        List(cases, id: \.id) { item in
-            VStack(alignment: .leading) {
-                Text(item.createdAt).font(.caption)
-                ForEach(Array(timeline(item.state).enumerated()), id: \.offset) { _, row in
-                    HStack {
-                        Image(systemName: row.mark == .done ? "checkmark.circle.fill" : row.mark == .current ? "circle.inset.filled" : "circle")
-                        Text(LocalizedStringKey(row.key))
-                    }
+        Group {
+            if let state = drawn.state {
+                if let detail = state.detail {
+                    ReportDetailView(detail: detail, send: send)
+                } else {
+                    list(state)
                 }
-                if item.state == .closed { RatingView(client: client, item: item) }
+            } else {
+                ProgressView()
             }
-        }
-        .navigationTitle("tab_reports")
-        .toolbar {
-            NavigationLink { NewReportView(model: NewReportModel(client: client)) } label: { Image(systemName: "plus") }
         }
         .task {
-            client.setPullLists([.myReports])
-            for await _ in client.syncStates {
-                cases = (try? await client.cachedCases(.myReports)) ?? cases
+            let opened = await core.openMyReports()
+            model = opened
+            await opened.dispatch(.refresh)
+            await drawn.follow(opened.states)
+        }
+    }
+
+    private func send(_ intent: MyReportsIntent) {
+        guard let model else { return }
+        Task { await model.dispatch(intent) }
+    }
+
+    private func list(_ state: MyReportsState) -> some View {
+        List {
+            if let message = state.message { Text(message).foregroundColor(.red) }
+            if let empty = state.emptyText { Text(empty) }
+            ForEach(state.rows, id: \.id) { row in
+                Button { send(.open(caseId: row.id)) } label: {
+                    VStack(alignment: .leading) {
+                        Text("\(row.trackingNumber)  \(row.title)").font(.headline)
+                        Text(row.preview).lineLimit(2)
+                        Text(row.stateText).foregroundColor(row.unsent ? .red : .accentColor)
+                    }
+                }
             }
+        }
+        .refreshable { await model?.dispatch(.refresh) }
+        .navigationTitle(state.title)
+        .toolbar {
+            NavigationLink("new_report_title") { NewReportView(core: core, location: location) }
+            NavigationLink("open_outbox") { OutboxView(core: core, location: location) }
         }
     }
 }
 
-struct RatingView: View {
-    let client: GridlineClient
-    let item: CachedCase
-    @State private var stars = 0
-    @State private var comment = ""
-    @State private var sent = false
+struct ReportDetailView: View {
+    let detail: ReportDetail
+    let send: (MyReportsIntent) -> Void
 
     var body: some View {
-        HStack {
-            ForEach(1...5, id: \.self) { n in
-                Button { stars = n } label: { Image(systemName: n <= stars ? "star.fill" : "star") }
-                    .buttonStyle(.borderless)
+        List {
+            Button("back") { send(.closeDetail) }
+            Section {
+                Text(detail.trackingNumber).font(.title2)
+                Text(detail.category).font(.headline)
+                Text(detail.stateText).foregroundColor(.accentColor)
+                if let deadline = detail.deadlineText { Text(deadline) }
+                Text(detail.description)
+                ForEach(detail.answers, id: \.self) { Text($0) }
+            }
+            Section {
+                ForEach(Array(detail.timeline.enumerated()), id: \.offset) { _, entry in
+                    VStack(alignment: .leading) {
+                        Text(entry.at).font(.caption)
+                        Text(entry.text)
+                        if let reason = entry.reason { Text(reason).font(.footnote) }
+                    }
+                }
+            }
+            Section {
+                if let rating = detail.rating { Text(String(repeating: "★", count: Int(rating))) }
+                if detail.rateVisible {
+                    Text(detail.rateLabel)
+                    HStack {
+                        // One to five stars: the core refuses anything else, in words.
+                        ForEach(1...5, id: \.self) { stars in
+                            Button(String(repeating: "★", count: stars)) { send(.rate(stars: UInt8(stars))) }
+                                .buttonStyle(.borderless)
+                        }
+                    }
+                }
             }
         }
-        TextField("rating_comment", text: $comment)
-        Button("rate") {
-            Task {
-                let request = CaseActionRequest(caseId: item.id, action: .rate, reason: comment.isEmpty ? nil : comment,
-                                                position: nil, rating: UInt8(stars))
-                sent = (try? await client.queueAction(request, knownState: item.state, role: .citizen)) != nil
-                if sent { BackgroundSync.schedule(afterQueueing: true) }
-            }
-        }
-        .disabled(sent || !(1...5).contains(stars) || comment.count > 500)
     }
 }

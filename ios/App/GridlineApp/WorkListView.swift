@@ -1,4 +1,4 @@
-// The inspector's work list, readable offline, in the order of orderWorkList, and one case with
+// The inspector's work list, readable offline, in the order the SDK keeps it, and one case with
 // the handle/verify form: photos taken on site, reason, queued in the outbox as a step. The
 // grid package is refreshed when the list opens (a 304 when unchanged), so the case view can
 // name the unit grid the inspector stands in without a network.
@@ -9,12 +9,10 @@ import SwiftUI
 struct WorkListView: View {
     let client: GridlineClient
     @State private var cases: [CachedCase] = []
-    @State private var onlyMine = false
 
     var body: some View {
         List {
-            Toggle("only_waiting_for_me", isOn: $onlyMine)
-            ForEach(orderWorkList(cases).filter { !onlyMine || inspectorPriority($0.state) <= 1 }, id: \.id) { item in
+            ForEach(cases, id: \.id) { item in
                 NavigationLink { CaseView(client: client, item: item) } label: {
                     HStack {
                         Text(String(describing: item.state))
@@ -52,7 +50,7 @@ struct CaseView: View {
     /// The same needs as the Kotlin CaseActionState: verification takes a photo and the
     /// position, failing it also a reason; marking handled takes a photo.
     private var ready: Bool {
-        guard let action, available.contains(action), photos.count <= maxPhotos else { return false }
+        guard let action, available.contains(action) else { return false }
         let needsPhoto = [.markHandled, .verifyPass, .verifyFail].contains(action)
         let needsReason = [.verifyFail, .reject, .sendBack, .shelve, .close, .reopen].contains(action)
         return (!needsPhoto || !photos.isEmpty) && (!needsReason || !reason.trimmingCharacters(in: .whitespaces).isEmpty)
@@ -75,7 +73,7 @@ struct CaseView: View {
                 Picker("step", selection: $action) {
                     ForEach(available, id: \.self) { Text(String(describing: $0)).tag(Optional($0)) }
                 }
-                Button(String(format: NSLocalizedString("take_photo", comment: ""), photos.count)) { showingCamera = true }
+                Button(String(format: NSLocalizedString("take_photo_count", comment: ""), photos.count)) { showingCamera = true }
                 TextField("reason", text: $reason)
                 if let failure { Text(failure).foregroundColor(.red) }
                 Button("queue_step") { Task { await queue() } }.disabled(!ready || queued)

@@ -73,6 +73,9 @@ private final class StreamListener: SyncStateListener, @unchecked Sendable {
 public final class GridlineClient: @unchecked Sendable {
     private let ffi: GridlineFFI.GridlineClient
 
+    /// The generated client, for the app core (CoreScreens.swift).
+    var ffiClient: GridlineFFI.GridlineClient { ffi }
+
     /// Open the client for the server at `serverURL` with its store in `dataFolder` (the
     /// app's Application Support folder). HTTP goes through `transport` when given (e.g.
     /// `URLSessionTransport()`), else through the SDK's built-in one.

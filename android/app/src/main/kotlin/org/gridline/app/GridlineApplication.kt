@@ -1,18 +1,23 @@
-// The app process: opens the one GridlineClient (store in filesDir, OkHttp transport) the first
-// time a screen or the sync worker asks for it, keeps it for the life of the process, and makes
-// sure the periodic background sync is enqueued.
+// The app process: opens the one GridlineClient (store in filesDir, OkHttp transport) and the
+// one app core over it (with the Android platform: Keystore, location, notifications,
+// WorkManager) the first time a screen or the sync worker asks, keeps them for the life of the
+// process, and makes sure the periodic background sync is enqueued.
 package org.gridline.app
 
 import android.app.Application
+import java.util.Locale
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import okhttp3.OkHttpClient
 import org.gridline.sdk.GridlineClient
 import org.gridline.sdk.OkHttpTransport
+import org.gridline.sdk.core.AppCore
+import org.gridline.sdk.core.Language
 
 class GridlineApplication : Application() {
     private val opening = Mutex()
     private var client: GridlineClient? = null
+    private var appCore: AppCore? = null
 
     override fun onCreate() {
         super.onCreate()
@@ -21,7 +26,20 @@ class GridlineApplication : Application() {
 
     /** The client, opened once. */
     suspend fun client(): GridlineClient =
+        opening.withLock { openClient() }
+
+    private suspend fun openClient(): GridlineClient =
+        client ?: GridlineClient.open(BuildConfig.SERVER_URL, filesDir, OkHttpTransport(OkHttpClient())).also { client = it }
+
+    /** The app core (every citizen screen's view model), opened once over the client. */
+    suspend fun appCore(): AppCore =
         opening.withLock {
-            client ?: GridlineClient.open(BuildConfig.SERVER_URL, filesDir, OkHttpTransport(OkHttpClient())).also { client = it }
+            appCore ?: openClient().appCore(
+                AndroidLocationProvider(this),
+                AndroidNotifier(this),
+                KeystoreSecureStorage(this),
+                WorkManagerScheduler(this),
+                if (Locale.getDefault().language == "zh") Language.ZH else Language.EN,
+            ).also { appCore = it }
         }
 }

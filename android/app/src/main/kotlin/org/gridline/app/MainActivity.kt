@@ -1,11 +1,18 @@
-// The single activity: waits for the client, shows sign-in until someone is signed in (a kept
-// session is restored on start), then the citizen's or the inspector's screens (by the signed-in
-// role) under a bar with sign-out and the offline banner, with Compose navigation between them.
+// The single activity: waits for the app core, shows sign-in until the core's AppState says
+// someone is signed in (a kept account is restored by the core on start), then the citizen's
+// screens (my reports, new report, drafts and outbox) or the inspector's (work list, case) by
+// the signed-in role, under a bar with the account, the core's sync line (in words) and
+// sign-out. Notifications are asked for on API 33+ with the ActivityResult API. Each account
+// gets a fresh navigation graph; the forms themselves are emptied by the core on a switch.
 package org.gridline.app
 
+import android.Manifest
+import android.os.Build
 import android.os.Bundle
 import androidx.activity.ComponentActivity
+import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.compose.setContent
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.padding
@@ -14,7 +21,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.collectAsState
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.key
 import androidx.compose.runtime.produceState
@@ -22,36 +29,23 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import androidx.lifecycle.ViewModel
-import androidx.lifecycle.viewModelScope
-import androidx.lifecycle.viewmodel.compose.viewModel
-import androidx.lifecycle.viewmodel.initializer
-import androidx.lifecycle.viewmodel.viewModelFactory
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
-import org.gridline.app.presentation.Home
-import org.gridline.app.presentation.NewReportViewModel
-import org.gridline.app.presentation.SavedAccount
-import org.gridline.app.presentation.SignInViewModel
-import org.gridline.app.presentation.homeFor
+import org.gridline.app.presentation.dispatch
+import org.gridline.app.presentation.states
 import org.gridline.app.ui.CaseScreen
 import org.gridline.app.ui.MyReportsScreen
 import org.gridline.app.ui.NewReportScreen
+import org.gridline.app.ui.OutboxScreen
 import org.gridline.app.ui.SignInScreen
-import org.gridline.app.ui.SyncBannerView
 import org.gridline.app.ui.WorkListScreen
+import org.gridline.app.ui.drawn
+import org.gridline.app.ui.rememberSender
 import org.gridline.sdk.GridlineClient
-
-/** Keeps the presentation models across configuration changes, in the ViewModel's scope. */
-class ScreenModels(val client: GridlineClient, app: GridlineApplication) : ViewModel() {
-    val signIn =
-        SignInViewModel(client, viewModelScope, PreferencesSignInMemory(app)) { SyncScheduler.syncSoon(app) }
-            .also { it.restore() }
-    val newReport = NewReportViewModel(client, viewModelScope) { SyncScheduler.syncSoon(app) }.also { it.load() }
-
-    override fun onCleared() = newReport.close()
-}
+import org.gridline.sdk.core.AppCore
+import org.gridline.sdk.core.AppIntent
+import org.gridline.sdk.core.AppState
 
 class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
@@ -59,44 +53,68 @@ class MainActivity : ComponentActivity() {
         val app = application as GridlineApplication
         setContent {
             MaterialTheme {
-                val client by produceState<GridlineClient?>(null) { value = app.client() }
-                client?.let { GridlineNavigation(it, app) } ?: CircularProgressIndicator()
+                val opened by produceState<Pair<GridlineClient, AppCore>?>(null) { value = app.client() to app.appCore() }
+                opened?.let { (client, core) -> Gridline(client, core) } ?: CircularProgressIndicator()
             }
         }
     }
 }
 
 @Composable
-private fun GridlineNavigation(client: GridlineClient, app: GridlineApplication) {
-    val models: ScreenModels = viewModel(factory = viewModelFactory { initializer { ScreenModels(client, app) } })
-    val signIn by models.signIn.state.collectAsState()
-    val account = signIn.account
-    if (account == null) {
-        SignInScreen(models.signIn)
+private fun Gridline(client: GridlineClient, app: AppCore) {
+    val notifications = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { }
+    LaunchedEffect(Unit) {
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) notifications.launch(Manifest.permission.POST_NOTIFICATIONS)
+    }
+    val state by drawn(app) { it.states() }
+    val s = state ?: return CircularProgressIndicator()
+    val staffSignIn: suspend (String, String) -> String? = { login, password ->
+        runCatching { client.signInStaff(login, password) }
+            .map { app.dispatch(AppIntent.SyncNow) }
+            .exceptionOrNull()
+            ?.let { it.message ?: it.toString() }
+    }
+    if (!s.signedIn) {
+        SignInScreen(app, staffSignIn)
         return
     }
     // A new navigation graph for each account: nothing of the previous one's back stack stays.
-    key(account.userId) { SignedIn(client, models, account) }
+    key(s.accountName, s.role) { SignedIn(client, app, s) }
 }
 
 @Composable
-private fun SignedIn(client: GridlineClient, models: ScreenModels, account: SavedAccount) {
+private fun SignedIn(client: GridlineClient, app: AppCore, s: AppState) {
     val nav = rememberNavController()
+    val sender = rememberSender()
     Column {
         Row(Modifier.padding(horizontal = 8.dp), verticalAlignment = Alignment.CenterVertically) {
-            Text(account.displayName.ifBlank { stringResource(R.string.signed_in) }, Modifier.weight(1f))
-            TextButton(onClick = { models.signIn.signOut() }) { Text(stringResource(R.string.sign_out)) }
+            Column(Modifier.weight(1f)) {
+                Text(s.accountName.ifBlank { s.roleText })
+                Text(s.syncText, style = MaterialTheme.typography.labelSmall)
+            }
+            TextButton(onClick = { sender.send { app.dispatch(AppIntent.SyncNow) } }, enabled = !s.syncing) {
+                Text(stringResource(R.string.sync_now))
+            }
+            TextButton(onClick = { sender.send { app.dispatch(AppIntent.SignOut) } }, enabled = s.signOutEnabled) {
+                Text(stringResource(R.string.sign_out))
+            }
         }
-        SyncBannerView(client)
+        s.error?.let { Text(it, Modifier.padding(horizontal = 8.dp), color = MaterialTheme.colorScheme.error) }
         val start =
-            when (homeFor(account.role)) {
-                Home.REPORTS -> "reports"
-                Home.WORK_LIST -> "work"
-                Home.STAFF_ONLY -> "staff"
+            when (s.role) {
+                "citizen" -> "reports"
+                "inspector" -> "work"
+                else -> "staff"
             }
         NavHost(nav, startDestination = start) {
-            composable("reports") { MyReportsScreen(client, onNew = { nav.navigate("new") }) }
-            composable("new") { NewReportScreen(models.newReport, onDone = { nav.popBackStack() }) }
+            composable("reports") {
+                MyReportsScreen(app, onNew = { nav.navigate("new") }, onOutbox = { nav.navigate("outbox") })
+            }
+            composable("new") { NewReportScreen(app, draftId = null, onOutbox = { nav.navigate("outbox") }) }
+            composable("draft/{id}") { entry ->
+                NewReportScreen(app, draftId = entry.arguments?.getString("id"), onOutbox = { nav.navigate("outbox") })
+            }
+            composable("outbox") { OutboxScreen(app, onResume = { id -> nav.navigate("draft/$id") }) }
             composable("work") { WorkListScreen(client, onOpen = { id -> nav.navigate("case/$id") }) }
             composable("case/{id}") { entry -> CaseScreen(client, entry.arguments?.getString("id").orEmpty()) }
             composable("staff") { Text(stringResource(R.string.staff_use_web), Modifier.padding(16.dp)) }

@@ -25,7 +25,7 @@ import org.gridline.app.presentation.SyncSchedule
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
         val client = (applicationContext as GridlineApplication).client()
-        return when (BackgroundSync(client).run(runAttemptCount)) {
+        return when (BackgroundSync(client).run()) {
             RunResult.SUCCESS -> Result.success()
             RunResult.RETRY -> Result.retry()
             RunResult.FAILURE -> Result.failure()

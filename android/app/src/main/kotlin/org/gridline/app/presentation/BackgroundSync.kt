@@ -42,9 +42,6 @@ object SyncSchedule {
 
     /** The first retry's delay; WorkManager doubles it (exponential backoff, capped at 5 hours). */
     val BACKOFF: Duration = Duration.ofSeconds(30)
-
-    /** After this many attempts a one-off run gives up; the periodic run picks the outbox up again. */
-    const val MAX_ATTEMPTS = 10
 }
 
 /** What a run does for a client with [pullLists]: null when signed out (nothing to do). */
@@ -74,21 +71,22 @@ fun errorPart(error: GridlineException): PartOutcome =
     }
 
 /**
- * The run's result from its parts, on the run's [attempt] (0 for the first): anything worth
- * trying later retries, up to [SyncSchedule.MAX_ATTEMPTS]; being signed out is a success (there is
- * nothing to do, and a retry loop would only drain the battery); a broken store fails.
+ * The run's result from its parts: anything worth trying later retries (WorkManager's backoff
+ * doubles the wait up to its 5-hour cap, so a long outage costs few runs); being signed out is a
+ * success (there is nothing to do, and a retry loop would only drain the battery); a broken
+ * store fails.
  */
-fun runResult(parts: List<PartOutcome>, attempt: Int): RunResult =
+fun runResult(parts: List<PartOutcome>): RunResult =
     when {
         PartOutcome.BROKEN in parts -> RunResult.FAILURE
-        PartOutcome.LATER in parts -> if (attempt + 1 >= SyncSchedule.MAX_ATTEMPTS) RunResult.FAILURE else RunResult.RETRY
+        PartOutcome.LATER in parts -> RunResult.RETRY
         else -> RunResult.SUCCESS
     }
 
 /** One background run over [client]; the platform's scheduler decides when. */
 class BackgroundSync(private val client: GridlineClient) {
     /** Run once: sync, then (for an inspector) refresh the grid package; never throws an SDK error. */
-    suspend fun run(attempt: Int): RunResult {
+    suspend fun run(): RunResult {
         val plan = planRun(client.isSignedIn(), client.pullLists()) ?: return RunResult.SUCCESS
         val parts = mutableListOf<PartOutcome>()
         if (plan.sync) parts += step { syncPart(client.syncNow()) }
@@ -98,7 +96,7 @@ class BackgroundSync(private val client: GridlineClient) {
                 PartOutcome.DONE
             }
         }
-        return runResult(parts, attempt)
+        return runResult(parts)
     }
 
     private suspend fun step(block: suspend () -> PartOutcome): PartOutcome =

@@ -9,7 +9,7 @@ import org.gridline.sdk.Position
 import org.gridline.sdk.WorkflowAction
 
 /** Why a step cannot be queued. */
-enum class ActionProblem { NO_ACTION, NOT_AVAILABLE, PHOTO_MISSING, TOO_MANY_PHOTOS, POSITION_MISSING, REASON_MISSING }
+enum class ActionProblem { NO_ACTION, NOT_AVAILABLE, PHOTO_MISSING, POSITION_MISSING, REASON_MISSING }
 
 /** The step form of one case. [available] comes from `Gridline.availableActions(state, role)`. */
 data class CaseActionState(
@@ -71,7 +71,6 @@ fun validate(state: CaseActionState): List<ActionProblem> {
                 WorkflowAction.REOPEN,
             )
     if (needsPhoto && state.photos.isEmpty()) problems += ActionProblem.PHOTO_MISSING
-    if (state.photos.size > MAX_PHOTOS) problems += ActionProblem.TOO_MANY_PHOTOS
     if (needsPosition && state.position == null) problems += ActionProblem.POSITION_MISSING
     if (needsReason && state.reason.isBlank()) problems += ActionProblem.REASON_MISSING
     return problems

@@ -29,6 +29,7 @@ import kotlinx.coroutines.launch
 import org.gridline.app.R
 import org.gridline.app.SyncScheduler
 import org.gridline.app.presentation.CaseActionEvent
+import org.gridline.app.presentation.ActionProblem
 import org.gridline.app.presentation.CaseActionState
 import org.gridline.app.presentation.reduce
 import org.gridline.sdk.CachedCase
@@ -68,7 +69,7 @@ fun CaseScreen(client: GridlineClient, caseId: String) {
                 )
             }
         }
-        Button(onClick = { camera.launch(null) }) { Text(stringResource(R.string.take_photo, form.value.photos.size)) }
+        Button(onClick = { camera.launch(null) }) { Text(stringResource(R.string.take_photo_count, form.value.photos.size)) }
         OutlinedTextField(
             form.value.reason,
             { form.value = reduce(form.value, CaseActionEvent.ReasonChanged(it)) },
@@ -89,3 +90,16 @@ fun CaseScreen(client: GridlineClient, caseId: String) {
         ) { Text(stringResource(R.string.queue_step)) }
     }
 }
+
+/** The inspector form's problems in the user's language. */
+@Composable
+private fun actionProblemText(problem: ActionProblem): String =
+    stringResource(
+        when (problem) {
+            ActionProblem.NO_ACTION -> R.string.action_problem_no_action
+            ActionProblem.NOT_AVAILABLE -> R.string.action_problem_not_available
+            ActionProblem.PHOTO_MISSING -> R.string.problem_photo_missing
+            ActionProblem.POSITION_MISSING -> R.string.problem_position_missing
+            ActionProblem.REASON_MISSING -> R.string.action_problem_reason_missing
+        },
+    )

@@ -1,93 +1,101 @@
-// The citizen's own reports as sync last pulled them (readable offline), each with its status
-// timeline, and the rating form on closed cases.
+// "My reports", drawn from the core's MyReportsState: each report's tracking number, title,
+// preview and state in words, marked when not yet sent; a report's detail (category, text,
+// answers, photos, the public timeline, the deadline) and the rating once it is closed. The
+// state words, the timeline and when rating is offered are the core's. Android Studio only.
 package org.gridline.app.ui
 
+import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Button
-import androidx.compose.material3.Card
-import androidx.compose.material3.FloatingActionButton
-import androidx.compose.material3.OutlinedTextField
-import androidx.compose.material3.Scaffold
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
-import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
-import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import kotlinx.coroutines.launch
 import org.gridline.app.R
-import org.gridline.app.SyncScheduler
-import org.gridline.app.presentation.RatingEvent
-import org.gridline.app.presentation.RatingState
-import org.gridline.app.presentation.StepMark
-import org.gridline.app.presentation.reduce
-import org.gridline.app.presentation.timeline
-import org.gridline.sdk.CachedCase
-import org.gridline.sdk.CaseActionRequest
-import org.gridline.sdk.GridlineClient
-import org.gridline.sdk.PullList
-import org.gridline.sdk.Role
-import org.gridline.sdk.WorkflowAction
+import org.gridline.app.presentation.dispatch
+import org.gridline.app.presentation.openMyReports
+import org.gridline.app.presentation.states
+import org.gridline.sdk.core.AppCore
+import org.gridline.sdk.core.MyReportsIntent
+import org.gridline.sdk.core.ReportDetail
 
 @Composable
-fun MyReportsScreen(client: GridlineClient, onNew: () -> Unit) {
-    LaunchedEffect(client) { client.setPullLists(listOf(PullList.MY_REPORTS)) }
-    val cases by remember { client.cases(PullList.MY_REPORTS) }.collectAsState(emptyList())
-    Scaffold(floatingActionButton = { FloatingActionButton(onClick = onNew) { Text("+") } }) { padding ->
-        LazyColumn(Modifier.padding(padding)) {
-            items(cases, key = { it.id }) { case -> ReportCard(client, case) }
+fun MyReportsScreen(app: AppCore, onNew: () -> Unit, onOutbox: () -> Unit) {
+    val model = rememberModel(Unit) { app.openMyReports() } ?: return CircularProgressIndicator()
+    val state by drawn(model) { it.states() }
+    val s = state ?: return CircularProgressIndicator()
+    val sender = rememberSender()
+    val send = { intent: MyReportsIntent -> sender.send { model.dispatch(intent) } }
+    LaunchedEffect(model) { model.dispatch(MyReportsIntent.Refresh) }
+
+    s.detail?.let { detail ->
+        Detail(detail, send)
+        return
+    }
+    Column(Modifier.padding(16.dp)) {
+        Text(s.title, style = MaterialTheme.typography.headlineSmall)
+        Row {
+            Button(onClick = onNew) { Text(stringResource(R.string.new_report_title)) }
+            TextButton(onClick = onOutbox) { Text(stringResource(R.string.open_outbox)) }
+            TextButton(onClick = { send(MyReportsIntent.Refresh) }, enabled = !s.busy) { Text(stringResource(R.string.refresh)) }
+        }
+        s.message?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+        s.emptyText?.let { Text(it) }
+        LazyColumn {
+            items(s.rows, key = { it.id }) { row ->
+                Column(Modifier.fillMaxWidth().clickable { send(MyReportsIntent.Open(row.id)) }.padding(vertical = 8.dp)) {
+                    Text("${row.trackingNumber}  ${row.title}", style = MaterialTheme.typography.titleMedium)
+                    Text(row.preview, maxLines = 2)
+                    Text(row.stateText, color = if (row.unsent) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.primary)
+                }
+                HorizontalDivider()
+            }
         }
     }
 }
 
 @Composable
-private fun ReportCard(client: GridlineClient, case: CachedCase) {
-    Card(Modifier.padding(8.dp)) {
-        Column(Modifier.padding(12.dp)) {
-            Text(case.createdAt)
-            timeline(case.state).forEach { row ->
-                val mark = when (row.mark) { StepMark.DONE -> "●"; StepMark.CURRENT -> "◉"; StepMark.UPCOMING -> "○" }
-                Text("$mark ${stepText(row.step)}")
-            }
-            RatingForm(client, case)
+private fun Detail(detail: ReportDetail, send: (MyReportsIntent) -> Unit) {
+    LazyColumn(Modifier.padding(16.dp)) {
+        item {
+            TextButton(onClick = { send(MyReportsIntent.CloseDetail) }) { Text(stringResource(R.string.back)) }
+            Text(detail.trackingNumber, style = MaterialTheme.typography.headlineSmall)
+            Text(detail.category, style = MaterialTheme.typography.titleMedium)
+            Text(detail.stateText, color = MaterialTheme.colorScheme.primary)
+            detail.deadlineText?.let { Text(it) }
+            Text(detail.description)
+            detail.answers.forEach { Text(it) }
         }
-    }
-}
-
-@Composable
-private fun RatingForm(client: GridlineClient, case: CachedCase) {
-    val context = LocalContext.current
-    val form = remember(case.id, case.state) { mutableStateOf(RatingState(case.id, case.state)) }
-    if (form.value.problems.contains(org.gridline.app.presentation.RatingProblem.NOT_CLOSED)) return
-    val scope = rememberCoroutineScope()
-    Row {
-        (1..5).forEach { stars ->
-            TextButton(onClick = { form.value = reduce(form.value, RatingEvent.StarsChosen(stars)) }) {
-                Text(if (stars <= form.value.stars) "★" else "☆")
+        items(detail.timeline) { entry ->
+            Column(Modifier.padding(vertical = 4.dp)) {
+                Text(entry.at, style = MaterialTheme.typography.labelSmall)
+                Text(entry.text)
+                entry.reason?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
             }
         }
-    }
-    OutlinedTextField(form.value.comment, { form.value = reduce(form.value, RatingEvent.CommentChanged(it)) }, label = { Text(stringResource(R.string.rating_comment)) })
-    Button(
-        enabled = form.value.problems.isEmpty(),
-        onClick = {
-            scope.launch {
-                val request = CaseActionRequest(case.id, WorkflowAction.RATE, reason = form.value.comment.ifBlank { null }, rating = form.value.stars.toUByte())
-                client.queueAction(request, case.state, Role.CITIZEN)
-                SyncScheduler.syncSoon(context)
-                form.value = reduce(form.value, RatingEvent.Sent)
+        item {
+            detail.rating?.let { Text("★".repeat(it.toInt())) }
+            if (detail.rateVisible) {
+                Text(detail.rateLabel)
+                Row {
+                    // One to five stars: the core refuses anything else, in words.
+                    for (stars in 1..5) {
+                        TextButton(onClick = { send(MyReportsIntent.Rate(stars.toUByte())) }) { Text("★".repeat(stars)) }
+                    }
+                }
             }
-        },
-    ) { Text(stringResource(R.string.rate)) }
+        }
+    }
 }

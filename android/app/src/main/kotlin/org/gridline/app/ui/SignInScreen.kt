@@ -1,7 +1,6 @@
-// Sign-in: a citizen with a phone number and a texted code, or anonymously; staff with a login
-// and password. Renders SignInState and sends SignInEvent; the rules and the server's refusals
-// (wrong code, used-up code, too many attempts with the wait, wrong password, locked) are
-// decided in org.gridline.app.presentation.
+// Sign-in: a resident with a phone number and a texted code, or anonymously, drawn from the
+// core's SignInState (labels, enabled buttons, errors in words, attempts left, the server's
+// wait); staff with a login and password. The phone and code are checked by the core, not here.
 package org.gridline.app.ui
 
 import androidx.compose.foundation.layout.Column
@@ -17,84 +16,91 @@ import androidx.compose.material3.TabRow
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableIntStateOf
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.text.input.PasswordVisualTransformation
 import androidx.compose.ui.unit.dp
 import org.gridline.app.R
-import org.gridline.app.presentation.SignInEvent
-import org.gridline.app.presentation.SignInMode
-import org.gridline.app.presentation.SignInViewModel
+import org.gridline.app.presentation.dispatch
+import org.gridline.app.presentation.openSignIn
+import org.gridline.app.presentation.states
+import org.gridline.sdk.core.AppCore
+import org.gridline.sdk.core.SignInIntent
 
 @Composable
-fun SignInScreen(model: SignInViewModel) {
-    val state by model.state.collectAsState()
+fun SignInScreen(app: AppCore, onStaffSignIn: suspend (login: String, password: String) -> String?) {
+    var tab by rememberSaveable { mutableIntStateOf(0) }
     Column(Modifier.fillMaxWidth().padding(16.dp)) {
-        Text(stringResource(R.string.signin_title), style = MaterialTheme.typography.headlineSmall)
-        TabRow(selectedTabIndex = state.mode.ordinal) {
-            Tab(
-                selected = state.mode == SignInMode.CITIZEN,
-                onClick = { model.onEvent(SignInEvent.ModeChosen(SignInMode.CITIZEN)) },
-                text = { Text(stringResource(R.string.signin_citizen)) },
-            )
-            Tab(
-                selected = state.mode == SignInMode.STAFF,
-                onClick = { model.onEvent(SignInEvent.ModeChosen(SignInMode.STAFF)) },
-                text = { Text(stringResource(R.string.signin_staff)) },
-            )
+        TabRow(selectedTabIndex = tab) {
+            Tab(selected = tab == 0, onClick = { tab = 0 }, text = { Text(stringResource(R.string.signin_citizen)) })
+            Tab(selected = tab == 1, onClick = { tab = 1 }, text = { Text(stringResource(R.string.signin_staff)) })
         }
-        when (state.mode) {
-            SignInMode.CITIZEN -> {
-                OutlinedTextField(
-                    state.phone,
-                    { model.onEvent(SignInEvent.PhoneChanged(it)) },
-                    label = { Text(stringResource(R.string.signin_phone)) },
-                    enabled = !state.codeSent,
-                    keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Phone),
-                    modifier = Modifier.fillMaxWidth(),
-                )
-                if (!state.codeSent) {
-                    Button(onClick = { model.requestCode() }, enabled = state.canRequestCode) {
-                        Text(stringResource(R.string.signin_send_code))
-                    }
-                } else {
-                    OutlinedTextField(
-                        state.code,
-                        { model.onEvent(SignInEvent.CodeChanged(it)) },
-                        label = { Text(stringResource(R.string.signin_code)) },
-                        keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.NumberPassword),
-                        modifier = Modifier.fillMaxWidth(),
-                    )
-                    Button(onClick = { model.signIn() }, enabled = state.canSignIn) { Text(stringResource(R.string.signin_submit)) }
-                    TextButton(onClick = { model.onEvent(SignInEvent.ChangePhone) }) { Text(stringResource(R.string.signin_change_phone)) }
-                }
-                TextButton(onClick = { model.continueAnonymously() }, enabled = !state.busy) {
-                    Text(stringResource(R.string.signin_anonymous))
-                }
-            }
-            SignInMode.STAFF -> {
-                OutlinedTextField(
-                    state.login,
-                    { model.onEvent(SignInEvent.LoginChanged(it)) },
-                    label = { Text(stringResource(R.string.signin_login)) },
-                    modifier = Modifier.fillMaxWidth(),
-                )
-                OutlinedTextField(
-                    state.password,
-                    { model.onEvent(SignInEvent.PasswordChanged(it)) },
-                    label = { Text(stringResource(R.string.signin_password)) },
-                    visualTransformation = PasswordVisualTransformation(),
-                    keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Password),
-                    modifier = Modifier.fillMaxWidth(),
-                )
-                Button(onClick = { model.signIn() }, enabled = state.canSignIn) { Text(stringResource(R.string.signin_submit)) }
-            }
-        }
-        state.error?.let { Text(signInErrorText(it), color = MaterialTheme.colorScheme.error) }
-        if (state.signedOutOffline) Text(stringResource(R.string.signin_signed_out_offline))
-        if (state.busy) CircularProgressIndicator()
+        if (tab == 0) ResidentSignIn(app) else StaffSignIn(onStaffSignIn)
     }
+}
+
+@Composable
+private fun ResidentSignIn(app: AppCore) {
+    val model = rememberModel(app) { app.openSignIn() } ?: return CircularProgressIndicator()
+    val state by drawn(model) { it.states() }
+    val s = state ?: return CircularProgressIndicator()
+    val sender = rememberSender()
+    Text(s.title, style = MaterialTheme.typography.headlineSmall)
+    OutlinedTextField(
+        s.phone,
+        { sender.send { model.dispatch(SignInIntent.SetPhone(it)) } },
+        label = { Text(s.phoneLabel) },
+        isError = s.phoneError != null,
+        supportingText = s.phoneError?.let { { Text(it) } },
+        keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Phone),
+        enabled = !s.codeVisible,
+    )
+    if (!s.codeVisible) {
+        Button(onClick = { sender.send { model.dispatch(SignInIntent.RequestCode) } }, enabled = s.requestCodeEnabled) {
+            Text(s.requestCodeLabel)
+        }
+    } else {
+        OutlinedTextField(
+            s.code,
+            { sender.send { model.dispatch(SignInIntent.SetCode(it)) } },
+            label = { Text(s.codeLabel) },
+            isError = s.codeError != null,
+            supportingText = s.codeError?.let { { Text(it) } },
+            keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.NumberPassword),
+        )
+        Button(onClick = { sender.send { model.dispatch(SignInIntent.Verify) } }, enabled = s.verifyEnabled) { Text(s.verifyLabel) }
+        TextButton(onClick = { sender.send { model.dispatch(SignInIntent.ChangePhone) } }) {
+            Text(stringResource(R.string.signin_change_phone))
+        }
+    }
+    TextButton(onClick = { sender.send { model.dispatch(SignInIntent.ContinueAnonymously) } }, enabled = s.anonymousEnabled) {
+        Text(s.anonymousLabel)
+    }
+    s.message?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+    if (s.busy) CircularProgressIndicator()
+}
+
+/** Staff sign in with a password; [onStaffSignIn] answers the refusal in words, or null. */
+@Composable
+private fun StaffSignIn(onStaffSignIn: suspend (String, String) -> String?) {
+    var login by rememberSaveable { mutableStateOf("") }
+    var password by remember { mutableStateOf("") }
+    var refusal by remember { mutableStateOf<String?>(null) }
+    val sender = rememberSender()
+    OutlinedTextField(login, { login = it }, label = { Text(stringResource(R.string.signin_login)) })
+    OutlinedTextField(
+        password,
+        { password = it },
+        label = { Text(stringResource(R.string.signin_password)) },
+        visualTransformation = PasswordVisualTransformation(),
+    )
+    Button(onClick = { sender.send { refusal = onStaffSignIn(login, password) } }) { Text(stringResource(R.string.signin_submit)) }
+    refusal?.let { Text(it, color = MaterialTheme.colorScheme.error) }
 }

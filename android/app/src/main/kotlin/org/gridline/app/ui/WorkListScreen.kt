@@ -31,6 +31,8 @@ import org.gridline.sdk.PullList
 @Composable
 fun WorkListScreen(client: GridlineClient, onOpen: (String) -> Unit) {
     val list = remember { mutableStateOf(WorkListState()) }
+    // This screen shows the work list, so background sync pulls it.
+    LaunchedEffect(Unit) { client.setPullLists(listOf(PullList.WORK_LIST)) }
     val cases by remember { client.cases(PullList.WORK_LIST) }.collectAsState(emptyList())
     val outbox by remember { client.outbox() }.collectAsState(emptyList())
     LaunchedEffect(cases) { list.value = reduce(list.value, WorkListEvent.Pulled(cases)) }
