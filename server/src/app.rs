@@ -70,6 +70,7 @@ impl AppState {
         let photos = open_photo_store(&config.photo_store)?;
         let auth = crate::auth::AuthSettings::for_environment(
             config.jwt_secret.expose().as_bytes(),
+            config.phone_key.expose().as_bytes(),
             config.is_production(),
         )
         .map_err(|e| StartError::Auth(e.to_string()))?;
@@ -77,6 +78,12 @@ impl AppState {
             .map_err(|e| StartError::Taxonomy(e.to_string()))?;
         let mut conn = db.get()?;
         categories::seed_if_empty(&mut conn, &taxonomy)?;
+        // Numbers an older version stored as text are sealed once, before anything serves.
+        let sealed = crate::auth::phone_vault::seal_plain_numbers(&mut conn, &auth.phones)
+            .map_err(|e| StartError::Auth(e.to_string()))?;
+        if sealed > 0 {
+            tracing::info!(sealed, "phone numbers stored as text are now sealed");
+        }
         auth.revocations.reload(&mut conn).map_err(StoreError::from)?;
         drop(conn);
         let calendar = crate::calendar::city_calendar(settings.calendar_file.as_deref())

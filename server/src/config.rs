@@ -84,6 +84,8 @@ settings! {
     demo_seed: Option<bool> = "GRIDLINE_DEMO_SEED", default "";
     /// Key that signs access tokens, at least 32 bytes (required in production).
     jwt_secret: Option<Secret> = "GRIDLINE_JWT_SECRET", default "", secret;
+    /// Key that seals phone numbers at rest and keys their look-up hash, at least 32 bytes (required in production; stored numbers open only with it).
+    phone_key: Option<Secret> = "GRIDLINE_PHONE_KEY", default "", secret;
     /// Where photos are stored: local (a folder) or s3 (S3-compatible object storage).
     photo_store: PhotoStoreKind = "GRIDLINE_PHOTO_STORE", default "local";
     /// Folder for photos when GRIDLINE_PHOTO_STORE=local (default: DATA_DIR/photos).
@@ -360,6 +362,7 @@ pub struct Config {
     pub database_url: Secret,
     pub demo_seed: bool,
     pub jwt_secret: Secret,
+    pub phone_key: Secret,
     pub photo_store: PhotoStoreConfig,
 }
 
@@ -371,6 +374,9 @@ pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
 
 /// File in the data folder holding the generated development JWT secret.
 const DEV_JWT_SECRET_FILE: &str = "jwt-secret";
+
+/// File in the data folder holding the generated development phone key.
+const DEV_PHONE_KEY_FILE: &str = "phone-key";
 
 impl Config {
     /// Reads the process environment (and `GRIDLINE_CONFIG`) and validates it.
@@ -449,25 +455,20 @@ impl Config {
                 reason: format!("expected at least {MIN_METRICS_TOKEN_BYTES} bytes, found {}", token.0.len()),
             });
         }
-        let jwt_secret = match &settings.jwt_secret {
-            Some(secret) if secret.0.len() >= MIN_JWT_SECRET_BYTES => secret.clone(),
-            Some(secret) => {
-                return Err(ConfigError::Invalid {
-                    setting: "GRIDLINE_JWT_SECRET",
-                    reason: format!(
-                        "expected at least {MIN_JWT_SECRET_BYTES} bytes, found {}",
-                        secret.0.len()
-                    ),
-                });
-            }
-            None if production => {
-                return Err(invalid(
-                    "GRIDLINE_JWT_SECRET",
-                    "required in production (set it, or GRIDLINE_JWT_SECRET_FILE)",
-                ));
-            }
-            None => development_jwt_secret(&settings.data_dir)?,
-        };
+        let jwt_secret = server_key(
+            settings.jwt_secret.as_ref(),
+            "GRIDLINE_JWT_SECRET",
+            DEV_JWT_SECRET_FILE,
+            production,
+            &settings.data_dir,
+        )?;
+        let phone_key = server_key(
+            settings.phone_key.as_ref(),
+            "GRIDLINE_PHONE_KEY",
+            DEV_PHONE_KEY_FILE,
+            production,
+            &settings.data_dir,
+        )?;
         let photo_store = match settings.photo_store {
             PhotoStoreKind::Local => PhotoStoreConfig::Local {
                 dir: settings.photo_dir.clone().unwrap_or_else(|| settings.data_dir.join("photos")),
@@ -483,7 +484,7 @@ impl Config {
                 secret_access_key: settings.s3_secret_access_key.clone(),
             },
         };
-        Ok(Self { settings, database_url, demo_seed, jwt_secret, photo_store })
+        Ok(Self { settings, database_url, demo_seed, jwt_secret, phone_key, photo_store })
     }
 
     pub fn is_production(&self) -> bool {
@@ -491,12 +492,35 @@ impl Config {
     }
 }
 
-/// Reads the development secret from the data folder, creating it (random, owner-only) on the
+/// A server key of at least [`MIN_JWT_SECRET_BYTES`] (`setting`: the JWT secret, the phone
+/// key): as configured, required in production, generated in development into `dev_file` in
+/// the data folder.
+fn server_key(
+    configured: Option<&Secret>,
+    setting: &'static str,
+    dev_file: &str,
+    production: bool,
+    data_dir: &Path,
+) -> Result<Secret, ConfigError> {
+    match configured {
+        Some(secret) if secret.0.len() >= MIN_JWT_SECRET_BYTES => Ok(secret.clone()),
+        Some(secret) => Err(ConfigError::Invalid {
+            setting,
+            reason: format!("expected at least {MIN_JWT_SECRET_BYTES} bytes, found {}", secret.0.len()),
+        }),
+        None if production => Err(ConfigError::Invalid {
+            setting,
+            reason: format!("required in production (set it, or {setting}_FILE)"),
+        }),
+        None => development_secret(data_dir, setting, dev_file),
+    }
+}
+
+/// Reads a development secret from the data folder, creating it (random, owner-only) on the
 /// first start.
-fn development_jwt_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
-    let path = data_dir.join(DEV_JWT_SECRET_FILE);
-    let file_error =
-        |source| ConfigError::File { setting: "GRIDLINE_JWT_SECRET", path: path.clone(), source };
+fn development_secret(data_dir: &Path, setting: &'static str, file: &str) -> Result<Secret, ConfigError> {
+    let path = data_dir.join(file);
+    let file_error = |source| ConfigError::File { setting, path: path.clone(), source };
     match std::fs::read_to_string(&path) {
         Ok(text) if text.trim().len() >= MIN_JWT_SECRET_BYTES => return Ok(Secret(text.trim().to_owned())),
         Ok(_) => {}

@@ -45,6 +45,7 @@ pub mod jwt;
 pub mod otp;
 pub mod password;
 pub mod phone;
+pub mod phone_vault;
 pub mod principal;
 pub mod read_only;
 pub mod refresh;
@@ -72,6 +73,8 @@ pub(crate) type Conn = crate::store::DbConnection;
 pub struct AuthSettings {
     pub access_keys: jwt::AccessTokenKeys,
     pub hash_key: otp::HashKey,
+    /// Seals and hashes phone numbers (`GRIDLINE_PHONE_KEY`).
+    pub phones: phone_vault::PhoneVault,
     pub sender: Arc<dyn OtpSender>,
     /// Access tokens to refuse although they verify (signed out, disabled, changed).
     pub revocations: revocation::RevocationList,
@@ -85,13 +88,15 @@ impl std::fmt::Debug for AuthSettings {
 
 impl AuthSettings {
     /// From the server secret (`GRIDLINE_JWT_SECRET`, at least 32 bytes): the JWT key is the
-    /// secret itself; the code and phone hashing key is derived from it under its own label.
-    pub fn new(server_secret: &[u8], sender: Arc<dyn OtpSender>) -> AuthResult<Self> {
+    /// secret itself; the code hashing key is derived from it under its own label. Phone numbers
+    /// are sealed and hashed under keys derived from `phone_key` (`GRIDLINE_PHONE_KEY`).
+    pub fn new(server_secret: &[u8], phone_key: &[u8], sender: Arc<dyn OtpSender>) -> AuthResult<Self> {
         let access_keys = jwt::AccessTokenKeys::from_secret(server_secret)
             .map_err(|e| AuthError::InvalidField { field: "GRIDLINE_JWT_SECRET", reason: e.to_string() })?;
         Ok(Self {
             access_keys,
             hash_key: otp::HashKey::derive(server_secret)?,
+            phones: phone_vault::PhoneVault::from_key(phone_key)?,
             sender,
             revocations: Default::default(),
         })
@@ -112,10 +117,10 @@ impl OtpSender for NoGatewaySender {
 impl AuthSettings {
     /// The settings the server starts with: development logs one-time codes ([`LogSender`]);
     /// production refuses to send them ([`NoGatewaySender`]) until a gateway sender exists.
-    pub fn for_environment(server_secret: &[u8], production: bool) -> AuthResult<Self> {
+    pub fn for_environment(server_secret: &[u8], phone_key: &[u8], production: bool) -> AuthResult<Self> {
         let sender: Arc<dyn OtpSender> =
             if production { Arc::new(NoGatewaySender) } else { Arc::new(LogSender) };
-        Self::new(server_secret, sender)
+        Self::new(server_secret, phone_key, sender)
     }
 }
 

@@ -1,6 +1,7 @@
 //! One-time codes for citizen sign-in by phone: 6 digits, valid 5 minutes, 5 attempts, stored
 //! only as HMAC-SHA256 under a key derived from the server secret (a database copy alone cannot
-//! brute-force the million codes). Requests are limited per number and per IP, wrong codes
+//! brute-force the million codes). The number is kept only as its look-up hash
+//! ([`super::phone_vault`]). Requests are limited per number and per IP, wrong codes
 //! per IP (see [`super::throttle`]).
 //!
 //! Delivery goes through an [`OtpSender`]; [`LogSender`] (development only) writes the code and
@@ -14,6 +15,7 @@ use uuid::Uuid;
 use super::Conn;
 use super::error::{AuthError, AuthResult};
 use super::phone::PhoneNumber;
+use super::phone_vault::PhoneVault;
 use super::throttle::{self, OTP_REQUEST_PER_IP, OTP_REQUEST_PER_PHONE, OTP_VERIFY_PER_IP};
 use crate::store::schema::otp_challenges;
 
@@ -45,7 +47,7 @@ impl OtpSender for LogSender {
     }
 }
 
-/// The HMAC key for codes and phone numbers, derived from the server secret with its own
+/// The HMAC key for codes, derived from the server secret with its own
 /// label so it is never the JWT key itself.
 #[derive(Clone)]
 pub struct HashKey(HmacSha256);
@@ -75,11 +77,6 @@ impl HashKey {
         let mac = <HmacSha256 as Mac>::new_from_slice(&derived)
             .map_err(|e| AuthError::Internal(format!("HMAC key: {e}")))?;
         Ok(Self(mac))
-    }
-
-    /// The stored stand-in for a phone number.
-    pub fn phone_hash(&self, phone: &PhoneNumber) -> String {
-        hex::encode(feed(self.0.clone(), &[b"phone", phone.as_str().as_bytes()]).finalize().into_bytes())
     }
 
     fn code_mac(&self, challenge_id: &str, code: &str) -> HmacSha256 {
@@ -115,12 +112,13 @@ fn well_formed(code: &str) -> bool {
 pub fn request_code(
     conn: &mut Conn,
     key: &HashKey,
+    phones: &PhoneVault,
     sender: &dyn OtpSender,
     phone: &PhoneNumber,
     client_ip: &str,
     now: i64,
 ) -> AuthResult<()> {
-    let phone_hash = key.phone_hash(phone);
+    let phone_hash = phones.lookup_hash(phone);
     throttle::check(conn, &OTP_REQUEST_PER_PHONE, &phone_hash, now)?;
     throttle::check(conn, &OTP_REQUEST_PER_IP, client_ip, now)?;
     throttle::record(conn, &OTP_REQUEST_PER_PHONE, &phone_hash, now)?;
@@ -152,13 +150,14 @@ pub fn request_code(
 pub fn verify_code(
     conn: &mut Conn,
     key: &HashKey,
+    phones: &PhoneVault,
     phone: &PhoneNumber,
     code: &str,
     client_ip: &str,
     now: i64,
 ) -> AuthResult<()> {
     throttle::check(conn, &OTP_VERIFY_PER_IP, client_ip, now)?;
-    let phone_hash = key.phone_hash(phone);
+    let phone_hash = phones.lookup_hash(phone);
     let challenge: Option<(String, String, i32)> = otp_challenges::table
         .filter(otp_challenges::phone_hash.eq(&phone_hash))
         .filter(otp_challenges::consumed_at.is_null())
@@ -217,6 +216,10 @@ mod tests {
         }
     }
 
+    fn phones() -> PhoneVault {
+        PhoneVault::from_key(b"fedcba9876543210fedcba9876543210").unwrap()
+    }
+
     fn key() -> HashKey {
         HashKey::derive(b"0123456789abcdef0123456789abcdef").unwrap()
     }
@@ -233,13 +236,13 @@ mod tests {
     fn a_delivered_code_signs_in_once() {
         let mut conn = test_db::sqlite();
         let inbox = Inbox::default();
-        request_code(&mut conn, &key(), &inbox, &phone(), "ip", 0).unwrap();
+        request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip", 0).unwrap();
         let code = inbox.last_code();
         assert_eq!(code.len(), 6);
         assert!(code.bytes().all(|b| b.is_ascii_digit()));
-        verify_code(&mut conn, &key(), &phone(), &code, "ip", 10).unwrap();
+        verify_code(&mut conn, &key(), &phones(), &phone(), &code, "ip", 10).unwrap();
         assert!(matches!(
-            verify_code(&mut conn, &key(), &phone(), &code, "ip", 11),
+            verify_code(&mut conn, &key(), &phones(), &phone(), &code, "ip", 11),
             Err(AuthError::OtpInvalid)
         ));
     }
@@ -248,7 +251,7 @@ mod tests {
     fn codes_are_stored_hashed_and_numbers_not_at_all() {
         let mut conn = test_db::sqlite();
         let inbox = Inbox::default();
-        request_code(&mut conn, &key(), &inbox, &phone(), "ip", 0).unwrap();
+        request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip", 0).unwrap();
         let (phone_hash, code_hash): (String, String) = otp_challenges::table
             .select((otp_challenges::phone_hash, otp_challenges::code_hash))
             .first(&mut *conn)
@@ -262,10 +265,10 @@ mod tests {
     fn a_code_expires_after_five_minutes() {
         let mut conn = test_db::sqlite();
         let inbox = Inbox::default();
-        request_code(&mut conn, &key(), &inbox, &phone(), "ip", 0).unwrap();
+        request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip", 0).unwrap();
         let code = inbox.last_code();
         assert!(matches!(
-            verify_code(&mut conn, &key(), &phone(), &code, "ip", CODE_TTL_SECONDS),
+            verify_code(&mut conn, &key(), &phones(), &phone(), &code, "ip", CODE_TTL_SECONDS),
             Err(AuthError::OtpInvalid)
         ));
     }
@@ -274,18 +277,21 @@ mod tests {
     fn five_wrong_tries_burn_the_code() {
         let mut conn = test_db::sqlite();
         let inbox = Inbox::default();
-        request_code(&mut conn, &key(), &inbox, &phone(), "ip", 0).unwrap();
+        request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip", 0).unwrap();
         let code = inbox.last_code();
         for _ in 1..MAX_ATTEMPTS {
-            let result = verify_code(&mut conn, &key(), &phone(), &wrong(&code), "ip", 1);
+            let result = verify_code(&mut conn, &key(), &phones(), &phone(), &wrong(&code), "ip", 1);
             assert!(matches!(result, Err(AuthError::OtpInvalid)), "{result:?}");
         }
         assert!(matches!(
-            verify_code(&mut conn, &key(), &phone(), &wrong(&code), "ip", 1),
+            verify_code(&mut conn, &key(), &phones(), &phone(), &wrong(&code), "ip", 1),
             Err(AuthError::OtpInvalid)
         ));
         assert!(
-            matches!(verify_code(&mut conn, &key(), &phone(), &code, "ip", 1), Err(AuthError::OtpInvalid)),
+            matches!(
+                verify_code(&mut conn, &key(), &phones(), &phone(), &code, "ip", 1),
+                Err(AuthError::OtpInvalid)
+            ),
             "the right code no longer works"
         );
     }
@@ -294,14 +300,14 @@ mod tests {
     fn a_new_code_replaces_the_old_one() {
         let mut conn = test_db::sqlite();
         let inbox = Inbox::default();
-        request_code(&mut conn, &key(), &inbox, &phone(), "ip", 0).unwrap();
+        request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip", 0).unwrap();
         let first = inbox.last_code();
-        request_code(&mut conn, &key(), &inbox, &phone(), "ip", 1).unwrap();
+        request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip", 1).unwrap();
         let second = inbox.last_code();
         if first != second {
-            assert!(verify_code(&mut conn, &key(), &phone(), &first, "ip", 2).is_err());
+            assert!(verify_code(&mut conn, &key(), &phones(), &phone(), &first, "ip", 2).is_err());
         }
-        verify_code(&mut conn, &key(), &phone(), &second, "ip", 2).unwrap();
+        verify_code(&mut conn, &key(), &phones(), &phone(), &second, "ip", 2).unwrap();
     }
 
     #[test]
@@ -309,9 +315,9 @@ mod tests {
         let mut conn = test_db::sqlite();
         let inbox = Inbox::default();
         for _ in 0..OTP_REQUEST_PER_PHONE.max_hits {
-            request_code(&mut conn, &key(), &inbox, &phone(), "ip-a", 0).unwrap();
+            request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip-a", 0).unwrap();
         }
-        let refused = request_code(&mut conn, &key(), &inbox, &phone(), "ip-b", 1);
+        let refused = request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip-b", 1);
         assert!(matches!(refused, Err(AuthError::RateLimited { .. })), "{refused:?}");
         assert_eq!(inbox.0.lock().unwrap().len(), 3, "no code was sent for the refused request");
 
@@ -319,7 +325,7 @@ mod tests {
         let result = loop {
             let other = PhoneNumber::parse(&format!("1390000{n:04}")).unwrap();
             n += 1;
-            if let Err(e) = request_code(&mut conn, &key(), &inbox, &other, "ip-c", 0) {
+            if let Err(e) = request_code(&mut conn, &key(), &phones(), &inbox, &other, "ip-c", 0) {
                 break e;
             }
         };
@@ -331,10 +337,10 @@ mod tests {
     fn malformed_codes_count_as_wrong() {
         let mut conn = test_db::sqlite();
         let inbox = Inbox::default();
-        request_code(&mut conn, &key(), &inbox, &phone(), "ip", 0).unwrap();
+        request_code(&mut conn, &key(), &phones(), &inbox, &phone(), "ip", 0).unwrap();
         for code in ["", "12345", "1234567", "abcdef", "１２３４５６"] {
             assert!(matches!(
-                verify_code(&mut conn, &key(), &phone(), code, "ip", 1),
+                verify_code(&mut conn, &key(), &phones(), &phone(), code, "ip", 1),
                 Err(AuthError::OtpInvalid)
             ));
         }
@@ -344,7 +350,7 @@ mod tests {
     fn verify_requires_a_request_first() {
         let mut conn = test_db::sqlite();
         assert!(matches!(
-            verify_code(&mut conn, &key(), &phone(), "123456", "ip", 0),
+            verify_code(&mut conn, &key(), &phones(), &phone(), "123456", "ip", 0),
             Err(AuthError::OtpInvalid)
         ));
     }

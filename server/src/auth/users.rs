@@ -17,6 +17,7 @@ use super::Conn;
 use super::error::{AuthError, AuthResult};
 use super::password::{check_new_password, generate_password, hash_password};
 use super::phone::PhoneNumber;
+use super::phone_vault::PhoneVault;
 use super::refresh;
 use super::scope::Scope;
 use crate::store::schema::users;
@@ -39,6 +40,9 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The number's look-up hash ([`super::phone_vault`]); the number itself is only sealed.
+    pub phone_hash: Option<String>,
+    pub phone_sealed: Option<String>,
 }
 
 /// An account as the API shows it: no password hash, no device secret.
@@ -79,8 +83,9 @@ impl UserRow {
             scope,
             display_name: self.display_name.clone(),
             login: self.login.clone(),
-            phone: self.phone.clone(),
-            anonymous: self.device_secret_hash.is_some() && self.phone.is_none(),
+            // The number is stored sealed; only the sign-in that has just proven it shows it.
+            phone: None,
+            anonymous: self.device_secret_hash.is_some() && self.phone_hash.is_none(),
             disabled: self.disabled,
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
@@ -174,6 +179,8 @@ pub fn create_staff(conn: &mut Conn, new: NewStaff, now: i64) -> AuthResult<(Use
         disabled: false,
         created_at: now,
         updated_at: now,
+        phone_hash: None,
+        phone_sealed: None,
     };
     match diesel::insert_into(users::table).values(&row).execute(conn) {
         Ok(_) => Ok((row.to_user()?, generated)),
@@ -192,11 +199,18 @@ pub fn find_by_login(conn: &mut Conn, login: &str) -> AuthResult<Option<UserRow>
     Ok(users::table.filter(users::login.eq(login)).select(UserRow::as_select()).first(conn).optional()?)
 }
 
-/// The citizen account of `phone`, created on first sign-in.
-pub fn find_or_create_citizen(conn: &mut Conn, phone: &PhoneNumber, now: i64) -> AuthResult<UserRow> {
+/// The citizen account of `phone` (found by its look-up hash), created on first sign-in with
+/// the number sealed.
+pub fn find_or_create_citizen(
+    conn: &mut Conn,
+    phones: &PhoneVault,
+    phone: &PhoneNumber,
+    now: i64,
+) -> AuthResult<UserRow> {
+    let phone_hash = phones.lookup_hash(phone);
     let find = |conn: &mut Conn| -> AuthResult<Option<UserRow>> {
         Ok(users::table
-            .filter(users::phone.eq(phone.as_str()))
+            .filter(users::phone_hash.eq(&phone_hash))
             .select(UserRow::as_select())
             .first(conn)
             .optional()?)
@@ -204,7 +218,9 @@ pub fn find_or_create_citizen(conn: &mut Conn, phone: &PhoneNumber, now: i64) ->
     if let Some(row) = find(conn)? {
         return Ok(row);
     }
-    let row = citizen_row(Some(phone.as_str().to_owned()), None, now)?;
+    let mut row = citizen_row(true, None, now)?;
+    row.phone_hash = Some(phone_hash.clone());
+    row.phone_sealed = Some(phones.seal(phone)?);
     match diesel::insert_into(users::table).values(&row).execute(conn) {
         Ok(_) => Ok(row),
         // the same number signed in twice at once: the other request created it
@@ -215,8 +231,8 @@ pub fn find_or_create_citizen(conn: &mut Conn, phone: &PhoneNumber, now: i64) ->
     }
 }
 
-fn citizen_row(phone: Option<String>, device_secret_hash: Option<String>, now: i64) -> AuthResult<UserRow> {
-    let display_name = if phone.is_some() { "Citizen" } else { "Anonymous citizen" };
+fn citizen_row(by_phone: bool, device_secret_hash: Option<String>, now: i64) -> AuthResult<UserRow> {
+    let display_name = if by_phone { "Citizen" } else { "Anonymous citizen" };
     Ok(UserRow {
         id: Uuid::now_v7().to_string(),
         role: Role::Citizen.as_str().to_owned(),
@@ -224,11 +240,13 @@ fn citizen_row(phone: Option<String>, device_secret_hash: Option<String>, now: i
         display_name: display_name.to_owned(),
         login: None,
         password_hash: None,
-        phone,
+        phone: None,
         device_secret_hash,
         disabled: false,
         created_at: now,
         updated_at: now,
+        phone_hash: None,
+        phone_sealed: None,
     })
 }
 
@@ -242,7 +260,7 @@ pub fn create_anonymous(conn: &mut Conn, now: i64) -> AuthResult<(UserRow, Strin
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = URL_SAFE_NO_PAD.encode(bytes);
-    let row = citizen_row(None, Some(device_secret_hash(&secret)), now)?;
+    let row = citizen_row(false, Some(device_secret_hash(&secret)), now)?;
     diesel::insert_into(users::table).values(&row).execute(conn)?;
     Ok((row, secret))
 }
@@ -464,9 +482,12 @@ mod tests {
     fn citizens_are_found_again_by_phone_and_device() {
         let mut conn = test_db::sqlite();
         let phone = PhoneNumber::parse("13800138000").unwrap();
-        let a = find_or_create_citizen(&mut conn, &phone, 0).unwrap();
-        let b = find_or_create_citizen(&mut conn, &phone, 5).unwrap();
+        let phones = PhoneVault::from_key(b"0123456789abcdef0123456789abcdef").unwrap();
+        let a = find_or_create_citizen(&mut conn, &phones, &phone, 0).unwrap();
+        let b = find_or_create_citizen(&mut conn, &phones, &phone, 5).unwrap();
         assert_eq!(a.id, b.id);
+        assert_eq!((a.phone.clone(), a.phone_hash.clone()), (None, Some(phones.lookup_hash(&phone))));
+        assert_eq!(phones.open(a.phone_sealed.as_deref().unwrap()).unwrap(), phone);
         assert_eq!(a.to_user().unwrap().role, Role::Citizen);
 
         let (anon, secret) = create_anonymous(&mut conn, 0).unwrap();

@@ -8,8 +8,9 @@
 //! 3. a replayed `Idempotency-Key` must come from the same account with the same body, or it is
 //!    refused (`idempotency_key_reused`); a true replay is answered with the case as it is;
 //! 4. the expected version (`If-Match`), then core's `take`, which decides the whole step;
-//! 5. what the step points at (photos, merge target), then one transaction that applies the
-//!    step's changes under the version guard and records its event.
+//! 5. what the step sets that core cannot know (a handling unit must be a known unit), what the
+//!    step points at (photos, merge target), then one transaction that applies the step's
+//!    changes under the version guard and records its event.
 
 use gridline_core::protocol::ActionRequest;
 use gridline_core::workflow::{self, DeadlineChange, Refusal, Step};
@@ -116,6 +117,7 @@ pub async fn take_step(
         Ok(step) => step,
         Err(refusal) => return Err(StepError::Refused { refusal, case }),
     };
+    step_checks::check_known_unit(&step)?;
     let event = events::step(&case, &step, evidence(who, &checked, &request), now);
     record(state, who, case, &step, event, request.body).await
 }

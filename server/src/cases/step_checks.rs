@@ -1,7 +1,8 @@
 //! The checks of a step request before and after the case is read: the field checks that need
 //! no database (action name, text lengths, photo count, position, deadline format, unit code),
-//! the request's fingerprint for idempotent replays, and what the step points at (the caller's
-//! own photos, an open merge target in their scope).
+//! the request's fingerprint for idempotent replays, the unit a step hands the case to (a known
+//! unit), and what the step points at (the caller's own photos, an open merge target in their
+//! scope).
 
 use std::collections::BTreeSet;
 
@@ -9,13 +10,13 @@ use chrono::{DateTime, Utc};
 use gridline_core::geo::GeoPoint;
 use gridline_core::limits::{MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
 use gridline_core::protocol::ActionRequest;
-use gridline_core::workflow::{self, Action, Provided, Role};
+use gridline_core::workflow::{self, Action, Change, Provided, Role, Step};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::facts::{in_scope, state_of};
 use crate::auth::{Principal, Scope};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::routing::wgs84_point;
 use crate::store::cases::{self};
 use crate::store::{DbConnection, StoreResult, photos};
@@ -104,6 +105,22 @@ pub(super) fn check(body: &ActionRequest) -> ApiResult<CheckedStep> {
         new_deadline,
         request_sha256: hex::encode(Sha256::digest(&canonical)),
     })
+}
+
+/// Refuses a step that hands the case to a unit that does not exist: nobody could ever pick the
+/// case up, and it would sit dispatched until overdue. The known units are those of
+/// `GET /api/v1/units` (the shipped taxonomy's).
+pub(super) fn check_known_unit(step: &Step) -> ApiResult<()> {
+    let Change::Set(unit) = &step.handling_unit else { return Ok(()) };
+    if crate::api::categories::shipped()?.units().iter().any(|known| known.code == *unit) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorKind::Unprocessable,
+        "unknown_unit",
+        format!("no handling unit has the code {unit:?}; GET /api/v1/units lists the known units"),
+    )
+    .with_field("handling_unit"))
 }
 
 /// Checks what the step points at: the photos exist and are the caller's own, and a merge

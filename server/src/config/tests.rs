@@ -28,7 +28,7 @@ fn defaults_give_a_development_server_on_sqlite_in_the_data_folder() {
 }
 
 #[test]
-fn production_requires_a_jwt_secret_and_never_seeds() {
+fn production_requires_a_jwt_secret_and_a_phone_key_and_never_seeds() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
     let database = "postgres://gridline@db.internal/gridline";
@@ -44,18 +44,31 @@ fn production_requires_a_jwt_secret_and_never_seeds() {
     ])
     .unwrap_err();
     assert!(err.to_string().starts_with("DATABASE_URL:"), "{err}");
-    let config = load(&[
+    let err = load(&[
         ("GRIDLINE_DATA_DIR", data),
         ("GRIDLINE_ENV", "production"),
         ("GRIDLINE_JWT_SECRET", &secret),
         ("DATABASE_URL", database),
     ])
+    .unwrap_err();
+    assert!(err.to_string().starts_with("GRIDLINE_PHONE_KEY: required in production"), "{err}");
+    let phone_key = "p".repeat(40);
+    let config = load(&[
+        ("GRIDLINE_DATA_DIR", data),
+        ("GRIDLINE_ENV", "production"),
+        ("GRIDLINE_JWT_SECRET", &secret),
+        ("GRIDLINE_PHONE_KEY", &phone_key),
+        ("DATABASE_URL", database),
+    ])
     .unwrap();
     assert!(!config.demo_seed);
+    assert_eq!(config.phone_key.expose(), phone_key);
+    assert!(!dir.path().join("phone-key").exists(), "production invents no key");
     let err = load(&[
         ("GRIDLINE_DATA_DIR", data),
         ("GRIDLINE_ENV", "production"),
         ("GRIDLINE_JWT_SECRET", &secret),
+        ("GRIDLINE_PHONE_KEY", &phone_key),
         ("DATABASE_URL", database),
         ("GRIDLINE_DEMO_SEED", "true"),
     ])

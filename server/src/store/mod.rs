@@ -357,6 +357,31 @@ impl Db {
         Ok(self.pool.get_timeout(timeout)?)
     }
 
+    /// Runs only the migrations older than `version` (a migration folder's date prefix, such as
+    /// `2026-12-03-150000`) on `conn`: the database an older version left, for upgrade tests.
+    pub fn migrate_before(conn: &mut DbConnection, version: &str) -> StoreResult<()> {
+        fn run<B: diesel::backend::Backend>(
+            harness: &mut impl MigrationHarness<B>,
+            source: EmbeddedMigrations,
+            version: &str,
+        ) -> diesel::migration::Result<()> {
+            let digits = |name: &str| -> String {
+                name.split('_').next().unwrap_or_default().chars().filter(char::is_ascii_digit).collect()
+            };
+            for migration in harness.pending_migrations(source)? {
+                if digits(&migration.name().to_string()) < digits(version) {
+                    harness.run_migration(&*migration)?;
+                }
+            }
+            Ok(())
+        }
+        let result = match conn {
+            DbConnection::Sqlite(c) => run(c, SQLITE_MIGRATIONS, version),
+            DbConnection::Pg(c) => run(c, POSTGRES_MIGRATIONS, version),
+        };
+        result.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
     fn migrate(&self) -> StoreResult<()> {
         let mut conn = self.get()?;
         let result = match &mut *conn {

@@ -146,6 +146,8 @@ diesel::table! {
         disabled -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        phone_hash -> Nullable<Text>,
+        phone_sealed -> Nullable<Text>,
     }
 }
 

@@ -98,7 +98,9 @@ fn password_login_succeeds_fails_and_locks(backend: Backend) {
 pub(crate) fn plant_code(server: &TestServer, code: &str) {
     let key = HashKey::derive(SECRET.as_bytes()).unwrap();
     with_conn(server, |conn| {
+        // The open one: codes requested within one second share their creation time.
         let id: String = otp_challenges::table
+            .filter(otp_challenges::consumed_at.is_null())
             .order(otp_challenges::created_at.desc())
             .select(otp_challenges::id)
             .first(conn)

@@ -12,9 +12,17 @@ use serde_json::{Value, json};
 use crate::common::{Backend, TestServer};
 
 const JWT_SECRET: &str = "a production signing key of well over thirty-two bytes";
+const PHONE_KEY: &str = "a production phone key of well over thirty-two bytes";
 
 fn production_server(backend: Backend) -> TestServer {
-    TestServer::start_with(backend, &[("GRIDLINE_ENV", "production"), ("GRIDLINE_JWT_SECRET", JWT_SECRET)])
+    TestServer::start_with(
+        backend,
+        &[
+            ("GRIDLINE_ENV", "production"),
+            ("GRIDLINE_JWT_SECRET", JWT_SECRET),
+            ("GRIDLINE_PHONE_KEY", PHONE_KEY),
+        ],
+    )
 }
 
 /// `gridline user ARGS` with the server's configuration in its environment (nothing else of
@@ -27,6 +35,7 @@ fn gridline_user(server: &TestServer, args: &[&str], stdin: &str) -> Output {
         .env_clear()
         .env("GRIDLINE_ENV", "production")
         .env("GRIDLINE_JWT_SECRET", JWT_SECRET)
+        .env("GRIDLINE_PHONE_KEY", PHONE_KEY)
         .env("GRIDLINE_DATA_DIR", data_dir.path())
         .env("DATABASE_URL", &server.database_url)
         .stdin(Stdio::piped())

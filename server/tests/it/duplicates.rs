@@ -217,8 +217,16 @@ fn the_reporter_of_a_merged_report_follows_the_survivor(backend: Backend) {
     let report = follows(&second);
     assert_eq!(report["state"], "merged");
     assert_eq!(report["merged_into"], survivor.as_str());
-    assert_eq!(report["follows"]["id"], survivor.as_str());
     assert_eq!(report["follows"]["state"], "reported");
+    // The survivor is another citizen's case: the follow names it by its public tracking number,
+    // and nothing in it is the survivor's id.
+    let survivor_public: Value = city.server.get(&format!("/api/v1/cases/{survivor}")).json().unwrap();
+    let tracking = survivor_public["tracking_number"].as_str().unwrap().to_owned();
+    assert_eq!(report["follows"]["tracking_number"], tracking.as_str());
+    assert_eq!(report["follows"].get("id"), None);
+    assert!(!report["follows"].to_string().contains(survivor.as_str()), "{}", report["follows"]);
+    let open311: Value = city.server.get(&format!("/open311/v2/requests/{tracking}.json")).json().unwrap();
+    assert_eq!(open311[0]["service_request_id"], tracking.as_str());
 
     // The survivor moves on; the second reporter's list follows it, in full and incrementally.
     let synced: Value = city.server.get_as(&second, "/api/v1/reports/mine").json().unwrap();

@@ -696,6 +696,7 @@ fn data_files_and_folders_are_private() {
         assert_eq!(mode(&db_dir.join(file)), 0o600, "{file}");
     }
     assert_eq!(mode(&data_dir.join("jwt-secret")), 0o600);
+    assert_eq!(mode(&data_dir.join("phone-key")), 0o600);
 }
 
 /// Point 1: `GET /api/v1/cases/{id}` without a right to more returned the description of a

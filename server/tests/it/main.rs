@@ -36,6 +36,7 @@ mod intake_batch;
 mod open311;
 mod openapi;
 mod overdue;
+mod phone_at_rest;
 mod photo_store;
 mod photos_idempotency;
 mod schema_matches;

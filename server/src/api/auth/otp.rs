@@ -38,7 +38,15 @@ pub async fn request(
     let ip = client_ip(&req);
     let settings = state.auth.clone();
     with_db(&state, move |conn| {
-        codes::request_code(conn, &settings.hash_key, settings.sender.as_ref(), &phone, &ip, now())
+        codes::request_code(
+            conn,
+            &settings.hash_key,
+            &settings.phones,
+            settings.sender.as_ref(),
+            &phone,
+            &ip,
+            now(),
+        )
     })
     .await?;
     Ok(HttpResponse::Accepted().json(json!({ "sent": true, "expires_in": CODE_TTL_SECONDS })))

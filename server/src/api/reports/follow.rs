@@ -23,10 +23,11 @@ use crate::store::{DbConnection, StoreResult};
 /// Most merge links followed from one report.
 pub const MAX_HOPS: usize = 8;
 
-/// The public facts of the case a merged report follows.
+/// The public facts of the case a merged report follows. It names the case by its tracking
+/// number (public on Open311), never by its id: a citizen learns nothing that would let them
+/// address another person's case in the API.
 #[derive(Debug, Serialize)]
 pub struct FollowedCase {
-    pub id: String,
     pub tracking_number: String,
     pub state: String,
     pub deadline: Option<String>,
@@ -36,7 +37,6 @@ pub struct FollowedCase {
 impl From<&FullCase> for FollowedCase {
     fn from(case: &FullCase) -> Self {
         Self {
-            id: case.row.id.clone(),
             tracking_number: case.row.tracking_number.clone(),
             state: case.row.state.to_string(),
             deadline: case.workflow.deadline.map(rfc3339),

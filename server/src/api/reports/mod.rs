@@ -29,7 +29,8 @@ pub struct ReportReceipt {
     /// For a report merged as a duplicate: the case it was merged into.
     pub merged_into: Option<String>,
     /// For a merged report: the surviving case (the end of the merge chain), whose progress the
-    /// reporter follows from now on. Its public view is `GET /api/v1/cases/{id}`.
+    /// reporter follows from now on, named by its tracking number (never its id). Its public view
+    /// is Open311's `GET /open311/v2/requests/{tracking_number}.json`.
     pub follows: Option<follow::FollowedCase>,
 }
 

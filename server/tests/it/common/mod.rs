@@ -281,6 +281,8 @@ impl TestServer {
         for (k, v) in settings {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
+        // A test may start the server on a database of its own (an upgrade from an older one).
+        let database_url = env["DATABASE_URL"].clone();
         let config = Config::from_source(&Source::from_env(env).unwrap()).unwrap();
 
         let (tx, rx) = std::sync::mpsc::channel();
