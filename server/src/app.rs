@@ -88,7 +88,7 @@ impl AppState {
         drop(conn);
         let calendar = crate::calendar::city_calendar(settings.calendar_file.as_deref())
             .map_err(StartError::Calendar)?;
-        let router = GridRouter::new(settings.routing_tolerance_m);
+        let router = GridRouter::new(settings.routing_tolerance());
         router.refresh_blocking(&db)?;
         Ok(Self {
             config: Arc::new(config),

@@ -102,8 +102,8 @@ settings! {
     s3_secret_access_key: Option<Secret> = "GRIDLINE_S3_SECRET_ACCESS_KEY", default "", secret;
     /// TOML file of the city's working calendar (timezone, work_periods, weekend, missing_year) that deadlines and statistics count on; China's holiday schedules apply (default: Asia/Shanghai, 09:00-12:00 and 13:00-17:30, Saturday and Sunday off).
     calendar_file: Option<PathBuf> = "GRIDLINE_CALENDAR_FILE", default "";
-    /// A point at most this many metres outside every cell goes to the nearest cell.
-    routing_tolerance_m: f64 = "GRIDLINE_ROUTING_TOLERANCE_M", default "50";
+    /// A point at most this many metres outside every cell goes to the nearest cell; farther, to the city's triage queue. Unset: core's default of 50 m, which the phones also use when a grid package carries none.
+    routing_tolerance_m: Option<f64> = "GRIDLINE_ROUTING_TOLERANCE_M", default "";
     /// Largest JSON request body, in bytes.
     json_limit_bytes: usize = "GRIDLINE_JSON_LIMIT_BYTES", default "65536";
     /// Largest photo upload (multipart body), in bytes.
@@ -378,6 +378,14 @@ const DEV_JWT_SECRET_FILE: &str = "jwt-secret";
 /// File in the data folder holding the generated development phone key.
 const DEV_PHONE_KEY_FILE: &str = "phone-key";
 
+impl Settings {
+    /// How far outside every cell, in metres, a point still goes to the nearest cell: the
+    /// city's setting, else core's default (the one limit the phones fall back on too).
+    pub fn routing_tolerance(&self) -> f64 {
+        self.routing_tolerance_m.unwrap_or(gridline_core::limits::DEFAULT_ROUTING_TOLERANCE_M)
+    }
+}
+
 impl Config {
     /// Reads the process environment (and `GRIDLINE_CONFIG`) and validates it.
     pub fn load() -> Result<Self, ConfigError> {
@@ -414,7 +422,8 @@ impl Config {
                 "demo seeding creates default passwords and is refused in production",
             ));
         }
-        if !settings.routing_tolerance_m.is_finite() || settings.routing_tolerance_m < 0.0 {
+        let tolerance = settings.routing_tolerance();
+        if !tolerance.is_finite() || tolerance < 0.0 {
             return Err(invalid("GRIDLINE_ROUTING_TOLERANCE_M", "expected a finite distance of 0 m or more"));
         }
         for (setting, value) in [

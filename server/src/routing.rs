@@ -28,7 +28,7 @@ pub struct LoadedGrid {
 pub struct Placement {
     /// `inside`, `boundary`, `overlap`, `nearest` or `triage`.
     pub outcome: &'static str,
-    pub grid: Option<String>,
+    pub grid: Option<GridCode>,
     pub community: Option<String>,
     pub street: Option<String>,
     pub district: Option<String>,
@@ -57,7 +57,7 @@ impl Placement {
         };
         Self {
             outcome: how.as_str(),
-            grid: Some(code.to_string()),
+            grid: Some(code),
             community: Some(code.area(AreaLevel::Community).to_string()),
             street: Some(code.area(AreaLevel::Street).to_string()),
             district: Some(code.area(AreaLevel::District).to_string()),

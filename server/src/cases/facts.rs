@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 use gridline_core::calendar::{TimeLimit, WorkingCalendar};
-use gridline_core::codes::GridCode;
 use gridline_core::workflow::{self, Action, CaseFacts, CaseRecord, CaseState, Refusal, Role};
 
 use crate::auth::{CaseVisibility, Principal};
@@ -15,7 +14,7 @@ use crate::store::{StoreError, StoreResult};
 /// The facts that decide who may see a stored case.
 pub fn visibility(case: &CaseRow) -> CaseVisibility<'_> {
     CaseVisibility {
-        grid: case.grid_code.as_deref().and_then(|g| GridCode::parse(g).ok()),
+        grid: case.grid_code,
         handling_unit: case.handling_unit.as_deref(),
         reporter: case.reporter_id.as_deref(),
     }

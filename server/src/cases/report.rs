@@ -164,7 +164,7 @@ fn build_case(
         reporter_id: who.reporter_id.clone(),
         reporter_role: Some(who.reporter_role.clone()),
         anonymous: body.anonymous,
-        category_code: checked.category.to_string(),
+        category_code: checked.category,
         description: body.description.trim().to_owned(),
         lat: checked.point.lat(),
         lon: checked.point.lon(),

@@ -122,7 +122,7 @@ fn toml_file_is_read_and_environment_wins_over_it() {
     ])
     .unwrap();
     assert_eq!(config.settings.bind.port(), 9000);
-    assert_eq!(config.settings.routing_tolerance_m, 25.0);
+    assert_eq!(config.settings.routing_tolerance(), 25.0);
     assert_eq!(config.settings.db_pool_size, 5);
 
     std::fs::write(&file, "bnd = \"127.0.0.1:9000\"\n").unwrap();
@@ -162,4 +162,15 @@ fn the_public_base_url_is_an_http_origin_and_nothing_more() {
         let err = with(bad).unwrap_err();
         assert!(err.to_string().starts_with("GRIDLINE_PUBLIC_BASE_URL:"), "{bad}: {err}");
     }
+}
+
+#[test]
+fn routing_tolerance_defaults_to_cores() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(&[("GRIDLINE_DATA_DIR", dir.path().to_str().unwrap())]).unwrap();
+    assert_eq!(config.settings.routing_tolerance_m, None);
+    assert_eq!(config.settings.routing_tolerance(), gridline_core::limits::DEFAULT_ROUTING_TOLERANCE_M);
+    let set =
+        load(&[("GRIDLINE_DATA_DIR", dir.path().to_str().unwrap()), ("GRIDLINE_ROUTING_TOLERANCE_M", "0")]);
+    assert_eq!(set.unwrap().settings.routing_tolerance(), 0.0, "0 m is a city's own choice, not unset");
 }

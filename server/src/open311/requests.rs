@@ -14,6 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
+use gridline_core::codes::CategoryCode;
 use gridline_core::taxonomy::{AnswerValue, Answers, Category, QuestionType};
 use gridline_core::workflow::CaseState;
 
@@ -60,7 +61,7 @@ fn states_of(status: Status) -> Vec<String> {
 
 /// What every rendered request needs besides its case.
 struct Context {
-    names: BTreeMap<String, String>,
+    names: BTreeMap<CategoryCode, String>,
     with_photo: BTreeSet<String>,
     base: String,
     extensions: bool,
@@ -79,7 +80,7 @@ fn request_node(full: &FullCase, cx: &Context) -> Node {
         ("status", Node::text(status.as_str())),
         ("status_notes", Node::text(notes)),
         ("service_name", Node::opt_text(cx.names.get(&case.category_code).cloned())),
-        ("service_code", Node::text(&case.category_code)),
+        ("service_code", Node::text(case.category_code)),
         ("description", Node::opt_text(public.description.map(str::to_owned))),
         (
             "agency_responsible",
@@ -106,7 +107,7 @@ fn request_node(full: &FullCase, cx: &Context) -> Node {
                 ("deadline", Node::opt_text(workflow.deadline.map(rfc3339))),
                 ("overdue", Node::Bool(workflow.overdue)),
                 ("rating", workflow.rating.map_or(Node::Null, |r| Node::Int(i64::from(r)))),
-                ("grid", Node::opt_text(case.grid_code.clone())),
+                ("grid", Node::opt_text(case.grid_code)),
                 ("community", Node::opt_text(case.community_code.clone())),
                 ("street", Node::opt_text(case.street_code.clone())),
                 ("district", Node::opt_text(case.district_code.clone())),
@@ -134,7 +135,7 @@ async fn load(
             Ok((found, categories::list(conn)?, with_photo))
         })
         .await?;
-    let names = all.iter().map(|c: &Category| (c.code.to_string(), locale.name(&c.names))).collect();
+    let names = all.iter().map(|c: &Category| (c.code, locale.name(&c.names))).collect();
     let cx = Context {
         names,
         with_photo: with_photo.into_iter().collect(),

@@ -25,7 +25,9 @@ pub struct CaseRow {
     pub reporter_id: Option<String>,
     pub reporter_role: Option<String>,
     pub anonymous: bool,
-    pub category_code: String,
+    /// Parsed once, when the row is read, like the state and the grid code.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub category_code: gridline_core::codes::CategoryCode,
     pub description: String,
     pub lat: f64,
     pub lon: f64,
@@ -35,7 +37,8 @@ pub struct CaseRow {
     /// Parsed once, when the row is read: a stored state core does not know fails the read.
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub state: gridline_core::workflow::CaseState,
-    pub grid_code: Option<String>,
+    #[diesel(deserialize_as = super::typed::NullableGridText, serialize_as = super::typed::NullableGridText)]
+    pub grid_code: Option<gridline_core::codes::GridCode>,
     pub community_code: Option<String>,
     pub street_code: Option<String>,
     pub district_code: Option<String>,

@@ -19,6 +19,7 @@ pub mod photos;
 pub mod schema;
 pub mod stats;
 pub mod tracking;
+pub mod typed;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -74,6 +75,9 @@ impl From<DieselError> for StoreError {
     fn from(e: DieselError) -> Self {
         if note_if_connection_lost(&e) {
             StoreError::Unavailable(e.to_string())
+        } else if let DieselError::DeserializationError(cause) = e {
+            // A stored value the typed row does not accept (a code core cannot parse).
+            StoreError::Corrupt(cause.to_string())
         } else {
             StoreError::Query(e)
         }

@@ -2,7 +2,8 @@
 //! on the city's working calendar and never taken from the client; a case read and a step agree
 //! on what may be done under the server's (test) clock; a city with its own calendar settings
 //! gets its own deadlines; and a replayed `Idempotency-Key` is checked for scope and body like a
-//! first request; and the offline grid package carries the city's routing tolerance.
+//! first request; the offline grid package carries the city's routing tolerance; and a stored
+//! code core cannot parse fails the read with a server error, not a panic or a missing case.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,6 +25,7 @@ both_backends!(
     a_replayed_key_outside_the_callers_scope_is_refused,
     a_replayed_key_with_another_body_is_refused,
     the_grid_package_carries_the_citys_routing_tolerance,
+    a_stored_code_core_cannot_parse_is_a_clear_error,
 );
 
 /// A work period of two hours a day, 08:00-10:00 Beijing time.
@@ -224,4 +226,34 @@ fn the_grid_package_carries_the_citys_routing_tolerance(backend: Backend) {
     let package = gridline_core::grid::decode_grid_package(&response.bytes().unwrap()).unwrap();
     assert_eq!(package.routing_tolerance_m, 12.5);
     assert_eq!(package.cells.len(), 4);
+}
+
+/// A case row's codes are parsed once, when the row is read: a grid or category code that core
+/// does not accept (written behind the server's back) answers 500 `internal` as problem+json,
+/// not 404 and not a dropped connection, and the server keeps serving the other cases.
+fn a_stored_code_core_cannot_parse_is_a_clear_error(backend: Backend) {
+    let street = Street::open(backend, &[], beijing(11, 27, 16, 0));
+    let read_back = street.case(&street.dispatcher);
+    assert_eq!(read_back["category"], "E0101", "the typed code is written back in its text form");
+    let grid = read_back["placement"]["grid"].as_str().unwrap().to_owned();
+    assert_eq!(grid.len(), 15, "the typed grid code is written back in its 15-digit form");
+
+    for (column, bad) in [("grid_code", "not-a-grid"), ("category_code", "rubbish")] {
+        let mut conn = street.server.db.get().unwrap();
+        let sql = format!("UPDATE cases SET {column} = '{bad}' WHERE id = '{}'", street.case_id);
+        assert_eq!(diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut *conn).unwrap(), 1);
+        drop(conn);
+        let response = street.server.get_as(&street.dispatcher, &format!("/api/v1/cases/{}", street.case_id));
+        let failed = problem(response, 500);
+        assert_eq!(failed["code"], "internal", "{column}");
+
+        let mut conn = street.server.db.get().unwrap();
+        let restore = match column {
+            "grid_code" => format!("UPDATE cases SET grid_code = '{grid}' WHERE id = '{}'", street.case_id),
+            _ => format!("UPDATE cases SET category_code = 'E0101' WHERE id = '{}'", street.case_id),
+        };
+        diesel::RunQueryDsl::execute(diesel::sql_query(restore), &mut *conn).unwrap();
+        drop(conn);
+        assert_eq!(street.case(&street.dispatcher)["category"], "E0101", "readable again once repaired");
+    }
 }

@@ -202,6 +202,10 @@ fn the_page_is_served_from_the_binary(backend: Backend) {
             "{file} loads nothing from elsewhere"
         );
     }
+    // The limits and the state list come from the server's answer of core's rules, not copies.
+    let script = server.get("/dashboard/app.js").text().unwrap();
+    assert!(script.contains("/api/v1/public/report-form") && script.contains("step_text_max_chars"));
+    assert!(!script.contains("\"in_progress\""), "the script copies no state list");
     problem(server.get("/dashboard/../Cargo.toml"), 404);
     problem(server.get("/dashboard/secrets.js"), 404);
     let units: Value = server.get("/api/v1/units").json().unwrap();

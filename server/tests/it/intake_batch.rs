@@ -35,7 +35,7 @@ fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
         reporter_id: None,
         reporter_role: Some("citizen".to_owned()),
         anonymous: false,
-        category_code: "0101".to_owned(),
+        category_code: "C0101".parse().expect("category code"),
         description: format!("report {key}"),
         lat: 31.2,
         lon: 121.5,

@@ -5,7 +5,9 @@
 //! routes to that very cell; a case is found by its tracking number in the view the caller may
 //! see; and bad input is a problem answer naming the field, never a 500.
 
-use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS as MAX_PHOTOS};
+use gridline_core::limits::{
+    MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS as MAX_PHOTOS, MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS,
+};
 use gridline_core::workflow::CaseState;
 use gridline_core::workflow::words::RATINGS;
 use serde_json::{Value, json};
@@ -61,6 +63,10 @@ fn report_form_says_what_core_and_the_settings_say(backend: Backend) {
     assert_eq!(form["limits"]["photos_max"], MAX_PHOTOS);
     assert_eq!(form["limits"]["photo_max_bytes"], 5_000_000);
     assert_eq!(form["limits"]["photo_max_edge_px"], gridline_core::photo::DEFAULT_MAX_EDGE);
+    assert_eq!(form["limits"]["step_text_max_chars"], MAX_STEP_TEXT_CHARS);
+    assert_eq!(form["limits"]["step_photos_max"], MAX_STEP_PHOTOS);
+    let order: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(form["state_order"], json!(order), "every state, in workflow order");
     assert_eq!(form["rating"], json!({ "min": RATINGS.start(), "max": RATINGS.end() }));
     let states = form["states"].as_object().unwrap();
     assert_eq!(states.len(), CaseState::ALL.len());

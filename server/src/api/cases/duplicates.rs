@@ -17,7 +17,6 @@
 //! the report just sent, to see whether the problem is already being handled.
 
 use actix_web::{HttpResponse, web};
-use gridline_core::codes::CategoryCode;
 use gridline_core::geo::GeoPoint;
 use gridline_core::taxonomy::DEFAULT_DUPLICATE_RADIUS_M;
 use gridline_core::workflow::{CaseState, Role};
@@ -100,8 +99,7 @@ pub async fn duplicates(
         return Err(ApiError::invalid_field("limit", format!("expected 1..={MAX_LIMIT}")));
     }
     let (case, radius_m) = load_case(&state, &id, |conn, id| {
-        let code =
-            crate::store::cases::find(conn, id)?.and_then(|c| CategoryCode::parse(&c.category_code).ok());
+        let code = crate::store::cases::find(conn, id)?.map(|c| c.category_code);
         let category = match code {
             Some(code) => categories::find(conn, code)?,
             None => None,
@@ -122,7 +120,7 @@ pub async fn duplicates(
     let since = state.clock.now() - chrono::Duration::days(window_days);
     let origin = GeoPoint::new(case.row.lat, case.row.lon)
         .map_err(|e| ApiError::internal(crate::store::StoreError::Corrupt(format!("case position: {e}"))))?;
-    let (exclude_id, category) = (case.row.id.clone(), case.row.category_code.clone());
+    let (exclude_id, category) = (case.row.id.clone(), case.row.category_code.to_string());
     let found = state
         .db
         .run(move |conn| {

@@ -59,7 +59,7 @@ pub async fn package(
     if cells.is_empty() {
         return Err(ApiError::not_found("grid cells in this area"));
     }
-    let tolerance = state.config.settings.routing_tolerance_m;
+    let tolerance = state.config.settings.routing_tolerance();
     let bytes = encode_package_with_tolerance(&cells, tolerance)
         .map_err(|e| ApiError::internal(format!("grid package: {e}")))?;
     Ok(HttpResponse::Ok()

@@ -2,8 +2,10 @@
 //! [`crate::web`]) asks before anyone signs in, so the page copies none of the rules it shows:
 //!
 //! - `GET /report-form` ([`report_form`]): the limits of a report (description length, photo
-//!   count and bytes, the edge a photo is resized to), each state of a case in a citizen's
-//!   words (zh, en), and the range of the rating, all read from core and the server's settings.
+//!   count and bytes, the edge a photo is resized to) and of a workflow step (reason or note
+//!   length, photo count), every state of a case in workflow order and in a citizen's words
+//!   (zh, en), and the range of the rating, all read from core and the server's settings. The
+//!   staff dashboard reads the same answer, so neither page copies a limit or the state list.
 //! - `GET /places` ([`places`]): the way to a place without a map (street → community → cell),
 //!   and `GET /cells` the outlines of the cells around a point for the page's small map.
 //! - `GET /nearby` ([`nearby`]): the open reports of a category around a point, for the step
@@ -26,7 +28,7 @@ use gridline_core::workflow::words::RATINGS;
 use serde_json::{Map, Value, json};
 
 use crate::app::AppState;
-use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS};
+use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS, MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
 
 /// The form's rules; the same for every caller, so a browser may keep them a minute.
 pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
@@ -48,7 +50,10 @@ pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
             "photo_max_bytes": state.config.settings.photo_limit_bytes,
             "photo_max_edge_px": DEFAULT_MAX_EDGE,
             "photo_quality": DEFAULT_QUALITY,
+            "step_text_max_chars": MAX_STEP_TEXT_CHARS,
+            "step_photos_max": MAX_STEP_PHOTOS,
         },
+        "state_order": CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "rating": { "min": RATINGS.start(), "max": RATINGS.end() },
         "states": Value::Object(states),
     });

@@ -56,13 +56,10 @@ fn point_routed_to(cell: &GridCell, router: &GridRouter) -> Option<(f64, f64)> {
         let [a, b, c] = [open[i], open[(i + 1) % open.len()], open[(i + 2) % open.len()]];
         ((a[1] + b[1] + c[1]) / 3.0, (a[0] + b[0] + c[0]) / 3.0)
     });
-    let code = cell.code.to_string();
     std::iter::once((lat / n, lon / n))
         .chain(ears)
         .map(|(lat, lon)| ((lat * 1e6).round() / 1e6, (lon * 1e6).round() / 1e6))
-        .find(|&(lat, lon)| {
-            GeoPoint::new(lat, lon).is_ok_and(|p| router.place(p).grid.as_deref() == Some(code.as_str()))
-        })
+        .find(|&(lat, lon)| GeoPoint::new(lat, lon).is_ok_and(|p| router.place(p).grid == Some(cell.code)))
 }
 
 pub async fn places(state: web::Data<AppState>, query: web::Query<PlacesQuery>) -> ApiResult<HttpResponse> {

@@ -49,7 +49,7 @@ impl From<&CaseRow> for PlacementView {
     fn from(case: &CaseRow) -> Self {
         Self {
             outcome: case.routing_outcome.clone(),
-            grid: case.grid_code.clone(),
+            grid: case.grid_code.map(|code| code.to_string()),
             community: case.community_code.clone(),
             street: case.street_code.clone(),
             district: case.district_code.clone(),
@@ -64,7 +64,7 @@ impl From<&CaseRow> for ReportReceipt {
             id: case.id.clone(),
             tracking_number: case.tracking_number.clone(),
             state: case.state.to_string(),
-            category: case.category_code.clone(),
+            category: case.category_code.to_string(),
             anonymous: case.anonymous,
             placement: PlacementView::from(case),
             geotag: case.geotag_verdict.clone(),

@@ -138,7 +138,7 @@ function debounce(fn, ms) {
 }
 
 const state = {
-  categories: [], units: [], level: 6, measure: "open", area: "", daily: null,
+  categories: [], units: [], limits: {}, level: 6, measure: "open", area: "", daily: null,
   layer: null, counts: { cells: {}, totals: {} }, blinks: new Map(), casesCursor: null,
 };
 
@@ -601,7 +601,7 @@ function actionForms(c) {
   const available = (c.available_actions || []).filter((a) => DESK_ACTIONS.includes(a));
   for (const action of available) {
     const fields = [];
-    if (["reject", "close", "extend", "shelve", "reopen"].includes(action)) fields.push(el("input", { name: "reason", placeholder: t("reason"), required: "", "aria-label": t("reason") }));
+    if (["reject", "close", "extend", "shelve", "reopen"].includes(action)) fields.push(el("input", { name: "reason", placeholder: t("reason"), required: "", maxlength: state.limits.step_text_max_chars, "aria-label": t("reason") }));
     if (action === "dispatch") {
       fields.push(el("select", { name: "handling_unit", "aria-label": t("unit") },
         state.units.map((u) => el("option", { value: u.code, selected: u.code === defaultUnit(c.category) ? "" : null },
@@ -611,7 +611,7 @@ function actionForms(c) {
     }
     if (action === "extend") fields.push(el("input", { name: "new_deadline", type: "datetime-local", required: "", "aria-label": t("new_deadline") }));
     if (action === "merge") fields.push(el("input", { name: "merge_into", placeholder: t("merge_into"), required: "", "aria-label": t("merge_into") }));
-    fields.push(el("input", { name: "note", placeholder: t("note"), "aria-label": t("note") }));
+    fields.push(el("input", { name: "note", placeholder: t("note"), maxlength: state.limits.step_text_max_chars, "aria-label": t("note") }));
     const form = el("form", { "data-action": action }, el("b", {}, action), ...fields, el("button", { type: "submit" }, action));
     form.addEventListener("submit", (event) => { event.preventDefault(); takeAction(c.id, action, new FormData(form)); });
     box.append(form);
@@ -696,17 +696,21 @@ function toggleWall() {
 }
 
 // ── start-up ───────────────────────────────────────────────────────────────────────────────
+// The limits and the state list come from the server's one answer of core's rules (the same
+// the citizen page reads), so this page copies none of them.
 async function loadReferenceData() {
-  const [cats, units] = await Promise.all([
+  const [cats, units, form] = await Promise.all([
     api("/api/v1/categories").catch(() => ({ categories: [] })),
     api("/api/v1/units").catch(() => ({ units: [] })),
+    api("/api/v1/public/report-form").catch(() => ({ limits: {}, state_order: [] })),
   ]);
   state.categories = cats.categories || [];
   state.units = units.units || [];
+  state.limits = form.limits || {};
   const fill = (select, items) => { for (const [value, label] of items) select.append(el("option", { value }, label)); };
   fill($("#f-category"), state.categories.map((c) => [c.code, categoryName(c.code)]));
   fill($("#f-unit"), state.units.map((u) => [u.code, u.code]));
-  fill($("#f-state"), ["reported", "registered", "dispatched", "in_progress", "handled", "closed", "rejected", "shelved", "merged"].map((s) => [s, s]));
+  fill($("#f-state"), (form.state_order || []).map((s) => [s, s]));
 }
 
 async function start() {
