@@ -47,6 +47,15 @@ impl Remote<'_> {
         format!("{}{path}", self.server_url.trim_end_matches('/'))
     }
 
+    fn get_request(&self, path: &str) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            url: self.url(path),
+            headers: vec![header("Accept", "application/json")],
+            body: Vec::new(),
+        }
+    }
+
     /// `POST` a JSON body without a token (sign-in) to `path`, named `endpoint` in errors.
     pub fn post_public(&self, endpoint: &'static str, path: &str, body: &Value) -> Result<Value> {
         let request = HttpRequest {
@@ -61,13 +70,13 @@ impl Remote<'_> {
 
     /// `GET` `path` with the session's token, renewing it once on a 401.
     pub fn get(&self, endpoint: &'static str, path: &str) -> Result<Value> {
-        let request = HttpRequest {
-            method: "GET".into(),
-            url: self.url(path),
-            headers: vec![header("Accept", "application/json")],
-            body: Vec::new(),
-        };
-        let response = self.engine.send_authorized(request)?;
+        let response = self.engine.send_authorized(self.get_request(path))?;
+        answer(endpoint, response.status, &response.body, retry_after(&response.headers))
+    }
+
+    /// `GET` a public resource `path`: with the session's token when signed in, else without.
+    pub fn get_public(&self, endpoint: &'static str, path: &str) -> Result<Value> {
+        let response = self.engine.send_with_session(self.get_request(path))?;
         answer(endpoint, response.status, &response.body, retry_after(&response.headers))
     }
 }

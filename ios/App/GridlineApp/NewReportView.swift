@@ -2,7 +2,9 @@
 // resolution, or several from the library) with thumbnails and removal, the live fix and its
 // accuracy, the map of the cells around the pin (tap to pin, drag to pan, zoom) and the no-map
 // path (street, community, cell), the category by class or search with every question's own
-// control, the description, anonymity where the category allows it, send and discard. Every
+// control, the description, anonymity where the category allows it, send and discard; before
+// sending, the open reports of the same category nearby (when the core found any online) with
+// "this is mine too" (follow it, keeping or discarding the draft) or "send anyway". Every
 // check, limit and word is the core's; after a send or an account switch the core empties the
 // form and this view, which keeps no copy, shows it empty. Compiled by Xcode only.
 import GridlineKit
@@ -118,6 +120,24 @@ struct NewReportView: View {
                 Section {
                     Toggle(state.anonymousLabel, isOn: Binding(get: { state.anonymous }, set: { send(.setAnonymous(anonymous: $0)) }))
                     if let error = state.anonymousError { Text(error).foregroundColor(.red) }
+                }
+            }
+            if !state.nearby.isEmpty {
+                Section(state.nearbyTitle) {
+                    ForEach(state.nearby, id: \.trackingNumber) { report in
+                        VStack(alignment: .leading) {
+                            Text("\(report.trackingNumber) · \(report.stateText)")
+                            Text("\(report.distanceText) · \(report.timeText)").font(.caption)
+                            if !report.description.isEmpty { Text(report.description) }
+                            Button(state.followLabel) {
+                                send(.followNearby(trackingNumber: report.trackingNumber, keepDraft: true))
+                            }
+                            Button(state.followDiscardLabel, role: .destructive) {
+                                send(.followNearby(trackingNumber: report.trackingNumber, keepDraft: false))
+                            }
+                        }
+                    }
+                    Button(state.sendAnywayLabel) { send(.sendAnyway) }.disabled(state.busy)
                 }
             }
             Section {

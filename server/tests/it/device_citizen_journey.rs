@@ -9,7 +9,9 @@
 //! waiting in the outbox, reconnecting, the case registered (with a notification), closed by
 //! the office, and rated once. A second test covers the anonymous account kept in secure
 //! storage, the server's wait after too many code requests, and the outbox's controls for a
-//! report the server refuses.
+//! report the server refuses. A third covers the duplicate step before sending: a second
+//! citizen at the same place and category is shown the first report, follows it (keeping or
+//! discarding the draft) or sends anyway, and offline the step is skipped.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -584,7 +586,136 @@ fn anonymous_accounts_waits_and_refused_reports(backend: Backend) {
     assert_eq!(device_support::case_count(&server), 1);
 }
 
+/// A phone signed in anonymously, as a new account.
+fn anonymous_phone(folder: &Path, server: &TestServer, taxonomy: &Taxonomy) -> Phone {
+    let phone = open_phone(folder, server, taxonomy, Arc::new(ScriptedPlatform::default()));
+    let sign_in = phone.app.sign_in_screen();
+    sign_in.send(SignInIntent::ContinueAnonymously);
+    assert!(sign_in.state().signed_in, "{:?}", sign_in.state().message);
+    phone
+}
+
+/// A filled new-report form: one photo, the pin at `(lat, lon)`, E0101 and a description.
+fn bin_report(phone: &Phone, lat: f64, lon: f64) -> Arc<gridline_core::device::app::NewReportModel> {
+    let report = phone.app.new_report_screen(None);
+    report.send(NewReportIntent::AddPhoto { bytes: camera_photo(lat, lon) });
+    report.send(NewReportIntent::PlacePin { lat, lon });
+    report.send(NewReportIntent::ChooseCategory { code: "E0101".into() });
+    report.send(NewReportIntent::SetDescription { text: "垃圾桶满了".into() });
+    report
+}
+
+fn a_second_citizen_sees_the_report_nearby_and_follows_it_or_sends_anyway(backend: Backend) {
+    let (server, cells, category) = start(backend);
+    let taxonomy = taxonomy_with(&category);
+    let (lat, lon) = point_in(&cells[1]);
+
+    // The first citizen: nothing nearby yet, so the report goes at once.
+    let first_folder = tempfile::tempdir().unwrap();
+    let first = anonymous_phone(first_folder.path(), &server, &taxonomy);
+    let report = bin_report(&first, lat, lon);
+    report.send(NewReportIntent::Send);
+    assert_eq!(report.state().message.as_deref(), Some("已发送"));
+    assert!(report.state().nearby.is_empty());
+    let mine = first.app.my_reports_screen().state().rows;
+    assert_eq!(mine.len(), 1);
+    let tracking_number = mine[0].tracking_number.clone();
+    assert!(!tracking_number.is_empty() && !mine[0].followed);
+
+    // The second citizen, same place and category: shown the first report before sending,
+    // and nothing is sent yet.
+    let second_folder = tempfile::tempdir().unwrap();
+    let second = anonymous_phone(second_folder.path(), &server, &taxonomy);
+    let report = bin_report(&second, lat, lon);
+    report.send(NewReportIntent::Send);
+    let asked = report.state();
+    assert_eq!(asked.message.as_deref(), Some("附近已有同类问题的上报，是您看到的这个吗？"));
+    assert_eq!(asked.nearby.len(), 1, "{:?}", asked.nearby);
+    let shown = &asked.nearby[0];
+    assert_eq!(shown.tracking_number, tracking_number);
+    assert_eq!(shown.state_text, "已上报，等待街道受理");
+    assert!(shown.distance_text.ends_with(" 米以内"), "{}", shown.distance_text);
+    assert_eq!(shown.time_text.len(), 10, "a date: {}", shown.time_text);
+    assert_eq!(asked.send_anyway_label, "仍然发送");
+    assert!(asked.draft_id.is_some(), "the draft is kept while the citizen chooses");
+    assert_eq!(device_support::case_count(&server), 1);
+    assert!(second.app.device().store().outbox(false).unwrap().is_empty());
+
+    // "This is mine too", keeping the draft: followed in "my reports", the draft in the list.
+    report.send(NewReportIntent::FollowNearby { tracking_number: tracking_number.clone(), keep_draft: true });
+    let followed = report.state();
+    assert!(followed.message.unwrap().contains(&tracking_number));
+    assert!(followed.nearby.is_empty() && followed.draft_id.is_none(), "the form starts over");
+    let reports = second.app.my_reports_screen();
+    let rows = reports.state().rows;
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].followed && !rows[0].unsent);
+    assert_eq!(
+        (rows[0].tracking_number.as_str(), rows[0].id.as_str()),
+        (tracking_number.as_str(), tracking_number.as_str())
+    );
+    assert!(rows[0].state_text.contains("已上报，等待街道受理"), "{}", rows[0].state_text);
+    reports.send(MyReportsIntent::Open { case_id: tracking_number.clone() });
+    assert!(reports.state().detail.is_none() && reports.state().message.unwrap().contains(&tracking_number));
+    let outbox = second.app.outbox_screen();
+    let drafts = outbox.state().drafts;
+    assert_eq!(drafts.len(), 1);
+    assert_eq!(device_support::case_count(&server), 1, "following sends nothing");
+
+    // The kept draft resumed: asked again, then "send anyway" sends it.
+    let resumed = second.app.new_report_screen(Some(drafts[0].id.clone()));
+    resumed.send(NewReportIntent::Send);
+    assert_eq!(resumed.state().nearby.len(), 1);
+    resumed.send(NewReportIntent::SendAnyway);
+    let sent = resumed.state();
+    assert_eq!(sent.message.as_deref(), Some("已发送"));
+    assert!(sent.nearby.is_empty() && sent.draft_id.is_none());
+    assert_eq!(device_support::case_count(&server), 2);
+    assert!(outbox.state().drafts.is_empty() && outbox.state().items.is_empty());
+
+    // Both reports nearby now; following one and discarding the draft leaves no draft, and
+    // the same report is followed once.
+    let report = bin_report(&second, lat, lon);
+    report.send(NewReportIntent::Send);
+    let both = report.state().nearby;
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert!(both.iter().any(|r| r.tracking_number == tracking_number));
+    report
+        .send(NewReportIntent::FollowNearby { tracking_number: tracking_number.clone(), keep_draft: false });
+    assert!(outbox.state().drafts.is_empty());
+    let followed_rows: Vec<_> = reports.state().rows.into_iter().filter(|r| r.followed).collect();
+    assert_eq!(followed_rows.len(), 1);
+    assert_eq!(device_support::case_count(&server), 2);
+
+    // Offline the step is skipped: the report is queued as before.
+    let report = bin_report(&second, lat, lon);
+    second.net.set_offline(true);
+    report.send(NewReportIntent::Send);
+    let queued = report.state();
+    assert_eq!(queued.message.as_deref(), Some("已保存，联网后自动发送"));
+    assert!(queued.nearby.is_empty());
+    assert_eq!(outbox.state().items.len(), 1);
+    second.net.set_offline(false);
+    assert!(second.app.background_sync());
+    assert_eq!(device_support::case_count(&server), 3);
+
+    // In English.
+    second.app.send(AppIntent::SetLanguage { language: Language::En });
+    let report = bin_report(&second, lat, lon);
+    report.send(NewReportIntent::Send);
+    let english = report.state();
+    assert_eq!(english.nearby.len(), 3, "{:?}", english.nearby);
+    assert!(
+        english
+            .nearby
+            .iter()
+            .all(|r| r.distance_text.starts_with("within ") && r.distance_text.ends_with(" m"))
+    );
+    assert_eq!(english.send_anyway_label, "Send anyway");
+}
+
 both_backends!(
     a_citizen_reports_offline_and_follows_the_case_to_its_rating,
-    anonymous_accounts_waits_and_refused_reports
+    anonymous_accounts_waits_and_refused_reports,
+    a_second_citizen_sees_the_report_nearby_and_follows_it_or_sends_anyway
 );

@@ -19,6 +19,7 @@
 //! report sent, a sync) refreshes every open screen, so lists never go stale.
 
 mod my_reports;
+mod nearby;
 mod new_report;
 pub mod observe;
 mod outbox;
@@ -33,6 +34,7 @@ pub use my_reports::{
     MyReportsIntent, MyReportsListener, MyReportsModel, MyReportsState, ReportDetail, ReportRow,
     TimelineEntry,
 };
+pub use nearby::NearbyReport;
 pub use new_report::{
     AnswerInput, CategoryChoice, Choice, MapCell, MapPoint, MapView, NewReportIntent, NewReportListener,
     NewReportModel, NewReportState, PhotoTile, QuestionControl, QuestionView,

@@ -4,6 +4,10 @@
 //! in words) with the rating once it is closed. The handling unit's "after" photos are not
 //! shown: the server gives a reporter only the public timeline, which carries no photo ids.
 //!
+//! After them, the reports of others that the citizen follows ("this is mine too" before
+//! sending), by tracking number, with the state they had when followed: the server has no way
+//! to register a follow, so they stay on the phone.
+//!
 //! The list is the cache that sync pulls (`reports/mine`), so it shows offline and in a cold
 //! process; a detail opened online is kept, so it shows offline afterwards too.
 
@@ -35,6 +39,9 @@ pub struct ReportRow {
     pub state_text: String,
     /// Still on the phone: not on the server yet.
     pub unsent: bool,
+    /// Someone else's report that this citizen follows ("this is mine too"), kept on the
+    /// phone by its tracking number (`id` is that number); it has no detail to open here.
+    pub followed: bool,
 }
 
 /// One entry of the public timeline.
@@ -164,6 +171,7 @@ impl MyReportsModel {
                     lang.pick("未发送", "Not sent yet")
                 },
                 unsent: true,
+                followed: false,
             });
         }
         let taxonomy = self.shared.device.taxonomy();
@@ -178,6 +186,24 @@ impl MyReportsModel {
                 preview: string(&doc, "description").chars().take(60).collect(),
                 state_text: text::state_name_words(&case.state, lang),
                 unsent: false,
+                followed: false,
+            });
+        }
+        for report in super::nearby::followed(&self.shared) {
+            let category = CategoryCode::parse(&report.category).ok().and_then(|c| taxonomy.get(c));
+            let state = text::state_name_words(&report.state, lang);
+            rows.push(ReportRow {
+                id: report.tracking_number.clone(),
+                tracking_number: report.tracking_number,
+                title: category
+                    .map_or_else(|| report.category.clone(), |c| lang.pick(&c.names.zh, &c.names.en)),
+                preview: report.description.chars().take(60).collect(),
+                state_text: lang.pick(
+                    &format!("关注中（关注时：{state}）"),
+                    &format!("Following (when followed: {state})"),
+                ),
+                unsent: false,
+                followed: true,
             });
         }
         rows
@@ -312,6 +338,14 @@ impl MyReportsModel {
                 }
             }
             MyReportsIntent::Open { case_id } => {
+                if super::nearby::followed(&self.shared).iter().any(|r| r.tracking_number == case_id) {
+                    // Another citizen's case: only its public tracking page has more.
+                    lock(&self.data).message = Some(lang.pick(
+                        &format!("这是您关注的他人上报，请在查询页输入编号 {case_id} 查看"),
+                        &format!("You follow this report; look up {case_id} on the tracking page"),
+                    ));
+                    return Ok(());
+                }
                 lock(&self.data).open = Some(case_id.clone());
                 self.load(&case_id)?;
             }

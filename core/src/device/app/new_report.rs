@@ -11,6 +11,9 @@
 //! - Category: browsed by kind (部件/事件), major class and minor, or searched; every question
 //!   gets the control of its Open311 datatype and its own error; anonymity is offered only
 //!   where the category allows it.
+//! - Before sending, online: the open reports of the same category around the pin (see
+//!   [`super::nearby`]); the citizen follows one ("this is mine too", keeping or discarding the
+//!   draft) or sends anyway. Offline or on any error the step is skipped.
 //! - Errors of the report's fields show after the first try to send; a refused photo or place
 //!   shows at once. After a send the form starts over on a new draft, and it starts over when
 //!   another account signs in.
@@ -18,6 +21,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
+use super::nearby::{self, FollowedReport, NearbyReport};
 use super::observe::{ListenerHandle, Observers, lock};
 use super::platform::LocationFix;
 use super::text::{self, Language};
@@ -183,6 +187,13 @@ pub struct NewReportState {
     /// What happened (queued, sent, refused), in words.
     pub message: Option<String>,
     pub busy: bool,
+    /// Open reports of the same category near the pin, found when sending; while there are
+    /// any, the screen asks "this is mine too" (follow) or "send anyway".
+    pub nearby: Vec<NearbyReport>,
+    pub nearby_title: String,
+    pub follow_label: String,
+    pub follow_discard_label: String,
+    pub send_anyway_label: String,
 }
 
 /// One answer as the user gave it.
@@ -253,6 +264,14 @@ pub enum NewReportIntent {
         anonymous: bool,
     },
     Send,
+    /// "This is mine too": follow the nearby report by its tracking number instead of sending;
+    /// the draft is kept in the drafts when `keep_draft`, else discarded.
+    FollowNearby {
+        tracking_number: String,
+        keep_draft: bool,
+    },
+    /// Send although there are reports nearby.
+    SendAnyway,
     /// Throw the draft away and start over.
     Discard,
 }
@@ -281,6 +300,8 @@ struct Data {
     show_errors: bool,
     message: Option<String>,
     busy: bool,
+    /// The nearby reports found on the last send, with what is kept when one is followed.
+    nearby: Vec<(NearbyReport, FollowedReport)>,
 }
 
 impl Data {
@@ -357,7 +378,8 @@ impl NewReportModel {
         })
     }
 
-    fn send_report(&self, lang: Language) -> Result<(), Error> {
+    /// Send the draft; with `ask_nearby`, first the duplicate step (online only).
+    fn send_report(&self, lang: Language, ask_nearby: bool) -> Result<(), Error> {
         let draft = self.ensure_draft()?;
         lock(&self.data).show_errors = true;
         if lock(&self.data).position_error.is_some() {
@@ -366,6 +388,16 @@ impl NewReportModel {
         let problems = self.shared.device.check_draft(&draft.id)?;
         if !problems.is_empty() {
             lock(&self.data).message = Some(lang.pick("请检查标出的内容", "Check the marked fields"));
+            return Ok(());
+        }
+        let found = if ask_nearby { nearby::ask(&self.shared, &draft.fields) } else { Vec::new() };
+        if !found.is_empty() {
+            let mut data = lock(&self.data);
+            data.nearby = found;
+            data.message = Some(lang.pick(
+                "附近已有同类问题的上报，是您看到的这个吗？",
+                "This may already be reported nearby. Is it one of these?",
+            ));
             return Ok(());
         }
         self.shared.device.submit(&draft.id)?;
@@ -496,7 +528,30 @@ impl NewReportModel {
                 }
             })?,
             NewReportIntent::SetAnonymous { anonymous } => self.edit(|f| f.anonymous = anonymous)?,
-            NewReportIntent::Send => self.send_report(lang)?,
+            NewReportIntent::Send => self.send_report(lang, true)?,
+            NewReportIntent::SendAnyway => {
+                lock(&self.data).nearby.clear();
+                self.send_report(lang, false)?;
+            }
+            NewReportIntent::FollowNearby { tracking_number, keep_draft } => {
+                let chosen = lock(&self.data)
+                    .nearby
+                    .iter()
+                    .find(|(shown, _)| shown.tracking_number == tracking_number)
+                    .map(|(_, kept)| kept.clone());
+                let Some(chosen) = chosen else { return Ok(()) };
+                nearby::follow(&self.shared, chosen)?;
+                if !keep_draft && let Some(draft) = self.draft() {
+                    self.shared.device.store().delete_draft(&draft.id)?;
+                }
+                let account = current_account(&self.shared);
+                let mut data = lock(&self.data);
+                data.start_over(account);
+                data.message = Some(lang.pick(
+                    &format!("已关注上报 {tracking_number}，可在“我的上报”查看"),
+                    &format!("Following report {tracking_number}; see it in My reports"),
+                ));
+            }
             NewReportIntent::Discard => {
                 if let Some(draft) = self.draft() {
                     self.shared.device.store().delete_draft(&draft.id)?;
@@ -704,6 +759,15 @@ impl NewReportModel {
             discard_label: lang.pick("放弃", "Discard"),
             message: data.message.clone(),
             busy: data.busy,
+            nearby: data.nearby.iter().map(|(shown, _)| shown.clone()).collect(),
+            nearby_title: lang.pick("附近的同类上报", "Reported nearby"),
+            follow_label: lang
+                .pick("这也是我的问题（关注它，保留草稿）", "This is mine too (follow it, keep the draft)"),
+            follow_discard_label: lang.pick(
+                "这也是我的问题（关注它，放弃草稿）",
+                "This is mine too (follow it, discard the draft)",
+            ),
+            send_anyway_label: lang.pick("仍然发送", "Send anyway"),
         }
     }
 
@@ -741,6 +805,11 @@ impl NewReportModel {
             let mut data = lock(&self.data);
             data.busy = true;
             data.message = None;
+            if !matches!(intent, NewReportIntent::FollowNearby { .. }) {
+                // Any other step leaves the duplicate question (a changed place or category
+                // is asked about again on the next send).
+                data.nearby.clear();
+            }
         }
         self.publish();
         let result = self.apply(intent, lang);

@@ -5,7 +5,9 @@
 // in C0101 (a required question) with a camera photo at the phone's fix, sees it in "my
 // reports", the office registers, dispatches, handles and the inspector verifies it (VERIFY on
 // the inspector's phone), and the citizen is notified and rates it (RATE); the anonymous path
-// keeps its secret in secure storage and drops one the server no longer knows.
+// keeps its secret in secure storage and drops one the server no longer knows. A second
+// citizen at the same place and category is shown the first report before sending, follows
+// it and keeps the draft, then sends it anyway.
 package org.gridline.sdk
 
 import java.util.Collections
@@ -127,6 +129,8 @@ class AppCoreTest {
                 assertNotNull(report.state().draftId, "refused: the draft stays")
                 report.send(NewReportIntent.Answer(question.code, AnswerInput.One("missing")))
                 report.send(NewReportIntent.Send)
+                // Another test may have filed C0101 here: then the duplicate step comes first.
+                if (report.state().nearby.isNotEmpty()) report.send(NewReportIntent.SendAnyway)
                 assertEquals("Sent", report.state().message)
                 assertNull(report.state().draftId, "the form starts over")
             }
@@ -266,6 +270,67 @@ class AppCoreTest {
             assertTrue(offlinePlatform.scheduled.isNotEmpty(), "a background sync is scheduled")
             assertEquals("waiting", app.outboxScreen().state().items.single().status)
             assertTrue(app.myReportsScreen().state().rows.single().unsent)
+            app.close()
+        }
+    }
+
+    @Test
+    fun `a second citizen at the same place and category follows the first report or sends anyway`() = runBlocking<Unit> {
+        /** An anonymous citizen's phone with an E0101 form filled at the fix. */
+        fun fill(app: org.gridline.sdk.core.AppCore): org.gridline.sdk.core.NewReportModel {
+            val report = app.newReportScreen(null)
+            report.send(NewReportIntent.AddPhoto(cameraJpeg(seed = 13)))
+            report.send(NewReportIntent.UseMyLocation)
+            report.send(NewReportIntent.ChooseCategory("E0101"))
+            report.send(NewReportIntent.SetDescription("Overflowing bin"))
+            return report
+        }
+        val firstPlatform = platform()
+        val trackingNumber = GridlineClient.open(TestServer.url, dataFolder()).use { client ->
+            val app = client.appCore(firstPlatform, firstPlatform, firstPlatform, firstPlatform, Language.EN)
+            app.signInScreen().send(SignInIntent.ContinueAnonymously)
+            val report = fill(app)
+            report.send(NewReportIntent.Send)
+            // Another test may have filed E0101 here already.
+            if (report.state().nearby.isNotEmpty()) report.send(NewReportIntent.SendAnyway)
+            assertEquals("Sent", report.state().message)
+            val tracking = app.myReportsScreen().state().rows.single().trackingNumber
+            app.close()
+            tracking
+        }
+
+        val platform = platform()
+        GridlineClient.open(TestServer.url, dataFolder()).use { client ->
+            val app = client.appCore(platform, platform, platform, platform, Language.EN)
+            app.signInScreen().send(SignInIntent.ContinueAnonymously)
+            val report = fill(app)
+            report.send(NewReportIntent.Send)
+            val asked = report.state()
+            assertEquals("This may already be reported nearby. Is it one of these?", asked.message)
+            val shown = asked.nearby.single { it.trackingNumber == trackingNumber }
+            assertEquals("Reported, waiting for the street office", shown.stateText)
+            assertTrue(shown.distanceText.startsWith("within "), shown.distanceText)
+            assertEquals("Send anyway", asked.sendAnywayLabel)
+            assertTrue(asked.followLabel.isNotEmpty() && asked.followDiscardLabel.isNotEmpty() && asked.nearbyTitle.isNotEmpty())
+
+            // "This is mine too", keeping the draft: followed in "my reports".
+            report.send(NewReportIntent.FollowNearby(trackingNumber, true))
+            assertTrue(report.state().nearby.isEmpty())
+            val followed = app.myReportsScreen().state().rows.single()
+            assertTrue(followed.followed)
+            assertEquals(trackingNumber, followed.trackingNumber)
+            val draft = app.outboxScreen().state().drafts.single()
+
+            // The kept draft, resumed: asked again, then sent anyway.
+            val resumed = app.newReportScreen(draft.id)
+            resumed.send(NewReportIntent.Send)
+            assertTrue(resumed.state().nearby.isNotEmpty())
+            resumed.send(NewReportIntent.SendAnyway)
+            assertEquals("Sent", resumed.state().message)
+            val rows = app.myReportsScreen().state().rows
+            assertEquals(listOf(false, true), rows.map { it.followed })
+            report.close()
+            resumed.close()
             app.close()
         }
     }

@@ -3,7 +3,8 @@
 // the live fix and its accuracy, the map of the cells around the pin (tap to pin, drag to pan,
 // zoom) and the no-map path (street, community, cell), the category by class or search with
 // every question's own control, the description, anonymity where the category allows it, send
-// and discard. Permissions are asked with the ActivityResult API when they are needed. Every
+// and discard; before sending, the open reports of the same category nearby (when the core found
+// any online) with "this is mine too" (follow it, keeping or discarding the draft) or "send anyway". Permissions are asked with the ActivityResult API when they are needed. Every
 // check, limit and word is the core's; after a send or an account switch the core empties the
 // form and this screen, which keeps no copy, shows it empty. Compiled by Android Studio only.
 package org.gridline.app.ui
@@ -105,6 +106,7 @@ fun NewReportScreen(app: AppCore, draftId: String?, onOutbox: () -> Unit) {
             s.anonymousError?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         }
         s.message?.let { Text(it) }
+        if (s.nearby.isNotEmpty()) Nearby(s, send)
         Row {
             Button(onClick = { send(NewReportIntent.Send) }, enabled = s.sendEnabled && !s.busy) { Text(s.sendLabel) }
             if (s.draftId != null) TextButton(onClick = { send(NewReportIntent.Discard) }) { Text(s.discardLabel) }
@@ -112,6 +114,24 @@ fun NewReportScreen(app: AppCore, draftId: String?, onOutbox: () -> Unit) {
         }
         if (s.busy) CircularProgressIndicator()
     }
+}
+
+/** The duplicate step: the reports nearby, each to follow, and "send anyway". */
+@Composable
+private fun Nearby(s: NewReportState, send: (NewReportIntent) -> Unit) {
+    Text(s.nearbyTitle, style = MaterialTheme.typography.titleMedium)
+    s.nearby.forEach { report ->
+        Column(Modifier.padding(vertical = 8.dp)) {
+            Text("${report.trackingNumber} · ${report.stateText}")
+            Text("${report.distanceText} · ${report.timeText}", style = MaterialTheme.typography.bodySmall)
+            if (report.description.isNotEmpty()) Text(report.description)
+            TextButton(onClick = { send(NewReportIntent.FollowNearby(report.trackingNumber, true)) }) { Text(s.followLabel) }
+            TextButton(onClick = { send(NewReportIntent.FollowNearby(report.trackingNumber, false)) }) {
+                Text(s.followDiscardLabel)
+            }
+        }
+    }
+    Button(onClick = { send(NewReportIntent.SendAnyway) }, enabled = !s.busy) { Text(s.sendAnywayLabel) }
 }
 
 /** A new file in the cache for the camera to write the full-resolution photo into. */
