@@ -143,7 +143,7 @@ settings! {
     /// A second address and port that serves only `/metrics`, without a token (keep it on a private network).
     metrics_bind: Option<SocketAddr> = "GRIDLINE_METRICS_BIND", default "";
     /// Origin of absolute URLs in answers (Open311 discovery and media_url), e.g. https://city.example.org; unset: the request's Host, and X-Forwarded-Proto/-Host only from GRIDLINE_TRUSTED_PROXIES.
-    public_base_url: Option<crate::public_url::PublicBaseUrl> = "GRIDLINE_PUBLIC_BASE_URL", default "";
+    public_base_url: Option<PublicBaseUrl> = "GRIDLINE_PUBLIC_BASE_URL", default "";
     /// Reverse proxies (comma-separated CIDR blocks) whose X-Forwarded-For names the client for per-IP limits; empty: the TCP peer is the client.
     trusted_proxies: TrustedProxies = "GRIDLINE_TRUSTED_PROXIES", default "";
 }
@@ -573,7 +573,10 @@ pub fn env_example() -> String {
 }
 
 mod proxies;
+mod public_base_url;
 pub use proxies::TrustedProxies;
+pub use public_base_url::PublicBaseUrl;
+pub(crate) use public_base_url::is_plain_host;
 
 #[cfg(test)]
 mod tests;

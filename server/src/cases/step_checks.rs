@@ -112,7 +112,9 @@ pub(super) fn check(body: &ActionRequest) -> ApiResult<CheckedStep> {
 /// `GET /api/v1/units` (the shipped taxonomy's).
 pub(super) fn check_known_unit(step: &Step) -> ApiResult<()> {
     let Change::Set(unit) = &step.handling_unit else { return Ok(()) };
-    if crate::api::categories::shipped()?.units().iter().any(|known| known.code == *unit) {
+    let shipped = crate::store::categories::shipped()
+        .map_err(|e| ApiError::internal(format!("default taxonomy: {e}")))?;
+    if shipped.units().iter().any(|known| known.code == *unit) {
         return Ok(());
     }
     Err(ApiError::new(
