@@ -17,10 +17,10 @@ use crate::geo::{Crs, GeoPoint};
 use crate::photo::{CaptureMetadata, PreparedPhoto};
 use crate::taxonomy::{Answers, Taxonomy};
 
-/// Longest description, in characters (the server's limit too).
-pub const MAX_DESCRIPTION_CHARS: usize = 4000;
-/// Most photos on one report or action.
-pub const MAX_PHOTOS: usize = 9;
+/// Longest description, in characters: core's limit, the one the server checks.
+pub const MAX_DESCRIPTION_CHARS: usize = crate::limits::MAX_DESCRIPTION_CHARS;
+/// Most photos on one report: core's limit, the one the server checks.
+pub const MAX_PHOTOS: usize = crate::limits::MAX_REPORT_PHOTOS;
 
 /// Where the problem is, as the device reported it: coordinates in `crs` (converted to WGS-84
 /// by the server), and the fix's accuracy radius in metres when the device knows it.
