@@ -96,6 +96,10 @@ enum Body {
     NewApiKey,
     /// `register`, with `If-Match` of a case never changed before.
     Register,
+    /// The handler's `mark_handled` of `h1` again, with the same key, `If-Match` and body: a
+    /// replay answers only the account that made the first request, and only while it still
+    /// may act on the case.
+    ReplayMarkHandled,
 }
 
 struct Row {
@@ -122,7 +126,7 @@ const DENIED_TO_NON_ADMINS: fn(u16) -> [Want; 10] = |ok| {
 /// - `b1`: cell B1 (street B), device citizen, named, not dispatched;
 /// - `h1`: cell A1, phone citizen, marked handled by `sanitation` with a step photo.
 fn matrix() -> Vec<Row> {
-    let (s200, s401, s403, s404) = (Status(200), Status(401), Status(403), Status(404));
+    let (s200, s401, s403, s404, s409) = (Status(200), Status(401), Status(403), Status(404), Status(409));
     let all = |w: Want| [w; 10];
     let signed_in = |w: Want| [Status(401), w, w, w, w, w, w, w, w, w];
     // Every write is refused to the viewer, whatever others may do.
@@ -312,6 +316,16 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/photos", Body::Photo, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/reports", Body::Report, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/cases/{b1}/actions", Body::Register, DENIED_TO_NON_ADMINS(200)),
+        // A step's replay is checked like a first request: the handler who marked h1 handled
+        // gets the first answer again; a caller outside the case's scope gets 403 as for any
+        // step; one in scope learns only that the key is another account's (409); the viewer
+        // is refused at the door, as for every write. Nothing of the case comes back.
+        row(
+            "POST",
+            "/api/v1/cases/{h1}/actions",
+            Body::ReplayMarkHandled,
+            [s401, s409, s403, s409, s403, s409, s200, s403, s409, s403],
+        ),
         row("POST", "/api/v1/admin/users", Body::NewUser, DENIED_TO_NON_ADMINS(201)),
         row("PATCH", "/api/v1/admin/users/{inspector_b}", Body::UserPatch, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/grids?area=310104", Body::Grid, DENIED_TO_NON_ADMINS(200)),
@@ -527,11 +541,22 @@ fn build_city(backend: Backend) -> City {
     });
     server.step(&tokens["handler"], &handled_a1, &json!({ "action": "accept" }));
     let step_photo_a1 = server.upload_photo(&tokens["handler"]);
-    server.step(
-        &tokens["handler"],
-        &handled_a1,
-        &json!({ "action": "mark_handled", "photo_ids": [step_photo_a1] }),
-    );
+    // Marked handled under an idempotency key, so that the matrix can replay the very request.
+    let handled_version = server.get_as(&tokens["handler"], &format!("/api/v1/cases/{handled_a1}"));
+    let handled_version = handled_version.json::<Value>().unwrap()["version"].to_string();
+    let handled_key = uuid::Uuid::now_v7().to_string();
+    let marked = server
+        .client
+        .post(server.url(&format!("/api/v1/cases/{handled_a1}/actions")))
+        .bearer_auth(&tokens["handler"])
+        .header("if-match", format!("\"{handled_version}\""))
+        .header("idempotency-key", &handled_key)
+        .json(&json!({ "action": "mark_handled", "photo_ids": [step_photo_a1] }))
+        .send()
+        .unwrap();
+    assert_eq!(marked.status(), 200);
+    ids.insert("h1_key", handled_key);
+    ids.insert("h1_version", handled_version);
     ids.insert("step_photo_a1", step_photo_a1);
     ids.insert("h1", handled_a1);
     ids.insert("a1", case_a1);
@@ -606,6 +631,10 @@ impl City {
             Body::CategoryPatch => request.json(&json!({ "time_limit": "8h" })),
             Body::NewApiKey => request.json(&json!({ "name": format!("Made by {caller}") })),
             Body::Register => request.header("if-match", "\"1\"").json(&json!({ "action": "register" })),
+            Body::ReplayMarkHandled => request
+                .header("if-match", format!("\"{}\"", self.ids["h1_version"]))
+                .header("idempotency-key", &self.ids["h1_key"])
+                .json(&json!({ "action": "mark_handled", "photo_ids": [self.ids["step_photo_a1"]] })),
         };
         request.send().unwrap()
     }
