@@ -24,6 +24,7 @@ pub struct BoundServer {
 /// Builds the state (database, migrations, photo store) and binds the listener. Must be called
 /// inside an actix system; blocking work runs on the blocking pool.
 pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
+    keep_new_files_private();
     let (state, demo) = web::block(move || {
         let state = AppState::build(config)?;
         let demo = crate::demo::seed_if_empty(&state)?;
@@ -113,3 +114,20 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     tracing::info!("gridline stopped");
     Ok(())
 }
+
+/// Everything the server writes (photos, thumbnails, the SQLite files, keys) holds a citizen's
+/// data or a secret, and the photo store's library creates files and folders with the default
+/// mode. A umask of 077 makes every new file 0600 and every new folder 0700, whoever starts the
+/// server (the Debian unit also sets `UMask=0077`).
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn keep_new_files_private() {
+    // SAFETY: umask only replaces the process's file-creation mask (one atomic system call that
+    // cannot fail); files other threads create meanwhile get one mask or the other.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_new_files_private() {}

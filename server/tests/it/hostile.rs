@@ -667,7 +667,7 @@ fn every_answer_says_nosniff(backend: Backend) {
 
 /// Lesser point: the SQLite files and the photo folder were created world-readable (0644 and
 /// 0755). A server given folders that do not exist yet now creates them 0700, and the database
-/// with its `-wal` and `-shm` files 0600.
+/// with its `-wal` and `-shm` files, the keys and every stored photo 0600.
 #[cfg(unix)]
 #[test]
 fn data_files_and_folders_are_private() {
@@ -697,6 +697,21 @@ fn data_files_and_folders_are_private() {
     }
     assert_eq!(mode(&data_dir.join("jwt-secret")), 0o600);
     assert_eq!(mode(&data_dir.join("phone-key")), 0o600);
+    let mut photos = 0;
+    let mut folders = vec![photo_dir.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                assert_eq!(mode(&path), 0o700, "{}", path.display());
+                folders.push(path);
+            } else {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+                photos += 1;
+            }
+        }
+    }
+    assert!(photos > 0, "the uploaded photo is stored under {}", photo_dir.display());
 }
 
 /// Point 1: `GET /api/v1/cases/{id}` without a right to more returned the description of a
