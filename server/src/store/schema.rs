@@ -99,6 +99,7 @@ diesel::table! {
         overdue -> Bool,
         merged_into -> Nullable<Text>,
         rating -> Nullable<Integer>,
+        channel -> Text,
     }
 }
 

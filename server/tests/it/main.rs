@@ -18,6 +18,7 @@ mod access;
 mod access_admin_categories;
 mod auth_http;
 mod case_service;
+mod channels;
 mod cli_grid_import;
 mod cli_user;
 mod dashboard;
