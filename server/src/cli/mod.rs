@@ -11,6 +11,7 @@ mod photo;
 mod serve;
 #[cfg(feature = "simulate")]
 pub mod simulate;
+mod summaries;
 mod taxonomy;
 mod user;
 
@@ -52,6 +53,9 @@ enum Command {
     /// Staff accounts: add one (the first admin of a deployment), list them, disable one.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Per-day summaries of the audit trail: recompute them from the events, or check them.
+    #[command(subcommand)]
+    Summaries(summaries::SummariesCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -90,6 +94,7 @@ pub fn run() -> ExitCode {
         Command::Taxonomy(cmd) => taxonomy::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
         Command::User(cmd) => user::run(cmd),
+        Command::Summaries(cmd) => summaries::run(cmd),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

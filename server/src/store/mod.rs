@@ -18,6 +18,7 @@ pub mod open311;
 pub mod photos;
 pub mod schema;
 pub mod stats;
+pub mod summaries;
 pub mod tracking;
 pub mod typed;
 

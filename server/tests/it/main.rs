@@ -44,6 +44,7 @@ mod schema_matches;
 mod serve;
 mod shutdown;
 mod stats;
+mod summaries;
 mod token_attacks;
 mod transitions;
 mod trusted_proxy;
