@@ -8,6 +8,7 @@ mod deadline;
 mod geo;
 mod grid;
 mod photo;
+mod seed;
 mod serve;
 #[cfg(feature = "simulate")]
 pub mod simulate;
@@ -53,6 +54,8 @@ enum Command {
     /// Staff accounts: add one (the first admin of a deployment), list them, disable one.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Realistic cases with their histories written straight into the store, for scale work.
+    Seed(seed::SeedArgs),
     /// Per-day summaries of the audit trail: recompute them from the events, or check them.
     #[command(subcommand)]
     Summaries(summaries::SummariesCommand),
@@ -95,6 +98,7 @@ pub fn run() -> ExitCode {
         Command::Photo(cmd) => photo::run(cmd),
         Command::User(cmd) => user::run(cmd),
         Command::Summaries(cmd) => summaries::run(cmd),
+        Command::Seed(args) => seed::run(args),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

@@ -247,7 +247,7 @@ fn differences(stored: &Summaries, fresh: &Summaries) -> Vec<Difference> {
 
 /// Holds the lock that orders event writers until the transaction ends (PostgreSQL; on SQLite
 /// the first write of the transaction takes the single writer lock).
-fn hold_event_writers(conn: &mut DbConnection) -> QueryResult<()> {
+pub(super) fn hold_event_writers(conn: &mut DbConnection) -> QueryResult<()> {
     if let DbConnection::Pg(pg) = conn {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", super::events::EVENT_SEQUENCE_LOCK))
             .execute(pg)?;
@@ -278,9 +278,7 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
             let fresh = replay(&events_in(conn, batch)?);
             let stored = stored_in(conn, batch)?;
             if write {
-                diesel::delete(case_day_summaries::table.filter(case_day_summaries::grid_code.eq_any(batch)))
-                    .execute(conn)?;
-                insert_all(conn, &fresh)?;
+                replace(conn, batch, &fresh)?;
             }
             QueryResult::Ok((fresh, stored))
         })?;
@@ -290,6 +288,20 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
         comparison.differences.extend(differences(&stored, &fresh));
     }
     Ok(comparison)
+}
+
+/// Recomputes the summaries of the cases in `cells` from their events and writes them in
+/// place of the stored ones (inside the caller's transaction, which holds the event writers'
+/// lock): what a batch of `gridline seed` ends with.
+pub fn rebuild_cells(conn: &mut DbConnection, cells: &[String]) -> QueryResult<()> {
+    let fresh = replay(&events_in(conn, cells)?);
+    replace(conn, cells, &fresh)
+}
+
+fn replace(conn: &mut DbConnection, cells: &[String], fresh: &Summaries) -> QueryResult<()> {
+    diesel::delete(case_day_summaries::table.filter(case_day_summaries::grid_code.eq_any(cells)))
+        .execute(conn)?;
+    insert_all(conn, fresh)
 }
 
 #[derive(Insertable)]

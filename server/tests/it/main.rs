@@ -41,6 +41,7 @@ mod phone_at_rest;
 mod photo_store;
 mod photos_idempotency;
 mod schema_matches;
+mod seed;
 mod serve;
 mod shutdown;
 mod stats;
