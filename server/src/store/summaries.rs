@@ -76,9 +76,36 @@ pub fn count(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
     Ok(())
 }
 
-/// [`count`] for each of `events`.
+/// [`count`] for all of `events` with one statement (the intake writer's batch of reports): the
+/// events are grouped by their key in the database and each group added once.
 pub fn count_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
-    events.iter().try_for_each(|event| count(conn, event))
+    if events.len() < 2 {
+        return events.iter().try_for_each(|event| count(conn, event));
+    }
+    // Three parameters an event: far under SQLite's bound; the intake batch is a few hundred.
+    for chunk in events.chunks(5000) {
+        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO case_day_summaries \
+               (day, grid_code, category_code, handling_unit, channel, kind, events) \
+             SELECT v.column2, COALESCE(c.grid_code, ''), c.category_code, COALESCE(c.handling_unit, ''), \
+               c.channel, v.column3, COUNT(*) \
+             FROM (VALUES {values}) AS v JOIN cases c ON c.id = v.column1 \
+             WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6 \
+             ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
+             DO UPDATE SET events = case_day_summaries.events + excluded.events"
+        );
+        let sql = if matches!(conn, DbConnection::Pg(_)) { numbered_placeholders(&sql) } else { sql };
+        let mut query = diesel::sql_query(sql).into_boxed();
+        for event in chunk {
+            query = query
+                .bind::<Text, _>(event.case_id.clone())
+                .bind::<Text, _>(day_of(event.occurred_at))
+                .bind::<Text, _>(event.kind.clone());
+        }
+        query.execute(conn)?;
+    }
+    Ok(())
 }
 
 /// `?` placeholders as PostgreSQL's `$1`, `$2`, ...

@@ -187,10 +187,41 @@ fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backen
             _ => city.report(&citizen, "/api/v1/reports", cell, category),
         }
     }
+    // Reports arriving together go through the intake writer's batches (one summary statement
+    // for a batch's events).
+    let together: Vec<(String, usize)> = std::thread::scope(|scope| {
+        let city = &city;
+        let handles: Vec<_> = (0..30)
+            .map(|i| {
+                let citizen = citizen.clone();
+                scope.spawn(move || {
+                    let cell = i % city.cells.len();
+                    let response = city
+                        .server
+                        .client
+                        .post(city.server.url("/api/v1/reports"))
+                        .bearer_auth(&citizen)
+                        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+                        .json(&json!({
+                            "category": "E0101",
+                            "description": "Reported together",
+                            "position": city.position(cell),
+                            "photo_ids": [],
+                        }))
+                        .send()
+                        .unwrap();
+                    assert_eq!(response.status(), 201);
+                    (response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned(), cell)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    city.cases.extend(together.into_iter().map(|(id, cell)| (id, cell, citizen.clone())));
     let db = db_of(&city.server);
     let mut taken = 0;
-    for round in 0..400 {
-        if round == 200 {
+    for round in 0..700 {
+        if round == 300 {
             // Every deadline long past: the overdue job marks and escalates what is on the clock.
             let later = Utc::now() + chrono::Duration::days(60);
             let calendar = gridline_core::calendar::WorkingCalendar::china().unwrap();
@@ -198,7 +229,7 @@ fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backen
         }
         taken += usize::from(city.random_step(&mut rng));
     }
-    assert!(taken > 250, "only {taken} steps were taken");
+    assert!(taken > 450, "only {taken} steps were taken");
 
     let mut conn = db.get().unwrap();
     let kinds: BTreeSet<String> = case_events::table
