@@ -439,3 +439,37 @@ impl Refusal {
         }
     }
 }
+
+wire_enum! {
+    /// The way a case came in (一网管全城: one case system whatever the way in). The server sets
+    /// it from the way a report arrives ([`Channel::of_account`]), never from what a client
+    /// claims; the same queue, deadlines and statistics hold for every channel.
+    Channel, "channel" {
+        /// A citizen's phone app.
+        App = "app",
+        /// A grid inspector's report from patrol.
+        Inspector = "inspector",
+        /// The citizen web page served by the server (`/report`).
+        Web = "web",
+        /// A call to the 12345 hotline, entered by an operator.
+        Hotline = "hotline",
+        /// A third-party Open311 GeoReport v2 client.
+        Open311 = "open311",
+        /// A machine alarm (城市神经元).
+        Sensor = "sensor",
+    }
+}
+
+impl Channel {
+    /// The channel of a report an account files through the reports API: an inspector's is
+    /// `inspector` whatever client it used; anyone else's is `web` when it came through the
+    /// server's citizen page (`through_web_page`) and `app` otherwise. Web and app are both
+    /// public clients, so telling them apart trusts the client no more than the account does.
+    pub fn of_account(role: Role, through_web_page: bool) -> Channel {
+        match role {
+            Role::Inspector => Channel::Inspector,
+            _ if through_web_page => Channel::Web,
+            _ => Channel::App,
+        }
+    }
+}

@@ -340,3 +340,15 @@ fn the_facts_read_the_deadline_against_their_own_now() {
     assert!(!CaseFacts::new(record, false, deadline - chrono::Duration::seconds(1)).deadline_passed);
     assert!(CaseFacts::new(record, false, deadline).deadline_passed);
 }
+
+#[test]
+fn the_channel_is_the_way_in_and_an_inspector_is_always_an_inspector() {
+    assert_eq!(Channel::of_account(Role::Inspector, false), Channel::Inspector);
+    assert_eq!(Channel::of_account(Role::Inspector, true), Channel::Inspector);
+    assert_eq!(Channel::of_account(Role::Citizen, true), Channel::Web);
+    assert_eq!(Channel::of_account(Role::Citizen, false), Channel::App);
+    let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(names, ["app", "inspector", "web", "hotline", "open311", "sensor"]);
+    assert_eq!("open311".parse::<Channel>(), Ok(Channel::Open311));
+    assert!("phone".parse::<Channel>().unwrap_err().to_string().contains("app, inspector, web"));
+}

@@ -73,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .service(
                     web::scope("/reports")
                         .route("", web::post().to(reports::intake::post))
+                        .route("/web", web::post().to(reports::intake::post_from_web_page))
                         .route("/mine", web::get().to(reports::mine::mine)),
                 )
                 .service(

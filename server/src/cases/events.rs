@@ -1,7 +1,7 @@
 //! One constructor per kind of audit event, so every row of `case_events` is built in one place
 //! for its kind: [`reported`] (intake), [`step`] (a person's workflow step) and [`overdue`]
-//! (the overdue job's `mark_overdue` and `escalate`, taken by the `system` role). The store
-//! numbers them on insert.
+//! (the overdue job's `mark_overdue` and `escalate`, taken by the `system` role), and
+//! [`seeded`] (a generated history, `gridline seed`). The store numbers them on insert.
 
 use chrono::{DateTime, Utc};
 use gridline_core::geo::GeoPoint;
@@ -142,4 +142,21 @@ pub fn overdue(case: &FullCase, marked: &Step, escalated: &Step, at: DateTime<Ut
             }),
         ),
     ]
+}
+
+/// A step of a generated history (`gridline seed`): `kind` by someone of `role`, with the facts
+/// the statistics read in `details` (handling unit, deadline, rating).
+pub fn seeded(
+    case_id: &str,
+    kind: &str,
+    (from, to): (Option<CaseState>, CaseState),
+    role: Role,
+    details: Value,
+    at: DateTime<Utc>,
+) -> EventRow {
+    EventRow {
+        actor_role: Some(role.as_str().to_owned()),
+        details: details.to_string(),
+        ..base(case_id, kind, from, to, at)
+    }
 }

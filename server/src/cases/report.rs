@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use gridline_core::photo::DeviceFix;
 use gridline_core::protocol::ReportRequest;
 use gridline_core::taxonomy::Category;
-use gridline_core::workflow::CaseState;
+use gridline_core::workflow::{CaseState, Channel};
 use uuid::Uuid;
 
 use super::events;
@@ -31,16 +31,30 @@ use crate::store::{DbConnection, StoreResult, photos};
 const TRACKING_NUMBER_TRIES: usize = 4;
 
 /// Who a report comes from: a signed-in account, or a system with no account of its own (an
-/// Open311 client, `reporter_id: None`), which can then attach no uploaded photos.
+/// Open311 client, `reporter_id: None`), which can then attach no uploaded photos; and the way
+/// it came in, decided by the server from the route and the account, never by the client.
 #[derive(Debug, Clone)]
 pub struct Submitter {
     pub reporter_id: Option<String>,
     pub reporter_role: String,
+    pub channel: Channel,
+}
+
+impl Submitter {
+    /// An account filing through the reports API: from the app, or from the server's citizen
+    /// web page (`through_web_page`); an inspector's report is `inspector` either way.
+    pub fn account(who: &Principal, through_web_page: bool) -> Self {
+        Self {
+            reporter_id: Some(who.user_id.clone()),
+            reporter_role: who.role.as_str().to_owned(),
+            channel: Channel::of_account(who.role, through_web_page),
+        }
+    }
 }
 
 impl From<&Principal> for Submitter {
     fn from(who: &Principal) -> Self {
-        Self { reporter_id: Some(who.user_id.clone()), reporter_role: who.role.as_str().to_owned() }
+        Self::account(who, false)
     }
 }
 
@@ -185,6 +199,7 @@ fn build_case(
         version: 1,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
+        channel: who.channel,
     };
     let event = events::reported(&case, now);
     Ok(Ok(Prepared { case, photo_ids: checked.photo_ids, event, reserved: None }))

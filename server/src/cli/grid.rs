@@ -215,7 +215,7 @@ fn read_with_progress(path: &str, progress: &mut Progress) -> Result<String, Cli
 }
 
 /// The smallest area holding every cell: their street, else their district.
-fn enclosing_area(cells: &[GridCell]) -> Result<AreaCode, CliError> {
+pub(super) fn enclosing_area(cells: &[GridCell]) -> Result<AreaCode, CliError> {
     for level in [AreaLevel::Street, AreaLevel::District] {
         let areas: std::collections::BTreeSet<AreaCode> = cells.iter().map(|c| c.code.area(level)).collect();
         if let [area] = areas.into_iter().collect::<Vec<_>>()[..] {

@@ -8,9 +8,11 @@ mod deadline;
 mod geo;
 mod grid;
 mod photo;
+mod seed;
 mod serve;
 #[cfg(feature = "simulate")]
 pub mod simulate;
+mod summaries;
 mod taxonomy;
 mod user;
 
@@ -52,6 +54,11 @@ enum Command {
     /// Staff accounts: add one (the first admin of a deployment), list them, disable one.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Realistic cases with their histories written straight into the store, for scale work.
+    Seed(seed::SeedArgs),
+    /// Per-day summaries of the audit trail: recompute them from the events, or check them.
+    #[command(subcommand)]
+    Summaries(summaries::SummariesCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -90,6 +97,8 @@ pub fn run() -> ExitCode {
         Command::Taxonomy(cmd) => taxonomy::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
         Command::User(cmd) => user::run(cmd),
+        Command::Summaries(cmd) => summaries::run(cmd),
+        Command::Seed(args) => seed::run(args),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

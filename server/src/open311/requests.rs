@@ -304,7 +304,11 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
     };
     // Keys are namespaced by API key, so two clients can never replay each other's requests.
     let client_key = idempotency::parse(req.headers())?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let submitter = Submitter { reporter_id: None, reporter_role: ROLE.to_owned() };
+    let submitter = Submitter {
+        reporter_id: None,
+        reporter_role: ROLE.to_owned(),
+        channel: gridline_core::workflow::Channel::Open311,
+    };
     let submitted = file_report(state, submitter, format!("open311:{}:{client_key}", key.id), report).await?;
     let case = submitted.case;
     let (case_id, key_id) = (case.id.clone(), key.id.clone());

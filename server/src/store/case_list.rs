@@ -62,6 +62,8 @@ pub struct ListFilter {
     pub to: Option<NaiveDateTime>,
     /// Continue after this `(created_at, id)` of the previous page's last case.
     pub after: Option<(NaiveDateTime, String)>,
+    /// Came in by one of these channels.
+    pub channels: Vec<String>,
 }
 
 /// At most `limit` cases in `scope` matching `filter`, newest first.
@@ -81,6 +83,9 @@ pub fn list(
     }
     if let Some(overdue) = filter.overdue {
         query = query.filter(cases::overdue.eq(overdue));
+    }
+    if !filter.channels.is_empty() {
+        query = query.filter(cases::channel.eq_any(filter.channels.clone()));
     }
     if let Some(unit) = &filter.handling_unit {
         query = query.filter(cases::handling_unit.eq(unit.clone()));

@@ -51,6 +51,9 @@ pub struct CaseRow {
     pub version: i32,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// The way the case came in, set by the server at intake.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub channel: gridline_core::workflow::Channel,
 }
 
 /// The workflow columns of a case, beside [`CaseRow`] (which intake writes).

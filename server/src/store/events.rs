@@ -7,7 +7,8 @@
 //! events commit in sequence order and a reader that has seen `seq = n` never later finds an
 //! event numbered below `n`. Rows are inserted and read, never updated or deleted.
 //!
-//! Each insert also announces itself for live events ([`crate::live`]): on PostgreSQL a
+//! Each insert also counts itself in the per-day summaries ([`super::summaries`]), in the same
+//! transaction, and announces itself for live events ([`crate::live`]): on PostgreSQL a
 //! `NOTIFY` in the same transaction (delivered to every node at commit), and on every backend a
 //! mark for [`crate::store::Db::run`], which wakes this node's subscribers once the work returns.
 
@@ -58,7 +59,7 @@ pub fn take_written() -> bool {
 }
 
 /// The advisory lock key that serializes event inserts on PostgreSQL ("GLEV" in ASCII).
-const EVENT_SEQUENCE_LOCK: i64 = 0x474C_4556;
+pub(super) const EVENT_SEQUENCE_LOCK: i64 = 0x474C_4556;
 
 /// One event as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -115,6 +116,7 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
         event.seq = next_seq(conn)?;
         diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
     }
+    super::summaries::count(conn, event)?;
     WROTE_EVENT.with(|wrote| wrote.set(true));
     Ok(())
 }
@@ -131,6 +133,7 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
         event.seq = seq;
     }
     crate::batch_insert!(conn, case_events::table, &*events)?;
+    super::summaries::count_many(conn, events)?;
     if let DbConnection::Pg(pg) = conn {
         use diesel::sql_types::Text;
         diesel::sql_query("SELECT pg_notify($1, $2)")

@@ -17,7 +17,9 @@ pub mod intake_writer;
 pub mod open311;
 pub mod photos;
 pub mod schema;
+pub mod seed;
 pub mod stats;
+pub mod summaries;
 pub mod tracking;
 pub mod typed;
 

@@ -99,6 +99,7 @@ diesel::table! {
         overdue -> Bool,
         merged_into -> Nullable<Text>,
         rating -> Nullable<Integer>,
+        channel -> Text,
     }
 }
 
@@ -211,6 +212,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_day_summaries (day, grid_code, category_code, handling_unit, channel, kind) {
+        day -> Text,
+        grid_code -> Text,
+        category_code -> Text,
+        handling_unit -> Text,
+        channel -> Text,
+        kind -> Text,
+        events -> BigInt,
+    }
+}
+
 diesel::joinable!(case_photos -> cases (case_id));
 diesel::joinable!(case_photos -> photos (photo_id));
 diesel::joinable!(case_events -> cases (case_id));
@@ -237,4 +250,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     token_revocations,
     api_keys,
     open311_requests,
+    case_day_summaries,
 );

@@ -21,6 +21,8 @@ pub struct StatsFilter {
     pub area: Option<AreaColumn>,
     /// Only cases of this category.
     pub category: Option<String>,
+    /// Only cases that came in by this channel.
+    pub channel: Option<String>,
 }
 
 /// An area code and the level of the case column that holds codes like it.
@@ -48,6 +50,7 @@ pub struct StatsEventRow {
     pub actor_role: Option<String>,
     pub occurred_at: chrono::NaiveDateTime,
     pub details: String,
+    pub channel: String,
 }
 
 /// The events before `to` of the cases `filter` admits that can count in `[from, to)`, by case
@@ -88,6 +91,7 @@ pub fn events_before(
             case_events::actor_role,
             case_events::occurred_at,
             case_events::details,
+            cases::channel,
         ))
         .order((cases::id.asc(), case_events::seq.asc()))
         .into_boxed();
@@ -99,6 +103,9 @@ pub fn events_before(
     }
     if let Some(category) = &filter.category {
         query = query.filter(cases::category_code.eq(category.clone()));
+    }
+    if let Some(channel) = &filter.channel {
+        query = query.filter(cases::channel.eq(channel.clone()));
     }
     query = match filter.area.clone() {
         None => query,

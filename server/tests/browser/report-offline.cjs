@@ -56,7 +56,7 @@ async function main() {
 
     // The signal returns; the server's first answer to the report is lost on the way.
     let cut = 0;
-    await page.route("**/api/v1/reports", async (route) => {
+    await page.route("**/api/v1/reports/web", async (route) => {
       if (cut > 0) return route.continue();
       cut++;
       await route.fetch();
@@ -67,7 +67,7 @@ async function main() {
     check(cut === 1, "the report reached the server once and its answer was cut");
     check((await allCases(admin)).length === before + 1, "the server holds the report whose answer was lost");
     check((await page.locator("#outbox").innerText()).includes("1 report(s) waiting"), "with no answer the page keeps the report");
-    await page.unroute("**/api/v1/reports");
+    await page.unroute("**/api/v1/reports/web");
 
     // The next chance to send (here a reload) sends it again with the same key.
     await page.reload();
@@ -77,6 +77,7 @@ async function main() {
     const after = await allCases(admin);
     check(after.length === before + 1, `exactly one new case after the retry: ${after.length - before}`);
     check(after.filter((c) => c.tracking_number === number).length === 1, "the page's tracking number is that case");
+    check(after.find((c) => c.tracking_number === number).channel === "web", "the server counts it under the channel web");
     const seen = await caseByNumber(admin, number);
     check(seen.photo_ids.length === 2 && seen.photo_ids[0] !== seen.photo_ids[1], "both photos written offline came with it, each once");
     check(seen.description.startsWith("Water is pouring"), "the description written offline came with it");

@@ -56,6 +56,7 @@ fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
         version: 1,
         created_at: now,
         updated_at: now,
+        channel: gridline_core::workflow::Channel::App,
     };
     let event = gridline_server::cases::events::reported(&case, now.and_utc());
     (case, event)

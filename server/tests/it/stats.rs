@@ -162,6 +162,7 @@ fn seed(
         version: steps.len() as i32,
         created_at: reported_at,
         updated_at: steps.last().unwrap().1.naive_utc(),
+        channel: gridline_core::workflow::Channel::App,
     };
     // One transaction, as the server writes: the server's own jobs number events too, and the
     // sequence is only gap-free and unique among writers that hold the write lock.

@@ -4,6 +4,7 @@
 //!
 //! - `state`: one state or a comma list (`reported,registered`);
 //! - `category`: a category code; `unit`: a handling unit; `overdue`: `true` or `false`;
+//! - `channel`: the way in, one or a comma list (`hotline,app`; core's `Channel` names);
 //! - `area`: a district, street, community or grid code (its cells);
 //! - `from` / `to`: report time, RFC 3339 (from inclusive, to exclusive);
 //! - `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
@@ -15,7 +16,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime};
 use gridline_core::codes::{AreaCode, CategoryCode};
-use gridline_core::workflow::{CaseState, Role};
+use gridline_core::workflow::{CaseState, Channel, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -42,6 +43,7 @@ pub struct ListQuery {
     pub to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    pub channel: Option<String>,
 }
 
 fn time(field: &str, text: &str) -> ApiResult<NaiveDateTime> {
@@ -64,18 +66,30 @@ fn decode_cursor(text: &str) -> ApiResult<(NaiveDateTime, String)> {
     Ok((at, id))
 }
 
+/// A comma list of core's wire names (states, channels) in their stored form; nothing when
+/// absent or blank. A name core does not know is refused, naming `field`.
+fn wire_names<T>(field: &str, text: Option<&str>) -> ApiResult<Vec<String>>
+where
+    T: std::str::FromStr<Err = gridline_core::workflow::UnknownName> + std::fmt::Display,
+{
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else { return Ok(Vec::new()) };
+    text.split(',')
+        .map(|name| {
+            name.trim()
+                .parse::<T>()
+                .map(|v| v.to_string())
+                .map_err(|e| ApiError::invalid_field(field, e.to_string()))
+        })
+        .collect()
+}
+
 /// The filter a query asks for, every value checked; each refusal names its parameter.
 pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
-    let mut filter = ListFilter::default();
-    if let Some(states) = query.state.as_deref().filter(|s| !s.trim().is_empty()) {
-        for name in states.split(',') {
-            let state: CaseState =
-                name.trim().parse().map_err(|e: gridline_core::workflow::UnknownName| {
-                    ApiError::invalid_field("state", e.to_string())
-                })?;
-            filter.states.push(state.as_str().to_owned());
-        }
-    }
+    let mut filter = ListFilter {
+        states: wire_names::<CaseState>("state", query.state.as_deref())?,
+        channels: wire_names::<Channel>("channel", query.channel.as_deref())?,
+        ..ListFilter::default()
+    };
     if let Some(category) = query.category.as_deref() {
         let code = CategoryCode::parse(category.trim())
             .map_err(|e| ApiError::invalid_field("category", e.to_string()))?;

@@ -91,6 +91,7 @@ pub(crate) fn render(
     body["position"] = json!({ "lat": case.lat, "lon": case.lon, "accuracy_m": case.accuracy_m });
     body["captured_at"] = json!(case.captured_at.map(rfc3339));
     body["anonymous"] = json!(case.anonymous);
+    body["channel"] = json!(case.channel);
     body["geotag"] = json!(case.geotag_verdict);
     body["answers"] = serde_json::from_str(&case.answers).unwrap_or(Value::Null);
     body["photo_ids"] = json!(photo_ids);

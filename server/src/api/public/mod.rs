@@ -4,8 +4,9 @@
 //! - `GET /report-form` ([`report_form`]): the limits of a report (description length, photo
 //!   count and bytes, the edge a photo is resized to) and of a workflow step (reason or note
 //!   length, photo count), every state of a case in workflow order and in a citizen's words
-//!   (zh, en), and the range of the rating, all read from core and the server's settings. The
-//!   staff dashboard reads the same answer, so neither page copies a limit or the state list.
+//!   (zh, en), the range of the rating and the channels a case can come in by, all read from
+//!   core and the server's settings. The staff dashboard reads the same answer, so neither page
+//!   copies a limit, the state list or the channel list.
 //! - `GET /places` ([`places`]): the way to a place without a map (street → community → cell),
 //!   and `GET /cells` the outlines of the cells around a point for the page's small map.
 //! - `GET /nearby` ([`nearby`]): the open reports of a category around a point, for the step
@@ -23,8 +24,8 @@ pub mod track;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use gridline_core::photo::{DEFAULT_MAX_EDGE, DEFAULT_QUALITY};
-use gridline_core::workflow::CaseState;
 use gridline_core::workflow::words::RATINGS;
+use gridline_core::workflow::{CaseState, Channel};
 use serde_json::{Map, Value, json};
 
 use crate::app::AppState;
@@ -54,6 +55,7 @@ pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
             "step_photos_max": MAX_STEP_PHOTOS,
         },
         "state_order": CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "channels": Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "rating": { "min": RATINGS.start(), "max": RATINGS.end() },
         "states": Value::Object(states),
     });

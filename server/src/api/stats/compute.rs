@@ -38,16 +38,19 @@ pub enum GroupBy {
     Grid,
     Category,
     Unit,
+    /// The way in (core's `Channel`).
+    Channel,
 }
 
 impl GroupBy {
-    pub const ALL: [GroupBy; 6] = [
+    pub const ALL: [GroupBy; 7] = [
         GroupBy::District,
         GroupBy::Street,
         GroupBy::Community,
         GroupBy::Grid,
         GroupBy::Category,
         GroupBy::Unit,
+        GroupBy::Channel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl GroupBy {
             GroupBy::Grid => "grid",
             GroupBy::Category => "category",
             GroupBy::Unit => "unit",
+            GroupBy::Channel => "channel",
         }
     }
 
@@ -73,6 +77,7 @@ impl GroupBy {
             GroupBy::Grid => row.grid_code.clone(),
             GroupBy::Category => Some(row.category_code.clone()),
             GroupBy::Unit => row.handling_unit.clone(),
+            GroupBy::Channel => Some(row.channel.clone()),
         }
     }
 }

@@ -1,12 +1,13 @@
 //! `GET /api/v1/stats`: case statistics for a time range, grouped by district, street,
-//! community, grid, category or handling unit, as JSON or CSV.
+//! community, grid, category, handling unit or channel (the way in), as JSON or CSV.
 //!
 //! - **Query**: `from`, `to` (required; RFC 3339 instants, or dates `YYYY-MM-DD` read on the
 //!   working calendar's time zone, `to` as a date meaning the end of that day; the range is
 //!   `[from, to)`, at most [`MAX_RANGE_DAYS`] days), `group_by` (default `street`; `day` gives
 //!   one group per day of at most [`MAX_DAILY_DAYS`], each day's figures as if it were the
 //!   range, keyed by its date: the dashboard's trend lines), optional
-//!   `area` (an area code: only cases there) and `category`, and `format` (`json` or `csv`).
+//!   `area` (an area code: only cases there), `category` and `channel`, and `format` (`json` or
+//!   `csv`).
 //! - **Format**: `format=csv` or `format=json` decides; without it, an `Accept` header naming
 //!   `text/csv` gets CSV and anything else JSON.
 //! - **Scope**: an admin (or the system) counts the whole city, a dispatcher the cases in their
@@ -25,7 +26,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use gridline_core::calendar::WorkingCalendar;
 use gridline_core::codes::{AreaCode, AreaLevel, CategoryCode};
-use gridline_core::workflow::Role;
+use gridline_core::workflow::{Channel, Role};
 use serde::Serialize;
 
 use crate::app::AppState;
@@ -39,7 +40,7 @@ pub const MAX_RANGE_DAYS: i64 = 366;
 /// The longest range of a daily series (`group_by=day`), in days.
 pub const MAX_DAILY_DAYS: i64 = 92;
 
-const PARAMETERS: [&str; 6] = ["from", "to", "group_by", "area", "category", "format"];
+const PARAMETERS: [&str; 7] = ["from", "to", "group_by", "area", "category", "channel", "format"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -56,6 +57,7 @@ struct Asked {
     daily: bool,
     area: Option<AreaCode>,
     category: Option<String>,
+    channel: Option<Channel>,
     format: Option<Format>,
 }
 
@@ -143,13 +145,16 @@ fn parse_query(pairs: &[(String, String)], calendar: &WorkingCalendar) -> ApiRes
                 .map_err(|e| ApiError::invalid_field("category", e.to_string()))
         })
         .transpose()?;
+    let channel = value("channel")
+        .map(|text| text.parse::<Channel>().map_err(|e| ApiError::invalid_field("channel", e.to_string())))
+        .transpose()?;
     let format = match value("format") {
         None => None,
         Some("json") => Some(Format::Json),
         Some("csv") => Some(Format::Csv),
         Some(_) => return Err(ApiError::invalid_field("format", "expected json or csv")),
     };
-    Ok(Asked { range: Range { from, to }, group_by, daily, area, category, format })
+    Ok(Asked { range: Range { from, to }, group_by, daily, area, category, channel, format })
 }
 
 /// CSV when asked for by `format`, else when `Accept` names `text/csv`.
@@ -167,7 +172,11 @@ fn wants_csv(req: &HttpRequest, format: Option<Format>) -> bool {
 
 /// The rows the caller may count: their scope, narrowed by `area` and `category`.
 fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
-    let mut filter = StatsFilter { category: asked.category.clone(), ..StatsFilter::default() };
+    let mut filter = StatsFilter {
+        category: asked.category.clone(),
+        channel: asked.channel.map(|c| c.as_str().to_owned()),
+        ..StatsFilter::default()
+    };
     match who.case_filter() {
         CaseFilter::All => {}
         CaseFilter::GridRange { first, last, .. } => {
@@ -285,6 +294,7 @@ pub async fn stats(
         "scope": who.scope.kind(),
         "area": asked.area.map(|a| a.to_string()),
         "category": asked.category,
+        "channel": asked.channel,
         "groups": groups,
         "total": statistics.total,
     })))
@@ -323,6 +333,7 @@ mod tests {
         assert_eq!(field("from=2026-11-02&to=2026-11-06&group_by=planet"), "group_by");
         assert_eq!(field("from=2026-11-02&to=2026-11-06&area=12"), "area");
         assert_eq!(field("from=2026-11-02&to=2026-11-06&format=xls"), "format");
+        assert_eq!(field("from=2026-11-02&to=2026-11-06&channel=fax"), "channel");
         assert_eq!(field("from=2026-11-02&to=2026-11-06&colour=red"), "colour");
         assert_eq!(field("from=2026-11-02&to=2026-11-06&from=2026-11-03"), "from");
     }

@@ -23,6 +23,7 @@ const TEXT = {
     new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", version_conflict: "案件已被他人更新，已刷新。",
     done: "已完成", rate: "率", count: "数", name: "名称", p90: "P90 工时", no_cases: "没有案件",
     dispatch_deadline: "现在派遣，处置时限（工作日历）为：", period: "近 30 天", read_only: "只读",
+    channel: "来源渠道",
   },
   en: {
     skip: "Skip to content", title: "Gridline operations", signin_hint: "Sign in with your staff account.",
@@ -43,7 +44,7 @@ const TEXT = {
     merge_into: "Merge into case id", time_limit: "Time limit", version_conflict: "Someone else changed this case; reloaded.",
     done: "Done", rate: "rate", count: "count", name: "Name", p90: "P90 hours", no_cases: "No cases",
     dispatch_deadline: "Dispatched now, the deadline on the working calendar is", period: "last 30 days",
-    read_only: "read-only",
+    read_only: "read-only", channel: "Channel",
   },
 };
 let lang = localStorage.getItem("gridline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
@@ -542,6 +543,7 @@ async function openCase(id) {
     el("dt", {}, t("time_limit")), el("dd", {}, c.handling_time_limit || "—"),
     el("dt", {}, t("deadline")), el("dd", { "data-field": "deadline", class: c.overdue ? "tag-overdue" : "" }, fmtTime(c.deadline) + (c.overdue ? " · " + t("overdue") : "")),
     el("dt", {}, t("unit")), el("dd", {}, c.handling_unit || "—"),
+    el("dt", {}, t("channel")), el("dd", { "data-field": "channel" }, c.channel || "—"),
     el("dt", {}, t("description")), el("dd", {}, c.description || ""));
   const mini = el("canvas", { id: "case-map", "aria-label": t("position") });
   const photoIds = [...(c.photo_ids || [])];
@@ -711,6 +713,7 @@ async function loadReferenceData() {
   fill($("#f-category"), state.categories.map((c) => [c.code, categoryName(c.code)]));
   fill($("#f-unit"), state.units.map((u) => [u.code, u.code]));
   fill($("#f-state"), (form.state_order || []).map((s) => [s, s]));
+  fill($("#f-channel"), (form.channels || []).map((c) => [c, c]));
 }
 
 async function start() {

@@ -270,7 +270,8 @@ async function sendOne(item) {
     await idb("readwrite", (s) => s.put(item));
   }
   const body = Object.assign({}, item.body, { photo_ids: item.photos.map((p) => p.id) });
-  return authed("/api/v1/reports", { method: "POST", body, headers: { "idempotency-key": item.key } });
+  // The web page's own intake route: the server counts these reports under the channel `web`.
+  return authed("/api/v1/reports/web", { method: "POST", body, headers: { "idempotency-key": item.key } });
 }
 
 // ── report steps ───────────────────────────────────────────────────────────────────────────

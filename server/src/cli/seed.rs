@@ -1,0 +1,497 @@
+//! `gridline seed --cases N --days D --grids FILE`: realistic cases written straight into the
+//! store for scale work (benchmarks of the statistics, the dashboard, the case lists and intake
+//! on a city's year), on the database the configuration names, either backend.
+//!
+//! ```text
+//! gridline grid generate --cells 40625 > city.geojson
+//! gridline seed --cases 10000000 --days 365 --grids city.geojson --import
+//! ```
+//!
+//! What a case looks like is decided here, from a seeded random generator (`--seed`), so two
+//! runs with the same arguments write the same city:
+//! - **Space**: cells are unequally busy (a log-normal weight per cell: a market street gets
+//!   many times a quiet lane's reports), and a third of a cell's reports follow one shortly
+//!   before them (a burst around one problem).
+//! - **Time**: over the last `D` days, weekends quieter, one day in twenty-five a storm day with
+//!   three times the reports, mostly in the day's waking hours (Beijing time).
+//! - **What**: categories of the shipped taxonomy, the common ones far more often; channels in
+//!   the shares of a city where the hotline and the app carry most reports.
+//! - **History**: every step is asked of core's state machine, by the role that takes it:
+//!   reject or register, dispatch with the category's deadline on the working calendar (a
+//!   send-back and a re-dispatch now and then), accept, an extension now and then, handling
+//!   (mostly in time, else the overdue job's mark and escalation at the deadline), on-site
+//!   verification (a failed one sends it back for rework), and a rating from some app and web
+//!   reporters. A step that would fall after now is not taken: recent cases are still open.
+//!
+//! Cells are written a batch at a time (`--cells-per-batch`), each batch one transaction with
+//! its cases, events and per-day summaries ([`crate::store::seed`]).
+
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
+use clap::Args;
+use gridline_core::calendar::WorkingCalendar;
+use gridline_core::grid::{GridCell, parse_geojson};
+use gridline_core::taxonomy::{Category, Taxonomy};
+use gridline_core::workflow::{self, Action, CaseState, Channel, Role};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{CliError, CliResult};
+use crate::cases::events;
+use crate::clock::rfc3339;
+use crate::store::cases::CaseRow;
+use crate::store::events::EventRow;
+use crate::store::seed::{SeededCase, write_batch};
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// How many cases to write.
+    #[arg(long)]
+    cases: u64,
+    /// Over how many days before now they were reported.
+    #[arg(long, default_value_t = 365)]
+    days: u32,
+    /// The grid cells (GeoJSON, as `gridline grid generate` writes) the cases are spread over.
+    #[arg(long)]
+    grids: String,
+    /// Also import the cells, replacing the one street or district they form.
+    #[arg(long)]
+    import: bool,
+    /// The random generator's seed: the same seed writes the same city.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Cells whose cases are written per transaction.
+    #[arg(long, default_value_t = 25)]
+    cells_per_batch: usize,
+}
+
+/// Shares of the ways in: the app and the hotline carry most reports.
+const CHANNEL_SHARES: [(Channel, f64); 6] = [
+    (Channel::App, 0.40),
+    (Channel::Hotline, 0.30),
+    (Channel::Inspector, 0.15),
+    (Channel::Web, 0.07),
+    (Channel::Sensor, 0.05),
+    (Channel::Open311, 0.03),
+];
+
+/// The unit a category without a default one is dispatched to.
+const FALLBACK_UNIT: &str = "city-services";
+
+pub fn run(args: SeedArgs) -> CliResult {
+    if args.cases == 0 || args.days == 0 || args.cells_per_batch == 0 {
+        return Err(CliError::input("--cases, --days and --cells-per-batch must be at least 1"));
+    }
+    let text =
+        std::fs::read_to_string(&args.grids).map_err(|e| CliError::input(format!("{}: {e}", args.grids)))?;
+    let cells = parse_geojson(&text).map_err(|e| CliError::input(format!("{}: {e}", args.grids)))?;
+    if cells.is_empty() {
+        return Err(CliError::input(format!("{}: no cells", args.grids)));
+    }
+    let taxonomy = Taxonomy::default_taxonomy().map_err(|e| CliError::failure(e.to_string()))?;
+    let calendar = WorkingCalendar::china().map_err(|e| CliError::failure(e.to_string()))?;
+    let db = super::user::open_database()?;
+    let mut conn = db.get().map_err(super::user::database)?;
+    if args.import {
+        let area = super::grid::enclosing_area(&cells)?;
+        crate::store::grids::replace_area(&mut conn, area, &cells).map_err(super::user::database)?;
+        println!("imported {} cells into area {area}", cells.len());
+    }
+
+    let mut city = City::new(&args, &cells, taxonomy.categories(), calendar, Utc::now());
+    let counts = city.cases_per_cell(args.cases);
+    let started = Instant::now();
+    let (mut written, mut events_written) = (0u64, 0u64);
+    for (batch_cells, batch_counts) in
+        cells.chunks(args.cells_per_batch).zip(counts.chunks(args.cells_per_batch))
+    {
+        let mut cases = Vec::new();
+        let mut events = Vec::new();
+        for (cell, count) in batch_cells.iter().zip(batch_counts) {
+            city.cell_cases(cell, *count, &mut cases, &mut events);
+        }
+        let codes: Vec<String> = batch_cells.iter().map(|c| c.code.to_string()).collect();
+        written += cases.len() as u64;
+        events_written += events.len() as u64;
+        write_batch(&mut conn, cases, events, &codes).map_err(super::user::database)?;
+        let seconds = started.elapsed().as_secs_f64();
+        eprint!(
+            "\r{written} cases, {events_written} events, {:.0} cases/s   ",
+            written as f64 / seconds.max(0.001)
+        );
+    }
+    eprintln!();
+    println!(
+        "seeded {written} cases with {events_written} events over {} days in {} cells in {:.1} s",
+        args.days,
+        cells.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The generator: the city's shape and its random source.
+struct City<'a> {
+    rng: StdRng,
+    now: DateTime<Utc>,
+    days: u32,
+    /// Cumulative weights of the days, oldest first.
+    day_weights: Vec<f64>,
+    categories: &'a [Category],
+    /// Cumulative weights of the categories (Zipf: the k-th is 1/k as common as the first).
+    category_weights: Vec<f64>,
+    calendar: WorkingCalendar,
+    cell_count: usize,
+    tracking_salt: u64,
+    tracking_counter: u64,
+}
+
+fn cumulative(weights: impl Iterator<Item = f64>) -> Vec<f64> {
+    weights
+        .scan(0.0, |sum, w| {
+            *sum += w;
+            Some(*sum)
+        })
+        .collect()
+}
+
+/// The index a uniform draw falls on in cumulative weights.
+fn pick(rng: &mut StdRng, cumulative: &[f64]) -> usize {
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    let x = rng.random::<f64>() * total;
+    cumulative.partition_point(|c| *c <= x).min(cumulative.len().saturating_sub(1))
+}
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let (u, v): (f64, f64) = (rng.random::<f64>().max(f64::MIN_POSITIVE), rng.random());
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+fn minutes(rng: &mut StdRng, low: i64, high: i64) -> Duration {
+    Duration::minutes(rng.random_range(low..high))
+}
+
+impl<'a> City<'a> {
+    fn new(
+        args: &SeedArgs,
+        cells: &[GridCell],
+        categories: &'a [Category],
+        calendar: WorkingCalendar,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut rng = StdRng::seed_from_u64(args.seed);
+        let first_day = (now - Duration::days(i64::from(args.days))).date_naive();
+        let day_weights = cumulative((0..args.days).map(|d| {
+            let date = first_day + Duration::days(i64::from(d));
+            let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+            let storm = rng.random::<f64>() < 0.04;
+            (if weekend { 0.7 } else { 1.0 }) * (if storm { 3.0 } else { 1.0 })
+        }));
+        let category_weights = cumulative((1..=categories.len()).map(|k| 1.0 / k as f64));
+        let tracking_salt = rng.random::<u64>();
+        City {
+            rng,
+            now,
+            days: args.days,
+            day_weights,
+            categories,
+            category_weights,
+            calendar,
+            cell_count: cells.len(),
+            tracking_salt,
+            tracking_counter: 0,
+        }
+    }
+
+    /// How many cases each cell gets: log-normal weights, rounded so they add up to `total`.
+    fn cases_per_cell(&mut self, total: u64) -> Vec<u64> {
+        let weights: Vec<f64> = (0..self.cell_count).map(|_| (1.1 * normal(&mut self.rng)).exp()).collect();
+        let sum: f64 = weights.iter().sum();
+        let exact: Vec<f64> = weights.iter().map(|w| w / sum * total as f64).collect();
+        let mut counts: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
+        let mut by_remainder: Vec<usize> = (0..counts.len()).collect();
+        by_remainder
+            .sort_by(|a, b| (exact[*b] - exact[*b].floor()).total_cmp(&(exact[*a] - exact[*a].floor())));
+        let short = total.saturating_sub(counts.iter().sum());
+        for i in by_remainder.into_iter().cycle().take(short as usize) {
+            counts[i] += 1;
+        }
+        counts
+    }
+
+    /// A report time: a day by its weight, an hour mostly of the waking day in Beijing.
+    fn report_time(&mut self) -> DateTime<Utc> {
+        let day = pick(&mut self.rng, &self.day_weights) as i64;
+        let date = (self.now - Duration::days(i64::from(self.days) - day)).date_naive();
+        let hour = if self.rng.random::<f64>() < 0.85 {
+            self.rng.random_range(7..22)
+        } else {
+            self.rng.random_range(0..24)
+        };
+        let local = date.and_time(NaiveTime::MIN) + Duration::hours(hour) + minutes(&mut self.rng, 0, 60);
+        let at = chrono::FixedOffset::east_opt(8 * 3600)
+            .and_then(|beijing| beijing.from_local_datetime(&local).earliest())
+            .map_or(self.now, |t| t.with_timezone(&Utc));
+        at.min(self.now - Duration::minutes(1))
+    }
+
+    /// A tracking number unique within this run: the counter through a bijection of the
+    /// suffix's 2^30 values, so numbers look random and never repeat.
+    fn tracking_number(&mut self, at: DateTime<Utc>) -> String {
+        const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let mixed = (self.tracking_counter.wrapping_mul(0x9E37_79B1).wrapping_add(self.tracking_salt))
+            & ((1 << 30) - 1);
+        self.tracking_counter += 1;
+        let suffix: String =
+            (0..6).map(|i| ALPHABET[((mixed >> (25 - 5 * i)) & 31) as usize] as char).collect();
+        format!("GL-{}-{suffix}", at.format("%y%m%d"))
+    }
+
+    /// The cases of one cell, each with its history, appended to `cases` and `events`.
+    fn cell_cases(
+        &mut self,
+        cell: &GridCell,
+        count: u64,
+        cases: &mut Vec<SeededCase>,
+        events: &mut Vec<EventRow>,
+    ) {
+        let ring = cell.geometry.polygons().first().and_then(|p| p.first()).cloned().unwrap_or_default();
+        let n = ring.len().max(1) as f64;
+        let (lon, lat) = ring.iter().fold((0.0, 0.0), |(x, y), [lon, lat]| (x + lon / n, y + lat / n));
+        let mut previous: Option<DateTime<Utc>> = None;
+        for _ in 0..count {
+            let at = match previous {
+                Some(before) if self.rng.random::<f64>() < 0.35 => {
+                    (before + minutes(&mut self.rng, 1, 360)).min(self.now - Duration::minutes(1))
+                }
+                _ => self.report_time(),
+            };
+            previous = Some(at);
+            let (case, history) = self.case(cell, (lat, lon), at);
+            events.extend(history);
+            cases.push(case);
+        }
+    }
+
+    fn case(
+        &mut self,
+        cell: &GridCell,
+        (lat, lon): (f64, f64),
+        at: DateTime<Utc>,
+    ) -> (SeededCase, Vec<EventRow>) {
+        let categories = self.categories;
+        let category = &categories[pick(&mut self.rng, &self.category_weights)];
+        let channel =
+            CHANNEL_SHARES[pick(&mut self.rng, &cumulative(CHANNEL_SHARES.iter().map(|(_, s)| *s)))].0;
+        let reporter_role = match channel {
+            Channel::App | Channel::Web => Some(Role::Citizen.as_str().to_owned()),
+            Channel::Inspector => Some(Role::Inspector.as_str().to_owned()),
+            Channel::Open311 => Some(crate::open311::requests::ROLE.to_owned()),
+            Channel::Hotline | Channel::Sensor => None,
+        };
+        let code = cell.code.to_string();
+        let jitter = |rng: &mut StdRng| (rng.random::<f64>() - 0.5) * 0.0004;
+        let row = CaseRow {
+            id: Uuid::now_v7().to_string(),
+            tracking_number: self.tracking_number(at),
+            idempotency_key: Uuid::new_v4().to_string(),
+            request_sha256: "seeded".to_owned(),
+            reporter_id: None,
+            reporter_role,
+            anonymous: false,
+            category_code: category.code,
+            description: format!("Seeded report: {}", category.names.en),
+            lat: lat + jitter(&mut self.rng),
+            lon: lon + jitter(&mut self.rng),
+            accuracy_m: Some(8.0),
+            submitted_crs: "wgs84".to_owned(),
+            captured_at: None,
+            state: CaseState::Reported,
+            grid_code: Some(cell.code),
+            community_code: Some(code[..12].to_owned()),
+            street_code: Some(code[..9].to_owned()),
+            district_code: Some(code[..6].to_owned()),
+            routing_outcome: "inside".to_owned(),
+            routing_distance_m: Some(0.0),
+            geotag_verdict: "no_photo".to_owned(),
+            answers: "{}".to_owned(),
+            handling_time_limit: Some(category.time_limit.to_string()),
+            handling_unit: None,
+            version: 1,
+            created_at: at.naive_utc(),
+            updated_at: at.naive_utc(),
+            channel,
+        };
+        let mut history = History::new(&row, at, self.now);
+        history.live(&mut self.rng, category, channel, &self.calendar);
+        let mut row = row;
+        row.state = history.state;
+        row.handling_unit = history.unit.clone();
+        row.version = history.events.len() as i32;
+        row.updated_at = history.at.naive_utc();
+        let case = SeededCase {
+            row,
+            deadline: history.deadline.map(|d| d.naive_utc()),
+            overdue: history.overdue,
+            merged_into: None,
+            rating: history.rating,
+        };
+        (case, history.events)
+    }
+}
+
+/// A case's history as it is generated, and what it leaves on the case row.
+struct History {
+    case_id: String,
+    street: Option<String>,
+    now: DateTime<Utc>,
+    events: Vec<EventRow>,
+    state: CaseState,
+    at: DateTime<Utc>,
+    unit: Option<String>,
+    deadline: Option<DateTime<Utc>>,
+    overdue: bool,
+    rating: Option<i32>,
+}
+
+impl History {
+    fn new(case: &CaseRow, at: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        History {
+            case_id: case.id.clone(),
+            street: case.street_code.clone(),
+            now,
+            events: vec![events::reported(case, at)],
+            state: CaseState::Reported,
+            at,
+            unit: None,
+            deadline: None,
+            overdue: false,
+            rating: None,
+        }
+    }
+
+    /// Takes `action` as `role` at `at` if that is before now and core allows it from the
+    /// current state; whether it was taken.
+    fn take(&mut self, action: Action, role: Role, at: DateTime<Utc>, details: Value) -> bool {
+        let at = at.max(self.at);
+        if at >= self.now {
+            return false;
+        }
+        let Ok(transition) = workflow::decide(self.state, action, role) else { return false };
+        self.events.push(events::seeded(
+            &self.case_id,
+            action.as_str(),
+            (Some(self.state), transition.to),
+            role,
+            details,
+            at,
+        ));
+        self.state = transition.to;
+        self.at = at;
+        true
+    }
+
+    fn deadline_text(&self) -> Value {
+        self.deadline.map(|d| json!(rfc3339(d.naive_utc()))).unwrap_or(Value::Null)
+    }
+
+    /// The case's life from `reported` on, as far as now.
+    fn live(&mut self, rng: &mut StdRng, category: &Category, channel: Channel, calendar: &WorkingCalendar) {
+        let start = self.at;
+        if rng.random::<f64>() < 0.07 {
+            self.take(Action::Reject, Role::Dispatcher, start + minutes(rng, 5, 240), json!({}));
+            return;
+        }
+        if !self.take(Action::Register, Role::Dispatcher, start + minutes(rng, 5, 240), json!({})) {
+            return;
+        }
+        let unit = category.default_unit.clone().unwrap_or_else(|| FALLBACK_UNIT.to_owned());
+        for cycle in 0..2 {
+            let at = self.at + minutes(rng, 10, 180);
+            let deadline = calendar.deadline(at, category.time_limit).ok();
+            let before = (self.unit.clone(), self.deadline);
+            self.unit = Some(unit.clone());
+            self.deadline = deadline;
+            let details = json!({ "handling_unit": unit, "deadline": self.deadline_text() });
+            if !self.take(Action::Dispatch, Role::Dispatcher, at, details) {
+                (self.unit, self.deadline) = before;
+                return;
+            }
+            if cycle == 0 && rng.random::<f64>() < 0.04 {
+                let back = self.at + minutes(rng, 10, 240);
+                if !self.take(Action::SendBack, Role::Handler, back, json!({ "handling_unit": unit })) {
+                    return;
+                }
+                (self.unit, self.deadline) = (None, None);
+                continue;
+            }
+            break;
+        }
+        for rework in 0..2 {
+            if !self.take(Action::Accept, Role::Handler, self.at + minutes(rng, 10, 300), json!({})) {
+                return;
+            }
+            if rework == 0 && rng.random::<f64>() < 0.05 {
+                let later = self.deadline.unwrap_or(self.at) + Duration::days(2);
+                let extended = self.deadline.replace(later);
+                let details = json!({ "deadline": self.deadline_text(), "extension": 1 });
+                if self.take(Action::Extend, Role::Dispatcher, self.at + minutes(rng, 30, 600), details) {
+                    self.overdue = false;
+                } else {
+                    self.deadline = extended;
+                }
+            }
+            let handled_at = match self.deadline {
+                Some(due) if rng.random::<f64>() < 0.85 => {
+                    let span = (due - self.at).num_minutes().max(20);
+                    self.at + Duration::minutes(rng.random_range(span / 10..span))
+                }
+                Some(due) => due + minutes(rng, 60, 4320),
+                None => self.at + minutes(rng, 60, 2880),
+            };
+            if let Some(due) = self.deadline.filter(|due| *due < handled_at && !self.overdue) {
+                let marked = due + Duration::minutes(1);
+                let deadline = self.deadline_text();
+                if self.take(Action::MarkOverdue, Role::System, marked, json!({ "deadline": deadline })) {
+                    self.overdue = true;
+                    let to = json!({ "role": Role::Dispatcher.as_str(), "street": self.street });
+                    self.take(
+                        Action::Escalate,
+                        Role::System,
+                        marked,
+                        json!({ "deadline": deadline, "to": to }),
+                    );
+                }
+            }
+            if !self.take(Action::MarkHandled, Role::Handler, handled_at, json!({})) {
+                return;
+            }
+            let verify_at = self.at + minutes(rng, 30, 1440);
+            if rng.random::<f64>() < 0.9 || rework == 1 {
+                if !self.take(Action::VerifyPass, Role::Inspector, verify_at, json!({})) {
+                    return;
+                }
+                break;
+            }
+            if !self.take(Action::VerifyFail, Role::Inspector, verify_at, json!({})) {
+                return;
+            }
+        }
+        let rated = matches!(channel, Channel::App | Channel::Web) && rng.random::<f64>() < 0.3;
+        if self.state == CaseState::Closed && rated {
+            let rating = rng.random_range(1..=5);
+            if self.take(
+                Action::Rate,
+                Role::Citizen,
+                self.at + minutes(rng, 60, 4320),
+                json!({ "rating": rating }),
+            ) {
+                self.rating = Some(rating);
+            }
+        }
+    }
+}

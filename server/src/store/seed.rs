@@ -1,0 +1,62 @@
+//! Writing generated cases straight into the store (`gridline seed`, for scale work): a batch of
+//! cases with their whole histories and their summaries in one transaction, without the
+//! per-event work of intake, on either backend.
+//!
+//! A batch holds the event writers' lock (as every event insert does), numbers its events
+//! after the highest sequence number stored, inserts cases and events with multi-row
+//! statements, and recomputes the per-day summaries of the batch's cells from their events
+//! ([`super::summaries::rebuild_cells`]), so the summaries agree with the events after every
+//! batch, whatever was stored there before.
+
+use diesel::prelude::*;
+
+use super::cases::CaseRow;
+use super::events::{self, EventRow};
+use super::schema::{case_events, cases};
+use super::{DbConnection, StoreResult, summaries};
+
+/// A case with the workflow columns its history left it with.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = cases)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct SeededCase {
+    #[diesel(embed)]
+    pub row: CaseRow,
+    pub deadline: Option<chrono::NaiveDateTime>,
+    // Inserted by value like the embedded row (whose typed columns convert on the way in):
+    // a `serialize_as` on any field keeps diesel from deriving the by-reference form.
+    #[diesel(serialize_as = bool)]
+    pub overdue: bool,
+    pub merged_into: Option<String>,
+    pub rating: Option<i32>,
+}
+
+/// Rows per multi-row INSERT: under SQLite's 32,766 bound parameters for the widest row (the
+/// case, 33 columns).
+const ROWS_PER_STATEMENT: usize = 900;
+
+/// Stores `cases` and `events` (by case, in the order they happened) in one transaction and
+/// recomputes the summaries of `cells` (every cell the cases are in, `''` for none).
+pub fn write_batch(
+    conn: &mut DbConnection,
+    mut cases: Vec<SeededCase>,
+    mut events: Vec<EventRow>,
+    cells: &[String],
+) -> StoreResult<()> {
+    conn.transaction(|conn| {
+        summaries::hold_event_writers(conn)?;
+        while !cases.is_empty() {
+            let rest = cases.split_off(cases.len().min(ROWS_PER_STATEMENT));
+            crate::batch_insert!(conn, cases::table, std::mem::replace(&mut cases, rest))?;
+        }
+        let first = events::next_seq(conn)?;
+        for (seq, event) in (first..).zip(events.iter_mut()) {
+            event.seq = seq;
+        }
+        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            crate::batch_insert!(conn, case_events::table, chunk)?;
+        }
+        summaries::rebuild_cells(conn, cells)
+    })?;
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! Per-day summaries of the audit trail (`case_day_summaries`): how many events of each kind
+//! happened on each day (UTC) to the cases of one grid cell, category, handling unit and
+//! channel. Figures over a city's year then read a few rows per cell and day instead of every
+//! event of the period.
+//!
+//! - **Live**: [`count`] and [`count_many`] add each event in the transaction that inserts it
+//!   ([`super::events::insert`], [`super::events::insert_many`]), after the case row was written,
+//!   so the summaries are exact at any moment: no batch, no lag. The key is read from the case row
+//!   as the event leaves it (its cell, category, channel and the unit it is with after the step).
+//! - **Proof**: [`compare`] recomputes the summaries from the events alone, replaying each case
+//!   in sequence order (the unit follows core's effects: a dispatch sets it, a send-back clears
+//!   it), and lists every difference; [`rebuild`] writes the fresh figures in place of the
+//!   stored ones. `gridline summaries rebuild [--check]` runs them. Both work a few hundred cells
+//!   at a time (a case never changes cell, so the cells' keys are disjoint), holding the lock
+//!   that orders event writers for each batch, so a running server may keep writing.
+//!
+//! A case without a cell (the triage queue) or a unit is counted under `''`.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use gridline_core::workflow::{self, Action, CaseState, Effect, Role};
+
+use super::events::EventRow;
+use super::schema::{case_day_summaries, case_events, cases};
+use super::{DbConnection, StoreResult};
+
+/// Cells whose cases are compared or rebuilt per transaction.
+const CELLS_PER_BATCH: usize = 200;
+
+/// One summary row's key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SummaryKey {
+    /// `YYYY-MM-DD`, the UTC date of the events.
+    pub day: String,
+    pub grid_code: String,
+    pub category_code: String,
+    pub handling_unit: String,
+    pub channel: String,
+    /// The event kind: `reported` or a workflow action's name.
+    pub kind: String,
+}
+
+/// Summary rows: key → number of events.
+pub type Summaries = BTreeMap<SummaryKey, i64>;
+
+/// The UTC day an event counts on.
+pub fn day_of(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// Adds `event` to its summary row. Call inside the transaction that inserts the event, after
+/// its case row was written.
+pub fn count(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
+    let day = day_of(event.occurred_at);
+    let (sql, with_dollars) = (
+        "INSERT INTO case_day_summaries \
+           (day, grid_code, category_code, handling_unit, channel, kind, events) \
+         SELECT ?, COALESCE(grid_code, ''), category_code, COALESCE(handling_unit, ''), channel, ?, 1 \
+           FROM cases WHERE id = ? \
+         ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
+         DO UPDATE SET events = case_day_summaries.events + excluded.events",
+        matches!(conn, DbConnection::Pg(_)),
+    );
+    let sql = if with_dollars { numbered_placeholders(sql) } else { sql.to_owned() };
+    let added = diesel::sql_query(sql)
+        .bind::<Text, _>(&day)
+        .bind::<Text, _>(&event.kind)
+        .bind::<Text, _>(&event.case_id)
+        .execute(conn)?;
+    if added != 1 {
+        // The case row is written first in every transaction that inserts an event.
+        return Err(diesel::result::Error::NotFound);
+    }
+    Ok(())
+}
+
+/// [`count`] for all of `events` with one statement (the intake writer's batch of reports): the
+/// events are grouped by their key in the database and each group added once.
+pub fn count_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
+    if events.len() < 2 {
+        return events.iter().try_for_each(|event| count(conn, event));
+    }
+    // Three parameters an event: far under SQLite's bound; the intake batch is a few hundred.
+    for chunk in events.chunks(5000) {
+        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO case_day_summaries \
+               (day, grid_code, category_code, handling_unit, channel, kind, events) \
+             SELECT v.column2, COALESCE(c.grid_code, ''), c.category_code, COALESCE(c.handling_unit, ''), \
+               c.channel, v.column3, COUNT(*) \
+             FROM (VALUES {values}) AS v JOIN cases c ON c.id = v.column1 \
+             WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6 \
+             ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
+             DO UPDATE SET events = case_day_summaries.events + excluded.events"
+        );
+        let sql = if matches!(conn, DbConnection::Pg(_)) { numbered_placeholders(&sql) } else { sql };
+        let mut query = diesel::sql_query(sql).into_boxed();
+        for event in chunk {
+            query = query
+                .bind::<Text, _>(event.case_id.clone())
+                .bind::<Text, _>(day_of(event.occurred_at))
+                .bind::<Text, _>(event.kind.clone());
+        }
+        query.execute(conn)?;
+    }
+    Ok(())
+}
+
+/// `?` placeholders as PostgreSQL's `$1`, `$2`, ...
+fn numbered_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One event with the facts of its case that never change, as the replay reads it.
+#[derive(Debug, Queryable)]
+struct ReplayRow {
+    case_id: String,
+    grid_code: Option<String>,
+    category_code: String,
+    channel: String,
+    kind: String,
+    from_state: Option<String>,
+    actor_role: Option<String>,
+    occurred_at: chrono::NaiveDateTime,
+    details: String,
+}
+
+/// Whether the event's step set or cleared the handling unit, by core's effects.
+fn unit_effect(row: &ReplayRow) -> Option<Effect> {
+    let from = row.from_state.as_deref()?.parse::<CaseState>().ok()?;
+    let action = row.kind.parse::<Action>().ok()?;
+    let role = row.actor_role.as_deref()?.parse::<Role>().ok()?;
+    let transition = workflow::decide(from, action, role).ok()?;
+    transition
+        .effects
+        .iter()
+        .copied()
+        .find(|e| matches!(e, Effect::SetsHandlingUnit | Effect::ClearsHandlingUnit))
+}
+
+/// The summaries of `rows` (events of whole cases, by case and in sequence order).
+fn replay(rows: &[ReplayRow]) -> Summaries {
+    let mut out = Summaries::new();
+    let mut unit = String::new();
+    let mut case: Option<&str> = None;
+    for row in rows {
+        if case != Some(row.case_id.as_str()) {
+            case = Some(row.case_id.as_str());
+            unit.clear();
+        }
+        match unit_effect(row) {
+            Some(Effect::SetsHandlingUnit) => {
+                let details: serde_json::Value = serde_json::from_str(&row.details).unwrap_or_default();
+                unit = details["handling_unit"].as_str().unwrap_or_default().to_owned();
+            }
+            Some(_) => unit.clear(),
+            None => {}
+        }
+        let key = SummaryKey {
+            day: day_of(row.occurred_at),
+            grid_code: row.grid_code.clone().unwrap_or_default(),
+            category_code: row.category_code.clone(),
+            handling_unit: unit.clone(),
+            channel: row.channel.clone(),
+            kind: row.kind.clone(),
+        };
+        *out.entry(key).or_default() += 1;
+    }
+    out
+}
+
+/// A key whose stored count differs from the count recomputed from the events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub key: SummaryKey,
+    pub stored: i64,
+    pub from_events: i64,
+}
+
+/// What a comparison saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    /// Cells compared (the triage queue counts as one).
+    pub cells: usize,
+    /// Summary rows recomputed from the events.
+    pub rows: usize,
+    /// Events counted in them.
+    pub events: i64,
+    /// Every key that differed (stored rows of cells without cases included).
+    pub differences: Vec<Difference>,
+}
+
+/// Every cell that has cases or summary rows, `''` for the triage queue, in order.
+fn cells(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    let mut cells: Vec<String> =
+        cases::table.select(diesel::dsl::sql::<Text>("DISTINCT COALESCE(grid_code, '')")).load(conn)?;
+    let summarized: Vec<String> =
+        case_day_summaries::table.select(case_day_summaries::grid_code).distinct().load(conn)?;
+    cells.extend(summarized);
+    cells.sort();
+    cells.dedup();
+    Ok(cells)
+}
+
+/// The events of the cases in `cells` (`''`: the cases without one), by case and in order.
+fn events_in(conn: &mut DbConnection, cells: &[String]) -> QueryResult<Vec<ReplayRow>> {
+    let with_grid: Vec<&String> = cells.iter().filter(|c| !c.is_empty()).collect();
+    let mut query = case_events::table
+        .inner_join(cases::table)
+        .select((
+            cases::id,
+            cases::grid_code,
+            cases::category_code,
+            cases::channel,
+            case_events::kind,
+            case_events::from_state,
+            case_events::actor_role,
+            case_events::occurred_at,
+            case_events::details,
+        ))
+        .order((cases::id, case_events::seq))
+        .into_boxed();
+    query = if cells.iter().any(String::is_empty) {
+        query.filter(cases::grid_code.eq_any(with_grid).or(cases::grid_code.is_null()))
+    } else {
+        query.filter(cases::grid_code.eq_any(with_grid))
+    };
+    query.load(conn)
+}
+
+fn stored_in(conn: &mut DbConnection, cells: &[String]) -> QueryResult<Summaries> {
+    let rows: Vec<(String, String, String, String, String, String, i64)> = case_day_summaries::table
+        .filter(case_day_summaries::grid_code.eq_any(cells))
+        .select((
+            case_day_summaries::day,
+            case_day_summaries::grid_code,
+            case_day_summaries::category_code,
+            case_day_summaries::handling_unit,
+            case_day_summaries::channel,
+            case_day_summaries::kind,
+            case_day_summaries::events,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, grid_code, category_code, handling_unit, channel, kind, events)| {
+            (SummaryKey { day, grid_code, category_code, handling_unit, channel, kind }, events)
+        })
+        .collect())
+}
+
+fn differences(stored: &Summaries, fresh: &Summaries) -> Vec<Difference> {
+    let keys: std::collections::BTreeSet<&SummaryKey> = stored.keys().chain(fresh.keys()).collect();
+    keys.into_iter()
+        .filter_map(|key| {
+            let (stored, from_events) =
+                (stored.get(key).copied().unwrap_or(0), fresh.get(key).copied().unwrap_or(0));
+            (stored != from_events).then(|| Difference { key: key.clone(), stored, from_events })
+        })
+        .collect()
+}
+
+/// Holds the lock that orders event writers until the transaction ends (PostgreSQL; on SQLite
+/// the first write of the transaction takes the single writer lock).
+pub(super) fn hold_event_writers(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", super::events::EVENT_SEQUENCE_LOCK))
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Compares the stored summaries with those recomputed from the events; writes nothing.
+pub fn compare(conn: &mut DbConnection) -> StoreResult<Comparison> {
+    walk(conn, false)
+}
+
+/// Replaces the stored summaries by those recomputed from the events; the comparison is of
+/// what was stored before.
+pub fn rebuild(conn: &mut DbConnection) -> StoreResult<Comparison> {
+    walk(conn, true)
+}
+
+fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
+    let mut comparison = Comparison::default();
+    for batch in cells(conn)?.chunks(CELLS_PER_BATCH) {
+        let (fresh, stored) = conn.transaction(|conn| {
+            hold_event_writers(conn)?;
+            if write && matches!(conn, DbConnection::Sqlite(_)) {
+                // Take SQLite's writer lock before reading, so nothing is written in between.
+                diesel::sql_query("DELETE FROM case_day_summaries WHERE 1 = 0").execute(conn)?;
+            }
+            let fresh = replay(&events_in(conn, batch)?);
+            let stored = stored_in(conn, batch)?;
+            if write {
+                replace(conn, batch, &fresh)?;
+            }
+            QueryResult::Ok((fresh, stored))
+        })?;
+        comparison.cells += batch.len();
+        comparison.rows += fresh.len();
+        comparison.events += fresh.values().sum::<i64>();
+        comparison.differences.extend(differences(&stored, &fresh));
+    }
+    Ok(comparison)
+}
+
+/// Recomputes the summaries of the cases in `cells` from their events and writes them in
+/// place of the stored ones (inside the caller's transaction, which holds the event writers'
+/// lock): what a batch of `gridline seed` ends with.
+pub fn rebuild_cells(conn: &mut DbConnection, cells: &[String]) -> QueryResult<()> {
+    let fresh = replay(&events_in(conn, cells)?);
+    replace(conn, cells, &fresh)
+}
+
+fn replace(conn: &mut DbConnection, cells: &[String], fresh: &Summaries) -> QueryResult<()> {
+    diesel::delete(case_day_summaries::table.filter(case_day_summaries::grid_code.eq_any(cells)))
+        .execute(conn)?;
+    insert_all(conn, fresh)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = case_day_summaries)]
+struct NewSummary<'a> {
+    day: &'a str,
+    grid_code: &'a str,
+    category_code: &'a str,
+    handling_unit: &'a str,
+    channel: &'a str,
+    kind: &'a str,
+    events: i64,
+}
+
+/// Inserts `summaries` as new rows (their keys must not be stored yet).
+pub fn insert_all(conn: &mut DbConnection, summaries: &Summaries) -> QueryResult<()> {
+    let rows: Vec<NewSummary<'_>> = summaries
+        .iter()
+        .map(|(k, events)| NewSummary {
+            day: &k.day,
+            grid_code: &k.grid_code,
+            category_code: &k.category_code,
+            handling_unit: &k.handling_unit,
+            channel: &k.channel,
+            kind: &k.kind,
+            events: *events,
+        })
+        .collect();
+    // Seven parameters a row: well under SQLite's 32,766 per statement.
+    for chunk in rows.chunks(1000) {
+        crate::batch_insert!(conn, case_day_summaries::table, chunk)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! The per-day summaries on both backends: after a random mix of every way in and every action
+//! (each step taken over HTTP by whoever the case offers it to, the overdue job's marks and
+//! escalations included), the summaries written with each event equal a fresh computation from
+//! the events; a tampered row is found, `rebuild` repairs it, and `gridline summaries rebuild
+//! --check` says so as a real process (exit 1 on a difference, 0 once they agree).
+
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use gridline_core::codes::{AreaCode, GridCode};
+use gridline_core::grid::GridCell;
+use gridline_core::workflow::{self, Action, CaseState, Role};
+use gridline_server::auth::Scope;
+use gridline_server::store::schema::{case_day_summaries, case_events};
+use gridline_server::store::{Db, summaries};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+use crate::common::{Backend, TestServer, demo_cells, point_in};
+
+crate::both_backends!(summaries_equal_the_events_after_a_random_mix_of_every_action);
+
+const UNITS: [&str; 2] = ["sanitation", "roads"];
+
+/// The people who may act, by role, and the cases with where they are.
+struct City {
+    server: TestServer,
+    cells: Vec<GridCell>,
+    dispatcher: String,
+    handlers: Vec<String>,
+    inspector: String,
+    citizen: String,
+    /// Case id, its cell's index, and who reported it.
+    cases: Vec<(String, usize, String)>,
+}
+
+impl City {
+    fn open(backend: Backend) -> Self {
+        let server = TestServer::start(backend);
+        let admin = server.admin_token();
+        let cells = demo_cells(8);
+        server.import_grid(&admin, "310104", &cells);
+        let street = AreaCode::parse(&cells[0].code.to_string()[..9]).unwrap();
+        assert!(cells.iter().all(|c| c.code.to_string().starts_with(&street.to_string())));
+        let dispatcher = server.staff_token(Role::Dispatcher, Scope::Street { street });
+        let handlers = UNITS
+            .iter()
+            .map(|u| server.staff_token(Role::Handler, Scope::Unit { unit: (*u).into() }))
+            .collect();
+        let grids: BTreeSet<GridCode> = cells.iter().map(|c| c.code).collect();
+        let inspector = server.staff_token(Role::Inspector, Scope::Grids { grids });
+        let citizen = server.citizen_token();
+        City { server, cells, dispatcher, handlers, inspector, citizen, cases: Vec::new() }
+    }
+
+    fn position(&self, cell: usize) -> Value {
+        let (lat, lon) = point_in(&self.cells[cell]);
+        json!({ "lat": lat, "lon": lon, "crs": "wgs84", "accuracy_m": 5.0 })
+    }
+
+    /// A report by `token` through `path`, in `cell`.
+    fn report(&mut self, token: &str, path: &str, cell: usize, category: &str) {
+        let response = self
+            .server
+            .client
+            .post(self.server.url(path))
+            .bearer_auth(token)
+            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+            .json(&json!({
+                "category": category,
+                "description": "Mixed-day fixture",
+                "position": self.position(cell),
+                "photo_ids": [],
+            }))
+            .send()
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().unwrap();
+        assert_eq!(status, 201, "{body}");
+        self.cases.push((body["id"].as_str().unwrap().to_owned(), cell, token.to_owned()));
+    }
+
+    /// One random step on a random case, by one of those it is offered to; whether it was taken.
+    fn random_step(&self, rng: &mut StdRng) -> bool {
+        let (id, cell, reporter) = &self.cases[rng.random_range(0..self.cases.len())];
+        let mut people =
+            vec![(self.dispatcher.as_str(), Role::Dispatcher), (self.inspector.as_str(), Role::Inspector)];
+        people.extend(self.handlers.iter().map(|h| (h.as_str(), Role::Handler)));
+        if *reporter == self.citizen {
+            people.push((self.citizen.as_str(), Role::Citizen));
+        }
+        let mut offers: Vec<(&str, Role, Action, Value)> = Vec::new();
+        for (token, role) in people {
+            let case: Value = self.server.get_as(token, &format!("/api/v1/cases/{id}")).json().unwrap();
+            for action in case["available_actions"].as_array().into_iter().flatten() {
+                let action: Action = action.as_str().unwrap().parse().unwrap();
+                offers.push((token, role, action, case.clone()));
+            }
+        }
+        if offers.is_empty() {
+            return false;
+        }
+        // A person first, then one of their actions: the street office's many choices would
+        // otherwise crowd out the unit's and the inspector's one or two.
+        let offered_to: Vec<&str> = offers.iter().map(|o| o.0).collect::<BTreeSet<_>>().into_iter().collect();
+        let person = offered_to[rng.random_range(0..offered_to.len())];
+        let theirs: Vec<&(&str, Role, Action, Value)> = offers.iter().filter(|o| o.0 == person).collect();
+        let (token, role, action, case) = theirs[rng.random_range(0..theirs.len())];
+        let state: CaseState = case["state"].as_str().unwrap().parse().unwrap();
+        let needs = workflow::decide(state, *action, *role).unwrap().needs;
+        let mut body = json!({ "action": action.as_str() });
+        if needs.reason {
+            body["reason"] = json!("mixed-day reason");
+        }
+        if needs.photo {
+            body["photo_ids"] = json!([self.server.upload_photo(token)]);
+        }
+        if needs.position {
+            body["position"] = self.position(*cell);
+        }
+        if needs.handling_unit {
+            body["handling_unit"] = json!(UNITS[rng.random_range(0..UNITS.len())]);
+        }
+        if needs.new_deadline {
+            let from = case["deadline"]
+                .as_str()
+                .map(|d| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc))
+                .unwrap_or_else(Utc::now);
+            body["new_deadline"] = json!((from + chrono::Duration::days(3)).to_rfc3339());
+        }
+        if needs.merge_target {
+            let (other, _, _) = &self.cases[rng.random_range(0..self.cases.len())];
+            body["merge_into"] = json!(other);
+        }
+        if needs.rating {
+            body["rating"] = json!(rng.random_range(1..=5));
+        }
+        let response = self
+            .server
+            .client
+            .post(self.server.url(&format!("/api/v1/cases/{id}/actions")))
+            .bearer_auth(token)
+            .header("if-match", format!("\"{}\"", case["version"]))
+            .json(&body)
+            .send()
+            .unwrap();
+        let status = response.status().as_u16();
+        // A merge into a case that cannot take it is refused; nothing else offered may fail.
+        assert!(
+            status == 200 || (*action == Action::Merge && (status == 422 || status == 409)),
+            "{body}: {status}"
+        );
+        status == 200
+    }
+}
+
+fn db_of(server: &TestServer) -> Db {
+    Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap()
+}
+
+fn gridline_summaries(server: &TestServer, args: &[&str]) -> Output {
+    let data_dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .args(["summaries", "rebuild"])
+        .args(args)
+        .env_clear()
+        .env("GRIDLINE_DATA_DIR", data_dir.path())
+        .env("DATABASE_URL", &server.database_url)
+        .output()
+        .unwrap()
+}
+
+fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backend) {
+    let mut city = City::open(backend);
+    let mut rng = StdRng::seed_from_u64(21);
+    let (citizen, inspector) = (city.citizen.clone(), city.inspector.clone());
+    for i in 0..24 {
+        let cell = rng.random_range(0..city.cells.len());
+        let category = if i % 3 == 0 { "E0102" } else { "E0101" };
+        match i % 4 {
+            0 => city.report(&inspector, "/api/v1/reports", cell, category),
+            1 => city.report(&citizen, "/api/v1/reports/web", cell, category),
+            _ => city.report(&citizen, "/api/v1/reports", cell, category),
+        }
+    }
+    // Reports arriving together go through the intake writer's batches (one summary statement
+    // for a batch's events).
+    let together: Vec<(String, usize)> = std::thread::scope(|scope| {
+        let city = &city;
+        let handles: Vec<_> = (0..30)
+            .map(|i| {
+                let citizen = citizen.clone();
+                scope.spawn(move || {
+                    let cell = i % city.cells.len();
+                    let response = city
+                        .server
+                        .client
+                        .post(city.server.url("/api/v1/reports"))
+                        .bearer_auth(&citizen)
+                        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+                        .json(&json!({
+                            "category": "E0101",
+                            "description": "Reported together",
+                            "position": city.position(cell),
+                            "photo_ids": [],
+                        }))
+                        .send()
+                        .unwrap();
+                    assert_eq!(response.status(), 201);
+                    (response.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned(), cell)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    city.cases.extend(together.into_iter().map(|(id, cell)| (id, cell, citizen.clone())));
+    let db = db_of(&city.server);
+    let mut taken = 0;
+    for round in 0..700 {
+        if round == 300 {
+            // Every deadline long past: the overdue job marks and escalates what is on the clock.
+            let later = Utc::now() + chrono::Duration::days(60);
+            let calendar = gridline_core::calendar::WorkingCalendar::china().unwrap();
+            gridline_server::jobs::overdue::scan(&mut db.get().unwrap(), later, &calendar).unwrap();
+        }
+        taken += usize::from(city.random_step(&mut rng));
+    }
+    assert!(taken > 450, "only {taken} steps were taken");
+
+    let mut conn = db.get().unwrap();
+    let kinds: BTreeSet<String> = case_events::table
+        .select(case_events::kind)
+        .distinct()
+        .load::<String>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    for kind in ["reported", "register", "reject", "dispatch", "accept", "send_back", "mark_handled"] {
+        assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
+    }
+    for kind in
+        ["verify_pass", "verify_fail", "extend", "merge", "reopen", "rate", "mark_overdue", "escalate"]
+    {
+        assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
+    }
+    let events: i64 = case_events::table.count().get_result(&mut conn).unwrap();
+
+    // Written with each event, equal to a fresh computation from the events.
+    let fresh = summaries::compare(&mut conn).unwrap();
+    assert_eq!(fresh.differences, Vec::new());
+    assert_eq!(fresh.events, events);
+    let channels: BTreeSet<String> = case_day_summaries::table
+        .select(case_day_summaries::channel)
+        .distinct()
+        .load::<String>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(channels, ["app", "inspector", "web"].into_iter().map(str::to_owned).collect());
+    let units: BTreeSet<String> = case_day_summaries::table
+        .select(case_day_summaries::handling_unit)
+        .distinct()
+        .load::<String>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert!(units.contains("") && units.contains("sanitation") && units.contains("roads"), "{units:?}");
+    let passed = gridline_summaries(&city.server, &["--check"]);
+    assert_eq!(passed.status.code(), Some(0), "{}", String::from_utf8_lossy(&passed.stderr));
+    assert!(String::from_utf8_lossy(&passed.stdout).contains("agree"));
+
+    // A row off by one is found, by the command too, and a rebuild puts it right.
+    let (day, grid): (String, String) = case_day_summaries::table
+        .filter(case_day_summaries::kind.eq("dispatch"))
+        .select((case_day_summaries::day, case_day_summaries::grid_code))
+        .first(&mut conn)
+        .unwrap();
+    diesel::update(
+        case_day_summaries::table
+            .filter(case_day_summaries::kind.eq("dispatch"))
+            .filter(case_day_summaries::day.eq(&day))
+            .filter(case_day_summaries::grid_code.eq(&grid)),
+    )
+    .set(case_day_summaries::events.eq(case_day_summaries::events + 1))
+    .execute(&mut conn)
+    .unwrap();
+    let tampered = summaries::compare(&mut conn).unwrap();
+    assert!(!tampered.differences.is_empty());
+    assert!(tampered.differences.iter().all(|d| d.key.kind == "dispatch" && d.stored == d.from_events + 1));
+    let failed = gridline_summaries(&city.server, &["--check"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stdout).contains("\tdispatch\t"));
+    let rebuilt = gridline_summaries(&city.server, &[]);
+    assert_eq!(rebuilt.status.code(), Some(0), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    assert_eq!(summaries::compare(&mut conn).unwrap(), fresh);
+}
