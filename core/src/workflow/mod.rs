@@ -49,10 +49,11 @@
 //! rates a closed case; the `system` only marks overdue and escalates; a `viewer` (the
 //! read-only role of operations screens) takes no action at all, from any state. Reporting itself is
 //! intake, not a transition: every case starts `reported`. Which cases a person may touch
-//! (their grid cells, their street, the cases dispatched to their unit) is the server's
-//! authorization scope and is not decided here.
+//! (their grid cells, their street, the cases dispatched to their unit) is the account's
+//! [`scope::Scope`]; the server applies it to its queries.
 
 mod rules;
+pub mod scope;
 mod step;
 #[cfg(test)]
 mod tests;
@@ -85,6 +86,7 @@ macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
         }
