@@ -50,7 +50,8 @@ pub struct CasePosition {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReporterRef {
     pub id: Option<String>,
-    pub role: Option<Role>,
+    /// The reporting account's role, or the channel a report came through (`open311`).
+    pub role: Option<String>,
 }
 
 /// One case as its reader may see it. The fields below `view` are left out of the public view;
