@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::AnswerError;
-use crate::workflow::{Action, CaseState, Role};
+use crate::workflow::{Action, CaseState};
 
 /// Which view of a case an answer is: the account that reported it, staff whose scope holds it,
 /// or anyone else (what Open311 shows).
