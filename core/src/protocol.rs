@@ -15,14 +15,17 @@
 //! - [`session`]: sign-in and refresh answers, the account.
 //! - [`cases`]: one case in its reader's view, the inspector's work list.
 //! - [`reports`]: a report's receipt, the reporter's own list.
+//! - [`health`]: liveness and readiness.
 
 pub mod cases;
+pub mod health;
 pub mod reports;
 pub mod session;
 
 pub use cases::{
     CaseListPage, CasePosition, CaseView, CaseViewKind, Placement, ReporterRef, WorklistItem, WorklistPage,
 };
+pub use health::{Liveness, Readiness};
 pub use reports::{FollowedCase, MyReportsPage, ReportReceipt};
 pub use session::{CodeSent, SessionAnswer, UserView};
 

@@ -9,8 +9,8 @@
 //! `Body::Untyped` with its schema.
 
 use gridline_core::protocol::{
-    ActionRequest, CaseListPage, CaseView, CodeSent, MyReportsPage, ReportReceipt, ReportRequest,
-    SessionAnswer, UserView, WorklistPage,
+    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, Readiness, ReportReceipt,
+    ReportRequest, SessionAnswer, UserView, WorklistPage,
 };
 use serde_json::json;
 
@@ -20,9 +20,9 @@ use super::build::{Body, In, Method, Op, typed};
 pub fn api() -> Vec<Op> {
     vec![
         Op::new(Method::Get, "/healthz", "operations", "Liveness: the process answers")
-            .answer(200, "Alive", Body::Untyped("application/json", json!({"type": "object"}))),
+            .answer(200, "Alive", Body::Json(typed::<Liveness>)),
         Op::new(Method::Get, "/readyz", "operations", "Readiness: the database answers")
-            .answer(200, "Ready", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Ready", Body::Json(typed::<Readiness>))
             .problems(&[503]),
         Op::new(Method::Get, "/metrics", "operations", "Prometheus metrics (text exposition format)")
             .describe("Needs the bearer token set in GRIDLINE_METRICS_TOKEN; not served on this address when no token is set. GRIDLINE_METRICS_BIND serves it without a token on an address of its own.")
