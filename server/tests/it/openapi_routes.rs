@@ -14,7 +14,7 @@ use gridline_server::api;
 use gridline_server::config::{Config, Source};
 use serde_json::Value;
 
-/// What the in-process app (routes only, no state) answers.
+/// What the in-process app (the routes and the problem middleware, no state) answers.
 struct Probe {
     /// Every path pattern the app registers, read from its resource map (actix has no listing
     /// API, so the map's debug form is walked: each node's pattern under its scope's prefix).
@@ -23,7 +23,7 @@ struct Probe {
     answers: BTreeMap<(String, String), (u16, String, Option<String>)>,
 }
 
-const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE"];
 
 /// A concrete path for a pattern: every `{name}` becomes `x1`.
 fn concrete(pattern: &str) -> String {
@@ -54,8 +54,10 @@ fn probe() -> Probe {
     .collect();
     let config = Config::from_source(&Source::from_env(env).unwrap()).unwrap();
     actix_web::rt::System::new().block_on(async move {
+        // With the middleware that turns bare error answers into problems, as `serve` has it.
         let app = actix_test::init_service(
             App::new()
+                .wrap(actix_web::middleware::from_fn(gridline_server::request_log::middleware))
                 .route(
                     MAP_ROUTE,
                     web::get().to(|req: HttpRequest| async move {

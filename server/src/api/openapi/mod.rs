@@ -67,8 +67,8 @@ pub async fn docs() -> HttpResponse {
         .body(DOCS_HTML)
 }
 
-/// The `Allow` value of a routed path pattern: the methods the document declares for it.
-fn allowed(pattern: &str) -> Option<&'static str> {
+/// The `Allow` value for a path: the methods the document declares for the template it matches.
+fn allowed_for_path(path: &str) -> Option<&'static str> {
     static ALLOWED: OnceLock<BTreeMap<&'static str, String>> = OnceLock::new();
     let allowed = ALLOWED.get_or_init(|| {
         let mut methods: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
@@ -77,12 +77,38 @@ fn allowed(pattern: &str) -> Option<&'static str> {
         }
         methods.into_iter().map(|(path, m)| (path, m.into_iter().collect::<Vec<_>>().join(", "))).collect()
     });
-    allowed.get(pattern).map(String::as_str)
+    allowed.iter().find(|(template, _)| template_matches(template, path)).map(|(_, allow)| allow.as_str())
+}
+
+/// Whether `path` fits a document path template such as `/api/v1/cases/{id}/actions` or
+/// `/open311/v2/media/{id}.jpg`: segment by segment, a `{name}` stands for one or more
+/// characters between the literal text around it.
+fn template_matches(template: &str, path: &str) -> bool {
+    let (mut wanted, mut given) = (template.split('/'), path.split('/'));
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(want), Some(got)) if segment_matches(want, got) => {}
+            _ => return false,
+        }
+    }
+}
+
+fn segment_matches(template: &str, segment: &str) -> bool {
+    match (template.find('{'), template.find('}')) {
+        (Some(open), Some(close)) if open < close => {
+            let (prefix, suffix) = (&template[..open], &template[close + 1..]);
+            segment.len() > prefix.len() + suffix.len()
+                && segment.starts_with(prefix)
+                && segment.ends_with(suffix)
+        }
+        _ => template == segment,
+    }
 }
 
 /// The `Allow` value when `req`'s path is routed (for other methods than the one asked).
 fn allowed_for(req: &HttpRequest) -> Option<&'static str> {
-    allowed(&req.resource_map().match_pattern(req.path())?)
+    allowed_for_path(req.path())
 }
 
 fn with_allow(mut response: HttpResponse, allow: &'static str) -> HttpResponse {
@@ -118,5 +144,22 @@ pub async fn unrouted_open311(req: HttpRequest) -> HttpResponse {
             with_allow(fault.respond(format), allow)
         }
         None => crate::open311::no_such_resource().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_fit_their_templates_only() {
+        assert!(template_matches("/api/v1/cases/{id}/actions", "/api/v1/cases/x1/actions"));
+        assert!(!template_matches("/api/v1/cases/{id}/actions", "/api/v1/cases//actions"));
+        assert!(!template_matches("/api/v1/cases/{id}", "/api/v1/cases/x1/actions"));
+        assert!(template_matches("/open311/v2/media/{id}.jpg", "/open311/v2/media/ab.jpg"));
+        assert!(!template_matches("/open311/v2/media/{id}.jpg", "/open311/v2/media/ab.png"));
+        assert!(template_matches("/open311/v2/discovery.{format}", "/open311/v2/discovery.json"));
+        assert_eq!(allowed_for_path("/api/v1/admin/users"), Some("GET, POST"));
+        assert_eq!(allowed_for_path("/api/v1/nothing"), None);
     }
 }
