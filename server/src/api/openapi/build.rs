@@ -57,6 +57,8 @@ pub enum Body {
     Json(fn(&mut Schemas) -> Value),
     /// A body whose Rust type does not derive `ToSchema` yet, with its content type and schema.
     Untyped(&'static str, Value),
+    /// The same body in several content types (Open311's JSON and XML), each with its schema.
+    Alternatives(&'static [&'static str], Value),
     /// No body.
     Empty,
 }
@@ -173,8 +175,33 @@ impl Op {
         match body {
             Body::Json(schema) => Some(json!({ content_type: { "schema": schema(schemas) } })),
             Body::Untyped(content_type, schema) => Some(json!({ *content_type: { "schema": schema } })),
+            Body::Alternatives(content_types, schema) => Some(Value::Object(
+                content_types.iter().map(|t| ((*t).to_owned(), json!({ "schema": schema }))).collect(),
+            )),
             Body::Empty => None,
         }
+    }
+
+    /// The refusals every operation of its kind answers, whether or not its entry names them:
+    /// a body can be malformed (400), too large (413), of another type (415) or of the wrong
+    /// shape (422); a token can be missing or expired (401); a write under `/api/v1` outside
+    /// `/auth` is refused to the read-only viewer (403).
+    fn implied_problems(&self) -> Vec<u16> {
+        let mut implied = Vec::new();
+        if self.body.is_some() && !self.path.starts_with("/open311/") {
+            implied.extend([400, 413, 415, 422]);
+        }
+        if self.security.as_ref().is_some_and(|s| s.to_string().contains("bearer")) {
+            implied.push(401);
+        }
+        if self.method != Method::Get
+            && self.path.starts_with("/api/v1/")
+            && !self.path.starts_with("/api/v1/auth/")
+        {
+            implied.push(403);
+        }
+        implied.retain(|status| !self.answers.iter().any(|a| a.status == *status));
+        implied
     }
 
     /// This operation as an OpenAPI operation object.
@@ -187,7 +214,7 @@ impl Op {
             }
             responses.insert(answer.status.to_string(), response);
         }
-        for status in &self.problems {
+        for status in self.problems.iter().chain(&self.implied_problems()) {
             responses.insert(status.to_string(), json!({ "$ref": "#/components/responses/Problem" }));
         }
         let mut operation = json!({

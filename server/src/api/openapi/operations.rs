@@ -84,7 +84,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Header, "If-None-Match", false, json!({"type": "string"}), None)
             .answer(200, "JPEG bytes", Body::Untyped("image/jpeg", json!({"type": "string", "contentMediaType": "image/jpeg"})))
             .answer(304, "Not modified", Body::Empty)
-            .problems(&[401, 404, 422]),
+            .problems(&[400, 401, 404, 422]),
         Op::new(Method::Post, "/api/v1/reports", "reports", "Report a problem; idempotent by Idempotency-Key")
             .bearer()
             .param(In::Header, "Idempotency-Key", true, json!({"type": "string", "format": "uuid"}), "Client-generated UUID (v7 recommended). The same key returns the first result.")
@@ -121,7 +121,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 90}), "how far back to look, in days (default 7)")
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 100}), "most candidates answered (default 20)")
             .answer(200, "Candidates, nearest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Duplicates"})))
-            .problems(&[401, 403, 404, 422]),
+            .problems(&[400, 401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/events", "cases", "Live changes to the cases in the caller's scope, as Server-Sent Events; resumable with Last-Event-ID")
             .describe("Each audit event is an SSE event `case` whose `id` is the event's sequence number and whose `data` is the event as the case timeline shows it to the caller (staff view for staff whose scope holds the case, public view for citizens, who follow only their own reports), plus `case_id`, `tracking_number`, `grid_code`, and the case's current `state` and `version`. The stream starts with `retry:`, sends the backlog after `Last-Event-ID` (or nothing older than the request when the header is absent), then one `ready` event (`{\"through\": seq}`) once caught up, then events as they commit on any server node. Comment lines (`: keep-alive`) are sent when the stream is idle.")
             .bearer()
@@ -206,7 +206,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "area", true, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$"}), None)
             .body_schema("application/geo+json", true, json!({"type": "object"}))
             .answer(200, "Imported", Body::Untyped("application/json", json!({"type": "object", "properties": {"area": {"type": "string"}, "cells": {"type": "integer"}, "grid_revision": {"type": "integer"}}})))
-            .problems(&[401, 403, 413, 415, 422]),
+            .problems(&[400, 401, 403, 413, 415, 422]),
         Op::new(Method::Get, "/api/v1/admin/categories", "admin", "Every category, for editing")
             .bearer()
             .answer(200, "Categories", Body::Untyped("application/json", json!({"type": "object"})))
@@ -272,9 +272,12 @@ fn format_param(op: Op) -> Op {
     )
 }
 
-/// An Open311 answer in JSON (Open311's own shapes, rendered from the same node tree as the XML).
+/// The content types of Open311's answers, chosen by the path's suffix.
+const OPEN311_TYPES: &[&str] = &["application/json", "text/xml"];
+
+/// An Open311 answer (Open311's own shapes, in JSON or XML from the same node tree).
 fn open311() -> Body {
-    Body::Untyped("application/json", json!({}))
+    Body::Alternatives(OPEN311_TYPES, json!({}))
 }
 
 /// Open311's error list (`[{"code": 400, "description": "..."}]`), not problem+json.
@@ -283,8 +286,8 @@ fn open311_errors(op: Op, statuses: &[u16]) -> Op {
         op.answer(
             *status,
             "Open311 errors",
-            Body::Untyped(
-                "application/json",
+            Body::Alternatives(
+                OPEN311_TYPES,
                 json!({
                     "type": "array",
                     "items": {
@@ -312,8 +315,16 @@ fn file_param(op: Op, what: &'static str) -> Op {
 /// The Open311 GeoReport v2 operations at `/open311/v2`.
 pub fn open311_v2() -> Vec<Op> {
     vec![
-        format_param(Op::new(Method::Get, "/open311/v2/discovery.{format}", "open311", "Endpoint discovery"))
+        open311_errors(
+            format_param(Op::new(
+                Method::Get,
+                "/open311/v2/discovery.{format}",
+                "open311",
+                "Endpoint discovery",
+            ))
             .answer(200, "Discovery", open311()),
+            &[404],
+        ),
         open311_errors(
             format_param(Op::new(
                 Method::Get,
