@@ -1,7 +1,7 @@
 //! The read-only rule of the `viewer` role, kept at the door of `/api/v1`: a viewer's request
-//! that could change something (any method but GET, HEAD and OPTIONS) is refused with 403
-//! `forbidden` before any handler runs, so no write route — present or added later — can forget
-//! it. Sign-in, refresh and sign-out under `/api/v1/auth` stay open, since they only touch the
+//! that could change something (any method but the safe ones: GET, HEAD, OPTIONS, TRACE) is
+//! refused with 403 `forbidden` before any handler runs, so no write route — present or added
+//! later — can forget it. Sign-in, refresh and sign-out under `/api/v1/auth` stay open, since they only touch the
 //! caller's own session. The handlers' own role checks still apply behind it.
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -18,7 +18,7 @@ use crate::error::ApiError;
 /// Whether a request by `role` with `method` on `path` is refused as a write by a viewer.
 pub fn refused_for_viewer(role: Role, method: &Method, path: &str) -> bool {
     role == Role::Viewer
-        && ![Method::GET, Method::HEAD, Method::OPTIONS].contains(method)
+        && ![Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE].contains(method)
         && !path.starts_with("/api/v1/auth/")
 }
 
@@ -45,7 +45,7 @@ mod tests {
 
     #[test]
     fn a_viewer_may_read_and_manage_its_own_session_only() {
-        for method in [Method::GET, Method::HEAD, Method::OPTIONS] {
+        for method in [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE] {
             assert!(!refused_for_viewer(Role::Viewer, &method, "/api/v1/cases"));
         }
         for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {

@@ -162,4 +162,13 @@ mod tests {
         assert_eq!(allowed_for_path("/api/v1/admin/users"), Some("GET, POST"));
         assert_eq!(allowed_for_path("/api/v1/nothing"), None);
     }
+
+    #[test]
+    fn enums_are_documented_by_their_wire_names() {
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let roles = &doc["components"]["schemas"]["Role"]["enum"];
+        assert!(roles.as_array().unwrap().iter().any(|r| r == "citizen"), "{roles}");
+        let states = &doc["components"]["schemas"]["CaseState"]["enum"];
+        assert!(states.as_array().unwrap().iter().any(|s| s == "in_progress"), "{states}");
+    }
 }

@@ -467,6 +467,6 @@ pub fn info() -> serde_json::Value {
     json!({
         "title": "Gridline API",
         "version": "1",
-        "description": "City grievance intake, grid routing and case management (GB/T 30428, Open311). Roles: `citizen`, `inspector`, `dispatcher`, `handler`, `admin`, `system` and `viewer`, the read-only role of operations screens: a viewer reads what its area holds (the city, a district or a street; cases in the staff view without the reporter) and every write it sends (any method but GET, HEAD, OPTIONS outside /api/v1/auth) is refused with 403 `forbidden`. Errors are application/problem+json (RFC 9457) with a stable `code` and, where there is one, the `field` at fault. Times are RFC 3339 UTC; coordinates WGS-84 unless `crs` says gcj02 or bd09."
+        "description": "City grievance intake, grid routing and case management (GB/T 30428, Open311). Roles: `citizen`, `inspector`, `dispatcher`, `handler`, `admin`, `system` and `viewer`, the read-only role of operations screens: a viewer reads what its area holds (the city, a district or a street; cases in the staff view without the reporter) and every write it sends (any method but GET, HEAD, OPTIONS, TRACE outside /api/v1/auth) is refused with 403 `forbidden`. Errors are application/problem+json (RFC 9457) with a stable `code` and, where there is one, the `field` at fault. Times are RFC 3339 UTC; coordinates WGS-84 unless `crs` says gcj02 or bd09."
     })
 }
