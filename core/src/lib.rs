@@ -12,7 +12,8 @@
 //! - [`workflow`]: the case state machine of GB/T 30428 and who may take which step.
 //! - [`calendar`]: working time, so deadlines skip nights, weekends and holidays.
 //! - [`photo`]: evidence photos: orient, resize, strip metadata, hash; geotag consistency.
-//! - [`protocol`]: the JSON bodies phones send (reports, workflow steps), one type for both sides.
+//! - [`protocol`]: the JSON bodies between phones and the server (requests and answers), one
+//!   type for both sides.
 //! - `device` (feature `device`): the phone's local store, drafts, outbox and sync client, and
 //!   the app core (view models) that the phone screens draw.
 //!

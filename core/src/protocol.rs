@@ -1,18 +1,62 @@
-//! The JSON bodies a phone sends to the server, defined once for both sides: the server reads a
-//! report or a workflow step into exactly the type the device core writes it from, so a field
-//! added, renamed or retyped on one side is a compile error on the other, not a 422 in the field.
+//! The JSON bodies between a phone and the server, defined once for both sides: the server reads
+//! a report or a workflow step into exactly the type the device core writes it from, and
+//! answers with the types the device core parses (one parser per answer body, such as
+//! [`WorklistPage::parse`]), so a field added, renamed or retyped on one side is a compile error
+//! on the other, not a 422 or an unreadable answer in the field.
 //!
-//! The types carry the wire shape only (`serde`, unknown fields refused). What the values mean
+//! Requests carry the wire shape only (`serde`, unknown fields refused). What the values mean
 //! is checked where it is decided: the server validates every field and answers with the field
-//! at fault; the device validates a draft against the taxonomy before it is queued.
+//! at fault; the device validates a draft against the taxonomy before it is queued. Answers are
+//! read leniently (unknown fields ignored), so a newer server can add a field.
+//!
+//! With the feature `openapi` (the server's) every type derives utoipa's `ToSchema`, and the
+//! server's OpenAPI document is generated from them; the phones never link that code.
+//!
+//! - [`session`]: sign-in and refresh answers, the account.
+//! - [`cases`]: one case in its reader's view, the inspector's work list.
+//! - [`reports`]: a report's receipt, the reporter's own list.
+//! - [`health`]: liveness and readiness.
+
+pub mod cases;
+pub mod health;
+pub mod reports;
+pub mod session;
+
+pub use cases::{
+    CaseListPage, CasePosition, CaseView, CaseViewKind, Placement, ReporterRef, WorklistItem, WorklistPage,
+};
+pub use health::{Liveness, Readiness};
+pub use reports::{FollowedCase, MyReportsPage, ReportReceipt};
+pub use session::{CodeSent, SessionAnswer, UserView};
 
 use serde::{Deserialize, Serialize};
 
 use crate::taxonomy::Answers;
 
+/// An answer body that does not read as the type it should be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct AnswerError {
+    pub reason: String,
+}
+
+/// Read an answer body as `T` (unknown fields are ignored).
+pub fn parse_answer<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AnswerError> {
+    serde_json::from_slice(body).map_err(|e| AnswerError { reason: format!("unreadable answer: {e}") })
+}
+
+/// A sync cursor is the audit trail's sequence number, never below 0.
+fn check_cursor(cursor: i64) -> Result<(), AnswerError> {
+    if cursor < 0 {
+        return Err(AnswerError { reason: format!("next_cursor {cursor} is below 0") });
+    }
+    Ok(())
+}
+
 /// `POST /api/v1/reports`, and `POST /api/v1/cases/{id}/actions`'s `position`: where, in which
 /// datum, how precisely.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Position {
     pub lat: f64,
@@ -28,6 +72,7 @@ pub struct Position {
 
 /// `POST /api/v1/reports`: a new report, sent with an `Idempotency-Key` header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     /// A category code of the taxonomy, such as `E0101`.
@@ -42,6 +87,7 @@ pub struct ReportRequest {
     pub photo_ids: Vec<String>,
     /// Answers to the category's extra questions, by question code.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub answers: Answers,
     /// Only where the category allows it.
     #[serde(default)]
@@ -52,6 +98,7 @@ pub struct ReportRequest {
 /// version) and an `Idempotency-Key`. Which fields a step needs is the workflow's rule
 /// ([`crate::workflow`]); the rest stay empty, and may be left out.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ActionRequest {
     /// The action's wire name, such as `register` or `verify_pass` (left out, it is empty, and

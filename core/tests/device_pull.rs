@@ -40,8 +40,15 @@ fn on_list(state: &str) -> bool {
     state == "reported" || state == "handled"
 }
 
+/// A staff case view with what every answer carries (core's `CaseView`).
 fn case(id: &str, state: &str) -> Value {
-    json!({ "id": id, "state": state, "created_at": format!("2026-11-01T00:00:00.{:0>3}Z", &id[1..]) })
+    let created_at = format!("2026-11-01T00:00:00.{:0>3}Z", &id[1..]);
+    json!({
+        "id": id, "tracking_number": format!("T-{id}"), "state": state, "category": "E0101",
+        "placement": { "outcome": "in_grid" }, "description": "d", "created_at": created_at,
+        "updated_at": created_at, "version": 1, "overdue": false, "view": "staff",
+        "position": { "lat": 39.9, "lon": 116.4 },
+    })
 }
 
 impl ListServer {

@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Unauthorized,
     Forbidden,
     NotFound,
+    /// A routed path asked with a method it does not answer (sent with `Allow`).
+    MethodNotAllowed,
     Conflict,
     RequestTimeout,
     PayloadTooLarge,
@@ -37,6 +39,7 @@ impl ErrorKind {
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -162,14 +165,18 @@ impl From<StoreError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// The RFC 9457 body of every refusal (`application/problem+json`); the OpenAPI document's
+/// `Problem` schema is derived from it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
     #[serde(rename = "type")]
     kind: String,
     title: &'a str,
     status: u16,
     detail: &'a str,
+    /// The stable machine code, such as `invalid_field` or `not_from_state`.
     code: &'a str,
+    /// The request field at fault, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]

@@ -80,7 +80,21 @@ fn problem_for_bare_errors(response: ServiceResponse<BoxBody>) -> ServiceRespons
             "body_too_large",
             "the request body is larger than this endpoint accepts",
         ),
-        StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND => {
+        // A resource asked with a method it does not route: 405 with the resource's `Allow`.
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = response.headers().get(header::ALLOW).cloned();
+            let mut answer = ApiError::new(
+                ErrorKind::MethodNotAllowed,
+                "method_not_allowed",
+                "this path answers other methods",
+            )
+            .error_response();
+            if let Some(allow) = allow {
+                answer.headers_mut().insert(header::ALLOW, allow);
+            }
+            return response.into_response(answer);
+        }
+        StatusCode::NOT_FOUND => {
             ApiError::new(ErrorKind::NotFound, "no_such_route", "no endpoint at this path and method")
         }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(

@@ -5,7 +5,8 @@
 //! the account; the app core sets the lists sync pulls for its role from it
 //! ([`pull_lists_for`]), so that process refreshes them without a screen.
 //!
-//! The answers are the server's `/api/v1/auth/*`; refusals come back as [`Error::Refused`]
+//! The answers are the server's `/api/v1/auth/*`, read as core's
+//! [`SessionAnswer`](crate::protocol::SessionAnswer); refusals come back as [`Error::Refused`]
 //! (with the server's `attempts_left` for a wrong code) or [`Error::Throttled`] (with the wait).
 
 use rusqlite::{OptionalExtension, params};
@@ -14,11 +15,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Device;
-use super::error::{Error, Result};
+use super::error::Result;
 use super::pull::PullList;
-use super::remote::text;
 use super::session::Tokens;
 use super::store::Store;
+use crate::protocol::SessionAnswer;
 use crate::workflow::Role;
 
 /// Who is signed in on this device.
@@ -98,12 +99,7 @@ impl Device {
 
     /// Sign in as the citizen who owns `phone`, with the code texted to it.
     pub fn sign_in_with_code(&self, phone: &str, code: &str) -> Result<SignedIn> {
-        let answer = self.remote().post_public(
-            AUTH,
-            "/api/v1/auth/otp/verify",
-            &json!({ "phone": phone, "code": code }),
-        )?;
-        self.keep(&answer)
+        self.sign_in("/api/v1/auth/otp/verify", &json!({ "phone": phone, "code": code }))
     }
 
     /// Sign in anonymously: without `device_secret` a new account is made and its secret
@@ -113,34 +109,29 @@ impl Device {
             Some(secret) => json!({ "device_secret": secret }),
             None => json!({}),
         };
-        let answer = self.remote().post_public(AUTH, "/api/v1/auth/anonymous", &body)?;
-        self.keep(&answer)
+        self.sign_in("/api/v1/auth/anonymous", &body)
     }
 
     /// Sign in as staff with a login and password.
     pub fn sign_in_staff(&self, login: &str, password: &str) -> Result<SignedIn> {
-        let answer = self.remote().post_public(
-            AUTH,
-            "/api/v1/auth/login",
-            &json!({ "login": login, "password": password }),
-        )?;
-        self.keep(&answer)
+        self.sign_in("/api/v1/auth/login", &json!({ "login": login, "password": password }))
     }
 
-    /// Keep a sign-in answer: tokens in the session, the account in the settings. A different account than before starts with empty pulled lists.
-    fn keep(&self, answer: &Value) -> Result<SignedIn> {
-        let tokens = Tokens {
-            access_token: text(AUTH, answer, "access_token")?,
-            refresh_token: text(AUTH, answer, "refresh_token")?,
-        };
-        let user = answer.get("user").unwrap_or(&Value::Null);
-        let role: Role = serde_json::from_value(user.get("role").cloned().unwrap_or(Value::Null))
-            .map_err(|_| Error::Protocol { endpoint: AUTH, reason: "unknown role".into() })?;
+    fn sign_in(&self, path: &str, body: &Value) -> Result<SignedIn> {
+        let answer = self.remote().post_public_as(AUTH, path, body, SessionAnswer::parse)?;
+        self.keep(answer)
+    }
+
+    /// Keep a sign-in answer: tokens in the session, the account in the settings. A different
+    /// account than before starts with empty pulled lists.
+    fn keep(&self, answer: SessionAnswer) -> Result<SignedIn> {
+        let tokens = Tokens { access_token: answer.access_token, refresh_token: answer.refresh_token };
+        let user = answer.user;
         let account = Account {
-            user_id: text(AUTH, user, "id")?,
-            role,
-            display_name: text(AUTH, user, "display_name").unwrap_or_default(),
-            anonymous: user.get("anonymous").and_then(Value::as_bool).unwrap_or(false),
+            user_id: user.id,
+            role: user.role,
+            display_name: user.display_name,
+            anonymous: user.anonymous,
         };
         let before: Option<Account> = self.store().setting(ACCOUNT_KEY)?;
         if before.is_some_and(|b| b.user_id != account.user_id) {
@@ -148,8 +139,7 @@ impl Device {
         }
         self.session().set(tokens)?;
         self.store().set_setting(ACCOUNT_KEY, &account)?;
-        let device_secret = answer.get("device_secret").and_then(Value::as_str).map(str::to_owned);
-        Ok(SignedIn { account, device_secret })
+        Ok(SignedIn { account, device_secret: answer.device_secret })
     }
 
     /// Forget the account kept in the settings (part of signing out).

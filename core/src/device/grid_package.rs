@@ -20,7 +20,7 @@ use super::store::{TEMP_SUFFIX, write_atomically};
 use super::sync::SyncEngine;
 use super::transport::{HttpHeader, HttpRequest};
 use super::wire;
-use crate::grid::{GridCell, GridIndex, decode_package};
+use crate::grid::{GridCell, GridIndex, decode_grid_package, decode_package};
 
 /// File name of the stored package inside the app's folder.
 pub const PACKAGE_FILE: &str = "grid.package";
@@ -183,10 +183,13 @@ impl GridPackages {
     }
 }
 
-/// Decode and index a package; why not, as text.
+/// Decode and index a package, routing with the city's tolerance the package carries (a
+/// version 1 package, without one, routes with the default); why not, as text.
 fn build(bytes: &[u8]) -> std::result::Result<GridIndex, String> {
-    let cells = decode_package(bytes).map_err(|e| e.to_string())?;
-    GridIndex::build(&cells).map_err(|e| e.to_string())
+    let package = decode_grid_package(bytes).map_err(|e| e.to_string())?;
+    GridIndex::build(&package.cells)
+        .and_then(|index| index.with_tolerance_m(package.routing_tolerance_m))
+        .map_err(|e| e.to_string())
 }
 
 fn protocol(reason: String) -> Error {
@@ -201,7 +204,7 @@ mod tests {
     use crate::device::state::StateHub;
     use crate::device::store::Store;
     use crate::device::transport::{HttpResponse, Transport, TransportError};
-    use crate::grid::{GeneratorOptions, encode_package, generate_city};
+    use crate::grid::{GeneratorOptions, encode_package, encode_package_with_tolerance, generate_city};
 
     /// Answers each request with the next scripted response and records `METHOD path [token]`.
     struct Scripted {
@@ -293,6 +296,10 @@ mod tests {
         std::fs::write(&leftover, b"torn").unwrap();
         let reopened = GridPackages::new(dir.path(), "http://localhost");
         assert_eq!(reopened.index().unwrap().unwrap().len(), 6);
+        assert_eq!(
+            reopened.index().unwrap().unwrap().tolerance_m(),
+            crate::limits::DEFAULT_ROUTING_TOLERANCE_M
+        );
         assert!(!leftover.exists(), "a crash's temporary file is swept");
         assert!(reopened.meta().unwrap().unwrap().etag.is_none(), "a package without a tag is fetched whole");
 
@@ -301,5 +308,15 @@ mod tests {
         write_atomically(dir.path(), PACKAGE_FILE, &torn).unwrap();
         let corrupt = GridPackages::new(dir.path(), "http://localhost");
         assert!(matches!(corrupt.index(), Err(Error::CorruptPackage { .. })));
+    }
+
+    #[test]
+    fn the_phone_routes_with_the_tolerance_the_package_carries() {
+        let dir = tempfile::tempdir().unwrap();
+        let cells = generate_city(GeneratorOptions { cells: 4, seed: 5, bbox: None }).unwrap();
+        write_atomically(dir.path(), PACKAGE_FILE, &encode_package_with_tolerance(&cells, 12.5).unwrap())
+            .unwrap();
+        let index = GridPackages::new(dir.path(), "http://localhost").index().unwrap().unwrap();
+        assert_eq!(index.tolerance_m(), 12.5);
     }
 }

@@ -9,8 +9,9 @@
 //! the cache and the cursor in agreement and the next pull resumes where the last one ended.
 
 use rusqlite::{OptionalExtension, params};
-use serde::Deserialize;
-use serde_json::Value;
+
+use crate::protocol::{MyReportsPage, WorklistItem, WorklistPage};
+use crate::workflow::CaseState;
 
 use super::error::{Error, Result};
 use super::store::Store;
@@ -46,14 +47,15 @@ pub(crate) const MINE_PATH: &str = "/api/v1/reports/mine";
 /// Most reports a full `reports/mine` answer holds (the server's maximum `limit`).
 pub(crate) const MINE_LIMIT: u32 = 200;
 
-/// One case as last pulled: its id, state and the server's JSON for it (the staff case view
-/// for the work list, the reporter's receipt for own reports).
+/// One case as last pulled: its id, state and its answer as JSON (the staff case view,
+/// [`crate::protocol::CaseView`], for the work list; the reporter's receipt,
+/// [`crate::protocol::ReportReceipt`], for own reports).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedCase {
     pub list: PullList,
     pub id: String,
     pub state: String,
-    /// The server's JSON for the case, as received.
+    /// The case's answer type as JSON (what the server sent, as core reads it).
     pub json: String,
     /// When the server created the case (RFC 3339, the server's clock), for ordering.
     pub created_at: String,
@@ -65,37 +67,18 @@ pub(crate) struct PageApplied {
     pub more: bool,
 }
 
-/// `GET /api/v1/worklist` and `GET /api/v1/reports/mine` answers, read leniently: both lists
-/// share the cursor fields, each has its own item array.
-#[derive(Debug, Deserialize)]
-struct PageAnswer {
-    #[serde(default)]
-    full: bool,
-    next_cursor: i64,
-    #[serde(default)]
-    more: bool,
-    #[serde(default)]
-    items: Vec<Value>,
-    #[serde(default)]
-    reports: Vec<Value>,
-}
-
 /// One change to the cache.
 enum Change {
     Upsert { id: String, state: String, created_at: String, json: String },
     Remove { id: String },
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn upsert(case: &Value) -> Option<Change> {
-    Some(Change::Upsert {
-        id: text(case, "id")?,
-        state: text(case, "state")?,
-        created_at: text(case, "created_at").unwrap_or_default(),
-        json: case.to_string(),
+fn upsert(id: &str, state: CaseState, created_at: &str, answer: &impl serde::Serialize) -> Result<Change> {
+    Ok(Change::Upsert {
+        id: id.to_owned(),
+        state: state.as_str().to_owned(),
+        created_at: created_at.to_owned(),
+        json: serde_json::to_string(answer)?,
     })
 }
 
@@ -103,34 +86,32 @@ fn protocol(list: PullList, reason: String) -> Error {
     Error::Protocol { endpoint: list.path(), reason }
 }
 
-/// Read one answer page into changes; `(full, next_cursor, more, changes)`.
+/// Read one answer page (core's [`WorklistPage`] or [`MyReportsPage`], each read by its one
+/// parser) into changes; `(full, next_cursor, more, changes)`.
 fn parse(list: PullList, body: &[u8]) -> Result<(bool, i64, bool, Vec<Change>)> {
-    let answer: PageAnswer = serde_json::from_slice(body)
-        .map_err(|e| protocol(list, format!("expected next_cursor and a list: {e}")))?;
-    if answer.next_cursor < 0 {
-        return Err(protocol(list, format!("next_cursor {} is below 0", answer.next_cursor)));
-    }
-    let mut changes = Vec::new();
     match list {
         PullList::Worklist => {
-            for item in &answer.items {
-                let change = if item.get("change").and_then(Value::as_str) == Some("removed") {
-                    text(item, "id").map(|id| Change::Remove { id })
-                } else {
-                    item.get("case").and_then(upsert)
-                };
-                changes.push(change.ok_or_else(|| protocol(list, format!("unreadable item {item}")))?);
-            }
+            let page = WorklistPage::parse(body).map_err(|e| protocol(list, e.reason))?;
+            let changes = page
+                .items
+                .iter()
+                .map(|item| match item {
+                    WorklistItem::Removed { id, .. } => Ok(Change::Remove { id: id.clone() }),
+                    WorklistItem::Upsert { case } => upsert(&case.id, case.state, &case.created_at, case),
+                })
+                .collect::<Result<_>>()?;
+            Ok((page.full, page.next_cursor, page.more, changes))
         }
         PullList::MyReports => {
-            for report in &answer.reports {
-                changes.push(
-                    upsert(report).ok_or_else(|| protocol(list, format!("unreadable report {report}")))?,
-                );
-            }
+            let page = MyReportsPage::parse(body).map_err(|e| protocol(list, e.reason))?;
+            let changes = page
+                .reports
+                .iter()
+                .map(|report| upsert(&report.id, report.state, &report.created_at, report))
+                .collect::<Result<_>>()?;
+            Ok((page.full, page.next_cursor, page.more, changes))
         }
     }
-    Ok((answer.full, answer.next_cursor, answer.more, changes))
 }
 
 impl Store {
@@ -241,22 +222,49 @@ mod tests {
         (dir, store)
     }
 
+    /// A staff case view as the server sends it, with the fields the cache reads.
+    fn case(id: &str, state: &str, created_at: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","tracking_number":"T-{id}","state":"{state}","category":"E0101",
+            "placement":{{"outcome":"in_grid"}},"description":"d","created_at":"{created_at}",
+            "updated_at":"{created_at}","version":1,"overdue":false,"view":"staff",
+            "position":{{"lat":39.9,"lon":116.4}}}}"#
+        )
+    }
+
+    /// A reporter's receipt as the server sends it.
+    fn receipt(id: &str, state: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","tracking_number":"T-{id}","state":"{state}","category":"E0101",
+            "anonymous":false,"placement":{{"outcome":"in_grid"}},"geotag":"unknown",
+            "created_at":"2026-01-01T00:00:00.000Z","overdue":false}}"#
+        )
+    }
+
     #[test]
     fn a_full_page_replaces_the_list_and_later_pages_upsert_and_remove() {
         let (_dir, store) = store();
-        let full = br#"{"full":true,"next_cursor":7,"more":false,"items":[
-            {"change":"upsert","case":{"id":"A","state":"reported","created_at":"2026-01-01T00:00:00.000Z"}},
-            {"change":"upsert","case":{"id":"B","state":"handled","created_at":"2026-01-02T00:00:00.000Z"}}]}"#;
-        store.apply_pulled(PullList::Worklist, 0, full).unwrap();
+        let full = format!(
+            r#"{{"full":true,"next_cursor":7,"more":false,"items":[
+            {{"change":"upsert","case":{}}},{{"change":"upsert","case":{}}}]}}"#,
+            case("A", "reported", "2026-01-01T00:00:00.000Z"),
+            case("B", "handled", "2026-01-02T00:00:00.000Z")
+        );
+        store.apply_pulled(PullList::Worklist, 0, full.as_bytes()).unwrap();
         let ids: Vec<String> =
             store.cached_cases(PullList::Worklist).unwrap().into_iter().map(|c| c.id).collect();
         assert_eq!(ids, ["B", "A"]);
         assert_eq!(store.pull_cursor(PullList::Worklist).unwrap(), 7);
+        // The cached JSON is the case view again.
+        let cached = store.cached_case(PullList::Worklist, "A").unwrap().unwrap();
+        assert_eq!(crate::protocol::CaseView::parse(cached.json.as_bytes()).unwrap().tracking_number, "T-A");
 
-        let delta = br#"{"full":false,"next_cursor":9,"more":false,"items":[
-            {"change":"removed","id":"B","state":"closed"},
-            {"change":"upsert","case":{"id":"A","state":"handled","created_at":"2026-01-01T00:00:00.000Z"}}]}"#;
-        store.apply_pulled(PullList::Worklist, 7, delta).unwrap();
+        let delta = format!(
+            r#"{{"full":false,"next_cursor":9,"more":false,"items":[
+            {{"change":"removed","id":"B","state":"closed"}},{{"change":"upsert","case":{}}}]}}"#,
+            case("A", "handled", "2026-01-01T00:00:00.000Z")
+        );
+        store.apply_pulled(PullList::Worklist, 7, delta.as_bytes()).unwrap();
         let cached = store.cached_cases(PullList::Worklist).unwrap();
         assert_eq!(cached.len(), 1);
         assert_eq!((cached[0].id.as_str(), cached[0].state.as_str()), ("A", "handled"));
@@ -268,8 +276,11 @@ mod tests {
     #[test]
     fn a_page_from_a_stale_cursor_is_dropped() {
         let (_dir, store) = store();
-        let page = br#"{"full":false,"next_cursor":5,"reports":[{"id":"A","state":"reported"}]}"#;
-        store.apply_pulled(PullList::MyReports, 3, page).unwrap();
+        let page = format!(
+            r#"{{"full":false,"next_cursor":5,"more":false,"reports":[{}]}}"#,
+            receipt("A", "reported")
+        );
+        store.apply_pulled(PullList::MyReports, 3, page.as_bytes()).unwrap();
         assert_eq!(store.pull_cursor(PullList::MyReports).unwrap(), 0);
         assert!(store.cached_case(PullList::MyReports, "A").unwrap().is_none());
     }
@@ -277,8 +288,25 @@ mod tests {
     #[test]
     fn an_unreadable_page_changes_nothing() {
         let (_dir, store) = store();
-        let page = br#"{"full":true,"next_cursor":5,"reports":[{"id":"A","state":"reported"},{"no":"id"}]}"#;
-        assert!(matches!(store.apply_pulled(PullList::MyReports, 0, page), Err(Error::Protocol { .. })));
+        for page in [
+            format!(
+                r#"{{"full":true,"next_cursor":5,"more":false,"reports":[{},{{"no":"id"}}]}}"#,
+                receipt("A", "reported")
+            ),
+            format!(
+                r#"{{"full":true,"next_cursor":5,"more":false,"reports":[{}]}}"#,
+                receipt("A", "no_such_state")
+            ),
+            format!(
+                r#"{{"full":true,"next_cursor":-1,"more":false,"reports":[{}]}}"#,
+                receipt("A", "reported")
+            ),
+        ] {
+            assert!(matches!(
+                store.apply_pulled(PullList::MyReports, 0, page.as_bytes()),
+                Err(Error::Protocol { .. })
+            ));
+        }
         assert_eq!(store.pull_cursor(PullList::MyReports).unwrap(), 0);
         assert!(store.cached_cases(PullList::MyReports).unwrap().is_empty());
     }

@@ -49,10 +49,11 @@
 //! rates a closed case; the `system` only marks overdue and escalates; a `viewer` (the
 //! read-only role of operations screens) takes no action at all, from any state. Reporting itself is
 //! intake, not a transition: every case starts `reported`. Which cases a person may touch
-//! (their grid cells, their street, the cases dispatched to their unit) is the server's
-//! authorization scope and is not decided here.
+//! (their grid cells, their street, the cases dispatched to their unit) is the account's
+//! [`scope::Scope`]; the server applies it to its queries.
 
 mod rules;
+pub mod scope;
 mod step;
 #[cfg(test)]
 mod tests;
@@ -100,6 +101,21 @@ macro_rules! wire_enum {
                 }
             }
         }
+
+        /// The schema is the wire names (written by hand: utoipa's derive does not see a
+        /// `serde(rename)` whose value comes from a macro argument).
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text,)+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

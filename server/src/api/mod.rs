@@ -33,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
-        .service(crate::open311::scope())
+        // A routed path asked with another method is 405 with `Allow`, from the OpenAPI document.
+        .service(crate::open311::scope().default_service(web::to(openapi::unrouted_open311)))
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(crate::auth::read_only::refuse_viewer_writes))
@@ -124,7 +125,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         .route("/dashboard", web::get().to(crate::dashboard::page))
         .route("/dashboard/{file}", web::get().to(crate::dashboard::file))
         .configure(crate::web::routes)
-        .default_service(web::to(error::no_such_route));
+        .default_service(web::to(openapi::unrouted));
 }
 
 /// `304 Not Modified` (with the tag) when the request's `If-None-Match` names `etag` or `*`:

@@ -1,8 +1,9 @@
 //! The read-only rule of the `viewer` role, kept at the door of `/api/v1`: a viewer's request
-//! that could change something (any method but GET, HEAD and OPTIONS) is refused with 403
-//! `forbidden` before any handler runs, so no write route — present or added later — can forget
-//! it. Sign-in, refresh and sign-out under `/api/v1/auth` stay open, since they only touch the
-//! caller's own session. The handlers' own role checks still apply behind it.
+//! that could change something (any method but the safe ones: GET, HEAD, OPTIONS, TRACE and
+//! QUERY) is refused with 403 `forbidden` before any handler runs, so no write route — present
+//! or added later — can forget it. Sign-in, refresh and sign-out under `/api/v1/auth` stay open,
+//! since they only touch the caller's own session. The handlers' own role checks still apply
+//! behind it.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -17,9 +18,12 @@ use crate::error::ApiError;
 
 /// Whether a request by `role` with `method` on `path` is refused as a write by a viewer.
 pub fn refused_for_viewer(role: Role, method: &Method, path: &str) -> bool {
-    role == Role::Viewer
-        && ![Method::GET, Method::HEAD, Method::OPTIONS].contains(method)
-        && !path.starts_with("/api/v1/auth/")
+    role == Role::Viewer && !is_safe(method) && !path.starts_with("/api/v1/auth/")
+}
+
+/// The methods that only read (RFC 9110 §9.2.1, and QUERY, a safe GET with a body).
+fn is_safe(method: &Method) -> bool {
+    [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE].contains(method) || method.as_str() == "QUERY"
 }
 
 /// Middleware (`actix_web::middleware::from_fn`) applying [`refused_for_viewer`]. A missing or
@@ -45,7 +49,8 @@ mod tests {
 
     #[test]
     fn a_viewer_may_read_and_manage_its_own_session_only() {
-        for method in [Method::GET, Method::HEAD, Method::OPTIONS] {
+        let query = Method::from_bytes(b"QUERY").unwrap();
+        for method in [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE, query] {
             assert!(!refused_for_viewer(Role::Viewer, &method, "/api/v1/cases"));
         }
         for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {

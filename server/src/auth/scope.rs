@@ -1,148 +1,13 @@
 //! What part of the city a person may see and act on, from the grid hierarchy: an inspector's
 //! grid cells, a dispatcher's street, a handler's handling unit, the whole city for an admin
 //! (and the `system` role), a citizen's own reports, and for a read-only `viewer` an area (the
-//! city, a district or a street). [`Scope`] is stored with the account
-//! (JSON) and carried in the access token; [`CaseFilter`] turns it into a list query filter.
-
-use std::collections::BTreeSet;
+//! city, a district or a street). [`Scope`] is core's (the sign-in answer shows it to the phone);
+//! it is stored with the account (JSON) and carried in the access token; [`CaseFilter`] turns it
+//! into a list query filter.
 
 use gridline_core::codes::{AreaCode, AreaLevel, GridCode};
-use gridline_core::workflow::Role;
-use serde::{Deserialize, Serialize};
 
-/// Longest handling-unit code accepted.
-pub const MAX_UNIT_CODE_CHARS: usize = 64;
-
-/// The part of the city an account covers. The JSON form is tagged by `kind`:
-/// `{"kind":"city"}`, `{"kind":"district","district":"110101"}`,
-/// `{"kind":"street","street":"110101001"}`,
-/// `{"kind":"grids","grids":["110101001001001"]}`, `{"kind":"unit","unit":"sanitation-dc"}`,
-/// `{"kind":"own"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Scope {
-    /// Everything (admin, system).
-    City,
-    /// One district (a viewer's screen): a 6-digit area code.
-    District { district: AreaCode },
-    /// One street office's area (dispatcher, viewer): a 9-digit area code.
-    Street { street: AreaCode },
-    /// The unit grid cells assigned to an inspector (possibly none yet).
-    Grids { grids: BTreeSet<GridCode> },
-    /// The cases dispatched to one handling unit (handler), named by the unit's code.
-    Unit { unit: String },
-    /// Only what this account reported itself (citizen).
-    Own,
-}
-
-/// Why a scope does not suit a role.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ScopeError {
-    #[error("role {role} needs a scope of kind {expected}, got {found}")]
-    WrongKind { role: Role, expected: &'static str, found: &'static str },
-    #[error("a dispatcher's scope is a street (a 9-digit area code), got a {0} code")]
-    NotAStreet(AreaLevel),
-    #[error("a viewer's scope is an area: kind city, district or street, got {0}")]
-    NotAnArea(&'static str),
-    #[error("a district scope holds a district (a 6-digit area code), got a {0} code")]
-    NotADistrict(AreaLevel),
-    #[error("a handling unit code has 1 to {MAX_UNIT_CODE_CHARS} letters, digits, '-' or '_', got {0:?}")]
-    UnitCode(String),
-}
-
-impl Scope {
-    /// The scope a new account of `role` gets when none is given, where there is an obvious one.
-    pub fn default_for(role: Role) -> Option<Scope> {
-        match role {
-            Role::Admin | Role::System => Some(Scope::City),
-            Role::Citizen => Some(Scope::Own),
-            Role::Inspector => Some(Scope::Grids { grids: BTreeSet::new() }),
-            // A viewer's screen is an explicit choice: the city's big screen or one area's.
-            Role::Dispatcher | Role::Handler | Role::Viewer => None,
-        }
-    }
-
-    /// The wire name of this scope's kind.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Scope::City => "city",
-            Scope::District { .. } => "district",
-            Scope::Street { .. } => "street",
-            Scope::Grids { .. } => "grids",
-            Scope::Unit { .. } => "unit",
-            Scope::Own => "own",
-        }
-    }
-
-    /// Check that this scope is the kind `role` has, and that its content is well formed.
-    pub fn check_fits(&self, role: Role) -> Result<(), ScopeError> {
-        let expected = match role {
-            Role::Admin | Role::System => "city",
-            Role::Dispatcher => "street",
-            Role::Inspector => "grids",
-            Role::Handler => "unit",
-            Role::Citizen => "own",
-            Role::Viewer => return self.check_area(),
-        };
-        if self.kind() != expected {
-            return Err(ScopeError::WrongKind { role, expected, found: self.kind() });
-        }
-        match self {
-            Scope::Street { street } if street.level() != AreaLevel::Street => {
-                Err(ScopeError::NotAStreet(street.level()))
-            }
-            Scope::Unit { unit } if !is_unit_code(unit) => Err(ScopeError::UnitCode(unit.clone())),
-            _ => Ok(()),
-        }
-    }
-
-    /// A viewer's scope: a whole area of the city, at a level with its own codes.
-    fn check_area(&self) -> Result<(), ScopeError> {
-        match self {
-            Scope::City => Ok(()),
-            Scope::District { district } if district.level() != AreaLevel::District => {
-                Err(ScopeError::NotADistrict(district.level()))
-            }
-            Scope::Street { street } if street.level() != AreaLevel::Street => {
-                Err(ScopeError::NotAStreet(street.level()))
-            }
-            Scope::District { .. } | Scope::Street { .. } => Ok(()),
-            Scope::Grids { .. } | Scope::Unit { .. } | Scope::Own => Err(ScopeError::NotAnArea(self.kind())),
-        }
-    }
-
-    /// Whether a case in `grid` lies inside this scope by place (a unit or a citizen never
-    /// sees by place).
-    pub fn covers_grid(&self, grid: GridCode) -> bool {
-        match self {
-            Scope::City => true,
-            Scope::District { district: area } | Scope::Street { street: area } => area.contains(grid),
-            Scope::Grids { grids } => grids.contains(&grid),
-            Scope::Unit { .. } | Scope::Own => false,
-        }
-    }
-
-    /// Whether the whole of `area` lies inside this scope (for statistics and grid imports of
-    /// an area).
-    pub fn covers_area(&self, area: AreaCode) -> bool {
-        match self {
-            Scope::City => true,
-            Scope::District { district: whole } | Scope::Street { street: whole } => {
-                whole.contains_area(area)
-            }
-            Scope::Grids { grids } => {
-                area.level() == AreaLevel::Grid && grids.iter().any(|g| g.area(AreaLevel::Grid) == area)
-            }
-            Scope::Unit { .. } | Scope::Own => false,
-        }
-    }
-}
-
-fn is_unit_code(unit: &str) -> bool {
-    !unit.is_empty()
-        && unit.len() <= MAX_UNIT_CODE_CHARS
-        && unit.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
+pub use gridline_core::workflow::scope::{MAX_UNIT_CODE_CHARS, Scope, ScopeError};
 
 /// The facts about one case that decide who may see it; every field is what the case row holds.
 #[derive(Debug, Clone, Copy)]
@@ -206,6 +71,10 @@ pub fn area_grid_range(area: AreaCode) -> Option<(GridCode, GridCode)> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use std::collections::BTreeSet;
+
+    use gridline_core::workflow::Role;
+
     use super::*;
 
     pub(crate) fn grid(s: &str) -> GridCode {

@@ -2,28 +2,18 @@
 //! anonymous device, refresh; and logout. Each takes the current time (Unix seconds) so tests
 //! can move the clock.
 
-use serde::Serialize;
-
 use super::error::{AuthError, AuthResult};
 use super::jwt::{ACCESS_TOKEN_SECONDS, AccessTokenKeys};
 use super::password::{verify_against_dummy, verify_password};
 use super::phone::PhoneNumber;
 use super::revocation::{self, RevocationList};
 use super::throttle::{self, ANONYMOUS_PER_IP, LOGIN_PER_IP, LOGIN_PER_NAME};
-use super::users::{self, User, UserRow};
+use super::users::{self, UserRow};
 use super::{AuthSettings, Conn, otp, refresh};
 
-/// What every successful sign-in or refresh returns.
-#[derive(Debug, Clone, Serialize)]
-pub struct TokenPair {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Seconds until the access token expires.
-    pub expires_in: i64,
-    pub refresh_token: String,
-    pub user: User,
-}
+/// What every successful sign-in or refresh returns (core's [`gridline_core::protocol::SessionAnswer`], the type the
+/// phone parses).
+pub use gridline_core::protocol::SessionAnswer as TokenPair;
 
 fn pair(keys: &AccessTokenKeys, row: &UserRow, refresh_token: String, now: i64) -> AuthResult<TokenPair> {
     let user = row.to_user()?;
@@ -31,10 +21,11 @@ fn pair(keys: &AccessTokenKeys, row: &UserRow, refresh_token: String, now: i64) 
         keys.issue(&user.id, user.role, &user.scope, now).map_err(|e| AuthError::Internal(e.to_string()))?;
     Ok(TokenPair {
         access_token,
-        token_type: "Bearer",
+        token_type: "Bearer".to_owned(),
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token,
         user,
+        device_secret: None,
     })
 }
 
@@ -98,15 +89,9 @@ pub fn otp_login(
     Ok(pair)
 }
 
-/// A token pair plus, for a new anonymous account, the device secret to keep.
-#[derive(Debug, Clone, Serialize)]
-pub struct AnonymousSession {
-    #[serde(flatten)]
-    pub tokens: TokenPair,
-    /// Present only when the account was just created: the device stores it to sign in again.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_secret: Option<String>,
-}
+/// A token pair whose `device_secret` is set only when the account was just created: the
+/// device stores it to sign in again.
+pub type AnonymousSession = TokenPair;
 
 /// Anonymous device sign-in: without a secret, create a new account (limited per IP); with
 /// one, sign in to the account it belongs to.
@@ -124,14 +109,14 @@ pub fn anonymous_login(
                 return Err(AuthError::UnknownDevice);
             }
             let tokens = start_session(conn, &settings.access_keys, &row, now)?;
-            Ok(AnonymousSession { tokens, device_secret: None })
+            Ok(tokens)
         }
         None => {
             throttle::check(conn, &ANONYMOUS_PER_IP, client_ip, now)?;
             throttle::record(conn, &ANONYMOUS_PER_IP, client_ip, now)?;
             let (row, secret) = users::create_anonymous(conn, now)?;
             let tokens = start_session(conn, &settings.access_keys, &row, now)?;
-            Ok(AnonymousSession { tokens, device_secret: Some(secret) })
+            Ok(TokenPair { device_secret: Some(secret), ..tokens })
         }
     }
 }

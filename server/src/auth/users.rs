@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::Role;
 use rand::RngCore;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -45,23 +44,9 @@ pub struct UserRow {
     pub phone_sealed: Option<String>,
 }
 
-/// An account as the API shows it: no password hash, no device secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct User {
-    pub id: String,
-    pub role: Role,
-    pub scope: Scope,
-    pub display_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub login: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// A citizen known only by a device secret.
-    pub anonymous: bool,
-    pub disabled: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+/// An account as the API shows it (core's [`gridline_core::protocol::UserView`]): no password
+/// hash, no device secret.
+pub use gridline_core::protocol::UserView as User;
 
 fn time(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()

@@ -32,6 +32,7 @@ pub fn scope() -> actix_web::Scope {
         .default_service(web::to(no_such_resource))
 }
 
-async fn no_such_resource() -> HttpResponse {
+/// Open311's 404 for a path it does not route.
+pub async fn no_such_resource() -> HttpResponse {
     Fault::not_found("no such resource").respond(Format::Xml)
 }

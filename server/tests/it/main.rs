@@ -36,6 +36,7 @@ mod intake;
 mod intake_batch;
 mod open311;
 mod openapi;
+mod openapi_routes;
 mod overdue;
 mod phone_at_rest;
 mod photo_store;

@@ -52,8 +52,11 @@ fn unknown_routes_and_methods_are_problems(backend: Backend) {
     let server = TestServer::start(backend);
     let body = problem(server.get("/api/v1/nothing-here"), 404);
     assert_eq!(body["code"], "no_such_route");
-    let body = problem(server.client.delete(server.url("/healthz")).send().unwrap(), 404);
-    assert_eq!(body["code"], "no_such_route");
+    // A routed path asked with another method: 405 with the methods it answers.
+    let response = server.client.delete(server.url("/healthz")).send().unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    let body = problem(response, 405);
+    assert_eq!(body["code"], "method_not_allowed");
 }
 
 /// PostgreSQL gone: readiness and every database-backed endpoint answer 503 with Retry-After

@@ -2,8 +2,8 @@
 //! (sign in with it; a citizen account is created on first sign-in).
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use gridline_core::protocol::CodeSent;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{client_ip, with_db};
 use crate::app::AppState;
@@ -49,7 +49,7 @@ pub async fn request(
         )
     })
     .await?;
-    Ok(HttpResponse::Accepted().json(json!({ "sent": true, "expires_in": CODE_TTL_SECONDS })))
+    Ok(HttpResponse::Accepted().json(CodeSent { sent: true, expires_in: CODE_TTL_SECONDS }))
 }
 
 pub async fn verify(

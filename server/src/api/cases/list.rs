@@ -16,9 +16,9 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime};
 use gridline_core::codes::{AreaCode, CategoryCode};
+use gridline_core::protocol::{CaseListPage, CaseView};
 use gridline_core::workflow::{CaseState, Channel, Role};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{View, render};
 use crate::app::AppState;
@@ -147,11 +147,11 @@ pub async fn list(
     let next_cursor =
         if more { page.last().map(|c| encode_cursor(c.row.created_at, &c.row.id)) } else { None };
     let now = state.clock.now();
-    let items: Vec<Value> = page
+    let items: Vec<CaseView> = page
         .iter()
         .map(|case| {
             render(case, View::Staff, Some(&who), photos.remove(&case.row.id).unwrap_or_default(), now)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next_cursor })))
+    Ok(HttpResponse::Ok().json(CaseListPage { items, next_cursor }))
 }

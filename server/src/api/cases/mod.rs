@@ -20,10 +20,10 @@ pub mod worklist;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use gridline_core::protocol::{CasePosition, CaseView, CaseViewKind, Placement, ReporterRef};
 use gridline_core::workflow::{Action, Role};
-use serde_json::{Value, json};
 
-use crate::api::reports::{PlacementView, rfc3339};
+use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::auth::{MaybePrincipal, Principal};
 pub use crate::cases::facts::visibility;
@@ -60,46 +60,57 @@ pub(crate) fn render(
     who: Option<&Principal>,
     photo_ids: Vec<String>,
     now: DateTime<Utc>,
-) -> Value {
+) -> CaseView {
     let case = &full.row;
     let workflow = &full.workflow;
-    let mut body = json!({
-        "id": case.id,
-        "tracking_number": case.tracking_number,
-        "state": case.state,
-        "category": case.category_code,
-        "placement": PlacementView::from(case),
-        "description": case.description,
-        "handling_time_limit": case.handling_time_limit,
-        "created_at": rfc3339(case.created_at),
-        "updated_at": rfc3339(case.updated_at),
-        "version": case.version,
-        "handling_unit": case.handling_unit,
-        "deadline": workflow.deadline.map(rfc3339),
-        "overdue": workflow.overdue,
-        "merged_into": workflow.merged_into,
-        "rating": workflow.rating,
-    });
+    let mut body = CaseView {
+        id: case.id.clone(),
+        tracking_number: case.tracking_number.clone(),
+        state: case.state,
+        category: case.category_code.to_string(),
+        placement: Placement::from(case),
+        description: Some(case.description.clone()),
+        handling_time_limit: case.handling_time_limit.clone(),
+        created_at: rfc3339(case.created_at),
+        updated_at: rfc3339(case.updated_at),
+        version: case.version,
+        handling_unit: case.handling_unit.clone(),
+        deadline: workflow.deadline.map(rfc3339),
+        overdue: workflow.overdue,
+        merged_into: workflow.merged_into.clone(),
+        rating: workflow.rating,
+        view: CaseViewKind::Public,
+        position: CasePosition { lat: case.lat, lon: case.lon, accuracy_m: None },
+        captured_at: None,
+        anonymous: None,
+        channel: None,
+        geotag: None,
+        answers: None,
+        photo_ids: None,
+        available_actions: None,
+        reporter: None,
+        dispatch_deadline: None,
+    };
     if view == View::Public {
         let public = crate::public_view::public_view(case);
-        body["view"] = json!("public");
-        body["description"] = json!(public.description);
-        body["position"] = json!({ "lat": public.lat, "lon": public.lon });
+        body.description = public.description.map(str::to_owned);
+        body.position = CasePosition { lat: public.lat, lon: public.lon, accuracy_m: None };
         return body;
     }
-    body["view"] = json!(if view == View::Reporter { "reporter" } else { "staff" });
-    body["position"] = json!({ "lat": case.lat, "lon": case.lon, "accuracy_m": case.accuracy_m });
-    body["captured_at"] = json!(case.captured_at.map(rfc3339));
-    body["anonymous"] = json!(case.anonymous);
-    body["channel"] = json!(case.channel);
-    body["geotag"] = json!(case.geotag_verdict);
-    body["answers"] = serde_json::from_str(&case.answers).unwrap_or(Value::Null);
-    body["photo_ids"] = json!(photo_ids);
-    if let Some(who) = who {
-        body["available_actions"] = json!(crate::cases::facts::available_actions(full, who, now));
-    }
+    body.view = if view == View::Reporter { CaseViewKind::Reporter } else { CaseViewKind::Staff };
+    body.position.accuracy_m = case.accuracy_m;
+    body.captured_at = case.captured_at.map(rfc3339);
+    body.anonymous = Some(case.anonymous);
+    body.channel = Some(case.channel);
+    body.geotag = Some(case.geotag_verdict.clone());
+    body.answers = Some(serde_json::from_str(&case.answers).unwrap_or(serde_json::Value::Null));
+    body.photo_ids = Some(photo_ids);
+    body.available_actions = who.map(|who| crate::cases::facts::available_actions(full, who, now));
     if view == View::Staff && may_see_reporter(case, who) {
-        body["reporter"] = json!({ "id": case.reporter_id, "role": case.reporter_role });
+        body.reporter = Some(ReporterRef {
+            id: case.reporter_id.clone(),
+            role: case.reporter_role.as_deref().and_then(|role| role.parse().ok()),
+        });
     }
     body
 }
@@ -132,15 +143,14 @@ pub async fn get(
     let now = state.clock.now();
     let mut body = render(&case, view, who.0.as_ref(), photo_ids, now);
     // Whoever may dispatch sees the deadline a dispatch now would set, before choosing to.
-    let may_dispatch = body["available_actions"]
-        .as_array()
-        .is_some_and(|actions| actions.iter().any(|a| a == Action::Dispatch.as_str()));
+    let may_dispatch =
+        body.available_actions.as_ref().is_some_and(|actions| actions.contains(&Action::Dispatch));
     if may_dispatch {
         let deadline =
             crate::cases::facts::dispatch_deadline(&case, now, &state.calendar)?.map_err(|refusal| {
                 ApiError::new(crate::error::ErrorKind::Unprocessable, refusal.code(), refusal.to_string())
             })?;
-        body["dispatch_deadline"] = json!(deadline.map(|d| rfc3339(d.naive_utc())));
+        body.dispatch_deadline = deadline.map(|d| rfc3339(d.naive_utc()));
     }
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, actions::etag(case.row.version)))

@@ -16,9 +16,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use gridline_core::protocol::{WorklistItem, WorklistPage};
 use gridline_core::workflow::{CaseState, Role};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{View, render};
 use crate::app::AppState;
@@ -51,9 +51,9 @@ fn upsert(
     who: &Principal,
     photos: &mut HashMap<String, Vec<String>>,
     now: DateTime<Utc>,
-) -> Value {
+) -> WorklistItem {
     let photo_ids = photos.remove(&case.row.id).unwrap_or_default();
-    json!({ "change": "upsert", "case": render(case, View::Staff, Some(who), photo_ids, now) })
+    WorklistItem::Upsert { case: Box::new(render(case, View::Staff, Some(who), photo_ids, now)) }
 }
 
 pub async fn worklist(
@@ -99,7 +99,7 @@ pub async fn worklist(
         .await?;
     let (list, changed, mut photos, next_cursor, more, full) = answer;
     let now = state.clock.now();
-    let items: Vec<Value> = if full {
+    let items: Vec<WorklistItem> = if full {
         list.iter().map(|case| upsert(case, &who, &mut photos, now)).collect()
     } else {
         changed
@@ -108,15 +108,10 @@ pub async fn worklist(
                 if on_list(case) {
                     upsert(case, &who, &mut photos, now)
                 } else {
-                    json!({ "change": "removed", "id": case.row.id, "state": case.row.state })
+                    WorklistItem::Removed { id: case.row.id.clone(), state: case.row.state }
                 }
             })
             .collect()
     };
-    Ok(HttpResponse::Ok().json(json!({
-        "full": full,
-        "items": items,
-        "next_cursor": next_cursor,
-        "more": more,
-    })))
+    Ok(HttpResponse::Ok().json(WorklistPage { full, items, next_cursor, more }))
 }

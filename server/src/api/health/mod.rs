@@ -7,19 +7,20 @@
 //! `GRIDLINE_METRICS_BIND` address of its own serves it without a token ([`metrics_listener`]).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use gridline_core::protocol::{Liveness, Readiness};
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(Liveness { status: "ok".to_owned() })
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     state.db.ping().await.map_err(ApiError::unavailable)?;
-    Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": state.db.backend().name() })))
+    Ok(HttpResponse::Ok()
+        .json(Readiness { status: "ready".to_owned(), database: state.db.backend().name().to_owned() }))
 }
 
 /// `/metrics` on the main address: only with the configured bearer token.

@@ -1,20 +1,60 @@
-//! `/api/v1/openapi.json` (the OpenAPI 3.1 document, hand-written next to the routes in
-//! `openapi.json`) and `/api/v1/docs` (a self-contained page that renders it; nothing is
-//! loaded from a CDN, so the docs work offline). `tests/openapi.rs` checks that every
-//! documented operation exists.
+//! `/api/v1/openapi.json`, the OpenAPI 3.1 document, and `/api/v1/docs`, a self-contained page
+//! that renders it (nothing is loaded from a CDN, so the docs work offline).
+//!
+//! The document is generated, never written by hand: the operations are listed once in
+//! [`operations`] and every body schema comes from the Rust type the server serializes —
+//! core's `protocol` types and the server's own — through utoipa's `ToSchema` derive.
+//!
+//! Why utoipa: it is the maintained OpenAPI generator for actix-web, its derive reads serde's
+//! attributes (`rename`, `tag`, `skip_serializing_if`, `deny_unknown_fields`) so a schema is the
+//! shape serde really writes, it emits OpenAPI 3.1, and it is plain derive code with no runtime:
+//! core derives it behind its `openapi` feature, which only the server turns on, so the phones
+//! never link it. The operations are one list instead of `#[utoipa::path]` attributes scattered
+//! over the handlers, so adding a route to the document is one obvious edit in one file, and
+//! `tests/it/openapi_routes.rs` checks the list against what the server routes.
 
-use actix_web::HttpResponse;
-use actix_web::http::header;
+mod build;
+pub mod operations;
 
-/// The OpenAPI document, embedded at build time.
-pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+
+use crate::error::{self, ApiError, ApiResult, ErrorKind};
+use crate::open311::render::{Fault, Format};
+
+pub use build::{Method, Op};
+
 const DOCS_HTML: &str = include_str!("docs.html");
+/// Schemas of bodies whose Rust types do not derive `ToSchema` yet; each leaves this file when
+/// its type does.
+const UNTYPED_SCHEMAS: &str = include_str!("untyped-schemas.json");
+
+/// Every documented operation.
+pub fn all_operations() -> Vec<Op> {
+    let mut all = operations::api();
+    all.extend(operations::open311_v2());
+    all.extend(operations::pages());
+    all
+}
+
+/// The document, built once.
+pub fn document_json() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let untyped = serde_json::from_str(UNTYPED_SCHEMAS).unwrap_or_default();
+        let doc = build::document(&all_operations(), operations::info(), untyped);
+        serde_json::to_string(&doc).unwrap_or_default()
+    })
+}
 
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .content_type("application/json")
-        .body(OPENAPI_JSON)
+        .body(document_json())
 }
 
 pub async fn docs() -> HttpResponse {
@@ -25,4 +65,110 @@ pub async fn docs() -> HttpResponse {
         ))
         .content_type("text/html; charset=utf-8")
         .body(DOCS_HTML)
+}
+
+/// The `Allow` value for a path: the methods the document declares for the template it matches.
+fn allowed_for_path(path: &str) -> Option<&'static str> {
+    static ALLOWED: OnceLock<BTreeMap<&'static str, String>> = OnceLock::new();
+    let allowed = ALLOWED.get_or_init(|| {
+        let mut methods: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+        for op in all_operations() {
+            methods.entry(op.path).or_default().insert(op.method.as_str().to_uppercase());
+        }
+        methods.into_iter().map(|(path, m)| (path, m.into_iter().collect::<Vec<_>>().join(", "))).collect()
+    });
+    allowed.iter().find(|(template, _)| template_matches(template, path)).map(|(_, allow)| allow.as_str())
+}
+
+/// Whether `path` fits a document path template such as `/api/v1/cases/{id}/actions` or
+/// `/open311/v2/media/{id}.jpg`: segment by segment, a `{name}` stands for one or more
+/// characters between the literal text around it.
+fn template_matches(template: &str, path: &str) -> bool {
+    let (mut wanted, mut given) = (template.split('/'), path.split('/'));
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(want), Some(got)) if segment_matches(want, got) => {}
+            _ => return false,
+        }
+    }
+}
+
+fn segment_matches(template: &str, segment: &str) -> bool {
+    match (template.find('{'), template.find('}')) {
+        (Some(open), Some(close)) if open < close => {
+            let (prefix, suffix) = (&template[..open], &template[close + 1..]);
+            segment.len() > prefix.len() + suffix.len()
+                && segment.starts_with(prefix)
+                && segment.ends_with(suffix)
+        }
+        _ => template == segment,
+    }
+}
+
+/// The `Allow` value when `req`'s path is routed (for other methods than the one asked).
+fn allowed_for(req: &HttpRequest) -> Option<&'static str> {
+    allowed_for_path(req.path())
+}
+
+fn with_allow(mut response: HttpResponse, allow: &'static str) -> HttpResponse {
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
+/// The answer when no route takes a request: 405 with `Allow` when the path is routed for other
+/// methods, else 404 `no_such_route`.
+pub async fn unrouted(req: HttpRequest) -> ApiResult<HttpResponse> {
+    match allowed_for(&req) {
+        Some(allow) => {
+            let refusal = ApiError::new(
+                ErrorKind::MethodNotAllowed,
+                "method_not_allowed",
+                format!("this path answers {allow}"),
+            );
+            Ok(with_allow(refusal.error_response(), allow))
+        }
+        None => error::no_such_route().await,
+    }
+}
+
+/// The same for Open311, answered in its own error format.
+pub async fn unrouted_open311(req: HttpRequest) -> HttpResponse {
+    match allowed_for(&req) {
+        Some(allow) => {
+            let format = if req.path().ends_with(".json") { Format::Json } else { Format::Xml };
+            let fault = Fault {
+                status: actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                description: format!("this resource answers {allow}"),
+            };
+            with_allow(fault.respond(format), allow)
+        }
+        None => crate::open311::no_such_resource().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_fit_their_templates_only() {
+        assert!(template_matches("/api/v1/cases/{id}/actions", "/api/v1/cases/x1/actions"));
+        assert!(!template_matches("/api/v1/cases/{id}/actions", "/api/v1/cases//actions"));
+        assert!(!template_matches("/api/v1/cases/{id}", "/api/v1/cases/x1/actions"));
+        assert!(template_matches("/open311/v2/media/{id}.jpg", "/open311/v2/media/ab.jpg"));
+        assert!(!template_matches("/open311/v2/media/{id}.jpg", "/open311/v2/media/ab.png"));
+        assert!(template_matches("/open311/v2/discovery.{format}", "/open311/v2/discovery.json"));
+        assert_eq!(allowed_for_path("/api/v1/admin/users"), Some("GET, POST"));
+        assert_eq!(allowed_for_path("/api/v1/nothing"), None);
+    }
+
+    #[test]
+    fn enums_are_documented_by_their_wire_names() {
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let roles = &doc["components"]["schemas"]["Role"]["enum"];
+        assert!(roles.as_array().unwrap().iter().any(|r| r == "citizen"), "{roles}");
+        let states = &doc["components"]["schemas"]["CaseState"]["enum"];
+        assert!(states.as_array().unwrap().iter().any(|s| s == "in_progress"), "{states}");
+    }
 }

@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use diesel::prelude::*;
 
 use gridline_core::workflow::CaseState;
-use serde::Serialize;
 
 use super::{ReportReceipt, rfc3339};
 use crate::store::cases::{self, CaseRow, FullCase};
@@ -26,19 +25,13 @@ pub const MAX_HOPS: usize = 8;
 /// The public facts of the case a merged report follows. It names the case by its tracking
 /// number (public on Open311), never by its id: a citizen learns nothing that would let them
 /// address another person's case in the API.
-#[derive(Debug, Serialize)]
-pub struct FollowedCase {
-    pub tracking_number: String,
-    pub state: String,
-    pub deadline: Option<String>,
-    pub overdue: bool,
-}
+pub use gridline_core::protocol::FollowedCase;
 
 impl From<&FullCase> for FollowedCase {
     fn from(case: &FullCase) -> Self {
         Self {
             tracking_number: case.row.tracking_number.clone(),
-            state: case.row.state.to_string(),
+            state: case.row.state,
             deadline: case.workflow.deadline.map(rfc3339),
             overdue: case.workflow.overdue,
         }

@@ -15,6 +15,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, web};
+use gridline_core::protocol::MyReportsPage;
 use serde::Deserialize;
 
 use super::ReportReceipt;
@@ -74,10 +75,5 @@ pub async fn mine(
         })
         .await?;
     let reports: Vec<ReportReceipt> = state.db.run(move |conn| super::follow::receipts(conn, &rows)).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "reports": reports,
-        "full": cursor == 0,
-        "next_cursor": next_cursor,
-        "more": more,
-    })))
+    Ok(HttpResponse::Ok().json(MyReportsPage { reports, full: cursor == 0, next_cursor, more }))
 }

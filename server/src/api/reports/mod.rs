@@ -5,47 +5,13 @@ pub mod follow;
 pub mod intake;
 pub mod mine;
 
-use serde::Serialize;
-
 use crate::store::cases::CaseRow;
 
-/// A case as its reporter sees it right after intake and in their own list.
-#[derive(Debug, Serialize)]
-pub struct ReportReceipt {
-    pub id: String,
-    pub tracking_number: String,
-    pub state: String,
-    pub category: String,
-    pub anonymous: bool,
-    pub placement: PlacementView,
-    pub geotag: String,
-    /// The category's handling time limit (`4h` working hours, `2d` working days), counted from
-    /// dispatch.
-    pub handling_time_limit: Option<String>,
-    pub created_at: String,
-    /// Once dispatched: when the case is due, and whether that time passed unhandled.
-    pub deadline: Option<String>,
-    pub overdue: bool,
-    /// For a report merged as a duplicate: the case it was merged into.
-    pub merged_into: Option<String>,
-    /// For a merged report: the surviving case (the end of the merge chain), whose progress the
-    /// reporter follows from now on, named by its tracking number (never its id). Its public view
-    /// is Open311's `GET /open311/v2/requests/{tracking_number}.json`.
-    pub follows: Option<follow::FollowedCase>,
-}
+/// A case as its reporter sees it right after intake and in their own list, and where it was
+/// routed: core's answer types, which the phone parses.
+pub use gridline_core::protocol::{Placement, ReportReceipt};
 
-/// Where the case was routed, as stored on it.
-#[derive(Debug, Serialize)]
-pub struct PlacementView {
-    pub outcome: String,
-    pub grid: Option<String>,
-    pub community: Option<String>,
-    pub street: Option<String>,
-    pub district: Option<String>,
-    pub distance_m: Option<f64>,
-}
-
-impl From<&CaseRow> for PlacementView {
+impl From<&CaseRow> for Placement {
     fn from(case: &CaseRow) -> Self {
         Self {
             outcome: case.routing_outcome.clone(),
@@ -63,10 +29,10 @@ impl From<&CaseRow> for ReportReceipt {
         Self {
             id: case.id.clone(),
             tracking_number: case.tracking_number.clone(),
-            state: case.state.to_string(),
+            state: case.state,
             category: case.category_code.to_string(),
             anonymous: case.anonymous,
-            placement: PlacementView::from(case),
+            placement: Placement::from(case),
             geotag: case.geotag_verdict.clone(),
             handling_time_limit: case.handling_time_limit.clone(),
             created_at: rfc3339(case.created_at),

@@ -1,0 +1,482 @@
+//! Every operation of the HTTP API, Open311 and the pages included, in one list: the OpenAPI
+//! document (`GET /api/v1/openapi.json`) is built from it, and `tests/it/openapi_routes.rs`
+//! fails when the server routes a method and path that is not listed here.
+//!
+//! Adding a route is adding its [`Op`] here: method, path (as in `api::configure`), tag,
+//! summary, its parameters with the server's rules, the request body's Rust type, each answer's
+//! status and Rust type (deriving utoipa's `ToSchema`), and the statuses it refuses with (each an
+//! RFC 9457 problem). An answer whose Rust type does not derive `ToSchema` yet is
+//! `Body::Untyped` with its schema.
+
+use gridline_core::protocol::{
+    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, Readiness, ReportReceipt,
+    ReportRequest, SessionAnswer, UserView, WorklistPage,
+};
+use serde_json::json;
+
+use super::build::{Body, In, Method, Op, typed};
+
+/// The operations of `/healthz`, `/readyz`, `/metrics` and `/api/v1`.
+pub fn api() -> Vec<Op> {
+    vec![
+        Op::new(Method::Get, "/healthz", "operations", "Liveness: the process answers")
+            .answer(200, "Alive", Body::Json(typed::<Liveness>)),
+        Op::new(Method::Get, "/readyz", "operations", "Readiness: the database answers")
+            .answer(200, "Ready", Body::Json(typed::<Readiness>))
+            .problems(&[503]),
+        Op::new(Method::Get, "/metrics", "operations", "Prometheus metrics (text exposition format)")
+            .describe("Needs the bearer token set in GRIDLINE_METRICS_TOKEN; not served on this address when no token is set. GRIDLINE_METRICS_BIND serves it without a token on an address of its own.")
+            .metrics_token()
+            .answer(200, "Metrics", Body::Untyped("text/plain", json!({"type": "string"})))
+            .problems(&[401, 404]),
+        Op::new(Method::Get, "/api/v1/openapi.json", "operations", "This document")
+            .answer(200, "OpenAPI 3.1 document", Body::Untyped("application/json", json!({"type": "object"}))),
+        Op::new(Method::Get, "/api/v1/docs", "operations", "Browsable API docs (works offline)")
+            .answer(200, "HTML page", Body::Untyped("text/html", json!({"type": "string"}))),
+        Op::new(Method::Post, "/api/v1/auth/login", "identity", "Staff sign-in with login name and password")
+            .body_schema("application/json", true, json!({"type": "object", "required": ["login", "password"], "properties": {"login": {"type": "string"}, "password": {"type": "string"}}}))
+            .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
+            .problems(&[401, 422, 429]),
+        Op::new(Method::Post, "/api/v1/auth/otp/request", "identity", "Send a one-time code to a phone number")
+            .body_schema("application/json", true, json!({"type": "object"}))
+            .answer(202, "Code sent", Body::Json(typed::<CodeSent>))
+            .problems(&[422, 429, 503]),
+        Op::new(Method::Post, "/api/v1/auth/otp/verify", "identity", "Sign in with phone number and one-time code")
+            .body_schema("application/json", true, json!({"type": "object"}))
+            .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
+            .problems(&[401, 422, 429]),
+        Op::new(Method::Post, "/api/v1/auth/anonymous", "identity", "Create or sign in to an anonymous device account")
+            .body_schema("application/json", false, json!({"type": "object", "properties": {"device_secret": {"type": "string"}}}))
+            .answer(201, "New account: token pair and device_secret", Body::Json(typed::<SessionAnswer>))
+            .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
+            .problems(&[401, 429]),
+        Op::new(Method::Post, "/api/v1/auth/refresh", "identity", "Rotate a refresh token")
+            .body_schema("application/json", true, json!({"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}}))
+            .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
+            .problems(&[401]),
+        Op::new(Method::Post, "/api/v1/auth/logout", "identity", "Revoke a refresh token's family")
+            .body_schema("application/json", true, json!({"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}}))
+            .answer(204, "Revoked", Body::Empty),
+        Op::new(Method::Get, "/api/v1/me", "identity", "The caller's account")
+            .bearer()
+            .answer(200, "Account", Body::Json(typed::<UserView>))
+            .problems(&[401]),
+        Op::new(Method::Get, "/api/v1/categories", "reports", "Every category with limits, anonymity rule and questions")
+            .answer(200, "Categories", Body::Untyped("application/json", json!({"type": "object", "properties": {"categories": {"type": "array", "items": {"type": "object"}}}}))),
+        Op::new(Method::Get, "/api/v1/grids/route", "grids", "Which grid cell a point belongs to")
+            .param(In::Query, "lat", true, json!({"type": "number"}), None)
+            .param(In::Query, "lon", true, json!({"type": "number"}), None)
+            .param(In::Query, "crs", false, json!({"type": "string", "enum": ["wgs84", "gcj02", "bd09"]}), None)
+            .answer(200, "Placement", Body::Untyped("application/json", json!({"type": "object", "properties": {"placement": {"$ref": "#/components/schemas/Placement"}, "grid_revision": {"type": "integer"}}})))
+            .problems(&[400, 422]),
+        Op::new(Method::Post, "/api/v1/photos", "reports", "Upload a photo (re-prepared on the server: upright, resized, no metadata)")
+            .describe("With an Idempotency-Key (per account), a retry with the same key and the same bytes answers 200 with the first receipt (same photo id, header Idempotent-Replayed: true) and stores nothing; of concurrent duplicates one photo is stored. The same key with different bytes is refused with 409 idempotency_key_reused. Without the header every upload is stored.")
+            .bearer()
+            .param(In::Header, "Idempotency-Key", false, json!({"type": "string", "format": "uuid"}), "Client-generated UUID, per account. A retry with the same key and bytes returns the first result; other bytes under a used key: 409 idempotency_key_reused. Not a UUID: 400 invalid_idempotency_key.")
+            .body_schema("multipart/form-data", true, json!({"type": "object", "required": ["photo"], "properties": {"photo": {"type": "string", "contentMediaType": "image/jpeg"}}}))
+            .answer(201, "Stored photo", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Photo"})))
+            .answer(200, "A retry under a used Idempotency-Key: the first answer, replayed (header Idempotent-Replayed: true)", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Photo"})))
+            .problems(&[400, 401, 409, 413, 415, 422]),
+        Op::new(Method::Get, "/api/v1/photos/{id}", "reports", "A photo (uploader, or staff holding one of its cases); ETag and If-None-Match")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .param(In::Query, "size", false, json!({"type": "string", "enum": ["full", "thumbnail"]}), None)
+            .param(In::Header, "If-None-Match", false, json!({"type": "string"}), None)
+            .answer(200, "JPEG bytes", Body::Untyped("image/jpeg", json!({"type": "string", "contentMediaType": "image/jpeg"})))
+            .answer(304, "Not modified", Body::Empty)
+            .problems(&[400, 401, 404, 422]),
+        Op::new(Method::Post, "/api/v1/reports", "reports", "Report a problem; idempotent by Idempotency-Key")
+            .bearer()
+            .param(In::Header, "Idempotency-Key", true, json!({"type": "string", "format": "uuid"}), "Client-generated UUID (v7 recommended). The same key returns the first result.")
+            .body("application/json", true, typed::<ReportRequest>)
+            .answer(201, "Case created", Body::Json(typed::<ReportReceipt>))
+            .answer(200, "Replay of an earlier submission with this key (header Idempotent-Replayed: true)", Body::Json(typed::<ReportReceipt>))
+            .problems(&[400, 401, 409, 413, 415, 422, 503]),
+        Op::new(Method::Post, "/api/v1/reports/web", "reports", "Report a problem from the server's citizen web page (/report); counted under the channel `web`")
+            .describe("The same intake as POST /api/v1/reports. The route is the way in: the server sets the case's channel from it (`web`; an inspector's report stays `inspector`), never from the body.")
+            .bearer()
+            .param(In::Header, "Idempotency-Key", true, json!({"type": "string", "format": "uuid"}), "Client-generated UUID (v7 recommended). The same key returns the first result.")
+            .body("application/json", true, typed::<ReportRequest>)
+            .answer(201, "Case created", Body::Json(typed::<ReportReceipt>))
+            .answer(200, "Replay of an earlier submission with this key (header Idempotent-Replayed: true)", Body::Json(typed::<ReportReceipt>))
+            .problems(&[400, 401, 409, 413, 415, 422, 503]),
+        Op::new(Method::Get, "/api/v1/reports/mine", "reports", "The caller's own reports, newest first; with cursor, only the reports changed since")
+            .bearer()
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200}), None)
+            .param(In::Query, "cursor", false, json!({"type": "integer", "minimum": 0}), "next_cursor of an earlier answer (an event sequence number); absent or 0 for the newest `limit` reports")
+            .answer(200, "Reports", Body::Json(typed::<MyReportsPage>))
+            .problems(&[400, 401, 422]),
+        Op::new(Method::Get, "/api/v1/cases/{id}", "cases", "A case in the caller's view: reporter, staff (scope holds it) or public (never the reporter)")
+            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .answer(200, "Case", Body::Json(typed::<CaseView>))
+            .problems(&[401, 404]),
+        Op::new(Method::Post, "/api/v1/cases/{id}/actions", "cases", "Take a workflow step (register, reject, dispatch, accept, send_back, mark_handled, verify_pass, verify_fail, extend, shelve, unshelve, merge, close, reopen, rate); core's state machine decides")
+            .describe("Optimistic concurrency: If-Match carries the case's ETag. A stale version answers 409 `version_mismatch` with `current_state` and `current_version`. Without If-Match: 428 `precondition_required`, unless the request carries an Idempotency-Key (the phone outbox): then the from-state check guards and a retry with the same key and the same body, by the same account, replays the answer (`Idempotent-Replayed: true`); a reused key with another body or from another account is 409 `idempotency_key_reused`, and a replay outside the caller's scope is 403 `out_of_scope` like a first request. Refusals keep core's stable codes: 403 `not_allowed_for_role`, `not_the_reporter`, `out_of_scope`; 409 `not_from_state`, `already_rated`, `deadline_not_passed`, `already_overdue`, `not_overdue`; 422 `reason_required`, `photo_required`, `position_required`, `handling_unit_required`, `deadline_required`, `deadline_not_later`, `deadline_not_accepted`, `no_working_calendar`, `merge_target_required`, `rating_out_of_range`. Dispatch computes the deadline from the case's handling time limit on the city's working calendar and refuses a `new_deadline` (422 `deadline_not_accepted`); a `handling_unit` that is not one of `GET /api/v1/units` is 422 `unknown_unit` (field `handling_unit`); only `extend` takes one, later than the current one, with a reason.")
+            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the case's ETag")
+            .param(In::Header, "Idempotency-Key", false, json!({"type": "string", "format": "uuid"}), None)
+            .body("application/json", true, typed::<ActionRequest>)
+            .answer(200, "The case after the step", Body::Json(typed::<CaseView>))
+            .problems(&[400, 401, 403, 404, 409, 422, 428]),
+        Op::new(Method::Get, "/api/v1/cases/{id}/timeline", "cases", "The case's audit trail, oldest first: full for staff whose scope holds the case, public (no staff identity, positions, notes or photos) for everyone else")
+            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .answer(200, "Timeline", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Timeline"})))
+            .problems(&[404]),
+        Op::new(Method::Get, "/api/v1/cases/{id}/duplicates", "cases", "Open cases that may report the same problem: same category, within the category's duplicate radius, reported in the last window_days; nearest first, with the distance")
+            .describe("For the street office triaging a case before `register` or `merge` (this is the duplicate check at intake: every new report starts `reported` and is triaged with this list), and for the case's reporter. Dispatchers and admins whose scope holds the case get the candidates their scope holds too, with position, description, handling unit, version and the distance to 0.1 m; the reporter gets the public facts of every candidate with the distance rounded to 10 m. Open means not `closed`, `rejected` or `merged`. Anyone else: 403 `out_of_scope`. To merge, send the `merge` action with `merge_into` set to a candidate's id; the merged report's reporter then follows the surviving case (`follows` in `GET /api/v1/reports/mine`, `merged_into` on the case).")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .param(In::Query, "window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 90}), "how far back to look, in days (default 7)")
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 100}), "most candidates answered (default 20)")
+            .answer(200, "Candidates, nearest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Duplicates"})))
+            .problems(&[400, 401, 403, 404, 422]),
+        Op::new(Method::Get, "/api/v1/events", "cases", "Live changes to the cases in the caller's scope, as Server-Sent Events; resumable with Last-Event-ID")
+            .describe("Each audit event is an SSE event `case` whose `id` is the event's sequence number and whose `data` is the event as the case timeline shows it to the caller (staff view for staff whose scope holds the case, public view for citizens, who follow only their own reports), plus `case_id`, `tracking_number`, `grid_code`, and the case's current `state` and `version`. The stream starts with `retry:`, sends the backlog after `Last-Event-ID` (or nothing older than the request when the header is absent), then one `ready` event (`{\"through\": seq}`) once caught up, then events as they commit on any server node. Comment lines (`: keep-alive`) are sent when the stream is idle.")
+            .bearer()
+            .param(In::Header, "Last-Event-ID", false, json!({"type": "integer", "minimum": 0}), "The id of the last event received; the stream resumes right after it")
+            .answer(200, "Event stream (never ends on its own)", Body::Untyped("text/event-stream", json!({"type": "string"})))
+            .problems(&[400, 401]),
+        Op::new(Method::Get, "/api/v1/cases", "cases", "The staff case list: cases in the caller's scope, newest first, filtered, a page at a time")
+            .describe("Admins see the city, dispatchers their street, viewers their area (city, district or street), inspectors their cells, handlers their unit's cases; citizens are refused (they have /api/v1/reports/mine). Each item is the case in the staff view. Bad parameters answer 422 `invalid_field` naming the parameter; unknown parameters 400.")
+            .bearer()
+            .param(In::Query, "state", false, json!({"type": "string", "example": "reported,registered"}), "A state or a comma list of states")
+            .param(In::Query, "category", false, json!({"type": "string", "example": "E0101"}), "A category code")
+            .param(In::Query, "unit", false, json!({"type": "string"}), "A handling unit code")
+            .param(In::Query, "overdue", false, json!({"type": "boolean"}), "Only overdue (true) or only not overdue (false) cases")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "A district, street, community or grid code: only cases in its cells")
+            .param(In::Query, "channel", false, json!({"type": "string", "example": "hotline,app"}), "A channel or a comma list of channels (app, inspector, web, hotline, open311, sensor): the way the case came in")
+            .param(In::Query, "from", false, json!({"type": "string", "format": "date-time"}), "Reported at or after (RFC 3339)")
+            .param(In::Query, "to", false, json!({"type": "string", "format": "date-time"}), "Reported before (RFC 3339)")
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200, "default": 50}), "Cases per page")
+            .param(In::Query, "cursor", false, json!({"type": "string"}), "next_cursor of the previous page")
+            .answer(200, "One page of cases", Body::Json(typed::<CaseListPage>))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Get, "/api/v1/units", "reference", "The handling units cases are dispatched to, with their names")
+            .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {"type": "object", "required": ["code", "zh", "en"], "properties": {"code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}}}}}}))),
+        Op::new(Method::Get, "/api/v1/dashboard/cells", "dashboard", "Outlines of the grid cells in the caller's scope, for the dashboard map")
+            .describe("Rings are flattened integer pairs [x0, y0, x1, y1, ...] in steps of 1/scale degree east and north of `origin` ([lon, lat], WGS-84). Admins get the city, dispatchers their street, viewers their area, inspectors their cells; handlers and citizens 403. `ETag` follows the grid revision; `If-None-Match` answers 304.")
+            .bearer()
+            .answer(200, "Cells", Body::Untyped("application/json", json!({"type": "object", "required": ["revision", "scale", "origin", "cells"], "properties": {"revision": {"type": "integer"}, "scale": {"type": "number"}, "origin": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}, "cells": {"type": "array", "items": {"type": "object", "required": ["code", "rings", "area_m2"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "rings": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}, "area_m2": {"type": "number"}}}}}})))
+            .answer(304, "Not modified", Body::Empty)
+            .problems(&[401, 403]),
+        Op::new(Method::Get, "/api/v1/dashboard/counts", "dashboard", "Open, overdue and to-verify cases per grid cell in the caller's scope, with totals")
+            .bearer()
+            .answer(200, "Counts", Body::Untyped("application/json", json!({"type": "object", "required": ["columns", "cells", "totals"], "properties": {"columns": {"type": "array", "items": {"type": "string"}}, "cells": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}, "description": "grid code -> [open, overdue, to_verify, at_desk]; at_desk: reported or registered, not yet dispatched"}, "totals": {"type": "object", "properties": {"open": {"type": "integer"}, "overdue": {"type": "integer"}, "to_verify": {"type": "integer"}, "at_desk": {"type": "integer"}}}}})))
+            .problems(&[401, 403]),
+        Op::new(Method::Get, "/api/v1/grids/package", "grids", "The grid as an offline package for routing on the phone (core's binary format)")
+            .describe("Public. Without `area`, the whole city; with a district or street code, only its cells. `ETag` is the grid revision and the area (`If-None-Match` answers 304); `Grid-Revision` names the revision. An area with no cells is 404.")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$"}), "A district (6 digits) or street (9 digits) code")
+            .answer(200, "The package", Body::Untyped("application/vnd.gridline.grid-package", json!({"type": "string", "format": "binary"})))
+            .answer(304, "Not modified", Body::Empty)
+            .problems(&[400, 404, 422]),
+        Op::new(Method::Get, "/api/v1/public/report-form", "reports", "The rules of the citizen page's report form")
+            .describe("Public. The limits of a report (`description_max_chars`, `photos_max`, `photo_max_bytes`, `photo_max_edge_px`, `photo_quality`), each case state in a citizen's words (`states.<state>.label` and `.next`, each `{zh, en}`) and the rating's range (`rating.min`, `rating.max`), read from core and the server's settings, so a client copies none of them.")
+            .answer(200, "The form's rules", Body::Untyped("application/json", json!({"type": "object"}))),
+        Op::new(Method::Get, "/api/v1/public/places", "grids", "The way to a place without a map: streets, then communities, then cells")
+            .describe("Public. Without `area`, the streets (`level: street`); with a street code, its communities; with a community code, its cells (`level: grid`), each with its name and a point inside it that routes to it. Street and community entries carry their cell count. An area with no cells is 404.")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{9}([0-9]{3})?$"}), "A street (9 digits) or community (12 digits) code")
+            .answer(200, "The places one level down", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[400, 404, 422]),
+        Op::new(Method::Get, "/api/v1/public/cells", "grids", "The outlines of the grid cells around a point, for a small map")
+            .describe("Public. Cells with a corner within about half a kilometre of the point (at most 400), in the dashboard map's compact form: `origin` `[lon, lat]`, `scale` (steps per degree) and per cell `code`, `name`, `rings` (flattened integer steps) and `area_m2`.")
+            .param(In::Query, "lat", true, json!({"type": "number"}), None)
+            .param(In::Query, "lon", true, json!({"type": "number"}), None)
+            .answer(200, "The cells around the point", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[400, 422]),
+        Op::new(Method::Get, "/api/v1/public/nearby", "reports", "Open reports of a category around a point, for the duplicate step before sending")
+            .describe("Public (the citizen web page and the phone app ask it before a report is sent). The open reports (not closed, rejected or merged) of `category` sent in the last `window_days` days whose public position (rounded to about 100 m, as in the public view) lies within the category's duplicate radius (`radius_m`) of the point, nearest first, at most 20. Each shows only public facts: `tracking_number` (the handle to follow it: `/track/{number}` and `GET /api/v1/public/track/{number}`), `category`, `state`, `created_at`, `deadline`, `overdue`, `description` (null until a street office has reviewed the report) and `distance_band_m`, the first of 50, 100, 250, 500, 1000 m (or the radius) the public position is within. Never a case id, an exact distance, a position or the reporter: distances are measured from public positions, so probes from any number of points place an anonymous reporter no better than the public view does. A report whose exact position is just inside the radius may be left out, one just outside listed (by at most about 79 m).")
+            .param(In::Query, "category", true, json!({"type": "string"}), "A category code, e.g. `E0101`")
+            .param(In::Query, "lat", true, json!({"type": "number"}), None)
+            .param(In::Query, "lon", true, json!({"type": "number"}), None)
+            .answer(200, "`category`, `radius_m`, `window_days`, `since` and `reports`", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[400, 404, 422]),
+        Op::new(Method::Get, "/api/v1/public/track/{number}", "reports", "A case by its tracking number, with its public timeline")
+            .describe("A token is optional. The case in the view the caller may see (`public` without a token; `reporter` for the account that reported it, with the steps it may take, such as `rate`; `staff` within a staff scope) and the public timeline (what happened and when, never who on the staff). The number is matched without regard to case; an unknown number, or one of the wrong shape, is 404.")
+            .param(In::Path, "number", true, json!({"type": "string", "maxLength": 32}), None)
+            .answer(200, "The case and its timeline", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[404]),
+        Op::new(Method::Get, "/api/v1/worklist", "cases", "An inspector's work list: handled and reported cases in their cells; with cursor, only the cases changed since (upsert or removed)")
+            .param(In::Query, "cursor", false, json!({"type": "integer", "minimum": 0}), "next_cursor of an earlier answer (an event sequence number); absent or 0 for the full list")
+            .answer(200, "Work list", Body::Json(typed::<WorklistPage>))
+            .problems(&[400, 401, 403]),
+        Op::new(Method::Get, "/api/v1/stats", "statistics", "Case statistics for a time range, grouped by area, category, handling unit or channel, as JSON or CSV (definitions: docs/statistics.md)")
+            .describe("Counts from the audit trail: received, registered, closed; closure rate (结案率), on-time closure rate (按期结案率), rework rate (返工率), extension rate (延期率); mean and p90 handling time in working hours; mean citizen rating. Scope: an admin counts the city, a dispatcher their street, a viewer its area, a handler their unit; citizens and inspectors get 403. Format: `format` decides; without it `Accept: text/csv` gets CSV, anything else JSON. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
+            .param(In::Query, "from", true, json!({"type": "string"}), "Start of the range, included: RFC 3339, or a date YYYY-MM-DD (00:00 Asia/Shanghai)")
+            .param(In::Query, "to", true, json!({"type": "string"}), "End of the range, excluded: RFC 3339, or a date YYYY-MM-DD meaning the end of that day; at most 366 days after from")
+            .param(In::Query, "group_by", false, json!({"type": "string", "enum": ["district", "street", "community", "grid", "category", "unit", "channel", "day"]}), "What the groups are (default street)")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "Only cases in this district, street, community or grid (6, 9, 12 or 15 digits); a dispatcher's must lie in their street")
+            .param(In::Query, "category", false, json!({"type": "string"}), "Only cases of this category code")
+            .param(In::Query, "channel", false, json!({"type": "string", "enum": ["app", "inspector", "web", "hotline", "open311", "sensor"]}), "Only cases that came in by this channel")
+            .param(In::Query, "format", false, json!({"type": "string", "enum": ["json", "csv"]}), "json or csv; overrides Accept")
+            .answer(200, "The figures per group and in total", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Statistics"})))
+            .answer(200, "The figures per group and in total", Body::Untyped("text/csv", json!({"type": "string"})))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Post, "/api/v1/admin/grids", "admin", "Replace a district's or street's grid cells from GeoJSON (all problems reported at once)")
+            .bearer()
+            .param(In::Query, "area", true, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$"}), None)
+            .body_schema("application/geo+json", true, json!({"type": "object"}))
+            .answer(200, "Imported", Body::Untyped("application/json", json!({"type": "object", "properties": {"area": {"type": "string"}, "cells": {"type": "integer"}, "grid_revision": {"type": "integer"}}})))
+            .problems(&[400, 401, 403, 413, 415, 422]),
+        Op::new(Method::Get, "/api/v1/admin/categories", "admin", "Every category, for editing")
+            .bearer()
+            .answer(200, "Categories", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403]),
+        Op::new(Method::Post, "/api/v1/admin/categories", "admin", "Create a category (names, time limit, anonymity rule, duplicate radius, default unit, questions), checked with the taxonomy rules")
+            .bearer()
+            .body_schema("application/json", true, json!({"type": "object"}))
+            .answer(201, "Created", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 409, 422]),
+        Op::new(Method::Patch, "/api/v1/admin/categories/{code}", "admin", "Edit a category; only the given fields change and the next report uses them")
+            .bearer()
+            .param(In::Path, "code", true, json!({"type": "string", "pattern": "^[CE][0-9]{4}$"}), "Category code (C = component, E = event; major + minor class)")
+            .body_schema("application/json", true, json!({"type": "object"}))
+            .answer(200, "The edited category", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 404, 422]),
+        Op::new(Method::Get, "/api/v1/admin/users", "admin", "List accounts")
+            .bearer()
+            .answer(200, "Accounts", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403]),
+        Op::new(Method::Post, "/api/v1/admin/users", "admin", "Create a staff account")
+            .bearer()
+            .body_schema("application/json", true, json!({"type": "object", "required": ["login", "display_name", "role"], "properties": {"login": {"type": "string"}, "display_name": {"type": "string"}, "role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen"}, "scope": {"$ref": "#/components/schemas/Scope"}, "password": {"type": "string"}}}))
+            .answer(201, "Created", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 409, 422]),
+        Op::new(Method::Get, "/api/v1/admin/users/{id}", "admin", "One account")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "Account", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Patch, "/api/v1/admin/users/{id}", "admin", "Change role, scope, name or disable")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .body_schema("application/json", true, json!({"type": "object", "properties": {"role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen; without `scope`, the new role's default scope where it has one (none for dispatcher, handler and viewer)"}, "scope": {"$ref": "#/components/schemas/Scope"}, "display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "password": {"type": "string"}}}))
+            .answer(200, "Account", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 404, 422]),
+        Op::new(Method::Get, "/api/v1/admin/api-keys", "admin", "List the Open311 API keys (never the keys themselves)")
+            .bearer()
+            .answer(200, "Keys, newest first, revoked ones included", Body::Untyped("application/json", json!({"type": "object", "properties": {"api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}}})))
+            .problems(&[401, 403]),
+        Op::new(Method::Post, "/api/v1/admin/api-keys", "admin", "Issue an Open311 API key")
+            .describe("The key is answered once, in `key`; only its SHA-256 is stored. Clients send it as `api_key` to `POST /open311/v2/requests`.")
+            .bearer()
+            .body_schema("application/json", true, json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}))
+            .answer(201, "Issued", Body::Untyped("application/json", json!({"type": "object", "required": ["api_key", "key"], "properties": {"api_key": {"$ref": "#/components/schemas/ApiKey"}, "key": {"type": "string", "description": "The key, shown this once"}}})))
+            .problems(&[401, 403, 422]),
+        Op::new(Method::Delete, "/api/v1/admin/api-keys/{id}", "admin", "Revoke an Open311 API key")
+            .describe("The key stays listed with `revoked_at`; the cases it brought in keep their origin.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .answer(200, "Revoked", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/ApiKey"})))
+            .problems(&[401, 403, 404]),
+    ]
+}
+
+/// The formats every Open311 resource answers in, by its suffix.
+fn format_param(op: Op) -> Op {
+    op.param(
+        In::Path,
+        "format",
+        true,
+        json!({ "type": "string", "enum": ["json", "xml"] }),
+        Some("`json` or `xml`"),
+    )
+}
+
+/// The content types of Open311's answers, chosen by the path's suffix.
+const OPEN311_TYPES: &[&str] = &["application/json", "text/xml"];
+
+/// An Open311 answer (Open311's own shapes, in JSON or XML from the same node tree).
+fn open311() -> Body {
+    Body::Alternatives(OPEN311_TYPES, json!({}))
+}
+
+/// Open311's error list (`[{"code": 400, "description": "..."}]`), not problem+json.
+fn open311_errors(op: Op, statuses: &[u16]) -> Op {
+    statuses.iter().fold(op, |op, status| {
+        op.answer(
+            *status,
+            "Open311 errors",
+            Body::Alternatives(
+                OPEN311_TYPES,
+                json!({
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "description"],
+                        "properties": { "code": { "type": "integer" }, "description": { "type": "string" } }
+                    }
+                }),
+            ),
+        )
+    })
+}
+
+/// A `{name}.{format}` file segment (`GL-261129-7KQ2MX.json`).
+fn file_param(op: Op, what: &'static str) -> Op {
+    op.param(
+        In::Path,
+        "file",
+        true,
+        json!({ "type": "string", "pattern": "^[^/]+\\.(json|xml)$" }),
+        Some(what),
+    )
+}
+
+/// The Open311 GeoReport v2 operations at `/open311/v2`.
+pub fn open311_v2() -> Vec<Op> {
+    vec![
+        open311_errors(
+            format_param(Op::new(
+                Method::Get,
+                "/open311/v2/discovery.{format}",
+                "open311",
+                "Endpoint discovery",
+            ))
+            .answer(200, "Discovery", open311()),
+            &[404],
+        ),
+        open311_errors(
+            format_param(Op::new(
+                Method::Get,
+                "/open311/v2/services.{format}",
+                "open311",
+                "Service list (the categories)",
+            ))
+            .answer(200, "Services", open311()),
+            &[404],
+        ),
+        open311_errors(
+            file_param(
+                Op::new(
+                    Method::Get,
+                    "/open311/v2/services/{file}",
+                    "open311",
+                    "A service's definition (its questions)",
+                ),
+                "service code and format, such as `E0101.json`",
+            )
+            .answer(200, "Service definition", open311()),
+            &[400, 404],
+        ),
+        open311_errors(
+            format_param(Op::new(
+                Method::Get,
+                "/open311/v2/requests.{format}",
+                "open311",
+                "Service requests, with the standard filters",
+            ))
+            .param(In::Query, "service_request_id", false, json!({ "type": "string" }), Some("comma list"))
+            .param(In::Query, "service_code", false, json!({ "type": "string" }), Some("comma list"))
+            .param(In::Query, "start_date", false, json!({ "type": "string", "format": "date-time" }), None)
+            .param(In::Query, "end_date", false, json!({ "type": "string", "format": "date-time" }), None)
+            .param(
+                In::Query,
+                "status",
+                false,
+                json!({ "type": "string" }),
+                Some("`open`, `closed` or both, comma separated"),
+            )
+            .answer(200, "Requests", open311()),
+            &[400, 404],
+        ),
+        open311_errors(
+            format_param(Op::new(
+                Method::Post,
+                "/open311/v2/requests.{format}",
+                "open311",
+                "Submit a service request (with an admin-issued api_key)",
+            ))
+            .body_schema(
+                "application/x-www-form-urlencoded",
+                true,
+                json!({
+                    "type": "object",
+                    "required": ["api_key", "service_code"],
+                    "properties": {
+                        "api_key": { "type": "string" },
+                        "service_code": { "type": "string" },
+                        "lat": { "type": "number", "minimum": -90, "maximum": 90 },
+                        "long": { "type": "number", "minimum": -180, "maximum": 180 },
+                        "description": { "type": "string" },
+                        "media_url": { "type": "string" }
+                    }
+                }),
+            )
+            .answer(201, "The new request's id or token", open311()),
+            &[400, 403, 404, 409, 413, 415, 429, 503],
+        ),
+        open311_errors(
+            file_param(
+                Op::new(
+                    Method::Get,
+                    "/open311/v2/requests/{file}",
+                    "open311",
+                    "One service request by its id (the tracking number)",
+                ),
+                "service request id and format, such as `GL-261129-7KQ2MX.json`",
+            )
+            .answer(200, "The request", open311()),
+            &[400, 404],
+        ),
+        open311_errors(
+            file_param(
+                Op::new(
+                    Method::Get,
+                    "/open311/v2/tokens/{file}",
+                    "open311",
+                    "The service request id a submission token became",
+                ),
+                "token and format",
+            )
+            .answer(200, "The request id", open311()),
+            &[400, 404],
+        ),
+        Op::new(Method::Get, "/open311/v2/media/{id}.jpg", "open311", "A request's public photo")
+            .param(In::Path, "id", true, json!({ "type": "string" }), None)
+            .answer(
+                200,
+                "The photo",
+                Body::Untyped("image/jpeg", json!({ "type": "string", "contentMediaType": "image/jpeg" })),
+            )
+            .answer(404, "No such photo, or not public", Body::Empty),
+    ]
+}
+
+/// An HTML page (or one of its static files).
+fn page(path: &'static str, summary: &'static str) -> Op {
+    Op::new(Method::Get, path, "pages", summary).answer(
+        200,
+        "The page",
+        Body::Untyped("text/html", json!({ "type": "string" })),
+    )
+}
+
+/// The citizen pages and the dashboard (HTML, served beside the API).
+pub fn pages() -> Vec<Op> {
+    vec![
+        page("/report", "The citizen's report page"),
+        page("/track/{number}", "The citizen's tracking page for one report").param(
+            In::Path,
+            "number",
+            true,
+            json!({ "type": "string" }),
+            None,
+        ),
+        page("/web/{file}", "A static file of the citizen pages")
+            .param(In::Path, "file", true, json!({ "type": "string" }), None)
+            .problems(&[404]),
+        page("/dashboard", "The operations dashboard"),
+        page("/dashboard/{file}", "A static file of the dashboard")
+            .param(In::Path, "file", true, json!({ "type": "string" }), None)
+            .problems(&[404]),
+    ]
+}
+
+/// The document's info block.
+pub fn info() -> serde_json::Value {
+    json!({
+        "title": "Gridline API",
+        "version": "1",
+        "description": "City grievance intake, grid routing and case management (GB/T 30428, Open311). Roles: `citizen`, `inspector`, `dispatcher`, `handler`, `admin`, `system` and `viewer`, the read-only role of operations screens: a viewer reads what its area holds (the city, a district or a street; cases in the staff view without the reporter) and every write it sends (any method but GET, HEAD, OPTIONS, TRACE outside /api/v1/auth) is refused with 403 `forbidden`. Errors are application/problem+json (RFC 9457) with a stable `code` and, where there is one, the `field` at fault. Times are RFC 3339 UTC; coordinates WGS-84 unless `crs` says gcj02 or bd09."
+    })
+}
