@@ -16,6 +16,7 @@ pub mod photos;
 pub mod public;
 pub mod reports;
 pub mod stats;
+pub mod units;
 pub mod users;
 
 use actix_web::web;
@@ -83,7 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/duplicates", web::get().to(cases::duplicates::duplicates)),
                 )
                 .route("/cases", web::get().to(cases::list::list))
-                .route("/units", web::get().to(dashboard::units))
+                .route("/units", web::get().to(units::list))
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))
                 .route("/worklist", web::get().to(cases::worklist::worklist))
@@ -113,6 +114,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                                 .route(web::post().to(apikeys::create)),
                         )
                         .route("/api-keys/{id}", web::delete().to(apikeys::revoke))
+                        .service(
+                            web::resource("/units")
+                                .route(web::get().to(units::admin_list))
+                                .route(web::post().to(units::create)),
+                        )
+                        .service(
+                            web::resource("/units/{code}")
+                                .route(web::patch().to(units::patch))
+                                .route(web::delete().to(units::delete)),
+                        )
                         .service(
                             web::resource("/users/{id}")
                                 .route(web::get().to(users::admin::get))

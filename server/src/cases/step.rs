@@ -8,9 +8,9 @@
 //! 3. a replayed `Idempotency-Key` must come from the same account with the same body, or it is
 //!    refused (`idempotency_key_reused`); a true replay is answered with the case as it is;
 //! 4. the expected version (`If-Match`), then core's `take`, which decides the whole step;
-//! 5. what the step sets that core cannot know (a handling unit must be a known unit), what the
-//!    step points at (photos, merge target), then one transaction that applies the step's
-//!    changes under the version guard and records its event.
+//! 5. in one transaction: what the step points at (photos, merge target), what it sets that core
+//!    cannot know (a handling unit must be an active unit), then the step's changes applied
+//!    under the version guard and its event recorded.
 
 use gridline_core::protocol::ActionRequest;
 use gridline_core::workflow::{self, DeadlineChange, Refusal, Step};
@@ -117,7 +117,6 @@ pub async fn take_step(
         Ok(step) => step,
         Err(refusal) => return Err(StepError::Refused { refusal, case }),
     };
-    step_checks::check_known_unit(&step)?;
     let event = events::step(&case, &step, evidence(who, &checked, &request), now);
     record(state, who, case, &step, event, request.body).await
 }
@@ -201,10 +200,14 @@ async fn record(
 ) -> Result<Stepped, StepError> {
     let change = change_of(step);
     let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
+    let unit = step_checks::unit_set_by(step);
     let written = state
         .db
         .run(move |conn| {
             if let Err(refused) = step_checks::check_references(conn, &who, &body, &id)? {
+                return Ok(Err(refused));
+            }
+            if let Err(refused) = step_checks::check_active_unit(conn, unit.as_deref())? {
                 return Ok(Err(refused));
             }
             let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;

@@ -12,6 +12,7 @@ mod serve;
 #[cfg(feature = "simulate")]
 pub mod simulate;
 mod taxonomy;
+mod unit;
 mod user;
 
 use std::process::ExitCode;
@@ -52,6 +53,9 @@ enum Command {
     /// Staff accounts: add one (the first admin of a deployment), list them, disable one.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Handling units: list them, add one, retire or reinstate one.
+    #[command(subcommand)]
+    Unit(unit::UnitCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -90,6 +94,7 @@ pub fn run() -> ExitCode {
         Command::Taxonomy(cmd) => taxonomy::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
         Command::User(cmd) => user::run(cmd),
+        Command::Unit(cmd) => unit::run(cmd),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

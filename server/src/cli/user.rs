@@ -86,13 +86,13 @@ pub fn run(command: UserCommand) -> CliResult {
     }
 }
 
-fn open_database() -> Result<Db, CliError> {
+pub(super) fn open_database() -> Result<Db, CliError> {
     let config = Config::load().map_err(|e| CliError::input(format!("configuration: {e}")))?;
     Db::connect(config.database_url.expose(), 1, Duration::from_secs(config.settings.db_timeout_secs))
         .map_err(database)
 }
 
-fn database(e: impl std::fmt::Display) -> CliError {
+pub(super) fn database(e: impl std::fmt::Display) -> CliError {
     CliError::failure(format!("database: {e}"))
 }
 

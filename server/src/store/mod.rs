@@ -20,6 +20,7 @@ pub mod schema;
 pub mod stats;
 pub mod tracking;
 pub mod typed;
+pub mod units;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -43,6 +43,7 @@ mod schema_matches;
 mod serve;
 mod shutdown;
 mod stats;
+mod street_desk;
 mod token_attacks;
 mod transitions;
 mod trusted_proxy;

@@ -25,7 +25,8 @@
 //!   client (422 `deadline_not_accepted`); only extend takes one, later than the current one,
 //!   with a reason; send back and shelve clear it; rework keeps it. A new deadline clears the
 //!   overdue flag.
-//!   A dispatch to a unit that `GET /api/v1/units` does not list is 422 `unknown_unit`.
+//!   A dispatch to a unit that does not exist is 422 `unknown_unit`; to a retired one, 422
+//!   `unit_retired` (`GET /api/v1/units` lists the active units).
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};

@@ -62,6 +62,9 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
     let CreateUser { login, display_name, role, scope, password } = body.into_inner();
+    if let Some(Scope::Unit { unit }) = &scope {
+        crate::api::units::require_active(&state, unit, "scope").await?;
+    }
     let new = NewStaff { login, display_name, role, scope, password };
     let (user, initial_password) = with_db(&state, move |conn| users::create_staff(conn, new, now())).await?;
     Ok(HttpResponse::Created().json(Created { user, initial_password }))
@@ -99,6 +102,9 @@ pub async fn patch(
     who.require_role(&[Role::Admin])?;
     let id = id.into_inner();
     let PatchUser { role, scope, display_name, disabled, password } = body.into_inner();
+    if let Some(Scope::Unit { unit }) = &scope {
+        crate::api::units::require_active(&state, unit, "scope").await?;
+    }
     let locks_self_out =
         id == who.user_id && (disabled == Some(true) || role.is_some_and(|r| r != Role::Admin));
     if locks_self_out {

@@ -1,0 +1,218 @@
+//! The street office's desk on both backends: handling units as data (the admin API and the
+//! command line create, edit, retire and reinstate them; dispatch accepts only active units; a
+//! handler account needs an active unit; the categories a unit handles suggest it at dispatch).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::case_service::{Street, beijing};
+use crate::common::{Backend, TestServer, problem};
+
+both_backends!(
+    units_are_data_the_admin_manages_and_dispatch_accepts_only_active_ones,
+    a_unit_is_suggested_by_the_categories_it_handles_and_its_area,
+    units_are_managed_from_the_command_line,
+);
+
+fn admin_send(
+    server: &TestServer,
+    admin: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: &Value,
+) -> reqwest::blocking::Response {
+    server.client.request(method, server.url(path)).bearer_auth(admin).json(body).send().unwrap()
+}
+
+fn codes(list: &Value) -> Vec<String> {
+    list["units"].as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap().to_owned()).collect()
+}
+
+fn units_are_data_the_admin_manages_and_dispatch_accepts_only_active_ones(backend: Backend) {
+    let street = Street::open(backend, &[], beijing(11, 27, 10, 0));
+    let server = &street.server;
+    let admin = server.admin_token();
+    let shipped: Value = server.get("/api/v1/units").json().unwrap();
+    assert_eq!(codes(&shipped).len(), 12, "the shipped units are seeded");
+    let sanitation = shipped["units"].as_array().unwrap().iter().find(|u| u["code"] == "sanitation").unwrap();
+    assert!(sanitation["categories"].as_array().unwrap().contains(&json!("E0101")));
+    assert_eq!((sanitation["active"].clone(), sanitation["area"].clone()), (json!(true), json!(null)));
+
+    // Created by the admin only, with its fields checked.
+    let depot = json!({ "code": "bins-west", "zh": "西区环卫所", "en": "West sanitation depot",
+                        "contact": "010-6500 1234", "categories": ["E0101"] });
+    let post = |token: &str, body: &Value| {
+        admin_send(server, token, reqwest::Method::POST, "/api/v1/admin/units", body)
+    };
+    assert_eq!(problem(post(&street.dispatcher, &depot), 403)["code"], "forbidden");
+    let created = post(&admin, &depot);
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().unwrap();
+    assert_eq!(
+        (created["contact"].clone(), created["active"].clone()),
+        (json!("010-6500 1234"), json!(true))
+    );
+    assert_eq!(problem(post(&admin, &depot), 409)["code"], "unit_exists");
+    for (bad, field) in [
+        (json!({ "code": "Bins West", "zh": "x", "en": "x" }), "code"),
+        (json!({ "code": "bins-east", "zh": " ", "en": "x" }), "zh"),
+        (json!({ "code": "bins-east", "zh": "x", "en": "x", "categories": ["E9999"] }), "categories"),
+        (json!({ "code": "bins-east", "zh": "x", "en": "x", "area": "110101001001" }), "area"),
+    ] {
+        assert_eq!(problem(post(&admin, &bad), 422)["field"], field, "{bad}");
+    }
+    assert_eq!(problem(post(&admin, &json!({ "code": "x", "zh": "x" })), 422)["field"], "en");
+
+    // A handler account only for an active unit.
+    let handler = |unit: &str| {
+        admin_send(
+            server,
+            &admin,
+            reqwest::Method::POST,
+            "/api/v1/admin/users",
+            &json!({
+            "login": format!("h-{unit}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]),
+            "display_name": "Handler", "role": "handler", "scope": { "kind": "unit", "unit": unit } }),
+        )
+    };
+    let refused = problem(handler("no-such-unit"), 422);
+    assert_eq!((refused["code"].clone(), refused["field"].clone()), (json!("unknown_unit"), json!("scope")));
+    assert_eq!(handler("bins-west").status(), 201);
+
+    // Dispatch to the new unit; then retire it: its case keeps naming it, a new dispatch is refused.
+    let dispatched = server.step(
+        &street.dispatcher,
+        &street.case_id,
+        &json!({ "action": "dispatch", "handling_unit": "bins-west" }),
+    );
+    assert_eq!(dispatched["handling_unit"], "bins-west");
+    let patch = |code: &str, body: &Value| {
+        admin_send(server, &admin, reqwest::Method::PATCH, &format!("/api/v1/admin/units/{code}"), body)
+    };
+    let retired: Value = patch("bins-west", &json!({ "active": false, "contact": "closed" })).json().unwrap();
+    assert_eq!(retired["active"], false);
+    let retired_at = retired["retired_at"].as_str().unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(retired_at).is_ok(), "{retired_at}");
+    assert!(!codes(&server.get("/api/v1/units").json().unwrap()).contains(&"bins-west".to_owned()));
+    let all: Value = server.get_as(&admin, "/api/v1/admin/units").json().unwrap();
+    assert!(codes(&all).contains(&"bins-west".to_owned()), "a retired unit is kept");
+    assert_eq!(street.case(&street.dispatcher)["handling_unit"], "bins-west", "its case keeps its history");
+    assert_eq!(problem(handler("bins-west"), 422)["code"], "unknown_unit");
+    let delete =
+        admin_send(server, &admin, reqwest::Method::DELETE, "/api/v1/admin/units/bins-west", &json!({}));
+    assert_eq!(problem(delete, 409)["code"], "units_are_retired");
+    assert_eq!(problem(patch("nowhere", &json!({ "active": false })), 404)["code"], "not_found");
+    assert_eq!(problem(patch("sanitation", &json!({ "area": "12" })), 422)["field"], "area");
+
+    // A re-dispatch to a retired unit is refused (with or without an Idempotency-Key).
+    patch("water", &json!({ "active": false }));
+    let to_water = json!({ "action": "dispatch", "handling_unit": "water" });
+    let refused = problem(street.post(&street.dispatcher, &to_water, None), 422);
+    assert_eq!(
+        (refused["code"].clone(), refused["field"].clone()),
+        (json!("unit_retired"), json!("handling_unit"))
+    );
+    let key = uuid::Uuid::now_v7().to_string();
+    assert_eq!(problem(street.post(&street.dispatcher, &to_water, Some(&key)), 422)["code"], "unit_retired");
+    assert_eq!(street.case(&street.dispatcher)["handling_unit"], "bins-west");
+
+    // Reinstated, it is taken again.
+    let back: Value = patch("water", &json!({ "active": true })).json().unwrap();
+    assert_eq!((back["active"].clone(), back["retired_at"].clone()), (json!(true), json!(null)));
+    let redispatched = server.step(&street.dispatcher, &street.case_id, &to_water);
+    assert_eq!(redispatched["handling_unit"], "water");
+}
+
+fn a_unit_is_suggested_by_the_categories_it_handles_and_its_area(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = crate::common::demo_cells(4);
+    server.import_grid(&admin, "310104", &cells);
+    let grid = cells[0].code.to_string();
+    let street = &grid[..9];
+    let district = &grid[..6];
+    let suggested = |query: &str| -> Value {
+        let list: Value = server.get(&format!("/api/v1/units?{query}")).json().unwrap();
+        list["suggested"].clone()
+    };
+    assert_eq!(suggested("category=E0101"), "sanitation", "the shipped unit handling it");
+    assert_eq!(suggested(&format!("category=E0101&grid={grid}")), "sanitation");
+    for (code, area) in [("bins-district", district), ("bins-street", street)] {
+        let body = json!({ "code": code, "zh": "环卫", "en": "Bins", "categories": ["E0101"], "area": area });
+        assert_eq!(
+            admin_send(&server, &admin, reqwest::Method::POST, "/api/v1/admin/units", &body).status(),
+            201
+        );
+    }
+    assert_eq!(suggested(&format!("category=E0101&grid={grid}")), "bins-street", "the most local unit");
+    assert_eq!(suggested("category=E0101"), "sanitation", "without a place, a city-wide unit");
+    let elsewhere = "110101001001001";
+    assert_eq!(suggested(&format!("category=E0101&grid={elsewhere}")), "sanitation");
+    // No unit handles it any more: the category's default unit, while it is active.
+    let patch = |code: &str, body: Value| {
+        admin_send(&server, &admin, reqwest::Method::PATCH, &format!("/api/v1/admin/units/{code}"), &body)
+    };
+    for code in ["bins-district", "bins-street"] {
+        assert_eq!(patch(code, json!({ "categories": [] })).status(), 200);
+    }
+    assert_eq!(patch("sanitation", json!({ "categories": ["E0102"] })).status(), 200);
+    assert_eq!(suggested("category=E0101"), "sanitation", "the default unit");
+    assert_eq!(patch("sanitation", json!({ "active": false })).status(), 200);
+    assert_eq!(suggested("category=E0101"), Value::Null, "a retired unit is never suggested");
+    assert_eq!(problem(server.get("/api/v1/units?category=nope"), 422)["field"], "category");
+    assert_eq!(problem(server.get("/api/v1/units?grid=12"), 422)["field"], "grid");
+}
+
+fn gridline_unit(server: &TestServer, args: &[&str]) -> std::process::Output {
+    let data_dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .arg("unit")
+        .args(args)
+        .env_clear()
+        .env("GRIDLINE_ENV", "development")
+        .env("GRIDLINE_DATA_DIR", data_dir.path())
+        .env("DATABASE_URL", &server.database_url)
+        .output()
+        .unwrap()
+}
+
+fn units_are_managed_from_the_command_line(backend: Backend) {
+    let server = TestServer::start(backend);
+    let added = gridline_unit(
+        &server,
+        &[
+            "add",
+            "--code",
+            "bins-west",
+            "--zh",
+            "西区环卫所",
+            "--en",
+            "West depot",
+            "--category",
+            "E0101",
+            "--area",
+            "310104001",
+        ],
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let bad =
+        gridline_unit(&server, &["add", "--code", "bins-east", "--zh", "x", "--en", "x", "--category", "Z1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("categories"));
+    assert_eq!(gridline_unit(&server, &["retire", "--code", "bins-west"]).status.code(), Some(0));
+    assert_eq!(gridline_unit(&server, &["retire", "--code", "nowhere"]).status.code(), Some(2));
+    let listed = String::from_utf8_lossy(&gridline_unit(&server, &["list"]).stdout).into_owned();
+    let line = listed.lines().find(|l| l.starts_with("bins-west\t")).unwrap();
+    assert!(line.contains("\tretired 20") && line.contains("\t310104001\tE0101\t西区环卫所"), "{line}");
+    let public: Value = server.get("/api/v1/units").json().unwrap();
+    assert!(!codes(&public).contains(&"bins-west".to_owned()));
+    let admin = server.admin_token();
+    let all: Value = server.get_as(&admin, "/api/v1/admin/units").json().unwrap();
+    let unit = all["units"].as_array().unwrap().iter().find(|u| u["code"] == "bins-west").unwrap();
+    assert_eq!((unit["area"].clone(), unit["active"].clone()), (json!("310104001"), json!(false)));
+    assert_eq!(gridline_unit(&server, &["reinstate", "--code", "bins-west"]).status.code(), Some(0));
+    assert!(codes(&server.get("/api/v1/units").json().unwrap()).contains(&"bins-west".to_owned()));
+}
