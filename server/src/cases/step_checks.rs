@@ -12,7 +12,6 @@ use gridline_core::limits::{MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
 use gridline_core::protocol::ActionRequest;
 use gridline_core::workflow::{self, Action, Change, Provided, Role, Step};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::facts::{in_scope, state_of};
 use crate::auth::{Principal, Scope};
@@ -158,9 +157,10 @@ pub(super) fn check_references(
         }
     }
     if let Some(target) = body.merge_into.as_deref().filter(|t| !t.trim().is_empty()) {
-        let target_case = match Uuid::parse_str(target) {
-            Ok(target) => cases::find_full(conn, &target.to_string())?,
-            Err(_) => None,
+        // The target is named by its id or its tracking number.
+        let target_case = match crate::store::tracking::resolve(conn, target)? {
+            Some(target) => cases::find_full(conn, &target)?,
+            None => None,
         };
         let usable = target_case.as_ref().is_some_and(|t| {
             t.row.id != case_id && in_scope(who, t) && state_of(t).is_ok_and(|s| s.counts_as_open())
@@ -168,7 +168,7 @@ pub(super) fn check_references(
         if !usable {
             return Ok(Err(ApiError::invalid_field(
                 "merge_into",
-                "expected the id of another open case in your area (not merged or rejected)",
+                "expected the id or tracking number of another open case in your area (not merged or rejected)",
             )));
         }
     }

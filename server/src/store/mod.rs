@@ -5,6 +5,7 @@
 //! the blocking diesel call onto actix's blocking thread pool, never an async worker thread.
 //! Migrations are embedded per backend and run by [`Db::connect`].
 
+pub mod actors;
 pub mod api_keys;
 pub mod case_list;
 pub mod cases;

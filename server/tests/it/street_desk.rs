@@ -9,12 +9,17 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::case_service::{Street, beijing};
-use crate::common::{Backend, TestServer, problem};
+use crate::common::{Backend, TestServer, demo_cells, point_in, problem};
+use gridline_core::codes::AreaCode;
+use gridline_core::workflow::Role;
+use gridline_server::auth::Scope;
 
 both_backends!(
     units_are_data_the_admin_manages_and_dispatch_accepts_only_active_ones,
     a_unit_is_suggested_by_the_categories_it_handles_and_its_area,
     units_are_managed_from_the_command_line,
+    a_case_is_found_by_its_tracking_number_wherever_an_id_is_taken,
+    cases_are_searched_by_text_in_chinese_and_english_with_the_filters,
 );
 
 fn admin_send(
@@ -215,4 +220,150 @@ fn units_are_managed_from_the_command_line(backend: Backend) {
     assert_eq!((unit["area"].clone(), unit["active"].clone()), (json!("310104001"), json!(false)));
     assert_eq!(gridline_unit(&server, &["reinstate", "--code", "bins-west"]).status.code(), Some(0));
     assert!(codes(&server.get("/api/v1/units").json().unwrap()).contains(&"bins-west".to_owned()));
+}
+
+/// A second report in the street's cell (the one `Street::open` files in), by a new citizen.
+fn report_in_street(street: &Street, description: &str) -> Value {
+    let (lat, lon) = point_in(&demo_cells(8)[2]);
+    let citizen = street.server.citizen_token();
+    street.server.report_as(
+        &citizen,
+        &json!({ "category": "E0101", "description": description, "position": { "lat": lat, "lon": lon } }),
+    )
+}
+
+fn list(server: &TestServer, token: &str, query: &str) -> Vec<String> {
+    let response = server.get_as(token, &format!("/api/v1/cases?{query}"));
+    assert_eq!(response.status(), 200, "{query}");
+    let page: Value = response.json().unwrap();
+    page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+}
+
+fn a_case_is_found_by_its_tracking_number_wherever_an_id_is_taken(backend: Backend) {
+    let street = Street::open(backend, &[], beijing(11, 27, 10, 0));
+    let server = &street.server;
+    let first = street.case(&street.dispatcher);
+    let number = first["tracking_number"].as_str().unwrap().to_owned();
+    assert!(number.starts_with("GL-"), "{number}");
+
+    // Read, timeline and steps by the number, as a citizen reads it out (any case).
+    for named in [number.clone(), number.to_lowercase(), format!(" {number} ")] {
+        let path = format!("/api/v1/cases/{}", named.trim().replace(' ', "%20"));
+        let found: Value = server.get_as(&street.dispatcher, &path).json().unwrap();
+        assert_eq!(found["id"], first["id"], "{named}");
+    }
+    let timeline: Value =
+        server.get_as(&street.dispatcher, &format!("/api/v1/cases/{number}/timeline")).json().unwrap();
+    assert_eq!(timeline["case_id"], first["id"]);
+    let register = timeline["events"].as_array().unwrap().iter().find(|e| e["kind"] == "register").unwrap();
+    assert_eq!(
+        (register["actor"]["name"].clone(), register["actor"]["role"].clone()),
+        (json!("Test dispatcher"), json!("dispatcher")),
+        "the staff timeline names who took the step"
+    );
+    let reported = timeline["events"].as_array().unwrap().iter().find(|e| e["kind"] == "reported").unwrap();
+    assert_eq!(reported["actor"].get("name"), None, "a citizen is never named");
+    assert_eq!(
+        problem(server.get_as(&street.dispatcher, "/api/v1/cases/GL-000000-AAAAAA"), 404)["code"],
+        "not_found"
+    );
+    assert_eq!(problem(server.get_as(&street.dispatcher, "/api/v1/cases/GL%2F1"), 404)["code"], "not_found");
+    let noted = server.step(
+        &street.dispatcher,
+        &number,
+        &json!({ "action": "dispatch", "handling_unit": "sanitation" }),
+    );
+    assert_eq!((noted["id"].clone(), noted["state"].clone()), (first["id"].clone(), json!("dispatched")));
+
+    // merge_into by number: the link is the target's id.
+    let second = report_in_street(&street, "Same rubbish again");
+    let second_id = second["id"].as_str().unwrap();
+    let merged = server.step(
+        &street.dispatcher,
+        second_id,
+        &json!({ "action": "merge", "merge_into": number.to_lowercase() }),
+    );
+    assert_eq!(
+        (merged["state"].clone(), merged["merged_into"].clone()),
+        (json!("merged"), first["id"].clone())
+    );
+    let third = report_in_street(&street, "And again");
+    let bad = json!({ "action": "merge", "merge_into": "GL-000000-AAAAAA" });
+    let version = server
+        .get_as(&street.dispatcher, &format!("/api/v1/cases/{}", third["id"].as_str().unwrap()))
+        .json::<Value>()
+        .unwrap()["version"]
+        .clone();
+    let refused = server
+        .client
+        .post(server.url(&format!("/api/v1/cases/{}/actions", third["tracking_number"].as_str().unwrap())))
+        .bearer_auth(&street.dispatcher)
+        .header("if-match", format!("\"{version}\""))
+        .json(&bad)
+        .send()
+        .unwrap();
+    assert_eq!(problem(refused, 422)["field"], "merge_into");
+
+    // The list's filter by number, combined with the others.
+    assert_eq!(
+        list(server, &street.dispatcher, &format!("tracking_number={}", number.to_lowercase())),
+        vec![first["id"].as_str().unwrap().to_owned()]
+    );
+    assert!(list(server, &street.dispatcher, &format!("tracking_number={number}&state=merged")).is_empty());
+    assert_eq!(
+        problem(server.get_as(&street.dispatcher, "/api/v1/cases?tracking_number=GL%2F1"), 422)["field"],
+        "tracking_number"
+    );
+    // Another street's dispatcher finds nothing by the number.
+    let other =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse("310104999").unwrap() });
+    assert!(list(server, &other, &format!("tracking_number={number}")).is_empty());
+    let outside: Value = server.get_as(&other, &format!("/api/v1/cases/{number}/timeline")).json().unwrap();
+    assert_eq!(outside["view"], "public", "outside the scope, the number gives only the public view");
+    assert!(
+        outside["events"].as_array().unwrap().iter().all(|e| e.get("actor").is_none()),
+        "ids only, no names"
+    );
+}
+
+fn cases_are_searched_by_text_in_chinese_and_english_with_the_filters(backend: Backend) {
+    let street = Street::open(backend, &[], beijing(11, 27, 10, 0));
+    let server = &street.server;
+    let gate = street.case_id.clone();
+    let rubble =
+        report_in_street(&street, "路边有大量建筑垃圾堆放，影响通行")["id"].as_str().unwrap().to_owned();
+    let pipe =
+        report_in_street(&street, "A burst pipe floods the pavement")["id"].as_str().unwrap().to_owned();
+    let d = &street.dispatcher;
+    assert_eq!(list(server, d, "q=建筑垃圾"), vec![rubble.clone()]);
+    assert_eq!(list(server, d, "q=垃圾"), vec![rubble.clone()], "two Chinese characters");
+    assert_eq!(list(server, d, "q=BURST%20PIPE"), vec![pipe.clone()], "case-insensitive");
+    assert_eq!(list(server, d, "q=gate"), vec![gate.clone()]);
+    assert!(list(server, d, "q=nothing%20like%20this").is_empty());
+    // A step's note is searched too, and a search combines with the other filters.
+    server.step(d, &rubble, &json!({ "action": "register", "note": "已联系渣土车清运" }));
+    assert_eq!(list(server, d, "q=渣土车"), vec![rubble.clone()]);
+    assert_eq!(list(server, d, "q=渣土车&state=registered"), vec![rubble.clone()]);
+    assert!(list(server, d, "q=渣土车&state=reported").is_empty());
+    assert_eq!(list(server, d, "q=pipe&state=reported&category=E0101"), vec![pipe.clone()]);
+    let number =
+        server.get_as(d, &format!("/api/v1/cases/{pipe}")).json::<Value>().unwrap()["tracking_number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert_eq!(
+        list(server, d, &format!("q={}", &number[3..])),
+        vec![pipe.clone()],
+        "part of a tracking number"
+    );
+    // Wildcards are text, not patterns; too short or too long is refused.
+    assert!(list(server, d, "q=%25%25%25gate").contains(&gate));
+    assert_eq!(problem(server.get_as(d, "/api/v1/cases?q=%E5%9E%83"), 422)["field"], "q");
+    assert_eq!(problem(server.get_as(d, &format!("/api/v1/cases?q={}", "a".repeat(101))), 422)["field"], "q");
+    // Only within the caller's scope.
+    let other =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse("310104999").unwrap() });
+    assert!(list(server, &other, "q=建筑垃圾").is_empty());
+    let admin = server.admin_token();
+    assert_eq!(list(server, &admin, "q=建筑垃圾"), vec![rubble]);
 }

@@ -6,6 +6,9 @@
 //! - `category`: a category code; `unit`: a handling unit; `overdue`: `true` or `false`;
 //! - `area`: a district, street, community or grid code (its cells);
 //! - `from` / `to`: report time, RFC 3339 (from inclusive, to exclusive);
+//! - `tracking_number`: the case with that number (as citizens read it out: any case);
+//! - `q`: text (2-100 characters, Chinese or English) in the report's description, answers or
+//!   tracking number, or in a step's note or reason; combined with every other filter;
 //! - `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
 //!
 //! Citizens have their own list (`/api/v1/reports/mine`) and are refused here. Each case is in
@@ -42,6 +45,8 @@ pub struct ListQuery {
     pub to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    pub tracking_number: Option<String>,
+    pub q: Option<String>,
 }
 
 fn time(field: &str, text: &str) -> ApiResult<NaiveDateTime> {
@@ -104,6 +109,27 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
         return Err(ApiError::invalid_field("to", "the end of the range must come after its start"));
     }
     filter.after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    if let Some(number) = query.tracking_number.as_deref() {
+        let number = crate::store::tracking::normalized(number).ok_or_else(|| {
+            ApiError::invalid_field("tracking_number", "expected a tracking number such as GL-261203-4Y061X")
+        })?;
+        filter.tracking_number = Some(number);
+    }
+    if let Some(text) = query.q.as_deref() {
+        let text = text.trim();
+        let chars = text.chars().count();
+        if !(case_list::MIN_SEARCH_CHARS..=case_list::MAX_SEARCH_CHARS).contains(&chars) {
+            return Err(ApiError::invalid_field(
+                "q",
+                format!(
+                    "expected {} to {} characters to search for",
+                    case_list::MIN_SEARCH_CHARS,
+                    case_list::MAX_SEARCH_CHARS
+                ),
+            ));
+        }
+        filter.text = Some(text.to_owned());
+    }
     Ok(filter)
 }
 
