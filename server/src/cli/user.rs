@@ -107,7 +107,9 @@ fn account(e: AuthError) -> CliError {
 
 /// The scope an account of `role` gets from `--area` and `--unit`.
 fn scope_of(role: Role, areas: &[String], unit: Option<&str>) -> Result<Scope, CliError> {
-    let refuse = |what: &str| CliError::input(format!("a {role} account {what}"));
+    let refuse = |what: &str| {
+        CliError::input(format!("{} account {what}", gridline_core::workflow::with_article(role)))
+    };
     if unit.is_some() && role != Role::Handler {
         return Err(refuse("has no --unit (only a handler belongs to a handling unit)"));
     }

@@ -20,6 +20,7 @@ both_backends!(
     units_are_managed_from_the_command_line,
     a_case_is_found_by_its_tracking_number_wherever_an_id_is_taken,
     cases_are_searched_by_text_in_chinese_and_english_with_the_filters,
+    if_match_is_strict_and_api_key_times_are_rfc_3339,
 );
 
 fn admin_send(
@@ -366,4 +367,51 @@ fn cases_are_searched_by_text_in_chinese_and_english_with_the_filters(backend: B
     assert!(list(server, &other, "q=建筑垃圾").is_empty());
     let admin = server.admin_token();
     assert_eq!(list(server, &admin, "q=建筑垃圾"), vec![rubble]);
+}
+
+fn if_match_is_strict_and_api_key_times_are_rfc_3339(backend: Backend) {
+    let street = Street::open(backend, &[], beijing(11, 27, 10, 0));
+    let server = &street.server;
+    let version = street.case(&street.dispatcher)["version"].as_i64().unwrap();
+    let post = |if_match: &str| {
+        server
+            .client
+            .post(server.url(&format!("/api/v1/cases/{}/actions", street.case_id)))
+            .bearer_auth(&street.dispatcher)
+            .header("if-match", if_match)
+            .json(&json!({ "action": "dispatch", "handling_unit": "sanitation" }))
+            .send()
+            .unwrap()
+    };
+    for bare in [format!("{version}"), "*".to_owned(), format!("\"{version}\", \"{}\"", version + 1)] {
+        let refused = problem(post(&bare), 400);
+        assert_eq!(
+            (refused["code"].clone(), refused["field"].clone()),
+            (json!("invalid_if_match"), json!("If-Match")),
+            "{bare}"
+        );
+    }
+    let weak = problem(post(&format!("W/\"{version}\"")), 409);
+    assert_eq!(
+        (weak["code"].clone(), weak["current_version"].clone()),
+        (json!("version_mismatch"), json!(version))
+    );
+    assert_eq!(street.case(&street.dispatcher)["state"], "registered", "nothing was recorded");
+    assert_eq!(post(&format!("\"{version}\"")).status(), 200);
+
+    let admin = server.admin_token();
+    let created: Value = server
+        .client
+        .post(server.url("/api/v1/admin/api-keys"))
+        .bearer_auth(&admin)
+        .json(&json!({ "name": "City 311 app" }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let created_at = created["api_key"]["created_at"].as_str().unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(created_at).is_ok(), "{created_at}");
+    let listed: Value = server.get_as(&admin, "/api/v1/admin/api-keys").json().unwrap();
+    assert_eq!(listed["api_keys"][0]["created_at"], created_at);
+    assert_eq!(listed["api_keys"][0]["revoked_at"], Value::Null);
 }
