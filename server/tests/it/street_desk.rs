@@ -21,6 +21,7 @@ both_backends!(
     a_case_is_found_by_its_tracking_number_wherever_an_id_is_taken,
     cases_are_searched_by_text_in_chinese_and_english_with_the_filters,
     if_match_is_strict_and_api_key_times_are_rfc_3339,
+    the_case_list_is_exported_as_csv_and_json_lines_in_scope,
 );
 
 fn admin_send(
@@ -225,10 +226,14 @@ fn units_are_managed_from_the_command_line(backend: Backend) {
 
 /// A second report in the street's cell (the one `Street::open` files in), by a new citizen.
 fn report_in_street(street: &Street, description: &str) -> Value {
+    report_in_street_as(street, &street.server.citizen_token(), description)
+}
+
+/// A report in the street's cell by `citizen`.
+fn report_in_street_as(street: &Street, citizen: &str, description: &str) -> Value {
     let (lat, lon) = point_in(&demo_cells(8)[2]);
-    let citizen = street.server.citizen_token();
     street.server.report_as(
-        &citizen,
+        citizen,
         &json!({ "category": "E0101", "description": description, "position": { "lat": lat, "lon": lon } }),
     )
 }
@@ -414,4 +419,91 @@ fn if_match_is_strict_and_api_key_times_are_rfc_3339(backend: Backend) {
     let listed: Value = server.get_as(&admin, "/api/v1/admin/api-keys").json().unwrap();
     assert_eq!(listed["api_keys"][0]["created_at"], created_at);
     assert_eq!(listed["api_keys"][0]["revoked_at"], Value::Null);
+}
+
+fn export(server: &TestServer, token: &str, query: &str) -> (String, String) {
+    let response = server.get_as(token, &format!("/api/v1/cases?{query}"));
+    assert_eq!(response.status(), 200, "{query}");
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    (content_type, response.text().unwrap())
+}
+
+fn the_case_list_is_exported_as_csv_and_json_lines_in_scope(backend: Backend) {
+    let street =
+        Street::open(backend, &[("GRIDLINE_INTAKE_PER_ACCOUNT_PER_HOUR", "0")], beijing(11, 27, 10, 0));
+    let server = &street.server;
+    // More than one page of the export (200 cases a trip), one with a comma and a quote.
+    let quoted = report_in_street(&street, "路边垃圾, \"很多\"\n第二行")["id"].as_str().unwrap().to_owned();
+    let citizen = server.citizen_token();
+    for i in 0..200 {
+        report_in_street_as(&street, &citizen, &format!("Bin number {i}"));
+    }
+    server.step(
+        &street.dispatcher,
+        &street.case_id,
+        &json!({ "action": "dispatch", "handling_unit": "sanitation" }),
+    );
+    let d = &street.dispatcher;
+    let (content_type, csv) = export(server, d, "format=csv");
+    assert_eq!(content_type, "text/csv; charset=utf-8");
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("id,tracking_number,state,category,description,placement.grid"), "{header}");
+    assert!(header.ends_with("reporter.id,reporter.role"));
+    let ids: Vec<String> = list_all(server, d);
+    assert_eq!(ids.len(), 202);
+    let rows = csv.split("\r\n").filter(|l| !l.is_empty()).count() - 1; // the header; the quoted line break is a bare \n
+    assert_eq!(rows, 202, "every case, once");
+    for id in &ids {
+        assert_eq!(csv.matches(id.as_str()).count(), 1, "{id} once");
+    }
+    assert!(csv.contains("\"路边垃圾, \"\"很多\"\"\n第二行\""), "quoted as RFC 4180 says");
+    let reporter_column = header.split(',').position(|c| c == "reporter.id").unwrap();
+    let gate_line = csv.lines().find(|l| l.starts_with(&street.case_id)).unwrap();
+    assert!(
+        !gate_line.split(',').nth(reporter_column).unwrap().is_empty(),
+        "the street office sees the reporter"
+    );
+
+    // JSON Lines with the filters: the list's own staff view, one case a line.
+    let (content_type, jsonl) = export(server, d, "format=jsonl&q=%E5%9E%83%E5%9C%BE&state=reported");
+    assert_eq!(content_type, "application/jsonl; charset=utf-8");
+    let lines: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!((lines[0]["id"].clone(), lines[0]["view"].clone()), (json!(quoted), json!("staff")));
+
+    // In scope only: the unit sees its case, without the reporter; another street sees none.
+    let (_, handler_csv) = export(server, &street.handler, "format=csv");
+    let handler_rows: Vec<&str> = handler_csv.split("\r\n").filter(|l| !l.is_empty()).skip(1).collect();
+    assert_eq!(handler_rows.len(), 1);
+    assert!(handler_rows[0].starts_with(&street.case_id));
+    assert!(handler_rows[0].ends_with(",,"), "no reporter for a handling unit: {}", handler_rows[0]);
+    let other =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse("310104999").unwrap() });
+    assert_eq!(export(server, &other, "format=csv").1, format!("{header}\r\n"));
+    assert_eq!(export(server, &other, "format=jsonl").1, "");
+
+    assert_eq!(problem(server.get_as(d, "/api/v1/cases?format=xml"), 422)["field"], "format");
+    assert_eq!(problem(server.get_as(d, "/api/v1/cases?format=csv&limit=5"), 422)["field"], "limit");
+    assert_eq!(
+        problem(server.get_as(&server.citizen_token(), "/api/v1/cases?format=csv"), 403)["code"],
+        "forbidden"
+    );
+}
+
+/// Every case id of the list, page by page.
+fn list_all(server: &TestServer, token: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("limit=200&cursor={c}"),
+            None => "limit=200".to_owned(),
+        };
+        let page: Value = server.get_as(token, &format!("/api/v1/cases?{query}")).json().unwrap();
+        ids.extend(page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return ids,
+        }
+    }
 }

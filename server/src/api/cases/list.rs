@@ -9,6 +9,8 @@
 //! - `tracking_number`: the case with that number (as citizens read it out: any case);
 //! - `q`: text (2-100 characters, Chinese or English) in the report's description, answers or
 //!   tracking number, or in a step's note or reason; combined with every other filter;
+//! - `format`: `csv` or `jsonl` answers every matching case as a streamed file instead of a
+//!   page (see [`super::export`]);
 //! - `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
 //!
 //! Citizens have their own list (`/api/v1/reports/mine`) and are refused here. Each case is in
@@ -47,6 +49,8 @@ pub struct ListQuery {
     pub cursor: Option<String>,
     pub tracking_number: Option<String>,
     pub q: Option<String>,
+    /// `csv` or `jsonl`: every matching case as a file ([`super::export`]).
+    pub format: Option<String>,
 }
 
 fn time(field: &str, text: &str) -> ApiResult<NaiveDateTime> {
@@ -139,6 +143,19 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer])?;
+    if let Some(format) = query.format.as_deref() {
+        let format = super::export::Format::parse(format)?;
+        if query.limit.is_some() || query.cursor.is_some() {
+            let field = if query.limit.is_some() { "limit" } else { "cursor" };
+            return Err(ApiError::invalid_field(
+                field,
+                "an export holds every matching case: no limit or cursor",
+            ));
+        }
+        let filter = filter_of(&query)?;
+        let scope = who.case_filter();
+        return Ok(super::export::stream(state, who, scope, filter, format));
+    }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid_field("limit", format!("expected 1 to {MAX_LIMIT}")));

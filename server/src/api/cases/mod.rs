@@ -14,6 +14,7 @@
 
 pub mod actions;
 pub mod duplicates;
+pub mod export;
 pub mod list;
 pub mod timeline;
 pub mod worklist;
