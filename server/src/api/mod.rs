@@ -5,6 +5,7 @@ pub mod apikeys;
 pub mod auth;
 pub mod cases;
 pub mod categories;
+pub mod coverage;
 pub mod dashboard;
 pub mod events;
 pub mod grids;
@@ -88,6 +89,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))
                 .route("/worklist", web::get().to(cases::worklist::worklist))
+                .route("/coverage", web::get().to(coverage::coverage))
+                .route("/coverage/assign", web::post().to(coverage::assign))
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .service(

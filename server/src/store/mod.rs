@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod case_list;
 pub mod cases;
 pub mod categories;
+pub mod coverage;
 pub mod deadlines;
 pub mod duplicates;
 pub mod events;

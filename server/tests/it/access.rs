@@ -315,6 +315,13 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/admin/categories", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/api-keys", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/units", Body::None, DENIED_TO_NON_ADMINS(200)),
+        // The street office and the city read coverage.
+        row(
+            "GET",
+            "/api/v1/coverage",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
+        ),
         // Writes.
         row("POST", "/api/v1/photos", Body::Photo, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/reports", Body::Report, signed_in_but_viewer(Status(201))),
@@ -337,6 +344,9 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/admin/api-keys", Body::NewApiKey, DENIED_TO_NON_ADMINS(201)),
         row("DELETE", "/api/v1/admin/api-keys/{api_key}", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/units", Body::NewUnit, DENIED_TO_NON_ADMINS(201)),
+        // An assignment moves a cell between inspectors (and ends their sessions), so the matrix
+        // sends an empty body: the body is read before the role (street_desk tests the roles).
+        row("POST", "/api/v1/coverage/assign", Body::Empty, signed_in_but_viewer(Status(422))),
         row("PATCH", "/api/v1/admin/units/{unit}", Body::UnitPatch, DENIED_TO_NON_ADMINS(200)),
         // A unit is retired, never deleted: even the admin is refused.
         row("DELETE", "/api/v1/admin/units/{unit}", Body::None, DENIED_TO_NON_ADMINS(409)),

@@ -22,6 +22,7 @@ both_backends!(
     cases_are_searched_by_text_in_chinese_and_english_with_the_filters,
     if_match_is_strict_and_api_key_times_are_rfc_3339,
     the_case_list_is_exported_as_csv_and_json_lines_in_scope,
+    coverage_lists_uncovered_cells_and_idle_inspectors_and_the_street_assigns_cells,
 );
 
 fn admin_send(
@@ -506,4 +507,72 @@ fn list_all(server: &TestServer, token: &str) -> Vec<String> {
             None => return ids,
         }
     }
+}
+
+fn coverage_lists_uncovered_cells_and_idle_inspectors_and_the_street_assigns_cells(backend: Backend) {
+    let street = Street::open(backend, &[], beijing(11, 27, 10, 0));
+    let server = &street.server;
+    let cells: Vec<String> = demo_cells(8).iter().map(|c| c.code.to_string()).collect();
+    let first = gridline_core::codes::GridCode::parse(&cells[0]).unwrap();
+    let holder = server.staff_token(Role::Inspector, Scope::Grids { grids: [first].into_iter().collect() });
+    let idle = server.staff_token(Role::Inspector, Scope::Grids { grids: Default::default() });
+    let id_of = |token: &str| {
+        server.get_as(token, "/api/v1/me").json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
+    };
+    let (holder_id, idle_id) = (id_of(&holder), id_of(&idle));
+    let d = &street.dispatcher;
+    let coverage = |token: &str| -> Value {
+        let response = server.get_as(token, "/api/v1/coverage");
+        assert_eq!(response.status(), 200);
+        response.json().unwrap()
+    };
+    let seen = coverage(d);
+    assert_eq!(seen["area"], &cells[0][..9]);
+    assert_eq!(seen["cells"], 8);
+    assert_eq!(seen["cells_without_inspector"], json!(cells[1..].to_vec()));
+    assert_eq!(
+        seen["inspectors"],
+        json!([{ "id": holder_id, "display_name": "Test inspector",
+        "login": seen["inspectors"][0]["login"], "cells": [cells[0]] }])
+    );
+    assert_eq!(seen["inspectors_without_cells"], json!([]), "an idle inspector belongs to no street yet");
+    let admin = server.admin_token();
+    let city = coverage(&admin);
+    assert!(city["inspectors_without_cells"].as_array().unwrap().iter().any(|i| i["id"] == idle_id));
+    assert_eq!(problem(server.get_as(&holder, "/api/v1/coverage"), 403)["code"], "forbidden");
+
+    let assign = |token: &str, grid: &str, inspector: &str| {
+        server
+            .client
+            .post(server.url("/api/v1/coverage/assign"))
+            .bearer_auth(token)
+            .json(&json!({ "grid": grid, "inspector_id": inspector }))
+            .send()
+            .unwrap()
+    };
+    let given: Value = assign(d, &cells[1], &idle_id).json().unwrap();
+    assert_eq!(given["cells"], json!([cells[1]]));
+    // A reassignment: the cell leaves its holder.
+    let moved: Value = assign(d, &cells[0], &idle_id).json().unwrap();
+    assert_eq!(moved["cells"], json!([cells[0], cells[1]]));
+    let after = coverage(d);
+    assert_eq!(after["cells_without_inspector"], json!(cells[2..].to_vec()));
+    assert_eq!(after["inspectors"].as_array().unwrap().len(), 1);
+    assert_eq!(after["inspectors"][0]["id"], idle_id);
+    assert!(
+        coverage(&admin)["inspectors_without_cells"].as_array().unwrap().iter().any(|i| i["id"] == holder_id)
+    );
+
+    assert_eq!(problem(assign(d, "110101001001001", &holder_id), 403)["code"], "forbidden");
+    let missing_cell = format!("{}999", &cells[0][..12]);
+    assert_eq!(problem(assign(d, &missing_cell, &holder_id), 422)["field"], "grid");
+    let dispatcher_id = id_of(d);
+    assert_eq!(problem(assign(d, &cells[2], &dispatcher_id), 422)["field"], "inspector_id");
+    assert_eq!(problem(assign(d, "12", &holder_id), 422)["field"], "grid");
+    // Another street's dispatcher cannot take this street's inspector.
+    let other = server.staff_token(
+        Role::Dispatcher,
+        Scope::Street { street: AreaCode::parse(&format!("{}999", &cells[0][..6])).unwrap() },
+    );
+    assert_eq!(problem(assign(&other, &cells[2], &idle_id), 403)["code"], "forbidden");
 }
