@@ -59,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/track/{number}", web::get().to(public::track::track)),
                 )
                 .route("/me", web::get().to(users::me::me))
+                .route("/me/password", web::post().to(users::password::change))
                 // Compressed: the citizen page's first screen reads the whole list.
                 .service(
                     web::resource("/categories")

@@ -347,6 +347,9 @@ fn matrix() -> Vec<Row> {
         // An assignment moves a cell between inspectors (and ends their sessions), so the matrix
         // sends an empty body: the body is read before the role (street_desk tests the roles).
         row("POST", "/api/v1/coverage/assign", Body::Empty, signed_in_but_viewer(Status(422))),
+        // A password change ends the caller's sessions: the matrix sends an empty body
+        // (street_desk tests the change itself).
+        row("POST", "/api/v1/me/password", Body::Empty, signed_in_but_viewer(Status(422))),
         row("PATCH", "/api/v1/admin/units/{unit}", Body::UnitPatch, DENIED_TO_NON_ADMINS(200)),
         // A unit is retired, never deleted: even the admin is refused.
         row("DELETE", "/api/v1/admin/units/{unit}", Body::None, DENIED_TO_NON_ADMINS(409)),

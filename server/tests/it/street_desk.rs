@@ -23,6 +23,7 @@ both_backends!(
     if_match_is_strict_and_api_key_times_are_rfc_3339,
     the_case_list_is_exported_as_csv_and_json_lines_in_scope,
     coverage_lists_uncovered_cells_and_idle_inspectors_and_the_street_assigns_cells,
+    everyone_changes_their_own_password,
 );
 
 fn admin_send(
@@ -575,4 +576,41 @@ fn coverage_lists_uncovered_cells_and_idle_inspectors_and_the_street_assigns_cel
         Scope::Street { street: AreaCode::parse(&format!("{}999", &cells[0][..6])).unwrap() },
     );
     assert_eq!(problem(assign(&other, &cells[2], &idle_id), 403)["code"], "forbidden");
+}
+
+fn everyone_changes_their_own_password(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let first = "the first password of the desk";
+    let created = server
+        .client
+        .post(server.url("/api/v1/admin/users"))
+        .bearer_auth(&admin)
+        .json(&json!({ "login": "zhao.desk", "display_name": "Zhao", "role": "dispatcher",
+                       "scope": { "kind": "street", "street": "310104001" }, "password": first }))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let sign_in = |password: &str| {
+        server.post_json("/api/v1/auth/login", &json!({ "login": "zhao.desk", "password": password }))
+    };
+    let token = sign_in(first).json::<Value>().unwrap()["access_token"].as_str().unwrap().to_owned();
+    let change = |token: &str, body: Value| {
+        server.client.post(server.url("/api/v1/me/password")).bearer_auth(token).json(&body).send().unwrap()
+    };
+    let second = "a second password, longer still";
+    let wrong = change(&token, json!({ "current_password": "not it at all, sorry", "new_password": second }));
+    assert_eq!(problem(wrong, 422)["field"], "current_password");
+    let weak = change(&token, json!({ "current_password": first, "new_password": "short" }));
+    assert_eq!(problem(weak, 422)["field"], "new_password");
+    assert_eq!(server.get_as(&token, "/api/v1/me").status(), 200, "a refused change changes nothing");
+    let changed = change(&token, json!({ "current_password": first, "new_password": second }));
+    assert_eq!(changed.status(), 200);
+    assert_eq!(changed.json::<Value>().unwrap(), json!({ "changed": true, "signed_out": true }));
+    assert_eq!(server.get_as(&token, "/api/v1/me").status(), 401, "every session ended");
+    assert_eq!(sign_in(first).status(), 401);
+    assert_eq!(sign_in(second).status(), 200);
+    let citizen = server.citizen_token();
+    let refused = change(&citizen, json!({ "current_password": "x", "new_password": second }));
+    assert_eq!(problem(refused, 403)["code"], "forbidden");
 }
