@@ -29,7 +29,7 @@ use gridline_core::codes::{AreaCode, AreaLevel, GridCode};
 use gridline_core::workflow::Role;
 
 use super::{CliError, CliResult};
-use crate::auth::users::{self, NewStaff, User, UserPatch, UserQuery};
+use crate::auth::users::{self, AccountKind, NewStaff, User, UserPatch, UserQuery};
 use crate::auth::{AuthError, Scope, now};
 use crate::config::Config;
 use crate::store::{Db, DbConnection};
@@ -190,7 +190,7 @@ fn list(conn: &mut DbConnection, role: Option<Role>) -> CliResult {
     for role in roles {
         let mut offset = 0;
         loop {
-            let query = UserQuery { role: Some(role), limit: PAGE, offset };
+            let query = UserQuery { role: Some(role), limit: PAGE, offset, kind: AccountKind::Staff };
             let page = users::list(conn, &query).map_err(account)?;
             for user in &page {
                 let state = if user.disabled { "disabled" } else { "active" };

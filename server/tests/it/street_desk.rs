@@ -24,6 +24,7 @@ both_backends!(
     the_case_list_is_exported_as_csv_and_json_lines_in_scope,
     coverage_lists_uncovered_cells_and_idle_inspectors_and_the_street_assigns_cells,
     everyone_changes_their_own_password,
+    device_accounts_are_listed_apart_from_staff,
 );
 
 fn admin_send(
@@ -613,4 +614,24 @@ fn everyone_changes_their_own_password(backend: Backend) {
     let citizen = server.citizen_token();
     let refused = change(&citizen, json!({ "current_password": "x", "new_password": second }));
     assert_eq!(problem(refused, 403)["code"], "forbidden");
+}
+
+fn device_accounts_are_listed_apart_from_staff(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let _devices = (server.citizen_token(), server.citizen_token());
+    let listed = |query: &str| -> Vec<Value> {
+        let response = server.get_as(&admin, &format!("/api/v1/admin/users?{query}"));
+        assert_eq!(response.status(), 200, "{query}");
+        response.json::<Value>().unwrap()["users"].as_array().unwrap().clone()
+    };
+    let staff = listed("");
+    assert!(!staff.is_empty() && staff.iter().all(|u| u["role"] != "citizen"), "staff only by default");
+    let devices = listed("kind=device");
+    assert_eq!(devices.len(), 2);
+    assert!(devices.iter().all(|u| u["role"] == "citizen" && u["anonymous"] == true));
+    assert!(listed("kind=citizen").is_empty(), "no citizen signed in with a phone");
+    assert_eq!(listed("role=citizen").len(), 2, "role=citizen asks for citizens of every kind");
+    assert_eq!(listed("kind=any").len(), staff.len() + 2);
+    assert!(server.get_as(&admin, "/api/v1/admin/users?kind=robots").status().is_client_error());
 }

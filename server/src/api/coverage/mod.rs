@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::auth::with_db;
 use crate::app::AppState;
 use crate::auth::scope::area_grid_range;
-use crate::auth::users::{self, User, UserPatch, UserQuery};
+use crate::auth::users::{self, AccountKind, User, UserPatch, UserQuery};
 use crate::auth::{AuthError, Principal, Scope, now};
 use crate::error::{ApiError, ApiResult};
 use crate::store::DbConnection;
@@ -79,7 +79,12 @@ fn inspectors(conn: &mut DbConnection) -> Result<Vec<User>, AuthError> {
     const PAGE: i64 = 500;
     let mut all = Vec::new();
     loop {
-        let query = UserQuery { role: Some(Role::Inspector), limit: PAGE, offset: all.len() as i64 };
+        let query = UserQuery {
+            role: Some(Role::Inspector),
+            limit: PAGE,
+            offset: all.len() as i64,
+            kind: AccountKind::Staff,
+        };
         let page = users::list(conn, &query)?;
         let done = (page.len() as i64) < PAGE;
         all.extend(page);
