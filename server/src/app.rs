@@ -78,6 +78,7 @@ impl AppState {
             .map_err(|e| StartError::Taxonomy(e.to_string()))?;
         let mut conn = db.get()?;
         categories::seed_if_empty(&mut conn, &taxonomy)?;
+        crate::store::units::seed_if_empty(&mut conn, &taxonomy, chrono::Utc::now().naive_utc())?;
         // Numbers an older version stored as text are sealed once, before anything serves.
         let sealed = crate::auth::phone_vault::seal_plain_numbers(&mut conn, &auth.phones)
             .map_err(|e| StartError::Auth(e.to_string()))?;

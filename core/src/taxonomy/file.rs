@@ -90,7 +90,7 @@ fn names(entry: &str, zh: String, en: String) -> Result<Names, TaxonomyError> {
 }
 
 /// Codes of units, questions and list values go over the wire and into URLs.
-fn is_plain_key(s: &str) -> bool {
+pub(super) fn is_plain_key(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')

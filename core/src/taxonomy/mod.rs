@@ -16,6 +16,12 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::TimeLimit;
 use crate::codes::{CategoryCode, CategoryKind};
 
+/// Whether `code` is a valid handling-unit code (1-64 of a-z, 0-9, '_' and '-'): the rule the
+/// taxonomy file and the server's unit registry share.
+pub fn is_unit_code(code: &str) -> bool {
+    file::is_plain_key(code)
+}
+
 pub use answers::{AnswerError, AnswerValue, Answers, MAX_STRING_ANSWER, MAX_TEXT_ANSWER};
 
 /// The default taxonomy, as shipped.

@@ -247,6 +247,13 @@ wire_enum! {
 }
 
 /// Comma-separated wire forms, for messages.
+/// "a handler", "an inspector", "an admin": a role named in a sentence.
+pub fn with_article(role: Role) -> String {
+    let name = role.as_str();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {name}")
+}
+
 fn join<T: fmt::Display>(items: &[T]) -> String {
     items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
@@ -392,7 +399,7 @@ impl CaseFacts {
 /// Why an action was refused: a stable machine [`Refusal::code`] and a human message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("a {role} may not {action}; that step belongs to: {}", join(rules::roles_for(*action)))]
+    #[error("{} may not {action}; that step belongs to: {}", with_article(*role), join(rules::roles_for(*action)))]
     NotAllowedForRole { role: Role, action: Action },
     #[error("cannot {action} a case that is {state}; {action} applies to cases that are: {}",
         join(&rules::states_for(*action)))]

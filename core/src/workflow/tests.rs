@@ -31,6 +31,11 @@ fn a_role_refusal_names_the_role_the_action_and_who_may() {
     let refusal = decide(CaseState::Registered, Action::Dispatch, Role::Handler).unwrap_err();
     assert_eq!(refusal.code(), "not_allowed_for_role");
     assert_eq!(refusal.to_string(), "a handler may not dispatch; that step belongs to: dispatcher, admin");
+    let inspector = Refusal::NotAllowedForRole { role: Role::Inspector, action: Action::Dispatch };
+    assert_eq!(
+        inspector.to_string(),
+        "an inspector may not dispatch; that step belongs to: dispatcher, admin"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ pub mod apikeys;
 pub mod auth;
 pub mod cases;
 pub mod categories;
+pub mod coverage;
 pub mod dashboard;
 pub mod events;
 pub mod grids;
@@ -16,6 +17,7 @@ pub mod photos;
 pub mod public;
 pub mod reports;
 pub mod stats;
+pub mod units;
 pub mod users;
 
 use actix_web::web;
@@ -58,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/track/{number}", web::get().to(public::track::track)),
                 )
                 .route("/me", web::get().to(users::me::me))
+                .route("/me/password", web::post().to(users::password::change))
                 // Compressed: the citizen page's first screen reads the whole list.
                 .service(
                     web::resource("/categories")
@@ -85,10 +88,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/duplicates", web::get().to(cases::duplicates::duplicates)),
                 )
                 .route("/cases", web::get().to(cases::list::list))
-                .route("/units", web::get().to(dashboard::units))
+                .route("/units", web::get().to(units::list))
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))
                 .route("/worklist", web::get().to(cases::worklist::worklist))
+                .route("/coverage", web::get().to(coverage::coverage))
+                .route("/coverage/assign", web::post().to(coverage::assign))
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .service(
@@ -115,6 +120,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                                 .route(web::post().to(apikeys::create)),
                         )
                         .route("/api-keys/{id}", web::delete().to(apikeys::revoke))
+                        .service(
+                            web::resource("/units")
+                                .route(web::get().to(units::admin_list))
+                                .route(web::post().to(units::create)),
+                        )
+                        .service(
+                            web::resource("/units/{code}")
+                                .route(web::patch().to(units::patch))
+                                .route(web::delete().to(units::delete)),
+                        )
                         .service(
                             web::resource("/users/{id}")
                                 .route(web::get().to(users::admin::get))

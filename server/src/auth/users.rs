@@ -269,6 +269,24 @@ pub struct UserQuery {
     pub role: Option<Role>,
     pub limit: i64,
     pub offset: i64,
+    /// Which kind of account, on top of `role`.
+    pub kind: AccountKind,
+}
+
+/// Staff, citizens known by phone, and anonymous device accounts are listed apart: a city's
+/// device accounts outnumber its staff by far and would bury them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    /// Every account (the role filter alone decides).
+    #[default]
+    Any,
+    /// Staff accounts (every role but citizen).
+    Staff,
+    /// Citizens who signed in with a phone number.
+    Citizen,
+    /// Anonymous device accounts (a device secret, no phone).
+    Device,
 }
 
 /// Accounts in creation order (ids are UUIDv7).
@@ -277,6 +295,16 @@ pub fn list(conn: &mut Conn, query: &UserQuery) -> AuthResult<Vec<User>> {
     if let Some(role) = query.role {
         q = q.filter(users::role.eq(role.as_str()));
     }
+    let citizen = Role::Citizen.as_str();
+    q = match query.kind {
+        AccountKind::Any => q,
+        AccountKind::Staff => q.filter(users::role.ne(citizen)),
+        AccountKind::Citizen => q.filter(users::role.eq(citizen)).filter(users::phone_hash.is_not_null()),
+        AccountKind::Device => q
+            .filter(users::role.eq(citizen))
+            .filter(users::device_secret_hash.is_not_null())
+            .filter(users::phone_hash.is_null()),
+    };
     let rows = q.limit(query.limit.clamp(1, 500)).offset(query.offset.max(0)).load(conn)?;
     rows.iter().map(UserRow::to_user).collect()
 }

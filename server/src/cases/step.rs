@@ -8,13 +8,12 @@
 //! 3. a replayed `Idempotency-Key` must come from the same account with the same body, or it is
 //!    refused (`idempotency_key_reused`); a true replay is answered with the case as it is;
 //! 4. the expected version (`If-Match`), then core's `take`, which decides the whole step;
-//! 5. what the step sets that core cannot know (a handling unit must be a known unit), what the
-//!    step points at (photos, merge target), then one transaction that applies the step's
-//!    changes under the version guard and records its event.
+//! 5. in one transaction: what the step points at (photos, merge target), what it sets that core
+//!    cannot know (a handling unit must be an active unit), then the step's changes applied
+//!    under the version guard and its event recorded.
 
 use gridline_core::protocol::ActionRequest;
 use gridline_core::workflow::{self, DeadlineChange, Refusal, Step};
-use uuid::Uuid;
 
 use super::events::{self, StepEvidence};
 use super::facts::{facts_for, in_scope, state_of};
@@ -24,7 +23,7 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ErrorKind};
 use crate::store::cases::{self, CaseChange, FullCase, StepOutcome};
 use crate::store::events::{self as event_store, EventRow};
-use crate::store::{DbConnection, StoreError, StoreResult};
+use crate::store::{DbConnection, StoreError, StoreResult, tracking};
 
 /// One step as asked: the case named by the caller, the version they saw (`If-Match`), the
 /// outbox's idempotency key, and the body.
@@ -73,6 +72,8 @@ struct Loaded {
     /// The event this request's idempotency key already recorded on the case.
     previous: Option<EventRow>,
     extensions: u32,
+    /// The id of the case `merge_into` names (by id or tracking number), when it names one.
+    merge_target: Option<String>,
 }
 
 /// Takes one step on a case for `who`; see the module's doc for the order of the checks.
@@ -81,11 +82,18 @@ pub async fn take_step(
     who: &Principal,
     request: StepRequest,
 ) -> Result<Stepped, StepError> {
-    let id = Uuid::parse_str(&request.case_id).map_err(|_| ApiError::not_found("case"))?.to_string();
+    let mut request = request;
+    let named = request.case_id.clone();
     let checked = step_checks::check(&request.body)?;
     let key = request.idempotency_key.clone();
-    let loaded = state.db.run(move |conn| load(conn, &id, key.as_deref())).await?;
-    let Loaded { case, previous, extensions } = loaded.ok_or_else(|| ApiError::not_found("case"))?;
+    let merge_into = request.body.merge_into.clone();
+    let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
+    let Loaded { case, previous, extensions, merge_target } =
+        loaded.ok_or_else(|| ApiError::not_found("case"))?;
+    if merge_target.is_some() {
+        // Core links the case to the id, whichever way the caller named the target.
+        request.body.merge_into = merge_target;
+    }
     if !in_scope(who, &case) {
         return Err(ApiError::new(
             ErrorKind::Forbidden,
@@ -117,12 +125,19 @@ pub async fn take_step(
         Ok(step) => step,
         Err(refusal) => return Err(StepError::Refused { refusal, case }),
     };
-    step_checks::check_known_unit(&step)?;
     let event = events::step(&case, &step, evidence(who, &checked, &request), now);
     record(state, who, case, &step, event, request.body).await
 }
 
-fn load(conn: &mut DbConnection, id: &str, key: Option<&str>) -> StoreResult<Option<Loaded>> {
+/// `named` and `merge_into` are case ids or tracking numbers.
+fn load(
+    conn: &mut DbConnection,
+    named: &str,
+    key: Option<&str>,
+    merge_into: Option<&str>,
+) -> StoreResult<Option<Loaded>> {
+    let Some(id) = tracking::resolve(conn, named)? else { return Ok(None) };
+    let id = id.as_str();
     let Some(case) = cases::find_full(conn, id)? else { return Ok(None) };
     let previous = match key {
         Some(key) => event_store::find_by_key(conn, id, key)?,
@@ -133,6 +148,10 @@ fn load(conn: &mut DbConnection, id: &str, key: Option<&str>) -> StoreResult<Opt
         case: Box::new(case),
         previous,
         extensions: u32::try_from(extensions).unwrap_or(u32::MAX),
+        merge_target: match merge_into.filter(|t| !t.trim().is_empty()) {
+            Some(target) => tracking::resolve(conn, target)?,
+            None => None,
+        },
     }))
 }
 
@@ -201,10 +220,14 @@ async fn record(
 ) -> Result<Stepped, StepError> {
     let change = change_of(step);
     let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
+    let unit = step_checks::unit_set_by(step);
     let written = state
         .db
         .run(move |conn| {
             if let Err(refused) = step_checks::check_references(conn, &who, &body, &id)? {
+                return Ok(Err(refused));
+            }
+            if let Err(refused) = step_checks::check_active_unit(conn, unit.as_deref())? {
                 return Ok(Err(refused));
             }
             let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;

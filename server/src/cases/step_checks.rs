@@ -1,7 +1,7 @@
 //! The checks of a step request before and after the case is read: the field checks that need
 //! no database (action name, text lengths, photo count, position, deadline format, unit code),
-//! the request's fingerprint for idempotent replays, the unit a step hands the case to (a known
-//! unit), and what the step points at (the caller's own photos, an open merge target in their
+//! the request's fingerprint for idempotent replays, the unit a step hands the case to (an
+//! active unit of the `handling_units` table), and what the step points at (the caller's own photos, an open merge target in their
 //! scope).
 
 use std::collections::BTreeSet;
@@ -12,14 +12,13 @@ use gridline_core::limits::{MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
 use gridline_core::protocol::ActionRequest;
 use gridline_core::workflow::{self, Action, Change, Provided, Role, Step};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::facts::{in_scope, state_of};
 use crate::auth::{Principal, Scope};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::routing::wgs84_point;
 use crate::store::cases::{self};
-use crate::store::{DbConnection, StoreResult, photos};
+use crate::store::{DbConnection, StoreResult, photos, units};
 
 /// A step request after the checks that need no database.
 #[derive(Debug, Clone)]
@@ -107,22 +106,34 @@ pub(super) fn check(body: &ActionRequest) -> ApiResult<CheckedStep> {
     })
 }
 
-/// Refuses a step that hands the case to a unit that does not exist: nobody could ever pick the
-/// case up, and it would sit dispatched until overdue. The known units are those of
-/// `GET /api/v1/units` (the shipped taxonomy's).
-pub(super) fn check_known_unit(step: &Step) -> ApiResult<()> {
-    let Change::Set(unit) = &step.handling_unit else { return Ok(()) };
-    let shipped = crate::store::categories::shipped()
-        .map_err(|e| ApiError::internal(format!("default taxonomy: {e}")))?;
-    if shipped.units().iter().any(|known| known.code == *unit) {
-        return Ok(());
+/// The unit a step hands the case to, when it sets one.
+pub(super) fn unit_set_by(step: &Step) -> Option<String> {
+    match &step.handling_unit {
+        Change::Set(unit) => Some(unit.clone()),
+        _ => None,
     }
-    Err(ApiError::new(
-        ErrorKind::Unprocessable,
-        "unknown_unit",
-        format!("no handling unit has the code {unit:?}; GET /api/v1/units lists the known units"),
-    )
-    .with_field("handling_unit"))
+}
+
+/// Refuses a step that hands the case to a unit that does not exist or is retired: nobody could
+/// ever pick the case up, and it would sit dispatched until overdue. Read inside the step's
+/// transaction, so a unit retired a moment ago is refused. The inner `Err` is the answer.
+pub(super) fn check_active_unit(
+    conn: &mut DbConnection,
+    unit: Option<&str>,
+) -> StoreResult<Result<(), ApiError>> {
+    let Some(unit) = unit else { return Ok(Ok(())) };
+    let (code, detail) = match units::find(conn, unit)? {
+        Some(found) if found.is_active() => return Ok(Ok(())),
+        Some(_) => (
+            "unit_retired",
+            format!("the handling unit {unit:?} is retired; GET /api/v1/units lists the active units"),
+        ),
+        None => (
+            "unknown_unit",
+            format!("no handling unit has the code {unit:?}; GET /api/v1/units lists the active units"),
+        ),
+    };
+    Ok(Err(ApiError::new(ErrorKind::Unprocessable, code, detail).with_field("handling_unit")))
 }
 
 /// Checks what the step points at: the photos exist and are the caller's own, and a merge
@@ -146,9 +157,10 @@ pub(super) fn check_references(
         }
     }
     if let Some(target) = body.merge_into.as_deref().filter(|t| !t.trim().is_empty()) {
-        let target_case = match Uuid::parse_str(target) {
-            Ok(target) => cases::find_full(conn, &target.to_string())?,
-            Err(_) => None,
+        // The target is named by its id or its tracking number.
+        let target_case = match crate::store::tracking::resolve(conn, target)? {
+            Some(target) => cases::find_full(conn, &target)?,
+            None => None,
         };
         let usable = target_case.as_ref().is_some_and(|t| {
             t.row.id != case_id && in_scope(who, t) && state_of(t).is_ok_and(|s| s.counts_as_open())
@@ -156,7 +168,7 @@ pub(super) fn check_references(
         if !usable {
             return Ok(Err(ApiError::invalid_field(
                 "merge_into",
-                "expected the id of another open case in your area (not merged or rejected)",
+                "expected the id or tracking number of another open case in your area (not merged or rejected)",
             )));
         }
     }

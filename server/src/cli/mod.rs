@@ -14,6 +14,7 @@ mod serve;
 pub mod simulate;
 mod summaries;
 mod taxonomy;
+mod unit;
 mod user;
 
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ enum Command {
     /// Per-day summaries of the audit trail: recompute them from the events, or check them.
     #[command(subcommand)]
     Summaries(summaries::SummariesCommand),
+    /// Handling units: list them, add one, retire or reinstate one.
+    #[command(subcommand)]
+    Unit(unit::UnitCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -99,6 +103,7 @@ pub fn run() -> ExitCode {
         Command::User(cmd) => user::run(cmd),
         Command::Summaries(cmd) => summaries::run(cmd),
         Command::Seed(args) => seed::run(args),
+        Command::Unit(cmd) => unit::run(cmd),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

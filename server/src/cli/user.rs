@@ -29,7 +29,7 @@ use gridline_core::codes::{AreaCode, AreaLevel, GridCode};
 use gridline_core::workflow::Role;
 
 use super::{CliError, CliResult};
-use crate::auth::users::{self, NewStaff, User, UserPatch, UserQuery};
+use crate::auth::users::{self, AccountKind, NewStaff, User, UserPatch, UserQuery};
 use crate::auth::{AuthError, Scope, now};
 use crate::config::Config;
 use crate::store::{Db, DbConnection};
@@ -107,7 +107,9 @@ fn account(e: AuthError) -> CliError {
 
 /// The scope an account of `role` gets from `--area` and `--unit`.
 fn scope_of(role: Role, areas: &[String], unit: Option<&str>) -> Result<Scope, CliError> {
-    let refuse = |what: &str| CliError::input(format!("a {role} account {what}"));
+    let refuse = |what: &str| {
+        CliError::input(format!("{} account {what}", gridline_core::workflow::with_article(role)))
+    };
     if unit.is_some() && role != Role::Handler {
         return Err(refuse("has no --unit (only a handler belongs to a handling unit)"));
     }
@@ -188,7 +190,7 @@ fn list(conn: &mut DbConnection, role: Option<Role>) -> CliResult {
     for role in roles {
         let mut offset = 0;
         loop {
-            let query = UserQuery { role: Some(role), limit: PAGE, offset };
+            let query = UserQuery { role: Some(role), limit: PAGE, offset, kind: AccountKind::Staff };
             let page = users::list(conn, &query).map_err(account)?;
             for user in &page {
                 let state = if user.disabled { "disabled" } else { "active" };

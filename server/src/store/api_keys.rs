@@ -23,8 +23,29 @@ pub struct ApiKeyRow {
     pub key_hash: String,
     pub key_prefix: String,
     pub created_by: String,
+    /// Unix seconds in the database; RFC 3339 on the wire, like every other time of the API.
+    #[serde(serialize_with = "rfc3339_seconds")]
     pub created_at: i64,
+    #[serde(serialize_with = "rfc3339_seconds_or_null")]
     pub revoked_at: Option<i64>,
+}
+
+/// Unix seconds as an RFC 3339 UTC time (`2026-12-03T10:15:31Z`).
+fn rfc3339_text(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn rfc3339_seconds<S: serde::Serializer>(seconds: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339_text(*seconds))
+}
+
+fn rfc3339_seconds_or_null<S: serde::Serializer>(seconds: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match seconds {
+        Some(seconds) => s.serialize_str(&rfc3339_text(*seconds)),
+        None => s.serialize_none(),
+    }
 }
 
 /// SHA-256 (hex) of a key as the client sends it.

@@ -1,5 +1,6 @@
 //! The staff case list behind `GET /api/v1/cases` and the dashboard: the cases a scope holds,
-//! filtered by state, category, handling unit, area and report time, newest first, a page at a
+//! filtered by state, category, handling unit, area, report time, tracking number and text,
+//! newest first, a page at a
 //! time with a keyset cursor (so a page never repeats or skips a case while new ones arrive),
 //! and the per-cell counts the dashboard map is coloured with.
 
@@ -64,6 +65,23 @@ pub struct ListFilter {
     pub after: Option<(NaiveDateTime, String)>,
     /// Came in by one of these channels.
     pub channels: Vec<String>,
+    /// Exactly this tracking number (upper case).
+    pub tracking_number: Option<String>,
+    /// Cases whose report (tracking number, description, answers) or a step's note or reason
+    /// holds this text, case-insensitively; see [`search_pattern`].
+    pub text: Option<String>,
+}
+
+/// The shortest search text: shorter text would match nearly every case.
+pub const MIN_SEARCH_CHARS: usize = 2;
+/// The longest search text.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// The `LIKE` pattern of a search text: `%text%`, with LIKE's own wildcards (`%`, `_`) and the
+/// backslash taken out (a search is for words, not patterns), spaces collapsed.
+pub fn search_pattern(text: &str) -> String {
+    let cleaned: String = text.chars().map(|c| if matches!(c, '%' | '_' | '\\') { ' ' } else { c }).collect();
+    format!("%{}%", cleaned.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// At most `limit` cases in `scope` matching `filter`, newest first.
@@ -80,6 +98,21 @@ pub fn list(
     }
     if let Some(category) = &filter.category {
         query = query.filter(cases::category_code.eq(category.clone()));
+    }
+    if let Some(number) = &filter.tracking_number {
+        query = query.filter(cases::tracking_number.eq(number.clone()));
+    }
+    if let Some(text) = &filter.text {
+        // The search index is kept by triggers (migration `case_search`): FTS5 trigram on
+        // SQLite, where LIKE is case-insensitive for ASCII; pg_trgm on PostgreSQL, with ILIKE.
+        let like = if matches!(conn, DbConnection::Pg(_)) { "ILIKE" } else { "LIKE" };
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                "cases.id IN (SELECT case_id FROM case_search WHERE body {like} "
+            ))
+            .bind::<diesel::sql_types::Text, _>(search_pattern(text))
+            .sql(")"),
+        );
     }
     if let Some(overdue) = filter.overdue {
         query = query.filter(cases::overdue.eq(overdue));

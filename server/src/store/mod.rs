@@ -5,10 +5,12 @@
 //! the blocking diesel call onto actix's blocking thread pool, never an async worker thread.
 //! Migrations are embedded per backend and run by [`Db::connect`].
 
+pub mod actors;
 pub mod api_keys;
 pub mod case_list;
 pub mod cases;
 pub mod categories;
+pub mod coverage;
 pub mod deadlines;
 pub mod duplicates;
 pub mod events;
@@ -22,6 +24,7 @@ pub mod stats;
 pub mod summaries;
 pub mod tracking;
 pub mod typed;
+pub mod units;
 
 use std::path::PathBuf;
 use std::time::Duration;

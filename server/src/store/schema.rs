@@ -252,3 +252,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     open311_requests,
     case_day_summaries,
 );
+
+diesel::table! {
+    handling_units (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        contact -> Text,
+        categories -> Text,
+        area -> Nullable<Text>,
+        retired_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -1,5 +1,7 @@
 //! Finding a case by the tracking number its reporter was given (`GL-261129-7KQ2MX`), for the
-//! citizen's tracking page. The number is unique (a constraint on `cases.tracking_number`).
+//! citizen's tracking page, and wherever the staff API accepts a case id ([`resolve`]): citizens
+//! phone in with their number, never the id. The number is unique (a constraint on
+//! `cases.tracking_number`).
 
 use diesel::prelude::*;
 
@@ -13,4 +15,30 @@ pub fn case_id(conn: &mut DbConnection, tracking_number: &str) -> StoreResult<Op
         .select(cases::id)
         .first::<String>(conn)
         .optional()?)
+}
+
+/// Longer input is not looked up: numbers are `GL-YYMMDD-XXXXXX` (16 characters).
+pub const MAX_TRACKING_NUMBER_CHARS: usize = 32;
+
+/// A tracking number as typed (`" gl-261129-7kq2mx "`), trimmed and upper-cased; `None` when it
+/// cannot be one (empty, too long, or another character than letters, digits and '-').
+pub fn normalized(text: &str) -> Option<String> {
+    let text = text.trim().to_ascii_uppercase();
+    let plausible = !text.is_empty()
+        && text.len() <= MAX_TRACKING_NUMBER_CHARS
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    plausible.then_some(text)
+}
+
+/// The case id that `id_or_number` names: a case id (UUID) as given, or the id of the case with
+/// that tracking number. `None` when it is neither (the caller answers "no such case"); a UUID
+/// is not looked up here, its case is read next anyway.
+pub fn resolve(conn: &mut DbConnection, id_or_number: &str) -> StoreResult<Option<String>> {
+    if let Ok(id) = uuid::Uuid::parse_str(id_or_number.trim()) {
+        return Ok(Some(id.to_string()));
+    }
+    match normalized(id_or_number) {
+        Some(number) => case_id(conn, &number),
+        None => Ok(None),
+    }
 }

@@ -94,6 +94,8 @@ enum Body {
     NewCategory,
     CategoryPatch,
     NewApiKey,
+    NewUnit,
+    UnitPatch,
     /// `register`, with `If-Match` of a case never changed before.
     Register,
     /// The handler's `mark_handled` of `h1` again, with the same key, `If-Match` and body: a
@@ -312,9 +314,18 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/admin/users/{inspector_b}", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/categories", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("GET", "/api/v1/admin/api-keys", Body::None, DENIED_TO_NON_ADMINS(200)),
+        row("GET", "/api/v1/admin/units", Body::None, DENIED_TO_NON_ADMINS(200)),
+        // The street office and the city read coverage.
+        row(
+            "GET",
+            "/api/v1/coverage",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
+        ),
         // Writes.
         row("POST", "/api/v1/photos", Body::Photo, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/reports", Body::Report, signed_in_but_viewer(Status(201))),
+        row("POST", "/api/v1/reports/web", Body::Report, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/cases/{b1}/actions", Body::Register, DENIED_TO_NON_ADMINS(200)),
         // A step's replay is checked like a first request: the handler who marked h1 handled
         // gets the first answer again; a caller outside the case's scope gets 403 as for any
@@ -333,6 +344,16 @@ fn matrix() -> Vec<Row> {
         row("PATCH", "/api/v1/admin/categories/{category}", Body::CategoryPatch, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/api-keys", Body::NewApiKey, DENIED_TO_NON_ADMINS(201)),
         row("DELETE", "/api/v1/admin/api-keys/{api_key}", Body::None, DENIED_TO_NON_ADMINS(200)),
+        row("POST", "/api/v1/admin/units", Body::NewUnit, DENIED_TO_NON_ADMINS(201)),
+        // An assignment moves a cell between inspectors (and ends their sessions), so the matrix
+        // sends an empty body: the body is read before the role (street_desk tests the roles).
+        row("POST", "/api/v1/coverage/assign", Body::Empty, signed_in_but_viewer(Status(422))),
+        // A password change ends the caller's sessions: the matrix sends an empty body
+        // (street_desk tests the change itself).
+        row("POST", "/api/v1/me/password", Body::Empty, signed_in_but_viewer(Status(422))),
+        row("PATCH", "/api/v1/admin/units/{unit}", Body::UnitPatch, DENIED_TO_NON_ADMINS(200)),
+        // A unit is retired, never deleted: even the admin is refused.
+        row("DELETE", "/api/v1/admin/units/{unit}", Body::None, DENIED_TO_NON_ADMINS(409)),
         // Sign-in endpoints answer the body, whoever calls: a malformed one, or (anonymous device)
         // an empty one, which creates an account.
         row("POST", "/api/v1/auth/login", Body::Empty, all(Status(422))),
@@ -567,6 +588,7 @@ fn build_city(backend: Backend) -> City {
     ids.insert("missing", uuid::Uuid::now_v7().to_string());
     ids.insert("inspector_b", user_ids["inspector_b"].clone());
     ids.insert("category", "E0101".to_owned());
+    ids.insert("unit", "landscaping".to_owned());
     let api_key = server
         .client
         .post(server.url("/api/v1/admin/api-keys"))
@@ -630,6 +652,9 @@ impl City {
             })),
             Body::CategoryPatch => request.json(&json!({ "time_limit": "8h" })),
             Body::NewApiKey => request.json(&json!({ "name": format!("Made by {caller}") })),
+            Body::NewUnit => request
+                .json(&json!({ "code": "matrix-unit", "zh": "矩阵", "en": format!("Made by {caller}") })),
+            Body::UnitPatch => request.json(&json!({ "contact": format!("Set by {caller}") })),
             Body::Register => request.header("if-match", "\"1\"").json(&json!({ "action": "register" })),
             Body::ReplayMarkHandled => request
                 .header("if-match", format!("\"{}\"", self.ids["h1_version"]))

@@ -47,6 +47,7 @@ mod serve;
 mod shutdown;
 mod stats;
 mod summaries;
+mod street_desk;
 mod token_attacks;
 mod transitions;
 mod trusted_proxy;

@@ -392,7 +392,11 @@ fn open311_end_to_end(backend: Backend) {
         .unwrap();
     assert_eq!(revoked.status(), 200);
     let revoked: Value = revoked.json().unwrap();
-    assert!(revoked["revoked_at"].is_i64());
+    let revoked_at = revoked["revoked_at"].as_str().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(revoked_at).is_ok(),
+        "RFC 3339, not epoch seconds: {revoked_at}"
+    );
     open311_error(send("json", as_refs(&good("E0101")), None), 403, "json");
     assert_eq!(ids(&get_both(&server, "requests", "").0).len(), 2);
 }

@@ -114,13 +114,16 @@ struct PgColumn {
     position: i64,
 }
 
+/// The search index (`case_search`, an FTS5 table and its shadow tables on SQLite) is read
+/// through SQL fragments only and is not declared in schema.rs.
 fn actual_schema(conn: &mut DbConnection) -> Schema {
     let mut schema = Schema::new();
     match conn {
         DbConnection::Sqlite(c) => {
             let tables: Vec<TableName> = diesel::sql_query(
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations'",
+                 AND name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations' \
+                 AND name NOT LIKE 'case_search%'",
             )
             .load(c)
             .unwrap();
@@ -143,7 +146,8 @@ fn actual_schema(conn: &mut DbConnection) -> Schema {
                  data_type::text AS data_type, is_nullable::text AS is_nullable, \
                  ordinal_position::bigint AS position \
                  FROM information_schema.columns WHERE table_schema = 'public' \
-                 AND table_name <> '__diesel_schema_migrations' ORDER BY table_name, ordinal_position",
+                 AND table_name <> '__diesel_schema_migrations' AND table_name <> 'case_search' \
+                 ORDER BY table_name, ordinal_position",
             )
             .load(c)
             .unwrap();

@@ -25,7 +25,8 @@
 //!   client (422 `deadline_not_accepted`); only extend takes one, later than the current one,
 //!   with a reason; send back and shelve clear it; rework keeps it. A new deadline clears the
 //!   overdue flag.
-//!   A dispatch to a unit that `GET /api/v1/units` does not list is 422 `unknown_unit`.
+//!   A dispatch to a unit that does not exist is 422 `unknown_unit`; to a retired one, 422
+//!   `unit_retired` (`GET /api/v1/units` lists the active units).
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -52,15 +53,41 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// Reads `If-Match`: `"7"`, `W/"7"` or `7`. `Ok(None)` when absent.
+/// What an `If-Match` that can never match asks for: no case has this version, so the step is
+/// refused as stale (409 `version_mismatch`, with the current version).
+const NEVER_MATCHES: i32 = -1;
+
+/// Reads `If-Match` strictly as RFC 9110 (13.1.1) says: one entity-tag, `"7"`. A weak tag
+/// (`W/"7"`) is valid but never matches under the strong comparison If-Match uses, nor does a
+/// tag that is not a version; a bare `7` is not an entity-tag and is refused (400
+/// `invalid_if_match`), as is `*` and a list (a step names the one version it was decided on).
+/// `Ok(None)` when absent.
 fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
-    let text = value.to_str().unwrap_or_default().trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i32>().map(Some).map_err(|_| {
-        ApiError::bad_request("invalid_if_match", "If-Match must be the case's ETag, e.g. \"3\"")
-            .with_field("If-Match")
-    })
+    let invalid = |detail: &str| {
+        ApiError::bad_request(
+            "invalid_if_match",
+            format!("If-Match must be the case's ETag, e.g. \"3\" ({detail})"),
+        )
+        .with_field("If-Match")
+    };
+    let text = value.to_str().map_err(|_| invalid("not text"))?.trim();
+    if text == "*" || text.contains(',') {
+        return Err(invalid("one entity-tag: not * and not a list"));
+    }
+    let (weak, tag) = match text.strip_prefix("W/") {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let opaque = tag
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .filter(|t| !t.contains('"'))
+        .ok_or_else(|| invalid("an entity-tag is quoted"))?;
+    if weak {
+        return Ok(Some(NEVER_MATCHES));
+    }
+    Ok(Some(opaque.parse::<i32>().ok().filter(|v| *v >= 0).unwrap_or(NEVER_MATCHES)))
 }
 
 /// A problem+json answer built here because it carries more than [`ApiError`] holds: for a 409,
@@ -183,15 +210,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn if_match_accepts_strong_weak_and_bare_versions() {
-        for text in ["\"7\"", "W/\"7\"", "7"] {
+    fn if_match_is_read_as_rfc_9110_says() {
+        let read = |text: &str| {
             let req = actix_web::test::TestRequest::default()
                 .insert_header((header::IF_MATCH, text))
                 .to_http_request();
-            assert_eq!(if_match(&req).unwrap(), Some(7), "{text}");
+            if_match(&req).map_err(|e| e.code)
+        };
+        assert_eq!(read("\"7\""), Ok(Some(7)));
+        assert_eq!(read(" \"7\" "), Ok(Some(7)));
+        // Valid entity-tags that a version never matches (strong comparison).
+        assert_eq!(read("W/\"7\""), Ok(Some(NEVER_MATCHES)));
+        assert_eq!(read("\"seven\""), Ok(Some(NEVER_MATCHES)));
+        for bad in ["7", "*", "\"6\", \"7\"", "\"7", "7\"", "W/7", "\"7\"\""] {
+            assert_eq!(read(bad), Err("invalid_if_match"), "{bad}");
         }
-        let req =
-            actix_web::test::TestRequest::default().insert_header((header::IF_MATCH, "*")).to_http_request();
-        assert_eq!(if_match(&req).unwrap_err().code, "invalid_if_match");
     }
 }

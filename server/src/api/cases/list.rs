@@ -7,6 +7,11 @@
 //! - `channel`: the way in, one or a comma list (`hotline,app`; core's `Channel` names);
 //! - `area`: a district, street, community or grid code (its cells);
 //! - `from` / `to`: report time, RFC 3339 (from inclusive, to exclusive);
+//! - `tracking_number`: the case with that number (as citizens read it out: any case);
+//! - `q`: text (2-100 characters, Chinese or English) in the report's description, answers or
+//!   tracking number, or in a step's note or reason; combined with every other filter;
+//! - `format`: `csv` or `jsonl` answers every matching case as a streamed file instead of a
+//!   page (see [`super::export`]);
 //! - `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
 //!
 //! Citizens have their own list (`/api/v1/reports/mine`) and are refused here. Each case is in
@@ -44,6 +49,10 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
     pub channel: Option<String>,
+    pub tracking_number: Option<String>,
+    pub q: Option<String>,
+    /// `csv` or `jsonl`: every matching case as a file ([`super::export`]).
+    pub format: Option<String>,
 }
 
 fn time(field: &str, text: &str) -> ApiResult<NaiveDateTime> {
@@ -118,6 +127,27 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
         return Err(ApiError::invalid_field("to", "the end of the range must come after its start"));
     }
     filter.after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    if let Some(number) = query.tracking_number.as_deref() {
+        let number = crate::store::tracking::normalized(number).ok_or_else(|| {
+            ApiError::invalid_field("tracking_number", "expected a tracking number such as GL-261203-4Y061X")
+        })?;
+        filter.tracking_number = Some(number);
+    }
+    if let Some(text) = query.q.as_deref() {
+        let text = text.trim();
+        let chars = text.chars().count();
+        if !(case_list::MIN_SEARCH_CHARS..=case_list::MAX_SEARCH_CHARS).contains(&chars) {
+            return Err(ApiError::invalid_field(
+                "q",
+                format!(
+                    "expected {} to {} characters to search for",
+                    case_list::MIN_SEARCH_CHARS,
+                    case_list::MAX_SEARCH_CHARS
+                ),
+            ));
+        }
+        filter.text = Some(text.to_owned());
+    }
     Ok(filter)
 }
 
@@ -127,6 +157,19 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer])?;
+    if let Some(format) = query.format.as_deref() {
+        let format = super::export::Format::parse(format)?;
+        if query.limit.is_some() || query.cursor.is_some() {
+            let field = if query.limit.is_some() { "limit" } else { "cursor" };
+            return Err(ApiError::invalid_field(
+                field,
+                "an export holds every matching case: no limit or cursor",
+            ));
+        }
+        let filter = filter_of(&query)?;
+        let scope = who.case_filter();
+        return Ok(super::export::stream(state, who, scope, filter, format));
+    }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid_field("limit", format!("expected 1 to {MAX_LIMIT}")));

@@ -14,6 +14,7 @@
 
 pub mod actions;
 pub mod duplicates;
+pub mod export;
 pub mod list;
 pub mod timeline;
 pub mod worklist;
@@ -115,17 +116,18 @@ pub(crate) fn render(
     body
 }
 
-/// Load the case named by a path id together with whatever `also` reads for it, in one trip to
-/// the database. An id that is not a UUID is simply "no such case".
+/// Load the case named by a path id or tracking number together with whatever `also` reads for
+/// it, in one trip to the database. Text that is neither is simply "no such case".
 pub(crate) async fn load_case<T: Send + 'static>(
     state: &AppState,
-    id: &str,
+    id_or_number: &str,
     also: fn(&mut DbConnection, &str) -> StoreResult<T>,
 ) -> ApiResult<(FullCase, T)> {
-    let id = uuid::Uuid::parse_str(id).map_err(|_| ApiError::not_found("case"))?.to_string();
+    let named = id_or_number.to_owned();
     let found = state
         .db
         .run(move |conn| {
+            let Some(id) = crate::store::tracking::resolve(conn, &named)? else { return Ok(None) };
             let Some(case) = cases::find_full(conn, &id)? else { return Ok(None) };
             Ok(Some((case, also(conn, &id)?)))
         })

@@ -1,6 +1,7 @@
 //! `GET /api/v1/cases/{id}/timeline`: the case's audit trail, oldest first.
 //!
-//! Staff whose scope holds the case get every event in full: who (account id and role), when,
+//! Staff whose scope holds the case get every event in full: who (account id and role, and a
+//! staff actor's display name), when,
 //! where (GPS), the reason, the internal note, the photos and the step's facts, except that
 //! the reporter's own account id is shown only to those who may see the reporter on the case
 //! itself (dispatchers and admins, never for an anonymous report). Everyone else,
@@ -69,13 +70,29 @@ pub async fn timeline(
     who: MaybePrincipal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (case, events) = load_case(&state, &id, events::for_case).await?;
+    let (case, (events, names)) = load_case(&state, &id, |conn, id| {
+        let events = events::for_case(conn, id)?;
+        let actors: Vec<&str> = events.iter().filter_map(|e| e.actor_id.as_deref()).collect();
+        let names = crate::store::actors::staff_names(conn, &actors)?;
+        Ok((events, names))
+    })
+    .await?;
     let staff = who.0.as_ref().is_some_and(|w| w.role != Role::Citizen && in_scope(w, &case));
     let hide_reporter = !may_see_reporter(&case.row, who.0.as_ref());
     let reporter_id = case.row.reporter_id.as_deref();
     let entries: Vec<Value> = events
         .iter()
-        .map(|e| if staff { staff_entry(e, reporter_id, hide_reporter) } else { public_entry(e) })
+        .map(|e| {
+            if !staff {
+                return public_entry(e);
+            }
+            let mut entry = staff_entry(e, reporter_id, hide_reporter);
+            // Staff read who took a step by name; the public timeline names no one.
+            if let Some(name) = e.actor_id.as_ref().and_then(|id| names.get(id)) {
+                entry["actor"]["name"] = json!(name);
+            }
+            entry
+        })
         .collect();
     Ok(HttpResponse::Ok().json(json!({
         "case_id": case.row.id,

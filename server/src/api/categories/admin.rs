@@ -35,7 +35,7 @@ pub struct CategoryPatch {
 }
 
 /// Tells an explicit `null` (Some(None)) from an absent field (None).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 

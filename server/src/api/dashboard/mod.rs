@@ -82,17 +82,3 @@ pub async fn counts(state: web::Data<AppState>, who: Principal) -> ApiResult<Htt
         "totals": { "open": open, "overdue": overdue, "to_verify": to_verify, "at_desk": at_desk },
     })))
 }
-
-/// `GET /api/v1/units`: the handling units a case can be dispatched to (public, like the
-/// categories: apps and the dashboard need them for their pickers).
-pub async fn units() -> ApiResult<HttpResponse> {
-    // Handling units are not in the database: they come with the shipped taxonomy.
-    let units: Vec<_> = crate::api::categories::shipped()?
-        .units()
-        .iter()
-        .map(|u| json!({ "code": u.code, "zh": u.names.zh, "en": u.names.en }))
-        .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(json!({ "units": units })))
-}

@@ -208,11 +208,18 @@ impl Op {
     pub(super) fn to_json(&self, schemas: &mut Schemas) -> Value {
         let mut responses = serde_json::Map::new();
         for answer in &self.answers {
-            let mut response = json!({ "description": answer.description });
-            if let Some(content) = Self::content(&answer.body, "application/json", schemas) {
-                response["content"] = content;
+            let content = Self::content(&answer.body, "application/json", schemas);
+            // One status with several bodies (JSON, or CSV when asked) is one response with a
+            // content entry per media type; the first answer's description names it.
+            let response = responses
+                .entry(answer.status.to_string())
+                .or_insert_with(|| json!({ "description": answer.description }));
+            if let (Some(Value::Object(more)), Some(response)) = (content, response.as_object_mut()) {
+                let entry = response.entry("content").or_insert_with(|| json!({}));
+                if let Some(existing) = entry.as_object_mut() {
+                    existing.extend(more);
+                }
             }
-            responses.insert(answer.status.to_string(), response);
         }
         for status in self.problems.iter().chain(&self.implied_problems()) {
             responses.insert(status.to_string(), json!({ "$ref": "#/components/responses/Problem" }));

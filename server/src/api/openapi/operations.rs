@@ -107,25 +107,25 @@ pub fn api() -> Vec<Op> {
             .answer(200, "Reports", Body::Json(typed::<MyReportsPage>))
             .problems(&[400, 401, 422]),
         Op::new(Method::Get, "/api/v1/cases/{id}", "cases", "A case in the caller's view: reporter, staff (scope holds it) or public (never the reporter)")
-            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .answer(200, "Case", Body::Json(typed::<CaseView>))
             .problems(&[401, 404]),
         Op::new(Method::Post, "/api/v1/cases/{id}/actions", "cases", "Take a workflow step (register, reject, dispatch, accept, send_back, mark_handled, verify_pass, verify_fail, extend, shelve, unshelve, merge, close, reopen, rate); core's state machine decides")
             .describe("Optimistic concurrency: If-Match carries the case's ETag. A stale version answers 409 `version_mismatch` with `current_state` and `current_version`. Without If-Match: 428 `precondition_required`, unless the request carries an Idempotency-Key (the phone outbox): then the from-state check guards and a retry with the same key and the same body, by the same account, replays the answer (`Idempotent-Replayed: true`); a reused key with another body or from another account is 409 `idempotency_key_reused`, and a replay outside the caller's scope is 403 `out_of_scope` like a first request. Refusals keep core's stable codes: 403 `not_allowed_for_role`, `not_the_reporter`, `out_of_scope`; 409 `not_from_state`, `already_rated`, `deadline_not_passed`, `already_overdue`, `not_overdue`; 422 `reason_required`, `photo_required`, `position_required`, `handling_unit_required`, `deadline_required`, `deadline_not_later`, `deadline_not_accepted`, `no_working_calendar`, `merge_target_required`, `rating_out_of_range`. Dispatch computes the deadline from the case's handling time limit on the city's working calendar and refuses a `new_deadline` (422 `deadline_not_accepted`); a `handling_unit` that is not one of `GET /api/v1/units` is 422 `unknown_unit` (field `handling_unit`); only `extend` takes one, later than the current one, with a reason.")
-            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the case's ETag")
             .param(In::Header, "Idempotency-Key", false, json!({"type": "string", "format": "uuid"}), None)
             .body("application/json", true, typed::<ActionRequest>)
             .answer(200, "The case after the step", Body::Json(typed::<CaseView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
         Op::new(Method::Get, "/api/v1/cases/{id}/timeline", "cases", "The case's audit trail, oldest first: full for staff whose scope holds the case, public (no staff identity, positions, notes or photos) for everyone else")
-            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .answer(200, "Timeline", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Timeline"})))
             .problems(&[404]),
         Op::new(Method::Get, "/api/v1/cases/{id}/duplicates", "cases", "Open cases that may report the same problem: same category, within the category's duplicate radius, reported in the last window_days; nearest first, with the distance")
             .describe("For the street office triaging a case before `register` or `merge` (this is the duplicate check at intake: every new report starts `reported` and is triaged with this list), and for the case's reporter. Dispatchers and admins whose scope holds the case get the candidates their scope holds too, with position, description, handling unit, version and the distance to 0.1 m; the reporter gets the public facts of every candidate with the distance rounded to 10 m. Open means not `closed`, `rejected` or `merged`. Anyone else: 403 `out_of_scope`. To merge, send the `merge` action with `merge_into` set to a candidate's id; the merged report's reporter then follows the surviving case (`follows` in `GET /api/v1/reports/mine`, `merged_into` on the case).")
             .bearer()
-            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .param(In::Query, "window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 90}), "how far back to look, in days (default 7)")
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 100}), "most candidates answered (default 20)")
             .answer(200, "Candidates, nearest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Duplicates"})))
@@ -149,10 +149,18 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "to", false, json!({"type": "string", "format": "date-time"}), "Reported before (RFC 3339)")
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200, "default": 50}), "Cases per page")
             .param(In::Query, "cursor", false, json!({"type": "string"}), "next_cursor of the previous page")
+            .param(In::Query, "tracking_number", false, json!({"type": "string"}), "The case with this tracking number (case-insensitive), within the caller's scope")
+            .param(In::Query, "q", false, json!({"type": "string", "minLength": 2, "maxLength": 100}), "Text (Chinese or English, case-insensitive) in the report's description, answers or tracking number, or in a step's note or reason; combines with every other filter")
+            .param(In::Query, "format", false, json!({"type": "string", "enum": ["csv", "jsonl"]}), "Every matching case (no limit or cursor) as a streamed file: CSV (one row per case, the staff view's flat columns) or JSON Lines (the staff view, one case per line), in the caller's scope with the personal data the role may see")
             .answer(200, "One page of cases", Body::Json(typed::<CaseListPage>))
+            .answer(200, "Every matching case as CSV (format=csv)", Body::Untyped("text/csv", json!({"type": "string"})))
+            .answer(200, "Every matching case as JSON Lines (format=jsonl)", Body::Untyped("application/jsonl", json!({"type": "string"})))
             .problems(&[400, 401, 403, 422]),
-        Op::new(Method::Get, "/api/v1/units", "reference", "The handling units cases are dispatched to, with their names")
-            .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {"type": "object", "required": ["code", "zh", "en"], "properties": {"code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}}}}}}))),
+        Op::new(Method::Get, "/api/v1/units", "reference", "The active handling units cases are dispatched to; with ?category= (and ?grid=) the unit to suggest")
+            .param(In::Query, "category", false, json!({"type": "string"}), "A category code: the answer's `suggested` names the active unit that handles it (the most local one serving `grid`), else the category's default unit")
+            .param(In::Query, "grid", false, json!({"type": "string"}), "The case's grid code, for units serving a district or street")
+            .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {"type": "object", "required": ["code", "zh", "en"], "properties": {"code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}, "contact": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}}, "area": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "retired_at": {"type": ["string", "null"], "format": "date-time"}}}}, "suggested": {"type": "string"}}})))
+            .problems(&[422]),
         Op::new(Method::Get, "/api/v1/dashboard/cells", "dashboard", "Outlines of the grid cells in the caller's scope, for the dashboard map")
             .describe("Rings are flattened integer pairs [x0, y0, x1, y1, ...] in steps of 1/scale degree east and north of `origin` ([lon, lat], WGS-84). Admins get the city, dispatchers their street, viewers their area, inspectors their cells; handlers and citizens 403. `ETag` follows the grid revision; `If-None-Match` answers 304.")
             .bearer()
@@ -232,8 +240,47 @@ pub fn api() -> Vec<Op> {
             .body_schema("application/json", true, json!({"type": "object"}))
             .answer(200, "The edited category", Body::Untyped("application/json", json!({"type": "object"})))
             .problems(&[401, 403, 404, 422]),
+        Op::new(Method::Get, "/api/v1/admin/units", "admin", "Every handling unit, retired ones too")
+            .bearer()
+            .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403]),
+        Op::new(Method::Post, "/api/v1/admin/units", "admin", "Create a handling unit (code, zh, en, contact, categories it handles, area)")
+            .bearer()
+            .body_schema("application/json", true, json!({"type": "object"}))
+            .answer(201, "The created unit", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 409, 422]),
+        Op::new(Method::Patch, "/api/v1/admin/units/{code}", "admin", "Edit a unit; {\"active\": false} retires it, {\"active\": true} reinstates it")
+            .bearer()
+            .param(In::Path, "code", true, json!({"type": "string"}), None)
+            .body_schema("application/json", true, json!({"type": "object"}))
+            .answer(200, "The edited unit", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 404, 422]),
+        Op::new(Method::Delete, "/api/v1/admin/units/{code}", "admin", "Refused: a unit is retired, never deleted (409 units_are_retired)")
+            .bearer()
+            .param(In::Path, "code", true, json!({"type": "string"}), None)
+            .answer(200, "never", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 409]),
+        Op::new(Method::Get, "/api/v1/coverage", "cases", "Coverage: cells without an inspector, inspectors holding cells of the area, and (admins) inspectors without cells")
+            .describe("A dispatcher reads their street; an admin the city or the district or street in `area`.")
+            .bearer()
+            .param(In::Query, "area", false, json!({"type": "string"}), "A district or street code (admins; a dispatcher may narrow inside their street)")
+            .answer(200, "Coverage", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 422]),
+        Op::new(Method::Post, "/api/v1/coverage/assign", "cases", "Give a grid cell to an inspector ({grid, inspector_id}), taking it from whoever held it")
+            .describe("A dispatcher assigns cells of their street to an inspector whose cells (if any) are all in it. The inspector's sessions end (their scope is in the token).")
+            .bearer()
+            .body_schema("application/json", true, json!({"type": "object"}))
+            .answer(200, "The inspector and their cells", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 422]),
+        Op::new(Method::Post, "/api/v1/me/password", "auth", "Change your own password ({current_password, new_password}); every session of the account ends")
+            .describe("Staff accounts only (403 for citizens). A wrong current password is 422 on current_password, a weak new one 422 on new_password. Sign in again with the new password.")
+            .bearer()
+            .body_schema("application/json", true, json!({"type": "object"}))
+            .answer(200, "{changed, signed_out}", Body::Untyped("application/json", json!({"type": "object"})))
+            .problems(&[401, 403, 422]),
         Op::new(Method::Get, "/api/v1/admin/users", "admin", "List accounts")
             .bearer()
+            .param(In::Query, "kind", false, json!({"type": "string", "enum": ["staff", "citizen", "device", "any"]}), "Which accounts: staff (the default unless role=citizen), citizens signed in by phone, anonymous device accounts, or any")
             .answer(200, "Accounts", Body::Untyped("application/json", json!({"type": "object"})))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/users", "admin", "Create a staff account")

@@ -15,23 +15,12 @@ use crate::auth::MaybePrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{cases, events, tracking};
 
-/// Longer than any number intake hands out; anything longer is not looked up.
-const MAX_TRACKING_NUMBER_CHARS: usize = 32;
-
-fn normalized(text: &str) -> Option<String> {
-    let text = text.trim().to_ascii_uppercase();
-    let plausible = !text.is_empty()
-        && text.len() <= MAX_TRACKING_NUMBER_CHARS
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    plausible.then_some(text)
-}
-
 pub async fn track(
     state: web::Data<AppState>,
     who: MaybePrincipal,
     number: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let number = normalized(&number).ok_or_else(|| ApiError::not_found("case"))?;
+    let number = tracking::normalized(&number).ok_or_else(|| ApiError::not_found("case"))?;
     let id = state
         .db
         .run(move |conn| tracking::case_id(conn, &number))
@@ -50,7 +39,7 @@ pub async fn track(
 
 #[cfg(test)]
 mod tests {
-    use super::normalized;
+    use crate::store::tracking::normalized;
 
     #[test]
     fn numbers_are_trimmed_and_upper_cased_and_odd_ones_refused() {

@@ -242,7 +242,7 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn csv_line(cells: impl IntoIterator<Item = String>) -> String {
+pub(crate) fn csv_line(cells: impl IntoIterator<Item = String>) -> String {
     let mut line = cells.into_iter().map(|c| csv_field(&c)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line

@@ -1,4 +1,5 @@
-//! `GET/POST /api/v1/admin/users` and `GET/PATCH /api/v1/admin/users/{id}`: staff accounts,
+//! `GET/POST /api/v1/admin/users` and `GET/PATCH /api/v1/admin/users/{id}`: staff accounts (the
+//! list holds staff only unless `kind` asks for citizens or anonymous device accounts),
 //! their roles and scopes, disabling. Admin only. A created account without a given password
 //! gets a generated one, answered once as `initial_password`.
 
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::auth::with_db;
 use crate::app::AppState;
-use crate::auth::users::{self, NewStaff, User, UserPatch, UserQuery};
+use crate::auth::users::{self, AccountKind, NewStaff, User, UserPatch, UserQuery};
 use crate::auth::{AuthError, Principal, Scope, now};
 use crate::error::ApiResult;
 
@@ -18,6 +19,9 @@ const DEFAULT_PAGE: i64 = 50;
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub role: Option<Role>,
+    /// `staff` (the default without `role=citizen`), `citizen` (phone sign-in), `device`
+    /// (anonymous device accounts) or `any`.
+    pub kind: Option<AccountKind>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -32,6 +36,12 @@ pub async fn list(
         role: query.role,
         limit: query.limit.unwrap_or(DEFAULT_PAGE),
         offset: query.offset.unwrap_or(0),
+        // Device accounts are kept apart from staff: asked for by kind, never mixed in unasked.
+        kind: query.kind.unwrap_or(if query.role == Some(Role::Citizen) {
+            AccountKind::Any
+        } else {
+            AccountKind::Staff
+        }),
     };
     let found = with_db(&state, move |conn| users::list(conn, &query)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "users": found })))
@@ -62,6 +72,9 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
     let CreateUser { login, display_name, role, scope, password } = body.into_inner();
+    if let Some(Scope::Unit { unit }) = &scope {
+        crate::api::units::require_active(&state, unit, "scope").await?;
+    }
     let new = NewStaff { login, display_name, role, scope, password };
     let (user, initial_password) = with_db(&state, move |conn| users::create_staff(conn, new, now())).await?;
     Ok(HttpResponse::Created().json(Created { user, initial_password }))
@@ -99,6 +112,9 @@ pub async fn patch(
     who.require_role(&[Role::Admin])?;
     let id = id.into_inner();
     let PatchUser { role, scope, display_name, disabled, password } = body.into_inner();
+    if let Some(Scope::Unit { unit }) = &scope {
+        crate::api::units::require_active(&state, unit, "scope").await?;
+    }
     let locks_self_out =
         id == who.user_id && (disabled == Some(true) || role.is_some_and(|r| r != Role::Admin));
     if locks_self_out {

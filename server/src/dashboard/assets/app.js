@@ -14,7 +14,7 @@ const TEXT = {
     m_density: "每万平方米在办", feed: "实时动态", state: "状态", category: "类别", unit: "处置部门",
     overdue: "超期", from: "起", to: "止", apply: "筛选", any: "全部", yes: "是", no: "否", tracking: "编号",
     deadline: "处置时限", reported_at: "上报时间", more: "更多", rank_streets: "街道排名",
-    rank_units: "处置部门排名", csv: "导出 CSV", close_panel: "关闭", k_received_today: "今日受理",
+    rank_units: "处置部门排名", csv: "导出 CSV", search: "搜索（编号或文字）", view_units: "处置部门", unit_code: "代码", name_zh: "中文名", name_en: "英文名", contact: "联系方式", unit_categories: "处置类别", unit_area: "服务区域", add_unit: "新增部门", unit_change: "操作", active: "在用", retired: "已停用", retire: "停用", reinstate: "恢复", close_panel: "关闭", k_received_today: "今日受理",
     k_open: "在办", k_overdue: "超期", k_to_verify: "待核查", k_at_desk: "待派遣", k_closure: "结案率", k_on_time: "按期结案率",
     k_rework: "返工率", k_handling: "平均处置时长(工时)", k_rating: "市民满意度", live_on: "实时",
     live_retrying: "重连中", live_off: "离线", city: "全市", all_cells: "个网格", signin_failed: "登录失败",
@@ -34,7 +34,7 @@ const TEXT = {
     state: "State", category: "Category", unit: "Unit", overdue: "Overdue", from: "From", to: "To",
     apply: "Apply", any: "Any", yes: "Yes", no: "No", tracking: "No.", deadline: "Deadline",
     reported_at: "Reported", more: "More", rank_streets: "Streets", rank_units: "Handling units",
-    csv: "Export CSV", close_panel: "Close", k_received_today: "Received today", k_open: "Open",
+    csv: "Export CSV", search: "Search (number or text)", view_units: "Units", unit_code: "Code", name_zh: "Chinese name", name_en: "English name", contact: "Contact", unit_categories: "Categories handled", unit_area: "Area served", add_unit: "Add unit", unit_change: "Change", active: "active", retired: "retired", retire: "Retire", reinstate: "Reinstate", close_panel: "Close", k_received_today: "Received today", k_open: "Open",
     k_overdue: "Overdue", k_to_verify: "To verify", k_at_desk: "Awaiting dispatch", k_closure: "Closure rate", k_on_time: "On-time closure",
     k_rework: "Rework rate", k_handling: "Mean handling (working h)", k_rating: "Citizen rating",
     live_on: "Live", live_retrying: "Reconnecting", live_off: "Offline", city: "City", all_cells: "cells",
@@ -509,6 +509,15 @@ async function loadCases(append = false, extra = {}) {
 
 function openCaseList(extra) { showView("cases"); loadCases(false, extra); }
 
+// Every case the filters (and the search text) match, as one CSV file from the server's
+// streamed export, in the caller's scope.
+async function exportCases() {
+  const q = caseQuery({ format: "csv" });
+  const r = await api("/api/v1/cases?" + q, { raw: true });
+  const link = el("a", { href: URL.createObjectURL(await r.blob()), download: `gridline-cases-${new Date().toISOString().slice(0, 10)}.csv` });
+  document.body.append(link); link.click(); link.remove();
+}
+
 function defaultUnit(code) {
   const c = state.categories.find((x) => x.code === code);
   return c ? c.default_unit : null;
@@ -532,6 +541,12 @@ async function openCase(id) {
     api("/api/v1/cases/" + id),
     api("/api/v1/cases/" + id + "/timeline").catch(() => ({ events: [] })),
   ]);
+  // The unit the server suggests for the dispatch: by the categories units handle and their area.
+  if ((c.available_actions || []).includes("dispatch")) {
+    const where = new URLSearchParams({ category: c.category });
+    if (c.placement && c.placement.grid) where.set("grid", c.placement.grid);
+    c.suggested_unit = (await api("/api/v1/units?" + where).catch(() => ({}))).suggested || null;
+  }
   panel.dataset.caseId = id;
   panel.dataset.version = c.version;
   $("#case-title").textContent = `${c.tracking_number} · ${categoryName(c.category)}`;
@@ -606,7 +621,7 @@ function actionForms(c) {
     if (["reject", "close", "extend", "shelve", "reopen"].includes(action)) fields.push(el("input", { name: "reason", placeholder: t("reason"), required: "", maxlength: state.limits.step_text_max_chars, "aria-label": t("reason") }));
     if (action === "dispatch") {
       fields.push(el("select", { name: "handling_unit", "aria-label": t("unit") },
-        state.units.map((u) => el("option", { value: u.code, selected: u.code === defaultUnit(c.category) ? "" : null },
+        state.units.map((u) => el("option", { value: u.code, selected: u.code === (c.suggested_unit || defaultUnit(c.category)) ? "" : null },
           `${u.code} · ${lang === "zh" ? u.zh : u.en}`))));
       fields.push(el("span", { class: "muted", "data-field": "dispatch-deadline" },
         `${t("dispatch_deadline")} ${fmtTime(c.dispatch_deadline)} (${c.handling_time_limit || "—"})`));
@@ -684,6 +699,48 @@ function showView(name) {
   if (name === "overview") { project(); draw(); }
   if (name === "cases") loadCases();
   if (name === "rankings") loadRankings();
+  if (name === "units") loadUnits();
+}
+
+// ── handling units (city admin) ────────────────────────────────────────────────────────────
+// Units are retired, never deleted; the server checks every field and its problem is shown.
+async function loadUnits() {
+  const all = await api("/api/v1/admin/units");
+  const rows = $("#unit-rows");
+  rows.replaceChildren();
+  for (const u of all.units) {
+    const change = el("button", { type: "button", "data-unit": u.code,
+      onclick: () => setUnitActive(u.code, !u.active) }, t(u.active ? "retire" : "reinstate"));
+    rows.append(el("tr", { "data-unit-row": u.code },
+      el("td", {}, u.code), el("td", {}, lang === "zh" ? u.zh : u.en), el("td", {}, u.contact || "—"),
+      el("td", {}, u.categories.join(", ") || "—"), el("td", {}, u.area || "—"),
+      el("td", { "data-field": "unit-state" }, t(u.active ? "active" : "retired")), el("td", {}, change)));
+  }
+}
+
+async function setUnitActive(code, active) {
+  try {
+    await api("/api/v1/admin/units/" + encodeURIComponent(code), { method: "PATCH", json: { active } });
+    $("#unit-result").textContent = "";
+  } catch (e) {
+    $("#unit-result").textContent = e.message;
+  }
+  await loadUnits();
+}
+
+async function addUnit(form) {
+  const data = new FormData(form);
+  const body = { code: data.get("code"), zh: data.get("zh"), en: data.get("en"), contact: data.get("contact") || "",
+    categories: String(data.get("categories") || "").split(",").map((c) => c.trim()).filter(Boolean) };
+  if (data.get("area")) body.area = data.get("area");
+  try {
+    await api("/api/v1/admin/units", { method: "POST", json: body });
+    $("#unit-result").textContent = body.code;
+    form.reset();
+  } catch (e) {
+    $("#unit-result").textContent = e.message;
+  }
+  await loadUnits();
 }
 
 let wallTimer = null;
@@ -722,6 +779,7 @@ async function start() {
   const user = session.user || {};
   $("#who").textContent = `${user.login || user.id || ""} · ${user.role || ""}`;
   $("#read-only").hidden = !readOnly();
+  $("#tab-units").hidden = user.role !== "admin";
   // Categories and units are only needed by the lists and the case page: not worth waiting for.
   loadReferenceData();
   await loadMap();
@@ -755,6 +813,8 @@ document.querySelectorAll("[data-view]").forEach((b) => b.addEventListener("clic
 $("#level").addEventListener("change", (e) => { state.level = Number(e.target.value); draw(); });
 $("#measure").addEventListener("change", (e) => { state.measure = e.target.value; draw(); });
 $("#filters").addEventListener("submit", (e) => { e.preventDefault(); loadCases(); });
+$("#cases-csv").addEventListener("click", () => exportCases());
+$("#unit-form").addEventListener("submit", (e) => { e.preventDefault(); addUnit(e.target); });
 $("#more").addEventListener("click", () => loadCases(true));
 $("#case-close").addEventListener("click", closeCase);
 $("#wall").addEventListener("click", toggleWall);

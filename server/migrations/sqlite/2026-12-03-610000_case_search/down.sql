@@ -1,0 +1,3 @@
+DROP TRIGGER case_search_step;
+DROP TRIGGER case_search_report;
+DROP TABLE case_search;
