@@ -439,3 +439,6 @@ impl Refusal {
         }
     }
 }
+
+// After `wire_enum!`, which it uses: what a reporter is told when their case changes.
+pub mod notice;

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod events;
 pub mod grids;
 pub mod health;
+pub mod notifications;
 /// The `Idempotency-Key` header is read the same way by Open311: it lives outside `api/`.
 pub use crate::idempotency;
 pub mod openapi;
@@ -57,6 +58,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/track/{number}", web::get().to(public::track::track)),
                 )
                 .route("/me", web::get().to(users::me::me))
+                .service(
+                    web::resource("/me/notifications")
+                        .route(web::get().to(notifications::get_preferences))
+                        .route(web::put().to(notifications::put_preferences)),
+                )
+                .route("/me/push-tokens", web::post().to(notifications::register_token))
+                .route("/me/push-tokens/{token}", web::delete().to(notifications::unregister_token))
                 // Compressed: the citizen page's first screen reads the whole list.
                 .service(
                     web::resource("/categories")
@@ -80,7 +88,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("", web::get().to(cases::get))
                         .route("/actions", web::post().to(cases::actions::post))
                         .route("/timeline", web::get().to(cases::timeline::timeline))
-                        .route("/duplicates", web::get().to(cases::duplicates::duplicates)),
+                        .route("/duplicates", web::get().to(cases::duplicates::duplicates))
+                        .route("/notifications", web::get().to(notifications::case_log)),
                 )
                 .route("/cases", web::get().to(cases::list::list))
                 .route("/units", web::get().to(dashboard::units))

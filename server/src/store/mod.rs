@@ -14,6 +14,7 @@ pub mod duplicates;
 pub mod events;
 pub mod grids;
 pub mod intake_writer;
+pub mod notifications;
 pub mod open311;
 pub mod photos;
 pub mod schema;
