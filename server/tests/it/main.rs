@@ -33,6 +33,7 @@ mod hostile;
 mod hostile_steps;
 mod intake;
 mod intake_batch;
+mod notifications;
 mod open311;
 mod openapi;
 mod overdue;
