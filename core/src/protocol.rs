@@ -74,6 +74,10 @@ pub struct ActionRequest {
     pub rating: Option<u8>,
     /// For `rate`: the citizen's words.
     pub comment: Option<String>,
+    /// For `call_back`: the reporter's answer. Left out of the written form when empty, so a
+    /// step's stored fingerprint stays what it was before the field existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<crate::workflow::callback::Satisfaction>,
 }
 
 #[cfg(test)]

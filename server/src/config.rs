@@ -162,6 +162,8 @@ settings! {
     notify_max_attempts: u32 = "GRIDLINE_NOTIFY_MAX_ATTEMPTS", default "8";
     /// Seconds between the notification job's passes when no step wakes it.
     notify_scan_secs: u64 = "GRIDLINE_NOTIFY_SCAN_SECS", default "5";
+    /// What a dissatisfied call-back (回访) does: automatic (the case goes back to its handling unit with a new deadline) or dispatcher (it stays closed until the street office reopens it).
+    callback_rework: gridline_core::workflow::callback::CallbackRework = "GRIDLINE_CALLBACK_REWORK", default "dispatcher";
 }
 
 /// Where the settings come from: the process environment and the optional TOML file.
@@ -327,6 +329,12 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(..)")
+    }
+}
+
+impl SettingValue for gridline_core::workflow::callback::CallbackRework {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|e: gridline_core::workflow::UnknownName| e.to_string())
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod apikeys;
 pub mod auth;
+pub mod callbacks;
 pub mod cases;
 pub mod categories;
 pub mod dashboard;
@@ -96,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))
                 .route("/worklist", web::get().to(cases::worklist::worklist))
+                .route("/callbacks", web::get().to(callbacks::list))
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .service(

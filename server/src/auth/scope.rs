@@ -58,7 +58,7 @@ impl Scope {
             Role::Citizen => Some(Scope::Own),
             Role::Inspector => Some(Scope::Grids { grids: BTreeSet::new() }),
             // A viewer's screen is an explicit choice: the city's big screen or one area's.
-            Role::Dispatcher | Role::Handler | Role::Viewer => None,
+            Role::Dispatcher | Role::Handler | Role::Viewer | Role::Operator => None,
         }
     }
 
@@ -82,7 +82,8 @@ impl Scope {
             Role::Inspector => "grids",
             Role::Handler => "unit",
             Role::Citizen => "own",
-            Role::Viewer => return self.check_area(),
+            // A hotline centre answers for the city, a district or a street.
+            Role::Viewer | Role::Operator => return self.check_area(),
         };
         if self.kind() != expected {
             return Err(ScopeError::WrongKind { role, expected, found: self.kind() });
@@ -96,7 +97,7 @@ impl Scope {
         }
     }
 
-    /// A viewer's scope: a whole area of the city, at a level with its own codes.
+    /// A viewer's or an operator's scope: a whole area of the city, at a level with its own codes.
     fn check_area(&self) -> Result<(), ScopeError> {
         match self {
             Scope::City => Ok(()),
@@ -253,6 +254,7 @@ pub(crate) mod tests {
         assert_eq!(fits(Role::Handler), ["unit"]);
         assert_eq!(fits(Role::Citizen), ["own"]);
         assert_eq!(fits(Role::Viewer), ["city", "district", "street"]);
+        assert_eq!(fits(Role::Operator), ["city", "district", "street"]);
     }
 
     #[test]
@@ -272,11 +274,11 @@ pub(crate) mod tests {
         assert_eq!(fits(Scope::Own), Err(ScopeError::NotAnArea("own")));
         assert_eq!(fits(Scope::Unit { unit: "roads".into() }), Err(ScopeError::NotAnArea("unit")));
         assert_eq!(fits(Scope::Grids { grids: BTreeSet::new() }), Err(ScopeError::NotAnArea("grids")));
-        // No other role takes a district.
+        // No other role takes a district, except the hotline operators of a district's centre.
         let district = Scope::District { district: area("110101") };
         let takers: Vec<Role> =
             Role::ALL.iter().copied().filter(|r| district.check_fits(*r).is_ok()).collect();
-        assert_eq!(takers, [Role::Viewer]);
+        assert_eq!(takers, [Role::Viewer, Role::Operator]);
         assert_eq!(Scope::default_for(Role::Viewer), None);
     }
 

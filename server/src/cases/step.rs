@@ -73,6 +73,8 @@ struct Loaded {
     /// The event this request's idempotency key already recorded on the case.
     previous: Option<EventRow>,
     extensions: u32,
+    /// Whether the reporter was called back since the case last closed.
+    called_back: bool,
 }
 
 /// Takes one step on a case for `who`; see the module's doc for the order of the checks.
@@ -85,7 +87,8 @@ pub async fn take_step(
     let checked = step_checks::check(&request.body)?;
     let key = request.idempotency_key.clone();
     let loaded = state.db.run(move |conn| load(conn, &id, key.as_deref())).await?;
-    let Loaded { case, previous, extensions } = loaded.ok_or_else(|| ApiError::not_found("case"))?;
+    let Loaded { case, previous, extensions, called_back } =
+        loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if !in_scope(who, &case) {
         return Err(ApiError::new(
             ErrorKind::Forbidden,
@@ -104,7 +107,9 @@ pub async fn take_step(
         return Err(StepError::Stale { detail, case });
     }
     let now = state.clock.now();
-    let facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
+    let mut facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
+    facts.called_back = called_back;
+    facts.callback_rework = state.config.settings.callback_rework;
     let provided = checked.provided(&request.body);
     let step = match workflow::take(
         state_of(&case)?,
@@ -129,10 +134,12 @@ fn load(conn: &mut DbConnection, id: &str, key: Option<&str>) -> StoreResult<Opt
         None => None,
     };
     let extensions = event_store::count_of_kind(conn, id, workflow::Action::Extend.as_str())?;
+    let called_back = crate::store::callbacks::called_back_since_closing(conn, id)?;
     Ok(Some(Loaded {
         case: Box::new(case),
         previous,
         extensions: u32::try_from(extensions).unwrap_or(u32::MAX),
+        called_back,
     }))
 }
 

@@ -115,8 +115,8 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
         event.seq = next_seq(conn)?;
         diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
     }
-    // The reporter's notice of a public change commits with the change, or neither does.
-    super::notifications::enqueue(conn, std::slice::from_ref(event))?;
+    // What follows from the event (the reporter's notice, a call-back due) commits with it.
+    super::follow_ups::record(conn, std::slice::from_ref(event))?;
     WROTE_EVENT.with(|wrote| wrote.set(true));
     Ok(())
 }
@@ -140,7 +140,7 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
             .bind::<Text, _>((first + last as i64).to_string())
             .execute(pg)?;
     }
-    super::notifications::enqueue(conn, events)?;
+    super::follow_ups::record(conn, events)?;
     WROTE_EVENT.with(|wrote| wrote.set(true));
     Ok(())
 }

@@ -6,12 +6,14 @@
 //! Migrations are embedded per backend and run by [`Db::connect`].
 
 pub mod api_keys;
+pub mod callbacks;
 pub mod case_list;
 pub mod cases;
 pub mod categories;
 pub mod deadlines;
 pub mod duplicates;
 pub mod events;
+pub mod follow_ups;
 pub mod grids;
 pub mod intake_writer;
 pub mod notifications;

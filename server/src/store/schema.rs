@@ -266,6 +266,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    callback_tasks (closing_event_id) {
+        closing_event_id -> Text,
+        case_id -> Text,
+        closed_at -> Timestamp,
+        call_back_event_id -> Nullable<Text>,
+        satisfaction -> Nullable<Text>,
+        called_back_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(case_photos -> cases (case_id));
 diesel::joinable!(case_photos -> photos (photo_id));
 diesel::joinable!(case_events -> cases (case_id));
@@ -275,6 +286,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(open311_requests -> cases (case_id));
 diesel::joinable!(open311_requests -> api_keys (api_key_id));
+diesel::joinable!(callback_tasks -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     grid_cells,
@@ -296,4 +308,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_deliveries,
     notification_preferences,
     push_tokens,
+    callback_tasks,
 );

@@ -17,6 +17,7 @@ mod device_support;
 mod access;
 mod access_admin_categories;
 mod auth_http;
+mod callbacks;
 mod case_service;
 mod cli_grid_import;
 mod cli_user;

@@ -221,15 +221,16 @@ impl SmtpReceiver {
     }
 }
 
-/// The receivers and the settings that point a server at them.
-struct Receivers {
+/// The receivers and the settings that point a server at them (the call-back tests sign in by
+/// phone through them too).
+pub(crate) struct Receivers {
     sms: WebhookReceiver,
     push: WebhookReceiver,
     smtp: SmtpReceiver,
 }
 
 impl Receivers {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self { sms: WebhookReceiver::start(), push: WebhookReceiver::start(), smtp: SmtpReceiver::start() }
     }
 
@@ -251,8 +252,14 @@ impl Receivers {
     }
 
     fn start_server(&self, backend: Backend) -> TestServer {
+        self.start_server_with(backend, &[])
+    }
+
+    /// A server pointed at the receivers, with `extra` settings on top.
+    pub(crate) fn start_server_with(&self, backend: Backend, extra: &[(&str, &str)]) -> TestServer {
         let settings = self.settings();
-        let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        pairs.extend_from_slice(extra);
         TestServer::start_with(backend, &pairs)
     }
 
@@ -263,7 +270,7 @@ impl Receivers {
     }
 
     /// Signs in by phone with the code the SMS gateway received; the access token.
-    fn citizen_by_phone(&self, server: &TestServer, phone: &str) -> String {
+    pub(crate) fn citizen_by_phone(&self, server: &TestServer, phone: &str) -> String {
         let before = self.sms.accepted().len();
         let sent = server.post_json("/api/v1/auth/otp/request", &json!({ "phone": phone }));
         assert_eq!(sent.status(), 202);
@@ -310,16 +317,18 @@ fn quoted_printable_decoded(body: &str) -> String {
 }
 
 /// A street office's staff over the demo cells, and a point in one of them.
-struct Office {
-    dispatcher: String,
-    handler: String,
-    inspector: String,
+pub(crate) struct Office {
+    pub(crate) dispatcher: String,
+    pub(crate) handler: String,
+    pub(crate) inspector: String,
+    /// The street the cells are in.
+    pub(crate) street: AreaCode,
     lat: f64,
     lon: f64,
 }
 
 impl Office {
-    fn open(server: &TestServer) -> Self {
+    pub(crate) fn open(server: &TestServer) -> Self {
         let admin = server.admin_token();
         let cells = demo_cells(20);
         server.import_grid(&admin, "310104", &cells);
@@ -331,13 +340,14 @@ impl Office {
             dispatcher: server.staff_token(Role::Dispatcher, Scope::Street { street }),
             handler: server.staff_token(Role::Handler, Scope::Unit { unit: "sanitation".into() }),
             inspector: server.staff_token(Role::Inspector, Scope::Grids { grids: [grid].into() }),
+            street,
             lat,
             lon,
         }
     }
 
     /// A report of `category` by `reporter`; the receipt.
-    fn report(&self, server: &TestServer, reporter: &str, category: &str) -> Value {
+    pub(crate) fn report(&self, server: &TestServer, reporter: &str, category: &str) -> Value {
         server.report_as(
             reporter,
             &json!({
@@ -348,7 +358,7 @@ impl Office {
         )
     }
 
-    fn on_site(&self) -> Value {
+    pub(crate) fn on_site(&self) -> Value {
         json!({ "lat": self.lat, "lon": self.lon, "crs": "wgs84", "accuracy_m": 5.0 })
     }
 }
