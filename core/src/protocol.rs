@@ -121,6 +121,10 @@ pub struct ActionRequest {
     pub rating: Option<u8>,
     /// For `rate`: the citizen's words.
     pub comment: Option<String>,
+    /// For `call_back`: the reporter's answer. Left out of the written form when empty, so a
+    /// step's stored fingerprint stays what it was before the field existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<crate::workflow::callback::Satisfaction>,
 }
 
 #[cfg(test)]
@@ -179,4 +183,29 @@ mod tests {
         let text = serde_json::to_string(&step).unwrap();
         assert_eq!(serde_json::from_str::<ActionRequest>(&text).unwrap(), step);
     }
+}
+
+/// `GET` and `PUT /api/v1/me/notifications`: how the signed-in account wants to hear about its
+/// reports' public changes. A channel is used only when the account has an address on it (a
+/// phone number it signed in with, a registered device, the e-mail address given here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPreferences {
+    pub sms: bool,
+    pub push: bool,
+    pub email: bool,
+    /// Where e-mail notices go; required when `email` is on.
+    #[serde(default)]
+    pub email_address: Option<String>,
+    pub language: crate::workflow::notice::Language,
+}
+
+/// `POST /api/v1/me/push-tokens`: a device token an app registers for the signed-in account
+/// (again after the platform rotates it); `DELETE /api/v1/me/push-tokens/{token}` forgets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushTokenRequest {
+    pub token: String,
+    /// One of [`crate::workflow::notice::PUSH_PLATFORMS`].
+    pub platform: String,
 }

@@ -93,6 +93,8 @@ mirror_enum! {
         MarkOverdue,
         /// Escalate to the next level.
         Escalate,
+        /// The hotline operator records the reporter's satisfaction (回访).
+        CallBack,
     }
 }
 
@@ -113,6 +115,8 @@ mirror_enum! {
         System,
         /// Read-only staff of an operations screen; takes no action.
         Viewer,
+        /// A 12345 hotline operator: takes calls, calls reporters back.
+        Operator,
     }
 }
 

@@ -34,6 +34,8 @@ pub enum StartError {
     Taxonomy(String),
     #[error("working calendar: {0}")]
     Calendar(String),
+    #[error("notifications: {0}")]
+    Notify(String),
 }
 
 /// Shared by all handlers through `web::Data<AppState>`.
@@ -55,6 +57,8 @@ pub struct AppState {
     pub calendar: Arc<gridline_core::calendar::WorkingCalendar>,
     /// The dashboard map's cell outlines, built once per grid revision.
     pub map_layer: crate::map_layer::MapLayerCache,
+    /// The senders and rules of notifications to reporters ([`crate::notify`]).
+    pub notifier: Arc<crate::notify::Notifier>,
 }
 
 impl AppState {
@@ -68,12 +72,20 @@ impl AppState {
             Duration::from_secs(settings.db_timeout_secs),
         )?;
         let photos = open_photo_store(&config.photo_store)?;
-        let auth = crate::auth::AuthSettings::for_environment(
+        let mut auth = crate::auth::AuthSettings::for_environment(
             config.jwt_secret.expose().as_bytes(),
             config.phone_key.expose().as_bytes(),
             config.is_production(),
         )
         .map_err(|e| StartError::Auth(e.to_string()))?;
+        let notifier = crate::notify::Notifier::from_settings(settings, config.is_production())
+            .map_err(StartError::Notify)?;
+        // One SMS gateway for codes and notices alike, when one is configured.
+        if settings.sms_webhook_url.is_some()
+            && let Some(sms) = &notifier.sms
+        {
+            auth.sender = Arc::new(crate::notify::senders::SmsCodes(sms.clone()));
+        }
         let taxonomy = gridline_core::taxonomy::Taxonomy::default_taxonomy()
             .map_err(|e| StartError::Taxonomy(e.to_string()))?;
         let mut conn = db.get()?;
@@ -102,6 +114,7 @@ impl AppState {
             clock: crate::clock::Clock::system(),
             calendar: Arc::new(calendar),
             map_layer: Default::default(),
+            notifier: Arc::new(notifier),
         })
     }
 }

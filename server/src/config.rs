@@ -146,6 +146,24 @@ settings! {
     public_base_url: Option<PublicBaseUrl> = "GRIDLINE_PUBLIC_BASE_URL", default "";
     /// Reverse proxies (comma-separated CIDR blocks) whose X-Forwarded-For names the client for per-IP limits; empty: the TCP peer is the client.
     trusted_proxies: TrustedProxies = "GRIDLINE_TRUSTED_PROXIES", default "";
+    /// SMS gateway webhook (http or https URL) that carries one-time codes and notices to reporters as JSON {"to", "text"}; unset: development logs them, production sends none.
+    sms_webhook_url: Option<WebhookUrl> = "GRIDLINE_SMS_WEBHOOK_URL", default "";
+    /// Push relay webhook (http or https URL) that receives each app notification as JSON {"token", "platform", "title", "body", "tracking_number", "change"}; unset: no push notices.
+    push_webhook_url: Option<WebhookUrl> = "GRIDLINE_PUSH_WEBHOOK_URL", default "";
+    /// SMTP server for notices by e-mail: smtp://host:25, smtp://user:pass@host:587?tls=required or smtps://user:pass@host:465; unset: no e-mail notices.
+    smtp_url: Option<Secret> = "GRIDLINE_SMTP_URL", default "", secret;
+    /// Sender of notices by e-mail (a mailbox: "Name <address>" or an address).
+    mail_from: String = "GRIDLINE_MAIL_FROM", default "Gridline <noreply@gridline.invalid>";
+    /// Local hours (HH:MM-HH:MM, the working calendar's timezone) in which notices that are not urgent wait; empty: none.
+    notify_quiet_hours: Option<gridline_core::workflow::notice::QuietHours> = "GRIDLINE_NOTIFY_QUIET_HOURS", default "22:00-07:00";
+    /// Seconds before a failed notice is first tried again; the wait doubles with each further try, at most six hours.
+    notify_retry_secs: u64 = "GRIDLINE_NOTIFY_RETRY_SECS", default "60";
+    /// Tries of one notice before it is logged as failed.
+    notify_max_attempts: u32 = "GRIDLINE_NOTIFY_MAX_ATTEMPTS", default "8";
+    /// Seconds between the notification job's passes when no step wakes it.
+    notify_scan_secs: u64 = "GRIDLINE_NOTIFY_SCAN_SECS", default "5";
+    /// What a dissatisfied call-back (回访) does: automatic (the case goes back to its handling unit with a new deadline) or dispatcher (it stays closed until the street office reopens it).
+    callback_rework: gridline_core::workflow::callback::CallbackRework = "GRIDLINE_CALLBACK_REWORK", default "dispatcher";
 }
 
 /// Where the settings come from: the process environment and the optional TOML file.
@@ -314,6 +332,39 @@ impl fmt::Debug for Secret {
     }
 }
 
+impl SettingValue for gridline_core::workflow::callback::CallbackRework {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|e: gridline_core::workflow::UnknownName| e.to_string())
+    }
+}
+
+impl SettingValue for gridline_core::workflow::notice::QuietHours {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|e: gridline_core::workflow::notice::QuietHoursFormat| e.to_string())
+    }
+}
+
+/// The URL of a webhook: http or https, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookUrl(String);
+
+impl std::ops::Deref for WebhookUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl SettingValue for WebhookUrl {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
+        match rest {
+            Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(Self(text.to_owned())),
+            _ => Err(format!("expected an http:// or https:// URL, found {text:?}")),
+        }
+    }
+}
+
 impl SettingValue for Secret {
     fn parse_setting(text: &str) -> Result<Self, String> {
         Ok(Secret(text.to_owned()))
@@ -455,6 +506,18 @@ impl Config {
         }
         if settings.overdue_scan_secs == 0 {
             return Err(invalid("GRIDLINE_OVERDUE_SCAN_SECS", "expected at least 1 second, found 0"));
+        }
+        for (setting, value) in [
+            ("GRIDLINE_NOTIFY_RETRY_SECS", settings.notify_retry_secs),
+            ("GRIDLINE_NOTIFY_SCAN_SECS", settings.notify_scan_secs),
+            ("GRIDLINE_NOTIFY_MAX_ATTEMPTS", u64::from(settings.notify_max_attempts)),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    reason: "expected at least 1, found 0".to_owned(),
+                });
+            }
         }
         if let Some(token) = &settings.metrics_token
             && token.0.len() < MIN_METRICS_TOKEN_BYTES

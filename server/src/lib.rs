@@ -18,6 +18,7 @@
 //! - [`cli`]: the `gridline` subcommands.
 //! - [`dashboard`]: the operations page; [`web`]: the citizen page (`/report`, `/track/…`).
 //! - [`clock`]: the time handlers and jobs act on; [`jobs`]: background work of every node.
+//! - [`notify`]: notifications to reporters (outbox, senders, the delivery job).
 
 pub mod api;
 pub mod app;
@@ -35,6 +36,7 @@ pub mod jobs;
 pub mod live;
 pub mod map_layer;
 pub mod metrics;
+pub mod notify;
 pub mod open311;
 pub mod public_url;
 pub mod public_view;

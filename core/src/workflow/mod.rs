@@ -223,6 +223,8 @@ wire_enum! {
         MarkOverdue = "mark_overdue",
         /// Raise an overdue case to the level above.
         Escalate = "escalate",
+        /// 回访: the hotline operator records the reporter's satisfaction with a closed case.
+        CallBack = "call_back",
     }
 }
 
@@ -243,6 +245,9 @@ wire_enum! {
         /// Read-only staff for operations screens (the big screen of a street office or the
         /// city operations centre): sees the cases of an area, takes no workflow action at all.
         Viewer = "viewer",
+        /// 12345 hotline operator (话务员), scoped to an area: takes calls and calls reporters
+        /// back after closure (回访).
+        Operator = "operator",
     }
 }
 
@@ -275,6 +280,9 @@ pub struct Needs {
     pub merge_target: bool,
     /// A rating of 1 to 5.
     pub rating: bool,
+    /// The reporter's answer to a call-back.
+    #[serde(default)]
+    pub satisfaction: bool,
 }
 
 /// What the case record must show for the action to go ahead, beyond its state.
@@ -291,6 +299,8 @@ pub enum Condition {
     NotYetOverdue,
     /// The case is flagged overdue.
     Overdue,
+    /// The reporter was not called back since the case last closed.
+    NotYetCalledBack,
 }
 
 /// What recording the action changes besides the state; metrics count these from the events.
@@ -324,6 +334,8 @@ pub enum Effect {
     Escalates,
     /// The reporter's rating is stored (满意度).
     RecordsRating,
+    /// The call-back's answer is recorded (回访满意度).
+    RecordsCallBack,
 }
 
 /// An allowed step: where it leads and what it requires.
@@ -348,6 +360,7 @@ pub struct Provided<'a> {
     pub handling_unit: Option<&'a str>,
     pub merge_target: Option<&'a str>,
     pub rating: Option<u8>,
+    pub satisfaction: Option<callback::Satisfaction>,
 }
 
 /// What the case record shows at one moment, for the [`Condition`]s and the step's effects.
@@ -368,6 +381,10 @@ pub struct CaseFacts {
     pub time_limit: Option<TimeLimit>,
     /// How many times the deadline was extended so far.
     pub extensions: u32,
+    /// Whether the reporter was called back since the case last closed.
+    pub called_back: bool,
+    /// What a dissatisfied call-back does (the city's rule).
+    pub callback_rework: callback::CallbackRework,
 }
 
 /// The stored facts of a case that [`CaseFacts::new`] reads.
@@ -378,6 +395,7 @@ pub struct CaseRecord {
     pub rated: bool,
     pub time_limit: Option<TimeLimit>,
     pub extensions: u32,
+    pub called_back: bool,
 }
 
 impl CaseFacts {
@@ -392,6 +410,8 @@ impl CaseFacts {
             overdue: record.overdue,
             time_limit: record.time_limit,
             extensions: record.extensions,
+            called_back: record.called_back,
+            callback_rework: callback::CallbackRework::default(),
         }
     }
 }
@@ -436,6 +456,10 @@ pub enum Refusal {
     AlreadyOverdue,
     #[error("only an overdue case is escalated, and this one is not overdue")]
     NotOverdue,
+    #[error("{action} needs the reporter's answer: satisfied, basically_satisfied or dissatisfied")]
+    SatisfactionRequired { action: Action },
+    #[error("the reporter was already called back since the case closed")]
+    AlreadyCalledBack,
 }
 
 impl Refusal {
@@ -459,6 +483,8 @@ impl Refusal {
             Refusal::DeadlineNotPassed => "deadline_not_passed",
             Refusal::AlreadyOverdue => "already_overdue",
             Refusal::NotOverdue => "not_overdue",
+            Refusal::SatisfactionRequired { .. } => "satisfaction_required",
+            Refusal::AlreadyCalledBack => "already_called_back",
         }
     }
 }
@@ -496,3 +522,7 @@ impl Channel {
         }
     }
 }
+// After `wire_enum!`, which they use: what a reporter is told when their case changes, and
+// the call-back's answers and rule.
+pub mod callback;
+pub mod notice;

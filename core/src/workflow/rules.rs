@@ -27,6 +27,7 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         A::VerifyPass | A::VerifyFail => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
         A::MarkOverdue | A::Escalate => &[Role::System],
+        A::CallBack => &[Role::Operator],
     }
 }
 
@@ -48,6 +49,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::Reopen, S::Closed) => S::Registered,
         (A::Reopen, S::Rejected | S::Merged) => S::Reported,
         (A::Rate, S::Closed) => S::Closed,
+        (A::CallBack, S::Closed) => S::Closed,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
         _ => return None,
     };
@@ -71,6 +73,7 @@ fn needs(action: Action) -> Needs {
         A::Extend => Needs { reason: true, new_deadline: true, ..none },
         A::Merge => Needs { merge_target: true, ..none },
         A::Rate => Needs { rating: true, ..none },
+        A::CallBack => Needs { satisfaction: true, ..none },
     }
 }
 
@@ -79,6 +82,7 @@ fn conditions(action: Action) -> &'static [Condition] {
         A::Rate => &[Condition::ReporterOnly, Condition::NotYetRated],
         A::MarkOverdue => &[Condition::DeadlinePassed, Condition::NotYetOverdue],
         A::Escalate => &[Condition::Overdue],
+        A::CallBack => &[Condition::NotYetCalledBack],
         _ => &[],
     }
 }
@@ -95,8 +99,29 @@ fn effects(action: Action) -> &'static [Effect] {
         A::MarkOverdue => &[Effect::MarksOverdue],
         A::Escalate => &[Effect::Escalates],
         A::Rate => &[Effect::RecordsRating],
+        A::CallBack => &[Effect::RecordsCallBack],
         _ => &[],
     }
+}
+
+/// What a dissatisfied call-back does under [`CallbackRework::Automatic`]: back to the handling
+/// unit the case had, with a fresh deadline, counted as rework.
+///
+/// [`CallbackRework::Automatic`]: super::callback::CallbackRework::Automatic
+const CALL_BACK_REWORK: &[Effect] = &[Effect::RecordsCallBack, Effect::SetsDeadline, Effect::CountsRework];
+
+/// The transition as the answer makes it: a dissatisfied call-back under the automatic rule
+/// leads back to `dispatched`; every other step stays as [`decide`] gave it.
+fn refined(mut transition: Transition, provided: &Provided<'_>, facts: &CaseFacts) -> Transition {
+    use super::callback::{CallbackRework, Satisfaction};
+    if transition.action == A::CallBack
+        && provided.satisfaction == Some(Satisfaction::Dissatisfied)
+        && facts.callback_rework == CallbackRework::Automatic
+    {
+        transition.to = S::Dispatched;
+        transition.effects = CALL_BACK_REWORK;
+    }
+    transition
 }
 
 /// May `role` take `action` on a case in `state`, and where does it lead? The role is checked
@@ -132,7 +157,7 @@ pub fn take(
     let transition = decide(state, action, role)?;
     check_conditions(transition.conditions, facts)?;
     check_needs(action, transition.needs, provided, facts)?;
-    super::step::resolve(transition, provided, facts, calendar)
+    super::step::resolve(refined(transition, provided, facts), provided, facts, calendar)
 }
 
 fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), Refusal> {
@@ -143,6 +168,7 @@ fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), R
             Condition::DeadlinePassed if !facts.deadline_passed => Refusal::DeadlineNotPassed,
             Condition::NotYetOverdue if facts.overdue => Refusal::AlreadyOverdue,
             Condition::Overdue if !facts.overdue => Refusal::NotOverdue,
+            Condition::NotYetCalledBack if facts.called_back => Refusal::AlreadyCalledBack,
             _ => continue,
         };
         return Err(refusal);
@@ -180,6 +206,9 @@ fn check_needs(
     }
     if needs.merge_target && blank(provided.merge_target) {
         return Err(Refusal::MergeTargetRequired { action });
+    }
+    if needs.satisfaction && provided.satisfaction.is_none() {
+        return Err(Refusal::SatisfactionRequired { action });
     }
     if needs.rating && !provided.rating.is_some_and(|r| super::words::RATINGS.contains(&r)) {
         return Err(Refusal::RatingOutOfRange { found: provided.rating });

@@ -70,7 +70,7 @@ impl Scope {
             Role::Citizen => Some(Scope::Own),
             Role::Inspector => Some(Scope::Grids { grids: BTreeSet::new() }),
             // A viewer's screen is an explicit choice: the city's big screen or one area's.
-            Role::Dispatcher | Role::Handler | Role::Viewer => None,
+            Role::Dispatcher | Role::Handler | Role::Viewer | Role::Operator => None,
         }
     }
 
@@ -94,7 +94,8 @@ impl Scope {
             Role::Inspector => "grids",
             Role::Handler => "unit",
             Role::Citizen => "own",
-            Role::Viewer => return self.check_area(),
+            // A hotline centre answers for the city, a district or a street.
+            Role::Viewer | Role::Operator => return self.check_area(),
         };
         if self.kind() != expected {
             return Err(ScopeError::WrongKind { role, expected, found: self.kind() });
@@ -108,7 +109,7 @@ impl Scope {
         }
     }
 
-    /// A viewer's scope: a whole area of the city, at a level with its own codes.
+    /// A viewer's or an operator's scope: a whole area of the city, at a level with its own codes.
     fn check_area(&self) -> Result<(), ScopeError> {
         match self {
             Scope::City => Ok(()),

@@ -76,6 +76,8 @@ pub struct Step {
     pub overdue: Option<bool>,
     /// The reporter's rating, when the step records one.
     pub rating: Option<u8>,
+    /// The call-back's answer, when the step records one.
+    pub satisfaction: Option<super::callback::Satisfaction>,
     /// Whether the case counts as open after the step ([`CaseState::counts_as_open`]).
     pub open: bool,
 }
@@ -101,6 +103,7 @@ pub(super) fn resolve(
         merged_into: Change::Keep,
         overdue: None,
         rating: None,
+        satisfaction: None,
     };
     for effect in step.transition.effects {
         match effect {
@@ -122,6 +125,7 @@ pub(super) fn resolve(
             Effect::ClearsMergeLink => step.merged_into = Change::Clear,
             Effect::MarksOverdue => step.overdue = Some(true),
             Effect::RecordsRating => step.rating = provided.rating,
+            Effect::RecordsCallBack => step.satisfaction = provided.satisfaction,
             Effect::CountsExtension | Effect::CountsRework | Effect::Escalates => {}
         }
     }

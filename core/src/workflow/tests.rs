@@ -201,7 +201,7 @@ fn an_unknown_name_lists_the_expected_ones() {
     let e = "janitor".parse::<Role>().unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, system, viewer"
+        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, system, viewer, operator"
     );
     assert!("InProgress".parse::<CaseState>().is_err());
 }
@@ -216,6 +216,7 @@ fn a_viewer_takes_no_action_from_any_state() {
         handling_unit: Some("sanitation"),
         merge_target: Some("another-case"),
         rating: Some(5),
+        satisfaction: Some(super::callback::Satisfaction::Dissatisfied),
     };
     let mut checked = 0;
     for state in CaseState::ALL {

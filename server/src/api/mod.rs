@@ -3,6 +3,7 @@
 
 pub mod apikeys;
 pub mod auth;
+pub mod callbacks;
 pub mod cases;
 pub mod categories;
 pub mod coverage;
@@ -10,6 +11,7 @@ pub mod dashboard;
 pub mod events;
 pub mod grids;
 pub mod health;
+pub mod notifications;
 /// The `Idempotency-Key` header is read the same way by Open311: it lives outside `api/`.
 pub use crate::idempotency;
 pub mod openapi;
@@ -61,6 +63,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 )
                 .route("/me", web::get().to(users::me::me))
                 .route("/me/password", web::post().to(users::password::change))
+                .service(
+                    web::resource("/me/notifications")
+                        .route(web::get().to(notifications::get_preferences))
+                        .route(web::put().to(notifications::put_preferences)),
+                )
+                .route("/me/push-tokens", web::post().to(notifications::register_token))
+                .route("/me/push-tokens/{token}", web::delete().to(notifications::unregister_token))
                 // Compressed: the citizen page's first screen reads the whole list.
                 .service(
                     web::resource("/categories")
@@ -85,7 +94,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("", web::get().to(cases::get))
                         .route("/actions", web::post().to(cases::actions::post))
                         .route("/timeline", web::get().to(cases::timeline::timeline))
-                        .route("/duplicates", web::get().to(cases::duplicates::duplicates)),
+                        .route("/duplicates", web::get().to(cases::duplicates::duplicates))
+                        .route("/notifications", web::get().to(notifications::case_log)),
                 )
                 .route("/cases", web::get().to(cases::list::list))
                 .route("/units", web::get().to(units::list))
@@ -94,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/worklist", web::get().to(cases::worklist::worklist))
                 .route("/coverage", web::get().to(coverage::coverage))
                 .route("/coverage/assign", web::post().to(coverage::assign))
+                .route("/callbacks", web::get().to(callbacks::list))
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .service(

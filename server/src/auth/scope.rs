@@ -122,6 +122,7 @@ pub(crate) mod tests {
         assert_eq!(fits(Role::Handler), ["unit"]);
         assert_eq!(fits(Role::Citizen), ["own"]);
         assert_eq!(fits(Role::Viewer), ["city", "district", "street"]);
+        assert_eq!(fits(Role::Operator), ["city", "district", "street"]);
     }
 
     #[test]
@@ -141,11 +142,11 @@ pub(crate) mod tests {
         assert_eq!(fits(Scope::Own), Err(ScopeError::NotAnArea("own")));
         assert_eq!(fits(Scope::Unit { unit: "roads".into() }), Err(ScopeError::NotAnArea("unit")));
         assert_eq!(fits(Scope::Grids { grids: BTreeSet::new() }), Err(ScopeError::NotAnArea("grids")));
-        // No other role takes a district.
+        // No other role takes a district, except the hotline operators of a district's centre.
         let district = Scope::District { district: area("110101") };
         let takers: Vec<Role> =
             Role::ALL.iter().copied().filter(|r| district.check_fits(*r).is_ok()).collect();
-        assert_eq!(takers, [Role::Viewer]);
+        assert_eq!(takers, [Role::Viewer, Role::Operator]);
         assert_eq!(Scope::default_for(Role::Viewer), None);
     }
 

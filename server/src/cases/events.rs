@@ -108,6 +108,9 @@ fn step_details(case: &FullCase, step: &Step, comment: Option<String>) -> Map<St
     if let Change::Set(target) = &step.merged_into {
         details.insert("merged_into".into(), json!(target));
     }
+    if let Some(satisfaction) = step.satisfaction {
+        details.insert("satisfaction".into(), json!(satisfaction));
+    }
     if let Some(rating) = step.rating {
         details.insert("rating".into(), json!(rating));
         if let Some(comment) = comment.filter(|c| !c.trim().is_empty()) {

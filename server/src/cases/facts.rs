@@ -57,6 +57,8 @@ pub fn facts_for(
         rated: case.workflow.rating.is_some(),
         time_limit: time_limit_of(case)?,
         extensions,
+        // Read from the events by a step that needs it (`take_step`), like the extensions.
+        called_back: false,
     };
     let is_reporter = actor_id.is_some_and(|id| case.row.reporter_id.as_deref() == Some(id));
     Ok(CaseFacts::new(record, is_reporter, now))

@@ -74,6 +74,8 @@ struct Loaded {
     extensions: u32,
     /// The id of the case `merge_into` names (by id or tracking number), when it names one.
     merge_target: Option<String>,
+    /// Whether the reporter was called back since the case last closed.
+    called_back: bool,
 }
 
 /// Takes one step on a case for `who`; see the module's doc for the order of the checks.
@@ -88,7 +90,7 @@ pub async fn take_step(
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
-    let Loaded { case, previous, extensions, merge_target } =
+    let Loaded { case, previous, extensions, merge_target, called_back } =
         loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if merge_target.is_some() {
         // Core links the case to the id, whichever way the caller named the target.
@@ -112,7 +114,9 @@ pub async fn take_step(
         return Err(StepError::Stale { detail, case });
     }
     let now = state.clock.now();
-    let facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
+    let mut facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
+    facts.called_back = called_back;
+    facts.callback_rework = state.config.settings.callback_rework;
     let provided = checked.provided(&request.body);
     let step = match workflow::take(
         state_of(&case)?,
@@ -144,6 +148,7 @@ fn load(
         None => None,
     };
     let extensions = event_store::count_of_kind(conn, id, workflow::Action::Extend.as_str())?;
+    let called_back = crate::store::callbacks::called_back_since_closing(conn, id)?;
     Ok(Some(Loaded {
         case: Box::new(case),
         previous,
@@ -152,6 +157,7 @@ fn load(
             Some(target) => tracking::resolve(conn, target)?,
             None => None,
         },
+        called_back,
     }))
 }
 

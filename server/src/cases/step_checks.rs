@@ -41,6 +41,7 @@ impl CheckedStep {
             handling_unit: body.handling_unit.as_deref(),
             merge_target: body.merge_into.as_deref(),
             rating: body.rating,
+            satisfaction: body.satisfaction,
         }
     }
 }

@@ -121,7 +121,7 @@ fn scope_of(role: Role, areas: &[String], unit: Option<&str>) -> Result<Scope, C
             [street] => Scope::Street { street: area(street)? },
             _ => return Err(refuse("needs its street: --area with a 9-digit street code")),
         },
-        Role::Viewer => match areas {
+        Role::Viewer | Role::Operator => match areas {
             [] => Scope::City,
             [code] => {
                 let code = area(code)?;
@@ -149,7 +149,7 @@ fn scope_of(role: Role, areas: &[String], unit: Option<&str>) -> Result<Scope, C
         },
         Role::Citizen => {
             return Err(CliError::input(
-                "citizens sign up themselves by phone or device; staff roles are admin, dispatcher, inspector, handler, viewer and system",
+                "citizens sign up themselves by phone or device; staff roles are admin, dispatcher, inspector, handler, viewer, operator and system",
             ));
         }
     };

@@ -117,6 +117,8 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
         diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
     }
     super::summaries::count(conn, event)?;
+    // What follows from the event (the reporter's notice, a call-back due) commits with it.
+    super::follow_ups::record(conn, std::slice::from_ref(event))?;
     WROTE_EVENT.with(|wrote| wrote.set(true));
     Ok(())
 }
@@ -141,6 +143,7 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
             .bind::<Text, _>((first + last as i64).to_string())
             .execute(pg)?;
     }
+    super::follow_ups::record(conn, events)?;
     WROTE_EVENT.with(|wrote| wrote.set(true));
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 pub mod actors;
 pub mod api_keys;
+pub mod callbacks;
 pub mod case_list;
 pub mod cases;
 pub mod categories;
@@ -14,8 +15,10 @@ pub mod coverage;
 pub mod deadlines;
 pub mod duplicates;
 pub mod events;
+pub mod follow_ups;
 pub mod grids;
 pub mod intake_writer;
+pub mod notifications;
 pub mod open311;
 pub mod photos;
 pub mod schema;

@@ -224,6 +224,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_outbox (event_id) {
+        event_id -> Text,
+        case_id -> Text,
+        public_change -> Text,
+        created_at -> Timestamp,
+        expanded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_deliveries (id) {
+        id -> Text,
+        event_id -> Text,
+        case_id -> Text,
+        recipient_id -> Text,
+        public_change -> Text,
+        channel -> Text,
+        target -> Text,
+        shown_to -> Text,
+        language -> Text,
+        subject -> Text,
+        body -> Text,
+        urgent -> Bool,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id) {
+        user_id -> Text,
+        sms -> Bool,
+        push -> Bool,
+        email -> Bool,
+        email_address -> Nullable<Text>,
+        language -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    push_tokens (token) {
+        token -> Text,
+        user_id -> Text,
+        platform -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    callback_tasks (closing_event_id) {
+        closing_event_id -> Text,
+        case_id -> Text,
+        closed_at -> Timestamp,
+        call_back_event_id -> Nullable<Text>,
+        satisfaction -> Nullable<Text>,
+        called_back_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(case_photos -> cases (case_id));
 diesel::joinable!(case_photos -> photos (photo_id));
 diesel::joinable!(case_events -> cases (case_id));
@@ -233,6 +299,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(open311_requests -> cases (case_id));
 diesel::joinable!(open311_requests -> api_keys (api_key_id));
+diesel::joinable!(callback_tasks -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     grid_cells,
@@ -251,6 +318,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     open311_requests,
     case_day_summaries,
+    notification_outbox,
+    notification_deliveries,
+    notification_preferences,
+    push_tokens,
+    callback_tasks,
 );
 
 diesel::table! {

@@ -198,6 +198,27 @@ fn matrix() -> Vec<Row> {
             [s401, s403, s200, s403, s403, s403, s403, s403, s200, s403],
         ),
         row("GET", "/api/v1/cases/{missing}/duplicates", Body::None, signed_in(s404)),
+        // The notification log: the reporter's own, and the street office's and the city's in
+        // full; staff who hold the case otherwise are refused, anyone else finds no case.
+        row(
+            "GET",
+            "/api/v1/cases/{a1}/notifications",
+            Body::None,
+            [s401, s200, s404, s403, s404, s200, s403, s404, s200, s403],
+        ),
+        row("GET", "/api/v1/cases/{missing}/notifications", Body::None, signed_in(s404)),
+        row("GET", "/api/v1/me/notifications", Body::None, signed_in(s200)),
+        // Every account keeps its own preferences and devices; an empty body is incomplete.
+        row("PUT", "/api/v1/me/notifications", Body::Empty, signed_in_but_viewer(Status(422))),
+        row("POST", "/api/v1/me/push-tokens", Body::Empty, signed_in_but_viewer(Status(422))),
+        row("DELETE", "/api/v1/me/push-tokens/{missing}", Body::None, signed_in_but_viewer(s404)),
+        // Call-backs: the street office and the city here (and the hotline operators).
+        row(
+            "GET",
+            "/api/v1/callbacks",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
+        ),
         row(
             "GET",
             "/api/v1/events",

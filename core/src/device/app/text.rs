@@ -61,6 +61,7 @@ pub fn role_words(role: Role, lang: Language) -> String {
         Role::Admin => ("管理员", "Administrator"),
         Role::System => ("系统", "System"),
         Role::Viewer => ("查看者", "Viewer"),
+        Role::Operator => ("话务员", "Hotline operator"),
     };
     lang.pick(zh, en)
 }

@@ -118,7 +118,8 @@ fn refusal_kind(refusal: &Refusal) -> ErrorKind {
         | Refusal::AlreadyRated
         | Refusal::DeadlineNotPassed
         | Refusal::AlreadyOverdue
-        | Refusal::NotOverdue => ErrorKind::Conflict,
+        | Refusal::NotOverdue
+        | Refusal::AlreadyCalledBack => ErrorKind::Conflict,
         _ => ErrorKind::Unprocessable,
     }
 }
@@ -135,6 +136,7 @@ fn refusal_field(refusal: &Refusal) -> Option<&'static str> {
         Refusal::HandlingUnitRequired { .. } => "handling_unit",
         Refusal::MergeTargetRequired { .. } => "merge_into",
         Refusal::RatingOutOfRange { .. } => "rating",
+        Refusal::SatisfactionRequired { .. } => "satisfaction",
         _ => return None,
     })
 }

@@ -278,6 +278,41 @@ pub fn api() -> Vec<Op> {
             .body_schema("application/json", true, json!({"type": "object"}))
             .answer(200, "{changed, signed_out}", Body::Untyped("application/json", json!({"type": "object"})))
             .problems(&[401, 403, 422]),
+        Op::new(Method::Get, "/api/v1/me/notifications", "notifications", "How the caller is told about their reports' public changes")
+            .describe("Channels (SMS to the phone number the account signed in with, app push to its registered devices, e-mail to the address given here) and the language of the notices. Without a saved choice: every channel the account has an address for, in Chinese.")
+            .bearer()
+            .answer(200, "Preferences and the addresses on file", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationSettings"})))
+            .problems(&[401]),
+        Op::new(Method::Put, "/api/v1/me/notifications", "notifications", "Set how the caller is told about their reports' public changes")
+            .bearer()
+            .body_schema("application/json", true, json!({"$ref": "#/components/schemas/NotificationPreferences"}))
+            .answer(200, "Saved", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationSettings"})))
+            .problems(&[400, 401, 422]),
+        Op::new(Method::Post, "/api/v1/me/push-tokens", "notifications", "Register a device's push token for the caller")
+            .describe("Registering again is harmless; a token registered by another account moves to the caller (one device, one signed-in account). Each account keeps its newest ten tokens.")
+            .bearer()
+            .body_schema("application/json", true, json!({"$ref": "#/components/schemas/PushTokenRequest"}))
+            .answer(201, "Registered", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/RegisteredPushToken"})))
+            .problems(&[400, 401, 422]),
+        Op::new(Method::Delete, "/api/v1/me/push-tokens/{token}", "notifications", "Forget one of the caller's push tokens (on sign-out, or when the platform rotates it)")
+            .bearer()
+            .param(In::Path, "token", true, json!({"type": "string"}), None)
+            .answer(204, "Forgotten", Body::Empty)
+            .problems(&[401, 404]),
+        Op::new(Method::Get, "/api/v1/cases/{id}/notifications", "notifications", "The case's notification log: what was told to whom, by which channel, and whether it arrived")
+            .describe("The reporter reads the notices sent to them; dispatchers and admins whose scope holds the case read all of them. Handling units, inspectors and viewers: 403 `forbidden` (the log names the reporter's addresses, masked). Anyone else: 404.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
+            .answer(200, "The log, oldest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationLog"})))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Get, "/api/v1/callbacks", "callbacks", "Call-backs (回访) of the caller's area: due ones (oldest closing first, with the reporter's number), or with done=true the ones made (newest first, with the answer)")
+            .describe("Operators, dispatchers and admins, cut to their scope; anyone else 403. A task exists for each closing of a citizen's own, not anonymous report from an account with a phone number. Record the answer with the `call_back` action (`satisfaction`, `note`). `done=true&satisfaction=dissatisfied` is the street office's list to decide on when GRIDLINE_CALLBACK_REWORK=dispatcher.")
+            .bearer()
+            .param(In::Query, "done", false, json!({"type": "boolean"}), None)
+            .param(In::Query, "satisfaction", false, json!({"type": "string", "enum": ["satisfied", "basically_satisfied", "dissatisfied"]}), "only with done=true")
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200}), None)
+            .answer(200, "The tasks", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/CallbackList"})))
+            .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/admin/users", "admin", "List accounts")
             .bearer()
             .param(In::Query, "kind", false, json!({"type": "string", "enum": ["staff", "citizen", "device", "any"]}), "Which accounts: staff (the default unless role=citizen), citizens signed in by phone, anonymous device accounts, or any")

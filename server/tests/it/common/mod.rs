@@ -319,6 +319,17 @@ impl TestServer {
         }
     }
 
+    /// Stops the server as a restart does (gracefully: in-flight work finishes), keeping its
+    /// database and data folder, so that [`TestServer::start_sharing`] can bring the next
+    /// process's server up on the same database.
+    pub fn stop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(true));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
     /// Drops this server's PostgreSQL database under it (its connections are terminated), to
     /// test how the server behaves when the database is gone.
     pub fn drop_postgres_database(&self) {
