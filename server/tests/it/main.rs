@@ -24,6 +24,7 @@ mod dashboard;
 mod device_citizen_journey;
 mod device_exactly_once;
 mod device_grid_package;
+mod device_inspector_journey;
 mod device_pull;
 mod device_simulate;
 mod duplicates;

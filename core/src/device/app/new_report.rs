@@ -905,7 +905,7 @@ fn question_view(
     }
 }
 
-fn photo_words(err: &PhotoError, lang: Language) -> String {
+pub(crate) fn photo_words(err: &PhotoError, lang: Language) -> String {
     match err {
         PhotoError::TooLarge { size, max } => {
             let (size, max) = (size.div_ceil(1 << 20), max / (1 << 20));
@@ -991,17 +991,22 @@ fn cells_around(cells: &[GridCell], centre: MapPoint, span_m: f64, routed: Optio
             })
         })
         .take(MAP_MAX_CELLS)
-        .map(|cell| MapCell {
-            code: cell.code.to_string(),
-            name: cell.name.clone(),
-            rings: cell
-                .geometry
-                .polygons()
-                .iter()
-                .filter_map(|p| p.first())
-                .map(|ring| ring.iter().map(|&[lon, lat]| MapPoint { lat, lon }).collect())
-                .collect(),
-            highlighted: routed == Some(cell.code),
-        })
+        .map(|cell| map_cell(cell, routed == Some(cell.code)))
         .collect()
+}
+
+/// A cell as the map draws it: its outer rings.
+pub(crate) fn map_cell(cell: &GridCell, highlighted: bool) -> MapCell {
+    MapCell {
+        code: cell.code.to_string(),
+        name: cell.name.clone(),
+        rings: cell
+            .geometry
+            .polygons()
+            .iter()
+            .filter_map(|p| p.first())
+            .map(|ring| ring.iter().map(|&[lon, lat]| MapPoint { lat, lon }).collect())
+            .collect(),
+        highlighted,
+    }
 }
