@@ -19,13 +19,13 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 use serde_json::Value;
 
+use super::my_reports::fetch_and_keep;
 use super::new_report::photo_words;
 use super::observe::{ListenerHandle, Observers, lock};
 use super::text::{self, Language};
 use super::work_list::{ListedCase, distance_words, strings, time_left_words};
 use super::{Screen, Shared};
 use crate::device::pull::PullList;
-use crate::device::remote::case_segment;
 use crate::device::{CaseAction, Error, ItemStatus, Position};
 use crate::geo::{Crs, GeoPoint};
 use crate::grid::OnSite;
@@ -244,26 +244,9 @@ impl CasePageModel {
 
     /// Fetch the case and its timeline and keep them; offline, the kept copy stays.
     fn load(&self) -> Result<(), Error> {
-        let segment = case_segment(&self.case_id)?;
-        let remote = self.shared.device.remote();
-        let fetched =
-            remote.get("/api/v1/cases/{id}", &format!("/api/v1/cases/{segment}")).and_then(|case| {
-                let timeline = remote
-                    .get("/api/v1/cases/{id}/timeline", &format!("/api/v1/cases/{segment}/timeline"))?;
-                Ok(serde_json::json!({ "case": case, "timeline": timeline }))
-            });
-        match fetched {
-            Ok(doc) => {
-                self.shared.device.store().set_setting(&kept_key(&self.case_id), &doc)?;
-                lock(&self.data).offline = false;
-                Ok(())
-            }
-            Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => {
-                lock(&self.data).offline = true;
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+        let fetched = fetch_and_keep(&self.shared, &self.case_id, &kept_key(&self.case_id))?;
+        lock(&self.data).offline = !fetched;
+        Ok(())
     }
 
     fn live_position(&self) -> Option<(GeoPoint, Option<f64>)> {
