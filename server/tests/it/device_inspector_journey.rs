@@ -10,6 +10,8 @@
 //!   with the distance (by the phone, and by the server for a client that skips the check);
 //!   on site it passes and the case closes;
 //! - a failed verification needs a reason and sends the case back to rework;
+//! - a patrol report: placed where the inspector stands (the cell preset), never anonymous,
+//!   registered by the street office at once and on the inspector's list;
 //! - scope: an inspector of another cell never receives the case, its photos or its steps.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -19,8 +21,8 @@ use std::sync::Arc;
 use common::{Backend, TestServer, demo_cells, point_in};
 use gridline_core::device::app::{AppIntent, LocationFix};
 use gridline_core::device::app::{
-    CasePageIntent, SignInIntent, TaskKind, WorkFilter, WorkListIntent, WorkListListener, WorkListState,
-    WorkSort,
+    CasePageIntent, NewReportIntent, SignInIntent, TaskKind, WorkFilter, WorkListIntent, WorkListListener,
+    WorkListState, WorkSort,
 };
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::GridCell;
@@ -375,7 +377,50 @@ fn a_failed_verification_needs_a_reason_and_sends_the_case_to_rework(backend: Ba
     assert_eq!(case["state"], "dispatched");
 }
 
+fn an_inspector_reports_on_patrol_signed_and_placed_where_they_stand(backend: Backend) {
+    let city = City::open(backend);
+    let cell = city.mine().clone();
+    let (lat, lon) = point_in(&cell);
+    let folder = tempfile::tempdir().unwrap();
+    let phone =
+        city.phone(folder.path(), Role::Inspector, Scope::Grids { grids: [cell.code].into_iter().collect() });
+    stand_at(&phone, lat, lon);
+
+    let report = phone.app.new_report_screen(None);
+    let opened = report.state();
+    assert_eq!(opened.place_text, format!("{} ({})", cell.name, cell.code), "the current cell is preset");
+    assert_eq!(opened.location_text, "已定位，误差约 5 米");
+    // E0101 lets a citizen report anonymously; an inspector's report is signed all the same.
+    report.send(NewReportIntent::ChooseCategory { code: "E0101".into() });
+    assert!(!report.state().anonymous_visible);
+    report.send(NewReportIntent::SetAnonymous { anonymous: true });
+    assert!(!report.state().anonymous);
+    report.send(NewReportIntent::AddPhoto { bytes: camera_photo(7) });
+    report.send(NewReportIntent::SetDescription { text: "巡查发现垃圾堆放".into() });
+    report.send(NewReportIntent::Send);
+    let sent = report.state();
+    assert_eq!(sent.message.as_deref(), Some("已发送"), "{sent:?}");
+    assert_eq!(sent.place_text, opened.place_text, "the next report starts in the same cell");
+
+    let rows = phone.app.work_list_screen().state().rows;
+    let row = rows.iter().find(|r| r.description == "巡查发现垃圾堆放").unwrap();
+    let case: Value =
+        city.server.get_as(&city.dispatcher, &format!("/api/v1/cases/{}", row.case_id)).json().unwrap();
+    assert_eq!(
+        (case["anonymous"].as_bool(), case["reporter"]["role"].as_str()),
+        (Some(false), Some("inspector"))
+    );
+    assert_eq!(case["placement"]["grid"], cell.code.to_string());
+    // A supervisor's report needs no further check: the street office registers it at once.
+    city.server.step(&city.dispatcher, &row.case_id, &json!({ "action": "register" }));
+    let work = phone.app.work_list_screen();
+    work.send(WorkListIntent::Refresh);
+    let row = work.state().rows.into_iter().find(|r| r.case_id == row.case_id).unwrap();
+    assert_eq!((row.task, row.state_text.as_str()), (TaskKind::Follow, "已立案"));
+}
+
 both_backends!(
     an_inspector_works_the_list_and_verifies_a_fix_on_site,
+    an_inspector_reports_on_patrol_signed_and_placed_where_they_stand,
     a_failed_verification_needs_a_reason_and_sends_the_case_to_rework
 );
