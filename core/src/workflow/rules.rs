@@ -24,7 +24,7 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         | A::Close
         | A::Reopen => STREET_OFFICE,
         A::Accept | A::SendBack | A::MarkHandled => &[Role::Handler],
-        A::VerifyPass | A::VerifyFail => &[Role::Inspector],
+        A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
         A::MarkOverdue | A::Escalate => &[Role::System],
     }
@@ -41,6 +41,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::MarkHandled, S::InProgress) => S::Handled,
         (A::VerifyPass, S::Handled) => S::Closed,
         (A::VerifyFail, S::Handled) => S::Dispatched,
+        (A::Confirm | A::Deny, S::Reported) => S::Reported,
         (A::Shelve, S::Registered | S::Dispatched | S::InProgress) => S::Shelved,
         (A::Unshelve, S::Shelved) => S::Registered,
         (A::Merge, S::Reported | S::Registered) => S::Merged,
@@ -66,8 +67,8 @@ fn needs(action: Action) -> Needs {
         A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen => Needs { reason: true, ..none },
         A::Dispatch => Needs { handling_unit: true, ..none },
         A::MarkHandled => Needs { photo: true, ..none },
-        A::VerifyPass => Needs { photo: true, position: true, ..none },
-        A::VerifyFail => Needs { reason: true, photo: true, position: true, ..none },
+        A::VerifyPass | A::Confirm => Needs { photo: true, position: true, ..none },
+        A::VerifyFail | A::Deny => Needs { reason: true, photo: true, position: true, ..none },
         A::Extend => Needs { reason: true, new_deadline: true, ..none },
         A::Merge => Needs { merge_target: true, ..none },
         A::Rate => Needs { rating: true, ..none },

@@ -12,6 +12,8 @@
 //! - a failed verification needs a reason and sends the case back to rework;
 //! - a patrol report: placed where the inspector stands (the cell preset), never anonymous,
 //!   registered by the street office at once and on the inspector's list;
+//! - 核实: the inspector confirms a citizen's report on site (photo and position; denying needs
+//!   a reason), and the case stays reported with the finding in its trail;
 //! - scope: an inspector of another cell never receives the case, its photos or its steps.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -419,8 +421,52 @@ fn an_inspector_reports_on_patrol_signed_and_placed_where_they_stand(backend: Ba
     assert_eq!((row.task, row.state_text.as_str()), (TaskKind::Follow, "已立案"));
 }
 
+fn an_inspector_confirms_a_citizens_report_on_site(backend: Backend) {
+    let city = City::open(backend);
+    let cell = city.mine().clone();
+    let (lat, lon) = point_in(&cell);
+    let (id, _) = city.report(lat, lon, "Manhole cover missing");
+    let folder = tempfile::tempdir().unwrap();
+    let phone =
+        city.phone(folder.path(), Role::Inspector, Scope::Grids { grids: [cell.code].into_iter().collect() });
+    let work = phone.app.work_list_screen();
+    work.send(WorkListIntent::Filter { filter: WorkFilter::Confirm });
+    assert_eq!(work.state().rows.iter().map(|r| r.case_id.as_str()).collect::<Vec<_>>(), [id.as_str()]);
+
+    let page = phone.app.case_screen(id.clone());
+    page.send(CasePageIntent::Refresh);
+    let actions: Vec<(String, bool, bool, bool)> = page
+        .state()
+        .actions
+        .iter()
+        .map(|a| (a.action.clone(), a.needs_photo, a.needs_position, a.needs_reason))
+        .collect();
+    assert_eq!(actions, [("confirm".to_owned(), true, true, false), ("deny".to_owned(), true, true, true)]);
+    // Without a fix there is no on-site step.
+    page.send(CasePageIntent::AddPhoto { bytes: camera_photo(11) });
+    page.send(CasePageIntent::Take { action: "confirm".into() });
+    assert_eq!(page.state().error.as_deref(), Some("还没有定位，请打开定位后再试"));
+    stand_at(&phone, lat, lon);
+    page.send(CasePageIntent::Take { action: "deny".into() });
+    assert_eq!(page.state().reason_error.as_deref(), Some("请填写原因"));
+    page.send(CasePageIntent::Take { action: "confirm".into() });
+    let confirmed = page.state();
+    assert_eq!(confirmed.error, None);
+    let last = confirmed.timeline.last().unwrap();
+    assert_eq!((last.text.as_str(), last.who.as_str(), last.photo_ids.len()), ("核实属实", "信息采集员", 1));
+    // The street office sees the finding and registers the case.
+    let timeline: Value =
+        city.server.get_as(&city.dispatcher, &format!("/api/v1/cases/{id}/timeline")).json().unwrap();
+    let events = timeline["events"].as_array().unwrap();
+    let finding = events.last().unwrap();
+    assert_eq!((finding["kind"].as_str(), finding["to_state"].as_str()), (Some("confirm"), Some("reported")));
+    assert!(finding["position"]["lat"].is_number());
+    city.server.step(&city.dispatcher, &id, &json!({ "action": "register" }));
+}
+
 both_backends!(
     an_inspector_works_the_list_and_verifies_a_fix_on_site,
+    an_inspector_confirms_a_citizens_report_on_site,
     an_inspector_reports_on_patrol_signed_and_placed_where_they_stand,
     a_failed_verification_needs_a_reason_and_sends_the_case_to_rework
 );

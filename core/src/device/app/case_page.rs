@@ -160,6 +160,8 @@ fn action_words(action: Action, lang: Language) -> String {
         Action::MarkHandled => ("处置完成", "Mark handled"),
         Action::VerifyPass => ("核查通过", "Verified: fixed"),
         Action::VerifyFail => ("核查不通过", "Verified: not fixed"),
+        Action::Confirm => ("核实属实", "Confirmed on site"),
+        Action::Deny => ("核实不属实", "Not found on site"),
         Action::Extend => ("延期", "Extend"),
         Action::Shelve => ("挂账", "Shelve"),
         Action::Unshelve => ("恢复处理", "Unshelve"),
@@ -189,6 +191,17 @@ fn requirement_words(reason: bool, photo: bool, position: bool, lang: Language) 
         return None;
     }
     Some(lang.pick(&format!("需要：{}", parts.join("、")), &format!("Needs {}", parts.join(", "))))
+}
+
+/// What an event of the timeline did, in words: the state it led to, or for a step that leaves
+/// the state as it was (confirm, extend, rate) the step itself.
+fn event_words(event: &Value, lang: Language) -> String {
+    let field = |key: &str| event.get(key).and_then(Value::as_str);
+    match (field("kind").and_then(|k| k.parse::<Action>().ok()), field("to_state")) {
+        (Some(action), to) if to.is_none() || to == field("from_state") => action_words(action, lang),
+        (_, Some(to)) => text::state_name_words(to, lang),
+        (_, None) => field("kind").unwrap_or_default().to_owned(),
+    }
 }
 
 /// Where someone stands relative to the case's cell, in words.
@@ -313,10 +326,7 @@ impl CasePageModel {
                 .iter()
                 .map(|e| CaseEvent {
                     at: e.get("at").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                    text: e.get("to_state").and_then(Value::as_str).map_or_else(
-                        || e.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                        |s| text::state_name_words(s, lang),
-                    ),
+                    text: event_words(e, lang),
                     who: e
                         .pointer("/actor/role")
                         .and_then(Value::as_str)
