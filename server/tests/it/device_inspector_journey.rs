@@ -4,7 +4,8 @@
 //! - a grid inspector signs in with a login and password (a wrong one refused in words), pulls
 //!   the work list of their cell (category, text, place, photos, task; the map with the cell
 //!   and the cases as markers; sorted by deadline or distance, filtered by task); a handling
-//!   unit's worker on the same app accepts the dispatched case and marks it handled with an
+//!   unit's worker on the same app sees the cases dispatched to the unit (another unit's none),
+//!   accepts one and marks it handled with an
 //!   after-photo; the inspector sees that photo on the case page with the timeline, the deadline
 //!   and the steps allowed with their requirements; a verification from 300 m away is refused
 //!   with the distance (by the phone, and by the server for a client that skips the check);
@@ -214,12 +215,26 @@ fn an_inspector_works_the_list_and_verifies_a_fix_on_site(backend: Backend) {
     city.register_and_dispatch(&second);
     let handler_folder = tempfile::tempdir().unwrap();
     let handler = city.phone(handler_folder.path(), Role::Handler, Scope::Unit { unit: "sanitation".into() });
+    let unit_list = handler.app.work_list_screen();
+    let tasks = |list: &gridline_core::device::app::WorkListModel| -> Vec<(String, TaskKind)> {
+        let mut rows: Vec<(String, TaskKind)> =
+            list.state().rows.into_iter().map(|r| (r.case_id, r.task)).collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    };
+    let mut both = vec![(first.clone(), TaskKind::Accept), (second.clone(), TaskKind::Accept)];
+    both.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(tasks(&unit_list), both);
+    assert_eq!(unit_list.state().title, "派给本单位的案件");
+    let unit_filters: Vec<WorkFilter> = unit_list.state().filters.iter().map(|f| f.filter).collect();
+    assert_eq!(unit_filters, [WorkFilter::All, WorkFilter::Overdue]);
     let job = handler.app.case_screen(first.clone());
     job.send(CasePageIntent::Refresh);
     let actions: Vec<String> = job.state().actions.iter().map(|a| a.action.clone()).collect();
     assert_eq!(actions, ["accept", "send_back"]);
     job.send(CasePageIntent::Take { action: "accept".into() });
     assert_eq!(job.state().error, None);
+    assert!(tasks(&unit_list).contains(&(first.clone(), TaskKind::Handle)), "accepted: now to handle");
     let handled = job.state().actions.into_iter().find(|a| a.action == "mark_handled").unwrap();
     assert!(handled.needs_photo && !handled.needs_position);
     job.send(CasePageIntent::Take { action: "mark_handled".into() });
@@ -231,6 +246,12 @@ fn an_inspector_works_the_list_and_verifies_a_fix_on_site(backend: Backend) {
     assert!(after.actions.is_empty(), "nothing left for the unit: {:?}", after.actions);
     assert_eq!(after.after_photo_ids.len(), 1);
     let after_photo = after.after_photo_ids[0].clone();
+    assert_eq!(tasks(&unit_list), [(second.clone(), TaskKind::Accept)], "handled: off the unit's list");
+    // Another unit's worker gets none of it.
+    let water_folder = tempfile::tempdir().unwrap();
+    let water = city.phone(water_folder.path(), Role::Handler, Scope::Unit { unit: "water".into() });
+    assert!(water.app.work_list_screen().state().rows.is_empty());
+    assert_eq!(fetch_photo(&water, &city.server, &after_photo), None);
 
     // The inspector's list catches up: one to verify, one with the unit, both with deadlines.
     work.send(WorkListIntent::Refresh);

@@ -114,6 +114,9 @@ impl Shared {
     /// screen redrawn.
     pub fn sync(&self) -> Result<SyncOutcome, Error> {
         let outcome = self.device.sync().sync_once();
+        // A unit's list is not a pulled list (no cursor on the server): fetched whole, after the
+        // outbox so the unit's own steps show.
+        let assigned = work_list::refresh_assigned(self);
         let notified = self.notify_state_changes();
         match &outcome {
             Ok(SyncOutcome::RetryIn(wait)) => self.scheduler.schedule_sync(wait.as_secs().max(1)),
@@ -124,6 +127,7 @@ impl Shared {
         }
         self.changed();
         notified?;
+        assigned?;
         outcome
     }
 

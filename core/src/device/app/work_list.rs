@@ -4,6 +4,11 @@
 //! the category, the text, the place, the photos, the deadline and the time left, and the task
 //! it sets the inspector (verify a fix on site, confirm a report, or an overdue case to watch).
 //!
+//! A handling unit's worker uses the same screen for the cases dispatched to their unit
+//! (`dispatched`: accept or send back; `in_progress`: mark handled with an after-photo), fetched
+//! with every sync from the staff case list (`GET /api/v1/cases`, scoped to the unit by the
+//! server) and kept for offline reading.
+//!
 //! Sorted by due time (cases without a deadline last, then the newest first) or by distance
 //! from the phone's live position; filtered by task. The map shows the cells the cases lie in,
 //! drawn from the offline grid package, with the cases as markers. Opening a row opens the
@@ -20,9 +25,10 @@ use super::observe::{ListenerHandle, Observers, lock};
 use super::text::{self, Language};
 use super::{Screen, Shared};
 use crate::codes::{CategoryCode, GridCode};
+use crate::device::Error;
 use crate::device::pull::{CachedCase, PullList};
 use crate::geo::GeoPoint;
-use crate::workflow::CaseState;
+use crate::workflow::{CaseState, Role};
 
 /// What a case on the list asks of the inspector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +42,10 @@ pub enum TaskKind {
     Overdue,
     /// With the street office or the handling unit: nothing to do yet, shown to know the area.
     Follow,
+    /// Dispatched to the worker's unit: accept it, or send it back with a reason.
+    Accept,
+    /// Accepted by the unit: fix it and mark it handled with an after-photo.
+    Handle,
 }
 
 /// How the list is ordered.
@@ -213,7 +223,13 @@ impl ListedCase {
         self.doc.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
     }
 
-    pub(crate) fn task(&self) -> TaskKind {
+    pub(crate) fn task(&self, role: Option<Role>) -> TaskKind {
+        if role == Some(Role::Handler) {
+            return match self.state {
+                Some(CaseState::Dispatched) => TaskKind::Accept,
+                _ => TaskKind::Handle,
+            };
+        }
         match self.state {
             Some(CaseState::Handled) => TaskKind::Verify,
             Some(CaseState::Reported) => TaskKind::Confirm,
@@ -278,14 +294,59 @@ fn task_words(task: TaskKind, lang: Language) -> String {
         TaskKind::Confirm => lang.pick("待核实", "To confirm"),
         TaskKind::Overdue => lang.pick("已超期", "Overdue"),
         TaskKind::Follow => lang.pick("处置中", "Being handled"),
+        TaskKind::Accept => lang.pick("待接收", "To accept"),
+        TaskKind::Handle => lang.pick("待处置", "To handle"),
     }
 }
 
-fn matches(filter: WorkFilter, case: &ListedCase) -> bool {
+/// Where a handling unit's cases are kept between syncs (the staff view of each, as a list).
+const ASSIGNED_KEY: &str = "assigned_cases";
+/// The states of a unit's own cases, as the server's list filter takes them.
+const ASSIGNED_STATES: [CaseState; 2] = [CaseState::Dispatched, CaseState::InProgress];
+
+/// For a handling unit's worker, fetch the cases dispatched to their unit and keep them; for
+/// anyone else nothing. Without a connection the kept list stays.
+pub(crate) fn refresh_assigned(shared: &Shared) -> Result<(), Error> {
+    let role = shared.device.account()?.map(|a| a.role);
+    if role != Some(Role::Handler) {
+        return Ok(());
+    }
+    let states: Vec<&str> = ASSIGNED_STATES.iter().map(|s| s.as_str()).collect();
+    let path = format!("/api/v1/cases?state={}&limit={MAX_ASSIGNED}", states.join(","));
+    match shared.device.remote().get("/api/v1/cases", &path) {
+        Ok(answer) => {
+            let items = answer.get("items").cloned().unwrap_or(Value::Array(Vec::new()));
+            shared.device.store().set_setting(ASSIGNED_KEY, &items)
+        }
+        Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Most cases of a unit fetched at once (the server's largest page).
+const MAX_ASSIGNED: u32 = 200;
+
+/// The cases the screen lists for `role`: a unit's kept list, or the pulled work list.
+fn listed_cases(shared: &Shared, role: Option<Role>) -> Vec<ListedCase> {
+    let store = shared.device.store();
+    if role == Some(Role::Handler) {
+        let kept: Vec<Value> = store.setting(ASSIGNED_KEY).ok().flatten().unwrap_or_default();
+        return kept
+            .into_iter()
+            .map(|doc| {
+                let state = doc.get("state").and_then(Value::as_str).unwrap_or_default().to_owned();
+                ListedCase::from_doc(doc, &state)
+            })
+            .collect();
+    }
+    store.cached_cases(PullList::Worklist).unwrap_or_default().iter().map(ListedCase::read).collect()
+}
+
+fn matches(filter: WorkFilter, case: &ListedCase, role: Option<Role>) -> bool {
     match filter {
         WorkFilter::All => true,
-        WorkFilter::Verify => case.task() == TaskKind::Verify,
-        WorkFilter::Confirm => case.task() == TaskKind::Confirm,
+        WorkFilter::Verify => case.task(role) == TaskKind::Verify,
+        WorkFilter::Confirm => case.task(role) == TaskKind::Confirm,
         WorkFilter::Overdue => case.overdue,
     }
 }
@@ -303,11 +364,12 @@ impl WorkListModel {
             let data = lock(&self.data);
             (data.sort, data.filter, data.message.clone(), data.busy)
         };
-        let cached = self.shared.device.store().cached_cases(PullList::Worklist).unwrap_or_default();
-        let cases: Vec<ListedCase> = cached.iter().map(ListedCase::read).collect();
+        let role = self.shared.device.account().ok().flatten().map(|a| a.role);
+        let handler = role == Some(Role::Handler);
+        let cases = listed_cases(&self.shared, role);
         let here = self.shared.location.current_fix().and_then(|fix| GeoPoint::new(fix.lat, fix.lon).ok());
         let now = Utc::now();
-        let mut shown: Vec<&ListedCase> = cases.iter().filter(|c| matches(filter, c)).collect();
+        let mut shown: Vec<&ListedCase> = cases.iter().filter(|c| matches(filter, c, role)).collect();
         let distance = |c: &ListedCase| here.zip(c.position).map(|(h, p)| h.distance_m(&p));
         match sort {
             // The cache is newest first; a stable sort keeps that among equal deadlines.
@@ -320,7 +382,7 @@ impl WorkListModel {
         let rows: Vec<WorkRow> = shown
             .iter()
             .map(|case| {
-                let task = case.task();
+                let task = case.task(role);
                 let metres = distance(case);
                 WorkRow {
                     case_id: case.text("id"),
@@ -347,17 +409,23 @@ impl WorkListModel {
             (WorkFilter::Overdue, lang.pick("已超期", "Overdue")),
         ]
         .into_iter()
+        // A unit neither verifies nor confirms.
+        .filter(|(f, _)| !handler || matches!(f, WorkFilter::All | WorkFilter::Overdue))
         .map(|(f, label)| FilterChoice {
             filter: f,
             label,
             selected: f == filter,
-            count: u32::try_from(cases.iter().filter(|c| matches(f, c)).count()).unwrap_or(u32::MAX),
+            count: u32::try_from(cases.iter().filter(|c| matches(f, c, role)).count()).unwrap_or(u32::MAX),
         })
         .collect();
         WorkListState {
-            title: lang.pick("我的任务", "My work list"),
+            title: if handler {
+                lang.pick("派给本单位的案件", "Cases for our unit")
+            } else {
+                lang.pick("我的任务", "My work list")
+            },
             empty_text: rows.is_empty().then(|| lang.pick("没有需要处理的案件", "Nothing to do here")),
-            map: self.map(&cases, here),
+            map: self.map(&cases, here, role),
             rows,
             sort,
             sort_due_label: lang.pick("按期限", "By deadline"),
@@ -370,7 +438,7 @@ impl WorkListModel {
     }
 
     /// The cells the listed cases lie in, from the grid package, with the cases as markers.
-    fn map(&self, cases: &[ListedCase], here: Option<GeoPoint>) -> Option<WorkMap> {
+    fn map(&self, cases: &[ListedCase], here: Option<GeoPoint>, role: Option<Role>) -> Option<WorkMap> {
         let cells = self.shared.device.grid_cells().ok().flatten()?;
         let lang = self.shared.language();
         let codes: BTreeSet<GridCode> = cases.iter().filter_map(|c| c.grid).collect();
@@ -383,7 +451,7 @@ impl WorkListModel {
                     Some(WorkMarker {
                         case_id: case.text("id"),
                         position: MapPoint { lat: p.lat(), lon: p.lon() },
-                        task: case.task(),
+                        task: case.task(role),
                         label: case.category_name(&self.shared, lang),
                     })
                 })
