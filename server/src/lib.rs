@@ -36,6 +36,7 @@ pub mod live;
 pub mod map_layer;
 pub mod metrics;
 pub mod open311;
+pub mod patrol;
 pub mod public_url;
 pub mod public_view;
 pub mod request_deadline;

@@ -12,6 +12,7 @@ pub mod health;
 /// The `Idempotency-Key` header is read the same way by Open311: it lives outside `api/`.
 pub use crate::idempotency;
 pub mod openapi;
+pub mod patrol;
 pub mod photos;
 pub mod public;
 pub mod reports;
@@ -87,6 +88,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))
                 .route("/worklist", web::get().to(cases::worklist::worklist))
+                .service(
+                    web::scope("/patrol")
+                        .route("/positions", web::post().to(patrol::upload))
+                        .route("/coverage", web::get().to(patrol::coverage)),
+                )
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .service(

@@ -37,6 +37,7 @@ mod intake_batch;
 mod open311;
 mod openapi;
 mod overdue;
+mod patrol_track;
 mod phone_at_rest;
 mod photo_store;
 mod photos_idempotency;
