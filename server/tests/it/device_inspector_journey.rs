@@ -15,6 +15,8 @@
 //!   registered by the street office at once and on the inspector's list;
 //! - 核实: the inspector confirms a citizen's report on site (photo and position; denying needs
 //!   a reason), and the case stays reported with the finding in its trail;
+//! - a patrol: on duty, positions recorded without signal, uploaded in one request when it
+//!   returns, and the street office's coverage counts the cell;
 //! - scope: an inspector of another cell never receives the case, its photos or its steps.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,8 +26,8 @@ use std::sync::Arc;
 use common::{Backend, TestServer, demo_cells, point_in};
 use gridline_core::device::app::{AppIntent, LocationFix};
 use gridline_core::device::app::{
-    CasePageIntent, NewReportIntent, SignInIntent, TaskKind, WorkFilter, WorkListIntent, WorkListListener,
-    WorkListState, WorkSort,
+    CasePageIntent, NewReportIntent, PatrolIntent, SignInIntent, TaskKind, WorkFilter, WorkListIntent,
+    WorkListListener, WorkListState, WorkSort,
 };
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::GridCell;
@@ -100,6 +102,11 @@ impl City {
             id,
             &json!({ "action": "dispatch", "handling_unit": "sanitation" }),
         );
+    }
+
+    /// A phone signed in as a new inspector of [`City::mine`].
+    fn inspector(&self, folder: &std::path::Path) -> Phone {
+        self.phone(folder, Role::Inspector, Scope::Grids { grids: [self.mine().code].into_iter().collect() })
     }
 
     /// A phone signed in through the sign-in screen as a new staff account of `role` and `scope`.
@@ -378,8 +385,7 @@ fn a_failed_verification_needs_a_reason_and_sends_the_case_to_rework(backend: Ba
     city.server.step(&handler_token, &id, &json!({ "action": "mark_handled", "photo_ids": [after] }));
 
     let folder = tempfile::tempdir().unwrap();
-    let phone =
-        city.phone(folder.path(), Role::Inspector, Scope::Grids { grids: [cell.code].into_iter().collect() });
+    let phone = city.inspector(folder.path());
     stand_at(&phone, lat, lon);
     let page = phone.app.case_screen(id.clone());
     page.send(CasePageIntent::Refresh);
@@ -405,8 +411,7 @@ fn an_inspector_reports_on_patrol_signed_and_placed_where_they_stand(backend: Ba
     let cell = city.mine().clone();
     let (lat, lon) = point_in(&cell);
     let folder = tempfile::tempdir().unwrap();
-    let phone =
-        city.phone(folder.path(), Role::Inspector, Scope::Grids { grids: [cell.code].into_iter().collect() });
+    let phone = city.inspector(folder.path());
     stand_at(&phone, lat, lon);
 
     let report = phone.app.new_report_screen(None);
@@ -448,8 +453,7 @@ fn an_inspector_confirms_a_citizens_report_on_site(backend: Backend) {
     let (lat, lon) = point_in(&cell);
     let (id, _) = city.report(lat, lon, "Manhole cover missing");
     let folder = tempfile::tempdir().unwrap();
-    let phone =
-        city.phone(folder.path(), Role::Inspector, Scope::Grids { grids: [cell.code].into_iter().collect() });
+    let phone = city.inspector(folder.path());
     let work = phone.app.work_list_screen();
     work.send(WorkListIntent::Filter { filter: WorkFilter::Confirm });
     assert_eq!(work.state().rows.iter().map(|r| r.case_id.as_str()).collect::<Vec<_>>(), [id.as_str()]);
@@ -485,8 +489,49 @@ fn an_inspector_confirms_a_citizens_report_on_site(backend: Backend) {
     city.server.step(&city.dispatcher, &id, &json!({ "action": "register" }));
 }
 
+fn an_inspector_patrols_offline_and_the_track_gives_the_coverage(backend: Backend) {
+    let city = City::open(backend);
+    let cell = city.mine().clone();
+    let (lat, lon) = point_in(&cell);
+    let folder = tempfile::tempdir().unwrap();
+    let phone = city.inspector(folder.path());
+    let patrol = phone.app.patrol_screen();
+    let idle = patrol.state();
+    assert!(idle.available && !idle.on_duty);
+    assert_eq!((idle.toggle_label.as_str(), idle.interval_secs), ("开始巡查", 60));
+
+    // No signal all morning: the positions wait on the phone.
+    phone.net.set_offline(true);
+    stand_at(&phone, lat, lon);
+    patrol.send(PatrolIntent::StartDuty);
+    for _ in 0..3 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        patrol.send(PatrolIntent::Record);
+    }
+    let walking = patrol.state();
+    assert!(walking.on_duty);
+    assert_eq!((walking.recorded, walking.waiting), (4, 4));
+    assert_eq!(walking.status_text, "巡查中，4 个位置等待上传");
+
+    // Signal again: one upload, and the street office's day counts the cell.
+    phone.net.set_offline(false);
+    phone.net.take();
+    phone.app.send(AppIntent::SyncNow);
+    let uploads = phone.net.take().into_iter().filter(|r| r == "POST /api/v1/patrol/positions").count();
+    assert_eq!(uploads, 1);
+    assert_eq!(patrol.state().waiting, 0);
+    patrol.send(PatrolIntent::EndDuty);
+    patrol.send(PatrolIntent::Record);
+    assert_eq!((patrol.state().on_duty, patrol.state().recorded), (false, 4), "off duty nothing is recorded");
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d");
+    let coverage: Value =
+        city.server.get_as(&city.dispatcher, &format!("/api/v1/patrol/coverage?day={today}")).json().unwrap();
+    assert_eq!(coverage["visited_cells"], json!([cell.code.to_string()]), "{coverage}");
+}
+
 both_backends!(
     an_inspector_works_the_list_and_verifies_a_fix_on_site,
+    an_inspector_patrols_offline_and_the_track_gives_the_coverage,
     an_inspector_confirms_a_citizens_report_on_site,
     an_inspector_reports_on_patrol_signed_and_placed_where_they_stand,
     a_failed_verification_needs_a_reason_and_sends_the_case_to_rework

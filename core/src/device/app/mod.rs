@@ -5,7 +5,7 @@
 //! - One view model per screen: [`SignInModel`], [`NewReportModel`], [`OutboxModel`] (drafts
 //!   and the outbox), [`MyReportsModel`] (the list and one report in detail), and for the field
 //!   apps [`WorkListModel`] (an inspector's cases) and [`CasePageModel`] (one case with the
-//!   steps the account may take); and [`AppCore`] for what outlives screens (account, sync,
+//!   steps the account may take), [`PatrolModel`] (on duty and the patrol track); and [`AppCore`] for what outlives screens (account, sync,
 //!   language) and which opens the screens.
 //! - Each has `state()`, a display-ready record (texts in the user's language, enabled and
 //!   visible flags, an error per field); `send(intent)`, what the user did; and
@@ -26,6 +26,7 @@ mod nearby;
 mod new_report;
 pub mod observe;
 mod outbox;
+mod patrol;
 pub mod platform;
 mod sign_in;
 pub mod text;
@@ -46,6 +47,7 @@ pub use new_report::{
 };
 pub use observe::ListenerHandle;
 pub use outbox::{DraftRow, OutboxIntent, OutboxListener, OutboxModel, OutboxRow, OutboxState};
+pub use patrol::{PatrolIntent, PatrolListener, PatrolModel, PatrolState};
 pub use platform::{
     BackgroundScheduler, LocalNotification, LocationFix, LocationProvider, Notifier, SecureStorage,
 };
@@ -117,6 +119,7 @@ impl Shared {
         // A unit's list is not a pulled list (no cursor on the server): fetched whole, after the
         // outbox so the unit's own steps show.
         let assigned = work_list::refresh_assigned(self);
+        let track = patrol::upload_track(self);
         let notified = self.notify_state_changes();
         match &outcome {
             Ok(SyncOutcome::RetryIn(wait)) => self.scheduler.schedule_sync(wait.as_secs().max(1)),
@@ -128,6 +131,7 @@ impl Shared {
         self.changed();
         notified?;
         assigned?;
+        track?;
         outcome
     }
 
@@ -378,6 +382,11 @@ impl AppCore {
     /// The inspector's work list.
     pub fn work_list_screen(&self) -> Arc<WorkListModel> {
         WorkListModel::open(self.shared.clone())
+    }
+
+    /// The inspector's patrol (on duty, the track recorded and uploaded).
+    pub fn patrol_screen(&self) -> Arc<PatrolModel> {
+        PatrolModel::open(self.shared.clone())
     }
 
     /// One case as the signed-in staff member sees it, with the steps they may take. Opening it
