@@ -14,3 +14,8 @@ pub const MAX_STEP_TEXT_CHARS: usize = 2_000;
 /// city sets nothing else; beyond it a report goes to the city's triage queue. The city's own
 /// value travels in the grid package, so a phone routes offline exactly as the server does.
 pub const DEFAULT_ROUTING_TOLERANCE_M: f64 = crate::grid::DEFAULT_TOLERANCE_M;
+/// Seconds between the positions an inspector's phone records while on patrol: often enough to
+/// tell which cells were walked, rare enough to spare the battery.
+pub const PATROL_INTERVAL_SECS: u64 = 60;
+/// Most patrol positions one upload carries (a day offline at the interval fits in three).
+pub const MAX_PATROL_BATCH: usize = 500;

@@ -75,6 +75,10 @@ mirror_enum! {
         VerifyPass,
         /// The inspector finds it not fixed, with a reason.
         VerifyFail,
+        /// The inspector confirms a report on site (核实), with a photo and position.
+        Confirm,
+        /// The inspector finds nothing of a report on site, with a reason.
+        Deny,
         /// A new deadline (online only).
         Extend,
         /// Put aside for long-term handling.

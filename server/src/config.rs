@@ -104,6 +104,8 @@ settings! {
     calendar_file: Option<PathBuf> = "GRIDLINE_CALENDAR_FILE", default "";
     /// A point at most this many metres outside every cell goes to the nearest cell; farther, to the city's triage queue. Unset: core's default of 50 m, which the phones also use when a grid package carries none.
     routing_tolerance_m: Option<f64> = "GRIDLINE_ROUTING_TOLERANCE_M", default "";
+    /// Days a patrol position (an inspector's track) is kept before it is deleted; it is personal data.
+    patrol_retention_days: u32 = "GRIDLINE_PATROL_RETENTION_DAYS", default "90";
     /// Largest JSON request body, in bytes.
     json_limit_bytes: usize = "GRIDLINE_JSON_LIMIT_BYTES", default "65536";
     /// Largest photo upload (multipart body), in bytes.

@@ -38,6 +38,7 @@ pub mod map_layer;
 pub mod metrics;
 pub mod notify;
 pub mod open311;
+pub mod patrol;
 pub mod public_url;
 pub mod public_view;
 pub mod request_deadline;

@@ -72,6 +72,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
     }
     crate::jobs::overdue::spawn(state.clone());
     crate::notify::deliver::spawn(state.clone());
+    crate::patrol::spawn_retention(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })
 }
 

@@ -60,6 +60,15 @@ impl Remote<'_> {
         }
     }
 
+    fn post_request(&self, path: &str, body: &impl serde::Serialize) -> Result<HttpRequest> {
+        Ok(HttpRequest {
+            method: "POST".into(),
+            url: self.url(path),
+            headers: vec![header("Content-Type", "application/json"), header("Accept", "application/json")],
+            body: serde_json::to_vec(body)?,
+        })
+    }
+
     /// `POST` a JSON body without a token (sign-in) to `path`, named `endpoint` in errors.
     pub fn post_public(&self, endpoint: &'static str, path: &str, body: &Value) -> Result<Value> {
         json_of(endpoint, &self.post_public_raw(endpoint, path, body)?)
@@ -83,14 +92,14 @@ impl Remote<'_> {
         path: &str,
         body: &impl serde::Serialize,
     ) -> Result<Vec<u8>> {
-        let request = HttpRequest {
-            method: "POST".into(),
-            url: self.url(path),
-            headers: vec![header("Content-Type", "application/json"), header("Accept", "application/json")],
-            body: serde_json::to_vec(body)?,
-        };
-        let response = self.transport.send(request)?;
+        let response = self.transport.send(self.post_request(path, body)?)?;
         answer(endpoint, response.status, response.body, retry_after(&response.headers))
+    }
+
+    /// `POST` a JSON body to `path` with the session's token, renewing it once on a 401.
+    pub fn post(&self, endpoint: &'static str, path: &str, body: &Value) -> Result<Value> {
+        let response = self.engine.send_authorized(self.post_request(path, body)?)?;
+        json_of(endpoint, &answer(endpoint, response.status, response.body, retry_after(&response.headers))?)
     }
 
     /// `GET` `path` with the session's token, renewing it once on a 401.

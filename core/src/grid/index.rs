@@ -478,6 +478,38 @@ impl GridIndex {
         self.route(crs.to_wgs84(point))
     }
 
+    /// How far (metres) `point` lies from cell `code`: 0 inside it or on its edge, else the
+    /// distance to its nearest edge; `None` for a code the index does not hold or a point off
+    /// the globe. What an on-site step is checked against ([`OnSite::check`]).
+    pub fn distance_to_cell_m(&self, code: GridCode, point: GeoPoint) -> Option<f64> {
+        let target = u32::try_from(self.codes.binary_search(&code).ok()?).ok()?;
+        let p = FixedPoint::from_degrees(point.lon(), point.lat())?;
+        // Cells follow each other in code order, so the walk stops at the cell itself.
+        let mut at = 0;
+        while at < self.geometry.len() {
+            let words = &self.geometry[at..];
+            let len = cell_words(words);
+            if words[0] as u32 == target {
+                let cell = &words[..len];
+                if locate_in_cell::<true>(cell, p).1 != Location::Outside {
+                    return Some(0.0);
+                }
+                let (kx, ky) = metres_per_unit(p.y);
+                let mut best = f64::INFINITY;
+                for_each_ring(cell, |ring| {
+                    let point = |k: usize| FixedPoint { x: ring[2 * k], y: ring[2 * k + 1] };
+                    let n = ring.len() / 2;
+                    for k in 0..n {
+                        best = best.min(segment_distance_sq(point((k + n - 1) % n), point(k), p, kx, ky));
+                    }
+                });
+                return Some(best.sqrt());
+            }
+            at += len;
+        }
+        None
+    }
+
     /// Route a WGS-84 point. See the module documentation for the rules.
     pub fn route(&self, point: GeoPoint) -> Route {
         let Some(p) = FixedPoint::from_degrees(point.lon(), point.lat()) else {
@@ -613,6 +645,50 @@ impl GridIndex {
             }
             _ => Route::Unroutable,
         }
+    }
+}
+
+/// How many words the cell whose geometry starts `words` takes.
+fn cell_words(words: &[i32]) -> usize {
+    let mut at = CELL_HEADER;
+    for _ in 0..words[1] {
+        let rings = words[at];
+        at += 1;
+        for _ in 0..rings {
+            at += 1 + 2 * words[at] as usize;
+        }
+    }
+    at
+}
+
+/// Where someone stands relative to a case's cell, for a step taken on site (核查, 核实): inside
+/// the cell, outside it but within the routing tolerance (the same slack a report gets), or
+/// too far away, with the distance to say so.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OnSite {
+    Inside,
+    WithinTolerance { distance_m: f64 },
+    TooFar { distance_m: f64, tolerance_m: f64 },
+}
+
+impl OnSite {
+    /// Check `point` against cell `code` of `index`; `None` when the index does not hold the
+    /// cell (the phone's package is older than the case) or the point is off the globe.
+    pub fn check(index: &GridIndex, code: GridCode, point: GeoPoint) -> Option<OnSite> {
+        let distance_m = index.distance_to_cell_m(code, point)?;
+        let tolerance_m = index.tolerance_m();
+        Some(if distance_m == 0.0 {
+            OnSite::Inside
+        } else if distance_m <= tolerance_m {
+            OnSite::WithinTolerance { distance_m }
+        } else {
+            OnSite::TooFar { distance_m, tolerance_m }
+        })
+    }
+
+    /// Close enough for the step.
+    pub fn allowed(&self) -> bool {
+        !matches!(self, OnSite::TooFar { .. })
     }
 }
 

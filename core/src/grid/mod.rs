@@ -19,7 +19,7 @@ mod validate;
 pub use cell::{CellGeometry, GridCell, Polygon, Ring};
 pub use generator::{GeneratorOptions, generate_city};
 pub use geojson::{parse_geojson, to_geojson};
-pub use index::{DEFAULT_TOLERANCE_M, GridIndex, How, IndexMemory, Route};
+pub use index::{DEFAULT_TOLERANCE_M, GridIndex, How, IndexMemory, OnSite, Route};
 pub use package::{
     GridPackage, MAX_PACKAGE_TOLERANCE_M, PACKAGE_VERSION, PackageError, decode_grid_package, decode_package,
     encode_package, encode_package_with_tolerance,

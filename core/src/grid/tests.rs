@@ -107,6 +107,29 @@ fn near_points_go_to_the_nearest_cell_and_far_ones_are_unroutable() {
 }
 
 #[test]
+fn distance_to_a_cell_is_zero_inside_and_on_its_edge_and_says_how_far_outside() {
+    let index = GridIndex::build(&sample()).unwrap();
+    // 1e-4 degree of longitude at 31 degrees north is about 9.54 m, of latitude 11.13 m.
+    let metres_x = 1e-4 * 111_320.0 * 31f64.to_radians().cos();
+    assert_eq!(index.distance_to_cell_m(code(2), point(5.0, 5.0)), Some(0.0));
+    assert_eq!(index.distance_to_cell_m(code(2), point(10.0, 5.0)), Some(0.0), "on the shared edge");
+    let beside = index.distance_to_cell_m(code(2), point(15.0, 5.0)).unwrap();
+    assert!((beside - 5.0 * metres_x).abs() < 0.5, "{beside}");
+    // Inside cell 3's hole is outside cell 3: the distance is to the hole's edge.
+    let in_hole = index.distance_to_cell_m(code(3), point(35.0, 5.0)).unwrap();
+    assert!((in_hole - 5.0 * metres_x).abs() < 0.5, "{in_hole}");
+    assert_eq!(index.distance_to_cell_m(code(99), point(5.0, 5.0)), None, "not in the index");
+
+    assert_eq!(OnSite::check(&index, code(2), point(5.0, 5.0)), Some(OnSite::Inside));
+    let near = OnSite::check(&index, code(2), point(14.0, 5.0)).unwrap();
+    assert!(matches!(near, OnSite::WithinTolerance { .. }) && near.allowed());
+    let far = OnSite::check(&index, code(2), point(45.0, 5.0)).unwrap();
+    let OnSite::TooFar { distance_m, tolerance_m } = far else { panic!("{far:?}") };
+    assert!((distance_m - 35.0 * metres_x).abs() < 1.0 && tolerance_m == DEFAULT_TOLERANCE_M);
+    assert!(!far.allowed());
+}
+
+#[test]
 fn answers_do_not_depend_on_input_order() {
     let cells = sample();
     let mut reversed = cells.clone();

@@ -37,6 +37,10 @@
 //! - **Reopen** (dispatcher, with a reason): `closed` → `registered` (it was registered once and
 //!   needs a new dispatch); `rejected` and `merged` → `reported` (back to triage, to be
 //!   registered, rejected or merged again, so every registration is an explicit event).
+//! - **Confirm (核实)** is a fact about a report, not a state: a grid inspector confirms or
+//!   denies a `reported` case on site (photo and position, a reason to deny) and the case stays
+//!   `reported` for the street office to register or reject with the inspector's finding in
+//!   its trail. A report from an inspector needs no such check.
 //! - **Overdue** is a flag too: at the deadline the `system` marks a `dispatched` or
 //!   `in_progress` case overdue, and may then escalate it (a notice to the level above). A new
 //!   deadline (extend, re-dispatch) clears the flag.
@@ -45,7 +49,8 @@
 //! merges, closes and reopens; a city `admin` may do exactly what a dispatcher may, nothing
 //! more, so the audit trail always shows on-site verification by an inspector and handling by
 //! a unit. A `handler` (handling unit) acts only on `dispatched` (accept, send back) and
-//! `in_progress` (handled) cases; an `inspector` verifies `handled` cases on site; a `citizen`
+//! `in_progress` (handled) cases; an `inspector` verifies `handled` cases on site and confirms
+//! or denies `reported` ones (核实); a `citizen`
 //! rates a closed case; the `system` only marks overdue and escalates; a `viewer` (the
 //! read-only role of operations screens) takes no action at all, from any state. Reporting itself is
 //! intake, not a transition: every case starts `reported`. Which cases a person may touch
@@ -205,6 +210,12 @@ wire_enum! {
         VerifyPass = "verify_pass",
         /// 核查不通过: on site, with photo, GPS and a reason; back to the unit for rework.
         VerifyFail = "verify_fail",
+        /// 核实属实: on site, with photo and GPS, the inspector confirms that a reported problem
+        /// is real, so the street office can register it; the case stays `reported`.
+        Confirm = "confirm",
+        /// 核实不属实: on site, with photo, GPS and a reason, the inspector finds nothing of the
+        /// reported problem; the street office decides (usually to reject).
+        Deny = "deny",
         /// 延期: a new, later deadline, with a reason.
         Extend = "extend",
         /// 挂账: park a long-term problem, with a reason.

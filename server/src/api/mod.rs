@@ -15,6 +15,7 @@ pub mod notifications;
 /// The `Idempotency-Key` header is read the same way by Open311: it lives outside `api/`.
 pub use crate::idempotency;
 pub mod openapi;
+pub mod patrol;
 pub mod photos;
 pub mod public;
 pub mod reports;
@@ -105,6 +106,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/coverage", web::get().to(coverage::coverage))
                 .route("/coverage/assign", web::post().to(coverage::assign))
                 .route("/callbacks", web::get().to(callbacks::list))
+                .service(
+                    web::scope("/patrol")
+                        .route("/positions", web::post().to(patrol::upload))
+                        .route("/coverage", web::get().to(patrol::coverage)),
+                )
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .service(

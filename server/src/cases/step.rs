@@ -129,6 +129,7 @@ pub async fn take_step(
         Ok(step) => step,
         Err(refusal) => return Err(StepError::Refused { refusal, case }),
     };
+    step_checks::check_on_site(&step, checked.position, &case.row, &state.router)?;
     let event = events::step(&case, &step, evidence(who, &checked, &request), now);
     record(state, who, case, &step, event, request.body).await
 }

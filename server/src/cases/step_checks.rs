@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use gridline_core::geo::GeoPoint;
+use gridline_core::grid::OnSite;
 use gridline_core::limits::{MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
 use gridline_core::protocol::ActionRequest;
 use gridline_core::workflow::{self, Action, Change, Provided, Role, Step};
@@ -16,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::facts::{in_scope, state_of};
 use crate::auth::{Principal, Scope};
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::routing::wgs84_point;
+use crate::routing::{GridRouter, wgs84_point};
 use crate::store::cases::{self};
 use crate::store::{DbConnection, StoreResult, photos, units};
 
@@ -135,6 +136,34 @@ pub(super) fn check_active_unit(
         ),
     };
     Ok(Err(ApiError::new(ErrorKind::Unprocessable, code, detail).with_field("handling_unit")))
+}
+
+/// An on-site step (core's rule needs the actor's position: verification) is taken inside the
+/// case's cell or within the routing tolerance of it, the same [`OnSite`] check the phone makes
+/// first. A case in no cell (the city triage queue), or a cell this node's index does not hold
+/// yet, has nothing to check against.
+pub(super) fn check_on_site(
+    step: &Step,
+    position: Option<GeoPoint>,
+    case: &cases::CaseRow,
+    router: &GridRouter,
+) -> ApiResult<()> {
+    let (true, Some(at), Some(cell)) = (step.transition.needs.position, position, case.grid_code) else {
+        return Ok(());
+    };
+    let loaded = router.snapshot();
+    let Some(index) = &loaded.index else { return Ok(()) };
+    match OnSite::check(index, cell, at) {
+        Some(OnSite::TooFar { distance_m, tolerance_m }) => Err(ApiError::new(
+            ErrorKind::Unprocessable,
+            "too_far_from_case",
+            format!(
+                "the position is {distance_m:.0} m from the case's cell; an on-site step is taken within {tolerance_m:.0} m of it"
+            ),
+        )
+        .with_field("position")),
+        _ => Ok(()),
+    }
 }
 
 /// Checks what the step points at: the photos exist and are the caller's own, and a merge

@@ -290,6 +290,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    patrol_positions (inspector_id, recorded_at_ms) {
+        inspector_id -> Text,
+        recorded_at_ms -> BigInt,
+        lat -> Double,
+        lon -> Double,
+        accuracy_m -> Nullable<Double>,
+        grid_code -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(case_photos -> cases (case_id));
 diesel::joinable!(case_photos -> photos (photo_id));
 diesel::joinable!(case_events -> cases (case_id));
@@ -323,6 +334,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_preferences,
     push_tokens,
     callback_tasks,
+    patrol_positions,
 );
 
 diesel::table! {

@@ -272,6 +272,13 @@ fn matrix() -> Vec<Row> {
             ],
         ),
         row("GET", "/api/v1/units", Body::None, all(s200)),
+        // A street office's patrol coverage: its own dispatcher only, not even the city.
+        row(
+            "GET",
+            "/api/v1/patrol/coverage?day=2026-12-01",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s403, s403],
+        ),
         row("GET", "/api/v1/grids/package", Body::None, all(s200)),
         row(
             "GET",
@@ -347,6 +354,13 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/photos", Body::Photo, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/reports", Body::Report, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/reports/web", Body::Report, signed_in_but_viewer(Status(201))),
+        // Patrol positions: inspectors only (`{}` is then refused as a body without positions).
+        row(
+            "POST",
+            "/api/v1/patrol/positions",
+            Body::Empty,
+            [s401, s403, s403, Status(422), Status(422), s403, s403, s403, s403, s403],
+        ),
         row("POST", "/api/v1/cases/{b1}/actions", Body::Register, DENIED_TO_NON_ADMINS(200)),
         // A step's replay is checked like a first request: the handler who marked h1 handled
         // gets the first answer again; a caller outside the case's scope gets 403 as for any

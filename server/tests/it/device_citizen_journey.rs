@@ -17,85 +17,28 @@
 
 use crate::auth_http::plant_code;
 use crate::common;
-use crate::device_support::{self, Recording};
+use crate::device_support;
+use crate::device_support::platform::{Heard, Phone, ScriptedPlatform, open_phone};
 
 #[path = "../../../core/tests/photo_support/mod.rs"]
 #[allow(dead_code, clippy::all, clippy::pedantic)]
 mod photo_support;
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use common::{Backend, TestServer, demo_cells, point_in};
 use gridline_core::device::app::{
-    AnswerInput, AppCore, AppIntent, BackgroundScheduler, Language, LocalNotification, LocationFix,
-    LocationProvider, MyReportsIntent, MyReportsListener, MyReportsState, NewReportIntent, NewReportListener,
-    NewReportState, Notifier, OutboxIntent, QuestionControl, SecureStorage, SignInIntent, SignInListener,
-    SignInState,
+    AnswerInput, AppIntent, Language, LocationFix, MyReportsIntent, MyReportsListener, MyReportsState,
+    NewReportIntent, NewReportListener, NewReportState, OutboxIntent, QuestionControl, SignInIntent,
+    SignInListener, SignInState,
 };
-use gridline_core::device::{BackoffPolicy, Device, DeviceConfig};
 use gridline_core::grid::GridCell;
 use gridline_core::taxonomy::{Category, Taxonomy};
 use gridline_core::workflow::Role;
 use gridline_server::auth::Scope;
 use photo_support::{CameraExif, jpeg_with_exif, quadrants};
 use serde_json::{Value, json};
-
-/// The phone's side of the platform, scripted: what it is asked is recorded.
-#[derive(Default)]
-struct ScriptedPlatform {
-    fix: Mutex<Option<LocationFix>>,
-    notifications: Mutex<Vec<LocalNotification>>,
-    secrets: Mutex<HashMap<String, String>>,
-    scheduled: Mutex<Vec<u64>>,
-}
-
-impl LocationProvider for ScriptedPlatform {
-    fn current_fix(&self) -> Option<LocationFix> {
-        *self.fix.lock().unwrap()
-    }
-}
-
-impl Notifier for ScriptedPlatform {
-    fn notify(&self, notification: LocalNotification) {
-        self.notifications.lock().unwrap().push(notification);
-    }
-}
-
-impl SecureStorage for ScriptedPlatform {
-    fn read(&self, key: String) -> Option<String> {
-        self.secrets.lock().unwrap().get(&key).cloned()
-    }
-    fn write(&self, key: String, value: String) {
-        self.secrets.lock().unwrap().insert(key, value);
-    }
-    fn delete(&self, key: String) {
-        self.secrets.lock().unwrap().remove(&key);
-    }
-}
-
-impl BackgroundScheduler for ScriptedPlatform {
-    fn schedule_sync(&self, after_secs: u64) {
-        self.scheduled.lock().unwrap().push(after_secs);
-    }
-}
-
-/// Every state a screen's listener heard.
-struct Heard<S>(Mutex<Vec<S>>);
-
-impl<S: Clone> Heard<S> {
-    fn new() -> Arc<Self> {
-        Arc::new(Self(Mutex::new(Vec::new())))
-    }
-    fn all(&self) -> Vec<S> {
-        self.0.lock().unwrap().clone()
-    }
-    fn last(&self) -> S {
-        self.0.lock().unwrap().last().cloned().unwrap()
-    }
-}
 
 impl SignInListener for Heard<SignInState> {
     fn on_state(&self, state: SignInState) {
@@ -159,37 +102,6 @@ fn taxonomy_with(category: &Value) -> Taxonomy {
 fn camera_photo(lat: f64, lon: f64) -> Vec<u8> {
     let exif = CameraExif { gps: Some((lat, lon, 12.0)), ..CameraExif::default() };
     jpeg_with_exif(&quadrants(320, 240), 320, 240, &exif.tiff())
-}
-
-struct Phone {
-    net: Arc<Recording>,
-    platform: Arc<ScriptedPlatform>,
-    app: Arc<AppCore>,
-}
-
-fn open_phone(
-    folder: &Path,
-    server: &TestServer,
-    taxonomy: &Taxonomy,
-    platform: Arc<ScriptedPlatform>,
-) -> Phone {
-    let net = Arc::new(Recording::default());
-    let config = DeviceConfig {
-        folder: folder.to_owned(),
-        server_url: format!("http://{}", server.addr),
-        backoff: BackoffPolicy { base: Duration::from_millis(5), max: Duration::from_millis(50) },
-    };
-    let device = Arc::new(Device::open(config, net.clone(), taxonomy.clone()).unwrap());
-    let app = AppCore::open(
-        device,
-        platform.clone(),
-        platform.clone(),
-        platform.clone(),
-        platform.clone(),
-        Language::Zh,
-    )
-    .unwrap();
-    Phone { net, platform, app }
 }
 
 fn start(backend: Backend) -> (TestServer, Vec<GridCell>, Value) {

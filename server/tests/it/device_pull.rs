@@ -78,12 +78,16 @@ fn file_report(device: &Device, cell: &GridCell, n: u8) -> String {
 }
 
 fn register(server: &TestServer, dispatcher: &str, case_id: &str) {
+    step(server, dispatcher, case_id, &json!({ "action": "register" }));
+}
+
+fn step(server: &TestServer, dispatcher: &str, case_id: &str, body: &Value) {
     let response = server
         .client
         .post(server.url(&format!("/api/v1/cases/{case_id}/actions")))
         .bearer_auth(dispatcher)
         .header("idempotency-key", uuid::Uuid::now_v7().to_string())
-        .json(&json!({ "action": "register" }))
+        .json(body)
         .send()
         .unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().unwrap());
@@ -149,12 +153,13 @@ fn a_phone_offline_for_a_day_catches_up_in_one_request(backend: Backend) {
     *inspector_net.offline.lock().unwrap() = true;
     assert!(matches!(inspector.sync().sync_once().unwrap(), SyncOutcome::RetryIn(_)));
     assert!(matches!(inspector.sync_state(), SyncState::WaitingForNetwork { .. }));
-    register(&server, dispatcher, &first[0]);
+    step(&server, dispatcher, &first[0], &json!({ "action": "reject", "reason": "not a public matter" }));
     register(&server, dispatcher, &first[1]);
     let later: Vec<String> = (10..14).map(|n| file_report(&citizen, cell, n)).collect();
     let off_cell = file_report(&citizen, &cells[7], 20);
 
-    // Signal again: one request brings the list up to date (two taken off, four new).
+    // Signal again: one request brings the list up to date (one taken off, one registered,
+    // four new).
     *inspector_net.offline.lock().unwrap() = false;
     assert_eq!(inspector.sync().pull_once().unwrap(), SyncOutcome::Idle);
     assert_eq!(inspector.sync_state(), SyncState::Idle);
@@ -165,7 +170,10 @@ fn a_phone_offline_for_a_day_catches_up_in_one_request(backend: Backend) {
     );
     let mut expected: Vec<&String> = later.iter().collect();
     expected.push(&first[2]);
-    assert_eq!(ids_and_states(&inspector, PullList::Worklist), pairs(&expected, "reported"));
+    let mut expected = pairs(&expected, "reported");
+    expected.push((first[1].clone(), "registered".to_owned()));
+    expected.sort();
+    assert_eq!(ids_and_states(&inspector, PullList::Worklist), expected);
     assert!(inspector.store().cached_case(PullList::Worklist, &first[0]).unwrap().is_none());
     assert!(inspector.store().cached_case(PullList::Worklist, &off_cell).unwrap().is_none());
     let detail = inspector.store().cached_case(PullList::Worklist, &later[0]).unwrap().unwrap();

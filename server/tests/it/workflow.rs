@@ -461,11 +461,11 @@ fn worklist_cursor_returns_only_changes(backend: Backend) {
     assert_eq!(nothing["items"], json!([]));
     assert_eq!(nothing["next_cursor"], cursor);
 
-    // A day of changes: one report registered (off the list), another handled (on it), one new.
+    // A day of changes: one report rejected (off the list), another handled (on it), one new.
     let handled = office.in_progress();
     let photo = office.photo(&office.handler);
     office.ok(&office.handler, &handled, json!({ "action": "mark_handled", "photo_ids": [photo] }));
-    office.ok(&office.dispatcher, &stale, json!({ "action": "register" }));
+    office.ok(&office.dispatcher, &stale, json!({ "action": "reject", "reason": "not a public matter" }));
     let fresh = office.report();
 
     let caught_up = fetch(Some(cursor));

@@ -3,8 +3,10 @@
 //! split).
 //!
 //! - One view model per screen: [`SignInModel`], [`NewReportModel`], [`OutboxModel`] (drafts
-//!   and the outbox), [`MyReportsModel`] (the list and one report in detail); and [`AppCore`]
-//!   for what outlives screens (account, sync, language) and which opens the screens.
+//!   and the outbox), [`MyReportsModel`] (the list and one report in detail), and for the field
+//!   apps [`WorkListModel`] (an inspector's cases) and [`CasePageModel`] (one case with the
+//!   steps the account may take), [`PatrolModel`] (on duty and the patrol track); and [`AppCore`] for what outlives screens (account, sync,
+//!   language) and which opens the screens.
 //! - Each has `state()`, a display-ready record (texts in the user's language, enabled and
 //!   visible flags, an error per field); `send(intent)`, what the user did; and
 //!   `subscribe(listener)`, which hears the state now and after every change until the
@@ -18,18 +20,22 @@
 //! sending, refreshing): shells call it off the main thread. A change made by one screen (a
 //! report sent, a sync) refreshes every open screen, so lists never go stale.
 
+mod case_page;
 mod my_reports;
 mod nearby;
 mod new_report;
 pub mod observe;
 mod outbox;
+mod patrol;
 pub mod platform;
 mod sign_in;
 pub mod text;
+mod work_list;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Weak};
 
+pub use case_page::{ActionView, CaseEvent, CasePageIntent, CasePageListener, CasePageModel, CasePageState};
 pub use my_reports::{
     MyReportsIntent, MyReportsListener, MyReportsModel, MyReportsState, ReportDetail, ReportRow,
     TimelineEntry,
@@ -41,11 +47,16 @@ pub use new_report::{
 };
 pub use observe::ListenerHandle;
 pub use outbox::{DraftRow, OutboxIntent, OutboxListener, OutboxModel, OutboxRow, OutboxState};
+pub use patrol::{PatrolIntent, PatrolListener, PatrolModel, PatrolState};
 pub use platform::{
     BackgroundScheduler, LocalNotification, LocationFix, LocationProvider, Notifier, SecureStorage,
 };
 pub use sign_in::{SignInIntent, SignInListener, SignInModel, SignInState};
 pub use text::Language;
+pub use work_list::{
+    FilterChoice, TaskKind, WorkFilter, WorkListIntent, WorkListListener, WorkListModel, WorkListState,
+    WorkMap, WorkMarker, WorkRow, WorkSort,
+};
 
 use self::observe::{Observers, lock};
 use super::pull::PullList;
@@ -105,6 +116,10 @@ impl Shared {
     /// screen redrawn.
     pub fn sync(&self) -> Result<SyncOutcome, Error> {
         let outcome = self.device.sync().sync_once();
+        // A unit's list is not a pulled list (no cursor on the server): fetched whole, after the
+        // outbox so the unit's own steps show.
+        let assigned = work_list::refresh_assigned(self);
+        let track = patrol::upload_track(self);
         let notified = self.notify_state_changes();
         match &outcome {
             Ok(SyncOutcome::RetryIn(wait)) => self.scheduler.schedule_sync(wait.as_secs().max(1)),
@@ -115,6 +130,8 @@ impl Shared {
         }
         self.changed();
         notified?;
+        assigned?;
+        track?;
         outcome
     }
 
@@ -360,5 +377,21 @@ impl AppCore {
     /// The "my reports" screen.
     pub fn my_reports_screen(&self) -> Arc<MyReportsModel> {
         MyReportsModel::open(self.shared.clone())
+    }
+
+    /// The inspector's work list.
+    pub fn work_list_screen(&self) -> Arc<WorkListModel> {
+        WorkListModel::open(self.shared.clone())
+    }
+
+    /// The inspector's patrol (on duty, the track recorded and uploaded).
+    pub fn patrol_screen(&self) -> Arc<PatrolModel> {
+        PatrolModel::open(self.shared.clone())
+    }
+
+    /// One case as the signed-in staff member sees it, with the steps they may take. Opening it
+    /// does not fetch: send `Refresh` (off the main thread) to bring it up to date.
+    pub fn case_screen(&self, case_id: String) -> Arc<CasePageModel> {
+        CasePageModel::open(self.shared.clone(), case_id)
     }
 }

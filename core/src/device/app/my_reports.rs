@@ -212,26 +212,9 @@ impl MyReportsModel {
     /// Fetch a case and its public timeline and keep them; offline, the kept copy (or the
     /// pulled list's) is shown instead.
     fn load(&self, case_id: &str) -> Result<(), Error> {
-        let segment = case_segment(case_id)?;
-        let remote = self.shared.device.remote();
-        let fetched =
-            remote.get("/api/v1/cases/{id}", &format!("/api/v1/cases/{segment}")).and_then(|case| {
-                let timeline = remote
-                    .get("/api/v1/cases/{id}/timeline", &format!("/api/v1/cases/{segment}/timeline"))?;
-                Ok(serde_json::json!({ "case": case, "timeline": timeline }))
-            });
-        match fetched {
-            Ok(doc) => {
-                self.shared.device.store().set_setting(&detail_key(case_id), &doc)?;
-                lock(&self.data).offline = false;
-                Ok(())
-            }
-            Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => {
-                lock(&self.data).offline = true;
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+        let fetched = fetch_and_keep(&self.shared, case_id, &detail_key(case_id))?;
+        lock(&self.data).offline = !fetched;
+        Ok(())
     }
 
     fn detail(&self, case_id: &str, offline: bool, lang: Language) -> Option<ReportDetail> {
@@ -374,6 +357,27 @@ impl MyReportsModel {
             }
         }
         Ok(())
+    }
+}
+
+/// Fetch a case and its timeline as the signed-in account may see them and keep them as one
+/// setting under `key`: `Ok(true)` when fetched, `Ok(false)` without a connection (the kept copy,
+/// if any, stays).
+pub(crate) fn fetch_and_keep(shared: &Shared, case_id: &str, key: &str) -> Result<bool, Error> {
+    let segment = case_segment(case_id)?;
+    let remote = shared.device.remote();
+    let fetched = remote.get("/api/v1/cases/{id}", &format!("/api/v1/cases/{segment}")).and_then(|case| {
+        let timeline =
+            remote.get("/api/v1/cases/{id}/timeline", &format!("/api/v1/cases/{segment}/timeline"))?;
+        Ok(serde_json::json!({ "case": case, "timeline": timeline }))
+    });
+    match fetched {
+        Ok(doc) => {
+            shared.device.store().set_setting(key, &doc)?;
+            Ok(true)
+        }
+        Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

@@ -14,6 +14,9 @@
 //! - Before sending, online: the open reports of the same category around the pin (see
 //!   [`super::nearby`]); the citizen follows one ("this is mine too", keeping or discarding the
 //!   draft) or sends anyway. Offline or on any error the step is skipped.
+//! - A grid inspector's patrol report: the place starts at the inspector's live position (the
+//!   current cell preset, on a new draft), every category is offered and it is never anonymous
+//!   (a supervisor's report is signed).
 //! - Errors of the report's fields show after the first try to send; a refused photo or place
 //!   shows at once. After a send the form starts over on a new draft, and it starts over when
 //!   another account signs in.
@@ -33,6 +36,7 @@ use crate::geo::{Crs, GeoPoint};
 use crate::grid::{GridCell, Route};
 use crate::photo::{PhotoError, PhotoOptions, prepare};
 use crate::taxonomy::{AnswerValue, Category, Question, QuestionType};
+use crate::workflow::Role;
 
 /// The map's view starts this wide (metres across), and zooms within these bounds.
 const MAP_START_SPAN_M: f64 = 600.0;
@@ -329,7 +333,27 @@ impl NewReportModel {
         let data = Data { draft_id, account, ..Data::default() };
         let model = Arc::new(Self { shared, data: Mutex::new(data), observers: Arc::default() });
         model.shared.register(Arc::downgrade(&(model.clone() as Arc<dyn Screen>)));
+        if lock(&model.data).draft_id.is_none() {
+            // Nothing to tell the user yet: without a fix the place is chosen as for anyone.
+            let _ = model.preset_patrol_place();
+        }
         model
+    }
+
+    /// A patrol report by a grid inspector (never anonymous, placed where they stand).
+    fn patrol(&self) -> bool {
+        self.shared.device.account().ok().flatten().is_some_and(|a| a.role == Role::Inspector)
+    }
+
+    /// For an inspector with a fix, place the report where they stand, so the current cell is
+    /// preset.
+    fn preset_patrol_place(&self) -> Result<(), Error> {
+        if !self.patrol() {
+            return Ok(());
+        }
+        let Some(fix) = self.shared.location.current_fix() else { return Ok(()) };
+        lock(&self.data).fix = Some(fix);
+        self.place(MapPoint { lat: fix.lat, lon: fix.lon }, fix.accuracy_m)
     }
 
     fn draft(&self) -> Option<Draft> {
@@ -403,6 +427,7 @@ impl NewReportModel {
         self.shared.device.submit(&draft.id)?;
         let account = current_account(&self.shared);
         lock(&self.data).start_over(account);
+        self.preset_patrol_place()?;
         // Deliver now if the server can be reached; offline, the outbox keeps it and the
         // scheduled sync sends it later.
         let delivered = matches!(self.shared.sync(), Ok(crate::device::SyncOutcome::Idle));
@@ -527,7 +552,10 @@ impl NewReportModel {
                     f.answers.insert(question, AnswerValue::Many(keys));
                 }
             })?,
-            NewReportIntent::SetAnonymous { anonymous } => self.edit(|f| f.anonymous = anonymous)?,
+            NewReportIntent::SetAnonymous { anonymous } => {
+                let patrol = self.patrol();
+                self.edit(|f| f.anonymous = anonymous && !patrol)?;
+            }
             NewReportIntent::Send => self.send_report(lang, true)?,
             NewReportIntent::SendAnyway => {
                 lock(&self.data).nearby.clear();
@@ -750,7 +778,7 @@ impl NewReportModel {
             category: category.map(choice_of),
             category_error: field_error("category"),
             questions,
-            anonymous_visible: category.is_some_and(|c| c.anonymous_allowed),
+            anonymous_visible: category.is_some_and(|c| c.anonymous_allowed) && !self.patrol(),
             anonymous_label: lang.pick("匿名上报", "Report anonymously"),
             anonymous: fields.anonymous,
             anonymous_error: field_error("anonymous"),
@@ -905,7 +933,7 @@ fn question_view(
     }
 }
 
-fn photo_words(err: &PhotoError, lang: Language) -> String {
+pub(crate) fn photo_words(err: &PhotoError, lang: Language) -> String {
     match err {
         PhotoError::TooLarge { size, max } => {
             let (size, max) = (size.div_ceil(1 << 20), max / (1 << 20));
@@ -991,17 +1019,22 @@ fn cells_around(cells: &[GridCell], centre: MapPoint, span_m: f64, routed: Optio
             })
         })
         .take(MAP_MAX_CELLS)
-        .map(|cell| MapCell {
-            code: cell.code.to_string(),
-            name: cell.name.clone(),
-            rings: cell
-                .geometry
-                .polygons()
-                .iter()
-                .filter_map(|p| p.first())
-                .map(|ring| ring.iter().map(|&[lon, lat]| MapPoint { lat, lon }).collect())
-                .collect(),
-            highlighted: routed == Some(cell.code),
-        })
+        .map(|cell| map_cell(cell, routed == Some(cell.code)))
         .collect()
+}
+
+/// A cell as the map draws it: its outer rings.
+pub(crate) fn map_cell(cell: &GridCell, highlighted: bool) -> MapCell {
+    MapCell {
+        code: cell.code.to_string(),
+        name: cell.name.clone(),
+        rings: cell
+            .geometry
+            .polygons()
+            .iter()
+            .filter_map(|p| p.first())
+            .map(|ring| ring.iter().map(|&[lon, lat]| MapPoint { lat, lon }).collect())
+            .collect(),
+        highlighted,
+    }
 }

@@ -1,7 +1,8 @@
-//! The sign-in screen: a phone number and a texted code, or on anonymously. Shows the
-//! server's `attempts_left` after a wrong code and the wait it asks for after too many; the
-//! anonymous account's secret goes to the platform's secure storage, so the same account comes
-//! back after a reinstall or a sign-out.
+//! The sign-in screen: a phone number and a texted code, or on anonymously; or, switched to
+//! staff, a login and a password (grid inspectors and handling units' field workers use the
+//! same app). Shows the server's `attempts_left` after a wrong code and the wait it asks for
+//! after too many; the anonymous account's secret goes to the platform's secure storage, so
+//! the same account comes back after a reinstall or a sign-out. A staff password is never kept.
 
 use std::sync::{Arc, Mutex};
 
@@ -41,6 +42,17 @@ pub struct SignInState {
     pub busy: bool,
     /// Signed in: the shell leaves this screen.
     pub signed_in: bool,
+    /// The staff form (login and password) shows instead of the citizen's.
+    pub staff_mode: bool,
+    /// Switches between the citizen's and the staff form.
+    pub switch_mode_label: String,
+    pub login_label: String,
+    pub login: String,
+    pub login_error: Option<String>,
+    pub password_label: String,
+    pub password_error: Option<String>,
+    pub staff_sign_in_label: String,
+    pub staff_sign_in_enabled: bool,
 }
 
 /// What the user did on the sign-in screen.
@@ -58,6 +70,18 @@ pub enum SignInIntent {
     /// Back from the code to the number.
     ChangePhone,
     ContinueAnonymously,
+    /// Show the staff form (`true`) or the citizen's.
+    SetStaffMode {
+        staff: bool,
+    },
+    SetLogin {
+        login: String,
+    },
+    SetPassword {
+        password: String,
+    },
+    /// Sign in as staff with the login and password typed.
+    SignInStaff,
 }
 
 /// Hears every [`SignInState`].
@@ -77,6 +101,11 @@ struct Data {
     wait_secs: Option<u32>,
     message: Option<String>,
     busy: bool,
+    staff_mode: bool,
+    login: String,
+    password: String,
+    login_error: Option<String>,
+    password_error: Option<String>,
 }
 
 /// The sign-in screen's model.
@@ -123,6 +152,19 @@ impl SignInModel {
             message: data.message.clone(),
             busy: data.busy,
             signed_in,
+            staff_mode: data.staff_mode,
+            switch_mode_label: if data.staff_mode {
+                lang.pick("市民登录", "Sign in as a citizen")
+            } else {
+                lang.pick("工作人员登录", "Staff sign-in")
+            },
+            login_label: lang.pick("用户名", "Login"),
+            login: data.login.clone(),
+            login_error: data.login_error.clone(),
+            password_label: lang.pick("密码", "Password"),
+            password_error: data.password_error.clone(),
+            staff_sign_in_label: lang.pick("登录", "Sign in"),
+            staff_sign_in_enabled: idle && !data.login.trim().is_empty() && !data.password.is_empty(),
         }
     }
 
@@ -137,6 +179,8 @@ impl SignInModel {
         data.message = None;
         data.phone_error = None;
         data.code_error = None;
+        data.login_error = None;
+        data.password_error = None;
         data.wait_secs = None;
         drop(data);
         self.publish();
@@ -152,7 +196,11 @@ impl SignInModel {
                 match problem.field.as_deref() {
                     Some("phone") => data.phone_error = Some(words),
                     Some("code") => data.code_error = Some(words),
+                    Some("login") => data.login_error = Some(words),
+                    Some("password") => data.password_error = Some(words),
                     _ if problem.code.starts_with("otp_") => data.code_error = Some(words),
+                    // A wrong login and a wrong password get one answer, under the password.
+                    _ if problem.code == "invalid_credentials" => data.password_error = Some(words),
                     _ => data.message = Some(words),
                 }
             }
@@ -224,6 +272,33 @@ impl SignInModel {
                 };
                 if let Err(e) = device.sign_in_with_code(&phone, &code) {
                     self.failed(&e, lang);
+                }
+            }
+            SignInIntent::SetStaffMode { staff } => {
+                let mut data = lock(&self.data);
+                data.staff_mode = staff;
+                data.message = None;
+            }
+            SignInIntent::SetLogin { login } => {
+                let mut data = lock(&self.data);
+                data.login = login;
+                data.login_error = None;
+            }
+            SignInIntent::SetPassword { password } => {
+                let mut data = lock(&self.data);
+                data.password = password;
+                data.password_error = None;
+            }
+            SignInIntent::SignInStaff => {
+                self.begin();
+                let (login, password) = {
+                    let data = lock(&self.data);
+                    (data.login.trim().to_owned(), data.password.clone())
+                };
+                match device.sign_in_staff(&login, &password) {
+                    // The password is not kept past its use.
+                    Ok(_) => lock(&self.data).password.clear(),
+                    Err(e) => self.failed(&e, lang),
                 }
             }
             SignInIntent::ContinueAnonymously => {

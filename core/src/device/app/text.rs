@@ -92,6 +92,16 @@ pub fn refusal_words(code: &str, attempts_left: Option<u32>, lang: Language) -> 
             lang.pick("这台设备的匿名账号已失效", "This device's anonymous account is no longer valid")
         }
         "forbidden" => lang.pick("没有权限", "Not allowed"),
+        "too_far_from_case" => lang.pick(
+            "您不在案件所在网格附近，请到现场后再操作",
+            "You are not near the case's cell: do this on site",
+        ),
+        "not_allowed_for_role" | "not_from_state" => {
+            lang.pick("这一步现在不能做", "This step cannot be taken now")
+        }
+        "version_conflict" | "stale_state" => {
+            lang.pick("案件已有新的变化，请刷新后再试", "The case changed meanwhile: refresh and try again")
+        }
         "not_found" => lang.pick("找不到", "Not found"),
         other => {
             lang.pick(&format!("服务器拒绝了请求（{other}）"), &format!("The server refused this ({other})"))

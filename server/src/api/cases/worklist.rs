@@ -1,7 +1,10 @@
 //! `GET /api/v1/worklist?cursor=N`: an inspector's work list, with incremental sync.
 //!
-//! The list holds the cases in the inspector's own cells that need them: `handled` (verify on
-//! site) and `reported` (new reports to look at). Without a cursor (or with `cursor=0`) the
+//! The list holds every open case in the inspector's own cells: `reported` (new reports, to
+//! confirm on site when the street office asks), `handled` (to verify on site), and those with
+//! the street office or a handling unit in between (`registered`, `dispatched`, `in_progress`),
+//! so the inspector knows the area and sees what is overdue. A case leaves the list when it is
+//! closed, rejected, merged or shelved. Without a cursor (or with `cursor=0`) the
 //! answer is the whole list. With the `next_cursor` of an earlier answer it is only the cases
 //! whose events came after it: each one either still in the list (`"change": "upsert"`, with
 //! the case) or no longer (`"change": "removed"`, with its id and state), so a phone offline
@@ -33,7 +36,13 @@ pub const PAGE_EVENTS: i64 = 1_000;
 pub const MAX_LIST: i64 = 2_000;
 
 /// The states that put a case on an inspector's list.
-const LIST_STATES: [CaseState; 2] = [CaseState::Reported, CaseState::Handled];
+const LIST_STATES: [CaseState; 5] = [
+    CaseState::Reported,
+    CaseState::Registered,
+    CaseState::Dispatched,
+    CaseState::InProgress,
+    CaseState::Handled,
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -24,6 +24,8 @@ use serde_json::Value;
 
 use crate::common::TestServer;
 
+pub mod platform;
+
 /// The password of every account made by [`staff`].
 pub const PASSWORD: &str = "correct horse battery staple 42";
 

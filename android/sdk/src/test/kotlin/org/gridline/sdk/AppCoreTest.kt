@@ -22,6 +22,8 @@ import org.gridline.sdk.core.AppIntent
 import org.gridline.sdk.core.AppListener
 import org.gridline.sdk.core.AppState
 import org.gridline.sdk.core.BackgroundScheduler
+import org.gridline.sdk.core.CasePageListener
+import org.gridline.sdk.core.CasePageState
 import org.gridline.sdk.core.Language
 import org.gridline.sdk.core.LocalNotification
 import org.gridline.sdk.core.LocationFix
@@ -36,11 +38,15 @@ import org.gridline.sdk.core.Notifier
 import org.gridline.sdk.core.OutboxIntent
 import org.gridline.sdk.core.OutboxListener
 import org.gridline.sdk.core.OutboxState
+import org.gridline.sdk.core.PatrolListener
+import org.gridline.sdk.core.PatrolState
 import org.gridline.sdk.core.QuestionControl
 import org.gridline.sdk.core.SecureStorage
 import org.gridline.sdk.core.SignInIntent
 import org.gridline.sdk.core.SignInListener
 import org.gridline.sdk.core.SignInState
+import org.gridline.sdk.core.WorkListListener
+import org.gridline.sdk.core.WorkListState
 import org.gridline.sdk.ffi.CaseState
 import org.gridline.sdk.ffi.SyncOutcome
 import org.junit.jupiter.api.Test
@@ -70,13 +76,18 @@ class ScriptedPlatform(var fix: LocationFix?) : LocationProvider, Notifier, Secu
 }
 
 /** Every state a screen's listener heard. */
-class Heard<S> : AppListener, SignInListener, NewReportListener, OutboxListener, MyReportsListener {
+class Heard<S> :
+    AppListener, SignInListener, NewReportListener, OutboxListener, MyReportsListener,
+    WorkListListener, CasePageListener, PatrolListener {
     val states: MutableList<Any> = Collections.synchronizedList(mutableListOf())
     override fun onState(state: AppState) { states += state }
     override fun onState(state: SignInState) { states += state }
     override fun onState(state: NewReportState) { states += state }
     override fun onState(state: OutboxState) { states += state }
     override fun onState(state: MyReportsState) { states += state }
+    override fun onState(state: WorkListState) { states += state }
+    override fun onState(state: CasePageState) { states += state }
+    override fun onState(state: PatrolState) { states += state }
 }
 
 class AppCoreTest {

@@ -1,0 +1,229 @@
+//! The patrol screen of a grid inspector (巡查): going on and off duty, and the track recorded
+//! while on duty. The shell wakes the core every [`PATROL_INTERVAL_SECS`] while on duty (a
+//! timer, or the platform's significant-location updates) by sending `Record`; the core reads
+//! the live fix and keeps the position in the phone's store, so a day without signal loses
+//! nothing. Every sync uploads what is waiting (`POST /api/v1/patrol/positions`, at most
+//! [`MAX_PATROL_BATCH`] at a time) and forgets it once the server has it; the server stores each
+//! moment once, so a batch sent again after a lost answer does no harm.
+//!
+//! On duty survives a restart (it is kept in the store), so a process started by the platform
+//! keeps recording.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::observe::{ListenerHandle, Observers, lock};
+use super::text::{self, Language};
+use super::{Screen, Shared};
+use crate::device::Error;
+use crate::limits::{MAX_PATROL_BATCH, PATROL_INTERVAL_SECS};
+use crate::workflow::Role;
+
+const ON_DUTY_KEY: &str = "patrol_on_duty";
+const QUEUE_KEY: &str = "patrol_queue";
+const RECORDED_KEY: &str = "patrol_recorded";
+const POSITIONS_PATH: &str = "/api/v1/patrol/positions";
+
+/// A recorded position waiting to be uploaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Recorded {
+    at: String,
+    lat: f64,
+    lon: f64,
+    accuracy_m: Option<f64>,
+}
+
+/// What the patrol screen shows.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PatrolState {
+    pub title: String,
+    /// Only grid inspectors patrol.
+    pub available: bool,
+    pub on_duty: bool,
+    /// "Start patrol" or "End patrol".
+    pub toggle_label: String,
+    /// Seconds between two recorded positions: the shell's timer while on duty.
+    pub interval_secs: u64,
+    /// Positions recorded on this phone since it was installed.
+    pub recorded: u32,
+    /// Positions waiting for a connection.
+    pub waiting: u32,
+    pub status_text: String,
+    pub message: Option<String>,
+}
+
+/// What the user (or the shell's timer) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum PatrolIntent {
+    StartDuty,
+    EndDuty,
+    /// The timer fired: record where the phone is now (only on duty).
+    Record,
+}
+
+/// Hears every [`PatrolState`].
+#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
+pub trait PatrolListener: Send + Sync {
+    fn on_state(&self, state: PatrolState);
+}
+
+/// The patrol screen's model.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct PatrolModel {
+    shared: Arc<Shared>,
+    message: Mutex<Option<String>>,
+    observers: Arc<Observers<PatrolState>>,
+}
+
+/// The queue is read and written by the screen and by sync, on different threads.
+static QUEUE: Mutex<()> = Mutex::new(());
+
+fn queued(shared: &Shared) -> Vec<Recorded> {
+    shared.device.store().setting(QUEUE_KEY).ok().flatten().unwrap_or_default()
+}
+
+/// Upload what is waiting, a batch at a time, forgetting each batch once the server has it.
+/// Without a connection it stays for the next sync.
+pub(crate) fn upload_track(shared: &Shared) -> Result<(), Error> {
+    loop {
+        let batch: Vec<Recorded> = {
+            let _guard = lock(&QUEUE);
+            queued(shared).into_iter().take(MAX_PATROL_BATCH).collect()
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        match shared.device.remote().post(POSITIONS_PATH, POSITIONS_PATH, &json!({ "positions": batch })) {
+            Ok(_) => {
+                let _guard = lock(&QUEUE);
+                let rest: Vec<Recorded> = queued(shared).into_iter().filter(|p| !batch.contains(p)).collect();
+                shared.device.store().set_setting(QUEUE_KEY, &rest)?;
+            }
+            Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+impl PatrolModel {
+    pub(crate) fn open(shared: Arc<Shared>) -> Arc<Self> {
+        let model = Arc::new(Self { shared, message: Mutex::default(), observers: Arc::default() });
+        model.shared.register(Arc::downgrade(&(model.clone() as Arc<dyn Screen>)));
+        model
+    }
+
+    fn inspector(&self) -> bool {
+        self.shared.device.account().ok().flatten().is_some_and(|a| a.role == Role::Inspector)
+    }
+
+    fn on_duty(&self) -> bool {
+        self.shared.device.store().setting(ON_DUTY_KEY).ok().flatten().unwrap_or(false)
+    }
+
+    fn render(&self) -> PatrolState {
+        let lang = self.shared.language();
+        let on_duty = self.on_duty();
+        let waiting = u32::try_from(queued(&self.shared).len()).unwrap_or(u32::MAX);
+        let recorded: u32 = self.shared.device.store().setting(RECORDED_KEY).ok().flatten().unwrap_or(0);
+        PatrolState {
+            title: lang.pick("巡查", "Patrol"),
+            available: self.inspector(),
+            on_duty,
+            toggle_label: if on_duty {
+                lang.pick("结束巡查", "End patrol")
+            } else {
+                lang.pick("开始巡查", "Start patrol")
+            },
+            interval_secs: PATROL_INTERVAL_SECS,
+            recorded,
+            waiting,
+            status_text: match (on_duty, waiting) {
+                (false, _) => lang.pick("未在巡查", "Not on patrol"),
+                (true, 0) => lang.pick("巡查中，轨迹已同步", "On patrol; track up to date"),
+                (true, n) => lang.pick(
+                    &format!("巡查中，{n} 个位置等待上传"),
+                    &format!("On patrol; {n} positions waiting to upload"),
+                ),
+            },
+            message: lock(&self.message).clone(),
+        }
+    }
+
+    fn apply(&self, intent: PatrolIntent, lang: Language) -> Result<(), Error> {
+        let store = self.shared.device.store();
+        match intent {
+            PatrolIntent::StartDuty if self.inspector() => {
+                store.set_setting(ON_DUTY_KEY, &true)?;
+                self.record(lang)?;
+            }
+            PatrolIntent::StartDuty => {
+                *lock(&self.message) = Some(lang.pick("只有网格员可以巡查", "Only grid inspectors patrol"));
+            }
+            PatrolIntent::EndDuty => {
+                store.set_setting(ON_DUTY_KEY, &false)?;
+                self.shared.sync()?;
+            }
+            PatrolIntent::Record if self.on_duty() && self.inspector() => {
+                self.record(lang)?;
+                self.shared.sync()?;
+            }
+            PatrolIntent::Record => {}
+        }
+        Ok(())
+    }
+
+    /// Keep the live fix in the queue.
+    fn record(&self, lang: Language) -> Result<(), Error> {
+        let Some(fix) = self.shared.location.current_fix() else {
+            *lock(&self.message) =
+                Some(lang.pick("没有定位，这一次未记录", "No position: nothing recorded this time"));
+            return Ok(());
+        };
+        let store = self.shared.device.store();
+        let _guard = lock(&QUEUE);
+        let mut queue = queued(&self.shared);
+        queue.push(Recorded {
+            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            lat: fix.lat,
+            lon: fix.lon,
+            accuracy_m: fix.accuracy_m,
+        });
+        store.set_setting(QUEUE_KEY, &queue)?;
+        let recorded: u32 = store.setting(RECORDED_KEY)?.unwrap_or(0);
+        store.set_setting(RECORDED_KEY, &recorded.saturating_add(1))
+    }
+}
+
+impl Screen for PatrolModel {
+    fn refresh(&self) {
+        self.observers.publish(&self.render());
+    }
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl PatrolModel {
+    /// What the screen shows now.
+    pub fn state(&self) -> PatrolState {
+        self.render()
+    }
+
+    /// Do what the user or the timer asked; may block on the network (the upload).
+    pub fn send(&self, intent: PatrolIntent) {
+        let lang = self.shared.language();
+        *lock(&self.message) = None;
+        if let Err(e) = self.apply(intent, lang) {
+            *lock(&self.message) = Some(text::error_words(&e, lang));
+        }
+        self.shared.changed();
+    }
+
+    /// Hear the state now and after every change.
+    pub fn subscribe(&self, listener: Arc<dyn PatrolListener>) -> Arc<ListenerHandle> {
+        Arc::new(self.observers.subscribe(self.render(), Arc::new(move |s| listener.on_state(s))))
+    }
+}

@@ -1,0 +1,1 @@
+DROP TABLE patrol_positions;
