@@ -17,6 +17,7 @@ pub mod intake_writer;
 pub mod open311;
 pub mod photos;
 pub mod schema;
+pub mod sensors;
 pub mod stats;
 pub mod tracking;
 pub mod typed;

@@ -40,6 +40,7 @@ mod phone_at_rest;
 mod photo_store;
 mod photos_idempotency;
 mod schema_matches;
+mod sensors;
 mod serve;
 mod shutdown;
 mod stats;
