@@ -8,6 +8,7 @@ mod deadline;
 mod geo;
 mod grid;
 mod photo;
+mod sensors;
 mod serve;
 #[cfg(feature = "simulate")]
 pub mod simulate;
@@ -52,6 +53,9 @@ enum Command {
     /// Staff accounts: add one (the first admin of a deployment), list them, disable one.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Sensor systems: import a system's devices from a CSV or GeoJSON file.
+    #[command(subcommand)]
+    Sensors(sensors::SensorsCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -90,6 +94,7 @@ pub fn run() -> ExitCode {
         Command::Taxonomy(cmd) => taxonomy::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
         Command::User(cmd) => user::run(cmd),
+        Command::Sensors(cmd) => sensors::run(cmd),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

@@ -19,9 +19,13 @@ use gridline_core::sensors::{MAX_ID_CHARS, valid_kind};
 use serde::Serialize;
 use serde_json::Value;
 
+use diesel::Connection;
+
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::routing::GridRouter;
 use crate::store::sensors::{self as store, DeviceRow};
+use crate::store::{DbConnection, StoreResult};
 
 /// Most devices in one import.
 pub const MAX_DEVICES: usize = 200_000;
@@ -261,17 +265,29 @@ fn parse_geojson(text: &str) -> Result<Vec<DeviceInput>, Vec<String>> {
 /// Routes and stores the devices of `system_id` (all or nothing).
 pub async fn import(state: &AppState, system_id: String, devices: Vec<DeviceInput>) -> ApiResult<Imported> {
     let now = state.clock.now().timestamp();
+    let rows = placed(&state.router, &system_id, devices, now).map_err(refused)?;
+    state.db.run(move |conn| store_devices(conn, rows)).await?.map_err(refused)
+}
+
+/// The devices as rows, each in the grid cell its position routes to; every device outside all
+/// cells is a problem.
+pub fn placed(
+    router: &GridRouter,
+    system_id: &str,
+    devices: Vec<DeviceInput>,
+    now: i64,
+) -> Result<Vec<DeviceRow>, Vec<String>> {
     let mut rows = Vec::with_capacity(devices.len());
     let mut problems = Vec::new();
     for d in devices {
-        let placement = GeoPoint::new(d.lat, d.lon).ok().map(|p| state.router.place(p));
+        let placement = GeoPoint::new(d.lat, d.lon).ok().map(|p| router.place(p));
         let Some(grid) = placement.and_then(|p| p.grid) else {
             problems.push(format!("device {}: the position is outside every grid cell", shorten(&d.id)));
             continue;
         };
         rows.push(DeviceRow {
             id: d.id,
-            system_id: system_id.clone(),
+            system_id: system_id.to_owned(),
             kind: d.kind,
             lat: d.lat,
             lon: d.lon,
@@ -284,34 +300,33 @@ pub async fn import(state: &AppState, system_id: String, devices: Vec<DeviceInpu
             updated_at: now,
         });
     }
-    if !problems.is_empty() {
-        return Err(refused(problems));
-    }
-    let outcome = state
-        .db
-        .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-                let stored: HashMap<String, DeviceRow> =
-                    store::find_devices(conn, &ids)?.into_iter().map(|d| (d.id.clone(), d)).collect();
-                let taken: Vec<String> = rows
-                    .iter()
-                    .filter(|r| stored.get(&r.id).is_some_and(|s| s.system_id != r.system_id))
-                    .map(|r| format!("device {}: the id belongs to another system", shorten(&r.id)))
-                    .collect();
-                if !taken.is_empty() {
-                    return Ok(Err(taken));
-                }
-                let (changed, new): (Vec<DeviceRow>, Vec<DeviceRow>) =
-                    rows.into_iter().partition(|r| stored.contains_key(&r.id));
-                store::save_imported_devices(conn, &new, &changed)?;
-                Ok::<_, diesel::result::Error>(Ok(Imported { created: new.len(), updated: changed.len() }))
-            })
-            .map_err(crate::store::StoreError::from)
-        })
-        .await?;
-    outcome.map_err(refused)
+    if problems.is_empty() { Ok(rows) } else { Err(capped(problems)) }
+}
+
+/// Stores placed devices in one transaction: new ones inserted, known ones of the same system
+/// updated. The inner `Err` lists the ids another system owns (nothing is stored then).
+pub fn store_devices(
+    conn: &mut DbConnection,
+    rows: Vec<DeviceRow>,
+) -> StoreResult<Result<Imported, Vec<String>>> {
+    let outcome = conn.transaction(|conn| {
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let stored: HashMap<String, DeviceRow> =
+            store::find_devices(conn, &ids)?.into_iter().map(|d| (d.id.clone(), d)).collect();
+        let taken: Vec<String> = rows
+            .iter()
+            .filter(|r| stored.get(&r.id).is_some_and(|s| s.system_id != r.system_id))
+            .map(|r| format!("device {}: the id belongs to another system", shorten(&r.id)))
+            .collect();
+        if !taken.is_empty() {
+            return Ok(Err(capped(taken)));
+        }
+        let (changed, new): (Vec<DeviceRow>, Vec<DeviceRow>) =
+            rows.into_iter().partition(|r| stored.contains_key(&r.id));
+        store::save_imported_devices(conn, &new, &changed)?;
+        Ok::<_, diesel::result::Error>(Ok(Imported { created: new.len(), updated: changed.len() }))
+    })?;
+    Ok(outcome)
 }
 
 fn refused(problems: Vec<String>) -> ApiError {

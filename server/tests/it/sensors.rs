@@ -648,7 +648,51 @@ fn a_storm_becomes_one_case_per_cell(backend: Backend) {
     assert!(cells.iter().all(|c| c["active"] == 2_500));
 }
 
+/// `gridline sensors import`: the same import from a file, into the running server's database.
+fn the_cli_imports_devices(backend: Backend) {
+    let city = City::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let run = |file: &std::path::Path, system: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gridline"))
+            .args(["sensors", "import", file.to_str().unwrap(), "--system", system])
+            .args(["--database-url", &city.server.database_url])
+            .env("GRIDLINE_DATA_DIR", dir.path())
+            .output()
+            .unwrap()
+    };
+    let (lat, lon) = point_in(&city.cells[1]);
+    let good = dir.path().join("bins.csv");
+    std::fs::write(&good, format!("id,kind,lat,lon,owning_unit\nb1,overflowing_bin,{lat},{lon},sanitation\nb2,overflowing_bin,{lat},{lon},sanitation\n")).unwrap();
+    let out = run(&good, &city.system);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("2 created, 0 updated"), "{stdout}");
+    assert_eq!(
+        city.count(&format!(
+            "SELECT COUNT(*) AS n FROM sensor_devices WHERE grid_code = '{}'",
+            city.cells[1].code
+        )),
+        2
+    );
+    // The devices are live at once: their alarms are taken.
+    assert_eq!(outcomes(&city.send(vec![alarm("a1", "b1", "overflowing_bin", "low")])), ["raised"]);
+    // A bad file lists every problem, exits 2 and stores nothing.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "id,kind,lat,lon,owning_unit\nb3,Bin,31.2,121.4,x\nb4,bin,91,121.4,x\n").unwrap();
+    let out = run(&bad, &city.system);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("device 1 (b3): kind must be") && stdout.contains("device 2 (b4): lat/lon"),
+        "{stdout}"
+    );
+    let out = run(&good, "01a22736-9382-732c-9746-7b95420a7b90");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_devices"), 2);
+}
+
 both_backends!(
+    the_cli_imports_devices,
     registry_and_key_scope,
     bad_alarms_get_clear_errors,
     repeats_are_counted_and_replays_once,
