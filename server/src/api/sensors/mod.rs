@@ -2,8 +2,8 @@
 //!
 //! - `POST /api/v1/sensors/alarms` (a sending system's key): one alarm, or `{"alarms": [...]}`;
 //! - `GET /api/v1/sensors/review`, `POST /api/v1/sensors/alarms/{id}/confirm`,
-//!   `GET /api/v1/sensors/overview` (admin and dispatchers, within their scope): the review
-//!   queue, a person's confirmation, and the dashboard's view (active alarms per cell, alarm
+//!   `GET /api/v1/sensors/overview` (admin and dispatchers within their scope; the two reads
+//!   also for viewers): the review queue, a person's confirmation, and the dashboard's view (active alarms per cell, alarm
 //!   groups with their counts, faulty devices);
 //! - `/api/v1/admin/sensor-systems` (admin): the sending systems and their keys, and
 //!   `POST /api/v1/admin/sensor-systems/{id}/devices` (CSV or GeoJSON) for their devices;
@@ -83,8 +83,15 @@ pub struct ReviewQueue {
     pub alarms: Vec<ReviewItem>,
 }
 
+/// Who confirms alarms: an admin, or a dispatcher for the cells of their street.
 fn require_staff(who: &Principal) -> ApiResult<()> {
     who.require_role(&[Role::Admin, Role::Dispatcher])
+}
+
+/// Who reads the review queue and the overview: those who confirm, and the read-only viewer of
+/// an area's screen.
+fn require_reader(who: &Principal) -> ApiResult<()> {
+    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Viewer])
 }
 
 fn in_scope(who: &Principal, grid: &str) -> bool {
@@ -93,7 +100,7 @@ fn in_scope(who: &Principal, grid: &str) -> bool {
 
 /// `GET /api/v1/sensors/review`: alarms waiting for a person's confirmation, oldest first.
 pub async fn review(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
-    require_staff(&who)?;
+    require_reader(&who)?;
     let (alarms, devices) = state
         .db
         .run(|conn| {
@@ -160,7 +167,7 @@ pub struct Overview {
 
 /// `GET /api/v1/sensors/overview`.
 pub async fn overview(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
-    require_staff(&who)?;
+    require_reader(&who)?;
     let (cells, groups, faulty) = state
         .db
         .run(|conn| {
