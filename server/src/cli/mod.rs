@@ -8,6 +8,8 @@ mod deadline;
 mod geo;
 mod grid;
 mod photo;
+#[cfg(feature = "simulate")]
+pub mod sensor_fleet;
 mod sensors;
 mod serve;
 #[cfg(feature = "simulate")]

@@ -691,7 +691,50 @@ fn the_cli_imports_devices(backend: Backend) {
     assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_devices"), 2);
 }
 
+/// `gridline simulate --sensors`: a fleet with stuck and flapping devices and a storm from the
+/// first second, for 12 seconds over a network that loses 30% of the answers. Every alarm is
+/// acknowledged (lost answers are sent again and counted once), every flapping device passes
+/// its limit (an alternation every 2 s: 6 in 12 s, more than 4) and is flagged faulty, and the
+/// storm is one group.
+fn a_simulated_fleet(backend: Backend) {
+    use gridline_server::cli::sensor_fleet::{FleetArgs, run_fleet};
+    let city = City::new(backend);
+    let login = format!("fleet{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let password = "correct horse battery staple 42".to_owned();
+    let db =
+        gridline_server::store::Db::connect(&city.server.database_url, 1, std::time::Duration::from_secs(10))
+            .unwrap();
+    let staff = gridline_server::auth::users::NewStaff {
+        login: login.clone(),
+        display_name: "Fleet admin".into(),
+        role: Role::Admin,
+        scope: Some(Scope::City),
+        password: Some(password.clone()),
+    };
+    gridline_server::auth::users::create_staff(&mut db.get().unwrap(), staff, gridline_server::auth::now())
+        .unwrap();
+    let args = FleetArgs {
+        sensors: 40,
+        sensor_kinds: "water_level,manhole_cover".into(),
+        fault_rate: 0.2,
+        flap_rate: 0.3,
+        storm_minute: Some(0.0),
+        storm_devices: 30,
+        admin_login: Some(login),
+        admin_password: Some(password),
+    };
+    let report = run_fleet(&format!("http://{}", city.server.addr), &city.cells, &args, 0.2, 0.3, 5).unwrap();
+    assert!(report.sent > 300, "{report:?}");
+    assert_eq!(report.acknowledged, report.sent, "{report:?}");
+    assert!(report.resent_batches > 0 && report.replayed > 0, "answers were lost and replayed: {report:?}");
+    assert!(report.flapping > 0, "{report:?}");
+    assert_eq!(report.flagged_faulty, report.flapping, "{report:?}");
+    assert_eq!(report.storm_groups, 1, "{report:?}");
+    assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_messages") as u64, report.sent);
+}
+
 both_backends!(
+    a_simulated_fleet,
     the_cli_imports_devices,
     registry_and_key_scope,
     bad_alarms_get_clear_errors,
