@@ -11,6 +11,7 @@ use gridline_core::sensors::{AlarmRule, shipped_rules};
 use serde::Serialize;
 
 use super::api_keys::{FreshKey, fresh_key, key_hash};
+use super::case_list::CaseFilter;
 use super::schema::{
     sensor_alarms, sensor_devices, sensor_groups, sensor_messages, sensor_rules, sensor_systems,
 };
@@ -143,6 +144,24 @@ pub fn lock_for_alarms(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
+/// Narrows a boxed query of a sensor table to the grid cells a caller's [`CaseFilter`] admits
+/// (`None`: the filter admits no cell, so nothing needs to run). Handlers and citizens see no
+/// sensor rows: those filters name no cell.
+macro_rules! in_cells {
+    ($query:expr, $column:expr, $filter:expr) => {
+        match $filter {
+            CaseFilter::All => Some($query),
+            CaseFilter::GridIn(grids) => {
+                Some($query.filter($column.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>())))
+            }
+            CaseFilter::GridRange { first, last, .. } => {
+                Some($query.filter($column.between(first.to_string(), last.to_string())))
+            }
+            CaseFilter::HandlingUnit(_) | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => None,
+        }
+    };
+}
+
 // --- systems -------------------------------------------------------------------------------
 
 /// A fresh system key and the row that stores it (hashed).
@@ -240,10 +259,15 @@ pub fn save_device(conn: &mut DbConnection, device: &DeviceRow) -> QueryResult<(
     Ok(())
 }
 
-/// Devices flagged faulty, most recently flagged first.
-pub fn faulty_devices(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<DeviceRow>> {
-    Ok(sensor_devices::table
-        .filter(sensor_devices::faulty.eq(true))
+/// Devices flagged faulty in the cells `filter` admits, most recently flagged first.
+pub fn faulty_devices(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    limit: i64,
+) -> StoreResult<Vec<DeviceRow>> {
+    let query = sensor_devices::table.filter(sensor_devices::faulty.eq(true)).into_boxed();
+    let Some(query) = in_cells!(query, sensor_devices::grid_code, filter) else { return Ok(Vec::new()) };
+    Ok(query
         .order((sensor_devices::updated_at.desc(), sensor_devices::id))
         .limit(limit)
         .select(DeviceRow::as_select())
@@ -437,20 +461,28 @@ pub fn set_group_case(conn: &mut DbConnection, group: &str, case: &str) -> Store
     Ok(())
 }
 
-/// Newest groups first (a storm is one row here, with its episode count).
-pub fn recent_groups(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<GroupRow>> {
-    Ok(sensor_groups::table
+/// Newest groups first in the cells `filter` admits (a storm is one row here, with its
+/// episode count).
+pub fn recent_groups(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> StoreResult<Vec<GroupRow>> {
+    let Some(query) = in_cells!(sensor_groups::table.into_boxed(), sensor_groups::grid_code, filter) else {
+        return Ok(Vec::new());
+    };
+    Ok(query
         .order((sensor_groups::opened_at.desc(), sensor_groups::id.desc()))
         .limit(limit)
         .select(GroupRow::as_select())
         .load(conn)?)
 }
 
-/// The review queue: active episodes waiting for confirmation (oldest first).
-pub fn review_queue(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<AlarmRow>> {
-    Ok(sensor_alarms::table
+/// The review queue: active episodes waiting for confirmation in the cells `filter` admits
+/// (oldest first).
+pub fn review_queue(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> StoreResult<Vec<AlarmRow>> {
+    let query = sensor_alarms::table
         .filter(sensor_alarms::state.eq("pending"))
         .filter(sensor_alarms::cleared_at.is_null())
+        .into_boxed();
+    let Some(query) = in_cells!(query, sensor_alarms::grid_code, filter) else { return Ok(Vec::new()) };
+    Ok(query
         .order((sensor_alarms::first_at, sensor_alarms::id))
         .limit(limit)
         .select(AlarmRow::as_select())

@@ -464,6 +464,13 @@ fn confirmation_by_a_person(backend: Backend) {
         (Some("E0404"), Some("2h"))
     );
     assert_eq!(problem(confirm(&dispatcher), 409)["code"], "alarm_not_pending");
+    // The other street's overview holds nothing of it; the street's own holds its group.
+    let theirs: Value = city.server.get_as(&other, "/api/v1/sensors/overview").json().unwrap();
+    assert_eq!(theirs, json!({ "cells": [], "groups": [], "faulty_devices": [] }));
+    let ours: Value = city.server.get_as(&dispatcher, "/api/v1/sensors/overview").json().unwrap();
+    assert_eq!(ours["groups"].as_array().unwrap().len(), 1);
+    let handler = city.server.staff_token(Role::Handler, Scope::Unit { unit: "traffic".into() });
+    problem(city.server.get_as(&handler, "/api/v1/sensors/overview"), 403);
     problem(
         city.server
             .client

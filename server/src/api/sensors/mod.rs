@@ -101,10 +101,11 @@ fn in_scope(who: &Principal, grid: &str) -> bool {
 /// `GET /api/v1/sensors/review`: alarms waiting for a person's confirmation, oldest first.
 pub async fn review(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
     require_reader(&who)?;
+    let filter = who.case_filter();
     let (alarms, devices) = state
         .db
-        .run(|conn| {
-            let alarms = store::review_queue(conn, LIST_LIMIT)?;
+        .run(move |conn| {
+            let alarms = store::review_queue(conn, &filter, LIST_LIMIT)?;
             let ids: Vec<&str> = alarms.iter().map(|a| a.device_id.as_str()).collect();
             let devices = store::find_devices(conn, &ids)?;
             Ok((alarms, devices))
@@ -112,7 +113,6 @@ pub async fn review(state: web::Data<AppState>, who: Principal) -> ApiResult<Htt
         .await?;
     let alarms = alarms
         .into_iter()
-        .filter(|a| in_scope(&who, &a.grid_code))
         .map(|alarm| {
             let device = devices.iter().find(|d| d.id == alarm.device_id).cloned();
             ReviewItem { alarm, device }
@@ -168,13 +168,14 @@ pub struct Overview {
 /// `GET /api/v1/sensors/overview`.
 pub async fn overview(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
     require_reader(&who)?;
+    let filter = who.case_filter();
     let (cells, groups, faulty) = state
         .db
-        .run(|conn| {
+        .run(move |conn| {
             Ok((
                 store::active_per_cell(conn)?,
-                store::recent_groups(conn, LIST_LIMIT)?,
-                store::faulty_devices(conn, LIST_LIMIT)?,
+                store::recent_groups(conn, &filter, LIST_LIMIT)?,
+                store::faulty_devices(conn, &filter, LIST_LIMIT)?,
             ))
         })
         .await?;
@@ -184,8 +185,8 @@ pub async fn overview(state: web::Data<AppState>, who: Principal) -> ApiResult<H
             .filter(|(grid, _, _)| in_scope(&who, grid))
             .map(|(grid_code, kind, active)| CellAlarms { grid_code, kind, active })
             .collect(),
-        groups: groups.into_iter().filter(|g| in_scope(&who, &g.grid_code)).collect(),
-        faulty_devices: faulty.into_iter().filter(|d| in_scope(&who, &d.grid_code)).collect(),
+        groups,
+        faulty_devices: faulty,
     }))
 }
 
