@@ -33,5 +33,6 @@ pub mod grid;
 pub mod limits;
 pub mod photo;
 pub mod protocol;
+pub mod sensors;
 pub mod taxonomy;
 pub mod workflow;

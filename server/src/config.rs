@@ -128,6 +128,8 @@ settings! {
     grid_refresh_secs: u64 = "GRIDLINE_GRID_REFRESH_SECS", default "5";
     /// Seconds between scans for cases past their deadline (marked overdue, then escalated).
     overdue_scan_secs: u64 = "GRIDLINE_OVERDUE_SCAN_SECS", default "60";
+    /// Seconds between sweeps that confirm sensor alarms which lasted their rule's minimum time and file alarm groups still without a case.
+    sensor_sweep_secs: u64 = "GRIDLINE_SENSOR_SWEEP_SECS", default "10";
     /// Seconds between re-reads of the event feed by each live-event stream, in case a wake-up was missed.
     events_poll_secs: u64 = "GRIDLINE_EVENTS_POLL_SECS", default "5";
     /// Seconds of silence after which a live-event stream sends a keep-alive comment.
@@ -520,6 +522,9 @@ impl Config {
                     reason: "expected at least 1, found 0".to_owned(),
                 });
             }
+        }
+        if settings.sensor_sweep_secs == 0 {
+            return Err(invalid("GRIDLINE_SENSOR_SWEEP_SECS", "expected at least 1 second, found 0"));
         }
         if let Some(token) = &settings.metrics_token
             && token.0.len() < MIN_METRICS_TOKEN_BYTES

@@ -44,6 +44,7 @@ pub mod public_view;
 pub mod request_deadline;
 pub mod request_log;
 pub mod routing;
+pub mod sensors;
 pub mod serve;
 pub mod store;
 pub mod telemetry;

@@ -19,6 +19,7 @@ pub mod patrol;
 pub mod photos;
 pub mod public;
 pub mod reports;
+pub mod sensors;
 pub mod stats;
 pub mod units;
 pub mod users;
@@ -114,6 +115,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .service(
+                    web::scope("/sensors")
+                        .service(
+                            web::resource("/alarms")
+                                .app_data(web::PayloadConfig::new(sensors::ALARM_BODY_LIMIT_BYTES))
+                                .route(web::post().to(sensors::post_alarms)),
+                        )
+                        .route("/alarms/{id}/confirm", web::post().to(sensors::confirm))
+                        .route("/review", web::get().to(sensors::review))
+                        .route("/overview", web::get().to(sensors::overview)),
+                )
+                .service(
                     web::scope("/admin")
                         .service(
                             web::resource("/grids")
@@ -147,6 +159,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                                 .route(web::patch().to(units::patch))
                                 .route(web::delete().to(units::delete)),
                         )
+                        .service(
+                            web::resource("/sensor-systems")
+                                .route(web::get().to(sensors::list_systems))
+                                .route(web::post().to(sensors::create_system)),
+                        )
+                        .route("/sensor-systems/{id}", web::delete().to(sensors::revoke_system))
+                        .service(
+                            web::resource("/sensor-systems/{id}/devices")
+                                .app_data(web::PayloadConfig::new(settings.grid_import_limit_bytes))
+                                .route(web::post().to(sensors::import_devices)),
+                        )
+                        .route("/sensor-rules", web::get().to(sensors::list_rules))
+                        .route("/sensor-rules/{kind}", web::put().to(sensors::put_rule))
                         .service(
                             web::resource("/users/{id}")
                                 .route(web::get().to(users::admin::get))

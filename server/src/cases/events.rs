@@ -163,3 +163,14 @@ pub fn seeded(
         ..base(case_id, kind, from, to, at)
     }
 }
+
+/// `cleared_by_sensor`: every alarm of a sensor case has had its all-clear. The state does not
+/// change (an inspector still verifies on site); `details` names the alarm group and how many
+/// alarms it carried.
+pub fn cleared_by_sensor(case_id: &str, state: CaseState, details: Value, at: DateTime<Utc>) -> EventRow {
+    EventRow {
+        actor_role: Some(Role::System.as_str().to_owned()),
+        details: details.to_string(),
+        ..base(case_id, "cleared_by_sensor", Some(state), state, at)
+    }
+}

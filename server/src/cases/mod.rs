@@ -20,6 +20,7 @@ pub mod facts;
 pub mod overdue;
 mod report;
 mod report_checks;
+pub mod sensor;
 mod step;
 mod step_checks;
 

@@ -8,6 +8,7 @@
 //! every cell (beyond the tolerance) goes to the city triage queue.
 
 use chrono::{DateTime, Utc};
+use gridline_core::calendar::TimeLimit;
 use gridline_core::photo::DeviceFix;
 use gridline_core::protocol::ReportRequest;
 use gridline_core::taxonomy::Category;
@@ -74,6 +75,13 @@ struct Prepared {
     reserved: Option<(ThrottleRule, String)>,
 }
 
+/// What a door of the service that is not a person's may set on a report: a sensor alarm's
+/// severity shortens the category's handling time limit.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub time_limit: Option<TimeLimit>,
+}
+
 /// The whole intake path (checks, routing, storage, idempotency, metrics) for a report whose
 /// idempotency key is already known.
 pub async fn file_report(
@@ -82,6 +90,17 @@ pub async fn file_report(
     idempotency_key: String,
     body: ReportRequest,
 ) -> ApiResult<Filed> {
+    file_report_with(state, submitter, idempotency_key, body, Overrides::default()).await
+}
+
+/// [`file_report`], with what the caller's door sets instead of the category's defaults.
+pub(super) async fn file_report_with(
+    state: &AppState,
+    submitter: Submitter,
+    idempotency_key: String,
+    body: ReportRequest,
+    overrides: Overrides,
+) -> ApiResult<Filed> {
     let checked = checks::check_body(idempotency_key, &body)?;
     let placement = state.router.place(checked.point);
     let limit = checks::intake_rule(state.config.settings.intake_per_account_per_hour);
@@ -89,7 +108,7 @@ pub async fn file_report(
     let prepared = state
         .db
         .run(move |conn| {
-            let case = match build_case(conn, &cache, &who, body, checked, placement, now)? {
+            let case = match build_case(conn, &cache, &who, body, checked, placement, now, &overrides)? {
                 Ok(built) => built,
                 Err(refused) => return Ok(Err(refused)),
             };
@@ -153,6 +172,7 @@ fn category_and_photos(
 }
 
 /// The new case and its first event. The inner `Err` is the answer to the client.
+#[allow(clippy::too_many_arguments)]
 fn build_case(
     conn: &mut DbConnection,
     categories: &CategoryCache,
@@ -161,6 +181,7 @@ fn build_case(
     checked: Checked,
     placement: Placement,
     now: DateTime<Utc>,
+    overrides: &Overrides,
 ) -> StoreResult<Result<Prepared, ApiError>> {
     let (category, photos) = match category_and_photos(conn, categories, who, &body, &checked)? {
         Ok(found) => found,
@@ -194,7 +215,7 @@ fn build_case(
         routing_distance_m: placement.distance_m,
         geotag_verdict: checks::geotag_verdict(&photos, &device),
         answers: serde_json::to_string(&body.answers).unwrap_or_else(|_| "{}".to_owned()),
-        handling_time_limit: Some(category.time_limit.to_string()),
+        handling_time_limit: Some(overrides.time_limit.unwrap_or(category.time_limit).to_string()),
         handling_unit: None,
         version: 1,
         created_at: now.naive_utc(),

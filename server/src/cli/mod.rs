@@ -9,6 +9,9 @@ mod geo;
 mod grid;
 mod photo;
 mod seed;
+#[cfg(feature = "simulate")]
+pub mod sensor_fleet;
+mod sensors;
 mod serve;
 #[cfg(feature = "simulate")]
 pub mod simulate;
@@ -63,6 +66,9 @@ enum Command {
     /// Handling units: list them, add one, retire or reinstate one.
     #[command(subcommand)]
     Unit(unit::UnitCommand),
+    /// Sensor systems: import a system's devices from a CSV or GeoJSON file.
+    #[command(subcommand)]
+    Sensors(sensors::SensorsCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -104,6 +110,7 @@ pub fn run() -> ExitCode {
         Command::Summaries(cmd) => summaries::run(cmd),
         Command::Seed(args) => seed::run(args),
         Command::Unit(cmd) => unit::run(cmd),
+        Command::Sensors(cmd) => sensors::run(cmd),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

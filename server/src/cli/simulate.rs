@@ -73,6 +73,9 @@ pub struct SimulateArgs {
     /// ... from this seed.
     #[arg(long, default_value_t = 2026)]
     pub city_seed: u64,
+    /// A sensor fleet sending alarms beside the people (`--sensors N`).
+    #[command(flatten)]
+    pub fleet: super::sensor_fleet::FleetArgs,
 }
 
 /// What one run did, summed over every device.
@@ -118,7 +121,41 @@ pub fn run(args: SimulateArgs) -> CliResult {
     if !(args.minutes.is_finite() && args.minutes >= 0.0) {
         return Err(CliError::input(format!("--minutes: expected a duration >= 0, got {}", args.minutes)));
     }
+    let fleet = (args.fleet.sensors > 0).then(|| {
+        let args = args.clone();
+        std::thread::spawn(move || {
+            let cells =
+                generate_city(GeneratorOptions { cells: args.city_cells, seed: args.city_seed, bbox: None })
+                    .map_err(|e| e.to_string())?;
+            let server = args.server.trim_end_matches('/');
+            super::sensor_fleet::run_fleet(
+                server,
+                &cells,
+                &args.fleet,
+                args.minutes,
+                args.drop_rate,
+                args.seed,
+            )
+        })
+    });
     let report = simulate(&args)?;
+    if let Some(fleet) = fleet {
+        let fleet = fleet
+            .join()
+            .map_err(|_| CliError::failure("the sensor fleet crashed"))?
+            .map_err(|e| CliError::failure(format!("sensor fleet: {e}")))?;
+        println!(
+            "sensors       {} alarms sent, {} acknowledged ({} replayed after {} lost answers)",
+            fleet.sent, fleet.acknowledged, fleet.replayed, fleet.resent_batches
+        );
+        println!(
+            "sensor rules  {} alarm groups (cases), {} in the storm's cell; {} of {} flapping devices flagged faulty",
+            fleet.groups, fleet.storm_groups, fleet.flagged_faulty, fleet.flapping
+        );
+        if fleet.sent != fleet.acknowledged {
+            return Err(CliError::failure("the sensor fleet's alarms were not all acknowledged"));
+        }
+    }
     println!("sent          {}", report.sent);
     println!("acknowledged  {}", report.acknowledged);
     println!("confirmed     {}", report.confirmed);

@@ -3,5 +3,7 @@
 //! database decides which node's write counts, never a node-local lock.
 //!
 //! - [`overdue`]: flags cases at their deadline and escalates them to the street office.
+//! - [`sensors`]: confirms sensor alarms that lasted long enough and files their cases.
 
 pub mod overdue;
+pub mod sensors;

@@ -11,8 +11,6 @@ use super::{DbConnection, StoreResult};
 
 /// Every key starts with this, so a leaked one is recognisable in logs and secret scanners.
 pub const KEY_PREFIX: &str = "gl311_";
-/// How many characters of a key are kept in clear to tell keys apart.
-const SHOWN_CHARS: usize = KEY_PREFIX.len() + 6;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = api_keys)]
@@ -53,14 +51,28 @@ pub fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
+/// A fresh random key starting with `prefix`, with what is stored of it: its hash and its first
+/// characters (the prefix and 6 more), shown to tell keys apart.
+pub struct FreshKey {
+    pub key: String,
+    pub hash: String,
+    pub shown: String,
+}
+
+/// A new key of 24 random bytes after `prefix` (Open311 keys, sensor system keys).
+pub fn fresh_key(prefix: &str) -> FreshKey {
+    let key = format!("{prefix}{}", hex::encode(rand::random::<[u8; 24]>()));
+    FreshKey { hash: key_hash(&key), shown: key[..prefix.len() + 6].to_owned(), key }
+}
+
 /// A fresh key and the row that stores it (hashed).
 pub fn generate(name: String, created_by: String, now: i64) -> (String, ApiKeyRow) {
-    let key = format!("{KEY_PREFIX}{}", hex::encode(rand::random::<[u8; 24]>()));
+    let FreshKey { key, hash, shown } = fresh_key(KEY_PREFIX);
     let row = ApiKeyRow {
         id: uuid::Uuid::now_v7().to_string(),
         name,
-        key_hash: key_hash(&key),
-        key_prefix: key[..SHOWN_CHARS].to_owned(),
+        key_hash: hash,
+        key_prefix: shown,
         created_by,
         created_at: now,
         revoked_at: None,

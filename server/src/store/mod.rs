@@ -23,6 +23,7 @@ pub mod open311;
 pub mod photos;
 pub mod schema;
 pub mod seed;
+pub mod sensors;
 pub mod stats;
 pub mod summaries;
 pub mod tracking;

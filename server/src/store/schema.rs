@@ -350,3 +350,112 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+// Sensor alarms (store/sensors.rs).
+
+diesel::table! {
+    sensor_systems (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        key_prefix -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sensor_devices (id) {
+        id -> Text,
+        system_id -> Text,
+        kind -> Text,
+        lat -> Double,
+        lon -> Double,
+        grid_code -> Text,
+        owning_unit -> Text,
+        faulty -> Bool,
+        flap_window_started_at -> Nullable<BigInt>,
+        flap_count -> Integer,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sensor_rules (kind) {
+        kind -> Text,
+        category_code -> Text,
+        answers -> Text,
+        min_duration_s -> Integer,
+        second_device_confirms -> Bool,
+        group_window_s -> Integer,
+        flap_limit_per_hour -> Integer,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sensor_groups (id) {
+        id -> Text,
+        purpose -> Text,
+        kind -> Text,
+        grid_code -> Text,
+        device_id -> Nullable<Text>,
+        severity -> Text,
+        opened_at -> BigInt,
+        window_ends_at -> BigInt,
+        episode_count -> Integer,
+        active_count -> Integer,
+        case_id -> Nullable<Text>,
+        cleared_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sensor_alarms (id) {
+        id -> Text,
+        system_id -> Text,
+        device_id -> Text,
+        kind -> Text,
+        sub_category -> Nullable<Text>,
+        severity -> Text,
+        grid_code -> Text,
+        state -> Text,
+        first_at -> BigInt,
+        last_at -> BigInt,
+        repeat_count -> Integer,
+        value -> Nullable<Double>,
+        unit -> Nullable<Text>,
+        media_url -> Nullable<Text>,
+        issued_at -> Nullable<Text>,
+        valid_from -> Nullable<Text>,
+        valid_to -> Nullable<Text>,
+        confirmed_at -> Nullable<BigInt>,
+        confirmed_by -> Nullable<Text>,
+        confirmed_by_user -> Nullable<Text>,
+        group_id -> Nullable<Text>,
+        cleared_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sensor_messages (system_id, sender_alarm_id) {
+        system_id -> Text,
+        sender_alarm_id -> Text,
+        alarm_id -> Nullable<Text>,
+        signal -> Text,
+        message_sha256 -> Text,
+        received_at -> BigInt,
+    }
+}
+
+diesel::joinable!(sensor_alarms -> sensor_devices (device_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sensor_systems,
+    sensor_devices,
+    sensor_rules,
+    sensor_groups,
+    sensor_alarms,
+    sensor_messages,
+);

@@ -104,6 +104,7 @@ fn a_short_lossy_simulation_matches_the_server(backend: Backend) {
         inspector_password: Some(PASSWORD.to_owned()),
         city_cells: 30,
         city_seed: 7,
+        fleet: Default::default(),
     };
     let report = simulate(&args).unwrap();
 

@@ -47,6 +47,7 @@ mod photo_store;
 mod photos_idempotency;
 mod schema_matches;
 mod seed;
+mod sensors;
 mod serve;
 mod shutdown;
 mod stats;

@@ -41,17 +41,24 @@ pub async fn create(
     body: web::Json<CreateKey>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
-    let name = body.into_inner().name.trim().to_owned();
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_NAME_CHARS {
-        return Err(ApiError::invalid_field("name", format!("expected 1 to {MAX_NAME_CHARS} characters")));
-    }
+    let name = holder_name(&body.into_inner().name)?;
     let (key, row) = api_keys::generate(name, who.user_id.clone(), now());
     let stored = row.clone();
     state.db.run(move |conn| api_keys::insert(conn, &stored)).await?;
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(Created { api_key: row, key }))
+}
+
+/// The name of a key's holder (an Open311 client, a sensor system), trimmed: 1 to
+/// `MAX_NAME_CHARS` characters.
+pub fn holder_name(raw: &str) -> ApiResult<String> {
+    let name = raw.trim().to_owned();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(ApiError::invalid_field("name", format!("expected 1 to {MAX_NAME_CHARS} characters")));
+    }
+    Ok(name)
 }
 
 pub async fn revoke(

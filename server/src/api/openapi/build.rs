@@ -79,6 +79,8 @@ pub struct Op {
     security: Option<Value>,
     parameters: Vec<Value>,
     body: Option<(&'static str, bool, Body)>,
+    /// Named examples of the request body (OpenAPI `examples`), by name.
+    body_examples: Option<Value>,
     answers: Vec<Answer>,
     problems: Vec<u16>,
 }
@@ -94,6 +96,7 @@ impl Op {
             security: None,
             parameters: Vec::new(),
             body: None,
+            body_examples: None,
             answers: Vec::new(),
             problems: Vec::new(),
         }
@@ -113,6 +116,18 @@ impl Op {
     /// Answers without a token too (a token may widen the view).
     pub fn bearer_optional(mut self) -> Self {
         self.security = Some(json!([{}, { "bearer": [] }]));
+        self
+    }
+
+    /// Needs a sensor system's key (`glsen_…`), which opens only the alarm intake.
+    pub fn sensor_key(mut self) -> Self {
+        self.security = Some(json!([{ "sensorKey": [] }]));
+        self
+    }
+
+    /// Named examples of the request body: `{"name": {"summary": …, "value": …}}`.
+    pub fn body_examples(mut self, examples: Value) -> Self {
+        self.body_examples = Some(examples);
         self
     }
 
@@ -240,10 +255,13 @@ impl Op {
             operation["parameters"] = json!(self.parameters);
         }
         if let Some((content_type, required, body)) = &self.body {
-            operation["requestBody"] = json!({
-                "required": required,
-                "content": Self::content(body, content_type, schemas),
-            });
+            let mut content = Self::content(body, content_type, schemas);
+            if let (Some(examples), Some(Value::Object(content))) = (&self.body_examples, content.as_mut())
+                && let Some(Value::Object(media)) = content.get_mut(*content_type)
+            {
+                media.insert("examples".to_owned(), examples.clone());
+            }
+            operation["requestBody"] = json!({ "required": required, "content": content });
         }
         operation
     }
@@ -293,6 +311,11 @@ pub(super) fn document(operations: &[Op], info: Value, untyped_schemas: Value) -
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The token configured in GRIDLINE_METRICS_TOKEN"
+                },
+                "sensorKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A sensor system's key (`glsen_...`), issued by POST /api/v1/admin/sensor-systems. It files alarms for that system's own devices and opens no other API."
                 }
             }
         }

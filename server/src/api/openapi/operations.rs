@@ -321,6 +321,60 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "day", true, json!({"type": "string", "format": "date"}), None)
             .answer(200, "Coverage", Body::Untyped("application/json", json!({"type": "object", "required": ["day", "street", "cells_assigned", "cells_visited", "coverage_percent", "visited_cells", "inspectors"], "properties": {"day": {"type": "string", "format": "date"}, "street": {"type": "string"}, "cells_assigned": {"type": "integer"}, "cells_visited": {"type": "integer"}, "coverage_percent": {"type": "number"}, "visited_cells": {"type": "array", "items": {"type": "string"}}, "inspectors": {"type": "array", "items": {"type": "object", "required": ["inspector_id", "display_name", "cells_assigned", "cells_visited", "seconds", "cells"], "properties": {"inspector_id": {"type": "string"}, "display_name": {"type": "string"}, "cells_assigned": {"type": "integer"}, "cells_visited": {"type": "integer"}, "seconds": {"type": "integer"}, "cells": {"type": "array", "items": {"type": "object", "required": ["grid", "seconds"], "properties": {"grid": {"type": "string"}, "seconds": {"type": "integer"}}}}}}}}})))
             .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Post, "/api/v1/sensors/alarms", "sensors", "Send alarms (one, or a batch of up to 1,000)")
+            .describe("A sending system posts its devices' alarms and all-clears with its own key. The batch is applied in one transaction and answered message by message, in order: `raised` (a new alarm), `repeated` (counted on the active alarm of that device and kind), `cleared`, `nothing_active` (an all-clear with no active alarm) or `replayed`. Alarms become cases by the city's rules (confirmation by duration, a second device or a person; grouping per kind and cell within a window; flapping devices flagged faulty). A batch with a device of another system, an unknown kind or a reused id stores nothing.")
+            .sensor_key()
+            .body_schema("application/json", true, json!({"oneOf": [{"$ref": "#/components/schemas/SensorAlarm"}, {"type": "object", "required": ["alarms"], "additionalProperties": false, "properties": {"alarms": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": "#/components/schemas/SensorAlarm"}}}}]}))
+            .body_examples(json!({"manhole_cover": {"summary": "A manhole cover tilted over 15°", "value": {"id": "a-manhole_cover-0001", "alertSource": "manhole-0042", "category": "manhole_cover", "subCategory": "tilt", "severity": "high", "dateIssued": "2026-12-03T08:15:00Z", "value": 17.5, "unit": "deg"}}, "water_level": {"summary": "Water on the road above the gauge's threshold", "value": {"id": "a-water_level-0001", "alertSource": "water-0042", "category": "water_level", "subCategory": "road", "severity": "medium", "dateIssued": "2026-12-03T08:15:00Z", "value": 0.32, "unit": "m", "validFrom": "2026-12-03T08:15:00Z", "validTo": "2026-12-03T12:00:00Z"}}, "smoke": {"summary": "Smoke detected outdoors", "value": {"id": "a-smoke-0001", "alertSource": "smoke-0042", "category": "smoke", "subCategory": "outdoor", "severity": "critical", "dateIssued": "2026-12-03T08:15:00Z", "value": 812, "unit": "ppm"}}, "illegal_parking_camera": {"summary": "A camera sees a car parked where it may not", "value": {"id": "a-illegal_parking_camera-0001", "alertSource": "illegal-0042", "category": "illegal_parking_camera", "subCategory": "no_parking_zone", "severity": "low", "dateIssued": "2026-12-03T08:15:00Z", "mediaUrl": "https://cameras.example.org/frames/0042.jpg"}}, "overflowing_bin": {"summary": "A bin's fill sensor reads full", "value": {"id": "a-overflowing_bin-0001", "alertSource": "overflowing-0042", "category": "overflowing_bin", "subCategory": "fill_level", "severity": "medium", "dateIssued": "2026-12-03T08:15:00Z", "value": 98, "unit": "%"}}, "lone_elder_water_meter": {"summary": "The water meter of an elder living alone stayed still for 12 hours", "value": {"id": "a-lone_elder_water_meter-0001", "alertSource": "lone-0042", "category": "lone_elder_water_meter", "subCategory": "no_flow", "severity": "high", "dateIssued": "2026-12-03T08:15:00Z", "value": 12, "unit": "h"}}, "all_clear": {"summary": "The all-clear of the manhole cover's alarm", "value": {"id": "a-manhole_cover-0002", "alertSource": "manhole-0042", "category": "manhole_cover", "subCategory": "tilt", "severity": "low", "dateIssued": "2026-12-03T08:15:00Z", "value": 2.0, "unit": "deg", "status": "cleared"}}, "batch": {"summary": "A batch", "value": {"alarms": [{"id": "a-water_level-0001", "alertSource": "water-0042", "category": "water_level", "subCategory": "road", "severity": "medium", "dateIssued": "2026-12-03T08:15:00Z", "value": 0.32, "unit": "m"}, {"id": "a-water_level-0002", "alertSource": "water-0042", "category": "water_level", "subCategory": "road", "severity": "medium", "dateIssued": "2026-12-03T08:15:00Z", "value": 0.35, "unit": "m"}]}}}))
+            .answer(200, "Every message's outcome, in the order sent", Body::Untyped("application/json", json!({"type": "object", "properties": {"accepted": {"type": "integer"}, "replayed": {"type": "integer"}, "results": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "outcome": {"type": "string", "enum": ["raised", "repeated", "cleared", "nothing_active", "replayed"]}, "alarm_id": {"type": ["string", "null"]}}}}}})))
+            .problems(&[400, 401, 403, 409, 413, 422]),
+        Op::new(Method::Post, "/api/v1/sensors/alarms/{id}/confirm", "sensors", "Confirm a pending alarm from the review queue")
+            .describe("Admin or a dispatcher whose street holds the alarm's cell. The alarm joins its kind's open group in its cell, or opens one (and its case).")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "Confirmed", Body::Untyped("application/json", json!({"type": "object", "properties": {"alarm": {"$ref": "#/components/schemas/SensorAlarmEpisode"}}})))
+            .problems(&[401, 403, 404, 409]),
+        Op::new(Method::Get, "/api/v1/sensors/review", "sensors", "The review queue: alarms waiting for confirmation, with their device and media")
+            .bearer()
+            .answer(200, "Oldest first (at most 500), within the caller's scope", Body::Untyped("application/json", json!({"type": "object", "properties": {"alarms": {"type": "array", "items": {"type": "object", "properties": {"alarm": {"$ref": "#/components/schemas/SensorAlarmEpisode"}, "device": {"$ref": "#/components/schemas/SensorDevice"}}}}}})))
+            .problems(&[401, 403]),
+        Op::new(Method::Get, "/api/v1/sensors/overview", "sensors", "Active alarms per cell, alarm groups (a storm is one), faulty devices")
+            .bearer()
+            .answer(200, "Within the caller's scope", Body::Untyped("application/json", json!({"type": "object", "properties": {"cells": {"type": "array", "items": {"type": "object", "properties": {"grid_code": {"type": "string"}, "kind": {"type": "string"}, "active": {"type": "integer"}}}}, "groups": {"type": "array", "items": {"$ref": "#/components/schemas/SensorGroup"}}, "faulty_devices": {"type": "array", "items": {"$ref": "#/components/schemas/SensorDevice"}}}})))
+            .problems(&[401, 403]),
+        Op::new(Method::Get, "/api/v1/admin/sensor-systems", "admin", "List the sensor systems (never their keys)")
+            .bearer()
+            .answer(200, "Newest first", Body::Untyped("application/json", json!({"type": "object", "properties": {"sensor_systems": {"type": "array", "items": {"$ref": "#/components/schemas/SensorSystem"}}}})))
+            .problems(&[401, 403]),
+        Op::new(Method::Post, "/api/v1/admin/sensor-systems", "admin", "Register a sensor system and issue its key")
+            .describe("The key (`glsen_...`) is answered once; only its SHA-256 is stored.")
+            .bearer()
+            .body_schema("application/json", true, json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}))
+            .answer(201, "Registered", Body::Untyped("application/json", json!({"type": "object", "properties": {"sensor_system": {"$ref": "#/components/schemas/SensorSystem"}, "key": {"type": "string", "description": "The key, shown this once"}}})))
+            .problems(&[401, 403, 422]),
+        Op::new(Method::Delete, "/api/v1/admin/sensor-systems/{id}", "admin", "Revoke a sensor system's key")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "Revoked", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/SensorSystem"})))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Post, "/api/v1/admin/sensor-systems/{id}/devices", "admin", "Import a system's devices (CSV or GeoJSON)")
+            .describe("CSV: a header naming `id`, `kind`, `lat`, `lon`, `owning_unit`, then one device per line (RFC 4180 quoting). GeoJSON: a FeatureCollection of Points with properties `id`, `kind`, `owning_unit`. Each position is routed to its grid cell; a device outside every cell, or an id of another system, refuses the whole import (422 `invalid_devices`, every problem listed). A device imported again is updated.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .body_schema("text/csv", true, json!({"type": "string"}))
+            .answer(200, "Imported", Body::Untyped("application/json", json!({"type": "object", "properties": {"created": {"type": "integer"}, "updated": {"type": "integer"}}})))
+            .problems(&[401, 403, 404, 413, 415, 422]),
+        Op::new(Method::Get, "/api/v1/admin/sensor-rules", "admin", "The city's rule per alarm kind (the shipped defaults until edited)")
+            .bearer()
+            .answer(200, "By kind", Body::Untyped("application/json", json!({"type": "object", "properties": {"rules": {"type": "array", "items": {"$ref": "#/components/schemas/SensorRule"}}}})))
+            .problems(&[401, 403]),
+        Op::new(Method::Put, "/api/v1/admin/sensor-rules/{kind}", "admin", "Create or replace the rule of one alarm kind")
+            .describe("The category must exist and the answers must satisfy its questions.")
+            .bearer()
+            .param(In::Path, "kind", true, json!({"type": "string"}), None)
+            .body_schema("application/json", true, json!({"$ref": "#/components/schemas/SensorRule"}))
+            .answer(200, "Saved", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/SensorRule"})))
+            .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/admin/users", "admin", "List accounts")
             .bearer()
             .param(In::Query, "kind", false, json!({"type": "string", "enum": ["staff", "citizen", "device", "any"]}), "Which accounts: staff (the default unless role=citizen), citizens signed in by phone, anonymous device accounts, or any")

@@ -1,0 +1,87 @@
+//! Cases that sensor alarms bring in: a group of confirmed alarms (or a faulty device's
+//! maintenance) filed through the same intake as every other report ([`super::file_report`]'s
+//! code, with the alarm's severity setting the time limit), and the mark a case gets when every
+//! alarm it carries has had its all-clear.
+//!
+//! The case's Idempotency-Key is derived from the group's id, so filing a group again (after a
+//! node stopped between committing the group and filing it) finds the first case.
+
+use chrono::{DateTime, Utc};
+use gridline_core::calendar::TimeLimit;
+use gridline_core::protocol::{Position, ReportRequest};
+use gridline_core::taxonomy::Answers;
+use serde_json::Value;
+
+use super::events;
+use super::report::{Filed, Overrides, Submitter, file_report_with};
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{cases, sensors};
+
+/// The reporter role stored on a sensor's case: a sending system has no account, so the case
+/// names the kind of sender, as Open311's cases name `open311`.
+pub const SENSOR_CHANNEL: &str = "sensor";
+
+/// What a group of alarms (or a faulty device) files as its case.
+#[derive(Debug, Clone)]
+pub struct SensorCase {
+    /// The alarm group the case is for.
+    pub group_id: String,
+    pub category: String,
+    pub answers: Answers,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// The severity's limit, when it is shorter than the category's.
+    pub time_limit: Option<TimeLimit>,
+}
+
+/// Who files a sensor case: the sending systems have no account, like an Open311 client.
+fn sensor_submitter() -> Submitter {
+    Submitter {
+        reporter_id: None,
+        reporter_role: SENSOR_CHANNEL.to_owned(),
+        channel: gridline_core::workflow::Channel::Sensor,
+    }
+}
+
+/// Files the case of an alarm group (or finds it again) and records it on the group.
+pub async fn file_sensor_case(state: &AppState, case: SensorCase) -> ApiResult<Filed> {
+    let report = ReportRequest {
+        category: case.category,
+        description: case.description,
+        position: Position { lat: case.lat, lon: case.lon, crs: None, accuracy_m: None },
+        captured_at: None,
+        photo_ids: Vec::new(),
+        answers: case.answers,
+        anonymous: false,
+    };
+    let overrides = Overrides { time_limit: case.time_limit };
+    let key = format!("sensor-group:{}", case.group_id);
+    let filed = file_report_with(state, sensor_submitter(), key, report, overrides).await?;
+    let (group, case_id) = (case.group_id, filed.case.id.clone());
+    state.db.run(move |conn| sensors::set_group_case(conn, &group, &case_id)).await?;
+    Ok(filed)
+}
+
+/// Marks the case of `group_id` cleared by sensor: one `cleared_by_sensor` event, the state
+/// unchanged.
+pub async fn mark_cleared_by_sensor(
+    state: &AppState,
+    group_id: String,
+    case_id: String,
+    details: Value,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    state
+        .db
+        .run(move |conn| {
+            let Some(case) = cases::find(conn, &case_id)? else {
+                return Ok(Err(ApiError::not_found("case")));
+            };
+            let mut event = events::cleared_by_sensor(&case.id, case.state, details, at);
+            sensors::record_group_event(conn, &group_id, &mut event)?;
+            Ok(Ok(()))
+        })
+        .await?
+}

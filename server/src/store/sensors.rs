@@ -1,0 +1,527 @@
+//! Sensor alarms in SQL: the sending systems and their keys, the device registry, the city's rule
+//! per alarm kind, the messages received (by the sender's alarm id), the alarm episodes and the
+//! groups that become cases. The decisions (when an alarm confirms, which group it joins, when a
+//! device flaps) are the sensors room's; this module only reads and writes rows.
+//!
+//! A system's key is kept as its SHA-256, like an Open311 key ([`super::api_keys::key_hash`]),
+//! but in a table of its own: a sensor key is not an Open311 key and opens no other API.
+
+use diesel::prelude::*;
+use gridline_core::sensors::{AlarmRule, shipped_rules};
+use serde::Serialize;
+
+use super::api_keys::{FreshKey, fresh_key, key_hash};
+use super::case_list::CaseFilter;
+use super::schema::{
+    sensor_alarms, sensor_devices, sensor_groups, sensor_messages, sensor_rules, sensor_systems,
+};
+use super::{DbConnection, StoreError, StoreResult};
+
+/// Every sensor system key starts with this, so a leaked one is recognisable.
+pub const KEY_PREFIX: &str = "glsen_";
+/// Rows per multi-row INSERT (under SQLite's and PostgreSQL's bound-parameter limits).
+const INSERT_CHUNK: usize = 500;
+/// Ids per `IN (...)` list.
+const LOOKUP_CHUNK: usize = 1_000;
+
+/// The advisory lock key that serializes alarm processing on PostgreSQL ("GLSE" in ASCII).
+const SENSOR_LOCK: i64 = 0x474C_5345;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = sensor_systems)]
+pub struct SystemRow {
+    pub id: String,
+    pub name: String,
+    #[serde(skip)]
+    pub key_hash: String,
+    pub key_prefix: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = sensor_devices, treat_none_as_null = true)]
+pub struct DeviceRow {
+    pub id: String,
+    pub system_id: String,
+    pub kind: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub grid_code: String,
+    pub owning_unit: String,
+    pub faulty: bool,
+    #[serde(skip)]
+    pub flap_window_started_at: Option<i64>,
+    #[serde(skip)]
+    pub flap_count: i32,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = sensor_rules)]
+pub struct RuleRow {
+    pub kind: String,
+    pub category_code: String,
+    pub answers: String,
+    pub min_duration_s: i32,
+    pub second_device_confirms: bool,
+    pub group_window_s: i32,
+    pub flap_limit_per_hour: i32,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = sensor_groups, treat_none_as_null = true)]
+pub struct GroupRow {
+    pub id: String,
+    pub purpose: String,
+    pub kind: String,
+    pub grid_code: String,
+    pub device_id: Option<String>,
+    pub severity: String,
+    pub opened_at: i64,
+    pub window_ends_at: i64,
+    pub episode_count: i32,
+    pub active_count: i32,
+    pub case_id: Option<String>,
+    pub cleared_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = sensor_alarms, treat_none_as_null = true)]
+pub struct AlarmRow {
+    pub id: String,
+    #[serde(skip)]
+    pub system_id: String,
+    pub device_id: String,
+    pub kind: String,
+    pub sub_category: Option<String>,
+    pub severity: String,
+    pub grid_code: String,
+    pub state: String,
+    pub first_at: i64,
+    pub last_at: i64,
+    pub repeat_count: i32,
+    pub value: Option<f64>,
+    pub unit: Option<String>,
+    pub media_url: Option<String>,
+    pub issued_at: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub confirmed_at: Option<i64>,
+    pub confirmed_by: Option<String>,
+    #[serde(skip)]
+    pub confirmed_by_user: Option<String>,
+    pub group_id: Option<String>,
+    pub cleared_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sensor_messages)]
+pub struct MessageRow {
+    pub system_id: String,
+    pub sender_alarm_id: String,
+    pub alarm_id: Option<String>,
+    pub signal: String,
+    pub message_sha256: String,
+    pub received_at: i64,
+}
+
+/// Takes the lock that serializes alarm processing, first thing in its transaction: an advisory
+/// lock on PostgreSQL; on SQLite a write statement, which takes the database's write lock now
+/// (waiting for it) rather than failing to upgrade a read later.
+pub fn lock_for_alarms(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SENSOR_LOCK})")).execute(pg)?;
+        }
+        DbConnection::Sqlite(lite) => {
+            diesel::sql_query("UPDATE sensor_rules SET updated_at = updated_at WHERE 1 = 0").execute(lite)?;
+        }
+    }
+    Ok(())
+}
+
+/// Narrows a boxed query of a sensor table to the grid cells a caller's [`CaseFilter`] admits
+/// (`None`: the filter admits no cell, so nothing needs to run). Handlers and citizens see no
+/// sensor rows: those filters name no cell.
+macro_rules! in_cells {
+    ($query:expr, $column:expr, $filter:expr) => {
+        match $filter {
+            CaseFilter::All => Some($query),
+            CaseFilter::GridIn(grids) => {
+                Some($query.filter($column.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>())))
+            }
+            CaseFilter::GridRange { first, last, .. } => {
+                Some($query.filter($column.between(first.to_string(), last.to_string())))
+            }
+            CaseFilter::HandlingUnit(_) | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => None,
+        }
+    };
+}
+
+// --- systems -------------------------------------------------------------------------------
+
+/// A fresh system key and the row that stores it (hashed).
+pub fn generate_system(name: String, created_by: String, now: i64) -> (String, SystemRow) {
+    let FreshKey { key, hash, shown } = fresh_key(KEY_PREFIX);
+    let row = SystemRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        name,
+        key_hash: hash,
+        key_prefix: shown,
+        created_by,
+        created_at: now,
+        revoked_at: None,
+    };
+    (key, row)
+}
+
+pub fn insert_system(conn: &mut DbConnection, row: &SystemRow) -> StoreResult<()> {
+    diesel::insert_into(sensor_systems::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn list_systems(conn: &mut DbConnection) -> StoreResult<Vec<SystemRow>> {
+    Ok(sensor_systems::table
+        .order((sensor_systems::created_at.desc(), sensor_systems::id.desc()))
+        .select(SystemRow::as_select())
+        .load(conn)?)
+}
+
+pub fn find_system(conn: &mut DbConnection, id: &str) -> StoreResult<Option<SystemRow>> {
+    Ok(sensor_systems::table.find(id).select(SystemRow::as_select()).first(conn).optional()?)
+}
+
+/// The live (not revoked) system whose key was presented, if any.
+pub fn find_system_by_key(conn: &mut DbConnection, key: &str) -> StoreResult<Option<SystemRow>> {
+    Ok(sensor_systems::table
+        .filter(sensor_systems::key_hash.eq(key_hash(key)))
+        .filter(sensor_systems::revoked_at.is_null())
+        .select(SystemRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Revokes a system's key (a second revocation keeps the first time).
+pub fn revoke_system(conn: &mut DbConnection, id: &str, now: i64) -> StoreResult<Option<SystemRow>> {
+    diesel::update(sensor_systems::table.find(id).filter(sensor_systems::revoked_at.is_null()))
+        .set(sensor_systems::revoked_at.eq(now))
+        .execute(conn)?;
+    find_system(conn, id)
+}
+
+// --- devices -------------------------------------------------------------------------------
+
+/// The stored devices among `ids`, of any system.
+pub fn find_devices(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<DeviceRow>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        found.extend(
+            sensor_devices::table
+                .filter(sensor_devices::id.eq_any(chunk))
+                .select(DeviceRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Writes an import: `new` devices inserted, `changed` ones updated (kind, position, cell,
+/// owner; their fault state and flap count are kept), in the caller's transaction.
+pub fn save_imported_devices(
+    conn: &mut DbConnection,
+    new: &[DeviceRow],
+    changed: &[DeviceRow],
+) -> QueryResult<()> {
+    for chunk in new.chunks(INSERT_CHUNK) {
+        crate::batch_insert!(conn, sensor_devices::table, chunk)?;
+    }
+    for device in changed {
+        diesel::update(sensor_devices::table.find(&device.id))
+            .set((
+                sensor_devices::kind.eq(&device.kind),
+                sensor_devices::lat.eq(device.lat),
+                sensor_devices::lon.eq(device.lon),
+                sensor_devices::grid_code.eq(&device.grid_code),
+                sensor_devices::owning_unit.eq(&device.owning_unit),
+                sensor_devices::updated_at.eq(device.updated_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn save_device(conn: &mut DbConnection, device: &DeviceRow) -> QueryResult<()> {
+    diesel::update(sensor_devices::table.find(&device.id)).set(device).execute(conn)?;
+    Ok(())
+}
+
+/// Devices flagged faulty in the cells `filter` admits, most recently flagged first.
+pub fn faulty_devices(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    limit: i64,
+) -> StoreResult<Vec<DeviceRow>> {
+    let query = sensor_devices::table.filter(sensor_devices::faulty.eq(true)).into_boxed();
+    let Some(query) = in_cells!(query, sensor_devices::grid_code, filter) else { return Ok(Vec::new()) };
+    Ok(query
+        .order((sensor_devices::updated_at.desc(), sensor_devices::id))
+        .limit(limit)
+        .select(DeviceRow::as_select())
+        .load(conn)?)
+}
+
+// --- rules ---------------------------------------------------------------------------------
+
+impl RuleRow {
+    pub fn from_rule(rule: &AlarmRule, now: i64) -> Self {
+        Self {
+            kind: rule.kind.clone(),
+            category_code: rule.category.clone(),
+            answers: serde_json::to_string(&rule.answers).unwrap_or_else(|_| "{}".to_owned()),
+            min_duration_s: i32::try_from(rule.min_duration_s).unwrap_or(i32::MAX),
+            second_device_confirms: rule.second_device_confirms,
+            group_window_s: i32::try_from(rule.group_window_s).unwrap_or(i32::MAX),
+            flap_limit_per_hour: i32::try_from(rule.flap_limit_per_hour).unwrap_or(i32::MAX),
+            updated_at: now,
+        }
+    }
+
+    pub fn to_rule(&self) -> StoreResult<AlarmRule> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("sensor rule {}: {what}", self.kind));
+        Ok(AlarmRule {
+            kind: self.kind.clone(),
+            category: self.category_code.clone(),
+            answers: serde_json::from_str(&self.answers).map_err(|_| corrupt("answers"))?,
+            min_duration_s: u32::try_from(self.min_duration_s).map_err(|_| corrupt("min_duration_s"))?,
+            second_device_confirms: self.second_device_confirms,
+            group_window_s: u32::try_from(self.group_window_s).map_err(|_| corrupt("group_window_s"))?,
+            flap_limit_per_hour: u32::try_from(self.flap_limit_per_hour)
+                .map_err(|_| corrupt("flap_limit_per_hour"))?,
+        })
+    }
+}
+
+/// Every rule, by kind; the shipped defaults are written first when the table is empty.
+pub fn rules(conn: &mut DbConnection, now: i64) -> StoreResult<Vec<AlarmRule>> {
+    let mut rows: Vec<RuleRow> =
+        sensor_rules::table.order(sensor_rules::kind).select(RuleRow::as_select()).load(conn)?;
+    if rows.is_empty() {
+        rows = shipped_rules().iter().map(|r| RuleRow::from_rule(r, now)).collect();
+        for row in &rows {
+            let written = diesel::insert_into(sensor_rules::table).values(row).execute(conn);
+            match written {
+                Ok(_) => {}
+                // Another node seeded it first: theirs is the same.
+                Err(e) if super::is_unique_violation(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    rows.iter().map(RuleRow::to_rule).collect()
+}
+
+/// Creates or replaces the rule of one kind.
+pub fn save_rule(conn: &mut DbConnection, rule: &AlarmRule, now: i64) -> StoreResult<()> {
+    rules(conn, now)?;
+    let row = RuleRow::from_rule(rule, now);
+    let updated = diesel::update(sensor_rules::table.find(&row.kind)).set(&row).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(sensor_rules::table).values(&row).execute(conn)?;
+    }
+    Ok(())
+}
+
+// --- messages, alarms, groups ----------------------------------------------------------------
+
+/// The stored messages of `system` among the sender's ids.
+pub fn find_messages(conn: &mut DbConnection, system: &str, ids: &[&str]) -> QueryResult<Vec<MessageRow>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        found.extend(
+            sensor_messages::table
+                .filter(sensor_messages::system_id.eq(system))
+                .filter(sensor_messages::sender_alarm_id.eq_any(chunk))
+                .select(MessageRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+pub fn insert_messages(conn: &mut DbConnection, rows: &[MessageRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        crate::batch_insert!(conn, sensor_messages::table, chunk)?;
+    }
+    Ok(())
+}
+
+/// The active (not cleared) episodes of the given devices.
+pub fn active_alarms_of(conn: &mut DbConnection, devices: &[&str]) -> QueryResult<Vec<AlarmRow>> {
+    let mut found = Vec::new();
+    for chunk in devices.chunks(LOOKUP_CHUNK) {
+        found.extend(
+            sensor_alarms::table
+                .filter(sensor_alarms::device_id.eq_any(chunk))
+                .filter(sensor_alarms::cleared_at.is_null())
+                .select(AlarmRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// The active episodes of one kind in one cell that still wait for confirmation.
+pub fn pending_in_cell(conn: &mut DbConnection, kind: &str, grid: &str) -> QueryResult<Vec<AlarmRow>> {
+    sensor_alarms::table
+        .filter(sensor_alarms::kind.eq(kind))
+        .filter(sensor_alarms::grid_code.eq(grid))
+        .filter(sensor_alarms::state.eq("pending"))
+        .filter(sensor_alarms::cleared_at.is_null())
+        .select(AlarmRow::as_select())
+        .load(conn)
+}
+
+/// Active pending episodes of `kind` that began at or before `started_by`.
+pub fn pending_since(conn: &mut DbConnection, kind: &str, started_by: i64) -> QueryResult<Vec<AlarmRow>> {
+    sensor_alarms::table
+        .filter(sensor_alarms::state.eq("pending"))
+        .filter(sensor_alarms::kind.eq(kind))
+        .filter(sensor_alarms::first_at.le(started_by))
+        .filter(sensor_alarms::cleared_at.is_null())
+        .select(AlarmRow::as_select())
+        .load(conn)
+}
+
+pub fn find_alarm(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AlarmRow>> {
+    sensor_alarms::table.find(id).select(AlarmRow::as_select()).first(conn).optional()
+}
+
+pub fn insert_alarms(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK / 4) {
+        crate::batch_insert!(conn, sensor_alarms::table, chunk)?;
+    }
+    Ok(())
+}
+
+pub fn save_alarm(conn: &mut DbConnection, row: &AlarmRow) -> QueryResult<()> {
+    diesel::update(sensor_alarms::table.find(&row.id)).set(row).execute(conn)?;
+    Ok(())
+}
+
+/// The group of `kind` in `grid` that confirmed alarms still join at `now`, if any.
+pub fn open_group(
+    conn: &mut DbConnection,
+    kind: &str,
+    grid: &str,
+    now: i64,
+) -> QueryResult<Option<GroupRow>> {
+    sensor_groups::table
+        .filter(sensor_groups::purpose.eq("alarms"))
+        .filter(sensor_groups::kind.eq(kind))
+        .filter(sensor_groups::grid_code.eq(grid))
+        .filter(sensor_groups::window_ends_at.ge(now))
+        .filter(sensor_groups::cleared_at.is_null())
+        .order(sensor_groups::opened_at.desc())
+        .select(GroupRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_group(conn: &mut DbConnection, id: &str) -> QueryResult<Option<GroupRow>> {
+    sensor_groups::table.find(id).select(GroupRow::as_select()).first(conn).optional()
+}
+
+pub fn insert_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> {
+    diesel::insert_into(sensor_groups::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn save_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> {
+    diesel::update(sensor_groups::table.find(&row.id)).set(row).execute(conn)?;
+    Ok(())
+}
+
+/// Groups whose case is not filed yet (a node stopped between the commit and the filing).
+pub fn unfiled_groups(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<GroupRow>> {
+    Ok(sensor_groups::table
+        .filter(sensor_groups::case_id.is_null())
+        .order(sensor_groups::opened_at)
+        .limit(limit)
+        .select(GroupRow::as_select())
+        .load(conn)?)
+}
+
+/// Records the case a group became.
+pub fn set_group_case(conn: &mut DbConnection, group: &str, case: &str) -> StoreResult<()> {
+    diesel::update(sensor_groups::table.find(group)).set(sensor_groups::case_id.eq(case)).execute(conn)?;
+    Ok(())
+}
+
+/// Newest groups first in the cells `filter` admits (a storm is one row here, with its
+/// episode count).
+pub fn recent_groups(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> StoreResult<Vec<GroupRow>> {
+    let Some(query) = in_cells!(sensor_groups::table.into_boxed(), sensor_groups::grid_code, filter) else {
+        return Ok(Vec::new());
+    };
+    Ok(query
+        .order((sensor_groups::opened_at.desc(), sensor_groups::id.desc()))
+        .limit(limit)
+        .select(GroupRow::as_select())
+        .load(conn)?)
+}
+
+/// The review queue: active episodes waiting for confirmation in the cells `filter` admits
+/// (oldest first).
+pub fn review_queue(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> StoreResult<Vec<AlarmRow>> {
+    let query = sensor_alarms::table
+        .filter(sensor_alarms::state.eq("pending"))
+        .filter(sensor_alarms::cleared_at.is_null())
+        .into_boxed();
+    let Some(query) = in_cells!(query, sensor_alarms::grid_code, filter) else { return Ok(Vec::new()) };
+    Ok(query
+        .order((sensor_alarms::first_at, sensor_alarms::id))
+        .limit(limit)
+        .select(AlarmRow::as_select())
+        .load(conn)?)
+}
+
+/// The episodes of a group.
+pub fn alarms_of_group(conn: &mut DbConnection, group: &str, limit: i64) -> StoreResult<Vec<AlarmRow>> {
+    Ok(sensor_alarms::table
+        .filter(sensor_alarms::group_id.eq(group))
+        .order((sensor_alarms::first_at, sensor_alarms::id))
+        .limit(limit)
+        .select(AlarmRow::as_select())
+        .load(conn)?)
+}
+
+/// Active episodes per cell and kind: (grid, kind, count).
+pub fn active_per_cell(conn: &mut DbConnection) -> StoreResult<Vec<(String, String, i64)>> {
+    Ok(sensor_alarms::table
+        .filter(sensor_alarms::cleared_at.is_null())
+        .filter(sensor_alarms::state.ne("dismissed"))
+        .group_by((sensor_alarms::grid_code, sensor_alarms::kind))
+        .select((sensor_alarms::grid_code, sensor_alarms::kind, diesel::dsl::count_star()))
+        .order((sensor_alarms::grid_code, sensor_alarms::kind))
+        .load(conn)?)
+}
+
+/// Records `event` on the case of `group` (the group's row is written first, which takes the
+/// lock that orders event writers on SQLite).
+pub fn record_group_event(
+    conn: &mut DbConnection,
+    group: &str,
+    event: &mut super::events::EventRow,
+) -> StoreResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(sensor_groups::table.find(group))
+            .set(sensor_groups::cleared_at.eq(sensor_groups::cleared_at))
+            .execute(conn)?;
+        super::events::insert(conn, event)
+    })?;
+    Ok(())
+}
