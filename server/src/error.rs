@@ -232,6 +232,13 @@ fn too_large() -> ApiError {
     )
 }
 
+/// A JSON body read as `T` only after the caller's role was checked (the handler took it as a
+/// plain `Value`), so a caller without the role gets 403 and never learns what the body should
+/// hold; shape errors are worded as [`json_error`] words them.
+pub fn body_as<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> ApiResult<T> {
+    serde_json::from_value(body).map_err(|e| json_error(&JsonPayloadError::Deserialize(e)))
+}
+
 /// Maps a JSON body error: size 413, content type 415, syntax 400, wrong shape or value 422.
 pub fn json_error(e: &JsonPayloadError) -> ApiError {
     match e {

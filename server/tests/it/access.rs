@@ -380,6 +380,34 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/admin/api-keys", Body::NewApiKey, DENIED_TO_NON_ADMINS(201)),
         row("DELETE", "/api/v1/admin/api-keys/{api_key}", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/units", Body::NewUnit, DENIED_TO_NON_ADMINS(201)),
+        // Sensors: the review queue and overview for the street office, the city and the viewer;
+        // the registry and rules for the admin; alarms only with a sensor system's key (an
+        // account's token is no such key); `sensors::*` tests the key's own scope.
+        row(
+            "GET",
+            "/api/v1/sensors/review",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200],
+        ),
+        row(
+            "GET",
+            "/api/v1/sensors/overview",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200],
+        ),
+        row(
+            "POST",
+            "/api/v1/sensors/alarms/{missing}/confirm",
+            Body::Empty,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s403],
+        ),
+        row("POST", "/api/v1/sensors/alarms", Body::Empty, signed_in_but_viewer(s401)),
+        row("GET", "/api/v1/admin/sensor-systems", Body::None, DENIED_TO_NON_ADMINS(200)),
+        row("POST", "/api/v1/admin/sensor-systems", Body::Empty, DENIED_TO_NON_ADMINS(422)),
+        row("DELETE", "/api/v1/admin/sensor-systems/{missing}", Body::None, DENIED_TO_NON_ADMINS(404)),
+        row("POST", "/api/v1/admin/sensor-systems/{missing}/devices", Body::Empty, DENIED_TO_NON_ADMINS(404)),
+        row("GET", "/api/v1/admin/sensor-rules", Body::None, DENIED_TO_NON_ADMINS(200)),
+        row("PUT", "/api/v1/admin/sensor-rules/{missing}", Body::Empty, DENIED_TO_NON_ADMINS(422)),
         // An assignment moves a cell between inspectors (and ends their sessions), so the matrix
         // sends an empty body: the body is read before the role (street_desk tests the roles).
         row("POST", "/api/v1/coverage/assign", Body::Empty, signed_in_but_viewer(Status(422))),

@@ -222,10 +222,11 @@ pub struct CreatedSystem {
 pub async fn create_system(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<CreateSystem>,
+    body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
-    let name = super::apikeys::holder_name(&body.into_inner().name)?;
+    let body: CreateSystem = crate::error::body_as(body.into_inner())?;
+    let name = super::apikeys::holder_name(&body.name)?;
     let (key, row) = store::generate_system(name, who.user_id.clone(), now());
     let stored = row.clone();
     state.db.run(move |conn| store::insert_system(conn, &stored)).await?;
@@ -307,10 +308,10 @@ pub async fn put_rule(
     state: web::Data<AppState>,
     who: Principal,
     kind: web::Path<String>,
-    body: web::Json<AlarmRule>,
+    body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
-    let rule = body.into_inner();
+    let rule: AlarmRule = crate::error::body_as(body.into_inner())?;
     if !valid_kind(&kind) {
         return Err(ApiError::invalid_field("kind", "expected lower-case letters, digits and _"));
     }
