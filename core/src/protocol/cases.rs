@@ -81,7 +81,8 @@ pub struct CaseView {
     /// Once dispatched: when the case is due (RFC 3339).
     pub deadline: Option<String>,
     pub overdue: bool,
-    /// For a duplicate: the case it was merged into.
+    /// For a duplicate: the case it was merged into; in the staff view only (the surviving case
+    /// may be another reporter's).
     pub merged_into: Option<String>,
     /// The reporter's stars for a closed case.
     pub rating: Option<i32>,

@@ -39,9 +39,10 @@ pub struct ReportReceipt {
     /// Once dispatched: when the case is due (RFC 3339), and whether that time passed unhandled.
     pub deadline: Option<String>,
     pub overdue: bool,
-    /// For a report merged as a duplicate: the case it was merged into.
+    /// Always empty in answers since the surviving case of a merge is another reporter's: its id
+    /// is never shown to a citizen. Kept so older apps still parse the answer.
     pub merged_into: Option<String>,
-    /// For a merged report: the case the reporter follows from now on.
+    /// For a merged report: the case the reporter follows from now on, by tracking number.
     pub follows: Option<FollowedCase>,
 }
 

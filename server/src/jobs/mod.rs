@@ -3,7 +3,9 @@
 //! database decides which node's write counts, never a node-local lock.
 //!
 //! - [`overdue`]: flags cases at their deadline and escalates them to the street office.
+//! - [`notifications`]: sends the reporters' notices waiting in the outbox.
 //! - [`sensors`]: confirms sensor alarms that lasted long enough and files their cases.
 
+pub mod notifications;
 pub mod overdue;
 pub mod sensors;

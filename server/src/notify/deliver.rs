@@ -14,7 +14,6 @@ use diesel::prelude::*;
 
 use super::senders::{PushMessage, SendFailure};
 use super::{Channel, Notifier, expand};
-use crate::app::AppState;
 use crate::auth::phone_vault::PhoneVault;
 use crate::store::notifications::{self as store, Attempt, DeliveryRow};
 use crate::store::schema::{cases, users};
@@ -37,7 +36,7 @@ pub struct Pass {
 }
 
 impl Pass {
-    fn full(&self) -> bool {
+    pub fn full(&self) -> bool {
         self.expanded as i64 == expand::BATCH || (self.delivered + self.retried + self.failed) as i64 == BATCH
     }
 }
@@ -149,37 +148,4 @@ fn send(
         }
         None => Err(SendFailure::permanent(format!("unknown channel {:?}", delivery.channel))),
     }
-}
-
-/// Starts the job on the current actix system.
-pub fn spawn(state: actix_web::web::Data<AppState>) {
-    actix_web::rt::spawn(async move {
-        let mut ticks = actix_web::rt::time::interval(state.notifier.scan_period);
-        let mut steps = state.db.events().subscribe();
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                _ = steps.changed() => {}
-            }
-            loop {
-                let node = state.clone();
-                let now = state.clock.now();
-                let done = state
-                    .db
-                    .run(move |conn| {
-                        let tz = node.calendar.settings().timezone;
-                        run_pass(conn, &node.notifier, &node.auth.phones, &tz, now)
-                    })
-                    .await;
-                match done {
-                    Ok(pass) if pass.full() => continue,
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "notification pass failed; retrying at the next tick");
-                        break;
-                    }
-                }
-            }
-        }
-    });
 }

@@ -106,6 +106,17 @@ pub fn insert(conn: &mut DbConnection, row: &UnitRow) -> StoreResult<bool> {
     }
 }
 
+/// Marks the unit as being edited at `now`, before anything of it is read: on SQLite the first
+/// statement of an edit is then a write, which waits for the writer lock instead of reading a
+/// snapshot that a concurrent writer (a step, the notification job) could outdate, which SQLite
+/// refuses at once with `SQLITE_BUSY`. False when there is no such unit.
+pub fn touch(conn: &mut DbConnection, code: &str, now: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(handling_units::table.find(code))
+        .set(handling_units::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Replaces the editable fields of the unit `row.code` (names, contact, categories, area and
 /// whether it is retired). `false` when no unit has that code.
 pub fn replace(conn: &mut DbConnection, row: &UnitRow) -> StoreResult<bool> {

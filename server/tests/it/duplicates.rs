@@ -216,7 +216,9 @@ fn the_reporter_of_a_merged_report_follows_the_survivor(backend: Backend) {
     };
     let report = follows(&second);
     assert_eq!(report["state"], "merged");
-    assert_eq!(report["merged_into"], survivor.as_str());
+    // The survivor is another citizen's case: its id appears nowhere in the reporter's receipt.
+    assert_eq!(report["merged_into"], Value::Null);
+    assert!(!report.to_string().contains(survivor.as_str()), "{report}");
     assert_eq!(report["follows"]["state"], "reported");
     // The survivor is another citizen's case: the follow names it by its public tracking number,
     // and nothing in it is the survivor's id.
@@ -254,10 +256,12 @@ fn the_reporter_of_a_merged_report_follows_the_survivor(backend: Backend) {
     assert_eq!(mine["reports"][0]["follows"], Value::Null);
     assert_eq!(mine["reports"][0]["deadline"], dispatched["deadline"]);
 
-    // The merged case links to the survivor, whose public view the second reporter may read.
+    // The reporter's own view of the merged case names no other case's id; the survivor's public
+    // view is readable by its tracking number.
     let own: Value = city.server.get_as(&second, &format!("/api/v1/cases/{duplicate}")).json().unwrap();
     assert_eq!(own["view"], "reporter");
-    assert_eq!(own["merged_into"], survivor.as_str());
+    assert_eq!(own["merged_into"], Value::Null);
+    assert!(!own.to_string().contains(survivor.as_str()), "{own}");
     let public: Value = city.server.get_as(&second, &format!("/api/v1/cases/{survivor}")).json().unwrap();
     assert_eq!(public["view"], "public");
     assert_eq!(public["state"], "dispatched");

@@ -92,6 +92,11 @@ pub(crate) fn render(
         reporter: None,
         dispatch_deadline: None,
     };
+    if view != View::Staff {
+        // The case a duplicate was merged into is another reporter's: only staff see its id (a
+        // reporter follows it by tracking number through `/api/v1/reports/mine`).
+        body.merged_into = None;
+    }
     if view == View::Public {
         let public = crate::public_view::public_view(case);
         body.description = public.description.map(str::to_owned);

@@ -65,7 +65,6 @@ pub fn receipts(conn: &mut DbConnection, rows: &[CaseRow]) -> StoreResult<Vec<Re
             let Some(full) = known.get(&row.id) else { return receipt };
             receipt.deadline = full.workflow.deadline.map(rfc3339);
             receipt.overdue = full.workflow.overdue;
-            receipt.merged_into = full.workflow.merged_into.clone();
             if row.state == CaseState::Merged {
                 receipt.follows = survivor(&known, full).map(FollowedCase::from);
             }

@@ -237,6 +237,9 @@ pub async fn patch(
         .db
         .run(move |conn| {
             conn.transaction(|conn| {
+                if !units::touch(conn, &code, now)? {
+                    return Ok(Ok(None));
+                }
                 let Some(mut row) = units::find(conn, &code)? else { return Ok(Ok(None)) };
                 if let Some(zh) = patch.zh {
                     row.name_zh = zh;
