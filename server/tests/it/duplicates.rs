@@ -262,6 +262,9 @@ fn the_reporter_of_a_merged_report_follows_the_survivor(backend: Backend) {
     assert_eq!(own["view"], "reporter");
     assert_eq!(own["merged_into"], Value::Null);
     assert!(!own.to_string().contains(survivor.as_str()), "{own}");
+    let own_timeline: Value =
+        city.server.get_as(&second, &format!("/api/v1/cases/{duplicate}/timeline")).json().unwrap();
+    assert!(!own_timeline.to_string().contains(survivor.as_str()), "{own_timeline}");
     let public: Value = city.server.get_as(&second, &format!("/api/v1/cases/{survivor}")).json().unwrap();
     assert_eq!(public["view"], "public");
     assert_eq!(public["state"], "dispatched");

@@ -48,7 +48,9 @@ pub(crate) fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_repo
 pub(crate) fn public_entry(event: &EventRow) -> Value {
     let details = serde_json::from_str::<Value>(&event.details).unwrap_or(Value::Null);
     let mut public = serde_json::Map::new();
-    for key in ["handling_unit", "deadline", "merged_into", "rating"] {
+    // Never `merged_into`: the case a duplicate joined may be another reporter's, and its id is
+    // not public (the reporter follows it by tracking number).
+    for key in ["handling_unit", "deadline", "rating"] {
         if let Some(value) = details.get(key) {
             public.insert(key.to_owned(), value.clone());
         }
