@@ -18,6 +18,9 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     (S::Reported, A::Reject, R::Admin, S::Rejected),
     (S::Reported, A::Merge, R::Dispatcher, S::Merged),
     (S::Reported, A::Merge, R::Admin, S::Merged),
+    // 核实: a fact about a report, not a state.
+    (S::Reported, A::Confirm, R::Inspector, S::Reported),
+    (S::Reported, A::Deny, R::Inspector, S::Reported),
     (S::Registered, A::Dispatch, R::Dispatcher, S::Dispatched),
     (S::Registered, A::Dispatch, R::Admin, S::Dispatched),
     (S::Registered, A::Shelve, R::Dispatcher, S::Shelved),
@@ -78,7 +81,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
     match role {
         R::Dispatcher | R::Admin => street_office.contains(&action),
         R::Handler => [A::Accept, A::SendBack, A::MarkHandled].contains(&action),
-        R::Inspector => [A::VerifyPass, A::VerifyFail].contains(&action),
+        R::Inspector => [A::VerifyPass, A::VerifyFail, A::Confirm, A::Deny].contains(&action),
         R::Citizen => action == A::Rate,
         R::System => [A::MarkOverdue, A::Escalate].contains(&action),
         R::Viewer => false,
@@ -97,7 +100,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 18] = [
+const ACTIONS: [Action; 20] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -106,6 +109,8 @@ const ACTIONS: [Action; 18] = [
     A::MarkHandled,
     A::VerifyPass,
     A::VerifyFail,
+    A::Confirm,
+    A::Deny,
     A::Extend,
     A::Shelve,
     A::Unshelve,
@@ -159,7 +164,7 @@ fn every_state_action_role_combination_has_the_expected_outcome() {
             }
         }
     }
-    assert_eq!(checked, 9 * 18 * 8);
+    assert_eq!(checked, 9 * 20 * 8);
     assert_eq!(allowed, ALLOWED.len());
 }
 
