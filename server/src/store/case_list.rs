@@ -103,8 +103,9 @@ pub fn list(
         query = query.filter(cases::tracking_number.eq(number.clone()));
     }
     if let Some(text) = &filter.text {
-        // The search index is kept by triggers (migration `case_search`): FTS5 trigram on
-        // SQLite, where LIKE is case-insensitive for ASCII; pg_trgm on PostgreSQL, with ILIKE.
+        // The search table is kept by triggers (migration `case_search`): a plain table scanned
+        // by LIKE on SQLite (case-insensitive for ASCII; FTS5 there made concurrent writers fail
+        // with "database is locked"); pg_trgm-indexed on PostgreSQL, with ILIKE.
         let like = if matches!(conn, DbConnection::Pg(_)) { "ILIKE" } else { "LIKE" };
         query = query.filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(

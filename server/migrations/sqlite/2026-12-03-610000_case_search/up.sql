@@ -1,10 +1,14 @@
--- Full-text search over cases (GET /api/v1/cases?q=): one index row per report (its tracking
--- number, description and answers) and one per step that carries a note or a reason. FTS5's
--- trigram tokenizer indexes every three-character run, so Chinese needs no word segmentation
--- and `body LIKE '%term%'` is answered from the index for terms of three characters or more.
+-- Full-text search over cases (GET /api/v1/cases?q=): one row per report (its tracking
+-- number, description and answers) and one per step that carries a note or a reason, searched
+-- with `body LIKE '%term%'` (no word segmentation, so Chinese works as English does).
 -- Kept by triggers, so every writer (the intake writer's batches, steps, imports) feeds it.
 -- Not in schema.rs: it is read through SQL fragments only (store/case_list.rs).
-CREATE VIRTUAL TABLE case_search USING fts5(case_id UNINDEXED, body, tokenize = 'trigram');
+-- A plain table, not FTS5: with an FTS5 table written by these triggers, concurrent intake and
+-- steps were refused at once with "database is locked" (tests intake::concurrent_duplicates_*
+-- and workflow::concurrent_steps_*), which the busy timeout does not cover. `LIKE '%term%'`
+-- then scans this table (one short row per report or noted step) instead of an index.
+CREATE TABLE case_search (case_id TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX case_search_case ON case_search (case_id);
 
 CREATE TRIGGER case_search_report AFTER INSERT ON cases BEGIN
     INSERT INTO case_search (case_id, body)
