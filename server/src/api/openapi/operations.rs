@@ -160,7 +160,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "category", false, json!({"type": "string"}), "A category code: the answer's `suggested` names the active unit that handles it (the most local one serving `grid`), else the category's default unit")
             .param(In::Query, "grid", false, json!({"type": "string"}), "The case's grid code, for units serving a district or street")
             .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {"type": "object", "required": ["code", "zh", "en"], "properties": {"code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}, "contact": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}}, "area": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "retired_at": {"type": ["string", "null"], "format": "date-time"}}}}, "suggested": {"type": "string"}}})))
-            .problems(&[422]),
+            .problems(&[400, 422]),
         Op::new(Method::Get, "/api/v1/dashboard/cells", "dashboard", "Outlines of the grid cells in the caller's scope, for the dashboard map")
             .describe("Rings are flattened integer pairs [x0, y0, x1, y1, ...] in steps of 1/scale degree east and north of `origin` ([lon, lat], WGS-84). Admins get the city, dispatchers their street, viewers their area, inspectors their cells; handlers and citizens 403. `ETag` follows the grid revision; `If-None-Match` answers 304.")
             .bearer()
@@ -265,7 +265,7 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Query, "area", false, json!({"type": "string"}), "A district or street code (admins; a dispatcher may narrow inside their street)")
             .answer(200, "Coverage", Body::Untyped("application/json", json!({"type": "object"})))
-            .problems(&[401, 403, 422]),
+            .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/coverage/assign", "cases", "Give a grid cell to an inspector ({grid, inspector_id}), taking it from whoever held it")
             .describe("A dispatcher assigns cells of their street to an inspector whose cells (if any) are all in it. The inspector's sessions end (their scope is in the token).")
             .bearer()
@@ -379,7 +379,7 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Query, "kind", false, json!({"type": "string", "enum": ["staff", "citizen", "device", "any"]}), "Which accounts: staff (the default unless role=citizen), citizens signed in by phone, anonymous device accounts, or any")
             .answer(200, "Accounts", Body::Untyped("application/json", json!({"type": "object"})))
-            .problems(&[401, 403]),
+            .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/admin/users", "admin", "Create a staff account")
             .bearer()
             .body_schema("application/json", true, json!({"type": "object", "required": ["login", "display_name", "role"], "properties": {"login": {"type": "string"}, "display_name": {"type": "string"}, "role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen"}, "scope": {"$ref": "#/components/schemas/Scope"}, "password": {"type": "string"}}}))
