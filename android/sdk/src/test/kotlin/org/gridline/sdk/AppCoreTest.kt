@@ -262,7 +262,7 @@ class AppCoreTest {
         // "my reports", and a background sync scheduled through the platform.
         val unavailable = ScriptedTransport { request ->
             if (request.url.endsWith("/api/v1/auth/anonymous")) {
-                json(201, """{"access_token":"a","refresh_token":"r","user":{"id":"u1","role":"citizen","display_name":"","anonymous":true},"device_secret":"s"}""")
+                json(201, anonymousSession)
             } else {
                 json(503, """{"code":"unavailable"}""")
             }

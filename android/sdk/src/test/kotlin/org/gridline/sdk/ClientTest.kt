@@ -34,7 +34,7 @@ class ClientTest {
     private suspend fun scripted(answer: (org.gridline.sdk.ffi.HttpRequest) -> HttpResponse): Pair<GridlineClient, ScriptedTransport> {
         val transport = ScriptedTransport { request ->
             if (request.url.endsWith("/api/v1/auth/anonymous")) {
-                json(201, """{"access_token":"a","refresh_token":"r","device_secret":"s","user":{"id":"u1","role":"citizen","display_name":"Citizen","anonymous":true}}""")
+                json(201, anonymousSession)
             } else {
                 answer(request)
             }

@@ -50,6 +50,15 @@ class ScriptedTransport(private val answer: (HttpRequest) -> HttpResponse) : Htt
     }
 }
 
+/**
+ * The whole answer the server gives a new anonymous device (`SessionAnswer` in core), for
+ * scripted transports: the core reads every field, so a partial answer is a protocol error.
+ */
+val anonymousSession = """{"access_token":"a","token_type":"Bearer","expires_in":900,"refresh_token":"r",""" +
+    """"device_secret":"s","user":{"id":"u1","role":"citizen","scope":{"kind":"own"},""" +
+    """"display_name":"Citizen","anonymous":true,"disabled":false,""" +
+    """"created_at":"2026-12-03T08:00:00Z","updated_at":"2026-12-03T08:00:00Z"}}"""
+
 /** A JSON response. */
 fun json(status: Int, body: String) =
     HttpResponse(status.toUShort(), listOf(HttpHeader("Content-Type", "application/json")), body.toByteArray())
