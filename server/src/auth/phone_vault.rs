@@ -100,7 +100,7 @@ impl PhoneVault {
 /// were sealed), in one transaction: each gets its sealed value and look-up hash and its text
 /// is cleared. Returns how many rows it changed; once done it finds nothing to do.
 pub fn seal_plain_numbers(conn: &mut Conn, vault: &PhoneVault) -> AuthResult<usize> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         let plain: Vec<(String, String)> = users::table
             .filter(users::phone.is_not_null())
             .select((users::id, users::phone.assume_not_null()))

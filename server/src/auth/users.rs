@@ -329,13 +329,7 @@ pub fn update(
     patch: UserPatch,
     now: i64,
 ) -> AuthResult<User> {
-    conn.transaction::<_, AuthError, _>(|conn| {
-        // On SQLite, write first: a transaction that reads and then writes is refused at once
-        // ("database is locked") when another writer committed in between; a first write waits
-        // for the writer lock instead. It changes nothing.
-        if matches!(conn, Conn::Sqlite(_)) {
-            diesel::update(users::table.find(id)).set(users::id.eq(id)).execute(conn)?;
-        }
+    crate::store::write_transaction::<_, AuthError, _>(conn, |conn| {
         let Some(mut row) = find_by_id(conn, id)? else {
             return Err(AuthError::UserNotFound);
         };

@@ -46,7 +46,7 @@ pub fn expand_waiting(
 ) -> StoreResult<usize> {
     let mut expanded = 0;
     for row in store::waiting(conn, BATCH)? {
-        let done = conn.transaction(|conn| {
+        let done = crate::store::write_transaction(conn, |conn| {
             if !store::mark_expanded(conn, &row.event_id, now.naive_utc())? {
                 return Ok::<_, StoreError>(false);
             }

@@ -21,8 +21,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel::Connection;
-
 use gridline_core::sensors::{AlarmMessage, AlarmRule, AlarmStatus, Severity};
 
 use crate::store::sensors::{self as store, AlarmRow, DeviceRow, GroupRow, MessageRow};
@@ -108,7 +106,7 @@ pub fn apply_batch(
     batch: &[Checked],
     now: i64,
 ) -> StoreResult<Result<Applied, Refusal>> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         store::lock_for_alarms(conn)?;
         let rules = rules_by_kind(conn, now)?;
         let mut session = Session::new(now, &rules);
@@ -129,7 +127,7 @@ pub fn confirm_by_person(
     user_id: &str,
     now: i64,
 ) -> StoreResult<Option<Applied>> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         store::lock_for_alarms(conn)?;
         let rules = rules_by_kind(conn, now)?;
         let mut session = Session::new(now, &rules);
@@ -150,7 +148,7 @@ pub fn confirm_by_person(
 
 /// Confirms every pending episode that has lasted its rule's minimum time (the sweep job).
 pub fn confirm_due(conn: &mut DbConnection, now: i64) -> StoreResult<Applied> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         store::lock_for_alarms(conn)?;
         let rules = rules_by_kind(conn, now)?;
         let mut session = Session::new(now, &rules);

@@ -19,8 +19,6 @@ use gridline_core::sensors::{MAX_ID_CHARS, valid_kind};
 use serde::Serialize;
 use serde_json::Value;
 
-use diesel::Connection;
-
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::routing::GridRouter;
@@ -309,7 +307,7 @@ pub fn store_devices(
     conn: &mut DbConnection,
     rows: Vec<DeviceRow>,
 ) -> StoreResult<Result<Imported, Vec<String>>> {
-    let outcome = conn.transaction(|conn| {
+    let outcome = crate::store::write_transaction(conn, |conn| {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let stored: HashMap<String, DeviceRow> =
             store::find_devices(conn, &ids)?.into_iter().map(|d| (d.id.clone(), d)).collect();

@@ -130,7 +130,7 @@ pub fn insert_report(
     photo_ids: &[String],
     event: &EventRow,
 ) -> StoreResult<InsertOutcome> {
-    let result = conn.transaction(|conn| {
+    let result = super::write_transaction(conn, |conn| {
         diesel::insert_into(cases::table).values(case.clone()).execute(conn)?;
         let links: Vec<CasePhotoRow<'_>> = photo_links(case, photo_ids).collect();
         if !links.is_empty() {
@@ -157,7 +157,7 @@ pub fn insert_reports(
     conn: &mut DbConnection,
     reports: &[(&CaseRow, &[String], &EventRow)],
 ) -> QueryResult<Vec<bool>> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         let keys: Vec<&str> = reports.iter().map(|(case, _, _)| case.idempotency_key.as_str()).collect();
         let stored: HashSet<String> = cases::table
             .filter(cases::idempotency_key.eq_any(&keys))
@@ -267,7 +267,7 @@ pub fn record_step(
     change: &CaseChange,
     event: &mut EventRow,
 ) -> StoreResult<StepOutcome> {
-    let outcome = conn.transaction(|conn| {
+    let outcome = super::write_transaction(conn, |conn| {
         let updated = diesel::update(
             cases::table.filter(cases::id.eq(case_id)).filter(cases::version.eq(expected_version)),
         )

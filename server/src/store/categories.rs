@@ -65,7 +65,7 @@ fn row_of(category: &Category, now: chrono::NaiveDateTime) -> StoreResult<NewCat
 pub fn seed_if_empty(conn: &mut DbConnection, taxonomy: &Taxonomy) -> StoreResult<usize> {
     let now = Utc::now().naive_utc();
     let rows = taxonomy.categories().iter().map(|c| row_of(c, now)).collect::<StoreResult<Vec<_>>>()?;
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         let existing: i64 = categories::table.count().get_result(conn)?;
         if existing > 0 {
             return Ok(0);

@@ -43,7 +43,7 @@ pub fn mark_overdue(
     now: NaiveDateTime,
     events: &mut [EventRow],
 ) -> StoreResult<bool> {
-    let marked = conn.transaction(|conn| {
+    let marked = super::write_transaction(conn, |conn| {
         let updated = diesel::update(
             cases::table
                 .filter(cases::id.eq(case_id))

@@ -47,7 +47,7 @@ pub fn revision(conn: &mut DbConnection) -> StoreResult<i64> {
 
 /// Every cell and the revision they belong to, read in one transaction.
 pub fn load_all(conn: &mut DbConnection) -> StoreResult<(i64, Vec<GridCell>)> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         let revision = revision(conn)?;
         let geometries: Vec<String> =
             grid_cells::table.select(grid_cells::geometry).order(grid_cells::code).load(conn)?;
@@ -72,7 +72,7 @@ pub fn replace_area(conn: &mut DbConnection, area: AreaCode, cells: &[GridCell])
     let now = Utc::now().naive_utc();
     let rows: Vec<NewCellRow> = cells.iter().map(|c| row_of(c, now)).collect();
     let prefix = format!("{area}%");
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         // Writes first: a SQLite transaction that starts by writing waits for the lock
         // (busy_timeout) instead of failing when another writer holds it.
         diesel::update(grid_revision::table.find(1))

@@ -33,7 +33,7 @@ pub mod units;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::result::{ConnectionError, DatabaseErrorKind, Error as DieselError};
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -186,6 +186,39 @@ macro_rules! filter_by_scope {
             CaseFilter::Nothing => None,
         }
     }};
+}
+
+/// Runs `f` in a transaction that may write. Every transaction that writes goes through here.
+///
+/// On SQLite it begins with `BEGIN IMMEDIATE`, taking the writer lock before the first read: a
+/// deferred transaction that reads and then writes is refused at once with "database is locked"
+/// when another writer committed in between (the busy timeout cannot help it, its snapshot is
+/// stale), while an immediate one waits up to the busy timeout for the lock. Inside a transaction
+/// already open it is a savepoint, as `Connection::transaction` is. PostgreSQL needs nothing
+/// special: its row locks and unique checks do the same work.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?;
+    if depth.is_some() {
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
 }
 
 /// True when `e` is a violation of a unique constraint (a duplicate key).

@@ -249,7 +249,7 @@ pub fn preferences(conn: &mut DbConnection, user_id: &str) -> StoreResult<Option
 
 /// Replaces the account's preferences.
 pub fn save_preferences(conn: &mut DbConnection, row: &PreferencesRow) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         diesel::delete(notification_preferences::table.find(&row.user_id)).execute(conn)?;
         diesel::insert_into(notification_preferences::table).values(row.clone()).execute(conn)?;
         Ok::<_, diesel::result::Error>(())
@@ -273,7 +273,7 @@ pub fn find_token(conn: &mut DbConnection, token: &str) -> StoreResult<Option<Pu
 /// Registers `row.token` for `row.user_id` (taking it from any other account: one device, one
 /// signed-in account), keeping the account's newest [`MAX_PUSH_TOKENS`].
 pub fn register_token(conn: &mut DbConnection, row: &PushTokenRow) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         diesel::delete(push_tokens::table.find(&row.token)).execute(conn)?;
         diesel::insert_into(push_tokens::table).values(row.clone()).execute(conn)?;
         let kept: Vec<String> = push_tokens::table

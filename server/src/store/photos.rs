@@ -66,7 +66,7 @@ pub fn insert_keyed(
     row: &PhotoRow,
     upload: &UploadRow,
 ) -> StoreResult<UploadOutcome> {
-    let result = conn.transaction(|conn| {
+    let result = super::write_transaction(conn, |conn| {
         diesel::insert_into(photos::table).values(row).execute(conn)?;
         diesel::insert_into(photo_uploads::table).values(upload).execute(conn)?;
         Ok::<_, diesel::result::Error>(())

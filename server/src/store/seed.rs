@@ -43,7 +43,7 @@ pub fn write_batch(
     mut events: Vec<EventRow>,
     cells: &[String],
 ) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         summaries::hold_event_writers(conn)?;
         while !cases.is_empty() {
             let rest = cases.split_off(cases.len().min(ROWS_PER_STATEMENT));

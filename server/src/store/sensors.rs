@@ -517,7 +517,7 @@ pub fn record_group_event(
     group: &str,
     event: &mut super::events::EventRow,
 ) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         diesel::update(sensor_groups::table.find(group))
             .set(sensor_groups::cleared_at.eq(sensor_groups::cleared_at))
             .execute(conn)?;

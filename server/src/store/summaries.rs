@@ -296,7 +296,7 @@ pub fn rebuild(conn: &mut DbConnection) -> StoreResult<Comparison> {
 fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
     let mut comparison = Comparison::default();
     for batch in cells(conn)?.chunks(CELLS_PER_BATCH) {
-        let (fresh, stored) = conn.transaction(|conn| {
+        let (fresh, stored) = super::write_transaction(conn, |conn| {
             hold_event_writers(conn)?;
             if write && matches!(conn, DbConnection::Sqlite(_)) {
                 // Take SQLite's writer lock before reading, so nothing is written in between.

@@ -73,7 +73,7 @@ pub fn seed_if_empty(conn: &mut DbConnection, taxonomy: &Taxonomy, now: NaiveDat
             }
         })
         .collect();
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         let existing: i64 = handling_units::table.count().get_result(conn)?;
         if existing > 0 {
             return Ok(0);
@@ -104,17 +104,6 @@ pub fn insert(conn: &mut DbConnection, row: &UnitRow) -> StoreResult<bool> {
         Err(e) if super::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Marks the unit as being edited at `now`, before anything of it is read: on SQLite the first
-/// statement of an edit is then a write, which waits for the writer lock instead of reading a
-/// snapshot that a concurrent writer (a step, the notification job) could outdate, which SQLite
-/// refuses at once with `SQLITE_BUSY`. False when there is no such unit.
-pub fn touch(conn: &mut DbConnection, code: &str, now: NaiveDateTime) -> StoreResult<bool> {
-    let changed = diesel::update(handling_units::table.find(code))
-        .set(handling_units::updated_at.eq(now))
-        .execute(conn)?;
-    Ok(changed == 1)
 }
 
 /// Replaces the editable fields of the unit `row.code` (names, contact, categories, area and

@@ -8,7 +8,6 @@
 //! from the database on every report, so an edit applies to the next report.
 
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use gridline_core::calendar::TimeLimit;
 use gridline_core::codes::CategoryCode;
 use gridline_core::taxonomy::{Category, Names, Question, Taxonomy, TaxonomyError};
@@ -123,7 +122,7 @@ pub async fn patch(
     let edited = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 let Some(current) = categories::find(conn, code)? else { return Ok(Ok(None)) };
                 let edited = patch.apply(current);
                 if let Err(problem) = check(&edited) {

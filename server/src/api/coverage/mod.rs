@@ -14,7 +14,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
@@ -177,7 +176,9 @@ pub async fn assign(
     let revocations = state.auth.revocations.clone();
     // One transaction: the cell is never held by two inspectors, nor lost between them.
     let assigned = with_db(&state, move |conn| {
-        conn.transaction::<_, AuthError, _>(|conn| assign_in(conn, &revocations, grid, &inspector_id, street))
+        crate::store::write_transaction::<_, AuthError, _>(conn, |conn| {
+            assign_in(conn, &revocations, grid, &inspector_id, street)
+        })
     })
     .await?;
     tracing::info!(grid = %grid, "grid cell assigned");

@@ -17,7 +17,6 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use diesel::Connection;
 use gridline_core::codes::{AreaCode, CategoryCode, GridCode};
 use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
@@ -236,10 +235,7 @@ pub async fn patch(
     let edited = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
-                if !units::touch(conn, &code, now)? {
-                    return Ok(Ok(None));
-                }
+            crate::store::write_transaction(conn, |conn| {
                 let Some(mut row) = units::find(conn, &code)? else { return Ok(Ok(None)) };
                 if let Some(zh) = patch.zh {
                     row.name_zh = zh;
