@@ -16,9 +16,11 @@
 //! - [`cases`]: one case in its reader's view, the inspector's work list.
 //! - [`reports`]: a report's receipt, the reporter's own list.
 //! - [`health`]: liveness and readiness.
+//! - [`open_data`]: one case as the city publishes it, with nothing that identifies a person.
 
 pub mod cases;
 pub mod health;
+pub mod open_data;
 pub mod reports;
 pub mod session;
 
@@ -26,6 +28,7 @@ pub use cases::{
     CaseListPage, CasePosition, CaseView, CaseViewKind, Placement, ReporterRef, WorklistItem, WorklistPage,
 };
 pub use health::{Liveness, Readiness};
+pub use open_data::OpenCaseRecord;
 pub use reports::{FollowedCase, MyReportsPage, ReportReceipt};
 pub use session::{CodeSent, SessionAnswer, UserView};
 

@@ -271,6 +271,14 @@ fn matrix() -> Vec<Row> {
                 Want::Listed(&["a1", "a2", "h1"]),
             ],
         ),
+        // Open data: the street office and the city, each for its scope (open_data.rs checks
+        // the content); nobody else.
+        row(
+            "GET",
+            "/api/v1/open-data/cases",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
+        ),
         row("GET", "/api/v1/units", Body::None, all(s200)),
         // A street office's patrol coverage: its own dispatcher only, not even the city.
         row(

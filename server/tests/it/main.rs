@@ -38,6 +38,7 @@ mod intake;
 mod intake_batch;
 mod notifications;
 mod open311;
+mod open_data;
 mod openapi;
 mod openapi_routes;
 mod overdue;

@@ -8,11 +8,17 @@
 //! is what the caller's role may see on the case page (the reporter's account only for the
 //! street office and the city, never for an anonymous report). JSON Lines carries that view
 //! whole, one case per line; CSV carries its flat columns ([`COLUMNS`]).
+//!
+//! `GET /api/v1/open-data/cases` streams the same way in the open-data projection
+//! ([`OpenCaseRecord`]): no description, reporter, photo or point, for the city to publish.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use bytes::Bytes;
 use chrono::NaiveDateTime;
+use gridline_core::protocol::OpenCaseRecord;
+use gridline_core::workflow::Role;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{View, render};
@@ -21,6 +27,7 @@ use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::store::case_list::{self, ListFilter};
+use crate::store::cases::FullCase;
 
 /// Cases read per trip to the database while streaming.
 pub const EXPORT_PAGE: i64 = 200;
@@ -74,12 +81,90 @@ impl Format {
         }
     }
 
-    fn file_name(self) -> &'static str {
+    fn extension(self) -> &'static str {
         match self {
-            Self::Csv => "cases.csv",
-            Self::JsonLines => "cases.jsonl",
+            Self::Csv => "csv",
+            Self::JsonLines => "jsonl",
         }
     }
+}
+
+/// Which shape each case takes in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    /// The staff view the case list answers, as the caller's role may see it.
+    Staff,
+    /// [`OpenCaseRecord`]: nothing that identifies a person.
+    OpenData,
+}
+
+impl Projection {
+    fn file_stem(self) -> &'static str {
+        match self {
+            Self::Staff => "cases",
+            Self::OpenData => "open-cases",
+        }
+    }
+}
+
+/// The open-data line of a case.
+pub fn open_record(case: &FullCase) -> OpenCaseRecord {
+    let row = &case.row;
+    OpenCaseRecord {
+        tracking_number: row.tracking_number.clone(),
+        channel: row.channel,
+        category: row.category_code,
+        category_kind: row.category_code.kind().as_str().to_owned(),
+        state: row.state,
+        grid: row.grid_code.as_ref().map(ToString::to_string),
+        community: row.community_code.clone(),
+        street: row.street_code.clone(),
+        district: row.district_code.clone(),
+        handling_unit: row.handling_unit.clone(),
+        reported_at: row.created_at.and_utc(),
+        deadline: case.workflow.deadline.map(|d| d.and_utc()),
+        overdue: case.workflow.overdue,
+        last_change_at: row.updated_at.and_utc(),
+    }
+}
+
+/// `GET /api/v1/open-data/cases`: the filters of the case list that say nothing about a person.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenDataQuery {
+    pub state: Option<String>,
+    pub category: Option<String>,
+    pub channel: Option<String>,
+    pub unit: Option<String>,
+    pub area: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `csv` (the default) or `jsonl`.
+    pub format: Option<String>,
+}
+
+/// `GET /api/v1/open-data/cases`: every case of the caller's scope (a dispatcher's street, the
+/// whole city for an admin) matching the filters, as open data.
+pub async fn open_data(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<OpenDataQuery>,
+) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Admin, Role::Dispatcher])?;
+    let query = query.into_inner();
+    let format = Format::parse(query.format.as_deref().unwrap_or("csv"))?;
+    let filter = super::list::filter_of(&super::list::ListQuery {
+        state: query.state,
+        category: query.category,
+        channel: query.channel,
+        unit: query.unit,
+        area: query.area,
+        from: query.from,
+        to: query.to,
+        ..Default::default()
+    })?;
+    let scope = who.case_filter();
+    Ok(stream(state, who, scope, filter, format, Projection::OpenData))
 }
 
 /// One cell of a CSV row: text as it is, `null` as empty, anything else as JSON.
@@ -105,6 +190,7 @@ pub fn stream(
     scope: CaseFilter,
     filter: ListFilter,
     format: Format,
+    projection: Projection,
 ) -> HttpResponse {
     let start = Cursor { after: filter.after.clone(), first: true };
     let pages = futures_util::stream::unfold(Some(start), move |cursor| {
@@ -116,7 +202,11 @@ pub fn stream(
                 .db
                 .run(move |conn| {
                     let page = case_list::list(conn, &scope, &filter, EXPORT_PAGE)?;
-                    let photos = crate::store::cases::photo_ids_of(conn, &page)?;
+                    // Open data carries no photo: nothing to read for it.
+                    let photos = match projection {
+                        Projection::Staff => crate::store::cases::photo_ids_of(conn, &page)?,
+                        Projection::OpenData => Default::default(),
+                    };
                     Ok((page, photos))
                 })
                 .await;
@@ -131,9 +221,25 @@ pub fn stream(
             let now = state.clock.now();
             let mut out = String::new();
             if cursor.first && format == Format::Csv {
-                out.push_str(&csv_line(COLUMNS.iter().map(|c| (*c).to_owned())));
+                match projection {
+                    Projection::Staff => out.push_str(&csv_line(COLUMNS.iter().map(|c| (*c).to_owned()))),
+                    Projection::OpenData => {
+                        out.push_str(&csv_line(OpenCaseRecord::CSV_COLUMNS.iter().map(|c| (*c).to_owned())))
+                    }
+                }
             }
             for case in &page {
+                if projection == Projection::OpenData {
+                    let record = open_record(case);
+                    match format {
+                        Format::Csv => out.push_str(&csv_line(record.csv_cells())),
+                        Format::JsonLines => {
+                            out.push_str(&serde_json::to_string(&record).unwrap_or_default());
+                            out.push('\n');
+                        }
+                    }
+                    continue;
+                }
                 let photo_ids = photos.remove(&case.row.id).unwrap_or_default();
                 // The flat columns read the staff view as JSON, by the names the API answers.
                 let view = serde_json::to_value(render(case, View::Staff, Some(&who), photo_ids, now))
@@ -161,7 +267,7 @@ pub fn stream(
         .content_type(format.content_type())
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", format.file_name()),
+            format!("attachment; filename=\"{}.{}\"", projection.file_stem(), format.extension()),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .streaming(pages)

@@ -168,7 +168,14 @@ pub async fn list(
         }
         let filter = filter_of(&query)?;
         let scope = who.case_filter();
-        return Ok(super::export::stream(state, who, scope, filter, format));
+        return Ok(super::export::stream(
+            state,
+            who,
+            scope,
+            filter,
+            format,
+            super::export::Projection::Staff,
+        ));
     }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {

@@ -55,6 +55,8 @@ pub enum In {
 pub enum Body {
     /// JSON of a Rust type.
     Json(fn(&mut Schemas) -> Value),
+    /// JSON Lines: one value of a Rust type per line (the schema is the line's).
+    JsonLines(fn(&mut Schemas) -> Value),
     /// A body whose Rust type does not derive `ToSchema` yet, with its content type and schema.
     Untyped(&'static str, Value),
     /// The same body in several content types (Open311's JSON and XML), each with its schema.
@@ -189,6 +191,7 @@ impl Op {
     fn content(body: &Body, content_type: &'static str, schemas: &mut Schemas) -> Option<Value> {
         match body {
             Body::Json(schema) => Some(json!({ content_type: { "schema": schema(schemas) } })),
+            Body::JsonLines(schema) => Some(json!({ "application/jsonl": { "schema": schema(schemas) } })),
             Body::Untyped(content_type, schema) => Some(json!({ *content_type: { "schema": schema } })),
             Body::Alternatives(content_types, schema) => Some(Value::Object(
                 content_types.iter().map(|t| ((*t).to_owned(), json!({ "schema": schema }))).collect(),

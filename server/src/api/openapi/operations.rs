@@ -9,8 +9,8 @@
 //! `Body::Untyped` with its schema.
 
 use gridline_core::protocol::{
-    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, Readiness, ReportReceipt,
-    ReportRequest, SessionAnswer, UserView, WorklistPage,
+    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord, Readiness,
+    ReportReceipt, ReportRequest, SessionAnswer, UserView, WorklistPage,
 };
 use serde_json::json;
 
@@ -155,6 +155,20 @@ pub fn api() -> Vec<Op> {
             .answer(200, "One page of cases", Body::Json(typed::<CaseListPage>))
             .answer(200, "Every matching case as CSV (format=csv)", Body::Untyped("text/csv", json!({"type": "string"})))
             .answer(200, "Every matching case as JSON Lines (format=jsonl)", Body::Untyped("application/jsonl", json!({"type": "string"})))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Get, "/api/v1/open-data/cases", "cases", "Open data: every case of the caller's scope, with nothing that identifies a person, as a streamed file")
+            .describe("No description, answers, reporter, photo or point: the place is the grid cell and its community, street and district. Admins get the city, dispatchers their street; other roles 403. Streams in constant memory whatever the number of cases. Bad parameters answer 422 `invalid_field` naming the parameter; unknown parameters 400.")
+            .bearer()
+            .param(In::Query, "state", false, json!({"type": "string", "example": "closed"}), "A state or a comma list of states")
+            .param(In::Query, "category", false, json!({"type": "string", "example": "E0101"}), "A category code")
+            .param(In::Query, "unit", false, json!({"type": "string"}), "A handling unit code")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "A district, street, community or grid code: only cases in its cells")
+            .param(In::Query, "channel", false, json!({"type": "string", "example": "hotline,app"}), "A channel or a comma list of channels")
+            .param(In::Query, "from", false, json!({"type": "string", "format": "date-time"}), "Reported at or after (RFC 3339)")
+            .param(In::Query, "to", false, json!({"type": "string", "format": "date-time"}), "Reported before (RFC 3339)")
+            .param(In::Query, "format", false, json!({"type": "string", "enum": ["csv", "jsonl"], "default": "csv"}), "CSV with a header row, or JSON Lines (one record per line)")
+            .answer(200, "Every matching case as CSV (the record's fields as columns)", Body::Untyped("text/csv", json!({"type": "string"})))
+            .answer(200, "Every matching case as JSON Lines (format=jsonl), one record per line", Body::JsonLines(typed::<OpenCaseRecord>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/units", "reference", "The active handling units cases are dispatched to; with ?category= (and ?grid=) the unit to suggest")
             .param(In::Query, "category", false, json!({"type": "string"}), "A category code: the answer's `suggested` names the active unit that handles it (the most local one serving `grid`), else the category's default unit")
