@@ -59,6 +59,9 @@ pub enum Refusal {
     UnknownDevice { index: usize },
     /// `alarms[index]` names a kind with no rule.
     UnknownKind { index: usize },
+    /// `alarms[index]` names a kind its device does not sense (the registry says `device_kind`):
+    /// a misconfigured sender, whose alarm would open a case of the wrong category.
+    KindMismatch { index: usize, device_kind: String },
     /// `alarms[index]` reuses a sender's id of an earlier message with another body.
     IdReused { index: usize },
 }
@@ -243,7 +246,7 @@ impl<'a> Session<'a> {
             }
             seen.entry(checked.message.id.as_str()).or_insert(checked.sha256.as_str());
         }
-        // Devices: every one must be this system's; kinds must have a rule.
+        // Devices: every one must be this system's; kinds must have a rule and be the device's.
         let mut device_ids: Vec<&str> = batch.iter().map(|c| c.message.alert_source.as_str()).collect();
         device_ids.sort_unstable();
         device_ids.dedup();
@@ -253,11 +256,14 @@ impl<'a> Session<'a> {
             }
         }
         for (index, checked) in batch.iter().enumerate() {
-            if !self.devices.contains_key(&checked.message.alert_source) {
+            let Some(device) = self.devices.get(&checked.message.alert_source) else {
                 return Ok(Err(Refusal::UnknownDevice { index }));
-            }
+            };
             if !self.rules.contains_key(&checked.message.category) {
                 return Ok(Err(Refusal::UnknownKind { index }));
+            }
+            if device.kind != checked.message.category {
+                return Ok(Err(Refusal::KindMismatch { index, device_kind: device.kind.clone() }));
             }
         }
         for alarm in store::active_alarms_of(conn, &device_ids)? {

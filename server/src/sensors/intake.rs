@@ -140,6 +140,10 @@ fn refusal(refused: Refusal) -> ApiError {
         Refusal::UnknownKind { index } => {
             ApiError::invalid_field(format!("alarms[{index}].category"), "no rule for this alarm kind")
         }
+        Refusal::KindMismatch { index, device_kind } => ApiError::invalid_field(
+            format!("alarms[{index}].category"),
+            format!("the device is registered as a {device_kind} sensor and sends only {device_kind} alarms"),
+        ),
         Refusal::IdReused { index } => {
             ApiError::conflict("alarm_id_reused", "this alarm id was already used for a different alarm")
                 .with_field(format!("alarms[{index}].id"))

@@ -302,7 +302,8 @@ pub fn placed(
 }
 
 /// Stores placed devices in one transaction: new ones inserted, known ones of the same system
-/// updated. The inner `Err` lists the ids another system owns (nothing is stored then).
+/// updated. The inner `Err` lists the ids another system owns, or the devices whose owning unit
+/// is not an active handling unit (nothing is stored then).
 pub fn store_devices(
     conn: &mut DbConnection,
     rows: Vec<DeviceRow>,
@@ -319,10 +320,34 @@ pub fn store_devices(
         if !taken.is_empty() {
             return Ok(Err(capped(taken)));
         }
+        // A device's faults go to its owning unit: it must be a unit cases can be dispatched to.
+        let mut owners: Vec<&str> = rows.iter().map(|r| r.owning_unit.as_str()).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let mut unknown = Vec::new();
+        for owner in owners {
+            if crate::store::units::find(conn, owner)?.is_none_or(|unit| unit.retired_at.is_some()) {
+                unknown.push(owner);
+            }
+        }
+        if !unknown.is_empty() {
+            let problems = rows
+                .iter()
+                .filter(|r| unknown.contains(&r.owning_unit.as_str()))
+                .map(|r| {
+                    format!(
+                        "device {}: owning_unit {:?} is not an active handling unit (GET /api/v1/units lists them)",
+                        shorten(&r.id),
+                        shorten(&r.owning_unit)
+                    )
+                })
+                .collect();
+            return Ok(Err(capped(problems)));
+        }
         let (changed, new): (Vec<DeviceRow>, Vec<DeviceRow>) =
             rows.into_iter().partition(|r| stored.contains_key(&r.id));
         store::save_imported_devices(conn, &new, &changed)?;
-        Ok::<_, diesel::result::Error>(Ok(Imported { created: new.len(), updated: changed.len() }))
+        Ok::<_, crate::store::StoreError>(Ok(Imported { created: new.len(), updated: changed.len() }))
     })?;
     Ok(outcome)
 }

@@ -212,6 +212,15 @@ fn registry_and_key_scope(backend: Backend) {
         422,
     );
     assert_eq!(refused["problems"][0], "device far: the position is outside every grid cell");
+    // A device's owning unit is an active handling unit, which its faults can be dispatched to.
+    let (lat, lon) = point_in(&city.cells[1]);
+    let orphan = format!("id,kind,lat,lon,owning_unit\nm9,manhole_cover,{lat},{lon},no_such_unit\n");
+    let refused = problem(city.import_raw(&city.system, "text/csv", orphan), 422);
+    assert_eq!(
+        refused["problems"][0],
+        "device m9: owning_unit \"no_such_unit\" is not an active handling unit (GET /api/v1/units lists them)"
+    );
+    assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_devices WHERE id = 'm9'"), 0);
     let refused = problem(city.import_raw(&city.system, "text/plain", "x".into()), 415);
     assert_eq!(refused["code"], "unsupported_media_type");
 
@@ -224,6 +233,14 @@ fn registry_and_key_scope(backend: Backend) {
     // A batch with one foreign device stores nothing of the batch.
     let mixed = json!({ "alarms": [alarm("b1", "m1", "manhole_cover", "high"), alarm("b2", "w1", "water_level", "high")] });
     problem(city.post_alarms(&city.key, &mixed), 403);
+    assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_messages"), 1);
+    // A device sends its own kind of alarm only: a manhole cover's smoke alarm is a sender's
+    // mistake, refused before it opens a case of the wrong category.
+    let refused = problem(city.post_alarms(&city.key, &alarm("k1", "m1", "smoke", "high")), 422);
+    assert_eq!(
+        (refused["code"].clone(), refused["field"].clone()),
+        (json!("invalid_field"), json!("alarms[0].category"))
+    );
     assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_messages"), 1);
 
     // The key opens no other API: not the case API, not the admin API, not Open311.
