@@ -123,6 +123,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                                 .route(web::post().to(sensors::post_alarms)),
                         )
                         .route("/alarms/{id}/confirm", web::post().to(sensors::confirm))
+                        .route("/devices/{id}/repaired", web::post().to(sensors::repaired))
                         .route("/review", web::get().to(sensors::review))
                         .route("/overview", web::get().to(sensors::overview)),
                 )

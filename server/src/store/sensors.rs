@@ -215,6 +215,21 @@ pub fn revoke_system(conn: &mut DbConnection, id: &str, now: i64) -> StoreResult
 
 // --- devices -------------------------------------------------------------------------------
 
+/// Marks a device repaired: no longer faulty, its flapping count started afresh, so its next
+/// alarm is handled like any healthy device's. Its past alarms keep their states. False when
+/// there is no such device.
+pub fn mark_repaired(conn: &mut DbConnection, id: &str, now: i64) -> QueryResult<bool> {
+    let changed = diesel::update(sensor_devices::table.filter(sensor_devices::id.eq(id)))
+        .set((
+            sensor_devices::faulty.eq(false),
+            sensor_devices::flap_window_started_at.eq(None::<i64>),
+            sensor_devices::flap_count.eq(0),
+            sensor_devices::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// The stored devices among `ids`, of any system.
 pub fn find_devices(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<DeviceRow>> {
     let mut found = Vec::with_capacity(ids.len());

@@ -409,6 +409,12 @@ fn matrix() -> Vec<Row> {
             Body::Empty,
             [s401, s403, s403, s403, s403, s404, s403, s403, s404, s403],
         ),
+        row(
+            "POST",
+            "/api/v1/sensors/devices/{missing}/repaired",
+            Body::Empty,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s403],
+        ),
         row("POST", "/api/v1/sensors/alarms", Body::Empty, signed_in_but_viewer(s401)),
         row("GET", "/api/v1/admin/sensor-systems", Body::None, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/sensor-systems", Body::Empty, DENIED_TO_NON_ADMINS(422)),

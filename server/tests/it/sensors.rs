@@ -587,6 +587,33 @@ fn flapping_flags_the_device_faulty(backend: Backend) {
     assert_eq!(city.cases(), 1);
     assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_alarms WHERE state = 'suppressed'"), 1);
     assert!(city.review().is_empty());
+
+    // The owning unit repairs it: no longer listed faulty, and its next episode is handled like a
+    // healthy device's (not suppressed). A second "repaired" changes nothing.
+    let repaired = |token: &str| {
+        city.server
+            .client
+            .post(city.server.url("/api/v1/sensors/devices/m1/repaired"))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+    };
+    problem(repaired(&city.server.citizen_token()), 403);
+    let device: Value = repaired(&city.admin).json().unwrap();
+    assert_eq!((device["id"].clone(), device["faulty"].clone()), (json!("m1"), json!(false)));
+    assert!(city.overview()["faulty_devices"].as_array().unwrap().is_empty());
+    assert_eq!(problem(repaired(&city.admin), 409)["code"], "device_not_faulty");
+    city.at(5_000);
+    city.send(vec![clear("c-late", "m1", "manhole_cover")]);
+    let episodes = city.count("SELECT COUNT(*) AS n FROM sensor_alarms");
+    city.at(9_000);
+    city.send(vec![alarm("after-repair", "m1", "manhole_cover", "high")]);
+    assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_alarms"), episodes + 1, "a new episode");
+    assert_eq!(
+        city.count("SELECT COUNT(*) AS n FROM sensor_alarms WHERE state = 'suppressed'"),
+        1,
+        "the new episode is not suppressed"
+    );
 }
 
 fn the_city_edits_a_rule(backend: Backend) {

@@ -348,6 +348,12 @@ pub fn api() -> Vec<Op> {
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .answer(200, "Confirmed", Body::Untyped("application/json", json!({"type": "object", "properties": {"alarm": {"$ref": "#/components/schemas/SensorAlarmEpisode"}}})))
             .problems(&[401, 403, 404, 409]),
+        Op::new(Method::Post, "/api/v1/sensors/devices/{id}/repaired", "sensors", "Mark a device flagged faulty as repaired: its alarms open cases again")
+            .describe("Admin or a dispatcher whose street holds the device's cell. Its flapping count starts afresh; its past alarms keep their states. A device that is not faulty answers 409 `device_not_faulty`.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "The device, healthy", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/SensorDevice"})))
+            .problems(&[401, 403, 404, 409]),
         Op::new(Method::Get, "/api/v1/sensors/review", "sensors", "The review queue: alarms waiting for confirmation, with their device and media")
             .bearer()
             .answer(200, "Oldest first (at most 500), within the caller's scope", Body::Untyped("application/json", json!({"type": "object", "properties": {"alarms": {"type": "array", "items": {"type": "object", "properties": {"alarm": {"$ref": "#/components/schemas/SensorAlarmEpisode"}, "device": {"$ref": "#/components/schemas/SensorDevice"}}}}}})))

@@ -149,6 +149,45 @@ pub async fn confirm(
     Ok(HttpResponse::Ok().json(Confirmed { alarm }))
 }
 
+/// `POST /api/v1/sensors/devices/{id}/repaired`: the owning unit has repaired a device flagged
+/// faulty; its alarms open cases again. Answers the device. A device that is not faulty answers
+/// 409 `device_not_faulty`, so a second click changes nothing.
+pub async fn repaired(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    require_staff(&who)?;
+    let id = id.into_inner();
+    let now = state.clock.now().timestamp();
+    let device = state
+        .db
+        .run(move |conn| {
+            let outcome = crate::store::write_transaction(conn, |conn| {
+                let Some(device) = store::find_devices(conn, &[id.as_str()])?.into_iter().next() else {
+                    return Ok(None);
+                };
+                if !in_scope(&who, &device.grid_code) {
+                    return Ok(None);
+                }
+                if !device.faulty {
+                    return Ok(Some(Err(device)));
+                }
+                store::mark_repaired(conn, &device.id, now)?;
+                Ok::<_, diesel::result::Error>(
+                    store::find_devices(conn, &[id.as_str()])?.into_iter().next().map(Ok),
+                )
+            })?;
+            Ok(outcome)
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("device"))?;
+    match device {
+        Ok(device) => Ok(HttpResponse::Ok().json(device)),
+        Err(_) => Err(ApiError::conflict("device_not_faulty", "the device is not flagged faulty")),
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct CellAlarms {
     pub grid_code: String,
