@@ -6,8 +6,9 @@
 //   - five alarm/all-clear alternations of one manhole cover, which flag it faulty.
 // The dispatcher opens the Sensors view: the storm is one group carrying 100 alarms (never 100
 // rows), the camera's alarm is in the review queue with its device and link, the manhole cover
-// is among the faulty devices, the cell counts its 100 active alarms and is marked on the map.
-// Confirming the camera's alarm empties the queue and adds its group. Screenshots go to
+// is among the faulty devices (its kind in words), the cell counts its 100 active alarms and is marked on the map.
+// Confirming the camera's alarm empties the queue and adds its group; "Repaired" takes the
+// cover off the faulty list. Screenshots go to
 // $ARTIFACTS; axe-core checks the view at WCAG 2.2 AA.
 "use strict";
 
@@ -67,6 +68,8 @@ async function main() {
     const stormRow = page.locator("#sensor-groups tr[data-group]", { hasText: "water_level" });
     check(await stormRow.locator('[data-field="episodes"]').innerText() === "100", "the storm's group carries its 100 alarms");
     check(await page.locator('#sensor-faulty tr[data-device="cover-1"]').count() === 1, "the flapping cover is listed faulty");
+    const coverRow = await page.locator('#sensor-faulty tr[data-device="cover-1"]').innerText();
+    check(coverRow.includes("C0102") && coverRow.includes("(manhole_cover)"), "a kind is named by its category's words: " + coverRow);
     const cellRow = await page.locator(`#sensor-cells tr[data-cell="${stormCell.code}"]`).innerText();
     check(cellRow.includes("100"), "the storm's cell counts 100 active alarms: " + cellRow);
     const marked = await page.evaluate((code) => sensors.cells.get(code), stormCell.code);
@@ -85,7 +88,10 @@ async function main() {
     check(kase.category === "E0404" && kase.state === "reported", "the case is an illegal-parking report: " + kase.category);
 
     check(errors.length === 0, "no script or console errors: " + errors.join(" | "));
-    console.log(`dashboard sensors: ok (a 300-alarm storm shown as one group of 100, review queue confirmed, faulty cover listed); screenshot in ${artifacts}`);
+    // The owning unit repaired the cover: "Repaired" takes it off the faulty list.
+    await page.click('#sensor-faulty button[data-repaired="cover-1"]');
+    await page.waitForFunction(() => !document.querySelector('#sensor-faulty tr[data-device="cover-1"]'), null, { timeout: TIMEOUT });
+    console.log(`dashboard sensors: ok (a 300-alarm storm shown as one group of 100, review queue confirmed, faulty cover listed and repaired); screenshot in ${artifacts}`);
   } finally {
     await browser.close();
   }

@@ -360,7 +360,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/sensors/overview", "sensors", "Active alarms per cell, alarm groups (a storm is one), faulty devices")
             .bearer()
-            .answer(200, "Within the caller's scope", Body::Untyped("application/json", json!({"type": "object", "properties": {"cells": {"type": "array", "items": {"type": "object", "properties": {"grid_code": {"type": "string"}, "kind": {"type": "string"}, "active": {"type": "integer"}}}}, "groups": {"type": "array", "items": {"$ref": "#/components/schemas/SensorGroup"}}, "faulty_devices": {"type": "array", "items": {"$ref": "#/components/schemas/SensorDevice"}}}})))
+            .answer(200, "Within the caller's scope", Body::Untyped("application/json", json!({"type": "object", "properties": {"cells": {"type": "array", "items": {"type": "object", "properties": {"grid_code": {"type": "string"}, "kind": {"type": "string"}, "active": {"type": "integer"}}}}, "groups": {"type": "array", "items": {"$ref": "#/components/schemas/SensorGroup"}}, "faulty_devices": {"type": "array", "items": {"$ref": "#/components/schemas/SensorDevice"}}, "kinds": {"type": "array", "description": "Every alarm kind of the city's rules with the category its cases are filed under", "items": {"type": "object", "required": ["kind", "category"], "properties": {"kind": {"type": "string"}, "category": {"type": "string"}}}}}})))
             .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/admin/sensor-systems", "admin", "List the sensor systems (never their keys)")
             .bearer()

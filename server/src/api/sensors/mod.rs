@@ -202,19 +202,30 @@ pub struct Overview {
     /// Alarm groups, newest first: a storm is one group with its count of alarms.
     pub groups: Vec<GroupRow>,
     pub faulty_devices: Vec<DeviceRow>,
+    /// Every alarm kind of the city's rules with the category its cases are filed under, so a
+    /// screen can name a kind in words (the category's names) instead of its code.
+    pub kinds: Vec<KindCategory>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KindCategory {
+    pub kind: String,
+    pub category: String,
 }
 
 /// `GET /api/v1/sensors/overview`.
 pub async fn overview(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
     require_reader(&who)?;
     let filter = who.case_filter();
-    let (cells, groups, faulty) = state
+    let now = state.clock.now().timestamp();
+    let (cells, groups, faulty, rules) = state
         .db
         .run(move |conn| {
             Ok((
                 store::active_per_cell(conn)?,
                 store::recent_groups(conn, &filter, LIST_LIMIT)?,
                 store::faulty_devices(conn, &filter, LIST_LIMIT)?,
+                store::rules(conn, now)?,
             ))
         })
         .await?;
@@ -226,6 +237,7 @@ pub async fn overview(state: web::Data<AppState>, who: Principal) -> ApiResult<H
             .collect(),
         groups,
         faulty_devices: faulty,
+        kinds: rules.into_iter().map(|r| KindCategory { kind: r.kind, category: r.category }).collect(),
     }))
 }
 

@@ -11,14 +11,14 @@
 
 Object.assign(TEXT.zh, {
   view_sensors: "感知告警", sensor_review: "待确认告警", sensor_groups: "告警分组", sensor_cells: "各网格在报告警",
-  sensor_faulty: "故障设备", sensor_device: "设备", sensor_kind: "类型", sensor_severity: "级别",
+  sensor_faulty: "故障设备", sensor_repaired: "已修复", sensor_device: "设备", sensor_kind: "类型", sensor_severity: "级别",
   sensor_repeats: "次数", sensor_first: "首次", sensor_media: "现场影像", sensor_confirm: "确认立案",
   sensor_alarms: "告警数", sensor_case: "案件", sensor_active: "在报", sensor_owner: "权属单位",
   sensor_none: "无", sensor_cleared: "传感器已解除", sensor_maintenance: "设备维修", sensor_open_case: "查看案件",
 });
 Object.assign(TEXT.en, {
   view_sensors: "Sensors", sensor_review: "Review queue", sensor_groups: "Alarm groups", sensor_cells: "Active alarms per cell",
-  sensor_faulty: "Faulty devices", sensor_device: "Device", sensor_kind: "Kind", sensor_severity: "Severity",
+  sensor_faulty: "Faulty devices", sensor_repaired: "Repaired", sensor_device: "Device", sensor_kind: "Kind", sensor_severity: "Severity",
   sensor_repeats: "Repeats", sensor_first: "First", sensor_media: "Media", sensor_confirm: "Confirm",
   sensor_alarms: "Alarms", sensor_case: "Case", sensor_active: "Active", sensor_owner: "Owner",
   sensor_none: "None", sensor_cleared: "cleared by sensor", sensor_maintenance: "maintenance", sensor_open_case: "Open case",
@@ -27,7 +27,9 @@ Object.assign(TEXT.en, {
 // The page's labels were put in before these strings existed.
 applyLanguage();
 
-const sensors = { cells: new Map() };
+const sensors = { cells: new Map(), kinds: new Map() };
+// A kind in words: the name of the category its cases are filed under, then its code.
+const kindWords = (kind) => (sensors.kinds.has(kind) ? `${categoryName(sensors.kinds.get(kind))} (${kind})` : kind);
 const unixTime = (secs) => fmtTime(new Date(secs * 1000).toISOString());
 
 function sensorTable(target, headers, rows) {
@@ -40,10 +42,11 @@ function sensorTable(target, headers, rows) {
 
 async function loadSensors() {
   const [review, overview] = await Promise.all([api("/api/v1/sensors/review"), api("/api/v1/sensors/overview")]);
+  sensors.kinds = new Map(overview.kinds.map((k) => [k.kind, k.category]));
   sensorTable("#sensor-review", ["sensor_device", "sensor_kind", "sensor_severity", "sensor_repeats", "sensor_first", "sensor_media", "actions"],
     review.alarms.map(({ alarm, device }) => el("tr", { "data-alarm": alarm.id },
       el("td", {}, `${alarm.device_id}${device ? " · " + device.owning_unit : ""}`),
-      el("td", {}, alarm.sub_category ? `${alarm.kind} / ${alarm.sub_category}` : alarm.kind),
+      el("td", {}, alarm.sub_category ? `${kindWords(alarm.kind)} / ${alarm.sub_category}` : kindWords(alarm.kind)),
       el("td", {}, alarm.severity),
       el("td", {}, String(alarm.repeat_count)),
       el("td", {}, unixTime(alarm.first_at)),
@@ -51,18 +54,29 @@ async function loadSensors() {
       el("td", {}, readOnly() ? "" : el("button", { type: "button", "data-confirm": alarm.id, onclick: () => confirmAlarm(alarm.id) }, t("sensor_confirm"))))));
   sensorTable("#sensor-groups", ["sensor_kind", "grid", "sensor_alarms", "sensor_active", "sensor_first", "sensor_case"],
     overview.groups.map((g) => el("tr", { "data-group": g.id },
-      el("td", {}, g.purpose === "maintenance" ? `${g.kind} · ${t("sensor_maintenance")} (${g.device_id})` : g.kind),
+      el("td", {}, g.purpose === "maintenance" ? `${kindWords(g.kind)} · ${t("sensor_maintenance")} (${g.device_id})` : kindWords(g.kind)),
       el("td", {}, g.grid_code),
-      el("td", { "data-field": "episodes" }, String(g.episode_count)),
+      // A maintenance group stands for a faulty device, not for alarms: no count to show.
+      el("td", { "data-field": "episodes" }, g.purpose === "maintenance" ? "—" : String(g.episode_count)),
       el("td", {}, g.cleared_at ? t("sensor_cleared") : String(g.active_count)),
       el("td", {}, unixTime(g.opened_at)),
       el("td", {}, g.case_id ? el("button", { type: "button", class: "link", onclick: () => openCase(g.case_id) }, t("sensor_open_case")) : "—"))));
   sensorTable("#sensor-cells", ["grid", "sensor_kind", "sensor_active"],
-    overview.cells.map((c) => el("tr", { "data-cell": c.grid_code }, el("td", {}, c.grid_code), el("td", {}, c.kind), el("td", {}, String(c.active)))));
-  sensorTable("#sensor-faulty", ["sensor_device", "sensor_kind", "grid", "sensor_owner"],
-    overview.faulty_devices.map((d) => el("tr", { "data-device": d.id }, el("td", {}, d.id), el("td", {}, d.kind), el("td", {}, d.grid_code), el("td", {}, d.owning_unit))));
+    overview.cells.map((c) => el("tr", { "data-cell": c.grid_code }, el("td", {}, c.grid_code), el("td", {}, kindWords(c.kind)), el("td", {}, String(c.active)))));
+  sensorTable("#sensor-faulty", ["sensor_device", "sensor_kind", "grid", "sensor_owner", "actions"],
+    overview.faulty_devices.map((d) => el("tr", { "data-device": d.id }, el("td", {}, d.id), el("td", {}, kindWords(d.kind)), el("td", {}, d.grid_code), el("td", {}, d.owning_unit),
+      el("td", {}, readOnly() ? "" : el("button", { type: "button", "data-repaired": d.id, onclick: () => markRepaired(d.id) }, t("sensor_repaired"))))));
   sensors.cells = new Map();
   for (const c of overview.cells) sensors.cells.set(c.grid_code, (sensors.cells.get(c.grid_code) || 0) + c.active);
+}
+
+async function markRepaired(id) {
+  try {
+    await api(`/api/v1/sensors/devices/${encodeURIComponent(id)}/repaired`, { method: "POST" });
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 409) throw e;
+  }
+  await loadSensors();
 }
 
 async function confirmAlarm(id) {
