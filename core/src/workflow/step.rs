@@ -42,6 +42,8 @@ pub enum DeadlineSource {
     /// An extension (延期) by the street office, with its reason; `number` counts the case's
     /// extensions, this one included.
     Extension { reason: String, number: u32 },
+    /// An emergency case's limit (平战转换), counted on a 24/7 clock from the step.
+    RoundTheClock { minutes: u32 },
 }
 
 /// What the step does to the deadline.
@@ -147,6 +149,10 @@ pub fn dispatch_deadline(
 
 /// The deadline of a dispatch at `facts.now`; cleared for a case without a time limit.
 fn computed_deadline(facts: &CaseFacts, calendar: &WorkingCalendar) -> Result<DeadlineChange, Refusal> {
+    if let Some(minutes) = facts.round_the_clock_minutes {
+        let due = facts.now + chrono::Duration::minutes(i64::from(minutes));
+        return Ok(DeadlineChange::Set { due, source: DeadlineSource::RoundTheClock { minutes } });
+    }
     let Some(limit) = facts.time_limit else { return Ok(DeadlineChange::Clear) };
     let due = calendar
         .deadline(facts.now, limit)
