@@ -10,9 +10,11 @@
 //!   ([`Scope::catches`]) is registered by the `system` straight into one flat queue at the
 //!   command unit (the workflow action `command_register`, which needs the case to be under
 //!   command), skipping the street office's registration.
-//! - **Short limits on a 24/7 clock.** The level's limits ([`limits`]) replace the category's:
-//!   minutes to dispatch from the queue and hours to handle, counted round the clock. An
-//!   emergency case keeps them after the switch-off; new reports go back to peacetime.
+//! - **Short limits on a 24/7 clock.** The level's limits ([`limits`]) apply: minutes to
+//!   dispatch from the queue and hours to handle, counted round the clock, unless the category's
+//!   working-time limit falls due sooner (a limit under command is never longer than in
+//!   peacetime). An emergency case keeps them after the switch-off; new reports go back to
+//!   peacetime.
 //! - **Span of control.** ICS/NIMS keeps a supervisor's span between 3 and 7: a unit with more
 //!   than [`SPAN_OF_CONTROL`] open tasks per supervisor is flagged ([`over_span`]).
 //! - **After-action summary** ([`summarize`]): counts, times to dispatch and to handle, overdue,
@@ -654,6 +656,20 @@ mod tests {
         )
         .unwrap();
         assert!(step.deadline.due().unwrap() > now + Duration::hours(24));
+        // On a working morning the category's 2 working hours fall due before the level's 4
+        // hours: a limit under command is never longer than in peacetime.
+        let monday = at("2026-12-07T01:00:00Z");
+        let morning = CaseFacts { now: monday, ..wartime };
+        let step = workflow::take(
+            CaseState::Registered,
+            workflow::Action::Dispatch,
+            Role::Admin,
+            &to_unit,
+            &morning,
+            &calendar,
+        )
+        .unwrap();
+        assert_eq!(step.deadline.due(), Some(monday + Duration::hours(2)));
     }
 
     #[test]

@@ -404,8 +404,8 @@ pub struct CaseFacts {
     pub callback_rework: callback::CallbackRework,
     /// The case came in under an emergency command that is still on ([`crate::emergency`]).
     pub under_command: bool,
-    /// An emergency case's handling limit in minutes on a 24/7 clock, which replaces the
-    /// working-calendar limit for its dispatches; kept after the emergency ends.
+    /// An emergency case's handling limit in minutes on a 24/7 clock, which shrinks its
+    /// dispatches' deadline (never past the working-calendar one); kept after the emergency ends.
     pub round_the_clock_minutes: Option<u32>,
 }
 

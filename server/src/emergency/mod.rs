@@ -470,7 +470,7 @@ pub async fn summary(state: &AppState, who: &Principal, id: &str) -> ApiResult<A
     for (terms, case) in &cases {
         let mine = || events.iter().filter(|e| e.case_id == case.row.id);
         let first_dispatch = mine().find(|e| e.kind == CaseAction::Dispatch.as_str());
-        let last_dispatch = mine().filter(|e| e.kind == CaseAction::Dispatch.as_str()).last();
+        let last_dispatch = mine().rfind(|e| e.kind == CaseAction::Dispatch.as_str());
         let handled = mine().find(|e| e.kind == CaseAction::MarkHandled.as_str());
         times.push(CaseTimes {
             queued_at: terms.queued_at.and_utc(),
