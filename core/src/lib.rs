@@ -28,6 +28,7 @@ pub mod calendar;
 pub mod codes;
 #[cfg(feature = "device")]
 pub mod device;
+pub mod emergency;
 pub mod geo;
 pub mod grid;
 pub mod limits;

@@ -95,6 +95,10 @@ pub struct ReportRequest {
     /// Only where the category allows it.
     #[serde(default)]
     pub anonymous: bool,
+    /// A test report of an emergency drill (平战转换演练), from staff only: it goes to the
+    /// drill's command queue and is left out of the statistics ([`crate::emergency`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drill: bool,
 }
 
 /// `POST /api/v1/cases/{id}/actions`: one workflow step, sent with `If-Match` (the case
@@ -149,6 +153,7 @@ mod tests {
             photo_ids: vec!["p1".to_owned()],
             answers: Answers::default(),
             anonymous: true,
+            drill: false,
         };
         let text = serde_json::to_string(&report).unwrap();
         assert_eq!(serde_json::from_str::<ReportRequest>(&text).unwrap(), report);

@@ -56,6 +56,9 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     // The nominal call-back; a dissatisfied answer under the automatic rework rule leads to
     // dispatched instead (core's `take`, tested in workflow::callback).
     (S::Closed, A::CallBack, R::Operator, S::Closed),
+    // Emergency mode: the system registers a report under command (condition tested in
+    // core's emergency module).
+    (S::Reported, A::CommandRegister, R::System, S::Registered),
     (S::Shelved, A::Unshelve, R::Dispatcher, S::Registered),
     (S::Shelved, A::Unshelve, R::Admin, S::Registered),
     (S::Shelved, A::Close, R::Dispatcher, S::Closed),
@@ -83,7 +86,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         R::Handler => [A::Accept, A::SendBack, A::MarkHandled].contains(&action),
         R::Inspector => [A::VerifyPass, A::VerifyFail, A::Confirm, A::Deny].contains(&action),
         R::Citizen => action == A::Rate,
-        R::System => [A::MarkOverdue, A::Escalate].contains(&action),
+        R::System => [A::MarkOverdue, A::Escalate, A::CommandRegister].contains(&action),
         R::Viewer => false,
         R::Operator => action == A::CallBack,
     }
@@ -100,7 +103,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 20] = [
+const ACTIONS: [Action; 21] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -121,6 +124,7 @@ const ACTIONS: [Action; 20] = [
     A::MarkOverdue,
     A::Escalate,
     A::CallBack,
+    A::CommandRegister,
 ];
 const ROLES: [Role; 8] =
     [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];
@@ -164,7 +168,7 @@ fn every_state_action_role_combination_has_the_expected_outcome() {
             }
         }
     }
-    assert_eq!(checked, 9 * 20 * 8);
+    assert_eq!(checked, 9 * ACTIONS.len() * 8);
     assert_eq!(allowed, ALLOWED.len());
 }
 

@@ -99,6 +99,8 @@ mirror_enum! {
         Escalate,
         /// The hotline operator records the reporter's satisfaction (回访).
         CallBack,
+        /// In emergency mode the system registers a report into the command queue (战时立案).
+        CommandRegister,
     }
 }
 

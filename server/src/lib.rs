@@ -30,6 +30,7 @@ pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod demo;
+pub mod emergency;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;

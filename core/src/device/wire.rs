@@ -84,6 +84,7 @@ pub(crate) fn report(
         photo_ids: photo_ids.to_vec(),
         answers: fields.answers.clone(),
         anonymous: fields.anonymous,
+        drill: false,
     };
     Ok(json_post(url(base, REPORTS_PATH), Some(key), serde_json::to_vec(&body)?))
 }

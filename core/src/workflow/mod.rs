@@ -236,6 +236,10 @@ wire_enum! {
         Escalate = "escalate",
         /// 回访: the hotline operator records the reporter's satisfaction with a closed case.
         CallBack = "call_back",
+        /// 战时立案: in emergency mode (平战转换) the `system` registers a report of the area and
+        /// categories under command straight into the command unit's queue, skipping the
+        /// street office's registration ([`crate::emergency`]).
+        CommandRegister = "command_register",
     }
 }
 
@@ -312,6 +316,8 @@ pub enum Condition {
     Overdue,
     /// The reporter was not called back since the case last closed.
     NotYetCalledBack,
+    /// The case belongs to an emergency command (平战转换) that is on.
+    UnderCommand,
 }
 
 /// What recording the action changes besides the state; metrics count these from the events.
@@ -396,6 +402,11 @@ pub struct CaseFacts {
     pub called_back: bool,
     /// What a dissatisfied call-back does (the city's rule).
     pub callback_rework: callback::CallbackRework,
+    /// The case came in under an emergency command that is still on ([`crate::emergency`]).
+    pub under_command: bool,
+    /// An emergency case's handling limit in minutes on a 24/7 clock, which shrinks its
+    /// dispatches' deadline (never past the working-calendar one); kept after the emergency ends.
+    pub round_the_clock_minutes: Option<u32>,
 }
 
 /// The stored facts of a case that [`CaseFacts::new`] reads.
@@ -407,6 +418,10 @@ pub struct CaseRecord {
     pub time_limit: Option<TimeLimit>,
     pub extensions: u32,
     pub called_back: bool,
+    /// See [`CaseFacts::under_command`].
+    pub under_command: bool,
+    /// See [`CaseFacts::round_the_clock_minutes`].
+    pub round_the_clock_minutes: Option<u32>,
 }
 
 impl CaseFacts {
@@ -423,6 +438,8 @@ impl CaseFacts {
             extensions: record.extensions,
             called_back: record.called_back,
             callback_rework: callback::CallbackRework::default(),
+            under_command: record.under_command,
+            round_the_clock_minutes: record.round_the_clock_minutes,
         }
     }
 }
@@ -471,6 +488,8 @@ pub enum Refusal {
     SatisfactionRequired { action: Action },
     #[error("the reporter was already called back since the case closed")]
     AlreadyCalledBack,
+    #[error("the case is not under an emergency command that is on")]
+    NotUnderCommand,
 }
 
 impl Refusal {
@@ -496,6 +515,7 @@ impl Refusal {
             Refusal::NotOverdue => "not_overdue",
             Refusal::SatisfactionRequired { .. } => "satisfaction_required",
             Refusal::AlreadyCalledBack => "already_called_back",
+            Refusal::NotUnderCommand => "not_under_command",
         }
     }
 }

@@ -28,6 +28,7 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         A::Rate => &[Role::Citizen],
         A::MarkOverdue | A::Escalate => &[Role::System],
         A::CallBack => &[Role::Operator],
+        A::CommandRegister => &[Role::System],
     }
 }
 
@@ -51,6 +52,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::Reopen, S::Rejected | S::Merged) => S::Reported,
         (A::Rate, S::Closed) => S::Closed,
         (A::CallBack, S::Closed) => S::Closed,
+        (A::CommandRegister, S::Reported) => S::Registered,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
         _ => return None,
     };
@@ -65,7 +67,7 @@ pub(super) fn states_for(action: Action) -> Vec<CaseState> {
 fn needs(action: Action) -> Needs {
     let none = Needs::default();
     match action {
-        A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate => none,
+        A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate | A::CommandRegister => none,
         A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen => Needs { reason: true, ..none },
         A::Dispatch => Needs { handling_unit: true, ..none },
         A::MarkHandled => Needs { photo: true, ..none },
@@ -84,6 +86,7 @@ fn conditions(action: Action) -> &'static [Condition] {
         A::MarkOverdue => &[Condition::DeadlinePassed, Condition::NotYetOverdue],
         A::Escalate => &[Condition::Overdue],
         A::CallBack => &[Condition::NotYetCalledBack],
+        A::CommandRegister => &[Condition::UnderCommand],
         _ => &[],
     }
 }
@@ -170,6 +173,7 @@ fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), R
             Condition::NotYetOverdue if facts.overdue => Refusal::AlreadyOverdue,
             Condition::Overdue if !facts.overdue => Refusal::NotOverdue,
             Condition::NotYetCalledBack if facts.called_back => Refusal::AlreadyCalledBack,
+            Condition::UnderCommand if !facts.under_command => Refusal::NotUnderCommand,
             _ => continue,
         };
         return Err(refusal);

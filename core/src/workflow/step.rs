@@ -42,6 +42,8 @@ pub enum DeadlineSource {
     /// An extension (延期) by the street office, with its reason; `number` counts the case's
     /// extensions, this one included.
     Extension { reason: String, number: u32 },
+    /// An emergency case's limit (平战转换), counted on a 24/7 clock from the step.
+    RoundTheClock { minutes: u32 },
 }
 
 /// What the step does to the deadline.
@@ -147,11 +149,27 @@ pub fn dispatch_deadline(
 
 /// The deadline of a dispatch at `facts.now`; cleared for a case without a time limit.
 fn computed_deadline(facts: &CaseFacts, calendar: &WorkingCalendar) -> Result<DeadlineChange, Refusal> {
-    let Some(limit) = facts.time_limit else { return Ok(DeadlineChange::Clear) };
-    let due = calendar
-        .deadline(facts.now, limit)
-        .map_err(|e| Refusal::NoWorkingCalendar { reason: e.to_string() })?;
-    Ok(DeadlineChange::Set { due, source: DeadlineSource::Computed { limit } })
+    let peacetime = match facts.time_limit {
+        Some(limit) => Some((
+            calendar
+                .deadline(facts.now, limit)
+                .map_err(|e| Refusal::NoWorkingCalendar { reason: e.to_string() })?,
+            limit,
+        )),
+        None => None,
+    };
+    // Emergency mode shrinks the limit: the level's, round the clock, unless the category's own
+    // working-time limit falls due even sooner.
+    if let Some(minutes) = facts.round_the_clock_minutes {
+        let due = facts.now + chrono::Duration::minutes(i64::from(minutes));
+        if peacetime.is_none_or(|(sooner, _)| due <= sooner) {
+            return Ok(DeadlineChange::Set { due, source: DeadlineSource::RoundTheClock { minutes } });
+        }
+    }
+    Ok(match peacetime {
+        Some((due, limit)) => DeadlineChange::Set { due, source: DeadlineSource::Computed { limit } },
+        None => DeadlineChange::Clear,
+    })
 }
 
 /// The extension the checks of `take` already admitted (a reason and a later deadline).

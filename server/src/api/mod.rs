@@ -8,6 +8,7 @@ pub mod cases;
 pub mod categories;
 pub mod coverage;
 pub mod dashboard;
+pub mod emergencies;
 pub mod events;
 pub mod grids;
 pub mod health;
@@ -112,6 +113,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                     web::scope("/patrol")
                         .route("/positions", web::post().to(patrol::upload))
                         .route("/coverage", web::get().to(patrol::coverage)),
+                )
+                .service(
+                    web::resource("/emergencies")
+                        .route(web::get().to(emergencies::list))
+                        .route(web::post().to(emergencies::switch_on)),
+                )
+                .service(
+                    web::scope("/emergencies/{id}")
+                        .route("", web::get().to(emergencies::get))
+                        .route("/actions", web::post().to(emergencies::act))
+                        .route("/incident", web::get().to(emergencies::incident))
+                        .route("/summary", web::get().to(emergencies::summary))
+                        .route("/summary/print", web::get().to(emergencies::summary_print)),
                 )
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))

@@ -174,3 +174,15 @@ pub fn cleared_by_sensor(case_id: &str, state: CaseState, details: Value, at: Da
         ..base(case_id, "cleared_by_sensor", Some(state), state, at)
     }
 }
+
+/// `command_register` (战时立案): the `system` put a new report of an area under emergency
+/// command straight into the command unit's queue; `details` names the emergency, its level,
+/// the command unit, the limits the case keeps, and whether it is a drill.
+pub fn command_register(case: &FullCase, step: &Step, details: Value, at: DateTime<Utc>) -> EventRow {
+    let t = &step.transition;
+    EventRow {
+        actor_role: Some(Role::System.as_str().to_owned()),
+        details: details.to_string(),
+        ..base(&case.row.id, t.action.as_str(), Some(t.from), t.to, at)
+    }
+}

@@ -59,6 +59,9 @@ pub fn facts_for(
         extensions,
         // Read from the events by a step that needs it (`take_step`), like the extensions.
         called_back: false,
+        // Read by the step and the emergency intake that need them (`cases::command`).
+        under_command: false,
+        round_the_clock_minutes: None,
     };
     let is_reporter = actor_id.is_some_and(|id| case.row.reporter_id.as_deref() == Some(id));
     Ok(CaseFacts::new(record, is_reporter, now))

@@ -15,6 +15,7 @@
 //!
 //! [`workflow::take`]: gridline_core::workflow::take
 
+pub mod command;
 pub mod events;
 pub mod facts;
 pub mod overdue;

@@ -103,6 +103,9 @@ pub(super) async fn file_report_with(
 ) -> ApiResult<Filed> {
     let checked = checks::check_body(idempotency_key, &body)?;
     let placement = state.router.place(checked.point);
+    // Emergency mode: the switch that is on here takes the report into its command queue.
+    let command =
+        super::command::catching(state, &placement, checked.category, body.drill, &submitter).await?;
     let limit = checks::intake_rule(state.config.settings.intake_per_account_per_hour);
     let (cache, who, now) = (state.categories.clone(), submitter.clone(), state.clock.now());
     let prepared = state
@@ -115,7 +118,12 @@ pub(super) async fn file_report_with(
             reserve(conn, case, &who, limit.as_ref(), now)
         })
         .await??;
-    let filed = store_report(state, &submitter, prepared).await?;
+    let mut filed = store_report(state, &submitter, prepared).await?;
+    if let Some(emergency) = command
+        && !filed.replayed
+    {
+        super::command::put_under_command(state, &mut filed, emergency).await;
+    }
     let outcome = if filed.replayed { "replayed" } else { "created" };
     state.metrics.report_received(outcome);
     if !filed.replayed {

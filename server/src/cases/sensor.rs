@@ -55,6 +55,7 @@ pub async fn file_sensor_case(state: &AppState, case: SensorCase) -> ApiResult<F
         photo_ids: Vec::new(),
         answers: case.answers,
         anonymous: false,
+        drill: false,
     };
     let overrides = Overrides { time_limit: case.time_limit };
     let key = format!("sensor-group:{}", case.group_id);

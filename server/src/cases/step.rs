@@ -76,6 +76,8 @@ struct Loaded {
     merge_target: Option<String>,
     /// Whether the reporter was called back since the case last closed.
     called_back: bool,
+    /// The emergency command terms of the case, with its switch's state (平战转换).
+    command: Option<(crate::store::emergencies::EmergencyCaseRow, String)>,
 }
 
 /// Takes one step on a case for `who`; see the module's doc for the order of the checks.
@@ -90,7 +92,7 @@ pub async fn take_step(
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
-    let Loaded { case, previous, extensions, merge_target, called_back } =
+    let Loaded { case, previous, extensions, merge_target, called_back, command } =
         loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if merge_target.is_some() {
         // Core links the case to the id, whichever way the caller named the target.
@@ -117,6 +119,7 @@ pub async fn take_step(
     let mut facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
     facts.called_back = called_back;
     facts.callback_rework = state.config.settings.callback_rework;
+    super::command::apply_terms(&mut facts, command.as_ref().map(|(terms, on)| (terms, on.as_str())));
     let provided = checked.provided(&request.body);
     let step = match workflow::take(
         state_of(&case)?,
@@ -150,6 +153,7 @@ fn load(
     };
     let extensions = event_store::count_of_kind(conn, id, workflow::Action::Extend.as_str())?;
     let called_back = crate::store::callbacks::called_back_since_closing(conn, id)?;
+    let command = super::command::command_facts(conn, id)?;
     Ok(Some(Loaded {
         case: Box::new(case),
         previous,
@@ -159,6 +163,7 @@ fn load(
             None => None,
         },
         called_back,
+        command,
     }))
 }
 
@@ -195,7 +200,7 @@ fn evidence(who: &Principal, checked: &CheckedStep, request: &StepRequest) -> St
 }
 
 /// The case columns `step` changes: exactly what core decided.
-fn change_of(step: &Step) -> CaseChange {
+pub(super) fn change_of(step: &Step) -> CaseChange {
     CaseChange {
         state: Some(step.to().as_str().to_owned()),
         handling_unit: step.handling_unit.clone().into_update(),

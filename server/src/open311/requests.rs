@@ -301,6 +301,7 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
         photo_ids: Vec::new(),
         answers: answers_for(&category, form.attributes),
         anonymous: false,
+        drill: false,
     };
     // Keys are namespaced by API key, so two clients can never replay each other's requests.
     let client_key = idempotency::parse(req.headers())?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());

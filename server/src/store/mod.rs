@@ -14,6 +14,7 @@ pub mod categories;
 pub mod coverage;
 pub mod deadlines;
 pub mod duplicates;
+pub mod emergencies;
 pub mod events;
 pub mod follow_ups;
 pub mod grids;

@@ -459,3 +459,50 @@ diesel::allow_tables_to_appear_in_same_query!(
     sensor_alarms,
     sensor_messages,
 );
+
+diesel::table! {
+    emergencies (id) {
+        id -> Text,
+        area_code -> Text,
+        level -> Text,
+        kind -> Text,
+        categories -> Text,
+        commander_id -> Text,
+        command_unit -> Text,
+        drill -> Bool,
+        state -> Text,
+        version -> Integer,
+        started_at -> Timestamp,
+        started_by -> Text,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    emergency_decisions (id) {
+        id -> Text,
+        emergency_id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    emergency_cases (case_id) {
+        case_id -> Text,
+        emergency_id -> Text,
+        drill -> Bool,
+        queued_at -> Timestamp,
+        dispatch_minutes -> Integer,
+        handle_minutes -> Integer,
+    }
+}
+
+diesel::joinable!(emergency_cases -> cases (case_id));
+diesel::allow_tables_to_appear_in_same_query!(emergencies, emergency_decisions, emergency_cases);
+diesel::allow_tables_to_appear_in_same_query!(emergency_cases, cases);
+diesel::allow_tables_to_appear_in_same_query!(emergency_cases, case_events);

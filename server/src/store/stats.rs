@@ -2,12 +2,14 @@
 //! may count, with the case facts a group is keyed by. The arithmetic is in
 //! [`crate::api::stats`]; this module only selects rows.
 //!
+//! The cases of drills (emergency mode's exercises) are left out.
+//!
 //! Events from before the range are read too, because the deadline in force and the start of
 //! handling at a moment inside the range were set by earlier events.
 
 use diesel::prelude::*;
 
-use super::schema::{case_events, cases};
+use super::schema::{case_events, cases, emergency_cases};
 use super::{DbConnection, StoreResult};
 
 /// Which cases are counted, in the columns of the case row.
@@ -72,6 +74,10 @@ pub fn events_before(
     let mut query = case_events::table
         .inner_join(cases::table)
         .filter(case_events::occurred_at.lt(to))
+        // A drill's cases (emergency mode's exercises) never count.
+        .filter(cases::id.ne_all(
+            emergency_cases::table.filter(emergency_cases::drill.eq(true)).select(emergency_cases::case_id),
+        ))
         .filter(
             cases::id
                 .eq_any(active_since_from)

@@ -219,6 +219,45 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
         ),
+        // Emergency mode: admins switch; admins, dispatchers and viewers read the switches
+        // their scope meets (the emergency tests cover the areas).
+        row(
+            "GET",
+            "/api/v1/emergencies",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200],
+        ),
+        row("POST", "/api/v1/emergencies", Body::Empty, DENIED_TO_NON_ADMINS(422)),
+        row(
+            "GET",
+            "/api/v1/emergencies/{missing}",
+            Body::None,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s404],
+        ),
+        row(
+            "POST",
+            "/api/v1/emergencies/{missing}/actions",
+            Body::Empty,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/emergencies/{missing}/incident",
+            Body::None,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s404],
+        ),
+        row(
+            "GET",
+            "/api/v1/emergencies/{missing}/summary",
+            Body::None,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s404],
+        ),
+        row(
+            "GET",
+            "/api/v1/emergencies/{missing}/summary/print",
+            Body::None,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s404],
+        ),
         row(
             "GET",
             "/api/v1/events",

@@ -30,6 +30,7 @@ mod device_inspector_journey;
 mod device_pull;
 mod device_simulate;
 mod duplicates;
+mod emergency;
 mod events;
 mod faults;
 mod hostile;

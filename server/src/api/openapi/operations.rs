@@ -8,6 +8,9 @@
 //! RFC 9457 problem). An answer whose Rust type does not derive `ToSchema` yet is
 //! `Body::Untyped` with its schema.
 
+use gridline_core::emergency::{
+    AfterActionSummary, EmergencyList, EmergencyView, IncidentView, SwitchOnRequest, SwitchRequest,
+};
 use gridline_core::protocol::{
     ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord, Readiness,
     ReportReceipt, ReportRequest, SessionAnswer, UserView, WorklistPage,
@@ -431,6 +434,45 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
             .answer(200, "Revoked", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/ApiKey"})))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Get, "/api/v1/emergencies", "emergency", "Emergency switches (平战转换) whose area the caller's scope meets, newest first")
+            .describe("Admins, dispatchers and viewers; anyone else 403.")
+            .bearer()
+            .answer(200, "The switches", Body::Json(typed::<EmergencyList>))
+            .problems(&[401, 403]),
+        Op::new(Method::Post, "/api/v1/emergencies", "emergency", "Switch an area (a district or a street) to wartime command")
+            .describe("Admins only (403 `not_allowed_for_role`), for an area their scope holds. While it is on, new reports of the area and categories are registered by the system into the command unit's queue (`command_register`) with the level's limits on a 24/7 clock (`limits`). A drill catches only reports marked `drill` (staff only) and is left out of the statistics. 409 `emergency_already_on` when a switch of the same kind (drill or not) is on for the area, an area holding it or one within it; 422 `unknown_unit` (field `command_unit`), an unknown category (`categories[i]`), a commander who cannot dispatch in the area (`commander_id`), `emergency_area_level` (field `area`), `categories_required`.")
+            .bearer()
+            .body("application/json", true, typed::<SwitchOnRequest>)
+            .answer(201, "Switched on (ETag: its version)", Body::Json(typed::<EmergencyView>))
+            .problems(&[400, 401, 403, 409, 422]),
+        Op::new(Method::Get, "/api/v1/emergencies/{id}", "emergency", "One emergency switch, with its ETag")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "The switch", Body::Json(typed::<EmergencyView>))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Post, "/api/v1/emergencies/{id}/actions", "emergency", "A step on a switch: switch_off returns the area to peacetime; open cases under command keep their limits")
+            .describe("Admins only, with If-Match carrying the switch's ETag (428 `precondition_required` without it; 409 `version_mismatch` when stale, 409 `not_from_state` when it is ended already).")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the switch's ETag")
+            .body("application/json", true, typed::<SwitchRequest>)
+            .answer(200, "The switch after the step", Body::Json(typed::<EmergencyView>))
+            .problems(&[400, 401, 403, 404, 409, 422, 428]),
+        Op::new(Method::Get, "/api/v1/emergencies/{id}/incident", "emergency", "The incident view: the command queue (with each case's dispatch-by time), the units' open tasks against the span of control, and the timeline of command decisions")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "The incident", Body::Json(typed::<IncidentView>))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Get, "/api/v1/emergencies/{id}/summary", "emergency", "The after-action summary: counts, times to dispatch and to handle, overdue, units involved")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "The summary", Body::Json(typed::<AfterActionSummary>))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Get, "/api/v1/emergencies/{id}/summary/print", "emergency", "The after-action summary as a printable HTML page")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "HTML page", Body::Untyped("text/html", json!({"type": "string"})))
             .problems(&[401, 403, 404]),
     ]
 }

@@ -1,0 +1,70 @@
+// The dashboard's emergency view (平战转换) in headless Chromium, against a real `gridline serve`
+// with the demo city (started by scripts/test-dashboard). The admin signs in, opens the
+// Emergency view and switches the dispatcher's district to a Level II flood command with the
+// form (its levels, limits and kinds come from the API). The incident view shows the area and
+// level; a flooding report filed through the API appears in the live command queue, registered
+// by the system with its dispatch-by time. axe-core checks the view at WCAG 2.2 AA, then the
+// admin switches it off and the view says so. Screenshot in $ARTIFACTS.
+"use strict";
+
+const path = require("path");
+const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf, checkAccessibility } = require("./support.cjs");
+
+const artifacts = process.env.ARTIFACTS;
+
+async function main() {
+  const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
+  const layer = await api("/api/v1/dashboard/cells", { token: dispatcher });
+  const cell = layer.cells[0];
+  const district = cell.code.slice(0, 6);
+
+  const browser = await launch();
+  try {
+    const { page, errors } = await signInPage(browser, process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
+    check(await page.locator('[data-view="emergency"]').innerText() === "Emergency", "the view's tab is labelled");
+    await page.click('[data-view="emergency"]');
+    await page.waitForSelector("#em-form:not([hidden])", { timeout: TIMEOUT });
+    await page.waitForSelector("#em-level option", { state: "attached", timeout: TIMEOUT });
+    const levels = await page.locator("#em-level option").allInnerTexts();
+    check(levels.length === 4 && levels.some((l) => l.startsWith("II (15 / 240")), "the levels and their limits come from the API: " + levels);
+    await page.fill("#em-area", district);
+    await page.selectOption("#em-level", "II");
+    await page.selectOption("#em-kind", "flood_typhoon");
+    await page.fill("#em-categories", "E0504");
+    await page.waitForSelector('#em-unit option[value="water"]', { state: "attached", timeout: TIMEOUT });
+    await page.selectOption("#em-unit", "water");
+    await page.click("#em-start");
+    await page.waitForSelector("#em-incident:not([hidden])", { timeout: TIMEOUT });
+    const title = await page.locator("#em-title").innerText();
+    check(title.includes(district) && title.includes("II") && title.includes("Flood"), "the incident view names the area, level and kind: " + title);
+    check(await page.locator("#em-facts").getAttribute("data-state") === "active", "the command is on");
+
+    // A flooding report in the district goes straight to the command queue.
+    const { lon, lat } = middleOf(layer, cell);
+    const citizen = (await api("/api/v1/auth/anonymous", { method: "POST" })).access_token;
+    const receipt = await api("/api/v1/reports", {
+      token: citizen, method: "POST", headers: { "idempotency-key": crypto.randomUUID() },
+      body: { category: "E0504", description: "Water over the kerb", position: { lat, lon, crs: "wgs84", accuracy_m: 5 } },
+    });
+    await page.waitForSelector(`#em-queue tr[data-case="${receipt.id}"]`, { timeout: TIMEOUT });
+    const row = await page.locator(`#em-queue tr[data-case="${receipt.id}"]`).innerText();
+    check(row.includes(receipt.tracking_number), "the queue shows the report: " + row);
+    const kase = await api(`/api/v1/cases/${receipt.id}`, { token: dispatcher });
+    check(kase.state === "registered", "the system registered it under command: " + kase.state);
+    await page.waitForSelector('#em-timeline tr[data-kind="command_register"]', { timeout: TIMEOUT });
+    await page.screenshot({ path: path.join(artifacts, "emergency.png"), fullPage: true });
+    await checkAccessibility(page, "the dashboard's emergency view");
+
+    // Switched off: the view says so, and the server agrees.
+    await page.click("#em-off");
+    await page.waitForSelector('#em-facts[data-state="ended"]', { timeout: TIMEOUT });
+    const list = await api("/api/v1/emergencies", { token: dispatcher });
+    check(list.emergencies[0].state === "ended", "the switch is off: " + list.emergencies[0].state);
+    check(errors.length === 0, "no script or console errors: " + errors.join(" | "));
+    console.log(`dashboard emergency: ok (switched on from the form, a report arrived in the command queue, switched off); screenshot in ${artifacts}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e) => { console.error("dashboard emergency: " + (e.stack || e)); process.exit(1); });

@@ -1,0 +1,422 @@
+//! Emergency mode (平战转换) over real HTTP on both backends: a city admin switches district A
+//! to a Level II flood command; reports of the listed categories there are registered by the
+//! system into the command unit's queue and dispatched with the level's 4-hour limit on a 24/7
+//! clock, while district B and the other categories stay in peacetime; the switch-off returns
+//! new reports to the street offices and open cases keep their limits; the after-action summary
+//! equals figures worked out by hand; a drill runs on marked reports only and leaves the
+//! statistics as they were.
+//!
+//! The clock starts on Saturday 2026-12-05 at 22:00 in Shanghai (14:00 UTC): a peacetime
+//! dispatch counts working time and falls due on Monday, a wartime one four hours later.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common::{Backend, TestServer, demo_cells, point_in, problem};
+
+use chrono::{DateTime, Duration, Utc};
+use gridline_core::codes::{AreaCode, GridCode};
+use gridline_core::grid::GridCell;
+use gridline_core::workflow::Role;
+use gridline_server::auth::Scope;
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+
+const T0: &str = "2026-12-05T14:00:00Z";
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
+
+fn t(minutes: i64) -> DateTime<Utc> {
+    at(T0) + Duration::minutes(minutes)
+}
+
+/// The city: district A (310104) and district B (310105), each with a share of the cells; the
+/// admin who commands, and the server at T0.
+struct City {
+    server: TestServer,
+    admin: String,
+    admin_id: String,
+    cell_a: GridCell,
+    cell_b: GridCell,
+    reporter: String,
+}
+
+impl City {
+    fn open(backend: Backend) -> Self {
+        let server = TestServer::start(backend);
+        server.clock.set(at(T0));
+        let admin = server.admin_token();
+        let mut cells = demo_cells(8);
+        let half = cells.len() / 2;
+        for cell in &mut cells[half..] {
+            let code = cell.code.to_string();
+            cell.code = GridCode::parse(&format!("310105{}", &code[6..])).unwrap();
+        }
+        server.import_grid(&admin, "310104", &cells[..half]);
+        server.import_grid(&admin, "310105", &cells[half..]);
+        let me: Value = server.get_as(&admin, "/api/v1/me").json().unwrap();
+        let reporter = server.citizen_token();
+        City {
+            admin_id: me["id"].as_str().unwrap().to_owned(),
+            cell_a: cells[0].clone(),
+            cell_b: cells[half].clone(),
+            server,
+            admin,
+            reporter,
+        }
+    }
+
+    fn report_body(&self, cell: &GridCell, category: &str, drill: bool) -> Value {
+        let (lat, lon) = point_in(cell);
+        let mut body = json!({
+            "category": category,
+            "description": "积水没过脚踝 water over the ankles",
+            "position": { "lat": lat, "lon": lon },
+        });
+        if drill {
+            body["drill"] = json!(true);
+        }
+        body
+    }
+
+    /// A citizen's report in `cell`; the new case's id.
+    fn report(&self, cell: &GridCell, category: &str) -> String {
+        let receipt = self.server.report_as(&self.reporter, &self.report_body(cell, category, false));
+        receipt["id"].as_str().unwrap().to_owned()
+    }
+
+    fn case(&self, id: &str) -> Value {
+        let response = self.server.get_as(&self.admin, &format!("/api/v1/cases/{id}"));
+        assert_eq!(response.status(), 200);
+        response.json().unwrap()
+    }
+
+    fn state(&self, id: &str) -> String {
+        self.case(id)["state"].as_str().unwrap().to_owned()
+    }
+
+    fn switch_on(&self, body: Value) -> Response {
+        self.server
+            .client
+            .post(self.server.url("/api/v1/emergencies"))
+            .bearer_auth(&self.admin)
+            .json(&body)
+            .send()
+            .unwrap()
+    }
+
+    /// District A to a Level II flood command at unit `water`, commanded by the admin.
+    fn flood_on(&self, drill: bool) -> Value {
+        let response = self.switch_on(json!({
+            "area": "310104",
+            "level": "II",
+            "kind": "flood_typhoon",
+            "categories": ["E0504", "E0506"],
+            "commander_id": self.admin_id,
+            "command_unit": "water",
+            "drill": drill,
+            "note": "暴雨红色预警 red rainstorm warning",
+        }));
+        assert_eq!(response.status(), 201);
+        assert_eq!(response.headers().get("etag").unwrap(), "\"1\"");
+        response.json().unwrap()
+    }
+
+    fn switch(&self, id: &str, if_match: Option<&str>, body: Value) -> Response {
+        let mut request = self
+            .server
+            .client
+            .post(self.server.url(&format!("/api/v1/emergencies/{id}/actions")))
+            .bearer_auth(&self.admin)
+            .json(&body);
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        request.send().unwrap()
+    }
+
+    fn switch_off(&self, id: &str) -> Value {
+        let response =
+            self.switch(id, Some("\"1\""), json!({ "action": "switch_off", "note": "解除 all clear" }));
+        assert_eq!(response.status(), 200);
+        response.json().unwrap()
+    }
+
+    fn read(&self, path: &str) -> Value {
+        let response = self.server.get_as(&self.admin, path);
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().unwrap()
+    }
+
+    fn dispatch(&self, id: &str, unit: &str) -> Value {
+        self.server.step(&self.admin, id, &json!({ "action": "dispatch", "handling_unit": unit }))
+    }
+
+    /// The unit's handler accepts and marks the case handled.
+    fn handle(&self, handler: &str, id: &str) {
+        self.server.step(handler, id, &json!({ "action": "accept" }));
+        let photo = self.server.upload_photo(handler);
+        self.server.step(handler, id, &json!({ "action": "mark_handled", "photo_ids": [photo] }));
+    }
+
+    fn handler(&self, unit: &str) -> String {
+        self.server.staff_token(Role::Handler, Scope::Unit { unit: unit.to_owned() })
+    }
+}
+
+fn deadline(case: &Value) -> DateTime<Utc> {
+    at(case["deadline"].as_str().unwrap())
+}
+
+fn kinds(timeline: &Value) -> Vec<&str> {
+    timeline.as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect()
+}
+
+fn level_two_flood_takes_the_listed_reports_of_its_district_only(backend: Backend) {
+    let city = City::open(backend);
+    let flood = city.flood_on(false);
+    let id = flood["id"].as_str().unwrap().to_owned();
+    assert_eq!(flood["state"], "active");
+    assert_eq!(flood["limits"], json!({ "dispatch_minutes": 15, "handle_minutes": 240 }));
+    assert_eq!(flood["available_actions"], json!(["switch_off"]));
+
+    // A second switch over the same district, or one of its streets, is refused.
+    let again = city.switch_on(json!({
+        "area": city.cell_a.code.to_string()[..9], "level": "I", "kind": "fire", "categories": ["E0501"],
+        "commander_id": city.admin_id, "command_unit": "roads",
+    }));
+    assert_eq!(problem(again, 409)["code"], "emergency_already_on");
+    // Bad switches are named by their field.
+    for (body, field) in [
+        (
+            json!({"area": "310104001001001", "level": "II", "kind": "fire", "categories": ["E0501"], "commander_id": city.admin_id, "command_unit": "roads"}),
+            "area",
+        ),
+        (
+            json!({"area": "310106", "level": "II", "kind": "fire", "categories": ["X9999"], "commander_id": city.admin_id, "command_unit": "roads"}),
+            "categories[0]",
+        ),
+        (
+            json!({"area": "310106", "level": "II", "kind": "fire", "categories": ["E0501"], "commander_id": city.admin_id, "command_unit": "nobody"}),
+            "command_unit",
+        ),
+        (
+            json!({"area": "310106", "level": "II", "kind": "fire", "categories": ["E0501"], "commander_id": "nobody", "command_unit": "roads"}),
+            "commander_id",
+        ),
+    ] {
+        assert_eq!(problem(city.switch_on(body), 422)["field"], field);
+    }
+    let level_v = city.switch_on(json!({"area": "310106", "level": "V", "kind": "fire", "categories": ["E0501"], "commander_id": city.admin_id, "command_unit": "roads"}));
+    assert_eq!(level_v.status(), 422);
+    // Only an admin switches.
+    let dispatcher = city.server.staff_token(
+        Role::Dispatcher,
+        Scope::Street { street: AreaCode::parse(&city.cell_a.code.to_string()[..9]).unwrap() },
+    );
+    let refused = city
+        .server
+        .client
+        .post(city.server.url("/api/v1/emergencies"))
+        .bearer_auth(&dispatcher)
+        .json(&json!({}))
+        .send()
+        .unwrap();
+    assert_eq!(problem(refused, 403)["code"], "not_allowed_for_role");
+
+    // Flooding in district A goes straight to the command queue; in district B, and a
+    // category not listed in A, stay with the street offices.
+    let flooded_a = city.report(&city.cell_a, "E0504");
+    let flooded_b = city.report(&city.cell_b, "E0504");
+    let bin_a = city.report(&city.cell_a, "E0101");
+    assert_eq!(city.state(&flooded_a), "registered");
+    assert_eq!(city.state(&flooded_b), "reported");
+    assert_eq!(city.state(&bin_a), "reported");
+    let trail = city.read(&format!("/api/v1/cases/{flooded_a}/timeline"));
+    let trail_text = trail.to_string();
+    assert!(trail_text.contains("command_register"), "{trail_text}");
+
+    // The incident view shows the case in the queue with its dispatch-by time.
+    let incident = city.read(&format!("/api/v1/emergencies/{id}/incident"));
+    let queue = incident["queue"].as_array().unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0]["case_id"], flooded_a.as_str());
+    assert_eq!(at(queue[0]["dispatch_due"].as_str().unwrap()), t(15));
+    assert_eq!(queue[0]["dispatch_overdue"], false);
+
+    // Dispatched ten minutes later: due four hours later, round the clock (Saturday night).
+    city.server.clock.set(t(10));
+    let dispatched = city.dispatch(&flooded_a, "roads");
+    assert_eq!(deadline(&dispatched), t(10 + 240));
+    // The peacetime case of district B is due on Monday's working time instead.
+    city.server.step(&city.admin, &flooded_b, &json!({ "action": "register" }));
+    let peacetime = city.dispatch(&flooded_b, "water");
+    assert!(deadline(&peacetime) > t(24 * 60), "{}", peacetime["deadline"]);
+
+    // A second flood report waits in the queue over the switch-off.
+    let waiting = city.report(&city.cell_a, "E0506");
+    assert_eq!(city.state(&waiting), "registered");
+    let incident = city.read(&format!("/api/v1/emergencies/{id}/incident"));
+    assert_eq!(incident["queue"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        incident["units"],
+        json!([{ "unit": "roads", "open_tasks": 1, "supervisors": 0, "over_span": false }])
+    );
+
+    // Switching off needs the version; a stale one is refused, and so is a second switch-off.
+    let without = city.switch(&id, None, json!({ "action": "switch_off" }));
+    assert_eq!(problem(without, 428)["code"], "precondition_required");
+    let stale = city.switch(&id, Some("\"7\""), json!({ "action": "switch_off" }));
+    assert_eq!(problem(stale, 409)["code"], "version_mismatch");
+    city.server.clock.set(t(20));
+    let off = city.switch_off(&id);
+    assert_eq!((off["state"].as_str(), off["version"].as_i64()), (Some("ended"), Some(2)));
+    assert_eq!(off["available_actions"], json!([]));
+    let twice = city.switch(&id, Some("\"2\""), json!({ "action": "switch_off" }));
+    assert_eq!(problem(twice, 409)["code"], "not_from_state");
+
+    // After the switch-off new reports go to the street office again; the waiting case keeps
+    // its four hours.
+    let after = city.report(&city.cell_a, "E0504");
+    assert_eq!(city.state(&after), "reported");
+    city.server.clock.set(t(30));
+    let late = city.dispatch(&waiting, "water");
+    assert_eq!(deadline(&late), t(30 + 240));
+
+    // The timeline of command decisions, newest first.
+    let incident = city.read(&format!("/api/v1/emergencies/{id}/incident"));
+    assert_eq!(
+        kinds(&incident["timeline"]),
+        ["dispatch", "switch_off", "command_register", "dispatch", "command_register", "switch_on"]
+    );
+    assert_eq!(incident["timeline"][5]["note"], "暴雨红色预警 red rainstorm warning");
+    let listed = city.read("/api/v1/emergencies");
+    assert_eq!(listed["emergencies"][0]["id"], id.as_str());
+}
+
+fn the_after_action_summary_equals_the_figures_worked_out_by_hand(backend: Backend) {
+    let city = City::open(backend);
+    let (water, roads) = (city.handler("water"), city.handler("roads"));
+    let flood = city.flood_on(false);
+    let id = flood["id"].as_str().unwrap().to_owned();
+
+    // Case 1: queued at 0, dispatched at 10 (on time), handled at 70 (due at 250).
+    let first = city.report(&city.cell_a, "E0504");
+    city.server.clock.set(t(5));
+    // Case 2: queued at 5, dispatched at 25 (late: 20 > 15 min), handled at 325 (due at 265).
+    let second = city.report(&city.cell_a, "E0506");
+    city.server.clock.set(t(10));
+    city.dispatch(&first, "water");
+    city.server.clock.set(t(25));
+    city.dispatch(&second, "roads");
+    let incident = city.read(&format!("/api/v1/emergencies/{id}/incident"));
+    assert_eq!(
+        incident["units"],
+        json!([
+            { "unit": "roads", "open_tasks": 1, "supervisors": 1, "over_span": false },
+            { "unit": "water", "open_tasks": 1, "supervisors": 1, "over_span": false },
+        ])
+    );
+    // Case 3: queued at 30, never dispatched.
+    city.server.clock.set(t(30));
+    let third = city.report(&city.cell_a, "E0504");
+    city.server.clock.set(t(60));
+    city.switch_off(&id);
+    city.server.clock.set(t(70));
+    city.handle(&water, &first);
+    city.server.clock.set(t(325));
+    city.handle(&roads, &second);
+    city.server.clock.set(t(400));
+
+    let summary = city.read(&format!("/api/v1/emergencies/{id}/summary"));
+    assert_eq!(summary["minutes_on"], 60.0);
+    assert_eq!(
+        summary["figures"],
+        json!({
+            "cases": 3,
+            "dispatched": 2,
+            "handled": 2,
+            "closed": 0,
+            "waiting": 1,
+            "mean_minutes_to_dispatch": 15.0,
+            "max_minutes_to_dispatch": 20.0,
+            "mean_minutes_to_handle": 180.0,
+            "max_minutes_to_handle": 300.0,
+            "dispatch_overdue": 2,
+            "handle_overdue": 1,
+            "units": ["roads", "water"],
+        })
+    );
+    assert_eq!(city.state(&third), "registered");
+
+    let page = city.server.get_as(&city.admin, &format!("/api/v1/emergencies/{id}/summary/print"));
+    assert_eq!(page.status(), 200);
+    assert!(page.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+    let html = page.text().unwrap();
+    for shown in ["15.0 min", "300.0 min", "roads, water", "II 级", "<td>3</td>"] {
+        assert!(html.contains(shown), "{shown} not in the page");
+    }
+}
+
+fn a_drill_runs_on_marked_reports_and_leaves_the_statistics_unchanged(backend: Backend) {
+    let city = City::open(backend);
+    let inspector = city.server.staff_token(
+        Role::Inspector,
+        Scope::Grids { grids: [city.cell_a.code, city.cell_b.code].into_iter().collect() },
+    );
+    let water = city.handler("water");
+    let drill = city.flood_on(true);
+    let id = drill["id"].as_str().unwrap().to_owned();
+    assert_eq!(drill["drill"], true);
+    // A real report during the drill stays with the street office, which dispatches it: the
+    // statistics have something to count.
+    let real = city.report(&city.cell_a, "E0504");
+    assert_eq!(city.state(&real), "reported");
+    city.server.step(&city.admin, &real, &json!({ "action": "register" }));
+    city.dispatch(&real, "water");
+    let stats = "/api/v1/stats?from=2026-12-01&to=2026-12-31";
+    let before = city.read(stats);
+
+    let post = |token: &str, body: Value| {
+        city.server
+            .client
+            .post(city.server.url("/api/v1/reports"))
+            .bearer_auth(token)
+            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    // Citizens do not file drill reports, and nothing catches one outside the drill.
+    let from_citizen = post(&city.reporter, city.report_body(&city.cell_a, "E0504", true));
+    assert_eq!(problem(from_citizen, 422)["field"], "drill");
+    let elsewhere = post(&inspector, city.report_body(&city.cell_b, "E0504", true));
+    assert_eq!(problem(elsewhere, 422)["code"], "no_drill_here");
+
+    // The whole mode on a marked report: queue, 24/7 limit, handling, switch-off, summary.
+    let marked = city.server.report_as(&inspector, &city.report_body(&city.cell_a, "E0504", true));
+    let marked = marked["id"].as_str().unwrap().to_owned();
+    assert_eq!(city.state(&marked), "registered");
+    city.server.clock.set(t(5));
+    let dispatched = city.dispatch(&marked, "water");
+    assert_eq!(deadline(&dispatched), t(5 + 240));
+    city.server.clock.set(t(30));
+    city.handle(&water, &marked);
+    city.switch_off(&id);
+    let summary = city.read(&format!("/api/v1/emergencies/{id}/summary"));
+    assert_eq!(summary["emergency"]["drill"], true);
+    let figures = &summary["figures"];
+    assert_eq!((&figures["cases"], &figures["handled"]), (&json!(1), &json!(1)));
+    assert_eq!(figures["mean_minutes_to_dispatch"], 5.0);
+
+    // Read at the clock of the first reading (open cases count against now): nothing moved.
+    city.server.clock.set(at(T0));
+    assert_eq!(city.read(stats), before);
+}
+
+crate::both_backends!(
+    level_two_flood_takes_the_listed_reports_of_its_district_only,
+    the_after_action_summary_equals_the_figures_worked_out_by_hand,
+    a_drill_runs_on_marked_reports_and_leaves_the_statistics_unchanged,
+);
