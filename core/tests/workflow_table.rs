@@ -56,6 +56,8 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     // The nominal call-back; a dissatisfied answer under the automatic rework rule leads to
     // dispatched instead (core's `take`, tested in workflow::callback).
     (S::Closed, A::CallBack, R::Operator, S::Closed),
+    (S::Reported, A::Answer, R::Operator, S::Closed),
+    (S::Reported, A::Transfer, R::Operator, S::Closed),
     (S::Shelved, A::Unshelve, R::Dispatcher, S::Registered),
     (S::Shelved, A::Unshelve, R::Admin, S::Registered),
     (S::Shelved, A::Close, R::Dispatcher, S::Closed),
@@ -85,7 +87,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         R::Citizen => action == A::Rate,
         R::System => [A::MarkOverdue, A::Escalate].contains(&action),
         R::Viewer => false,
-        R::Operator => action == A::CallBack,
+        R::Operator => [A::CallBack, A::Answer, A::Transfer].contains(&action),
     }
 }
 
@@ -100,7 +102,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 20] = [
+const ACTIONS: [Action; 22] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -121,6 +123,8 @@ const ACTIONS: [Action; 20] = [
     A::MarkOverdue,
     A::Escalate,
     A::CallBack,
+    A::Answer,
+    A::Transfer,
 ];
 const ROLES: [Role; 8] =
     [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];
@@ -164,7 +168,7 @@ fn every_state_action_role_combination_has_the_expected_outcome() {
             }
         }
     }
-    assert_eq!(checked, 9 * 20 * 8);
+    assert_eq!(checked, 9 * 22 * 8);
     assert_eq!(allowed, ALLOWED.len());
 }
 

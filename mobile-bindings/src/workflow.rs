@@ -99,6 +99,10 @@ mirror_enum! {
         Escalate,
         /// The hotline operator records the reporter's satisfaction (回访).
         CallBack,
+        /// The hotline operator answers a consultation on the call and closes it.
+        Answer,
+        /// The hotline operator transfers the call elsewhere and closes it here.
+        Transfer,
     }
 }
 

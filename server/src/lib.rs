@@ -31,6 +31,7 @@ pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod hotline;
 pub mod idempotency;
 pub mod jobs;
 pub mod live;

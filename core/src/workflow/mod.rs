@@ -236,6 +236,11 @@ wire_enum! {
         Escalate = "escalate",
         /// 回访: the hotline operator records the reporter's satisfaction with a closed case.
         CallBack = "call_back",
+        /// 当场答复: the hotline operator answers a consultation on the call and closes it.
+        Answer = "answer",
+        /// 转办: the hotline operator transfers the call to 110/119/120 or another city's
+        /// system, with the reason, closing the order here.
+        Transfer = "transfer",
     }
 }
 
@@ -536,4 +541,5 @@ impl Channel {
 // After `wire_enum!`, which they use: what a reporter is told when their case changes, and
 // the call-back's answers and rule.
 pub mod callback;
+pub mod hotline;
 pub mod notice;

@@ -27,7 +27,7 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
         A::MarkOverdue | A::Escalate => &[Role::System],
-        A::CallBack => &[Role::Operator],
+        A::CallBack | A::Answer | A::Transfer => &[Role::Operator],
     }
 }
 
@@ -51,6 +51,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::Reopen, S::Rejected | S::Merged) => S::Reported,
         (A::Rate, S::Closed) => S::Closed,
         (A::CallBack, S::Closed) => S::Closed,
+        (A::Answer | A::Transfer, S::Reported) => S::Closed,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
         _ => return None,
     };
@@ -66,7 +67,9 @@ fn needs(action: Action) -> Needs {
     let none = Needs::default();
     match action {
         A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate => none,
-        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen => Needs { reason: true, ..none },
+        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen | A::Answer | A::Transfer => {
+            Needs { reason: true, ..none }
+        }
         A::Dispatch => Needs { handling_unit: true, ..none },
         A::MarkHandled => Needs { photo: true, ..none },
         A::VerifyPass | A::Confirm => Needs { photo: true, position: true, ..none },

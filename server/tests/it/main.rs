@@ -34,6 +34,7 @@ mod events;
 mod faults;
 mod hostile;
 mod hostile_steps;
+mod hotline;
 mod intake;
 mod intake_batch;
 mod notifications;
