@@ -131,7 +131,7 @@ async function main() {
     await page.screenshot({ path: path.join(process.env.ARTIFACTS, "hotline-duplicate.png") });
     await tabTo(page, "#not-duplicate");
     await page.keyboard.press("Enter");
-    await page.waitForSelector("#duplicates[hidden]", { timeout: TIMEOUT });
+    await page.waitForSelector("#duplicates", { state: "hidden", timeout: TIMEOUT });
     const order = await submitCall(page);
     check(order.state === "reported", "an order is created: " + order.text);
     check(order.tracking !== earlier.tracking_number, "a new order, not the earlier report");
