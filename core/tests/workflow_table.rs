@@ -59,6 +59,8 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     // Emergency mode: the system registers a report under command (condition tested in
     // core's emergency module).
     (S::Reported, A::CommandRegister, R::System, S::Registered),
+    (S::Reported, A::Answer, R::Operator, S::Closed),
+    (S::Reported, A::Transfer, R::Operator, S::Closed),
     (S::Shelved, A::Unshelve, R::Dispatcher, S::Registered),
     (S::Shelved, A::Unshelve, R::Admin, S::Registered),
     (S::Shelved, A::Close, R::Dispatcher, S::Closed),
@@ -88,7 +90,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         R::Citizen => action == A::Rate,
         R::System => [A::MarkOverdue, A::Escalate, A::CommandRegister].contains(&action),
         R::Viewer => false,
-        R::Operator => action == A::CallBack,
+        R::Operator => [A::CallBack, A::Answer, A::Transfer].contains(&action),
     }
 }
 
@@ -103,7 +105,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 21] = [
+const ACTIONS: [Action; 23] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -125,6 +127,8 @@ const ACTIONS: [Action; 21] = [
     A::Escalate,
     A::CallBack,
     A::CommandRegister,
+    A::Answer,
+    A::Transfer,
 ];
 const ROLES: [Role; 8] =
     [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];

@@ -101,6 +101,10 @@ mirror_enum! {
         CallBack,
         /// In emergency mode the system registers a report into the command queue (战时立案).
         CommandRegister,
+        /// The hotline operator answers a consultation on the call and closes it.
+        Answer,
+        /// The hotline operator transfers the call elsewhere and closes it here.
+        Transfer,
     }
 }
 

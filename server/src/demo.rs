@@ -83,6 +83,9 @@ pub fn welcome(city: &DemoCity, addr: SocketAddr) -> String {
         "\nDashboard: open {base}/dashboard and sign in as the dispatcher above \
          (or as the viewer, read-only, for a wall screen).\n"
     ));
+    out.push_str(&format!(
+        "Hotline: open {base}/hotline and sign in as the operator above to take calls and call reporters back.\n"
+    ));
     out.push_str(&format!("Citizens: open {base}/report on a phone to report a problem.\n"));
     out.push_str("\nTry:\n");
     out.push_str(&format!("  curl -s '{base}/api/v1/grids/route?lat={lat:.6}&lon={lon:.6}'\n"));

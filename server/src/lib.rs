@@ -32,6 +32,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod emergency;
 pub mod error;
+pub mod hotline;
 pub mod idempotency;
 pub mod jobs;
 pub mod live;

@@ -240,6 +240,11 @@ wire_enum! {
         /// categories under command straight into the command unit's queue, skipping the
         /// street office's registration ([`crate::emergency`]).
         CommandRegister = "command_register",
+        /// 当场答复: the hotline operator answers a consultation on the call and closes it.
+        Answer = "answer",
+        /// 转办: the hotline operator transfers the call to 110/119/120 or another city's
+        /// system, with the reason, closing the order here.
+        Transfer = "transfer",
     }
 }
 
@@ -556,4 +561,5 @@ impl Channel {
 // After `wire_enum!`, which they use: what a reporter is told when their case changes, and
 // the call-back's answers and rule.
 pub mod callback;
+pub mod hotline;
 pub mod notice;

@@ -45,7 +45,7 @@ impl PublicChange {
             Action::Register => PublicChange::Registered,
             Action::Dispatch | Action::VerifyFail => PublicChange::Dispatched,
             Action::MarkHandled => PublicChange::Handled,
-            Action::VerifyPass | Action::Close => PublicChange::Closed,
+            Action::VerifyPass | Action::Close | Action::Answer | Action::Transfer => PublicChange::Closed,
             Action::Merge => PublicChange::Merged,
             Action::Reject => PublicChange::Rejected,
             Action::Reopen => PublicChange::Reopened,

@@ -27,7 +27,7 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
         A::MarkOverdue | A::Escalate => &[Role::System],
-        A::CallBack => &[Role::Operator],
+        A::CallBack | A::Answer | A::Transfer => &[Role::Operator],
         A::CommandRegister => &[Role::System],
     }
 }
@@ -53,6 +53,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::Rate, S::Closed) => S::Closed,
         (A::CallBack, S::Closed) => S::Closed,
         (A::CommandRegister, S::Reported) => S::Registered,
+        (A::Answer | A::Transfer, S::Reported) => S::Closed,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
         _ => return None,
     };
@@ -68,7 +69,9 @@ fn needs(action: Action) -> Needs {
     let none = Needs::default();
     match action {
         A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate | A::CommandRegister => none,
-        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen => Needs { reason: true, ..none },
+        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen | A::Answer | A::Transfer => {
+            Needs { reason: true, ..none }
+        }
         A::Dispatch => Needs { handling_unit: true, ..none },
         A::MarkHandled => Needs { photo: true, ..none },
         A::VerifyPass | A::Confirm => Needs { photo: true, position: true, ..none },

@@ -12,6 +12,7 @@ pub mod emergencies;
 pub mod events;
 pub mod grids;
 pub mod health;
+pub mod hotline;
 pub mod notifications;
 /// The `Idempotency-Key` header is read the same way by Open311: it lives outside `api/`.
 pub use crate::idempotency;
@@ -109,6 +110,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/coverage", web::get().to(coverage::coverage))
                 .route("/coverage/assign", web::post().to(coverage::assign))
                 .route("/callbacks", web::get().to(callbacks::list))
+                .route("/hotline/calls", web::post().to(hotline::take_call))
+                .route("/hotline/calls/{case}", web::get().to(hotline::calls_of_case))
+                .route("/hotline/places", web::get().to(hotline::places))
+                .route("/hotline/codes", web::get().to(hotline::list_codes))
                 .service(
                     web::scope("/patrol")
                         .route("/positions", web::post().to(patrol::upload))
@@ -186,6 +191,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                                 .app_data(web::PayloadConfig::new(settings.grid_import_limit_bytes))
                                 .route(web::post().to(sensors::import_devices)),
                         )
+                        .service(
+                            web::resource("/gazetteer")
+                                .app_data(web::PayloadConfig::new(settings.grid_import_limit_bytes))
+                                .route(web::post().to(hotline::import_gazetteer)),
+                        )
+                        .service(
+                            web::resource("/hotline-codes/{code}")
+                                .route(web::put().to(hotline::put_code))
+                                .route(web::delete().to(hotline::delete_code)),
+                        )
                         .route("/sensor-rules", web::get().to(sensors::list_rules))
                         .route("/sensor-rules/{kind}", web::put().to(sensors::put_rule))
                         .service(
@@ -197,6 +212,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         )
         .route("/dashboard", web::get().to(crate::dashboard::page))
         .route("/dashboard/{file}", web::get().to(crate::dashboard::file))
+        .route("/hotline", web::get().to(crate::hotline::page))
+        .route("/hotline/{file}", web::get().to(crate::hotline::file))
         .configure(crate::web::routes)
         .default_service(web::to(openapi::unrouted));
 }

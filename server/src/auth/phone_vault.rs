@@ -28,6 +28,8 @@ type HmacSha256 = Hmac<Sha256>;
 const SEALED_PREFIX: &str = "v1:";
 /// Bound into every sealed value, so a sealed number cannot be passed off as another field.
 const ASSOCIATED_DATA: &[u8] = b"gridline/users.phone/v1";
+/// The same for a hotline caller's name (`hotline_calls.caller_name_sealed`).
+const CALLER_NAME_ASSOCIATED_DATA: &[u8] = b"gridline/hotline_calls.caller_name/v1";
 const NONCE_BYTES: usize = 12;
 
 /// The keys that seal and hash phone numbers (from `GRIDLINE_PHONE_KEY`).
@@ -69,18 +71,37 @@ impl PhoneVault {
 
     /// `phone` encrypted under a fresh random nonce: `v1:` and the hex of nonce and ciphertext.
     pub fn seal(&self, phone: &PhoneNumber) -> AuthResult<String> {
-        let nonce: [u8; NONCE_BYTES] = rand::random();
-        let payload = Payload { msg: phone.as_str().as_bytes(), aad: ASSOCIATED_DATA };
-        let sealed = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), payload)
-            .map_err(|_| AuthError::Internal("phone number encryption failed".into()))?;
-        Ok(format!("{SEALED_PREFIX}{}{}", hex::encode(nonce), hex::encode(sealed)))
+        self.seal_bytes(phone.as_str().as_bytes(), ASSOCIATED_DATA)
     }
 
     /// The number sealed in `sealed`; a value sealed under another key, or altered, is an error.
     pub fn open(&self, sealed: &str) -> AuthResult<PhoneNumber> {
-        let broken = || AuthError::Internal("a stored phone number does not open with this key".into());
+        let text = self.open_text(sealed, ASSOCIATED_DATA)?;
+        PhoneNumber::parse(&text)
+            .map_err(|_| AuthError::Internal("a stored phone number does not open with this key".into()))
+    }
+
+    /// A hotline caller's name, sealed like a number but bound to its own field.
+    pub fn seal_caller_name(&self, name: &str) -> AuthResult<String> {
+        self.seal_bytes(name.as_bytes(), CALLER_NAME_ASSOCIATED_DATA)
+    }
+
+    /// The caller's name sealed by [`Self::seal_caller_name`].
+    pub fn open_caller_name(&self, sealed: &str) -> AuthResult<String> {
+        self.open_text(sealed, CALLER_NAME_ASSOCIATED_DATA)
+    }
+
+    fn seal_bytes(&self, msg: &[u8], aad: &[u8]) -> AuthResult<String> {
+        let nonce: [u8; NONCE_BYTES] = rand::random();
+        let sealed = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg, aad })
+            .map_err(|_| AuthError::Internal("personal data encryption failed".into()))?;
+        Ok(format!("{SEALED_PREFIX}{}{}", hex::encode(nonce), hex::encode(sealed)))
+    }
+
+    fn open_text(&self, sealed: &str, aad: &[u8]) -> AuthResult<String> {
+        let broken = || AuthError::Internal("a stored sealed value does not open with this key".into());
         let bytes =
             sealed.strip_prefix(SEALED_PREFIX).and_then(|h| hex::decode(h).ok()).ok_or_else(broken)?;
         if bytes.len() <= NONCE_BYTES {
@@ -89,10 +110,9 @@ impl PhoneVault {
         let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: ASSOCIATED_DATA })
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad })
             .map_err(|_| broken())?;
-        let text = String::from_utf8(plain).map_err(|_| broken())?;
-        PhoneNumber::parse(&text).map_err(|_| broken())
+        String::from_utf8(plain).map_err(|_| broken())
     }
 }
 

@@ -399,7 +399,8 @@ pub fn update(
 
 /// One demo account of each staff role, with its generated password (printed once by the
 /// caller). Inspector and dispatcher scopes come from `first_grid`: its street, and that grid;
-/// the read-only viewer watches the whole city.
+/// the read-only viewer watches the whole city, and the hotline operator takes the whole city's
+/// calls.
 pub fn seed_demo_users(
     conn: &mut Conn,
     first_grid: GridCode,
@@ -419,6 +420,7 @@ pub fn seed_demo_users(
         ),
         ("handler", "Demo handling unit", Role::Handler, Scope::Unit { unit: handling_unit.to_owned() }),
         ("viewer", "Demo operations screen (read-only)", Role::Viewer, Scope::City),
+        ("operator", "Demo hotline operator (12345)", Role::Operator, Scope::City),
     ];
     let mut created = Vec::with_capacity(accounts.len());
     for (login, name, role, scope) in accounts {
@@ -579,7 +581,10 @@ mod tests {
         let grid = GridCode::parse("110101001001001").unwrap();
         let seeded = seed_demo_users(&mut conn, grid, "sanitation", 0).unwrap();
         let roles: Vec<Role> = seeded.iter().map(|(u, _)| u.role).collect();
-        assert_eq!(roles, [Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer]);
+        assert_eq!(
+            roles,
+            [Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer, Role::Operator]
+        );
         assert_eq!(seeded[1].0.scope, Scope::Street { street: AreaCode::parse("110101001").unwrap() });
         assert_ne!(seeded[0].1, seeded[1].1);
         for (user, password) in &seeded {

@@ -25,5 +25,5 @@ pub mod sensor;
 mod step;
 mod step_checks;
 
-pub use report::{Filed, Submitter, file_report};
+pub use report::{Filed, Overrides, Submitter, file_report, file_report_with};
 pub use step::{StepError, StepRequest, Stepped, take_step};

@@ -94,7 +94,7 @@ pub async fn file_report(
 }
 
 /// [`file_report`], with what the caller's door sets instead of the category's defaults.
-pub(super) async fn file_report_with(
+pub async fn file_report_with(
     state: &AppState,
     submitter: Submitter,
     idempotency_key: String,

@@ -7,7 +7,7 @@ use gridline_core::codes::CategoryCode;
 use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS};
 use gridline_core::photo::{CaptureMetadata, DeviceFix, GeoTagPolicy, GeoTagVerdict, check_geotag};
 use gridline_core::protocol::ReportRequest;
-use gridline_core::workflow::Role;
+use gridline_core::workflow::{Channel, Role};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -149,5 +149,9 @@ pub(super) fn tracking_number(now: DateTime<Utc>) -> String {
 
 /// The citizen account a report counts against, when the hourly limit applies to it.
 pub(super) fn limited_reporter(who: &Submitter) -> Option<&str> {
-    who.reporter_id.as_deref().filter(|_| who.reporter_role == Role::Citizen.as_str())
+    // A hotline call is filed by the operator for the caller: the caller's hourly count is not
+    // theirs to spend.
+    who.reporter_id
+        .as_deref()
+        .filter(|_| who.reporter_role == Role::Citizen.as_str() && who.channel != Channel::Hotline)
 }

@@ -5,6 +5,7 @@
 
 mod code;
 mod deadline;
+mod gazetteer;
 mod geo;
 mod grid;
 mod photo;
@@ -69,6 +70,9 @@ enum Command {
     /// Sensor systems: import a system's devices from a CSV or GeoJSON file.
     #[command(subcommand)]
     Sensors(sensors::SensorsCommand),
+    /// The hotline's gazetteer: import addresses and road segments, find an address.
+    #[command(subcommand)]
+    Gazetteer(gazetteer::GazetteerCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -111,6 +115,7 @@ pub fn run() -> ExitCode {
         Command::Seed(args) => seed::run(args),
         Command::Unit(cmd) => unit::run(cmd),
         Command::Sensors(cmd) => sensors::run(cmd),
+        Command::Gazetteer(cmd) => gazetteer::run(cmd),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

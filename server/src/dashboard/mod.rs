@@ -18,7 +18,7 @@ const APP_CSS: &str = include_str!("assets/app.css");
 const ICON_SVG: &str = include_str!("assets/icon.svg");
 
 /// Only the page's own origin, no inline script, no framing by other sites.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob:; style-src 'self'; \
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob:; style-src 'self'; \
      script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {

@@ -113,11 +113,11 @@ pub fn parse(format: Format, text: &str) -> Result<Vec<DeviceInput>, Vec<String>
     if problems.is_empty() { Ok(devices) } else { Err(capped(problems)) }
 }
 
-fn shorten(id: &str) -> String {
+pub(crate) fn shorten(id: &str) -> String {
     id.chars().take(40).collect()
 }
 
-fn capped(mut problems: Vec<String>) -> Vec<String> {
+pub(crate) fn capped(mut problems: Vec<String>) -> Vec<String> {
     if problems.len() > MAX_PROBLEMS {
         let more = problems.len() - MAX_PROBLEMS;
         problems.truncate(MAX_PROBLEMS);
@@ -127,7 +127,7 @@ fn capped(mut problems: Vec<String>) -> Vec<String> {
 }
 
 /// The fields of one CSV record (RFC 4180: quoted fields, doubled quotes inside them).
-fn csv_fields(line: &str) -> Result<Vec<String>, &'static str> {
+pub(crate) fn csv_fields(line: &str) -> Result<Vec<String>, &'static str> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut chars = line.chars().peekable();

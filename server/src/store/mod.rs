@@ -18,6 +18,7 @@ pub mod emergencies;
 pub mod events;
 pub mod follow_ups;
 pub mod grids;
+pub mod hotline_calls;
 pub mod intake_writer;
 pub mod notifications;
 pub mod open311;

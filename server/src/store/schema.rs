@@ -506,3 +506,44 @@ diesel::joinable!(emergency_cases -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(emergencies, emergency_decisions, emergency_cases);
 diesel::allow_tables_to_appear_in_same_query!(emergency_cases, cases);
 diesel::allow_tables_to_appear_in_same_query!(emergency_cases, case_events);
+    hotline_calls (id) {
+        id -> Text,
+        case_id -> Text,
+        linked -> Bool,
+        operator_id -> Text,
+        idempotency_key -> Text,
+        call_type -> Text,
+        urgency -> Text,
+        anonymous -> Bool,
+        confidential -> Bool,
+        caller_phone_hash -> Nullable<Text>,
+        caller_phone_sealed -> Nullable<Text>,
+        caller_name_sealed -> Nullable<Text>,
+        transferred_to -> Nullable<Text>,
+        hotline_code -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(hotline_calls -> cases (case_id));
+diesel::allow_tables_to_appear_in_same_query!(hotline_calls, cases);
+
+diesel::table! {
+    gazetteer (name) {
+        name -> Text,
+        search_key -> Text,
+        kind -> Text,
+        lat -> Double,
+        lon -> Double,
+    }
+}
+
+diesel::table! {
+    hotline_codes (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        category_code -> Text,
+        updated_at -> BigInt,
+    }
+}

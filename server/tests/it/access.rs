@@ -467,6 +467,42 @@ fn matrix() -> Vec<Row> {
         // A password change ends the caller's sessions: the matrix sends an empty body
         // (street_desk tests the change itself).
         row("POST", "/api/v1/me/password", Body::Empty, signed_in_but_viewer(Status(422))),
+        // The hotline: calls are the operators' only (`hotline::*` tests them); the street office
+        // and the city read the calls of their cases and search the gazetteer, which the admin
+        // imports. The role is checked before the body is read.
+        row(
+            "POST",
+            "/api/v1/hotline/calls",
+            Body::Empty,
+            [s401, s403, s403, s403, s403, s403, s403, s403, s403, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/hotline/calls/{a1}",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/hotline/calls/{missing}",
+            Body::None,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/hotline/places?q=renmin",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
+        ),
+        row("POST", "/api/v1/admin/gazetteer", Body::Empty, DENIED_TO_NON_ADMINS(422)),
+        row(
+            "GET",
+            "/api/v1/hotline/codes",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
+        ),
+        row("PUT", "/api/v1/admin/hotline-codes/{missing}", Body::Empty, DENIED_TO_NON_ADMINS(422)),
+        row("DELETE", "/api/v1/admin/hotline-codes/{missing}", Body::None, DENIED_TO_NON_ADMINS(404)),
         row("PATCH", "/api/v1/admin/units/{unit}", Body::UnitPatch, DENIED_TO_NON_ADMINS(200)),
         // A unit is retired, never deleted: even the admin is refused.
         row("DELETE", "/api/v1/admin/units/{unit}", Body::None, DENIED_TO_NON_ADMINS(409)),

@@ -35,6 +35,7 @@ mod events;
 mod faults;
 mod hostile;
 mod hostile_steps;
+mod hotline;
 mod intake;
 mod intake_batch;
 mod notifications;

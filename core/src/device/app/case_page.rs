@@ -171,6 +171,8 @@ fn action_words(action: Action, lang: Language) -> String {
         Action::Rate => ("评价", "Rate"),
         Action::CallBack => ("回访", "Call back"),
         Action::CommandRegister => ("战时立案", "Registered under command"),
+        Action::Answer => ("当场答复", "Answered on the call"),
+        Action::Transfer => ("转办", "Transferred"),
         Action::MarkOverdue => ("标记超期", "Mark overdue"),
         Action::Escalate => ("上报上级", "Escalate"),
     };

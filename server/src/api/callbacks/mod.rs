@@ -9,6 +9,9 @@
 //!   dissatisfied` is the street office's list to decide on when the city leaves a dissatisfied
 //!   call-back's rework to it (`GRIDLINE_CALLBACK_REWORK=dispatcher`): reopen the case, or not.
 //!
+//! The number of a caller who asked the hotline to keep it confidential is shown to operators
+//! only.
+//!
 //! A task exists for a closing of a citizen's own, not anonymous report from an account with
 //! a phone number (an operator cannot call anyone else).
 
@@ -81,6 +84,7 @@ pub async fn list(
     }
     let scope = who.case_filter();
     let phones = state.auth.phones.clone();
+    let role = who.role;
     let tasks = state
         .db
         .run(move |conn| {
@@ -92,11 +96,12 @@ pub async fn list(
             };
             let mut tasks = Vec::with_capacity(found.len());
             for (task, case) in found {
+                let confidential = crate::store::hotline_calls::confidential(conn, &case.row.id)?;
                 let sealed: Option<String> = match &case.row.reporter_id {
-                    Some(id) => {
+                    Some(id) if crate::api::hotline::may_show_caller(role, confidential) => {
                         users::table.find(id).select(users::phone_sealed).first(conn).optional()?.flatten()
                     }
-                    None => None,
+                    _ => None,
                 };
                 let phone = sealed.and_then(|s| phones.open(&s).ok()).map(|p| p.as_str().to_owned());
                 tasks.push(answer((task, case), phone));

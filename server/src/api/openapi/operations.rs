@@ -18,6 +18,9 @@ use gridline_core::protocol::{
 use serde_json::json;
 
 use super::build::{Body, In, Method, Op, typed};
+use crate::api::hotline::{CallList, CallReceipt, CallRequest};
+use crate::hotline::codes::{HotlineCode, HotlineCodeEdit, HotlineCodes};
+use crate::hotline::gazetteer::{GazetteerImported, PlaceMatches};
 
 /// The operations of `/healthz`, `/readyz`, `/metrics` and `/api/v1`.
 pub fn api() -> Vec<Op> {
@@ -330,6 +333,50 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200}), None)
             .answer(200, "The tasks", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/CallbackList"})))
             .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Post, "/api/v1/hotline/calls", "hotline", "Take a hotline call (12345): a case with the channel `hotline`, or a consultation answered on the call, a transfer, or a caller linked to an open case")
+            .describe("Operators only; anyone else 403. The time limit comes from the call's type and urgency (GRIDLINE_HOTLINE_LIMITS), not the category. Every question of the category is checked as in a report. `answer` (consultation only) closes the order at once with the `answer` step; `transfer` closes it with the `transfer` step and records where it went; `same_as` (tracking number or id of an open case in scope) makes no case and links the call to it (200; a closed or turned-down case: 409 case_not_open). A caller with a number who is not anonymous becomes the reporter through the citizen account of that number, so call-backs and notices reach them. The number and name are kept sealed. A retry with the same Idempotency-Key answers 200 with the same case.")
+            .bearer()
+            .param(In::Header, "Idempotency-Key", true, json!({"type": "string", "format": "uuid"}), "Client-generated UUID, per operator. The same key returns the first result.")
+            .body("application/json", true, typed::<CallRequest>)
+            .answer(201, "Order created (and closed at once when answered or transferred)", Body::Json(typed::<CallReceipt>))
+            .answer(200, "A retry of the same call, or a call linked to an open case", Body::Json(typed::<CallReceipt>))
+            .problems(&[400, 401, 403, 404, 409, 413, 415, 422, 503]),
+        Op::new(Method::Get, "/api/v1/hotline/calls/{case}", "hotline", "The hotline calls about a case, with their callers as the asker may see them")
+            .describe("Operators, dispatchers and admins whose scope holds the case; anyone else 403. A caller who asked for confidentiality is shown to operators only: to the others the number and name are left out.")
+            .bearer()
+            .param(In::Path, "case", true, json!({"type": "string"}), "The case's id or tracking number")
+            .answer(200, "The calls, oldest first", Body::Json(typed::<CallList>))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Get, "/api/v1/hotline/places", "hotline", "Addresses and road segments of the gazetteer matching an address typed in part, shortest name first (at most 10)")
+            .describe("Operators, dispatchers and admins; anyone else 403. The text is cut at white space and punctuation; an entry matches when its name holds every piece, ignoring case, white space, punctuation and full-width forms.")
+            .bearer()
+            .param(In::Query, "q", true, json!({"type": "string", "maxLength": 200}), None)
+            .answer(200, "The matches", Body::Json(typed::<PlaceMatches>))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Post, "/api/v1/admin/gazetteer", "hotline", "Import addresses and road segments into the hotline's gazetteer (CSV name,lat,lon[,kind] or GeoJSON Points and LineStrings with a name); all or nothing, an entry of a known name replaces it")
+            .describe("Admins only. Every problem of the file is listed in `problems` (422 invalid_gazetteer) and nothing is stored.")
+            .bearer()
+            .body_schema("text/csv", true, json!({"type": "string"}))
+            .answer(200, "Imported", Body::Json(typed::<GazetteerImported>))
+            .problems(&[400, 401, 403, 413, 415, 422]),
+        Op::new(Method::Get, "/api/v1/hotline/codes", "hotline", "The hotline's own category codes (GB/T 39666 style) and the category each maps to")
+            .describe("Operators, dispatchers and admins; anyone else 403. The city edits the table with PUT and DELETE /api/v1/admin/hotline-codes/{code}.")
+            .bearer()
+            .answer(200, "The codes, in code order", Body::Json(typed::<HotlineCodes>))
+            .problems(&[401, 403]),
+        Op::new(Method::Put, "/api/v1/admin/hotline-codes/{code}", "hotline", "Create or change a hotline code and the category it maps to")
+            .describe("Admins only. The code is 2 to 12 digits; the category must exist.")
+            .bearer()
+            .param(In::Path, "code", true, json!({"type": "string", "pattern": "^[0-9]{2,12}$"}), None)
+            .body("application/json", true, typed::<HotlineCodeEdit>)
+            .answer(201, "Created", Body::Json(typed::<HotlineCode>))
+            .answer(200, "Changed", Body::Json(typed::<HotlineCode>))
+            .problems(&[400, 401, 403, 413, 415, 422]),
+        Op::new(Method::Delete, "/api/v1/admin/hotline-codes/{code}", "hotline", "Remove a hotline code (calls taken under it keep it)")
+            .bearer()
+            .param(In::Path, "code", true, json!({"type": "string"}), None)
+            .answer(204, "Removed", Body::Empty)
+            .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/patrol/positions", "patrol", "An inspector's phone uploads patrol positions recorded on duty (1 to 500); each is routed to its cell and stored once, so a batch sent again stores nothing new")
             .body_schema("application/json", true, json!({"type": "object", "required": ["positions"], "additionalProperties": false, "properties": {"positions": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "object", "required": ["at", "lat", "lon"], "additionalProperties": false, "properties": {"at": {"type": "string", "format": "date-time", "description": "When recorded; not in the future, not older than the retention (GRIDLINE_PATROL_RETENTION_DAYS)"}, "lat": {"type": "number"}, "lon": {"type": "number"}, "accuracy_m": {"type": ["number", "null"], "minimum": 0}}}}}}))
             .answer(200, "Stored", Body::Untyped("application/json", json!({"type": "object", "required": ["stored", "already_stored"], "properties": {"stored": {"type": "integer"}, "already_stored": {"type": "integer"}}})))
@@ -673,6 +720,10 @@ pub fn pages() -> Vec<Op> {
             .problems(&[404]),
         page("/dashboard", "The operations dashboard"),
         page("/dashboard/{file}", "A static file of the dashboard")
+            .param(In::Path, "file", true, json!({ "type": "string" }), None)
+            .problems(&[404]),
+        page("/hotline", "The hotline operator console"),
+        page("/hotline/{file}", "A static file of the hotline console")
             .param(In::Path, "file", true, json!({ "type": "string" }), None)
             .problems(&[404]),
     ]
