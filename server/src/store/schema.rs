@@ -506,6 +506,8 @@ diesel::joinable!(emergency_cases -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(emergencies, emergency_decisions, emergency_cases);
 diesel::allow_tables_to_appear_in_same_query!(emergency_cases, cases);
 diesel::allow_tables_to_appear_in_same_query!(emergency_cases, case_events);
+
+diesel::table! {
     hotline_calls (id) {
         id -> Text,
         case_id -> Text,

@@ -245,6 +245,8 @@ pub async fn take_call(
         photo_ids: Vec::new(),
         answers: call.answers.clone(),
         anonymous: call.caller.anonymous,
+        // A call is a real caller's: drills take marked reports from staff, not the hotline.
+        drill: false,
     };
     let overrides = Overrides { time_limit: Some(limit) };
     let Filed { case, replayed } =
