@@ -335,6 +335,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_tokens,
     callback_tasks,
     patrol_positions,
+    case_stat_facts,
 );
 
 diesel::table! {
@@ -459,3 +460,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     sensor_alarms,
     sensor_messages,
 );
+
+diesel::table! {
+    case_stat_facts (case_id, seq) {
+        case_id -> Text,
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        marks -> Integer,
+        on_time -> Nullable<Integer>,
+        cycle_start -> Nullable<Timestamp>,
+        rating -> Nullable<Integer>,
+        state_before -> Nullable<Text>,
+        deadline_before -> Nullable<Timestamp>,
+        state_after -> Nullable<Text>,
+        deadline_after -> Nullable<Timestamp>,
+    }
+}

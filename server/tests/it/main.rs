@@ -51,6 +51,7 @@ mod sensors;
 mod serve;
 mod shutdown;
 mod stats;
+mod stats_facts;
 mod street_desk;
 mod summaries;
 mod token_attacks;
