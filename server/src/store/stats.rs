@@ -160,3 +160,19 @@ pub fn facts_for(
     rows.sort_by(|a, b| (&a.case_id, a.seq).cmp(&(&b.case_id, b.seq)));
     Ok(rows)
 }
+
+/// The reports (their `reported` facts) of the cases `filter` admits that arrived in
+/// `[from, to)`: what the early-warning baselines count, by the place each case is in now.
+pub fn reports_in(
+    conn: &mut DbConnection,
+    filter: &StatsFilter,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> StoreResult<Vec<StatsFactRow>> {
+    // A report's fact carries the received mark and nothing else (intake is no workflow step).
+    Ok(facts_of_cases!(filter)
+        .filter(case_stat_facts::marks.eq(super::stat_facts::marks::RECEIVED))
+        .filter(case_stat_facts::occurred_at.ge(from))
+        .filter(case_stat_facts::occurred_at.lt(to))
+        .load(conn)?)
+}

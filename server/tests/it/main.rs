@@ -57,5 +57,6 @@ mod summaries;
 mod token_attacks;
 mod transitions;
 mod trusted_proxy;
+mod warnings;
 mod web;
 mod workflow;
