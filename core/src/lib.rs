@@ -11,6 +11,7 @@
 //! - [`taxonomy`]: the categories of components (部件) and events (事件) with their limits.
 //! - [`workflow`]: the case state machine of GB/T 30428 and who may take which step.
 //! - [`calendar`]: working time, so deadlines skip nights, weekends and holidays.
+//! - [`warning`]: early warning: expected daily counts (baselines) and control charts.
 //! - [`photo`]: evidence photos: orient, resize, strip metadata, hash; geotag consistency.
 //! - [`protocol`]: the JSON bodies between phones and the server (requests and answers), one
 //!   type for both sides.
@@ -36,4 +37,5 @@ pub mod photo;
 pub mod protocol;
 pub mod sensors;
 pub mod taxonomy;
+pub mod warning;
 pub mod workflow;

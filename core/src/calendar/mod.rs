@@ -198,6 +198,11 @@ impl WorkingCalendar {
         self.settings.weekend.contains(&day)
     }
 
+    /// Whether `date` (local) is a public holiday: a day the loaded schedules list as off.
+    pub fn is_holiday(&self, date: NaiveDate) -> bool {
+        self.listed.get(&date) == Some(&Listed::Off)
+    }
+
     /// Whether `date` (local) is a working day.
     pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, CalendarError> {
         self.working_day(date, &mut BTreeSet::new())

@@ -25,6 +25,7 @@ pub mod sensors;
 pub mod stats;
 pub mod units;
 pub mod users;
+pub mod warnings;
 
 use actix_web::web;
 
@@ -134,6 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 )
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
+                .route("/warnings/charts", web::get().to(warnings::charts_of_places))
                 .service(
                     web::scope("/sensors")
                         .service(

@@ -1,6 +1,7 @@
 //! `gridline summaries rebuild [--check]`: recompute the per-day summaries
-//! ([`crate::store::summaries`]) from the audit trail, on the database the configuration names
-//! (the same `DATABASE_URL`, `GRIDLINE_DATA_DIR`, ... as `serve`).
+//! ([`crate::store::summaries`]) and the statistics' facts ([`crate::store::stat_facts`]) from
+//! the audit trail, on the database the configuration names (the same `DATABASE_URL`,
+//! `GRIDLINE_DATA_DIR`, ... as `serve`).
 //!
 //! ```text
 //! gridline summaries rebuild --check   # compare only; exit 1 when any figure differs
@@ -8,13 +9,16 @@
 //! ```
 //!
 //! Either prints how many cells, summary rows and events it went through, and each difference
-//! as a tab-separated line: day, cell, category, unit, channel, kind, stored, from the events.
+//! as a tab-separated line: day, cell, category, unit, channel, kind, stored, from the events;
+//! then how many cases and facts, and each fact that differs as a line `fact`, case, sequence
+//! number, stored, from the events (`-` for a missing one).
 //! A running server may keep writing meanwhile: each batch of cells holds the lock that orders
 //! event writers while it is read (and written).
 
 use clap::{Args, Subcommand};
 
 use super::{CliError, CliResult};
+use crate::store::stat_facts::{self, FactComparison};
 use crate::store::summaries::{self, Comparison};
 
 #[derive(Debug, Subcommand)]
@@ -38,13 +42,45 @@ pub fn run(command: SummariesCommand) -> CliResult {
     let comparison = if args.check { summaries::compare(&mut conn) } else { summaries::rebuild(&mut conn) }
         .map_err(super::user::database)?;
     print!("{}", report(&comparison, args.check, started.elapsed()));
-    if args.check && !comparison.differences.is_empty() {
+    let started = std::time::Instant::now();
+    let facts = if args.check { stat_facts::compare(&mut conn) } else { stat_facts::rebuild(&mut conn) }
+        .map_err(super::user::database)?;
+    print!("{}", facts_report(&facts, args.check, started.elapsed()));
+    if args.check && !(comparison.differences.is_empty() && facts.differences.is_empty()) {
         return Err(CliError::failure(format!(
-            "{} summary rows differ from the events",
-            comparison.differences.len()
+            "{} summary rows and {} facts differ from the events",
+            comparison.differences.len(),
+            facts.differences.len()
         )));
     }
     Ok(())
+}
+
+fn facts_report(comparison: &FactComparison, check: bool, took: std::time::Duration) -> String {
+    let mut out = String::new();
+    for d in &comparison.differences {
+        let Some(fact) = d.stored.as_ref().or(d.from_events.as_ref()) else { continue };
+        let shown = |f: &Option<stat_facts::Fact>| f.as_ref().map_or("-".to_owned(), |f| format!("{f:?}"));
+        out.push_str(&format!(
+            "fact\t{}\t{}\t{}\t{}\n",
+            fact.case_id,
+            fact.seq,
+            shown(&d.stored),
+            shown(&d.from_events)
+        ));
+    }
+    let verdict = match (check, comparison.differences.is_empty()) {
+        (true, true) => "the facts agree with the events".to_owned(),
+        (true, false) => format!("{} facts differ", comparison.differences.len()),
+        (false, _) => format!("rebuilt; {} facts had differed", comparison.differences.len()),
+    };
+    out.push_str(&format!(
+        "{} cases, {} facts in {:.1} s: {verdict}\n",
+        comparison.cases,
+        comparison.facts,
+        took.as_secs_f64()
+    ));
+    out
 }
 
 fn report(comparison: &Comparison, check: bool, took: std::time::Duration) -> String {

@@ -14,6 +14,8 @@ const APP_JS: &str = include_str!("assets/app.js");
 const SENSORS_JS: &str = include_str!("assets/sensors.js");
 /// The emergency view (平战转换: switch, incident view, command queue, units' load, timeline).
 const EMERGENCY_JS: &str = include_str!("assets/emergency.js");
+/// The early-warning view (each cell's chart today, signalling cells ringed on the map).
+const WARNINGS_JS: &str = include_str!("assets/warnings.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 const ICON_SVG: &str = include_str!("assets/icon.svg");
 
@@ -34,6 +36,7 @@ pub async fn file(name: web::Path<String>) -> ApiResult<HttpResponse> {
         "app.js" => Ok(asset("text/javascript; charset=utf-8", APP_JS)),
         "sensors.js" => Ok(asset("text/javascript; charset=utf-8", SENSORS_JS)),
         "emergency.js" => Ok(asset("text/javascript; charset=utf-8", EMERGENCY_JS)),
+        "warnings.js" => Ok(asset("text/javascript; charset=utf-8", WARNINGS_JS)),
         "app.css" => Ok(asset("text/css; charset=utf-8", APP_CSS)),
         "icon.svg" => Ok(asset("image/svg+xml", ICON_SVG)),
         _ => Err(ApiError::not_found("file")),

@@ -7,8 +7,8 @@
 //! events commit in sequence order and a reader that has seen `seq = n` never later finds an
 //! event numbered below `n`. Rows are inserted and read, never updated or deleted.
 //!
-//! Each insert also counts itself in the per-day summaries ([`super::summaries`]), in the same
-//! transaction, and announces itself for live events ([`crate::live`]): on PostgreSQL a
+//! Each insert also counts itself in the per-day summaries ([`super::summaries`]) and stores its
+//! statistics' fact ([`super::stat_facts`]), in the same transaction, and announces itself for live events ([`crate::live`]): on PostgreSQL a
 //! `NOTIFY` in the same transaction (delivered to every node at commit), and on every backend a
 //! mark for [`crate::store::Db::run`], which wakes this node's subscribers once the work returns.
 
@@ -117,6 +117,7 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
         diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
     }
     super::summaries::count(conn, event)?;
+    super::stat_facts::record(conn, event)?;
     // What follows from the event (the reporter's notice, a call-back due) commits with it.
     super::follow_ups::record(conn, std::slice::from_ref(event))?;
     WROTE_EVENT.with(|wrote| wrote.set(true));
@@ -136,6 +137,7 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
     }
     crate::batch_insert!(conn, case_events::table, &*events)?;
     super::summaries::count_many(conn, events)?;
+    super::stat_facts::record_many(conn, events)?;
     if let DbConnection::Pg(pg) = conn {
         use diesel::sql_types::Text;
         diesel::sql_query("SELECT pg_notify($1, $2)")

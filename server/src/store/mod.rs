@@ -26,6 +26,7 @@ pub mod photos;
 pub mod schema;
 pub mod seed;
 pub mod sensors;
+pub mod stat_facts;
 pub mod stats;
 pub mod summaries;
 pub mod tracking;

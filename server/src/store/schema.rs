@@ -335,6 +335,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_tokens,
     callback_tasks,
     patrol_positions,
+    case_stat_facts,
 );
 
 diesel::table! {
@@ -506,6 +507,7 @@ diesel::joinable!(emergency_cases -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(emergencies, emergency_decisions, emergency_cases);
 diesel::allow_tables_to_appear_in_same_query!(emergency_cases, cases);
 diesel::allow_tables_to_appear_in_same_query!(emergency_cases, case_events);
+diesel::allow_tables_to_appear_in_same_query!(emergency_cases, case_stat_facts);
 
 diesel::table! {
     hotline_calls (id) {
@@ -547,5 +549,21 @@ diesel::table! {
         name_en -> Text,
         category_code -> Text,
         updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    case_stat_facts (case_id, seq) {
+        case_id -> Text,
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        marks -> Integer,
+        on_time -> Nullable<Integer>,
+        cycle_start -> Nullable<Timestamp>,
+        rating -> Nullable<Integer>,
+        state_before -> Nullable<Text>,
+        deadline_before -> Nullable<Timestamp>,
+        state_after -> Nullable<Text>,
+        deadline_after -> Nullable<Timestamp>,
     }
 }

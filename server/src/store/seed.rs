@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use super::cases::CaseRow;
 use super::events::{self, EventRow};
 use super::schema::{case_events, cases};
-use super::{DbConnection, StoreResult, summaries};
+use super::{DbConnection, StoreResult, stat_facts, summaries};
 
 /// A case with the workflow columns its history left it with.
 #[derive(Debug, Clone, Insertable)]
@@ -36,13 +36,15 @@ pub struct SeededCase {
 const ROWS_PER_STATEMENT: usize = 900;
 
 /// Stores `cases` and `events` (by case, in the order they happened) in one transaction and
-/// recomputes the summaries of `cells` (every cell the cases are in, `''` for none).
+/// recomputes the summaries of `cells` (every cell the cases are in, `''` for none) and the
+/// statistics' facts of the cases.
 pub fn write_batch(
     conn: &mut DbConnection,
     mut cases: Vec<SeededCase>,
     mut events: Vec<EventRow>,
     cells: &[String],
 ) -> StoreResult<()> {
+    let case_ids: Vec<String> = cases.iter().map(|c| c.row.id.clone()).collect();
     super::write_transaction(conn, |conn| {
         summaries::hold_event_writers(conn)?;
         while !cases.is_empty() {
@@ -56,7 +58,8 @@ pub fn write_batch(
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
             crate::batch_insert!(conn, case_events::table, chunk)?;
         }
-        summaries::rebuild_cells(conn, cells)
+        summaries::rebuild_cells(conn, cells)?;
+        stat_facts::rebuild_cases(conn, &case_ids)
     })?;
     Ok(())
 }

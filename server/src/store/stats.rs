@@ -1,15 +1,19 @@
-//! The read behind the statistics: every event before the end of a range, of the cases a caller
-//! may count, with the case facts a group is keyed by. The arithmetic is in
-//! [`crate::api::stats`]; this module only selects rows.
+//! The read behind the statistics: the statistics' facts ([`super::stat_facts`]) of the events
+//! inside a range, of the cases a caller may count, with the case columns a group is keyed by.
+//! The arithmetic is in [`crate::api::stats`]; this module only selects rows.
 //!
-//! The cases of drills (emergency mode's exercises) are left out.
+//! Nothing before the range is read for a case that changed inside it: each fact carries the
+//! case's deadline and handling cycle as earlier events left them. A case quiet through the
+//! range can still fall due in it; one fact tells its state and deadline at the range's end.
 //!
-//! Events from before the range are read too, because the deadline in force and the start of
-//! handling at a moment inside the range were set by earlier events.
+//! The cases of drills (emergency mode's exercises) are left out, from the statistics and from
+//! the early-warning counts alike.
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Timestamp};
 
-use super::schema::{case_events, cases, emergency_cases};
+use super::schema::{case_stat_facts, cases, emergency_cases};
 use super::{DbConnection, StoreResult};
 
 /// Which cases are counted, in the columns of the case row.
@@ -36,9 +40,9 @@ pub enum AreaColumn {
     Grid(String),
 }
 
-/// One event with the facts of its case, as read for the statistics.
+/// One fact with the columns of its case, as read for the statistics.
 #[derive(Debug, Clone, Queryable)]
-pub struct StatsEventRow {
+pub struct StatsFactRow {
     pub case_id: String,
     pub district_code: Option<String>,
     pub street_code: Option<String>,
@@ -46,79 +50,148 @@ pub struct StatsEventRow {
     pub grid_code: Option<String>,
     pub category_code: String,
     pub handling_unit: Option<String>,
-    pub kind: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
-    pub actor_role: Option<String>,
-    pub occurred_at: chrono::NaiveDateTime,
-    pub details: String,
     pub channel: String,
+    pub seq: i64,
+    pub occurred_at: chrono::NaiveDateTime,
+    pub marks: i32,
+    pub on_time: Option<i32>,
+    pub cycle_start: Option<chrono::NaiveDateTime>,
+    pub rating: Option<i32>,
+    pub state_before: Option<String>,
+    pub deadline_before: Option<chrono::NaiveDateTime>,
+    pub state_after: Option<String>,
+    pub deadline_after: Option<chrono::NaiveDateTime>,
 }
 
-/// The events before `to` of the cases `filter` admits that can count in `[from, to)`, by case
-/// and then in sequence order.
+/// The facts joined to their cases, narrowed to the cases `$filter` admits (a boxed query).
+macro_rules! facts_of_cases {
+    ($filter:expr) => {{
+        let filter: &StatsFilter = $filter;
+        let mut query = case_stat_facts::table
+            .inner_join(cases::table.on(cases::id.eq(case_stat_facts::case_id)))
+            .select((
+                cases::id,
+                cases::district_code,
+                cases::street_code,
+                cases::community_code,
+                cases::grid_code,
+                cases::category_code,
+                cases::handling_unit,
+                cases::channel,
+                case_stat_facts::seq,
+                case_stat_facts::occurred_at,
+                case_stat_facts::marks,
+                case_stat_facts::on_time,
+                case_stat_facts::cycle_start,
+                case_stat_facts::rating,
+                case_stat_facts::state_before,
+                case_stat_facts::deadline_before,
+                case_stat_facts::state_after,
+                case_stat_facts::deadline_after,
+            ))
+            .into_boxed()
+            // A drill's cases (emergency mode's exercises) never count.
+            .filter(
+                cases::id.ne_all(
+                    emergency_cases::table
+                        .filter(emergency_cases::drill.eq(true))
+                        .select(emergency_cases::case_id),
+                ),
+            );
+        if let Some((first, last)) = &filter.grid_range {
+            query = query.filter(cases::grid_code.between(first.clone(), last.clone()));
+        }
+        if let Some(unit) = &filter.handling_unit {
+            query = query.filter(cases::handling_unit.eq(unit.clone()));
+        }
+        if let Some(category) = &filter.category {
+            query = query.filter(cases::category_code.eq(category.clone()));
+        }
+        if let Some(channel) = &filter.channel {
+            query = query.filter(cases::channel.eq(channel.clone()));
+        }
+        match filter.area.clone() {
+            None => query,
+            Some(AreaColumn::District(code)) => query.filter(cases::district_code.eq(code)),
+            Some(AreaColumn::Street(code)) => query.filter(cases::street_code.eq(code)),
+            Some(AreaColumn::Community(code)) => query.filter(cases::community_code.eq(code)),
+            Some(AreaColumn::Grid(code)) => query.filter(cases::grid_code.eq(code)),
+        }
+    }};
+}
+
+/// The facts that can count in `[from, to)` of the cases `filter` admits, by case and in
+/// sequence order:
 ///
-/// A case can count only if it has an event at or after `from`, or if it falls due in the range
-/// without one: then nothing has changed it since, so its deadline column is still the one in
-/// force at `to`. Cases finished before the range are not read at all.
-pub fn events_before(
+/// - every fact inside the range;
+/// - for a case with nothing inside the range and nothing since, due in the range by its
+///   deadline column: its last fact (its state and deadline at `to`);
+/// - for a case with nothing inside the range but something after it, whose deadline at `to`
+///   lay in the range: its first fact after the range (whose state and deadline before it are
+///   those at `to`).
+///
+/// Cases finished before the range are not read at all.
+pub fn facts_for(
     conn: &mut DbConnection,
     filter: &StatsFilter,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
-) -> StoreResult<Vec<StatsEventRow>> {
-    let later = diesel::alias!(case_events as later_events);
-    let active_since_from = later
-        .filter(later.field(case_events::occurred_at).ge(from))
-        .select(later.field(case_events::case_id));
-    let mut query = case_events::table
-        .inner_join(cases::table)
-        .filter(case_events::occurred_at.lt(to))
-        // A drill's cases (emergency mode's exercises) never count.
-        .filter(cases::id.ne_all(
-            emergency_cases::table.filter(emergency_cases::drill.eq(true)).select(emergency_cases::case_id),
+) -> StoreResult<Vec<StatsFactRow>> {
+    let mut rows: Vec<StatsFactRow> = facts_of_cases!(filter)
+        .filter(case_stat_facts::occurred_at.ge(from))
+        .filter(case_stat_facts::occurred_at.lt(to))
+        .load(conn)?;
+    // Driven from the cases due in the range (each one's last fact by its key), never from the
+    // facts before the range, which are most of the table.
+    let due = diesel::alias!(cases as due_cases);
+    let due_in_range = due
+        .filter(due.field(cases::deadline).ge(from).and(due.field(cases::deadline).lt(to)).assume_not_null())
+        .select(due.field(cases::id));
+    let quiet_since: Vec<StatsFactRow> = facts_of_cases!(filter)
+        .filter(case_stat_facts::case_id.eq_any(due_in_range))
+        .filter(sql::<Bool>(
+            "case_stat_facts.seq = (SELECT MAX(g.seq) FROM case_stat_facts g \
+             WHERE g.case_id = case_stat_facts.case_id)",
         ))
+        .load::<StatsFactRow>(conn)?
+        .into_iter()
+        .filter(|row| row.occurred_at < from)
+        .collect();
+    let quiet_then_changed: Vec<StatsFactRow> = facts_of_cases!(filter)
+        .filter(case_stat_facts::occurred_at.ge(to))
         .filter(
-            cases::id
-                .eq_any(active_since_from)
-                .or(cases::deadline.ge(from).and(cases::deadline.lt(to)).assume_not_null()),
+            case_stat_facts::deadline_before
+                .ge(from)
+                .and(case_stat_facts::deadline_before.lt(to))
+                .assume_not_null(),
         )
-        .select((
-            cases::id,
-            cases::district_code,
-            cases::street_code,
-            cases::community_code,
-            cases::grid_code,
-            cases::category_code,
-            cases::handling_unit,
-            case_events::kind,
-            case_events::from_state,
-            case_events::to_state,
-            case_events::actor_role,
-            case_events::occurred_at,
-            case_events::details,
-            cases::channel,
-        ))
-        .order((cases::id.asc(), case_events::seq.asc()))
-        .into_boxed();
-    if let Some((first, last)) = &filter.grid_range {
-        query = query.filter(cases::grid_code.between(first.clone(), last.clone()));
-    }
-    if let Some(unit) = &filter.handling_unit {
-        query = query.filter(cases::handling_unit.eq(unit.clone()));
-    }
-    if let Some(category) = &filter.category {
-        query = query.filter(cases::category_code.eq(category.clone()));
-    }
-    if let Some(channel) = &filter.channel {
-        query = query.filter(cases::channel.eq(channel.clone()));
-    }
-    query = match filter.area.clone() {
-        None => query,
-        Some(AreaColumn::District(code)) => query.filter(cases::district_code.eq(code)),
-        Some(AreaColumn::Street(code)) => query.filter(cases::street_code.eq(code)),
-        Some(AreaColumn::Community(code)) => query.filter(cases::community_code.eq(code)),
-        Some(AreaColumn::Grid(code)) => query.filter(cases::grid_code.eq(code)),
-    };
-    Ok(query.load(conn)?)
+        .filter(
+            sql::<Bool>(
+                "case_stat_facts.seq = (SELECT MIN(g.seq) FROM case_stat_facts g \
+                 WHERE g.case_id = case_stat_facts.case_id AND g.occurred_at >= ",
+            )
+            .bind::<Timestamp, _>(from)
+            .sql(")"),
+        )
+        .load(conn)?;
+    rows.extend(quiet_since);
+    rows.extend(quiet_then_changed);
+    rows.sort_by(|a, b| (&a.case_id, a.seq).cmp(&(&b.case_id, b.seq)));
+    Ok(rows)
+}
+
+/// The reports (their `reported` facts) of the cases `filter` admits that arrived in
+/// `[from, to)`: what the early-warning baselines count, by the place each case is in now.
+pub fn reports_in(
+    conn: &mut DbConnection,
+    filter: &StatsFilter,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> StoreResult<Vec<StatsFactRow>> {
+    // A report's fact carries the received mark and nothing else (intake is no workflow step).
+    Ok(facts_of_cases!(filter)
+        .filter(case_stat_facts::marks.eq(super::stat_facts::marks::RECEIVED))
+        .filter(case_stat_facts::occurred_at.ge(from))
+        .filter(case_stat_facts::occurred_at.lt(to))
+        .load(conn)?)
 }

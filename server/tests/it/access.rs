@@ -364,6 +364,13 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [s401, s403, s403, s403, s403, s403, s200, s200, s200, s403],
         ),
+        // Early warning: places, so the street office, the city and viewers; not units.
+        row(
+            "GET",
+            "/api/v1/warnings/charts",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200],
+        ),
         row(
             "GET",
             "/api/v1/photos/{photo_a1}",

@@ -99,6 +99,8 @@ fn seeded_cases_are_whole_histories_the_server_serves(backend: Backend) {
     let agreed = summaries::compare(&mut conn).unwrap();
     assert_eq!(agreed.differences, Vec::new());
     assert_eq!(agreed.events, events.len() as i64);
+    let facts = gridline_server::store::stat_facts::compare(&mut conn).unwrap();
+    assert_eq!((facts.differences, facts.facts), (Vec::new(), events.len()));
 
     // The running server serves them at once.
     let admin = server.admin_token();

@@ -24,9 +24,9 @@ use gridline_server::store::schema::cases;
 use gridline_server::store::{Db, DbConnection};
 use serde_json::{Value, json};
 
-const A1: &str = "310104001001001";
-const A2: &str = "310104001002001";
-const B1: &str = "310104002001001";
+pub(crate) const A1: &str = "310104001001001";
+pub(crate) const A2: &str = "310104001002001";
+pub(crate) const B1: &str = "310104002001001";
 const STREET_A: &str = "310104001";
 const STREET_B: &str = "310104002";
 
@@ -44,7 +44,7 @@ fn rfc(t: DateTime<Utc>) -> String {
 }
 
 /// One step of a seeded case: the action's wire name (or `reported`), when, and its details.
-struct Step(&'static str, DateTime<Utc>, Value);
+pub(crate) struct Step(pub(crate) &'static str, pub(crate) DateTime<Utc>, pub(crate) Value);
 
 fn dispatch(at: DateTime<Utc>, unit: &str, deadline: DateTime<Utc>) -> Step {
     Step("dispatch", at, json!({ "handling_unit": unit, "deadline": rfc(deadline) }))
@@ -54,7 +54,7 @@ fn extend(at: DateTime<Utc>, deadline: DateTime<Utc>) -> Step {
     Step("extend", at, json!({ "deadline": rfc(deadline) }))
 }
 
-fn plain(kind: &'static str, at: DateTime<Utc>) -> Step {
+pub(crate) fn plain(kind: &'static str, at: DateTime<Utc>) -> Step {
     Step(kind, at, json!({}))
 }
 
@@ -69,13 +69,13 @@ fn role_for(action: Action) -> Role {
     }
 }
 
-fn connect(server: &TestServer) -> Db {
+pub(crate) fn connect(server: &TestServer) -> Db {
     Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap()
 }
 
 /// Writes a case and its events as the server would have: states from core's transitions, the
 /// unit from the last dispatch. The first step must be `reported`. Returns the case id.
-fn seed(
+pub(crate) fn seed(
     conn: &mut DbConnection,
     grid: &str,
     category: &str,

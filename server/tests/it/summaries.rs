@@ -27,19 +27,19 @@ crate::both_backends!(summaries_equal_the_events_after_a_random_mix_of_every_act
 const UNITS: [&str; 2] = ["sanitation", "roads"];
 
 /// The people who may act, by role, and the cases with where they are.
-struct City {
-    server: TestServer,
-    cells: Vec<GridCell>,
-    dispatcher: String,
-    handlers: Vec<String>,
-    inspector: String,
-    citizen: String,
+pub(crate) struct City {
+    pub(crate) server: TestServer,
+    pub(crate) cells: Vec<GridCell>,
+    pub(crate) dispatcher: String,
+    pub(crate) handlers: Vec<String>,
+    pub(crate) inspector: String,
+    pub(crate) citizen: String,
     /// Case id, its cell's index, and who reported it.
-    cases: Vec<(String, usize, String)>,
+    pub(crate) cases: Vec<(String, usize, String)>,
 }
 
 impl City {
-    fn open(backend: Backend) -> Self {
+    pub(crate) fn open(backend: Backend) -> Self {
         let server = TestServer::start(backend);
         let admin = server.admin_token();
         let cells = demo_cells(8);
@@ -57,13 +57,13 @@ impl City {
         City { server, cells, dispatcher, handlers, inspector, citizen, cases: Vec::new() }
     }
 
-    fn position(&self, cell: usize) -> Value {
+    pub(crate) fn position(&self, cell: usize) -> Value {
         let (lat, lon) = point_in(&self.cells[cell]);
         json!({ "lat": lat, "lon": lon, "crs": "wgs84", "accuracy_m": 5.0 })
     }
 
     /// A report by `token` through `path`, in `cell`.
-    fn report(&mut self, token: &str, path: &str, cell: usize, category: &str) {
+    pub(crate) fn report(&mut self, token: &str, path: &str, cell: usize, category: &str) {
         let response = self
             .server
             .client
@@ -85,7 +85,7 @@ impl City {
     }
 
     /// One random step on a random case, by one of those it is offered to; whether it was taken.
-    fn random_step(&self, rng: &mut StdRng) -> bool {
+    pub(crate) fn random_step(&self, rng: &mut StdRng) -> bool {
         let (id, cell, reporter) = &self.cases[rng.random_range(0..self.cases.len())];
         let mut people =
             vec![(self.dispatcher.as_str(), Role::Dispatcher), (self.inspector.as_str(), Role::Inspector)];
@@ -158,11 +158,11 @@ impl City {
     }
 }
 
-fn db_of(server: &TestServer) -> Db {
+pub(crate) fn db_of(server: &TestServer) -> Db {
     Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap()
 }
 
-fn gridline_summaries(server: &TestServer, args: &[&str]) -> Output {
+pub(crate) fn gridline_summaries(server: &TestServer, args: &[&str]) -> Output {
     let data_dir = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_gridline"))
         .args(["summaries", "rebuild"])

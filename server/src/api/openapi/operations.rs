@@ -17,6 +17,8 @@ use gridline_core::protocol::{
 };
 use serde_json::json;
 
+use crate::api::warnings::WarningCharts;
+
 use super::build::{Body, In, Method, Op, typed};
 use crate::api::hotline::{CallList, CallReceipt, CallRequest};
 use crate::hotline::codes::{HotlineCode, HotlineCodeEdit, HotlineCodes};
@@ -238,6 +240,15 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "format", false, json!({"type": "string", "enum": ["json", "csv"]}), "json or csv; overrides Accept")
             .answer(200, "The figures per group and in total", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Statistics"})))
             .answer(200, "The figures per group and in total", Body::Untyped("text/csv", json!({"type": "string"})))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Get, "/api/v1/warnings/charts", "statistics", "Early warning: each place's daily reports against its baseline, on a CUSUM or EWMA chart, the day under way judged as its reports arrive")
+            .describe("A place's expected count on a day is its reports over the 28 days before, spread by day effects (weekday, public holiday, weekend day worked in exchange) estimated on the caller's whole scope; the day under way is expected in proportion to the share of it elapsed. Days are the city's. Places that signal today come first, then by the chart's value. Scope: an admin and a viewer see the city or their area, a dispatcher their street; others get 403. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
+            .param(In::Query, "level", false, json!({"type": "string", "enum": ["grid", "community", "street"]}), "What a place is (default grid)")
+            .param(In::Query, "category", false, json!({"type": "string"}), "Only reports of this category code (default every category)")
+            .param(In::Query, "chart", false, json!({"type": "string", "enum": ["cusum", "ewma"]}), "Which chart (default cusum: k = 0.5, h = 4; ewma: lambda = 0.3, 3 sigma)")
+            .param(In::Query, "days", false, json!({"type": "integer", "minimum": 1, "maximum": 28}), "Whole days charted before today (default 14)")
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 500}), "Places answered (default 50)")
+            .answer(200, "The charts, signalling places first", Body::Json(typed::<WarningCharts>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/admin/grids", "admin", "Replace a district's or street's grid cells from GeoJSON (all problems reported at once)")
             .bearer()

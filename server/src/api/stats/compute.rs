@@ -1,20 +1,18 @@
-//! The arithmetic of the statistics: each case's events are replayed in sequence order, what
-//! happened inside the range is noted per case, and the notes are summed per group. The
-//! definitions are written out in `docs/statistics.md`; this file is their one implementation.
-//!
-//! What an event does to the deadline, and whether it counts as a rework or an extension, is
-//! asked of core's state machine ([`workflow::decide`] on the event's from-state, action and
-//! role), so the statistics cannot drift from the rules the cases were handled under.
+//! The arithmetic of the statistics: each case's facts inside the range are read in sequence
+//! order, what happened inside the range is noted per case, and the notes are summed per
+//! group. The definitions are written out in `docs/statistics.md`; this file and
+//! [`crate::store::stat_facts::derive`] (what each event counts for, asked of core's state
+//! machine when the event is written) are their one implementation.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use gridline_core::calendar::WorkingCalendar;
-use gridline_core::workflow::{self, Action, CaseState, Effect, Role};
+use gridline_core::workflow::CaseState;
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::store::stats::StatsEventRow;
+use crate::store::stat_facts::marks;
+use crate::store::stats::StatsFactRow;
 
 /// The half-open time range `[from, to)`.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +67,7 @@ impl GroupBy {
         GroupBy::ALL.into_iter().find(|g| g.as_str() == text)
     }
 
-    fn key(self, row: &StatsEventRow) -> Option<String> {
+    fn key(self, row: &StatsFactRow) -> Option<String> {
         match self {
             GroupBy::District => row.district_code.clone(),
             GroupBy::Street => row.street_code.clone(),
@@ -112,91 +110,50 @@ struct Closure {
 /// The states in which a case's deadline runs.
 const ON_THE_CLOCK: [CaseState; 3] = [CaseState::Dispatched, CaseState::InProgress, CaseState::Handled];
 
-fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
-    value.as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
-}
-
-/// The effects core gives this event's step; none for intake or a step core does not know.
-fn effects_of(row: &StatsEventRow) -> Vec<Effect> {
-    let step = (
-        row.from_state.as_deref().and_then(|s| s.parse::<CaseState>().ok()),
-        row.kind.parse::<Action>().ok(),
-        row.actor_role.as_deref().and_then(|r| r.parse::<Role>().ok()),
-    );
-    match step {
-        (Some(from), Some(action), Some(role)) => {
-            workflow::decide(from, action, role).map(|t| t.effects.to_vec()).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Replays one case's events (all before `range.to`, in sequence order).
-fn replay(events: &[StatsEventRow], range: Range, calendar: &WorkingCalendar) -> CaseNotes {
+/// What one case's facts (in sequence order, as [`crate::store::stats::facts_for`] returns
+/// them) say about the range: the marks of the facts inside it, its last closure, and the state
+/// and deadline at its end (after the last fact before the end, or before the first one after
+/// it: a day of a daily series is read from facts that reach further).
+fn notes_of(facts: &[StatsFactRow], range: Range, calendar: &WorkingCalendar) -> CaseNotes {
     let mut notes = CaseNotes::default();
-    let mut deadline: Option<DateTime<Utc>> = None;
-    let mut cycle_start: Option<DateTime<Utc>> = None;
-    let mut state: Option<CaseState> = None;
-    for row in events {
-        let at = row.occurred_at.and_utc();
-        // What happened after the range cannot change what it was at its end (a day of a
-        // daily series is replayed from rows that reach further).
+    let mut state: Option<&str> = None;
+    let mut deadline = None;
+    for fact in facts {
+        let at = fact.occurred_at.and_utc();
         if at >= range.to {
+            state = fact.state_before.as_deref();
+            deadline = fact.deadline_before;
             break;
         }
-        let inside = range.holds(at);
-        // Only deadlines and ratings read the details: most events never parse them.
-        let details = || serde_json::from_str::<Value>(&row.details).unwrap_or(Value::Null);
-        let action = row.kind.parse::<Action>().ok();
-        let to_state = row.to_state.parse::<CaseState>().ok();
-        let effects = effects_of(row);
-
-        if row.kind == "reported" && inside {
-            notes.received = true;
+        state = fact.state_after.as_deref();
+        deadline = fact.deadline_after;
+        if !range.holds(at) {
+            continue;
         }
-        if action == Some(Action::Reopen) {
-            cycle_start = None;
-        }
-        if action == Some(Action::Dispatch) {
-            cycle_start = cycle_start.or(Some(at));
-            notes.dispatched |= inside;
-        }
-        if action == Some(Action::Register) && inside {
-            notes.registered = true;
-        }
-        if matches!(action, Some(Action::VerifyPass | Action::VerifyFail)) && inside {
-            notes.verified = true;
-        }
-        let closing = to_state == Some(CaseState::Closed) && row.from_state.as_deref() != Some("closed");
-        if closing && inside {
-            let handling_hours = cycle_start
-                .and_then(|start| calendar.working_time_between(start, at).ok())
+        let has = |mark: i32| fact.marks & mark != 0;
+        notes.received |= has(marks::RECEIVED);
+        notes.registered |= has(marks::REGISTERED);
+        notes.dispatched |= has(marks::DISPATCHED);
+        notes.verified |= has(marks::VERIFIED);
+        notes.reworked |= has(marks::REWORKED);
+        notes.extended |= has(marks::EXTENDED);
+        if has(marks::CLOSED) {
+            let handling_hours = fact
+                .cycle_start
+                .and_then(|start| calendar.working_time_between(start.and_utc(), at).ok())
                 .map(|d| d.num_seconds() as f64 / 3600.0);
-            notes.closure = Some(Closure { on_time: deadline.map(|d| at <= d), handling_hours });
+            notes.closure = Some(Closure { on_time: fact.on_time.map(|t| t != 0), handling_hours });
         }
-        for effect in effects {
-            match effect {
-                Effect::SetsDeadline | Effect::ExtendsDeadline => {
-                    deadline = parse_time(&details()["deadline"])
-                }
-                Effect::ClearsDeadline => deadline = None,
-                Effect::CountsRework => notes.reworked |= inside,
-                Effect::CountsExtension => notes.extended |= inside,
-                Effect::RecordsRating if inside => {
-                    if let Some(rating) = details()["rating"].as_u64().and_then(|r| u8::try_from(r).ok()) {
-                        notes.ratings.push(rating);
-                    }
-                }
-                _ => {}
-            }
+        if let Some(rating) = fact.rating.and_then(|r| u8::try_from(r).ok()) {
+            notes.ratings.push(rating);
         }
-        state = to_state.or(state);
     }
+    let state = state.and_then(|s| s.parse::<CaseState>().ok());
     notes.registered_closed = notes.registered && state == Some(CaseState::Closed);
     // An extension counts only for a case dispatched in the range (the rate's cohort).
     notes.extended &= notes.dispatched;
-    notes.due_open =
-        state.is_some_and(|s| ON_THE_CLOCK.contains(&s)) && deadline.is_some_and(|d| range.holds(d));
+    notes.due_open = state.is_some_and(|s| ON_THE_CLOCK.contains(&s))
+        && deadline.is_some_and(|d| range.holds(d.and_utc()));
     notes
 }
 
@@ -354,10 +311,10 @@ pub struct Statistics {
     pub total: Figures,
 }
 
-/// Computes the statistics from `rows`: events before `range.to`, grouped by case and in
-/// sequence order within a case (as [`crate::store::stats::events_before`] returns them).
+/// Computes the statistics from `rows`: facts grouped by case and in sequence order within a
+/// case (as [`crate::store::stats::facts_for`] returns them).
 pub fn compute(
-    rows: &[StatsEventRow],
+    rows: &[StatsFactRow],
     range: Range,
     group_by: GroupBy,
     calendar: &WorkingCalendar,
@@ -365,7 +322,7 @@ pub fn compute(
     let mut groups: BTreeMap<Option<String>, Tally> = BTreeMap::new();
     let mut total = Tally::default();
     for case in rows.chunk_by(|a, b| a.case_id == b.case_id) {
-        let notes = replay(case, range, calendar);
+        let notes = notes_of(case, range, calendar);
         let touched = notes.received
             || notes.registered
             || notes.closure.is_some()

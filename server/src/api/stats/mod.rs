@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::store::stats::{self, AreaColumn, StatsEventRow, StatsFilter};
+use crate::store::stats::{self, AreaColumn, StatsFactRow, StatsFilter};
 use compute::{Figures, GroupBy, Range};
 
 /// The longest range one request may ask for, in days.
@@ -138,13 +138,7 @@ fn parse_query(pairs: &[(String, String)], calendar: &WorkingCalendar) -> ApiRes
             })
         })
         .transpose()?;
-    let category = value("category")
-        .map(|text| {
-            CategoryCode::parse(text)
-                .map(|code| code.to_string())
-                .map_err(|e| ApiError::invalid_field("category", e.to_string()))
-        })
-        .transpose()?;
+    let category = value("category").map(category_parameter).transpose()?;
     let channel = value("channel")
         .map(|text| text.parse::<Channel>().map_err(|e| ApiError::invalid_field("channel", e.to_string())))
         .transpose()?;
@@ -155,6 +149,13 @@ fn parse_query(pairs: &[(String, String)], calendar: &WorkingCalendar) -> ApiRes
         Some(_) => return Err(ApiError::invalid_field("format", "expected json or csv")),
     };
     Ok(Asked { range: Range { from, to }, group_by, daily, area, category, channel, format })
+}
+
+/// A `category` parameter: its category code, or 422 `invalid_field` naming it.
+pub(crate) fn category_parameter(text: &str) -> ApiResult<String> {
+    CategoryCode::parse(text)
+        .map(|code| code.to_string())
+        .map_err(|e| ApiError::invalid_field("category", e.to_string()))
 }
 
 /// CSV when asked for by `format`, else when `Accept` names `text/csv`.
@@ -212,7 +213,7 @@ fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
 
 /// Each day of `range` (from its start, in steps of 24 hours: the calendar's zone keeps no
 /// daylight saving time) as its own range, keyed by its local date; the total is the range's.
-fn daily(rows: &[StatsEventRow], range: Range, calendar: &WorkingCalendar) -> compute::Statistics {
+fn daily(rows: &[StatsFactRow], range: Range, calendar: &WorkingCalendar) -> compute::Statistics {
     let zone = calendar.settings().timezone;
     let mut groups = std::collections::BTreeMap::new();
     let mut from = range.from;
@@ -272,7 +273,7 @@ pub async fn stats(
     let asked = parse_query(&query, calendar)?;
     let filter = filter_for(&who, &asked)?;
     let (from, to) = (asked.range.from.naive_utc(), asked.range.to.naive_utc());
-    let rows = state.db.run(move |conn| stats::events_before(conn, &filter, from, to)).await?;
+    let rows = state.db.run(move |conn| stats::facts_for(conn, &filter, from, to)).await?;
     let statistics = if asked.daily {
         daily(&rows, asked.range, calendar)
     } else {

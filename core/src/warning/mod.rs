@@ -1,0 +1,19 @@
+//! Early warning (早发现早预警): the statistical rules that say "more reports than usual are
+//! arriving here", written once for the server (which feeds them the daily summaries) and for
+//! anything else that wants the same verdict.
+//!
+//! - [`baseline`]: the count a place is expected to get on a day, from its recent history and
+//!   the day's effect (weekday, public holiday, a weekend day worked in exchange), the effects
+//!   estimated on a larger area's series so that a sparse cell borrows its shape.
+//! - [`chart`]: control charts over the daily standardized excess of observed over expected
+//!   (EWMA and CUSUM, as in CDC's EARS), and their provisional value for the day under way, so
+//!   a spike shows as the reports arrive instead of the next morning.
+//!
+//! Everything here is pure arithmetic on numbers and dates (the calendar only tells which day
+//! is which); nothing reads a database or a clock.
+
+pub mod baseline;
+pub mod chart;
+
+#[cfg(test)]
+mod tests;
