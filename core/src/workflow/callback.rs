@@ -89,7 +89,14 @@ mod tests {
     #[test]
     fn only_an_operator_calls_back_and_only_a_closed_case() {
         assert_eq!(available_actions(CaseState::Closed, Role::Operator), [Action::CallBack]);
-        for state in CaseState::ALL.iter().filter(|s| **s != CaseState::Closed) {
+        // On a report still open the operator answers or transfers the call (hotline.rs); on
+        // any other state the operator has no step.
+        assert_eq!(
+            available_actions(CaseState::Reported, Role::Operator),
+            [Action::Answer, Action::Transfer]
+        );
+        for state in CaseState::ALL.iter().filter(|s| !matches!(**s, CaseState::Closed | CaseState::Reported))
+        {
             assert!(available_actions(*state, Role::Operator).is_empty(), "{state}");
         }
         for role in Role::ALL.iter().filter(|r| **r != Role::Operator) {
