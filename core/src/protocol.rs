@@ -15,22 +15,28 @@
 //! - [`session`]: sign-in and refresh answers, the account.
 //! - [`cases`]: one case in its reader's view, the inspector's work list.
 //! - [`reports`]: a report's receipt, the reporter's own list.
+//! - [`categories`]: the city's categories with their questions.
 //! - [`health`]: liveness and readiness.
 //! - [`open_data`]: one case as the city publishes it, with nothing that identifies a person.
+//! - [`timeline`]: a case's public timeline (the reporter's, with the after-photos).
 
 pub mod cases;
+pub mod categories;
 pub mod health;
 pub mod open_data;
 pub mod reports;
 pub mod session;
+pub mod timeline;
 
 pub use cases::{
     CaseListPage, CasePosition, CaseView, CaseViewKind, Placement, ReporterRef, WorklistItem, WorklistPage,
 };
+pub use categories::CategoryList;
 pub use health::{Liveness, Readiness};
 pub use open_data::OpenCaseRecord;
 pub use reports::{FollowedCase, MyReportsPage, ReportReceipt};
 pub use session::{CodeSent, SessionAnswer, UserView};
+pub use timeline::{PublicTimeline, PublicTimelineEntry, TrackedCase};
 
 use serde::{Deserialize, Serialize};
 

@@ -169,7 +169,7 @@ fn on_site() -> Option<Position> {
 }
 
 fn action(case_id: &str, action: Action) -> CaseAction {
-    CaseAction { case_id: case_id.into(), action, reason: None, position: None, rating: None }
+    CaseAction { case_id: case_id.into(), action, reason: None, position: None, rating: None, comment: None }
 }
 
 #[test]

@@ -40,6 +40,53 @@ pub struct CategoryInfo {
     pub name_en: String,
     /// Whether a report in this category may be filed anonymously.
     pub anonymous_allowed: bool,
+    /// The extra questions a report in this category answers, in the order they are asked.
+    pub questions: Vec<QuestionInfo>,
+}
+
+/// An extra question of a category (an Open311 attribute).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct QuestionInfo {
+    /// The answer's key in a draft's `answers`.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Open311's datatype: `string`, `number`, `datetime`, `text`, `singlevaluelist` or
+    /// `multivaluelist`.
+    pub datatype: String,
+    /// A draft without an answer to it cannot be submitted.
+    pub required: bool,
+    /// The allowed values of a list question.
+    pub values: Vec<QuestionOption>,
+}
+
+/// One allowed value of a list question.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct QuestionOption {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+impl From<&gridline_core::taxonomy::Question> for QuestionInfo {
+    fn from(q: &gridline_core::taxonomy::Question) -> Self {
+        QuestionInfo {
+            code: q.code.clone(),
+            name_zh: q.names.zh.clone(),
+            name_en: q.names.en.clone(),
+            datatype: q.datatype.as_str().to_owned(),
+            required: q.required,
+            values: q
+                .values
+                .iter()
+                .map(|v| QuestionOption {
+                    key: v.key.clone(),
+                    name_zh: v.names.zh.clone(),
+                    name_en: v.names.en.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Keeps a sync state listener subscribed until [`SyncSubscription::cancel`] is called or the
@@ -103,7 +150,8 @@ impl GridlineClient {
         Ok(Arc::new(Self { device: Arc::new(device) }))
     }
 
-    /// The categories reports can be filed under, in the taxonomy's order.
+    /// The categories reports can be filed under, in the taxonomy's order: the city's as the
+    /// last [`GridlineClient::refresh_categories`] brought them, else the built-in ones.
     pub fn categories(&self) -> Vec<CategoryInfo> {
         self.device
             .taxonomy()
@@ -114,8 +162,15 @@ impl GridlineClient {
                 name_zh: c.names.zh.clone(),
                 name_en: c.names.en.clone(),
                 anonymous_allowed: c.anonymous_allowed,
+                questions: c.questions.iter().map(QuestionInfo::from).collect(),
             })
             .collect()
+    }
+
+    /// Fetch the city's categories from the server and use them from now on (also after a
+    /// restart, offline); returns whether they changed. Blocks on the network.
+    pub fn refresh_categories(&self) -> Result<bool, GridlineError> {
+        Ok(self.device.refresh_categories()?)
     }
 
     /// Start a new draft with `fields` (which may be incomplete).

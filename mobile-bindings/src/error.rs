@@ -6,7 +6,7 @@
 //! reporters.
 
 use gridline_core::codes::CodeError;
-use gridline_core::device::{Error as DeviceError, FieldError};
+use gridline_core::device::{Error as DeviceError, FieldError, FieldErrorKind};
 use gridline_core::geo::GeoError;
 use gridline_core::grid::{GridError, PackageError};
 use gridline_core::photo::PhotoError;
@@ -102,6 +102,8 @@ pub struct FieldProblem {
     /// `category`, `description`, `position`, `photos`, `answers.<question code>`,
     /// `anonymous`, `reason`, `rating`, `case_id` or `action`.
     pub field: String,
+    /// What is wrong, as a kind to choose words by.
+    pub kind: FieldErrorKind,
     /// What is wrong, in English.
     pub message: String,
 }
@@ -157,7 +159,7 @@ impl From<CodeError> for GridlineError {
 
 impl From<FieldError> for FieldProblem {
     fn from(problem: FieldError) -> Self {
-        FieldProblem { field: problem.field, message: problem.message }
+        FieldProblem { field: problem.field, kind: problem.kind, message: problem.message }
     }
 }
 

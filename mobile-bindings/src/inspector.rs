@@ -191,6 +191,7 @@ impl GridlineClient {
             reason: request.reason,
             position: request.position.map(Into::into),
             rating: request.rating,
+            comment: None,
         };
         Ok(self.device.queue_action(&action, known_state.into(), role.into(), &photos)?.into())
     }

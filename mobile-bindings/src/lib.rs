@@ -43,7 +43,9 @@ pub mod transport;
 pub mod workflow;
 
 pub use account::Account;
-pub use client::{CategoryInfo, GridlineClient, SyncStateListener, SyncSubscription};
+pub use client::{
+    CategoryInfo, GridlineClient, QuestionInfo, QuestionOption, SyncStateListener, SyncSubscription,
+};
 pub use codes::{CategoryCodeInfo, CategoryKind, GridCodeInfo, parse_category_code, parse_grid_code};
 pub use error::{FieldProblem, GridlineError};
 pub use geo::{Crs, GeoPoint, convert_point, distance_m};

@@ -77,12 +77,54 @@ pub struct Draft {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
+    /// What is wrong, for words in the user's language (see
+    /// [`crate::device::app::text::field_words`]).
+    pub kind: FieldErrorKind,
+    /// What is wrong, in English, naming the rule.
     pub message: String,
 }
 
+/// What is wrong with a field, as a machine reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum FieldErrorKind {
+    /// Nothing given where something is needed: a category, a description, a position, a
+    /// photo, a required answer, a reason, a rating.
+    Missing,
+    /// More characters than the limit.
+    TooLong,
+    /// More photos than the limit.
+    TooMany,
+    /// Not known here: a category this city does not have, a question the category does not ask.
+    Unknown,
+    /// Not one of a list question's values (or one chosen twice, or several where one is asked).
+    NotAnOption,
+    NotANumber,
+    NotADateTime,
+    /// Not allowed for this category or step (anonymity, a step not taken from a phone).
+    NotAllowed,
+    /// Malformed or impossible: a code, a point off the earth, an accuracy, a rating outside
+    /// 1 to 5, a step the workflow does not allow now.
+    Invalid,
+}
+
+impl From<crate::taxonomy::AnswerProblem> for FieldErrorKind {
+    fn from(problem: crate::taxonomy::AnswerProblem) -> Self {
+        use crate::taxonomy::AnswerProblem as P;
+        match problem {
+            P::UnknownQuestion => FieldErrorKind::Unknown,
+            P::Missing => FieldErrorKind::Missing,
+            P::NotAnOption | P::NotSingle => FieldErrorKind::NotAnOption,
+            P::NotANumber => FieldErrorKind::NotANumber,
+            P::NotADateTime => FieldErrorKind::NotADateTime,
+            P::TooLong => FieldErrorKind::TooLong,
+        }
+    }
+}
+
 impl FieldError {
-    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+    pub(crate) fn new(field: impl Into<String>, kind: FieldErrorKind, message: impl Into<String>) -> Self {
+        Self { field: field.into(), kind, message: message.into() }
     }
 }
 
@@ -92,19 +134,22 @@ pub fn check_report(fields: &DraftFields, photo_count: usize, taxonomy: &Taxonom
     let mut problems = Vec::new();
     let category = match fields.category.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(FieldError::new("category", "choose a category"));
+            problems.push(FieldError::new("category", FieldErrorKind::Missing, "choose a category"));
             None
         }
         Some(text) => match CategoryCode::parse(text) {
             Err(e) => {
-                problems.push(FieldError::new("category", e.to_string()));
+                problems.push(FieldError::new("category", FieldErrorKind::Invalid, e.to_string()));
                 None
             }
             Ok(code) => {
                 let found = taxonomy.get(code);
                 if found.is_none() {
-                    problems
-                        .push(FieldError::new("category", format!("{code} is not a category of this city")));
+                    problems.push(FieldError::new(
+                        "category",
+                        FieldErrorKind::Unknown,
+                        format!("{code} is not a category of this city"),
+                    ));
                 }
                 found
             }
@@ -112,10 +157,15 @@ pub fn check_report(fields: &DraftFields, photo_count: usize, taxonomy: &Taxonom
     };
     let chars = fields.description.chars().count();
     if fields.description.trim().is_empty() {
-        problems.push(FieldError::new("description", "describe the problem in a few words"));
+        problems.push(FieldError::new(
+            "description",
+            FieldErrorKind::Missing,
+            "describe the problem in a few words",
+        ));
     } else if chars > MAX_DESCRIPTION_CHARS {
         problems.push(FieldError::new(
             "description",
+            FieldErrorKind::TooLong,
             format!("at most {MAX_DESCRIPTION_CHARS} characters, got {chars}"),
         ));
     }
@@ -123,11 +173,12 @@ pub fn check_report(fields: &DraftFields, photo_count: usize, taxonomy: &Taxonom
     problems.extend(check_photo_count(photo_count, 1));
     if let Some(category) = category {
         if let Err(e) = category.check_answers(&fields.answers) {
-            problems.push(FieldError::new(format!("answers.{}", e.question), e.reason));
+            problems.push(FieldError::new(format!("answers.{}", e.question), e.kind.into(), e.reason));
         }
         if fields.anonymous && !category.anonymous_allowed {
             problems.push(FieldError::new(
                 "anonymous",
+                FieldErrorKind::NotAllowed,
                 format!("category {} cannot be reported anonymously", category.code),
             ));
         }
@@ -138,24 +189,34 @@ pub fn check_report(fields: &DraftFields, photo_count: usize, taxonomy: &Taxonom
 /// A missing or impossible position, as a problem of `field`.
 pub(crate) fn check_position(position: Option<&Position>, field: &str) -> Option<FieldError> {
     let Some(position) = position else {
-        return Some(FieldError::new(field, "a position is needed"));
+        return Some(FieldError::new(field, FieldErrorKind::Missing, "a position is needed"));
     };
     if let Err(e) = GeoPoint::new(position.lat, position.lon) {
-        return Some(FieldError::new(field, e.to_string()));
+        return Some(FieldError::new(field, FieldErrorKind::Invalid, e.to_string()));
     }
     match position.accuracy_m {
-        Some(accuracy) if !accuracy.is_finite() || accuracy < 0.0 => {
-            Some(FieldError::new(field, "the accuracy must be a finite, non-negative number of metres"))
-        }
+        Some(accuracy) if !accuracy.is_finite() || accuracy < 0.0 => Some(FieldError::new(
+            field,
+            FieldErrorKind::Invalid,
+            "the accuracy must be a finite, non-negative number of metres",
+        )),
         _ => None,
     }
 }
 
 pub(crate) fn check_photo_count(count: usize, at_least: usize) -> Option<FieldError> {
     if count < at_least {
-        Some(FieldError::new("photos", format!("at least {at_least} photo is needed")))
+        Some(FieldError::new(
+            "photos",
+            FieldErrorKind::Missing,
+            format!("at least {at_least} photo is needed"),
+        ))
     } else if count > MAX_PHOTOS {
-        Some(FieldError::new("photos", format!("at most {MAX_PHOTOS} photos, got {count}")))
+        Some(FieldError::new(
+            "photos",
+            FieldErrorKind::TooMany,
+            format!("at most {MAX_PHOTOS} photos, got {count}"),
+        ))
     } else {
         None
     }

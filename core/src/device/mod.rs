@@ -18,6 +18,8 @@
 //!   default [`HttpTransport`] (rustls).
 //! - [`session`]: tokens, refreshed once however many calls need it at the same moment, and
 //!   sign-out that revokes them on the server.
+//! - [`categories`]: the city's categories with their questions, refreshed from the server
+//!   and kept for offline checks.
 //! - [`grid_package`]: the offline grid package, fetched by conditional GET, kept in the
 //!   folder and indexed for routing without a network.
 //! - [`state`]: the observable [`SyncState`] and its [`SyncListener`]s.
@@ -29,6 +31,7 @@
 pub mod account;
 pub mod app;
 pub mod backoff;
+pub mod categories;
 pub mod drafts;
 mod error;
 pub mod grid_package;
@@ -47,7 +50,7 @@ use std::sync::{Arc, RwLock};
 
 pub use account::{Account, SignedIn};
 pub use backoff::BackoffPolicy;
-pub use drafts::{Draft, DraftFields, FieldError, Position, StoredPhoto, check_report};
+pub use drafts::{Draft, DraftFields, FieldError, FieldErrorKind, Position, StoredPhoto, check_report};
 pub use error::{Error, Result};
 pub use grid_package::{GridPackages, PackageRefresh};
 pub use outbox::{CaseAction, ItemKind, ItemStatus, OutboxItem, Problem};
@@ -106,7 +109,7 @@ impl Device {
             config.backoff,
             state.clone(),
         );
-        Ok(Self {
+        let device = Self {
             store,
             session,
             state,
@@ -115,7 +118,9 @@ impl Device {
             server_url: config.server_url,
             grid,
             taxonomy: RwLock::new(Arc::new(taxonomy)),
-        })
+        };
+        device.load_kept_categories()?;
+        Ok(device)
     }
 
     /// Drafts and the outbox (create, edit, list, delete, retry, discard).

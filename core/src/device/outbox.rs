@@ -19,8 +19,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::drafts::{
-    DraftFields, FieldError, Position, StoredPhoto, check_photo_count, check_position, check_report, new_id,
-    photo_ids_of,
+    DraftFields, FieldError, FieldErrorKind, Position, StoredPhoto, check_photo_count, check_position,
+    check_report, new_id, photo_ids_of,
 };
 use super::error::{Error, Result};
 use super::store::Store;
@@ -96,6 +96,10 @@ pub struct CaseAction {
     pub position: Option<Position>,
     /// 1 to 5, for `rate`.
     pub rating: Option<u8>,
+    /// The citizen's words with a `rate`, at most [`crate::limits::MAX_STEP_TEXT_CHARS`]
+    /// characters (items queued before it existed read as none).
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// An item in the outbox, as the app shows it.
@@ -161,12 +165,12 @@ pub fn check_action(
 ) -> Vec<FieldError> {
     let mut problems = Vec::new();
     if action.case_id.trim().is_empty() {
-        problems.push(FieldError::new("case_id", "which case is this about?"));
+        problems.push(FieldError::new("case_id", FieldErrorKind::Missing, "which case is this about?"));
     }
     let transition = match decide(known_state, action.action, role) {
         Ok(transition) => transition,
         Err(refusal) => {
-            problems.push(FieldError::new("action", refusal.to_string()));
+            problems.push(FieldError::new("action", FieldErrorKind::Invalid, refusal.to_string()));
             return problems;
         }
     };
@@ -174,18 +178,35 @@ pub fn check_action(
     if needs.new_deadline || needs.handling_unit || needs.merge_target {
         problems.push(FieldError::new(
             "action",
+            FieldErrorKind::NotAllowed,
             format!("{} is taken online, not queued on a phone", action.action),
         ));
     }
     if needs.reason && action.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        problems.push(FieldError::new("reason", format!("{} needs a reason", action.action)));
+        problems.push(FieldError::new(
+            "reason",
+            FieldErrorKind::Missing,
+            format!("{} needs a reason", action.action),
+        ));
     }
     if needs.position {
         problems.extend(check_position(action.position.as_ref(), "position"));
     }
     problems.extend(check_photo_count(photo_count, usize::from(needs.photo)));
     if needs.rating && !action.rating.is_some_and(|r| (1..=5).contains(&r)) {
-        problems.push(FieldError::new("rating", "a rating is a whole number from 1 to 5"));
+        problems.push(FieldError::new(
+            "rating",
+            FieldErrorKind::Invalid,
+            "a rating is a whole number from 1 to 5",
+        ));
+    }
+    let comment_chars = action.comment.as_deref().map_or(0, |c| c.chars().count());
+    if comment_chars > crate::limits::MAX_STEP_TEXT_CHARS {
+        problems.push(FieldError::new(
+            "comment",
+            FieldErrorKind::TooLong,
+            format!("at most {} characters, got {comment_chars}", crate::limits::MAX_STEP_TEXT_CHARS),
+        ));
     }
     problems
 }

@@ -41,6 +41,7 @@ pub fn case_segment(case_id: &str) -> Result<&str> {
     } else {
         Err(Error::Invalid(vec![super::FieldError::new(
             "case_id",
+            super::FieldErrorKind::Invalid,
             "a case id is letters, digits and dashes",
         )]))
     }
@@ -102,6 +103,19 @@ impl Remote<'_> {
         json_of(endpoint, &answer(endpoint, response.status, response.body, retry_after(&response.headers))?)
     }
 
+    /// `DELETE` `path` with the session's token, renewing it once on a 401; the answer's body
+    /// is not read.
+    pub fn delete(&self, endpoint: &'static str, path: &str) -> Result<()> {
+        let request = HttpRequest {
+            method: "DELETE".into(),
+            url: self.url(path),
+            headers: vec![header("Accept", "application/json")],
+            body: Vec::new(),
+        };
+        let response = self.engine.send_authorized(request)?;
+        answer(endpoint, response.status, response.body, retry_after(&response.headers)).map(|_| ())
+    }
+
     /// `GET` `path` with the session's token, renewing it once on a 401.
     pub fn get(&self, endpoint: &'static str, path: &str) -> Result<Value> {
         json_of(endpoint, &self.get_raw(path, endpoint)?)
@@ -126,6 +140,22 @@ impl Remote<'_> {
     pub fn get_public(&self, endpoint: &'static str, path: &str) -> Result<Value> {
         let response = self.engine.send_with_session(self.get_request(path))?;
         json_of(endpoint, &answer(endpoint, response.status, response.body, retry_after(&response.headers))?)
+    }
+
+    /// `GET` a public resource `path` (with the session's token when signed in), the answer
+    /// read by `parse`.
+    pub fn get_public_as<T>(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        parse: fn(&[u8]) -> std::result::Result<T, AnswerError>,
+    ) -> Result<T> {
+        let response = self.engine.send_with_session(self.get_request(path))?;
+        typed(
+            endpoint,
+            &answer(endpoint, response.status, response.body, retry_after(&response.headers))?,
+            parse,
+        )
     }
 
     /// The inspector's work list from `cursor` (0: the whole list), one page.

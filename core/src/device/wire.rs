@@ -100,6 +100,7 @@ pub(crate) fn case_action(
         reason: action.reason.clone(),
         position: action.position.as_ref().map(wire_position),
         rating: action.rating,
+        comment: action.comment.clone(),
         photo_ids: photo_ids.to_vec(),
         ..protocol::ActionRequest::default()
     };
@@ -130,7 +131,7 @@ fn wire_position(position: &Position) -> protocol::Position {
 
 /// Case ids are the server's; encode anything that is not unreserved so an id can never
 /// change the path.
-fn percent_encode_segment(segment: &str) -> String {
+pub(crate) fn percent_encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for byte in segment.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

@@ -22,7 +22,7 @@ pub fn is_unit_code(code: &str) -> bool {
     file::is_plain_key(code)
 }
 
-pub use answers::{AnswerError, AnswerValue, Answers, MAX_STRING_ANSWER, MAX_TEXT_ANSWER};
+pub use answers::{AnswerError, AnswerProblem, AnswerValue, Answers, MAX_STRING_ANSWER, MAX_TEXT_ANSWER};
 
 /// The default taxonomy, as shipped.
 pub const DEFAULT_TAXONOMY_TOML: &str = include_str!("../../data/taxonomy.toml");

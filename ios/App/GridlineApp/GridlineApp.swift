@@ -4,14 +4,17 @@
 // restores a kept account at launch), then the citizen's screens (my reports, new report,
 // drafts and outbox) or the inspector's work list, under a bar with the account, the core's
 // sync line in words and sign-out. Background sync runs the core's own background run as
-// BGTaskScheduler tasks; when to retry is the core's (it asks through TaskScheduler).
+// BGTaskScheduler tasks; when to retry is the core's (it asks through TaskScheduler). The APNs
+// device token goes to the core, which registers it for the signed-in account.
 import BackgroundTasks
 import GridlineKit
 import SwiftUI
+import UIKit
 import UserNotifications
 
 @main
 struct GridlineApp: App {
+    @UIApplicationDelegateAdaptor(PushTokenDelegate.self) private var pushTokens
     @StateObject private var session = AppSession()
     @Environment(\.scenePhase) private var scenePhase
 
@@ -34,6 +37,26 @@ struct GridlineApp: App {
         }
         .onChange(of: scenePhase) { phase in
             if phase == .background { BackgroundSync.schedule(afterQueueing: false) }
+        }
+    }
+}
+
+/// Hands the APNs device token to the core (as hex, the form APNs relays take), at launch and
+/// whenever iOS rotates it.
+final class PushTokenDelegate: NSObject, UIApplicationDelegate {
+    func application(
+        _ application: UIApplication,
+        didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil
+    ) -> Bool {
+        application.registerForRemoteNotifications()
+        return true
+    }
+
+    func application(_ application: UIApplication, didRegisterForRemoteNotificationsWithDeviceToken deviceToken: Data) {
+        let token = deviceToken.map { String(format: "%02x", $0) }.joined()
+        Task {
+            guard let core = try? await processClient.core() else { return }
+            await core.dispatch(.registerPushToken(token: token, platform: .ios))
         }
     }
 }

@@ -1,7 +1,9 @@
 // "My reports", drawn from the core's MyReportsState: each report's tracking number, title,
-// preview and state in words, marked when not yet sent; a report's detail (category, text,
-// answers, the public timeline, the deadline) and the rating once it is closed. The state words,
-// the timeline and when rating is offered are the core's. Compiled by Xcode only.
+// preview and state in words, marked when not yet sent, and the reports followed from the
+// duplicate step; a report's detail (category, text, answers, the handling unit's
+// after-photos, the public timeline, the deadline), the rating with an optional comment once it
+// is closed, and unfollow for a followed report. The state words, the timeline, the comment
+// limit and when rating is offered are the core's. Compiled by Xcode only.
 import GridlineKit
 import SwiftUI
 
@@ -73,6 +75,13 @@ struct ReportDetailView: View {
                 if let deadline = detail.deadlineText { Text(deadline) }
                 Text(detail.description)
                 ForEach(detail.answers, id: \.self) { Text($0) }
+                if detail.followed {
+                    Button(detail.unfollowLabel) { send(.unfollow(trackingNumber: detail.trackingNumber)) }
+                }
+                // The shell does not download server photos yet: the count says they are there.
+                if !detail.afterPhotoIds.isEmpty {
+                    Text("\(detail.afterPhotosLabel) (\(detail.afterPhotoIds.count))").font(.headline)
+                }
             }
             Section {
                 ForEach(Array(detail.timeline.enumerated()), id: \.offset) { _, entry in
@@ -87,6 +96,14 @@ struct ReportDetailView: View {
                 if let rating = detail.rating { Text(String(repeating: "★", count: Int(rating))) }
                 if detail.rateVisible {
                     Text(detail.rateLabel)
+                    TextField(
+                        detail.commentLabel,
+                        text: Binding(get: { detail.comment }, set: { send(.setComment(text: $0)) }),
+                        axis: .vertical
+                    )
+                    Text(detail.commentError ?? detail.commentCounter)
+                        .font(.caption)
+                        .foregroundColor(detail.commentError == nil ? .secondary : .red)
                     HStack {
                         // One to five stars: the core refuses anything else, in words.
                         ForEach(1...5, id: \.self) { stars in

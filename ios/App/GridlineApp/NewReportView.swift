@@ -35,12 +35,14 @@ struct NewReportView: View {
             await drawn.follow(opened.states)
         }
         .task {
-            // The fix is refreshed while the screen is open; the core words it with its accuracy.
+            // The pin starts where the phone is; then each new fix is pushed to the core, which
+            // words it with its accuracy and moves the pin with it until the user places it.
             location.start()
             defer { location.stop() }
+            send(.useMyLocation)
             while !Task.isCancelled {
-                send(.useMyLocation)
                 try? await Task.sleep(nanoseconds: locationRefresh)
+                if let fix = location.currentFix() { send(.locationUpdated(fix: fix)) }
             }
         }
         .sheet(isPresented: $showingCamera) { CameraPicker { send(.addPhoto(bytes: $0)) } }
@@ -211,8 +213,9 @@ struct QuestionField: View {
 }
 
 /// The cells around the pin from the offline grid package, in a square `spanM` metres wide
-/// around its centre: a tap places the pin, a drag pans, the buttons zoom. The routed cell is
-/// filled; its name is the section's title (placeText).
+/// around its centre, over the platform's base-map tiles when one is plugged in: a tap places
+/// the pin, a drag pans, the buttons zoom. The routed cell is filled; its name is the section's
+/// title (placeText).
 struct GridMap: View {
     let map: MapView
     let send: (NewReportIntent) -> Void
@@ -227,6 +230,17 @@ struct GridMap: View {
                 let side = geometry.size.width
                 let scale = side / map.spanM
                 Canvas { context, size in
+                    // The platform's base map, if one is plugged in: the core names each tile
+                    // and where it goes.
+                    for tile in map.baseTiles {
+                        let path = tile.source.hasPrefix("file://") ? String(tile.source.dropFirst(7)) : tile.source
+                        guard let image = UIImage(contentsOfFile: path) else { continue }
+                        let topLeft = position(tile.northWest.lat, tile.northWest.lon, size: size, scale: scale)
+                        let bottomRight = position(tile.southEast.lat, tile.southEast.lon, size: size, scale: scale)
+                        context.draw(
+                            Image(uiImage: image),
+                            in: CGRect(x: topLeft.x, y: topLeft.y, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y))
+                    }
                     for cell in map.cells {
                         for ring in cell.rings {
                             var path = Path()

@@ -559,6 +559,7 @@ fn work_the_list(
             reason: None,
             position: Some(position),
             rating: None,
+            comment: None,
         };
         device
             .queue_action(&action, CaseState::Handled, Role::Inspector, &[photo(rng)?])

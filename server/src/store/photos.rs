@@ -94,14 +94,37 @@ pub fn cases_with_step_photo(
     conn: &mut DbConnection,
     photo_id: &str,
 ) -> StoreResult<Vec<super::cases::CaseRow>> {
+    cases_with_step_photo_of(conn, photo_id, None)
+}
+
+/// The cases on which a step of one of `kinds` (wire names) carries the photo: a reporter may
+/// read the after-photo of their own case.
+pub fn cases_with_step_photo_of_kinds(
+    conn: &mut DbConnection,
+    photo_id: &str,
+    kinds: &[&str],
+) -> StoreResult<Vec<super::cases::CaseRow>> {
+    cases_with_step_photo_of(conn, photo_id, Some(kinds))
+}
+
+fn cases_with_step_photo_of(
+    conn: &mut DbConnection,
+    photo_id: &str,
+    kinds: Option<&[&str]>,
+) -> StoreResult<Vec<super::cases::CaseRow>> {
     use super::schema::{case_events, cases};
     // A photo id is a UUID, so its quoted form cannot match part of another id in the array.
     let quoted = format!("%\"{photo_id}\"%");
-    let holding: Vec<String> = case_events::table
+    let mut query = case_events::table
         .filter(case_events::photo_ids.like(quoted))
         .select(case_events::case_id)
         .distinct()
-        .load(conn)?;
+        .into_boxed();
+    if let Some(kinds) = kinds {
+        let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+        query = query.filter(case_events::kind.eq_any(kinds));
+    }
+    let holding: Vec<String> = query.load(conn)?;
     if holding.is_empty() {
         return Ok(Vec::new());
     }

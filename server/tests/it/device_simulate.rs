@@ -71,8 +71,14 @@ fn handled_case(server: &TestServer, cell: &GridCell) -> String {
     let folder = tempfile::tempdir().unwrap();
     let device = open_device(folder.path(), &format!("http://{}", server.addr));
     keep_tokens(&device, &handler);
-    let step =
-        |action| CaseAction { case_id: case_id.clone(), action, reason: None, position: None, rating: None };
+    let step = |action| CaseAction {
+        case_id: case_id.clone(),
+        action,
+        reason: None,
+        position: None,
+        rating: None,
+        comment: None,
+    };
     let after_photo = sample_photo(90);
     device.queue_action(&step(Action::Accept), CaseState::Dispatched, Role::Handler, &[]).unwrap();
     device

@@ -249,15 +249,29 @@ fn full_loop_from_report_to_rating(backend: Backend) {
     assert_eq!(staff["events"][5]["position"]["accuracy_m"], 5.0);
     assert_eq!(staff["events"][6]["details"]["comment"], "quick");
 
-    // The reporter and the public see what happened, never who did it, where, or the notes.
-    for public in [office.timeline(Some(&office.reporter), &id), office.timeline(None, &id)] {
+    // The reporter and the public see what happened, never who did it, where, or the notes;
+    // the reporter alone also gets the handling unit's after-photo (never the inspector's).
+    for (public, is_reporter) in
+        [(office.timeline(Some(&office.reporter), &id), true), (office.timeline(None, &id), false)]
+    {
         assert_eq!(public["view"], "public");
         assert_eq!(public["events"].as_array().unwrap().len(), 7);
         let text = public.to_string();
-        for hidden in ["actor", "note", "bin 12", "emptied", "position", "photo_ids", "quick"] {
+        for hidden in ["actor", "note", "bin 12", "emptied", "position", "quick"] {
             assert!(!text.contains(hidden), "public timeline shows {hidden}: {text}");
         }
         assert_eq!(public["events"][2]["details"]["handling_unit"], "sanitation");
+        let with_photos: Vec<&Value> =
+            public["events"].as_array().unwrap().iter().filter(|e| e.get("photo_ids").is_some()).collect();
+        if is_reporter {
+            assert_eq!(with_photos.len(), 1, "{text}");
+            assert_eq!(
+                (&with_photos[0]["kind"], &with_photos[0]["photo_ids"]),
+                (&json!("mark_handled"), &json!([after]))
+            );
+        } else {
+            assert!(with_photos.is_empty(), "{text}");
+        }
     }
 }
 

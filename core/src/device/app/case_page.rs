@@ -401,6 +401,7 @@ impl CasePageModel {
             reason: needs.reason.then_some(reason),
             position,
             rating: None,
+            comment: None,
         };
         let photos = std::mem::take(&mut lock(&self.data).photos);
         let item = self.shared.device.queue_action(&step, state, role, &photos)?;

@@ -12,14 +12,18 @@
 //!   `subscribe(listener)`, which hears the state now and after every change until the
 //!   returned [`ListenerHandle`] is cancelled or dropped.
 //! - What the platform owns is a trait the shell implements ([`platform`]): location,
-//!   notifications, secure storage, background scheduling; HTTP is the device's
-//!   [`crate::device::Transport`]. Photos come in as the camera's or gallery's bytes with the
-//!   intent, since capture is a platform screen the user drives.
+//!   notifications, secure storage, background scheduling, and optionally a base map
+//!   ([`BaseMapProvider`]); HTTP is the device's [`crate::device::Transport`]. Photos come in
+//!   as the camera's or gallery's bytes with the intent, since capture is a platform screen the
+//!   user drives (and may cancel): a camera trait would have the core wait on a screen. Location
+//!   fixes are pushed in as intents while a screen that shows them is open; push tokens too
+//!   (registered for the account, see `push`).
 //!
 //! `send` does its work on the caller's thread and may block on the network (sign-in,
 //! sending, refreshing): shells call it off the main thread. A change made by one screen (a
 //! report sent, a sync) refreshes every open screen, so lists never go stale.
 
+mod base_map;
 mod case_page;
 mod my_reports;
 mod nearby;
@@ -28,6 +32,7 @@ pub mod observe;
 mod outbox;
 mod patrol;
 pub mod platform;
+mod push;
 mod sign_in;
 pub mod text;
 mod work_list;
@@ -35,6 +40,7 @@ mod work_list;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Weak};
 
+pub use base_map::{BaseMapProvider, BaseTile};
 pub use case_page::{ActionView, CaseEvent, CasePageIntent, CasePageListener, CasePageModel, CasePageState};
 pub use my_reports::{
     MyReportsIntent, MyReportsListener, MyReportsModel, MyReportsState, ReportDetail, ReportRow,
@@ -51,6 +57,7 @@ pub use patrol::{PatrolIntent, PatrolListener, PatrolModel, PatrolState};
 pub use platform::{
     BackgroundScheduler, LocalNotification, LocationFix, LocationProvider, Notifier, SecureStorage,
 };
+pub use push::PushPlatform;
 pub use sign_in::{SignInIntent, SignInListener, SignInModel, SignInState};
 pub use text::Language;
 pub use work_list::{
@@ -79,6 +86,8 @@ pub(crate) struct Shared {
     pub notifier: Arc<dyn Notifier>,
     pub secure_storage: Arc<dyn SecureStorage>,
     pub scheduler: Arc<dyn BackgroundScheduler>,
+    /// The platform's base map under the cells, if it plugged one in.
+    base_map: Mutex<Option<Arc<dyn BaseMapProvider>>>,
     language: Mutex<Language>,
     screens: Mutex<Vec<Weak<dyn Screen>>>,
 }
@@ -86,6 +95,10 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn language(&self) -> Language {
         *lock(&self.language)
+    }
+
+    pub fn base_map(&self) -> Option<Arc<dyn BaseMapProvider>> {
+        lock(&self.base_map).clone()
     }
 
     /// Pull the lists of the signed-in account's role in every sync (none signed out), from the
@@ -121,6 +134,8 @@ impl Shared {
         let assigned = work_list::refresh_assigned(self);
         let track = patrol::upload_track(self);
         let notified = self.notify_state_changes();
+        let followed = nearby::refresh_followed(self);
+        let push = push::register(self);
         match &outcome {
             Ok(SyncOutcome::RetryIn(wait)) => self.scheduler.schedule_sync(wait.as_secs().max(1)),
             Ok(SyncOutcome::Idle) if self.device.store().outbox(false)?.iter().any(is_waiting) => {
@@ -130,22 +145,19 @@ impl Shared {
         }
         self.changed();
         notified?;
+        followed?;
+        push?;
         assigned?;
         track?;
         outcome
     }
 
     /// A full sync as the background scheduler or a pull-to-refresh runs it: the offline grid
-    /// package first (a conditional GET, so an unchanged package costs one small answer; offline
-    /// the stored one stays), then [`Shared::sync`].
+    /// package (a conditional GET, so an unchanged package costs one small answer; offline
+    /// the stored one stays) and the city's categories first, then [`Shared::sync`].
     pub fn sync_with_package(&self) -> Result<SyncOutcome, Error> {
-        match self.device.refresh_grid_package() {
-            Ok(_) | Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => {}
-            // No grid on the server yet, or an unreadable answer: the stored package stays and
-            // the report can still be placed by its fix; the outbox must not wait for it.
-            Err(Error::Refused { .. } | Error::Protocol { .. }) => {}
-            Err(e) => return Err(e),
-        }
+        keep_stored_when_unreachable(self.device.refresh_grid_package().map(|_| ()))?;
+        keep_stored_when_unreachable(self.device.refresh_categories().map(|_| ()))?;
         self.sync()
     }
 
@@ -174,6 +186,22 @@ impl Shared {
             }
         }
         store.set_setting(SEEN_STATES_KEY, &now)
+    }
+}
+
+/// A refresh of reference data (grid package, categories) that failed on the network or the
+/// server's side leaves the stored copy in use: the report can still be written and placed, and
+/// the outbox must not wait for it. Only the phone's own failures (storage) are errors.
+fn keep_stored_when_unreachable(refreshed: Result<(), Error>) -> Result<(), Error> {
+    match refreshed {
+        Ok(())
+        | Err(
+            Error::Transport(_)
+            | Error::ServerUnavailable { .. }
+            | Error::Refused { .. }
+            | Error::Protocol { .. },
+        ) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -216,6 +244,12 @@ pub enum AppIntent {
     /// Pull to refresh, or the network came back.
     SyncNow,
     SignOut,
+    /// The platform gave a push token (at start, or a rotated one): registered for the account
+    /// now, or after the next sign-in.
+    RegisterPushToken {
+        token: String,
+        platform: PushPlatform,
+    },
 }
 
 /// Hears every [`AppState`].
@@ -250,6 +284,7 @@ impl AppCore {
             notifier,
             secure_storage,
             scheduler,
+            base_map: Mutex::new(None),
             language: Mutex::new(language),
             screens: Mutex::new(Vec::new()),
         });
@@ -335,8 +370,12 @@ impl AppCore {
                 self.shared.device.store().set_setting(LANGUAGE_KEY, &language)
             }
             AppIntent::SyncNow => self.shared.sync_with_package().map(|_| ()),
+            AppIntent::RegisterPushToken { token, platform } => {
+                push::set_token(&self.shared, token, platform)
+            }
             AppIntent::SignOut => {
-                let signed_out = self.shared.device.sign_out().map(|_| ());
+                let signed_out =
+                    push::unregister(&self.shared).and_then(|()| self.shared.device.sign_out().map(|_| ()));
                 self.shared.set_pull_lists();
                 signed_out
             }
@@ -357,6 +396,13 @@ impl AppCore {
         let result = self.shared.sync_with_package();
         *lock(&self.error) = result.as_ref().err().map(|e| text::error_words(e, self.shared.language()));
         matches!(result, Ok(SyncOutcome::Idle))
+    }
+
+    /// Draw `provider`'s tiles under the grid cells of the maps (none: the cells alone, from the
+    /// offline grid package). Open maps redraw.
+    pub fn set_base_map(&self, provider: Option<Arc<dyn BaseMapProvider>>) {
+        *lock(&self.shared.base_map) = provider;
+        self.shared.changed();
     }
 
     /// The sign-in screen.

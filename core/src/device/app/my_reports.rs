@@ -1,12 +1,13 @@
 //! The "my reports" screen: every report of the signed-in user, newest first, with the ones
 //! still in the outbox at the top marked unsent; and one report in detail (tracking number,
 //! category, text, answers, the report's photos, the public timeline, the deadline, the state
-//! in words) with the rating once it is closed. The handling unit's "after" photos are not
-//! shown: the server gives a reporter only the public timeline, which carries no photo ids.
+//! in words), the handling unit's after-photos (the reporter's public timeline carries them),
+//! and once it is closed the rating, with an optional comment.
 //!
 //! After them, the reports of others that the citizen follows ("this is mine too" before
-//! sending), by tracking number, with the state they had when followed: the server has no way
-//! to register a follow, so they stay on the phone.
+//! sending), by tracking number, refreshed from their public tracking page by every sync (see
+//! [`super::nearby`]); one opens in detail like an own report (without the rating), and can be
+//! unfollowed.
 //!
 //! The list is the cache that sync pulls (`reports/mine`), so it shows offline and in a cold
 //! process; a detail opened online is kept, so it shows offline afterwards too.
@@ -23,6 +24,8 @@ use crate::codes::CategoryCode;
 use crate::device::pull::PullList;
 use crate::device::remote::case_segment;
 use crate::device::{CaseAction, Error, ItemKind, ItemStatus};
+use crate::limits::MAX_STEP_TEXT_CHARS;
+use crate::protocol::PublicTimelineEntry;
 use crate::taxonomy::AnswerValue;
 use crate::workflow::{Action, CaseState, Role};
 
@@ -53,6 +56,8 @@ pub struct TimelineEntry {
     /// The state it led to, in words.
     pub text: String,
     pub reason: Option<String>,
+    /// The photos of this step the reporter may see (the after-photo of the handling).
+    pub photo_ids: Vec<String>,
 }
 
 /// One report in detail.
@@ -71,11 +76,23 @@ pub struct ReportDetail {
     pub deadline_text: Option<String>,
     /// The server ids of the photos sent with the report (`GET /api/v1/photos/{id}`).
     pub photo_ids: Vec<String>,
+    /// The handling unit's after-photos, showing the fix (`GET /api/v1/photos/{id}`).
+    pub after_photo_ids: Vec<String>,
+    pub after_photos_label: String,
     pub timeline: Vec<TimelineEntry>,
     /// The rating given, 1 to 5.
     pub rating: Option<u8>,
     pub rate_visible: bool,
     pub rate_label: String,
+    /// The comment typed to go with the rating (sent with `Rate`).
+    pub comment: String,
+    pub comment_label: String,
+    /// Characters used of the limit, e.g. `12/2000`.
+    pub comment_counter: String,
+    pub comment_error: Option<String>,
+    /// Someone else's report this citizen follows: the public view, no rating, and unfollow.
+    pub followed: bool,
+    pub unfollow_label: String,
     /// Shown from a kept copy, without a connection.
     pub offline: bool,
 }
@@ -102,7 +119,15 @@ pub enum MyReportsIntent {
         case_id: String,
     },
     CloseDetail,
-    /// Rate the open report, 1 to 5 stars.
+    /// Stop following a report of someone else (by its tracking number, the row's id).
+    Unfollow {
+        tracking_number: String,
+    },
+    /// The comment to send with the rating (optional), as typed so far.
+    SetComment {
+        text: String,
+    },
+    /// Rate the open report, 1 to 5 stars, with the comment typed so far.
     Rate {
         stars: u8,
     },
@@ -120,6 +145,8 @@ struct Data {
     message: Option<String>,
     busy: bool,
     offline: bool,
+    comment: String,
+    comment_error: Option<String>,
 }
 
 /// The "my reports" screen's model.
@@ -130,7 +157,7 @@ pub struct MyReportsModel {
     observers: Arc<Observers<MyReportsState>>,
 }
 
-fn detail_key(case_id: &str) -> String {
+pub(crate) fn detail_key(case_id: &str) -> String {
     format!("case_detail.{case_id}")
 }
 
@@ -198,10 +225,7 @@ impl MyReportsModel {
                 title: category
                     .map_or_else(|| report.category.clone(), |c| lang.pick(&c.names.zh, &c.names.en)),
                 preview: report.description.chars().take(60).collect(),
-                state_text: lang.pick(
-                    &format!("关注中（关注时：{state}）"),
-                    &format!("Following (when followed: {state})"),
-                ),
+                state_text: lang.pick(&format!("关注中：{state}"), &format!("Following: {state}")),
                 unsent: false,
                 followed: true,
             });
@@ -212,12 +236,18 @@ impl MyReportsModel {
     /// Fetch a case and its public timeline and keep them; offline, the kept copy (or the
     /// pulled list's) is shown instead.
     fn load(&self, case_id: &str) -> Result<(), Error> {
-        let fetched = fetch_and_keep(&self.shared, case_id, &detail_key(case_id))?;
+        let followed = super::nearby::followed(&self.shared).iter().any(|r| r.tracking_number == case_id);
+        // Another citizen's case is read from its public tracking page, by its number.
+        let fetched = if followed {
+            super::nearby::fetch_tracked(&self.shared, case_id)?.is_some()
+        } else {
+            fetch_and_keep(&self.shared, case_id, &detail_key(case_id))?
+        };
         lock(&self.data).offline = !fetched;
         Ok(())
     }
 
-    fn detail(&self, case_id: &str, offline: bool, lang: Language) -> Option<ReportDetail> {
+    fn detail(&self, case_id: &str, data: &Data, lang: Language) -> Option<ReportDetail> {
         let store = self.shared.device.store();
         let kept: Option<Value> = store.setting(&detail_key(case_id)).ok().flatten();
         let pulled = store.cached_case(PullList::MyReports, case_id).ok().flatten();
@@ -259,11 +289,14 @@ impl MyReportsModel {
                     .collect()
             })
             .unwrap_or_default();
-        let events = timeline.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
+        let events: Vec<PublicTimelineEntry> =
+            timeline.get("events").cloned().and_then(|e| serde_json::from_value(e).ok()).unwrap_or_default();
+        let comment_chars = data.comment.chars().count();
         let rating = case.get("rating").and_then(Value::as_u64).and_then(|r| u8::try_from(r).ok());
         let rate_queued =
             store.outbox(false).unwrap_or_default().iter().any(|i| i.case_id.as_deref() == Some(case_id));
         let closed = state_name.parse::<CaseState>().is_ok_and(|s| s == CaseState::Closed);
+        let followed = super::nearby::followed(&self.shared).iter().any(|r| r.tracking_number == case_id);
         let deadline = case.get("deadline").and_then(Value::as_str).map(str::to_owned);
         Some(ReportDetail {
             case_id: case_id.to_owned(),
@@ -278,21 +311,27 @@ impl MyReportsModel {
                 .map(|d| lang.pick(&format!("处置期限：{d}"), &format!("Due by {d}"))),
             deadline,
             photo_ids: strings(&case, "photo_ids"),
+            after_photo_ids: events.iter().flat_map(|e| e.photo_ids.iter().cloned()).collect(),
+            after_photos_label: lang.pick("处置后照片", "After the fix"),
             timeline: events
                 .iter()
                 .map(|e| TimelineEntry {
-                    at: string(e, "at"),
-                    text: e
-                        .get("to_state")
-                        .and_then(Value::as_str)
-                        .map_or_else(|| string(e, "kind"), |s| text::state_name_words(s, lang)),
-                    reason: e.get("reason").and_then(Value::as_str).map(str::to_owned),
+                    at: e.at.clone(),
+                    text: text::state_name_words(&e.to_state, lang),
+                    reason: e.reason.clone(),
+                    photo_ids: e.photo_ids.clone(),
                 })
                 .collect(),
             rating,
-            rate_visible: closed && rating.is_none() && !rate_queued,
+            rate_visible: closed && rating.is_none() && !rate_queued && !followed,
             rate_label: lang.pick("评价处理结果", "Rate how it was handled"),
-            offline,
+            comment: data.comment.clone(),
+            comment_label: lang.pick("评价内容（选填）", "Comment (optional)"),
+            comment_counter: format!("{comment_chars}/{MAX_STEP_TEXT_CHARS}"),
+            comment_error: data.comment_error.clone(),
+            followed,
+            unfollow_label: lang.pick("取消关注", "Stop following"),
+            offline: data.offline,
         })
     }
 
@@ -300,7 +339,7 @@ impl MyReportsModel {
         let lang = self.shared.language();
         let rows = self.rows(lang);
         let data = lock(&self.data);
-        let detail = data.open.as_deref().and_then(|id| self.detail(id, data.offline, lang));
+        let detail = data.open.as_deref().and_then(|id| self.detail(id, &data, lang));
         MyReportsState {
             title: lang.pick("我的上报", "My reports"),
             empty_text: rows.is_empty().then(|| lang.pick("还没有上报", "No reports yet")),
@@ -321,26 +360,41 @@ impl MyReportsModel {
                 }
             }
             MyReportsIntent::Open { case_id } => {
-                if super::nearby::followed(&self.shared).iter().any(|r| r.tracking_number == case_id) {
-                    // Another citizen's case: only its public tracking page has more.
-                    lock(&self.data).message = Some(lang.pick(
-                        &format!("这是您关注的他人上报，请在查询页输入编号 {case_id} 查看"),
-                        &format!("You follow this report; look up {case_id} on the tracking page"),
-                    ));
-                    return Ok(());
-                }
                 lock(&self.data).open = Some(case_id.clone());
                 self.load(&case_id)?;
             }
-            MyReportsIntent::CloseDetail => lock(&self.data).open = None,
+            MyReportsIntent::CloseDetail => {
+                let mut data = lock(&self.data);
+                data.open = None;
+                data.comment.clear();
+                data.comment_error = None;
+            }
+            MyReportsIntent::Unfollow { tracking_number } => {
+                super::nearby::unfollow(&self.shared, &tracking_number)?;
+                let mut data = lock(&self.data);
+                if data.open.as_deref() == Some(tracking_number.as_str()) {
+                    data.open = None;
+                }
+                data.message = Some(lang.pick("已取消关注", "No longer following"));
+            }
+            MyReportsIntent::SetComment { text } => {
+                let mut data = lock(&self.data);
+                data.comment = text;
+                data.comment_error = None;
+            }
             MyReportsIntent::Rate { stars } => {
-                let Some(case_id) = lock(&self.data).open.clone() else { return Ok(()) };
-                let detail = self.detail(&case_id, false, lang);
-                let known = detail
-                    .as_ref()
-                    .and_then(|_| {
-                        self.shared.device.store().cached_case(PullList::MyReports, &case_id).ok().flatten()
-                    })
+                let (case_id, comment) = {
+                    let data = lock(&self.data);
+                    let Some(case_id) = data.open.clone() else { return Ok(()) };
+                    (case_id, data.comment.trim().to_owned())
+                };
+                let known = self
+                    .shared
+                    .device
+                    .store()
+                    .cached_case(PullList::MyReports, &case_id)
+                    .ok()
+                    .flatten()
                     .and_then(|c| c.state.parse::<CaseState>().ok())
                     .unwrap_or(CaseState::Closed);
                 let action = CaseAction {
@@ -349,9 +403,28 @@ impl MyReportsModel {
                     reason: None,
                     position: None,
                     rating: Some(stars),
+                    comment: (!comment.is_empty()).then_some(comment),
                 };
-                self.shared.device.queue_action(&action, known, Role::Citizen, &[])?;
-                lock(&self.data).message = Some(lang.pick("谢谢您的评价", "Thank you for rating"));
+                match self.shared.device.queue_action(&action, known, Role::Citizen, &[]) {
+                    Ok(_) => {}
+                    Err(Error::Invalid(problems)) => {
+                        // A comment too long shows on the comment; anything else as the message.
+                        let mut data = lock(&self.data);
+                        data.comment_error = problems
+                            .iter()
+                            .find(|p| p.field == "comment")
+                            .map(|p| text::problem_words(p, lang));
+                        let others: Vec<_> =
+                            problems.iter().filter(|p| p.field != "comment").cloned().collect();
+                        return if others.is_empty() { Ok(()) } else { Err(Error::Invalid(others)) };
+                    }
+                    Err(e) => return Err(e),
+                }
+                {
+                    let mut data = lock(&self.data);
+                    data.message = Some(lang.pick("谢谢您的评价", "Thank you for rating"));
+                    data.comment.clear();
+                }
                 self.shared.sync()?;
                 self.load(&case_id)?;
             }
@@ -417,11 +490,9 @@ impl MyReportsModel {
             data.busy = false;
             if let Err(e) = result {
                 data.message = Some(match &e {
-                    Error::Invalid(problems) => problems
-                        .iter()
-                        .map(|p| text::field_words(&p.field, &p.message, lang))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    Error::Invalid(problems) => {
+                        problems.iter().map(|p| text::problem_words(p, lang)).collect::<Vec<_>>().join("; ")
+                    }
                     other => text::error_words(other, lang),
                 });
             }

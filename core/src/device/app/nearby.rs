@@ -7,18 +7,26 @@
 //! - The server shows only what anyone may learn of a case (tracking number, state, a coarse
 //!   distance band, dates, the reviewed words); no case id, so a followed report is kept on
 //!   this device by its tracking number.
-//! - The server has no endpoint to register a follow: following is kept on the device only,
-//!   per account, and shown in "my reports"; the office does not learn of it.
+//! - Following is kept on the device, per account, and shown in "my reports": every sync
+//!   refreshes each followed report from its public tracking page
+//!   (`GET /api/v1/public/track/{number}`), keeps that answer for the detail (offline too), and
+//!   a state change brings one local notification. Unfollowing forgets it. The server keeps no
+//!   list of followers: the tracking page is public, so a follow needs no account on the
+//!   server, and nothing about who follows what leaves the phone.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Shared;
+use super::my_reports::detail_key;
+use super::platform::LocalNotification;
 use super::text::{self, Language};
 use crate::device::{DraftFields, Error};
 use crate::geo::GeoPoint;
+use crate::protocol::TrackedCase;
 
 const NEARBY: &str = "/api/v1/public/nearby";
+const TRACK: &str = "/api/v1/public/track/{number}";
 
 /// An open report of the same category near the pin, ready to draw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +48,7 @@ pub struct NearbyReport {
 pub(crate) struct FollowedReport {
     pub tracking_number: String,
     pub category: String,
-    /// The state's name when it was followed.
+    /// The state's name as last seen: when followed, then at each refresh.
     pub state: String,
     pub description: String,
 }
@@ -66,6 +74,81 @@ pub(crate) fn follow(shared: &Shared, report: FollowedReport) -> Result<(), Erro
     list.retain(|r| r.tracking_number != report.tracking_number);
     list.push(report);
     shared.device.store().set_setting(&followed_key(&account), &list)?;
+    Ok(())
+}
+
+/// Stop following `tracking_number` (the signed-in account's list; its kept answer goes too).
+pub(crate) fn unfollow(shared: &Shared, tracking_number: &str) -> Result<(), Error> {
+    let Some(account) = account_id(shared) else { return Err(Error::SignedOut) };
+    let mut list = followed(shared);
+    list.retain(|r| r.tracking_number != tracking_number);
+    let store = shared.device.store();
+    store.set_setting(&followed_key(&account), &list)?;
+    store.remove_setting(&detail_key(tracking_number))
+}
+
+/// A tracking number as a path segment: letters, digits and dashes only.
+fn number_segment(number: &str) -> Option<&str> {
+    (!number.is_empty() && number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')).then_some(number)
+}
+
+/// Fetch one followed report's tracking page and keep it for the detail (as "my reports" keeps
+/// the detail of an own report, under the tracking number); `None` without a
+/// connection (the kept copy stays). A report the server no longer knows is an error.
+pub(crate) fn fetch_tracked(shared: &Shared, tracking_number: &str) -> Result<Option<TrackedCase>, Error> {
+    let Some(segment) = number_segment(tracking_number) else {
+        return Err(Error::NotFound { what: "followed report", id: tracking_number.to_owned() });
+    };
+    let path = format!("/api/v1/public/track/{segment}");
+    match shared.device.remote().get_public_as(TRACK, &path, TrackedCase::parse) {
+        Ok(tracked) => {
+            let timeline: Vec<Value> =
+                tracked.timeline.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
+            let kept = serde_json::json!({ "case": tracked.case, "timeline": { "events": timeline } });
+            shared.device.store().set_setting(&detail_key(tracking_number), &kept)?;
+            Ok(Some(tracked))
+        }
+        Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refresh every report the signed-in account follows from its tracking page; one local
+/// notification for each whose state changed since it was last seen. Offline, or for a report
+/// the server refuses to show, the last copy stays; only the phone's own failures are errors.
+pub(crate) fn refresh_followed(shared: &Shared) -> Result<(), Error> {
+    let Some(account) = account_id(shared) else { return Ok(()) };
+    let mut list = followed(shared);
+    let lang = shared.language();
+    let mut changed = false;
+    for report in &mut list {
+        let tracked = match fetch_tracked(shared, &report.tracking_number) {
+            Ok(Some(tracked)) => tracked,
+            Ok(None) => return Ok(()),
+            Err(Error::Refused { .. } | Error::Protocol { .. } | Error::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let state = tracked.case.state.as_str().to_owned();
+        if state == report.state {
+            continue;
+        }
+        shared.notifier.notify(LocalNotification {
+            case_id: report.tracking_number.clone(),
+            title: lang.pick(
+                &format!("您关注的上报 {} 有新进展", report.tracking_number),
+                &format!("The report {} you follow moved on", report.tracking_number),
+            ),
+            body: text::state_name_words(&state, lang),
+        });
+        report.state = state;
+        if let Some(description) = tracked.case.description {
+            report.description = description;
+        }
+        changed = true;
+    }
+    if changed {
+        shared.device.store().set_setting(&followed_key(&account), &list)?;
+    }
     Ok(())
 }
 

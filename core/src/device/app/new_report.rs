@@ -24,6 +24,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
+use super::base_map::{self, BaseTile};
 use super::nearby::{self, FollowedReport, NearbyReport};
 use super::observe::{ListenerHandle, Observers, lock};
 use super::platform::LocationFix;
@@ -144,6 +145,9 @@ pub struct MapView {
     pub fix_accuracy_m: Option<f64>,
     pub zoom_in_enabled: bool,
     pub zoom_out_enabled: bool,
+    /// The platform's base-map tiles under the cells (empty without a provider: the cells are
+    /// the map).
+    pub base_tiles: Vec<BaseTile>,
 }
 
 /// What the new-report screen shows.
@@ -221,8 +225,15 @@ pub enum NewReportIntent {
     RemovePhoto {
         photo_id: String,
     },
-    /// Place the report where the phone is (the platform's newest fix).
+    /// Place the report where the phone is (the platform's newest fix); the pin then follows
+    /// the fixes pushed by `LocationUpdated` until it is placed by hand.
     UseMyLocation,
+    /// The platform's location updates, pushed by the shell while the screen is open: the fix
+    /// and its accuracy are shown at once, and the pin moves with them while it follows the
+    /// phone (after `UseMyLocation`, until the pin is placed on the map or by cell).
+    LocationUpdated {
+        fix: LocationFix,
+    },
     /// The pin was put or dragged here on the map.
     PlacePin {
         lat: f64,
@@ -292,6 +303,8 @@ struct Data {
     /// Who was signed in when the form started; another account starts it over.
     account: Option<String>,
     fix: Option<LocationFix>,
+    /// The pin is where the phone is and moves with its fixes.
+    pin_follows_fix: bool,
     map_centre: Option<MapPoint>,
     map_span_m: Option<f64>,
     street: Option<String>,
@@ -467,7 +480,11 @@ impl NewReportModel {
             }
             NewReportIntent::UseMyLocation => match self.shared.location.current_fix() {
                 Some(fix) => {
-                    lock(&self.data).fix = Some(fix);
+                    {
+                        let mut data = lock(&self.data);
+                        data.fix = Some(fix);
+                        data.pin_follows_fix = true;
+                    }
                     self.place(MapPoint { lat: fix.lat, lon: fix.lon }, fix.accuracy_m)?;
                 }
                 None => {
@@ -477,7 +494,20 @@ impl NewReportModel {
                     ));
                 }
             },
-            NewReportIntent::PlacePin { lat, lon } => self.place(MapPoint { lat, lon }, None)?,
+            NewReportIntent::LocationUpdated { fix } => {
+                let follows = {
+                    let mut data = lock(&self.data);
+                    data.fix = Some(fix);
+                    data.pin_follows_fix
+                };
+                if follows {
+                    self.place(MapPoint { lat: fix.lat, lon: fix.lon }, fix.accuracy_m)?;
+                }
+            }
+            NewReportIntent::PlacePin { lat, lon } => {
+                lock(&self.data).pin_follows_fix = false;
+                self.place(MapPoint { lat, lon }, None)?;
+            }
             NewReportIntent::PanMap { east_m, north_m } => {
                 let centre = self.map_centre();
                 if let Some(c) = centre {
@@ -507,6 +537,7 @@ impl NewReportModel {
                             let mut data = lock(&self.data);
                             data.street = Some(code[..9].to_owned());
                             data.community = Some(code[..12].to_owned());
+                            data.pin_follows_fix = false;
                         }
                         self.place(point, None)?;
                     }
@@ -640,7 +671,7 @@ impl NewReportModel {
             if !data.show_errors {
                 return None;
             }
-            problems.iter().find(|p| p.field == field).map(|p| text::field_words(&p.field, &p.message, lang))
+            problems.iter().find(|p| p.field == field).map(|p| text::problem_words(p, lang))
         };
         let category = fields
             .category
@@ -691,6 +722,11 @@ impl NewReportModel {
                 fix_accuracy_m: data.fix.and_then(|f| f.accuracy_m),
                 zoom_in_enabled: span > MAP_MIN_SPAN_M,
                 zoom_out_enabled: span < MAP_MAX_SPAN_M,
+                base_tiles: self
+                    .shared
+                    .base_map()
+                    .map(|provider| base_map::tiles(provider.as_ref(), centre, span))
+                    .unwrap_or_default(),
             })
         });
         let choice_of = |c: &Category| category_choice(c, &taxonomy, lang, fields.category.as_deref());
@@ -905,7 +941,7 @@ fn question_view(
         .err()
         // A wrong answer shows at once; a missing one after the first try to send.
         .filter(|_| show_errors || answer.is_some())
-        .map(|e| text::field_words(&format!("answers.{}", e.question), &e.reason, lang));
+        .map(|e| text::field_words(&format!("answers.{}", e.question), e.kind.into(), &e.reason, lang));
     let chosen: BTreeSet<&String> = values.iter().collect();
     QuestionView {
         code: question.code.clone(),

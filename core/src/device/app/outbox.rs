@@ -139,7 +139,9 @@ impl OutboxModel {
                 "failed",
                 lang.pick("被服务器拒绝", "Refused by the server"),
                 item.problem.as_ref().map(|p| match &p.field {
-                    Some(field) => text::field_words(field, &p.message, lang),
+                    Some(field) => {
+                        text::field_words(field, crate::device::FieldErrorKind::Invalid, &p.message, lang)
+                    }
                     None => text::refusal_words(&p.code, p.attempts_left, lang),
                 }),
             ),

@@ -7,7 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::device::Error;
+use crate::device::drafts::{MAX_DESCRIPTION_CHARS, MAX_PHOTOS as MAX_REPORT_PHOTOS};
+use crate::device::{Error, FieldError, FieldErrorKind};
+use crate::limits::MAX_STEP_TEXT_CHARS;
 use crate::workflow::{CaseState, Role};
 
 /// The language the screens speak.
@@ -150,28 +152,71 @@ pub fn error_words(err: &Error, lang: Language) -> String {
     }
 }
 
-/// A field problem from core's checks, in words. English keeps core's own sentence, which
-/// names the rule; Chinese says the same by field.
-pub fn field_words(field: &str, english: &str, lang: Language) -> String {
+/// A field problem from core's checks, in words, by its field and kind. English keeps core's
+/// own sentence, which names the rule; Chinese says the same by field and kind.
+pub fn problem_words(problem: &FieldError, lang: Language) -> String {
+    field_words(&problem.field, problem.kind, &problem.message, lang)
+}
+
+/// A problem of `field` of kind `kind`, in words; `english` is the sentence shown in English.
+/// The server's refusals of a field carry no kind: they are shown as [`FieldErrorKind::Invalid`].
+pub fn field_words(field: &str, kind: FieldErrorKind, english: &str, lang: Language) -> String {
     if lang == Language::En {
         return english.to_owned();
     }
-    match field {
-        "category" => "请选择问题类别".to_owned(),
-        "description" if english.starts_with("at most") => format!("描述太长：{english}"),
-        "description" => "请用几句话描述问题".to_owned(),
-        "position" => "请确定问题的位置".to_owned(),
-        "photos" if english.starts_with("at most") => format!("照片太多：{english}"),
-        "photos" => "请至少拍一张照片".to_owned(),
-        "anonymous" => "这个类别不能匿名上报".to_owned(),
-        "rating" => "请选择 1 到 5 的评分".to_owned(),
-        other if other.starts_with("answers.") => {
-            if english.contains("must be answered") || english.contains("at least one") {
-                "请回答这个问题".to_owned()
-            } else {
-                format!("答案不符合要求：{english}")
-            }
-        }
+    use FieldErrorKind as K;
+    match (field, kind) {
+        ("category", K::Unknown) => "本市没有这个问题类别，请重新选择".to_owned(),
+        ("category", _) => "请选择问题类别".to_owned(),
+        ("description", K::TooLong) => format!("描述太长，最多 {MAX_DESCRIPTION_CHARS} 字"),
+        ("description", _) => "请用几句话描述问题".to_owned(),
+        ("position", K::Missing) => "请确定问题的位置".to_owned(),
+        ("position", _) => "这个位置无法使用，请重新定位".to_owned(),
+        ("photos", K::TooMany) => format!("照片太多，最多 {MAX_REPORT_PHOTOS} 张"),
+        ("photos", _) => "请至少拍一张照片".to_owned(),
+        ("anonymous", _) => "这个类别不能匿名上报".to_owned(),
+        ("rating", _) => "请选择 1 到 5 的评分".to_owned(),
+        ("comment", K::TooLong) => format!("评价太长，最多 {MAX_STEP_TEXT_CHARS} 字"),
+        ("reason", _) => "请填写原因".to_owned(),
+        (other, kind) if other.starts_with("answers.") => match kind {
+            K::Missing => "请回答这个问题".to_owned(),
+            K::NotANumber => "请填写一个数字".to_owned(),
+            K::NotADateTime => "请选择日期和时间".to_owned(),
+            K::NotAnOption => "请从选项中选择".to_owned(),
+            K::TooLong => "回答太长，请简短一些".to_owned(),
+            K::Unknown => "这个类别没有这个问题".to_owned(),
+            _ => format!("答案不符合要求：{english}"),
+        },
         _ => english.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_words_follow_the_kind_not_the_english_sentence() {
+        // The same English sentence, two kinds: the words follow the kind.
+        let long = field_words("description", FieldErrorKind::TooLong, "whatever", Language::Zh);
+        assert_eq!(long, format!("描述太长，最多 {MAX_DESCRIPTION_CHARS} 字"));
+        assert_eq!(
+            field_words("description", FieldErrorKind::Missing, "whatever", Language::Zh),
+            "请用几句话描述问题"
+        );
+        assert_eq!(
+            field_words("answers.count", FieldErrorKind::NotANumber, "x", Language::Zh),
+            "请填写一个数字"
+        );
+        assert_eq!(
+            field_words("answers.count", FieldErrorKind::Missing, "x", Language::Zh),
+            "请回答这个问题"
+        );
+        assert_eq!(field_words("photos", FieldErrorKind::TooMany, "x", Language::Zh), "照片太多，最多 9 张");
+        assert_eq!(
+            field_words("photos", FieldErrorKind::Missing, "at most", Language::Zh),
+            "请至少拍一张照片"
+        );
+        assert_eq!(field_words("comment", FieldErrorKind::TooLong, "too long", Language::En), "too long");
     }
 }

@@ -7,9 +7,12 @@
 //! itself (dispatchers and admins, never for an anonymous report). Everyone else,
 //! the reporter included, gets the public timeline: what happened and when, the handling unit,
 //! deadlines and the public reasons (rejection, closure, shelving, extension, reopening), and
-//! never a staff member's identity, a position, an internal note or a photo.
+//! never a staff member's identity, a position or an internal note. Photos: the reporter gets
+//! the handling unit's after-photos of their own case ([`PHOTOS_SHOWN_TO_THE_REPORTER`]), and
+//! may read them; everyone else gets none.
 
 use actix_web::{HttpResponse, web};
+use gridline_core::protocol::PublicTimelineEntry;
 use gridline_core::workflow::Role;
 use serde_json::{Value, json};
 
@@ -46,6 +49,19 @@ pub(crate) fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_repo
 }
 
 pub(crate) fn public_entry(event: &EventRow) -> Value {
+    public_view(event, false)
+}
+
+/// Steps whose photos the reporter sees on their own case: the handling unit's after-photo,
+/// which shows them the fix. Other steps' photos (an inspector's check) stay with the staff.
+pub(crate) const PHOTOS_SHOWN_TO_THE_REPORTER: &[&str] = &["mark_handled"];
+
+fn public_view(event: &EventRow, for_reporter: bool) -> Value {
+    serde_json::to_value(public_entry_for(event, for_reporter)).unwrap_or(Value::Null)
+}
+
+/// The public entry of `event`; `for_reporter` adds the photos of the steps the reporter sees.
+pub(crate) fn public_entry_for(event: &EventRow, for_reporter: bool) -> PublicTimelineEntry {
     let details = serde_json::from_str::<Value>(&event.details).unwrap_or(Value::Null);
     let mut public = serde_json::Map::new();
     // Never `merged_into`: the case a duplicate joined may be another reporter's, and its id is
@@ -55,16 +71,22 @@ pub(crate) fn public_entry(event: &EventRow) -> Value {
             public.insert(key.to_owned(), value.clone());
         }
     }
-    let reason = PUBLIC_REASONS.contains(&event.kind.as_str()).then_some(event.reason.as_deref()).flatten();
-    json!({
-        "seq": event.seq,
-        "kind": event.kind,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "at": rfc3339(event.occurred_at),
-        "reason": reason,
-        "details": public,
-    })
+    let reason = PUBLIC_REASONS.contains(&event.kind.as_str()).then_some(event.reason.clone()).flatten();
+    let photo_ids = if for_reporter && PHOTOS_SHOWN_TO_THE_REPORTER.contains(&event.kind.as_str()) {
+        serde_json::from_str::<Vec<String>>(&event.photo_ids).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    PublicTimelineEntry {
+        seq: event.seq,
+        kind: event.kind.clone(),
+        from_state: event.from_state.clone(),
+        to_state: event.to_state.clone(),
+        at: rfc3339(event.occurred_at),
+        reason,
+        details: public,
+        photo_ids,
+    }
 }
 
 pub async fn timeline(
@@ -82,11 +104,12 @@ pub async fn timeline(
     let staff = who.0.as_ref().is_some_and(|w| w.role != Role::Citizen && in_scope(w, &case));
     let hide_reporter = !may_see_reporter(&case.row, who.0.as_ref());
     let reporter_id = case.row.reporter_id.as_deref();
+    let is_reporter = who.0.as_ref().is_some_and(|w| Some(w.user_id.as_str()) == reporter_id);
     let entries: Vec<Value> = events
         .iter()
         .map(|e| {
             if !staff {
-                return public_entry(e);
+                return public_view(e, is_reporter);
             }
             let mut entry = staff_entry(e, reporter_id, hide_reporter);
             // Staff read who took a step by name; the public timeline names no one.

@@ -5,6 +5,7 @@
 pub mod admin;
 
 use actix_web::{HttpResponse, http::header, web};
+use gridline_core::protocol::CategoryList;
 use gridline_core::taxonomy::Taxonomy;
 
 use crate::app::AppState;
@@ -20,5 +21,5 @@ pub async fn list(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let all = state.db.run(categories::list).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-        .json(serde_json::json!({ "categories": all })))
+        .json(CategoryList { categories: all }))
 }

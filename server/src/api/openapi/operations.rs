@@ -13,7 +13,7 @@ use gridline_core::emergency::{
 };
 use gridline_core::protocol::{
     ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord, Readiness,
-    ReportReceipt, ReportRequest, SessionAnswer, UserView, WorklistPage,
+    ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView, WorklistPage,
 };
 use serde_json::json;
 
@@ -223,7 +223,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/public/track/{number}", "reports", "A case by its tracking number, with its public timeline")
             .describe("A token is optional. The case in the view the caller may see (`public` without a token; `reporter` for the account that reported it, with the steps it may take, such as `rate`; `staff` within a staff scope) and the public timeline (what happened and when, never who on the staff). The number is matched without regard to case; an unknown number, or one of the wrong shape, is 404.")
             .param(In::Path, "number", true, json!({"type": "string", "maxLength": 32}), None)
-            .answer(200, "The case and its timeline", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "The case and its timeline", Body::Json(typed::<TrackedCase>))
             .problems(&[404]),
         Op::new(Method::Get, "/api/v1/worklist", "cases", "An inspector's work list: every open case of their cells (reported, registered, dispatched, in progress, handled); with cursor, only the cases changed since (upsert or removed)")
             .param(In::Query, "cursor", false, json!({"type": "integer", "minimum": 0}), "next_cursor of an earlier answer (an event sequence number); absent or 0 for the full list")

@@ -211,11 +211,21 @@ pub struct PhotoQuery {
     size: Option<String>,
 }
 
-/// Whether `who` may see the photo: its uploader, or staff holding one of its cases, whether the
+/// Whether `who` may see the photo: its uploader; staff holding one of its cases, whether the
 /// photo came with the report or with a step taken on the case (so the inspector who must
-/// verify a fix sees the handler's after-photo).
-fn may_read(who: &Principal, photo: &PhotoRow, holding_cases: &[cases::CaseRow]) -> bool {
+/// verify a fix sees the handler's after-photo); or the reporter of a case on which a step
+/// whose photos the reporter sees carries it (the after-photo of their own report, as their
+/// timeline lists it).
+fn may_read(
+    who: &Principal,
+    photo: &PhotoRow,
+    holding_cases: &[cases::CaseRow],
+    shown_to_reporters_of: &[cases::CaseRow],
+) -> bool {
     if photo.uploader_id.as_deref() == Some(who.user_id.as_str()) {
+        return true;
+    }
+    if shown_to_reporters_of.iter().any(|case| case.reporter_id.as_deref() == Some(who.user_id.as_str())) {
         return true;
     }
     who.role != Role::Citizen
@@ -241,12 +251,17 @@ pub async fn get(
             let Some(photo) = photos::find(conn, &id)? else { return Ok(None) };
             let mut holding = cases::cases_with_photo(conn, &id)?;
             holding.extend(photos::cases_with_step_photo(conn, &id)?);
-            Ok(Some((photo, holding)))
+            let shown = photos::cases_with_step_photo_of_kinds(
+                conn,
+                &id,
+                crate::api::cases::timeline::PHOTOS_SHOWN_TO_THE_REPORTER,
+            )?;
+            Ok(Some((photo, holding, shown)))
         })
         .await?;
     // Someone else's photo answers exactly like a missing one.
     let photo = match found {
-        Some((photo, holding)) if may_read(&who, &photo, &holding) => photo,
+        Some((photo, holding, shown)) if may_read(&who, &photo, &holding, &shown) => photo,
         _ => return Err(ApiError::not_found("photo")),
     };
     let etag =

@@ -2,13 +2,13 @@
 //! the tracking page. The case comes in the view the caller may see (the public view without a
 //! token; its reporter, signed in on the phone that sent it, sees their own report and the
 //! steps core offers them, such as `rate` once it is closed), with the public timeline: what
-//! happened and when, never who on the staff did it. A number of the wrong shape is simply
-//! not found.
+//! happened and when, never who on the staff did it (its reporter also gets the after-photos
+//! of the handling). A number of the wrong shape is simply not found.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use gridline_core::protocol::TrackedCase;
 
-use crate::api::cases::timeline::public_entry;
+use crate::api::cases::timeline::public_entry_for;
 use crate::api::cases::{load_case, render, view_for};
 use crate::app::AppState;
 use crate::auth::MaybePrincipal;
@@ -30,11 +30,13 @@ pub async fn track(
         load_case(&state, &id, |conn, id| Ok((cases::photo_ids(conn, id)?, events::for_case(conn, id)?)))
             .await?;
     let view = view_for(who.0.as_ref(), &case.row);
+    let is_reporter =
+        who.0.as_ref().is_some_and(|w| Some(w.user_id.as_str()) == case.row.reporter_id.as_deref());
     let body = render(&case, view, who.0.as_ref(), photo_ids, state.clock.now());
-    let timeline: Vec<_> = events.iter().map(public_entry).collect();
+    let timeline = events.iter().map(|e| public_entry_for(e, is_reporter)).collect();
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(json!({ "case": body, "timeline": timeline })))
+        .json(TrackedCase { case: body, timeline }))
 }
 
 #[cfg(test)]

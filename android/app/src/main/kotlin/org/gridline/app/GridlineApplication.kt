@@ -1,7 +1,9 @@
 // The app process: opens the one GridlineClient (store in filesDir, OkHttp transport) and the
 // one app core over it (with the Android platform: Keystore, location, notifications,
 // WorkManager) the first time a screen or the sync worker asks, keeps them for the life of the
-// process, and makes sure the periodic background sync is enqueued.
+// process, and makes sure the periodic background sync is enqueued. A push token from the
+// city's push service (the FCM service of the city's build calls onPushToken from
+// onNewToken) goes to the core, which registers it for the signed-in account.
 package org.gridline.app
 
 import android.app.Application
@@ -11,8 +13,11 @@ import kotlinx.coroutines.sync.withLock
 import okhttp3.OkHttpClient
 import org.gridline.sdk.GridlineClient
 import org.gridline.sdk.OkHttpTransport
+import org.gridline.app.presentation.dispatch
 import org.gridline.sdk.core.AppCore
+import org.gridline.sdk.core.AppIntent
 import org.gridline.sdk.core.Language
+import org.gridline.sdk.core.PushPlatform
 
 class GridlineApplication : Application() {
     private val opening = Mutex()
@@ -42,4 +47,9 @@ class GridlineApplication : Application() {
                 if (Locale.getDefault().language == "zh") Language.ZH else Language.EN,
             ).also { appCore = it }
         }
+
+    /** The platform gave a push token (first, or a rotated one): the core registers it. */
+    suspend fun onPushToken(token: String) {
+        appCore().dispatch(AppIntent.RegisterPushToken(token, PushPlatform.ANDROID))
+    }
 }

@@ -76,6 +76,12 @@ typealias CachedCase = org.gridline.sdk.ffi.CachedCase
 /** A category for the picker. */
 typealias CategoryInfo = org.gridline.sdk.ffi.CategoryInfo
 
+/** An extra question of a category, with its datatype and allowed values. */
+typealias QuestionInfo = org.gridline.sdk.ffi.QuestionInfo
+
+/** One allowed value of a list question. */
+typealias QuestionOption = org.gridline.sdk.ffi.QuestionOption
+
 /** One problem of a draft, by field. */
 typealias FieldProblem = org.gridline.sdk.ffi.FieldProblem
 
@@ -151,6 +157,9 @@ class GridlineClient private constructor(
 
     /** The categories for the picker. */
     suspend fun categories(): List<CategoryInfo> = onIo { ffi.categories() }
+
+    /** Fetch the city's categories (kept for offline use); whether they changed. */
+    suspend fun refreshCategories(): Boolean = onIo { ffi.refreshCategories() }
 
     /** Start a draft. */
     suspend fun createDraft(fields: DraftFields = DraftFields()): Draft = onIo { ffi.createDraft(fields) }

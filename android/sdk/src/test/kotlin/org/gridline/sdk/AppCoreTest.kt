@@ -22,6 +22,7 @@ import org.gridline.sdk.core.AppIntent
 import org.gridline.sdk.core.AppListener
 import org.gridline.sdk.core.AppState
 import org.gridline.sdk.core.BackgroundScheduler
+import org.gridline.sdk.core.BaseMapProvider
 import org.gridline.sdk.core.CasePageListener
 import org.gridline.sdk.core.CasePageState
 import org.gridline.sdk.core.Language
@@ -40,6 +41,7 @@ import org.gridline.sdk.core.OutboxListener
 import org.gridline.sdk.core.OutboxState
 import org.gridline.sdk.core.PatrolListener
 import org.gridline.sdk.core.PatrolState
+import org.gridline.sdk.core.PushPlatform
 import org.gridline.sdk.core.QuestionControl
 import org.gridline.sdk.core.SecureStorage
 import org.gridline.sdk.core.SignInIntent
@@ -124,6 +126,13 @@ class AppCoreTest {
                 assertEquals("citizen", signedIn.role)
             }
 
+            // The city's grid package and categories come with a sync; a base map plugged in by
+            // the platform draws its tiles under the cells.
+            app.send(AppIntent.SyncNow)
+            app.setBaseMap(object : BaseMapProvider {
+                override fun tile(zoom: UByte, x: UInt, y: UInt): String? = "tiles/$zoom/$x/$y.png"
+            })
+
             // The report: the fix, a photo, C0101 and its required question.
             val report = app.newReportScreen(null)
             val reportHeard = Heard<NewReportState>()
@@ -131,6 +140,13 @@ class AppCoreTest {
                 report.send(NewReportIntent.AddPhoto(cameraJpeg(seed = 7, width = 320, height = 240)))
                 report.send(NewReportIntent.UseMyLocation)
                 assertEquals("Located, ±6 m", report.state().locationText)
+                val map = assertNotNull(report.state().map, "the grid package came with the sync")
+                assertTrue(map.baseTiles.isNotEmpty())
+                assertTrue(map.baseTiles.all { it.source == "tiles/${it.zoom}/${it.x}/${it.y}.png" })
+                app.setBaseMap(null)
+                assertTrue(report.state().map!!.baseTiles.isEmpty(), "without a provider the cells are the map")
+                report.send(NewReportIntent.LocationUpdated(LocationFix(lat = point.lat, lon = point.lon, accuracyM = 4.0)))
+                assertEquals("Located, ±4 m", report.state().locationText)
                 report.send(NewReportIntent.ChooseCategory("C0101"))
                 report.send(NewReportIntent.SetDescription("Manhole cover missing"))
                 report.send(NewReportIntent.Send)
@@ -185,9 +201,15 @@ class AppCoreTest {
                 val detail = assertNotNull(reports.state().detail)
                 assertEquals(row.trackingNumber, detail.trackingNumber)
                 assertTrue(detail.rateVisible)
+                // The handling unit's after-photo, on the reporter's timeline.
+                assertEquals(1, detail.afterPhotoIds.size)
+                assertEquals(detail.afterPhotoIds, detail.timeline.flatMap { it.photoIds })
+                reports.send(MyReportsIntent.SetComment("Quick and clean"))
+                assertEquals("15/2000", reports.state().detail?.commentCounter)
                 reports.send(MyReportsIntent.Rate(5u))
                 assertEquals(5u.toUByte(), reports.state().detail?.rating)
                 assertFalse(reports.state().detail!!.rateVisible)
+                assertEquals("", reports.state().detail!!.comment, "the comment went with the rating")
                 reports.send(MyReportsIntent.CloseDetail)
                 reports.send(MyReportsIntent.Refresh)
                 assertNull(reports.state().detail)
@@ -338,8 +360,23 @@ class AppCoreTest {
             assertTrue(resumed.state().nearby.isNotEmpty())
             resumed.send(NewReportIntent.SendAnyway)
             assertEquals("Sent", resumed.state().message)
-            val rows = app.myReportsScreen().state().rows
+            val myReports = app.myReportsScreen()
+            val rows = myReports.state().rows
             assertEquals(listOf(false, true), rows.map { it.followed })
+
+            // The followed report opens from its public tracking page, and can be unfollowed.
+            myReports.send(MyReportsIntent.Open(trackingNumber))
+            val tracked = assertNotNull(myReports.state().detail)
+            assertTrue(tracked.followed && !tracked.rateVisible)
+            assertEquals(trackingNumber, tracked.trackingNumber)
+            myReports.send(MyReportsIntent.Unfollow(trackingNumber))
+            assertEquals(listOf(false), myReports.state().rows.map { it.followed })
+            assertNull(myReports.state().detail)
+
+            // The push token is registered for the account (the server counts its devices).
+            app.send(AppIntent.RegisterPushToken("fcm-token-of-this-phone", PushPlatform.ANDROID))
+            assertNull(app.state().error)
+            myReports.close()
             report.close()
             resumed.close()
             app.close()

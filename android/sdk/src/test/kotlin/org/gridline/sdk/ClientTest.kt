@@ -18,6 +18,7 @@ import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import org.gridline.sdk.core.FieldErrorKind
 import org.gridline.sdk.ffi.AnswerValue
 import org.gridline.sdk.ffi.GridlineException
 import org.gridline.sdk.ffi.SyncOutcome
@@ -97,6 +98,8 @@ class ClientTest {
             assertEquals(listOf("category", "description", "position", "photos"), fields)
             val refused = assertFailsWith<GridlineException.NotReady> { client.submit(draft.id) }
             assertEquals(fields, refused.problems.map { it.field })
+            // Each problem says what kind it is, so apps choose words without reading the English.
+            assertEquals(List(fields.size) { FieldErrorKind.MISSING }, refused.problems.map { it.kind })
             assertContains(refused.message ?: "", "category")
             val ready = readyDraft(client)
             assertTrue(client.checkDraft(ready.id).isEmpty())

@@ -81,6 +81,28 @@ class ServerTest {
     }
 
     @Test
+    fun `the city's categories come from the server with their questions and outlive a restart`() = runBlocking<Unit> {
+        val folder = dataFolder()
+        GridlineClient.open(TestServer.url, folder, OkHttpTransport()).use { client ->
+            client.refreshCategories()
+            val categories = client.categories()
+            val server = String(TestServer.call("GET", "/api/v1/categories", null).second)
+            val onServer = Regex(""""code"\s*:\s*"([CE][0-9]{4})"""").findAll(server).map { it.groupValues[1] }.toList()
+            assertEquals(onServer, categories.map { it.code })
+            // The categories with required questions, asked with their datatype and values.
+            for (code in listOf("C0101", "C0102", "C0106", "E0301")) {
+                val category = assertNotNull(categories.find { it.code == code })
+                val required = category.questions.filter { it.required }
+                assertTrue(required.isNotEmpty(), "$code has a required question")
+                assertTrue(required.all { it.nameZh.isNotBlank() && it.datatype.isNotBlank() })
+            }
+            val listQuestion = categories.flatMap { it.questions }.first { it.values.isNotEmpty() }
+            assertTrue(listQuestion.values.all { it.key.isNotBlank() && it.nameEn.isNotBlank() })
+            assertFalse(client.refreshCategories(), "nothing changed since the last refresh")
+        }
+    }
+
+    @Test
     fun `a citizen signs in with a texted code`() = runBlocking<Unit> {
         GridlineClient.open(TestServer.url, dataFolder()).use { client ->
             val phone = "+86139" + (10_000_000..99_999_999).random()

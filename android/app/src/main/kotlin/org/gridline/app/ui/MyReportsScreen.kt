@@ -1,7 +1,9 @@
 // "My reports", drawn from the core's MyReportsState: each report's tracking number, title,
-// preview and state in words, marked when not yet sent; a report's detail (category, text,
-// answers, photos, the public timeline, the deadline) and the rating once it is closed. The
-// state words, the timeline and when rating is offered are the core's. Android Studio only.
+// preview and state in words, marked when not yet sent, and the reports followed from the
+// duplicate step; a report's detail (category, text, answers, photos, the handling unit's
+// after-photos, the public timeline, the deadline), the rating with an optional comment once
+// it is closed, and unfollow for a followed report. The state words, the timeline, the comment
+// limit and when rating is offered are the core's. Android Studio only.
 package org.gridline.app.ui
 
 import androidx.compose.foundation.clickable
@@ -15,6 +17,7 @@ import androidx.compose.material3.Button
 import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
@@ -77,6 +80,13 @@ private fun Detail(detail: ReportDetail, send: (MyReportsIntent) -> Unit) {
             detail.deadlineText?.let { Text(it) }
             Text(detail.description)
             detail.answers.forEach { Text(it) }
+            if (detail.followed) {
+                TextButton(onClick = { send(MyReportsIntent.Unfollow(detail.trackingNumber)) }) { Text(detail.unfollowLabel) }
+            }
+            if (detail.afterPhotoIds.isNotEmpty()) {
+                // The shell does not download server photos yet: the count says they are there.
+                Text("${detail.afterPhotosLabel} (${detail.afterPhotoIds.size})", style = MaterialTheme.typography.titleSmall)
+            }
         }
         items(detail.timeline) { entry ->
             Column(Modifier.padding(vertical = 4.dp)) {
@@ -89,6 +99,13 @@ private fun Detail(detail: ReportDetail, send: (MyReportsIntent) -> Unit) {
             detail.rating?.let { Text("★".repeat(it.toInt())) }
             if (detail.rateVisible) {
                 Text(detail.rateLabel)
+                OutlinedTextField(
+                    value = detail.comment,
+                    onValueChange = { send(MyReportsIntent.SetComment(it)) },
+                    label = { Text(detail.commentLabel) },
+                    supportingText = { Text(detail.commentError ?: detail.commentCounter) },
+                    isError = detail.commentError != null,
+                )
                 Row {
                     // One to five stars: the core refuses anything else, in words.
                     for (stars in 1..5) {

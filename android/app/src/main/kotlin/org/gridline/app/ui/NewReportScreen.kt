@@ -66,6 +66,7 @@ import androidx.core.content.FileProvider
 import java.io.File
 import kotlin.math.cos
 import kotlinx.coroutines.delay
+import org.gridline.app.AndroidLocationProvider
 import org.gridline.app.R
 import org.gridline.app.presentation.dispatch
 import org.gridline.app.presentation.openNewReport
@@ -193,11 +194,16 @@ private fun Place(s: NewReportState, send: (NewReportIntent) -> Unit) {
     LaunchedEffect(Unit) {
         permission.launch(arrayOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.ACCESS_COARSE_LOCATION))
     }
-    // The fix is refreshed while the screen is open; the core words it with its accuracy.
+    // The pin starts where the phone is; then each new fix is pushed to the core, which words
+    // it with its accuracy and moves the pin with it until the user places it.
+    val context = LocalContext.current
     LaunchedEffect(allowed) {
-        while (allowed) {
-            send(NewReportIntent.UseMyLocation)
+        if (!allowed) return@LaunchedEffect
+        send(NewReportIntent.UseMyLocation)
+        val location = AndroidLocationProvider(context)
+        while (true) {
             delay(LOCATION_REFRESH_MILLIS)
+            location.currentFix()?.let { send(NewReportIntent.LocationUpdated(it)) }
         }
     }
     Text(s.locationText)
@@ -229,6 +235,9 @@ private fun GridMap(map: MapView, send: (NewReportIntent) -> Unit) {
     val metresPerDegreeLat = Math.toRadians(6_371_000.0)
     val metresPerDegreeLon = metresPerDegreeLat * cos(Math.toRadians(map.centre.lat))
     val highlight = MaterialTheme.colorScheme.primary
+    // The platform's base map (if one is plugged in): the core names each tile and its bounds;
+    // tile files are decoded once per source.
+    val tileImages = remember { mutableMapOf<String, androidx.compose.ui.graphics.ImageBitmap?>() }
     Canvas(
         Modifier.fillMaxWidth().aspectRatio(1f)
             .semantics { contentDescription = "map" }
@@ -240,6 +249,18 @@ private fun GridMap(map: MapView, send: (NewReportIntent) -> Unit) {
                 (size.width / 2 + (lon - map.centre.lon) * metresPerDegreeLon * scale).toFloat(),
                 (size.height / 2 - (lat - map.centre.lat) * metresPerDegreeLat * scale).toFloat(),
             )
+        for (tile in map.baseTiles) {
+            val image = tileImages.getOrPut(tile.source) {
+                android.graphics.BitmapFactory.decodeFile(tile.source.removePrefix("file://"))?.asImageBitmap()
+            } ?: continue
+            val topLeft = at(tile.northWest.lat, tile.northWest.lon)
+            val bottomRight = at(tile.southEast.lat, tile.southEast.lon)
+            drawImage(
+                image,
+                dstOffset = androidx.compose.ui.unit.IntOffset(topLeft.x.toInt(), topLeft.y.toInt()),
+                dstSize = androidx.compose.ui.unit.IntSize((bottomRight.x - topLeft.x).toInt(), (bottomRight.y - topLeft.y).toInt()),
+            )
+        }
         for (cell in map.cells) {
             for (ring in cell.rings) {
                 val path = Path()
