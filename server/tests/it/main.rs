@@ -32,6 +32,7 @@ mod device_simulate;
 mod duplicates;
 mod events;
 mod faults;
+mod field_lists;
 mod hostile;
 mod hostile_steps;
 mod intake;
