@@ -12,6 +12,8 @@ const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 /// The sensors view (review queue, alarm groups, active alarms per cell, faulty devices).
 const SENSORS_JS: &str = include_str!("assets/sensors.js");
+/// The patrol coverage view (a street's inspectors, the cells they walked, the figure).
+const PATROL_JS: &str = include_str!("assets/patrol.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 const ICON_SVG: &str = include_str!("assets/icon.svg");
 
@@ -31,6 +33,7 @@ pub async fn file(name: web::Path<String>) -> ApiResult<HttpResponse> {
     match name.as_str() {
         "app.js" => Ok(asset("text/javascript; charset=utf-8", APP_JS)),
         "sensors.js" => Ok(asset("text/javascript; charset=utf-8", SENSORS_JS)),
+        "patrol.js" => Ok(asset("text/javascript; charset=utf-8", PATROL_JS)),
         "app.css" => Ok(asset("text/css; charset=utf-8", APP_CSS)),
         "icon.svg" => Ok(asset("image/svg+xml", ICON_SVG)),
         _ => Err(ApiError::not_found("file")),
