@@ -126,6 +126,9 @@ class ServerTest {
             assertEquals(CaseState.REPORTED, case.state)
             assertContains(case.json, "Street lamp out")
             assertTrue(inspector.cachedCases(PullList.WORK_LIST).any { it.id == caseId })
+            // What the inspector may do with it is core's rule, read through the SDK (the case page
+            // of the app core offers the same two steps).
+            assertEquals(listOf(WorkflowAction.CONFIRM, WorkflowAction.DENY), Gridline.availableActions(case.state, Role.INSPECTOR))
         }
     }
 
