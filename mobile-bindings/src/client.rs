@@ -1,7 +1,7 @@
 //! [`GridlineClient`]: one per data folder, over core's `device::Device`. Drafts and their
 //! photos, submitting, the outbox, syncing and the sync state listener; sign-in (see
-//! [`crate::account`]) and the inspector's calls (see [`crate::inspector`]) are further
-//! `impl` blocks of the same object.
+//! [`crate::account`]) is a further `impl` block of the same object. The field apps' steps on
+//! cases go through the app core's case page (`CasePageModel`), which checks them first.
 //!
 //! Every method is synchronous. The fast ones (reading drafts) may run anywhere; those that
 //! prepare photos or talk to the server belong on a background thread, which the Kotlin and

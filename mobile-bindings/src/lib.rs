@@ -11,9 +11,9 @@
 //! - [`geo`]: coordinate systems, conversion between them and distances.
 //! - [`codes`]: validation and normalization of grid and category codes.
 //! - [`client`]: [`GridlineClient`], over core's device: drafts, photos, submit, the outbox,
-//!   sync and its state listener; [`account`] (sign-in) and [`inspector`] (work list, one
-//!   case, queued workflow steps) add to it, over core's online calls
-//!   (`gridline_core::device::remote`).
+//!   sync and its state listener; [`account`] (sign-in) adds to it, over core's online calls
+//!   (`gridline_core::device::remote`). The field apps' work list, case page and workflow
+//!   steps are the app core's view models (`WorkListModel`, `CasePageModel`, `PatrolModel`).
 //! - [`app`]: the app core (one view model per screen), opened over the client's device; its
 //!   types are core's own, exported by derive into their own namespace.
 //! - [`transport`]: [`HttpTransport`], the foreign trait through which the app's own HTTP
@@ -36,7 +36,6 @@ pub mod codes;
 pub mod error;
 pub mod geo;
 pub mod grid;
-pub mod inspector;
 pub mod pull;
 pub mod records;
 pub mod transport;
@@ -50,7 +49,6 @@ pub use codes::{CategoryCodeInfo, CategoryKind, GridCodeInfo, parse_category_cod
 pub use error::{FieldProblem, GridlineError};
 pub use geo::{Crs, GeoPoint, convert_point, distance_m};
 pub use grid::{GridPackage, GridPackageRefresh, GridRoute};
-pub use inspector::{CaseActionRequest, CaseSummary, WorkList, WorkListChange};
 pub use pull::{CachedCase, PullList};
 pub use records::{
     AnswerValue, Draft, DraftFields, ItemKind, ItemStatus, OutboxItem, Photo, Position, ServerProblem,

@@ -137,13 +137,6 @@ impl CaseState {
     }
 }
 
-impl WorkflowAction {
-    /// Read an action name from the server (`register`, `verify_pass`, ...).
-    pub(crate) fn parse(text: &str) -> Result<Self, crate::GridlineError> {
-        Ok(text.parse::<core::Action>()?.into())
-    }
-}
-
 /// The steps `role` may take on a case in `state`, by the same rules the server applies.
 #[uniffi::export]
 pub fn available_actions(state: CaseState, role: Role) -> Vec<WorkflowAction> {

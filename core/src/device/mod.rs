@@ -13,6 +13,7 @@
 //! - [`sync`]: the engine: photos first, then the report; retry or park by answer.
 //! - [`pull`]: the work list and own reports, pulled by cursor after the outbox and cached for
 //!   offline reading.
+//! - [`track`]: an inspector's patrol track, kept until every sync uploads it.
 //! - [`backoff`]: exponential backoff with full jitter, `Retry-After`, answer sorting.
 //! - [`transport`]: the [`Transport`] trait an app implements with its own HTTP stack, and the
 //!   default [`HttpTransport`] (rustls).
@@ -42,6 +43,7 @@ pub mod session;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod track;
 pub mod transport;
 mod wire;
 
@@ -60,6 +62,7 @@ pub use session::{Session, Tokens};
 pub use state::{StateHub, Subscription, SyncListener, SyncState};
 pub use store::Store;
 pub use sync::{SyncEngine, SyncOutcome};
+pub use track::TrackUpload;
 pub use transport::{
     HttpHeader, HttpRequest, HttpResponse, HttpTimeouts, HttpTransport, Transport, TransportError,
 };

@@ -129,8 +129,8 @@ fn wire_position(position: &Position) -> protocol::Position {
     }
 }
 
-/// Case ids are the server's; encode anything that is not unreserved so an id can never
-/// change the path.
+/// Case ids and list cursors are the server's; encode anything that is not unreserved so one
+/// can never change the path or the query.
 pub(crate) fn percent_encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for byte in segment.bytes() {

@@ -2,7 +2,8 @@
 // transport) and the one app core over it (Keychain, Core Location, local notifications,
 // BGTaskScheduler), shows sign-in until the core's AppState says someone is signed in (the core
 // restores a kept account at launch), then the citizen's screens (my reports, new report,
-// drafts and outbox) or the inspector's work list, under a bar with the account, the core's
+// drafts and outbox) or the field apps' (work list, case page, patrol) for a grid inspector or
+// a handling unit's worker, under a bar with the account, the core's
 // sync line in words and sign-out. Background sync runs the core's own background run as
 // BGTaskScheduler tasks; when to retry is the core's (it asks through TaskScheduler). The APNs
 // device token goes to the core, which registers it for the signed-in account.
@@ -214,8 +215,8 @@ struct RootView: View {
             switch state.role {
             case "citizen":
                 NavigationStack { MyReportsView(core: core, location: location) }
-            case "inspector":
-                NavigationStack { WorkListView(client: client) }
+            case "inspector", "handler":
+                NavigationStack { WorkListView(core: core, location: location) }
             default:
                 Text("staff_use_web").padding()
             }

@@ -1,106 +1,226 @@
-// The inspector's work list, readable offline, in the order the SDK keeps it, and one case with
-// the handle/verify form: photos taken on site, reason, queued in the outbox as a step. The
-// grid package is refreshed when the list opens (a 304 when unchanged), so the case view can
-// name the unit grid the inspector stands in without a network.
-import CoreLocation
+// The field apps' work list and case page, drawn from the core's WorkListState and
+// CasePageState: for a grid inspector every open case of their cells, for a handling unit's
+// worker the cases dispatched to their unit. A row shows the task, category, text, place, time
+// left and, with a fix, the distance; the list sorts by deadline or distance and filters by
+// task with the counts the core gives; the map draws the cells from the grid package with the
+// cases as markers. The case page shows the case, its photos before and after (counts), the
+// staff timeline, where the phone stands relative to the cell, and the steps the core allows
+// with what each needs; a step's photo comes from the camera, the reason is typed here, the
+// position is the live fix the core reads. Every order, filter, requirement and word is the
+// core's. Compiled by Xcode only; the streams under it are GridlineKit/FieldScreens.swift.
 import GridlineKit
 import SwiftUI
 
 struct WorkListView: View {
-    let client: GridlineClient
-    @State private var cases: [CachedCase] = []
+    let core: AppCore
+    let location: CoreLocationProvider
+    @State private var model: WorkListModel?
+    @StateObject private var drawn = Drawn<WorkListState>()
+    @State private var showMap = false
 
     var body: some View {
+        Group {
+            if let state = drawn.state {
+                list(state)
+            } else {
+                ProgressView()
+            }
+        }
+        .task {
+            // Distance sorting and on-site steps read the live fix.
+            location.start()
+            let opened = await core.openWorkList()
+            model = opened
+            await opened.dispatch(.refresh)
+            await drawn.follow(opened.states)
+        }
+        .onDisappear { location.stop() }
+    }
+
+    private func send(_ intent: WorkListIntent) {
+        guard let model else { return }
+        Task { await model.dispatch(intent) }
+    }
+
+    private func list(_ state: WorkListState) -> some View {
         List {
-            ForEach(cases, id: \.id) { item in
-                NavigationLink { CaseView(client: client, item: item) } label: {
+            Section {
+                Picker("sort", selection: Binding(get: { state.sort }, set: { send(.sortBy(sort: $0)) })) {
+                    Text(state.sortDueLabel).tag(WorkSort.due)
+                    Text(state.sortDistanceLabel).tag(WorkSort.distance)
+                }
+                .pickerStyle(.segmented)
+                .disabled(!state.sortDistanceEnabled && state.sort == .due)
+                ScrollView(.horizontal) {
                     HStack {
-                        Text(String(describing: item.state))
-                        Spacer()
-                        Text(item.createdAt).font(.caption)
+                        ForEach(state.filters, id: \.label) { choice in
+                            Button("\(choice.label) (\(choice.count))") { send(.filter(filter: choice.filter)) }
+                                .buttonStyle(.bordered)
+                                .tint(choice.selected ? .accentColor : .secondary)
+                        }
                     }
+                }
+                if let message = state.message { Text(message).foregroundColor(.red) }
+                if state.busy { ProgressView() }
+            }
+            if showMap, let map = state.map {
+                Section { CasesMap(map: map).frame(height: 300) }
+            }
+            Section {
+                if let empty = state.emptyText { Text(empty) }
+                ForEach(state.rows, id: \.caseId) { row in
+                    NavigationLink { CasePageView(core: core, caseId: row.caseId) } label: { WorkRowView(row: row) }
                 }
             }
         }
-        .navigationTitle("tab_work")
-        .task {
-            client.setPullLists([.workList])
-            // Best effort: offline, the stored package keeps routing.
-            _ = try? await client.refreshGridPackage()
-            for await _ in client.syncStates {
-                cases = (try? await client.cachedCases(.workList)) ?? cases
-            }
+        .refreshable { await model?.dispatch(.refresh) }
+        .navigationTitle(state.title)
+        .toolbar {
+            if state.map != nil { Button("map") { showMap.toggle() } }
+            NavigationLink("patrol") { PatrolView(core: core, location: location) }
+            NavigationLink("new_report_title") { NewReportView(core: core, location: location) }
         }
     }
 }
 
-struct CaseView: View {
-    let client: GridlineClient
-    let item: CachedCase
-    @State private var action: WorkflowAction?
-    @State private var photos: [Data] = []
-    @State private var reason = ""
-    @State private var queued = false
-    @State private var showingCamera = false
-    @State private var failure: String?
-    @State private var gridHere: String?
-
-    private var available: [WorkflowAction] { Gridline.availableActions(state: item.state, role: .inspector) }
-
-    /// The same needs as the Kotlin CaseActionState: verification takes a photo and the
-    /// position, failing it also a reason; marking handled takes a photo.
-    private var ready: Bool {
-        guard let action, available.contains(action) else { return false }
-        let needsPhoto = [.markHandled, .verifyPass, .verifyFail].contains(action)
-        let needsReason = [.verifyFail, .reject, .sendBack, .shelve, .close, .reopen].contains(action)
-        return (!needsPhoto || !photos.isEmpty) && (!needsReason || !reason.trimmingCharacters(in: .whitespaces).isEmpty)
-    }
+private struct WorkRowView: View {
+    let row: WorkRow
 
     var body: some View {
-        Form {
-            Section {
-                Text(item.id)
-                Text(String(describing: item.state))
-                if let gridHere {
-                    HStack {
-                        Text("grid_here")
-                        Spacer()
-                        Text(verbatim: gridHere).font(.caption.monospacedDigit())
+        VStack(alignment: .leading) {
+            Text("\(row.taskText) · \(row.title)").font(.headline)
+                .foregroundColor(row.task == .overdue ? .red : .accentColor)
+            Text(row.description).lineLimit(2)
+            Text(row.placeText).font(.caption)
+            Text([row.trackingNumber, row.stateText, row.timeLeftText, row.distanceText].compactMap { $0 }.joined(separator: " · "))
+                .font(.caption2)
+                .foregroundColor(row.overdue ? .red : .primary)
+        }
+    }
+}
+
+/// The cells from the grid package with the cases as markers, fitted to the view. Everything
+/// drawn comes from the core's WorkMap.
+private struct CasesMap: View {
+    let map: WorkMap
+
+    var body: some View {
+        Canvas { context, size in
+            let points = map.cells.flatMap { $0.rings.flatMap { $0 } } + map.markers.map(\.position) + (map.here.map { [$0] } ?? [])
+            guard let south = points.map(\.lat).min(), let north = points.map(\.lat).max(),
+                  let west = points.map(\.lon).min(), let east = points.map(\.lon).max() else { return }
+            let lonScale = cos((south + north) / 2 * .pi / 180)
+            let span = max(north - south, (east - west) * lonScale)
+            guard span > 0 else { return }
+            let side = min(size.width, size.height)
+            func at(_ p: MapPoint) -> CGPoint {
+                CGPoint(x: (p.lon - west) * lonScale / span * side, y: (north - p.lat) / span * side)
+            }
+            for cell in map.cells {
+                for ring in cell.rings {
+                    var path = Path()
+                    for (i, p) in ring.enumerated() {
+                        if i == 0 { path.move(to: at(p)) } else { path.addLine(to: at(p)) }
                     }
+                    path.closeSubpath()
+                    context.stroke(path, with: .color(.gray))
                 }
             }
-            Section {
-                Picker("step", selection: $action) {
-                    ForEach(available, id: \.self) { Text(String(describing: $0)).tag(Optional($0)) }
-                }
-                Button(String(format: NSLocalizedString("take_photo_count", comment: ""), photos.count)) { showingCamera = true }
-                TextField("reason", text: $reason)
-                if let failure { Text(failure).foregroundColor(.red) }
-                Button("queue_step") { Task { await queue() } }.disabled(!ready || queued)
+            for marker in map.markers {
+                let c = at(marker.position)
+                let dot = Path(ellipseIn: CGRect(x: c.x - 5, y: c.y - 5, width: 10, height: 10))
+                context.fill(dot, with: .color(marker.task == .overdue ? .red : .accentColor))
+            }
+            if let here = map.here {
+                let c = at(here)
+                context.fill(Path(ellipseIn: CGRect(x: c.x - 4, y: c.y - 4, width: 8, height: 8)), with: .color(.blue))
             }
         }
-        .sheet(isPresented: $showingCamera) { CameraPicker { photos.append($0) } }
-        .task { await locateGrid() }
+        .accessibilityLabel(Text("map"))
+    }
+}
+
+struct CasePageView: View {
+    let core: AppCore
+    let caseId: String
+    @State private var model: CasePageModel?
+    @StateObject private var drawn = Drawn<CasePageState>()
+    @State private var showingCamera = false
+
+    var body: some View {
+        Group {
+            if let state = drawn.state {
+                page(state)
+            } else {
+                ProgressView()
+            }
+        }
+        .task {
+            let opened = await core.openCasePage(caseId: caseId)
+            model = opened
+            await opened.dispatch(.refresh)
+            await drawn.follow(opened.states)
+        }
+        .sheet(isPresented: $showingCamera) { CameraPicker { photo in send(.addPhoto(bytes: photo)) } }
     }
 
-    /// The unit grid of the inspector's last fix, routed on the phone with the stored package.
-    private func locateGrid() async {
-        guard let fix = CLLocationManager().location else { return }
-        let here = GeoPoint(lat: fix.coordinate.latitude, lon: fix.coordinate.longitude)
-        gridHere = (try? await client.routeOffline(here, crs: .wgs84))?.code
+    private func send(_ intent: CasePageIntent) {
+        guard let model else { return }
+        Task { await model.dispatch(intent) }
     }
 
-    private func queue() async {
-        guard let action else { return }
-        let fix = CLLocationManager().location
-        let position = fix.map { Position(lat: $0.coordinate.latitude, lon: $0.coordinate.longitude, crs: .wgs84, accuracyM: $0.horizontalAccuracy) }
-        let request = CaseActionRequest(caseId: item.id, action: action, reason: reason.isEmpty ? nil : reason, position: position, rating: nil)
-        do {
-            _ = try await client.queueAction(request, knownState: item.state, role: .inspector, cameraPhotos: photos)
-            queued = true
-            BackgroundSync.schedule(afterQueueing: true)
-        } catch {
-            failure = error.localizedDescription
+    private func page(_ state: CasePageState) -> some View {
+        Form {
+            if state.missing && !state.busy {
+                if let error = state.error { Text(error).foregroundColor(.red) }
+            } else {
+                Section {
+                    Text("\(state.trackingNumber)  \(state.category)").font(.headline)
+                    Text(state.stateText).foregroundColor(.accentColor)
+                    Text(state.placeText).font(.caption)
+                    if let left = state.timeLeftText { Text(left).foregroundColor(state.overdue ? .red : .primary) }
+                    Text(state.description)
+                    Text(String(format: NSLocalizedString("before_photos", comment: ""), state.beforePhotoIds.count))
+                    Text(String(format: NSLocalizedString("after_photos", comment: ""), state.afterPhotoIds.count))
+                    if let onSite = state.onSiteText { Text(onSite).font(.caption) }
+                    if state.busy { ProgressView() }
+                }
+                Section {
+                    ForEach(Array(state.timeline.enumerated()), id: \.offset) { _, event in
+                        VStack(alignment: .leading) {
+                            Text("\(event.at)  \(event.who)").font(.caption2)
+                            Text(event.text)
+                            if let reason = event.reason { Text(reason).font(.caption) }
+                        }
+                    }
+                }
+                if !state.actions.isEmpty { steps(state) }
+            }
+        }
+        .refreshable { await model?.dispatch(.refresh) }
+    }
+
+    @ViewBuilder
+    private func steps(_ state: CasePageState) -> some View {
+        Section {
+            if state.actions.contains(where: { $0.needsPhoto }) {
+                Button(state.addPhotoLabel) { showingCamera = true }.disabled(state.busy)
+                Text(String(format: NSLocalizedString("step_photos", comment: ""), Int(state.stepPhotos))).font(.caption)
+                if state.stepPhotos > 0 { Button("clear_photos") { send(.clearPhotos) } }
+                if let error = state.photoError { Text(error).foregroundColor(.red) }
+            }
+            if state.actions.contains(where: { $0.needsReason }) {
+                TextField(state.reasonLabel, text: Binding(get: { state.reason }, set: { send(.setReason(reason: $0)) }))
+                if let error = state.reasonError { Text(error).foregroundColor(.red) }
+            }
+            ForEach(state.actions, id: \.action) { action in
+                VStack(alignment: .leading) {
+                    Button(action.label) { send(.take(action: action.action)) }.disabled(state.busy)
+                    if let needs = action.requirementText { Text(needs).font(.caption) }
+                }
+            }
+            if let error = state.error { Text(error).foregroundColor(.red) }
+            if let message = state.message { Text(message) }
         }
     }
 }

@@ -25,7 +25,7 @@ func onCoreQueueThrowing<T>(_ work: @escaping () throws -> T) async throws -> T 
 }
 
 /// Forwards each state the core sends to an AsyncStream.
-private final class Relay<State>: @unchecked Sendable {
+final class Relay<State>: @unchecked Sendable {
     let continuation: AsyncStream<State>.Continuation
     init(_ continuation: AsyncStream<State>.Continuation) { self.continuation = continuation }
 }
@@ -62,7 +62,7 @@ private final class MyReportsRelay: MyReportsListener, @unchecked Sendable {
 
 /// A stream of states: only the newest matters to a screen, so older unread ones are dropped.
 /// Subscribing happens on the core's queue; ending the stream cancels the subscription.
-private func stateStream<State>(_ subscribe: @escaping (Relay<State>) -> ListenerHandle) -> AsyncStream<State> {
+func stateStream<State>(_ subscribe: @escaping (Relay<State>) -> ListenerHandle) -> AsyncStream<State> {
     AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
         let relay = Relay(continuation)
         coreQueue.async {

@@ -1,6 +1,7 @@
 // The Swift face of the phone client: drafts, photos, submit, the outbox, sync, sign-in and
-// sign-out, the inspector's work list and the offline grid package as `async` methods that run off the caller's actor, and the sync state
-// as an `AsyncStream` over the core's state listener.
+// sign-out, the pulled lists and the offline grid package as `async` methods that run off the
+// caller's actor, and the sync state as an `AsyncStream` over the core's state listener. The
+// field apps' work list, case page and steps are the app core's view models (CoreScreens.swift).
 //
 // The generated `GridlineFFI.GridlineClient` does the work; this type only moves each call to a
 // detached task and turns the listener into a stream. It holds no logic of its own.
@@ -32,12 +33,6 @@ public typealias Role = GridlineFFI.Role
 public typealias CaseState = GridlineFFI.CaseState
 /// A workflow step.
 public typealias WorkflowAction = GridlineFFI.WorkflowAction
-/// A workflow step to queue on a case.
-public typealias CaseActionRequest = GridlineFFI.CaseActionRequest
-/// A case as the signed-in account may see it.
-public typealias CaseSummary = GridlineFFI.CaseSummary
-/// An inspector's work list, whole or as changes since a cursor.
-public typealias WorkList = GridlineFFI.WorkList
 /// A category for the picker.
 public typealias CategoryInfo = GridlineFFI.CategoryInfo
 /// One problem of a draft, by field.
@@ -205,28 +200,6 @@ public final class GridlineClient: @unchecked Sendable {
     @discardableResult
     public func signOut() async throws -> Bool {
         try await background { try $0.signOut() }
-    }
-
-    /// The inspector's work list: whole with cursor 0, else what changed since.
-    public func workList(cursor: Int64 = 0) async throws -> WorkList {
-        try await background { try $0.workList(cursor: cursor) }
-    }
-
-    /// One case as the signed-in account may see it.
-    public func fetchCase(_ caseId: String) async throws -> CaseSummary {
-        try await background { try $0.fetchCase(caseId: caseId) }
-    }
-
-    /// Queue a workflow step from the state last seen, with camera photos.
-    public func queueAction(
-        _ request: CaseActionRequest,
-        knownState: CaseState,
-        role: Role,
-        cameraPhotos: [Data] = []
-    ) async throws -> OutboxItem {
-        try await background {
-            try $0.queueAction(request: request, knownState: knownState, role: role, cameraPhotos: cameraPhotos)
-        }
     }
 
     /// Make every sync pass pull `lists` after sending the outbox (none until set).

@@ -1,8 +1,10 @@
 //! `gridline simulate`: a field simulation against a running server. Each simulated person is a
 //! real device core with its own store in a temporary folder: citizens sign in with an
 //! anonymous device account and file reports with generated photos at random places inside the
-//! city's grid cells; inspectors sign in with staff credentials, file what they find on patrol
-//! and work their list (verifying handled cases on site). `--drop-rate` makes the devices'
+//! city's grid cells; inspectors sign in with staff credentials, patrol (a position of their
+//! track recorded where they walk, kept on the device and uploaded with every sync, as the
+//! app's patrol screen does), file what they find on patrol and work their list (verifying
+//! handled cases on site). `--drop-rate` makes the devices'
 //! transport lose that fraction of requests, half before the server sees them and half after
 //! it has answered. At the end every device settles its outbox and the numbers are checked
 //! against the server's own lists: sent (queued on the device), acknowledged (the server's
@@ -107,6 +109,13 @@ pub struct SimulationReport {
     pub pulled_confirmed: u64,
     /// Cases in the inspectors' pulled work lists at the end.
     pub worklist_cached: u64,
+    /// Patrol positions the inspectors' devices recorded, and those the server answered for
+    /// (new to it or already held from a resent batch); positions still waiting at the end are
+    /// a mismatch.
+    pub track_recorded: u64,
+    pub track_acknowledged: u64,
+    /// Of the acknowledged positions, the ones the server stored as new.
+    pub track_stored: u64,
     /// Requests the simulated network lost before the server, and after it answered.
     pub dropped_before: u64,
     pub dropped_after: u64,
@@ -177,6 +186,12 @@ pub fn run(args: SimulateArgs) -> CliResult {
     } else if args.inspectors > 0 {
         println!("worklist      not on this server: inspectors only filed reports");
     }
+    if args.inspectors > 0 {
+        println!(
+            "patrol        {} positions recorded, {} acknowledged by the server ({} new to it)",
+            report.track_recorded, report.track_acknowledged, report.track_stored
+        );
+    }
     println!(
         "network lost  {} before the server, {} after it answered",
         report.dropped_before, report.dropped_after
@@ -187,6 +202,7 @@ pub fn run(args: SimulateArgs) -> CliResult {
     if report.mismatches.is_empty()
         && report.sent == report.acknowledged
         && report.acknowledged == report.confirmed + report.beyond_list
+        && report.track_recorded == report.track_acknowledged
     {
         println!("counts match the server");
         Ok(())
@@ -307,6 +323,9 @@ pub fn simulate(args: &SimulateArgs) -> Result<SimulationReport, CliError> {
         total.pulled_confirmed += one.pulled_confirmed;
         total.worklist_cached += one.worklist_cached;
         total.verifications += one.verifications;
+        total.track_recorded += one.track_recorded;
+        total.track_acknowledged += one.track_acknowledged;
+        total.track_stored += one.track_stored;
         total.dropped_before += one.dropped_before;
         total.dropped_after += one.dropped_after;
         total.mismatches.extend(one.mismatches);
@@ -477,6 +496,14 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
             ..DraftFields::default()
         };
         number += 1;
+        if person == Person::Inspector {
+            // Walking to the place of the report: a position of the patrol track.
+            let here = fields.position.unwrap_or_else(|| place_in_city(world, &mut rng));
+            device
+                .record_track_point(chrono::Utc::now(), here.lat, here.lon, here.accuracy_m)
+                .map_err(|e| device_failure("patrol track", e))?;
+            report.track_recorded += 1;
+        }
         let draft = device.store().create_draft(&fields).map_err(|e| device_failure("draft", e))?;
         for _ in 0..rng.random_range(1..=2) {
             device.store().add_photo(&draft.id, &photo(&mut rng)?).map_err(|e| device_failure("photo", e))?;
@@ -489,6 +516,7 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
         }
         // A failed pass is retried at the next report or when settling.
         let _ = device.sync().sync_once();
+        upload_track(&device, &mut report)?;
         let pause = rng.random_range(0..=2 * args.pause_ms);
         std::thread::sleep(
             Duration::from_millis(pause).min(world.deadline.saturating_duration_since(Instant::now())),
@@ -498,6 +526,18 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
         device.sync().sync_until_settled(Duration::from_secs(120)).map_err(|e| device_failure("sync", e))?;
     if outcome != SyncOutcome::Idle {
         report.mismatches.push(format!("device {n}: the outbox did not settle ({outcome:?})"));
+    }
+    // The track settles like the outbox: sent again until the server has answered for all.
+    let settle_by = Instant::now() + Duration::from_secs(120);
+    while device.track_waiting().map_err(|e| device_failure("patrol track", e))? > 0
+        && Instant::now() < settle_by
+    {
+        upload_track(&device, &mut report)?;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let waiting = device.track_waiting().map_err(|e| device_failure("patrol track", e))?;
+    if waiting > 0 {
+        report.mismatches.push(format!("device {n}: {waiting} patrol positions never reached the server"));
     }
     confirm(world, &device, (person, n), &mut report)?;
     report.pulls = device.sync().pulls_completed();
@@ -509,6 +549,14 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
     report.dropped_before = transport.dropped_before.load(Ordering::Relaxed);
     report.dropped_after = transport.dropped_after.load(Ordering::Relaxed);
     Ok(report)
+}
+
+/// Uploads the device's waiting patrol positions (a lost request leaves them waiting).
+fn upload_track(device: &Device, report: &mut SimulationReport) -> Result<(), CliError> {
+    let done = device.upload_track().map_err(|e| device_failure("POST /api/v1/patrol/positions", e))?;
+    report.track_acknowledged += done.acknowledged as u64;
+    report.track_stored += done.stored as u64;
+    Ok(())
 }
 
 /// Whether the server has the work list (`GET /api/v1/worklist`), asked once for all

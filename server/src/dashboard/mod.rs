@@ -16,6 +16,8 @@ const SENSORS_JS: &str = include_str!("assets/sensors.js");
 const EMERGENCY_JS: &str = include_str!("assets/emergency.js");
 /// The early-warning view (each cell's chart today, signalling cells ringed on the map).
 const WARNINGS_JS: &str = include_str!("assets/warnings.js");
+/// The patrol coverage view (a street's inspectors, the cells they walked, the figure).
+const PATROL_JS: &str = include_str!("assets/patrol.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 const ICON_SVG: &str = include_str!("assets/icon.svg");
 
@@ -37,6 +39,7 @@ pub async fn file(name: web::Path<String>) -> ApiResult<HttpResponse> {
         "sensors.js" => Ok(asset("text/javascript; charset=utf-8", SENSORS_JS)),
         "emergency.js" => Ok(asset("text/javascript; charset=utf-8", EMERGENCY_JS)),
         "warnings.js" => Ok(asset("text/javascript; charset=utf-8", WARNINGS_JS)),
+        "patrol.js" => Ok(asset("text/javascript; charset=utf-8", PATROL_JS)),
         "app.css" => Ok(asset("text/css; charset=utf-8", APP_CSS)),
         "icon.svg" => Ok(asset("image/svg+xml", ICON_SVG)),
         _ => Err(ApiError::not_found("file")),

@@ -37,7 +37,7 @@ use gridline_server::auth::Scope;
 use serde_json::{Value, json};
 
 use crate::common;
-use crate::device_support::platform::{Heard, Phone, ScriptedPlatform, open_phone};
+use crate::device_support::platform::{Heard, Phone, open_phone, staff_phone};
 use crate::device_support::{PASSWORD, staff};
 
 impl WorkListListener for Heard<WorkListState> {
@@ -111,21 +111,7 @@ impl City {
 
     /// A phone signed in through the sign-in screen as a new staff account of `role` and `scope`.
     fn phone(&self, folder: &std::path::Path, role: Role, scope: Scope) -> Phone {
-        let login = staff(&self.server, role, scope);
-        let phone = open_phone(
-            folder,
-            &self.server,
-            &Taxonomy::default_taxonomy().unwrap(),
-            Arc::new(ScriptedPlatform::default()),
-        );
-        let sign_in = phone.app.sign_in_screen();
-        sign_in.send(SignInIntent::SetStaffMode { staff: true });
-        sign_in.send(SignInIntent::SetLogin { login });
-        sign_in.send(SignInIntent::SetPassword { password: PASSWORD.into() });
-        sign_in.send(SignInIntent::SignInStaff);
-        assert!(sign_in.state().signed_in, "{:?}", sign_in.state());
-        phone.app.send(AppIntent::SyncNow);
-        phone
+        staff_phone(folder, &self.server, role, scope)
     }
 }
 

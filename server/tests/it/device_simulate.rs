@@ -1,6 +1,7 @@
 //! `gridline simulate` against a harness server for a few seconds over a lossy network:
-//! citizens' and an inspector's device cores file reports, the inspector verifies a handled
-//! case from the work list, and the devices' counts match what the server holds.
+//! citizens' and an inspector's device cores file reports, the inspector patrols (a track kept
+//! on the device and uploaded with every sync) and verifies a handled case from the work list,
+//! and the devices' counts match what the server holds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,7 +11,7 @@ use crate::device_support;
 use std::time::Duration;
 
 use common::{Backend, TestServer, demo_cells, point_in};
-use device_support::{PASSWORD, case_count, keep_tokens, open_device, sample_photo, staff};
+use device_support::{PASSWORD, case_count, keep_tokens, open_device, row_count, sample_photo, staff};
 use gridline_core::codes::CategoryCode;
 use gridline_core::device::{CaseAction, SyncOutcome};
 use gridline_core::grid::GridCell;
@@ -123,6 +124,11 @@ fn a_short_lossy_simulation_matches_the_server(backend: Backend) {
     assert!(report.worklist_available && report.worklist_fetches > 0);
     assert_eq!(report.verifications, 1, "the inspector verified the handled case once");
     assert_eq!(case_count(&server), report.sent as i64 + 1, "each simulated report exactly once");
+    // One simulated inspector: every position recorded is on the server exactly once, however
+    // many batches the lossy network made the device send again.
+    assert!(report.track_recorded > 0, "the inspector patrolled: {report:?}");
+    assert_eq!(report.track_acknowledged, report.track_recorded, "{report:?}");
+    assert_eq!(row_count(&server, "patrol_positions"), report.track_recorded as i64, "{report:?}");
 
     let admin = server.admin_token();
     let case: Value = server.get_as(&admin, &format!("/api/v1/cases/{case_to_verify}")).json().unwrap();

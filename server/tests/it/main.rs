@@ -33,6 +33,7 @@ mod duplicates;
 mod emergency;
 mod events;
 mod faults;
+mod field_lists;
 mod hostile;
 mod hostile_steps;
 mod hotline;

@@ -1,10 +1,9 @@
 //! The patrol screen of a grid inspector (巡查): going on and off duty, and the track recorded
 //! while on duty. The shell wakes the core every [`PATROL_INTERVAL_SECS`] while on duty (a
 //! timer, or the platform's significant-location updates) by sending `Record`; the core reads
-//! the live fix and keeps the position in the phone's store, so a day without signal loses
-//! nothing. Every sync uploads what is waiting (`POST /api/v1/patrol/positions`, at most
-//! [`MAX_PATROL_BATCH`] at a time) and forgets it once the server has it; the server stores each
-//! moment once, so a batch sent again after a lost answer does no harm.
+//! the live fix and keeps the position in the device's track queue
+//! ([`crate::device::track`]), so a day without signal loses nothing. Every sync uploads what is
+//! waiting and forgets it once the server has it.
 //!
 //! On duty survives a restart (it is kept in the store), so a process started by the platform
 //! keeps recording.
@@ -12,29 +11,16 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::observe::{ListenerHandle, Observers, lock};
 use super::text::{self, Language};
 use super::{Screen, Shared};
 use crate::device::Error;
-use crate::limits::{MAX_PATROL_BATCH, PATROL_INTERVAL_SECS};
+use crate::limits::PATROL_INTERVAL_SECS;
 use crate::workflow::Role;
 
 const ON_DUTY_KEY: &str = "patrol_on_duty";
-const QUEUE_KEY: &str = "patrol_queue";
 const RECORDED_KEY: &str = "patrol_recorded";
-const POSITIONS_PATH: &str = "/api/v1/patrol/positions";
-
-/// A recorded position waiting to be uploaded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Recorded {
-    at: String,
-    lat: f64,
-    lon: f64,
-    accuracy_m: Option<f64>,
-}
 
 /// What the patrol screen shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,34 +66,9 @@ pub struct PatrolModel {
     observers: Arc<Observers<PatrolState>>,
 }
 
-/// The queue is read and written by the screen and by sync, on different threads.
-static QUEUE: Mutex<()> = Mutex::new(());
-
-fn queued(shared: &Shared) -> Vec<Recorded> {
-    shared.device.store().setting(QUEUE_KEY).ok().flatten().unwrap_or_default()
-}
-
-/// Upload what is waiting, a batch at a time, forgetting each batch once the server has it.
-/// Without a connection it stays for the next sync.
+/// Upload what is waiting (see [`crate::device::track`]); part of every sync pass.
 pub(crate) fn upload_track(shared: &Shared) -> Result<(), Error> {
-    loop {
-        let batch: Vec<Recorded> = {
-            let _guard = lock(&QUEUE);
-            queued(shared).into_iter().take(MAX_PATROL_BATCH).collect()
-        };
-        if batch.is_empty() {
-            return Ok(());
-        }
-        match shared.device.remote().post(POSITIONS_PATH, POSITIONS_PATH, &json!({ "positions": batch })) {
-            Ok(_) => {
-                let _guard = lock(&QUEUE);
-                let rest: Vec<Recorded> = queued(shared).into_iter().filter(|p| !batch.contains(p)).collect();
-                shared.device.store().set_setting(QUEUE_KEY, &rest)?;
-            }
-            Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => return Ok(()),
-            Err(e) => return Err(e),
-        }
-    }
+    shared.device.upload_track().map(|_| ())
 }
 
 impl PatrolModel {
@@ -128,7 +89,7 @@ impl PatrolModel {
     fn render(&self) -> PatrolState {
         let lang = self.shared.language();
         let on_duty = self.on_duty();
-        let waiting = u32::try_from(queued(&self.shared).len()).unwrap_or(u32::MAX);
+        let waiting = u32::try_from(self.shared.device.track_waiting().unwrap_or(0)).unwrap_or(u32::MAX);
         let recorded: u32 = self.shared.device.store().setting(RECORDED_KEY).ok().flatten().unwrap_or(0);
         PatrolState {
             title: lang.pick("巡查", "Patrol"),
@@ -177,23 +138,15 @@ impl PatrolModel {
         Ok(())
     }
 
-    /// Keep the live fix in the queue.
+    /// Keep the live fix in the device's track queue.
     fn record(&self, lang: Language) -> Result<(), Error> {
         let Some(fix) = self.shared.location.current_fix() else {
             *lock(&self.message) =
                 Some(lang.pick("没有定位，这一次未记录", "No position: nothing recorded this time"));
             return Ok(());
         };
+        self.shared.device.record_track_point(Utc::now(), fix.lat, fix.lon, fix.accuracy_m)?;
         let store = self.shared.device.store();
-        let _guard = lock(&QUEUE);
-        let mut queue = queued(&self.shared);
-        queue.push(Recorded {
-            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            lat: fix.lat,
-            lon: fix.lon,
-            accuracy_m: fix.accuracy_m,
-        });
-        store.set_setting(QUEUE_KEY, &queue)?;
         let recorded: u32 = store.setting(RECORDED_KEY)?.unwrap_or(0);
         store.set_setting(RECORDED_KEY, &recorded.saturating_add(1))
     }

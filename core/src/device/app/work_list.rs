@@ -27,6 +27,7 @@ use super::{Screen, Shared};
 use crate::codes::{CategoryCode, GridCode};
 use crate::device::Error;
 use crate::device::pull::{CachedCase, PullList};
+use crate::device::wire::percent_encode_segment;
 use crate::geo::GeoPoint;
 use crate::workflow::{CaseState, Role};
 
@@ -305,26 +306,38 @@ const ASSIGNED_KEY: &str = "assigned_cases";
 const ASSIGNED_STATES: [CaseState; 2] = [CaseState::Dispatched, CaseState::InProgress];
 
 /// For a handling unit's worker, fetch the cases dispatched to their unit and keep them; for
-/// anyone else nothing. Without a connection the kept list stays.
+/// anyone else nothing. The list is read page by page with the server's cursor, so a unit with
+/// more open cases than one page holds gets them all; the kept list is replaced only once every
+/// page arrived. Without a connection the kept list stays.
 pub(crate) fn refresh_assigned(shared: &Shared) -> Result<(), Error> {
     let role = shared.device.account()?.map(|a| a.role);
     if role != Some(Role::Handler) {
         return Ok(());
     }
     let states: Vec<&str> = ASSIGNED_STATES.iter().map(|s| s.as_str()).collect();
-    let path = format!("/api/v1/cases?state={}&limit={MAX_ASSIGNED}", states.join(","));
-    match shared.device.remote().get("/api/v1/cases", &path) {
-        Ok(answer) => {
-            let items = answer.get("items").cloned().unwrap_or(Value::Array(Vec::new()));
-            shared.device.store().set_setting(ASSIGNED_KEY, &items)
+    let first = format!("/api/v1/cases?state={}&limit={ASSIGNED_PAGE}", states.join(","));
+    let mut items = Vec::new();
+    let mut path = first.clone();
+    for _ in 0..MAX_ASSIGNED_PAGES {
+        let answer = match shared.device.remote().get("/api/v1/cases", &path) {
+            Ok(answer) => answer,
+            Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        items.extend(answer.get("items").and_then(Value::as_array).cloned().unwrap_or_default());
+        match answer.get("next_cursor").and_then(Value::as_str) {
+            Some(cursor) => path = format!("{first}&cursor={}", percent_encode_segment(cursor)),
+            None => break,
         }
-        Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => Ok(()),
-        Err(e) => Err(e),
     }
+    shared.device.store().set_setting(ASSIGNED_KEY, &Value::Array(items))
 }
 
-/// Most cases of a unit fetched at once (the server's largest page).
-const MAX_ASSIGNED: u32 = 200;
+/// Cases of a unit fetched per request (the server's largest page).
+const ASSIGNED_PAGE: u32 = 200;
+/// Pages read in one refresh at most (10,000 cases), so a server that keeps answering a cursor
+/// cannot keep the phone busy for ever.
+const MAX_ASSIGNED_PAGES: usize = 50;
 
 /// The cases the screen lists for `role`: a unit's kept list, or the pulled work list.
 fn listed_cases(shared: &Shared, role: Option<Role>) -> Vec<ListedCase> {

@@ -76,6 +76,11 @@ pub fn staff(server: &TestServer, role: Role, scope: Scope) -> String {
 
 /// Every case in the server's database, whoever may see it.
 pub fn case_count(server: &TestServer) -> i64 {
+    row_count(server, "cases")
+}
+
+/// How many rows `table` holds in the server's database.
+pub fn row_count(server: &TestServer, table: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = BigInt)]
@@ -83,7 +88,7 @@ pub fn case_count(server: &TestServer) -> i64 {
     }
     let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
     let rows: Vec<Count> =
-        diesel::sql_query("SELECT COUNT(*) AS n FROM cases").load(&mut db.get().unwrap()).unwrap();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(&mut db.get().unwrap()).unwrap();
     rows[0].n
 }
 

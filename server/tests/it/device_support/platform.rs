@@ -11,11 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gridline_core::device::app::{
-    AppCore, BackgroundScheduler, Language, LocalNotification, LocationFix, LocationProvider, Notifier,
-    SecureStorage,
+    AppCore, AppIntent, BackgroundScheduler, Language, LocalNotification, LocationFix, LocationProvider,
+    Notifier, SecureStorage, SignInIntent,
 };
 use gridline_core::device::{BackoffPolicy, Device, DeviceConfig};
 use gridline_core::taxonomy::Taxonomy;
+use gridline_core::workflow::Role;
+use gridline_server::auth::Scope;
 
 use super::Recording;
 use crate::common::TestServer;
@@ -103,4 +105,24 @@ pub fn open_phone(
     )
     .unwrap();
     Phone { net, platform, app }
+}
+
+/// A phone signed in through the sign-in screen as a new staff account of `role` and `scope`
+/// (login and password), synced once as the app does after signing in.
+pub fn staff_phone(folder: &Path, server: &TestServer, role: Role, scope: Scope) -> Phone {
+    let login = super::staff(server, role, scope);
+    let phone = open_phone(
+        folder,
+        server,
+        &Taxonomy::default_taxonomy().unwrap(),
+        Arc::new(ScriptedPlatform::default()),
+    );
+    let sign_in = phone.app.sign_in_screen();
+    sign_in.send(SignInIntent::SetStaffMode { staff: true });
+    sign_in.send(SignInIntent::SetLogin { login });
+    sign_in.send(SignInIntent::SetPassword { password: super::PASSWORD.into() });
+    sign_in.send(SignInIntent::SignInStaff);
+    assert!(sign_in.state().signed_in, "{:?}", sign_in.state());
+    phone.app.send(AppIntent::SyncNow);
+    phone
 }

@@ -1,7 +1,8 @@
 // The single activity: waits for the app core, shows sign-in until the core's AppState says
 // someone is signed in (a kept account is restored by the core on start), then the citizen's
-// screens (my reports, new report, drafts and outbox) or the inspector's (work list, case) by
-// the signed-in role, under a bar with the account, the core's sync line (in words) and
+// screens (my reports, new report, drafts and outbox) or the field apps' (work list, case page,
+// patrol and the patrol report, for a grid inspector or a handling unit's worker) by the
+// signed-in role, under a bar with the account, the core's sync line (in words) and
 // sign-out. Notifications are asked for on API 33+ with the ActivityResult API. Each account
 // gets a fresh navigation graph; the forms themselves are emptied by the core on a switch.
 package org.gridline.app
@@ -38,6 +39,7 @@ import org.gridline.app.ui.CaseScreen
 import org.gridline.app.ui.MyReportsScreen
 import org.gridline.app.ui.NewReportScreen
 import org.gridline.app.ui.OutboxScreen
+import org.gridline.app.ui.PatrolScreen
 import org.gridline.app.ui.SignInScreen
 import org.gridline.app.ui.WorkListScreen
 import org.gridline.app.ui.drawn
@@ -79,11 +81,11 @@ private fun Gridline(client: GridlineClient, app: AppCore) {
         return
     }
     // A new navigation graph for each account: nothing of the previous one's back stack stays.
-    key(s.accountName, s.role) { SignedIn(client, app, s) }
+    key(s.accountName, s.role) { SignedIn(app, s) }
 }
 
 @Composable
-private fun SignedIn(client: GridlineClient, app: AppCore, s: AppState) {
+private fun SignedIn(app: AppCore, s: AppState) {
     val nav = rememberNavController()
     val sender = rememberSender()
     Column {
@@ -103,7 +105,7 @@ private fun SignedIn(client: GridlineClient, app: AppCore, s: AppState) {
         val start =
             when (s.role) {
                 "citizen" -> "reports"
-                "inspector" -> "work"
+                "inspector", "handler" -> "work"
                 else -> "staff"
             }
         NavHost(nav, startDestination = start) {
@@ -115,8 +117,18 @@ private fun SignedIn(client: GridlineClient, app: AppCore, s: AppState) {
                 NewReportScreen(app, draftId = entry.arguments?.getString("id"), onOutbox = { nav.navigate("outbox") })
             }
             composable("outbox") { OutboxScreen(app, onResume = { id -> nav.navigate("draft/$id") }) }
-            composable("work") { WorkListScreen(client, onOpen = { id -> nav.navigate("case/$id") }) }
-            composable("case/{id}") { entry -> CaseScreen(client, entry.arguments?.getString("id").orEmpty()) }
+            composable("work") {
+                WorkListScreen(
+                    app,
+                    onOpen = { id -> nav.navigate("case/$id") },
+                    onPatrol = { nav.navigate("patrol") },
+                    onReport = { nav.navigate("new") },
+                )
+            }
+            composable("case/{id}") { entry ->
+                CaseScreen(app, entry.arguments?.getString("id").orEmpty(), onBack = { nav.popBackStack() })
+            }
+            composable("patrol") { PatrolScreen(app, onReport = { nav.navigate("new") }) }
             composable("staff") { Text(stringResource(R.string.staff_use_web), Modifier.padding(16.dp)) }
         }
     }

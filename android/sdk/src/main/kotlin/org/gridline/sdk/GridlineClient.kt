@@ -1,12 +1,13 @@
 // The Kotlin face of the phone client: drafts, photos, submit, the outbox, sync, sign-in and
-// sign-out, the inspector's work list and the offline grid package, as suspend functions that run on an IO dispatcher, and the sync state
-// and the outbox as Flows (a callbackFlow over the core's state listener).
+// sign-out, the pulled lists and the offline grid package, as suspend functions that run on an IO
+// dispatcher, and the sync state and the outbox as Flows (a callbackFlow over the core's state
+// listener). The field apps' work list, case page and steps are the app core's view models.
 //
 // The generated `org.gridline.sdk.ffi.GridlineClient` does the work; this class only moves each
 // call off the caller's thread and turns the listener into a Flow. It holds no logic of its own.
 //
 // Records and enums are re-exported below under the same names. Sealed types (SyncState,
-// SyncOutcome, AnswerValue, WorkListChange, GridlineException) are not: Kotlin cannot reach a
+// SyncOutcome, AnswerValue, GridlineException) are not: Kotlin cannot reach a
 // sealed class's variants through a type alias, so apps import those from org.gridline.sdk.ffi.
 package org.gridline.sdk
 
@@ -57,15 +58,6 @@ typealias CaseState = org.gridline.sdk.ffi.CaseState
 
 /** A workflow step. */
 typealias WorkflowAction = org.gridline.sdk.ffi.WorkflowAction
-
-/** A workflow step to queue on a case. */
-typealias CaseActionRequest = org.gridline.sdk.ffi.CaseActionRequest
-
-/** A case as the signed-in account may see it. */
-typealias CaseSummary = org.gridline.sdk.ffi.CaseSummary
-
-/** An inspector's work list, whole or as changes since a cursor. */
-typealias WorkList = org.gridline.sdk.ffi.WorkList
 
 /** A list sync pulls and keeps on the phone: the work list or own reports. */
 typealias PullList = org.gridline.sdk.ffi.PullList
@@ -249,20 +241,6 @@ class GridlineClient private constructor(
      * before the first refresh or when the point is in no grid.
      */
     suspend fun routeOffline(point: GeoPoint, crs: Crs = Crs.WGS84): GridRoute? = onIo { ffi.routeOffline(point, crs) }
-
-    /** The inspector's work list: whole with cursor 0, else what changed since. */
-    suspend fun workList(cursor: Long = 0): WorkList = onIo { ffi.workList(cursor) }
-
-    /** One case as the signed-in account may see it. */
-    suspend fun fetchCase(caseId: String): CaseSummary = onIo { ffi.fetchCase(caseId) }
-
-    /** Queue a workflow step from the state last seen, with camera photos. */
-    suspend fun queueAction(
-        request: CaseActionRequest,
-        knownState: CaseState,
-        role: Role,
-        cameraPhotos: List<ByteArray> = emptyList(),
-    ): OutboxItem = changingOutbox { ffi.queueAction(request, knownState, role, cameraPhotos) }
 
     /** Make every sync pass pull [lists] after sending the outbox (none until set). */
     fun setPullLists(lists: List<PullList>) = ffi.setPullLists(lists)

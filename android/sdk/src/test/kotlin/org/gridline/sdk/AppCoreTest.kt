@@ -23,6 +23,7 @@ import org.gridline.sdk.core.AppListener
 import org.gridline.sdk.core.AppState
 import org.gridline.sdk.core.BackgroundScheduler
 import org.gridline.sdk.core.BaseMapProvider
+import org.gridline.sdk.core.CasePageIntent
 import org.gridline.sdk.core.CasePageListener
 import org.gridline.sdk.core.CasePageState
 import org.gridline.sdk.core.Language
@@ -49,8 +50,6 @@ import org.gridline.sdk.core.SignInListener
 import org.gridline.sdk.core.SignInState
 import org.gridline.sdk.core.WorkListListener
 import org.gridline.sdk.core.WorkListState
-import org.gridline.sdk.ffi.CaseState
-import org.gridline.sdk.ffi.SyncOutcome
 import org.junit.jupiter.api.Test
 
 /** The platform, scripted: each capability records what the core asked of it. */
@@ -182,17 +181,7 @@ class AppCoreTest {
                 step(dispatcher, caseId, """{"action":"dispatch","handling_unit":"water"}""")
                 val handled = handleAsWater(caseId)
                 assertEquals("handled", handled)
-                GridlineClient.open(TestServer.url, dataFolder()).use { inspector ->
-                    val (login, password) = TestServer.staff("inspector")
-                    inspector.signInStaff(login, password)
-                    inspector.queueAction(
-                        CaseActionRequest(caseId = caseId, action = WorkflowAction.VERIFY_PASS, position = point),
-                        CaseState.HANDLED,
-                        Role.INSPECTOR,
-                        listOf(cameraJpeg(seed = 9)),
-                    )
-                    assertEquals(SyncOutcome.Idle, inspector.syncNow())
-                }
+                fieldStep("inspector", caseId, "verify_pass", cameraJpeg(seed = 9))
 
                 // The background sync brings the closed state and a notification; RATE once.
                 assertTrue(app.backgroundSync())
@@ -392,21 +381,34 @@ class AppCoreTest {
         check(status == 200) { "step $body answered $status: ${String(answer)}" }
     }
 
-    /** The water unit accepts the case and marks it handled with a photo, from its phone. */
-    private suspend fun handleAsWater(caseId: String): String =
-        GridlineClient.open(TestServer.url, dataFolder()).use { handler ->
-            val (login, password) = TestServer.staff("handler")
-            handler.signInStaff(login, password)
-            handler.queueAction(CaseActionRequest(caseId = caseId, action = WorkflowAction.ACCEPT), CaseState.DISPATCHED, Role.HANDLER)
-            handler.queueAction(
-                CaseActionRequest(caseId = caseId, action = WorkflowAction.MARK_HANDLED),
-                CaseState.IN_PROGRESS,
-                Role.HANDLER,
-                listOf(cameraJpeg(seed = 11)),
-            )
-            assertEquals(SyncOutcome.Idle, handler.syncNow())
-            handler.fetchCase(caseId).state.name.lowercase()
+    /**
+     * One step on the case page of a field app (inspector or the water unit's worker), signed
+     * in as [role], with a camera photo when given; the step reaches the server at once.
+     */
+    private fun fieldStep(role: String, caseId: String, action: String, photo: ByteArray? = null) {
+        val phone = platform()
+        GridlineClient.open(TestServer.url, dataFolder()).use { client ->
+            val (login, password) = TestServer.staff(role)
+            client.signInStaff(login, password)
+            val app = client.appCore(phone, phone, phone, phone, Language.EN)
+            val page = app.caseScreen(caseId)
+            page.send(CasePageIntent.Refresh)
+            photo?.let { page.send(CasePageIntent.AddPhoto(it)) }
+            page.send(CasePageIntent.Take(action))
+            assertNull(page.state().error, "$action refused")
+            assertEquals("Sent", page.state().message)
+            page.close()
+            app.close()
         }
+    }
+
+    /** The water unit accepts the case and marks it handled with a photo, from its phone. */
+    private fun handleAsWater(caseId: String): String {
+        fieldStep("handler", caseId, "accept")
+        fieldStep("handler", caseId, "mark_handled", cameraJpeg(seed = 11))
+        val (_, case) = TestServer.call("GET", "/api/v1/cases/$caseId", TestServer.staffToken("dispatcher"))
+        return jsonString(String(case), "state")
+    }
 }
 
 object ListenerHandleCheck {

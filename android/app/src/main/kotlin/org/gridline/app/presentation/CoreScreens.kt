@@ -41,14 +41,14 @@ import org.gridline.sdk.core.SignInState
  * change. Only the newest state matters to a screen, so a slow collector skips stale ones; the
  * subscription is closed when the collector stops.
  */
-private fun <S> statesOf(subscribe: ((S) -> Unit) -> ListenerHandle): Flow<S> =
+internal fun <S> statesOf(subscribe: ((S) -> Unit) -> ListenerHandle): Flow<S> =
     callbackFlow {
         val handle = subscribe { state -> trySend(state) }
         awaitClose { handle.close() }
     }.buffer().conflate().flowOn(Dispatchers.IO)
 
 /** Runs a blocking call into the core off the caller's thread. */
-private suspend fun <T> offMain(call: () -> T): T = withContext(Dispatchers.IO) { call() }
+internal suspend fun <T> offMain(call: () -> T): T = withContext(Dispatchers.IO) { call() }
 
 fun AppCore.states(): Flow<AppState> =
     statesOf { emit -> subscribe(object : AppListener { override fun onState(state: AppState) = emit(state) }) }
