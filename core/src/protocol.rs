@@ -16,9 +16,11 @@
 //! - [`cases`]: one case in its reader's view, the inspector's work list.
 //! - [`reports`]: a report's receipt, the reporter's own list.
 //! - [`health`]: liveness and readiness.
+//! - [`joint`]: a case's helper parts and disputes, and the units' figures of both.
 
 pub mod cases;
 pub mod health;
+pub mod joint;
 pub mod reports;
 pub mod session;
 
@@ -125,6 +127,10 @@ pub struct ActionRequest {
     /// step's stored fingerprint stays what it was before the field existed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<crate::workflow::callback::Satisfaction>,
+    /// For `dispatch` and `reassign`: the helper units (协办) with their parts; the handling
+    /// unit leads (主办). Left out of the written form when empty, like `satisfaction`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub helpers: Vec<crate::workflow::parts::HelperPartRequest>,
 }
 
 #[cfg(test)]

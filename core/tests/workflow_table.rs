@@ -38,6 +38,13 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     (S::Dispatched, A::Shelve, R::Dispatcher, S::Shelved),
     (S::Dispatched, A::Shelve, R::Admin, S::Shelved),
     (S::Dispatched, A::MarkOverdue, R::System, S::Dispatched),
+    // 派单异议: a fact about the assignment, decided before the unit accepts.
+    (S::Dispatched, A::Dispute, R::Handler, S::Dispatched),
+    (S::Dispatched, A::Uphold, R::Dispatcher, S::Dispatched),
+    (S::Dispatched, A::Uphold, R::Admin, S::Dispatched),
+    (S::Dispatched, A::Reassign, R::Dispatcher, S::Dispatched),
+    (S::Dispatched, A::Reassign, R::Admin, S::Dispatched),
+    (S::Dispatched, A::EscalateDispute, R::System, S::Dispatched),
     (S::Dispatched, A::Escalate, R::System, S::Dispatched),
     (S::InProgress, A::MarkHandled, R::Handler, S::Handled),
     (S::InProgress, A::Extend, R::Dispatcher, S::InProgress),
@@ -77,13 +84,15 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         A::Merge,
         A::Close,
         A::Reopen,
+        A::Uphold,
+        A::Reassign,
     ];
     match role {
         R::Dispatcher | R::Admin => street_office.contains(&action),
-        R::Handler => [A::Accept, A::SendBack, A::MarkHandled].contains(&action),
+        R::Handler => [A::Accept, A::SendBack, A::MarkHandled, A::Dispute].contains(&action),
         R::Inspector => [A::VerifyPass, A::VerifyFail, A::Confirm, A::Deny].contains(&action),
         R::Citizen => action == A::Rate,
-        R::System => [A::MarkOverdue, A::Escalate].contains(&action),
+        R::System => [A::MarkOverdue, A::Escalate, A::EscalateDispute].contains(&action),
         R::Viewer => false,
         R::Operator => action == A::CallBack,
     }
@@ -100,7 +109,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 20] = [
+const ACTIONS: [Action; 24] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -121,6 +130,10 @@ const ACTIONS: [Action; 20] = [
     A::MarkOverdue,
     A::Escalate,
     A::CallBack,
+    A::Dispute,
+    A::Uphold,
+    A::Reassign,
+    A::EscalateDispute,
 ];
 const ROLES: [Role; 8] =
     [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];
@@ -164,7 +177,7 @@ fn every_state_action_role_combination_has_the_expected_outcome() {
             }
         }
     }
-    assert_eq!(checked, 9 * 20 * 8);
+    assert_eq!(checked, 9 * 24 * 8);
     assert_eq!(allowed, ALLOWED.len());
 }
 

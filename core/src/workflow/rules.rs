@@ -22,11 +22,13 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         | A::Unshelve
         | A::Merge
         | A::Close
-        | A::Reopen => STREET_OFFICE,
-        A::Accept | A::SendBack | A::MarkHandled => &[Role::Handler],
+        | A::Reopen
+        | A::Uphold
+        | A::Reassign => STREET_OFFICE,
+        A::Accept | A::SendBack | A::MarkHandled | A::Dispute => &[Role::Handler],
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
-        A::MarkOverdue | A::Escalate => &[Role::System],
+        A::MarkOverdue | A::Escalate | A::EscalateDispute => &[Role::System],
         A::CallBack => &[Role::Operator],
     }
 }
@@ -52,6 +54,8 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::Rate, S::Closed) => S::Closed,
         (A::CallBack, S::Closed) => S::Closed,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
+        // A dispute is a fact about the assignment, decided before the unit accepts.
+        (A::Dispute | A::Uphold | A::Reassign | A::EscalateDispute, S::Dispatched) => state,
         _ => return None,
     };
     Some(to)
@@ -66,8 +70,11 @@ fn needs(action: Action) -> Needs {
     let none = Needs::default();
     match action {
         A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate => none,
-        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen => Needs { reason: true, ..none },
-        A::Dispatch => Needs { handling_unit: true, ..none },
+        A::Uphold | A::EscalateDispute => none,
+        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen | A::Dispute => {
+            Needs { reason: true, ..none }
+        }
+        A::Dispatch | A::Reassign => Needs { handling_unit: true, ..none },
         A::MarkHandled => Needs { photo: true, ..none },
         A::VerifyPass | A::Confirm => Needs { photo: true, position: true, ..none },
         A::VerifyFail | A::Deny => Needs { reason: true, photo: true, position: true, ..none },
@@ -84,17 +91,38 @@ fn conditions(action: Action) -> &'static [Condition] {
         A::MarkOverdue => &[Condition::DeadlinePassed, Condition::NotYetOverdue],
         A::Escalate => &[Condition::Overdue],
         A::CallBack => &[Condition::NotYetCalledBack],
+        A::MarkHandled => &[Condition::HelperPartsSettled],
+        // While the arbiter decides, the case stays where it is: the decision moves it.
+        A::Accept | A::SendBack | A::Dispatch | A::Shelve => &[Condition::NoDisputePending],
+        A::Dispute => &[Condition::NoDisputePending, Condition::WithinDisputeWindow],
+        A::Uphold | A::Reassign => &[Condition::DisputePending],
+        A::EscalateDispute => &[Condition::DisputePending, Condition::ArbiterDeadlinePassed],
         _ => &[],
     }
 }
 
 fn effects(action: Action) -> &'static [Effect] {
     match action {
-        A::Dispatch => &[Effect::SetsHandlingUnit, Effect::SetsDeadline],
+        A::Dispatch => &[Effect::SetsHandlingUnit, Effect::SetsDeadline, Effect::SetsHelperParts],
         A::Extend => &[Effect::ExtendsDeadline, Effect::CountsExtension],
         A::Merge => &[Effect::SetsMergeLink],
         A::Reopen => &[Effect::ClearsMergeLink],
-        A::SendBack => &[Effect::ClearsDeadline, Effect::ClearsHandlingUnit],
+        A::SendBack => &[
+            Effect::ClearsDeadline,
+            Effect::ClearsHandlingUnit,
+            Effect::WithdrawsHelperParts,
+            Effect::CountsBounce,
+        ],
+        A::Dispute => &[Effect::RaisesDispute],
+        A::Uphold => &[Effect::DecidesDispute],
+        A::Reassign => &[
+            Effect::SetsHandlingUnit,
+            Effect::SetsDeadline,
+            Effect::SetsHelperParts,
+            Effect::DecidesDispute,
+            Effect::CountsBounce,
+        ],
+        A::EscalateDispute => &[Effect::EscalatesDispute],
         A::Shelve => &[Effect::ClearsDeadline],
         A::VerifyFail => &[Effect::CountsRework],
         A::MarkOverdue => &[Effect::MarksOverdue],
@@ -170,6 +198,22 @@ fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), R
             Condition::NotYetOverdue if facts.overdue => Refusal::AlreadyOverdue,
             Condition::Overdue if !facts.overdue => Refusal::NotOverdue,
             Condition::NotYetCalledBack if facts.called_back => Refusal::AlreadyCalledBack,
+            Condition::HelperPartsSettled if facts.open_helper_parts > 0 => {
+                Refusal::HelperPartsOpen { open: facts.open_helper_parts }
+            }
+            Condition::NoDisputePending if facts.dispute.pending => Refusal::DisputePending,
+            Condition::DisputePending if !facts.dispute.pending => Refusal::NoDisputePending,
+            Condition::WithinDisputeWindow if !facts.dispute.window_open(facts.now) => {
+                match facts.dispute.window_closes {
+                    Some(closed) => Refusal::DisputeWindowClosed { closed },
+                    None => Refusal::DisputeWindowClosed { closed: facts.now },
+                }
+            }
+            Condition::ArbiterDeadlinePassed
+                if facts.dispute.escalated || !facts.dispute.arbiter_late(facts.now) =>
+            {
+                Refusal::ArbiterDeadlineNotPassed
+            }
             _ => continue,
         };
         return Err(refusal);
@@ -201,6 +245,9 @@ fn check_needs(
         if let Some(current) = facts.deadline.filter(|current| new <= *current) {
             return Err(Refusal::DeadlineNotLater { current });
         }
+    }
+    if !provided.helpers.is_empty() && !super::parts::takes_helpers(action) {
+        return Err(Refusal::HelpersNotAccepted { action });
     }
     if needs.handling_unit && blank(provided.handling_unit) {
         return Err(Refusal::HandlingUnitRequired { action });

@@ -97,7 +97,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/actions", web::post().to(cases::actions::post))
                         .route("/timeline", web::get().to(cases::timeline::timeline))
                         .route("/duplicates", web::get().to(cases::duplicates::duplicates))
-                        .route("/notifications", web::get().to(notifications::case_log)),
+                        .route("/notifications", web::get().to(notifications::case_log))
+                        .route("/joint", web::get().to(cases::joint::get))
+                        .route("/parts/{part}/actions", web::post().to(cases::joint::post_part_action)),
                 )
                 .route("/cases", web::get().to(cases::list::list))
                 .route("/units", web::get().to(units::list))
@@ -114,6 +116,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 )
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
+                .route("/stats/joint", web::get().to(stats::joint::joint))
                 .service(
                     web::scope("/sensors")
                         .service(

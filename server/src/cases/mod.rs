@@ -17,6 +17,7 @@
 
 pub mod events;
 pub mod facts;
+pub mod joint;
 pub mod overdue;
 mod report;
 mod report_checks;

@@ -76,6 +76,8 @@ struct Loaded {
     merge_target: Option<String>,
     /// Whether the reporter was called back since the case last closed.
     called_back: bool,
+    /// The parts, disputes and bounces core's joint rules read.
+    joint: crate::store::joint::JointRecord,
 }
 
 /// Takes one step on a case for `who`; see the module's doc for the order of the checks.
@@ -90,7 +92,7 @@ pub async fn take_step(
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
-    let Loaded { case, previous, extensions, merge_target, called_back } =
+    let Loaded { case, previous, extensions, merge_target, called_back, joint } =
         loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if merge_target.is_some() {
         // Core links the case to the id, whichever way the caller named the target.
@@ -117,6 +119,7 @@ pub async fn take_step(
     let mut facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
     facts.called_back = called_back;
     facts.callback_rework = state.config.settings.callback_rework;
+    super::joint::fill_facts(&mut facts, &joint, &state.calendar);
     let provided = checked.provided(&request.body);
     let step = match workflow::take(
         state_of(&case)?,
@@ -159,6 +162,7 @@ fn load(
             None => None,
         },
         called_back,
+        joint: crate::store::joint::facts_of(conn, id)?,
     }))
 }
 
@@ -228,6 +232,7 @@ async fn record(
     let change = change_of(step);
     let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
     let unit = step_checks::unit_set_by(step);
+    let checked_step = step.clone();
     let written = state
         .db
         .run(move |conn| {
@@ -235,6 +240,9 @@ async fn record(
                 return Ok(Err(refused));
             }
             if let Err(refused) = step_checks::check_active_unit(conn, unit.as_deref())? {
+                return Ok(Err(refused));
+            }
+            if let Err(refused) = super::joint::check_helper_units(conn, &checked_step)? {
                 return Ok(Err(refused));
             }
             let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;

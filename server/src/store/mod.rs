@@ -18,6 +18,7 @@ pub mod events;
 pub mod follow_ups;
 pub mod grids;
 pub mod intake_writer;
+pub mod joint;
 pub mod notifications;
 pub mod open311;
 pub mod photos;

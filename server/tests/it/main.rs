@@ -36,6 +36,7 @@ mod hostile;
 mod hostile_steps;
 mod intake;
 mod intake_batch;
+mod joint_handling;
 mod notifications;
 mod open311;
 mod openapi;

@@ -62,7 +62,7 @@ const NEVER_MATCHES: i32 = -1;
 /// tag that is not a version; a bare `7` is not an entity-tag and is refused (400
 /// `invalid_if_match`), as is `*` and a list (a step names the one version it was decided on).
 /// `Ok(None)` when absent.
-fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
+pub(crate) fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
     let invalid = |detail: &str| {
         ApiError::bad_request(
@@ -92,7 +92,7 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
 
 /// A problem+json answer built here because it carries more than [`ApiError`] holds: for a 409,
 /// the case's current state and version, which a phone parks its queued step with.
-fn problem(status: StatusCode, code: &str, detail: &str, case: Option<&FullCase>) -> HttpResponse {
+pub(crate) fn problem(status: StatusCode, code: &str, detail: &str, case: Option<&FullCase>) -> HttpResponse {
     let mut body = json!({
         "type": format!("urn:gridline:problem:{code}"),
         "title": status.canonical_reason().unwrap_or("Error"),
