@@ -19,10 +19,12 @@
 //! - [`health`]: liveness and readiness.
 //! - [`open_data`]: one case as the city publishes it, with nothing that identifies a person.
 //! - [`timeline`]: a case's public timeline (the reporter's, with the after-photos).
+//! - [`joint`]: a case's helper parts and disputes, and the units' figures of both.
 
 pub mod cases;
 pub mod categories;
 pub mod health;
+pub mod joint;
 pub mod open_data;
 pub mod reports;
 pub mod session;
@@ -138,6 +140,10 @@ pub struct ActionRequest {
     /// step's stored fingerprint stays what it was before the field existed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<crate::workflow::callback::Satisfaction>,
+    /// For `dispatch` and `reassign`: the helper units (协办) with their parts; the handling
+    /// unit leads (主办). Left out of the written form when empty, like `satisfaction`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub helpers: Vec<crate::workflow::parts::HelperPartRequest>,
 }
 
 #[cfg(test)]

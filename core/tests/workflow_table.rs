@@ -38,6 +38,13 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     (S::Dispatched, A::Shelve, R::Dispatcher, S::Shelved),
     (S::Dispatched, A::Shelve, R::Admin, S::Shelved),
     (S::Dispatched, A::MarkOverdue, R::System, S::Dispatched),
+    // 派单异议: a fact about the assignment, decided before the unit accepts.
+    (S::Dispatched, A::Dispute, R::Handler, S::Dispatched),
+    (S::Dispatched, A::Uphold, R::Dispatcher, S::Dispatched),
+    (S::Dispatched, A::Uphold, R::Admin, S::Dispatched),
+    (S::Dispatched, A::Reassign, R::Dispatcher, S::Dispatched),
+    (S::Dispatched, A::Reassign, R::Admin, S::Dispatched),
+    (S::Dispatched, A::EscalateDispute, R::System, S::Dispatched),
     (S::Dispatched, A::Escalate, R::System, S::Dispatched),
     (S::InProgress, A::MarkHandled, R::Handler, S::Handled),
     (S::InProgress, A::Extend, R::Dispatcher, S::InProgress),
@@ -82,13 +89,15 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         A::Merge,
         A::Close,
         A::Reopen,
+        A::Uphold,
+        A::Reassign,
     ];
     match role {
         R::Dispatcher | R::Admin => street_office.contains(&action),
-        R::Handler => [A::Accept, A::SendBack, A::MarkHandled].contains(&action),
+        R::Handler => [A::Accept, A::SendBack, A::MarkHandled, A::Dispute].contains(&action),
         R::Inspector => [A::VerifyPass, A::VerifyFail, A::Confirm, A::Deny].contains(&action),
         R::Citizen => action == A::Rate,
-        R::System => [A::MarkOverdue, A::Escalate, A::CommandRegister].contains(&action),
+        R::System => [A::MarkOverdue, A::Escalate, A::CommandRegister, A::EscalateDispute].contains(&action),
         R::Viewer => false,
         R::Operator => [A::CallBack, A::Answer, A::Transfer].contains(&action),
     }
@@ -105,7 +114,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 23] = [
+const ACTIONS: [Action; 27] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -129,6 +138,10 @@ const ACTIONS: [Action; 23] = [
     A::CommandRegister,
     A::Answer,
     A::Transfer,
+    A::Dispute,
+    A::Uphold,
+    A::Reassign,
+    A::EscalateDispute,
 ];
 const ROLES: [Role; 8] =
     [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];

@@ -105,6 +105,14 @@ mirror_enum! {
         Answer,
         /// The hotline operator transfers the call elsewhere and closes it here.
         Transfer,
+        /// The dispatched unit disputes the assignment, with a reason (派单异议).
+        Dispute,
+        /// The arbiter keeps the disputed assignment.
+        Uphold,
+        /// The arbiter sends the disputed case to another unit.
+        Reassign,
+        /// The system sends an undecided dispute to the district.
+        EscalateDispute,
     }
 }
 

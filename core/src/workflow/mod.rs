@@ -41,6 +41,13 @@
 //!   denies a `reported` case on site (photo and position, a reason to deny) and the case stays
 //!   `reported` for the street office to register or reject with the inspector's finding in
 //!   its trail. A report from an inspector needs no such check.
+//! - **Joint handling (主办/协办)**: a dispatch may name helper units besides the lead (the
+//!   handling unit), each with a part of its own ([`parts`]: note, deadline, its own steps). The
+//!   lead marks the case handled only once every part is finished or closed by the lead.
+//! - **Disputes (派单异议)** are facts about the assignment, not states ([`dispute`]): the
+//!   dispatched unit disputes within a window, the street office upholds or reassigns (a
+//!   dispatch with the dispute decided), the `system` sends an undecided one to the district; a
+//!   case that changed hands more than twice is flagged to the district.
 //! - **Overdue** is a flag too: at the deadline the `system` marks a `dispatched` or
 //!   `in_progress` case overdue, and may then escalate it (a notice to the level above). A new
 //!   deadline (extend, re-dispatch) clears the flag.
@@ -74,7 +81,7 @@ use crate::calendar::TimeLimit;
 use crate::geo::GeoPoint;
 
 pub use rules::{available_actions, available_actions_given, decide, take};
-pub use step::{Change, DeadlineChange, DeadlineSource, Step, dispatch_deadline};
+pub use step::{Change, DeadlineChange, DeadlineSource, DisputeChange, Step, dispatch_deadline};
 
 /// A name that is not one of the wire forms of a state, an action or a role.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -245,6 +252,15 @@ wire_enum! {
         /// 转办: the hotline operator transfers the call to 110/119/120 or another city's
         /// system, with the reason, closing the order here.
         Transfer = "transfer",
+        /// 派单异议: the unit a case was dispatched to disputes the assignment, with a reason,
+        /// within the dispute window after the dispatch ([`dispute`]).
+        Dispute = "dispute",
+        /// The arbiter keeps the disputed assignment: the unit must take the case.
+        Uphold = "uphold",
+        /// The arbiter sends the disputed case to another unit, with a fresh deadline.
+        Reassign = "reassign",
+        /// The arbiter's deadline has passed without a decision: the dispute goes to the district.
+        EscalateDispute = "escalate_dispute",
     }
 }
 
@@ -323,6 +339,16 @@ pub enum Condition {
     NotYetCalledBack,
     /// The case belongs to an emergency command (平战转换) that is on.
     UnderCommand,
+    /// Every helper unit's part is finished or closed by the lead ([`parts`]).
+    HelperPartsSettled,
+    /// The dispute window after the last dispatch is still open ([`dispute`]).
+    WithinDisputeWindow,
+    /// No dispute of the assignment waits for the arbiter.
+    NoDisputePending,
+    /// A dispute of the assignment waits for the arbiter.
+    DisputePending,
+    /// The arbiter's deadline passed and the dispute was not sent to the district yet.
+    ArbiterDeadlinePassed,
 }
 
 /// What recording the action changes besides the state; metrics count these from the events.
@@ -358,6 +384,20 @@ pub enum Effect {
     RecordsRating,
     /// The call-back's answer is recorded (回访满意度).
     RecordsCallBack,
+    /// The helper units' parts are set anew from the request (joint handling, [`parts`]):
+    /// open parts of an earlier dispatch are withdrawn.
+    SetsHelperParts,
+    /// Every open helper part is withdrawn: the lead refused the case.
+    WithdrawsHelperParts,
+    /// A dispute of the assignment is raised, with the arbiter's deadline.
+    RaisesDispute,
+    /// The pending dispute is decided (upheld or reassigned), on time or late.
+    DecidesDispute,
+    /// The pending dispute is sent to the district.
+    EscalatesDispute,
+    /// The case changes hands between units (退回, 改派): counted, and flagged to the district
+    /// past [`dispute::BOUNCES_BEFORE_FLAG`].
+    CountsBounce,
 }
 
 /// An allowed step: where it leads and what it requires.
@@ -383,6 +423,8 @@ pub struct Provided<'a> {
     pub merge_target: Option<&'a str>,
     pub rating: Option<u8>,
     pub satisfaction: Option<callback::Satisfaction>,
+    /// For a dispatch or a reassignment: the helper units and their parts (joint handling).
+    pub helpers: &'a [parts::HelperPartRequest],
 }
 
 /// What the case record shows at one moment, for the [`Condition`]s and the step's effects.
@@ -412,6 +454,10 @@ pub struct CaseFacts {
     /// An emergency case's handling limit in minutes on a 24/7 clock, which shrinks its
     /// dispatches' deadline (never past the working-calendar one); kept after the emergency ends.
     pub round_the_clock_minutes: Option<u32>,
+    /// How many helper parts are still open (assigned, accepted or sent back).
+    pub open_helper_parts: u32,
+    /// The dispute of the assignment, the bounces and the flag ([`dispute::DisputeFacts::new`]).
+    pub dispute: dispute::DisputeFacts,
 }
 
 /// The stored facts of a case that [`CaseFacts::new`] reads.
@@ -445,6 +491,8 @@ impl CaseFacts {
             callback_rework: callback::CallbackRework::default(),
             under_command: record.under_command,
             round_the_clock_minutes: record.round_the_clock_minutes,
+            open_helper_parts: 0,
+            dispute: dispute::DisputeFacts::default(),
         }
     }
 }
@@ -495,6 +543,22 @@ pub enum Refusal {
     AlreadyCalledBack,
     #[error("the case is not under an emergency command that is on")]
     NotUnderCommand,
+    #[error(
+        "{open} helper part(s) are still open: each helper finishes its part, or the lead closes it with a reason"
+    )]
+    HelperPartsOpen { open: u32 },
+    #[error("{action} does not take helper units; only dispatch and reassign do")]
+    HelpersNotAccepted { action: Action },
+    #[error("helper {index}: {problem}")]
+    HelperInvalid { index: usize, problem: String },
+    #[error("the dispute window closed at {closed}; the unit takes the case or sends it back with a reason")]
+    DisputeWindowClosed { closed: DateTime<Utc> },
+    #[error("the assignment is already disputed and waits for the arbiter")]
+    DisputePending,
+    #[error("no dispute of this assignment waits for a decision")]
+    NoDisputePending,
+    #[error("the arbiter's deadline has not passed, or the dispute went to the district already")]
+    ArbiterDeadlineNotPassed,
 }
 
 impl Refusal {
@@ -521,6 +585,13 @@ impl Refusal {
             Refusal::SatisfactionRequired { .. } => "satisfaction_required",
             Refusal::AlreadyCalledBack => "already_called_back",
             Refusal::NotUnderCommand => "not_under_command",
+            Refusal::HelperPartsOpen { .. } => "helper_parts_open",
+            Refusal::HelpersNotAccepted { .. } => "helpers_not_accepted",
+            Refusal::HelperInvalid { .. } => "helper_invalid",
+            Refusal::DisputeWindowClosed { .. } => "dispute_window_closed",
+            Refusal::DisputePending => "dispute_pending",
+            Refusal::NoDisputePending => "no_dispute_pending",
+            Refusal::ArbiterDeadlineNotPassed => "arbiter_deadline_not_passed",
         }
     }
 }
@@ -563,3 +634,6 @@ impl Channel {
 pub mod callback;
 pub mod hotline;
 pub mod notice;
+// Joint handling (主办/协办) and disputed assignments (派单异议), also after `wire_enum!`.
+pub mod dispute;
+pub mod parts;

@@ -22,13 +22,14 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         | A::Unshelve
         | A::Merge
         | A::Close
-        | A::Reopen => STREET_OFFICE,
-        A::Accept | A::SendBack | A::MarkHandled => &[Role::Handler],
+        | A::Reopen
+        | A::Uphold
+        | A::Reassign => STREET_OFFICE,
+        A::Accept | A::SendBack | A::MarkHandled | A::Dispute => &[Role::Handler],
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
-        A::MarkOverdue | A::Escalate => &[Role::System],
+        A::MarkOverdue | A::Escalate | A::EscalateDispute | A::CommandRegister => &[Role::System],
         A::CallBack | A::Answer | A::Transfer => &[Role::Operator],
-        A::CommandRegister => &[Role::System],
     }
 }
 
@@ -55,6 +56,8 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::CommandRegister, S::Reported) => S::Registered,
         (A::Answer | A::Transfer, S::Reported) => S::Closed,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
+        // A dispute is a fact about the assignment, decided before the unit accepts.
+        (A::Dispute | A::Uphold | A::Reassign | A::EscalateDispute, S::Dispatched) => state,
         _ => return None,
     };
     Some(to)
@@ -69,10 +72,11 @@ fn needs(action: Action) -> Needs {
     let none = Needs::default();
     match action {
         A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate | A::CommandRegister => none,
-        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen | A::Answer | A::Transfer => {
+        A::Uphold | A::EscalateDispute => none,
+        A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen | A::Answer | A::Transfer | A::Dispute => {
             Needs { reason: true, ..none }
         }
-        A::Dispatch => Needs { handling_unit: true, ..none },
+        A::Dispatch | A::Reassign => Needs { handling_unit: true, ..none },
         A::MarkHandled => Needs { photo: true, ..none },
         A::VerifyPass | A::Confirm => Needs { photo: true, position: true, ..none },
         A::VerifyFail | A::Deny => Needs { reason: true, photo: true, position: true, ..none },
@@ -90,17 +94,38 @@ fn conditions(action: Action) -> &'static [Condition] {
         A::Escalate => &[Condition::Overdue],
         A::CallBack => &[Condition::NotYetCalledBack],
         A::CommandRegister => &[Condition::UnderCommand],
+        A::MarkHandled => &[Condition::HelperPartsSettled],
+        // While the arbiter decides, the case stays where it is: the decision moves it.
+        A::Accept | A::SendBack | A::Dispatch | A::Shelve => &[Condition::NoDisputePending],
+        A::Dispute => &[Condition::NoDisputePending, Condition::WithinDisputeWindow],
+        A::Uphold | A::Reassign => &[Condition::DisputePending],
+        A::EscalateDispute => &[Condition::DisputePending, Condition::ArbiterDeadlinePassed],
         _ => &[],
     }
 }
 
 fn effects(action: Action) -> &'static [Effect] {
     match action {
-        A::Dispatch => &[Effect::SetsHandlingUnit, Effect::SetsDeadline],
+        A::Dispatch => &[Effect::SetsHandlingUnit, Effect::SetsDeadline, Effect::SetsHelperParts],
         A::Extend => &[Effect::ExtendsDeadline, Effect::CountsExtension],
         A::Merge => &[Effect::SetsMergeLink],
         A::Reopen => &[Effect::ClearsMergeLink],
-        A::SendBack => &[Effect::ClearsDeadline, Effect::ClearsHandlingUnit],
+        A::SendBack => &[
+            Effect::ClearsDeadline,
+            Effect::ClearsHandlingUnit,
+            Effect::WithdrawsHelperParts,
+            Effect::CountsBounce,
+        ],
+        A::Dispute => &[Effect::RaisesDispute],
+        A::Uphold => &[Effect::DecidesDispute],
+        A::Reassign => &[
+            Effect::SetsHandlingUnit,
+            Effect::SetsDeadline,
+            Effect::SetsHelperParts,
+            Effect::DecidesDispute,
+            Effect::CountsBounce,
+        ],
+        A::EscalateDispute => &[Effect::EscalatesDispute],
         A::Shelve => &[Effect::ClearsDeadline],
         A::VerifyFail => &[Effect::CountsRework],
         A::MarkOverdue => &[Effect::MarksOverdue],
@@ -177,6 +202,22 @@ fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), R
             Condition::Overdue if !facts.overdue => Refusal::NotOverdue,
             Condition::NotYetCalledBack if facts.called_back => Refusal::AlreadyCalledBack,
             Condition::UnderCommand if !facts.under_command => Refusal::NotUnderCommand,
+            Condition::HelperPartsSettled if facts.open_helper_parts > 0 => {
+                Refusal::HelperPartsOpen { open: facts.open_helper_parts }
+            }
+            Condition::NoDisputePending if facts.dispute.pending => Refusal::DisputePending,
+            Condition::DisputePending if !facts.dispute.pending => Refusal::NoDisputePending,
+            Condition::WithinDisputeWindow if !facts.dispute.window_open(facts.now) => {
+                match facts.dispute.window_closes {
+                    Some(closed) => Refusal::DisputeWindowClosed { closed },
+                    None => Refusal::DisputeWindowClosed { closed: facts.now },
+                }
+            }
+            Condition::ArbiterDeadlinePassed
+                if facts.dispute.escalated || !facts.dispute.arbiter_late(facts.now) =>
+            {
+                Refusal::ArbiterDeadlineNotPassed
+            }
             _ => continue,
         };
         return Err(refusal);
@@ -208,6 +249,9 @@ fn check_needs(
         if let Some(current) = facts.deadline.filter(|current| new <= *current) {
             return Err(Refusal::DeadlineNotLater { current });
         }
+    }
+    if !provided.helpers.is_empty() && !super::parts::takes_helpers(action) {
+        return Err(Refusal::HelpersNotAccepted { action });
     }
     if needs.handling_unit && blank(provided.handling_unit) {
         return Err(Refusal::HandlingUnitRequired { action });

@@ -7,7 +7,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{CaseFacts, CaseState, Effect, Provided, Refusal, Transition};
+pub use super::dispute::DisputeChange;
+use super::dispute::{self, Decision};
+use super::{Action, CaseFacts, CaseState, Effect, Provided, Refusal, Transition};
 use crate::calendar::{TimeLimit, WorkingCalendar};
 
 /// A change to one nullable field of the case record.
@@ -82,6 +84,13 @@ pub struct Step {
     pub satisfaction: Option<super::callback::Satisfaction>,
     /// Whether the case counts as open after the step ([`CaseState::counts_as_open`]).
     pub open: bool,
+    /// `Some(parts)`: every open helper part is withdrawn and these are created (joint
+    /// handling, [`super::parts`]); `None` leaves the parts.
+    pub helper_parts: Option<Vec<super::parts::PlannedPart>>,
+    /// What the step does to a dispute of the assignment ([`super::dispute`]).
+    pub dispute: DisputeChange,
+    /// `Some(bounces)`: the step bounced the case past the limit; it is flagged to the district.
+    pub flags_district: Option<u32>,
 }
 
 impl Step {
@@ -106,6 +115,9 @@ pub(super) fn resolve(
         overdue: None,
         rating: None,
         satisfaction: None,
+        helper_parts: None,
+        dispute: DisputeChange::Keep,
+        flags_district: None,
     };
     for effect in step.transition.effects {
         match effect {
@@ -128,6 +140,26 @@ pub(super) fn resolve(
             Effect::MarksOverdue => step.overdue = Some(true),
             Effect::RecordsRating => step.rating = provided.rating,
             Effect::RecordsCallBack => step.satisfaction = provided.satisfaction,
+            Effect::SetsHelperParts => {
+                let lead = provided.handling_unit;
+                step.helper_parts =
+                    Some(super::parts::plan_helpers(lead, provided.helpers, facts, calendar)?);
+            }
+            Effect::WithdrawsHelperParts => step.helper_parts = Some(Vec::new()),
+            Effect::RaisesDispute => {
+                step.dispute = DisputeChange::Raise { decide_by: dispute::decide_by(facts.now, calendar) };
+            }
+            Effect::DecidesDispute => {
+                let decision = if step.transition.action == Action::Reassign {
+                    Decision::Reassigned
+                } else {
+                    Decision::Upheld
+                };
+                step.dispute =
+                    DisputeChange::Decide { decision, late: facts.dispute.arbiter_late(facts.now) };
+            }
+            Effect::EscalatesDispute => step.dispute = DisputeChange::Escalate,
+            Effect::CountsBounce => step.flags_district = dispute::flag_after_bounce(&facts.dispute),
             Effect::CountsExtension | Effect::CountsRework | Effect::Escalates => {}
         }
     }

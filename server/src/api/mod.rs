@@ -100,7 +100,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/actions", web::post().to(cases::actions::post))
                         .route("/timeline", web::get().to(cases::timeline::timeline))
                         .route("/duplicates", web::get().to(cases::duplicates::duplicates))
-                        .route("/notifications", web::get().to(notifications::case_log)),
+                        .route("/notifications", web::get().to(notifications::case_log))
+                        .route("/joint", web::get().to(cases::joint::get))
+                        .route("/parts/{part}/actions", web::post().to(cases::joint::post_part_action)),
                 )
                 .route("/cases", web::get().to(cases::list::list))
                 .route("/open-data/cases", web::get().to(cases::export::open_data))
@@ -136,6 +138,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .route("/warnings/charts", web::get().to(warnings::charts_of_places))
+                .route("/stats/joint", web::get().to(stats::joint::joint))
                 .service(
                     web::scope("/sensors")
                         .service(

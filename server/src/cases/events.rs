@@ -111,6 +111,8 @@ fn step_details(case: &FullCase, step: &Step, comment: Option<String>) -> Map<St
     if let Some(satisfaction) = step.satisfaction {
         details.insert("satisfaction".into(), json!(satisfaction));
     }
+    // Joint handling and disputes: the parts the step sets, the dispute, the district flag.
+    super::joint::step_details(case, step, &mut details);
     if let Some(rating) = step.rating {
         details.insert("rating".into(), json!(rating));
         if let Some(comment) = comment.filter(|c| !c.trim().is_empty()) {
@@ -161,6 +163,38 @@ pub fn seeded(
         actor_role: Some(role.as_str().to_owned()),
         details: details.to_string(),
         ..base(case_id, kind, from, to, at)
+    }
+}
+
+/// A person's step on a helper part (`part_accept`, `part_finish`, ...; [`super::joint`]): the
+/// case's state is unchanged, `details.part` names the part and its new state.
+pub fn part_step(
+    case: &FullCase,
+    kind: &str,
+    evidence: StepEvidence,
+    details: Value,
+    at: DateTime<Utc>,
+) -> EventRow {
+    let state = case.row.state;
+    EventRow {
+        actor_id: Some(evidence.actor_id),
+        actor_role: Some(evidence.actor_role.as_str().to_owned()),
+        note: evidence.note.filter(|n| !n.trim().is_empty()),
+        reason: evidence.reason.filter(|r| !r.trim().is_empty()),
+        photo_ids: json!(evidence.photo_ids).to_string(),
+        details: details.to_string(),
+        ..base(&case.row.id, kind, Some(state), state, at)
+    }
+}
+
+/// A step the `system` takes on a case without changing its state (a part marked overdue, a
+/// dispute sent to the district), with its `details`.
+pub fn system_step(case: &FullCase, kind: &str, details: Value, at: DateTime<Utc>) -> EventRow {
+    let state = case.row.state;
+    EventRow {
+        actor_role: Some(Role::System.as_str().to_owned()),
+        details: details.to_string(),
+        ..base(&case.row.id, kind, Some(state), state, at)
     }
 }
 

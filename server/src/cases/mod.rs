@@ -18,6 +18,7 @@
 pub mod command;
 pub mod events;
 pub mod facts;
+pub mod joint;
 pub mod overdue;
 mod report;
 mod report_checks;

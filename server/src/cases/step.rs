@@ -78,6 +78,8 @@ struct Loaded {
     called_back: bool,
     /// The emergency command terms of the case, with its switch's state (平战转换).
     command: Option<(crate::store::emergencies::EmergencyCaseRow, String)>,
+    /// The parts, disputes and bounces core's joint rules read.
+    joint: crate::store::joint::JointRecord,
 }
 
 /// Takes one step on a case for `who`; see the module's doc for the order of the checks.
@@ -92,7 +94,7 @@ pub async fn take_step(
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
-    let Loaded { case, previous, extensions, merge_target, called_back, command } =
+    let Loaded { case, previous, extensions, merge_target, called_back, command, joint } =
         loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if merge_target.is_some() {
         // Core links the case to the id, whichever way the caller named the target.
@@ -120,6 +122,7 @@ pub async fn take_step(
     facts.called_back = called_back;
     facts.callback_rework = state.config.settings.callback_rework;
     super::command::apply_terms(&mut facts, command.as_ref().map(|(terms, on)| (terms, on.as_str())));
+    super::joint::fill_facts(&mut facts, &joint, &state.calendar);
     let provided = checked.provided(&request.body);
     let step = match workflow::take(
         state_of(&case)?,
@@ -164,6 +167,7 @@ fn load(
         },
         called_back,
         command,
+        joint: crate::store::joint::facts_of(conn, id)?,
     }))
 }
 
@@ -233,6 +237,7 @@ async fn record(
     let change = change_of(step);
     let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
     let unit = step_checks::unit_set_by(step);
+    let checked_step = step.clone();
     let written = state
         .db
         .run(move |conn| {
@@ -240,6 +245,9 @@ async fn record(
                 return Ok(Err(refused));
             }
             if let Err(refused) = step_checks::check_active_unit(conn, unit.as_deref())? {
+                return Ok(Err(refused));
+            }
+            if let Err(refused) = super::joint::check_helper_units(conn, &checked_step)? {
                 return Ok(Err(refused));
             }
             let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;

@@ -53,6 +53,8 @@ pub fn scan(
 ) -> StoreResult<ScanOutcome> {
     let states = overdue_states();
     let mut outcome = ScanOutcome::default();
+    // Helper parts past their deadline and disputes past the arbiter's (joint handling).
+    crate::cases::joint::sweep(conn, now, calendar)?;
     loop {
         let due = deadlines::past_deadline(conn, now.naive_utc(), &states, BATCH)?;
         let full = due.len() as i64 == BATCH;

@@ -20,6 +20,7 @@ pub mod follow_ups;
 pub mod grids;
 pub mod hotline_calls;
 pub mod intake_writer;
+pub mod joint;
 pub mod notifications;
 pub mod open311;
 pub mod photos;

@@ -567,3 +567,41 @@ diesel::table! {
         deadline_after -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    case_parts (id) {
+        id -> Text,
+        case_id -> Text,
+        unit_code -> Text,
+        note -> Text,
+        state -> Text,
+        time_limit -> Nullable<Text>,
+        deadline -> Nullable<Timestamp>,
+        overdue -> Bool,
+        on_time -> Nullable<Bool>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_disputes (id) {
+        id -> Text,
+        case_id -> Text,
+        unit_code -> Text,
+        reason -> Text,
+        raised_by -> Text,
+        raised_at -> Timestamp,
+        decide_by -> Nullable<Timestamp>,
+        decision -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        late -> Bool,
+        escalated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(case_parts -> cases (case_id));
+diesel::joinable!(case_disputes -> cases (case_id));
+diesel::allow_tables_to_appear_in_same_query!(case_parts, case_disputes, cases);

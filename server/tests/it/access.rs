@@ -207,6 +207,21 @@ fn matrix() -> Vec<Row> {
             [s401, s200, s404, s403, s404, s200, s403, s404, s200, s403],
         ),
         row("GET", "/api/v1/cases/{missing}/notifications", Body::None, signed_in(s404)),
+        // Joint handling: staff whose scope holds the case (a helper unit through its part, none
+        // here); a part step needs If-Match before anything else, and the viewer writes nothing.
+        row(
+            "GET",
+            "/api/v1/cases/{a1}/joint",
+            Body::None,
+            [s401, s403, s403, s200, s403, s200, s200, s403, s200, s200],
+        ),
+        row("GET", "/api/v1/cases/{missing}/joint", Body::None, signed_in(s404)),
+        row(
+            "POST",
+            "/api/v1/cases/{missing}/parts/{missing}/actions",
+            Body::Empty,
+            signed_in_but_viewer(Status(428)),
+        ),
         row("GET", "/api/v1/me/notifications", Body::None, signed_in(s200)),
         // Every account keeps its own preferences and devices; an empty body is incomplete.
         row("PUT", "/api/v1/me/notifications", Body::Empty, signed_in_but_viewer(Status(422))),
@@ -371,6 +386,13 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200],
         ),
+        // The units' figures of joint handling and disputes: as the statistics.
+        row(
+            "GET",
+            "/api/v1/stats/joint",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s200, s200, s200, s200],
+        ),
         row(
             "GET",
             "/api/v1/photos/{photo_a1}",
@@ -384,12 +406,13 @@ fn matrix() -> Vec<Row> {
             [s401, s404, s200, s404, s404, s200, s404, s200, s200, s200],
         ),
         // A step photo (the handler's after-photo on a case of cell A1): whoever may read the
-        // case's staff view, and not its reporter.
+        // case's staff view, and its reporter (the phone), whose timeline shows the fix; not
+        // another citizen.
         row(
             "GET",
             "/api/v1/photos/{step_photo_a1}",
             Body::None,
-            [s401, s404, s404, s200, s404, s200, s200, s404, s200, s200],
+            [s401, s200, s404, s200, s404, s200, s200, s404, s200, s200],
         ),
         row("GET", "/api/v1/photos/{missing}", Body::None, signed_in(s404)),
         row("GET", "/api/v1/admin/users", Body::None, DENIED_TO_NON_ADMINS(200)),

@@ -224,7 +224,8 @@ fn an_inspector_works_the_list_and_verifies_a_fix_on_site(backend: Backend) {
     let job = handler.app.case_screen(first.clone());
     job.send(CasePageIntent::Refresh);
     let actions: Vec<String> = job.state().actions.iter().map(|a| a.action.clone()).collect();
-    assert_eq!(actions, ["accept", "send_back"]);
+    // Within the dispute window the unit may also dispute the assignment (派单异议).
+    assert_eq!(actions, ["accept", "send_back", "dispute"]);
     job.send(CasePageIntent::Take { action: "accept".into() });
     assert_eq!(job.state().error, None);
     assert!(tasks(&unit_list).contains(&(first.clone(), TaskKind::Handle)), "accepted: now to handle");

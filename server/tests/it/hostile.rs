@@ -809,7 +809,8 @@ fn duplicates_do_not_locate_or_name_other_reports(backend: Backend) {
 /// Point 4: a handler's after-photo could be read only by the handler, since step photos live in
 /// the events and the photo check looked only at the report's own photos; the inspector who
 /// must verify the fix could not see it. Now everyone who may read the case's staff view may
-/// read its step photos, and no one else.
+/// read its step photos; the reporter reads the after-photo of their own report and nothing
+/// else of the steps.
 fn step_photos_are_readable_by_the_cases_staff(backend: Backend) {
     use gridline_core::codes::{AreaCode, GridCode};
     use gridline_core::workflow::Role;
@@ -846,7 +847,18 @@ fn step_photos_are_readable_by_the_cases_staff(backend: Backend) {
     assert_eq!(status(&admin), 200);
     assert_eq!(status(&other_inspector), 404, "an inspector of another grid");
     assert_eq!(status(&other_dispatcher), 404, "another street's office");
-    assert_eq!(status(&citizen), 404, "the reporter does not see staff photos");
+    assert_eq!(status(&citizen), 200, "the reporter sees the fix on their own report");
+    assert_eq!(status(&server.citizen_token()), 404, "another citizen");
+    // An inspector's photo of the check stays with the staff, the reporter included.
+    let check = server.upload_photo(&inspector);
+    server.step(
+        &inspector,
+        id,
+        &json!({ "action": "verify_pass", "photo_ids": [check], "position": { "lat": lat, "lon": lon } }),
+    );
+    let status = |token: &str| server.get_as(token, &format!("/api/v1/photos/{check}")).status().as_u16();
+    assert_eq!(status(&dispatcher), 200, "the street office sees the check");
+    assert_eq!(status(&citizen), 404, "the reporter does not see the inspector's check");
 }
 
 both_backends!(

@@ -39,6 +39,7 @@ mod hostile_steps;
 mod hotline;
 mod intake;
 mod intake_batch;
+mod joint_handling;
 mod notifications;
 mod open311;
 mod open_data;

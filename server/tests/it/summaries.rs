@@ -108,7 +108,12 @@ impl City {
         // otherwise crowd out the unit's and the inspector's one or two.
         let offered_to: Vec<&str> = offers.iter().map(|o| o.0).collect::<BTreeSet<_>>().into_iter().collect();
         let person = offered_to[rng.random_range(0..offered_to.len())];
-        let theirs: Vec<&(&str, Role, Action, Value)> = offers.iter().filter(|o| o.0 == person).collect();
+        let mut theirs: Vec<&(&str, Role, Action, Value)> = offers.iter().filter(|o| o.0 == person).collect();
+        // A unit disputes one assignment in ten here: offered as often as accepting, disputes and
+        // their arbitration would hold most cases at dispatch and starve the later steps.
+        if theirs.len() > 1 && rng.random_range(0..10) > 0 {
+            theirs.retain(|o| o.2 != Action::Dispute);
+        }
         let (token, role, action, case) = theirs[rng.random_range(0..theirs.len())];
         let state: CaseState = case["state"].as_str().unwrap().parse().unwrap();
         let needs = workflow::decide(state, *action, *role).unwrap().needs;

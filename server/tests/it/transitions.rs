@@ -100,6 +100,12 @@ fn expected(state: CaseState, unit: bool, action: Action, caller: Caller) -> Exp
         return Expected::Refused(403, "out_of_scope");
     }
     match decide(state, action, caller.role()) {
+        // The table's cases are put in their state directly, with no dispatch event and no
+        // dispute: core's joint rules find the dispute window closed and nothing to arbitrate.
+        Ok(_) if action == Action::Dispute => Expected::Refused(409, "dispute_window_closed"),
+        Ok(_) if matches!(action, Action::Uphold | Action::Reassign) => {
+            Expected::Refused(409, "no_dispute_pending")
+        }
         Ok(transition) => Expected::Step(transition.to),
         Err(refusal @ Refusal::NotAllowedForRole { .. }) => Expected::Refused(403, refusal.code()),
         Err(refusal @ Refusal::NotFromState { .. }) => Expected::Refused(409, refusal.code()),

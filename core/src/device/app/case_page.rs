@@ -175,6 +175,10 @@ fn action_words(action: Action, lang: Language) -> String {
         Action::Transfer => ("转办", "Transferred"),
         Action::MarkOverdue => ("标记超期", "Mark overdue"),
         Action::Escalate => ("上报上级", "Escalate"),
+        Action::Dispute => ("派单异议", "Dispute the assignment"),
+        Action::Uphold => ("维持派单", "Uphold the assignment"),
+        Action::Reassign => ("改派", "Reassign"),
+        Action::EscalateDispute => ("异议上报区级", "Send the dispute to the district"),
     };
     lang.pick(zh, en)
 }

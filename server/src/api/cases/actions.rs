@@ -119,7 +119,14 @@ fn refusal_kind(refusal: &Refusal) -> ErrorKind {
         | Refusal::DeadlineNotPassed
         | Refusal::AlreadyOverdue
         | Refusal::NotOverdue
-        | Refusal::AlreadyCalledBack => ErrorKind::Conflict,
+        | Refusal::AlreadyCalledBack
+        // The case's parts, dispute or command stand in the way, not the request.
+        | Refusal::HelperPartsOpen { .. }
+        | Refusal::DisputeWindowClosed { .. }
+        | Refusal::DisputePending
+        | Refusal::NoDisputePending
+        | Refusal::ArbiterDeadlineNotPassed
+        | Refusal::NotUnderCommand => ErrorKind::Conflict,
         _ => ErrorKind::Unprocessable,
     }
 }

@@ -106,7 +106,11 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
     }
     if let Some(unit) = query.unit.as_deref() {
         let unit = unit.trim();
-        if unit.is_empty() || unit.len() > crate::auth::scope::MAX_UNIT_CODE_CHARS {
+        // A control character can be no unit's code, and PostgreSQL refuses a NUL in any text.
+        if unit.is_empty()
+            || unit.len() > crate::auth::scope::MAX_UNIT_CODE_CHARS
+            || unit.chars().any(char::is_control)
+        {
             return Err(ApiError::invalid_field("unit", "expected a handling unit code"));
         }
         filter.handling_unit = Some(unit.to_owned());
@@ -145,6 +149,9 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
                     case_list::MAX_SEARCH_CHARS
                 ),
             ));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(ApiError::invalid_field("q", "a search holds no control character"));
         }
         filter.text = Some(text.to_owned());
     }

@@ -15,6 +15,7 @@
 pub mod actions;
 pub mod duplicates;
 pub mod export;
+pub mod joint;
 pub mod list;
 pub mod timeline;
 pub mod worklist;
@@ -145,10 +146,17 @@ pub async fn get(
     who: MaybePrincipal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (case, photo_ids) = load_case(&state, &id, cases::photo_ids).await?;
+    let (case, (photo_ids, joint)) = load_case(&state, &id, |conn, id| {
+        Ok((cases::photo_ids(conn, id)?, crate::store::joint::facts_of(conn, id)?))
+    })
+    .await?;
     let view = view_for(who.0.as_ref(), &case.row);
     let now = state.clock.now();
     let mut body = render(&case, view, who.0.as_ref(), photo_ids, now);
+    // The steps offered count the case's helper parts and disputes (joint handling).
+    if let (Some(actions), Some(who)) = (body.available_actions.as_mut(), who.0.as_ref()) {
+        *actions = crate::cases::joint::available_actions(&case, who, now, &joint, &state.calendar);
+    }
     // Whoever may dispatch sees the deadline a dispatch now would set, before choosing to.
     let may_dispatch =
         body.available_actions.as_ref().is_some_and(|actions| actions.contains(&Action::Dispatch));

@@ -11,6 +11,7 @@
 use gridline_core::emergency::{
     AfterActionSummary, EmergencyList, EmergencyView, IncidentView, SwitchOnRequest, SwitchRequest,
 };
+use gridline_core::protocol::joint::{JointStats, JointView, PartActionRequest};
 use gridline_core::protocol::{
     ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord, Readiness,
     ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView, WorklistPage,
@@ -532,6 +533,26 @@ pub fn api() -> Vec<Op> {
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .answer(200, "HTML page", Body::Untyped("text/html", json!({"type": "string"})))
             .problems(&[401, 403, 404]),
+        Op::new(Method::Get, "/api/v1/cases/{id}/joint", "cases", "Joint handling (主办/协办) and disputes (派单异议) of a case: the lead unit, the helper units' parts with the part steps the caller may take, the disputes, the bounces and the district flag, and the case steps the caller may take with all of them counted")
+            .describe("Staff whose scope holds the case, and the handlers of a unit with a part on it (who see the case in the staff view through their part), may read it; anyone else 403 `out_of_scope`. The ETag is the case's version, the If-Match of a part step. A joint dispatch is the case step `dispatch` (or `reassign`) with `helpers`; a dispute is the case step `dispute` (the dispatched unit, with a reason, within 2 working hours of the dispatch), decided by `uphold` or `reassign` (the street office, or the district's for a case in no street, within 4 working hours; a later decision is recorded as late; an undecided dispute past the deadline goes to the district). A case that changed hands more than twice is flagged to the district (`flagged_to_district`).")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
+            .answer(200, "The case's joint handling", Body::Json(typed::<JointView>))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Post, "/api/v1/cases/{id}/parts/{part}/actions", "cases", "Take a step on a helper unit's part (accept, send_back, finish, close); core's part rules decide")
+            .describe("If-Match carries the case's ETag (every part step bumps the case's version); without it 428 `precondition_required`, stale 409 `version_mismatch` with `current_state` and `current_version`. The helper unit's handlers accept, send back (with a reason) and finish (with after-photos they uploaded) their part; the lead unit's handlers or the street office close it with a reason. Part steps are taken while the case is dispatched or in progress. Refusals: 403 `not_allowed_for_part`, `out_of_scope`; 409 `part_not_from_state`, `case_not_active`; 422 `reason_required`, `photo_required`, `invalid_field`. Answers the case's joint view.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
+            .param(In::Path, "part", true, json!({"type": "string"}), "The part's id, from GET /api/v1/cases/{id}/joint")
+            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the case's ETag")
+            .body("application/json", true, typed::<PartActionRequest>)
+            .answer(200, "The case's joint handling after the step", Body::Json(typed::<JointView>))
+            .problems(&[400, 401, 403, 404, 409, 422, 428]),
+        Op::new(Method::Get, "/api/v1/stats/joint", "statistics", "Per handling unit in the caller's area: helper parts (finished, on time, overdue, sent back, closed by the lead), cases assigned as lead, disputes raised (upheld, reassigned) and the dispute rate")
+            .describe("Same roles and scope as /api/v1/stats. Takes no parameters: any is 400 `invalid_query`. Definitions in docs/statistics.md.")
+            .bearer()
+            .answer(200, "Figures per unit", Body::Json(typed::<JointStats>))
+            .problems(&[400, 401, 403]),
     ]
 }
 

@@ -20,6 +20,7 @@
 //! The definitions of every figure are in `docs/statistics.md`; the arithmetic in [`compute`].
 
 pub mod compute;
+pub mod joint;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -9,6 +9,8 @@ const TEXT = {
   zh: {
     skip: "跳到内容", title: "网格化城市运行", signin_hint: "请使用工作人员账号登录。", login: "账号",
     password: "密码", signin: "登录", other_lang: "English", view_overview: "一屏总览", view_cases: "案件",
+    parts: "协办", lead: "主办", disputes: "派单异议", k_dispute_rate: "异议率", bounces: "流转次数",
+    flagged: "已报区级", decide_by: "裁定时限", late: "逾期裁定",
     view_rankings: "排名", wall: "大屏模式", signout: "退出", level: "层级", district: "区", street: "街道",
     community: "社区", grid: "网格", colour_by: "着色", m_open: "在办案件", m_overdue: "超期案件",
     m_density: "每万平方米在办", feed: "实时动态", state: "状态", category: "类别", unit: "处置部门",
@@ -28,6 +30,8 @@ const TEXT = {
   en: {
     skip: "Skip to content", title: "Gridline operations", signin_hint: "Sign in with your staff account.",
     login: "Login", password: "Password", signin: "Sign in", other_lang: "中文", view_overview: "Overview",
+    parts: "Helper parts", lead: "Lead unit", disputes: "Disputed assignments", k_dispute_rate: "Dispute rate",
+    bounces: "Bounces", flagged: "Flagged to the district", decide_by: "Decide by", late: "decided late",
     view_cases: "Cases", view_rankings: "Rankings", wall: "Wall screen", signout: "Sign out", level: "Level",
     district: "District", street: "Street", community: "Community", grid: "Grid", colour_by: "Colour by",
     m_open: "Open cases", m_overdue: "Overdue cases", m_density: "Open per 10,000 m²", feed: "Live feed",
@@ -537,9 +541,10 @@ async function photoImage(id) {
 
 async function openCase(id) {
   const panel = $("#case-panel");
-  const [c, timeline] = await Promise.all([
+  const [c, timeline, joint] = await Promise.all([
     api("/api/v1/cases/" + id),
     api("/api/v1/cases/" + id + "/timeline").catch(() => ({ events: [] })),
+    api("/api/v1/cases/" + id + "/joint").catch(() => null),
   ]);
   // The unit the server suggests for the dispatch: by the categories units handle and their area.
   if ((c.available_actions || []).includes("dispatch")) {
@@ -576,7 +581,7 @@ async function openCase(id) {
       el("div", { class: "muted" }, fmtTime(e.at), e.actor && e.actor.role ? " · " + e.actor.role : "", e.reason ? " · " + e.reason : "", e.note ? " · " + e.note : ""))));
   // A viewer (wall screens) takes no step: no actions section at all, whatever the case offers.
   const steps = readOnly() ? [] : [el("h3", {}, t("actions")), actionForms(c)];
-  $("#case-body").replaceChildren(facts, mini, el("h3", {}, t("photos")), photos,
+  $("#case-body").replaceChildren(facts, mini, ...jointSection(joint), el("h3", {}, t("photos")), photos,
     el("h3", {}, t("timeline")), events, ...steps);
   panel.hidden = false;
   drawCaseMap(mini, c);
@@ -606,20 +611,39 @@ function drawCaseMap(mini, c) {
   g.fillStyle = "#ff3b3b"; g.beginPath(); g.arc(px(c.position.lon), py(c.position.lat), 5, 0, Math.PI * 2); g.fill();
 }
 
+// Joint handling and disputes as the server gives them (GET /api/v1/cases/{id}/joint): each
+// helper unit's part with its note, state and deadline; each dispute with the arbiter's deadline
+// and decision; the bounces, and whether the case went to the district.
+function jointSection(joint) {
+  if (!joint || (!joint.parts.length && !joint.disputes.length && !joint.bounces)) return [];
+  const parts = el("table", { class: "parts", "data-field": "parts" },
+    el("thead", {}, el("tr", {}, el("th", {}, t("unit")), el("th", {}, t("note")), el("th", {}, t("state")), el("th", {}, t("deadline")))),
+    el("tbody", {}, joint.parts.map((p) => el("tr", { "data-part": p.unit },
+      el("td", {}, p.unit), el("td", {}, p.note), el("td", { "data-field": "part-state" }, p.state),
+      el("td", { class: p.overdue ? "tag-overdue" : "" }, fmtTime(p.deadline) + (p.overdue ? " · " + t("overdue") : ""))))));
+  const disputes = el("ul", { "data-field": "disputes" }, joint.disputes.map((d) => el("li", {},
+    el("b", {}, d.unit), " · ", d.reason, el("div", { class: "muted" },
+      `${t("decide_by")} ${fmtTime(d.decide_by)}`, d.decision ? ` · ${d.decision}` : "", d.late ? ` · ${t("late")}` : ""))));
+  return [el("h3", {}, `${t("parts")} · ${t("lead")}: ${joint.lead_unit || "—"}`), parts,
+    el("h3", {}, t("disputes")), disputes,
+    el("p", { class: joint.flagged_to_district ? "tag-overdue" : "muted", "data-field": "bounces" },
+      `${t("bounces")}: ${joint.bounces}` + (joint.flagged_to_district ? ` · ${t("flagged")}` : ""))];
+}
+
 // The read-only role of operations screens: it sees everything its area holds and acts on
 // nothing (the server refuses its writes too).
 const readOnly = () => (session.user || {}).role === "viewer";
 
 // The dispatcher's steps the server says are available now; each form sends the case version
 // in If-Match, so a step on a stale page is refused (409) and the page reloads.
-const DESK_ACTIONS = ["register", "reject", "dispatch", "extend", "merge", "close", "shelve", "unshelve", "reopen"];
+const DESK_ACTIONS = ["register", "reject", "dispatch", "extend", "merge", "close", "shelve", "unshelve", "reopen", "uphold", "reassign"];
 function actionForms(c) {
   const box = el("div", { class: "actions" });
   const available = (c.available_actions || []).filter((a) => DESK_ACTIONS.includes(a));
   for (const action of available) {
     const fields = [];
     if (["reject", "close", "extend", "shelve", "reopen"].includes(action)) fields.push(el("input", { name: "reason", placeholder: t("reason"), required: "", maxlength: state.limits.step_text_max_chars, "aria-label": t("reason") }));
-    if (action === "dispatch") {
+    if (action === "dispatch" || action === "reassign") {
       fields.push(el("select", { name: "handling_unit", "aria-label": t("unit") },
         state.units.map((u) => el("option", { value: u.code, selected: u.code === (c.suggested_unit || defaultUnit(c.category)) ? "" : null },
           `${u.code} · ${lang === "zh" ? u.zh : u.en}`))));
@@ -669,10 +693,23 @@ function closeCase() {
 async function loadRankings() {
   const today = new Date();
   const start = new Date(today.getTime() - 29 * 86400000);
+  // The units' dispute rates (派单异议) come from their own report, all time, in the caller's area.
+  const joint = await api("/api/v1/stats/joint").catch(() => ({ units: [] }));
+  const disputeRate = new Map(joint.units.map((u) => [u.unit, u.dispute_rate]));
   for (const group of ["street", "unit"]) {
     const table = $("#rank-" + group);
     try {
       const stats = await api(statsQuery(day(start), day(today), group));
+      if (group === "unit") {
+        table.replaceChildren(
+          el("thead", {}, el("tr", {}, el("th", {}, t("name")), el("th", {}, t("k_on_time")), el("th", {}, t("k_rework")), el("th", {}, t("k_closure")), el("th", {}, t("k_dispute_rate")))),
+          el("tbody", {}, [...(stats.groups || [])].sort((a, b) => (b.on_time_closure_rate ?? -1) - (a.on_time_closure_rate ?? -1)).map((g) => {
+            const key = g.key ?? g.group ?? g.name;
+            return el("tr", {}, el("td", {}, key ?? "—"), el("td", {}, pct(g.on_time_closure_rate)), el("td", {}, pct(g.rework_rate)),
+              el("td", {}, pct(g.closure_rate)), el("td", { "data-field": "dispute-rate" }, pct(disputeRate.get(key))));
+          })));
+        continue;
+      }
       const rows = [...(stats.groups || [])].sort((a, b) => (b.on_time_closure_rate ?? -1) - (a.on_time_closure_rate ?? -1));
       table.replaceChildren(
         el("thead", {}, el("tr", {}, el("th", {}, t("name")), el("th", {}, t("k_on_time")), el("th", {}, t("k_rework")), el("th", {}, t("k_closure")))),

@@ -1,0 +1,2 @@
+DROP TABLE case_disputes;
+DROP TABLE case_parts;
