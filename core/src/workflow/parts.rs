@@ -322,7 +322,7 @@ pub fn take_part(
         if facts.overdue {
             return Err(PartRefusal::AlreadyOverdue);
         }
-        if !facts.deadline.is_some_and(|d| d <= facts.now) {
+        if facts.deadline.is_none_or(|d| d > facts.now) {
             return Err(PartRefusal::DeadlineNotPassed);
         }
     }

@@ -451,7 +451,7 @@ fn a_citizen_reports_offline_and_follows_the_case_to_its_rating(backend: Backend
 
     // The handling unit's after-photo shows, and the reporter may open it; the inspector's
     // check photo stays with the staff.
-    assert_eq!(closed.after_photo_ids, [after_photo.clone()]);
+    assert_eq!(closed.after_photo_ids, std::slice::from_ref(&after_photo));
     let handled = closed.timeline.iter().find(|e| !e.photo_ids.is_empty()).unwrap();
     assert_eq!(
         (handled.text.as_str(), handled.photo_ids.clone()),

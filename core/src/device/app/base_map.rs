@@ -119,7 +119,7 @@ mod tests {
     struct OnlyEvenColumns;
     impl BaseMapProvider for OnlyEvenColumns {
         fn tile(&self, _: u8, x: u32, _: u32) -> Option<String> {
-            (x % 2 == 0).then(|| x.to_string())
+            x.is_multiple_of(2).then(|| x.to_string())
         }
     }
 
