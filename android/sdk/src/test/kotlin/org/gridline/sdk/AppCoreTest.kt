@@ -385,7 +385,7 @@ class AppCoreTest {
      * One step on the case page of a field app (inspector or the water unit's worker), signed
      * in as [role], with a camera photo when given; the step reaches the server at once.
      */
-    private fun fieldStep(role: String, caseId: String, action: String, photo: ByteArray? = null) {
+    private suspend fun fieldStep(role: String, caseId: String, action: String, photo: ByteArray? = null) {
         val phone = platform()
         GridlineClient.open(TestServer.url, dataFolder()).use { client ->
             val (login, password) = TestServer.staff(role)
@@ -403,7 +403,7 @@ class AppCoreTest {
     }
 
     /** The water unit accepts the case and marks it handled with a photo, from its phone. */
-    private fun handleAsWater(caseId: String): String {
+    private suspend fun handleAsWater(caseId: String): String {
         fieldStep("handler", caseId, "accept")
         fieldStep("handler", caseId, "mark_handled", cameraJpeg(seed = 11))
         val (_, case) = TestServer.call("GET", "/api/v1/cases/$caseId", TestServer.staffToken("dispatcher"))
