@@ -99,6 +99,8 @@ mirror_enum! {
         Escalate,
         /// The hotline operator records the reporter's satisfaction (回访).
         CallBack,
+        /// The street office gives the case its place (online only).
+        Relocate,
     }
 }
 

@@ -41,6 +41,10 @@
 //!   denies a `reported` case on site (photo and position, a reason to deny) and the case stays
 //!   `reported` for the street office to register or reject with the inspector's finding in
 //!   its trail. A report from an inspector needs no such check.
+//! - **Relocate** (dispatcher, with a reason and the new position) keeps the state: it is a fact
+//!   about where the problem is, taken before dispatch (`reported`, `registered`), so a case
+//!   that routed to no cell (the triage queue) or to a wrong one reaches its street, and a
+//!   dispatched case is never moved away from the unit working on it.
 //! - **Overdue** is a flag too: at the deadline the `system` marks a `dispatched` or
 //!   `in_progress` case overdue, and may then escalate it (a notice to the level above). A new
 //!   deadline (extend, re-dispatch) clears the flag.
@@ -236,6 +240,9 @@ wire_enum! {
         Escalate = "escalate",
         /// 回访: the hotline operator records the reporter's satisfaction with a closed case.
         CallBack = "call_back",
+        /// 重新定位: the street office gives a case that routed to no cell (or to the wrong one)
+        /// its place: a new position, with a reason, routed again to its cell and street.
+        Relocate = "relocate",
     }
 }
 
@@ -347,6 +354,9 @@ pub enum Effect {
     RecordsRating,
     /// The call-back's answer is recorded (回访满意度).
     RecordsCallBack,
+    /// The case moves to the position the caller gives; the server routes it again to its
+    /// cell, community, street and district.
+    SetsPlace,
 }
 
 /// An allowed step: where it leads and what it requires.

@@ -22,7 +22,8 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         | A::Unshelve
         | A::Merge
         | A::Close
-        | A::Reopen => STREET_OFFICE,
+        | A::Reopen
+        | A::Relocate => STREET_OFFICE,
         A::Accept | A::SendBack | A::MarkHandled => &[Role::Handler],
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
@@ -51,6 +52,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::Reopen, S::Rejected | S::Merged) => S::Reported,
         (A::Rate, S::Closed) => S::Closed,
         (A::CallBack, S::Closed) => S::Closed,
+        (A::Relocate, S::Reported | S::Registered) => state,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
         _ => return None,
     };
@@ -75,6 +77,7 @@ fn needs(action: Action) -> Needs {
         A::Merge => Needs { merge_target: true, ..none },
         A::Rate => Needs { rating: true, ..none },
         A::CallBack => Needs { satisfaction: true, ..none },
+        A::Relocate => Needs { reason: true, position: true, ..none },
     }
 }
 
@@ -101,6 +104,7 @@ fn effects(action: Action) -> &'static [Effect] {
         A::Escalate => &[Effect::Escalates],
         A::Rate => &[Effect::RecordsRating],
         A::CallBack => &[Effect::RecordsCallBack],
+        A::Relocate => &[Effect::SetsPlace],
         _ => &[],
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{CaseFacts, CaseState, Effect, Provided, Refusal, Transition};
 use crate::calendar::{TimeLimit, WorkingCalendar};
+use crate::geo::GeoPoint;
 
 /// A change to one nullable field of the case record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,6 +79,8 @@ pub struct Step {
     pub rating: Option<u8>,
     /// The call-back's answer, when the step records one.
     pub satisfaction: Option<super::callback::Satisfaction>,
+    /// The case's new position (WGS-84), when the step moves it; the server routes it again.
+    pub place: Option<GeoPoint>,
     /// Whether the case counts as open after the step ([`CaseState::counts_as_open`]).
     pub open: bool,
 }
@@ -104,6 +107,7 @@ pub(super) fn resolve(
         overdue: None,
         rating: None,
         satisfaction: None,
+        place: None,
     };
     for effect in step.transition.effects {
         match effect {
@@ -126,6 +130,7 @@ pub(super) fn resolve(
             Effect::MarksOverdue => step.overdue = Some(true),
             Effect::RecordsRating => step.rating = provided.rating,
             Effect::RecordsCallBack => step.satisfaction = provided.satisfaction,
+            Effect::SetsPlace => step.place = provided.position,
             Effect::CountsExtension | Effect::CountsRework | Effect::Escalates => {}
         }
     }

@@ -100,6 +100,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/notifications", web::get().to(notifications::case_log)),
                 )
                 .route("/cases", web::get().to(cases::list::list))
+                .route("/desk", web::get().to(cases::desk::figures))
                 .route("/units", web::get().to(units::list))
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))

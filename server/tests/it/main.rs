@@ -52,6 +52,7 @@ mod serve;
 mod shutdown;
 mod stats;
 mod street_desk;
+mod street_triage;
 mod summaries;
 mod token_attacks;
 mod transitions;

@@ -170,6 +170,7 @@ fn action_words(action: Action, lang: Language) -> String {
         Action::Reopen => ("重新打开", "Reopen"),
         Action::Rate => ("评价", "Rate"),
         Action::CallBack => ("回访", "Call back"),
+        Action::Relocate => ("重新定位", "Relocate"),
         Action::MarkOverdue => ("标记超期", "Mark overdue"),
         Action::Escalate => ("上报上级", "Escalate"),
     };
