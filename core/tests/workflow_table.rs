@@ -21,6 +21,11 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     // 核实: a fact about a report, not a state.
     (S::Reported, A::Confirm, R::Inspector, S::Reported),
     (S::Reported, A::Deny, R::Inspector, S::Reported),
+    // Relocate: a fact about the place, before dispatch.
+    (S::Reported, A::Relocate, R::Dispatcher, S::Reported),
+    (S::Reported, A::Relocate, R::Admin, S::Reported),
+    (S::Registered, A::Relocate, R::Dispatcher, S::Registered),
+    (S::Registered, A::Relocate, R::Admin, S::Registered),
     (S::Registered, A::Dispatch, R::Dispatcher, S::Dispatched),
     (S::Registered, A::Dispatch, R::Admin, S::Dispatched),
     (S::Registered, A::Shelve, R::Dispatcher, S::Shelved),
@@ -91,6 +96,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         A::Reopen,
         A::Uphold,
         A::Reassign,
+        A::Relocate,
     ];
     match role {
         R::Dispatcher | R::Admin => street_office.contains(&action),
@@ -114,7 +120,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 27] = [
+const ACTIONS: [Action; 28] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -142,6 +148,7 @@ const ACTIONS: [Action; 27] = [
     A::Uphold,
     A::Reassign,
     A::EscalateDispute,
+    A::Relocate,
 ];
 const ROLES: [Role; 8] =
     [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];

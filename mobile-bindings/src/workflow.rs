@@ -113,6 +113,8 @@ mirror_enum! {
         Reassign,
         /// The system sends an undecided dispute to the district.
         EscalateDispute,
+        /// The street office gives the case its place (online only).
+        Relocate,
     }
 }
 

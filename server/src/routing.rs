@@ -33,7 +33,8 @@ pub struct Placement {
     pub street: Option<String>,
     pub district: Option<String>,
     pub grid_name: Option<String>,
-    /// For `nearest`: metres from the cell's edge.
+    /// For `nearest`: metres from the cell's edge; for `triage`: from the nearest cell's edge,
+    /// whose street and district the case is then listed to.
     pub distance_m: Option<f64>,
 }
 
@@ -47,6 +48,18 @@ impl Placement {
             district: None,
             grid_name: None,
             distance_m: None,
+        }
+    }
+
+    /// Triage near a cell: no cell of its own, but the street and district of the nearest one,
+    /// whose street office then sees the case in its triage queue and can relocate it.
+    fn triage_near(nearest: Option<(GridCode, f64)>) -> Self {
+        let Some((code, distance_m)) = nearest else { return Self::triage() };
+        Self {
+            street: Some(code.area(AreaLevel::Street).to_string()),
+            district: Some(code.area(AreaLevel::District).to_string()),
+            distance_m: Some(distance_m),
+            ..Self::triage()
         }
     }
 
@@ -101,7 +114,7 @@ impl GridRouter {
         let Some(index) = &loaded.index else { return Placement::triage() };
         match index.route(point) {
             Route::Cell { code, how } => Placement::cell(code, how, index.name(code)),
-            Route::Unroutable => Placement::triage(),
+            Route::Unroutable => Placement::triage_near(index.nearest_cell(point)),
         }
     }
 

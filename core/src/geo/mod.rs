@@ -43,6 +43,9 @@ struct RawPoint {
     lon: f64,
 }
 
+/// Equality is total: a `GeoPoint` is never NaN (so a step that carries one is `Eq` too).
+impl Eq for GeoPoint {}
+
 impl TryFrom<RawPoint> for GeoPoint {
     type Error = GeoError;
     fn try_from(raw: RawPoint) -> Result<Self, GeoError> {

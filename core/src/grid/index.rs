@@ -594,13 +594,33 @@ impl GridIndex {
     }
 
     fn nearest(&self, p: FixedPoint) -> Route {
+        match self.nearest_within(p, self.tolerance_m) {
+            Some((d, i)) if d <= self.tolerance_m * self.tolerance_m => {
+                Route::Cell { code: self.codes[i as usize], how: How::Nearest { distance_m: d.sqrt() } }
+            }
+            _ => Route::Unroutable,
+        }
+    }
+
+    /// The cell nearest to a WGS-84 point however far it lies, with the distance in metres to
+    /// its edge (0 inside): which street a report that routed to no cell is closest to, so the
+    /// street office nearest to it sees it in triage. `None` for an empty index or a point off
+    /// the globe. Walks every bucket when the point is far away: for the rare unroutable report,
+    /// never on the routing path.
+    pub fn nearest_cell(&self, point: GeoPoint) -> Option<(GridCode, f64)> {
+        let p = FixedPoint::from_degrees(point.lon(), point.lat())?;
+        let (d, i) = self.nearest_within(p, f64::INFINITY)?;
+        Some((self.codes[i as usize], d.sqrt()))
+    }
+
+    /// The squared distance (m²) and the index of the cell nearest to `p` among those whose
+    /// box lies within `reach_m` metres of it.
+    fn nearest_within(&self, p: FixedPoint, reach_m: f64) -> Option<(f64, u32)> {
         let (kx, ky) = metres_per_unit(p.y);
-        let reach = |k: f64| ((self.tolerance_m / k).ceil() + 1.0).min(f64::from(i32::MAX / 4)) as i32;
+        let reach = |k: f64| ((reach_m / k).ceil() + 1.0).min(f64::from(i32::MAX / 4)) as i32;
         let query = FixedBox { min_x: p.x, min_y: p.y, max_x: p.x, max_y: p.y }.grown(reach(kx), reach(ky));
         let buckets = &self.buckets;
-        let Some(range) = buckets.range(&query) else {
-            return Route::Unroutable;
-        };
+        let range = buckets.range(&query)?;
         let mut best: Option<(f64, u32)> = None;
         let mut consider = |candidate: &Candidate| {
             if !candidate.bbox.intersects(&query) {
@@ -639,12 +659,7 @@ impl GridIndex {
             }
         }
         buckets.wide.iter().for_each(&mut consider);
-        match best {
-            Some((d, i)) if d <= self.tolerance_m * self.tolerance_m => {
-                Route::Cell { code: self.codes[i as usize], how: How::Nearest { distance_m: d.sqrt() } }
-            }
-            _ => Route::Unroutable,
-        }
+        best
     }
 }
 

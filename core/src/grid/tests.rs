@@ -107,6 +107,31 @@ fn near_points_go_to_the_nearest_cell_and_far_ones_are_unroutable() {
 }
 
 #[test]
+fn the_nearest_cell_is_found_at_any_distance_and_agrees_with_each_cells_distance() {
+    let cells = generate_city(GeneratorOptions { cells: 60, seed: 7, bbox: None }).unwrap();
+    let index = GridIndex::build(&cells).unwrap();
+    let brute_force = |p: GeoPoint| {
+        index
+            .codes()
+            .map(|c| (index.distance_to_cell_m(c, p).unwrap(), c))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .unwrap()
+    };
+    let [lon, lat] = cells[0].geometry.polygons()[0][0][0];
+    // Far beyond the routing tolerance in every direction (kilometres away), and inside.
+    for (dlon, dlat) in [(0.0, 0.0), (0.3, 0.0), (-0.2, 0.05), (0.0, -0.4), (0.05, 0.25), (1.5, 1.5)] {
+        let p = GeoPoint::new(lat + dlat, lon + dlon).unwrap();
+        let (code, distance_m) = index.nearest_cell(p).unwrap();
+        let (expected_m, expected) = brute_force(p);
+        assert_eq!(code, expected, "{dlon} {dlat}");
+        assert!((distance_m - expected_m).abs() < 0.01, "{distance_m} vs {expected_m}");
+        if dlon != 0.0 || dlat != 0.0 {
+            assert_eq!(index.route(p), Route::Unroutable, "far away: triage");
+        }
+    }
+}
+
+#[test]
 fn distance_to_a_cell_is_zero_inside_and_on_its_edge_and_says_how_far_outside() {
     let index = GridIndex::build(&sample()).unwrap();
     // 1e-4 degree of longitude at 31 degrees north is about 9.54 m, of latitude 11.13 m.

@@ -30,7 +30,8 @@ pub struct Placement {
     pub community: Option<String>,
     pub street: Option<String>,
     pub district: Option<String>,
-    /// How far the point lies outside the grid it was routed to (0 inside).
+    /// How far the point lies outside the grid it was routed to (0 inside); in triage, how far
+    /// it lies from the nearest cell, whose street and district are then given.
     pub distance_m: Option<f64>,
 }
 

@@ -48,6 +48,10 @@
 //!   dispatched unit disputes within a window, the street office upholds or reassigns (a
 //!   dispatch with the dispute decided), the `system` sends an undecided one to the district; a
 //!   case that changed hands more than twice is flagged to the district.
+//! - **Relocate** (dispatcher, with a reason and the new position) keeps the state: it is a fact
+//!   about where the problem is, taken before dispatch (`reported`, `registered`), so a case
+//!   that routed to no cell (the triage queue) or to a wrong one reaches its street, and a
+//!   dispatched case is never moved away from the unit working on it.
 //! - **Overdue** is a flag too: at the deadline the `system` marks a `dispatched` or
 //!   `in_progress` case overdue, and may then escalate it (a notice to the level above). A new
 //!   deadline (extend, re-dispatch) clears the flag.
@@ -261,6 +265,9 @@ wire_enum! {
         Reassign = "reassign",
         /// The arbiter's deadline has passed without a decision: the dispute goes to the district.
         EscalateDispute = "escalate_dispute",
+        /// 重新定位: the street office gives a case that routed to no cell (or to the wrong one)
+        /// its place: a new position, with a reason, routed again to its cell and street.
+        Relocate = "relocate",
     }
 }
 
@@ -398,6 +405,9 @@ pub enum Effect {
     /// The case changes hands between units (退回, 改派): counted, and flagged to the district
     /// past [`dispute::BOUNCES_BEFORE_FLAG`].
     CountsBounce,
+    /// The case moves to the position the caller gives; the server routes it again to its
+    /// cell, community, street and district.
+    SetsPlace,
 }
 
 /// An allowed step: where it leads and what it requires.

@@ -24,7 +24,8 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         | A::Close
         | A::Reopen
         | A::Uphold
-        | A::Reassign => STREET_OFFICE,
+        | A::Reassign
+        | A::Relocate => STREET_OFFICE,
         A::Accept | A::SendBack | A::MarkHandled | A::Dispute => &[Role::Handler],
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
@@ -55,6 +56,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::CallBack, S::Closed) => S::Closed,
         (A::CommandRegister, S::Reported) => S::Registered,
         (A::Answer | A::Transfer, S::Reported) => S::Closed,
+        (A::Relocate, S::Reported | S::Registered) => state,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
         // A dispute is a fact about the assignment, decided before the unit accepts.
         (A::Dispute | A::Uphold | A::Reassign | A::EscalateDispute, S::Dispatched) => state,
@@ -84,6 +86,7 @@ fn needs(action: Action) -> Needs {
         A::Merge => Needs { merge_target: true, ..none },
         A::Rate => Needs { rating: true, ..none },
         A::CallBack => Needs { satisfaction: true, ..none },
+        A::Relocate => Needs { reason: true, position: true, ..none },
     }
 }
 
@@ -132,6 +135,7 @@ fn effects(action: Action) -> &'static [Effect] {
         A::Escalate => &[Effect::Escalates],
         A::Rate => &[Effect::RecordsRating],
         A::CallBack => &[Effect::RecordsCallBack],
+        A::Relocate => &[Effect::SetsPlace],
         _ => &[],
     }
 }

@@ -11,6 +11,7 @@ pub use super::dispute::DisputeChange;
 use super::dispute::{self, Decision};
 use super::{Action, CaseFacts, CaseState, Effect, Provided, Refusal, Transition};
 use crate::calendar::{TimeLimit, WorkingCalendar};
+use crate::geo::GeoPoint;
 
 /// A change to one nullable field of the case record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,6 +83,8 @@ pub struct Step {
     pub rating: Option<u8>,
     /// The call-back's answer, when the step records one.
     pub satisfaction: Option<super::callback::Satisfaction>,
+    /// The case's new position (WGS-84), when the step moves it; the server routes it again.
+    pub place: Option<GeoPoint>,
     /// Whether the case counts as open after the step ([`CaseState::counts_as_open`]).
     pub open: bool,
     /// `Some(parts)`: every open helper part is withdrawn and these are created (joint
@@ -118,6 +121,7 @@ pub(super) fn resolve(
         helper_parts: None,
         dispute: DisputeChange::Keep,
         flags_district: None,
+        place: None,
     };
     for effect in step.transition.effects {
         match effect {
@@ -160,6 +164,7 @@ pub(super) fn resolve(
             }
             Effect::EscalatesDispute => step.dispute = DisputeChange::Escalate,
             Effect::CountsBounce => step.flags_district = dispute::flag_after_bounce(&facts.dispute),
+            Effect::SetsPlace => step.place = provided.position,
             Effect::CountsExtension | Effect::CountsRework | Effect::Escalates => {}
         }
     }

@@ -359,3 +359,31 @@ fn the_channel_is_the_way_in_and_an_inspector_is_always_an_inspector() {
     assert_eq!("open311".parse::<Channel>(), Ok(Channel::Open311));
     assert!("phone".parse::<Channel>().unwrap_err().to_string().contains("app, inspector, web"));
 }
+
+#[test]
+fn relocate_needs_a_reason_and_the_new_position_and_only_moves_the_case() {
+    let to = GeoPoint::new(31.2, 121.4).unwrap();
+    let facts = CaseFacts::default();
+    let relocate =
+        |state, provided: &Provided<'_>| take(state, Action::Relocate, Role::Dispatcher, provided, &facts);
+    let no_reason = Provided { position: Some(to), ..Provided::default() };
+    assert_eq!(relocate(CaseState::Reported, &no_reason).unwrap_err().code(), "reason_required");
+    let no_position = Provided { reason: Some("the caller gave the address"), ..Provided::default() };
+    assert_eq!(relocate(CaseState::Reported, &no_position).unwrap_err().code(), "position_required");
+    let full =
+        Provided { reason: Some("the caller gave the address"), position: Some(to), ..Provided::default() };
+    for state in [CaseState::Reported, CaseState::Registered] {
+        let step = relocate(state, &full).unwrap();
+        assert_eq!((step.to(), step.place), (state, Some(to)));
+        assert_eq!((step.deadline.clone(), step.handling_unit.clone()), (DeadlineChange::Keep, Change::Keep));
+        assert!(step.overdue.is_none() && step.open);
+    }
+    // Never away from the unit working on it, and never by anyone but the street office.
+    assert_eq!(relocate(CaseState::Dispatched, &full).unwrap_err().code(), "not_from_state");
+    let by_inspector = take(CaseState::Reported, Action::Relocate, Role::Inspector, &full, &facts);
+    assert_eq!(by_inspector.unwrap_err().code(), "not_allowed_for_role");
+    // Other steps carry no place, even with a position (an inspector's on-site position).
+    let verified =
+        take(CaseState::Handled, Action::VerifyPass, Role::Inspector, &photo_at_site(), &facts).unwrap();
+    assert_eq!(verified.place, None);
+}

@@ -106,6 +106,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 )
                 .route("/cases", web::get().to(cases::list::list))
                 .route("/open-data/cases", web::get().to(cases::export::open_data))
+                .route("/desk", web::get().to(cases::desk::figures))
                 .route("/units", web::get().to(units::list))
                 .route("/dashboard/cells", web::get().to(dashboard::cells))
                 .route("/dashboard/counts", web::get().to(dashboard::counts))

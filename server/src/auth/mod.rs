@@ -25,7 +25,7 @@
 //!     ...
 //! }
 //! if !who.can_see_grid(case_grid) { return Err(ApiError::not_found("case")) }
-//! if !who.can_see_case(&CaseVisibility { grid, handling_unit, reporter }) { ... }
+//! if !who.can_see_case(&CaseVisibility { grid, handling_unit, reporter, triage_street }) { ... }
 //! if !who.can_see_area(street) { ... }                             // statistics, grid import
 //! ```
 //!
@@ -35,7 +35,8 @@
 //! `viewer` (read-only operations screens) an area: the city, a district or a street. A viewer
 //! reads what a dispatcher of that area reads, without the reporter's identity, and writes
 //! nothing ([`read_only`] refuses every write at the door of `/api/v1`).
-//! Cases in the city triage queue (no grid) are seen only by city scope.
+//! A case in the triage queue (no grid) is seen by the city scope, and by the street and
+//! district scopes holding the street nearest to its position (its `street_code`).
 //!
 //! [`AuthSettings`] (keys from `GRIDLINE_JWT_SECRET` and the [`OtpSender`]) live in
 //! `AppState::auth`; [`Principal`] reads them from the app's `web::Data<AppState>`.

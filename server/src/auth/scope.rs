@@ -18,6 +18,9 @@ pub struct CaseVisibility<'a> {
     pub handling_unit: Option<&'a str>,
     /// The account that reported it.
     pub reporter: Option<&'a str>,
+    /// For a case in no cell (triage): the street of the cell nearest to its position, whose
+    /// street office (and district) sees it in its triage queue.
+    pub triage_street: Option<AreaCode>,
 }
 
 /// The type lives with the queries that apply it (the store may not import `auth`); which
@@ -47,7 +50,10 @@ impl CaseFilter {
         match self {
             CaseFilter::All => true,
             CaseFilter::GridIn(grids) => case.grid.is_some_and(|g| grids.contains(&g)),
-            CaseFilter::GridRange { area, .. } => case.grid.is_some_and(|g| area.contains(g)),
+            CaseFilter::GridRange { area, .. } => match case.grid {
+                Some(grid) => area.contains(grid),
+                None => case.triage_street.is_some_and(|street| area.contains_area(street)),
+            },
             CaseFilter::HandlingUnit(unit) => case.handling_unit == Some(unit.as_str()),
             CaseFilter::ReportedBy(user) => case.reporter == Some(user.as_str()),
             CaseFilter::Nothing => false,
@@ -161,9 +167,21 @@ pub(crate) mod tests {
         assert!(district.covers_area(area("110101")) && district.covers_area(area("110101009")));
         assert!(!district.covers_area(area("110102")));
         let filter = CaseFilter::for_scope(&district, "v");
-        let case = |g: &str| CaseVisibility { grid: Some(grid(g)), handling_unit: None, reporter: None };
+        let case = |g: &str| CaseVisibility {
+            grid: Some(grid(g)),
+            handling_unit: None,
+            reporter: None,
+            triage_street: None,
+        };
         assert!(filter.admits(&case("110101999999999")) && !filter.admits(&case("110102001001001")));
-        assert!(!filter.admits(&CaseVisibility { grid: None, handling_unit: None, reporter: None }));
+        let triage = |street: Option<&str>| CaseVisibility {
+            grid: None,
+            handling_unit: None,
+            reporter: None,
+            triage_street: street.map(area),
+        };
+        assert!(!filter.admits(&triage(None)) && !filter.admits(&triage(Some("110102001"))));
+        assert!(filter.admits(&triage(Some("110101007"))), "triage near a street of the district");
     }
 
     #[test]
@@ -223,9 +241,16 @@ pub(crate) mod tests {
     fn filters_admit_exactly_their_cases() {
         let in_street = grid("110101001002003");
         let elsewhere = grid("110102001001001");
-        let case = |grid, unit, reporter| CaseVisibility { grid, handling_unit: unit, reporter };
+        let case = |grid, unit, reporter| CaseVisibility {
+            grid,
+            handling_unit: unit,
+            reporter,
+            triage_street: None,
+        };
         let mine = case(Some(elsewhere), Some("roads"), Some("me"));
         let triage = case(None, None, Some("someone"));
+        let triage_near = CaseVisibility { triage_street: Some(area("110101001")), ..triage };
+        let triage_far = CaseVisibility { triage_street: Some(area("110101002")), ..triage };
         let local = case(Some(in_street), Some("parks"), Some("someone"));
 
         let all = CaseFilter::for_scope(&Scope::City, "admin");
@@ -233,9 +258,12 @@ pub(crate) mod tests {
 
         let street = CaseFilter::for_scope(&Scope::Street { street: area("110101001") }, "d");
         assert!(street.admits(&local) && !street.admits(&mine) && !street.admits(&triage));
+        assert!(street.admits(&triage_near) && !street.admits(&triage_far));
+        assert!(all.admits(&triage_far));
 
         let cells = CaseFilter::for_scope(&Scope::Grids { grids: [in_street].into_iter().collect() }, "i");
         assert!(cells.admits(&local) && !cells.admits(&mine) && !cells.admits(&triage));
+        assert!(!cells.admits(&triage_near));
         let no_cells = CaseFilter::for_scope(&Scope::Grids { grids: BTreeSet::new() }, "i");
         assert!(!no_cells.admits(&local));
 

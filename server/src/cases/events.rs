@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::clock::rfc3339;
-use crate::store::cases::{CaseRow, FullCase};
+use crate::store::cases::{CaseRow, FullCase, PlaceChange};
 use crate::store::events::EventRow;
 
 /// The fields every event shares; the rest start empty.
@@ -120,6 +120,27 @@ fn step_details(case: &FullCase, step: &Step, comment: Option<String>) -> Map<St
         }
     }
     details
+}
+
+/// Writes into a `relocate` event where the case was and where it goes (`details.from` and
+/// `details.to`: cell, street and routing outcome), for the timeline and the audit.
+pub fn relocated(event: &mut EventRow, case: &CaseRow, to: &PlaceChange) {
+    let mut details: Map<String, Value> = serde_json::from_str(&event.details).unwrap_or_default();
+    details.insert(
+        "from".into(),
+        json!({
+            "grid": case.grid_code.map(|g| g.to_string()),
+            "street": case.street_code,
+            "routing": case.routing_outcome,
+            "lat": case.lat,
+            "lon": case.lon,
+        }),
+    );
+    details.insert(
+        "to".into(),
+        json!({ "grid": to.grid_code, "street": to.street_code, "routing": to.routing_outcome }),
+    );
+    event.details = Value::Object(details).to_string();
 }
 
 /// The overdue job's two events for `case` at `at`: `mark_overdue`, then `escalate`, the

@@ -17,6 +17,10 @@ pub fn visibility(case: &CaseRow) -> CaseVisibility<'_> {
         grid: case.grid_code,
         handling_unit: case.handling_unit.as_deref(),
         reporter: case.reporter_id.as_deref(),
+        triage_street: match case.grid_code {
+            Some(_) => None,
+            None => case.street_code.as_deref().and_then(|s| gridline_core::codes::AreaCode::parse(s).ok()),
+        },
     }
 }
 

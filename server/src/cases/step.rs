@@ -10,7 +10,9 @@
 //! 4. the expected version (`If-Match`), then core's `take`, which decides the whole step;
 //! 5. in one transaction: what the step points at (photos, merge target), what it sets that core
 //!    cannot know (a handling unit must be an active unit), then the step's changes applied
-//!    under the version guard and its event recorded.
+//!    under the version guard and its event recorded; a `relocate` also moves the case to the
+//!    cell its new position routes to (refused first when it routes to none), with its
+//!    per-day summaries.
 
 use gridline_core::protocol::ActionRequest;
 use gridline_core::workflow::{self, DeadlineChange, Refusal, Step};
@@ -21,7 +23,7 @@ use super::step_checks::{self, CheckedStep};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ErrorKind};
-use crate::store::cases::{self, CaseChange, FullCase, StepOutcome};
+use crate::store::cases::{self, CaseChange, FullCase, PlaceChange, StepOutcome};
 use crate::store::events::{self as event_store, EventRow};
 use crate::store::{DbConnection, StoreError, StoreResult, tracking};
 
@@ -136,8 +138,16 @@ pub async fn take_step(
         Err(refusal) => return Err(StepError::Refused { refusal, case }),
     };
     step_checks::check_on_site(&step, checked.position, &case.row, &state.router)?;
-    let event = events::step(&case, &step, evidence(who, &checked, &request), now);
-    record(state, who, case, &step, event, request.body).await
+    let mut event = events::step(&case, &step, evidence(who, &checked, &request), now);
+    let place = match step.place {
+        Some(point) => {
+            let place = step_checks::place_at(&state.router, point)?;
+            events::relocated(&mut event, &case.row, &place);
+            Some(place)
+        }
+        None => None,
+    };
+    record(state, who, case, &step, event, request.body, place).await
 }
 
 /// `named` and `merge_into` are case ids or tracking numbers.
@@ -233,6 +243,7 @@ async fn record(
     step: &Step,
     mut event: EventRow,
     body: ActionRequest,
+    place: Option<PlaceChange>,
 ) -> Result<Stepped, StepError> {
     let change = change_of(step);
     let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
@@ -250,7 +261,17 @@ async fn record(
             if let Err(refused) = super::joint::check_helper_units(conn, &checked_step)? {
                 return Ok(Err(refused));
             }
-            let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;
+            let outcome = match &place {
+                // The step, the case's summaries and its new place, all or nothing.
+                Some(place) => crate::store::write_transaction(conn, |conn| {
+                    let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;
+                    if matches!(outcome, StepOutcome::Recorded { .. }) {
+                        cases::move_to(conn, &id, place)?;
+                    }
+                    Ok::<_, StoreError>(outcome)
+                })?,
+                None => cases::record_step(conn, &id, version, &change, &mut event)?,
+            };
             Ok(Ok((outcome, cases::find_full(conn, &id)?, cases::photo_ids(conn, &id)?)))
         })
         .await;

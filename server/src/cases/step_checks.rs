@@ -149,7 +149,9 @@ pub(super) fn check_on_site(
     case: &cases::CaseRow,
     router: &GridRouter,
 ) -> ApiResult<()> {
-    let (true, Some(at), Some(cell)) = (step.transition.needs.position, position, case.grid_code) else {
+    // A relocate's position is where the case goes, not where the actor stands.
+    let on_site = step.transition.needs.position && step.place.is_none();
+    let (true, Some(at), Some(cell)) = (on_site, position, case.grid_code) else {
         return Ok(());
     };
     let loaded = router.snapshot();
@@ -204,4 +206,29 @@ pub(super) fn check_references(
         }
     }
     Ok(Ok(()))
+}
+
+/// The place a `relocate` gives a case at `point`: routed with this node's index, refused when
+/// the point finds no cell either (a relocate exists to take a case out of triage).
+pub(super) fn place_at(router: &GridRouter, point: GeoPoint) -> ApiResult<cases::PlaceChange> {
+    let placement = router.place(point);
+    if placement.grid.is_none() {
+        return Err(ApiError::new(
+            ErrorKind::Unprocessable,
+            "no_cell_at_position",
+            "the new position lies in no grid cell, nor within the routing tolerance of one; \
+             choose a point inside the city's cells (GET /api/v1/grids/route shows where a point routes)",
+        )
+        .with_field("position"));
+    }
+    Ok(cases::PlaceChange {
+        lat: point.lat(),
+        lon: point.lon(),
+        grid_code: placement.grid.map(|g| g.to_string()),
+        community_code: placement.community,
+        street_code: placement.street,
+        district_code: placement.district,
+        routing_outcome: placement.outcome.to_owned(),
+        routing_distance_m: placement.distance_m,
+    })
 }

@@ -37,8 +37,8 @@ pub enum CaseFilter {
     /// The case's grid lies in an area (a dispatcher's street, a viewer's district or street):
     /// the grid codes from `first` to
     /// `last` inclusive, which is exactly the area's 15-digit codes, both as numbers and as
-    /// zero-padded text since all codes have the same width. Cases without a grid (triage)
-    /// never match.
+    /// zero-padded text since all codes have the same width. A case without a grid (triage)
+    /// matches when the street it is nearest to (its `street_code`) lies in the area.
     GridRange { area: AreaCode, first: GridCode, last: GridCode },
     /// Cases dispatched to this handling unit (handler).
     HandlingUnit(String),
@@ -70,6 +70,9 @@ pub struct ListFilter {
     /// Cases whose report (tracking number, description, answers) or a step's note or reason
     /// holds this text, case-insensitively; see [`search_pattern`].
     pub text: Option<String>,
+    /// `Some(true)`: only cases that routed to no cell (the triage queue); `Some(false)`: only
+    /// cases with a cell.
+    pub triage: Option<bool>,
 }
 
 /// The shortest search text: shorter text would match nearly every case.
@@ -118,6 +121,11 @@ pub fn list(
     if let Some(overdue) = filter.overdue {
         query = query.filter(cases::overdue.eq(overdue));
     }
+    match filter.triage {
+        Some(true) => query = query.filter(cases::grid_code.is_null()),
+        Some(false) => query = query.filter(cases::grid_code.is_not_null()),
+        None => {}
+    }
     if !filter.channels.is_empty() {
         query = query.filter(cases::channel.eq_any(filter.channels.clone()));
     }
@@ -143,6 +151,44 @@ pub fn list(
     let rows: Vec<(CaseRow, CaseWorkflow)> =
         query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;
     Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())
+}
+
+/// The open cases of `scope` that routed to no cell (the triage queue): how many, and when the
+/// oldest of them was reported.
+pub fn stranded(conn: &mut DbConnection, scope: &CaseFilter) -> StoreResult<(i64, Option<NaiveDateTime>)> {
+    let query = cases::table
+        .filter(cases::state.eq_any(open_states()))
+        .filter(cases::grid_code.is_null())
+        .select((diesel::dsl::count_star(), diesel::dsl::min(cases::created_at)))
+        .into_boxed();
+    let Some(query) = crate::filter_by_scope!(query, scope) else { return Ok((0, None)) };
+    Ok(query.first(conn)?)
+}
+
+/// How many times the street office closed a case of `scope` that was handled but not verified
+/// on site (a `close` step from `handled`, which core lets it take only with a reason).
+pub fn closed_without_verification(conn: &mut DbConnection, scope: &CaseFilter) -> StoreResult<i64> {
+    use super::schema::case_events;
+    let query = case_events::table
+        .inner_join(cases::table)
+        .filter(case_events::kind.eq(gridline_core::workflow::Action::Close.as_str()))
+        .filter(case_events::from_state.eq(CaseState::Handled.as_str()))
+        .select(diesel::dsl::count_star())
+        .into_boxed();
+    let Some(query) = crate::filter_by_scope!(query, scope) else { return Ok(0) };
+    Ok(query.first(conn)?)
+}
+
+/// The cells of the handled cases of `scope` (waiting for on-site verification), one entry a
+/// case; a case in no cell is left out.
+pub fn cells_awaiting_verification(conn: &mut DbConnection, scope: &CaseFilter) -> StoreResult<Vec<String>> {
+    let query = cases::table
+        .filter(cases::state.eq(CaseState::Handled.as_str()))
+        .filter(cases::grid_code.is_not_null())
+        .select(cases::grid_code)
+        .into_boxed();
+    let Some(query) = crate::filter_by_scope!(query, scope) else { return Ok(Vec::new()) };
+    Ok(query.load::<Option<String>>(conn)?.into_iter().flatten().collect())
 }
 
 /// Per grid cell: open cases, overdue cases, cases waiting for on-site verification, and

@@ -86,6 +86,33 @@ pub struct CaseChange {
     pub rating: Option<Option<i32>>,
 }
 
+/// A case's new place after a `relocate`: the position and where it routed (never triage: a
+/// relocate that finds no cell is refused before it is written).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = cases, treat_none_as_null = true)]
+pub struct PlaceChange {
+    pub lat: f64,
+    pub lon: f64,
+    pub grid_code: Option<String>,
+    pub community_code: Option<String>,
+    pub street_code: Option<String>,
+    pub district_code: Option<String>,
+    pub routing_outcome: String,
+    pub routing_distance_m: Option<f64>,
+}
+
+/// Moves a case recorded a moment ago (its last step a `relocate`, in the caller's
+/// transaction) to `place`: its summary rows go from its old cell to the new one
+/// ([`super::summaries::move_case`]), then its place columns change.
+pub fn move_to(conn: &mut DbConnection, case_id: &str, place: &PlaceChange) -> StoreResult<()> {
+    super::write_transaction(conn, |conn| {
+        super::summaries::move_case(conn, case_id, place.grid_code.as_deref().unwrap_or_default())?;
+        diesel::update(cases::table.filter(cases::id.eq(case_id))).set(place).execute(conn)?;
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(())
+}
+
 /// What happened to a workflow step.
 #[derive(Debug)]
 pub enum StepOutcome {

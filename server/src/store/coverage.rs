@@ -1,4 +1,5 @@
-//! The grid cells of an area, by code, for the coverage view (which cells have no inspector).
+//! The grid cells of an area, by code, for the coverage view (which cells have no inspector),
+//! and which cells an active inspector covers.
 
 use diesel::prelude::*;
 
@@ -13,4 +14,32 @@ pub fn cell_codes(conn: &mut DbConnection, range: Option<(String, String)>) -> S
         query = query.filter(grid_cells::code.between(first, last));
     }
     Ok(query.load(conn)?)
+}
+
+/// Which of `cells` an active inspector covers (holds in their scope). Reads every active
+/// inspector's scope: a city has a few thousand of them at most.
+pub fn covered_cells(
+    conn: &mut DbConnection,
+    cells: &std::collections::BTreeSet<String>,
+) -> StoreResult<std::collections::BTreeSet<String>> {
+    use gridline_core::workflow::Role;
+    use gridline_core::workflow::scope::Scope;
+
+    use super::schema::users;
+    if cells.is_empty() {
+        return Ok(cells.clone());
+    }
+    let scopes: Vec<String> = users::table
+        .filter(users::role.eq(Role::Inspector.as_str()))
+        .filter(users::disabled.eq(false))
+        .select(users::scope)
+        .load(conn)?;
+    let mut covered = std::collections::BTreeSet::new();
+    for scope in scopes {
+        // An unreadable scope covers nothing; the account's own reads refuse it.
+        if let Ok(Scope::Grids { grids }) = serde_json::from_str::<Scope>(&scope) {
+            covered.extend(grids.iter().map(ToString::to_string).filter(|g| cells.contains(g)));
+        }
+    }
+    Ok(covered)
 }

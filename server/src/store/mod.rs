@@ -154,9 +154,10 @@ macro_rules! batch_insert {
 /// `filter_by_scope!(query, scope, newest_first)` is for a page of cases ordered by
 /// `(created_at, id)`: a street or district is then matched on the case's own area code, whose
 /// newest-first index serves the page in order. A case's street and district codes are its grid
-/// code's prefixes (set together at intake, never changed apart), so both forms admit exactly
-/// the same cases; the grid range stays the default because the per-cell counts read it from a
-/// covering `(state, grid_code, overdue)` index.
+/// code's prefixes (set together at intake or by a relocate, never changed apart), or for a case
+/// in no cell (triage) those of the nearest cell, which the grid range form adds for cases
+/// without a grid, so both forms admit exactly the same cases; the grid range stays the default
+/// because the per-cell counts read it from a covering `(state, grid_code, overdue)` index.
 #[macro_export]
 macro_rules! filter_by_scope {
     ($query:expr, $filter:expr) => {
@@ -182,8 +183,16 @@ macro_rules! filter_by_scope {
             CaseFilter::GridRange { area, .. } if $by_area_code && area.level() == AreaLevel::District => {
                 Some($query.filter(cases::district_code.eq(area.to_string())))
             }
-            CaseFilter::GridRange { first, last, .. } => {
-                Some($query.filter(cases::grid_code.between(first.to_string(), last.to_string())))
+            // A case in no cell (triage) belongs to the area of the street nearest to it.
+            CaseFilter::GridRange { area, first, last } if area.level() == AreaLevel::District => {
+                Some($query.filter(cases::grid_code.between(first.to_string(), last.to_string()).or(
+                    cases::grid_code.is_null().and(cases::district_code.eq(area.to_string())),
+                )))
+            }
+            CaseFilter::GridRange { area, first, last } => {
+                Some($query.filter(cases::grid_code.between(first.to_string(), last.to_string()).or(
+                    cases::grid_code.is_null().and(cases::street_code.eq(area.to_string())),
+                )))
             }
             CaseFilter::HandlingUnit(unit) => Some($query.filter(cases::handling_unit.eq(unit.clone()))),
             CaseFilter::ReportedBy(user) => Some($query.filter(cases::reporter_id.eq(user.clone()))),

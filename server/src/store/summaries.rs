@@ -11,8 +11,10 @@
 //!   in sequence order (the unit follows core's effects: a dispatch sets it, a send-back clears
 //!   it), and lists every difference; [`rebuild`] writes the fresh figures in place of the
 //!   stored ones. `gridline summaries rebuild [--check]` runs them. Both work a few hundred cells
-//!   at a time (a case never changes cell, so the cells' keys are disjoint), holding the lock
-//!   that orders event writers for each batch, so a running server may keep writing.
+//!   at a time (a case is in one cell at any moment, so the cells' keys are disjoint), holding
+//!   the lock that orders event writers for each batch, so a running server may keep writing.
+//! - **Relocate**: the events of a case count under the cell the case is in now; a `relocate`
+//!   moves all of the case's counts to its new cell ([`move_case`]) in its own transaction.
 //!
 //! A case without a cell (the triage queue) or a unit is counted under `''`.
 
@@ -123,7 +125,90 @@ fn numbered_placeholders(sql: &str) -> String {
     out
 }
 
-/// One event with the facts of its case that never change, as the replay reads it.
+/// Moves every summary count of one case's events from the cell the case is in now to
+/// `new_grid` (`''`: no cell), inside the caller's transaction, before the case row's cell
+/// changes: the summaries count every event under the case's present cell, the key
+/// [`compare`] recomputes them with, so a `relocate` keeps them exact.
+pub fn move_case(conn: &mut DbConnection, case_id: &str, new_grid: &str) -> QueryResult<()> {
+    hold_event_writers(conn)?;
+    let rows: Vec<ReplayRow> = case_events::table
+        .inner_join(cases::table)
+        .select(REPLAY_COLUMNS)
+        .filter(cases::id.eq(case_id))
+        .order(case_events::seq)
+        .load(conn)?;
+    let counted = replay(&rows);
+    for (key, n) in &counted {
+        if key.grid_code == new_grid {
+            continue;
+        }
+        diesel::update(
+            case_day_summaries::table
+                .filter(case_day_summaries::day.eq(&key.day))
+                .filter(case_day_summaries::grid_code.eq(&key.grid_code))
+                .filter(case_day_summaries::category_code.eq(&key.category_code))
+                .filter(case_day_summaries::handling_unit.eq(&key.handling_unit))
+                .filter(case_day_summaries::channel.eq(&key.channel))
+                .filter(case_day_summaries::kind.eq(&key.kind)),
+        )
+        .set(case_day_summaries::events.eq(case_day_summaries::events - *n))
+        .execute(conn)?;
+    }
+    diesel::delete(case_day_summaries::table.filter(case_day_summaries::events.le(0i64))).execute(conn)?;
+    let moved: Summaries = counted
+        .into_iter()
+        .filter(|(key, _)| key.grid_code != new_grid)
+        .map(|(key, n)| (SummaryKey { grid_code: new_grid.to_owned(), ..key }, n))
+        .collect();
+    add_all(conn, &moved)
+}
+
+/// Adds `summaries` to the stored rows, creating the missing ones.
+fn add_all(conn: &mut DbConnection, summaries: &Summaries) -> QueryResult<()> {
+    let sql = "INSERT INTO case_day_summaries \
+           (day, grid_code, category_code, handling_unit, channel, kind, events) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
+         DO UPDATE SET events = case_day_summaries.events + excluded.events";
+    let sql = if matches!(conn, DbConnection::Pg(_)) { numbered_placeholders(sql) } else { sql.to_owned() };
+    for (key, n) in summaries {
+        diesel::sql_query(&sql)
+            .bind::<Text, _>(&key.day)
+            .bind::<Text, _>(&key.grid_code)
+            .bind::<Text, _>(&key.category_code)
+            .bind::<Text, _>(&key.handling_unit)
+            .bind::<Text, _>(&key.channel)
+            .bind::<Text, _>(&key.kind)
+            .bind::<diesel::sql_types::BigInt, _>(*n)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The columns of a [`ReplayRow`], from `case_events` joined to `cases`.
+const REPLAY_COLUMNS: (
+    cases::id,
+    cases::grid_code,
+    cases::category_code,
+    cases::channel,
+    case_events::kind,
+    case_events::from_state,
+    case_events::actor_role,
+    case_events::occurred_at,
+    case_events::details,
+) = (
+    cases::id,
+    cases::grid_code,
+    cases::category_code,
+    cases::channel,
+    case_events::kind,
+    case_events::from_state,
+    case_events::actor_role,
+    case_events::occurred_at,
+    case_events::details,
+);
+
+/// One event with the facts of its case (its present cell among them), as the replay reads it.
 #[derive(Debug, Queryable)]
 struct ReplayRow {
     case_id: String,
@@ -219,17 +304,7 @@ fn events_in(conn: &mut DbConnection, cells: &[String]) -> QueryResult<Vec<Repla
     let with_grid: Vec<&String> = cells.iter().filter(|c| !c.is_empty()).collect();
     let mut query = case_events::table
         .inner_join(cases::table)
-        .select((
-            cases::id,
-            cases::grid_code,
-            cases::category_code,
-            cases::channel,
-            case_events::kind,
-            case_events::from_state,
-            case_events::actor_role,
-            case_events::occurred_at,
-            case_events::details,
-        ))
+        .select(REPLAY_COLUMNS)
         .order((cases::id, case_events::seq))
         .into_boxed();
     query = if cells.iter().any(String::is_empty) {

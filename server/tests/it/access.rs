@@ -427,6 +427,8 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403],
         ),
+        // The desk's figures: the street office, the city and a viewer of an area.
+        row("GET", "/api/v1/desk", Body::None, [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200]),
         // Writes.
         row("POST", "/api/v1/photos", Body::Photo, signed_in_but_viewer(Status(201))),
         row("POST", "/api/v1/reports", Body::Report, signed_in_but_viewer(Status(201))),

@@ -58,6 +58,7 @@ mod shutdown;
 mod stats;
 mod stats_facts;
 mod street_desk;
+mod street_triage;
 mod summaries;
 mod token_attacks;
 mod transitions;

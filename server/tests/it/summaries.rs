@@ -36,6 +36,10 @@ pub(crate) struct City {
     pub(crate) citizen: String,
     /// Case id, its cell's index, and who reported it.
     pub(crate) cases: Vec<(String, usize, String)>,
+    /// The actions taken so far: a step not taken yet is preferred half the time, so the mix
+    /// reaches the rare ones (a verification needs four steps before it) whatever else the
+    /// walk is offered.
+    taken: std::sync::Mutex<BTreeSet<Action>>,
 }
 
 impl City {
@@ -54,7 +58,16 @@ impl City {
         let grids: BTreeSet<GridCode> = cells.iter().map(|c| c.code).collect();
         let inspector = server.staff_token(Role::Inspector, Scope::Grids { grids });
         let citizen = server.citizen_token();
-        City { server, cells, dispatcher, handlers, inspector, citizen, cases: Vec::new() }
+        City {
+            server,
+            cells,
+            dispatcher,
+            handlers,
+            inspector,
+            citizen,
+            cases: Vec::new(),
+            taken: Default::default(),
+        }
     }
 
     pub(crate) fn position(&self, cell: usize) -> Value {
@@ -104,15 +117,25 @@ impl City {
         if offers.is_empty() {
             return false;
         }
+        let taken = self.taken.lock().unwrap().clone();
+        if offers.iter().any(|o| !taken.contains(&o.2)) && rng.random_bool(0.5) {
+            offers.retain(|o| !taken.contains(&o.2));
+        }
         // A person first, then one of their actions: the street office's many choices would
         // otherwise crowd out the unit's and the inspector's one or two.
         let offered_to: Vec<&str> = offers.iter().map(|o| o.0).collect::<BTreeSet<_>>().into_iter().collect();
         let person = offered_to[rng.random_range(0..offered_to.len())];
         let mut theirs: Vec<&(&str, Role, Action, Value)> = offers.iter().filter(|o| o.0 == person).collect();
-        // A unit disputes one assignment in ten here: offered as often as accepting, disputes and
-        // their arbitration would hold most cases at dispatch and starve the later steps.
-        if theirs.len() > 1 && rng.random_range(0..10) > 0 {
-            theirs.retain(|o| o.2 != Action::Dispute);
+        // The steps that leave the state as it is (a dispute, a relocation, the inspector's
+        // confirm and deny of a report) are taken one time in ten here: offered as often as the
+        // day's steps, they would hold most cases before the work and starve the later steps.
+        let moving: Vec<_> = theirs
+            .iter()
+            .copied()
+            .filter(|o| !matches!(o.2, Action::Dispute | Action::Relocate | Action::Confirm | Action::Deny))
+            .collect();
+        if !moving.is_empty() && rng.random_range(0..10) > 0 {
+            theirs = moving;
         }
         let (token, role, action, case) = theirs[rng.random_range(0..theirs.len())];
         let state: CaseState = case["state"].as_str().unwrap().parse().unwrap();
@@ -159,6 +182,9 @@ impl City {
             status == 200 || (*action == Action::Merge && (status == 422 || status == 409)),
             "{body}: {status}"
         );
+        if status == 200 {
+            self.taken.lock().unwrap().insert(*action);
+        }
         status == 200
     }
 }

@@ -173,6 +173,7 @@ fn action_words(action: Action, lang: Language) -> String {
         Action::CommandRegister => ("战时立案", "Registered under command"),
         Action::Answer => ("当场答复", "Answered on the call"),
         Action::Transfer => ("转办", "Transferred"),
+        Action::Relocate => ("重新定位", "Relocate"),
         Action::MarkOverdue => ("标记超期", "Mark overdue"),
         Action::Escalate => ("上报上级", "Escalate"),
         Action::Dispute => ("派单异议", "Dispute the assignment"),

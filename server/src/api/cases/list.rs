@@ -10,6 +10,8 @@
 //! - `tracking_number`: the case with that number (as citizens read it out: any case);
 //! - `q`: text (2-100 characters, Chinese or English) in the report's description, answers or
 //!   tracking number, or in a step's note or reason; combined with every other filter;
+//! - `triage`: `true` for the triage queue only (cases that routed to no cell, listed to the
+//!   street office nearest to them; see [`super::triage`]), `false` for cases with a cell;
 //! - `format`: `csv` or `jsonl` answers every matching case as a streamed file instead of a
 //!   page (see [`super::export`]);
 //! - `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
@@ -51,6 +53,8 @@ pub struct ListQuery {
     pub channel: Option<String>,
     pub tracking_number: Option<String>,
     pub q: Option<String>,
+    /// `true`: only the triage queue (cases in no cell); `false`: only cases with a cell.
+    pub triage: Option<bool>,
     /// `csv` or `jsonl`: every matching case as a file ([`super::export`]).
     pub format: Option<String>,
 }
@@ -116,6 +120,7 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
         filter.handling_unit = Some(unit.to_owned());
     }
     filter.overdue = query.overdue;
+    filter.triage = query.triage;
     if let Some(area) = query.area.as_deref() {
         let area =
             AreaCode::parse(area.trim()).map_err(|e| ApiError::invalid_field("area", e.to_string()))?;

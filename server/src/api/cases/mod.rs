@@ -13,6 +13,7 @@
 //! candidate duplicates for a merge [`duplicates`].
 
 pub mod actions;
+pub mod desk;
 pub mod duplicates;
 pub mod export;
 pub mod joint;

@@ -160,6 +160,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "cursor", false, json!({"type": "string"}), "next_cursor of the previous page")
             .param(In::Query, "tracking_number", false, json!({"type": "string"}), "The case with this tracking number (case-insensitive), within the caller's scope")
             .param(In::Query, "q", false, json!({"type": "string", "minLength": 2, "maxLength": 100}), "Text (Chinese or English, case-insensitive) in the report's description, answers or tracking number, or in a step's note or reason; combines with every other filter")
+            .param(In::Query, "triage", false, json!({"type": "boolean"}), "true: only the triage queue (cases that routed to no grid cell; listed to the street office nearest to them and to the city); false: only cases with a cell")
             .param(In::Query, "format", false, json!({"type": "string", "enum": ["csv", "jsonl"]}), "Every matching case (no limit or cursor) as a streamed file: CSV (one row per case, the staff view's flat columns) or JSON Lines (the staff view, one case per line), in the caller's scope with the personal data the role may see")
             .answer(200, "One page of cases", Body::Json(typed::<CaseListPage>))
             .answer(200, "Every matching case as CSV (format=csv)", Body::Untyped("text/csv", json!({"type": "string"})))
@@ -304,6 +305,11 @@ pub fn api() -> Vec<Op> {
             .body_schema("application/json", true, json!({"type": "object"}))
             .answer(200, "The inspector and their cells", Body::Untyped("application/json", json!({"type": "object"})))
             .problems(&[401, 403, 422]),
+        Op::new(Method::Get, "/api/v1/desk", "cases", "The street office's figures for the caller's area: stranded cases (in no grid cell), handled cases awaiting verification and those in cells no inspector covers, and handled cases closed without verification")
+            .describe("The triage queue itself is GET /api/v1/cases?triage=true; a case leaves it by the relocate step. A case in no cell is counted for the street office (and district) of the cell nearest to its position, and for the city.")
+            .bearer()
+            .answer(200, "Desk figures", Body::Json(typed::<crate::api::cases::desk::DeskFigures>))
+            .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/me/password", "auth", "Change your own password ({current_password, new_password}); every session of the account ends")
             .describe("Staff accounts only (403 for citizens). A wrong current password is 422 on current_password, a weak new one 422 on new_password. Sign in again with the new password.")
             .bearer()
