@@ -37,16 +37,25 @@ fn base(case_id: &str, kind: &str, from: Option<CaseState>, to: CaseState, at: D
     }
 }
 
-/// The first event of a new case: `reported`, by its reporter, where the report was made.
+/// The first event of a new case: `reported`, by its reporter, where the report was made. A
+/// report that routed to no cell says so (`details.routing`: `triage`), which the statistics
+/// count.
 pub fn reported(case: &CaseRow, at: DateTime<Utc>) -> EventRow {
-    EventRow {
+    let mut event = EventRow {
         actor_id: case.reporter_id.clone(),
         actor_role: case.reporter_role.clone(),
         lat: Some(case.lat),
         lon: Some(case.lon),
         ..base(&case.id, "reported", None, CaseState::Reported, at)
+    };
+    if case.routing_outcome == TRIAGE {
+        event.details = json!({ "routing": TRIAGE }).to_string();
     }
+    event
 }
+
+/// The routing outcome of a point in no cell.
+pub(crate) const TRIAGE: &str = "triage";
 
 /// Who took a step, and what they sent with it beyond what the step's effects record.
 #[derive(Debug, Clone)]

@@ -45,6 +45,13 @@ pub mod marks {
     pub const EXTENDED: i32 = 1 << 5;
     /// The case closes (from a state other than closed).
     pub const CLOSED: i32 = 1 << 6;
+    /// The street office closes a handled case without the inspector's verification on site
+    /// (its reason is on the event): never silent, counted on its own.
+    pub const CLOSED_UNVERIFIED: i32 = 1 << 7;
+    /// A report that routed to no grid cell (the triage queue).
+    pub const TRIAGED: i32 = 1 << 8;
+    /// The street office gives a case a new place (`relocate`).
+    pub const RELOCATED: i32 = 1 << 9;
 }
 
 /// Cases whose facts are compared or rebuilt per transaction.
@@ -128,6 +135,9 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
     let mut counted = 0;
     if event.kind == "reported" {
         counted |= marks::RECEIVED;
+        if details()["routing"] == "triage" {
+            counted |= marks::TRIAGED;
+        }
     }
     let mut cycle_start = before.cycle_start;
     match action {
@@ -138,6 +148,10 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
         }
         Some(Action::Register) => counted |= marks::REGISTERED,
         Some(Action::VerifyPass | Action::VerifyFail) => counted |= marks::VERIFIED,
+        Some(Action::Relocate) => counted |= marks::RELOCATED,
+        Some(Action::Close) if event.from_state.as_deref() == Some(CaseState::Handled.as_str()) => {
+            counted |= marks::CLOSED_UNVERIFIED
+        }
         _ => {}
     }
     let mut on_time = None;

@@ -5,7 +5,8 @@
 //! that street. The per-day summaries follow the case to its new cell: `gridline summaries
 //! rebuild --check` stays clean after relocations, out of triage and between cells. The same
 //! figures answer (`GET /api/v1/desk`) how many handled cases wait for a verification no
-//! inspector can make (their cell has none) and how many were closed without one.
+//! inspector can make (their cell has none) and how many were closed without one; the
+//! statistics count the triaged, the relocated and the closings without verification.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -40,6 +41,20 @@ fn listed(server: &TestServer, token: &str, query: &str) -> Vec<String> {
 fn view_of(server: &TestServer, token: &str, id: &str) -> String {
     let case: Value = server.get_as(token, &format!("/api/v1/cases/{id}")).json().unwrap();
     case["view"].as_str().unwrap().to_owned()
+}
+
+/// The statistics' total over the day around now, as `token` may count it.
+fn stats_total(server: &TestServer, token: &str) -> Value {
+    let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let now = chrono::Utc::now();
+    let path = format!(
+        "/api/v1/stats?from={}&to={}",
+        at(now - chrono::Duration::hours(12)),
+        at(now + chrono::Duration::hours(12))
+    );
+    let response = server.get_as(token, &path);
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().unwrap()["total"].clone()
 }
 
 fn stranded(server: &TestServer, token: &str) -> i64 {
@@ -196,6 +211,16 @@ fn a_report_in_no_cell_waits_for_its_nearest_street_which_relocates_it(backend: 
     server.step(&away, &id, &json!({ "action": "dispatch", "handling_unit": "sanitation" }));
     assert_eq!(refused(&away, &to_other, 409), "not_from_state",);
     assert_summaries_exact(&server);
+
+    // Counted: received in triage and relocated, where the case is now.
+    let total = stats_total(&server, &admin);
+    assert_eq!(
+        (total["received"].as_u64(), total["triaged"].as_u64(), total["relocated"].as_u64()),
+        (Some(1), Some(1), Some(1)),
+        "{total}"
+    );
+    assert_eq!(stats_total(&server, &away)["triaged"], 1);
+    assert_eq!(stats_total(&server, &near)["triaged"], 0);
 }
 
 fn relocating_between_cells_keeps_the_summaries_exact(backend: Backend) {
@@ -305,4 +330,12 @@ fn the_desk_counts_verifications_nobody_can_make_and_closings_without_one(backen
     );
     assert_eq!(desk(&server, &admin)["closed_without_verification"], 1);
     assert_eq!(desk(&server, &elsewhere)["closed_without_verification"], 0);
+    // The statistics count it on its own, beside the closure.
+    let total = stats_total(&server, &dispatcher);
+    assert_eq!(
+        (total["closed"].as_u64(), total["closed_unverified"].as_u64()),
+        (Some(1), Some(1)),
+        "{total}"
+    );
+    assert_eq!(stats_total(&server, &elsewhere)["closed_unverified"], 0);
 }

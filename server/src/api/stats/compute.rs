@@ -96,6 +96,11 @@ struct CaseNotes {
     reworked: bool,
     dispatched: bool,
     extended: bool,
+    /// Closed from `handled` by the street office, without the inspector's verification.
+    closed_unverified: bool,
+    /// Reported in no grid cell.
+    triaged: bool,
+    relocated: bool,
     ratings: Vec<u8>,
 }
 
@@ -137,6 +142,9 @@ fn notes_of(facts: &[StatsFactRow], range: Range, calendar: &WorkingCalendar) ->
         notes.verified |= has(marks::VERIFIED);
         notes.reworked |= has(marks::REWORKED);
         notes.extended |= has(marks::EXTENDED);
+        notes.closed_unverified |= has(marks::CLOSED_UNVERIFIED);
+        notes.triaged |= has(marks::TRIAGED);
+        notes.relocated |= has(marks::RELOCATED);
         if has(marks::CLOSED) {
             let handling_hours = fact
                 .cycle_start
@@ -179,11 +187,14 @@ pub struct Figures {
     pub handling_hours_p90: Option<f64>,
     pub rated: u64,
     pub rating_mean: Option<f64>,
+    pub closed_unverified: u64,
+    pub triaged: u64,
+    pub relocated: u64,
 }
 
 impl Figures {
     /// The column names of the CSV form, in the order of [`Figures::cells`].
-    pub const COLUMNS: [&'static str; 19] = [
+    pub const COLUMNS: [&'static str; 22] = [
         "received",
         "registered",
         "closed",
@@ -203,6 +214,9 @@ impl Figures {
         "handling_hours_p90",
         "rated",
         "rating_mean",
+        "closed_unverified",
+        "triaged",
+        "relocated",
     ];
 
     /// The values in [`Figures::COLUMNS`] order; an undefined rate or mean is an empty cell.
@@ -229,6 +243,9 @@ impl Figures {
             f(self.handling_hours_p90),
             n(self.rated),
             f(self.rating_mean),
+            n(self.closed_unverified),
+            n(self.triaged),
+            n(self.relocated),
         ]
     }
 }
@@ -274,6 +291,9 @@ impl Tally {
         f.reworked += u64::from(notes.reworked);
         f.dispatched += u64::from(notes.dispatched);
         f.extended += u64::from(notes.extended);
+        f.closed_unverified += u64::from(notes.closed_unverified);
+        f.triaged += u64::from(notes.triaged);
+        f.relocated += u64::from(notes.relocated);
         f.due += u64::from(notes.due_open);
         if let Some(closure) = &notes.closure {
             f.closed += 1;
@@ -329,6 +349,7 @@ pub fn compute(
             || notes.due_open
             || notes.verified
             || notes.dispatched
+            || notes.relocated
             || !notes.ratings.is_empty();
         if !touched {
             continue;
