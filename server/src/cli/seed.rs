@@ -304,7 +304,8 @@ impl<'a> City<'a> {
             reporter_role,
             anonymous: false,
             category_code: category.code,
-            description: format!("Seeded report: {}", category.names.en),
+            // Both languages, as the city's reports come: the search benchmark looks for either.
+            description: format!("{}：{} (seeded report)", category.names.zh, category.names.en),
             lat: lat + jitter(&mut self.rng),
             lon: lon + jitter(&mut self.rng),
             accuracy_m: Some(8.0),
