@@ -33,6 +33,7 @@ pub mod demo;
 pub mod emergency;
 pub mod error;
 pub mod hotline;
+pub mod html;
 pub mod idempotency;
 pub mod jobs;
 pub mod live;

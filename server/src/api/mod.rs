@@ -99,6 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("", web::get().to(cases::get))
                         .route("/actions", web::post().to(cases::actions::post))
                         .route("/timeline", web::get().to(cases::timeline::timeline))
+                        .route("/sheet", web::get().to(cases::sheet::sheet))
                         .route("/duplicates", web::get().to(cases::duplicates::duplicates))
                         .route("/notifications", web::get().to(notifications::case_log))
                         .route("/joint", web::get().to(cases::joint::get))

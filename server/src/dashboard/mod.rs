@@ -21,8 +21,12 @@ const PATROL_JS: &str = include_str!("assets/patrol.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 const ICON_SVG: &str = include_str!("assets/icon.svg");
 
-/// Only the page's own origin, no inline script, no framing by other sites.
-pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob:; style-src 'self'; \
+/// Only the page's own origin, no inline script, no framing by other sites. The printable pages
+/// (the case sheet, the after-action summary) are fetched with the session's token and opened
+/// as blob documents, which inherit this policy: their inline styles and `data:` thumbnails are
+/// allowed for that (images still only from here, so a style cannot send anything away).
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob: data:; \
+     style-src 'self' 'unsafe-inline'; \
      script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {

@@ -4,21 +4,7 @@
 
 use gridline_core::emergency::AfterActionSummary;
 
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+use crate::html::escape;
 
 fn minutes(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |m| format!("{m:.1} min"))
@@ -65,14 +51,4 @@ pub fn page(summary: &AfterActionSummary) -> String {
          <p>截至 As of {as_of}</p></body></html>\n",
         as_of = escape(&summary.as_of),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn markup_in_text_is_escaped() {
-        assert_eq!(escape("<b>\"x\" & 'y'</b>"), "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;");
-    }
 }

@@ -9,7 +9,8 @@
 //   3. the dispatcher finds it in the case list by a Chinese phrase and by its tracking
 //      number (the search box), opens it, registers it, and the dispatch form preselects the
 //      depot the server suggests;
-//   4. the list's "Export CSV" downloads the matching cases, the case among them.
+//   4. the list's "Export CSV" downloads the matching cases, the case among them;
+//   5. "Print case sheet" opens the case sheet as its own document, styled, shown as printed.
 //
 // axe-core checks the searched list and the case page. Any failed expectation exits non-zero.
 "use strict";
@@ -102,12 +103,28 @@ async function main() {
     check(server.handling_unit === depot, "the server holds the dispatch to the depot");
     await page.locator(".panel-body").screenshot({ path: path.join(artifacts, "case-desk.png") });
 
+    // The case sheet opens as its own document, for the print dialog: the case's number, its
+    // text, the timeline with the dispatcher's name, the signature lines; printed as paper.
+    const [sheet] = await Promise.all([page.context().waitForEvent("page", { timeout: TIMEOUT }), page.click("#case-print")]);
+    const sheetErrors = [];
+    sheet.on("console", (m) => { if (m.type() === "error") sheetErrors.push(m.text()); });
+    await sheet.waitForLoadState("load");
+    const sheetText = await sheet.locator("body").innerText();
+    check(sheetText.includes(receipt.tracking_number) && sheetText.includes("公交站"), "the sheet names the case and its text");
+    check(sheetText.includes("dispatch") && sheetText.includes("Verified by"), "the sheet has the timeline and the signature lines");
+    const styled = await sheet.evaluate(() => getComputedStyle(document.querySelector("th")).borderTopStyle);
+    check(styled === "solid", "the sheet's own styles apply in the opened document: " + styled);
+    await sheet.emulateMedia({ media: "print" });
+    await sheet.screenshot({ path: path.join(artifacts, "case-sheet.png"), fullPage: true });
+    check(sheetErrors.length === 0, "the sheet loads without errors: " + sheetErrors.join(" | "));
+    await sheet.close();
+
     // The browser logs the one refusal asked for (the bad unit code, 422) as a failed resource.
     const refused = office.errors.filter((e) => e.includes("status of 422"));
     check(refused.length === 1, "exactly the one refusal asked for: " + refused.join(" | "));
     const errors = [...new Set(desk.errors.concat(office.errors.filter((e) => !refused.includes(e))))];
     check(errors.length === 0, "no script or console errors: " + errors.join(" | "));
-    console.log(`dashboard desk: ok (case ${receipt.tracking_number} found by a Chinese phrase and its number, exported, dispatched to the suggested ${depot})`);
+    console.log(`dashboard desk: ok (case ${receipt.tracking_number} found by a Chinese phrase and its number, exported, dispatched to the suggested ${depot}, its sheet printed)`);
   } finally {
     await browser.close();
   }

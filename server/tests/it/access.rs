@@ -216,6 +216,14 @@ fn matrix() -> Vec<Row> {
             [s401, s403, s403, s200, s403, s200, s200, s403, s200, s200],
         ),
         row("GET", "/api/v1/cases/{missing}/joint", Body::None, signed_in(s404)),
+        // The printable sheet: the case's staff, as its staff view.
+        row(
+            "GET",
+            "/api/v1/cases/{a1}/sheet",
+            Body::None,
+            [s401, s403, s403, s200, s403, s200, s200, s403, s200, s200],
+        ),
+        row("GET", "/api/v1/cases/{missing}/sheet", Body::None, signed_in(s404)),
         row(
             "POST",
             "/api/v1/cases/{missing}/parts/{missing}/actions",

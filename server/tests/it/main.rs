@@ -19,6 +19,7 @@ mod access_admin_categories;
 mod auth_http;
 mod callbacks;
 mod case_service;
+mod case_sheet;
 mod channels;
 mod cli_grid_import;
 mod cli_user;

@@ -9,8 +9,8 @@
 //!   the report was reviewed, never the reporter or the photos.
 //!
 //! Every answer carries `ETag: "<version>"`, the value workflow steps send in `If-Match`
-//! ([`actions`]). The case's audit trail is [`timeline`]; an inspector's work list [`worklist`];
-//! candidate duplicates for a merge [`duplicates`].
+//! ([`actions`]). The case's audit trail is [`timeline`]; its printable sheet [`sheet`]; an
+//! inspector's work list [`worklist`]; candidate duplicates for a merge [`duplicates`].
 
 pub mod actions;
 pub mod desk;
@@ -18,6 +18,7 @@ pub mod duplicates;
 pub mod export;
 pub mod joint;
 pub mod list;
+pub mod sheet;
 pub mod timeline;
 pub mod worklist;
 

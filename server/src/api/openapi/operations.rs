@@ -131,6 +131,12 @@ pub fn api() -> Vec<Op> {
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .answer(200, "Timeline", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Timeline"})))
             .problems(&[404]),
+        Op::new(Method::Get, "/api/v1/cases/{id}/sheet", "cases", "The case sheet (案件登记表) as a printable HTML page: the case's facts, its photos inlined, the staff timeline with names, and lines for the signatures of who registered, handled and verified it")
+            .describe("Staff whose scope holds the case (as for the staff view); anyone else 403 `out_of_scope`. The page runs no script and loads nothing (`Content-Security-Policy: default-src 'none'`); at most 12 photos are inlined as thumbnails, the rest named.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
+            .answer(200, "HTML page", Body::Untyped("text/html", json!({"type": "string"})))
+            .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/cases/{id}/duplicates", "cases", "Open cases that may report the same problem: same category, within the category's duplicate radius, reported in the last window_days; nearest first, with the distance")
             .describe("For the street office triaging a case before `register` or `merge` (this is the duplicate check at intake: every new report starts `reported` and is triaged with this list), and for the case's reporter. Dispatchers and admins whose scope holds the case get the candidates their scope holds too, with position, description, handling unit, version and the distance to 0.1 m; the reporter gets the public facts of every candidate with the distance rounded to 10 m. Open means not `closed`, `rejected` or `merged`. Anyone else: 403 `out_of_scope`. To merge, send the `merge` action with `merge_into` set to a candidate's id; the merged report's reporter then follows the surviving case (`follows` in `GET /api/v1/reports/mine`, `merged_into` on the case).")
             .bearer()

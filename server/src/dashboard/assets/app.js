@@ -18,7 +18,7 @@ const TEXT = {
     deadline: "处置时限", reported_at: "上报时间", more: "更多", rank_streets: "街道排名",
     rank_units: "处置部门排名", csv: "导出 CSV", search: "搜索（编号或文字）", view_units: "处置部门", unit_code: "代码", name_zh: "中文名", name_en: "英文名", contact: "联系方式", unit_categories: "处置类别", unit_area: "服务区域", add_unit: "新增部门", unit_change: "操作", active: "在用", retired: "已停用", retire: "停用", reinstate: "恢复", close_panel: "关闭", k_received_today: "今日受理",
     k_open: "在办", k_overdue: "超期", k_to_verify: "待核查", k_at_desk: "待派遣", k_closure: "结案率", k_on_time: "按期结案率",
-    k_rework: "返工率", k_handling: "平均处置时长(工时)", k_rating: "市民满意度", live_on: "实时",
+    k_rework: "返工率", print_sheet: "打印案件登记表", k_unverified: "未经核查结案", k_handling: "平均处置时长(工时)", k_rating: "市民满意度", live_on: "实时",
     live_retrying: "重连中", live_off: "离线", city: "全市", all_cells: "个网格", signin_failed: "登录失败",
     no_map: "该账号没有地图范围。", position: "位置", geotag: "照片定位核验", description: "描述",
     photos: "照片", timeline: "流程记录", actions: "操作", reason: "原因", note: "备注", submit: "提交",
@@ -40,7 +40,7 @@ const TEXT = {
     reported_at: "Reported", more: "More", rank_streets: "Streets", rank_units: "Handling units",
     csv: "Export CSV", search: "Search (number or text)", view_units: "Units", unit_code: "Code", name_zh: "Chinese name", name_en: "English name", contact: "Contact", unit_categories: "Categories handled", unit_area: "Area served", add_unit: "Add unit", unit_change: "Change", active: "active", retired: "retired", retire: "Retire", reinstate: "Reinstate", close_panel: "Close", k_received_today: "Received today", k_open: "Open",
     k_overdue: "Overdue", k_to_verify: "To verify", k_at_desk: "Awaiting dispatch", k_closure: "Closure rate", k_on_time: "On-time closure",
-    k_rework: "Rework rate", k_handling: "Mean handling (working h)", k_rating: "Citizen rating",
+    k_rework: "Rework rate", print_sheet: "Print case sheet", k_unverified: "Closed unverified", k_handling: "Mean handling (working h)", k_rating: "Citizen rating",
     live_on: "Live", live_retrying: "Reconnecting", live_off: "Offline", city: "City", all_cells: "cells",
     signin_failed: "Sign-in failed", no_map: "This account has no map area.", position: "Position",
     geotag: "Geotag check", description: "Description", photos: "Photos", timeline: "Timeline",
@@ -408,6 +408,7 @@ function renderTiles(daily, pending) {
     ["k_closure", later(pct(total.closure_rate)), series("closure_rate")],
     ["k_on_time", later(pct(total.on_time_closure_rate)), series("on_time_closure_rate")],
     ["k_rework", later(pct(total.rework_rate)), series("rework_rate")],
+    ["k_unverified", later(total.closed_unverified ?? "—"), series("closed_unverified")],
     ["k_handling", later(num(total.handling_hours_mean)), series("handling_hours_mean")],
     ["k_rating", later(num(total.rating_mean, 2)), series("rating_mean")],
   ];
@@ -581,7 +582,11 @@ async function openCase(id) {
       el("div", { class: "muted" }, fmtTime(e.at), e.actor && e.actor.role ? " · " + e.actor.role : "", e.reason ? " · " + e.reason : "", e.note ? " · " + e.note : ""))));
   // A viewer (wall screens) takes no step: no actions section at all, whatever the case offers.
   const steps = readOnly() ? [] : [el("h3", {}, t("actions")), actionForms(c)];
-  $("#case-body").replaceChildren(facts, mini, ...jointSection(joint), el("h3", {}, t("photos")), photos,
+  // The office files the sheet; a wall screen (a viewer) has nothing to press.
+  const print = el("button", { type: "button", id: "case-print" }, t("print_sheet"));
+  print.addEventListener("click", () => openSheet(c.id).catch((e) => { print.textContent = e.message; }));
+  const printing = readOnly() ? [] : [print];
+  $("#case-body").replaceChildren(facts, ...printing, mini, ...jointSection(joint), el("h3", {}, t("photos")), photos,
     el("h3", {}, t("timeline")), events, ...steps);
   panel.hidden = false;
   drawCaseMap(mini, c);
@@ -609,6 +614,14 @@ function drawCaseMap(mini, c) {
     g.closePath(); g.stroke();
   }
   g.fillStyle = "#ff3b3b"; g.beginPath(); g.arc(px(c.position.lon), py(c.position.lat), 5, 0, Math.PI * 2); g.fill();
+}
+
+// The case sheet (案件登记表) needs the session's token, so it is fetched and opened as a
+// document for the browser's print dialog.
+async function openSheet(id) {
+  const r = await api(`/api/v1/cases/${encodeURIComponent(id)}/sheet`, { raw: true });
+  const page = URL.createObjectURL(new Blob([await r.text()], { type: "text/html" }));
+  window.open(page, "_blank", "noopener");
 }
 
 // Joint handling and disputes as the server gives them (GET /api/v1/cases/{id}/joint): each
