@@ -130,14 +130,10 @@ fn page(
         .and_then(|a| a.as_object().cloned())
         .filter(|a| !a.is_empty())
         .map(|a| {
+            // A text answer as it was typed; a number or a list as JSON.
+            let shown = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
             a.iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{}: {}",
-                        escape(k),
-                        escape(&v.to_string().trim_matches('"').replace("\\\"", "\""))
-                    )
-                })
+                .map(|(k, v)| format!("{}: {}", escape(k), escape(&shown(v))))
                 .collect::<Vec<_>>()
                 .join("; ")
         });
