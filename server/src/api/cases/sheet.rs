@@ -32,13 +32,12 @@ use crate::store::photos::{self, PhotoRow};
 /// stays a page or two and its size bounded.
 const MAX_PHOTOS: usize = 12;
 
-/// What the page shows of a case, read in one database call.
+/// The events, names and photos the page shows, read in one database call.
 struct Loaded {
     events: Vec<EventRow>,
     names: HashMap<String, String>,
     /// The report's photos, then each step's, in the order they came; none twice.
     photos: Vec<PhotoRow>,
-    category_names: Option<(String, String)>,
 }
 
 pub async fn sheet(
@@ -64,7 +63,7 @@ pub async fn sheet(
                 photos.push(row);
             }
         }
-        Ok(Loaded { events, names, photos, category_names: None })
+        Ok(Loaded { events, names, photos })
     })
     .await?;
     if who.role == Role::Citizen || !in_scope(&who, &case) {
@@ -74,14 +73,9 @@ pub async fn sheet(
             "only staff whose area or unit holds the case may print its sheet",
         ));
     }
-    let category = case.row.category_code;
-    let category_names = state
-        .db
-        .run(move |conn| crate::store::categories::find(conn, category))
-        .await?
-        .map(|c| (c.names.zh, c.names.en));
-    let mut loaded = loaded;
-    loaded.category_names = category_names;
+    // Through the server's category cache, as every other reader of a category.
+    let (code, cache) = (case.row.category_code, state.categories.clone());
+    let category = state.db.run(move |conn| cache.find(conn, code)).await?;
     let mut images = Vec::new();
     for photo in loaded.photos.iter().take(MAX_PHOTOS) {
         let bytes = state
@@ -94,7 +88,7 @@ pub async fn sheet(
             .map_err(ApiError::unavailable)?;
         images.push((photo.id.clone(), base64::engine::general_purpose::STANDARD.encode(&bytes)));
     }
-    let html = page(&case, &loaded, &images, state.clock.now());
+    let html = page(&case, category.as_deref(), &loaded, &images, state.clock.now());
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((
@@ -107,16 +101,20 @@ pub async fn sheet(
 
 fn page(
     case: &crate::store::cases::FullCase,
+    category: Option<&gridline_core::taxonomy::Category>,
     loaded: &Loaded,
     images: &[(String, String)],
     now: chrono::DateTime<chrono::Utc>,
 ) -> String {
     let row = &case.row;
     let or_dash = |value: Option<String>| value.map(|v| escape(&v)).unwrap_or_else(|| "—".to_owned());
-    let category = match &loaded.category_names {
-        Some((zh, en)) => {
-            format!("{} {} / {}", escape(&row.category_code.to_string()), escape(zh), escape(en))
-        }
+    let category = match category {
+        Some(c) => format!(
+            "{} {} / {}",
+            escape(&row.category_code.to_string()),
+            escape(&c.names.zh),
+            escape(&c.names.en)
+        ),
         None => escape(&row.category_code.to_string()),
     };
     let place = format!(
