@@ -136,6 +136,7 @@ impl Device {
         let before: Option<Account> = self.store().setting(ACCOUNT_KEY)?;
         if before.is_some_and(|b| b.user_id != account.user_id) {
             self.store().clear_pulled()?;
+            self.server_photos.clear()?;
         }
         self.session().set(tokens)?;
         self.store().set_setting(ACCOUNT_KEY, &account)?;

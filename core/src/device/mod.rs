@@ -25,6 +25,7 @@
 //!   folder and indexed for routing without a network.
 //! - [`state`]: the observable [`SyncState`] and its [`SyncListener`]s.
 //! - [`remote`]: the online calls outside the outbox (sign-in, one case, its timeline).
+//! - [`server_photos`]: the server's photos a case shows, fetched and kept as files.
 //! - [`account`]: signing in, and the [`Account`] kept across restarts with its pull lists.
 //! - [`app`]: the app core: one view model per screen and the app object, which the phones
 //!   only draw and send intents to.
@@ -39,6 +40,7 @@ pub mod grid_package;
 pub mod outbox;
 pub mod pull;
 pub mod remote;
+pub mod server_photos;
 pub mod session;
 pub mod state;
 pub mod store;
@@ -58,6 +60,7 @@ pub use grid_package::{GridPackages, PackageRefresh};
 pub use outbox::{CaseAction, ItemKind, ItemStatus, OutboxItem, Problem};
 pub use pull::{CachedCase, PullList};
 pub use remote::Remote;
+pub use server_photos::{PhotoSize, ServerPhotos};
 pub use session::{Session, Tokens};
 pub use state::{StateHub, Subscription, SyncListener, SyncState};
 pub use store::Store;
@@ -94,6 +97,7 @@ pub struct Device {
     transport: Arc<dyn Transport>,
     server_url: String,
     grid: GridPackages,
+    server_photos: ServerPhotos,
     taxonomy: RwLock<Arc<Taxonomy>>,
 }
 
@@ -104,6 +108,7 @@ impl Device {
         let session = Arc::new(Session::load(store.clone())?);
         let state = Arc::new(StateHub::default());
         let grid = GridPackages::new(&config.folder, &config.server_url);
+        let server_photos = ServerPhotos::open(&config.folder)?;
         let engine = SyncEngine::new(
             store.clone(),
             transport.clone(),
@@ -120,6 +125,7 @@ impl Device {
             transport,
             server_url: config.server_url,
             grid,
+            server_photos,
             taxonomy: RwLock::new(Arc::new(taxonomy)),
         };
         device.load_kept_categories()?;
@@ -136,6 +142,18 @@ impl Device {
         Remote { server_url: &self.server_url, transport: self.transport.as_ref(), engine: &self.engine }
     }
 
+    /// The kept file of a server photo (`GET /api/v1/photos/{id}`), `None` when not kept;
+    /// never the network.
+    pub fn kept_photo(&self, photo_id: &str, size: PhotoSize) -> Option<PathBuf> {
+        self.server_photos.kept(photo_id, size)
+    }
+
+    /// The file of a server photo: the kept one, else downloaded with the session's token
+    /// (see [`ServerPhotos::fetch`]). Blocks on the network when not kept.
+    pub fn fetch_photo(&self, photo_id: &str, size: PhotoSize) -> Result<PathBuf> {
+        self.server_photos.fetch(&self.remote(), photo_id, size)
+    }
+
     /// The server's base URL.
     pub fn server_url(&self) -> &str {
         &self.server_url
@@ -147,12 +165,13 @@ impl Device {
     }
 
     /// Sign out (see [`Session::sign_out`]: revoked on the server when it can be reached,
-    /// forgotten here in any case) and forget the pulled lists, which belong to the account.
-    /// Queued items stay and are sent after the next sign-in. Returns whether the server
-    /// confirmed the revocation.
+    /// forgotten here in any case) and forget the pulled lists and the server's photos, which
+    /// belong to the account. Queued items stay and are sent after the next sign-in. Returns
+    /// whether the server confirmed the revocation.
     pub fn sign_out(&self) -> Result<bool> {
         let revoked = self.session.sign_out(self.transport.as_ref(), &self.server_url)?;
         self.store.clear_pulled()?;
+        self.server_photos.clear()?;
         self.forget_account()?;
         Ok(revoked)
     }

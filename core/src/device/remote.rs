@@ -36,13 +36,19 @@ fn header(name: &str, value: &str) -> HttpHeader {
 /// A case id as a path segment: the server's ids are UUIDs, so anything but letters, digits and
 /// dashes is refused before it can change the URL.
 pub fn case_segment(case_id: &str) -> Result<&str> {
-    if !case_id.is_empty() && case_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        Ok(case_id)
+    id_segment("case_id", case_id)
+}
+
+/// A server id (a case's, a photo's) as a path segment or file name, named `field` when
+/// refused: letters, digits and dashes only.
+pub fn id_segment<'a>(field: &str, id: &'a str) -> Result<&'a str> {
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(id)
     } else {
         Err(Error::Invalid(vec![super::FieldError::new(
-            "case_id",
+            field,
             super::FieldErrorKind::Invalid,
-            "a case id is letters, digits and dashes",
+            "an id is letters, digits and dashes",
         )]))
     }
 }
@@ -133,6 +139,14 @@ impl Remote<'_> {
 
     fn get_raw(&self, path: &str, endpoint: &'static str) -> Result<Vec<u8>> {
         let response = self.engine.send_authorized(self.get_request(path))?;
+        answer(endpoint, response.status, response.body, retry_after(&response.headers))
+    }
+
+    /// `GET` `path` with the session's token, accepting `media_type`: the answer's bytes.
+    pub fn get_bytes(&self, endpoint: &'static str, path: &str, media_type: &str) -> Result<Vec<u8>> {
+        let mut request = self.get_request(path);
+        request.headers = vec![header("Accept", media_type)];
+        let response = self.engine.send_authorized(request)?;
         answer(endpoint, response.status, response.body, retry_after(&response.headers))
     }
 

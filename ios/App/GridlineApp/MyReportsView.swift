@@ -1,7 +1,7 @@
 // "My reports", drawn from the core's MyReportsState: each report's tracking number, title,
 // preview and state in words, marked when not yet sent, and the reports followed from the
-// duplicate step; a report's detail (category, text, answers, the handling unit's
-// after-photos, the public timeline, the deadline), the rating with an optional comment once it
+// duplicate step; a report's detail (category, text, answers, the report's photos and the
+// handling unit's after-photos as thumbnails that open full size, the public timeline, the deadline), the rating with an optional comment once it
 // is closed, and unfollow for a followed report. The state words, the timeline, the comment
 // limit and when rating is offered are the core's. Compiled by Xcode only.
 import GridlineKit
@@ -18,6 +18,7 @@ struct MyReportsView: View {
             if let state = drawn.state {
                 if let detail = state.detail {
                     ReportDetailView(detail: detail, send: send)
+                        .serverPhotoViewer(state.viewer) { send(.closePhoto) }
                 } else {
                     list(state)
                 }
@@ -78,10 +79,8 @@ struct ReportDetailView: View {
                 if detail.followed {
                     Button(detail.unfollowLabel) { send(.unfollow(trackingNumber: detail.trackingNumber)) }
                 }
-                // The shell does not download server photos yet: the count says they are there.
-                if !detail.afterPhotoIds.isEmpty {
-                    Text("\(detail.afterPhotosLabel) (\(detail.afterPhotoIds.count))").font(.headline)
-                }
+                ServerPhotoRow(label: detail.photosLabel, photos: detail.photos) { send(.openPhoto(photoId: $0)) }
+                ServerPhotoRow(label: detail.afterPhotosLabel, photos: detail.afterPhotos) { send(.openPhoto(photoId: $0)) }
             }
             Section {
                 ForEach(Array(detail.timeline.enumerated()), id: \.offset) { _, entry in

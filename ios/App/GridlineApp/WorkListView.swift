@@ -3,8 +3,8 @@
 // worker the cases dispatched to their unit. A row shows the task, category, text, place, time
 // left and, with a fix, the distance; the list sorts by deadline or distance and filters by
 // task with the counts the core gives; the map draws the cells from the grid package with the
-// cases as markers. The case page shows the case, its photos before and after (counts), the
-// staff timeline, where the phone stands relative to the cell, and the steps the core allows
+// cases as markers. The case page shows the case, its photos before and after (thumbnails
+// that open full size), the staff timeline, where the phone stands relative to the cell, and the steps the core allows
 // with what each needs; a step's photo comes from the camera, the reason is typed here, the
 // position is the live fix the core reads. Every order, filter, requirement and word is the
 // core's. Compiled by Xcode only; the streams under it are GridlineKit/FieldScreens.swift.
@@ -150,7 +150,7 @@ struct CasePageView: View {
     var body: some View {
         Group {
             if let state = drawn.state {
-                page(state)
+                page(state).serverPhotoViewer(state.viewer) { send(.closePhoto) }
             } else {
                 ProgressView()
             }
@@ -180,8 +180,8 @@ struct CasePageView: View {
                     Text(state.placeText).font(.caption)
                     if let left = state.timeLeftText { Text(left).foregroundColor(state.overdue ? .red : .primary) }
                     Text(state.description)
-                    Text(String(format: NSLocalizedString("before_photos", comment: ""), state.beforePhotoIds.count))
-                    Text(String(format: NSLocalizedString("after_photos", comment: ""), state.afterPhotoIds.count))
+                    ServerPhotoRow(label: state.beforePhotosLabel, photos: state.beforePhotos) { send(.openPhoto(photoId: $0)) }
+                    ServerPhotoRow(label: state.afterPhotosLabel, photos: state.afterPhotos) { send(.openPhoto(photoId: $0)) }
                     if let onSite = state.onSiteText { Text(onSite).font(.caption) }
                     if state.busy { ProgressView() }
                 }

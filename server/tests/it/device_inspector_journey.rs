@@ -26,8 +26,8 @@ use std::sync::Arc;
 use common::{Backend, TestServer, demo_cells, point_in};
 use gridline_core::device::app::{AppIntent, LocationFix};
 use gridline_core::device::app::{
-    CasePageIntent, NewReportIntent, PatrolIntent, SignInIntent, TaskKind, WorkFilter, WorkListIntent,
-    WorkListListener, WorkListState, WorkSort,
+    CasePageIntent, NewReportIntent, PatrolIntent, PhotoView, SignInIntent, TaskKind, WorkFilter,
+    WorkListIntent, WorkListListener, WorkListState, WorkSort,
 };
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::GridCell;
@@ -238,8 +238,9 @@ fn an_inspector_works_the_list_and_verifies_a_fix_on_site(backend: Backend) {
     let after = job.state();
     assert_eq!(after.error, None);
     assert!(after.actions.is_empty(), "nothing left for the unit: {:?}", after.actions);
-    assert_eq!(after.after_photo_ids.len(), 1);
-    let after_photo = after.after_photo_ids[0].clone();
+    assert_eq!(after.after_photos.len(), 1);
+    let after_photo = after.after_photos[0].id.clone();
+    assert!(after.after_photos[0].thumbnail_path.is_some(), "the step's photo, fetched back as a thumbnail");
     assert_eq!(tasks(&unit_list), [(second.clone(), TaskKind::Accept)], "handled: off the unit's list");
     // Another unit's worker gets none of it.
     let water_folder = tempfile::tempdir().unwrap();
@@ -276,9 +277,23 @@ fn an_inspector_works_the_list_and_verifies_a_fix_on_site(backend: Backend) {
     page.send(CasePageIntent::Refresh);
     let shown = page.state();
     assert!(!shown.missing);
-    assert_eq!(shown.before_photo_ids, [first_photo.as_str()]);
-    assert_eq!(shown.after_photo_ids, [after_photo.as_str()]);
+    let ids = |photos: &[PhotoView]| photos.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&shown.before_photos), [first_photo.as_str()]);
+    assert_eq!(ids(&shown.after_photos), [after_photo.as_str()]);
     assert!(fetch_photo(&phone, &city.server, &after_photo).is_some(), "the inspector sees the after-photo");
+    for photo in shown.before_photos.iter().chain(&shown.after_photos) {
+        let thumbnail = std::fs::read(photo.thumbnail_path.as_ref().expect("fetched on opening")).unwrap();
+        assert!(thumbnail.starts_with(&[0xFF, 0xD8, 0xFF]), "a JPEG");
+    }
+    page.send(CasePageIntent::OpenPhoto { photo_id: after_photo.clone() });
+    let viewer = page.state().viewer.unwrap();
+    assert_eq!(viewer.error, None);
+    assert_eq!(
+        std::fs::read(viewer.path.unwrap()).unwrap().len(),
+        fetch_photo(&phone, &city.server, &after_photo).unwrap()
+    );
+    page.send(CasePageIntent::ClosePhoto);
+    assert_eq!(page.state().viewer, None);
     assert!(shown.deadline.is_some());
     let steps: Vec<&str> = shown.timeline.iter().map(|e| e.text.as_str()).collect();
     assert_eq!(steps.len(), 5, "{steps:?}");
@@ -348,7 +363,7 @@ fn an_inspector_works_the_list_and_verifies_a_fix_on_site(backend: Backend) {
     let foreign = other.app.case_screen(second.clone());
     foreign.send(CasePageIntent::Refresh);
     let foreign = foreign.state();
-    assert!(foreign.missing && foreign.actions.is_empty() && foreign.before_photo_ids.is_empty());
+    assert!(foreign.missing && foreign.actions.is_empty() && foreign.before_photos.is_empty());
     assert!(foreign.timeline.iter().all(|e| e.photo_ids.is_empty() && e.who.is_empty()));
     assert_eq!(fetch_photo(&other, &city.server, &after_photo), None);
     assert_eq!(fetch_photo(&other, &city.server, &first_photo), None);

@@ -11,8 +11,9 @@
 //! inspector stands when it is not. The step is queued in the outbox (so it survives no signal)
 //! and sent at once when there is a connection; a refusal by the server is shown in words.
 //!
-//! Opened online, the case and its timeline are fetched and kept; offline, the kept copy, or
-//! the work list's, is shown.
+//! Opened online, the case and its timeline are fetched and kept with the photos' thumbnails;
+//! offline, the kept copy, or the work list's, is shown. A photo opens full size over the page
+//! (see [`super::photos`]).
 
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +23,7 @@ use serde_json::Value;
 use super::my_reports::fetch_and_keep;
 use super::new_report::photo_words;
 use super::observe::{ListenerHandle, Observers, lock};
+use super::photos::{self, OpenPhoto, PhotoView, PhotoViewer};
 use super::text::{self, Language};
 use super::work_list::{ListedCase, distance_words, strings, time_left_words};
 use super::{Screen, Shared};
@@ -75,9 +77,13 @@ pub struct CasePageState {
     pub time_left_text: Option<String>,
     pub overdue: bool,
     /// The report's photos.
-    pub before_photo_ids: Vec<String>,
+    pub before_photos: Vec<PhotoView>,
+    pub before_photos_label: String,
     /// The photos of the steps taken on the case (the handler's after-photos among them).
-    pub after_photo_ids: Vec<String>,
+    pub after_photos: Vec<PhotoView>,
+    pub after_photos_label: String,
+    /// A photo opened full size, drawn over the page.
+    pub viewer: Option<PhotoViewer>,
     pub timeline: Vec<CaseEvent>,
     pub actions: Vec<ActionView>,
     /// Photos taken for the next step (count), and the label to add one.
@@ -116,6 +122,11 @@ pub enum CasePageIntent {
     Take {
         action: String,
     },
+    /// Open one of the case's photos full size (fetched unless kept).
+    OpenPhoto {
+        photo_id: String,
+    },
+    ClosePhoto,
 }
 
 /// Hears every [`CasePageState`].
@@ -134,6 +145,7 @@ struct Data {
     message: Option<String>,
     busy: bool,
     offline: bool,
+    open_photo: Option<OpenPhoto>,
 }
 
 /// The case page's model.
@@ -264,11 +276,31 @@ impl CasePageModel {
         }
     }
 
-    /// Fetch the case and its timeline and keep them; offline, the kept copy stays.
+    /// Fetch the case and its timeline and keep them with the photos' thumbnails; offline,
+    /// the kept copy stays.
     fn load(&self) -> Result<(), Error> {
         let fetched = fetch_and_keep(&self.shared, &self.case_id, &kept_key(&self.case_id))?;
         lock(&self.data).offline = !fetched;
+        if fetched {
+            let (before, after) = self.photo_ids();
+            photos::fetch_thumbnails(&self.shared, &[before, after].concat())?;
+        }
         Ok(())
+    }
+
+    /// The report's photos and the steps' photos (those not already the report's).
+    fn photo_ids(&self) -> (Vec<String>, Vec<String>) {
+        let Some((case, timeline)) = self.shown() else { return Default::default() };
+        let before = strings(&case.doc, "photo_ids");
+        let events = timeline.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
+        let after =
+            events.iter().flat_map(|e| strings(e, "photo_ids")).filter(|id| !before.contains(id)).collect();
+        (before, after)
+    }
+
+    /// The labels of the two rows of photos, in `lang`.
+    fn photo_labels(lang: Language) -> (String, String) {
+        (lang.pick("上报照片", "Reported"), lang.pick("处置及核查照片", "Handling and checks"))
     }
 
     fn live_position(&self) -> Option<(GeoPoint, Option<f64>)> {
@@ -291,9 +323,8 @@ impl CasePageModel {
             None => (None, &Value::Null),
         };
         let events = timeline.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
-        let before = case.map(|c| strings(&c.doc, "photo_ids")).unwrap_or_default();
-        let after: Vec<String> =
-            events.iter().flat_map(|e| strings(e, "photo_ids")).filter(|id| !before.contains(id)).collect();
+        let (before, after) = self.photo_ids();
+        let (before_label, after_label) = Self::photo_labels(lang);
         // Anything but the staff view (the public one, for a case outside the account's scope)
         // is not this account's to work.
         let staff_view = case.is_some_and(|c| c.text("view") == "staff");
@@ -329,8 +360,11 @@ impl CasePageModel {
             deadline: case.and_then(|c| c.deadline).map(|d| d.to_rfc3339()),
             time_left_text: case.and_then(|c| c.deadline).map(|d| time_left_words(d, Utc::now(), lang)),
             overdue: case.is_some_and(|c| c.overdue),
-            before_photo_ids: before,
-            after_photo_ids: after,
+            before_photos: photos::views(&self.shared, &before, &before_label, lang),
+            before_photos_label: before_label,
+            after_photos: photos::views(&self.shared, &after, &after_label, lang),
+            after_photos_label: after_label,
+            viewer: data.open_photo.as_ref().map(|open| photos::viewer(&self.shared, open, lang)),
             timeline: events
                 .iter()
                 .map(|e| CaseEvent {
@@ -464,6 +498,20 @@ impl CasePageModel {
                 Ok(action) => self.take(action, lang)?,
                 Err(_) => lock(&self.data).error = Some(text::refusal_words("unknown_action", None, lang)),
             },
+            CasePageIntent::OpenPhoto { photo_id } => {
+                let (before, after) = self.photo_ids();
+                let (before_label, after_label) = Self::photo_labels(lang);
+                // Only a photo the page shows: an id from elsewhere is not this page's.
+                let shown = photos::views(&self.shared, &before, &before_label, lang)
+                    .into_iter()
+                    .chain(photos::views(&self.shared, &after, &after_label, lang))
+                    .find(|p| p.id == photo_id);
+                if let Some(shown) = shown {
+                    let opened = photos::open(&self.shared, &shown.id, shown.label, lang);
+                    lock(&self.data).open_photo = Some(opened);
+                }
+            }
+            CasePageIntent::ClosePhoto => lock(&self.data).open_photo = None,
         }
         Ok(())
     }

@@ -31,6 +31,7 @@ mod new_report;
 pub mod observe;
 mod outbox;
 mod patrol;
+mod photos;
 pub mod platform;
 mod push;
 mod sign_in;
@@ -54,6 +55,7 @@ pub use new_report::{
 pub use observe::ListenerHandle;
 pub use outbox::{DraftRow, OutboxIntent, OutboxListener, OutboxModel, OutboxRow, OutboxState};
 pub use patrol::{PatrolIntent, PatrolListener, PatrolModel, PatrolState};
+pub use photos::{PhotoView, PhotoViewer};
 pub use platform::{
     BackgroundScheduler, LocalNotification, LocationFix, LocationProvider, Notifier, SecureStorage,
 };

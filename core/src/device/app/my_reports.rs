@@ -2,7 +2,8 @@
 //! still in the outbox at the top marked unsent; and one report in detail (tracking number,
 //! category, text, answers, the report's photos, the public timeline, the deadline, the state
 //! in words), the handling unit's after-photos (the reporter's public timeline carries them),
-//! and once it is closed the rating, with an optional comment.
+//! and once it is closed the rating, with an optional comment. The photos show as thumbnails
+//! fetched when the detail opens online, and one opens full size (see [`super::photos`]).
 //!
 //! After them, the reports of others that the citizen follows ("this is mine too" before
 //! sending), by tracking number, refreshed from their public tracking page by every sync (see
@@ -18,6 +19,7 @@ use serde_json::Value;
 
 use super::observe::{ListenerHandle, Observers, lock};
 use super::outbox::report_title;
+use super::photos::{self, OpenPhoto, PhotoView, PhotoViewer};
 use super::text::{self, Language};
 use super::{Screen, Shared};
 use crate::codes::CategoryCode;
@@ -74,10 +76,11 @@ pub struct ReportDetail {
     /// The handling deadline (RFC 3339), once dispatched.
     pub deadline: Option<String>,
     pub deadline_text: Option<String>,
-    /// The server ids of the photos sent with the report (`GET /api/v1/photos/{id}`).
-    pub photo_ids: Vec<String>,
-    /// The handling unit's after-photos, showing the fix (`GET /api/v1/photos/{id}`).
-    pub after_photo_ids: Vec<String>,
+    /// The photos sent with the report.
+    pub photos: Vec<PhotoView>,
+    pub photos_label: String,
+    /// The handling unit's after-photos, showing the fix.
+    pub after_photos: Vec<PhotoView>,
     pub after_photos_label: String,
     pub timeline: Vec<TimelineEntry>,
     /// The rating given, 1 to 5.
@@ -105,6 +108,8 @@ pub struct MyReportsState {
     pub rows: Vec<ReportRow>,
     pub empty_text: Option<String>,
     pub detail: Option<ReportDetail>,
+    /// A photo of the detail opened full size, drawn over it.
+    pub viewer: Option<PhotoViewer>,
     pub message: Option<String>,
     pub busy: bool,
 }
@@ -131,6 +136,11 @@ pub enum MyReportsIntent {
     Rate {
         stars: u8,
     },
+    /// Open one of the detail's photos full size (fetched unless kept).
+    OpenPhoto {
+        photo_id: String,
+    },
+    ClosePhoto,
 }
 
 /// Hears every [`MyReportsState`].
@@ -147,6 +157,7 @@ struct Data {
     offline: bool,
     comment: String,
     comment_error: Option<String>,
+    photo: Option<OpenPhoto>,
 }
 
 /// The "my reports" screen's model.
@@ -244,7 +255,19 @@ impl MyReportsModel {
             fetch_and_keep(&self.shared, case_id, &detail_key(case_id))?
         };
         lock(&self.data).offline = !fetched;
+        if fetched {
+            photos::fetch_thumbnails(&self.shared, &self.photo_ids(case_id))?;
+        }
         Ok(())
+    }
+
+    /// Every photo the detail of `case_id` shows, the report's and the after-photos.
+    fn photo_ids(&self, case_id: &str) -> Vec<String> {
+        let lang = self.shared.language();
+        let data = lock(&self.data);
+        self.detail(case_id, &data, lang)
+            .map(|d| d.photos.into_iter().chain(d.after_photos).map(|p| p.id).collect())
+            .unwrap_or_default()
     }
 
     fn detail(&self, case_id: &str, data: &Data, lang: Language) -> Option<ReportDetail> {
@@ -298,6 +321,8 @@ impl MyReportsModel {
         let closed = state_name.parse::<CaseState>().is_ok_and(|s| s == CaseState::Closed);
         let followed = super::nearby::followed(&self.shared).iter().any(|r| r.tracking_number == case_id);
         let deadline = case.get("deadline").and_then(Value::as_str).map(str::to_owned);
+        let photos_label = lang.pick("上报照片", "Your photos");
+        let after_photos_label = lang.pick("处置后照片", "After the fix");
         Some(ReportDetail {
             case_id: case_id.to_owned(),
             tracking_number: string(&case, "tracking_number"),
@@ -310,9 +335,15 @@ impl MyReportsModel {
                 .as_ref()
                 .map(|d| lang.pick(&format!("处置期限：{d}"), &format!("Due by {d}"))),
             deadline,
-            photo_ids: strings(&case, "photo_ids"),
-            after_photo_ids: events.iter().flat_map(|e| e.photo_ids.iter().cloned()).collect(),
-            after_photos_label: lang.pick("处置后照片", "After the fix"),
+            photos: photos::views(&self.shared, &strings(&case, "photo_ids"), &photos_label, lang),
+            photos_label,
+            after_photos: photos::views(
+                &self.shared,
+                &events.iter().flat_map(|e| e.photo_ids.iter().cloned()).collect::<Vec<_>>(),
+                &after_photos_label,
+                lang,
+            ),
+            after_photos_label,
             timeline: events
                 .iter()
                 .map(|e| TimelineEntry {
@@ -340,11 +371,13 @@ impl MyReportsModel {
         let rows = self.rows(lang);
         let data = lock(&self.data);
         let detail = data.open.as_deref().and_then(|id| self.detail(id, &data, lang));
+        let viewer = data.photo.as_ref().map(|open| photos::viewer(&self.shared, open, lang));
         MyReportsState {
             title: lang.pick("我的上报", "My reports"),
             empty_text: rows.is_empty().then(|| lang.pick("还没有上报", "No reports yet")),
             rows,
             detail,
+            viewer,
             message: data.message.clone(),
             busy: data.busy,
         }
@@ -366,6 +399,7 @@ impl MyReportsModel {
             MyReportsIntent::CloseDetail => {
                 let mut data = lock(&self.data);
                 data.open = None;
+                data.photo = None;
                 data.comment.clear();
                 data.comment_error = None;
             }
@@ -377,6 +411,24 @@ impl MyReportsModel {
                 }
                 data.message = Some(lang.pick("已取消关注", "No longer following"));
             }
+            MyReportsIntent::OpenPhoto { photo_id } => {
+                let Some(case_id) = lock(&self.data).open.clone() else { return Ok(()) };
+                let detail = {
+                    let data = lock(&self.data);
+                    self.detail(&case_id, &data, lang)
+                };
+                // Only a photo the open detail shows: an id from elsewhere is not this screen's.
+                let Some(shown) = detail
+                    .into_iter()
+                    .flat_map(|d| d.photos.into_iter().chain(d.after_photos))
+                    .find(|p| p.id == photo_id)
+                else {
+                    return Ok(());
+                };
+                let opened = photos::open(&self.shared, &shown.id, shown.label, lang);
+                lock(&self.data).photo = Some(opened);
+            }
+            MyReportsIntent::ClosePhoto => lock(&self.data).photo = None,
             MyReportsIntent::SetComment { text } => {
                 let mut data = lock(&self.data);
                 data.comment = text;

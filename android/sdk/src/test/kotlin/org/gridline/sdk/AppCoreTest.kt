@@ -11,6 +11,7 @@
 package org.gridline.sdk
 
 import java.util.Collections
+import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
@@ -191,8 +192,20 @@ class AppCoreTest {
                 assertEquals(row.trackingNumber, detail.trackingNumber)
                 assertTrue(detail.rateVisible)
                 // The handling unit's after-photo, on the reporter's timeline.
-                assertEquals(1, detail.afterPhotoIds.size)
-                assertEquals(detail.afterPhotoIds, detail.timeline.flatMap { it.photoIds })
+                assertEquals(detail.afterPhotos.map { it.id }, detail.timeline.flatMap { it.photoIds })
+                val after = detail.afterPhotos.single()
+                // Fetched on opening: the thumbnail is a JPEG file the screen draws from.
+                val thumbnail = java.io.File(assertNotNull(after.thumbnailPath)).readBytes()
+                assertEquals(listOf(0xFF, 0xD8), thumbnail.take(2).map { it.toInt() and 0xFF })
+                assertEquals(1, detail.photos.size, "the report's own photo")
+                reports.send(MyReportsIntent.OpenPhoto(after.id))
+                val viewer = assertNotNull(reports.state().viewer)
+                assertNull(viewer.error)
+                val (status, served) = TestServer.call("GET", "/api/v1/photos/${after.id}", dispatcher)
+                assertEquals(200, status)
+                assertContentEquals(served, java.io.File(assertNotNull(viewer.path)).readBytes(), "the full photo, as served")
+                reports.send(MyReportsIntent.ClosePhoto)
+                assertNull(reports.state().viewer)
                 reports.send(MyReportsIntent.SetComment("Quick and clean"))
                 assertEquals("15/2000", reports.state().detail?.commentCounter)
                 reports.send(MyReportsIntent.Rate(5u))

@@ -1,6 +1,6 @@
 // One case for the field apps, drawn from the core's CasePageState: the category, text, place,
 // state, deadline and time left, the photos of the report and of the steps taken (the handler's
-// after-photos), the staff timeline, where the phone stands relative to the case's cell, and
+// after-photos) as thumbnails that open full size, the staff timeline, where the phone stands relative to the case's cell, and
 // the steps the core allows this role from this state, each with what it needs in words. A
 // step's photo comes from the camera (the full-resolution capture, EXIF and all); the reason is
 // typed here; the position is the live fix the core reads at the moment of the step, and the
@@ -70,8 +70,8 @@ fun CaseScreen(app: AppCore, caseId: String, onBack: () -> Unit) {
             Text(s.placeText, style = MaterialTheme.typography.bodySmall)
             s.timeLeftText?.let { Text(it, color = if (s.overdue) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurface) }
             Text(s.description)
-            Text(stringResource(R.string.before_photos, s.beforePhotoIds.size))
-            Text(stringResource(R.string.after_photos, s.afterPhotoIds.size))
+            ServerPhotoRow(s.beforePhotosLabel, s.beforePhotos) { send(CasePageIntent.OpenPhoto(it)) }
+            ServerPhotoRow(s.afterPhotosLabel, s.afterPhotos) { send(CasePageIntent.OpenPhoto(it)) }
             s.onSiteText?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
             if (s.busy) CircularProgressIndicator()
         }
@@ -87,6 +87,7 @@ fun CaseScreen(app: AppCore, caseId: String, onBack: () -> Unit) {
             item { Step(s, send) }
         }
     }
+    ServerPhotoViewer(s.viewer) { send(CasePageIntent.ClosePhoto) }
 }
 
 /** The steps the core offers, with the photo and reason they need, and the outcome. */

@@ -1,7 +1,7 @@
 // "My reports", drawn from the core's MyReportsState: each report's tracking number, title,
 // preview and state in words, marked when not yet sent, and the reports followed from the
-// duplicate step; a report's detail (category, text, answers, photos, the handling unit's
-// after-photos, the public timeline, the deadline), the rating with an optional comment once
+// duplicate step; a report's detail (category, text, answers, the report's photos and the
+// handling unit's after-photos as thumbnails that open full size, the public timeline, the deadline), the rating with an optional comment once
 // it is closed, and unfollow for a followed report. The state words, the timeline, the comment
 // limit and when rating is offered are the core's. Android Studio only.
 package org.gridline.app.ui
@@ -45,6 +45,7 @@ fun MyReportsScreen(app: AppCore, onNew: () -> Unit, onOutbox: () -> Unit) {
 
     s.detail?.let { detail ->
         Detail(detail, send)
+        ServerPhotoViewer(s.viewer) { send(MyReportsIntent.ClosePhoto) }
         return
     }
     Column(Modifier.padding(16.dp)) {
@@ -83,10 +84,8 @@ private fun Detail(detail: ReportDetail, send: (MyReportsIntent) -> Unit) {
             if (detail.followed) {
                 TextButton(onClick = { send(MyReportsIntent.Unfollow(detail.trackingNumber)) }) { Text(detail.unfollowLabel) }
             }
-            if (detail.afterPhotoIds.isNotEmpty()) {
-                // The shell does not download server photos yet: the count says they are there.
-                Text("${detail.afterPhotosLabel} (${detail.afterPhotoIds.size})", style = MaterialTheme.typography.titleSmall)
-            }
+            ServerPhotoRow(detail.photosLabel, detail.photos) { send(MyReportsIntent.OpenPhoto(it)) }
+            ServerPhotoRow(detail.afterPhotosLabel, detail.afterPhotos) { send(MyReportsIntent.OpenPhoto(it)) }
         }
         items(detail.timeline) { entry ->
             Column(Modifier.padding(vertical = 4.dp)) {

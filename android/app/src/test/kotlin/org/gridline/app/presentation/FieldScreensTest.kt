@@ -13,6 +13,7 @@ package org.gridline.app.presentation
 import java.time.LocalDate
 import java.time.ZoneId
 import kotlin.test.assertEquals
+import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.delay
@@ -129,8 +130,15 @@ class FieldScreensTest {
             val page = app.openCasePage(caseId)
             page.dispatch(CasePageIntent.Refresh)
             val shown = page.states().first()
-            assertEquals(1, shown.beforePhotoIds.size, "the report's photo")
-            assertEquals(1, shown.afterPhotoIds.size, "the unit's after-photo")
+            assertEquals(1, shown.beforePhotos.size, "the report's photo")
+            assertEquals(1, shown.afterPhotos.size, "the unit's after-photo")
+            assertTrue(
+                (shown.beforePhotos + shown.afterPhotos).all { java.io.File(it.thumbnailPath ?: "").isFile },
+                "thumbnails fetched on opening",
+            )
+            page.dispatch(CasePageIntent.OpenPhoto(shown.afterPhotos.single().id))
+            assertNotNull(page.states().first().viewer?.path, "the after-photo full size")
+            page.dispatch(CasePageIntent.ClosePhoto)
             assertEquals("You are in the case's cell", shown.onSiteText)
             assertEquals(listOf("verify_pass", "verify_fail"), shown.actions.map { it.action })
             page.dispatch(CasePageIntent.Take("verify_pass"))
