@@ -21,6 +21,9 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     // 核实: a fact about a report, not a state.
     (S::Reported, A::Confirm, R::Inspector, S::Reported),
     (S::Reported, A::Deny, R::Inspector, S::Reported),
+    // Asking the inspectors to confirm (核实派遣): the street office, about a report.
+    (S::Reported, A::RequestConfirm, R::Dispatcher, S::Reported),
+    (S::Reported, A::RequestConfirm, R::Admin, S::Reported),
     // Relocate: a fact about the place, before dispatch.
     (S::Reported, A::Relocate, R::Dispatcher, S::Reported),
     (S::Reported, A::Relocate, R::Admin, S::Reported),
@@ -97,6 +100,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         A::Uphold,
         A::Reassign,
         A::Relocate,
+        A::RequestConfirm,
     ];
     match role {
         R::Dispatcher | R::Admin => street_office.contains(&action),
@@ -120,7 +124,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 28] = [
+const ACTIONS: [Action; 29] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -131,6 +135,7 @@ const ACTIONS: [Action; 28] = [
     A::VerifyFail,
     A::Confirm,
     A::Deny,
+    A::RequestConfirm,
     A::Extend,
     A::Shelve,
     A::Unshelve,

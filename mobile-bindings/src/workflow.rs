@@ -79,6 +79,8 @@ mirror_enum! {
         Confirm,
         /// The inspector finds nothing of a report on site, with a reason.
         Deny,
+        /// The street office asks the cell's inspectors to confirm a report on site (核实派遣).
+        RequestConfirm,
         /// A new deadline (online only).
         Extend,
         /// Put aside for long-term handling.

@@ -114,6 +114,10 @@ pub struct CaseView {
     /// The deadline a dispatch now would set (RFC 3339), shown before choosing to dispatch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatch_deadline: Option<String>,
+    /// When the street office asked the cell's inspectors to confirm the report on site (核实),
+    /// while none has answered (RFC 3339); in the staff view only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_requested_at: Option<String>,
 }
 
 impl CaseView {

@@ -37,10 +37,12 @@
 //! - **Reopen** (dispatcher, with a reason): `closed` → `registered` (it was registered once and
 //!   needs a new dispatch); `rejected` and `merged` → `reported` (back to triage, to be
 //!   registered, rejected or merged again, so every registration is an explicit event).
-//! - **Confirm (核实)** is a fact about a report, not a state: a grid inspector confirms or
-//!   denies a `reported` case on site (photo and position, a reason to deny) and the case stays
-//!   `reported` for the street office to register or reject with the inspector's finding in
-//!   its trail. A report from an inspector needs no such check.
+//! - **Confirm (核实)** is a fact about a report, not a state: the street office asks the cell's
+//!   grid inspectors to check a `reported` case on site (`request_confirm`, once until it is
+//!   answered), and an inspector confirms or denies it (photo and position, a reason to deny),
+//!   asked or on their own patrol; the case stays `reported` for the street office to register
+//!   or reject with the inspector's finding in its trail. The request ends with the answer, or
+//!   when the case leaves `reported`. A report from an inspector needs no such check.
 //! - **Joint handling (主办/协办)**: a dispatch may name helper units besides the lead (the
 //!   handling unit), each with a part of its own ([`parts`]: note, deadline, its own steps). The
 //!   lead marks the case handled only once every part is finished or closed by the lead.
@@ -227,6 +229,10 @@ wire_enum! {
         /// 核实不属实: on site, with photo, GPS and a reason, the inspector finds nothing of the
         /// reported problem; the street office decides (usually to reject).
         Deny = "deny",
+        /// 核实派遣: the street office asks the cell's grid inspectors to check a reported problem
+        /// on site (an optional note says what to look for); the case stays `reported` and is
+        /// an inspector's task to confirm until one confirms or denies it.
+        RequestConfirm = "request_confirm",
         /// 延期: a new, later deadline, with a reason.
         Extend = "extend",
         /// 挂账: park a long-term problem, with a reason.
@@ -356,6 +362,8 @@ pub enum Condition {
     DisputePending,
     /// The arbiter's deadline passed and the dispute was not sent to the district yet.
     ArbiterDeadlinePassed,
+    /// No request to confirm the report on site waits for an inspector's answer.
+    NotYetAskedToConfirm,
 }
 
 /// What recording the action changes besides the state; metrics count these from the events.
@@ -408,6 +416,10 @@ pub enum Effect {
     /// The case moves to the position the caller gives; the server routes it again to its
     /// cell, community, street and district.
     SetsPlace,
+    /// The cell's inspectors are asked to confirm the report on site (核实): an open request.
+    RequestsConfirm,
+    /// An inspector's finding on site answers any open request to confirm.
+    AnswersConfirm,
 }
 
 /// An allowed step: where it leads and what it requires.
@@ -468,6 +480,8 @@ pub struct CaseFacts {
     pub open_helper_parts: u32,
     /// The dispute of the assignment, the bounces and the flag ([`dispute::DisputeFacts::new`]).
     pub dispute: dispute::DisputeFacts,
+    /// The street office asked the inspectors to confirm the report, and none has answered yet.
+    pub confirm_requested: bool,
 }
 
 /// The stored facts of a case that [`CaseFacts::new`] reads.
@@ -483,6 +497,8 @@ pub struct CaseRecord {
     pub under_command: bool,
     /// See [`CaseFacts::round_the_clock_minutes`].
     pub round_the_clock_minutes: Option<u32>,
+    /// See [`CaseFacts::confirm_requested`].
+    pub confirm_requested: bool,
 }
 
 impl CaseFacts {
@@ -501,6 +517,7 @@ impl CaseFacts {
             callback_rework: callback::CallbackRework::default(),
             under_command: record.under_command,
             round_the_clock_minutes: record.round_the_clock_minutes,
+            confirm_requested: record.confirm_requested,
             open_helper_parts: 0,
             dispute: dispute::DisputeFacts::default(),
         }
@@ -569,6 +586,8 @@ pub enum Refusal {
     NoDisputePending,
     #[error("the arbiter's deadline has not passed, or the dispute went to the district already")]
     ArbiterDeadlineNotPassed,
+    #[error("the inspectors were already asked to confirm this report and none has answered yet")]
+    AlreadyAskedToConfirm,
 }
 
 impl Refusal {
@@ -602,6 +621,7 @@ impl Refusal {
             Refusal::DisputePending => "dispute_pending",
             Refusal::NoDisputePending => "no_dispute_pending",
             Refusal::ArbiterDeadlineNotPassed => "arbiter_deadline_not_passed",
+            Refusal::AlreadyAskedToConfirm => "already_asked_to_confirm",
         }
     }
 }

@@ -25,7 +25,8 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         | A::Reopen
         | A::Uphold
         | A::Reassign
-        | A::Relocate => STREET_OFFICE,
+        | A::Relocate
+        | A::RequestConfirm => STREET_OFFICE,
         A::Accept | A::SendBack | A::MarkHandled | A::Dispute => &[Role::Handler],
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
@@ -45,7 +46,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::MarkHandled, S::InProgress) => S::Handled,
         (A::VerifyPass, S::Handled) => S::Closed,
         (A::VerifyFail, S::Handled) => S::Dispatched,
-        (A::Confirm | A::Deny, S::Reported) => S::Reported,
+        (A::Confirm | A::Deny | A::RequestConfirm, S::Reported) => S::Reported,
         (A::Shelve, S::Registered | S::Dispatched | S::InProgress) => S::Shelved,
         (A::Unshelve, S::Shelved) => S::Registered,
         (A::Merge, S::Reported | S::Registered) => S::Merged,
@@ -74,7 +75,7 @@ fn needs(action: Action) -> Needs {
     let none = Needs::default();
     match action {
         A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate | A::CommandRegister => none,
-        A::Uphold | A::EscalateDispute => none,
+        A::Uphold | A::EscalateDispute | A::RequestConfirm => none,
         A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen | A::Answer | A::Transfer | A::Dispute => {
             Needs { reason: true, ..none }
         }
@@ -103,6 +104,7 @@ fn conditions(action: Action) -> &'static [Condition] {
         A::Dispute => &[Condition::NoDisputePending, Condition::WithinDisputeWindow],
         A::Uphold | A::Reassign => &[Condition::DisputePending],
         A::EscalateDispute => &[Condition::DisputePending, Condition::ArbiterDeadlinePassed],
+        A::RequestConfirm => &[Condition::NotYetAskedToConfirm],
         _ => &[],
     }
 }
@@ -136,6 +138,8 @@ fn effects(action: Action) -> &'static [Effect] {
         A::Rate => &[Effect::RecordsRating],
         A::CallBack => &[Effect::RecordsCallBack],
         A::Relocate => &[Effect::SetsPlace],
+        A::RequestConfirm => &[Effect::RequestsConfirm],
+        A::Confirm | A::Deny => &[Effect::AnswersConfirm],
         _ => &[],
     }
 }
@@ -206,6 +210,7 @@ fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), R
             Condition::Overdue if !facts.overdue => Refusal::NotOverdue,
             Condition::NotYetCalledBack if facts.called_back => Refusal::AlreadyCalledBack,
             Condition::UnderCommand if !facts.under_command => Refusal::NotUnderCommand,
+            Condition::NotYetAskedToConfirm if facts.confirm_requested => Refusal::AlreadyAskedToConfirm,
             Condition::HelperPartsSettled if facts.open_helper_parts > 0 => {
                 Refusal::HelperPartsOpen { open: facts.open_helper_parts }
             }

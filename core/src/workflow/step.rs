@@ -94,6 +94,9 @@ pub struct Step {
     pub dispute: DisputeChange,
     /// `Some(bounces)`: the step bounced the case past the limit; it is flagged to the district.
     pub flags_district: Option<u32>,
+    /// `Some(true)` opens a request to confirm the report on site (核实), `Some(false)` ends an
+    /// open one (answered, or the case left `reported`); `None` leaves it.
+    pub confirm_request: Option<bool>,
 }
 
 impl Step {
@@ -109,6 +112,10 @@ pub(super) fn resolve(
     facts: &CaseFacts,
     calendar: &WorkingCalendar,
 ) -> Result<Step, Refusal> {
+    // A request to confirm is about a report: it ends when the case stops being one.
+    let ends_request = facts.confirm_requested
+        && transition.from == CaseState::Reported
+        && transition.to != CaseState::Reported;
     let mut step = Step {
         open: transition.to.counts_as_open(),
         transition,
@@ -122,6 +129,7 @@ pub(super) fn resolve(
         dispute: DisputeChange::Keep,
         flags_district: None,
         place: None,
+        confirm_request: ends_request.then_some(false),
     };
     for effect in step.transition.effects {
         match effect {
@@ -165,6 +173,8 @@ pub(super) fn resolve(
             Effect::EscalatesDispute => step.dispute = DisputeChange::Escalate,
             Effect::CountsBounce => step.flags_district = dispute::flag_after_bounce(&facts.dispute),
             Effect::SetsPlace => step.place = provided.position,
+            Effect::RequestsConfirm => step.confirm_request = Some(true),
+            Effect::AnswersConfirm => step.confirm_request = facts.confirm_requested.then_some(false),
             Effect::CountsExtension | Effect::CountsRework | Effect::Escalates => {}
         }
     }

@@ -387,3 +387,43 @@ fn relocate_needs_a_reason_and_the_new_position_and_only_moves_the_case() {
         take(CaseState::Handled, Action::VerifyPass, Role::Inspector, &photo_at_site(), &facts).unwrap();
     assert_eq!(verified.place, None);
 }
+
+#[test]
+fn a_request_to_confirm_is_open_once_and_ends_with_the_answer_or_the_report() {
+    let none = Provided::default();
+    let ask =
+        |facts: &CaseFacts| take(CaseState::Reported, Action::RequestConfirm, Role::Dispatcher, &none, facts);
+    let asked = ask(&CaseFacts::default()).unwrap();
+    assert_eq!((asked.to(), asked.confirm_request), (CaseState::Reported, Some(true)));
+    let open = CaseFacts { confirm_requested: true, ..CaseFacts::default() };
+    assert_eq!(ask(&open).unwrap_err(), Refusal::AlreadyAskedToConfirm);
+    assert_eq!(Refusal::AlreadyAskedToConfirm.code(), "already_asked_to_confirm");
+    // Only the street office asks, and only about a report.
+    let by_inspector = take(CaseState::Reported, Action::RequestConfirm, Role::Inspector, &none, &open);
+    assert_eq!(by_inspector.unwrap_err().code(), "not_allowed_for_role");
+    let registered = take(CaseState::Registered, Action::RequestConfirm, Role::Dispatcher, &none, &open);
+    assert_eq!(registered.unwrap_err().code(), "not_from_state");
+
+    // The inspector's finding answers it; one found on patrol, unasked, has nothing to end.
+    let denial = Provided { reason: Some("nothing there"), ..photo_at_site() };
+    for (action, provided) in [(Action::Confirm, photo_at_site()), (Action::Deny, denial)] {
+        let answered = take(CaseState::Reported, action, Role::Inspector, &provided, &open).unwrap();
+        assert_eq!((answered.to(), answered.confirm_request), (CaseState::Reported, Some(false)));
+        let unasked = take(CaseState::Reported, action, Role::Inspector, &provided, &CaseFacts::default());
+        assert_eq!(unasked.unwrap().confirm_request, None);
+    }
+    // Registered, rejected or merged without waiting: the report, and so the request, is over.
+    let reason = Provided { reason: Some("not the city's"), ..Provided::default() };
+    let merge = Provided { merge_target: Some("0193-other"), ..Provided::default() };
+    for (action, provided) in [(Action::Register, &none), (Action::Reject, &reason), (Action::Merge, &merge)]
+    {
+        let step = take(CaseState::Reported, action, Role::Dispatcher, provided, &open).unwrap();
+        assert_eq!(step.confirm_request, Some(false), "{action}");
+        let plain = take(CaseState::Reported, action, Role::Dispatcher, provided, &CaseFacts::default());
+        assert_eq!(plain.unwrap().confirm_request, None, "{action}");
+    }
+    // A step that keeps the report leaves an open request alone.
+    let moved = Provided { reason: Some("the caller gave the address"), ..photo_at_site() };
+    let relocated = take(CaseState::Reported, Action::Relocate, Role::Dispatcher, &moved, &open).unwrap();
+    assert_eq!(relocated.confirm_request, None);
+}

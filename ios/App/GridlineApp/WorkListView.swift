@@ -191,6 +191,7 @@ struct CasePageView: View {
                             Text("\(event.at)  \(event.who)").font(.caption2)
                             Text(event.text)
                             if let reason = event.reason { Text(reason).font(.caption) }
+                            if let note = event.note { Text(note).font(.caption) }
                         }
                     }
                 }

@@ -130,7 +130,7 @@ fn command_register(
         "drill": emergency.drill,
     });
     let mut event = events::command_register(&case, &step, details, now);
-    let change = super::step::change_of(&step);
+    let change = super::step::change_of(&step, event.occurred_at);
     let put = emergencies::put_under_command(conn, &terms, case.row.version, &change, &mut event)?;
     Ok(put.then_some(case.row.version + 1))
 }

@@ -66,6 +66,7 @@ pub fn facts_for(
         // Read by the step and the emergency intake that need them (`cases::command`).
         under_command: false,
         round_the_clock_minutes: None,
+        confirm_requested: case.workflow.confirm_requested_at.is_some(),
     };
     let is_reporter = actor_id.is_some_and(|id| case.row.reporter_id.as_deref() == Some(id));
     Ok(CaseFacts::new(record, is_reporter, now))

@@ -213,8 +213,8 @@ fn evidence(who: &Principal, checked: &CheckedStep, request: &StepRequest) -> St
     }
 }
 
-/// The case columns `step` changes: exactly what core decided.
-pub(super) fn change_of(step: &Step) -> CaseChange {
+/// The case columns `step` changes, recorded at `at`: exactly what core decided.
+pub(super) fn change_of(step: &Step, at: chrono::NaiveDateTime) -> CaseChange {
     CaseChange {
         state: Some(step.to().as_str().to_owned()),
         handling_unit: step.handling_unit.clone().into_update(),
@@ -226,6 +226,7 @@ pub(super) fn change_of(step: &Step) -> CaseChange {
         overdue: step.overdue,
         merged_into: step.merged_into.clone().into_update(),
         rating: step.rating.map(|r| Some(i32::from(r))),
+        confirm_requested_at: step.confirm_request.map(|open| open.then_some(at)),
     }
 }
 
@@ -245,7 +246,7 @@ async fn record(
     body: ActionRequest,
     place: Option<PlaceChange>,
 ) -> Result<Stepped, StepError> {
-    let change = change_of(step);
+    let change = change_of(step, event.occurred_at);
     let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
     let unit = step_checks::unit_set_by(step);
     let checked_step = step.clone();

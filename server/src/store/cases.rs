@@ -64,6 +64,8 @@ pub struct CaseWorkflow {
     pub overdue: bool,
     pub merged_into: Option<String>,
     pub rating: Option<i32>,
+    /// When the street office asked the inspectors to confirm the report, while unanswered.
+    pub confirm_requested_at: Option<chrono::NaiveDateTime>,
 }
 
 /// A case with its workflow columns.
@@ -84,6 +86,7 @@ pub struct CaseChange {
     pub overdue: Option<bool>,
     pub merged_into: Option<Option<String>>,
     pub rating: Option<Option<i32>>,
+    pub confirm_requested_at: Option<Option<chrono::NaiveDateTime>>,
 }
 
 /// A case's new place after a `relocate`: the position and where it routed (never triage: a

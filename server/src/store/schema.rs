@@ -100,6 +100,7 @@ diesel::table! {
         merged_into -> Nullable<Text>,
         rating -> Nullable<Integer>,
         channel -> Text,
+        confirm_requested_at -> Nullable<Timestamp>,
     }
 }
 

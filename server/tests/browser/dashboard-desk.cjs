@@ -7,8 +7,9 @@
 //      (it stays listed, retired, and leaves the public unit list);
 //   2. a citizen files a report in Chinese through the API;
 //   3. the dispatcher finds it in the case list by a Chinese phrase and by its tracking
-//      number (the search box), opens it, registers it, and the dispatch form preselects the
-//      depot the server suggests;
+//      number (the search box), opens it, asks the cell's inspectors to confirm it on site
+//      (核实派遣: shown on the case, not offered twice), registers it (which ends the request),
+//      and the dispatch form preselects the depot the server suggests;
 //   4. the list's "Export CSV" downloads the matching cases, the case among them;
 //   5. "Print case sheet" opens the case sheet as its own document, styled, shown as printed.
 //
@@ -89,9 +90,18 @@ async function main() {
     check(csv.startsWith("id,tracking_number,"), "the export is the server's CSV: " + csv.slice(0, 40));
     check(csv.includes(receipt.tracking_number) && csv.trim().split("\r\n").length === 2, "the export holds the searched case only");
 
-    // Open it, register it: the dispatch form preselects the depot the server suggests.
+    // Open it and ask the inspectors to confirm it on site, with a note: the case says so, and
+    // the request is not offered again while it is open.
     await page.click(`#case-rows tr[data-case="${receipt.id}"]`);
-    await page.waitForSelector('form[data-action="register"]', { timeout: TIMEOUT });
+    await page.waitForSelector('form[data-action="request_confirm"]', { timeout: TIMEOUT });
+    await page.fill('form[data-action="request_confirm"] input[name="note"]', "请核实井盖是否缺失");
+    await page.click('form[data-action="request_confirm"] button[type="submit"]');
+    await page.waitForSelector('[data-field="confirm-requested"]', { timeout: TIMEOUT });
+    check(await page.locator('form[data-action="request_confirm"]').count() === 0, "asked once: the request is not offered again");
+    const asked = await api(`/api/v1/cases/${receipt.id}`, { token: dispatcher });
+    check(typeof asked.confirm_requested_at === "string" && asked.state === "reported", "the server holds the open request");
+
+    // Register it (the request ends): the dispatch form preselects the depot the server suggests.
     await page.click('form[data-action="register"] button[type="submit"]');
     await page.waitForSelector('form[data-action="dispatch"]', { timeout: TIMEOUT });
     const unit = await page.locator('form[data-action="dispatch"] select[name="handling_unit"]').inputValue();
@@ -101,6 +111,8 @@ async function main() {
     await page.waitForFunction(() => document.querySelector('[data-field="state"]').textContent === "dispatched", null, { timeout: TIMEOUT });
     const server = await api(`/api/v1/cases/${receipt.id}`, { token: dispatcher });
     check(server.handling_unit === depot, "the server holds the dispatch to the depot");
+    check(server.confirm_requested_at === undefined, "registering ended the request to confirm");
+    check(await page.locator('[data-field="confirm-requested"]').count() === 0, "the case no longer shows the request");
     await page.locator(".panel-body").screenshot({ path: path.join(artifacts, "case-desk.png") });
 
     // The case sheet opens as its own document, for the print dialog: the case's number, its

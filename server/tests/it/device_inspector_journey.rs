@@ -13,8 +13,10 @@
 //! - a failed verification needs a reason and sends the case back to rework;
 //! - a patrol report: placed where the inspector stands (the cell preset), never anonymous,
 //!   registered by the street office at once and on the inspector's list;
-//! - 核实: the inspector confirms a citizen's report on site (photo and position; denying needs
-//!   a reason), and the case stays reported with the finding in its trail;
+//! - 核实: a report is the inspector's to confirm once the street office asks (once: a second
+//!   request is refused while the first is open); the inspector confirms it on site (photo and
+//!   position; denying needs a reason), the request ends, and the case stays reported with the
+//!   finding in its trail;
 //! - a patrol: on duty, positions recorded without signal, uploaded in one request when it
 //!   returns, and the street office's coverage counts the cell;
 //! - scope: an inspector of another cell never receives the case, its photos or its steps.
@@ -154,6 +156,7 @@ fn an_inspector_works_the_list_and_verifies_a_fix_on_site(backend: Backend) {
     let (second, _) = city.report(near_lat, near_lon, "Bags left by the bus stop");
     let elsewhere = point_in(&city.cells[7]);
     let (theirs, theirs_photo) = city.report(elsewhere.0, elsewhere.1, "Not in the inspector's cell");
+    city.server.step(&city.dispatcher, &first, &json!({ "action": "request_confirm" }));
 
     // A wrong password is refused in words; the right one signs the inspector in.
     let folder = tempfile::tempdir().unwrap();
@@ -296,9 +299,10 @@ fn an_inspector_works_the_list_and_verifies_a_fix_on_site(backend: Backend) {
     assert_eq!(page.state().viewer, None);
     assert!(shown.deadline.is_some());
     let steps: Vec<&str> = shown.timeline.iter().map(|e| e.text.as_str()).collect();
-    assert_eq!(steps.len(), 5, "{steps:?}");
-    assert_eq!(shown.timeline[4].photo_ids, [after_photo.as_str()]);
-    assert_eq!(shown.timeline[4].who, "处置人员");
+    assert_eq!(steps.len(), 6, "{steps:?}");
+    assert_eq!((steps[1], steps[2]), ("核实派遣", "已立案"), "registered without waiting for the answer");
+    assert_eq!(shown.timeline[5].photo_ids, [after_photo.as_str()]);
+    assert_eq!(shown.timeline[5].who, "处置人员");
     let actions: Vec<(String, bool, bool, bool)> = shown
         .actions
         .iter()
@@ -458,7 +462,37 @@ fn an_inspector_confirms_a_citizens_report_on_site(backend: Backend) {
     let phone = city.inspector(folder.path());
     let work = phone.app.work_list_screen();
     work.send(WorkListIntent::Filter { filter: WorkFilter::Confirm });
-    assert_eq!(work.state().rows.iter().map(|r| r.case_id.as_str()).collect::<Vec<_>>(), [id.as_str()]);
+    assert!(work.state().rows.is_empty(), "nothing to confirm before the street office asks");
+    work.send(WorkListIntent::Filter { filter: WorkFilter::All });
+    assert_eq!(work.state().rows[0].task, TaskKind::Follow);
+
+    // The street office asks, once: a second request while the first is open is refused.
+    let asked = city.server.step(
+        &city.dispatcher,
+        &id,
+        &json!({ "action": "request_confirm", "note": "Is the cover gone or only loose?" }),
+    );
+    assert!(asked["confirm_requested_at"].is_string(), "{asked}");
+    assert_eq!(asked["state"], "reported");
+    let again = city
+        .server
+        .client
+        .post(city.server.url(&format!("/api/v1/cases/{id}/actions")))
+        .bearer_auth(&city.dispatcher)
+        .header("if-match", format!("\"{}\"", asked["version"]))
+        .json(&json!({ "action": "request_confirm" }))
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    assert_eq!(again.json::<Value>().unwrap()["code"], "already_asked_to_confirm");
+    work.send(WorkListIntent::Refresh);
+    work.send(WorkListIntent::Filter { filter: WorkFilter::Confirm });
+    let asked_list = work.state();
+    assert_eq!(asked_list.rows.iter().map(|r| r.case_id.as_str()).collect::<Vec<_>>(), [id.as_str()]);
+    assert_eq!(
+        (asked_list.rows[0].task, asked_list.rows[0].task_text.as_str()),
+        (TaskKind::Confirm, "待核实")
+    );
 
     let page = phone.app.case_screen(id.clone());
     page.send(CasePageIntent::Refresh);
@@ -481,6 +515,16 @@ fn an_inspector_confirms_a_citizens_report_on_site(backend: Backend) {
     assert_eq!(confirmed.error, None);
     let last = confirmed.timeline.last().unwrap();
     assert_eq!((last.text.as_str(), last.who.as_str(), last.photo_ids.len()), ("核实属实", "信息采集员", 1));
+    let request = &confirmed.timeline[confirmed.timeline.len() - 2];
+    assert_eq!(
+        (request.text.as_str(), request.note.as_deref()),
+        ("核实派遣", Some("Is the cover gone or only loose?"))
+    );
+    // Answered: the request ends, on the server and on the list.
+    let answered: Value =
+        city.server.get_as(&city.dispatcher, &format!("/api/v1/cases/{id}")).json().unwrap();
+    assert!(answered.get("confirm_requested_at").is_none(), "{answered}");
+    assert!(work.state().rows.is_empty(), "confirmed: no longer a task to confirm");
     // The street office sees the finding and registers the case.
     let timeline: Value =
         city.server.get_as(&city.dispatcher, &format!("/api/v1/cases/{id}/timeline")).json().unwrap();

@@ -127,12 +127,22 @@ impl City {
         let person = offered_to[rng.random_range(0..offered_to.len())];
         let mut theirs: Vec<&(&str, Role, Action, Value)> = offers.iter().filter(|o| o.0 == person).collect();
         // The steps that leave the state as it is (a dispute, a relocation, the inspector's
-        // confirm and deny of a report) are taken one time in ten here: offered as often as the
-        // day's steps, they would hold most cases before the work and starve the later steps.
+        // confirm and deny of a report, the request to confirm) are taken one time in ten here:
+        // offered as often as the day's steps, they would hold most cases before the work and
+        // starve the later steps.
         let moving: Vec<_> = theirs
             .iter()
             .copied()
-            .filter(|o| !matches!(o.2, Action::Dispute | Action::Relocate | Action::Confirm | Action::Deny))
+            .filter(|o| {
+                !matches!(
+                    o.2,
+                    Action::Dispute
+                        | Action::Relocate
+                        | Action::Confirm
+                        | Action::Deny
+                        | Action::RequestConfirm
+                )
+            })
             .collect();
         if !moving.is_empty() && rng.random_range(0..10) > 0 {
             theirs = moving;

@@ -149,7 +149,10 @@ fn full_loop_from_report_to_rating(backend: Backend) {
     let case = office.case(&office.dispatcher, &id);
     assert_eq!(case["state"], "reported");
     assert_eq!(case["version"], 1);
-    assert_eq!(case["available_actions"], json!(["register", "reject", "merge", "relocate"]));
+    assert_eq!(
+        case["available_actions"],
+        json!(["register", "reject", "request_confirm", "merge", "relocate"])
+    );
 
     // Without If-Match (and without an Idempotency-Key): 428.
     let answer = problem(office.post(&office.dispatcher, &id, None, &json!({ "action": "register" })), 428);

@@ -45,6 +45,8 @@ pub struct CaseEvent {
     /// Who, by role, in words.
     pub who: String,
     pub reason: Option<String>,
+    /// The note that went with the step (what the street office asks the inspector to look at).
+    pub note: Option<String>,
     /// Photos taken with the step.
     pub photo_ids: Vec<String>,
 }
@@ -174,6 +176,7 @@ fn action_words(action: Action, lang: Language) -> String {
         Action::VerifyFail => ("核查不通过", "Verified: not fixed"),
         Action::Confirm => ("核实属实", "Confirmed on site"),
         Action::Deny => ("核实不属实", "Not found on site"),
+        Action::RequestConfirm => ("核实派遣", "Asked to confirm on site"),
         Action::Extend => ("延期", "Extend"),
         Action::Shelve => ("挂账", "Shelve"),
         Action::Unshelve => ("恢复处理", "Unshelve"),
@@ -377,6 +380,7 @@ impl CasePageModel {
                         .map(|r| text::role_words(r, lang))
                         .unwrap_or_default(),
                     reason: e.get("reason").and_then(Value::as_str).map(str::to_owned),
+                    note: e.get("note").and_then(Value::as_str).map(str::to_owned),
                     photo_ids: strings(e, "photo_ids"),
                 })
                 .collect(),

@@ -224,6 +224,11 @@ impl ListedCase {
         self.doc.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
     }
 
+    /// The street office asked the inspectors to confirm this report, and none has answered.
+    fn confirm_requested(&self) -> bool {
+        self.doc.get("confirm_requested_at").is_some_and(|at| !at.is_null())
+    }
+
     pub(crate) fn task(&self, role: Option<Role>) -> TaskKind {
         if role == Some(Role::Handler) {
             return match self.state {
@@ -233,7 +238,8 @@ impl ListedCase {
         }
         match self.state {
             Some(CaseState::Handled) => TaskKind::Verify,
-            Some(CaseState::Reported) => TaskKind::Confirm,
+            // A report is the inspector's to confirm once the street office asks (核实派遣).
+            Some(CaseState::Reported) if self.confirm_requested() => TaskKind::Confirm,
             _ if self.overdue => TaskKind::Overdue,
             _ => TaskKind::Follow,
         }

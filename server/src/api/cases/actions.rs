@@ -126,6 +126,7 @@ fn refusal_kind(refusal: &Refusal) -> ErrorKind {
         | Refusal::DisputePending
         | Refusal::NoDisputePending
         | Refusal::ArbiterDeadlineNotPassed
+        | Refusal::AlreadyAskedToConfirm
         | Refusal::NotUnderCommand => ErrorKind::Conflict,
         _ => ErrorKind::Unprocessable,
     }

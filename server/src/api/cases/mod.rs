@@ -94,6 +94,7 @@ pub(crate) fn render(
         available_actions: None,
         reporter: None,
         dispatch_deadline: None,
+        confirm_requested_at: None,
     };
     if view != View::Staff {
         // The case a duplicate was merged into is another reporter's: only staff see its id (a
@@ -115,6 +116,9 @@ pub(crate) fn render(
     body.answers = Some(serde_json::from_str(&case.answers).unwrap_or(serde_json::Value::Null));
     body.photo_ids = Some(photo_ids);
     body.available_actions = who.map(|who| crate::cases::facts::available_actions(full, who, now));
+    if view == View::Staff {
+        body.confirm_requested_at = workflow.confirm_requested_at.map(rfc3339);
+    }
     if view == View::Staff && may_see_reporter(case, who) {
         body.reporter = Some(ReporterRef {
             id: case.reporter_id.clone(),

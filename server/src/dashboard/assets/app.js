@@ -25,7 +25,7 @@ const TEXT = {
     new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", version_conflict: "案件已被他人更新，已刷新。",
     done: "已完成", rate: "率", count: "数", name: "名称", p90: "P90 工时", no_cases: "没有案件",
     dispatch_deadline: "现在派遣，处置时限（工作日历）为：", period: "近 30 天", read_only: "只读",
-    channel: "来源渠道",
+    channel: "来源渠道", confirm_requested: "已请网格员核实",
   },
   en: {
     skip: "Skip to content", title: "Gridline operations", signin_hint: "Sign in with your staff account.",
@@ -48,7 +48,7 @@ const TEXT = {
     merge_into: "Merge into case id", time_limit: "Time limit", version_conflict: "Someone else changed this case; reloaded.",
     done: "Done", rate: "rate", count: "count", name: "Name", p90: "P90 hours", no_cases: "No cases",
     dispatch_deadline: "Dispatched now, the deadline on the working calendar is", period: "last 30 days",
-    read_only: "read-only", channel: "Channel",
+    read_only: "read-only", channel: "Channel", confirm_requested: "Inspectors asked to confirm",
   },
 };
 let lang = localStorage.getItem("gridline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
@@ -565,6 +565,7 @@ async function openCase(id) {
     el("dt", {}, t("deadline")), el("dd", { "data-field": "deadline", class: c.overdue ? "tag-overdue" : "" }, fmtTime(c.deadline) + (c.overdue ? " · " + t("overdue") : "")),
     el("dt", {}, t("unit")), el("dd", {}, c.handling_unit || "—"),
     el("dt", {}, t("channel")), el("dd", { "data-field": "channel" }, c.channel || "—"),
+    ...(c.confirm_requested_at ? [el("dt", {}, t("confirm_requested")), el("dd", { "data-field": "confirm-requested" }, fmtTime(c.confirm_requested_at))] : []),
     el("dt", {}, t("description")), el("dd", {}, c.description || ""));
   const mini = el("canvas", { id: "case-map", "aria-label": t("position") });
   const photoIds = [...(c.photo_ids || [])];
@@ -649,7 +650,7 @@ const readOnly = () => (session.user || {}).role === "viewer";
 
 // The dispatcher's steps the server says are available now; each form sends the case version
 // in If-Match, so a step on a stale page is refused (409) and the page reloads.
-const DESK_ACTIONS = ["register", "reject", "dispatch", "extend", "merge", "close", "shelve", "unshelve", "reopen", "uphold", "reassign"];
+const DESK_ACTIONS = ["register", "reject", "request_confirm", "dispatch", "extend", "merge", "close", "shelve", "unshelve", "reopen", "uphold", "reassign"];
 function actionForms(c) {
   const box = el("div", { class: "actions" });
   const available = (c.available_actions || []).filter((a) => DESK_ACTIONS.includes(a));

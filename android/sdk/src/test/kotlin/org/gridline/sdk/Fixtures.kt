@@ -120,6 +120,14 @@ object TestServer {
         return response.statusCode() to response.body()
     }
 
+    /** A workflow step over plain HTTP, at the case's current version. */
+    fun step(token: String, caseId: String, body: String) {
+        val (_, case) = call("GET", "/api/v1/cases/$caseId", token)
+        val version = jsonNumber(String(case), "version")
+        val (status, answer) = call("POST", "/api/v1/cases/$caseId/actions", token, body, mapOf("If-Match" to "\"$version\""))
+        check(status == 200) { "step $body answered $status: ${String(answer)}" }
+    }
+
     /** A staff access token, signed in over plain HTTP. */
     fun staffToken(role: String): String {
         val (login, password) = staff(role)

@@ -2,9 +2,10 @@
 // that scripts/test-mobile started: the same models the Rust journey tests drive
 // (server/tests/it/device_inspector_journey.rs), here to prove they cross the FFI whole. A
 // citizen reports at the demo inspector's cell; the inspector signs in with login and password
-// on the sign-in screen, finds the report on the work list (to confirm), opens the case page,
-// sees the steps core allows with their requirements and confirms it on site (核实) with a
-// camera photo at the phone's fix; then goes on patrol, records the track and ends the patrol.
+// on the sign-in screen, finds the report on the work list (to confirm, once the street office
+// asked), opens the case page, reads the office's note, sees the steps core allows with their
+// requirements and confirms it on site (核实) with a camera photo at the phone's fix; then goes
+// on patrol, records the track and ends the patrol.
 package org.gridline.sdk
 
 import kotlin.test.assertEquals
@@ -47,6 +48,11 @@ class InspectorScreensTest {
             assertEquals("Sent", report.state().message)
             app.close()
         }
+        // The street office asks the cell's inspectors to confirm it (核实派遣).
+        val dispatcher = TestServer.staffToken("dispatcher")
+        val (_, found) = TestServer.call("GET", "/api/v1/cases?q=" + java.net.URLEncoder.encode(text, "UTF-8"), dispatcher)
+        val reported = jsonString(String(found), "id")
+        TestServer.step(dispatcher, reported, """{"action":"request_confirm","note":"Is the bench broken or only loose?"}""")
 
         val phone = platform()
         GridlineClient.open(TestServer.url, dataFolder()).use { client ->
@@ -82,11 +88,15 @@ class InspectorScreensTest {
                 val actions = page.state().actions
                 assertEquals(listOf("confirm", "deny"), actions.map { it.action })
                 assertEquals("Needs a photo, your position on site", actions.first().requirementText)
+                val asked = page.state().timeline.last()
+                assertEquals(listOf("Asked to confirm on site", "Is the bench broken or only loose?"), listOf(asked.text, asked.note))
                 page.send(CasePageIntent.AddPhoto(cameraJpeg(seed = 22)))
                 page.send(CasePageIntent.Take("confirm"))
                 assertNull(page.state().error)
                 assertEquals("Confirmed on site", page.state().timeline.last().text)
             }
+            work.send(WorkListIntent.Refresh)
+            assertTrue(work.state().rows.none { it.caseId == caseId }, "answered: nothing left to confirm")
 
             val patrol = app.patrolScreen()
             patrol.subscribe(Heard<PatrolState>()).use {

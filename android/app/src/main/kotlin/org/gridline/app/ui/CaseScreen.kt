@@ -81,6 +81,7 @@ fun CaseScreen(app: AppCore, caseId: String, onBack: () -> Unit) {
                     Text("${event.at}  ${event.who}", style = MaterialTheme.typography.labelSmall)
                     Text(event.text)
                     event.reason?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
+                    event.note?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
                     if (event.photoIds.isNotEmpty()) Text(stringResource(R.string.photo_count, event.photoIds.size), style = MaterialTheme.typography.labelSmall)
                 }
             }
