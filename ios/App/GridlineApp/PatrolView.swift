@@ -1,8 +1,8 @@
 // The grid inspector's patrol (巡查), drawn from the core's PatrolState: on or off duty, the
 // positions recorded and those waiting for a connection, in the core's words. While the view is
 // up and the inspector is on duty, recordWhileOnDuty (GridlineKit/FieldScreens.swift) sends
-// `record` at the interval the core gives; recording with the app in the background is not
-// built yet (the background sync uploads what was recorded). A patrol report is the ordinary
+// `record` at the interval the core gives; PatrolTracker, which this view starts, goes on
+// recording with the app in the background while on duty. A patrol report is the ordinary
 // new report view: for an inspector the core presets the cell and never offers anonymity.
 // Compiled by Xcode only.
 import GridlineKit
@@ -34,6 +34,7 @@ struct PatrolView: View {
             location.start()
             let opened = await core.openPatrol()
             model = opened
+            PatrolTracker.shared.follow(opened)
             async let timer: Void = opened.recordWhileOnDuty()
             await drawn.follow(opened.states)
             await timer

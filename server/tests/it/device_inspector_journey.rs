@@ -575,9 +575,52 @@ fn an_inspector_patrols_offline_and_the_track_gives_the_coverage(backend: Backen
     assert_eq!(coverage["visited_cells"], json!([cell.code.to_string()]), "{coverage}");
 }
 
+/// In the background the platform hands in every location update; the core keeps one a minute
+/// by the fixes' own time, whatever the platform's cadence, and a fix that is no place is said.
+fn background_updates_keep_one_position_per_interval(backend: Backend) {
+    let city = City::open(backend);
+    let (lat, lon) = point_in(city.mine());
+    let folder = tempfile::tempdir().unwrap();
+    let phone = city.inspector(folder.path());
+    let patrol = phone.app.patrol_screen();
+    // No fix yet when the duty starts: nothing is kept, and the screen says so.
+    patrol.send(PatrolIntent::StartDuty);
+    let started = patrol.state();
+    assert_eq!((started.on_duty, started.recorded), (true, 0));
+    assert_eq!(started.message.as_deref(), Some("没有定位，这一次未记录"));
+    assert_eq!(started.background_title, "正在记录巡查轨迹");
+
+    let fix = LocationFix { lat, lon, accuracy_m: Some(8.0) };
+    let ms = |at: chrono::DateTime<chrono::Utc>| at.timestamp_millis();
+    let start = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let moved = |at, fix| patrol.send(PatrolIntent::Moved { fix, at_unix_ms: ms(at) });
+    phone.net.take();
+    moved(start, fix);
+    for secs in [1, 5, 30, 59] {
+        moved(start + chrono::Duration::seconds(secs), fix);
+    }
+    assert_eq!(patrol.state().recorded, 1, "one a minute, however often the platform calls");
+    moved(start + chrono::Duration::seconds(60), fix);
+    assert_eq!(patrol.state().recorded, 2);
+    // A fix that is no place is not kept; one stamped in the future is kept at the phone's time.
+    moved(start + chrono::Duration::minutes(5), LocationFix { lat: 95.0, lon, accuracy_m: None });
+    assert_eq!(patrol.state().message.as_deref(), Some("定位无效，这一次未记录"));
+    moved(chrono::Utc::now() + chrono::Duration::hours(3), fix);
+    moved(chrono::Utc::now() + chrono::Duration::seconds(10), fix);
+    let after = patrol.state();
+    assert_eq!((after.recorded, after.waiting), (3, 0), "each kept position is uploaded at once online");
+    let uploads = phone.net.take().into_iter().filter(|r| r == "POST /api/v1/patrol/positions").count();
+    assert_eq!(uploads, 3);
+    // Off duty the platform's updates keep nothing.
+    patrol.send(PatrolIntent::EndDuty);
+    moved(chrono::Utc::now(), fix);
+    assert_eq!(patrol.state().recorded, 3);
+}
+
 both_backends!(
     an_inspector_works_the_list_and_verifies_a_fix_on_site,
     an_inspector_patrols_offline_and_the_track_gives_the_coverage,
+    background_updates_keep_one_position_per_interval,
     an_inspector_confirms_a_citizens_report_on_site,
     an_inspector_reports_on_patrol_signed_and_placed_where_they_stand,
     a_failed_verification_needs_a_reason_and_sends_the_case_to_rework

@@ -1,26 +1,40 @@
 //! The patrol screen of a grid inspector (巡查): going on and off duty, and the track recorded
-//! while on duty. The shell wakes the core every [`PATROL_INTERVAL_SECS`] while on duty (a
-//! timer, or the platform's significant-location updates) by sending `Record`; the core reads
-//! the live fix and keeps the position in the device's track queue
-//! ([`crate::device::track`]), so a day without signal loses nothing. Every sync uploads what is
-//! waiting and forgets it once the server has it.
+//! while on duty, in the foreground and in the background. Two ways in, one rule:
 //!
-//! On duty survives a restart (it is kept in the store), so a process started by the platform
-//! keeps recording.
+//! - with the screen up, the shell's timer sends `Record` every [`PATROL_INTERVAL_SECS`]; the
+//!   core reads the live fix;
+//! - in the background (Android's foreground location service, iOS's background location
+//!   updates) the platform hands each location update in with `Moved`, as often as it likes;
+//!   the core keeps one at most every [`PATROL_INTERVAL_SECS`] by the fix's own time, so the
+//!   shells hold no interval of their own and a platform that delivers every second does not
+//!   flood the queue.
+//!
+//! Each kept position goes to the device's track queue ([`crate::device::track`]), so a day
+//! without signal loses nothing; every sync uploads what is waiting and forgets it once the
+//! server has it. On duty survives a restart (it is kept in the store), so a process started by
+//! the platform keeps recording; `background_title` and `status_text` are the words of the
+//! ongoing notification a platform shows while it records in the background.
 
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 
 use super::observe::{ListenerHandle, Observers, lock};
+use super::platform::LocationFix;
 use super::text::{self, Language};
 use super::{Screen, Shared};
 use crate::device::Error;
+use crate::geo::GeoPoint;
 use crate::limits::PATROL_INTERVAL_SECS;
 use crate::workflow::Role;
 
 const ON_DUTY_KEY: &str = "patrol_on_duty";
 const RECORDED_KEY: &str = "patrol_recorded";
+/// When the last position was kept (RFC 3339), so background updates keep the interval.
+const LAST_KEPT_KEY: &str = "patrol_last_kept";
+/// How far ahead of the phone's clock a fix's own time is believed (clocks drift); a fix
+/// stamped later is kept at the phone's time.
+const FIX_CLOCK_SKEW_SECS: i64 = 60;
 
 /// What the patrol screen shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,17 +53,26 @@ pub struct PatrolState {
     /// Positions waiting for a connection.
     pub waiting: u32,
     pub status_text: String,
+    /// The title of the ongoing notification while the platform records in the background.
+    pub background_title: String,
     pub message: Option<String>,
 }
 
 /// What the user (or the shell's timer) did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PatrolIntent {
     StartDuty,
     EndDuty,
     /// The timer fired: record where the phone is now (only on duty).
     Record,
+    /// The platform delivered a location update (a background location service): kept when on
+    /// duty and at least the interval after the last kept position, by the fix's own time
+    /// (milliseconds since 1970, UTC: Android's `Location.time`, iOS's `timestamp`).
+    Moved {
+        fix: LocationFix,
+        at_unix_ms: i64,
+    },
 }
 
 /// Hears every [`PatrolState`].
@@ -111,6 +134,7 @@ impl PatrolModel {
                     &format!("On patrol; {n} positions waiting to upload"),
                 ),
             },
+            background_title: lang.pick("正在记录巡查轨迹", "Recording your patrol track"),
             message: lock(&self.message).clone(),
         }
     }
@@ -134,6 +158,18 @@ impl PatrolModel {
                 self.shared.sync()?;
             }
             PatrolIntent::Record => {}
+            PatrolIntent::Moved { fix, at_unix_ms } if self.on_duty() && self.inspector() => {
+                let now = Utc::now();
+                let at = DateTime::from_timestamp_millis(at_unix_ms)
+                    .filter(|at| *at <= now + Duration::seconds(FIX_CLOCK_SKEW_SECS))
+                    .unwrap_or(now);
+                let last: Option<DateTime<Utc>> = store.setting(LAST_KEPT_KEY)?;
+                let interval = Duration::seconds(i64::try_from(PATROL_INTERVAL_SECS).unwrap_or(i64::MAX));
+                if last.is_none_or(|last| at - last >= interval) && self.keep(at, fix, lang)? {
+                    self.shared.sync()?;
+                }
+            }
+            PatrolIntent::Moved { .. } => {}
         }
         Ok(())
     }
@@ -145,10 +181,23 @@ impl PatrolModel {
                 Some(lang.pick("没有定位，这一次未记录", "No position: nothing recorded this time"));
             return Ok(());
         };
-        self.shared.device.record_track_point(Utc::now(), fix.lat, fix.lon, fix.accuracy_m)?;
+        self.keep(Utc::now(), fix, lang).map(|_| ())
+    }
+
+    /// Keep `fix`, taken at `at`, in the device's track queue; `false` (and a message) for a fix
+    /// that is no place on Earth.
+    fn keep(&self, at: DateTime<Utc>, fix: LocationFix, lang: Language) -> Result<bool, Error> {
+        if GeoPoint::new(fix.lat, fix.lon).is_err() {
+            *lock(&self.message) =
+                Some(lang.pick("定位无效，这一次未记录", "The position was not valid: nothing recorded"));
+            return Ok(false);
+        }
+        self.shared.device.record_track_point(at, fix.lat, fix.lon, fix.accuracy_m)?;
         let store = self.shared.device.store();
+        store.set_setting(LAST_KEPT_KEY, &at)?;
         let recorded: u32 = store.setting(RECORDED_KEY)?.unwrap_or(0);
-        store.set_setting(RECORDED_KEY, &recorded.saturating_add(1))
+        store.set_setting(RECORDED_KEY, &recorded.saturating_add(1))?;
+        Ok(true)
     }
 }
 

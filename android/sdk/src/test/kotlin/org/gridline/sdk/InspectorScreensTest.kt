@@ -100,11 +100,17 @@ class InspectorScreensTest {
 
             val patrol = app.patrolScreen()
             patrol.subscribe(Heard<PatrolState>()).use {
-                patrol.send(PatrolIntent.START_DUTY)
-                patrol.send(PatrolIntent.RECORD)
+                patrol.send(PatrolIntent.StartDuty)
+                patrol.send(PatrolIntent.Record)
                 assertTrue(patrol.state().onDuty)
                 assertEquals(0u, patrol.state().waiting, "uploaded at once online")
-                patrol.send(PatrolIntent.END_DUTY)
+                // The background service's updates: the core keeps one per interval, so an update
+                // right after the last kept position adds nothing.
+                val kept = patrol.state().recorded
+                patrol.send(PatrolIntent.Moved(LocationFix(lat = point.lat, lon = point.lon, accuracyM = 9.0), System.currentTimeMillis()))
+                assertEquals(kept, patrol.state().recorded)
+                assertEquals("Recording your patrol track", patrol.state().backgroundTitle)
+                patrol.send(PatrolIntent.EndDuty)
                 assertEquals("Start patrol", patrol.state().toggleLabel)
             }
             app.close()

@@ -54,7 +54,7 @@ suspend fun PatrolModel.dispatch(intent: PatrolIntent) = offMain { send(intent) 
 /**
  * Records the patrol track while the core says the inspector is on duty: every
  * [PatrolState.intervalSecs] seconds (waited with [wait], given milliseconds) it sends
- * [PatrolIntent.RECORD], which keeps the live fix and uploads what waits. A change of duty
+ * [PatrolIntent.Record], which keeps the live fix and uploads what waits. A change of duty
  * restarts the wait; ending the duty stops it. Returns only when the caller's scope is cancelled.
  */
 suspend fun PatrolModel.recordWhileOnDuty(wait: suspend (Long) -> Unit = { delay(it) }) {
@@ -64,7 +64,7 @@ suspend fun PatrolModel.recordWhileOnDuty(wait: suspend (Long) -> Unit = { delay
         .collectLatest { (onDuty, intervalSecs) ->
             while (onDuty) {
                 wait(intervalSecs.toLong() * 1000)
-                dispatch(PatrolIntent.RECORD)
+                dispatch(PatrolIntent.Record)
             }
         }
 }

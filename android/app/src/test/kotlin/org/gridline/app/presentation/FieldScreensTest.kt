@@ -163,10 +163,10 @@ class FieldScreensTest {
             val timer = launch { patrol.recordWhileOnDuty { millis -> asked += millis; delay(5) } }
             delay(50)
             assertTrue(asked.isEmpty(), "off duty: the timer waits for nothing")
-            patrol.dispatch(PatrolIntent.START_DUTY)
+            patrol.dispatch(PatrolIntent.StartDuty)
             val before = patrol.states().first().recorded
             withTimeout(20_000) { patrol.states().first { it.recorded >= before + 3u } }
-            patrol.dispatch(PatrolIntent.END_DUTY)
+            patrol.dispatch(PatrolIntent.EndDuty)
             val ended = patrol.states().first()
             assertEquals(false, ended.onDuty)
             assertEquals(0u, ended.waiting, "every position uploaded")
