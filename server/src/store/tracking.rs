@@ -30,6 +30,19 @@ pub fn normalized(text: &str) -> Option<String> {
     plausible.then_some(text)
 }
 
+/// `text` as a whole tracking number (`GL-`, six digits of the date, `-`, six letters or
+/// digits), trimmed and upper-cased, or `None`: what a search box routes to the number's key
+/// instead of the text index.
+pub fn whole_number(text: &str) -> Option<String> {
+    let number = normalized(text)?;
+    let mut parts = number.split('-');
+    let shaped = parts.next() == Some("GL")
+        && parts.next().is_some_and(|date| date.len() == 6 && date.bytes().all(|b| b.is_ascii_digit()))
+        && parts.next().is_some_and(|suffix| suffix.len() == 6)
+        && parts.next().is_none();
+    shaped.then_some(number)
+}
+
 /// The case id that `id_or_number` names: a case id (UUID) as given, or the id of the case with
 /// that tracking number. `None` when it is neither (the caller answers "no such case"); a UUID
 /// is not looked up here, its case is read next anyway.

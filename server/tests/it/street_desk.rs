@@ -365,6 +365,11 @@ fn cases_are_searched_by_text_in_chinese_and_english_with_the_filters(backend: B
         vec![pipe.clone()],
         "part of a tracking number"
     );
+    // The whole number, as typed (lower case, spaces), is the case by its key; with a state
+    // filter it must hold too.
+    assert_eq!(list(server, d, &format!("q=%20{}%20", number.to_lowercase())), vec![pipe.clone()]);
+    assert!(list(server, d, &format!("q={number}&state=registered")).is_empty());
+    assert!(list(server, d, "q=GL-000101-ZZZZZZ").is_empty(), "no such number");
     // Wildcards are text, not patterns; too short or too long is refused.
     assert!(list(server, d, "q=%25%25%25gate").contains(&gate));
     assert_eq!(problem(server.get_as(d, "/api/v1/cases?q=%E5%9E%83"), 422)["field"], "q");

@@ -158,7 +158,14 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
         if text.chars().any(char::is_control) {
             return Err(ApiError::invalid_field("q", "a search holds no control character"));
         }
-        filter.text = Some(text.to_owned());
+        // A whole tracking number typed into the search box is that case, found by its key (a
+        // unique index) rather than by scanning the text index for its pieces.
+        match crate::store::tracking::whole_number(text) {
+            Some(number) if filter.tracking_number.as_ref().is_none_or(|given| *given == number) => {
+                filter.tracking_number = Some(number);
+            }
+            _ => filter.text = Some(text.to_owned()),
+        }
     }
     Ok(filter)
 }
