@@ -447,6 +447,8 @@ pub struct CommandDecision {
     pub at: String,
     /// `switch_on`, `switch_off`, or a case step (`command_register`, `dispatch`, ...).
     pub kind: String,
+    /// The kind in words ([`crate::workflow::words::event_kind_words`]).
+    pub label: crate::taxonomy::Names,
     pub actor_role: Option<String>,
     pub case_id: Option<String>,
     pub tracking_number: Option<String>,

@@ -43,6 +43,7 @@ pub enum TaxonomyError {
 
 /// Names in the two languages the system speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Names {
     pub zh: String,
     pub en: String,

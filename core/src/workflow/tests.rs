@@ -427,3 +427,19 @@ fn a_request_to_confirm_is_open_once_and_ends_with_the_answer_or_the_report() {
     let relocated = take(CaseState::Reported, Action::Relocate, Role::Dispatcher, &moved, &open).unwrap();
     assert_eq!(relocated.confirm_request, None);
 }
+
+#[test]
+fn every_stored_event_kind_has_its_name_in_both_languages() {
+    use super::words::{event_kind_names, event_kind_words};
+    for action in Action::ALL {
+        let (zh, en) = event_kind_words(action.as_str()).unwrap();
+        assert!(!zh.is_empty() && !en.is_empty() && zh != en, "{action}");
+    }
+    assert_eq!(event_kind_words("reported"), Some(("上报", "Reported")));
+    assert_eq!(event_kind_words("request_confirm"), Some(("核实派遣", "Asked to confirm on site")));
+    assert_eq!(event_kind_words("part_finish"), Some(("协办完成", "Helper part finished")));
+    assert_eq!(event_kind_words("switch_on").map(|w| w.1), Some("Wartime command switched on"));
+    // A kind core does not know keeps its own name rather than vanishing.
+    assert_eq!(event_kind_words("part_dance"), None);
+    assert_eq!(event_kind_names("something_new").en, "something_new");
+}

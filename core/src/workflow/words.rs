@@ -1,10 +1,12 @@
-//! What a citizen is told about a case, in Chinese and English: each state in words, and the
-//! range of the rating a reporter gives a closed case. The citizen web page and the apps read
-//! these through an API answer instead of keeping their own list of states.
+//! What a case's states and steps are called, in Chinese and English: each state in a citizen's
+//! words, each step's name ([`Action::words`], [`event_kind_words`]: the apps' buttons, the
+//! staff timelines of the dashboard and the phones), and the range of the rating a reporter
+//! gives a closed case. The citizen web page, the dashboard and the apps read these through an
+//! API answer or the bindings instead of keeping their own lists.
 
 use std::ops::RangeInclusive;
 
-use super::CaseState;
+use super::{Action, CaseState};
 
 /// The stars a reporter may give a closed case (`rate`).
 pub const RATINGS: RangeInclusive<u8> = 1..=5;
@@ -81,6 +83,74 @@ impl CaseState {
             ),
         }
     }
+}
+
+impl Action {
+    /// The step's name, `(zh, en)`.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Action::Register => ("立案", "Register"),
+            Action::Reject => ("不予立案", "Reject"),
+            Action::Dispatch => ("派遣", "Dispatch"),
+            Action::Accept => ("接收", "Accept"),
+            Action::SendBack => ("退回", "Send back"),
+            Action::MarkHandled => ("处置完成", "Mark handled"),
+            Action::VerifyPass => ("核查通过", "Verified: fixed"),
+            Action::VerifyFail => ("核查不通过", "Verified: not fixed"),
+            Action::Confirm => ("核实属实", "Confirmed on site"),
+            Action::Deny => ("核实不属实", "Not found on site"),
+            Action::RequestConfirm => ("核实派遣", "Asked to confirm on site"),
+            Action::Extend => ("延期", "Extend"),
+            Action::Shelve => ("挂账", "Shelve"),
+            Action::Unshelve => ("恢复处理", "Unshelve"),
+            Action::Merge => ("合并", "Merge"),
+            Action::Close => ("结案", "Close"),
+            Action::Reopen => ("重新打开", "Reopen"),
+            Action::Rate => ("评价", "Rate"),
+            Action::CallBack => ("回访", "Call back"),
+            Action::CommandRegister => ("战时立案", "Registered under command"),
+            Action::Answer => ("当场答复", "Answered on the call"),
+            Action::Transfer => ("转办", "Transferred"),
+            Action::Relocate => ("重新定位", "Relocate"),
+            Action::MarkOverdue => ("标记超期", "Mark overdue"),
+            Action::Escalate => ("上报上级", "Escalate"),
+            Action::Dispute => ("派单异议", "Dispute the assignment"),
+            Action::Uphold => ("维持派单", "Uphold the assignment"),
+            Action::Reassign => ("改派", "Reassign"),
+            Action::EscalateDispute => ("异议上报区级", "Send the dispute to the district"),
+        }
+    }
+}
+
+/// [`event_kind_words`] as names, the kind itself in both languages when core does not know it.
+pub fn event_kind_names(kind: &str) -> crate::taxonomy::Names {
+    let (zh, en) = event_kind_words(kind).unwrap_or((kind, kind));
+    crate::taxonomy::Names { zh: zh.to_owned(), en: en.to_owned() }
+}
+
+/// The name of a stored event kind, `(zh, en)`: a workflow step, the report itself, a helper
+/// part's step (`part_…`) or an emergency switch; `None` for a kind core does not know.
+pub fn event_kind_words(kind: &str) -> Option<(&'static str, &'static str)> {
+    use super::parts::PartAction;
+    if kind == "reported" {
+        return Some(("上报", "Reported"));
+    }
+    if let Ok(action) = kind.parse::<Action>() {
+        return Some(action.words());
+    }
+    if let Some(part) = kind.strip_prefix("part_").and_then(|p| p.parse::<PartAction>().ok()) {
+        return Some(match part {
+            PartAction::Accept => ("协办接收", "Helper part accepted"),
+            PartAction::SendBack => ("协办退回", "Helper part sent back"),
+            PartAction::Finish => ("协办完成", "Helper part finished"),
+            PartAction::Close => ("协办关闭", "Helper part closed"),
+            PartAction::MarkOverdue => ("协办超期", "Helper part overdue"),
+        });
+    }
+    kind.parse::<crate::emergency::Action>().ok().map(|a| match a {
+        crate::emergency::Action::SwitchOn => ("启动战时指挥", "Wartime command switched on"),
+        crate::emergency::Action::SwitchOff => ("解除战时指挥", "Back to peacetime"),
+    })
 }
 
 #[cfg(test)]

@@ -389,6 +389,7 @@ pub async fn incident(state: &AppState, who: &Principal, id: &str) -> ApiResult<
         .into_iter()
         .map(|d| CommandDecision {
             at: rfc3339(d.occurred_at),
+            label: gridline_core::workflow::words::event_kind_names(&d.kind),
             kind: d.kind,
             actor_role: d.actor_role,
             case_id: None,
@@ -423,6 +424,7 @@ fn case_decision(event: &EventRow, tracking: &BTreeMap<String, String>) -> Comma
     CommandDecision {
         at: rfc3339(event.occurred_at),
         kind: event.kind.clone(),
+        label: gridline_core::workflow::words::event_kind_names(&event.kind),
         actor_role: event.actor_role.clone(),
         case_id: Some(event.case_id.clone()),
         tracking_number: tracking.get(&event.case_id).cloned(),

@@ -123,7 +123,7 @@ async function main() {
     await sheet.waitForLoadState("load");
     const sheetText = await sheet.locator("body").innerText();
     check(sheetText.includes(receipt.tracking_number) && sheetText.includes("公交站"), "the sheet names the case and its text");
-    check(sheetText.includes("dispatch") && sheetText.includes("Verified by"), "the sheet has the timeline and the signature lines");
+    check(sheetText.includes("Dispatch") && sheetText.includes("Verified by"), "the sheet has the timeline and the signature lines");
     const styled = await sheet.evaluate(() => getComputedStyle(document.querySelector("th")).borderTopStyle);
     check(styled === "solid", "the sheet's own styles apply in the opened document: " + styled);
     await sheet.emulateMedia({ media: "print" });

@@ -58,9 +58,12 @@ fn a_street_office_prints_the_case_sheet_of_a_handled_case(backend: Backend) {
         "the report's photo and the after-photo"
     );
     assert!(page.contains(&photo) && page.contains(&after));
-    for step in ["reported", "register", "dispatch", "accept", "mark_handled"] {
+    // Each step in both languages, the state in words.
+    for step in ["上报 Reported", "立案 Register", "派遣 Dispatch", "接收 Accept", "处置完成 Mark handled"]
+    {
         assert!(page.contains(&format!("<td>{step}</td>")), "the timeline has {step}");
     }
+    assert!(page.contains("<td>已处置 Fixed, to be checked</td>"), "the state in words");
     assert!(page.contains("Test dispatcher") && page.contains("Test handler"), "who took the steps, by name");
     assert!(page.contains("居民来电确认"), "the staff note");
     assert!(page.contains("sanitation"), "the handling unit");

@@ -163,39 +163,9 @@ fn kept_key(case_id: &str) -> String {
     format!("staff_case.{case_id}")
 }
 
-/// An action in words.
+/// An action in words (core's one table, [`Action::words`]).
 fn action_words(action: Action, lang: Language) -> String {
-    let (zh, en) = match action {
-        Action::Register => ("立案", "Register"),
-        Action::Reject => ("不予立案", "Reject"),
-        Action::Dispatch => ("派遣", "Dispatch"),
-        Action::Accept => ("接收", "Accept"),
-        Action::SendBack => ("退回", "Send back"),
-        Action::MarkHandled => ("处置完成", "Mark handled"),
-        Action::VerifyPass => ("核查通过", "Verified: fixed"),
-        Action::VerifyFail => ("核查不通过", "Verified: not fixed"),
-        Action::Confirm => ("核实属实", "Confirmed on site"),
-        Action::Deny => ("核实不属实", "Not found on site"),
-        Action::RequestConfirm => ("核实派遣", "Asked to confirm on site"),
-        Action::Extend => ("延期", "Extend"),
-        Action::Shelve => ("挂账", "Shelve"),
-        Action::Unshelve => ("恢复处理", "Unshelve"),
-        Action::Merge => ("合并", "Merge"),
-        Action::Close => ("结案", "Close"),
-        Action::Reopen => ("重新打开", "Reopen"),
-        Action::Rate => ("评价", "Rate"),
-        Action::CallBack => ("回访", "Call back"),
-        Action::CommandRegister => ("战时立案", "Registered under command"),
-        Action::Answer => ("当场答复", "Answered on the call"),
-        Action::Transfer => ("转办", "Transferred"),
-        Action::Relocate => ("重新定位", "Relocate"),
-        Action::MarkOverdue => ("标记超期", "Mark overdue"),
-        Action::Escalate => ("上报上级", "Escalate"),
-        Action::Dispute => ("派单异议", "Dispute the assignment"),
-        Action::Uphold => ("维持派单", "Uphold the assignment"),
-        Action::Reassign => ("改派", "Reassign"),
-        Action::EscalateDispute => ("异议上报区级", "Send the dispute to the district"),
-    };
+    let (zh, en) = action.words();
     lang.pick(zh, en)
 }
 

@@ -141,7 +141,10 @@ fn page(
         ("位置 Place", place),
         ("描述 Description", escape(&row.description)),
         ("补充信息 Answers", answers.unwrap_or_else(|| "—".to_owned())),
-        ("状态 State", escape(row.state.as_str())),
+        ("状态 State", {
+            let words = row.state.citizen_words();
+            escape(&format!("{} {}", words.label_zh, words.label_en))
+        }),
         ("处置单位 Handling unit", or_dash(row.handling_unit.clone())),
         ("处置时限 Deadline", or_dash(case.workflow.deadline.map(rfc3339))),
         ("超期 Overdue", if case.workflow.overdue { "是 yes".to_owned() } else { "否 no".to_owned() }),
@@ -171,7 +174,10 @@ fn page(
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                 escape(&rfc3339(event.occurred_at)),
-                escape(&event.kind),
+                {
+                    let names = gridline_core::workflow::words::event_kind_names(&event.kind);
+                    escape(&format!("{} {}", names.zh, names.en))
+                },
                 escape(&who),
                 said
             )

@@ -34,6 +34,7 @@ pub(crate) fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_repo
     json!({
         "seq": event.seq,
         "kind": event.kind,
+        "label": gridline_core::workflow::words::event_kind_names(&event.kind),
         "from_state": event.from_state,
         "to_state": event.to_state,
         "at": rfc3339(event.occurred_at),

@@ -579,7 +579,7 @@ async function openCase(id) {
     photoImage(p).then((url) => { img.src = url; }).catch(() => { img.alt = "—"; });
   }
   const events = el("ol", { class: "timeline" }, (timeline.events || []).map((e) =>
-    el("li", {}, el("b", {}, e.kind), " ", e.from_state ? e.from_state + " → " : "", e.to_state,
+    el("li", { "data-kind": e.kind }, el("b", {}, e.label ? e.label[lang] : e.kind), " ", e.from_state ? e.from_state + " → " : "", e.to_state,
       el("div", { class: "muted" }, fmtTime(e.at), e.actor && e.actor.role ? " · " + e.actor.role : "", e.reason ? " · " + e.reason : "", e.note ? " · " + e.note : ""))));
   // A viewer (wall screens) takes no step: no actions section at all, whatever the case offers.
   const steps = readOnly() ? [] : [el("h3", {}, t("actions")), actionForms(c)];

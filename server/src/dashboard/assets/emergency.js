@@ -73,7 +73,7 @@ function renderIncident(incident) {
       el("td", {}, u.over_span ? "⚠ " + t("em_over_span") : t("em_ok")))));
   sensorTable("#em-timeline", ["em_at", "em_kind", "tracking", "unit"], incident.timeline.map((d) =>
     el("tr", { "data-kind": d.kind },
-      el("td", {}, fmtTime(d.at)), el("td", {}, d.kind + (d.note ? " · " + d.note : "")),
+      el("td", {}, fmtTime(d.at)), el("td", {}, (d.label ? d.label[lang] : d.kind) + (d.note ? " · " + d.note : "")),
       el("td", {}, d.tracking_number || "—"), el("td", {}, d.handling_unit || "—"))));
 }
 
