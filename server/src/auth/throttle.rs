@@ -266,6 +266,10 @@ pub fn take_try(conn: &mut Conn, rule: &ThrottleRule, subject: &str, now: i64) -
             Some((_, locked_until)) if locked_until > now => {
                 return Err(AuthError::RateLimited { retry_after: locked_until - now });
             }
+            // Below the limit after all: the bucket was created, or restarted, between the update
+            // above and this read. Another round takes the try below the limit; locking here
+            // would lock the bucket after a try or two.
+            Some((hits, _)) if hits < rule.max_hits - 1 => {}
             Some((hits, locked_until)) => {
                 let until = now + rule.lock_seconds(hits + 1);
                 let won = diesel::update(

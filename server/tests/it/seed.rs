@@ -107,9 +107,11 @@ fn seeded_cases_are_whole_histories_the_server_serves(backend: Backend) {
     let page: Value = server.get_as(&admin, "/api/v1/cases?limit=10").json().unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 10);
     let now = chrono::Utc::now();
+    // The seed spreads the cases over the last 120 days as Beijing days: the first of them
+    // starts at Beijing midnight, up to a day before `now - 120 days` in UTC (from 16:00 UTC on).
     let range = format!(
         "from={}&to={}",
-        (now - chrono::Duration::days(121)).format("%Y-%m-%dT%H:%M:%SZ"),
+        (now - chrono::Duration::days(122)).format("%Y-%m-%dT%H:%M:%SZ"),
         (now + chrono::Duration::minutes(1)).format("%Y-%m-%dT%H:%M:%SZ"),
     );
     let stats: Value =
