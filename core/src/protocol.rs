@@ -31,7 +31,8 @@ pub mod session;
 pub mod timeline;
 
 pub use cases::{
-    CaseListPage, CasePosition, CaseView, CaseViewKind, Placement, ReporterRef, WorklistItem, WorklistPage,
+    ActionNeeds, CaseListPage, CasePosition, CaseView, CaseViewKind, Placement, ReporterRef, WorklistItem,
+    WorklistPage,
 };
 pub use categories::CategoryList;
 pub use health::{Liveness, Readiness};

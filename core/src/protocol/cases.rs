@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::AnswerError;
-use crate::workflow::{Action, CaseState};
+use crate::workflow::{Action, CaseState, Needs};
 
 /// Which view of a case an answer is: the account that reported it, staff whose scope holds it,
 /// or anyone else (what Open311 shows).
@@ -109,6 +109,11 @@ pub struct CaseView {
     /// The steps the reader may take now (under the server's clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_actions: Option<Vec<Action>>,
+    /// What each of `available_actions` must carry, in the same order, so a client builds its
+    /// forms from the workflow's rules instead of a copy of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
+    pub action_needs: Option<Vec<ActionNeeds>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporter: Option<ReporterRef>,
     /// The deadline a dispatch now would set (RFC 3339), shown before choosing to dispatch.
@@ -118,6 +123,15 @@ pub struct CaseView {
     /// while none has answered (RFC 3339); in the staff view only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_requested_at: Option<String>,
+}
+
+/// One available step and what it must carry (a reason, a photo, a position, a unit, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionNeeds {
+    pub action: Action,
+    /// The step's name ([`Action::words`]).
+    pub label: crate::taxonomy::Names,
+    pub needs: Needs,
 }
 
 impl CaseView {

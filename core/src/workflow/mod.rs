@@ -86,7 +86,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::TimeLimit;
 use crate::geo::GeoPoint;
 
-pub use rules::{available_actions, available_actions_given, decide, take};
+pub use rules::{available_actions, available_actions_given, decide, needs, take};
 pub use step::{Change, DeadlineChange, DeadlineSource, DisputeChange, Step, dispatch_deadline};
 
 /// A name that is not one of the wire forms of a state, an action or a role.

@@ -71,7 +71,9 @@ pub(super) fn states_for(action: Action) -> Vec<CaseState> {
     CaseState::ALL.iter().copied().filter(|s| next_state(*s, action).is_some()).collect()
 }
 
-fn needs(action: Action) -> Needs {
+/// What `action` must carry before the server records it, whatever the state: what a client
+/// builds its form for a step from.
+pub fn needs(action: Action) -> Needs {
     let none = Needs::default();
     match action {
         A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate | A::CommandRegister => none,

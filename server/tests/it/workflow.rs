@@ -153,6 +153,23 @@ fn full_loop_from_report_to_rating(backend: Backend) {
         case["available_actions"],
         json!(["register", "reject", "request_confirm", "merge", "relocate"])
     );
+    // Each with what it must carry and its name, in the same order: the forms come from the rules.
+    let needs = case["action_needs"].as_array().unwrap();
+    let steps: Vec<&str> = needs.iter().map(|n| n["action"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["register", "reject", "request_confirm", "merge", "relocate"]);
+    assert_eq!(
+        (needs[0]["needs"]["reason"].clone(), needs[1]["needs"]["reason"].clone()),
+        (json!(false), json!(true))
+    );
+    assert_eq!(needs[3]["needs"]["merge_target"], true);
+    assert_eq!(
+        (needs[4]["needs"]["position"].clone(), needs[4]["needs"]["reason"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(
+        (needs[0]["label"]["zh"].as_str(), needs[0]["label"]["en"].as_str()),
+        (Some("立案"), Some("Register"))
+    );
 
     // Without If-Match (and without an Idempotency-Key): 428.
     let answer = problem(office.post(&office.dispatcher, &id, None, &json!({ "action": "register" })), 428);

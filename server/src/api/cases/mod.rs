@@ -24,7 +24,7 @@ pub mod worklist;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use gridline_core::protocol::{CasePosition, CaseView, CaseViewKind, Placement, ReporterRef};
+use gridline_core::protocol::{ActionNeeds, CasePosition, CaseView, CaseViewKind, Placement, ReporterRef};
 use gridline_core::workflow::{Action, Role};
 
 use crate::api::reports::rfc3339;
@@ -92,6 +92,7 @@ pub(crate) fn render(
         answers: None,
         photo_ids: None,
         available_actions: None,
+        action_needs: None,
         reporter: None,
         dispatch_deadline: None,
         confirm_requested_at: None,
@@ -116,6 +117,16 @@ pub(crate) fn render(
     body.answers = Some(serde_json::from_str(&case.answers).unwrap_or(serde_json::Value::Null));
     body.photo_ids = Some(photo_ids);
     body.available_actions = who.map(|who| crate::cases::facts::available_actions(full, who, now));
+    body.action_needs = body.available_actions.as_ref().map(|actions| {
+        actions
+            .iter()
+            .map(|&action| ActionNeeds {
+                action,
+                label: gridline_core::workflow::words::event_kind_names(action.as_str()),
+                needs: gridline_core::workflow::needs(action),
+            })
+            .collect()
+    });
     if view == View::Staff {
         body.confirm_requested_at = workflow.confirm_requested_at.map(rfc3339);
     }

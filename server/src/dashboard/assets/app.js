@@ -648,26 +648,32 @@ function jointSection(joint) {
 // nothing (the server refuses its writes too).
 const readOnly = () => (session.user || {}).role === "viewer";
 
-// The dispatcher's steps the server says are available now; each form sends the case version
-// in If-Match, so a step on a stale page is refused (409) and the page reloads.
-const DESK_ACTIONS = ["register", "reject", "request_confirm", "dispatch", "extend", "merge", "close", "shelve", "unshelve", "reopen", "uphold", "reassign"];
+// The steps the server says are available now, each form built from what the workflow says the
+// step must carry (`action_needs`); the steps taken on site (a photo, a position) and the
+// reporter's and the hotline's are left to the phones, the triage view and the hotline console.
+// Each form sends the case version in If-Match, so a step on a stale page is refused (409) and
+// the page reloads.
 function actionForms(c) {
   const box = el("div", { class: "actions" });
-  const available = (c.available_actions || []).filter((a) => DESK_ACTIONS.includes(a));
+  const steps = new Map((c.action_needs || []).map((n) => [n.action, n]));
+  const atTheDesk = (n) => n && !n.photo && !n.position && !n.rating && !n.satisfaction;
+  const available = (c.available_actions || []).filter((a) => steps.has(a) && atTheDesk(steps.get(a).needs));
   for (const action of available) {
+    const { needs, label } = steps.get(action);
+    const name = label[lang];
     const fields = [];
-    if (["reject", "close", "extend", "shelve", "reopen"].includes(action)) fields.push(el("input", { name: "reason", placeholder: t("reason"), required: "", maxlength: state.limits.step_text_max_chars, "aria-label": t("reason") }));
-    if (action === "dispatch" || action === "reassign") {
+    if (needs.reason) fields.push(el("input", { name: "reason", placeholder: t("reason"), required: "", maxlength: state.limits.step_text_max_chars, "aria-label": t("reason") }));
+    if (needs.handling_unit) {
       fields.push(el("select", { name: "handling_unit", "aria-label": t("unit") },
         state.units.map((u) => el("option", { value: u.code, selected: u.code === (c.suggested_unit || defaultUnit(c.category)) ? "" : null },
           `${u.code} · ${lang === "zh" ? u.zh : u.en}`))));
       fields.push(el("span", { class: "muted", "data-field": "dispatch-deadline" },
         `${t("dispatch_deadline")} ${fmtTime(c.dispatch_deadline)} (${c.handling_time_limit || "—"})`));
     }
-    if (action === "extend") fields.push(el("input", { name: "new_deadline", type: "datetime-local", required: "", "aria-label": t("new_deadline") }));
-    if (action === "merge") fields.push(el("input", { name: "merge_into", placeholder: t("merge_into"), required: "", "aria-label": t("merge_into") }));
+    if (needs.new_deadline) fields.push(el("input", { name: "new_deadline", type: "datetime-local", required: "", "aria-label": t("new_deadline") }));
+    if (needs.merge_target) fields.push(el("input", { name: "merge_into", placeholder: t("merge_into"), required: "", "aria-label": t("merge_into") }));
     fields.push(el("input", { name: "note", placeholder: t("note"), maxlength: state.limits.step_text_max_chars, "aria-label": t("note") }));
-    const form = el("form", { "data-action": action }, el("b", {}, action), ...fields, el("button", { type: "submit" }, action));
+    const form = el("form", { "data-action": action }, el("b", {}, name), ...fields, el("button", { type: "submit" }, name));
     form.addEventListener("submit", (event) => { event.preventDefault(); takeAction(c.id, action, new FormData(form)); });
     box.append(form);
   }

@@ -51,6 +51,7 @@ import org.gridline.sdk.core.SignInListener
 import org.gridline.sdk.core.SignInState
 import org.gridline.sdk.core.WorkListListener
 import org.gridline.sdk.core.WorkListState
+import org.gridline.sdk.ffi.SyncOutcome
 import org.junit.jupiter.api.Test
 
 /** The platform, scripted: each capability records what the core asked of it. */
@@ -383,6 +384,52 @@ class AppCoreTest {
             resumed.close()
             app.close()
         }
+    }
+
+    @Test
+    fun `a check from far away is refused with the distance, and a failed one sends the case to rework`() = runBlocking<Unit> {
+        val point = TestServer.point
+        val caseId = GridlineClient.open(TestServer.url, dataFolder()).use { citizen ->
+            citizen.signInAnonymously()
+            val draft = citizen.createDraft(completeFields(point, "Cracked kerb ${System.nanoTime()}"))
+            citizen.addPhoto(draft.id, cameraJpeg(seed = 41))
+            citizen.submit(draft.id)
+            assertEquals(SyncOutcome.Idle, citizen.syncNow())
+            jsonString(citizen.outbox(includeDelivered = true).first().single().serverResult!!, "id")
+        }
+        val dispatcher = TestServer.staffToken("dispatcher")
+        step(dispatcher, caseId, """{"action":"register"}""")
+        step(dispatcher, caseId, """{"action":"dispatch","handling_unit":"water"}""")
+        assertEquals("handled", handleAsWater(caseId))
+        val state = { jsonString(String(TestServer.call("GET", "/api/v1/cases/$caseId", dispatcher).second), "state") }
+
+        // A kilometre north of the cell: the core refuses the check and says how far away.
+        val phone = ScriptedPlatform(LocationFix(lat = point.lat + 0.009, lon = point.lon, accuracyM = 5.0))
+        GridlineClient.open(TestServer.url, dataFolder()).use { client ->
+            val (login, password) = TestServer.staff("inspector")
+            client.signInStaff(login, password)
+            val app = client.appCore(phone, phone, phone, phone, Language.EN)
+            val page = app.caseScreen(caseId)
+            page.send(CasePageIntent.Refresh)
+            page.send(CasePageIntent.AddPhoto(cameraJpeg(seed = 42)))
+            page.send(CasePageIntent.SetReason("The kerb is still cracked"))
+            page.send(CasePageIntent.Take("verify_fail"))
+            val far = assertNotNull(page.state().error)
+            assertTrue(far.startsWith("You are ") && far.contains("from the case's cell"), far)
+            assertEquals("handled", state())
+
+            // On site: a failed check needs its reason; with it the case goes back to the unit.
+            phone.fix = LocationFix(lat = point.lat, lon = point.lon, accuracyM = 5.0)
+            page.send(CasePageIntent.SetReason(""))
+            page.send(CasePageIntent.Take("verify_fail"))
+            assertEquals("Give a reason", page.state().reasonError)
+            page.send(CasePageIntent.SetReason("The kerb is still cracked"))
+            page.send(CasePageIntent.Take("verify_fail"))
+            assertNull(page.state().error)
+            page.close()
+            app.close()
+        }
+        assertEquals("dispatched", state(), "back to the unit for rework")
     }
 
     private fun step(token: String, caseId: String, body: String) = TestServer.step(token, caseId, body)

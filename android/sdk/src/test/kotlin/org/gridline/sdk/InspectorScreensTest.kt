@@ -5,10 +5,12 @@
 // on the sign-in screen, finds the report on the work list (to confirm, once the street office
 // asked), opens the case page, reads the office's note, sees the steps core allows with their
 // requirements and confirms it on site (核实) with a camera photo at the phone's fix; then goes
-// on patrol, records the track and ends the patrol.
+// on patrol, records the track (a background update right after adds nothing), ends the patrol,
+// and files a report from patrol, signed, which the street office registers.
 package org.gridline.sdk
 
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
@@ -113,6 +115,25 @@ class InspectorScreensTest {
                 patrol.send(PatrolIntent.EndDuty)
                 assertEquals("Start patrol", patrol.state().toggleLabel)
             }
+
+            // A report from patrol: never anonymous; the office sees it came from an inspector
+            // and registers it at once.
+            val found = "Dumped sofa ${System.nanoTime()}"
+            val patrolReport = app.newReportScreen(null)
+            patrolReport.send(NewReportIntent.AddPhoto(cameraJpeg(seed = 23)))
+            patrolReport.send(NewReportIntent.UseMyLocation)
+            patrolReport.send(NewReportIntent.ChooseCategory("E0101"))
+            patrolReport.send(NewReportIntent.SetDescription(found))
+            assertFalse(patrolReport.state().anonymousVisible, "an inspector's report is signed")
+            patrolReport.send(NewReportIntent.Send)
+            if (patrolReport.state().nearby.isNotEmpty()) patrolReport.send(NewReportIntent.SendAnyway)
+            assertEquals("Sent", patrolReport.state().message)
+            val (_, listed) = TestServer.call("GET", "/api/v1/cases?q=" + java.net.URLEncoder.encode(found, "UTF-8"), dispatcher)
+            val filed = jsonString(String(listed), "id")
+            val (_, filedCase) = TestServer.call("GET", "/api/v1/cases/$filed", dispatcher)
+            assertEquals("inspector", jsonString(String(filedCase), "channel"))
+            TestServer.step(dispatcher, filed, """{"action":"register"}""")
+            patrolReport.close()
             app.close()
         }
     }
