@@ -17,6 +17,7 @@ import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import org.gridline.sdk.core.AnswerInput
 import org.gridline.sdk.core.AppIntent
@@ -409,6 +410,7 @@ class AppCoreTest {
             val (login, password) = TestServer.staff("inspector")
             client.signInStaff(login, password)
             val app = client.appCore(phone, phone, phone, phone, Language.EN)
+            app.send(AppIntent.SyncNow) // the grid package, which the on-site check reads
             val page = app.caseScreen(caseId)
             page.send(CasePageIntent.Refresh)
             page.send(CasePageIntent.AddPhoto(cameraJpeg(seed = 42)))
