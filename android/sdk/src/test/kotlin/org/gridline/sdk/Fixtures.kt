@@ -98,7 +98,10 @@ object TestServer {
         return Regex("""code="?(\d{6})""").find(line)?.groupValues?.get(1) ?: error("no code in: $line")
     }
 
-    private val http: HttpClient = HttpClient.newHttpClient()
+    // HTTP/1.1 only: the JDK's default is HTTP/2, which over plain http:// asks every new
+    // connection to upgrade (h2c); the server speaks HTTP/1.1, and a call on a connection caught
+    // in that exchange could read no answer at all ("header parser received no bytes").
+    private val http: HttpClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
 
     /** A plain HTTP call to the server, bypassing the SDK: (status, body). */
     fun call(
