@@ -219,6 +219,21 @@ fn on_site_words(on_site: OnSite, lang: Language) -> String {
     }
 }
 
+/// The report's photos and the steps' photos (those not already the report's) of `case` and
+/// its `timeline`.
+fn photo_ids_of(case: &ListedCase, timeline: &Value) -> (Vec<String>, Vec<String>) {
+    let before = strings(&case.doc, "photo_ids");
+    let after = timeline
+        .get("events")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|e| strings(e, "photo_ids"))
+        .filter(|id| !before.contains(id))
+        .collect();
+    (before, after)
+}
+
 impl CasePageModel {
     pub(crate) fn open(shared: Arc<Shared>, case_id: String) -> Arc<Self> {
         let model = Arc::new(Self { shared, case_id, data: Mutex::default(), observers: Arc::default() });
@@ -261,14 +276,9 @@ impl CasePageModel {
         Ok(())
     }
 
-    /// The report's photos and the steps' photos (those not already the report's).
+    /// The report's photos and the steps' photos of the case shown now.
     fn photo_ids(&self) -> (Vec<String>, Vec<String>) {
-        let Some((case, timeline)) = self.shown() else { return Default::default() };
-        let before = strings(&case.doc, "photo_ids");
-        let events = timeline.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
-        let after =
-            events.iter().flat_map(|e| strings(e, "photo_ids")).filter(|id| !before.contains(id)).collect();
-        (before, after)
+        self.shown().map(|(case, timeline)| photo_ids_of(&case, &timeline)).unwrap_or_default()
     }
 
     /// The labels of the two rows of photos, in `lang`.
@@ -296,7 +306,8 @@ impl CasePageModel {
             None => (None, &Value::Null),
         };
         let events = timeline.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
-        let (before, after) = self.photo_ids();
+        // From the copy read above: the page reads the store once per render.
+        let (before, after) = case.map(|c| photo_ids_of(c, timeline)).unwrap_or_default();
         let (before_label, after_label) = Self::photo_labels(lang);
         // Anything but the staff view (the public one, for a case outside the account's scope)
         // is not this account's to work.
