@@ -141,6 +141,10 @@ pub struct ActionRequest {
     /// step's stored fingerprint stays what it was before the field existed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<crate::workflow::callback::Satisfaction>,
+    /// For `call_back`: whether the reporter says the problem is solved (是否解决), from which
+    /// the resolution rate is counted. Left out of the written form when empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<bool>,
     /// For `dispatch` and `reassign`: the helper units (协办) with their parts; the handling
     /// unit leads (主办). Left out of the written form when empty, like `satisfaction`.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -168,6 +168,8 @@ settings! {
     notify_scan_secs: u64 = "GRIDLINE_NOTIFY_SCAN_SECS", default "5";
     /// What a dissatisfied call-back (回访) does: automatic (the case goes back to its handling unit with a new deadline) or dispatcher (it stays closed until the street office reopens it).
     callback_rework: gridline_core::workflow::callback::CallbackRework = "GRIDLINE_CALLBACK_REWORK", default "dispatcher";
+    /// How soon after a report the first response (registered, rejected, answered...) counts as on time for the statistics' response rate (响应率), in working days (1d) or hours (4h).
+    response_limit: gridline_core::calendar::TimeLimit = "GRIDLINE_RESPONSE_LIMIT", default "1d";
     /// Hotline orders' time limits by type and urgency cap, as name=limit pairs changing the defaults (consultation=1d, help=5d, complaint=5d, suggestion=1d, urgent=1d, very_urgent=2h).
     hotline_limits: gridline_core::workflow::hotline::HotlineLimits = "GRIDLINE_HOTLINE_LIMITS", default "";
 }
@@ -347,6 +349,12 @@ impl SettingValue for gridline_core::workflow::callback::CallbackRework {
 impl SettingValue for gridline_core::workflow::hotline::HotlineLimits {
     fn parse_setting(text: &str) -> Result<Self, String> {
         text.parse().map_err(|e: gridline_core::workflow::hotline::HotlineLimitsFormat| e.to_string())
+    }
+}
+
+impl SettingValue for gridline_core::calendar::TimeLimit {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|e| format!("expected a time limit such as 1d or 4h: {e}"))
     }
 }
 

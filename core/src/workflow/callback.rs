@@ -34,6 +34,18 @@ impl Satisfaction {
         !matches!(self, Satisfaction::Dissatisfied)
     }
 
+    /// What a reporter's rating (1 to 5) says of their satisfaction, so ratings and call-backs
+    /// count in one satisfaction rate: 4 and 5 satisfied, 3 basically satisfied, 1 and 2
+    /// dissatisfied; anything else is no rating.
+    pub fn of_rating(rating: u8) -> Option<Satisfaction> {
+        match rating {
+            4 | 5 => Some(Satisfaction::Satisfied),
+            3 => Some(Satisfaction::BasicallySatisfied),
+            1 | 2 => Some(Satisfaction::Dissatisfied),
+            _ => None,
+        }
+    }
+
     /// The answer in words, for the operator's screen and the timeline.
     pub fn words(self) -> (&'static str, &'static str) {
         match self {
@@ -75,6 +87,14 @@ mod tests {
             callback_rework: rule,
             ..CaseFacts::default()
         }
+    }
+
+    #[test]
+    fn a_rating_says_how_satisfied_in_the_call_backs_terms() {
+        let said: Vec<Option<bool>> =
+            (0..=6).map(|r| Satisfaction::of_rating(r).map(Satisfaction::counts_as_satisfied)).collect();
+        assert_eq!(said, [None, Some(false), Some(false), Some(true), Some(true), Some(true), None]);
+        assert_eq!(Satisfaction::of_rating(3), Some(Satisfaction::BasicallySatisfied));
     }
 
     fn answer(satisfaction: Satisfaction) -> Provided<'static> {

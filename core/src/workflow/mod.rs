@@ -445,6 +445,8 @@ pub struct Provided<'a> {
     pub merge_target: Option<&'a str>,
     pub rating: Option<u8>,
     pub satisfaction: Option<callback::Satisfaction>,
+    /// For a call-back: whether the reporter says the problem is solved.
+    pub resolved: Option<bool>,
     /// For a dispatch or a reassignment: the helper units and their parts (joint handling).
     pub helpers: &'a [parts::HelperPartRequest],
 }

@@ -83,6 +83,11 @@ pub struct Step {
     pub rating: Option<u8>,
     /// The call-back's answer, when the step records one.
     pub satisfaction: Option<super::callback::Satisfaction>,
+    /// The call-back's "is it solved?" answer, when the step records one and it was given.
+    pub resolved: Option<bool>,
+    /// `Some(true)`: the step is the call-back of the case's last closure; `Some(false)`: the
+    /// step closes the case again, so a new call-back is due; `None` leaves it.
+    pub called_back: Option<bool>,
     /// The case's new position (WGS-84), when the step moves it; the server routes it again.
     pub place: Option<GeoPoint>,
     /// Whether the case counts as open after the step ([`CaseState::counts_as_open`]).
@@ -116,6 +121,8 @@ pub(super) fn resolve(
     let ends_request = facts.confirm_requested
         && transition.from == CaseState::Reported
         && transition.to != CaseState::Reported;
+    // Each closure (from a state other than closed) is called back on its own.
+    let closes_again = transition.to == CaseState::Closed && transition.from != CaseState::Closed;
     let mut step = Step {
         open: transition.to.counts_as_open(),
         transition,
@@ -125,6 +132,8 @@ pub(super) fn resolve(
         overdue: None,
         rating: None,
         satisfaction: None,
+        resolved: None,
+        called_back: closes_again.then_some(false),
         helper_parts: None,
         dispute: DisputeChange::Keep,
         flags_district: None,
@@ -151,7 +160,11 @@ pub(super) fn resolve(
             Effect::ClearsMergeLink => step.merged_into = Change::Clear,
             Effect::MarksOverdue => step.overdue = Some(true),
             Effect::RecordsRating => step.rating = provided.rating,
-            Effect::RecordsCallBack => step.satisfaction = provided.satisfaction,
+            Effect::RecordsCallBack => {
+                step.satisfaction = provided.satisfaction;
+                step.resolved = provided.resolved;
+                step.called_back = Some(true);
+            }
             Effect::SetsHelperParts => {
                 let lead = provided.handling_unit;
                 step.helper_parts =

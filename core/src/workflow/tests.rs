@@ -217,6 +217,7 @@ fn a_viewer_takes_no_action_from_any_state() {
         merge_target: Some("another-case"),
         rating: Some(5),
         satisfaction: Some(super::callback::Satisfaction::Dissatisfied),
+        resolved: Some(false),
         helpers: &[],
     };
     let mut checked = 0;

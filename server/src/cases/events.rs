@@ -119,6 +119,9 @@ fn step_details(case: &FullCase, step: &Step, comment: Option<String>) -> Map<St
     }
     if let Some(satisfaction) = step.satisfaction {
         details.insert("satisfaction".into(), json!(satisfaction));
+        if let Some(resolved) = step.resolved {
+            details.insert("resolved".into(), json!(resolved));
+        }
     }
     // Joint handling and disputes: the parts the step sets, the dispute, the district flag.
     super::joint::step_details(case, step, &mut details);

@@ -61,8 +61,7 @@ pub fn facts_for(
         rated: case.workflow.rating.is_some(),
         time_limit: time_limit_of(case)?,
         extensions,
-        // Read from the events by a step that needs it (`take_step`), like the extensions.
-        called_back: false,
+        called_back: case.workflow.called_back_at.is_some(),
         // Read by the step and the emergency intake that need them (`cases::command`).
         under_command: false,
         round_the_clock_minutes: None,

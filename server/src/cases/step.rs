@@ -76,8 +76,6 @@ struct Loaded {
     extensions: u32,
     /// The id of the case `merge_into` names (by id or tracking number), when it names one.
     merge_target: Option<String>,
-    /// Whether the reporter was called back since the case last closed.
-    called_back: bool,
     /// The emergency command terms of the case, with its switch's state (平战转换).
     command: Option<(crate::store::emergencies::EmergencyCaseRow, String)>,
     /// The parts, disputes and bounces core's joint rules read.
@@ -96,7 +94,7 @@ pub async fn take_step(
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
-    let Loaded { case, previous, extensions, merge_target, called_back, command, joint } =
+    let Loaded { case, previous, extensions, merge_target, command, joint } =
         loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if merge_target.is_some() {
         // Core links the case to the id, whichever way the caller named the target.
@@ -121,7 +119,6 @@ pub async fn take_step(
     }
     let now = state.clock.now();
     let mut facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
-    facts.called_back = called_back;
     facts.callback_rework = state.config.settings.callback_rework;
     super::command::apply_terms(&mut facts, command.as_ref().map(|(terms, on)| (terms, on.as_str())));
     super::joint::fill_facts(&mut facts, &joint, &state.calendar);
@@ -165,7 +162,6 @@ fn load(
         None => None,
     };
     let extensions = event_store::count_of_kind(conn, id, workflow::Action::Extend.as_str())?;
-    let called_back = crate::store::callbacks::called_back_since_closing(conn, id)?;
     let command = super::command::command_facts(conn, id)?;
     Ok(Some(Loaded {
         case: Box::new(case),
@@ -175,7 +171,6 @@ fn load(
             Some(target) => tracking::resolve(conn, target)?,
             None => None,
         },
-        called_back,
         command,
         joint: crate::store::joint::facts_of(conn, id)?,
     }))
@@ -227,6 +222,7 @@ pub(super) fn change_of(step: &Step, at: chrono::NaiveDateTime) -> CaseChange {
         merged_into: step.merged_into.clone().into_update(),
         rating: step.rating.map(|r| Some(i32::from(r))),
         confirm_requested_at: step.confirm_request.map(|open| open.then_some(at)),
+        called_back_at: step.called_back.map(|made| made.then_some(at)),
     }
 }
 

@@ -43,6 +43,7 @@ impl CheckedStep {
             merge_target: body.merge_into.as_deref(),
             rating: body.rating,
             satisfaction: body.satisfaction,
+            resolved: body.resolved,
             helpers: &body.helpers,
         }
     }

@@ -14,7 +14,7 @@ use gridline_core::workflow::{Action, Role};
 use super::case_list::CaseFilter;
 use super::cases::{CaseRow, CaseWorkflow, FullCase};
 use super::events::EventRow;
-use super::schema::{callback_tasks, case_events, cases, users};
+use super::schema::{callback_tasks, cases, users};
 use super::{DbConnection, StoreResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -27,6 +27,8 @@ pub struct CallbackTaskRow {
     pub call_back_event_id: Option<String>,
     pub satisfaction: Option<String>,
     pub called_back_at: Option<NaiveDateTime>,
+    /// The reporter's answer to "is the problem solved?", when asked.
+    pub resolved: Option<bool>,
 }
 
 /// The steps that close a case.
@@ -47,12 +49,13 @@ pub fn follow(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
                 call_back_event_id: None,
                 satisfaction: None,
                 called_back_at: None,
+                resolved: None,
             };
             diesel::insert_into(callback_tasks::table).values(task).execute(conn)?;
         } else if is(event, Action::CallBack) {
-            let satisfaction = serde_json::from_str::<serde_json::Value>(&event.details)
-                .ok()
-                .and_then(|d| d.get("satisfaction").and_then(|s| s.as_str()).map(str::to_owned));
+            let details = serde_json::from_str::<serde_json::Value>(&event.details).unwrap_or_default();
+            let satisfaction = details["satisfaction"].as_str().map(str::to_owned);
+            let resolved = details["resolved"].as_bool();
             diesel::update(
                 callback_tasks::table
                     .filter(callback_tasks::case_id.eq(&event.case_id))
@@ -62,6 +65,7 @@ pub fn follow(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
                 callback_tasks::call_back_event_id.eq(Some(&event.id)),
                 callback_tasks::satisfaction.eq(satisfaction),
                 callback_tasks::called_back_at.eq(Some(event.occurred_at)),
+                callback_tasks::resolved.eq(resolved),
             ))
             .execute(conn)?;
         }
@@ -84,20 +88,6 @@ fn can_be_called(conn: &mut DbConnection, case_id: &str) -> QueryResult<bool> {
     let phone: Option<Option<String>> =
         users::table.find(reporter).select(users::phone_sealed).first(conn).optional()?;
     Ok(phone.flatten().is_some())
-}
-
-/// Whether the reporter of `case_id` was called back since the case last closed.
-pub fn called_back_since_closing(conn: &mut DbConnection, case_id: &str) -> StoreResult<bool> {
-    let last = |conn: &mut DbConnection, kinds: Vec<&'static str>| -> QueryResult<Option<i64>> {
-        case_events::table
-            .filter(case_events::case_id.eq(case_id))
-            .filter(case_events::kind.eq_any(kinds))
-            .select(diesel::dsl::max(case_events::seq))
-            .first(conn)
-    };
-    let closed = last(conn, CLOSINGS.iter().map(|a| a.as_str()).collect())?;
-    let called = last(conn, vec![Action::CallBack.as_str()])?;
-    Ok(matches!((closed, called), (Some(closed), Some(called)) if called > closed))
 }
 
 /// A task with its case.

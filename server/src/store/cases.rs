@@ -66,6 +66,8 @@ pub struct CaseWorkflow {
     pub rating: Option<i32>,
     /// When the street office asked the inspectors to confirm the report, while unanswered.
     pub confirm_requested_at: Option<chrono::NaiveDateTime>,
+    /// When the reporter was called back about the case's last closure (回访), if since.
+    pub called_back_at: Option<chrono::NaiveDateTime>,
 }
 
 /// A case with its workflow columns.
@@ -87,6 +89,7 @@ pub struct CaseChange {
     pub merged_into: Option<Option<String>>,
     pub rating: Option<Option<i32>>,
     pub confirm_requested_at: Option<Option<chrono::NaiveDateTime>>,
+    pub called_back_at: Option<Option<chrono::NaiveDateTime>>,
 }
 
 /// A case's new place after a `relocate`: the position and where it routed (never triage: a

@@ -101,6 +101,7 @@ diesel::table! {
         rating -> Nullable<Integer>,
         channel -> Text,
         confirm_requested_at -> Nullable<Timestamp>,
+        called_back_at -> Nullable<Timestamp>,
     }
 }
 
@@ -288,6 +289,7 @@ diesel::table! {
         call_back_event_id -> Nullable<Text>,
         satisfaction -> Nullable<Text>,
         called_back_at -> Nullable<Timestamp>,
+        resolved -> Nullable<Bool>,
     }
 }
 
@@ -532,6 +534,7 @@ diesel::table! {
 
 diesel::joinable!(hotline_calls -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(hotline_calls, cases);
+diesel::allow_tables_to_appear_in_same_query!(hotline_calls, emergency_cases);
 
 diesel::table! {
     gazetteer (name) {

@@ -2,7 +2,8 @@
 //! `GET /api/v1/stats`, worked out once when the event is written instead of on every call.
 //!
 //! - **What a fact holds**: the marks of the figures the event counts in (received, registered,
-//!   dispatched, verified, reworked, extended, closed), a closure's verdict against the
+//!   dispatched, verified, reworked, extended, closed, the first response, a call-back and its
+//!   answers), a closure's verdict against the
 //!   deadline in force and the start of its handling cycle, a rating, and the case's state and
 //!   deadline before and after the event. A period's figures then read the facts inside the
 //!   period (plus one fact per quiet case falling due in it), never the events of a case's
@@ -24,6 +25,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
+use gridline_core::workflow::callback::Satisfaction;
 use gridline_core::workflow::{self, Action, CaseState, Effect, Role};
 use serde_json::Value;
 
@@ -52,6 +54,17 @@ pub mod marks {
     pub const TRIAGED: i32 = 1 << 8;
     /// The street office gives a case a new place (`relocate`).
     pub const RELOCATED: i32 = 1 << 9;
+    /// The first step that takes the case out of `reported` (registered, rejected, merged,
+    /// answered, transferred...): the response the response rate times.
+    pub const RESPONDED: i32 = 1 << 10;
+    /// A call-back (回访) to the reporter.
+    pub const CALLED_BACK: i32 = 1 << 11;
+    /// A call-back answered satisfied or basically satisfied.
+    pub const CALLBACK_SATISFIED: i32 = 1 << 12;
+    /// A call-back that asked "is the problem solved?"...
+    pub const RESOLUTION_ASKED: i32 = 1 << 13;
+    /// ...and heard yes.
+    pub const RESOLVED: i32 = 1 << 14;
 }
 
 /// Cases whose facts are compared or rebuilt per transaction.
@@ -154,6 +167,11 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
         }
         _ => {}
     }
+    if before.state.as_deref() == Some(CaseState::Reported.as_str())
+        && to_state.is_some_and(|s| s != CaseState::Reported)
+    {
+        counted |= marks::RESPONDED;
+    }
     let mut on_time = None;
     if to_state == Some(CaseState::Closed) && event.from_state.as_deref() != Some("closed") {
         counted |= marks::CLOSED;
@@ -166,6 +184,17 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
             Effect::ClearsDeadline => deadline = None,
             Effect::CountsRework => counted |= marks::REWORKED,
             Effect::CountsExtension => counted |= marks::EXTENDED,
+            Effect::RecordsCallBack => {
+                let details = details();
+                counted |= marks::CALLED_BACK;
+                let answer = details["satisfaction"].as_str().and_then(|a| a.parse::<Satisfaction>().ok());
+                if answer.is_some_and(Satisfaction::counts_as_satisfied) {
+                    counted |= marks::CALLBACK_SATISFIED;
+                }
+                if let Some(resolved) = details["resolved"].as_bool() {
+                    counted |= marks::RESOLUTION_ASKED | if resolved { marks::RESOLVED } else { 0 };
+                }
+            }
             Effect::RecordsRating => {
                 rating = details()["rating"].as_u64().and_then(|r| u8::try_from(r).ok()).map(i32::from)
             }

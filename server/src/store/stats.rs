@@ -13,7 +13,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamp};
 
-use super::schema::{case_stat_facts, cases, emergency_cases};
+use super::schema::{case_stat_facts, cases, emergency_cases, hotline_calls};
 use super::{DbConnection, StoreResult};
 
 /// Which cases are counted, in the columns of the case row.
@@ -40,10 +40,9 @@ pub enum AreaColumn {
     Grid(String),
 }
 
-/// One fact with the columns of its case, as read for the statistics.
+/// The columns of a case that the figures are grouped by, as the case is now.
 #[derive(Debug, Clone, Queryable)]
-pub struct StatsFactRow {
-    pub case_id: String,
+pub struct CaseKeys {
     pub district_code: Option<String>,
     pub street_code: Option<String>,
     pub community_code: Option<String>,
@@ -51,6 +50,13 @@ pub struct StatsFactRow {
     pub category_code: String,
     pub handling_unit: Option<String>,
     pub channel: String,
+}
+
+/// One fact with the columns of its case, as read for the statistics.
+#[derive(Debug, Clone, Queryable)]
+pub struct StatsFactRow {
+    pub case_id: String,
+    pub case: CaseKeys,
     pub seq: i64,
     pub occurred_at: chrono::NaiveDateTime,
     pub marks: i32,
@@ -63,21 +69,32 @@ pub struct StatsFactRow {
     pub deadline_after: Option<chrono::NaiveDateTime>,
 }
 
-/// The facts joined to their cases, narrowed to the cases `$filter` admits (a boxed query).
+/// The case columns of [`CaseKeys`], in its order.
+macro_rules! case_keys {
+    () => {
+        (
+            cases::district_code,
+            cases::street_code,
+            cases::community_code,
+            cases::grid_code,
+            cases::category_code,
+            cases::handling_unit,
+            cases::channel,
+        )
+    };
+}
+
+/// The rows of `$table` joined to their cases by `$case_id`, narrowed to the cases `$filter`
+/// admits (a boxed query); without a table, the statistics' facts.
 macro_rules! facts_of_cases {
-    ($filter:expr) => {{
-        let filter: &StatsFilter = $filter;
-        let mut query = case_stat_facts::table
-            .inner_join(cases::table.on(cases::id.eq(case_stat_facts::case_id)))
-            .select((
+    ($filter:expr) => {
+        facts_of_cases!(
+            $filter,
+            case_stat_facts,
+            case_stat_facts::case_id,
+            (
                 cases::id,
-                cases::district_code,
-                cases::street_code,
-                cases::community_code,
-                cases::grid_code,
-                cases::category_code,
-                cases::handling_unit,
-                cases::channel,
+                case_keys!(),
                 case_stat_facts::seq,
                 case_stat_facts::occurred_at,
                 case_stat_facts::marks,
@@ -88,7 +105,14 @@ macro_rules! facts_of_cases {
                 case_stat_facts::deadline_before,
                 case_stat_facts::state_after,
                 case_stat_facts::deadline_after,
-            ))
+            )
+        )
+    };
+    ($filter:expr, $table:ident, $case_id:expr, $select:expr) => {{
+        let filter: &StatsFilter = $filter;
+        let mut query = $table::table
+            .inner_join(cases::table.on(cases::id.eq($case_id)))
+            .select($select)
             .into_boxed()
             // A drill's cases (emergency mode's exercises) never count.
             .filter(
@@ -178,6 +202,36 @@ pub fn facts_for(
     rows.extend(quiet_then_changed);
     rows.sort_by(|a, b| (&a.case_id, a.seq).cmp(&(&b.case_id, b.seq)));
     Ok(rows)
+}
+
+/// One call the hotline took, with the case it made or was linked to.
+#[derive(Debug, Clone)]
+pub struct CallRow {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub case: CaseKeys,
+}
+
+/// The calls the hotline took in `[from, to)` about the cases `filter` admits: the call that
+/// opened a hotline case and each "same problem" call linked to one.
+pub fn calls_in(
+    conn: &mut DbConnection,
+    filter: &StatsFilter,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Vec<CallRow>> {
+    let rows: Vec<(i64, CaseKeys)> = facts_of_cases!(
+        filter,
+        hotline_calls,
+        hotline_calls::case_id,
+        (hotline_calls::created_at, case_keys!())
+    )
+    .filter(hotline_calls::created_at.ge(from.timestamp_millis()))
+    .filter(hotline_calls::created_at.lt(to.timestamp_millis()))
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(ms, case)| chrono::DateTime::from_timestamp_millis(ms).map(|at| CallRow { at, case }))
+        .collect())
 }
 
 /// The reports (their `reported` facts) of the cases `filter` admits that arrived in

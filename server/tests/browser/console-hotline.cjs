@@ -155,13 +155,16 @@ async function main() {
     await page.waitForSelector(task, { timeout: TIMEOUT });
     check((await page.locator(task).innerText()).includes("+8613912345678"), "the operator sees the number to call");
     await checkAccessibility(page, "the call-backs due");
-    await choose(page, `${task} select`, "dis", "dissatisfied");
+    await choose(page, `${task} select[name="satisfaction"]`, "dis", "dissatisfied");
+    await choose(page, `${task} select[name="resolved"]`, "not", "false");
     await typeInto(page, `${task} input[name="note"]`, "Cover put back loose, still rattles");
     await tabTo(page, `${task} button`);
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => document.querySelector("#callback-status").dataset.state, null, { timeout: TIMEOUT });
     const done = await api("/api/v1/callbacks?done=true&satisfaction=dissatisfied", { token: dispatcher });
-    check(done.tasks.some((t) => t.case_id === order.case), "the dissatisfied call-back is on the street office's list");
+    const recorded = done.tasks.find((t) => t.case_id === order.case);
+    check(recorded, "the dissatisfied call-back is on the street office's list");
+    check(recorded.resolved === false, "the caller's \"not solved\" is recorded");
     await act(dispatcher, order.case, { action: "reopen", reason: "Caller dissatisfied at call-back" });
     check((await api("/api/v1/cases/" + order.case, { token: dispatcher })).state === "registered", "the case is reopened for rework");
 

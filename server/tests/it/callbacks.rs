@@ -55,6 +55,12 @@ fn ids(tasks: &[Value]) -> Vec<&str> {
     tasks.iter().map(|t| t["case_id"].as_str().unwrap()).collect()
 }
 
+/// Whether the case view offers `token` the call-back.
+fn offers_call_back(server: &TestServer, token: &str, id: &str) -> bool {
+    let case: Value = server.get_as(token, &format!("/api/v1/cases/{id}")).json().unwrap();
+    case["available_actions"].as_array().unwrap().contains(&json!("call_back"))
+}
+
 /// The `call_back` step as `token` at the case's current version.
 fn call_back(server: &TestServer, token: &str, id: &str, body: Value) -> Response {
     let case: Value = server.get_as(token, &format!("/api/v1/cases/{id}")).json().unwrap();
@@ -127,14 +133,22 @@ fn a_dissatisfied_call_back_reworks_the_case_at_once(backend: Backend) {
         problem(call_back(&server, &other_operator, &fixed, json!({ "satisfaction": "satisfied" })), 403);
     assert_eq!(outsider["code"], "out_of_scope");
 
+    assert!(offers_call_back(&server, &operator, &fixed), "the case view offers the call-back while due");
     let answered = call_back(
         &server,
         &operator,
         &fixed,
-        json!({ "satisfaction": "satisfied", "note": "thanks the team" }),
+        json!({ "satisfaction": "satisfied", "resolved": true, "note": "thanks the team" }),
     );
     assert_eq!(answered.status(), 200);
-    assert_eq!(answered.json::<Value>().unwrap()["state"], "closed");
+    let answered: Value = answered.json().unwrap();
+    assert_eq!(answered["state"], "closed");
+    assert!(
+        !answered["available_actions"].as_array().unwrap().contains(&json!("call_back")),
+        "made: not offered again, {}",
+        answered["available_actions"]
+    );
+    assert!(!offers_call_back(&server, &operator, &fixed), "nor in a fresh read of the case");
     let again =
         problem(call_back(&server, &operator, &fixed, json!({ "satisfaction": "dissatisfied" })), 409);
     assert_eq!(again["code"], "already_called_back");
@@ -144,6 +158,7 @@ fn a_dissatisfied_call_back_reworks_the_case_at_once(backend: Backend) {
     assert_eq!(recorded["kind"], "call_back");
     assert_eq!(recorded["actor"]["role"], "operator");
     assert_eq!(recorded["details"]["satisfaction"], "satisfied");
+    assert_eq!(recorded["details"]["resolved"], true);
     assert_eq!(recorded["note"], "thanks the team");
 
     let reworked = call_back(
@@ -162,11 +177,32 @@ fn a_dissatisfied_call_back_reworks_the_case_at_once(backend: Backend) {
     assert_eq!(ids(&made), [not_fixed.as_str(), fixed.as_str()], "newest call-back first");
     assert_eq!(made[0]["satisfaction"], "dissatisfied");
     assert_eq!(made[0]["state"], "dispatched");
+    assert_eq!(made[0]["resolved"], Value::Null, "the second question was not asked");
+    assert_eq!(made[1]["resolved"], true);
     assert_eq!(
         ids(&tasks(&server, &office.dispatcher, "?done=true&satisfaction=dissatisfied")),
         [not_fixed.as_str()]
     );
+    // The reporter hears that their case was taken up again, with its tracking number.
+    let tracking = reworked["tracking_number"].as_str().unwrap().to_owned();
+    let reopened = wait_for_notice(&server, &office.dispatcher, &not_fixed, "reopened");
+    assert!(reopened["text"].as_str().unwrap().contains(&tracking), "{reopened}");
     server.step(&office.handler, &not_fixed, &json!({ "action": "accept" }));
+}
+
+/// Waits for the case's notification log to show a notice of `change`; that notice.
+fn wait_for_notice(server: &TestServer, token: &str, id: &str, change: &str) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let log: Value = server.get_as(token, &format!("/api/v1/cases/{id}/notifications")).json().unwrap();
+        let found =
+            log["entries"].as_array().and_then(|all| all.iter().find(|n| n["change"] == change).cloned());
+        if let Some(found) = found {
+            return found;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "no {change} notice: {log}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 fn the_street_office_decides_and_the_next_closing_is_called_back(backend: Backend) {
@@ -190,9 +226,11 @@ fn the_street_office_decides_and_the_next_closing_is_called_back(backend: Backen
         &id,
         &json!({ "action": "reopen", "reason": "the reporter is not satisfied" }),
     );
+    assert!(!offers_call_back(&server, &operator, &id), "reopened: nothing to call back");
     close(&server, &office, &id, false);
     let due = tasks(&server, &operator, "");
     assert_eq!(ids(&due), [id.as_str()], "the second closing is called back again");
+    assert!(offers_call_back(&server, &operator, &id), "and the case view offers it again");
     let answered = call_back(&server, &operator, &id, json!({ "satisfaction": "basically_satisfied" }));
     assert_eq!(answered.status(), 200);
     assert!(tasks(&server, &operator, "").is_empty());

@@ -16,11 +16,12 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use common::{Backend, TestServer, problem};
 use diesel::prelude::*;
 use gridline_core::codes::AreaCode;
-use gridline_core::workflow::{self, Action, CaseState, Role};
+use gridline_core::workflow::{self, Action, CaseState, Channel, Role};
 use gridline_server::auth::Scope;
 use gridline_server::store::cases::CaseRow;
 use gridline_server::store::events::{self, EventRow};
-use gridline_server::store::schema::cases;
+use gridline_server::store::hotline_calls::HotlineCallRow;
+use gridline_server::store::schema::{cases, hotline_calls};
 use gridline_server::store::{Db, DbConnection};
 use serde_json::{Value, json};
 
@@ -64,6 +65,7 @@ fn role_for(action: Action) -> Role {
         Action::Accept | Action::SendBack | Action::MarkHandled => Role::Handler,
         Action::VerifyPass | Action::VerifyFail => Role::Inspector,
         Action::Rate => Role::Citizen,
+        Action::CallBack | Action::Answer | Action::Transfer => Role::Operator,
         Action::MarkOverdue | Action::Escalate => Role::System,
         _ => Role::Dispatcher,
     }
@@ -80,6 +82,18 @@ pub(crate) fn seed(
     grid: &str,
     category: &str,
     reporter: Option<&str>,
+    steps: &[Step],
+) -> String {
+    seed_via(conn, grid, category, reporter, Channel::App, steps)
+}
+
+/// [`seed`] for a case that came in by `channel`.
+fn seed_via(
+    conn: &mut DbConnection,
+    grid: &str,
+    category: &str,
+    reporter: Option<&str>,
+    channel: Channel,
     steps: &[Step],
 ) -> String {
     let id = uuid::Uuid::now_v7().to_string();
@@ -162,7 +176,7 @@ pub(crate) fn seed(
         version: steps.len() as i32,
         created_at: reported_at,
         updated_at: steps.last().unwrap().1.naive_utc(),
-        channel: gridline_core::workflow::Channel::App,
+        channel,
     };
     // One transaction, as the server writes: the server's own jobs number events too, and the
     // sequence is only gap-free and unique among writers that hold the write lock.
@@ -590,11 +604,16 @@ fn csv_by_format_and_by_accept(backend: Backend) {
         "row,key,received,registered,closed,registered_closed,closure_rate,due,closed_on_time,\
          on_time_closure_rate,verified,reworked,rework_rate,dispatched,extended,extension_rate,\
          handling_timed,handling_hours_mean,handling_hours_p90,rated,rating_mean,closed_unverified,\
-         triaged,relocated",
+         triaged,relocated,response_due,responded_on_time,response_rate,called_back,\
+         resolution_answers,resolved,resolution_rate,satisfaction_answers,satisfied,\
+         satisfaction_rate,hotline_calls",
         // The same figures as street_a(), street_b() and whole_week(); every closure verified.
-        "group,310104001,5,3,3,2,0.6667,4,2,0.5,3,1,0.3333,3,1,0.3333,3,6.17,8.5,2,3.5,0,0,0",
-        "group,310104002,1,1,1,1,1,1,1,1,1,0,0,1,0,0,1,2,2,1,4,0,0,0",
-        "total,,6,4,4,3,0.75,5,3,0.6,4,1,0.25,4,1,0.25,4,5.13,8.5,3,3.67,0,0,0",
+        // Every response within a working day (c8's limit runs on past the end); no call-back,
+        // so no resolution rate; the ratings 5 and 2 in A, 4 in B, make the satisfaction.
+        "group,310104001,5,3,3,2,0.6667,4,2,0.5,3,1,0.3333,3,1,0.3333,3,6.17,8.5,2,3.5,0,0,0,\
+         4,4,1,0,0,0,,2,1,0.5,0",
+        "group,310104002,1,1,1,1,1,1,1,1,1,0,0,1,0,0,1,2,2,1,4,0,0,0,1,1,1,0,0,0,,1,1,1,0",
+        "total,,6,4,4,3,0.75,5,3,0.6,4,1,0.25,4,1,0.25,4,5.13,8.5,3,3.67,0,0,0,5,5,1,0,0,0,,3,2,0.6667,0",
     ]
     .map(|line| format!("{line}\r\n"))
     .concat();
@@ -609,7 +628,10 @@ fn csv_by_format_and_by_accept(backend: Backend) {
     let json = get(&server, &admin, &format!("{WEEK}&format=json"), Some("text/csv"));
     assert_eq!(json.headers()["content-type"], "application/json");
     let text = get(&server, &admin, &format!("{WEEK}&group_by=unit&format=csv"), None).text().unwrap();
-    assert_eq!(text.lines().nth(1).unwrap(), "group,,2,0,0,0,,0,0,,0,0,,0,0,,0,,,0,,0,0,0");
+    assert_eq!(
+        text.lines().nth(1).unwrap(),
+        "group,,2,0,0,0,,0,0,,0,0,,0,0,,0,,,0,,0,0,0,1,1,1,0,0,0,,0,0,,0"
+    );
 }
 
 fn bad_queries_name_their_field(backend: Backend) {
@@ -763,7 +785,205 @@ fn a_rating_once_by_the_reporter_of_a_closed_case(backend: Backend) {
     );
 }
 
+/// The second week (Monday 16 to Friday 20 November 2026): the three rates of 接诉即办
+/// (response, resolution, satisfaction), the hotline's calls and the channel split. The
+/// response limit is the default, one working day (7.5 working hours).
+fn seed_the_rates_week(server: &TestServer) {
+    let db = connect(server);
+    let conn = &mut db.get().unwrap();
+    let answer = |satisfaction: &str, resolved: Option<bool>| {
+        let mut details = json!({ "satisfaction": satisfaction });
+        if let Some(resolved) = resolved {
+            details["resolved"] = json!(resolved);
+        }
+        details
+    };
+    // Dispatched at `first`:10 on `day` (deadline 17:00), accepted, handled and verified
+    // within the next hour and a half.
+    let handled_steps = |day: u32, unit: &str, first: u32| -> Vec<Step> {
+        vec![
+            dispatch(bj(11, day, first, 10), unit, bj(11, day, 17, 0)),
+            plain("accept", bj(11, day, first, 30)),
+            plain("mark_handled", bj(11, day, first + 1, 0)),
+            plain("verify_pass", bj(11, day, first + 1, 30)),
+        ]
+    };
+    // r1 (A1, hotline, sanitation): registered 30 minutes after the report (on time), closed
+    // Monday, called back Tuesday: satisfied, solved.
+    let mut r1 = vec![plain("reported", bj(11, 16, 9, 0)), plain("register", bj(11, 16, 9, 30))];
+    r1.extend(handled_steps(16, "sanitation", 10));
+    r1.push(Step("call_back", bj(11, 17, 10, 0), answer("satisfied", Some(true))));
+    let r1 = seed_via(conn, A1, "E0101", None, Channel::Hotline, &r1);
+    // r2 (A1, E0102, hotline, water): reported Monday 10:00, registered Tuesday 11:00: 6.5 +
+    // 2 = 8.5 working hours, late. Called back dissatisfied, not solved.
+    let mut r2 = vec![plain("reported", bj(11, 16, 10, 0)), plain("register", bj(11, 17, 11, 0))];
+    r2.extend(handled_steps(18, "water", 9));
+    r2.push(Step("call_back", bj(11, 18, 14, 0), answer("dissatisfied", Some(false))));
+    let r2 = seed_via(conn, A1, "E0102", None, Channel::Hotline, &r2);
+    // r3 (A2, app): reported Wednesday 09:00, never answered: its limit ran out Wednesday
+    // 17:30, before the range's end. Due, late.
+    seed_via(conn, A2, "E0101", None, Channel::App, &[plain("reported", bj(11, 18, 9, 0))]);
+    // r4 (A2, app): reported Friday 16:00, 1.5 working hours before the end: not yet due.
+    seed_via(conn, A2, "E0101", None, Channel::App, &[plain("reported", bj(11, 20, 16, 0))]);
+    // r5 (B1, web): rejected 20 minutes after the report: on time.
+    seed_via(
+        conn,
+        B1,
+        "E0101",
+        None,
+        Channel::Web,
+        &[plain("reported", bj(11, 19, 9, 0)), Step("reject", bj(11, 19, 9, 20), json!({}))],
+    );
+    // r6 (A1, app, sanitation): on time; rated 3 (basically satisfied), never called back.
+    let mut r6 = vec![plain("reported", bj(11, 16, 9, 0)), plain("register", bj(11, 16, 9, 5))];
+    r6.extend(handled_steps(16, "sanitation", 13));
+    r6.push(Step("rate", bj(11, 17, 9, 0), json!({ "rating": 3 })));
+    seed_via(conn, A1, "E0101", None, Channel::App, &r6);
+    // r7 (A1, hotline, water): on time; rated 1, then called back satisfied without the
+    // "solved?" question: the call-back speaks for the case, and no resolution answer.
+    let mut r7 = vec![plain("reported", bj(11, 16, 9, 0)), plain("register", bj(11, 16, 9, 5))];
+    r7.extend(handled_steps(16, "water", 14));
+    r7.push(Step("rate", bj(11, 17, 9, 0), json!({ "rating": 1 })));
+    r7.push(Step("call_back", bj(11, 17, 10, 0), answer("satisfied", None)));
+    let r7 = seed_via(conn, A1, "E0101", None, Channel::Hotline, &r7);
+    // The hotline's calls: the three that opened r1, r2 and r7, a "same problem" call linked
+    // to r1 on Tuesday, and one about r1 the week before (outside the range).
+    let calls = [
+        (&r1, bj(11, 16, 9, 0), false),
+        (&r2, bj(11, 16, 10, 0), false),
+        (&r7, bj(11, 16, 9, 0), false),
+        (&r1, bj(11, 17, 16, 0), true),
+        (&r1, bj(11, 13, 9, 0), true),
+    ];
+    for (case_id, at, linked) in calls {
+        let row = HotlineCallRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            case_id: case_id.clone(),
+            linked,
+            operator_id: "operator".to_owned(),
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            call_type: "complaint".to_owned(),
+            urgency: "normal".to_owned(),
+            anonymous: true,
+            confidential: false,
+            caller_phone_hash: None,
+            caller_phone_sealed: None,
+            caller_name_sealed: None,
+            created_at: at.timestamp_millis(),
+            transferred_to: None,
+            hotline_code: None,
+        };
+        diesel::insert_into(hotline_calls::table).values(row).execute(conn).unwrap();
+    }
+}
+
+fn the_three_rates_and_the_channels_by_hand(backend: Backend) {
+    let server = TestServer::start(backend);
+    seed_the_rates_week(&server);
+    let admin = server.admin_token();
+    let week = "from=2026-11-16&to=2026-11-20";
+
+    let answer = stats(&server, &admin, &format!("{week}&group_by=channel"));
+    check(
+        &answer["total"],
+        json!({
+            "received": 7,
+            // Due: r1 r2 r3 r5 r6 r7 (r4's limit runs on past the end); on time r1 r5 r6 r7.
+            "response_due": 6, "responded_on_time": 4, "response_rate": 0.6667,
+            // Called back r1 r2 r7; asked "solved?" r1 (yes) r2 (no).
+            "called_back": 3, "resolution_answers": 2, "resolved": 1, "resolution_rate": 0.5,
+            // r1 r7 (call-backs, satisfied), r6 (rating 3), r2 (dissatisfied): 3 / 4.
+            "satisfaction_answers": 4, "satisfied": 3, "satisfaction_rate": 0.75,
+            "hotline_calls": 4,
+        }),
+        "the week",
+    );
+    let by_channel = groups(&answer);
+    assert_eq!(
+        by_channel.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+        [json!("app"), json!("hotline"), json!("web")]
+    );
+    check(
+        &by_channel[0].1,
+        json!({
+            // r3 r4 r6: r3 late, r6 on time, r4 not due.
+            "received": 3, "response_due": 2, "responded_on_time": 1, "response_rate": 0.5,
+            "called_back": 0, "resolution_rate": null,
+            "satisfaction_answers": 1, "satisfied": 1, "satisfaction_rate": 1.0,
+            "hotline_calls": 0,
+        }),
+        "app",
+    );
+    check(
+        &by_channel[1].1,
+        json!({
+            // r1 r2 r7.
+            "received": 3, "response_due": 3, "responded_on_time": 2, "response_rate": 0.6667,
+            "called_back": 3, "resolution_answers": 2, "resolved": 1, "resolution_rate": 0.5,
+            "satisfaction_answers": 3, "satisfied": 2, "satisfaction_rate": 0.6667,
+            "hotline_calls": 4,
+        }),
+        "hotline",
+    );
+    check(
+        &by_channel[2].1,
+        json!({
+            "received": 1, "response_due": 1, "responded_on_time": 1, "response_rate": 1.0,
+            "called_back": 0, "satisfaction_answers": 0, "satisfaction_rate": null,
+            "hotline_calls": 0,
+        }),
+        "web",
+    );
+
+    // By unit: sanitation r1 r6, water r2 r7, none r3 r4 r5.
+    let by_unit = groups(&stats(&server, &admin, &format!("{week}&group_by=unit")));
+    assert_eq!(
+        by_unit.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+        [Value::Null, json!("sanitation"), json!("water")]
+    );
+    check(&by_unit[0].1, json!({ "response_due": 2, "response_rate": 0.5, "called_back": 0 }), "no unit");
+    check(
+        &by_unit[1].1,
+        json!({
+            "response_rate": 1.0, "called_back": 1, "resolution_rate": 1.0,
+            "satisfaction_answers": 2, "satisfaction_rate": 1.0, "hotline_calls": 2,
+        }),
+        "sanitation",
+    );
+    check(
+        &by_unit[2].1,
+        json!({
+            "response_due": 2, "responded_on_time": 1, "response_rate": 0.5,
+            "called_back": 2, "resolution_answers": 1, "resolved": 0, "resolution_rate": 0.0,
+            "satisfaction_answers": 2, "satisfied": 1, "satisfaction_rate": 0.5, "hotline_calls": 2,
+        }),
+        "water",
+    );
+    // By street and by category: a rate of nothing is 0, not none.
+    let by_street = groups(&stats(&server, &admin, &format!("{week}&group_by=street")));
+    check(&by_street[0].1, json!({ "response_due": 5, "responded_on_time": 3, "response_rate": 0.6 }), "A");
+    check(&by_street[1].1, json!({ "response_due": 1, "response_rate": 1.0, "hotline_calls": 0 }), "B");
+    let e0102 = stats(&server, &admin, &format!("{week}&category=E0102"));
+    check(
+        &e0102["total"],
+        json!({
+            "response_rate": 0.0, "resolution_rate": 0.0, "satisfaction_rate": 0.0, "hotline_calls": 1,
+        }),
+        "E0102",
+    );
+    // Day by day: the calls of Monday (three) and Tuesday (one).
+    let days = groups(&stats(&server, &admin, &format!("{week}&group_by=day")));
+    let calls: Vec<u64> = days.iter().map(|(_, d)| d["hotline_calls"].as_u64().unwrap()).collect();
+    assert_eq!(calls, [3, 1, 0, 0, 0]);
+    let csv = get(&server, &admin, &format!("{week}&group_by=channel&format=csv"), None).text().unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for column in ["response_rate", "resolution_rate", "satisfaction_rate", "hotline_calls"] {
+        assert!(header.contains(&column), "CSV header names {column}");
+    }
+}
+
 crate::both_backends!(
+    the_three_rates_and_the_channels_by_hand,
     the_week_by_hand,
     quiet_cases_fall_due_and_finished_ones_do_not_count,
     csv_by_format_and_by_accept,

@@ -53,6 +53,8 @@ pub struct CallbackTask {
     /// The number to call (E.164); absent when it no longer opens or was removed.
     pub reporter_phone: Option<String>,
     pub satisfaction: Option<String>,
+    /// The reporter's answer to "is the problem solved?" (是否解决), when asked.
+    pub resolved: Option<bool>,
     pub called_back_at: Option<String>,
     /// The case's version, for the `call_back` step's `If-Match`.
     pub version: i32,
@@ -124,6 +126,7 @@ fn answer((task, case): TaskAndCase, reporter_phone: Option<String>) -> Callback
         closed_at: rfc3339(task.closed_at),
         reporter_phone,
         satisfaction: task.satisfaction,
+        resolved: task.resolved,
         called_back_at: task.called_back_at.map(rfc3339),
         version: row.version,
     }

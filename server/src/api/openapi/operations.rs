@@ -350,7 +350,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The log, oldest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationLog"})))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/callbacks", "callbacks", "Call-backs (回访) of the caller's area: due ones (oldest closing first, with the reporter's number), or with done=true the ones made (newest first, with the answer)")
-            .describe("Operators, dispatchers and admins, cut to their scope; anyone else 403. A task exists for each closing of a citizen's own, not anonymous report from an account with a phone number. Record the answer with the `call_back` action (`satisfaction`, `note`). `done=true&satisfaction=dissatisfied` is the street office's list to decide on when GRIDLINE_CALLBACK_REWORK=dispatcher.")
+            .describe("Operators, dispatchers and admins, cut to their scope; anyone else 403. A task exists for each closing of a citizen's own, not anonymous report from an account with a phone number. Record the answer with the `call_back` action (`satisfaction`; `resolved`, whether the reporter says the problem is solved, which the resolution rate counts; `note`). `done=true&satisfaction=dissatisfied` is the street office's list to decide on when GRIDLINE_CALLBACK_REWORK=dispatcher.")
             .bearer()
             .param(In::Query, "done", false, json!({"type": "boolean"}), None)
             .param(In::Query, "satisfaction", false, json!({"type": "string", "enum": ["satisfied", "basically_satisfied", "dissatisfied"]}), "only with done=true")

@@ -6,13 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use gridline_core::calendar::WorkingCalendar;
 use gridline_core::workflow::CaseState;
+use gridline_core::workflow::callback::Satisfaction;
 use serde::Serialize;
 
 use crate::store::stat_facts::marks;
-use crate::store::stats::StatsFactRow;
+use crate::store::stats::{CallRow, StatsFactRow};
 
 /// The half-open time range `[from, to)`.
 #[derive(Debug, Clone, Copy)]
@@ -67,15 +68,15 @@ impl GroupBy {
         GroupBy::ALL.into_iter().find(|g| g.as_str() == text)
     }
 
-    fn key(self, row: &StatsFactRow) -> Option<String> {
+    fn key(self, case: &crate::store::stats::CaseKeys) -> Option<String> {
         match self {
-            GroupBy::District => row.district_code.clone(),
-            GroupBy::Street => row.street_code.clone(),
-            GroupBy::Community => row.community_code.clone(),
-            GroupBy::Grid => row.grid_code.clone(),
-            GroupBy::Category => Some(row.category_code.clone()),
-            GroupBy::Unit => row.handling_unit.clone(),
-            GroupBy::Channel => Some(row.channel.clone()),
+            GroupBy::District => case.district_code.clone(),
+            GroupBy::Street => case.street_code.clone(),
+            GroupBy::Community => case.community_code.clone(),
+            GroupBy::Grid => case.grid_code.clone(),
+            GroupBy::Category => Some(case.category_code.clone()),
+            GroupBy::Unit => case.handling_unit.clone(),
+            GroupBy::Channel => Some(case.channel.clone()),
         }
     }
 }
@@ -102,6 +103,11 @@ struct CaseNotes {
     triaged: bool,
     relocated: bool,
     ratings: Vec<u8>,
+    /// Received in the range, with whether the first response came within the limit; `None`
+    /// while the limit had not run out at the range's end and nobody had responded yet.
+    response: Option<bool>,
+    /// The last call-back in the range: satisfied or not, and "solved?" when it was asked.
+    call_back: Option<(bool, Option<bool>)>,
 }
 
 #[derive(Debug)]
@@ -119,10 +125,12 @@ const ON_THE_CLOCK: [CaseState; 3] = [CaseState::Dispatched, CaseState::InProgre
 /// them) say about the range: the marks of the facts inside it, its last closure, and the state
 /// and deadline at its end (after the last fact before the end, or before the first one after
 /// it: a day of a daily series is read from facts that reach further).
-fn notes_of(facts: &[StatsFactRow], range: Range, calendar: &WorkingCalendar) -> CaseNotes {
+fn notes_of(facts: &[StatsFactRow], range: Range, rules: &Rules<'_>) -> CaseNotes {
+    let calendar = rules.calendar;
     let mut notes = CaseNotes::default();
     let mut state: Option<&str> = None;
     let mut deadline = None;
+    let (mut received_at, mut responded_at) = (None, None);
     for fact in facts {
         let at = fact.occurred_at.and_utc();
         if at >= range.to {
@@ -145,6 +153,16 @@ fn notes_of(facts: &[StatsFactRow], range: Range, calendar: &WorkingCalendar) ->
         notes.closed_unverified |= has(marks::CLOSED_UNVERIFIED);
         notes.triaged |= has(marks::TRIAGED);
         notes.relocated |= has(marks::RELOCATED);
+        if has(marks::RECEIVED) {
+            received_at = Some(at);
+        }
+        if has(marks::RESPONDED) && responded_at.is_none() {
+            responded_at = Some(at);
+        }
+        if has(marks::CALLED_BACK) {
+            let resolved = has(marks::RESOLUTION_ASKED).then(|| has(marks::RESOLVED));
+            notes.call_back = Some((has(marks::CALLBACK_SATISFIED), resolved));
+        }
         if has(marks::CLOSED) {
             let handling_hours = fact
                 .cycle_start
@@ -162,7 +180,25 @@ fn notes_of(facts: &[StatsFactRow], range: Range, calendar: &WorkingCalendar) ->
     notes.extended &= notes.dispatched;
     notes.due_open = state.is_some_and(|s| ON_THE_CLOCK.contains(&s))
         && deadline.is_some_and(|d| range.holds(d.and_utc()));
+    // A time the calendar cannot count (a year without its holiday schedule) is left out.
+    notes.response = received_at.and_then(|received| {
+        let elapsed = |end| calendar.working_time_between(received, end).ok();
+        match responded_at {
+            Some(responded) => elapsed(responded).map(|t| t <= rules.response_limit),
+            // Not responded to by the range's end: late once the limit ran out before it.
+            None => elapsed(range.to).filter(|t| *t > rules.response_limit).map(|_| false),
+        }
+    });
     notes
+}
+
+/// What the figures are counted against, besides the facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// Working hours are counted on the calendar deadlines are set on.
+    pub calendar: &'a WorkingCalendar,
+    /// The working time a first response may take to count as on time.
+    pub response_limit: Duration,
 }
 
 /// The figures of one group (or of everything the caller may count).
@@ -190,11 +226,22 @@ pub struct Figures {
     pub closed_unverified: u64,
     pub triaged: u64,
     pub relocated: u64,
+    pub response_due: u64,
+    pub responded_on_time: u64,
+    pub response_rate: Option<f64>,
+    pub called_back: u64,
+    pub resolution_answers: u64,
+    pub resolved: u64,
+    pub resolution_rate: Option<f64>,
+    pub satisfaction_answers: u64,
+    pub satisfied: u64,
+    pub satisfaction_rate: Option<f64>,
+    pub hotline_calls: u64,
 }
 
 impl Figures {
     /// The column names of the CSV form, in the order of [`Figures::cells`].
-    pub const COLUMNS: [&'static str; 22] = [
+    pub const COLUMNS: [&'static str; 33] = [
         "received",
         "registered",
         "closed",
@@ -217,6 +264,17 @@ impl Figures {
         "closed_unverified",
         "triaged",
         "relocated",
+        "response_due",
+        "responded_on_time",
+        "response_rate",
+        "called_back",
+        "resolution_answers",
+        "resolved",
+        "resolution_rate",
+        "satisfaction_answers",
+        "satisfied",
+        "satisfaction_rate",
+        "hotline_calls",
     ];
 
     /// The values in [`Figures::COLUMNS`] order; an undefined rate or mean is an empty cell.
@@ -246,6 +304,17 @@ impl Figures {
             n(self.closed_unverified),
             n(self.triaged),
             n(self.relocated),
+            n(self.response_due),
+            n(self.responded_on_time),
+            f(self.response_rate),
+            n(self.called_back),
+            n(self.resolution_answers),
+            n(self.resolved),
+            f(self.resolution_rate),
+            n(self.satisfaction_answers),
+            n(self.satisfied),
+            f(self.satisfaction_rate),
+            n(self.hotline_calls),
         ]
     }
 }
@@ -306,6 +375,30 @@ impl Tally {
             }
         }
         self.ratings.extend(notes.ratings.iter().map(|r| f64::from(*r)));
+        if let Some(on_time) = notes.response {
+            f.response_due += 1;
+            f.responded_on_time += u64::from(on_time);
+        }
+        if let Some((_, resolved)) = notes.call_back {
+            f.called_back += 1;
+            if let Some(resolved) = resolved {
+                f.resolution_answers += 1;
+                f.resolved += u64::from(resolved);
+            }
+        }
+        // A case's call-back speaks for it; without one, its last rating in the range does.
+        let satisfied = match notes.call_back {
+            Some((satisfied, _)) => Some(satisfied),
+            None => notes
+                .ratings
+                .last()
+                .and_then(|r| Satisfaction::of_rating(*r))
+                .map(Satisfaction::counts_as_satisfied),
+        };
+        if let Some(satisfied) = satisfied {
+            f.satisfaction_answers += 1;
+            f.satisfied += u64::from(satisfied);
+        }
     }
 
     fn finish(mut self) -> Figures {
@@ -319,6 +412,9 @@ impl Tally {
         f.handling_hours_p90 = p90(&self.hours).map(|h| round(h, 2));
         f.rated = self.ratings.len() as u64;
         f.rating_mean = mean(&self.ratings).map(|r| round(r, 2));
+        f.response_rate = rate(f.responded_on_time, f.response_due);
+        f.resolution_rate = rate(f.resolved, f.resolution_answers);
+        f.satisfaction_rate = rate(f.satisfied, f.satisfaction_answers);
         self.figures
     }
 }
@@ -331,18 +427,24 @@ pub struct Statistics {
     pub total: Figures,
 }
 
-/// Computes the statistics from `rows`: facts grouped by case and in sequence order within a
-/// case (as [`crate::store::stats::facts_for`] returns them).
+/// Computes the statistics from `rows`, facts grouped by case and in sequence order within a
+/// case (as [`crate::store::stats::facts_for`] returns them), and from the hotline's `calls`
+/// (each counted in its case's group when it came in the range).
 pub fn compute(
     rows: &[StatsFactRow],
+    calls: &[CallRow],
     range: Range,
     group_by: GroupBy,
-    calendar: &WorkingCalendar,
+    rules: &Rules<'_>,
 ) -> Statistics {
     let mut groups: BTreeMap<Option<String>, Tally> = BTreeMap::new();
     let mut total = Tally::default();
+    for call in calls.iter().filter(|call| range.holds(call.at)) {
+        total.figures.hotline_calls += 1;
+        groups.entry(group_by.key(&call.case)).or_default().figures.hotline_calls += 1;
+    }
     for case in rows.chunk_by(|a, b| a.case_id == b.case_id) {
-        let notes = notes_of(case, range, calendar);
+        let notes = notes_of(case, range, rules);
         let touched = notes.received
             || notes.registered
             || notes.closure.is_some()
@@ -350,12 +452,14 @@ pub fn compute(
             || notes.verified
             || notes.dispatched
             || notes.relocated
+            || notes.response.is_some()
+            || notes.call_back.is_some()
             || !notes.ratings.is_empty();
         if !touched {
             continue;
         }
         total.add(&notes);
-        groups.entry(group_by.key(&case[0])).or_default().add(&notes);
+        groups.entry(group_by.key(&case[0].case)).or_default().add(&notes);
     }
     Statistics {
         groups: groups.into_iter().map(|(key, tally)| (key, tally.finish())).collect(),

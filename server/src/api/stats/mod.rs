@@ -33,8 +33,8 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::store::stats::{self, AreaColumn, StatsFactRow, StatsFilter};
-use compute::{Figures, GroupBy, Range};
+use crate::store::stats::{self, AreaColumn, CallRow, StatsFactRow, StatsFilter};
+use compute::{Figures, GroupBy, Range, Rules};
 
 /// The longest range one request may ask for, in days.
 pub const MAX_RANGE_DAYS: i64 = 366;
@@ -214,17 +214,17 @@ fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
 
 /// Each day of `range` (from its start, in steps of 24 hours: the calendar's zone keeps no
 /// daylight saving time) as its own range, keyed by its local date; the total is the range's.
-fn daily(rows: &[StatsFactRow], range: Range, calendar: &WorkingCalendar) -> compute::Statistics {
-    let zone = calendar.settings().timezone;
+fn daily(rows: &[StatsFactRow], calls: &[CallRow], range: Range, rules: &Rules<'_>) -> compute::Statistics {
+    let zone = rules.calendar.settings().timezone;
     let mut groups = std::collections::BTreeMap::new();
     let mut from = range.from;
     while from < range.to {
         let to = (from + Duration::days(1)).min(range.to);
-        let day = compute::compute(rows, Range { from, to }, GroupBy::District, calendar).total;
+        let day = compute::compute(rows, calls, Range { from, to }, GroupBy::District, rules).total;
         groups.insert(Some(from.with_timezone(&zone).format("%Y-%m-%d").to_string()), day);
         from = to;
     }
-    let total = compute::compute(rows, range, GroupBy::District, calendar).total;
+    let total = compute::compute(rows, calls, range, GroupBy::District, rules).total;
     compute::Statistics { groups, total }
 }
 
@@ -273,12 +273,26 @@ pub async fn stats(
     let calendar = &*state.calendar;
     let asked = parse_query(&query, calendar)?;
     let filter = filter_for(&who, &asked)?;
-    let (from, to) = (asked.range.from.naive_utc(), asked.range.to.naive_utc());
-    let rows = state.db.run(move |conn| stats::facts_for(conn, &filter, from, to)).await?;
+    let range = asked.range;
+    let (rows, calls) = state
+        .db
+        .run(move |conn| {
+            let rows = stats::facts_for(conn, &filter, range.from.naive_utc(), range.to.naive_utc())?;
+            Ok((rows, stats::calls_in(conn, &filter, range.from, range.to)?))
+        })
+        .await?;
+    let rules = Rules {
+        calendar,
+        response_limit: state
+            .config
+            .settings
+            .response_limit
+            .working_duration(calendar.settings().day_length()),
+    };
     let statistics = if asked.daily {
-        daily(&rows, asked.range, calendar)
+        daily(&rows, &calls, asked.range, &rules)
     } else {
-        compute::compute(&rows, asked.range, asked.group_by, calendar)
+        compute::compute(&rows, &calls, asked.range, asked.group_by, &rules)
     };
 
     if wants_csv(&req, asked.format) {

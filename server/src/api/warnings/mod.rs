@@ -105,9 +105,9 @@ impl Level {
 
     fn place(self, row: &StatsFactRow) -> Option<String> {
         match self {
-            Level::Grid => row.grid_code.clone(),
-            Level::Community => row.community_code.clone(),
-            Level::Street => row.street_code.clone(),
+            Level::Grid => row.case.grid_code.clone(),
+            Level::Community => row.case.community_code.clone(),
+            Level::Street => row.case.street_code.clone(),
         }
     }
 }

@@ -360,11 +360,16 @@ function callbackItem(task) {
         el("option", { value: "satisfied" }, "satisfied 满意"),
         el("option", { value: "basically_satisfied" }, "basically satisfied 基本满意"),
         el("option", { value: "dissatisfied" }, "dissatisfied 不满意"))),
+    el("label", {}, el("span", {}, "Solved? 是否解决"),
+      el("select", { name: "resolved" },
+        el("option", { value: "true" }, "solved 已解决"),
+        el("option", { value: "false" }, "not solved 未解决"))),
     el("label", {}, el("span", {}, "Note 备注"), el("input", { name: "note" })),
     el("button", { type: "submit" }, "Record 记录"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const body = { action: "call_back", satisfaction: form.satisfaction.value };
+    const body = { action: "call_back", satisfaction: form.satisfaction.value,
+      resolved: form.resolved.value === "true" };
     if (form.note.value.trim()) body.note = form.note.value.trim();
     try {
       const c = await api(`/api/v1/cases/${task.case_id}/actions`, { method: "POST", json: body,
