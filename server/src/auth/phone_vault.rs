@@ -30,6 +30,7 @@ const SEALED_PREFIX: &str = "v1:";
 const ASSOCIATED_DATA: &[u8] = b"gridline/users.phone/v1";
 /// The same for a hotline caller's name (`hotline_calls.caller_name_sealed`).
 const CALLER_NAME_ASSOCIATED_DATA: &[u8] = b"gridline/hotline_calls.caller_name/v1";
+const OPEN311_EMAIL_ASSOCIATED_DATA: &[u8] = b"gridline/open311_requests.email/v1";
 const NONCE_BYTES: usize = 12;
 
 /// The keys that seal and hash phone numbers (from `GRIDLINE_PHONE_KEY`).
@@ -89,6 +90,16 @@ impl PhoneVault {
     /// The caller's name sealed by [`Self::seal_caller_name`].
     pub fn open_caller_name(&self, sealed: &str) -> AuthResult<String> {
         self.open_text(sealed, CALLER_NAME_ASSOCIATED_DATA)
+    }
+
+    /// An Open311 requester's e-mail address, sealed for its own column.
+    pub fn seal_open311_email(&self, address: &str) -> AuthResult<String> {
+        self.seal_bytes(address.as_bytes(), OPEN311_EMAIL_ASSOCIATED_DATA)
+    }
+
+    /// The address sealed by [`Self::seal_open311_email`].
+    pub fn open_open311_email(&self, sealed: &str) -> AuthResult<String> {
+        self.open_text(sealed, OPEN311_EMAIL_ASSOCIATED_DATA)
     }
 
     fn seal_bytes(&self, msg: &[u8], aad: &[u8]) -> AuthResult<String> {

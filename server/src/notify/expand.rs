@@ -77,8 +77,11 @@ fn deliveries_for(
     let change: PublicChange =
         row.public_change.parse().map_err(|e| StoreError::Corrupt(format!("notification outbox: {e}")))?;
     let Some(case) = cases::find(conn, &row.case_id)? else { return Ok(Vec::new()) };
-    // A report from a system without an account (Open311) has nobody to tell here.
-    let Some(reporter) = case.reporter_id.clone() else { return Ok(Vec::new()) };
+    // A report from a system without an account (Open311) is told by e-mail when its request
+    // came with an address.
+    let Some(reporter) = case.reporter_id.clone() else {
+        return open311_deliveries(conn, notifier, vault, tz, row, change, &case, now);
+    };
     let Some((phone_sealed, disabled)) = users::table
         .find(&reporter)
         .select((users::phone_sealed, users::disabled))
@@ -96,8 +99,51 @@ fn deliveries_for(
     if addresses.is_empty() {
         return Ok(Vec::new());
     }
-    let (reason, merged_into) = event_facts(conn, &row.event_id)?;
     let language: Language = preferences.language.parse().unwrap_or(Language::Zh);
+    deliveries_to(conn, notifier, tz, row, change, &case, &reporter, language, addresses, now)
+}
+
+/// The notice to the requester of a case that came through Open311, by e-mail when the request
+/// carried an address (sealed in `open311_requests`), in Chinese like an account's default.
+#[allow(clippy::too_many_arguments)]
+fn open311_deliveries(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    vault: &PhoneVault,
+    tz: &Tz,
+    row: &OutboxRow,
+    change: PublicChange,
+    case: &cases::CaseRow,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<DeliveryRow>> {
+    let Some(sealed) = crate::store::api_keys::open311_email(conn, &case.id)? else { return Ok(Vec::new()) };
+    let address = match vault.open_open311_email(&sealed) {
+        Ok(address) => address,
+        Err(e) => {
+            tracing::warn!(error = %e, "an Open311 requester's e-mail address does not open; no notice");
+            return Ok(Vec::new());
+        }
+    };
+    let to = Address { channel: Channel::Email, shown_to: mask_email(&address), target: address };
+    let recipient = format!("open311:{}", case.id);
+    deliveries_to(conn, notifier, tz, row, change, case, &recipient, Language::Zh, vec![to], now)
+}
+
+/// One delivery per address of the notice of `change`, rendered in `language`.
+#[allow(clippy::too_many_arguments)]
+fn deliveries_to(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    tz: &Tz,
+    row: &OutboxRow,
+    change: PublicChange,
+    case: &cases::CaseRow,
+    reporter: &str,
+    language: Language,
+    addresses: Vec<Address>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<DeliveryRow>> {
+    let (reason, merged_into) = event_facts(conn, &row.event_id)?;
     let facts = NoticeFacts { reason: reason.as_deref(), merged_into: merged_into.as_deref() };
     let message = notice::notice(change, &case.tracking_number, facts, language);
     let urgent = notice::urgent(case.category_code);
@@ -111,7 +157,7 @@ fn deliveries_for(
             id: Uuid::now_v7().to_string(),
             event_id: row.event_id.clone(),
             case_id: row.case_id.clone(),
-            recipient_id: reporter.clone(),
+            recipient_id: reporter.to_owned(),
             public_change: change.as_str().to_owned(),
             channel: address.channel.as_str().to_owned(),
             target: address.target,

@@ -37,8 +37,9 @@ pub enum AttributeValue {
     Many(Vec<String>),
 }
 
-/// The fields of `POST requests` this server uses. Contact fields (`email`, `first_name`,
-/// `last_name`, `phone`, `device_id`, `account_id`) and `media_url` are accepted and dropped.
+/// The fields of `POST requests` this server uses. `email` is kept (sealed) to tell the
+/// requester of public changes; the other contact fields (`first_name`, `last_name`, `phone`,
+/// `device_id`, `account_id`) and `media_url` are accepted and dropped.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceRequestForm {
     pub api_key: Option<String>,
@@ -48,6 +49,7 @@ pub struct ServiceRequestForm {
     pub address_string: Option<String>,
     pub address_id: Option<String>,
     pub description: Option<String>,
+    pub email: Option<String>,
     pub attributes: BTreeMap<String, AttributeValue>,
 }
 
@@ -115,6 +117,7 @@ pub fn parse_service_request(body: &[u8]) -> Result<ServiceRequestForm, FormErro
             "address_string" => set_once(&mut form.address_string, &key, value)?,
             "address_id" => set_once(&mut form.address_id, &key, value)?,
             "description" => set_once(&mut form.description, &key, value)?,
+            "email" => set_once(&mut form.email, &key, value)?,
             _ => {}
         }
     }

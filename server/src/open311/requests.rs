@@ -293,6 +293,16 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
         }
         _ => return Err(Fault::bad_request("lat and long: both required (WGS-84 decimal degrees)")),
     };
+    let email_sealed = match checked_email(form.email.as_deref())? {
+        Some(address) => Some(
+            state
+                .auth
+                .phones
+                .seal_open311_email(&address)
+                .map_err(|e| Fault::from(crate::error::ApiError::internal(e)))?,
+        ),
+        None => None,
+    };
     let report = ReportRequest {
         category: category.code.to_string(),
         description: form.description.clone().unwrap_or_default(),
@@ -314,7 +324,11 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
     let case = submitted.case;
     let (case_id, key_id) = (case.id.clone(), key.id.clone());
     // The case is in; failing here would invite a retry that makes a second one.
-    if let Err(e) = state.db.run(move |conn| api_keys::record_origin(conn, &case_id, &key_id, now())).await {
+    let recorded = state
+        .db
+        .run(move |conn| api_keys::record_origin(conn, &case_id, &key_id, email_sealed.as_deref(), now()))
+        .await;
+    if let Err(e) = recorded {
         tracing::error!(error = %e, "could not record the Open311 origin of a case");
     }
     let node = Node::Object(vec![
@@ -325,6 +339,19 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
     ]);
     let status = if submitted.replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Node::List("request", vec![node])))
+}
+
+/// The requester's address, trimmed (none when empty), if an SMTP server will take it.
+fn checked_email(address: Option<&str>) -> Result<Option<String>, Fault> {
+    let Some(address) = address.map(str::trim).filter(|a| !a.is_empty()) else { return Ok(None) };
+    let limit = gridline_core::workflow::notice::MAX_EMAIL_CHARS;
+    if address.chars().count() > limit {
+        return Err(Fault::bad_request(format!("email: at most {limit} characters")));
+    }
+    if address.parse::<lettre::Address>().is_err() {
+        return Err(Fault::bad_request("email: not an e-mail address"));
+    }
+    Ok(Some(address.to_owned()))
 }
 
 #[cfg(test)]

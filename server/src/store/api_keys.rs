@@ -112,12 +112,29 @@ pub fn find_active(conn: &mut DbConnection, key: &str) -> StoreResult<Option<Api
 }
 
 /// Records which key brought a case in. A replayed submission finds the row already there.
-pub fn record_origin(conn: &mut DbConnection, case_id: &str, api_key_id: &str, now: i64) -> StoreResult<()> {
+/// The sealed e-mail address the Open311 request of `case_id` came with, if any.
+pub fn open311_email(conn: &mut DbConnection, case_id: &str) -> StoreResult<Option<String>> {
+    Ok(open311_requests::table
+        .find(case_id)
+        .select(open311_requests::email_sealed)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+pub fn record_origin(
+    conn: &mut DbConnection,
+    case_id: &str,
+    api_key_id: &str,
+    email_sealed: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
     let inserted = diesel::insert_into(open311_requests::table)
         .values((
             open311_requests::case_id.eq(case_id),
             open311_requests::api_key_id.eq(api_key_id),
             open311_requests::created_at.eq(now),
+            open311_requests::email_sealed.eq(email_sealed),
         ))
         .execute(conn);
     match inserted {

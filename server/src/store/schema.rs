@@ -211,6 +211,7 @@ diesel::table! {
         case_id -> Text,
         api_key_id -> Text,
         created_at -> BigInt,
+        email_sealed -> Nullable<Text>,
     }
 }
 

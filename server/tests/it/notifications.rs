@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use crate::common;
 
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use common::{Backend, TestServer, demo_cells, point_in, problem};
 use gridline_core::codes::{AreaCode, GridCode};
@@ -658,7 +659,67 @@ fn preferences_and_tokens_refuse_bad_input(backend: Backend) {
     );
 }
 
+/// A request that came through Open311 with an e-mail address: its requester is told by e-mail,
+/// with the tracking number, like an account; the address is kept sealed and shown masked.
+fn an_open311_requester_hears_by_email(backend: Backend) {
+    let receivers = Receivers::start();
+    let server = receivers.start_server(backend);
+    // 10:00 in Beijing: outside the quiet hours.
+    server.clock.set(at("2026-12-03T02:00:00Z"));
+    let office = Office::open(&server);
+    let issued = server
+        .client
+        .post(server.url("/api/v1/admin/api-keys"))
+        .bearer_auth(server.admin_token())
+        .json(&json!({ "name": "City 311 app" }))
+        .send()
+        .unwrap();
+    assert_eq!(issued.status(), 201);
+    let key = issued.json::<Value>().unwrap()["key"].as_str().unwrap().to_owned();
+    let submit = |email: &str| {
+        let (lat, lon) = (office.lat.to_string(), office.lon.to_string());
+        let fields = [
+            ("api_key", key.as_str()),
+            ("service_code", "E0101"),
+            ("lat", lat.as_str()),
+            ("long", lon.as_str()),
+            ("description", "Bins overflowing by the school gate"),
+            ("email", email),
+        ];
+        server.client.post(server.url("/open311/v2/requests.json")).form(&fields).send().unwrap()
+    };
+    let refused = submit("not an address");
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().unwrap().contains("email"), "the field is named");
+    let created = submit("  requester@city.example ");
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().unwrap();
+    let (tracking, case_id) = (
+        created[0]["service_request_id"].as_str().unwrap().to_owned(),
+        created[0]["token"].as_str().unwrap().to_owned(),
+    );
+    server.step(&office.dispatcher, &case_id, &json!({ "action": "register" }));
+    wait_for("the Open311 requester's e-mail", || receivers.smtp.mails().len() == 1);
+    let mail = &receivers.smtp.mails()[0];
+    assert_eq!(mail.to, vec!["requester@city.example".to_owned()]);
+    // In Chinese (an Open311 requester has no language preference), so the body is base64.
+    assert!(mail.data.contains("Content-Transfer-Encoding: base64"), "{}", mail.data);
+    let encoded: String = mail.data.split_once("\r\n\r\n").unwrap().1.split_whitespace().collect();
+    let body = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()).unwrap();
+    assert!(body.contains(&tracking), "the tracking number in the mail: {body}");
+    let log = log(&server, &office.dispatcher, &case_id);
+    let registered = logged(&log, "email", "registered");
+    assert_eq!(registered.len(), 1, "{log}");
+    assert_eq!(registered[0]["to"], "r***@city.example");
+    assert!(registered[0]["text"].as_str().unwrap().contains(&tracking));
+    wait_for("the delivery logged", || {
+        logged(&self::log(&server, &office.dispatcher, &case_id), "email", "registered")[0]["state"]
+            == "delivered"
+    });
+}
+
 both_backends!(
+    an_open311_requester_hears_by_email,
     one_message_per_change_and_none_twice,
     quiet_hours_hold_what_is_not_urgent,
     preferences_and_tokens_refuse_bad_input,
