@@ -123,6 +123,13 @@ async function main() {
     await page.waitForFunction(() => document.documentElement.lang === "zh-CN", null, { timeout: TIMEOUT });
     await page.waitForSelector("#view-rankings:not([hidden]) table", { timeout: TIMEOUT });
     await checkAccessibility(page, "the dashboard's rankings in Chinese");
+    // The three rates of 接诉即办 beside the office's own, per street and per unit.
+    await page.waitForSelector('#rank-street td[data-field="satisfaction_rate"]', { timeout: TIMEOUT });
+    for (const table of ["#rank-street", "#rank-unit"]) {
+      const headers = await page.locator(`${table} thead`).innerText();
+      check(["响应率", "解决率", "满意率"].every((h) => headers.includes(h)), `${table} shows the three rates, in Chinese: ${headers}`);
+    }
+    await page.screenshot({ path: path.join(artifacts, "rankings.png"), fullPage: true });
 
     const errors = [...new Set(mine.errors.concat(other.errors))];
     check(errors.length === 0, "no script or console errors: " + errors.join(" | "));

@@ -18,7 +18,7 @@ const TEXT = {
     deadline: "处置时限", reported_at: "上报时间", more: "更多", rank_streets: "街道排名",
     rank_units: "处置部门排名", csv: "导出 CSV", search: "搜索（编号或文字）", view_units: "处置部门", unit_code: "代码", name_zh: "中文名", name_en: "英文名", contact: "联系方式", unit_categories: "处置类别", unit_area: "服务区域", add_unit: "新增部门", unit_change: "操作", active: "在用", retired: "已停用", retire: "停用", reinstate: "恢复", close_panel: "关闭", k_received_today: "今日受理",
     k_open: "在办", k_overdue: "超期", k_to_verify: "待核查", k_at_desk: "待派遣", k_closure: "结案率", k_on_time: "按期结案率",
-    k_rework: "返工率", print_sheet: "打印案件登记表", k_unverified: "未经核查结案", k_handling: "平均处置时长(工时)", k_rating: "市民满意度", live_on: "实时",
+    k_rework: "返工率", print_sheet: "打印案件登记表", k_unverified: "未经核查结案", k_handling: "平均处置时长(工时)", k_rating: "市民满意度", k_response: "响应率", k_resolution: "解决率", k_satisfaction: "满意率", live_on: "实时",
     live_retrying: "重连中", live_off: "离线", city: "全市", all_cells: "个网格", signin_failed: "登录失败",
     no_map: "该账号没有地图范围。", position: "位置", geotag: "照片定位核验", description: "描述",
     photos: "照片", timeline: "流程记录", actions: "操作", reason: "原因", note: "备注", submit: "提交",
@@ -40,7 +40,7 @@ const TEXT = {
     reported_at: "Reported", more: "More", rank_streets: "Streets", rank_units: "Handling units",
     csv: "Export CSV", search: "Search (number or text)", view_units: "Units", unit_code: "Code", name_zh: "Chinese name", name_en: "English name", contact: "Contact", unit_categories: "Categories handled", unit_area: "Area served", add_unit: "Add unit", unit_change: "Change", active: "active", retired: "retired", retire: "Retire", reinstate: "Reinstate", close_panel: "Close", k_received_today: "Received today", k_open: "Open",
     k_overdue: "Overdue", k_to_verify: "To verify", k_at_desk: "Awaiting dispatch", k_closure: "Closure rate", k_on_time: "On-time closure",
-    k_rework: "Rework rate", print_sheet: "Print case sheet", k_unverified: "Closed unverified", k_handling: "Mean handling (working h)", k_rating: "Citizen rating",
+    k_rework: "Rework rate", print_sheet: "Print case sheet", k_unverified: "Closed unverified", k_handling: "Mean handling (working h)", k_rating: "Citizen rating", k_response: "Response rate", k_resolution: "Resolution rate", k_satisfaction: "Satisfaction rate",
     live_on: "Live", live_retrying: "Reconnecting", live_off: "Offline", city: "City", all_cells: "cells",
     signin_failed: "Sign-in failed", no_map: "This account has no map area.", position: "Position",
     geotag: "Geotag check", description: "Description", photos: "Photos", timeline: "Timeline",
@@ -135,8 +135,16 @@ function el(tag, attrs = {}, ...children) {
 const CITY_TIME_ZONE = "Asia/Shanghai";
 const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: CITY_TIME_ZONE }) : "—");
 const pct = (x) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%");
+// Each column: its label and the statistics figure it shows (the three rates of 接诉即办 last).
+const RANK_COLUMNS = [
+  ["k_on_time", "on_time_closure_rate"], ["k_rework", "rework_rate"], ["k_closure", "closure_rate"],
+  ["k_response", "response_rate"], ["k_resolution", "resolution_rate"], ["k_satisfaction", "satisfaction_rate"],
+];
+const rankCells = (g) => RANK_COLUMNS.map(([, figure]) => el("td", { "data-field": figure }, pct(g[figure])));
 const num = (x, d = 1) => (x === null || x === undefined ? "—" : Number(x).toFixed(d));
-const day = (date) => date.toISOString().slice(0, 10);
+// The date in the city's zone (YYYY-MM-DD): the statistics read a date as a city day, and from
+// 16:00 UTC the browser's UTC date is already yesterday in Beijing.
+const day = (date) => date.toLocaleDateString("en-CA", { timeZone: CITY_TIME_ZONE });
 function debounce(fn, ms) {
   let timer = null;
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
@@ -722,19 +730,17 @@ async function loadRankings() {
       const stats = await api(statsQuery(day(start), day(today), group));
       if (group === "unit") {
         table.replaceChildren(
-          el("thead", {}, el("tr", {}, el("th", {}, t("name")), el("th", {}, t("k_on_time")), el("th", {}, t("k_rework")), el("th", {}, t("k_closure")), el("th", {}, t("k_dispute_rate")))),
+          el("thead", {}, el("tr", {}, el("th", {}, t("name")), ...RANK_COLUMNS.map(([label]) => el("th", {}, t(label))), el("th", {}, t("k_dispute_rate")))),
           el("tbody", {}, [...(stats.groups || [])].sort((a, b) => (b.on_time_closure_rate ?? -1) - (a.on_time_closure_rate ?? -1)).map((g) => {
             const key = g.key ?? g.group ?? g.name;
-            return el("tr", {}, el("td", {}, key ?? "—"), el("td", {}, pct(g.on_time_closure_rate)), el("td", {}, pct(g.rework_rate)),
-              el("td", {}, pct(g.closure_rate)), el("td", { "data-field": "dispute-rate" }, pct(disputeRate.get(key))));
+            return el("tr", {}, el("td", {}, key ?? "—"), ...rankCells(g), el("td", { "data-field": "dispute-rate" }, pct(disputeRate.get(key))));
           })));
         continue;
       }
       const rows = [...(stats.groups || [])].sort((a, b) => (b.on_time_closure_rate ?? -1) - (a.on_time_closure_rate ?? -1));
       table.replaceChildren(
-        el("thead", {}, el("tr", {}, el("th", {}, t("name")), el("th", {}, t("k_on_time")), el("th", {}, t("k_rework")), el("th", {}, t("k_closure")))),
-        el("tbody", {}, rows.map((g) => el("tr", {}, el("td", {}, g.key ?? g.group ?? g.name ?? "—"),
-          el("td", {}, pct(g.on_time_closure_rate)), el("td", {}, pct(g.rework_rate)), el("td", {}, pct(g.closure_rate))))));
+        el("thead", {}, el("tr", {}, el("th", {}, t("name")), ...RANK_COLUMNS.map(([label]) => el("th", {}, t(label))))),
+        el("tbody", {}, rows.map((g) => el("tr", {}, el("td", {}, g.key ?? g.group ?? g.name ?? "—"), ...rankCells(g)))));
     } catch (e) {
       table.replaceChildren(el("caption", { class: "muted" }, e.message));
     }
@@ -847,7 +853,11 @@ document.querySelectorAll(".lang-toggle").forEach((b) => b.addEventListener("cli
   lang = lang === "zh" ? "en" : "zh";
   localStorage.setItem("gridline.lang", lang);
   applyLanguage();
-  if (session.access) { renderCrumbs(); draw(); loadKpis(); }
+  if (session.access) {
+    renderCrumbs(); draw(); loadKpis();
+    // The rankings' headers are built with the words of the language they were drawn in.
+    if (!$("#view-rankings").hidden) loadRankings();
+  }
 }));
 $("#signin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
