@@ -225,12 +225,13 @@ pub fn calls_in(
         hotline_calls::case_id,
         (hotline_calls::created_at, case_keys!())
     )
-    .filter(hotline_calls::created_at.ge(from.timestamp_millis()))
-    .filter(hotline_calls::created_at.lt(to.timestamp_millis()))
+    // Calls are stamped in Unix seconds, like the accounts.
+    .filter(hotline_calls::created_at.ge(from.timestamp()))
+    .filter(hotline_calls::created_at.lt(to.timestamp()))
     .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(ms, case)| chrono::DateTime::from_timestamp_millis(ms).map(|at| CallRow { at, case }))
+        .filter_map(|(secs, case)| chrono::DateTime::from_timestamp(secs, 0).map(|at| CallRow { at, case }))
         .collect())
 }
 

@@ -322,6 +322,21 @@ fn a_caller_with_the_same_problem_is_linked_to_the_open_case(backend: Backend) {
     assert_eq!(problem(take_call(&server, &operator, &key(), &second), 409)["code"], "case_not_open");
     second["same_as"] = json!("GL-000000-NOSUCH");
     assert_eq!(take_call(&server, &operator, &key(), &second).status(), 404);
+
+    // The statistics count the calls taken, the linked one too: three calls, two cases.
+    let now = server.clock.now();
+    let window = format!(
+        "from={}&to={}&group_by=channel",
+        (now - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ"),
+        (now + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ"),
+    );
+    let stats: Value = server.get_as(&office.dispatcher, &format!("/api/v1/stats?{window}")).json().unwrap();
+    let hotline = stats["groups"].as_array().unwrap().iter().find(|g| g["key"] == "hotline").unwrap();
+    assert_eq!(
+        (hotline["hotline_calls"].as_u64(), hotline["received"].as_u64()),
+        (Some(3), Some(2)),
+        "{stats}"
+    );
 }
 
 fn import_gazetteer(server: &TestServer, token: &str, content_type: &str, body: &str) -> Response {

@@ -869,7 +869,7 @@ fn seed_the_rates_week(server: &TestServer) {
             caller_phone_hash: None,
             caller_phone_sealed: None,
             caller_name_sealed: None,
-            created_at: at.timestamp_millis(),
+            created_at: at.timestamp(),
             transferred_to: None,
             hotline_code: None,
         };
