@@ -10,7 +10,7 @@ use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::CaseState;
 
 use super::cases::{CaseRow, CaseWorkflow, FullCase};
-use super::schema::cases;
+use super::schema::{cases, emergency_cases};
 use super::{DbConnection, StoreResult};
 
 /// Which cases a list query may return, for a given principal (`auth` decides which one,
@@ -220,6 +220,10 @@ pub fn open_counts_by_grid(
     let query = cases::table
         .filter(cases::state.eq_any(open_states()))
         .filter(cases::grid_code.is_not_null())
+        // A drill's cases (emergency mode's exercises) are in its command queue, not the counts.
+        .filter(cases::id.ne_all(
+            emergency_cases::table.filter(emergency_cases::drill.eq(true)).select(emergency_cases::case_id),
+        ))
         .group_by((cases::grid_code, cases::state, cases::overdue))
         .select((cases::grid_code, cases::state, cases::overdue, diesel::dsl::count_star()))
         .into_boxed();

@@ -190,6 +190,10 @@ pub fn put_under_command(
 ) -> StoreResult<bool> {
     let recorded = super::write_transaction(conn, |conn| {
         diesel::insert_into(emergency_cases::table).values(terms).execute(conn)?;
+        if terms.drill {
+            // A drill's case leaves the per-day summaries, like the statistics.
+            super::summaries::forget_case(conn, &terms.case_id)?;
+        }
         match super::cases::record_step(conn, &terms.case_id, expected_version, change, event) {
             Ok(super::cases::StepOutcome::Recorded { .. }) => Ok(()),
             Ok(super::cases::StepOutcome::Stale) => Err(NotWritten::Refused),

@@ -16,7 +16,9 @@
 //! - **Relocate**: the events of a case count under the cell the case is in now; a `relocate`
 //!   moves all of the case's counts to its new cell ([`move_case`]) in its own transaction.
 //!
-//! A case without a cell (the triage queue) or a unit is counted under `''`.
+//! A case without a cell (the triage queue) or a unit is counted under `''`. The cases of
+//! emergency drills are not counted, like in the statistics: a drill's report is counted when it
+//! arrives, and taken out again ([`forget_case`]) when the drill's command takes it over.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +27,7 @@ use diesel::sql_types::Text;
 use gridline_core::workflow::{self, Action, CaseState, Effect, Role};
 
 use super::events::EventRow;
-use super::schema::{case_day_summaries, case_events, cases};
+use super::schema::{case_day_summaries, case_events, cases, emergency_cases};
 use super::{DbConnection, StoreResult};
 
 /// Cells whose cases are compared or rebuilt per transaction.
@@ -60,7 +62,8 @@ pub fn count(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
         "INSERT INTO case_day_summaries \
            (day, grid_code, category_code, handling_unit, channel, kind, events) \
          SELECT ?, COALESCE(grid_code, ''), category_code, COALESCE(handling_unit, ''), channel, ?, 1 \
-           FROM cases WHERE id = ? \
+           FROM cases WHERE id = ? AND NOT EXISTS \
+             (SELECT 1 FROM emergency_cases d WHERE d.case_id = cases.id AND d.drill) \
          ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
          DO UPDATE SET events = case_day_summaries.events + excluded.events",
         matches!(conn, DbConnection::Pg(_)),
@@ -71,10 +74,50 @@ pub fn count(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
         .bind::<Text, _>(&event.kind)
         .bind::<Text, _>(&event.case_id)
         .execute(conn)?;
-    if added != 1 {
+    if added != 1 && !is_drill(conn, &event.case_id)? {
         // The case row is written first in every transaction that inserts an event.
         return Err(diesel::result::Error::NotFound);
     }
+    Ok(())
+}
+
+/// Whether `case_id` is a case of an emergency drill.
+fn is_drill(conn: &mut DbConnection, case_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        emergency_cases::table.filter(emergency_cases::case_id.eq(case_id)).filter(emergency_cases::drill.eq(true)),
+    ))
+    .get_result(conn)
+}
+
+/// Takes every count of one case's events out of the summaries (a drill's case, when its
+/// command takes it over), inside the caller's transaction.
+pub fn forget_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<()> {
+    hold_event_writers(conn)?;
+    let rows: Vec<ReplayRow> = case_events::table
+        .inner_join(cases::table)
+        .select(REPLAY_COLUMNS)
+        .filter(cases::id.eq(case_id))
+        .order(case_events::seq)
+        .load(conn)?;
+    subtract(conn, &replay(&rows))
+}
+
+/// Takes `counted` off the stored rows, dropping the rows left at nothing.
+fn subtract(conn: &mut DbConnection, counted: &Summaries) -> QueryResult<()> {
+    for (key, n) in counted {
+        diesel::update(
+            case_day_summaries::table
+                .filter(case_day_summaries::day.eq(&key.day))
+                .filter(case_day_summaries::grid_code.eq(&key.grid_code))
+                .filter(case_day_summaries::category_code.eq(&key.category_code))
+                .filter(case_day_summaries::handling_unit.eq(&key.handling_unit))
+                .filter(case_day_summaries::channel.eq(&key.channel))
+                .filter(case_day_summaries::kind.eq(&key.kind)),
+        )
+        .set(case_day_summaries::events.eq(case_day_summaries::events - *n))
+        .execute(conn)?;
+    }
+    diesel::delete(case_day_summaries::table.filter(case_day_summaries::events.le(0i64))).execute(conn)?;
     Ok(())
 }
 
@@ -93,7 +136,8 @@ pub fn count_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<(
              SELECT v.column2, COALESCE(c.grid_code, ''), c.category_code, COALESCE(c.handling_unit, ''), \
                c.channel, v.column3, COUNT(*) \
              FROM (VALUES {values}) AS v JOIN cases c ON c.id = v.column1 \
-             WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6 \
+             WHERE NOT EXISTS (SELECT 1 FROM emergency_cases d WHERE d.case_id = c.id AND d.drill) \
+             GROUP BY 1, 2, 3, 4, 5, 6 \
              ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
              DO UPDATE SET events = case_day_summaries.events + excluded.events"
         );
@@ -131,33 +175,20 @@ fn numbered_placeholders(sql: &str) -> String {
 /// [`compare`] recomputes them with, so a `relocate` keeps them exact.
 pub fn move_case(conn: &mut DbConnection, case_id: &str, new_grid: &str) -> QueryResult<()> {
     hold_event_writers(conn)?;
+    if is_drill(conn, case_id)? {
+        return Ok(());
+    }
     let rows: Vec<ReplayRow> = case_events::table
         .inner_join(cases::table)
         .select(REPLAY_COLUMNS)
         .filter(cases::id.eq(case_id))
         .order(case_events::seq)
         .load(conn)?;
-    let counted = replay(&rows);
-    for (key, n) in &counted {
-        if key.grid_code == new_grid {
-            continue;
-        }
-        diesel::update(
-            case_day_summaries::table
-                .filter(case_day_summaries::day.eq(&key.day))
-                .filter(case_day_summaries::grid_code.eq(&key.grid_code))
-                .filter(case_day_summaries::category_code.eq(&key.category_code))
-                .filter(case_day_summaries::handling_unit.eq(&key.handling_unit))
-                .filter(case_day_summaries::channel.eq(&key.channel))
-                .filter(case_day_summaries::kind.eq(&key.kind)),
-        )
-        .set(case_day_summaries::events.eq(case_day_summaries::events - *n))
-        .execute(conn)?;
-    }
-    diesel::delete(case_day_summaries::table.filter(case_day_summaries::events.le(0i64))).execute(conn)?;
+    let counted: Summaries =
+        replay(&rows).into_iter().filter(|(key, _)| key.grid_code != new_grid).collect();
+    subtract(conn, &counted)?;
     let moved: Summaries = counted
         .into_iter()
-        .filter(|(key, _)| key.grid_code != new_grid)
         .map(|(key, n)| (SummaryKey { grid_code: new_grid.to_owned(), ..key }, n))
         .collect();
     add_all(conn, &moved)
@@ -305,6 +336,9 @@ fn events_in(conn: &mut DbConnection, cells: &[String]) -> QueryResult<Vec<Repla
     let mut query = case_events::table
         .inner_join(cases::table)
         .select(REPLAY_COLUMNS)
+        .filter(cases::id.ne_all(
+            emergency_cases::table.filter(emergency_cases::drill.eq(true)).select(emergency_cases::case_id),
+        ))
         .order((cases::id, case_events::seq))
         .into_boxed();
     query = if cells.iter().any(String::is_empty) {

@@ -377,6 +377,8 @@ fn a_drill_runs_on_marked_reports_and_leaves_the_statistics_unchanged(backend: B
     city.dispatch(&real, "water");
     let stats = "/api/v1/stats?from=2026-12-01&to=2026-12-31";
     let before = city.read(stats);
+    let counts = "/api/v1/dashboard/counts";
+    let counts_before = city.read(counts);
 
     let post = |token: &str, body: Value| {
         city.server
@@ -398,6 +400,7 @@ fn a_drill_runs_on_marked_reports_and_leaves_the_statistics_unchanged(backend: B
     let marked = city.server.report_as(&inspector, &city.report_body(&city.cell_a, "E0504", true));
     let marked = marked["id"].as_str().unwrap().to_owned();
     assert_eq!(city.state(&marked), "registered");
+    assert_eq!(city.read(counts), counts_before, "the drill's open case is not on the map's counts");
     city.server.clock.set(t(5));
     let dispatched = city.dispatch(&marked, "water");
     assert_eq!(deadline(&dispatched), t(5 + 240));
@@ -413,6 +416,16 @@ fn a_drill_runs_on_marked_reports_and_leaves_the_statistics_unchanged(backend: B
     // Read at the clock of the first reading (open cases count against now): nothing moved.
     city.server.clock.set(at(T0));
     assert_eq!(city.read(stats), before);
+
+    // Nor in the per-day summaries: they hold the real case's events alone, and agree with a
+    // count made afresh from the events.
+    let db = crate::stats::connect(&city.server);
+    let conn = &mut db.get().unwrap();
+    let comparison = gridline_server::store::summaries::compare(conn).unwrap();
+    assert!(comparison.differences.is_empty(), "{:?}", comparison.differences);
+    let timeline = city.read(&format!("/api/v1/cases/{real}/timeline"));
+    let real_events = timeline["events"].as_array().unwrap().len() as i64;
+    assert_eq!(comparison.events, real_events, "only the real case's events are counted");
 }
 
 crate::both_backends!(
