@@ -123,6 +123,11 @@ pub struct CaseView {
     /// while none has answered (RFC 3339); in the staff view only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_requested_at: Option<String>,
+    /// A case taken over by an emergency command (平战转换): its handling limit in minutes on a
+    /// 24/7 clock, which replaces `handling_time_limit` for its dispatches (kept after the
+    /// emergency ends); in the staff view only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_limit_minutes: Option<u32>,
 }
 
 /// One available step and what it must carry (a reason, a photo, a position, a unit, ...).

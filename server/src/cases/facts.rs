@@ -86,9 +86,12 @@ pub fn available_actions(case: &FullCase, who: &Principal, now: DateTime<Utc>) -
 /// may dispatch sees it before choosing to. Core computes it exactly as the dispatch will.
 pub fn dispatch_deadline(
     case: &FullCase,
+    command: Option<&(crate::store::emergencies::EmergencyCaseRow, String)>,
     now: DateTime<Utc>,
     calendar: &WorkingCalendar,
 ) -> StoreResult<Result<Option<DateTime<Utc>>, Refusal>> {
-    let facts = facts_for(case, None, now, 0)?;
+    let mut facts = facts_for(case, None, now, 0)?;
+    // Under command the limit runs round the clock, as the dispatch itself will count it.
+    super::command::apply_terms(&mut facts, command.map(|(terms, on)| (terms, on.as_str())));
     Ok(workflow::dispatch_deadline(&facts, calendar))
 }

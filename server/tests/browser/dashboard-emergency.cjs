@@ -54,6 +54,15 @@ async function main() {
     await page.waitForSelector('#em-timeline tr[data-kind="command_register"]', { timeout: TIMEOUT });
     await page.screenshot({ path: path.join(artifacts, "emergency.png"), fullPage: true });
     await checkAccessibility(page, "the dashboard's emergency view");
+    // The case, opened from the queue, is timed by the command's limit round the clock, not by
+    // its category's working days.
+    check(Number.isInteger(kase.command_limit_minutes), "the case carries its command limit: " + kase.command_limit_minutes);
+    await page.click(`#em-queue tr[data-case="${receipt.id}"] button`);
+    await page.waitForSelector('#case-panel:not([hidden]) [data-field="time-limit"]', { timeout: TIMEOUT });
+    const limit = await page.locator('#case-panel [data-field="time-limit"]').innerText();
+    check(limit.includes(`${kase.command_limit_minutes / 60} h`) && !limit.includes(kase.handling_time_limit), "the panel shows the command's limit: " + limit);
+    await page.locator(".panel-body").screenshot({ path: path.join(artifacts, "emergency-case.png") });
+    await page.keyboard.press("Escape");
 
     // Switched off: the view says so, and the server agrees.
     await page.click("#em-off");

@@ -245,8 +245,14 @@ fn level_two_flood_takes_the_listed_reports_of_its_district_only(backend: Backen
     assert_eq!(at(queue[0]["dispatch_due"].as_str().unwrap()), t(15));
     assert_eq!(queue[0]["dispatch_overdue"], false);
 
-    // Dispatched ten minutes later: due four hours later, round the clock (Saturday night).
+    // Dispatched ten minutes later: due four hours later, round the clock (Saturday night),
+    // as the case view says before the dispatch: its limit under command and the deadline a
+    // dispatch now would set. A peacetime case shows neither.
     city.server.clock.set(t(10));
+    let before = city.read(&format!("/api/v1/cases/{flooded_a}"));
+    assert_eq!(before["command_limit_minutes"], 240);
+    assert_eq!(at(before["dispatch_deadline"].as_str().unwrap()), t(10 + 240));
+    assert!(city.read(&format!("/api/v1/cases/{flooded_b}")).get("command_limit_minutes").is_none());
     let dispatched = city.dispatch(&flooded_a, "roads");
     assert_eq!(deadline(&dispatched), t(10 + 240));
     // The peacetime case of district B is due on Monday's working time instead.

@@ -96,6 +96,7 @@ pub(crate) fn render(
         reporter: None,
         dispatch_deadline: None,
         confirm_requested_at: None,
+        command_limit_minutes: None,
     };
     if view != View::Staff {
         // The case a duplicate was merged into is another reporter's: only staff see its id (a
@@ -163,13 +164,20 @@ pub async fn get(
     who: MaybePrincipal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (case, (photo_ids, joint)) = load_case(&state, &id, |conn, id| {
-        Ok((cases::photo_ids(conn, id)?, crate::store::joint::facts_of(conn, id)?))
+    let (case, (photo_ids, joint, command)) = load_case(&state, &id, |conn, id| {
+        Ok((
+            cases::photo_ids(conn, id)?,
+            crate::store::joint::facts_of(conn, id)?,
+            crate::cases::command::command_facts(conn, id)?,
+        ))
     })
     .await?;
     let view = view_for(who.0.as_ref(), &case.row);
     let now = state.clock.now();
     let mut body = render(&case, view, who.0.as_ref(), photo_ids, now);
+    if view == View::Staff {
+        body.command_limit_minutes = command.as_ref().and_then(|(terms, _)| u32::try_from(terms.handle_minutes).ok());
+    }
     // The steps offered count the case's helper parts and disputes (joint handling).
     if let (Some(actions), Some(who)) = (body.available_actions.as_mut(), who.0.as_ref()) {
         *actions = crate::cases::joint::available_actions(&case, who, now, &joint, &state.calendar);
@@ -179,7 +187,7 @@ pub async fn get(
         body.available_actions.as_ref().is_some_and(|actions| actions.contains(&Action::Dispatch));
     if may_dispatch {
         let deadline =
-            crate::cases::facts::dispatch_deadline(&case, now, &state.calendar)?.map_err(|refusal| {
+            crate::cases::facts::dispatch_deadline(&case, command.as_ref(), now, &state.calendar)?.map_err(|refusal| {
                 ApiError::new(crate::error::ErrorKind::Unprocessable, refusal.code(), refusal.to_string())
             })?;
         body.dispatch_deadline = deadline.map(|d| rfc3339(d.naive_utc()));

@@ -22,9 +22,9 @@ const TEXT = {
     live_retrying: "重连中", live_off: "离线", city: "全市", all_cells: "个网格", signin_failed: "登录失败",
     no_map: "该账号没有地图范围。", position: "位置", geotag: "照片定位核验", description: "描述",
     photos: "照片", timeline: "流程记录", actions: "操作", reason: "原因", note: "备注", submit: "提交",
-    new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", version_conflict: "案件已被他人更新，已刷新。",
+    new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", round_the_clock: "应急指挥时限，全天候计", version_conflict: "案件已被他人更新，已刷新。",
     done: "已完成", rate: "率", count: "数", name: "名称", p90: "P90 工时", no_cases: "没有案件",
-    dispatch_deadline: "现在派遣，处置时限（工作日历）为：", period: "近 30 天", read_only: "只读",
+    dispatch_deadline: "现在派遣，处置截止时间为：", period: "近 30 天", read_only: "只读",
     channel: "来源渠道", confirm_requested: "已请网格员核实",
   },
   en: {
@@ -45,9 +45,9 @@ const TEXT = {
     signin_failed: "Sign-in failed", no_map: "This account has no map area.", position: "Position",
     geotag: "Geotag check", description: "Description", photos: "Photos", timeline: "Timeline",
     actions: "Actions", reason: "Reason", note: "Note", submit: "Submit", new_deadline: "New deadline",
-    merge_into: "Merge into case id", time_limit: "Time limit", version_conflict: "Someone else changed this case; reloaded.",
+    merge_into: "Merge into case id", time_limit: "Time limit", round_the_clock: "under emergency command, round the clock", version_conflict: "Someone else changed this case; reloaded.",
     done: "Done", rate: "rate", count: "count", name: "Name", p90: "P90 hours", no_cases: "No cases",
-    dispatch_deadline: "Dispatched now, the deadline on the working calendar is", period: "last 30 days",
+    dispatch_deadline: "Dispatched now, the deadline is", period: "last 30 days",
     read_only: "read-only", channel: "Channel", confirm_requested: "Inspectors asked to confirm",
   },
 };
@@ -141,6 +141,11 @@ const RANK_COLUMNS = [
   ["k_response", "response_rate"], ["k_resolution", "resolution_rate"], ["k_satisfaction", "satisfaction_rate"],
 ];
 const rankCells = (g) => RANK_COLUMNS.map(([, figure]) => el("td", { "data-field": figure }, pct(g[figure])));
+// A case under emergency command is timed in minutes round the clock, not by its category's
+// working-time limit.
+const timeLimit = (c) => (c.command_limit_minutes
+  ? `${c.command_limit_minutes % 60 ? c.command_limit_minutes + " min" : c.command_limit_minutes / 60 + " h"} · ${t("round_the_clock")}`
+  : c.handling_time_limit || "—");
 const num = (x, d = 1) => (x === null || x === undefined ? "—" : Number(x).toFixed(d));
 // The date in the city's zone (YYYY-MM-DD): the statistics read a date as a city day, and from
 // 16:00 UTC the browser's UTC date is already yesterday in Beijing.
@@ -569,7 +574,7 @@ async function openCase(id) {
     el("dt", {}, t("grid")), el("dd", {}, (c.placement && c.placement.grid) || "—"),
     el("dt", {}, t("position")), el("dd", {}, c.position ? `${c.position.lat.toFixed(5)}, ${c.position.lon.toFixed(5)}` : "—"),
     el("dt", {}, t("geotag")), el("dd", {}, c.geotag || "—"),
-    el("dt", {}, t("time_limit")), el("dd", {}, c.handling_time_limit || "—"),
+    el("dt", {}, t("time_limit")), el("dd", { "data-field": "time-limit" }, timeLimit(c)),
     el("dt", {}, t("deadline")), el("dd", { "data-field": "deadline", class: c.overdue ? "tag-overdue" : "" }, fmtTime(c.deadline) + (c.overdue ? " · " + t("overdue") : "")),
     el("dt", {}, t("unit")), el("dd", {}, c.handling_unit || "—"),
     el("dt", {}, t("channel")), el("dd", { "data-field": "channel" }, c.channel || "—"),
@@ -676,7 +681,7 @@ function actionForms(c) {
         state.units.map((u) => el("option", { value: u.code, selected: u.code === (c.suggested_unit || defaultUnit(c.category)) ? "" : null },
           `${u.code} · ${lang === "zh" ? u.zh : u.en}`))));
       fields.push(el("span", { class: "muted", "data-field": "dispatch-deadline" },
-        `${t("dispatch_deadline")} ${fmtTime(c.dispatch_deadline)} (${c.handling_time_limit || "—"})`));
+        `${t("dispatch_deadline")} ${fmtTime(c.dispatch_deadline)} (${timeLimit(c)})`));
     }
     if (needs.new_deadline) fields.push(el("input", { name: "new_deadline", type: "datetime-local", required: "", "aria-label": t("new_deadline") }));
     if (needs.merge_target) fields.push(el("input", { name: "merge_into", placeholder: t("merge_into"), required: "", "aria-label": t("merge_into") }));
