@@ -84,7 +84,9 @@ pub fn count(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
 /// Whether `case_id` is a case of an emergency drill.
 fn is_drill(conn: &mut DbConnection, case_id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        emergency_cases::table.filter(emergency_cases::case_id.eq(case_id)).filter(emergency_cases::drill.eq(true)),
+        emergency_cases::table
+            .filter(emergency_cases::case_id.eq(case_id))
+            .filter(emergency_cases::drill.eq(true)),
     ))
     .get_result(conn)
 }
@@ -184,8 +186,7 @@ pub fn move_case(conn: &mut DbConnection, case_id: &str, new_grid: &str) -> Quer
         .filter(cases::id.eq(case_id))
         .order(case_events::seq)
         .load(conn)?;
-    let counted: Summaries =
-        replay(&rows).into_iter().filter(|(key, _)| key.grid_code != new_grid).collect();
+    let counted: Summaries = replay(&rows).into_iter().filter(|(key, _)| key.grid_code != new_grid).collect();
     subtract(conn, &counted)?;
     let moved: Summaries = counted
         .into_iter()

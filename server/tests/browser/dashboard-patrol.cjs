@@ -5,7 +5,8 @@
 // server's (GET /api/v1/patrol/coverage), the inspector's row counts the cell visited and the
 // time, and the cell is filled on the coverage map (its pixels counted in the canvas). A day
 // without patrol shows 0.0 %. The city admin, whom the endpoint does not answer, has no Patrol
-// tab. A screenshot goes to $ARTIFACTS; axe-core checks the view at WCAG 2.2 AA.
+// tab. Then the office gives one of its cells without an inspector to the demo inspector, and
+// the server agrees. Screenshots go to $ARTIFACTS; axe-core checks the view at WCAG 2.2 AA.
 "use strict";
 
 const path = require("path");
@@ -76,6 +77,25 @@ async function main() {
     await page.screenshot({ path: path.join(artifacts, "patrol.png"), fullPage: true });
     await checkAccessibility(page, "the dashboard's patrol view");
 
+    // Coverage and assignment: the street's cells without an inspector, as the server lists
+    // them; the first goes to the demo inspector with the keyboard-free form, and the server
+    // agrees (the cell is theirs, no longer uncovered).
+    const before = await api("/api/v1/coverage", { token: dispatcher });
+    await page.waitForFunction((n) => document.querySelector('#cover-figure [data-field="uncovered"]')?.textContent === String(n),
+      before.cells_without_inspector.length, { timeout: TIMEOUT });
+    const cell = before.cells_without_inspector[0];
+    check(cell && await page.locator("#cover-cell").inputValue() === cell, "the first uncovered cell is offered: " + cell);
+    await page.selectOption("#cover-inspector", inspector.id);
+    await page.click('#cover-form button[type="submit"]');
+    await page.waitForFunction((code) => document.querySelector("#cover-status")?.dataset.assigned === code, cell, { timeout: TIMEOUT });
+    await page.waitForFunction((n) => document.querySelector('#cover-figure [data-field="uncovered"]')?.textContent === String(n),
+      before.cells_without_inspector.length - 1, { timeout: TIMEOUT });
+    const after = await api("/api/v1/coverage", { token: dispatcher });
+    check(!after.cells_without_inspector.includes(cell), "the server no longer lists the cell uncovered");
+    check(after.inspectors.find((i) => i.id === inspector.id).cells.includes(cell), "the inspector holds the cell");
+    await page.locator("#cover-form").screenshot({ path: path.join(artifacts, "coverage-assign.png") });
+    await checkAccessibility(page, "the dashboard's coverage and assignment");
+
     // A day nobody patrolled.
     await page.fill("#patrol-day", "2020-01-06");
     await page.click('#patrol-form button[type="submit"]');
@@ -86,7 +106,7 @@ async function main() {
     // The city admin is not a street office: no tab.
     const admin = await signInPage(browser, process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
     check(!(await admin.page.locator('[data-view="patrol"]').isVisible()), "the admin has no Patrol tab");
-    console.log(`dashboard patrol: ok (coverage ${figure} as the server counts it, the inspector's cell and time, the cell filled on the map); screenshot in ${artifacts}`);
+    console.log(`dashboard patrol: ok (coverage ${figure} as the server counts it, the inspector's cell and time, the cell filled on the map; an uncovered cell assigned); screenshots in ${artifacts}`);
   } finally {
     await browser.close();
   }

@@ -176,7 +176,8 @@ pub async fn get(
     let now = state.clock.now();
     let mut body = render(&case, view, who.0.as_ref(), photo_ids, now);
     if view == View::Staff {
-        body.command_limit_minutes = command.as_ref().and_then(|(terms, _)| u32::try_from(terms.handle_minutes).ok());
+        body.command_limit_minutes =
+            command.as_ref().and_then(|(terms, _)| u32::try_from(terms.handle_minutes).ok());
     }
     // The steps offered count the case's helper parts and disputes (joint handling).
     if let (Some(actions), Some(who)) = (body.available_actions.as_mut(), who.0.as_ref()) {
@@ -186,8 +187,8 @@ pub async fn get(
     let may_dispatch =
         body.available_actions.as_ref().is_some_and(|actions| actions.contains(&Action::Dispatch));
     if may_dispatch {
-        let deadline =
-            crate::cases::facts::dispatch_deadline(&case, command.as_ref(), now, &state.calendar)?.map_err(|refusal| {
+        let deadline = crate::cases::facts::dispatch_deadline(&case, command.as_ref(), now, &state.calendar)?
+            .map_err(|refusal| {
                 ApiError::new(crate::error::ErrorKind::Unprocessable, refusal.code(), refusal.to_string())
             })?;
         body.dispatch_deadline = deadline.map(|d| rfc3339(d.naive_utc()));

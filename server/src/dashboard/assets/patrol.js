@@ -8,19 +8,27 @@
 // Which cells count as visited, for how long, and who may see it are the server's (the
 // endpoint answers only a street's dispatcher); this page only draws. Raw positions are never
 // sent to the dashboard. The tab shows for dispatchers only.
+//
+// Below, the street's cells without an inspector (GET /api/v1/coverage) and the form that gives
+// a cell to one of the street's inspectors (POST /api/v1/coverage/assign; a cell already held
+// is reassigned). Which inspectors and cells the office may choose is the server's answer.
 "use strict";
 
 Object.assign(TEXT.zh, {
   view_patrol: "巡查覆盖", patrol_day: "日期", patrol_figure: "网格覆盖率", patrol_inspectors: "网格员",
   patrol_inspector: "网格员", patrol_assigned: "负责网格", patrol_visited: "已巡网格", patrol_time: "巡查时长",
   patrol_cells: "已巡网格编号", patrol_none: "当天无人巡查", patrol_of: "共", patrol_map: "巡查覆盖地图",
-  patrol_minutes: "分钟",
+  patrol_minutes: "分钟", cover_title: "无网格员的网格", cover_cell: "网格", cover_inspector: "网格员",
+  cover_assign: "分配", cover_assigned: "已分配", cover_to: "给", cover_none: "每个网格都有网格员",
+  cover_of: "个网格无网格员，共",
 });
 Object.assign(TEXT.en, {
   view_patrol: "Patrol", patrol_day: "Day", patrol_figure: "Cells covered", patrol_inspectors: "Inspectors",
   patrol_inspector: "Inspector", patrol_assigned: "Cells assigned", patrol_visited: "Cells visited", patrol_time: "Time on patrol",
   patrol_cells: "Cells visited (codes)", patrol_none: "Nobody patrolled this day", patrol_of: "of", patrol_map: "Patrol coverage map",
-  patrol_minutes: "min",
+  patrol_minutes: "min", cover_title: "Cells without an inspector", cover_cell: "Cell", cover_inspector: "Inspector",
+  cover_assign: "Assign", cover_assigned: "Assigned", cover_to: "to", cover_none: "Every cell has an inspector",
+  cover_of: "cells without an inspector, of",
 });
 
 // The page's labels were put in before these strings existed.
@@ -60,6 +68,32 @@ async function loadPatrol() {
   );
   drawPatrolMap();
 }
+
+/** The street's cells without an inspector, and the assignment form's choices. */
+async function loadCoverage() {
+  const coverage = await api("/api/v1/coverage");
+  const open = coverage.cells_without_inspector;
+  $("#cover-figure").replaceChildren(el("strong", { "data-field": "uncovered" }, String(open.length)), " ",
+    open.length ? `${t("cover_of")} ${coverage.cells}` : t("cover_none"));
+  $("#cover-cell").replaceChildren(...open.map((code) => el("option", { value: code }, code)));
+  const inspectors = coverage.inspectors.concat(coverage.inspectors_without_cells || []);
+  $("#cover-inspector").replaceChildren(...inspectors.map((i) =>
+    el("option", { value: i.id }, `${i.display_name} (${i.cells.length})`)));
+}
+
+$("#cover-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const grid = $("#cover-cell").value, inspectorId = $("#cover-inspector").value;
+  const name = $("#cover-inspector").selectedOptions[0]?.textContent || inspectorId;
+  try {
+    await api("/api/v1/coverage/assign", { method: "POST", json: { grid, inspector_id: inspectorId } });
+    $("#cover-status").textContent = `${t("cover_assigned")} ${grid} ${t("cover_to")} ${name}`;
+    $("#cover-status").dataset.assigned = grid;
+    await loadCoverage();
+  } catch (err) {
+    $("#cover-status").textContent = err.message;
+  }
+});
 
 /** The street's cells from the overview map's layer, visited ones filled, fitted to the canvas. */
 function drawPatrolMap() {
@@ -111,7 +145,10 @@ start = async function startWithPatrol() {
   await startWithoutPatrol();
 };
 
-$("#tab-patrol").addEventListener("click", () => { loadPatrol().catch((e) => { $("#patrol-figure").textContent = e.message; }); });
+$("#tab-patrol").addEventListener("click", () => {
+  loadPatrol().catch((e) => { $("#patrol-figure").textContent = e.message; });
+  loadCoverage().catch((e) => { $("#cover-figure").textContent = e.message; });
+});
 $("#patrol-form").addEventListener("submit", (e) => {
   e.preventDefault();
   loadPatrol().catch((err) => { $("#patrol-figure").textContent = err.message; });
