@@ -69,6 +69,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/me", web::get().to(users::me::me))
                 .route("/me/password", web::post().to(users::password::change))
                 .service(
+                    web::resource("/street/users")
+                        .route(web::get().to(users::street::list))
+                        .route(web::post().to(users::street::create)),
+                )
+                .route("/street/users/{id}", web::patch().to(users::street::patch))
+                .service(
                     web::resource("/me/notifications")
                         .route(web::get().to(notifications::get_preferences))
                         .route(web::put().to(notifications::put_preferences)),

@@ -21,6 +21,12 @@ pub enum AuthError {
     RevokedToken,
     #[error("the login or password is wrong")]
     BadCredentials,
+    /// The right one-time password of a reset account, without the new password it must be
+    /// exchanged for.
+    #[error(
+        "this is a one-time password from a reset: sign in again with it and a new password of your own in `new_password`"
+    )]
+    PasswordChangeRequired,
     #[error("the refresh token is unknown, expired or revoked")]
     RefreshInvalid,
     #[error("this refresh token was already used; its whole session has been revoked, sign in again")]
@@ -66,6 +72,7 @@ impl AuthError {
             AuthError::InvalidToken => "token_invalid",
             AuthError::RevokedToken => "token_revoked",
             AuthError::BadCredentials => "invalid_credentials",
+            AuthError::PasswordChangeRequired => "password_change_required",
             AuthError::RefreshInvalid => "refresh_invalid",
             AuthError::RefreshReused => "refresh_reused",
             AuthError::UnknownDevice => "device_unknown",
@@ -95,7 +102,7 @@ impl AuthError {
             | AuthError::UnknownDevice
             | AuthError::OtpInvalid => StatusCode::UNAUTHORIZED,
             AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AuthError::Forbidden => StatusCode::FORBIDDEN,
+            AuthError::Forbidden | AuthError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AuthError::UserNotFound => StatusCode::NOT_FOUND,
             AuthError::LoginTaken => StatusCode::CONFLICT,
             AuthError::InvalidField { .. }
@@ -116,6 +123,7 @@ impl AuthError {
             AuthError::Scope(_) => Some("scope"),
             AuthError::LoginTaken => Some("login"),
             AuthError::OtpInvalid => Some("code"),
+            AuthError::PasswordChangeRequired => Some("new_password"),
             _ => None,
         }
     }

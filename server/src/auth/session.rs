@@ -44,6 +44,7 @@ pub fn password_login(
     settings: &AuthSettings,
     login: &str,
     password: &str,
+    new_password: Option<&str>,
     client_ip: &str,
     now: i64,
 ) -> AuthResult<TokenPair> {
@@ -63,6 +64,23 @@ pub fn password_login(
         Some(row) if matches && !row.disabled => {
             throttle::clear(conn, &LOGIN_PER_NAME, &name)?;
             throttle::release(conn, &LOGIN_PER_IP, client_ip)?;
+            if !row.password_must_change {
+                return start_session(conn, &settings.access_keys, &row, now);
+            }
+            // A one-time password from a reset signs in only in exchange for a new one.
+            let new_password = new_password.ok_or(AuthError::PasswordChangeRequired)?;
+            super::password::check_new_password(new_password)
+                .map_err(|e| AuthError::InvalidField { field: "new_password", reason: e.to_string() })?;
+            if new_password == password {
+                return Err(AuthError::InvalidField {
+                    field: "new_password",
+                    reason: "choose a password other than the one-time password".into(),
+                });
+            }
+            let patch =
+                users::UserPatch { password: Some(new_password.to_owned()), ..users::UserPatch::default() };
+            users::update(conn, &settings.revocations, &row.id, patch, now)?;
+            let row = users::find_by_id(conn, &row.id)?.ok_or(AuthError::BadCredentials)?;
             start_session(conn, &settings.access_keys, &row, now)
         }
         _ => Err(AuthError::BadCredentials),

@@ -42,6 +42,9 @@ pub struct UserRow {
     /// The number's look-up hash ([`super::phone_vault`]); the number itself is only sealed.
     pub phone_hash: Option<String>,
     pub phone_sealed: Option<String>,
+    /// The password is a one-time password from a reset: it signs in only together with a new
+    /// one ([`super::session::password_login`]).
+    pub password_must_change: bool,
 }
 
 /// An account as the API shows it (core's [`gridline_core::protocol::UserView`]): no password
@@ -166,6 +169,7 @@ pub fn create_staff(conn: &mut Conn, new: NewStaff, now: i64) -> AuthResult<(Use
         updated_at: now,
         phone_hash: None,
         phone_sealed: None,
+        password_must_change: false,
     };
     match diesel::insert_into(users::table).values(&row).execute(conn) {
         Ok(_) => Ok((row.to_user()?, generated)),
@@ -232,6 +236,7 @@ fn citizen_row(by_phone: bool, device_secret_hash: Option<String>, now: i64) -> 
         updated_at: now,
         phone_hash: None,
         phone_sealed: None,
+        password_must_change: false,
     })
 }
 
@@ -372,6 +377,8 @@ pub fn update(
             }
             check_new_password(&password)?;
             row.password_hash = Some(hash_password(&password)?);
+            // A password chosen (by its owner, or set by an admin) is no one-time password.
+            row.password_must_change = false;
             revoke = true;
         }
         row.updated_at = now;
@@ -382,6 +389,7 @@ pub fn update(
                 users::display_name.eq(&row.display_name),
                 users::disabled.eq(row.disabled),
                 users::password_hash.eq(&row.password_hash),
+                users::password_must_change.eq(row.password_must_change),
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
@@ -394,6 +402,38 @@ pub fn update(
             super::revocation::revoke(conn, revocations, id, row.disabled)?;
         }
         row.to_user()
+    })
+}
+
+/// Resets the password of staff account `id` to a generated one-time password, which signs in
+/// only together with a new password ([`super::session::password_login`]); every session of
+/// the account ends. Returns the account and the password, to be shown once.
+pub fn reset_password(
+    conn: &mut Conn,
+    revocations: &super::revocation::RevocationList,
+    id: &str,
+    now: i64,
+) -> AuthResult<(User, String)> {
+    crate::store::write_transaction::<_, AuthError, _>(conn, |conn| {
+        let row = find_by_id(conn, id)?.ok_or(AuthError::UserNotFound)?;
+        if row.login.is_none() {
+            return Err(AuthError::InvalidField {
+                field: "reset_password",
+                reason: "only staff accounts (with a login name) have a password".into(),
+            });
+        }
+        let password = generate_password();
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(Some(hash_password(&password)?)),
+                users::password_must_change.eq(true),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        refresh::revoke_all_of_user(conn, id, now)?;
+        super::revocation::revoke(conn, revocations, id, row.disabled)?;
+        let user = find_by_id(conn, id)?.ok_or(AuthError::UserNotFound)?.to_user()?;
+        Ok((user, password))
     })
 }
 

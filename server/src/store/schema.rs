@@ -151,6 +151,7 @@ diesel::table! {
         updated_at -> BigInt,
         phone_hash -> Nullable<Text>,
         phone_sealed -> Nullable<Text>,
+        password_must_change -> Bool,
     }
 }
 

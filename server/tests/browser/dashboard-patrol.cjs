@@ -6,7 +6,9 @@
 // time, and the cell is filled on the coverage map (its pixels counted in the canvas). A day
 // without patrol shows 0.0 %. The city admin, whom the endpoint does not answer, has no Patrol
 // tab. Then the office gives one of its cells without an inspector to the demo inspector, and
-// the server agrees. Screenshots go to $ARTIFACTS; axe-core checks the view at WCAG 2.2 AA.
+// the server agrees; creates an inspector of that cell, resets its password, and the inspector
+// signs in with the one-time password by choosing a new one. Screenshots go to $ARTIFACTS;
+// axe-core checks the views at WCAG 2.2 AA.
 "use strict";
 
 const path = require("path");
@@ -103,10 +105,33 @@ async function main() {
     check(errors.length === 0, "no script or console errors: " + errors.join(" | "));
     await page.context().close();
 
+    // The office's own field staff: it creates an inspector of the cell just assigned, resets
+    // the password, and the inspector signs in with the one-time password by choosing a new one.
+    const made = await api("/api/v1/street/users", { token: dispatcher, method: "POST",
+      body: { login: "street.made." + Date.now(), display_name: "Street-made inspector", role: "inspector", scope: { kind: "grids", grids: [cell] } } });
+    const reset = await api(`/api/v1/street/users/${made.user.id}`, { token: dispatcher, method: "PATCH", body: { reset_password: true } });
+    check(reset.one_time_password && reset.one_time_password !== made.initial_password, "a one-time password is answered once");
+    const fresh = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-GB", bypassCSP: true });
+    const signIn = await fresh.newPage();
+    await signIn.goto(process.env.GRIDLINE_URL + "/dashboard");
+    await signIn.fill("#login", made.user.login);
+    await signIn.fill("#password", reset.one_time_password);
+    await signIn.click("#signin-submit");
+    await signIn.waitForSelector("#new-password-field:not([hidden])", { timeout: TIMEOUT });
+    check((await signIn.locator("#signin-error").innerText()).includes("one-time password"), "the page says why a new password is needed");
+    await checkAccessibility(signIn, "the sign-in asking for a new password");
+    await signIn.screenshot({ path: path.join(artifacts, "signin-new-password.png") });
+    await signIn.fill("#new-password", "a password of the inspector's own");
+    await signIn.click("#signin-submit");
+    await signIn.waitForSelector("#app:not([hidden])", { timeout: TIMEOUT });
+    await fresh.close();
+    const again = await api("/api/v1/auth/login", { method: "POST", body: { login: made.user.login, password: "a password of the inspector's own" } });
+    check(again.access_token, "the new password signs in");
+
     // The city admin is not a street office: no tab.
     const admin = await signInPage(browser, process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
     check(!(await admin.page.locator('[data-view="patrol"]').isVisible()), "the admin has no Patrol tab");
-    console.log(`dashboard patrol: ok (coverage ${figure} as the server counts it, the inspector's cell and time, the cell filled on the map; an uncovered cell assigned); screenshots in ${artifacts}`);
+    console.log(`dashboard patrol: ok (coverage ${figure} as the server counts it, the inspector's cell and time, the cell filled on the map; an uncovered cell assigned; an inspector made, reset and signed in with a new password); screenshots in ${artifacts}`);
   } finally {
     await browser.close();
   }

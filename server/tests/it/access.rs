@@ -91,6 +91,8 @@ enum Body {
     Photo,
     Report,
     NewUser,
+    /// An inspector of cell A1 (street A), as a street office creates one.
+    StreetUser,
     UserPatch,
     Grid,
     NewCategory,
@@ -472,6 +474,32 @@ fn matrix() -> Vec<Row> {
             [s401, s409, s403, s409, s403, s409, s200, s403, s409, s403, s409],
         ),
         row("POST", "/api/v1/admin/users", Body::NewUser, DENIED_TO_NON_ADMINS(201)),
+        // A street office keeps its own street's field staff: not even the city admin here (it
+        // has /admin/users), and another street's account is no account.
+        row(
+            "GET",
+            "/api/v1/street/users",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s403, s403, s403],
+        ),
+        row(
+            "POST",
+            "/api/v1/street/users",
+            Body::StreetUser,
+            [s401, s403, s403, s403, s403, Status(201), s403, s403, s403, s403, s403],
+        ),
+        row(
+            "PATCH",
+            "/api/v1/street/users/{inspector}",
+            Body::UserPatch,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s403, s403, s403],
+        ),
+        row(
+            "PATCH",
+            "/api/v1/street/users/{inspector_b}",
+            Body::UserPatch,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s403, s403, s403],
+        ),
         row("PATCH", "/api/v1/admin/users/{inspector_b}", Body::UserPatch, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/grids?area=310104", Body::Grid, DENIED_TO_NON_ADMINS(200)),
         row("POST", "/api/v1/admin/categories", Body::NewCategory, DENIED_TO_NON_ADMINS(201)),
@@ -799,6 +827,7 @@ fn build_city(backend: Backend) -> City {
     ids.insert("photo_a2", photo_a2);
     ids.insert("missing", uuid::Uuid::now_v7().to_string());
     ids.insert("inspector_b", user_ids["inspector_b"].clone());
+    ids.insert("inspector", user_ids["inspector"].clone());
     ids.insert("category", "E0101".to_owned());
     ids.insert("unit", "landscaping".to_owned());
     let api_key = server
@@ -849,6 +878,12 @@ impl City {
                 "login": format!("made-by-{caller}"),
                 "display_name": "Matrix account",
                 "role": "inspector",
+            })),
+            Body::StreetUser => request.json(&json!({
+                "login": format!("street-made-by-{caller}"),
+                "display_name": "Matrix street account",
+                "role": "inspector",
+                "scope": { "kind": "grids", "grids": [self.cells[0].code.to_string()] },
             })),
             Body::UserPatch => request.json(&json!({ "display_name": format!("renamed by {caller}") })),
             Body::Grid => {

@@ -25,6 +25,8 @@ both_backends!(
     coverage_lists_uncovered_cells_and_idle_inspectors_and_the_street_assigns_cells,
     everyone_changes_their_own_password,
     device_accounts_are_listed_apart_from_staff,
+    a_street_office_keeps_its_own_inspectors_and_handlers,
+    a_reset_gives_a_one_time_password_changed_at_the_next_sign_in,
 );
 
 fn admin_send(
@@ -639,4 +641,209 @@ fn device_accounts_are_listed_apart_from_staff(backend: Backend) {
     assert_eq!(listed("role=citizen").len(), 2, "role=citizen asks for citizens of every kind");
     assert_eq!(listed("kind=any").len(), staff.len() + 2);
     assert!(server.get_as(&admin, "/api/v1/admin/users?kind=robots").status().is_client_error());
+}
+
+/// The street office (street A of the demo cells) creates, lists, renames, disables and resets
+/// its own inspectors and handlers, and nothing of another street or of the city.
+fn a_street_office_keeps_its_own_inspectors_and_handlers(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let mut cells = demo_cells(6);
+    // The last three cells move to a second street.
+    for cell in &mut cells[3..] {
+        let code = cell.code.to_string();
+        let next = code[6..9].parse::<u16>().unwrap() + 1;
+        cell.code =
+            gridline_core::codes::GridCode::parse(&format!("{}{next:03}{}", &code[..6], &code[9..])).unwrap();
+    }
+    server.import_grid(&admin, "310104", &cells);
+    let (a, b) = (cells[0].code.to_string(), cells[3].code.to_string());
+    let street_a = AreaCode::parse(&a[..9]).unwrap();
+    let office = server.staff_token(Role::Dispatcher, Scope::Street { street: street_a });
+    let other_street = server.staff_token(
+        Role::Inspector,
+        Scope::Grids { grids: [gridline_core::codes::GridCode::parse(&b).unwrap()].into_iter().collect() },
+    );
+    let other_id = server.get_as(&other_street, "/api/v1/me").json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A unit of street A, and one of the whole city (the shipped `sanitation`).
+    let depot = json!({ "code": "depot-a", "zh": "甲街道环卫所", "en": "Street A depot", "categories": ["E0101"],
+                        "area": &a[..9] });
+    assert_eq!(
+        admin_send(&server, &admin, reqwest::Method::POST, "/api/v1/admin/units", &depot).status(),
+        201
+    );
+
+    let create = |body: Value| {
+        server
+            .client
+            .post(server.url("/api/v1/street/users"))
+            .bearer_auth(&office)
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    let inspector = create(json!({ "login": "liu.grid", "display_name": "Liu", "role": "inspector",
+                                   "scope": { "kind": "grids", "grids": [&a] } }));
+    assert_eq!(inspector.status(), 201);
+    let inspector: Value = inspector.json().unwrap();
+    let password = inspector["initial_password"].as_str().unwrap().to_owned();
+    let inspector_id = inspector["user"]["id"].as_str().unwrap().to_owned();
+    let handler = create(json!({ "login": "ma.depot", "display_name": "Ma", "role": "handler",
+                                 "scope": { "kind": "unit", "unit": "depot-a" }, "password": "the depot's own password" }));
+    assert_eq!(handler.status(), 201);
+    assert!(
+        handler.json::<Value>().unwrap().get("initial_password").is_none(),
+        "a given password is not echoed"
+    );
+    // Nothing beyond the street's field staff.
+    for (body, field) in [
+        (
+            json!({ "login": "x1", "display_name": "X", "role": "inspector", "scope": { "kind": "grids", "grids": [&b] } }),
+            "scope",
+        ),
+        (
+            json!({ "login": "x2", "display_name": "X", "role": "inspector", "scope": { "kind": "grids", "grids": [] } }),
+            "scope",
+        ),
+        (
+            json!({ "login": "x3", "display_name": "X", "role": "handler", "scope": { "kind": "unit", "unit": "sanitation" } }),
+            "scope",
+        ),
+        (
+            json!({ "login": "x4", "display_name": "X", "role": "dispatcher", "scope": { "kind": "street", "street": &a[..9] } }),
+            "role",
+        ),
+        (json!({ "login": "x5", "display_name": "X", "role": "admin", "scope": { "kind": "city" } }), "role"),
+    ] {
+        assert_eq!(problem(create(body.clone()), 422)["field"], field, "{body}");
+    }
+    let taken = create(
+        json!({ "login": "liu.grid", "display_name": "Liu", "role": "inspector", "scope": { "kind": "grids", "grids": [&a] } }),
+    );
+    assert_eq!(problem(taken, 409)["code"], "login_taken");
+    assert_eq!(problem(server.client.post(server.url("/api/v1/street/users")).bearer_auth(&admin)
+        .json(&json!({ "login": "y", "display_name": "Y", "role": "inspector", "scope": { "kind": "grids", "grids": [&a] } }))
+        .send().unwrap(), 403)["code"], "forbidden");
+
+    let listed: Value = server.get_as(&office, "/api/v1/street/users").json().unwrap();
+    let logins: Vec<&str> =
+        listed["users"].as_array().unwrap().iter().filter_map(|u| u["login"].as_str()).collect();
+    assert_eq!(listed["street"], &a[..9]);
+    assert_eq!(logins, ["liu.grid", "ma.depot"], "its inspector and handler, not street B's inspector");
+
+    let patch = |id: &str, body: Value| {
+        server
+            .client
+            .patch(server.url(&format!("/api/v1/street/users/{id}")))
+            .bearer_auth(&office)
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(problem(patch(&other_id, json!({ "disabled": true })), 404)["code"], "user_not_found");
+    let promoted = patch(&inspector_id, json!({ "role": "admin" }));
+    assert_eq!(promoted.status(), 422, "roles and scopes are the city admin's, not a field here");
+    let sign_in = |login: &str, password: &str| {
+        server.post_json("/api/v1/auth/login", &json!({ "login": login, "password": password }))
+    };
+    assert_eq!(sign_in("liu.grid", &password).status(), 200);
+    let disabled = patch(&inspector_id, json!({ "disabled": true, "display_name": "Liu Wei" }));
+    assert_eq!(disabled.status(), 200);
+    assert_eq!(disabled.json::<Value>().unwrap()["display_name"], "Liu Wei");
+    assert_eq!(sign_in("liu.grid", &password).status(), 401, "disabled");
+    assert_eq!(patch(&inspector_id, json!({ "disabled": false })).status(), 200);
+    assert_eq!(sign_in("liu.grid", &password).status(), 200, "enabled again");
+}
+
+/// A reset (by the street office, or the city admin) answers a one-time password once; it signs
+/// in only together with a new password, which then replaces it.
+fn a_reset_gives_a_one_time_password_changed_at_the_next_sign_in(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = demo_cells(2);
+    server.import_grid(&admin, "310104", &cells);
+    let grid = cells[0].code.to_string();
+    let office =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse(&grid[..9]).unwrap() });
+    let created: Value = server
+        .client
+        .post(server.url("/api/v1/street/users"))
+        .bearer_auth(&office)
+        .json(&json!({ "login": "sun.grid", "display_name": "Sun", "role": "inspector",
+                       "scope": { "kind": "grids", "grids": [&grid] }, "password": "Sun's first password here" }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = created["user"]["id"].as_str().unwrap().to_owned();
+    let session = server
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "login": "sun.grid", "password": "Sun's first password here" }),
+        )
+        .json::<Value>()
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let reset = server
+        .client
+        .patch(server.url(&format!("/api/v1/street/users/{id}")))
+        .bearer_auth(&office)
+        .json(&json!({ "reset_password": true }))
+        .send()
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let one_time = reset.json::<Value>().unwrap()["one_time_password"].as_str().unwrap().to_owned();
+    assert_eq!(server.get_as(&session, "/api/v1/me").status(), 401, "the reset ends every session");
+    let login = |body: Value| server.post_json("/api/v1/auth/login", &body);
+    assert_eq!(login(json!({ "login": "sun.grid", "password": "Sun's first password here" })).status(), 401);
+    let bare = problem(login(json!({ "login": "sun.grid", "password": &one_time })), 403);
+    assert_eq!(
+        (bare["code"].as_str(), bare["field"].as_str()),
+        (Some("password_change_required"), Some("new_password"))
+    );
+    let weak = login(json!({ "login": "sun.grid", "password": &one_time, "new_password": "short" }));
+    assert_eq!(problem(weak, 422)["field"], "new_password");
+    let same = login(json!({ "login": "sun.grid", "password": &one_time, "new_password": &one_time }));
+    assert_eq!(problem(same, 422)["field"], "new_password");
+    let wrong = login(
+        json!({ "login": "sun.grid", "password": "not the one-time one", "new_password": "a fine new password" }),
+    );
+    assert_eq!(problem(wrong, 401)["code"], "invalid_credentials", "a wrong password never changes anything");
+    let chosen = "Sun's own new password";
+    let signed_in = login(json!({ "login": "sun.grid", "password": &one_time, "new_password": chosen }));
+    assert_eq!(signed_in.status(), 200);
+    let token = signed_in.json::<Value>().unwrap()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(server.get_as(&token, "/api/v1/me").status(), 200);
+    assert_eq!(login(json!({ "login": "sun.grid", "password": &one_time })).status(), 401, "used once");
+    assert_eq!(
+        login(json!({ "login": "sun.grid", "password": chosen })).status(),
+        200,
+        "the new password alone now"
+    );
+
+    // The city admin resets the same way; a password and a reset at once are refused.
+    let admin_patch = |body: Value| {
+        server
+            .client
+            .patch(server.url(&format!("/api/v1/admin/users/{id}")))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    let both = admin_patch(json!({ "reset_password": true, "password": "another password entirely" }));
+    assert_eq!(problem(both, 422)["field"], "reset_password");
+    let by_admin: Value = admin_patch(json!({ "reset_password": true })).json().unwrap();
+    let one_time = by_admin["one_time_password"].as_str().unwrap();
+    assert_eq!(by_admin["id"], id.as_str());
+    assert_eq!(
+        problem(login(json!({ "login": "sun.grid", "password": one_time })), 403)["code"],
+        "password_change_required"
+    );
 }

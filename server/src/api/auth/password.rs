@@ -13,6 +13,9 @@ use crate::error::ApiResult;
 pub struct LoginRequest {
     pub login: String,
     pub password: String,
+    /// With a one-time password from a reset: the account's new password.
+    #[serde(default)]
+    pub new_password: Option<String>,
 }
 
 pub async fn login(
@@ -20,11 +23,12 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let LoginRequest { login, password } = body.into_inner();
+    let LoginRequest { login, password, new_password } = body.into_inner();
     let ip = client_ip(&req);
     let settings = state.auth.clone();
-    let tokens =
-        with_db(&state, move |conn| session::password_login(conn, &settings, &login, &password, &ip, now()))
-            .await?;
+    let tokens = with_db(&state, move |conn| {
+        session::password_login(conn, &settings, &login, &password, new_password.as_deref(), &ip, now())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(tokens))
 }

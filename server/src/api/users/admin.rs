@@ -58,11 +58,11 @@ pub struct CreateUser {
 }
 
 #[derive(Debug, Serialize)]
-struct Created {
-    user: User,
+pub(crate) struct Created {
+    pub user: User,
     /// Present only when the server generated the password: shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
-    initial_password: Option<String>,
+    pub initial_password: Option<String>,
 }
 
 pub async fn create(
@@ -101,6 +101,35 @@ pub struct PatchUser {
     pub display_name: Option<String>,
     pub disabled: Option<bool>,
     pub password: Option<String>,
+    /// `true`: a generated one-time password replaces the account's, answered once as
+    /// `one_time_password`; it signs in only together with a new password.
+    #[serde(default)]
+    pub reset_password: bool,
+}
+
+/// An account after a change, with the one-time password of a reset (shown this once).
+#[derive(Debug, Serialize)]
+pub(crate) struct Patched {
+    #[serde(flatten)]
+    pub user: User,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_time_password: Option<String>,
+}
+
+/// Applies `patch` to account `id`, then resets its password to a one-time password when asked.
+pub(crate) fn apply(
+    conn: &mut crate::store::DbConnection,
+    revocations: &crate::auth::revocation::RevocationList,
+    id: &str,
+    patch: UserPatch,
+    reset_password: bool,
+) -> Result<Patched, AuthError> {
+    let user = users::update(conn, revocations, id, patch, now())?;
+    if !reset_password {
+        return Ok(Patched { user, one_time_password: None });
+    }
+    let (user, password) = users::reset_password(conn, revocations, id, now())?;
+    Ok(Patched { user, one_time_password: Some(password) })
 }
 
 pub async fn patch(
@@ -111,7 +140,14 @@ pub async fn patch(
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
     let id = id.into_inner();
-    let PatchUser { role, scope, display_name, disabled, password } = body.into_inner();
+    let PatchUser { role, scope, display_name, disabled, password, reset_password } = body.into_inner();
+    if reset_password && password.is_some() {
+        return Err(AuthError::InvalidField {
+            field: "reset_password",
+            reason: "give a password or ask for a one-time password, not both".into(),
+        }
+        .into());
+    }
     if let Some(Scope::Unit { unit }) = &scope {
         crate::api::units::require_active(&state, unit, "scope").await?;
     }
@@ -126,6 +162,6 @@ pub async fn patch(
     }
     let patch = UserPatch { role, scope, display_name, disabled, password };
     let revocations = state.auth.revocations.clone();
-    let user = with_db(&state, move |conn| users::update(conn, &revocations, &id, patch, now())).await?;
-    Ok(HttpResponse::Ok().json(user))
+    let patched = with_db(&state, move |conn| apply(conn, &revocations, &id, patch, reset_password)).await?;
+    Ok(HttpResponse::Ok().json(patched))
 }

@@ -19,7 +19,7 @@ const TEXT = {
     rank_units: "处置部门排名", csv: "导出 CSV", search: "搜索（编号或文字）", view_units: "处置部门", unit_code: "代码", name_zh: "中文名", name_en: "英文名", contact: "联系方式", unit_categories: "处置类别", unit_area: "服务区域", add_unit: "新增部门", unit_change: "操作", active: "在用", retired: "已停用", retire: "停用", reinstate: "恢复", close_panel: "关闭", k_received_today: "今日受理",
     k_open: "在办", k_overdue: "超期", k_to_verify: "待核查", k_at_desk: "待派遣", k_closure: "结案率", k_on_time: "按期结案率",
     k_rework: "返工率", print_sheet: "打印案件登记表", k_unverified: "未经核查结案", k_handling: "平均处置时长(工时)", k_rating: "市民满意度", k_response: "响应率", k_resolution: "解决率", k_satisfaction: "满意率", live_on: "实时",
-    live_retrying: "重连中", live_off: "离线", city: "全市", all_cells: "个网格", signin_failed: "登录失败",
+    live_retrying: "重连中", live_off: "离线", city: "全市", all_cells: "个网格", signin_failed: "登录失败", new_password: "新密码", one_time_password: "这是重置后的一次性密码，请设置新密码后登录。",
     no_map: "该账号没有地图范围。", position: "位置", geotag: "照片定位核验", description: "描述",
     photos: "照片", timeline: "流程记录", actions: "操作", reason: "原因", note: "备注", submit: "提交",
     new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", round_the_clock: "应急指挥时限，全天候计", version_conflict: "案件已被他人更新，已刷新。",
@@ -42,7 +42,7 @@ const TEXT = {
     k_overdue: "Overdue", k_to_verify: "To verify", k_at_desk: "Awaiting dispatch", k_closure: "Closure rate", k_on_time: "On-time closure",
     k_rework: "Rework rate", print_sheet: "Print case sheet", k_unverified: "Closed unverified", k_handling: "Mean handling (working h)", k_rating: "Citizen rating", k_response: "Response rate", k_resolution: "Resolution rate", k_satisfaction: "Satisfaction rate",
     live_on: "Live", live_retrying: "Reconnecting", live_off: "Offline", city: "City", all_cells: "cells",
-    signin_failed: "Sign-in failed", no_map: "This account has no map area.", position: "Position",
+    signin_failed: "Sign-in failed", new_password: "New password", one_time_password: "This is a one-time password from a reset: choose a new password to sign in.", no_map: "This account has no map area.", position: "Position",
     geotag: "Geotag check", description: "Description", photos: "Photos", timeline: "Timeline",
     actions: "Actions", reason: "Reason", note: "Note", submit: "Submit", new_deadline: "New deadline",
     merge_into: "Merge into case id", time_limit: "Time limit", round_the_clock: "under emergency command, round the clock", version_conflict: "Someone else changed this case; reloaded.",
@@ -868,11 +868,21 @@ $("#signin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("#signin-error").textContent = "";
   try {
-    const pair = await api("/api/v1/auth/login", { method: "POST", json: { login: $("#login").value, password: $("#password").value } });
+    const body = { login: $("#login").value, password: $("#password").value };
+    // A one-time password from a reset signs in only together with a new password.
+    if (!$("#new-password-field").hidden) body.new_password = $("#new-password").value;
+    const pair = await api("/api/v1/auth/login", { method: "POST", json: body });
     if (pair.user && pair.user.role === "citizen") throw new Error(t("signin_failed"));
     session.save(pair);
     start();
   } catch (e) {
+    if (e.problem && e.problem.code === "password_change_required") {
+      $("#new-password-field").hidden = false;
+      $("#new-password").required = true;
+      $("#signin-error").textContent = t("one_time_password");
+      $("#new-password").focus();
+      return;
+    }
     $("#signin-error").textContent = `${t("signin_failed")}: ${e.message}`;
   }
 });

@@ -77,7 +77,10 @@ $("#signin-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   $("#signin-error").textContent = "";
   try {
-    const pair = await api("/api/v1/auth/login", { method: "POST", json: { login: $("#login").value, password: $("#password").value } });
+    const body = { login: $("#login").value, password: $("#password").value };
+    // A one-time password from a reset signs in only together with a new password.
+    if (!$("#new-password-field").hidden) body.new_password = $("#new-password").value;
+    const pair = await api("/api/v1/auth/login", { method: "POST", json: body });
     if (pair.user && pair.user.role !== "operator") {
       $("#signin-error").textContent = "This console is for hotline operators. 此页面仅供话务员使用。";
       return;
@@ -85,6 +88,11 @@ $("#signin-form").addEventListener("submit", async (e) => {
     session.store(pair);
     start();
   } catch (err) {
+    if (err.problem && err.problem.code === "password_change_required") {
+      $("#new-password-field").hidden = false;
+      $("#new-password").required = true;
+      $("#new-password").focus();
+    }
     $("#signin-error").textContent = err.message;
   }
 });
