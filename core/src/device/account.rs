@@ -117,6 +117,18 @@ impl Device {
         self.sign_in("/api/v1/auth/login", &json!({ "login": login, "password": password }))
     }
 
+    /// Sign in as staff with a one-time password from a reset, exchanged for `new_password`,
+    /// which is the account's password from then on.
+    pub fn sign_in_staff_with_new_password(
+        &self,
+        login: &str,
+        one_time_password: &str,
+        new_password: &str,
+    ) -> Result<SignedIn> {
+        let body = json!({ "login": login, "password": one_time_password, "new_password": new_password });
+        self.sign_in("/api/v1/auth/login", &body)
+    }
+
     fn sign_in(&self, path: &str, body: &Value) -> Result<SignedIn> {
         let answer = self.remote().post_public_as(AUTH, path, body, SessionAnswer::parse)?;
         self.keep(answer)

@@ -189,13 +189,17 @@ struct RootView: View {
                 if state.signedIn {
                     signedIn(state)
                 } else {
-                    NavigationStack { SignInView(core: core, client: client) }
+                    NavigationStack { SignInView(core: core) }
                 }
             } else {
                 ProgressView()
             }
         }
         .task { await app.follow(core.states) }
+        .task(id: app.state?.accountName) {
+            // Fresh lists for whoever signs in (a citizen, or staff with their work list).
+            if app.state?.signedIn == true { await core.dispatch(.syncNow) }
+        }
     }
 
     @ViewBuilder

@@ -1,12 +1,12 @@
 // Sign-in: a resident with a phone number and a texted code, or anonymously, drawn from the
 // core's SignInState (labels, enabled buttons, errors in words, attempts left, the server's
-// wait); staff with a login and password. The phone and code are checked by the core, not here.
+// wait); staff with a login and password, and after a reset the new password the core asks for
+// in exchange for the one-time password. Nothing is checked here: the core and the server do.
 import GridlineKit
 import SwiftUI
 
 struct SignInView: View {
     let core: AppCore
-    let client: GridlineClient
     @State private var staff = false
 
     var body: some View {
@@ -17,7 +17,7 @@ struct SignInView: View {
             }
             .pickerStyle(.segmented)
             if staff {
-                StaffSignIn(core: core, client: client)
+                StaffSignIn(core: core)
             } else {
                 ResidentSignIn(core: core)
             }
@@ -79,30 +79,58 @@ private struct ResidentSignIn: View {
     }
 }
 
-/// Staff sign in with a password; the refusal is shown as the SDK words it.
+/// Staff sign in, drawn from the core's sign-in model in its staff mode: the login, the password
+/// (kept here only as typed: the core never shows a password back) and, after a reset, the new
+/// password the core asks for in exchange for the one-time password.
 private struct StaffSignIn: View {
     let core: AppCore
-    let client: GridlineClient
-    @State private var login = ""
+    @State private var model: SignInModel?
+    @StateObject private var drawn = Drawn<SignInState>()
     @State private var password = ""
-    @State private var refusal: String?
+    @State private var newPassword = ""
 
     var body: some View {
-        Section {
-            TextField("signin_login", text: $login).textInputAutocapitalization(.never)
-            SecureField("signin_password", text: $password)
-            Button("signin_submit") {
-                Task {
-                    do {
-                        _ = try await client.signInStaff(login: login, password: password)
-                        refusal = nil
-                        await core.dispatch(.syncNow)
-                    } catch {
-                        refusal = error.localizedDescription
-                    }
-                }
+        Group {
+            if let model, let state = drawn.state {
+                form(model, state)
+            } else {
+                ProgressView()
             }
-            if let refusal { Text(refusal).foregroundColor(.red) }
         }
+        .task {
+            let opened = await core.openSignIn()
+            model = opened
+            await opened.dispatch(.setStaffMode(staff: true))
+            await drawn.follow(opened.states)
+        }
+    }
+
+    @ViewBuilder
+    private func form(_ model: SignInModel, _ state: SignInState) -> some View {
+        Section {
+            TextField(state.loginLabel, text: Binding(get: { state.login }, set: { send(.setLogin(login: $0)) }))
+                .textInputAutocapitalization(.never)
+            if let error = state.loginError { Text(error).foregroundColor(.red) }
+            SecureField(state.passwordLabel, text: Binding(get: { password }, set: { typed in
+                password = typed
+                send(.setPassword(password: typed))
+            }))
+            if let error = state.passwordError { Text(error).foregroundColor(.red) }
+            if state.newPasswordVisible {
+                SecureField(state.newPasswordLabel, text: Binding(get: { newPassword }, set: { typed in
+                    newPassword = typed
+                    send(.setNewPassword(password: typed))
+                }))
+                if let error = state.newPasswordError { Text(error).foregroundColor(.red) }
+            }
+            Button(state.staffSignInLabel) { send(.signInStaff) }.disabled(!state.staffSignInEnabled)
+            if let message = state.message { Text(message).foregroundColor(.red) }
+            if state.busy { ProgressView() }
+        }
+    }
+
+    private func send(_ intent: SignInIntent) {
+        guard let model else { return }
+        Task { await model.dispatch(intent) }
     }
 }

@@ -623,5 +623,64 @@ both_backends!(
     background_updates_keep_one_position_per_interval,
     an_inspector_confirms_a_citizens_report_on_site,
     an_inspector_reports_on_patrol_signed_and_placed_where_they_stand,
-    a_failed_verification_needs_a_reason_and_sends_the_case_to_rework
+    a_failed_verification_needs_a_reason_and_sends_the_case_to_rework,
+    a_reset_inspector_signs_in_by_choosing_a_new_password
 );
+
+/// After a reset, the inspector's phone asks for a new password in exchange for the one-time
+/// password, refuses an unusable one in words, and signs in with a good one.
+fn a_reset_inspector_signs_in_by_choosing_a_new_password(backend: Backend) {
+    let city = City::open(backend);
+    let cell = city.mine().clone();
+    let login =
+        staff(&city.server, Role::Inspector, Scope::Grids { grids: [cell.code].into_iter().collect() });
+    let signed_in: Value = city
+        .server
+        .post_json("/api/v1/auth/login", &json!({ "login": login, "password": PASSWORD }))
+        .json()
+        .unwrap();
+    let id = signed_in["user"]["id"].as_str().unwrap().to_owned();
+    let reset: Value = city
+        .server
+        .client
+        .patch(city.server.url(&format!("/api/v1/admin/users/{id}")))
+        .bearer_auth(city.server.admin_token())
+        .json(&json!({ "reset_password": true }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let one_time = reset["one_time_password"].as_str().unwrap().to_owned();
+
+    let folder = tempfile::tempdir().unwrap();
+    let phone =
+        open_phone(folder.path(), &city.server, &Taxonomy::default_taxonomy().unwrap(), Arc::default());
+    let sign_in = phone.app.sign_in_screen();
+    sign_in.send(SignInIntent::SetStaffMode { staff: true });
+    sign_in.send(SignInIntent::SetLogin { login: login.clone() });
+    sign_in.send(SignInIntent::SetPassword { password: one_time.clone() });
+    assert!(!sign_in.state().new_password_visible);
+    sign_in.send(SignInIntent::SignInStaff);
+    let asked = sign_in.state();
+    assert!(!asked.signed_in && asked.new_password_visible, "{asked:?}");
+    assert_eq!(asked.new_password_error.as_deref(), Some("这是重置后的一次性密码，请设置一个新密码后登录"));
+    assert!(!asked.staff_sign_in_enabled, "not without the new password");
+    sign_in.send(SignInIntent::SetNewPassword { password: "short".into() });
+    sign_in.send(SignInIntent::SignInStaff);
+    let refused = sign_in.state();
+    assert!(!refused.signed_in);
+    assert!(
+        refused.new_password_error.as_deref().is_some_and(|e| e.starts_with("这个新密码不能用")),
+        "{refused:?}"
+    );
+    sign_in.send(SignInIntent::SetNewPassword { password: "the inspector's own password".into() });
+    sign_in.send(SignInIntent::SignInStaff);
+    let done = sign_in.state();
+    assert!(done.signed_in && !done.new_password_visible, "{done:?}");
+    assert_eq!(phone.app.state().role.as_deref(), Some("inspector"));
+    let again = city.server.post_json(
+        "/api/v1/auth/login",
+        &json!({ "login": login, "password": "the inspector's own password" }),
+    );
+    assert_eq!(again.status(), 200, "the new password is the account's now");
+}

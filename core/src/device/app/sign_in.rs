@@ -3,6 +3,8 @@
 //! same app). Shows the server's `attempts_left` after a wrong code and the wait it asks for
 //! after too many; the anonymous account's secret goes to the platform's secure storage, so
 //! the same account comes back after a reinstall or a sign-out. A staff password is never kept.
+//! A one-time password from a reset signs in only together with a new password: the server says
+//! so, and the screen then asks for one (`new_password_visible`).
 
 use std::sync::{Arc, Mutex};
 
@@ -53,6 +55,10 @@ pub struct SignInState {
     pub password_error: Option<String>,
     pub staff_sign_in_label: String,
     pub staff_sign_in_enabled: bool,
+    /// The password typed is a one-time password from a reset: the new one is asked for.
+    pub new_password_visible: bool,
+    pub new_password_label: String,
+    pub new_password_error: Option<String>,
 }
 
 /// What the user did on the sign-in screen.
@@ -80,7 +86,11 @@ pub enum SignInIntent {
     SetPassword {
         password: String,
     },
-    /// Sign in as staff with the login and password typed.
+    /// The new password, when a one-time password must be exchanged for one.
+    SetNewPassword {
+        password: String,
+    },
+    /// Sign in as staff with the login and password typed (and the new password, when asked).
     SignInStaff,
 }
 
@@ -106,6 +116,9 @@ struct Data {
     password: String,
     login_error: Option<String>,
     password_error: Option<String>,
+    new_password_needed: bool,
+    new_password: String,
+    new_password_error: Option<String>,
 }
 
 /// The sign-in screen's model.
@@ -164,7 +177,13 @@ impl SignInModel {
             password_label: lang.pick("密码", "Password"),
             password_error: data.password_error.clone(),
             staff_sign_in_label: lang.pick("登录", "Sign in"),
-            staff_sign_in_enabled: idle && !data.login.trim().is_empty() && !data.password.is_empty(),
+            staff_sign_in_enabled: idle
+                && !data.login.trim().is_empty()
+                && !data.password.is_empty()
+                && (!data.new_password_needed || !data.new_password.is_empty()),
+            new_password_visible: data.new_password_needed,
+            new_password_label: lang.pick("新密码", "New password"),
+            new_password_error: data.new_password_error.clone(),
         }
     }
 
@@ -181,6 +200,7 @@ impl SignInModel {
         data.code_error = None;
         data.login_error = None;
         data.password_error = None;
+        data.new_password_error = None;
         data.wait_secs = None;
         drop(data);
         self.publish();
@@ -198,6 +218,16 @@ impl SignInModel {
                     Some("code") => data.code_error = Some(words),
                     Some("login") => data.login_error = Some(words),
                     Some("password") => data.password_error = Some(words),
+                    Some("new_password") if problem.code == "password_change_required" => {
+                        data.new_password_needed = true;
+                        data.new_password_error = Some(words);
+                    }
+                    Some("new_password") => {
+                        data.new_password_error = Some(lang.pick(
+                            "这个新密码不能用：请换一个更长的、不同于一次性密码的密码",
+                            "This new password cannot be used: choose a longer one, other than the one-time password",
+                        ))
+                    }
                     _ if problem.code.starts_with("otp_") => data.code_error = Some(words),
                     // A wrong login and a wrong password get one answer, under the password.
                     _ if problem.code == "invalid_credentials" => data.password_error = Some(words),
@@ -289,15 +319,32 @@ impl SignInModel {
                 data.password = password;
                 data.password_error = None;
             }
+            SignInIntent::SetNewPassword { password } => {
+                let mut data = lock(&self.data);
+                data.new_password = password;
+                data.new_password_error = None;
+            }
             SignInIntent::SignInStaff => {
                 self.begin();
-                let (login, password) = {
+                let (login, password, new_password) = {
                     let data = lock(&self.data);
-                    (data.login.trim().to_owned(), data.password.clone())
+                    let new_password = data.new_password_needed.then(|| data.new_password.clone());
+                    (data.login.trim().to_owned(), data.password.clone(), new_password)
                 };
-                match device.sign_in_staff(&login, &password) {
-                    // The password is not kept past its use.
-                    Ok(_) => lock(&self.data).password.clear(),
+                let result = match &new_password {
+                    Some(new_password) => {
+                        device.sign_in_staff_with_new_password(&login, &password, new_password)
+                    }
+                    None => device.sign_in_staff(&login, &password),
+                };
+                match result {
+                    // The passwords are not kept past their use.
+                    Ok(_) => {
+                        let mut data = lock(&self.data);
+                        data.password.clear();
+                        data.new_password.clear();
+                        data.new_password_needed = false;
+                    }
                     Err(e) => self.failed(&e, lang),
                 }
             }

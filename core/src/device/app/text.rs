@@ -90,6 +90,10 @@ pub fn refusal_words(code: &str, attempts_left: Option<u32>, lang: Language) -> 
         "rate_limited" => lang.pick("尝试次数太多", "Too many attempts"),
         "invalid_phone" => lang.pick("请输入有效的手机号码", "Enter a valid mobile number"),
         "invalid_credentials" => lang.pick("用户名或密码不对", "Wrong login or password"),
+        "password_change_required" => lang.pick(
+            "这是重置后的一次性密码，请设置一个新密码后登录",
+            "This is a one-time password from a reset: choose a new password to sign in",
+        ),
         "device_unknown" => {
             lang.pick("这台设备的匿名账号已失效", "This device's anonymous account is no longer valid")
         }

@@ -56,28 +56,24 @@ class MainActivity : ComponentActivity() {
         setContent {
             MaterialTheme {
                 val opened by produceState<Pair<GridlineClient, AppCore>?>(null) { value = app.client() to app.appCore() }
-                opened?.let { (client, core) -> Gridline(client, core) } ?: CircularProgressIndicator()
+                opened?.let { (_, core) -> Gridline(core) } ?: CircularProgressIndicator()
             }
         }
     }
 }
 
 @Composable
-private fun Gridline(client: GridlineClient, app: AppCore) {
+private fun Gridline(app: AppCore) {
     val notifications = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { }
     LaunchedEffect(Unit) {
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) notifications.launch(Manifest.permission.POST_NOTIFICATIONS)
     }
     val state by drawn(app) { it.states() }
     val s = state ?: return CircularProgressIndicator()
-    val staffSignIn: suspend (String, String) -> String? = { login, password ->
-        runCatching { client.signInStaff(login, password) }
-            .map { app.dispatch(AppIntent.SyncNow) }
-            .exceptionOrNull()
-            ?.let { it.message ?: it.toString() }
-    }
+    // Fresh lists for whoever signs in (a citizen, or staff with their work list).
+    LaunchedEffect(s.signedIn, s.accountName) { if (s.signedIn) app.dispatch(AppIntent.SyncNow) }
     if (!s.signedIn) {
-        SignInScreen(app, staffSignIn)
+        SignInScreen(app)
         return
     }
     // A new navigation graph for each account: nothing of the previous one's back stack stays.

@@ -1,6 +1,7 @@
 // Sign-in: a resident with a phone number and a texted code, or anonymously, drawn from the
 // core's SignInState (labels, enabled buttons, errors in words, attempts left, the server's
-// wait); staff with a login and password. The phone and code are checked by the core, not here.
+// wait); staff with a login and password, and after a reset the new password the core asks for
+// in exchange for the one-time password. Nothing is checked here: the core and the server do.
 package org.gridline.app.ui
 
 import androidx.compose.foundation.layout.Column
@@ -16,6 +17,7 @@ import androidx.compose.material3.TabRow
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableIntStateOf
 import androidx.compose.runtime.mutableStateOf
@@ -35,14 +37,14 @@ import org.gridline.sdk.core.AppCore
 import org.gridline.sdk.core.SignInIntent
 
 @Composable
-fun SignInScreen(app: AppCore, onStaffSignIn: suspend (login: String, password: String) -> String?) {
+fun SignInScreen(app: AppCore) {
     var tab by rememberSaveable { mutableIntStateOf(0) }
     Column(Modifier.fillMaxWidth().padding(16.dp)) {
         TabRow(selectedTabIndex = tab) {
             Tab(selected = tab == 0, onClick = { tab = 0 }, text = { Text(stringResource(R.string.signin_citizen)) })
             Tab(selected = tab == 1, onClick = { tab = 1 }, text = { Text(stringResource(R.string.signin_staff)) })
         }
-        if (tab == 0) ResidentSignIn(app) else StaffSignIn(onStaffSignIn)
+        if (tab == 0) ResidentSignIn(app) else StaffSignIn(app)
     }
 }
 
@@ -87,20 +89,48 @@ private fun ResidentSignIn(app: AppCore) {
     if (s.busy) CircularProgressIndicator()
 }
 
-/** Staff sign in with a password; [onStaffSignIn] answers the refusal in words, or null. */
+/**
+ * Staff sign in, drawn from the core's sign-in model in its staff mode: the login, the password
+ * (kept here only as typed: the core never shows a password back), and, when the password was a
+ * one-time password from a reset, the new password the core then asks for.
+ */
 @Composable
-private fun StaffSignIn(onStaffSignIn: suspend (String, String) -> String?) {
-    var login by rememberSaveable { mutableStateOf("") }
-    var password by remember { mutableStateOf("") }
-    var refusal by remember { mutableStateOf<String?>(null) }
+private fun StaffSignIn(app: AppCore) {
+    val model = rememberModel(app) { app.openSignIn() } ?: return CircularProgressIndicator()
+    val state by drawn(model) { it.states() }
+    val s = state ?: return CircularProgressIndicator()
     val sender = rememberSender()
-    OutlinedTextField(login, { login = it }, label = { Text(stringResource(R.string.signin_login)) })
+    LaunchedEffect(model) { model.dispatch(SignInIntent.SetStaffMode(true)) }
+    var password by remember { mutableStateOf("") }
+    var newPassword by remember { mutableStateOf("") }
+    OutlinedTextField(
+        s.login,
+        { sender.send { model.dispatch(SignInIntent.SetLogin(it)) } },
+        label = { Text(s.loginLabel) },
+        isError = s.loginError != null,
+        supportingText = s.loginError?.let { { Text(it) } },
+    )
     OutlinedTextField(
         password,
-        { password = it },
-        label = { Text(stringResource(R.string.signin_password)) },
+        { typed -> password = typed; sender.send { model.dispatch(SignInIntent.SetPassword(typed)) } },
+        label = { Text(s.passwordLabel) },
         visualTransformation = PasswordVisualTransformation(),
+        isError = s.passwordError != null,
+        supportingText = s.passwordError?.let { { Text(it) } },
     )
-    Button(onClick = { sender.send { refusal = onStaffSignIn(login, password) } }) { Text(stringResource(R.string.signin_submit)) }
-    refusal?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+    if (s.newPasswordVisible) {
+        OutlinedTextField(
+            newPassword,
+            { typed -> newPassword = typed; sender.send { model.dispatch(SignInIntent.SetNewPassword(typed)) } },
+            label = { Text(s.newPasswordLabel) },
+            visualTransformation = PasswordVisualTransformation(),
+            isError = s.newPasswordError != null,
+            supportingText = s.newPasswordError?.let { { Text(it) } },
+        )
+    }
+    Button(onClick = { sender.send { model.dispatch(SignInIntent.SignInStaff) } }, enabled = s.staffSignInEnabled) {
+        Text(s.staffSignInLabel)
+    }
+    s.message?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+    if (s.busy) CircularProgressIndicator()
 }
