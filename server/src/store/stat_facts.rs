@@ -472,8 +472,8 @@ mod tests {
         ];
         let facts = derive_case(&events);
         assert_eq!(facts[0].marks, marks::RECEIVED);
-        assert_eq!(facts[1].marks, marks::REGISTERED);
-        assert_eq!(facts[2].marks, marks::DISPATCHED);
+        assert_eq!(facts[1].marks, marks::REGISTERED | marks::RESPONDED, "the first step out of reported");
+        assert_eq!(facts[2].marks, marks::DISPATCHED, "a response is counted once");
         assert_eq!(facts[2].deadline_after, Some(t("2026-11-03T04:00:00Z")));
         let closing = &facts[5];
         assert_eq!(closing.marks, marks::VERIFIED | marks::CLOSED);
