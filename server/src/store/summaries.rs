@@ -95,13 +95,19 @@ fn is_drill(conn: &mut DbConnection, case_id: &str) -> QueryResult<bool> {
 /// command takes it over), inside the caller's transaction.
 pub fn forget_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<()> {
     hold_event_writers(conn)?;
+    let counted = counted_of(conn, case_id)?;
+    subtract(conn, &counted)
+}
+
+/// What the summaries count for one case's events, replayed from its events.
+fn counted_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Summaries> {
     let rows: Vec<ReplayRow> = case_events::table
         .inner_join(cases::table)
         .select(REPLAY_COLUMNS)
         .filter(cases::id.eq(case_id))
         .order(case_events::seq)
         .load(conn)?;
-    subtract(conn, &replay(&rows))
+    Ok(replay(&rows))
 }
 
 /// Takes `counted` off the stored rows, dropping the rows left at nothing.
@@ -180,13 +186,8 @@ pub fn move_case(conn: &mut DbConnection, case_id: &str, new_grid: &str) -> Quer
     if is_drill(conn, case_id)? {
         return Ok(());
     }
-    let rows: Vec<ReplayRow> = case_events::table
-        .inner_join(cases::table)
-        .select(REPLAY_COLUMNS)
-        .filter(cases::id.eq(case_id))
-        .order(case_events::seq)
-        .load(conn)?;
-    let counted: Summaries = replay(&rows).into_iter().filter(|(key, _)| key.grid_code != new_grid).collect();
+    let counted: Summaries =
+        counted_of(conn, case_id)?.into_iter().filter(|(key, _)| key.grid_code != new_grid).collect();
     subtract(conn, &counted)?;
     let moved: Summaries = counted
         .into_iter()
