@@ -405,6 +405,23 @@ pub fn update(
     })
 }
 
+/// Every staff account of `role`, a page at a time (the street office's and the coverage's
+/// lists, which filter by scope in memory).
+pub fn all_staff_of(conn: &mut Conn, role: Role) -> AuthResult<Vec<User>> {
+    const PAGE: i64 = 500;
+    let mut all = Vec::new();
+    loop {
+        let query =
+            UserQuery { role: Some(role), limit: PAGE, offset: all.len() as i64, kind: AccountKind::Staff };
+        let page = list(conn, &query)?;
+        let done = (page.len() as i64) < PAGE;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
 /// Resets the password of staff account `id` to a generated one-time password, which signs in
 /// only together with a new password ([`super::session::password_login`]); every session of
 /// the account ends. Returns the account and the password, to be shown once.

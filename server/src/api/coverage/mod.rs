@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::auth::with_db;
 use crate::app::AppState;
 use crate::auth::scope::area_grid_range;
-use crate::auth::users::{self, AccountKind, User, UserPatch, UserQuery};
+use crate::auth::users::{self, User, UserPatch};
 use crate::auth::{AuthError, Principal, Scope, now};
 use crate::error::{ApiError, ApiResult};
 use crate::store::DbConnection;
@@ -73,26 +73,6 @@ fn in_area(area: Option<AreaCode>, grid: GridCode) -> bool {
     area.is_none_or(|a| a.contains(grid))
 }
 
-/// Every inspector account.
-fn inspectors(conn: &mut DbConnection) -> Result<Vec<User>, AuthError> {
-    const PAGE: i64 = 500;
-    let mut all = Vec::new();
-    loop {
-        let query = UserQuery {
-            role: Some(Role::Inspector),
-            limit: PAGE,
-            offset: all.len() as i64,
-            kind: AccountKind::Staff,
-        };
-        let page = users::list(conn, &query)?;
-        let done = (page.len() as i64) < PAGE;
-        all.extend(page);
-        if done {
-            return Ok(all);
-        }
-    }
-}
-
 fn cells_of(user: &User) -> BTreeSet<GridCode> {
     match &user.scope {
         Scope::Grids { grids } => grids.clone(),
@@ -117,7 +97,7 @@ pub async fn coverage(
     let area = area_of(&who, query.area.as_deref())?;
     let range = area.and_then(area_grid_range).map(|(first, last)| (first.to_string(), last.to_string()));
     let codes = state.db.run(move |conn| cell_codes(conn, range)).await?;
-    let inspectors = with_db(&state, inspectors).await?;
+    let inspectors = with_db(&state, |conn| users::all_staff_of(conn, Role::Inspector)).await?;
     let mut holders: BTreeMap<String, usize> = BTreeMap::new();
     let mut holding = Vec::new();
     let mut idle = Vec::new();
@@ -194,7 +174,7 @@ fn assign_in(
     street: Option<AreaCode>,
 ) -> Result<InspectorCells, AuthError> {
     {
-        let all = inspectors(conn)?;
+        let all = users::all_staff_of(conn, Role::Inspector)?;
         let target =
             all.iter().find(|u| u.id == inspector_id && !u.disabled).ok_or(AuthError::InvalidField {
                 field: "inspector_id",

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::admin::Created;
 use crate::api::auth::with_db;
 use crate::app::AppState;
-use crate::auth::users::{self, AccountKind, NewStaff, User, UserPatch, UserQuery};
+use crate::auth::users::{self, NewStaff, User, UserPatch};
 use crate::auth::{AuthError, Principal, Scope, now};
 use crate::error::{ApiError, ApiResult};
 use crate::store::DbConnection;
@@ -66,22 +66,6 @@ fn belongs(user: &User, street: AreaCode, units: &BTreeSet<String>) -> bool {
     }
 }
 
-/// Every staff account of `role`.
-fn all_of(conn: &mut DbConnection, role: Role) -> Result<Vec<User>, AuthError> {
-    const PAGE: i64 = 500;
-    let mut all = Vec::new();
-    loop {
-        let query =
-            UserQuery { role: Some(role), limit: PAGE, offset: all.len() as i64, kind: AccountKind::Staff };
-        let page = users::list(conn, &query)?;
-        let done = (page.len() as i64) < PAGE;
-        all.extend(page);
-        if done {
-            return Ok(all);
-        }
-    }
-}
-
 #[derive(Debug, Serialize)]
 struct StreetUsers {
     street: String,
@@ -92,8 +76,8 @@ pub async fn list(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpR
     let street = street_of(&who)?;
     let users = with_db(&state, move |conn| {
         let units = street_units(conn, street)?;
-        let mut found = all_of(conn, Role::Inspector)?;
-        found.extend(all_of(conn, Role::Handler)?);
+        let mut found = users::all_staff_of(conn, Role::Inspector)?;
+        found.extend(users::all_staff_of(conn, Role::Handler)?);
         Ok(found.into_iter().filter(|u| belongs(u, street, &units)).collect::<Vec<_>>())
     })
     .await?;
