@@ -124,8 +124,15 @@ pub struct ActionRequest {
     pub reason: Option<String>,
     /// Internal note, shown to staff only.
     pub note: Option<String>,
-    /// Where the actor stands (verification is done on site).
+    /// Where the actor stands (verification is done on site); for `relocate`, where the case
+    /// goes.
     pub position: Option<Position>,
+    /// For `relocate`, instead of a position: the cell the case goes to (a 15-digit grid code,
+    /// as a caller names the place); the case is placed at a point inside that cell alone.
+    /// Left out of the written form when empty, so a step's stored fingerprint stays what it
+    /// was before the field existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grid_code: Option<String>,
     pub photo_ids: Vec<String>,
     /// For `dispatch`: the handling unit's code.
     pub handling_unit: Option<String>,

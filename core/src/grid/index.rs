@@ -510,6 +510,67 @@ impl GridIndex {
         None
     }
 
+    /// A point strictly inside cell `code` that routes to it, for a place named by a cell code
+    /// rather than clicked (a street office relocating a case "to cell …"). `None` for a code
+    /// the index does not hold, or a cell so thin or so overlapped that no scan line finds a
+    /// point inside it alone.
+    ///
+    /// The point is the middle of the widest inside stretch of a horizontal line through the
+    /// cell, tried at the middle height first: for the convex cells most cities draw that is
+    /// near the centre, and unlike a centroid it is inside an L- or C-shaped cell too.
+    pub fn point_in_cell(&self, code: GridCode) -> Option<GeoPoint> {
+        let target = u32::try_from(self.codes.binary_search(&code).ok()?).ok()?;
+        let mut at = 0;
+        let cell = loop {
+            let words = self.geometry.get(at..)?;
+            let len = cell_words(words);
+            if words[0] as u32 == target {
+                break &words[..len];
+            }
+            at += len;
+        };
+        let (mut low, mut high) = (i64::MAX, i64::MIN);
+        for_each_ring(cell, |ring| {
+            for y in ring.iter().skip(1).step_by(2) {
+                (low, high) = (low.min(i64::from(*y)), high.max(i64::from(*y)));
+            }
+        });
+        if low >= high {
+            return None;
+        }
+        // Heights as fractions of the cell's height: the middle, then ever finer in between.
+        let heights = [(1, 2), (1, 3), (2, 3), (1, 4), (3, 4), (1, 8), (3, 8), (5, 8), (7, 8)];
+        heights.iter().find_map(|&(n, d)| {
+            // An odd doubled height never equals a vertex's (doubled, even) height, so no
+            // crossing falls exactly on a vertex.
+            let y2 = 2 * (low + (high - low) * n / d) + 1;
+            let mut crossings = Vec::new();
+            for_each_ring(cell, |ring| {
+                let n = ring.len() / 2;
+                for k in 0..n {
+                    let j = (k + n - 1) % n;
+                    let (ax, ay) = (f64::from(ring[2 * j]), 2 * i64::from(ring[2 * j + 1]));
+                    let (bx, by) = (f64::from(ring[2 * k]), 2 * i64::from(ring[2 * k + 1]));
+                    if (ay > y2) != (by > y2) {
+                        crossings.push(ax + (bx - ax) * (y2 - ay) as f64 / (by - ay) as f64);
+                    }
+                }
+            });
+            crossings.sort_by(f64::total_cmp);
+            let widest = crossings.chunks_exact(2).max_by(|a, b| (a[1] - a[0]).total_cmp(&(b[1] - b[0])))?;
+            // Its middle first; a quarter in from either end where another cell overlaps it.
+            [0.5, 0.25, 0.75].into_iter().find_map(|share| {
+                let x = widest[0] + (widest[1] - widest[0]) * share;
+                let p = FixedPoint { x: x.round() as i32, y: (y2 / 2) as i32 };
+                let [lon, lat] = p.to_degrees();
+                let point = GeoPoint::new(lat, lon).ok()?;
+                // Strictly inside this cell and no other, so the point reads unambiguously.
+                let inside = locate_in_cell::<true>(cell, p).1 == Location::Inside;
+                (inside && self.route(point) == Route::Cell { code, how: How::Inside }).then_some(point)
+            })
+        })
+    }
+
     /// Route a WGS-84 point. See the module documentation for the rules.
     pub fn route(&self, point: GeoPoint) -> Route {
         let Some(p) = FixedPoint::from_degrees(point.lon(), point.lat()) else {

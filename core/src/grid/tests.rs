@@ -155,6 +155,29 @@ fn distance_to_a_cell_is_zero_inside_and_on_its_edge_and_says_how_far_outside() 
 }
 
 #[test]
+fn a_point_named_by_its_cell_lies_inside_the_cell_and_routes_to_it() {
+    let index = GridIndex::build(&sample()).unwrap();
+    for n in 1..=6 {
+        let p = index.point_in_cell(code(n)).unwrap();
+        assert_eq!(index.route(p), Route::Cell { code: code(n), how: How::Inside }, "cell {n}");
+    }
+    // Cell 3 is a ring around a hole: its point is in the ring, not in the hole (cell 4).
+    let ring = index.point_in_cell(code(3)).unwrap();
+    assert_ne!(index.route(ring).code(), Some(code(4)));
+    // Cell 6 is half overlapped by cell 5, which wins the overlap: its point is in the other half.
+    let half = index.point_in_cell(code(6)).unwrap();
+    assert!(half.lon() < 121.0 + 60.0 * 1e-4, "{half:?}");
+    assert_eq!(index.point_in_cell(code(99)), None, "not in the index");
+
+    let cells = generate_city(GeneratorOptions { cells: 200, seed: 11, bbox: None }).unwrap();
+    let city = GridIndex::build(&cells).unwrap();
+    for cell in &cells {
+        let p = city.point_in_cell(cell.code).unwrap();
+        assert_eq!(city.route(p).code(), Some(cell.code));
+    }
+}
+
+#[test]
 fn answers_do_not_depend_on_input_order() {
     let cells = sample();
     let mut reversed = cells.clone();

@@ -90,7 +90,10 @@ pub async fn take_step(
 ) -> Result<Stepped, StepError> {
     let mut request = request;
     let named = request.case_id.clone();
-    let checked = step_checks::check(&request.body)?;
+    let mut checked = step_checks::check(&request.body)?;
+    if let Some(point) = step_checks::point_of_named_cell(&state.router, &request.body, checked.action)? {
+        checked.position = Some(point);
+    }
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;

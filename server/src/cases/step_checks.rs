@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
+use gridline_core::codes::GridCode;
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::OnSite;
 use gridline_core::limits::{MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
@@ -207,6 +208,42 @@ pub(super) fn check_references(
         }
     }
     Ok(Ok(()))
+}
+
+/// The point a `relocate` names by its cell (`grid_code`) instead of a position: a point inside
+/// that cell alone ([`gridline_core::grid::GridIndex::point_in_cell`]), so the step then routes
+/// it exactly as a clicked point. `None` when the request names no cell.
+pub(super) fn point_of_named_cell(
+    router: &GridRouter,
+    body: &ActionRequest,
+    action: Action,
+) -> ApiResult<Option<GeoPoint>> {
+    let Some(text) = body.grid_code.as_deref() else { return Ok(None) };
+    if action != Action::Relocate {
+        return Err(ApiError::invalid_field(
+            "grid_code",
+            "only a relocate names a cell; leave grid_code out",
+        ));
+    }
+    if body.position.is_some() {
+        return Err(ApiError::invalid_field(
+            "grid_code",
+            "give the new place as a position or as a cell code, not both",
+        ));
+    }
+    let code: GridCode = text.trim().parse().map_err(|_| {
+        ApiError::invalid_field("grid_code", format!("expected a 15-digit grid cell code, found {text:?}"))
+    })?;
+    let loaded = router.snapshot();
+    let point = loaded.index.as_ref().and_then(|index| index.point_in_cell(code));
+    point.map(Some).ok_or_else(|| {
+        ApiError::new(
+            ErrorKind::Unprocessable,
+            "unknown_cell",
+            format!("the city's grid has no cell {code} to place the case in (GET /api/v1/dashboard/cells lists them)"),
+        )
+        .with_field("grid_code")
+    })
 }
 
 /// The place a `relocate` gives a case at `point`: routed with this node's index, refused when

@@ -258,12 +258,31 @@ fn relocating_between_cells_keeps_the_summaries_exact(backend: Backend) {
         (Some("registered"), Some(target.as_str()))
     );
     assert_summaries_exact(&server);
-    // And back again, then on with the work: still exact.
-    let (lat, lon) = point_in(first);
-    server.step(
-        &admin,
-        &moving,
-        &json!({ "action": "relocate", "reason": "it was right after all", "position": { "lat": lat, "lon": lon } }),
+    // And back again, named by its cell code as a caller reads it out, then on with the work:
+    // still exact. A cell code is only for a relocate, alone, and must name a cell of the grid.
+    let by_code = |code: &str, extra: Value| {
+        let mut body = json!({ "action": "relocate", "reason": "it was right after all", "grid_code": code });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let refused = |body: &Value| {
+        let answer = post_step(&server, &admin, &admin, &moving, body);
+        let problem = problem(answer, 422);
+        (problem["code"].as_str().unwrap().to_owned(), problem["field"].as_str().unwrap_or("").to_owned())
+    };
+    let unknown = format!("{}9", &first.code.to_string()[..14]);
+    assert_eq!(refused(&by_code(&unknown, json!({}))), ("unknown_cell".to_owned(), "grid_code".to_owned()));
+    assert_eq!(refused(&by_code("12345", json!({}))), ("invalid_field".to_owned(), "grid_code".to_owned()));
+    assert_eq!(
+        refused(&by_code(&first.code.to_string(), json!({ "position": { "lat": lat, "lon": lon } }))),
+        ("invalid_field".to_owned(), "grid_code".to_owned())
+    );
+    let not_relocate = json!({ "action": "extend", "reason": "x", "grid_code": first.code.to_string() });
+    assert_eq!(refused(&not_relocate), ("invalid_field".to_owned(), "grid_code".to_owned()));
+    let back = server.step(&admin, &moving, &by_code(&first.code.to_string(), json!({})));
+    assert_eq!(
+        (back["placement"]["grid"].as_str(), back["placement"]["outcome"].as_str()),
+        (Some(first.code.to_string().as_str()), Some("inside"))
     );
     server.step(&admin, &moving, &json!({ "action": "dispatch", "handling_unit": "sanitation" }));
     assert_summaries_exact(&server);
