@@ -156,6 +156,10 @@ pub struct ActionRequest {
     /// unit leads (主办). Left out of the written form when empty, like `satisfaction`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub helpers: Vec<crate::workflow::parts::HelperPartRequest>,
+    /// For `assign_verifier`: the account id of the street's inspector the verification goes
+    /// to. Left out of the written form when empty, like `satisfaction`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inspector: Option<String>,
 }
 
 #[cfg(test)]

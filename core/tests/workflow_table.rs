@@ -65,6 +65,9 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     (S::Handled, A::VerifyFail, R::Inspector, S::Dispatched),
     (S::Handled, A::Close, R::Dispatcher, S::Closed),
     (S::Handled, A::Close, R::Admin, S::Closed),
+    // 指派核查: who verifies is a fact about the handled case.
+    (S::Handled, A::AssignVerifier, R::Dispatcher, S::Handled),
+    (S::Handled, A::AssignVerifier, R::Admin, S::Handled),
     (S::Closed, A::Reopen, R::Dispatcher, S::Registered),
     (S::Closed, A::Reopen, R::Admin, S::Registered),
     (S::Closed, A::Rate, R::Citizen, S::Closed),
@@ -101,6 +104,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         A::Reassign,
         A::Relocate,
         A::RequestConfirm,
+        A::AssignVerifier,
     ];
     match role {
         R::Dispatcher | R::Admin => street_office.contains(&action),
@@ -124,7 +128,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 29] = [
+const ACTIONS: [Action; 30] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -154,6 +158,7 @@ const ACTIONS: [Action; 29] = [
     A::Reassign,
     A::EscalateDispute,
     A::Relocate,
+    A::AssignVerifier,
 ];
 const ROLES: [Role; 8] =
     [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];

@@ -117,6 +117,8 @@ mirror_enum! {
         EscalateDispute,
         /// The street office gives the case its place (online only).
         Relocate,
+        /// The street office gives a handled case's verification to a named inspector (online only).
+        AssignVerifier,
     }
 }
 

@@ -274,6 +274,10 @@ wire_enum! {
         /// 重新定位: the street office gives a case that routed to no cell (or to the wrong one)
         /// its place: a new position, with a reason, routed again to its cell and street.
         Relocate = "relocate",
+        /// 指派核查: the street office gives a handled case's verification to a named inspector
+        /// of its street, when the case's cell has none (or none free): that inspector may
+        /// then verify it on site as the cell's own would.
+        AssignVerifier = "assign_verifier",
     }
 }
 
@@ -332,6 +336,9 @@ pub struct Needs {
     /// The reporter's answer to a call-back.
     #[serde(default)]
     pub satisfaction: bool,
+    /// The inspector account the verification is given to.
+    #[serde(default)]
+    pub inspector: bool,
 }
 
 /// What the case record must show for the action to go ahead, beyond its state.
@@ -420,6 +427,8 @@ pub enum Effect {
     RequestsConfirm,
     /// An inspector's finding on site answers any open request to confirm.
     AnswersConfirm,
+    /// The named inspector may verify the case (on site, as the cell's own inspectors may).
+    SetsVerifier,
 }
 
 /// An allowed step: where it leads and what it requires.
@@ -449,6 +458,8 @@ pub struct Provided<'a> {
     pub resolved: Option<bool>,
     /// For a dispatch or a reassignment: the helper units and their parts (joint handling).
     pub helpers: &'a [parts::HelperPartRequest],
+    /// For an assignment of the verification: the inspector's account id.
+    pub inspector: Option<&'a str>,
 }
 
 /// What the case record shows at one moment, for the [`Condition`]s and the step's effects.
@@ -590,6 +601,8 @@ pub enum Refusal {
     ArbiterDeadlineNotPassed,
     #[error("the inspectors were already asked to confirm this report and none has answered yet")]
     AlreadyAskedToConfirm,
+    #[error("{action} needs the inspector the verification goes to, found none")]
+    InspectorRequired { action: Action },
 }
 
 impl Refusal {
@@ -624,6 +637,7 @@ impl Refusal {
             Refusal::NoDisputePending => "no_dispute_pending",
             Refusal::ArbiterDeadlineNotPassed => "arbiter_deadline_not_passed",
             Refusal::AlreadyAskedToConfirm => "already_asked_to_confirm",
+            Refusal::InspectorRequired { .. } => "inspector_required",
         }
     }
 }

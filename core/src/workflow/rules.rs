@@ -26,6 +26,7 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         | A::Uphold
         | A::Reassign
         | A::Relocate
+        | A::AssignVerifier
         | A::RequestConfirm => STREET_OFFICE,
         A::Accept | A::SendBack | A::MarkHandled | A::Dispute => &[Role::Handler],
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
@@ -58,6 +59,7 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::CommandRegister, S::Reported) => S::Registered,
         (A::Answer | A::Transfer, S::Reported) => S::Closed,
         (A::Relocate, S::Reported | S::Registered) => state,
+        (A::AssignVerifier, S::Handled) => state,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
         // A dispute is a fact about the assignment, decided before the unit accepts.
         (A::Dispute | A::Uphold | A::Reassign | A::EscalateDispute, S::Dispatched) => state,
@@ -90,6 +92,7 @@ pub fn needs(action: Action) -> Needs {
         A::Rate => Needs { rating: true, ..none },
         A::CallBack => Needs { satisfaction: true, ..none },
         A::Relocate => Needs { reason: true, position: true, ..none },
+        A::AssignVerifier => Needs { inspector: true, ..none },
     }
 }
 
@@ -142,6 +145,7 @@ fn effects(action: Action) -> &'static [Effect] {
         A::Relocate => &[Effect::SetsPlace],
         A::RequestConfirm => &[Effect::RequestsConfirm],
         A::Confirm | A::Deny => &[Effect::AnswersConfirm],
+        A::AssignVerifier => &[Effect::SetsVerifier],
         _ => &[],
     }
 }
@@ -269,6 +273,9 @@ fn check_needs(
     }
     if needs.merge_target && blank(provided.merge_target) {
         return Err(Refusal::MergeTargetRequired { action });
+    }
+    if needs.inspector && blank(provided.inspector) {
+        return Err(Refusal::InspectorRequired { action });
     }
     if needs.satisfaction && provided.satisfaction.is_none() {
         return Err(Refusal::SatisfactionRequired { action });

@@ -102,6 +102,8 @@ pub struct Step {
     /// `Some(true)` opens a request to confirm the report on site (核实), `Some(false)` ends an
     /// open one (answered, or the case left `reported`); `None` leaves it.
     pub confirm_request: Option<bool>,
+    /// The inspector account the verification is given to (指派核查).
+    pub verifier: Change<String>,
 }
 
 impl Step {
@@ -139,6 +141,7 @@ pub(super) fn resolve(
         flags_district: None,
         place: None,
         confirm_request: ends_request.then_some(false),
+        verifier: Change::Keep,
     };
     for effect in step.transition.effects {
         match effect {
@@ -188,6 +191,7 @@ pub(super) fn resolve(
             Effect::SetsPlace => step.place = provided.position,
             Effect::RequestsConfirm => step.confirm_request = Some(true),
             Effect::AnswersConfirm => step.confirm_request = facts.confirm_requested.then_some(false),
+            Effect::SetsVerifier => step.verifier = set(provided.inspector),
             Effect::CountsExtension | Effect::CountsRework | Effect::Escalates => {}
         }
     }

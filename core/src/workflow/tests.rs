@@ -219,6 +219,7 @@ fn a_viewer_takes_no_action_from_any_state() {
         satisfaction: Some(super::callback::Satisfaction::Dissatisfied),
         resolved: Some(false),
         helpers: &[],
+        inspector: Some("inspector-1"),
     };
     let mut checked = 0;
     for state in CaseState::ALL {
@@ -359,6 +360,32 @@ fn the_channel_is_the_way_in_and_an_inspector_is_always_an_inspector() {
     assert_eq!(names, ["app", "inspector", "web", "hotline", "open311", "sensor"]);
     assert_eq!("open311".parse::<Channel>(), Ok(Channel::Open311));
     assert!("phone".parse::<Channel>().unwrap_err().to_string().contains("app, inspector, web"));
+}
+
+#[test]
+fn a_handled_cases_verification_is_given_to_a_named_inspector_by_the_street_office() {
+    let facts = CaseFacts::default();
+    let named = Provided { inspector: Some("inspector-7"), ..Provided::default() };
+    let assign =
+        |state, role, provided: &Provided<'_>| take(state, Action::AssignVerifier, role, provided, &facts);
+    let step = assign(CaseState::Handled, Role::Dispatcher, &named).unwrap();
+    assert_eq!(
+        (step.to(), step.verifier.clone()),
+        (CaseState::Handled, Change::Set("inspector-7".to_owned()))
+    );
+    assert_eq!((step.deadline.clone(), step.handling_unit.clone()), (DeadlineChange::Keep, Change::Keep));
+    assert!(assign(CaseState::Handled, Role::Admin, &named).is_ok());
+    let blank = Provided { inspector: Some("  "), ..Provided::default() };
+    assert_eq!(
+        assign(CaseState::Handled, Role::Dispatcher, &blank).unwrap_err().code(),
+        "inspector_required"
+    );
+    // Only once the unit has handled it, and never by the inspector or the unit themselves.
+    assert_eq!(assign(CaseState::InProgress, Role::Dispatcher, &named).unwrap_err().code(), "not_from_state");
+    for role in [Role::Inspector, Role::Handler, Role::Citizen] {
+        assert_eq!(assign(CaseState::Handled, role, &named).unwrap_err().code(), "not_allowed_for_role");
+    }
+    assert!(needs(Action::AssignVerifier).inspector && !needs(Action::Dispatch).inspector);
 }
 
 #[test]

@@ -100,6 +100,7 @@ impl Action {
             Action::Confirm => ("核实属实", "Confirmed on site"),
             Action::Deny => ("核实不属实", "Not found on site"),
             Action::RequestConfirm => ("核实派遣", "Asked to confirm on site"),
+            Action::AssignVerifier => ("指派核查", "Verification assigned"),
             Action::Extend => ("延期", "Extend"),
             Action::Shelve => ("挂账", "Shelve"),
             Action::Unshelve => ("恢复处理", "Unshelve"),

@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn who_sees_which_case() {
         let case = |grid: Option<GridCode>, unit: Option<&'static str>, reporter: Option<&'static str>| {
-            CaseVisibility { grid, handling_unit: unit, reporter, triage_street: None }
+            CaseVisibility { grid, handling_unit: unit, reporter, triage_street: None, verifier: None }
         };
         let cases = [
             ("in the inspector's cell", case(Some(grid("110101001001001")), None, Some("someone"))),

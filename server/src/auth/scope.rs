@@ -21,6 +21,8 @@ pub struct CaseVisibility<'a> {
     /// For a case in no cell (triage): the street of the cell nearest to its position, whose
     /// street office (and district) sees it in its triage queue.
     pub triage_street: Option<AreaCode>,
+    /// The inspector the street office gave the case's verification to (指派核查).
+    pub verifier: Option<&'a str>,
 }
 
 /// The type lives with the queries that apply it (the store may not import `auth`); which
@@ -32,7 +34,9 @@ impl CaseFilter {
     pub fn for_scope(scope: &Scope, user_id: &str) -> CaseFilter {
         match scope {
             Scope::City => CaseFilter::All,
-            Scope::Grids { grids } => CaseFilter::GridIn(grids.iter().copied().collect()),
+            Scope::Grids { grids } => {
+                CaseFilter::GridIn { grids: grids.iter().copied().collect(), verifier: user_id.to_owned() }
+            }
             Scope::District { district: area } | Scope::Street { street: area } => {
                 match area_grid_range(*area) {
                     Some((first, last)) => CaseFilter::GridRange { area: *area, first, last },
@@ -49,7 +53,9 @@ impl CaseFilter {
     pub fn admits(&self, case: &CaseVisibility<'_>) -> bool {
         match self {
             CaseFilter::All => true,
-            CaseFilter::GridIn(grids) => case.grid.is_some_and(|g| grids.contains(&g)),
+            CaseFilter::GridIn { grids, verifier } => {
+                case.grid.is_some_and(|g| grids.contains(&g)) || case.verifier == Some(verifier.as_str())
+            }
             CaseFilter::GridRange { area, .. } => match case.grid {
                 Some(grid) => area.contains(grid),
                 None => case.triage_street.is_some_and(|street| area.contains_area(street)),
@@ -172,6 +178,7 @@ pub(crate) mod tests {
             handling_unit: None,
             reporter: None,
             triage_street: None,
+            verifier: None,
         };
         assert!(filter.admits(&case("110101999999999")) && !filter.admits(&case("110102001001001")));
         let triage = |street: Option<&str>| CaseVisibility {
@@ -179,6 +186,7 @@ pub(crate) mod tests {
             handling_unit: None,
             reporter: None,
             triage_street: street.map(area),
+            verifier: None,
         };
         assert!(!filter.admits(&triage(None)) && !filter.admits(&triage(Some("110102001"))));
         assert!(filter.admits(&triage(Some("110101007"))), "triage near a street of the district");
@@ -246,6 +254,7 @@ pub(crate) mod tests {
             handling_unit: unit,
             reporter,
             triage_street: None,
+            verifier: None,
         };
         let mine = case(Some(elsewhere), Some("roads"), Some("me"));
         let triage = case(None, None, Some("someone"));
@@ -266,6 +275,11 @@ pub(crate) mod tests {
         assert!(!cells.admits(&triage_near));
         let no_cells = CaseFilter::for_scope(&Scope::Grids { grids: BTreeSet::new() }, "i");
         assert!(!no_cells.admits(&local));
+        // A verification given to an inspector by name: that inspector, wherever their cells.
+        let given = CaseVisibility { verifier: Some("i"), ..mine };
+        assert!(cells.admits(&given) && no_cells.admits(&given));
+        let to_another = CaseFilter::for_scope(&Scope::Grids { grids: BTreeSet::new() }, "j");
+        assert!(!to_another.admits(&given));
 
         let unit = CaseFilter::for_scope(&Scope::Unit { unit: "roads".into() }, "h");
         assert!(unit.admits(&mine) && !unit.admits(&local) && !unit.admits(&triage));

@@ -117,6 +117,9 @@ fn step_details(case: &FullCase, step: &Step, comment: Option<String>) -> Map<St
     if let Change::Set(target) = &step.merged_into {
         details.insert("merged_into".into(), json!(target));
     }
+    if let Change::Set(inspector) = &step.verifier {
+        details.insert("verifier".into(), json!(inspector));
+    }
     if let Some(satisfaction) = step.satisfaction {
         details.insert("satisfaction".into(), json!(satisfaction));
         if let Some(resolved) = step.resolved {

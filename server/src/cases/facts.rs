@@ -21,6 +21,7 @@ pub fn visibility(case: &CaseRow) -> CaseVisibility<'_> {
             Some(_) => None,
             None => case.street_code.as_deref().and_then(|s| gridline_core::codes::AreaCode::parse(s).ok()),
         },
+        verifier: case.verifier_id.as_deref(),
     }
 }
 

@@ -229,6 +229,7 @@ fn build_case(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         channel: who.channel,
+        verifier_id: None,
     };
     let event = events::reported(&case, now);
     Ok(Ok(Prepared { case, photo_ids: checked.photo_ids, event, reserved: None }))

@@ -226,6 +226,7 @@ pub(super) fn change_of(step: &Step, at: chrono::NaiveDateTime) -> CaseChange {
         rating: step.rating.map(|r| Some(i32::from(r))),
         confirm_requested_at: step.confirm_request.map(|open| open.then_some(at)),
         called_back_at: step.called_back.map(|made| made.then_some(at)),
+        verifier_id: step.verifier.clone().into_update(),
     }
 }
 
@@ -249,6 +250,7 @@ async fn record(
     let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
     let unit = step_checks::unit_set_by(step);
     let checked_step = step.clone();
+    let row = case.row.clone();
     let written = state
         .db
         .run(move |conn| {
@@ -259,6 +261,9 @@ async fn record(
                 return Ok(Err(refused));
             }
             if let Err(refused) = super::joint::check_helper_units(conn, &checked_step)? {
+                return Ok(Err(refused));
+            }
+            if let Err(refused) = step_checks::check_verifier(conn, &checked_step, &row)? {
                 return Ok(Err(refused));
             }
             let outcome = match &place {

@@ -326,6 +326,7 @@ impl<'a> City<'a> {
             created_at: at.naive_utc(),
             updated_at: at.naive_utc(),
             channel,
+            verifier_id: None,
         };
         let mut history = History::new(&row, at, self.now);
         history.live(&mut self.rng, category, channel, &self.calendar);

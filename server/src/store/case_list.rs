@@ -19,7 +19,9 @@ use super::{DbConnection, StoreResult};
 /// ```text
 /// match principal.case_filter() {
 ///     CaseFilter::All => query,
-///     CaseFilter::GridIn(grids) => query.filter(cases::grid_code.eq_any(grids_as_text)),
+///     CaseFilter::GridIn { grids, verifier } => query.filter(
+///         cases::grid_code.eq_any(grids_as_text).or(cases::verifier_id.eq(verifier)),
+///     ),
 ///     CaseFilter::GridRange { first, last, .. } => {
 ///         query.filter(cases::grid_code.between(first.to_string(), last.to_string()))
 ///     }
@@ -32,8 +34,10 @@ use super::{DbConnection, StoreResult};
 pub enum CaseFilter {
     /// No restriction (admin, system).
     All,
-    /// The case's grid is one of these (inspector). Empty when no cells are assigned yet.
-    GridIn(Vec<GridCode>),
+    /// The case's grid is one of these (inspector; empty when no cells are assigned yet), or
+    /// the street office gave the case's verification to this inspector (`verifier`, their
+    /// account id: 指派核查).
+    GridIn { grids: Vec<GridCode>, verifier: String },
     /// The case's grid lies in an area (a dispatcher's street, a viewer's district or street):
     /// the grid codes from `first` to
     /// `last` inclusive, which is exactly the area's 15-digit codes, both as numbers and as
@@ -180,15 +184,20 @@ pub fn closed_without_verification(conn: &mut DbConnection, scope: &CaseFilter) 
 }
 
 /// The cells of the handled cases of `scope` (waiting for on-site verification), one entry a
-/// case; a case in no cell is left out.
-pub fn cells_awaiting_verification(conn: &mut DbConnection, scope: &CaseFilter) -> StoreResult<Vec<String>> {
+/// case, each with whether the street office gave its verification to a named inspector; a
+/// case in no cell is left out.
+pub fn cells_awaiting_verification(
+    conn: &mut DbConnection,
+    scope: &CaseFilter,
+) -> StoreResult<Vec<(String, bool)>> {
     let query = cases::table
         .filter(cases::state.eq(CaseState::Handled.as_str()))
         .filter(cases::grid_code.is_not_null())
-        .select(cases::grid_code)
+        .select((cases::grid_code, cases::verifier_id))
         .into_boxed();
     let Some(query) = crate::filter_by_scope!(query, scope) else { return Ok(Vec::new()) };
-    Ok(query.load::<Option<String>>(conn)?.into_iter().flatten().collect())
+    let rows = query.load::<(Option<String>, Option<String>)>(conn)?;
+    Ok(rows.into_iter().filter_map(|(cell, verifier)| Some((cell?, verifier.is_some()))).collect())
 }
 
 /// Per grid cell: open cases, overdue cases, cases waiting for on-site verification, and

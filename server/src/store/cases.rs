@@ -54,6 +54,9 @@ pub struct CaseRow {
     /// The way the case came in, set by the server at intake.
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub channel: gridline_core::workflow::Channel,
+    /// The inspector the street office gave the verification to (指派核查), who may then see
+    /// and verify the case as its cell's inspectors may; `None` at intake.
+    pub verifier_id: Option<String>,
 }
 
 /// The workflow columns of a case, beside [`CaseRow`] (which intake writes).
@@ -90,6 +93,7 @@ pub struct CaseChange {
     pub rating: Option<Option<i32>>,
     pub confirm_requested_at: Option<Option<chrono::NaiveDateTime>>,
     pub called_back_at: Option<Option<chrono::NaiveDateTime>>,
+    pub verifier_id: Option<Option<String>>,
 }
 
 /// A case's new place after a `relocate`: the position and where it routed (never triage: a
@@ -315,15 +319,17 @@ pub fn record_step(
     Ok(outcome)
 }
 
-/// The cases in `grids` whose state is one of `states`, oldest first; at most `limit`.
+/// The cases in `grids`, or whose verification was given to the inspector `verifier`, whose
+/// state is one of `states`, oldest first; at most `limit`.
 pub fn in_grids_with_states(
     conn: &mut DbConnection,
     grids: &[String],
+    verifier: &str,
     states: &[&str],
     limit: i64,
 ) -> StoreResult<Vec<FullCase>> {
     let rows: Vec<(CaseRow, CaseWorkflow)> = cases::table
-        .filter(cases::grid_code.eq_any(grids))
+        .filter(cases::grid_code.eq_any(grids).or(cases::verifier_id.eq(verifier)))
         .filter(cases::state.eq_any(states))
         .order((cases::created_at, cases::id))
         .limit(limit)

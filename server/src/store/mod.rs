@@ -172,11 +172,13 @@ macro_rules! filter_by_scope {
         use $crate::store::schema::cases;
         match $filter {
             CaseFilter::All => Some($query),
-            CaseFilter::GridIn(grids) => {
-                Some($query.filter(
-                    cases::grid_code.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()),
-                ))
-            }
+            CaseFilter::GridIn { grids, verifier } => Some(
+                $query.filter(
+                    cases::grid_code
+                        .eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>())
+                        .or(cases::verifier_id.eq(verifier.clone())),
+                ),
+            ),
             CaseFilter::GridRange { area, .. } if $by_area_code && area.level() == AreaLevel::Street => {
                 Some($query.filter(cases::street_code.eq(area.to_string())))
             }

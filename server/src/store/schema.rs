@@ -102,6 +102,7 @@ diesel::table! {
         channel -> Text,
         confirm_requested_at -> Nullable<Timestamp>,
         called_back_at -> Nullable<Timestamp>,
+        verifier_id -> Nullable<Text>,
     }
 }
 

@@ -151,7 +151,7 @@ macro_rules! in_cells {
     ($query:expr, $column:expr, $filter:expr) => {
         match $filter {
             CaseFilter::All => Some($query),
-            CaseFilter::GridIn(grids) => {
+            CaseFilter::GridIn { grids, .. } => {
                 Some($query.filter($column.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>())))
             }
             CaseFilter::GridRange { first, last, .. } => {

@@ -57,6 +57,7 @@ fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
         created_at: now,
         updated_at: now,
         channel: gridline_core::workflow::Channel::App,
+        verifier_id: None,
     };
     let event = gridline_server::cases::events::reported(&case, now.and_utc());
     (case, event)

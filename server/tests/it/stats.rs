@@ -177,6 +177,7 @@ fn seed_via(
         created_at: reported_at,
         updated_at: steps.last().unwrap().1.naive_utc(),
         channel,
+        verifier_id: None,
     };
     // One transaction, as the server writes: the server's own jobs number events too, and the
     // sequence is only gap-free and unique among writers that hold the write lock.

@@ -6,7 +6,9 @@
 //! rebuild --check` stays clean after relocations, out of triage and between cells. The same
 //! figures answer (`GET /api/v1/desk`) how many handled cases wait for a verification no
 //! inspector can make (their cell has none) and how many were closed without one; the
-//! statistics count the triaged, the relocated and the closings without verification.
+//! statistics count the triaged, the relocated and the closings without verification. When a
+//! cell has no inspector, the street office gives the verification to a named inspector of its
+//! street (`assign_verifier`), who then sees the case and verifies it on site.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -27,6 +29,7 @@ both_backends!(
     a_report_in_no_cell_waits_for_its_nearest_street_which_relocates_it,
     relocating_between_cells_keeps_the_summaries_exact,
     the_desk_counts_verifications_nobody_can_make_and_closings_without_one,
+    a_verification_is_given_to_a_named_inspector_of_the_street,
 );
 
 fn street_of(code: &str) -> AreaCode {
@@ -357,4 +360,113 @@ fn the_desk_counts_verifications_nobody_can_make_and_closings_without_one(backen
         "{total}"
     );
     assert_eq!(stats_total(&server, &elsewhere)["closed_unverified"], 0);
+}
+
+fn account_id(server: &TestServer, token: &str) -> String {
+    let me: Value = server.get_as(token, "/api/v1/me").json().unwrap();
+    me["id"].as_str().unwrap().to_owned()
+}
+
+fn a_verification_is_given_to_a_named_inspector_of_the_street(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = server.admin_token();
+    let cells = two_street_cells(8);
+    server.import_grid(&admin, "310104", &cells);
+    let cell = &cells[1];
+    let street = street_of(&cell.code.to_string());
+    let neighbour =
+        cells.iter().find(|c| c.code != cell.code && street_of(&c.code.to_string()) == street).unwrap();
+    let far_cell = cells.iter().find(|c| street_of(&c.code.to_string()) != street).unwrap();
+    let dispatcher = server.staff_token(Role::Dispatcher, Scope::Street { street });
+    let elsewhere =
+        server.staff_token(Role::Dispatcher, Scope::Street { street: street_of(&far_cell.code.to_string()) });
+    let handler = server.staff_token(Role::Handler, Scope::Unit { unit: "sanitation".into() });
+    // One inspector of the street (in the neighbouring cell), one of the other street.
+    let named =
+        server.staff_token(Role::Inspector, Scope::Grids { grids: [neighbour.code].into_iter().collect() });
+    let away =
+        server.staff_token(Role::Inspector, Scope::Grids { grids: [far_cell.code].into_iter().collect() });
+    let (named_id, away_id, handler_id) =
+        (account_id(&server, &named), account_id(&server, &away), account_id(&server, &handler));
+
+    let citizen = server.citizen_token();
+    let (lat, lon) = point_in(cell);
+    let receipt = server.report_as(
+        &citizen,
+        &json!({ "category": "E0101", "description": "井盖缺失 manhole cover missing", "position": { "lat": lat, "lon": lon } }),
+    );
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    server.step(&dispatcher, &id, &json!({ "action": "register" }));
+    server.step(&dispatcher, &id, &json!({ "action": "dispatch", "handling_unit": "sanitation" }));
+    server.step(&handler, &id, &json!({ "action": "accept" }));
+    let photo = server.upload_photo(&handler);
+    server.step(&handler, &id, &json!({ "action": "mark_handled", "photo_ids": [photo] }));
+    assert_eq!(desk(&server, &dispatcher)["awaiting_verification_without_inspector"], 1);
+
+    // Before it is given: the street's inspector cannot see or verify it.
+    assert_eq!(view_of(&server, &named, &id), "public");
+    let on_site = |token: &str| {
+        let photo = server.upload_photo(token);
+        json!({ "action": "verify_pass", "photo_ids": [photo], "position": { "lat": lat, "lon": lon } })
+    };
+    let refused = post_step(&server, &admin, &named, &id, &on_site(&named));
+    assert_eq!(problem(refused, 403)["code"], "out_of_scope");
+
+    // What an assignment needs, each refused with its code; nothing written.
+    let assign = |inspector: &str| json!({ "action": "assign_verifier", "inspector": inspector });
+    let code_of = |token: &str, body: &Value, status: u16| {
+        problem(post_step(&server, &admin, token, &id, body), status)["code"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(code_of(&dispatcher, &json!({ "action": "assign_verifier" }), 422), "inspector_required");
+    assert_eq!(
+        code_of(&dispatcher, &assign(&away_id), 422),
+        "unknown_inspector",
+        "another street's inspector"
+    );
+    assert_eq!(code_of(&dispatcher, &assign(&handler_id), 422), "unknown_inspector", "not an inspector");
+    assert_eq!(code_of(&dispatcher, &assign("no-such-account"), 422), "unknown_inspector");
+    assert_eq!(code_of(&elsewhere, &assign(&named_id), 403), "out_of_scope");
+    assert_eq!(code_of(&handler, &assign(&named_id), 403), "not_allowed_for_role");
+    let case: Value = server.get_as(&dispatcher, &format!("/api/v1/cases/{id}")).json().unwrap();
+    let offered: Vec<&str> =
+        case["available_actions"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(offered.contains(&"assign_verifier"), "{offered:?}");
+    let needs =
+        case["action_needs"].as_array().unwrap().iter().find(|n| n["action"] == "assign_verifier").unwrap();
+    assert_eq!(needs["needs"]["inspector"], true);
+
+    // Given to the street's inspector: counted on the desk, in their list, and verified on site.
+    let given = server.step(&dispatcher, &id, &assign(&named_id));
+    assert_eq!(given["state"], "handled");
+    let figures = desk(&server, &dispatcher);
+    assert_eq!(
+        (
+            figures["awaiting_verification_by_named_inspector"].as_i64(),
+            figures["awaiting_verification_without_inspector"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(listed(&server, &named, "state=handled"), std::slice::from_ref(&id));
+    assert!(listed(&server, &away, "").is_empty());
+    let worklist: Value = server.get_as(&named, "/api/v1/worklist").json().unwrap();
+    assert!(worklist.to_string().contains(&id), "in the inspector's work list: {worklist}");
+    let seen: Value = server.get_as(&named, &format!("/api/v1/cases/{id}")).json().unwrap();
+    assert_eq!(seen["view"], "staff");
+    assert!(seen["available_actions"].as_array().unwrap().contains(&json!("verify_pass")));
+    let closed = server.step(&named, &id, &on_site(&named));
+    assert_eq!(closed["state"], "closed");
+
+    // The staff timeline names the inspector; the reporter's says nothing of them.
+    let timeline: Value = server.get_as(&dispatcher, &format!("/api/v1/cases/{id}/timeline")).json().unwrap();
+    let step =
+        timeline["events"].as_array().unwrap().iter().find(|e| e["kind"] == "assign_verifier").unwrap();
+    assert_eq!(step["details"]["verifier"], named_id.as_str());
+    assert_eq!(step["details"]["verifier_name"], "Test inspector");
+    let public: Value = server.get_as(&citizen, &format!("/api/v1/cases/{id}/timeline")).json().unwrap();
+    assert!(!public.to_string().contains(&named_id), "{public}");
+    assert_eq!(
+        desk(&server, &dispatcher)["closed_without_verification"],
+        0,
+        "verified, not closed at the desk"
+    );
 }

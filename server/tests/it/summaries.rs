@@ -33,6 +33,8 @@ pub(crate) struct City {
     pub(crate) dispatcher: String,
     pub(crate) handlers: Vec<String>,
     pub(crate) inspector: String,
+    /// The inspector's account id, which `assign_verifier` names.
+    inspector_id: String,
     pub(crate) citizen: String,
     /// Case id, its cell's index, and who reported it.
     pub(crate) cases: Vec<(String, usize, String)>,
@@ -57,6 +59,8 @@ impl City {
             .collect();
         let grids: BTreeSet<GridCode> = cells.iter().map(|c| c.code).collect();
         let inspector = server.staff_token(Role::Inspector, Scope::Grids { grids });
+        let me: Value = server.get_as(&inspector, "/api/v1/me").json().unwrap();
+        let inspector_id = me["id"].as_str().unwrap().to_owned();
         let citizen = server.citizen_token();
         City {
             server,
@@ -64,6 +68,7 @@ impl City {
             dispatcher,
             handlers,
             inspector,
+            inspector_id,
             citizen,
             cases: Vec::new(),
             taken: Default::default(),
@@ -127,7 +132,7 @@ impl City {
         let person = offered_to[rng.random_range(0..offered_to.len())];
         let mut theirs: Vec<&(&str, Role, Action, Value)> = offers.iter().filter(|o| o.0 == person).collect();
         // The steps that leave the state as it is (a dispute, a relocation, the inspector's
-        // confirm and deny of a report, the request to confirm) are taken one time in ten here:
+        // confirm and deny of a report, the request to confirm, the verifier's assignment) are taken one time in ten here:
         // offered as often as the day's steps, they would hold most cases before the work and
         // starve the later steps.
         let moving: Vec<_> = theirs
@@ -141,6 +146,7 @@ impl City {
                         | Action::Confirm
                         | Action::Deny
                         | Action::RequestConfirm
+                        | Action::AssignVerifier
                 )
             })
             .collect();
@@ -176,6 +182,9 @@ impl City {
         }
         if needs.rating {
             body["rating"] = json!(rng.random_range(1..=5));
+        }
+        if needs.inspector {
+            body["inspector"] = json!(self.inspector_id);
         }
         let response = self
             .server

@@ -90,6 +90,12 @@ pub(crate) fn public_entry_for(event: &EventRow, for_reporter: bool) -> PublicTi
     }
 }
 
+/// The inspector an `assign_verifier` step gave the verification to, from its details.
+fn verifier_of(event: &EventRow) -> Option<String> {
+    let details: Value = serde_json::from_str(&event.details).ok()?;
+    details.get("verifier")?.as_str().map(str::to_owned)
+}
+
 pub async fn timeline(
     state: web::Data<AppState>,
     who: MaybePrincipal,
@@ -97,7 +103,13 @@ pub async fn timeline(
 ) -> ApiResult<HttpResponse> {
     let (case, (events, names)) = load_case(&state, &id, |conn, id| {
         let events = events::for_case(conn, id)?;
-        let actors: Vec<&str> = events.iter().filter_map(|e| e.actor_id.as_deref()).collect();
+        // Who took each step, and the inspector a verification was given to (指派核查).
+        let verifiers: Vec<String> = events.iter().filter_map(verifier_of).collect();
+        let actors: Vec<&str> = events
+            .iter()
+            .filter_map(|e| e.actor_id.as_deref())
+            .chain(verifiers.iter().map(String::as_str))
+            .collect();
         let names = crate::store::actors::staff_names(conn, &actors)?;
         Ok((events, names))
     })
@@ -116,6 +128,9 @@ pub async fn timeline(
             // Staff read who took a step by name; the public timeline names no one.
             if let Some(name) = e.actor_id.as_ref().and_then(|id| names.get(id)) {
                 entry["actor"]["name"] = json!(name);
+            }
+            if let Some(name) = verifier_of(e).and_then(|id| names.get(&id)) {
+                entry["details"]["verifier_name"] = json!(name);
             }
             entry
         })

@@ -80,9 +80,11 @@ pub async fn worklist(
         .with_field("cursor"));
     }
     let scope = who.case_filter();
-    let grids: Vec<String> = match &scope {
-        CaseFilter::GridIn(grids) => grids.iter().map(ToString::to_string).collect(),
-        _ => Vec::new(),
+    let (grids, verifier): (Vec<String>, String) = match &scope {
+        CaseFilter::GridIn { grids, verifier } => {
+            (grids.iter().map(ToString::to_string).collect(), verifier.clone())
+        }
+        _ => (Vec::new(), String::new()),
     };
     let states: Vec<&'static str> = LIST_STATES.iter().map(|s| s.as_str()).collect();
     let answer = state
@@ -91,7 +93,7 @@ pub async fn worklist(
             // Read the high-water mark first: whatever commits later is in the next answer.
             let latest = events::latest_seq(conn)?;
             if cursor == 0 {
-                let list = cases::in_grids_with_states(conn, &grids, &states, MAX_LIST)?;
+                let list = cases::in_grids_with_states(conn, &grids, &verifier, &states, MAX_LIST)?;
                 let photos = cases::photo_ids_of(conn, &list)?;
                 return Ok((list, Vec::new(), photos, latest, false, true));
             }

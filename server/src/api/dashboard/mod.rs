@@ -58,7 +58,7 @@ pub async fn cells(state: web::Data<AppState>, who: Principal, req: HttpRequest)
 fn scope_holds(scope: &CaseFilter, grid: GridCode) -> bool {
     match scope {
         CaseFilter::All => true,
-        CaseFilter::GridIn(grids) => grids.contains(&grid),
+        CaseFilter::GridIn { grids, .. } => grids.contains(&grid),
         CaseFilter::GridRange { area, .. } => area.contains(grid),
         CaseFilter::HandlingUnit(_) | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => false,
     }

@@ -185,7 +185,7 @@ fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
             filter.grid_range = Some((first.to_string(), last.to_string()))
         }
         CaseFilter::HandlingUnit(unit) => filter.handling_unit = Some(unit),
-        CaseFilter::GridIn(_) | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => {
+        CaseFilter::GridIn { .. } | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => {
             return Err(ApiError::forbidden(
                 "statistics are for the street office, handling units and the city",
             ));
