@@ -291,6 +291,28 @@ fn relocating_between_cells_keeps_the_summaries_exact(backend: Backend) {
     assert_summaries_exact(&server);
 }
 
+/// A case the citizen reports in `cell`, registered and dispatched to sanitation by the
+/// dispatcher, then accepted and handled (with an after-photo) by the handler; its id.
+fn handled_case(
+    server: &TestServer,
+    [citizen, dispatcher, handler]: [&str; 3],
+    cell: &gridline_core::grid::GridCell,
+    description: &str,
+) -> String {
+    let (lat, lon) = point_in(cell);
+    let receipt = server.report_as(
+        citizen,
+        &json!({ "category": "E0101", "description": description, "position": { "lat": lat, "lon": lon } }),
+    );
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    server.step(dispatcher, &id, &json!({ "action": "register" }));
+    server.step(dispatcher, &id, &json!({ "action": "dispatch", "handling_unit": "sanitation" }));
+    server.step(handler, &id, &json!({ "action": "accept" }));
+    let photo = server.upload_photo(handler);
+    server.step(handler, &id, &json!({ "action": "mark_handled", "photo_ids": [photo] }));
+    id
+}
+
 fn desk(server: &TestServer, token: &str) -> Value {
     let response = server.get_as(token, "/api/v1/desk");
     assert_eq!(response.status(), 200);
@@ -309,17 +331,7 @@ fn the_desk_counts_verifications_nobody_can_make_and_closings_without_one(backen
     let elsewhere = server.staff_token(Role::Dispatcher, Scope::Street { street: other_street });
     let handler = server.staff_token(Role::Handler, Scope::Unit { unit: "sanitation".into() });
     let citizen = server.citizen_token();
-    let (lat, lon) = point_in(cell);
-    let receipt = server.report_as(
-        &citizen,
-        &json!({ "category": "E0101", "description": "bins overflowing", "position": { "lat": lat, "lon": lon } }),
-    );
-    let id = receipt["id"].as_str().unwrap().to_owned();
-    server.step(&dispatcher, &id, &json!({ "action": "register" }));
-    server.step(&dispatcher, &id, &json!({ "action": "dispatch", "handling_unit": "sanitation" }));
-    server.step(&handler, &id, &json!({ "action": "accept" }));
-    let photo = server.upload_photo(&handler);
-    server.step(&handler, &id, &json!({ "action": "mark_handled", "photo_ids": [photo] }));
+    let id = handled_case(&server, [&citizen, &dispatcher, &handler], cell, "bins overflowing");
 
     // Handled in a cell no inspector covers: said, not silent.
     let figures = desk(&server, &dispatcher);
@@ -391,16 +403,7 @@ fn a_verification_is_given_to_a_named_inspector_of_the_street(backend: Backend) 
 
     let citizen = server.citizen_token();
     let (lat, lon) = point_in(cell);
-    let receipt = server.report_as(
-        &citizen,
-        &json!({ "category": "E0101", "description": "井盖缺失 manhole cover missing", "position": { "lat": lat, "lon": lon } }),
-    );
-    let id = receipt["id"].as_str().unwrap().to_owned();
-    server.step(&dispatcher, &id, &json!({ "action": "register" }));
-    server.step(&dispatcher, &id, &json!({ "action": "dispatch", "handling_unit": "sanitation" }));
-    server.step(&handler, &id, &json!({ "action": "accept" }));
-    let photo = server.upload_photo(&handler);
-    server.step(&handler, &id, &json!({ "action": "mark_handled", "photo_ids": [photo] }));
+    let id = handled_case(&server, [&citizen, &dispatcher, &handler], cell, "井盖缺失 manhole cover missing");
     assert_eq!(desk(&server, &dispatcher)["awaiting_verification_without_inspector"], 1);
 
     // Before it is given: the street's inspector cannot see or verify it.
