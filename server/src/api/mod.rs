@@ -109,6 +109,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("/duplicates", web::get().to(cases::duplicates::duplicates))
                         .route("/notifications", web::get().to(notifications::case_log))
                         .route("/joint", web::get().to(cases::joint::get))
+                        .route("/verifiers", web::get().to(cases::verifiers::list))
                         .route("/parts/{part}/actions", web::post().to(cases::joint::post_part_action)),
                 )
                 .route("/cases", web::get().to(cases::list::list))

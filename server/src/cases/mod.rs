@@ -25,6 +25,7 @@ mod report_checks;
 pub mod sensor;
 mod step;
 mod step_checks;
+pub mod verifiers;
 
 pub use report::{Filed, Overrides, Submitter, file_report, file_report_with};
 pub use step::{StepError, StepRequest, Stepped, take_step};

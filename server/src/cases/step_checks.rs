@@ -211,40 +211,17 @@ pub(super) fn check_references(
     Ok(Ok(()))
 }
 
-/// Refuses an `assign_verifier` whose inspector is not an enabled inspector account working in
-/// the case's street (one of their cells lies in it): the verification goes to someone who can
-/// reach the place and answers to that street office. Read inside the step's transaction, so
-/// an account disabled a moment ago is refused. The inner `Err` is the answer.
+/// Refuses an `assign_verifier` naming an inspector the verification may not go to
+/// ([`super::verifiers::check`]). The inner `Err` is the answer.
 pub(super) fn check_verifier(
     conn: &mut DbConnection,
     step: &Step,
     case: &cases::CaseRow,
 ) -> StoreResult<Result<(), ApiError>> {
-    let Change::Set(id) = &step.verifier else { return Ok(Ok(())) };
-    let account = match crate::auth::users::find_by_id(conn, id) {
-        Ok(account) => account,
-        Err(e) => return Ok(Err(e.into())),
-    };
-    let street = case.street_code.as_deref().and_then(|s| gridline_core::codes::AreaCode::parse(s).ok());
-    let works_in_street = account.as_ref().is_some_and(|a| {
-        let cells = serde_json::from_str::<Scope>(&a.scope).ok();
-        a.role == Role::Inspector.as_str()
-            && !a.disabled
-            && matches!((cells, street), (Some(Scope::Grids { grids }), Some(street))
-                if grids.iter().any(|g| street.contains(*g)))
-    });
-    if works_in_street {
-        return Ok(Ok(()));
+    match &step.verifier {
+        Change::Set(id) => super::verifiers::check(conn, id, case),
+        _ => Ok(Ok(())),
     }
-    Ok(Err(ApiError::new(
-        ErrorKind::Unprocessable,
-        "unknown_inspector",
-        format!(
-            "{id:?} is not an enabled inspector working in the case's street; \
-             GET /api/v1/street/users lists the street's inspectors"
-        ),
-    )
-    .with_field("inspector")))
 }
 
 /// The point a `relocate` names by its cell (`grid_code`) instead of a position: a point inside

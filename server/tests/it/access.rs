@@ -221,6 +221,25 @@ fn matrix() -> Vec<Row> {
             [s401, s403, s403, s200, s403, s200, s200, s403, s200, s200, s200],
         ),
         row("GET", "/api/v1/cases/{missing}/joint", Body::None, signed_in(s404)),
+        // Who a verification may be given to: the street office holding the case, and the city.
+        row(
+            "GET",
+            "/api/v1/cases/{a1}/verifiers",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/cases/{b1}/verifiers",
+            Body::None,
+            [s401, s403, s403, s403, s403, s403, s403, s403, s200, s403, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/cases/{missing}/verifiers",
+            Body::None,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s404, s403, s403],
+        ),
         // The printable sheet: the case's staff, as its staff view.
         row(
             "GET",

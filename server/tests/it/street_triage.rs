@@ -438,6 +438,17 @@ fn a_verification_is_given_to_a_named_inspector_of_the_street(backend: Backend) 
         case["action_needs"].as_array().unwrap().iter().find(|n| n["action"] == "assign_verifier").unwrap();
     assert_eq!(needs["needs"]["inspector"], true);
 
+    // The street office chooses from the inspectors the step accepts: the street's own only.
+    let candidates: Value =
+        server.get_as(&dispatcher, &format!("/api/v1/cases/{id}/verifiers")).json().unwrap();
+    let offered: Vec<&str> =
+        candidates["inspectors"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(offered, [named_id.as_str()]);
+    assert_eq!(
+        problem(server.get_as(&elsewhere, &format!("/api/v1/cases/{id}/verifiers")), 403)["code"],
+        "out_of_scope"
+    );
+
     // Given to the street's inspector: counted on the desk, in their list, and verified on site.
     let given = server.step(&dispatcher, &id, &assign(&named_id));
     assert_eq!(given["state"], "handled");

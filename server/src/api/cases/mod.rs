@@ -20,6 +20,7 @@ pub mod joint;
 pub mod list;
 pub mod sheet;
 pub mod timeline;
+pub mod verifiers;
 pub mod worklist;
 
 use actix_web::{HttpResponse, web};

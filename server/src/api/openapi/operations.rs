@@ -571,6 +571,12 @@ pub fn api() -> Vec<Op> {
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .answer(200, "The case's joint handling", Body::Json(typed::<JointView>))
             .problems(&[401, 403, 404]),
+        Op::new(Method::Get, "/api/v1/cases/{id}/verifiers", "cases", "The inspectors a handled case's verification may be given to (指派核查): the enabled inspectors holding a cell of the case's street")
+            .describe("The street office whose scope holds the case, and the city admin; anyone else 403. The step itself is `assign_verifier` with `inspector` (an account id from this list; any other is 422 `unknown_inspector`), taken while the case is handled. That inspector then sees the case and verifies it on site as the cell's own inspectors may.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
+            .answer(200, "The candidates", Body::Json(typed::<crate::api::cases::verifiers::VerifierCandidates>))
+            .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/cases/{id}/parts/{part}/actions", "cases", "Take a step on a helper unit's part (accept, send_back, finish, close); core's part rules decide")
             .describe("If-Match carries the case's ETag (every part step bumps the case's version); without it 428 `precondition_required`, stale 409 `version_mismatch` with `current_state` and `current_version`. The helper unit's handlers accept, send back (with a reason) and finish (with after-photos they uploaded) their part; the lead unit's handlers or the street office close it with a reason. Part steps are taken while the case is dispatched or in progress. Refusals: 403 `not_allowed_for_part`, `out_of_scope`; 409 `part_not_from_state`, `case_not_active`; 422 `reason_required`, `photo_required`, `invalid_field`. Answers the case's joint view.")
             .bearer()
