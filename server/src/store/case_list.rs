@@ -61,6 +61,9 @@ pub struct ListFilter {
     pub handling_unit: Option<String>,
     /// First and last 15-digit grid code of an area (its cells, as text of equal width).
     pub grid_range: Option<(String, String)>,
+    /// With `grid_range`: the first and last street code of the area, whose cases in no cell
+    /// (the triage queue, each counted for the street nearest to it) the area holds too.
+    pub triage_streets: Option<(String, String)>,
     /// Reported at or after.
     pub from: Option<NaiveDateTime>,
     /// Reported before.
@@ -137,7 +140,14 @@ pub fn list(
         query = query.filter(cases::handling_unit.eq(unit.clone()));
     }
     if let Some((first, last)) = &filter.grid_range {
-        query = query.filter(cases::grid_code.between(first.clone(), last.clone()));
+        let in_cells = cases::grid_code.between(first.clone(), last.clone());
+        query = match &filter.triage_streets {
+            Some((s1, s2)) => query.filter(
+                in_cells
+                    .or(cases::grid_code.is_null().and(cases::street_code.between(s1.clone(), s2.clone()))),
+            ),
+            None => query.filter(in_cells),
+        };
     }
     if let Some(from) = filter.from {
         query = query.filter(cases::created_at.ge(from));

@@ -13,25 +13,11 @@
 "use strict";
 
 const path = require("path");
-const { TIMEOUT, check, api, signIn, launch, checkAccessibility } = require("./support.cjs");
+const { TIMEOUT, check, api, signIn, launch, checkAccessibility, upload, act } = require("./support.cjs");
 const { makeJpeg } = require("./report-support.cjs");
 
 const base = process.env.GRIDLINE_URL;
 const uuid = () => require("crypto").randomUUID();
-
-async function upload(token, jpeg) {
-  const form = new FormData();
-  form.append("photo", new Blob([jpeg], { type: "image/jpeg" }), "photo.jpg");
-  const r = await fetch(base + "/api/v1/photos", { method: "POST", headers: { authorization: "Bearer " + token }, body: form });
-  check(r.ok, `photo upload: ${r.status}`);
-  return (await r.json()).id;
-}
-
-async function act(token, id, body) {
-  const c = await api("/api/v1/cases/" + id, { token });
-  return api(`/api/v1/cases/${id}/actions`, { token, method: "POST", body,
-    headers: { "if-match": `"${c.version}"`, "idempotency-key": uuid() } });
-}
 
 // Presses Tab until the focus is on `selector` (keyboard only: no click, no focus() call).
 async function tabTo(page, selector, most = 60) {

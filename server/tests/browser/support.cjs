@@ -34,6 +34,22 @@ async function api(route, options) {
   return (await request(route, options)).json;
 }
 
+// A JPEG uploaded as `token`'s photo; its id.
+async function upload(token, jpeg) {
+  const form = new FormData();
+  form.append("photo", new Blob([jpeg], { type: "image/jpeg" }), "photo.jpg");
+  const r = await fetch(base + "/api/v1/photos", { method: "POST", headers: { authorization: "Bearer " + token }, body: form });
+  check(r.ok, `photo upload: ${r.status}`);
+  return (await r.json()).id;
+}
+
+// One workflow step on case `id` as `token`, at the case's current version; the case after it.
+async function act(token, id, body) {
+  const c = await api("/api/v1/cases/" + id, { token });
+  return api(`/api/v1/cases/${id}/actions`, { token, method: "POST", body,
+    headers: { "if-match": `"${c.version}"`, "idempotency-key": require("crypto").randomUUID() } });
+}
+
 async function signIn(login, password) {
   return (await api("/api/v1/auth/login", { method: "POST", body: { login, password } })).access_token;
 }
@@ -101,4 +117,4 @@ function phoneContext(browser, device, { locale, position }) {
   });
 }
 
-module.exports = { TIMEOUT, check, request, api, signIn, launch, signInPage, middleOf, checkAccessibility, phoneContext };
+module.exports = { TIMEOUT, check, request, api, signIn, launch, signInPage, middleOf, checkAccessibility, phoneContext, upload, act };

@@ -12,26 +12,11 @@
 // Every step is a screenshot and an axe-core pass.
 "use strict";
 
-const { TIMEOUT, check, api, signIn, launch, phoneContext } = require("./support.cjs");
+const { TIMEOUT, check, api, signIn, launch, phoneContext, upload, act } = require("./support.cjs");
 const { base, openPage, step, makeJpeg } = require("./report-support.cjs");
 const fs = require("fs");
 
-function uuid() { return require("crypto").randomUUID(); }
-
-async function upload(token, jpeg) {
-  const form = new FormData();
-  form.append("photo", new Blob([jpeg], { type: "image/jpeg" }), "photo.jpg");
-  const r = await fetch(base + "/api/v1/photos", { method: "POST", headers: { authorization: "Bearer " + token }, body: form });
-  check(r.ok, `photo upload: ${r.status}`);
-  return (await r.json()).id;
-}
-
-// One workflow step with the case's current version, as any client takes it.
-async function act(token, id, body) {
-  const c = await api("/api/v1/cases/" + id, { token });
-  await api(`/api/v1/cases/${id}/actions`, { token, method: "POST", body,
-    headers: { "if-match": `"${c.version}"`, "idempotency-key": uuid() } });
-}
+const uuid = () => require("crypto").randomUUID();
 
 async function main() {
   const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);

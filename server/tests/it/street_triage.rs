@@ -142,6 +142,12 @@ fn a_report_in_no_cell_waits_for_its_nearest_street_which_relocates_it(backend: 
 
     // The nearest street's office, the district and the city see it in triage; the other street does not.
     assert_eq!(listed(&server, &near, "triage=true"), std::slice::from_ref(&id));
+    // Narrowed to the street or its district (as the dashboard's map does), it is still theirs.
+    let area = format!("triage=true&area={near_street}");
+    assert_eq!(listed(&server, &near, &area), std::slice::from_ref(&id));
+    let district = format!("triage=true&area={}", &near_street.to_string()[..6]);
+    assert_eq!(listed(&server, &admin, &district), std::slice::from_ref(&id));
+    assert!(listed(&server, &admin, &format!("area={other_street}")).is_empty());
     assert_eq!(listed(&server, &near, ""), std::slice::from_ref(&id), "in the street's own list too");
     assert!(listed(&server, &near, "triage=false").is_empty());
     assert_eq!(listed(&server, &admin, "triage=true"), std::slice::from_ref(&id));

@@ -22,7 +22,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime};
-use gridline_core::codes::{AreaCode, CategoryCode};
+use gridline_core::codes::{AreaCode, AreaLevel, CategoryCode};
 use gridline_core::protocol::{CaseListPage, CaseView};
 use gridline_core::workflow::{CaseState, Channel, Role};
 use serde::Deserialize;
@@ -127,6 +127,12 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
         let (first, last) = area_grid_range(area)
             .ok_or_else(|| ApiError::invalid_field("area", "this area can hold no grid cell"))?;
         filter.grid_range = Some((first.to_string(), last.to_string()));
+        // A district's or a street's cases in no cell are its own too (the scopes say the same).
+        filter.triage_streets = match area.level() {
+            AreaLevel::District => Some((format!("{area}001"), format!("{area}999"))),
+            AreaLevel::Street => Some((area.to_string(), area.to_string())),
+            AreaLevel::Community | AreaLevel::Grid => None,
+        };
     }
     filter.from = query.from.as_deref().map(|t| time("from", t)).transpose()?;
     filter.to = query.to.as_deref().map(|t| time("to", t)).transpose()?;

@@ -26,6 +26,9 @@ const TEXT = {
     done: "已完成", rate: "率", count: "数", name: "名称", p90: "P90 工时", no_cases: "没有案件",
     dispatch_deadline: "现在派遣，处置截止时间为：", period: "近 30 天", read_only: "只读",
     channel: "来源渠道", confirm_requested: "已请网格员核实",
+    place: "位置归属", in_triage: "未入网格（待定位）", in_cell: "已入网格", k_triage: "待定位", grid_code: "网格编码",
+    pick_on_map: "在地图上选择", pick_hint: "请点击案件所在的网格（逐级放大到网格层）。", inspector: "网格员",
+    no_inspectors: "本街道没有可指派的网格员", verifier: "核查人",
   },
   en: {
     skip: "Skip to content", title: "Gridline operations", signin_hint: "Sign in with your staff account.",
@@ -49,6 +52,9 @@ const TEXT = {
     done: "Done", rate: "rate", count: "count", name: "Name", p90: "P90 hours", no_cases: "No cases",
     dispatch_deadline: "Dispatched now, the deadline is", period: "last 30 days",
     read_only: "read-only", channel: "Channel", confirm_requested: "Inspectors asked to confirm",
+    place: "Place", in_triage: "In no cell (triage)", in_cell: "In a cell", k_triage: "In triage", grid_code: "Cell code",
+    pick_on_map: "Choose on the map", pick_hint: "Click the cell where the case belongs (drill down to the cell level).",
+    inspector: "Inspector", no_inspectors: "No inspector of this street can be given it", verifier: "Verifier",
   },
 };
 let lang = localStorage.getItem("gridline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
@@ -342,8 +348,27 @@ function cellAt(event) {
 canvas.addEventListener("click", (event) => {
   const code = cellAt(event);
   if (code && state.level < 15) drillTo(prefixOf(code, state.level));
+  else if (code && state.picking) pickedCell(code);
   else if (code) openCaseList({ area: code });
 });
+
+// Choosing a case's new cell on the map (a relocate): the case page steps aside, the map takes
+// one click at the cell level, and the page comes back with the cell's code in its form.
+function pickCellFor(input) {
+  state.picking = input;
+  $("#case-panel").hidden = true;
+  showView("overview");
+  $("#map-status").textContent = t("pick_hint");
+}
+
+function pickedCell(code) {
+  const input = state.picking;
+  state.picking = null;
+  input.value = code;
+  $("#map-status").textContent = "";
+  $("#case-panel").hidden = false;
+  input.focus();
+}
 canvas.addEventListener("keydown", (event) => {
   // Keyboard: Backspace goes up one level, Home back to the whole scope.
   if (event.key === "Backspace" && state.area) { drillTo(state.area.slice(0, { 6: 0, 9: 6, 12: 9, 15: 12 }[state.area.length])); }
@@ -398,8 +423,13 @@ async function loadKpis() {
   // The live counts come first: the tiles drawn from them show at once, the statistics'
   // tiles keep their last figures for this area, or say "…" until the history has been read.
   renderTiles(state.daily, state.daily === null);
-  const daily = await api(statsQuery(day(start), day(today), "day")).catch(() => null);
+  // The desk's figures (the triage queue) are the street office's, the city's and a viewer's.
+  const [daily, desk] = await Promise.all([
+    api(statsQuery(day(start), day(today), "day")).catch(() => null),
+    api("/api/v1/desk").catch(() => null),
+  ]);
   state.daily = daily;
+  state.desk = desk;
   renderTiles(daily, false);
 }
 
@@ -418,6 +448,7 @@ function renderTiles(daily, pending) {
     ["k_overdue", sum(1), null],
     ["k_to_verify", sum(2), null],
     ["k_at_desk", sum(3), null],
+    ["k_triage", state.desk ? state.desk.stranded : "—", null],
     ["k_closure", later(pct(total.closure_rate)), series("closure_rate")],
     ["k_on_time", later(pct(total.on_time_closure_rate)), series("on_time_closure_rate")],
     ["k_rework", later(pct(total.rework_rate)), series("rework_rate")],
@@ -425,8 +456,10 @@ function renderTiles(daily, pending) {
     ["k_handling", later(num(total.handling_hours_mean)), series("handling_hours_mean")],
     ["k_rating", later(num(total.rating_mean, 2)), series("rating_mean")],
   ];
+  // The triage tile opens the queue itself: the case list of cases in no cell.
+  const opens = { k_triage: showTriage };
   $("#kpis").replaceChildren(...tiles.map(([key, value, s]) =>
-    el("div", { class: "kpi", "data-kpi": key },
+    el(opens[key] ? "button" : "div", { class: "kpi", "data-kpi": key, type: opens[key] ? "button" : null, onclick: opens[key] },
       el("div", { class: "label" }, t(key)), el("div", { class: "value" }, String(value)), sparkline(s))));
 }
 
@@ -517,7 +550,7 @@ async function loadCases(append = false, extra = {}) {
   for (const c of page.items) {
     rows.append(el("tr", { tabindex: "0", "data-case": c.id, onclick: () => openCase(c.id), onkeydown: (e) => { if (e.key === "Enter") openCase(c.id); } },
       el("td", {}, c.tracking_number), el("td", {}, categoryName(c.category)),
-      el("td", {}, c.state), el("td", {}, (c.placement && c.placement.grid) || "—"),
+      el("td", {}, c.state), el("td", { "data-field": "grid" }, (c.placement && c.placement.grid) || t("in_triage")),
       el("td", { class: c.overdue ? "tag-overdue" : "" }, fmtTime(c.deadline)), el("td", {}, fmtTime(c.created_at))));
   }
   if (!rows.children.length) rows.append(el("tr", {}, el("td", { colspan: "6", class: "muted" }, t("no_cases"))));
@@ -526,6 +559,12 @@ async function loadCases(append = false, extra = {}) {
 }
 
 function openCaseList(extra) { showView("cases"); loadCases(false, extra); }
+
+// The triage queue: the reports that routed to no cell, which the street office relocates.
+function showTriage() {
+  $("#f-triage").value = "true";
+  showView("cases");
+}
 
 // Every case the filters (and the search text) match, as one CSV file from the server's
 // streamed export, in the caller's scope.
@@ -566,6 +605,11 @@ async function openCase(id) {
     if (c.placement && c.placement.grid) where.set("grid", c.placement.grid);
     c.suggested_unit = (await api("/api/v1/units?" + where).catch(() => ({}))).suggested || null;
   }
+  // Whom a verification may be given to: the server's list, the same rule its step checks.
+  const needs = new Map((c.action_needs || []).map((n) => [n.action, n.needs]));
+  if ((c.available_actions || []).some((a) => needs.get(a) && needs.get(a).inspector)) {
+    c.verifiers = (await api(`/api/v1/cases/${id}/verifiers`).catch(() => ({}))).inspectors || [];
+  }
   panel.dataset.caseId = id;
   panel.dataset.version = c.version;
   $("#case-title").textContent = `${c.tracking_number} · ${categoryName(c.category)}`;
@@ -593,7 +637,10 @@ async function openCase(id) {
   }
   const events = el("ol", { class: "timeline" }, (timeline.events || []).map((e) =>
     el("li", { "data-kind": e.kind }, el("b", {}, e.label ? e.label[lang] : e.kind), " ", e.from_state ? e.from_state + " → " : "", e.to_state,
-      el("div", { class: "muted" }, fmtTime(e.at), e.actor && e.actor.role ? " · " + e.actor.role : "", e.reason ? " · " + e.reason : "", e.note ? " · " + e.note : ""))));
+      el("div", { class: "muted" }, fmtTime(e.at), e.actor ? " · " + (e.actor.name || e.actor.role || "") : "",
+        e.details && e.details.verifier_name ? ` · ${t("verifier")}: ${e.details.verifier_name}` : "",
+        e.details && e.details.to && e.details.to.grid ? ` · → ${e.details.to.grid}` : "",
+        e.reason ? " · " + e.reason : "", e.note ? " · " + e.note : ""))));
   // A viewer (wall screens) takes no step: no actions section at all, whatever the case offers.
   const steps = readOnly() ? [] : [el("h3", {}, t("actions")), actionForms(c)];
   // The office files the sheet; a wall screen (a viewer) has nothing to press.
@@ -662,14 +709,15 @@ function jointSection(joint) {
 const readOnly = () => (session.user || {}).role === "viewer";
 
 // The steps the server says are available now, each form built from what the workflow says the
-// step must carry (`action_needs`); the steps taken on site (a photo, a position) and the
-// reporter's and the hotline's are left to the phones, the triage view and the hotline console.
+// step must carry (`action_needs`); the steps taken on site (with a photo) and the reporter's
+// and the hotline's are left to the phones and the hotline console. A position without a photo
+// is a place the office chooses (a relocate): given as a cell code, typed or clicked on the map.
 // Each form sends the case version in If-Match, so a step on a stale page is refused (409) and
 // the page reloads.
 function actionForms(c) {
   const box = el("div", { class: "actions" });
   const steps = new Map((c.action_needs || []).map((n) => [n.action, n]));
-  const atTheDesk = (n) => n && !n.photo && !n.position && !n.rating && !n.satisfaction;
+  const atTheDesk = (n) => n && !n.photo && !n.rating && !n.satisfaction;
   const available = (c.available_actions || []).filter((a) => steps.has(a) && atTheDesk(steps.get(a).needs));
   for (const action of available) {
     const { needs, label } = steps.get(action);
@@ -685,6 +733,17 @@ function actionForms(c) {
     }
     if (needs.new_deadline) fields.push(el("input", { name: "new_deadline", type: "datetime-local", required: "", "aria-label": t("new_deadline") }));
     if (needs.merge_target) fields.push(el("input", { name: "merge_into", placeholder: t("merge_into"), required: "", "aria-label": t("merge_into") }));
+    if (needs.position) {
+      const cell = el("input", { name: "grid_code", placeholder: t("grid_code"), required: "", inputmode: "numeric", "aria-label": t("grid_code") });
+      fields.push(cell, el("button", { type: "button", "data-field": "pick-cell", onclick: () => pickCellFor(cell) }, t("pick_on_map")));
+    }
+    if (needs.inspector) {
+      const people = c.verifiers || [];
+      fields.push(people.length
+        ? el("select", { name: "inspector", required: "", "aria-label": t("inspector") },
+          people.map((p) => el("option", { value: p.id }, `${p.display_name} (${p.login || p.id})`)))
+        : el("span", { class: "muted", "data-field": "no-inspectors" }, t("no_inspectors")));
+    }
     fields.push(el("input", { name: "note", placeholder: t("note"), maxlength: state.limits.step_text_max_chars, "aria-label": t("note") }));
     const form = el("form", { "data-action": action }, el("b", {}, name), ...fields, el("button", { type: "submit" }, name));
     form.addEventListener("submit", (event) => { event.preventDefault(); takeAction(c.id, action, new FormData(form)); });
