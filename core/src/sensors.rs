@@ -18,7 +18,8 @@
 //!   all-clear) within an hour;
 //!
 //! When every alarm of a case has had its all-clear, the case is marked cleared by sensor; it
-//! still needs an inspector's verification to close.
+//! still needs an inspector's verification to close, unless the kind's rule closes it then
+//! (`closes_on_all_clear`).
 
 use serde::{Deserialize, Serialize};
 
@@ -133,6 +134,11 @@ pub struct AlarmRule {
     pub second_device_confirms: bool,
     pub group_window_s: u32,
     pub flap_limit_per_hour: u32,
+    /// When every alarm of a case has had its all-clear, the case closes without a visit (the
+    /// `sensor_close` step) instead of waiting for an inspector's verification: for kinds
+    /// whose all-clear is itself the fix (a parked car that drove off, a bin emptied).
+    #[serde(default)]
+    pub closes_on_all_clear: bool,
 }
 
 /// The category of a faulty device's maintenance case (the taxonomy's "other problem").
@@ -148,6 +154,7 @@ pub fn shipped_rules() -> Vec<AlarmRule> {
         second_device_confirms: second,
         group_window_s: window,
         flap_limit_per_hour: flaps,
+        closes_on_all_clear: false,
     };
     let mut manhole = rule("manhole_cover", "C0102", 30, false, 600, 4);
     manhole.answers.insert("cover_state".to_owned(), "displaced".to_owned());
@@ -158,10 +165,14 @@ pub fn shipped_rules() -> Vec<AlarmRule> {
         rule("water_level", "E0504", 300, true, 3_600, 4),
         // Smoke: two detectors agree, or it lasts a minute; the nearest category is burning.
         rule("smoke", "E0105", 60, true, 1_800, 4),
-        // A parked car still there after 10 minutes.
-        rule("illegal_parking_camera", "E0404", 600, false, 1_800, 6),
+        // A parked car still there after 10 minutes; when it drives off, nothing is left to do.
+        AlarmRule {
+            closes_on_all_clear: true,
+            ..rule("illegal_parking_camera", "E0404", 600, false, 1_800, 6)
+        },
         // A full bin that stays full for half an hour; a street's bins share a case for 2 hours.
-        rule("overflowing_bin", "C0302", 1_800, false, 7_200, 4),
+        // Emptied (the fill sensor clears), the case is done.
+        AlarmRule { closes_on_all_clear: true, ..rule("overflowing_bin", "C0302", 1_800, false, 7_200, 4) },
         // The meter of an elder living alone that stayed still: at once, one case per home.
         rule("lone_elder_water_meter", "E0601", 0, false, 0, 4),
     ]

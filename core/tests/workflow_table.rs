@@ -65,6 +65,13 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     (S::Handled, A::VerifyFail, R::Inspector, S::Dispatched),
     (S::Handled, A::Close, R::Dispatcher, S::Closed),
     (S::Handled, A::Close, R::Admin, S::Closed),
+    // A sensor case whose alarms all cleared, closed by its kind's rule.
+    (S::Reported, A::SensorClose, R::System, S::Closed),
+    (S::Registered, A::SensorClose, R::System, S::Closed),
+    (S::Dispatched, A::SensorClose, R::System, S::Closed),
+    (S::InProgress, A::SensorClose, R::System, S::Closed),
+    (S::Handled, A::SensorClose, R::System, S::Closed),
+    (S::Shelved, A::SensorClose, R::System, S::Closed),
     // 指派核查: who verifies is a fact about the handled case.
     (S::Handled, A::AssignVerifier, R::Dispatcher, S::Handled),
     (S::Handled, A::AssignVerifier, R::Admin, S::Handled),
@@ -111,7 +118,8 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         R::Handler => [A::Accept, A::SendBack, A::MarkHandled, A::Dispute].contains(&action),
         R::Inspector => [A::VerifyPass, A::VerifyFail, A::Confirm, A::Deny].contains(&action),
         R::Citizen => action == A::Rate,
-        R::System => [A::MarkOverdue, A::Escalate, A::CommandRegister, A::EscalateDispute].contains(&action),
+        R::System => [A::MarkOverdue, A::Escalate, A::CommandRegister, A::EscalateDispute, A::SensorClose]
+            .contains(&action),
         R::Viewer => false,
         R::Operator => [A::CallBack, A::Answer, A::Transfer].contains(&action),
     }
@@ -128,7 +136,7 @@ const STATES: [CaseState; 9] = [
     S::Shelved,
     S::Merged,
 ];
-const ACTIONS: [Action; 30] = [
+const ACTIONS: [Action; 31] = [
     A::Register,
     A::Reject,
     A::Dispatch,
@@ -159,6 +167,7 @@ const ACTIONS: [Action; 30] = [
     A::EscalateDispute,
     A::Relocate,
     A::AssignVerifier,
+    A::SensorClose,
 ];
 const ROLES: [Role; 8] =
     [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];

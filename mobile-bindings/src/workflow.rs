@@ -119,6 +119,8 @@ mirror_enum! {
         Relocate,
         /// The street office gives a handled case's verification to a named inspector (online only).
         AssignVerifier,
+        /// The system closes a sensor case whose alarms all cleared, when the kind's rule says so.
+        SensorClose,
     }
 }
 

@@ -278,6 +278,10 @@ wire_enum! {
         /// of its street, when the case's cell has none (or none free): that inspector may
         /// then verify it on site as the cell's own would.
         AssignVerifier = "assign_verifier",
+        /// 传感器解除结案: every alarm of a sensor case had its all-clear and the alarm kind's
+        /// rule closes such a case without a visit (a parked car that drove off); the `system`
+        /// closes it from any open state ([`crate::sensors::AlarmRule::closes_on_all_clear`]).
+        SensorClose = "sensor_close",
     }
 }
 

@@ -31,7 +31,9 @@ pub(super) fn roles_for(action: Action) -> &'static [Role] {
         A::Accept | A::SendBack | A::MarkHandled | A::Dispute => &[Role::Handler],
         A::VerifyPass | A::VerifyFail | A::Confirm | A::Deny => &[Role::Inspector],
         A::Rate => &[Role::Citizen],
-        A::MarkOverdue | A::Escalate | A::EscalateDispute | A::CommandRegister => &[Role::System],
+        A::MarkOverdue | A::Escalate | A::EscalateDispute | A::CommandRegister | A::SensorClose => {
+            &[Role::System]
+        }
         A::CallBack | A::Answer | A::Transfer => &[Role::Operator],
     }
 }
@@ -60,6 +62,10 @@ fn next_state(state: CaseState, action: Action) -> Option<CaseState> {
         (A::Answer | A::Transfer, S::Reported) => S::Closed,
         (A::Relocate, S::Reported | S::Registered) => state,
         (A::AssignVerifier, S::Handled) => state,
+        (
+            A::SensorClose,
+            S::Reported | S::Registered | S::Dispatched | S::InProgress | S::Handled | S::Shelved,
+        ) => S::Closed,
         (A::Extend | A::MarkOverdue | A::Escalate, S::Dispatched | S::InProgress) => state,
         // A dispute is a fact about the assignment, decided before the unit accepts.
         (A::Dispute | A::Uphold | A::Reassign | A::EscalateDispute, S::Dispatched) => state,
@@ -79,6 +85,7 @@ pub fn needs(action: Action) -> Needs {
     let none = Needs::default();
     match action {
         A::Register | A::Accept | A::Unshelve | A::MarkOverdue | A::Escalate | A::CommandRegister => none,
+        A::SensorClose => none,
         A::Uphold | A::EscalateDispute | A::RequestConfirm => none,
         A::Reject | A::SendBack | A::Shelve | A::Close | A::Reopen | A::Answer | A::Transfer | A::Dispute => {
             Needs { reason: true, ..none }

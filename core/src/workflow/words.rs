@@ -101,6 +101,7 @@ impl Action {
             Action::Deny => ("核实不属实", "Not found on site"),
             Action::RequestConfirm => ("核实派遣", "Asked to confirm on site"),
             Action::AssignVerifier => ("指派核查", "Verification assigned"),
+            Action::SensorClose => ("传感器解除结案", "Closed: every alarm cleared"),
             Action::Extend => ("延期", "Extend"),
             Action::Shelve => ("挂账", "Shelve"),
             Action::Unshelve => ("恢复处理", "Unshelve"),

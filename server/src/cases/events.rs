@@ -249,6 +249,12 @@ pub fn cleared_by_sensor(case_id: &str, state: CaseState, details: Value, at: Da
 /// command straight into the command unit's queue; `details` names the emergency, its level,
 /// the command unit, the limits the case keeps, and whether it is a drill.
 pub fn command_register(case: &FullCase, step: &Step, details: Value, at: DateTime<Utc>) -> EventRow {
+    system_transition(case, step, details, at)
+}
+
+/// A step core decided for the `system` role (`command_register`, `sensor_close`), with its
+/// `details`.
+pub fn system_transition(case: &FullCase, step: &Step, details: Value, at: DateTime<Utc>) -> EventRow {
     let t = &step.transition;
     EventRow {
         actor_role: Some(Role::System.as_str().to_owned()),

@@ -66,23 +66,56 @@ pub async fn file_sensor_case(state: &AppState, case: SensorCase) -> ApiResult<F
 }
 
 /// Marks the case of `group_id` cleared by sensor: one `cleared_by_sensor` event, the state
-/// unchanged.
+/// unchanged. When the alarm kind's rule `closes` such a case, the `system` then closes it
+/// (`sensor_close`, as core decides it: a case already closed, rejected or merged stays so).
 pub async fn mark_cleared_by_sensor(
     state: &AppState,
     group_id: String,
     case_id: String,
     details: Value,
     at: DateTime<Utc>,
+    closes: bool,
 ) -> ApiResult<()> {
+    let calendar = state.calendar.clone();
     state
         .db
         .run(move |conn| {
             let Some(case) = cases::find(conn, &case_id)? else {
                 return Ok(Err(ApiError::not_found("case")));
             };
-            let mut event = events::cleared_by_sensor(&case.id, case.state, details, at);
+            let mut event = events::cleared_by_sensor(&case.id, case.state, details.clone(), at);
             sensors::record_group_event(conn, &group_id, &mut event)?;
+            if closes {
+                close_cleared(conn, &case_id, details, at, &calendar)?;
+            }
             Ok(Ok(()))
         })
         .await?
+}
+
+/// The `sensor_close` step of a case whose alarms all cleared, under the version guard; nothing
+/// when core refuses it (the case is no longer open) or the case changed meanwhile.
+fn close_cleared(
+    conn: &mut crate::store::DbConnection,
+    case_id: &str,
+    details: Value,
+    at: DateTime<Utc>,
+    calendar: &gridline_core::calendar::WorkingCalendar,
+) -> crate::store::StoreResult<()> {
+    use gridline_core::workflow::{self, Action, Provided, Role};
+    let Some(case) = cases::find_full(conn, case_id)? else { return Ok(()) };
+    let facts = super::facts::facts_for(&case, None, at, 0)?;
+    let taken = workflow::take(
+        case.row.state,
+        Action::SensorClose,
+        Role::System,
+        &Provided::default(),
+        &facts,
+        calendar,
+    );
+    let Ok(step) = taken else { return Ok(()) };
+    let mut event = events::system_transition(&case, &step, details, at);
+    let change = super::step::change_of(&step, event.occurred_at);
+    cases::record_step(conn, case_id, case.row.version, &change, &mut event)?;
+    Ok(())
 }

@@ -207,7 +207,17 @@ async fn follow_up(state: &AppState, applied: Applied) {
 async fn mark_cleared(state: &AppState, group: &GroupRow, case_id: String) {
     let details = serde_json::json!({ "sensor_group": group.id, "alarms": group.episode_count });
     let at = state.clock.now();
-    if let Err(e) = mark_cleared_by_sensor(state, group.id.clone(), case_id, details, at).await {
+    // A maintenance case (a faulty device) is for its owner to close, whatever the kind's rule.
+    let kind = (group.purpose == "alarms").then(|| group.kind.clone());
+    let closes = match kind {
+        Some(kind) => {
+            let now = at.timestamp();
+            let rules = state.db.run(move |conn| store::rules(conn, now)).await;
+            rules.is_ok_and(|rules| rules.iter().any(|r| r.kind == kind && r.closes_on_all_clear))
+        }
+        None => false,
+    };
+    if let Err(e) = mark_cleared_by_sensor(state, group.id.clone(), case_id, details, at, closes).await {
         tracing::warn!(error = %e, group = %group.id, "a sensor case was not marked cleared");
     }
 }

@@ -398,6 +398,7 @@ diesel::table! {
         group_window_s -> Integer,
         flap_limit_per_hour -> Integer,
         updated_at -> BigInt,
+        closes_on_all_clear -> Bool,
     }
 }
 

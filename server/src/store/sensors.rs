@@ -70,6 +70,7 @@ pub struct RuleRow {
     pub group_window_s: i32,
     pub flap_limit_per_hour: i32,
     pub updated_at: i64,
+    pub closes_on_all_clear: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
@@ -302,6 +303,7 @@ impl RuleRow {
             group_window_s: i32::try_from(rule.group_window_s).unwrap_or(i32::MAX),
             flap_limit_per_hour: i32::try_from(rule.flap_limit_per_hour).unwrap_or(i32::MAX),
             updated_at: now,
+            closes_on_all_clear: rule.closes_on_all_clear,
         }
     }
 
@@ -316,6 +318,7 @@ impl RuleRow {
             group_window_s: u32::try_from(self.group_window_s).map_err(|_| corrupt("group_window_s"))?,
             flap_limit_per_hour: u32::try_from(self.flap_limit_per_hour)
                 .map_err(|_| corrupt("flap_limit_per_hour"))?,
+            closes_on_all_clear: self.closes_on_all_clear,
         })
     }
 }

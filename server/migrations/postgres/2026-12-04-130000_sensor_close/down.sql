@@ -1,0 +1,1 @@
+ALTER TABLE sensor_rules DROP COLUMN closes_on_all_clear;
