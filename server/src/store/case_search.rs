@@ -27,7 +27,8 @@ use super::{DbConnection, StoreResult};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SearchTuning {
     /// A bigram with at least this many postings is common: the rarest bigram of the term being
-    /// common sends the search to the walk without reading candidates (SQLite).
+    /// common sends the search to the walk without reading candidates (counted, capped, on
+    /// SQLite; estimated from the index's statistics on PostgreSQL).
     pub common_gram: i64,
     /// Most matching bodies a search reads as candidates; beyond it the term is common.
     pub max_candidates: i64,
@@ -131,13 +132,34 @@ pub fn find(conn: &mut DbConnection, pattern: &str, tuning: SearchTuning) -> Sto
             }
             query.bind::<Text, _>(pattern).bind::<BigInt, _>(tuning.max_candidates + 1).load(c)?
         }
-        DbConnection::Pg(c) => diesel::sql_query(
-            "SELECT case_id FROM case_search WHERE case_search_grams(body) @> $1 AND body ILIKE $2 LIMIT $3",
-        )
-        .bind::<Array<Text>, _>(grams)
-        .bind::<Text, _>(pattern)
-        .bind::<BigInt, _>(tuning.max_candidates + 1)
-        .load(c)?,
+        DbConnection::Pg(c) => {
+            // The rarest bigram's count, from the statistics ANALYZE keeps on the GIN index's
+            // expression (its most common elements and their share of the bodies): counting
+            // in GIN would build the whole bitmap of a common bigram first. A bigram not among
+            // the most common is rare.
+            let Count { n } = diesel::sql_query(
+                "SELECT CAST(coalesce(min(coalesce(e.freq, 0)) * max(t.reltuples), 0) AS BIGINT) AS n \
+                 FROM unnest($1) AS q(gram) \
+                 LEFT JOIN (SELECT unnest(most_common_elems::text::text[]) AS gram, \
+                 unnest(most_common_elem_freqs) AS freq FROM pg_stats \
+                 WHERE schemaname = current_schema() AND tablename = 'case_search_grams') AS e \
+                 ON e.gram = q.gram \
+                 CROSS JOIN (SELECT greatest(reltuples, 0) AS reltuples FROM pg_class \
+                 WHERE oid = to_regclass('case_search')) AS t",
+            )
+            .bind::<Array<Text>, _>(&grams)
+            .get_result(c)?;
+            if n >= tuning.common_gram {
+                return Ok(TextMatch::Walk);
+            }
+            diesel::sql_query(
+                "SELECT case_id FROM case_search WHERE case_search_grams(body) @> $1 AND body ILIKE $2 LIMIT $3",
+            )
+            .bind::<Array<Text>, _>(grams)
+            .bind::<Text, _>(pattern)
+            .bind::<BigInt, _>(tuning.max_candidates + 1)
+            .load(c)?
+        }
     };
     if hits.len() as i64 > tuning.max_candidates {
         return Ok(TextMatch::Walk);

@@ -6,13 +6,14 @@
 -- bigrams]` and still checks every candidate with the same ILIKE, so the results are exactly
 -- the ILIKE's. GIN keeps each bigram's posting list compressed, and intersects the lists itself.
 -- The same bigrams as SQLite's case_search_grams table, stored the way each database does best.
--- The function is immutable (lower() follows the database's collation, fixed at creation).
+-- The function is immutable (lower() follows the database's collation, fixed at creation),
+-- and costly, as it is: the planner then reads the index rather than computing it on every body.
 -- Not in schema.rs, as case_search is not: read through SQL fragments only.
 CREATE FUNCTION case_search_grams(body text) RETURNS text[] AS $$
     SELECT coalesce(array_agg(DISTINCT g), '{}')
     FROM (SELECT substr(lower(body), n, 2) AS g FROM generate_series(1, length(body) - 1) AS n) AS pieces
     WHERE g !~ '\s'
-$$ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE;
+$$ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000;
 
 CREATE INDEX case_search_grams ON case_search USING gin (case_search_grams(body));
 -- The list walks cases newest first and checks each one's bodies when a term is common.
