@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::CaseState;
 
+use super::case_search::{self, SearchTuning, TextMatch};
 use super::cases::{CaseRow, CaseWorkflow, FullCase};
 use super::schema::{cases, emergency_cases};
 use super::{DbConnection, StoreResult};
@@ -101,6 +102,18 @@ pub fn list(
     filter: &ListFilter,
     limit: i64,
 ) -> StoreResult<Vec<FullCase>> {
+    list_tuned(conn, scope, filter, limit, SearchTuning::default())
+}
+
+/// [`list`], with the text search's thresholds given (tests take each way of the search on a
+/// few cases with small ones).
+pub fn list_tuned(
+    conn: &mut DbConnection,
+    scope: &CaseFilter,
+    filter: &ListFilter,
+    limit: i64,
+    tuning: SearchTuning,
+) -> StoreResult<Vec<FullCase>> {
     let query = cases::table.select((CaseRow::as_select(), CaseWorkflow::as_select())).into_boxed();
     let Some(mut query) = crate::filter_by_scope!(query, scope, newest_first) else { return Ok(Vec::new()) };
     if !filter.states.is_empty() {
@@ -113,17 +126,21 @@ pub fn list(
         query = query.filter(cases::tracking_number.eq(number.clone()));
     }
     if let Some(text) = &filter.text {
-        // The search table is kept by triggers (migration `case_search`): a plain table scanned
-        // by LIKE on SQLite (case-insensitive for ASCII; FTS5 there made concurrent writers fail
-        // with "database is locked"); pg_trgm-indexed on PostgreSQL, with ILIKE.
-        let like = if matches!(conn, DbConnection::Pg(_)) { "ILIKE" } else { "LIKE" };
-        query = query.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-                "cases.id IN (SELECT case_id FROM case_search WHERE body {like} "
-            ))
-            .bind::<diesel::sql_types::Text, _>(search_pattern(text))
-            .sql(")"),
-        );
+        // The bigram index (store/case_search.rs) names the few matching cases, or tells the
+        // list to walk newest first and check each case, when a term is too common to list.
+        let pattern = search_pattern(text);
+        match case_search::find(conn, &pattern, tuning)? {
+            TextMatch::Cases(ids) if ids.is_empty() => return Ok(Vec::new()),
+            TextMatch::Cases(ids) => query = query.filter(cases::id.eq_any(ids)),
+            TextMatch::Walk => {
+                let (before, after) = case_search::walk_condition(conn);
+                query = query.filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>(before)
+                        .bind::<diesel::sql_types::Text, _>(pattern)
+                        .sql(after),
+                );
+            }
+        }
     }
     if let Some(overdue) = filter.overdue {
         query = query.filter(cases::overdue.eq(overdue));

@@ -9,6 +9,7 @@ pub mod actors;
 pub mod api_keys;
 pub mod callbacks;
 pub mod case_list;
+pub mod case_search;
 pub mod cases;
 pub mod categories;
 pub mod coverage;

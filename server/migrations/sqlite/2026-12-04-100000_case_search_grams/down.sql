@@ -1,0 +1,3 @@
+DROP TRIGGER case_search_grams;
+DROP TABLE case_search_grams;
+DROP TABLE case_search_positions;

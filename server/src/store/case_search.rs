@@ -1,0 +1,207 @@
+//! How the staff case list finds the cases whose text holds a search term, through the bigram
+//! index (migration `case_search_grams`): SQLite's `case_search_grams` postings table, keyed by
+//! the search body's integer key, and PostgreSQL's GIN index over `case_search_grams(body)`.
+//!
+//! The answer is always exactly what `body LIKE '%term%'` (ILIKE on PostgreSQL) gives; the
+//! index only decides which bodies are worth checking. A search takes one of two ways:
+//!
+//! - a term found in few bodies (a street name, part of a tracking number): its candidates come
+//!   from the postings of its rarest bigrams, each checked with the LIKE, and the list then
+//!   reads only those cases (`cases.id IN (..)`) with every other filter and the page cursor;
+//! - a common term (a category's word, in one case of thirty): the list walks the scope's cases
+//!   newest first, as it does without a search, and checks each case's bodies by their index,
+//!   so a page stops after its fifty matches instead of reading and sorting all of them.
+//!
+//! Which way is decided by capped counts, so neither way reads more than a bounded number of
+//! postings before it knows. What is left slow: a long phrase made only of common bigrams that
+//! matches almost nothing walks far (each of its bigrams is common, the phrase is not).
+
+use diesel::QueryableByName;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
+
+use super::{DbConnection, StoreResult};
+
+/// The thresholds between the two ways; [`Default`] is what the server uses, tests use small
+/// ones to take each way on a handful of cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchTuning {
+    /// A bigram with at least this many postings is common: the rarest bigram of the term being
+    /// common sends the search to the walk without reading candidates (counted, capped, on
+    /// SQLite; estimated from the index's statistics on PostgreSQL).
+    pub common_gram: i64,
+    /// Most matching bodies a search reads as candidates; beyond it the term is common.
+    pub max_candidates: i64,
+}
+
+impl Default for SearchTuning {
+    fn default() -> Self {
+        // Measured at a million cases (docs/benchmarks.md): reading 2,000 candidates and their
+        // cases takes a few milliseconds, and a term with more than 2,000 matches fills a page
+        // of fifty within its newest few tens of thousands of cases.
+        Self { common_gram: 20_000, max_candidates: 2_000 }
+    }
+}
+
+/// Which cases hold the term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextMatch {
+    /// Exactly these cases (ids, no repeats); they may be outside the caller's scope.
+    Cases(Vec<String>),
+    /// Too many to list: check each case of the walk with [`walk_condition`].
+    Walk,
+}
+
+/// Extra bigrams (after the rarest) that a candidate's body must hold before the LIKE reads it.
+const MORE_GRAMS_CHECKED: usize = 3;
+
+/// The distinct bigrams of a search text that the index can answer, lower-cased as the index
+/// is. The text is split at whitespace, as `search_pattern` collapses it, so no bigram holds a
+/// space. A bigram is used only when both characters are ASCII (lower-cased the same by Rust,
+/// SQLite and PostgreSQL) or have no case at all (Chinese): a cased letter beyond ASCII folds
+/// differently in each database, and LIKE on SQLite does not fold it, so it is left to the LIKE.
+pub fn query_grams(text: &str) -> Vec<String> {
+    let usable = |c: char| {
+        c.is_ascii_graphic()
+            || (!c.is_ascii() && c.is_alphanumeric() && !c.is_lowercase() && !c.is_uppercase())
+    };
+    let mut grams: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let chars: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
+        for pair in chars.windows(2) {
+            if pair.iter().all(|c| usable(*c)) {
+                let gram: String = pair.iter().collect();
+                if !grams.contains(&gram) {
+                    grams.push(gram);
+                }
+            }
+        }
+    }
+    grams
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = Text)]
+    case_id: String,
+}
+
+/// The cases whose text matches `pattern` (a [`super::case_list::search_pattern`]: `%words%`,
+/// LIKE's wildcards already taken out of the words), or [`TextMatch::Walk`] when they are too
+/// many to list.
+pub fn find(conn: &mut DbConnection, pattern: &str, tuning: SearchTuning) -> StoreResult<TextMatch> {
+    let grams = query_grams(pattern.trim_matches('%'));
+    if grams.is_empty() {
+        return Ok(TextMatch::Walk);
+    }
+    let hits: Vec<Hit> = match conn {
+        DbConnection::Sqlite(c) => {
+            let mut counted = Vec::with_capacity(grams.len());
+            for gram in grams {
+                let Count { n } = diesel::sql_query(
+                    "SELECT count(*) AS n FROM (SELECT 1 FROM case_search_grams WHERE gram = ? LIMIT ?)",
+                )
+                .bind::<Text, _>(&gram)
+                .bind::<BigInt, _>(tuning.common_gram)
+                .get_result(c)?;
+                counted.push((n, gram));
+            }
+            counted.sort();
+            if counted[0].0 >= tuning.common_gram {
+                return Ok(TextMatch::Walk);
+            }
+            let more = counted.len().saturating_sub(1).min(MORE_GRAMS_CHECKED);
+            let also = " AND EXISTS (SELECT 1 FROM case_search_grams o WHERE o.gram = ? AND o.doc = g.doc)";
+            // The empty bigram files the bodies too long to index: always candidates.
+            let sql = format!(
+                "SELECT s.case_id FROM case_search s WHERE s.id IN (\
+                 SELECT g.doc FROM case_search_grams g WHERE g.gram = ?{} \
+                 UNION ALL SELECT doc FROM case_search_grams WHERE gram = '') \
+                 AND s.body LIKE ? LIMIT ?",
+                also.repeat(more)
+            );
+            let mut query = diesel::sql_query(sql).into_boxed();
+            for (_, gram) in &counted[..=more] {
+                query = query.bind::<Text, _>(gram.clone());
+            }
+            query.bind::<Text, _>(pattern).bind::<BigInt, _>(tuning.max_candidates + 1).load(c)?
+        }
+        DbConnection::Pg(c) => {
+            // The rarest bigram's count, from the statistics ANALYZE keeps on the GIN index's
+            // expression (its most common elements and their share of the bodies): counting
+            // in GIN would build the whole bitmap of a common bigram first. A bigram not among
+            // the most common is rare.
+            let Count { n } = diesel::sql_query(
+                "SELECT CAST(coalesce(min(coalesce(e.freq, 0)) * max(t.reltuples), 0) AS BIGINT) AS n \
+                 FROM unnest($1) AS q(gram) \
+                 LEFT JOIN (SELECT unnest(most_common_elems::text::text[]) AS gram, \
+                 unnest(most_common_elem_freqs) AS freq FROM pg_stats \
+                 WHERE schemaname = current_schema() AND tablename = 'case_search_grams') AS e \
+                 ON e.gram = q.gram \
+                 CROSS JOIN (SELECT greatest(reltuples, 0) AS reltuples FROM pg_class \
+                 WHERE oid = to_regclass('case_search')) AS t",
+            )
+            .bind::<Array<Text>, _>(&grams)
+            .get_result(c)?;
+            if n >= tuning.common_gram {
+                return Ok(TextMatch::Walk);
+            }
+            diesel::sql_query(
+                "SELECT case_id FROM case_search WHERE case_search_grams(body) @> $1 AND body ILIKE $2 LIMIT $3",
+            )
+            .bind::<Array<Text>, _>(grams)
+            .bind::<Text, _>(pattern)
+            .bind::<BigInt, _>(tuning.max_candidates + 1)
+            .load(c)?
+        }
+    };
+    if hits.len() as i64 > tuning.max_candidates {
+        return Ok(TextMatch::Walk);
+    }
+    let mut ids: Vec<String> = hits.into_iter().map(|h| h.case_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(TextMatch::Cases(ids))
+}
+
+/// The SQL condition, on a row of `cases`, that one of the case's bodies matches the pattern
+/// bound between its two halves. A scalar subquery with LIMIT, not EXISTS: neither database
+/// turns it into a join over every body, so it is one index probe per case of the walk.
+pub fn walk_condition(conn: &DbConnection) -> (&'static str, &'static str) {
+    let before = match conn {
+        DbConnection::Pg(_) => {
+            "(SELECT s.case_id FROM case_search s WHERE s.case_id = cases.id AND s.body ILIKE "
+        }
+        DbConnection::Sqlite(_) => {
+            "(SELECT s.case_id FROM case_search s WHERE s.case_id = cases.id AND s.body LIKE "
+        }
+    };
+    (before, " LIMIT 1) IS NOT NULL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bigrams_are_taken_within_words_lower_cased_and_only_where_every_database_folds_alike() {
+        assert_eq!(query_grams("井盖"), vec!["井盖"]);
+        assert_eq!(query_grams("Burst  PIPE"), vec!["bu", "ur", "rs", "st", "pi", "ip", "pe"]);
+        assert_eq!(query_grams("路灯 LED"), vec!["路灯", "le", "ed"]);
+        assert_eq!(query_grams("a b"), Vec::<String>::new(), "no word of two characters");
+        assert_eq!(
+            query_grams("Éclat"),
+            vec!["cl", "la", "at"],
+            "a cased letter beyond ASCII is left to LIKE"
+        );
+        assert_eq!(query_grams("gl-2612"), vec!["gl", "l-", "-2", "26", "61", "12"]);
+        assert_eq!(query_grams("井盖：破损"), vec!["井盖", "破损"], "punctuation beyond ASCII is left out");
+        assert_eq!(query_grams("aaaa"), vec!["aa"]);
+    }
+}

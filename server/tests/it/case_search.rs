@@ -1,0 +1,182 @@
+//! The case search over its bigram index (`server/src/store/case_search.rs`): whichever way a
+//! search takes (the few candidates the index names, or the walk newest first that checks each
+//! case), it answers exactly the cases whose report or step text holds the whole term, case
+//! blind for ASCII, Chinese without word segmentation, with every other filter and the scope,
+//! newest first, in pages that neither repeat nor skip a case.
+//!
+//! Each search runs three times on the same data: with the server's thresholds (through HTTP
+//! too), with thresholds that send every term to the candidates, and with thresholds that send
+//! every term to the walk, so a handful of cases covers both ways on both databases.
+//! Speed is measured in docs/benchmarks.md (`scripts/bench-year`), never here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::case_service::{Street, beijing};
+use crate::common::{Backend, TestServer, demo_cells, point_in};
+use gridline_core::codes::AreaCode;
+use gridline_server::auth::Scope;
+use gridline_server::store::case_list::{self, CaseFilter, ListFilter};
+use gridline_server::store::case_search::SearchTuning;
+
+both_backends!(
+    each_way_of_the_search_answers_exactly_the_cases_holding_the_term,
+    a_common_term_is_paged_newest_first_without_repeats_or_gaps,
+);
+
+/// The server's thresholds, then each way forced.
+fn ways() -> [(&'static str, SearchTuning); 3] {
+    [
+        ("server", SearchTuning::default()),
+        ("candidates", SearchTuning { common_gram: i64::MAX, max_candidates: 1_000_000 }),
+        ("walk", SearchTuning { common_gram: 0, max_candidates: 0 }),
+    ]
+}
+
+/// A report by `citizen` in the street's cell, filed at `at`.
+fn report_at(street: &Street, citizen: &str, at: DateTime<Utc>, description: &str) -> String {
+    street.server.clock.set(at);
+    let (lat, lon) = point_in(&demo_cells(8)[2]);
+    let receipt = street.server.report_as(
+        citizen,
+        &json!({ "category": "E0101", "description": description, "position": { "lat": lat, "lon": lon } }),
+    );
+    receipt["id"].as_str().unwrap().to_owned()
+}
+
+fn search(
+    server: &TestServer,
+    scope: &CaseFilter,
+    filter: ListFilter,
+    limit: i64,
+    tuning: SearchTuning,
+) -> Vec<String> {
+    let mut conn = server.db.get().unwrap();
+    let found = case_list::list_tuned(&mut conn, scope, &filter, limit, tuning).unwrap();
+    found.into_iter().map(|c| c.row.id).collect()
+}
+
+fn text(term: &str) -> ListFilter {
+    ListFilter { text: Some(term.to_owned()), ..ListFilter::default() }
+}
+
+fn http_list(server: &TestServer, token: &str, query: &str) -> Value {
+    let response = server.get_as(token, &format!("/api/v1/cases?{query}"));
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().unwrap()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+}
+
+fn each_way_of_the_search_answers_exactly_the_cases_holding_the_term(backend: Backend) {
+    let start = beijing(11, 27, 10, 0);
+    let street = Street::open(backend, &[], start);
+    let server = &street.server;
+    let citizen = server.citizen_token();
+    let gate = street.case_id.clone();
+    let at = |minutes: i64| start + Duration::minutes(minutes);
+    // Oldest first, so the newest-first answer is the reverse.
+    let lamps: Vec<String> = (1..=5)
+        .map(|i| report_at(&street, &citizen, at(i), &format!("路灯不亮 street LAMP out, pole {i}")))
+        .collect();
+    let mixed = report_at(&street, &citizen, at(6), "灯杆LED灯闪烁");
+    let rare = report_at(&street, &citizen, at(7), "虹桥路 888 弄门口 pothole");
+    server.step(&street.dispatcher, &rare, &json!({ "action": "register", "note": "已通知Gas公司抢修" }));
+    for lamp in &lamps[..2] {
+        server.step(&street.dispatcher, lamp, &json!({ "action": "register" }));
+    }
+    let newest_lamps: Vec<String> = lamps.iter().rev().cloned().collect();
+
+    let street_code = AreaCode::parse(&demo_cells(8)[2].code.to_string()[..9]).unwrap();
+    let own_street = CaseFilter::for_scope(&Scope::Street { street: street_code }, "");
+    let other_street =
+        CaseFilter::for_scope(&Scope::Street { street: AreaCode::parse("310104999").unwrap() }, "");
+    let registered = |term: &str| ListFilter { states: vec!["registered".to_owned()], ..text(term) };
+
+    for (way, tuning) in ways() {
+        let all = |filter: ListFilter| search(server, &CaseFilter::All, filter, 50, tuning);
+        assert_eq!(all(text("路灯")), newest_lamps, "{way}: a two-character Chinese word");
+        assert_eq!(all(text("lamp")), newest_lamps, "{way}: case-insensitive");
+        assert_eq!(all(text("STREET   Lamp")), newest_lamps, "{way}: spaces collapsed");
+        assert_eq!(all(text("杆led灯")), vec![mixed.clone()], "{way}: Chinese and Latin in one term");
+        assert_eq!(all(text("虹桥路")), vec![rare.clone()], "{way}: a rare term");
+        assert_eq!(all(text("888 弄门")), vec![rare.clone()], "{way}: across a space");
+        assert_eq!(all(text("gas公司")), vec![rare.clone()], "{way}: only a step's note holds it");
+        assert_eq!(all(text("%%gate")), vec![gate.clone()], "{way}: wildcards are text");
+        assert_eq!(
+            all(text("灯")),
+            [vec![mixed.clone()], newest_lamps.clone()].concat(),
+            "{way}: one character"
+        );
+        assert!(all(text("lamp pothole")).is_empty(), "{way}: every word of the term, in order");
+        assert!(all(text("nothing like this")).is_empty(), "{way}");
+        assert!(all(text("out street")).is_empty(), "{way}: every bigram present, the term is not");
+
+        let in_street = |filter: ListFilter| search(server, &own_street, filter, 50, tuning);
+        assert_eq!(in_street(text("路灯")), newest_lamps, "{way}: in the street's scope");
+        assert_eq!(
+            in_street(registered("路灯")),
+            vec![lamps[1].clone(), lamps[0].clone()],
+            "{way}: with a state"
+        );
+        assert_eq!(in_street(registered("gas公司")), vec![rare.clone()], "{way}");
+        assert!(search(server, &other_street, text("路灯"), 50, tuning).is_empty(), "{way}: another street");
+    }
+
+    // Through HTTP, the dispatcher's scope and a state filter.
+    let d = &street.dispatcher;
+    assert_eq!(ids(&http_list(server, d, "q=LAMP&state=reported")), newest_lamps[..3].to_vec());
+    assert_eq!(ids(&http_list(server, d, "q=%E8%99%B9%E6%A1%A5%E8%B7%AF")), vec![rare], "虹桥路");
+}
+
+fn a_common_term_is_paged_newest_first_without_repeats_or_gaps(backend: Backend) {
+    let start = beijing(11, 27, 10, 0);
+    let street = Street::open(backend, &[], start);
+    let server = &street.server;
+    let citizen = server.citizen_token();
+    // Eleven matches, filed two in each minute (the cursor's tie on time), between
+    // cases that do not match.
+    let mut matching = Vec::new();
+    for i in 0..11i64 {
+        let minute = start + Duration::minutes(1 + i / 2);
+        matching.push(report_at(&street, &citizen, minute, &format!("井盖破损 manhole cover {i}")));
+        report_at(&street, &citizen, minute, "路面坑洼 pothole");
+    }
+    let scope = CaseFilter::All;
+    let everything = search(server, &scope, text("井盖"), 100, SearchTuning::default());
+    assert_eq!(everything.len(), matching.len());
+    let mut sorted = everything.clone();
+    sorted.sort();
+    let mut expected = matching.clone();
+    expected.sort();
+    assert_eq!(sorted, expected, "every match, once");
+
+    for (way, tuning) in ways() {
+        let mut pages = Vec::new();
+        let mut after = None;
+        loop {
+            let filter = ListFilter { after: after.clone(), ..text("井盖") };
+            let mut conn = server.db.get().unwrap();
+            let page = case_list::list_tuned(&mut conn, &scope, &filter, 3, tuning).unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some((last.row.created_at, last.row.id.clone()));
+            pages.extend(page.iter().map(|c| c.row.id.clone()));
+        }
+        assert_eq!(pages, everything, "{way}: pages of three, in order, no repeat, no gap");
+    }
+
+    // The same through HTTP, by the page cursor.
+    let mut pages = Vec::new();
+    let mut query = "q=%E4%BA%95%E7%9B%96&limit=4".to_owned();
+    loop {
+        let page = http_list(server, &street.dispatcher, &query);
+        pages.extend(ids(&page));
+        let Some(cursor) = page["next_cursor"].as_str() else { break };
+        query = format!("q=%E4%BA%95%E7%9B%96&limit=4&cursor={cursor}");
+    }
+    assert_eq!(pages, everything);
+}
