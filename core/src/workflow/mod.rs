@@ -375,6 +375,8 @@ pub enum Condition {
     ArbiterDeadlinePassed,
     /// No request to confirm the report on site waits for an inspector's answer.
     NotYetAskedToConfirm,
+    /// Every alarm of the sensor case had its all-clear ([`CaseFacts::cleared_by_sensor`]).
+    ClearedBySensor,
 }
 
 /// What recording the action changes besides the state; metrics count these from the events.
@@ -499,6 +501,9 @@ pub struct CaseFacts {
     pub dispute: dispute::DisputeFacts,
     /// The street office asked the inspectors to confirm the report, and none has answered yet.
     pub confirm_requested: bool,
+    /// Every alarm of this sensor case has just had its all-clear: set only by the sensor
+    /// intake, the one caller of `sensor_close`, so no other way in is offered the step.
+    pub cleared_by_sensor: bool,
 }
 
 /// The stored facts of a case that [`CaseFacts::new`] reads.
@@ -535,6 +540,7 @@ impl CaseFacts {
             under_command: record.under_command,
             round_the_clock_minutes: record.round_the_clock_minutes,
             confirm_requested: record.confirm_requested,
+            cleared_by_sensor: false,
             open_helper_parts: 0,
             dispute: dispute::DisputeFacts::default(),
         }
@@ -605,6 +611,8 @@ pub enum Refusal {
     ArbiterDeadlineNotPassed,
     #[error("the inspectors were already asked to confirm this report and none has answered yet")]
     AlreadyAskedToConfirm,
+    #[error("only a sensor case whose alarms all cleared is closed this way")]
+    NotClearedBySensor,
     #[error("{action} needs the inspector the verification goes to, found none")]
     InspectorRequired { action: Action },
 }
@@ -642,6 +650,7 @@ impl Refusal {
             Refusal::ArbiterDeadlineNotPassed => "arbiter_deadline_not_passed",
             Refusal::AlreadyAskedToConfirm => "already_asked_to_confirm",
             Refusal::InspectorRequired { .. } => "inspector_required",
+            Refusal::NotClearedBySensor => "not_cleared_by_sensor",
         }
     }
 }

@@ -117,6 +117,7 @@ fn conditions(action: Action) -> &'static [Condition] {
         A::Uphold | A::Reassign => &[Condition::DisputePending],
         A::EscalateDispute => &[Condition::DisputePending, Condition::ArbiterDeadlinePassed],
         A::RequestConfirm => &[Condition::NotYetAskedToConfirm],
+        A::SensorClose => &[Condition::ClearedBySensor],
         _ => &[],
     }
 }
@@ -224,6 +225,7 @@ fn check_conditions(conditions: &[Condition], facts: &CaseFacts) -> Result<(), R
             Condition::NotYetCalledBack if facts.called_back => Refusal::AlreadyCalledBack,
             Condition::UnderCommand if !facts.under_command => Refusal::NotUnderCommand,
             Condition::NotYetAskedToConfirm if facts.confirm_requested => Refusal::AlreadyAskedToConfirm,
+            Condition::ClearedBySensor if !facts.cleared_by_sensor => Refusal::NotClearedBySensor,
             Condition::HelperPartsSettled if facts.open_helper_parts > 0 => {
                 Refusal::HelperPartsOpen { open: facts.open_helper_parts }
             }

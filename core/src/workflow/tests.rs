@@ -172,8 +172,7 @@ fn available_actions_given_facts_hide_what_the_conditions_refuse() {
     let past = CaseFacts { deadline_passed: true, ..stranger };
     assert_eq!(
         available_actions_given(CaseState::Dispatched, Role::System, &past),
-        // `sensor_close` is the system's too; only the sensor intake takes it, on a sensor case.
-        vec![Action::MarkOverdue, Action::SensorClose]
+        vec![Action::MarkOverdue]
     );
 }
 

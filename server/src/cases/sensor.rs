@@ -104,7 +104,8 @@ fn close_cleared(
 ) -> crate::store::StoreResult<()> {
     use gridline_core::workflow::{self, Action, Provided, Role};
     let Some(case) = cases::find_full(conn, case_id)? else { return Ok(()) };
-    let facts = super::facts::facts_for(&case, None, at, 0)?;
+    let mut facts = super::facts::facts_for(&case, None, at, 0)?;
+    facts.cleared_by_sensor = true;
     let taken = workflow::take(
         case.row.state,
         Action::SensorClose,
