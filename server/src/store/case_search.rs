@@ -56,24 +56,26 @@ pub enum TextMatch {
 const MORE_GRAMS_CHECKED: usize = 3;
 
 /// The distinct bigrams of a search text that the index can answer, lower-cased as the index
-/// is. The text is split at whitespace, as `search_pattern` collapses it, so no bigram holds a
-/// space. A bigram is used only when both characters are ASCII (lower-cased the same by Rust,
-/// SQLite and PostgreSQL) or have no case at all (Chinese): a cased letter beyond ASCII folds
-/// differently in each database, and LIKE on SQLite does not fold it, so it is left to the LIKE.
+/// is. The text's words are joined without their whitespace, as the index joins a body's
+/// (migration `case_search_across_words`): `search_pattern` collapses the text's whitespace to
+/// single spaces, so a body that matches holds the words side by side and the bigram that joins
+/// two of them. A bigram is used only when both characters are ASCII (lower-cased the same by
+/// Rust, SQLite and PostgreSQL) or have no case at all (Chinese): a cased letter beyond ASCII
+/// folds differently in each database, and LIKE on SQLite does not fold it, so it is left to
+/// the LIKE.
 pub fn query_grams(text: &str) -> Vec<String> {
     let usable = |c: char| {
         c.is_ascii_graphic()
             || (!c.is_ascii() && c.is_alphanumeric() && !c.is_lowercase() && !c.is_uppercase())
     };
+    let joined: Vec<char> =
+        text.split_whitespace().flat_map(str::chars).map(|c| c.to_ascii_lowercase()).collect();
     let mut grams: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        let chars: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
-        for pair in chars.windows(2) {
-            if pair.iter().all(|c| usable(*c)) {
-                let gram: String = pair.iter().collect();
-                if !grams.contains(&gram) {
-                    grams.push(gram);
-                }
+    for pair in joined.windows(2) {
+        if pair.iter().all(|c| usable(*c)) {
+            let gram: String = pair.iter().collect();
+            if !grams.contains(&gram) {
+                grams.push(gram);
             }
         }
     }
@@ -192,9 +194,14 @@ mod tests {
     #[test]
     fn bigrams_are_taken_within_words_lower_cased_and_only_where_every_database_folds_alike() {
         assert_eq!(query_grams("井盖"), vec!["井盖"]);
-        assert_eq!(query_grams("Burst  PIPE"), vec!["bu", "ur", "rs", "st", "pi", "ip", "pe"]);
-        assert_eq!(query_grams("路灯 LED"), vec!["路灯", "le", "ed"]);
-        assert_eq!(query_grams("a b"), Vec::<String>::new(), "no word of two characters");
+        assert_eq!(
+            query_grams("Burst  PIPE"),
+            vec!["bu", "ur", "rs", "st", "tp", "pi", "ip", "pe"],
+            "the bigram across the space too"
+        );
+        assert_eq!(query_grams("路灯 LED"), vec!["路灯", "灯l", "le", "ed"]);
+        assert_eq!(query_grams("a b"), vec!["ab"], "two words of one character");
+        assert_eq!(query_grams("a"), Vec::<String>::new(), "one character");
         assert_eq!(
             query_grams("Éclat"),
             vec!["cl", "la", "at"],
@@ -202,6 +209,7 @@ mod tests {
         );
         assert_eq!(query_grams("gl-2612"), vec!["gl", "l-", "-2", "26", "61", "12"]);
         assert_eq!(query_grams("井盖：破损"), vec!["井盖", "破损"], "punctuation beyond ASCII is left out");
+        assert_eq!(query_grams("井盖 破损"), vec!["井盖", "盖破", "破损"]);
         assert_eq!(query_grams("aaaa"), vec!["aa"]);
     }
 }

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use gridline_server::auth::Scope;
+use gridline_server::store::DbConnection;
 use gridline_server::store::schema::users;
-use gridline_server::store::{Db, DbConnection};
 use serde_json::{Value, json};
 
 use crate::auth_http::{SECRET, plant_code};
-use crate::common::{Backend, FreshPgDatabase, TestServer};
+use crate::common::{Backend, OldDatabase, TestServer};
 
 /// The first migration of the sealed numbers: the database is built with those before it.
 const SEALING_MIGRATION: &str = "2026-12-03-150000";
@@ -52,19 +52,10 @@ fn sign_in(server: &TestServer, phone: &str) -> Value {
 both_backends!(an_old_database_gets_its_phone_numbers_sealed);
 
 fn an_old_database_gets_its_phone_numbers_sealed(backend: Backend) {
-    let folder = tempfile::tempdir().unwrap();
-    let pg = (backend == Backend::Postgres).then(FreshPgDatabase::create);
-    let path = folder.path().join("old.sqlite3");
-    let url = match &pg {
-        Some(db) => db.url.clone(),
-        None => format!("sqlite://{}", path.display()),
-    };
+    let database = OldDatabase::create(backend, SEALING_MIGRATION);
+    let url = database.url.clone();
     {
-        let mut old = match &pg {
-            Some(db) => DbConnection::Pg(PgConnection::establish(&db.url).unwrap()),
-            None => DbConnection::Sqlite(SqliteConnection::establish(path.to_str().unwrap()).unwrap()),
-        };
-        Db::migrate_before(&mut old, SEALING_MIGRATION).unwrap();
+        let mut old = database.connect();
         let scope = serde_json::to_string(&Scope::Own).unwrap();
         for (id, phone) in OLD_CITIZENS {
             diesel::sql_query(format!(

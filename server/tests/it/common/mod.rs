@@ -212,6 +212,38 @@ impl Drop for FreshPgDatabase {
     }
 }
 
+/// A database as an older version left it: only the migrations before `version` (a migration
+/// folder's date prefix) have run. Rows written through [`OldDatabase::connect`] are then
+/// upgraded by starting a server on [`OldDatabase::url`].
+pub struct OldDatabase {
+    pub url: String,
+    _folder: tempfile::TempDir,
+    _pg: Option<FreshPgDatabase>,
+}
+
+impl OldDatabase {
+    pub fn create(backend: Backend, version: &str) -> Self {
+        let folder = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(FreshPgDatabase::create);
+        let url = match &pg {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", folder.path().join("old.sqlite3").display()),
+        };
+        let old = Self { url, _folder: folder, _pg: pg };
+        Db::migrate_before(&mut old.connect(), version).unwrap();
+        old
+    }
+
+    /// A plain connection to it, without the server's migrations.
+    pub fn connect(&self) -> gridline_server::store::DbConnection {
+        use gridline_server::store::DbConnection;
+        match self.url.strip_prefix("sqlite://") {
+            Some(path) => DbConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap()),
+            None => DbConnection::Pg(PgConnection::establish(&self.url).unwrap()),
+        }
+    }
+}
+
 /// A running server; stopped (gracefully) and its data removed on drop.
 pub struct TestServer {
     pub backend: Backend,
