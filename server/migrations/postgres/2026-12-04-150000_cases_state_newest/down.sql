@@ -1,0 +1,4 @@
+DROP INDEX cases_state_newest;
+DROP INDEX cases_district_state;
+DROP INDEX cases_street_state;
+CREATE INDEX cases_street_state ON cases (street_code, state);
