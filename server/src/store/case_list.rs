@@ -95,6 +95,62 @@ pub fn search_pattern(text: &str) -> String {
     format!("%{}%", cleaned.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
+/// `$query` (a boxed query on `cases`) with every filter of a [`ListFilter`] but its text:
+/// the list's page and the search's count of the cases it would walk filter alike.
+macro_rules! with_list_filters {
+    ($query:expr, $filter:expr) => {{
+        let filter: &ListFilter = $filter;
+        let mut query = $query;
+        if !filter.states.is_empty() {
+            query = query.filter(cases::state.eq_any(filter.states.clone()));
+        }
+        if let Some(category) = &filter.category {
+            query = query.filter(cases::category_code.eq(category.clone()));
+        }
+        if let Some(number) = &filter.tracking_number {
+            query = query.filter(cases::tracking_number.eq(number.clone()));
+        }
+        if let Some(overdue) = filter.overdue {
+            query = query.filter(cases::overdue.eq(overdue));
+        }
+        match filter.triage {
+            Some(true) => query = query.filter(cases::grid_code.is_null()),
+            Some(false) => query = query.filter(cases::grid_code.is_not_null()),
+            None => {}
+        }
+        if !filter.channels.is_empty() {
+            query = query.filter(cases::channel.eq_any(filter.channels.clone()));
+        }
+        if let Some(unit) = &filter.handling_unit {
+            query = query.filter(cases::handling_unit.eq(unit.clone()));
+        }
+        if let Some((first, last)) = &filter.grid_range {
+            let in_cells = cases::grid_code.between(first.clone(), last.clone());
+            query =
+                match &filter.triage_streets {
+                    Some((s1, s2)) => query.filter(in_cells.or(
+                        cases::grid_code.is_null().and(cases::street_code.between(s1.clone(), s2.clone())),
+                    )),
+                    None => query.filter(in_cells),
+                };
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(cases::created_at.ge(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(cases::created_at.lt(to));
+        }
+        if let Some((at, id)) = &filter.after {
+            // "Before (at, id)" with `created_at <= at` on its own, so the index seeks to the
+            // cursor instead of walking every newer case of the area from the top on each page.
+            query = query
+                .filter(cases::created_at.le(*at))
+                .filter(cases::created_at.lt(*at).or(cases::id.lt(id.clone())));
+        }
+        query
+    }};
+}
+
 /// At most `limit` cases in `scope` matching `filter`, newest first.
 pub fn list(
     conn: &mut DbConnection,
@@ -115,21 +171,27 @@ pub fn list_tuned(
     tuning: SearchTuning,
 ) -> StoreResult<Vec<FullCase>> {
     let query = cases::table.select((CaseRow::as_select(), CaseWorkflow::as_select())).into_boxed();
-    let Some(mut query) = crate::filter_by_scope!(query, scope, newest_first) else { return Ok(Vec::new()) };
-    if !filter.states.is_empty() {
-        query = query.filter(cases::state.eq_any(filter.states.clone()));
-    }
-    if let Some(category) = &filter.category {
-        query = query.filter(cases::category_code.eq(category.clone()));
-    }
-    if let Some(number) = &filter.tracking_number {
-        query = query.filter(cases::tracking_number.eq(number.clone()));
-    }
+    let Some(query) = crate::filter_by_scope!(query, scope, newest_first) else { return Ok(Vec::new()) };
+    let mut query = with_list_filters!(query, filter);
     if let Some(text) = &filter.text {
         // The bigram index (store/case_search.rs) names the few matching cases, or tells the
-        // list to walk newest first and check each case, when a term is too common to list.
+        // list to walk newest first and check each case, when a term is too common to list or
+        // the cases to walk are fewer than the postings to read.
         let pattern = search_pattern(text);
-        match case_search::find(conn, &pattern, tuning)? {
+        let fewer_cases_than = |conn: &mut DbConnection, n: i64| -> StoreResult<bool> {
+            // Whether the n-th case of the walk exists, stepping through the index without
+            // returning rows.
+            let query = cases::table.select(cases::id).into_boxed();
+            let Some(query) = crate::filter_by_scope!(query, scope, newest_first) else { return Ok(true) };
+            let nth = with_list_filters!(query, filter)
+                .order((cases::created_at.desc(), cases::id.desc()))
+                .offset(n - 1)
+                .limit(1)
+                .first::<String>(conn)
+                .optional()?;
+            Ok(nth.is_none())
+        };
+        match case_search::find(conn, &pattern, tuning, fewer_cases_than)? {
             TextMatch::Cases(ids) if ids.is_empty() => return Ok(Vec::new()),
             TextMatch::Cases(ids) => query = query.filter(cases::id.eq_any(ids)),
             TextMatch::Walk => {
@@ -141,43 +203,6 @@ pub fn list_tuned(
                 );
             }
         }
-    }
-    if let Some(overdue) = filter.overdue {
-        query = query.filter(cases::overdue.eq(overdue));
-    }
-    match filter.triage {
-        Some(true) => query = query.filter(cases::grid_code.is_null()),
-        Some(false) => query = query.filter(cases::grid_code.is_not_null()),
-        None => {}
-    }
-    if !filter.channels.is_empty() {
-        query = query.filter(cases::channel.eq_any(filter.channels.clone()));
-    }
-    if let Some(unit) = &filter.handling_unit {
-        query = query.filter(cases::handling_unit.eq(unit.clone()));
-    }
-    if let Some((first, last)) = &filter.grid_range {
-        let in_cells = cases::grid_code.between(first.clone(), last.clone());
-        query = match &filter.triage_streets {
-            Some((s1, s2)) => query.filter(
-                in_cells
-                    .or(cases::grid_code.is_null().and(cases::street_code.between(s1.clone(), s2.clone()))),
-            ),
-            None => query.filter(in_cells),
-        };
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(cases::created_at.ge(from));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(cases::created_at.lt(to));
-    }
-    if let Some((at, id)) = &filter.after {
-        // "Before (at, id)" with `created_at <= at` on its own, so the index seeks to the cursor
-        // instead of walking every newer case of the area from the top on each page.
-        query = query
-            .filter(cases::created_at.le(*at))
-            .filter(cases::created_at.lt(*at).or(cases::id.lt(id.clone())));
     }
     let rows: Vec<(CaseRow, CaseWorkflow)> =
         query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;

@@ -1,20 +1,26 @@
 //! How the staff case list finds the cases whose text holds a search term, through the bigram
-//! index (migration `case_search_grams`): SQLite's `case_search_grams` postings table, keyed by
-//! the search body's integer key, and PostgreSQL's GIN index over `case_search_grams(body)`.
+//! index (migrations `case_search_grams`, `case_search_across_words`): SQLite's
+//! `case_search_grams` postings table, keyed by the search body's integer key, and PostgreSQL's
+//! GIN index over `case_search_grams(body)`. A body is indexed as if its whitespace were taken
+//! out, so a phrase's bigrams include the ones that join its words ("seeded manhole": "dm").
 //!
 //! The answer is always exactly what `body LIKE '%term%'` (ILIKE on PostgreSQL) gives; the
 //! index only decides which bodies are worth checking. A search takes one of two ways:
 //!
-//! - a term found in few bodies (a street name, part of a tracking number): its candidates come
-//!   from the postings of its rarest bigrams, each checked with the LIKE, and the list then
-//!   reads only those cases (`cases.id IN (..)`) with every other filter and the page cursor;
-//! - a common term (a category's word, in one case of thirty): the list walks the scope's cases
-//!   newest first, as it does without a search, and checks each case's bodies by their index,
-//!   so a page stops after its fifty matches instead of reading and sorting all of them.
+//! - a term whose rarest bigram is in fewer than [`SearchTuning::common_gram`] bodies (a
+//!   street name, part of a tracking number, a phrase, a word that matches nothing): its
+//!   candidates come from the postings of its rarest bigrams, each checked with the LIKE, and
+//!   the list then reads only those cases (`cases.id IN (..)`) with every other filter and the
+//!   page cursor;
+//! - a common term (a category's word, in one case of thirty), or one with more than
+//!   [`SearchTuning::max_candidates`] matches: the list walks the scope's cases newest first,
+//!   as it does without a search, and checks each case's bodies by their index, so a page
+//!   stops after its fifty matches instead of reading and sorting all of them.
 //!
 //! Which way is decided by capped counts, so neither way reads more than a bounded number of
-//! postings before it knows. What is left slow: a long phrase made only of common bigrams that
-//! matches almost nothing walks far (each of its bigrams is common, the phrase is not).
+//! postings before it knows. What is left slow: a term all of whose bigrams are in more bodies
+//! than `common_gram` but which matches few cases of the scope walks the scope's cases (a
+//! street's in tens of milliseconds, the city's in seconds); docs/benchmarks.md has figures.
 
 use diesel::QueryableByName;
 use diesel::prelude::*;
@@ -32,14 +38,20 @@ pub struct SearchTuning {
     pub common_gram: i64,
     /// Most matching bodies a search reads as candidates; beyond it the term is common.
     pub max_candidates: i64,
+    /// When the rarest bigram has more postings than this, the search first asks whether the
+    /// scope and filters hold fewer cases than that (a street's registered cases): walking
+    /// those is then cheaper than reading the postings.
+    pub walk_check_above: i64,
 }
 
 impl Default for SearchTuning {
     fn default() -> Self {
-        // Measured at a million cases (docs/benchmarks.md): reading 2,000 candidates and their
-        // cases takes a few milliseconds, and a term with more than 2,000 matches fills a page
-        // of fifty within its newest few tens of thousands of cases.
-        Self { common_gram: 20_000, max_candidates: 2_000 }
+        // Measured at a million cases (docs/benchmarks.md): reading a candidate costs about as
+        // much as checking a case of the walk (a few index probes), some 40 ms for 40,000
+        // postings with warm pages; a term with more than 2,000 matches fills a page of fifty
+        // within its newest few tens of thousands of cases. A term whose rarest bigram is in
+        // one body of twenty is left to the walk, which finds its matches densely.
+        Self { common_gram: 50_000, max_candidates: 2_000, walk_check_above: 2_000 }
     }
 }
 
@@ -96,43 +108,37 @@ struct Hit {
 
 /// The cases whose text matches `pattern` (a [`super::case_list::search_pattern`]: `%words%`,
 /// LIKE's wildcards already taken out of the words), or [`TextMatch::Walk`] when they are too
-/// many to list.
-pub fn find(conn: &mut DbConnection, pattern: &str, tuning: SearchTuning) -> StoreResult<TextMatch> {
+/// many to list or when `fewer_cases_than(conn, n)` says the walk's scope and filters hold
+/// fewer than `n` cases, `n` being the rarest bigram's postings.
+pub fn find(
+    conn: &mut DbConnection,
+    pattern: &str,
+    tuning: SearchTuning,
+    fewer_cases_than: impl FnOnce(&mut DbConnection, i64) -> StoreResult<bool>,
+) -> StoreResult<TextMatch> {
     let grams = query_grams(pattern.trim_matches('%'));
     if grams.is_empty() {
         return Ok(TextMatch::Walk);
     }
-    let hits: Vec<Hit> = match conn {
+    // The rarest bigram's postings, and on SQLite each bigram's (capped) count, rarest first.
+    let (postings, counted) = match conn {
         DbConnection::Sqlite(c) => {
+            // Each count is capped by the smallest so far, so a term of many common bigrams
+            // reads at most `common_gram` postings of each.
             let mut counted = Vec::with_capacity(grams.len());
-            for gram in grams {
+            let mut cap = tuning.common_gram;
+            for gram in &grams {
                 let Count { n } = diesel::sql_query(
                     "SELECT count(*) AS n FROM (SELECT 1 FROM case_search_grams WHERE gram = ? LIMIT ?)",
                 )
-                .bind::<Text, _>(&gram)
-                .bind::<BigInt, _>(tuning.common_gram)
+                .bind::<Text, _>(gram)
+                .bind::<BigInt, _>(cap)
                 .get_result(c)?;
-                counted.push((n, gram));
+                cap = cap.min(n);
+                counted.push((n, gram.clone()));
             }
             counted.sort();
-            if counted[0].0 >= tuning.common_gram {
-                return Ok(TextMatch::Walk);
-            }
-            let more = counted.len().saturating_sub(1).min(MORE_GRAMS_CHECKED);
-            let also = " AND EXISTS (SELECT 1 FROM case_search_grams o WHERE o.gram = ? AND o.doc = g.doc)";
-            // The empty bigram files the bodies too long to index: always candidates.
-            let sql = format!(
-                "SELECT s.case_id FROM case_search s WHERE s.id IN (\
-                 SELECT g.doc FROM case_search_grams g WHERE g.gram = ?{} \
-                 UNION ALL SELECT doc FROM case_search_grams WHERE gram = '') \
-                 AND s.body LIKE ? LIMIT ?",
-                also.repeat(more)
-            );
-            let mut query = diesel::sql_query(sql).into_boxed();
-            for (_, gram) in &counted[..=more] {
-                query = query.bind::<Text, _>(gram.clone());
-            }
-            query.bind::<Text, _>(pattern).bind::<BigInt, _>(tuning.max_candidates + 1).load(c)?
+            (counted[0].0, counted)
         }
         DbConnection::Pg(c) => {
             // The rarest bigram's count, from the statistics ANALYZE keeps on the GIN index's
@@ -151,17 +157,40 @@ pub fn find(conn: &mut DbConnection, pattern: &str, tuning: SearchTuning) -> Sto
             )
             .bind::<Array<Text>, _>(&grams)
             .get_result(c)?;
-            if n >= tuning.common_gram {
-                return Ok(TextMatch::Walk);
-            }
-            diesel::sql_query(
-                "SELECT case_id FROM case_search WHERE case_search_grams(body) @> $1 AND body ILIKE $2 LIMIT $3",
-            )
-            .bind::<Array<Text>, _>(grams)
-            .bind::<Text, _>(pattern)
-            .bind::<BigInt, _>(tuning.max_candidates + 1)
-            .load(c)?
+            (n, Vec::new())
         }
+    };
+    if postings >= tuning.common_gram {
+        return Ok(TextMatch::Walk);
+    }
+    if postings > tuning.walk_check_above && fewer_cases_than(conn, postings)? {
+        return Ok(TextMatch::Walk);
+    }
+    let hits: Vec<Hit> = match conn {
+        DbConnection::Sqlite(c) => {
+            let more = counted.len().saturating_sub(1).min(MORE_GRAMS_CHECKED);
+            let also = " AND EXISTS (SELECT 1 FROM case_search_grams o WHERE o.gram = ? AND o.doc = g.doc)";
+            // The empty bigram files the bodies too long to index: always candidates.
+            let sql = format!(
+                "SELECT s.case_id FROM case_search s WHERE s.id IN (\
+                 SELECT g.doc FROM case_search_grams g WHERE g.gram = ?{} \
+                 UNION ALL SELECT doc FROM case_search_grams WHERE gram = '') \
+                 AND s.body LIKE ? LIMIT ?",
+                also.repeat(more)
+            );
+            let mut query = diesel::sql_query(sql).into_boxed();
+            for (_, gram) in &counted[..=more] {
+                query = query.bind::<Text, _>(gram.clone());
+            }
+            query.bind::<Text, _>(pattern).bind::<BigInt, _>(tuning.max_candidates + 1).load(c)?
+        }
+        DbConnection::Pg(c) => diesel::sql_query(
+            "SELECT case_id FROM case_search WHERE case_search_grams(body) @> $1 AND body ILIKE $2 LIMIT $3",
+        )
+        .bind::<Array<Text>, _>(grams)
+        .bind::<Text, _>(pattern)
+        .bind::<BigInt, _>(tuning.max_candidates + 1)
+        .load(c)?,
     };
     if hits.len() as i64 > tuning.max_candidates {
         return Ok(TextMatch::Walk);

@@ -32,12 +32,20 @@ both_backends!(
 /// migrations before it.
 const ACROSS_WORDS_MIGRATION: &str = "2026-12-04-140000";
 
-/// The server's thresholds, then each way forced.
-fn ways() -> [(&'static str, SearchTuning); 3] {
+/// The server's thresholds, then each way forced, then the walk chosen whenever the scope and
+/// filters hold fewer cases than the rarest bigram has postings.
+fn ways() -> [(&'static str, SearchTuning); 4] {
     [
         ("server", SearchTuning::default()),
-        ("candidates", SearchTuning { common_gram: i64::MAX, max_candidates: 1_000_000 }),
-        ("walk", SearchTuning { common_gram: 0, max_candidates: 0 }),
+        (
+            "candidates",
+            SearchTuning { common_gram: i64::MAX, max_candidates: 1_000_000, walk_check_above: i64::MAX },
+        ),
+        ("walk", SearchTuning { common_gram: 0, max_candidates: 0, walk_check_above: 0 }),
+        (
+            "shorter walk",
+            SearchTuning { common_gram: i64::MAX, max_candidates: 1_000_000, walk_check_above: 0 },
+        ),
     ]
 }
 
@@ -206,9 +214,11 @@ fn an_index_from_before_learns_the_bigrams_across_words(backend: Backend) {
         TestServer::start_with(backend, &[("DATABASE_URL", &database.url), ("GRIDLINE_JWT_SECRET", SECRET)]);
     let mut conn = server.db.get().unwrap();
     // Thresholds that always read candidates: the answer then comes from the index alone.
-    let candidates = SearchTuning { common_gram: i64::MAX, max_candidates: 1_000 };
-    let mut find =
-        |term: &str| case_search::find(&mut conn, &case_list::search_pattern(term), candidates).unwrap();
+    let candidates =
+        SearchTuning { common_gram: i64::MAX, max_candidates: 1_000, walk_check_above: i64::MAX };
+    let mut find = |term: &str| {
+        case_search::find(&mut conn, &case_list::search_pattern(term), candidates, |_, _| Ok(false)).unwrap()
+    };
     assert_eq!(find("manhole cover"), TextMatch::Cases(vec!["case-a".to_owned()]), "across a space");
     assert_eq!(find("井盖 破损"), TextMatch::Cases(vec!["case-b".to_owned()]), "Chinese words");
     assert_eq!(find("seeded report,"), TextMatch::Cases(vec!["case-a".to_owned()]));
