@@ -138,7 +138,7 @@ settings! {
     shutdown_timeout_secs: u64 = "GRIDLINE_SHUTDOWN_TIMEOUT_SECS", default "10";
     /// Milliseconds a client gets to send a request's head (line and headers); then 408 and the connection closes, so slow senders cannot hold connections.
     client_request_timeout_ms: u64 = "GRIDLINE_CLIENT_REQUEST_TIMEOUT_MS", default "5000";
-    /// Seconds a whole request (head, body and handling) may take before it is answered 408 and its connection closed, so a body trickled byte by byte cannot hold a connection; a live-event stream is not cut once it has started.
+    /// Seconds a whole request (head, body and handling) may take before it is answered 408 and its connection closed, so a body trickled byte by byte cannot hold a connection; the request's database work is stopped then too (what it had not committed rolls back). A live-event stream is not cut once it has started.
     request_timeout_secs: u64 = "GRIDLINE_REQUEST_TIMEOUT_SECS", default "60";
     /// Seconds an idle keep-alive connection stays open.
     keep_alive_secs: u64 = "GRIDLINE_KEEP_ALIVE_SECS", default "5";

@@ -151,7 +151,14 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(_) | StoreError::Cancelled => ApiError::unavailable(e),
+            StoreError::Unavailable(_) => ApiError::unavailable(e),
+            // Work stopped because its request is gone: whoever still reads this answer is past
+            // the deadline, and it is no fault of the server's (not logged as one).
+            StoreError::Cancelled => ApiError::new(
+                ErrorKind::RequestTimeout,
+                "request_timeout",
+                "the request was not answered before its deadline",
+            ),
             // PostgreSQL text cannot hold U+0000 (SQLite can): a NUL in an id, a login name or a
             // query value is the client's fault, whichever check it slipped past.
             StoreError::Query(diesel::result::Error::DatabaseError(_, ref info))
@@ -350,6 +357,13 @@ mod tests {
         let e = json_error(&data_error(r#"{"description": "x", "lat": 1.0, "colour": 1}"#));
         assert_eq!(e.field.as_deref(), Some("colour"));
         assert_eq!(e.detail, "unknown field `colour`");
+    }
+
+    #[test]
+    fn stopped_work_is_a_timeout_not_a_server_fault() {
+        let e = ApiError::from(StoreError::Cancelled);
+        assert_eq!((e.kind, e.code), (ErrorKind::RequestTimeout, "request_timeout"));
+        assert!(!e.kind.status().is_server_error());
     }
 
     #[test]

@@ -8,8 +8,13 @@
 //! handler's future bounds the body too. A streaming answer (the live-event feed) is not cut:
 //! its handler returns at once and the stream runs after the deadline's scope.
 //!
-//! Work that has already reached the database is not undone by the deadline: a report or a step
-//! committed just before it is found again by its `Idempotency-Key` when the client retries.
+//! The deadline drops the handler's future, and with it any `Db::run` it awaits: that database
+//! work is stopped too (its running statement interrupted, its loops ended, its connection given
+//! back; see `store::cancel`), so a call retried after a 408 does not pile up beside the copies
+//! still running. What the work had not committed rolls back whole; what it committed before the
+//! deadline stays, and a report or a step committed just before it is found again by its
+//! `Idempotency-Key` when the client retries. A report already handed to the intake writer is
+//! stored all the same (it shares a transaction with others).
 
 use std::time::Duration;
 

@@ -65,8 +65,9 @@ impl IntakeWriter {
         event: EventRow,
     ) -> StoreResult<InsertOutcome> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Job { case, photo_ids, event, reply }).map_err(|_| StoreError::Cancelled)?;
-        answer.await.map_err(|_| StoreError::Cancelled)?
+        let gone = || StoreError::Unavailable("the intake writer has stopped".to_owned());
+        self.queue.send(Job { case, photo_ids, event, reply }).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 }
 

@@ -2,12 +2,14 @@
 //!
 //! [`DbConnection`] is a `diesel::MultiConnection`; the backend is chosen by the URL scheme.
 //! [`Db`] owns the r2d2 pool and is the only way handlers reach the database: [`Db::run`] moves
-//! the blocking diesel call onto actix's blocking thread pool, never an async worker thread.
-//! Migrations are embedded per backend and run by [`Db::connect`].
+//! the blocking diesel call onto actix's blocking thread pool, never an async worker thread, and
+//! stops it when the future awaiting it is dropped (a request past its deadline, a client gone:
+//! see [`cancel`]). Migrations are embedded per backend and run by [`Db::connect`].
 
 pub mod actors;
 pub mod api_keys;
 pub mod callbacks;
+pub mod cancel;
 pub mod case_list;
 pub mod case_search;
 pub mod cases;
@@ -36,12 +38,15 @@ pub mod typed;
 pub mod units;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::result::{ConnectionError, DatabaseErrorKind, Error as DieselError};
 use diesel::{Connection, PgConnection, SqliteConnection};
+
+pub use cancel::check_cancelled;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -79,7 +84,9 @@ pub enum StoreError {
     Query(DieselError),
     #[error("cannot prepare the SQLite folder {path}: {source}")]
     Folder { path: PathBuf, source: std::io::Error },
-    #[error("the blocking database task was cancelled")]
+    /// The request whose work this was is gone (its deadline passed or its client left), so
+    /// the work was stopped; nobody is waiting for the answer.
+    #[error("the database work was stopped: its request is gone")]
     Cancelled,
     #[error("stored data cannot be read back: {0}")]
     Corrupt(String),
@@ -87,7 +94,11 @@ pub enum StoreError {
 
 impl From<DieselError> for StoreError {
     fn from(e: DieselError) -> Self {
-        if note_if_connection_lost(&e) {
+        let lost = note_if_connection_lost(&e);
+        if cancel::cancelled() {
+            // The query was stopped (or failed) after its request went away.
+            StoreError::Cancelled
+        } else if lost {
             StoreError::Unavailable(e.to_string())
         } else if let DieselError::DeserializationError(cause) = e {
             // A stored value the typed row does not accept (a code core cannot parse).
@@ -315,7 +326,7 @@ impl ManageConnection for Manager {
                         "path is not UTF-8".into(),
                     ))
                 })?;
-                let mut conn = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                let mut conn = cancel::open_sqlite(path).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the one writer; busy_timeout makes writers queue
                 // instead of failing with SQLITE_BUSY. `synchronous = FULL` syncs the WAL at
                 // every commit, so an acknowledged report survives a power cut or an OS crash,
@@ -329,7 +340,7 @@ impl ManageConnection for Manager {
                 Ok(DbConnection::Sqlite(conn))
             }
             Backend::Postgres => {
-                PgConnection::establish(&self.url).map(DbConnection::Pg).map_err(r2d2::Error::ConnectionError)
+                cancel::open_postgres(&self.url).map(DbConnection::Pg).map_err(r2d2::Error::ConnectionError)
             }
         }
     }
@@ -353,6 +364,8 @@ pub struct Db {
     events: events::Signal,
     /// Stores new reports, several to a transaction under load ([`intake_writer`]).
     intake: std::sync::Arc<intake_writer::IntakeWriter>,
+    /// On PostgreSQL, the URL a stopped work's query is cancelled from ([`cancel`]).
+    cancel_url: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -384,7 +397,8 @@ impl Db {
             .build(manager)?;
         let events = events::Signal::new();
         let intake = std::sync::Arc::new(intake_writer::IntakeWriter::start(pool.clone(), events.clone())?);
-        let db = Db { pool, backend, events, intake };
+        let cancel_url = (backend == Backend::Postgres).then(|| Arc::from(url));
+        let db = Db { pool, backend, events, intake, cancel_url };
         db.migrate()?;
         Ok(db)
     }
@@ -454,6 +468,11 @@ impl Db {
     }
 
     /// Runs blocking diesel work on the blocking thread pool with a pooled connection.
+    ///
+    /// Dropping the returned future before it is ready (a request past its deadline, a client
+    /// gone) stops the work: it does not start if it has not, its running statement is
+    /// interrupted, and its later queries and [`check_cancelled`] answer
+    /// [`StoreError::Cancelled`] (see [`cancel`]).
     pub async fn run<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -461,11 +480,19 @@ impl Db {
     {
         let pool = self.pool.clone();
         let signal = self.events.clone();
+        let (_stop_on_drop, stoppable) = cancel::pair(self.cancel_url.clone());
         actix_web::web::block(move || {
+            // Work queued behind a busy pool whose request has gone takes no connection.
+            if stoppable.stopped() {
+                return Err(StoreError::Cancelled);
+            }
             let mut conn = pool.get()?;
             forget_lost_connection();
             events::take_written();
+            let running = stoppable.begin(&mut conn)?;
             let result = work(&mut conn);
+            // Ended before the connection goes back to the pool (see `cancel`).
+            drop(running);
             // Rung after the work's transactions have committed, so subscribers find the rows.
             if events::take_written() {
                 signal.wake();
@@ -473,7 +500,7 @@ impl Db {
             result
         })
         .await
-        .map_err(|_| StoreError::Cancelled)?
+        .map_err(|e| StoreError::Unavailable(format!("the blocking database task did not finish: {e}")))?
     }
 
     /// Whether the database answers a trivial query (for `/readyz`).

@@ -358,6 +358,8 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<FactComparison> {
     let mut comparison = FactComparison::default();
     let mut after = String::new();
     loop {
+        // Between batches, work whose request is gone stops (see `super::cancel`).
+        super::check_cancelled()?;
         let (ids, fresh, stored) = super::write_transaction(conn, |conn| {
             super::summaries::hold_event_writers(conn)?;
             if write && matches!(conn, DbConnection::Sqlite(_)) {

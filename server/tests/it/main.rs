@@ -59,6 +59,7 @@ mod serve;
 mod shutdown;
 mod stats;
 mod stats_facts;
+mod stopped_work;
 mod street_desk;
 mod street_triage;
 mod summaries;
