@@ -123,8 +123,9 @@ pub fn find(
     // The rarest bigram's postings, and on SQLite each bigram's (capped) count, rarest first.
     let (postings, counted) = match conn {
         DbConnection::Sqlite(c) => {
-            // Each count is capped by the smallest so far, so a term of many common bigrams
-            // reads at most `common_gram` postings of each.
+            // Each count is capped just above the smallest so far, so a term of many common
+            // bigrams reads at most `common_gram` postings of each, and a capped bigram still
+            // sorts after the rarest one (tied, it could be taken to drive the candidates).
             let mut counted = Vec::with_capacity(grams.len());
             let mut cap = tuning.common_gram;
             for gram in &grams {
@@ -134,7 +135,7 @@ pub fn find(
                 .bind::<Text, _>(gram)
                 .bind::<BigInt, _>(cap)
                 .get_result(c)?;
-                cap = cap.min(n);
+                cap = cap.min(n + 1);
                 counted.push((n, gram.clone()));
             }
             counted.sort();
