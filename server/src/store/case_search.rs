@@ -101,6 +101,14 @@ struct Count {
 }
 
 #[derive(QueryableByName)]
+struct GramCount {
+    #[diesel(sql_type = Text)]
+    gram: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
 struct Hit {
     #[diesel(sql_type = Text)]
     case_id: String,
@@ -120,7 +128,8 @@ pub fn find(
     if grams.is_empty() {
         return Ok(TextMatch::Walk);
     }
-    // The rarest bigram's postings, and on SQLite each bigram's (capped) count, rarest first.
+    // The rarest bigram's postings, and each bigram's count (capped on SQLite, estimated on
+    // PostgreSQL), rarest first.
     let (postings, counted) = match conn {
         DbConnection::Sqlite(c) => {
             // Each count is capped just above the smallest so far, so a term of many common
@@ -142,12 +151,12 @@ pub fn find(
             (counted[0].0, counted)
         }
         DbConnection::Pg(c) => {
-            // The rarest bigram's count, from the statistics ANALYZE keeps on the GIN index's
-            // expression (its most common elements and their share of the bodies): counting
-            // in GIN would build the whole bitmap of a common bigram first. A bigram not among
-            // the most common is rare.
-            let Count { n } = diesel::sql_query(
-                "SELECT CAST(coalesce(min(coalesce(e.freq, 0)) * max(t.reltuples), 0) AS BIGINT) AS n \
+            // Each bigram's count, estimated from the statistics ANALYZE keeps on the GIN
+            // index's expression (its most common elements and their share of the bodies):
+            // counting in GIN would build the whole bitmap of a common bigram first. A bigram
+            // not among the most common is rare (0).
+            let mut counted: Vec<(i64, String)> = diesel::sql_query(
+                "SELECT q.gram, CAST(coalesce(e.freq, 0) * t.reltuples AS BIGINT) AS n \
                  FROM unnest($1) AS q(gram) \
                  LEFT JOIN (SELECT unnest(most_common_elems::text::text[]) AS gram, \
                  unnest(most_common_elem_freqs) AS freq FROM pg_stats \
@@ -157,11 +166,20 @@ pub fn find(
                  WHERE oid = to_regclass('case_search')) AS t",
             )
             .bind::<Array<Text>, _>(&grams)
-            .get_result(c)?;
-            (n, Vec::new())
+            .load::<GramCount>(c)?
+            .into_iter()
+            .map(|g| (g.n, g.gram))
+            .collect();
+            counted.sort();
+            (counted.first().map_or(0, |(n, _)| *n), counted)
         }
     };
     if postings >= tuning.common_gram {
+        return Ok(TextMatch::Walk);
+    }
+    // A term of one bigram (井盖, 路灯) matches about as many bodies as the bigram has
+    // postings: with more than a page of candidates, reading them first is wasted.
+    if grams.len() == 1 && postings > tuning.max_candidates {
         return Ok(TextMatch::Walk);
     }
     if postings > tuning.walk_check_above && fewer_cases_than(conn, postings)? {
@@ -185,13 +203,19 @@ pub fn find(
             }
             query.bind::<Text, _>(pattern).bind::<BigInt, _>(tuning.max_candidates + 1).load(c)?
         }
-        DbConnection::Pg(c) => diesel::sql_query(
-            "SELECT case_id FROM case_search WHERE case_search_grams(body) @> $1 AND body ILIKE $2 LIMIT $3",
-        )
-        .bind::<Array<Text>, _>(grams)
-        .bind::<Text, _>(pattern)
-        .bind::<BigInt, _>(tuning.max_candidates + 1)
-        .load(c)?,
+        DbConnection::Pg(c) => {
+            // The rarest bigrams only: GIN intersects their posting lists, and a list of a
+            // bigram in every body costs more to read than the candidates it removes.
+            let rarest: Vec<String> =
+                counted.into_iter().take(MORE_GRAMS_CHECKED + 1).map(|(_, gram)| gram).collect();
+            diesel::sql_query(
+                "SELECT case_id FROM case_search WHERE case_search_grams(body) @> $1 AND body ILIKE $2 LIMIT $3",
+            )
+            .bind::<Array<Text>, _>(rarest)
+            .bind::<Text, _>(pattern)
+            .bind::<BigInt, _>(tuning.max_candidates + 1)
+            .load(c)?
+        }
     };
     if hits.len() as i64 > tuning.max_candidates {
         return Ok(TextMatch::Walk);
