@@ -9,6 +9,7 @@ use gridline_core::workflow::{Role, Urgency};
 use gridline_server::auth::Scope;
 use serde_json::{Value, json};
 
+use crate::channels::{listed, send, sorted};
 use crate::common::{Backend, TestServer, problem};
 use crate::notifications::Office;
 
@@ -17,40 +18,18 @@ crate::both_backends!(the_way_in_sets_the_urgency_and_staff_see_and_filter_it);
 /// A call for help at the office's place from a caller who gives no number, of `urgency`; the
 /// new case's id.
 fn call(server: &TestServer, operator: &str, office: &Office, urgency: &str) -> String {
-    let response = server
-        .client
-        .post(server.url("/api/v1/hotline/calls"))
-        .bearer_auth(operator)
-        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
-        .json(&json!({
-            "call_type": "help",
-            "urgency": urgency,
-            "category": "E0101",
-            "description": "Rubbish blocking the pavement",
-            "position": office.on_site(),
-        }))
-        .send()
-        .unwrap();
+    let call = json!({
+        "call_type": "help",
+        "urgency": urgency,
+        "category": "E0101",
+        "description": "Rubbish blocking the pavement",
+        "position": office.on_site(),
+    });
+    let response = send(server, operator, "/api/v1/hotline/calls", &call);
     let status = response.status();
     let receipt: Value = response.json().unwrap();
     assert_eq!(status, 201, "{receipt}");
     receipt["case_id"].as_str().unwrap().to_owned()
-}
-
-fn listed(server: &TestServer, token: &str, query: &str) -> Vec<String> {
-    let response = server.get_as(token, &format!("/api/v1/cases?{query}"));
-    assert_eq!(response.status(), 200, "{query}");
-    let page: Value = response.json().unwrap();
-    let mut ids: Vec<String> =
-        page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
-    ids.sort();
-    ids
-}
-
-fn sorted(ids: &[&String]) -> Vec<String> {
-    let mut ids: Vec<String> = ids.iter().map(|id| (*id).clone()).collect();
-    ids.sort();
-    ids
 }
 
 fn the_way_in_sets_the_urgency_and_staff_see_and_filter_it(backend: Backend) {
@@ -72,15 +51,7 @@ fn the_way_in_sets_the_urgency_and_staff_see_and_filter_it(backend: Backend) {
             "position": office.on_site(),
         });
         claiming[field] = json!("very_urgent");
-        let response = server
-            .client
-            .post(server.url("/api/v1/reports"))
-            .bearer_auth(&citizen)
-            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
-            .json(&claiming)
-            .send()
-            .unwrap();
-        assert_eq!(problem(response, 422)["field"], field);
+        assert_eq!(problem(send(&server, &citizen, "/api/v1/reports", &claiming), 422)["field"], field);
     }
 
     // Staff see each case's urgency.
