@@ -1,6 +1,6 @@
 //! Sensor alarms (城市神经元): the wire shape of an alarm a sending system posts, the severity
-//! scale and what it does to a case's time limit, and the rule per alarm kind that decides when
-//! alarms become a case, with the defaults the city starts from.
+//! scale and what it does to a case's urgency and time limit, and the rule per alarm kind that
+//! decides when alarms become a case, with the defaults the city starts from.
 //!
 //! The fields follow FIWARE's Smart Data Model `Alert` (`category`, `subCategory`, `severity`,
 //! `dateIssued`, `validFrom`, `validTo`): `category` is the alarm kind (a rule of the city's
@@ -24,6 +24,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::TimeLimit;
+use crate::workflow::Urgency;
 
 /// Longest alarm kind, device id or sender's alarm id, in characters.
 pub const MAX_ID_CHARS: usize = 100;
@@ -66,6 +67,19 @@ impl Severity {
             Severity::Critical => Some(TimeLimit::Hours(1)),
             Severity::High => Some(TimeLimit::Hours(2)),
             _ => None,
+        }
+    }
+
+    /// The urgency of a case whose alarms reach this severity at most: critical is very urgent
+    /// (特急), high urgent (紧急), the rest normal. It follows the time limit's caps, so the
+    /// severities that shorten a case's limit are exactly those that make it urgent, and the
+    /// dispatcher's badge agrees with the deadline; a medium or low alarm is a problem found
+    /// early (a bin filling, a meter still), as normal as a citizen's report of it.
+    pub fn urgency(self) -> Urgency {
+        match self {
+            Severity::Critical => Urgency::VeryUrgent,
+            Severity::High => Urgency::Urgent,
+            Severity::Medium | Severity::Low | Severity::Informational => Urgency::Normal,
         }
     }
 
@@ -188,6 +202,25 @@ pub fn valid_kind(kind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn severity_maps_to_the_case_urgency() {
+        assert_eq!(Severity::Critical.urgency(), Urgency::VeryUrgent);
+        assert_eq!(Severity::High.urgency(), Urgency::Urgent);
+        for normal in [Severity::Medium, Severity::Low, Severity::Informational] {
+            assert_eq!(normal.urgency(), Urgency::Normal, "{normal:?}");
+        }
+    }
+
+    #[test]
+    fn a_higher_severity_is_never_less_urgent_and_urgent_ones_shorten_the_limit() {
+        for pair in Severity::ALL.windows(2) {
+            assert!(pair[0].urgency() <= pair[1].urgency(), "{:?} then {:?}", pair[0], pair[1]);
+        }
+        for severity in Severity::ALL {
+            assert_eq!(severity.urgency() != Urgency::Normal, severity.cap().is_some(), "{severity:?}");
+        }
+    }
 
     #[test]
     fn severity_shortens_the_limit_only_when_higher() {

@@ -97,6 +97,11 @@ pub struct CaseView {
     /// The way the report came in (`app`, `inspector`, `web`, …); not in the public view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<crate::workflow::Channel>,
+    /// How soon the case must be handled (`normal`, `urgent`, `very_urgent`), set when it was
+    /// filed from its way in (a hotline call's urgency, a sensor alarm's severity; `normal` for
+    /// every report from a person); in the staff view only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<crate::workflow::Urgency>,
     /// Whether the photos' location agrees with the pin (`consistent`, `inconsistent`, `unknown`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geotag: Option<String>,

@@ -1,6 +1,7 @@
 //! The 12345 hotline's rules for a call taken by an operator (GB/T 33358): the call's type
-//! (咨询 / 求助 / 投诉 / 建议), its urgency (一般 / 紧急 / 特急), the handling time limit they give
-//! on the working calendar, and where a call that is not the city's may be transferred.
+//! (咨询 / 求助 / 投诉 / 建议), its urgency (一般 / 紧急 / 特急, the case's [`Urgency`], which the
+//! call's case takes as it is), the handling time limit they give on the working calendar, and
+//! where a call that is not the city's may be transferred.
 //!
 //! Two workflow actions belong to the hotline (role `operator`, from `reported`, both closing
 //! the order at once with their text as the step's reason):
@@ -18,6 +19,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// A call's urgency is the urgency of the case it files ([`super::Urgency`], one definition for
+/// every way in); it is named here too, where the hotline's API has always found it.
+pub use super::Urgency;
 use super::{UnknownName, join};
 use crate::calendar::TimeLimit;
 
@@ -32,18 +36,6 @@ wire_enum! {
         Complaint = "complaint",
         /// 建议: a suggestion.
         Suggestion = "suggestion",
-    }
-}
-
-wire_enum! {
-    /// How soon the call must be handled.
-    Urgency, "urgency" {
-        /// 一般.
-        Normal = "normal",
-        /// 紧急.
-        Urgent = "urgent",
-        /// 特急.
-        VeryUrgent = "very_urgent",
     }
 }
 
@@ -69,17 +61,6 @@ impl CallType {
             CallType::Help => ("求助", "Help"),
             CallType::Complaint => ("投诉", "Complaint"),
             CallType::Suggestion => ("建议", "Suggestion"),
-        }
-    }
-}
-
-impl Urgency {
-    /// The urgency in words.
-    pub fn words(self) -> (&'static str, &'static str) {
-        match self {
-            Urgency::Normal => ("一般", "Normal"),
-            Urgency::Urgent => ("紧急", "Urgent"),
-            Urgency::VeryUrgent => ("特急", "Very urgent"),
         }
     }
 }

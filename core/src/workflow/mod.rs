@@ -675,6 +675,34 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// How soon a case must be handled (一般 / 紧急 / 特急), a property of the case fixed when it
+    /// is filed, from the way it came in and never from what a reporter claims:
+    /// - a 12345 call: the urgency the operator gave the call ([`hotline`]);
+    /// - a sensor alarm: the highest severity among its group's alarms when the case is filed
+    ///   ([`crate::sensors::Severity::urgency`]; a later, higher alarm changes nothing);
+    /// - a report from a citizen (app, web page), an inspector or an Open311 client: `normal`. A
+    ///   citizen cannot make their own report urgent; the street office sees every report.
+    ///
+    /// The handling time limit of an urgent case is cut by the rules of its way in (the
+    /// hotline's caps, a severity's caps); the urgency itself is what staff see and filter by.
+    Urgency, "urgency" {
+        /// 一般.
+        Normal = "normal",
+        /// 紧急.
+        Urgent = "urgent",
+        /// 特急.
+        VeryUrgent = "very_urgent",
+    }
+}
+
+impl Default for Urgency {
+    /// Every case is normal unless its way in says otherwise.
+    fn default() -> Self {
+        Urgency::Normal
+    }
+}
+
 impl Channel {
     /// The channel of a report an account files through the reports API: an inspector's is
     /// `inspector` whatever client it used; anyone else's is `web` when it came through the

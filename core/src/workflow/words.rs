@@ -1,12 +1,13 @@
 //! What a case's states and steps are called, in Chinese and English: each state in a citizen's
 //! words, each step's name ([`Action::words`], [`event_kind_words`]: the apps' buttons, the
-//! staff timelines of the dashboard and the phones), and the range of the rating a reporter
-//! gives a closed case. The citizen web page, the dashboard and the apps read these through an
-//! API answer or the bindings instead of keeping their own lists.
+//! staff timelines of the dashboard and the phones), a case's urgency ([`Urgency::words`]), and
+//! the range of the rating a reporter gives a closed case. The citizen web page, the dashboard
+//! and the apps read these through an API answer or the bindings instead of keeping their own
+//! lists.
 
 use std::ops::RangeInclusive;
 
-use super::{Action, CaseState};
+use super::{Action, CaseState, Urgency};
 
 /// The stars a reporter may give a closed case (`rate`).
 pub const RATINGS: RangeInclusive<u8> = 1..=5;
@@ -81,6 +82,18 @@ impl CaseState {
                 "与另一件同类案件合并处理。",
                 "It is handled together with another report of the same problem.",
             ),
+        }
+    }
+}
+
+impl Urgency {
+    /// The urgency in words, `(zh, en)`: a case's badge on the dashboard, a call's on the
+    /// hotline console.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Urgency::Normal => ("一般", "Normal"),
+            Urgency::Urgent => ("紧急", "Urgent"),
+            Urgency::VeryUrgent => ("特急", "Very urgent"),
         }
     }
 }
@@ -168,5 +181,17 @@ mod tests {
             }
             assert_ne!(w.label_zh, w.label_en, "{state}: the Chinese label is not translated");
         }
+    }
+
+    #[test]
+    fn every_urgency_has_both_languages_and_its_own_words() {
+        let mut seen = std::collections::HashSet::new();
+        for urgency in Urgency::ALL {
+            let (zh, en) = urgency.words();
+            assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{urgency}: empty words");
+            assert_ne!(zh, en, "{urgency}: the Chinese word is not translated");
+            assert!(seen.insert(zh) && seen.insert(en), "{urgency}: words shared with another urgency");
+        }
+        assert_eq!(Urgency::VeryUrgent.words(), ("特急", "Very urgent"));
     }
 }

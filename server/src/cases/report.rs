@@ -12,7 +12,7 @@ use gridline_core::calendar::TimeLimit;
 use gridline_core::photo::DeviceFix;
 use gridline_core::protocol::ReportRequest;
 use gridline_core::taxonomy::Category;
-use gridline_core::workflow::{CaseState, Channel};
+use gridline_core::workflow::{CaseState, Channel, Urgency};
 use uuid::Uuid;
 
 use super::events;
@@ -76,10 +76,13 @@ struct Prepared {
 }
 
 /// What a door of the service that is not a person's may set on a report: a sensor alarm's
-/// severity shortens the category's handling time limit.
+/// severity, or a hotline call's type and urgency, shorten the category's handling time limit
+/// and give the case its urgency. A report from a person (the reports API, Open311) takes the
+/// defaults: the category's limit, and `normal`.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub time_limit: Option<TimeLimit>,
+    pub urgency: Urgency,
 }
 
 /// The whole intake path (checks, routing, storage, idempotency, metrics) for a report whose
@@ -230,6 +233,7 @@ fn build_case(
         updated_at: now.naive_utc(),
         channel: who.channel,
         verifier_id: None,
+        urgency: overrides.urgency,
     };
     let event = events::reported(&case, now);
     Ok(Ok(Prepared { case, photo_ids: checked.photo_ids, event, reserved: None }))

@@ -1,6 +1,6 @@
 //! Cases that sensor alarms bring in: a group of confirmed alarms (or a faulty device's
 //! maintenance) filed through the same intake as every other report ([`super::file_report`]'s
-//! code, with the alarm's severity setting the time limit), and the mark a case gets when every
+//! code, with the alarms' highest severity setting the time limit and the urgency), and the mark a case gets when every
 //! alarm it carries has had its all-clear.
 //!
 //! The case's Idempotency-Key is derived from the group's id, so filing a group again (after a
@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use gridline_core::calendar::TimeLimit;
 use gridline_core::protocol::{Position, ReportRequest};
 use gridline_core::taxonomy::Answers;
+use gridline_core::workflow::Urgency;
 use serde_json::Value;
 
 use super::events;
@@ -34,6 +35,8 @@ pub struct SensorCase {
     pub lon: f64,
     /// The severity's limit, when it is shorter than the category's.
     pub time_limit: Option<TimeLimit>,
+    /// The urgency the group's highest severity gives ([`gridline_core::sensors::Severity::urgency`]).
+    pub urgency: Urgency,
 }
 
 /// Who files a sensor case: the sending systems have no account, like an Open311 client.
@@ -57,7 +60,7 @@ pub async fn file_sensor_case(state: &AppState, case: SensorCase) -> ApiResult<F
         anonymous: false,
         drill: false,
     };
-    let overrides = Overrides { time_limit: case.time_limit };
+    let overrides = Overrides { time_limit: case.time_limit, urgency: case.urgency };
     let key = format!("sensor-group:{}", case.group_id);
     let filed = file_report_with(state, sensor_submitter(), key, report, overrides).await?;
     let (group, case_id) = (case.group_id, filed.case.id.clone());

@@ -327,6 +327,7 @@ impl<'a> City<'a> {
             updated_at: at.naive_utc(),
             channel,
             verifier_id: None,
+            urgency: gridline_core::workflow::Urgency::Normal,
         };
         let mut history = History::new(&row, at, self.now);
         history.live(&mut self.rng, category, channel, &self.calendar);

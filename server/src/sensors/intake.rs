@@ -14,6 +14,7 @@ use gridline_core::sensors::{
     AlarmMessage, MAINTENANCE_CATEGORY, MAX_BATCH, MAX_ID_CHARS, Severity, valid_kind,
 };
 use gridline_core::taxonomy::AnswerValue;
+use gridline_core::workflow::Urgency;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -223,8 +224,9 @@ async fn mark_cleared(state: &AppState, group: &GroupRow, case_id: String) {
 }
 
 /// Files the case of one group: its rule's category and answers, at its first device's
-/// position, with the time limit its severity gives; a maintenance group as the taxonomy's
-/// "other problem" naming the device and its owning unit. Answers the case id.
+/// position, with the time limit and the urgency its severity (the highest of its alarms so
+/// far) gives; a maintenance group as the taxonomy's "other problem" naming the device and its
+/// owning unit, normal and in the category's limit. Answers the case id.
 async fn file_group(state: &AppState, group: &GroupRow) -> ApiResult<String> {
     let (group_id, now) = (group.id.clone(), state.clock.now().timestamp());
     let found = state
@@ -259,6 +261,7 @@ async fn file_group(state: &AppState, group: &GroupRow) -> ApiResult<String> {
             lat: device.lat,
             lon: device.lon,
             time_limit: None,
+            urgency: Urgency::Normal,
         }
     } else {
         let Some(rule) = rules.get(&group.kind) else {
@@ -285,6 +288,7 @@ async fn file_group(state: &AppState, group: &GroupRow) -> ApiResult<String> {
             lat: device.lat,
             lon: device.lon,
             time_limit: limit.map(|own: TimeLimit| severity.time_limit(own)),
+            urgency: severity.urgency(),
         }
     };
     let filed = file_sensor_case(state, case).await?;

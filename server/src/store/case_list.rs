@@ -73,6 +73,8 @@ pub struct ListFilter {
     pub after: Option<(NaiveDateTime, String)>,
     /// Came in by one of these channels.
     pub channels: Vec<String>,
+    /// Of one of these urgencies.
+    pub urgencies: Vec<String>,
     /// Exactly this tracking number (upper case).
     pub tracking_number: Option<String>,
     /// Cases whose report (tracking number, description, answers) or a step's note or reason
@@ -120,6 +122,9 @@ macro_rules! with_list_filters {
         }
         if !filter.channels.is_empty() {
             query = query.filter(cases::channel.eq_any(filter.channels.clone()));
+        }
+        if !filter.urgencies.is_empty() {
+            query = query.filter(cases::urgency.eq_any(filter.urgencies.clone()));
         }
         if let Some(unit) = &filter.handling_unit {
             query = query.filter(cases::handling_unit.eq(unit.clone()));

@@ -57,6 +57,10 @@ pub struct CaseRow {
     /// The inspector the street office gave the verification to (指派核查), who may then see
     /// and verify the case as its cell's inspectors may; `None` at intake.
     pub verifier_id: Option<String>,
+    /// How soon the case must be handled, set by the server at intake from the way in (core's
+    /// [`gridline_core::workflow::Urgency`]).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub urgency: gridline_core::workflow::Urgency,
 }
 
 /// The workflow columns of a case, beside [`CaseRow`] (which intake writes).

@@ -103,6 +103,7 @@ diesel::table! {
         confirm_requested_at -> Nullable<Timestamp>,
         called_back_at -> Nullable<Timestamp>,
         verifier_id -> Nullable<Text>,
+        urgency -> Text,
     }
 }
 

@@ -7,8 +7,9 @@
 // The dispatcher opens the Sensors view: the storm is one group carrying 100 alarms (never 100
 // rows), the camera's alarm is in the review queue with its device and link, the manhole cover
 // is among the faulty devices (its kind in words), the cell counts its 100 active alarms and is marked on the map.
-// Confirming the camera's alarm empties the queue and adds its group; "Repaired" takes the
-// cover off the faulty list. Screenshots go to
+// Confirming the camera's alarm empties the queue and adds its group, and its case (a high
+// alarm: urgent) carries the urgency badge in the case list and on its panel; "Repaired" takes
+// the cover off the faulty list. Screenshots go to
 // $ARTIFACTS; axe-core checks the view at WCAG 2.2 AA.
 "use strict";
 
@@ -86,6 +87,40 @@ async function main() {
     check(camera && camera.case_id, "the confirmed alarm's group has its case");
     const kase = await api(`/api/v1/cases/${camera.case_id}`, { token: dispatcher });
     check(kase.category === "E0404" && kase.state === "reported", "the case is an illegal-parking report: " + kase.category);
+
+    // Its alarm was of severity high: an urgent case, badged in the case list and on its panel in
+    // the words the server gives (core's), not the wire name.
+    check(kase.urgency === "urgent", "a high alarm files an urgent case: " + kase.urgency);
+    const form = await api("/api/v1/public/report-form");
+    const word = (form.urgencies.find((u) => u.urgency === "urgent") || { label: {} }).label.en;
+    check(word === "Urgent", "the server words the urgency: " + word);
+    // The storm's alarms were high too; the faulty cover's maintenance case is normal.
+    const stormCase = overview.groups.find((g) => g.kind === "water_level").case_id;
+    const maintenance = overview.groups.find((g) => g.purpose === "maintenance").case_id;
+    const urgent = (await api("/api/v1/cases?urgency=urgent", { token: dispatcher })).items.map((c) => c.id).sort();
+    check(urgent.includes(camera.case_id) && urgent.includes(stormCase) && !urgent.includes(maintenance),
+      "the street's urgent cases are the camera's and the storm's: " + urgent);
+    await page.click('[data-view="cases"]');
+    await page.waitForSelector(`#case-rows tr[data-case="${maintenance}"]`, { timeout: TIMEOUT });
+    check(await page.locator(`#case-rows tr[data-case="${maintenance}"] .urgency-badge`).count() === 0, "a normal case has no badge");
+    const badged = await page.$$eval("#case-rows tr[data-case]", (trs) => trs.filter((tr) => tr.querySelector(".urgency-badge")).map((tr) => tr.dataset.case));
+    check(badged.length > 0 && badged.every((id) => urgent.includes(id)), "only urgent cases are badged: " + badged);
+    await page.selectOption("#f-urgency", "urgent");
+    await page.click('#filters button[type="submit"]');
+    await page.waitForFunction((n) => document.querySelectorAll("#case-rows tr[data-case]").length === n, urgent.length, { timeout: TIMEOUT });
+    const rows = await page.$$eval("#case-rows tr[data-case]", (trs) => trs.map((tr) => tr.dataset.case).sort());
+    check(JSON.stringify(rows) === JSON.stringify(urgent), "the urgency filter lists the urgent cases: " + rows);
+    const listed = page.locator(`#case-rows tr[data-case="${camera.case_id}"] .urgency-badge`);
+    check(await listed.innerText() === word, "the case list badges it: " + await listed.innerText());
+    await page.locator(`#case-rows tr[data-case="${camera.case_id}"]`).click();
+    await page.waitForSelector("#case-panel:not([hidden])", { timeout: TIMEOUT });
+    const badge = page.locator('#case-panel [data-field="urgency"] .urgency-badge');
+    await badge.waitFor({ timeout: TIMEOUT });
+    check(await badge.innerText() === word, "the case panel badges it: " + await badge.innerText());
+    await page.screenshot({ path: path.join(artifacts, "sensor-case-urgent.png"), fullPage: true });
+    await checkAccessibility(page, "the case page of an urgent sensor case");
+    await page.evaluate(() => closeCase());
+    await page.click('[data-view="sensors"]');
 
     check(errors.length === 0, "no script or console errors: " + errors.join(" | "));
     // The owning unit repaired the cover: "Repaired" takes it off the faulty list.

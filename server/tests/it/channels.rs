@@ -26,7 +26,8 @@ fn body_at(cell: &GridCell) -> Value {
     })
 }
 
-fn send(server: &TestServer, token: &str, path: &str, body: &Value) -> Response {
+/// Posts `body` to `path` as `token` with a fresh Idempotency-Key.
+pub(crate) fn send(server: &TestServer, token: &str, path: &str, body: &Value) -> Response {
     server
         .client
         .post(server.url(path))
@@ -79,7 +80,8 @@ fn channel_of(server: &TestServer, token: &str, id: &str) -> Value {
     case["channel"].clone()
 }
 
-fn listed(server: &TestServer, token: &str, query: &str) -> Vec<String> {
+/// The ids of the case list's first page for `query`, sorted.
+pub(crate) fn listed(server: &TestServer, token: &str, query: &str) -> Vec<String> {
     let page: Value = server.get_as(token, &format!("/api/v1/cases?{query}")).json().unwrap();
     let mut ids: Vec<String> =
         page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
@@ -87,7 +89,7 @@ fn listed(server: &TestServer, token: &str, query: &str) -> Vec<String> {
     ids
 }
 
-fn sorted(ids: &[&String]) -> Vec<String> {
+pub(crate) fn sorted(ids: &[&String]) -> Vec<String> {
     let mut ids: Vec<String> = ids.iter().map(|id| (*id).clone()).collect();
     ids.sort();
     ids

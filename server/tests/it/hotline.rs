@@ -1,6 +1,6 @@
 //! The hotline's calls (12345) over real HTTP on both backends: an operator takes a call
 //! (`POST /api/v1/hotline/calls`) and it becomes a case with the channel `hotline`, the time
-//! limit its type and urgency give, the category's questions checked, the caller as the
+//! limit its type and urgency give, the call's urgency as the case's, the category's questions checked, the caller as the
 //! reporter through the citizen account of their number (so the call-back finds them), and
 //! the caller's number and name kept sealed and shown only to those who may see them; a
 //! consultation is answered and closed on the call, a call for the police is transferred to
@@ -82,6 +82,7 @@ fn a_call_becomes_a_hotline_case_with_the_limit_of_its_type_and_urgency(backend:
     assert_eq!(case["channel"], "hotline");
     assert_eq!(case["category"], "C0101");
     assert_eq!(case["state"], "reported");
+    assert_eq!(case["urgency"], "normal", "the call's urgency is the case's");
 
     // A retry of the same call (a lost answer) gives the same case and records one call.
     let again = take_call(&server, &operator, &call_key, &complaint(&office));
@@ -99,6 +100,17 @@ fn a_call_becomes_a_hotline_case_with_the_limit_of_its_type_and_urgency(backend:
     urgent["urgency"] = json!("very_urgent");
     let receipt: Value = take_call(&server, &operator, &key(), &urgent).json().unwrap();
     assert_eq!(receipt["handling_time_limit"], "2h");
+    let case_urgency = |receipt: &Value| {
+        let path = format!("/api/v1/cases/{}", receipt["case_id"].as_str().unwrap());
+        server.get_as(&office.dispatcher, &path).json::<Value>().unwrap()["urgency"].clone()
+    };
+    assert_eq!(case_urgency(&receipt), "very_urgent");
+    // An urgent complaint: one working day, and an urgent case.
+    urgent["call_type"] = json!("complaint");
+    urgent["urgency"] = json!("urgent");
+    let receipt: Value = take_call(&server, &operator, &key(), &urgent).json().unwrap();
+    assert_eq!(receipt["handling_time_limit"], "1d");
+    assert_eq!(case_urgency(&receipt), "urgent");
 }
 
 fn the_city_sets_the_hotline_limits(backend: Backend) {

@@ -58,6 +58,7 @@ fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
         updated_at: now,
         channel: gridline_core::workflow::Channel::App,
         verifier_id: None,
+        urgency: gridline_core::workflow::Urgency::Normal,
     };
     let event = gridline_server::cases::events::reported(&case, now.and_utc());
     (case, event)

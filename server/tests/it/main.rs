@@ -66,6 +66,7 @@ mod summaries;
 mod token_attacks;
 mod transitions;
 mod trusted_proxy;
+mod urgency;
 mod warnings;
 mod web;
 mod workflow;

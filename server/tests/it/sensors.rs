@@ -2,7 +2,7 @@
 //! one key per sending system that reaches nothing but its own devices' alarms), the intake
 //! (single alarms, batches, replays by the sender's id) and every rule with hand-computed
 //! outcomes: de-duplication, confirmation by duration, by a second device and by a person,
-//! grouping within a window, all-clear, flapping, the severity's time limit, and a storm of
+//! grouping within a window, all-clear, flapping, the severity's time limit and urgency, and a storm of
 //! 100,000 alarms that becomes exactly the cases the rules give with no alarm lost.
 //!
 //! The server's clock is set by each test, so every duration and window is exact; the sweep
@@ -391,6 +391,40 @@ fn confirmation_by_duration(backend: Backend) {
     city.at(40);
     city.send(vec![alarm("a4", "m1", "manhole_cover", "high")]);
     assert_eq!(city.cases(), 1);
+}
+
+/// The case's urgency is the group's highest severity through core's mapping: a critical alarm
+/// files a very urgent case, a high one an urgent case, a medium one a normal case; staff filter
+/// the list by it.
+fn severity_sets_the_case_urgency(backend: Backend) {
+    let city = City::new(backend);
+    // A lone elder's still meter is confirmed at once, each alarm its own case (no window).
+    let meter = "lone_elder_water_meter";
+    city.import(&city.system, &[("e1", meter, 0), ("e2", meter, 1), ("e3", meter, 2)]);
+    city.send(vec![alarm("a1", "e1", meter, "critical")]);
+    city.send(vec![alarm("b1", "e2", meter, "medium")]);
+    city.send(vec![alarm("c1", "e3", meter, "high")]);
+    assert_eq!(city.cases(), 3);
+    let case_of = |severity: &str| {
+        let all = groups(&city);
+        let group = all.iter().find(|g| g["severity"] == severity).unwrap_or_else(|| panic!("{all:?}"));
+        city.case(group["case_id"].as_str().unwrap())
+    };
+    let (critical, medium, high) = (case_of("critical"), case_of("medium"), case_of("high"));
+    assert_eq!(critical["urgency"], "very_urgent", "{critical}");
+    assert_eq!(medium["urgency"], "normal", "{medium}");
+    assert_eq!(high["urgency"], "urgent", "{high}");
+    // The time limit and the urgency come from the same severity.
+    assert_eq!(
+        (critical["handling_time_limit"].as_str(), high["handling_time_limit"].as_str()),
+        (Some("1h"), Some("2h"))
+    );
+    let listed = |query: &str| -> Vec<String> {
+        let page: Value = city.server.get_as(&city.admin, &format!("/api/v1/cases?{query}")).json().unwrap();
+        page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(listed("channel=sensor&urgency=very_urgent"), [critical["id"].as_str().unwrap()]);
+    assert_eq!(listed("urgency=normal"), [medium["id"].as_str().unwrap()]);
 }
 
 fn the_sweep_confirms_a_silent_device(backend: Backend) {
@@ -853,6 +887,7 @@ both_backends!(
     bad_alarms_get_clear_errors,
     repeats_are_counted_and_replays_once,
     confirmation_by_duration,
+    severity_sets_the_case_urgency,
     the_sweep_confirms_a_silent_device,
     confirmation_by_a_second_device,
     confirmation_by_a_person,

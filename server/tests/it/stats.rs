@@ -178,6 +178,7 @@ fn seed_via(
         updated_at: steps.last().unwrap().1.naive_utc(),
         channel,
         verifier_id: None,
+        urgency: gridline_core::workflow::Urgency::Normal,
     };
     // One transaction, as the server writes: the server's own jobs number events too, and the
     // sequence is only gap-free and unique among writers that hold the write lock.

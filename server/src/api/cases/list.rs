@@ -5,6 +5,7 @@
 //! - `state`: one state or a comma list (`reported,registered`);
 //! - `category`: a category code; `unit`: a handling unit; `overdue`: `true` or `false`;
 //! - `channel`: the way in, one or a comma list (`hotline,app`; core's `Channel` names);
+//! - `urgency`: one or a comma list (`urgent,very_urgent`; core's `Urgency` names);
 //! - `area`: a district, street, community or grid code (its cells);
 //! - `from` / `to`: report time, RFC 3339 (from inclusive, to exclusive);
 //! - `tracking_number`: the case with that number (as citizens read it out: any case);
@@ -24,7 +25,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime};
 use gridline_core::codes::{AreaCode, AreaLevel, CategoryCode};
 use gridline_core::protocol::{CaseListPage, CaseView};
-use gridline_core::workflow::{CaseState, Channel, Role};
+use gridline_core::workflow::{CaseState, Channel, Role, Urgency};
 use serde::Deserialize;
 
 use super::{View, render};
@@ -51,6 +52,8 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
     pub channel: Option<String>,
+    /// One urgency or a comma list: only cases of these.
+    pub urgency: Option<String>,
     pub tracking_number: Option<String>,
     pub q: Option<String>,
     /// `true`: only the triage queue (cases in no cell); `false`: only cases with a cell.
@@ -79,7 +82,7 @@ fn decode_cursor(text: &str) -> ApiResult<(NaiveDateTime, String)> {
     Ok((at, id))
 }
 
-/// A comma list of core's wire names (states, channels) in their stored form; nothing when
+/// A comma list of core's wire names (states, channels, urgencies) in their stored form; nothing when
 /// absent or blank. A name core does not know is refused, naming `field`.
 fn wire_names<T>(field: &str, text: Option<&str>) -> ApiResult<Vec<String>>
 where
@@ -101,6 +104,7 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
     let mut filter = ListFilter {
         states: wire_names::<CaseState>("state", query.state.as_deref())?,
         channels: wire_names::<Channel>("channel", query.channel.as_deref())?,
+        urgencies: wire_names::<Urgency>("urgency", query.urgency.as_deref())?,
         ..ListFilter::default()
     };
     if let Some(category) = query.category.as_deref() {

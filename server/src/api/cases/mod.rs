@@ -89,6 +89,7 @@ pub(crate) fn render(
         captured_at: None,
         anonymous: None,
         channel: None,
+        urgency: None,
         geotag: None,
         answers: None,
         photo_ids: None,
@@ -131,6 +132,7 @@ pub(crate) fn render(
     });
     if view == View::Staff {
         body.confirm_requested_at = workflow.confirm_requested_at.map(rfc3339);
+        body.urgency = Some(case.urgency);
     }
     if view == View::Staff && may_see_reporter(case, who) {
         body.reporter = Some(ReporterRef {

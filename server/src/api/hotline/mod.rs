@@ -5,7 +5,8 @@
 //!   the category with its questions' answers and the description become a case through the
 //!   case service's intake ([`crate::cases::file_report_with`]) with the channel `hotline` and
 //!   the time limit the type and urgency give ([`HotlineLimits`], `GRIDLINE_HOTLINE_LIMITS`)
-//!   instead of the category's. Then, on the same call:
+//!   instead of the category's; the case takes the call's urgency as its own. Then, on the
+//!   same call:
 //!   - `answer`: a consultation answered on the call, closed at once by the `answer` step with
 //!     the answer as its reason (only for `consultation`);
 //!   - `transfer`: the call belongs to 110/119/120 or another city's system; the `transfer`
@@ -248,7 +249,7 @@ pub async fn take_call(
         // A call is a real caller's: drills take marked reports from staff, not the hotline.
         drill: false,
     };
-    let overrides = Overrides { time_limit: Some(limit) };
+    let overrides = Overrides { time_limit: Some(limit), urgency: call.urgency };
     let Filed { case, replayed } =
         file_report_with(&state, submitter, key.clone(), report, overrides).await?;
     let row =

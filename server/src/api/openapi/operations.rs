@@ -161,6 +161,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "overdue", false, json!({"type": "boolean"}), "Only overdue (true) or only not overdue (false) cases")
             .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "A district, street, community or grid code: only cases in its cells")
             .param(In::Query, "channel", false, json!({"type": "string", "example": "hotline,app"}), "A channel or a comma list of channels (app, inspector, web, hotline, open311, sensor): the way the case came in")
+            .param(In::Query, "urgency", false, json!({"type": "string", "example": "urgent,very_urgent"}), "An urgency or a comma list of urgencies (normal, urgent, very_urgent): how soon the case must be handled, set when it was filed (a hotline call's urgency, a sensor alarm's severity; normal for a report from a person)")
             .param(In::Query, "from", false, json!({"type": "string", "format": "date-time"}), "Reported at or after (RFC 3339)")
             .param(In::Query, "to", false, json!({"type": "string", "format": "date-time"}), "Reported before (RFC 3339)")
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200, "default": 50}), "Cases per page")
@@ -209,7 +210,7 @@ pub fn api() -> Vec<Op> {
             .answer(304, "Not modified", Body::Empty)
             .problems(&[400, 404, 422]),
         Op::new(Method::Get, "/api/v1/public/report-form", "reports", "The rules of the citizen page's report form")
-            .describe("Public. The limits of a report (`description_max_chars`, `photos_max`, `photo_max_bytes`, `photo_max_edge_px`, `photo_quality`), each case state in a citizen's words (`states.<state>.label` and `.next`, each `{zh, en}`) and the rating's range (`rating.min`, `rating.max`), read from core and the server's settings, so a client copies none of them.")
+            .describe("Public. The limits of a report (`description_max_chars`, `photos_max`, `photo_max_bytes`, `photo_max_edge_px`, `photo_quality`), each case state in a citizen's words (`states.<state>.label` and `.next`, each `{zh, en}`), the rating's range (`rating.min`, `rating.max`), the channels (`channels`) and each urgency a case may have in words, least urgent first (`urgencies[].urgency` and `.label` `{zh, en}`), read from core and the server's settings, so a client copies none of them.")
             .answer(200, "The form's rules", Body::Untyped("application/json", json!({"type": "object"}))),
         Op::new(Method::Get, "/api/v1/public/places", "grids", "The way to a place without a map: streets, then communities, then cells")
             .describe("Public. Without `area`, the streets (`level: street`); with a street code, its communities; with a community code, its cells (`level: grid`), each with its name and a point inside it that routes to it. Street and community entries carry their cell count. An area with no cells is 404.")

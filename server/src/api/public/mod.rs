@@ -4,9 +4,10 @@
 //! - `GET /report-form` ([`report_form`]): the limits of a report (description length, photo
 //!   count and bytes, the edge a photo is resized to) and of a workflow step (reason or note
 //!   length, photo count), every state of a case in workflow order and in a citizen's words
-//!   (zh, en), the range of the rating and the channels a case can come in by, all read from
-//!   core and the server's settings. The staff dashboard reads the same answer, so neither page
-//!   copies a limit, the state list or the channel list.
+//!   (zh, en), the range of the rating, the channels a case can come in by and its urgencies in
+//!   words (zh, en), all read from core and the server's settings. The staff dashboard reads
+//!   the same answer, so neither page copies a limit, the state list, the channel list or the
+//!   urgencies' words.
 //! - `GET /places` ([`places`]): the way to a place without a map (street → community → cell),
 //!   and `GET /cells` the outlines of the cells around a point for the page's small map.
 //! - `GET /nearby` ([`nearby`]): the open reports of a category around a point, for the step
@@ -25,7 +26,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use gridline_core::photo::{DEFAULT_MAX_EDGE, DEFAULT_QUALITY};
 use gridline_core::workflow::words::RATINGS;
-use gridline_core::workflow::{CaseState, Channel};
+use gridline_core::workflow::{CaseState, Channel, Urgency};
 use serde_json::{Map, Value, json};
 
 use crate::app::AppState;
@@ -56,6 +57,13 @@ pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
         },
         "state_order": CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "channels": Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "urgencies": Urgency::ALL
+            .iter()
+            .map(|u| {
+                let (zh, en) = u.words();
+                json!({ "urgency": u.as_str(), "label": { "zh": zh, "en": en } })
+            })
+            .collect::<Vec<_>>(),
         "rating": { "min": RATINGS.start(), "max": RATINGS.end() },
         "states": Value::Object(states),
     });

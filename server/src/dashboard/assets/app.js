@@ -28,7 +28,7 @@ const TEXT = {
     channel: "来源渠道", confirm_requested: "已请网格员核实",
     place: "位置归属", in_triage: "未入网格（待定位）", in_cell: "已入网格", k_triage: "待定位", grid_code: "网格编码",
     pick_on_map: "在地图上选择", pick_hint: "请点击案件所在的网格（逐级放大到网格层）。", inspector: "网格员",
-    no_inspectors: "本街道没有可指派的网格员", verifier: "核查人",
+    no_inspectors: "本街道没有可指派的网格员", verifier: "核查人", urgency: "紧急程度",
   },
   en: {
     skip: "Skip to content", title: "Gridline operations", signin_hint: "Sign in with your staff account.",
@@ -55,6 +55,7 @@ const TEXT = {
     place: "Place", in_triage: "In no cell (triage)", in_cell: "In a cell", k_triage: "In triage", grid_code: "Cell code",
     pick_on_map: "Choose on the map", pick_hint: "Click the cell where the case belongs (drill down to the cell level).",
     inspector: "Inspector", no_inspectors: "No inspector of this street can be given it", verifier: "Verifier",
+    urgency: "Urgency",
   },
 };
 let lang = localStorage.getItem("gridline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
@@ -162,7 +163,7 @@ function debounce(fn, ms) {
 }
 
 const state = {
-  categories: [], units: [], limits: {}, level: 6, measure: "open", area: "", daily: null,
+  categories: [], units: [], limits: {}, urgencies: [], level: 6, measure: "open", area: "", daily: null,
   layer: null, counts: { cells: {}, totals: {} }, blinks: new Map(), casesCursor: null,
 };
 
@@ -549,7 +550,7 @@ async function loadCases(append = false, extra = {}) {
   if (!append) rows.replaceChildren();
   for (const c of page.items) {
     rows.append(el("tr", { tabindex: "0", "data-case": c.id, onclick: () => openCase(c.id), onkeydown: (e) => { if (e.key === "Enter") openCase(c.id); } },
-      el("td", {}, c.tracking_number), el("td", {}, categoryName(c.category)),
+      el("td", {}, c.tracking_number, urgencyBadge(c)), el("td", {}, categoryName(c.category)),
       el("td", {}, c.state), el("td", { "data-field": "grid" }, (c.placement && c.placement.grid) || t("in_triage")),
       el("td", { class: c.overdue ? "tag-overdue" : "" }, fmtTime(c.deadline)), el("td", {}, fmtTime(c.created_at))));
   }
@@ -578,6 +579,17 @@ async function exportCases() {
 function defaultUnit(code) {
   const c = state.categories.find((x) => x.code === code);
   return c ? c.default_unit : null;
+}
+
+// A case's urgency in the viewer's language, from the server's list (core's words, least urgent
+// first): a badge for any but the least urgent, nothing for a normal case.
+function urgencyLabel(urgency) {
+  const u = state.urgencies.find((x) => x.urgency === urgency);
+  return u ? u.label[lang] || u.label.en : urgency;
+}
+function urgencyBadge(c) {
+  if (!c.urgency || !state.urgencies.length || c.urgency === state.urgencies[0].urgency) return "";
+  return el("span", { class: "urgency-badge", "data-urgency": c.urgency }, urgencyLabel(c.urgency));
 }
 
 function categoryName(code) {
@@ -622,6 +634,7 @@ async function openCase(id) {
     el("dt", {}, t("deadline")), el("dd", { "data-field": "deadline", class: c.overdue ? "tag-overdue" : "" }, fmtTime(c.deadline) + (c.overdue ? " · " + t("overdue") : "")),
     el("dt", {}, t("unit")), el("dd", {}, c.handling_unit || "—"),
     el("dt", {}, t("channel")), el("dd", { "data-field": "channel" }, c.channel || "—"),
+    el("dt", {}, t("urgency")), el("dd", { "data-field": "urgency" }, urgencyBadge(c) || (c.urgency ? urgencyLabel(c.urgency) : "—")),
     ...(c.confirm_requested_at ? [el("dt", {}, t("confirm_requested")), el("dd", { "data-field": "confirm-requested" }, fmtTime(c.confirm_requested_at))] : []),
     el("dt", {}, t("description")), el("dd", {}, c.description || ""));
   const mini = el("canvas", { id: "case-map", "aria-label": t("position") });
@@ -893,11 +906,13 @@ async function loadReferenceData() {
   state.categories = cats.categories || [];
   state.units = units.units || [];
   state.limits = form.limits || {};
+  state.urgencies = form.urgencies || [];
   const fill = (select, items) => { for (const [value, label] of items) select.append(el("option", { value }, label)); };
   fill($("#f-category"), state.categories.map((c) => [c.code, categoryName(c.code)]));
   fill($("#f-unit"), state.units.map((u) => [u.code, u.code]));
   fill($("#f-state"), (form.state_order || []).map((s) => [s, s]));
   fill($("#f-channel"), (form.channels || []).map((c) => [c, c]));
+  fill($("#f-urgency"), state.urgencies.map((u) => [u.urgency, urgencyLabel(u.urgency)]));
 }
 
 async function start() {
