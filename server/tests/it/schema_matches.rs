@@ -114,8 +114,9 @@ struct PgColumn {
     position: i64,
 }
 
-/// The search index (`case_search`, an FTS5 table and its shadow tables on SQLite) is read
-/// through SQL fragments only and is not declared in schema.rs.
+/// The search index (`case_search`, and on SQLite its postings `case_search_grams` and the
+/// numbers table `case_search_positions`) is read through SQL fragments only and is not declared
+/// in schema.rs.
 fn actual_schema(conn: &mut DbConnection) -> Schema {
     let mut schema = Schema::new();
     match conn {
