@@ -177,8 +177,8 @@ pub fn shipped_rules() -> Vec<AlarmRule> {
         manhole,
         // Road flooding: two gauges of a cell agree, or the level stays up 5 minutes.
         rule("water_level", "E0504", 300, true, 3_600, 4),
-        // Smoke: two detectors agree, or it lasts a minute; the nearest category is burning.
-        rule("smoke", "E0105", 60, true, 1_800, 4),
+        // Smoke: two detectors agree, or it lasts a minute.
+        rule("smoke", "E0507", 60, true, 1_800, 4),
         // A parked car still there after 10 minutes; when it drives off, nothing is left to do.
         AlarmRule {
             closes_on_all_clear: true,

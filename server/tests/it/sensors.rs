@@ -559,6 +559,9 @@ fn grouping_within_a_window(backend: Backend) {
     // s1 and s2 agree: one group, one case (smoke groups for 1,800 s).
     city.send(vec![alarm("a1", "s1", "smoke", "medium"), alarm("a2", "s2", "smoke", "medium")]);
     assert_eq!(city.cases(), 1);
+    let case_id = groups(&city)[0]["case_id"].as_str().unwrap().to_owned();
+    let case: Value = city.server.get_as(&city.admin, &format!("/api/v1/cases/{case_id}")).json().unwrap();
+    assert_eq!(case["category"], "E0507", "smoke files as fire or smoke, the fire station's category");
     // s3 at 1,000 s joins the alarming group at once: still one case, now carrying three.
     city.at(1_000);
     assert_eq!(outcomes(&city.send(vec![alarm("a3", "s3", "smoke", "high")])), ["raised"]);
