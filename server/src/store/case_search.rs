@@ -17,7 +17,8 @@
 //!   as it does without a search, and checks each case's bodies by their index, so a page
 //!   stops after its fifty matches instead of reading and sorting all of them.
 //!
-//! Which way is decided by capped counts, so neither way reads more than a bounded number of
+//! Which way is decided by estimates (on SQLite, capped counts among the newest bodies; on
+//! PostgreSQL, the index's statistics), so neither way reads more than a bounded number of
 //! postings before it knows. What is left slow: a term all of whose bigrams are in more bodies
 //! than `common_gram` but which matches few cases of the scope walks the scope's cases (a
 //! street's in tens of milliseconds, the city's in seconds); docs/benchmarks.md has figures.
@@ -42,6 +43,9 @@ pub struct SearchTuning {
     /// scope and filters hold fewer cases than that (a street's registered cases): walking
     /// those is then cheaper than reading the postings.
     pub walk_check_above: i64,
+    /// On SQLite, the bigrams are counted among this many of the newest bodies only, and the
+    /// counts scaled to all of them (PostgreSQL estimates from its statistics instead).
+    pub count_window: i64,
 }
 
 impl Default for SearchTuning {
@@ -50,8 +54,11 @@ impl Default for SearchTuning {
         // much as checking a case of the walk (a few index probes), some 40 ms for 40,000
         // postings with warm pages; a term with more than 2,000 matches fills a page of fifty
         // within its newest few tens of thousands of cases. A term whose rarest bigram is in
-        // one body of twenty is left to the walk, which finds its matches densely.
-        Self { common_gram: 50_000, max_candidates: 2_000, walk_check_above: 2_000 }
+        // one body of twenty is left to the walk, which finds its matches densely. Counting a
+        // bigram among the newest 100,000 bodies reads at most 5,000 postings at a million
+        // cases (0.3 ms) where counting among all of them read up to 50,000 (2 ms, for each
+        // bigram of the term).
+        Self { common_gram: 50_000, max_candidates: 2_000, walk_check_above: 2_000, count_window: 100_000 }
     }
 }
 
@@ -64,8 +71,14 @@ pub enum TextMatch {
     Walk,
 }
 
-/// Extra bigrams (after the rarest) that a candidate's body must hold before the LIKE reads it.
-const MORE_GRAMS_CHECKED: usize = 3;
+/// On SQLite, the bigrams (after the rarest) whose postings a candidate must also hold before
+/// the LIKE reads its body: one. Each probe is a descent into the postings for every candidate
+/// that reached it; at a million cases a term whose rarest bigram is in 39,000 bodies took 26 ms
+/// with one probe and 32 ms with three, the first probe leaving a sixteenth of the candidates.
+const SQLITE_GRAMS_PROBED: usize = 1;
+
+/// On PostgreSQL, how many of the rarest bigrams GIN intersects.
+const PG_GRAMS_INTERSECTED: usize = 4;
 
 /// The distinct bigrams of a search text that the index can answer, lower-cased as the index
 /// is. The text's words are joined without their whitespace, as the index joins a body's
@@ -132,22 +145,38 @@ pub fn find(
     // PostgreSQL), rarest first.
     let (postings, counted) = match conn {
         DbConnection::Sqlite(c) => {
-            // Each count is capped just above the smallest so far, so a term of many common
-            // bigrams reads at most `common_gram` postings of each, and a capped bigram still
-            // sorts after the rarest one (tied, it could be taken to drive the candidates).
+            // Each bigram is counted among the newest `count_window` bodies and the count
+            // scaled to all of them: its share of the newest bodies stands for its share of the
+            // whole, as PostgreSQL's statistics do. Body ids grow with time, so the newest are
+            // one range of each bigram's postings. Each count is capped just above the smallest
+            // so far, so a term of many common bigrams reads few postings of each, and a capped
+            // bigram still sorts after the rarest one (tied, it could be taken to drive the
+            // candidates). A bigram absent from the newest bodies counts as rare even if old
+            // bodies hold it; the candidates then read all its postings, which is slower but
+            // answers the same.
+            let Count { n: newest } =
+                diesel::sql_query("SELECT coalesce(max(id), 0) AS n FROM case_search").get_result(c)?;
+            let window = tuning.count_window.max(1);
+            let since = (newest - window).max(0);
+            let scale = if since == 0 { 1.0 } else { newest as f64 / window as f64 };
+            let mut cap = ((tuning.common_gram as f64 / scale).ceil() as i64).max(1);
             let mut counted = Vec::with_capacity(grams.len());
-            let mut cap = tuning.common_gram;
             for gram in &grams {
                 let Count { n } = diesel::sql_query(
-                    "SELECT count(*) AS n FROM (SELECT 1 FROM case_search_grams WHERE gram = ? LIMIT ?)",
+                    "SELECT count(*) AS n FROM (SELECT 1 FROM case_search_grams \
+                     WHERE gram = ? AND doc > ? LIMIT ?)",
                 )
                 .bind::<Text, _>(gram)
+                .bind::<BigInt, _>(since)
                 .bind::<BigInt, _>(cap)
                 .get_result(c)?;
                 cap = cap.min(n + 1);
                 counted.push((n, gram.clone()));
             }
             counted.sort();
+            let scaled = |n: i64| (n as f64 * scale).round() as i64;
+            let counted: Vec<(i64, String)> =
+                counted.into_iter().map(|(n, gram)| (scaled(n), gram)).collect();
             (counted[0].0, counted)
         }
         DbConnection::Pg(c) => {
@@ -187,7 +216,7 @@ pub fn find(
     }
     let hits: Vec<Hit> = match conn {
         DbConnection::Sqlite(c) => {
-            let more = counted.len().saturating_sub(1).min(MORE_GRAMS_CHECKED);
+            let more = counted.len().saturating_sub(1).min(SQLITE_GRAMS_PROBED);
             let also = " AND EXISTS (SELECT 1 FROM case_search_grams o WHERE o.gram = ? AND o.doc = g.doc)";
             // The empty bigram files the bodies too long to index: always candidates.
             let sql = format!(
@@ -207,7 +236,7 @@ pub fn find(
             // The rarest bigrams only: GIN intersects their posting lists, and a list of a
             // bigram in every body costs more to read than the candidates it removes.
             let rarest: Vec<String> =
-                counted.into_iter().take(MORE_GRAMS_CHECKED + 1).map(|(_, gram)| gram).collect();
+                counted.into_iter().take(PG_GRAMS_INTERSECTED).map(|(_, gram)| gram).collect();
             diesel::sql_query(
                 "SELECT case_id FROM case_search WHERE case_search_grams(body) @> $1 AND body ILIKE $2 LIMIT $3",
             )
