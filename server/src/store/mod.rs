@@ -340,7 +340,13 @@ impl ManageConnection for Manager {
                 Ok(DbConnection::Sqlite(conn))
             }
             Backend::Postgres => {
-                cancel::open_postgres(&self.url).map(DbConnection::Pg).map_err(r2d2::Error::ConnectionError)
+                let mut conn = cancel::open_postgres(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                // No just-in-time compilation: PostgreSQL compiles a query whose estimated cost
+                // is high, which pays on long scans but not on a list that stops after a page
+                // however large its estimate (a street's search at a million cases: 270 ms of
+                // compiling for 31 ms of work).
+                conn.batch_execute("SET jit = off").map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Pg(conn))
             }
         }
     }
