@@ -175,7 +175,11 @@ pub fn list_tuned(
     limit: i64,
     tuning: SearchTuning,
 ) -> StoreResult<Vec<FullCase>> {
-    let query = cases::table.select((CaseRow::as_select(), CaseWorkflow::as_select())).into_boxed();
+    // The page's ids first, then their rows: the walk that finds the ids tests the scope and
+    // the filters on the entries of an index that holds those columns (the area's newest-first
+    // index carries them), without reading the rows of the cases it passes over; only the
+    // page's cases are read whole.
+    let query = cases::table.select(cases::id).into_boxed();
     let Some(query) = crate::filter_by_scope!(query, scope, newest_first) else { return Ok(Vec::new()) };
     let mut query = with_list_filters!(query, filter);
     if let Some(text) = &filter.text {
@@ -209,8 +213,15 @@ pub fn list_tuned(
             }
         }
     }
-    let rows: Vec<(CaseRow, CaseWorkflow)> =
-        query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;
+    let ids: Vec<String> = query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(CaseRow, CaseWorkflow)> = cases::table
+        .select((CaseRow::as_select(), CaseWorkflow::as_select()))
+        .filter(cases::id.eq_any(ids))
+        .order((cases::created_at.desc(), cases::id.desc()))
+        .load(conn)?;
     Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())
 }
 

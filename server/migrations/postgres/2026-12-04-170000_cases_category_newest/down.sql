@@ -1,2 +1,0 @@
-DROP INDEX cases_district_category;
-DROP INDEX cases_street_category;
