@@ -213,7 +213,8 @@ pub fn list_tuned(
             }
         }
     }
-    let ids: Vec<String> = query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;
+    let ids: Vec<String> =
+        query.order((cases::created_at.desc(), cases::id.desc())).limit(limit).load(conn)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
