@@ -125,6 +125,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/hotline/calls", web::post().to(hotline::take_call))
                 .route("/hotline/calls/{case}", web::get().to(hotline::calls_of_case))
                 .route("/hotline/places", web::get().to(hotline::places))
+                .route("/hotline/form", web::get().to(hotline::form))
                 .route("/hotline/codes", web::get().to(hotline::list_codes))
                 .service(
                     web::scope("/patrol")

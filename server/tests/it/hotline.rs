@@ -506,4 +506,39 @@ crate::both_backends!(
     bad_calls_are_refused_with_their_field,
     a_consultation_is_closed_on_the_call_and_a_police_matter_transferred,
     a_caller_with_the_same_problem_is_linked_to_the_open_case,
+    the_consoles_form_offers_cores_choices_each_of_which_a_call_takes,
 );
+
+/// The console fills its call type, urgency and transfer lists from `GET /api/v1/hotline/form`
+/// (core's order and words), and a call accepts every value offered.
+fn the_consoles_form_offers_cores_choices_each_of_which_a_call_takes(backend: Backend) {
+    use gridline_core::workflow::hotline::{CallType, TransferTo, Urgency};
+    let server = TestServer::start(backend);
+    let office = Office::open(&server);
+    let operator = operator(&server);
+    let form: Value = server.get_as(&operator, "/api/v1/hotline/form").json().unwrap();
+    let values = |list: &str| -> Vec<String> {
+        form[list].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap().to_owned()).collect()
+    };
+    let names = |all: Vec<&str>| all.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(values("call_types"), names(CallType::ALL.iter().map(|t| t.as_str()).collect()));
+    assert_eq!(values("urgencies"), names(Urgency::ALL.iter().map(|u| u.as_str()).collect()));
+    assert_eq!(values("transfers"), names(TransferTo::ALL.iter().map(|t| t.as_str()).collect()));
+    assert_eq!(form["urgencies"][2], json!({ "value": "very_urgent", "zh": "特急", "en": "Very urgent" }));
+    assert_eq!(
+        (form["default_call_type"].as_str(), form["default_urgency"].as_str()),
+        (Some("complaint"), Some("normal"))
+    );
+    for call_type in values("call_types") {
+        for urgency in values("urgencies") {
+            let mut call = complaint(&office);
+            call["call_type"] = json!(call_type);
+            call["urgency"] = json!(urgency);
+            let taken = take_call(&server, &operator, &key(), &call);
+            assert!(taken.status().is_success(), "{call_type} {urgency}: {}", taken.text().unwrap());
+        }
+    }
+    let citizen = server.citizen_token();
+    problem(server.get_as(&citizen, "/api/v1/hotline/form"), 403);
+    problem(server.get("/api/v1/hotline/form"), 401);
+}

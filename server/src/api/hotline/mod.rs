@@ -21,6 +21,8 @@
 //! - `GET /api/v1/hotline/places?q=`: the gazetteer's entries matching the address typed, for
 //!   operators, dispatchers and admins ([`crate::hotline::gazetteer`]);
 //!   `POST /api/v1/admin/gazetteer` (admins, CSV or GeoJSON) imports entries.
+//! - `GET /api/v1/hotline/form`: a call's types, urgencies and transfer destinations in core's
+//!   order and words, which the console's form is filled from ([`HotlineForm`]).
 //! - `GET /api/v1/hotline/codes`: the hotline's own codes and the categories they map to
 //!   ([`crate::hotline::codes`]); `PUT`/`DELETE /api/v1/admin/hotline-codes/{code}` (admins)
 //!   edit the table. A call may name its problem by `hotline_code` instead of `category`.
@@ -358,6 +360,53 @@ async fn category_of(state: &AppState, call: &CallRequest) -> ApiResult<String> 
         )),
         _ => Ok(mapped.category_code),
     }
+}
+
+/// One choice of the console's form: the wire name a call sends, and its words.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FormChoice {
+    pub value: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl FormChoice {
+    fn of(value: &str, (zh, en): (&str, &str)) -> Self {
+        Self { value: value.to_owned(), zh: zh.to_owned(), en: en.to_owned() }
+    }
+}
+
+/// `GET /api/v1/hotline/form`'s answer: the choices of a call, in core's order and words, and
+/// the one the console starts on, so the console copies none of them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HotlineForm {
+    pub call_types: Vec<FormChoice>,
+    /// The call type a new call starts as: complaints are most of the hotline's calls.
+    pub default_call_type: String,
+    /// Least urgent first.
+    pub urgencies: Vec<FormChoice>,
+    pub default_urgency: String,
+    /// Where a call that is not the city's may be transferred.
+    pub transfers: Vec<FormChoice>,
+}
+
+impl HotlineForm {
+    pub fn from_core() -> Self {
+        Self {
+            call_types: CallType::ALL.iter().map(|t| FormChoice::of(t.as_str(), t.words())).collect(),
+            default_call_type: CallType::Complaint.as_str().to_owned(),
+            urgencies: Urgency::ALL.iter().map(|u| FormChoice::of(u.as_str(), u.words())).collect(),
+            default_urgency: Urgency::Normal.as_str().to_owned(),
+            transfers: TransferTo::ALL.iter().map(|t| FormChoice::of(t.as_str(), t.words())).collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/hotline/form`: the call types, urgencies and transfer destinations, for the
+/// operators' console (and the dispatchers and admins who may open it).
+pub async fn form(who: Principal) -> ApiResult<HttpResponse> {
+    who.require_role(&[Role::Operator, Role::Dispatcher, Role::Admin])?;
+    Ok(HttpResponse::Ok().json(HotlineForm::from_core()))
 }
 
 pub async fn list_codes(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {

@@ -21,7 +21,7 @@ use serde_json::json;
 use crate::api::warnings::WarningCharts;
 
 use super::build::{Body, In, Method, Op, typed};
-use crate::api::hotline::{CallList, CallReceipt, CallRequest};
+use crate::api::hotline::{CallList, CallReceipt, CallRequest, HotlineForm};
 use crate::hotline::codes::{HotlineCode, HotlineCodeEdit, HotlineCodes};
 use crate::hotline::gazetteer::{GazetteerImported, PlaceMatches};
 
@@ -403,6 +403,11 @@ pub fn api() -> Vec<Op> {
             .body_schema("text/csv", true, json!({"type": "string"}))
             .answer(200, "Imported", Body::Json(typed::<GazetteerImported>))
             .problems(&[400, 401, 403, 413, 415, 422]),
+        Op::new(Method::Get, "/api/v1/hotline/form", "hotline", "A call's types, urgencies and transfer destinations, in core's order and words, with the choices a new call starts on")
+            .describe("Operators, dispatchers and admins; anyone else 403. The operator console fills its form from this answer.")
+            .bearer()
+            .answer(200, "The choices", Body::Json(typed::<HotlineForm>))
+            .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/hotline/codes", "hotline", "The hotline's own category codes (GB/T 39666 style) and the category each maps to")
             .describe("Operators, dispatchers and admins; anyone else 403. The city edits the table with PUT and DELETE /api/v1/admin/hotline-codes/{code}.")
             .bearer()

@@ -394,12 +394,29 @@ function callbackItem(task) {
 }
 $("#callbacks-refresh").addEventListener("click", loadCallbacks);
 
+// A choice in both languages; a Chinese label that repeats the English one's first word (the
+// emergency numbers) is shortened.
+function choiceLabel(c) {
+  const first = c.en.split(" ")[0];
+  const zh = c.zh.startsWith(first + " ") ? c.zh.slice(first.length + 1) : c.zh;
+  return `${c.en} ${zh}`;
+}
+
 // ── start ───────────────────────────────────────────────────────────────────────────────────
 async function start() {
   $("#signin").hidden = true;
   $("#app").hidden = false;
   const user = session.user;
   $("#who").textContent = user ? `${user.display_name} (${user.role})` : "";
+  // The call's choices come from core through the server, in its order and words.
+  const form = await api("/api/v1/hotline/form");
+  const fill = (select, choices, chosen) => {
+    select.replaceChildren(...choices.map((c) => el("option", { value: c.value }, choiceLabel(c))));
+    if (chosen) select.value = chosen;
+  };
+  fill($("#call-type"), form.call_types, form.default_call_type);
+  fill($("#urgency"), form.urgencies, form.default_urgency);
+  fill($("#transfer-to"), form.transfers);
   const all = await api("/api/v1/categories");
   categories = all.categories;
   $("#category").append(...categories.map((c) => el("option", { value: c.code }, `${c.code} ${c.names.zh} ${c.names.en}`)));
