@@ -459,7 +459,10 @@ fn the_case_list_is_exported_as_csv_and_json_lines_in_scope(backend: Backend) {
     assert_eq!(content_type, "text/csv; charset=utf-8");
     let header = csv.lines().next().unwrap();
     assert!(header.starts_with("id,tracking_number,state,category,description,placement.grid"), "{header}");
-    assert!(header.ends_with("reporter.id,reporter.role"));
+    assert!(header.ends_with("reporter.id,reporter.role,channel,urgency"), "{header}");
+    let gate_cells: Vec<&str> =
+        csv.lines().find(|l| l.starts_with(&street.case_id)).unwrap().split(',').collect();
+    assert_eq!(&gate_cells[gate_cells.len() - 2..], ["app", "normal"], "the way in and the urgency");
     let ids: Vec<String> = list_all(server, d);
     assert_eq!(ids.len(), 202);
     let rows = csv.split("\r\n").filter(|l| !l.is_empty()).count() - 1; // the header; the quoted line break is a bare \n
@@ -487,7 +490,11 @@ fn the_case_list_is_exported_as_csv_and_json_lines_in_scope(backend: Backend) {
     let handler_rows: Vec<&str> = handler_csv.split("\r\n").filter(|l| !l.is_empty()).skip(1).collect();
     assert_eq!(handler_rows.len(), 1);
     assert!(handler_rows[0].starts_with(&street.case_id));
-    assert!(handler_rows[0].ends_with(",,"), "no reporter for a handling unit: {}", handler_rows[0]);
+    assert!(
+        handler_rows[0].ends_with(",,,app,normal"),
+        "no reporter for a handling unit: {}",
+        handler_rows[0]
+    );
     let other =
         server.staff_token(Role::Dispatcher, Scope::Street { street: AreaCode::parse("310104999").unwrap() });
     assert_eq!(export(server, &other, "format=csv").1, format!("{header}\r\n"));

@@ -34,7 +34,7 @@ pub const EXPORT_PAGE: i64 = 200;
 
 /// The CSV columns, in order: fields of the case's staff view (`placement.grid` is a field of
 /// `placement`); `reporter_id` and `reporter_role` are empty where the role may not see them.
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 23] = [
     "id",
     "tracking_number",
     "state",
@@ -56,6 +56,8 @@ pub const COLUMNS: [&str; 21] = [
     "anonymous",
     "reporter.id",
     "reporter.role",
+    "channel",
+    "urgency",
 ];
 
 /// The two file formats.
