@@ -165,14 +165,12 @@ pub fn facts_for(
         .filter(case_stat_facts::occurred_at.ge(from))
         .filter(case_stat_facts::occurred_at.lt(to))
         .load(conn)?;
-    // Driven from the cases due in the range (each one's last fact by its key), never from the
-    // facts before the range, which are most of the table.
-    let due = diesel::alias!(cases as due_cases);
-    let due_in_range = due
-        .filter(due.field(cases::deadline).ge(from).and(due.field(cases::deadline).lt(to)).assume_not_null())
-        .select(due.field(cases::id));
+    // Driven from the cases due in the range (by their deadline, in the caller's street when
+    // it has one: `cases_street_deadline`, else `cases_deadline`), each one's last fact by its
+    // key; never from the facts before the range, which are most of the table, nor from the
+    // city's cases for a street.
     let quiet_since: Vec<StatsFactRow> = facts_of_cases!(filter)
-        .filter(case_stat_facts::case_id.eq_any(due_in_range))
+        .filter(cases::deadline.ge(from).and(cases::deadline.lt(to)).assume_not_null())
         .filter(sql::<Bool>(
             "case_stat_facts.seq = (SELECT MAX(g.seq) FROM case_stat_facts g \
              WHERE g.case_id = case_stat_facts.case_id)",
