@@ -179,23 +179,34 @@ pub fn facts_for(
         .into_iter()
         .filter(|row| row.occurred_at < from)
         .collect();
-    let quiet_then_changed: Vec<StatsFactRow> = facts_of_cases!(filter)
-        .filter(case_stat_facts::occurred_at.ge(to))
-        .filter(
-            case_stat_facts::deadline_before
-                .ge(from)
-                .and(case_stat_facts::deadline_before.lt(to))
-                .assume_not_null(),
-        )
-        .filter(
-            sql::<Bool>(
-                "case_stat_facts.seq = (SELECT MIN(g.seq) FROM case_stat_facts g \
-                 WHERE g.case_id = case_stat_facts.case_id AND g.occurred_at >= ",
+    // Only a range that ended before the newest fact has facts after it. A range ending now (the
+    // dashboard's, the KPI tiles') has none, and a street's read would otherwise walk every
+    // fact of the street's cases to find that out (the planner goes by the street's cases).
+    let facts_after_the_range: bool = diesel::select(diesel::dsl::exists(
+        case_stat_facts::table.filter(case_stat_facts::occurred_at.ge(to)),
+    ))
+    .get_result(conn)?;
+    let quiet_then_changed: Vec<StatsFactRow> = if !facts_after_the_range {
+        Vec::new()
+    } else {
+        facts_of_cases!(filter)
+            .filter(case_stat_facts::occurred_at.ge(to))
+            .filter(
+                case_stat_facts::deadline_before
+                    .ge(from)
+                    .and(case_stat_facts::deadline_before.lt(to))
+                    .assume_not_null(),
             )
-            .bind::<Timestamp, _>(from)
-            .sql(")"),
-        )
-        .load(conn)?;
+            .filter(
+                sql::<Bool>(
+                    "case_stat_facts.seq = (SELECT MIN(g.seq) FROM case_stat_facts g \
+                     WHERE g.case_id = case_stat_facts.case_id AND g.occurred_at >= ",
+                )
+                .bind::<Timestamp, _>(from)
+                .sql(")"),
+            )
+            .load(conn)?
+    };
     rows.extend(quiet_since);
     rows.extend(quiet_then_changed);
     rows.sort_by(|a, b| (&a.case_id, a.seq).cmp(&(&b.case_id, b.seq)));
