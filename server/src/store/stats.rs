@@ -165,14 +165,12 @@ pub fn facts_for(
         .filter(case_stat_facts::occurred_at.ge(from))
         .filter(case_stat_facts::occurred_at.lt(to))
         .load(conn)?;
-    // Driven from the cases due in the range (each one's last fact by its key), never from the
-    // facts before the range, which are most of the table.
-    let due = diesel::alias!(cases as due_cases);
-    let due_in_range = due
-        .filter(due.field(cases::deadline).ge(from).and(due.field(cases::deadline).lt(to)).assume_not_null())
-        .select(due.field(cases::id));
+    // Driven from the cases due in the range (by their deadline, in the caller's street when
+    // it has one: `cases_street_deadline`, else `cases_deadline`), each one's last fact by its
+    // key; never from the facts before the range, which are most of the table, nor from the
+    // city's cases for a street.
     let quiet_since: Vec<StatsFactRow> = facts_of_cases!(filter)
-        .filter(case_stat_facts::case_id.eq_any(due_in_range))
+        .filter(cases::deadline.ge(from).and(cases::deadline.lt(to)).assume_not_null())
         .filter(sql::<Bool>(
             "case_stat_facts.seq = (SELECT MAX(g.seq) FROM case_stat_facts g \
              WHERE g.case_id = case_stat_facts.case_id)",
@@ -181,23 +179,34 @@ pub fn facts_for(
         .into_iter()
         .filter(|row| row.occurred_at < from)
         .collect();
-    let quiet_then_changed: Vec<StatsFactRow> = facts_of_cases!(filter)
-        .filter(case_stat_facts::occurred_at.ge(to))
-        .filter(
-            case_stat_facts::deadline_before
-                .ge(from)
-                .and(case_stat_facts::deadline_before.lt(to))
-                .assume_not_null(),
-        )
-        .filter(
-            sql::<Bool>(
-                "case_stat_facts.seq = (SELECT MIN(g.seq) FROM case_stat_facts g \
-                 WHERE g.case_id = case_stat_facts.case_id AND g.occurred_at >= ",
+    // Only a range that ended before the newest fact has facts after it. A range ending now (the
+    // dashboard's, the KPI tiles') has none, and a street's read would otherwise walk every
+    // fact of the street's cases to find that out (the planner goes by the street's cases).
+    let facts_after_the_range: bool = diesel::select(diesel::dsl::exists(
+        case_stat_facts::table.filter(case_stat_facts::occurred_at.ge(to)),
+    ))
+    .get_result(conn)?;
+    let quiet_then_changed: Vec<StatsFactRow> = if !facts_after_the_range {
+        Vec::new()
+    } else {
+        facts_of_cases!(filter)
+            .filter(case_stat_facts::occurred_at.ge(to))
+            .filter(
+                case_stat_facts::deadline_before
+                    .ge(from)
+                    .and(case_stat_facts::deadline_before.lt(to))
+                    .assume_not_null(),
             )
-            .bind::<Timestamp, _>(from)
-            .sql(")"),
-        )
-        .load(conn)?;
+            .filter(
+                sql::<Bool>(
+                    "case_stat_facts.seq = (SELECT MIN(g.seq) FROM case_stat_facts g \
+                     WHERE g.case_id = case_stat_facts.case_id AND g.occurred_at >= ",
+                )
+                .bind::<Timestamp, _>(from)
+                .sql(")"),
+            )
+            .load(conn)?
+    };
     rows.extend(quiet_since);
     rows.extend(quiet_then_changed);
     rows.sort_by(|a, b| (&a.case_id, a.seq).cmp(&(&b.case_id, b.seq)));

@@ -984,8 +984,48 @@ fn the_three_rates_and_the_channels_by_hand(backend: Backend) {
     }
 }
 
+/// Quiet cases falling due are counted in the caller's street or district only: read by the
+/// scope's own column beside its cells' codes, each street sees its own and the city both.
+fn quiet_cases_fall_due_in_the_callers_street(backend: Backend) {
+    let server = TestServer::start(backend);
+    {
+        let db = connect(&server);
+        let conn = &mut db.get().unwrap();
+        let quiet = |deadline: DateTime<Utc>| {
+            vec![
+                plain("reported", bj(10, 29, 10, 0)),
+                plain("register", bj(10, 29, 10, 30)),
+                dispatch(bj(10, 30, 9, 0), "water", deadline),
+            ]
+        };
+        // Due in the week: two in street A (one in each community), one in street B.
+        seed(conn, A1, "E0101", None, &quiet(bj(11, 3, 12, 0)));
+        seed(conn, A2, "E0101", None, &quiet(bj(11, 5, 12, 0)));
+        seed(conn, B1, "E0101", None, &quiet(bj(11, 4, 12, 0)));
+        // Due after the week, in street B: nowhere.
+        seed(conn, B1, "E0101", None, &quiet(bj(11, 20, 12, 0)));
+    }
+    let due = |answer: &Value| answer["total"]["due"].as_u64().unwrap();
+    assert_eq!(due(&stats(&server, &server.admin_token(), WEEK)), 3, "the city");
+    let street = |code: &str| Scope::Street { street: AreaCode::parse(code).unwrap() };
+    let dispatcher_a = server.staff_token(Role::Dispatcher, street(STREET_A));
+    let dispatcher_b = server.staff_token(Role::Dispatcher, street(STREET_B));
+    assert_eq!(due(&stats(&server, &dispatcher_a, WEEK)), 2, "street A");
+    assert_eq!(due(&stats(&server, &dispatcher_b, WEEK)), 1, "street B");
+    let community = stats(&server, &dispatcher_a, &format!("{WEEK}&area=310104001002"));
+    assert_eq!(due(&community), 1, "street A, community 002");
+    let district = Scope::District { district: AreaCode::parse("310104").unwrap() };
+    let viewer = server.staff_token(Role::Viewer, district);
+    assert_eq!(due(&stats(&server, &viewer, WEEK)), 3, "the district's viewer");
+    let viewer_b = server.staff_token(Role::Viewer, street(STREET_B));
+    let by_day = stats(&server, &viewer_b, &format!("{WEEK}&group_by=day"));
+    let days: Vec<u64> = groups(&by_day).iter().map(|(_, d)| d["due"].as_u64().unwrap()).collect();
+    assert_eq!(days, [0, 0, 1, 0, 0], "street B's viewer, day by day: due on Wednesday");
+}
+
 crate::both_backends!(
     the_three_rates_and_the_channels_by_hand,
+    quiet_cases_fall_due_in_the_callers_street,
     the_week_by_hand,
     quiet_cases_fall_due_and_finished_ones_do_not_count,
     csv_by_format_and_by_accept,

@@ -181,8 +181,12 @@ fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
     };
     match who.case_filter() {
         CaseFilter::All => {}
-        CaseFilter::GridRange { first, last, .. } => {
-            filter.grid_range = Some((first.to_string(), last.to_string()))
+        CaseFilter::GridRange { area, first, last } => {
+            filter.grid_range = Some((first.to_string(), last.to_string()));
+            // The same cases again by the scope's own column (a case's street and district are
+            // its cell's, routing's rule), which the read is indexed by with the deadline: the
+            // grid range alone leads the read through the city's due cases.
+            filter.area = Some(area_column(area));
         }
         CaseFilter::HandlingUnit(unit) => filter.handling_unit = Some(unit),
         CaseFilter::GridIn { .. } | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => {
@@ -201,15 +205,21 @@ fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
             )
             .with_field("area"));
         }
-        let code = area.to_string();
-        filter.area = Some(match area.level() {
-            AreaLevel::District => AreaColumn::District(code),
-            AreaLevel::Street => AreaColumn::Street(code),
-            AreaLevel::Community => AreaColumn::Community(code),
-            AreaLevel::Grid => AreaColumn::Grid(code),
-        });
+        // Inside the caller's scope (checked above), so it narrows the scope's own area.
+        filter.area = Some(area_column(area));
     }
     Ok(filter)
+}
+
+/// The case column that holds codes of `area`'s level, with the code.
+fn area_column(area: AreaCode) -> AreaColumn {
+    let code = area.to_string();
+    match area.level() {
+        AreaLevel::District => AreaColumn::District(code),
+        AreaLevel::Street => AreaColumn::Street(code),
+        AreaLevel::Community => AreaColumn::Community(code),
+        AreaLevel::Grid => AreaColumn::Grid(code),
+    }
 }
 
 /// Each day of `range` (from its start, in steps of 24 hours: the calendar's zone keeps no

@@ -1,0 +1,2 @@
+DROP INDEX cases_deadline;
+DROP INDEX cases_street_deadline;
