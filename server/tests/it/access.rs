@@ -597,6 +597,12 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/admin/gazetteer", Body::Empty, DENIED_TO_NON_ADMINS(422)),
         row(
             "GET",
+            "/api/v1/hotline/form",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403, s200],
+        ),
+        row(
+            "GET",
             "/api/v1/hotline/codes",
             Body::None,
             [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403, s200],
