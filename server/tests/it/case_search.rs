@@ -249,3 +249,19 @@ fn an_index_from_before_learns_the_bigrams_across_words(backend: Backend) {
     assert_eq!(find("report manhole"), TextMatch::Cases(vec![]), "every bigram there, the phrase is not");
     assert_eq!(find("manhole seeded"), TextMatch::Cases(vec![]), "a tab is not the space the term has");
 }
+
+/// PostgreSQL's just-in-time compilation is off on the server's connections: a walk's cost
+/// estimate is the whole area's, and compiling it cost ten times the work (docs/benchmarks.md).
+#[test]
+fn pooled_postgresql_connections_compile_no_query_just_in_time() {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        jit: String,
+    }
+    let server = TestServer::start(Backend::Postgres);
+    let mut conn = server.db.get().unwrap();
+    let setting: Setting =
+        diesel::RunQueryDsl::get_result(diesel::sql_query("SHOW jit"), &mut *conn).unwrap();
+    assert_eq!(setting.jit, "off");
+}
