@@ -18,7 +18,14 @@ use gridline_core::protocol::{
 };
 use serde_json::json;
 
+use crate::api::apikeys::{ApiKeyIssued, ApiKeyList};
+use crate::api::auth::device::DeviceSignIn;
+use crate::api::auth::otp::{CodeRequest, CodeVerification};
+use crate::api::auth::password::LoginRequest;
+use crate::api::auth::session::RefreshRequest;
+use crate::api::photos::PhotoReceipt;
 use crate::api::warnings::WarningCharts;
+use crate::store::api_keys::ApiKeyRow;
 
 use super::build::{Body, In, Method, Op, typed};
 use crate::api::hotline::{CallList, CallReceipt, CallRequest};
@@ -44,28 +51,28 @@ pub fn api() -> Vec<Op> {
             .answer(200, "HTML page", Body::Untyped("text/html", json!({"type": "string"}))),
         Op::new(Method::Post, "/api/v1/auth/login", "identity", "Staff sign-in with login name and password")
             .describe("A one-time password from a reset signs in only together with `new_password`, the account's new password: without it, 403 `password_change_required` (field `new_password`); a weak one is 422 on `new_password`.")
-            .body_schema("application/json", true, json!({"type": "object", "required": ["login", "password"], "properties": {"login": {"type": "string"}, "password": {"type": "string"}, "new_password": {"type": "string", "description": "With a one-time password from a reset: the new password it is exchanged for"}}}))
+            .body("application/json", true, typed::<LoginRequest>)
             .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
             .problems(&[401, 403, 422, 429]),
         Op::new(Method::Post, "/api/v1/auth/otp/request", "identity", "Send a one-time code to a phone number")
-            .body_schema("application/json", true, json!({"type": "object"}))
+            .body("application/json", true, typed::<CodeRequest>)
             .answer(202, "Code sent", Body::Json(typed::<CodeSent>))
             .problems(&[422, 429, 503]),
         Op::new(Method::Post, "/api/v1/auth/otp/verify", "identity", "Sign in with phone number and one-time code")
-            .body_schema("application/json", true, json!({"type": "object"}))
+            .body("application/json", true, typed::<CodeVerification>)
             .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
             .problems(&[401, 422, 429]),
         Op::new(Method::Post, "/api/v1/auth/anonymous", "identity", "Create or sign in to an anonymous device account")
-            .body_schema("application/json", false, json!({"type": "object", "properties": {"device_secret": {"type": "string"}}}))
+            .body("application/json", false, typed::<DeviceSignIn>)
             .answer(201, "New account: token pair and device_secret", Body::Json(typed::<SessionAnswer>))
             .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
             .problems(&[401, 429]),
         Op::new(Method::Post, "/api/v1/auth/refresh", "identity", "Rotate a refresh token")
-            .body_schema("application/json", true, json!({"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}}))
+            .body("application/json", true, typed::<RefreshRequest>)
             .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
             .problems(&[401]),
         Op::new(Method::Post, "/api/v1/auth/logout", "identity", "Revoke a refresh token's family")
-            .body_schema("application/json", true, json!({"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}}))
+            .body("application/json", true, typed::<RefreshRequest>)
             .answer(204, "Revoked", Body::Empty),
         Op::new(Method::Get, "/api/v1/me", "identity", "The caller's account")
             .bearer()
@@ -84,8 +91,8 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Header, "Idempotency-Key", false, json!({"type": "string", "format": "uuid"}), "Client-generated UUID, per account. A retry with the same key and bytes returns the first result; other bytes under a used key: 409 idempotency_key_reused. Not a UUID: 400 invalid_idempotency_key.")
             .body_schema("multipart/form-data", true, json!({"type": "object", "required": ["photo"], "properties": {"photo": {"type": "string", "contentMediaType": "image/jpeg"}}}))
-            .answer(201, "Stored photo", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Photo"})))
-            .answer(200, "A retry under a used Idempotency-Key: the first answer, replayed (header Idempotent-Replayed: true)", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Photo"})))
+            .answer(201, "Stored photo", Body::Json(typed::<PhotoReceipt>))
+            .answer(200, "A retry under a used Idempotency-Key: the first answer, replayed (header Idempotent-Replayed: true)", Body::Json(typed::<PhotoReceipt>))
             .problems(&[400, 401, 409, 413, 415, 422]),
         Op::new(Method::Get, "/api/v1/photos/{id}", "reports", "A photo (uploader, or staff holding one of its cases); ETag and If-None-Match")
             .bearer()
@@ -513,19 +520,19 @@ pub fn api() -> Vec<Op> {
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/admin/api-keys", "admin", "List the Open311 API keys (never the keys themselves)")
             .bearer()
-            .answer(200, "Keys, newest first, revoked ones included", Body::Untyped("application/json", json!({"type": "object", "properties": {"api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}}})))
+            .answer(200, "Keys, newest first, revoked ones included", Body::Json(typed::<ApiKeyList>))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/api-keys", "admin", "Issue an Open311 API key")
             .describe("The key is answered once, in `key`; only its SHA-256 is stored. Clients send it as `api_key` to `POST /open311/v2/requests`.")
             .bearer()
             .body_schema("application/json", true, json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}))
-            .answer(201, "Issued", Body::Untyped("application/json", json!({"type": "object", "required": ["api_key", "key"], "properties": {"api_key": {"$ref": "#/components/schemas/ApiKey"}, "key": {"type": "string", "description": "The key, shown this once"}}})))
+            .answer(201, "Issued", Body::Json(typed::<ApiKeyIssued>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Delete, "/api/v1/admin/api-keys/{id}", "admin", "Revoke an Open311 API key")
             .describe("The key stays listed with `revoked_at`; the cases it brought in keep their origin.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
-            .answer(200, "Revoked", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/ApiKey"})))
+            .answer(200, "Revoked", Body::Json(typed::<ApiKeyRow>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/emergencies", "emergency", "Emergency switches (平战转换) whose area the caller's scope meets, newest first")
             .describe("Admins, dispatchers and viewers; anyone else 403.")
