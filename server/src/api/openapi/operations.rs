@@ -23,7 +23,9 @@ use crate::api::auth::device::DeviceSignIn;
 use crate::api::auth::otp::{CodeRequest, CodeVerification};
 use crate::api::auth::password::LoginRequest;
 use crate::api::auth::session::RefreshRequest;
+use crate::api::cases::duplicates::DuplicateList;
 use crate::api::photos::PhotoReceipt;
+use crate::api::public::nearby::NearbyReports;
 use crate::api::warnings::WarningCharts;
 use crate::store::api_keys::ApiKeyRow;
 
@@ -151,7 +153,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .param(In::Query, "window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 90}), "how far back to look, in days (default 7)")
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 100}), "most candidates answered (default 20)")
-            .answer(200, "Candidates, nearest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Duplicates"})))
+            .answer(200, "Candidates, nearest first", Body::Json(typed::<DuplicateList>))
             .problems(&[400, 401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/events", "cases", "Live changes to the cases in the caller's scope, as Server-Sent Events; resumable with Last-Event-ID")
             .describe("Each audit event is an SSE event `case` whose `id` is the event's sequence number and whose `data` is the event as the case timeline shows it to the caller (staff view for staff whose scope holds the case, public view for citizens, who follow only their own reports), plus `case_id`, `tracking_number`, `grid_code`, and the case's current `state` and `version`. The stream starts with `retry:`, sends the backlog after `Last-Event-ID` (or nothing older than the request when the header is absent), then one `ready` event (`{\"through\": seq}`) once caught up, then events as they commit on any server node. Comment lines (`: keep-alive`) are sent when the stream is idle.")
@@ -235,7 +237,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "category", true, json!({"type": "string"}), "A category code, e.g. `E0101`")
             .param(In::Query, "lat", true, json!({"type": "number"}), None)
             .param(In::Query, "lon", true, json!({"type": "number"}), None)
-            .answer(200, "`category`, `radius_m`, `window_days`, `since` and `reports`", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Open reports of the category, nearest first", Body::Json(typed::<NearbyReports>))
             .problems(&[400, 404, 422]),
         Op::new(Method::Get, "/api/v1/public/track/{number}", "reports", "A case by its tracking number, with its public timeline")
             .describe("A token is optional. The case in the view the caller may see (`public` without a token; `reporter` for the account that reported it, with the steps it may take, such as `rate`; `staff` within a staff scope) and the public timeline (what happened and when, never who on the staff). The number is matched without regard to case; an unknown number, or one of the wrong shape, is 404.")
