@@ -24,6 +24,7 @@ use crate::api::auth::otp::{CodeRequest, CodeVerification};
 use crate::api::auth::password::LoginRequest;
 use crate::api::auth::session::RefreshRequest;
 use crate::api::cases::duplicates::DuplicateList;
+use crate::api::cases::timeline::Timeline;
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::warnings::WarningCharts;
@@ -139,7 +140,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
         Op::new(Method::Get, "/api/v1/cases/{id}/timeline", "cases", "The case's audit trail, oldest first: full for staff whose scope holds the case, public (no staff identity, positions, notes or photos) for everyone else")
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
-            .answer(200, "Timeline", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Timeline"})))
+            .answer(200, "Timeline", Body::Json(typed::<Timeline>))
             .problems(&[404]),
         Op::new(Method::Get, "/api/v1/cases/{id}/sheet", "cases", "The case sheet (案件登记表) as a printable HTML page: the case's facts, its photos inlined, the staff timeline with names, and lines for the signatures of who registered, handled and verified it")
             .describe("Staff whose scope holds the case (as for the staff view); anyone else 403 `out_of_scope`. The page runs no script and loads nothing (`Content-Security-Policy: default-src 'none'`); at most 12 photos are inlined as thumbnails, the rest named.")
@@ -223,7 +224,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The form's rules", Body::Untyped("application/json", json!({"type": "object"}))),
         Op::new(Method::Get, "/api/v1/public/places", "grids", "The way to a place without a map: streets, then communities, then cells")
             .describe("Public. Without `area`, the streets (`level: street`); with a street code, its communities; with a community code, its cells (`level: grid`), each with its name and a point inside it that routes to it. Street and community entries carry their cell count. An area with no cells is 404.")
-            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{9}([0-9]{3})?$"}), "A street (9 digits) or community (12 digits) code")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^\\s*([0-9]{9}([0-9]{3})?)?\\s*$"}), "A street (9 digits) or community (12 digits) code; empty (or only spaces) is the same as none: the streets")
             .answer(200, "The places one level down", Body::Untyped("application/json", json!({"type": "object"})))
             .problems(&[400, 404, 422]),
         Op::new(Method::Get, "/api/v1/public/cells", "grids", "The outlines of the grid cells around a point, for a small map")
