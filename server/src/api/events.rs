@@ -166,7 +166,11 @@ fn render(who: &Principal, event: &EventRow, case: &CaseRow) -> Value {
     // they follow through the public view, as on the timeline.
     let staff = who.role != Role::Citizen;
     let entry = if staff {
-        serde_json::to_value(staff_entry(event, case.reporter_id.as_deref(), !may_see_reporter(case, Some(who))))
+        serde_json::to_value(staff_entry(
+            event,
+            case.reporter_id.as_deref(),
+            !may_see_reporter(case, Some(who)),
+        ))
     } else {
         serde_json::to_value(public_entry(event))
     };

@@ -8,9 +8,9 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::Role;
 
+use super::AuthSettings;
 use super::error::AuthError;
 use super::jwt::JwtError;
-use super::AuthSettings;
 use super::scope::{CaseFilter, CaseVisibility, Scope};
 use crate::error::ApiError;
 
@@ -79,9 +79,9 @@ impl Principal {
             .ok_or(AuthError::InvalidToken)?;
         // The auth room's own app data (registered beside the app state), so that auth needs
         // nothing from the app room that builds it.
-        let auth = req.app_data::<web::Data<AuthSettings>>().ok_or_else(|| {
-            AuthError::Internal("AuthSettings are not registered as app data".into())
-        })?;
+        let auth = req
+            .app_data::<web::Data<AuthSettings>>()
+            .ok_or_else(|| AuthError::Internal("AuthSettings are not registered as app data".into()))?;
         let claims = auth.access_keys.verify(token).map_err(|e| match e {
             JwtError::Expired => AuthError::ExpiredToken,
             _ => AuthError::InvalidToken,

@@ -125,7 +125,11 @@ pub struct EventPosition {
 }
 
 /// `hide_reporter`: blank the actor id on the reporter's own events.
-pub(crate) fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_reporter: bool) -> StaffTimelineEntry {
+pub(crate) fn staff_entry(
+    event: &EventRow,
+    reporter_id: Option<&str>,
+    hide_reporter: bool,
+) -> StaffTimelineEntry {
     let by_reporter = reporter_id.is_some() && event.actor_id.as_deref() == reporter_id;
     let actor_id = if by_reporter && hide_reporter { None } else { event.actor_id.clone() };
     StaffTimelineEntry {

@@ -25,8 +25,8 @@ use gridline_core::workflow::Role;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::api::idempotency::{self, MaybeIdempotencyKey};
 use crate::app::AppState;
