@@ -26,6 +26,8 @@ use crate::api::auth::session::RefreshRequest;
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
 use crate::api::photos::PhotoReceipt;
+use crate::api::users::admin::{AccountList, Created, Patched};
+use crate::api::users::street::StreetUsers;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::warnings::WarningCharts;
 use crate::store::api_keys::ApiKeyRow;
@@ -337,20 +339,20 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/street/users", "street", "A street office's own inspectors and handlers")
             .describe("Dispatchers only. The street's inspectors (every cell they hold in the street) and the handlers of its handling units (a unit whose area lies in the street).")
             .bearer()
-            .answer(200, "{street, users}", Body::Untyped("application/json", json!({"type": "object", "properties": {"street": {"type": "string"}, "users": {"type": "array", "items": {"type": "object"}}}})))
+            .answer(200, "The street and its accounts", Body::Json(typed::<StreetUsers>))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/street/users", "street", "A street office creates an inspector or a handler of its street")
             .describe("Dispatchers only. `role` inspector with `scope` {kind: grids} of cells in the street (at least one), or handler with {kind: unit} of an active unit whose area lies in the street; anything else is 422 naming `role` or `scope`. Without `password` one is generated and answered once as `initial_password`.")
             .bearer()
             .body_schema("application/json", true, json!({"type": "object", "required": ["login", "display_name", "role", "scope"], "additionalProperties": false, "properties": {"login": {"type": "string"}, "display_name": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "scope": {"$ref": "#/components/schemas/Scope"}, "password": {"type": "string"}}}))
-            .answer(201, "{user, initial_password?}", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(201, "The account, and the generated password once", Body::Json(typed::<Created>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Patch, "/api/v1/street/users/{id}", "street", "A street office renames, disables or resets one of its inspectors or handlers")
             .describe("Dispatchers only; another street's account (or any other) is 404. `reset_password: true` answers a one-time password once as `one_time_password`; it signs in only together with a new password.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .body_schema("application/json", true, json!({"type": "object", "additionalProperties": false, "properties": {"display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "reset_password": {"type": "boolean"}}}))
-            .answer(200, "The account (with `one_time_password` after a reset)", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "The account (with `one_time_password` after a reset)", Body::Json(typed::<Patched>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/me/notifications", "notifications", "How the caller is told about their reports' public changes")
             .describe("Channels (SMS to the phone number the account signed in with, app push to its registered devices, e-mail to the address given here) and the language of the notices. Without a saved choice: every channel the account has an address for, in Chinese.")
@@ -502,24 +504,24 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/admin/users", "admin", "List accounts")
             .bearer()
             .param(In::Query, "kind", false, json!({"type": "string", "enum": ["staff", "citizen", "device", "any"]}), "Which accounts: staff (the default unless role=citizen), citizens signed in by phone, anonymous device accounts, or any")
-            .answer(200, "Accounts", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Accounts", Body::Json(typed::<AccountList>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/admin/users", "admin", "Create a staff account")
             .bearer()
             .body_schema("application/json", true, json!({"type": "object", "required": ["login", "display_name", "role"], "properties": {"login": {"type": "string"}, "display_name": {"type": "string"}, "role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen"}, "scope": {"$ref": "#/components/schemas/Scope"}, "password": {"type": "string"}}}))
-            .answer(201, "Created", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(201, "Created", Body::Json(typed::<Created>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Get, "/api/v1/admin/users/{id}", "admin", "One account")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .answer(200, "Account", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Account", Body::Json(typed::<UserView>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Patch, "/api/v1/admin/users/{id}", "admin", "Change role, scope, name or disable; reset the password")
             .describe("`reset_password: true` replaces the password with a generated one-time password, answered once as `one_time_password`: it signs in only together with a new password (`POST /api/v1/auth/login` with `new_password`). Every session of the account ends.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .body_schema("application/json", true, json!({"type": "object", "properties": {"role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen; without `scope`, the new role's default scope where it has one (none for dispatcher, handler and viewer)"}, "scope": {"$ref": "#/components/schemas/Scope"}, "display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "password": {"type": "string"}, "reset_password": {"type": "boolean"}}}))
-            .answer(200, "Account", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Account (with `one_time_password` after a reset)", Body::Json(typed::<Patched>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/admin/api-keys", "admin", "List the Open311 API keys (never the keys themselves)")
             .bearer()
