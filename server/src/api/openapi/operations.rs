@@ -26,9 +26,9 @@ use crate::api::auth::session::RefreshRequest;
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
 use crate::api::photos::PhotoReceipt;
+use crate::api::public::nearby::NearbyReports;
 use crate::api::users::admin::{AccountList, Created, Patched};
 use crate::api::users::street::StreetUsers;
-use crate::api::public::nearby::NearbyReports;
 use crate::api::warnings::WarningCharts;
 use crate::store::api_keys::ApiKeyRow;
 
