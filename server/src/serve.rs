@@ -41,6 +41,8 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         let config = app_config.clone();
         App::new()
             .app_data(app_state.clone())
+            // The token keys and revocations on their own, for the Principal extractor.
+            .app_data(web::Data::from(app_state.auth.clone()))
             // The last wrapped runs first: the log sees (and counts) a 408 from the deadline.
             .wrap(middleware::from_fn(request_deadline::middleware))
             .wrap(middleware::from_fn(request_log::middleware))

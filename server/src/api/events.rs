@@ -165,11 +165,16 @@ fn render(who: &Principal, event: &EventRow, case: &CaseRow) -> Value {
     // Everything here is in the caller's scope; a citizen's scope is their own reports, which
     // they follow through the public view, as on the timeline.
     let staff = who.role != Role::Citizen;
-    let mut entry = if staff {
-        staff_entry(event, case.reporter_id.as_deref(), !may_see_reporter(case, Some(who)))
+    let entry = if staff {
+        serde_json::to_value(staff_entry(
+            event,
+            case.reporter_id.as_deref(),
+            !may_see_reporter(case, Some(who)),
+        ))
     } else {
-        public_entry(event)
+        serde_json::to_value(public_entry(event))
     };
+    let mut entry = entry.unwrap_or(Value::Null);
     entry["view"] = json!(if staff { "staff" } else { "public" });
     entry["case_id"] = json!(case.id);
     entry["tracking_number"] = json!(case.tracking_number);

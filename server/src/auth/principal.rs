@@ -8,10 +8,10 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::Role;
 
+use super::AuthSettings;
 use super::error::AuthError;
 use super::jwt::JwtError;
 use super::scope::{CaseFilter, CaseVisibility, Scope};
-use crate::app::AppState;
 use crate::error::ApiError;
 
 /// The authenticated caller: an account id, its role and its scope, as signed into the access
@@ -77,15 +77,17 @@ impl Principal {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
             .ok_or(AuthError::InvalidToken)?;
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| AuthError::Internal("AppState is not registered as app data".into()))?;
-        let claims = state.auth.access_keys.verify(token).map_err(|e| match e {
+        // The auth room's own app data (registered beside the app state), so that auth needs
+        // nothing from the app room that builds it.
+        let auth = req
+            .app_data::<web::Data<AuthSettings>>()
+            .ok_or_else(|| AuthError::Internal("AuthSettings are not registered as app data".into()))?;
+        let claims = auth.access_keys.verify(token).map_err(|e| match e {
             JwtError::Expired => AuthError::ExpiredToken,
             _ => AuthError::InvalidToken,
         })?;
         // A map look-up in this node's copy of the revocation list, no database round trip.
-        if state.auth.revocations.is_revoked(&claims.sub, &claims.jti) {
+        if auth.revocations.is_revoked(&claims.sub, &claims.jti) {
             return Err(AuthError::RevokedToken);
         }
         Ok(Some(Principal { user_id: claims.sub, role: claims.role, scope: claims.scope }))

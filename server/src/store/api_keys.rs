@@ -12,19 +12,28 @@ use super::{DbConnection, StoreResult};
 /// Every key starts with this, so a leaked one is recognisable in logs and secret scanners.
 pub const KEY_PREFIX: &str = "gl311_";
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+/// A key as the admin API answers it (`ApiKey` in the OpenAPI document): never the key, nor its
+/// hash.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = api_keys)]
+#[schema(as = ApiKey)]
 pub struct ApiKeyRow {
+    #[schema(format = "uuid")]
     pub id: String,
+    /// Who the key was issued to
     pub name: String,
     #[serde(skip)]
     pub key_hash: String,
+    /// The key's first characters, to tell keys apart
     pub key_prefix: String,
+    /// The admin account that issued it
     pub created_by: String,
-    /// Unix seconds in the database; RFC 3339 on the wire, like every other time of the API.
+    // Unix seconds in the database; RFC 3339 on the wire, like every other time of the API.
     #[serde(serialize_with = "rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
     #[serde(serialize_with = "rfc3339_seconds_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<i64>,
 }
 

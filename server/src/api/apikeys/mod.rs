@@ -6,6 +6,7 @@
 use actix_web::{HttpResponse, web};
 use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::{Principal, now};
@@ -18,7 +19,13 @@ const MAX_NAME_CHARS: usize = 100;
 pub async fn list(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
     let keys = state.db.run(api_keys::list).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "api_keys": keys })))
+    Ok(HttpResponse::Ok().json(ApiKeyList { api_keys: keys }))
+}
+
+/// `GET /api/v1/admin/api-keys`: newest first, revoked ones included.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyList {
+    pub api_keys: Vec<ApiKeyRow>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -28,11 +35,12 @@ pub struct CreateKey {
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
-struct Created {
-    api_key: ApiKeyRow,
-    /// The key itself: shown this once.
-    key: String,
+/// `POST /api/v1/admin/api-keys`: the stored key and, this once, the key itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyIssued {
+    pub api_key: ApiKeyRow,
+    /// The key, shown this once
+    pub key: String,
 }
 
 pub async fn create(
@@ -47,7 +55,7 @@ pub async fn create(
     state.db.run(move |conn| api_keys::insert(conn, &stored)).await?;
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(Created { api_key: row, key }))
+        .json(ApiKeyIssued { api_key: row, key }))
 }
 
 /// The name of a key's holder (an Open311 client, a sensor system), trimmed: 1 to

@@ -4,15 +4,17 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{client_ip, with_db};
 use crate::app::AppState;
 use crate::auth::{now, session};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceSignIn {
+    /// The secret the account's first sign-in answered; without it, a new account is made.
     #[serde(default)]
     pub device_secret: Option<String>,
 }

@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use gridline_core::protocol::CodeSent;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{client_ip, with_db};
 use crate::app::AppState;
@@ -12,16 +13,21 @@ use crate::auth::phone::PhoneNumber;
 use crate::auth::{AuthError, now, session};
 use crate::error::ApiResult;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
+    /// A phone number with or without its country code (+86 assumed): `138 0013 8000`,
+    /// `+86 138-0013-8000`; 8 to 15 digits once normalized to E.164.
     pub phone: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeVerification {
+    /// The number the code was sent to, in any of the forms `otp/request` takes.
     pub phone: String,
+    /// The code: 6 ASCII digits.
+    #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
 }
 

@@ -17,11 +17,12 @@
 //! the report just sent, to see whether the problem is already being handled.
 
 use actix_web::{HttpResponse, web};
+use gridline_core::codes::{CategoryCode, GridCode};
 use gridline_core::geo::GeoPoint;
 use gridline_core::taxonomy::DEFAULT_DUPLICATE_RADIUS_M;
 use gridline_core::workflow::{CaseState, Role};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::actions::in_scope;
 use super::load_case;
@@ -57,31 +58,96 @@ pub(crate) fn open_states() -> Vec<&'static str> {
     CaseState::ALL.iter().filter(|s| !FINISHED.contains(s)).map(|s| s.as_str()).collect()
 }
 
+/// `GET /api/v1/cases/{id}/duplicates` (`Duplicates` in the OpenAPI document).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Duplicates)]
+pub struct DuplicateList {
+    pub case_id: String,
+    #[schema(value_type = String)]
+    pub category: CategoryCode,
+    /// The category's duplicate radius
+    pub radius_m: f64,
+    pub window_days: i64,
+    #[schema(format = DateTime)]
+    pub since: String,
+    pub duplicates: Vec<DuplicateCandidate>,
+}
+
+/// One candidate, as the staff or a citizen sees it: the fields marked "staff only" are left
+/// out for a citizen, who gets `distance_band_m` instead.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateCandidate {
+    /// Staff only
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub tracking_number: String,
+    #[schema(value_type = String)]
+    pub category: CategoryCode,
+    pub state: CaseState,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    /// Staff only: metres from the case, to 0.1 m
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+    /// The citizen only: the candidate is at most this far (50, 100, 250, 500 or 1000 m, or
+    /// the category's radius)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_band_m: Option<f64>,
+    /// Staff: the report's words. A citizen of `GET /api/v1/public/nearby`: its words once
+    /// reviewed, else null. Left out of the reporter's duplicate list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// Staff only
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub grid: Option<Option<GridCode>>,
+    /// Staff only
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub handling_unit: Option<Option<String>>,
+    /// Staff only
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<CandidatePosition>,
+    /// Staff only
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+}
+
+/// A candidate's exact position (WGS-84), for the staff.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidatePosition {
+    pub lat: f64,
+    pub lon: f64,
+}
+
 /// One candidate as `staff` or as a citizen sees it (the public facts, a distance band).
-pub(crate) fn item(candidate: &FullCase, distance_m: f64, radius_m: f64, staff: bool) -> Value {
+pub(crate) fn item(candidate: &FullCase, distance_m: f64, radius_m: f64, staff: bool) -> DuplicateCandidate {
     let case = &candidate.row;
-    let mut item = json!({
-        "tracking_number": case.tracking_number,
-        "category": case.category_code,
-        "state": case.state,
-        "created_at": rfc3339(case.created_at),
-        "deadline": candidate.workflow.deadline.map(rfc3339),
-        "overdue": candidate.workflow.overdue,
-    });
-    if staff {
-        item["id"] = json!(case.id);
-        item["distance_m"] = json!((distance_m * 10.0).round() / 10.0);
-        item["description"] = json!(case.description);
-        item["grid"] = json!(case.grid_code);
-        item["handling_unit"] = json!(case.handling_unit);
-        item["position"] = json!({ "lat": case.lat, "lon": case.lon });
-        item["version"] = json!(case.version);
-    } else {
+    let band = || {
         let band =
             PUBLIC_DISTANCE_BANDS_M.iter().copied().find(|bound| distance_m <= *bound && *bound <= radius_m);
-        item["distance_band_m"] = json!(band.unwrap_or(radius_m));
+        band.unwrap_or(radius_m)
+    };
+    DuplicateCandidate {
+        id: staff.then(|| case.id.clone()),
+        tracking_number: case.tracking_number.clone(),
+        category: case.category_code,
+        state: case.state,
+        created_at: rfc3339(case.created_at),
+        deadline: candidate.workflow.deadline.map(rfc3339),
+        overdue: candidate.workflow.overdue,
+        distance_m: staff.then(|| (distance_m * 10.0).round() / 10.0),
+        distance_band_m: (!staff).then(band),
+        description: staff.then(|| Some(case.description.clone())),
+        grid: staff.then_some(case.grid_code),
+        handling_unit: staff.then(|| case.handling_unit.clone()),
+        position: staff.then_some(CandidatePosition { lat: case.lat, lon: case.lon }),
+        version: staff.then_some(case.version),
     }
-    item
 }
 
 pub async fn duplicates(
@@ -149,13 +215,13 @@ pub async fn duplicates(
         .collect();
     near.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.row.created_at.cmp(&a.1.row.created_at)));
     near.truncate(limit);
-    let items: Vec<Value> = near.iter().map(|(d, c)| item(c, *d, radius_m, staff)).collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "case_id": case.row.id,
-        "category": case.row.category_code,
-        "radius_m": radius_m,
-        "window_days": window_days,
-        "since": rfc3339(since.naive_utc()),
-        "duplicates": items,
-    })))
+    let duplicates = near.iter().map(|(d, c)| item(c, *d, radius_m, staff)).collect();
+    Ok(HttpResponse::Ok().json(DuplicateList {
+        case_id: case.row.id.clone(),
+        category: case.row.category_code,
+        radius_m,
+        window_days,
+        since: rfc3339(since.naive_utc()),
+        duplicates,
+    }))
 }

@@ -13,8 +13,13 @@
 
 use actix_web::{HttpResponse, web};
 use gridline_core::protocol::PublicTimelineEntry;
+use gridline_core::taxonomy::Names;
 use gridline_core::workflow::Role;
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::{load_case, may_see_reporter};
 use crate::api::reports::rfc3339;
@@ -27,39 +32,133 @@ use crate::store::events::{self, EventRow};
 /// Steps whose reason is addressed to the public (the reporter is owed an explanation).
 const PUBLIC_REASONS: &[&str] = &["reject", "close", "shelve", "extend", "reopen"];
 
-/// `hide_reporter`: blank the actor id on the reporter's own events.
-pub(crate) fn staff_entry(event: &EventRow, reporter_id: Option<&str>, hide_reporter: bool) -> Value {
-    let by_reporter = reporter_id.is_some() && event.actor_id.as_deref() == reporter_id;
-    let actor_id = if by_reporter && hide_reporter { None } else { event.actor_id.as_deref() };
-    json!({
-        "seq": event.seq,
-        "kind": event.kind,
-        "label": gridline_core::workflow::words::event_kind_names(&event.kind),
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "at": rfc3339(event.occurred_at),
-        "actor": { "id": actor_id, "role": event.actor_role },
-        "position": event.lat.zip(event.lon).map(|(lat, lon)| json!({
-            "lat": lat, "lon": lon, "accuracy_m": event.accuracy_m,
-        })),
-        "reason": event.reason,
-        "note": event.note,
-        "photo_ids": serde_json::from_str::<Value>(&event.photo_ids).unwrap_or(Value::Null),
-        "details": serde_json::from_str::<Value>(&event.details).unwrap_or(Value::Null),
-    })
+/// `GET /api/v1/cases/{id}/timeline` (`Timeline` in the OpenAPI document): the staff view's
+/// entries are [`StaffTimelineEntry`], everyone else's [`PublicTimelineEntry`].
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeline {
+    pub case_id: String,
+    pub view: TimelineView,
+    pub events: Vec<TimelineEntry>,
 }
 
-pub(crate) fn public_entry(event: &EventRow) -> Value {
-    public_view(event, false)
+/// Which view of the timeline an answer is.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TimelineView {
+    Staff,
+    Public,
+}
+
+/// One entry of a timeline, in the answer's view.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum TimelineEntry {
+    Staff(Box<StaffTimelineEntry>),
+    Public(PublicTimelineEntry),
+}
+
+// Written by hand as `anyOf`: utoipa's untagged enum is a `oneOf`, and a staff entry, which
+// holds every field of a public one, would match both.
+impl utoipa::PartialSchema for TimelineEntry {
+    fn schema() -> RefOr<Schema> {
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name(StaffTimelineEntry::name()))
+            .item(Ref::from_schema_name(PublicTimelineEntry::name()))
+            .into()
+    }
+}
+
+impl ToSchema for TimelineEntry {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((StaffTimelineEntry::name().into(), StaffTimelineEntry::schema()));
+        StaffTimelineEntry::schemas(schemas);
+        schemas.push((PublicTimelineEntry::name().into(), PublicTimelineEntry::schema()));
+        PublicTimelineEntry::schemas(schemas);
+    }
+}
+
+/// A step or event of a case in full, for the staff whose scope holds it (and the staff's live
+/// events).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffTimelineEntry {
+    /// The audit trail's sequence number.
+    pub seq: i64,
+    /// `reported`, or the step's wire name (`register`, `mark_handled`, ...).
+    pub kind: String,
+    /// The kind in words.
+    pub label: Names,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub actor: TimelineActor,
+    /// Where the step was taken (GPS), when the client sent it.
+    pub position: Option<EventPosition>,
+    pub reason: Option<String>,
+    /// The internal note.
+    pub note: Option<String>,
+    pub photo_ids: Vec<String>,
+    /// The step's facts (`handling_unit`, `deadline`, `extension`, `verifier` and its
+    /// `verifier_name`, ...).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Map<String, Value>,
+}
+
+/// Who took a step.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineActor {
+    /// The account; null for the system, and for the reporter where the reader may not see who
+    /// reported.
+    pub id: Option<String>,
+    pub role: Option<String>,
+    /// A staff actor's display name (the timeline's answer, not the live events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A step's GPS position (WGS-84).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventPosition {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+}
+
+/// `hide_reporter`: blank the actor id on the reporter's own events.
+pub(crate) fn staff_entry(
+    event: &EventRow,
+    reporter_id: Option<&str>,
+    hide_reporter: bool,
+) -> StaffTimelineEntry {
+    let by_reporter = reporter_id.is_some() && event.actor_id.as_deref() == reporter_id;
+    let actor_id = if by_reporter && hide_reporter { None } else { event.actor_id.clone() };
+    StaffTimelineEntry {
+        seq: event.seq,
+        kind: event.kind.clone(),
+        label: gridline_core::workflow::words::event_kind_names(&event.kind),
+        from_state: event.from_state.clone(),
+        to_state: event.to_state.clone(),
+        at: rfc3339(event.occurred_at),
+        actor: TimelineActor { id: actor_id, role: event.actor_role.clone(), name: None },
+        position: event.lat.zip(event.lon).map(|(lat, lon)| EventPosition {
+            lat,
+            lon,
+            accuracy_m: event.accuracy_m,
+        }),
+        reason: event.reason.clone(),
+        note: event.note.clone(),
+        photo_ids: serde_json::from_str(&event.photo_ids).unwrap_or_default(),
+        details: serde_json::from_str(&event.details).unwrap_or_default(),
+    }
+}
+
+pub(crate) fn public_entry(event: &EventRow) -> PublicTimelineEntry {
+    public_entry_for(event, false)
 }
 
 /// Steps whose photos the reporter sees on their own case: the handling unit's after-photo,
 /// which shows them the fix. Other steps' photos (an inspector's check) stay with the staff.
 pub(crate) const PHOTOS_SHOWN_TO_THE_REPORTER: &[&str] = &["mark_handled"];
-
-fn public_view(event: &EventRow, for_reporter: bool) -> Value {
-    serde_json::to_value(public_entry_for(event, for_reporter)).unwrap_or(Value::Null)
-}
 
 /// The public entry of `event`; `for_reporter` adds the photos of the steps the reporter sees.
 pub(crate) fn public_entry_for(event: &EventRow, for_reporter: bool) -> PublicTimelineEntry {
@@ -118,26 +217,24 @@ pub async fn timeline(
     let hide_reporter = !may_see_reporter(&case.row, who.0.as_ref());
     let reporter_id = case.row.reporter_id.as_deref();
     let is_reporter = who.0.as_ref().is_some_and(|w| Some(w.user_id.as_str()) == reporter_id);
-    let entries: Vec<Value> = events
+    let entries = events
         .iter()
         .map(|e| {
             if !staff {
-                return public_view(e, is_reporter);
+                return TimelineEntry::Public(public_entry_for(e, is_reporter));
             }
             let mut entry = staff_entry(e, reporter_id, hide_reporter);
             // Staff read who took a step by name; the public timeline names no one.
-            if let Some(name) = e.actor_id.as_ref().and_then(|id| names.get(id)) {
-                entry["actor"]["name"] = json!(name);
-            }
+            entry.actor.name = e.actor_id.as_ref().and_then(|id| names.get(id)).cloned();
             if let Some(name) = verifier_of(e).and_then(|id| names.get(&id)) {
-                entry["details"]["verifier_name"] = json!(name);
+                entry.details.insert("verifier_name".into(), json!(name));
             }
-            entry
+            TimelineEntry::Staff(Box::new(entry))
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "case_id": case.row.id,
-        "view": if staff { "staff" } else { "public" },
-        "events": entries,
-    })))
+    Ok(HttpResponse::Ok().json(Timeline {
+        case_id: case.row.id.clone(),
+        view: if staff { TimelineView::Staff } else { TimelineView::Public },
+        events: entries,
+    }))
 }

@@ -18,7 +18,19 @@ use gridline_core::protocol::{
 };
 use serde_json::json;
 
+use crate::api::apikeys::{ApiKeyIssued, ApiKeyList};
+use crate::api::auth::device::DeviceSignIn;
+use crate::api::auth::otp::{CodeRequest, CodeVerification};
+use crate::api::auth::password::LoginRequest;
+use crate::api::auth::session::RefreshRequest;
+use crate::api::cases::duplicates::DuplicateList;
+use crate::api::cases::timeline::Timeline;
+use crate::api::photos::PhotoReceipt;
+use crate::api::public::nearby::NearbyReports;
+use crate::api::users::admin::{AccountList, Created, Patched};
+use crate::api::users::street::StreetUsers;
 use crate::api::warnings::WarningCharts;
+use crate::store::api_keys::ApiKeyRow;
 
 use super::build::{Body, In, Method, Op, typed};
 use crate::api::hotline::{CallList, CallReceipt, CallRequest, HotlineForm};
@@ -44,28 +56,28 @@ pub fn api() -> Vec<Op> {
             .answer(200, "HTML page", Body::Untyped("text/html", json!({"type": "string"}))),
         Op::new(Method::Post, "/api/v1/auth/login", "identity", "Staff sign-in with login name and password")
             .describe("A one-time password from a reset signs in only together with `new_password`, the account's new password: without it, 403 `password_change_required` (field `new_password`); a weak one is 422 on `new_password`.")
-            .body_schema("application/json", true, json!({"type": "object", "required": ["login", "password"], "properties": {"login": {"type": "string"}, "password": {"type": "string"}, "new_password": {"type": "string", "description": "With a one-time password from a reset: the new password it is exchanged for"}}}))
+            .body("application/json", true, typed::<LoginRequest>)
             .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
             .problems(&[401, 403, 422, 429]),
         Op::new(Method::Post, "/api/v1/auth/otp/request", "identity", "Send a one-time code to a phone number")
-            .body_schema("application/json", true, json!({"type": "object"}))
+            .body("application/json", true, typed::<CodeRequest>)
             .answer(202, "Code sent", Body::Json(typed::<CodeSent>))
             .problems(&[422, 429, 503]),
         Op::new(Method::Post, "/api/v1/auth/otp/verify", "identity", "Sign in with phone number and one-time code")
-            .body_schema("application/json", true, json!({"type": "object"}))
+            .body("application/json", true, typed::<CodeVerification>)
             .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
             .problems(&[401, 422, 429]),
         Op::new(Method::Post, "/api/v1/auth/anonymous", "identity", "Create or sign in to an anonymous device account")
-            .body_schema("application/json", false, json!({"type": "object", "properties": {"device_secret": {"type": "string"}}}))
+            .body("application/json", false, typed::<DeviceSignIn>)
             .answer(201, "New account: token pair and device_secret", Body::Json(typed::<SessionAnswer>))
             .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
             .problems(&[401, 429]),
         Op::new(Method::Post, "/api/v1/auth/refresh", "identity", "Rotate a refresh token")
-            .body_schema("application/json", true, json!({"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}}))
+            .body("application/json", true, typed::<RefreshRequest>)
             .answer(200, "Token pair", Body::Json(typed::<SessionAnswer>))
             .problems(&[401]),
         Op::new(Method::Post, "/api/v1/auth/logout", "identity", "Revoke a refresh token's family")
-            .body_schema("application/json", true, json!({"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}}))
+            .body("application/json", true, typed::<RefreshRequest>)
             .answer(204, "Revoked", Body::Empty),
         Op::new(Method::Get, "/api/v1/me", "identity", "The caller's account")
             .bearer()
@@ -84,8 +96,8 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Header, "Idempotency-Key", false, json!({"type": "string", "format": "uuid"}), "Client-generated UUID, per account. A retry with the same key and bytes returns the first result; other bytes under a used key: 409 idempotency_key_reused. Not a UUID: 400 invalid_idempotency_key.")
             .body_schema("multipart/form-data", true, json!({"type": "object", "required": ["photo"], "properties": {"photo": {"type": "string", "contentMediaType": "image/jpeg"}}}))
-            .answer(201, "Stored photo", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Photo"})))
-            .answer(200, "A retry under a used Idempotency-Key: the first answer, replayed (header Idempotent-Replayed: true)", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Photo"})))
+            .answer(201, "Stored photo", Body::Json(typed::<PhotoReceipt>))
+            .answer(200, "A retry under a used Idempotency-Key: the first answer, replayed (header Idempotent-Replayed: true)", Body::Json(typed::<PhotoReceipt>))
             .problems(&[400, 401, 409, 413, 415, 422]),
         Op::new(Method::Get, "/api/v1/photos/{id}", "reports", "A photo (uploader, or staff holding one of its cases); ETag and If-None-Match")
             .bearer()
@@ -130,7 +142,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
         Op::new(Method::Get, "/api/v1/cases/{id}/timeline", "cases", "The case's audit trail, oldest first: full for staff whose scope holds the case, public (no staff identity, positions, notes or photos) for everyone else")
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
-            .answer(200, "Timeline", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Timeline"})))
+            .answer(200, "Timeline", Body::Json(typed::<Timeline>))
             .problems(&[404]),
         Op::new(Method::Get, "/api/v1/cases/{id}/sheet", "cases", "The case sheet (案件登记表) as a printable HTML page: the case's facts, its photos inlined, the staff timeline with names, and lines for the signatures of who registered, handled and verified it")
             .describe("Staff whose scope holds the case (as for the staff view); anyone else 403 `out_of_scope`. The page runs no script and loads nothing (`Content-Security-Policy: default-src 'none'`); at most 12 photos are inlined as thumbnails, the rest named.")
@@ -144,7 +156,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .param(In::Query, "window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 90}), "how far back to look, in days (default 7)")
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 100}), "most candidates answered (default 20)")
-            .answer(200, "Candidates, nearest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Duplicates"})))
+            .answer(200, "Candidates, nearest first", Body::Json(typed::<DuplicateList>))
             .problems(&[400, 401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/events", "cases", "Live changes to the cases in the caller's scope, as Server-Sent Events; resumable with Last-Event-ID")
             .describe("Each audit event is an SSE event `case` whose `id` is the event's sequence number and whose `data` is the event as the case timeline shows it to the caller (staff view for staff whose scope holds the case, public view for citizens, who follow only their own reports), plus `case_id`, `tracking_number`, `grid_code`, and the case's current `state` and `version`. The stream starts with `retry:`, sends the backlog after `Last-Event-ID` (or nothing older than the request when the header is absent), then one `ready` event (`{\"through\": seq}`) once caught up, then events as they commit on any server node. Comment lines (`: keep-alive`) are sent when the stream is idle.")
@@ -214,7 +226,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The form's rules", Body::Untyped("application/json", json!({"type": "object"}))),
         Op::new(Method::Get, "/api/v1/public/places", "grids", "The way to a place without a map: streets, then communities, then cells")
             .describe("Public. Without `area`, the streets (`level: street`); with a street code, its communities; with a community code, its cells (`level: grid`), each with its name and a point inside it that routes to it. Street and community entries carry their cell count. An area with no cells is 404.")
-            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{9}([0-9]{3})?$"}), "A street (9 digits) or community (12 digits) code")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^\\s*([0-9]{9}([0-9]{3})?)?\\s*$"}), "A street (9 digits) or community (12 digits) code; empty (or only spaces) is the same as none: the streets")
             .answer(200, "The places one level down", Body::Untyped("application/json", json!({"type": "object"})))
             .problems(&[400, 404, 422]),
         Op::new(Method::Get, "/api/v1/public/cells", "grids", "The outlines of the grid cells around a point, for a small map")
@@ -228,7 +240,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "category", true, json!({"type": "string"}), "A category code, e.g. `E0101`")
             .param(In::Query, "lat", true, json!({"type": "number"}), None)
             .param(In::Query, "lon", true, json!({"type": "number"}), None)
-            .answer(200, "`category`, `radius_m`, `window_days`, `since` and `reports`", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Open reports of the category, nearest first", Body::Json(typed::<NearbyReports>))
             .problems(&[400, 404, 422]),
         Op::new(Method::Get, "/api/v1/public/track/{number}", "reports", "A case by its tracking number, with its public timeline")
             .describe("A token is optional. The case in the view the caller may see (`public` without a token; `reporter` for the account that reported it, with the steps it may take, such as `rate`; `staff` within a staff scope) and the public timeline (what happened and when, never who on the staff). The number is matched without regard to case; an unknown number, or one of the wrong shape, is 404.")
@@ -327,20 +339,20 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/street/users", "street", "A street office's own inspectors and handlers")
             .describe("Dispatchers only. The street's inspectors (every cell they hold in the street) and the handlers of its handling units (a unit whose area lies in the street).")
             .bearer()
-            .answer(200, "{street, users}", Body::Untyped("application/json", json!({"type": "object", "properties": {"street": {"type": "string"}, "users": {"type": "array", "items": {"type": "object"}}}})))
+            .answer(200, "The street and its accounts", Body::Json(typed::<StreetUsers>))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/street/users", "street", "A street office creates an inspector or a handler of its street")
             .describe("Dispatchers only. `role` inspector with `scope` {kind: grids} of cells in the street (at least one), or handler with {kind: unit} of an active unit whose area lies in the street; anything else is 422 naming `role` or `scope`. Without `password` one is generated and answered once as `initial_password`.")
             .bearer()
             .body_schema("application/json", true, json!({"type": "object", "required": ["login", "display_name", "role", "scope"], "additionalProperties": false, "properties": {"login": {"type": "string"}, "display_name": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "scope": {"$ref": "#/components/schemas/Scope"}, "password": {"type": "string"}}}))
-            .answer(201, "{user, initial_password?}", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(201, "The account, and the generated password once", Body::Json(typed::<Created>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Patch, "/api/v1/street/users/{id}", "street", "A street office renames, disables or resets one of its inspectors or handlers")
             .describe("Dispatchers only; another street's account (or any other) is 404. `reset_password: true` answers a one-time password once as `one_time_password`; it signs in only together with a new password.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .body_schema("application/json", true, json!({"type": "object", "additionalProperties": false, "properties": {"display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "reset_password": {"type": "boolean"}}}))
-            .answer(200, "The account (with `one_time_password` after a reset)", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "The account (with `one_time_password` after a reset)", Body::Json(typed::<Patched>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/me/notifications", "notifications", "How the caller is told about their reports' public changes")
             .describe("Channels (SMS to the phone number the account signed in with, app push to its registered devices, e-mail to the address given here) and the language of the notices. Without a saved choice: every channel the account has an address for, in Chinese.")
@@ -497,40 +509,40 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/admin/users", "admin", "List accounts")
             .bearer()
             .param(In::Query, "kind", false, json!({"type": "string", "enum": ["staff", "citizen", "device", "any"]}), "Which accounts: staff (the default unless role=citizen), citizens signed in by phone, anonymous device accounts, or any")
-            .answer(200, "Accounts", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Accounts", Body::Json(typed::<AccountList>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/admin/users", "admin", "Create a staff account")
             .bearer()
             .body_schema("application/json", true, json!({"type": "object", "required": ["login", "display_name", "role"], "properties": {"login": {"type": "string"}, "display_name": {"type": "string"}, "role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen"}, "scope": {"$ref": "#/components/schemas/Scope"}, "password": {"type": "string"}}}))
-            .answer(201, "Created", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(201, "Created", Body::Json(typed::<Created>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Get, "/api/v1/admin/users/{id}", "admin", "One account")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .answer(200, "Account", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Account", Body::Json(typed::<UserView>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Patch, "/api/v1/admin/users/{id}", "admin", "Change role, scope, name or disable; reset the password")
             .describe("`reset_password: true` replaces the password with a generated one-time password, answered once as `one_time_password`: it signs in only together with a new password (`POST /api/v1/auth/login` with `new_password`). Every session of the account ends.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .body_schema("application/json", true, json!({"type": "object", "properties": {"role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen; without `scope`, the new role's default scope where it has one (none for dispatcher, handler and viewer)"}, "scope": {"$ref": "#/components/schemas/Scope"}, "display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "password": {"type": "string"}, "reset_password": {"type": "boolean"}}}))
-            .answer(200, "Account", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Account (with `one_time_password` after a reset)", Body::Json(typed::<Patched>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/admin/api-keys", "admin", "List the Open311 API keys (never the keys themselves)")
             .bearer()
-            .answer(200, "Keys, newest first, revoked ones included", Body::Untyped("application/json", json!({"type": "object", "properties": {"api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}}})))
+            .answer(200, "Keys, newest first, revoked ones included", Body::Json(typed::<ApiKeyList>))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/api-keys", "admin", "Issue an Open311 API key")
             .describe("The key is answered once, in `key`; only its SHA-256 is stored. Clients send it as `api_key` to `POST /open311/v2/requests`.")
             .bearer()
             .body_schema("application/json", true, json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}))
-            .answer(201, "Issued", Body::Untyped("application/json", json!({"type": "object", "required": ["api_key", "key"], "properties": {"api_key": {"$ref": "#/components/schemas/ApiKey"}, "key": {"type": "string", "description": "The key, shown this once"}}})))
+            .answer(201, "Issued", Body::Json(typed::<ApiKeyIssued>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Delete, "/api/v1/admin/api-keys/{id}", "admin", "Revoke an Open311 API key")
             .describe("The key stays listed with `revoked_at`; the cases it brought in keep their origin.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
-            .answer(200, "Revoked", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/ApiKey"})))
+            .answer(200, "Revoked", Body::Json(typed::<ApiKeyRow>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/emergencies", "emergency", "Emergency switches (平战转换) whose area the caller's scope meets, newest first")
             .describe("Admins, dispatchers and viewers; anyone else 403.")

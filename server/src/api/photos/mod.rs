@@ -20,12 +20,13 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use gridline_core::photo::{PhotoError, PhotoOptions, prepare};
+use gridline_core::photo::{CaptureMetadata, PhotoError, PhotoOptions, prepare};
 use gridline_core::workflow::Role;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::api::idempotency::{self, MaybeIdempotencyKey};
 use crate::app::AppState;
@@ -84,6 +85,36 @@ fn photo_error(e: PhotoError) -> ApiError {
     }
 }
 
+/// `POST /api/v1/photos`: the stored photo (`Photo` in the OpenAPI document). Kept as text with
+/// the upload, so a retry under the same `Idempotency-Key` is answered with the same bytes.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Photo)]
+pub struct PhotoReceipt {
+    /// The photo's id, for `GET /api/v1/photos/{id}` and a report's `photo_ids`.
+    #[schema(format = "uuid")]
+    pub id: String,
+    /// SHA-256 of the stored JPEG, in hex (also its `ETag`).
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub byte_size: usize,
+    pub thumbnail: PhotoSize,
+    /// The original's format: `jpeg`, `png` or `webp`.
+    #[schema(value_type = String)]
+    pub source_format: &'static str,
+    /// What the original's EXIF said (position, altitude, time, orientation, camera), before it
+    /// was stripped from the image.
+    #[schema(value_type = Object)]
+    pub capture: CaptureMetadata,
+}
+
+/// A stored image's size in pixels.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoSize {
+    pub width: u32,
+    pub height: u32,
+}
+
 /// The answer to a retried upload: the first receipt, or a refusal when the key was used for
 /// other bytes.
 fn replay(first: &UploadRow, request_sha256: &str) -> ApiResult<HttpResponse> {
@@ -139,17 +170,17 @@ pub async fn upload(
     let id = uuid::Uuid::now_v7().to_string();
     let object_key = format!("photos/{id}.jpg");
     let thumbnail_key = format!("photos/{id}.thumb.jpg");
-    let receipt = serde_json::json!({
-        "id": id,
-        "sha256": prepared.sha256,
-        "width": prepared.width,
-        "height": prepared.height,
-        "byte_size": prepared.bytes.len(),
-        "thumbnail": { "width": prepared.thumbnail.width, "height": prepared.thumbnail.height },
-        "source_format": format!("{:?}", prepared.source_format).to_lowercase(),
-        "capture": prepared.metadata,
+    let receipt = serde_json::to_string(&PhotoReceipt {
+        id: id.clone(),
+        sha256: prepared.sha256.clone(),
+        width: prepared.width,
+        height: prepared.height,
+        byte_size: prepared.bytes.len(),
+        thumbnail: PhotoSize { width: prepared.thumbnail.width, height: prepared.thumbnail.height },
+        source_format: prepared.source_format.as_str(),
+        capture: prepared.metadata.clone(),
     })
-    .to_string();
+    .map_err(ApiError::internal)?;
     state
         .photos
         .put(&ObjectPath::from(object_key.as_str()), prepared.bytes.clone().into())

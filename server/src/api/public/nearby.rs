@@ -24,10 +24,12 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use gridline_core::codes::CategoryCode;
 use gridline_core::geo::{GeoError, GeoPoint};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use crate::api::cases::duplicates::{DEFAULT_LIMIT, DEFAULT_WINDOW_DAYS, item, open_states};
+use crate::api::cases::duplicates::{
+    DEFAULT_LIMIT, DEFAULT_WINDOW_DAYS, DuplicateCandidate, item, open_states,
+};
 use crate::api::reports::rfc3339;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -97,19 +99,32 @@ pub async fn nearby(state: web::Data<AppState>, query: web::Query<NearbyQuery>) 
             .then_with(|| a.1.row.tracking_number.cmp(&b.1.row.tracking_number))
     });
     near.truncate(DEFAULT_LIMIT);
-    let reports: Vec<Value> = near
+    let reports = near
         .iter()
-        .map(|(distance, case)| {
-            let mut shown = item(case, *distance, radius_m, false);
-            shown["description"] = json!(public_view(&case.row).description);
-            shown
+        .map(|(distance, case)| DuplicateCandidate {
+            description: Some(public_view(&case.row).description.map(str::to_owned)),
+            ..item(case, *distance, radius_m, false)
         })
         .collect();
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(json!({
-        "category": code.to_string(),
-        "radius_m": radius_m,
-        "window_days": DEFAULT_WINDOW_DAYS,
-        "since": rfc3339(since.naive_utc()),
-        "reports": reports,
-    })))
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(NearbyReports {
+        category: code,
+        radius_m,
+        window_days: DEFAULT_WINDOW_DAYS,
+        since: rfc3339(since.naive_utc()),
+        reports,
+    }))
+}
+
+/// `GET /api/v1/public/nearby`: the open reports of a category around a point, nearest first,
+/// each as a citizen sees a duplicate candidate, with its reviewed words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyReports {
+    #[schema(value_type = String)]
+    pub category: CategoryCode,
+    /// The category's duplicate radius
+    pub radius_m: f64,
+    pub window_days: i64,
+    #[schema(format = DateTime)]
+    pub since: String,
+    pub reports: Vec<DuplicateCandidate>,
 }

@@ -6,6 +6,7 @@
 use actix_web::{HttpResponse, web};
 use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::api::auth::with_db;
 use crate::app::AppState;
@@ -44,7 +45,13 @@ pub async fn list(
         }),
     };
     let found = with_db(&state, move |conn| users::list(conn, &query)).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "users": found })))
+    Ok(HttpResponse::Ok().json(AccountList { users: found }))
+}
+
+/// `GET /api/v1/admin/users`: a page of accounts, by id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountList {
+    pub users: Vec<User>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,8 +64,10 @@ pub struct CreateUser {
     pub password: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub(crate) struct Created {
+/// A new staff account (`POST /api/v1/admin/users`, `POST /api/v1/street/users`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CreatedAccount)]
+pub struct Created {
     pub user: User,
     /// Present only when the server generated the password: shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,11 +116,14 @@ pub struct PatchUser {
     pub reset_password: bool,
 }
 
-/// An account after a change, with the one-time password of a reset (shown this once).
-#[derive(Debug, Serialize)]
-pub(crate) struct Patched {
+/// An account after a change (`PATCH /api/v1/admin/users/{id}`, `PATCH
+/// /api/v1/street/users/{id}`): the account, and the one-time password after a reset.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ChangedAccount)]
+pub struct Patched {
     #[serde(flatten)]
     pub user: User,
+    /// After `reset_password`: the one-time password, shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub one_time_password: Option<String>,
 }

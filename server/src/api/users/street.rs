@@ -22,6 +22,7 @@ use actix_web::{HttpResponse, web};
 use gridline_core::codes::AreaCode;
 use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::admin::Created;
 use crate::api::auth::with_db;
@@ -66,10 +67,12 @@ fn belongs(user: &User, street: AreaCode, units: &BTreeSet<String>) -> bool {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct StreetUsers {
-    street: String,
-    users: Vec<User>,
+/// `GET /api/v1/street/users`: the street office's own inspectors and handlers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreetUsers {
+    /// The street's code.
+    pub street: String,
+    pub users: Vec<User>,
 }
 
 pub async fn list(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
