@@ -223,7 +223,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[400, 404, 422]),
         Op::new(Method::Get, "/api/v1/public/report-form", "reports", "The rules of the citizen page's report form")
             .describe("Public. The limits of a report (`description_max_chars`, `photos_max`, `photo_max_bytes`, `photo_max_edge_px`, `photo_quality`), each case state in a citizen's words (`states.<state>.label` and `.next`, each `{zh, en}`), the rating's range (`rating.min`, `rating.max`), the channels (`channels`) and each urgency a case may have in words, least urgent first (`urgencies[].urgency` and `.label` `{zh, en}`), read from core and the server's settings, so a client copies none of them.")
-            .answer(200, "The form's rules", Body::Untyped("application/json", json!({"type": "object"}))),
+            .answer(200, "The form's rules", Body::Json(typed::<crate::api::public::ReportForm>)),
         Op::new(Method::Get, "/api/v1/public/places", "grids", "The way to a place without a map: streets, then communities, then cells")
             .describe("Public. Without `area`, the streets (`level: street`); with a street code, its communities; with a community code, its cells (`level: grid`), each with its name and a point inside it that routes to it. Street and community entries carry their cell count. An area with no cells is 404.")
             .param(In::Query, "area", false, json!({"type": "string", "pattern": "^\\s*([0-9]{9}([0-9]{3})?)?\\s*$"}), "A street (9 digits) or community (12 digits) code; empty (or only spaces) is the same as none: the streets")

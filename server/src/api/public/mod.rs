@@ -22,50 +22,116 @@ pub mod nearby;
 pub mod places;
 pub mod track;
 
+use std::collections::BTreeMap;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use gridline_core::photo::{DEFAULT_MAX_EDGE, DEFAULT_QUALITY};
 use gridline_core::workflow::words::RATINGS;
 use gridline_core::workflow::{CaseState, Channel, Urgency};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::app::AppState;
 use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS, MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
 
+/// Words in both languages.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FormWords {
+    pub zh: String,
+    pub en: String,
+}
+
+impl FormWords {
+    fn of(zh: &str, en: &str) -> Self {
+        Self { zh: zh.to_owned(), en: en.to_owned() }
+    }
+}
+
+/// The limits of a report and of a workflow step.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FormLimits {
+    pub description_max_chars: usize,
+    pub photos_max: usize,
+    pub photo_max_bytes: usize,
+    /// The longer edge a photo is resized to before it is sent.
+    pub photo_max_edge_px: u32,
+    /// The JPEG quality a photo is encoded at.
+    pub photo_quality: u8,
+    pub step_text_max_chars: usize,
+    pub step_photos_max: usize,
+}
+
+/// A case state in a citizen's words: what it is, and what happens next.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StateWords {
+    pub label: FormWords,
+    pub next: FormWords,
+}
+
+/// An urgency a case may have, in words.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UrgencyWords {
+    pub urgency: String,
+    pub label: FormWords,
+}
+
+/// The rating's range, both ends included.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RatingRange {
+    pub min: u8,
+    pub max: u8,
+}
+
+/// `GET /api/v1/public/report-form`'s answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportForm {
+    pub limits: FormLimits,
+    /// Every case state, in workflow order.
+    pub state_order: Vec<String>,
+    /// The ways a case can come in.
+    pub channels: Vec<String>,
+    /// Least urgent first.
+    pub urgencies: Vec<UrgencyWords>,
+    pub rating: RatingRange,
+    /// Each state (by its wire name) in a citizen's words.
+    pub states: BTreeMap<String, StateWords>,
+}
+
 /// The form's rules; the same for every caller, so a browser may keep them a minute.
 pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
-    let mut states = Map::new();
-    for case_state in CaseState::ALL {
-        let w = case_state.citizen_words();
-        states.insert(
-            case_state.as_str().to_owned(),
-            json!({
-                "label": { "zh": w.label_zh, "en": w.label_en },
-                "next": { "zh": w.next_zh, "en": w.next_en },
-            }),
-        );
-    }
-    let body = json!({
-        "limits": {
-            "description_max_chars": MAX_DESCRIPTION_CHARS,
-            "photos_max": MAX_REPORT_PHOTOS,
-            "photo_max_bytes": state.config.settings.photo_limit_bytes,
-            "photo_max_edge_px": DEFAULT_MAX_EDGE,
-            "photo_quality": DEFAULT_QUALITY,
-            "step_text_max_chars": MAX_STEP_TEXT_CHARS,
-            "step_photos_max": MAX_STEP_PHOTOS,
+    let states = CaseState::ALL
+        .iter()
+        .map(|case_state| {
+            let w = case_state.citizen_words();
+            let words = StateWords {
+                label: FormWords::of(w.label_zh, w.label_en),
+                next: FormWords::of(w.next_zh, w.next_en),
+            };
+            (case_state.as_str().to_owned(), words)
+        })
+        .collect();
+    let body = ReportForm {
+        limits: FormLimits {
+            description_max_chars: MAX_DESCRIPTION_CHARS,
+            photos_max: MAX_REPORT_PHOTOS,
+            photo_max_bytes: state.config.settings.photo_limit_bytes,
+            photo_max_edge_px: DEFAULT_MAX_EDGE,
+            photo_quality: DEFAULT_QUALITY,
+            step_text_max_chars: MAX_STEP_TEXT_CHARS,
+            step_photos_max: MAX_STEP_PHOTOS,
         },
-        "state_order": CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        "channels": Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-        "urgencies": Urgency::ALL
+        state_order: CaseState::ALL.iter().map(|s| s.as_str().to_owned()).collect(),
+        channels: Channel::ALL.iter().map(|c| c.as_str().to_owned()).collect(),
+        urgencies: Urgency::ALL
             .iter()
             .map(|u| {
                 let (zh, en) = u.words();
-                json!({ "urgency": u.as_str(), "label": { "zh": zh, "en": en } })
+                UrgencyWords { urgency: u.as_str().to_owned(), label: FormWords::of(zh, en) }
             })
-            .collect::<Vec<_>>(),
-        "rating": { "min": RATINGS.start(), "max": RATINGS.end() },
-        "states": Value::Object(states),
-    });
+            .collect(),
+        rating: RatingRange { min: *RATINGS.start(), max: *RATINGS.end() },
+        states,
+    };
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).json(body)
 }
