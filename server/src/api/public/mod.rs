@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use gridline_core::photo::{DEFAULT_MAX_EDGE, DEFAULT_QUALITY};
+use gridline_core::taxonomy::Names;
 use gridline_core::workflow::words::RATINGS;
 use gridline_core::workflow::{CaseState, Channel, Urgency};
 use serde::Serialize;
@@ -35,17 +36,9 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS, MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
 
-/// Words in both languages.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FormWords {
-    pub zh: String,
-    pub en: String,
-}
-
-impl FormWords {
-    fn of(zh: &str, en: &str) -> Self {
-        Self { zh: zh.to_owned(), en: en.to_owned() }
-    }
+/// Words in both languages, as a category's names are.
+fn words(zh: &str, en: &str) -> Names {
+    Names { zh: zh.to_owned(), en: en.to_owned() }
 }
 
 /// The limits of a report and of a workflow step.
@@ -65,15 +58,15 @@ pub struct FormLimits {
 /// A case state in a citizen's words: what it is, and what happens next.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StateWords {
-    pub label: FormWords,
-    pub next: FormWords,
+    pub label: Names,
+    pub next: Names,
 }
 
 /// An urgency a case may have, in words.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UrgencyWords {
     pub urgency: String,
-    pub label: FormWords,
+    pub label: Names,
 }
 
 /// The rating's range, both ends included.
@@ -104,10 +97,8 @@ pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
         .iter()
         .map(|case_state| {
             let w = case_state.citizen_words();
-            let words = StateWords {
-                label: FormWords::of(w.label_zh, w.label_en),
-                next: FormWords::of(w.next_zh, w.next_en),
-            };
+            let words =
+                StateWords { label: words(w.label_zh, w.label_en), next: words(w.next_zh, w.next_en) };
             (case_state.as_str().to_owned(), words)
         })
         .collect();
@@ -127,7 +118,7 @@ pub async fn report_form(state: web::Data<AppState>) -> HttpResponse {
             .iter()
             .map(|u| {
                 let (zh, en) = u.words();
-                UrgencyWords { urgency: u.as_str().to_owned(), label: FormWords::of(zh, en) }
+                UrgencyWords { urgency: u.as_str().to_owned(), label: words(zh, en) }
             })
             .collect(),
         rating: RatingRange { min: *RATINGS.start(), max: *RATINGS.end() },
