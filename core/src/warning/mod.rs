@@ -8,12 +8,16 @@
 //! - [`chart`]: control charts over the daily standardized excess of observed over expected
 //!   (EWMA and CUSUM, as in CDC's EARS), and their provisional value for the day under way, so
 //!   a spike shows as the reports arrive instead of the next morning.
+//! - [`scan`]: the prospective space-time permutation scan, which finds where and over which
+//!   last days reports cluster beyond what the places' and days' own totals predict, with a
+//!   recurrence interval from shuffles of the reports' days.
 //!
 //! Everything here is pure arithmetic on numbers and dates (the calendar only tells which day
 //! is which); nothing reads a database or a clock.
 
 pub mod baseline;
 pub mod chart;
+pub mod scan;
 
 #[cfg(test)]
 mod tests;
