@@ -411,7 +411,10 @@ pub fn scan(
     // Secondary clusters: best per centre, by decreasing ratio, sharing no cell with one
     // already listed.
     let mut candidates: Vec<Best> = observed.into_iter().flatten().collect();
-    candidates.sort_by(|a, b| b.llr.total_cmp(&a.llr).then(a.centre.cmp(&b.centre)));
+    // Among equal ratios the smaller circle wins: cells without reports add nothing to a
+    // cylinder, and a cluster should not name them.
+    candidates
+        .sort_by(|a, b| b.llr.total_cmp(&a.llr).then(a.cells.cmp(&b.cells)).then(a.centre.cmp(&b.centre)));
     let mut taken = vec![false; locations.len()];
     let mut clusters = Vec::new();
     for best in candidates {

@@ -148,6 +148,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .route("/warnings/charts", web::get().to(warnings::charts_of_places))
+                .route("/warnings/scan", web::get().to(warnings::scan::scan_places))
                 .route("/stats/joint", web::get().to(stats::joint::joint))
                 .service(
                     web::scope("/sensors")

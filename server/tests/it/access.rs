@@ -422,6 +422,12 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403],
         ),
+        row(
+            "GET",
+            "/api/v1/warnings/scan?replications=9",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403],
+        ),
         // The units' figures of joint handling and disputes: as the statistics.
         row(
             "GET",

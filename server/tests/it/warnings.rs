@@ -8,19 +8,23 @@
 //!   does not; a street's chart sums its cells.
 //! - Scope: a dispatcher sees their street's cells only; units and citizens are refused.
 //! - Bad queries name their parameter.
+//! - The space-time scan (`GET /api/v1/warnings/scan`) finds the burst's cell and day, with the
+//!   ratio worked out by hand, lists the burst's cases, respects scope and names bad
+//!   parameters.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use gridline_core::codes::AreaCode;
+use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::Role;
 use gridline_server::auth::Scope;
 use serde_json::Value;
 
-use crate::common::{Backend, TestServer, problem};
+use crate::common::{Backend, TestServer, demo_cells, problem};
 use crate::stats::{A1, A2, B1, connect, plain, seed};
 
 crate::both_backends!(
     a_burst_in_one_cell_signals_as_its_reports_arrive,
-    warnings_respect_scope_and_name_bad_parameters
+    warnings_respect_scope_and_name_bad_parameters,
+    the_scan_finds_a_burst_in_one_cell_and_lists_its_cases
 );
 
 fn charts(server: &TestServer, token: &str, query: &str) -> Value {
@@ -153,6 +157,116 @@ fn warnings_respect_scope_and_name_bad_parameters(backend: Backend) {
         let response = server
             .client
             .get(server.url(&format!("/api/v1/warnings/charts?{query}")))
+            .bearer_auth(&admin)
+            .send()
+            .unwrap();
+        assert_eq!(problem(response, status)["field"], field, "{query}");
+    }
+}
+
+fn scan(server: &TestServer, token: &str, query: &str) -> Value {
+    let response = server
+        .client
+        .get(server.url(&format!("/api/v1/warnings/scan?{query}")))
+        .bearer_auth(token)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().unwrap()
+}
+
+/// The space-time scan on the six quiet weeks and a burst of nine reports in A1 today. Over
+/// the 28-day period (27 whole days and today) A1, A2 and B1 hold 27 quiet reports each and A1
+/// the 9 of today as well: 90 in all, 9 of them today. The cylinder {A1} × today expects
+/// 36 · 9 / 90 = 3.6 and holds 9: ratio 9·ln(9/3.6) + 81·ln(81/86.4) = 3.018996. Any wider
+/// circle or longer window only dilutes it.
+fn the_scan_finds_a_burst_in_one_cell_and_lists_its_cases(backend: Backend) {
+    let server = TestServer::start(backend);
+    six_quiet_weeks(&server);
+    let admin = server.admin_token();
+    // The scan places each cell on the map: three neighbouring cells of the synthetic city,
+    // numbered as the seeded cases' cells.
+    let mut cells = demo_cells(3);
+    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
+        cell.code = GridCode::parse(code).unwrap();
+    }
+    server.import_grid(&admin, "310104", &cells);
+    let query = "days=28&replications=99&seed=5";
+    let quiet = scan(&server, &admin, query);
+    assert_eq!(quiet["reports"], 81);
+    assert!(
+        quiet["clusters"].as_array().unwrap().iter().all(|c| c["p_value"].as_f64().unwrap() > 0.05),
+        "a flat history has no significant cluster: {quiet}"
+    );
+
+    let (today, now_ish) = today();
+    let db = connect(&server);
+    let conn = &mut db.get().unwrap();
+    let burst: Vec<String> =
+        (0..9).map(|_| seed(conn, A1, "E0101", None, &[plain("reported", now_ish)])).collect();
+    let answer = scan(&server, &admin, query);
+    assert_eq!(answer["reports"], 90);
+    assert_eq!(answer["last_day"], today.format("%Y-%m-%d").to_string());
+    assert_eq!(answer["first_day"], (today - chrono::Days::new(27)).format("%Y-%m-%d").to_string());
+    let cluster = &answer["clusters"][0];
+    assert_eq!(cluster["cells"], serde_json::json!([A1]), "{answer}");
+    assert_eq!((cluster["window_days"].as_u64(), cluster["observed"].as_u64()), (Some(1), Some(9)));
+    assert_eq!(cluster["expected"], 3.6);
+    assert!((cluster["llr"].as_f64().unwrap() - 3.018996).abs() < 1e-4, "{cluster}");
+    assert!(cluster["p_value"].as_f64().unwrap() <= 0.05, "{cluster}");
+    let interval = cluster["recurrence_interval_days"].as_f64().unwrap();
+    assert!((interval - 1.0 / cluster["p_value"].as_f64().unwrap()).abs() < 1e-3);
+    let mut listed: Vec<String> =
+        cluster["cases"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    listed.sort();
+    let mut want = burst.clone();
+    want.sort();
+    assert_eq!(listed, want);
+    // The same day and seed give the same answer.
+    assert_eq!(scan(&server, &admin, query), answer);
+
+    // Street B's dispatcher scans its own cells only: B1's quiet reports, nothing of A1.
+    let street_b = AreaCode::parse(&B1[..9]).unwrap();
+    let dispatcher_b = server.staff_token(Role::Dispatcher, Scope::Street { street: street_b });
+    let theirs = scan(&server, &dispatcher_b, query);
+    assert_eq!(theirs["reports"], 27);
+    assert!(!theirs.to_string().contains(A1), "{theirs}");
+    for cluster in theirs["clusters"].as_array().unwrap() {
+        assert!(
+            cluster["cells"].as_array().unwrap().iter().all(|c| c.as_str().unwrap().starts_with(&B1[..9]))
+        );
+    }
+    // A class that holds none of the reports finds nothing; E01 holds them all.
+    assert_eq!(scan(&server, &admin, "class=E02&replications=9")["reports"], 0);
+    assert_eq!(scan(&server, &admin, "class=e01&replications=9")["reports"], 90);
+
+    let handler = server.staff_token(Role::Handler, Scope::Unit { unit: "water".into() });
+    for token in [handler, server.citizen_token()] {
+        let response =
+            server.client.get(server.url("/api/v1/warnings/scan")).bearer_auth(&token).send().unwrap();
+        assert_eq!(problem(response, 403)["code"], "forbidden");
+    }
+    for (query, status, field) in [
+        ("colour=red", 400, "colour"),
+        ("days=28&days=28", 400, "days"),
+        ("days=13", 422, "days"),
+        ("days=92", 422, "days"),
+        ("max_cells=0", 422, "max_cells"),
+        ("max_cells=51", 422, "max_cells"),
+        ("radius_m=0", 422, "radius_m"),
+        ("radius_m=NaN", 422, "radius_m"),
+        ("max_window_days=8", 422, "max_window_days"),
+        ("replications=8", 422, "replications"),
+        ("replications=1000", 422, "replications"),
+        ("seed=-1", 422, "seed"),
+        ("class=E5", 422, "class"),
+        ("class=X05", 422, "class"),
+        ("class=E01&category=E0101", 422, "class"),
+        ("category=nope", 422, "category"),
+    ] {
+        let response = server
+            .client
+            .get(server.url(&format!("/api/v1/warnings/scan?{query}")))
             .bearer_auth(&admin)
             .send()
             .unwrap();

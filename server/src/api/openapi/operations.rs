@@ -30,6 +30,7 @@ use crate::api::public::nearby::NearbyReports;
 use crate::api::users::admin::{AccountList, Created, Patched};
 use crate::api::users::street::StreetUsers;
 use crate::api::warnings::WarningCharts;
+use crate::api::warnings::scan::WarningScan;
 use crate::store::api_keys::ApiKeyRow;
 
 use super::build::{Body, In, Method, Op, typed};
@@ -271,6 +272,18 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "days", false, json!({"type": "integer", "minimum": 1, "maximum": 28}), "Whole days charted before today (default 14)")
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 500}), "Places answered (default 50)")
             .answer(200, "The charts, signalling places first", Body::Json(typed::<WarningCharts>))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Get, "/api/v1/warnings/scan", "statistics", "Early warning: the prospective space-time permutation scan over the caller's cells, the clusters of the last days with their recurrence intervals and cases")
+            .describe("Kulldorff's space-time permutation scan: circles of up to `max_cells` nearest cells within `radius_m`, windows of the last 1 to `max_window_days` days ending today, each expecting (its cells' reports over the period) × (its days' reports over the scope) / (all reports). Significance from `replications` shuffles of the reports' days; the recurrence interval is 1 / p days of daily analyses. The most likely cluster comes first, then clusters sharing no cell with an earlier one. Deterministic for a seed (default today's date). Scope: an admin and a viewer see the city or their area, a dispatcher their street; others get 403. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
+            .param(In::Query, "category", false, json!({"type": "string"}), "Only reports of this category code")
+            .param(In::Query, "class", false, json!({"type": "string", "pattern": "^[CEce][0-9]{2}$"}), "Only reports of this major class (kind letter and two digits, E05); not with category")
+            .param(In::Query, "days", false, json!({"type": "integer", "minimum": 14, "maximum": 91}), "The study period in days, today the last (default 28)")
+            .param(In::Query, "max_cells", false, json!({"type": "integer", "minimum": 1, "maximum": 50}), "Most cells in a circle (default 10)")
+            .param(In::Query, "radius_m", false, json!({"type": "number", "exclusiveMinimum": 0, "maximum": 10000}), "Widest circle in metres (default 1000)")
+            .param(In::Query, "max_window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 7}), "Longest window in days (default 7)")
+            .param(In::Query, "replications", false, json!({"type": "integer", "minimum": 9, "maximum": 999}), "Shuffles judging significance (default 999); cells × max_cells × max_window_days × (replications + 1) may be at most 100,000,000, else 422 naming replications")
+            .param(In::Query, "seed", false, json!({"type": "integer", "minimum": 0}), "The shuffles' seed (default today's date as YYYYMMDD)")
+            .answer(200, "The clusters, the most likely first", Body::Json(typed::<WarningScan>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/admin/grids", "admin", "Replace a district's or street's grid cells from GeoJSON (all problems reported at once)")
             .bearer()

@@ -1,6 +1,6 @@
-//! `GET /api/v1/warnings/charts`: early warning by control chart. For each place in the
-//! caller's scope (grid cell, community or street), the daily reports of the last days against
-//! their baseline, run through core's chart ([`gridline_core::warning`]), and the day under way
+//! `GET /api/v1/warnings/charts`: early warning by control chart (the space-time scan is
+//! [`scan`], `GET /api/v1/warnings/scan`). For each place in the caller's scope (grid cell,
+//! community or street), the daily reports of the last days against their baseline, run through core's chart ([`gridline_core::warning`]), and the day under way
 //! judged as its reports arrive. The places that signal come first.
 //!
 //! - **Query**: `level` (`grid`, `community` or `street`; default `grid`), `category` (a
@@ -33,6 +33,8 @@ use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::store::stats::{self, StatsFactRow, StatsFilter};
+
+pub mod scan;
 
 /// Days of history each day's baseline is computed from.
 pub const BASELINE_DAYS: u32 = 28;
@@ -121,13 +123,14 @@ struct Asked {
     limit: usize,
 }
 
-fn parse_query(pairs: &[(String, String)]) -> ApiResult<Asked> {
+/// Refuse (400 `invalid_query`, naming it) a parameter not in `known` or given twice.
+fn checked_pairs(pairs: &[(String, String)], known: &[&str]) -> ApiResult<()> {
     let mut seen: Vec<&str> = Vec::new();
     for (name, _) in pairs {
-        if !PARAMETERS.contains(&name.as_str()) {
+        if !known.contains(&name.as_str()) {
             return Err(ApiError::bad_request(
                 "invalid_query",
-                format!("unknown parameter; expected one of {}", PARAMETERS.join(", ")),
+                format!("unknown parameter; expected one of {}", known.join(", ")),
             )
             .with_field(name));
         }
@@ -137,6 +140,11 @@ fn parse_query(pairs: &[(String, String)]) -> ApiResult<Asked> {
         }
         seen.push(name);
     }
+    Ok(())
+}
+
+fn parse_query(pairs: &[(String, String)]) -> ApiResult<Asked> {
+    checked_pairs(pairs, &PARAMETERS)?;
     let value = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim());
     let level = match value("level") {
         None | Some("grid") => Level::Grid,
