@@ -11,6 +11,8 @@
 //! - [`scan`]: the prospective space-time permutation scan, which finds where and over which
 //!   last days reports cluster beyond what the places' and days' own totals predict, with a
 //!   recurrence interval from shuffles of the reports' days.
+//! - [`signal`]: what a method found, kept as an object staff acknowledge, dismiss or open a
+//!   case from, and how a later run grows it instead of raising it twice.
 //!
 //! Everything here is pure arithmetic on numbers and dates (the calendar only tells which day
 //! is which); nothing reads a database or a clock.
@@ -18,6 +20,7 @@
 pub mod baseline;
 pub mod chart;
 pub mod scan;
+pub mod signal;
 
 #[cfg(test)]
 mod tests;

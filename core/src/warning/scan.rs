@@ -288,38 +288,94 @@ fn recent_counts(
     counts
 }
 
-/// The best cylinder of each centre (`None` where no cylinder holds an excess).
-fn best_per_centre(circles: &Circles, margins: &Margins, recent: &[u64], windows: u32) -> Vec<Option<Best>> {
+/// Natural logarithms of the whole numbers 0 ..= `total` (the first is unused), so the bound
+/// below costs table reads instead of calls.
+fn log_table(total: u64) -> Vec<f64> {
+    (0..=total).map(|n| (n as f64).ln()).collect()
+}
+
+/// Walks every cylinder and reports, through `keep`, each one whose ratio beats `floor(centre)`
+/// (which `keep` may raise). The ratio's first term, `c·ln(c/μ)`, bounds it from above (the
+/// second is never positive) and is read from [`log_table`]: most cylinders of a shuffle fall
+/// below the best so far on that bound alone, and only the rest pay for two logarithms.
+fn each_better_cylinder(
+    circles: &Circles,
+    margins: &Margins,
+    recent: &[u64],
+    windows: u32,
+    logs: &[f64],
+    mut floor: impl FnMut(usize) -> f64,
+    mut keep: impl FnMut(Best),
+) {
     let w = windows as usize;
     let total = margins.total as f64;
+    let window_logs: Vec<f64> = margins.per_window.iter().map(|&n| (n as f64 / total).ln()).collect();
     let mut inside = vec![0u64; w];
-    (0..circles.lengths.len())
-        .map(|centre| {
-            inside.iter_mut().for_each(|c| *c = 0);
-            let mut cell_total = 0u64;
-            let mut best: Option<Best> = None;
-            for (k, &cell) in circles.of(centre).iter().enumerate() {
-                cell_total += margins.per_location[cell as usize];
-                let row = &recent[cell as usize * w..(cell as usize + 1) * w];
-                for (window, (sum, add)) in inside.iter_mut().zip(row).enumerate() {
-                    *sum += add;
-                    let expected = cell_total as f64 * margins.per_window[window] as f64 / total;
-                    let llr = log_likelihood_ratio(*sum as f64, expected, total);
-                    if llr > best.map_or(0.0, |b| b.llr) {
-                        best = Some(Best {
-                            llr,
-                            centre,
-                            cells: k + 1,
-                            window: window as u32 + 1,
-                            observed: *sum,
-                            expected,
-                        });
-                    }
+    for centre in 0..circles.lengths.len() {
+        inside.iter_mut().for_each(|c| *c = 0);
+        let mut cell_total = 0u64;
+        for (k, &cell) in circles.of(centre).iter().enumerate() {
+            cell_total += margins.per_location[cell as usize];
+            let row = &recent[cell as usize * w..(cell as usize + 1) * w];
+            for (window, (sum, add)) in inside.iter_mut().zip(row).enumerate() {
+                *sum += add;
+                let observed = *sum;
+                if observed == 0 {
+                    continue;
+                }
+                let expected = cell_total as f64 * margins.per_window[window] as f64 / total;
+                if observed as f64 <= expected {
+                    continue;
+                }
+                let bound = observed as f64
+                    * (logs[observed as usize] - logs[cell_total as usize] - window_logs[window]);
+                let best = floor(centre);
+                if bound <= best {
+                    continue;
+                }
+                let llr = log_likelihood_ratio(observed as f64, expected, total);
+                if llr > best {
+                    keep(Best { llr, centre, cells: k + 1, window: window as u32 + 1, observed, expected });
                 }
             }
-            best
-        })
-        .collect()
+        }
+    }
+}
+
+/// The best cylinder of each centre (`None` where no cylinder holds an excess).
+fn best_per_centre(
+    circles: &Circles,
+    margins: &Margins,
+    recent: &[u64],
+    windows: u32,
+    logs: &[f64],
+) -> Vec<Option<Best>> {
+    let best = std::cell::RefCell::new(vec![None::<Best>; circles.lengths.len()]);
+    each_better_cylinder(
+        circles,
+        margins,
+        recent,
+        windows,
+        logs,
+        |centre| best.borrow()[centre].map_or(0.0, |b| b.llr),
+        |found| best.borrow_mut()[found.centre] = Some(found),
+    );
+    best.into_inner()
+}
+
+/// The largest ratio of any cylinder (0 when none holds an excess): all a shuffle needs.
+fn largest_ratio(circles: &Circles, margins: &Margins, recent: &[u64], windows: u32, logs: &[f64]) -> f64 {
+    let largest = std::cell::Cell::new(0.0f64);
+    each_better_cylinder(
+        circles,
+        margins,
+        recent,
+        windows,
+        logs,
+        |_| largest.get(),
+        |found| largest.set(found.llr),
+    );
+    largest.get()
 }
 
 /// SplitMix64: small, fast and the same on every platform, which is all the shuffles need.
@@ -386,7 +442,8 @@ pub fn scan(
     let circles = Circles::build(locations, settings);
 
     let recent = recent_counts(locations.len(), windows, days, cases.iter().map(|c| (c.location, c.day)));
-    let observed = best_per_centre(&circles, &margins, &recent, windows);
+    let logs = log_table(total);
+    let observed = best_per_centre(&circles, &margins, &recent, windows, &logs);
 
     // The shuffles: only the largest ratio of each matters.
     let mut rng = SplitMix64(settings.seed);
@@ -403,8 +460,7 @@ pub fn scan(
             days,
             cases.iter().zip(&shuffled).map(|(c, &day)| (c.location, day)),
         );
-        let best = best_per_centre(&circles, &margins, &recent, windows);
-        maxima.push(best.iter().flatten().map(|b| b.llr).fold(0.0, f64::max));
+        maxima.push(largest_ratio(&circles, &margins, &recent, windows, &logs));
     }
     maxima.sort_by(f64::total_cmp);
 

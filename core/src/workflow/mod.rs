@@ -171,6 +171,9 @@ macro_rules! wire_enum {
     };
 }
 
+// Other rooms of core (early warning's signals) name their wire enums the same way.
+pub(crate) use wire_enum;
+
 wire_enum! {
     /// Where a case stands. `extended` and `overdue` are facts about the deadline, not states.
     CaseState, "case state" {
@@ -316,7 +319,7 @@ pub fn with_article(role: Role) -> String {
     format!("{article} {name}")
 }
 
-fn join<T: fmt::Display>(items: &[T]) -> String {
+pub(crate) fn join<T: fmt::Display>(items: &[T]) -> String {
     items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 

@@ -148,7 +148,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .route("/events", web::get().to(events::events))
                 .route("/stats", web::get().to(stats::stats))
                 .route("/warnings/charts", web::get().to(warnings::charts_of_places))
-                .route("/warnings/scan", web::get().to(warnings::scan::scan_places))
+                .service(
+                    web::resource("/warnings/scan")
+                        .route(web::get().to(warnings::scan::scan_places))
+                        .route(web::post().to(warnings::signals::run)),
+                )
+                .route("/warnings/signals", web::get().to(warnings::signals::list))
+                .service(
+                    web::scope("/warnings/signals/{id}")
+                        .route("", web::get().to(warnings::signals::get))
+                        .route("/actions", web::post().to(warnings::signals::act)),
+                )
                 .route("/stats/joint", web::get().to(stats::joint::joint))
                 .service(
                     web::scope("/sensors")

@@ -36,6 +36,7 @@ pub mod summaries;
 pub mod tracking;
 pub mod typed;
 pub mod units;
+pub mod warning_signals;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -614,3 +614,30 @@ diesel::table! {
 diesel::joinable!(case_parts -> cases (case_id));
 diesel::joinable!(case_disputes -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(case_parts, case_disputes, cases);
+
+diesel::table! {
+    warning_signals (id) {
+        id -> Text,
+        method -> Text,
+        category -> Nullable<Text>,
+        class -> Nullable<Text>,
+        centre_grid -> Text,
+        cells -> Text,
+        window_from -> Text,
+        window_to -> Text,
+        observed -> Integer,
+        expected -> Double,
+        recurrence_days -> Double,
+        p_value -> Double,
+        case_ids -> Text,
+        state -> Text,
+        reason -> Nullable<Text>,
+        opened_case_id -> Nullable<Text>,
+        runs -> Integer,
+        version -> Integer,
+        raised_at -> Timestamp,
+        updated_at -> Timestamp,
+        acted_by -> Nullable<Text>,
+        acted_at -> Nullable<Timestamp>,
+    }
+}

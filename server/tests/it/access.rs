@@ -27,6 +27,7 @@ use gridline_core::workflow::Role;
 use gridline_server::auth::Scope;
 use gridline_server::auth::otp::HashKey;
 use gridline_server::store::schema::{cases, otp_challenges, photos, users};
+use gridline_server::store::warning_signals::SignalRow;
 use gridline_server::store::{Db, DbConnection};
 use reqwest::Method;
 use reqwest::blocking::Response;
@@ -106,6 +107,8 @@ enum Body {
     /// replay answers only the account that made the first request, and only while it still
     /// may act on the case.
     ReplayMarkHandled,
+    /// `{"action":"acknowledge"}` on a signal, without `If-Match`.
+    AcknowledgeSignal,
 }
 
 struct Row {
@@ -428,6 +431,44 @@ fn matrix() -> Vec<Row> {
             Body::None,
             [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403],
         ),
+        // Early-warning signals: a run and the steps are the street office's and the city's; the
+        // signals are read by place, so a viewer of street A reads street A's and not B's.
+        row(
+            "POST",
+            "/api/v1/warnings/scan?replications=9",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/warnings/signals",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/warnings/signals/{signal_a}",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403],
+        ),
+        row(
+            "GET",
+            "/api/v1/warnings/signals/{signal_b}",
+            Body::None,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s200, s404, s403],
+        ),
+        row(
+            "POST",
+            "/api/v1/warnings/signals/{signal_a}/actions",
+            Body::AcknowledgeSignal,
+            [s401, s403, s403, s403, s403, Status(428), s403, s403, Status(428), s403, s403],
+        ),
+        row(
+            "POST",
+            "/api/v1/warnings/signals/{signal_b}/actions",
+            Body::AcknowledgeSignal,
+            [s401, s403, s403, s403, s403, s404, s403, s403, Status(428), s403, s403],
+        ),
         // The units' figures of joint handling and disputes: as the statistics.
         row(
             "GET",
@@ -683,6 +724,37 @@ struct City {
     db: Db,
 }
 
+/// An open early-warning signal centred on `cell`, as a scan run would have raised it.
+fn insert_signal(server: &TestServer, cell: &str) -> String {
+    let now = chrono::Utc::now().naive_utc();
+    let row = SignalRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        method: "scan".into(),
+        category: Some("E0101".into()),
+        class: None,
+        centre_grid: cell.to_owned(),
+        cells: json!([cell]).to_string(),
+        window_from: "2026-12-01".into(),
+        window_to: "2026-12-03".into(),
+        observed: 9,
+        expected: 2.5,
+        recurrence_days: 250.0,
+        p_value: 0.004,
+        case_ids: "[]".into(),
+        state: "open".into(),
+        reason: None,
+        opened_case_id: None,
+        runs: 1,
+        version: 1,
+        raised_at: now,
+        updated_at: now,
+        acted_by: None,
+        acted_at: None,
+    };
+    with_conn(server, |conn| gridline_server::store::warning_signals::insert(conn, &row).unwrap());
+    row.id
+}
+
 fn with_conn<T>(server: &TestServer, work: impl FnOnce(&mut DbConnection) -> T) -> T {
     let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
     let mut conn = db.get().unwrap();
@@ -857,6 +929,9 @@ fn build_city(backend: Backend) -> City {
     ids.insert("photo_a1", photo_a1);
     ids.insert("photo_a2", photo_a2);
     ids.insert("missing", uuid::Uuid::now_v7().to_string());
+    for (name, cell) in [("signal_a", a1), ("signal_b", b1)] {
+        ids.insert(name, insert_signal(&server, &cell.code.to_string()));
+    }
     ids.insert("inspector_b", user_ids["inspector_b"].clone());
     ids.insert("inspector", user_ids["inspector"].clone());
     ids.insert("category", "E0101".to_owned());
@@ -935,6 +1010,7 @@ impl City {
                 .json(&json!({ "code": "matrix-unit", "zh": "矩阵", "en": format!("Made by {caller}") })),
             Body::UnitPatch => request.json(&json!({ "contact": format!("Set by {caller}") })),
             Body::Register => request.header("if-match", "\"1\"").json(&json!({ "action": "register" })),
+            Body::AcknowledgeSignal => request.json(&json!({ "action": "acknowledge" })),
             Body::ReplayMarkHandled => request
                 .header("if-match", format!("\"{}\"", self.ids["h1_version"]))
                 .header("idempotency-key", &self.ids["h1_key"])

@@ -11,6 +11,9 @@
 //! - The space-time scan (`GET /api/v1/warnings/scan`) finds the burst's cell and day, with the
 //!   ratio worked out by hand, lists the burst's cases, respects scope and names bad
 //!   parameters.
+//! - Signals: a run raises one for the burst and a later run grows it; the street office
+//!   acknowledges it, must give a reason to dismiss, and opens a case from it; settled, it is
+//!   not grown again; scope and the viewer's read-only view.
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use gridline_core::codes::{AreaCode, GridCode};
@@ -24,7 +27,8 @@ use crate::stats::{A1, A2, B1, connect, plain, seed};
 crate::both_backends!(
     a_burst_in_one_cell_signals_as_its_reports_arrive,
     warnings_respect_scope_and_name_bad_parameters,
-    the_scan_finds_a_burst_in_one_cell_and_lists_its_cases
+    the_scan_finds_a_burst_in_one_cell_and_lists_its_cases,
+    signals_are_raised_grown_and_settled_by_the_street_office
 );
 
 fn charts(server: &TestServer, token: &str, query: &str) -> Value {
@@ -272,4 +276,179 @@ fn the_scan_finds_a_burst_in_one_cell_and_lists_its_cases(backend: Backend) {
             .unwrap();
         assert_eq!(problem(response, status)["field"], field, "{query}");
     }
+}
+
+fn post_json(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+    etag: Option<&str>,
+    body: &Value,
+) -> reqwest::blocking::Response {
+    let mut request = server.client.post(server.url(path)).bearer_auth(token).json(body);
+    if let Some(etag) = etag {
+        request = request.header("if-match", etag);
+    }
+    request.send().unwrap()
+}
+
+fn run(server: &TestServer, token: &str, query: &str) -> Value {
+    let response = server
+        .client
+        .post(server.url(&format!("/api/v1/warnings/scan?{query}")))
+        .bearer_auth(token)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().unwrap()
+}
+
+fn signal_etag(server: &TestServer, token: &str, id: &str) -> String {
+    let response = server.get_as(token, &format!("/api/v1/warnings/signals/{id}"));
+    assert_eq!(response.status(), 200);
+    response.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+/// Twelve reports in A1 today against the quiet weeks: a scan run keeps them as a signal; a later run grows it instead of raising another; the
+/// street office acknowledges it, is refused a dismissal without a reason, and opens a case
+/// from it (an inspector sent to A1); once settled, the next run raises a new signal, which is
+/// dismissed with a reason. Other streets never see it; a viewer reads it and may not act.
+fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
+    let server = TestServer::start(backend);
+    six_quiet_weeks(&server);
+    let admin = server.admin_token();
+    let mut cells = demo_cells(3);
+    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
+        cell.code = GridCode::parse(code).unwrap();
+    }
+    server.import_grid(&admin, "310104", &cells);
+    let (_, now_ish) = today();
+    let db = connect(&server);
+    let conn = &mut db.get().unwrap();
+    let mut burst: Vec<String> =
+        (0..12).map(|_| seed(conn, A1, "E0101", None, &[plain("reported", now_ish)])).collect();
+    let street = |code: &str| Scope::Street { street: AreaCode::parse(&code[..9]).unwrap() };
+    let dispatcher = server.staff_token(Role::Dispatcher, street(A1));
+    let dispatcher_b = server.staff_token(Role::Dispatcher, street(B1));
+    let viewer = server.staff_token(Role::Viewer, street(A1));
+    // With 99 shuffles the rarest cluster recurs every 100 days; 20 lets this one through.
+    let query = "replications=99&seed=5&min_recurrence_days=20";
+
+    let first = run(&server, &admin, query);
+    assert_eq!(first["raised"].as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(first["grown"], serde_json::json!([]));
+    let signal = &first["signals"][0];
+    let id = signal["id"].as_str().unwrap().to_owned();
+    assert_eq!(first["raised"][0], id.as_str());
+    assert_eq!((signal["state"].as_str(), signal["runs"].as_i64()), (Some("open"), Some(1)));
+    assert_eq!(signal["cells"], serde_json::json!([A1]));
+    assert_eq!(signal["observed"], 12, "{first}");
+    assert_eq!(signal["actions"], serde_json::json!(["acknowledge", "dismiss", "open_case"]));
+    let mut listed: Vec<String> =
+        signal["cases"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    listed.sort();
+    burst.sort();
+    assert_eq!(listed, burst);
+
+    // Three more reports: the next run grows the same signal.
+    for _ in 0..3 {
+        seed(conn, A1, "E0101", None, &[plain("reported", now_ish)]);
+    }
+    let second = run(&server, &admin, query);
+    assert_eq!((second["raised"].as_array().unwrap().len(), &second["grown"]), (0, &serde_json::json!([id])));
+    let grown = &second["signals"][0];
+    assert_eq!(
+        (grown["observed"].as_i64(), grown["runs"].as_i64(), grown["version"].as_i64()),
+        (Some(15), Some(2), Some(2))
+    );
+
+    // Scope: street B's office sees nothing of it; street A's viewer reads it and may not act.
+    let theirs: Value = server.get_as(&dispatcher_b, "/api/v1/warnings/signals").json().unwrap();
+    assert_eq!(theirs["signals"], serde_json::json!([]));
+    assert_eq!(server.get_as(&dispatcher_b, &format!("/api/v1/warnings/signals/{id}")).status(), 404);
+    let seen: Value = server.get_as(&viewer, "/api/v1/warnings/signals?state=open").json().unwrap();
+    assert_eq!(seen["signals"][0]["id"], id.as_str());
+    assert_eq!(seen["signals"][0]["actions"], serde_json::json!([]));
+    let path = format!("/api/v1/warnings/signals/{id}/actions");
+    let etag = signal_etag(&server, &dispatcher, &id);
+    let ack = serde_json::json!({ "action": "acknowledge" });
+    assert_eq!(post_json(&server, &viewer, &path, Some(&etag), &ack).status(), 403);
+    assert_eq!(post_json(&server, &dispatcher_b, &path, Some(&etag), &ack).status(), 404);
+
+    // Acknowledge: If-Match required and checked.
+    assert_eq!(
+        problem(post_json(&server, &dispatcher, &path, None, &ack), 428)["code"],
+        "precondition_required"
+    );
+    assert_eq!(
+        problem(post_json(&server, &dispatcher, &path, Some("\"1\""), &ack), 409)["code"],
+        "version_mismatch"
+    );
+    let acknowledged = post_json(&server, &dispatcher, &path, Some(&etag), &ack);
+    assert_eq!(acknowledged.status(), 200);
+    let acknowledged: Value = acknowledged.json().unwrap();
+    assert_eq!(
+        (acknowledged["state"].as_str(), acknowledged["version"].as_i64()),
+        (Some("acknowledged"), Some(3))
+    );
+    let etag = signal_etag(&server, &dispatcher, &id);
+    let dismiss = serde_json::json!({ "action": "dismiss", "reason": "  " });
+    let refused = problem(post_json(&server, &dispatcher, &path, Some(&etag), &dismiss), 422);
+    assert_eq!(
+        (refused["code"].as_str(), refused["field"].as_str()),
+        (Some("reason_required"), Some("reason"))
+    );
+
+    // Open a case: the signal is of every report, so the case's category must be named.
+    let open = serde_json::json!({ "action": "open_case" });
+    assert_eq!(problem(post_json(&server, &dispatcher, &path, Some(&etag), &open), 422)["field"], "category");
+    let open = serde_json::json!({ "action": "open_case", "category": "E0101" });
+    let opened = post_json(&server, &dispatcher, &path, Some(&etag), &open);
+    assert_eq!(opened.status(), 200);
+    let opened: Value = opened.json().unwrap();
+    assert_eq!(opened["state"], "case_opened");
+    let case_id = opened["case_id"].as_str().unwrap().to_owned();
+    let case: Value = server.get_as(&dispatcher, &format!("/api/v1/cases/{case_id}")).json().unwrap();
+    assert_eq!(
+        (case["placement"]["grid"].as_str(), case["category"].as_str()),
+        (Some(A1), Some("E0101")),
+        "{case}"
+    );
+    let etag = signal_etag(&server, &dispatcher, &id);
+    let late = serde_json::json!({ "action": "dismiss", "reason": "market day" });
+    assert_eq!(
+        problem(post_json(&server, &dispatcher, &path, Some(&etag), &late), 409)["code"],
+        "signal_not_from_state"
+    );
+
+    // Settled signals are not grown: the burst, still there, is a new signal, dismissed.
+    let third = run(&server, &admin, query);
+    assert_eq!(third["grown"], serde_json::json!([]));
+    let fresh = third["raised"][0].as_str().unwrap().to_owned();
+    assert_ne!(fresh, id);
+    let etag = signal_etag(&server, &dispatcher, &fresh);
+    let dismissed = post_json(
+        &server,
+        &dispatcher,
+        &format!("/api/v1/warnings/signals/{fresh}/actions"),
+        Some(&etag),
+        &serde_json::json!({ "action": "dismiss", "reason": " a market day " }),
+    );
+    assert_eq!(dismissed.status(), 200);
+    let dismissed: Value = dismissed.json().unwrap();
+    assert_eq!(
+        (dismissed["state"].as_str(), dismissed["reason"].as_str()),
+        (Some("dismissed"), Some("a market day"))
+    );
+    let all: Value = server.get_as(&admin, "/api/v1/warnings/signals").json().unwrap();
+    assert_eq!(all["signals"].as_array().unwrap().len(), 2);
+    let bad = server.get_as(&admin, "/api/v1/warnings/signals?state=lost");
+    assert_eq!(problem(bad, 422)["field"], "state");
+    let bad = server
+        .client
+        .post(server.url("/api/v1/warnings/scan?min_recurrence_days=0"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    assert_eq!(problem(bad, 422)["field"], "min_recurrence_days");
 }

@@ -31,6 +31,7 @@ use crate::api::users::admin::{AccountList, Created, Patched};
 use crate::api::users::street::StreetUsers;
 use crate::api::warnings::WarningCharts;
 use crate::api::warnings::scan::WarningScan;
+use crate::api::warnings::signals::{ScanRun, SignalList, SignalStepRequest, SignalView};
 use crate::store::api_keys::ApiKeyRow;
 
 use super::build::{Body, In, Method, Op, typed};
@@ -273,18 +274,35 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 500}), "Places answered (default 50)")
             .answer(200, "The charts, signalling places first", Body::Json(typed::<WarningCharts>))
             .problems(&[400, 401, 403, 422]),
-        Op::new(Method::Get, "/api/v1/warnings/scan", "statistics", "Early warning: the prospective space-time permutation scan over the caller's cells, the clusters of the last days with their recurrence intervals and cases")
-            .describe("Kulldorff's space-time permutation scan: circles of up to `max_cells` nearest cells within `radius_m`, windows of the last 1 to `max_window_days` days ending today, each expecting (its cells' reports over the period) × (its days' reports over the scope) / (all reports). Significance from `replications` shuffles of the reports' days; the recurrence interval is 1 / p days of daily analyses. The most likely cluster comes first, then clusters sharing no cell with an earlier one. Deterministic for a seed (default today's date). Scope: an admin and a viewer see the city or their area, a dispatcher their street; others get 403. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
-            .param(In::Query, "category", false, json!({"type": "string"}), "Only reports of this category code")
-            .param(In::Query, "class", false, json!({"type": "string", "pattern": "^[CEce][0-9]{2}$"}), "Only reports of this major class (kind letter and two digits, E05); not with category")
-            .param(In::Query, "days", false, json!({"type": "integer", "minimum": 14, "maximum": 91}), "The study period in days, today the last (default 28)")
-            .param(In::Query, "max_cells", false, json!({"type": "integer", "minimum": 1, "maximum": 50}), "Most cells in a circle (default 10)")
-            .param(In::Query, "radius_m", false, json!({"type": "number", "exclusiveMinimum": 0, "maximum": 10000}), "Widest circle in metres (default 1000)")
-            .param(In::Query, "max_window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 7}), "Longest window in days (default 7)")
-            .param(In::Query, "replications", false, json!({"type": "integer", "minimum": 9, "maximum": 999}), "Shuffles judging significance (default 999); cells × max_cells × max_window_days × (replications + 1) may be at most 100,000,000, else 422 naming replications")
-            .param(In::Query, "seed", false, json!({"type": "integer", "minimum": 0}), "The shuffles' seed (default today's date as YYYYMMDD)")
+        with_scan_parameters(Op::new(Method::Get, "/api/v1/warnings/scan", "statistics", "Early warning: the prospective space-time permutation scan over the caller's cells, the clusters of the last days with their recurrence intervals and cases")
+            .describe("Kulldorff's space-time permutation scan: circles of up to `max_cells` nearest cells within `radius_m`, windows of the last 1 to `max_window_days` days ending today, each expecting (its cells' reports over the period) × (its days' reports over the scope) / (all reports). Significance from `replications` shuffles of the reports' days; the recurrence interval is 1 / p days of daily analyses. The most likely cluster comes first, then clusters sharing no cell with an earlier one. Deterministic for a seed (default today's date). Scope: an admin and a viewer see the city or their area, a dispatcher their street; others get 403. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`."))
             .answer(200, "The clusters, the most likely first", Body::Json(typed::<WarningScan>))
             .problems(&[400, 401, 403, 422]),
+        with_scan_parameters(Op::new(Method::Post, "/api/v1/warnings/scan", "statistics", "Early warning: run the space-time scan and keep each cluster at least min_recurrence_days rare as a signal, growing the live signal it shares a cell with")
+            .describe("The same scan as GET /api/v1/warnings/scan (same parameters). Each cluster whose recurrence interval is at least `min_recurrence_days` (default 100) becomes a signal: a new one, or the live (open or acknowledged) signal of the same method and category or class it shares a cell with, grown (its findings replaced, `runs` one more, its version one more). Admins and dispatchers, over their scope; viewers, units, inspectors and citizens get 403.")
+            .bearer())
+            .param(In::Query, "min_recurrence_days", false, json!({"type": "number", "minimum": 1}), "The rarest a cluster must be to become a signal, in days (default 100)")
+            .answer(200, "The scan, and the signals raised and grown", Body::Json(typed::<ScanRun>))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Get, "/api/v1/warnings/signals", "statistics", "Early-warning signals whose centre cell is in the caller's scope, newest first")
+            .describe("Admins and viewers see the city or their area, a dispatcher their street; others get 403. Each signal carries the steps the caller may take on it (`actions`). An unknown or repeated parameter is 400 `invalid_query`, a bad state 422 `invalid_field`.")
+            .bearer()
+            .param(In::Query, "state", false, json!({"type": "string", "enum": ["open", "acknowledged", "dismissed", "case_opened"]}), "Only signals in this state")
+            .answer(200, "The signals", Body::Json(typed::<SignalList>))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Get, "/api/v1/warnings/signals/{id}", "statistics", "One early-warning signal, with its ETag")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "The signal", Body::Json(typed::<SignalView>))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Post, "/api/v1/warnings/signals/{id}/actions", "statistics", "A step on a signal: acknowledge, dismiss with a reason, or open a case (an inspector sent to look)")
+            .describe("Dispatchers and admins whose scope holds the signal, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `dismiss` needs a `reason` (422 `reason_required`); a step from a settled state is 409 `signal_not_from_state`; a viewer is 403. `open_case` files a case through the report intake at a point inside the centre cell, in the signal's category, or for a signal of a class or of every report in the `category` the body names (422 naming `category` otherwise); the case's id is the signal's `case_id`.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the signal's ETag")
+            .body("application/json", true, typed::<SignalStepRequest>)
+            .answer(200, "The signal after the step", Body::Json(typed::<SignalView>))
+            .problems(&[400, 401, 403, 404, 409, 422, 428]),
         Op::new(Method::Post, "/api/v1/admin/grids", "admin", "Replace a district's or street's grid cells from GeoJSON (all problems reported at once)")
             .bearer()
             .param(In::Query, "area", true, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$"}), None)
@@ -837,4 +855,18 @@ pub fn info() -> serde_json::Value {
         "version": "1",
         "description": "City grievance intake, grid routing and case management (GB/T 30428, Open311). Roles: `citizen`, `inspector`, `dispatcher`, `handler`, `admin`, `system` and `viewer`, the read-only role of operations screens: a viewer reads what its area holds (the city, a district or a street; cases in the staff view without the reporter) and every write it sends (any method but GET, HEAD, OPTIONS, TRACE outside /api/v1/auth) is refused with 403 `forbidden`. Errors are application/problem+json (RFC 9457) with a stable `code` and, where there is one, the `field` at fault. Times are RFC 3339 UTC; coordinates WGS-84 unless `crs` says gcj02 or bd09."
     })
+}
+
+/// The query parameters of the space-time scan, which `GET /warnings/scan` (the scan) and
+/// `POST /warnings/scan` (a run that keeps signals) share.
+fn with_scan_parameters(op: Op) -> Op {
+    op
+        .param(In::Query, "category", false, json!({"type": "string"}), "Only reports of this category code")
+        .param(In::Query, "class", false, json!({"type": "string", "pattern": "^[CEce][0-9]{2}$"}), "Only reports of this major class (kind letter and two digits, E05); not with category")
+        .param(In::Query, "days", false, json!({"type": "integer", "minimum": 14, "maximum": 91}), "The study period in days, today the last (default 28)")
+        .param(In::Query, "max_cells", false, json!({"type": "integer", "minimum": 1, "maximum": 50}), "Most cells in a circle (default 10)")
+        .param(In::Query, "radius_m", false, json!({"type": "number", "exclusiveMinimum": 0, "maximum": 10000}), "Widest circle in metres (default 1000)")
+        .param(In::Query, "max_window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 7}), "Longest window in days (default 7)")
+        .param(In::Query, "replications", false, json!({"type": "integer", "minimum": 9, "maximum": 999}), "Shuffles judging significance (default 999); cells × max_cells × max_window_days × (replications + 1) may be at most 100,000,000, else 422 naming replications")
+        .param(In::Query, "seed", false, json!({"type": "integer", "minimum": 0}), "The shuffles' seed (default today's date as YYYYMMDD)")
 }

@@ -35,6 +35,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::stats::{self, StatsFactRow, StatsFilter};
 
 pub mod scan;
+pub mod signals;
 
 /// Days of history each day's baseline is computed from.
 pub const BASELINE_DAYS: u32 = 28;

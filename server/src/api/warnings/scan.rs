@@ -52,8 +52,9 @@ const MAX_RADIUS_M: f64 = 10_000.0;
 /// The most shuffles one request may ask for (core allows more, for offline evaluation).
 const MAX_REPLICATIONS: u32 = 999;
 /// The most cylinder evaluations (cells × circle size × windows × (shuffles + 1)) one request
-/// may cost: about a second of one core in a release build. A city-wide scan of a megacity
-/// (30,000 cells) has to be narrowed to a district, or run with fewer cells per circle.
+/// may cost: about 2 s of one core in a release build (40 to 53 million a second,
+/// docs/benchmarks.md "Early warning"). A district of 2,000 cells fits with up to 700 shuffles;
+/// a megacity's whole city (30,000 cells) has to be scanned by district.
 pub const MAX_SCAN_WORK: u64 = 100_000_000;
 /// The most case ids a cluster lists.
 const MAX_CASES_LISTED: usize = 500;
@@ -201,8 +202,17 @@ pub async fn scan_places(
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Viewer])?;
-    let mut asked = parse_query(&query)?;
-    let mut filter = scope_of(&who)?;
+    Ok(HttpResponse::Ok().json(run_scan(&state, &who, &query).await?))
+}
+
+/// The scan of `pairs` (the query's parameters) over the caller's scope; the role was checked.
+pub(super) async fn run_scan(
+    state: &AppState,
+    who: &Principal,
+    pairs: &[(String, String)],
+) -> ApiResult<WarningScan> {
+    let mut asked = parse_query(pairs)?;
+    let mut filter = scope_of(who)?;
     filter.category = asked.category.clone();
 
     let zone = state.calendar.settings().timezone;
@@ -313,7 +323,7 @@ pub async fn scan_places(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(WarningScan {
+    Ok(WarningScan {
         category: asked.category,
         class: asked.class,
         first_day: date_text(first_day),
@@ -327,7 +337,7 @@ pub async fn scan_places(
         cells_scanned: codes.len(),
         reports: outcome.total_cases,
         clusters,
-    }))
+    })
 }
 
 fn round(value: f64) -> f64 {

@@ -1,0 +1,146 @@
+//! The rows of early warning's signals (`warning_signals`): what a run of a warning method
+//! found, and the steps staff took on it. The rules are core's
+//! (`gridline_core::warning::signal`); the service is `crate::api::warnings::signals`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::warning_signals;
+use super::{DbConnection, StoreResult};
+
+/// Most signals one list answer reads before filtering by scope.
+pub const MAX_LISTED: i64 = 500;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = warning_signals)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct SignalRow {
+    pub id: String,
+    pub method: String,
+    pub category: Option<String>,
+    pub class: Option<String>,
+    /// The centre cell, which decides who sees the signal.
+    pub centre_grid: String,
+    /// A JSON array of cell codes, the centre first.
+    pub cells: String,
+    pub window_from: String,
+    pub window_to: String,
+    pub observed: i32,
+    pub expected: f64,
+    pub recurrence_days: f64,
+    pub p_value: f64,
+    /// A JSON array of case ids.
+    pub case_ids: String,
+    pub state: String,
+    pub reason: Option<String>,
+    pub opened_case_id: Option<String>,
+    /// How many runs found it (1 when raised, one more each time a run grows it).
+    pub runs: i32,
+    pub version: i32,
+    pub raised_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub acted_by: Option<String>,
+    pub acted_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &SignalRow) -> StoreResult<()> {
+    diesel::insert_into(warning_signals::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<SignalRow>> {
+    Ok(warning_signals::table.find(id).select(SignalRow::as_select()).first(conn).optional()?)
+}
+
+/// The live signals (open or acknowledged) of one method and category or class, which a run
+/// may grow.
+pub fn live_of(
+    conn: &mut DbConnection,
+    method: &str,
+    category: Option<&str>,
+    class: Option<&str>,
+) -> StoreResult<Vec<SignalRow>> {
+    let mut query = warning_signals::table
+        .filter(warning_signals::state.eq_any(["open", "acknowledged"]))
+        .filter(warning_signals::method.eq(method))
+        .into_boxed();
+    query = match category {
+        Some(code) => query.filter(warning_signals::category.eq(code)),
+        None => query.filter(warning_signals::category.is_null()),
+    };
+    query = match class {
+        Some(code) => query.filter(warning_signals::class.eq(code)),
+        None => query.filter(warning_signals::class.is_null()),
+    };
+    Ok(query.order(warning_signals::raised_at.asc()).select(SignalRow::as_select()).load(conn)?)
+}
+
+/// The newest signals first, optionally in one state.
+pub fn newest(conn: &mut DbConnection, state: Option<&str>) -> StoreResult<Vec<SignalRow>> {
+    let mut query = warning_signals::table.into_boxed();
+    if let Some(state) = state {
+        query = query.filter(warning_signals::state.eq(state.to_owned()));
+    }
+    Ok(query
+        .order((warning_signals::raised_at.desc(), warning_signals::id.desc()))
+        .limit(MAX_LISTED)
+        .select(SignalRow::as_select())
+        .load(conn)?)
+}
+
+/// Replaces a live signal's findings with a later run's, if it is still at
+/// `expected_version` and live. `Ok(false)`: it changed or was settled meanwhile.
+pub fn grow(conn: &mut DbConnection, found: &SignalRow, expected_version: i32) -> StoreResult<bool> {
+    let updated = diesel::update(
+        warning_signals::table
+            .filter(warning_signals::id.eq(&found.id))
+            .filter(warning_signals::version.eq(expected_version))
+            .filter(warning_signals::state.eq_any(["open", "acknowledged"])),
+    )
+    .set((
+        warning_signals::centre_grid.eq(&found.centre_grid),
+        warning_signals::cells.eq(&found.cells),
+        warning_signals::window_from.eq(&found.window_from),
+        warning_signals::window_to.eq(&found.window_to),
+        warning_signals::observed.eq(found.observed),
+        warning_signals::expected.eq(found.expected),
+        warning_signals::recurrence_days.eq(found.recurrence_days),
+        warning_signals::p_value.eq(found.p_value),
+        warning_signals::case_ids.eq(&found.case_ids),
+        warning_signals::runs.eq(found.runs),
+        warning_signals::version.eq(expected_version + 1),
+        warning_signals::updated_at.eq(found.updated_at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// A staff step on a signal.
+#[derive(Debug, Clone)]
+pub struct SignalStep {
+    pub state: String,
+    pub reason: Option<String>,
+    pub opened_case_id: Option<String>,
+    pub actor: String,
+    pub at: NaiveDateTime,
+}
+
+/// Takes `step` if the signal is still at `expected_version`. `Ok(false)`: stale.
+pub fn act(conn: &mut DbConnection, id: &str, expected_version: i32, step: &SignalStep) -> StoreResult<bool> {
+    let updated = diesel::update(
+        warning_signals::table
+            .filter(warning_signals::id.eq(id))
+            .filter(warning_signals::version.eq(expected_version)),
+    )
+    .set((
+        warning_signals::state.eq(&step.state),
+        warning_signals::reason.eq(&step.reason),
+        warning_signals::opened_case_id.eq(&step.opened_case_id),
+        warning_signals::version.eq(expected_version + 1),
+        warning_signals::updated_at.eq(step.at),
+        warning_signals::acted_by.eq(Some(&step.actor)),
+        warning_signals::acted_at.eq(Some(step.at)),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
