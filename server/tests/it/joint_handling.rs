@@ -523,7 +523,7 @@ fn a_case_bounced_more_than_twice_is_flagged_to_the_district_once(backend: Backe
     let flag =
         timeline["events"].as_array().unwrap().iter().find(|e| e["kind"] == "flagged_to_district").unwrap();
     assert_eq!(flag["details"]["bounces"], 3);
-    assert_eq!(flag["details"]["to"]["role"], "dispatcher");
+    assert_eq!(flag["details"]["to"]["role"], "district_admin");
     assert_eq!(flag["details"]["to"]["district"], "310104");
 
     // A fourth bounce is counted, not flagged again.

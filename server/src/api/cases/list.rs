@@ -185,7 +185,14 @@ pub async fn list(
     who: Principal,
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer])?;
+    who.require_role(&[
+        Role::Admin,
+        Role::DistrictAdmin,
+        Role::Dispatcher,
+        Role::Inspector,
+        Role::Handler,
+        Role::Viewer,
+    ])?;
     if let Some(format) = query.format.as_deref() {
         let format = super::export::Format::parse(format)?;
         if query.limit.is_some() || query.cursor.is_some() {

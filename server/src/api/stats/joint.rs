@@ -42,7 +42,14 @@ pub async fn joint(
     who: Principal,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Handler, Role::Viewer])?;
+    who.require_role(&[
+        Role::Admin,
+        Role::DistrictAdmin,
+        Role::System,
+        Role::Dispatcher,
+        Role::Handler,
+        Role::Viewer,
+    ])?;
     if let Some((name, _)) = query.first() {
         return Err(ApiError::bad_request(
             "invalid_query",

@@ -278,7 +278,14 @@ pub async fn stats(
     req: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Handler, Role::Viewer])?;
+    who.require_role(&[
+        Role::Admin,
+        Role::DistrictAdmin,
+        Role::System,
+        Role::Dispatcher,
+        Role::Handler,
+        Role::Viewer,
+    ])?;
     // Working hours are counted on the calendar deadlines are set on: the city's.
     let calendar = &*state.calendar;
     let asked = parse_query(&query, calendar)?;
