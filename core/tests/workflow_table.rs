@@ -192,18 +192,17 @@ const ACTIONS: [Action; 31] = [
     A::AssignVerifier,
     A::SensorClose,
 ];
-const ROLES: [Role; 9] =
-    [
-        R::Citizen,
-        R::Inspector,
-        R::Dispatcher,
-        R::Handler,
-        R::Admin,
-        R::DistrictAdmin,
-        R::System,
-        R::Viewer,
-        R::Operator,
-    ];
+const ROLES: [Role; 9] = [
+    R::Citizen,
+    R::Inspector,
+    R::Dispatcher,
+    R::Handler,
+    R::Admin,
+    R::DistrictAdmin,
+    R::System,
+    R::Viewer,
+    R::Operator,
+];
 
 #[test]
 fn the_enums_list_exactly_the_values_of_this_table() {

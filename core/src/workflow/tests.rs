@@ -30,7 +30,10 @@ fn photo_at_site() -> Provided<'static> {
 fn a_role_refusal_names_the_role_the_action_and_who_may() {
     let refusal = decide(CaseState::Registered, Action::Dispatch, Role::Handler).unwrap_err();
     assert_eq!(refusal.code(), "not_allowed_for_role");
-    assert_eq!(refusal.to_string(), "a handler may not dispatch; that step belongs to: dispatcher, admin, district_admin");
+    assert_eq!(
+        refusal.to_string(),
+        "a handler may not dispatch; that step belongs to: dispatcher, admin, district_admin"
+    );
     let inspector = Refusal::NotAllowedForRole { role: Role::Inspector, action: Action::Dispatch };
     assert_eq!(
         inspector.to_string(),
@@ -243,7 +246,7 @@ fn an_unknown_name_lists_the_expected_ones() {
     let e = "janitor".parse::<Role>().unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, system, viewer, operator"
+        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, district_admin, system, viewer, operator"
     );
     assert!("InProgress".parse::<CaseState>().is_err());
 }
