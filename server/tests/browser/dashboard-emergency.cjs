@@ -14,6 +14,16 @@ const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf, checkAccessib
 
 const artifacts = process.env.ARTIFACTS;
 
+// The form's Level II flood command over road flooding at unit `water`, for the area filled in.
+async function switchFloodOn(page) {
+  await page.selectOption("#em-level", "II");
+  await page.selectOption("#em-kind", "flood_typhoon");
+  await page.fill("#em-categories", "E0504");
+  await page.waitForSelector('#em-unit option[value="water"]', { state: "attached", timeout: TIMEOUT });
+  await page.selectOption("#em-unit", "water");
+  await page.click("#em-start");
+}
+
 async function main() {
   const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
   const layer = await api("/api/v1/dashboard/cells", { token: dispatcher });
@@ -30,12 +40,7 @@ async function main() {
     const levels = await page.locator("#em-level option").allInnerTexts();
     check(levels.length === 4 && levels.some((l) => l.startsWith("II (15 / 240")), "the levels and their limits come from the API: " + levels);
     await page.fill("#em-area", district);
-    await page.selectOption("#em-level", "II");
-    await page.selectOption("#em-kind", "flood_typhoon");
-    await page.fill("#em-categories", "E0504");
-    await page.waitForSelector('#em-unit option[value="water"]', { state: "attached", timeout: TIMEOUT });
-    await page.selectOption("#em-unit", "water");
-    await page.click("#em-start");
+    await switchFloodOn(page);
     await page.waitForSelector("#em-incident:not([hidden])", { timeout: TIMEOUT });
     const title = await page.locator("#em-title").innerText();
     check(title.includes(district) && title.includes("II") && title.includes("Flood"), "the incident view names the area, level and kind: " + title);
@@ -89,12 +94,7 @@ async function districtAdmin(district) {
     await page.waitForSelector("#em-form:not([hidden])", { timeout: TIMEOUT });
     check(await page.locator("#em-area").inputValue() === district, "the form holds the admin's own district");
     await page.waitForSelector("#em-level option", { state: "attached", timeout: TIMEOUT });
-    await page.selectOption("#em-level", "II");
-    await page.selectOption("#em-kind", "flood_typhoon");
-    await page.fill("#em-categories", "E0504");
-    await page.waitForSelector('#em-unit option[value="water"]', { state: "attached", timeout: TIMEOUT });
-    await page.selectOption("#em-unit", "water");
-    await page.click("#em-start");
+    await switchFloodOn(page);
     await page.waitForSelector('#em-facts[data-state="active"]', { timeout: TIMEOUT });
     const title = await page.locator("#em-title").innerText();
     check(title.includes(district) && title.includes("II"), "the district's incident view: " + title);

@@ -125,11 +125,15 @@ impl City {
     }
 
     fn switch(&self, id: &str, if_match: Option<&str>, body: Value) -> Response {
+        self.switch_as(&self.admin, id, if_match, body)
+    }
+
+    fn switch_as(&self, token: &str, id: &str, if_match: Option<&str>, body: Value) -> Response {
         let mut request = self
             .server
             .client
             .post(self.server.url(&format!("/api/v1/emergencies/{id}/actions")))
-            .bearer_auth(&self.admin)
+            .bearer_auth(token)
             .json(&body);
         if let Some(tag) = if_match {
             request = request.header("if-match", tag);
@@ -504,16 +508,7 @@ fn a_district_admin_commands_its_own_district_only(backend: Backend) {
         assert_eq!(problem(refused, 403)["code"], "forbidden", "{area}");
     }
     problem(city.server.get_as(&district, &format!("/api/v1/emergencies/{b_id}")), 404);
-    let off_b = city
-        .server
-        .client
-        .post(city.server.url(&format!("/api/v1/emergencies/{b_id}/actions")))
-        .bearer_auth(&district)
-        .header("if-match", "\"1\"")
-        .json(&json!({ "action": "switch_off" }))
-        .send()
-        .unwrap();
-    problem(off_b, 404);
+    problem(city.switch_as(&district, &b_id, Some("\"1\""), json!({ "action": "switch_off" })), 404);
 
     // District A to a Level II flood command, commanded by the district admin itself.
     let on = post(&district, "/api/v1/emergencies", flood("310104", &district_id));
@@ -569,15 +564,7 @@ fn a_district_admin_commands_its_own_district_only(backend: Backend) {
 
     // Switched off by the district admin; the summary reads, as JSON and as a page.
     city.server.clock.set(t(40));
-    let off = city
-        .server
-        .client
-        .post(city.server.url(&format!("/api/v1/emergencies/{a_id}/actions")))
-        .bearer_auth(&district)
-        .header("if-match", "\"1\"")
-        .json(&json!({ "action": "switch_off" }))
-        .send()
-        .unwrap();
+    let off = city.switch_as(&district, &a_id, Some("\"1\""), json!({ "action": "switch_off" }));
     assert_eq!(off.status(), 200);
     assert_eq!(off.json::<Value>().unwrap()["state"], "ended");
     let after = city.report(&city.cell_a, "E0504");

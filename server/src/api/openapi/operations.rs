@@ -525,7 +525,7 @@ pub fn api() -> Vec<Op> {
             .describe("`reset_password: true` replaces the password with a generated one-time password, answered once as `one_time_password`: it signs in only together with a new password (`POST /api/v1/auth/login` with `new_password`). Every session of the account ends.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .body_schema("application/json", true, json!({"type": "object", "properties": {"role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen; without `scope`, the new role's default scope where it has one (none for dispatcher, handler and viewer)"}, "scope": {"$ref": "#/components/schemas/Scope"}, "display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "password": {"type": "string"}, "reset_password": {"type": "boolean"}}}))
+            .body_schema("application/json", true, json!({"type": "object", "properties": {"role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen; without `scope`, the new role's default scope where it has one (none for dispatcher, district_admin, handler, viewer and operator)"}, "scope": {"$ref": "#/components/schemas/Scope"}, "display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "password": {"type": "string"}, "reset_password": {"type": "boolean"}}}))
             .answer(200, "Account (with `one_time_password` after a reset)", Body::Json(typed::<Patched>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/admin/api-keys", "admin", "List the Open311 API keys (never the keys themselves)")
