@@ -545,8 +545,21 @@ fn a_case_bounced_more_than_twice_is_flagged_to_the_district_once(backend: Backe
     assert_eq!(count_kind(&db, &id, "flagged_to_district"), 1);
     assert_eq!(street.joint(&street.dispatcher, &id)["bounces"], 4);
 
-    // The district's command centre sees the flag on the case and takes it in hand.
+    // The district's command centre finds the flagged cases in its list, sees the flag on the
+    // case and takes it in hand.
     let district = street.district_admin();
+    let other = street.registered();
+    let listed = |flagged: bool| -> Vec<String> {
+        let page: Value = street
+            .server
+            .get_as(&district, &format!("/api/v1/cases?flagged_to_district={flagged}"))
+            .json()
+            .unwrap();
+        page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(listed(true), std::slice::from_ref(&id));
+    let unflagged = listed(false);
+    assert!(unflagged.contains(&other) && !unflagged.contains(&id), "{unflagged:?}");
     assert_eq!(street.joint(&district, &id)["flagged_to_district"], true);
     let taken =
         street.server.step(&district, &id, &json!({ "action": "dispatch", "handling_unit": "roads" }));

@@ -181,6 +181,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "tracking_number", false, json!({"type": "string"}), "The case with this tracking number (case-insensitive), within the caller's scope")
             .param(In::Query, "q", false, json!({"type": "string", "minLength": 2, "maxLength": 100}), "Text (Chinese or English, case-insensitive) in the report's description, answers or tracking number, or in a step's note or reason; a whole tracking number finds that case by its number; combines with every other filter")
             .param(In::Query, "triage", false, json!({"type": "boolean"}), "true: only the triage queue (cases that routed to no grid cell; listed to the street office nearest to them and to the city); false: only cases with a cell")
+            .param(In::Query, "flagged_to_district", false, json!({"type": "boolean"}), "true: only the cases flagged to the district for changing hands between units more than twice (the district admin's list of them); false: only the others")
             .param(In::Query, "format", false, json!({"type": "string", "enum": ["csv", "jsonl"]}), "Every matching case (no limit or cursor) as a streamed file: CSV (one row per case, the staff view's flat columns) or JSON Lines (the staff view, one case per line), in the caller's scope with the personal data the role may see")
             .answer(200, "One page of cases", Body::Json(typed::<CaseListPage>))
             .answer(200, "Every matching case as CSV (format=csv)", Body::Untyped("text/csv", json!({"type": "string"})))
