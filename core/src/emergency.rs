@@ -155,7 +155,7 @@ pub const fn limits(level: Level) -> Limits {
 pub enum Refusal {
     #[error("unknown {kind} {found:?}: expected one of {expected}")]
     UnknownName { kind: &'static str, found: String, expected: String },
-    #[error("only an admin switches an area to emergency mode and back, not {role}")]
+    #[error("only a city or district admin switches an area to emergency mode and back, not {role}")]
     NotAllowedForRole { role: Role },
     #[error("cannot {action} an emergency that is {state}")]
     NotFromState { state: State, action: Action },
@@ -182,9 +182,10 @@ impl Refusal {
 }
 
 /// May `role` take `action` on a switch in `state` (`None`: not created yet), and where does it
-/// lead? Only an admin switches; `switch_on` creates, `switch_off` ends an active one.
+/// lead? Only a city or district admin switches (the server keeps a district admin to areas of
+/// its district); `switch_on` creates, `switch_off` ends an active one.
 pub fn decide(state: Option<State>, action: Action, role: Role) -> Result<State, Refusal> {
-    if role != Role::Admin {
+    if !matches!(role, Role::Admin | Role::DistrictAdmin) {
         return Err(Refusal::NotAllowedForRole { role });
     }
     match (state, action) {
@@ -331,7 +332,8 @@ pub struct SwitchOnRequest {
     pub kind: Kind,
     /// The category codes the command takes over, such as `E0501`.
     pub categories: Vec<String>,
-    /// The account id of the commander (an admin, or a dispatcher whose street holds the area).
+    /// The account id of the commander (an admin, or a district admin or dispatcher whose area
+    /// holds the area).
     pub commander_id: String,
     /// The handling unit that runs the command queue (an active unit's code).
     pub command_unit: String,
@@ -504,6 +506,8 @@ mod tests {
     #[test]
     fn only_an_admin_switches_and_only_in_order() {
         assert_eq!(decide(None, Action::SwitchOn, Role::Admin), Ok(State::Active));
+        assert_eq!(decide(None, Action::SwitchOn, Role::DistrictAdmin), Ok(State::Active));
+        assert_eq!(decide(Some(State::Active), Action::SwitchOff, Role::DistrictAdmin), Ok(State::Ended));
         assert_eq!(decide(Some(State::Active), Action::SwitchOff, Role::Admin), Ok(State::Ended));
         assert_eq!(
             decide(Some(State::Ended), Action::SwitchOff, Role::Admin).unwrap_err().code(),

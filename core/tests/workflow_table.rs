@@ -14,57 +14,75 @@ use Role as R;
 const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     (S::Reported, A::Register, R::Dispatcher, S::Registered),
     (S::Reported, A::Register, R::Admin, S::Registered),
+    (S::Reported, A::Register, R::DistrictAdmin, S::Registered),
     (S::Reported, A::Reject, R::Dispatcher, S::Rejected),
     (S::Reported, A::Reject, R::Admin, S::Rejected),
+    (S::Reported, A::Reject, R::DistrictAdmin, S::Rejected),
     (S::Reported, A::Merge, R::Dispatcher, S::Merged),
     (S::Reported, A::Merge, R::Admin, S::Merged),
+    (S::Reported, A::Merge, R::DistrictAdmin, S::Merged),
     // 核实: a fact about a report, not a state.
     (S::Reported, A::Confirm, R::Inspector, S::Reported),
     (S::Reported, A::Deny, R::Inspector, S::Reported),
     // Asking the inspectors to confirm (核实派遣): the street office, about a report.
     (S::Reported, A::RequestConfirm, R::Dispatcher, S::Reported),
     (S::Reported, A::RequestConfirm, R::Admin, S::Reported),
+    (S::Reported, A::RequestConfirm, R::DistrictAdmin, S::Reported),
     // Relocate: a fact about the place, before dispatch.
     (S::Reported, A::Relocate, R::Dispatcher, S::Reported),
     (S::Reported, A::Relocate, R::Admin, S::Reported),
+    (S::Reported, A::Relocate, R::DistrictAdmin, S::Reported),
     (S::Registered, A::Relocate, R::Dispatcher, S::Registered),
     (S::Registered, A::Relocate, R::Admin, S::Registered),
+    (S::Registered, A::Relocate, R::DistrictAdmin, S::Registered),
     (S::Registered, A::Dispatch, R::Dispatcher, S::Dispatched),
     (S::Registered, A::Dispatch, R::Admin, S::Dispatched),
+    (S::Registered, A::Dispatch, R::DistrictAdmin, S::Dispatched),
     (S::Registered, A::Shelve, R::Dispatcher, S::Shelved),
     (S::Registered, A::Shelve, R::Admin, S::Shelved),
+    (S::Registered, A::Shelve, R::DistrictAdmin, S::Shelved),
     (S::Registered, A::Merge, R::Dispatcher, S::Merged),
     (S::Registered, A::Merge, R::Admin, S::Merged),
+    (S::Registered, A::Merge, R::DistrictAdmin, S::Merged),
     (S::Rejected, A::Reopen, R::Dispatcher, S::Reported),
     (S::Rejected, A::Reopen, R::Admin, S::Reported),
+    (S::Rejected, A::Reopen, R::DistrictAdmin, S::Reported),
     (S::Dispatched, A::Dispatch, R::Dispatcher, S::Dispatched),
     (S::Dispatched, A::Dispatch, R::Admin, S::Dispatched),
+    (S::Dispatched, A::Dispatch, R::DistrictAdmin, S::Dispatched),
     (S::Dispatched, A::Accept, R::Handler, S::InProgress),
     (S::Dispatched, A::SendBack, R::Handler, S::Registered),
     (S::Dispatched, A::Extend, R::Dispatcher, S::Dispatched),
     (S::Dispatched, A::Extend, R::Admin, S::Dispatched),
+    (S::Dispatched, A::Extend, R::DistrictAdmin, S::Dispatched),
     (S::Dispatched, A::Shelve, R::Dispatcher, S::Shelved),
     (S::Dispatched, A::Shelve, R::Admin, S::Shelved),
+    (S::Dispatched, A::Shelve, R::DistrictAdmin, S::Shelved),
     (S::Dispatched, A::MarkOverdue, R::System, S::Dispatched),
     // 派单异议: a fact about the assignment, decided before the unit accepts.
     (S::Dispatched, A::Dispute, R::Handler, S::Dispatched),
     (S::Dispatched, A::Uphold, R::Dispatcher, S::Dispatched),
     (S::Dispatched, A::Uphold, R::Admin, S::Dispatched),
+    (S::Dispatched, A::Uphold, R::DistrictAdmin, S::Dispatched),
     (S::Dispatched, A::Reassign, R::Dispatcher, S::Dispatched),
     (S::Dispatched, A::Reassign, R::Admin, S::Dispatched),
+    (S::Dispatched, A::Reassign, R::DistrictAdmin, S::Dispatched),
     (S::Dispatched, A::EscalateDispute, R::System, S::Dispatched),
     (S::Dispatched, A::Escalate, R::System, S::Dispatched),
     (S::InProgress, A::MarkHandled, R::Handler, S::Handled),
     (S::InProgress, A::Extend, R::Dispatcher, S::InProgress),
     (S::InProgress, A::Extend, R::Admin, S::InProgress),
+    (S::InProgress, A::Extend, R::DistrictAdmin, S::InProgress),
     (S::InProgress, A::Shelve, R::Dispatcher, S::Shelved),
     (S::InProgress, A::Shelve, R::Admin, S::Shelved),
+    (S::InProgress, A::Shelve, R::DistrictAdmin, S::Shelved),
     (S::InProgress, A::MarkOverdue, R::System, S::InProgress),
     (S::InProgress, A::Escalate, R::System, S::InProgress),
     (S::Handled, A::VerifyPass, R::Inspector, S::Closed),
     (S::Handled, A::VerifyFail, R::Inspector, S::Dispatched),
     (S::Handled, A::Close, R::Dispatcher, S::Closed),
     (S::Handled, A::Close, R::Admin, S::Closed),
+    (S::Handled, A::Close, R::DistrictAdmin, S::Closed),
     // A sensor case whose alarms all cleared, closed by its kind's rule.
     (S::Reported, A::SensorClose, R::System, S::Closed),
     (S::Registered, A::SensorClose, R::System, S::Closed),
@@ -75,8 +93,10 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     // 指派核查: who verifies is a fact about the handled case.
     (S::Handled, A::AssignVerifier, R::Dispatcher, S::Handled),
     (S::Handled, A::AssignVerifier, R::Admin, S::Handled),
+    (S::Handled, A::AssignVerifier, R::DistrictAdmin, S::Handled),
     (S::Closed, A::Reopen, R::Dispatcher, S::Registered),
     (S::Closed, A::Reopen, R::Admin, S::Registered),
+    (S::Closed, A::Reopen, R::DistrictAdmin, S::Registered),
     (S::Closed, A::Rate, R::Citizen, S::Closed),
     // The nominal call-back; a dissatisfied answer under the automatic rework rule leads to
     // dispatched instead (core's `take`, tested in workflow::callback).
@@ -88,10 +108,13 @@ const ALLOWED: &[(CaseState, Action, Role, CaseState)] = &[
     (S::Reported, A::Transfer, R::Operator, S::Closed),
     (S::Shelved, A::Unshelve, R::Dispatcher, S::Registered),
     (S::Shelved, A::Unshelve, R::Admin, S::Registered),
+    (S::Shelved, A::Unshelve, R::DistrictAdmin, S::Registered),
     (S::Shelved, A::Close, R::Dispatcher, S::Closed),
     (S::Shelved, A::Close, R::Admin, S::Closed),
+    (S::Shelved, A::Close, R::DistrictAdmin, S::Closed),
     (S::Merged, A::Reopen, R::Dispatcher, S::Reported),
     (S::Merged, A::Reopen, R::Admin, S::Reported),
+    (S::Merged, A::Reopen, R::DistrictAdmin, S::Reported),
 ];
 
 /// Which role may ever take which action; a role outside this list is refused for the role,
@@ -114,7 +137,7 @@ fn role_may_ever(role: Role, action: Action) -> bool {
         A::AssignVerifier,
     ];
     match role {
-        R::Dispatcher | R::Admin => street_office.contains(&action),
+        R::Dispatcher | R::Admin | R::DistrictAdmin => street_office.contains(&action),
         R::Handler => [A::Accept, A::SendBack, A::MarkHandled, A::Dispute].contains(&action),
         R::Inspector => [A::VerifyPass, A::VerifyFail, A::Confirm, A::Deny].contains(&action),
         R::Citizen => action == A::Rate,
@@ -169,8 +192,17 @@ const ACTIONS: [Action; 31] = [
     A::AssignVerifier,
     A::SensorClose,
 ];
-const ROLES: [Role; 8] =
-    [R::Citizen, R::Inspector, R::Dispatcher, R::Handler, R::Admin, R::System, R::Viewer, R::Operator];
+const ROLES: [Role; 9] = [
+    R::Citizen,
+    R::Inspector,
+    R::Dispatcher,
+    R::Handler,
+    R::Admin,
+    R::DistrictAdmin,
+    R::System,
+    R::Viewer,
+    R::Operator,
+];
 
 #[test]
 fn the_enums_list_exactly_the_values_of_this_table() {
@@ -211,7 +243,7 @@ fn every_state_action_role_combination_has_the_expected_outcome() {
             }
         }
     }
-    assert_eq!(checked, 9 * ACTIONS.len() * 8);
+    assert_eq!(checked, STATES.len() * ACTIONS.len() * ROLES.len());
     assert_eq!(allowed, ALLOWED.len());
 }
 

@@ -137,6 +137,8 @@ mirror_enum! {
         Handler,
         /// A city administrator.
         Admin,
+        /// A district administrator (区管理员): one district's command centre.
+        DistrictAdmin,
         /// The system itself (deadlines).
         System,
         /// Read-only staff of an operations screen; takes no action.

@@ -77,11 +77,12 @@ pub fn welcome(city: &DemoCity, addr: SocketAddr) -> String {
     );
     out.push_str("(passwords are shown only now):\n");
     for (login, role, password) in &city.accounts {
-        out.push_str(&format!("  {role:<11} login {login:<11} password {password}\n"));
+        out.push_str(&format!("  {role:<14} login {login:<11} password {password}\n"));
     }
     out.push_str(&format!(
         "\nDashboard: open {base}/dashboard and sign in as the dispatcher above \
-         (or as the viewer, read-only, for a wall screen).\n"
+         (or as the district admin for its district's emergency view, or as the viewer, \
+         read-only, for a wall screen).\n"
     ));
     out.push_str(&format!(
         "Hotline: open {base}/hotline and sign in as the operator above to take calls and call reporters back.\n"

@@ -300,6 +300,11 @@ wire_enum! {
         Handler = "handler",
         /// City administrator.
         Admin = "admin",
+        /// District administrator (区城管指挥中心): one district's command centre. Switches
+        /// emergency mode for its district, takes the street office's case steps there and
+        /// arbitrates what goes to the district; configures nothing of the city (categories,
+        /// units, grids, accounts stay with city admins).
+        DistrictAdmin = "district_admin",
         /// Scheduled jobs of the server.
         System = "system",
         /// Read-only staff for operations screens (the big screen of a street office or the

@@ -179,7 +179,7 @@ impl PartActor {
         match role {
             Role::Handler if unit == Some(part_unit) => PartActor::Helper,
             Role::Handler if unit.is_some() && unit == lead_unit => PartActor::Lead,
-            Role::Dispatcher | Role::Admin => PartActor::StreetOffice,
+            Role::Dispatcher | Role::Admin | Role::DistrictAdmin => PartActor::StreetOffice,
             Role::System => PartActor::System,
             _ => PartActor::Other,
         }

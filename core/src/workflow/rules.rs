@@ -9,7 +9,9 @@ use crate::calendar::WorkingCalendar;
 use Action as A;
 use CaseState as S;
 
-const STREET_OFFICE: &[Role] = &[Role::Dispatcher, Role::Admin];
+/// The street office's steps, also open to the admins above it; the server keeps each to the
+/// cases of the actor's scope (a district admin's district).
+const STREET_OFFICE: &[Role] = &[Role::Dispatcher, Role::Admin, Role::DistrictAdmin];
 
 /// The roles that may take `action` at all (from some state).
 pub(super) fn roles_for(action: Action) -> &'static [Role] {

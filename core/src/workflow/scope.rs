@@ -26,7 +26,7 @@ pub const MAX_UNIT_CODE_CHARS: usize = 64;
 pub enum Scope {
     /// Everything (admin, system).
     City,
-    /// One district (a viewer's screen): a 6-digit area code.
+    /// One district (a district admin's, or a viewer's screen): a 6-digit area code.
     District {
         #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{6}$"))]
         district: AreaCode,
@@ -69,8 +69,9 @@ impl Scope {
             Role::Admin | Role::System => Some(Scope::City),
             Role::Citizen => Some(Scope::Own),
             Role::Inspector => Some(Scope::Grids { grids: BTreeSet::new() }),
-            // A viewer's screen is an explicit choice: the city's big screen or one area's.
-            Role::Dispatcher | Role::Handler | Role::Viewer | Role::Operator => None,
+            // A viewer's screen is an explicit choice: the city's big screen or one area's; a
+            // district admin's district is named, never guessed.
+            Role::Dispatcher | Role::Handler | Role::Viewer | Role::Operator | Role::DistrictAdmin => None,
         }
     }
 
@@ -91,6 +92,7 @@ impl Scope {
         let expected = match role {
             Role::Admin | Role::System => "city",
             Role::Dispatcher => "street",
+            Role::DistrictAdmin => "district",
             Role::Inspector => "grids",
             Role::Handler => "unit",
             Role::Citizen => "own",
@@ -103,6 +105,9 @@ impl Scope {
         match self {
             Scope::Street { street } if street.level() != AreaLevel::Street => {
                 Err(ScopeError::NotAStreet(street.level()))
+            }
+            Scope::District { district } if district.level() != AreaLevel::District => {
+                Err(ScopeError::NotADistrict(district.level()))
             }
             Scope::Unit { unit } if !is_unit_code(unit) => Err(ScopeError::UnitCode(unit.clone())),
             _ => Ok(()),

@@ -30,11 +30,56 @@ fn photo_at_site() -> Provided<'static> {
 fn a_role_refusal_names_the_role_the_action_and_who_may() {
     let refusal = decide(CaseState::Registered, Action::Dispatch, Role::Handler).unwrap_err();
     assert_eq!(refusal.code(), "not_allowed_for_role");
-    assert_eq!(refusal.to_string(), "a handler may not dispatch; that step belongs to: dispatcher, admin");
+    assert_eq!(
+        refusal.to_string(),
+        "a handler may not dispatch; that step belongs to: dispatcher, admin, district_admin"
+    );
     let inspector = Refusal::NotAllowedForRole { role: Role::Inspector, action: Action::Dispatch };
     assert_eq!(
         inspector.to_string(),
-        "an inspector may not dispatch; that step belongs to: dispatcher, admin"
+        "an inspector may not dispatch; that step belongs to: dispatcher, admin, district_admin"
+    );
+}
+
+#[test]
+fn a_district_admin_holds_exactly_one_named_district() {
+    use crate::codes::{AreaCode, AreaLevel};
+    use scope::{Scope, ScopeError};
+    let area = |code: &str| AreaCode::parse(code).unwrap();
+    let district = Scope::District { district: area("310104") };
+    assert_eq!(district.check_fits(Role::DistrictAdmin), Ok(()));
+    assert_eq!(
+        Scope::District { district: area("310104001") }.check_fits(Role::DistrictAdmin),
+        Err(ScopeError::NotADistrict(AreaLevel::Street))
+    );
+    for wider_or_narrower in [Scope::City, Scope::Street { street: area("310104001") }, Scope::Own] {
+        let found = wider_or_narrower.kind();
+        assert_eq!(
+            wider_or_narrower.check_fits(Role::DistrictAdmin),
+            Err(ScopeError::WrongKind { role: Role::DistrictAdmin, expected: "district", found })
+        );
+    }
+    // Never guessed: the account names its district.
+    assert_eq!(scope::Scope::default_for(Role::DistrictAdmin), None);
+}
+
+#[test]
+fn a_district_admin_takes_the_street_office_steps_and_no_other() {
+    for &action in Action::ALL {
+        let street_office = rules::roles_for(action).contains(&Role::Dispatcher);
+        let district_admin = rules::roles_for(action).contains(&Role::DistrictAdmin);
+        assert_eq!(district_admin, street_office, "{action}");
+        assert_eq!(district_admin, rules::roles_for(action).contains(&Role::Admin), "{action}");
+    }
+    assert!(decide(CaseState::Registered, Action::Dispatch, Role::DistrictAdmin).is_ok());
+    assert!(decide(CaseState::Dispatched, Action::Reassign, Role::DistrictAdmin).is_ok());
+    assert_eq!(
+        decide(CaseState::Dispatched, Action::Accept, Role::DistrictAdmin).unwrap_err().code(),
+        "not_allowed_for_role"
+    );
+    assert_eq!(
+        parts::PartActor::of(Role::DistrictAdmin, None, "roads", Some("water")),
+        parts::PartActor::StreetOffice
     );
 }
 
@@ -201,7 +246,7 @@ fn an_unknown_name_lists_the_expected_ones() {
     let e = "janitor".parse::<Role>().unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, system, viewer, operator"
+        "unknown role \"janitor\": expected one of citizen, inspector, dispatcher, handler, admin, district_admin, system, viewer, operator"
     );
     assert!("InProgress".parse::<CaseState>().is_err());
 }

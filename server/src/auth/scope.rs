@@ -130,6 +130,7 @@ pub(crate) mod tests {
         assert_eq!(fits(Role::Admin), ["city"]);
         assert_eq!(fits(Role::System), ["city"]);
         assert_eq!(fits(Role::Dispatcher), ["street"]);
+        assert_eq!(fits(Role::DistrictAdmin), ["district"]);
         assert_eq!(fits(Role::Inspector), ["grids"]);
         assert_eq!(fits(Role::Handler), ["unit"]);
         assert_eq!(fits(Role::Citizen), ["own"]);
@@ -154,11 +155,12 @@ pub(crate) mod tests {
         assert_eq!(fits(Scope::Own), Err(ScopeError::NotAnArea("own")));
         assert_eq!(fits(Scope::Unit { unit: "roads".into() }), Err(ScopeError::NotAnArea("unit")));
         assert_eq!(fits(Scope::Grids { grids: BTreeSet::new() }), Err(ScopeError::NotAnArea("grids")));
-        // No other role takes a district, except the hotline operators of a district's centre.
+        // No other role takes a district, except the hotline operators and the admin of a
+        // district's centre.
         let district = Scope::District { district: area("110101") };
         let takers: Vec<Role> =
             Role::ALL.iter().copied().filter(|r| district.check_fits(*r).is_ok()).collect();
-        assert_eq!(takers, [Role::Viewer, Role::Operator]);
+        assert_eq!(takers, [Role::DistrictAdmin, Role::Viewer, Role::Operator]);
         assert_eq!(Scope::default_for(Role::Viewer), None);
     }
 

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use gridline_core::codes::{AreaCode, GridCode};
+use gridline_core::codes::{AreaCode, AreaLevel, GridCode};
 use gridline_core::workflow::Role;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -134,7 +134,7 @@ pub fn create_staff(conn: &mut Conn, new: NewStaff, now: i64) -> AuthResult<(Use
     if new.role == Role::Citizen {
         return Err(AuthError::InvalidField {
             field: "role",
-            reason: "citizens sign up themselves by phone or device; staff roles are inspector, dispatcher, handler, admin, system and viewer".into(),
+            reason: "citizens sign up themselves by phone or device; staff roles are inspector, dispatcher, handler, admin, district_admin, system, viewer and operator".into(),
         });
     }
     let login = normalize_login(&new.login)?;
@@ -455,9 +455,9 @@ pub fn reset_password(
 }
 
 /// One demo account of each staff role, with its generated password (printed once by the
-/// caller). Inspector and dispatcher scopes come from `first_grid`: its street, and that grid;
-/// the read-only viewer watches the whole city, and the hotline operator takes the whole city's
-/// calls.
+/// caller). Inspector, dispatcher and district admin scopes come from `first_grid`: its street,
+/// that grid, and its district; the read-only viewer watches the whole city, and the hotline
+/// operator takes the whole city's calls.
 pub fn seed_demo_users(
     conn: &mut Conn,
     first_grid: GridCode,
@@ -466,8 +466,10 @@ pub fn seed_demo_users(
 ) -> AuthResult<Vec<(User, String)>> {
     let street = AreaCode::parse(&first_grid.to_string()[..9])
         .map_err(|e| AuthError::Internal(format!("street of the demo grid: {e}")))?;
+    let district = first_grid.area(AreaLevel::District);
     let accounts = [
         ("admin", "Demo city admin", Role::Admin, Scope::City),
+        ("district", "Demo district admin", Role::DistrictAdmin, Scope::District { district }),
         ("dispatcher", "Demo street dispatcher", Role::Dispatcher, Scope::Street { street }),
         (
             "inspector",
@@ -640,9 +642,18 @@ mod tests {
         let roles: Vec<Role> = seeded.iter().map(|(u, _)| u.role).collect();
         assert_eq!(
             roles,
-            [Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer, Role::Operator]
+            [
+                Role::Admin,
+                Role::DistrictAdmin,
+                Role::Dispatcher,
+                Role::Inspector,
+                Role::Handler,
+                Role::Viewer,
+                Role::Operator
+            ]
         );
-        assert_eq!(seeded[1].0.scope, Scope::Street { street: AreaCode::parse("110101001").unwrap() });
+        assert_eq!(seeded[1].0.scope, Scope::District { district: AreaCode::parse("110101").unwrap() });
+        assert_eq!(seeded[2].0.scope, Scope::Street { street: AreaCode::parse("110101001").unwrap() });
         assert_ne!(seeded[0].1, seeded[1].1);
         for (user, password) in &seeded {
             let row = find_by_id(&mut conn, &user.id).unwrap().unwrap();

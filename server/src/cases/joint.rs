@@ -83,9 +83,9 @@ pub fn available_actions(
     workflow::available_actions_given(state, who.role, &facts)
 }
 
-/// Where a notice to the district goes.
+/// Where a notice to the district goes: its command centre, the district admins.
 fn to_district(case: &FullCase) -> Value {
-    json!({ "role": Role::Dispatcher.as_str(), "district": case.row.district_code })
+    json!({ "role": Role::DistrictAdmin.as_str(), "district": case.row.district_code })
 }
 
 /// What a case step did to the parts and the dispute, added to its event's `details`.

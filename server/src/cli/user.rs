@@ -57,11 +57,12 @@ pub struct AddArgs {
     /// Login name: 3 to 64 of a-z, 0-9, '.', '_' and '-' (case-insensitive).
     #[arg(long)]
     login: String,
-    /// admin, dispatcher, inspector, handler, viewer or system.
+    /// admin, district_admin, dispatcher, inspector, handler, viewer, operator or system.
     #[arg(long)]
     role: Role,
-    /// The area of the account: a street (dispatcher), a district or street (viewer; none is
-    /// the whole city), a grid cell (inspector; repeat for several).
+    /// The area of the account: a street (dispatcher), a district (district_admin), a district
+    /// or street (viewer, operator; none is the whole city), a grid cell (inspector; repeat for
+    /// several).
     #[arg(long = "area", value_name = "CODE")]
     areas: Vec<String>,
     /// The handling unit's code (handler).
@@ -121,6 +122,10 @@ fn scope_of(role: Role, areas: &[String], unit: Option<&str>) -> Result<Scope, C
             [street] => Scope::Street { street: area(street)? },
             _ => return Err(refuse("needs its street: --area with a 9-digit street code")),
         },
+        Role::DistrictAdmin => match areas {
+            [district] => Scope::District { district: area(district)? },
+            _ => return Err(refuse("needs its district: --area with a 6-digit district code")),
+        },
         Role::Viewer | Role::Operator => match areas {
             [] => Scope::City,
             [code] => {
@@ -149,7 +154,7 @@ fn scope_of(role: Role, areas: &[String], unit: Option<&str>) -> Result<Scope, C
         },
         Role::Citizen => {
             return Err(CliError::input(
-                "citizens sign up themselves by phone or device; staff roles are admin, dispatcher, inspector, handler, viewer, operator and system",
+                "citizens sign up themselves by phone or device; staff roles are admin, district_admin, dispatcher, inspector, handler, viewer, operator and system",
             ));
         }
     };
@@ -314,6 +319,10 @@ mod tests {
         assert_eq!(scope_of(Role::Viewer, &[], None).unwrap(), Scope::City);
         let district = AreaCode::parse("110101").unwrap();
         assert_eq!(scope_of(Role::Viewer, &codes(&["110101"]), None).unwrap(), Scope::District { district });
+        assert_eq!(
+            scope_of(Role::DistrictAdmin, &codes(&["110101"]), None).unwrap(),
+            Scope::District { district }
+        );
         let cells = codes(&["110101001001001", "110101001001002"]);
         assert!(
             matches!(scope_of(Role::Inspector, &cells, None).unwrap(), Scope::Grids { grids } if grids.len() == 2)
@@ -331,6 +340,10 @@ mod tests {
             (Role::Dispatcher, vec![], None),
             (Role::Dispatcher, codes(&["110101"]), None),
             (Role::Dispatcher, codes(&["not a code"]), None),
+            (Role::DistrictAdmin, vec![], None),
+            (Role::DistrictAdmin, codes(&["110101001"]), None),
+            (Role::DistrictAdmin, codes(&["110101", "110102"]), None),
+            (Role::DistrictAdmin, vec![], Some("sanitation")),
             (Role::Viewer, codes(&["110101001001001"]), None),
             (Role::Inspector, codes(&["110101001"]), None),
             (Role::Handler, vec![], None),

@@ -43,7 +43,7 @@ pub const JOINT_HANDLING_DEFAULT: bool = true;
 const MAX_NOTE_CHARS: usize = 2000;
 
 /// The roles that read emergencies (of an area their scope meets).
-const READERS: &[Role] = &[Role::Admin, Role::Dispatcher, Role::Viewer];
+const READERS: &[Role] = &[Role::Admin, Role::DistrictAdmin, Role::Dispatcher, Role::Viewer];
 
 /// Whether `scope` meets `area`: holds it, or lies within it.
 fn scope_meets(scope: &Scope, area: AreaCode) -> bool {
@@ -144,7 +144,8 @@ fn checked_scope(body: &SwitchOnRequest) -> ApiResult<emergency::Scope> {
     emergency::Scope::new(area, categories, body.drill).map_err(refused)
 }
 
-/// Switches an area to wartime command (`switch_on`, admins only); the new switch.
+/// Switches an area to wartime command (`switch_on`: a city admin anywhere, a district admin in
+/// its district); the new switch.
 pub async fn switch_on(
     state: &AppState,
     who: &Principal,
@@ -244,7 +245,7 @@ fn check_references(
     if !commander_fits(conn, &row.commander_id, scope.area)? {
         return Ok(Err(ApiError::invalid_field(
             "commander_id",
-            "the commander must be an active admin, or a dispatcher whose street holds the area",
+            "the commander must be an active admin, or a district admin or dispatcher whose area holds the area",
         )));
     }
     for other in emergencies::active(conn)? {
@@ -261,7 +262,8 @@ fn check_references(
 fn commander_fits(conn: &mut DbConnection, id: &str, area: AreaCode) -> StoreResult<bool> {
     let Some((role, scope, disabled)) = emergencies::account(conn, id)? else { return Ok(false) };
     let scope: Option<Scope> = serde_json::from_str(&scope).ok();
-    let may_dispatch = matches!(role.parse::<Role>(), Ok(Role::Admin | Role::Dispatcher));
+    let may_dispatch =
+        matches!(role.parse::<Role>(), Ok(Role::Admin | Role::DistrictAdmin | Role::Dispatcher));
     Ok(!disabled && may_dispatch && scope.is_some_and(|s| scope_holds(&s, area)))
 }
 
@@ -320,6 +322,10 @@ pub async fn take(
     let body: SwitchRequest = crate::error::body_as(body)?;
     let from: State = row.state.parse().map_err(|e: emergency::Refusal| ApiError::internal(e.to_string()))?;
     emergency::decide(Some(from), body.action, who.role).map_err(refused)?;
+    // Reading a switch needs only to meet its area; ending it needs to hold all of it.
+    if !AreaCode::parse(&row.area_code).is_ok_and(|a| scope_holds(&who.scope, a)) {
+        return Err(ApiError::forbidden("the area is outside the area your account covers").into());
+    }
     if expected_version != row.version {
         return Err(StepError::Stale(Box::new(view(&row, who).map_err(ApiError::from)?)));
     }

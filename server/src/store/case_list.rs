@@ -83,6 +83,9 @@ pub struct ListFilter {
     /// `Some(true)`: only cases that routed to no cell (the triage queue); `Some(false)`: only
     /// cases with a cell.
     pub triage: Option<bool>,
+    /// `Some(true)`: only cases flagged to the district for changing hands too often (a
+    /// `flagged_to_district` event); `Some(false)`: only cases never flagged.
+    pub flagged_to_district: Option<bool>,
 }
 
 /// The shortest search text: shorter text would match nearly every case.
@@ -119,6 +122,16 @@ macro_rules! with_list_filters {
             Some(true) => query = query.filter(cases::grid_code.is_null()),
             Some(false) => query = query.filter(cases::grid_code.is_not_null()),
             None => {}
+        }
+        if let Some(flagged) = filter.flagged_to_district {
+            let flagged_cases = super::schema::case_events::table
+                .filter(super::schema::case_events::kind.eq(super::joint::FLAGGED_TO_DISTRICT))
+                .select(super::schema::case_events::case_id);
+            query = if flagged {
+                query.filter(cases::id.eq_any(flagged_cases))
+            } else {
+                query.filter(diesel::dsl::not(cases::id.eq_any(flagged_cases)))
+            };
         }
         if !filter.channels.is_empty() {
             query = query.filter(cases::channel.eq_any(filter.channels.clone()));

@@ -4,13 +4,25 @@
 // form (its levels, limits and kinds come from the API). The incident view shows the area and
 // level; a flooding report filed through the API appears in the live command queue, registered
 // by the system with its dispatch-by time. axe-core checks the view at WCAG 2.2 AA, then the
-// admin switches it off and the view says so. Screenshot in $ARTIFACTS.
+// admin switches it off and the view says so. Then the demo district admin signs in: the form
+// holds its own district already, it switches its district on and off, and the city's tabs
+// (handling units) stay hidden. Screenshots in $ARTIFACTS.
 "use strict";
 
 const path = require("path");
 const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf, checkAccessibility } = require("./support.cjs");
 
 const artifacts = process.env.ARTIFACTS;
+
+// The form's Level II flood command over road flooding at unit `water`, for the area filled in.
+async function switchFloodOn(page) {
+  await page.selectOption("#em-level", "II");
+  await page.selectOption("#em-kind", "flood_typhoon");
+  await page.fill("#em-categories", "E0504");
+  await page.waitForSelector('#em-unit option[value="water"]', { state: "attached", timeout: TIMEOUT });
+  await page.selectOption("#em-unit", "water");
+  await page.click("#em-start");
+}
 
 async function main() {
   const dispatcher = await signIn(process.env.GRIDLINE_LOGIN, process.env.GRIDLINE_PASSWORD);
@@ -28,12 +40,7 @@ async function main() {
     const levels = await page.locator("#em-level option").allInnerTexts();
     check(levels.length === 4 && levels.some((l) => l.startsWith("II (15 / 240")), "the levels and their limits come from the API: " + levels);
     await page.fill("#em-area", district);
-    await page.selectOption("#em-level", "II");
-    await page.selectOption("#em-kind", "flood_typhoon");
-    await page.fill("#em-categories", "E0504");
-    await page.waitForSelector('#em-unit option[value="water"]', { state: "attached", timeout: TIMEOUT });
-    await page.selectOption("#em-unit", "water");
-    await page.click("#em-start");
+    await switchFloodOn(page);
     await page.waitForSelector("#em-incident:not([hidden])", { timeout: TIMEOUT });
     const title = await page.locator("#em-title").innerText();
     check(title.includes(district) && title.includes("II") && title.includes("Flood"), "the incident view names the area, level and kind: " + title);
@@ -70,7 +77,32 @@ async function main() {
     const list = await api("/api/v1/emergencies", { token: dispatcher });
     check(list.emergencies[0].state === "ended", "the switch is off: " + list.emergencies[0].state);
     check(errors.length === 0, "no script or console errors: " + errors.join(" | "));
-    console.log(`dashboard emergency: ok (switched on from the form, a report arrived in the command queue, switched off); screenshot in ${artifacts}`);
+  } finally {
+    await browser.close();
+  }
+  await districtAdmin(district);
+  console.log(`dashboard emergency: ok (switched on from the form, a report arrived in the command queue, switched off; the district admin did the same for its district); screenshots in ${artifacts}`);
+}
+
+// The district's command centre: the same view, its own district only.
+async function districtAdmin(district) {
+  const browser = await launch();
+  try {
+    const { page, errors } = await signInPage(browser, process.env.GRIDLINE_DISTRICT_LOGIN, process.env.GRIDLINE_DISTRICT_PASSWORD);
+    check(await page.locator("#tab-units").isHidden(), "the city's units tab is hidden to a district admin");
+    await page.click('[data-view="emergency"]');
+    await page.waitForSelector("#em-form:not([hidden])", { timeout: TIMEOUT });
+    check(await page.locator("#em-area").inputValue() === district, "the form holds the admin's own district");
+    await page.waitForSelector("#em-level option", { state: "attached", timeout: TIMEOUT });
+    await switchFloodOn(page);
+    await page.waitForSelector('#em-facts[data-state="active"]', { timeout: TIMEOUT });
+    const title = await page.locator("#em-title").innerText();
+    check(title.includes(district) && title.includes("II"), "the district's incident view: " + title);
+    await page.screenshot({ path: path.join(artifacts, "emergency-district.png"), fullPage: true });
+    await checkAccessibility(page, "the district admin's emergency view");
+    await page.click("#em-off");
+    await page.waitForSelector('#em-facts[data-state="ended"]', { timeout: TIMEOUT });
+    check(errors.length === 0, "no script or console errors: " + errors.join(" | "));
   } finally {
     await browser.close();
   }

@@ -4,7 +4,8 @@
 //! clock, while district B and the other categories stay in peacetime; the switch-off returns
 //! new reports to the street offices and open cases keep their limits; the after-action summary
 //! equals figures worked out by hand; a drill runs on marked reports only and leaves the
-//! statistics as they were.
+//! statistics as they were. A district admin, made by the city admin, commands its own district
+//! the same way and reaches nothing of the other district: neither its switch nor its cases.
 //!
 //! The clock starts on Saturday 2026-12-05 at 22:00 in Shanghai (14:00 UTC): a peacetime
 //! dispatch counts working time and falls due on Monday, a wartime one four hours later.
@@ -124,11 +125,15 @@ impl City {
     }
 
     fn switch(&self, id: &str, if_match: Option<&str>, body: Value) -> Response {
+        self.switch_as(&self.admin, id, if_match, body)
+    }
+
+    fn switch_as(&self, token: &str, id: &str, if_match: Option<&str>, body: Value) -> Response {
         let mut request = self
             .server
             .client
             .post(self.server.url(&format!("/api/v1/emergencies/{id}/actions")))
-            .bearer_auth(&self.admin)
+            .bearer_auth(token)
             .json(&body);
         if let Some(tag) = if_match {
             request = request.header("if-match", tag);
@@ -434,8 +439,154 @@ fn a_drill_runs_on_marked_reports_and_leaves_the_statistics_unchanged(backend: B
     assert_eq!(comparison.events, real_events, "only the real case's events are counted");
 }
 
+/// A district admin of district A, created by the city admin through the admin API and signed in
+/// with its password: its token and account id.
+fn district_admin_of_a(city: &City) -> (String, String) {
+    let password = "district command centre 2026";
+    let created = city
+        .server
+        .client
+        .post(city.server.url("/api/v1/admin/users"))
+        .bearer_auth(&city.admin)
+        .json(&json!({
+            "login": "xuhui.command", "display_name": "徐汇区城管指挥中心", "role": "district_admin",
+            "scope": { "kind": "district", "district": "310104" }, "password": password,
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().unwrap();
+    assert_eq!(created["user"]["scope"], json!({ "kind": "district", "district": "310104" }));
+    let signed_in = city
+        .server
+        .post_json("/api/v1/auth/login", &json!({ "login": "xuhui.command", "password": password }));
+    assert_eq!(signed_in.status(), 200);
+    let signed_in: Value = signed_in.json().unwrap();
+    assert_eq!(signed_in["user"]["role"], "district_admin");
+    (
+        signed_in["access_token"].as_str().unwrap().to_owned(),
+        created["user"]["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn a_district_admin_commands_its_own_district_only(backend: Backend) {
+    let city = City::open(backend);
+    // A district admin holds exactly one district: no scope, the city or a street is refused.
+    for scope in
+        [None, Some(json!({ "kind": "city" })), Some(json!({ "kind": "street", "street": "310104001" }))]
+    {
+        let mut body = json!({ "login": "no.district", "display_name": "No", "role": "district_admin" });
+        if let Some(scope) = scope {
+            body["scope"] = scope;
+        }
+        let refused = city
+            .server
+            .client
+            .post(city.server.url("/api/v1/admin/users"))
+            .bearer_auth(&city.admin)
+            .json(&body);
+        assert_eq!(problem(refused.send().unwrap(), 422)["field"], "scope");
+    }
+    let (district, district_id) = district_admin_of_a(&city);
+    let post = |token: &str, path: &str, body: Value| {
+        city.server.client.post(city.server.url(path)).bearer_auth(token).json(&body).send().unwrap()
+    };
+    let flood = |area: &str, commander: &str| {
+        json!({
+            "area": area, "level": "II", "kind": "flood_typhoon", "categories": ["E0504"],
+            "commander_id": commander, "command_unit": "water",
+        })
+    };
+
+    // District B is switched by the city; district A's admin may not switch B, nor a street of
+    // it, and does not even learn that B's switch exists.
+    let b_on = post(&city.admin, "/api/v1/emergencies", flood("310105", &city.admin_id));
+    assert_eq!(b_on.status(), 201);
+    let b_id = b_on.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+    for area in ["310105", &city.cell_b.code.to_string()[..9]] {
+        let refused = post(&district, "/api/v1/emergencies", flood(area, &district_id));
+        assert_eq!(problem(refused, 403)["code"], "forbidden", "{area}");
+    }
+    problem(city.server.get_as(&district, &format!("/api/v1/emergencies/{b_id}")), 404);
+    problem(city.switch_as(&district, &b_id, Some("\"1\""), json!({ "action": "switch_off" })), 404);
+
+    // District A to a Level II flood command, commanded by the district admin itself.
+    let on = post(&district, "/api/v1/emergencies", flood("310104", &district_id));
+    assert_eq!(on.status(), 201);
+    let on: Value = on.json().unwrap();
+    let a_id = on["id"].as_str().unwrap().to_owned();
+    assert_eq!((&on["level"], &on["available_actions"]), (&json!("II"), &json!(["switch_off"])));
+    let listed: Value = city.server.get_as(&district, "/api/v1/emergencies").json().unwrap();
+    let ids: Vec<&str> =
+        listed["emergencies"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [a_id.as_str()]);
+
+    // A flood report of A reaches the command queue and the district admin dispatches it with
+    // the level's four hours; B's command queue is out of its reach.
+    let in_a = city.report(&city.cell_a, "E0504");
+    let in_b = city.report(&city.cell_b, "E0504");
+    assert_eq!((city.state(&in_a), city.state(&in_b)), ("registered".to_owned(), "registered".to_owned()));
+    let incident: Value =
+        city.server.get_as(&district, &format!("/api/v1/emergencies/{a_id}/incident")).json().unwrap();
+    assert_eq!(incident["queue"][0]["case_id"], in_a.as_str());
+    city.server.clock.set(t(10));
+    let dispatched =
+        city.server.step(&district, &in_a, &json!({ "action": "dispatch", "handling_unit": "roads" }));
+    assert_eq!(deadline(&dispatched), t(10 + 240));
+
+    let b_case: Value = city.server.get_as(&district, &format!("/api/v1/cases/{in_b}")).json().unwrap();
+    assert_eq!(b_case["view"], "public", "another district's case is not in the staff view");
+    let step = city
+        .server
+        .client
+        .post(city.server.url(&format!("/api/v1/cases/{in_b}/actions")))
+        .bearer_auth(&district)
+        .header("if-match", format!("\"{}\"", city.case(&in_b)["version"]))
+        .json(&json!({ "action": "dispatch", "handling_unit": "roads" }))
+        .send()
+        .unwrap();
+    assert_eq!(problem(step, 403)["code"], "out_of_scope");
+    assert_eq!(city.state(&in_b), "registered");
+    problem(city.server.get_as(&district, &format!("/api/v1/cases/{in_b}/notifications")), 404);
+    let cases: Value = city.server.get_as(&district, "/api/v1/cases").json().unwrap();
+    let cases: Vec<&str> =
+        cases["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(cases, [in_a.as_str()]);
+    let b_stats = city.server.get_as(&district, "/api/v1/stats?from=2026-12-01&to=2026-12-31&area=310105");
+    assert_eq!(problem(b_stats, 403)["code"], "out_of_scope");
+    // The city's configuration and accounts stay with the city admin.
+    let account = post(
+        &district,
+        "/api/v1/admin/users",
+        json!({ "login": "x", "display_name": "x", "role": "inspector" }),
+    );
+    problem(account, 403);
+
+    // Switched off by the district admin; the summary reads, as JSON and as a page.
+    city.server.clock.set(t(40));
+    let off = city.switch_as(&district, &a_id, Some("\"1\""), json!({ "action": "switch_off" }));
+    assert_eq!(off.status(), 200);
+    assert_eq!(off.json::<Value>().unwrap()["state"], "ended");
+    let after = city.report(&city.cell_a, "E0504");
+    assert_eq!(city.state(&after), "reported");
+    let summary: Value =
+        city.server.get_as(&district, &format!("/api/v1/emergencies/{a_id}/summary")).json().unwrap();
+    assert_eq!(summary["minutes_on"], 40.0);
+    let figures = &summary["figures"];
+    assert_eq!((&figures["cases"], &figures["dispatched"]), (&json!(1), &json!(1)));
+    assert_eq!(figures["mean_minutes_to_dispatch"], 10.0);
+    assert_eq!(figures["units"], json!(["roads"]));
+    let page = city.server.get_as(&district, &format!("/api/v1/emergencies/{a_id}/summary/print"));
+    assert_eq!(page.status(), 200);
+    let timeline = &city.read(&format!("/api/v1/emergencies/{a_id}/incident"))["timeline"];
+    let roles: Vec<&str> =
+        timeline.as_array().unwrap().iter().map(|d| d["actor_role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["district_admin", "district_admin", "system", "district_admin"]);
+}
+
 crate::both_backends!(
     level_two_flood_takes_the_listed_reports_of_its_district_only,
+    a_district_admin_commands_its_own_district_only,
     the_after_action_summary_equals_the_figures_worked_out_by_hand,
     a_drill_runs_on_marked_reports_and_leaves_the_statistics_unchanged,
 );

@@ -6,8 +6,10 @@
 //!   case closes; the per-unit figures count each unit's parts;
 //! - the lead closing a helper's part with a reason, and the part steps' concurrency and roles;
 //! - disputes upheld and reassigned, each within and past the arbiter's deadline (the undecided
-//!   one escalated to the district), a dispute past the window refused, and the dispute rate;
-//! - a case bounced between units more than twice, flagged to the district once.
+//!   one escalated to the district and decided by the district admin), a dispute past the
+//!   window refused, and the dispute rate;
+//! - a case bounced between units more than twice, flagged to the district once, where the
+//!   district admin sees the flag and takes the case in hand.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -70,6 +72,14 @@ impl Street {
 
     fn handler(&self, unit: &str) -> String {
         self.server.staff_token(Role::Handler, Scope::Unit { unit: unit.to_owned() })
+    }
+
+    /// The admin of district 310104, which holds the street.
+    fn district_admin(&self) -> String {
+        self.server.staff_token(
+            Role::DistrictAdmin,
+            Scope::District { district: AreaCode::parse("310104").unwrap() },
+        )
     }
 
     /// A reported and registered case; its id.
@@ -430,6 +440,7 @@ fn disputes_upheld_and_reassigned_within_and_past_the_arbiters_deadline(backend:
     let water = street.handler("water");
     let start = monday_nine();
     let db = street.db();
+    let district = street.district_admin();
     for (decision, late) in [("uphold", false), ("uphold", true), ("reassign", false), ("reassign", true)] {
         let (id, decide_by) = disputed(&street, &water, start);
         let at = if late {
@@ -447,7 +458,9 @@ fn disputes_upheld_and_reassigned_within_and_past_the_arbiters_deadline(backend:
         } else {
             json!({ "action": "reassign", "handling_unit": "gas" })
         };
-        let after = street.server.step(&street.dispatcher, &id, &body);
+        // A dispute escalated past its deadline is the district's to decide.
+        let arbiter = if late { &district } else { &street.dispatcher };
+        let after = street.server.step(arbiter, &id, &body);
         let joint = street.joint(&street.dispatcher, &id);
         let dispute = &joint["disputes"][0];
         let expected = if decision == "uphold" { "upheld" } else { "reassigned" };
@@ -523,7 +536,7 @@ fn a_case_bounced_more_than_twice_is_flagged_to_the_district_once(backend: Backe
     let flag =
         timeline["events"].as_array().unwrap().iter().find(|e| e["kind"] == "flagged_to_district").unwrap();
     assert_eq!(flag["details"]["bounces"], 3);
-    assert_eq!(flag["details"]["to"]["role"], "dispatcher");
+    assert_eq!(flag["details"]["to"]["role"], "district_admin");
     assert_eq!(flag["details"]["to"]["district"], "310104");
 
     // A fourth bounce is counted, not flagged again.
@@ -531,6 +544,26 @@ fn a_case_bounced_more_than_twice_is_flagged_to_the_district_once(backend: Backe
     street.server.step(&office, &id, &json!({ "action": "send_back", "reason": "Not ours either" }));
     assert_eq!(count_kind(&db, &id, "flagged_to_district"), 1);
     assert_eq!(street.joint(&street.dispatcher, &id)["bounces"], 4);
+
+    // The district's command centre finds the flagged cases in its list, sees the flag on the
+    // case and takes it in hand.
+    let district = street.district_admin();
+    let other = street.registered();
+    let listed = |flagged: bool| -> Vec<String> {
+        let page: Value = street
+            .server
+            .get_as(&district, &format!("/api/v1/cases?flagged_to_district={flagged}"))
+            .json()
+            .unwrap();
+        page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(listed(true), std::slice::from_ref(&id));
+    let unflagged = listed(false);
+    assert!(unflagged.contains(&other) && !unflagged.contains(&id), "{unflagged:?}");
+    assert_eq!(street.joint(&district, &id)["flagged_to_district"], true);
+    let taken =
+        street.server.step(&district, &id, &json!({ "action": "dispatch", "handling_unit": "roads" }));
+    assert_eq!(taken["handling_unit"], "roads");
 }
 
 both_backends!(

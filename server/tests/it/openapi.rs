@@ -1,6 +1,6 @@
 //! The OpenAPI document against the running server: it is OpenAPI 3.1, every documented
 //! operation is routed (answers something other than `no_such_route`), and the docs page loads
-//! nothing from another origin.
+//! nothing from another origin; every role is enumerated where roles are.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -33,5 +33,23 @@ fn every_documented_operation_is_routed_and_the_docs_are_offline() {
     assert!(html.contains("openapi.json"));
     for external in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import"] {
         assert!(!html.contains(external), "docs page loads {external}");
+    }
+}
+
+#[test]
+fn every_role_is_enumerated_in_the_document() {
+    let doc: Value = serde_json::from_str(gridline_server::api::openapi::document_json()).unwrap();
+    let roles: Vec<&str> = doc["components"]["schemas"]["Role"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let wire: Vec<&str> = gridline_core::workflow::Role::ALL.iter().map(|r| r.as_str()).collect();
+    assert_eq!(roles, wire);
+    assert!(roles.contains(&"district_admin"));
+    let description = doc["info"]["description"].as_str().unwrap();
+    for role in wire {
+        assert!(description.contains(&format!("`{role}`")), "{role} is not named in the description");
     }
 }

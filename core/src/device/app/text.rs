@@ -61,6 +61,7 @@ pub fn role_words(role: Role, lang: Language) -> String {
         Role::Dispatcher => ("派遣员", "Dispatcher"),
         Role::Handler => ("处置人员", "Handling unit"),
         Role::Admin => ("管理员", "Administrator"),
+        Role::DistrictAdmin => ("区管理员", "District administrator"),
         Role::System => ("系统", "System"),
         Role::Viewer => ("查看者", "Viewer"),
         Role::Operator => ("话务员", "Hotline operator"),

@@ -45,7 +45,7 @@ pub struct DeskFigures {
 }
 
 pub async fn figures(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Viewer])?;
+    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::Dispatcher, Role::Viewer])?;
     let scope = who.case_filter();
     let (stranded, oldest, closed, awaiting, covered) = state
         .db

@@ -174,7 +174,8 @@ pub async fn duplicates(
     })
     .await?;
     let reporter = case.row.reporter_id.as_deref() == Some(who.user_id.as_str());
-    let staff = matches!(who.role, Role::Dispatcher | Role::Admin) && in_scope(&who, &case);
+    let staff =
+        matches!(who.role, Role::Dispatcher | Role::Admin | Role::DistrictAdmin) && in_scope(&who, &case);
     if !staff && !reporter {
         return Err(ApiError::new(
             ErrorKind::Forbidden,

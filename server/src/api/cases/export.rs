@@ -145,14 +145,14 @@ pub struct OpenDataQuery {
     pub format: Option<String>,
 }
 
-/// `GET /api/v1/open-data/cases`: every case of the caller's scope (a dispatcher's street, the
-/// whole city for an admin) matching the filters, as open data.
+/// `GET /api/v1/open-data/cases`: every case of the caller's scope (a dispatcher's street, a
+/// district admin's district, the whole city for an admin) matching the filters, as open data.
 pub async fn open_data(
     state: web::Data<AppState>,
     who: Principal,
     query: web::Query<OpenDataQuery>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::Dispatcher])?;
+    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::Dispatcher])?;
     let query = query.into_inner();
     let format = Format::parse(query.format.as_deref().unwrap_or("csv"))?;
     let filter = super::list::filter_of(&super::list::ListQuery {

@@ -1,5 +1,6 @@
 //! `GET /api/v1/cases`: the staff case list. Only cases the caller's scope holds (a dispatcher's
-//! street, an inspector's cells, a handler's unit, the whole city for an admin), newest first,
+//! street, an inspector's cells, a handler's unit, a district admin's district, the whole city
+//! for an admin), newest first,
 //! filtered by:
 //!
 //! - `state`: one state or a comma list (`reported,registered`);
@@ -13,6 +14,8 @@
 //!   tracking number, or in a step's note or reason; combined with every other filter;
 //! - `triage`: `true` for the triage queue only (cases that routed to no cell, listed to the
 //!   street office nearest to them; see [`super::triage`]), `false` for cases with a cell;
+//! - `flagged_to_district`: `true` for the cases flagged to the district for changing hands
+//!   more than twice (a district admin's list of them), `false` for the others;
 //! - `format`: `csv` or `jsonl` answers every matching case as a streamed file instead of a
 //!   page (see [`super::export`]);
 //! - `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
@@ -58,6 +61,8 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// `true`: only the triage queue (cases in no cell); `false`: only cases with a cell.
     pub triage: Option<bool>,
+    /// `true`: only cases flagged to the district for bouncing; `false`: only the others.
+    pub flagged_to_district: Option<bool>,
     /// `csv` or `jsonl`: every matching case as a file ([`super::export`]).
     pub format: Option<String>,
 }
@@ -125,6 +130,7 @@ pub fn filter_of(query: &ListQuery) -> ApiResult<ListFilter> {
     }
     filter.overdue = query.overdue;
     filter.triage = query.triage;
+    filter.flagged_to_district = query.flagged_to_district;
     if let Some(area) = query.area.as_deref() {
         let area =
             AreaCode::parse(area.trim()).map_err(|e| ApiError::invalid_field("area", e.to_string()))?;
@@ -185,7 +191,14 @@ pub async fn list(
     who: Principal,
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Handler, Role::Viewer])?;
+    who.require_role(&[
+        Role::Admin,
+        Role::DistrictAdmin,
+        Role::Dispatcher,
+        Role::Inspector,
+        Role::Handler,
+        Role::Viewer,
+    ])?;
     if let Some(format) = query.format.as_deref() {
         let format = super::export::Format::parse(format)?;
         if query.limit.is_some() || query.cursor.is_some() {

@@ -51,11 +51,12 @@ pub(crate) fn view_for(who: Option<&Principal>, case: &CaseRow) -> View {
     if who.role != Role::Citizen && who.can_see_case(&visibility(case)) { View::Staff } else { View::Public }
 }
 
-/// Whether a staff viewer may learn who reported `case`: only the street office and the city
-/// (admins, dispatchers), and never for an anonymous report. Handling units and inspectors
-/// work the problem, not the person.
+/// Whether a staff viewer may learn who reported `case`: only the street office, the district
+/// and the city (dispatchers, district admins, admins), and never for an anonymous report.
+/// Handling units and inspectors work the problem, not the person.
 pub(crate) fn may_see_reporter(case: &CaseRow, who: Option<&Principal>) -> bool {
-    !case.anonymous && who.is_some_and(|w| matches!(w.role, Role::Admin | Role::Dispatcher))
+    !case.anonymous
+        && who.is_some_and(|w| matches!(w.role, Role::Admin | Role::DistrictAdmin | Role::Dispatcher))
 }
 
 /// The case's body in `view`; `now` (the server's clock) decides which actions are available.

@@ -27,7 +27,7 @@ pub async fn list(
     who: Principal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::Dispatcher])?;
+    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::Dispatcher])?;
     let (case, ()) = load_case(&state, &id, |_, _| Ok(())).await?;
     if !in_scope(&who, &case) {
         return Err(ApiError::new(

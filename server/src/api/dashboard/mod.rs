@@ -25,7 +25,7 @@ pub use crate::map_layer::{CellOutline, MapLayer, MapLayerCache, SCALE};
 
 /// Whether the caller's scope holds `grid` as a place (and the caller may see the map at all).
 fn map_scope(who: &Principal) -> ApiResult<CaseFilter> {
-    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Inspector, Role::Viewer])?;
+    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::Dispatcher, Role::Inspector, Role::Viewer])?;
     Ok(who.case_filter())
 }
 

@@ -228,8 +228,8 @@ pub struct NotificationLog {
     pub entries: Vec<NotificationLogEntry>,
 }
 
-/// Who reads the whole log of a case they hold: the street office and the city.
-const LOG_READERS: &[Role] = &[Role::Dispatcher, Role::Admin];
+/// Who reads the whole log of a case they hold: the street office, the district and the city.
+const LOG_READERS: &[Role] = &[Role::Dispatcher, Role::DistrictAdmin, Role::Admin];
 
 pub async fn case_log(
     state: web::Data<AppState>,

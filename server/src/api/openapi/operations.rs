@@ -153,7 +153,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "HTML page", Body::Untyped("text/html", json!({"type": "string"})))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/cases/{id}/duplicates", "cases", "Open cases that may report the same problem: same category, within the category's duplicate radius, reported in the last window_days; nearest first, with the distance")
-            .describe("For the street office triaging a case before `register` or `merge` (this is the duplicate check at intake: every new report starts `reported` and is triaged with this list), and for the case's reporter. Dispatchers and admins whose scope holds the case get the candidates their scope holds too, with position, description, handling unit, version and the distance to 0.1 m; the reporter gets the public facts of every candidate with the distance rounded to 10 m. Open means not `closed`, `rejected` or `merged`. Anyone else: 403 `out_of_scope`. To merge, send the `merge` action with `merge_into` set to a candidate's id; the merged report's reporter then follows the surviving case (`follows` in `GET /api/v1/reports/mine`, `merged_into` on the case).")
+            .describe("For the street office triaging a case before `register` or `merge` (this is the duplicate check at intake: every new report starts `reported` and is triaged with this list), and for the case's reporter. Dispatchers, district admins and admins whose scope holds the case get the candidates their scope holds too, with position, description, handling unit, version and the distance to 0.1 m; the reporter gets the public facts of every candidate with the distance rounded to 10 m. Open means not `closed`, `rejected` or `merged`. Anyone else: 403 `out_of_scope`. To merge, send the `merge` action with `merge_into` set to a candidate's id; the merged report's reporter then follows the surviving case (`follows` in `GET /api/v1/reports/mine`, `merged_into` on the case).")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .param(In::Query, "window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 90}), "how far back to look, in days (default 7)")
@@ -167,7 +167,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "Event stream (never ends on its own)", Body::Untyped("text/event-stream", json!({"type": "string"})))
             .problems(&[400, 401]),
         Op::new(Method::Get, "/api/v1/cases", "cases", "The staff case list: cases in the caller's scope, newest first, filtered, a page at a time")
-            .describe("Admins see the city, dispatchers their street, viewers their area (city, district or street), inspectors their cells, handlers their unit's cases; citizens are refused (they have /api/v1/reports/mine). Each item is the case in the staff view. Bad parameters answer 422 `invalid_field` naming the parameter; unknown parameters 400.")
+            .describe("Admins see the city, district admins their district, dispatchers their street, viewers their area (city, district or street), inspectors their cells, handlers their unit's cases; citizens are refused (they have /api/v1/reports/mine). Each item is the case in the staff view. Bad parameters answer 422 `invalid_field` naming the parameter; unknown parameters 400.")
             .bearer()
             .param(In::Query, "state", false, json!({"type": "string", "example": "reported,registered"}), "A state or a comma list of states")
             .param(In::Query, "category", false, json!({"type": "string", "example": "E0101"}), "A category code")
@@ -183,13 +183,14 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "tracking_number", false, json!({"type": "string"}), "The case with this tracking number (case-insensitive), within the caller's scope")
             .param(In::Query, "q", false, json!({"type": "string", "minLength": 2, "maxLength": 100}), "Text (Chinese or English, case-insensitive) in the report's description, answers or tracking number, or in a step's note or reason; a whole tracking number finds that case by its number; combines with every other filter")
             .param(In::Query, "triage", false, json!({"type": "boolean"}), "true: only the triage queue (cases that routed to no grid cell; listed to the street office nearest to them and to the city); false: only cases with a cell")
+            .param(In::Query, "flagged_to_district", false, json!({"type": "boolean"}), "true: only the cases flagged to the district for changing hands between units more than twice (the district admin's list of them); false: only the others")
             .param(In::Query, "format", false, json!({"type": "string", "enum": ["csv", "jsonl"]}), "Every matching case (no limit or cursor) as a streamed file: CSV (one row per case, the staff view's flat columns) or JSON Lines (the staff view, one case per line), in the caller's scope with the personal data the role may see")
             .answer(200, "One page of cases", Body::Json(typed::<CaseListPage>))
             .answer(200, "Every matching case as CSV (format=csv)", Body::Untyped("text/csv", json!({"type": "string"})))
             .answer(200, "Every matching case as JSON Lines (format=jsonl)", Body::Untyped("application/jsonl", json!({"type": "string"})))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/open-data/cases", "cases", "Open data: every case of the caller's scope, with nothing that identifies a person, as a streamed file")
-            .describe("No description, answers, reporter, photo or point: the place is the grid cell and its community, street and district. Admins get the city, dispatchers their street; other roles 403. Streams in constant memory whatever the number of cases. Bad parameters answer 422 `invalid_field` naming the parameter; unknown parameters 400.")
+            .describe("No description, answers, reporter, photo or point: the place is the grid cell and its community, street and district. Admins get the city, district admins their district, dispatchers their street; other roles 403. Streams in constant memory whatever the number of cases. Bad parameters answer 422 `invalid_field` naming the parameter; unknown parameters 400.")
             .bearer()
             .param(In::Query, "state", false, json!({"type": "string", "example": "closed"}), "A state or a comma list of states")
             .param(In::Query, "category", false, json!({"type": "string", "example": "E0101"}), "A category code")
@@ -208,7 +209,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {"type": "object", "required": ["code", "zh", "en"], "properties": {"code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}, "contact": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}}, "area": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "retired_at": {"type": ["string", "null"], "format": "date-time"}}}}, "suggested": {"type": "string"}}})))
             .problems(&[400, 422]),
         Op::new(Method::Get, "/api/v1/dashboard/cells", "dashboard", "Outlines of the grid cells in the caller's scope, for the dashboard map")
-            .describe("Rings are flattened integer pairs [x0, y0, x1, y1, ...] in steps of 1/scale degree east and north of `origin` ([lon, lat], WGS-84). Admins get the city, dispatchers their street, viewers their area, inspectors their cells; handlers and citizens 403. `ETag` follows the grid revision; `If-None-Match` answers 304.")
+            .describe("Rings are flattened integer pairs [x0, y0, x1, y1, ...] in steps of 1/scale degree east and north of `origin` ([lon, lat], WGS-84). Admins get the city, district admins their district, dispatchers their street, viewers their area, inspectors their cells; handlers and citizens 403. `ETag` follows the grid revision; `If-None-Match` answers 304.")
             .bearer()
             .answer(200, "Cells", Body::Untyped("application/json", json!({"type": "object", "required": ["revision", "scale", "origin", "cells"], "properties": {"revision": {"type": "integer"}, "scale": {"type": "number"}, "origin": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}, "cells": {"type": "array", "items": {"type": "object", "required": ["code", "rings", "area_m2"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "rings": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}, "area_m2": {"type": "number"}}}}}})))
             .answer(304, "Not modified", Body::Empty)
@@ -254,7 +255,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "Work list", Body::Json(typed::<WorklistPage>))
             .problems(&[400, 401, 403]),
         Op::new(Method::Get, "/api/v1/stats", "statistics", "Case statistics for a time range, grouped by area, category, handling unit or channel, as JSON or CSV (definitions: docs/statistics.md)")
-            .describe("Counts from the audit trail: received, registered, closed; closure rate (结案率), on-time closure rate (按期结案率), rework rate (返工率), extension rate (延期率); mean and p90 handling time in working hours; mean citizen rating. Scope: an admin counts the city, a dispatcher their street, a viewer its area, a handler their unit; citizens and inspectors get 403. Format: `format` decides; without it `Accept: text/csv` gets CSV, anything else JSON. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
+            .describe("Counts from the audit trail: received, registered, closed; closure rate (结案率), on-time closure rate (按期结案率), rework rate (返工率), extension rate (延期率); mean and p90 handling time in working hours; mean citizen rating. Scope: an admin counts the city, a district admin its district, a dispatcher their street, a viewer its area, a handler their unit; citizens and inspectors get 403. Format: `format` decides; without it `Accept: text/csv` gets CSV, anything else JSON. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
             .param(In::Query, "from", true, json!({"type": "string"}), "Start of the range, included: RFC 3339, or a date YYYY-MM-DD (00:00 Asia/Shanghai)")
             .param(In::Query, "to", true, json!({"type": "string"}), "End of the range, excluded: RFC 3339, or a date YYYY-MM-DD meaning the end of that day; at most 366 days after from")
             .param(In::Query, "group_by", false, json!({"type": "string", "enum": ["district", "street", "community", "grid", "category", "unit", "channel", "day"]}), "What the groups are (default street)")
@@ -266,7 +267,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The figures per group and in total", Body::Untyped("text/csv", json!({"type": "string"})))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/warnings/charts", "statistics", "Early warning: each place's daily reports against its baseline, on a CUSUM or EWMA chart, the day under way judged as its reports arrive")
-            .describe("A place's expected count on a day is its reports over the 28 days before, spread by day effects (weekday, public holiday, weekend day worked in exchange) estimated on the caller's whole scope; the day under way is expected in proportion to the share of it elapsed. Days are the city's. Places that signal today come first, then by the chart's value. Scope: an admin and a viewer see the city or their area, a dispatcher their street; others get 403. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
+            .describe("A place's expected count on a day is its reports over the 28 days before, spread by day effects (weekday, public holiday, weekend day worked in exchange) estimated on the caller's whole scope; the day under way is expected in proportion to the share of it elapsed. Days are the city's. Places that signal today come first, then by the chart's value. Scope: an admin and a viewer see the city or their area, a district admin its district, a dispatcher their street; others get 403. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
             .param(In::Query, "level", false, json!({"type": "string", "enum": ["grid", "community", "street"]}), "What a place is (default grid)")
             .param(In::Query, "category", false, json!({"type": "string"}), "Only reports of this category code (default every category)")
             .param(In::Query, "chart", false, json!({"type": "string", "enum": ["cusum", "ewma"]}), "Which chart (default cusum: k = 0.5, h = 4; ewma: lambda = 0.3, 3 sigma)")
@@ -407,7 +408,7 @@ pub fn api() -> Vec<Op> {
             .answer(204, "Forgotten", Body::Empty)
             .problems(&[401, 404]),
         Op::new(Method::Get, "/api/v1/cases/{id}/notifications", "notifications", "The case's notification log: what was told to whom, by which channel, and whether it arrived")
-            .describe("The reporter reads the notices sent to them; dispatchers and admins whose scope holds the case read all of them. Handling units, inspectors and viewers: 403 `forbidden` (the log names the reporter's addresses, masked). Anyone else: 404.")
+            .describe("The reporter reads the notices sent to them; dispatchers, district admins and admins whose scope holds the case read all of them. Handling units, inspectors and viewers: 403 `forbidden` (the log names the reporter's addresses, masked). Anyone else: 404.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
             .answer(200, "The log, oldest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationLog"})))
@@ -485,13 +486,13 @@ pub fn api() -> Vec<Op> {
             .answer(200, "Every message's outcome, in the order sent", Body::Untyped("application/json", json!({"type": "object", "properties": {"accepted": {"type": "integer"}, "replayed": {"type": "integer"}, "results": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "outcome": {"type": "string", "enum": ["raised", "repeated", "cleared", "nothing_active", "replayed"]}, "alarm_id": {"type": ["string", "null"]}}}}}})))
             .problems(&[400, 401, 403, 409, 413, 422]),
         Op::new(Method::Post, "/api/v1/sensors/alarms/{id}/confirm", "sensors", "Confirm a pending alarm from the review queue")
-            .describe("Admin or a dispatcher whose street holds the alarm's cell. The alarm joins its kind's open group in its cell, or opens one (and its case).")
+            .describe("Admin, or a district admin or dispatcher whose area holds the alarm's cell. The alarm joins its kind's open group in its cell, or opens one (and its case).")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .answer(200, "Confirmed", Body::Untyped("application/json", json!({"type": "object", "properties": {"alarm": {"$ref": "#/components/schemas/SensorAlarmEpisode"}}})))
             .problems(&[401, 403, 404, 409]),
         Op::new(Method::Post, "/api/v1/sensors/devices/{id}/repaired", "sensors", "Mark a device flagged faulty as repaired: its alarms open cases again")
-            .describe("Admin or a dispatcher whose street holds the device's cell. Its flapping count starts afresh; its past alarms keep their states. A device that is not faulty answers 409 `device_not_faulty`.")
+            .describe("Admin, or a district admin or dispatcher whose area holds the device's cell. Its flapping count starts afresh; its past alarms keep their states. A device that is not faulty answers 409 `device_not_faulty`.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .answer(200, "The device, healthy", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/SensorDevice"})))
@@ -556,7 +557,7 @@ pub fn api() -> Vec<Op> {
             .describe("`reset_password: true` replaces the password with a generated one-time password, answered once as `one_time_password`: it signs in only together with a new password (`POST /api/v1/auth/login` with `new_password`). Every session of the account ends.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .body_schema("application/json", true, json!({"type": "object", "properties": {"role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen; without `scope`, the new role's default scope where it has one (none for dispatcher, handler and viewer)"}, "scope": {"$ref": "#/components/schemas/Scope"}, "display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "password": {"type": "string"}, "reset_password": {"type": "boolean"}}}))
+            .body_schema("application/json", true, json!({"type": "object", "properties": {"role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen; without `scope`, the new role's default scope where it has one (none for dispatcher, district_admin, handler, viewer and operator)"}, "scope": {"$ref": "#/components/schemas/Scope"}, "display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "password": {"type": "string"}, "reset_password": {"type": "boolean"}}}))
             .answer(200, "Account (with `one_time_password` after a reset)", Body::Json(typed::<Patched>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/admin/api-keys", "admin", "List the Open311 API keys (never the keys themselves)")
@@ -576,12 +577,12 @@ pub fn api() -> Vec<Op> {
             .answer(200, "Revoked", Body::Json(typed::<ApiKeyRow>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/emergencies", "emergency", "Emergency switches (平战转换) whose area the caller's scope meets, newest first")
-            .describe("Admins, dispatchers and viewers; anyone else 403.")
+            .describe("Admins, district admins, dispatchers and viewers; anyone else 403.")
             .bearer()
             .answer(200, "The switches", Body::Json(typed::<EmergencyList>))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/emergencies", "emergency", "Switch an area (a district or a street) to wartime command")
-            .describe("Admins only (403 `not_allowed_for_role`), for an area their scope holds. While it is on, new reports of the area and categories are registered by the system into the command unit's queue (`command_register`) with the level's limits on a 24/7 clock (`limits`). A drill catches only reports marked `drill` (staff only) and is left out of the statistics. 409 `emergency_already_on` when a switch of the same kind (drill or not) is on for the area, an area holding it or one within it; 422 `unknown_unit` (field `command_unit`), an unknown category (`categories[i]`), a commander who cannot dispatch in the area (`commander_id`), `emergency_area_level` (field `area`), `categories_required`.")
+            .describe("City admins, and district admins for their own district or a street of it (403 `not_allowed_for_role` for any other role; 403 `forbidden` for an area outside the caller's scope). While it is on, new reports of the area and categories are registered by the system into the command unit's queue (`command_register`) with the level's limits on a 24/7 clock (`limits`). A drill catches only reports marked `drill` (staff only) and is left out of the statistics. 409 `emergency_already_on` when a switch of the same kind (drill or not) is on for the area, an area holding it or one within it; 422 `unknown_unit` (field `command_unit`), an unknown category (`categories[i]`), a commander who cannot dispatch in the area (`commander_id`), `emergency_area_level` (field `area`), `categories_required`.")
             .bearer()
             .body("application/json", true, typed::<SwitchOnRequest>)
             .answer(201, "Switched on (ETag: its version)", Body::Json(typed::<EmergencyView>))
@@ -592,7 +593,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The switch", Body::Json(typed::<EmergencyView>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/emergencies/{id}/actions", "emergency", "A step on a switch: switch_off returns the area to peacetime; open cases under command keep their limits")
-            .describe("Admins only, with If-Match carrying the switch's ETag (428 `precondition_required` without it; 409 `version_mismatch` when stale, 409 `not_from_state` when it is ended already).")
+            .describe("City admins, and district admins for a switch of their district (404 for a switch outside it), with If-Match carrying the switch's ETag (428 `precondition_required` without it; 409 `version_mismatch` when stale, 409 `not_from_state` when it is ended already).")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the switch's ETag")
@@ -615,13 +616,13 @@ pub fn api() -> Vec<Op> {
             .answer(200, "HTML page", Body::Untyped("text/html", json!({"type": "string"})))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/cases/{id}/joint", "cases", "Joint handling (主办/协办) and disputes (派单异议) of a case: the lead unit, the helper units' parts with the part steps the caller may take, the disputes, the bounces and the district flag, and the case steps the caller may take with all of them counted")
-            .describe("Staff whose scope holds the case, and the handlers of a unit with a part on it (who see the case in the staff view through their part), may read it; anyone else 403 `out_of_scope`. The ETag is the case's version, the If-Match of a part step. A joint dispatch is the case step `dispatch` (or `reassign`) with `helpers`; a dispute is the case step `dispute` (the dispatched unit, with a reason, within 2 working hours of the dispatch), decided by `uphold` or `reassign` (the street office, or the district's for a case in no street, within 4 working hours; a later decision is recorded as late; an undecided dispute past the deadline goes to the district). A case that changed hands more than twice is flagged to the district (`flagged_to_district`).")
+            .describe("Staff whose scope holds the case, and the handlers of a unit with a part on it (who see the case in the staff view through their part), may read it; anyone else 403 `out_of_scope`. The ETag is the case's version, the If-Match of a part step. A joint dispatch is the case step `dispatch` (or `reassign`) with `helpers`; a dispute is the case step `dispute` (the dispatched unit, with a reason, within 2 working hours of the dispatch), decided by `uphold` or `reassign` (the street office, or the district admin for a case in no street, within 4 working hours; a later decision is recorded as late; an undecided dispute past the deadline goes to the district). A case that changed hands more than twice is flagged to the district (`flagged_to_district`).")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .answer(200, "The case's joint handling", Body::Json(typed::<JointView>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/cases/{id}/verifiers", "cases", "The inspectors a handled case's verification may be given to (指派核查): the enabled inspectors holding a cell of the case's street")
-            .describe("The street office whose scope holds the case, and the city admin; anyone else 403. The step itself is `assign_verifier` with `inspector` (an account id from this list; any other is 422 `unknown_inspector`), taken while the case is handled. That inspector then sees the case and verifies it on site as the cell's own inspectors may.")
+            .describe("The street office or district admin whose scope holds the case, and the city admin; anyone else 403. The step itself is `assign_verifier` with `inspector` (an account id from this list; any other is 422 `unknown_inspector`), taken while the case is handled. That inspector then sees the case and verifies it on site as the cell's own inspectors may.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .answer(200, "The candidates", Body::Json(typed::<crate::api::cases::verifiers::VerifierCandidates>))
@@ -853,7 +854,7 @@ pub fn info() -> serde_json::Value {
     json!({
         "title": "Gridline API",
         "version": "1",
-        "description": "City grievance intake, grid routing and case management (GB/T 30428, Open311). Roles: `citizen`, `inspector`, `dispatcher`, `handler`, `admin`, `system` and `viewer`, the read-only role of operations screens: a viewer reads what its area holds (the city, a district or a street; cases in the staff view without the reporter) and every write it sends (any method but GET, HEAD, OPTIONS, TRACE outside /api/v1/auth) is refused with 403 `forbidden`. Errors are application/problem+json (RFC 9457) with a stable `code` and, where there is one, the `field` at fault. Times are RFC 3339 UTC; coordinates WGS-84 unless `crs` says gcj02 or bd09."
+        "description": "City grievance intake, grid routing and case management (GB/T 30428, Open311). Roles: `citizen`, `inspector`, `dispatcher`, `handler`, `admin` (the city's), `district_admin` (one district's command centre: the street office's case steps, statistics, warnings, alarms and emergency mode over its district, and no city configuration or accounts), `operator` (12345 hotline), `system` and `viewer`, the read-only role of operations screens: a viewer reads what its area holds (the city, a district or a street; cases in the staff view without the reporter) and every write it sends (any method but GET, HEAD, OPTIONS, TRACE outside /api/v1/auth) is refused with 403 `forbidden`. Errors are application/problem+json (RFC 9457) with a stable `code` and, where there is one, the `field` at fault. Times are RFC 3339 UTC; coordinates WGS-84 unless `crs` says gcj02 or bd09."
     })
 }
 

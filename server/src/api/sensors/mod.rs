@@ -83,15 +83,15 @@ pub struct ReviewQueue {
     pub alarms: Vec<ReviewItem>,
 }
 
-/// Who confirms alarms: an admin, or a dispatcher for the cells of their street.
+/// Who confirms alarms: an admin, or a district admin or dispatcher for the cells of their area.
 fn require_staff(who: &Principal) -> ApiResult<()> {
-    who.require_role(&[Role::Admin, Role::Dispatcher])
+    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::Dispatcher])
 }
 
 /// Who reads the review queue and the overview: those who confirm, and the read-only viewer of
 /// an area's screen.
 fn require_reader(who: &Principal) -> ApiResult<()> {
-    who.require_role(&[Role::Admin, Role::Dispatcher, Role::Viewer])
+    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::Dispatcher, Role::Viewer])
 }
 
 fn in_scope(who: &Principal, grid: &str) -> bool {

@@ -7,7 +7,6 @@
 
 use actix_web::{HttpResponse, web};
 use gridline_core::protocol::joint::{JointStats, UnitJointFigures};
-use gridline_core::workflow::Role;
 
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -42,7 +41,7 @@ pub async fn joint(
     who: Principal,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Handler, Role::Viewer])?;
+    who.require_role(super::READERS)?;
     if let Some((name, _)) = query.first() {
         return Err(ApiError::bad_request(
             "invalid_query",

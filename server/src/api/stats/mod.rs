@@ -36,6 +36,11 @@ use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::stats::{self, AreaColumn, CallRow, StatsFactRow, StatsFilter};
 use compute::{Figures, GroupBy, Range, Rules};
 
+/// Who reads statistics (cut to their scope): the street office, the district, the city, the
+/// units and viewers; also the units' joint figures ([`joint`]).
+pub(crate) const READERS: &[Role] =
+    &[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher, Role::Handler, Role::Viewer];
+
 /// The longest range one request may ask for, in days.
 pub const MAX_RANGE_DAYS: i64 = 366;
 /// The longest range of a daily series (`group_by=day`), in days.
@@ -278,7 +283,7 @@ pub async fn stats(
     req: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Handler, Role::Viewer])?;
+    who.require_role(READERS)?;
     // Working hours are counted on the calendar deadlines are set on: the city's.
     let calendar = &*state.calendar;
     let asked = parse_query(&query, calendar)?;

@@ -259,7 +259,7 @@ pub async fn charts_of_places(
     who: Principal,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Viewer])?;
+    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher, Role::Viewer])?;
     let asked = parse_query(&query)?;
     let mut filter = scope_of(&who)?;
     filter.category = asked.category.clone();

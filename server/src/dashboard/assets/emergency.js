@@ -7,8 +7,10 @@
 //   - the live command queue (reports registered under command, with their dispatch-by time);
 //   - the units' open tasks against the span of control (a warning above it);
 //   - the timeline of command decisions.
-// An admin switches an area on (the levels, their limits and the kinds come from the API's
-// answer) and off (with If-Match). Every rule is the server's; this page only draws.
+// A city admin, or a district admin within its district (its code is filled in), switches an
+// area on (the levels, their limits and the kinds come from the API's answer) and off (with
+// If-Match, offered when the switch's `available_actions` has it). Every rule is the server's;
+// this page only draws.
 "use strict";
 
 Object.assign(TEXT.zh, {
@@ -49,7 +51,10 @@ function fillSwitchForm(list) {
   if (!$("#em-unit").options.length) {
     for (const u of state.units || []) $("#em-unit").append(el("option", { value: u.code }, u.code));
   }
-  $("#em-form").hidden = (session.user || {}).role !== "admin";
+  const user = session.user || {};
+  $("#em-form").hidden = !["admin", "district_admin"].includes(user.role);
+  const scope = user.scope || {};
+  if (scope.kind === "district" && !$("#em-area").value) $("#em-area").value = scope.district;
 }
 
 function renderIncident(incident) {
