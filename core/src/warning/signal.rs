@@ -3,7 +3,7 @@
 //! recurrence interval and method, and the cases inside; the server stores it, and these rules
 //! say what may happen to it next.
 //!
-//! - **Steps.** A dispatcher or an admin whose scope holds the signal *acknowledges* it (seen,
+//! - **Steps.** A dispatcher, a district admin or an admin whose scope holds the signal *acknowledges* it (seen,
 //!   being looked at), *dismisses* it with a reason (a market day, a known event), or *opens a
 //!   case* from it: an inspector is sent to look, through the same intake as any report. A
 //!   dismissed signal and one that became a case are settled; a viewer reads and never acts.
@@ -66,7 +66,8 @@ impl SignalState {
 /// Why a step on a signal was refused: a stable machine [`SignalRefusal::code`] and a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignalRefusal {
-    #[error("{} may not act on a signal; the street office and admins do", crate::workflow::with_article(*role))]
+    #[error("{} may not act on a signal; the street office, the district and the city do",
+        crate::workflow::with_article(*role))]
     NotForRole { role: Role },
     #[error("cannot {action} a signal that is {state}; {action} applies to signals that are: {}",
         join(&states_for(*action)))]
@@ -122,7 +123,7 @@ pub fn available_actions(role: Role, state: SignalState) -> Vec<SignalAction> {
 }
 
 fn acts(role: Role) -> bool {
-    matches!(role, Role::Dispatcher | Role::Admin)
+    matches!(role, Role::Dispatcher | Role::DistrictAdmin | Role::Admin)
 }
 
 /// May `role` take `action` on a signal in `state`, with `reason` (trimmed; required to
@@ -166,6 +167,7 @@ mod tests {
         assert_eq!(decide(S::Acknowledged, A::Dismiss, Role::Admin, Some(" market day ")), Ok(S::Dismissed));
         assert_eq!(decide(S::Open, A::OpenCase, Role::Dispatcher, None), Ok(S::CaseOpened));
         assert_eq!(decide(S::Acknowledged, A::OpenCase, Role::Admin, None), Ok(S::CaseOpened));
+        assert_eq!(decide(S::Open, A::Acknowledge, Role::DistrictAdmin, None), Ok(S::Acknowledged));
         let refused = |s, a, r, reason: Option<&str>| decide(s, a, r, reason).unwrap_err().code();
         let long = "长".repeat(501);
         assert_eq!(refused(S::Open, A::Dismiss, Role::Dispatcher, Some("  ")), "reason_required");

@@ -444,7 +444,7 @@ fn matrix() -> Vec<Row> {
             "GET",
             "/api/v1/warnings/scan?replications=9",
             Body::None,
-            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403],
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403, s200],
         ),
         // Early-warning signals: a run and the steps are the street office's and the city's; the
         // signals are read by place, so a viewer of street A reads street A's and not B's.
@@ -452,37 +452,37 @@ fn matrix() -> Vec<Row> {
             "POST",
             "/api/v1/warnings/scan?replications=9",
             Body::None,
-            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403, s403],
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s403, s403, s200],
         ),
         row(
             "GET",
             "/api/v1/warnings/signals",
             Body::None,
-            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403],
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403, s200],
         ),
         row(
             "GET",
             "/api/v1/warnings/signals/{signal_a}",
             Body::None,
-            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403],
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403, s200],
         ),
         row(
             "GET",
             "/api/v1/warnings/signals/{signal_b}",
             Body::None,
-            [s401, s403, s403, s403, s403, s404, s403, s403, s200, s404, s403],
+            [s401, s403, s403, s403, s403, s404, s403, s403, s200, s404, s403, s200],
         ),
         row(
             "POST",
             "/api/v1/warnings/signals/{signal_a}/actions",
             Body::AcknowledgeSignal,
-            [s401, s403, s403, s403, s403, Status(428), s403, s403, Status(428), s403, s403],
+            [s401, s403, s403, s403, s403, Status(428), s403, s403, Status(428), s403, s403, Status(428)],
         ),
         row(
             "POST",
             "/api/v1/warnings/signals/{signal_b}/actions",
             Body::AcknowledgeSignal,
-            [s401, s403, s403, s403, s403, s404, s403, s403, Status(428), s403, s403],
+            [s401, s403, s403, s403, s403, s404, s403, s403, Status(428), s403, s403, Status(428)],
         ),
         // The units' figures of joint handling and disputes: as the statistics.
         row(

@@ -280,13 +280,13 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The clusters, the most likely first", Body::Json(typed::<WarningScan>))
             .problems(&[400, 401, 403, 422]),
         with_scan_parameters(Op::new(Method::Post, "/api/v1/warnings/scan", "statistics", "Early warning: run the space-time scan and keep each cluster at least min_recurrence_days rare as a signal, growing the live signal it shares a cell with")
-            .describe("The same scan as GET /api/v1/warnings/scan (same parameters). Each cluster whose recurrence interval is at least `min_recurrence_days` (default 100) becomes a signal: a new one, or the live (open or acknowledged) signal of the same method and category or class it shares a cell with, grown (its findings replaced, `runs` one more, its version one more). Admins and dispatchers, over their scope; viewers, units, inspectors and citizens get 403.")
+            .describe("The same scan as GET /api/v1/warnings/scan (same parameters). Each cluster whose recurrence interval is at least `min_recurrence_days` (default 100) becomes a signal: a new one, or the live (open or acknowledged) signal of the same method and category or class it shares a cell with, grown (its findings replaced, `runs` one more, its version one more). Admins, district admins and dispatchers, over their scope; viewers, units, inspectors and citizens get 403.")
             .bearer())
             .param(In::Query, "min_recurrence_days", false, json!({"type": "number", "minimum": 1}), "The rarest a cluster must be to become a signal, in days (default 100)")
             .answer(200, "The scan, and the signals raised and grown", Body::Json(typed::<ScanRun>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/warnings/signals", "statistics", "Early-warning signals whose centre cell is in the caller's scope, newest first")
-            .describe("Admins and viewers see the city or their area, a dispatcher their street; others get 403. Each signal carries the steps the caller may take on it (`actions`). An unknown or repeated parameter is 400 `invalid_query`, a bad state 422 `invalid_field`.")
+            .describe("Admins, district admins and viewers see the city or their area, a dispatcher their street; others get 403. Each signal carries the steps the caller may take on it (`actions`). An unknown or repeated parameter is 400 `invalid_query`, a bad state 422 `invalid_field`.")
             .bearer()
             .param(In::Query, "state", false, json!({"type": "string", "enum": ["open", "acknowledged", "dismissed", "case_opened"]}), "Only signals in this state")
             .answer(200, "The signals", Body::Json(typed::<SignalList>))
@@ -297,7 +297,7 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The signal", Body::Json(typed::<SignalView>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/warnings/signals/{id}/actions", "statistics", "A step on a signal: acknowledge, dismiss with a reason, or open a case (an inspector sent to look)")
-            .describe("Dispatchers and admins whose scope holds the signal, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `dismiss` needs a `reason` (422 `reason_required`); a step from a settled state is 409 `signal_not_from_state`; a viewer is 403. `open_case` files a case through the report intake at a point inside the centre cell, in the signal's category, or for a signal of a class or of every report in the `category` the body names (422 naming `category` otherwise); the case's id is the signal's `case_id`.")
+            .describe("Dispatchers, district admins and admins whose scope holds the signal, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `dismiss` needs a `reason` (422 `reason_required`); a step from a settled state is 409 `signal_not_from_state`; a viewer is 403. `open_case` files a case through the report intake at a point inside the centre cell, in the signal's category, or for a signal of a class or of every report in the `category` the body names (422 naming `category` otherwise); the case's id is the signal's `case_id`.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the signal's ETag")

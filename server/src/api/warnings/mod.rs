@@ -37,6 +37,10 @@ use crate::store::stats::{self, StatsFactRow, StatsFilter};
 pub mod scan;
 pub mod signals;
 
+/// Who watches for warnings: the places' offices (street, district, city) and the read-only
+/// screens. A handler's scope is a unit, not a place.
+const WATCHERS: &[Role] = &[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher, Role::Viewer];
+
 /// Days of history each day's baseline is computed from.
 pub const BASELINE_DAYS: u32 = 28;
 /// The most whole days one answer charts.
@@ -259,7 +263,7 @@ pub async fn charts_of_places(
     who: Principal,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher, Role::Viewer])?;
+    who.require_role(WATCHERS)?;
     let asked = parse_query(&query)?;
     let mut filter = scope_of(&who)?;
     filter.category = asked.category.clone();

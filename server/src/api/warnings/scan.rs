@@ -32,7 +32,6 @@ use gridline_core::geo::GeoPoint;
 use gridline_core::warning::scan::{
     self, MAX_CELLS_PER_CYLINDER, MAX_WINDOW_DAYS, REPLICATIONS, ScanCase, ScanSettings,
 };
-use gridline_core::workflow::Role;
 use serde::Serialize;
 
 use super::{checked_pairs, scope_of};
@@ -201,7 +200,7 @@ pub async fn scan_places(
     who: Principal,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Viewer])?;
+    who.require_role(super::WATCHERS)?;
     Ok(HttpResponse::Ok().json(run_scan(&state, &who, &query).await?))
 }
 

@@ -176,7 +176,7 @@ pub async fn run(
     who: Principal,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher])?;
+    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher])?;
     let (threshold, rest): (Vec<_>, Vec<_>) =
         query.into_inner().into_iter().partition(|(name, _)| name == "min_recurrence_days");
     if threshold.len() > 1 {
@@ -250,7 +250,7 @@ pub async fn list(
     who: Principal,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Viewer])?;
+    who.require_role(super::WATCHERS)?;
     super::checked_pairs(&query, &["state"])?;
     let wanted = match query.first() {
         None => None,
@@ -278,7 +278,7 @@ pub async fn get(
     who: Principal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Viewer])?;
+    who.require_role(super::WATCHERS)?;
     let row = visible(&state, &who, &id).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(row.version))).json(view(row, &who)))
 }
@@ -354,7 +354,7 @@ pub async fn act(
     id: web::Path<String>,
     body: web::Json<SignalStepRequest>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::System, Role::Dispatcher, Role::Viewer])?;
+    who.require_role(super::WATCHERS)?;
     let expected = if_match(&req)?;
     let row = visible(&state, &who, &id).await?;
     let Some(expected) = expected else {
