@@ -19,9 +19,9 @@ use crate::workflow::parts::{PartAction, PartState};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PartActionRequest {
-    /// `accept`, `send_back`, `finish` or `close`.
+    /// `accept`, `send_back`, `finish`, `close` or `rework`.
     pub action: String,
-    /// Why the part is sent back or closed.
+    /// Why the part is sent back, closed or returned for rework.
     pub reason: Option<String>,
     /// Internal note, shown to staff only.
     pub note: Option<String>,
@@ -46,7 +46,8 @@ pub struct PartView {
     pub overdue: bool,
     /// Whether a finished part was finished by its deadline.
     pub on_time: Option<bool>,
-    /// The helper's reason for sending it back, or the lead's for closing it.
+    /// The helper's reason for sending it back, or the lead's (or the street office's) for
+    /// closing it or returning it for rework (the latest such reason).
     pub reason: Option<String>,
     /// The part steps the reader may take now, as core's rule decides.
     pub available_actions: Vec<PartAction>,
@@ -115,6 +116,12 @@ pub struct UnitJointFigures {
     pub parts_sent_back: u64,
     /// Parts the lead or the street office closed with a reason.
     pub parts_closed: u64,
+    /// Parts the lead or the street office returned for rework (返工) at least once.
+    pub parts_reworked: u64,
+    /// Rework steps on the unit's parts (a part returned twice counts twice).
+    pub part_reworks: u64,
+    /// `parts_reworked` over the parts finished at least once; empty with none finished.
+    pub parts_rework_rate: Option<f64>,
     /// Disputes the unit raised.
     pub disputes: u64,
     pub disputes_upheld: u64,
