@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AnswerError;
 use super::cases::CaseView;
 use crate::workflow::Action;
-use crate::workflow::parts::{PartAction, PartState};
+use crate::workflow::parts::{PartAction, PartNeeds, PartState, part_needs};
 
 /// `POST /api/v1/cases/{id}/parts/{part}/actions`: one step on a helper part, sent with
 /// `If-Match` (the case's version). Which fields a step needs is core's rule
@@ -51,6 +51,33 @@ pub struct PartView {
     pub reason: Option<String>,
     /// The part steps the reader may take now, as core's rule decides.
     pub available_actions: Vec<PartAction>,
+    /// For each of `available_actions`: its name and what it must carry, so a form asks for
+    /// exactly that (a reason, an after-photo).
+    #[serde(default)]
+    pub action_needs: Vec<PartActionNeeds>,
+}
+
+/// A part step a reader may take, named in both languages, with what it must carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartActionNeeds {
+    pub action: PartAction,
+    pub label: crate::taxonomy::Names,
+    pub needs: PartNeeds,
+}
+
+impl PartActionNeeds {
+    /// The needs of each of `actions`, named as their events are.
+    pub fn of(actions: &[PartAction]) -> Vec<Self> {
+        actions
+            .iter()
+            .map(|&action| PartActionNeeds {
+                action,
+                label: crate::workflow::words::event_kind_names(&format!("part_{}", action.as_str())),
+                needs: part_needs(action),
+            })
+            .collect()
+    }
 }
 
 /// One dispute of an assignment.

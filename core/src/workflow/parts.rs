@@ -309,6 +309,24 @@ pub struct PartFacts {
     pub round_the_clock_minutes: Option<u32>,
 }
 
+/// What a part step must carry before it is recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartNeeds {
+    /// A non-blank reason.
+    pub reason: bool,
+    /// At least one after-photo.
+    pub photo: bool,
+}
+
+/// What `action` must carry: a reason to send back, close or rework; a photo to finish.
+pub fn part_needs(action: PartAction) -> PartNeeds {
+    PartNeeds {
+        reason: matches!(action, PartAction::SendBack | PartAction::Close | PartAction::Rework),
+        photo: action == PartAction::Finish,
+    }
+}
+
 /// What the actor supplied with a part step.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PartProvided<'a> {
@@ -353,10 +371,11 @@ pub fn take_part(
     let to =
         next_state(facts.state, action).ok_or(PartRefusal::NotFromState { state: facts.state, action })?;
     let blank = provided.reason.is_none_or(|r| r.trim().is_empty());
-    if matches!(action, PartAction::SendBack | PartAction::Close | PartAction::Rework) && blank {
+    let needs = part_needs(action);
+    if needs.reason && blank {
         return Err(PartRefusal::ReasonRequired { action });
     }
-    if action == PartAction::Finish && provided.photos == 0 {
+    if needs.photo && provided.photos == 0 {
         return Err(PartRefusal::PhotoRequired { action });
     }
     if action == PartAction::MarkOverdue {

@@ -18,7 +18,7 @@
 use chrono::{DateTime, Utc};
 use gridline_core::calendar::WorkingCalendar;
 use gridline_core::protocol::ActionRequest;
-use gridline_core::protocol::joint::{DisputeView, PartActionRequest, PartView};
+use gridline_core::protocol::joint::{DisputeView, PartActionNeeds, PartActionRequest, PartView};
 use gridline_core::workflow::dispute::{DisputeChange, DisputeFacts, DisputeRecord};
 use gridline_core::workflow::parts::{
     PartAction, PartActor, PartFacts, PartProvided, PartRefusal, PartStep, available_part_actions, take_part,
@@ -276,6 +276,7 @@ fn render(state: &AppState, who: &Principal, loaded: Loaded) -> StoreResult<Join
     let mut part_views = Vec::with_capacity(parts.len());
     for part in &parts {
         let facts = part_facts(&case, part, now, round_the_clock_minutes)?;
+        let actions = available_part_actions(actor_of(who, &case, part), &facts, &state.calendar);
         part_views.push(PartView {
             id: part.id.clone(),
             unit: part.unit_code.clone(),
@@ -286,7 +287,8 @@ fn render(state: &AppState, who: &Principal, loaded: Loaded) -> StoreResult<Join
             overdue: part.overdue,
             on_time: part.on_time,
             reason: part.reason.clone(),
-            available_actions: available_part_actions(actor_of(who, &case, part), &facts, &state.calendar),
+            action_needs: PartActionNeeds::of(&actions),
+            available_actions: actions,
         });
     }
     Ok(Joint {

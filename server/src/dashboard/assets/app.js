@@ -699,15 +699,18 @@ async function openSheet(id) {
 }
 
 // Joint handling and disputes as the server gives them (GET /api/v1/cases/{id}/joint): each
-// helper unit's part with its note, state and deadline; each dispute with the arbiter's deadline
-// and decision; the bounces, and whether the case went to the district.
+// helper unit's part with its note, state and deadline, and the part steps the server offers the
+// reader (close, rework: each form asks for what the step's `needs` say; a step with an
+// after-photo is the helper's, on site); each dispute with the arbiter's deadline and decision;
+// the bounces, and whether the case went to the district.
 function jointSection(joint) {
   if (!joint || (!joint.parts.length && !joint.disputes.length && !joint.bounces)) return [];
   const parts = el("table", { class: "parts", "data-field": "parts" },
-    el("thead", {}, el("tr", {}, el("th", {}, t("unit")), el("th", {}, t("note")), el("th", {}, t("state")), el("th", {}, t("deadline")))),
+    el("thead", {}, el("tr", {}, el("th", {}, t("unit")), el("th", {}, t("note")), el("th", {}, t("state")), el("th", {}, t("deadline")), el("th", {}, t("actions")))),
     el("tbody", {}, joint.parts.map((p) => el("tr", { "data-part": p.unit },
-      el("td", {}, p.unit), el("td", {}, p.note), el("td", { "data-field": "part-state" }, p.state),
-      el("td", { class: p.overdue ? "tag-overdue" : "" }, fmtTime(p.deadline) + (p.overdue ? " · " + t("overdue") : ""))))));
+      el("td", {}, p.unit), el("td", {}, p.note + (p.reason ? ` · ${p.reason}` : "")), el("td", { "data-field": "part-state" }, p.state),
+      el("td", { class: p.overdue ? "tag-overdue" : "" }, fmtTime(p.deadline) + (p.overdue ? " · " + t("overdue") : "")),
+      el("td", {}, readOnly() ? [] : partForms(joint, p))))));
   const disputes = el("ul", { "data-field": "disputes" }, joint.disputes.map((d) => el("li", {},
     el("b", {}, d.unit), " · ", d.reason, el("div", { class: "muted" },
       `${t("decide_by")} ${fmtTime(d.decide_by)}`, d.decision ? ` · ${d.decision}` : "", d.late ? ` · ${t("late")}` : ""))));
@@ -715,6 +718,39 @@ function jointSection(joint) {
     el("h3", {}, t("disputes")), disputes,
     el("p", { class: joint.flagged_to_district ? "tag-overdue" : "muted", "data-field": "bounces" },
       `${t("bounces")}: ${joint.bounces}` + (joint.flagged_to_district ? ` · ${t("flagged")}` : ""))];
+}
+
+function partForms(joint, p) {
+  return (p.action_needs || []).filter((n) => !n.needs.photo).map((n) => {
+    const reason = n.needs.reason
+      ? [el("input", { name: "reason", placeholder: t("reason"), required: "", maxlength: state.limits.step_text_max_chars, "aria-label": t("reason") })]
+      : [];
+    const form = el("form", { "data-part-action": n.action }, ...reason, el("button", { type: "submit" }, n.label[lang]));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      takePartAction(joint.case.id, p.id, n.action, new FormData(form), joint.case.version);
+    });
+    return form;
+  });
+}
+
+async function takePartAction(id, part, action, form, version) {
+  const body = { action };
+  for (const [k, v] of form) if (v) body[k] = v;
+  try {
+    await api(`/api/v1/cases/${id}/parts/${part}/actions`, { method: "POST", json: body, headers: { "If-Match": `"${version}"` } });
+    await openCase(id);
+    $("#action-result").textContent = t("done");
+    refreshAfterEvent();
+  } catch (e) {
+    if (e.status === 409 && e.problem.code === "version_mismatch") {
+      await openCase(id);
+      $("#action-result").textContent = t("version_conflict");
+    } else {
+      await openCase(id);
+      $("#action-result").textContent = `${e.problem.code || e.status}: ${e.message}`;
+    }
+  }
 }
 
 // The read-only role of operations screens: it sees everything its area holds and acts on
