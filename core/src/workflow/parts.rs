@@ -420,7 +420,7 @@ pub fn available_part_actions(
 }
 
 /// Whether a case step of `action` may carry helper units.
-pub(super) fn takes_helpers(action: Action) -> bool {
+pub fn takes_helpers(action: Action) -> bool {
     matches!(action, Action::Dispatch | Action::Reassign)
 }
 
@@ -567,9 +567,14 @@ mod tests {
     fn a_helper_accepts_and_finishes_its_part_with_a_photo_on_time_or_late() {
         let due = monday_nine();
         let none = PartProvided::default();
-        let accepted =
-            take_part(PartAction::Accept, PartActor::Helper, &none, &part(PartState::Assigned, due, due), &calendar())
-                .unwrap();
+        let accepted = take_part(
+            PartAction::Accept,
+            PartActor::Helper,
+            &none,
+            &part(PartState::Assigned, due, due),
+            &calendar(),
+        )
+        .unwrap();
         assert_eq!(accepted.to, PartState::Accepted);
         let facts = part(PartState::Accepted, due, due);
         assert_eq!(
@@ -580,7 +585,8 @@ mod tests {
         let on_time = take_part(PartAction::Finish, PartActor::Helper, &photo, &facts, &calendar()).unwrap();
         assert_eq!((on_time.to, on_time.on_time), (PartState::Finished, Some(true)));
         let late_facts = part(PartState::Accepted, due, due + Duration::seconds(1));
-        let late = take_part(PartAction::Finish, PartActor::Helper, &photo, &late_facts, &calendar()).unwrap();
+        let late =
+            take_part(PartAction::Finish, PartActor::Helper, &photo, &late_facts, &calendar()).unwrap();
         assert_eq!(late.on_time, Some(false));
     }
 
@@ -606,7 +612,11 @@ mod tests {
             "reason_required"
         );
         let finished = part(PartState::Finished, due, due);
-        assert!(take_part(PartAction::Close, PartActor::Lead, &reason, &finished, &calendar()).unwrap_err().is_conflict());
+        assert!(
+            take_part(PartAction::Close, PartActor::Lead, &reason, &finished, &calendar())
+                .unwrap_err()
+                .is_conflict()
+        );
         let handled = PartFacts { case_state: CaseState::Handled, ..facts };
         assert_eq!(
             take_part(PartAction::Accept, PartActor::Helper, &reason, &handled, &calendar()).unwrap_err(),
@@ -638,7 +648,9 @@ mod tests {
             PartRefusal::AlreadyOverdue
         );
         let finished = part(PartState::Finished, due, due);
-        assert!(take_part(PartAction::MarkOverdue, PartActor::System, &none, &finished, &calendar()).is_err());
+        assert!(
+            take_part(PartAction::MarkOverdue, PartActor::System, &none, &finished, &calendar()).is_err()
+        );
     }
 
     #[test]
@@ -702,7 +714,9 @@ mod tests {
         let saturday = Utc.with_ymd_and_hms(2026, 12, 5, 14, 0, 0).unwrap();
         let limit = Some(TimeLimit::Hours(4));
         assert_eq!(part_deadline(saturday, limit, Some(240), &cal), Ok(Some(saturday + Duration::hours(4))));
-        assert!(part_deadline(saturday, limit, None, &cal).unwrap().unwrap() > saturday + Duration::hours(24));
+        assert!(
+            part_deadline(saturday, limit, None, &cal).unwrap().unwrap() > saturday + Duration::hours(24)
+        );
         // On a working morning 1 working hour falls due before 240 minutes.
         let monday = monday_nine();
         let hour = Some(TimeLimit::Hours(1));

@@ -562,9 +562,11 @@ fn a_helpers_part_reworked_and_finished_again_to_closure(backend: Backend) {
 
     // Refused: a part that is not finished (409), by the helper itself (403), without a reason
     // (422), on a stale If-Match (409 with the current version).
-    let refused = street.part_step_response(&roads, &id, "street", &json!({ "action": "rework", "reason": "x" }));
+    let refused =
+        street.part_step_response(&roads, &id, "street", &json!({ "action": "rework", "reason": "x" }));
     assert_eq!(problem(refused, 409)["code"], "part_not_from_state");
-    let refused = street.part_step_response(&water, &id, "water", &json!({ "action": "rework", "reason": "x" }));
+    let refused =
+        street.part_step_response(&water, &id, "water", &json!({ "action": "rework", "reason": "x" }));
     assert_eq!(problem(refused, 403)["code"], "not_allowed_for_part");
     let refused = street.part_step_response(&roads, &id, "water", &json!({ "action": "rework" }));
     let body = problem(refused, 422);
@@ -602,15 +604,15 @@ fn a_helpers_part_reworked_and_finished_again_to_closure(backend: Backend) {
         &json!({ "action": "rework", "reason": "The valve still drips" }),
     );
     let part = Street::part_of(&reworked, "water");
-    assert_eq!((part["state"].as_str(), part["reason"].as_str()), (Some("accepted"), Some("The valve still drips")));
+    assert_eq!(
+        (part["state"].as_str(), part["reason"].as_str()),
+        (Some("accepted"), Some("The valve still drips"))
+    );
     assert_eq!(time(&part["deadline"]), china().deadline(rework_at, TimeLimit::Hours(4)).unwrap());
     assert_eq!(time(&part["deadline"]), beijing(2026, 11, 30, 16, 0));
     assert_eq!((part["on_time"].clone(), part["overdue"].clone()), (Value::Null, json!(false)));
     assert_eq!(part["available_actions"], json!(["close"]), "the lead may still close it");
-    assert_eq!(
-        Street::part_of(&street.joint(&water, &id), "water")["available_actions"],
-        json!(["finish"])
-    );
+    assert_eq!(Street::part_of(&street.joint(&water, &id), "water")["available_actions"], json!(["finish"]));
     // The part holds the case back again: the lead may not mark it handled.
     let street_photo = street.server.upload_photo(&office);
     street.part_step(&office, &id, "street", &json!({ "action": "finish", "photo_ids": [street_photo] }));
@@ -630,15 +632,23 @@ fn a_helpers_part_reworked_and_finished_again_to_closure(backend: Backend) {
     let photo = street.server.upload_photo(&water);
     let again = street.part_step(&water, &id, "water", &json!({ "action": "finish", "photo_ids": [photo] }));
     assert_eq!(Street::part_of(&again, "water")["on_time"], true);
-    street.part_step(&street.dispatcher, &id, "water", &json!({ "action": "rework", "reason": "Road still wet" }));
+    street.part_step(
+        &street.dispatcher,
+        &id,
+        "water",
+        &json!({ "action": "rework", "reason": "Road still wet" }),
+    );
     street.server.clock.set(beijing(2026, 12, 1, 17, 0));
     let photo = street.server.upload_photo(&water);
     let late = street.part_step(&water, &id, "water", &json!({ "action": "finish", "photo_ids": [photo] }));
     assert_eq!(Street::part_of(&late, "water")["on_time"], false);
     let lead_photo = street.server.upload_photo(&roads);
     street.server.step(&roads, &id, &json!({ "action": "mark_handled", "photo_ids": [lead_photo] }));
-    let closed =
-        street.server.step(&street.dispatcher, &id, &json!({ "action": "close", "reason": "Checked on site" }));
+    let closed = street.server.step(
+        &street.dispatcher,
+        &id,
+        &json!({ "action": "close", "reason": "Checked on site" }),
+    );
     assert_eq!(closed["state"], "closed");
     assert_eq!(count_kind(&street.db(), &id, "part_rework"), 2);
 
@@ -672,7 +682,10 @@ fn a_helpers_part_reworked_and_finished_again_to_closure(backend: Backend) {
     assert_eq!(water_figures["parts_rework_rate"], 1.0);
     assert_eq!(water_figures["parts_on_time_rate"], 0.0, "the last finish was late");
     let street_figures = street.figures_of("street");
-    assert_eq!((street_figures["parts_reworked"].as_u64(), street_figures["part_reworks"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (street_figures["parts_reworked"].as_u64(), street_figures["part_reworks"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(street_figures["parts_rework_rate"], 0.0);
     let roads_figures = street.figures_of("roads");
     assert_eq!(roads_figures["parts_rework_rate"], Value::Null, "no part, no rate");
