@@ -15,6 +15,13 @@
 //!   working-time limit falls due sooner (a limit under command is never longer than in
 //!   peacetime). An emergency case keeps them after the switch-off; new reports go back to
 //!   peacetime.
+//! - **Joint handling by default.** The switch names the units on joint duty (联合值守) for the
+//!   incident, up to [`MAX_JOINT_UNITS`] ([`check_joint_units`]). While it is on, a dispatch
+//!   (or reassignment) of a case under its command that does not say `helpers` gives each of
+//!   them but the lead a helper part ([`dispatch_helpers`]): a note naming the incident, and the
+//!   case's command deadline (the level's limit round the clock, unless the working-time limit
+//!   falls due sooner). Naming `helpers`, even none (`[]`), replaces the default: it is a
+//!   default, not a rule.
 //! - **Span of control.** ICS/NIMS keeps a supervisor's span between 3 and 7: a unit with more
 //!   than [`SPAN_OF_CONTROL`] open tasks per supervisor is flagged ([`over_span`]).
 //! - **After-action summary** ([`summarize`]): counts, times to dispatch and to handle, overdue,
@@ -33,13 +40,18 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{AreaCode, GridCode};
-use crate::workflow::Role;
+use crate::workflow::parts::HelperPartRequest;
+use crate::workflow::{CaseFacts, Role};
 
 /// A span of control above this many open tasks per supervisor is flagged (ICS/NIMS: 3 to 7).
 pub const SPAN_OF_CONTROL: u32 = 7;
 
 /// Most categories one switch names.
 pub const MAX_CATEGORIES: usize = 64;
+
+/// Most units one switch puts on joint duty: a unified command keeps them within the span of
+/// control it can supervise.
+pub const MAX_JOINT_UNITS: usize = SPAN_OF_CONTROL as usize;
 
 /// The level of a response, IV (least severe) to I (most severe), as Chinese flood-season
 /// responses are graded (IV级 to I级应急响应).
@@ -165,6 +177,10 @@ pub enum Refusal {
     NoCategories,
     #[error("at most {MAX_CATEGORIES} categories, found {0}")]
     TooManyCategories(usize),
+    #[error("at most {MAX_JOINT_UNITS} units on joint duty, found {0}")]
+    TooManyJointUnits(usize),
+    #[error("joint_units[{index}]: {problem}")]
+    JointUnitInvalid { index: usize, problem: String },
 }
 
 impl Refusal {
@@ -177,7 +193,102 @@ impl Refusal {
             Refusal::AreaLevel(_) => "emergency_area_level",
             Refusal::NoCategories => "categories_required",
             Refusal::TooManyCategories(_) => "too_many_categories",
+            Refusal::TooManyJointUnits(_) => "too_many_joint_units",
+            Refusal::JointUnitInvalid { .. } => "joint_unit_invalid",
         }
+    }
+
+    /// The request field at fault, for the problem's `field`.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            Refusal::AreaLevel(_) => Some("area".to_owned()),
+            Refusal::NoCategories | Refusal::TooManyCategories(_) => Some("categories".to_owned()),
+            Refusal::TooManyJointUnits(_) => Some("joint_units".to_owned()),
+            Refusal::JointUnitInvalid { index, .. } => Some(format!("joint_units[{index}]")),
+            _ => None,
+        }
+    }
+}
+
+/// The units on joint duty as a switch-on names them, checked: each a unit code (trimmed, not
+/// blank), each once, at most [`MAX_JOINT_UNITS`]. Whether each is an active unit is the
+/// server's to look up.
+pub fn check_joint_units(units: &[String]) -> Result<Vec<String>, Refusal> {
+    if units.len() > MAX_JOINT_UNITS {
+        return Err(Refusal::TooManyJointUnits(units.len()));
+    }
+    let mut checked: Vec<String> = Vec::with_capacity(units.len());
+    for (index, unit) in units.iter().enumerate() {
+        let invalid = |problem: String| Refusal::JointUnitInvalid { index, problem };
+        let unit = unit.trim();
+        if unit.is_empty() {
+            return Err(invalid("a unit code is missing".to_owned()));
+        }
+        if unit.chars().count() > 64 {
+            return Err(invalid("a unit code has at most 64 characters".to_owned()));
+        }
+        if checked.iter().any(|u| u == unit) {
+            return Err(invalid(format!("{unit:?} is named twice")));
+        }
+        checked.push(unit.to_owned());
+    }
+    Ok(checked)
+}
+
+/// What a dispatch under command reads of its switch to give the default helper parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JointDuty {
+    /// The switch's id.
+    pub emergency_id: String,
+    pub area: String,
+    pub level: Level,
+    pub kind: Kind,
+    /// The units on joint duty, as [`check_joint_units`] left them.
+    pub units: Vec<String>,
+}
+
+impl JointDuty {
+    /// The note of a default part: the incident and its limit, in both languages.
+    fn note(&self) -> String {
+        let minutes = limits(self.level).handle_minutes;
+        format!(
+            "联合值守 · joint duty: Level {} {} response in {} (incident {}); within the command limit of \
+             {minutes} minutes round the clock",
+            self.level, self.kind, self.area, self.emergency_id
+        )
+    }
+
+    /// One helper part per unit on joint duty other than `lead`, in the switch's order, each
+    /// with the incident's note and no limit of its own: its deadline is the case's, counted
+    /// under command as the dispatch counts it.
+    pub fn default_helpers(&self, lead: Option<&str>) -> Vec<HelperPartRequest> {
+        let lead = lead.map(str::trim);
+        self.units
+            .iter()
+            .filter(|unit| Some(unit.as_str()) != lead)
+            .map(|unit| HelperPartRequest { unit: unit.clone(), note: self.note(), time_limit: None })
+            .collect()
+    }
+}
+
+/// The helpers a dispatch (or reassignment) to `lead` takes: those it names (`requested`, even
+/// none), or else, for a case under a command that is on (`facts.under_command`) with units on
+/// joint duty, one part per such unit but the lead ([`JointDuty::default_helpers`]); else none.
+/// A step other than a dispatch or a reassignment takes the helpers it names (none, or refused).
+pub fn dispatch_helpers(
+    action: crate::workflow::Action,
+    requested: Option<&[HelperPartRequest]>,
+    duty: Option<&JointDuty>,
+    facts: &CaseFacts,
+    lead: Option<&str>,
+) -> Vec<HelperPartRequest> {
+    if !crate::workflow::parts::takes_helpers(action) {
+        return requested.map(<[_]>::to_vec).unwrap_or_default();
+    }
+    match (requested, duty) {
+        (Some(named), _) => named.to_vec(),
+        (None, Some(duty)) if facts.under_command => duty.default_helpers(lead),
+        (None, _) => Vec::new(),
     }
 }
 
@@ -343,6 +454,11 @@ pub struct SwitchOnRequest {
     /// A few words for the timeline.
     #[serde(default)]
     pub note: Option<String>,
+    /// The handling units on joint duty (联合值守) for the incident, at most
+    /// [`MAX_JOINT_UNITS`], each an active unit: a dispatch under this command that names no
+    /// `helpers` gives each of them but the lead a helper part.
+    #[serde(default)]
+    pub joint_units: Vec<String>,
 }
 
 /// `POST /api/v1/emergencies/{id}/actions`: a step on a switch (`switch_off`), with `If-Match`.
@@ -372,7 +488,10 @@ pub struct EmergencyView {
     pub limits: Limits,
     /// The span-of-control warning threshold (open tasks per supervisor).
     pub span_of_control: u32,
-    /// Whether a dispatch under command names a lead unit and helpers by default.
+    /// The units on joint duty (联合值守) for the incident.
+    pub joint_units: Vec<String>,
+    /// Whether a dispatch under this command that names no helpers gives the units on joint
+    /// duty (but the lead) helper parts: whether any unit is on joint duty.
     pub joint_handling_default: bool,
     /// For the next step's `If-Match`.
     pub version: i32,
@@ -676,6 +795,79 @@ mod tests {
         )
         .unwrap();
         assert_eq!(step.deadline.due(), Some(monday + Duration::hours(2)));
+    }
+
+    #[test]
+    fn joint_units_are_checked_and_named_once() {
+        let names = |units: &[&str]| units.iter().map(|u| (*u).to_owned()).collect::<Vec<_>>();
+        assert_eq!(check_joint_units(&names(&[" water ", "roads"])), Ok(names(&["water", "roads"])));
+        assert_eq!(check_joint_units(&[]), Ok(Vec::new()));
+        let twice = check_joint_units(&names(&["water", "water"])).unwrap_err();
+        assert_eq!((twice.code(), twice.field().as_deref()), ("joint_unit_invalid", Some("joint_units[1]")));
+        let blank = check_joint_units(&names(&["water", " "])).unwrap_err();
+        assert_eq!(blank.field().as_deref(), Some("joint_units[1]"));
+        let many: Vec<String> = (0..=MAX_JOINT_UNITS).map(|i| format!("u{i}")).collect();
+        let refused = check_joint_units(&many).unwrap_err();
+        assert_eq!(
+            (refused.code(), refused.field().as_deref()),
+            ("too_many_joint_units", Some("joint_units"))
+        );
+    }
+
+    #[test]
+    fn a_dispatch_under_command_without_helpers_gets_the_joint_units_but_the_lead() {
+        use crate::workflow::{self, Action as CaseAction, CaseRecord, CaseState, Provided};
+        let calendar = crate::calendar::WorkingCalendar::china().unwrap();
+        // Saturday 22:00 in Shanghai: the level's 240 minutes fall due long before Monday.
+        let now = at("2026-12-05T14:00:00Z");
+        let record = CaseRecord { time_limit: Some("2h".parse().unwrap()), ..CaseRecord::default() };
+        let handle = limits(Level::II).handle_minutes;
+        let wartime = CaseFacts {
+            under_command: true,
+            round_the_clock_minutes: Some(handle),
+            ..CaseFacts::new(record, false, now)
+        };
+        let duty = JointDuty {
+            emergency_id: "e1".to_owned(),
+            area: "310104".to_owned(),
+            level: Level::II,
+            kind: Kind::FloodTyphoon,
+            units: vec!["water".to_owned(), "roads".to_owned(), "power".to_owned()],
+        };
+        let dispatch = |requested, duty, facts: &CaseFacts| {
+            dispatch_helpers(CaseAction::Dispatch, requested, duty, facts, Some("roads"))
+        };
+        let defaults = dispatch(None, Some(&duty), &wartime);
+        assert_eq!(defaults.iter().map(|h| h.unit.as_str()).collect::<Vec<_>>(), ["water", "power"]);
+        assert!(defaults.iter().all(|h| h.note.contains("e1") && h.note.contains("240 minutes")));
+        assert!(defaults.iter().all(|h| h.time_limit.is_none()));
+        // Planned by the dispatch: each part falls due with the case, round the clock.
+        let provided = Provided { handling_unit: Some("roads"), helpers: &defaults, ..Provided::default() };
+        let step = workflow::take(
+            CaseState::Registered,
+            CaseAction::Dispatch,
+            Role::Admin,
+            &provided,
+            &wartime,
+            &calendar,
+        )
+        .unwrap();
+        let parts = step.helper_parts.unwrap();
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| p.deadline == Some(now + Duration::minutes(240))));
+        assert_eq!(step.deadline.due(), Some(now + Duration::minutes(240)));
+
+        // Helpers named replace the default, none named takes none; no default off command.
+        let named = [HelperPartRequest { unit: "gas".to_owned(), note: "x".to_owned(), time_limit: None }];
+        assert_eq!(dispatch(Some(&named), Some(&duty), &wartime), named);
+        assert!(dispatch(Some(&[]), Some(&duty), &wartime).is_empty());
+        let ended = CaseFacts { under_command: false, ..wartime };
+        assert!(dispatch(None, Some(&duty), &ended).is_empty());
+        assert!(dispatch(None, None, &wartime).is_empty());
+        let reassign = dispatch_helpers(CaseAction::Reassign, None, Some(&duty), &wartime, None);
+        assert_eq!(reassign.len(), 3);
+        // Other steps take no default: accepting the case under command adds no part.
+        assert!(dispatch_helpers(CaseAction::Accept, None, Some(&duty), &wartime, None).is_empty());
     }
 
     #[test]

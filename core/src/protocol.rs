@@ -153,9 +153,11 @@ pub struct ActionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved: Option<bool>,
     /// For `dispatch` and `reassign`: the helper units (协办) with their parts; the handling
-    /// unit leads (主办). Left out of the written form when empty, like `satisfaction`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub helpers: Vec<crate::workflow::parts::HelperPartRequest>,
+    /// unit leads (主办). Left out, a dispatch under an emergency command with units on joint
+    /// duty gives them parts by default ([`crate::emergency::dispatch_helpers`]); `[]` takes no
+    /// helper. Left out of the written form when left out, like `satisfaction`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helpers: Option<Vec<crate::workflow::parts::HelperPartRequest>>,
     /// For `assign_verifier`: the account id of the street's inspector the verification goes
     /// to. Left out of the written form when empty, like `satisfaction`.
     #[serde(skip_serializing_if = "Option::is_none")]

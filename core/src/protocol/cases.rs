@@ -133,6 +133,12 @@ pub struct CaseView {
     /// emergency ends); in the staff view only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_limit_minutes: Option<u32>,
+    /// The helper parts a dispatch now that names no `helpers` adds (联合值守: the units on
+    /// joint duty of the emergency command the case is under), the unit chosen as lead left
+    /// out; each falls due with the case. Shown with `dispatch_deadline`, only where the reader
+    /// may dispatch and some unit is on joint duty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_helpers: Option<Vec<crate::workflow::parts::HelperPartRequest>>,
 }
 
 /// One available step and what it must carry (a reason, a photo, a position, a unit, ...).

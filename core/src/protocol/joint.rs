@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AnswerError;
 use super::cases::CaseView;
 use crate::workflow::Action;
-use crate::workflow::parts::{PartAction, PartState};
+use crate::workflow::parts::{PartAction, PartNeeds, PartState, part_needs};
 
 /// `POST /api/v1/cases/{id}/parts/{part}/actions`: one step on a helper part, sent with
 /// `If-Match` (the case's version). Which fields a step needs is core's rule
@@ -19,9 +19,9 @@ use crate::workflow::parts::{PartAction, PartState};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PartActionRequest {
-    /// `accept`, `send_back`, `finish` or `close`.
+    /// `accept`, `send_back`, `finish`, `close` or `rework`.
     pub action: String,
-    /// Why the part is sent back or closed.
+    /// Why the part is sent back, closed or returned for rework.
     pub reason: Option<String>,
     /// Internal note, shown to staff only.
     pub note: Option<String>,
@@ -46,10 +46,38 @@ pub struct PartView {
     pub overdue: bool,
     /// Whether a finished part was finished by its deadline.
     pub on_time: Option<bool>,
-    /// The helper's reason for sending it back, or the lead's for closing it.
+    /// The helper's reason for sending it back, or the lead's (or the street office's) for
+    /// closing it or returning it for rework (the latest such reason).
     pub reason: Option<String>,
     /// The part steps the reader may take now, as core's rule decides.
     pub available_actions: Vec<PartAction>,
+    /// For each of `available_actions`: its name and what it must carry, so a form asks for
+    /// exactly that (a reason, an after-photo).
+    #[serde(default)]
+    pub action_needs: Vec<PartActionNeeds>,
+}
+
+/// A part step a reader may take, named in both languages, with what it must carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartActionNeeds {
+    pub action: PartAction,
+    pub label: crate::taxonomy::Names,
+    pub needs: PartNeeds,
+}
+
+impl PartActionNeeds {
+    /// The needs of each of `actions`, named as their events are.
+    pub fn of(actions: &[PartAction]) -> Vec<Self> {
+        actions
+            .iter()
+            .map(|&action| PartActionNeeds {
+                action,
+                label: crate::workflow::words::event_kind_names(&format!("part_{}", action.as_str())),
+                needs: part_needs(action),
+            })
+            .collect()
+    }
 }
 
 /// One dispute of an assignment.
@@ -115,6 +143,12 @@ pub struct UnitJointFigures {
     pub parts_sent_back: u64,
     /// Parts the lead or the street office closed with a reason.
     pub parts_closed: u64,
+    /// Parts the lead or the street office returned for rework (返工) at least once.
+    pub parts_reworked: u64,
+    /// Rework steps on the unit's parts (a part returned twice counts twice).
+    pub part_reworks: u64,
+    /// `parts_reworked` over the parts finished at least once; empty with none finished.
+    pub parts_rework_rate: Option<f64>,
     /// Disputes the unit raised.
     pub disputes: u64,
     pub disputes_upheld: u64,

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! assigned ──accept──▶ accepted ──finish (after-photo)──▶ finished
-//!    │                    │
+//!    │                    │   ▲                                 │
+//!    │                    │   └──── rework (lead or street office, reason) ◀──┘
 //!    └─send_back (reason)─┼──▶ sent_back
 //!                         │        │
 //!  close (lead or street office, reason) from assigned, accepted, sent_back ──▶ closed
@@ -12,7 +13,14 @@
 //! ```
 //!
 //! - A part's deadline is its own time limit (or else the case's) counted on the working
-//!   calendar from the dispatch, by [`plan_helpers`], the one place it is computed.
+//!   calendar from the dispatch; under emergency command (an emergency case), the level's limit
+//!   round the clock when that falls due sooner, as the case's own deadline ([`part_deadline`],
+//!   the one place it is computed, for a dispatch and for a rework alike).
+//! - **Rework (返工)**: the lead unit or the street office returns a finished part to its helper
+//!   unit with a reason while the case is active; the part is worked on again (`accepted`) with
+//!   a fresh deadline counted from the rework as the dispatch counted it, and must be finished
+//!   again with an after-photo. It counts as the part's rework; the lead's own rework (a failed
+//!   verification of the case) is the case's, not a part's.
 //! - The case is handled when the lead marks it handled, and the lead may do so only once
 //!   every helper part is finished or closed ([`super::Condition::HelperPartsSettled`]).
 //! - Part steps are taken only while the case is `dispatched` or `in_progress`; the `system`
@@ -28,7 +36,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Action, CaseFacts, CaseState, Refusal, Role, UnknownName, join};
+use super::{Action, CaseFacts, CaseState, Change, Refusal, Role, UnknownName, join};
 use crate::calendar::{TimeLimit, WorkingCalendar};
 
 /// At most this many helper units on one dispatch.
@@ -101,17 +109,32 @@ pub(super) fn plan_helpers(
             None => None,
         };
         let time_limit = own_limit.or(facts.time_limit);
-        let deadline = match time_limit {
-            Some(limit) => Some(
-                calendar
-                    .deadline(facts.now, limit)
-                    .map_err(|e| Refusal::NoWorkingCalendar { reason: e.to_string() })?,
-            ),
-            None => None,
-        };
+        let deadline = part_deadline(facts.now, time_limit, facts.round_the_clock_minutes, calendar)
+            .map_err(|reason| Refusal::NoWorkingCalendar { reason })?;
         planned.push(PlannedPart { unit: unit.to_owned(), note: note.to_owned(), time_limit, deadline });
     }
     Ok(planned)
+}
+
+/// The deadline of a part given (or returned for rework) at `now`: its time limit on the working
+/// calendar, or for an emergency case (`round_the_clock_minutes`, the level's limit) that many
+/// minutes round the clock when they fall due sooner, exactly as the case's own dispatch
+/// deadline; `None` with neither. The error is the calendar's, in words.
+pub fn part_deadline(
+    now: DateTime<Utc>,
+    time_limit: Option<TimeLimit>,
+    round_the_clock_minutes: Option<u32>,
+    calendar: &WorkingCalendar,
+) -> Result<Option<DateTime<Utc>>, String> {
+    let working = match time_limit {
+        Some(limit) => Some(calendar.deadline(now, limit).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let command = round_the_clock_minutes.map(|m| now + chrono::Duration::minutes(i64::from(m)));
+    Ok(match (working, command) {
+        (Some(working), Some(command)) => Some(working.min(command)),
+        (working, command) => working.or(command),
+    })
 }
 
 wire_enum! {
@@ -151,6 +174,9 @@ wire_enum! {
         Finish = "finish",
         /// The lead unit (or the street office) closes the part with a reason.
         Close = "close",
+        /// 返工: the lead unit (or the street office) returns a finished part to its helper
+        /// unit, with a reason; it is worked on again under a fresh deadline.
+        Rework = "rework",
         /// The part's deadline has passed: flagged overdue and escalated.
         MarkOverdue = "mark_overdue",
     }
@@ -204,6 +230,8 @@ pub enum PartRefusal {
     DeadlineNotPassed,
     #[error("the part is already flagged overdue")]
     AlreadyOverdue,
+    #[error("the part's fresh deadline cannot be computed on the working calendar: {reason}")]
+    NoWorkingCalendar { reason: String },
 }
 
 impl PartRefusal {
@@ -217,6 +245,7 @@ impl PartRefusal {
             PartRefusal::PhotoRequired { .. } => "photo_required",
             PartRefusal::DeadlineNotPassed => "deadline_not_passed",
             PartRefusal::AlreadyOverdue => "already_overdue",
+            PartRefusal::NoWorkingCalendar { .. } => "no_working_calendar",
         }
     }
 
@@ -241,7 +270,7 @@ impl PartRefusal {
 fn actors_for(action: PartAction) -> &'static [PartActor] {
     match action {
         PartAction::Accept | PartAction::SendBack | PartAction::Finish => &[PartActor::Helper],
-        PartAction::Close => &[PartActor::Lead, PartActor::StreetOffice],
+        PartAction::Close | PartAction::Rework => &[PartActor::Lead, PartActor::StreetOffice],
         PartAction::MarkOverdue => &[PartActor::System],
     }
 }
@@ -254,6 +283,7 @@ fn next_state(state: PartState, action: PartAction) -> Option<PartState> {
         (A::SendBack, S::Assigned) => S::SentBack,
         (A::Finish, S::Accepted) => S::Finished,
         (A::Close, S::Assigned | S::Accepted | S::SentBack) => S::Closed,
+        (A::Rework, S::Finished) => S::Accepted,
         (A::MarkOverdue, S::Assigned | S::Accepted) => state,
         _ => return None,
     })
@@ -271,6 +301,30 @@ pub struct PartFacts {
     pub state: PartState,
     pub deadline: Option<DateTime<Utc>>,
     pub overdue: bool,
+    /// The part's time limit as its dispatch set it (its own, or the case's), from which a
+    /// rework counts the fresh deadline.
+    pub time_limit: Option<TimeLimit>,
+    /// The case's limit round the clock, for an emergency case ([`CaseFacts`]'s field of the
+    /// same name): a rework counts it as the dispatch did.
+    pub round_the_clock_minutes: Option<u32>,
+}
+
+/// What a part step must carry before it is recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartNeeds {
+    /// A non-blank reason.
+    pub reason: bool,
+    /// At least one after-photo.
+    pub photo: bool,
+}
+
+/// What `action` must carry: a reason to send back, close or rework; a photo to finish.
+pub fn part_needs(action: PartAction) -> PartNeeds {
+    PartNeeds {
+        reason: matches!(action, PartAction::SendBack | PartAction::Close | PartAction::Rework),
+        photo: action == PartAction::Finish,
+    }
 }
 
 /// What the actor supplied with a part step.
@@ -293,15 +347,20 @@ pub struct PartStep {
     pub escalates: bool,
     /// For a finished part: whether it was finished by its deadline (on-time rate).
     pub on_time: Option<bool>,
+    /// A rework sets a fresh deadline (or clears it, with no limit to count), clears the overdue
+    /// flag and the earlier finish's on-time verdict, and counts as the part's rework.
+    pub deadline: Change<DateTime<Utc>>,
+    pub reworks: bool,
 }
 
 /// May `actor` take `action` on a part with `facts`, given what they supplied? The whole rule
-/// of a part step, as [`super::take`] is for a case step.
+/// of a part step, as [`super::take`] is for a case step; `calendar` counts a rework's deadline.
 pub fn take_part(
     action: PartAction,
     actor: PartActor,
     provided: &PartProvided<'_>,
     facts: &PartFacts,
+    calendar: &WorkingCalendar,
 ) -> Result<PartStep, PartRefusal> {
     if !actors_for(action).contains(&actor) {
         return Err(PartRefusal::NotForActor { actor, action });
@@ -312,10 +371,11 @@ pub fn take_part(
     let to =
         next_state(facts.state, action).ok_or(PartRefusal::NotFromState { state: facts.state, action })?;
     let blank = provided.reason.is_none_or(|r| r.trim().is_empty());
-    if matches!(action, PartAction::SendBack | PartAction::Close) && blank {
+    let needs = part_needs(action);
+    if needs.reason && blank {
         return Err(PartRefusal::ReasonRequired { action });
     }
-    if action == PartAction::Finish && provided.photos == 0 {
+    if needs.photo && provided.photos == 0 {
         return Err(PartRefusal::PhotoRequired { action });
     }
     if action == PartAction::MarkOverdue {
@@ -327,26 +387,40 @@ pub fn take_part(
         }
     }
     let overdue_step = action == PartAction::MarkOverdue;
+    let reworks = action == PartAction::Rework;
+    let deadline = if reworks {
+        part_deadline(facts.now, facts.time_limit, facts.round_the_clock_minutes, calendar)
+            .map_err(|reason| PartRefusal::NoWorkingCalendar { reason })?
+            .map_or(Change::Clear, Change::Set)
+    } else {
+        Change::Keep
+    };
     Ok(PartStep {
         action,
         actor,
         from: facts.state,
         to,
-        overdue: overdue_step.then_some(true),
+        overdue: if overdue_step { Some(true) } else { reworks.then_some(false) },
         escalates: overdue_step,
         on_time: (action == PartAction::Finish).then(|| facts.deadline.is_none_or(|d| facts.now <= d)),
+        deadline,
+        reworks,
     })
 }
 
 /// The part steps `actor` may take now (what a phone or the dashboard offers): the rule's
 /// actors, states and the overdue conditions, before any reason or photo is given.
-pub fn available_part_actions(actor: PartActor, facts: &PartFacts) -> Vec<PartAction> {
+pub fn available_part_actions(
+    actor: PartActor,
+    facts: &PartFacts,
+    calendar: &WorkingCalendar,
+) -> Vec<PartAction> {
     let full = PartProvided { reason: Some("x"), photos: 1 };
-    PartAction::ALL.iter().copied().filter(|a| take_part(*a, actor, &full, facts).is_ok()).collect()
+    PartAction::ALL.iter().copied().filter(|a| take_part(*a, actor, &full, facts, calendar).is_ok()).collect()
 }
 
 /// Whether a case step of `action` may carry helper units.
-pub(super) fn takes_helpers(action: Action) -> bool {
+pub fn takes_helpers(action: Action) -> bool {
     matches!(action, Action::Dispatch | Action::Reassign)
 }
 
@@ -354,7 +428,7 @@ pub(super) fn takes_helpers(action: Action) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use chrono::Duration;
+    use chrono::{Duration, TimeZone};
 
     use super::*;
     use crate::workflow::dispute::tests::{calendar, monday_nine};
@@ -478,27 +552,41 @@ mod tests {
     }
 
     fn part(state: PartState, deadline: DateTime<Utc>, now: DateTime<Utc>) -> PartFacts {
-        PartFacts { now, case_state: CaseState::InProgress, state, deadline: Some(deadline), overdue: false }
+        PartFacts {
+            now,
+            case_state: CaseState::InProgress,
+            state,
+            deadline: Some(deadline),
+            overdue: false,
+            time_limit: Some(TimeLimit::Hours(4)),
+            round_the_clock_minutes: None,
+        }
     }
 
     #[test]
     fn a_helper_accepts_and_finishes_its_part_with_a_photo_on_time_or_late() {
         let due = monday_nine();
         let none = PartProvided::default();
-        let accepted =
-            take_part(PartAction::Accept, PartActor::Helper, &none, &part(PartState::Assigned, due, due))
-                .unwrap();
+        let accepted = take_part(
+            PartAction::Accept,
+            PartActor::Helper,
+            &none,
+            &part(PartState::Assigned, due, due),
+            &calendar(),
+        )
+        .unwrap();
         assert_eq!(accepted.to, PartState::Accepted);
         let facts = part(PartState::Accepted, due, due);
         assert_eq!(
-            take_part(PartAction::Finish, PartActor::Helper, &none, &facts).unwrap_err(),
+            take_part(PartAction::Finish, PartActor::Helper, &none, &facts, &calendar()).unwrap_err(),
             PartRefusal::PhotoRequired { action: PartAction::Finish }
         );
         let photo = PartProvided { photos: 1, ..none };
-        let on_time = take_part(PartAction::Finish, PartActor::Helper, &photo, &facts).unwrap();
+        let on_time = take_part(PartAction::Finish, PartActor::Helper, &photo, &facts, &calendar()).unwrap();
         assert_eq!((on_time.to, on_time.on_time), (PartState::Finished, Some(true)));
         let late_facts = part(PartState::Accepted, due, due + Duration::seconds(1));
-        let late = take_part(PartAction::Finish, PartActor::Helper, &photo, &late_facts).unwrap();
+        let late =
+            take_part(PartAction::Finish, PartActor::Helper, &photo, &late_facts, &calendar()).unwrap();
         assert_eq!(late.on_time, Some(false));
     }
 
@@ -508,34 +596,38 @@ mod tests {
         let facts = part(PartState::Assigned, due, due);
         let reason = PartProvided { reason: Some("done elsewhere"), photos: 0 };
         for actor in [PartActor::Lead, PartActor::StreetOffice, PartActor::Other, PartActor::System] {
-            let refusal = take_part(PartAction::Accept, actor, &reason, &facts).unwrap_err();
+            let refusal = take_part(PartAction::Accept, actor, &reason, &facts, &calendar()).unwrap_err();
             assert!(refusal.is_forbidden(), "{actor}");
         }
         assert_eq!(
-            take_part(PartAction::Close, PartActor::Helper, &reason, &facts).unwrap_err().code(),
+            take_part(PartAction::Close, PartActor::Helper, &reason, &facts, &calendar()).unwrap_err().code(),
             "not_allowed_for_part"
         );
-        let closed = take_part(PartAction::Close, PartActor::Lead, &reason, &facts).unwrap();
+        let closed = take_part(PartAction::Close, PartActor::Lead, &reason, &facts, &calendar()).unwrap();
         assert_eq!(closed.to, PartState::Closed);
         assert_eq!(
-            take_part(PartAction::Close, PartActor::Lead, &PartProvided::default(), &facts)
+            take_part(PartAction::Close, PartActor::Lead, &PartProvided::default(), &facts, &calendar())
                 .unwrap_err()
                 .code(),
             "reason_required"
         );
         let finished = part(PartState::Finished, due, due);
-        assert!(take_part(PartAction::Close, PartActor::Lead, &reason, &finished).unwrap_err().is_conflict());
+        assert!(
+            take_part(PartAction::Close, PartActor::Lead, &reason, &finished, &calendar())
+                .unwrap_err()
+                .is_conflict()
+        );
         let handled = PartFacts { case_state: CaseState::Handled, ..facts };
         assert_eq!(
-            take_part(PartAction::Accept, PartActor::Helper, &reason, &handled).unwrap_err(),
+            take_part(PartAction::Accept, PartActor::Helper, &reason, &handled, &calendar()).unwrap_err(),
             PartRefusal::CaseNotActive { state: CaseState::Handled }
         );
         assert_eq!(
-            available_part_actions(PartActor::Helper, &facts),
+            available_part_actions(PartActor::Helper, &facts, &calendar()),
             [PartAction::Accept, PartAction::SendBack]
         );
-        assert_eq!(available_part_actions(PartActor::Lead, &facts), [PartAction::Close]);
-        assert!(available_part_actions(PartActor::Other, &facts).is_empty());
+        assert_eq!(available_part_actions(PartActor::Lead, &facts, &calendar()), [PartAction::Close]);
+        assert!(available_part_actions(PartActor::Other, &facts, &calendar()).is_empty());
     }
 
     #[test]
@@ -544,19 +636,93 @@ mod tests {
         let none = PartProvided::default();
         let early = part(PartState::Accepted, due, due - Duration::seconds(1));
         assert_eq!(
-            take_part(PartAction::MarkOverdue, PartActor::System, &none, &early).unwrap_err(),
+            take_part(PartAction::MarkOverdue, PartActor::System, &none, &early, &calendar()).unwrap_err(),
             PartRefusal::DeadlineNotPassed
         );
         let past = part(PartState::Accepted, due, due);
-        let step = take_part(PartAction::MarkOverdue, PartActor::System, &none, &past).unwrap();
+        let step = take_part(PartAction::MarkOverdue, PartActor::System, &none, &past, &calendar()).unwrap();
         assert_eq!((step.overdue, step.escalates, step.to), (Some(true), true, PartState::Accepted));
         let flagged = PartFacts { overdue: true, ..past };
         assert_eq!(
-            take_part(PartAction::MarkOverdue, PartActor::System, &none, &flagged).unwrap_err(),
+            take_part(PartAction::MarkOverdue, PartActor::System, &none, &flagged, &calendar()).unwrap_err(),
             PartRefusal::AlreadyOverdue
         );
         let finished = part(PartState::Finished, due, due);
-        assert!(take_part(PartAction::MarkOverdue, PartActor::System, &none, &finished).is_err());
+        assert!(
+            take_part(PartAction::MarkOverdue, PartActor::System, &none, &finished, &calendar()).is_err()
+        );
+    }
+
+    #[test]
+    fn the_lead_or_the_street_office_returns_a_finished_part_for_rework_with_a_fresh_deadline() {
+        let due = monday_nine();
+        // Finished late, on Monday 15:00 (two working hours after its 13:00 deadline).
+        let now = due + Duration::hours(6);
+        let finished = PartFacts { overdue: true, ..part(PartState::Finished, due, now) };
+        let reason = PartProvided { reason: Some("the fence fell over"), photos: 0 };
+        for actor in [PartActor::Lead, PartActor::StreetOffice] {
+            let step = take_part(PartAction::Rework, actor, &reason, &finished, &calendar()).unwrap();
+            assert_eq!((step.from, step.to), (PartState::Finished, PartState::Accepted));
+            assert!(step.reworks);
+            assert_eq!(step.overdue, Some(false), "the fresh deadline clears the flag");
+            assert_eq!(step.on_time, None);
+            // 4 working hours from Monday 15:00: 2.5 on Monday, 1.5 on Tuesday morning.
+            let fresh = calendar().deadline(now, TimeLimit::Hours(4)).unwrap();
+            assert_eq!(step.deadline, Change::Set(fresh));
+            assert_eq!(fresh, Utc.with_ymd_and_hms(2026, 12, 1, 2, 30, 0).unwrap());
+        }
+        // Under emergency command the level's limit runs round the clock, as at the dispatch.
+        let command = PartFacts { round_the_clock_minutes: Some(120), ..finished };
+        let step = take_part(PartAction::Rework, PartActor::Lead, &reason, &command, &calendar()).unwrap();
+        assert_eq!(step.deadline, Change::Set(now + Duration::minutes(120)));
+        let no_limit = PartFacts { time_limit: None, ..finished };
+        let step = take_part(PartAction::Rework, PartActor::Lead, &reason, &no_limit, &calendar()).unwrap();
+        assert_eq!(step.deadline, Change::Clear);
+
+        let refuse = |actor, provided: &PartProvided<'_>, facts: &PartFacts| {
+            take_part(PartAction::Rework, actor, provided, facts, &calendar()).unwrap_err()
+        };
+        let helper = refuse(PartActor::Helper, &reason, &finished);
+        assert!(helper.is_forbidden() && helper.code() == "not_allowed_for_part", "{helper}");
+        assert_eq!(refuse(PartActor::Other, &reason, &finished).code(), "not_allowed_for_part");
+        for state in [PartState::Assigned, PartState::Accepted, PartState::SentBack, PartState::Closed] {
+            let open = refuse(PartActor::Lead, &reason, &part(state, due, now));
+            assert!(open.is_conflict() && open.code() == "part_not_from_state", "{state}: {open}");
+        }
+        let blank = PartProvided { reason: Some("  "), photos: 0 };
+        let missing = refuse(PartActor::Lead, &blank, &finished);
+        assert_eq!(missing, PartRefusal::ReasonRequired { action: PartAction::Rework });
+        assert!(!missing.is_conflict() && !missing.is_forbidden());
+        let handled = PartFacts { case_state: CaseState::Handled, ..finished };
+        assert_eq!(refuse(PartActor::Lead, &reason, &handled).code(), "case_not_active");
+
+        assert_eq!(available_part_actions(PartActor::Lead, &finished, &calendar()), [PartAction::Rework]);
+        assert_eq!(
+            available_part_actions(PartActor::StreetOffice, &finished, &calendar()),
+            [PartAction::Rework]
+        );
+        assert!(available_part_actions(PartActor::Helper, &finished, &calendar()).is_empty());
+        // Returned, the part is the helper's to finish again, with a photo.
+        let again = part(PartState::Accepted, due, now);
+        assert_eq!(available_part_actions(PartActor::Helper, &again, &calendar()), [PartAction::Finish]);
+    }
+
+    #[test]
+    fn a_part_under_command_falls_due_like_the_case_round_the_clock_unless_sooner() {
+        let cal = calendar();
+        // Saturday 22:00 in Beijing: 4 working hours fall on Monday; 240 minutes on Sunday 02:00.
+        let saturday = Utc.with_ymd_and_hms(2026, 12, 5, 14, 0, 0).unwrap();
+        let limit = Some(TimeLimit::Hours(4));
+        assert_eq!(part_deadline(saturday, limit, Some(240), &cal), Ok(Some(saturday + Duration::hours(4))));
+        assert!(
+            part_deadline(saturday, limit, None, &cal).unwrap().unwrap() > saturday + Duration::hours(24)
+        );
+        // On a working morning 1 working hour falls due before 240 minutes.
+        let monday = monday_nine();
+        let hour = Some(TimeLimit::Hours(1));
+        assert_eq!(part_deadline(monday, hour, Some(240), &cal), Ok(Some(monday + Duration::hours(1))));
+        assert_eq!(part_deadline(monday, None, Some(240), &cal), Ok(Some(monday + Duration::hours(4))));
+        assert_eq!(part_deadline(monday, None, None, &cal), Ok(None));
     }
 
     #[test]

@@ -159,6 +159,7 @@ pub fn event_kind_words(kind: &str) -> Option<(&'static str, &'static str)> {
             PartAction::SendBack => ("协办退回", "Helper part sent back"),
             PartAction::Finish => ("协办完成", "Helper part finished"),
             PartAction::Close => ("协办关闭", "Helper part closed"),
+            PartAction::Rework => ("协办返工", "Helper part returned for rework"),
             PartAction::MarkOverdue => ("协办超期", "Helper part overdue"),
         });
     }

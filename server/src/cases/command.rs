@@ -144,6 +144,36 @@ pub fn apply_terms(facts: &mut CaseFacts, terms: Option<(&EmergencyCaseRow, &str
     }
 }
 
+/// The units on joint duty of the switch whose command `terms` a case came in under, as core's
+/// default helpers read them; `None` when the switch is gone or names none.
+pub fn joint_duty(
+    conn: &mut DbConnection,
+    terms: &EmergencyCaseRow,
+) -> StoreResult<Option<emergency::JointDuty>> {
+    let Some(row) = emergencies::find(conn, &terms.emergency_id)? else { return Ok(None) };
+    let units = joint_units_of(&row)?;
+    if units.is_empty() {
+        return Ok(None);
+    }
+    let kind = row
+        .kind
+        .parse()
+        .map_err(|e: emergency::Refusal| StoreError::Corrupt(format!("emergency kind: {e}")))?;
+    Ok(Some(emergency::JointDuty {
+        level: level_of(&row)?,
+        kind,
+        area: row.area_code,
+        emergency_id: row.id,
+        units,
+    }))
+}
+
+/// The units on joint duty of a stored switch.
+pub fn joint_units_of(row: &EmergencyRow) -> StoreResult<Vec<String>> {
+    serde_json::from_str(&row.joint_units)
+        .map_err(|e| StoreError::Corrupt(format!("emergency joint units: {e}")))
+}
+
 /// The command terms of case `id` as [`apply_terms`] reads them.
 pub fn command_facts(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(EmergencyCaseRow, String)>> {
     emergencies::terms_of_case(conn, id)

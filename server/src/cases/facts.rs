@@ -83,6 +83,20 @@ pub fn available_actions(case: &FullCase, who: &Principal, now: DateTime<Utc>) -
     workflow::available_actions_given(state, who.role, &facts)
 }
 
+/// The helper parts a dispatch of `case` at `now` that names none would add: the units on joint
+/// duty of the command it is under, as core decides (the lead, not chosen yet, left out at the
+/// dispatch itself).
+pub fn default_helpers(
+    case: &FullCase,
+    command: Option<&(crate::store::emergencies::EmergencyCaseRow, String)>,
+    duty: Option<&gridline_core::emergency::JointDuty>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<gridline_core::workflow::parts::HelperPartRequest>> {
+    let mut facts = facts_for(case, None, now, 0)?;
+    super::command::apply_terms(&mut facts, command.map(|(terms, on)| (terms, on.as_str())));
+    Ok(gridline_core::emergency::dispatch_helpers(Action::Dispatch, None, duty, &facts, None))
+}
+
 /// The deadline a dispatch of `case` at `now` would get (`None` without a time limit), so whoever
 /// may dispatch sees it before choosing to. Core computes it exactly as the dispatch will.
 pub fn dispatch_deadline(

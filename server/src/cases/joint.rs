@@ -18,12 +18,12 @@
 use chrono::{DateTime, Utc};
 use gridline_core::calendar::WorkingCalendar;
 use gridline_core::protocol::ActionRequest;
-use gridline_core::protocol::joint::{DisputeView, PartActionRequest, PartView};
+use gridline_core::protocol::joint::{DisputeView, PartActionNeeds, PartActionRequest, PartView};
 use gridline_core::workflow::dispute::{DisputeChange, DisputeFacts, DisputeRecord};
 use gridline_core::workflow::parts::{
-    PartAction, PartActor, PartFacts, PartProvided, PartRefusal, available_part_actions, take_part,
+    PartAction, PartActor, PartFacts, PartProvided, PartRefusal, PartStep, available_part_actions, take_part,
 };
-use gridline_core::workflow::{self, Action, CaseFacts, Role, Step};
+use gridline_core::workflow::{self, Action, CaseFacts, Change, Role, Step};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -195,14 +195,35 @@ fn out_of_scope() -> ApiError {
     )
 }
 
-fn part_facts(case: &FullCase, part: &PartRow, now: DateTime<Utc>) -> StoreResult<PartFacts> {
+/// The facts of `part` of `case` at `now`; `round_the_clock_minutes` is the case's limit under
+/// emergency command (its stored terms), which a rework counts as the dispatch did.
+fn part_facts(
+    case: &FullCase,
+    part: &PartRow,
+    now: DateTime<Utc>,
+    round_the_clock_minutes: Option<u32>,
+) -> StoreResult<PartFacts> {
+    let time_limit = part
+        .time_limit
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("part time limit: {e}")))?;
     Ok(PartFacts {
         now,
         case_state: state_of(case)?,
         state: part.state.parse().map_err(|e| StoreError::Corrupt(format!("part state: {e}")))?,
         deadline: part.deadline.map(|d| d.and_utc()),
         overdue: part.overdue,
+        time_limit,
+        round_the_clock_minutes,
     })
+}
+
+/// The case's limit round the clock when it came in under emergency command.
+fn round_the_clock_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<Option<u32>> {
+    let terms = super::command::command_facts(conn, case_id)?;
+    Ok(terms.and_then(|(terms, _)| u32::try_from(terms.handle_minutes).ok()))
 }
 
 fn actor_of(who: &Principal, case: &FullCase, part: &PartRow) -> PartActor {
@@ -218,6 +239,7 @@ struct Loaded {
     parts: Vec<PartRow>,
     disputes: Vec<DisputeRow>,
     photo_ids: Vec<String>,
+    round_the_clock_minutes: Option<u32>,
 }
 
 fn load(conn: &mut DbConnection, named: &str) -> StoreResult<Option<Loaded>> {
@@ -228,6 +250,7 @@ fn load(conn: &mut DbConnection, named: &str) -> StoreResult<Option<Loaded>> {
         parts: store::parts_of(conn, &id)?,
         disputes: store::disputes_of(conn, &id)?,
         photo_ids: cases::photo_ids(conn, &id)?,
+        round_the_clock_minutes: round_the_clock_of(conn, &id)?,
         case,
     }))
 }
@@ -248,11 +271,12 @@ pub struct Joint {
 
 fn render(state: &AppState, who: &Principal, loaded: Loaded) -> StoreResult<Joint> {
     let now = state.clock.now();
-    let Loaded { case, record, parts, disputes, photo_ids } = loaded;
+    let Loaded { case, record, parts, disputes, photo_ids, round_the_clock_minutes } = loaded;
     let actions = available_actions(&case, who, now, &record, &state.calendar);
     let mut part_views = Vec::with_capacity(parts.len());
     for part in &parts {
-        let facts = part_facts(&case, part, now)?;
+        let facts = part_facts(&case, part, now, round_the_clock_minutes)?;
+        let actions = available_part_actions(actor_of(who, &case, part), &facts, &state.calendar);
         part_views.push(PartView {
             id: part.id.clone(),
             unit: part.unit_code.clone(),
@@ -263,7 +287,8 @@ fn render(state: &AppState, who: &Principal, loaded: Loaded) -> StoreResult<Join
             overdue: part.overdue,
             on_time: part.on_time,
             reason: part.reason.clone(),
-            available_actions: available_part_actions(actor_of(who, &case, part), &facts),
+            action_needs: PartActionNeeds::of(&actions),
+            available_actions: actions,
         });
     }
     Ok(Joint {
@@ -336,6 +361,7 @@ pub async fn take_part_step(
     let Some(part) = loaded.parts.iter().find(|p| p.id == request.part_id).cloned() else {
         return Err(ApiError::not_found("part").into());
     };
+    let round_the_clock_minutes = loaded.round_the_clock_minutes;
     let case = loaded.case;
     let unit_has_part = unit_of(who).is_some_and(|unit| loaded.parts.iter().any(|p| p.unit_code == unit));
     if !may_read(who, &case, unit_has_part) {
@@ -345,10 +371,10 @@ pub async fn take_part_step(
         return Err(PartStepError::Stale { case: Box::new(case) });
     }
     let now = state.clock.now();
-    let facts = part_facts(&case, &part, now)?;
+    let facts = part_facts(&case, &part, now, round_the_clock_minutes)?;
     let provided =
         PartProvided { reason: request.body.reason.as_deref(), photos: request.body.photo_ids.len() };
-    let step = match take_part(action, actor_of(who, &case, &part), &provided, &facts) {
+    let step = match take_part(action, actor_of(who, &case, &part), &provided, &facts, &state.calendar) {
         Ok(step) => step,
         Err(refusal) => return Err(PartStepError::Refused { refusal, case: Box::new(case) }),
     };
@@ -367,15 +393,7 @@ pub async fn take_part_step(
             idempotency_key: None,
             request_sha256: String::new(),
         },
-        json!({
-            "part": {
-                "id": part.id,
-                "unit": part.unit_code,
-                "from": step.from,
-                "to": step.to,
-                "on_time": step.on_time,
-            },
-        }),
+        json!({ "part": part_details(&part, &step) }),
         now,
     );
     let (id, version, who_then) = (case.row.id.clone(), case.row.version, who.clone());
@@ -400,6 +418,29 @@ pub async fn take_part_step(
     }
 }
 
+/// What a part step did to its part, in its event (the store follows it): the new state, an
+/// on-time verdict, and for a rework the fresh deadline (`null`: none), the cleared verdict and
+/// overdue flag, and `rework: true`.
+fn part_details(part: &PartRow, step: &PartStep) -> Value {
+    let mut details = json!({
+        "id": part.id,
+        "unit": part.unit_code,
+        "from": step.from,
+        "to": step.to,
+        "on_time": step.on_time,
+    });
+    if step.reworks {
+        details["rework"] = json!(true);
+        details["overdue"] = json!(false);
+        details["deadline"] = match &step.deadline {
+            Change::Set(due) => json!(rfc3339(due.naive_utc())),
+            Change::Keep => json!(part.deadline.map(rfc3339)),
+            Change::Clear => Value::Null,
+        };
+    }
+    details
+}
+
 /// The overdue job's pass over parts and disputes at `now`: each open part past its deadline is
 /// marked overdue and escalated (`part_mark_overdue`, to the lead unit and the street office),
 /// each undecided dispute past the arbiter's deadline goes to the district
@@ -413,10 +454,10 @@ pub fn sweep(conn: &mut DbConnection, now: DateTime<Utc>, calendar: &WorkingCale
         else {
             continue;
         };
-        let facts = part_facts(&case, &part, now)?;
-        let Ok(step) =
-            take_part(PartAction::MarkOverdue, PartActor::System, &PartProvided::default(), &facts)
-        else {
+        let round_the_clock_minutes = round_the_clock_of(conn, &case_id)?;
+        let facts = part_facts(&case, &part, now, round_the_clock_minutes)?;
+        let none = PartProvided::default();
+        let Ok(step) = take_part(PartAction::MarkOverdue, PartActor::System, &none, &facts, calendar) else {
             continue;
         };
         let details = json!({

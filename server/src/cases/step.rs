@@ -78,6 +78,8 @@ struct Loaded {
     merge_target: Option<String>,
     /// The emergency command terms of the case, with its switch's state (平战转换).
     command: Option<(crate::store::emergencies::EmergencyCaseRow, String)>,
+    /// The units on joint duty of that switch, for the default helpers of a dispatch.
+    duty: Option<gridline_core::emergency::JointDuty>,
     /// The parts, disputes and bounces core's joint rules read.
     joint: crate::store::joint::JointRecord,
 }
@@ -97,7 +99,7 @@ pub async fn take_step(
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
-    let Loaded { case, previous, extensions, merge_target, command, joint } =
+    let Loaded { case, previous, extensions, merge_target, command, duty, joint } =
         loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if merge_target.is_some() {
         // Core links the case to the id, whichever way the caller named the target.
@@ -125,7 +127,14 @@ pub async fn take_step(
     facts.callback_rework = state.config.settings.callback_rework;
     super::command::apply_terms(&mut facts, command.as_ref().map(|(terms, on)| (terms, on.as_str())));
     super::joint::fill_facts(&mut facts, &joint, &state.calendar);
-    let provided = checked.provided(&request.body);
+    let helpers = gridline_core::emergency::dispatch_helpers(
+        checked.action,
+        request.body.helpers.as_deref(),
+        duty.as_ref(),
+        &facts,
+        request.body.handling_unit.as_deref(),
+    );
+    let provided = checked.provided(&request.body, &helpers);
     let step = match workflow::take(
         state_of(&case)?,
         checked.action,
@@ -166,6 +175,10 @@ fn load(
     };
     let extensions = event_store::count_of_kind(conn, id, workflow::Action::Extend.as_str())?;
     let command = super::command::command_facts(conn, id)?;
+    let duty = match &command {
+        Some((terms, _)) => super::command::joint_duty(conn, terms)?,
+        None => None,
+    };
     Ok(Some(Loaded {
         case: Box::new(case),
         previous,
@@ -175,6 +188,7 @@ fn load(
             None => None,
         },
         command,
+        duty,
         joint: crate::store::joint::facts_of(conn, id)?,
     }))
 }

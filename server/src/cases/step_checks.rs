@@ -33,8 +33,13 @@ pub(super) struct CheckedStep {
 }
 
 impl CheckedStep {
-    /// What core's `take` reads of the request.
-    pub fn provided<'a>(&self, body: &'a ActionRequest) -> Provided<'a> {
+    /// What core's `take` reads of the request, with the helpers the step takes (those named,
+    /// or the command's default: `gridline_core::emergency::dispatch_helpers`).
+    pub fn provided<'a>(
+        &self,
+        body: &'a ActionRequest,
+        helpers: &'a [gridline_core::workflow::parts::HelperPartRequest],
+    ) -> Provided<'a> {
         Provided {
             reason: body.reason.as_deref(),
             photos: body.photo_ids.len(),
@@ -45,7 +50,7 @@ impl CheckedStep {
             rating: body.rating,
             satisfaction: body.satisfaction,
             resolved: body.resolved,
-            helpers: &body.helpers,
+            helpers,
             inspector: body.inspector.as_deref(),
         }
     }

@@ -9,8 +9,9 @@
 //! Reports reach the command queue through the case service's intake (`cases::command`), and
 //! every step on a case under command is a case step (`cases::take_step`) with `If-Match` and
 //! its event. Dispatch under command may name any active unit (the case service checks only
-//! that the unit is active); joint handling under command (a lead and helper units) is the
-//! joint-handling dispatch's to add: [`JOINT_HANDLING_DEFAULT`] is the hook it reads.
+//! that the unit is active). The switch names the units on joint duty (`joint_units`, each an
+//! active unit); a dispatch under its command that names no helpers gives them helper parts, as
+//! core's `emergency::dispatch_helpers` decides (the case service applies it).
 
 pub mod print;
 
@@ -33,11 +34,6 @@ use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::emergencies::{self, DecisionRow, EmergencyRow};
 use crate::store::events::EventRow;
 use crate::store::{DbConnection, StoreResult, units};
-
-/// Under command, a dispatch hands a case to a lead unit with helpers by default (the issue's
-/// "joint handling is the default"): the joint-handling dispatch reads this for cases under
-/// command. Until it exists, a dispatch names one unit.
-pub const JOINT_HANDLING_DEFAULT: bool = true;
 
 /// Longest note on a decision, in characters.
 const MAX_NOTE_CHARS: usize = 2000;
@@ -72,11 +68,7 @@ fn refused(refusal: emergency::Refusal) -> ApiError {
         R::NotFromState { .. } => ErrorKind::Conflict,
         _ => ErrorKind::Unprocessable,
     };
-    let field = match refusal {
-        R::AreaLevel(_) => Some("area"),
-        R::NoCategories | R::TooManyCategories(_) => Some("categories"),
-        _ => None,
-    };
+    let field = refusal.field();
     let error = ApiError::new(kind, refusal.code(), refusal.to_string());
     match field {
         Some(field) => error.with_field(field),
@@ -94,6 +86,7 @@ pub fn view(row: &EmergencyRow, who: &Principal) -> StoreResult<EmergencyView> {
         .kind
         .parse()
         .map_err(|e: emergency::Refusal| crate::store::StoreError::Corrupt(format!("emergency kind: {e}")))?;
+    let joint_units = crate::cases::command::joint_units_of(row)?;
     let available_actions = emergency::Action::ALL
         .iter()
         .copied()
@@ -111,7 +104,8 @@ pub fn view(row: &EmergencyRow, who: &Principal) -> StoreResult<EmergencyView> {
         state,
         limits: emergency::limits(level),
         span_of_control: emergency::SPAN_OF_CONTROL,
-        joint_handling_default: JOINT_HANDLING_DEFAULT,
+        joint_handling_default: !joint_units.is_empty(),
+        joint_units,
         version: row.version,
         started_at: rfc3339(row.started_at),
         ended_at: row.ended_at.map(rfc3339),
@@ -154,6 +148,7 @@ pub async fn switch_on(
     emergency::decide(None, emergency::Action::SwitchOn, who.role).map_err(refused)?;
     let body: SwitchOnRequest = crate::error::body_as(body)?;
     let scope = checked_scope(&body)?;
+    let joint_units = emergency::check_joint_units(&body.joint_units).map_err(refused)?;
     if !scope_holds(&who.scope, scope.area) {
         return Err(ApiError::forbidden("the area is outside the area your account covers"));
     }
@@ -174,13 +169,14 @@ pub async fn switch_on(
         started_by: who.user_id.clone(),
         ended_at: None,
         ended_by: None,
+        joint_units: serde_json::to_string(&joint_units).unwrap_or_else(|_| "[]".to_owned()),
     };
     let decision = decision(&row.id, emergency::Action::SwitchOn, who, now, note);
     let (cache, stored) = (state.categories.clone(), row.clone());
     state
         .db
         .run(move |conn| {
-            if let Err(refused) = check_references(conn, &cache, &stored, &scope)? {
+            if let Err(refused) = check_references(conn, &cache, &stored, &scope, &joint_units)? {
                 return Ok(Err(refused));
             }
             if !emergencies::insert(conn, &stored, &decision)? {
@@ -217,13 +213,14 @@ fn decision(
     }
 }
 
-/// The categories exist, the command unit is active, the commander can dispatch in the area,
+/// The categories exist, the command unit and the units on joint duty are active, the commander can dispatch in the area,
 /// and no switch of the same kind (drill or not) is on for a nested area.
 fn check_references(
     conn: &mut DbConnection,
     cache: &crate::store::categories::CategoryCache,
     row: &EmergencyRow,
     scope: &emergency::Scope,
+    joint_units: &[String],
 ) -> StoreResult<Result<(), ApiError>> {
     for (i, code) in scope.categories.iter().enumerate() {
         let known = match CategoryCode::parse(code) {
@@ -241,6 +238,16 @@ fn check_references(
             "the command unit must be an active handling unit; GET /api/v1/units lists them",
         )
         .with_field("command_unit")));
+    }
+    for (i, unit) in joint_units.iter().enumerate() {
+        if !units::find(conn, unit)?.is_some_and(|u| u.is_active()) {
+            return Ok(Err(ApiError::new(
+                ErrorKind::Unprocessable,
+                "unknown_unit",
+                "each unit on joint duty must be an active handling unit; GET /api/v1/units lists them",
+            )
+            .with_field(format!("joint_units[{i}]"))));
+        }
     }
     if !commander_fits(conn, &row.commander_id, scope.area)? {
         return Ok(Err(ApiError::invalid_field(

@@ -37,6 +37,8 @@ pub struct EmergencyRow {
     pub started_by: String,
     pub ended_at: Option<NaiveDateTime>,
     pub ended_by: Option<String>,
+    /// A JSON array of the unit codes on joint duty (联合值守).
+    pub joint_units: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

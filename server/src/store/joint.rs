@@ -163,16 +163,20 @@ struct PartChange {
     state: Option<String>,
     overdue: Option<bool>,
     on_time: Option<Option<bool>>,
+    deadline: Option<Option<NaiveDateTime>>,
     reason: Option<Option<String>>,
     updated_at: NaiveDateTime,
 }
 
 fn move_part(conn: &mut DbConnection, event: &EventRow, part: &Value) -> QueryResult<()> {
     let Some(id) = text(part, "id") else { return Ok(()) };
+    // A rework starts the part over: a fresh deadline, no overdue flag, no on-time verdict yet.
+    let rework = part.get("rework").and_then(Value::as_bool) == Some(true);
     let change = PartChange {
         state: text(part, "to"),
-        overdue: (part.get("overdue").and_then(Value::as_bool) == Some(true)).then_some(true),
-        on_time: part.get("on_time").and_then(Value::as_bool).map(Some),
+        overdue: part.get("overdue").and_then(Value::as_bool).filter(|flag| *flag || rework),
+        on_time: if rework { Some(None) } else { part.get("on_time").and_then(Value::as_bool).map(Some) },
+        deadline: rework.then(|| time(part, "deadline")),
         reason: event.reason.clone().map(Some),
         updated_at: event.occurred_at,
     };
@@ -348,6 +352,12 @@ pub struct UnitCounts {
     pub overdue: u64,
     pub sent_back: u64,
     pub closed: u64,
+    /// Parts returned for rework at least once.
+    pub reworked: u64,
+    /// Rework steps on the unit's parts.
+    pub reworks: u64,
+    /// Parts finished at least once: finished now, or finished and then returned for rework.
+    pub finished_once: u64,
     pub disputes: u64,
     pub upheld: u64,
     pub reassigned: u64,
@@ -366,18 +376,25 @@ pub fn unit_figures(
     let query = case_parts::table
         .inner_join(cases::table)
         .filter(case_parts::state.ne(PartState::Withdrawn.as_str()))
-        .select((case_parts::unit_code, case_parts::state, case_parts::overdue, case_parts::on_time))
+        .select((case_parts::id, case_parts::unit_code, case_parts::state, case_parts::on_time))
         .into_boxed();
     if let Some(query) = crate::filter_by_scope!(query, scope) {
-        let parts: Vec<(String, String, bool, Option<bool>)> = query.load(conn)?;
-        for (unit, state, overdue, on_time) in parts {
+        let parts: Vec<(String, String, String, Option<bool>)> = query.load(conn)?;
+        let steps = part_steps_in_scope(conn, scope)?;
+        for (id, unit, state, on_time) in parts {
+            let reworks = steps.reworks.get(&id).copied().unwrap_or(0);
+            let finished = state == PartState::Finished.as_str();
             let figures = units.entry(unit).or_default();
             figures.parts += 1;
-            figures.finished += u64::from(state == PartState::Finished.as_str());
+            figures.finished += u64::from(finished);
             figures.on_time += u64::from(on_time == Some(true));
-            figures.overdue += u64::from(overdue);
+            figures.overdue += u64::from(steps.marked_overdue.contains(&id));
             figures.sent_back += u64::from(state == PartState::SentBack.as_str());
             figures.closed += u64::from(state == PartState::Closed.as_str());
+            figures.reworked += u64::from(reworks > 0);
+            figures.reworks += reworks;
+            // Only a finished part is reworked, so a reworked one was finished at least once.
+            figures.finished_once += u64::from(finished || reworks > 0);
         }
     }
     let query = case_disputes::table
@@ -399,6 +416,41 @@ pub fn unit_figures(
         units.entry(unit).or_default().assignments = n(total.unwrap_or(0));
     }
     Ok(units)
+}
+
+/// What the part steps' events say of each part (by its id), on the cases `scope` admits.
+#[derive(Debug, Default)]
+struct PartSteps {
+    /// Rework steps per part.
+    reworks: BTreeMap<String, u64>,
+    /// The parts the overdue job flagged at least once (a rework clears the part's own flag).
+    marked_overdue: std::collections::BTreeSet<String>,
+}
+
+fn part_steps_in_scope(conn: &mut DbConnection, scope: &CaseFilter) -> StoreResult<PartSteps> {
+    use gridline_core::workflow::parts::PartAction;
+    let kind = |action: PartAction| format!("{PART_EVENT_PREFIX}{}", action.as_str());
+    let (rework, overdue) = (kind(PartAction::Rework), kind(PartAction::MarkOverdue));
+    let query = case_events::table
+        .inner_join(cases::table)
+        .filter(case_events::kind.eq_any([rework.as_str(), overdue.as_str()]))
+        .select((case_events::kind, case_events::details))
+        .into_boxed();
+    let mut steps = PartSteps::default();
+    let Some(query) = crate::filter_by_scope!(query, scope) else { return Ok(steps) };
+    let events: Vec<(String, String)> = query.load(conn)?;
+    for (kind, details) in events {
+        let details = serde_json::from_str::<Value>(&details).ok();
+        let Some(id) = details.as_ref().and_then(|d| d.get("part")).and_then(|p| text(p, "id")) else {
+            continue;
+        };
+        if kind == rework {
+            *steps.reworks.entry(id).or_default() += 1;
+        } else {
+            steps.marked_overdue.insert(id);
+        }
+    }
+    Ok(steps)
 }
 
 fn assignments_in_scope(

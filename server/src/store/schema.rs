@@ -485,6 +485,7 @@ diesel::table! {
         started_by -> Text,
         ended_at -> Nullable<Timestamp>,
         ended_by -> Nullable<Text>,
+        joint_units -> Text,
     }
 }
 

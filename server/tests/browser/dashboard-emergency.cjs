@@ -1,12 +1,14 @@
 // The dashboard's emergency view (平战转换) in headless Chromium, against a real `gridline serve`
 // with the demo city (started by scripts/test-dashboard). The admin signs in, opens the
 // Emergency view and switches the dispatcher's district to a Level II flood command with the
-// form (its levels, limits and kinds come from the API). The incident view shows the area and
-// level; a flooding report filed through the API appears in the live command queue, registered
-// by the system with its dispatch-by time. axe-core checks the view at WCAG 2.2 AA, then the
-// admin switches it off and the view says so. Then the demo district admin signs in: the form
-// holds its own district already, it switches its district on and off, and the city's tabs
-// (handling units) stay hidden. Screenshots in $ARTIFACTS.
+// form (its levels, limits and kinds come from the API), with two units on joint duty. The
+// incident view shows the area, level and the units on joint duty; a flooding report filed
+// through the API appears in the live command queue, registered by the system with its
+// dispatch-by time, and its dispatch form shows the helper parts a dispatch would add. axe-core
+// checks the view at WCAG 2.2 AA, then the admin switches it off and the view says so. Then the
+// demo district admin signs in: the form holds its own district already, it switches its
+// district on and off, and the city's tabs (handling units) stay hidden. Screenshots in
+// $ARTIFACTS.
 "use strict";
 
 const path = require("path");
@@ -15,13 +17,23 @@ const { TIMEOUT, check, api, signIn, launch, signInPage, middleOf, checkAccessib
 const artifacts = process.env.ARTIFACTS;
 
 // The form's Level II flood command over road flooding at unit `water`, for the area filled in.
-async function switchFloodOn(page) {
+// Fills the switch-on form for a Level II flood command by the water unit (with two other
+// units on joint duty when `joint`) and switches it on; the units on joint duty.
+async function switchFloodOn(page, joint = false) {
   await page.selectOption("#em-level", "II");
   await page.selectOption("#em-kind", "flood_typhoon");
   await page.fill("#em-categories", "E0504");
   await page.waitForSelector('#em-unit option[value="water"]', { state: "attached", timeout: TIMEOUT });
   await page.selectOption("#em-unit", "water");
+  let units = [];
+  if (joint) {
+    units = (await page.locator("#em-joint option").evaluateAll((os) => os.map((o) => o.value)))
+      .filter((u) => u !== "water").slice(0, 2);
+    check(units.length === 2, "two units to put on joint duty: " + units);
+    await page.selectOption("#em-joint", units);
+  }
   await page.click("#em-start");
+  return units;
 }
 
 async function main() {
@@ -40,11 +52,12 @@ async function main() {
     const levels = await page.locator("#em-level option").allInnerTexts();
     check(levels.length === 4 && levels.some((l) => l.startsWith("II (15 / 240")), "the levels and their limits come from the API: " + levels);
     await page.fill("#em-area", district);
-    await switchFloodOn(page);
+    const joint = await switchFloodOn(page, true);
     await page.waitForSelector("#em-incident:not([hidden])", { timeout: TIMEOUT });
     const title = await page.locator("#em-title").innerText();
     check(title.includes(district) && title.includes("II") && title.includes("Flood"), "the incident view names the area, level and kind: " + title);
     check(await page.locator("#em-facts").getAttribute("data-state") === "active", "the command is on");
+    check(await page.locator("#em-facts").getAttribute("data-joint-units") === joint.join(","), "the units on joint duty are shown");
 
     // A flooding report in the district goes straight to the command queue.
     const { lon, lat } = middleOf(layer, cell);
@@ -68,6 +81,9 @@ async function main() {
     await page.waitForSelector('#case-panel:not([hidden]) [data-field="time-limit"]', { timeout: TIMEOUT });
     const limit = await page.locator('#case-panel [data-field="time-limit"]').innerText();
     check(limit.includes(`${kase.command_limit_minutes / 60} h`) && !limit.includes(kase.handling_time_limit), "the panel shows the command's limit: " + limit);
+    // The dispatch form says which helper parts a dispatch naming none adds, as the server lists them.
+    const helpers = await page.locator('#case-panel form[data-action="dispatch"] [data-field="default-helpers"]').innerText();
+    check(joint.every((u) => helpers.includes(u)), "the dispatch form shows the default helpers: " + helpers);
     await page.locator(".panel-body").screenshot({ path: path.join(artifacts, "emergency-case.png") });
     await page.keyboard.press("Escape");
 
@@ -81,7 +97,7 @@ async function main() {
     await browser.close();
   }
   await districtAdmin(district);
-  console.log(`dashboard emergency: ok (switched on from the form, a report arrived in the command queue, switched off; the district admin did the same for its district); screenshots in ${artifacts}`);
+  console.log(`dashboard emergency: ok (switched on from the form with units on joint duty, a report arrived in the command queue, switched off; the district admin did the same for its district); screenshots in ${artifacts}`);
 }
 
 // The district's command centre: the same view, its own district only.

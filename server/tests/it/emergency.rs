@@ -4,8 +4,11 @@
 //! clock, while district B and the other categories stay in peacetime; the switch-off returns
 //! new reports to the street offices and open cases keep their limits; the after-action summary
 //! equals figures worked out by hand; a drill runs on marked reports only and leaves the
-//! statistics as they were. A district admin, made by the city admin, commands its own district
-//! the same way and reaches nothing of the other district: neither its switch nor its cases.
+//! statistics as they were; a switch with units on joint duty (联合值守) gives a command
+//! dispatch that names no helpers one helper part per unit but the lead, due on the command
+//! clock (`helpers: []` takes none; a case outside the command gets none). A district admin,
+//! made by the city admin, commands its own district the same way and reaches nothing of the
+//! other district: neither its switch nor its cases.
 //!
 //! The clock starts on Saturday 2026-12-05 at 22:00 in Shanghai (14:00 UTC): a peacetime
 //! dispatch counts working time and falls due on Monday, a wartime one four hours later.
@@ -584,9 +587,137 @@ fn a_district_admin_commands_its_own_district_only(backend: Backend) {
     assert_eq!(roles, ["district_admin", "district_admin", "system", "district_admin"]);
 }
 
+/// The parts of case `id` as the admin reads them, withdrawn ones left out.
+fn parts_of(city: &City, id: &str) -> Vec<Value> {
+    let joint = city.read(&format!("/api/v1/cases/{id}/joint"));
+    joint["parts"].as_array().unwrap().iter().filter(|p| p["state"] != "withdrawn").cloned().collect()
+}
+
+fn units_of(parts: &[Value]) -> Vec<&str> {
+    parts.iter().map(|p| p["unit"].as_str().unwrap()).collect()
+}
+
+fn joint_units_are_the_default_helpers_of_a_command_dispatch(backend: Backend) {
+    let city = City::open(backend);
+    let switch = |joint_units: Value| {
+        city.switch_on(json!({
+            "area": "310104", "level": "II", "kind": "flood_typhoon", "categories": ["E0504"],
+            "commander_id": city.admin_id, "command_unit": "water", "joint_units": joint_units,
+        }))
+    };
+    // Bad units on joint duty are a 422 naming the field.
+    let eight: Vec<String> = (0..8).map(|i| format!("unit{i}")).collect();
+    for (units, field, code) in [
+        (json!(["nobody"]), "joint_units[0]", "unknown_unit"),
+        (json!(["roads", " roads "]), "joint_units[1]", "joint_unit_invalid"),
+        (json!(["roads", ""]), "joint_units[1]", "joint_unit_invalid"),
+        (json!(eight), "joint_units", "too_many_joint_units"),
+    ] {
+        let body = problem(switch(units.clone()), 422);
+        assert_eq!((body["field"].as_str(), body["code"].as_str()), (Some(field), Some(code)), "{units}");
+    }
+    assert_eq!(switch(json!("roads")).status(), 422, "a list, not a word");
+    let response = switch(json!(["roads", "street"]));
+    assert_eq!(response.status(), 201);
+    let flood: Value = response.json().unwrap();
+    assert_eq!(flood["joint_units"], json!(["roads", "street"]));
+    assert_eq!(flood["joint_handling_default"], true);
+    let id = flood["id"].as_str().unwrap().to_owned();
+    let incident = city.read(&format!("/api/v1/emergencies/{id}/incident"));
+    assert_eq!(incident["emergency"]["joint_units"], json!(["roads", "street"]));
+
+    // Before the dispatch the case view shows the parts a dispatch naming no helpers adds.
+    let to_roads = city.report(&city.cell_a, "E0504");
+    let to_gas = city.report(&city.cell_a, "E0504");
+    let alone = city.report(&city.cell_a, "E0504");
+    city.server.clock.set(t(10));
+    let before = city.read(&format!("/api/v1/cases/{to_gas}"));
+    let defaults = before["default_helpers"].as_array().unwrap();
+    assert_eq!(units_of(defaults), ["roads", "street"]);
+    assert!(defaults[0]["note"].as_str().unwrap().contains(&id), "{}", defaults[0]["note"]);
+    assert_eq!(at(before["dispatch_deadline"].as_str().unwrap()), t(10 + 240));
+
+    // Dispatched without helpers: one part per unit on joint duty, the lead left out, each due
+    // with the case on the command clock (Saturday night: four hours later).
+    city.dispatch(&to_gas, "gas");
+    let parts = parts_of(&city, &to_gas);
+    assert_eq!(units_of(&parts), ["roads", "street"]);
+    for part in &parts {
+        assert_eq!(at(part["deadline"].as_str().unwrap()), t(10 + 240));
+        assert!(part["note"].as_str().unwrap().contains("240 minutes"), "{}", part["note"]);
+        assert_eq!(part["state"], "assigned");
+    }
+    let dispatched = city.dispatch(&to_roads, "roads");
+    assert_eq!(deadline(&dispatched), t(10 + 240));
+    assert_eq!(units_of(&parts_of(&city, &to_roads)), ["street"]);
+    // `helpers: []` takes none: a default, not a rule; named helpers replace it.
+    city.server.step(
+        &city.admin,
+        &alone,
+        &json!({ "action": "dispatch", "handling_unit": "water", "helpers": [] }),
+    );
+    assert!(parts_of(&city, &alone).is_empty());
+    let named = city.report(&city.cell_a, "E0504");
+    city.server.step(
+        &city.admin,
+        &named,
+        &json!({
+            "action": "dispatch",
+            "handling_unit": "water",
+            "helpers": [{ "unit": "gas", "note": "Check the main" }],
+        }),
+    );
+    assert_eq!(units_of(&parts_of(&city, &named)), ["gas"]);
+
+    // A case outside the command (district B) gets none, and its view offers none.
+    let outside = city.report(&city.cell_b, "E0504");
+    city.server.step(&city.admin, &outside, &json!({ "action": "register" }));
+    assert!(city.read(&format!("/api/v1/cases/{outside}")).get("default_helpers").is_none());
+    city.dispatch(&outside, "roads");
+    assert!(parts_of(&city, &outside).is_empty());
+
+    // A default part returned for rework falls due on the command clock again.
+    let street = city.handler("street");
+    let part_step = |token: &str, body: Value| {
+        let joint = city.read(&format!("/api/v1/cases/{to_gas}/joint"));
+        let part = joint["parts"].as_array().unwrap().iter().find(|p| p["unit"] == "street").unwrap().clone();
+        let path = format!("/api/v1/cases/{to_gas}/parts/{}/actions", part["id"].as_str().unwrap());
+        let response = city
+            .server
+            .client
+            .post(city.server.url(&path))
+            .bearer_auth(token)
+            .header("if-match", format!("\"{}\"", joint["case"]["version"]))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200, "{body}");
+        let joint: Value = response.json().unwrap();
+        joint["parts"].as_array().unwrap().iter().find(|p| p["unit"] == "street").unwrap().clone()
+    };
+    part_step(&street, json!({ "action": "accept" }));
+    let photo = city.server.upload_photo(&street);
+    part_step(&street, json!({ "action": "finish", "photo_ids": [photo] }));
+    city.server.clock.set(t(60));
+    let reworked =
+        part_step(&city.admin, json!({ "action": "rework", "reason": "The sandbags are too low" }));
+    assert_eq!(reworked["state"], "accepted");
+    assert_eq!(at(reworked["deadline"].as_str().unwrap()), t(60 + 240));
+
+    // After the switch-off a dispatch adds no default: joint handling is the command's.
+    city.switch_off(&id);
+    let off = city.read(&format!("/api/v1/emergencies/{id}"));
+    assert_eq!(off["joint_units"], json!(["roads", "street"]));
+    let later = city.report(&city.cell_a, "E0504");
+    city.server.step(&city.admin, &later, &json!({ "action": "register" }));
+    city.dispatch(&later, "gas");
+    assert!(parts_of(&city, &later).is_empty());
+}
+
 crate::both_backends!(
     level_two_flood_takes_the_listed_reports_of_its_district_only,
     a_district_admin_commands_its_own_district_only,
     the_after_action_summary_equals_the_figures_worked_out_by_hand,
     a_drill_runs_on_marked_reports_and_leaves_the_statistics_unchanged,
+    joint_units_are_the_default_helpers_of_a_command_dispatch,
 );

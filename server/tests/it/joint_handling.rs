@@ -5,6 +5,8 @@
 //!   the overdue job), the lead cannot mark the case handled until both are finished, then the
 //!   case closes; the per-unit figures count each unit's parts;
 //! - the lead closing a helper's part with a reason, and the part steps' concurrency and roles;
+//! - a helper's finished part returned for rework (返工) by the lead and by the street office,
+//!   finished again each time, to closure; the refusals; the per-unit rework figures by hand;
 //! - disputes upheld and reassigned, each within and past the arbiter's deadline (the undecided
 //!   one escalated to the district and decided by the district admin), a dispute past the
 //!   window refused, and the dispute rate;
@@ -566,9 +568,172 @@ fn a_case_bounced_more_than_twice_is_flagged_to_the_district_once(backend: Backe
     assert_eq!(taken["handling_unit"], "roads");
 }
 
+fn a_helpers_part_reworked_and_finished_again_to_closure(backend: Backend) {
+    let street = Street::open(backend);
+    let (roads, water, office) = (street.handler("roads"), street.handler("water"), street.handler("street"));
+    let id = street.registered();
+    let start = monday_nine();
+    street.server.clock.set(start);
+    street.server.step(
+        &street.dispatcher,
+        &id,
+        &json!({
+            "action": "dispatch",
+            "handling_unit": "roads",
+            "helpers": [
+                { "unit": "water", "note": "Shut the leaking main", "time_limit": "4h" },
+                { "unit": "street", "note": "Fence off the hole", "time_limit": "2h" },
+            ],
+        }),
+    );
+    street.server.step(&roads, &id, &json!({ "action": "accept" }));
+    street.part_step(&water, &id, "water", &json!({ "action": "accept" }));
+    street.part_step(&office, &id, "street", &json!({ "action": "accept" }));
+    let water_photo = street.server.upload_photo(&water);
+    street.server.clock.set(start + chrono::Duration::hours(1));
+    street.part_step(&water, &id, "water", &json!({ "action": "finish", "photo_ids": [water_photo] }));
+
+    // Refused: a part that is not finished (409), by the helper itself (403), without a reason
+    // (422), on a stale If-Match (409 with the current version).
+    let refused =
+        street.part_step_response(&roads, &id, "street", &json!({ "action": "rework", "reason": "x" }));
+    assert_eq!(problem(refused, 409)["code"], "part_not_from_state");
+    let refused =
+        street.part_step_response(&water, &id, "water", &json!({ "action": "rework", "reason": "x" }));
+    assert_eq!(problem(refused, 403)["code"], "not_allowed_for_part");
+    let refused = street.part_step_response(&roads, &id, "water", &json!({ "action": "rework" }));
+    let body = problem(refused, 422);
+    assert_eq!(body["code"], "reason_required");
+    let joint = street.joint(&street.dispatcher, &id);
+    let part_id = Street::part_of(&joint, "water")["id"].as_str().unwrap().to_owned();
+    let stale = street
+        .server
+        .client
+        .post(street.server.url(&format!("/api/v1/cases/{id}/parts/{part_id}/actions")))
+        .bearer_auth(&roads)
+        .header("if-match", "\"1\"")
+        .json(&json!({ "action": "rework", "reason": "The valve still drips" }))
+        .send()
+        .unwrap();
+    let body = problem(stale, 409);
+    assert_eq!(
+        (body["code"].as_str(), &body["current_version"]),
+        (Some("version_mismatch"), &joint["case"]["version"])
+    );
+    assert_eq!(Street::part_of(&street.joint(&water, &id), "water")["state"], "finished");
+
+    // Offered to the lead and the street office on a finished part, to no one else.
+    assert_eq!(Street::part_of(&street.joint(&roads, &id), "water")["available_actions"], json!(["rework"]));
+    assert_eq!(Street::part_of(&joint, "water")["available_actions"], json!(["rework"]));
+    assert_eq!(Street::part_of(&street.joint(&water, &id), "water")["available_actions"], json!([]));
+
+    // The lead returns it at 11:00: worked on again, with 4 fresh working hours (to 16:00).
+    let rework_at = start + chrono::Duration::hours(2);
+    street.server.clock.set(rework_at);
+    let reworked = street.part_step(
+        &roads,
+        &id,
+        "water",
+        &json!({ "action": "rework", "reason": "The valve still drips" }),
+    );
+    let part = Street::part_of(&reworked, "water");
+    assert_eq!(
+        (part["state"].as_str(), part["reason"].as_str()),
+        (Some("accepted"), Some("The valve still drips"))
+    );
+    assert_eq!(time(&part["deadline"]), china().deadline(rework_at, TimeLimit::Hours(4)).unwrap());
+    assert_eq!(time(&part["deadline"]), beijing(2026, 11, 30, 16, 0));
+    assert_eq!((part["on_time"].clone(), part["overdue"].clone()), (Value::Null, json!(false)));
+    assert_eq!(part["available_actions"], json!(["close"]), "the lead may still close it");
+    assert_eq!(Street::part_of(&street.joint(&water, &id), "water")["available_actions"], json!(["finish"]));
+    // The part holds the case back again: the lead may not mark it handled.
+    let street_photo = street.server.upload_photo(&office);
+    street.part_step(&office, &id, "street", &json!({ "action": "finish", "photo_ids": [street_photo] }));
+    assert_eq!(street.joint(&roads, &id)["available_actions"], json!([]));
+    let timeline: Value =
+        street.server.get_as(&street.dispatcher, &format!("/api/v1/cases/{id}/timeline")).json().unwrap();
+    let event = timeline["events"].as_array().unwrap().iter().find(|e| e["kind"] == "part_rework").unwrap();
+    assert_eq!(event["reason"], "The valve still drips");
+    assert_eq!(event["actor"]["role"], "handler");
+    assert_eq!(event["details"]["part"]["from"], "finished");
+
+    // Finished again (with a photo), on time; returned a second time by the street office and
+    // finished late; then the case is handled and closed.
+    let refused = street.part_step_response(&water, &id, "water", &json!({ "action": "finish" }));
+    assert_eq!(problem(refused, 422)["code"], "photo_required");
+    street.server.clock.set(rework_at + chrono::Duration::hours(1));
+    let photo = street.server.upload_photo(&water);
+    let again = street.part_step(&water, &id, "water", &json!({ "action": "finish", "photo_ids": [photo] }));
+    assert_eq!(Street::part_of(&again, "water")["on_time"], true);
+    street.part_step(
+        &street.dispatcher,
+        &id,
+        "water",
+        &json!({ "action": "rework", "reason": "Road still wet" }),
+    );
+    street.server.clock.set(beijing(2026, 12, 1, 17, 0));
+    let photo = street.server.upload_photo(&water);
+    let late = street.part_step(&water, &id, "water", &json!({ "action": "finish", "photo_ids": [photo] }));
+    assert_eq!(Street::part_of(&late, "water")["on_time"], false);
+    let lead_photo = street.server.upload_photo(&roads);
+    street.server.step(&roads, &id, &json!({ "action": "mark_handled", "photo_ids": [lead_photo] }));
+    let closed = street.server.step(
+        &street.dispatcher,
+        &id,
+        &json!({ "action": "close", "reason": "Checked on site" }),
+    );
+    assert_eq!(closed["state"], "closed");
+    assert_eq!(count_kind(&street.db(), &id, "part_rework"), 2);
+
+    // A second case: the street unit's part is finished once and never reworked.
+    let other = street.registered();
+    street.server.step(
+        &street.dispatcher,
+        &other,
+        &json!({ "action": "dispatch", "handling_unit": "roads", "helpers": [
+            { "unit": "street", "note": "Sweep", "time_limit": "4h" },
+            { "unit": "water", "note": "Check the meter", "time_limit": "4h" },
+        ] }),
+    );
+    street.part_step(&office, &other, "street", &json!({ "action": "accept" }));
+    let photo = street.server.upload_photo(&office);
+    street.part_step(&office, &other, "street", &json!({ "action": "finish", "photo_ids": [photo] }));
+
+    // By hand: water has two parts, one finished (reworked twice), one assigned: one part
+    // reworked, two rework steps, 1 / 1 finished at least once. Street: two parts finished,
+    // none reworked: 0 / 2. The lead's own case figures are untouched.
+    let water_figures = street.figures_of("water");
+    assert_eq!(
+        (
+            water_figures["parts"].as_u64(),
+            water_figures["parts_finished"].as_u64(),
+            water_figures["parts_reworked"].as_u64(),
+            water_figures["part_reworks"].as_u64(),
+        ),
+        (Some(2), Some(1), Some(1), Some(2))
+    );
+    assert_eq!(water_figures["parts_rework_rate"], 1.0);
+    assert_eq!(water_figures["parts_on_time_rate"], 0.0, "the last finish was late");
+    let street_figures = street.figures_of("street");
+    assert_eq!(
+        (street_figures["parts_reworked"].as_u64(), street_figures["part_reworks"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(street_figures["parts_rework_rate"], 0.0);
+    let roads_figures = street.figures_of("roads");
+    assert_eq!(roads_figures["parts_rework_rate"], Value::Null, "no part, no rate");
+    let stats: Value = street
+        .server
+        .get_as(&street.admin, "/api/v1/stats?from=2026-11-30&to=2026-12-02&group_by=unit")
+        .json()
+        .unwrap();
+    assert_eq!(stats["total"]["reworked"], 0, "a part's rework is not the case's");
+}
+
 both_backends!(
     joint_case_with_two_helpers_one_late_to_closure,
     the_lead_closes_a_helpers_part_and_part_steps_are_guarded,
     disputes_upheld_and_reassigned_within_and_past_the_arbiters_deadline,
     a_case_bounced_more_than_twice_is_flagged_to_the_district_once,
+    a_helpers_part_reworked_and_finished_again_to_closure,
 );

@@ -100,6 +100,7 @@ pub(crate) fn render(
         dispatch_deadline: None,
         confirm_requested_at: None,
         command_limit_minutes: None,
+        default_helpers: None,
     };
     if view != View::Staff {
         // The case a duplicate was merged into is another reporter's: only staff see its id (a
@@ -168,12 +169,13 @@ pub async fn get(
     who: MaybePrincipal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (case, (photo_ids, joint, command)) = load_case(&state, &id, |conn, id| {
-        Ok((
-            cases::photo_ids(conn, id)?,
-            crate::store::joint::facts_of(conn, id)?,
-            crate::cases::command::command_facts(conn, id)?,
-        ))
+    let (case, (photo_ids, joint, command, duty)) = load_case(&state, &id, |conn, id| {
+        let command = crate::cases::command::command_facts(conn, id)?;
+        let duty = match &command {
+            Some((terms, _)) => crate::cases::command::joint_duty(conn, terms)?,
+            None => None,
+        };
+        Ok((cases::photo_ids(conn, id)?, crate::store::joint::facts_of(conn, id)?, command, duty))
     })
     .await?;
     let view = view_for(who.0.as_ref(), &case.row);
@@ -196,6 +198,8 @@ pub async fn get(
                 ApiError::new(crate::error::ErrorKind::Unprocessable, refusal.code(), refusal.to_string())
             })?;
         body.dispatch_deadline = deadline.map(|d| rfc3339(d.naive_utc()));
+        let helpers = crate::cases::facts::default_helpers(&case, command.as_ref(), duty.as_ref(), now)?;
+        body.default_helpers = (!helpers.is_empty()).then_some(helpers);
     }
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, actions::etag(case.row.version)))

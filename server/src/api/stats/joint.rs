@@ -1,6 +1,6 @@
 //! `GET /api/v1/stats/joint`: per handling unit, in the caller's area, the figures of joint
 //! handling and disputed assignments: the helper parts given to the unit (finished, on time,
-//! overdue, sent back, closed by the lead), the cases assigned to it as lead, and the disputes
+//! overdue, sent back, closed by the lead, returned for rework), the cases assigned to it as lead, and the disputes
 //! it raised (upheld, reassigned) with its dispute rate (disputes over assignments), the figure
 //! the rankings show. Same roles and scope as `GET /api/v1/stats`; no parameters (an unknown one
 //! is 400 `invalid_query`). Definitions: docs/statistics.md.
@@ -29,6 +29,9 @@ fn figures(unit: String, c: UnitCounts) -> UnitJointFigures {
         parts_overdue: c.overdue,
         parts_sent_back: c.sent_back,
         parts_closed: c.closed,
+        parts_reworked: c.reworked,
+        part_reworks: c.reworks,
+        parts_rework_rate: rate(c.reworked, c.finished_once),
         disputes: c.disputes,
         disputes_upheld: c.upheld,
         disputes_reassigned: c.reassigned,

@@ -24,7 +24,7 @@ const TEXT = {
     photos: "照片", timeline: "流程记录", actions: "操作", reason: "原因", note: "备注", submit: "提交",
     new_deadline: "新时限", merge_into: "合并到案件 ID", time_limit: "处置时限标准", round_the_clock: "应急指挥时限，全天候计", version_conflict: "案件已被他人更新，已刷新。",
     done: "已完成", rate: "率", count: "数", name: "名称", p90: "P90 工时", no_cases: "没有案件",
-    dispatch_deadline: "现在派遣，处置截止时间为：", period: "近 30 天", read_only: "只读",
+    dispatch_deadline: "现在派遣，处置截止时间为：", default_helpers: "未指定协办时，联合值守单位协办（主办单位除外）：", period: "近 30 天", read_only: "只读",
     channel: "来源渠道", confirm_requested: "已请网格员核实",
     place: "位置归属", in_triage: "未入网格（待定位）", in_cell: "已入网格", k_triage: "待定位", grid_code: "网格编码",
     pick_on_map: "在地图上选择", pick_hint: "请点击案件所在的网格（逐级放大到网格层）。", inspector: "网格员",
@@ -50,7 +50,7 @@ const TEXT = {
     actions: "Actions", reason: "Reason", note: "Note", submit: "Submit", new_deadline: "New deadline",
     merge_into: "Merge into case id", time_limit: "Time limit", round_the_clock: "under emergency command, round the clock", version_conflict: "Someone else changed this case; reloaded.",
     done: "Done", rate: "rate", count: "count", name: "Name", p90: "P90 hours", no_cases: "No cases",
-    dispatch_deadline: "Dispatched now, the deadline is", period: "last 30 days",
+    dispatch_deadline: "Dispatched now, the deadline is", default_helpers: "Naming no helpers, the units on joint duty help (but the lead):", period: "last 30 days",
     read_only: "read-only", channel: "Channel", confirm_requested: "Inspectors asked to confirm",
     place: "Place", in_triage: "In no cell (triage)", in_cell: "In a cell", k_triage: "In triage", grid_code: "Cell code",
     pick_on_map: "Choose on the map", pick_hint: "Click the cell where the case belongs (drill down to the cell level).",
@@ -699,15 +699,18 @@ async function openSheet(id) {
 }
 
 // Joint handling and disputes as the server gives them (GET /api/v1/cases/{id}/joint): each
-// helper unit's part with its note, state and deadline; each dispute with the arbiter's deadline
-// and decision; the bounces, and whether the case went to the district.
+// helper unit's part with its note, state and deadline, and the part steps the server offers the
+// reader (close, rework: each form asks for what the step's `needs` say; a step with an
+// after-photo is the helper's, on site); each dispute with the arbiter's deadline and decision;
+// the bounces, and whether the case went to the district.
 function jointSection(joint) {
   if (!joint || (!joint.parts.length && !joint.disputes.length && !joint.bounces)) return [];
   const parts = el("table", { class: "parts", "data-field": "parts" },
-    el("thead", {}, el("tr", {}, el("th", {}, t("unit")), el("th", {}, t("note")), el("th", {}, t("state")), el("th", {}, t("deadline")))),
+    el("thead", {}, el("tr", {}, el("th", {}, t("unit")), el("th", {}, t("note")), el("th", {}, t("state")), el("th", {}, t("deadline")), el("th", {}, t("actions")))),
     el("tbody", {}, joint.parts.map((p) => el("tr", { "data-part": p.unit },
-      el("td", {}, p.unit), el("td", {}, p.note), el("td", { "data-field": "part-state" }, p.state),
-      el("td", { class: p.overdue ? "tag-overdue" : "" }, fmtTime(p.deadline) + (p.overdue ? " · " + t("overdue") : ""))))));
+      el("td", {}, p.unit), el("td", {}, p.note + (p.reason ? ` · ${p.reason}` : "")), el("td", { "data-field": "part-state" }, p.state),
+      el("td", { class: p.overdue ? "tag-overdue" : "" }, fmtTime(p.deadline) + (p.overdue ? " · " + t("overdue") : "")),
+      el("td", {}, readOnly() ? [] : partForms(joint, p))))));
   const disputes = el("ul", { "data-field": "disputes" }, joint.disputes.map((d) => el("li", {},
     el("b", {}, d.unit), " · ", d.reason, el("div", { class: "muted" },
       `${t("decide_by")} ${fmtTime(d.decide_by)}`, d.decision ? ` · ${d.decision}` : "", d.late ? ` · ${t("late")}` : ""))));
@@ -715,6 +718,39 @@ function jointSection(joint) {
     el("h3", {}, t("disputes")), disputes,
     el("p", { class: joint.flagged_to_district ? "tag-overdue" : "muted", "data-field": "bounces" },
       `${t("bounces")}: ${joint.bounces}` + (joint.flagged_to_district ? ` · ${t("flagged")}` : ""))];
+}
+
+function partForms(joint, p) {
+  return (p.action_needs || []).filter((n) => !n.needs.photo).map((n) => {
+    const reason = n.needs.reason
+      ? [el("input", { name: "reason", placeholder: t("reason"), required: "", maxlength: state.limits.step_text_max_chars, "aria-label": t("reason") })]
+      : [];
+    const form = el("form", { "data-part-action": n.action }, ...reason, el("button", { type: "submit" }, n.label[lang]));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      takePartAction(joint.case.id, p.id, n.action, new FormData(form), joint.case.version);
+    });
+    return form;
+  });
+}
+
+async function takePartAction(id, part, action, form, version) {
+  const body = { action };
+  for (const [k, v] of form) if (v) body[k] = v;
+  try {
+    await api(`/api/v1/cases/${id}/parts/${part}/actions`, { method: "POST", json: body, headers: { "If-Match": `"${version}"` } });
+    await openCase(id);
+    $("#action-result").textContent = t("done");
+    refreshAfterEvent();
+  } catch (e) {
+    if (e.status === 409 && e.problem.code === "version_mismatch") {
+      await openCase(id);
+      $("#action-result").textContent = t("version_conflict");
+    } else {
+      await openCase(id);
+      $("#action-result").textContent = `${e.problem.code || e.status}: ${e.message}`;
+    }
+  }
 }
 
 // The read-only role of operations screens: it sees everything its area holds and acts on
@@ -743,6 +779,11 @@ function actionForms(c) {
           `${u.code} · ${lang === "zh" ? u.zh : u.en}`))));
       fields.push(el("span", { class: "muted", "data-field": "dispatch-deadline" },
         `${t("dispatch_deadline")} ${fmtTime(c.dispatch_deadline)} (${timeLimit(c)})`));
+      // The parts the server says a dispatch naming no helpers adds (joint duty under command).
+      if (c.default_helpers) {
+        fields.push(el("span", { class: "muted", "data-field": "default-helpers" },
+          `${t("default_helpers")} ${c.default_helpers.map((h) => h.unit).join(", ")}`));
+      }
     }
     if (needs.new_deadline) fields.push(el("input", { name: "new_deadline", type: "datetime-local", required: "", "aria-label": t("new_deadline") }));
     if (needs.merge_target) fields.push(el("input", { name: "merge_into", placeholder: t("merge_into"), required: "", "aria-label": t("merge_into") }));

@@ -3,7 +3,7 @@
 // sensorTable. What it shows comes from
 // GET /api/v1/emergencies and, for the switch that is on (or the newest), its incident view
 // GET /api/v1/emergencies/{id}/incident:
-//   - the area, level, kind, command unit and limits of the switch;
+//   - the area, level, kind, command unit, units on joint duty (联合值守) and limits of the switch;
 //   - the live command queue (reports registered under command, with their dispatch-by time);
 //   - the units' open tasks against the span of control (a warning above it);
 //   - the timeline of command decisions.
@@ -21,7 +21,7 @@ Object.assign(TEXT.zh, {
   em_open: "在办", em_supervisors: "负责人", em_over_span: "超出管理幅度", em_ok: "正常",
   em_summary: "处置总结", em_state_active: "战时", em_state_ended: "已解除",
   kind_flood_typhoon: "防汛防台", kind_fire: "火灾", kind_epidemic: "疫情", kind_other: "其他",
-  em_minutes: "分钟", em_warning: "提示", em_at: "时间",
+  em_minutes: "分钟", em_warning: "提示", em_at: "时间", em_joint: "联合值守单位",
 });
 Object.assign(TEXT.en, {
   view_emergency: "Emergency", em_switch_on: "Switch to wartime command", em_area: "Area code", em_level: "Level",
@@ -31,7 +31,7 @@ Object.assign(TEXT.en, {
   em_open: "Open tasks", em_supervisors: "Supervisors", em_over_span: "over the span of control", em_ok: "ok",
   em_summary: "After-action summary", em_state_active: "wartime", em_state_ended: "switched off",
   kind_flood_typhoon: "Flood and typhoon", kind_fire: "Fire", kind_epidemic: "Epidemic", kind_other: "Other",
-  em_minutes: "min", em_warning: "Warning", em_at: "Time",
+  em_minutes: "min", em_warning: "Warning", em_at: "Time", em_joint: "Units on joint duty",
 });
 applyLanguage();
 
@@ -51,6 +51,9 @@ function fillSwitchForm(list) {
   if (!$("#em-unit").options.length) {
     for (const u of state.units || []) $("#em-unit").append(el("option", { value: u.code }, u.code));
   }
+  if (!$("#em-joint").options.length) {
+    for (const u of state.units || []) $("#em-joint").append(el("option", { value: u.code }, u.code));
+  }
   const user = session.user || {};
   $("#em-form").hidden = !["admin", "district_admin"].includes(user.role);
   const scope = user.scope || {};
@@ -61,7 +64,9 @@ function renderIncident(incident) {
   const e = incident.emergency;
   $("#em-title").textContent = `${t("em_incident")} · ${e.area} · ${e.level} · ${t("kind_" + e.kind)}${e.drill ? " · " + t("em_drill") : ""}`;
   $("#em-facts").textContent = `${t("em_state_" + e.state)} · ${t("em_unit")}: ${e.command_unit} · ` +
-    `${t("em_due")}: ${e.limits.dispatch_minutes} ${t("em_minutes")} · ${fmtTime(e.started_at)}`;
+    `${t("em_due")}: ${e.limits.dispatch_minutes} ${t("em_minutes")} · ${fmtTime(e.started_at)}` +
+    (e.joint_units.length ? ` · ${t("em_joint")}: ${e.joint_units.join(", ")}` : "");
+  $("#em-facts").dataset.jointUnits = e.joint_units.join(",");
   $("#em-facts").dataset.state = e.state;
   const off = $("#em-off");
   off.hidden = !e.available_actions.includes("switch_off");
@@ -103,6 +108,7 @@ async function switchOn(form) {
     categories: String(data.get("categories")).split(",").map((c) => c.trim()).filter(Boolean),
     commander_id: (session.user || {}).id,
     command_unit: data.get("unit"),
+    joint_units: data.getAll("joint_units").map(String),
     drill: data.get("drill") === "on",
   };
   const result = $("#em-result");

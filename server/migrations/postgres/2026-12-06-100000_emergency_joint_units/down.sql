@@ -1,0 +1,1 @@
+ALTER TABLE emergencies DROP COLUMN joint_units;
