@@ -161,6 +161,18 @@ impl PartState {
     pub fn is_open(self) -> bool {
         matches!(self, PartState::Assigned | PartState::Accepted | PartState::SentBack)
     }
+
+    /// The state in words (Chinese, English), for the screens that draw a case's parts.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            PartState::Assigned => ("待接收", "Waiting to be taken on"),
+            PartState::Accepted => ("处置中", "Being handled"),
+            PartState::SentBack => ("已退回", "Sent back"),
+            PartState::Finished => ("已完成", "Finished"),
+            PartState::Closed => ("已关闭", "Closed"),
+            PartState::Withdrawn => ("已撤回", "Withdrawn"),
+        }
+    }
 }
 
 wire_enum! {

@@ -4,7 +4,8 @@
 // left and, with a fix, the distance; the list sorts by deadline or distance and filters by
 // task with the counts the core gives; the map draws the cells from the grid package with the
 // cases as markers. The case page shows the case, its photos before and after (thumbnails
-// that open full size), the staff timeline, where the phone stands relative to the cell, and the steps the core allows
+// that open full size), a joint case's helper parts (协办) with the lead unit, the staff
+// timeline, where the phone stands relative to the cell, and the steps the core allows
 // with what each needs; a step's photo comes from the camera, the reason is typed here, the
 // position is the live fix the core reads. Every order, filter, requirement and word is the
 // core's. Compiled by Xcode only; the streams under it are GridlineKit/FieldScreens.swift.
@@ -184,6 +185,19 @@ struct CasePageView: View {
                     ServerPhotoRow(label: state.afterPhotosLabel, photos: state.afterPhotos) { send(.openPhoto(photoId: $0)) }
                     if let onSite = state.onSiteText { Text(onSite).font(.caption) }
                     if state.busy { ProgressView() }
+                }
+                if !state.parts.isEmpty {
+                    Section(header: Text(state.partsLabel)) {
+                        if let lead = state.leadUnitText { Text(lead).font(.caption) }
+                        ForEach(Array(state.parts.enumerated()), id: \.offset) { _, part in
+                            VStack(alignment: .leading) {
+                                Text("\(part.unit)  \(part.stateText)")
+                                Text(part.note).font(.caption)
+                                if let left = part.timeLeftText { Text(left).foregroundColor(part.overdue ? .red : .primary) }
+                                if let reason = part.reason { Text(reason).font(.caption) }
+                            }
+                        }
+                    }
                 }
                 Section {
                     ForEach(Array(state.timeline.enumerated()), id: \.offset) { _, event in

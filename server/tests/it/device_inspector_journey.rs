@@ -19,7 +19,8 @@
 //!   finding in its trail;
 //! - a patrol: on duty, positions recorded without signal, uploaded in one request when it
 //!   returns, and the street office's coverage counts the cell;
-//! - scope: an inspector of another cell never receives the case, its photos or its steps.
+//! - scope: an inspector of another cell never receives the case, its photos or its steps;
+//! - a joint case's helper parts (协办) on the case page, with the lead unit, in words.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -412,6 +413,67 @@ fn a_failed_verification_needs_a_reason_and_sends_the_case_to_rework(backend: Ba
     assert_eq!(case["state"], "dispatched");
 }
 
+/// A case dispatched to sanitation with water as its helper (协办): the lead unit's worker and
+/// the inspector see the part on the case page, its state in words, until the helper takes it
+/// on; a case without parts shows none.
+fn the_case_page_shows_a_joint_cases_helper_parts(backend: Backend) {
+    let city = City::open(backend);
+    let cell = city.mine().clone();
+    let (lat, lon) = point_in(&cell);
+    let (id, _) = city.report(lat, lon, "Paving sunk over a leaking main");
+    city.server.step(&city.dispatcher, &id, &json!({ "action": "register" }));
+    city.server.step(
+        &city.dispatcher,
+        &id,
+        &json!({ "action": "dispatch", "handling_unit": "sanitation",
+                 "helpers": [{ "unit": "water", "note": "Close the valve", "time_limit": "4h" }] }),
+    );
+    let folder = tempfile::tempdir().unwrap();
+    let lead = city.phone(folder.path(), Role::Handler, Scope::Unit { unit: "sanitation".into() });
+    let page = lead.app.case_screen(id.clone());
+    page.send(CasePageIntent::Refresh);
+    let shown = page.state();
+    assert_eq!(shown.parts_label, "协办单位");
+    assert_eq!(shown.lead_unit_text.as_deref(), Some("主办单位：sanitation"));
+    assert_eq!(shown.parts.len(), 1, "{:?}", shown.parts);
+    let part = &shown.parts[0];
+    assert_eq!(
+        (part.unit.as_str(), part.note.as_str(), part.state_text.as_str()),
+        ("water", "Close the valve", "待接收")
+    );
+    assert!(part.deadline.is_some() && !part.overdue);
+    assert!(part.time_left_text.as_deref().unwrap().starts_with("剩余 "), "{part:?}");
+
+    // The helper takes its part on; the inspector's page shows it being handled.
+    let water = city.server.staff_token(Role::Handler, Scope::Unit { unit: "water".into() });
+    let joint: Value = city.server.get_as(&water, &format!("/api/v1/cases/{id}/joint")).json().unwrap();
+    let part_id = joint["parts"][0]["id"].as_str().unwrap().to_owned();
+    let version = joint["case"]["version"].to_string();
+    let accepted = city
+        .server
+        .client
+        .post(city.server.url(&format!("/api/v1/cases/{id}/parts/{part_id}/actions")))
+        .bearer_auth(&water)
+        .header("if-match", format!("\"{version}\""))
+        .json(&json!({ "action": "accept" }))
+        .send()
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    let inspector_folder = tempfile::tempdir().unwrap();
+    let inspector = city.inspector(inspector_folder.path());
+    let seen = inspector.app.case_screen(id.clone());
+    seen.send(CasePageIntent::Refresh);
+    assert_eq!(seen.state().parts.iter().map(|p| p.state_text.clone()).collect::<Vec<_>>(), ["处置中"]);
+
+    // A case with no helper shows no parts and no lead line.
+    let (plain, _) = city.report(lat, lon, "Litter by the bench");
+    city.register_and_dispatch(&plain);
+    let other = lead.app.case_screen(plain);
+    other.send(CasePageIntent::Refresh);
+    assert!(other.state().parts.is_empty());
+    assert_eq!(other.state().lead_unit_text, None);
+}
+
 fn an_inspector_reports_on_patrol_signed_and_placed_where_they_stand(backend: Backend) {
     let city = City::open(backend);
     let cell = city.mine().clone();
@@ -624,7 +686,8 @@ both_backends!(
     an_inspector_confirms_a_citizens_report_on_site,
     an_inspector_reports_on_patrol_signed_and_placed_where_they_stand,
     a_failed_verification_needs_a_reason_and_sends_the_case_to_rework,
-    a_reset_inspector_signs_in_by_choosing_a_new_password
+    a_reset_inspector_signs_in_by_choosing_a_new_password,
+    the_case_page_shows_a_joint_cases_helper_parts
 );
 
 /// After a reset, the inspector's phone asks for a new password in exchange for the one-time

@@ -1,8 +1,9 @@
 //! The case page of the field apps (grid inspector, handling unit's worker): everything the
 //! staff view of a case holds that the account may see — the report's photos ("before") and the
 //! photos of the steps taken on it (the handler's "after" photos), the timeline, the deadline
-//! and the time left — and the actions core's workflow allows this role from the case's state,
-//! each with what it requires (a reason, a photo, a position on site).
+//! and the time left, the helper units' parts of a joint case (协办) with the lead unit — and the
+//! actions core's workflow allows this role from the case's state, each with what it requires
+//! (a reason, a photo, a position on site).
 //!
 //! Taking an action: photos come from the camera with `AddPhoto`, the position is the live fix
 //! read at the moment of the step. For an on-site step (verify, confirm) core checks that the
@@ -28,10 +29,13 @@ use super::text::{self, Language};
 use super::work_list::{ListedCase, distance_words, strings, time_left_words};
 use super::{Screen, Shared};
 use crate::device::pull::PullList;
+use crate::device::remote::case_segment;
 use crate::device::{CaseAction, Error, ItemStatus, Position};
 use crate::geo::{Crs, GeoPoint};
 use crate::grid::OnSite;
 use crate::photo::{PhotoOptions, PreparedPhoto, prepare};
+use crate::protocol::joint::JointView;
+use crate::workflow::parts::PartState;
 use crate::workflow::{Action, Role, available_actions, decide};
 
 /// One entry of the staff timeline.
@@ -65,6 +69,24 @@ pub struct ActionView {
     pub requirement_text: Option<String>,
 }
 
+/// A helper unit's part of a joint case (协办), as the case page draws it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct HelperPartView {
+    /// The helper unit's code.
+    pub unit: String,
+    /// What the unit is asked to do.
+    pub note: String,
+    /// Where the part stands, in words.
+    pub state_text: String,
+    /// RFC 3339.
+    pub deadline: Option<String>,
+    pub time_left_text: Option<String>,
+    pub overdue: bool,
+    /// Why it was sent back, closed or returned for rework (the latest).
+    pub reason: Option<String>,
+}
+
 /// What the case page shows.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -87,6 +109,11 @@ pub struct CasePageState {
     /// A photo opened full size, drawn over the page.
     pub viewer: Option<PhotoViewer>,
     pub timeline: Vec<CaseEvent>,
+    /// The lead unit (主办) of a joint case, in words; `None` when the case has no parts.
+    pub lead_unit_text: Option<String>,
+    /// The helper units' parts (协办), withdrawn ones left out, and their heading.
+    pub parts: Vec<HelperPartView>,
+    pub parts_label: String,
     pub actions: Vec<ActionView>,
     /// Photos taken for the next step (count), and the label to add one.
     pub step_photos: u32,
@@ -161,6 +188,43 @@ pub struct CasePageModel {
 
 fn kept_key(case_id: &str) -> String {
     format!("staff_case.{case_id}")
+}
+
+/// Where the case's joint view (its helper parts) is kept, beside the case.
+fn joint_key(case_id: &str) -> String {
+    format!("staff_case_joint.{case_id}")
+}
+
+/// The helper parts of a kept joint view (withdrawn ones left out), in `lang`, and the lead
+/// unit in words when there is a part to lead.
+fn parts_of(joint: Option<JointView>, lang: Language) -> (Option<String>, Vec<HelperPartView>) {
+    let Some(joint) = joint else { return (None, Vec::new()) };
+    let parts: Vec<HelperPartView> = joint
+        .parts
+        .into_iter()
+        .filter(|p| p.state != PartState::Withdrawn)
+        .map(|part| {
+            let (zh, en) = part.state.words();
+            let deadline =
+                part.deadline.as_deref().and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
+            HelperPartView {
+                unit: part.unit,
+                note: part.note,
+                state_text: lang.pick(zh, en),
+                time_left_text: deadline
+                    .filter(|_| part.state.is_open())
+                    .map(|d| time_left_words(d.with_timezone(&Utc), Utc::now(), lang)),
+                deadline: part.deadline,
+                overdue: part.overdue,
+                reason: part.reason,
+            }
+        })
+        .collect();
+    let lead = joint
+        .lead_unit
+        .filter(|_| !parts.is_empty())
+        .map(|unit| lang.pick(&format!("主办单位：{unit}"), &format!("Lead unit: {unit}")));
+    (lead, parts)
 }
 
 /// An action in words (core's one table, [`Action::words`]).
@@ -270,10 +334,31 @@ impl CasePageModel {
         let fetched = fetch_and_keep(&self.shared, &self.case_id, &kept_key(&self.case_id))?;
         lock(&self.data).offline = !fetched;
         if fetched {
+            self.load_joint()?;
             let (before, after) = self.photo_ids();
             photos::fetch_thumbnails(&self.shared, &[before, after].concat())?;
         }
         Ok(())
+    }
+
+    /// Fetch and keep the case's joint view (its helper parts). An account that may not read
+    /// it (an inspector) keeps none; without a connection the kept copy stays.
+    fn load_joint(&self) -> Result<(), Error> {
+        let segment = case_segment(&self.case_id)?;
+        let remote = self.shared.device.remote();
+        let store = self.shared.device.store();
+        match remote.get("/api/v1/cases/{id}/joint", &format!("/api/v1/cases/{segment}/joint")) {
+            Ok(joint) => store.set_setting(&joint_key(&self.case_id), &joint),
+            Err(Error::Transport(_) | Error::ServerUnavailable { .. }) => Ok(()),
+            Err(_) => store.set_setting(&joint_key(&self.case_id), &Value::Null),
+        }
+    }
+
+    /// The kept joint view of the case, if any.
+    fn joint(&self) -> Option<JointView> {
+        let kept: Option<Value> =
+            self.shared.device.store().setting(&joint_key(&self.case_id)).ok().flatten();
+        kept.filter(|v| !v.is_null()).and_then(|v| serde_json::from_value(v).ok())
     }
 
     /// The report's photos and the steps' photos of the case shown now.
@@ -334,6 +419,7 @@ impl CasePageModel {
             .and_then(|(c, (at, _))| self.on_site(c, at))
             .map(|s| on_site_words(s, lang));
         let text_of = |key: &str| case.map(|c| c.text(key)).unwrap_or_default();
+        let (lead_unit_text, parts) = parts_of(self.joint().filter(|_| staff_view), lang);
         CasePageState {
             case_id: self.case_id.clone(),
             tracking_number: text_of("tracking_number"),
@@ -365,6 +451,9 @@ impl CasePageModel {
                     photo_ids: strings(e, "photo_ids"),
                 })
                 .collect(),
+            lead_unit_text,
+            parts,
+            parts_label: lang.pick("协办单位", "Helper units"),
             actions,
             step_photos: u32::try_from(data.photos.len()).unwrap_or(u32::MAX),
             add_photo_label: lang.pick("拍摄现场照片", "Take a photo on site"),

@@ -90,6 +90,10 @@ class InspectorScreensTest {
                 val actions = page.state().actions
                 assertEquals(listOf("confirm", "deny"), actions.map { it.action })
                 assertEquals("Needs a photo, your position on site", actions.first().requirementText)
+                // A case handled by one unit alone: no helper parts and no lead line to draw.
+                assertEquals("Helper units", page.state().partsLabel)
+                assertTrue(page.state().parts.isEmpty())
+                assertNull(page.state().leadUnitText)
                 val asked = page.state().timeline.last()
                 assertEquals(listOf("Asked to confirm on site", "Is the bench broken or only loose?"), listOf(asked.text, asked.note))
                 page.send(CasePageIntent.AddPhoto(cameraJpeg(seed = 22)))

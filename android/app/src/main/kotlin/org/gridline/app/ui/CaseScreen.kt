@@ -1,6 +1,7 @@
 // One case for the field apps, drawn from the core's CasePageState: the category, text, place,
 // state, deadline and time left, the photos of the report and of the steps taken (the handler's
-// after-photos) as thumbnails that open full size, the staff timeline, where the phone stands relative to the case's cell, and
+// after-photos) as thumbnails that open full size, a joint case's helper units' parts (协办)
+// with the lead unit, the staff timeline, where the phone stands relative to the case's cell, and
 // the steps the core allows this role from this state, each with what it needs in words. A
 // step's photo comes from the camera (the full-resolution capture, EXIF and all); the reason is
 // typed here; the position is the live fix the core reads at the moment of the step, and the
@@ -74,6 +75,20 @@ fun CaseScreen(app: AppCore, caseId: String, onBack: () -> Unit) {
             ServerPhotoRow(s.afterPhotosLabel, s.afterPhotos) { send(CasePageIntent.OpenPhoto(it)) }
             s.onSiteText?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
             if (s.busy) CircularProgressIndicator()
+        }
+        if (!s.missing && s.parts.isNotEmpty()) {
+            item {
+                Text(s.partsLabel, style = MaterialTheme.typography.titleSmall)
+                s.leadUnitText?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
+            }
+            items(s.parts) { part ->
+                Column(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
+                    Text("${part.unit}  ${part.stateText}")
+                    Text(part.note, style = MaterialTheme.typography.bodySmall)
+                    part.timeLeftText?.let { Text(it, color = if (part.overdue) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurface) }
+                    part.reason?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
+                }
+            }
         }
         if (!s.missing) {
             items(s.timeline) { event ->
