@@ -61,6 +61,38 @@ impl SignalState {
     pub fn is_live(self) -> bool {
         matches!(self, SignalState::Open | SignalState::Acknowledged)
     }
+
+    /// The state in words (Chinese, English).
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            SignalState::Open => ("待处理", "Open"),
+            SignalState::Acknowledged => ("已确认关注", "Acknowledged"),
+            SignalState::Dismissed => ("已排除", "Dismissed"),
+            SignalState::CaseOpened => ("已派员核查", "Inspector sent"),
+        }
+    }
+}
+
+impl SignalAction {
+    /// The step in words (Chinese, English), for its button.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            SignalAction::Acknowledge => ("确认关注", "Acknowledge"),
+            SignalAction::Dismiss => ("排除", "Dismiss"),
+            SignalAction::OpenCase => ("派员核查", "Send an inspector"),
+        }
+    }
+
+    /// Whether the step must carry a reason.
+    pub fn needs_reason(self) -> bool {
+        self == SignalAction::Dismiss
+    }
+
+    /// Whether the step must name a category: a case opened from a signal that is not of one
+    /// category (a class, or every report) is filed in the category the caller names.
+    pub fn needs_category(self, signal_has_category: bool) -> bool {
+        self == SignalAction::OpenCase && !signal_has_category
+    }
 }
 
 /// Why a step on a signal was refused: a stable machine [`SignalRefusal::code`] and a message.
@@ -190,6 +222,15 @@ mod tests {
             message,
             "cannot dismiss a signal that is dismissed; dismiss applies to signals that are: open, acknowledged"
         );
+    }
+
+    #[test]
+    fn what_each_step_must_carry() {
+        assert!(SignalAction::Dismiss.needs_reason());
+        assert!(!SignalAction::Acknowledge.needs_reason() && !SignalAction::OpenCase.needs_reason());
+        assert!(SignalAction::OpenCase.needs_category(false));
+        assert!(!SignalAction::OpenCase.needs_category(true));
+        assert!(!SignalAction::Dismiss.needs_category(false));
     }
 
     #[test]

@@ -344,6 +344,30 @@ fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
     assert_eq!(signal["cells"], serde_json::json!([A1]));
     assert_eq!(signal["observed"], 12, "{first}");
     assert_eq!(signal["actions"], serde_json::json!(["acknowledge", "dismiss", "open_case"]));
+    assert_eq!(signal["state_label"], serde_json::json!({ "zh": "待处理", "en": "Open" }));
+    // What each step must carry: a reason to dismiss; a category to open a case from a signal of
+    // every report.
+    let needs: Vec<(String, bool, bool)> = signal["action_needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["action"].as_str().unwrap().to_owned(),
+                n["needs_reason"].as_bool().unwrap(),
+                n["needs_category"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        needs,
+        [
+            ("acknowledge".to_owned(), false, false),
+            ("dismiss".to_owned(), true, false),
+            ("open_case".to_owned(), false, true)
+        ]
+    );
+    assert_eq!(signal["action_needs"][2]["label"]["en"], "Send an inspector");
     let mut listed: Vec<String> =
         signal["cases"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
     listed.sort();
@@ -369,6 +393,12 @@ fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
     let seen: Value = server.get_as(&viewer, "/api/v1/warnings/signals?state=open").json().unwrap();
     assert_eq!(seen["signals"][0]["id"], id.as_str());
     assert_eq!(seen["signals"][0]["actions"], serde_json::json!([]));
+    assert_eq!(
+        (seen["can_run"].as_bool(), seen["signals"][0]["action_needs"].as_array().map(Vec::len)),
+        (Some(false), Some(0))
+    );
+    let office: Value = server.get_as(&dispatcher, "/api/v1/warnings/signals").json().unwrap();
+    assert_eq!(office["can_run"], true);
     let path = format!("/api/v1/warnings/signals/{id}/actions");
     let etag = signal_etag(&server, &dispatcher, &id);
     let ack = serde_json::json!({ "action": "acknowledge" });

@@ -20,7 +20,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use gridline_core::codes::{CategoryCode, GridCode};
 use gridline_core::protocol::{Position, ReportRequest};
-use gridline_core::taxonomy::Answers;
+use gridline_core::taxonomy::{Answers, Names};
 use gridline_core::warning::signal::{
     self, DEFAULT_MIN_RECURRENCE_DAYS, SignalAction, SignalMethod, SignalRefusal, SignalState,
 };
@@ -65,14 +65,38 @@ pub struct SignalView {
     /// RFC 3339.
     pub raised_at: String,
     pub updated_at: String,
+    /// The state in words.
+    pub state_label: Names,
     /// The steps the caller may take on it now.
     pub actions: Vec<SignalAction>,
+    /// For each of `actions`: its name and what it must carry, so a screen asks for exactly that.
+    pub action_needs: Vec<SignalActionNeeds>,
+}
+
+/// A step the caller may take on a signal, named, with what it must carry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignalActionNeeds {
+    pub action: SignalAction,
+    pub label: Names,
+    /// A `reason` (to dismiss).
+    pub needs_reason: bool,
+    /// A `category` (to open a case from a signal that is not of one category).
+    pub needs_category: bool,
 }
 
 /// The signals of a list answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SignalList {
     pub signals: Vec<SignalView>,
+    /// Whether the caller may run a scan that keeps signals (`POST /api/v1/warnings/scan`).
+    pub can_run: bool,
+}
+
+/// Who may run a scan that keeps signals: the offices of places (not a read-only screen).
+const RUNNERS: &[Role] = &[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher];
+
+fn names((zh, en): (&str, &str)) -> Names {
+    Names { zh: zh.to_owned(), en: en.to_owned() }
 }
 
 /// A run's answer: the scan, and the signals it raised or grew.
@@ -115,11 +139,23 @@ fn rfc3339(at: chrono::NaiveDateTime) -> String {
 
 fn view(row: SignalRow, who: &Principal) -> SignalView {
     let state: SignalState = row.state.parse().unwrap_or(SignalState::Dismissed);
+    let actions = signal::available_actions(who.role, state);
+    let action_needs = actions
+        .iter()
+        .map(|&action| SignalActionNeeds {
+            action,
+            label: names(action.words()),
+            needs_reason: action.needs_reason(),
+            needs_category: action.needs_category(row.category.is_some()),
+        })
+        .collect();
     SignalView {
+        state_label: names(state.words()),
+        action_needs,
         method: row.method.parse().unwrap_or(SignalMethod::Scan),
         cells: json_list(&row.cells),
         cases: json_list(&row.case_ids),
-        actions: signal::available_actions(who.role, state),
+        actions,
         id: row.id,
         category: row.category,
         class: row.class,
@@ -176,7 +212,7 @@ pub async fn run(
     who: Principal,
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher])?;
+    who.require_role(RUNNERS)?;
     let (threshold, rest): (Vec<_>, Vec<_>) =
         query.into_inner().into_iter().partition(|(name, _)| name == "min_recurrence_days");
     if threshold.len() > 1 {
@@ -263,7 +299,7 @@ pub async fn list(
     let rows =
         state.db.run(move |conn| warning_signals::newest(conn, wanted.map(SignalState::as_str))).await?;
     let signals = rows.into_iter().filter(|row| in_scope(&who, row)).map(|row| view(row, &who)).collect();
-    Ok(HttpResponse::Ok().json(SignalList { signals }))
+    Ok(HttpResponse::Ok().json(SignalList { signals, can_run: RUNNERS.contains(&who.role) }))
 }
 
 /// The signal `id` if the caller may see it; 404 otherwise, saying nothing of its existence.
