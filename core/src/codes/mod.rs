@@ -11,6 +11,20 @@ pub use area::{AreaCode, AreaLevel};
 pub use category::{CategoryCode, CategoryKind};
 pub use grid::GridCode;
 
+/// The text [`GridCode::parse`] accepts, as an ECMA-262 pattern (the OpenAPI document's): 15
+/// digits, or the 14-digit CJ/T 213 form, of a real province, no level all zeros, white space
+/// around allowed.
+pub const GRID_CODE_PATTERN: &str = concat!(
+    r"^[ \t\r\n]*(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])[0-9]{2}",
+    r"(?:0[1-9]|[1-9][0-9])",
+    r"(?:00[1-9]|0[1-9][0-9]|[1-9][0-9]{2}){2}",
+    r"(?:00[1-9]|0[1-9][0-9]|[1-9][0-9]{2}|0[1-9]|[1-9][0-9])[ \t\r\n]*$",
+);
+
+/// The text [`CategoryCode::parse`] accepts, as an ECMA-262 pattern: the kind letter in either
+/// case, an optional dash, then major and minor class, neither 00.
+pub const CATEGORY_CODE_PATTERN: &str = r"^[ \t\r\n]*[CcEe]-?(?:0[1-9]|[1-9][0-9]){2}[ \t\r\n]*$";
+
 /// Why a code was refused. Each message says what was expected and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {

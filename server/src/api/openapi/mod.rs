@@ -163,6 +163,43 @@ mod tests {
         assert_eq!(allowed_for_path("/api/v1/nothing"), None);
     }
 
+    /// Strings near the codes' shapes: a few valid codes, each with one character changed, cut,
+    /// doubled or padded, so both sides of every rule are reached.
+    fn near_codes(valid: &[&str], alphabet: &str) -> Vec<String> {
+        let mut samples = Vec::new();
+        for code in valid {
+            let chars: Vec<char> = code.chars().collect();
+            samples.extend([
+                (*code).to_owned(),
+                format!(" {code}\t"),
+                format!("{code}0"),
+                code[1..].to_owned(),
+            ]);
+            for at in 0..chars.len() {
+                for replacement in alphabet.chars() {
+                    let mut changed = chars.clone();
+                    changed[at] = replacement;
+                    samples.push(changed.iter().collect());
+                }
+            }
+        }
+        samples
+    }
+
+    #[test]
+    fn code_patterns_are_what_the_parsers_accept() {
+        use gridline_core::codes::{CATEGORY_CODE_PATTERN, CategoryCode, GRID_CODE_PATTERN, GridCode};
+        let grid = regex::Regex::new(GRID_CODE_PATTERN).unwrap();
+        let grids = ["110101001001001", "11010100100101", "820199999999999", "650102100010099"];
+        for sample in near_codes(&grids, "0123456789 x-") {
+            assert_eq!(grid.is_match(&sample), GridCode::parse(&sample).is_ok(), "{sample:?}");
+        }
+        let category = regex::Regex::new(CATEGORY_CODE_PATTERN).unwrap();
+        for sample in near_codes(&["E0101", "c-9910", "C1001"], "0123456789CEcex- ") {
+            assert_eq!(category.is_match(&sample), CategoryCode::parse(&sample).is_ok(), "{sample:?}");
+        }
+    }
+
     #[test]
     fn enums_are_documented_by_their_wire_names() {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
