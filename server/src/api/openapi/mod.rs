@@ -188,11 +188,20 @@ mod tests {
 
     #[test]
     fn code_patterns_are_what_the_parsers_accept() {
-        use gridline_core::codes::{CATEGORY_CODE_PATTERN, CategoryCode, GRID_CODE_PATTERN, GridCode};
+        use gridline_core::codes::{
+            AreaCode, AreaLevel, CATEGORY_CODE_PATTERN, CategoryCode, DISTRICT_OR_STREET_PATTERN,
+            GRID_CODE_PATTERN, GridCode,
+        };
         let grid = regex::Regex::new(GRID_CODE_PATTERN).unwrap();
         let grids = ["110101001001001", "11010100100101", "820199999999999", "650102100010099"];
         for sample in near_codes(&grids, "0123456789 x-") {
             assert_eq!(grid.is_match(&sample), GridCode::parse(&sample).is_ok(), "{sample:?}");
+        }
+        let area = regex::Regex::new(DISTRICT_OR_STREET_PATTERN).unwrap();
+        for sample in near_codes(&["110101", "110101001", "820199999", "110100", "1101010010"], "019 x") {
+            let parsed = AreaCode::parse(&sample)
+                .is_ok_and(|a| matches!(a.level(), AreaLevel::District | AreaLevel::Street));
+            assert_eq!(area.is_match(&sample), parsed, "{sample:?}");
         }
         let category = regex::Regex::new(CATEGORY_CODE_PATTERN).unwrap();
         for sample in near_codes(&["E0101", "c-9910", "C1001"], "0123456789CEcex- ") {

@@ -8,7 +8,7 @@
 //! RFC 9457 problem). An answer whose Rust type does not derive `ToSchema` yet is
 //! `Body::Untyped` with its schema.
 
-use gridline_core::codes::{CATEGORY_CODE_PATTERN, GRID_CODE_PATTERN};
+use gridline_core::codes::{CATEGORY_CODE_PATTERN, DISTRICT_OR_STREET_PATTERN, GRID_CODE_PATTERN};
 use gridline_core::emergency::{
     AfterActionSummary, EmergencyList, EmergencyView, IncidentView, SwitchOnRequest, SwitchRequest,
 };
@@ -221,7 +221,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/grids/package", "grids", "The grid as an offline package for routing on the phone (core's binary format)")
             .describe("Public. Without `area`, the whole city; with a district or street code, only its cells. `ETag` is the grid revision and the area (`If-None-Match` answers 304); `Grid-Revision` names the revision. An area with no cells is 404.")
-            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$"}), "A district (6 digits) or street (9 digits) code")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": DISTRICT_OR_STREET_PATTERN}), "A district (6 digits) or street (9 digits) code")
             .answer(200, "The package", Body::Untyped("application/vnd.gridline.grid-package", json!({"type": "string", "format": "binary"})))
             .answer(304, "Not modified", Body::Empty)
             .problems(&[400, 404, 422]),
