@@ -14,7 +14,7 @@ use gridline_core::emergency::{
 };
 use gridline_core::protocol::joint::{JointStats, JointView, PartActionRequest};
 use gridline_core::protocol::{
-    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord, Readiness,
+    ActionRequest, CaseListPage, PushTokenRequest, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord, Readiness,
     ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView, WorklistPage,
 };
 use serde_json::json;
@@ -26,6 +26,7 @@ use crate::api::auth::password::LoginRequest;
 use crate::api::auth::session::RefreshRequest;
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
+use crate::api::notifications::RegisteredToken;
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::users::admin::{AccountList, Created, Patched};
@@ -400,8 +401,8 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/me/push-tokens", "notifications", "Register a device's push token for the caller")
             .describe("Registering again is harmless; a token registered by another account moves to the caller (one device, one signed-in account). Each account keeps its newest ten tokens.")
             .bearer()
-            .body_schema("application/json", true, json!({"$ref": "#/components/schemas/PushTokenRequest"}))
-            .answer(201, "Registered", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/RegisteredPushToken"})))
+            .body("application/json", true, typed::<PushTokenRequest>)
+            .answer(201, "Registered", Body::Json(typed::<RegisteredToken>))
             .problems(&[400, 401, 422]),
         Op::new(Method::Delete, "/api/v1/me/push-tokens/{token}", "notifications", "Forget one of the caller's push tokens (on sign-out, or when the platform rotates it)")
             .bearer()
