@@ -244,10 +244,9 @@ pub struct NotificationPreferences {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushTokenRequest {
-    /// The platform's device token: printable ASCII without spaces, 1 to
-    /// [`crate::workflow::notice::MAX_PUSH_TOKEN_CHARS`] characters once the white space around
-    /// it is dropped.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[ \t\r\n]*[!-~]{1,4096}[ \t\r\n]*$"))]
+    /// The platform's device token: printable ASCII without spaces, 1 to 4,096 characters
+    /// (`MAX_PUSH_TOKEN_CHARS`) once the white space around it is dropped.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[ \t\r\n]*[!-~]{1,4096}[ \t\r\n]*$"))]
     pub token: String,
     /// One of [`crate::workflow::notice::PUSH_PLATFORMS`].
     #[cfg_attr(feature = "openapi", schema(schema_with = push_platform_schema))]

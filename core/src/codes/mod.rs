@@ -40,12 +40,8 @@ pub const GRID_CODE_PATTERN: &str = concat!(
 
 /// The district and street codes [`AreaCode::parse`] accepts (6 or 9 digits), as an ECMA-262
 /// pattern: the areas a grid package is cut to.
-pub const DISTRICT_OR_STREET_PATTERN: &str = concat!(
-    r"^[ \t\r\n]*",
-    district_pattern!(),
-    local_number_pattern!(),
-    r"?[ \t\r\n]*$",
-);
+pub const DISTRICT_OR_STREET_PATTERN: &str =
+    concat!(r"^[ \t\r\n]*", district_pattern!(), local_number_pattern!(), r"?[ \t\r\n]*$");
 
 /// The text [`CategoryCode::parse`] accepts, as an ECMA-262 pattern: the kind letter in either
 /// case, an optional dash, then major and minor class, neither 00.

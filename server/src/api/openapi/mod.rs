@@ -210,6 +210,18 @@ mod tests {
     }
 
     #[test]
+    fn the_push_token_pattern_keeps_cores_length_limit() {
+        use gridline_core::workflow::notice::MAX_PUSH_TOKEN_CHARS;
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let token = &doc["components"]["schemas"]["PushTokenRequest"]["properties"]["token"];
+        let pattern = token["pattern"].as_str().unwrap();
+        assert!(pattern.contains(&format!("{{1,{MAX_PUSH_TOKEN_CHARS}}}")), "{pattern}");
+        let pattern = regex::Regex::new(pattern).unwrap();
+        assert!(pattern.is_match(" fcm:APA91b-token_1 "));
+        assert!(!pattern.is_match("two words") && !pattern.is_match("") && !pattern.is_match("é"));
+    }
+
+    #[test]
     fn enums_are_documented_by_their_wire_names() {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
         let roles = &doc["components"]["schemas"]["Role"]["enum"];

@@ -14,8 +14,9 @@ use gridline_core::emergency::{
 };
 use gridline_core::protocol::joint::{JointStats, JointView, PartActionRequest};
 use gridline_core::protocol::{
-    ActionRequest, CaseListPage, PushTokenRequest, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord, Readiness,
-    ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView, WorklistPage,
+    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord,
+    PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView,
+    WorklistPage,
 };
 use serde_json::json;
 
