@@ -241,9 +241,23 @@ pub struct NotificationPreferences {
 /// `POST /api/v1/me/push-tokens`: a device token an app registers for the signed-in account
 /// (again after the platform rotates it); `DELETE /api/v1/me/push-tokens/{token}` forgets it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushTokenRequest {
+    /// The platform's device token: printable ASCII without spaces, 1 to 4,096 characters
+    /// (`MAX_PUSH_TOKEN_CHARS`) once the white space around it is dropped.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[ \t\r\n]*[!-~]{1,4096}[ \t\r\n]*$"))]
     pub token: String,
     /// One of [`crate::workflow::notice::PUSH_PLATFORMS`].
+    #[cfg_attr(feature = "openapi", schema(schema_with = push_platform_schema))]
     pub platform: String,
+}
+
+/// The schema of a push platform: one of [`crate::workflow::notice::PUSH_PLATFORMS`].
+#[cfg(feature = "openapi")]
+fn push_platform_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(crate::workflow::notice::PUSH_PLATFORMS.iter().copied()))
+        .build()
 }

@@ -11,6 +11,42 @@ pub use area::{AreaCode, AreaLevel};
 pub use category::{CategoryCode, CategoryKind};
 pub use grid::GridCode;
 
+/// A district code's six digits as a pattern: a real province, then a county not 00.
+macro_rules! district_pattern {
+    () => {
+        r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])[0-9]{2}(?:0[1-9]|[1-9][0-9])"
+    };
+}
+
+/// Three digits, not all zeros (a street, community or grid number).
+macro_rules! local_number_pattern {
+    () => {
+        r"(?:00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})"
+    };
+}
+
+/// The text [`GridCode::parse`] accepts, as an ECMA-262 pattern (the OpenAPI document's): 15
+/// digits, or the 14-digit CJ/T 213 form, of a real province, no level all zeros, white space
+/// around allowed.
+pub const GRID_CODE_PATTERN: &str = concat!(
+    r"^[ \t\r\n]*",
+    district_pattern!(),
+    local_number_pattern!(),
+    local_number_pattern!(),
+    r"(?:",
+    local_number_pattern!(),
+    r"|0[1-9]|[1-9][0-9])[ \t\r\n]*$",
+);
+
+/// The district and street codes [`AreaCode::parse`] accepts (6 or 9 digits), as an ECMA-262
+/// pattern: the areas a grid package is cut to.
+pub const DISTRICT_OR_STREET_PATTERN: &str =
+    concat!(r"^[ \t\r\n]*", district_pattern!(), local_number_pattern!(), r"?[ \t\r\n]*$");
+
+/// The text [`CategoryCode::parse`] accepts, as an ECMA-262 pattern: the kind letter in either
+/// case, an optional dash, then major and minor class, neither 00.
+pub const CATEGORY_CODE_PATTERN: &str = r"^[ \t\r\n]*[CcEe]-?(?:0[1-9]|[1-9][0-9]){2}[ \t\r\n]*$";
+
 /// Why a code was refused. Each message says what was expected and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::{client_ip, with_db};
 use crate::app::AppState;
 use crate::auth::otp::{self as codes, CODE_TTL_SECONDS};
-use crate::auth::phone::PhoneNumber;
+use crate::auth::phone::{PhoneNumber, phone_schema};
 use crate::auth::{AuthError, now, session};
 use crate::error::ApiResult;
 
@@ -18,6 +18,7 @@ use crate::error::ApiResult;
 pub struct CodeRequest {
     /// A phone number with or without its country code (+86 assumed): `138 0013 8000`,
     /// `+86 138-0013-8000`; 8 to 15 digits once normalized to E.164.
+    #[schema(schema_with = phone_schema)]
     pub phone: String,
 }
 
@@ -25,6 +26,7 @@ pub struct CodeRequest {
 #[serde(deny_unknown_fields)]
 pub struct CodeVerification {
     /// The number the code was sent to, in any of the forms `otp/request` takes.
+    #[schema(schema_with = phone_schema)]
     pub phone: String,
     /// The code: 6 ASCII digits.
     #[schema(pattern = "^[0-9]{6}$")]

@@ -119,9 +119,12 @@ pub async fn put_preferences(
 }
 
 /// `POST /api/v1/me/push-tokens`'s answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RegisteredPushToken)]
 pub struct RegisteredToken {
     pub platform: String,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub registered_at: String,
 }
 

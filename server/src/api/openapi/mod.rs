@@ -163,6 +163,64 @@ mod tests {
         assert_eq!(allowed_for_path("/api/v1/nothing"), None);
     }
 
+    /// Strings near the codes' shapes: a few valid codes, each with one character changed, cut,
+    /// doubled or padded, so both sides of every rule are reached.
+    fn near_codes(valid: &[&str], alphabet: &str) -> Vec<String> {
+        let mut samples = Vec::new();
+        for code in valid {
+            let chars: Vec<char> = code.chars().collect();
+            samples.extend([
+                (*code).to_owned(),
+                format!(" {code}\t"),
+                format!("{code}0"),
+                code[1..].to_owned(),
+            ]);
+            for at in 0..chars.len() {
+                for replacement in alphabet.chars() {
+                    let mut changed = chars.clone();
+                    changed[at] = replacement;
+                    samples.push(changed.iter().collect());
+                }
+            }
+        }
+        samples
+    }
+
+    #[test]
+    fn code_patterns_are_what_the_parsers_accept() {
+        use gridline_core::codes::{
+            AreaCode, AreaLevel, CATEGORY_CODE_PATTERN, CategoryCode, DISTRICT_OR_STREET_PATTERN,
+            GRID_CODE_PATTERN, GridCode,
+        };
+        let grid = regex::Regex::new(GRID_CODE_PATTERN).unwrap();
+        let grids = ["110101001001001", "11010100100101", "820199999999999", "650102100010099"];
+        for sample in near_codes(&grids, "0123456789 x-") {
+            assert_eq!(grid.is_match(&sample), GridCode::parse(&sample).is_ok(), "{sample:?}");
+        }
+        let area = regex::Regex::new(DISTRICT_OR_STREET_PATTERN).unwrap();
+        for sample in near_codes(&["110101", "110101001", "820199999", "110100", "1101010010"], "019 x") {
+            let parsed = AreaCode::parse(&sample)
+                .is_ok_and(|a| matches!(a.level(), AreaLevel::District | AreaLevel::Street));
+            assert_eq!(area.is_match(&sample), parsed, "{sample:?}");
+        }
+        let category = regex::Regex::new(CATEGORY_CODE_PATTERN).unwrap();
+        for sample in near_codes(&["E0101", "c-9910", "C1001"], "0123456789CEcex- ") {
+            assert_eq!(category.is_match(&sample), CategoryCode::parse(&sample).is_ok(), "{sample:?}");
+        }
+    }
+
+    #[test]
+    fn the_push_token_pattern_keeps_cores_length_limit() {
+        use gridline_core::workflow::notice::MAX_PUSH_TOKEN_CHARS;
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let token = &doc["components"]["schemas"]["PushTokenRequest"]["properties"]["token"];
+        let pattern = token["pattern"].as_str().unwrap();
+        assert!(pattern.contains(&format!("{{1,{MAX_PUSH_TOKEN_CHARS}}}")), "{pattern}");
+        let pattern = regex::Regex::new(pattern).unwrap();
+        assert!(pattern.is_match(" fcm:APA91b-token_1 "));
+        assert!(!pattern.is_match("two words") && !pattern.is_match("") && !pattern.is_match("é"));
+    }
+
     #[test]
     fn enums_are_documented_by_their_wire_names() {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();

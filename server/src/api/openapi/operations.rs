@@ -8,13 +8,15 @@
 //! RFC 9457 problem). An answer whose Rust type does not derive `ToSchema` yet is
 //! `Body::Untyped` with its schema.
 
+use gridline_core::codes::{CATEGORY_CODE_PATTERN, DISTRICT_OR_STREET_PATTERN, GRID_CODE_PATTERN};
 use gridline_core::emergency::{
     AfterActionSummary, EmergencyList, EmergencyView, IncidentView, SwitchOnRequest, SwitchRequest,
 };
 use gridline_core::protocol::joint::{JointStats, JointView, PartActionRequest};
 use gridline_core::protocol::{
-    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord, Readiness,
-    ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView, WorklistPage,
+    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord,
+    PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView,
+    WorklistPage,
 };
 use serde_json::json;
 
@@ -25,6 +27,7 @@ use crate::api::auth::password::LoginRequest;
 use crate::api::auth::session::RefreshRequest;
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
+use crate::api::notifications::RegisteredToken;
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::users::admin::{AccountList, Created, Patched};
@@ -170,7 +173,7 @@ pub fn api() -> Vec<Op> {
             .describe("Admins see the city, district admins their district, dispatchers their street, viewers their area (city, district or street), inspectors their cells, handlers their unit's cases; citizens are refused (they have /api/v1/reports/mine). Each item is the case in the staff view. Bad parameters answer 422 `invalid_field` naming the parameter; unknown parameters 400.")
             .bearer()
             .param(In::Query, "state", false, json!({"type": "string", "example": "reported,registered"}), "A state or a comma list of states")
-            .param(In::Query, "category", false, json!({"type": "string", "example": "E0101"}), "A category code")
+            .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN, "example": "E0101"}), "A category code")
             .param(In::Query, "unit", false, json!({"type": "string"}), "A handling unit code")
             .param(In::Query, "overdue", false, json!({"type": "boolean"}), "Only overdue (true) or only not overdue (false) cases")
             .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "A district, street, community or grid code: only cases in its cells")
@@ -193,7 +196,7 @@ pub fn api() -> Vec<Op> {
             .describe("No description, answers, reporter, photo or point: the place is the grid cell and its community, street and district. Admins get the city, district admins their district, dispatchers their street; other roles 403. Streams in constant memory whatever the number of cases. Bad parameters answer 422 `invalid_field` naming the parameter; unknown parameters 400.")
             .bearer()
             .param(In::Query, "state", false, json!({"type": "string", "example": "closed"}), "A state or a comma list of states")
-            .param(In::Query, "category", false, json!({"type": "string", "example": "E0101"}), "A category code")
+            .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN, "example": "E0101"}), "A category code")
             .param(In::Query, "unit", false, json!({"type": "string"}), "A handling unit code")
             .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "A district, street, community or grid code: only cases in its cells")
             .param(In::Query, "channel", false, json!({"type": "string", "example": "hotline,app"}), "A channel or a comma list of channels")
@@ -204,8 +207,8 @@ pub fn api() -> Vec<Op> {
             .answer(200, "Every matching case as JSON Lines (format=jsonl), one record per line", Body::JsonLines(typed::<OpenCaseRecord>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/units", "reference", "The active handling units cases are dispatched to; with ?category= (and ?grid=) the unit to suggest")
-            .param(In::Query, "category", false, json!({"type": "string"}), "A category code: the answer's `suggested` names the active unit that handles it (the most local one serving `grid`), else the category's default unit")
-            .param(In::Query, "grid", false, json!({"type": "string"}), "The case's grid code, for units serving a district or street")
+            .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN}), "A category code: the answer's `suggested` names the active unit that handles it (the most local one serving `grid`), else the category's default unit")
+            .param(In::Query, "grid", false, json!({"type": "string", "pattern": GRID_CODE_PATTERN}), "The case's grid code, for units serving a district or street")
             .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {"type": "object", "required": ["code", "zh", "en"], "properties": {"code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}, "contact": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}}, "area": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "retired_at": {"type": ["string", "null"], "format": "date-time"}}}}, "suggested": {"type": "string"}}})))
             .problems(&[400, 422]),
         Op::new(Method::Get, "/api/v1/dashboard/cells", "dashboard", "Outlines of the grid cells in the caller's scope, for the dashboard map")
@@ -220,7 +223,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/grids/package", "grids", "The grid as an offline package for routing on the phone (core's binary format)")
             .describe("Public. Without `area`, the whole city; with a district or street code, only its cells. `ETag` is the grid revision and the area (`If-None-Match` answers 304); `Grid-Revision` names the revision. An area with no cells is 404.")
-            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$"}), "A district (6 digits) or street (9 digits) code")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": DISTRICT_OR_STREET_PATTERN}), "A district (6 digits) or street (9 digits) code")
             .answer(200, "The package", Body::Untyped("application/vnd.gridline.grid-package", json!({"type": "string", "format": "binary"})))
             .answer(304, "Not modified", Body::Empty)
             .problems(&[400, 404, 422]),
@@ -240,7 +243,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[400, 422]),
         Op::new(Method::Get, "/api/v1/public/nearby", "reports", "Open reports of a category around a point, for the duplicate step before sending")
             .describe("Public (the citizen web page and the phone app ask it before a report is sent). The open reports (not closed, rejected or merged) of `category` sent in the last `window_days` days whose public position (rounded to about 100 m, as in the public view) lies within the category's duplicate radius (`radius_m`) of the point, nearest first, at most 20. Each shows only public facts: `tracking_number` (the handle to follow it: `/track/{number}` and `GET /api/v1/public/track/{number}`), `category`, `state`, `created_at`, `deadline`, `overdue`, `description` (null until a street office has reviewed the report) and `distance_band_m`, the first of 50, 100, 250, 500, 1000 m (or the radius) the public position is within. Never a case id, an exact distance, a position or the reporter: distances are measured from public positions, so probes from any number of points place an anonymous reporter no better than the public view does. A report whose exact position is just inside the radius may be left out, one just outside listed (by at most about 79 m).")
-            .param(In::Query, "category", true, json!({"type": "string"}), "A category code, e.g. `E0101`")
+            .param(In::Query, "category", true, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN}), "A category code, e.g. `E0101`")
             .param(In::Query, "lat", true, json!({"type": "number"}), None)
             .param(In::Query, "lon", true, json!({"type": "number"}), None)
             .answer(200, "Open reports of the category, nearest first", Body::Json(typed::<NearbyReports>))
@@ -260,7 +263,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "to", true, json!({"type": "string"}), "End of the range, excluded: RFC 3339, or a date YYYY-MM-DD meaning the end of that day; at most 366 days after from")
             .param(In::Query, "group_by", false, json!({"type": "string", "enum": ["district", "street", "community", "grid", "category", "unit", "channel", "day"]}), "What the groups are (default street)")
             .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "Only cases in this district, street, community or grid (6, 9, 12 or 15 digits); a dispatcher's must lie in their street")
-            .param(In::Query, "category", false, json!({"type": "string"}), "Only cases of this category code")
+            .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN}), "Only cases of this category code")
             .param(In::Query, "channel", false, json!({"type": "string", "enum": ["app", "inspector", "web", "hotline", "open311", "sensor"]}), "Only cases that came in by this channel")
             .param(In::Query, "format", false, json!({"type": "string", "enum": ["json", "csv"]}), "json or csv; overrides Accept")
             .answer(200, "The figures per group and in total", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Statistics"})))
@@ -399,8 +402,8 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/me/push-tokens", "notifications", "Register a device's push token for the caller")
             .describe("Registering again is harmless; a token registered by another account moves to the caller (one device, one signed-in account). Each account keeps its newest ten tokens.")
             .bearer()
-            .body_schema("application/json", true, json!({"$ref": "#/components/schemas/PushTokenRequest"}))
-            .answer(201, "Registered", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/RegisteredPushToken"})))
+            .body("application/json", true, typed::<PushTokenRequest>)
+            .answer(201, "Registered", Body::Json(typed::<RegisteredToken>))
             .problems(&[400, 401, 422]),
         Op::new(Method::Delete, "/api/v1/me/push-tokens/{token}", "notifications", "Forget one of the caller's push tokens (on sign-out, or when the platform rotates it)")
             .bearer()
