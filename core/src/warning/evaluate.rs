@@ -414,7 +414,11 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
         .map(|_| {
             let centre = rng.below(cells as u64) as usize;
             let first = rng.below(u64::from(settings.days - settings.length + 1)) as u32;
-            InjectedCluster { cells: nearest(&points, centre, settings.spread), start: first, length: settings.length }
+            InjectedCluster {
+                cells: nearest(&points, centre, settings.spread),
+                start: first,
+                length: settings.length,
+            }
         })
         .collect();
     for cluster in &injected {
@@ -467,8 +471,7 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
         let today_factor = effects.factor(dates[at], &calendar);
         for cell in 0..cells {
             let observed = f64::from(counts[at * cells + cell]);
-            let expected =
-                if weight > 0.0 { f64::from(past[cell]) / weight * today_factor } else { 0.0 };
+            let expected = if weight > 0.0 { f64::from(past[cell]) / weight * today_factor } else { 0.0 };
             let x = super::chart::excess(observed, expected);
             for ((chart, _), (value, tally)) in charts.iter().zip(values.iter_mut().zip(&mut chart_tallies)) {
                 value[cell] = chart.step(value[cell], x);

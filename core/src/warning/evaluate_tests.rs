@@ -88,7 +88,10 @@ fn bad_settings_are_refused_by_name() {
         EvaluationError::Length { length: 22, days: 21 }
     );
     assert_eq!(refused(EvaluationSettings { replications: 5, ..small() }), EvaluationError::Replications(5));
-    assert_eq!(refused(EvaluationSettings { cusum_h: vec![0.0], ..small() }), EvaluationError::Threshold(0.0));
+    assert_eq!(
+        refused(EvaluationSettings { cusum_h: vec![0.0], ..small() }),
+        EvaluationError::Threshold(0.0)
+    );
 }
 
 #[test]
