@@ -11,6 +11,8 @@
 //! - [`scan`]: the prospective space-time permutation scan, which finds where and over which
 //!   last days reports cluster beyond what the places' and days' own totals predict, with a
 //!   recurrence interval from shuffles of the reports' days.
+//! - [`evaluate`]: the proof of the methods: clusters injected into a synthetic background,
+//!   the detectors run day by day, hit rate, delay and false signals per method and threshold.
 //! - [`signal`]: what a method found, kept as an object staff acknowledge, dismiss or open a
 //!   case from, and how a later run grows it instead of raising it twice.
 //!
@@ -19,6 +21,7 @@
 
 pub mod baseline;
 pub mod chart;
+pub mod evaluate;
 pub mod scan;
 pub mod signal;
 

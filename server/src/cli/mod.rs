@@ -20,6 +20,7 @@ mod summaries;
 mod taxonomy;
 mod unit;
 mod user;
+mod warn;
 
 use std::process::ExitCode;
 
@@ -73,6 +74,9 @@ enum Command {
     /// The hotline's gazetteer: import addresses and road segments, find an address.
     #[command(subcommand)]
     Gazetteer(gazetteer::GazetteerCommand),
+    /// Early warning: prove the methods on injected clusters (`warn evaluate`).
+    #[command(subcommand)]
+    Warn(warn::WarnCommand),
     /// Field simulation: real device cores (citizens, inspectors) filing reports against a server
     /// over a lossy network, with the counts checked against the server's.
     #[cfg(feature = "simulate")]
@@ -116,6 +120,7 @@ pub fn run() -> ExitCode {
         Command::Unit(cmd) => unit::run(cmd),
         Command::Sensors(cmd) => sensors::run(cmd),
         Command::Gazetteer(cmd) => gazetteer::run(cmd),
+        Command::Warn(cmd) => warn::run(cmd),
         #[cfg(feature = "simulate")]
         Command::Simulate(args) => simulate::run(args),
     };

@@ -24,6 +24,7 @@ mod case_sheet;
 mod channels;
 mod cli_grid_import;
 mod cli_user;
+mod cli_warn;
 mod dashboard;
 mod device_citizen_journey;
 mod device_exactly_once;

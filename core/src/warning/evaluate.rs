@@ -1,0 +1,534 @@
+//! The proof of early warning's methods (`gridline warn evaluate`): clusters of a set size,
+//! spread and length injected into a synthetic background, the detectors run day by day as the
+//! server runs them, and for each method and threshold the hit rate, the detection delay and
+//! the false signals per district per month.
+//!
+//! - **The city**: [`generate_city`]'s synthetic grid, each cell placed at
+//!   [`GridIndex::point_in_cell`]. A district is a code's 6-digit prefix.
+//! - **The background**: each cell gets a mean daily rate drawn from a lognormal distribution
+//!   with mean [`EvaluationSettings::mean_rate`] and log-scale spread [`RATE_LOG_SIGMA`] (1.2):
+//!   a long right tail, so a few busy cells (a market street, a transport hub) get several
+//!   reports a day while most see one every week or two, which is the shape of a hotline's
+//!   per-place counts (a gamma mix gives the same picture; the lognormal's one parameter is
+//!   easier to state). A day's count is Poisson with that rate times the day's factor
+//!   ([`BACKGROUND_DAY_FACTORS`]: weekdays busier than weekends, public holidays quietest, a
+//!   weekend day worked in exchange like a weekday), the day classes from
+//!   [`WorkingCalendar::china()`]. The default study starts on 2025-09-01, so that National Day's
+//!   Golden Week and its two worked weekend days fall inside it. What the background lacks:
+//!   trends, seasons, weather, and the bursts real cities have (a water main, a festival), so
+//!   the false-signal figures here are a floor for a real city's.
+//! - **The clusters**: each adds [`EvaluationSettings::size`] reports a day, each to one of the
+//!   [`EvaluationSettings::spread`] cells nearest a random centre (uniformly), on
+//!   [`EvaluationSettings::length`] consecutive days from a random day of the study.
+//! - **The detectors**, for every day of the study:
+//!   - the CUSUM and EWMA charts per cell ([`super::chart`]) against [`super::baseline`]'s
+//!     expected count (the cell's 28 days before, the day effects estimated once on the whole
+//!     city's 28 days before the study, as the server's charts do), the charts starting from
+//!     zero on the study's first day;
+//!   - the prospective space-time scan ([`super::scan`]) over the 28 days ending on the day,
+//!     with the server's default circles and windows, kept where the recurrence interval reaches
+//!     the threshold.
+//! - **Counting**: a method signals a set of cells on a day (one cell for a chart, a cluster's
+//!   cells for the scan). A signal sharing a cell with one of the same method and threshold the
+//!   day before continues it (the server grows a live signal instead of raising it twice); any
+//!   other is new. A cluster is hit when a signal touches one of its cells on one of its days
+//!   or up to [`EvaluationSettings::grace_days`] after; its delay is the first such day minus
+//!   its first day. A new signal that touches no cluster's cells on those days is false.
+//!
+//! Everything is pure and deterministic for a seed: a local SplitMix64 draws the background and
+//! the clusters, and each day's scan is seeded from the run's seed and the day.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::calendar::WorkingCalendar;
+use crate::geo::GeoPoint;
+use crate::grid::{GeneratorOptions, GridIndex, generate_city};
+
+use super::baseline::{self, DayClass, DayEffects};
+use super::chart::Chart;
+use super::scan::{self, ScanCase, ScanSettings};
+
+/// The history a baseline and a scan look back over, in days (the server's default).
+pub const HISTORY_DAYS: u32 = 28;
+/// The log-scale standard deviation of the cells' rates.
+pub const RATE_LOG_SIGMA: f64 = 1.2;
+/// The background's true day factors, by [`DayClass`]: Monday to Sunday, a public holiday, a
+/// weekend day worked in exchange.
+pub const BACKGROUND_DAY_FACTORS: [f64; 9] = [1.12, 1.06, 1.04, 1.02, 1.0, 0.86, 0.8, 0.6, 1.02];
+/// A month, for the false-signal rate, in days.
+pub const MONTH_DAYS: f64 = 30.44;
+/// The CUSUM's reference value (the server's).
+pub const CUSUM_K: f64 = 0.5;
+/// The EWMA's smoothing weight (the server's).
+pub const EWMA_LAMBDA: f64 = 0.3;
+
+/// What to evaluate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvaluationSettings {
+    /// Cells of the synthetic city.
+    pub cells: usize,
+    /// Days of the study, each judged by every method (the history before it comes on top).
+    pub days: u32,
+    /// The study's first day.
+    pub first_day: NaiveDate,
+    /// The background's mean reports per cell per day.
+    pub mean_rate: f64,
+    /// Clusters injected.
+    pub clusters: usize,
+    /// Extra reports a day of each cluster.
+    pub size: u32,
+    /// Cells a cluster's reports spread over: its centre and the nearest others.
+    pub spread: usize,
+    /// Days a cluster lasts.
+    pub length: u32,
+    /// Days after a cluster's last day on which a signal still counts as finding it.
+    pub grace_days: u32,
+    /// The CUSUM's decision intervals tried.
+    pub cusum_h: Vec<f64>,
+    /// The EWMA's control limits tried, in standard deviations.
+    pub ewma_sigmas: Vec<f64>,
+    /// The scan's recurrence intervals tried, in days.
+    pub scan_recurrence_days: Vec<f64>,
+    /// The scan's shuffles each day (few: a scan runs every day of the study).
+    pub replications: u32,
+    pub seed: u64,
+}
+
+impl Default for EvaluationSettings {
+    /// 400 cells over 91 days at 0.3 reports per cell a day; 20 clusters of 5 reports a day
+    /// over 3 cells for 5 days (the goal); CUSUM h 3, 4, 5; EWMA 2.5, 3, 3.5 σ; scan
+    /// recurrence 20, 50, 100 days with 99 shuffles (100 days is the rarest 99 shuffles can
+    /// say).
+    fn default() -> Self {
+        EvaluationSettings {
+            cells: 400,
+            days: 91,
+            first_day: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default(),
+            mean_rate: 0.3,
+            clusters: 20,
+            size: 5,
+            spread: 3,
+            length: 5,
+            grace_days: 2,
+            cusum_h: vec![3.0, 4.0, 5.0],
+            ewma_sigmas: vec![2.5, 3.0, 3.5],
+            scan_recurrence_days: vec![20.0, 50.0, 100.0],
+            replications: 99,
+            seed: 23,
+        }
+    }
+}
+
+/// Why an evaluation cannot run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvaluationError {
+    #[error("cells must be at least 10, got {0}")]
+    Cells(usize),
+    #[error("days must be at least 1, got {0}")]
+    Days(u32),
+    #[error("the mean rate must be a positive number of reports a day, got {0}")]
+    Rate(f64),
+    #[error("spread must be 1 to the number of cells ({cells}), got {spread}")]
+    Spread { spread: usize, cells: usize },
+    #[error("length must be 1 to the number of days ({days}), got {length}")]
+    Length { length: u32, days: u32 },
+    #[error("a threshold must be a positive number, got {0}")]
+    Threshold(f64),
+    #[error("replications must be {first} to {last}, got {0}", first = scan::REPLICATIONS.start(),
+        last = scan::REPLICATIONS.end())]
+    Replications(u32),
+    #[error("the study's dates run off the calendar")]
+    Dates,
+    #[error("the scan: {0}")]
+    Scan(String),
+    #[error("the synthetic city: {0}")]
+    City(String),
+    #[error("the working calendar: {0}")]
+    Calendar(String),
+}
+
+/// One method at one threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodReport {
+    /// `cusum`, `ewma` or `scan`.
+    pub method: &'static str,
+    /// The threshold, as `h=4`, `L=3` or `RI>=100`.
+    pub threshold: String,
+    pub clusters: usize,
+    /// Clusters signalled in time.
+    pub hits: usize,
+    pub hit_rate: f64,
+    /// Over the clusters hit; `None` when none was.
+    pub median_delay_days: Option<f64>,
+    pub mean_delay_days: Option<f64>,
+    /// Clusters hit on their first or second day.
+    pub hits_within_2_days: usize,
+    /// New signals touching no cluster.
+    pub false_signals: usize,
+    pub false_per_district_month: f64,
+}
+
+/// What an evaluation found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvaluationReport {
+    pub settings: EvaluationSettings,
+    pub last_day: NaiveDate,
+    pub districts: usize,
+    /// Background reports a day over the study, on average (the clusters not counted).
+    pub mean_daily_reports: f64,
+    /// The smallest p-value and the largest recurrence interval the scan's shuffles can give.
+    pub scan_smallest_p: f64,
+    pub scan_largest_recurrence_days: f64,
+    /// Each cluster: its cells and its first day (an index into the study).
+    pub injected: Vec<InjectedCluster>,
+    pub methods: Vec<MethodReport>,
+}
+
+/// A cluster put into the background.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InjectedCluster {
+    /// Indices into the city's cells, the centre first.
+    pub cells: Vec<u32>,
+    /// The study's day it starts on (0 is the first).
+    pub start: u32,
+    pub length: u32,
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): small, fixed forever, and enough for drawing counts.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `0..bound` (`bound` > 0); the modulo bias is below 2⁻⁴⁰ for any bound here.
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+
+    /// A standard normal draw (Box–Muller).
+    fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.unit();
+        let v = self.unit();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
+    /// A Poisson draw of mean `mean`: Knuth's product of uniforms for the small means a cell
+    /// has, a rounded normal past 30 where that is exact enough.
+    fn poisson(&mut self, mean: f64) -> u32 {
+        if mean <= 0.0 {
+            return 0;
+        }
+        if mean > 30.0 {
+            return (mean + mean.sqrt() * self.normal()).round().max(0.0) as u32;
+        }
+        let limit = (-mean).exp();
+        let mut product = self.unit();
+        let mut count = 0;
+        while product > limit {
+            count += 1;
+            product *= self.unit();
+        }
+        count
+    }
+}
+
+fn class_index(class: DayClass) -> usize {
+    match class {
+        DayClass::Ordinary(weekday) => weekday.num_days_from_monday() as usize,
+        DayClass::Holiday => 7,
+        DayClass::WorkedRestDay => 8,
+    }
+}
+
+impl EvaluationSettings {
+    fn check(&self) -> Result<(), EvaluationError> {
+        if self.cells < 10 {
+            return Err(EvaluationError::Cells(self.cells));
+        }
+        if self.days == 0 {
+            return Err(EvaluationError::Days(self.days));
+        }
+        if !(self.mean_rate.is_finite() && self.mean_rate > 0.0) {
+            return Err(EvaluationError::Rate(self.mean_rate));
+        }
+        if self.spread == 0 || self.spread > self.cells {
+            return Err(EvaluationError::Spread { spread: self.spread, cells: self.cells });
+        }
+        if self.length == 0 || self.length > self.days {
+            return Err(EvaluationError::Length { length: self.length, days: self.days });
+        }
+        let mut thresholds = self.cusum_h.iter().chain(&self.ewma_sigmas).chain(&self.scan_recurrence_days);
+        if let Some(&bad) = thresholds.find(|t| !(t.is_finite() && **t > 0.0)) {
+            return Err(EvaluationError::Threshold(bad));
+        }
+        if !scan::REPLICATIONS.contains(&self.replications) {
+            return Err(EvaluationError::Replications(self.replications));
+        }
+        Ok(())
+    }
+}
+
+/// A method at a threshold while the days run: what it signalled yesterday, and its tally.
+struct Tally {
+    method: &'static str,
+    threshold: String,
+    yesterday: Vec<bool>,
+    today: Vec<bool>,
+    /// Per cluster, the first day a signal touched it.
+    found: Vec<Option<u32>>,
+    false_signals: usize,
+}
+
+impl Tally {
+    fn new(method: &'static str, threshold: String, cells: usize, clusters: usize) -> Tally {
+        Tally {
+            method,
+            threshold,
+            yesterday: vec![false; cells],
+            today: vec![false; cells],
+            found: vec![None; clusters],
+            false_signals: 0,
+        }
+    }
+
+    /// A signal over `cells` on study day `day`.
+    fn signal(&mut self, cells: &[u32], day: u32, clusters: &[InjectedCluster], grace: u32) {
+        let continued = cells.iter().any(|&c| self.yesterday[c as usize]);
+        cells.iter().for_each(|&c| self.today[c as usize] = true);
+        let mut touched = false;
+        for (cluster, found) in clusters.iter().zip(&mut self.found) {
+            let live = day >= cluster.start && day < cluster.start + cluster.length + grace;
+            if live && cells.iter().any(|c| cluster.cells.contains(c)) {
+                touched = true;
+                found.get_or_insert(day);
+            }
+        }
+        if !touched && !continued {
+            self.false_signals += 1;
+        }
+    }
+
+    fn end_of_day(&mut self) {
+        std::mem::swap(&mut self.yesterday, &mut self.today);
+        self.today.iter_mut().for_each(|s| *s = false);
+    }
+
+    fn report(self, clusters: &[InjectedCluster], districts: usize, days: u32) -> MethodReport {
+        let mut delays: Vec<f64> = clusters
+            .iter()
+            .zip(&self.found)
+            .filter_map(|(cluster, found)| found.map(|day| f64::from(day - cluster.start)))
+            .collect();
+        delays.sort_by(f64::total_cmp);
+        let hits = delays.len();
+        let median = (!delays.is_empty()).then(|| {
+            let mid = hits / 2;
+            if hits % 2 == 1 { delays[mid] } else { (delays[mid - 1] + delays[mid]) / 2.0 }
+        });
+        let mean = (!delays.is_empty()).then(|| delays.iter().sum::<f64>() / hits as f64);
+        let months = f64::from(days) / MONTH_DAYS;
+        MethodReport {
+            method: self.method,
+            threshold: self.threshold,
+            clusters: clusters.len(),
+            hits,
+            hit_rate: if clusters.is_empty() { 0.0 } else { hits as f64 / clusters.len() as f64 },
+            median_delay_days: median,
+            mean_delay_days: mean,
+            hits_within_2_days: delays.iter().filter(|&&d| d < 2.0).count(),
+            false_signals: self.false_signals,
+            false_per_district_month: self.false_signals as f64 / districts.max(1) as f64 / months,
+        }
+    }
+}
+
+/// The `spread` cells nearest `centre` (itself first), ties by index.
+fn nearest(points: &[GeoPoint], centre: usize, spread: usize) -> Vec<u32> {
+    let origin = points[centre];
+    let mut by_distance: Vec<(f64, u32)> =
+        points.iter().enumerate().map(|(i, p)| (origin.distance_m(p), i as u32)).collect();
+    by_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    by_distance.into_iter().take(spread).map(|(_, i)| i).collect()
+}
+
+/// Run an evaluation.
+pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, EvaluationError> {
+    settings.check()?;
+    let calendar = WorkingCalendar::china().map_err(|e| EvaluationError::Calendar(e.to_string()))?;
+    let city = generate_city(GeneratorOptions { cells: settings.cells, seed: settings.seed, bbox: None })
+        .map_err(|e| EvaluationError::City(e.to_string()))?;
+    let index = GridIndex::build(&city).map_err(|e| EvaluationError::City(e.to_string()))?;
+    let points: Vec<GeoPoint> = city
+        .iter()
+        .map(|cell| {
+            index
+                .point_in_cell(cell.code)
+                .ok_or_else(|| EvaluationError::City(format!("no point inside cell {}", cell.code)))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut districts: Vec<u32> = city.iter().map(|cell| cell.code.district()).collect();
+    districts.sort_unstable();
+    districts.dedup();
+
+    let cells = city.len();
+    let history = HISTORY_DAYS;
+    let span = history + settings.days;
+    let start = settings
+        .first_day
+        .checked_sub_days(chrono::Days::new(u64::from(history)))
+        .ok_or(EvaluationError::Dates)?;
+    let dates: Vec<NaiveDate> = (0..span)
+        .map(|d| start.checked_add_days(chrono::Days::new(u64::from(d))))
+        .collect::<Option<_>>()
+        .ok_or(EvaluationError::Dates)?;
+    let last_day = *dates.last().ok_or(EvaluationError::Dates)?;
+
+    // The background, drawn cell by cell and day by day from one generator.
+    let mut rng = SplitMix64(settings.seed ^ 0x6576_616C_7561_7465);
+    let mu = settings.mean_rate.ln() - RATE_LOG_SIGMA * RATE_LOG_SIGMA / 2.0;
+    let rates: Vec<f64> = (0..cells).map(|_| (mu + RATE_LOG_SIGMA * rng.normal()).exp()).collect();
+    let factors: Vec<f64> =
+        dates.iter().map(|d| BACKGROUND_DAY_FACTORS[class_index(DayClass::of(*d, &calendar))]).collect();
+    let mut counts = vec![0u32; span as usize * cells];
+    for (day, factor) in factors.iter().enumerate() {
+        for (cell, rate) in rates.iter().enumerate() {
+            counts[day * cells + cell] = rng.poisson(rate * factor);
+        }
+    }
+    let background: u64 = counts[history as usize * cells..].iter().map(|&c| u64::from(c)).sum();
+
+    // The clusters, on top.
+    let injected: Vec<InjectedCluster> = (0..settings.clusters)
+        .map(|_| {
+            let centre = rng.below(cells as u64) as usize;
+            let first = rng.below(u64::from(settings.days - settings.length + 1)) as u32;
+            InjectedCluster {
+                cells: nearest(&points, centre, settings.spread),
+                start: first,
+                length: settings.length,
+            }
+        })
+        .collect();
+    for cluster in &injected {
+        for day in cluster.start..cluster.start + cluster.length {
+            for _ in 0..settings.size {
+                let cell = cluster.cells[rng.below(cluster.cells.len() as u64) as usize];
+                counts[(history + day) as usize * cells + cell as usize] += 1;
+            }
+        }
+    }
+
+    // The day effects as the server estimates them: on the whole city's days before the study.
+    let reference: Vec<(NaiveDate, f64)> = (0..history as usize)
+        .map(|d| (dates[d], counts[d * cells..(d + 1) * cells].iter().map(|&c| f64::from(c)).sum()))
+        .collect();
+    let effects = DayEffects::estimate(&reference, &calendar);
+
+    let charts: Vec<(Chart, String)> = settings
+        .cusum_h
+        .iter()
+        .map(|&h| (Chart::Cusum { k: CUSUM_K, h }, format!("h={h}")))
+        .chain(
+            settings
+                .ewma_sigmas
+                .iter()
+                .map(|&sigmas| (Chart::Ewma { lambda: EWMA_LAMBDA, sigmas }, format!("L={sigmas}"))),
+        )
+        .collect();
+    let mut chart_tallies: Vec<Tally> = charts
+        .iter()
+        .map(|(chart, label)| Tally::new(chart.name(), label.clone(), cells, injected.len()))
+        .collect();
+    let mut scan_tallies: Vec<Tally> = settings
+        .scan_recurrence_days
+        .iter()
+        .map(|ri| Tally::new("scan", format!("RI>={ri}"), cells, injected.len()))
+        .collect();
+    let mut values = vec![vec![0.0f64; cells]; charts.len()];
+    let mut past = vec![0u32; cells];
+    for d in 0..history as usize {
+        for (cell, sum) in past.iter_mut().enumerate() {
+            *sum += counts[d * cells + cell];
+        }
+    }
+
+    for day in 0..settings.days {
+        let at = (history + day) as usize;
+        let window = baseline::window_before(dates[at], history);
+        let weight: f64 = window.iter().map(|d| effects.factor(*d, &calendar)).sum();
+        let today_factor = effects.factor(dates[at], &calendar);
+        for cell in 0..cells {
+            let observed = f64::from(counts[at * cells + cell]);
+            let expected = if weight > 0.0 { f64::from(past[cell]) / weight * today_factor } else { 0.0 };
+            let x = super::chart::excess(observed, expected);
+            for ((chart, _), (value, tally)) in charts.iter().zip(values.iter_mut().zip(&mut chart_tallies)) {
+                value[cell] = chart.step(value[cell], x);
+                if value[cell] > chart.limit(day + 1) {
+                    tally.signal(&[cell as u32], day, &injected, settings.grace_days);
+                }
+            }
+        }
+
+        let period = at + 1 - history as usize..=at;
+        let mut cases = Vec::new();
+        for (age, d) in period.enumerate() {
+            for cell in 0..cells {
+                let case = ScanCase { location: cell as u32, day: age as u32 };
+                cases.extend(std::iter::repeat_n(case, counts[d * cells + cell] as usize));
+            }
+        }
+        let scan_settings = ScanSettings {
+            replications: settings.replications,
+            seed: settings.seed.wrapping_mul(0x0001_0000_0001).wrapping_add(u64::from(day)),
+            ..ScanSettings::default()
+        };
+        let outcome = scan::scan(&points, history, &cases, &scan_settings)
+            .map_err(|e| EvaluationError::Scan(e.to_string()))?;
+        for cluster in &outcome.clusters {
+            for (tally, &threshold) in scan_tallies.iter_mut().zip(&settings.scan_recurrence_days) {
+                if cluster.recurrence_interval_days >= threshold {
+                    tally.signal(&cluster.locations, day, &injected, settings.grace_days);
+                }
+            }
+        }
+
+        chart_tallies.iter_mut().chain(&mut scan_tallies).for_each(Tally::end_of_day);
+        for (cell, sum) in past.iter_mut().enumerate() {
+            *sum += counts[at * cells + cell];
+            *sum -= counts[(at - history as usize) * cells + cell];
+        }
+    }
+
+    let methods = chart_tallies
+        .into_iter()
+        .chain(scan_tallies)
+        .map(|tally| tally.report(&injected, districts.len(), settings.days))
+        .collect();
+    let replications = f64::from(settings.replications);
+    Ok(EvaluationReport {
+        settings: settings.clone(),
+        last_day,
+        districts: districts.len(),
+        mean_daily_reports: background as f64 / f64::from(settings.days),
+        scan_smallest_p: 1.0 / (replications + 1.0),
+        scan_largest_recurrence_days: replications + 1.0,
+        injected,
+        methods,
+    })
+}
+
+#[cfg(test)]
+#[path = "evaluate_tests.rs"]
+mod tests;
