@@ -179,7 +179,8 @@ pub struct CaseHistory {
     /// The place's code at the level ranked.
     pub place: String,
     pub category: String,
-    pub reported_at: NaiveDateTime,
+    /// None when the report came before the period read (its closures still count).
+    pub reported_at: Option<NaiveDateTime>,
     pub closed_at: Vec<NaiveDateTime>,
     pub reopened_at: Vec<NaiveDateTime>,
 }
@@ -245,7 +246,9 @@ pub fn recurrences(cases: &[CaseHistory]) -> Vec<Recurrence> {
             }
         };
         for case in &group {
-            found(case, case.reported_at, Return::Report);
+            if let Some(reported) = case.reported_at {
+                found(case, reported, Return::Report);
+            }
             for reopened in &case.reopened_at {
                 found(case, *reopened, Return::Reopen);
             }
@@ -480,7 +483,7 @@ mod tests {
             case_id: id.to_owned(),
             place: place.to_owned(),
             category: "E0101".to_owned(),
-            reported_at: reported,
+            reported_at: Some(reported),
             closed_at: closed.to_vec(),
             reopened_at: Vec::new(),
         }
