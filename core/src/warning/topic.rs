@@ -217,30 +217,41 @@ pub fn recurrences(cases: &[CaseHistory]) -> Vec<Recurrence> {
     }
     let mut out = Vec::new();
     for ((place, category), group) in by_problem {
-        // The latest closure of the group's cases (`only` one, or all but `except`) before `at`
-        // and no more than the look-back before it.
-        let latest_before = |at: NaiveDateTime, only: Option<&str>, except: Option<&str>| {
-            group
+        // Every closure of the group in time order, so that the latest one before a report is a
+        // binary search away (a street's category can hold thousands of cases).
+        let mut closures: Vec<(NaiveDateTime, &str)> =
+            group.iter().flat_map(|c| c.closed_at.iter().map(move |t| (*t, c.case_id.as_str()))).collect();
+        closures.sort_unstable();
+        let within = |closed: NaiveDateTime, at: NaiveDateTime| closed < at && at - closed <= look_back;
+        // The latest closure before `at` of another case than `case` (a report), or of `case`
+        // itself (a reopening), no more than the look-back before it.
+        let latest_before = |at: NaiveDateTime, case: &CaseHistory, how: Return| match how {
+            Return::Report => {
+                let before = closures.partition_point(|(closed, _)| *closed < at);
+                closures[..before]
+                    .iter()
+                    .rev()
+                    .find(|(_, id)| *id != case.case_id)
+                    .filter(|(closed, _)| within(*closed, at))
+                    .map(|(closed, id)| (*closed, (*id).to_owned()))
+            }
+            Return::Reopen => case
+                .closed_at
                 .iter()
-                .filter(|c| only.is_none_or(|id| c.case_id == id))
-                .filter(|c| except.is_none_or(|id| c.case_id != id))
-                .flat_map(|c| c.closed_at.iter().map(move |t| (*t, c.case_id.as_str())))
-                .filter(|(closed, _)| *closed < at && at - *closed <= look_back)
+                .copied()
+                .filter(|closed| within(*closed, at))
                 .max()
+                .map(|closed| (closed, case.case_id.clone())),
         };
         let mut found = |case: &CaseHistory, at: NaiveDateTime, how: Return| {
-            let before = match how {
-                Return::Report => latest_before(at, None, Some(&case.case_id)),
-                Return::Reopen => latest_before(at, Some(&case.case_id), None),
-            };
-            if let Some((closed, after)) = before {
+            if let Some((closed, after)) = latest_before(at, case, how) {
                 out.push(Recurrence {
                     place: place.to_owned(),
                     category: category.to_owned(),
                     case_id: case.case_id.clone(),
                     at,
                     how,
-                    after_case: after.to_owned(),
+                    after_case: after,
                     after_closed_at: closed,
                 });
             }
