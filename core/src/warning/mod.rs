@@ -24,6 +24,7 @@ pub mod chart;
 pub mod evaluate;
 pub mod scan;
 pub mod signal;
+pub mod topic;
 
 #[cfg(test)]
 mod tests;

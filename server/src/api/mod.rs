@@ -159,6 +159,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                         .route("", web::get().to(warnings::signals::get))
                         .route("/actions", web::post().to(warnings::signals::act)),
                 )
+                .service(
+                    web::resource("/warnings/topics")
+                        .route(web::get().to(warnings::topics::list))
+                        .route(web::post().to(warnings::topics::adopt)),
+                )
+                .service(
+                    web::scope("/warnings/topics/{id}")
+                        .route("", web::get().to(warnings::topics::get))
+                        .route("/actions", web::post().to(warnings::topics::act)),
+                )
                 .route("/stats/joint", web::get().to(stats::joint::joint))
                 .service(
                     web::scope("/sensors")

@@ -37,6 +37,7 @@ pub mod tracking;
 pub mod typed;
 pub mod units;
 pub mod warning_signals;
+pub mod warning_topics;
 
 use std::path::PathBuf;
 use std::sync::Arc;

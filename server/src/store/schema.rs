@@ -358,6 +358,31 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+// Topics of early warning, 每月一题 (store/warning_topics.rs).
+
+diesel::table! {
+    warning_topics (id) {
+        id -> Text,
+        month -> Text,
+        level -> Text,
+        place -> Text,
+        category -> Text,
+        owner_unit -> Nullable<Text>,
+        note -> Nullable<Text>,
+        case_ids -> Text,
+        recurrences -> Integer,
+        closures -> Integer,
+        state -> Text,
+        reason -> Nullable<Text>,
+        version -> Integer,
+        adopted_by -> Text,
+        adopted_at -> Timestamp,
+        updated_at -> Timestamp,
+        settled_by -> Nullable<Text>,
+        settled_at -> Nullable<Timestamp>,
+    }
+}
+
 // Sensor alarms (store/sensors.rs).
 
 diesel::table! {

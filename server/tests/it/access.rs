@@ -30,6 +30,7 @@ use gridline_server::auth::Scope;
 use gridline_server::auth::otp::HashKey;
 use gridline_server::store::schema::{cases, otp_challenges, photos, users};
 use gridline_server::store::warning_signals::SignalRow;
+use gridline_server::store::warning_topics::TopicRow;
 use gridline_server::store::{Db, DbConnection};
 use reqwest::Method;
 use reqwest::blocking::Response;
@@ -112,6 +113,11 @@ enum Body {
     ReplayMarkHandled,
     /// `{"action":"acknowledge"}` on a signal, without `If-Match`.
     AcknowledgeSignal,
+    /// Adopt a topic of last month in the cell of this fixture (A1 or B1), which no problem came
+    /// back to: a caller who may adopt there is told it is no candidate (422).
+    AdoptTopic(&'static str),
+    /// `{"action":"resolve"}` on a topic, without `If-Match`.
+    ResolveTopic,
 }
 
 struct Row {
@@ -484,6 +490,50 @@ fn matrix() -> Vec<Row> {
             Body::AcknowledgeSignal,
             [s401, s403, s403, s403, s403, s404, s403, s403, Status(428), s403, s403, Status(428)],
         ),
+        // Topics (每月一题): as signals. Adopting is the street office's and the city's, in
+        // their own places (another street's place is 404, as its topics are).
+        row(
+            "GET",
+            "/api/v1/warnings/topics",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403, s200],
+        ),
+        row(
+            "POST",
+            "/api/v1/warnings/topics",
+            Body::AdoptTopic("cell_a1"),
+            [s401, s403, s403, s403, s403, Status(422), s403, s403, Status(422), s403, s403, Status(422)],
+        ),
+        row(
+            "POST",
+            "/api/v1/warnings/topics",
+            Body::AdoptTopic("cell_b1"),
+            [s401, s403, s403, s403, s403, s404, s403, s403, Status(422), s403, s403, Status(422)],
+        ),
+        row(
+            "GET",
+            "/api/v1/warnings/topics/{topic_a}",
+            Body::None,
+            [s401, s403, s403, s403, s403, s200, s403, s403, s200, s200, s403, s200],
+        ),
+        row(
+            "GET",
+            "/api/v1/warnings/topics/{topic_b}",
+            Body::None,
+            [s401, s403, s403, s403, s403, s404, s403, s403, s200, s404, s403, s200],
+        ),
+        row(
+            "POST",
+            "/api/v1/warnings/topics/{topic_a}/actions",
+            Body::ResolveTopic,
+            [s401, s403, s403, s403, s403, Status(428), s403, s403, Status(428), s403, s403, Status(428)],
+        ),
+        row(
+            "POST",
+            "/api/v1/warnings/topics/{topic_b}/actions",
+            Body::ResolveTopic,
+            [s401, s403, s403, s403, s403, s404, s403, s403, Status(428), s403, s403, Status(428)],
+        ),
         // The units' figures of joint handling and disputes: as the statistics.
         row(
             "GET",
@@ -778,6 +828,35 @@ fn insert_signal(server: &TestServer, cell: &str) -> String {
     row.id
 }
 
+fn insert_topic(server: &TestServer, cell: &str) -> String {
+    let now = chrono::Utc::now().naive_utc();
+    let row = TopicRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        month: "2026-11".into(),
+        level: "cell".into(),
+        place: cell.to_owned(),
+        category: "E0101".into(),
+        owner_unit: Some("landscaping".into()),
+        note: None,
+        case_ids: "[]".into(),
+        recurrences: 3,
+        closures: 2,
+        state: "adopted".into(),
+        reason: None,
+        version: 1,
+        adopted_by: "matrix".into(),
+        adopted_at: now,
+        updated_at: now,
+        settled_by: None,
+        settled_at: None,
+    };
+    with_conn(server, |conn| {
+        let adopted = gridline_server::store::warning_topics::adopt(conn, &row).unwrap();
+        assert!(matches!(adopted, gridline_server::store::warning_topics::Adopted::New(_)));
+    });
+    row.id
+}
+
 fn with_conn<T>(server: &TestServer, work: impl FnOnce(&mut DbConnection) -> T) -> T {
     let db = Db::connect(&server.database_url, 1, Duration::from_secs(10)).unwrap();
     let mut conn = db.get().unwrap();
@@ -962,6 +1041,11 @@ fn build_city(backend: Backend) -> City {
     for (name, cell) in [("signal_a", a1), ("signal_b", b1)] {
         ids.insert(name, insert_signal(&server, &cell.code.to_string()));
     }
+    for (name, cell) in [("topic_a", a1), ("topic_b", b1)] {
+        ids.insert(name, insert_topic(&server, &cell.code.to_string()));
+    }
+    ids.insert("cell_a1", a1.code.to_string());
+    ids.insert("cell_b1", b1.code.to_string());
     ids.insert("inspector_b", user_ids["inspector_b"].clone());
     ids.insert("inspector", user_ids["inspector"].clone());
     ids.insert("category", "E0101".to_owned());
@@ -1041,6 +1125,17 @@ impl City {
             Body::UnitPatch => request.json(&json!({ "contact": format!("Set by {caller}") })),
             Body::Register => request.header("if-match", "\"1\"").json(&json!({ "action": "register" })),
             Body::AcknowledgeSignal => request.json(&json!({ "action": "acknowledge" })),
+            Body::AdoptTopic(cell) => {
+                let last_month =
+                    (chrono::Utc::now() - chrono::Duration::days(31)).format("%Y-%m").to_string();
+                request.json(&json!({
+                    "month": last_month,
+                    "place": self.ids[cell],
+                    "category": "E0101",
+                    "owner_unit": "landscaping",
+                }))
+            }
+            Body::ResolveTopic => request.json(&json!({ "action": "resolve" })),
             Body::ReplayMarkHandled => request
                 .header("if-match", format!("\"{}\"", self.ids["h1_version"]))
                 .header("idempotency-key", &self.ids["h1_key"])

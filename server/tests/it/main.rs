@@ -65,6 +65,7 @@ mod street_desk;
 mod street_triage;
 mod summaries;
 mod token_attacks;
+mod topics;
 mod transitions;
 mod trusted_proxy;
 mod urgency;

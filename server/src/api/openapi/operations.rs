@@ -35,6 +35,7 @@ use crate::api::users::street::StreetUsers;
 use crate::api::warnings::WarningCharts;
 use crate::api::warnings::scan::WarningScan;
 use crate::api::warnings::signals::{ScanRun, SignalList, SignalStepRequest, SignalView};
+use crate::api::warnings::topics::{AdoptTopicRequest, TopicStepRequest, TopicView, TopicsOfMonth};
 use crate::store::api_keys::ApiKeyRow;
 
 use super::build::{Body, In, Method, Op, typed};
@@ -306,6 +307,38 @@ pub fn api() -> Vec<Op> {
             .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the signal's ETag")
             .body("application/json", true, typed::<SignalStepRequest>)
             .answer(200, "The signal after the step", Body::Json(typed::<SignalView>))
+            .problems(&[400, 401, 403, 404, 409, 422, 428]),
+        Op::new(Method::Get, "/api/v1/warnings/topics", "statistics", "Topics (每月一题): the categories and places whose problems keep coming back after closure in a month, ranked with their trend, and the topics adopted from them")
+            .describe("A report of a category in a place is a recurrence when another case of that category there was closed at most 90 days before it; a reopened case is one at its reopening. A candidate has at least 2 recurrences in the month (the city's calendar); it ranks by them, then by its trend (the month's recurrences minus the mean of the three months before), then by the distinct closures they came back after. Each case is in the place its row names now. Scope: admins and viewers see the city or their area, a district admin its district, a dispatcher their street; others get 403. An unknown or repeated parameter is 400 `invalid_query`, a bad value (a month not YYYY-MM or not begun yet, an unknown level, a bad category code or limit) 422 `invalid_field` naming it.")
+            .bearer()
+            .param(In::Query, "month", false, json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-11"}), "The month ranked, YYYY-MM (default the city's current month)")
+            .param(In::Query, "level", false, json!({"type": "string", "enum": ["cell", "community", "street"], "example": "cell"}), "What a place is (default cell)")
+            .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN, "example": "E0101"}), "Only this category (default every category)")
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200, "example": 20}), "Candidates answered (default 20)")
+            .answer(200, "The month's candidates, best first, and its adopted topics", Body::Json(typed::<TopicsOfMonth>))
+            .problems(&[400, 401, 403, 422]),
+        Op::new(Method::Post, "/api/v1/warnings/topics", "statistics", "Adopt a candidate of a month as a topic: its cases, and the reports of its category in its place from now on, are tracked together")
+            .describe("Admins, district admins and dispatchers whose scope holds the place (another place is 404). Needs an `owner_unit` (an active handling unit, 422 `unknown_unit` otherwise) or a `note` (422 `owner_required` without either). A place and category that are not a candidate of the month are 422 `not_a_candidate`. 201 with the topic and its ETag; when the place and category already have a live topic, 200 with that topic instead of a second one.")
+            .bearer()
+            .body("application/json", true, typed::<AdoptTopicRequest>)
+            .body_examples(json!({"owner_unit": {"summary": "Street A's roads unit takes on the potholes of one cell", "value": {"month": "2026-11", "level": "cell", "place": "310104001001001", "category": "E0101", "owner_unit": "U-ROADS", "note": "Resurface the lane instead of patching it"}}, "note_only": {"summary": "A community's topic, owned by the street office's note", "value": {"month": "2026-11", "level": "community", "place": "310104001001", "category": "E0101", "note": "街道城管科牵头 (the street office's city management section leads)"}}}))
+            .answer(201, "The topic adopted", Body::Json(typed::<TopicView>))
+            .answer(200, "The live topic of this place and category, adopted earlier", Body::Json(typed::<TopicView>))
+            .problems(&[400, 401, 403, 404, 422]),
+        Op::new(Method::Get, "/api/v1/warnings/topics/{id}", "statistics", "One topic with its ETag, its cases as they are now and their open, closed and overdue counts")
+            .describe("Its cases: those found when it was adopted, and the reports of its category in its place since, until it was resolved or dropped. Outside the caller's scope 404.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .answer(200, "The topic", Body::Json(typed::<TopicView>))
+            .problems(&[401, 403, 404]),
+        Op::new(Method::Post, "/api/v1/warnings/topics/{id}/actions", "statistics", "A step on a topic: resolve it (a reason may say how) or drop it with a reason")
+            .describe("Dispatchers, district admins and admins whose scope holds the topic's place, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `drop` needs a `reason` (422 `reason_required`); a step on a resolved or dropped topic is 409 `topic_not_from_state`; a viewer is 403. Once settled, new reports no longer join it.")
+            .bearer()
+            .param(In::Path, "id", true, json!({"type": "string"}), None)
+            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the topic's ETag")
+            .body("application/json", true, typed::<TopicStepRequest>)
+            .body_examples(json!({"resolve": {"summary": "The lane was resurfaced", "value": {"action": "resolve", "reason": "Resurfaced in full on 2 December"}}, "drop": {"summary": "Handed to the district", "value": {"action": "drop", "reason": "The district's road works take it over"}}}))
+            .answer(200, "The topic after the step", Body::Json(typed::<TopicView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
         Op::new(Method::Post, "/api/v1/admin/grids", "admin", "Replace a district's or street's grid cells from GeoJSON (all problems reported at once)")
             .bearer()

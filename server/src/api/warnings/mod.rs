@@ -36,6 +36,7 @@ use crate::store::stats::{self, StatsFactRow, StatsFilter};
 
 pub mod scan;
 pub mod signals;
+pub mod topics;
 
 /// Who watches for warnings: the places' offices (street, district, city) and the read-only
 /// screens. A handler's scope is a unit, not a place.
