@@ -1,6 +1,7 @@
 //! Early-warning benchmark: one prospective space-time scan (core's `warning::scan`) over a
 //! district-sized synthetic city, the cost that bounds what one request to
-//! `GET /api/v1/warnings/scan` may ask for. Prints the cylinder evaluations per second, the
+//! `GET /api/v1/warnings/scan` may ask for, and the expectation-based scan
+//! (`warning::expectation`) over the same city. Prints the cylinder evaluations per second, the
 //! figure `MAX_SCAN_WORK` in the server is set from. Run with
 //! `cargo bench -p gridline-core --bench warning -- --warm-up-time 1 --measurement-time 10`
 //! (see docs/benchmarks.md, "Early warning").
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::{GeneratorOptions, generate_city};
+use gridline_core::warning::expectation::{ExpectationInput, expectation_scan};
 use gridline_core::warning::scan::{ScanCase, ScanSettings, scan};
 
 /// A point inside each of `cells` synthetic cells: the mean of its outer ring.
@@ -67,9 +69,49 @@ fn scan_benchmark(c: &mut Criterion) {
     });
 }
 
+fn expectation_benchmark(c: &mut Criterion) {
+    // The same district: the first 25 days are each cell's history, the last 3 the window.
+    let points = cell_points(2_000);
+    let cases = reports(points.len(), 28, 400);
+    let windows = 3usize;
+    let mut history = vec![0u32; points.len()];
+    let mut recent = vec![0u32; points.len() * windows];
+    for case in &cases {
+        let age = 27 - case.day as usize;
+        if age < windows {
+            recent[case.location as usize * windows + age] += 1;
+        } else {
+            history[case.location as usize] += 1;
+        }
+    }
+    let input = ExpectationInput {
+        locations: &points,
+        history: &history,
+        history_weight: 25.0,
+        window_factors: &[1.0; 3],
+        recent: &recent,
+    };
+    let settings = ScanSettings { replications: 99, max_window_days: 3, ..ScanSettings::default() };
+    let work = points.len() as u64 * settings.max_cells as u64 * u64::from(settings.max_window_days) * 100;
+    let started = Instant::now();
+    let outcome = expectation_scan(&input, &settings);
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "expectation scan: {} cells, {} cylinder evaluations in {:.3} s: {:.0} million per second ({} clusters)",
+        points.len(),
+        work,
+        seconds,
+        work as f64 / seconds / 1e6,
+        outcome.map(|o| o.clusters.len()).unwrap_or(0),
+    );
+    c.bench_function("warning/expectation_2000_cells_3_day_windows_99_replications", |b| {
+        b.iter(|| expectation_scan(black_box(&input), &settings))
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(10));
-    targets = scan_benchmark
+    targets = scan_benchmark, expectation_benchmark
 }
 criterion_main!(benches);

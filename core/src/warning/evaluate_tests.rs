@@ -22,7 +22,7 @@ fn small() -> EvaluationSettings {
 fn an_obvious_cluster_is_found_by_every_method_at_once() {
     let settings = EvaluationSettings { size: 60, length: 3, ..small() };
     let report = evaluate(&settings).unwrap();
-    assert_eq!(report.methods.len(), 3);
+    assert_eq!(report.methods.len(), 4);
     assert_eq!(report.injected.len(), 3);
     for method in &report.methods {
         assert_eq!(method.hits, 3, "{} {} missed a cluster of 60 a day", method.method, method.threshold);
@@ -50,7 +50,7 @@ fn a_flat_background_stays_near_the_nominal_false_rate() {
         let bound = match method.method {
             // One scan a day with at most one most likely cluster at p = 1/20 by chance: about
             // 1.4 in 28 days (secondary clusters are conservative); 6 would mean a broken scan.
-            "scan" => 6,
+            "scan" | "ebp" => 6,
             // In control, a chart at h = 4 or 3σ alarms rarely in a Poisson cell; one alarm in
             // 50 cell-days would mean the chart or its baseline is off.
             _ => cell_days / 50,

@@ -11,6 +11,8 @@
 //! - [`scan`]: the prospective space-time permutation scan, which finds where and over which
 //!   last days reports cluster beyond what the places' and days' own totals predict, with a
 //!   recurrence interval from shuffles of the reports' days.
+//! - [`expectation`]: the expectation-based Poisson scan over the same cylinders, which judges
+//!   the last days against each cell's own history before them, for clusters still emerging.
 //! - [`evaluate`]: the proof of the methods: clusters injected into a synthetic background,
 //!   the detectors run day by day, hit rate, delay and false signals per method and threshold.
 //! - [`signal`]: what a method found, kept as an object staff acknowledge, dismiss or open a
@@ -22,6 +24,8 @@
 pub mod baseline;
 pub mod chart;
 pub mod evaluate;
+pub mod expectation;
+mod random;
 pub mod scan;
 pub mod signal;
 pub mod topic;

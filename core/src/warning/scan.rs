@@ -34,6 +34,8 @@ use rstar::primitives::GeomWithData;
 
 use crate::geo::GeoPoint;
 
+use super::random::SplitMix64;
+
 /// The longest window a scan looks back, in days.
 pub const MAX_WINDOW_DAYS: u32 = 7;
 /// The most cells a cylinder may hold.
@@ -135,6 +137,10 @@ pub enum ScanError {
     Location { index: usize, location: u32, locations: usize },
     #[error("report {index} is on day {day}, outside the study period of {days} days")]
     Day { index: usize, day: u32, days: u32 },
+    #[error("{what} must hold {expected} numbers, got {got}")]
+    Length { what: &'static str, expected: usize, got: usize },
+    #[error("{what} must be positive numbers, got {value}")]
+    Weight { what: &'static str, value: f64 },
 }
 
 impl ScanError {
@@ -147,13 +153,14 @@ impl ScanError {
             ScanError::Replications(_) => "replications",
             ScanError::Interval(_) => "analysis_interval_days",
             ScanError::Period { .. } => "days",
-            ScanError::Location { .. } | ScanError::Day { .. } => "cases",
+            ScanError::Location { .. } | ScanError::Day { .. } | ScanError::Length { .. } => "cases",
+            ScanError::Weight { .. } => "history",
         }
     }
 }
 
 impl ScanSettings {
-    fn check(&self) -> Result<(), ScanError> {
+    pub(super) fn check(&self) -> Result<(), ScanError> {
         if !(1..=MAX_CELLS_PER_CYLINDER).contains(&self.max_cells) {
             return Err(ScanError::MaxCells(self.max_cells));
         }
@@ -189,18 +196,18 @@ pub fn log_likelihood_ratio(observed: f64, expected: f64, total: f64) -> f64 {
 
 /// A cylinder's circle: a centre and how many of its nearest cells it takes.
 #[derive(Debug, Clone, Copy)]
-struct Best {
-    llr: f64,
-    centre: usize,
-    cells: usize,
-    window: u32,
-    observed: u64,
-    expected: f64,
+pub(super) struct Best {
+    pub(super) llr: f64,
+    pub(super) centre: usize,
+    pub(super) cells: usize,
+    pub(super) window: u32,
+    pub(super) observed: u64,
+    pub(super) expected: f64,
 }
 
 /// The circles of a scan: for each centre, its cells nearest first (the centre itself first),
 /// with their distances.
-struct Circles {
+pub(super) struct Circles {
     width: usize,
     members: Vec<u32>,
     distances: Vec<f64>,
@@ -208,7 +215,7 @@ struct Circles {
 }
 
 impl Circles {
-    fn build(locations: &[GeoPoint], settings: &ScanSettings) -> Circles {
+    pub(super) fn build(locations: &[GeoPoint], settings: &ScanSettings) -> Circles {
         let width = settings.max_cells.min(locations.len().max(1));
         // A local plane around the first cell: at a city's size (tens of kilometres) the
         // flattening error is far below a cell's size.
@@ -254,7 +261,12 @@ impl Circles {
         Circles { width, members, distances, lengths }
     }
 
-    fn of(&self, centre: usize) -> &[u32] {
+    /// How many circles there are: one per cell.
+    pub(super) fn centres(&self) -> usize {
+        self.lengths.len()
+    }
+
+    pub(super) fn of(&self, centre: usize) -> &[u32] {
         &self.members[centre * self.width..centre * self.width + self.lengths[centre]]
     }
 }
@@ -378,30 +390,6 @@ fn largest_ratio(circles: &Circles, margins: &Margins, recent: &[u64], windows: 
     largest.get()
 }
 
-/// SplitMix64: small, fast and the same on every platform, which is all the shuffles need.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..bound` (`bound` > 0), without modulo bias (Lemire's method).
-    fn below(&mut self, bound: u64) -> u64 {
-        let threshold = bound.wrapping_neg() % bound;
-        loop {
-            let product = (self.next() as u128) * (bound as u128);
-            if (product as u64) >= threshold {
-                return (product >> 64) as u64;
-            }
-        }
-    }
-}
-
 /// Run the scan over `cases` among `locations` in a study period of `days` days.
 pub fn scan(
     locations: &[GeoPoint],
@@ -446,7 +434,7 @@ pub fn scan(
     let observed = best_per_centre(&circles, &margins, &recent, windows, &logs);
 
     // The shuffles: only the largest ratio of each matters.
-    let mut rng = SplitMix64(settings.seed);
+    let mut rng = SplitMix64::new(settings.seed);
     let mut shuffled: Vec<u32> = cases.iter().map(|c| c.day).collect();
     let mut maxima = Vec::with_capacity(settings.replications as usize);
     for _ in 0..settings.replications {
@@ -464,14 +452,26 @@ pub fn scan(
     }
     maxima.sort_by(f64::total_cmp);
 
-    // Secondary clusters: best per centre, by decreasing ratio, sharing no cell with one
-    // already listed.
-    let mut candidates: Vec<Best> = observed.into_iter().flatten().collect();
+    let candidates = observed.into_iter().flatten().collect();
+    let clusters = pick_clusters(candidates, &circles, &maxima, settings, locations.len());
+    Ok(ScanOutcome { clusters, total_cases: total, replications: settings.replications })
+}
+
+/// The clusters to list from each centre's best cylinder: by decreasing ratio, each sharing no
+/// cell with one already listed, at most [`MAX_CLUSTERS`], each judged against the sorted
+/// largest ratios of the replications.
+pub(super) fn pick_clusters(
+    mut candidates: Vec<Best>,
+    circles: &Circles,
+    maxima: &[f64],
+    settings: &ScanSettings,
+    locations: usize,
+) -> Vec<Cluster> {
     // Among equal ratios the smaller circle wins: cells without reports add nothing to a
     // cylinder, and a cluster should not name them.
     candidates
         .sort_by(|a, b| b.llr.total_cmp(&a.llr).then(a.cells.cmp(&b.cells)).then(a.centre.cmp(&b.centre)));
-    let mut taken = vec![false; locations.len()];
+    let mut taken = vec![false; locations];
     let mut clusters = Vec::new();
     for best in candidates {
         if clusters.len() == MAX_CLUSTERS {
@@ -497,7 +497,7 @@ pub fn scan(
             recurrence_interval_days: settings.analysis_interval_days / p_value,
         });
     }
-    Ok(ScanOutcome { clusters, total_cases: total, replications: settings.replications })
+    clusters
 }
 
 #[cfg(test)]

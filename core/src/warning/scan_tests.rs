@@ -136,7 +136,7 @@ fn poisson(rng: &mut SplitMix64, mean: f64) -> usize {
 /// cell and day.
 fn background(seed: u64, mean: f64) -> (Vec<GeoPoint>, Vec<ScanCase>) {
     let cells = square(10, 300.0);
-    let mut rng = SplitMix64(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut reports = Vec::new();
     for location in 0..cells.len() as u32 {
         for day in 0..28 {

@@ -1,6 +1,6 @@
 //! `gridline warn evaluate`: the proof of early warning's methods, run on the command line.
 //! Clusters of a set size, spread and length go into a synthetic city's background, the charts
-//! and the scan run day by day, and the hit rate, delay and false signals per district per
+//! and the two scans run day by day, and the hit rate, delay and false signals per district per
 //! month of each method and threshold are printed as a table or as JSON.
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -26,8 +26,9 @@ pub struct EvaluateArgs {
     /// Cells of the synthetic city.
     #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u32).range(10..=20_000))]
     cells: u32,
-    /// Days of the study (28 days of history come before).
-    #[arg(long, default_value_t = 91, value_parser = clap::value_parser!(u32).range(1..=730))]
+    /// Days of the study (31 days of history come before). The clusters come one after the
+    /// other, each with its grace days, so the study needs 7 days per cluster by default.
+    #[arg(long, default_value_t = 182, value_parser = clap::value_parser!(u32).range(1..=1_460))]
     days: u32,
     /// Clusters injected.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=1_000))]
@@ -80,14 +81,16 @@ pub fn run(cmd: WarnCommand) -> CliResult {
 fn table(report: &EvaluationReport) -> String {
     let s = &report.settings;
     let mut out = format!(
-        "Study {} to {} ({} days, 28 days of history before), {} cells in {} district(s), \
+        "Study {} to {} ({} days, {} days of history before), {} cells in {} district(s), \
          {:.0} background reports a day, seed {}.\n\
          {} clusters of {} extra reports a day over {} cell(s) for {} day(s); a hit is a signal \
-         on a cluster's cells by {} day(s) after its last day.\n\
-         Scan: {} shuffles a day, so p >= {:.4} and a recurrence interval of at most {:.0} days.\n\n",
+         on a cluster's cells by {} day(s) after its last day; one cluster at a time.\n\
+         Scans: {} replications a day, so p >= {:.4} and a recurrence interval of at most {:.0} \
+         days.\n\n",
         s.first_day,
         report.last_day,
         s.days,
+        report.history_days,
         s.cells,
         report.districts,
         report.mean_daily_reports,
