@@ -2,9 +2,14 @@
 //! district-sized synthetic city, the cost that bounds what one request to
 //! `GET /api/v1/warnings/scan` may ask for, and the expectation-based scan
 //! (`warning::expectation`) over the same city. Prints the cylinder evaluations per second, the
-//! figure `MAX_SCAN_WORK` in the server is set from. Run with
+//! figure `MAX_SCAN_WORK` in the server is set from. Also the cost of judging one cell's chart
+//! again when a report arrives (the baseline's expected count and the EWMA's provisional step).
+//! Run with
 //! `cargo bench -p gridline-core --bench warning -- --warm-up-time 1 --measurement-time 10`
 //! (see docs/benchmarks.md, "Early warning").
+
+// A bench whose setup fails should stop at once and say why.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -12,6 +17,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::{GeneratorOptions, generate_city};
+use chrono::NaiveDate;
+use gridline_core::calendar::WorkingCalendar;
+use gridline_core::warning::baseline::{self, DayEffects};
+use gridline_core::warning::chart::Chart;
 use gridline_core::warning::expectation::{ExpectationInput, expectation_scan};
 use gridline_core::warning::scan::{ScanCase, ScanSettings, scan};
 
@@ -109,9 +118,31 @@ fn expectation_benchmark(c: &mut Criterion) {
     });
 }
 
+fn chart_benchmark(c: &mut Criterion) {
+    // One report arrives in a cell: its expected count for today from its 28 days before
+    // (the days' factors looked up on China's calendar, as the server does), and the EWMA's
+    // provisional point with the report counted. The day effects are estimated once per
+    // request, not per report, so they are set up outside the loop.
+    let calendar = WorkingCalendar::china().expect("the shipped calendar loads");
+    let today = NaiveDate::from_ymd_opt(2025, 10, 9).expect("a date");
+    let reference: Vec<(NaiveDate, f64)> =
+        baseline::window_before(today, 28).into_iter().map(|d| (d, 400.0)).collect();
+    let effects = DayEffects::estimate(&reference, &calendar);
+    let window = baseline::window_before(today, 28);
+    let chart = Chart::Ewma { lambda: 0.3, sigmas: 3.0 };
+    let mut observed = 0.0;
+    c.bench_function("warning/ewma_update_per_report", |b| {
+        b.iter(|| {
+            observed += 1.0;
+            let expected = baseline::expected(black_box(9.0), &window, today, &effects, &calendar);
+            chart.provisional(black_box(0.4), 29, observed, expected, black_box(0.55))
+        })
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(10));
-    targets = scan_benchmark, expectation_benchmark
+    targets = scan_benchmark, expectation_benchmark, chart_benchmark
 }
 criterion_main!(benches);
