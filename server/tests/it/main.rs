@@ -69,5 +69,6 @@ mod transitions;
 mod trusted_proxy;
 mod urgency;
 mod warnings;
+mod warnings_schedule;
 mod web;
 mod workflow;
