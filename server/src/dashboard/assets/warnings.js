@@ -79,15 +79,17 @@ async function loadSignals() {
   const answer = await api("/api/v1/warnings/signals");
   $("#warn-run").hidden = !answer.can_run;
   const headers = ["warn_cells", "warn_window", "warn_observed", "warn_recurrence", "warn_state", "warn_steps"];
+  // Each cell names its column too, for the narrow layout where the rows stack (app.css).
+  const cell = (header, attrs, ...children) => el("td", Object.assign({ "data-label": t(header) }, attrs), ...children);
   const rows = answer.signals.map((s) => el("tr", { "data-signal": s.id, "data-state": s.state },
-    el("td", {}, s.cells.join(", ")),
-    el("td", {}, s.from === s.to ? s.from : `${s.from} – ${s.to}`),
-    el("td", {}, `${s.observed} / ${s.expected.toFixed(1)}`),
-    el("td", {}, `${Math.round(s.recurrence_interval_days)} ${t("warn_days_unit")}`),
-    el("td", { "data-field": "state" }, s.state_label[lang] || s.state_label.en,
+    cell("warn_cells", {}, s.cells.join(", ")),
+    cell("warn_window", {}, s.from === s.to ? s.from : `${s.from} – ${s.to}`),
+    cell("warn_observed", {}, `${s.observed} / ${s.expected.toFixed(1)}`),
+    cell("warn_recurrence", {}, `${Math.round(s.recurrence_interval_days)} ${t("warn_days_unit")}`),
+    cell("warn_state", { "data-field": "state" }, s.state_label[lang] || s.state_label.en,
       s.case_id ? el("div", {}, `${t("warn_case")}: `, el("a", { href: "#", onclick: (e) => { e.preventDefault(); openCase(s.case_id); } }, s.case_id.slice(0, 8))) : "",
       s.reason ? el("div", { class: "muted" }, s.reason) : ""),
-    el("td", {}, signalStepForms(s))));
+    cell("warn_steps", {}, signalStepForms(s))));
   $("#warn-signals").replaceChildren(
     el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, t(h))))),
     el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: String(headers.length) }, t("warn_none")))]),
