@@ -163,7 +163,7 @@ pub async fn check(state: &AppState, node: &str) -> Result<Vec<ClassRun>, CheckE
                 done.push(ClassRun { class, taken_over, raised, grown });
             }
             Err(e) => {
-                tracing::warn!(class, error = %e, "scheduled warning scan failed; given back for the next check");
+                tracing::warn!(class, error = %e, "scheduled warning scan failed; retried at the next check");
                 state
                     .db
                     .run(move |conn| warning_scan_claims::release(conn, &day, &class_key, &node_key, at))

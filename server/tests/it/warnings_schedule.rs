@@ -1,6 +1,6 @@
 //! Early warning's daily scan (`gridline_server::jobs::warnings`) on both backends, over the
-//! six quiet weeks of `warnings.rs` (and of class C01 in A2 and B1) and two bursts today: twelve reports of class E01 in A1,
-//! twelve of class C01 in B1.
+//! six quiet weeks of `warnings.rs` (and of class C01 in A2 and B1) and two bursts today:
+//! twelve reports of class E01 in A1, twelve of class C01 in B1.
 //!
 //! - Two nodes (two app states on one database, as two server processes have) check at the same
 //!   moment of the test clock: each class of the taxonomy runs once, on one of them; the day's
