@@ -130,6 +130,10 @@ settings! {
     overdue_scan_secs: u64 = "GRIDLINE_OVERDUE_SCAN_SECS", default "60";
     /// Seconds between sweeps that confirm sensor alarms which lasted their rule's minimum time and file alarm groups still without a case.
     sensor_sweep_secs: u64 = "GRIDLINE_SENSOR_SWEEP_SECS", default "10";
+    /// City time (HH:MM, the working calendar's timezone) from which the day's early-warning scan of every category class runs, once a day across all nodes; off: no scheduled scan (POST /api/v1/warnings/scan still runs one on demand).
+    warning_scan_at: DailyAt = "GRIDLINE_WARNING_SCAN_AT", default "06:00";
+    /// Seconds a node's claim on the day's scan of one class holds; a run left unfinished that long (its node died) is taken over by another node.
+    warning_scan_lease_secs: u64 = "GRIDLINE_WARNING_SCAN_LEASE_SECS", default "900";
     /// Seconds between re-reads of the event feed by each live-event stream, in case a wake-up was missed.
     events_poll_secs: u64 = "GRIDLINE_EVENTS_POLL_SECS", default "5";
     /// Seconds of silence after which a live-event stream sends a keep-alive comment.
@@ -364,6 +368,24 @@ impl SettingValue for gridline_core::workflow::notice::QuietHours {
     }
 }
 
+/// When a daily job runs: from a time of day (HH:MM, the city's) on, or never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DailyAt {
+    Off,
+    At(chrono::NaiveTime),
+}
+
+impl SettingValue for DailyAt {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        if text.trim() == "off" {
+            return Ok(Self::Off);
+        }
+        chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M")
+            .map(Self::At)
+            .map_err(|_| format!("expected a time of day such as 06:00, or off, found {text:?}"))
+    }
+}
+
 /// The URL of a webhook: http or https, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookUrl(String);
@@ -538,6 +560,9 @@ impl Config {
                     reason: "expected at least 1, found 0".to_owned(),
                 });
             }
+        }
+        if settings.warning_scan_lease_secs == 0 {
+            return Err(invalid("GRIDLINE_WARNING_SCAN_LEASE_SECS", "expected at least 1 second, found 0"));
         }
         if settings.sensor_sweep_secs == 0 {
             return Err(invalid("GRIDLINE_SENSOR_SWEEP_SECS", "expected at least 1 second, found 0"));

@@ -76,6 +76,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
     crate::jobs::notifications::spawn(state.clone());
     crate::patrol::spawn_retention(state.clone());
     crate::jobs::sensors::spawn(state.clone());
+    crate::jobs::warnings::spawn(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })
 }
 

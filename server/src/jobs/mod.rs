@@ -5,7 +5,9 @@
 //! - [`overdue`]: flags cases at their deadline and escalates them to the street office.
 //! - [`notifications`]: sends the reporters' notices waiting in the outbox.
 //! - [`sensors`]: confirms sensor alarms that lasted long enough and files their cases.
+//! - [`warnings`]: the day's early-warning scan of every category class, run by one node.
 
 pub mod notifications;
 pub mod overdue;
 pub mod sensors;
+pub mod warnings;

@@ -36,6 +36,7 @@ pub mod summaries;
 pub mod tracking;
 pub mod typed;
 pub mod units;
+pub mod warning_scan_claims;
 pub mod warning_signals;
 pub mod warning_topics;
 

@@ -667,3 +667,17 @@ diesel::table! {
         acted_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    warning_scan_claims (city_day, class) {
+        city_day -> Text,
+        class -> Text,
+        node -> Text,
+        claimed_at -> Timestamp,
+        lease_until -> Timestamp,
+        attempts -> Integer,
+        finished_at -> Nullable<Timestamp>,
+        raised -> Nullable<Integer>,
+        grown -> Nullable<Integer>,
+    }
+}

@@ -1,15 +1,26 @@
 //! The rows of early warning's signals (`warning_signals`): what a run of a warning method
 //! found, and the steps staff took on it. The rules are core's
 //! (`gridline_core::warning::signal`); the service is `crate::api::warnings::signals`.
+//!
+//! Runs that may raise or grow signals of one method and category or class are serialized by
+//! [`lock_subject`], first thing in their transaction, so two runs at once (two nodes' schedules,
+//! or a schedule and a person pressing "Run") cannot both raise a signal for one cluster: the
+//! second reads the first's signal and grows it.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 
 use super::schema::warning_signals;
 use super::{DbConnection, StoreResult};
+use crate::auth::CaseFilter;
 
-/// Most signals one list answer reads before filtering by scope.
+/// Most signals one list answer holds, newest first, after the scope's filter.
 pub const MAX_LISTED: i64 = 500;
+
+/// The first key of PostgreSQL's two-key advisory locks taken for signal runs (the second is a
+/// hash of the run's subject); that key space does not overlap the one-key locks of sensors.
+const SIGNAL_RUN_LOCK: i32 = 0x5753;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = warning_signals)]
@@ -75,9 +86,51 @@ pub fn live_of(
     Ok(query.order(warning_signals::raised_at.asc()).select(SignalRow::as_select()).load(conn)?)
 }
 
-/// The newest signals first, optionally in one state.
-pub fn newest(conn: &mut DbConnection, state: Option<&str>) -> StoreResult<Vec<SignalRow>> {
+/// Takes the lock that serializes the runs of one method and category or class (its subject),
+/// first thing in a write transaction ([`super::write_transaction`]): an advisory lock on
+/// PostgreSQL, held to the commit; on SQLite the transaction's immediate write lock already
+/// serializes every writer, and a write statement here makes sure it is taken.
+pub fn lock_subject(
+    conn: &mut DbConnection,
+    method: &str,
+    category: Option<&str>,
+    class: Option<&str>,
+) -> StoreResult<()> {
+    let subject = format!("{method}:{}:{}", category.unwrap_or("-"), class.unwrap_or("-"));
+    match conn {
+        DbConnection::Pg(pg) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SIGNAL_RUN_LOCK}, hashtext($1))"))
+                .bind::<Text, _>(subject)
+                .execute(pg)?;
+        }
+        DbConnection::Sqlite(lite) => {
+            diesel::sql_query("UPDATE warning_signals SET runs = runs WHERE 1 = 0").execute(lite)?;
+        }
+    }
+    Ok(())
+}
+
+/// The newest signals first whose centre cell `scope` holds, optionally in one state. The scope
+/// is part of the query, so a street's list is never crowded out by other streets' signals.
+/// Scopes that hold no place (a unit's, a citizen's) hold no signal.
+pub fn newest(
+    conn: &mut DbConnection,
+    scope: &CaseFilter,
+    state: Option<&str>,
+) -> StoreResult<Vec<SignalRow>> {
     let mut query = warning_signals::table.into_boxed();
+    query = match scope {
+        CaseFilter::All => query,
+        CaseFilter::GridRange { first, last, .. } => {
+            query.filter(warning_signals::centre_grid.between(first.to_string(), last.to_string()))
+        }
+        CaseFilter::GridIn { grids, .. } => query.filter(
+            warning_signals::centre_grid.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        ),
+        CaseFilter::HandlingUnit(_) | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => {
+            return Ok(Vec::new());
+        }
+    };
     if let Some(state) = state {
         query = query.filter(warning_signals::state.eq(state.to_owned()));
     }

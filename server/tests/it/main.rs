@@ -70,5 +70,6 @@ mod transitions;
 mod trusted_proxy;
 mod urgency;
 mod warnings;
+mod warnings_schedule;
 mod web;
 mod workflow;

@@ -51,7 +51,7 @@ fn places(answer: &Value) -> Vec<String> {
 }
 
 /// Today's date in the city, and a time on it that has already passed.
-fn today() -> (NaiveDate, chrono::DateTime<Utc>) {
+pub(crate) fn today() -> (NaiveDate, chrono::DateTime<Utc>) {
     let zone = chrono_tz::Asia::Shanghai;
     let now = Utc::now();
     let today = now.with_timezone(&zone).date_naive();
@@ -61,7 +61,7 @@ fn today() -> (NaiveDate, chrono::DateTime<Utc>) {
 }
 
 /// One report a day at local noon in A1, A2 and B1 over the 42 days before today.
-fn six_quiet_weeks(server: &TestServer) {
+pub(crate) fn six_quiet_weeks(server: &TestServer) {
     let (today, _) = today();
     let db = connect(server);
     let conn = &mut db.get().unwrap();

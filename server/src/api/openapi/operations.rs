@@ -284,13 +284,13 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The clusters, the most likely first", Body::Json(typed::<WarningScan>))
             .problems(&[400, 401, 403, 422]),
         with_scan_parameters(Op::new(Method::Post, "/api/v1/warnings/scan", "statistics", "Early warning: run the space-time scan and keep each cluster at least min_recurrence_days rare as a signal, growing the live signal it shares a cell with")
-            .describe("The same scan as GET /api/v1/warnings/scan (same parameters). Each cluster whose recurrence interval is at least `min_recurrence_days` (default 100) becomes a signal: a new one, or the live (open or acknowledged) signal of the same method and category or class it shares a cell with, grown (its findings replaced, `runs` one more, its version one more). Admins, district admins and dispatchers, over their scope; viewers, units, inspectors and citizens get 403.")
+            .describe("The same scan as GET /api/v1/warnings/scan (same parameters). Each cluster whose recurrence interval is at least `min_recurrence_days` (default 100) becomes a signal: a new one, or the live (open or acknowledged) signal of the same method and category or class it shares a cell with, grown (its findings replaced, `runs` one more, its version one more). Runs of one method and category or class take turns in the database, so two at once never raise two signals for one cluster. The daily schedule (`GRIDLINE_WARNING_SCAN_AT`) runs this same scan for each category class. Admins, district admins and dispatchers, over their scope; viewers, units, inspectors and citizens get 403.")
             .bearer())
             .param(In::Query, "min_recurrence_days", false, json!({"type": "number", "minimum": 1}), "The rarest a cluster must be to become a signal, in days (default 100)")
             .answer(200, "The scan, and the signals raised and grown", Body::Json(typed::<ScanRun>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/warnings/signals", "statistics", "Early-warning signals whose centre cell is in the caller's scope, newest first")
-            .describe("Admins, district admins and viewers see the city or their area, a dispatcher their street; others get 403. Each signal carries the steps the caller may take on it (`actions`). An unknown or repeated parameter is 400 `invalid_query`, a bad state 422 `invalid_field`.")
+            .describe("Admins, district admins and viewers see the city or their area, a dispatcher their street; others get 403. At most the 500 newest of the scope. Each signal carries the steps the caller may take on it (`actions`). An unknown or repeated parameter is 400 `invalid_query`, a bad state 422 `invalid_field`.")
             .bearer()
             .param(In::Query, "state", false, json!({"type": "string", "enum": ["open", "acknowledged", "dismissed", "case_opened"]}), "Only signals in this state")
             .answer(200, "The signals", Body::Json(typed::<SignalList>))

@@ -61,7 +61,7 @@ const PARAMETERS: [&str; 8] =
     ["category", "class", "days", "max_cells", "radius_m", "max_window_days", "replications", "seed"];
 
 /// One cluster found.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScanCluster {
     /// The cells of the circle, its centre first, then by distance.
     pub cells: Vec<String>,

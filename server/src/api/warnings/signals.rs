@@ -180,12 +180,17 @@ fn in_scope(who: &Principal, row: &SignalRow) -> bool {
     GridCode::parse(&row.centre_grid).is_ok_and(|cell| who.can_see_grid(cell))
 }
 
-fn found_row(cluster: &ScanCluster, scan: &WarningScan, now: chrono::NaiveDateTime) -> SignalRow {
+/// A cluster of a scan of `(category, class)`, as a new signal.
+fn found_row(
+    cluster: &ScanCluster,
+    (category, class): &(Option<String>, Option<String>),
+    now: chrono::NaiveDateTime,
+) -> SignalRow {
     SignalRow {
         id: uuid::Uuid::new_v4().to_string(),
         method: SignalMethod::Scan.as_str().to_owned(),
-        category: scan.category.clone(),
-        class: scan.class.clone(),
+        category: category.clone(),
+        class: class.clone(),
         centre_grid: cluster.cells.first().cloned().unwrap_or_default(),
         cells: serde_json::to_string(&cluster.cells).unwrap_or_else(|_| "[]".to_owned()),
         window_from: cluster.from.clone(),
@@ -213,8 +218,20 @@ pub async fn run(
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(RUNNERS)?;
+    Ok(HttpResponse::Ok().json(raise_and_grow(&state, &who, &query).await?))
+}
+
+/// A scan run that keeps what it found: the scan of `pairs` (the query's parameters, with
+/// `min_recurrence_days`) over `who`'s scope, each cluster at least that rare raising a signal
+/// or growing the live one it shares a cell with. `POST /warnings/scan` and the daily job
+/// ([`crate::jobs::warnings`]) both run this; the caller checked the role.
+pub async fn raise_and_grow(
+    state: &AppState,
+    who: &Principal,
+    pairs: &[(String, String)],
+) -> ApiResult<ScanRun> {
     let (threshold, rest): (Vec<_>, Vec<_>) =
-        query.into_inner().into_iter().partition(|(name, _)| name == "min_recurrence_days");
+        pairs.iter().cloned().partition(|(name, _)| name == "min_recurrence_days");
     if threshold.len() > 1 {
         return Err(ApiError::bad_request("invalid_query", "the parameter is given more than once")
             .with_field("min_recurrence_days"));
@@ -227,58 +244,62 @@ pub async fn run(
             })?
         }
     };
-    let scan = run_scan(&state, &who, &rest).await?;
-    let now = state.clock.now().naive_utc();
-    let found: Vec<SignalRow> = scan
-        .clusters
-        .iter()
-        .filter(|c| c.recurrence_interval_days >= min_recurrence_days)
-        .map(|c| found_row(c, &scan, now))
-        .collect();
+    let scan = run_scan(state, who, &rest).await?;
+    let found: Vec<ScanCluster> =
+        scan.clusters.iter().filter(|c| c.recurrence_interval_days >= min_recurrence_days).cloned().collect();
     let (category, class) = (scan.category.clone(), scan.class.clone());
+    let clock = state.clock.clone();
+    let found_scan = (scan.category.clone(), scan.class.clone());
     let (raised, grown, rows) = state
         .db
         .run(move |conn| {
-            let method = SignalMethod::Scan.as_str();
-            let live = warning_signals::live_of(conn, method, category.as_deref(), class.as_deref())?;
-            let (mut raised, mut grown, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-            for mut row in found {
-                let cells = json_list(&row.cells);
-                let state_of = |r: &SignalRow| r.state.parse().unwrap_or(SignalState::Dismissed);
-                // A live signal grows once per run: this run's other clusters are other places.
-                let earlier = live
-                    .iter()
-                    .filter(|l| !grown.contains(&l.id))
-                    .find(|l| signal::grows(state_of(l), &json_list(&l.cells), &cells));
-                let grew = match earlier {
-                    Some(earlier) => {
-                        let mut grown_row = row.clone();
-                        grown_row.id = earlier.id.clone();
-                        grown_row.runs = earlier.runs + 1;
-                        // Stale when staff settled it meanwhile: the cluster is then a new signal.
-                        warning_signals::grow(conn, &grown_row, earlier.version)?.then_some(grown_row.id)
+            crate::store::write_transaction(conn, |conn| {
+                let method = SignalMethod::Scan.as_str();
+                // Runs of one subject take turns, so what this one reads is what the one before
+                // it wrote: a cluster a concurrent run just raised is grown here, not raised again.
+                warning_signals::lock_subject(conn, method, category.as_deref(), class.as_deref())?;
+                let now = clock.now().naive_utc();
+                let live = warning_signals::live_of(conn, method, category.as_deref(), class.as_deref())?;
+                let (mut raised, mut grown, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+                for cluster in &found {
+                    let mut row = found_row(cluster, &found_scan, now);
+                    let cells = json_list(&row.cells);
+                    let state_of = |r: &SignalRow| r.state.parse().unwrap_or(SignalState::Dismissed);
+                    // A live signal grows once per run: this run's other clusters are other places.
+                    let earlier = live
+                        .iter()
+                        .filter(|l| !grown.contains(&l.id))
+                        .find(|l| signal::grows(state_of(l), &json_list(&l.cells), &cells));
+                    let grew = match earlier {
+                        Some(earlier) => {
+                            let mut grown_row = row.clone();
+                            grown_row.id = earlier.id.clone();
+                            grown_row.runs = earlier.runs + 1;
+                            // Stale when staff settled it meanwhile: the cluster is then a new signal.
+                            warning_signals::grow(conn, &grown_row, earlier.version)?.then_some(grown_row.id)
+                        }
+                        None => None,
+                    };
+                    match grew {
+                        Some(id) => {
+                            grown.push(id.clone());
+                            row.id = id;
+                        }
+                        None => {
+                            warning_signals::insert(conn, &row)?;
+                            raised.push(row.id.clone());
+                        }
                     }
-                    None => None,
-                };
-                match grew {
-                    Some(id) => {
-                        grown.push(id.clone());
-                        row.id = id;
-                    }
-                    None => {
-                        warning_signals::insert(conn, &row)?;
-                        raised.push(row.id.clone());
+                    if let Some(stored) = warning_signals::find(conn, &row.id)? {
+                        rows.push(stored);
                     }
                 }
-                if let Some(stored) = warning_signals::find(conn, &row.id)? {
-                    rows.push(stored);
-                }
-            }
-            Ok::<_, crate::store::StoreError>((raised, grown, rows))
+                Ok::<_, crate::store::StoreError>((raised, grown, rows))
+            })
         })
         .await?;
-    let signals = rows.into_iter().map(|row| view(row, &who)).collect();
-    Ok(HttpResponse::Ok().json(ScanRun { scan, min_recurrence_days, raised, grown, signals }))
+    let signals = rows.into_iter().map(|row| view(row, who)).collect();
+    Ok(ScanRun { scan, min_recurrence_days, raised, grown, signals })
 }
 
 pub async fn list(
@@ -296,8 +317,11 @@ pub async fn list(
                 .map_err(|e| ApiError::invalid_field("state", e.to_string()))?,
         ),
     };
-    let rows =
-        state.db.run(move |conn| warning_signals::newest(conn, wanted.map(SignalState::as_str))).await?;
+    let scope = who.case_filter();
+    let rows = state
+        .db
+        .run(move |conn| warning_signals::newest(conn, &scope, wanted.map(SignalState::as_str)))
+        .await?;
     let signals = rows.into_iter().filter(|row| in_scope(&who, row)).map(|row| view(row, &who)).collect();
     Ok(HttpResponse::Ok().json(SignalList { signals, can_run: RUNNERS.contains(&who.role) }))
 }

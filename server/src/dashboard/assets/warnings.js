@@ -1,25 +1,115 @@
 // Gridline operations dashboard: the early-warning view, loaded after app.js and using its
-// helpers (api, el, t, $, draw, view, ctx). What it shows comes from
-// GET /api/v1/warnings/charts, within the signed-in account's scope: each cell's reports today
-// against its baseline on a CUSUM chart, the signalling cells first, with the last days'
-// values; signalling cells are ringed in red on the overview map. It re-reads the charts
-// when reports arrive (after app.js re-reads the map's counts). Every rule (the baseline, the
-// chart, its limit) is the server's; this page only draws.
+// helpers (api, el, t, $, draw, view, ctx). What it shows comes from the server, within the
+// signed-in account's scope:
+//   - GET /api/v1/warnings/charts: each cell's reports today against its baseline on a CUSUM
+//     chart, the signalling cells first, with the last days' values; signalling cells are
+//     ringed in red on the overview map;
+//   - GET /api/v1/warnings/signals: the space-time scan's signals (cells, window, observed
+//     against expected, recurrence interval, state), their cells ringed in white; each offers
+//     the steps the server lists for this account, with the reason or category a step needs;
+//     "Run the scan" (POST /api/v1/warnings/scan) when the server says the account may.
+// It re-reads both when reports arrive (after app.js re-reads the map's counts), and the signals
+// alone every SIGNALS_REREAD_MS as well: a signal is raised by a scan run (the daily schedule on
+// whichever node claimed it, or another user's "Run the scan"), which is no case event, so the
+// live stream says nothing of it. Reading the database's list is the same on every node and
+// needs nothing of the stream; a list of at most 500 small rows every ten seconds per open
+// screen is cheap, and ten seconds is soon enough for a signal about the last days.
+// Every rule (the baseline, the chart, its limit, the scan, who acts on a signal, what a step
+// needs) is the server's; this page only draws.
 "use strict";
 
 Object.assign(TEXT.zh, {
   view_warnings: "预警", warn_places: "各网格预警（CUSUM）", warn_place: "网格", warn_today: "今日报告",
   warn_expected: "今日预期", warn_value: "统计量", warn_limit: "阈值", warn_signal: "预警", warn_days: "近日",
   warn_yes: "是", warn_no: "否", warn_none: "无",
+  warn_signals: "预警信号（时空扫描）", warn_run: "运行扫描", warn_cells: "网格", warn_window: "时段",
+  warn_observed: "实际/预期", warn_recurrence: "重现间隔", warn_state: "状态", warn_steps: "操作",
+  warn_days_unit: "天", warn_reason: "原因", warn_category: "案件类别", warn_case: "案件",
+  warn_ran: "扫描完成：新增 {raised} 个信号，更新 {grown} 个", warn_stale: "信号已被他人更新，已刷新。",
 });
 Object.assign(TEXT.en, {
   view_warnings: "Warnings", warn_places: "Warnings per cell (CUSUM)", warn_place: "Cell", warn_today: "Reports today",
   warn_expected: "Expected so far", warn_value: "Chart value", warn_limit: "Limit", warn_signal: "Signal", warn_days: "Last days",
   warn_yes: "yes", warn_no: "no", warn_none: "None",
+  warn_signals: "Signals (space-time scan)", warn_run: "Run the scan", warn_cells: "Cells", warn_window: "Window",
+  warn_observed: "Observed / expected", warn_recurrence: "Recurrence", warn_state: "State", warn_steps: "Steps",
+  warn_days_unit: "days", warn_reason: "Reason", warn_category: "Category of the case", warn_case: "Case",
+  warn_ran: "Scan done: {raised} new signals, {grown} grown", warn_stale: "Someone else changed this signal; reloaded.",
 });
 applyLanguage();
 
-const warnings = { signalling: new Set() };
+const warnings = { signalling: new Set(), signalCells: new Set() };
+
+// One form per step the server offers on a signal, asking for exactly what the step needs.
+function signalStepForms(signal) {
+  return signal.action_needs.map((n) => {
+    const label = n.label[lang] || n.label.en;
+    const fields = [];
+    if (n.needs_reason) {
+      fields.push(el("input", { name: "reason", required: "", "aria-label": t("warn_reason"), placeholder: t("warn_reason") }));
+    }
+    if (n.needs_category) {
+      fields.push(el("select", { name: "category", required: "", "aria-label": t("warn_category") },
+        state.categories.map((c) => el("option", { value: c.code }, categoryName(c.code)))));
+    }
+    const form = el("form", { class: "signal-step", "data-action": n.action }, fields, el("button", { type: "submit" }, label));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      takeSignalStep(signal, n.action, new FormData(form));
+    });
+    return form;
+  });
+}
+
+async function takeSignalStep(signal, action, form) {
+  const body = { action };
+  for (const [k, v] of form) if (v) body[k] = v;
+  try {
+    await api(`/api/v1/warnings/signals/${signal.id}/actions`, { method: "POST", json: body, headers: { "If-Match": `"${signal.version}"` } });
+    $("#warn-result").textContent = t("done");
+  } catch (e) {
+    $("#warn-result").textContent = e.status === 409 && e.problem.code === "version_mismatch"
+      ? t("warn_stale") : `${e.problem.code || e.status}: ${e.message}`;
+  }
+  await loadSignals().catch(() => {});
+  draw();
+}
+
+async function loadSignals() {
+  const answer = await api("/api/v1/warnings/signals");
+  $("#warn-run").hidden = !answer.can_run;
+  const headers = ["warn_cells", "warn_window", "warn_observed", "warn_recurrence", "warn_state", "warn_steps"];
+  // Each cell names its column too, for the narrow layout where the rows stack (app.css).
+  const cell = (header, attrs, ...children) => el("td", Object.assign({ "data-label": t(header) }, attrs), ...children);
+  const rows = answer.signals.map((s) => el("tr", { "data-signal": s.id, "data-state": s.state },
+    cell("warn_cells", {}, s.cells.join(", ")),
+    cell("warn_window", {}, s.from === s.to ? s.from : `${s.from} – ${s.to}`),
+    cell("warn_observed", {}, `${s.observed} / ${s.expected.toFixed(1)}`),
+    cell("warn_recurrence", {}, `${Math.round(s.recurrence_interval_days)} ${t("warn_days_unit")}`),
+    cell("warn_state", { "data-field": "state" }, s.state_label[lang] || s.state_label.en,
+      s.case_id ? el("div", {}, `${t("warn_case")}: `, el("a", { href: "#", onclick: (e) => { e.preventDefault(); openCase(s.case_id); } }, s.case_id.slice(0, 8))) : "",
+      s.reason ? el("div", { class: "muted" }, s.reason) : ""),
+    cell("warn_steps", {}, signalStepForms(s))));
+  $("#warn-signals").replaceChildren(
+    el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, t(h))))),
+    el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: String(headers.length) }, t("warn_none")))]),
+  );
+  warnings.signalCells = new Set(answer.signals.filter((s) => s.state === "open" || s.state === "acknowledged").flatMap((s) => s.cells));
+}
+
+$("#warn-run").addEventListener("click", async () => {
+  $("#warn-run").disabled = true;
+  try {
+    const run = await api("/api/v1/warnings/scan", { method: "POST" });
+    $("#warn-result").textContent = t("warn_ran").replace("{raised}", run.raised.length).replace("{grown}", run.grown.length);
+  } catch (e) {
+    $("#warn-result").textContent = `${e.problem.code || e.status}: ${e.message}`;
+  } finally {
+    $("#warn-run").disabled = false;
+  }
+  await loadSignals().catch(() => {});
+  draw();
+});
 
 async function loadWarnings() {
   const answer = await api("/api/v1/warnings/charts?level=grid&days=7&limit=50");
@@ -37,24 +127,33 @@ async function loadWarnings() {
     el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: String(headers.length) }, t("warn_none")))]),
   );
   warnings.signalling = new Set(answer.places.filter((p) => p.signal).map((p) => p.place));
+  await loadSignals();
 }
 
-// A red ring in each signalling cell, over the map as app.js (and sensors.js) draw it.
+// A red ring in each cell whose chart signals, a white one (wider) in each cell of a live
+// signal of the scan, over the map as app.js (and sensors.js) draw it. Each ring has a dark
+// edge, so it stands out on every colour of the choropleth below it.
+function ringCells(cells, colour, radius) {
+  ctx.save();
+  for (const [stroke, width] of [["#0f1419", 5], [colour, 3]]) {
+    ctx.strokeStyle = stroke;
+    ctx.lineWidth = width * view.dpr;
+    for (const code of cells) {
+      const centre = view.centres.get(code);
+      if (!centre) continue;
+      ctx.beginPath();
+      ctx.arc(centre[0], centre[1], radius * view.dpr, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+  }
+  ctx.restore();
+}
 const drawWithoutWarnings = draw;
 draw = function drawWithWarnings() {
   drawWithoutWarnings();
-  if (!view || !warnings.signalling.size) return;
-  ctx.save();
-  ctx.strokeStyle = "#e63946";
-  ctx.lineWidth = 3 * view.dpr;
-  for (const code of warnings.signalling) {
-    const centre = view.centres.get(code);
-    if (!centre) continue;
-    ctx.beginPath();
-    ctx.arc(centre[0], centre[1], 10 * view.dpr, 0, 2 * Math.PI);
-    ctx.stroke();
-  }
-  ctx.restore();
+  if (!view) return;
+  ringCells(warnings.signalling, "#e63946", 10);
+  ringCells(warnings.signalCells, "#f2f5f7", 14);
 };
 
 // Reports arriving make app.js re-read the counts; the charts follow, a few seconds behind.
@@ -64,6 +163,13 @@ loadCounts = async function loadCountsAndWarnings() {
   await loadCountsWithoutWarnings();
   refreshWarnings();
 };
+
+// Signals raised by runs elsewhere appear without a reload; a hidden tab does not poll.
+const SIGNALS_REREAD_MS = 10000;
+setInterval(() => {
+  if (!session.access || document.hidden) return;
+  loadSignals().then(() => draw()).catch(() => {});
+}, SIGNALS_REREAD_MS);
 
 const startWithoutWarnings = start;
 start = async function startWithWarnings() {

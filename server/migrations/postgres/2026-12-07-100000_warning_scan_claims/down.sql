@@ -1,0 +1,2 @@
+DROP INDEX warning_signals_centre;
+DROP TABLE warning_scan_claims;
