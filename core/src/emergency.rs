@@ -517,15 +517,19 @@ pub struct EmergencyList {
     pub emergencies: Vec<EmergencyView>,
     pub levels: Vec<LevelLimits>,
     pub kinds: Vec<Kind>,
+    /// Whether the caller's role may switch an area on ([`decide`]); the area must still lie
+    /// in its scope. A page offers the switch-on form by this, not by a list of roles.
+    pub can_switch_on: bool,
 }
 
 impl EmergencyList {
-    /// The list of `emergencies` with every level and kind.
-    pub fn of(emergencies: Vec<EmergencyView>) -> Self {
+    /// The list of `emergencies` with every level and kind, as `role` sees it.
+    pub fn of(emergencies: Vec<EmergencyView>, role: Role) -> Self {
         EmergencyList {
             emergencies,
             levels: Level::ALL.iter().map(|l| LevelLimits { level: *l, limits: limits(*l) }).collect(),
             kinds: Kind::ALL.to_vec(),
+            can_switch_on: decide(None, Action::SwitchOn, role).is_ok(),
         }
     }
 }

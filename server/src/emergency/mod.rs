@@ -294,7 +294,7 @@ pub async fn list(state: &AppState, who: &Principal) -> ApiResult<EmergencyList>
             emergencies.push(view(&row, who)?);
         }
     }
-    Ok(EmergencyList::of(emergencies))
+    Ok(EmergencyList::of(emergencies, who.role))
 }
 
 /// One switch.

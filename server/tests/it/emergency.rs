@@ -232,6 +232,10 @@ fn level_two_flood_takes_the_listed_reports_of_its_district_only(backend: Backen
         .send()
         .unwrap();
     assert_eq!(problem(refused, 403)["code"], "not_allowed_for_role");
+    // The list says so, for a page to offer the form or not.
+    let as_dispatcher: Value = city.server.get_as(&dispatcher, "/api/v1/emergencies").json().unwrap();
+    assert_eq!(as_dispatcher["can_switch_on"], false);
+    assert_eq!(city.read("/api/v1/emergencies")["can_switch_on"], true);
 
     // Flooding in district A goes straight to the command queue; in district B, and a
     // category not listed in A, stay with the street offices.
@@ -523,6 +527,7 @@ fn a_district_admin_commands_its_own_district_only(backend: Backend) {
     let ids: Vec<&str> =
         listed["emergencies"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [a_id.as_str()]);
+    assert_eq!(listed["can_switch_on"], true);
 
     // A flood report of A reaches the command queue and the district admin dispatches it with
     // the level's four hours; B's command queue is out of its reach.

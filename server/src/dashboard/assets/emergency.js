@@ -8,7 +8,8 @@
 //   - the units' open tasks against the span of control (a warning above it);
 //   - the timeline of command decisions.
 // A city admin, or a district admin within its district (its code is filled in), switches an
-// area on (the levels, their limits and the kinds come from the API's answer) and off (with
+// area on when the list says `can_switch_on` (the levels, their limits and the kinds come from
+// the API's answer too) and off (with
 // If-Match, offered when the switch's `available_actions` has it). Every rule is the server's;
 // this page only draws.
 "use strict";
@@ -55,7 +56,7 @@ function fillSwitchForm(list) {
     for (const u of state.units || []) $("#em-joint").append(el("option", { value: u.code }, u.code));
   }
   const user = session.user || {};
-  $("#em-form").hidden = !["admin", "district_admin"].includes(user.role);
+  $("#em-form").hidden = !list.can_switch_on;
   const scope = user.scope || {};
   if (scope.kind === "district" && !$("#em-area").value) $("#em-area").value = scope.district;
 }
