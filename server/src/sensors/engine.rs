@@ -567,13 +567,13 @@ impl<'a> Session<'a> {
             self.new_alarms.iter().filter_map(|id| self.alarms.get(id).cloned()).collect();
         store::insert_alarms(conn, &new_alarms)?;
         let inserted: HashSet<&String> = self.new_alarms.iter().collect();
-        for id in &self.dirty_alarms {
-            if !inserted.contains(id)
-                && let Some(alarm) = self.alarms.get(id)
-            {
-                store::save_alarm(conn, alarm)?;
-            }
-        }
+        let changed: Vec<AlarmRow> = self
+            .dirty_alarms
+            .iter()
+            .filter(|id| !inserted.contains(id))
+            .filter_map(|id| self.alarms.get(id).cloned())
+            .collect();
+        store::save_alarms(conn, &changed)?;
         for id in &self.dirty_devices {
             if let Some(device) = self.devices.get(id) {
                 store::save_device(conn, device)?;

@@ -425,8 +425,56 @@ pub fn insert_alarms(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<
     Ok(())
 }
 
-pub fn save_alarm(conn: &mut DbConnection, row: &AlarmRow) -> QueryResult<()> {
-    diesel::update(sensor_alarms::table.find(&row.id)).set(row).execute(conn)?;
+/// Writes changed episodes back. On PostgreSQL, one statement per chunk instead of one per
+/// episode (an upsert whose rows all exist already, so only its update runs): a storm's batch
+/// repeats a hundred episodes, and each statement there is a round trip. SQLite runs in the
+/// process, where a statement costs no trip, and diesel has no batch upsert for it.
+pub fn save_alarms(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    use sensor_alarms::dsl as a;
+    for chunk in rows.chunks(INSERT_CHUNK / 4) {
+        match conn {
+            DbConnection::Sqlite(c) => {
+                for row in chunk {
+                    diesel::update(sensor_alarms::table.find(&row.id)).set(row).execute(c)?;
+                }
+            }
+            DbConnection::Pg(c) => {
+                diesel::insert_into(sensor_alarms::table)
+                    .values(chunk)
+                    .on_conflict(a::id)
+                    .do_update()
+                    .set((
+                        (
+                            a::system_id.eq(excluded(a::system_id)),
+                            a::device_id.eq(excluded(a::device_id)),
+                            a::kind.eq(excluded(a::kind)),
+                            a::sub_category.eq(excluded(a::sub_category)),
+                            a::severity.eq(excluded(a::severity)),
+                            a::grid_code.eq(excluded(a::grid_code)),
+                            a::state.eq(excluded(a::state)),
+                            a::first_at.eq(excluded(a::first_at)),
+                            a::last_at.eq(excluded(a::last_at)),
+                            a::repeat_count.eq(excluded(a::repeat_count)),
+                            a::value.eq(excluded(a::value)),
+                        ),
+                        (
+                            a::unit.eq(excluded(a::unit)),
+                            a::media_url.eq(excluded(a::media_url)),
+                            a::issued_at.eq(excluded(a::issued_at)),
+                            a::valid_from.eq(excluded(a::valid_from)),
+                            a::valid_to.eq(excluded(a::valid_to)),
+                            a::confirmed_at.eq(excluded(a::confirmed_at)),
+                            a::confirmed_by.eq(excluded(a::confirmed_by)),
+                            a::confirmed_by_user.eq(excluded(a::confirmed_by_user)),
+                            a::group_id.eq(excluded(a::group_id)),
+                            a::cleared_at.eq(excluded(a::cleared_at)),
+                        ),
+                    ))
+                    .execute(c)?;
+            }
+        }
+    }
     Ok(())
 }
 
