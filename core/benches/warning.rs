@@ -14,11 +14,11 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
+use gridline_core::calendar::WorkingCalendar;
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::{GeneratorOptions, generate_city};
-use chrono::NaiveDate;
-use gridline_core::calendar::WorkingCalendar;
 use gridline_core::warning::baseline::{self, DayEffects};
 use gridline_core::warning::chart::Chart;
 use gridline_core::warning::expectation::{ExpectationInput, expectation_scan};
