@@ -15,9 +15,11 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 
 use crate::api::cases::actions::{etag, problem};
+use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::stats::StatsFilter;
+use crate::store::units;
 
 pub mod scan;
 pub mod signals;
@@ -93,4 +95,16 @@ pub fn precondition_required(what: &str, read_at: &str) -> HttpResponse {
         &format!("send If-Match with the {what}'s ETag (its version), as returned by GET {read_at}"),
         None,
     )
+}
+
+/// Refuses (422 `unknown_unit`, naming `owner_unit`) a topic's owner unit that is no active
+/// handling unit, whether the topic is adopted from a month's candidates or from a signal.
+pub async fn active_owner(state: &AppState, owner_unit: Option<&str>) -> ApiResult<()> {
+    let Some(code) = owner_unit.map(str::to_owned) else { return Ok(()) };
+    let unit = state.db.run(move |conn| units::find(conn, &code)).await?;
+    if unit.is_some_and(|u| u.is_active()) {
+        return Ok(());
+    }
+    Err(ApiError::new(ErrorKind::Unprocessable, "unknown_unit", "no active handling unit has this code")
+        .with_field("owner_unit"))
 }

@@ -29,10 +29,10 @@ use super::scan::{ScanCluster, WarningScan, run_scan};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::cases::{Submitter, file_report};
-use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::error::{ApiError, ApiResult};
+use crate::store::StoreError;
 use crate::store::warning_signals::{self, SignalRow, SignalStep};
 use crate::store::warning_topics::{self, Adopted, TopicRow};
-use crate::store::{StoreError, units};
 
 /// A step on a signal.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -333,17 +333,7 @@ async fn open_topic(
     let category = step_category(row, body.category.as_deref())?;
     let trimmed = |text: Option<&str>| text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let owner_unit = trimmed(body.owner_unit.as_deref());
-    if let Some(code) = owner_unit.clone() {
-        let unit = state.db.run(move |conn| units::find(conn, &code)).await?;
-        if !unit.is_some_and(|u| u.is_active()) {
-            return Err(ApiError::new(
-                ErrorKind::Unprocessable,
-                "unknown_unit",
-                "no active handling unit has this code",
-            )
-            .with_field("owner_unit"));
-        }
-    }
+    super::active_owner(state, owner_unit.as_deref()).await?;
     let zone = state.calendar.settings().timezone;
     let now = state.clock.now();
     let month = Month::of(now.with_timezone(&zone).date_naive());

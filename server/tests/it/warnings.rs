@@ -64,6 +64,20 @@ pub(crate) fn today() -> (NaiveDate, chrono::DateTime<Utc>) {
     (today, midnight + (now - midnight) / 2)
 }
 
+/// The six quiet weeks, and A1, A2 and B1 in the city's grid (three neighbouring cells of the
+/// synthetic city, numbered as the seeded cases' cells), so the scan places them on the map.
+/// The admin's token.
+fn quiet_grid(server: &TestServer) -> String {
+    six_quiet_weeks(server);
+    let admin = server.admin_token();
+    let mut cells = demo_cells(3);
+    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
+        cell.code = GridCode::parse(code).unwrap();
+    }
+    server.import_grid(&admin, "310104", &cells);
+    admin
+}
+
 /// One report a day at local noon in A1, A2 and B1 over the 42 days before today.
 pub(crate) fn six_quiet_weeks(server: &TestServer) {
     let (today, _) = today();
@@ -190,15 +204,7 @@ fn scan(server: &TestServer, token: &str, query: &str) -> Value {
 /// circle or longer window only dilutes it.
 fn the_scan_finds_a_burst_in_one_cell_and_lists_its_cases(backend: Backend) {
     let server = TestServer::start(backend);
-    six_quiet_weeks(&server);
-    let admin = server.admin_token();
-    // The scan places each cell on the map: three neighbouring cells of the synthetic city,
-    // numbered as the seeded cases' cells.
-    let mut cells = demo_cells(3);
-    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
-        cell.code = GridCode::parse(code).unwrap();
-    }
-    server.import_grid(&admin, "310104", &cells);
+    let admin = quiet_grid(&server);
     let query = "days=28&replications=99&seed=5";
     let quiet = scan(&server, &admin, query);
     assert_eq!(quiet["reports"], 81);
@@ -319,13 +325,7 @@ fn signal_etag(server: &TestServer, token: &str, id: &str) -> String {
 /// dismissed with a reason. Other streets never see it; a viewer reads it and may not act.
 fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
     let server = TestServer::start(backend);
-    six_quiet_weeks(&server);
-    let admin = server.admin_token();
-    let mut cells = demo_cells(3);
-    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
-        cell.code = GridCode::parse(code).unwrap();
-    }
-    server.import_grid(&admin, "310104", &cells);
+    let admin = quiet_grid(&server);
     let (_, now_ish) = today();
     let db = connect(&server);
     let conn = &mut db.get().unwrap();
@@ -496,13 +496,7 @@ fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
 /// joins the same live topic; once that topic is dropped, the next signal opens another.
 fn a_signal_of_a_class_becomes_a_topic_that_later_signals_join(backend: Backend) {
     let server = TestServer::start(backend);
-    six_quiet_weeks(&server);
-    let admin = server.admin_token();
-    let mut cells = demo_cells(3);
-    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
-        cell.code = GridCode::parse(code).unwrap();
-    }
-    server.import_grid(&admin, "310104", &cells);
+    let admin = quiet_grid(&server);
     let (today, now_ish) = today();
     let db = connect(&server);
     let conn = &mut db.get().unwrap();

@@ -44,8 +44,8 @@ use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::warning_topics::{self, Adopted, HistoryRow, TopicRow, TopicStep, TrackedRow};
-use crate::store::{StoreError, units, warning_signals};
-use crate::warnings::{precondition_required, refusal as refusal_answer, stale};
+use crate::store::{StoreError, warning_signals};
+use crate::warnings::{active_owner, precondition_required, refusal as refusal_answer, stale};
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 200;
@@ -535,17 +535,7 @@ pub async fn adopt(
     topic::check_adoption(who.role, body.owner_unit.as_deref(), body.note.as_deref()).map_err(refused)?;
     let trimmed = |text: Option<String>| text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let owner_unit = trimmed(body.owner_unit);
-    if let Some(code) = owner_unit.clone() {
-        let unit = state.db.run(move |conn| units::find(conn, &code)).await?;
-        if !unit.is_some_and(|u| u.is_active()) {
-            return Err(ApiError::new(
-                ErrorKind::Unprocessable,
-                "unknown_unit",
-                "no active handling unit has this code",
-            )
-            .with_field("owner_unit"));
-        }
-    }
+    active_owner(&state, owner_unit.as_deref()).await?;
     let (ranked, _) =
         candidates(&state, month, body.level, Some(grid_range(&place)), Some(category.clone())).await?;
     let Some(found) = ranked.into_iter().find(|c| c.place == place && c.category == category) else {
