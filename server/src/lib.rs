@@ -51,4 +51,5 @@ pub mod sensors;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
+pub mod warnings;
 pub mod web;

@@ -4,9 +4,12 @@
 //! say what may happen to it next.
 //!
 //! - **Steps.** A dispatcher, a district admin or an admin whose scope holds the signal *acknowledges* it (seen,
-//!   being looked at), *dismisses* it with a reason (a market day, a known event), or *opens a
-//!   case* from it: an inspector is sent to look, through the same intake as any report. A
-//!   dismissed signal and one that became a case are settled; a viewer reads and never acts.
+//!   being looked at), *dismisses* it with a reason (a market day, a known event), *opens a
+//!   case* from it (an inspector is sent to look, through the same intake as any report), or
+//!   *opens a topic* from it (每月一题: the signal's centre cell and category are taken on as a
+//!   topic, with an owner unit or a note saying who takes it on, as any adoption
+//!   ([`super::topic::check_adoption`])). A dismissed signal and one that became a case or a
+//!   topic are settled; a viewer reads and never acts.
 //! - **Growth.** A later run that finds a cluster sharing a cell with a live signal (open or
 //!   acknowledged) of the same method and category or class updates that signal instead of
 //!   raising a second one ([`grows`]); a settled signal is never reopened by a run: a new
@@ -36,6 +39,8 @@ wire_enum! {
         Dismissed = "dismissed",
         /// An inspector was sent: a case was opened from it.
         CaseOpened = "case_opened",
+        /// Taken on as a topic: its place and category are tracked together.
+        TopicOpened = "topic_opened",
     }
 }
 
@@ -45,6 +50,7 @@ wire_enum! {
         Acknowledge = "acknowledge",
         Dismiss = "dismiss",
         OpenCase = "open_case",
+        OpenTopic = "open_topic",
     }
 }
 
@@ -69,6 +75,7 @@ impl SignalState {
             SignalState::Acknowledged => ("已确认关注", "Acknowledged"),
             SignalState::Dismissed => ("已排除", "Dismissed"),
             SignalState::CaseOpened => ("已派员核查", "Inspector sent"),
+            SignalState::TopicOpened => ("已立为专题", "Taken on as a topic"),
         }
     }
 }
@@ -80,6 +87,7 @@ impl SignalAction {
             SignalAction::Acknowledge => ("确认关注", "Acknowledge"),
             SignalAction::Dismiss => ("排除", "Dismiss"),
             SignalAction::OpenCase => ("派员核查", "Send an inspector"),
+            SignalAction::OpenTopic => ("立为专题", "Take on as a topic"),
         }
     }
 
@@ -88,10 +96,16 @@ impl SignalAction {
         self == SignalAction::Dismiss
     }
 
-    /// Whether the step must name a category: a case opened from a signal that is not of one
-    /// category (a class, or every report) is filed in the category the caller names.
+    /// Whether the step must name a category: a case or a topic opened from a signal that is
+    /// not of one category (a class, or every report) is of the category the caller names.
     pub fn needs_category(self, signal_has_category: bool) -> bool {
-        self == SignalAction::OpenCase && !signal_has_category
+        matches!(self, SignalAction::OpenCase | SignalAction::OpenTopic) && !signal_has_category
+    }
+
+    /// Whether the step must say who takes it on: an `owner_unit` or a `note`, as adopting a
+    /// topic does.
+    pub fn needs_owner(self) -> bool {
+        self == SignalAction::OpenTopic
     }
 }
 
@@ -138,6 +152,7 @@ fn next_state(state: SignalState, action: SignalAction) -> Option<SignalState> {
         (A::Acknowledge, S::Open) => Some(S::Acknowledged),
         (A::Dismiss, S::Open | S::Acknowledged) => Some(S::Dismissed),
         (A::OpenCase, S::Open | S::Acknowledged) => Some(S::CaseOpened),
+        (A::OpenTopic, S::Open | S::Acknowledged) => Some(S::TopicOpened),
         _ => None,
     }
 }
@@ -214,9 +229,21 @@ mod tests {
             assert_eq!(refused(S::Open, A::Acknowledge, role, None), "not_allowed_for_role");
             assert!(available_actions(role, S::Open).is_empty());
         }
-        assert_eq!(available_actions(Role::Dispatcher, S::Open), [A::Acknowledge, A::Dismiss, A::OpenCase]);
-        assert_eq!(available_actions(Role::Dispatcher, S::Acknowledged), [A::Dismiss, A::OpenCase]);
+        assert_eq!(
+            available_actions(Role::Dispatcher, S::Open),
+            [A::Acknowledge, A::Dismiss, A::OpenCase, A::OpenTopic]
+        );
+        assert_eq!(
+            available_actions(Role::Dispatcher, S::Acknowledged),
+            [A::Dismiss, A::OpenCase, A::OpenTopic]
+        );
         assert!(available_actions(Role::Admin, S::Dismissed).is_empty());
+        assert!(available_actions(Role::Admin, S::TopicOpened).is_empty());
+        assert_eq!(decide(S::Open, A::OpenTopic, Role::DistrictAdmin, None), Ok(S::TopicOpened));
+        assert_eq!(decide(S::Acknowledged, A::OpenTopic, Role::Dispatcher, None), Ok(S::TopicOpened));
+        assert_eq!(refused(S::TopicOpened, A::OpenTopic, Role::Admin, None), "signal_not_from_state");
+        assert_eq!(refused(S::CaseOpened, A::OpenTopic, Role::Admin, None), "signal_not_from_state");
+        assert_eq!(refused(S::Open, A::OpenTopic, Role::Viewer, None), "not_allowed_for_role");
         let message = decide(S::Dismissed, A::Dismiss, Role::Admin, Some("x")).unwrap_err().to_string();
         assert_eq!(
             message,
@@ -231,6 +258,10 @@ mod tests {
         assert!(SignalAction::OpenCase.needs_category(false));
         assert!(!SignalAction::OpenCase.needs_category(true));
         assert!(!SignalAction::Dismiss.needs_category(false));
+        assert!(SignalAction::OpenTopic.needs_category(false));
+        assert!(!SignalAction::OpenTopic.needs_category(true));
+        assert!(SignalAction::OpenTopic.needs_owner());
+        assert!(!SignalAction::OpenCase.needs_owner() && !SignalAction::Dismiss.needs_owner());
     }
 
     #[test]
@@ -240,5 +271,6 @@ mod tests {
         assert!(!grows(SignalState::Open, &[1, 2], &[3, 4]));
         assert!(!grows(SignalState::Dismissed, &[1, 2], &[2]));
         assert!(!grows(SignalState::CaseOpened, &[1, 2], &[1, 2]));
+        assert!(!grows(SignalState::TopicOpened, &[1, 2], &[1, 2]));
     }
 }

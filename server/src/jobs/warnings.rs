@@ -1,7 +1,7 @@
 //! The early-warning job: from `GRIDLINE_WARNING_SCAN_AT` (city time, default 06:00) on, the
 //! day's space-time scan of every category class, run once a day for the whole city by exactly
 //! one node, through the same code as `POST /api/v1/warnings/scan`
-//! ([`crate::api::warnings::signals::raise_and_grow`]): each cluster rare enough raises a
+//! ([`crate::warnings::signals::raise_and_grow`]): each cluster rare enough raises a
 //! signal, or grows the live signal it shares a cell with.
 //!
 //! - **Who runs it**: every node checks every [`CHECK_PERIOD`] (and right at start, so a node
@@ -16,7 +16,7 @@
 //!   A run that fails gives its claim back at once, so the next check retries it.
 //! - **Scope**: the scan runs district by district (the `system` role scoped to each district
 //!   of the grid), since a request's budget of cylinder evaluations
-//!   ([`crate::api::warnings::scan::MAX_SCAN_WORK`]) holds a district, not a megacity; a
+//!   ([`crate::warnings::scan::MAX_SCAN_WORK`]) holds a district, not a megacity; a
 //!   district's shuffles are the default 999 or as many as that budget allows.
 //! - **Parameters**: the scan's defaults (28 days, circles of up to 10 cells within 1 km,
 //!   windows of 1 to 7 days, the day's date as seed) and signals from a recurrence interval of
@@ -33,13 +33,13 @@ use gridline_core::codes::{AreaCode, AreaLevel};
 use gridline_core::warning::scan::ScanSettings;
 use gridline_core::workflow::Role;
 
-use crate::api::warnings::scan::MAX_SCAN_WORK;
-use crate::api::warnings::signals::raise_and_grow;
 use crate::app::AppState;
 use crate::auth::{Principal, Scope};
 use crate::config::DailyAt;
 use crate::store::warning_scan_claims::{self, Claim};
 use crate::store::{StoreError, categories};
+use crate::warnings::scan::MAX_SCAN_WORK;
+use crate::warnings::signals::raise_and_grow;
 
 /// How often a node checks whether a day's scan is due and unclaimed.
 pub const CHECK_PERIOD: Duration = Duration::from_secs(60);

@@ -380,6 +380,7 @@ diesel::table! {
         updated_at -> Timestamp,
         settled_by -> Nullable<Text>,
         settled_at -> Nullable<Timestamp>,
+        signal_id -> Nullable<Text>,
     }
 }
 
@@ -665,6 +666,7 @@ diesel::table! {
         updated_at -> Timestamp,
         acted_by -> Nullable<Text>,
         acted_at -> Nullable<Timestamp>,
+        opened_topic_id -> Nullable<Text>,
     }
 }
 

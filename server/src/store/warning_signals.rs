@@ -1,6 +1,6 @@
 //! The rows of early warning's signals (`warning_signals`): what a run of a warning method
 //! found, and the steps staff took on it. The rules are core's
-//! (`gridline_core::warning::signal`); the service is `crate::api::warnings::signals`.
+//! (`gridline_core::warning::signal`); the service is `crate::warnings::signals`.
 //!
 //! Runs that may raise or grow signals of one method and category or class are serialized by
 //! [`lock_subject`], first thing in their transaction, so two runs at once (two nodes' schedules,
@@ -52,6 +52,8 @@ pub struct SignalRow {
     pub updated_at: NaiveDateTime,
     pub acted_by: Option<String>,
     pub acted_at: Option<NaiveDateTime>,
+    /// The topic opened from it.
+    pub opened_topic_id: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SignalRow) -> StoreResult<()> {
@@ -174,6 +176,7 @@ pub struct SignalStep {
     pub state: String,
     pub reason: Option<String>,
     pub opened_case_id: Option<String>,
+    pub opened_topic_id: Option<String>,
     pub actor: String,
     pub at: NaiveDateTime,
 }
@@ -189,6 +192,7 @@ pub fn act(conn: &mut DbConnection, id: &str, expected_version: i32, step: &Sign
         warning_signals::state.eq(&step.state),
         warning_signals::reason.eq(&step.reason),
         warning_signals::opened_case_id.eq(&step.opened_case_id),
+        warning_signals::opened_topic_id.eq(&step.opened_topic_id),
         warning_signals::version.eq(expected_version + 1),
         warning_signals::updated_at.eq(step.at),
         warning_signals::acted_by.eq(Some(&step.actor)),
@@ -196,4 +200,13 @@ pub fn act(conn: &mut DbConnection, id: &str, expected_version: i32, step: &Sign
     ))
     .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// The ids of the signals turned into the topic `topic_id`, the earliest raised first.
+pub fn of_topic(conn: &mut DbConnection, topic_id: &str) -> StoreResult<Vec<String>> {
+    Ok(warning_signals::table
+        .filter(warning_signals::opened_topic_id.eq(topic_id))
+        .order((warning_signals::raised_at.asc(), warning_signals::id.asc()))
+        .select(warning_signals::id)
+        .load(conn)?)
 }

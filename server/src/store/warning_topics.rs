@@ -1,7 +1,8 @@
 //! The rows behind topics (每月一题, `warning_topics`): the closures, reopenings and reports a
 //! month's ranking reads, the adopted topics and the steps taken on them, and the cases a topic
 //! tracks. The rules are core's (`gridline_core::warning::topic`); the service is
-//! `crate::api::warnings::topics`.
+//! `crate::api::warnings::topics`, and `crate::warnings::signals` for a topic opened from a
+//! signal.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
@@ -43,6 +44,8 @@ pub struct TopicRow {
     pub updated_at: NaiveDateTime,
     pub settled_by: Option<String>,
     pub settled_at: Option<NaiveDateTime>,
+    /// The signal it was adopted from; none for a topic adopted from a month's candidates.
+    pub signal_id: Option<String>,
 }
 
 /// What an adoption found.
@@ -261,4 +264,15 @@ pub fn tracked(
     }
     rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     Ok(rows)
+}
+
+/// Those of `ids` whose case is of `category` now: a signal of a class takes on, as a topic of
+/// one category, only its cases of that category.
+pub fn of_category(conn: &mut DbConnection, ids: &[String], category: &str) -> StoreResult<Vec<String>> {
+    Ok(cases::table
+        .filter(cases::id.eq_any(ids))
+        .filter(cases::category_code.eq(category))
+        .order(cases::id.asc())
+        .select(cases::id)
+        .load(conn)?)
 }

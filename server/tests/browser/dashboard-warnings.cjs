@@ -4,8 +4,12 @@
 // neighbouring cells; the city admin, in a second session, presses "Run the scan"; the signal
 // over the burst appears in the dispatcher's open page without a reload, its cells ringed on the
 // overview map; the dispatcher sends an inspector (`open_case`, with the category the server
-// asks for) and the case opens at the burst. Screenshots of the card on a desktop and on a
-// phone-sized viewport, and of the map, go to $ARTIFACTS; axe-core checks each screen.
+// asks for) and the case opens at the burst. The admin runs the scan again: the burst, still
+// there, is a new signal (the first is settled), which the dispatcher takes on as a topic
+// (`open_topic`, with a note); the topics card lists it with its source, and offers "Adopt" on
+// exactly the candidates the server says the account may adopt. Screenshots of the signals and
+// topics cards on a desktop and on a phone-sized viewport, and of the map, go to $ARTIFACTS;
+// axe-core checks each screen.
 "use strict";
 
 const path = require("path");
@@ -68,7 +72,7 @@ async function main() {
     const row = page.locator("#warn-signals tr[data-signal]", { hasText: centre.code }).first();
     const id = await row.getAttribute("data-signal");
     check((await row.getAttribute("data-state")) === "open", "the signal is open");
-    check(await row.locator("form[data-action]").count() === 3, "the three steps the server offers the street office");
+    check(await row.locator("form[data-action]").count() === 4, "the four steps the server offers the street office");
     const rowText = await row.innerText();
     check(rowText.includes("Send an inspector"), "steps named as the server names them: " + rowText);
     check(await page.evaluate((cell) => warnings.signalCells.has(cell), centre.code), "the signal's cells are ringed on the map");
@@ -99,8 +103,56 @@ async function main() {
     await page.waitForFunction((tn) => document.querySelector("#case-title").textContent.includes(tn), opened.tracking_number, { timeout: TIMEOUT });
     await checkAccessibility(page, "the case opened from a signal");
 
+    // The admin runs the scan again, through the API with 199 shuffles (the button was pressed
+    // above; 999 shuffles in a debug build cost seconds); the dispatcher closes the case and the
+    // Warnings tab re-reads the signals.
+    const topicStarted = Date.now();
+    const adminToken = await signIn(process.env.GRIDLINE_ADMIN_LOGIN, process.env.GRIDLINE_ADMIN_PASSWORD);
+    const rerun = await api("/api/v1/warnings/scan?replications=199", { token: adminToken, method: "POST" });
+    check(rerun.raised.length > 0, "the burst, still there, raises a new signal: " + JSON.stringify(rerun.raised));
+    await page.click("#case-close");
+    await page.waitForSelector("#case-panel", { state: "hidden", timeout: TIMEOUT });
+    await page.click('[data-view="warnings"]');
+    const openSignal = (cell) => [...document.querySelectorAll('#warn-signals tr[data-signal][data-state="open"]')]
+      .find((r) => r.cells[0].textContent.split(", ").includes(cell));
+    await page.waitForFunction(`!!(${openSignal})(${JSON.stringify(centre.code)})`, null, { timeout: TIMEOUT });
+    const second = await page.evaluate(`(${openSignal})(${JSON.stringify(centre.code)}).dataset.signal`);
+    check(second !== id, "the settled signal is not grown: the burst is a new signal");
+    const take = page.locator(`#warn-signals tr[data-signal="${second}"] form[data-action="open_topic"]`);
+    check(await take.locator("select[name=category]").count() === 1, "open_topic asks for a category, as action_needs says");
+    check(await take.locator("input[name=note]").count() === 1, "and who takes it on");
+    await take.locator("select[name=category]").selectOption("E0101");
+    await take.locator("input[name=note]").fill("Street office: clear the dumping spot and watch it");
+    await take.locator("button").click();
+    await page.waitForSelector(`#warn-signals tr[data-signal="${second}"][data-state="topic_opened"] [data-field="topic"]`, { timeout: TIMEOUT });
+    const taken = await api(`/api/v1/warnings/signals/${second}`, { token: dispatcher });
+    const topic = await api(`/api/v1/warnings/topics/${taken.topic_id}`, { token: dispatcher });
+    check(topic.from_signal === second && topic.place === taken.cells[0] && topic.category === "E0101",
+      "the topic is of the signal's centre cell and the category chosen, and names the signal");
+    const topicRow = page.locator(`#warn-adopted tr[data-topic="${topic.id}"]`);
+    await topicRow.waitFor({ timeout: TIMEOUT });
+    const topicText = await topicRow.innerText();
+    check(topicText.includes(topic.place) && topicText.includes("signal " + second.slice(0, 8)),
+      "the topics card lists the topic and the signal it came from: " + topicText);
+    check((await topicRow.locator('[data-field="counts"]').innerText()).trim() ===
+      `${topic.counts.open} / ${topic.counts.overdue} / ${topic.counts.closed}`, "its open, overdue and closed cases");
+    const month = await api("/api/v1/warnings/topics?limit=5", { token: dispatcher });
+    check(await page.locator('#warn-candidates form[data-action="adopt"]').count() === month.candidates.filter((c) => c.can_adopt).length,
+      "Adopt on exactly the candidates the server says the account may adopt");
+
+    const topicsCard = page.locator("#warn-topics-card");
+    await topicsCard.screenshot({ path: path.join(artifacts, "warnings-topics.png") });
+    await checkAccessibility(page, "the warnings view with a topic");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await topicsCard.screenshot({ path: path.join(artifacts, "warnings-topics-phone.png") });
+    await checkAccessibility(page, "the topics card on a phone-sized screen");
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const topicSecs = ((Date.now() - topicStarted) / 1000).toFixed(1);
+
     check(errors.length === 0, "no script or console errors: " + [...new Set(errors)].join(" | "));
-    console.log(`dashboard warnings: ok (signal over ${signal.cells.length} cell(s) seen ${seenAfter} s after the run, case ${opened.tracking_number})`);
+    console.log(`dashboard warnings: ok (signal over ${signal.cells.length} cell(s) seen ${seenAfter} s after the run, case ${opened.tracking_number}, `
+      + `topic of ${topic.place} with ${topic.counts.total} case(s) in ${topicSecs} s, `
+      + `${month.candidates.length} candidate(s) this month)`);
   } finally {
     await browser.close();
   }

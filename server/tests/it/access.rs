@@ -823,6 +823,7 @@ fn insert_signal(server: &TestServer, cell: &str) -> String {
         updated_at: now,
         acted_by: None,
         acted_at: None,
+        opened_topic_id: None,
     };
     with_conn(server, |conn| gridline_server::store::warning_signals::insert(conn, &row).unwrap());
     row.id
@@ -849,6 +850,7 @@ fn insert_topic(server: &TestServer, cell: &str) -> String {
         updated_at: now,
         settled_by: None,
         settled_at: None,
+        signal_id: None,
     };
     with_conn(server, |conn| {
         let adopted = gridline_server::store::warning_topics::adopt(conn, &row).unwrap();

@@ -14,6 +14,9 @@
 //! - Signals: a run raises one for the burst and a later run grows it; the street office
 //!   acknowledges it, must give a reason to dismiss, and opens a case from it; settled, it is
 //!   not grown again; scope and the viewer's read-only view.
+//! - A signal taken on as a topic: the topic of its centre cell and the named category, which
+//!   names the signal and its cases; a later signal there joins the same live topic; once the
+//!   topic is dropped, the next signal opens a new one.
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use gridline_core::codes::{AreaCode, GridCode};
@@ -28,7 +31,8 @@ crate::both_backends!(
     a_burst_in_one_cell_signals_as_its_reports_arrive,
     warnings_respect_scope_and_name_bad_parameters,
     the_scan_finds_a_burst_in_one_cell_and_lists_its_cases,
-    signals_are_raised_grown_and_settled_by_the_street_office
+    signals_are_raised_grown_and_settled_by_the_street_office,
+    a_signal_of_a_class_becomes_a_topic_that_later_signals_join
 );
 
 fn charts(server: &TestServer, token: &str, query: &str) -> Value {
@@ -58,6 +62,20 @@ pub(crate) fn today() -> (NaiveDate, chrono::DateTime<Utc>) {
     let midnight =
         zone.from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap()).unwrap().with_timezone(&Utc);
     (today, midnight + (now - midnight) / 2)
+}
+
+/// The six quiet weeks, and A1, A2 and B1 in the city's grid (three neighbouring cells of the
+/// synthetic city, numbered as the seeded cases' cells), so the scan places them on the map.
+/// The admin's token.
+fn quiet_grid(server: &TestServer) -> String {
+    six_quiet_weeks(server);
+    let admin = server.admin_token();
+    let mut cells = demo_cells(3);
+    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
+        cell.code = GridCode::parse(code).unwrap();
+    }
+    server.import_grid(&admin, "310104", &cells);
+    admin
 }
 
 /// One report a day at local noon in A1, A2 and B1 over the 42 days before today.
@@ -186,15 +204,7 @@ fn scan(server: &TestServer, token: &str, query: &str) -> Value {
 /// circle or longer window only dilutes it.
 fn the_scan_finds_a_burst_in_one_cell_and_lists_its_cases(backend: Backend) {
     let server = TestServer::start(backend);
-    six_quiet_weeks(&server);
-    let admin = server.admin_token();
-    // The scan places each cell on the map: three neighbouring cells of the synthetic city,
-    // numbered as the seeded cases' cells.
-    let mut cells = demo_cells(3);
-    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
-        cell.code = GridCode::parse(code).unwrap();
-    }
-    server.import_grid(&admin, "310104", &cells);
+    let admin = quiet_grid(&server);
     let query = "days=28&replications=99&seed=5";
     let quiet = scan(&server, &admin, query);
     assert_eq!(quiet["reports"], 81);
@@ -315,13 +325,7 @@ fn signal_etag(server: &TestServer, token: &str, id: &str) -> String {
 /// dismissed with a reason. Other streets never see it; a viewer reads it and may not act.
 fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
     let server = TestServer::start(backend);
-    six_quiet_weeks(&server);
-    let admin = server.admin_token();
-    let mut cells = demo_cells(3);
-    for (cell, code) in cells.iter_mut().zip([A1, A2, B1]) {
-        cell.code = GridCode::parse(code).unwrap();
-    }
-    server.import_grid(&admin, "310104", &cells);
+    let admin = quiet_grid(&server);
     let (_, now_ish) = today();
     let db = connect(&server);
     let conn = &mut db.get().unwrap();
@@ -343,11 +347,11 @@ fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
     assert_eq!((signal["state"].as_str(), signal["runs"].as_i64()), (Some("open"), Some(1)));
     assert_eq!(signal["cells"], serde_json::json!([A1]));
     assert_eq!(signal["observed"], 12, "{first}");
-    assert_eq!(signal["actions"], serde_json::json!(["acknowledge", "dismiss", "open_case"]));
+    assert_eq!(signal["actions"], serde_json::json!(["acknowledge", "dismiss", "open_case", "open_topic"]));
     assert_eq!(signal["state_label"], serde_json::json!({ "zh": "待处理", "en": "Open" }));
-    // What each step must carry: a reason to dismiss; a category to open a case from a signal of
-    // every report.
-    let needs: Vec<(String, bool, bool)> = signal["action_needs"]
+    // What each step must carry: a reason to dismiss; a category to open a case or a topic from
+    // a signal of every report; an owner unit or a note to open a topic.
+    let needs: Vec<(String, bool, bool, bool)> = signal["action_needs"]
         .as_array()
         .unwrap()
         .iter()
@@ -356,15 +360,17 @@ fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
                 n["action"].as_str().unwrap().to_owned(),
                 n["needs_reason"].as_bool().unwrap(),
                 n["needs_category"].as_bool().unwrap(),
+                n["needs_owner"].as_bool().unwrap(),
             )
         })
         .collect();
     assert_eq!(
         needs,
         [
-            ("acknowledge".to_owned(), false, false),
-            ("dismiss".to_owned(), true, false),
-            ("open_case".to_owned(), false, true)
+            ("acknowledge".to_owned(), false, false, false),
+            ("dismiss".to_owned(), true, false, false),
+            ("open_case".to_owned(), false, true, false),
+            ("open_topic".to_owned(), false, true, true)
         ]
     );
     assert_eq!(signal["action_needs"][2]["label"]["en"], "Send an inspector");
@@ -481,4 +487,144 @@ fn signals_are_raised_grown_and_settled_by_the_street_office(backend: Backend) {
         .send()
         .unwrap();
     assert_eq!(problem(bad, 422)["field"], "min_recurrence_days");
+}
+
+/// Twelve reports of E0101 in A1 today, scanned by class E01: the signal is of a class, so the
+/// topic it opens names its category (one of the class) and who takes it on. The topic is of
+/// A1's cell and E0101, of the city's month, names the signal and tracks its twelve cases; the
+/// signal names the topic. The next run's signal there (the first is settled, so it is new)
+/// joins the same live topic; once that topic is dropped, the next signal opens another.
+fn a_signal_of_a_class_becomes_a_topic_that_later_signals_join(backend: Backend) {
+    let server = TestServer::start(backend);
+    let admin = quiet_grid(&server);
+    let (today, now_ish) = today();
+    let db = connect(&server);
+    let conn = &mut db.get().unwrap();
+    let mut burst: Vec<String> =
+        (0..12).map(|_| seed(conn, A1, "E0101", None, &[plain("reported", now_ish)])).collect();
+    burst.sort();
+    let street = |code: &str| Scope::Street { street: AreaCode::parse(&code[..9]).unwrap() };
+    let dispatcher = server.staff_token(Role::Dispatcher, street(A1));
+    let dispatcher_b = server.staff_token(Role::Dispatcher, street(B1));
+    let query = "class=E01&replications=99&seed=5&min_recurrence_days=20";
+    let first = run(&server, &admin, query);
+    let id = first["raised"][0].as_str().expect("a signal raised").to_owned();
+    assert_eq!(first["signals"][0]["class"], "E01");
+    let path = format!("/api/v1/warnings/signals/{id}/actions");
+    let etag = signal_etag(&server, &dispatcher, &id);
+
+    // What the step lacks is named, and nothing is adopted meanwhile.
+    for (body, code, field) in [
+        (serde_json::json!({ "action": "open_topic", "note": "street A" }), "invalid_field", "category"),
+        (
+            serde_json::json!({ "action": "open_topic", "category": "E0201", "note": "street A" }),
+            "invalid_field",
+            "category",
+        ),
+        (serde_json::json!({ "action": "open_topic", "category": "E0101" }), "owner_required", "owner_unit"),
+        (
+            serde_json::json!({ "action": "open_topic", "category": "E0101", "owner_unit": "nowhere" }),
+            "unknown_unit",
+            "owner_unit",
+        ),
+    ] {
+        let refused = problem(post_json(&server, &dispatcher, &path, Some(&etag), &body), 422);
+        assert_eq!(
+            (refused["code"].as_str(), refused["field"].as_str()),
+            (Some(code), Some(field)),
+            "{body}"
+        );
+    }
+    let month = today.format("%Y-%m").to_string();
+    let listed: Value =
+        server.get_as(&admin, &format!("/api/v1/warnings/topics?month={month}")).json().unwrap();
+    assert_eq!(listed["topics"], serde_json::json!([]));
+
+    let open = serde_json::json!({
+        "action": "open_topic", "category": "E0101", "note": " Street office A takes it on "
+    });
+    let opened = post_json(&server, &dispatcher, &path, Some(&etag), &open);
+    assert_eq!(opened.status(), 200);
+    let opened: Value = opened.json().unwrap();
+    assert_eq!(
+        (opened["state"].as_str(), opened["actions"].as_array().map(Vec::len)),
+        (Some("topic_opened"), Some(0))
+    );
+    let topic_id = opened["topic_id"].as_str().expect("the topic named").to_owned();
+    let topic: Value =
+        server.get_as(&dispatcher, &format!("/api/v1/warnings/topics/{topic_id}")).json().unwrap();
+    assert_eq!(
+        (
+            topic["place"].as_str(),
+            topic["level"].as_str(),
+            topic["category"].as_str(),
+            topic["month"].as_str()
+        ),
+        (Some(A1), Some("cell"), Some("E0101"), Some(month.as_str())),
+        "{topic}"
+    );
+    assert_eq!(
+        (topic["from_signal"].as_str(), &topic["signals"]),
+        (Some(id.as_str()), &serde_json::json!([id]))
+    );
+    assert_eq!(
+        (topic["state"].as_str(), topic["note"].as_str()),
+        (Some("adopted"), Some("Street office A takes it on"))
+    );
+    let mut tracked: Vec<String> =
+        topic["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    tracked.sort();
+    assert_eq!(tracked, burst);
+    assert!(topic["cases"].as_array().unwrap().iter().all(|c| c["found_at_adoption"] == true));
+    assert_eq!((topic["counts"]["total"].as_u64(), topic["counts"]["open"].as_u64()), (Some(12), Some(12)));
+    // The month's answer lists it; another street never sees it.
+    let listed: Value =
+        server.get_as(&dispatcher, &format!("/api/v1/warnings/topics?month={month}")).json().unwrap();
+    assert_eq!(listed["topics"][0]["id"], topic_id.as_str());
+    assert_eq!(server.get_as(&dispatcher_b, &format!("/api/v1/warnings/topics/{topic_id}")).status(), 404);
+    let theirs: Value =
+        server.get_as(&dispatcher_b, &format!("/api/v1/warnings/topics?month={month}")).json().unwrap();
+    assert_eq!(theirs["topics"], serde_json::json!([]));
+    // Settled, the signal takes no second step.
+    let etag = signal_etag(&server, &dispatcher, &id);
+    assert_eq!(
+        problem(post_json(&server, &dispatcher, &path, Some(&etag), &open), 409)["code"],
+        "signal_not_from_state"
+    );
+
+    // The burst is still there: the next run raises a new signal, which joins the live topic.
+    let take_on = |signal: &str| -> Value {
+        let etag = signal_etag(&server, &dispatcher, signal);
+        let path = format!("/api/v1/warnings/signals/{signal}/actions");
+        let body = serde_json::json!({ "action": "open_topic", "category": "E0101", "note": "again" });
+        let response = post_json(&server, &dispatcher, &path, Some(&etag), &body);
+        assert_eq!(response.status(), 200);
+        response.json().unwrap()
+    };
+    let second = run(&server, &admin, query)["raised"][0].as_str().expect("a new signal").to_owned();
+    assert_ne!(second, id);
+    assert_eq!(take_on(&second)["topic_id"], topic_id.as_str());
+    let topic_path = format!("/api/v1/warnings/topics/{topic_id}");
+    let response = server.get_as(&dispatcher, &topic_path);
+    let topic_etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let topic: Value = response.json().unwrap();
+    assert_eq!(
+        (&topic["signals"], topic["from_signal"].as_str()),
+        (&serde_json::json!([id, second]), Some(id.as_str()))
+    );
+    assert_eq!(topic["note"], "Street office A takes it on", "joining changes nothing of the topic");
+
+    // Dropped, the topic is no longer live: the next signal opens a new one.
+    let drop = serde_json::json!({ "action": "drop", "reason": "handed to the district" });
+    let dropped = post_json(&server, &dispatcher, &format!("{topic_path}/actions"), Some(&topic_etag), &drop);
+    assert_eq!(dropped.status(), 200);
+    let third = run(&server, &admin, query)["raised"][0].as_str().expect("a new signal").to_owned();
+    let new_topic = take_on(&third)["topic_id"].as_str().unwrap().to_owned();
+    assert_ne!(new_topic, topic_id);
+    let topic: Value =
+        server.get_as(&dispatcher, &format!("/api/v1/warnings/topics/{new_topic}")).json().unwrap();
+    assert_eq!(
+        (topic["from_signal"].as_str(), topic["state"].as_str()),
+        (Some(third.as_str()), Some("adopted"))
+    );
 }

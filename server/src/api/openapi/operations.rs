@@ -292,7 +292,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/warnings/signals", "statistics", "Early-warning signals whose centre cell is in the caller's scope, newest first")
             .describe("Admins, district admins and viewers see the city or their area, a dispatcher their street; others get 403. At most the 500 newest of the scope. Each signal carries the steps the caller may take on it (`actions`). An unknown or repeated parameter is 400 `invalid_query`, a bad state 422 `invalid_field`.")
             .bearer()
-            .param(In::Query, "state", false, json!({"type": "string", "enum": ["open", "acknowledged", "dismissed", "case_opened"]}), "Only signals in this state")
+            .param(In::Query, "state", false, json!({"type": "string", "enum": ["open", "acknowledged", "dismissed", "case_opened", "topic_opened"]}), "Only signals in this state")
             .answer(200, "The signals", Body::Json(typed::<SignalList>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/warnings/signals/{id}", "statistics", "One early-warning signal, with its ETag")
@@ -300,8 +300,8 @@ pub fn api() -> Vec<Op> {
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .answer(200, "The signal", Body::Json(typed::<SignalView>))
             .problems(&[401, 403, 404]),
-        Op::new(Method::Post, "/api/v1/warnings/signals/{id}/actions", "statistics", "A step on a signal: acknowledge, dismiss with a reason, or open a case (an inspector sent to look)")
-            .describe("Dispatchers, district admins and admins whose scope holds the signal, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `dismiss` needs a `reason` (422 `reason_required`); a step from a settled state is 409 `signal_not_from_state`; a viewer is 403. `open_case` files a case through the report intake at a point inside the centre cell, in the signal's category, or for a signal of a class or of every report in the `category` the body names (422 naming `category` otherwise); the case's id is the signal's `case_id`.")
+        Op::new(Method::Post, "/api/v1/warnings/signals/{id}/actions", "statistics", "A step on a signal: acknowledge, dismiss with a reason, open a case (an inspector sent to look) or open a topic (its place and category tracked together)")
+            .describe("Dispatchers, district admins and admins whose scope holds the signal, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `dismiss` needs a `reason` (422 `reason_required`); a step from a settled state is 409 `signal_not_from_state`; a viewer is 403. `open_case` files a case through the report intake at a point inside the centre cell, in the signal's category, or for a signal of a class or of every report in the `category` the body names (422 naming `category` otherwise); the case's id is the signal's `case_id`. `open_topic` adopts the topic of the signal's centre cell and category (the body's `category` for a signal of a class or of every report), of the city's current month, with an `owner_unit` (an active handling unit, 422 `unknown_unit` otherwise) or a `note` (422 `owner_required` without either); the signal need not be a month's candidate. The topic's id is the signal's `topic_id`, and the topic names the signal (`from_signal`, `signals`). When the place and category already have a live topic, the signal joins it instead of opening a second.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the signal's ETag")

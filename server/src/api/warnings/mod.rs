@@ -30,9 +30,10 @@ use serde::Serialize;
 
 use crate::api::stats::category_parameter;
 use crate::app::AppState;
-use crate::auth::{CaseFilter, Principal};
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::store::stats::{self, StatsFactRow, StatsFilter};
+use crate::store::stats::{self, StatsFactRow};
+use crate::warnings::{checked_pairs, scope_of};
 
 pub mod scan;
 pub mod signals;
@@ -129,26 +130,6 @@ struct Asked {
     limit: usize,
 }
 
-/// Refuse (400 `invalid_query`, naming it) a parameter not in `known` or given twice.
-fn checked_pairs(pairs: &[(String, String)], known: &[&str]) -> ApiResult<()> {
-    let mut seen: Vec<&str> = Vec::new();
-    for (name, _) in pairs {
-        if !known.contains(&name.as_str()) {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                format!("unknown parameter; expected one of {}", known.join(", ")),
-            )
-            .with_field(name));
-        }
-        if seen.contains(&name.as_str()) {
-            return Err(ApiError::bad_request("invalid_query", "the parameter is given more than once")
-                .with_field(name));
-        }
-        seen.push(name);
-    }
-    Ok(())
-}
-
 fn parse_query(pairs: &[(String, String)]) -> ApiResult<Asked> {
     checked_pairs(pairs, &PARAMETERS)?;
     let value = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim());
@@ -175,18 +156,6 @@ fn parse_query(pairs: &[(String, String)]) -> ApiResult<Asked> {
     let days = number("days", 14, MAX_DAYS as usize)? as u32;
     let limit = number("limit", 50, MAX_LIMIT)?;
     Ok(Asked { level, category, chart, days, limit })
-}
-
-/// The cases the caller may watch, by place.
-fn scope_of(who: &Principal) -> ApiResult<StatsFilter> {
-    match who.case_filter() {
-        CaseFilter::All => Ok(StatsFilter::default()),
-        CaseFilter::GridRange { first, last, .. } => Ok(StatsFilter {
-            grid_range: Some((first.to_string(), last.to_string())),
-            ..StatsFilter::default()
-        }),
-        _ => Err(ApiError::forbidden("early warning is for the street office and the city")),
-    }
 }
 
 fn day(date: NaiveDate, point: &Point) -> ChartDay {

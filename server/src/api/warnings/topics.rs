@@ -26,7 +26,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -38,13 +38,14 @@ use gridline_core::warning::topic::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::api::cases::actions::{etag, if_match, problem};
+use crate::api::cases::actions::{etag, if_match};
 use crate::api::stats::category_parameter;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::warning_topics::{self, Adopted, HistoryRow, TopicRow, TopicStep, TrackedRow};
-use crate::store::{StoreError, units};
+use crate::store::{StoreError, warning_signals};
+use crate::warnings::{active_owner, precondition_required, refusal as refusal_answer, stale};
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 200;
@@ -160,6 +161,12 @@ pub struct TopicView {
     /// The steps the caller may take on it now.
     pub actions: Vec<TopicAction>,
     pub action_needs: Vec<TopicActionNeeds>,
+    /// The signal it was adopted from (`open_topic`); none when adopted from a month's
+    /// candidates, whose `recurrences` and `closures` it then counts.
+    pub from_signal: Option<String>,
+    /// Every signal turned into it, the earliest raised first (a later signal of the same place
+    /// and category joins the live topic).
+    pub signals: Vec<String>,
 }
 
 /// The answer of `GET /api/v1/warnings/topics`.
@@ -223,16 +230,7 @@ fn rfc3339(at: NaiveDateTime) -> String {
 }
 
 fn refused(refusal: TopicRefusal) -> ApiError {
-    let kind = match refusal.status() {
-        403 => ErrorKind::Forbidden,
-        409 => ErrorKind::Conflict,
-        _ => ErrorKind::Unprocessable,
-    };
-    let error = ApiError::new(kind, refusal.code(), refusal.to_string());
-    match refusal.field() {
-        Some(field) => error.with_field(field),
-        None => error,
-    }
+    refusal_answer(refusal.status(), refusal.code(), refusal.to_string(), refusal.field())
 }
 
 fn month_parameter(text: &str, today: NaiveDate) -> ApiResult<Month> {
@@ -358,9 +356,15 @@ async fn view(state: &AppState, who: &Principal, row: TopicRow) -> ApiResult<Top
     let (ids, level, place, category) =
         (found.clone(), row.level.clone(), row.place.clone(), row.category.clone());
     let (since, until) = (row.adopted_at, row.settled_at);
-    let rows = state
+    let topic_id = row.id.clone();
+    let (rows, signals) = state
         .db
-        .run(move |conn| warning_topics::tracked(conn, &ids, &level, &place, &category, since, until))
+        .run(move |conn| {
+            Ok::<_, StoreError>((
+                warning_topics::tracked(conn, &ids, &level, &place, &category, since, until)?,
+                warning_signals::of_topic(conn, &topic_id)?,
+            ))
+        })
         .await?;
     let now = state.clock.now().naive_utc();
     let cases: Vec<TrackedCase> = rows.into_iter().map(|r| tracked_case(r, &found, now)).collect();
@@ -394,6 +398,8 @@ async fn view(state: &AppState, who: &Principal, row: TopicRow) -> ApiResult<Top
         adopted_at: rfc3339(row.adopted_at),
         updated_at: rfc3339(row.updated_at),
         settled_at: row.settled_at.map(rfc3339),
+        from_signal: row.signal_id,
+        signals,
     })
 }
 
@@ -529,17 +535,7 @@ pub async fn adopt(
     topic::check_adoption(who.role, body.owner_unit.as_deref(), body.note.as_deref()).map_err(refused)?;
     let trimmed = |text: Option<String>| text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let owner_unit = trimmed(body.owner_unit);
-    if let Some(code) = owner_unit.clone() {
-        let unit = state.db.run(move |conn| units::find(conn, &code)).await?;
-        if !unit.is_some_and(|u| u.is_active()) {
-            return Err(ApiError::new(
-                ErrorKind::Unprocessable,
-                "unknown_unit",
-                "no active handling unit has this code",
-            )
-            .with_field("owner_unit"));
-        }
-    }
+    active_owner(&state, owner_unit.as_deref()).await?;
     let (ranked, _) =
         candidates(&state, month, body.level, Some(grid_range(&place)), Some(category.clone())).await?;
     let Some(found) = ranked.into_iter().find(|c| c.place == place && c.category == category) else {
@@ -574,6 +570,7 @@ pub async fn adopt(
         updated_at: now,
         settled_by: None,
         settled_at: None,
+        signal_id: None,
     };
     let (status, row) = match state.db.run(move |conn| warning_topics::adopt(conn, &row)).await? {
         Adopted::New(row) => (StatusCode::CREATED, row),
@@ -603,19 +600,6 @@ pub async fn get(
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(view))
 }
 
-fn stale(current: &TopicRow) -> HttpResponse {
-    let mut response = problem(
-        StatusCode::CONFLICT,
-        "version_mismatch",
-        "the topic has changed since the version in If-Match; read it again and retry",
-        None,
-    );
-    if let Ok(value) = HeaderValue::from_str(&etag(current.version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-}
-
 pub async fn act(
     state: web::Data<AppState>,
     who: Principal,
@@ -627,18 +611,13 @@ pub async fn act(
     let expected = if_match(&req)?;
     let row = visible(&state, &who, &id).await?;
     let Some(expected) = expected else {
-        return Ok(problem(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition_required",
-            "send If-Match with the topic's ETag (its version), as returned by GET /api/v1/warnings/topics/{id}",
-            None,
-        ));
+        return Ok(precondition_required("topic", "/api/v1/warnings/topics/{id}"));
     };
     let body = body.into_inner();
     let current: TopicState = row.state.parse().unwrap_or(TopicState::Dropped);
     let next = topic::decide(current, body.action, who.role, body.reason.as_deref()).map_err(refused)?;
     if row.version != expected {
-        return Ok(stale(&row));
+        return Ok(stale("topic", row.version));
     }
     let step = TopicStep {
         state: next.as_str().to_owned(),
@@ -660,7 +639,7 @@ pub async fn act(
             let view = view(&state, &who, row).await?;
             Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(view))
         }
-        (_, Some(row)) => Ok(stale(&row)),
+        (_, Some(row)) => Ok(stale("topic", row.version)),
         (_, None) => Err(ApiError::not_found("topic")),
     }
 }

@@ -7,15 +7,20 @@
 //   - GET /api/v1/warnings/signals: the space-time scan's signals (cells, window, observed
 //     against expected, recurrence interval, state), their cells ringed in white; each offers
 //     the steps the server lists for this account, with the reason or category a step needs;
-//     "Run the scan" (POST /api/v1/warnings/scan) when the server says the account may.
-// It re-reads both when reports arrive (after app.js re-reads the map's counts), and the signals
+//     "Run the scan" (POST /api/v1/warnings/scan) when the server says the account may;
+//   - GET /api/v1/warnings/topics: the month's topics (每月一题): the top candidates (a place
+//     and category that keep coming back after closure, with the three months before and the
+//     trend), "Adopt" where the server says the account may (`can_adopt`), and the topics
+//     adopted this month, with their owner, state and open, overdue and closed cases, and the
+//     signal a topic was opened from.
+// It re-reads the charts and signals when reports arrive (after app.js re-reads the map's counts), and the signals
 // alone every SIGNALS_REREAD_MS as well: a signal is raised by a scan run (the daily schedule on
 // whichever node claimed it, or another user's "Run the scan"), which is no case event, so the
 // live stream says nothing of it. Reading the database's list is the same on every node and
 // needs nothing of the stream; a list of at most 500 small rows every ten seconds per open
 // screen is cheap, and ten seconds is soon enough for a signal about the last days.
-// Every rule (the baseline, the chart, its limit, the scan, who acts on a signal, what a step
-// needs) is the server's; this page only draws.
+// Every rule (the baseline, the chart, its limit, the scan, who acts on a signal or adopts a
+// topic, what a step needs, what counts as coming back) is the server's; this page only draws.
 "use strict";
 
 Object.assign(TEXT.zh, {
@@ -26,6 +31,11 @@ Object.assign(TEXT.zh, {
   warn_observed: "实际/预期", warn_recurrence: "重现间隔", warn_state: "状态", warn_steps: "操作",
   warn_days_unit: "天", warn_reason: "原因", warn_category: "案件类别", warn_case: "案件",
   warn_ran: "扫描完成：新增 {raised} 个信号，更新 {grown} 个", warn_stale: "信号已被他人更新，已刷新。",
+  warn_owner: "牵头部门", warn_note: "说明（由谁牵头）", warn_topic: "专题", warn_topics: "每月一题（反复出现的问题）",
+  warn_candidates: "本月候选", warn_adopted: "本月已立专题", warn_category_col: "类别", warn_recurrences: "反复次数",
+  warn_previous: "前三个月", warn_trend: "趋势", warn_adopt: "立为专题", warn_topic_state: "状态",
+  warn_counts: "未结/超期/已结", warn_source: "来源", warn_from_signal: "预警信号", warn_from_ranking: "月度排名",
+  warn_owner_none: "（未指定部门）", warn_adopted_already: "已立专题", warn_of_counted: "（前 {shown} 个，共 {counted} 个）",
 });
 Object.assign(TEXT.en, {
   view_warnings: "Warnings", warn_places: "Warnings per cell (CUSUM)", warn_place: "Cell", warn_today: "Reports today",
@@ -35,10 +45,26 @@ Object.assign(TEXT.en, {
   warn_observed: "Observed / expected", warn_recurrence: "Recurrence", warn_state: "State", warn_steps: "Steps",
   warn_days_unit: "days", warn_reason: "Reason", warn_category: "Category of the case", warn_case: "Case",
   warn_ran: "Scan done: {raised} new signals, {grown} grown", warn_stale: "Someone else changed this signal; reloaded.",
+  warn_owner: "Owner unit", warn_note: "Note (who takes it on)", warn_topic: "Topic", warn_topics: "Topics of the month (recurring problems)",
+  warn_candidates: "This month's candidates", warn_adopted: "Topics adopted this month", warn_category_col: "Category", warn_recurrences: "Recurrences",
+  warn_previous: "Three months before", warn_trend: "Trend", warn_adopt: "Adopt", warn_topic_state: "State",
+  warn_counts: "Open / overdue / closed", warn_source: "From", warn_from_signal: "signal", warn_from_ranking: "monthly ranking",
+  warn_owner_none: "(no unit)", warn_adopted_already: "Adopted", warn_of_counted: "(the top {shown} of {counted})",
 });
 applyLanguage();
 
 const warnings = { signalling: new Set(), signalCells: new Set() };
+
+// The owner unit (any of the city's units, or none) and the note of an adoption; the server
+// says whether what was given is enough.
+function ownerFields() {
+  return [
+    el("select", { name: "owner_unit", "aria-label": t("warn_owner") },
+      el("option", { value: "" }, t("warn_owner_none")),
+      state.units.map((u) => el("option", { value: u.code }, `${u.code} · ${lang === "zh" ? u.zh : u.en}`))),
+    el("input", { name: "note", "aria-label": t("warn_note"), placeholder: t("warn_note") }),
+  ];
+}
 
 // One form per step the server offers on a signal, asking for exactly what the step needs.
 function signalStepForms(signal) {
@@ -52,6 +78,7 @@ function signalStepForms(signal) {
       fields.push(el("select", { name: "category", required: "", "aria-label": t("warn_category") },
         state.categories.map((c) => el("option", { value: c.code }, categoryName(c.code)))));
     }
+    if (n.needs_owner) fields.push(...ownerFields());
     const form = el("form", { class: "signal-step", "data-action": n.action }, fields, el("button", { type: "submit" }, label));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -72,6 +99,7 @@ async function takeSignalStep(signal, action, form) {
       ? t("warn_stale") : `${e.problem.code || e.status}: ${e.message}`;
   }
   await loadSignals().catch(() => {});
+  if (action === "open_topic") await loadTopics().catch(() => {});
   draw();
 }
 
@@ -88,6 +116,7 @@ async function loadSignals() {
     cell("warn_recurrence", {}, `${Math.round(s.recurrence_interval_days)} ${t("warn_days_unit")}`),
     cell("warn_state", { "data-field": "state" }, s.state_label[lang] || s.state_label.en,
       s.case_id ? el("div", {}, `${t("warn_case")}: `, el("a", { href: "#", onclick: (e) => { e.preventDefault(); openCase(s.case_id); } }, s.case_id.slice(0, 8))) : "",
+      s.topic_id ? el("div", { "data-field": "topic" }, `${t("warn_topic")}: `, el("a", { href: `#topic-${s.topic_id}` }, s.topic_id.slice(-8))) : "",
       s.reason ? el("div", { class: "muted" }, s.reason) : ""),
     cell("warn_steps", {}, signalStepForms(s))));
   $("#warn-signals").replaceChildren(
@@ -111,6 +140,68 @@ $("#warn-run").addEventListener("click", async () => {
   draw();
 });
 
+// The month's candidates the card lists, the best first; the rest wait for the ones above them.
+const TOP_CANDIDATES = 5;
+
+// The month's topics: candidates to adopt, then what was adopted (from the ranking or from a
+// signal). A candidate already adopted shows the topic's state instead of "Adopt".
+async function loadTopics() {
+  const answer = await api(`/api/v1/warnings/topics?limit=${TOP_CANDIDATES}`);
+  const candidateHeaders = ["warn_place", "warn_category_col", "warn_recurrences", "warn_previous", "warn_trend", "warn_steps"];
+  const cell = (header, attrs, ...children) => el("td", Object.assign({ "data-label": t(header) }, attrs), ...children);
+  const arrow = { rising: "↑", falling: "↓", steady: "→" };
+  const candidates = answer.candidates.map((c) => {
+    let step = "";
+    if (c.can_adopt) {
+      const form = el("form", { class: "signal-step", "data-action": "adopt" }, ownerFields(), el("button", { type: "submit" }, t("warn_adopt")));
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        adoptTopic(answer, c, new FormData(form));
+      });
+      step = form;
+    } else if (c.topic_id) {
+      step = el("a", { href: `#topic-${c.topic_id}` }, t("warn_adopted_already"));
+    }
+    return el("tr", { "data-candidate": `${c.place}:${c.category}` },
+      cell("warn_place", {}, c.place),
+      cell("warn_category_col", {}, categoryName(c.category)),
+      cell("warn_recurrences", {}, String(c.recurrences)),
+      cell("warn_previous", {}, c.previous_months.map((m) => `${m.month.slice(5)}: ${m.recurrences}`).join(" · ")),
+      cell("warn_trend", {}, `${c.trend > 0 ? "+" : ""}${c.trend.toFixed(1)} ${arrow[c.direction] || ""}`),
+      cell("warn_steps", {}, step));
+  });
+  const topicHeaders = ["warn_place", "warn_category_col", "warn_owner", "warn_topic_state", "warn_counts", "warn_source"];
+  const topics = answer.topics.map((tp) => el("tr", { id: `topic-${tp.id}`, "data-topic": tp.id, "data-state": tp.state },
+    cell("warn_place", {}, tp.place),
+    cell("warn_category_col", {}, categoryName(tp.category)),
+    cell("warn_owner", {}, tp.owner_unit || "", tp.note ? el("div", { class: "muted" }, tp.note) : ""),
+    cell("warn_topic_state", {}, tp.state_label[lang] || tp.state_label.en),
+    cell("warn_counts", { "data-field": "counts" }, `${tp.counts.open} / ${tp.counts.overdue} / ${tp.counts.closed}`),
+    cell("warn_source", { "data-field": "source" }, tp.from_signal
+      ? `${t("warn_from_signal")} ${tp.from_signal.slice(0, 8)}` : t("warn_from_ranking"))));
+  const table = (headers, rows) => [
+    el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, t(h))))),
+    el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: String(headers.length) }, t("warn_none")))]),
+  ];
+  $("#warn-topics-month").textContent = answer.month;
+  $("#warn-candidates-counted").textContent = t("warn_of_counted")
+    .replace("{shown}", answer.candidates.length).replace("{counted}", answer.candidates_counted);
+  $("#warn-candidates").replaceChildren(...table(candidateHeaders, candidates));
+  $("#warn-adopted").replaceChildren(...table(topicHeaders, topics));
+}
+
+async function adoptTopic(answer, candidate, form) {
+  const body = { month: answer.month, level: answer.level, place: candidate.place, category: candidate.category };
+  for (const [k, v] of form) if (v) body[k] = v;
+  try {
+    await api("/api/v1/warnings/topics", { method: "POST", json: body });
+    $("#warn-topics-result").textContent = t("done");
+  } catch (e) {
+    $("#warn-topics-result").textContent = `${e.problem.code || e.status}: ${e.message}`;
+  }
+  await loadTopics().catch(() => {});
+}
+
 async function loadWarnings() {
   const answer = await api("/api/v1/warnings/charts?level=grid&days=7&limit=50");
   const headers = ["warn_place", "warn_today", "warn_expected", "warn_value", "warn_limit", "warn_signal", "warn_days"];
@@ -128,6 +219,7 @@ async function loadWarnings() {
   );
   warnings.signalling = new Set(answer.places.filter((p) => p.signal).map((p) => p.place));
   await loadSignals();
+  await loadTopics();
 }
 
 // A red ring in each cell whose chart signals, a white one (wider) in each cell of a live

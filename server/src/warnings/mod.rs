@@ -1,0 +1,110 @@
+//! Early warning as a service: the work the HTTP handlers (`crate::api::warnings`) and the
+//! daily job (`crate::jobs::warnings`) share, so a job never goes through a handler, as the
+//! case service (`crate::cases`) is for cases. The rules are core's
+//! (`gridline_core::warning`); this module reads and writes the store.
+//!
+//! - [`scan`]: the space-time scan over a caller's scope.
+//! - [`signals`]: a scan run that keeps what it found as signals, and the cases and topics
+//!   opened from a signal.
+//! - Here: the query checks and the scope every warning answer uses, and the answers every
+//!   step on a versioned warning object gives (a refusal of core's, a stale `If-Match`, a
+//!   missing one).
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+
+use crate::api::cases::actions::{etag, problem};
+use crate::app::AppState;
+use crate::auth::{CaseFilter, Principal};
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::store::stats::StatsFilter;
+use crate::store::units;
+
+pub mod scan;
+pub mod signals;
+
+/// Refuse (400 `invalid_query`, naming it) a parameter not in `known` or given twice.
+pub fn checked_pairs(pairs: &[(String, String)], known: &[&str]) -> ApiResult<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, _) in pairs {
+        if !known.contains(&name.as_str()) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("unknown parameter; expected one of {}", known.join(", ")),
+            )
+            .with_field(name));
+        }
+        if seen.contains(&name.as_str()) {
+            return Err(ApiError::bad_request("invalid_query", "the parameter is given more than once")
+                .with_field(name));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
+/// The cases the caller may watch, by place.
+pub fn scope_of(who: &Principal) -> ApiResult<StatsFilter> {
+    match who.case_filter() {
+        CaseFilter::All => Ok(StatsFilter::default()),
+        CaseFilter::GridRange { first, last, .. } => Ok(StatsFilter {
+            grid_range: Some((first.to_string(), last.to_string())),
+            ..StatsFilter::default()
+        }),
+        _ => Err(ApiError::forbidden("early warning is for the street office and the city")),
+    }
+}
+
+/// A refusal of core's rules for a step (its HTTP status, stable code, message and the request
+/// field at fault) as the error answered.
+pub fn refusal(status: u16, code: &'static str, message: String, field: Option<&'static str>) -> ApiError {
+    let kind = match status {
+        403 => ErrorKind::Forbidden,
+        409 => ErrorKind::Conflict,
+        _ => ErrorKind::Unprocessable,
+    };
+    let error = ApiError::new(kind, code, message);
+    match field {
+        Some(field) => error.with_field(field),
+        None => error,
+    }
+}
+
+/// 409 `version_mismatch` for a step whose `If-Match` names an older version of the `what`
+/// (`signal`, `topic`), with the current version's `ETag` to retry with.
+pub fn stale(what: &str, current_version: i32) -> HttpResponse {
+    let mut response = problem(
+        StatusCode::CONFLICT,
+        "version_mismatch",
+        &format!("the {what} has changed since the version in If-Match; read it again and retry"),
+        None,
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag(current_version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// 428 `precondition_required` for a step sent without `If-Match`; `read_at` is where the
+/// `what`'s `ETag` is read.
+pub fn precondition_required(what: &str, read_at: &str) -> HttpResponse {
+    problem(
+        StatusCode::PRECONDITION_REQUIRED,
+        "precondition_required",
+        &format!("send If-Match with the {what}'s ETag (its version), as returned by GET {read_at}"),
+        None,
+    )
+}
+
+/// Refuses (422 `unknown_unit`, naming `owner_unit`) a topic's owner unit that is no active
+/// handling unit, whether the topic is adopted from a month's candidates or from a signal.
+pub async fn active_owner(state: &AppState, owner_unit: Option<&str>) -> ApiResult<()> {
+    let Some(code) = owner_unit.map(str::to_owned) else { return Ok(()) };
+    let unit = state.db.run(move |conn| units::find(conn, &code)).await?;
+    if unit.is_some_and(|u| u.is_active()) {
+        return Ok(());
+    }
+    Err(ApiError::new(ErrorKind::Unprocessable, "unknown_unit", "no active handling unit has this code")
+        .with_field("owner_unit"))
+}
