@@ -89,6 +89,13 @@ async function main() {
     await page.click('[data-view="warnings"]');
 
     // Send an inspector: the signal is of every report, so the server asks for the category.
+    // The list is read again every few seconds: what is being typed into a step stays.
+    const reason = row.locator('form[data-action="dismiss"] input[name=reason]');
+    await reason.fill("checking the cameras first");
+    await page.evaluate(() => loadSignals());
+    check(await reason.inputValue() === "checking the cameras first", "a reason being typed survives a re-read of the signals");
+    await reason.fill("");
+
     const open = row.locator('form[data-action="open_case"]');
     check(await open.locator("select[name=category]").count() === 1, "open_case asks for a category, as action_needs says");
     await open.locator("select[name=category]").selectOption("E0101");

@@ -55,6 +55,8 @@ pub struct SignalView {
     /// The cases whose reports are inside.
     pub cases: Vec<String>,
     pub state: SignalState,
+    /// Still live (open or acknowledged): a later run grows it, and a map rings its cells.
+    pub live: bool,
     /// Why it was dismissed.
     pub reason: Option<String>,
     /// The case opened from it.
@@ -133,6 +135,7 @@ fn view(row: SignalRow, who: &Principal) -> SignalView {
         })
         .collect();
     SignalView {
+        live: state.is_live(),
         state_label: names(state.words()),
         action_needs,
         method: row.method.parse().unwrap_or(SignalMethod::Scan),

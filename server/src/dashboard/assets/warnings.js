@@ -53,7 +53,7 @@ Object.assign(TEXT.en, {
 });
 applyLanguage();
 
-const warnings = { signalling: new Set(), signalCells: new Set() };
+const warnings = { signalling: new Set(), signalCells: new Set(), rows: new Map(), nextKey: 0 };
 
 // The owner unit (any of the city's units, or none) and the note of an adoption; the server
 // says whether what was given is enough.
@@ -103,13 +103,35 @@ async function takeSignalStep(signal, action, form) {
   draw();
 }
 
+// The signals and topics are read again every few seconds and after each live event. A row
+// is drawn again only when what the server said about it changed: an unchanged row is kept as
+// it is, so a reason being typed or an owner being chosen in its step form survives the re-read.
+// `keyed` draws a row (or finds it unchanged in `warnings.rows`); `fillTable` puts the rows in.
+function keyed(item, draw) {
+  const key = JSON.stringify(item) + lang;
+  const kept = warnings.rows.get(key);
+  if (kept) return kept;
+  const row = draw();
+  row.dataset.key = String(warnings.nextKey++);
+  warnings.rows.set(key, row);
+  return row;
+}
+
+function fillTable(table, headers, rows) {
+  table.replaceChildren(el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, t(h))))),
+    el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: String(headers.length) }, t("warn_none")))]));
+  // Rows no table shows any more are forgotten.
+  const shown = new Set([...document.querySelectorAll("#view-warnings tr[data-key]")]);
+  for (const [key, row] of warnings.rows) if (!shown.has(row)) warnings.rows.delete(key);
+}
+
 async function loadSignals() {
   const answer = await api("/api/v1/warnings/signals");
   $("#warn-run").hidden = !answer.can_run;
   const headers = ["warn_cells", "warn_window", "warn_observed", "warn_recurrence", "warn_state", "warn_steps"];
   // Each cell names its column too, for the narrow layout where the rows stack (app.css).
   const cell = (header, attrs, ...children) => el("td", Object.assign({ "data-label": t(header) }, attrs), ...children);
-  const rows = answer.signals.map((s) => el("tr", { "data-signal": s.id, "data-state": s.state },
+  const rows = answer.signals.map((s) => keyed(s, () => el("tr", { "data-signal": s.id, "data-state": s.state },
     cell("warn_cells", {}, s.cells.join(", ")),
     cell("warn_window", {}, s.from === s.to ? s.from : `${s.from} – ${s.to}`),
     cell("warn_observed", {}, `${s.observed} / ${s.expected.toFixed(1)}`),
@@ -118,12 +140,9 @@ async function loadSignals() {
       s.case_id ? el("div", {}, `${t("warn_case")}: `, el("a", { href: "#", onclick: (e) => { e.preventDefault(); openCase(s.case_id); } }, s.case_id.slice(0, 8))) : "",
       s.topic_id ? el("div", { "data-field": "topic" }, `${t("warn_topic")}: `, el("a", { href: `#topic-${s.topic_id}` }, s.topic_id.slice(-8))) : "",
       s.reason ? el("div", { class: "muted" }, s.reason) : ""),
-    cell("warn_steps", {}, signalStepForms(s))));
-  $("#warn-signals").replaceChildren(
-    el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, t(h))))),
-    el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: String(headers.length) }, t("warn_none")))]),
-  );
-  warnings.signalCells = new Set(answer.signals.filter((s) => s.state === "open" || s.state === "acknowledged").flatMap((s) => s.cells));
+    cell("warn_steps", {}, signalStepForms(s)))));
+  fillTable($("#warn-signals"), headers, rows);
+  warnings.signalCells = new Set(answer.signals.filter((s) => s.live).flatMap((s) => s.cells));
 }
 
 $("#warn-run").addEventListener("click", async () => {
@@ -150,7 +169,7 @@ async function loadTopics() {
   const candidateHeaders = ["warn_place", "warn_category_col", "warn_recurrences", "warn_previous", "warn_trend", "warn_steps"];
   const cell = (header, attrs, ...children) => el("td", Object.assign({ "data-label": t(header) }, attrs), ...children);
   const arrow = { rising: "↑", falling: "↓", steady: "→" };
-  const candidates = answer.candidates.map((c) => {
+  const candidates = answer.candidates.map((c) => keyed({ c, month: answer.month, level: answer.level }, () => {
     let step = "";
     if (c.can_adopt) {
       const form = el("form", { class: "signal-step", "data-action": "adopt" }, ownerFields(), el("button", { type: "submit" }, t("warn_adopt")));
@@ -169,25 +188,21 @@ async function loadTopics() {
       cell("warn_previous", {}, c.previous_months.map((m) => `${m.month.slice(5)}: ${m.recurrences}`).join(" · ")),
       cell("warn_trend", {}, `${c.trend > 0 ? "+" : ""}${c.trend.toFixed(1)} ${arrow[c.direction] || ""}`),
       cell("warn_steps", {}, step));
-  });
+  }));
   const topicHeaders = ["warn_place", "warn_category_col", "warn_owner", "warn_topic_state", "warn_counts", "warn_source"];
-  const topics = answer.topics.map((tp) => el("tr", { id: `topic-${tp.id}`, "data-topic": tp.id, "data-state": tp.state },
+  const topics = answer.topics.map((tp) => keyed(tp, () => el("tr", { id: `topic-${tp.id}`, "data-topic": tp.id, "data-state": tp.state },
     cell("warn_place", {}, tp.place),
     cell("warn_category_col", {}, categoryName(tp.category)),
     cell("warn_owner", {}, tp.owner_unit || "", tp.note ? el("div", { class: "muted" }, tp.note) : ""),
     cell("warn_topic_state", {}, tp.state_label[lang] || tp.state_label.en),
     cell("warn_counts", { "data-field": "counts" }, `${tp.counts.open} / ${tp.counts.overdue} / ${tp.counts.closed}`),
     cell("warn_source", { "data-field": "source" }, tp.from_signal
-      ? `${t("warn_from_signal")} ${tp.from_signal.slice(0, 8)}` : t("warn_from_ranking"))));
-  const table = (headers, rows) => [
-    el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, t(h))))),
-    el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: String(headers.length) }, t("warn_none")))]),
-  ];
+      ? `${t("warn_from_signal")} ${tp.from_signal.slice(0, 8)}` : t("warn_from_ranking")))));
   $("#warn-topics-month").textContent = answer.month;
   $("#warn-candidates-counted").textContent = t("warn_of_counted")
     .replace("{shown}", answer.candidates.length).replace("{counted}", answer.candidates_counted);
-  $("#warn-candidates").replaceChildren(...table(candidateHeaders, candidates));
-  $("#warn-adopted").replaceChildren(...table(topicHeaders, topics));
+  fillTable($("#warn-candidates"), candidateHeaders, candidates);
+  fillTable($("#warn-adopted"), topicHeaders, topics);
 }
 
 async function adoptTopic(answer, candidate, form) {
