@@ -11,9 +11,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+use super::case_list::CaseFilter;
 use super::schema::warning_signals;
 use super::{DbConnection, StoreResult};
-use crate::auth::CaseFilter;
 
 /// Most signals one list answer holds, newest first, after the scope's filter.
 pub const MAX_LISTED: i64 = 500;

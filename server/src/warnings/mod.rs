@@ -6,15 +6,10 @@
 //! - [`scan`]: the space-time scan over a caller's scope.
 //! - [`signals`]: a scan run that keeps what it found as signals, and the cases and topics
 //!   opened from a signal.
-//! - Here: the query checks and the scope every warning answer uses, and the answers every
-//!   step on a versioned warning object gives (a refusal of core's, a stale `If-Match`, a
-//!   missing one).
+//! - Here: the query checks and the scope every warning answer uses, a refusal of core's
+//!   rules as an error, and the owner unit a topic names. The HTTP answers of a stale or
+//!   missing `If-Match` are the handlers' (`crate::api::warnings`).
 
-use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-
-use crate::api::cases::actions::{etag, problem};
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
@@ -69,32 +64,6 @@ pub fn refusal(status: u16, code: &'static str, message: String, field: Option<&
         Some(field) => error.with_field(field),
         None => error,
     }
-}
-
-/// 409 `version_mismatch` for a step whose `If-Match` names an older version of the `what`
-/// (`signal`, `topic`), with the current version's `ETag` to retry with.
-pub fn stale(what: &str, current_version: i32) -> HttpResponse {
-    let mut response = problem(
-        StatusCode::CONFLICT,
-        "version_mismatch",
-        &format!("the {what} has changed since the version in If-Match; read it again and retry"),
-        None,
-    );
-    if let Ok(value) = HeaderValue::from_str(&etag(current_version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-}
-
-/// 428 `precondition_required` for a step sent without `If-Match`; `read_at` is where the
-/// `what`'s `ETag` is read.
-pub fn precondition_required(what: &str, read_at: &str) -> HttpResponse {
-    problem(
-        StatusCode::PRECONDITION_REQUIRED,
-        "precondition_required",
-        &format!("send If-Match with the {what}'s ETag (its version), as returned by GET {read_at}"),
-        None,
-    )
 }
 
 /// Refuses (422 `unknown_unit`, naming `owner_unit`) a topic's owner unit that is no active

@@ -36,7 +36,6 @@ use gridline_core::warning::scan::{
 };
 use serde::Serialize;
 
-use crate::api::stats::category_parameter;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -335,4 +334,11 @@ pub async fn run_scan(
 
 fn round(value: f64) -> f64 {
     (value * 10_000.0).round() / 10_000.0
+}
+
+/// A `category` parameter as a canonical code, or 422 naming it.
+fn category_parameter(text: &str) -> ApiResult<String> {
+    CategoryCode::parse(text)
+        .map(|code| code.to_string())
+        .map_err(|e| ApiError::invalid_field("category", e.to_string()))
 }

@@ -21,6 +21,8 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gridline_core::warning::baseline::{DayEffects, expected, window_before};
@@ -28,6 +30,7 @@ use gridline_core::warning::chart::{Chart, Point};
 use gridline_core::workflow::Role;
 use serde::Serialize;
 
+use crate::api::cases::actions::{etag, problem};
 use crate::api::stats::category_parameter;
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -270,4 +273,30 @@ pub async fn charts_of_places(
         places_counted,
         places,
     }))
+}
+
+/// 409 `version_mismatch` for a step whose `If-Match` names an older version of the `what`
+/// (`signal`, `topic`), with the current version's `ETag` to retry with.
+pub(crate) fn stale(what: &str, current_version: i32) -> HttpResponse {
+    let mut response = problem(
+        StatusCode::CONFLICT,
+        "version_mismatch",
+        &format!("the {what} has changed since the version in If-Match; read it again and retry"),
+        None,
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag(current_version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// 428 `precondition_required` for a step sent without `If-Match`; `read_at` is where the
+/// `what`'s `ETag` is read.
+pub(crate) fn precondition_required(what: &str, read_at: &str) -> HttpResponse {
+    problem(
+        StatusCode::PRECONDITION_REQUIRED,
+        "precondition_required",
+        &format!("send If-Match with the {what}'s ETag (its version), as returned by GET {read_at}"),
+        None,
+    )
 }

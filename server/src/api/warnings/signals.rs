@@ -26,6 +26,7 @@ use gridline_core::workflow::Role;
 use serde::Serialize;
 
 use super::scan::WarningScan;
+use super::{precondition_required, stale};
 use crate::api::cases::actions::{etag, if_match};
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -33,7 +34,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::warning_signals::{self, SignalRow};
 pub use crate::warnings::signals::SignalStepRequest;
 use crate::warnings::signals::{Stepped, json_list, raise_and_grow, take_step};
-use crate::warnings::{precondition_required, stale};
 
 /// One signal as staff see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -38,6 +38,7 @@ use gridline_core::warning::topic::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::{precondition_required, stale};
 use crate::api::cases::actions::{etag, if_match};
 use crate::api::stats::category_parameter;
 use crate::app::AppState;
@@ -45,7 +46,7 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::warning_topics::{self, Adopted, HistoryRow, TopicRow, TopicStep, TrackedRow};
 use crate::store::{StoreError, warning_signals};
-use crate::warnings::{active_owner, precondition_required, refusal as refusal_answer, stale};
+use crate::warnings::{active_owner, refusal as refusal_answer};
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 200;
