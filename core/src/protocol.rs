@@ -88,6 +88,7 @@ pub struct Position {
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     /// A category code of the taxonomy, such as `E0101`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::codes::category_code_schema))]
     pub category: String,
     pub description: String,
     pub position: Position,

@@ -47,6 +47,17 @@ pub const DISTRICT_OR_STREET_PATTERN: &str =
 /// case, an optional dash, then major and minor class, neither 00.
 pub const CATEGORY_CODE_PATTERN: &str = r"^[ \t\r\n]*[CcEe]-?(?:0[1-9]|[1-9][0-9]){2}[ \t\r\n]*$";
 
+/// A body field holding a category code, as the OpenAPI document shows it: the pattern of
+/// what [`CategoryCode::parse`] accepts.
+#[cfg(feature = "openapi")]
+pub fn category_code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(CATEGORY_CODE_PATTERN))
+        .description(Some("A category code of the taxonomy, such as `E0101`."))
+        .build()
+}
+
 /// Why a code was refused. Each message says what was expected and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
