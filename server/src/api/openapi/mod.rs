@@ -222,6 +222,17 @@ mod tests {
     }
 
     #[test]
+    fn the_notice_address_keeps_cores_length_limit() {
+        use gridline_core::workflow::notice::MAX_EMAIL_CHARS;
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let preferences = &doc["components"]["schemas"]["NotificationPreferences"];
+        let address = &preferences["properties"]["email_address"]["anyOf"][2];
+        assert_eq!(address["maxLength"], MAX_EMAIL_CHARS, "{preferences}");
+        let needed = &preferences["then"]["properties"]["email_address"];
+        assert_eq!(needed["maxLength"], MAX_EMAIL_CHARS, "{preferences}");
+    }
+
+    #[test]
     fn enums_are_documented_by_their_wire_names() {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
         let roles = &doc["components"]["schemas"]["Role"]["enum"];
