@@ -142,7 +142,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/cases/{id}/actions", "cases", "Take a workflow step (register, reject, dispatch, accept, send_back, mark_handled, verify_pass, verify_fail, confirm, deny, call_back, extend, shelve, unshelve, merge, close, reopen, rate); core's state machine decides")
             .describe("Optimistic concurrency: If-Match carries the case's ETag. A stale version answers 409 `version_mismatch` with `current_state` and `current_version`. Without If-Match: 428 `precondition_required`, unless the request carries an Idempotency-Key (the phone outbox): then the from-state check guards and a retry with the same key and the same body, by the same account, replays the answer (`Idempotent-Replayed: true`); a reused key with another body or from another account is 409 `idempotency_key_reused`, and a replay outside the caller's scope is 403 `out_of_scope` like a first request. Refusals keep core's stable codes: 403 `not_allowed_for_role`, `not_the_reporter`, `out_of_scope`; 409 `not_from_state`, `already_rated`, `deadline_not_passed`, `already_overdue`, `not_overdue`; 422 `reason_required`, `photo_required`, `position_required`, `handling_unit_required`, `deadline_required`, `deadline_not_later`, `deadline_not_accepted`, `no_working_calendar`, `merge_target_required`, `rating_out_of_range`. Dispatch computes the deadline from the case's handling time limit on the city's working calendar and refuses a `new_deadline` (422 `deadline_not_accepted`); a `handling_unit` that is not one of `GET /api/v1/units` is 422 `unknown_unit` (field `handling_unit`); only `extend` takes one, later than the current one, with a reason.")
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
-            .param(In::Header, "If-Match", false, json!({"type": "string", "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag; needed unless the request carries an Idempotency-Key")
+            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag; needed unless the request carries an Idempotency-Key")
             .param(In::Header, "Idempotency-Key", false, json!({"type": "string", "format": "uuid"}), None)
             .body("application/json", true, typed::<ActionRequest>)
             .answer(200, "The case after the step", Body::Json(typed::<CaseView>))
@@ -633,7 +633,7 @@ pub fn api() -> Vec<Op> {
             .describe("City admins, and district admins for a switch of their district (404 for a switch outside it), with If-Match carrying the switch's ETag (428 `precondition_required` without it; 409 `version_mismatch` when stale, 409 `not_from_state` when it is ended already).")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .param(In::Header, "If-Match", true, json!({"type": "string", "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the switch's ETag")
+            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the switch's ETag")
             .body("application/json", true, typed::<SwitchRequest>)
             .answer(200, "The switch after the step", Body::Json(typed::<EmergencyView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
@@ -669,7 +669,7 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .param(In::Path, "part", true, json!({"type": "string"}), "The part's id, from GET /api/v1/cases/{id}/joint")
-            .param(In::Header, "If-Match", true, json!({"type": "string", "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag")
+            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag")
             .body("application/json", true, typed::<PartActionRequest>)
             .answer(200, "The case's joint handling after the step", Body::Json(typed::<JointView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
