@@ -90,6 +90,7 @@ pub struct ReportRequest {
     /// A category code of the taxonomy, such as `E0101`.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::codes::category_code_schema))]
     pub category: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::limits::description_schema))]
     pub description: String,
     pub position: Position,
     /// When the problem was seen (RFC 3339); defaults to the time of receipt.
