@@ -31,6 +31,7 @@ use crate::api::cases::timeline::Timeline;
 use crate::api::notifications::RegisteredToken;
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
+use crate::api::units::{NewUnit, Unit, UnitPatch};
 use crate::api::users::admin::{AccountList, Created, Patched};
 use crate::api::users::street::StreetUsers;
 use crate::api::warnings::WarningCharts;
@@ -368,14 +369,14 @@ pub fn api() -> Vec<Op> {
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/units", "admin", "Create a handling unit (code, zh, en, contact, categories it handles, area)")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(201, "The created unit", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, typed::<NewUnit>)
+            .answer(201, "The created unit", Body::Json(typed::<Unit>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Patch, "/api/v1/admin/units/{code}", "admin", "Edit a unit; {\"active\": false} retires it, {\"active\": true} reinstates it")
             .bearer()
             .param(In::Path, "code", true, json!({"type": "string"}), None)
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(200, "The edited unit", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, typed::<UnitPatch>)
+            .answer(200, "The edited unit", Body::Json(typed::<Unit>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Delete, "/api/v1/admin/units/{code}", "admin", "Refused: a unit is retired, never deleted (409 units_are_retired)")
             .bearer()
