@@ -28,11 +28,13 @@ use crate::api::auth::session::RefreshRequest;
 use crate::api::cases::actions::ENTITY_TAG_PATTERN;
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
+use crate::api::coverage::{Assignment, Coverage, InspectorCells};
 use crate::api::notifications::RegisteredToken;
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::units::{NewUnit, Unit, UnitPatch};
 use crate::api::users::admin::{AccountList, Created, Patched};
+use crate::api::users::password::{PasswordChange, PasswordChanged};
 use crate::api::users::street::StreetUsers;
 use crate::api::warnings::WarningCharts;
 use crate::api::warnings::scan::WarningScan;
@@ -387,13 +389,13 @@ pub fn api() -> Vec<Op> {
             .describe("A dispatcher reads their street; an admin the city or the district or street in `area`.")
             .bearer()
             .param(In::Query, "area", false, json!({"type": "string"}), "A district or street code (admins; a dispatcher may narrow inside their street)")
-            .answer(200, "Coverage", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Coverage", Body::Json(typed::<Coverage>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/coverage/assign", "cases", "Give a grid cell to an inspector ({grid, inspector_id}), taking it from whoever held it")
             .describe("A dispatcher assigns cells of their street to an inspector whose cells (if any) are all in it. The inspector's sessions end (their scope is in the token).")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(200, "The inspector and their cells", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, typed::<Assignment>)
+            .answer(200, "The inspector and their cells", Body::Json(typed::<InspectorCells>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Get, "/api/v1/desk", "cases", "The street office's figures for the caller's area: stranded cases (in no grid cell), handled cases awaiting verification and those in cells no inspector covers, and handled cases closed without verification")
             .describe("The triage queue itself is GET /api/v1/cases?triage=true; a case leaves it by the relocate step. A case in no cell is counted for the street office (and district) of the cell nearest to its position, and for the city.")
@@ -403,8 +405,8 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/me/password", "auth", "Change your own password ({current_password, new_password}); every session of the account ends")
             .describe("Staff accounts only (403 for citizens). A wrong current password is 422 on current_password, a weak new one 422 on new_password. Sign in again with the new password.")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(200, "{changed, signed_out}", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, typed::<PasswordChange>)
+            .answer(200, "Changed; every session ended", Body::Json(typed::<PasswordChanged>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Get, "/api/v1/street/users", "street", "A street office's own inspectors and handlers")
             .describe("Dispatchers only. The street's inspectors (every cell they hold in the street) and the handlers of its handling units (a unit whose area lies in the street).")
