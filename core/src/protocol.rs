@@ -76,6 +76,7 @@ pub struct Position {
     /// `wgs84` (default), `gcj02` or `bd09`; converted to WGS-84 before routing and storage.
     /// Kept as text so that an unknown datum is refused naming `position.crs`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::geo::Crs::optional_schema))]
     pub crs: Option<String>,
     /// Horizontal accuracy of the fix in metres.
     #[serde(default)]
