@@ -171,13 +171,13 @@ pub struct NewUnit {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitPatch {
-    #[schema(schema_with = unit_name_schema)]
+    #[schema(schema_with = unit_name_or_null_schema)]
     pub zh: Option<String>,
-    #[schema(schema_with = unit_name_schema)]
+    #[schema(schema_with = unit_name_or_null_schema)]
     pub en: Option<String>,
-    #[schema(schema_with = unit_contact_schema)]
+    #[schema(schema_with = unit_contact_or_null_schema)]
     pub contact: Option<String>,
-    #[schema(schema_with = unit_categories_schema)]
+    #[schema(schema_with = unit_categories_or_null_schema)]
     pub categories: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::api::categories::admin::present")]
     #[schema(schema_with = unit_area_schema)]
@@ -209,12 +209,34 @@ fn unit_categories_schema() -> utoipa::openapi::Array {
     utoipa::openapi::ArrayBuilder::new().items(code).build()
 }
 
+/// The same, or `null` (a patch field left as it is).
+fn unit_categories_or_null_schema() -> utoipa::openapi::Array {
+    let mut categories = unit_categories_schema();
+    categories.schema_type = kind_or_null(utoipa::openapi::Type::Array);
+    categories
+}
+
+fn unit_name_or_null_schema() -> utoipa::openapi::Object {
+    string_or_null(unit_name_schema())
+}
+
+fn unit_contact_or_null_schema() -> utoipa::openapi::Object {
+    string_or_null(unit_contact_schema())
+}
+
+/// A patch field's schema that also takes `null`, which leaves the field as it is.
+fn string_or_null(mut schema: utoipa::openapi::Object) -> utoipa::openapi::Object {
+    schema.schema_type = kind_or_null(utoipa::openapi::Type::String);
+    schema
+}
+
+fn kind_or_null(kind: utoipa::openapi::Type) -> utoipa::openapi::schema::SchemaType {
+    utoipa::openapi::schema::SchemaType::from_iter([kind, utoipa::openapi::Type::Null])
+}
+
 fn unit_area_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
-            utoipa::openapi::Type::String,
-            utoipa::openapi::Type::Null,
-        ]))
+        .schema_type(kind_or_null(utoipa::openapi::Type::String))
         .pattern(Some(DISTRICT_OR_STREET_CODE_PATTERN))
         .build()
 }
