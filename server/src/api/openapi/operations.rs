@@ -18,6 +18,7 @@ use gridline_core::protocol::{
     PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView,
     WorklistPage,
 };
+use gridline_core::workflow::notice::MAX_EMAIL_CHARS;
 use serde_json::json;
 
 use crate::api::apikeys::{ApiKeyIssued, ApiKeyList};
@@ -433,7 +434,13 @@ pub fn api() -> Vec<Op> {
             .problems(&[401]),
         Op::new(Method::Put, "/api/v1/me/notifications", "notifications", "Set how the caller is told about their reports' public changes")
             .bearer()
-            .body_schema("application/json", true, json!({"$ref": "#/components/schemas/NotificationPreferences"}))
+            .body_schema("application/json", true, json!({"allOf": [
+                {"$ref": "#/components/schemas/NotificationPreferences"},
+                // With e-mail on, the address is needed (the saved choice may answer without one).
+                {"if": {"properties": {"email": {"const": true}}},
+                 "then": {"required": ["email_address"], "properties": {"email_address":
+                     {"type": "string", "format": "email", "maxLength": MAX_EMAIL_CHARS}}}},
+            ]}))
             .answer(200, "Saved", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationSettings"})))
             .problems(&[400, 401, 422]),
         Op::new(Method::Post, "/api/v1/me/push-tokens", "notifications", "Register a device's push token for the caller")
