@@ -76,6 +76,7 @@ pub struct Position {
     /// `wgs84` (default), `gcj02` or `bd09`; converted to WGS-84 before routing and storage.
     /// Kept as text so that an unknown datum is refused naming `position.crs`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::geo::Crs::optional_schema))]
     pub crs: Option<String>,
     /// Horizontal accuracy of the fix in metres.
     #[serde(default)]
@@ -88,7 +89,9 @@ pub struct Position {
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     /// A category code of the taxonomy, such as `E0101`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::codes::category_code_schema))]
     pub category: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::limits::description_schema))]
     pub description: String,
     pub position: Position,
     /// When the problem was seen (RFC 3339); defaults to the time of receipt.

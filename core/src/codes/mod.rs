@@ -43,9 +43,40 @@ pub const GRID_CODE_PATTERN: &str = concat!(
 pub const DISTRICT_OR_STREET_PATTERN: &str =
     concat!(r"^[ \t\r\n]*", district_pattern!(), local_number_pattern!(), r"?[ \t\r\n]*$");
 
+/// A district or street code exactly as a stored field keeps it (a handling unit's area): what
+/// [`AreaCode::parse`] accepts at those levels, with no white space around it.
+pub const DISTRICT_OR_STREET_CODE_PATTERN: &str =
+    concat!("^", district_pattern!(), local_number_pattern!(), "?$");
+
 /// The text [`CategoryCode::parse`] accepts, as an ECMA-262 pattern: the kind letter in either
 /// case, an optional dash, then major and minor class, neither 00.
 pub const CATEGORY_CODE_PATTERN: &str = r"^[ \t\r\n]*[CcEe]-?(?:0[1-9]|[1-9][0-9]){2}[ \t\r\n]*$";
+
+/// A body field holding a category code, as the OpenAPI document shows it: the pattern of
+/// what [`CategoryCode::parse`] accepts.
+#[cfg(feature = "openapi")]
+pub fn category_code_schema() -> utoipa::openapi::Object {
+    code_schema(CATEGORY_CODE_PATTERN, "A category code of the taxonomy, such as `E0101`.")
+}
+
+/// A body field holding a grid cell's code: the pattern of what [`GridCode::parse`] accepts.
+#[cfg(feature = "openapi")]
+pub fn grid_code_schema() -> utoipa::openapi::Object {
+    code_schema(GRID_CODE_PATTERN, "A grid cell's code (15 digits), such as `110101001001001`.")
+}
+
+#[cfg(feature = "openapi")]
+fn code_schema(pattern: &str, description: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+        .build()
+}
+
+/// A category code in its canonical form (upper-case kind letter, no dash): how the server
+/// stores and compares them, so a list of codes to store must be written this way.
+pub const CANONICAL_CATEGORY_CODE_PATTERN: &str = r"^[CE](?:0[1-9]|[1-9][0-9]){2}$";
 
 /// Why a code was refused. Each message says what was expected and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

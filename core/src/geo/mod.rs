@@ -125,6 +125,21 @@ impl Crs {
         }
     }
 
+    /// An optional `crs` field as the OpenAPI document shows it: null or one of the wire names.
+    /// The parser also takes other spellings of them (any case, with `-` or `_`, `bd09ll`);
+    /// the document names only these.
+    #[cfg(feature = "openapi")]
+    pub fn optional_schema() -> utoipa::openapi::Object {
+        let names = Crs::ALL.map(|crs| serde_json::Value::from(crs.as_str()));
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                utoipa::openapi::Type::String,
+                utoipa::openapi::Type::Null,
+            ]))
+            .enum_values(Some(names.into_iter().chain([serde_json::Value::Null])))
+            .build()
+    }
+
     /// Convert `point`, given in `self`, to WGS-84.
     pub fn to_wgs84(self, point: GeoPoint) -> GeoPoint {
         self.convert(point, Crs::Wgs84)

@@ -19,7 +19,9 @@ use crate::workflow::parts::{PartAction, PartNeeds, PartState, part_needs};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PartActionRequest {
-    /// `accept`, `send_back`, `finish`, `close` or `rework`.
+    /// `accept`, `send_back`, `finish`, `close` or `rework` (`mark_overdue` is the server's own).
+    /// Left out, it is empty, and the server refuses it naming `action`.
+    #[cfg_attr(feature = "openapi", schema(value_type = PartAction, required = true))]
     pub action: String,
     /// Why the part is sent back, closed or returned for rework.
     pub reason: Option<String>,

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::TimeLimit;
 use crate::codes::{CategoryCode, CategoryKind};
 
+/// What [`is_unit_code`] accepts, as an ECMA-262 pattern (the OpenAPI document's).
+pub const UNIT_CODE_PATTERN: &str = "^[a-z0-9_-]{1,64}$";
+
 /// Whether `code` is a valid handling-unit code (1-64 of a-z, 0-9, '_' and '-'): the rule the
 /// taxonomy file and the server's unit registry share.
 pub fn is_unit_code(code: &str) -> bool {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use gridline_core::codes::CategoryCode;
-use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS};
+use gridline_core::limits::{MAX_DESCRIPTION_CHARS, MAX_REPORT_PHOTOS, is_visible};
 use gridline_core::photo::{CaptureMetadata, DeviceFix, GeoTagPolicy, GeoTagVerdict, check_geotag};
 use gridline_core::protocol::ReportRequest;
 use gridline_core::workflow::{Channel, Role};
@@ -89,15 +89,6 @@ pub(super) fn check_body(key: String, body: &ReportRequest) -> ApiResult<Checked
     })
 }
 
-/// Whether `c` shows on screen: not white space, not a control, and not one of the zero-width
-/// and direction-format characters (which alone would make an empty-looking description).
-fn is_visible(c: char) -> bool {
-    !(c.is_whitespace()
-        || c.is_control()
-        || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'))
-}
-
 /// The per-account intake limit as a throttle rule: at most `per_hour` reports in an hour's
 /// window (taken with [`crate::auth::throttle::reserve`]). `None` when the setting is 0.
 pub(super) fn intake_rule(per_hour: u32) -> Option<ThrottleRule> {
@@ -154,4 +145,32 @@ pub(super) fn limited_reporter(who: &Submitter) -> Option<&str> {
     who.reporter_id
         .as_deref()
         .filter(|_| who.reporter_role == Role::Citizen.as_str() && who.channel != Channel::Hotline)
+}
+
+#[cfg(test)]
+mod tests {
+    use gridline_core::limits::DESCRIPTION_PATTERN;
+
+    use super::*;
+
+    /// The document's description pattern, character by character, against the intake's check.
+    #[test]
+    fn the_description_pattern_is_what_the_intake_accepts() {
+        let pattern = regex::Regex::new(DESCRIPTION_PATTERN).unwrap();
+        let accepts = |description: &str| {
+            let body: ReportRequest = serde_json::from_value(serde_json::json!({
+                "category": "E0101",
+                "description": description,
+                "position": {"lat": 39.9, "lon": 116.4},
+            }))
+            .unwrap();
+            check_body("key".into(), &body).is_ok()
+        };
+        let chars = (0..=0x3100u32).chain(0xfdf0..=0xffff).chain([0x1f600, 0xe0001]);
+        for c in chars.filter_map(char::from_u32) {
+            for text in [c.to_string(), format!("a{c}"), format!("{c} {c}")] {
+                assert_eq!(pattern.is_match(&text), accepts(&text), "{text:?}");
+            }
+        }
+    }
 }

@@ -57,6 +57,10 @@ pub fn etag(version: i32) -> String {
 /// refused as stale (409 `version_mismatch`, with the current version).
 const NEVER_MATCHES: i32 = -1;
 
+/// What [`if_match`] accepts, for the OpenAPI document: one entity-tag, strong or weak, quoted,
+/// of visible ASCII without `"` or `,` (a header value that is not visible ASCII is refused).
+pub const ENTITY_TAG_PATTERN: &str = r#"^[ \t]*(W/)?"[\t !#-+\--~]*"[ \t]*$"#;
+
 /// Reads `If-Match` strictly as RFC 9110 (13.1.1) says: one entity-tag, `"7"`. A weak tag
 /// (`W/"7"`) is valid but never matches under the strong comparison If-Match uses, nor does a
 /// tag that is not a version; a bare `7` is not an entity-tag and is refused (400
@@ -234,6 +238,34 @@ mod tests {
         assert_eq!(read("\"seven\""), Ok(Some(NEVER_MATCHES)));
         for bad in ["7", "*", "\"6\", \"7\"", "\"7", "7\"", "W/7", "\"7\"\""] {
             assert_eq!(read(bad), Err("invalid_if_match"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_entity_tag_pattern_is_what_if_match_accepts() {
+        let pattern = regex::Regex::new(ENTITY_TAG_PATTERN).unwrap();
+        let accepts = |text: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header((header::IF_MATCH, text))
+                .to_http_request();
+            if_match(&req).is_ok()
+        };
+        let mut samples: Vec<String> = ["\"7\"", " \"7\" ", "W/\"7\"", "\"\"", "\"a b\tc\"", "W/\"\""]
+            .iter()
+            .chain(&["7", "*", "\"6\", \"7\"", "\"7", "7\"", "W/7", "\"7\"\"", "w/\"7\"", "\"*\""])
+            .map(|s| (*s).to_owned())
+            .collect();
+        // Every visible ASCII character, tab and space inside the quotes and around them.
+        for c in (0x20u8..0x7f).map(char::from).chain(['\t']) {
+            samples.extend([
+                format!("\"{c}\""),
+                format!("\"1{c}2\""),
+                format!("{c}\"1\""),
+                format!("W{c}\"1\""),
+            ]);
+        }
+        for sample in samples {
+            assert_eq!(pattern.is_match(&sample), accepts(&sample), "{sample:?}");
         }
     }
 }

@@ -17,6 +17,7 @@ use actix_web::{HttpResponse, web};
 use gridline_core::codes::{AreaCode, GridCode};
 use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::api::auth::with_db;
 use crate::app::AppState;
@@ -33,7 +34,7 @@ pub struct CoverageQuery {
     pub area: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InspectorCells {
     pub id: String,
     pub display_name: String,
@@ -41,7 +42,7 @@ pub struct InspectorCells {
     pub cells: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Coverage {
     /// The area read: a street, a district, or `null` for the city.
     pub area: Option<String>,
@@ -127,10 +128,13 @@ pub async fn coverage(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assignment {
+    /// A grid cell of the caller's area.
+    #[schema(schema_with = gridline_core::codes::grid_code_schema)]
     pub grid: String,
+    /// An inspector's account id.
     pub inspector_id: String,
 }
 

@@ -32,6 +32,20 @@ const DOCS_HTML: &str = include_str!("docs.html");
 /// its type does.
 const UNTYPED_SCHEMAS: &str = include_str!("untyped-schemas.json");
 
+/// Text with something besides white space in it (what `str::trim` leaves non-empty): the
+/// characters Rust counts as white space, listed, since `\s` differs between regex dialects.
+pub const NOT_BLANK_PATTERN: &str = r"[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
+/// A string field of `min` to `max` characters, optionally matching `pattern`.
+pub fn text_schema(min: usize, max: usize, pattern: Option<&str>) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .min_length(Some(min))
+        .max_length(Some(max))
+        .pattern(pattern)
+        .build()
+}
+
 /// Every documented operation.
 pub fn all_operations() -> Vec<Op> {
     let mut all = operations::api();
@@ -219,6 +233,50 @@ mod tests {
         let pattern = regex::Regex::new(pattern).unwrap();
         assert!(pattern.is_match(" fcm:APA91b-token_1 "));
         assert!(!pattern.is_match("two words") && !pattern.is_match("") && !pattern.is_match("é"));
+    }
+
+    #[test]
+    fn not_blank_is_what_trim_leaves_non_empty() {
+        let pattern = regex::Regex::new(NOT_BLANK_PATTERN).unwrap();
+        for c in (0..=0x3100u32).chain([0xfeff, 0x10ffff]).filter_map(char::from_u32) {
+            let text = c.to_string();
+            assert_eq!(pattern.is_match(&text), !text.trim().is_empty(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn unit_codes_and_canonical_categories_are_what_the_server_stores() {
+        use gridline_core::codes::{
+            AreaCode, AreaLevel, CANONICAL_CATEGORY_CODE_PATTERN, CategoryCode,
+            DISTRICT_OR_STREET_CODE_PATTERN,
+        };
+        use gridline_core::taxonomy::{UNIT_CODE_PATTERN, is_unit_code};
+        let unit = regex::Regex::new(UNIT_CODE_PATTERN).unwrap();
+        let long = "a".repeat(64);
+        for sample in near_codes(&["roads", "water-2", "a_b", &long], "az09_-A .") {
+            assert_eq!(unit.is_match(&sample), is_unit_code(&sample), "{sample:?}");
+        }
+        let canonical = regex::Regex::new(CANONICAL_CATEGORY_CODE_PATTERN).unwrap();
+        for sample in near_codes(&["E0101", "C9910", "C1001"], "0123456789CEcex- ") {
+            let stored = CategoryCode::parse(&sample).is_ok_and(|c| c.to_string() == sample);
+            assert_eq!(canonical.is_match(&sample), stored, "{sample:?}");
+        }
+        let area = regex::Regex::new(DISTRICT_OR_STREET_CODE_PATTERN).unwrap();
+        for sample in near_codes(&["110101", "110101001", "820199999", "110100", "1101010010"], "019 x") {
+            let stored = sample.trim() == sample
+                && AreaCode::parse(&sample)
+                    .is_ok_and(|a| matches!(a.level(), AreaLevel::District | AreaLevel::Street));
+            assert_eq!(area.is_match(&sample), stored, "{sample:?}");
+        }
+    }
+
+    #[test]
+    fn the_notice_address_keeps_cores_length_limit() {
+        use gridline_core::workflow::notice::MAX_EMAIL_CHARS;
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let preferences = &doc["components"]["schemas"]["NotificationPreferences"];
+        let address = &preferences["properties"]["email_address"]["anyOf"][2];
+        assert_eq!(address["maxLength"], MAX_EMAIL_CHARS, "{preferences}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use gridline_core::protocol::{
     PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView,
     WorklistPage,
 };
+use gridline_core::workflow::notice::MAX_EMAIL_CHARS;
 use serde_json::json;
 
 use crate::api::apikeys::{ApiKeyIssued, ApiKeyList};
@@ -25,12 +26,16 @@ use crate::api::auth::device::DeviceSignIn;
 use crate::api::auth::otp::{CodeRequest, CodeVerification};
 use crate::api::auth::password::LoginRequest;
 use crate::api::auth::session::RefreshRequest;
+use crate::api::cases::actions::ENTITY_TAG_PATTERN;
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
+use crate::api::coverage::{Assignment, Coverage, InspectorCells};
 use crate::api::notifications::RegisteredToken;
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
+use crate::api::units::{NewUnit, Unit, UnitPatch};
 use crate::api::users::admin::{AccountList, Created, Patched};
+use crate::api::users::password::{PasswordChange, PasswordChanged};
 use crate::api::users::street::StreetUsers;
 use crate::api::warnings::WarningCharts;
 use crate::api::warnings::scan::WarningScan;
@@ -141,7 +146,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/cases/{id}/actions", "cases", "Take a workflow step (register, reject, dispatch, accept, send_back, mark_handled, verify_pass, verify_fail, confirm, deny, call_back, extend, shelve, unshelve, merge, close, reopen, rate); core's state machine decides")
             .describe("Optimistic concurrency: If-Match carries the case's ETag. A stale version answers 409 `version_mismatch` with `current_state` and `current_version`. Without If-Match: 428 `precondition_required`, unless the request carries an Idempotency-Key (the phone outbox): then the from-state check guards and a retry with the same key and the same body, by the same account, replays the answer (`Idempotent-Replayed: true`); a reused key with another body or from another account is 409 `idempotency_key_reused`, and a replay outside the caller's scope is 403 `out_of_scope` like a first request. Refusals keep core's stable codes: 403 `not_allowed_for_role`, `not_the_reporter`, `out_of_scope`; 409 `not_from_state`, `already_rated`, `deadline_not_passed`, `already_overdue`, `not_overdue`; 422 `reason_required`, `photo_required`, `position_required`, `handling_unit_required`, `deadline_required`, `deadline_not_later`, `deadline_not_accepted`, `no_working_calendar`, `merge_target_required`, `rating_out_of_range`. Dispatch computes the deadline from the case's handling time limit on the city's working calendar and refuses a `new_deadline` (422 `deadline_not_accepted`); a `handling_unit` that is not one of `GET /api/v1/units` is 422 `unknown_unit` (field `handling_unit`); only `extend` takes one, later than the current one, with a reason.")
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
-            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the case's ETag")
+            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag; needed unless the request carries an Idempotency-Key")
             .param(In::Header, "Idempotency-Key", false, json!({"type": "string", "format": "uuid"}), None)
             .body("application/json", true, typed::<ActionRequest>)
             .answer(200, "The case after the step", Body::Json(typed::<CaseView>))
@@ -367,14 +372,14 @@ pub fn api() -> Vec<Op> {
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/units", "admin", "Create a handling unit (code, zh, en, contact, categories it handles, area)")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(201, "The created unit", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, typed::<NewUnit>)
+            .answer(201, "The created unit", Body::Json(typed::<Unit>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Patch, "/api/v1/admin/units/{code}", "admin", "Edit a unit; {\"active\": false} retires it, {\"active\": true} reinstates it")
             .bearer()
             .param(In::Path, "code", true, json!({"type": "string"}), None)
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(200, "The edited unit", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, typed::<UnitPatch>)
+            .answer(200, "The edited unit", Body::Json(typed::<Unit>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Delete, "/api/v1/admin/units/{code}", "admin", "Refused: a unit is retired, never deleted (409 units_are_retired)")
             .bearer()
@@ -385,13 +390,13 @@ pub fn api() -> Vec<Op> {
             .describe("A dispatcher reads their street; an admin the city or the district or street in `area`.")
             .bearer()
             .param(In::Query, "area", false, json!({"type": "string"}), "A district or street code (admins; a dispatcher may narrow inside their street)")
-            .answer(200, "Coverage", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Coverage", Body::Json(typed::<Coverage>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/coverage/assign", "cases", "Give a grid cell to an inspector ({grid, inspector_id}), taking it from whoever held it")
             .describe("A dispatcher assigns cells of their street to an inspector whose cells (if any) are all in it. The inspector's sessions end (their scope is in the token).")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(200, "The inspector and their cells", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, typed::<Assignment>)
+            .answer(200, "The inspector and their cells", Body::Json(typed::<InspectorCells>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Get, "/api/v1/desk", "cases", "The street office's figures for the caller's area: stranded cases (in no grid cell), handled cases awaiting verification and those in cells no inspector covers, and handled cases closed without verification")
             .describe("The triage queue itself is GET /api/v1/cases?triage=true; a case leaves it by the relocate step. A case in no cell is counted for the street office (and district) of the cell nearest to its position, and for the city.")
@@ -401,8 +406,8 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/me/password", "auth", "Change your own password ({current_password, new_password}); every session of the account ends")
             .describe("Staff accounts only (403 for citizens). A wrong current password is 422 on current_password, a weak new one 422 on new_password. Sign in again with the new password.")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(200, "{changed, signed_out}", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, typed::<PasswordChange>)
+            .answer(200, "Changed; every session ended", Body::Json(typed::<PasswordChanged>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Get, "/api/v1/street/users", "street", "A street office's own inspectors and handlers")
             .describe("Dispatchers only. The street's inspectors (every cell they hold in the street) and the handlers of its handling units (a unit whose area lies in the street).")
@@ -429,7 +434,13 @@ pub fn api() -> Vec<Op> {
             .problems(&[401]),
         Op::new(Method::Put, "/api/v1/me/notifications", "notifications", "Set how the caller is told about their reports' public changes")
             .bearer()
-            .body_schema("application/json", true, json!({"$ref": "#/components/schemas/NotificationPreferences"}))
+            .body_schema("application/json", true, json!({"allOf": [
+                {"$ref": "#/components/schemas/NotificationPreferences"},
+                // With e-mail on, the address is needed (the saved choice may answer without one).
+                {"if": {"properties": {"email": {"const": true}}},
+                 "then": {"required": ["email_address"], "properties": {"email_address":
+                     {"type": "string", "format": "email", "maxLength": MAX_EMAIL_CHARS}}}},
+            ]}))
             .answer(200, "Saved", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationSettings"})))
             .problems(&[400, 401, 422]),
         Op::new(Method::Post, "/api/v1/me/push-tokens", "notifications", "Register a device's push token for the caller")
@@ -632,7 +643,7 @@ pub fn api() -> Vec<Op> {
             .describe("City admins, and district admins for a switch of their district (404 for a switch outside it), with If-Match carrying the switch's ETag (428 `precondition_required` without it; 409 `version_mismatch` when stale, 409 `not_from_state` when it is ended already).")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the switch's ETag")
+            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the switch's ETag")
             .body("application/json", true, typed::<SwitchRequest>)
             .answer(200, "The switch after the step", Body::Json(typed::<EmergencyView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
@@ -668,7 +679,7 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .param(In::Path, "part", true, json!({"type": "string"}), "The part's id, from GET /api/v1/cases/{id}/joint")
-            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the case's ETag")
+            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag")
             .body("application/json", true, typed::<PartActionRequest>)
             .answer(200, "The case's joint handling after the step", Body::Json(typed::<JointView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),

@@ -17,19 +17,27 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use gridline_core::codes::{AreaCode, CategoryCode, GridCode};
+use gridline_core::codes::{
+    AreaCode, CANONICAL_CATEGORY_CODE_PATTERN, CategoryCode, DISTRICT_OR_STREET_CODE_PATTERN, GridCode,
+};
+use gridline_core::taxonomy::UNIT_CODE_PATTERN;
 use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::api::openapi::{NOT_BLANK_PATTERN, text_schema};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::store::units::{self, BadUnit, UnitRow, check_categories, check_fields, encode_categories};
+use crate::store::units::{
+    self, BadUnit, MAX_CONTACT_CHARS, MAX_NAME_CHARS, UnitRow, check_categories, check_fields,
+    encode_categories,
+};
 use crate::store::{StoreResult, categories};
 
 /// A unit as answered.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Unit {
     pub code: String,
     pub zh: String,
@@ -138,30 +146,99 @@ pub async fn admin_list(state: web::Data<AppState>, who: Principal) -> ApiResult
 }
 
 /// `POST` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
+    #[schema(schema_with = unit_code_schema)]
     pub code: String,
+    #[schema(schema_with = unit_name_schema)]
     pub zh: String,
+    #[schema(schema_with = unit_name_schema)]
     pub en: String,
     #[serde(default)]
+    #[schema(schema_with = unit_contact_schema)]
     pub contact: String,
+    /// The category codes the unit handles, each a stored category in its canonical form.
     #[serde(default)]
+    #[schema(schema_with = unit_categories_schema)]
     pub categories: Vec<String>,
+    /// The district or street it serves; `null` or left out for the whole city.
+    #[schema(schema_with = unit_area_schema)]
     pub area: Option<String>,
 }
 
 /// `PATCH` body: only the fields given change; `"area": null` makes the unit city-wide.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitPatch {
+    #[schema(schema_with = unit_name_or_null_schema)]
     pub zh: Option<String>,
+    #[schema(schema_with = unit_name_or_null_schema)]
     pub en: Option<String>,
+    #[schema(schema_with = unit_contact_or_null_schema)]
     pub contact: Option<String>,
+    #[schema(schema_with = unit_categories_or_null_schema)]
     pub categories: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::api::categories::admin::present")]
+    #[schema(schema_with = unit_area_schema)]
     pub area: Option<Option<String>>,
+    /// `false` retires the unit, `true` reinstates it.
     pub active: Option<bool>,
+}
+
+fn unit_code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(UNIT_CODE_PATTERN))
+        .build()
+}
+
+/// A unit's name in one language: not blank, at most [`MAX_NAME_CHARS`] characters.
+fn unit_name_schema() -> utoipa::openapi::Object {
+    text_schema(1, MAX_NAME_CHARS, Some(NOT_BLANK_PATTERN))
+}
+
+fn unit_contact_schema() -> utoipa::openapi::Object {
+    text_schema(0, MAX_CONTACT_CHARS, None)
+}
+
+fn unit_categories_schema() -> utoipa::openapi::Array {
+    let code = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(CANONICAL_CATEGORY_CODE_PATTERN));
+    utoipa::openapi::ArrayBuilder::new().items(code).build()
+}
+
+/// The same, or `null` (a patch field left as it is).
+fn unit_categories_or_null_schema() -> utoipa::openapi::Array {
+    let mut categories = unit_categories_schema();
+    categories.schema_type = kind_or_null(utoipa::openapi::Type::Array);
+    categories
+}
+
+fn unit_name_or_null_schema() -> utoipa::openapi::Object {
+    string_or_null(unit_name_schema())
+}
+
+fn unit_contact_or_null_schema() -> utoipa::openapi::Object {
+    string_or_null(unit_contact_schema())
+}
+
+/// A patch field's schema that also takes `null`, which leaves the field as it is.
+fn string_or_null(mut schema: utoipa::openapi::Object) -> utoipa::openapi::Object {
+    schema.schema_type = kind_or_null(utoipa::openapi::Type::String);
+    schema
+}
+
+fn kind_or_null(kind: utoipa::openapi::Type) -> utoipa::openapi::schema::SchemaType {
+    utoipa::openapi::schema::SchemaType::from_iter([kind, utoipa::openapi::Type::Null])
+}
+
+fn unit_area_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(kind_or_null(utoipa::openapi::Type::String))
+        .pattern(Some(DISTRICT_OR_STREET_CODE_PATTERN))
+        .build()
 }
 
 fn problem(bad: BadUnit) -> ApiError {

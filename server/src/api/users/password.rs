@@ -9,22 +9,30 @@
 use actix_web::{HttpResponse, web};
 use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::api::auth::with_db;
+use crate::api::openapi::text_schema;
 use crate::app::AppState;
-use crate::auth::password::{check_new_password, verify_password};
+use crate::auth::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, check_new_password, verify_password};
 use crate::auth::users::{self, UserPatch};
 use crate::auth::{AuthError, Principal, now};
 use crate::error::{ApiError, ApiResult};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
+    #[schema(schema_with = new_password_schema)]
     pub new_password: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A new password: [`MIN_PASSWORD_CHARS`] to [`MAX_PASSWORD_CHARS`] characters.
+fn new_password_schema() -> utoipa::openapi::Object {
+    text_schema(MIN_PASSWORD_CHARS, MAX_PASSWORD_CHARS, None)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PasswordChanged {
     pub changed: bool,
     /// Always true: every session ended; sign in again with the new password.
