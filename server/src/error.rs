@@ -331,6 +331,14 @@ pub async fn no_such_route() -> ApiResult<HttpResponse> {
     Err(ApiError::new(ErrorKind::NotFound, "no_such_route", "no endpoint at this path and method"))
 }
 
+/// A `category` parameter (of the statistics, the warnings, the topics): its canonical code,
+/// or 422 `invalid_field` naming it.
+pub fn category_parameter(text: &str) -> ApiResult<String> {
+    gridline_core::codes::CategoryCode::parse(text)
+        .map(|code| code.to_string())
+        .map_err(|e| ApiError::invalid_field("category", e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,7 +38,7 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, category_parameter};
 use crate::store::stats;
 
 use super::{checked_pairs, scope_of};
@@ -334,11 +334,4 @@ pub async fn run_scan(
 
 fn round(value: f64) -> f64 {
     (value * 10_000.0).round() / 10_000.0
-}
-
-/// A `category` parameter as a canonical code, or 422 naming it.
-fn category_parameter(text: &str) -> ApiResult<String> {
-    CategoryCode::parse(text)
-        .map(|code| code.to_string())
-        .map_err(|e| ApiError::invalid_field("category", e.to_string()))
 }

@@ -26,13 +26,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use gridline_core::calendar::WorkingCalendar;
-use gridline_core::codes::{AreaCode, AreaLevel, CategoryCode};
+use gridline_core::codes::{AreaCode, AreaLevel};
 use gridline_core::workflow::{Channel, Role};
 use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
-use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::error::{ApiError, ApiResult, ErrorKind, category_parameter};
 use crate::store::stats::{self, AreaColumn, CallRow, StatsFactRow, StatsFilter};
 use compute::{Figures, GroupBy, Range, Rules};
 
@@ -155,13 +155,6 @@ fn parse_query(pairs: &[(String, String)], calendar: &WorkingCalendar) -> ApiRes
         Some(_) => return Err(ApiError::invalid_field("format", "expected json or csv")),
     };
     Ok(Asked { range: Range { from, to }, group_by, daily, area, category, channel, format })
-}
-
-/// A `category` parameter: its category code, or 422 `invalid_field` naming it.
-pub(crate) fn category_parameter(text: &str) -> ApiResult<String> {
-    CategoryCode::parse(text)
-        .map(|code| code.to_string())
-        .map_err(|e| ApiError::invalid_field("category", e.to_string()))
 }
 
 /// CSV when asked for by `format`, else when `Accept` names `text/csv`.

@@ -31,10 +31,9 @@ use gridline_core::workflow::Role;
 use serde::Serialize;
 
 use crate::api::cases::actions::{etag, problem};
-use crate::api::stats::category_parameter;
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, category_parameter};
 use crate::store::stats::{self, StatsFactRow};
 use crate::warnings::{checked_pairs, scope_of};
 
@@ -299,4 +298,9 @@ pub(crate) fn precondition_required(what: &str, read_at: &str) -> HttpResponse {
         &format!("send If-Match with the {what}'s ETag (its version), as returned by GET {read_at}"),
         None,
     )
+}
+
+/// Words in both languages, from core's `(zh, en)` pair.
+pub(crate) fn names((zh, en): (&str, &str)) -> gridline_core::taxonomy::Names {
+    gridline_core::taxonomy::Names { zh: zh.to_owned(), en: en.to_owned() }
 }

@@ -26,10 +26,11 @@ use gridline_core::workflow::Role;
 use serde::Serialize;
 
 use super::scan::WarningScan;
-use super::{precondition_required, stale};
+use super::{names, precondition_required, stale};
 use crate::api::cases::actions::{etag, if_match};
 use crate::app::AppState;
 use crate::auth::Principal;
+use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::store::warning_signals::{self, SignalRow};
 pub use crate::warnings::signals::SignalStepRequest;
@@ -101,10 +102,6 @@ pub struct SignalList {
 /// Who may run a scan that keeps signals: the offices of places (not a read-only screen).
 const RUNNERS: &[Role] = &[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher];
 
-fn names((zh, en): (&str, &str)) -> Names {
-    Names { zh: zh.to_owned(), en: en.to_owned() }
-}
-
 /// A run's answer: the scan, and the signals it raised or grew.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ScanRun {
@@ -115,10 +112,6 @@ pub struct ScanRun {
     /// The ids of the live signals this run grew.
     pub grown: Vec<String>,
     pub signals: Vec<SignalView>,
-}
-
-fn rfc3339(at: chrono::NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn view(row: SignalRow, who: &Principal) -> SignalView {

@@ -38,14 +38,15 @@ use gridline_core::warning::topic::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{precondition_required, stale};
+use super::{names, precondition_required, stale};
 use crate::api::cases::actions::{etag, if_match};
-use crate::api::stats::category_parameter;
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::clock::rfc3339;
+use crate::error::{ApiError, ApiResult, ErrorKind, category_parameter};
 use crate::store::warning_topics::{self, Adopted, HistoryRow, TopicRow, TopicStep, TrackedRow};
 use crate::store::{StoreError, warning_signals};
+use crate::warnings::signals::json_list;
 use crate::warnings::{active_owner, refusal as refusal_answer};
 
 const DEFAULT_LIMIT: usize = 20;
@@ -222,14 +223,6 @@ pub struct TopicStepRequest {
     pub reason: Option<String>,
 }
 
-fn names((zh, en): (&str, &str)) -> Names {
-    Names { zh: zh.to_owned(), en: en.to_owned() }
-}
-
-fn rfc3339(at: NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn refused(refusal: TopicRefusal) -> ApiError {
     refusal_answer(refusal.status(), refusal.code(), refusal.to_string(), refusal.field())
 }
@@ -345,10 +338,6 @@ fn tracked_case(row: TrackedRow, found: &[String], now: NaiveDateTime) -> Tracke
         tracking_number: row.tracking_number,
         state: row.state,
     }
-}
-
-fn json_list(text: &str) -> Vec<String> {
-    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// The topic with its cases as they are now.
