@@ -9,7 +9,9 @@
 //! The cases of drills (emergency mode's exercises) are left out, from the statistics and from
 //! the early-warning counts alike.
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::dsl::sql;
+use diesel::pg::PgRowByRowLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamp};
 
@@ -144,8 +146,11 @@ macro_rules! facts_of_cases {
     }};
 }
 
-/// The facts that can count in `[from, to)` of the cases `filter` admits, by case and in
-/// sequence order:
+/// How many rows are read between two looks at whether the request is still wanted.
+const ROWS_PER_CANCEL_CHECK: usize = 10_000;
+
+/// Hands `visit` the facts that can count in `[from, to)` of each case `filter` admits, one
+/// case at a time, in sequence order:
 ///
 /// - every fact inside the range;
 /// - for a case with nothing inside the range and nothing since, due in the range by its
@@ -154,21 +159,41 @@ macro_rules! facts_of_cases {
 ///   lay in the range: its first fact after the range (whose state and deadline before it are
 ///   those at `to`).
 ///
-/// Cases finished before the range are not read at all.
-pub fn facts_for(
+/// Cases finished before the range are not read at all. The facts inside the range stream from
+/// the database in case order (PostgreSQL row by row, SQLite one step at a time), so only one
+/// case's facts are held at once, whatever the range; the work stops between rows when the
+/// request is cancelled.
+pub fn for_each_case(
     conn: &mut DbConnection,
     filter: &StatsFilter,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
-) -> StoreResult<Vec<StatsFactRow>> {
-    let mut rows: Vec<StatsFactRow> = facts_of_cases!(filter)
-        .filter(case_stat_facts::occurred_at.ge(from))
-        .filter(case_stat_facts::occurred_at.lt(to))
-        .load(conn)?;
+    visit: &mut dyn FnMut(&[StatsFactRow]),
+) -> StoreResult<()> {
+    let mut case = CaseGrouper::new(visit);
+    // One query per backend: PostgreSQL must be asked for single rows, or libpq holds the
+    // whole result in memory before the first row is seen.
+    macro_rules! inside_the_range {
+        ($conn:expr, $mode:ty) => {{
+            let rows = facts_of_cases!(filter)
+                .filter(case_stat_facts::occurred_at.ge(from))
+                .filter(case_stat_facts::occurred_at.lt(to))
+                .order_by((case_stat_facts::case_id.asc(), case_stat_facts::seq.asc()))
+                .load_iter::<StatsFactRow, $mode>($conn)?;
+            for row in rows {
+                case.push(row?)?;
+            }
+        }};
+    }
+    match conn {
+        DbConnection::Sqlite(conn) => inside_the_range!(conn, DefaultLoadingMode),
+        DbConnection::Pg(conn) => inside_the_range!(conn, PgRowByRowLoadingMode),
+    }
+    case.flush();
     // Driven from the cases due in the range (by their deadline, in the caller's street when
     // it has one: `cases_street_deadline`, else `cases_deadline`), each one's last fact by its
     // key; never from the facts before the range, which are most of the table, nor from the
-    // city's cases for a street.
+    // city's cases for a street. Few: only cases quiet through the range and due in it.
     let quiet_since: Vec<StatsFactRow> = facts_of_cases!(filter)
         .filter(cases::deadline.ge(from).and(cases::deadline.lt(to)).assume_not_null())
         .filter(sql::<Bool>(
@@ -207,10 +232,43 @@ pub fn facts_for(
             )
             .load(conn)?
     };
-    rows.extend(quiet_since);
-    rows.extend(quiet_then_changed);
-    rows.sort_by(|a, b| (&a.case_id, a.seq).cmp(&(&b.case_id, b.seq)));
-    Ok(rows)
+    // Each of these cases has no fact inside the range, and one fact here: a case of its own.
+    for row in quiet_since.into_iter().chain(quiet_then_changed) {
+        visit(std::slice::from_ref(&row));
+    }
+    Ok(())
+}
+
+/// Gathers rows arriving in case order into one case's facts at a time.
+struct CaseGrouper<'v> {
+    visit: &'v mut dyn FnMut(&[StatsFactRow]),
+    facts: Vec<StatsFactRow>,
+    rows: usize,
+}
+
+impl<'v> CaseGrouper<'v> {
+    fn new(visit: &'v mut dyn FnMut(&[StatsFactRow])) -> CaseGrouper<'v> {
+        CaseGrouper { visit, facts: Vec::new(), rows: 0 }
+    }
+
+    fn push(&mut self, row: StatsFactRow) -> StoreResult<()> {
+        self.rows += 1;
+        if self.rows % ROWS_PER_CANCEL_CHECK == 0 {
+            super::check_cancelled()?;
+        }
+        if self.facts.first().is_some_and(|f| f.case_id != row.case_id) {
+            self.flush();
+        }
+        self.facts.push(row);
+        Ok(())
+    }
+
+    fn flush(&mut self) {
+        if !self.facts.is_empty() {
+            (self.visit)(&self.facts);
+            self.facts.clear();
+        }
+    }
 }
 
 /// One call the hotline took, with the case it made or was linked to.

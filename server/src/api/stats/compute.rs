@@ -427,24 +427,36 @@ pub struct Statistics {
     pub total: Figures,
 }
 
-/// Computes the statistics from `rows`, facts grouped by case and in sequence order within a
-/// case (as [`crate::store::stats::facts_for`] returns them), and from the hotline's `calls`
-/// (each counted in its case's group when it came in the range).
-pub fn compute(
-    rows: &[StatsFactRow],
-    calls: &[CallRow],
+/// Counts one range's figures as cases and calls stream past, one case at a time: what is kept
+/// is a tally per group, never the facts, so a year of a city is counted in the memory of its
+/// groups.
+pub struct Counter<'a> {
     range: Range,
     group_by: GroupBy,
-    rules: &Rules<'_>,
-) -> Statistics {
-    let mut groups: BTreeMap<Option<String>, Tally> = BTreeMap::new();
-    let mut total = Tally::default();
-    for call in calls.iter().filter(|call| range.holds(call.at)) {
-        total.figures.hotline_calls += 1;
-        groups.entry(group_by.key(&call.case)).or_default().figures.hotline_calls += 1;
+    rules: Rules<'a>,
+    groups: BTreeMap<Option<String>, Tally>,
+    total: Tally,
+}
+
+impl<'a> Counter<'a> {
+    pub fn new(range: Range, group_by: GroupBy, rules: Rules<'a>) -> Counter<'a> {
+        Counter { range, group_by, rules, groups: BTreeMap::new(), total: Tally::default() }
     }
-    for case in rows.chunk_by(|a, b| a.case_id == b.case_id) {
-        let notes = notes_of(case, range, rules);
+
+    /// Counts a call the hotline took, in its case's group, when it came in the range.
+    pub fn add_call(&mut self, call: &CallRow) {
+        if !self.range.holds(call.at) {
+            return;
+        }
+        self.total.figures.hotline_calls += 1;
+        self.groups.entry(self.group_by.key(&call.case)).or_default().figures.hotline_calls += 1;
+    }
+
+    /// Counts one case from its facts, in sequence order (as [`crate::store::stats::for_each_case`]
+    /// hands them over).
+    pub fn add_case(&mut self, facts: &[StatsFactRow]) {
+        let Some(first) = facts.first() else { return };
+        let notes = notes_of(facts, self.range, &self.rules);
         let touched = notes.received
             || notes.registered
             || notes.closure.is_some()
@@ -456,14 +468,55 @@ pub fn compute(
             || notes.call_back.is_some()
             || !notes.ratings.is_empty();
         if !touched {
-            continue;
+            return;
         }
-        total.add(&notes);
-        groups.entry(group_by.key(&case[0].case)).or_default().add(&notes);
+        self.total.add(&notes);
+        self.groups.entry(self.group_by.key(&first.case)).or_default().add(&notes);
     }
-    Statistics {
-        groups: groups.into_iter().map(|(key, tally)| (key, tally.finish())).collect(),
-        total: total.finish(),
+
+    pub fn finish(self) -> Statistics {
+        Statistics {
+            groups: self.groups.into_iter().map(|(key, tally)| (key, tally.finish())).collect(),
+            total: self.total.finish(),
+        }
+    }
+}
+
+/// Each day of a range (from its start, in steps of 24 hours: the calendar's zone keeps no
+/// daylight saving time) counted as its own range, keyed by its local date, and the whole range
+/// as the total: the dashboard's trend lines.
+pub struct DailyCounter<'a> {
+    days: Vec<(String, Counter<'a>)>,
+    total: Counter<'a>,
+}
+
+impl<'a> DailyCounter<'a> {
+    pub fn new(range: Range, rules: Rules<'a>) -> DailyCounter<'a> {
+        let zone = rules.calendar.settings().timezone;
+        let mut days = Vec::new();
+        let mut from = range.from;
+        while from < range.to {
+            let to = (from + Duration::days(1)).min(range.to);
+            let key = from.with_timezone(&zone).format("%Y-%m-%d").to_string();
+            days.push((key, Counter::new(Range { from, to }, GroupBy::District, rules)));
+            from = to;
+        }
+        DailyCounter { days, total: Counter::new(range, GroupBy::District, rules) }
+    }
+
+    pub fn add_call(&mut self, call: &CallRow) {
+        self.days.iter_mut().for_each(|(_, day)| day.add_call(call));
+        self.total.add_call(call);
+    }
+
+    pub fn add_case(&mut self, facts: &[StatsFactRow]) {
+        self.days.iter_mut().for_each(|(_, day)| day.add_case(facts));
+        self.total.add_case(facts);
+    }
+
+    pub fn finish(self) -> Statistics {
+        let groups = self.days.into_iter().map(|(key, day)| (Some(key), day.finish().total)).collect();
+        Statistics { groups, total: self.total.finish().total }
     }
 }
 

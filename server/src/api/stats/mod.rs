@@ -33,7 +33,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind, category_parameter};
-use crate::store::stats::{self, AreaColumn, CallRow, StatsFactRow, StatsFilter};
+use crate::store::stats::{self, AreaColumn, StatsFilter};
 use compute::{Figures, GroupBy, Range, Rules};
 
 /// Who reads statistics (cut to their scope): the street office, the district, the city, the
@@ -220,22 +220,6 @@ fn area_column(area: AreaCode) -> AreaColumn {
     }
 }
 
-/// Each day of `range` (from its start, in steps of 24 hours: the calendar's zone keeps no
-/// daylight saving time) as its own range, keyed by its local date; the total is the range's.
-fn daily(rows: &[StatsFactRow], calls: &[CallRow], range: Range, rules: &Rules<'_>) -> compute::Statistics {
-    let zone = rules.calendar.settings().timezone;
-    let mut groups = std::collections::BTreeMap::new();
-    let mut from = range.from;
-    while from < range.to {
-        let to = (from + Duration::days(1)).min(range.to);
-        let day = compute::compute(rows, calls, Range { from, to }, GroupBy::District, rules).total;
-        groups.insert(Some(from.with_timezone(&zone).format("%Y-%m-%d").to_string()), day);
-        from = to;
-    }
-    let total = compute::compute(rows, calls, range, GroupBy::District, rules).total;
-    compute::Statistics { groups, total }
-}
-
 #[derive(Serialize)]
 struct Group<'a> {
     key: &'a Option<String>,
@@ -282,26 +266,31 @@ pub async fn stats(
     let asked = parse_query(&query, calendar)?;
     let filter = filter_for(&who, &asked)?;
     let range = asked.range;
-    let (rows, calls) = state
+    let (group_by, daily) = (asked.group_by, asked.daily);
+    let response_limit =
+        state.config.settings.response_limit.working_duration(calendar.settings().day_length());
+    let calendar = state.calendar.clone();
+    // Counted where the rows are read: each case's facts are tallied as they stream past and
+    // dropped, so the memory is that of the groups, not of the range's facts.
+    let statistics = state
         .db
         .run(move |conn| {
-            let rows = stats::facts_for(conn, &filter, range.from.naive_utc(), range.to.naive_utc())?;
-            Ok((rows, stats::calls_in(conn, &filter, range.from, range.to)?))
+            let rules = Rules { calendar: &calendar, response_limit };
+            let (from, to) = (range.from.naive_utc(), range.to.naive_utc());
+            let calls = stats::calls_in(conn, &filter, range.from, range.to)?;
+            if daily {
+                let mut counter = compute::DailyCounter::new(range, rules);
+                calls.iter().for_each(|call| counter.add_call(call));
+                stats::for_each_case(conn, &filter, from, to, &mut |facts| counter.add_case(facts))?;
+                Ok(counter.finish())
+            } else {
+                let mut counter = compute::Counter::new(range, group_by, rules);
+                calls.iter().for_each(|call| counter.add_call(call));
+                stats::for_each_case(conn, &filter, from, to, &mut |facts| counter.add_case(facts))?;
+                Ok(counter.finish())
+            }
         })
         .await?;
-    let rules = Rules {
-        calendar,
-        response_limit: state
-            .config
-            .settings
-            .response_limit
-            .working_duration(calendar.settings().day_length()),
-    };
-    let statistics = if asked.daily {
-        daily(&rows, &calls, asked.range, &rules)
-    } else {
-        compute::compute(&rows, &calls, asked.range, asked.group_by, &rules)
-    };
 
     if wants_csv(&req, asked.format) {
         return Ok(HttpResponse::Ok()
