@@ -253,7 +253,7 @@ impl<'v> CaseGrouper<'v> {
 
     fn push(&mut self, row: StatsFactRow) -> StoreResult<()> {
         self.rows += 1;
-        if self.rows % ROWS_PER_CANCEL_CHECK == 0 {
+        if self.rows.is_multiple_of(ROWS_PER_CANCEL_CHECK) {
             super::check_cancelled()?;
         }
         if self.facts.first().is_some_and(|f| f.case_id != row.case_id) {
@@ -278,28 +278,44 @@ pub struct CallRow {
     pub case: CaseKeys,
 }
 
-/// The calls the hotline took in `[from, to)` about the cases `filter` admits: the call that
-/// opened a hotline case and each "same problem" call linked to one.
-pub fn calls_in(
+/// Hands `visit` each call the hotline took in `[from, to)` about the cases `filter` admits (the
+/// call that opened a hotline case and each "same problem" call linked to one), streamed like
+/// the facts: a city's year of calls is never held at once.
+pub fn for_each_call(
     conn: &mut DbConnection,
     filter: &StatsFilter,
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
-) -> StoreResult<Vec<CallRow>> {
-    let rows: Vec<(i64, CaseKeys)> = facts_of_cases!(
-        filter,
-        hotline_calls,
-        hotline_calls::case_id,
-        (hotline_calls::created_at, case_keys!())
-    )
-    // Calls are stamped in Unix seconds, like the accounts.
-    .filter(hotline_calls::created_at.ge(from.timestamp()))
-    .filter(hotline_calls::created_at.lt(to.timestamp()))
-    .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(secs, case)| chrono::DateTime::from_timestamp(secs, 0).map(|at| CallRow { at, case }))
-        .collect())
+    visit: &mut dyn FnMut(&CallRow),
+) -> StoreResult<()> {
+    macro_rules! calls {
+        ($conn:expr, $mode:ty) => {{
+            let rows = facts_of_cases!(
+                filter,
+                hotline_calls,
+                hotline_calls::case_id,
+                (hotline_calls::created_at, case_keys!())
+            )
+            // Calls are stamped in Unix seconds, like the accounts.
+            .filter(hotline_calls::created_at.ge(from.timestamp()))
+            .filter(hotline_calls::created_at.lt(to.timestamp()))
+            .load_iter::<(i64, CaseKeys), $mode>($conn)?;
+            for (n, row) in rows.enumerate() {
+                if (n + 1).is_multiple_of(ROWS_PER_CANCEL_CHECK) {
+                    super::check_cancelled()?;
+                }
+                let (secs, case) = row?;
+                if let Some(at) = chrono::DateTime::from_timestamp(secs, 0) {
+                    visit(&CallRow { at, case });
+                }
+            }
+        }};
+    }
+    match conn {
+        DbConnection::Sqlite(conn) => calls!(conn, DefaultLoadingMode),
+        DbConnection::Pg(conn) => calls!(conn, PgRowByRowLoadingMode),
+    }
+    Ok(())
 }
 
 /// The reports (their `reported` facts) of the cases `filter` admits that arrived in

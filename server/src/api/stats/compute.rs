@@ -1,6 +1,7 @@
 //! The arithmetic of the statistics: each case's facts inside the range are read in sequence
 //! order, what happened inside the range is noted per case, and the notes are summed per
-//! group. The definitions are written out in `docs/statistics.md`; this file and
+//! group as the cases stream past ([`Counter`], [`DailyCounter`]): nothing but the tallies is
+//! kept between two cases. The definitions are written out in `docs/statistics.md`; this file and
 //! [`crate::store::stat_facts::derive`] (what each event counts for, asked of core's state
 //! machine when the event is written) are their one implementation.
 

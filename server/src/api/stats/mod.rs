@@ -277,15 +277,18 @@ pub async fn stats(
         .run(move |conn| {
             let rules = Rules { calendar: &calendar, response_limit };
             let (from, to) = (range.from.naive_utc(), range.to.naive_utc());
-            let calls = stats::calls_in(conn, &filter, range.from, range.to)?;
             if daily {
                 let mut counter = compute::DailyCounter::new(range, rules);
-                calls.iter().for_each(|call| counter.add_call(call));
+                stats::for_each_call(conn, &filter, range.from, range.to, &mut |call| {
+                    counter.add_call(call)
+                })?;
                 stats::for_each_case(conn, &filter, from, to, &mut |facts| counter.add_case(facts))?;
                 Ok(counter.finish())
             } else {
                 let mut counter = compute::Counter::new(range, group_by, rules);
-                calls.iter().for_each(|call| counter.add_call(call));
+                stats::for_each_call(conn, &filter, range.from, range.to, &mut |call| {
+                    counter.add_call(call)
+                })?;
                 stats::for_each_case(conn, &filter, from, to, &mut |facts| counter.add_case(facts))?;
                 Ok(counter.finish())
             }
