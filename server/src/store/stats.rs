@@ -149,6 +149,53 @@ macro_rules! facts_of_cases {
 /// How many rows are read between two looks at whether the request is still wanted.
 const ROWS_PER_CANCEL_CHECK: usize = 10_000;
 
+/// Runs `$query` (written once, built for each backend) and hands each row to `$visit`, which
+/// returns `()` or a `StoreResult<()>`, without holding the result: PostgreSQL is asked for
+/// single rows (else libpq holds the whole result before the first row is seen), SQLite steps.
+/// Looks at the request's cancellation every [`ROWS_PER_CANCEL_CHECK`] rows.
+macro_rules! stream {
+    ($conn:expr, $query:expr, $visit:expr) => {{
+        let mut visit = $visit;
+        match $conn {
+            DbConnection::Sqlite(conn) => {
+                let rows = $query.load_iter::<_, DefaultLoadingMode>(conn)?;
+                for (n, row) in rows.enumerate() {
+                    if (n + 1).is_multiple_of(ROWS_PER_CANCEL_CHECK) {
+                        super::check_cancelled()?;
+                    }
+                    StreamStep::done(visit(row?))?;
+                }
+            }
+            DbConnection::Pg(conn) => {
+                let rows = $query.load_iter::<_, PgRowByRowLoadingMode>(conn)?;
+                for (n, row) in rows.enumerate() {
+                    if (n + 1).is_multiple_of(ROWS_PER_CANCEL_CHECK) {
+                        super::check_cancelled()?;
+                    }
+                    StreamStep::done(visit(row?))?;
+                }
+            }
+        }
+    }};
+}
+
+/// What a row's visitor may return: nothing, or a result that stops the read on error.
+trait StreamStep {
+    fn done(self) -> StoreResult<()>;
+}
+
+impl StreamStep for () {
+    fn done(self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+impl StreamStep for StoreResult<()> {
+    fn done(self) -> StoreResult<()> {
+        self
+    }
+}
+
 /// Hands `visit` the facts that can count in `[from, to)` of each case `filter` admits, one
 /// case at a time, in sequence order:
 ///
@@ -171,39 +218,36 @@ pub fn for_each_case(
     visit: &mut dyn FnMut(&[StatsFactRow]),
 ) -> StoreResult<()> {
     let mut case = CaseGrouper::new(visit);
-    // One query per backend: PostgreSQL must be asked for single rows, or libpq holds the
-    // whole result in memory before the first row is seen.
-    macro_rules! inside_the_range {
-        ($conn:expr, $mode:ty) => {{
-            let rows = facts_of_cases!(filter)
-                .filter(case_stat_facts::occurred_at.ge(from))
-                .filter(case_stat_facts::occurred_at.lt(to))
-                .order_by((case_stat_facts::case_id.asc(), case_stat_facts::seq.asc()))
-                .load_iter::<StatsFactRow, $mode>($conn)?;
-            for row in rows {
-                case.push(row?)?;
-            }
-        }};
-    }
-    match conn {
-        DbConnection::Sqlite(conn) => inside_the_range!(conn, DefaultLoadingMode),
-        DbConnection::Pg(conn) => inside_the_range!(conn, PgRowByRowLoadingMode),
-    }
+    stream!(
+        conn,
+        facts_of_cases!(filter)
+            .filter(case_stat_facts::occurred_at.ge(from))
+            .filter(case_stat_facts::occurred_at.lt(to))
+            .order_by((case_stat_facts::case_id.asc(), case_stat_facts::seq.asc())),
+        |row: StatsFactRow| case.push(row)
+    );
     case.flush();
+    // Each case below has no fact inside the range, and one fact here: a case of its own.
+    let mut one = |row: StatsFactRow| visit(std::slice::from_ref(&row));
     // Driven from the cases due in the range (by their deadline, in the caller's street when
     // it has one: `cases_street_deadline`, else `cases_deadline`), each one's last fact by its
     // key; never from the facts before the range, which are most of the table, nor from the
-    // city's cases for a street. Few: only cases quiet through the range and due in it.
-    let quiet_since: Vec<StatsFactRow> = facts_of_cases!(filter)
-        .filter(cases::deadline.ge(from).and(cases::deadline.lt(to)).assume_not_null())
-        .filter(sql::<Bool>(
-            "case_stat_facts.seq = (SELECT MAX(g.seq) FROM case_stat_facts g \
-             WHERE g.case_id = case_stat_facts.case_id)",
-        ))
-        .load::<StatsFactRow>(conn)?
-        .into_iter()
-        .filter(|row| row.occurred_at < from)
-        .collect();
+    // city's cases for a street. Over a long range that is most cases, whose last fact is
+    // mostly inside the range: streamed and passed over here, never held.
+    stream!(
+        conn,
+        facts_of_cases!(filter)
+            .filter(cases::deadline.ge(from).and(cases::deadline.lt(to)).assume_not_null())
+            .filter(sql::<Bool>(
+                "case_stat_facts.seq = (SELECT MAX(g.seq) FROM case_stat_facts g \
+                 WHERE g.case_id = case_stat_facts.case_id)",
+            )),
+        |row: StatsFactRow| {
+            if row.occurred_at < from {
+                one(row);
+            }
+        }
+    );
     // Only a range that ended before the newest fact has facts after it. A range ending now (the
     // dashboard's, the KPI tiles') has none, and a street's read would otherwise walk every
     // fact of the street's cases to find that out (the planner goes by the street's cases).
@@ -211,30 +255,27 @@ pub fn for_each_case(
         case_stat_facts::table.filter(case_stat_facts::occurred_at.ge(to)),
     ))
     .get_result(conn)?;
-    let quiet_then_changed: Vec<StatsFactRow> = if !facts_after_the_range {
-        Vec::new()
-    } else {
-        facts_of_cases!(filter)
-            .filter(case_stat_facts::occurred_at.ge(to))
-            .filter(
-                case_stat_facts::deadline_before
-                    .ge(from)
-                    .and(case_stat_facts::deadline_before.lt(to))
-                    .assume_not_null(),
-            )
-            .filter(
-                sql::<Bool>(
-                    "case_stat_facts.seq = (SELECT MIN(g.seq) FROM case_stat_facts g \
-                     WHERE g.case_id = case_stat_facts.case_id AND g.occurred_at >= ",
+    if facts_after_the_range {
+        stream!(
+            conn,
+            facts_of_cases!(filter)
+                .filter(case_stat_facts::occurred_at.ge(to))
+                .filter(
+                    case_stat_facts::deadline_before
+                        .ge(from)
+                        .and(case_stat_facts::deadline_before.lt(to))
+                        .assume_not_null(),
                 )
-                .bind::<Timestamp, _>(from)
-                .sql(")"),
-            )
-            .load(conn)?
-    };
-    // Each of these cases has no fact inside the range, and one fact here: a case of its own.
-    for row in quiet_since.into_iter().chain(quiet_then_changed) {
-        visit(std::slice::from_ref(&row));
+                .filter(
+                    sql::<Bool>(
+                        "case_stat_facts.seq = (SELECT MIN(g.seq) FROM case_stat_facts g \
+                         WHERE g.case_id = case_stat_facts.case_id AND g.occurred_at >= ",
+                    )
+                    .bind::<Timestamp, _>(from)
+                    .sql(")"),
+                ),
+            |row: StatsFactRow| one(row)
+        );
     }
     Ok(())
 }
@@ -243,24 +284,18 @@ pub fn for_each_case(
 struct CaseGrouper<'v> {
     visit: &'v mut dyn FnMut(&[StatsFactRow]),
     facts: Vec<StatsFactRow>,
-    rows: usize,
 }
 
 impl<'v> CaseGrouper<'v> {
     fn new(visit: &'v mut dyn FnMut(&[StatsFactRow])) -> CaseGrouper<'v> {
-        CaseGrouper { visit, facts: Vec::new(), rows: 0 }
+        CaseGrouper { visit, facts: Vec::new() }
     }
 
-    fn push(&mut self, row: StatsFactRow) -> StoreResult<()> {
-        self.rows += 1;
-        if self.rows.is_multiple_of(ROWS_PER_CANCEL_CHECK) {
-            super::check_cancelled()?;
-        }
+    fn push(&mut self, row: StatsFactRow) {
         if self.facts.first().is_some_and(|f| f.case_id != row.case_id) {
             self.flush();
         }
         self.facts.push(row);
-        Ok(())
     }
 
     fn flush(&mut self) {
@@ -288,33 +323,23 @@ pub fn for_each_call(
     to: chrono::DateTime<chrono::Utc>,
     visit: &mut dyn FnMut(&CallRow),
 ) -> StoreResult<()> {
-    macro_rules! calls {
-        ($conn:expr, $mode:ty) => {{
-            let rows = facts_of_cases!(
-                filter,
-                hotline_calls,
-                hotline_calls::case_id,
-                (hotline_calls::created_at, case_keys!())
-            )
-            // Calls are stamped in Unix seconds, like the accounts.
-            .filter(hotline_calls::created_at.ge(from.timestamp()))
-            .filter(hotline_calls::created_at.lt(to.timestamp()))
-            .load_iter::<(i64, CaseKeys), $mode>($conn)?;
-            for (n, row) in rows.enumerate() {
-                if (n + 1).is_multiple_of(ROWS_PER_CANCEL_CHECK) {
-                    super::check_cancelled()?;
-                }
-                let (secs, case) = row?;
-                if let Some(at) = chrono::DateTime::from_timestamp(secs, 0) {
-                    visit(&CallRow { at, case });
-                }
+    stream!(
+        conn,
+        facts_of_cases!(
+            filter,
+            hotline_calls,
+            hotline_calls::case_id,
+            (hotline_calls::created_at, case_keys!())
+        )
+        // Calls are stamped in Unix seconds, like the accounts.
+        .filter(hotline_calls::created_at.ge(from.timestamp()))
+        .filter(hotline_calls::created_at.lt(to.timestamp())),
+        |(secs, case): (i64, CaseKeys)| {
+            if let Some(at) = chrono::DateTime::from_timestamp(secs, 0) {
+                visit(&CallRow { at, case });
             }
-        }};
-    }
-    match conn {
-        DbConnection::Sqlite(conn) => calls!(conn, DefaultLoadingMode),
-        DbConnection::Pg(conn) => calls!(conn, PgRowByRowLoadingMode),
-    }
+        }
+    );
     Ok(())
 }
 

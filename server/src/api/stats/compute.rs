@@ -428,6 +428,16 @@ pub struct Statistics {
     pub total: Figures,
 }
 
+/// What counts a range's figures from the cases and calls streaming past.
+pub trait Count {
+    /// Counts a call the hotline took, in its case's group, when it came in the range.
+    fn add_call(&mut self, call: &CallRow);
+    /// Counts one case from its facts, in sequence order (as
+    /// [`crate::store::stats::for_each_case`] hands them over).
+    fn add_case(&mut self, facts: &[StatsFactRow]);
+    fn finish(self) -> Statistics;
+}
+
 /// Counts one range's figures as cases and calls stream past, one case at a time: what is kept
 /// is a tally per group, never the facts, so a year of a city is counted in the memory of its
 /// groups.
@@ -443,9 +453,10 @@ impl<'a> Counter<'a> {
     pub fn new(range: Range, group_by: GroupBy, rules: Rules<'a>) -> Counter<'a> {
         Counter { range, group_by, rules, groups: BTreeMap::new(), total: Tally::default() }
     }
+}
 
-    /// Counts a call the hotline took, in its case's group, when it came in the range.
-    pub fn add_call(&mut self, call: &CallRow) {
+impl Count for Counter<'_> {
+    fn add_call(&mut self, call: &CallRow) {
         if !self.range.holds(call.at) {
             return;
         }
@@ -453,9 +464,7 @@ impl<'a> Counter<'a> {
         self.groups.entry(self.group_by.key(&call.case)).or_default().figures.hotline_calls += 1;
     }
 
-    /// Counts one case from its facts, in sequence order (as [`crate::store::stats::for_each_case`]
-    /// hands them over).
-    pub fn add_case(&mut self, facts: &[StatsFactRow]) {
+    fn add_case(&mut self, facts: &[StatsFactRow]) {
         let Some(first) = facts.first() else { return };
         let notes = notes_of(facts, self.range, &self.rules);
         let touched = notes.received
@@ -475,7 +484,7 @@ impl<'a> Counter<'a> {
         self.groups.entry(self.group_by.key(&first.case)).or_default().add(&notes);
     }
 
-    pub fn finish(self) -> Statistics {
+    fn finish(self) -> Statistics {
         Statistics {
             groups: self.groups.into_iter().map(|(key, tally)| (key, tally.finish())).collect(),
             total: self.total.finish(),
@@ -504,18 +513,20 @@ impl<'a> DailyCounter<'a> {
         }
         DailyCounter { days, total: Counter::new(range, GroupBy::District, rules) }
     }
+}
 
-    pub fn add_call(&mut self, call: &CallRow) {
+impl Count for DailyCounter<'_> {
+    fn add_call(&mut self, call: &CallRow) {
         self.days.iter_mut().for_each(|(_, day)| day.add_call(call));
         self.total.add_call(call);
     }
 
-    pub fn add_case(&mut self, facts: &[StatsFactRow]) {
+    fn add_case(&mut self, facts: &[StatsFactRow]) {
         self.days.iter_mut().for_each(|(_, day)| day.add_case(facts));
         self.total.add_case(facts);
     }
 
-    pub fn finish(self) -> Statistics {
+    fn finish(self) -> Statistics {
         let groups = self.days.into_iter().map(|(key, day)| (Some(key), day.finish().total)).collect();
         Statistics { groups, total: self.total.finish().total }
     }

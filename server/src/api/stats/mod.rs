@@ -34,6 +34,7 @@ use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind, category_parameter};
 use crate::store::stats::{self, AreaColumn, StatsFilter};
+use crate::store::{DbConnection, StoreResult};
 use compute::{Figures, GroupBy, Range, Rules};
 
 /// Who reads statistics (cut to their scope): the street office, the district, the city, the
@@ -220,6 +221,19 @@ fn area_column(area: AreaCode) -> AreaColumn {
     }
 }
 
+/// Streams the calls and the cases of `range` that `filter` admits through `counter`.
+fn count<C: compute::Count>(
+    conn: &mut DbConnection,
+    filter: &StatsFilter,
+    range: Range,
+    mut counter: C,
+) -> StoreResult<compute::Statistics> {
+    stats::for_each_call(conn, filter, range.from, range.to, &mut |call| counter.add_call(call))?;
+    let (from, to) = (range.from.naive_utc(), range.to.naive_utc());
+    stats::for_each_case(conn, filter, from, to, &mut |facts| counter.add_case(facts))?;
+    Ok(counter.finish())
+}
+
 #[derive(Serialize)]
 struct Group<'a> {
     key: &'a Option<String>,
@@ -276,21 +290,10 @@ pub async fn stats(
         .db
         .run(move |conn| {
             let rules = Rules { calendar: &calendar, response_limit };
-            let (from, to) = (range.from.naive_utc(), range.to.naive_utc());
             if daily {
-                let mut counter = compute::DailyCounter::new(range, rules);
-                stats::for_each_call(conn, &filter, range.from, range.to, &mut |call| {
-                    counter.add_call(call)
-                })?;
-                stats::for_each_case(conn, &filter, from, to, &mut |facts| counter.add_case(facts))?;
-                Ok(counter.finish())
+                count(conn, &filter, range, compute::DailyCounter::new(range, rules))
             } else {
-                let mut counter = compute::Counter::new(range, group_by, rules);
-                stats::for_each_call(conn, &filter, range.from, range.to, &mut |call| {
-                    counter.add_call(call)
-                })?;
-                stats::for_each_case(conn, &filter, from, to, &mut |facts| counter.add_case(facts))?;
-                Ok(counter.finish())
+                count(conn, &filter, range, compute::Counter::new(range, group_by, rules))
             }
         })
         .await?;
