@@ -275,9 +275,9 @@ pub async fn import(state: &AppState, system_id: String, devices: Vec<DeviceInpu
     stored.map_err(refused)
 }
 
-/// An import of 200,000 devices frees about 80 MiB of small blocks (ids, kinds, cells), which
+/// An import of 200,000 devices frees tens of MiB of small blocks (ids, kinds, cells), which
 /// glibc's malloc keeps in its per-thread arenas: a server that imported a million devices
-/// stayed 80-100 MiB above its size before (docs/benchmarks.md, sensor alarm intake). Giving
+/// stayed 70-100 MiB above its size before (docs/benchmarks.md, sensor alarm intake). Giving
 /// the free pages back once per import (on the blocking thread that stored it) costs a walk
 /// over the arenas.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
