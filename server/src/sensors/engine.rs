@@ -84,7 +84,10 @@ struct Session<'a> {
     dirty_devices: HashSet<String>,
     alarms: HashMap<String, AlarmRow>,
     new_alarms: Vec<String>,
+    /// Stored episodes whose state changed (confirmation, group, all-clear, suppression).
     dirty_alarms: HashSet<String>,
+    /// Stored episodes repeated (count, last time, severity), written back with less.
+    repeated_alarms: HashSet<String>,
     /// (device, kind) → its active episode.
     active: HashMap<(String, String), String>,
     /// (kind, cell) → its pending episodes were read.
@@ -187,6 +190,7 @@ impl<'a> Session<'a> {
             alarms: HashMap::new(),
             new_alarms: Vec::new(),
             dirty_alarms: HashSet::new(),
+            repeated_alarms: HashSet::new(),
             active: HashMap::new(),
             cells_read: HashSet::new(),
             groups: HashMap::new(),
@@ -311,7 +315,7 @@ impl<'a> Session<'a> {
                 }
                 (alarm.state == "pending").then_some(alarm.first_at)
             };
-            self.dirty_alarms.insert(id.clone());
+            self.repeated_alarms.insert(id.clone());
             let min = self.rules.get(&m.category).map_or(0, |r| i64::from(r.min_duration_s));
             if pending_since.is_some_and(|first| self.now - first >= min) {
                 self.confirm(conn, &id, "duration")?;
@@ -574,6 +578,13 @@ impl<'a> Session<'a> {
             .filter_map(|id| self.alarms.get(id).cloned())
             .collect();
         store::save_alarms(conn, &changed)?;
+        let repeated: Vec<AlarmRow> = self
+            .repeated_alarms
+            .iter()
+            .filter(|id| !inserted.contains(id) && !self.dirty_alarms.contains(*id))
+            .filter_map(|id| self.alarms.get(id).cloned())
+            .collect();
+        store::save_repeats(conn, &repeated)?;
         for id in &self.dirty_devices {
             if let Some(device) = self.devices.get(id) {
                 store::save_device(conn, device)?;

@@ -90,8 +90,8 @@ pub struct GroupRow {
     pub cleared_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
-#[diesel(table_name = sensor_alarms, treat_none_as_null = true)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = sensor_alarms)]
 pub struct AlarmRow {
     pub id: String,
     #[serde(skip)]
@@ -119,7 +119,7 @@ pub struct AlarmRow {
     pub cleared_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = sensor_messages)]
 pub struct MessageRow {
     pub system_id: String,
@@ -356,16 +356,34 @@ pub fn save_rule(conn: &mut DbConnection, rule: &AlarmRule, now: i64) -> StoreRe
 // --- messages, alarms, groups ----------------------------------------------------------------
 
 /// The stored messages of `system` among the sender's ids.
+///
+/// On PostgreSQL the statement is planned at each call. A plan kept from when the table was
+/// small (PostgreSQL 15 then reads all of the system's messages by the key's first column and
+/// tests each against the list) read more rows with every batch: about 9,000 per lookup after
+/// 19,000 messages in the benchmark.
 pub fn find_messages(conn: &mut DbConnection, system: &str, ids: &[&str]) -> QueryResult<Vec<MessageRow>> {
+    use diesel::sql_types::{Array, Text};
     let mut found = Vec::new();
     for chunk in ids.chunks(LOOKUP_CHUNK) {
-        found.extend(
-            sensor_messages::table
-                .filter(sensor_messages::system_id.eq(system))
-                .filter(sensor_messages::sender_alarm_id.eq_any(chunk))
-                .select(MessageRow::as_select())
-                .load(conn)?,
-        );
+        match conn {
+            DbConnection::Sqlite(c) => found.extend(
+                sensor_messages::table
+                    .filter(sensor_messages::system_id.eq(system))
+                    .filter(sensor_messages::sender_alarm_id.eq_any(chunk))
+                    .select(MessageRow::as_select())
+                    .load(c)?,
+            ),
+            DbConnection::Pg(c) => found.extend(
+                diesel::sql_query(
+                    "SELECT system_id, sender_alarm_id, alarm_id, signal, message_sha256, \
+                     received_at FROM sensor_messages \
+                     WHERE system_id = $1 AND sender_alarm_id = ANY($2)",
+                )
+                .bind::<Text, _>(system)
+                .bind::<Array<Text>, _>(chunk)
+                .load::<MessageRow>(c)?,
+            ),
+        }
     }
     Ok(found)
 }
@@ -425,51 +443,86 @@ pub fn insert_alarms(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<
     Ok(())
 }
 
-/// Writes changed episodes back. On PostgreSQL, one statement per chunk instead of one per
-/// episode (an upsert whose rows all exist already, so only its update runs): a storm's batch
-/// repeats a hundred episodes, and each statement there is a round trip. SQLite runs in the
-/// process, where a statement costs no trip, and diesel has no batch upsert for it.
+/// Writes back episodes whose state changed (confirmed, joined a group, cleared, suppressed):
+/// the columns the rules change after an episode is stored; the rest (device, kind, cell, the
+/// first message's fields) are kept from the first occurrence and are not written again.
 pub fn save_alarms(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<()> {
     use diesel::upsert::excluded;
     use sensor_alarms::dsl as a;
-    for chunk in rows.chunks(INSERT_CHUNK / 4) {
-        match conn {
-            DbConnection::Sqlite(c) => {
-                for row in chunk {
-                    diesel::update(sensor_alarms::table.find(&row.id)).set(row).execute(c)?;
-                }
+    match conn {
+        // In the process a statement costs no trip, and this one is prepared once per
+        // connection (a statement of many rows is prepared again for each batch).
+        DbConnection::Sqlite(c) => {
+            for row in rows {
+                diesel::update(sensor_alarms::table.find(&row.id))
+                    .set((
+                        a::severity.eq(&row.severity),
+                        a::state.eq(&row.state),
+                        a::last_at.eq(row.last_at),
+                        a::repeat_count.eq(row.repeat_count),
+                        a::confirmed_at.eq(row.confirmed_at),
+                        a::confirmed_by.eq(&row.confirmed_by),
+                        a::confirmed_by_user.eq(&row.confirmed_by_user),
+                        a::group_id.eq(&row.group_id),
+                        a::cleared_at.eq(row.cleared_at),
+                    ))
+                    .execute(c)?;
             }
-            DbConnection::Pg(c) => {
+        }
+        // One statement per chunk (each is a round trip): an upsert whose rows all exist, so
+        // only its update runs, found by the primary key whatever the table's statistics say.
+        DbConnection::Pg(c) => {
+            for chunk in rows.chunks(INSERT_CHUNK / 4) {
                 diesel::insert_into(sensor_alarms::table)
                     .values(chunk)
                     .on_conflict(a::id)
                     .do_update()
                     .set((
-                        (
-                            a::system_id.eq(excluded(a::system_id)),
-                            a::device_id.eq(excluded(a::device_id)),
-                            a::kind.eq(excluded(a::kind)),
-                            a::sub_category.eq(excluded(a::sub_category)),
-                            a::severity.eq(excluded(a::severity)),
-                            a::grid_code.eq(excluded(a::grid_code)),
-                            a::state.eq(excluded(a::state)),
-                            a::first_at.eq(excluded(a::first_at)),
-                            a::last_at.eq(excluded(a::last_at)),
-                            a::repeat_count.eq(excluded(a::repeat_count)),
-                            a::value.eq(excluded(a::value)),
-                        ),
-                        (
-                            a::unit.eq(excluded(a::unit)),
-                            a::media_url.eq(excluded(a::media_url)),
-                            a::issued_at.eq(excluded(a::issued_at)),
-                            a::valid_from.eq(excluded(a::valid_from)),
-                            a::valid_to.eq(excluded(a::valid_to)),
-                            a::confirmed_at.eq(excluded(a::confirmed_at)),
-                            a::confirmed_by.eq(excluded(a::confirmed_by)),
-                            a::confirmed_by_user.eq(excluded(a::confirmed_by_user)),
-                            a::group_id.eq(excluded(a::group_id)),
-                            a::cleared_at.eq(excluded(a::cleared_at)),
-                        ),
+                        a::severity.eq(excluded(a::severity)),
+                        a::state.eq(excluded(a::state)),
+                        a::last_at.eq(excluded(a::last_at)),
+                        a::repeat_count.eq(excluded(a::repeat_count)),
+                        a::confirmed_at.eq(excluded(a::confirmed_at)),
+                        a::confirmed_by.eq(excluded(a::confirmed_by)),
+                        a::confirmed_by_user.eq(excluded(a::confirmed_by_user)),
+                        a::group_id.eq(excluded(a::group_id)),
+                        a::cleared_at.eq(excluded(a::cleared_at)),
+                    ))
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes back episodes that were only repeated: their count, last time and severity, none of
+/// them in an index. A storm's batch is a hundred repeats; writing every column rewrote each
+/// row's entries in all four indexes of the table, most of a batch's pages to log and sync.
+pub fn save_repeats(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    use sensor_alarms::dsl as a;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for row in rows {
+                diesel::update(sensor_alarms::table.find(&row.id))
+                    .set((
+                        a::severity.eq(&row.severity),
+                        a::last_at.eq(row.last_at),
+                        a::repeat_count.eq(row.repeat_count),
+                    ))
+                    .execute(c)?;
+            }
+        }
+        DbConnection::Pg(c) => {
+            for chunk in rows.chunks(INSERT_CHUNK / 4) {
+                diesel::insert_into(sensor_alarms::table)
+                    .values(chunk)
+                    .on_conflict(a::id)
+                    .do_update()
+                    .set((
+                        a::severity.eq(excluded(a::severity)),
+                        a::last_at.eq(excluded(a::last_at)),
+                        a::repeat_count.eq(excluded(a::repeat_count)),
                     ))
                     .execute(c)?;
             }
