@@ -105,6 +105,11 @@ fn allowed_for_path(path: &str) -> Option<&'static str> {
     allowed.iter().find(|(template, _)| template_matches(template, path)).map(|(_, allow)| allow.as_str())
 }
 
+/// Whether `path` is routed, but not for `method`: routing answers it 405 with `Allow`.
+pub fn undeclared_method(method: &actix_web::http::Method, path: &str) -> bool {
+    allowed_for_path(path).is_some_and(|allow| !allow.split(", ").any(|m| m == method.as_str()))
+}
+
 /// Whether `path` fits a document path template such as `/api/v1/cases/{id}/actions` or
 /// `/open311/v2/media/{id}.jpg`: segment by segment, a `{name}` stands for one or more
 /// characters between the literal text around it.
@@ -186,6 +191,10 @@ mod tests {
         assert!(template_matches("/open311/v2/discovery.{format}", "/open311/v2/discovery.json"));
         assert_eq!(allowed_for_path("/api/v1/admin/users"), Some("GET, POST"));
         assert_eq!(allowed_for_path("/api/v1/nothing"), None);
+        use actix_web::http::Method;
+        assert!(undeclared_method(&Method::PUT, "/api/v1/cases/x1"));
+        assert!(!undeclared_method(&Method::POST, "/api/v1/cases/x1/actions"));
+        assert!(!undeclared_method(&Method::PUT, "/api/v1/nothing"), "no route: the viewer rule holds");
     }
 
     /// Strings near the codes' shapes: a few valid codes, each with one character changed, cut,
