@@ -17,9 +17,9 @@ use gridline_core::emergency::{
 };
 use gridline_core::protocol::joint::{JointStats, JointView, PartActionRequest};
 use gridline_core::protocol::{
-    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord,
-    PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView,
-    WorklistPage,
+    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, NotificationPreferences,
+    OpenCaseRecord, PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase,
+    UserView, WorklistPage,
 };
 use gridline_core::taxonomy::Category;
 use gridline_core::warning::scan::{MAX_CELLS_PER_CYLINDER, MAX_WINDOW_DAYS, REPLICATIONS};
@@ -32,12 +32,13 @@ use crate::api::auth::device::DeviceSignIn;
 use crate::api::auth::otp::{CodeRequest, CodeVerification};
 use crate::api::auth::password::LoginRequest;
 use crate::api::auth::session::RefreshRequest;
+use crate::api::callbacks::{CallbackList, MAX_LIMIT as CALLBACKS_LISTED};
 use crate::api::cases::actions::ENTITY_TAG_PATTERN;
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
 use crate::api::categories::admin::{CategoryPatch, category_rules};
 use crate::api::coverage::{Assignment, Coverage, InspectorCells};
-use crate::api::notifications::RegisteredToken;
+use crate::api::notifications::{NotificationLog, NotificationSettings, RegisteredToken};
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::units::{NewUnit, Unit, UnitPatch};
@@ -441,18 +442,12 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/me/notifications", "notifications", "How the caller is told about their reports' public changes")
             .describe("Channels (SMS to the phone number the account signed in with, app push to its registered devices, e-mail to the address given here) and the language of the notices. Without a saved choice: every channel the account has an address for, in Chinese.")
             .bearer()
-            .answer(200, "Preferences and the addresses on file", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationSettings"})))
+            .answer(200, "Preferences and the addresses on file", Body::Json(typed::<NotificationSettings>))
             .problems(&[401]),
         Op::new(Method::Put, "/api/v1/me/notifications", "notifications", "Set how the caller is told about their reports' public changes")
             .bearer()
-            .body_schema("application/json", true, json!({"allOf": [
-                {"$ref": "#/components/schemas/NotificationPreferences"},
-                // With e-mail on, the address is needed (the saved choice may answer without one).
-                {"if": {"properties": {"email": {"const": true}}},
-                 "then": {"required": ["email_address"], "properties": {"email_address":
-                     {"type": "string", "format": "email", "maxLength": MAX_EMAIL_CHARS}}}},
-            ]}))
-            .answer(200, "Saved", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationSettings"})))
+            .body("application/json", true, notification_preferences)
+            .answer(200, "Saved", Body::Json(typed::<NotificationSettings>))
             .problems(&[400, 401, 422]),
         Op::new(Method::Post, "/api/v1/me/push-tokens", "notifications", "Register a device's push token for the caller")
             .describe("Registering again is harmless; a token registered by another account moves to the caller (one device, one signed-in account). Each account keeps its newest ten tokens.")
@@ -469,15 +464,15 @@ pub fn api() -> Vec<Op> {
             .describe("The reporter reads the notices sent to them; dispatchers, district admins and admins whose scope holds the case read all of them. Handling units, inspectors and viewers: 403 `forbidden` (the log names the reporter's addresses, masked). Anyone else: 404.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
-            .answer(200, "The log, oldest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationLog"})))
+            .answer(200, "The log, oldest first", Body::Json(typed::<NotificationLog>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/callbacks", "callbacks", "Call-backs (回访) of the caller's area: due ones (oldest closing first, with the reporter's number), or with done=true the ones made (newest first, with the answer)")
             .describe("Operators, dispatchers and admins, cut to their scope; anyone else 403. A task exists for each closing of a citizen's own, not anonymous report from an account with a phone number. Record the answer with the `call_back` action (`satisfaction`; `resolved`, whether the reporter says the problem is solved, which the resolution rate counts; `note`). `done=true&satisfaction=dissatisfied` is the street office's list to decide on when GRIDLINE_CALLBACK_REWORK=dispatcher.")
             .bearer()
             .param(In::Query, "done", false, json!({"type": "boolean"}), None)
             .param(In::Query, "satisfaction", false, json!({"type": "string", "enum": ["satisfied", "basically_satisfied", "dissatisfied"]}), "only with done=true")
-            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200}), None)
-            .answer(200, "The tasks", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/CallbackList"})))
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": CALLBACKS_LISTED}), None)
+            .answer(200, "The tasks", Body::Json(typed::<CallbackList>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/hotline/calls", "hotline", "Take a hotline call (12345): a case with the channel `hotline`, or a consultation answered on the call, a transfer, or a caller linked to an open case")
             .describe("Operators only; anyone else 403. The time limit comes from the call's type and urgency (GRIDLINE_HOTLINE_LIMITS), not the category. Every question of the category is checked as in a report. `answer` (consultation only) closes the order at once with the `answer` step; `transfer` closes it with the `transfer` step and records where it went; `same_as` (tracking number or id of an open case in scope) makes no case and links the call to it (200; a closed or turned-down case: 409 case_not_open). A caller with a number who is not anonymous becomes the reporter through the citizen account of that number, so call-backs and notices reach them. The number and name are kept sealed. A retry with the same Idempotency-Key answers 200 with the same case.")
@@ -980,4 +975,17 @@ fn category_patch(schemas: &mut Schemas) -> serde_json::Value {
     let mut all = vec![typed::<CategoryPatch>(schemas)];
     all.extend(category_rules().unwrap_or_default());
     all_of(all)
+}
+
+/// `PUT /api/v1/me/notifications`: the preferences, with the address needed when e-mail is on
+/// (the saved choice may answer e-mail on without one).
+fn notification_preferences(schemas: &mut Schemas) -> serde_json::Value {
+    let address = json!({"type": "string", "format": "email", "maxLength": MAX_EMAIL_CHARS});
+    all_of(vec![
+        typed::<NotificationPreferences>(schemas),
+        json!({
+            "if": {"properties": {"email": {"const": true}}},
+            "then": {"required": ["email_address"], "properties": {"email_address": address}},
+        }),
+    ])
 }
