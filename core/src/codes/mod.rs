@@ -94,10 +94,17 @@ pub fn grid_code_schema() -> utoipa::openapi::Object {
 
 #[cfg(feature = "openapi")]
 fn code_schema(pattern: &str, description: &str) -> utoipa::openapi::Object {
+    let mut schema = string_matching(pattern);
+    schema.description = Some(description.to_owned());
+    schema
+}
+
+/// A string field matching `pattern`, for the OpenAPI document.
+#[cfg(feature = "openapi")]
+pub(crate) fn string_matching(pattern: impl Into<String>) -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .pattern(Some(pattern))
-        .description(Some(description))
         .build()
 }
 

@@ -159,19 +159,15 @@ fn duplicate_radius_schema() -> utoipa::openapi::Object {
 /// A unit, question or value code: what [`is_unit_code`] accepts.
 #[cfg(feature = "openapi")]
 fn plain_key_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .pattern(Some(UNIT_CODE_PATTERN))
-        .build()
+    crate::codes::string_matching(UNIT_CODE_PATTERN)
 }
 
 #[cfg(feature = "openapi")]
 fn unit_code_or_null_schema() -> utoipa::openapi::Object {
     use utoipa::openapi::{Type, schema::SchemaType};
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .pattern(Some(UNIT_CODE_PATTERN))
-        .build()
+    let mut schema = crate::codes::string_matching(UNIT_CODE_PATTERN);
+    schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    schema
 }
 
 /// A validated taxonomy: every category's major class and unit exist, codes are unique.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::Role;
 use crate::codes::{AreaCode, AreaLevel, GridCode};
 #[cfg(feature = "openapi")]
-use crate::codes::{DISTRICT_PATTERN, GRID_CODE_PATTERN, STREET_PATTERN};
+use crate::codes::{DISTRICT_PATTERN, GRID_CODE_PATTERN, STREET_PATTERN, string_matching};
 
 /// Longest handling-unit code accepted.
 pub const MAX_UNIT_CODE_CHARS: usize = 64;
@@ -157,14 +157,6 @@ impl Scope {
 /// What [`is_unit_code`] accepts, as an ECMA-262 pattern (the OpenAPI document's).
 pub fn unit_code_pattern() -> String {
     format!("^[A-Za-z0-9_-]{{1,{MAX_UNIT_CODE_CHARS}}}$")
-}
-
-#[cfg(feature = "openapi")]
-fn string_matching(pattern: impl Into<String>) -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .pattern(Some(pattern))
-        .build()
 }
 
 #[cfg(feature = "openapi")]
