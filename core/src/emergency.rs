@@ -91,9 +91,9 @@ pub enum State {
     Ended,
 }
 
-/// A step on a switch.
+/// A step on a switch (`EmergencyAction` in the OpenAPI document, apart from a case's steps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = EmergencyAction))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Turn wartime command on for the area.

@@ -230,6 +230,7 @@ mod tests {
 /// reports' public changes. A channel is used only when the account has an address on it (a
 /// phone number it signed in with, a registered device, the e-mail address given here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NotificationPreferences {
     pub sms: bool,
@@ -237,8 +238,29 @@ pub struct NotificationPreferences {
     pub email: bool,
     /// Where e-mail notices go; required when `email` is on.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = email_address_schema))]
     pub email_address: Option<String>,
     pub language: crate::workflow::notice::Language,
+}
+
+/// An e-mail address as the server reads it: trimmed, blank or `null` is none, else an address
+/// of at most [`crate::workflow::notice::MAX_EMAIL_CHARS`] characters.
+#[cfg(feature = "openapi")]
+fn email_address_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let address = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Email)))
+        .max_length(Some(crate::workflow::notice::MAX_EMAIL_CHARS));
+    let any_of = utoipa::openapi::schema::AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[ \t\r\n]*$")))
+        .item(address)
+        .description(Some(
+            "Trimmed; blank or null is none. Needed when email is on (PUT): an address an SMTP server takes.",
+        ))
+        .build();
+    utoipa::openapi::schema::Schema::AnyOf(any_of)
 }
 
 /// `POST /api/v1/me/push-tokens`: a device token an app registers for the signed-in account

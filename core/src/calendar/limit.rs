@@ -13,6 +13,25 @@ use super::CalendarError;
 /// handling limit, and the bound keeps every deadline computation short.
 pub const MAX_LIMIT: u32 = 366;
 
+/// A limit more than zero as [`TimeLimit::from_str`] reads it (what a category takes), as an
+/// ECMA-262 pattern: 1 to [`MAX_LIMIT`], leading zeros allowed, `h` or `d` in either case, white
+/// space around.
+pub const POSITIVE_TIME_LIMIT_PATTERN: &str = concat!(
+    r"^[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*",
+    r"0*(?:[1-9][0-9]?|[12][0-9]{2}|3[0-5][0-9]|36[0-6])[hHdD]",
+    r"[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+);
+
+/// A category's time limit in the OpenAPI document.
+#[cfg(feature = "openapi")]
+pub fn time_limit_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(POSITIVE_TIME_LIMIT_PATTERN))
+        .description(Some("Working hours (`4h`) or working days (`2d`), more than zero."))
+        .build()
+}
+
 /// A time limit counted in working time on a [`super::WorkingCalendar`].
 ///
 /// One working day is the calendar's daily working length (7 h 30 min with the default hours),

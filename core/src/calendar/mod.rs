@@ -33,7 +33,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 
-pub use limit::{MAX_LIMIT, TimeLimit};
+#[cfg(feature = "openapi")]
+pub use limit::time_limit_schema;
+pub use limit::{MAX_LIMIT, POSITIVE_TIME_LIMIT_PATTERN, TimeLimit};
 pub use schedule::{Holiday, YearSchedule};
 pub use settings::{CalendarSettings, DEFAULT_WORK_PERIODS, MissingYear, WorkPeriod};
 

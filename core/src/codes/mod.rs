@@ -43,6 +43,33 @@ pub const GRID_CODE_PATTERN: &str = concat!(
 pub const DISTRICT_OR_STREET_PATTERN: &str =
     concat!(r"^[ \t\r\n]*", district_pattern!(), local_number_pattern!(), r"?[ \t\r\n]*$");
 
+/// Any area code [`AreaCode::parse`] accepts (a district, street, community or grid cell: 6, 9,
+/// 12 or 15 digits), white space around allowed.
+pub const AREA_CODE_PATTERN: &str = concat!(
+    r"^[ \t\r\n]*",
+    district_pattern!(),
+    r"(?:",
+    local_number_pattern!(),
+    r"(?:",
+    local_number_pattern!(),
+    r"(?:",
+    local_number_pattern!(),
+    r")?)?)?[ \t\r\n]*$",
+);
+
+/// A major class (a category code without its minor number, `E05`) as the warnings' `class`
+/// parameter takes it: the kind letter in either case and a major number not 00.
+pub const CATEGORY_CLASS_PATTERN: &str = r"^[ \t\r\n]*[CcEe](?:0[1-9]|[1-9][0-9])[ \t\r\n]*$";
+
+/// A district's code (6 digits) as [`AreaCode::parse`] accepts it, white space around allowed:
+/// a district admin's or a viewer's scope.
+pub const DISTRICT_PATTERN: &str = concat!(r"^[ \t\r\n]*", district_pattern!(), r"[ \t\r\n]*$");
+
+/// A street's code (9 digits) as [`AreaCode::parse`] accepts it, white space around allowed:
+/// a dispatcher's or a viewer's scope.
+pub const STREET_PATTERN: &str =
+    concat!(r"^[ \t\r\n]*", district_pattern!(), local_number_pattern!(), r"[ \t\r\n]*$");
+
 /// A district or street code exactly as a stored field keeps it (a handling unit's area): what
 /// [`AreaCode::parse`] accepts at those levels, with no white space around it.
 pub const DISTRICT_OR_STREET_CODE_PATTERN: &str =
@@ -67,10 +94,17 @@ pub fn grid_code_schema() -> utoipa::openapi::Object {
 
 #[cfg(feature = "openapi")]
 fn code_schema(pattern: &str, description: &str) -> utoipa::openapi::Object {
+    let mut schema = string_matching(pattern);
+    schema.description = Some(description.to_owned());
+    schema
+}
+
+/// A string field matching `pattern`, for the OpenAPI document.
+#[cfg(feature = "openapi")]
+pub(crate) fn string_matching(pattern: impl Into<String>) -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .pattern(Some(pattern))
-        .description(Some(description))
         .build()
 }
 

@@ -6,14 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{
-    Category, DEFAULT_DUPLICATE_RADIUS_M, HandlingUnit, MajorClass, Names, Question, QuestionType,
-    QuestionValue, Taxonomy, TaxonomyError,
+    Category, DEFAULT_DUPLICATE_RADIUS_M, HandlingUnit, MAX_DUPLICATE_RADIUS_M, MajorClass, Names, Question,
+    QuestionType, QuestionValue, Taxonomy, TaxonomyError,
 };
 use crate::calendar::TimeLimit;
 use crate::codes::{CategoryCode, CategoryKind};
-
-/// The largest sensible duplicate-search radius: beyond it "duplicate" stops meaning anything.
-const MAX_DUPLICATE_RADIUS_M: u32 = 5_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -33,6 +33,9 @@ pub const DEFAULT_TAXONOMY_TOML: &str = include_str!("../../data/taxonomy.toml")
 /// Used when a category does not say its own duplicate-search radius.
 pub const DEFAULT_DUPLICATE_RADIUS_M: u32 = 250;
 
+/// The largest sensible duplicate-search radius: beyond it "duplicate" stops meaning anything.
+pub const MAX_DUPLICATE_RADIUS_M: u32 = 5_000;
+
 /// A taxonomy file that cannot be used, with the entry at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaxonomyError {
@@ -69,6 +72,7 @@ pub struct HandlingUnit {
 
 /// The answer types of an extra question; the names are Open311's `datatype` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum QuestionType {
     String,
@@ -91,21 +95,29 @@ impl QuestionType {
         }
     }
 
-    fn is_list(self) -> bool {
+    /// The list types: they take `values`, and the others none.
+    pub const LISTS: [QuestionType; 2] = [QuestionType::Singlevaluelist, QuestionType::Multivaluelist];
+
+    pub fn is_list(self) -> bool {
         matches!(self, QuestionType::Singlevaluelist | QuestionType::Multivaluelist)
     }
 }
 
 /// One allowed value of a list question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuestionValue {
+    #[cfg_attr(feature = "openapi", schema(schema_with = plain_key_schema))]
     pub key: String,
     pub names: Names,
 }
 
 /// An extra question a category asks (an Open311 attribute).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Question {
+    /// 1-64 characters of a-z, 0-9, '_' or '-' (the rule of unit codes).
+    #[cfg_attr(feature = "openapi", schema(schema_with = plain_key_schema))]
     pub code: String,
     pub names: Names,
     pub datatype: QuestionType,
@@ -116,16 +128,46 @@ pub struct Question {
 
 /// A category with everything the workflow needs to know about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::codes::category_code_schema))]
     pub code: CategoryCode,
     pub names: Names,
-    /// Handling time limit (处置时限), counted in working time from dispatch.
+    /// Handling time limit (处置时限), counted in working time from dispatch: `4h` (working
+    /// hours) or `2d` (working days), more than zero.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::calendar::time_limit_schema))]
     pub time_limit: TimeLimit,
     pub anonymous_allowed: bool,
+    #[cfg_attr(feature = "openapi", schema(schema_with = duplicate_radius_schema))]
     pub duplicate_radius_m: u32,
     /// Code of the default [`HandlingUnit`].
+    #[cfg_attr(feature = "openapi", schema(schema_with = unit_code_or_null_schema))]
     pub default_unit: Option<String>,
     pub questions: Vec<Question>,
+}
+
+/// How far to look for duplicates, in metres: 1 to [`MAX_DUPLICATE_RADIUS_M`].
+#[cfg(feature = "openapi")]
+fn duplicate_radius_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(MAX_DUPLICATE_RADIUS_M))
+        .build()
+}
+
+/// A unit, question or value code: what [`is_unit_code`] accepts.
+#[cfg(feature = "openapi")]
+fn plain_key_schema() -> utoipa::openapi::Object {
+    crate::codes::string_matching(UNIT_CODE_PATTERN)
+}
+
+#[cfg(feature = "openapi")]
+fn unit_code_or_null_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{Type, schema::SchemaType};
+    let mut schema = crate::codes::string_matching(UNIT_CODE_PATTERN);
+    schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    schema
 }
 
 /// A validated taxonomy: every category's major class and unit exist, codes are unique.

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Role;
 use crate::codes::{AreaCode, AreaLevel, GridCode};
+#[cfg(feature = "openapi")]
+use crate::codes::{DISTRICT_PATTERN, GRID_CODE_PATTERN, STREET_PATTERN, string_matching};
 
 /// Longest handling-unit code accepted.
 pub const MAX_UNIT_CODE_CHARS: usize = 64;
@@ -28,21 +30,24 @@ pub enum Scope {
     City,
     /// One district (a district admin's, or a viewer's screen): a 6-digit area code.
     District {
-        #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{6}$"))]
+        #[cfg_attr(feature = "openapi", schema(schema_with = district_schema))]
         district: AreaCode,
     },
     /// One street office's area (dispatcher, viewer): a 9-digit area code.
     Street {
-        #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{9}$"))]
+        #[cfg_attr(feature = "openapi", schema(schema_with = street_schema))]
         street: AreaCode,
     },
     /// The unit grid cells assigned to an inspector (possibly none yet).
     Grids {
-        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+        #[cfg_attr(feature = "openapi", schema(schema_with = grid_codes_schema))]
         grids: BTreeSet<GridCode>,
     },
     /// The cases dispatched to one handling unit (handler), named by the unit's code.
-    Unit { unit: String },
+    Unit {
+        #[cfg_attr(feature = "openapi", schema(schema_with = unit_code_schema))]
+        unit: String,
+    },
     /// Only what this account reported itself (citizen).
     Own,
 }
@@ -87,20 +92,28 @@ impl Scope {
         }
     }
 
-    /// Check that this scope is the kind `role` has, and that its content is well formed.
+    /// The kinds of scope an account of `role` may hold (the wire names of [`Scope::kind`]):
+    /// one for most roles; a viewer's screen and a hotline centre answer for the city, a
+    /// district or a street.
+    pub fn kinds_for(role: Role) -> &'static [&'static str] {
+        match role {
+            Role::Admin | Role::System => &["city"],
+            Role::Dispatcher => &["street"],
+            Role::DistrictAdmin => &["district"],
+            Role::Inspector => &["grids"],
+            Role::Handler => &["unit"],
+            Role::Citizen => &["own"],
+            Role::Viewer | Role::Operator => &["city", "district", "street"],
+        }
+    }
+
+    /// Check that this scope is a kind `role` has ([`Scope::kinds_for`]), and that its content
+    /// is well formed.
     pub fn check_fits(&self, role: Role) -> Result<(), ScopeError> {
-        let expected = match role {
-            Role::Admin | Role::System => "city",
-            Role::Dispatcher => "street",
-            Role::DistrictAdmin => "district",
-            Role::Inspector => "grids",
-            Role::Handler => "unit",
-            Role::Citizen => "own",
-            // A hotline centre answers for the city, a district or a street.
-            Role::Viewer | Role::Operator => return self.check_area(),
-        };
-        if self.kind() != expected {
-            return Err(ScopeError::WrongKind { role, expected, found: self.kind() });
+        match Self::kinds_for(role) {
+            kinds if kinds.contains(&self.kind()) => {}
+            [expected] => return Err(ScopeError::WrongKind { role, expected, found: self.kind() }),
+            _ => return Err(ScopeError::NotAnArea(self.kind())),
         }
         match self {
             Scope::Street { street } if street.level() != AreaLevel::Street => {
@@ -111,21 +124,6 @@ impl Scope {
             }
             Scope::Unit { unit } if !is_unit_code(unit) => Err(ScopeError::UnitCode(unit.clone())),
             _ => Ok(()),
-        }
-    }
-
-    /// A viewer's or an operator's scope: a whole area of the city, at a level with its own codes.
-    fn check_area(&self) -> Result<(), ScopeError> {
-        match self {
-            Scope::City => Ok(()),
-            Scope::District { district } if district.level() != AreaLevel::District => {
-                Err(ScopeError::NotADistrict(district.level()))
-            }
-            Scope::Street { street } if street.level() != AreaLevel::Street => {
-                Err(ScopeError::NotAStreet(street.level()))
-            }
-            Scope::District { .. } | Scope::Street { .. } => Ok(()),
-            Scope::Grids { .. } | Scope::Unit { .. } | Scope::Own => Err(ScopeError::NotAnArea(self.kind())),
         }
     }
 
@@ -154,6 +152,32 @@ impl Scope {
             Scope::Unit { .. } | Scope::Own => false,
         }
     }
+}
+
+/// What [`is_unit_code`] accepts, as an ECMA-262 pattern (the OpenAPI document's).
+pub fn unit_code_pattern() -> String {
+    format!("^[A-Za-z0-9_-]{{1,{MAX_UNIT_CODE_CHARS}}}$")
+}
+
+#[cfg(feature = "openapi")]
+fn unit_code_schema() -> utoipa::openapi::Object {
+    string_matching(unit_code_pattern())
+}
+
+#[cfg(feature = "openapi")]
+fn district_schema() -> utoipa::openapi::Object {
+    string_matching(DISTRICT_PATTERN)
+}
+
+#[cfg(feature = "openapi")]
+fn street_schema() -> utoipa::openapi::Object {
+    string_matching(STREET_PATTERN)
+}
+
+/// An inspector's cells: grid codes as [`GridCode::parse`] reads them.
+#[cfg(feature = "openapi")]
+fn grid_codes_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new().items(string_matching(GRID_CODE_PATTERN)).build()
 }
 
 fn is_unit_code(unit: &str) -> bool {

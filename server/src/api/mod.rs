@@ -46,7 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         .service(crate::open311::scope().default_service(web::to(openapi::unrouted_open311)))
         .service(
             web::scope("/api/v1")
-                .wrap(actix_web::middleware::from_fn(crate::auth::read_only::refuse_viewer_writes))
+                .wrap(actix_web::middleware::from_fn(|req, next| {
+                    crate::auth::read_only::refuse_viewer_writes(req, next, openapi::undeclared_method)
+                }))
                 .route("/openapi.json", web::get().to(openapi::document))
                 .route("/docs", web::get().to(openapi::docs))
                 .service(

@@ -27,13 +27,19 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// Middleware (`actix_web::middleware::from_fn`) applying [`refused_for_viewer`]. A missing or
-/// bad token passes through untouched: the handler answers it as it always does.
+/// bad token passes through untouched: the handler answers it as it always does. So does a
+/// method `undeclared(method, path)` says no route takes on a path that has routes: routing
+/// answers it 405 with `Allow`, as it does for every role, and the viewer learns nothing the
+/// public API document does not say.
 pub async fn refuse_viewer_writes(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
+    undeclared: fn(&Method, &str) -> bool,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let viewer_write = match Principal::from_request_head(req.request()) {
-        Ok(Some(who)) => refused_for_viewer(who.role, req.method(), req.path()),
+        Ok(Some(who)) => {
+            refused_for_viewer(who.role, req.method(), req.path()) && !undeclared(req.method(), req.path())
+        }
         _ => false,
     };
     if viewer_write {

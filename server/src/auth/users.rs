@@ -85,10 +85,14 @@ fn scope_json(scope: &Scope) -> AuthResult<String> {
     serde_json::to_string(scope).map_err(|e| AuthError::Internal(format!("scope to JSON: {e}")))
 }
 
+/// Shortest and longest staff login name.
+pub const MIN_LOGIN_CHARS: usize = 3;
+pub const MAX_LOGIN_CHARS: usize = 64;
+
 /// Normalize and check a staff login name: 3 to 64 of `a-z 0-9 . _ -`, case-insensitive.
 pub fn normalize_login(login: &str) -> AuthResult<String> {
     let login = login.trim().to_lowercase();
-    let ok = (3..=64).contains(&login.len())
+    let ok = (MIN_LOGIN_CHARS..=MAX_LOGIN_CHARS).contains(&login.len())
         && login
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
@@ -102,7 +106,7 @@ pub fn normalize_login(login: &str) -> AuthResult<String> {
     }
 }
 
-fn check_display_name(name: &str) -> AuthResult<String> {
+pub(crate) fn check_display_name(name: &str) -> AuthResult<String> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > MAX_DISPLAY_NAME_CHARS || name.chars().any(char::is_control) {

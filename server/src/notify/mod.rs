@@ -48,8 +48,11 @@ impl Channel {
         }
     }
 
+    /// Every channel.
+    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Push, Channel::Email];
+
     pub fn parse(text: &str) -> Option<Self> {
-        [Channel::Sms, Channel::Push, Channel::Email].into_iter().find(|c| c.as_str() == text)
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
     }
 }
 

@@ -49,9 +49,9 @@ pub const MIN_DAYS: u32 = 14;
 pub const MAX_DAYS: u32 = 91;
 const DEFAULT_DAYS: u32 = 28;
 /// The widest circle a caller may ask for, in metres.
-const MAX_RADIUS_M: f64 = 10_000.0;
+pub const MAX_RADIUS_M: f64 = 10_000.0;
 /// The most shuffles one request may ask for (core allows more, for offline evaluation).
-const MAX_REPLICATIONS: u32 = 999;
+pub const MAX_REPLICATIONS: u32 = 999;
 /// The most cylinder evaluations (cells × circle size × windows × (shuffles + 1)) one request
 /// may cost: about 2 s of one core in a release build (40 to 53 million a second,
 /// docs/benchmarks.md "Early warning"). A district of 2,000 cells fits with up to 700 shuffles;

@@ -1388,6 +1388,14 @@ fn viewer_accounts_take_an_area_scope(backend: Backend) {
     assert_eq!(common::problem(act, 403)["code"], "forbidden");
     let case: Value = server.get_as(&admin, &format!("/api/v1/cases/{in_a}")).json().unwrap();
     assert_eq!(case["state"], "reported");
+    // A method no route takes is 405 with `Allow` for a viewer as for anyone (the document says
+    // as much); a write route, or a path with no route, stays 403.
+    let put = |path: &str| server.client.put(server.url(path)).bearer_auth(&viewer).send().unwrap();
+    let undeclared = put(&format!("/api/v1/cases/{in_a}"));
+    assert_eq!(undeclared.headers()["allow"], "GET");
+    assert_eq!(common::problem(undeclared, 405)["code"], "method_not_allowed");
+    assert_eq!(common::problem(put("/api/v1/me/notifications"), 403)["code"], "forbidden");
+    assert_eq!(common::problem(put("/api/v1/no/such/path"), 403)["code"], "forbidden");
 }
 
 both_backends!(every_role_gets_exactly_its_scope, viewer_accounts_take_an_area_scope);

@@ -28,7 +28,7 @@ use crate::store::callbacks::{self, TaskAndCase};
 use crate::store::schema::users;
 
 /// Most tasks one answer lists.
-const MAX_LIMIT: i64 = 200;
+pub const MAX_LIMIT: i64 = 200;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,7 +40,7 @@ pub struct CallbackQuery {
 }
 
 /// One call-back, due or made.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallbackTask {
     pub case_id: String,
     pub tracking_number: String,
@@ -49,19 +49,22 @@ pub struct CallbackTask {
     /// The case's state now (a dissatisfied call-back may have sent it back for rework).
     pub state: String,
     pub handling_unit: Option<String>,
+    #[schema(format = DateTime)]
     pub closed_at: String,
     /// The number to call (E.164); absent when it no longer opens or was removed.
     pub reporter_phone: Option<String>,
+    #[schema(value_type = Option<Satisfaction>)]
     pub satisfaction: Option<String>,
     /// The reporter's answer to "is the problem solved?" (是否解决), when asked.
     pub resolved: Option<bool>,
+    #[schema(format = DateTime)]
     pub called_back_at: Option<String>,
     /// The case's version, for the `call_back` step's `If-Match`.
     pub version: i32,
 }
 
 /// `GET /api/v1/callbacks`'s answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallbackList {
     pub done: bool,
     pub tasks: Vec<CallbackTask>,

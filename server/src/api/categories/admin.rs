@@ -9,28 +9,91 @@
 
 use actix_web::{HttpResponse, web};
 use gridline_core::calendar::TimeLimit;
-use gridline_core::codes::CategoryCode;
-use gridline_core::taxonomy::{Category, Names, Question, Taxonomy, TaxonomyError};
+use gridline_core::codes::{CategoryCode, CategoryKind};
+use gridline_core::taxonomy::{
+    Category, MAX_DUPLICATE_RADIUS_M, Names, Question, QuestionType, Taxonomy, TaxonomyError,
+};
 use gridline_core::workflow::Role;
 use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa::openapi::Type;
+use utoipa::openapi::schema::SchemaType;
 
+use crate::api::openapi::NOT_BLANK_PATTERN;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::store::categories;
 
 /// `PATCH` body: only the fields given change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryPatch {
+    #[schema(schema_with = names_or_null_schema)]
     names: Option<Names>,
+    #[schema(schema_with = time_limit_or_null_schema)]
     time_limit: Option<TimeLimit>,
     anonymous_allowed: Option<bool>,
     duplicate_radius_m: Option<u32>,
     /// `null` clears the default unit; absent leaves it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     default_unit: Option<Option<String>>,
     questions: Option<Vec<Question>>,
+}
+
+fn names_or_null_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::Schema::OneOf(
+        utoipa::openapi::schema::OneOfBuilder::new()
+            .item(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Null))
+            .item(utoipa::openapi::Ref::from_schema_name("Names"))
+            .build(),
+    )
+}
+
+fn time_limit_or_null_schema() -> utoipa::openapi::Object {
+    let mut limit = gridline_core::calendar::time_limit_schema();
+    limit.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    limit
+}
+
+/// What [`check`] adds to a category's own shape, for the OpenAPI document: both names not
+/// blank, a major class and a default unit the shipped taxonomy declares, and values exactly
+/// for the list questions. (That question codes and value keys are not repeated is checked too;
+/// a schema cannot say it of an object's field.)
+pub fn category_rules() -> ApiResult<Vec<Value>> {
+    let shipped = super::shipped()?;
+    let not_blank = json!({ "type": "string", "pattern": NOT_BLANK_PATTERN });
+    let names = json!({ "properties": { "zh": not_blank, "en": not_blank } });
+    let majors = |kind: CategoryKind| {
+        let codes: Vec<String> =
+            shipped.majors().iter().filter(|m| m.kind == kind).map(|m| format!("{:02}", m.code)).collect();
+        let letter = kind.letter();
+        format!("[{letter}{}]-?(?:{})", letter.to_ascii_lowercase(), codes.join("|"))
+    };
+    let code = format!(
+        r"^[ \t\r\n]*(?:{}|{})(?:0[1-9]|[1-9][0-9])[ \t\r\n]*$",
+        majors(CategoryKind::Component),
+        majors(CategoryKind::Event)
+    );
+    let mut units: Vec<Value> = shipped.units().iter().map(|u| json!(u.code)).collect();
+    units.push(Value::Null);
+    let lists: Vec<&str> = QuestionType::LISTS.iter().map(|t| t.as_str()).collect();
+    let question = json!({
+        "if": { "required": ["datatype"], "properties": { "datatype": { "enum": lists } } },
+        "then": { "properties": { "values": { "minItems": 1 } } },
+        "else": { "properties": { "values": { "maxItems": 0 } } },
+    });
+    Ok(vec![json!({
+        "properties": {
+            "code": { "pattern": code },
+            "duplicate_radius_m": { "minimum": 1, "maximum": MAX_DUPLICATE_RADIUS_M },
+            "names": names,
+            "default_unit": { "enum": units },
+            "questions": { "items": question },
+        }
+    })])
 }
 
 /// Tells an explicit `null` (Some(None)) from an absent field (None).
@@ -136,4 +199,61 @@ pub async fn patch(
         .ok_or_else(|| ApiError::not_found("category"))?;
     tracing::info!(category = %edited.code, "category edited");
     Ok(HttpResponse::Ok().json(edited))
+}
+
+#[cfg(test)]
+mod tests {
+    use gridline_core::calendar::TimeLimit;
+
+    use super::*;
+
+    /// A category `check` takes, the shipped taxonomy's first.
+    fn shipped_category() -> Category {
+        super::super::shipped().unwrap().categories()[0].clone()
+    }
+
+    #[test]
+    fn the_documented_rules_are_what_check_accepts() {
+        let rules = category_rules().unwrap();
+        let properties = &rules[0]["properties"];
+        let code = regex::Regex::new(properties["code"]["pattern"].as_str().unwrap()).unwrap();
+        for kind in [CategoryKind::Component, CategoryKind::Event] {
+            for major in 1..=99 {
+                let Ok(sample) = CategoryCode::new(kind, major, 1) else { continue };
+                let category = Category { code: sample, ..shipped_category() };
+                assert_eq!(code.is_match(&sample.to_string()), check(&category).is_ok(), "{sample}");
+            }
+        }
+        let units = properties["default_unit"]["enum"].as_array().unwrap();
+        for unit in units.iter().map(|u| u.as_str().map(str::to_owned)).chain([Some("nobody".into())]) {
+            let documented = units.contains(&serde_json::json!(unit));
+            let category = Category { default_unit: unit.clone(), ..shipped_category() };
+            assert_eq!(documented, check(&category).is_ok(), "{unit:?}");
+        }
+        let lists = &properties["questions"]["items"]["if"]["properties"]["datatype"]["enum"];
+        let question = |datatype: QuestionType, values: usize| Question {
+            code: "q".into(),
+            names: Names { zh: "问".into(), en: "q".into() },
+            datatype,
+            required: false,
+            values: (0..values)
+                .map(|i| gridline_core::taxonomy::QuestionValue {
+                    key: format!("v{i}"),
+                    names: Names { zh: "值".into(), en: "v".into() },
+                })
+                .collect(),
+        };
+        for datatype in [QuestionType::String, QuestionType::Number, QuestionType::Singlevaluelist] {
+            for values in [0, 1] {
+                let is_list = lists.as_array().unwrap().contains(&serde_json::json!(datatype.as_str()));
+                let documented = if is_list { values >= 1 } else { values == 0 };
+                let category = Category { questions: vec![question(datatype, values)], ..shipped_category() };
+                assert_eq!(documented, check(&category).is_ok(), "{datatype:?} {values}");
+            }
+        }
+        let blank = Category { names: Names { zh: " ".into(), en: "x".into() }, ..shipped_category() };
+        assert!(check(&blank).is_err());
+        let zero = Category { time_limit: TimeLimit::Hours(0), ..shipped_category() };
+        assert!(check(&zero).is_err());
+    }
 }

@@ -15,7 +15,9 @@ use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 use gridline_core::protocol::{NotificationPreferences, PushTokenRequest};
 use gridline_core::workflow::Role;
-use gridline_core::workflow::notice::{Language, MAX_EMAIL_CHARS, MAX_PUSH_TOKEN_CHARS, PUSH_PLATFORMS};
+use gridline_core::workflow::notice::{
+    Language, MAX_EMAIL_CHARS, MAX_PUSH_TOKEN_CHARS, PUSH_PLATFORMS, PublicChange,
+};
 use serde::Serialize;
 
 use crate::api::cases::load_case;
@@ -25,12 +27,14 @@ use crate::cases::facts::in_scope;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::notify::expand::default_preferences;
-use crate::store::notifications::{self as store, DeliveryRow, PENDING, PreferencesRow, PushTokenRow};
+use crate::store::notifications::{
+    self as store, DELIVERED, DeliveryRow, FAILED, PENDING, PreferencesRow, PushTokenRow, SENDING,
+};
 use crate::store::schema::users;
 use crate::store::{DbConnection, StoreResult};
 
 /// `GET`/`PUT /api/v1/me/notifications`'s answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NotificationSettings {
     pub preferences: NotificationPreferences,
     /// Whether the account signed in with a phone number (SMS needs one).
@@ -176,28 +180,54 @@ pub async fn unregister_token(
 }
 
 /// One line of a case's notification log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NotificationLogEntry {
+    /// The delivery id, also the message's idempotency key (Idempotency-Key, Message-ID).
     pub id: String,
-    /// The public change it tells: registered, dispatched, handled, closed, merged, rejected,
-    /// reopened.
+    /// The public change it tells.
+    #[schema(value_type = PublicChange)]
     pub change: String,
-    /// sms, push or email.
+    #[schema(schema_with = channel_schema)]
     pub channel: String,
     /// The address, masked.
     pub to: String,
+    #[schema(value_type = Language)]
     pub language: String,
     pub subject: String,
     pub text: String,
+    /// Sent during quiet hours too.
     pub urgent: bool,
-    /// pending, sending, delivered or failed.
+    #[schema(schema_with = delivery_state_schema)]
     pub state: String,
     pub attempts: i32,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// When a pending one is tried (next), after quiet hours or a failed try.
+    #[schema(format = DateTime)]
     pub next_attempt_at: Option<String>,
+    #[schema(format = DateTime)]
     pub delivered_at: Option<String>,
     pub last_error: Option<String>,
+}
+
+fn words(values: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(values))
+        .build()
+}
+
+/// How a notice went: [`crate::notify::Channel`]'s wire names.
+fn channel_schema() -> utoipa::openapi::Object {
+    words(crate::notify::Channel::ALL.map(crate::notify::Channel::as_str))
+}
+
+fn delivery_state_schema() -> utoipa::openapi::Object {
+    words([PENDING, SENDING, DELIVERED, FAILED])
+}
+
+fn log_view_schema() -> utoipa::openapi::Object {
+    words(["reporter", "staff"])
 }
 
 impl From<DeliveryRow> for NotificationLogEntry {
@@ -222,11 +252,12 @@ impl From<DeliveryRow> for NotificationLogEntry {
 }
 
 /// `GET /api/v1/cases/{id}/notifications`'s answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NotificationLog {
     pub case_id: String,
     pub tracking_number: String,
     /// `reporter` (the caller's own notices) or `staff` (all of them).
+    #[schema(schema_with = log_view_schema)]
     pub view: &'static str,
     pub entries: Vec<NotificationLogEntry>,
 }

@@ -324,3 +324,33 @@ pub(super) fn document(operations: &[Op], info: Value, untyped_schemas: Value) -
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Two Rust types that take one schema name would leave only the last one in the document;
+    /// a hand-written schema under a typed one's name would be overwritten.
+    #[test]
+    fn each_schema_name_is_one_shape() {
+        let mut schemas: Schemas = Vec::new();
+        for op in super::super::all_operations() {
+            op.to_json(&mut schemas);
+        }
+        let mut shapes: BTreeMap<String, Value> = BTreeMap::new();
+        let mut twice = std::collections::BTreeSet::new();
+        for (name, schema) in schemas {
+            let shape = serde_json::to_value(schema).unwrap();
+            if *shapes.entry(name.clone()).or_insert_with(|| shape.clone()) != shape {
+                twice.insert(name);
+            }
+        }
+        assert!(twice.is_empty(), "names of two shapes each: {twice:?}");
+        let untyped: Value = serde_json::from_str(super::super::UNTYPED_SCHEMAS).unwrap();
+        for name in untyped.as_object().unwrap().keys() {
+            assert!(!shapes.contains_key(name), "{name} is typed and written by hand");
+        }
+    }
+}

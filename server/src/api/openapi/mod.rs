@@ -32,9 +32,20 @@ const DOCS_HTML: &str = include_str!("docs.html");
 /// its type does.
 const UNTYPED_SCHEMAS: &str = include_str!("untyped-schemas.json");
 
-/// Text with something besides white space in it (what `str::trim` leaves non-empty): the
-/// characters Rust counts as white space, listed, since `\s` differs between regex dialects.
-pub const NOT_BLANK_PATTERN: &str = r"[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+/// The characters Rust counts as white space (what `str::trim` takes off), as the inside of a
+/// character class: listed, since `\s` differs between regex dialects.
+macro_rules! trimmed_class {
+    () => {
+        r"\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+    };
+}
+pub const TRIMMED_CLASS: &str = trimmed_class!();
+
+/// Text with something besides white space in it (what `str::trim` leaves non-empty).
+pub const NOT_BLANK_PATTERN: &str = concat!("[^", trimmed_class!(), "]");
+
+/// Control characters (`char::is_control`), as the inside of a character class.
+pub const CONTROL_CLASS: &str = r"\x00-\x1F\x7F-\x9F";
 
 /// A string field of `min` to `max` characters, optionally matching `pattern`.
 pub fn text_schema(min: usize, max: usize, pattern: Option<&str>) -> utoipa::openapi::Object {
@@ -92,6 +103,11 @@ fn allowed_for_path(path: &str) -> Option<&'static str> {
         methods.into_iter().map(|(path, m)| (path, m.into_iter().collect::<Vec<_>>().join(", "))).collect()
     });
     allowed.iter().find(|(template, _)| template_matches(template, path)).map(|(_, allow)| allow.as_str())
+}
+
+/// Whether `path` is routed, but not for `method`: routing answers it 405 with `Allow`.
+pub fn undeclared_method(method: &actix_web::http::Method, path: &str) -> bool {
+    allowed_for_path(path).is_some_and(|allow| !allow.split(", ").any(|m| m == method.as_str()))
 }
 
 /// Whether `path` fits a document path template such as `/api/v1/cases/{id}/actions` or
@@ -175,6 +191,10 @@ mod tests {
         assert!(template_matches("/open311/v2/discovery.{format}", "/open311/v2/discovery.json"));
         assert_eq!(allowed_for_path("/api/v1/admin/users"), Some("GET, POST"));
         assert_eq!(allowed_for_path("/api/v1/nothing"), None);
+        use actix_web::http::Method;
+        assert!(undeclared_method(&Method::PUT, "/api/v1/cases/x1"));
+        assert!(!undeclared_method(&Method::POST, "/api/v1/cases/x1/actions"));
+        assert!(!undeclared_method(&Method::PUT, "/api/v1/nothing"), "no route: the viewer rule holds");
     }
 
     /// Strings near the codes' shapes: a few valid codes, each with one character changed, cut,
@@ -187,7 +207,7 @@ mod tests {
                 (*code).to_owned(),
                 format!(" {code}\t"),
                 format!("{code}0"),
-                code[1..].to_owned(),
+                chars[1..].iter().collect(),
             ]);
             for at in 0..chars.len() {
                 for replacement in alphabet.chars() {
@@ -203,8 +223,8 @@ mod tests {
     #[test]
     fn code_patterns_are_what_the_parsers_accept() {
         use gridline_core::codes::{
-            AreaCode, AreaLevel, CATEGORY_CODE_PATTERN, CategoryCode, DISTRICT_OR_STREET_PATTERN,
-            GRID_CODE_PATTERN, GridCode,
+            AREA_CODE_PATTERN, AreaCode, AreaLevel, CATEGORY_CLASS_PATTERN, CATEGORY_CODE_PATTERN,
+            CategoryCode, DISTRICT_OR_STREET_PATTERN, GRID_CODE_PATTERN, GridCode,
         };
         let grid = regex::Regex::new(GRID_CODE_PATTERN).unwrap();
         let grids = ["110101001001001", "11010100100101", "820199999999999", "650102100010099"];
@@ -220,6 +240,18 @@ mod tests {
         let category = regex::Regex::new(CATEGORY_CODE_PATTERN).unwrap();
         for sample in near_codes(&["E0101", "c-9910", "C1001"], "0123456789CEcex- ") {
             assert_eq!(category.is_match(&sample), CategoryCode::parse(&sample).is_ok(), "{sample:?}");
+        }
+        let any_area = regex::Regex::new(AREA_CODE_PATTERN).unwrap();
+        let areas = ["110101", "110101001", "110101001002", "110101001001001", "1101010010"];
+        for sample in near_codes(&areas, "019 x") {
+            assert_eq!(any_area.is_match(&sample), AreaCode::parse(&sample).is_ok(), "{sample:?}");
+        }
+        // The warnings read a class as a category code without its minor number.
+        let class = regex::Regex::new(CATEGORY_CLASS_PATTERN).unwrap();
+        for sample in near_codes(&["E05", "c99", "C10"], "0159CEcex- ") {
+            let trimmed = sample.trim();
+            let read = trimmed.len() == 3 && CategoryCode::parse(&format!("{trimmed}01")).is_ok();
+            assert_eq!(class.is_match(&sample), read, "{sample:?}");
         }
     }
 
@@ -267,6 +299,62 @@ mod tests {
                 && AreaCode::parse(&sample)
                     .is_ok_and(|a| matches!(a.level(), AreaLevel::District | AreaLevel::Street));
             assert_eq!(area.is_match(&sample), stored, "{sample:?}");
+        }
+    }
+
+    #[test]
+    fn account_patterns_are_what_the_account_rules_accept() {
+        use crate::api::users::fields::{display_name_pattern, login_pattern};
+        use crate::auth::users::{MAX_DISPLAY_NAME_CHARS, check_display_name, normalize_login};
+        let login = regex::Regex::new(&login_pattern()).unwrap();
+        let long = "a".repeat(64);
+        for sample in near_codes(&["abc", "Ops.Lead_2-b", &long], "aZ9._- \u{3000}\té") {
+            assert_eq!(login.is_match(&sample), normalize_login(&sample).is_ok(), "{sample:?}");
+        }
+        let name = regex::Regex::new(&display_name_pattern()).unwrap();
+        let longest = "名".repeat(MAX_DISPLAY_NAME_CHARS);
+        for sample in near_codes(&["Li Wei", "王芳", "a", &longest], "a \t\n\u{7f}\u{85}\u{3000}名") {
+            assert_eq!(name.is_match(&sample), check_display_name(&sample).is_ok(), "{sample:?}");
+        }
+    }
+
+    #[test]
+    fn scope_patterns_are_what_each_role_accepts() {
+        use gridline_core::codes::{AreaCode, AreaLevel, DISTRICT_PATTERN, STREET_PATTERN};
+        use gridline_core::workflow::Role;
+        use gridline_core::workflow::scope::{Scope, unit_code_pattern};
+        let areas = ["110101", "110101001", "820199999", "110100", "1101010010"];
+        for (pattern, level) in [(DISTRICT_PATTERN, AreaLevel::District), (STREET_PATTERN, AreaLevel::Street)]
+        {
+            let pattern = regex::Regex::new(pattern).unwrap();
+            for sample in near_codes(&areas, "019 x") {
+                let parsed = AreaCode::parse(&sample).is_ok_and(|a| a.level() == level);
+                assert_eq!(pattern.is_match(&sample), parsed, "{sample:?}");
+            }
+        }
+        let unit = regex::Regex::new(&unit_code_pattern()).unwrap();
+        for sample in near_codes(&["roads", "Water-2", "a_b", &"A".repeat(64)], "aZ09_-. é") {
+            let fits = Scope::Unit { unit: sample.clone() }.check_fits(Role::Handler).is_ok();
+            assert_eq!(unit.is_match(&sample), fits, "{sample:?}");
+        }
+    }
+
+    #[test]
+    fn the_time_limit_pattern_is_what_a_category_takes() {
+        use gridline_core::calendar::{MAX_LIMIT, POSITIVE_TIME_LIMIT_PATTERN, TimeLimit};
+        let pattern = regex::Regex::new(POSITIVE_TIME_LIMIT_PATTERN).unwrap();
+        let mut samples = Vec::new();
+        for value in (0..=u64::from(MAX_LIMIT) + 20).chain([999, 4_294_967_295, 4_294_967_296]) {
+            for unit in ["h", "H", "d", "D", "x", "时", ""] {
+                samples.extend([format!("{value}{unit}"), format!(" 0{value}{unit}\u{3000}")]);
+            }
+        }
+        samples.extend(["h", "-4h", "+4h", "4 h", "4hh", "4h\n", "１h"].map(String::from));
+        for sample in samples {
+            let taken = sample
+                .parse::<TimeLimit>()
+                .is_ok_and(|limit| !matches!(limit, TimeLimit::Hours(0) | TimeLimit::Days(0)));
+            assert_eq!(pattern.is_match(&sample), taken, "{sample:?}");
         }
     }
 

@@ -8,16 +8,22 @@
 //! RFC 9457 problem). An answer whose Rust type does not derive `ToSchema` yet is
 //! `Body::Untyped` with its schema.
 
-use gridline_core::codes::{CATEGORY_CODE_PATTERN, DISTRICT_OR_STREET_PATTERN, GRID_CODE_PATTERN};
+use gridline_core::codes::{
+    AREA_CODE_PATTERN, CATEGORY_CLASS_PATTERN, CATEGORY_CODE_PATTERN, DISTRICT_OR_STREET_PATTERN,
+    GRID_CODE_PATTERN,
+};
 use gridline_core::emergency::{
     AfterActionSummary, EmergencyList, EmergencyView, IncidentView, SwitchOnRequest, SwitchRequest,
 };
 use gridline_core::protocol::joint::{JointStats, JointView, PartActionRequest};
 use gridline_core::protocol::{
-    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, OpenCaseRecord,
-    PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase, UserView,
-    WorklistPage,
+    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, NotificationPreferences,
+    OpenCaseRecord, PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase,
+    UserView, WorklistPage,
 };
+use gridline_core::taxonomy::Category;
+use gridline_core::warning::scan::{MAX_CELLS_PER_CYLINDER, MAX_WINDOW_DAYS, REPLICATIONS};
+use gridline_core::workflow::Role;
 use gridline_core::workflow::notice::MAX_EMAIL_CHARS;
 use serde_json::json;
 
@@ -26,24 +32,30 @@ use crate::api::auth::device::DeviceSignIn;
 use crate::api::auth::otp::{CodeRequest, CodeVerification};
 use crate::api::auth::password::LoginRequest;
 use crate::api::auth::session::RefreshRequest;
+use crate::api::callbacks::{CallbackList, MAX_LIMIT as CALLBACKS_LISTED};
 use crate::api::cases::actions::ENTITY_TAG_PATTERN;
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
+use crate::api::categories::admin::{CategoryPatch, category_rules};
 use crate::api::coverage::{Assignment, Coverage, InspectorCells};
-use crate::api::notifications::RegisteredToken;
+use crate::api::notifications::{NotificationLog, NotificationSettings, RegisteredToken};
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::units::{NewUnit, Unit, UnitPatch};
-use crate::api::users::admin::{AccountList, Created, Patched};
+use crate::api::users::admin::{AccountList, CreateUser, Created, PatchUser, Patched};
+use crate::api::users::fields::scope_fits_role;
 use crate::api::users::password::{PasswordChange, PasswordChanged};
-use crate::api::users::street::StreetUsers;
-use crate::api::warnings::WarningCharts;
+use crate::api::users::street::{CreateStreetUser, PatchStreetUser, STREET_ROLES, StreetUsers};
 use crate::api::warnings::scan::WarningScan;
 use crate::api::warnings::signals::{ScanRun, SignalList, SignalStepRequest, SignalView};
 use crate::api::warnings::topics::{AdoptTopicRequest, TopicStepRequest, TopicView, TopicsOfMonth};
+use crate::api::warnings::{MAX_DAYS as CHARTED_DAYS, MAX_LIMIT as CHARTED_PLACES, WarningCharts};
 use crate::store::api_keys::ApiKeyRow;
+use crate::warnings::scan::{
+    MAX_DAYS as SCAN_MAX_DAYS, MAX_RADIUS_M, MAX_REPLICATIONS, MIN_DAYS as SCAN_MIN_DAYS,
+};
 
-use super::build::{Body, In, Method, Op, typed};
+use super::build::{Body, In, Method, Op, Schemas, typed};
 use crate::api::hotline::{CallList, CallReceipt, CallRequest, HotlineForm};
 use crate::hotline::codes::{HotlineCode, HotlineCodeEdit, HotlineCodes};
 use crate::hotline::gazetteer::{GazetteerImported, PlaceMatches};
@@ -182,7 +194,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN, "example": "E0101"}), "A category code")
             .param(In::Query, "unit", false, json!({"type": "string"}), "A handling unit code")
             .param(In::Query, "overdue", false, json!({"type": "boolean"}), "Only overdue (true) or only not overdue (false) cases")
-            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "A district, street, community or grid code: only cases in its cells")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": AREA_CODE_PATTERN}), "A district, street, community or grid code: only cases in its cells")
             .param(In::Query, "channel", false, json!({"type": "string", "example": "hotline,app"}), "A channel or a comma list of channels (app, inspector, web, hotline, open311, sensor): the way the case came in")
             .param(In::Query, "urgency", false, json!({"type": "string", "example": "urgent,very_urgent"}), "An urgency or a comma list of urgencies (normal, urgent, very_urgent): how soon the case must be handled, set when it was filed (a hotline call's urgency, a sensor alarm's severity; normal for a report from a person)")
             .param(In::Query, "from", false, json!({"type": "string", "format": "date-time"}), "Reported at or after (RFC 3339)")
@@ -204,7 +216,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "state", false, json!({"type": "string", "example": "closed"}), "A state or a comma list of states")
             .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN, "example": "E0101"}), "A category code")
             .param(In::Query, "unit", false, json!({"type": "string"}), "A handling unit code")
-            .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "A district, street, community or grid code: only cases in its cells")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": AREA_CODE_PATTERN}), "A district, street, community or grid code: only cases in its cells")
             .param(In::Query, "channel", false, json!({"type": "string", "example": "hotline,app"}), "A channel or a comma list of channels")
             .param(In::Query, "from", false, json!({"type": "string", "format": "date-time"}), "Reported at or after (RFC 3339)")
             .param(In::Query, "to", false, json!({"type": "string", "format": "date-time"}), "Reported before (RFC 3339)")
@@ -278,10 +290,10 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/warnings/charts", "statistics", "Early warning: each place's daily reports against its baseline, on a CUSUM or EWMA chart, the day under way judged as its reports arrive")
             .describe("A place's expected count on a day is its reports over the 28 days before, spread by day effects (weekday, public holiday, weekend day worked in exchange) estimated on the caller's whole scope; the day under way is expected in proportion to the share of it elapsed. Days are the city's. Places that signal today come first, then by the chart's value. Scope: an admin and a viewer see the city or their area, a district admin its district, a dispatcher their street; others get 403. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
             .param(In::Query, "level", false, json!({"type": "string", "enum": ["grid", "community", "street"]}), "What a place is (default grid)")
-            .param(In::Query, "category", false, json!({"type": "string"}), "Only reports of this category code (default every category)")
+            .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN}), "Only reports of this category code (default every category)")
             .param(In::Query, "chart", false, json!({"type": "string", "enum": ["cusum", "ewma"]}), "Which chart (default cusum: k = 0.5, h = 4; ewma: lambda = 0.3, 3 sigma)")
-            .param(In::Query, "days", false, json!({"type": "integer", "minimum": 1, "maximum": 28}), "Whole days charted before today (default 14)")
-            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 500}), "Places answered (default 50)")
+            .param(In::Query, "days", false, json!({"type": "integer", "minimum": 1, "maximum": CHARTED_DAYS}), "Whole days charted before today (default 14)")
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": CHARTED_PLACES}), "Places answered (default 50)")
             .answer(200, "The charts, signalling places first", Body::Json(typed::<WarningCharts>))
             .problems(&[400, 401, 403, 422]),
         with_scan_parameters(Op::new(Method::Get, "/api/v1/warnings/scan", "statistics", "Early warning: the prospective space-time permutation scan over the caller's cells, the clusters of the last days with their recurrence intervals and cases")
@@ -309,7 +321,7 @@ pub fn api() -> Vec<Op> {
             .describe("Dispatchers, district admins and admins whose scope holds the signal, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `dismiss` needs a `reason` (422 `reason_required`); a step from a settled state is 409 `signal_not_from_state`; a viewer is 403. `open_case` files a case through the report intake at a point inside the centre cell, in the signal's category, or for a signal of a class or of every report in the `category` the body names (422 naming `category` otherwise); the case's id is the signal's `case_id`. `open_topic` adopts the topic of the signal's centre cell and category (the body's `category` for a signal of a class or of every report), of the city's current month, with an `owner_unit` (an active handling unit, 422 `unknown_unit` otherwise) or a `note` (422 `owner_required` without either); the signal need not be a month's candidate. The topic's id is the signal's `topic_id`, and the topic names the signal (`from_signal`, `signals`). When the place and category already have a live topic, the signal joins it instead of opening a second.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the signal's ETag")
+            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the signal's ETag")
             .body("application/json", true, typed::<SignalStepRequest>)
             .answer(200, "The signal after the step", Body::Json(typed::<SignalView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
@@ -340,14 +352,14 @@ pub fn api() -> Vec<Op> {
             .describe("Dispatchers, district admins and admins whose scope holds the topic's place, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `drop` needs a `reason` (422 `reason_required`); a step on a resolved or dropped topic is 409 `topic_not_from_state`; a viewer is 403. Once settled, new reports no longer join it.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .param(In::Header, "If-Match", false, json!({"type": "string"}), "\"<version>\" from the topic's ETag")
+            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the topic's ETag")
             .body("application/json", true, typed::<TopicStepRequest>)
             .body_examples(json!({"resolve": {"summary": "The lane was resurfaced", "value": {"action": "resolve", "reason": "Resurfaced in full on 2 December"}}, "drop": {"summary": "Handed to the district", "value": {"action": "drop", "reason": "The district's road works take it over"}}}))
             .answer(200, "The topic after the step", Body::Json(typed::<TopicView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
         Op::new(Method::Post, "/api/v1/admin/grids", "admin", "Replace a district's or street's grid cells from GeoJSON (all problems reported at once)")
             .bearer()
-            .param(In::Query, "area", true, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$"}), None)
+            .param(In::Query, "area", true, json!({"type": "string", "pattern": DISTRICT_OR_STREET_PATTERN}), "A district (6 digits) or street (9 digits) code")
             .body_schema("application/geo+json", true, json!({"type": "object"}))
             .answer(200, "Imported", Body::Untyped("application/json", json!({"type": "object", "properties": {"area": {"type": "string"}, "cells": {"type": "integer"}, "grid_revision": {"type": "integer"}}})))
             .problems(&[400, 401, 403, 413, 415, 422]),
@@ -357,14 +369,14 @@ pub fn api() -> Vec<Op> {
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/categories", "admin", "Create a category (names, time limit, anonymity rule, duplicate radius, default unit, questions), checked with the taxonomy rules")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(201, "Created", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, new_category)
+            .answer(201, "Created", Body::Json(typed::<Category>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Patch, "/api/v1/admin/categories/{code}", "admin", "Edit a category; only the given fields change and the next report uses them")
             .bearer()
             .param(In::Path, "code", true, json!({"type": "string", "pattern": "^[CE][0-9]{4}$"}), "Category code (C = component, E = event; major + minor class)")
-            .body_schema("application/json", true, json!({"type": "object"}))
-            .answer(200, "The edited category", Body::Untyped("application/json", json!({"type": "object"})))
+            .body("application/json", true, category_patch)
+            .answer(200, "The edited category", Body::Json(typed::<Category>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/admin/units", "admin", "Every handling unit, retired ones too")
             .bearer()
@@ -389,7 +401,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/coverage", "cases", "Coverage: cells without an inspector, inspectors holding cells of the area, and (admins) inspectors without cells")
             .describe("A dispatcher reads their street; an admin the city or the district or street in `area`.")
             .bearer()
-            .param(In::Query, "area", false, json!({"type": "string"}), "A district or street code (admins; a dispatcher may narrow inside their street)")
+            .param(In::Query, "area", false, json!({"type": "string", "pattern": AREA_CODE_PATTERN}), "A district, street, community or grid code (admins; a dispatcher may narrow inside their street)")
             .answer(200, "Coverage", Body::Json(typed::<Coverage>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/coverage/assign", "cases", "Give a grid cell to an inspector ({grid, inspector_id}), taking it from whoever held it")
@@ -417,31 +429,25 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/street/users", "street", "A street office creates an inspector or a handler of its street")
             .describe("Dispatchers only. `role` inspector with `scope` {kind: grids} of cells in the street (at least one), or handler with {kind: unit} of an active unit whose area lies in the street; anything else is 422 naming `role` or `scope`. Without `password` one is generated and answered once as `initial_password`.")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object", "required": ["login", "display_name", "role", "scope"], "additionalProperties": false, "properties": {"login": {"type": "string"}, "display_name": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "scope": {"$ref": "#/components/schemas/Scope"}, "password": {"type": "string"}}}))
+            .body("application/json", true, new_street_account)
             .answer(201, "The account, and the generated password once", Body::Json(typed::<Created>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Patch, "/api/v1/street/users/{id}", "street", "A street office renames, disables or resets one of its inspectors or handlers")
             .describe("Dispatchers only; another street's account (or any other) is 404. `reset_password: true` answers a one-time password once as `one_time_password`; it signs in only together with a new password.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .body_schema("application/json", true, json!({"type": "object", "additionalProperties": false, "properties": {"display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "reset_password": {"type": "boolean"}}}))
+            .body("application/json", true, typed::<PatchStreetUser>)
             .answer(200, "The account (with `one_time_password` after a reset)", Body::Json(typed::<Patched>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/me/notifications", "notifications", "How the caller is told about their reports' public changes")
             .describe("Channels (SMS to the phone number the account signed in with, app push to its registered devices, e-mail to the address given here) and the language of the notices. Without a saved choice: every channel the account has an address for, in Chinese.")
             .bearer()
-            .answer(200, "Preferences and the addresses on file", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationSettings"})))
+            .answer(200, "Preferences and the addresses on file", Body::Json(typed::<NotificationSettings>))
             .problems(&[401]),
         Op::new(Method::Put, "/api/v1/me/notifications", "notifications", "Set how the caller is told about their reports' public changes")
             .bearer()
-            .body_schema("application/json", true, json!({"allOf": [
-                {"$ref": "#/components/schemas/NotificationPreferences"},
-                // With e-mail on, the address is needed (the saved choice may answer without one).
-                {"if": {"properties": {"email": {"const": true}}},
-                 "then": {"required": ["email_address"], "properties": {"email_address":
-                     {"type": "string", "format": "email", "maxLength": MAX_EMAIL_CHARS}}}},
-            ]}))
-            .answer(200, "Saved", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationSettings"})))
+            .body("application/json", true, notification_preferences)
+            .answer(200, "Saved", Body::Json(typed::<NotificationSettings>))
             .problems(&[400, 401, 422]),
         Op::new(Method::Post, "/api/v1/me/push-tokens", "notifications", "Register a device's push token for the caller")
             .describe("Registering again is harmless; a token registered by another account moves to the caller (one device, one signed-in account). Each account keeps its newest ten tokens.")
@@ -458,15 +464,15 @@ pub fn api() -> Vec<Op> {
             .describe("The reporter reads the notices sent to them; dispatchers, district admins and admins whose scope holds the case read all of them. Handling units, inspectors and viewers: 403 `forbidden` (the log names the reporter's addresses, masked). Anyone else: 404.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string", "format": "uuid"}), None)
-            .answer(200, "The log, oldest first", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/NotificationLog"})))
+            .answer(200, "The log, oldest first", Body::Json(typed::<NotificationLog>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Get, "/api/v1/callbacks", "callbacks", "Call-backs (回访) of the caller's area: due ones (oldest closing first, with the reporter's number), or with done=true the ones made (newest first, with the answer)")
             .describe("Operators, dispatchers and admins, cut to their scope; anyone else 403. A task exists for each closing of a citizen's own, not anonymous report from an account with a phone number. Record the answer with the `call_back` action (`satisfaction`; `resolved`, whether the reporter says the problem is solved, which the resolution rate counts; `note`). `done=true&satisfaction=dissatisfied` is the street office's list to decide on when GRIDLINE_CALLBACK_REWORK=dispatcher.")
             .bearer()
             .param(In::Query, "done", false, json!({"type": "boolean"}), None)
             .param(In::Query, "satisfaction", false, json!({"type": "string", "enum": ["satisfied", "basically_satisfied", "dissatisfied"]}), "only with done=true")
-            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": 200}), None)
-            .answer(200, "The tasks", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/CallbackList"})))
+            .param(In::Query, "limit", false, json!({"type": "integer", "minimum": 1, "maximum": CALLBACKS_LISTED}), None)
+            .answer(200, "The tasks", Body::Json(typed::<CallbackList>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/hotline/calls", "hotline", "Take a hotline call (12345): a case with the channel `hotline`, or a consultation answered on the call, a transfer, or a caller linked to an open case")
             .describe("Operators only; anyone else 403. The time limit comes from the call's type and urgency (GRIDLINE_HOTLINE_LIMITS), not the category. Every question of the category is checked as in a report. `answer` (consultation only) closes the order at once with the `answer` step; `transfer` closes it with the `transfer` step and records where it went; `same_as` (tracking number or id of an open case in scope) makes no case and links the call to it (200; a closed or turned-down case: 409 case_not_open). A caller with a number who is not anonymous becomes the reporter through the citizen account of that number, so call-backs and notices reach them. The number and name are kept sealed. A retry with the same Idempotency-Key answers 200 with the same case.")
@@ -592,7 +598,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/admin/users", "admin", "Create a staff account")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object", "required": ["login", "display_name", "role"], "properties": {"login": {"type": "string"}, "display_name": {"type": "string"}, "role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen"}, "scope": {"$ref": "#/components/schemas/Scope"}, "password": {"type": "string"}}}))
+            .body("application/json", true, new_staff_account)
             .answer(201, "Created", Body::Json(typed::<Created>))
             .problems(&[401, 403, 409, 422]),
         Op::new(Method::Get, "/api/v1/admin/users/{id}", "admin", "One account")
@@ -604,7 +610,7 @@ pub fn api() -> Vec<Op> {
             .describe("`reset_password: true` replaces the password with a generated one-time password, answered once as `one_time_password`: it signs in only together with a new password (`POST /api/v1/auth/login` with `new_password`). Every session of the account ends.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .body_schema("application/json", true, json!({"type": "object", "properties": {"role": {"allOf": [{"$ref": "#/components/schemas/Role"}], "description": "Any role but citizen; without `scope`, the new role's default scope where it has one (none for dispatcher, district_admin, handler, viewer and operator)"}, "scope": {"$ref": "#/components/schemas/Scope"}, "display_name": {"type": "string"}, "disabled": {"type": "boolean"}, "password": {"type": "string"}, "reset_password": {"type": "boolean"}}}))
+            .body("application/json", true, staff_account_patch)
             .answer(200, "Account (with `one_time_password` after a reset)", Body::Json(typed::<Patched>))
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/admin/api-keys", "admin", "List the Open311 API keys (never the keys themselves)")
@@ -909,12 +915,77 @@ pub fn info() -> serde_json::Value {
 /// `POST /warnings/scan` (a run that keeps signals) share.
 fn with_scan_parameters(op: Op) -> Op {
     op
-        .param(In::Query, "category", false, json!({"type": "string"}), "Only reports of this category code")
-        .param(In::Query, "class", false, json!({"type": "string", "pattern": "^[CEce][0-9]{2}$"}), "Only reports of this major class (kind letter and two digits, E05); not with category")
-        .param(In::Query, "days", false, json!({"type": "integer", "minimum": 14, "maximum": 91}), "The study period in days, today the last (default 28)")
-        .param(In::Query, "max_cells", false, json!({"type": "integer", "minimum": 1, "maximum": 50}), "Most cells in a circle (default 10)")
-        .param(In::Query, "radius_m", false, json!({"type": "number", "exclusiveMinimum": 0, "maximum": 10000}), "Widest circle in metres (default 1000)")
-        .param(In::Query, "max_window_days", false, json!({"type": "integer", "minimum": 1, "maximum": 7}), "Longest window in days (default 7)")
-        .param(In::Query, "replications", false, json!({"type": "integer", "minimum": 9, "maximum": 999}), "Shuffles judging significance (default 999); cells × max_cells × max_window_days × (replications + 1) may be at most 100,000,000, else 422 naming replications")
+        .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN}), "Only reports of this category code; not with class")
+        .param(In::Query, "class", false, json!({"type": "string", "pattern": CATEGORY_CLASS_PATTERN}), "Only reports of this major class (kind letter and two digits, E05); not with category")
+        .param(In::Query, "days", false, json!({"type": "integer", "minimum": SCAN_MIN_DAYS, "maximum": SCAN_MAX_DAYS}), "The study period in days, today the last (default 28)")
+        .param(In::Query, "max_cells", false, json!({"type": "integer", "minimum": 1, "maximum": MAX_CELLS_PER_CYLINDER}), "Most cells in a circle (default 10)")
+        .param(In::Query, "radius_m", false, json!({"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_M}), "Widest circle in metres (default 1000)")
+        .param(In::Query, "max_window_days", false, json!({"type": "integer", "minimum": 1, "maximum": MAX_WINDOW_DAYS}), "Longest window in days (default 7)")
+        .param(In::Query, "replications", false, json!({"type": "integer", "minimum": REPLICATIONS.start(), "maximum": MAX_REPLICATIONS}), "Shuffles judging significance (default 999); cells × max_cells × max_window_days × (replications + 1) may be at most 100,000,000, else 422 naming replications")
         .param(In::Query, "seed", false, json!({"type": "integer", "minimum": 0}), "The shuffles' seed (default today's date as YYYYMMDD)")
+}
+
+/// A schema of `all` together.
+fn all_of(all: Vec<serde_json::Value>) -> serde_json::Value {
+    json!({ "allOf": all })
+}
+
+/// `POST /api/v1/admin/users`: the fields, and a scope that fits the role.
+fn new_staff_account(schemas: &mut Schemas) -> serde_json::Value {
+    let mut all = vec![typed::<CreateUser>(schemas)];
+    all.extend(scope_fits_role(Role::ALL));
+    all_of(all)
+}
+
+/// `PATCH /api/v1/admin/users/{id}`: the fields, a scope that fits a new role (a scope alone
+/// must fit the account's stored role, which no schema knows), and a given password or a reset,
+/// not both.
+fn staff_account_patch(schemas: &mut Schemas) -> serde_json::Value {
+    let mut all = vec![typed::<PatchUser>(schemas)];
+    all.extend(scope_fits_role(Role::ALL));
+    all.push(json!({
+        "if": { "required": ["reset_password"], "properties": { "reset_password": { "const": true } } },
+        "then": { "properties": { "password": { "type": "null" } } },
+    }));
+    all_of(all)
+}
+
+/// `POST /api/v1/street/users`: the fields, a scope that fits the role, and at least one cell for
+/// an inspector (that they lie in the office's street, or that the unit is one of its own,
+/// depends on the caller and the stored units).
+fn new_street_account(schemas: &mut Schemas) -> serde_json::Value {
+    let mut all = vec![typed::<CreateStreetUser>(schemas)];
+    all.extend(scope_fits_role(&STREET_ROLES));
+    all.push(json!({
+        "if": { "properties": { "scope": { "properties": { "kind": { "const": "grids" } } } } },
+        "then": { "properties": { "scope": { "properties": { "grids": { "minItems": 1 } } } } },
+    }));
+    all_of(all)
+}
+
+/// `POST /api/v1/admin/categories`: a category, with the rules of the shipped taxonomy.
+fn new_category(schemas: &mut Schemas) -> serde_json::Value {
+    let mut all = vec![typed::<Category>(schemas)];
+    all.extend(category_rules().unwrap_or_default());
+    all_of(all)
+}
+
+/// `PATCH /api/v1/admin/categories/{code}`: the fields given, with the same rules.
+fn category_patch(schemas: &mut Schemas) -> serde_json::Value {
+    let mut all = vec![typed::<CategoryPatch>(schemas)];
+    all.extend(category_rules().unwrap_or_default());
+    all_of(all)
+}
+
+/// `PUT /api/v1/me/notifications`: the preferences, with the address needed when e-mail is on
+/// (the saved choice may answer e-mail on without one).
+fn notification_preferences(schemas: &mut Schemas) -> serde_json::Value {
+    let address = json!({"type": "string", "format": "email", "maxLength": MAX_EMAIL_CHARS});
+    all_of(vec![
+        typed::<NotificationPreferences>(schemas),
+        json!({
+            "if": {"properties": {"email": {"const": true}}},
+            "then": {"required": ["email_address"], "properties": {"email_address": address}},
+        }),
+    ])
 }

@@ -8,6 +8,7 @@ use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::fields;
 use crate::api::auth::with_db;
 use crate::app::AppState;
 use crate::auth::users::{self, AccountKind, NewStaff, User, UserPatch, UserQuery};
@@ -54,13 +55,20 @@ pub struct AccountList {
     pub users: Vec<User>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/admin/users`: a staff account. Without `scope`, the role's default where it
+/// has one; without `password`, a generated one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = NewStaffAccount)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(schema_with = fields::login_schema)]
     pub login: String,
+    #[schema(schema_with = fields::display_name_schema)]
     pub display_name: String,
+    #[schema(schema_with = fields::staff_role_schema)]
     pub role: Role,
     pub scope: Option<Scope>,
+    #[schema(schema_with = fields::password_or_null_schema)]
     pub password: Option<String>,
 }
 
@@ -102,18 +110,36 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Debug, Deserialize)]
+/// `PATCH /api/v1/admin/users/{id}`: only the fields given change. A new role without `scope`
+/// takes its default scope where it has one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = StaffAccountPatch)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
+    #[schema(schema_with = staff_role_or_null_schema)]
     pub role: Option<Role>,
     pub scope: Option<Scope>,
+    #[schema(schema_with = fields::display_name_or_null_schema)]
     pub display_name: Option<String>,
     pub disabled: Option<bool>,
+    #[schema(schema_with = fields::password_or_null_schema)]
     pub password: Option<String>,
     /// `true`: a generated one-time password replaces the account's, answered once as
     /// `one_time_password`; it signs in only together with a new password.
     #[serde(default)]
     pub reset_password: bool,
+}
+
+fn staff_role_or_null_schema() -> utoipa::openapi::Object {
+    let mut role = fields::staff_role_schema();
+    role.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::Type::String,
+        utoipa::openapi::Type::Null,
+    ]);
+    if let Some(names) = role.enum_values.as_mut() {
+        names.push(serde_json::Value::Null);
+    }
+    role
 }
 
 /// An account after a change (`PATCH /api/v1/admin/users/{id}`, `PATCH

@@ -3,6 +3,7 @@
 //! street office's own inspectors and handlers). Password hashes and device secrets are never part of any answer.
 
 pub mod admin;
+pub mod fields;
 pub mod me;
 pub mod password;
 pub mod street;

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::admin::Created;
+use super::fields;
 use crate::api::auth::with_db;
 use crate::app::AppState;
 use crate::auth::users::{self, NewStaff, User, UserPatch};
@@ -87,14 +88,28 @@ pub async fn list(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpR
     Ok(HttpResponse::Ok().json(StreetUsers { street: street.to_string(), users }))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/street/users`: an inspector of the street's cells or a handler of one of its
+/// units. Without `password`, a generated one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = NewStreetAccount)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStreetUser {
+    #[schema(schema_with = fields::login_schema)]
     pub login: String,
+    #[schema(schema_with = fields::display_name_schema)]
     pub display_name: String,
+    #[schema(schema_with = street_role_schema)]
     pub role: Role,
     pub scope: Scope,
+    #[schema(schema_with = fields::password_or_null_schema)]
     pub password: Option<String>,
+}
+
+/// The roles a street office creates.
+pub const STREET_ROLES: [Role; 2] = [Role::Inspector, Role::Handler];
+
+fn street_role_schema() -> utoipa::openapi::Object {
+    fields::roles_schema(STREET_ROLES)
 }
 
 pub async fn create(
@@ -104,7 +119,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let street = street_of(&who)?;
     let CreateStreetUser { login, display_name, role, scope, password } = body.into_inner();
-    if !matches!(role, Role::Inspector | Role::Handler) {
+    if !STREET_ROLES.contains(&role) {
         return Err(ApiError::invalid_field("role", "a street office creates inspectors and handlers only"));
     }
     let (user, initial_password) = with_db(&state, move |conn| {
@@ -131,9 +146,12 @@ pub async fn create(
     Ok(HttpResponse::Created().json(Created { user, initial_password }))
 }
 
-#[derive(Debug, Deserialize)]
+/// `PATCH /api/v1/street/users/{id}`: only the fields given change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = StreetAccountPatch)]
 #[serde(deny_unknown_fields)]
 pub struct PatchStreetUser {
+    #[schema(schema_with = fields::display_name_or_null_schema)]
     pub display_name: Option<String>,
     pub disabled: Option<bool>,
     #[serde(default)]

@@ -49,7 +49,8 @@ const WATCHERS: &[Role] = &[Role::Admin, Role::DistrictAdmin, Role::System, Role
 pub const BASELINE_DAYS: u32 = 28;
 /// The most whole days one answer charts.
 pub const MAX_DAYS: u32 = 28;
-const MAX_LIMIT: usize = 500;
+/// The most places one answer charts.
+pub const MAX_LIMIT: usize = 500;
 const PARAMETERS: [&str; 5] = ["level", "category", "chart", "days", "limit"];
 
 /// One day of a place's chart.

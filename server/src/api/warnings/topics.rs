@@ -98,8 +98,10 @@ pub struct TopicCandidate {
     pub can_adopt: bool,
 }
 
-/// A case a topic tracks, as it is now.
+/// A case a topic tracks, as it is now. (Named apart from core's `TrackedCase`, the public
+/// tracking answer, in the OpenAPI document.)
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TopicCase)]
 pub struct TrackedCase {
     pub id: String,
     pub tracking_number: String,
