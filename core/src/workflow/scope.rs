@@ -63,7 +63,10 @@ pub enum ScopeError {
     NotAnArea(&'static str),
     #[error("a district scope holds a district (a 6-digit area code), got a {0} code")]
     NotADistrict(AreaLevel),
-    #[error("a handling unit code has 1 to {MAX_UNIT_CODE_CHARS} letters, digits, '-' or '_', got {0:?}")]
+    #[error(
+        "a handling unit code has 1 to {MAX_UNIT_CODE_CHARS} lower-case letters, digits, '-' or '_', \
+         got {0:?}"
+    )]
     UnitCode(String),
 }
 
@@ -122,7 +125,9 @@ impl Scope {
             Scope::District { district } if district.level() != AreaLevel::District => {
                 Err(ScopeError::NotADistrict(district.level()))
             }
-            Scope::Unit { unit } if !is_unit_code(unit) => Err(ScopeError::UnitCode(unit.clone())),
+            Scope::Unit { unit } if !crate::taxonomy::is_unit_code(unit) => {
+                Err(ScopeError::UnitCode(unit.clone()))
+            }
             _ => Ok(()),
         }
     }
@@ -154,9 +159,11 @@ impl Scope {
     }
 }
 
-/// What [`is_unit_code`] accepts, as an ECMA-262 pattern (the OpenAPI document's).
+/// What a unit's scope accepts, as an ECMA-262 pattern (the OpenAPI document's): a unit's code
+/// as the taxonomy and the unit registry define it ([`crate::taxonomy::is_unit_code`]), so a
+/// handler's scope can name only a code some unit can have.
 pub fn unit_code_pattern() -> String {
-    format!("^[A-Za-z0-9_-]{{1,{MAX_UNIT_CODE_CHARS}}}$")
+    crate::taxonomy::UNIT_CODE_PATTERN.to_owned()
 }
 
 #[cfg(feature = "openapi")]
@@ -178,10 +185,4 @@ fn street_schema() -> utoipa::openapi::Object {
 #[cfg(feature = "openapi")]
 fn grid_codes_schema() -> utoipa::openapi::Array {
     utoipa::openapi::ArrayBuilder::new().items(string_matching(GRID_CODE_PATTERN)).build()
-}
-
-fn is_unit_code(unit: &str) -> bool {
-    !unit.is_empty()
-        && unit.len() <= MAX_UNIT_CODE_CHARS
-        && unit.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

@@ -64,6 +64,19 @@ fn a_district_admin_holds_exactly_one_named_district() {
 }
 
 #[test]
+fn a_handlers_scope_names_a_unit_code_as_units_have_them() {
+    use scope::{Scope, ScopeError};
+    let unit = |code: &str| Scope::Unit { unit: code.to_owned() }.check_fits(Role::Handler);
+    assert_eq!(unit("roads-2"), Ok(()));
+    // Unit codes are lower case (the taxonomy's and the unit registry's rule): a scope naming
+    // "Roads" could never match a unit, so it is refused when the account is written.
+    for never_a_unit in ["Roads", "", "road works", &"a".repeat(65)] {
+        assert_eq!(unit(never_a_unit), Err(ScopeError::UnitCode(never_a_unit.to_owned())));
+    }
+    assert_eq!(unit(&"a".repeat(64)), Ok(()));
+}
+
+#[test]
 fn a_district_admin_takes_the_street_office_steps_and_no_other() {
     for &action in Action::ALL {
         let street_office = rules::roles_for(action).contains(&Role::Dispatcher);
