@@ -343,18 +343,24 @@ pub fn for_each_call(
     Ok(())
 }
 
-/// The reports (their `reported` facts) of the cases `filter` admits that arrived in
+/// Hands `visit` each report (its `reported` fact) of the cases `filter` admits that arrived in
 /// `[from, to)`: what the early-warning baselines count, by the place each case is in now.
-pub fn reports_in(
+/// Streamed like the statistics' facts: a city's weeks of reports are never held as rows.
+pub fn for_each_report(
     conn: &mut DbConnection,
     filter: &StatsFilter,
     from: chrono::NaiveDateTime,
     to: chrono::NaiveDateTime,
-) -> StoreResult<Vec<StatsFactRow>> {
+    visit: &mut dyn FnMut(StatsFactRow),
+) -> StoreResult<()> {
     // A report's fact carries the received mark and nothing else (intake is no workflow step).
-    Ok(facts_of_cases!(filter)
-        .filter(case_stat_facts::marks.eq(super::stat_facts::marks::RECEIVED))
-        .filter(case_stat_facts::occurred_at.ge(from))
-        .filter(case_stat_facts::occurred_at.lt(to))
-        .load(conn)?)
+    stream!(
+        conn,
+        facts_of_cases!(filter)
+            .filter(case_stat_facts::marks.eq(super::stat_facts::marks::RECEIVED))
+            .filter(case_stat_facts::occurred_at.ge(from))
+            .filter(case_stat_facts::occurred_at.lt(to)),
+        |row: StatsFactRow| visit(row)
+    );
+    Ok(())
 }

@@ -14,7 +14,7 @@
 //!   day's runs agree).
 //! - **Cells**: the grid cells of the caller's scope, each placed at a point inside it
 //!   ([`gridline_core::grid::GridIndex::point_in_cell`]); reports by the cell each case is in
-//!   now ([`crate::store::stats::reports_in`]), on the city's days.
+//!   now ([`crate::store::stats::for_each_report`]), on the city's days.
 //! - **Scope**: as the charts: admins and viewers the city or their area, a dispatcher their
 //!   street; others 403. The scan never sees a report outside the scope, so a cluster never
 //!   names one.
@@ -220,7 +220,6 @@ pub async fn run_scan(
         .map_or(now, |t| t.with_timezone(&Utc))
         .naive_utc();
     let to = now.naive_utc() + chrono::Duration::seconds(1);
-    let rows = state.db.run(move |conn| stats::reports_in(conn, &filter, from, to)).await?;
 
     // The scope's cells, each at a point inside it; a cell the index cannot place is left out,
     // and so are its reports.
@@ -255,25 +254,33 @@ pub async fn run_scan(
     }
     let position: HashMap<String, u32> =
         codes.iter().enumerate().map(|(i, code)| (code.to_string(), i as u32)).collect();
-    let mut cases = Vec::with_capacity(rows.len());
-    let mut case_ids = Vec::with_capacity(rows.len());
-    for row in &rows {
-        if let Some(class) = &asked.class
-            && !row.case.category_code.starts_with(class.as_str())
-        {
-            continue;
-        }
-        let Some(&location) = row.case.grid_code.as_ref().and_then(|code| position.get(code)) else {
-            continue;
-        };
-        let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
-        let Ok(day) = u32::try_from((date - first_day).num_days()) else { continue };
-        if day >= asked.days {
-            continue;
-        }
-        cases.push(ScanCase { location, day });
-        case_ids.push(row.case_id.clone());
-    }
+    // The reports stream past and only each one's cell and day (and its case, for the links)
+    // are kept.
+    let (class, scan_days) = (asked.class.clone(), asked.days);
+    let (cases, case_ids) = state
+        .db
+        .run(move |conn| {
+            let (mut cases, mut case_ids) = (Vec::new(), Vec::new());
+            stats::for_each_report(conn, &filter, from, to, &mut |row| {
+                if let Some(class) = &class
+                    && !row.case.category_code.starts_with(class.as_str())
+                {
+                    return;
+                }
+                let Some(&location) = row.case.grid_code.as_ref().and_then(|code| position.get(code)) else {
+                    return;
+                };
+                let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
+                let Ok(day) = u32::try_from((date - first_day).num_days()) else { return };
+                if day >= scan_days {
+                    return;
+                }
+                cases.push(ScanCase { location, day });
+                case_ids.push(row.case_id);
+            })?;
+            Ok((cases, case_ids))
+        })
+        .await?;
 
     let (days, settings) = (asked.days, asked.settings);
     let outcome = web::block(move || {

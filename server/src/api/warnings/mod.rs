@@ -12,7 +12,7 @@
 //!   estimated on the whole scope's series over the baseline window before the first charted
 //!   day. Days are the city's (the working calendar's time zone); the day under way is expected
 //!   in proportion to the share of it elapsed.
-//! - **Data**: the reports' statistics facts ([`crate::store::stats::reports_in`]), by the place
+//! - **Data**: the reports' statistics facts ([`crate::store::stats::for_each_report`]), by the place
 //!   each case is in now.
 //! - **Scope**: admins and viewers see the city, a dispatcher their street. Others are refused
 //!   (403 `forbidden`): a handler's scope is a unit, not a place.
@@ -252,14 +252,20 @@ pub async fn charts_of_places(
     let share_elapsed = (now - midnight(today)).num_seconds() as f64 / 86_400.0;
     let first_read = today - chrono::Days::new(u64::from(asked.days + BASELINE_DAYS));
     let (from, to) = (midnight(first_read).naive_utc(), now.naive_utc() + chrono::Duration::seconds(1));
-    let rows = state.db.run(move |conn| stats::reports_in(conn, &filter, from, to)).await?;
-    let reports: Vec<(String, NaiveDate)> = rows
-        .iter()
-        .filter_map(|row| {
-            let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
-            Some((asked.level.place(row)?, date))
+    let level = asked.level;
+    let reports: Vec<(String, NaiveDate)> = state
+        .db
+        .run(move |conn| {
+            let mut reports = Vec::new();
+            stats::for_each_report(conn, &filter, from, to, &mut |row| {
+                let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
+                if let Some(place) = level.place(&row) {
+                    reports.push((place, date));
+                }
+            })?;
+            Ok(reports)
         })
-        .collect();
+        .await?;
     let mut places = charts(&reports, &asked, today, share_elapsed, &calendar);
     let places_counted = places.len();
     places.truncate(asked.limit);
