@@ -149,51 +149,28 @@ macro_rules! facts_of_cases {
 /// How many rows are read between two looks at whether the request is still wanted.
 const ROWS_PER_CANCEL_CHECK: usize = 10_000;
 
-/// Runs `$query` (written once, built for each backend) and hands each row to `$visit`, which
-/// returns `()` or a `StoreResult<()>`, without holding the result: PostgreSQL is asked for
-/// single rows (else libpq holds the whole result before the first row is seen), SQLite steps.
-/// Looks at the request's cancellation every [`ROWS_PER_CANCEL_CHECK`] rows.
+/// Runs `$query` (written once, built for each backend) and hands each row to `$visit` without
+/// holding the result: PostgreSQL is asked for single rows (else libpq holds the whole result
+/// before the first row is seen), SQLite steps.
 macro_rules! stream {
-    ($conn:expr, $query:expr, $visit:expr) => {{
-        let mut visit = $visit;
+    ($conn:expr, $query:expr, $visit:expr) => {
         match $conn {
-            DbConnection::Sqlite(conn) => {
-                let rows = $query.load_iter::<_, DefaultLoadingMode>(conn)?;
-                for (n, row) in rows.enumerate() {
-                    if (n + 1).is_multiple_of(ROWS_PER_CANCEL_CHECK) {
-                        super::check_cancelled()?;
-                    }
-                    StreamStep::done(visit(row?))?;
-                }
-            }
-            DbConnection::Pg(conn) => {
-                let rows = $query.load_iter::<_, PgRowByRowLoadingMode>(conn)?;
-                for (n, row) in rows.enumerate() {
-                    if (n + 1).is_multiple_of(ROWS_PER_CANCEL_CHECK) {
-                        super::check_cancelled()?;
-                    }
-                    StreamStep::done(visit(row?))?;
-                }
-            }
+            DbConnection::Sqlite(conn) => each_row($query.load_iter::<_, DefaultLoadingMode>(conn)?, $visit)?,
+            DbConnection::Pg(conn) => each_row($query.load_iter::<_, PgRowByRowLoadingMode>(conn)?, $visit)?,
         }
-    }};
+    };
 }
 
-/// What a row's visitor may return: nothing, or a result that stops the read on error.
-trait StreamStep {
-    fn done(self) -> StoreResult<()>;
-}
-
-impl StreamStep for () {
-    fn done(self) -> StoreResult<()> {
-        Ok(())
+/// Hands each row to `visit`, looking at the request's cancellation every
+/// [`ROWS_PER_CANCEL_CHECK`] rows.
+fn each_row<R>(rows: impl Iterator<Item = QueryResult<R>>, mut visit: impl FnMut(R)) -> StoreResult<()> {
+    for (n, row) in rows.enumerate() {
+        if (n + 1).is_multiple_of(ROWS_PER_CANCEL_CHECK) {
+            super::check_cancelled()?;
+        }
+        visit(row?);
     }
-}
-
-impl StreamStep for StoreResult<()> {
-    fn done(self) -> StoreResult<()> {
-        self
-    }
+    Ok(())
 }
 
 /// Hands `visit` the facts that can count in `[from, to)` of each case `filter` admits, one
