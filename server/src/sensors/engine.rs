@@ -98,11 +98,30 @@ struct Session<'a> {
     new_groups: Vec<String>,
     dirty_groups: HashSet<String>,
     cleared_groups: Vec<String>,
+    /// (system, sender's id) → (body's SHA-256, episode) of each message applied in this
+    /// session, not yet written: a later batch's copy of it is a replay.
+    applied_messages: HashMap<(String, String), (String, Option<String>)>,
 }
 
 /// The city's rules by kind.
 pub fn rules_by_kind(conn: &mut DbConnection, now: i64) -> StoreResult<HashMap<String, AlarmRule>> {
     Ok(store::rules(conn, now)?.into_iter().map(|r| (r.kind.clone(), r)).collect())
+}
+
+/// One sender's batch, as it waits for the writer ([`super::writer`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    pub system: &'a str,
+    pub messages: &'a [Checked],
+}
+
+/// What several batches applied together did: each batch's outcomes (or why it was refused,
+/// with nothing of it stored), and the groups they opened and cleared together.
+#[derive(Debug, Default)]
+pub struct AppliedBatches {
+    pub outcomes: Vec<Result<Vec<(Outcome, Option<String>)>, Refusal>>,
+    /// The groups to file and mark, with empty `outcomes`.
+    pub groups: Applied,
 }
 
 /// Applies a batch from `system` at `now` (Unix seconds), in one transaction.
@@ -112,16 +131,30 @@ pub fn apply_batch(
     batch: &[Checked],
     now: i64,
 ) -> StoreResult<Result<Applied, Refusal>> {
+    let mut applied = apply_batches(conn, &[Batch { system, messages: batch }], now)?;
+    let outcome = applied.outcomes.pop().unwrap_or_else(|| Ok(Vec::new()));
+    Ok(outcome.map(|outcomes| Applied { outcomes, ..applied.groups }))
+}
+
+/// Applies several batches at `now` in one transaction, one after the other in the order
+/// given, as if each had been its own: a later batch sees what an earlier one raised, repeated
+/// or cleared, and a message id an earlier batch of the same system stored is a replay. A
+/// refused batch changes nothing (its checks all come before its first change) and the others
+/// go on. One transaction for many batches is what lets intake keep up under load: one commit,
+/// one turn of the alarm lock, one read of the rules and the due confirmations.
+pub fn apply_batches(conn: &mut DbConnection, batches: &[Batch<'_>], now: i64) -> StoreResult<AppliedBatches> {
     crate::store::write_transaction(conn, |conn| {
         store::lock_for_alarms(conn)?;
         let rules = rules_by_kind(conn, now)?;
         let mut session = Session::new(now, &rules);
         session.confirm_due(conn)?;
-        let applied = match session.apply(conn, system, batch)? {
-            Ok(applied) => applied,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        Ok(Ok(applied))
+        let mut outcomes = Vec::with_capacity(batches.len());
+        let mut messages = Vec::new();
+        for batch in batches {
+            outcomes.push(session.apply(conn, batch.system, batch.messages, &mut messages)?);
+        }
+        let groups = session.write(conn, Vec::new(), messages)?;
+        Ok(AppliedBatches { outcomes, groups })
     })
     .map_err(|e: TxError| e.0)
 }
@@ -198,26 +231,30 @@ impl<'a> Session<'a> {
             new_groups: Vec::new(),
             dirty_groups: HashSet::new(),
             cleared_groups: Vec::new(),
+            applied_messages: HashMap::new(),
         }
     }
 
-    /// Keeps a row read from the store (the copy in memory wins if there is one); its id.
+    /// Keeps a row read from the store (the copy in memory wins if there is one, so an episode
+    /// an earlier batch of the session cleared stays cleared); its id.
     fn remember(&mut self, alarm: AlarmRow) -> String {
         let id = alarm.id.clone();
-        if alarm.cleared_at.is_none() {
-            self.active.insert((alarm.device_id.clone(), alarm.kind.clone()), id.clone());
+        let kept = self.alarms.entry(id.clone()).or_insert(alarm);
+        if kept.cleared_at.is_none() {
+            self.active.insert((kept.device_id.clone(), kept.kind.clone()), id.clone());
         }
-        self.alarms.entry(id.clone()).or_insert(alarm);
         id
     }
 
     fn confirm_due(&mut self, conn: &mut DbConnection) -> StoreResult<()> {
+        let due_by: Vec<(&str, i64)> = self
+            .rules
+            .values()
+            .map(|rule| (rule.kind.as_str(), self.now - i64::from(rule.min_duration_s)))
+            .collect();
         let mut due = Vec::new();
-        for rule in self.rules.values() {
-            let started_by = self.now - i64::from(rule.min_duration_s);
-            for alarm in store::pending_since(conn, &rule.kind, started_by)? {
-                due.push(self.remember(alarm));
-            }
+        for alarm in store::pending_due(conn, &due_by)? {
+            due.push(self.remember(alarm));
         }
         for id in due {
             if self.alarms.get(&id).is_some_and(|a| a.state == "pending") {
@@ -227,40 +264,54 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// Applies one batch of the session, adding the messages it stored to `messages`; a refusal
+    /// comes before any change.
     fn apply(
         &mut self,
         conn: &mut DbConnection,
         system: &str,
         batch: &[Checked],
-    ) -> StoreResult<Result<Applied, Refusal>> {
-        // Replays: ids stored before, or repeated within the batch.
+        messages: &mut Vec<MessageRow>,
+    ) -> StoreResult<Result<Vec<(Outcome, Option<String>)>, Refusal>> {
+        // Replays: ids stored before, applied by an earlier batch of this session, or repeated
+        // within the batch.
         let ids: Vec<&str> = batch.iter().map(|c| c.message.id.as_str()).collect();
-        let stored: HashMap<String, MessageRow> = store::find_messages(conn, system, &ids)?
+        let mut earlier: HashMap<String, (String, Option<String>)> = store::find_messages(conn, system, &ids)?
             .into_iter()
-            .map(|m| (m.sender_alarm_id.clone(), m))
+            .map(|m| (m.sender_alarm_id, (m.message_sha256, m.alarm_id)))
             .collect();
+        for checked in batch {
+            let key = (system.to_owned(), checked.message.id.clone());
+            if let Some(applied) = self.applied_messages.get(&key) {
+                earlier.insert(key.1, applied.clone());
+            }
+        }
         let mut seen: HashMap<&str, &str> = HashMap::new();
         for (index, checked) in batch.iter().enumerate() {
-            let earlier = stored
+            let sha = earlier
                 .get(&checked.message.id)
-                .map(|m| m.message_sha256.as_str())
+                .map(|(sha, _)| sha.as_str())
                 .or_else(|| seen.get(checked.message.id.as_str()).copied());
-            if earlier.is_some_and(|sha| sha != checked.sha256) {
+            if sha.is_some_and(|sha| sha != checked.sha256) {
                 return Ok(Err(Refusal::IdReused { index }));
             }
             seen.entry(checked.message.id.as_str()).or_insert(checked.sha256.as_str());
         }
         // Devices: every one must be this system's; kinds must have a rule and be the device's.
-        let mut device_ids: Vec<&str> = batch.iter().map(|c| c.message.alert_source.as_str()).collect();
-        device_ids.sort_unstable();
-        device_ids.dedup();
-        for device in store::find_devices(conn, &device_ids)? {
-            if device.system_id == system {
-                self.devices.insert(device.id.clone(), device);
-            }
+        // A device an earlier batch read is not read again: the session's copy is the newer.
+        let mut unread: Vec<&str> = batch
+            .iter()
+            .map(|c| c.message.alert_source.as_str())
+            .filter(|id| !self.devices.contains_key(*id))
+            .collect();
+        unread.sort_unstable();
+        unread.dedup();
+        for device in store::find_devices(conn, &unread)? {
+            self.devices.insert(device.id.clone(), device);
         }
         for (index, checked) in batch.iter().enumerate() {
-            let Some(device) = self.devices.get(&checked.message.alert_source) else {
+            let device = self.devices.get(&checked.message.alert_source);
+            let Some(device) = device.filter(|d| d.system_id == system) else {
                 return Ok(Err(Refusal::UnknownDevice { index }));
             };
             if !self.rules.contains_key(&checked.message.category) {
@@ -270,24 +321,23 @@ impl<'a> Session<'a> {
                 return Ok(Err(Refusal::KindMismatch { index, device_kind: device.kind.clone() }));
             }
         }
-        for alarm in store::active_alarms_of(conn, &device_ids)? {
+        for alarm in store::active_alarms_of(conn, &unread)? {
             self.remember(alarm);
         }
 
         let mut outcomes = Vec::with_capacity(batch.len());
-        let mut messages = Vec::new();
-        let mut taken: HashSet<&str> = HashSet::new();
         for checked in batch {
             let m = &checked.message;
-            if stored.contains_key(&m.id) || !taken.insert(m.id.as_str()) {
-                let alarm = stored.get(&m.id).and_then(|s| s.alarm_id.clone());
-                outcomes.push((Outcome::Replayed, alarm));
+            let key = (system.to_owned(), m.id.clone());
+            if let Some((_, alarm)) = earlier.get(&m.id).or_else(|| self.applied_messages.get(&key)) {
+                outcomes.push((Outcome::Replayed, alarm.clone()));
                 continue;
             }
             let (outcome, alarm_id) = match m.status {
                 AlarmStatus::Active => self.raise(conn, m)?,
                 AlarmStatus::Cleared => self.clear(conn, m)?,
             };
+            self.applied_messages.insert(key, (checked.sha256.clone(), alarm_id.clone()));
             messages.push(MessageRow {
                 system_id: system.to_owned(),
                 sender_alarm_id: m.id.clone(),
@@ -298,7 +348,7 @@ impl<'a> Session<'a> {
             });
             outcomes.push((outcome, alarm_id));
         }
-        self.write(conn, outcomes, messages).map(Ok)
+        Ok(Ok(outcomes))
     }
 
     fn raise(&mut self, conn: &mut DbConnection, m: &AlarmMessage) -> StoreResult<(Outcome, Option<String>)> {

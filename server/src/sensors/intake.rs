@@ -1,5 +1,5 @@
 //! Alarm intake: a system's batch checked field by field, applied by the rules engine in one
-//! transaction ([`engine::apply_batch`]), then the groups it opened filed as cases and the groups
+//! transaction, shared with the other batches waiting at that moment ([`super::writer`]), then the groups it opened filed as cases and the groups
 //! it cleared marked on their cases ([`crate::cases::sensor`]). The same follow-up runs after a
 //! person's confirmation and after the sweep job ([`sweep`]).
 //!
@@ -118,8 +118,7 @@ pub fn check(messages: Vec<AlarmMessage>) -> ApiResult<Vec<Checked>> {
 pub async fn receive(state: &AppState, system_id: String, batch: Vec<Checked>) -> ApiResult<BatchResult> {
     let now = state.clock.now().timestamp();
     let ids: Vec<String> = batch.iter().map(|c| c.message.id.clone()).collect();
-    let applied = state.db.run(move |conn| engine::apply_batch(conn, &system_id, &batch, now)).await?;
-    let applied = applied.map_err(refusal)?;
+    let applied = state.alarm_writer.apply(system_id, batch, now).await?.map_err(refusal)?;
     let results: Vec<MessageResult> = ids
         .into_iter()
         .zip(&applied.outcomes)

@@ -4,6 +4,8 @@
 //! - [`registry`]: devices imported in bulk (CSV or GeoJSON), each routed to its grid cell;
 //! - [`intake`]: a system's batch of alarms checked, applied in one transaction, and the cases
 //!   it opens filed through the case service ([`crate::cases::sensor`]);
+//! - [`writer`]: the node's one alarm writer, applying the batches that wait together in one
+//!   transaction (group commit);
 //! - [`engine`]: the rules themselves (de-duplication, confirmation, grouping, flapping,
 //!   all-clear), per alarm kind from the city's table (core's [`gridline_core::sensors`]).
 //!
@@ -13,6 +15,7 @@
 pub mod engine;
 pub mod intake;
 pub mod registry;
+pub mod writer;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;

@@ -7,6 +7,7 @@
 //! but in a table of its own: a sensor key is not an Open311 key and opens no other API.
 
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use gridline_core::sensors::{AlarmRule, shipped_rules};
 use serde::Serialize;
 
@@ -421,13 +422,22 @@ pub fn pending_in_cell(conn: &mut DbConnection, kind: &str, grid: &str) -> Query
         .load(conn)
 }
 
-/// Active pending episodes of `kind` that began at or before `started_by`.
-pub fn pending_since(conn: &mut DbConnection, kind: &str, started_by: i64) -> QueryResult<Vec<AlarmRow>> {
+/// Active pending episodes that began at or before their kind's time in `due_by` (kind, Unix
+/// seconds): the episodes whose rule's minimum duration has passed. One query for every kind,
+/// since it runs at the start of every alarm round.
+pub fn pending_due(conn: &mut DbConnection, due_by: &[(&str, i64)]) -> QueryResult<Vec<AlarmRow>> {
+    type Condition = Box<
+        dyn BoxableExpression<sensor_alarms::table, <DbConnection as Connection>::Backend, SqlType = Bool>,
+    >;
+    let mut kinds = due_by.iter().map(|(kind, started_by)| -> Condition {
+        Box::new(sensor_alarms::kind.eq(kind.to_string()).and(sensor_alarms::first_at.le(*started_by)))
+    });
+    let Some(first) = kinds.next() else { return Ok(Vec::new()) };
+    let any_kind = kinds.fold(first, |any, next| Box::new(any.or(next)));
     sensor_alarms::table
         .filter(sensor_alarms::state.eq("pending"))
-        .filter(sensor_alarms::kind.eq(kind))
-        .filter(sensor_alarms::first_at.le(started_by))
         .filter(sensor_alarms::cleared_at.is_null())
+        .filter(any_kind)
         .select(AlarmRow::as_select())
         .load(conn)
 }

@@ -781,6 +781,99 @@ fn a_storm_becomes_one_case_per_cell(backend: Backend) {
     assert!(cells.iter().all(|c| c["active"] == 2_500));
 }
 
+/// Batches the node's alarm writer applies together in one transaction act exactly as if each
+/// had been applied alone, in order: the same outcomes, the same refusals (a refused batch
+/// stores nothing and the others go on), and the same rows stored.
+fn batches_applied_together_act_as_if_alone(backend: Backend) {
+    use gridline_server::sensors::engine::{self, Batch, Outcome, Refusal};
+    use gridline_server::sensors::intake;
+
+    let together = City::new(backend);
+    let alone = City::new(backend);
+    let mut others = Vec::new();
+    for city in [&together, &alone] {
+        city.import(&city.system, &[("m1", "manhole_cover", 0), ("m2", "manhole_cover", 0)]);
+        let (other, _) = create_system(&city.server, &city.admin, "Other sensors");
+        city.import(&other, &[("x1", "manhole_cover", 1)]);
+        others.push(other);
+    }
+    // (sent by this city's system?, the batch)
+    let sent: Vec<(bool, Vec<Value>)> = vec![
+        (true, vec![alarm("a1", "m1", "manhole_cover", "high")]),
+        (true, vec![clear("c1", "m1", "manhole_cover"), alarm("a2", "m2", "manhole_cover", "high")]),
+        // a1 again is a replay of the first batch; a3 opens a new episode, m1's was cleared.
+        (true, vec![alarm("a1", "m1", "manhole_cover", "high"), alarm("a3", "m1", "manhole_cover", "high")]),
+        // a1 with another body: the whole batch is refused, a4 is not stored.
+        (true, vec![alarm("a4", "m2", "manhole_cover", "high"), alarm("a1", "m1", "manhole_cover", "low")]),
+        // The other system may not send for m1, although this round has read m1 already.
+        (false, vec![alarm("b1", "m1", "manhole_cover", "high")]),
+        (false, vec![alarm("b2", "x1", "manhole_cover", "high")]),
+        (true, vec![alarm("a4", "m2", "manhole_cover", "high"), alarm("a4", "m2", "manhole_cover", "high")]),
+    ];
+    let checked: Vec<(bool, Vec<_>)> = sent
+        .iter()
+        .map(|(own, batch)| {
+            let messages = batch.iter().map(|m| serde_json::from_value(m.clone()).unwrap()).collect();
+            (*own, intake::check(messages).unwrap())
+        })
+        .collect();
+    let system_of = |city: &City, i: usize, own: bool| if own { city.system.clone() } else { others[i].clone() };
+    let now = together.start.timestamp();
+
+    let systems: Vec<String> = checked.iter().map(|(own, _)| system_of(&together, 0, *own)).collect();
+    let batches: Vec<Batch<'_>> = checked
+        .iter()
+        .zip(&systems)
+        .map(|((_, messages), system)| Batch { system, messages })
+        .collect();
+    let mut conn = together.server.db.get().unwrap();
+    let applied = engine::apply_batches(&mut conn, &batches, now).unwrap();
+    drop(conn);
+    let mut conn = alone.server.db.get().unwrap();
+    let one_by_one: Vec<_> = checked
+        .iter()
+        .map(|(own, messages)| {
+            let system = system_of(&alone, 1, *own);
+            engine::apply_batch(&mut conn, &system, messages, now).unwrap().map(|a| a.outcomes)
+        })
+        .collect();
+    drop(conn);
+
+    let kinds = |outcomes: &[Result<Vec<(Outcome, Option<String>)>, Refusal>]| -> Vec<Result<Vec<Outcome>, Refusal>> {
+        outcomes.iter().map(|o| o.clone().map(|v| v.into_iter().map(|(kind, _)| kind).collect())).collect()
+    };
+    use Outcome::{Cleared, Raised, Repeated, Replayed};
+    let expected = vec![
+        Ok(vec![Raised]),
+        Ok(vec![Cleared, Raised]),
+        Ok(vec![Replayed, Raised]),
+        Err(Refusal::IdReused { index: 1 }),
+        Err(Refusal::UnknownDevice { index: 0 }),
+        Ok(vec![Raised]),
+        Ok(vec![Repeated, Replayed]),
+    ];
+    assert_eq!(kinds(&applied.outcomes), expected);
+    assert_eq!(kinds(&one_by_one), expected);
+    // The replay names the episode its first copy raised, in the same round.
+    let episode = |batch: usize, i: usize| applied.outcomes[batch].as_ref().unwrap()[i].1.clone();
+    assert_eq!(episode(2, 0), episode(0, 0));
+    assert_ne!(episode(2, 1), episode(0, 0));
+    assert_eq!(episode(6, 1), episode(6, 0));
+
+    for sql in [
+        "SELECT COUNT(*) AS n FROM sensor_messages",
+        "SELECT COUNT(*) AS n FROM sensor_alarms",
+        "SELECT COUNT(*) AS n FROM sensor_alarms WHERE cleared_at IS NOT NULL",
+        "SELECT COALESCE(SUM(repeat_count), 0) AS n FROM sensor_alarms",
+    ] {
+        assert_eq!(together.count(sql), alone.count(sql), "{sql}");
+    }
+    // a1, c1, a2, a3, b2, a4: six messages; episodes m1 (cleared), m2, m1 again, x1.
+    assert_eq!(together.count("SELECT COUNT(*) AS n FROM sensor_messages"), 6);
+    assert_eq!(together.count("SELECT COUNT(*) AS n FROM sensor_alarms"), 4);
+    assert_eq!(together.count("SELECT COALESCE(SUM(repeat_count), 0) AS n FROM sensor_alarms"), 5);
+}
+
 /// `gridline sensors import`: the same import from a file, into the running server's database.
 fn the_cli_imports_devices(backend: Backend) {
     let city = City::new(backend);
@@ -900,4 +993,5 @@ both_backends!(
     flapping_flags_the_device_faulty,
     the_city_edits_a_rule,
     a_storm_becomes_one_case_per_cell,
+    batches_applied_together_act_as_if_alone,
 );

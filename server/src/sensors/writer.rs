@@ -1,0 +1,138 @@
+//! Group commit for alarm intake: one writer thread per node applies the batches that are
+//! waiting at that moment in one transaction ([`engine::apply_batches`]), so that under load
+//! they share one commit, one turn of the alarm lock and one read of the rules, instead of
+//! taking each once per batch. On SQLite it also ends the queue of pooled connections at the
+//! write lock, each sleeping in the busy handler's steps while another writes. With one batch
+//! waiting, it is applied exactly as before ([`engine::apply_batch`]).
+//!
+//! Nothing about acknowledgement or idempotency changes:
+//! - each batch is answered only after the commit that holds it;
+//! - batches are applied in the order they arrived, each as if it were alone: a later one sees
+//!   what an earlier one did, and a message id an earlier one stored is a replay;
+//! - a refused batch (an unknown device, a reused id) changes nothing and the others go on;
+//! - when the shared transaction fails for any other reason (a lost connection, a conflict with
+//!   another node), every batch in it is applied again on its own and gets its own answer.
+
+use std::sync::mpsc;
+
+use tokio::sync::oneshot;
+
+use super::engine::{self, Applied, Batch, Checked, Refusal};
+use crate::store::{Db, StoreError, StoreResult};
+
+/// Most alarms one transaction takes: enough to amortise a commit over many batches, few
+/// enough that the first batch of a round does not wait long for the last.
+const MAX_ALARMS_PER_COMMIT: usize = 2_000;
+
+type Answer = StoreResult<Result<Applied, Refusal>>;
+
+/// One batch on its way to the database, with where its answer goes.
+struct Job {
+    system: String,
+    messages: Vec<Checked>,
+    /// The server's clock when the request came in (Unix seconds).
+    now: i64,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// The handle requests use; the thread behind it ends when the last handle is dropped.
+pub struct AlarmWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for AlarmWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlarmWriter").finish_non_exhaustive()
+    }
+}
+
+impl AlarmWriter {
+    /// Starts the writer thread on `db`'s pool.
+    pub fn start(db: Db) -> StoreResult<Self> {
+        let (queue, jobs) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("alarm-writer".to_owned())
+            .spawn(move || run(&db, &jobs))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the alarm writer: {e}")))?;
+        Ok(Self { queue })
+    }
+
+    /// Applies one system's checked batch at `now` and answers once it is committed: what it
+    /// did, or why it was refused.
+    pub async fn apply(&self, system: String, messages: Vec<Checked>, now: i64) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        let gone = || StoreError::Unavailable("the alarm writer has stopped".to_owned());
+        self.queue.send(Job { system, messages, now, reply }).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+fn run(db: &Db, jobs: &mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut alarms = first.messages.len();
+        let mut round = vec![first];
+        while alarms < MAX_ALARMS_PER_COMMIT {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    alarms += job.messages.len();
+                    round.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        crate::store::forget_lost_connection();
+        // A panic below (a bug, or a driver's) must not end the thread every alarm of this node
+        // goes through: the round is answered as unavailable, the next one goes on.
+        let answers = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| apply(db, &round)))
+            .unwrap_or_else(|_| {
+                tracing::error!(batches = round.len(), "alarm writer panicked; the round is answered 503");
+                round.iter().map(|_| Err(StoreError::Unavailable("alarm writer failed".to_owned()))).collect()
+            });
+        for (job, answer) in round.into_iter().zip(answers) {
+            // A request that gave up waiting no longer listens; what it sent is stored.
+            let _ = job.reply.send(answer);
+        }
+    }
+}
+
+/// One answer per job, in order. The groups the round opened or cleared go with the first
+/// batch that was applied, whose request files and marks them; what is not filed then is filed
+/// by the sweep.
+fn apply(db: &Db, round: &[Job]) -> Vec<Answer> {
+    let mut conn = match db.get() {
+        Ok(conn) => conn,
+        Err(e) => return round.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect(),
+    };
+    if round.len() > 1 {
+        let batches: Vec<Batch<'_>> =
+            round.iter().map(|job| Batch { system: &job.system, messages: &job.messages }).collect();
+        let now = round.iter().map(|job| job.now).max().unwrap_or_default();
+        match engine::apply_batches(&mut conn, &batches, now) {
+            Ok(applied) => {
+                let mut groups = Some(applied.groups);
+                return applied
+                    .outcomes
+                    .into_iter()
+                    .map(|outcome| {
+                        Ok(outcome.map(|outcomes| match groups.take() {
+                            Some(groups) => Applied { outcomes, ..groups },
+                            None => Applied { outcomes, ..Applied::default() },
+                        }))
+                    })
+                    .collect();
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, batches = round.len(), "alarm round failed, applying one by one");
+                // The connection may be the cause: the batches get another one.
+                drop(conn);
+                conn = match db.get() {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        return round.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect();
+                    }
+                };
+            }
+        }
+    }
+    round.iter().map(|job| engine::apply_batch(&mut conn, &job.system, &job.messages, job.now)).collect()
+}
