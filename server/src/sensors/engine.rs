@@ -98,9 +98,10 @@ struct Session<'a> {
     new_groups: Vec<String>,
     dirty_groups: HashSet<String>,
     cleared_groups: Vec<String>,
-    /// (system, sender's id) → (body's SHA-256, episode) of each message applied in this
-    /// session, not yet written: a later batch's copy of it is a replay.
-    applied_messages: HashMap<(String, String), (String, Option<String>)>,
+    /// (system, sender's id) → (body's SHA-256, episode) of each message the round's batches
+    /// name that was stored before, or applied by this session and not yet written: another
+    /// copy of it is a replay.
+    known_messages: HashMap<(String, String), (String, Option<String>)>,
 }
 
 /// The city's rules by kind.
@@ -148,6 +149,7 @@ pub fn apply_batches(conn: &mut DbConnection, batches: &[Batch<'_>], now: i64) -
         let rules = rules_by_kind(conn, now)?;
         let mut session = Session::new(now, &rules);
         session.confirm_due(conn)?;
+        session.prefetch(conn, batches)?;
         let mut outcomes = Vec::with_capacity(batches.len());
         let mut messages = Vec::new();
         for batch in batches {
@@ -231,7 +233,7 @@ impl<'a> Session<'a> {
             new_groups: Vec::new(),
             dirty_groups: HashSet::new(),
             cleared_groups: Vec::new(),
-            applied_messages: HashMap::new(),
+            known_messages: HashMap::new(),
         }
     }
 
@@ -264,8 +266,39 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Applies one batch of the session, adding the messages it stored to `messages`; a refusal
-    /// comes before any change.
+    /// Reads what the round's batches will look up, in three queries for the whole round
+    /// rather than three per batch: the messages already stored under their ids, their devices,
+    /// and those devices' active episodes. Copies the session already holds are kept, as newer.
+    fn prefetch(&mut self, conn: &mut DbConnection, batches: &[Batch<'_>]) -> StoreResult<()> {
+        let mut ids_by_system: HashMap<&str, Vec<&str>> = HashMap::new();
+        for batch in batches {
+            let ids = batch.messages.iter().map(|c| c.message.id.as_str());
+            ids_by_system.entry(batch.system).or_default().extend(ids);
+        }
+        for (system, ids) in ids_by_system {
+            for m in store::find_messages(conn, system, &ids)? {
+                let key = (m.system_id, m.sender_alarm_id);
+                self.known_messages.entry(key).or_insert((m.message_sha256, m.alarm_id));
+            }
+        }
+        let mut unread: Vec<&str> = batches
+            .iter()
+            .flat_map(|batch| batch.messages.iter().map(|c| c.message.alert_source.as_str()))
+            .filter(|id| !self.devices.contains_key(*id))
+            .collect();
+        unread.sort_unstable();
+        unread.dedup();
+        for device in store::find_devices(conn, &unread)? {
+            self.devices.entry(device.id.clone()).or_insert(device);
+        }
+        for alarm in store::active_alarms_of(conn, &unread)? {
+            self.remember(alarm);
+        }
+        Ok(())
+    }
+
+    /// Applies one batch of the session (after [`Session::prefetch`]), adding the messages it
+    /// stored to `messages`; a refusal comes before any change.
     fn apply(
         &mut self,
         conn: &mut DbConnection,
@@ -275,40 +308,20 @@ impl<'a> Session<'a> {
     ) -> StoreResult<Result<Vec<(Outcome, Option<String>)>, Refusal>> {
         // Replays: ids stored before, applied by an earlier batch of this session, or repeated
         // within the batch.
-        let ids: Vec<&str> = batch.iter().map(|c| c.message.id.as_str()).collect();
-        let mut earlier: HashMap<String, (String, Option<String>)> = store::find_messages(conn, system, &ids)?
-            .into_iter()
-            .map(|m| (m.sender_alarm_id, (m.message_sha256, m.alarm_id)))
-            .collect();
-        for checked in batch {
-            let key = (system.to_owned(), checked.message.id.clone());
-            if let Some(applied) = self.applied_messages.get(&key) {
-                earlier.insert(key.1, applied.clone());
-            }
-        }
         let mut seen: HashMap<&str, &str> = HashMap::new();
         for (index, checked) in batch.iter().enumerate() {
-            let sha = earlier
-                .get(&checked.message.id)
+            let id = checked.message.id.as_str();
+            let sha = self
+                .known_messages
+                .get(&(system.to_owned(), id.to_owned()))
                 .map(|(sha, _)| sha.as_str())
-                .or_else(|| seen.get(checked.message.id.as_str()).copied());
+                .or_else(|| seen.get(id).copied());
             if sha.is_some_and(|sha| sha != checked.sha256) {
                 return Ok(Err(Refusal::IdReused { index }));
             }
-            seen.entry(checked.message.id.as_str()).or_insert(checked.sha256.as_str());
+            seen.entry(id).or_insert(checked.sha256.as_str());
         }
         // Devices: every one must be this system's; kinds must have a rule and be the device's.
-        // A device an earlier batch read is not read again: the session's copy is the newer.
-        let mut unread: Vec<&str> = batch
-            .iter()
-            .map(|c| c.message.alert_source.as_str())
-            .filter(|id| !self.devices.contains_key(*id))
-            .collect();
-        unread.sort_unstable();
-        unread.dedup();
-        for device in store::find_devices(conn, &unread)? {
-            self.devices.insert(device.id.clone(), device);
-        }
         for (index, checked) in batch.iter().enumerate() {
             let device = self.devices.get(&checked.message.alert_source);
             let Some(device) = device.filter(|d| d.system_id == system) else {
@@ -321,15 +334,12 @@ impl<'a> Session<'a> {
                 return Ok(Err(Refusal::KindMismatch { index, device_kind: device.kind.clone() }));
             }
         }
-        for alarm in store::active_alarms_of(conn, &unread)? {
-            self.remember(alarm);
-        }
 
         let mut outcomes = Vec::with_capacity(batch.len());
         for checked in batch {
             let m = &checked.message;
             let key = (system.to_owned(), m.id.clone());
-            if let Some((_, alarm)) = earlier.get(&m.id).or_else(|| self.applied_messages.get(&key)) {
+            if let Some((_, alarm)) = self.known_messages.get(&key) {
                 outcomes.push((Outcome::Replayed, alarm.clone()));
                 continue;
             }
@@ -337,7 +347,7 @@ impl<'a> Session<'a> {
                 AlarmStatus::Active => self.raise(conn, m)?,
                 AlarmStatus::Cleared => self.clear(conn, m)?,
             };
-            self.applied_messages.insert(key, (checked.sha256.clone(), alarm_id.clone()));
+            self.known_messages.insert(key, (checked.sha256.clone(), alarm_id.clone()));
             messages.push(MessageRow {
                 system_id: system.to_owned(),
                 sender_alarm_id: m.id.clone(),
