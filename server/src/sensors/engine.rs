@@ -1,4 +1,6 @@
-//! The rules engine: a batch of alarm messages from one system, applied in one transaction.
+//! The rules engine: batches of alarm messages, each from one system, applied in one
+//! transaction, one batch after the other as if each were alone (the node's writer hands over
+//! the batches that wait together, [`super::writer`]).
 //!
 //! For each message, in the order sent (the server's clock is the time of every rule):
 //! - a replay (same sender's id, same body) is counted once; the same id with another body is
@@ -116,11 +118,17 @@ pub struct Batch<'a> {
     pub messages: &'a [Checked],
 }
 
+/// What became of one message, and the episode it raised, repeated or cleared.
+pub type MessageOutcome = (Outcome, Option<String>);
+
+/// What became of one batch's messages, in the order sent, or why the whole batch was refused.
+pub type BatchOutcome = Result<Vec<MessageOutcome>, Refusal>;
+
 /// What several batches applied together did: each batch's outcomes (or why it was refused,
 /// with nothing of it stored), and the groups they opened and cleared together.
 #[derive(Debug, Default)]
 pub struct AppliedBatches {
-    pub outcomes: Vec<Result<Vec<(Outcome, Option<String>)>, Refusal>>,
+    pub outcomes: Vec<BatchOutcome>,
     /// The groups to file and mark, with empty `outcomes`.
     pub groups: Applied,
 }
@@ -143,7 +151,11 @@ pub fn apply_batch(
 /// refused batch changes nothing (its checks all come before its first change) and the others
 /// go on. One transaction for many batches is what lets intake keep up under load: one commit,
 /// one turn of the alarm lock, one read of the rules and the due confirmations.
-pub fn apply_batches(conn: &mut DbConnection, batches: &[Batch<'_>], now: i64) -> StoreResult<AppliedBatches> {
+pub fn apply_batches(
+    conn: &mut DbConnection,
+    batches: &[Batch<'_>],
+    now: i64,
+) -> StoreResult<AppliedBatches> {
     crate::store::write_transaction(conn, |conn| {
         store::lock_for_alarms(conn)?;
         let rules = rules_by_kind(conn, now)?;
@@ -305,7 +317,7 @@ impl<'a> Session<'a> {
         system: &str,
         batch: &[Checked],
         messages: &mut Vec<MessageRow>,
-    ) -> StoreResult<Result<Vec<(Outcome, Option<String>)>, Refusal>> {
+    ) -> StoreResult<BatchOutcome> {
         // Replays: ids stored before, applied by an earlier batch of this session, or repeated
         // within the batch.
         let mut seen: HashMap<&str, &str> = HashMap::new();

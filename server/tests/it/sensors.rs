@@ -785,7 +785,7 @@ fn a_storm_becomes_one_case_per_cell(backend: Backend) {
 /// had been applied alone, in order: the same outcomes, the same refusals (a refused batch
 /// stores nothing and the others go on), and the same rows stored.
 fn batches_applied_together_act_as_if_alone(backend: Backend) {
-    use gridline_server::sensors::engine::{self, Batch, Outcome, Refusal};
+    use gridline_server::sensors::engine::{self, Batch, BatchOutcome, Outcome, Refusal};
     use gridline_server::sensors::intake;
 
     let together = City::new(backend);
@@ -817,15 +817,13 @@ fn batches_applied_together_act_as_if_alone(backend: Backend) {
             (*own, intake::check(messages).unwrap())
         })
         .collect();
-    let system_of = |city: &City, i: usize, own: bool| if own { city.system.clone() } else { others[i].clone() };
+    let system_of =
+        |city: &City, i: usize, own: bool| if own { city.system.clone() } else { others[i].clone() };
     let now = together.start.timestamp();
 
     let systems: Vec<String> = checked.iter().map(|(own, _)| system_of(&together, 0, *own)).collect();
-    let batches: Vec<Batch<'_>> = checked
-        .iter()
-        .zip(&systems)
-        .map(|((_, messages), system)| Batch { system, messages })
-        .collect();
+    let batches: Vec<Batch<'_>> =
+        checked.iter().zip(&systems).map(|((_, messages), system)| Batch { system, messages }).collect();
     let mut conn = together.server.db.get().unwrap();
     let applied = engine::apply_batches(&mut conn, &batches, now).unwrap();
     drop(conn);
@@ -839,7 +837,7 @@ fn batches_applied_together_act_as_if_alone(backend: Backend) {
         .collect();
     drop(conn);
 
-    let kinds = |outcomes: &[Result<Vec<(Outcome, Option<String>)>, Refusal>]| -> Vec<Result<Vec<Outcome>, Refusal>> {
+    let kinds = |outcomes: &[BatchOutcome]| -> Vec<Result<Vec<Outcome>, Refusal>> {
         outcomes.iter().map(|o| o.clone().map(|v| v.into_iter().map(|(kind, _)| kind).collect())).collect()
     };
     use Outcome::{Cleared, Raised, Repeated, Replayed};
