@@ -53,6 +53,9 @@ pub const MAX_CATEGORIES: usize = 64;
 /// control it can supervise.
 pub const MAX_JOINT_UNITS: usize = SPAN_OF_CONTROL as usize;
 
+/// Longest note on a switch's decision, in characters (white space around not counted).
+pub const MAX_NOTE_CHARS: usize = 2000;
+
 /// The level of a response, IV (least severe) to I (most severe), as Chinese flood-season
 /// responses are graded (IV级 to I级应急响应).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -438,10 +441,12 @@ pub fn summarize(cases: &[CaseTimes], limits: Limits, now: DateTime<Utc>) -> Sum
 #[serde(deny_unknown_fields)]
 pub struct SwitchOnRequest {
     /// A district (6 digits) or street (9 digits) code.
+    #[cfg_attr(feature = "openapi", schema(schema_with = area_schema))]
     pub area: String,
     pub level: Level,
     pub kind: Kind,
     /// The category codes the command takes over, such as `E0501`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = categories_schema))]
     pub categories: Vec<String>,
     /// The account id of the commander (an admin, or a district admin or dispatcher whose area
     /// holds the area).
@@ -453,12 +458,51 @@ pub struct SwitchOnRequest {
     pub drill: bool,
     /// A few words for the timeline.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = note_schema))]
     pub note: Option<String>,
     /// The handling units on joint duty (联合值守) for the incident, at most
     /// [`MAX_JOINT_UNITS`], each an active unit: a dispatch under this command that names no
     /// `helpers` gives each of them but the lead a helper part.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = joint_units_schema))]
     pub joint_units: Vec<String>,
+}
+
+/// A switch's area as [`Scope::new`] takes it: a district or a street.
+#[cfg(feature = "openapi")]
+fn area_schema() -> utoipa::openapi::Object {
+    crate::codes::string_matching(crate::codes::DISTRICT_OR_STREET_PATTERN)
+}
+
+/// A switch's categories: 1 to [`MAX_CATEGORIES`] category codes.
+#[cfg(feature = "openapi")]
+fn categories_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(crate::codes::category_code_schema())
+        .min_items(Some(1))
+        .max_items(Some(MAX_CATEGORIES))
+        .build()
+}
+
+/// The units on joint duty: at most [`MAX_JOINT_UNITS`] unit codes ([`check_joint_units`]).
+#[cfg(feature = "openapi")]
+fn joint_units_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(crate::codes::string_matching(crate::taxonomy::UNIT_CODE_PATTERN))
+        .max_items(Some(MAX_JOINT_UNITS))
+        .build()
+}
+
+/// A decision's note: text of at most [`MAX_NOTE_CHARS`] characters, or null.
+#[cfg(feature = "openapi")]
+fn note_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::Type::String,
+            utoipa::openapi::Type::Null,
+        ]))
+        .max_length(Some(MAX_NOTE_CHARS))
+        .build()
 }
 
 /// `POST /api/v1/emergencies/{id}/actions`: a step on a switch (`switch_off`), with `If-Match`.
@@ -468,6 +512,7 @@ pub struct SwitchOnRequest {
 pub struct SwitchRequest {
     pub action: Action,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = note_schema))]
     pub note: Option<String>,
 }
 

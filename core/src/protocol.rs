@@ -122,6 +122,7 @@ pub struct ReportRequest {
 pub struct ActionRequest {
     /// The action's wire name, such as `register` or `verify_pass` (left out, it is empty, and
     /// the server refuses it naming `action`).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::workflow::Action, required = true))]
     pub action: String,
     /// The reason a step requires (reject, send back, extend, verification failed, ...).
     pub reason: Option<String>,
@@ -144,6 +145,7 @@ pub struct ActionRequest {
     /// For `merge`: the id of the case this one duplicates.
     pub merge_into: Option<String>,
     /// For `rate`: 1 to 5.
+    #[cfg_attr(feature = "openapi", schema(schema_with = rating_schema))]
     pub rating: Option<u8>,
     /// For `rate`: the citizen's words.
     pub comment: Option<String>,
@@ -279,6 +281,18 @@ pub struct PushTokenRequest {
 }
 
 /// The schema of a push platform: one of [`crate::workflow::notice::PUSH_PLATFORMS`].
+/// A rating as [`crate::workflow::words::RATINGS`] bounds it, or null.
+#[cfg(feature = "openapi")]
+fn rating_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let ratings = crate::workflow::words::RATINGS;
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .minimum(Some(*ratings.start()))
+        .maximum(Some(*ratings.end()))
+        .build()
+}
+
 #[cfg(feature = "openapi")]
 fn push_platform_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()

@@ -21,7 +21,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use gridline_core::codes::{AreaCode, CategoryCode};
 use gridline_core::emergency::{
     self, AfterActionSummary, CaseTimes, CommandDecision, EmergencyList, EmergencyView, IncidentView, Limits,
-    QueuedCase, State, SwitchOnRequest, SwitchRequest, UnitLoad,
+    MAX_NOTE_CHARS, QueuedCase, State, SwitchOnRequest, SwitchRequest, UnitLoad,
 };
 use gridline_core::workflow::{Action as CaseAction, CaseState, Role};
 use uuid::Uuid;
@@ -34,9 +34,6 @@ use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::emergencies::{self, DecisionRow, EmergencyRow};
 use crate::store::events::EventRow;
 use crate::store::{DbConnection, StoreResult, units};
-
-/// Longest note on a decision, in characters.
-const MAX_NOTE_CHARS: usize = 2000;
 
 /// The roles that read emergencies (of an area their scope meets).
 const READERS: &[Role] = &[Role::Admin, Role::DistrictAdmin, Role::Dispatcher, Role::Viewer];

@@ -11,9 +11,9 @@ use crate::store::schema::hotline_codes;
 use crate::store::{DbConnection, StoreResult};
 
 /// The longest code: a class and its matters, digits only.
-const MAX_CODE_CHARS: usize = 12;
+pub const MAX_CODE_CHARS: usize = 12;
 /// The longest name.
-const MAX_NAME_CHARS: usize = 100;
+pub const MAX_NAME_CHARS: usize = 100;
 
 /// One code and the category it maps to.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, ToSchema)]

@@ -375,4 +375,30 @@ mod tests {
         let states = &doc["components"]["schemas"]["CaseState"]["enum"];
         assert!(states.as_array().unwrap().iter().any(|s| s == "in_progress"), "{states}");
     }
+
+    /// The hotline code in the document's path is what `check_code` takes, on both operations
+    /// that name one, and the names' limit is the one `check_names` applies.
+    #[test]
+    fn hotline_code_rules_are_the_servers() {
+        use crate::hotline::codes::{HotlineCodeEdit, MAX_NAME_CHARS, check_code, check_names};
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let item = &doc["paths"]["/api/v1/admin/hotline-codes/{code}"];
+        for method in ["put", "delete"] {
+            let pattern = item[method]["parameters"][0]["schema"]["pattern"].as_str().unwrap();
+            let pattern = regex::Regex::new(pattern).unwrap();
+            for sample in near_codes(&["12", "0101", "123456789012", "1234567890123"], "09a -") {
+                assert_eq!(pattern.is_match(&sample), check_code(&sample).is_ok(), "{method} {sample:?}");
+            }
+        }
+        let body = &item["put"]["requestBody"]["content"]["application/json"]["schema"]["allOf"][1];
+        let longest = body["properties"]["name_zh"]["maxLength"].as_u64().unwrap() as usize;
+        assert_eq!(longest, MAX_NAME_CHARS);
+        let edit = |name: String| HotlineCodeEdit {
+            name_zh: name,
+            name_en: "x".into(),
+            category_code: "E0101".into(),
+        };
+        assert!(check_names(&edit("名".repeat(longest))).is_ok());
+        assert!(check_names(&edit("名".repeat(longest + 1))).is_err());
+    }
 }

@@ -56,8 +56,12 @@ use crate::warnings::scan::{
 };
 
 use super::build::{Body, In, Method, Op, Schemas, typed};
+use super::{NOT_BLANK_PATTERN, text_schema};
 use crate::api::hotline::{CallList, CallReceipt, CallRequest, HotlineForm};
-use crate::hotline::codes::{HotlineCode, HotlineCodeEdit, HotlineCodes};
+use crate::hotline::codes::{
+    HotlineCode, HotlineCodeEdit, HotlineCodes, MAX_CODE_CHARS as HOTLINE_CODE_DIGITS,
+    MAX_NAME_CHARS as HOTLINE_NAME_CHARS,
+};
 use crate::hotline::gazetteer::{GazetteerImported, PlaceMatches};
 
 /// The operations of `/healthz`, `/readyz`, `/metrics` and `/api/v1`.
@@ -277,8 +281,8 @@ pub fn api() -> Vec<Op> {
             .problems(&[400, 401, 403]),
         Op::new(Method::Get, "/api/v1/stats", "statistics", "Case statistics for a time range, grouped by area, category, handling unit or channel, as JSON or CSV (definitions: docs/statistics.md)")
             .describe("Counts from the audit trail: received, registered, closed; closure rate (结案率), on-time closure rate (按期结案率), rework rate (返工率), extension rate (延期率); mean and p90 handling time in working hours; mean citizen rating. Scope: an admin counts the city, a district admin its district, a dispatcher their street, a viewer its area, a handler their unit; citizens and inspectors get 403. Format: `format` decides; without it `Accept: text/csv` gets CSV, anything else JSON. An unknown or repeated parameter is 400 `invalid_query`, a bad value 422 `invalid_field`, both naming the parameter in `field`.")
-            .param(In::Query, "from", true, json!({"type": "string"}), "Start of the range, included: RFC 3339, or a date YYYY-MM-DD (00:00 Asia/Shanghai)")
-            .param(In::Query, "to", true, json!({"type": "string"}), "End of the range, excluded: RFC 3339, or a date YYYY-MM-DD meaning the end of that day; at most 366 days after from")
+            .param(In::Query, "from", true, instant_or_date(), "Start of the range, included: RFC 3339, or a date YYYY-MM-DD (00:00 Asia/Shanghai)")
+            .param(In::Query, "to", true, instant_or_date(), "End of the range, excluded: RFC 3339, or a date YYYY-MM-DD meaning the end of that day; at most 366 days after from")
             .param(In::Query, "group_by", false, json!({"type": "string", "enum": ["district", "street", "community", "grid", "category", "unit", "channel", "day"]}), "What the groups are (default street)")
             .param(In::Query, "area", false, json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}), "Only cases in this district, street, community or grid (6, 9, 12 or 15 digits); a dispatcher's must lie in their street")
             .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN}), "Only cases of this category code")
@@ -321,7 +325,7 @@ pub fn api() -> Vec<Op> {
             .describe("Dispatchers, district admins and admins whose scope holds the signal, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `dismiss` needs a `reason` (422 `reason_required`); a step from a settled state is 409 `signal_not_from_state`; a viewer is 403. `open_case` files a case through the report intake at a point inside the centre cell, in the signal's category, or for a signal of a class or of every report in the `category` the body names (422 naming `category` otherwise); the case's id is the signal's `case_id`. `open_topic` adopts the topic of the signal's centre cell and category (the body's `category` for a signal of a class or of every report), of the city's current month, with an `owner_unit` (an active handling unit, 422 `unknown_unit` otherwise) or a `note` (422 `owner_required` without either); the signal need not be a month's candidate. The topic's id is the signal's `topic_id`, and the topic names the signal (`from_signal`, `signals`). When the place and category already have a live topic, the signal joins it instead of opening a second.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the signal's ETag")
+            .param(In::Header, "If-Match", true, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the signal's ETag")
             .body("application/json", true, typed::<SignalStepRequest>)
             .answer(200, "The signal after the step", Body::Json(typed::<SignalView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
@@ -352,7 +356,7 @@ pub fn api() -> Vec<Op> {
             .describe("Dispatchers, district admins and admins whose scope holds the topic's place, with If-Match carrying its ETag (428 `precondition_required` without it, 409 `version_mismatch` when stale). `drop` needs a `reason` (422 `reason_required`); a step on a resolved or dropped topic is 409 `topic_not_from_state`; a viewer is 403. Once settled, new reports no longer join it.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the topic's ETag")
+            .param(In::Header, "If-Match", true, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the topic's ETag")
             .body("application/json", true, typed::<TopicStepRequest>)
             .body_examples(json!({"resolve": {"summary": "The lane was resurfaced", "value": {"action": "resolve", "reason": "Resurfaced in full on 2 December"}}, "drop": {"summary": "Handed to the district", "value": {"action": "drop", "reason": "The district's road works take it over"}}}))
             .answer(200, "The topic after the step", Body::Json(typed::<TopicView>))
@@ -511,16 +515,16 @@ pub fn api() -> Vec<Op> {
             .answer(200, "The codes, in code order", Body::Json(typed::<HotlineCodes>))
             .problems(&[401, 403]),
         Op::new(Method::Put, "/api/v1/admin/hotline-codes/{code}", "hotline", "Create or change a hotline code and the category it maps to")
-            .describe("Admins only. The code is 2 to 12 digits; the category must exist.")
+            .describe("Admins only. The category must exist.")
             .bearer()
-            .param(In::Path, "code", true, json!({"type": "string", "pattern": "^[0-9]{2,12}$"}), None)
-            .body("application/json", true, typed::<HotlineCodeEdit>)
+            .param(In::Path, "code", true, hotline_code(), None)
+            .body("application/json", true, hotline_code_edit)
             .answer(201, "Created", Body::Json(typed::<HotlineCode>))
             .answer(200, "Changed", Body::Json(typed::<HotlineCode>))
             .problems(&[400, 401, 403, 413, 415, 422]),
         Op::new(Method::Delete, "/api/v1/admin/hotline-codes/{code}", "hotline", "Remove a hotline code (calls taken under it keep it)")
             .bearer()
-            .param(In::Path, "code", true, json!({"type": "string"}), None)
+            .param(In::Path, "code", true, hotline_code(), None)
             .answer(204, "Removed", Body::Empty)
             .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/patrol/positions", "patrol", "An inspector's phone uploads patrol positions recorded on duty (1 to 500); each is routed to its cell and stored once, so a batch sent again stores nothing new")
@@ -649,7 +653,7 @@ pub fn api() -> Vec<Op> {
             .describe("City admins, and district admins for a switch of their district (404 for a switch outside it), with If-Match carrying the switch's ETag (428 `precondition_required` without it; 409 `version_mismatch` when stale, 409 `not_from_state` when it is ended already).")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the switch's ETag")
+            .param(In::Header, "If-Match", true, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the switch's ETag")
             .body("application/json", true, typed::<SwitchRequest>)
             .answer(200, "The switch after the step", Body::Json(typed::<EmergencyView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
@@ -685,7 +689,7 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .param(In::Path, "part", true, json!({"type": "string"}), "The part's id, from GET /api/v1/cases/{id}/joint")
-            .param(In::Header, "If-Match", false, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag")
+            .param(In::Header, "If-Match", true, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag")
             .body("application/json", true, typed::<PartActionRequest>)
             .answer(200, "The case's joint handling after the step", Body::Json(typed::<JointView>))
             .problems(&[400, 401, 403, 404, 409, 422, 428]),
@@ -987,5 +991,30 @@ fn notification_preferences(schemas: &mut Schemas) -> serde_json::Value {
             "if": {"properties": {"email": {"const": true}}},
             "then": {"required": ["email_address"], "properties": {"email_address": address}},
         }),
+    ])
+}
+
+/// A statistics range's end: an RFC 3339 instant, or a date (`YYYY-MM-DD`) read on the city's
+/// calendar, as `api::stats` parses it.
+fn instant_or_date() -> serde_json::Value {
+    json!({"type": "string", "anyOf": [{"format": "date-time"}, {"format": "date"}]})
+}
+
+/// A hotline code: 2 to [`HOTLINE_CODE_DIGITS`] digits (`hotline::codes::check_code`).
+fn hotline_code() -> serde_json::Value {
+    json!({"type": "string", "pattern": format!("^[0-9]{{2,{HOTLINE_CODE_DIGITS}}}$")})
+}
+
+/// `PUT /api/v1/admin/hotline-codes/{code}`: the fields, each name not blank and at most
+/// [`HOTLINE_NAME_CHARS`] characters (`hotline::codes::check_names`), the category a code.
+fn hotline_code_edit(schemas: &mut Schemas) -> serde_json::Value {
+    let name = text_schema(1, HOTLINE_NAME_CHARS, Some(NOT_BLANK_PATTERN));
+    all_of(vec![
+        typed::<HotlineCodeEdit>(schemas),
+        json!({"properties": {
+            "name_zh": name,
+            "name_en": name,
+            "category_code": {"type": "string", "pattern": CATEGORY_CODE_PATTERN},
+        }}),
     ])
 }
