@@ -59,8 +59,6 @@ wire_enum! {
     SignalMethod, "signal method" {
         /// The prospective space-time permutation scan ([`super::scan`]).
         Scan = "scan",
-        /// The expectation-based Poisson scan ([`super::expectation`]): the daily job's.
-        Ebp = "ebp",
     }
 }
 

@@ -1,9 +1,8 @@
 //! The early-warning job: from `GRIDLINE_WARNING_SCAN_AT` (city time, default 06:00) on, the
-//! day's expectation-based space-time scan ([`DAILY_METHOD`]) of every category class, run once
-//! a day for the whole city by exactly one node, through the same code as
-//! `POST /api/v1/warnings/scan` ([`crate::warnings::signals::raise_and_grow`], which a person
-//! runs with the permutation scan): each cluster rare enough raises a signal, or grows the live
-//! signal of the same method it shares a cell with.
+//! day's space-time scan of every category class, run once a day for the whole city by exactly
+//! one node, through the same code as `POST /api/v1/warnings/scan`
+//! ([`crate::warnings::signals::raise_and_grow`]): each cluster rare enough raises a
+//! signal, or grows the live signal it shares a cell with.
 //!
 //! - **Who runs it**: every node checks every [`CHECK_PERIOD`] (and right at start, so a node
 //!   that was down catches up the same day). The run of one (city day, class) is claimed by
@@ -19,10 +18,9 @@
 //!   of the grid), since a request's budget of cylinder evaluations
 //!   ([`crate::warnings::scan::MAX_SCAN_WORK`]) holds a district, not a megacity; a
 //!   district's shuffles are the default 999 or as many as that budget allows.
-//! - **Parameters**: what `gridline warn evaluate` measured (docs/early-warning.md): each
-//!   cell's 28 days of history before windows of 1 to 3 days ending today, circles of up to 10
-//!   cells within 1 km, the day's date as seed, and signals from a recurrence interval of
-//!   [`DAILY_MIN_RECURRENCE_DAYS`] days.
+//! - **Parameters**: the scan's defaults (28 days, circles of up to 10 cells within 1 km,
+//!   windows of 1 to 7 days, the day's date as seed) and signals from a recurrence interval of
+//!   100 days; the same as a person pressing "Run the scan" without parameters.
 //!
 //! `GRIDLINE_WARNING_SCAN_AT=off` turns the schedule off (tests run with it off unless they test
 //! it).
@@ -32,9 +30,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeZone};
 use gridline_core::codes::{AreaCode, AreaLevel};
-use gridline_core::warning::evaluate::{EXPECTATION_WINDOW_DAYS, HISTORY_DAYS};
 use gridline_core::warning::scan::ScanSettings;
-use gridline_core::warning::signal::SignalMethod;
 use gridline_core::workflow::Role;
 
 use crate::app::AppState;
@@ -52,14 +48,6 @@ pub const CHECK_PERIOD: Duration = Duration::from_secs(60);
 const REPLICATIONS: u64 = 999;
 /// The fewest shuffles worth a run: core's minimum.
 const MIN_REPLICATIONS: u64 = 9;
-/// The method the daily run scans with: the expectation-based scan, which `gridline warn
-/// evaluate` shows finds more clusters within two days at the same false-signal rate
-/// (docs/early-warning.md).
-pub const DAILY_METHOD: SignalMethod = SignalMethod::Ebp;
-/// The rarest a cluster must be to become a signal in the daily run, in days. Staff see the
-/// signals of every class, so each class's run must be rarer than the whole day's budget of
-/// false signals: with eleven classes at 365 days, about one false signal a district a month.
-pub const DAILY_MIN_RECURRENCE_DAYS: u32 = 365;
 
 /// What this node did for one class on one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +97,7 @@ fn districts(state: &AppState) -> BTreeMap<AreaCode, u64> {
 /// [`REPLICATIONS`]; `None` when even core's minimum does not fit.
 fn replications_for(cells: u64) -> Option<u64> {
     let defaults = ScanSettings::default();
-    let per_shuffle = cells * (defaults.max_cells as u64).min(cells) * u64::from(EXPECTATION_WINDOW_DAYS);
+    let per_shuffle = cells * (defaults.max_cells as u64).min(cells) * u64::from(defaults.max_window_days);
     let fit = (MAX_SCAN_WORK / per_shuffle.max(1)).saturating_sub(1);
     let replications = fit.min(REPLICATIONS);
     (replications >= MIN_REPLICATIONS).then_some(replications)
@@ -128,14 +116,9 @@ async fn run_class(state: &AppState, class: &str) -> Result<(usize, usize), crat
             role: Role::System,
             scope: Scope::District { district },
         };
-        let pairs = [
-            ("class".to_owned(), class.to_owned()),
-            ("replications".to_owned(), replications.to_string()),
-            ("days".to_owned(), (HISTORY_DAYS + EXPECTATION_WINDOW_DAYS).to_string()),
-            ("max_window_days".to_owned(), EXPECTATION_WINDOW_DAYS.to_string()),
-            ("min_recurrence_days".to_owned(), DAILY_MIN_RECURRENCE_DAYS.to_string()),
-        ];
-        let run = raise_and_grow(state, &system, &pairs, DAILY_METHOD).await?;
+        let pairs =
+            [("class".to_owned(), class.to_owned()), ("replications".to_owned(), replications.to_string())];
+        let run = raise_and_grow(state, &system, &pairs).await?;
         raised += run.raised.len();
         grown += run.grown.len();
     }

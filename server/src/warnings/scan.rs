@@ -1,9 +1,7 @@
 //! The space-time scan as a service: early warning by the prospective space-time permutation
 //! scan ([`gridline_core::warning::scan`]), as `GET /api/v1/warnings/scan`
-//! ([`crate::api::warnings::scan`]) answers it and as `POST /api/v1/warnings/scan` runs it
-//! before keeping signals, and by the expectation-based scan
-//! ([`gridline_core::warning::expectation`], [`run_method`]) over the same cells and reports,
-//! which the daily job ([`crate::jobs::warnings`]) runs. Over the caller's cells and the last `days` days (today,
+//! ([`crate::api::warnings::scan`]) answers it and as `POST /api/v1/warnings/scan` and the daily
+//! job ([`crate::jobs::warnings`]) run it before keeping signals. Over the caller's cells and the last `days` days (today,
 //! the day under way, is the last), it finds the circles of cells and the last few days where
 //! more reports arrived than those cells' and days' own totals predict, each with its
 //! recurrence interval and the cases inside.
@@ -33,12 +31,9 @@ use actix_web::web;
 use chrono::{NaiveDate, TimeZone, Utc};
 use gridline_core::codes::{CategoryCode, GridCode};
 use gridline_core::geo::GeoPoint;
-use gridline_core::warning::baseline::DayEffects;
-use gridline_core::warning::expectation::{ExpectationInput, expectation_scan};
 use gridline_core::warning::scan::{
-    self, MAX_CELLS_PER_CYLINDER, MAX_WINDOW_DAYS, REPLICATIONS, ScanCase, ScanOutcome, ScanSettings,
+    self, MAX_CELLS_PER_CYLINDER, MAX_WINDOW_DAYS, REPLICATIONS, ScanCase, ScanSettings,
 };
-use gridline_core::warning::signal::SignalMethod;
 use serde::Serialize;
 
 use crate::app::AppState;
@@ -202,38 +197,15 @@ fn date_text(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-/// The permutation scan of `pairs` (the query's parameters) over `who`'s scope; the caller
-/// checked the role.
+/// The scan of `pairs` (the query's parameters) over `who`'s scope; the caller checked the role.
 pub async fn run_scan(
     state: &AppState,
     who: &Principal,
     pairs: &[(String, String)],
 ) -> ApiResult<WarningScan> {
-    run_method(state, who, pairs, SignalMethod::Scan).await
-}
-
-/// The scan of `pairs` by `method` over `who`'s scope; the caller checked the role.
-///
-/// - [`SignalMethod::Scan`]: the permutation scan over the period's `days`.
-/// - [`SignalMethod::Ebp`]: the expectation-based scan
-///   ([`gridline_core::warning::expectation`]): the period's last `max_window_days` days are
-///   its windows and the days before them each cell's history. The day effects are estimated
-///   on the history days of every report of the scope (whatever the category or class asked:
-///   one class's series is too thin for a weekday's shape). Today, the day under way, expects
-///   its factor times the share of the day elapsed, as the charts' provisional value does, so
-///   a morning run is not flooded by a day that has barely begun, nor blind to it.
-pub async fn run_method(
-    state: &AppState,
-    who: &Principal,
-    pairs: &[(String, String)],
-    method: SignalMethod,
-) -> ApiResult<WarningScan> {
     let mut asked = parse_query(pairs)?;
     let mut filter = scope_of(who)?;
-    // The expectation-based scan reads every report of the scope, for its day effects.
-    if method == SignalMethod::Scan {
-        filter.category = asked.category.clone();
-    }
+    filter.category = asked.category.clone();
 
     let zone = state.calendar.settings().timezone;
     let now = state.clock.now();
@@ -284,52 +256,35 @@ pub async fn run_method(
         codes.iter().enumerate().map(|(i, code)| (code.to_string(), i as u32)).collect();
     // The reports stream past and only each one's cell and day (and its case, for the links)
     // are kept.
-    let (category, class, scan_days) = (asked.category.clone(), asked.class.clone(), asked.days);
-    let (cases, case_ids, daily_totals) = state
+    let (class, scan_days) = (asked.class.clone(), asked.days);
+    let (cases, case_ids) = state
         .db
         .run(move |conn| {
             let (mut cases, mut case_ids) = (Vec::new(), Vec::new());
-            let mut daily_totals = vec![0u64; scan_days as usize];
             stats::for_each_report(conn, &filter, from, to, &mut |row| {
-                let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
-                let Ok(day) = u32::try_from((date - first_day).num_days()) else { return };
-                if day >= scan_days {
-                    return;
-                }
-                daily_totals[day as usize] += 1;
                 if let Some(class) = &class
                     && !row.case.category_code.starts_with(class.as_str())
-                {
-                    return;
-                }
-                if let Some(category) = &category
-                    && row.case.category_code != *category
                 {
                     return;
                 }
                 let Some(&location) = row.case.grid_code.as_ref().and_then(|code| position.get(code)) else {
                     return;
                 };
+                let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
+                let Ok(day) = u32::try_from((date - first_day).num_days()) else { return };
+                if day >= scan_days {
+                    return;
+                }
                 cases.push(ScanCase { location, day });
                 case_ids.push(row.case_id);
             })?;
-            Ok((cases, case_ids, daily_totals))
+            Ok((cases, case_ids))
         })
         .await?;
 
     let (days, settings) = (asked.days, asked.settings);
-    let share_elapsed = ((now - from.and_utc()).num_seconds() as f64 / 86_400.0 - f64::from(days - 1))
-        .clamp(1.0 / 1_440.0, 1.0);
-    let calendar = state.calendar.clone();
     let outcome = web::block(move || {
-        let outcome = match method {
-            SignalMethod::Scan => scan::scan(&points, days, &cases, &settings),
-            SignalMethod::Ebp => {
-                let dates: Vec<NaiveDate> =
-                    (0..days).map(|d| first_day + chrono::Days::new(u64::from(d))).collect();
-                expected_based(&points, &cases, &daily_totals, &dates, share_elapsed, &calendar, &settings)
-            }
-        };
+        let outcome = scan::scan(&points, days, &cases, &settings);
         (outcome, cases)
     })
     .await
@@ -382,50 +337,6 @@ pub async fn run_method(
         reports: outcome.total_cases,
         clusters,
     })
-}
-
-/// The expectation-based scan of `cases` over `dates` (today last): the last
-/// `settings.max_window_days` days are the windows, the days before them the history.
-fn expected_based(
-    points: &[GeoPoint],
-    cases: &[ScanCase],
-    daily_totals: &[u64],
-    dates: &[NaiveDate],
-    share_elapsed: f64,
-    calendar: &gridline_core::calendar::WorkingCalendar,
-    settings: &ScanSettings,
-) -> Result<ScanOutcome, scan::ScanError> {
-    let windows = settings.max_window_days as usize;
-    let history_days = dates.len() - windows;
-    let series: Vec<(NaiveDate, f64)> =
-        dates[..history_days].iter().zip(daily_totals).map(|(date, n)| (*date, *n as f64)).collect();
-    let effects = DayEffects::estimate(&series, calendar);
-    let history_weight: f64 = dates[..history_days].iter().map(|d| effects.factor(*d, calendar)).sum();
-    let last = dates.len() - 1;
-    let window_factors: Vec<f64> = (0..windows)
-        .map(|age| {
-            let factor = effects.factor(dates[last - age], calendar);
-            if age == 0 { factor * share_elapsed } else { factor }
-        })
-        .collect();
-    let mut history = vec![0u32; points.len()];
-    let mut recent = vec![0u32; points.len() * windows];
-    for case in cases {
-        let day = case.day as usize;
-        if day < history_days {
-            history[case.location as usize] += 1;
-        } else {
-            recent[case.location as usize * windows + (last - day)] += 1;
-        }
-    }
-    let input = ExpectationInput {
-        locations: points,
-        history: &history,
-        history_weight,
-        window_factors: &window_factors,
-        recent: &recent,
-    };
-    expectation_scan(&input, settings)
 }
 
 fn round(value: f64) -> f64 {

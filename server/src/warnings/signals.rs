@@ -25,7 +25,7 @@ use gridline_core::warning::signal::{
 use gridline_core::warning::topic::{self, Month, TopicLevel, TopicState};
 use serde::Deserialize;
 
-use super::scan::{ScanCluster, WarningScan, run_method};
+use super::scan::{ScanCluster, WarningScan, run_scan};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::cases::{Submitter, file_report};
@@ -86,16 +86,15 @@ pub fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// A cluster of a scan by `method` of `(category, class)`, as a new signal.
+/// A cluster of a scan of `(category, class)`, as a new signal.
 fn found_row(
-    method: SignalMethod,
     cluster: &ScanCluster,
     (category, class): &(Option<String>, Option<String>),
     now: NaiveDateTime,
 ) -> SignalRow {
     SignalRow {
         id: uuid::Uuid::new_v4().to_string(),
-        method: method.as_str().to_owned(),
+        method: SignalMethod::Scan.as_str().to_owned(),
         category: category.clone(),
         class: class.clone(),
         centre_grid: cluster.cells.first().cloned().unwrap_or_default(),
@@ -120,16 +119,14 @@ fn found_row(
     }
 }
 
-/// A scan run that keeps what it found: the scan by `method` of `pairs` (the query's
-/// parameters, with `min_recurrence_days`) over `who`'s scope, each cluster at least that rare
-/// raising a signal or growing the live one of the same method it shares a cell with.
-/// `POST /warnings/scan` (the permutation scan) and the daily job ([`crate::jobs::warnings`],
-/// the expectation-based scan) both run this; the caller checked the role.
+/// A scan run that keeps what it found: the scan of `pairs` (the query's parameters, with
+/// `min_recurrence_days`) over `who`'s scope, each cluster at least that rare raising a signal
+/// or growing the live one it shares a cell with. `POST /warnings/scan` and the daily job
+/// ([`crate::jobs::warnings`]) both run this; the caller checked the role.
 pub async fn raise_and_grow(
     state: &AppState,
     who: &Principal,
     pairs: &[(String, String)],
-    method: SignalMethod,
 ) -> ApiResult<Raised> {
     let (threshold, rest): (Vec<_>, Vec<_>) =
         pairs.iter().cloned().partition(|(name, _)| name == "min_recurrence_days");
@@ -145,7 +142,7 @@ pub async fn raise_and_grow(
             })?
         }
     };
-    let scan = run_method(state, who, &rest, method).await?;
+    let scan = run_scan(state, who, &rest).await?;
     let found: Vec<ScanCluster> =
         scan.clusters.iter().filter(|c| c.recurrence_interval_days >= min_recurrence_days).cloned().collect();
     let (category, class) = (scan.category.clone(), scan.class.clone());
@@ -155,16 +152,15 @@ pub async fn raise_and_grow(
         .db
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
-                let method_name = method.as_str();
+                let method = SignalMethod::Scan.as_str();
                 // Runs of one subject take turns, so what this one reads is what the one before
                 // it wrote: a cluster a concurrent run just raised is grown here, not raised again.
-                warning_signals::lock_subject(conn, method_name, category.as_deref(), class.as_deref())?;
+                warning_signals::lock_subject(conn, method, category.as_deref(), class.as_deref())?;
                 let now = clock.now().naive_utc();
-                let live =
-                    warning_signals::live_of(conn, method_name, category.as_deref(), class.as_deref())?;
+                let live = warning_signals::live_of(conn, method, category.as_deref(), class.as_deref())?;
                 let (mut raised, mut grown, mut rows) = (Vec::new(), Vec::new(), Vec::new());
                 for cluster in &found {
-                    let mut row = found_row(method, cluster, &found_scan, now);
+                    let mut row = found_row(cluster, &found_scan, now);
                     let cells = json_list(&row.cells);
                     let state_of = |r: &SignalRow| r.state.parse().unwrap_or(SignalState::Dismissed);
                     // A live signal grows once per run: this run's other clusters are other places.

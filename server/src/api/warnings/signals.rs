@@ -166,7 +166,7 @@ pub async fn run(
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(RUNNERS)?;
-    let run = raise_and_grow(&state, &who, &query, SignalMethod::Scan).await?;
+    let run = raise_and_grow(&state, &who, &query).await?;
     let signals = run.rows.into_iter().map(|row| view(row, &who)).collect();
     Ok(HttpResponse::Ok().json(ScanRun {
         scan: run.scan,
