@@ -60,7 +60,12 @@ pub struct EvaluateArgs {
     #[arg(long)]
     one_stream: bool,
     /// The methods run (the scans cost most of the time).
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Method::Charts, Method::Scan, Method::Ebp])]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_values_t = [Method::Charts, Method::Scan, Method::Ebp]
+    )]
     methods: Vec<Method>,
     /// The scans' shuffles a day; a recurrence interval of at most this plus one day can be
     /// said.
