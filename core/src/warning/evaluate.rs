@@ -17,6 +17,15 @@
 //!   Golden Week and its two worked weekend days fall inside it. What the background lacks:
 //!   trends, seasons, weather, and the bursts real cities have (a water main, a festival), so
 //!   the false-signal figures here are a floor for a real city's.
+//! - **Category classes**: the server's daily scan runs once per category class (a cluster is
+//!   one kind of problem, judged against the reports of its own kind), so the background is
+//!   split into [`EvaluationSettings::classes`], each report falling into a class with that
+//!   class's share (Poisson thinning: each class's count is Poisson with the cell's rate times
+//!   the share). The default shares are the demo city's ([`demo_class_shares`]); one class of
+//!   share 1 is every report in one stream, as the evaluation was run before. Each cluster
+//!   falls into one class, drawn with the classes' shares (a kind of problem is as likely to
+//!   cluster as it is common), and every detector runs per class; false signals are counted
+//!   over all classes, as staff see them.
 //! - **The clusters**: each adds [`EvaluationSettings::size`] reports a day, each to one of the
 //!   [`EvaluationSettings::spread`] cells nearest a random centre (uniformly), on
 //!   [`EvaluationSettings::length`] consecutive days. They come one after the other: the study
@@ -34,7 +43,11 @@
 //!     interval reaches the threshold;
 //!   - the expectation-based Poisson scan ([`super::expectation`]) with the same circles,
 //!     windows of up to [`EXPECTATION_WINDOW_DAYS`] days and each cell's 28 days before them as
-//!     its history, at the same thresholds. The background starts that many days earlier.
+//!     its history, the day effects estimated on those 28 days of every report of the city (as
+//!     the server estimates them on its scope's), at the same thresholds. The background starts
+//!     that many days earlier.
+//! - **Per class**: every detector runs on each class's reports alone; a signal grows or finds
+//!   only a signal or a cluster of its own class.
 //! - **Counting**: a method signals a set of cells on a day (one cell for a chart, a cluster's
 //!   cells for the scan). A signal sharing a cell with one of the same method and threshold the
 //!   day before continues it (the server grows a live signal instead of raising it twice); any
@@ -51,6 +64,7 @@ use serde::Serialize;
 use crate::calendar::WorkingCalendar;
 use crate::geo::GeoPoint;
 use crate::grid::{GeneratorOptions, GridIndex, generate_city};
+use crate::taxonomy::Taxonomy;
 
 use super::baseline::{self, DayClass, DayEffects};
 use super::chart::Chart;
@@ -73,6 +87,40 @@ pub const MONTH_DAYS: f64 = 30.44;
 pub const CUSUM_K: f64 = 0.5;
 /// The EWMA's smoothing weight (the server's).
 pub const EWMA_LAMBDA: f64 = 0.3;
+
+/// A category class of the background and its share of the reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassShare {
+    /// The class, as `E05`; `all` for every report in one stream.
+    pub class: String,
+    pub share: f64,
+}
+
+/// Every report in one stream, as one class.
+pub fn one_stream() -> Vec<ClassShare> {
+    vec![ClassShare { class: "all".to_owned(), share: 1.0 }]
+}
+
+/// The demo city's shares of the category classes: `gridline seed` picks the shipped
+/// taxonomy's categories with Zipf weights in file order (the k-th is 1/k as common as the
+/// first), and a class's share is the sum of its categories' weights. Street furniture (`C01`)
+/// gets about 60 % of the reports, the smallest class (`E06`) under 0.4 %. No published 12345
+/// breakdown by these classes is in the repository; this is the one the demo city shows.
+pub fn demo_class_shares() -> Result<Vec<ClassShare>, EvaluationError> {
+    let taxonomy = Taxonomy::default_taxonomy().map_err(|e| EvaluationError::Taxonomy(e.to_string()))?;
+    let mut shares: Vec<ClassShare> = Vec::new();
+    for (rank, category) in taxonomy.categories().iter().enumerate() {
+        let class = category.code.to_string()[..3].to_owned();
+        let weight = 1.0 / (rank + 1) as f64;
+        match shares.iter_mut().find(|share| share.class == class) {
+            Some(share) => share.share += weight,
+            None => shares.push(ClassShare { class, share: weight }),
+        }
+    }
+    let total: f64 = shares.iter().map(|share| share.share).sum();
+    shares.iter_mut().for_each(|share| share.share /= total);
+    Ok(shares)
+}
 
 /// What to evaluate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,8 +149,14 @@ pub struct EvaluationSettings {
     pub ewma_sigmas: Vec<f64>,
     /// The scan's recurrence intervals tried, in days.
     pub scan_recurrence_days: Vec<f64>,
+    /// Whether the permutation scan runs (`scan`).
+    pub permutation_scan: bool,
+    /// Whether the expectation-based scan runs (`ebp`).
+    pub expectation_scan: bool,
     /// The scan's shuffles each day (few: a scan runs every day of the study).
     pub replications: u32,
+    /// The category classes the background is split into; each is scanned on its own.
+    pub classes: Vec<ClassShare>,
     pub seed: u64,
 }
 
@@ -125,7 +179,10 @@ impl Default for EvaluationSettings {
             cusum_h: vec![3.0, 4.0, 5.0],
             ewma_sigmas: vec![2.5, 3.0, 3.5],
             scan_recurrence_days: vec![20.0, 50.0, 100.0],
+            permutation_scan: true,
+            expectation_scan: true,
             replications: 99,
+            classes: one_stream(),
             seed: 23,
         }
     }
@@ -162,6 +219,10 @@ pub enum EvaluationError {
     City(String),
     #[error("the working calendar: {0}")]
     Calendar(String),
+    #[error("the taxonomy: {0}")]
+    Taxonomy(String),
+    #[error("the classes' shares must be positive and add up to 1, got {0:?}")]
+    Shares(Vec<f64>),
 }
 
 /// One method at one threshold.
@@ -206,6 +267,8 @@ pub struct EvaluationReport {
 /// A cluster put into the background.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InjectedCluster {
+    /// The category class it falls into (an index into the settings' classes).
+    pub class: usize,
     /// Indices into the city's cells, the centre first.
     pub cells: Vec<u32>,
     /// The study's day it starts on (0 is the first).
@@ -249,14 +312,25 @@ impl EvaluationSettings {
         if !scan::REPLICATIONS.contains(&self.replications) {
             return Err(EvaluationError::Replications(self.replications));
         }
+        let shares: Vec<f64> = self.classes.iter().map(|class| class.share).collect();
+        let total: f64 = shares.iter().sum();
+        if shares.is_empty()
+            || shares.iter().any(|s| !(s.is_finite() && *s > 0.0))
+            || (total - 1.0).abs() > 1e-9
+        {
+            return Err(EvaluationError::Shares(shares));
+        }
         Ok(())
     }
 }
 
-/// A method at a threshold while the days run: what it signalled yesterday, and its tally.
+/// A method at a threshold while the days run: what it signalled yesterday in each class, and
+/// its tally over all classes.
 struct Tally {
     method: &'static str,
     threshold: String,
+    cells: usize,
+    /// Per class and cell, whether a signal touched it yesterday.
     yesterday: Vec<bool>,
     today: Vec<bool>,
     /// Per cluster, the first day a signal touched it.
@@ -265,25 +339,29 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(method: &'static str, threshold: String, cells: usize, clusters: usize) -> Tally {
+    fn new(method: &'static str, threshold: String, cells: usize, classes: usize, clusters: usize) -> Tally {
         Tally {
             method,
             threshold,
-            yesterday: vec![false; cells],
-            today: vec![false; cells],
+            cells,
+            yesterday: vec![false; cells * classes],
+            today: vec![false; cells * classes],
             found: vec![None; clusters],
             false_signals: 0,
         }
     }
 
-    /// A signal over `cells` on study day `day`.
-    fn signal(&mut self, cells: &[u32], day: u32, clusters: &[InjectedCluster], grace: u32) {
-        let continued = cells.iter().any(|&c| self.yesterday[c as usize]);
-        cells.iter().for_each(|&c| self.today[c as usize] = true);
+    /// A signal of class `class` over `cells` on study day `day`: it continues one of its own
+    /// class only (the server grows a live signal of the same class), and finds a cluster of
+    /// its class only.
+    fn signal(&mut self, class: usize, cells: &[u32], day: u32, clusters: &[InjectedCluster], grace: u32) {
+        let offset = class * self.cells;
+        let continued = cells.iter().any(|&c| self.yesterday[offset + c as usize]);
+        cells.iter().for_each(|&c| self.today[offset + c as usize] = true);
         let mut touched = false;
         for (cluster, found) in clusters.iter().zip(&mut self.found) {
             let live = day >= cluster.start && day < cluster.start + cluster.length + grace;
-            if live && cells.iter().any(|c| cluster.cells.contains(c)) {
+            if live && cluster.class == class && cells.iter().any(|c| cluster.cells.contains(c)) {
                 touched = true;
                 found.get_or_insert(day);
             }
@@ -336,6 +414,20 @@ fn nearest(points: &[GeoPoint], centre: usize, spread: usize) -> Vec<u32> {
     by_distance.into_iter().take(spread).map(|(_, i)| i).collect()
 }
 
+/// A class drawn with the classes' shares.
+fn pick_class(rng: &mut SplitMix64, classes: &[ClassShare]) -> usize {
+    // A uniform draw in [0, 1) from the generator's top 53 bits.
+    let draw = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut cumulative = 0.0;
+    for (index, class) in classes.iter().enumerate() {
+        cumulative += class.share;
+        if draw < cumulative {
+            return index;
+        }
+    }
+    classes.len() - 1
+}
+
 /// Run an evaluation.
 pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, EvaluationError> {
     settings.check()?;
@@ -356,6 +448,7 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
     districts.dedup();
 
     let cells = city.len();
+    let classes = settings.classes.len();
     // The expectation-based scan's history ends before its longest window, so the background
     // starts that much earlier than the charts' and the permutation scan's 28 days need.
     let history = HISTORY_DAYS + EXPECTATION_WINDOW_DAYS;
@@ -371,19 +464,24 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
         .ok_or(EvaluationError::Dates)?;
     let last_day = *dates.last().ok_or(EvaluationError::Dates)?;
 
-    // The background, drawn cell by cell and day by day from one generator.
+    // The background, drawn day by day, cell by cell and class by class from one generator
+    // (with one class, the same draws as every report in one stream).
     let mut rng = SplitMix64::new(settings.seed ^ 0x6576_616C_7561_7465);
     let mu = settings.mean_rate.ln() - RATE_LOG_SIGMA * RATE_LOG_SIGMA / 2.0;
     let rates: Vec<f64> = (0..cells).map(|_| (mu + RATE_LOG_SIGMA * rng.normal()).exp()).collect();
     let factors: Vec<f64> =
         dates.iter().map(|d| BACKGROUND_DAY_FACTORS[class_index(DayClass::of(*d, &calendar))]).collect();
-    let mut counts = vec![0u32; span as usize * cells];
+    // Per class, a day's row of cells after another.
+    let mut counts = vec![vec![0u32; span as usize * cells]; classes];
     for (day, factor) in factors.iter().enumerate() {
         for (cell, rate) in rates.iter().enumerate() {
-            counts[day * cells + cell] = rng.poisson(rate * factor);
+            for (class, share) in settings.classes.iter().enumerate() {
+                counts[class][day * cells + cell] = rng.poisson(rate * factor * share.share);
+            }
         }
     }
-    let background: u64 = counts[history as usize * cells..].iter().map(|&c| u64::from(c)).sum();
+    let background: u64 =
+        counts.iter().flat_map(|class| &class[history as usize * cells..]).map(|&c| u64::from(c)).sum();
 
     // The clusters, on top.
     // One cluster at a time: the study is cut into equal slots, one per cluster, and each
@@ -394,7 +492,10 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
         .map(|trial| {
             let centre = rng.below(cells as u64) as usize;
             let first = trial * slot + rng.below(u64::from(slot - lasts + 1)) as u32;
+            // With one class there is nothing to draw, so the one-stream runs keep their draws.
+            let class = if classes > 1 { pick_class(&mut rng, &settings.classes) } else { 0 };
             InjectedCluster {
+                class,
                 cells: nearest(&points, centre, settings.spread),
                 start: first,
                 length: settings.length,
@@ -405,16 +506,26 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
         for day in cluster.start..cluster.start + cluster.length {
             for _ in 0..settings.size {
                 let cell = cluster.cells[rng.below(cluster.cells.len() as u64) as usize];
-                counts[(history + day) as usize * cells + cell as usize] += 1;
+                counts[cluster.class][(history + day) as usize * cells + cell as usize] += 1;
             }
         }
     }
 
-    // The day effects as the server estimates them: on the whole city's days before the study.
+    // The day effects as the server estimates them: on the whole city's days before the study,
+    // every report of every class (a class's own series is too thin to give a weekday's shape).
     let reference: Vec<(NaiveDate, f64)> = (chart_history_start..history as usize)
-        .map(|d| (dates[d], counts[d * cells..(d + 1) * cells].iter().map(|&c| f64::from(c)).sum()))
+        .map(|d| {
+            let day: u32 = counts.iter().flat_map(|class| &class[d * cells..(d + 1) * cells]).sum();
+            (dates[d], f64::from(day))
+        })
         .collect();
     let effects = DayEffects::estimate(&reference, &calendar);
+    // Every report of a day, over all classes: the expectation-based scan's day effects are
+    // estimated on its history days of this series, as the server estimates them on the
+    // scope's reports before the window.
+    let daily_totals: Vec<f64> = (0..span as usize)
+        .map(|d| f64::from(counts.iter().flat_map(|class| &class[d * cells..(d + 1) * cells]).sum::<u32>()))
+        .collect();
 
     let charts: Vec<(Chart, String)> = settings
         .cusum_h
@@ -427,25 +538,26 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
                 .map(|&sigmas| (Chart::Ewma { lambda: EWMA_LAMBDA, sigmas }, format!("L={sigmas}"))),
         )
         .collect();
+    let tallies = |method: &'static str, run: bool| -> Vec<Tally> {
+        let thresholds = if run { settings.scan_recurrence_days.as_slice() } else { &[] };
+        thresholds
+            .iter()
+            .map(|ri| Tally::new(method, format!("RI>={ri}"), cells, classes, injected.len()))
+            .collect()
+    };
     let mut chart_tallies: Vec<Tally> = charts
         .iter()
-        .map(|(chart, label)| Tally::new(chart.name(), label.clone(), cells, injected.len()))
+        .map(|(chart, label)| Tally::new(chart.name(), label.clone(), cells, classes, injected.len()))
         .collect();
-    let mut scan_tallies: Vec<Tally> = settings
-        .scan_recurrence_days
-        .iter()
-        .map(|ri| Tally::new("scan", format!("RI>={ri}"), cells, injected.len()))
-        .collect();
-    let mut expectation_tallies: Vec<Tally> = settings
-        .scan_recurrence_days
-        .iter()
-        .map(|ri| Tally::new("ebp", format!("RI>={ri}"), cells, injected.len()))
-        .collect();
-    let mut values = vec![vec![0.0f64; cells]; charts.len()];
-    let mut past = vec![0u32; cells];
-    for d in chart_history_start..history as usize {
-        for (cell, sum) in past.iter_mut().enumerate() {
-            *sum += counts[d * cells + cell];
+    let mut scan_tallies = tallies("scan", settings.permutation_scan);
+    let mut expectation_tallies = tallies("ebp", settings.expectation_scan);
+    let mut values = vec![vec![vec![0.0f64; cells]; charts.len()]; classes];
+    let mut past = vec![vec![0u32; cells]; classes];
+    for (class, sums) in past.iter_mut().enumerate() {
+        for d in chart_history_start..history as usize {
+            for (cell, sum) in sums.iter_mut().enumerate() {
+                *sum += counts[class][d * cells + cell];
+            }
         }
     }
 
@@ -454,69 +566,95 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
         let window = baseline::window_before(dates[at], HISTORY_DAYS);
         let weight: f64 = window.iter().map(|d| effects.factor(*d, &calendar)).sum();
         let today_factor = effects.factor(dates[at], &calendar);
-        for cell in 0..cells {
-            let observed = f64::from(counts[at * cells + cell]);
-            let expected = if weight > 0.0 { f64::from(past[cell]) / weight * today_factor } else { 0.0 };
-            let x = super::chart::excess(observed, expected);
-            for ((chart, _), (value, tally)) in charts.iter().zip(values.iter_mut().zip(&mut chart_tallies)) {
-                value[cell] = chart.step(value[cell], x);
-                if value[cell] > chart.limit(day + 1) {
-                    tally.signal(&[cell as u32], day, &injected, settings.grace_days);
-                }
-            }
-        }
-
-        let period = at + 1 - HISTORY_DAYS as usize..=at;
-        let mut cases = Vec::new();
-        for (age, d) in period.enumerate() {
-            for cell in 0..cells {
-                let case = ScanCase { location: cell as u32, day: age as u32 };
-                cases.extend(std::iter::repeat_n(case, counts[d * cells + cell] as usize));
-            }
-        }
-        let scan_settings = ScanSettings {
-            replications: settings.replications,
-            seed: settings.seed.wrapping_mul(0x0001_0000_0001).wrapping_add(u64::from(day)),
-            ..ScanSettings::default()
-        };
-        let outcome = scan::scan(&points, HISTORY_DAYS, &cases, &scan_settings)
-            .map_err(|e| EvaluationError::Scan(e.to_string()))?;
-        for cluster in &outcome.clusters {
-            for (tally, &threshold) in scan_tallies.iter_mut().zip(&settings.scan_recurrence_days) {
-                if cluster.recurrence_interval_days >= threshold {
-                    tally.signal(&cluster.locations, day, &injected, settings.grace_days);
-                }
-            }
-        }
-
-        // The expectation-based scan: each cell's 28 days before the longest window against
-        // the window's days, today first.
+        let day_seed = settings.seed.wrapping_mul(0x0001_0000_0001).wrapping_add(u64::from(day));
         let windows = EXPECTATION_WINDOW_DAYS as usize;
         let baseline_days = at + 1 - history as usize..at + 1 - windows;
-        let history_counts: Vec<u32> =
-            (0..cells).map(|cell| baseline_days.clone().map(|d| counts[d * cells + cell]).sum()).collect();
-        let history_weight: f64 = baseline_days.clone().map(|d| effects.factor(dates[d], &calendar)).sum();
-        let window_factors: Vec<f64> =
-            (0..windows).map(|age| effects.factor(dates[at - age], &calendar)).collect();
-        let recent: Vec<u32> = (0..cells)
-            .flat_map(|cell| (0..windows).map(move |age| (cell, age)))
-            .map(|(cell, age)| counts[(at - age) * cells + cell])
-            .collect();
-        let input = ExpectationInput {
-            locations: &points,
-            history: &history_counts,
-            history_weight,
-            window_factors: &window_factors,
-            recent: &recent,
-        };
-        let expectation_settings = ScanSettings { max_window_days: EXPECTATION_WINDOW_DAYS, ..scan_settings };
-        let outcome = expectation_scan(&input, &expectation_settings)
-            .map_err(|e| EvaluationError::Scan(e.to_string()))?;
-        for cluster in &outcome.clusters {
-            for (tally, &threshold) in expectation_tallies.iter_mut().zip(&settings.scan_recurrence_days) {
-                if cluster.recurrence_interval_days >= threshold {
-                    tally.signal(&cluster.locations, day, &injected, settings.grace_days);
+        let history_series: Vec<(NaiveDate, f64)> =
+            baseline_days.clone().map(|d| (dates[d], daily_totals[d])).collect();
+        let ebp_effects = DayEffects::estimate(&history_series, &calendar);
+        for class in 0..classes {
+            let counts = &counts[class];
+            for cell in 0..cells {
+                let observed = f64::from(counts[at * cells + cell]);
+                let expected =
+                    if weight > 0.0 { f64::from(past[class][cell]) / weight * today_factor } else { 0.0 };
+                let x = super::chart::excess(observed, expected);
+                for ((chart, _), (value, tally)) in
+                    charts.iter().zip(values[class].iter_mut().zip(&mut chart_tallies))
+                {
+                    value[cell] = chart.step(value[cell], x);
+                    if value[cell] > chart.limit(day + 1) {
+                        tally.signal(class, &[cell as u32], day, &injected, settings.grace_days);
+                    }
                 }
+            }
+            // Each class's scans get a seed of their own, so that the classes' replications are
+            // not the same draws.
+            let class_seed = day_seed.wrapping_add((class as u64) << 40);
+            let scan_settings = ScanSettings {
+                replications: settings.replications,
+                seed: class_seed,
+                ..ScanSettings::default()
+            };
+
+            if settings.permutation_scan {
+                let period = at + 1 - HISTORY_DAYS as usize..=at;
+                let mut cases = Vec::new();
+                for (age, d) in period.enumerate() {
+                    for cell in 0..cells {
+                        let case = ScanCase { location: cell as u32, day: age as u32 };
+                        cases.extend(std::iter::repeat_n(case, counts[d * cells + cell] as usize));
+                    }
+                }
+                let outcome = scan::scan(&points, HISTORY_DAYS, &cases, &scan_settings)
+                    .map_err(|e| EvaluationError::Scan(e.to_string()))?;
+                for cluster in &outcome.clusters {
+                    for (tally, &threshold) in scan_tallies.iter_mut().zip(&settings.scan_recurrence_days) {
+                        if cluster.recurrence_interval_days >= threshold {
+                            tally.signal(class, &cluster.locations, day, &injected, settings.grace_days);
+                        }
+                    }
+                }
+            }
+
+            // The expectation-based scan: each cell's 28 days before the longest window against
+            // the window's days, today first.
+            if settings.expectation_scan {
+                let history_counts: Vec<u32> = (0..cells)
+                    .map(|cell| baseline_days.clone().map(|d| counts[d * cells + cell]).sum())
+                    .collect();
+                let history_weight: f64 =
+                    baseline_days.clone().map(|d| ebp_effects.factor(dates[d], &calendar)).sum();
+                let window_factors: Vec<f64> =
+                    (0..windows).map(|age| ebp_effects.factor(dates[at - age], &calendar)).collect();
+                let recent: Vec<u32> = (0..cells)
+                    .flat_map(|cell| (0..windows).map(move |age| (cell, age)))
+                    .map(|(cell, age)| counts[(at - age) * cells + cell])
+                    .collect();
+                let input = ExpectationInput {
+                    locations: &points,
+                    history: &history_counts,
+                    history_weight,
+                    window_factors: &window_factors,
+                    recent: &recent,
+                };
+                let expectation_settings =
+                    ScanSettings { max_window_days: EXPECTATION_WINDOW_DAYS, ..scan_settings };
+                let outcome = expectation_scan(&input, &expectation_settings)
+                    .map_err(|e| EvaluationError::Scan(e.to_string()))?;
+                for cluster in &outcome.clusters {
+                    for (tally, &threshold) in
+                        expectation_tallies.iter_mut().zip(&settings.scan_recurrence_days)
+                    {
+                        if cluster.recurrence_interval_days >= threshold {
+                            tally.signal(class, &cluster.locations, day, &injected, settings.grace_days);
+                        }
+                    }
+                }
+            }
+            for (cell, sum) in past[class].iter_mut().enumerate() {
+                *sum += counts[at * cells + cell];
+                *sum -= counts[(at - HISTORY_DAYS as usize) * cells + cell];
             }
         }
 
@@ -525,10 +663,6 @@ pub fn evaluate(settings: &EvaluationSettings) -> Result<EvaluationReport, Evalu
             .chain(&mut scan_tallies)
             .chain(&mut expectation_tallies)
             .for_each(Tally::end_of_day);
-        for (cell, sum) in past.iter_mut().enumerate() {
-            *sum += counts[at * cells + cell];
-            *sum -= counts[(at - HISTORY_DAYS as usize) * cells + cell];
-        }
     }
 
     let methods = chart_tallies

@@ -99,26 +99,95 @@ fn delays_and_false_signals_are_counted_as_documented() {
     // Two clusters: one signalled on its second day, one never; two new signals elsewhere and
     // one continuing the first.
     let clusters = vec![
-        InjectedCluster { cells: vec![0, 1], start: 2, length: 3 },
-        InjectedCluster { cells: vec![5], start: 4, length: 1 },
+        InjectedCluster { class: 0, cells: vec![0, 1], start: 2, length: 3 },
+        InjectedCluster { class: 0, cells: vec![5], start: 4, length: 1 },
     ];
-    let mut tally = Tally::new("cusum", "h=4".to_owned(), 10, clusters.len());
-    tally.signal(&[8], 0, &clusters, 2);
+    let mut tally = Tally::new("cusum", "h=4".to_owned(), 10, 1, clusters.len());
+    tally.signal(0, &[8], 0, &clusters, 2);
     tally.end_of_day();
-    tally.signal(&[8], 1, &clusters, 2);
+    tally.signal(0, &[8], 1, &clusters, 2);
     tally.end_of_day();
     tally.end_of_day();
-    tally.signal(&[1], 3, &clusters, 2);
+    tally.signal(0, &[1], 3, &clusters, 2);
     tally.end_of_day();
     // Cell 5 after the cluster's day and its grace: a false signal, not a hit.
     tally.end_of_day();
     tally.end_of_day();
     tally.end_of_day();
-    tally.signal(&[5], 7, &clusters, 2);
+    tally.signal(0, &[5], 7, &clusters, 2);
     let report = tally.report(&clusters, 1, 61);
     assert_eq!(report.hits, 1);
     assert_eq!(report.median_delay_days, Some(1.0));
     assert_eq!(report.hits_within_2_days, 1);
     assert_eq!(report.false_signals, 2);
     assert!((report.false_per_district_month - 2.0 / (61.0 / MONTH_DAYS)).abs() < 1e-12);
+}
+
+#[test]
+fn the_demo_shares_follow_the_seed_s_zipf_weights_over_the_shipped_taxonomy() {
+    let shares = demo_class_shares().unwrap();
+    let classes: Vec<&str> = shares.iter().map(|share| share.class.as_str()).collect();
+    assert_eq!(classes, ["C01", "C02", "C03", "C04", "C05", "E01", "E02", "E03", "E04", "E05", "E06"]);
+    assert!((shares.iter().map(|share| share.share).sum::<f64>() - 1.0).abs() < 1e-12);
+    // C01 holds the taxonomy's first 9 of 60 categories: H(9) / H(60), by hand 2.828968 /
+    // 4.679870 = 0.604497.
+    let harmonic = |n: u32| (1..=n).map(|k| 1.0 / f64::from(k)).sum::<f64>();
+    assert!((harmonic(9) / harmonic(60) - 0.604497).abs() < 1e-6);
+    assert!((shares[0].share - 0.604497).abs() < 1e-6, "{}", shares[0].share);
+}
+
+#[test]
+fn a_signal_finds_and_continues_only_in_its_own_class() {
+    let clusters = vec![InjectedCluster { class: 1, cells: vec![0, 1], start: 2, length: 3 }];
+    let mut tally = Tally::new("ebp", "RI>=50".to_owned(), 10, 2, clusters.len());
+    // Class 0 on the cluster's cells and days: not the cluster's kind of problem, so false.
+    tally.signal(0, &[0], 2, &clusters, 2);
+    tally.end_of_day();
+    // Class 1 on the same cell the next day: a new signal (not the one of class 0 grown), and
+    // it finds the cluster on its second day.
+    tally.signal(1, &[0], 3, &clusters, 2);
+    tally.end_of_day();
+    // Class 0 again: its last signal was two days ago, so this one is new, and false.
+    tally.signal(0, &[0], 4, &clusters, 2);
+    tally.end_of_day();
+    // Class 0 continuing yesterday's: not counted again.
+    tally.signal(0, &[0, 4], 5, &clusters, 2);
+    let report = tally.report(&clusters, 1, 30);
+    assert_eq!(report.hits, 1);
+    assert_eq!(report.median_delay_days, Some(1.0));
+    assert_eq!(report.false_signals, 2);
+}
+
+#[test]
+fn clusters_fall_into_classes_by_their_shares_and_are_found_in_them() {
+    let settings =
+        EvaluationSettings { size: 60, length: 3, classes: demo_class_shares().unwrap(), ..small() };
+    let report = evaluate(&settings).unwrap();
+    assert!(report.injected.iter().all(|cluster| cluster.class < settings.classes.len()));
+    for method in &report.methods {
+        assert_eq!(method.hits, 3, "{} {} missed a cluster of 60 a day", method.method, method.threshold);
+    }
+    // Over many draws the classes come up about as often as their shares say: C01 (60 %) in
+    // 600 ± 50 of 1,000 (about 3.2 standard deviations).
+    let mut rng = SplitMix64::new(11);
+    let c01 = (0..1_000).filter(|_| pick_class(&mut rng, &settings.classes) == 0).count();
+    assert!((550..=650).contains(&c01), "{c01}");
+    // The split keeps the background's size: about 18 reports a day over all classes.
+    assert!((10.0..25.0).contains(&report.mean_daily_reports), "{}", report.mean_daily_reports);
+}
+
+#[test]
+fn shares_that_do_not_add_up_are_refused() {
+    let classes = vec![
+        ClassShare { class: "C01".to_owned(), share: 0.5 },
+        ClassShare { class: "E01".to_owned(), share: 0.4 },
+    ];
+    assert_eq!(
+        evaluate(&EvaluationSettings { classes, ..small() }).unwrap_err(),
+        EvaluationError::Shares(vec![0.5, 0.4])
+    );
+    assert_eq!(
+        evaluate(&EvaluationSettings { classes: Vec::new(), ..small() }).unwrap_err(),
+        EvaluationError::Shares(Vec::new())
+    );
 }

@@ -4,7 +4,9 @@
 //! month of each method and threshold are printed as a table or as JSON.
 
 use clap::{Args, Subcommand, ValueEnum};
-use gridline_core::warning::evaluate::{EvaluationReport, EvaluationSettings, evaluate};
+use gridline_core::warning::evaluate::{
+    EvaluationReport, EvaluationSettings, demo_class_shares, evaluate, one_stream,
+};
 
 use super::{CliError, CliResult};
 
@@ -19,6 +21,17 @@ pub enum WarnCommand {
 pub enum Format {
     Text,
     Json,
+}
+
+/// A family of detectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    /// The CUSUM and EWMA charts per cell.
+    Charts,
+    /// The permutation scan.
+    Scan,
+    /// The expectation-based scan.
+    Ebp,
 }
 
 #[derive(Debug, Args)]
@@ -42,6 +55,25 @@ pub struct EvaluateArgs {
     /// Days each cluster lasts.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=730))]
     length: u32,
+    /// Every report in one stream instead of the demo city's category classes, each scanned
+    /// on its own as the server's daily scan does.
+    #[arg(long)]
+    one_stream: bool,
+    /// The methods run (the scans cost most of the time).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_values_t = [Method::Charts, Method::Scan, Method::Ebp]
+    )]
+    methods: Vec<Method>,
+    /// The scans' shuffles a day; a recurrence interval of at most this plus one day can be
+    /// said.
+    #[arg(long, default_value_t = 99, value_parser = clap::value_parser!(u32).range(9..=9_999))]
+    replications: u32,
+    /// The scans' recurrence intervals tried, in days.
+    #[arg(long, value_delimiter = ',', default_values_t = [20.0, 50.0, 100.0])]
+    thresholds: Vec<f64>,
     /// Seed of the city, the background, the clusters and the scan's shuffles.
     #[arg(long, default_value_t = 23)]
     seed: u64,
@@ -53,6 +85,13 @@ pub struct EvaluateArgs {
 pub fn run(cmd: WarnCommand) -> CliResult {
     match cmd {
         WarnCommand::Evaluate(args) => {
+            let classes = if args.one_stream {
+                one_stream()
+            } else {
+                demo_class_shares().map_err(|e| CliError::failure(e.to_string()))?
+            };
+            let charts = args.methods.contains(&Method::Charts);
+            let defaults = EvaluationSettings::default();
             let settings = EvaluationSettings {
                 cells: args.cells as usize,
                 days: args.days,
@@ -61,7 +100,14 @@ pub fn run(cmd: WarnCommand) -> CliResult {
                 spread: args.spread as usize,
                 length: args.length,
                 seed: args.seed,
-                ..EvaluationSettings::default()
+                classes,
+                permutation_scan: args.methods.contains(&Method::Scan),
+                expectation_scan: args.methods.contains(&Method::Ebp),
+                cusum_h: if charts { defaults.cusum_h.clone() } else { Vec::new() },
+                ewma_sigmas: if charts { defaults.ewma_sigmas.clone() } else { Vec::new() },
+                replications: args.replications,
+                scan_recurrence_days: args.thresholds,
+                ..defaults
             };
             let report = evaluate(&settings).map_err(|e| CliError::input(e.to_string()))?;
             match args.format {
@@ -86,7 +132,8 @@ fn table(report: &EvaluationReport) -> String {
          {} clusters of {} extra reports a day over {} cell(s) for {} day(s); a hit is a signal \
          on a cluster's cells by {} day(s) after its last day; one cluster at a time.\n\
          Scans: {} replications a day, so p >= {:.4} and a recurrence interval of at most {:.0} \
-         days.\n\n",
+         days.\n\
+         Category classes, each scanned on its own, false signals counted over all: {}.\n\n",
         s.first_day,
         report.last_day,
         s.days,
@@ -103,6 +150,11 @@ fn table(report: &EvaluationReport) -> String {
         s.replications,
         report.scan_smallest_p,
         report.scan_largest_recurrence_days,
+        s.classes
+            .iter()
+            .map(|c| format!("{} {:.1}%", c.class, c.share * 100.0))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     out.push_str(&format!(
         "{:<6} {:<9} {:>5} {:>9} {:>8} {:>8} {:>7} {:>15}\n",
