@@ -59,8 +59,6 @@ pub struct AppState {
     pub map_layer: crate::map_layer::MapLayerCache,
     /// The senders and rules of notifications to reporters ([`crate::notify`]).
     pub notifier: Arc<crate::notify::Notifier>,
-    /// Applies sensor alarm batches, several to a transaction under load.
-    pub alarm_writer: Arc<crate::sensors::writer::AlarmWriter>,
 }
 
 impl AppState {
@@ -105,7 +103,6 @@ impl AppState {
             .map_err(StartError::Calendar)?;
         let router = GridRouter::new(settings.routing_tolerance());
         router.refresh_blocking(&db)?;
-        let alarm_writer = Arc::new(crate::sensors::writer::AlarmWriter::start(db.clone())?);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -118,7 +115,6 @@ impl AppState {
             calendar: Arc::new(calendar),
             map_layer: Default::default(),
             notifier: Arc::new(notifier),
-            alarm_writer,
         })
     }
 }

@@ -33,6 +33,9 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
     .await
     .map_err(|e| StartError::Seed(format!("start-up task failed: {e}")))??;
     let state = web::Data::new(state);
+    // The node's one alarm writer, handed to the intake as app data (the state it needs is
+    // the store's; the sensors room keeps its own types out of the app's state).
+    let alarm_writer = web::Data::new(crate::sensors::writer::AlarmWriter::start(state.db.clone())?);
     let config = state.config.clone();
     let settings = &config.settings;
     let app_state = state.clone();
@@ -41,6 +44,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
         let config = app_config.clone();
         App::new()
             .app_data(app_state.clone())
+            .app_data(alarm_writer.clone())
             // The token keys and revocations on their own, for the Principal extractor.
             .app_data(web::Data::from(app_state.auth.clone()))
             // The last wrapped runs first: the log sees (and counts) a 408 from the deadline.

@@ -19,6 +19,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::engine::{self, Applied, Checked, Outcome, Refusal};
+use super::writer::AlarmWriter;
 use crate::app::AppState;
 use crate::cases::sensor::{SensorCase, file_sensor_case, mark_cleared_by_sensor};
 use crate::error::{ApiError, ApiResult, ErrorKind};
@@ -115,10 +116,15 @@ pub fn check(messages: Vec<AlarmMessage>) -> ApiResult<Vec<Checked>> {
 }
 
 /// Applies a checked batch of `system_id`'s, then files and marks what it opened and cleared.
-pub async fn receive(state: &AppState, system_id: String, batch: Vec<Checked>) -> ApiResult<BatchResult> {
+pub async fn receive(
+    state: &AppState,
+    writer: &AlarmWriter,
+    system_id: String,
+    batch: Vec<Checked>,
+) -> ApiResult<BatchResult> {
     let now = state.clock.now().timestamp();
     let ids: Vec<String> = batch.iter().map(|c| c.message.id.clone()).collect();
-    let applied = state.alarm_writer.apply(system_id, batch, now).await?.map_err(refusal)?;
+    let applied = writer.apply(system_id, batch, now).await?.map_err(refusal)?;
     let results: Vec<MessageResult> = ids
         .into_iter()
         .zip(&applied.outcomes)

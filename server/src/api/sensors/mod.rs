@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::auth::{Principal, now};
 use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::sensors::writer::AlarmWriter;
 use crate::sensors::{intake, registry};
 use crate::store::sensors::{self as store, AlarmRow, DeviceRow, GroupRow, SystemRow};
 
@@ -31,6 +32,7 @@ const LIST_LIMIT: i64 = 500;
 /// `POST /api/v1/sensors/alarms`.
 pub async fn post_alarms(
     state: web::Data<AppState>,
+    writer: web::Data<AlarmWriter>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
@@ -60,7 +62,7 @@ pub async fn post_alarms(
         messages.push(message);
     }
     let checked = intake::check(messages)?;
-    let result = intake::receive(&state, system.id, checked).await?;
+    let result = intake::receive(&state, &writer, system.id, checked).await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
