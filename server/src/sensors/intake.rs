@@ -1,7 +1,8 @@
 //! Alarm intake: a system's batch checked field by field, applied by the rules engine in one
-//! transaction, shared with the other batches waiting at that moment ([`super::writer`]), then the groups it opened filed as cases and the groups
-//! it cleared marked on their cases ([`crate::cases::sensor`]). The same follow-up runs after a
-//! person's confirmation and after the sweep job ([`sweep`]).
+//! transaction, shared with the other batches waiting at that moment ([`super::writer`]), then
+//! the groups it opened filed as cases and the groups it cleared marked on their cases
+//! ([`crate::cases::sensor`]). The same follow-up runs after a person's confirmation and after
+//! the sweep job ([`sweep`]).
 //!
 //! The batch is the unit of acknowledgement: once it is answered, every message in it is stored
 //! (a group whose case could not be filed yet is filed by the next sweep, under the same

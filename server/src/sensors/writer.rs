@@ -3,7 +3,7 @@
 //! they share one commit, one turn of the alarm lock and one read of the rules, instead of
 //! taking each once per batch. On SQLite it also ends the queue of pooled connections at the
 //! write lock, each sleeping in the busy handler's steps while another writes. With one batch
-//! waiting, it is applied exactly as before ([`engine::apply_batch`]).
+//! waiting, the round is that batch alone.
 //!
 //! Nothing about acknowledgement or idempotency changes:
 //! - each batch is answered only after the commit that holds it;
@@ -36,14 +36,9 @@ struct Job {
 }
 
 /// The handle requests use; the thread behind it ends when the last handle is dropped.
+#[derive(Debug)]
 pub struct AlarmWriter {
     queue: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for AlarmWriter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AlarmWriter").finish_non_exhaustive()
-    }
 }
 
 impl AlarmWriter {
@@ -99,40 +94,36 @@ fn run(db: &Db, jobs: &mpsc::Receiver<Job>) {
 /// batch that was applied, whose request files and marks them; what is not filed then is filed
 /// by the sweep.
 fn apply(db: &Db, round: &[Job]) -> Vec<Answer> {
+    let unavailable = |e: &dyn std::fmt::Display| -> Vec<Answer> {
+        round.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect()
+    };
     let mut conn = match db.get() {
         Ok(conn) => conn,
-        Err(e) => return round.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect(),
+        Err(e) => return unavailable(&e),
     };
-    if round.len() > 1 {
-        let batches: Vec<Batch<'_>> =
-            round.iter().map(|job| Batch { system: &job.system, messages: &job.messages }).collect();
-        let now = round.iter().map(|job| job.now).max().unwrap_or_default();
-        match engine::apply_batches(&mut conn, &batches, now) {
-            Ok(applied) => {
-                let mut groups = Some(applied.groups);
-                return applied
-                    .outcomes
-                    .into_iter()
-                    .map(|outcome| {
-                        Ok(outcome.map(|outcomes| match groups.take() {
-                            Some(groups) => Applied { outcomes, ..groups },
-                            None => Applied { outcomes, ..Applied::default() },
-                        }))
-                    })
-                    .collect();
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, batches = round.len(), "alarm round failed, applying one by one");
-                // The connection may be the cause: the batches get another one.
-                drop(conn);
-                conn = match db.get() {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        return round.iter().map(|_| Err(StoreError::Unavailable(e.to_string()))).collect();
-                    }
-                };
-            }
+    let batches: Vec<Batch<'_>> =
+        round.iter().map(|job| Batch { system: &job.system, messages: &job.messages }).collect();
+    let now = round.iter().map(|job| job.now).max().unwrap_or_default();
+    let e = match engine::apply_batches(&mut conn, &batches, now) {
+        Ok(applied) => {
+            let mut groups = Some(applied.groups);
+            return applied
+                .outcomes
+                .into_iter()
+                .map(|outcome| {
+                    Ok(outcome.map(|outcomes| Applied { outcomes, ..groups.take().unwrap_or_default() }))
+                })
+                .collect();
         }
-    }
+        Err(e) if round.len() == 1 => return vec![Err(e)],
+        Err(e) => e,
+    };
+    tracing::debug!(error = %e, batches = round.len(), "alarm round failed, applying one by one");
+    // The connection may be the cause: the batches get another one.
+    drop(conn);
+    let mut conn = match db.get() {
+        Ok(conn) => conn,
+        Err(e) => return unavailable(&e),
+    };
     round.iter().map(|job| engine::apply_batch(&mut conn, &job.system, &job.messages, job.now)).collect()
 }

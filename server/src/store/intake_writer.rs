@@ -35,14 +35,9 @@ struct Job {
 }
 
 /// The handle requests use; the thread behind it ends when the last handle is dropped.
+#[derive(Debug)]
 pub struct IntakeWriter {
     queue: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for IntakeWriter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntakeWriter").finish_non_exhaustive()
-    }
 }
 
 impl IntakeWriter {
