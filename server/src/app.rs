@@ -55,6 +55,9 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// The city's working calendar (`GRIDLINE_CALENDAR_FILE`), for deadlines and statistics.
     pub calendar: Arc<gridline_core::calendar::WorkingCalendar>,
+    /// The calendar and response limit the statistics' roll-ups are counted by
+    /// ([`crate::store::rollups`]).
+    pub rollup_rules: Arc<crate::store::rollups::RollupRules>,
     /// The dashboard map's cell outlines, built once per grid revision.
     pub map_layer: crate::map_layer::MapLayerCache,
     /// The senders and rules of notifications to reporters ([`crate::notify`]).
@@ -101,6 +104,16 @@ impl AppState {
         drop(conn);
         let calendar = crate::calendar::city_calendar(settings.calendar_file.as_deref())
             .map_err(StartError::Calendar)?;
+        let calendar = Arc::new(calendar);
+        let response_limit = settings.response_limit.working_duration(calendar.settings().day_length());
+        let rollup_rules = crate::store::rollups::register(calendar.clone(), response_limit);
+        let adoption = crate::store::rollups::adopt(&mut *db.get()?, &rollup_rules)?;
+        if adoption == crate::store::rollups::Adoption::Stale {
+            tracing::warn!(
+                "the statistics' roll-ups were counted by another calendar or response limit (or \
+                 never): the statistics read the facts until `gridline summaries rebuild` runs"
+            );
+        }
         let router = GridRouter::new(settings.routing_tolerance());
         router.refresh_blocking(&db)?;
         Ok(Self {
@@ -112,7 +125,8 @@ impl AppState {
             router,
             categories: categories::CategoryCache::default(),
             clock: crate::clock::Clock::system(),
-            calendar: Arc::new(calendar),
+            calendar,
+            rollup_rules,
             map_layer: Default::default(),
             notifier: Arc::new(notifier),
         })

@@ -196,6 +196,35 @@ impl WorkingCalendar {
         years
     }
 
+    /// A fingerprint of everything that decides working time: the settings and every listed
+    /// day. Figures kept ahead of time (the statistics' roll-ups) record the fingerprint of the
+    /// calendar they were counted on, so another calendar never reads them as its own. FNV-1a
+    /// over a canonical text, stable across builds (the standard hasher is not promised to be).
+    pub fn fingerprint(&self) -> String {
+        let mut listed: Vec<(NaiveDate, Listed)> = self.listed.iter().map(|(d, l)| (*d, *l)).collect();
+        listed.sort_unstable_by_key(|(date, _)| *date);
+        let text = format!("{:?}|{:?}|{listed:?}", self.settings, self.years());
+        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        format!("{hash:016x}")
+    }
+
+    /// The local date of `t` on the calendar's time zone.
+    pub fn date_of(&self, t: DateTime<Utc>) -> NaiveDate {
+        self.local_date(t)
+    }
+
+    /// The first instant of the local date `date`, as UTC.
+    pub fn start_of(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        use chrono::TimeZone;
+        self.settings
+            .timezone
+            .from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     fn is_weekend(&self, day: Weekday) -> bool {
         self.settings.weekend.contains(&day)
     }

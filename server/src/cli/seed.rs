@@ -95,6 +95,9 @@ pub fn run(args: SeedArgs) -> CliResult {
     let calendar = WorkingCalendar::china().map_err(|e| CliError::failure(e.to_string()))?;
     let db = super::user::open_database()?;
     let mut conn = db.get().map_err(super::user::database)?;
+    // The statistics' roll-ups start with an empty database and are kept with every batch.
+    let rules = super::user::rollup_rules()?;
+    crate::store::rollups::adopt(&mut conn, &rules).map_err(super::user::database)?;
     if args.import {
         let area = super::grid::enclosing_area(&cells)?;
         crate::store::grids::replace_area(&mut conn, area, &cells).map_err(super::user::database)?;

@@ -11,13 +11,16 @@
 //! Either prints how many cells, summary rows and events it went through, and each difference
 //! as a tab-separated line: day, cell, category, unit, channel, kind, stored, from the events;
 //! then how many cases and facts, and each fact that differs as a line `fact`, case, sequence
-//! number, stored, from the events (`-` for a missing one).
+//! number, stored, from the events (`-` for a missing one); then how many cases and roll-up
+//! rows ([`crate::store::rollups`], counted by the configuration's calendar and response
+//! limit), and each row that differs as a line `rollup`, key, days, stored, from the facts.
 //! A running server may keep writing meanwhile: each batch of cells holds the lock that orders
 //! event writers while it is read (and written).
 
 use clap::{Args, Subcommand};
 
 use super::{CliError, CliResult};
+use crate::store::rollups::{self, RollupComparison};
 use crate::store::stat_facts::{self, FactComparison};
 use crate::store::summaries::{self, Comparison};
 
@@ -46,14 +49,58 @@ pub fn run(command: SummariesCommand) -> CliResult {
     let facts = if args.check { stat_facts::compare(&mut conn) } else { stat_facts::rebuild(&mut conn) }
         .map_err(super::user::database)?;
     print!("{}", facts_report(&facts, args.check, started.elapsed()));
-    if args.check && !(comparison.differences.is_empty() && facts.differences.is_empty()) {
+    let rules = super::user::rollup_rules()?;
+    let started = std::time::Instant::now();
+    let rolled =
+        if args.check { rollups::compare(&mut conn, &rules) } else { rollups::rebuild(&mut conn, &rules) }
+            .map_err(super::user::database)?;
+    print!("{}", rollups_report(&rolled, args.check, started.elapsed()));
+    let (summaries_differ, facts_differ, rows_differ) =
+        (comparison.differences.len(), facts.differences.len(), rolled.differences.len());
+    if args.check && (summaries_differ + facts_differ + rows_differ > 0 || !rolled.current) {
         return Err(CliError::failure(format!(
-            "{} summary rows and {} facts differ from the events",
-            comparison.differences.len(),
-            facts.differences.len()
+            "{summaries_differ} summary rows and {facts_differ} facts differ from the events, \
+             {rows_differ} roll-up rows from the facts{}",
+            if rolled.current { "" } else { "; the roll-ups are not current (run without --check)" }
         )));
     }
     Ok(())
+}
+
+fn rollups_report(comparison: &RollupComparison, check: bool, took: std::time::Duration) -> String {
+    let mut out = String::new();
+    for d in &comparison.differences {
+        let (k, s) = (&d.key, &d.span);
+        out.push_str(&format!(
+            "rollup\t{}\t{}\t{}\t{}\t{}\tfigure {} days {}..{} {}..{} bucket {}\t{:?}\t{:?}\n",
+            k.district_code,
+            k.street_code,
+            k.category_code,
+            k.handling_unit,
+            k.channel,
+            s.figure,
+            s.start,
+            s.lo,
+            s.hi,
+            s.end,
+            s.bucket,
+            d.stored,
+            d.from_facts
+        ));
+    }
+    let verdict = match (check, comparison.differences.is_empty(), comparison.current) {
+        (true, true, true) => "the roll-ups agree with the facts".to_owned(),
+        (true, true, false) => "the roll-ups agree with the facts but are not current".to_owned(),
+        (true, false, _) => format!("{} roll-up rows differ", comparison.differences.len()),
+        (false, _, _) => format!("rebuilt; {} roll-up rows had differed", comparison.differences.len()),
+    };
+    out.push_str(&format!(
+        "{} cases, {} roll-up rows in {:.1} s: {verdict}\n",
+        comparison.cases,
+        comparison.rows,
+        took.as_secs_f64()
+    ));
+    out
 }
 
 fn facts_report(comparison: &FactComparison, check: bool, took: std::time::Duration) -> String {

@@ -93,6 +93,17 @@ pub(super) fn open_database() -> Result<Db, CliError> {
         .map_err(database)
 }
 
+/// The calendar and response limit of the configuration, as the statistics' roll-ups count
+/// by them (the same `GRIDLINE_CALENDAR_FILE` and `GRIDLINE_RESPONSE_LIMIT` as `serve`).
+pub(super) fn rollup_rules() -> Result<std::sync::Arc<crate::store::rollups::RollupRules>, CliError> {
+    let config = Config::load().map_err(|e| CliError::input(format!("configuration: {e}")))?;
+    let settings = &config.settings;
+    let calendar = crate::calendar::city_calendar(settings.calendar_file.as_deref())
+        .map_err(|e| CliError::input(format!("working calendar: {e}")))?;
+    let limit = settings.response_limit.working_duration(calendar.settings().day_length());
+    Ok(crate::store::rollups::register(std::sync::Arc::new(calendar), limit))
+}
+
 pub(super) fn database(e: impl std::fmt::Display) -> CliError {
     CliError::failure(format!("database: {e}"))
 }

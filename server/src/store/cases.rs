@@ -122,6 +122,8 @@ pub fn move_to(conn: &mut DbConnection, case_id: &str, place: &PlaceChange) -> S
     super::write_transaction(conn, |conn| {
         super::summaries::move_case(conn, case_id, place.grid_code.as_deref().unwrap_or_default())?;
         diesel::update(cases::table.filter(cases::id.eq(case_id))).set(place).execute(conn)?;
+        // The statistics' roll-ups follow the case to its new street.
+        super::rollups::follow(conn, &std::iter::once((case_id.to_owned(), i64::MAX)).collect())?;
         Ok::<_, diesel::result::Error>(())
     })?;
     Ok(())

@@ -195,6 +195,7 @@ pub fn put_under_command(
         if terms.drill {
             // A drill's case leaves the per-day summaries, like the statistics.
             super::summaries::forget_case(conn, &terms.case_id)?;
+            super::rollups::forget_case(conn, &terms.case_id)?;
         }
         match super::cases::record_step(conn, &terms.case_id, expected_version, change, event) {
             Ok(super::cases::StepOutcome::Recorded { .. }) => Ok(()),

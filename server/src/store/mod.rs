@@ -27,6 +27,7 @@ pub mod joint;
 pub mod notifications;
 pub mod open311;
 pub mod photos;
+pub mod rollups;
 pub mod schema;
 pub mod seed;
 pub mod sensors;

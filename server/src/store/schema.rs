@@ -343,6 +343,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     callback_tasks,
     patrol_positions,
     case_stat_facts,
+    case_rollups,
+    case_rollup_keys,
+    case_rollup_rules,
 );
 
 diesel::table! {
@@ -585,6 +588,43 @@ diesel::table! {
         name_en -> Text,
         category_code -> Text,
         updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    case_rollups (lo, figure, hi, end_day, start_day, bucket, district_code, street_code, category_code, handling_unit, channel) {
+        lo -> Integer,
+        figure -> Integer,
+        hi -> Integer,
+        end_day -> Integer,
+        start_day -> Integer,
+        bucket -> Integer,
+        district_code -> Text,
+        street_code -> Text,
+        category_code -> Text,
+        handling_unit -> Text,
+        channel -> Text,
+        cases -> BigInt,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    case_rollup_keys (case_id) {
+        case_id -> Text,
+        district_code -> Text,
+        street_code -> Text,
+        category_code -> Text,
+        handling_unit -> Text,
+        channel -> Text,
+    }
+}
+
+diesel::table! {
+    case_rollup_rules (id) {
+        id -> Integer,
+        fingerprint -> Text,
+        complete -> Bool,
     }
 }
 

@@ -59,7 +59,8 @@ pub fn write_batch(
             crate::batch_insert!(conn, case_events::table, chunk)?;
         }
         summaries::rebuild_cells(conn, cells)?;
-        stat_facts::rebuild_cases(conn, &case_ids)
+        stat_facts::rebuild_cases(conn, &case_ids)?;
+        super::rollups::add_cases(conn, &case_ids)
     })?;
     Ok(())
 }

@@ -163,7 +163,7 @@ pub fn count_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<(
 }
 
 /// `?` placeholders as PostgreSQL's `$1`, `$2`, ...
-fn numbered_placeholders(sql: &str) -> String {
+pub(super) fn numbered_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut n = 0;
     for c in sql.chars() {

@@ -60,6 +60,7 @@ mod serve;
 mod shutdown;
 mod stats;
 mod stats_facts;
+mod stats_rollups;
 mod stopped_work;
 mod street_desk;
 mod street_triage;

@@ -322,6 +322,12 @@ fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backen
     let passed = gridline_summaries(&city.server, &["--check"]);
     assert_eq!(passed.status.code(), Some(0), "{}", String::from_utf8_lossy(&passed.stderr));
     assert!(String::from_utf8_lossy(&passed.stdout).contains("agree"));
+    assert!(String::from_utf8_lossy(&passed.stdout).contains("the roll-ups agree with the facts"));
+    // The statistics of whole days, summed from the roll-ups kept with each step, agree with
+    // those counted from the facts, for the city and for the street.
+    let admin = city.server.admin_token();
+    let callers = [admin.as_str(), city.dispatcher.as_str()];
+    crate::stats_rollups::assert_rollups_match_facts(&city.server, &callers, &mut rng, 2, 30);
 
     // A row off by one is found, by the command too, and a rebuild puts it right.
     let (day, grid): (String, String) = case_day_summaries::table

@@ -13,6 +13,7 @@ use gridline_core::workflow::CaseState;
 use gridline_core::workflow::callback::Satisfaction;
 use serde::Serialize;
 
+use crate::store::rollups::{RollupSum, centi_hours, figure};
 use crate::store::stat_facts::marks;
 use crate::store::stats::{CallRow, StatsFactRow};
 
@@ -115,8 +116,8 @@ struct CaseNotes {
 struct Closure {
     /// `Some(on_time)` when a deadline was in force at the closure.
     on_time: Option<bool>,
-    /// Working hours from the first dispatch of this handling cycle to the closure.
-    handling_hours: Option<f64>,
+    /// Working time from the first dispatch of this handling cycle to the closure, in seconds.
+    handling_seconds: Option<i64>,
 }
 
 /// The states in which a case's deadline runs.
@@ -165,11 +166,11 @@ fn notes_of(facts: &[StatsFactRow], range: Range, rules: &Rules<'_>) -> CaseNote
             notes.call_back = Some((has(marks::CALLBACK_SATISFIED), resolved));
         }
         if has(marks::CLOSED) {
-            let handling_hours = fact
+            let handling_seconds = fact
                 .cycle_start
                 .and_then(|start| calendar.working_time_between(start.and_utc(), at).ok())
-                .map(|d| d.num_seconds() as f64 / 3600.0);
-            notes.closure = Some(Closure { on_time: fact.on_time.map(|t| t != 0), handling_hours });
+                .map(|d| d.num_seconds());
+            notes.closure = Some(Closure { on_time: fact.on_time.map(|t| t != 0), handling_seconds });
         }
         if let Some(rating) = fact.rating.and_then(|r| u8::try_from(r).ok()) {
             notes.ratings.push(rating);
@@ -330,25 +331,33 @@ fn rate(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| round(part as f64 / whole as f64, 4))
 }
 
-fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+/// `sum / (n * unit)` to 2 decimals, rounded half up in integers: the counts of the facts and
+/// the sums of the roll-ups give the same figure to the last digit.
+fn mean_to_hundredths(sum: i64, n: u64, unit: i64) -> Option<f64> {
+    let whole = i64::try_from(n).ok().filter(|n| *n > 0)? * unit;
+    Some((2 * sum * 100 + whole).div_euclid(2 * whole) as f64 / 100.0)
 }
 
-/// The nearest-rank 90th percentile: the smallest value with at least 90% of values at or
-/// below it (rank `ceil(0.9 n)`).
-fn p90(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = (sorted.len() * 9).div_ceil(10);
-    rank.checked_sub(1).and_then(|i| sorted.get(i)).copied()
+/// The nearest-rank 90th percentile of a histogram: the smallest value with at least 90% of
+/// values at or below it (rank `ceil(0.9 n)`).
+fn p90(histogram: &BTreeMap<i64, u64>) -> Option<i64> {
+    let n: u64 = histogram.values().sum();
+    let rank = (n * 9).div_ceil(10);
+    let mut seen = 0;
+    histogram.iter().find_map(|(value, count)| {
+        seen += count;
+        (seen >= rank && rank > 0).then_some(*value)
+    })
 }
 
 /// Sums the notes of the cases of one group.
 #[derive(Debug, Default)]
 struct Tally {
     figures: Figures,
-    hours: Vec<f64>,
-    ratings: Vec<f64>,
+    /// Handling times in hundredths of an hour (the unit of their figures), with their count.
+    hours: BTreeMap<i64, u64>,
+    handling_seconds: i64,
+    rating_sum: i64,
 }
 
 impl Tally {
@@ -371,11 +380,9 @@ impl Tally {
                 f.due += 1;
                 f.closed_on_time += u64::from(on_time);
             }
-            if let Some(hours) = closure.handling_hours {
-                self.hours.push(hours);
-            }
         }
-        self.ratings.extend(notes.ratings.iter().map(|r| f64::from(*r)));
+        f.rated += notes.ratings.len() as u64;
+        self.rating_sum += notes.ratings.iter().map(|r| i64::from(*r)).sum::<i64>();
         if let Some(on_time) = notes.response {
             f.response_due += 1;
             f.responded_on_time += u64::from(on_time);
@@ -400,6 +407,49 @@ impl Tally {
             f.satisfaction_answers += 1;
             f.satisfied += u64::from(satisfied);
         }
+        if let Some(seconds) = notes.closure.as_ref().and_then(|c| c.handling_seconds) {
+            self.add_handling(centi_hours(seconds), 1, seconds);
+        }
+    }
+
+    fn add_handling(&mut self, centi: i64, cases: u64, seconds: i64) {
+        *self.hours.entry(centi).or_default() += cases;
+        self.figures.handling_timed += cases;
+        self.handling_seconds += seconds;
+    }
+
+    /// Adds a sum of roll-up rows ([`crate::store::rollups`]) of one figure and bucket.
+    fn add_sum(&mut self, sum: &RollupSum) {
+        let n = u64::try_from(sum.cases).unwrap_or(0);
+        let f = &mut self.figures;
+        match sum.figure {
+            figure::RECEIVED => f.received += n,
+            figure::REGISTERED => f.registered += n,
+            figure::DISPATCHED => f.dispatched += n,
+            figure::VERIFIED => f.verified += n,
+            figure::REWORKED => f.reworked += n,
+            figure::CLOSED_UNVERIFIED => f.closed_unverified += n,
+            figure::TRIAGED => f.triaged += n,
+            figure::RELOCATED => f.relocated += n,
+            figure::CLOSED => f.closed += n,
+            figure::CLOSED_DUE | figure::DUE_OPEN => f.due += n,
+            figure::CLOSED_ON_TIME => f.closed_on_time += n,
+            figure::EXTENDED => f.extended += n,
+            figure::REGISTERED_CLOSED => f.registered_closed += n,
+            figure::CALLED_BACK => f.called_back += n,
+            figure::RESOLUTION_ANSWER => f.resolution_answers += n,
+            figure::RESOLVED => f.resolved += n,
+            figure::SATISFACTION_ANSWER => f.satisfaction_answers += n,
+            figure::SATISFIED => f.satisfied += n,
+            figure::RESPONSE_DUE => f.response_due += n,
+            figure::RESPONDED_ON_TIME => f.responded_on_time += n,
+            figure::RATING => {
+                f.rated += n;
+                self.rating_sum += sum.amount;
+            }
+            figure::HANDLING => self.add_handling(i64::from(sum.bucket), n, sum.amount),
+            _ => {}
+        }
     }
 
     fn finish(mut self) -> Figures {
@@ -408,11 +458,9 @@ impl Tally {
         f.on_time_closure_rate = rate(f.closed_on_time, f.due);
         f.rework_rate = rate(f.reworked, f.verified);
         f.extension_rate = rate(f.extended, f.dispatched);
-        f.handling_timed = self.hours.len() as u64;
-        f.handling_hours_mean = mean(&self.hours).map(|h| round(h, 2));
-        f.handling_hours_p90 = p90(&self.hours).map(|h| round(h, 2));
-        f.rated = self.ratings.len() as u64;
-        f.rating_mean = mean(&self.ratings).map(|r| round(r, 2));
+        f.handling_hours_mean = mean_to_hundredths(self.handling_seconds, f.handling_timed, 3600);
+        f.handling_hours_p90 = p90(&self.hours).map(|centi| centi as f64 / 100.0);
+        f.rating_mean = mean_to_hundredths(self.rating_sum, f.rated, 1);
         f.response_rate = rate(f.responded_on_time, f.response_due);
         f.resolution_rate = rate(f.resolved, f.resolution_answers);
         f.satisfaction_rate = rate(f.satisfied, f.satisfaction_answers);
@@ -532,22 +580,136 @@ impl Count for DailyCounter<'_> {
     }
 }
 
+/// How the roll-ups' sums are keyed: by a group's column, or by day.
+#[derive(Debug, Clone, Copy)]
+enum SumKey {
+    Group(GroupBy),
+    Day,
+}
+
+/// Counts a range of whole days from the roll-ups' sums ([`crate::store::rollups::sum`]) and
+/// the hotline's calls, with the arithmetic of [`Counter`] and [`DailyCounter`]: the same
+/// figures, without a read of the cases.
+pub struct SumCounter<'a> {
+    range: Range,
+    key: SumKey,
+    calendar: &'a WorkingCalendar,
+    groups: BTreeMap<Option<String>, Tally>,
+    total: Tally,
+}
+
+impl<'a> SumCounter<'a> {
+    pub fn grouped(range: Range, group_by: GroupBy, calendar: &'a WorkingCalendar) -> SumCounter<'a> {
+        SumCounter {
+            range,
+            key: SumKey::Group(group_by),
+            calendar,
+            groups: BTreeMap::new(),
+            total: Tally::default(),
+        }
+    }
+
+    /// One group per day of the range, every day present, as [`DailyCounter`] gives them.
+    pub fn daily(range: Range, calendar: &'a WorkingCalendar) -> SumCounter<'a> {
+        let mut groups = BTreeMap::new();
+        let mut from = range.from;
+        while from < range.to {
+            groups.insert(Some(Self::day_key(calendar, from)), Tally::default());
+            from += Duration::days(1);
+        }
+        SumCounter { range, key: SumKey::Day, calendar, groups, total: Tally::default() }
+    }
+
+    fn day_key(calendar: &WorkingCalendar, at: DateTime<Utc>) -> String {
+        calendar.date_of(at).format("%Y-%m-%d").to_string()
+    }
+
+    /// Adds sums keyed by group (`''`: none), or by day number when counting by day; these
+    /// also make the total unless it is summed on its own ([`SumCounter::add_total`]).
+    pub fn add(&mut self, sums: &[RollupSum]) {
+        for sum in sums {
+            let key = match self.key {
+                SumKey::Group(_) => Some(sum.group.clone()).filter(|g| !g.is_empty()),
+                SumKey::Day => sum
+                    .group
+                    .parse()
+                    .ok()
+                    .and_then(crate::store::rollups::date_of_day)
+                    .map(|date| date.format("%Y-%m-%d").to_string()),
+            };
+            self.groups.entry(key).or_default().add_sum(sum);
+            if let SumKey::Group(_) = self.key {
+                self.total.add_sum(sum);
+            }
+        }
+    }
+
+    /// Adds the sums of the whole range, when counting by day.
+    pub fn add_total(&mut self, sums: &[RollupSum]) {
+        sums.iter().for_each(|sum| self.total.add_sum(sum));
+    }
+
+    pub fn add_call(&mut self, call: &CallRow) {
+        if !self.range.holds(call.at) {
+            return;
+        }
+        let key = match self.key {
+            SumKey::Group(group_by) => group_by.key(&call.case),
+            SumKey::Day => Some(Self::day_key(self.calendar, call.at)),
+        };
+        self.total.figures.hotline_calls += 1;
+        self.groups.entry(key).or_default().figures.hotline_calls += 1;
+    }
+
+    pub fn finish(self) -> Statistics {
+        Statistics {
+            groups: self.groups.into_iter().map(|(key, tally)| (key, tally.finish())).collect(),
+            total: self.total.finish(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn histogram(values: &[i64]) -> BTreeMap<i64, u64> {
+        let mut histogram = BTreeMap::new();
+        for v in values {
+            *histogram.entry(*v).or_default() += 1;
+        }
+        histogram
+    }
+
     #[test]
     fn p90_is_the_nearest_rank() {
-        assert_eq!(p90(&[]), None);
-        assert_eq!(p90(&[3.0]), Some(3.0));
+        assert_eq!(p90(&histogram(&[])), None);
+        assert_eq!(p90(&histogram(&[3])), Some(3));
         // n = 10: rank 9.
-        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
-        assert_eq!(p90(&ten), Some(9.0));
+        let ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(p90(&histogram(&ten)), Some(9));
         // n = 11: rank ceil(9.9) = 10.
-        let eleven: Vec<f64> = (1..=11).rev().map(f64::from).collect();
-        assert_eq!(p90(&eleven), Some(10.0));
+        let eleven: Vec<i64> = (1..=11).rev().collect();
+        assert_eq!(p90(&histogram(&eleven)), Some(10));
         // n = 4: rank ceil(3.6) = 4.
-        assert_eq!(p90(&[1.0, 4.0, 2.0, 3.0]), Some(4.0));
+        assert_eq!(p90(&histogram(&[1, 4, 2, 3])), Some(4));
+        // Repeated values: n = 10, rank 9 falls in the run of 5s.
+        assert_eq!(p90(&histogram(&[1, 1, 5, 5, 5, 5, 5, 5, 5, 9])), Some(5));
+    }
+
+    #[test]
+    fn means_round_half_up_in_hundredths() {
+        assert_eq!(mean_to_hundredths(0, 0, 1), None);
+        // Ratings 4 and 5: 4.5.
+        assert_eq!(mean_to_hundredths(9, 2, 1), Some(4.5));
+        // Ratings 1, 1, 2: 1.333... -> 1.33; 2, 2, 1: 1.666... -> 1.67.
+        assert_eq!(mean_to_hundredths(4, 3, 1), Some(1.33));
+        assert_eq!(mean_to_hundredths(5, 3, 1), Some(1.67));
+        // 2.5 working hours and 1.5: 2 hours; 18 s is 0.005 h, which rounds up to 0.01.
+        assert_eq!(mean_to_hundredths(9000 + 5400, 2, 3600), Some(2.0));
+        assert_eq!(mean_to_hundredths(18, 1, 3600), Some(0.01));
+        assert_eq!(centi_hours(18), 1);
+        assert_eq!(centi_hours(17), 0);
     }
 
     #[test]

@@ -18,6 +18,10 @@
 //!   `invalid_field`; both name the parameter in `field`.
 //!
 //! The definitions of every figure are in `docs/statistics.md`; the arithmetic in [`compute`].
+//! A range of whole city days grouped by a column the roll-ups keep (district, street,
+//! category, unit, channel, or by day), in an area no smaller than a street, is summed from the
+//! roll-ups ([`crate::store::rollups`]); anything else counts the facts of the range. Both give
+//! the same figures (`tests/it/stats_rollups.rs` compares them).
 
 pub mod compute;
 pub mod joint;
@@ -33,6 +37,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind, category_parameter};
+use crate::store::rollups::{self, Day, RollupFilter, RollupGroup};
 use crate::store::stats::{self, AreaColumn, StatsFilter};
 use crate::store::{DbConnection, StoreResult};
 use compute::{Figures, GroupBy, Range, Rules};
@@ -234,6 +239,79 @@ fn count<C: compute::Count>(
     Ok(counter.finish())
 }
 
+/// A range the roll-ups can answer: whole days, a column they keep, an area no smaller than a
+/// street.
+#[derive(Debug, Clone)]
+struct RollupPlan {
+    filter: RollupFilter,
+    from: Day,
+    to: Day,
+    /// `None`: by day.
+    group: Option<RollupGroup>,
+}
+
+fn rollup_plan(
+    filter: &StatsFilter,
+    range: Range,
+    group_by: GroupBy,
+    daily: bool,
+    calendar: &WorkingCalendar,
+) -> Option<RollupPlan> {
+    let whole_day = |at: DateTime<Utc>| {
+        let date = calendar.date_of(at);
+        (calendar.start_of(date) == Some(at)).then(|| rollups::day_number(date))
+    };
+    let (from, to) = (whole_day(range.from)?, whole_day(range.to)?);
+    let group = match (daily, group_by) {
+        (true, _) => None,
+        (false, GroupBy::District) => Some(RollupGroup::District),
+        (false, GroupBy::Street) => Some(RollupGroup::Street),
+        (false, GroupBy::Category) => Some(RollupGroup::Category),
+        (false, GroupBy::Unit) => Some(RollupGroup::Unit),
+        (false, GroupBy::Channel) => Some(RollupGroup::Channel),
+        (false, GroupBy::Community | GroupBy::Grid) => return None,
+    };
+    let mut narrowed = RollupFilter {
+        category: filter.category.clone(),
+        unit: filter.handling_unit.clone(),
+        channel: filter.channel.clone(),
+        ..RollupFilter::default()
+    };
+    // A dispatcher's cells are their street's (routing's rule), which the area names.
+    match &filter.area {
+        None if filter.grid_range.is_some() => return None,
+        None => {}
+        Some(AreaColumn::District(code)) => narrowed.district = Some(code.clone()),
+        Some(AreaColumn::Street(code)) => narrowed.street = Some(code.clone()),
+        Some(AreaColumn::Community(_) | AreaColumn::Grid(_)) => return None,
+    }
+    Some(RollupPlan { filter: narrowed, from, to, group })
+}
+
+/// The figures of `plan` from the roll-ups, with the hotline's calls of the range.
+fn sum(
+    conn: &mut DbConnection,
+    filter: &StatsFilter,
+    range: Range,
+    group_by: GroupBy,
+    plan: &RollupPlan,
+    calendar: &WorkingCalendar,
+) -> StoreResult<compute::Statistics> {
+    let mut counter = match plan.group {
+        Some(_) => compute::SumCounter::grouped(range, group_by, calendar),
+        None => compute::SumCounter::daily(range, calendar),
+    };
+    stats::for_each_call(conn, filter, range.from, range.to, &mut |call| counter.add_call(call))?;
+    match plan.group {
+        Some(group) => counter.add(&rollups::sum(conn, &plan.filter, plan.from, plan.to, Some(group))?),
+        None => {
+            counter.add(&rollups::sum_daily(conn, &plan.filter, plan.from, plan.to)?);
+            counter.add_total(&rollups::sum(conn, &plan.filter, plan.from, plan.to, None)?);
+        }
+    }
+    Ok(counter.finish())
+}
+
 #[derive(Serialize)]
 struct Group<'a> {
     key: &'a Option<String>,
@@ -284,11 +362,18 @@ pub async fn stats(
     let response_limit =
         state.config.settings.response_limit.working_duration(calendar.settings().day_length());
     let calendar = state.calendar.clone();
+    let plan = rollup_plan(&filter, range, group_by, daily, &calendar);
+    let rollup_rules = state.rollup_rules.clone();
     // Counted where the rows are read: each case's facts are tallied as they stream past and
     // dropped, so the memory is that of the groups, not of the range's facts.
     let statistics = state
         .db
         .run(move |conn| {
+            if let Some(plan) = &plan
+                && rollups::usable(conn, &rollup_rules)?
+            {
+                return sum(conn, &filter, range, group_by, plan, &calendar);
+            }
             let rules = Rules { calendar: &calendar, response_limit };
             if daily {
                 count(conn, &filter, range, compute::DailyCounter::new(range, rules))

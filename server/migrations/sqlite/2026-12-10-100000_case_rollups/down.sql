@@ -1,0 +1,3 @@
+DROP TABLE case_rollup_rules;
+DROP TABLE case_rollup_keys;
+DROP TABLE case_rollups;

@@ -1,0 +1,971 @@
+//! The statistics' roll-ups (`case_rollups`): what each case adds to the figures of any range
+//! of whole city days, summed over the cases of one district, street, category, handling unit
+//! and channel, so a city's year of figures is a sum over a few rows per group and day instead
+//! of a read of every fact of the year.
+//!
+//! - **Exact, not estimated.** Most figures count a case once in a range ("registered in the
+//!   range"), or by its state at the range's end. Neither is a sum of per-day counts. Each case
+//!   is written as boxes over the range's first day `D1` and its end `D2` (a row counts when
+//!   `start_day <= D1 <= lo` and `hi < D2 <= end_day`), chosen so that exactly the rows of the
+//!   figures the case counts in hold for any range: a registration counts with the day of the
+//!   case's next registration as its end (only the last one in a range counts), a due case by
+//!   the days its state lasted, and so on ([`spans_of`]). Sums of such rows are additive over
+//!   cases, so the rows of many cases with the same days fold into one.
+//! - **Live**: [`follow`] recomputes the rows of the cases an event touched from their facts
+//!   ([`super::stat_facts`]), in the event's transaction, and writes the difference, under
+//!   the key the case has now ([`case_rollup_keys`] remembers the old one, so a relocation or a
+//!   redispatch moves the case's rows).
+//! - **Which rules**: working hours, the response limit and the city days depend on the
+//!   working calendar and the response limit, which the store does not hold. The server (and
+//!   the CLI) [`register`] theirs; the database records the fingerprint the rows were counted
+//!   with ([`adopt`]). A writer with other rules stops keeping the rows (they are marked stale)
+//!   and a reader with other rules reads the facts, until `gridline summaries rebuild`.
+//! - **Proof**: [`compare`] derives every case's rows again from its facts and lists the
+//!   differences; [`rebuild`] writes them. The definitions of the figures are in
+//!   `docs/statistics.md`; [`crate::api::stats::compute`] turns the sums into figures with the
+//!   same arithmetic as its count of the facts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, RwLock};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+use gridline_core::calendar::WorkingCalendar;
+use gridline_core::workflow::CaseState;
+use gridline_core::workflow::callback::Satisfaction;
+
+use super::schema::{
+    case_rollup_keys, case_rollup_rules, case_rollups, case_stat_facts, cases, emergency_cases,
+};
+use super::stat_facts::{Fact, marks};
+use super::{DbConnection, StoreResult};
+
+/// A city day: the number of days from 0001-01-01 of the local date on the calendar's zone.
+pub type Day = i32;
+/// An end no day reaches: a mark that never came again.
+pub const NEVER: Day = Day::MAX;
+/// A start every day passes: no lower bound on the range's first day.
+pub const ALWAYS: Day = Day::MIN;
+
+/// The day number of a local date.
+pub fn day_number(date: NaiveDate) -> Day {
+    date.num_days_from_ce()
+}
+
+/// The local date of a day number.
+pub fn date_of_day(day: Day) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(day)
+}
+
+/// What a row counts (`case_rollups.figure`). Most name the figure of `docs/statistics.md`
+/// they add one case to; [`figure::HANDLING`] also carries the handling time (seconds in
+/// `amount`, hundredths of an hour in `bucket`), [`figure::RATING`] the rating in `amount`.
+pub mod figure {
+    pub const RECEIVED: i32 = 1;
+    pub const REGISTERED: i32 = 2;
+    pub const DISPATCHED: i32 = 3;
+    pub const VERIFIED: i32 = 4;
+    pub const REWORKED: i32 = 5;
+    pub const CLOSED_UNVERIFIED: i32 = 6;
+    pub const TRIAGED: i32 = 7;
+    pub const RELOCATED: i32 = 8;
+    pub const CLOSED: i32 = 9;
+    /// A closure with a deadline in force (it counts in `due`).
+    pub const CLOSED_DUE: i32 = 10;
+    pub const CLOSED_ON_TIME: i32 = 11;
+    pub const HANDLING: i32 = 12;
+    pub const EXTENDED: i32 = 13;
+    pub const REGISTERED_CLOSED: i32 = 14;
+    /// Not closed at the range's end, on the deadline clock, due inside the range.
+    pub const DUE_OPEN: i32 = 15;
+    pub const RATING: i32 = 16;
+    pub const CALLED_BACK: i32 = 17;
+    pub const RESOLUTION_ANSWER: i32 = 18;
+    pub const RESOLVED: i32 = 19;
+    pub const SATISFACTION_ANSWER: i32 = 20;
+    pub const SATISFIED: i32 = 21;
+    pub const RESPONSE_DUE: i32 = 22;
+    pub const RESPONDED_ON_TIME: i32 = 23;
+}
+
+/// Hundredths of an hour, rounded half up: the handling times' histogram bucket and the unit
+/// of their figures, so the p90 read from buckets is the p90 of the times, rounded.
+pub fn centi_hours(seconds: i64) -> i64 {
+    (seconds * 100 + 1800).div_euclid(3600)
+}
+
+/// The rules the figures are counted by, besides the facts.
+#[derive(Debug)]
+pub struct RollupRules {
+    pub calendar: Arc<WorkingCalendar>,
+    pub response_limit: Duration,
+    fingerprint: String,
+}
+
+impl RollupRules {
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    fn day(&self, at: NaiveDateTime) -> Day {
+        day_number(self.calendar.date_of(at.and_utc()))
+    }
+}
+
+/// The rules registered in this process, by fingerprint (a test process runs several cities).
+static REGISTERED: LazyLock<RwLock<HashMap<String, Arc<RollupRules>>>> = LazyLock::new(Default::default);
+
+/// Makes `calendar` and `response_limit` known to the writers of this process and returns
+/// them with their fingerprint.
+pub fn register(calendar: Arc<WorkingCalendar>, response_limit: Duration) -> Arc<RollupRules> {
+    let fingerprint = format!("{}-{}", calendar.fingerprint(), response_limit.num_seconds());
+    let rules = Arc::new(RollupRules { calendar, response_limit, fingerprint: fingerprint.clone() });
+    let mut registered = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
+    registered.entry(fingerprint).or_insert(rules).clone()
+}
+
+fn registered(fingerprint: &str) -> Option<Arc<RollupRules>> {
+    REGISTERED.read().unwrap_or_else(|e| e.into_inner()).get(fingerprint).cloned()
+}
+
+/// What the database says about its roll-ups.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+struct Recorded {
+    fingerprint: String,
+    complete: bool,
+}
+
+fn recorded(conn: &mut DbConnection) -> QueryResult<Option<Recorded>> {
+    case_rollup_rules::table
+        .select((case_rollup_rules::fingerprint, case_rollup_rules::complete))
+        .first(conn)
+        .optional()
+}
+
+fn record_rules(conn: &mut DbConnection, fingerprint: &str, complete: bool) -> QueryResult<()> {
+    diesel::delete(case_rollup_rules::table).execute(conn)?;
+    crate::batch_insert!(
+        conn,
+        case_rollup_rules::table,
+        (
+            case_rollup_rules::id.eq(1),
+            case_rollup_rules::fingerprint.eq(fingerprint),
+            case_rollup_rules::complete.eq(complete),
+        )
+    )?;
+    Ok(())
+}
+
+/// What [`adopt`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adoption {
+    /// The roll-ups are counted by these rules and complete.
+    Current,
+    /// An empty database: the roll-ups start here, with these rules.
+    Started,
+    /// Counted by other rules, or never: the statistics read the facts until `gridline
+    /// summaries rebuild` counts the roll-ups again.
+    Stale,
+}
+
+/// Called at start-up with the rules of this process: starts the roll-ups of a database
+/// without events, and says whether those of another are usable.
+pub fn adopt(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<Adoption> {
+    super::write_transaction(conn, |conn| {
+        super::summaries::hold_event_writers(conn)?;
+        match recorded(conn)? {
+            Some(r) if r.fingerprint == rules.fingerprint && r.complete => Ok(Adoption::Current),
+            Some(_) => Ok(Adoption::Stale),
+            None => {
+                let any_fact: bool =
+                    diesel::select(diesel::dsl::exists(case_stat_facts::table.select(case_stat_facts::seq)))
+                        .get_result(conn)?;
+                if any_fact {
+                    Ok(Adoption::Stale)
+                } else {
+                    record_rules(conn, &rules.fingerprint, true)?;
+                    Ok(Adoption::Started)
+                }
+            }
+        }
+    })
+}
+
+/// Whether the statistics may read the roll-ups under `rules`.
+pub fn usable(conn: &mut DbConnection, rules: &RollupRules) -> QueryResult<bool> {
+    Ok(recorded(conn)?.is_some_and(|r| r.complete && r.fingerprint == rules.fingerprint))
+}
+
+/// The key a case's rows are counted under: its columns as they are now (`''` for none).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Queryable)]
+pub struct CaseKey {
+    pub district_code: String,
+    pub street_code: String,
+    pub category_code: String,
+    pub handling_unit: String,
+    pub channel: String,
+}
+
+/// A row's days and bucket (see the module's head for what the days mean).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub figure: i32,
+    pub start: Day,
+    pub lo: Day,
+    pub hi: Day,
+    pub end: Day,
+    pub bucket: i32,
+}
+
+/// Cases and amount of a row.
+pub type Counted = (i64, i64);
+
+/// One case's rows.
+pub type Spans = BTreeMap<Span, Counted>;
+
+/// Every mark of one kind in a case's facts, one per day (the day's last, which is the one a
+/// range counts), each with the day of the next one ([`NEVER`] for the last).
+fn occurrences<'f>(
+    facts: &'f [Fact],
+    has: impl Fn(&Fact) -> bool,
+    rules: &RollupRules,
+) -> Vec<(Day, Day, &'f Fact)> {
+    let mut days: Vec<(Day, &Fact)> = Vec::new();
+    for fact in facts.iter().filter(|f| has(f)) {
+        let day = rules.day(fact.occurred_at);
+        match days.last_mut() {
+            Some((last, kept)) if *last == day => *kept = fact,
+            _ => days.push((day, fact)),
+        }
+    }
+    let nexts: Vec<Day> = days.iter().skip(1).map(|(d, _)| *d).chain([NEVER]).collect();
+    days.into_iter().zip(nexts).map(|((day, fact), next)| (day, next, fact)).collect()
+}
+
+/// The days a case's state lasted in the sense of the range's end: each run of days `[from,
+/// until)` whose `class` (of the state after the last fact of a day) is the same, where the
+/// state at midnight `D2` is that after the last fact before it (`from < D2 <= until`).
+fn state_runs<T: PartialEq + Copy>(
+    facts: &[Fact],
+    class: impl Fn(&Fact) -> T,
+    rules: &RollupRules,
+) -> Vec<(Day, Day, T)> {
+    // The class each day with facts ends in (a later fact of the same day decides).
+    let mut days: Vec<(Day, T)> = Vec::new();
+    for fact in facts {
+        let (day, now) = (rules.day(fact.occurred_at), class(fact));
+        match days.last_mut() {
+            Some((last, kept)) if *last == day => *kept = now,
+            _ => days.push((day, now)),
+        }
+    }
+    let mut runs: Vec<(Day, Day, T)> = Vec::new();
+    for (day, now) in days {
+        match runs.last_mut() {
+            Some((_, _, same)) if *same == now => {}
+            Some((_, until, _)) => {
+                *until = day;
+                runs.push((day, NEVER, now));
+            }
+            None => runs.push((day, NEVER, now)),
+        }
+    }
+    runs
+}
+
+/// The rows of one case, from its facts in sequence order.
+pub fn spans_of(facts: &[Fact], rules: &RollupRules) -> Spans {
+    let mut spans = Spans::new();
+    let mut add = |figure: i32, (start, lo, hi, end): (Day, Day, Day, Day), bucket: i32, amount: i64| {
+        if start <= lo && hi < end {
+            let counted = spans.entry(Span { figure, start, lo, hi, end, bucket }).or_insert((0, 0));
+            counted.0 += 1;
+            counted.1 += amount;
+        }
+    };
+    let once = |d: Day, n: Day| (ALWAYS, d, d, n);
+    let marked = |mark: i32| move |f: &Fact| f.marks & mark != 0;
+    for (mark, fig) in [
+        (marks::RECEIVED, figure::RECEIVED),
+        (marks::REGISTERED, figure::REGISTERED),
+        (marks::DISPATCHED, figure::DISPATCHED),
+        (marks::VERIFIED, figure::VERIFIED),
+        (marks::REWORKED, figure::REWORKED),
+        (marks::CLOSED_UNVERIFIED, figure::CLOSED_UNVERIFIED),
+        (marks::TRIAGED, figure::TRIAGED),
+        (marks::RELOCATED, figure::RELOCATED),
+    ] {
+        for (d, n, _) in occurrences(facts, marked(mark), rules) {
+            add(fig, once(d, n), 0, 0);
+        }
+    }
+    let calendar = &rules.calendar;
+    for (d, n, fact) in occurrences(facts, marked(marks::CLOSED), rules) {
+        add(figure::CLOSED, once(d, n), 0, 0);
+        if let Some(on_time) = fact.on_time {
+            add(figure::CLOSED_DUE, once(d, n), 0, 0);
+            if on_time != 0 {
+                add(figure::CLOSED_ON_TIME, once(d, n), 0, 0);
+            }
+        }
+        let handling = fact.cycle_start.and_then(|start| {
+            calendar.working_time_between(start.and_utc(), fact.occurred_at.and_utc()).ok()
+        });
+        if let Some(seconds) = handling.map(|t| t.num_seconds()) {
+            let bucket = i32::try_from(centi_hours(seconds)).unwrap_or(i32::MAX);
+            add(figure::HANDLING, once(d, n), bucket, seconds);
+        }
+    }
+    let call_backs = occurrences(facts, marked(marks::CALLED_BACK), rules);
+    for &(d, n, fact) in &call_backs {
+        add(figure::CALLED_BACK, once(d, n), 0, 0);
+        if fact.marks & marks::RESOLUTION_ASKED != 0 {
+            add(figure::RESOLUTION_ANSWER, once(d, n), 0, 0);
+            if fact.marks & marks::RESOLVED != 0 {
+                add(figure::RESOLVED, once(d, n), 0, 0);
+            }
+        }
+        add(figure::SATISFACTION_ANSWER, once(d, n), 0, 0);
+        if fact.marks & marks::CALLBACK_SATISFIED != 0 {
+            add(figure::SATISFIED, once(d, n), 0, 0);
+        }
+    }
+    let rating = |f: &Fact| f.rating.and_then(|r| u8::try_from(r).ok());
+    for fact in facts {
+        if let Some(r) = rating(fact) {
+            add(figure::RATING, once(rules.day(fact.occurred_at), NEVER), 0, i64::from(r));
+        }
+    }
+    // The last rating in a range speaks for the case only without a call-back in the range:
+    // the nearest call-back days around it bound the range's start and end.
+    for (d, n, fact) in occurrences(facts, |f| rating(f).is_some(), rules) {
+        let Some(satisfied) =
+            rating(fact).and_then(Satisfaction::of_rating).map(Satisfaction::counts_as_satisfied)
+        else {
+            continue;
+        };
+        let before = call_backs.iter().map(|c| c.0).filter(|c| *c <= d).max();
+        if before == Some(d) {
+            continue;
+        }
+        let after = call_backs.iter().map(|c| c.0).find(|c| *c > d).unwrap_or(NEVER);
+        let bounds = (before.map_or(ALWAYS, |b| b + 1), d, d, n.min(after));
+        add(figure::SATISFACTION_ANSWER, bounds, 0, 0);
+        if satisfied {
+            add(figure::SATISFIED, bounds, 0, 0);
+        }
+    }
+    // An extension counts for a case dispatched in the same range: the last of each in it.
+    let dispatches = occurrences(facts, marked(marks::DISPATCHED), rules);
+    for (e, en, _) in occurrences(facts, marked(marks::EXTENDED), rules) {
+        for &(p, pn, _) in &dispatches {
+            add(figure::EXTENDED, (ALWAYS, e.min(p), e.max(p), en.min(pn)), 0, 0);
+        }
+    }
+    let closed = |f: &Fact| f.state_after.as_deref() == Some(CaseState::Closed.as_str());
+    let closed_runs = state_runs(facts, closed, rules);
+    for (d, n, _) in occurrences(facts, marked(marks::REGISTERED), rules) {
+        for &(from, until, is_closed) in &closed_runs {
+            if is_closed {
+                add(figure::REGISTERED_CLOSED, (ALWAYS, d, d.max(from), n.min(until)), 0, 0);
+            }
+        }
+    }
+    let due_day = |f: &Fact| {
+        let on_the_clock =
+            f.state_after.as_deref().and_then(|s| s.parse::<CaseState>().ok()).is_some_and(|s| {
+                matches!(s, CaseState::Dispatched | CaseState::InProgress | CaseState::Handled)
+            });
+        f.deadline_after.filter(|_| on_the_clock).map(|deadline| rules.day(deadline))
+    };
+    for (from, until, due) in state_runs(facts, due_day, rules) {
+        if let Some(due) = due {
+            add(figure::DUE_OPEN, (ALWAYS, due, due.max(from), until), 0, 0);
+        }
+    }
+    add_response(facts, rules, &mut add);
+    spans
+}
+
+/// The response rate's rows: a report answered (on time or not) by its first response, or
+/// counted late at every range end after its limit ran out with no response yet.
+fn add_response(
+    facts: &[Fact],
+    rules: &RollupRules,
+    add: &mut impl FnMut(i32, (Day, Day, Day, Day), i32, i64),
+) {
+    let Some(received) = facts.iter().find(|f| f.marks & marks::RECEIVED != 0) else { return };
+    let responded = facts.iter().find(|f| {
+        f.seq > received.seq && f.marks & marks::RESPONDED != 0 && f.occurred_at >= received.occurred_at
+    });
+    let calendar = &rules.calendar;
+    let elapsed = |until: chrono::DateTime<chrono::Utc>| {
+        calendar.working_time_between(received.occurred_at.and_utc(), until).ok()
+    };
+    let r = rules.day(received.occurred_at);
+    if let Some(response) = responded {
+        let t = rules.day(response.occurred_at);
+        if let Some(on_time) = elapsed(response.occurred_at.and_utc()).map(|e| e <= rules.response_limit) {
+            add(figure::RESPONSE_DUE, (ALWAYS, r, t, NEVER), 0, 0);
+            if on_time {
+                add(figure::RESPONDED_ON_TIME, (ALWAYS, r, t, NEVER), 0, 0);
+            }
+        }
+    }
+    // Unanswered at midnight `D2` (no response before it): late once the limit ran out by then.
+    let last = responded.map_or(NEVER, |f| rules.day(f.occurred_at));
+    let midnight = |day: Day| date_of_day(day).and_then(|date| calendar.start_of(date));
+    // The limit is a few working days: a year of days bounds the search.
+    let mut day = r + 1;
+    let first_late = loop {
+        if day > last || day > r + 366 {
+            return;
+        }
+        match midnight(day).and_then(elapsed) {
+            Some(e) if e > rules.response_limit => break day,
+            Some(_) => day += 1,
+            None => return,
+        }
+    };
+    // A range ending where the calendar cannot count (a year without its schedule) leaves the
+    // report out, as the count of the facts does.
+    let mut end = last;
+    let first_year = date_of_day(first_late).map_or(i32::MAX, |d| d.year());
+    for year in first_year + 1..=first_year + 2 {
+        let Some(new_year) = NaiveDate::from_ymd_opt(year, 1, 1) else { break };
+        if day_number(new_year) > end {
+            break;
+        }
+        if calendar.is_working_day(new_year).is_err() {
+            end = end.min(day_number(new_year) - 1);
+            break;
+        }
+    }
+    add(figure::RESPONSE_DUE, (ALWAYS, r, first_late - 1, end), 0, 0);
+}
+
+/// A case's id and the columns its rows are keyed by, as stored (`None` for none).
+type KeyColumns = (String, Option<String>, Option<String>, String, Option<String>, String);
+
+/// The columns of a case that key its rows; a drill's case (never counted) has none.
+fn keys_now(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<HashMap<String, CaseKey>> {
+    let drills =
+        emergency_cases::table.filter(emergency_cases::drill.eq(true)).select(emergency_cases::case_id);
+    let rows: Vec<KeyColumns> = cases::table
+        .filter(cases::id.eq_any(case_ids))
+        .filter(cases::id.ne_all(drills))
+        .select((
+            cases::id,
+            cases::district_code,
+            cases::street_code,
+            cases::category_code,
+            cases::handling_unit,
+            cases::channel,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, district, street, category, unit, channel)| {
+            let key = CaseKey {
+                district_code: district.unwrap_or_default(),
+                street_code: street.unwrap_or_default(),
+                category_code: category,
+                handling_unit: unit.unwrap_or_default(),
+                channel,
+            };
+            (id, key)
+        })
+        .collect())
+}
+
+fn keys_kept(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<HashMap<String, CaseKey>> {
+    let rows: Vec<(String, CaseKey)> = case_rollup_keys::table
+        .filter(case_rollup_keys::case_id.eq_any(case_ids))
+        .select((
+            case_rollup_keys::case_id,
+            (
+                case_rollup_keys::district_code,
+                case_rollup_keys::street_code,
+                case_rollup_keys::category_code,
+                case_rollup_keys::handling_unit,
+                case_rollup_keys::channel,
+            ),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+fn facts_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<Fact>> {
+    case_stat_facts::table
+        .filter(case_stat_facts::case_id.eq_any(case_ids))
+        .order((case_stat_facts::case_id, case_stat_facts::seq))
+        .select(Fact::as_select())
+        .load(conn)
+}
+
+/// Rows of many cases: key and span → cases and amount.
+pub type Rollup = BTreeMap<(CaseKey, Span), Counted>;
+
+fn fold(into: &mut Rollup, key: &CaseKey, spans: Spans, sign: i64) {
+    for (span, (cases, amount)) in spans {
+        let counted = into.entry((key.clone(), span)).or_insert((0, 0));
+        counted.0 += sign * cases;
+        counted.1 += sign * amount;
+    }
+}
+
+/// Brings the rows of the cases in `touched` up to date after new facts were recorded for
+/// them: each case's first new fact's sequence number, by case. Call inside the transaction
+/// that inserted the events, after their facts.
+pub fn follow(conn: &mut DbConnection, touched: &HashMap<String, i64>) -> QueryResult<()> {
+    let Some(recorded) = recorded(conn)? else { return Ok(()) };
+    let Some(rules) = registered(&recorded.fingerprint) else {
+        // Written by rules this process does not know: the rows can no longer be kept exact.
+        return record_rules(conn, &recorded.fingerprint, false);
+    };
+    let ids: Vec<String> = touched.keys().cloned().collect();
+    let mut delta = Rollup::new();
+    let mut kept_now = Vec::new();
+    let mut forgotten = Vec::new();
+    for ids in ids.chunks(500) {
+        let facts = facts_of(conn, ids)?;
+        let kept = keys_kept(conn, ids)?;
+        let now = keys_now(conn, ids)?;
+        for case in facts.chunk_by(|a, b| a.case_id == b.case_id) {
+            let id = &case[0].case_id;
+            let first_new = touched.get(id).copied().unwrap_or(i64::MAX);
+            if let Some(key) = kept.get(id) {
+                let before: Vec<Fact> = case.iter().filter(|f| f.seq < first_new).cloned().collect();
+                fold(&mut delta, key, spans_of(&before, &rules), -1);
+            }
+            match now.get(id) {
+                Some(key) => {
+                    fold(&mut delta, key, spans_of(case, &rules), 1);
+                    if kept.get(id) != Some(key) {
+                        kept_now.push((id.clone(), key.clone()));
+                    }
+                }
+                None if kept.contains_key(id) => forgotten.push(id.clone()),
+                None => {}
+            }
+        }
+    }
+    delta.retain(|_, counted| *counted != (0, 0));
+    apply(conn, &delta)?;
+    save_keys(conn, &kept_now, &forgotten)
+}
+
+/// Takes a case out of the roll-ups (a drill's, when its command takes it over), inside the
+/// caller's transaction.
+pub fn forget_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<()> {
+    let Some(recorded) = recorded(conn)? else { return Ok(()) };
+    let Some(rules) = registered(&recorded.fingerprint) else {
+        return record_rules(conn, &recorded.fingerprint, false);
+    };
+    let ids = [case_id.to_owned()];
+    let Some(key) = keys_kept(conn, &ids)?.remove(case_id) else { return Ok(()) };
+    let mut delta = Rollup::new();
+    fold(&mut delta, &key, spans_of(&facts_of(conn, &ids)?, &rules), -1);
+    apply(conn, &delta)?;
+    save_keys(conn, &[], &ids)
+}
+
+fn save_keys(conn: &mut DbConnection, kept: &[(String, CaseKey)], forgotten: &[String]) -> QueryResult<()> {
+    let ids: Vec<&String> = kept.iter().map(|(id, _)| id).chain(forgotten).collect();
+    for chunk in ids.chunks(1000) {
+        diesel::delete(case_rollup_keys::table.filter(case_rollup_keys::case_id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    let rows: Vec<_> = kept
+        .iter()
+        .map(|(id, key)| {
+            (
+                case_rollup_keys::case_id.eq(id),
+                case_rollup_keys::district_code.eq(&key.district_code),
+                case_rollup_keys::street_code.eq(&key.street_code),
+                case_rollup_keys::category_code.eq(&key.category_code),
+                case_rollup_keys::handling_unit.eq(&key.handling_unit),
+                case_rollup_keys::channel.eq(&key.channel),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        crate::batch_insert!(conn, case_rollup_keys::table, chunk)?;
+    }
+    Ok(())
+}
+
+const ROLLUP_COLUMNS: &str = "lo, figure, hi, end_day, start_day, bucket, district_code, street_code, \
+                              category_code, handling_unit, channel";
+
+/// Adds `delta` to the stored rows, creating the missing ones and dropping those left at
+/// nothing.
+fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
+    let rows: Vec<_> = delta.iter().collect();
+    let pg = matches!(conn, DbConnection::Pg(_));
+    // Thirteen parameters a row: under SQLite's 32,766 per statement.
+    for chunk in rows.chunks(2000) {
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) VALUES {values} \
+             ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
+             amount = case_rollups.amount + excluded.amount"
+        );
+        let sql = if pg { super::summaries::numbered_placeholders(&sql) } else { sql };
+        let mut query = diesel::sql_query(sql).into_boxed();
+        for ((key, span), (cases, amount)) in chunk {
+            query = bind_row(query, key, span).bind::<BigInt, _>(*cases).bind::<BigInt, _>(*amount);
+        }
+        query.execute(conn)?;
+    }
+    let shrunk: Vec<_> = rows.iter().filter(|(_, (cases, _))| *cases < 0).collect();
+    for chunk in shrunk.chunks(1000) {
+        let one = format!(
+            "({})",
+            ROLLUP_COLUMNS.split(", ").map(|c| format!("{c} = ?")).collect::<Vec<_>>().join(" AND ")
+        );
+        let sql = format!(
+            "DELETE FROM case_rollups WHERE cases = 0 AND amount = 0 AND ({})",
+            vec![one; chunk.len()].join(" OR ")
+        );
+        let sql = if pg { super::summaries::numbered_placeholders(&sql) } else { sql };
+        let mut query = diesel::sql_query(sql).into_boxed();
+        for ((key, span), _) in chunk {
+            query = bind_row(query, key, span);
+        }
+        query.execute(conn)?;
+    }
+    Ok(())
+}
+
+type Boxed<'a> = diesel::query_builder::BoxedSqlQuery<
+    'a,
+    <DbConnection as diesel::Connection>::Backend,
+    diesel::query_builder::SqlQuery,
+>;
+
+/// Binds a row's key columns in [`ROLLUP_COLUMNS`] order.
+fn bind_row<'a>(query: Boxed<'a>, key: &CaseKey, span: &Span) -> Boxed<'a> {
+    query
+        .bind::<Integer, _>(span.lo)
+        .bind::<Integer, _>(span.figure)
+        .bind::<Integer, _>(span.hi)
+        .bind::<Integer, _>(span.end)
+        .bind::<Integer, _>(span.start)
+        .bind::<Integer, _>(span.bucket)
+        .bind::<Text, _>(key.district_code.clone())
+        .bind::<Text, _>(key.street_code.clone())
+        .bind::<Text, _>(key.category_code.clone())
+        .bind::<Text, _>(key.handling_unit.clone())
+        .bind::<Text, _>(key.channel.clone())
+}
+
+/// The rows of `cases` as their facts and present keys give them.
+fn derive_rows(
+    conn: &mut DbConnection,
+    case_ids: &[String],
+    rules: &RollupRules,
+) -> QueryResult<(Rollup, Vec<(String, CaseKey)>)> {
+    let mut rollup = Rollup::new();
+    let mut keys = Vec::new();
+    for ids in case_ids.chunks(500) {
+        let facts = facts_of(conn, ids)?;
+        let now = keys_now(conn, ids)?;
+        for case in facts.chunk_by(|a, b| a.case_id == b.case_id) {
+            if let Some(key) = now.get(&case[0].case_id) {
+                fold(&mut rollup, key, spans_of(case, rules), 1);
+                keys.push((case[0].case_id.clone(), key.clone()));
+            }
+        }
+    }
+    Ok((rollup, keys))
+}
+
+/// Counts the rows of newly written cases (a batch of `gridline seed`) from their facts,
+/// inside the caller's transaction. Nothing is done while the roll-ups are off.
+pub fn add_cases(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<()> {
+    let touched: HashMap<String, i64> = case_ids.iter().map(|id| (id.clone(), i64::MIN)).collect();
+    follow(conn, &touched)
+}
+
+/// A stored row that differs from the one derived from the facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowDifference {
+    pub key: CaseKey,
+    pub span: Span,
+    pub stored: Counted,
+    pub from_facts: Counted,
+}
+
+/// What a comparison of the roll-ups saw.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RollupComparison {
+    pub cases: usize,
+    pub rows: usize,
+    pub differences: Vec<RowDifference>,
+    /// Whether the database's roll-ups were counted by these rules and complete.
+    pub current: bool,
+}
+
+#[derive(QueryableByName)]
+struct StoredRow {
+    #[diesel(sql_type = Integer)]
+    lo: i32,
+    #[diesel(sql_type = Integer)]
+    figure: i32,
+    #[diesel(sql_type = Integer)]
+    hi: i32,
+    #[diesel(sql_type = Integer)]
+    end_day: i32,
+    #[diesel(sql_type = Integer)]
+    start_day: i32,
+    #[diesel(sql_type = Integer)]
+    bucket: i32,
+    #[diesel(sql_type = Text)]
+    district_code: String,
+    #[diesel(sql_type = Text)]
+    street_code: String,
+    #[diesel(sql_type = Text)]
+    category_code: String,
+    #[diesel(sql_type = Text)]
+    handling_unit: String,
+    #[diesel(sql_type = Text)]
+    channel: String,
+    #[diesel(sql_type = BigInt)]
+    cases: i64,
+    #[diesel(sql_type = BigInt)]
+    amount: i64,
+}
+
+fn stored_rows(conn: &mut DbConnection, street: &str) -> QueryResult<Rollup> {
+    let sql = format!("SELECT {ROLLUP_COLUMNS}, cases, amount FROM case_rollups WHERE street_code = ?");
+    let sql =
+        if matches!(conn, DbConnection::Pg(_)) { super::summaries::numbered_placeholders(&sql) } else { sql };
+    let rows: Vec<StoredRow> = diesel::sql_query(sql).bind::<Text, _>(street).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let key = CaseKey {
+                district_code: r.district_code,
+                street_code: r.street_code,
+                category_code: r.category_code,
+                handling_unit: r.handling_unit,
+                channel: r.channel,
+            };
+            let span = Span {
+                figure: r.figure,
+                start: r.start_day,
+                lo: r.lo,
+                hi: r.hi,
+                end: r.end_day,
+                bucket: r.bucket,
+            };
+            ((key, span), (r.cases, r.amount))
+        })
+        .collect())
+}
+
+fn streets(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    let mut streets: Vec<String> =
+        cases::table.select(diesel::dsl::sql::<Text>("DISTINCT COALESCE(street_code, '')")).load(conn)?;
+    let stored: Vec<String> = case_rollups::table.select(case_rollups::street_code).distinct().load(conn)?;
+    streets.extend(stored);
+    streets.sort();
+    streets.dedup();
+    Ok(streets)
+}
+
+fn cases_of_street(conn: &mut DbConnection, street: &str) -> QueryResult<Vec<String>> {
+    if street.is_empty() {
+        cases::table
+            .filter(cases::street_code.is_null().or(cases::street_code.eq("")))
+            .select(cases::id)
+            .load(conn)
+    } else {
+        cases::table.filter(cases::street_code.eq(street)).select(cases::id).load(conn)
+    }
+}
+
+fn differences(stored: Rollup, fresh: &Rollup) -> Vec<RowDifference> {
+    let mut stored = stored;
+    let mut out = Vec::new();
+    for ((key, span), counted) in fresh {
+        let was = stored.remove(&(key.clone(), *span)).unwrap_or((0, 0));
+        if was != *counted {
+            out.push(RowDifference { key: key.clone(), span: *span, stored: was, from_facts: *counted });
+        }
+    }
+    out.extend(stored.into_iter().filter(|(_, c)| *c != (0, 0)).map(|((key, span), stored)| RowDifference {
+        key,
+        span,
+        stored,
+        from_facts: (0, 0),
+    }));
+    out
+}
+
+/// Compares the stored rows with those derived from the facts, a street at a time (each under
+/// the lock that orders event writers); writes nothing.
+pub fn compare(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<RollupComparison> {
+    let mut comparison = RollupComparison::default();
+    for street in streets(conn)? {
+        super::check_cancelled()?;
+        let (cases, fresh, stored) = super::write_transaction(conn, |conn| {
+            super::summaries::hold_event_writers(conn)?;
+            let ids = cases_of_street(conn, &street)?;
+            let (fresh, _) = derive_rows(conn, &ids, rules)?;
+            QueryResult::Ok((ids.len(), fresh, stored_rows(conn, &street)?))
+        })?;
+        comparison.cases += cases;
+        comparison.rows += fresh.len();
+        comparison.differences.extend(differences(stored, &fresh));
+    }
+    comparison.current = usable(conn, rules)?;
+    Ok(comparison)
+}
+
+/// Counts every row again from the facts under `rules` and records them as complete, holding
+/// the lock that orders event writers throughout (writes wait until it is done). The
+/// comparison is of what was stored before.
+pub fn rebuild(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<RollupComparison> {
+    let comparison = compare(conn, rules)?;
+    super::write_transaction(conn, |conn| {
+        super::summaries::hold_event_writers(conn)?;
+        if matches!(conn, DbConnection::Sqlite(_)) {
+            // Take SQLite's writer lock before reading, so nothing is written in between.
+            diesel::sql_query("DELETE FROM case_rollup_rules WHERE 1 = 0").execute(conn)?;
+        }
+        diesel::delete(case_rollups::table).execute(conn)?;
+        diesel::delete(case_rollup_keys::table).execute(conn)?;
+        for street in streets(conn)? {
+            let ids = cases_of_street(conn, &street)?;
+            let (rows, keys) = derive_rows(conn, &ids, rules)?;
+            apply(conn, &rows)?;
+            save_keys(conn, &keys, &[])?;
+        }
+        record_rules(conn, &rules.fingerprint, true)
+    })?;
+    Ok(RollupComparison { current: true, ..comparison })
+}
+
+/// The columns a roll-up read may group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupGroup {
+    District,
+    Street,
+    Category,
+    Unit,
+    Channel,
+}
+
+impl RollupGroup {
+    fn column(self) -> &'static str {
+        match self {
+            RollupGroup::District => "district_code",
+            RollupGroup::Street => "street_code",
+            RollupGroup::Category => "category_code",
+            RollupGroup::Unit => "handling_unit",
+            RollupGroup::Channel => "channel",
+        }
+    }
+}
+
+/// Which rows a roll-up read sums: each `Some` narrows to one value of its column.
+#[derive(Debug, Clone, Default)]
+pub struct RollupFilter {
+    pub district: Option<String>,
+    pub street: Option<String>,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    pub channel: Option<String>,
+}
+
+/// A sum of rows: by group (or by day), figure and bucket.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RollupSum {
+    #[diesel(sql_type = Text)]
+    pub group: String,
+    #[diesel(sql_type = Integer)]
+    pub figure: i32,
+    #[diesel(sql_type = Integer)]
+    pub bucket: i32,
+    #[diesel(sql_type = BigInt)]
+    pub cases: i64,
+    #[diesel(sql_type = BigInt)]
+    pub amount: i64,
+}
+
+fn filtered(filter: &RollupFilter) -> (String, Vec<String>) {
+    let mut clause = String::new();
+    let mut values = Vec::new();
+    for (column, value) in [
+        ("district_code", &filter.district),
+        ("street_code", &filter.street),
+        ("category_code", &filter.category),
+        ("handling_unit", &filter.unit),
+        ("channel", &filter.channel),
+    ] {
+        if let Some(value) = value {
+            clause.push_str(&format!(" AND {column} = ?"));
+            values.push(value.clone());
+        }
+    }
+    (clause, values)
+}
+
+/// The sums of the rows counting in the days `[from, to)`, by `group` (one sum per group,
+/// figure and bucket; `None` sums everything under the group `''`).
+pub fn sum(
+    conn: &mut DbConnection,
+    filter: &RollupFilter,
+    from: Day,
+    to: Day,
+    group: Option<RollupGroup>,
+) -> QueryResult<Vec<RollupSum>> {
+    let column = group.map_or("CAST('' AS TEXT)", RollupGroup::column);
+    let (narrowed, values) = filtered(filter);
+    let sql = format!(
+        "SELECT {column} AS \"group\", figure, bucket, CAST(SUM(cases) AS BIGINT) AS cases, \
+           CAST(SUM(amount) AS BIGINT) AS amount \
+         FROM case_rollups WHERE lo >= ? AND lo < ? AND hi < ? AND end_day >= ? AND start_day <= ?{narrowed} \
+         GROUP BY 1, figure, bucket"
+    );
+    run_sum(conn, sql, &[from, to, to, to, from], &values)
+}
+
+/// The sums of the rows counting in each single day of `[from, to)`, keyed by the day's number
+/// as text: a day `D` is the range `[D, D + 1)`, whose rows have `lo = hi = D`.
+pub fn sum_daily(
+    conn: &mut DbConnection,
+    filter: &RollupFilter,
+    from: Day,
+    to: Day,
+) -> QueryResult<Vec<RollupSum>> {
+    let (narrowed, values) = filtered(filter);
+    let sql = format!(
+        "SELECT CAST(lo AS TEXT) AS \"group\", figure, bucket, CAST(SUM(cases) AS BIGINT) AS cases, \
+           CAST(SUM(amount) AS BIGINT) AS amount \
+         FROM case_rollups WHERE lo >= ? AND lo < ? AND hi = lo AND end_day > lo AND start_day <= lo{narrowed} \
+         GROUP BY lo, figure, bucket"
+    );
+    run_sum(conn, sql, &[from, to], &values)
+}
+
+fn run_sum(
+    conn: &mut DbConnection,
+    sql: String,
+    days: &[Day],
+    values: &[String],
+) -> QueryResult<Vec<RollupSum>> {
+    let sql =
+        if matches!(conn, DbConnection::Pg(_)) { super::summaries::numbered_placeholders(&sql) } else { sql };
+    let mut query = diesel::sql_query(sql).into_boxed();
+    for day in days {
+        query = query.bind::<Integer, _>(*day);
+    }
+    for value in values {
+        query = query.bind::<Text, _>(value.clone());
+    }
+    query.load(conn)
+}
