@@ -46,7 +46,7 @@ pub struct PositionsBody {
 }
 
 /// The answer to an upload.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PositionsStored {
     /// Positions new to the server.
     pub stored: usize,
@@ -111,28 +111,31 @@ pub struct CoverageQuery {
 }
 
 /// Time spent in one cell.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CellTime {
     pub grid: String,
+    #[schema(minimum = 0)]
     pub seconds: i64,
 }
 
 /// One inspector's day.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InspectorDay {
     pub inspector_id: String,
     pub display_name: String,
     pub cells_assigned: usize,
     pub cells_visited: usize,
     /// Time on patrol in their own cells.
+    #[schema(minimum = 0)]
     pub seconds: i64,
     /// Each of their cells visited, with the time spent there.
     pub cells: Vec<CellTime>,
 }
 
 /// A street's patrol coverage on one day.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StreetCoverage {
+    #[schema(format = Date)]
     pub day: String,
     pub street: String,
     /// Cells assigned to the street's inspectors.
@@ -140,6 +143,7 @@ pub struct StreetCoverage {
     /// Of those, the cells an inspector assigned to them visited.
     pub cells_visited: usize,
     /// `cells_visited / cells_assigned` in percent, one decimal; 0 without assigned cells.
+    #[schema(minimum = 0, maximum = 100)]
     pub coverage_percent: f64,
     /// The visited cells (for the map).
     pub visited_cells: Vec<String>,
