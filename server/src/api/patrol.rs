@@ -28,21 +28,34 @@ use crate::routing::wgs84_point;
 /// How far ahead of the server's clock a phone's moment may be (clock drift).
 const MAX_CLOCK_AHEAD_SECS: i64 = 300;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PositionIn {
-    /// When it was recorded (RFC 3339).
+    /// When recorded (RFC 3339); not in the future, not older than the retention
+    /// (GRIDLINE_PATROL_RETENTION_DAYS).
+    #[schema(format = DateTime)]
     pub at: String,
     pub lat: f64,
     pub lon: f64,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub accuracy_m: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PositionsBody {
+    #[schema(schema_with = positions_schema)]
     pub positions: Vec<PositionIn>,
+}
+
+/// 1 to [`MAX_PATROL_BATCH`] positions.
+fn positions_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(<PositionIn as utoipa::PartialSchema>::schema())
+        .min_items(Some(1))
+        .max_items(Some(MAX_PATROL_BATCH))
+        .build()
 }
 
 /// The answer to an upload.

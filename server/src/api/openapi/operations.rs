@@ -28,7 +28,7 @@ use gridline_core::workflow::Role;
 use gridline_core::workflow::notice::MAX_EMAIL_CHARS;
 use serde_json::json;
 
-use crate::api::apikeys::{ApiKeyIssued, ApiKeyList};
+use crate::api::apikeys::{ApiKeyIssued, ApiKeyList, CreateKey};
 use crate::api::auth::device::DeviceSignIn;
 use crate::api::auth::otp::{CodeRequest, CodeVerification};
 use crate::api::auth::password::LoginRequest;
@@ -40,12 +40,12 @@ use crate::api::cases::timeline::Timeline;
 use crate::api::categories::admin::{CategoryPatch, category_rules};
 use crate::api::coverage::{Assignment, Coverage, InspectorCells};
 use crate::api::notifications::{NotificationLog, NotificationSettings, RegisteredToken};
-use crate::api::patrol::{PositionsStored, StreetCoverage};
+use crate::api::patrol::{PositionsBody, PositionsStored, StreetCoverage};
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::sensors::{
-    ConfirmedAlarm, CreatedSystem, ReviewQueue, SensorDevice, SensorOverview, SensorRules, SensorSystem,
-    SensorSystems,
+    ConfirmedAlarm, CreateSystem, CreatedSystem, ReviewQueue, SensorDevice, SensorOverview, SensorRules,
+    SensorSystem, SensorSystems,
 };
 use crate::api::stats::StatisticsAnswer;
 use crate::api::units::{NewUnit, Unit, UnitList, UnitPatch};
@@ -542,7 +542,7 @@ pub fn api() -> Vec<Op> {
             .answer(204, "Removed", Body::Empty)
             .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/patrol/positions", "patrol", "An inspector's phone uploads patrol positions recorded on duty (1 to 500); each is routed to its cell and stored once, so a batch sent again stores nothing new")
-            .body_schema("application/json", true, json!({"type": "object", "required": ["positions"], "additionalProperties": false, "properties": {"positions": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "object", "required": ["at", "lat", "lon"], "additionalProperties": false, "properties": {"at": {"type": "string", "format": "date-time", "description": "When recorded; not in the future, not older than the retention (GRIDLINE_PATROL_RETENTION_DAYS)"}, "lat": {"type": "number"}, "lon": {"type": "number"}, "accuracy_m": {"type": ["number", "null"], "minimum": 0}}}}}}))
+            .body("application/json", true, typed::<PositionsBody>)
             .answer(200, "Stored", Body::Json(typed::<PositionsStored>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/patrol/coverage", "patrol", "A street office's patrol coverage on one day (the city's time zone): cells visited of the cells assigned to its inspectors, per inspector with the time in each cell; no raw positions")
@@ -583,7 +583,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/admin/sensor-systems", "admin", "Register a sensor system and issue its key")
             .describe("The key (`glsen_...`) is answered once; only its SHA-256 is stored.")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}))
+            .body("application/json", true, typed::<CreateSystem>)
             .answer(201, "Registered", Body::Json(typed::<CreatedSystem>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Delete, "/api/v1/admin/sensor-systems/{id}", "admin", "Revoke a sensor system's key")
@@ -638,7 +638,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/admin/api-keys", "admin", "Issue an Open311 API key")
             .describe("The key is answered once, in `key`; only its SHA-256 is stored. Clients send it as `api_key` to `POST /open311/v2/requests`.")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}))
+            .body("application/json", true, typed::<CreateKey>)
             .answer(201, "Issued", Body::Json(typed::<ApiKeyIssued>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Delete, "/api/v1/admin/api-keys/{id}", "admin", "Revoke an Open311 API key")

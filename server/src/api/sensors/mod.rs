@@ -442,10 +442,11 @@ pub async fn list_systems(state: web::Data<AppState>, who: Principal) -> ApiResu
     Ok(HttpResponse::Ok().json(SensorSystems { sensor_systems }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSystem {
     /// Who the system is, e.g. "Xuhui manhole cover network".
+    #[schema(schema_with = super::apikeys::holder_name_schema)]
     pub name: String,
 }
 
