@@ -30,9 +30,14 @@ use crate::workflow::Urgency;
 pub const MAX_ID_CHARS: usize = 100;
 /// Most alarms in one batch.
 pub const MAX_BATCH: usize = 1_000;
+/// Longest unit of a measured value (`deg`, `m`, `ppm`), in characters.
+pub const MAX_UNIT_CHARS: usize = 20;
+/// Longest link to a picture or clip of the scene, in characters.
+pub const MAX_URL_CHARS: usize = 2_000;
 
 /// How serious an alarm is, on FIWARE `Alert`'s scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Informational,
@@ -97,6 +102,7 @@ impl Severity {
 
 /// Whether a message raises (or repeats) an alarm, or clears it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AlarmStatus {
     #[default]
@@ -104,55 +110,168 @@ pub enum AlarmStatus {
     Cleared,
 }
 
-/// One alarm message: `POST /api/v1/sensors/alarms` takes one, or `{"alarms": [...]}`.
+/// One alarm message: `POST /api/v1/sensors/alarms` takes one, or `{"alarms": [...]}`. After
+/// FIWARE's Smart Data Model `Alert`; an all-clear is the same message with `status: cleared`
+/// for the same device and kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = SensorAlarm))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AlarmMessage {
     /// The sender's id of this message: a replay with the same id is counted once.
+    #[cfg_attr(feature = "openapi", schema(schema_with = message_id_schema))]
     pub id: String,
     /// The device that raised it (its id in the sender's registry).
+    #[cfg_attr(feature = "openapi", schema(schema_with = alert_source_schema))]
     pub alert_source: String,
     /// The alarm kind, such as `manhole_cover` (a rule of the city's table).
+    #[cfg_attr(feature = "openapi", schema(schema_with = alarm_kind_schema))]
     pub category: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = sub_category_schema))]
     pub sub_category: Option<String>,
+    /// critical caps the case's handling time limit at 1 working hour, high at 2; the others
+    /// keep the category's.
     pub severity: Severity,
     #[serde(default)]
     pub status: AlarmStatus,
     /// When the device issued it (RFC 3339).
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub date_issued: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub valid_from: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub valid_to: Option<String>,
     /// The measured value that raised it (a tilt in degrees, a water level in metres...).
     #[serde(default)]
     pub value: Option<f64>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = unit_schema))]
     pub unit: Option<String>,
-    /// A link to a picture or clip of the scene (an https URL).
+    /// An https link to a picture or clip of the scene, shown in the review queue.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = media_url_schema))]
     pub media_url: Option<String>,
 }
 
-/// The rule for one alarm kind (see the module doc).
+/// The rule for one alarm kind: which category its cases take, when its alarms are confirmed,
+/// how they group into cases, and when a device is faulty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = SensorRule))]
 #[serde(deny_unknown_fields)]
 pub struct AlarmRule {
+    #[cfg_attr(feature = "openapi", schema(schema_with = kind_schema))]
     pub kind: String,
+    /// A category code of the taxonomy.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::codes::category_code_schema))]
     pub category: String,
-    /// Answers to the category's questions, by question code (a single value each).
+    /// Answers to the category's questions, by question code (a single value each), that every
+    /// case of this kind carries.
     #[serde(default)]
     pub answers: std::collections::BTreeMap<String, String>,
+    /// An alarm confirms once it has lasted this long without an all-clear (0: at once).
+    #[cfg_attr(feature = "openapi", schema(schema_with = count_schema))]
     pub min_duration_s: u32,
+    /// An alarm confirms when another device of its cell and kind alarms too.
     pub second_device_confirms: bool,
+    /// Confirmed alarms of this kind in one cell within this window of the group's first share
+    /// one case (0: one case each).
+    #[cfg_attr(feature = "openapi", schema(schema_with = count_schema))]
     pub group_window_s: u32,
+    /// More alternations (alarm, then all-clear) than this within an hour flag the device
+    /// faulty.
+    #[cfg_attr(feature = "openapi", schema(schema_with = count_schema))]
     pub flap_limit_per_hour: u32,
     /// When every alarm of a case has had its all-clear, the case closes without a visit (the
     /// `sensor_close` step) instead of waiting for an inspector's verification: for kinds
-    /// whose all-clear is itself the fix (a parked car that drove off, a bin emptied).
+    /// whose all-clear is itself the fix (a parked car that drove off, a bin emptied). False
+    /// when left out.
     #[serde(default)]
     pub closes_on_all_clear: bool,
+}
+
+/// A sender's id or a device id, 1 to [`MAX_ID_CHARS`] characters, described.
+#[cfg(feature = "openapi")]
+fn id_schema(description: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_ID_CHARS))
+        .description(Some(description))
+        .build()
+}
+
+#[cfg(feature = "openapi")]
+fn message_id_schema() -> utoipa::openapi::Object {
+    id_schema(
+        "The sender's id of this message: a replay with the same id (and body) is counted once; \
+         the same id with another body is refused (409 `alarm_id_reused`).",
+    )
+}
+
+#[cfg(feature = "openapi")]
+fn alert_source_schema() -> utoipa::openapi::Object {
+    id_schema(
+        "The device, by its id in the sender's registry (one of the system's own devices, else \
+         403 `device_out_of_scope`).",
+    )
+}
+
+/// A message's alarm kind: a rule of the city's table.
+#[cfg(feature = "openapi")]
+fn alarm_kind_schema() -> utoipa::openapi::Object {
+    let mut schema = kind_schema();
+    schema.description =
+        Some("The alarm kind: a rule of the city's table (GET /api/v1/admin/sensor-rules).".into());
+    schema
+}
+
+/// An alarm kind as [`valid_kind`] takes it.
+#[cfg(feature = "openapi")]
+fn kind_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(format!("^[a-z0-9_]{{1,{MAX_ID_CHARS}}}$")))
+        .build()
+}
+
+/// A text of at most `max` characters, or null.
+#[cfg(feature = "openapi")]
+fn optional_text_schema(max: usize) -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .max_length(Some(max))
+        .build()
+}
+
+#[cfg(feature = "openapi")]
+fn sub_category_schema() -> utoipa::openapi::Object {
+    optional_text_schema(MAX_ID_CHARS)
+}
+
+#[cfg(feature = "openapi")]
+fn unit_schema() -> utoipa::openapi::Object {
+    optional_text_schema(MAX_UNIT_CHARS)
+}
+
+#[cfg(feature = "openapi")]
+fn media_url_schema() -> utoipa::openapi::Object {
+    optional_text_schema(MAX_URL_CHARS)
+}
+
+/// A rule's count or number of seconds: any `u32` (a stored value saturates at the column's
+/// largest).
+#[cfg(feature = "openapi")]
+fn count_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(u32::MAX))
+        .build()
 }
 
 /// The category of a faulty device's maintenance case (the taxonomy's "other problem").

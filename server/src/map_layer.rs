@@ -22,7 +22,7 @@ const EARTH_RADIUS_M: f64 = 6_371_008.8;
 /// One cell as the map draws it, with its JSON written once per grid revision (a city's worth
 /// of cells is several megabytes: serialising them anew for every page load was most of the
 /// answer's time).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CellOutline {
     pub code: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -32,8 +32,10 @@ pub struct CellOutline {
     pub rings: Vec<Vec<i32>>,
     pub area_m2: f64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub(crate) grid: GridCode,
     #[serde(skip)]
+    #[schema(ignore)]
     pub(crate) json: String,
 }
 

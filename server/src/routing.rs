@@ -24,10 +24,13 @@ pub struct LoadedGrid {
 }
 
 /// Where a report belongs, in the shape stored on a case and returned by the route endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = RoutedPlacement)]
 pub struct Placement {
     /// `inside`, `boundary`, `overlap`, `nearest` or `triage`.
+    #[schema(schema_with = outcome_schema)]
     pub outcome: &'static str,
+    #[schema(value_type = Option<String>)]
     pub grid: Option<GridCode>,
     pub community: Option<String>,
     pub street: Option<String>,
@@ -36,6 +39,16 @@ pub struct Placement {
     /// For `nearest`: metres from the cell's edge; for `triage`: from the nearest cell's edge,
     /// whose street and district the case is then listed to.
     pub distance_m: Option<f64>,
+}
+
+/// The outcomes of routing: core's ways a point falls in a cell, and `triage`.
+fn outcome_schema() -> utoipa::openapi::Object {
+    let ways = [How::Inside, How::Boundary, How::Overlap, How::Nearest { distance_m: 0.0 }];
+    let outcomes = ways.iter().map(How::as_str).chain(["triage"]);
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(outcomes))
+        .build()
 }
 
 impl Placement {

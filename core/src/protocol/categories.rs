@@ -9,6 +9,7 @@ use crate::taxonomy::Category;
 
 /// Every category of the city, in code order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryList {
     pub categories: Vec<Category>,
 }

@@ -28,25 +28,38 @@ use crate::routing::wgs84_point;
 /// How far ahead of the server's clock a phone's moment may be (clock drift).
 const MAX_CLOCK_AHEAD_SECS: i64 = 300;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PositionIn {
-    /// When it was recorded (RFC 3339).
+    /// When recorded (RFC 3339); not in the future, not older than the retention
+    /// (GRIDLINE_PATROL_RETENTION_DAYS).
+    #[schema(format = DateTime)]
     pub at: String,
     pub lat: f64,
     pub lon: f64,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub accuracy_m: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PositionsBody {
+    #[schema(schema_with = positions_schema)]
     pub positions: Vec<PositionIn>,
 }
 
+/// 1 to [`MAX_PATROL_BATCH`] positions.
+fn positions_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(<PositionIn as utoipa::PartialSchema>::schema())
+        .min_items(Some(1))
+        .max_items(Some(MAX_PATROL_BATCH))
+        .build()
+}
+
 /// The answer to an upload.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PositionsStored {
     /// Positions new to the server.
     pub stored: usize,
@@ -111,28 +124,31 @@ pub struct CoverageQuery {
 }
 
 /// Time spent in one cell.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CellTime {
     pub grid: String,
+    #[schema(minimum = 0)]
     pub seconds: i64,
 }
 
 /// One inspector's day.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InspectorDay {
     pub inspector_id: String,
     pub display_name: String,
     pub cells_assigned: usize,
     pub cells_visited: usize,
     /// Time on patrol in their own cells.
+    #[schema(minimum = 0)]
     pub seconds: i64,
     /// Each of their cells visited, with the time spent there.
     pub cells: Vec<CellTime>,
 }
 
 /// A street's patrol coverage on one day.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StreetCoverage {
+    #[schema(format = Date)]
     pub day: String,
     pub street: String,
     /// Cells assigned to the street's inspectors.
@@ -140,6 +156,7 @@ pub struct StreetCoverage {
     /// Of those, the cells an inspector assigned to them visited.
     pub cells_visited: usize,
     /// `cells_visited / cells_assigned` in percent, one decimal; 0 without assigned cells.
+    #[schema(minimum = 0, maximum = 100)]
     pub coverage_percent: f64,
     /// The visited cells (for the map).
     pub visited_cells: Vec<String>,

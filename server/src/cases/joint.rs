@@ -34,6 +34,7 @@ use crate::auth::Principal;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ErrorKind};
 use crate::store::cases::{self, CaseChange, FullCase, StepOutcome};
+use crate::store::events::EventRow;
 use crate::store::joint::{self as store, DisputeRow, JointRecord, PartRow};
 use crate::store::{DbConnection, StoreError, StoreResult};
 
@@ -341,32 +342,8 @@ pub async fn take_part_step(
     who: &Principal,
     request: PartStepRequest,
 ) -> Result<Joint, PartStepError> {
-    let action: PartAction = request
-        .body
-        .action
-        .parse()
-        .map_err(|e: workflow::UnknownName| ApiError::invalid_field("action", e.to_string()))?;
-    for (field, text) in [("reason", &request.body.reason), ("note", &request.body.note)] {
-        let chars = text.as_deref().map_or(0, |t| t.chars().count());
-        if chars > gridline_core::limits::MAX_STEP_TEXT_CHARS {
-            return Err(ApiError::invalid_field(field, "too long for a step's text").into());
-        }
-    }
-    if request.body.photo_ids.len() > gridline_core::limits::MAX_STEP_PHOTOS {
-        return Err(ApiError::invalid_field("photo_ids", "too many photos for one step").into());
-    }
-    let named = request.case_id.clone();
-    let loaded =
-        state.db.run(move |conn| load(conn, &named)).await?.ok_or_else(|| ApiError::not_found("case"))?;
-    let Some(part) = loaded.parts.iter().find(|p| p.id == request.part_id).cloned() else {
-        return Err(ApiError::not_found("part").into());
-    };
-    let round_the_clock_minutes = loaded.round_the_clock_minutes;
-    let case = loaded.case;
-    let unit_has_part = unit_of(who).is_some_and(|unit| loaded.parts.iter().any(|p| p.unit_code == unit));
-    if !may_read(who, &case, unit_has_part) {
-        return Err(out_of_scope().into());
-    }
+    let action = checked_action(&request.body)?;
+    let (case, part, round_the_clock_minutes) = load_part(state, who, &request).await?;
     if request.expected_version.is_some_and(|v| v != case.row.version) {
         return Err(PartStepError::Stale { case: Box::new(case) });
     }
@@ -378,26 +355,92 @@ pub async fn take_part_step(
         Ok(step) => step,
         Err(refusal) => return Err(PartStepError::Refused { refusal, case: Box::new(case) }),
     };
-    let mut event = events::part_step(
-        &case,
+    let event = part_event(who, &case, &part, action, &step, &request.body, now);
+    record_part_step(state, who, case, event, request.body.photo_ids).await
+}
+
+/// The request's own checks, before anything is read: a known action, and the text and photos
+/// within a step's limits.
+fn checked_action(body: &PartActionRequest) -> Result<PartAction, ApiError> {
+    let action: PartAction = body
+        .action
+        .parse()
+        .map_err(|e: workflow::UnknownName| ApiError::invalid_field("action", e.to_string()))?;
+    for (field, text) in [("reason", &body.reason), ("note", &body.note)] {
+        let chars = text.as_deref().map_or(0, |t| t.chars().count());
+        if chars > gridline_core::limits::MAX_STEP_TEXT_CHARS {
+            return Err(ApiError::invalid_field(field, "too long for a step's text"));
+        }
+    }
+    if body.photo_ids.len() > gridline_core::limits::MAX_STEP_PHOTOS {
+        return Err(ApiError::invalid_field("photo_ids", "too many photos for one step"));
+    }
+    Ok(action)
+}
+
+/// The case and the part the request names, if `who` may read the case: with the case's limit
+/// round the clock (under emergency command), which a rework counts.
+async fn load_part(
+    state: &AppState,
+    who: &Principal,
+    request: &PartStepRequest,
+) -> Result<(FullCase, PartRow, Option<u32>), PartStepError> {
+    let named = request.case_id.clone();
+    let loaded =
+        state.db.run(move |conn| load(conn, &named)).await?.ok_or_else(|| ApiError::not_found("case"))?;
+    let Some(part) = loaded.parts.iter().find(|p| p.id == request.part_id).cloned() else {
+        return Err(ApiError::not_found("part").into());
+    };
+    let unit_has_part = unit_of(who).is_some_and(|unit| loaded.parts.iter().any(|p| p.unit_code == unit));
+    if !may_read(who, &loaded.case, unit_has_part) {
+        return Err(out_of_scope().into());
+    }
+    Ok((loaded.case, part, loaded.round_the_clock_minutes))
+}
+
+/// The event `part_<action>` of a part step, in the case's audit trail.
+fn part_event(
+    who: &Principal,
+    case: &FullCase,
+    part: &PartRow,
+    action: PartAction,
+    step: &PartStep,
+    body: &PartActionRequest,
+    now: DateTime<Utc>,
+) -> EventRow {
+    let evidence = events::StepEvidence {
+        actor_id: who.user_id.clone(),
+        actor_role: who.role,
+        note: body.note.clone(),
+        reason: body.reason.clone(),
+        position: None,
+        accuracy_m: None,
+        photo_ids: body.photo_ids.clone(),
+        comment: None,
+        idempotency_key: None,
+        request_sha256: String::new(),
+    };
+    events::part_step(
+        case,
         &part_event_kind(action),
-        events::StepEvidence {
-            actor_id: who.user_id.clone(),
-            actor_role: who.role,
-            note: request.body.note.clone(),
-            reason: request.body.reason.clone(),
-            position: None,
-            accuracy_m: None,
-            photo_ids: request.body.photo_ids.clone(),
-            comment: None,
-            idempotency_key: None,
-            request_sha256: String::new(),
-        },
-        json!({ "part": part_details(&part, &step) }),
+        evidence,
+        json!({ "part": part_details(part, step) }),
         now,
-    );
+    )
+}
+
+/// Writes the part step's event under the case's version (the case's state is unchanged; the
+/// store follows the event for the part), once its photos are checked, and answers the joint
+/// view as it is then.
+async fn record_part_step(
+    state: &AppState,
+    who: &Principal,
+    case: FullCase,
+    mut event: EventRow,
+    photo_ids: Vec<String>,
+) -> Result<Joint, PartStepError> {
     let (id, version, who_then) = (case.row.id.clone(), case.row.version, who.clone());
-    let photos = ActionRequest { photo_ids: request.body.photo_ids.clone(), ..ActionRequest::default() };
+    let photos = ActionRequest { photo_ids, ..ActionRequest::default() };
     let current = case.row.state;
     let written = state
         .db

@@ -23,7 +23,7 @@ use super::step_checks::{self, CheckedStep};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ErrorKind};
-use crate::store::cases::{self, CaseChange, FullCase, PlaceChange, StepOutcome};
+use crate::store::cases::{self, CaseChange, CaseRow, FullCase, PlaceChange, StepOutcome};
 use crate::store::events::{self as event_store, EventRow};
 use crate::store::{DbConnection, StoreError, StoreResult, tracking};
 
@@ -91,21 +91,52 @@ pub async fn take_step(
     request: StepRequest,
 ) -> Result<Stepped, StepError> {
     let mut request = request;
-    let named = request.case_id.clone();
-    let mut checked = step_checks::check(&request.body)?;
-    if let Some(point) = step_checks::point_of_named_cell(&state.router, &request.body, checked.action)? {
+    let checked = checked_request(state, &request.body)?;
+    let loaded = load_in_scope(state, who, &mut request).await?;
+    if let Some(previous) = &loaded.previous {
+        check_replay(who, previous, &checked)?;
+        let photo_ids = case_photos(state, &loaded.case.row.id).await?;
+        return Ok(Stepped { case: loaded.case, photo_ids, replayed: true });
+    }
+    if request.expected_version.is_some_and(|expected| expected != loaded.case.row.version) {
+        let detail = "the case has changed since the version in If-Match; read it again and retry";
+        return Err(StepError::Stale { detail, case: loaded.case });
+    }
+    let now = state.clock.now();
+    let step = match decide(state, who, &loaded, &checked, &request.body, now)? {
+        Ok(step) => step,
+        Err(refusal) => return Err(StepError::Refused { refusal, case: loaded.case }),
+    };
+    step_checks::check_on_site(&step, checked.position, &loaded.case.row, &state.router)?;
+    let (event, place) = step_event(state, who, &loaded.case, &step, &checked, &request, now)?;
+    record(state, who, loaded.case, &step, event, request.body, place).await
+}
+
+/// The request's own fields, with the position of a named cell filled in (no database).
+fn checked_request(state: &AppState, body: &ActionRequest) -> Result<CheckedStep, ApiError> {
+    let mut checked = step_checks::check(body)?;
+    if let Some(point) = step_checks::point_of_named_cell(&state.router, body, checked.action)? {
         checked.position = Some(point);
     }
+    Ok(checked)
+}
+
+/// What the step needs, for a case that exists and that `who`'s scope holds. A merge target
+/// named by its tracking number is replaced in the request by its id, which core links to.
+async fn load_in_scope(
+    state: &AppState,
+    who: &Principal,
+    request: &mut StepRequest,
+) -> Result<Loaded, StepError> {
+    let named = request.case_id.clone();
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
-    let Loaded { case, previous, extensions, merge_target, command, duty, joint } =
-        loaded.ok_or_else(|| ApiError::not_found("case"))?;
-    if merge_target.is_some() {
-        // Core links the case to the id, whichever way the caller named the target.
-        request.body.merge_into = merge_target;
+    let mut loaded = loaded.ok_or_else(|| ApiError::not_found("case"))?;
+    if let Some(target) = loaded.merge_target.take() {
+        request.body.merge_into = Some(target);
     }
-    if !in_scope(who, &case) {
+    if !in_scope(who, &loaded.case) {
         return Err(ApiError::new(
             ErrorKind::Forbidden,
             "out_of_scope",
@@ -113,41 +144,48 @@ pub async fn take_step(
         )
         .into());
     }
-    if let Some(previous) = previous {
-        check_replay(who, &previous, &checked)?;
-        let photo_ids = case_photos(state, &case.row.id).await?;
-        return Ok(Stepped { case, photo_ids, replayed: true });
-    }
-    if request.expected_version.is_some_and(|expected| expected != case.row.version) {
-        let detail = "the case has changed since the version in If-Match; read it again and retry";
-        return Err(StepError::Stale { detail, case });
-    }
-    let now = state.clock.now();
-    let mut facts = facts_for(&case, Some(&who.user_id), now, extensions)?;
+    Ok(loaded)
+}
+
+/// Core's decision on the step from the case's facts at `now`: its emergency terms, its joint
+/// record and, for a dispatch, the helpers the joint duty adds.
+fn decide(
+    state: &AppState,
+    who: &Principal,
+    loaded: &Loaded,
+    checked: &CheckedStep,
+    body: &ActionRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Result<Step, Refusal>> {
+    let mut facts = facts_for(&loaded.case, Some(&who.user_id), now, loaded.extensions)?;
     facts.callback_rework = state.config.settings.callback_rework;
-    super::command::apply_terms(&mut facts, command.as_ref().map(|(terms, on)| (terms, on.as_str())));
-    super::joint::fill_facts(&mut facts, &joint, &state.calendar);
+    let terms = loaded.command.as_ref().map(|(terms, on)| (terms, on.as_str()));
+    super::command::apply_terms(&mut facts, terms);
+    super::joint::fill_facts(&mut facts, &loaded.joint, &state.calendar);
     let helpers = gridline_core::emergency::dispatch_helpers(
         checked.action,
-        request.body.helpers.as_deref(),
-        duty.as_ref(),
+        body.helpers.as_deref(),
+        loaded.duty.as_ref(),
         &facts,
-        request.body.handling_unit.as_deref(),
+        body.handling_unit.as_deref(),
     );
-    let provided = checked.provided(&request.body, &helpers);
-    let step = match workflow::take(
-        state_of(&case)?,
-        checked.action,
-        who.role,
-        &provided,
-        &facts,
-        &state.calendar,
-    ) {
-        Ok(step) => step,
-        Err(refusal) => return Err(StepError::Refused { refusal, case }),
-    };
-    step_checks::check_on_site(&step, checked.position, &case.row, &state.router)?;
-    let mut event = events::step(&case, &step, evidence(who, &checked, &request), now);
+    let provided = checked.provided(body, &helpers);
+    let from = state_of(&loaded.case)?;
+    Ok(workflow::take(from, checked.action, who.role, &provided, &facts, &state.calendar))
+}
+
+/// The step's event and, for a step that moves the case, the place its new position routes to
+/// (refused when it routes to none), written into the event.
+fn step_event(
+    state: &AppState,
+    who: &Principal,
+    case: &FullCase,
+    step: &Step,
+    checked: &CheckedStep,
+    request: &StepRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(EventRow, Option<PlaceChange>), ApiError> {
+    let mut event = events::step(case, step, evidence(who, checked, request), now);
     let place = match step.place {
         Some(point) => {
             let place = step_checks::place_at(&state.router, point)?;
@@ -156,7 +194,7 @@ pub async fn take_step(
         }
         None => None,
     };
-    record(state, who, case, &step, event, request.body, place).await
+    Ok((event, place))
 }
 
 /// `named` and `merge_into` are case ids or tracking numbers.
@@ -261,37 +299,15 @@ async fn record(
     place: Option<PlaceChange>,
 ) -> Result<Stepped, StepError> {
     let change = change_of(step, event.occurred_at);
-    let (id, version, who) = (case.row.id.clone(), case.row.version, who.clone());
-    let unit = step_checks::unit_set_by(step);
-    let checked_step = step.clone();
-    let row = case.row.clone();
+    let (who, step, row) = (who.clone(), step.clone(), case.row.clone());
     let written = state
         .db
         .run(move |conn| {
-            if let Err(refused) = step_checks::check_references(conn, &who, &body, &id)? {
+            if let Err(refused) = check_targets(conn, &who, &body, &step, &row)? {
                 return Ok(Err(refused));
             }
-            if let Err(refused) = step_checks::check_active_unit(conn, unit.as_deref())? {
-                return Ok(Err(refused));
-            }
-            if let Err(refused) = super::joint::check_helper_units(conn, &checked_step)? {
-                return Ok(Err(refused));
-            }
-            if let Err(refused) = step_checks::check_verifier(conn, &checked_step, &row)? {
-                return Ok(Err(refused));
-            }
-            let outcome = match &place {
-                // The step, the case's summaries and its new place, all or nothing.
-                Some(place) => crate::store::write_transaction(conn, |conn| {
-                    let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;
-                    if matches!(outcome, StepOutcome::Recorded { .. }) {
-                        cases::move_to(conn, &id, place)?;
-                    }
-                    Ok::<_, StoreError>(outcome)
-                })?,
-                None => cases::record_step(conn, &id, version, &change, &mut event)?,
-            };
-            Ok(Ok((outcome, cases::find_full(conn, &id)?, cases::photo_ids(conn, &id)?)))
+            let outcome = apply(conn, &row, &change, &mut event, place.as_ref())?;
+            Ok(Ok((outcome, cases::find_full(conn, &row.id)?, cases::photo_ids(conn, &row.id)?)))
         })
         .await;
     let (outcome, fresh, photo_ids) = match written {
@@ -313,4 +329,45 @@ async fn record(
             case,
         }),
     }
+}
+
+/// What the step points at (the caller's photos, the merge target) and what it sets that core
+/// cannot know (an active handling unit, active helper units, the verifier), in the step's
+/// transaction.
+fn check_targets(
+    conn: &mut DbConnection,
+    who: &Principal,
+    body: &ActionRequest,
+    step: &Step,
+    row: &CaseRow,
+) -> StoreResult<Result<(), ApiError>> {
+    if let Err(refused) = step_checks::check_references(conn, who, body, &row.id)? {
+        return Ok(Err(refused));
+    }
+    if let Err(refused) = step_checks::check_active_unit(conn, step_checks::unit_set_by(step).as_deref())? {
+        return Ok(Err(refused));
+    }
+    if let Err(refused) = super::joint::check_helper_units(conn, step)? {
+        return Ok(Err(refused));
+    }
+    step_checks::check_verifier(conn, step, row)
+}
+
+/// The step's changes and its event under the version guard; a step that moves the case also
+/// moves it to its new place, with its summaries, all or nothing.
+fn apply(
+    conn: &mut DbConnection,
+    row: &CaseRow,
+    change: &CaseChange,
+    event: &mut EventRow,
+    place: Option<&PlaceChange>,
+) -> StoreResult<StepOutcome> {
+    let Some(place) = place else { return cases::record_step(conn, &row.id, row.version, change, event) };
+    crate::store::write_transaction(conn, |conn| {
+        let outcome = cases::record_step(conn, &row.id, row.version, change, event)?;
+        if matches!(outcome, StepOutcome::Recorded { .. }) {
+            cases::move_to(conn, &row.id, place)?;
+        }
+        Ok::<_, StoreError>(outcome)
+    })
 }

@@ -34,7 +34,7 @@ const MAX_URL_CHARS: usize = 2_000;
 const SWEEP_FILINGS: i64 = 100;
 
 /// The answer for one message of a batch, in the order sent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageResult {
     pub id: String,
     pub outcome: Outcome,
@@ -43,7 +43,7 @@ pub struct MessageResult {
 }
 
 /// The answer to a batch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BatchResult {
     /// Messages stored by this request (replays not counted).
     pub accepted: usize,

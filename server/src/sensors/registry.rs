@@ -41,7 +41,7 @@ pub struct DeviceInput {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Imported {
     pub created: usize,
     pub updated: usize,

@@ -28,11 +28,17 @@ pub struct ApiKeyList {
     pub api_keys: Vec<ApiKeyRow>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
     /// Who the key is for, e.g. "City 311 app".
+    #[schema(schema_with = holder_name_schema)]
     pub name: String,
+}
+
+/// A key holder's name as [`holder_name`] takes it.
+pub fn holder_name_schema() -> utoipa::openapi::Object {
+    crate::api::openapi::text_schema(1, MAX_NAME_CHARS, None)
 }
 
 /// `POST /api/v1/admin/api-keys`: the stored key and, this once, the key itself.

@@ -31,8 +31,8 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use gridline_core::workflow::Refusal;
-use serde_json::json;
+use gridline_core::workflow::{CaseState, Refusal};
+use serde::Serialize;
 
 use super::{View, render};
 use crate::app::AppState;
@@ -94,24 +94,42 @@ pub(crate) fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
     Ok(Some(opaque.parse::<i32>().ok().filter(|v| *v >= 0).unwrap_or(NEVER_MATCHES)))
 }
 
-/// A problem+json answer built here because it carries more than [`ApiError`] holds: for a 409,
-/// the case's current state and version, which a phone parks its queued step with.
+/// An RFC 9457 problem of a step on a case: for a 409 about the case, with its current state
+/// and version, which a phone parks its queued step with.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseProblem<'a> {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'a str,
+    pub status: u16,
+    pub detail: &'a str,
+    /// The stable machine code, such as `version_mismatch` or `not_from_state`.
+    pub code: &'a str,
+    /// The case's state now, when the problem is about the case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<CaseState>,
+    /// The case's version now (its `ETag`), when the problem is about the case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i32>,
+}
+
+/// A problem+json answer built here because it carries more than [`ApiError`] holds.
 pub(crate) fn problem(status: StatusCode, code: &str, detail: &str, case: Option<&FullCase>) -> HttpResponse {
-    let mut body = json!({
-        "type": format!("urn:gridline:problem:{code}"),
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": detail,
-        "code": code,
-    });
+    let body = CaseProblem {
+        kind: format!("urn:gridline:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        code,
+        current_state: case.map(|c| c.row.state),
+        current_version: case.map(|c| c.row.version),
+    };
     let mut response = HttpResponse::build(status);
     response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
     if let Some(case) = case {
-        body["current_state"] = json!(case.row.state);
-        body["current_version"] = json!(case.row.version);
         response.insert_header((header::ETAG, etag(case.row.version)));
     }
-    response.body(body.to_string())
+    response.body(serde_json::to_string(&body).unwrap_or_default())
 }
 
 /// The HTTP status a refusal is answered with.

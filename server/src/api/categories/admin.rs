@@ -10,6 +10,7 @@
 use actix_web::{HttpResponse, web};
 use gridline_core::calendar::TimeLimit;
 use gridline_core::codes::{CategoryCode, CategoryKind};
+use gridline_core::protocol::CategoryList;
 use gridline_core::taxonomy::{
     Category, MAX_DUPLICATE_RADIUS_M, Names, Question, QuestionType, Taxonomy, TaxonomyError,
 };
@@ -154,7 +155,7 @@ fn check(category: &Category) -> ApiResult<()> {
 pub async fn list(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
     let all = state.db.run(categories::list).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "categories": all })))
+    Ok(HttpResponse::Ok().json(CategoryList { categories: all }))
 }
 
 pub async fn create(

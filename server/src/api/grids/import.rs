@@ -6,7 +6,7 @@
 
 use actix_web::{HttpResponse, web};
 use gridline_core::codes::{AreaCode, AreaLevel};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -19,6 +19,15 @@ pub use crate::routing::checked_cells;
 #[derive(Debug, Deserialize)]
 pub struct ImportQuery {
     area: String,
+}
+
+/// What an import replaced: the area, its cell count now, and the grid revision that holds it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GridImported {
+    /// The district or street code.
+    pub area: String,
+    pub cells: usize,
+    pub grid_revision: i64,
 }
 
 pub async fn import(
@@ -69,9 +78,9 @@ pub async fn import(
         .await
         .map_err(ApiError::internal)??;
     tracing::info!(%area, cells = count, revision, "grid area imported");
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "area": area.to_string(),
-        "cells": count,
-        "grid_revision": revision,
-    })))
+    Ok(HttpResponse::Ok().json(GridImported {
+        area: area.to_string(),
+        cells: count,
+        grid_revision: revision,
+    }))
 }

@@ -28,9 +28,6 @@ use crate::open311::render::{Fault, Format};
 pub use build::{Method, Op};
 
 const DOCS_HTML: &str = include_str!("docs.html");
-/// Schemas of bodies whose Rust types do not derive `ToSchema` yet; each leaves this file when
-/// its type does.
-const UNTYPED_SCHEMAS: &str = include_str!("untyped-schemas.json");
 
 /// The characters Rust counts as white space (what `str::trim` takes off), as the inside of a
 /// character class: listed, since `\s` differs between regex dialects.
@@ -69,8 +66,7 @@ pub fn all_operations() -> Vec<Op> {
 pub fn document_json() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        let untyped = serde_json::from_str(UNTYPED_SCHEMAS).unwrap_or_default();
-        let doc = build::document(&all_operations(), operations::info(), untyped);
+        let doc = build::document(&all_operations(), operations::info());
         serde_json::to_string(&doc).unwrap_or_default()
     })
 }

@@ -5,8 +5,8 @@
 //! Adding a route is adding its [`Op`] here: method, path (as in `api::configure`), tag,
 //! summary, its parameters with the server's rules, the request body's Rust type, each answer's
 //! status and Rust type (deriving utoipa's `ToSchema`), and the statuses it refuses with (each an
-//! RFC 9457 problem). An answer whose Rust type does not derive `ToSchema` yet is
-//! `Body::Untyped` with its schema.
+//! RFC 9457 problem). `Body::Untyped` is left for bodies that are not JSON of a Rust type: text,
+//! HTML, CSV, JSON Lines, images, the grid package, and this document itself.
 
 use gridline_core::codes::{
     AREA_CODE_PATTERN, CATEGORY_CLASS_PATTERN, CATEGORY_CODE_PATTERN, DISTRICT_OR_STREET_PATTERN,
@@ -17,31 +17,38 @@ use gridline_core::emergency::{
 };
 use gridline_core::protocol::joint::{JointStats, JointView, PartActionRequest};
 use gridline_core::protocol::{
-    ActionRequest, CaseListPage, CaseView, CodeSent, Liveness, MyReportsPage, NotificationPreferences,
-    OpenCaseRecord, PushTokenRequest, Readiness, ReportReceipt, ReportRequest, SessionAnswer, TrackedCase,
-    UserView, WorklistPage,
+    ActionRequest, CaseListPage, CaseView, CategoryList, CodeSent, Liveness, MyReportsPage,
+    NotificationPreferences, OpenCaseRecord, PushTokenRequest, Readiness, ReportReceipt, ReportRequest,
+    SessionAnswer, TrackedCase, UserView, WorklistPage,
 };
+use gridline_core::sensors::{AlarmMessage, AlarmRule, MAX_BATCH};
 use gridline_core::taxonomy::Category;
 use gridline_core::warning::scan::{MAX_CELLS_PER_CYLINDER, MAX_WINDOW_DAYS, REPLICATIONS};
 use gridline_core::workflow::Role;
 use gridline_core::workflow::notice::MAX_EMAIL_CHARS;
 use serde_json::json;
 
-use crate::api::apikeys::{ApiKeyIssued, ApiKeyList};
+use crate::api::apikeys::{ApiKeyIssued, ApiKeyList, CreateKey};
 use crate::api::auth::device::DeviceSignIn;
 use crate::api::auth::otp::{CodeRequest, CodeVerification};
 use crate::api::auth::password::LoginRequest;
 use crate::api::auth::session::RefreshRequest;
 use crate::api::callbacks::{CallbackList, MAX_LIMIT as CALLBACKS_LISTED};
-use crate::api::cases::actions::ENTITY_TAG_PATTERN;
+use crate::api::cases::actions::{CaseProblem, ENTITY_TAG_PATTERN};
 use crate::api::cases::duplicates::DuplicateList;
 use crate::api::cases::timeline::Timeline;
 use crate::api::categories::admin::{CategoryPatch, category_rules};
 use crate::api::coverage::{Assignment, Coverage, InspectorCells};
 use crate::api::notifications::{NotificationLog, NotificationSettings, RegisteredToken};
+use crate::api::patrol::{PositionsBody, PositionsStored, StreetCoverage};
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
-use crate::api::units::{NewUnit, Unit, UnitPatch};
+use crate::api::sensors::{
+    ConfirmedAlarm, CreateSystem, CreatedSystem, ReviewQueue, SensorDevice, SensorOverview, SensorRules,
+    SensorSystem, SensorSystems,
+};
+use crate::api::stats::StatisticsAnswer;
+use crate::api::units::{NewUnit, Unit, UnitList, UnitPatch};
 use crate::api::users::admin::{AccountList, CreateUser, Created, PatchUser, Patched};
 use crate::api::users::fields::scope_fits_role;
 use crate::api::users::password::{PasswordChange, PasswordChanged};
@@ -50,6 +57,8 @@ use crate::api::warnings::scan::WarningScan;
 use crate::api::warnings::signals::{ScanRun, SignalList, SignalStepRequest, SignalView};
 use crate::api::warnings::topics::{AdoptTopicRequest, TopicStepRequest, TopicView, TopicsOfMonth};
 use crate::api::warnings::{MAX_DAYS as CHARTED_DAYS, MAX_LIMIT as CHARTED_PLACES, WarningCharts};
+use crate::sensors::intake::BatchResult;
+use crate::sensors::registry::Imported;
 use crate::store::api_keys::ApiKeyRow;
 use crate::warnings::scan::{
     MAX_DAYS as SCAN_MAX_DAYS, MAX_RADIUS_M, MAX_REPLICATIONS, MIN_DAYS as SCAN_MIN_DAYS,
@@ -57,7 +66,11 @@ use crate::warnings::scan::{
 
 use super::build::{Body, In, Method, Op, Schemas, typed};
 use super::{NOT_BLANK_PATTERN, text_schema};
+use crate::api::dashboard::{MapCells, MapCounts};
+use crate::api::grids::RouteAnswer;
+use crate::api::grids::import::GridImported;
 use crate::api::hotline::{CallList, CallReceipt, CallRequest, HotlineForm};
+use crate::api::public::places::Places;
 use crate::hotline::codes::{
     HotlineCode, HotlineCodeEdit, HotlineCodes, MAX_CODE_CHARS as HOTLINE_CODE_DIGITS,
     MAX_NAME_CHARS as HOTLINE_NAME_CHARS,
@@ -111,12 +124,12 @@ pub fn api() -> Vec<Op> {
             .answer(200, "Account", Body::Json(typed::<UserView>))
             .problems(&[401]),
         Op::new(Method::Get, "/api/v1/categories", "reports", "Every category with limits, anonymity rule and questions")
-            .answer(200, "Categories", Body::Untyped("application/json", json!({"type": "object", "properties": {"categories": {"type": "array", "items": {"type": "object"}}}}))),
+            .answer(200, "Categories", Body::Json(typed::<CategoryList>)),
         Op::new(Method::Get, "/api/v1/grids/route", "grids", "Which grid cell a point belongs to")
             .param(In::Query, "lat", true, json!({"type": "number"}), None)
             .param(In::Query, "lon", true, json!({"type": "number"}), None)
             .param(In::Query, "crs", false, json!({"type": "string", "enum": ["wgs84", "gcj02", "bd09"]}), None)
-            .answer(200, "Placement", Body::Untyped("application/json", json!({"type": "object", "properties": {"placement": {"$ref": "#/components/schemas/Placement"}, "grid_revision": {"type": "integer"}}})))
+            .answer(200, "Placement", Body::Json(typed::<RouteAnswer>))
             .problems(&[400, 422]),
         Op::new(Method::Post, "/api/v1/photos", "reports", "Upload a photo (re-prepared on the server: upright, resized, no metadata)")
             .describe("With an Idempotency-Key (per account), a retry with the same key and the same bytes answers 200 with the first receipt (same photo id, header Idempotent-Replayed: true) and stores nothing; of concurrent duplicates one photo is stored. The same key with different bytes is refused with 409 idempotency_key_reused. Without the header every upload is stored.")
@@ -166,7 +179,8 @@ pub fn api() -> Vec<Op> {
             .param(In::Header, "Idempotency-Key", false, json!({"type": "string", "format": "uuid"}), None)
             .body("application/json", true, typed::<ActionRequest>)
             .answer(200, "The case after the step", Body::Json(typed::<CaseView>))
-            .problems(&[400, 401, 403, 404, 409, 422, 428]),
+            .answer(409, "Not recorded: a stale version or a refusal by the case's facts", Body::Problem(typed::<CaseProblem>))
+            .problems(&[400, 401, 403, 404, 422, 428]),
         Op::new(Method::Get, "/api/v1/cases/{id}/timeline", "cases", "The case's audit trail, oldest first: full for staff whose scope holds the case, public (no staff identity, positions, notes or photos) for everyone else")
             .param(In::Path, "id", true, json!({"type": "string"}), "The case's id or its tracking number (GL-YYMMDD-XXXXXX, any case)")
             .answer(200, "Timeline", Body::Json(typed::<Timeline>))
@@ -231,17 +245,17 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/units", "reference", "The active handling units cases are dispatched to; with ?category= (and ?grid=) the unit to suggest")
             .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN}), "A category code: the answer's `suggested` names the active unit that handles it (the most local one serving `grid`), else the category's default unit")
             .param(In::Query, "grid", false, json!({"type": "string", "pattern": GRID_CODE_PATTERN}), "The case's grid code, for units serving a district or street")
-            .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object", "required": ["units"], "properties": {"units": {"type": "array", "items": {"type": "object", "required": ["code", "zh", "en"], "properties": {"code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}, "contact": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}}, "area": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "retired_at": {"type": ["string", "null"], "format": "date-time"}}}}, "suggested": {"type": "string"}}})))
+            .answer(200, "Units", Body::Json(typed::<UnitList>))
             .problems(&[400, 422]),
         Op::new(Method::Get, "/api/v1/dashboard/cells", "dashboard", "Outlines of the grid cells in the caller's scope, for the dashboard map")
             .describe("Rings are flattened integer pairs [x0, y0, x1, y1, ...] in steps of 1/scale degree east and north of `origin` ([lon, lat], WGS-84). Admins get the city, district admins their district, dispatchers their street, viewers their area, inspectors their cells; handlers and citizens 403. `ETag` follows the grid revision; `If-None-Match` answers 304.")
             .bearer()
-            .answer(200, "Cells", Body::Untyped("application/json", json!({"type": "object", "required": ["revision", "scale", "origin", "cells"], "properties": {"revision": {"type": "integer"}, "scale": {"type": "number"}, "origin": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}, "cells": {"type": "array", "items": {"type": "object", "required": ["code", "rings", "area_m2"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "rings": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}, "area_m2": {"type": "number"}}}}}})))
+            .answer(200, "Cells", Body::Json(typed::<MapCells>))
             .answer(304, "Not modified", Body::Empty)
             .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/dashboard/counts", "dashboard", "Open, overdue and to-verify cases per grid cell in the caller's scope, with totals")
             .bearer()
-            .answer(200, "Counts", Body::Untyped("application/json", json!({"type": "object", "required": ["columns", "cells", "totals"], "properties": {"columns": {"type": "array", "items": {"type": "string"}}, "cells": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}, "description": "grid code -> [open, overdue, to_verify, at_desk]; at_desk: reported or registered, not yet dispatched"}, "totals": {"type": "object", "properties": {"open": {"type": "integer"}, "overdue": {"type": "integer"}, "to_verify": {"type": "integer"}, "at_desk": {"type": "integer"}}}}})))
+            .answer(200, "Counts", Body::Json(typed::<MapCounts>))
             .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/grids/package", "grids", "The grid as an offline package for routing on the phone (core's binary format)")
             .describe("Public. Without `area`, the whole city; with a district or street code, only its cells. `ETag` is the grid revision and the area (`If-None-Match` answers 304); `Grid-Revision` names the revision. An area with no cells is 404.")
@@ -255,13 +269,13 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Get, "/api/v1/public/places", "grids", "The way to a place without a map: streets, then communities, then cells")
             .describe("Public. Without `area`, the streets (`level: street`); with a street code, its communities; with a community code, its cells (`level: grid`), each with its name and a point inside it that routes to it. Street and community entries carry their cell count. An area with no cells is 404.")
             .param(In::Query, "area", false, json!({"type": "string", "pattern": "^\\s*([0-9]{9}([0-9]{3})?)?\\s*$"}), "A street (9 digits) or community (12 digits) code; empty (or only spaces) is the same as none: the streets")
-            .answer(200, "The places one level down", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "The places one level down", Body::Json(typed::<Places>))
             .problems(&[400, 404, 422]),
         Op::new(Method::Get, "/api/v1/public/cells", "grids", "The outlines of the grid cells around a point, for a small map")
             .describe("Public. Cells with a corner within about half a kilometre of the point (at most 400), in the dashboard map's compact form: `origin` `[lon, lat]`, `scale` (steps per degree) and per cell `code`, `name`, `rings` (flattened integer steps) and `area_m2`.")
             .param(In::Query, "lat", true, json!({"type": "number"}), None)
             .param(In::Query, "lon", true, json!({"type": "number"}), None)
-            .answer(200, "The cells around the point", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "The cells around the point", Body::Json(typed::<MapCells>))
             .problems(&[400, 422]),
         Op::new(Method::Get, "/api/v1/public/nearby", "reports", "Open reports of a category around a point, for the duplicate step before sending")
             .describe("Public (the citizen web page and the phone app ask it before a report is sent). The open reports (not closed, rejected or merged) of `category` sent in the last `window_days` days whose public position (rounded to about 100 m, as in the public view) lies within the category's duplicate radius (`radius_m`) of the point, nearest first, at most 20. Each shows only public facts: `tracking_number` (the handle to follow it: `/track/{number}` and `GET /api/v1/public/track/{number}`), `category`, `state`, `created_at`, `deadline`, `overdue`, `description` (null until a street office has reviewed the report) and `distance_band_m`, the first of 50, 100, 250, 500, 1000 m (or the radius) the public position is within. Never a case id, an exact distance, a position or the reporter: distances are measured from public positions, so probes from any number of points place an anonymous reporter no better than the public view does. A report whose exact position is just inside the radius may be left out, one just outside listed (by at most about 79 m).")
@@ -288,7 +302,7 @@ pub fn api() -> Vec<Op> {
             .param(In::Query, "category", false, json!({"type": "string", "pattern": CATEGORY_CODE_PATTERN}), "Only cases of this category code")
             .param(In::Query, "channel", false, json!({"type": "string", "enum": ["app", "inspector", "web", "hotline", "open311", "sensor"]}), "Only cases that came in by this channel")
             .param(In::Query, "format", false, json!({"type": "string", "enum": ["json", "csv"]}), "json or csv; overrides Accept")
-            .answer(200, "The figures per group and in total", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/Statistics"})))
+            .answer(200, "The figures per group and in total", Body::Json(typed::<StatisticsAnswer>))
             .answer(200, "The figures per group and in total", Body::Untyped("text/csv", json!({"type": "string"})))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/warnings/charts", "statistics", "Early warning: each place's daily reports against its baseline, on a CUSUM or EWMA chart, the day under way judged as its reports arrive")
@@ -365,11 +379,11 @@ pub fn api() -> Vec<Op> {
             .bearer()
             .param(In::Query, "area", true, json!({"type": "string", "pattern": DISTRICT_OR_STREET_PATTERN}), "A district (6 digits) or street (9 digits) code")
             .body_schema("application/geo+json", true, json!({"type": "object"}))
-            .answer(200, "Imported", Body::Untyped("application/json", json!({"type": "object", "properties": {"area": {"type": "string"}, "cells": {"type": "integer"}, "grid_revision": {"type": "integer"}}})))
+            .answer(200, "Imported", Body::Json(typed::<GridImported>))
             .problems(&[400, 401, 403, 413, 415, 422]),
         Op::new(Method::Get, "/api/v1/admin/categories", "admin", "Every category, for editing")
             .bearer()
-            .answer(200, "Categories", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Categories", Body::Json(typed::<CategoryList>))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/categories", "admin", "Create a category (names, time limit, anonymity rule, duplicate radius, default unit, questions), checked with the taxonomy rules")
             .bearer()
@@ -384,7 +398,7 @@ pub fn api() -> Vec<Op> {
             .problems(&[401, 403, 404, 422]),
         Op::new(Method::Get, "/api/v1/admin/units", "admin", "Every handling unit, retired ones too")
             .bearer()
-            .answer(200, "Units", Body::Untyped("application/json", json!({"type": "object"})))
+            .answer(200, "Units", Body::Json(typed::<UnitList>))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/units", "admin", "Create a handling unit (code, zh, en, contact, categories it handles, area)")
             .bearer()
@@ -528,72 +542,72 @@ pub fn api() -> Vec<Op> {
             .answer(204, "Removed", Body::Empty)
             .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/patrol/positions", "patrol", "An inspector's phone uploads patrol positions recorded on duty (1 to 500); each is routed to its cell and stored once, so a batch sent again stores nothing new")
-            .body_schema("application/json", true, json!({"type": "object", "required": ["positions"], "additionalProperties": false, "properties": {"positions": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "object", "required": ["at", "lat", "lon"], "additionalProperties": false, "properties": {"at": {"type": "string", "format": "date-time", "description": "When recorded; not in the future, not older than the retention (GRIDLINE_PATROL_RETENTION_DAYS)"}, "lat": {"type": "number"}, "lon": {"type": "number"}, "accuracy_m": {"type": ["number", "null"], "minimum": 0}}}}}}))
-            .answer(200, "Stored", Body::Untyped("application/json", json!({"type": "object", "required": ["stored", "already_stored"], "properties": {"stored": {"type": "integer"}, "already_stored": {"type": "integer"}}})))
+            .body("application/json", true, typed::<PositionsBody>)
+            .answer(200, "Stored", Body::Json(typed::<PositionsStored>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/patrol/coverage", "patrol", "A street office's patrol coverage on one day (the city's time zone): cells visited of the cells assigned to its inspectors, per inspector with the time in each cell; no raw positions")
             .param(In::Query, "day", true, json!({"type": "string", "format": "date"}), None)
-            .answer(200, "Coverage", Body::Untyped("application/json", json!({"type": "object", "required": ["day", "street", "cells_assigned", "cells_visited", "coverage_percent", "visited_cells", "inspectors"], "properties": {"day": {"type": "string", "format": "date"}, "street": {"type": "string"}, "cells_assigned": {"type": "integer"}, "cells_visited": {"type": "integer"}, "coverage_percent": {"type": "number"}, "visited_cells": {"type": "array", "items": {"type": "string"}}, "inspectors": {"type": "array", "items": {"type": "object", "required": ["inspector_id", "display_name", "cells_assigned", "cells_visited", "seconds", "cells"], "properties": {"inspector_id": {"type": "string"}, "display_name": {"type": "string"}, "cells_assigned": {"type": "integer"}, "cells_visited": {"type": "integer"}, "seconds": {"type": "integer"}, "cells": {"type": "array", "items": {"type": "object", "required": ["grid", "seconds"], "properties": {"grid": {"type": "string"}, "seconds": {"type": "integer"}}}}}}}}})))
+            .answer(200, "Coverage", Body::Json(typed::<StreetCoverage>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Post, "/api/v1/sensors/alarms", "sensors", "Send alarms (one, or a batch of up to 1,000)")
             .describe("A sending system posts its devices' alarms and all-clears with its own key. The batch is applied in one transaction and answered message by message, in order: `raised` (a new alarm), `repeated` (counted on the active alarm of that device and kind), `cleared`, `nothing_active` (an all-clear with no active alarm) or `replayed`. Alarms become cases by the city's rules (confirmation by duration, a second device or a person; grouping per kind and cell within a window; flapping devices flagged faulty). A batch with a device of another system, an unknown kind or a reused id stores nothing.")
             .sensor_key()
-            .body_schema("application/json", true, json!({"oneOf": [{"$ref": "#/components/schemas/SensorAlarm"}, {"type": "object", "required": ["alarms"], "additionalProperties": false, "properties": {"alarms": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": "#/components/schemas/SensorAlarm"}}}}]}))
+            .body("application/json", true, alarm_or_batch)
             .body_examples(json!({"manhole_cover": {"summary": "A manhole cover tilted over 15°", "value": {"id": "a-manhole_cover-0001", "alertSource": "manhole-0042", "category": "manhole_cover", "subCategory": "tilt", "severity": "high", "dateIssued": "2026-12-03T08:15:00Z", "value": 17.5, "unit": "deg"}}, "water_level": {"summary": "Water on the road above the gauge's threshold", "value": {"id": "a-water_level-0001", "alertSource": "water-0042", "category": "water_level", "subCategory": "road", "severity": "medium", "dateIssued": "2026-12-03T08:15:00Z", "value": 0.32, "unit": "m", "validFrom": "2026-12-03T08:15:00Z", "validTo": "2026-12-03T12:00:00Z"}}, "smoke": {"summary": "Smoke detected outdoors", "value": {"id": "a-smoke-0001", "alertSource": "smoke-0042", "category": "smoke", "subCategory": "outdoor", "severity": "critical", "dateIssued": "2026-12-03T08:15:00Z", "value": 812, "unit": "ppm"}}, "illegal_parking_camera": {"summary": "A camera sees a car parked where it may not", "value": {"id": "a-illegal_parking_camera-0001", "alertSource": "illegal-0042", "category": "illegal_parking_camera", "subCategory": "no_parking_zone", "severity": "low", "dateIssued": "2026-12-03T08:15:00Z", "mediaUrl": "https://cameras.example.org/frames/0042.jpg"}}, "overflowing_bin": {"summary": "A bin's fill sensor reads full", "value": {"id": "a-overflowing_bin-0001", "alertSource": "overflowing-0042", "category": "overflowing_bin", "subCategory": "fill_level", "severity": "medium", "dateIssued": "2026-12-03T08:15:00Z", "value": 98, "unit": "%"}}, "lone_elder_water_meter": {"summary": "The water meter of an elder living alone stayed still for 12 hours", "value": {"id": "a-lone_elder_water_meter-0001", "alertSource": "lone-0042", "category": "lone_elder_water_meter", "subCategory": "no_flow", "severity": "high", "dateIssued": "2026-12-03T08:15:00Z", "value": 12, "unit": "h"}}, "all_clear": {"summary": "The all-clear of the manhole cover's alarm", "value": {"id": "a-manhole_cover-0002", "alertSource": "manhole-0042", "category": "manhole_cover", "subCategory": "tilt", "severity": "low", "dateIssued": "2026-12-03T08:15:00Z", "value": 2.0, "unit": "deg", "status": "cleared"}}, "batch": {"summary": "A batch", "value": {"alarms": [{"id": "a-water_level-0001", "alertSource": "water-0042", "category": "water_level", "subCategory": "road", "severity": "medium", "dateIssued": "2026-12-03T08:15:00Z", "value": 0.32, "unit": "m"}, {"id": "a-water_level-0002", "alertSource": "water-0042", "category": "water_level", "subCategory": "road", "severity": "medium", "dateIssued": "2026-12-03T08:15:00Z", "value": 0.35, "unit": "m"}]}}}))
-            .answer(200, "Every message's outcome, in the order sent", Body::Untyped("application/json", json!({"type": "object", "properties": {"accepted": {"type": "integer"}, "replayed": {"type": "integer"}, "results": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "outcome": {"type": "string", "enum": ["raised", "repeated", "cleared", "nothing_active", "replayed"]}, "alarm_id": {"type": ["string", "null"]}}}}}})))
+            .answer(200, "Every message's outcome, in the order sent", Body::Json(typed::<BatchResult>))
             .problems(&[400, 401, 403, 409, 413, 422]),
         Op::new(Method::Post, "/api/v1/sensors/alarms/{id}/confirm", "sensors", "Confirm a pending alarm from the review queue")
             .describe("Admin, or a district admin or dispatcher whose area holds the alarm's cell. The alarm joins its kind's open group in its cell, or opens one (and its case).")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .answer(200, "Confirmed", Body::Untyped("application/json", json!({"type": "object", "properties": {"alarm": {"$ref": "#/components/schemas/SensorAlarmEpisode"}}})))
+            .answer(200, "Confirmed", Body::Json(typed::<ConfirmedAlarm>))
             .problems(&[401, 403, 404, 409]),
         Op::new(Method::Post, "/api/v1/sensors/devices/{id}/repaired", "sensors", "Mark a device flagged faulty as repaired: its alarms open cases again")
             .describe("Admin, or a district admin or dispatcher whose area holds the device's cell. Its flapping count starts afresh; its past alarms keep their states. A device that is not faulty answers 409 `device_not_faulty`.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .answer(200, "The device, healthy", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/SensorDevice"})))
+            .answer(200, "The device, healthy", Body::Json(typed::<SensorDevice>))
             .problems(&[401, 403, 404, 409]),
         Op::new(Method::Get, "/api/v1/sensors/review", "sensors", "The review queue: alarms waiting for confirmation, with their device and media")
             .bearer()
-            .answer(200, "Oldest first (at most 500), within the caller's scope", Body::Untyped("application/json", json!({"type": "object", "properties": {"alarms": {"type": "array", "items": {"type": "object", "properties": {"alarm": {"$ref": "#/components/schemas/SensorAlarmEpisode"}, "device": {"$ref": "#/components/schemas/SensorDevice"}}}}}})))
+            .answer(200, "Oldest first (at most 500), within the caller's scope", Body::Json(typed::<ReviewQueue>))
             .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/sensors/overview", "sensors", "Active alarms per cell, alarm groups (a storm is one), faulty devices")
             .bearer()
-            .answer(200, "Within the caller's scope", Body::Untyped("application/json", json!({"type": "object", "properties": {"cells": {"type": "array", "items": {"type": "object", "properties": {"grid_code": {"type": "string"}, "kind": {"type": "string"}, "active": {"type": "integer"}}}}, "groups": {"type": "array", "items": {"$ref": "#/components/schemas/SensorGroup"}}, "faulty_devices": {"type": "array", "items": {"$ref": "#/components/schemas/SensorDevice"}}, "kinds": {"type": "array", "description": "Every alarm kind of the city's rules with the category its cases are filed under", "items": {"type": "object", "required": ["kind", "category"], "properties": {"kind": {"type": "string"}, "category": {"type": "string"}}}}}})))
+            .answer(200, "Within the caller's scope", Body::Json(typed::<SensorOverview>))
             .problems(&[401, 403]),
         Op::new(Method::Get, "/api/v1/admin/sensor-systems", "admin", "List the sensor systems (never their keys)")
             .bearer()
-            .answer(200, "Newest first", Body::Untyped("application/json", json!({"type": "object", "properties": {"sensor_systems": {"type": "array", "items": {"$ref": "#/components/schemas/SensorSystem"}}}})))
+            .answer(200, "Newest first", Body::Json(typed::<SensorSystems>))
             .problems(&[401, 403]),
         Op::new(Method::Post, "/api/v1/admin/sensor-systems", "admin", "Register a sensor system and issue its key")
             .describe("The key (`glsen_...`) is answered once; only its SHA-256 is stored.")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}))
-            .answer(201, "Registered", Body::Untyped("application/json", json!({"type": "object", "properties": {"sensor_system": {"$ref": "#/components/schemas/SensorSystem"}, "key": {"type": "string", "description": "The key, shown this once"}}})))
+            .body("application/json", true, typed::<CreateSystem>)
+            .answer(201, "Registered", Body::Json(typed::<CreatedSystem>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Delete, "/api/v1/admin/sensor-systems/{id}", "admin", "Revoke a sensor system's key")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .answer(200, "Revoked", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/SensorSystem"})))
+            .answer(200, "Revoked", Body::Json(typed::<SensorSystem>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/admin/sensor-systems/{id}/devices", "admin", "Import a system's devices (CSV or GeoJSON)")
             .describe("CSV: a header naming `id`, `kind`, `lat`, `lon`, `owning_unit`, then one device per line (RFC 4180 quoting). GeoJSON: a FeatureCollection of Points with properties `id`, `kind`, `owning_unit`. Each position is routed to its grid cell; a device outside every cell, or an id of another system, refuses the whole import (422 `invalid_devices`, every problem listed). A device imported again is updated.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
             .body_schema("text/csv", true, json!({"type": "string"}))
-            .answer(200, "Imported", Body::Untyped("application/json", json!({"type": "object", "properties": {"created": {"type": "integer"}, "updated": {"type": "integer"}}})))
+            .answer(200, "Imported", Body::Json(typed::<Imported>))
             .problems(&[401, 403, 404, 413, 415, 422]),
         Op::new(Method::Get, "/api/v1/admin/sensor-rules", "admin", "The city's rule per alarm kind (the shipped defaults until edited)")
             .bearer()
-            .answer(200, "By kind", Body::Untyped("application/json", json!({"type": "object", "properties": {"rules": {"type": "array", "items": {"$ref": "#/components/schemas/SensorRule"}}}})))
+            .answer(200, "By kind", Body::Json(typed::<SensorRules>))
             .problems(&[401, 403]),
         Op::new(Method::Put, "/api/v1/admin/sensor-rules/{kind}", "admin", "Create or replace the rule of one alarm kind")
             .describe("The category must exist and the answers must satisfy its questions.")
             .bearer()
             .param(In::Path, "kind", true, json!({"type": "string"}), None)
-            .body_schema("application/json", true, json!({"$ref": "#/components/schemas/SensorRule"}))
-            .answer(200, "Saved", Body::Untyped("application/json", json!({"$ref": "#/components/schemas/SensorRule"})))
+            .body("application/json", true, typed::<AlarmRule>)
+            .answer(200, "Saved", Body::Json(typed::<AlarmRule>))
             .problems(&[400, 401, 403, 422]),
         Op::new(Method::Get, "/api/v1/admin/users", "admin", "List accounts")
             .bearer()
@@ -624,7 +638,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Post, "/api/v1/admin/api-keys", "admin", "Issue an Open311 API key")
             .describe("The key is answered once, in `key`; only its SHA-256 is stored. Clients send it as `api_key` to `POST /open311/v2/requests`.")
             .bearer()
-            .body_schema("application/json", true, json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}))
+            .body("application/json", true, typed::<CreateKey>)
             .answer(201, "Issued", Body::Json(typed::<ApiKeyIssued>))
             .problems(&[401, 403, 422]),
         Op::new(Method::Delete, "/api/v1/admin/api-keys/{id}", "admin", "Revoke an Open311 API key")
@@ -692,7 +706,8 @@ pub fn api() -> Vec<Op> {
             .param(In::Header, "If-Match", true, json!({"type": "string", "minLength": 2, "pattern": ENTITY_TAG_PATTERN}), "\"<version>\" from the case's ETag")
             .body("application/json", true, typed::<PartActionRequest>)
             .answer(200, "The case's joint handling after the step", Body::Json(typed::<JointView>))
-            .problems(&[400, 401, 403, 404, 409, 422, 428]),
+            .answer(409, "Not recorded: a stale version or a refusal by the part's facts", Body::Problem(typed::<CaseProblem>))
+            .problems(&[400, 401, 403, 404, 422, 428]),
         Op::new(Method::Get, "/api/v1/stats/joint", "statistics", "Per handling unit in the caller's area: helper parts (finished, on time, overdue, sent back, closed by the lead), cases assigned as lead, disputes raised (upheld, reassigned) and the dispute rate")
             .describe("Same roles and scope as /api/v1/stats. Takes no parameters: any is 400 `invalid_query`. Definitions in docs/statistics.md.")
             .bearer()
@@ -1017,4 +1032,10 @@ fn hotline_code_edit(schemas: &mut Schemas) -> serde_json::Value {
             "category_code": {"type": "string", "pattern": CATEGORY_CODE_PATTERN},
         }}),
     ])
+}
+
+/// `POST /api/v1/sensors/alarms`: one alarm, or `{"alarms": [...]}` of 1 to [`MAX_BATCH`].
+fn alarm_or_batch(schemas: &mut Schemas) -> serde_json::Value {
+    let alarm = typed::<AlarmMessage>(schemas);
+    json!({"oneOf": [alarm, {"type": "object", "required": ["alarms"], "additionalProperties": false, "properties": {"alarms": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": alarm}}}]})
 }

@@ -19,10 +19,10 @@ use actix_web::{HttpResponse, web};
 use gridline_core::codes::{AreaCode, AreaLevel};
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::GridCell;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use crate::api::dashboard::SCALE;
+use crate::api::dashboard::{MapCells, MapCellsHead, SCALE};
 use crate::api::grids::wgs84_point;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -62,6 +62,49 @@ fn point_routed_to(cell: &GridCell, router: &GridRouter) -> Option<(f64, f64)> {
         .find(|&(lat, lon)| GeoPoint::new(lat, lon).is_ok_and(|p| router.place(p).grid == Some(cell.code)))
 }
 
+/// The places one level down from `area`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Places {
+    /// What the places are: `street`, `community` or `grid` (cells).
+    #[schema(schema_with = place_level_schema)]
+    pub level: &'static str,
+    /// The street or community asked for; null for the whole city.
+    pub area: Option<String>,
+    pub places: Vec<Place>,
+}
+
+/// A street or community with its cell count, or a cell with a point that routes to it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Place {
+    Area(AreaPlace),
+    Cell(CellPlace),
+}
+
+/// A street or community, with how many cells it holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaPlace {
+    pub code: String,
+    #[schema(minimum = 1)]
+    pub cells: usize,
+}
+
+/// A cell, with its name and a point inside it that routes to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CellPlace {
+    pub code: String,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+fn place_level_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["street", "community", "grid"]))
+        .build()
+}
+
 pub async fn places(state: web::Data<AppState>, query: web::Query<PlacesQuery>) -> ApiResult<HttpResponse> {
     let area = match query.area.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -83,16 +126,18 @@ pub async fn places(state: web::Data<AppState>, query: web::Query<PlacesQuery>) 
     if inside.is_empty() {
         return Err(ApiError::not_found("grid cells in this area"));
     }
+    let area_text = area.map(|a| a.to_string());
     let body = match area.map(AreaCode::level) {
         Some(AreaLevel::Community) => {
-            let cells: Vec<Value> = inside
+            let cells = inside
                 .iter()
                 .filter_map(|c| {
                     let (lat, lon) = point_routed_to(c, &state.router)?;
-                    Some(json!({ "code": c.code.to_string(), "name": c.name, "lat": lat, "lon": lon }))
+                    let (code, name) = (c.code.to_string(), c.name.clone());
+                    Some(Place::Cell(CellPlace { code, name, lat, lon }))
                 })
                 .collect();
-            json!({ "level": "grid", "area": area.map(|a| a.to_string()), "places": cells })
+            Places { level: "grid", area: area_text, places: cells }
         }
         level => {
             let (child, name) = if level.is_none() {
@@ -104,9 +149,9 @@ pub async fn places(state: web::Data<AppState>, query: web::Query<PlacesQuery>) 
             for cell in &inside {
                 *counts.entry(cell.code.area(child).to_string()).or_default() += 1;
             }
-            let places: Vec<Value> =
-                counts.into_iter().map(|(code, cells)| json!({ "code": code, "cells": cells })).collect();
-            json!({ "level": name, "area": area.map(|a| a.to_string()), "places": places })
+            let places =
+                counts.into_iter().map(|(code, cells)| Place::Area(AreaPlace { code, cells })).collect();
+            Places { level: name, area: area_text, places }
         }
     };
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, no-cache")).json(body))
@@ -128,12 +173,10 @@ pub async fn cells(state: web::Data<AppState>, query: web::Query<CellsQuery>) ->
     let near = |ring: &Vec<i32>| {
         ring.chunks_exact(2).any(|p| (p[0] - x).abs() <= reach && (p[1] - y).abs() <= reach)
     };
-    let cells: Vec<&crate::api::dashboard::CellOutline> =
-        layer.cells.iter().filter(|c| c.rings.iter().any(near)).take(MAX_NEARBY_CELLS).collect();
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, no-cache")).json(json!({
-        "revision": layer.revision,
-        "scale": SCALE,
-        "origin": layer.origin,
-        "cells": cells,
-    })))
+    let cells =
+        layer.cells.iter().filter(|c| c.rings.iter().any(near)).take(MAX_NEARBY_CELLS).cloned().collect();
+    let head = MapCellsHead { revision: layer.revision, scale: SCALE, origin: layer.origin };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, no-cache"))
+        .json(MapCells { head, cells }))
 }

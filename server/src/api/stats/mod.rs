@@ -31,8 +31,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use gridline_core::calendar::WorkingCalendar;
 use gridline_core::codes::{AreaCode, AreaLevel};
+use gridline_core::workflow::scope::Scope;
+use gridline_core::workflow::words::RATINGS;
 use gridline_core::workflow::{Channel, Role};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
@@ -312,11 +317,87 @@ fn sum(
     Ok(counter.finish())
 }
 
-#[derive(Serialize)]
-struct Group<'a> {
-    key: &'a Option<String>,
+/// The JSON answer: the figures per group and in total, with what was asked.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Statistics)]
+pub struct StatisticsAnswer {
+    /// The range's start (RFC 3339, UTC).
+    #[schema(format = DateTime)]
+    pub from: String,
+    /// The range's end, excluded (RFC 3339, UTC).
+    #[schema(format = DateTime)]
+    pub to: String,
+    /// What the groups are: a [`GroupBy`] or `day`.
+    #[schema(schema_with = group_by_schema)]
+    pub group_by: &'static str,
+    /// The caller's scope, which the figures are cut to.
+    #[schema(schema_with = reader_scope_schema)]
+    pub scope: &'static str,
+    pub area: Option<String>,
+    pub category: Option<String>,
+    pub channel: Option<Channel>,
+    pub groups: Vec<Group>,
+    pub total: Figures,
+}
+
+/// The figures of one group.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StatisticsGroup)]
+pub struct Group {
+    /// The group's code; null for cases without one (e.g. never dispatched, by unit).
+    pub key: Option<String>,
     #[serde(flatten)]
-    figures: &'a Figures,
+    pub figures: Figures,
+}
+
+fn group_by_schema() -> utoipa::openapi::Object {
+    let names = GroupBy::ALL.iter().map(|g| g.as_str()).chain(["day"]);
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)).build()
+}
+
+/// The scope kinds of the roles that read statistics.
+fn reader_scope_schema() -> utoipa::openapi::Object {
+    let mut kinds: Vec<&str> = READERS.iter().flat_map(|&role| Scope::kinds_for(role)).copied().collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(kinds)).build()
+}
+
+/// The schema of [`Figures`], read off the type's own serialized form so that it cannot drift
+/// from it: a count is a whole number from 0 up, a rate a share from 0 to 1, the mean rating
+/// within [`RATINGS`], and a mean or a rate with nothing in its denominator is null.
+impl utoipa::PartialSchema for Figures {
+    fn schema() -> RefOr<Schema> {
+        let fields = match serde_json::to_value(Figures::default()) {
+            Ok(serde_json::Value::Object(fields)) => fields,
+            _ => serde_json::Map::new(),
+        };
+        let mut object = ObjectBuilder::new()
+            .description(Some("Counts are of cases; a rate or mean with nothing in its denominator is null"));
+        for (name, zero) in fields {
+            let field = if zero.is_null() {
+                let number =
+                    ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Number, Type::Null]));
+                if name.ends_with("_rate") {
+                    number.minimum(Some(0)).maximum(Some(1))
+                } else if name == "rating_mean" {
+                    number.minimum(Some(*RATINGS.start())).maximum(Some(*RATINGS.end()))
+                } else {
+                    number
+                }
+            } else {
+                ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0))
+            };
+            object = object.property(name.clone(), field).required(name);
+        }
+        object.into()
+    }
+}
+
+impl ToSchema for Figures {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "StatisticsFigures".into()
+    }
 }
 
 /// One CSV field, quoted when it holds a separator, a quote or a line break.
@@ -389,19 +470,18 @@ pub async fn stats(
             .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"gridline-stats.csv\""))
             .body(to_csv(&statistics)));
     }
-    let groups: Vec<Group<'_>> =
-        statistics.groups.iter().map(|(key, figures)| Group { key, figures }).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "from": asked.range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "to": asked.range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "group_by": if asked.daily { "day" } else { asked.group_by.as_str() },
-        "scope": who.scope.kind(),
-        "area": asked.area.map(|a| a.to_string()),
-        "category": asked.category,
-        "channel": asked.channel,
-        "groups": groups,
-        "total": statistics.total,
-    })))
+    let groups = statistics.groups.into_iter().map(|(key, figures)| Group { key, figures }).collect();
+    Ok(HttpResponse::Ok().json(StatisticsAnswer {
+        from: asked.range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        to: asked.range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        group_by: if asked.daily { "day" } else { asked.group_by.as_str() },
+        scope: who.scope.kind(),
+        area: asked.area.map(|a| a.to_string()),
+        category: asked.category,
+        channel: asked.channel,
+        groups,
+        total: statistics.total,
+    }))
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ impl Unit {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UnitList {
     pub units: Vec<Unit>,
     /// With `?category=`: the unit to preselect at dispatch, if any.
