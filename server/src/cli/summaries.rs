@@ -72,12 +72,13 @@ fn rollups_report(comparison: &RollupComparison, check: bool, took: std::time::D
     for d in &comparison.differences {
         let (k, s) = (&d.key, &d.span);
         out.push_str(&format!(
-            "rollup\t{}\t{}\t{}\t{}\t{}\tfigure {} days {}..{} {}..{} bucket {}\t{:?}\t{:?}\n",
+            "rollup\t{}\t{}\t{}\t{}\t{}\tlevel {} figure {} days {}..{} {}..{} bucket {}\t{:?}\t{:?}\n",
             k.district_code,
             k.street_code,
             k.category_code,
             k.handling_unit,
             k.channel,
+            s.level,
             s.figure,
             s.start,
             s.lo,
@@ -92,7 +93,7 @@ fn rollups_report(comparison: &RollupComparison, check: bool, took: std::time::D
         (true, true, true) => "the roll-ups agree with the facts".to_owned(),
         (true, true, false) => "the roll-ups agree with the facts but are not current".to_owned(),
         (true, false, _) => format!("{} roll-up rows differ", comparison.differences.len()),
-        (false, _, _) => format!("rebuilt; {} roll-up rows had differed", comparison.differences.len()),
+        (false, _, _) => "rebuilt".to_owned(),
     };
     out.push_str(&format!(
         "{} cases, {} roll-up rows in {:.1} s: {verdict}\n",

@@ -89,6 +89,44 @@ pub mod figure {
     pub const RESPONDED_ON_TIME: i32 = 23;
 }
 
+/// Which columns a row keeps (`case_rollups.level`). Every case is counted at every level: at
+/// [`level::CASE`] under its whole key, which any filter can narrow, and again under one column
+/// only (the others `'*'`), so the figures of a city by street, category, unit or channel, or of
+/// the whole city by day, sum a few rows per group and day instead of one per case.
+pub mod level {
+    /// District, street, category, unit and channel.
+    pub const CASE: i32 = 0;
+    /// District and street.
+    pub const STREET: i32 = 1;
+    pub const CATEGORY: i32 = 2;
+    pub const UNIT: i32 = 3;
+    pub const CHANNEL: i32 = 4;
+    /// The whole city.
+    pub const CITY: i32 = 5;
+}
+
+/// What a projected row's dropped columns hold.
+pub const ALL: &str = "*";
+
+/// The keys a case's rows are counted under, one per [`level`].
+fn projections(key: &CaseKey) -> [(i32, CaseKey); 6] {
+    let only = |district: &str, street: &str, category: &str, unit: &str, channel: &str| CaseKey {
+        district_code: district.to_owned(),
+        street_code: street.to_owned(),
+        category_code: category.to_owned(),
+        handling_unit: unit.to_owned(),
+        channel: channel.to_owned(),
+    };
+    [
+        (level::CASE, key.clone()),
+        (level::STREET, only(&key.district_code, &key.street_code, ALL, ALL, ALL)),
+        (level::CATEGORY, only(ALL, ALL, &key.category_code, ALL, ALL)),
+        (level::UNIT, only(ALL, ALL, ALL, &key.handling_unit, ALL)),
+        (level::CHANNEL, only(ALL, ALL, ALL, ALL, &key.channel)),
+        (level::CITY, only(ALL, ALL, ALL, ALL, ALL)),
+    ]
+}
+
 /// Hundredths of an hour, rounded half up: the handling times' histogram bucket and the unit
 /// of their figures, so the p90 read from buckets is the p90 of the times, rounded.
 pub fn centi_hours(seconds: i64) -> i64 {
@@ -207,9 +245,11 @@ pub struct CaseKey {
     pub channel: String,
 }
 
-/// A row's days and bucket (see the module's head for what the days mean).
+/// A row's level, days and bucket (see the module's head for what the days mean).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
+    /// Which columns the row keeps ([`level`]).
+    pub level: i32,
     pub figure: i32,
     pub start: Day,
     pub lo: Day,
@@ -279,7 +319,8 @@ pub fn spans_of(facts: &[Fact], rules: &RollupRules) -> Spans {
     let mut spans = Spans::new();
     let mut add = |figure: i32, (start, lo, hi, end): (Day, Day, Day, Day), bucket: i32, amount: i64| {
         if start <= lo && hi < end {
-            let counted = spans.entry(Span { figure, start, lo, hi, end, bucket }).or_insert((0, 0));
+            let span = Span { level: level::CASE, figure, start, lo, hi, end, bucket };
+            let counted = spans.entry(span).or_insert((0, 0));
             counted.0 += 1;
             counted.1 += amount;
         }
@@ -508,10 +549,12 @@ fn facts_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<Fac
 pub type Rollup = BTreeMap<(CaseKey, Span), Counted>;
 
 fn fold(into: &mut Rollup, key: &CaseKey, spans: Spans, sign: i64) {
-    for (span, (cases, amount)) in spans {
-        let counted = into.entry((key.clone(), span)).or_insert((0, 0));
-        counted.0 += sign * cases;
-        counted.1 += sign * amount;
+    for (level, projected) in projections(key) {
+        for (span, (cases, amount)) in &spans {
+            let counted = into.entry((projected.clone(), Span { level, ..*span })).or_insert((0, 0));
+            counted.0 += sign * cases;
+            counted.1 += sign * amount;
+        }
     }
 }
 
@@ -596,17 +639,17 @@ fn save_keys(conn: &mut DbConnection, kept: &[(String, CaseKey)], forgotten: &[S
     Ok(())
 }
 
-const ROLLUP_COLUMNS: &str = "lo, figure, hi, end_day, start_day, bucket, district_code, street_code, \
-                              category_code, handling_unit, channel";
+const ROLLUP_COLUMNS: &str = "level, street_code, lo, figure, hi, end_day, start_day, bucket, \
+                              district_code, category_code, handling_unit, channel";
 
 /// Adds `delta` to the stored rows, creating the missing ones and dropping those left at
 /// nothing.
 fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
     let rows: Vec<_> = delta.iter().collect();
     let pg = matches!(conn, DbConnection::Pg(_));
-    // Thirteen parameters a row: under SQLite's 32,766 per statement.
+    // Fourteen parameters a row: under SQLite's 32,766 per statement.
     for chunk in rows.chunks(2000) {
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let sql = format!(
             "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) VALUES {values} \
              ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
@@ -648,6 +691,8 @@ type Boxed<'a> = diesel::query_builder::BoxedSqlQuery<
 /// Binds a row's key columns in [`ROLLUP_COLUMNS`] order.
 fn bind_row<'a>(query: Boxed<'a>, key: &CaseKey, span: &Span) -> Boxed<'a> {
     query
+        .bind::<Integer, _>(span.level)
+        .bind::<Text, _>(key.street_code.clone())
         .bind::<Integer, _>(span.lo)
         .bind::<Integer, _>(span.figure)
         .bind::<Integer, _>(span.hi)
@@ -655,7 +700,6 @@ fn bind_row<'a>(query: Boxed<'a>, key: &CaseKey, span: &Span) -> Boxed<'a> {
         .bind::<Integer, _>(span.start)
         .bind::<Integer, _>(span.bucket)
         .bind::<Text, _>(key.district_code.clone())
-        .bind::<Text, _>(key.street_code.clone())
         .bind::<Text, _>(key.category_code.clone())
         .bind::<Text, _>(key.handling_unit.clone())
         .bind::<Text, _>(key.channel.clone())
@@ -711,6 +755,8 @@ pub struct RollupComparison {
 #[derive(QueryableByName)]
 struct StoredRow {
     #[diesel(sql_type = Integer)]
+    level: i32,
+    #[diesel(sql_type = Integer)]
     lo: i32,
     #[diesel(sql_type = Integer)]
     figure: i32,
@@ -754,6 +800,7 @@ fn stored_rows(conn: &mut DbConnection, street: &str) -> QueryResult<Rollup> {
                 channel: r.channel,
             };
             let span = Span {
+                level: r.level,
                 figure: r.figure,
                 start: r.start_day,
                 lo: r.lo,
@@ -771,6 +818,7 @@ fn streets(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
         cases::table.select(diesel::dsl::sql::<Text>("DISTINCT COALESCE(street_code, '')")).load(conn)?;
     let stored: Vec<String> = case_rollups::table.select(case_rollups::street_code).distinct().load(conn)?;
     streets.extend(stored);
+    streets.retain(|s| s != ALL);
     streets.sort();
     streets.dedup();
     Ok(streets)
@@ -807,8 +855,14 @@ fn differences(stored: Rollup, fresh: &Rollup) -> Vec<RowDifference> {
 
 /// Compares the stored rows with those derived from the facts, a street at a time (each under
 /// the lock that orders event writers); writes nothing.
+///
+/// The rows of a street's cases at [`level::CASE`] and [`level::STREET`] are compared with that
+/// street's; the rows of the other levels (street `'*'`), which sum every street, are
+/// gathered on the way and compared at the end (a server writing meanwhile can show there as a
+/// difference that is not one: run the check again).
 pub fn compare(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<RollupComparison> {
     let mut comparison = RollupComparison::default();
+    let mut whole_city = Rollup::new();
     for street in streets(conn)? {
         super::check_cancelled()?;
         let (cases, fresh, stored) = super::write_transaction(conn, |conn| {
@@ -817,19 +871,28 @@ pub fn compare(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<Roll
             let (fresh, _) = derive_rows(conn, &ids, rules)?;
             QueryResult::Ok((ids.len(), fresh, stored_rows(conn, &street)?))
         })?;
+        let (city_rows, fresh): (Rollup, Rollup) =
+            fresh.into_iter().partition(|((key, _), _)| key.street_code == ALL);
+        for (row, (cases, amount)) in city_rows {
+            let counted = whole_city.entry(row).or_insert((0, 0));
+            counted.0 += cases;
+            counted.1 += amount;
+        }
         comparison.cases += cases;
         comparison.rows += fresh.len();
         comparison.differences.extend(differences(stored, &fresh));
     }
+    comparison.rows += whole_city.len();
+    comparison.differences.extend(differences(stored_rows(conn, ALL)?, &whole_city));
     comparison.current = usable(conn, rules)?;
     Ok(comparison)
 }
 
 /// Counts every row again from the facts under `rules` and records them as complete, holding
-/// the lock that orders event writers throughout (writes wait until it is done). The
-/// comparison is of what was stored before.
+/// the lock that orders event writers throughout (writes wait until it is done). Nothing is
+/// compared: [`compare`] says what was stored before.
 pub fn rebuild(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<RollupComparison> {
-    let comparison = compare(conn, rules)?;
+    let mut comparison = RollupComparison::default();
     super::write_transaction(conn, |conn| {
         super::summaries::hold_event_writers(conn)?;
         if matches!(conn, DbConnection::Sqlite(_)) {
@@ -843,10 +906,13 @@ pub fn rebuild(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<Roll
             let (rows, keys) = derive_rows(conn, &ids, rules)?;
             apply(conn, &rows)?;
             save_keys(conn, &keys, &[])?;
+            comparison.cases += ids.len();
         }
+        comparison.rows = usize::try_from(case_rollups::table.count().get_result::<i64>(conn)?).unwrap_or(0);
         record_rules(conn, &rules.fingerprint, true)
     })?;
-    Ok(RollupComparison { current: true, ..comparison })
+    comparison.current = true;
+    Ok(comparison)
 }
 
 /// The columns a roll-up read may group by.
@@ -896,8 +962,29 @@ pub struct RollupSum {
     pub amount: i64,
 }
 
-fn filtered(filter: &RollupFilter) -> (String, Vec<String>) {
-    let mut clause = String::new();
+/// The level whose rows keep the columns a read groups or narrows by, and no more.
+fn level_for(filter: &RollupFilter, group: Option<RollupGroup>) -> i32 {
+    let by = |g: RollupGroup| group == Some(g);
+    let place = filter.district.is_some()
+        || filter.street.is_some()
+        || by(RollupGroup::District)
+        || by(RollupGroup::Street);
+    let category = filter.category.is_some() || by(RollupGroup::Category);
+    let unit = filter.unit.is_some() || by(RollupGroup::Unit);
+    let channel = filter.channel.is_some() || by(RollupGroup::Channel);
+    match (place, category, unit, channel) {
+        (true, false, false, false) => level::STREET,
+        (false, true, false, false) => level::CATEGORY,
+        (false, false, true, false) => level::UNIT,
+        (false, false, false, true) => level::CHANNEL,
+        (false, false, false, false) => level::CITY,
+        _ => level::CASE,
+    }
+}
+
+/// The narrowing clause of `filter` at the level of `group`, and the values it binds.
+fn filtered(filter: &RollupFilter, group: Option<RollupGroup>) -> (String, Vec<String>) {
+    let mut clause = format!(" AND level = {}", level_for(filter, group));
     let mut values = Vec::new();
     for (column, value) in [
         ("district_code", &filter.district),
@@ -924,7 +1011,7 @@ pub fn sum(
     group: Option<RollupGroup>,
 ) -> QueryResult<Vec<RollupSum>> {
     let column = group.map_or("CAST('' AS TEXT)", RollupGroup::column);
-    let (narrowed, values) = filtered(filter);
+    let (narrowed, values) = filtered(filter, group);
     let sql = format!(
         "SELECT {column} AS \"group\", figure, bucket, CAST(SUM(cases) AS BIGINT) AS cases, \
            CAST(SUM(amount) AS BIGINT) AS amount \
@@ -942,7 +1029,7 @@ pub fn sum_daily(
     from: Day,
     to: Day,
 ) -> QueryResult<Vec<RollupSum>> {
-    let (narrowed, values) = filtered(filter);
+    let (narrowed, values) = filtered(filter, None);
     let sql = format!(
         "SELECT CAST(lo AS TEXT) AS \"group\", figure, bucket, CAST(SUM(cases) AS BIGINT) AS cases, \
            CAST(SUM(amount) AS BIGINT) AS amount \

@@ -592,7 +592,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_rollups (lo, figure, hi, end_day, start_day, bucket, district_code, street_code, category_code, handling_unit, channel) {
+    case_rollups (level, street_code, lo, figure, hi, end_day, start_day, bucket, district_code, category_code, handling_unit, channel) {
+        level -> Integer,
+        street_code -> Text,
         lo -> Integer,
         figure -> Integer,
         hi -> Integer,
@@ -600,7 +602,6 @@ diesel::table! {
         start_day -> Integer,
         bucket -> Integer,
         district_code -> Text,
-        street_code -> Text,
         category_code -> Text,
         handling_unit -> Text,
         channel -> Text,

@@ -7,6 +7,11 @@
 -- them again from the facts and compares. '' stands for a case without a street (triage) or a
 -- unit. The definitions are in docs/statistics.md ("Roll-ups").
 CREATE TABLE case_rollups (
+    -- Which columns the row keeps: 0 all five; 1 district and street; 2 category; 3 unit;
+    -- 4 channel; 5 none (the city). The others hold '*'. Every case is counted at every level,
+    -- so a read sums the rows of the level that keeps what it groups and narrows by.
+    level INTEGER NOT NULL,
+    street_code TEXT NOT NULL,
     lo INTEGER NOT NULL,
     figure INTEGER NOT NULL,
     hi INTEGER NOT NULL,
@@ -14,18 +19,16 @@ CREATE TABLE case_rollups (
     start_day INTEGER NOT NULL,
     bucket INTEGER NOT NULL,
     district_code TEXT NOT NULL,
-    street_code TEXT NOT NULL,
     category_code TEXT NOT NULL,
     handling_unit TEXT NOT NULL,
     channel TEXT NOT NULL,
     cases BIGINT NOT NULL,
     amount BIGINT NOT NULL,
-    PRIMARY KEY (lo, figure, hi, end_day, start_day, bucket, district_code, street_code,
+    -- A level's rows of one street, then of one range of first days, lie together: a read
+    -- walks them in key order (the table is its key).
+    PRIMARY KEY (level, street_code, lo, figure, hi, end_day, start_day, bucket, district_code,
                  category_code, handling_unit, channel)
-);
--- A street's (or a district's) figures read its own rows.
-CREATE INDEX case_rollups_street ON case_rollups (street_code, lo);
-CREATE INDEX case_rollups_district ON case_rollups (district_code, lo);
+) WITHOUT ROWID;
 
 -- The key each case's roll-up rows are counted under now: a step that moves the case (a
 -- relocation, a redispatch) takes its rows off the old key and adds them under the new one.
