@@ -1,13 +1,15 @@
-//! The codes that name places and problems: [`GridCode`] for a unit grid, [`AreaCode`] for any
-//! level of the hierarchy above it (district, street, community), and [`CategoryCode`] for a
-//! kind of problem. Each parses and validates once, at the edge; inside the system a value of
-//! these types is always well formed.
+//! The codes that name places, problems and cases: [`GridCode`] for a unit grid, [`AreaCode`]
+//! for any level of the hierarchy above it (district, street, community), [`CategoryCode`] for
+//! a kind of problem and [`CaseId`] for a case. Each parses and validates once, at the edge;
+//! inside the system a value of these types is always well formed.
 
 mod area;
+mod case_id;
 mod category;
 mod grid;
 
 pub use area::{AreaCode, AreaLevel};
+pub use case_id::{CaseId, CaseIdError};
 pub use category::{CategoryCode, CategoryKind};
 pub use grid::GridCode;
 

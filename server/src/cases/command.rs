@@ -8,7 +8,7 @@
 //! the clock ([`command_facts`]) also after the switch-off.
 
 use chrono::{DateTime, Utc};
-use gridline_core::codes::{AreaCode, CategoryCode};
+use gridline_core::codes::{AreaCode, CaseId, CategoryCode};
 use gridline_core::emergency::{self, Level};
 use gridline_core::workflow::{self, Action, CaseFacts, Provided, Role};
 use serde_json::json;
@@ -72,8 +72,8 @@ pub fn level_of(row: &EmergencyRow) -> StoreResult<Level> {
 /// case changed meanwhile, or the database failed), the report stays the street office's, as in
 /// peacetime: never lost, and said in the log.
 pub(super) async fn put_under_command(state: &AppState, filed: &mut Filed, emergency: EmergencyRow) {
-    let (id, now, calendar) = (filed.case.id.clone(), state.clock.now(), state.calendar.clone());
-    let put = state.db.run(move |conn| command_register(conn, &id, &emergency, now, &calendar)).await;
+    let (id, now, calendar) = (filed.case.id, state.clock.now(), state.calendar.clone());
+    let put = state.db.run(move |conn| command_register(conn, id, &emergency, now, &calendar)).await;
     match put {
         Ok(Some(version)) => {
             filed.case.state = workflow::CaseState::Registered;
@@ -88,7 +88,7 @@ pub(super) async fn put_under_command(state: &AppState, filed: &mut Filed, emerg
 /// or `None` when core refused or the case changed.
 fn command_register(
     conn: &mut DbConnection,
-    id: &str,
+    id: CaseId,
     emergency: &EmergencyRow,
     now: DateTime<Utc>,
     calendar: &gridline_core::calendar::WorkingCalendar,
@@ -96,7 +96,7 @@ fn command_register(
     let Some(case) = cases::find_full(conn, id)? else { return Ok(None) };
     let limits = emergency::limits(level_of(emergency)?);
     let terms = EmergencyCaseRow {
-        case_id: case.row.id.clone(),
+        case_id: case.row.id,
         emergency_id: emergency.id.clone(),
         drill: emergency.drill,
         queued_at: now.naive_utc(),
@@ -175,6 +175,6 @@ pub fn joint_units_of(row: &EmergencyRow) -> StoreResult<Vec<String>> {
 }
 
 /// The command terms of case `id` as [`apply_terms`] reads them.
-pub fn command_facts(conn: &mut DbConnection, id: &str) -> StoreResult<Option<(EmergencyCaseRow, String)>> {
+pub fn command_facts(conn: &mut DbConnection, id: CaseId) -> StoreResult<Option<(EmergencyCaseRow, String)>> {
     emergencies::terms_of_case(conn, id)
 }

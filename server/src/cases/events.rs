@@ -4,6 +4,7 @@
 //! [`seeded`] (a generated history, `gridline seed`). The store numbers them on insert.
 
 use chrono::{DateTime, Utc};
+use gridline_core::codes::CaseId;
 use gridline_core::geo::GeoPoint;
 use gridline_core::workflow::{CaseState, DeadlineChange, DeadlineSource, Effect, Role, Step};
 use serde_json::{Map, Value, json};
@@ -14,10 +15,10 @@ use crate::store::cases::{CaseRow, FullCase, PlaceChange};
 use crate::store::events::EventRow;
 
 /// The fields every event shares; the rest start empty.
-fn base(case_id: &str, kind: &str, from: Option<CaseState>, to: CaseState, at: DateTime<Utc>) -> EventRow {
+fn base(case_id: CaseId, kind: &str, from: Option<CaseState>, to: CaseState, at: DateTime<Utc>) -> EventRow {
     EventRow {
         id: Uuid::now_v7().to_string(),
-        case_id: case_id.to_owned(),
+        case_id: case_id.to_string(),
         kind: kind.to_owned(),
         from_state: from.map(|s| s.as_str().to_owned()),
         to_state: to.as_str().to_owned(),
@@ -46,7 +47,7 @@ pub fn reported(case: &CaseRow, at: DateTime<Utc>) -> EventRow {
         actor_role: case.reporter_role.clone(),
         lat: Some(case.lat),
         lon: Some(case.lon),
-        ..base(&case.id, "reported", None, CaseState::Reported, at)
+        ..base(case.id, "reported", None, CaseState::Reported, at)
     };
     if case.routing_outcome == TRIAGE {
         event.details = json!({ "routing": TRIAGE }).to_string();
@@ -89,7 +90,7 @@ pub fn step(case: &FullCase, step: &Step, evidence: StepEvidence, at: DateTime<U
         details: Value::Object(step_details(case, step, evidence.comment)).to_string(),
         idempotency_key: evidence.idempotency_key,
         request_sha256: Some(evidence.request_sha256),
-        ..base(&case.row.id, t.action.as_str(), Some(t.from), t.to, at)
+        ..base(case.row.id, t.action.as_str(), Some(t.from), t.to, at)
     }
 }
 
@@ -166,7 +167,7 @@ pub fn overdue(case: &FullCase, marked: &Step, escalated: &Step, at: DateTime<Ut
         actor_role: Some(Role::System.as_str().to_owned()),
         details: details.to_string(),
         ..base(
-            &case.row.id,
+            case.row.id,
             step.transition.action.as_str(),
             Some(step.transition.from),
             step.transition.to,
@@ -188,7 +189,7 @@ pub fn overdue(case: &FullCase, marked: &Step, escalated: &Step, at: DateTime<Ut
 /// A step of a generated history (`gridline seed`): `kind` by someone of `role`, with the facts
 /// the statistics read in `details` (handling unit, deadline, rating).
 pub fn seeded(
-    case_id: &str,
+    case_id: CaseId,
     kind: &str,
     (from, to): (Option<CaseState>, CaseState),
     role: Role,
@@ -219,7 +220,7 @@ pub fn part_step(
         reason: evidence.reason.filter(|r| !r.trim().is_empty()),
         photo_ids: json!(evidence.photo_ids).to_string(),
         details: details.to_string(),
-        ..base(&case.row.id, kind, Some(state), state, at)
+        ..base(case.row.id, kind, Some(state), state, at)
     }
 }
 
@@ -230,14 +231,14 @@ pub fn system_step(case: &FullCase, kind: &str, details: Value, at: DateTime<Utc
     EventRow {
         actor_role: Some(Role::System.as_str().to_owned()),
         details: details.to_string(),
-        ..base(&case.row.id, kind, Some(state), state, at)
+        ..base(case.row.id, kind, Some(state), state, at)
     }
 }
 
 /// `cleared_by_sensor`: every alarm of a sensor case has had its all-clear. The state does not
 /// change (an inspector still verifies on site); `details` names the alarm group and how many
 /// alarms it carried.
-pub fn cleared_by_sensor(case_id: &str, state: CaseState, details: Value, at: DateTime<Utc>) -> EventRow {
+pub fn cleared_by_sensor(case_id: CaseId, state: CaseState, details: Value, at: DateTime<Utc>) -> EventRow {
     EventRow {
         actor_role: Some(Role::System.as_str().to_owned()),
         details: details.to_string(),
@@ -259,6 +260,6 @@ pub fn system_transition(case: &FullCase, step: &Step, details: Value, at: DateT
     EventRow {
         actor_role: Some(Role::System.as_str().to_owned()),
         details: details.to_string(),
-        ..base(&case.row.id, t.action.as_str(), Some(t.from), t.to, at)
+        ..base(case.row.id, t.action.as_str(), Some(t.from), t.to, at)
     }
 }

@@ -17,6 +17,7 @@
 
 use chrono::{DateTime, Utc};
 use gridline_core::calendar::WorkingCalendar;
+use gridline_core::codes::CaseId;
 use gridline_core::protocol::ActionRequest;
 use gridline_core::protocol::joint::{DisputeView, PartActionNeeds, PartActionRequest, PartView};
 use gridline_core::workflow::dispute::{DisputeChange, DisputeFacts, DisputeRecord};
@@ -222,7 +223,7 @@ fn part_facts(
 }
 
 /// The case's limit round the clock when it came in under emergency command.
-fn round_the_clock_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<Option<u32>> {
+fn round_the_clock_of(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<Option<u32>> {
     let terms = super::command::command_facts(conn, case_id)?;
     Ok(terms.and_then(|(terms, _)| u32::try_from(terms.handle_minutes).ok()))
 }
@@ -243,15 +244,20 @@ struct Loaded {
     round_the_clock_minutes: Option<u32>,
 }
 
+/// The case `named` by its id or tracking number, with its joint handling.
 fn load(conn: &mut DbConnection, named: &str) -> StoreResult<Option<Loaded>> {
     let Some(id) = crate::store::tracking::resolve(conn, named)? else { return Ok(None) };
-    let Some(case) = cases::find_full(conn, &id)? else { return Ok(None) };
+    load_id(conn, id)
+}
+
+fn load_id(conn: &mut DbConnection, id: CaseId) -> StoreResult<Option<Loaded>> {
+    let Some(case) = cases::find_full(conn, id)? else { return Ok(None) };
     Ok(Some(Loaded {
-        record: store::facts_of(conn, &id)?,
-        parts: store::parts_of(conn, &id)?,
-        disputes: store::disputes_of(conn, &id)?,
-        photo_ids: cases::photo_ids(conn, &id)?,
-        round_the_clock_minutes: round_the_clock_of(conn, &id)?,
+        record: store::facts_of(conn, id)?,
+        parts: store::parts_of(conn, id)?,
+        disputes: store::disputes_of(conn, id)?,
+        photo_ids: cases::photo_ids(conn, id)?,
+        round_the_clock_minutes: round_the_clock_of(conn, id)?,
         case,
     }))
 }
@@ -439,18 +445,18 @@ async fn record_part_step(
     mut event: EventRow,
     photo_ids: Vec<String>,
 ) -> Result<Joint, PartStepError> {
-    let (id, version, who_then) = (case.row.id.clone(), case.row.version, who.clone());
+    let (id, version, who_then) = (case.row.id, case.row.version, who.clone());
     let photos = ActionRequest { photo_ids, ..ActionRequest::default() };
     let current = case.row.state;
     let written = state
         .db
         .run(move |conn| {
-            if let Err(refused) = super::step_checks::check_references(conn, &who_then, &photos, &id)? {
+            if let Err(refused) = super::step_checks::check_references(conn, &who_then, &photos, id)? {
                 return Ok(Err(refused));
             }
             let change = CaseChange { state: Some(current.as_str().to_owned()), ..CaseChange::default() };
-            let outcome = cases::record_step(conn, &id, version, &change, &mut event)?;
-            Ok(Ok((outcome, load(conn, &id)?)))
+            let outcome = cases::record_step(conn, id, version, &change, &mut event)?;
+            Ok(Ok((outcome, load_id(conn, id)?)))
         })
         .await?;
     let (outcome, fresh) = written?;
@@ -493,11 +499,11 @@ pub fn sweep(conn: &mut DbConnection, now: DateTime<Utc>, calendar: &WorkingCale
     let mut recorded = 0;
     for (case_id, part_id) in store::parts_due(conn, now.naive_utc(), BATCH)? {
         let (Some(case), Some(part)) =
-            (cases::find_full(conn, &case_id)?, store::find_part(conn, &case_id, &part_id)?)
+            (cases::find_full(conn, case_id)?, store::find_part(conn, case_id, &part_id)?)
         else {
             continue;
         };
-        let round_the_clock_minutes = round_the_clock_of(conn, &case_id)?;
+        let round_the_clock_minutes = round_the_clock_of(conn, case_id)?;
         let facts = part_facts(&case, &part, now, round_the_clock_minutes)?;
         let none = PartProvided::default();
         let Ok(step) = take_part(PartAction::MarkOverdue, PartActor::System, &none, &facts, calendar) else {
@@ -515,14 +521,14 @@ pub fn sweep(conn: &mut DbConnection, now: DateTime<Utc>, calendar: &WorkingCale
         let mut event = events::system_step(&case, &part_event_kind(PartAction::MarkOverdue), details, now);
         let change = CaseChange { state: Some(case.row.state.as_str().to_owned()), ..CaseChange::default() };
         if let StepOutcome::Recorded { .. } =
-            cases::record_step(conn, &case_id, case.row.version, &change, &mut event)?
+            cases::record_step(conn, case_id, case.row.version, &change, &mut event)?
         {
             recorded += 1;
         }
     }
     for case_id in store::disputes_due(conn, now.naive_utc(), BATCH)? {
-        let Some(case) = cases::find_full(conn, &case_id)? else { continue };
-        let record = store::facts_of(conn, &case_id)?;
+        let Some(case) = cases::find_full(conn, case_id)? else { continue };
+        let record = store::facts_of(conn, case_id)?;
         let facts = full_facts(&case, None, now, &record, calendar)?;
         let none = workflow::Provided::default();
         let Ok(step) =
@@ -536,7 +542,7 @@ pub fn sweep(conn: &mut DbConnection, now: DateTime<Utc>, calendar: &WorkingCale
             events::system_step(&case, Action::EscalateDispute.as_str(), Value::Object(details), now);
         let change = CaseChange { state: Some(step.to().as_str().to_owned()), ..CaseChange::default() };
         if let StepOutcome::Recorded { .. } =
-            cases::record_step(conn, &case_id, case.row.version, &change, &mut event)?
+            cases::record_step(conn, case_id, case.row.version, &change, &mut event)?
         {
             recorded += 1;
         }

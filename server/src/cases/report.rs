@@ -9,11 +9,11 @@
 
 use chrono::{DateTime, Utc};
 use gridline_core::calendar::TimeLimit;
+use gridline_core::codes::CaseId;
 use gridline_core::photo::DeviceFix;
 use gridline_core::protocol::ReportRequest;
 use gridline_core::taxonomy::Category;
 use gridline_core::workflow::{CaseState, Channel, Urgency};
-use uuid::Uuid;
 
 use super::events;
 use super::report_checks::{self as checks, Checked};
@@ -203,7 +203,7 @@ fn build_case(
         time: checked.captured_at.unwrap_or_else(|| now.fixed_offset()),
     };
     let case = CaseRow {
-        id: Uuid::now_v7().to_string(),
+        id: CaseId::mint(),
         tracking_number: checks::tracking_number(now),
         idempotency_key: checked.key,
         request_sha256: checked.request_sha256,

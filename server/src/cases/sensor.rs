@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use gridline_core::calendar::TimeLimit;
+use gridline_core::codes::CaseId;
 use gridline_core::protocol::{Position, ReportRequest};
 use gridline_core::taxonomy::Answers;
 use gridline_core::workflow::Urgency;
@@ -63,7 +64,8 @@ pub async fn file_sensor_case(state: &AppState, case: SensorCase) -> ApiResult<F
     let overrides = Overrides { time_limit: case.time_limit, urgency: case.urgency };
     let key = format!("sensor-group:{}", case.group_id);
     let filed = file_report_with(state, sensor_submitter(), key, report, overrides).await?;
-    let (group, case_id) = (case.group_id, filed.case.id.clone());
+    // The sensor store names the group's case by its text.
+    let (group, case_id) = (case.group_id, filed.case.id.to_string());
     state.db.run(move |conn| sensors::set_group_case(conn, &group, &case_id)).await?;
     Ok(filed)
 }
@@ -83,13 +85,16 @@ pub async fn mark_cleared_by_sensor(
     state
         .db
         .run(move |conn| {
-            let Some(case) = cases::find(conn, &case_id)? else {
+            // The sensor store keeps the group's case id as text: one that is not an id is
+            // corrupt stored data, like any other column that does not read back.
+            let case_id = crate::store::typed::stored_case_id(&case_id)?;
+            let Some(case) = cases::find(conn, case_id)? else {
                 return Ok(Err(ApiError::not_found("case")));
             };
-            let mut event = events::cleared_by_sensor(&case.id, case.state, details.clone(), at);
+            let mut event = events::cleared_by_sensor(case.id, case.state, details.clone(), at);
             sensors::record_group_event(conn, &group_id, &mut event)?;
             if closes {
-                close_cleared(conn, &case_id, details, at, &calendar)?;
+                close_cleared(conn, case_id, details, at, &calendar)?;
             }
             Ok(Ok(()))
         })
@@ -100,7 +105,7 @@ pub async fn mark_cleared_by_sensor(
 /// when core refuses it (the case is no longer open) or the case changed meanwhile.
 fn close_cleared(
     conn: &mut crate::store::DbConnection,
-    case_id: &str,
+    case_id: CaseId,
     details: Value,
     at: DateTime<Utc>,
     calendar: &gridline_core::calendar::WorkingCalendar,

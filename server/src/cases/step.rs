@@ -14,6 +14,7 @@
 //!    cell its new position routes to (refused first when it routes to none), with its
 //!    per-day summaries.
 
+use gridline_core::codes::CaseId;
 use gridline_core::protocol::ActionRequest;
 use gridline_core::workflow::{self, DeadlineChange, Refusal, Step};
 
@@ -75,7 +76,7 @@ struct Loaded {
     previous: Option<EventRow>,
     extensions: u32,
     /// The id of the case `merge_into` names (by id or tracking number), when it names one.
-    merge_target: Option<String>,
+    merge_target: Option<CaseId>,
     /// The emergency command terms of the case, with its switch's state (平战转换).
     command: Option<(crate::store::emergencies::EmergencyCaseRow, String)>,
     /// The units on joint duty of that switch, for the default helpers of a dispatch.
@@ -95,7 +96,7 @@ pub async fn take_step(
     let loaded = load_in_scope(state, who, &mut request).await?;
     if let Some(previous) = &loaded.previous {
         check_replay(who, previous, &checked)?;
-        let photo_ids = case_photos(state, &loaded.case.row.id).await?;
+        let photo_ids = case_photos(state, loaded.case.row.id).await?;
         return Ok(Stepped { case: loaded.case, photo_ids, replayed: true });
     }
     if request.expected_version.is_some_and(|expected| expected != loaded.case.row.version) {
@@ -134,7 +135,7 @@ async fn load_in_scope(
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
     let mut loaded = loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if let Some(target) = loaded.merge_target.take() {
-        request.body.merge_into = Some(target);
+        request.body.merge_into = Some(target.to_string());
     }
     if !in_scope(who, &loaded.case) {
         return Err(ApiError::new(
@@ -205,7 +206,6 @@ fn load(
     merge_into: Option<&str>,
 ) -> StoreResult<Option<Loaded>> {
     let Some(id) = tracking::resolve(conn, named)? else { return Ok(None) };
-    let id = id.as_str();
     let Some(case) = cases::find_full(conn, id)? else { return Ok(None) };
     let previous = match key {
         Some(key) => event_store::find_by_key(conn, id, key)?,
@@ -282,9 +282,8 @@ pub(super) fn change_of(step: &Step, at: chrono::NaiveDateTime) -> CaseChange {
     }
 }
 
-async fn case_photos(state: &AppState, id: &str) -> Result<Vec<String>, StepError> {
-    let id = id.to_owned();
-    Ok(state.db.run(move |conn| cases::photo_ids(conn, &id)).await?)
+async fn case_photos(state: &AppState, id: CaseId) -> Result<Vec<String>, StepError> {
+    Ok(state.db.run(move |conn| cases::photo_ids(conn, id)).await?)
 }
 
 /// Checks what the step points at, then applies its changes and records its event in one
@@ -307,7 +306,7 @@ async fn record(
                 return Ok(Err(refused));
             }
             let outcome = apply(conn, &row, &change, &mut event, place.as_ref())?;
-            Ok(Ok((outcome, cases::find_full(conn, &row.id)?, cases::photo_ids(conn, &row.id)?)))
+            Ok(Ok((outcome, cases::find_full(conn, row.id)?, cases::photo_ids(conn, row.id)?)))
         })
         .await;
     let (outcome, fresh, photo_ids) = match written {
@@ -341,7 +340,7 @@ fn check_targets(
     step: &Step,
     row: &CaseRow,
 ) -> StoreResult<Result<(), ApiError>> {
-    if let Err(refused) = step_checks::check_references(conn, who, body, &row.id)? {
+    if let Err(refused) = step_checks::check_references(conn, who, body, row.id)? {
         return Ok(Err(refused));
     }
     if let Err(refused) = step_checks::check_active_unit(conn, step_checks::unit_set_by(step).as_deref())? {
@@ -362,11 +361,11 @@ fn apply(
     event: &mut EventRow,
     place: Option<&PlaceChange>,
 ) -> StoreResult<StepOutcome> {
-    let Some(place) = place else { return cases::record_step(conn, &row.id, row.version, change, event) };
+    let Some(place) = place else { return cases::record_step(conn, row.id, row.version, change, event) };
     crate::store::write_transaction(conn, |conn| {
-        let outcome = cases::record_step(conn, &row.id, row.version, change, event)?;
+        let outcome = cases::record_step(conn, row.id, row.version, change, event)?;
         if matches!(outcome, StepOutcome::Recorded { .. }) {
-            cases::move_to(conn, &row.id, place)?;
+            cases::move_to(conn, row.id, place)?;
         }
         Ok::<_, StoreError>(outcome)
     })

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use gridline_core::codes::GridCode;
+use gridline_core::codes::{CaseId, GridCode};
 use gridline_core::geo::GeoPoint;
 use gridline_core::grid::OnSite;
 use gridline_core::limits::{MAX_STEP_PHOTOS, MAX_STEP_TEXT_CHARS};
@@ -183,7 +183,7 @@ pub(super) fn check_references(
     conn: &mut DbConnection,
     who: &Principal,
     body: &ActionRequest,
-    case_id: &str,
+    case_id: CaseId,
 ) -> StoreResult<Result<(), ApiError>> {
     if !body.photo_ids.is_empty() {
         let found = photos::find_many(conn, &body.photo_ids)?;
@@ -200,7 +200,7 @@ pub(super) fn check_references(
     if let Some(target) = body.merge_into.as_deref().filter(|t| !t.trim().is_empty()) {
         // The target is named by its id or its tracking number.
         let target_case = match crate::store::tracking::resolve(conn, target)? {
-            Some(target) => cases::find_full(conn, &target)?,
+            Some(target) => cases::find_full(conn, target)?,
             None => None,
         };
         let usable = target_case.as_ref().is_some_and(|t| {

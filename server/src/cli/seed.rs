@@ -31,6 +31,7 @@ use std::time::Instant;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use clap::Args;
 use gridline_core::calendar::WorkingCalendar;
+use gridline_core::codes::CaseId;
 use gridline_core::grid::{GridCell, parse_geojson};
 use gridline_core::taxonomy::{Category, Taxonomy};
 use gridline_core::workflow::{self, Action, CaseState, Channel, Role};
@@ -299,7 +300,7 @@ impl<'a> City<'a> {
         let code = cell.code.to_string();
         let jitter = |rng: &mut StdRng| (rng.random::<f64>() - 0.5) * 0.0004;
         let row = CaseRow {
-            id: Uuid::now_v7().to_string(),
+            id: CaseId::mint(),
             tracking_number: self.tracking_number(at),
             idempotency_key: Uuid::new_v4().to_string(),
             request_sha256: "seeded".to_owned(),
@@ -352,7 +353,7 @@ impl<'a> City<'a> {
 
 /// A case's history as it is generated, and what it leaves on the case row.
 struct History {
-    case_id: String,
+    case_id: CaseId,
     street: Option<String>,
     now: DateTime<Utc>,
     events: Vec<EventRow>,
@@ -367,7 +368,7 @@ struct History {
 impl History {
     fn new(case: &CaseRow, at: DateTime<Utc>, now: DateTime<Utc>) -> Self {
         History {
-            case_id: case.id.clone(),
+            case_id: case.id,
             street: case.street_code.clone(),
             now,
             events: vec![events::reported(case, at)],
@@ -389,7 +390,7 @@ impl History {
         }
         let Ok(transition) = workflow::decide(self.state, action, role) else { return false };
         self.events.push(events::seeded(
-            &self.case_id,
+            self.case_id,
             action.as_str(),
             (Some(self.state), transition.to),
             role,

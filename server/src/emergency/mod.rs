@@ -372,11 +372,11 @@ pub async fn incident(state: &AppState, who: &Principal, id: &str) -> ApiResult<
     let mut open_by_unit: BTreeMap<String, u32> = BTreeMap::new();
     let mut tracking: BTreeMap<String, String> = BTreeMap::new();
     for (terms, case) in &cases {
-        tracking.insert(case.row.id.clone(), case.row.tracking_number.clone());
+        tracking.insert(case.row.id.to_string(), case.row.tracking_number.clone());
         if emergencies::waits_in_queue(case.row.state) {
             let due = emergency::dispatch_due(terms.queued_at.and_utc(), terms_limits(terms));
             queue.push(QueuedCase {
-                case_id: case.row.id.clone(),
+                case_id: case.row.id.to_string(),
                 tracking_number: case.row.tracking_number.clone(),
                 category: case.row.category_code.to_string(),
                 description: case.row.description.clone(),
@@ -480,7 +480,8 @@ pub async fn summary(state: &AppState, who: &Principal, id: &str) -> ApiResult<A
         .await?;
     let mut times: Vec<CaseTimes> = Vec::with_capacity(cases.len());
     for (terms, case) in &cases {
-        let mine = || events.iter().filter(|e| e.case_id == case.row.id);
+        let case_text = case.row.id.to_string();
+        let mine = || events.iter().filter(|e| e.case_id == case_text);
         let first_dispatch = mine().find(|e| e.kind == CaseAction::Dispatch.as_str());
         let last_dispatch = mine().rfind(|e| e.kind == CaseAction::Dispatch.as_str());
         let handled = mine().find(|e| e.kind == CaseAction::MarkHandled.as_str());

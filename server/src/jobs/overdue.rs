@@ -61,7 +61,7 @@ pub fn scan(
         let before = outcome;
         for case in &due {
             let Some(mut events) = escalation(case, now, calendar)? else { continue };
-            if deadlines::mark_overdue(conn, &case.row.id, case.row.version, now.naive_utc(), &mut events)? {
+            if deadlines::mark_overdue(conn, case.row.id, case.row.version, now.naive_utc(), &mut events)? {
                 outcome.escalated += 1;
             } else {
                 outcome.lost += 1;

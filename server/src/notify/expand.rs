@@ -76,7 +76,8 @@ fn deliveries_for(
 ) -> StoreResult<Vec<DeliveryRow>> {
     let change: PublicChange =
         row.public_change.parse().map_err(|e| StoreError::Corrupt(format!("notification outbox: {e}")))?;
-    let Some(case) = cases::find(conn, &row.case_id)? else { return Ok(Vec::new()) };
+    let case_id = crate::store::typed::stored_case_id(&row.case_id)?;
+    let Some(case) = cases::find(conn, case_id)? else { return Ok(Vec::new()) };
     // A report from a system without an account (Open311) is told by e-mail when its request
     // came with an address.
     let Some(reporter) = case.reporter_id.clone() else {
@@ -116,7 +117,7 @@ fn open311_deliveries(
     case: &cases::CaseRow,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<DeliveryRow>> {
-    let Some(sealed) = crate::store::api_keys::open311_email(conn, &case.id)? else { return Ok(Vec::new()) };
+    let Some(sealed) = crate::store::api_keys::open311_email(conn, case.id)? else { return Ok(Vec::new()) };
     let address = match vault.open_open311_email(&sealed) {
         Ok(address) => address,
         Err(e) => {
@@ -230,7 +231,7 @@ fn event_facts(conn: &mut DbConnection, event_id: &str) -> StoreResult<(Option<S
         .ok()
         .and_then(|d| d.get("merged_into").and_then(|v| v.as_str()).map(str::to_owned));
     let merged_into = match target {
-        Some(id) => cases::find(conn, &id)?.map(|c| c.tracking_number),
+        Some(id) => cases::find(conn, crate::store::typed::stored_case_id(&id)?)?.map(|c| c.tracking_number),
         None => None,
     };
     Ok((reason, merged_into))

@@ -7,6 +7,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use gridline_core::codes::CaseId;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 
@@ -27,16 +28,15 @@ pub async fn photo(state: web::Data<AppState>, id: web::Path<String>) -> HttpRes
 }
 
 async fn find(state: &AppState, id: &str) -> Result<Option<bytes::Bytes>, Fault> {
-    let Ok(id) = uuid::Uuid::parse_str(id) else { return Ok(None) };
-    let id = id.to_string();
+    let Ok(id) = CaseId::parse(id) else { return Ok(None) };
     let photo = state
         .db
         .run(move |conn| {
-            let Some(case) = cases::find(conn, &id)? else { return Ok(None) };
+            let Some(case) = cases::find(conn, id)? else { return Ok(None) };
             if !crate::public_view::is_photo_public(&case) {
                 return Ok(None);
             }
-            open311::first_photo(conn, &id)
+            open311::first_photo(conn, id)
         })
         .await?;
     let Some(photo) = photo else { return Ok(None) };

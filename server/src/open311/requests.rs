@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use gridline_core::codes::CategoryCode;
+use gridline_core::codes::{CaseId, CategoryCode};
 use gridline_core::taxonomy::{AnswerValue, Answers, Category, QuestionType};
 use gridline_core::workflow::CaseState;
 
@@ -62,7 +62,7 @@ fn states_of(status: Status) -> Vec<String> {
 /// What every rendered request needs besides its case.
 struct Context {
     names: BTreeMap<CategoryCode, String>,
-    with_photo: BTreeSet<String>,
+    with_photo: BTreeSet<CaseId>,
     base: String,
     extensions: bool,
     locale: Locale,
@@ -130,7 +130,7 @@ async fn load(
         .db
         .run(move |conn| {
             let found = open311::list(conn, &query)?;
-            let ids: Vec<String> = found.iter().map(|c| c.row.id.clone()).collect();
+            let ids: Vec<CaseId> = found.iter().map(|c| c.row.id).collect();
             let with_photo = if ids.is_empty() { Vec::new() } else { open311::with_photo(conn, &ids)? };
             Ok((found, categories::list(conn)?, with_photo))
         })
@@ -216,8 +216,8 @@ pub async fn token(state: web::Data<AppState>, file: web::Path<String>) -> HttpR
     };
     let result = async {
         let not_found = || Fault::not_found("token not found");
-        let id = uuid::Uuid::parse_str(token).map_err(|_| not_found())?.to_string();
-        let case = state.db.run(move |conn| cases::find(conn, &id)).await?.ok_or_else(not_found)?;
+        let id = CaseId::parse(token).map_err(|_| not_found())?;
+        let case = state.db.run(move |conn| cases::find(conn, id)).await?.ok_or_else(not_found)?;
         let node = Node::Object(vec![
             ("service_request_id", Node::text(case.tracking_number)),
             ("token", Node::text(case.id)),
@@ -322,18 +322,18 @@ async fn submit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(Sta
     };
     let submitted = file_report(state, submitter, format!("open311:{}:{client_key}", key.id), report).await?;
     let case = submitted.case;
-    let (case_id, key_id) = (case.id.clone(), key.id.clone());
+    let (case_id, key_id) = (case.id, key.id.clone());
     // The case is in; failing here would invite a retry that makes a second one.
     let recorded = state
         .db
-        .run(move |conn| api_keys::record_origin(conn, &case_id, &key_id, email_sealed.as_deref(), now()))
+        .run(move |conn| api_keys::record_origin(conn, case_id, &key_id, email_sealed.as_deref(), now()))
         .await;
     if let Err(e) = recorded {
         tracing::error!(error = %e, "could not record the Open311 origin of a case");
     }
     let node = Node::Object(vec![
         ("service_request_id", Node::text(&case.tracking_number)),
-        ("token", Node::text(&case.id)),
+        ("token", Node::text(case.id.to_string())),
         ("service_notice", Node::Null),
         ("account_id", Node::Null),
     ]);

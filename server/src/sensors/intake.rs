@@ -298,5 +298,5 @@ async fn file_group(state: &AppState, group: &GroupRow) -> ApiResult<String> {
         }
     };
     let filed = file_sensor_case(state, case).await?;
-    Ok(filed.case.id.clone())
+    Ok(filed.case.id.to_string())
 }

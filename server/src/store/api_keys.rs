@@ -3,6 +3,7 @@
 //! nothing to guess), revoked rather than deleted so the cases they brought in keep their origin.
 
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -122,9 +123,10 @@ pub fn find_active(conn: &mut DbConnection, key: &str) -> StoreResult<Option<Api
 
 /// Records which key brought a case in. A replayed submission finds the row already there.
 /// The sealed e-mail address the Open311 request of `case_id` came with, if any.
-pub fn open311_email(conn: &mut DbConnection, case_id: &str) -> StoreResult<Option<String>> {
+pub fn open311_email(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<Option<String>> {
+    let case_id = case_id.to_string();
     Ok(open311_requests::table
-        .find(case_id)
+        .find(&case_id)
         .select(open311_requests::email_sealed)
         .first::<Option<String>>(conn)
         .optional()?
@@ -133,14 +135,15 @@ pub fn open311_email(conn: &mut DbConnection, case_id: &str) -> StoreResult<Opti
 
 pub fn record_origin(
     conn: &mut DbConnection,
-    case_id: &str,
+    case_id: CaseId,
     api_key_id: &str,
     email_sealed: Option<&str>,
     now: i64,
 ) -> StoreResult<()> {
+    let case_id = case_id.to_string();
     let inserted = diesel::insert_into(open311_requests::table)
         .values((
-            open311_requests::case_id.eq(case_id),
+            open311_requests::case_id.eq(&case_id),
             open311_requests::api_key_id.eq(api_key_id),
             open311_requests::created_at.eq(now),
             open311_requests::email_sealed.eq(email_sealed),

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 
 use super::events::{self, EventRow};
 use super::schema::{case_photos, cases};
@@ -18,7 +19,9 @@ use super::{DbConnection, StoreResult, is_unique_violation};
 // planning it on each intake.
 #[diesel(treat_none_as_default_value = false)]
 pub struct CaseRow {
-    pub id: String,
+    /// Parsed once, when the row is read: a stored id that is not a UUID fails the read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: CaseId,
     pub tracking_number: String,
     pub idempotency_key: String,
     pub request_sha256: String,
@@ -37,7 +40,7 @@ pub struct CaseRow {
     /// Parsed once, when the row is read: a stored state core does not know fails the read.
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub state: gridline_core::workflow::CaseState,
-    #[diesel(deserialize_as = super::typed::NullableGridText, serialize_as = super::typed::NullableGridText)]
+    #[diesel(deserialize_as = super::typed::NullableText, serialize_as = super::typed::NullableText)]
     pub grid_code: Option<gridline_core::codes::GridCode>,
     pub community_code: Option<String>,
     pub street_code: Option<String>,
@@ -69,7 +72,8 @@ pub struct CaseRow {
 pub struct CaseWorkflow {
     pub deadline: Option<chrono::NaiveDateTime>,
     pub overdue: bool,
-    pub merged_into: Option<String>,
+    #[diesel(deserialize_as = super::typed::NullableText)]
+    pub merged_into: Option<CaseId>,
     pub rating: Option<i32>,
     /// When the street office asked the inspectors to confirm the report, while unanswered.
     pub confirm_requested_at: Option<chrono::NaiveDateTime>,
@@ -118,7 +122,10 @@ pub struct PlaceChange {
 /// Moves a case recorded a moment ago (its last step a `relocate`, in the caller's
 /// transaction) to `place`: its summary rows go from its old cell to the new one
 /// ([`super::summaries::move_case`]), then its place columns change.
-pub fn move_to(conn: &mut DbConnection, case_id: &str, place: &PlaceChange) -> StoreResult<()> {
+pub fn move_to(conn: &mut DbConnection, case_id: CaseId, place: &PlaceChange) -> StoreResult<()> {
+    // The summaries and roll-ups still name cases by their text.
+    let case_text = case_id.to_string();
+    let case_id = case_text.as_str();
     super::write_transaction(conn, |conn| {
         super::summaries::move_case(conn, case_id, place.grid_code.as_deref().unwrap_or_default())?;
         diesel::update(cases::table.filter(cases::id.eq(case_id))).set(place).execute(conn)?;
@@ -141,7 +148,7 @@ pub enum StepOutcome {
 #[derive(Insertable)]
 #[diesel(table_name = case_photos)]
 struct CasePhotoRow<'a> {
-    case_id: &'a str,
+    case_id: String,
     photo_id: &'a str,
     position: i32,
 }
@@ -149,7 +156,7 @@ struct CasePhotoRow<'a> {
 /// The links of a new case to its photos, in the order the reporter gave them.
 fn photo_links<'a>(case: &'a CaseRow, photo_ids: &'a [String]) -> impl Iterator<Item = CasePhotoRow<'a>> {
     photo_ids.iter().enumerate().map(|(i, photo_id)| CasePhotoRow {
-        case_id: &case.id,
+        case_id: case.id.to_string(),
         photo_id,
         position: i as i32,
     })
@@ -236,8 +243,8 @@ pub fn find_by_idempotency_key(conn: &mut DbConnection, key: &str) -> StoreResul
         .optional()?)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<CaseRow>> {
-    Ok(cases::table.find(id).select(CaseRow::as_select()).first(conn).optional()?)
+pub fn find(conn: &mut DbConnection, id: CaseId) -> StoreResult<Option<CaseRow>> {
+    Ok(cases::table.find(id.to_string()).select(CaseRow::as_select()).first(conn).optional()?)
 }
 
 /// The reporter's own cases, newest first.
@@ -251,12 +258,21 @@ pub fn list_by_reporter(conn: &mut DbConnection, reporter_id: &str, limit: i64) 
 }
 
 /// The photo ids of a case, in the order the reporter gave them.
-pub fn photo_ids(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<String>> {
+pub fn photo_ids(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<Vec<String>> {
     Ok(case_photos::table
-        .filter(case_photos::case_id.eq(case_id))
+        .filter(case_photos::case_id.eq(case_id.to_string()))
         .order(case_photos::position)
         .select(case_photos::photo_id)
         .load(conn)?)
+}
+
+/// A case's link to one of its photos, as read back.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = case_photos)]
+struct PhotoLink {
+    #[diesel(deserialize_as = String)]
+    case_id: CaseId,
+    photo_id: String,
 }
 
 /// The report photos of each of `cases` (in their order), in one query for a whole list.
@@ -264,19 +280,19 @@ pub fn photo_ids(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<Stri
 pub fn photo_ids_of(
     conn: &mut DbConnection,
     cases: &[FullCase],
-) -> StoreResult<HashMap<String, Vec<String>>> {
-    let mut by_case: HashMap<String, Vec<String>> = HashMap::new();
+) -> StoreResult<HashMap<CaseId, Vec<String>>> {
+    let mut by_case: HashMap<CaseId, Vec<String>> = HashMap::new();
     if cases.is_empty() {
         return Ok(by_case);
     }
-    let case_ids: Vec<&str> = cases.iter().map(|case| case.row.id.as_str()).collect();
-    let links: Vec<(String, String)> = case_photos::table
+    let case_ids: Vec<String> = cases.iter().map(|case| case.row.id.to_string()).collect();
+    let links: Vec<PhotoLink> = case_photos::table
         .filter(case_photos::case_id.eq_any(&case_ids))
         .order((case_photos::case_id, case_photos::position))
-        .select((case_photos::case_id, case_photos::photo_id))
+        .select(PhotoLink::as_select())
         .load(conn)?;
-    for (case_id, photo_id) in links {
-        by_case.entry(case_id).or_default().push(photo_id);
+    for link in links {
+        by_case.entry(link.case_id).or_default().push(link.photo_id);
     }
     Ok(by_case)
 }
@@ -291,9 +307,9 @@ pub fn cases_with_photo(conn: &mut DbConnection, photo_id: &str) -> StoreResult<
         .load(conn)?)
 }
 
-pub fn find_full(conn: &mut DbConnection, id: &str) -> StoreResult<Option<FullCase>> {
+pub fn find_full(conn: &mut DbConnection, id: CaseId) -> StoreResult<Option<FullCase>> {
     let found = cases::table
-        .find(id)
+        .find(id.to_string())
         .select((CaseRow::as_select(), CaseWorkflow::as_select()))
         .first(conn)
         .optional()?;
@@ -305,14 +321,16 @@ pub fn find_full(conn: &mut DbConnection, id: &str) -> StoreResult<Option<FullCa
 /// inserts `event`, all in one transaction.
 pub fn record_step(
     conn: &mut DbConnection,
-    case_id: &str,
+    case_id: CaseId,
     expected_version: i32,
     change: &CaseChange,
     event: &mut EventRow,
 ) -> StoreResult<StepOutcome> {
     let outcome = super::write_transaction(conn, |conn| {
         let updated = diesel::update(
-            cases::table.filter(cases::id.eq(case_id)).filter(cases::version.eq(expected_version)),
+            cases::table
+                .filter(cases::id.eq(case_id.to_string()))
+                .filter(cases::version.eq(expected_version)),
         )
         .set((change, cases::version.eq(expected_version + 1), cases::updated_at.eq(event.occurred_at)))
         .execute(conn)?;
@@ -345,9 +363,10 @@ pub fn in_grids_with_states(
 }
 
 /// The cases with these ids, in no particular order.
-pub fn find_many_full(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<FullCase>> {
+pub fn find_many_full(conn: &mut DbConnection, ids: &[CaseId]) -> StoreResult<Vec<FullCase>> {
+    let ids: Vec<String> = ids.iter().map(CaseId::to_string).collect();
     let rows: Vec<(CaseRow, CaseWorkflow)> = cases::table
-        .filter(cases::id.eq_any(ids))
+        .filter(cases::id.eq_any(&ids))
         .select((CaseRow::as_select(), CaseWorkflow::as_select()))
         .load(conn)?;
     Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())

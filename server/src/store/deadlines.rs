@@ -8,6 +8,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 
 use super::cases::{CaseRow, CaseWorkflow, FullCase};
 use super::events::{self, EventRow};
@@ -38,15 +39,16 @@ pub fn past_deadline(
 /// node's scan, or a step that changed the case), and nothing was written.
 pub fn mark_overdue(
     conn: &mut DbConnection,
-    case_id: &str,
+    case_id: CaseId,
     expected_version: i32,
     now: NaiveDateTime,
     events: &mut [EventRow],
 ) -> StoreResult<bool> {
+    let case_id = case_id.to_string();
     let marked = super::write_transaction(conn, |conn| {
         let updated = diesel::update(
             cases::table
-                .filter(cases::id.eq(case_id))
+                .filter(cases::id.eq(&case_id))
                 .filter(cases::version.eq(expected_version))
                 .filter(cases::overdue.eq(false))
                 .filter(cases::deadline.le(now)),

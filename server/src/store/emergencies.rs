@@ -5,6 +5,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 use gridline_core::workflow::{CaseState, Role};
 
 use super::cases::{CaseRow, CaseWorkflow, FullCase};
@@ -57,7 +58,8 @@ pub struct DecisionRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = emergency_cases)]
 pub struct EmergencyCaseRow {
-    pub case_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub case_id: CaseId,
     pub emergency_id: String,
     pub drill: bool,
     pub queued_at: NaiveDateTime,
@@ -142,10 +144,13 @@ pub fn decisions(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<DecisionR
 /// The command terms of a case, when it came in under command, with its switch's state.
 pub fn terms_of_case(
     conn: &mut DbConnection,
-    case_id: &str,
+    case_id: CaseId,
 ) -> StoreResult<Option<(EmergencyCaseRow, String)>> {
-    let Some(terms) =
-        emergency_cases::table.find(case_id).select(EmergencyCaseRow::as_select()).first(conn).optional()?
+    let Some(terms) = emergency_cases::table
+        .find(case_id.to_string())
+        .select(EmergencyCaseRow::as_select())
+        .first(conn)
+        .optional()?
     else {
         return Ok(None);
     };
@@ -191,13 +196,15 @@ pub fn put_under_command(
     event: &mut EventRow,
 ) -> StoreResult<bool> {
     let recorded = super::write_transaction(conn, |conn| {
-        diesel::insert_into(emergency_cases::table).values(terms).execute(conn)?;
+        diesel::insert_into(emergency_cases::table).values(terms.clone()).execute(conn)?;
         if terms.drill {
-            // A drill's case leaves the per-day summaries, like the statistics.
-            super::summaries::forget_case(conn, &terms.case_id)?;
-            super::rollups::forget_case(conn, &terms.case_id)?;
+            // A drill's case leaves the per-day summaries, like the statistics (which still name
+            // cases by their text).
+            let case_text = terms.case_id.to_string();
+            super::summaries::forget_case(conn, &case_text)?;
+            super::rollups::forget_case(conn, &case_text)?;
         }
-        match super::cases::record_step(conn, &terms.case_id, expected_version, change, event) {
+        match super::cases::record_step(conn, terms.case_id, expected_version, change, event) {
             Ok(super::cases::StepOutcome::Recorded { .. }) => Ok(()),
             Ok(super::cases::StepOutcome::Stale) => Err(NotWritten::Refused),
             Err(e) => Err(NotWritten::Store(e)),

@@ -13,6 +13,7 @@
 //! mark for [`crate::store::Db::run`], which wakes this node's subscribers once the work returns.
 
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 
 use super::schema::{case_events, cases};
 use super::{DbConnection, StoreResult};
@@ -203,18 +204,20 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
 }
 
 /// The events of one case, oldest first.
-pub fn for_case(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<EventRow>> {
+pub fn for_case(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<Vec<EventRow>> {
+    let case_id = case_id.to_string();
     Ok(case_events::table
-        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::case_id.eq(&case_id))
         .order(case_events::seq)
         .select(EventRow::as_select())
         .load(conn)?)
 }
 
 /// The event a client's idempotency key already recorded on a case, if any.
-pub fn find_by_key(conn: &mut DbConnection, case_id: &str, key: &str) -> StoreResult<Option<EventRow>> {
+pub fn find_by_key(conn: &mut DbConnection, case_id: CaseId, key: &str) -> StoreResult<Option<EventRow>> {
+    let case_id = case_id.to_string();
     Ok(case_events::table
-        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::case_id.eq(&case_id))
         .filter(case_events::idempotency_key.eq(key))
         .select(EventRow::as_select())
         .first(conn)
@@ -222,9 +225,10 @@ pub fn find_by_key(conn: &mut DbConnection, case_id: &str, key: &str) -> StoreRe
 }
 
 /// How many events of `kind` a case has (its extensions, for the next one's number).
-pub fn count_of_kind(conn: &mut DbConnection, case_id: &str, kind: &str) -> StoreResult<i64> {
+pub fn count_of_kind(conn: &mut DbConnection, case_id: CaseId, kind: &str) -> StoreResult<i64> {
+    let case_id = case_id.to_string();
     Ok(case_events::table
-        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::case_id.eq(&case_id))
         .filter(case_events::kind.eq(kind))
         .count()
         .get_result(conn)?)

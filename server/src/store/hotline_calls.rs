@@ -4,6 +4,7 @@
 //! row instead of writing a second.
 
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 
 use super::schema::hotline_calls;
 use super::{DbConnection, StoreResult};
@@ -64,18 +65,20 @@ pub fn set_transferred(conn: &mut DbConnection, id: &str, to: &str) -> StoreResu
 }
 
 /// The calls about `case_id`, oldest first.
-pub fn for_case(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<HotlineCallRow>> {
+pub fn for_case(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<Vec<HotlineCallRow>> {
+    let case_id = case_id.to_string();
     Ok(hotline_calls::table
-        .filter(hotline_calls::case_id.eq(case_id))
+        .filter(hotline_calls::case_id.eq(&case_id))
         .order((hotline_calls::created_at.asc(), hotline_calls::id.asc()))
         .select(HotlineCallRow::as_select())
         .load(conn)?)
 }
 
 /// Whether any call about `case_id` asked to keep the caller confidential.
-pub fn confidential(conn: &mut DbConnection, case_id: &str) -> StoreResult<bool> {
+pub fn confidential(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<bool> {
+    let case_id = case_id.to_string();
     let count: i64 = hotline_calls::table
-        .filter(hotline_calls::case_id.eq(case_id))
+        .filter(hotline_calls::case_id.eq(&case_id))
         .filter(hotline_calls::confidential.eq(true))
         .count()
         .get_result(conn)?;

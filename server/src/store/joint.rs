@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 use gridline_core::workflow::Action;
 use gridline_core::workflow::parts::PartState;
 use serde_json::Value;
@@ -241,13 +242,14 @@ fn count(n: i64) -> u32 {
 }
 
 /// The record of `case_id` that core's rules read.
-pub fn facts_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<JointRecord> {
+pub fn facts_of(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<JointRecord> {
+    let case_id = case_id.to_string();
     let open_parts: i64 = case_parts::table
-        .filter(case_parts::case_id.eq(case_id))
+        .filter(case_parts::case_id.eq(&case_id))
         .filter(case_parts::state.eq_any(open_parts()))
         .count()
         .get_result(conn)?;
-    let of_case = || case_events::table.filter(case_events::case_id.eq(case_id));
+    let of_case = || case_events::table.filter(case_events::case_id.eq(&case_id));
     let dispatched_at: Option<NaiveDateTime> = of_case()
         .filter(case_events::kind.eq_any([Action::Dispatch.as_str(), Action::Reassign.as_str()]))
         .select(diesel::dsl::max(case_events::occurred_at))
@@ -258,7 +260,7 @@ pub fn facts_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<JointReco
         .get_result(conn)?;
     let flags: i64 = of_case().filter(case_events::kind.eq(FLAGGED_TO_DISTRICT)).count().get_result(conn)?;
     let pending = case_disputes::table
-        .filter(case_disputes::case_id.eq(case_id))
+        .filter(case_disputes::case_id.eq(&case_id))
         .filter(case_disputes::decision.is_null())
         .order(case_disputes::raised_at.desc())
         .select(DisputeRow::as_select())
@@ -274,27 +276,30 @@ pub fn facts_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<JointReco
 }
 
 /// The parts of `case_id`, oldest first.
-pub fn parts_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<PartRow>> {
+pub fn parts_of(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<Vec<PartRow>> {
+    let case_id = case_id.to_string();
     Ok(case_parts::table
-        .filter(case_parts::case_id.eq(case_id))
+        .filter(case_parts::case_id.eq(&case_id))
         .order((case_parts::created_at, case_parts::id))
         .select(PartRow::as_select())
         .load(conn)?)
 }
 
 /// The disputes of `case_id`, oldest first.
-pub fn disputes_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<DisputeRow>> {
+pub fn disputes_of(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<Vec<DisputeRow>> {
+    let case_id = case_id.to_string();
     Ok(case_disputes::table
-        .filter(case_disputes::case_id.eq(case_id))
+        .filter(case_disputes::case_id.eq(&case_id))
         .order((case_disputes::raised_at, case_disputes::id))
         .select(DisputeRow::as_select())
         .load(conn)?)
 }
 
 /// One part of `case_id`.
-pub fn find_part(conn: &mut DbConnection, case_id: &str, part_id: &str) -> StoreResult<Option<PartRow>> {
+pub fn find_part(conn: &mut DbConnection, case_id: CaseId, part_id: &str) -> StoreResult<Option<PartRow>> {
+    let case_id = case_id.to_string();
     Ok(case_parts::table
-        .filter(case_parts::case_id.eq(case_id))
+        .filter(case_parts::case_id.eq(&case_id))
         .filter(case_parts::id.eq(part_id))
         .select(PartRow::as_select())
         .first(conn)
@@ -303,9 +308,10 @@ pub fn find_part(conn: &mut DbConnection, case_id: &str, part_id: &str) -> Store
 
 /// Whether `unit` has a part (in any state) on `case_id`: its handlers may read the case's
 /// joint view.
-pub fn unit_has_part(conn: &mut DbConnection, case_id: &str, unit: &str) -> StoreResult<bool> {
+pub fn unit_has_part(conn: &mut DbConnection, case_id: CaseId, unit: &str) -> StoreResult<bool> {
+    let case_id = case_id.to_string();
     let n: i64 = case_parts::table
-        .filter(case_parts::case_id.eq(case_id))
+        .filter(case_parts::case_id.eq(&case_id))
         .filter(case_parts::unit_code.eq(unit))
         .count()
         .get_result(conn)?;
@@ -318,28 +324,30 @@ pub fn parts_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     limit: i64,
-) -> StoreResult<Vec<(String, String)>> {
-    Ok(case_parts::table
+) -> StoreResult<Vec<(CaseId, String)>> {
+    let due: Vec<(String, String)> = case_parts::table
         .filter(case_parts::state.eq_any([PartState::Assigned.as_str(), PartState::Accepted.as_str()]))
         .filter(case_parts::overdue.eq(false))
         .filter(case_parts::deadline.le(now))
         .order(case_parts::deadline)
         .limit(limit)
         .select((case_parts::case_id, case_parts::id))
-        .load(conn)?)
+        .load(conn)?;
+    due.into_iter().map(|(case, part)| Ok((super::typed::stored_case_id(&case)?, part))).collect()
 }
 
 /// The ids of the cases whose pending dispute is past the arbiter's deadline and not sent to
 /// the district yet, at most `limit`.
-pub fn disputes_due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<String>> {
-    Ok(case_disputes::table
+pub fn disputes_due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<CaseId>> {
+    let due: Vec<String> = case_disputes::table
         .filter(case_disputes::decision.is_null())
         .filter(case_disputes::escalated_at.is_null())
         .filter(case_disputes::decide_by.lt(now))
         .order(case_disputes::decide_by)
         .limit(limit)
         .select(case_disputes::case_id)
-        .load(conn)?)
+        .load(conn)?;
+    due.iter().map(|case| super::typed::stored_case_id(case)).collect()
 }
 
 /// Per unit figures of cases `scope` admits.

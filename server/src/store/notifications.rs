@@ -8,6 +8,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 use gridline_core::workflow::notice::PublicChange;
 
 use super::events::EventRow;
@@ -228,11 +229,12 @@ pub fn finish(conn: &mut DbConnection, id: &str, attempt: &Attempt) -> StoreResu
 /// The notification log of a case, oldest first; only `recipient`'s when given.
 pub fn for_case(
     conn: &mut DbConnection,
-    case_id: &str,
+    case_id: CaseId,
     recipient: Option<&str>,
 ) -> StoreResult<Vec<DeliveryRow>> {
     use notification_deliveries as d;
-    let mut query = d::table.filter(d::case_id.eq(case_id)).into_boxed();
+    let case_id = case_id.to_string();
+    let mut query = d::table.filter(d::case_id.eq(&case_id)).into_boxed();
     if let Some(recipient) = recipient {
         query = query.filter(d::recipient_id.eq(recipient.to_owned()));
     }

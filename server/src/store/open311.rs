@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 
 use super::cases::{CaseRow, CaseWorkflow, FullCase};
 use super::photos::PhotoRow;
@@ -62,19 +63,22 @@ pub fn find_by_tracking_number(
 }
 
 /// The ids of the cases among `case_ids` that have a reporter's photo.
-pub fn with_photo(conn: &mut DbConnection, case_ids: &[String]) -> StoreResult<Vec<String>> {
-    Ok(case_photos::table
-        .filter(case_photos::case_id.eq_any(case_ids))
+pub fn with_photo(conn: &mut DbConnection, case_ids: &[CaseId]) -> StoreResult<Vec<CaseId>> {
+    let case_ids: Vec<String> = case_ids.iter().map(CaseId::to_string).collect();
+    let found: Vec<String> = case_photos::table
+        .filter(case_photos::case_id.eq_any(&case_ids))
         .filter(case_photos::position.eq(0))
         .select(case_photos::case_id)
-        .load(conn)?)
+        .load(conn)?;
+    found.iter().map(|id| super::typed::stored_case_id(id)).collect()
 }
 
 /// The first photo the reporter attached to a case.
-pub fn first_photo(conn: &mut DbConnection, case_id: &str) -> StoreResult<Option<PhotoRow>> {
+pub fn first_photo(conn: &mut DbConnection, case_id: CaseId) -> StoreResult<Option<PhotoRow>> {
+    let case_id = case_id.to_string();
     Ok(case_photos::table
         .inner_join(photos::table)
-        .filter(case_photos::case_id.eq(case_id))
+        .filter(case_photos::case_id.eq(&case_id))
         .order(case_photos::position)
         .select(PhotoRow::as_select())
         .first(conn)

@@ -44,7 +44,8 @@ pub fn write_batch(
     mut events: Vec<EventRow>,
     cells: &[String],
 ) -> StoreResult<()> {
-    let case_ids: Vec<String> = cases.iter().map(|c| c.row.id.clone()).collect();
+    // The statistics' facts and roll-ups name cases by their text.
+    let case_ids: Vec<String> = cases.iter().map(|c| c.row.id.to_string()).collect();
     super::write_transaction(conn, |conn| {
         summaries::hold_event_writers(conn)?;
         while !cases.is_empty() {

@@ -4,17 +4,19 @@
 //! `cases.tracking_number`).
 
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 
 use super::schema::cases;
 use super::{DbConnection, StoreResult};
 
 /// The id of the case with `tracking_number`, if there is one.
-pub fn case_id(conn: &mut DbConnection, tracking_number: &str) -> StoreResult<Option<String>> {
-    Ok(cases::table
+pub fn case_id(conn: &mut DbConnection, tracking_number: &str) -> StoreResult<Option<CaseId>> {
+    let id: Option<String> = cases::table
         .filter(cases::tracking_number.eq(tracking_number))
         .select(cases::id)
         .first::<String>(conn)
-        .optional()?)
+        .optional()?;
+    id.as_deref().map(super::typed::stored_case_id).transpose()
 }
 
 /// Longer input is not looked up: numbers are `GL-YYMMDD-XXXXXX` (16 characters).
@@ -46,9 +48,9 @@ pub fn whole_number(text: &str) -> Option<String> {
 /// The case id that `id_or_number` names: a case id (UUID) as given, or the id of the case with
 /// that tracking number. `None` when it is neither (the caller answers "no such case"); a UUID
 /// is not looked up here, its case is read next anyway.
-pub fn resolve(conn: &mut DbConnection, id_or_number: &str) -> StoreResult<Option<String>> {
-    if let Ok(id) = uuid::Uuid::parse_str(id_or_number.trim()) {
-        return Ok(Some(id.to_string()));
+pub fn resolve(conn: &mut DbConnection, id_or_number: &str) -> StoreResult<Option<CaseId>> {
+    if let Ok(id) = CaseId::parse(id_or_number.trim()) {
+        return Ok(Some(id));
     }
     match normalized(id_or_number) {
         Some(number) => case_id(conn, &number),

@@ -1,9 +1,9 @@
-//! Typed columns: the text a nullable code column holds, as the value core parses it into.
+//! Typed columns: the text a nullable code or id column holds, as the value core parses it into.
 //!
-//! A non-null code column maps straight onto its core type with diesel's
-//! `deserialize_as = String` (core's codes convert from and into `String`). A nullable one needs
-//! this small carrier, because `Option<GridCode>` and `Option<String>` are both foreign to the
-//! server and cannot be converted into each other directly. A stored value core does not accept
+//! A non-null code or id column maps straight onto its core type with diesel's
+//! `deserialize_as = String` (core's codes and [`CaseId`] convert from and into `String`). A
+//! nullable one needs this small carrier, because `Option<GridCode>` and `Option<String>` are
+//! both foreign to the server and cannot be converted into each other directly. A stored value core does not accept
 //! fails the read with the parse error (the store answers it as a database error), never as a
 //! missing row or a panic.
 
@@ -11,13 +11,14 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
 use diesel::expression::AsExpression;
 use diesel::sql_types::{Nullable, Text};
-use gridline_core::codes::{CodeError, GridCode};
+use gridline_core::codes::{CaseId, CaseIdError, CodeError, GridCode};
 
-/// The text of a nullable grid-code column, on its way into or out of [`GridCode`].
+/// The text of a nullable grid-code or case-id column, on its way into or out of [`GridCode`]
+/// or [`CaseId`].
 #[derive(Debug, Clone)]
-pub struct NullableGridText(Option<String>);
+pub struct NullableText(Option<String>);
 
-impl<DB: Backend> Queryable<Nullable<Text>, DB> for NullableGridText
+impl<DB: Backend> Queryable<Nullable<Text>, DB> for NullableText
 where
     Option<String>: FromStaticSqlRow<Nullable<Text>, DB>,
 {
@@ -28,7 +29,7 @@ where
     }
 }
 
-impl AsExpression<Nullable<Text>> for NullableGridText {
+impl AsExpression<Nullable<Text>> for NullableText {
     type Expression = <Option<String> as AsExpression<Nullable<Text>>>::Expression;
 
     fn as_expression(self) -> Self::Expression {
@@ -36,16 +37,30 @@ impl AsExpression<Nullable<Text>> for NullableGridText {
     }
 }
 
-impl TryFrom<NullableGridText> for Option<GridCode> {
+impl TryFrom<NullableText> for Option<GridCode> {
     type Error = CodeError;
 
-    fn try_from(text: NullableGridText) -> Result<Self, CodeError> {
+    fn try_from(text: NullableText) -> Result<Self, CodeError> {
         text.0.as_deref().map(GridCode::parse).transpose()
     }
 }
 
-impl From<Option<GridCode>> for NullableGridText {
+impl From<Option<GridCode>> for NullableText {
     fn from(code: Option<GridCode>) -> Self {
         Self(code.map(|code| code.to_string()))
     }
+}
+
+impl TryFrom<NullableText> for Option<CaseId> {
+    type Error = CaseIdError;
+
+    fn try_from(text: NullableText) -> Result<Self, CaseIdError> {
+        text.0.as_deref().map(CaseId::parse).transpose()
+    }
+}
+
+/// A case id read as a bare column rather than through a row type: a text that is not one
+/// fails the read as corrupt stored data.
+pub fn stored_case_id(text: &str) -> super::StoreResult<CaseId> {
+    CaseId::parse(text).map_err(|e| super::StoreError::Corrupt(e.to_string()))
 }

@@ -318,7 +318,7 @@ async fn open_case(
     };
     let key = format!("warning-signal:{}", row.id);
     let filed = file_report(state, Submitter::from(who), key, report).await?;
-    Ok(filed.case.id.clone())
+    Ok(filed.case.id.to_string())
 }
 
 /// Adopts (or finds) the topic of `open_topic`: the signal's centre cell and category.

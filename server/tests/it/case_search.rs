@@ -89,7 +89,7 @@ fn search(
 ) -> Vec<String> {
     let mut conn = server.db.get().unwrap();
     let found = case_list::list_tuned(&mut conn, scope, &filter, limit, tuning).unwrap();
-    found.into_iter().map(|c| c.row.id).collect()
+    found.into_iter().map(|c| c.row.id.to_string()).collect()
 }
 
 fn text(term: &str) -> ListFilter {
@@ -197,8 +197,8 @@ fn a_common_term_is_paged_newest_first_without_repeats_or_gaps(backend: Backend)
             let mut conn = server.db.get().unwrap();
             let page = case_list::list_tuned(&mut conn, &scope, &filter, 3, tuning).unwrap();
             let Some(last) = page.last() else { break };
-            after = Some((last.row.created_at, last.row.id.clone()));
-            pages.extend(page.iter().map(|c| c.row.id.clone()));
+            after = Some((last.row.created_at, last.row.id.to_string()));
+            pages.extend(page.iter().map(|c| c.row.id.to_string()));
         }
         assert_eq!(pages, everything, "{way}: pages of three, in order, no repeat, no gap");
     }

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use common::{Backend, TestServer};
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 use gridline_server::store::Db;
 use gridline_server::store::cases::{self, CaseRow, InsertOutcome};
 use gridline_server::store::events::EventRow;
 use gridline_server::store::schema::{case_events, case_photos, cases as cases_table};
-use uuid::Uuid;
 
 both_backends!(
     a_batch_answers_each_key_and_numbers_its_events_in_order,
@@ -24,11 +24,11 @@ both_backends!(
 );
 
 /// A report as intake builds it, with its key and tracking number chosen by the test.
-fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
+pub(crate) fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
     let now = chrono::Utc::now().naive_utc();
-    let id = Uuid::now_v7().to_string();
+    let id = CaseId::mint();
     let case = CaseRow {
-        id: id.clone(),
+        id,
         tracking_number: tracking_number.to_owned(),
         idempotency_key: key.to_owned(),
         request_sha256: format!("sha-of-{key}"),
@@ -64,18 +64,18 @@ fn report(key: &str, tracking_number: &str) -> (CaseRow, EventRow) {
     (case, event)
 }
 
-fn db_of(server: &TestServer) -> Db {
+pub(crate) fn db_of(server: &TestServer) -> Db {
     Db::connect(&server.database_url, 2, Duration::from_secs(10)).unwrap()
 }
 
 /// The sequence numbers of the events of these cases, in case order.
-fn seqs(db: &Db, case_ids: &[&str]) -> Vec<i64> {
+fn seqs(db: &Db, case_ids: &[CaseId]) -> Vec<i64> {
     let mut conn = db.get().unwrap();
     case_ids
         .iter()
         .map(|id| {
             case_events::table
-                .filter(case_events::case_id.eq(*id))
+                .filter(case_events::case_id.eq(id.to_string()))
                 .select(case_events::seq)
                 .first::<i64>(&mut conn)
                 .unwrap()
@@ -98,7 +98,7 @@ fn a_batch_answers_each_key_and_numbers_its_events_in_order(backend: Backend) {
     let before = report("key-0", "T-0");
     let outcome = cases::insert_report(&mut conn, &before.0, &[], &before.1).unwrap();
     assert!(matches!(outcome, InsertOutcome::Created));
-    let first_seq = seqs(&db, &[&before.0.id])[0];
+    let first_seq = seqs(&db, &[before.0.id])[0];
 
     let citizen = server.citizen_token();
     let photo = [server.upload_photo(&citizen), server.upload_photo(&citizen)];
@@ -116,15 +116,15 @@ fn a_batch_answers_each_key_and_numbers_its_events_in_order(backend: Backend) {
     let inserted = cases::insert_reports(&mut conn, &reports).unwrap();
     assert_eq!(inserted, vec![true, false, false, true]);
     assert_eq!(stored_keys(&db), ["key-0", "key-1", "key-4"]);
-    assert_eq!(seqs(&db, &[&batch[0].0.id, &batch[3].0.id]), [first_seq + 1, first_seq + 2]);
+    assert_eq!(seqs(&db, &[batch[0].0.id, batch[3].0.id]), [first_seq + 1, first_seq + 2]);
     let events_of_skipped: i64 = case_events::table
-        .filter(case_events::case_id.eq_any([&batch[1].0.id, &batch[2].0.id]))
+        .filter(case_events::case_id.eq_any([batch[1].0.id.to_string(), batch[2].0.id.to_string()]))
         .count()
         .get_result(&mut conn)
         .unwrap();
     assert_eq!(events_of_skipped, 0);
     let links: Vec<(String, i32)> = case_photos::table
-        .filter(case_photos::case_id.eq(&batch[0].0.id))
+        .filter(case_photos::case_id.eq(batch[0].0.id.to_string()))
         .select((case_photos::photo_id, case_photos::position))
         .order(case_photos::position)
         .load(&mut conn)

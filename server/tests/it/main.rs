@@ -18,6 +18,7 @@ mod access;
 mod access_admin_categories;
 mod auth_http;
 mod callbacks;
+mod case_ids;
 mod case_search;
 mod case_service;
 mod case_sheet;

@@ -208,7 +208,7 @@ fn in_flight_requests_finish_and_acknowledged_reports_are_kept(backend: Backend)
     let db = Db::connect(&database_url, 1, Duration::from_secs(10)).unwrap();
     let mut conn = db.get().unwrap();
     let missing: Vec<&String> =
-        kept.iter().filter(|id| cases::find(&mut conn, id).unwrap().is_none()).collect();
+        kept.iter().filter(|id| cases::find(&mut conn, id.parse().unwrap()).unwrap().is_none()).collect();
     assert!(missing.is_empty(), "acknowledged but not stored: {missing:?} of {}", kept.len());
     drop(conn);
     drop(db);

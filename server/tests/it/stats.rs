@@ -148,7 +148,7 @@ fn seed_via(
         state = to;
     }
     let case = CaseRow {
-        id: id.clone(),
+        id: id.parse().unwrap(),
         tracking_number: format!("T{}", &id[24..]),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         request_sha256: "0".repeat(64),

@@ -101,7 +101,7 @@ pub async fn list(
             };
             let mut tasks = Vec::with_capacity(found.len());
             for (task, case) in found {
-                let confidential = crate::store::hotline_calls::confidential(conn, &case.row.id)?;
+                let confidential = crate::store::hotline_calls::confidential(conn, case.row.id)?;
                 let sealed: Option<String> = match &case.row.reporter_id {
                     Some(id) if crate::api::hotline::may_show_caller(role, confidential) => {
                         users::table.find(id).select(users::phone_sealed).first(conn).optional()?.flatten()
@@ -120,7 +120,7 @@ pub async fn list(
 fn answer((task, case): TaskAndCase, reporter_phone: Option<String>) -> CallbackTask {
     let row = case.row;
     CallbackTask {
-        case_id: row.id,
+        case_id: row.id.to_string(),
         tracking_number: row.tracking_number,
         category: row.category_code.to_string(),
         description: row.description,

@@ -133,7 +133,7 @@ pub(crate) fn item(candidate: &FullCase, distance_m: f64, radius_m: f64, staff: 
         band.unwrap_or(radius_m)
     };
     DuplicateCandidate {
-        id: staff.then(|| case.id.clone()),
+        id: staff.then(|| case.id.to_string()),
         tracking_number: case.tracking_number.clone(),
         category: case.category_code,
         state: case.state,
@@ -187,7 +187,7 @@ pub async fn duplicates(
     let since = state.clock.now() - chrono::Duration::days(window_days);
     let origin = GeoPoint::new(case.row.lat, case.row.lon)
         .map_err(|e| ApiError::internal(crate::store::StoreError::Corrupt(format!("case position: {e}"))))?;
-    let (exclude_id, category) = (case.row.id.clone(), case.row.category_code.to_string());
+    let (exclude_id, category) = (case.row.id.to_string(), case.row.category_code.to_string());
     let found = state
         .db
         .run(move |conn| {
@@ -218,7 +218,7 @@ pub async fn duplicates(
     near.truncate(limit);
     let duplicates = near.iter().map(|(d, c)| item(c, *d, radius_m, staff)).collect();
     Ok(HttpResponse::Ok().json(DuplicateList {
-        case_id: case.row.id.clone(),
+        case_id: case.row.id.to_string(),
         category: case.row.category_code,
         radius_m,
         window_days,

@@ -255,10 +255,10 @@ pub fn stream(
                 }
             }
             let full_page = page.len() as i64 == EXPORT_PAGE;
-            let next = page
-                .last()
-                .filter(|_| full_page)
-                .map(|last| Cursor { after: Some((last.row.created_at, last.row.id.clone())), first: false });
+            let next = page.last().filter(|_| full_page).map(|last| Cursor {
+                after: Some((last.row.created_at, last.row.id.to_string())),
+                first: false,
+            });
             if out.is_empty() {
                 return None;
             }

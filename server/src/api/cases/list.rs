@@ -237,7 +237,7 @@ pub async fn list(
         })
         .await?;
     let next_cursor =
-        if more { page.last().map(|c| encode_cursor(c.row.created_at, &c.row.id)) } else { None };
+        if more { page.last().map(|c| encode_cursor(c.row.created_at, &c.row.id.to_string())) } else { None };
     let now = state.clock.now();
     let items: Vec<CaseView> = page
         .iter()

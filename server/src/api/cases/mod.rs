@@ -25,6 +25,7 @@ pub mod worklist;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use gridline_core::codes::CaseId;
 use gridline_core::protocol::{ActionNeeds, CasePosition, CaseView, CaseViewKind, Placement, ReporterRef};
 use gridline_core::workflow::{Action, Role};
 
@@ -70,7 +71,7 @@ pub(crate) fn render(
     let case = &full.row;
     let workflow = &full.workflow;
     let mut body = CaseView {
-        id: case.id.clone(),
+        id: case.id.to_string(),
         tracking_number: case.tracking_number.clone(),
         state: case.state,
         category: case.category_code.to_string(),
@@ -83,7 +84,7 @@ pub(crate) fn render(
         handling_unit: case.handling_unit.clone(),
         deadline: workflow.deadline.map(rfc3339),
         overdue: workflow.overdue,
-        merged_into: workflow.merged_into.clone(),
+        merged_into: workflow.merged_into.map(|id| id.to_string()),
         rating: workflow.rating,
         view: CaseViewKind::Public,
         position: CasePosition { lat: case.lat, lon: case.lon, accuracy_m: None },
@@ -150,15 +151,15 @@ pub(crate) fn render(
 pub(crate) async fn load_case<T: Send + 'static>(
     state: &AppState,
     id_or_number: &str,
-    also: fn(&mut DbConnection, &str) -> StoreResult<T>,
+    also: fn(&mut DbConnection, CaseId) -> StoreResult<T>,
 ) -> ApiResult<(FullCase, T)> {
     let named = id_or_number.to_owned();
     let found = state
         .db
         .run(move |conn| {
             let Some(id) = crate::store::tracking::resolve(conn, &named)? else { return Ok(None) };
-            let Some(case) = cases::find_full(conn, &id)? else { return Ok(None) };
-            Ok(Some((case, also(conn, &id)?)))
+            let Some(case) = cases::find_full(conn, id)? else { return Ok(None) };
+            Ok(Some((case, also(conn, id)?)))
         })
         .await?;
     found.ok_or_else(|| ApiError::not_found("case"))

@@ -233,7 +233,7 @@ pub async fn timeline(
         })
         .collect();
     Ok(HttpResponse::Ok().json(Timeline {
-        case_id: case.row.id.clone(),
+        case_id: case.row.id.to_string(),
         view: if staff { TimelineView::Staff } else { TimelineView::Public },
         events: entries,
     }))

@@ -38,5 +38,5 @@ pub async fn list(
     }
     let row = case.row.clone();
     let inspectors = state.db.run(move |conn| Ok(crate::cases::verifiers::candidates(conn, &row))).await??;
-    Ok(HttpResponse::Ok().json(VerifierCandidates { case_id: case.row.id, inspectors }))
+    Ok(HttpResponse::Ok().json(VerifierCandidates { case_id: case.row.id.to_string(), inspectors }))
 }

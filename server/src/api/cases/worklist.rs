@@ -19,6 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use gridline_core::codes::CaseId;
 use gridline_core::protocol::{WorklistItem, WorklistPage};
 use gridline_core::workflow::{CaseState, Role};
 use serde::Deserialize;
@@ -27,8 +28,10 @@ use super::{View, render};
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult};
+use crate::store::StoreResult;
 use crate::store::cases::{self, FullCase};
 use crate::store::events;
+use crate::store::typed::stored_case_id;
 
 /// Most events read for one incremental answer.
 pub const PAGE_EVENTS: i64 = 1_000;
@@ -58,7 +61,7 @@ fn on_list(case: &FullCase) -> bool {
 fn upsert(
     case: &FullCase,
     who: &Principal,
-    photos: &mut HashMap<String, Vec<String>>,
+    photos: &mut HashMap<CaseId, Vec<String>>,
     now: DateTime<Utc>,
 ) -> WorklistItem {
     let photo_ids = photos.remove(&case.row.id).unwrap_or_default();
@@ -101,8 +104,9 @@ pub async fn worklist(
             let more = changes.len() as i64 == PAGE_EVENTS;
             let through =
                 if more { changes.last().map_or(latest, |(seq, _)| *seq) } else { latest.max(cursor) };
-            let ids: Vec<String> =
-                changes.into_iter().map(|(_, id)| id).collect::<BTreeSet<_>>().into_iter().collect();
+            let ids: BTreeSet<CaseId> =
+                changes.iter().map(|(_, id)| stored_case_id(id)).collect::<StoreResult<_>>()?;
+            let ids: Vec<CaseId> = ids.into_iter().collect();
             let changed = cases::find_many_full(conn, &ids)?;
             let photos = cases::photo_ids_of(conn, &changed)?;
             Ok((Vec::new(), changed, photos, through, more, false))
@@ -119,7 +123,7 @@ pub async fn worklist(
                 if on_list(case) {
                     upsert(case, &who, &mut photos, now)
                 } else {
-                    WorklistItem::Removed { id: case.row.id.clone(), state: case.row.state }
+                    WorklistItem::Removed { id: case.row.id.to_string(), state: case.row.state }
                 }
             })
             .collect()

@@ -34,6 +34,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use gridline_core::codes::CaseId;
 use gridline_core::protocol::{ActionRequest, Position, ReportRequest};
 use gridline_core::taxonomy::Answers;
 use gridline_core::workflow::hotline::{CallType, TransferTo, Urgency};
@@ -255,7 +256,7 @@ pub async fn take_call(
     let Filed { case, replayed } =
         file_report_with(&state, submitter, key.clone(), report, overrides).await?;
     let row =
-        call_row(&who, key.clone(), &call, sealed, case.id.clone(), false, state.clock.now().timestamp());
+        call_row(&who, key.clone(), &call, sealed, case.id.to_string(), false, state.clock.now().timestamp());
     let recorded = state.db.run(move |conn| hotline_calls::record(conn, row)).await?;
     let mut outcome = None;
     if let Some(answer) = &call.answer {
@@ -268,7 +269,7 @@ pub async fn take_call(
     let mut current: CaseRow = *case;
     let mut transferred_to = recorded.transferred_to.clone();
     if let Some((action, reason, destination)) = outcome {
-        current = close_on_the_call(&state, &who, &current.id, &key, action, reason).await?.row;
+        current = close_on_the_call(&state, &who, current.id, &key, action, reason).await?.row;
         if let Some(to) = destination {
             let (id, to) = (recorded.id.clone(), to.as_str().to_owned());
             transferred_to = Some(to.clone());
@@ -277,7 +278,7 @@ pub async fn take_call(
     }
     let receipt = CallReceipt {
         call_id: recorded.id,
-        case_id: current.id.clone(),
+        case_id: current.id.to_string(),
         tracking_number: current.tracking_number.clone(),
         state: current.state,
         linked: false,
@@ -467,7 +468,7 @@ pub async fn delete_code(
 async fn close_on_the_call(
     state: &AppState,
     who: &Principal,
-    case_id: &str,
+    case_id: CaseId,
     call_key: &str,
     action: Action,
     reason: String,
@@ -483,7 +484,7 @@ async fn close_on_the_call(
     bytes.copy_from_slice(&digest[..16]);
     let step_key = uuid::Builder::from_random_bytes(bytes).into_uuid();
     let request = StepRequest {
-        case_id: case_id.to_owned(),
+        case_id: case_id.to_string(),
         expected_version: None,
         idempotency_key: Some(step_key.to_string()),
         body,
@@ -518,11 +519,11 @@ async fn link_to_case(
             format!("the case is {}; a caller is linked only to an open case", case.row.state),
         ));
     }
-    let row = call_row(who, key, call, sealed, case.row.id.clone(), true, state.clock.now().timestamp());
+    let row = call_row(who, key, call, sealed, case.row.id.to_string(), true, state.clock.now().timestamp());
     let recorded = state.db.run(move |conn| hotline_calls::record(conn, row)).await?;
     let receipt = CallReceipt {
         call_id: recorded.id,
-        case_id: case.row.id.clone(),
+        case_id: case.row.id.to_string(),
         tracking_number: case.row.tracking_number.clone(),
         state: case.row.state,
         linked: true,
@@ -573,7 +574,7 @@ pub async fn calls_of_case(
             ),
         });
     }
-    Ok(HttpResponse::Ok().json(CallList { case_id: case.row.id.clone(), calls: views }))
+    Ok(HttpResponse::Ok().json(CallList { case_id: case.row.id.to_string(), calls: views }))
 }
 
 /// Whether a call-back list may show the reporter's number of `case_id` to `role`: a

@@ -286,10 +286,10 @@ pub async fn case_log(
     } else {
         return Err(ApiError::not_found("case"));
     };
-    let (case_id, recipient) = (case.row.id.clone(), is_reporter.then(|| who.user_id.clone()));
-    let rows = state.db.run(move |conn| store::for_case(conn, &case_id, recipient.as_deref())).await?;
+    let (case_id, recipient) = (case.row.id, is_reporter.then(|| who.user_id.clone()));
+    let rows = state.db.run(move |conn| store::for_case(conn, case_id, recipient.as_deref())).await?;
     Ok(HttpResponse::Ok().json(NotificationLog {
-        case_id: case.row.id,
+        case_id: case.row.id.to_string(),
         tracking_number: case.row.tracking_number,
         view,
         entries: rows.into_iter().map(NotificationLogEntry::from).collect(),

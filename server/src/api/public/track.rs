@@ -26,9 +26,10 @@ pub async fn track(
         .run(move |conn| tracking::case_id(conn, &number))
         .await?
         .ok_or_else(|| ApiError::not_found("case"))?;
-    let (case, (photo_ids, events)) =
-        load_case(&state, &id, |conn, id| Ok((cases::photo_ids(conn, id)?, events::for_case(conn, id)?)))
-            .await?;
+    let (case, (photo_ids, events)) = load_case(&state, &id.to_string(), |conn, id| {
+        Ok((cases::photo_ids(conn, id)?, events::for_case(conn, id)?))
+    })
+    .await?;
     let view = view_for(who.0.as_ref(), &case.row);
     let is_reporter =
         who.0.as_ref().is_some_and(|w| Some(w.user_id.as_str()) == case.row.reporter_id.as_deref());

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use diesel::prelude::*;
 
+use gridline_core::codes::CaseId;
 use gridline_core::workflow::CaseState;
 
 use super::{ReportReceipt, rfc3339};
@@ -40,22 +41,19 @@ impl From<&FullCase> for FollowedCase {
 
 /// The receipts of `rows`, in their order, with workflow facts and followed cases.
 pub fn receipts(conn: &mut DbConnection, rows: &[CaseRow]) -> StoreResult<Vec<ReportReceipt>> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut known: HashMap<String, FullCase> =
-        cases::find_many_full(conn, &ids)?.into_iter().map(|c| (c.row.id.clone(), c)).collect();
+    let ids: Vec<CaseId> = rows.iter().map(|r| r.id).collect();
+    let mut known: HashMap<CaseId, FullCase> =
+        cases::find_many_full(conn, &ids)?.into_iter().map(|c| (c.row.id, c)).collect();
     // Read each level of merge targets in one query.
-    let mut frontier: Vec<String> = known
-        .values()
-        .filter_map(|c| c.workflow.merged_into.clone())
-        .filter(|t| !known.contains_key(t))
-        .collect();
+    let mut frontier: Vec<CaseId> =
+        known.values().filter_map(|c| c.workflow.merged_into).filter(|t| !known.contains_key(t)).collect();
     for _ in 0..MAX_HOPS {
         if frontier.is_empty() {
             break;
         }
         let found = cases::find_many_full(conn, &frontier)?;
-        frontier = found.iter().filter_map(|c| c.workflow.merged_into.clone()).collect();
-        known.extend(found.into_iter().map(|c| (c.row.id.clone(), c)));
+        frontier = found.iter().filter_map(|c| c.workflow.merged_into).collect();
+        known.extend(found.into_iter().map(|c| (c.row.id, c)));
         frontier.retain(|t| !known.contains_key(t));
     }
     Ok(rows
@@ -74,10 +72,10 @@ pub fn receipts(conn: &mut DbConnection, rows: &[CaseRow]) -> StoreResult<Vec<Re
 }
 
 /// The end of `case`'s merge chain among `known`, if it has one.
-fn survivor<'a>(known: &'a HashMap<String, FullCase>, case: &'a FullCase) -> Option<&'a FullCase> {
-    let mut at = known.get(case.workflow.merged_into.as_deref()?)?;
+fn survivor<'a>(known: &'a HashMap<CaseId, FullCase>, case: &'a FullCase) -> Option<&'a FullCase> {
+    let mut at = known.get(&case.workflow.merged_into?)?;
     for _ in 0..MAX_HOPS {
-        match at.workflow.merged_into.as_deref().and_then(|next| known.get(next)) {
+        match at.workflow.merged_into.and_then(|next| known.get(&next)) {
             Some(next) if at.row.state == CaseState::Merged => at = next,
             _ => break,
         }

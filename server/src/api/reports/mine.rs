@@ -15,6 +15,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, web};
+use gridline_core::codes::CaseId;
 use gridline_core::protocol::MyReportsPage;
 use serde::Deserialize;
 
@@ -23,7 +24,8 @@ use crate::api::cases::worklist::PAGE_EVENTS;
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{cases, events};
+use crate::store::typed::stored_case_id;
+use crate::store::{StoreResult, cases, events};
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
@@ -67,8 +69,9 @@ pub async fn mine(
             let more = changes.len() as i64 >= PAGE_EVENTS;
             let through =
                 if more { changes.last().map_or(latest, |(seq, _)| *seq) } else { latest.max(cursor) };
-            let ids: Vec<String> =
-                changes.into_iter().map(|(_, id)| id).collect::<BTreeSet<_>>().into_iter().collect();
+            let ids: BTreeSet<CaseId> =
+                changes.iter().map(|(_, id)| stored_case_id(id)).collect::<StoreResult<_>>()?;
+            let ids: Vec<CaseId> = ids.into_iter().collect();
             let mut rows: Vec<_> = cases::find_many_full(conn, &ids)?.into_iter().map(|c| c.row).collect();
             rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
             Ok((rows, through, more))

@@ -27,7 +27,7 @@ impl From<&CaseRow> for Placement {
 impl From<&CaseRow> for ReportReceipt {
     fn from(case: &CaseRow) -> Self {
         Self {
-            id: case.id.clone(),
+            id: case.id.to_string(),
             tracking_number: case.tracking_number.clone(),
             state: case.state,
             category: case.category_code.to_string(),
