@@ -28,8 +28,10 @@ const LOOKUP_CHUNK: usize = 1_000;
 /// The advisory lock key that serializes alarm processing on PostgreSQL ("GLSE" in ASCII).
 const SENSOR_LOCK: i64 = 0x474C_5345;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+/// A sending system; its key is shown once, when issued, and only its first characters after.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = sensor_systems)]
+#[schema(as = SensorSystem)]
 pub struct SystemRow {
     pub id: String,
     pub name: String,
@@ -41,8 +43,10 @@ pub struct SystemRow {
     pub revoked_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+/// A device of a sending system, routed to its grid cell.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = sensor_devices, treat_none_as_null = true)]
+#[schema(as = SensorDevice)]
 pub struct DeviceRow {
     pub id: String,
     pub system_id: String,
@@ -51,6 +55,7 @@ pub struct DeviceRow {
     pub lon: f64,
     pub grid_code: String,
     pub owning_unit: String,
+    /// Flagged by flapping; its alarms open no cases until it is repaired.
     pub faulty: bool,
     #[serde(skip)]
     pub flap_window_started_at: Option<i64>,
@@ -74,25 +79,35 @@ pub struct RuleRow {
     pub closes_on_all_clear: bool,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+/// Confirmed alarms of one kind in one cell within the rule's window (`purpose: alarms`), or a
+/// faulty device (`purpose: maintenance`): one case each. A storm is one group with its count.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = sensor_groups, treat_none_as_null = true)]
+#[schema(as = SensorGroup)]
 pub struct GroupRow {
     pub id: String,
+    #[schema(schema_with = group_purpose_schema)]
     pub purpose: String,
     pub kind: String,
     pub grid_code: String,
     pub device_id: Option<String>,
+    #[schema(value_type = gridline_core::sensors::Severity)]
     pub severity: String,
     pub opened_at: i64,
     pub window_ends_at: i64,
+    #[schema(minimum = 0)]
     pub episode_count: i32,
+    #[schema(minimum = 0)]
     pub active_count: i32,
     pub case_id: Option<String>,
     pub cleared_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+/// One device's alarm of one kind from its first message to its all-clear; repeats raise
+/// `repeat_count` and `last_at` (Unix seconds).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = sensor_alarms)]
+#[schema(as = SensorAlarmEpisode)]
 pub struct AlarmRow {
     pub id: String,
     #[serde(skip)]
@@ -100,11 +115,16 @@ pub struct AlarmRow {
     pub device_id: String,
     pub kind: String,
     pub sub_category: Option<String>,
+    #[schema(value_type = gridline_core::sensors::Severity)]
     pub severity: String,
     pub grid_code: String,
+    /// Pending until confirmed (by duration, a second device or a person); suppressed while its
+    /// device is flagged faulty.
+    #[schema(schema_with = alarm_state_schema)]
     pub state: String,
     pub first_at: i64,
     pub last_at: i64,
+    #[schema(minimum = 1)]
     pub repeat_count: i32,
     pub value: Option<f64>,
     pub unit: Option<String>,
@@ -113,11 +133,35 @@ pub struct AlarmRow {
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
     pub confirmed_at: Option<i64>,
+    #[schema(schema_with = confirmed_by_schema)]
     pub confirmed_by: Option<String>,
     #[serde(skip)]
     pub confirmed_by_user: Option<String>,
     pub group_id: Option<String>,
     pub cleared_at: Option<i64>,
+}
+
+/// The states an alarm episode is stored in (the engine writes them).
+fn alarm_state_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["pending", "confirmed", "suppressed"]))
+        .build()
+}
+
+/// How an episode was confirmed, or null while it is not.
+fn confirmed_by_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([Some("duration"), Some("second_device"), Some("person"), None]))
+        .build()
+}
+
+fn group_purpose_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["alarms", "maintenance"])).build()
 }
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]

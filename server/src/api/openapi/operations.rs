@@ -44,8 +44,7 @@ use crate::api::patrol::{PositionsBody, PositionsStored, StreetCoverage};
 use crate::api::photos::PhotoReceipt;
 use crate::api::public::nearby::NearbyReports;
 use crate::api::sensors::{
-    ConfirmedAlarm, CreateSystem, CreatedSystem, ReviewQueue, SensorDevice, SensorOverview, SensorRules,
-    SensorSystem, SensorSystems,
+    ConfirmedAlarm, CreateSystem, CreatedSystem, ReviewQueue, SensorOverview, SensorRules, SensorSystems,
 };
 use crate::api::stats::StatisticsAnswer;
 use crate::api::units::{NewUnit, Unit, UnitList, UnitPatch};
@@ -60,6 +59,7 @@ use crate::api::warnings::{MAX_DAYS as CHARTED_DAYS, MAX_LIMIT as CHARTED_PLACES
 use crate::sensors::intake::BatchResult;
 use crate::sensors::registry::Imported;
 use crate::store::api_keys::ApiKeyRow;
+use crate::store::sensors::{DeviceRow, SystemRow};
 use crate::warnings::scan::{
     MAX_DAYS as SCAN_MAX_DAYS, MAX_RADIUS_M, MAX_REPLICATIONS, MIN_DAYS as SCAN_MIN_DAYS,
 };
@@ -566,7 +566,7 @@ pub fn api() -> Vec<Op> {
             .describe("Admin, or a district admin or dispatcher whose area holds the device's cell. Its flapping count starts afresh; its past alarms keep their states. A device that is not faulty answers 409 `device_not_faulty`.")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .answer(200, "The device, healthy", Body::Json(typed::<SensorDevice>))
+            .answer(200, "The device, healthy", Body::Json(typed::<DeviceRow>))
             .problems(&[401, 403, 404, 409]),
         Op::new(Method::Get, "/api/v1/sensors/review", "sensors", "The review queue: alarms waiting for confirmation, with their device and media")
             .bearer()
@@ -589,7 +589,7 @@ pub fn api() -> Vec<Op> {
         Op::new(Method::Delete, "/api/v1/admin/sensor-systems/{id}", "admin", "Revoke a sensor system's key")
             .bearer()
             .param(In::Path, "id", true, json!({"type": "string"}), None)
-            .answer(200, "Revoked", Body::Json(typed::<SensorSystem>))
+            .answer(200, "Revoked", Body::Json(typed::<SystemRow>))
             .problems(&[401, 403, 404]),
         Op::new(Method::Post, "/api/v1/admin/sensor-systems/{id}/devices", "admin", "Import a system's devices (CSV or GeoJSON)")
             .describe("CSV: a header naming `id`, `kind`, `lat`, `lon`, `owning_unit`, then one device per line (RFC 4180 quoting). GeoJSON: a FeatureCollection of Points with properties `id`, `kind`, `owning_unit`. Each position is routed to its grid cell; a device outside every cell, or an id of another system, refuses the whole import (422 `invalid_devices`, every problem listed). A device imported again is updated.")

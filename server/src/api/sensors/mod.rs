@@ -17,7 +17,6 @@ use gridline_core::workflow::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
 use crate::app::AppState;
 use crate::auth::{Principal, now};
@@ -75,190 +74,14 @@ fn shape_error(e: &serde_json::Error) -> String {
     text.chars().take(200).collect()
 }
 
-// --- answers: the stored rows as they are sent (never a key's hash or a flapping count) ------
-
-/// One device's alarm of one kind from its first message to its all-clear; repeats raise
-/// `repeat_count` and `last_at` (Unix seconds).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SensorAlarmEpisode {
-    pub id: String,
-    pub device_id: String,
-    pub kind: String,
-    pub sub_category: Option<String>,
-    #[schema(value_type = gridline_core::sensors::Severity)]
-    pub severity: String,
-    pub grid_code: String,
-    /// Pending until confirmed (by duration, a second device or a person); suppressed while its
-    /// device is flagged faulty.
-    #[schema(schema_with = alarm_state_schema)]
-    pub state: String,
-    pub first_at: i64,
-    pub last_at: i64,
-    #[schema(minimum = 1)]
-    pub repeat_count: i32,
-    pub value: Option<f64>,
-    pub unit: Option<String>,
-    pub media_url: Option<String>,
-    pub issued_at: Option<String>,
-    pub valid_from: Option<String>,
-    pub valid_to: Option<String>,
-    pub confirmed_at: Option<i64>,
-    #[schema(schema_with = confirmed_by_schema)]
-    pub confirmed_by: Option<String>,
-    pub group_id: Option<String>,
-    pub cleared_at: Option<i64>,
-}
-
-impl From<AlarmRow> for SensorAlarmEpisode {
-    fn from(row: AlarmRow) -> Self {
-        SensorAlarmEpisode {
-            id: row.id,
-            device_id: row.device_id,
-            kind: row.kind,
-            sub_category: row.sub_category,
-            severity: row.severity,
-            grid_code: row.grid_code,
-            state: row.state,
-            first_at: row.first_at,
-            last_at: row.last_at,
-            repeat_count: row.repeat_count,
-            value: row.value,
-            unit: row.unit,
-            media_url: row.media_url,
-            issued_at: row.issued_at,
-            valid_from: row.valid_from,
-            valid_to: row.valid_to,
-            confirmed_at: row.confirmed_at,
-            confirmed_by: row.confirmed_by,
-            group_id: row.group_id,
-            cleared_at: row.cleared_at,
-        }
-    }
-}
-
-/// The states an alarm episode is stored in (the engine writes them).
-fn alarm_state_schema() -> utoipa::openapi::Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(["pending", "confirmed", "suppressed"]))
-        .build()
-}
-
-/// How an episode was confirmed, or null while it is not.
-fn confirmed_by_schema() -> utoipa::openapi::Object {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .enum_values(Some([Some("duration"), Some("second_device"), Some("person"), None]))
-        .build()
-}
-
-/// A device of a sending system, routed to its grid cell.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SensorDevice {
-    pub id: String,
-    pub system_id: String,
-    pub kind: String,
-    pub lat: f64,
-    pub lon: f64,
-    pub grid_code: String,
-    pub owning_unit: String,
-    /// Flagged by flapping; its alarms open no cases until it is repaired.
-    pub faulty: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl From<DeviceRow> for SensorDevice {
-    fn from(row: DeviceRow) -> Self {
-        SensorDevice {
-            id: row.id,
-            system_id: row.system_id,
-            kind: row.kind,
-            lat: row.lat,
-            lon: row.lon,
-            grid_code: row.grid_code,
-            owning_unit: row.owning_unit,
-            faulty: row.faulty,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-/// Confirmed alarms of one kind in one cell within the rule's window (`purpose: alarms`), or a
-/// faulty device (`purpose: maintenance`): one case each. A storm is one group with its count.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SensorGroup {
-    pub id: String,
-    #[schema(schema_with = group_purpose_schema)]
-    pub purpose: String,
-    pub kind: String,
-    pub grid_code: String,
-    pub device_id: Option<String>,
-    #[schema(value_type = gridline_core::sensors::Severity)]
-    pub severity: String,
-    pub opened_at: i64,
-    pub window_ends_at: i64,
-    #[schema(minimum = 0)]
-    pub episode_count: i32,
-    #[schema(minimum = 0)]
-    pub active_count: i32,
-    pub case_id: Option<String>,
-    pub cleared_at: Option<i64>,
-}
-
-impl From<GroupRow> for SensorGroup {
-    fn from(row: GroupRow) -> Self {
-        SensorGroup {
-            id: row.id,
-            purpose: row.purpose,
-            kind: row.kind,
-            grid_code: row.grid_code,
-            device_id: row.device_id,
-            severity: row.severity,
-            opened_at: row.opened_at,
-            window_ends_at: row.window_ends_at,
-            episode_count: row.episode_count,
-            active_count: row.active_count,
-            case_id: row.case_id,
-            cleared_at: row.cleared_at,
-        }
-    }
-}
-
-fn group_purpose_schema() -> utoipa::openapi::Object {
-    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["alarms", "maintenance"])).build()
-}
-
-/// A sending system; its key is shown once, when issued, and only its first characters after.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SensorSystem {
-    pub id: String,
-    pub name: String,
-    pub key_prefix: String,
-    pub created_by: String,
-    pub created_at: i64,
-    pub revoked_at: Option<i64>,
-}
-
-impl From<SystemRow> for SensorSystem {
-    fn from(row: SystemRow) -> Self {
-        SensorSystem {
-            id: row.id,
-            name: row.name,
-            key_prefix: row.key_prefix,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            revoked_at: row.revoked_at,
-        }
-    }
-}
+// --- answers: the stored rows as they are sent (never a key's hash or a flapping count); their
+// schemas are derived on the rows (`crate::store::sensors`) ---------------------------------
 
 /// An episode in the review queue, with its device.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewItem {
-    pub alarm: SensorAlarmEpisode,
-    pub device: Option<SensorDevice>,
+    pub alarm: AlarmRow,
+    pub device: Option<DeviceRow>,
 }
 
 /// Oldest first (at most 500), within the caller's scope.
@@ -299,7 +122,7 @@ pub async fn review(state: web::Data<AppState>, who: Principal) -> ApiResult<Htt
         .into_iter()
         .map(|alarm| {
             let device = devices.iter().find(|d| d.id == alarm.device_id).cloned();
-            ReviewItem { alarm: alarm.into(), device: device.map(SensorDevice::from) }
+            ReviewItem { alarm, device }
         })
         .collect();
     Ok(HttpResponse::Ok().json(ReviewQueue { alarms }))
@@ -307,7 +130,7 @@ pub async fn review(state: web::Data<AppState>, who: Principal) -> ApiResult<Htt
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConfirmedAlarm {
-    pub alarm: SensorAlarmEpisode,
+    pub alarm: AlarmRow,
 }
 
 /// `POST /api/v1/sensors/alarms/{id}/confirm`: a person confirms a pending alarm.
@@ -330,7 +153,7 @@ pub async fn confirm(
     }
     let alarm = state.db.run(move |conn| Ok(store::find_alarm(conn, &id)?)).await?;
     let alarm = alarm.ok_or_else(|| ApiError::not_found("alarm"))?;
-    Ok(HttpResponse::Ok().json(ConfirmedAlarm { alarm: alarm.into() }))
+    Ok(HttpResponse::Ok().json(ConfirmedAlarm { alarm }))
 }
 
 /// `POST /api/v1/sensors/devices/{id}/repaired`: the owning unit has repaired a device flagged
@@ -367,7 +190,7 @@ pub async fn repaired(
         .await?
         .ok_or_else(|| ApiError::not_found("device"))?;
     match device {
-        Ok(device) => Ok(HttpResponse::Ok().json(SensorDevice::from(device))),
+        Ok(device) => Ok(HttpResponse::Ok().json(device)),
         Err(_) => Err(ApiError::conflict("device_not_faulty", "the device is not flagged faulty")),
     }
 }
@@ -385,8 +208,8 @@ pub struct SensorOverview {
     /// Active alarms per cell and kind.
     pub cells: Vec<CellAlarms>,
     /// Alarm groups, newest first: a storm is one group with its count of alarms.
-    pub groups: Vec<SensorGroup>,
-    pub faulty_devices: Vec<SensorDevice>,
+    pub groups: Vec<GroupRow>,
+    pub faulty_devices: Vec<DeviceRow>,
     /// Every alarm kind of the city's rules with the category its cases are filed under, so a
     /// screen can name a kind in words (the category's names) instead of its code.
     pub kinds: Vec<KindCategory>,
@@ -420,8 +243,8 @@ pub async fn overview(state: web::Data<AppState>, who: Principal) -> ApiResult<H
             .filter(|(grid, _, _)| in_scope(&who, grid))
             .map(|(grid_code, kind, active)| CellAlarms { grid_code, kind, active })
             .collect(),
-        groups: groups.into_iter().map(SensorGroup::from).collect(),
-        faulty_devices: faulty.into_iter().map(SensorDevice::from).collect(),
+        groups,
+        faulty_devices: faulty,
         kinds: rules.into_iter().map(|r| KindCategory { kind: r.kind, category: r.category }).collect(),
     }))
 }
@@ -431,14 +254,13 @@ pub async fn overview(state: web::Data<AppState>, who: Principal) -> ApiResult<H
 /// Newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SensorSystems {
-    pub sensor_systems: Vec<SensorSystem>,
+    pub sensor_systems: Vec<SystemRow>,
 }
 
 /// `GET /api/v1/admin/sensor-systems`.
 pub async fn list_systems(state: web::Data<AppState>, who: Principal) -> ApiResult<HttpResponse> {
     who.require_role(&[Role::Admin])?;
     let sensor_systems = state.db.run(store::list_systems).await?;
-    let sensor_systems = sensor_systems.into_iter().map(SensorSystem::from).collect();
     Ok(HttpResponse::Ok().json(SensorSystems { sensor_systems }))
 }
 
@@ -452,7 +274,7 @@ pub struct CreateSystem {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedSystem {
-    pub sensor_system: SensorSystem,
+    pub sensor_system: SystemRow,
     /// The key itself: shown this once.
     pub key: String,
 }
@@ -471,7 +293,7 @@ pub async fn create_system(
     state.db.run(move |conn| store::insert_system(conn, &stored)).await?;
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(CreatedSystem { sensor_system: row.into(), key }))
+        .json(CreatedSystem { sensor_system: row, key }))
 }
 
 fn system_id(id: &str) -> ApiResult<String> {
@@ -488,7 +310,7 @@ pub async fn revoke_system(
     let id = system_id(&id)?;
     let revoked = state.db.run(move |conn| store::revoke_system(conn, &id, now())).await?;
     let revoked = revoked.ok_or_else(|| ApiError::not_found("sensor system"))?;
-    Ok(HttpResponse::Ok().json(SensorSystem::from(revoked)))
+    Ok(HttpResponse::Ok().json(revoked))
 }
 
 /// `POST /api/v1/admin/sensor-systems/{id}/devices`: imports devices (CSV or GeoJSON).
