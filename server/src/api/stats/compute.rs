@@ -548,17 +548,24 @@ pub struct DailyCounter<'a> {
     total: Counter<'a>,
 }
 
+/// The days of `range` (from its start, in steps of 24 hours), each keyed by its local date.
+fn days_of(range: Range, calendar: &WorkingCalendar) -> Vec<(String, Range)> {
+    let mut days = Vec::new();
+    let mut from = range.from;
+    while from < range.to {
+        let to = (from + Duration::days(1)).min(range.to);
+        days.push((calendar.date_of(from).format("%Y-%m-%d").to_string(), Range { from, to }));
+        from = to;
+    }
+    days
+}
+
 impl<'a> DailyCounter<'a> {
     pub fn new(range: Range, rules: Rules<'a>) -> DailyCounter<'a> {
-        let zone = rules.calendar.settings().timezone;
-        let mut days = Vec::new();
-        let mut from = range.from;
-        while from < range.to {
-            let to = (from + Duration::days(1)).min(range.to);
-            let key = from.with_timezone(&zone).format("%Y-%m-%d").to_string();
-            days.push((key, Counter::new(Range { from, to }, GroupBy::District, rules)));
-            from = to;
-        }
+        let days = days_of(range, rules.calendar)
+            .into_iter()
+            .map(|(key, day)| (key, Counter::new(day, GroupBy::District, rules)))
+            .collect();
         DailyCounter { days, total: Counter::new(range, GroupBy::District, rules) }
     }
 }
@@ -611,12 +618,8 @@ impl<'a> SumCounter<'a> {
 
     /// One group per day of the range, every day present, as [`DailyCounter`] gives them.
     pub fn daily(range: Range, calendar: &'a WorkingCalendar) -> SumCounter<'a> {
-        let mut groups = BTreeMap::new();
-        let mut from = range.from;
-        while from < range.to {
-            groups.insert(Some(Self::day_key(calendar, from)), Tally::default());
-            from += Duration::days(1);
-        }
+        let groups =
+            days_of(range, calendar).into_iter().map(|(key, _)| (Some(key), Tally::default())).collect();
         SumCounter { range, key: SumKey::Day, calendar, groups, total: Tally::default() }
     }
 

@@ -440,22 +440,21 @@ pub async fn stats(
     let filter = filter_for(&who, &asked)?;
     let range = asked.range;
     let (group_by, daily) = (asked.group_by, asked.daily);
-    let response_limit =
-        state.config.settings.response_limit.working_duration(calendar.settings().day_length());
-    let calendar = state.calendar.clone();
-    let plan = rollup_plan(&filter, range, group_by, daily, &calendar);
-    let rollup_rules = state.rollup_rules.clone();
+    let plan = rollup_plan(&filter, range, group_by, daily, calendar);
+    // The city's calendar and response limit, as the roll-ups were counted by them: both reads
+    // count by the same rules.
+    let city = state.rollup_rules.clone();
     // Counted where the rows are read: each case's facts are tallied as they stream past and
     // dropped, so the memory is that of the groups, not of the range's facts.
     let statistics = state
         .db
         .run(move |conn| {
             if let Some(plan) = &plan
-                && rollups::usable(conn, &rollup_rules)?
+                && rollups::usable(conn, &city)?
             {
-                return sum(conn, &filter, range, group_by, plan, &calendar);
+                return sum(conn, &filter, range, group_by, plan, &city.calendar);
             }
-            let rules = Rules { calendar: &calendar, response_limit };
+            let rules = Rules { calendar: &city.calendar, response_limit: city.response_limit };
             if daily {
                 count(conn, &filter, range, compute::DailyCounter::new(range, rules))
             } else {
