@@ -61,9 +61,9 @@ impl PublicChange {
     /// The change a stored event makes public, given the state it led to. A call-back (回访)
     /// tells the reporter nothing they did not just say on the phone, unless its dissatisfied
     /// answer sent the closed case back for rework: then the case is taken up again.
-    pub fn of_event(kind: &str, to_state: &str) -> Option<PublicChange> {
+    pub fn of_event(kind: &str, to_state: super::CaseState) -> Option<PublicChange> {
         if kind == Action::CallBack.as_str() {
-            return (to_state != super::CaseState::Closed.as_str()).then_some(PublicChange::Reopened);
+            return (to_state != super::CaseState::Closed).then_some(PublicChange::Reopened);
         }
         PublicChange::of_event_kind(kind)
     }
@@ -263,6 +263,7 @@ impl QuietHours {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workflow::CaseState;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
@@ -277,10 +278,10 @@ mod tests {
         for staff_only in ["reported", "accept", "extend", "send_back", "mark_overdue", "escalate", "rate"] {
             assert_eq!(PublicChange::of_event_kind(staff_only), None, "{staff_only}");
         }
-        assert_eq!(PublicChange::of_event("register", "registered"), Some(PublicChange::Registered));
-        assert_eq!(PublicChange::of_event("call_back", "closed"), None, "a call-back alone");
+        assert_eq!(PublicChange::of_event("register", CaseState::Registered), Some(PublicChange::Registered));
+        assert_eq!(PublicChange::of_event("call_back", CaseState::Closed), None, "a call-back alone");
         assert_eq!(
-            PublicChange::of_event("call_back", "dispatched"),
+            PublicChange::of_event("call_back", CaseState::Dispatched),
             Some(PublicChange::Reopened),
             "a dissatisfied call-back that sent the case back for rework"
         );

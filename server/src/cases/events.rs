@@ -18,10 +18,10 @@ use crate::store::events::EventRow;
 fn base(case_id: CaseId, kind: &str, from: Option<CaseState>, to: CaseState, at: DateTime<Utc>) -> EventRow {
     EventRow {
         id: Uuid::now_v7().to_string(),
-        case_id: case_id.to_string(),
+        case_id,
         kind: kind.to_owned(),
-        from_state: from.map(|s| s.as_str().to_owned()),
-        to_state: to.as_str().to_owned(),
+        from_state: from,
+        to_state: to,
         actor_id: None,
         actor_role: None,
         note: None,

@@ -436,8 +436,8 @@ fn case_decision(event: &EventRow, tracking: &BTreeMap<String, String>) -> Comma
         kind: event.kind.clone(),
         label: gridline_core::workflow::words::event_kind_names(&event.kind),
         actor_role: event.actor_role.clone(),
-        case_id: Some(event.case_id.clone()),
-        tracking_number: tracking.get(&event.case_id).cloned(),
+        case_id: Some(event.case_id.to_string()),
+        tracking_number: tracking.get(&event.case_id.to_string()).cloned(),
         handling_unit: detail(event, "handling_unit"),
         note: event.note.clone().or_else(|| event.reason.clone()),
     }
@@ -480,8 +480,8 @@ pub async fn summary(state: &AppState, who: &Principal, id: &str) -> ApiResult<A
         .await?;
     let mut times: Vec<CaseTimes> = Vec::with_capacity(cases.len());
     for (terms, case) in &cases {
-        let case_text = case.row.id.to_string();
-        let mine = || events.iter().filter(|e| e.case_id == case_text);
+        let case_id = case.row.id;
+        let mine = || events.iter().filter(|e| e.case_id == case_id);
         let first_dispatch = mine().find(|e| e.kind == CaseAction::Dispatch.as_str());
         let last_dispatch = mine().rfind(|e| e.kind == CaseAction::Dispatch.as_str());
         let handled = mine().find(|e| e.kind == CaseAction::MarkHandled.as_str());

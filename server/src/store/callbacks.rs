@@ -41,10 +41,10 @@ fn is(event: &EventRow, action: Action) -> bool {
 /// Opens or completes call-back tasks for `events` (inside their transaction).
 pub fn follow(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
     for event in events {
-        if CLOSINGS.iter().any(|a| is(event, *a)) && can_be_called(conn, &event.case_id)? {
+        if CLOSINGS.iter().any(|a| is(event, *a)) && can_be_called(conn, &event.case_id.to_string())? {
             let task = CallbackTaskRow {
                 closing_event_id: event.id.clone(),
-                case_id: event.case_id.clone(),
+                case_id: event.case_id.to_string(),
                 closed_at: event.occurred_at,
                 call_back_event_id: None,
                 satisfaction: None,
@@ -58,7 +58,7 @@ pub fn follow(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
             let resolved = details["resolved"].as_bool();
             diesel::update(
                 callback_tasks::table
-                    .filter(callback_tasks::case_id.eq(&event.case_id))
+                    .filter(callback_tasks::case_id.eq(event.case_id.to_string()))
                     .filter(callback_tasks::called_back_at.is_null()),
             )
             .set((

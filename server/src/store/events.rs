@@ -14,6 +14,7 @@
 
 use diesel::prelude::*;
 use gridline_core::codes::CaseId;
+use gridline_core::workflow::CaseState;
 
 use super::schema::{case_events, cases};
 use super::{DbConnection, StoreResult};
@@ -70,14 +71,19 @@ pub(super) const EVENT_SEQUENCE_LOCK: i64 = 0x474C_4556;
 #[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
-    pub case_id: String,
+    /// Parsed once, when the row is read, like the states below: a stored value core does not
+    /// accept fails the read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub case_id: CaseId,
     /// `reported` for intake, otherwise the workflow action's wire name: a person's step, or
     /// `mark_overdue` then `escalate` written together by the overdue job with `actor_role`
     /// `system` and no actor id ([`crate::jobs::overdue`]; `escalate` names the street office
     /// it is addressed to in `details.to`).
     pub kind: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    #[diesel(deserialize_as = super::typed::NullableText, serialize_as = super::typed::NullableText)]
+    pub from_state: Option<CaseState>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub to_state: CaseState,
     pub actor_id: Option<String>,
     pub actor_role: Option<String>,
     /// Internal note, shown to staff only.
@@ -115,11 +121,11 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
         event.seq = insert_numbered_pg(pg, event)?;
     } else {
         event.seq = next_seq(conn)?;
-        diesel::insert_into(case_events::table).values(&*event).execute(conn)?;
+        diesel::insert_into(case_events::table).values(event.clone()).execute(conn)?;
     }
     super::summaries::count(conn, event)?;
     super::stat_facts::record(conn, event)?;
-    super::rollups::follow(conn, &std::iter::once((event.case_id.clone(), event.seq)).collect())?;
+    super::rollups::follow(conn, &std::iter::once((event.case_id.to_string(), event.seq)).collect())?;
     // What follows from the event (the reporter's notice, a call-back due) commits with it.
     super::follow_ups::record(conn, std::slice::from_ref(event))?;
     WROTE_EVENT.with(|wrote| wrote.set(true));
@@ -137,12 +143,12 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
     for (seq, event) in (first..).zip(events.iter_mut()) {
         event.seq = seq;
     }
-    crate::batch_insert!(conn, case_events::table, &*events)?;
+    crate::batch_insert!(conn, case_events::table, events.to_vec())?;
     super::summaries::count_many(conn, events)?;
     super::stat_facts::record_many(conn, events)?;
     let mut first_new: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     for event in events.iter() {
-        first_new.entry(event.case_id.clone()).or_insert(event.seq);
+        first_new.entry(event.case_id.to_string()).or_insert(event.seq);
     }
     super::rollups::follow(conn, &first_new)?;
     if let DbConnection::Pg(pg) = conn {
@@ -182,10 +188,10 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
          SELECT numbered.seq FROM numbered CROSS JOIN LATERAL pg_notify($18, numbered.seq::text) AS notified",
     )
     .bind::<Text, _>(&event.id)
-    .bind::<Text, _>(&event.case_id)
+    .bind::<Text, _>(event.case_id.to_string())
     .bind::<Text, _>(&event.kind)
-    .bind::<Nullable<Text>, _>(&event.from_state)
-    .bind::<Text, _>(&event.to_state)
+    .bind::<Nullable<Text>, _>(event.from_state.map(CaseState::as_str))
+    .bind::<Text, _>(event.to_state.as_str())
     .bind::<Nullable<Text>, _>(&event.actor_id)
     .bind::<Nullable<Text>, _>(&event.actor_role)
     .bind::<Nullable<Text>, _>(&event.note)

@@ -109,10 +109,10 @@ pub fn follow(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
 fn flagged_to_district(step: &EventRow, flag: &Value) -> EventRow {
     EventRow {
         id: uuid::Uuid::now_v7().to_string(),
-        case_id: step.case_id.clone(),
+        case_id: step.case_id,
         kind: FLAGGED_TO_DISTRICT.to_owned(),
-        from_state: Some(step.to_state.clone()),
-        to_state: step.to_state.clone(),
+        from_state: Some(step.to_state),
+        to_state: step.to_state,
         actor_id: None,
         actor_role: Some(gridline_core::workflow::Role::System.as_str().to_owned()),
         note: None,
@@ -132,7 +132,7 @@ fn flagged_to_district(step: &EventRow, flag: &Value) -> EventRow {
 fn set_parts(conn: &mut DbConnection, event: &EventRow, helpers: &[Value]) -> QueryResult<()> {
     diesel::update(
         case_parts::table
-            .filter(case_parts::case_id.eq(&event.case_id))
+            .filter(case_parts::case_id.eq(event.case_id.to_string()))
             .filter(case_parts::state.eq_any(open_parts())),
     )
     .set((case_parts::state.eq(PartState::Withdrawn.as_str()), case_parts::updated_at.eq(event.occurred_at)))
@@ -140,7 +140,7 @@ fn set_parts(conn: &mut DbConnection, event: &EventRow, helpers: &[Value]) -> Qu
     for helper in helpers {
         let row = PartRow {
             id: text(helper, "id").unwrap_or_default(),
-            case_id: event.case_id.clone(),
+            case_id: event.case_id.to_string(),
             unit_code: text(helper, "unit").unwrap_or_default(),
             note: text(helper, "note").unwrap_or_default(),
             state: PartState::Assigned.as_str().to_owned(),
@@ -182,7 +182,9 @@ fn move_part(conn: &mut DbConnection, event: &EventRow, part: &Value) -> QueryRe
         updated_at: event.occurred_at,
     };
     diesel::update(
-        case_parts::table.filter(case_parts::id.eq(id)).filter(case_parts::case_id.eq(&event.case_id)),
+        case_parts::table
+            .filter(case_parts::id.eq(id))
+            .filter(case_parts::case_id.eq(event.case_id.to_string())),
     )
     .set(change)
     .execute(conn)?;
@@ -191,12 +193,12 @@ fn move_part(conn: &mut DbConnection, event: &EventRow, part: &Value) -> QueryRe
 
 fn follow_dispute(conn: &mut DbConnection, event: &EventRow, dispute: &Value) -> QueryResult<()> {
     let pending = case_disputes::table
-        .filter(case_disputes::case_id.eq(&event.case_id))
+        .filter(case_disputes::case_id.eq(event.case_id.to_string()))
         .filter(case_disputes::decision.is_null());
     if event.kind == Action::Dispute.as_str() {
         let row = DisputeRow {
             id: event.id.clone(),
-            case_id: event.case_id.clone(),
+            case_id: event.case_id.to_string(),
             unit_code: text(dispute, "unit").unwrap_or_default(),
             reason: event.reason.clone().unwrap_or_default(),
             raised_by: event.actor_id.clone().unwrap_or_default(),

@@ -89,9 +89,9 @@ pub fn enqueue(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> 
     let rows: Vec<OutboxRow> = events
         .iter()
         .filter_map(|event| {
-            PublicChange::of_event(&event.kind, &event.to_state).map(|change| OutboxRow {
+            PublicChange::of_event(&event.kind, event.to_state).map(|change| OutboxRow {
                 event_id: event.id.clone(),
-                case_id: event.case_id.clone(),
+                case_id: event.case_id.to_string(),
                 public_change: change.as_str().to_owned(),
                 created_at: event.occurred_at,
                 expanded_at: None,

@@ -57,7 +57,7 @@ pub fn write_batch(
             event.seq = seq;
         }
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            crate::batch_insert!(conn, case_events::table, chunk)?;
+            crate::batch_insert!(conn, case_events::table, chunk.to_vec())?;
         }
         summaries::rebuild_cells(conn, cells)?;
         stat_facts::rebuild_cases(conn, &case_ids)?;

@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 use gridline_core::workflow::callback::Satisfaction;
 use gridline_core::workflow::{self, Action, CaseState, Effect, Role};
 use serde_json::Value;
@@ -115,7 +116,7 @@ impl Carry {
 /// The effects core gives this event's step; none for intake or a step core does not know.
 fn effects_of(event: &EventRow) -> Vec<Effect> {
     let step = (
-        event.from_state.as_deref().and_then(|s| s.parse::<CaseState>().ok()),
+        event.from_state,
         event.kind.parse::<Action>().ok(),
         event.actor_role.as_deref().and_then(|r| r.parse::<Role>().ok()),
     );
@@ -142,7 +143,6 @@ fn parse_time(value: &Value) -> Option<NaiveDateTime> {
 pub fn derive(before: &Carry, event: &EventRow) -> Fact {
     let at = event.occurred_at;
     let action = event.kind.parse::<Action>().ok();
-    let to_state = event.to_state.parse::<CaseState>().ok();
     // Only deadlines and ratings read the details: most events never parse them.
     let details = || serde_json::from_str::<Value>(&event.details).unwrap_or(Value::Null);
     let mut counted = 0;
@@ -162,18 +162,17 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
         Some(Action::Register) => counted |= marks::REGISTERED,
         Some(Action::VerifyPass | Action::VerifyFail) => counted |= marks::VERIFIED,
         Some(Action::Relocate) => counted |= marks::RELOCATED,
-        Some(Action::Close) if event.from_state.as_deref() == Some(CaseState::Handled.as_str()) => {
+        Some(Action::Close) if event.from_state == Some(CaseState::Handled) => {
             counted |= marks::CLOSED_UNVERIFIED
         }
         _ => {}
     }
-    if before.state.as_deref() == Some(CaseState::Reported.as_str())
-        && to_state.is_some_and(|s| s != CaseState::Reported)
+    if before.state.as_deref() == Some(CaseState::Reported.as_str()) && event.to_state != CaseState::Reported
     {
         counted |= marks::RESPONDED;
     }
     let mut on_time = None;
-    if to_state == Some(CaseState::Closed) && event.from_state.as_deref() != Some("closed") {
+    if event.to_state == CaseState::Closed && event.from_state != Some(CaseState::Closed) {
         counted |= marks::CLOSED;
         on_time = before.deadline.map(|deadline| i32::from(at <= deadline));
     }
@@ -202,7 +201,7 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
         }
     }
     Fact {
-        case_id: event.case_id.clone(),
+        case_id: event.case_id.to_string(),
         seq: event.seq,
         occurred_at: at,
         marks: counted,
@@ -211,7 +210,7 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
         rating,
         state_before: before.state.clone(),
         deadline_before: before.deadline,
-        state_after: to_state.map(|s| s.as_str().to_owned()).or_else(|| before.state.clone()),
+        state_after: Some(event.to_state.as_str().to_owned()),
         deadline_after: deadline,
     }
 }
@@ -243,7 +242,7 @@ fn carried(conn: &mut DbConnection, case_id: &str) -> QueryResult<Carry> {
 /// Stores the fact of `event`. Call inside the transaction that inserts the event, after it
 /// was numbered.
 pub fn record(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
-    let before = carried(conn, &event.case_id)?;
+    let before = carried(conn, &event.case_id.to_string())?;
     diesel::insert_into(case_stat_facts::table).values(derive(&before, event)).execute(conn)?;
     Ok(())
 }
@@ -251,16 +250,16 @@ pub fn record(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
 /// [`record`] for all of `events` (in sequence order) with multi-row inserts: a report opens
 /// its case, so the intake writer's batch reads nothing back.
 pub fn record_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
-    let mut carries: HashMap<&str, Carry> = HashMap::new();
+    let mut carries: HashMap<CaseId, Carry> = HashMap::new();
     let mut facts = Vec::with_capacity(events.len());
     for event in events {
-        let before = match carries.get(event.case_id.as_str()) {
+        let before = match carries.get(&event.case_id) {
             Some(carry) => carry.clone(),
             None if event.kind == "reported" && event.from_state.is_none() => Carry::default(),
-            None => carried(conn, &event.case_id)?,
+            None => carried(conn, &event.case_id.to_string())?,
         };
         let fact = derive(&before, event);
-        carries.insert(&event.case_id, Carry::after(&fact));
+        carries.insert(event.case_id, Carry::after(&fact));
         facts.push(fact);
     }
     // Eleven parameters a row: well under SQLite's 32,766 per statement.
@@ -413,10 +412,10 @@ mod tests {
     fn event(kind: &str, from: Option<&str>, to: &str, role: &str, at: &str, details: Value) -> EventRow {
         EventRow {
             id: String::new(),
-            case_id: "c".to_owned(),
+            case_id: CaseId::parse("0193a000-0000-7000-8000-000000000001").unwrap(),
             kind: kind.to_owned(),
-            from_state: from.map(str::to_owned),
-            to_state: to.to_owned(),
+            from_state: from.map(|s| s.parse().unwrap()),
+            to_state: to.parse().unwrap(),
             actor_id: None,
             actor_role: Some(role.to_owned()),
             note: None,

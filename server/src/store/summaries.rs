@@ -72,9 +72,9 @@ pub fn count(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
     let added = diesel::sql_query(sql)
         .bind::<Text, _>(&day)
         .bind::<Text, _>(&event.kind)
-        .bind::<Text, _>(&event.case_id)
+        .bind::<Text, _>(event.case_id.to_string())
         .execute(conn)?;
-    if added != 1 && !is_drill(conn, &event.case_id)? {
+    if added != 1 && !is_drill(conn, &event.case_id.to_string())? {
         // The case row is written first in every transaction that inserts an event.
         return Err(diesel::result::Error::NotFound);
     }
@@ -153,7 +153,7 @@ pub fn count_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<(
         let mut query = diesel::sql_query(sql).into_boxed();
         for event in chunk {
             query = query
-                .bind::<Text, _>(event.case_id.clone())
+                .bind::<Text, _>(event.case_id.to_string())
                 .bind::<Text, _>(day_of(event.occurred_at))
                 .bind::<Text, _>(event.kind.clone());
         }

@@ -12,6 +12,7 @@ use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
 use diesel::expression::AsExpression;
 use diesel::sql_types::{Nullable, Text};
 use gridline_core::codes::{CaseId, CaseIdError, CodeError, GridCode};
+use gridline_core::workflow::{CaseState, UnknownName};
 
 /// The text of a nullable grid-code or case-id column, on its way into or out of [`GridCode`]
 /// or [`CaseId`].
@@ -56,6 +57,26 @@ impl TryFrom<NullableText> for Option<CaseId> {
 
     fn try_from(text: NullableText) -> Result<Self, CaseIdError> {
         text.0.as_deref().map(CaseId::parse).transpose()
+    }
+}
+
+impl From<Option<CaseId>> for NullableText {
+    fn from(id: Option<CaseId>) -> Self {
+        Self(id.map(|id| id.to_string()))
+    }
+}
+
+impl TryFrom<NullableText> for Option<CaseState> {
+    type Error = UnknownName;
+
+    fn try_from(text: NullableText) -> Result<Self, UnknownName> {
+        text.0.as_deref().map(str::parse).transpose()
+    }
+}
+
+impl From<Option<CaseState>> for NullableText {
+    fn from(state: Option<CaseState>) -> Self {
+        Self(state.map(|state| state.as_str().to_owned()))
     }
 }
 

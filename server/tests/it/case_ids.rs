@@ -9,10 +9,15 @@ use crate::intake_batch::{db_of, report};
 
 use common::{Backend, TestServer};
 use diesel::prelude::*;
-use gridline_server::store::schema::cases as cases_table;
-use gridline_server::store::{StoreError, cases, tracking};
+use gridline_core::workflow::CaseState;
+use gridline_server::store::schema::{case_events, cases as cases_table};
+use gridline_server::store::{StoreError, cases, events, tracking};
 
-both_backends!(a_case_reads_back_with_its_id, a_stored_merge_link_that_is_not_an_id_fails_the_read);
+both_backends!(
+    a_case_reads_back_with_its_id,
+    a_stored_merge_link_that_is_not_an_id_fails_the_read,
+    an_event_reads_back_typed_and_a_stored_state_core_does_not_know_fails_the_read
+);
 
 fn a_case_reads_back_with_its_id(backend: Backend) {
     let server = TestServer::start(backend);
@@ -40,5 +45,23 @@ fn a_stored_merge_link_that_is_not_an_id_fails_the_read(backend: Backend) {
     match cases::find_full(&mut conn, case.id) {
         Err(StoreError::Corrupt(why)) => assert!(why.contains("\"case-9\""), "names the text: {why}"),
         other => panic!("a stored merge link that is not an id reads as corrupt data, got {other:?}"),
+    }
+}
+
+fn an_event_reads_back_typed_and_a_stored_state_core_does_not_know_fails_the_read(backend: Backend) {
+    let server = TestServer::start(backend);
+    let mut conn = db_of(&server).get().unwrap();
+    let (case, event) = report("key-event", "GL-261205-ID0003");
+    cases::insert_report(&mut conn, &case, &[], &event).unwrap();
+    let read = events::for_case(&mut conn, case.id).unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!((read[0].case_id, read[0].from_state, read[0].to_state), (case.id, None, CaseState::Reported));
+    diesel::update(case_events::table)
+        .set(case_events::to_state.eq("teleported"))
+        .execute(&mut conn)
+        .unwrap();
+    match events::for_case(&mut conn, case.id) {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("\"teleported\""), "names the text: {why}"),
+        other => panic!("a stored state core does not know fails the read, got {other:?}"),
     }
 }

@@ -127,10 +127,10 @@ fn seed_via(
         };
         rows.push(EventRow {
             id: uuid::Uuid::now_v7().to_string(),
-            case_id: id.clone(),
+            case_id: id.parse().unwrap(),
             kind: (*kind).to_owned(),
-            from_state: from.map(|s| s.as_str().to_owned()),
-            to_state: to.as_str().to_owned(),
+            from_state: from,
+            to_state: to,
             actor_id: None,
             actor_role: Some(role.as_str().to_owned()),
             note: None,

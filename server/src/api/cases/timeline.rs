@@ -14,7 +14,7 @@
 use actix_web::{HttpResponse, web};
 use gridline_core::protocol::PublicTimelineEntry;
 use gridline_core::taxonomy::Names;
-use gridline_core::workflow::Role;
+use gridline_core::workflow::{CaseState, Role};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::openapi::schema::{AnyOfBuilder, Schema};
@@ -87,8 +87,8 @@ pub struct StaffTimelineEntry {
     pub kind: String,
     /// The kind in words.
     pub label: Names,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
     #[schema(format = DateTime)]
     pub at: String,
     pub actor: TimelineActor,
@@ -136,8 +136,8 @@ pub(crate) fn staff_entry(
         seq: event.seq,
         kind: event.kind.clone(),
         label: gridline_core::workflow::words::event_kind_names(&event.kind),
-        from_state: event.from_state.clone(),
-        to_state: event.to_state.clone(),
+        from_state: event.from_state,
+        to_state: event.to_state,
         at: rfc3339(event.occurred_at),
         actor: TimelineActor { id: actor_id, role: event.actor_role.clone(), name: None },
         position: event.lat.zip(event.lon).map(|(lat, lon)| EventPosition {
@@ -180,8 +180,10 @@ pub(crate) fn public_entry_for(event: &EventRow, for_reporter: bool) -> PublicTi
     PublicTimelineEntry {
         seq: event.seq,
         kind: event.kind.clone(),
-        from_state: event.from_state.clone(),
-        to_state: event.to_state.clone(),
+        // The public entry keeps the states as text, so an app of an older release still reads a
+        // timeline that names a state it does not know.
+        from_state: event.from_state.map(|s| s.as_str().to_owned()),
+        to_state: event.to_state.as_str().to_owned(),
         at: rfc3339(event.occurred_at),
         reason,
         details: public,
