@@ -465,7 +465,8 @@ pub struct Provided<'a> {
     pub position: Option<GeoPoint>,
     pub new_deadline: Option<DateTime<Utc>>,
     pub handling_unit: Option<&'a str>,
-    pub merge_target: Option<&'a str>,
+    /// The case a merge links to, found by the caller from the id or tracking number given.
+    pub merge_target: Option<crate::codes::CaseId>,
     pub rating: Option<u8>,
     pub satisfaction: Option<callback::Satisfaction>,
     /// For a call-back: whether the reporter says the problem is solved.

@@ -282,7 +282,7 @@ fn check_needs(
     if needs.handling_unit && blank(provided.handling_unit) {
         return Err(Refusal::HandlingUnitRequired { action });
     }
-    if needs.merge_target && blank(provided.merge_target) {
+    if needs.merge_target && provided.merge_target.is_none() {
         return Err(Refusal::MergeTargetRequired { action });
     }
     if needs.inspector && blank(provided.inspector) {

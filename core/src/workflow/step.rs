@@ -76,7 +76,7 @@ pub struct Step {
     pub deadline: DeadlineChange,
     pub handling_unit: Change<String>,
     /// The case this one is a duplicate of.
-    pub merged_into: Change<String>,
+    pub merged_into: Change<crate::codes::CaseId>,
     /// `Some(flag)` sets the overdue flag; `None` leaves it.
     pub overdue: Option<bool>,
     /// The reporter's rating, when the step records one.
@@ -159,7 +159,9 @@ pub(super) fn resolve(
             }
             Effect::SetsHandlingUnit => step.handling_unit = set(provided.handling_unit),
             Effect::ClearsHandlingUnit => step.handling_unit = Change::Clear,
-            Effect::SetsMergeLink => step.merged_into = set(provided.merge_target),
+            Effect::SetsMergeLink => {
+                step.merged_into = provided.merge_target.map_or(Change::Keep, Change::Set)
+            }
             Effect::ClearsMergeLink => step.merged_into = Change::Clear,
             Effect::MarksOverdue => step.overdue = Some(true),
             Effect::RecordsRating => step.rating = provided.rating,

@@ -272,7 +272,7 @@ fn a_viewer_takes_no_action_from_any_state() {
         position: Some(GeoPoint::new(31.2, 121.4).unwrap()),
         new_deadline: Some(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()),
         handling_unit: Some("sanitation"),
-        merge_target: Some("another-case"),
+        merge_target: Some(case_id(1)),
         rating: Some(5),
         satisfaction: Some(super::callback::Satisfaction::Dissatisfied),
         resolved: Some(false),
@@ -382,9 +382,9 @@ fn an_extension_carries_its_reason_and_is_counted() {
 #[test]
 fn merge_links_and_reopen_unlinks_and_says_whether_the_case_is_open() {
     let facts = CaseFacts::default();
-    let into = Provided { merge_target: Some("case-9"), ..Provided::default() };
+    let into = Provided { merge_target: Some(case_id(9)), ..Provided::default() };
     let step = take(CaseState::Reported, Action::Merge, Role::Dispatcher, &into, &facts).unwrap();
-    assert_eq!(step.merged_into, Change::Set("case-9".to_owned()));
+    assert_eq!(step.merged_into, Change::Set(case_id(9)));
     assert!(!step.open);
     let why = Provided { reason: Some("not a duplicate after all"), ..Provided::default() };
     let step = take(CaseState::Merged, Action::Reopen, Role::Dispatcher, &why, &facts).unwrap();
@@ -500,7 +500,7 @@ fn a_request_to_confirm_is_open_once_and_ends_with_the_answer_or_the_report() {
     }
     // Registered, rejected or merged without waiting: the report, and so the request, is over.
     let reason = Provided { reason: Some("not the city's"), ..Provided::default() };
-    let merge = Provided { merge_target: Some("0193-other"), ..Provided::default() };
+    let merge = Provided { merge_target: Some(case_id(2)), ..Provided::default() };
     for (action, provided) in [(Action::Register, &none), (Action::Reject, &reason), (Action::Merge, &merge)]
     {
         let step = take(CaseState::Reported, action, Role::Dispatcher, provided, &open).unwrap();
@@ -528,4 +528,9 @@ fn every_stored_event_kind_has_its_name_in_both_languages() {
     // A kind core does not know keeps its own name rather than vanishing.
     assert_eq!(event_kind_words("part_dance"), None);
     assert_eq!(event_kind_names("something_new").en, "something_new");
+}
+
+/// A case id for the merge tests, told apart by `n`.
+fn case_id(n: u8) -> crate::codes::CaseId {
+    crate::codes::CaseId::from(uuid::Uuid::from_bytes([n; 16]))
 }

@@ -133,10 +133,7 @@ async fn load_in_scope(
     let key = request.idempotency_key.clone();
     let merge_into = request.body.merge_into.clone();
     let loaded = state.db.run(move |conn| load(conn, &named, key.as_deref(), merge_into.as_deref())).await?;
-    let mut loaded = loaded.ok_or_else(|| ApiError::not_found("case"))?;
-    if let Some(target) = loaded.merge_target.take() {
-        request.body.merge_into = Some(target.to_string());
-    }
+    let loaded = loaded.ok_or_else(|| ApiError::not_found("case"))?;
     if !in_scope(who, &loaded.case) {
         return Err(ApiError::new(
             ErrorKind::Forbidden,
@@ -144,6 +141,14 @@ async fn load_in_scope(
             "this case is outside the area or unit your account covers",
         )
         .into());
+    }
+    match loaded.merge_target {
+        Some(target) => request.body.merge_into = Some(target.to_string()),
+        // Named, but by nothing that is a case: refused here, since core only sees a found one.
+        None if request.body.merge_into.as_deref().is_some_and(|t| !t.trim().is_empty()) => {
+            return Err(step_checks::unusable_merge_target().into());
+        }
+        None => {}
     }
     Ok(loaded)
 }
@@ -170,7 +175,7 @@ fn decide(
         &facts,
         body.handling_unit.as_deref(),
     );
-    let provided = checked.provided(body, &helpers);
+    let provided = checked.provided(body, loaded.merge_target, &helpers);
     let from = state_of(&loaded.case)?;
     Ok(workflow::take(from, checked.action, who.role, &provided, &facts, &state.calendar))
 }
@@ -274,7 +279,7 @@ pub(super) fn change_of(step: &Step, at: chrono::NaiveDateTime) -> CaseChange {
             DeadlineChange::Clear => Some(None),
         },
         overdue: step.overdue,
-        merged_into: step.merged_into.clone().into_update(),
+        merged_into: step.merged_into.clone().into_update().map(|link| link.map(|id| id.to_string())),
         rating: step.rating.map(|r| Some(i32::from(r))),
         confirm_requested_at: step.confirm_request.map(|open| open.then_some(at)),
         called_back_at: step.called_back.map(|made| made.then_some(at)),

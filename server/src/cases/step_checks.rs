@@ -33,11 +33,13 @@ pub(super) struct CheckedStep {
 }
 
 impl CheckedStep {
-    /// What core's `take` reads of the request, with the helpers the step takes (those named,
-    /// or the command's default: `gridline_core::emergency::dispatch_helpers`).
+    /// What core's `take` reads of the request, with the case the load found for `merge_into`
+    /// and the helpers the step takes (those named, or the command's default:
+    /// `gridline_core::emergency::dispatch_helpers`).
     pub fn provided<'a>(
         &self,
         body: &'a ActionRequest,
+        merge_target: Option<gridline_core::codes::CaseId>,
         helpers: &'a [gridline_core::workflow::parts::HelperPartRequest],
     ) -> Provided<'a> {
         Provided {
@@ -46,7 +48,7 @@ impl CheckedStep {
             position: self.position,
             new_deadline: self.new_deadline,
             handling_unit: body.handling_unit.as_deref(),
-            merge_target: body.merge_into.as_deref(),
+            merge_target,
             rating: body.rating,
             satisfaction: body.satisfaction,
             resolved: body.resolved,
@@ -207,13 +209,18 @@ pub(super) fn check_references(
             t.row.id != case_id && in_scope(who, t) && state_of(t).is_ok_and(|s| s.counts_as_open())
         });
         if !usable {
-            return Ok(Err(ApiError::invalid_field(
-                "merge_into",
-                "expected the id or tracking number of another open case in your area (not merged or rejected)",
-            )));
+            return Ok(Err(unusable_merge_target()));
         }
     }
     Ok(Ok(()))
+}
+
+/// The refusal of a `merge_into` that names no case, or one the merge may not link to.
+pub(super) fn unusable_merge_target() -> ApiError {
+    ApiError::invalid_field(
+        "merge_into",
+        "expected the id or tracking number of another open case in your area (not merged or rejected)",
+    )
 }
 
 /// Refuses an `assign_verifier` naming an inspector the verification may not go to
