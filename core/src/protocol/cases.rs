@@ -61,6 +61,9 @@ pub struct ReporterRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseView {
+    /// A [`crate::codes::CaseId`]; kept as text here, since the phones key their caches by it
+    /// as it came, while the document states the server's rule.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::codes::CaseId))]
     pub id: String,
     /// The number the reporter follows the case by (public on Open311).
     pub tracking_number: String,
@@ -84,6 +87,7 @@ pub struct CaseView {
     pub overdue: bool,
     /// For a duplicate: the case it was merged into; in the staff view only (the surviving case
     /// may be another reporter's).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::codes::CaseId>))]
     pub merged_into: Option<String>,
     /// The reporter's stars for a closed case.
     pub rating: Option<i32>,

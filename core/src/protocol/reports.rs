@@ -23,6 +23,8 @@ pub struct FollowedCase {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportReceipt {
+    /// A [`crate::codes::CaseId`], as text (see [`super::CaseView::id`]).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::codes::CaseId))]
     pub id: String,
     pub tracking_number: String,
     pub state: CaseState,
@@ -41,6 +43,7 @@ pub struct ReportReceipt {
     pub overdue: bool,
     /// Always empty in answers since the surviving case of a merge is another reporter's: its id
     /// is never shown to a citizen. Kept so older apps still parse the answer.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::codes::CaseId>))]
     pub merged_into: Option<String>,
     /// For a merged report: the case the reporter follows from now on, by tracking number.
     pub follows: Option<FollowedCase>,
