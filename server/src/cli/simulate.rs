@@ -522,8 +522,20 @@ fn run_person(world: &World, person: Person, n: u64) -> Result<SimulationReport,
             Duration::from_millis(pause).min(world.deadline.saturating_duration_since(Instant::now())),
         );
     }
-    let outcome =
+    let mut outcome =
         device.sync().sync_until_settled(Duration::from_secs(120)).map_err(|e| device_failure("sync", e))?;
+    // However short the run or slow the machine, an inspector reads the list its last pull
+    // brought before the shift ends, and the verifications that queues are sent too.
+    if lists.contains(&PullList::Worklist) {
+        let before = pulls_seen;
+        pulls_seen = work_the_list(world, &device, pulls_seen, &mut verified, &mut rng, &mut report)?;
+        if pulls_seen != before {
+            outcome = device
+                .sync()
+                .sync_until_settled(Duration::from_secs(120))
+                .map_err(|e| device_failure("sync", e))?;
+        }
+    }
     if outcome != SyncOutcome::Idle {
         report.mismatches.push(format!("device {n}: the outbox did not settle ({outcome:?})"));
     }
