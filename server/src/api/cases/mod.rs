@@ -153,11 +153,22 @@ pub(crate) async fn load_case<T: Send + 'static>(
     id_or_number: &str,
     also: fn(&mut DbConnection, CaseId) -> StoreResult<T>,
 ) -> ApiResult<(FullCase, T)> {
-    let named = id_or_number.to_owned();
+    load_case_named(state, id_or_number, crate::store::tracking::resolve, also).await
+}
+
+/// [`load_case`] with the way the name is read: `resolve` finds the case's id for the text
+/// (by id or number, or by tracking number alone for the public tracking page).
+pub(crate) async fn load_case_named<T: Send + 'static>(
+    state: &AppState,
+    name: &str,
+    resolve: fn(&mut DbConnection, &str) -> StoreResult<Option<CaseId>>,
+    also: fn(&mut DbConnection, CaseId) -> StoreResult<T>,
+) -> ApiResult<(FullCase, T)> {
+    let named = name.to_owned();
     let found = state
         .db
         .run(move |conn| {
-            let Some(id) = crate::store::tracking::resolve(conn, &named)? else { return Ok(None) };
+            let Some(id) = resolve(conn, &named)? else { return Ok(None) };
             let Some(case) = cases::find_full(conn, id)? else { return Ok(None) };
             Ok(Some((case, also(conn, id)?)))
         })

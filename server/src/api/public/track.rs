@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, web};
 use gridline_core::protocol::TrackedCase;
 
 use crate::api::cases::timeline::public_entry_for;
-use crate::api::cases::{load_case, render, view_for};
+use crate::api::cases::{load_case_named, render, view_for};
 use crate::app::AppState;
 use crate::auth::MaybePrincipal;
 use crate::error::{ApiError, ApiResult};
@@ -21,12 +21,8 @@ pub async fn track(
     number: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let number = tracking::normalized(&number).ok_or_else(|| ApiError::not_found("case"))?;
-    let id = state
-        .db
-        .run(move |conn| tracking::case_id(conn, &number))
-        .await?
-        .ok_or_else(|| ApiError::not_found("case"))?;
-    let (case, (photo_ids, events)) = load_case(&state, &id.to_string(), |conn, id| {
+    // By tracking number alone: a case id in its place is not found, as any other text is.
+    let (case, (photo_ids, events)) = load_case_named(&state, &number, tracking::case_id, |conn, id| {
         Ok((cases::photo_ids(conn, id)?, events::for_case(conn, id)?))
     })
     .await?;
