@@ -59,6 +59,19 @@ impl TryFrom<NullableText> for Option<CaseId> {
     }
 }
 
+impl From<Option<CaseId>> for NullableText {
+    fn from(id: Option<CaseId>) -> Self {
+        Self(id.map(|id| id.to_string()))
+    }
+}
+
+/// The case id of an event written a moment ago in the caller's transaction, for a row that
+/// follows it: a text that is not one refuses the write (the transaction rolls back) instead
+/// of storing a row no read could take back.
+pub fn written_case_id(text: &str) -> diesel::QueryResult<CaseId> {
+    CaseId::parse(text).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
 /// A case id read as a bare column rather than through a row type: a text that is not one
 /// fails the read as corrupt stored data.
 pub fn stored_case_id(text: &str) -> super::StoreResult<CaseId> {
