@@ -125,6 +125,20 @@ macro_rules! text_forms {
             }
         }
 
+        /// The stored text form back into the value (for typed database rows).
+        impl TryFrom<String> for $name {
+            type Error = Refusal;
+            fn try_from(text: String) -> Result<Self, Refusal> {
+                text.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.as_str().to_owned()
+            }
+        }
+
         impl FromStr for $name {
             type Err = Refusal;
             fn from_str(s: &str) -> Result<Self, Refusal> {

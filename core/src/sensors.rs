@@ -21,10 +21,13 @@
 //! still needs an inspector's verification to close, unless the kind's rule closes it then
 //! (`closes_on_all_clear`).
 
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::TimeLimit;
-use crate::workflow::Urgency;
+use crate::workflow::{UnknownName, Urgency, join, wire_enum};
 
 /// Longest alarm kind, device id or sender's alarm id, in characters.
 pub const MAX_ID_CHARS: usize = 100;
@@ -108,6 +111,22 @@ pub enum AlarmStatus {
     #[default]
     Active,
     Cleared,
+}
+
+wire_enum! {
+    /// Where an alarm episode stands, as the review queue and the dashboard show it. An episode
+    /// leaves the review queue by being confirmed or by its all-clear (`cleared_at`, which is not
+    /// a state: an episode keeps the state it had when its device gave the all-clear).
+    AlarmState, "alarm state" {
+        /// Raised by a healthy device; waits for confirmation by duration, a second device or a
+        /// person.
+        Pending = "pending",
+        /// Confirmed: it belongs to a group, which is (or becomes) a case.
+        Confirmed = "confirmed",
+        /// Raised by a device flagged faulty, or still pending when its device was flagged:
+        /// kept, never a case.
+        Suppressed = "suppressed",
+    }
 }
 
 /// One alarm message: `POST /api/v1/sensors/alarms` takes one, or `{"alarms": [...]}`. After

@@ -8,8 +8,8 @@
 //! the clock ([`command_facts`]) also after the switch-off.
 
 use chrono::{DateTime, Utc};
-use gridline_core::codes::{AreaCode, CaseId, CategoryCode};
-use gridline_core::emergency::{self, Level};
+use gridline_core::codes::{CaseId, CategoryCode};
+use gridline_core::emergency;
 use gridline_core::workflow::{self, Action, CaseFacts, Provided, Role};
 use serde_json::json;
 
@@ -57,15 +57,10 @@ pub(super) async fn catching(
 /// The area, categories and drill flag of a stored switch.
 pub fn scope_of(row: &EmergencyRow) -> StoreResult<emergency::Scope> {
     let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("emergency {what}: {e}"));
-    let area = AreaCode::parse(&row.area_code).map_err(|e| corrupt("area", e.to_string()))?;
+    let area = row.area_code;
     let categories: std::collections::BTreeSet<String> =
         serde_json::from_str(&row.categories).map_err(|e| corrupt("categories", e.to_string()))?;
     emergency::Scope::new(area, categories, row.drill).map_err(|e| corrupt("scope", e.to_string()))
-}
-
-/// The level of a stored switch.
-pub fn level_of(row: &EmergencyRow) -> StoreResult<Level> {
-    row.level.parse().map_err(|e: emergency::Refusal| StoreError::Corrupt(format!("emergency level: {e}")))
 }
 
 /// Puts the newly stored case of `filed` under `emergency`'s command. When it cannot be (the
@@ -94,7 +89,7 @@ fn command_register(
     calendar: &gridline_core::calendar::WorkingCalendar,
 ) -> StoreResult<Option<i32>> {
     let Some(case) = cases::find_full(conn, id)? else { return Ok(None) };
-    let limits = emergency::limits(level_of(emergency)?);
+    let limits = emergency::limits(emergency.level);
     let terms = EmergencyCaseRow {
         case_id: case.row.id,
         emergency_id: emergency.id.clone(),
@@ -155,14 +150,10 @@ pub fn joint_duty(
     if units.is_empty() {
         return Ok(None);
     }
-    let kind = row
-        .kind
-        .parse()
-        .map_err(|e: emergency::Refusal| StoreError::Corrupt(format!("emergency kind: {e}")))?;
     Ok(Some(emergency::JointDuty {
-        level: level_of(&row)?,
-        kind,
-        area: row.area_code,
+        level: row.level,
+        kind: row.kind,
+        area: row.area_code.to_string(),
         emergency_id: row.id,
         units,
     }))

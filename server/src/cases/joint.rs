@@ -214,7 +214,7 @@ fn part_facts(
     Ok(PartFacts {
         now,
         case_state: state_of(case)?,
-        state: part.state.parse().map_err(|e| StoreError::Corrupt(format!("part state: {e}")))?,
+        state: part.state,
         deadline: part.deadline.map(|d| d.and_utc()),
         overdue: part.overdue,
         time_limit,

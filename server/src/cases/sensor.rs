@@ -64,9 +64,8 @@ pub async fn file_sensor_case(state: &AppState, case: SensorCase) -> ApiResult<F
     let overrides = Overrides { time_limit: case.time_limit, urgency: case.urgency };
     let key = format!("sensor-group:{}", case.group_id);
     let filed = file_report_with(state, sensor_submitter(), key, report, overrides).await?;
-    // The sensor store names the group's case by its text.
-    let (group, case_id) = (case.group_id, filed.case.id.to_string());
-    state.db.run(move |conn| sensors::set_group_case(conn, &group, &case_id)).await?;
+    let (group, case_id) = (case.group_id, filed.case.id);
+    state.db.run(move |conn| sensors::set_group_case(conn, &group, case_id)).await?;
     Ok(filed)
 }
 
@@ -76,7 +75,7 @@ pub async fn file_sensor_case(state: &AppState, case: SensorCase) -> ApiResult<F
 pub async fn mark_cleared_by_sensor(
     state: &AppState,
     group_id: String,
-    case_id: String,
+    case_id: CaseId,
     details: Value,
     at: DateTime<Utc>,
     closes: bool,
@@ -85,9 +84,6 @@ pub async fn mark_cleared_by_sensor(
     state
         .db
         .run(move |conn| {
-            // The sensor store keeps the group's case id as text: one that is not an id is
-            // corrupt stored data, like any other column that does not read back.
-            let case_id = crate::store::typed::stored_case_id(&case_id)?;
             let Some(case) = cases::find(conn, case_id)? else {
                 return Ok(Err(ApiError::not_found("case")));
             };

@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::{Principal, Scope};
-use crate::cases::command::{level_of, scope_of};
+use crate::cases::command::scope_of;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::emergencies::{self, DecisionRow, EmergencyRow};
@@ -75,14 +75,7 @@ fn refused(refusal: emergency::Refusal) -> ApiError {
 
 /// The switch as the caller sees it.
 pub fn view(row: &EmergencyRow, who: &Principal) -> StoreResult<EmergencyView> {
-    let level = level_of(row)?;
-    let state: State = row.state.parse().map_err(|e: emergency::Refusal| {
-        crate::store::StoreError::Corrupt(format!("emergency state: {e}"))
-    })?;
-    let kind = row
-        .kind
-        .parse()
-        .map_err(|e: emergency::Refusal| crate::store::StoreError::Corrupt(format!("emergency kind: {e}")))?;
+    let (level, state, kind) = (row.level, row.state, row.kind);
     let joint_units = crate::cases::command::joint_units_of(row)?;
     let available_actions = emergency::Action::ALL
         .iter()
@@ -91,7 +84,7 @@ pub fn view(row: &EmergencyRow, who: &Principal) -> StoreResult<EmergencyView> {
         .collect();
     Ok(EmergencyView {
         id: row.id.clone(),
-        area: row.area_code.clone(),
+        area: row.area_code.to_string(),
         level,
         kind,
         categories: scope_of(row)?.categories.into_iter().collect(),
@@ -153,14 +146,14 @@ pub async fn switch_on(
     let now = state.clock.now().naive_utc();
     let row = EmergencyRow {
         id: Uuid::now_v7().to_string(),
-        area_code: scope.area.to_string(),
-        level: body.level.as_str().to_owned(),
-        kind: body.kind.as_str().to_owned(),
+        area_code: scope.area,
+        level: body.level,
+        kind: body.kind,
         categories: serde_json::to_string(&scope.categories).unwrap_or_else(|_| "[]".to_owned()),
         commander_id: body.commander_id.trim().to_owned(),
         command_unit: body.command_unit.trim().to_owned(),
         drill: scope.drill,
-        state: State::Active.as_str().to_owned(),
+        state: State::Active,
         version: 1,
         started_at: now,
         started_by: who.user_id.clone(),
@@ -253,8 +246,7 @@ fn check_references(
         )));
     }
     for other in emergencies::active(conn)? {
-        let nested = AreaCode::parse(&other.area_code)
-            .is_ok_and(|a| a.contains_area(scope.area) || scope.area.contains_area(a));
+        let nested = other.area_code.contains_area(scope.area) || scope.area.contains_area(other.area_code);
         if nested && other.drill == scope.drill {
             return Ok(Err(already_on()));
         }
@@ -277,8 +269,7 @@ async fn readable(state: &AppState, who: &Principal, id: &str) -> ApiResult<Emer
     who.require_role(READERS)?;
     let id = id.to_owned();
     let row = state.db.run(move |conn| emergencies::find(conn, &id)).await?;
-    row.filter(|row| AreaCode::parse(&row.area_code).is_ok_and(|a| scope_meets(&who.scope, a)))
-        .ok_or_else(|| ApiError::not_found("emergency"))
+    row.filter(|row| scope_meets(&who.scope, row.area_code)).ok_or_else(|| ApiError::not_found("emergency"))
 }
 
 /// The switches whose area the caller's scope meets, newest first.
@@ -287,7 +278,7 @@ pub async fn list(state: &AppState, who: &Principal) -> ApiResult<EmergencyList>
     let rows = state.db.run(emergencies::newest).await?;
     let mut emergencies = Vec::new();
     for row in rows {
-        if AreaCode::parse(&row.area_code).is_ok_and(|a| scope_meets(&who.scope, a)) {
+        if scope_meets(&who.scope, row.area_code) {
             emergencies.push(view(&row, who)?);
         }
     }
@@ -324,10 +315,9 @@ pub async fn take(
 ) -> Result<EmergencyView, StepError> {
     let row = readable(state, who, id).await?;
     let body: SwitchRequest = crate::error::body_as(body)?;
-    let from: State = row.state.parse().map_err(|e: emergency::Refusal| ApiError::internal(e.to_string()))?;
-    emergency::decide(Some(from), body.action, who.role).map_err(refused)?;
+    emergency::decide(Some(row.state), body.action, who.role).map_err(refused)?;
     // Reading a switch needs only to meet its area; ending it needs to hold all of it.
-    if !AreaCode::parse(&row.area_code).is_ok_and(|a| scope_holds(&who.scope, a)) {
+    if !scope_holds(&who.scope, row.area_code) {
         return Err(ApiError::forbidden("the area is outside the area your account covers").into());
     }
     if expected_version != row.version {
@@ -498,7 +488,7 @@ pub async fn summary(state: &AppState, who: &Principal, id: &str) -> ApiResult<A
         });
     }
     let now = state.clock.now();
-    let level = level_of(&row)?;
+    let level = row.level;
     let until = row.ended_at.map_or(now, |t| t.and_utc());
     Ok(AfterActionSummary {
         emergency: view(&row, who)?,

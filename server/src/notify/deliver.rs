@@ -125,7 +125,7 @@ fn send(
                 .filter(|t| t.user_id == delivery.recipient_id)
                 .ok_or_else(|| SendFailure::permanent("the device token was unregistered"))?;
             let tracking_number = cases::table
-                .find(&delivery.case_id)
+                .find(delivery.case_id.to_string())
                 .select(cases::tracking_number)
                 .first::<String>(conn)
                 .map_err(|e| SendFailure::transient(format!("database: {e}")))?;
@@ -135,7 +135,7 @@ fn send(
                 title: &delivery.subject,
                 body: &delivery.body,
                 tracking_number: &tracking_number,
-                change: &delivery.public_change,
+                change: delivery.public_change.as_str(),
             };
             sender.send_push(&message, id)
         }

@@ -5,6 +5,11 @@
 //! Each row is expanded once: marking it expanded is the first write of the transaction that
 //! inserts its deliveries, guarded by `expanded_at IS NULL`, so a second pass or node finds
 //! nothing left to do (and the deliveries' unique key would refuse a second copy anyway).
+//!
+//! A row whose stored data does not read back (its case id, its change, or the case it names)
+//! is logged and marked expanded with no delivery: left waiting, it would come first in every
+//! pass and fail it again, and the notices queued behind it would never go out. A database
+//! that cannot be reached, by contrast, fails the pass, and the row is tried again.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -15,7 +20,7 @@ use uuid::Uuid;
 use super::{Channel, Notifier};
 use crate::auth::phone_vault::PhoneVault;
 use crate::store::cases;
-use crate::store::notifications::{self as store, DeliveryRow, OutboxRow, PENDING, PreferencesRow};
+use crate::store::notifications::{self as store, DeliveryRow, OutboxRow, PreferencesRow};
 use crate::store::schema::{case_events, users};
 use crate::store::{DbConnection, StoreError, StoreResult};
 
@@ -45,12 +50,23 @@ pub fn expand_waiting(
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
     let mut expanded = 0;
-    for row in store::waiting(conn, BATCH)? {
+    for event_id in store::waiting(conn, BATCH)? {
         let done = crate::store::write_transaction(conn, |conn| {
-            if !store::mark_expanded(conn, &row.event_id, now.naive_utc())? {
+            if !store::mark_expanded(conn, &event_id, now.naive_utc())? {
                 return Ok::<_, StoreError>(false);
             }
-            let deliveries = deliveries_for(conn, notifier, vault, tz, &row, now)?;
+            let read = store::find_outbox(conn, &event_id).and_then(|row| match row {
+                Some(row) => deliveries_for(conn, notifier, vault, tz, &row, now),
+                None => Ok(Vec::new()),
+            });
+            let deliveries = match read {
+                Ok(deliveries) => deliveries,
+                Err(StoreError::Corrupt(why)) => {
+                    tracing::warn!(event = %event_id, %why, "a notification's stored data does not read back; no notice");
+                    Vec::new()
+                }
+                Err(e) => return Err(e),
+            };
             store::insert_deliveries(conn, &deliveries)?;
             Ok(true)
         })?;
@@ -74,10 +90,8 @@ fn deliveries_for(
     row: &OutboxRow,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<DeliveryRow>> {
-    let change: PublicChange =
-        row.public_change.parse().map_err(|e| StoreError::Corrupt(format!("notification outbox: {e}")))?;
-    let case_id = crate::store::typed::stored_case_id(&row.case_id)?;
-    let Some(case) = cases::find(conn, case_id)? else { return Ok(Vec::new()) };
+    let change = row.public_change;
+    let Some(case) = cases::find(conn, row.case_id)? else { return Ok(Vec::new()) };
     // A report from a system without an account (Open311) is told by e-mail when its request
     // came with an address.
     let Some(reporter) = case.reporter_id.clone() else {
@@ -157,9 +171,9 @@ fn deliveries_to(
         .map(|address| DeliveryRow {
             id: Uuid::now_v7().to_string(),
             event_id: row.event_id.clone(),
-            case_id: row.case_id.clone(),
+            case_id: row.case_id,
             recipient_id: reporter.to_owned(),
-            public_change: change.as_str().to_owned(),
+            public_change: change,
             channel: address.channel.as_str().to_owned(),
             target: address.target,
             shown_to: address.shown_to,
@@ -167,7 +181,7 @@ fn deliveries_to(
             subject: message.subject.clone(),
             body: message.text.clone(),
             urgent,
-            state: PENDING.to_owned(),
+            state: store::DeliveryState::Pending,
             attempts: 0,
             next_attempt_at: send_at.naive_utc(),
             lease_until: None,

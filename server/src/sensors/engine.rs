@@ -23,7 +23,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use gridline_core::sensors::{AlarmMessage, AlarmRule, AlarmStatus, Severity};
+use gridline_core::codes::GridCode;
+use gridline_core::sensors::{AlarmMessage, AlarmRule, AlarmState, AlarmStatus, Severity};
 
 use crate::store::sensors::{self as store, AlarmRow, DeviceRow, GroupRow, MessageRow};
 use crate::store::{DbConnection, StoreError, StoreResult};
@@ -40,6 +41,7 @@ pub struct Checked {
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = SensorMessageOutcome)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A new episode.
@@ -93,10 +95,10 @@ struct Session<'a> {
     /// (device, kind) → its active episode.
     active: HashMap<(String, String), String>,
     /// (kind, cell) → its pending episodes were read.
-    cells_read: HashSet<(String, String)>,
+    cells_read: HashSet<(String, GridCode)>,
     groups: HashMap<String, GroupRow>,
     /// (kind, cell) → its open group, once looked up.
-    open_groups: HashMap<(String, String), Option<String>>,
+    open_groups: HashMap<(String, GridCode), Option<String>>,
     new_groups: Vec<String>,
     dirty_groups: HashSet<String>,
     cleared_groups: Vec<String>,
@@ -185,7 +187,10 @@ pub fn confirm_by_person(
         let rules = rules_by_kind(conn, now)?;
         let mut session = Session::new(now, &rules);
         let Some(alarm) = store::find_alarm(conn, alarm_id)? else { return Ok(None) };
-        if alarm.state != "pending" || alarm.cleared_at.is_some() || !rules.contains_key(&alarm.kind) {
+        if alarm.state != AlarmState::Pending
+            || alarm.cleared_at.is_some()
+            || !rules.contains_key(&alarm.kind)
+        {
             return Ok(None);
         }
         let id = session.remember(alarm);
@@ -271,7 +276,7 @@ impl<'a> Session<'a> {
             due.push(self.remember(alarm));
         }
         for id in due {
-            if self.alarms.get(&id).is_some_and(|a| a.state == "pending") {
+            if self.alarms.get(&id).is_some_and(|a| a.state == AlarmState::Pending) {
                 self.confirm(conn, &id, "duration")?;
             }
         }
@@ -385,7 +390,7 @@ impl<'a> Session<'a> {
                 if Severity::parse(&alarm.severity).is_some_and(|s| s < m.severity) {
                     alarm.severity = m.severity.as_str().to_owned();
                 }
-                (alarm.state == "pending").then_some(alarm.first_at)
+                (alarm.state == AlarmState::Pending).then_some(alarm.first_at)
             };
             self.repeated_alarms.insert(id.clone());
             let min = self.rules.get(&m.category).map_or(0, |r| i64::from(r.min_duration_s));
@@ -404,8 +409,8 @@ impl<'a> Session<'a> {
             kind: m.category.clone(),
             sub_category: m.sub_category.clone(),
             severity: m.severity.as_str().to_owned(),
-            grid_code: device.grid_code.clone(),
-            state: if device.faulty { "suppressed" } else { "pending" }.to_owned(),
+            grid_code: device.grid_code,
+            state: if device.faulty { AlarmState::Suppressed } else { AlarmState::Pending },
             first_at: self.now,
             last_at: self.now,
             repeat_count: 1,
@@ -421,7 +426,7 @@ impl<'a> Session<'a> {
             group_id: None,
             cleared_at: None,
         };
-        let (id, pending, grid) = (alarm.id.clone(), alarm.state == "pending", alarm.grid_code.clone());
+        let (id, pending, grid) = (alarm.id.clone(), alarm.state == AlarmState::Pending, alarm.grid_code);
         self.active.insert(key, id.clone());
         self.alarms.insert(id.clone(), alarm);
         self.new_alarms.push(id.clone());
@@ -444,7 +449,7 @@ impl<'a> Session<'a> {
                         && a.grid_code == cell.1
                         && a.device_id != m.alert_source
                         && a.cleared_at.is_none()
-                        && a.state == "pending"
+                        && a.state == AlarmState::Pending
                 })
                 .map(|a| a.id.clone())
                 .collect();
@@ -510,7 +515,7 @@ impl<'a> Session<'a> {
             id: uuid::Uuid::now_v7().to_string(),
             purpose: "maintenance".to_owned(),
             kind: device.kind.clone(),
-            grid_code: device.grid_code.clone(),
+            grid_code: device.grid_code,
             device_id: Some(device.id.clone()),
             severity: Severity::Medium.as_str().to_owned(),
             opened_at: now,
@@ -524,17 +529,20 @@ impl<'a> Session<'a> {
         self.groups.insert(maintenance.id.clone(), maintenance);
         // Its episodes still waiting for confirmation open no case any more.
         for alarm in self.alarms.values_mut() {
-            if alarm.device_id == device_id && alarm.state == "pending" && alarm.cleared_at.is_none() {
-                alarm.state = "suppressed".to_owned();
+            if alarm.device_id == device_id
+                && alarm.state == AlarmState::Pending
+                && alarm.cleared_at.is_none()
+            {
+                alarm.state = AlarmState::Suppressed;
                 self.dirty_alarms.insert(alarm.id.clone());
             }
         }
     }
 
     /// Reads the pending episodes of a kind in a cell, once per batch.
-    fn read_cell(&mut self, conn: &mut DbConnection, cell: &(String, String)) -> StoreResult<()> {
+    fn read_cell(&mut self, conn: &mut DbConnection, cell: &(String, GridCode)) -> StoreResult<()> {
         if self.cells_read.insert(cell.clone()) {
-            for alarm in store::pending_in_cell(conn, &cell.0, &cell.1)? {
+            for alarm in store::pending_in_cell(conn, &cell.0, cell.1)? {
                 self.remember(alarm);
             }
         }
@@ -545,10 +553,10 @@ impl<'a> Session<'a> {
     fn open_group(
         &mut self,
         conn: &mut DbConnection,
-        cell: &(String, String),
+        cell: &(String, GridCode),
     ) -> StoreResult<Option<&GroupRow>> {
         if !self.open_groups.contains_key(cell) {
-            let found = store::open_group(conn, &cell.0, &cell.1, self.now)?;
+            let found = store::open_group(conn, &cell.0, cell.1, self.now)?;
             let id = found.map(|g| {
                 let id = g.id.clone();
                 self.groups.entry(id.clone()).or_insert(g);
@@ -565,10 +573,10 @@ impl<'a> Session<'a> {
     /// Confirms a pending episode and puts it in its group (opening one if none is open).
     fn confirm(&mut self, conn: &mut DbConnection, id: &str, by: &str) -> StoreResult<()> {
         let Some(alarm) = self.alarms.get(id) else { return Ok(()) };
-        if alarm.state != "pending" {
+        if alarm.state != AlarmState::Pending {
             return Ok(());
         }
-        let cell = (alarm.kind.clone(), alarm.grid_code.clone());
+        let cell = (alarm.kind.clone(), alarm.grid_code);
         let (severity, active) = (alarm.severity.clone(), alarm.cleared_at.is_none());
         let window = self.rules.get(&cell.0).map_or(0, |r| i64::from(r.group_window_s));
         let open = if window > 0 { self.open_group(conn, &cell)?.map(|g| g.id.clone()) } else { None };
@@ -579,7 +587,7 @@ impl<'a> Session<'a> {
                     id: uuid::Uuid::now_v7().to_string(),
                     purpose: "alarms".to_owned(),
                     kind: cell.0.clone(),
-                    grid_code: cell.1.clone(),
+                    grid_code: cell.1,
                     device_id: None,
                     severity: severity.clone(),
                     opened_at: self.now,
@@ -609,7 +617,7 @@ impl<'a> Session<'a> {
             self.dirty_groups.insert(group_id.clone());
         }
         if let Some(alarm) = self.alarms.get_mut(id) {
-            alarm.state = "confirmed".to_owned();
+            alarm.state = AlarmState::Confirmed;
             alarm.confirmed_at = Some(self.now);
             alarm.confirmed_by = Some(by.to_owned());
             alarm.group_id = Some(group_id);

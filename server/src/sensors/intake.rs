@@ -10,9 +10,10 @@
 
 use chrono::DateTime;
 use gridline_core::calendar::TimeLimit;
-use gridline_core::codes::CategoryCode;
+use gridline_core::codes::{CaseId, CategoryCode};
 use gridline_core::sensors::{
-    AlarmMessage, MAINTENANCE_CATEGORY, MAX_BATCH, MAX_ID_CHARS, Severity, valid_kind,
+    AlarmMessage, MAINTENANCE_CATEGORY, MAX_BATCH, MAX_ID_CHARS, MAX_UNIT_CHARS, MAX_URL_CHARS, Severity,
+    valid_kind,
 };
 use gridline_core::taxonomy::AnswerValue;
 use gridline_core::workflow::Urgency;
@@ -26,15 +27,12 @@ use crate::cases::sensor::{SensorCase, file_sensor_case, mark_cleared_by_sensor}
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::sensors::{self as store, GroupRow};
 
-/// Longest unit, in characters.
-const MAX_UNIT_CHARS: usize = 20;
-/// Longest media link, in characters.
-const MAX_URL_CHARS: usize = 2_000;
 /// Groups filed per sweep, at most.
 const SWEEP_FILINGS: i64 = 100;
 
 /// The answer for one message of a batch, in the order sent.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SensorMessageResult)]
 pub struct MessageResult {
     pub id: String,
     pub outcome: Outcome,
@@ -44,6 +42,7 @@ pub struct MessageResult {
 
 /// The answer to a batch.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SensorBatchResult)]
 pub struct BatchResult {
     /// Messages stored by this request (replays not counted).
     pub accepted: usize,
@@ -205,13 +204,13 @@ async fn follow_up(state: &AppState, applied: Applied) {
         }
     }
     for group in &applied.cleared_groups {
-        if let Some(case_id) = group.case_id.clone().or_else(|| filed.get(&group.id).cloned()) {
+        if let Some(case_id) = group.case_id.or_else(|| filed.get(&group.id).copied()) {
             mark_cleared(state, group, case_id).await;
         }
     }
 }
 
-async fn mark_cleared(state: &AppState, group: &GroupRow, case_id: String) {
+async fn mark_cleared(state: &AppState, group: &GroupRow, case_id: CaseId) {
     let details = serde_json::json!({ "sensor_group": group.id, "alarms": group.episode_count });
     let at = state.clock.now();
     // A maintenance case (a faulty device) is for its owner to close, whatever the kind's rule.
@@ -233,7 +232,7 @@ async fn mark_cleared(state: &AppState, group: &GroupRow, case_id: String) {
 /// position, with the time limit and the urgency its severity (the highest of its alarms so
 /// far) gives; a maintenance group as the taxonomy's "other problem" naming the device and its
 /// owning unit, normal and in the category's limit. Answers the case id.
-async fn file_group(state: &AppState, group: &GroupRow) -> ApiResult<String> {
+async fn file_group(state: &AppState, group: &GroupRow) -> ApiResult<CaseId> {
     let (group_id, now) = (group.id.clone(), state.clock.now().timestamp());
     let found = state
         .db
@@ -250,7 +249,7 @@ async fn file_group(state: &AppState, group: &GroupRow) -> ApiResult<String> {
     let (rules, Some(group), Some(device)) = found else {
         return Err(ApiError::internal("a sensor group without its device"));
     };
-    if let Some(case_id) = group.case_id.clone() {
+    if let Some(case_id) = group.case_id {
         return Ok(case_id);
     }
     let severity = Severity::parse(&group.severity).unwrap_or(Severity::Medium);
@@ -298,5 +297,5 @@ async fn file_group(state: &AppState, group: &GroupRow) -> ApiResult<String> {
         }
     };
     let filed = file_sensor_case(state, case).await?;
-    Ok(filed.case.id.to_string())
+    Ok(filed.case.id)
 }

@@ -42,6 +42,7 @@ pub struct DeviceInput {
 
 /// What an import did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SensorDevicesImported)]
 pub struct Imported {
     pub created: usize,
     pub updated: usize,
@@ -315,7 +316,7 @@ pub fn placed(
             kind: d.kind,
             lat: d.lat,
             lon: d.lon,
-            grid_code: grid.to_string(),
+            grid_code: grid,
             owning_unit: d.owning_unit.trim().to_owned(),
             faulty: false,
             flap_window_started_at: None,

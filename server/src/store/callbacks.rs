@@ -9,6 +9,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use gridline_core::codes::CaseId;
 use gridline_core::workflow::{Action, Role};
 
 use super::case_list::CaseFilter;
@@ -22,7 +23,9 @@ use super::{DbConnection, StoreResult};
 #[diesel(treat_none_as_default_value = false)]
 pub struct CallbackTaskRow {
     pub closing_event_id: String,
-    pub case_id: String,
+    /// Parsed once, when the row is read: a stored id that is not a case id fails the read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub case_id: CaseId,
     pub closed_at: NaiveDateTime,
     pub call_back_event_id: Option<String>,
     pub satisfaction: Option<String>,
@@ -44,7 +47,7 @@ pub fn follow(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
         if CLOSINGS.iter().any(|a| is(event, *a)) && can_be_called(conn, &event.case_id.to_string())? {
             let task = CallbackTaskRow {
                 closing_event_id: event.id.clone(),
-                case_id: event.case_id.to_string(),
+                case_id: event.case_id,
                 closed_at: event.occurred_at,
                 call_back_event_id: None,
                 satisfaction: None,

@@ -5,7 +5,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use gridline_core::codes::CaseId;
+use gridline_core::codes::{AreaCode, CaseId};
+use gridline_core::emergency::{Kind, Level, State};
 use gridline_core::workflow::{CaseState, Role};
 
 use super::cases::{CaseRow, CaseWorkflow, FullCase};
@@ -24,15 +25,21 @@ pub const MAX_TIMELINE: usize = 200;
 #[diesel(treat_none_as_default_value = false)]
 pub struct EmergencyRow {
     pub id: String,
-    pub area_code: String,
-    pub level: String,
-    pub kind: String,
+    /// Parsed once, when the row is read, like the level, kind and state: a stored text core
+    /// does not accept fails the read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub area_code: AreaCode,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub level: Level,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: Kind,
     /// A JSON array of category codes.
     pub categories: String,
     pub commander_id: String,
     pub command_unit: String,
     pub drill: bool,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: State,
     pub version: i32,
     pub started_at: NaiveDateTime,
     pub started_by: String,
@@ -71,7 +78,7 @@ pub struct EmergencyCaseRow {
 /// drill flag is on already (the unique index decided, so two admins cannot both switch).
 pub fn insert(conn: &mut DbConnection, row: &EmergencyRow, decision: &DecisionRow) -> StoreResult<bool> {
     let inserted = super::write_transaction(conn, |conn| {
-        match diesel::insert_into(emergencies::table).values(row).execute(conn) {
+        match diesel::insert_into(emergencies::table).values(row.clone()).execute(conn) {
             Err(e) if super::is_unique_violation(&e) => return Err(NotWritten::Refused),
             other => other?,
         };
@@ -88,7 +95,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<EmergencyRo
 /// The switches that are on.
 pub fn active(conn: &mut DbConnection) -> StoreResult<Vec<EmergencyRow>> {
     Ok(emergencies::table
-        .filter(emergencies::state.eq("active"))
+        .filter(emergencies::state.eq(State::Active.as_str()))
         .order(emergencies::started_at.asc())
         .select(EmergencyRow::as_select())
         .load(conn)?)
@@ -115,10 +122,10 @@ pub fn end(
             emergencies::table
                 .filter(emergencies::id.eq(id))
                 .filter(emergencies::version.eq(expected_version))
-                .filter(emergencies::state.eq("active")),
+                .filter(emergencies::state.eq(State::Active.as_str())),
         )
         .set((
-            emergencies::state.eq("ended"),
+            emergencies::state.eq(State::Ended.as_str()),
             emergencies::version.eq(expected_version + 1),
             emergencies::ended_at.eq(Some(decision.occurred_at)),
             emergencies::ended_by.eq(decision.actor_id.clone()),

@@ -35,10 +35,13 @@ pub const PART_EVENT_PREFIX: &str = "part_";
 #[diesel(treat_none_as_default_value = false)]
 pub struct PartRow {
     pub id: String,
-    pub case_id: String,
+    /// Parsed once, when the row is read, like the part's state.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub case_id: CaseId,
     pub unit_code: String,
     pub note: String,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: PartState,
     pub time_limit: Option<String>,
     pub deadline: Option<NaiveDateTime>,
     pub overdue: bool,
@@ -53,7 +56,8 @@ pub struct PartRow {
 #[diesel(treat_none_as_default_value = false)]
 pub struct DisputeRow {
     pub id: String,
-    pub case_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub case_id: CaseId,
     pub unit_code: String,
     pub reason: String,
     pub raised_by: String,
@@ -140,10 +144,10 @@ fn set_parts(conn: &mut DbConnection, event: &EventRow, helpers: &[Value]) -> Qu
     for helper in helpers {
         let row = PartRow {
             id: text(helper, "id").unwrap_or_default(),
-            case_id: event.case_id.to_string(),
+            case_id: event.case_id,
             unit_code: text(helper, "unit").unwrap_or_default(),
             note: text(helper, "note").unwrap_or_default(),
-            state: PartState::Assigned.as_str().to_owned(),
+            state: PartState::Assigned,
             time_limit: text(helper, "time_limit"),
             deadline: time(helper, "deadline"),
             overdue: false,
@@ -198,7 +202,7 @@ fn follow_dispute(conn: &mut DbConnection, event: &EventRow, dispute: &Value) ->
     if event.kind == Action::Dispute.as_str() {
         let row = DisputeRow {
             id: event.id.clone(),
-            case_id: event.case_id.to_string(),
+            case_id: event.case_id,
             unit_code: text(dispute, "unit").unwrap_or_default(),
             reason: event.reason.clone().unwrap_or_default(),
             raised_by: event.actor_id.clone().unwrap_or_default(),

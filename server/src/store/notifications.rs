@@ -15,11 +15,66 @@ use super::events::EventRow;
 use super::schema::{notification_deliveries, notification_outbox, notification_preferences, push_tokens};
 use super::{DbConnection, StoreResult};
 
-/// A delivery's states: waiting for its time, held by a sender, done either way.
-pub const PENDING: &str = "pending";
-pub const SENDING: &str = "sending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
+/// Where a delivery stands: waiting for its time, held by a sender under a lease, or done
+/// either way. The stored text form is [`DeliveryState::as_str`]; a stored text that is not one
+/// fails the read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    Pending,
+    Sending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryState {
+    /// Every state, in the order a delivery goes through them.
+    pub const ALL: [DeliveryState; 4] =
+        [DeliveryState::Pending, DeliveryState::Sending, DeliveryState::Delivered, DeliveryState::Failed];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Sending => "sending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Failed => "failed",
+        }
+    }
+}
+
+/// A stored state that is not one of [`DeliveryState::ALL`]'s names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown delivery state {0:?}")]
+pub struct UnknownDeliveryState(pub String);
+
+impl std::str::FromStr for DeliveryState {
+    type Err = UnknownDeliveryState;
+
+    fn from_str(text: &str) -> Result<Self, UnknownDeliveryState> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| UnknownDeliveryState(text.to_owned()))
+    }
+}
+
+impl TryFrom<String> for DeliveryState {
+    type Error = UnknownDeliveryState;
+
+    fn try_from(text: String) -> Result<Self, UnknownDeliveryState> {
+        text.parse()
+    }
+}
+
+impl From<DeliveryState> for String {
+    fn from(state: DeliveryState) -> String {
+        state.as_str().to_owned()
+    }
+}
+
+const PENDING: &str = DeliveryState::Pending.as_str();
+const SENDING: &str = DeliveryState::Sending.as_str();
+const DELIVERED: &str = DeliveryState::Delivered.as_str();
+const FAILED: &str = DeliveryState::Failed.as_str();
 
 /// Most push tokens one account keeps; registering one more forgets the oldest.
 pub const MAX_PUSH_TOKENS: i64 = 10;
@@ -29,8 +84,11 @@ pub const MAX_PUSH_TOKENS: i64 = 10;
 #[diesel(treat_none_as_default_value = false)]
 pub struct OutboxRow {
     pub event_id: String,
-    pub case_id: String,
-    pub public_change: String,
+    /// Parsed once, when the row is read, like the change it tells.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub case_id: CaseId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub public_change: PublicChange,
     pub created_at: NaiveDateTime,
     pub expanded_at: Option<NaiveDateTime>,
 }
@@ -41,9 +99,11 @@ pub struct OutboxRow {
 pub struct DeliveryRow {
     pub id: String,
     pub event_id: String,
-    pub case_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub case_id: CaseId,
     pub recipient_id: String,
-    pub public_change: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub public_change: PublicChange,
     pub channel: String,
     pub target: String,
     pub shown_to: String,
@@ -51,7 +111,8 @@ pub struct DeliveryRow {
     pub subject: String,
     pub body: String,
     pub urgent: bool,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub lease_until: Option<NaiveDateTime>,
@@ -86,33 +147,40 @@ pub struct PushTokenRow {
 /// Events that tell the reporter nothing (intake, staff-only steps, the overdue job's) write
 /// nothing, so intake pays no more than this filter.
 pub fn enqueue(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
-    let rows: Vec<OutboxRow> = events
-        .iter()
-        .filter_map(|event| {
-            PublicChange::of_event(&event.kind, event.to_state).map(|change| OutboxRow {
-                event_id: event.id.clone(),
-                case_id: event.case_id.to_string(),
-                public_change: change.as_str().to_owned(),
-                created_at: event.occurred_at,
-                expanded_at: None,
-            })
-        })
-        .collect();
+    let mut rows = Vec::new();
+    for event in events {
+        let Some(change) = PublicChange::of_event(&event.kind, event.to_state) else { continue };
+        rows.push(OutboxRow {
+            event_id: event.id.clone(),
+            case_id: event.case_id,
+            public_change: change,
+            created_at: event.occurred_at,
+            expanded_at: None,
+        });
+    }
     if rows.is_empty() {
         return Ok(());
     }
-    crate::batch_insert!(conn, notification_outbox::table, &rows)?;
+    crate::batch_insert!(conn, notification_outbox::table, rows)?;
     Ok(())
 }
 
-/// Outbox rows not yet expanded into deliveries, oldest first.
-pub fn waiting(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+/// The event ids of outbox rows not yet expanded into deliveries, oldest first. Ids only: each
+/// row is read on its own ([`find_outbox`]), so one that does not read back is set aside by
+/// itself instead of failing the whole batch again at every pass.
+pub fn waiting(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<String>> {
     Ok(notification_outbox::table
         .filter(notification_outbox::expanded_at.is_null())
         .order((notification_outbox::created_at, notification_outbox::event_id))
         .limit(limit)
-        .select(OutboxRow::as_select())
+        .select(notification_outbox::event_id)
         .load(conn)?)
+}
+
+/// The outbox row of `event_id`; a stored case id or change that does not parse fails the read
+/// as corrupt data.
+pub fn find_outbox(conn: &mut DbConnection, event_id: &str) -> StoreResult<Option<OutboxRow>> {
+    Ok(notification_outbox::table.find(event_id).select(OutboxRow::as_select()).first(conn).optional()?)
 }
 
 /// Marks an outbox row expanded; `false` when another pass or node did it first.
@@ -131,7 +199,7 @@ pub fn insert_deliveries(conn: &mut DbConnection, rows: &[DeliveryRow]) -> Query
     if rows.is_empty() {
         return Ok(());
     }
-    crate::batch_insert!(conn, notification_deliveries::table, rows)?;
+    crate::batch_insert!(conn, notification_deliveries::table, rows.to_vec())?;
     Ok(())
 }
 

@@ -8,7 +8,8 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
-use gridline_core::sensors::{AlarmRule, shipped_rules};
+use gridline_core::codes::{CaseId, CategoryCode, GridCode};
+use gridline_core::sensors::{AlarmRule, AlarmState, shipped_rules};
 use serde::Serialize;
 
 use super::api_keys::{FreshKey, fresh_key, key_hash};
@@ -53,7 +54,10 @@ pub struct DeviceRow {
     pub kind: String,
     pub lat: f64,
     pub lon: f64,
-    pub grid_code: String,
+    /// Parsed once, when the row is read: a stored code that is not a grid code fails the read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[schema(schema_with = gridline_core::codes::grid_code_schema)]
+    pub grid_code: GridCode,
     pub owning_unit: String,
     /// Flagged by flapping; its alarms open no cases until it is repaired.
     pub faulty: bool,
@@ -69,7 +73,9 @@ pub struct DeviceRow {
 #[diesel(table_name = sensor_rules)]
 pub struct RuleRow {
     pub kind: String,
-    pub category_code: String,
+    /// Stored in its canonical form (`E0504`), as the case service compares codes.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub category_code: CategoryCode,
     pub answers: String,
     pub min_duration_s: i32,
     pub second_device_confirms: bool,
@@ -89,7 +95,9 @@ pub struct GroupRow {
     #[schema(schema_with = group_purpose_schema)]
     pub purpose: String,
     pub kind: String,
-    pub grid_code: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[schema(schema_with = gridline_core::codes::grid_code_schema)]
+    pub grid_code: GridCode,
     pub device_id: Option<String>,
     #[schema(value_type = gridline_core::sensors::Severity)]
     pub severity: String,
@@ -99,7 +107,9 @@ pub struct GroupRow {
     pub episode_count: i32,
     #[schema(minimum = 0)]
     pub active_count: i32,
-    pub case_id: Option<String>,
+    /// The case the group became, once filed; a stored text that is not a case id fails the read.
+    #[diesel(deserialize_as = super::typed::NullableText, serialize_as = super::typed::NullableText)]
+    pub case_id: Option<CaseId>,
     pub cleared_at: Option<i64>,
 }
 
@@ -117,11 +127,13 @@ pub struct AlarmRow {
     pub sub_category: Option<String>,
     #[schema(value_type = gridline_core::sensors::Severity)]
     pub severity: String,
-    pub grid_code: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    #[schema(schema_with = gridline_core::codes::grid_code_schema)]
+    pub grid_code: GridCode,
     /// Pending until confirmed (by duration, a second device or a person); suppressed while its
-    /// device is flagged faulty.
-    #[schema(schema_with = alarm_state_schema)]
-    pub state: String,
+    /// device is flagged faulty. A stored state core does not know fails the read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: AlarmState,
     pub first_at: i64,
     pub last_at: i64,
     #[schema(minimum = 1)]
@@ -139,15 +151,6 @@ pub struct AlarmRow {
     pub confirmed_by_user: Option<String>,
     pub group_id: Option<String>,
     pub cleared_at: Option<i64>,
-}
-
-/// The states an alarm episode is stored in (the engine writes them).
-fn alarm_state_schema() -> utoipa::openapi::Object {
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(["pending", "confirmed", "suppressed"]))
-        .build()
 }
 
 /// How an episode was confirmed, or null while it is not.
@@ -298,7 +301,7 @@ pub fn save_imported_devices(
     changed: &[DeviceRow],
 ) -> QueryResult<()> {
     for chunk in new.chunks(INSERT_CHUNK) {
-        crate::batch_insert!(conn, sensor_devices::table, chunk)?;
+        crate::batch_insert!(conn, sensor_devices::table, chunk.to_vec())?;
     }
     for device in changed {
         diesel::update(sensor_devices::table.find(&device.id))
@@ -306,7 +309,7 @@ pub fn save_imported_devices(
                 sensor_devices::kind.eq(&device.kind),
                 sensor_devices::lat.eq(device.lat),
                 sensor_devices::lon.eq(device.lon),
-                sensor_devices::grid_code.eq(&device.grid_code),
+                sensor_devices::grid_code.eq(device.grid_code.to_string()),
                 sensor_devices::owning_unit.eq(&device.owning_unit),
                 sensor_devices::updated_at.eq(device.updated_at),
             ))
@@ -316,7 +319,7 @@ pub fn save_imported_devices(
 }
 
 pub fn save_device(conn: &mut DbConnection, device: &DeviceRow) -> QueryResult<()> {
-    diesel::update(sensor_devices::table.find(&device.id)).set(device).execute(conn)?;
+    diesel::update(sensor_devices::table.find(&device.id)).set(device.clone()).execute(conn)?;
     Ok(())
 }
 
@@ -338,10 +341,14 @@ pub fn faulty_devices(
 // --- rules ---------------------------------------------------------------------------------
 
 impl RuleRow {
-    pub fn from_rule(rule: &AlarmRule, now: i64) -> Self {
-        Self {
+    /// The row of a rule whose category the caller has checked (a code that does not parse is
+    /// refused here as well, never stored).
+    pub fn from_rule(rule: &AlarmRule, now: i64) -> StoreResult<Self> {
+        let category_code = CategoryCode::parse(&rule.category)
+            .map_err(|e| StoreError::Corrupt(format!("sensor rule {}: {e}", rule.kind)))?;
+        Ok(Self {
             kind: rule.kind.clone(),
-            category_code: rule.category.clone(),
+            category_code,
             answers: serde_json::to_string(&rule.answers).unwrap_or_else(|_| "{}".to_owned()),
             min_duration_s: i32::try_from(rule.min_duration_s).unwrap_or(i32::MAX),
             second_device_confirms: rule.second_device_confirms,
@@ -349,14 +356,14 @@ impl RuleRow {
             flap_limit_per_hour: i32::try_from(rule.flap_limit_per_hour).unwrap_or(i32::MAX),
             updated_at: now,
             closes_on_all_clear: rule.closes_on_all_clear,
-        }
+        })
     }
 
     pub fn to_rule(&self) -> StoreResult<AlarmRule> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("sensor rule {}: {what}", self.kind));
         Ok(AlarmRule {
             kind: self.kind.clone(),
-            category: self.category_code.clone(),
+            category: self.category_code.to_string(),
             answers: serde_json::from_str(&self.answers).map_err(|_| corrupt("answers"))?,
             min_duration_s: u32::try_from(self.min_duration_s).map_err(|_| corrupt("min_duration_s"))?,
             second_device_confirms: self.second_device_confirms,
@@ -373,9 +380,9 @@ pub fn rules(conn: &mut DbConnection, now: i64) -> StoreResult<Vec<AlarmRule>> {
     let mut rows: Vec<RuleRow> =
         sensor_rules::table.order(sensor_rules::kind).select(RuleRow::as_select()).load(conn)?;
     if rows.is_empty() {
-        rows = shipped_rules().iter().map(|r| RuleRow::from_rule(r, now)).collect();
+        rows = shipped_rules().iter().map(|r| RuleRow::from_rule(r, now)).collect::<StoreResult<_>>()?;
         for row in &rows {
-            let written = diesel::insert_into(sensor_rules::table).values(row).execute(conn);
+            let written = diesel::insert_into(sensor_rules::table).values(row.clone()).execute(conn);
             match written {
                 Ok(_) => {}
                 // Another node seeded it first: theirs is the same.
@@ -390,10 +397,10 @@ pub fn rules(conn: &mut DbConnection, now: i64) -> StoreResult<Vec<AlarmRule>> {
 /// Creates or replaces the rule of one kind.
 pub fn save_rule(conn: &mut DbConnection, rule: &AlarmRule, now: i64) -> StoreResult<()> {
     rules(conn, now)?;
-    let row = RuleRow::from_rule(rule, now);
-    let updated = diesel::update(sensor_rules::table.find(&row.kind)).set(&row).execute(conn)?;
+    let row = RuleRow::from_rule(rule, now)?;
+    let updated = diesel::update(sensor_rules::table.find(&row.kind)).set(row.clone()).execute(conn)?;
     if updated == 0 {
-        diesel::insert_into(sensor_rules::table).values(&row).execute(conn)?;
+        diesel::insert_into(sensor_rules::table).values(row).execute(conn)?;
     }
     Ok(())
 }
@@ -491,11 +498,11 @@ pub fn active_alarms_of(conn: &mut DbConnection, devices: &[&str]) -> QueryResul
 }
 
 /// The active episodes of one kind in one cell that still wait for confirmation.
-pub fn pending_in_cell(conn: &mut DbConnection, kind: &str, grid: &str) -> QueryResult<Vec<AlarmRow>> {
+pub fn pending_in_cell(conn: &mut DbConnection, kind: &str, grid: GridCode) -> QueryResult<Vec<AlarmRow>> {
     sensor_alarms::table
         .filter(sensor_alarms::kind.eq(kind))
-        .filter(sensor_alarms::grid_code.eq(grid))
-        .filter(sensor_alarms::state.eq("pending"))
+        .filter(sensor_alarms::grid_code.eq(grid.to_string()))
+        .filter(sensor_alarms::state.eq(AlarmState::Pending.as_str()))
         .filter(sensor_alarms::cleared_at.is_null())
         .select(AlarmRow::as_select())
         .load(conn)
@@ -514,7 +521,7 @@ pub fn pending_due(conn: &mut DbConnection, due_by: &[(&str, i64)]) -> QueryResu
     let Some(first) = kinds.next() else { return Ok(Vec::new()) };
     let any_kind = kinds.fold(first, |any, next| Box::new(any.or(next)));
     sensor_alarms::table
-        .filter(sensor_alarms::state.eq("pending"))
+        .filter(sensor_alarms::state.eq(AlarmState::Pending.as_str()))
         .filter(sensor_alarms::cleared_at.is_null())
         .filter(any_kind)
         .select(AlarmRow::as_select())
@@ -527,7 +534,7 @@ pub fn find_alarm(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Alarm
 
 pub fn insert_alarms(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<()> {
     for chunk in rows.chunks(INSERT_CHUNK / 4) {
-        crate::batch_insert!(conn, sensor_alarms::table, chunk)?;
+        crate::batch_insert!(conn, sensor_alarms::table, chunk.to_vec())?;
     }
     Ok(())
 }
@@ -546,7 +553,7 @@ pub fn save_alarms(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<()
                 diesel::update(sensor_alarms::table.find(&row.id))
                     .set((
                         a::severity.eq(&row.severity),
-                        a::state.eq(&row.state),
+                        a::state.eq(row.state.as_str()),
                         a::last_at.eq(row.last_at),
                         a::repeat_count.eq(row.repeat_count),
                         a::confirmed_at.eq(row.confirmed_at),
@@ -563,7 +570,7 @@ pub fn save_alarms(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<()
         DbConnection::Pg(c) => {
             for chunk in rows.chunks(INSERT_CHUNK / 4) {
                 diesel::insert_into(sensor_alarms::table)
-                    .values(chunk)
+                    .values(chunk.to_vec())
                     .on_conflict(a::id)
                     .do_update()
                     .set((
@@ -635,13 +642,13 @@ pub fn save_repeats(conn: &mut DbConnection, rows: &[AlarmRow]) -> QueryResult<(
 pub fn open_group(
     conn: &mut DbConnection,
     kind: &str,
-    grid: &str,
+    grid: GridCode,
     now: i64,
 ) -> QueryResult<Option<GroupRow>> {
     sensor_groups::table
         .filter(sensor_groups::purpose.eq("alarms"))
         .filter(sensor_groups::kind.eq(kind))
-        .filter(sensor_groups::grid_code.eq(grid))
+        .filter(sensor_groups::grid_code.eq(grid.to_string()))
         .filter(sensor_groups::window_ends_at.ge(now))
         .filter(sensor_groups::cleared_at.is_null())
         .order(sensor_groups::opened_at.desc())
@@ -655,12 +662,12 @@ pub fn find_group(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Group
 }
 
 pub fn insert_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> {
-    diesel::insert_into(sensor_groups::table).values(row).execute(conn)?;
+    diesel::insert_into(sensor_groups::table).values(row.clone()).execute(conn)?;
     Ok(())
 }
 
 pub fn save_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> {
-    diesel::update(sensor_groups::table.find(&row.id)).set(row).execute(conn)?;
+    diesel::update(sensor_groups::table.find(&row.id)).set(row.clone()).execute(conn)?;
     Ok(())
 }
 
@@ -675,8 +682,10 @@ pub fn unfiled_groups(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<Gr
 }
 
 /// Records the case a group became.
-pub fn set_group_case(conn: &mut DbConnection, group: &str, case: &str) -> StoreResult<()> {
-    diesel::update(sensor_groups::table.find(group)).set(sensor_groups::case_id.eq(case)).execute(conn)?;
+pub fn set_group_case(conn: &mut DbConnection, group: &str, case: CaseId) -> StoreResult<()> {
+    diesel::update(sensor_groups::table.find(group))
+        .set(sensor_groups::case_id.eq(case.to_string()))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -697,7 +706,7 @@ pub fn recent_groups(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -
 /// (oldest first).
 pub fn review_queue(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> StoreResult<Vec<AlarmRow>> {
     let query = sensor_alarms::table
-        .filter(sensor_alarms::state.eq("pending"))
+        .filter(sensor_alarms::state.eq(AlarmState::Pending.as_str()))
         .filter(sensor_alarms::cleared_at.is_null())
         .into_boxed();
     let Some(query) = in_cells!(query, sensor_alarms::grid_code, filter) else { return Ok(Vec::new()) };
@@ -718,15 +727,23 @@ pub fn alarms_of_group(conn: &mut DbConnection, group: &str, limit: i64) -> Stor
         .load(conn)?)
 }
 
-/// Active episodes per cell and kind: (grid, kind, count).
-pub fn active_per_cell(conn: &mut DbConnection) -> StoreResult<Vec<(String, String, i64)>> {
-    Ok(sensor_alarms::table
+/// Active (not cleared) episodes per cell and kind, whatever their state: (grid, kind, count).
+/// A cell's code that does not read back fails the read as corrupt data.
+pub fn active_per_cell(conn: &mut DbConnection) -> StoreResult<Vec<(GridCode, String, i64)>> {
+    let counts: Vec<(String, String, i64)> = sensor_alarms::table
         .filter(sensor_alarms::cleared_at.is_null())
-        .filter(sensor_alarms::state.ne("dismissed"))
         .group_by((sensor_alarms::grid_code, sensor_alarms::kind))
         .select((sensor_alarms::grid_code, sensor_alarms::kind, diesel::dsl::count_star()))
         .order((sensor_alarms::grid_code, sensor_alarms::kind))
-        .load(conn)?)
+        .load(conn)?;
+    counts
+        .into_iter()
+        .map(|(grid, kind, count)| {
+            let grid = GridCode::parse(&grid)
+                .map_err(|e| StoreError::Corrupt(format!("sensor alarm's grid code: {e}")))?;
+            Ok((grid, kind, count))
+        })
+        .collect()
 }
 
 /// Records `event` on the case of `group` (the group's row is written first, which takes the

@@ -718,7 +718,59 @@ fn an_open311_requester_hears_by_email(backend: Backend) {
     });
 }
 
+/// Outbox rows whose stored data does not read back (a case id that is not one, a change core
+/// does not know) are logged and set aside with no delivery, oldest first as they are: the
+/// notices behind them still go out, and no pass fails on them again.
+fn a_corrupt_outbox_row_does_not_hold_up_the_queue(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let receivers = Receivers::start();
+    let server = receivers.start_server(backend);
+    server.clock.set(at("2026-12-03T02:00:00Z")); // 10:00 in Shanghai: outside the quiet hours
+    let office = Office::open(&server);
+    let reporter = receivers.citizen_by_phone(&server, "13700137000");
+    let codes_sent = receivers.sms.accepted().len();
+    let receipt = office.report(&server, &reporter, "E0101");
+    {
+        let mut conn = server.db.get().unwrap();
+        for (event, case, change) in [
+            ("corrupt-case-id", "case-9", "registered"),
+            ("corrupt-change", receipt["id"].as_str().unwrap(), "exploded"),
+        ] {
+            diesel::sql_query(format!(
+                "INSERT INTO notification_outbox (event_id, case_id, public_change, created_at, expanded_at) \
+                 VALUES ('{event}', '{case}', '{change}', '2026-01-01 00:00:00', NULL)"
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+        }
+    }
+    let case_id = receipt["id"].as_str().unwrap();
+    server.step(&office.dispatcher, case_id, &json!({ "action": "register" }));
+    wait_for("the registration's SMS behind the corrupt rows", || {
+        receivers.sms.accepted().len() == codes_sent + 1
+    });
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |sql: &str| {
+        let mut conn = server.db.get().unwrap();
+        diesel::sql_query(sql).get_result::<Count>(&mut *conn).unwrap().n
+    };
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) AS n FROM notification_outbox WHERE event_id LIKE 'corrupt-%' AND expanded_at IS NOT NULL"
+        ),
+        2,
+        "both set aside"
+    );
+    assert_eq!(count("SELECT COUNT(*) AS n FROM notification_deliveries WHERE event_id LIKE 'corrupt-%'"), 0);
+    assert_eq!(logged(&log(&server, &office.dispatcher, case_id), "sms", "registered").len(), 1);
+}
+
 both_backends!(
+    a_corrupt_outbox_row_does_not_hold_up_the_queue,
     an_open311_requester_hears_by_email,
     one_message_per_change_and_none_twice,
     quiet_hours_hold_what_is_not_urgent,

@@ -732,6 +732,15 @@ fn the_city_edits_a_rule(backend: Backend) {
     let mut bad = rule.clone();
     bad["answers"] = json!({ "nonsense": "x" });
     assert_eq!(problem(put(bad), 422)["field"], "answers.nonsense");
+    // The category is stored and answered in its canonical form, however it was written.
+    let mut loose = rule.clone();
+    loose["category"] = json!(" c-0503 ");
+    let answered: Value = put(loose).json().unwrap();
+    assert_eq!(answered["category"], "C0503");
+    let rules: Value = city.server.get_as(&city.admin, "/api/v1/admin/sensor-rules").json().unwrap();
+    let stored = rules["rules"].as_array().unwrap().iter().find(|r| r["kind"] == "water_level").unwrap();
+    assert_eq!(stored["category"], "C0503");
+    assert_eq!(city.count("SELECT COUNT(*) AS n FROM sensor_rules WHERE category_code = 'C0503'"), 1);
     assert_eq!(put(rule).status(), 200);
     // At once now, and in the city's chosen category.
     city.send(vec![alarm("a1", "w1", "water_level", "medium")]);
@@ -992,4 +1001,41 @@ both_backends!(
     the_city_edits_a_rule,
     a_storm_becomes_one_case_per_cell,
     batches_applied_together_act_as_if_alone,
+    a_stored_value_that_does_not_parse_fails_the_read,
 );
+
+/// A stored alarm state or grid code that core does not accept fails the read as a store error
+/// (never a panic, never a row left out), and the rows read again once fixed. (A group's case
+/// link is guarded by its foreign key to the cases as well.)
+fn a_stored_value_that_does_not_parse_fails_the_read(backend: Backend) {
+    use gridline_server::store::StoreError;
+    use gridline_server::store::case_list::CaseFilter;
+    use gridline_server::store::sensors as store;
+    let city = City::new(backend);
+    city.import(&city.system, &[("m1", "manhole_cover", 0)]);
+    city.send(vec![alarm("a1", "m1", "manhole_cover", "high")]);
+    let mut conn = city.server.db.get().unwrap();
+    let queue = store::review_queue(&mut conn, &CaseFilter::All, 10).unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].state, gridline_core::sensors::AlarmState::Pending);
+    assert_eq!(queue[0].grid_code, city.cells[0].code);
+    let exec = |conn: &mut gridline_server::store::DbConnection, sql: &str| {
+        diesel::sql_query(sql).execute(conn).unwrap();
+    };
+
+    exec(&mut conn, "UPDATE sensor_alarms SET state = 'dismissed'");
+    match store::active_alarms_of(&mut conn, &["m1"]).map_err(StoreError::from) {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("dismissed"), "names the text: {why}"),
+        other => panic!("an unknown alarm state reads as corrupt data, got {other:?}"),
+    }
+    exec(&mut conn, "UPDATE sensor_alarms SET state = 'pending', grid_code = 'cell-9'");
+    assert!(matches!(store::review_queue(&mut conn, &CaseFilter::All, 10), Err(StoreError::Corrupt(_))));
+    assert!(matches!(store::active_per_cell(&mut conn), Err(StoreError::Corrupt(_))));
+    exec(&mut conn, "UPDATE sensor_devices SET grid_code = 'cell-9'");
+    assert!(store::find_devices(&mut conn, &["m1"]).is_err(), "a device in no readable cell");
+    let code = city.cells[0].code.to_string();
+    exec(&mut conn, &format!("UPDATE sensor_alarms SET grid_code = '{code}'"));
+    exec(&mut conn, &format!("UPDATE sensor_devices SET grid_code = '{code}'"));
+    assert_eq!(store::review_queue(&mut conn, &CaseFilter::All, 10).unwrap().len(), 1);
+    assert_eq!(store::find_devices(&mut conn, &["m1"]).unwrap().len(), 1);
+}

@@ -27,9 +27,7 @@ use crate::cases::facts::in_scope;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::notify::expand::default_preferences;
-use crate::store::notifications::{
-    self as store, DELIVERED, DeliveryRow, FAILED, PENDING, PreferencesRow, PushTokenRow, SENDING,
-};
+use crate::store::notifications::{self as store, DeliveryRow, DeliveryState, PreferencesRow, PushTokenRow};
 use crate::store::schema::users;
 use crate::store::{DbConnection, StoreResult};
 
@@ -223,7 +221,7 @@ fn channel_schema() -> utoipa::openapi::Object {
 }
 
 fn delivery_state_schema() -> utoipa::openapi::Object {
-    words([PENDING, SENDING, DELIVERED, FAILED])
+    words(DeliveryState::ALL.map(DeliveryState::as_str))
 }
 
 fn log_view_schema() -> utoipa::openapi::Object {
@@ -233,16 +231,16 @@ fn log_view_schema() -> utoipa::openapi::Object {
 impl From<DeliveryRow> for NotificationLogEntry {
     fn from(row: DeliveryRow) -> Self {
         Self {
-            next_attempt_at: (row.state == PENDING).then(|| rfc3339(row.next_attempt_at)),
+            next_attempt_at: (row.state == DeliveryState::Pending).then(|| rfc3339(row.next_attempt_at)),
             id: row.id,
-            change: row.public_change,
+            change: row.public_change.to_string(),
             channel: row.channel,
             to: row.shown_to,
             language: row.language,
             subject: row.subject,
             text: row.body,
             urgent: row.urgent,
-            state: row.state,
+            state: row.state.as_str().to_owned(),
             attempts: row.attempts,
             created_at: rfc3339(row.created_at),
             delivered_at: row.delivered_at.map(rfc3339),

@@ -101,8 +101,8 @@ fn require_reader(who: &Principal) -> ApiResult<()> {
     who.require_role(&[Role::Admin, Role::DistrictAdmin, Role::Dispatcher, Role::Viewer])
 }
 
-fn in_scope(who: &Principal, grid: &str) -> bool {
-    GridCode::parse(grid).is_ok_and(|g| who.can_see_grid(g))
+fn in_scope(who: &Principal, grid: GridCode) -> bool {
+    who.can_see_grid(grid)
 }
 
 /// `GET /api/v1/sensors/review`: alarms waiting for a person's confirmation, oldest first.
@@ -146,7 +146,7 @@ pub async fn confirm(
         .db
         .run(move |conn| Ok(store::find_alarm(conn, &lookup)?))
         .await?
-        .filter(|a| in_scope(&who, &a.grid_code))
+        .filter(|a| in_scope(&who, a.grid_code))
         .ok_or_else(|| ApiError::not_found("alarm"))?;
     if !intake::confirm(&state, alarm.id.clone(), who.user_id.clone()).await? {
         return Err(ApiError::conflict("alarm_not_pending", "the alarm is not waiting for confirmation"));
@@ -174,7 +174,7 @@ pub async fn repaired(
                 let Some(device) = store::find_devices(conn, &[id.as_str()])?.into_iter().next() else {
                     return Ok(None);
                 };
-                if !in_scope(&who, &device.grid_code) {
+                if !in_scope(&who, device.grid_code) {
                     return Ok(None);
                 }
                 if !device.faulty {
@@ -197,7 +197,8 @@ pub async fn repaired(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CellAlarms {
-    pub grid_code: String,
+    #[schema(schema_with = gridline_core::codes::grid_code_schema)]
+    pub grid_code: GridCode,
     pub kind: String,
     #[schema(minimum = 1)]
     pub active: i64,
@@ -240,7 +241,7 @@ pub async fn overview(state: web::Data<AppState>, who: Principal) -> ApiResult<H
     Ok(HttpResponse::Ok().json(SensorOverview {
         cells: cells
             .into_iter()
-            .filter(|(grid, _, _)| in_scope(&who, grid))
+            .filter(|(grid, _, _)| in_scope(&who, *grid))
             .map(|(grid_code, kind, active)| CellAlarms { grid_code, kind, active })
             .collect(),
         groups,
@@ -380,8 +381,11 @@ pub async fn put_rule(
     if rule.kind != *kind {
         return Err(ApiError::invalid_field("kind", "the body's kind differs from the path's"));
     }
+    let mut rule = rule;
     let code = CategoryCode::parse(&rule.category)
         .map_err(|_| ApiError::invalid_field("category", "expected a category code such as E0504"))?;
+    // Stored and answered in the canonical form, which the rule's cases are filed and compared in.
+    rule.category = code.to_string();
     let cache = state.categories.clone();
     let category = state
         .db
