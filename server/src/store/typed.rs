@@ -11,10 +11,10 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
 use diesel::expression::AsExpression;
 use diesel::sql_types::{Nullable, Text};
-use gridline_core::codes::{CaseId, CaseIdError, CodeError, GridCode};
+use gridline_core::codes::{CaseId, CaseIdError, CategoryCode, CodeError, GridCode};
 
-/// The text of a nullable grid-code or case-id column, on its way into or out of [`GridCode`]
-/// or [`CaseId`].
+/// The text of a nullable grid-code, category-code or case-id column, on its way into or out of
+/// [`GridCode`], [`CategoryCode`] or [`CaseId`].
 #[derive(Debug, Clone)]
 pub struct NullableText(Option<String>);
 
@@ -56,6 +56,26 @@ impl TryFrom<NullableText> for Option<CaseId> {
 
     fn try_from(text: NullableText) -> Result<Self, CaseIdError> {
         text.0.as_deref().map(CaseId::parse).transpose()
+    }
+}
+
+impl From<Option<CaseId>> for NullableText {
+    fn from(id: Option<CaseId>) -> Self {
+        Self(id.map(|id| id.to_string()))
+    }
+}
+
+impl TryFrom<NullableText> for Option<CategoryCode> {
+    type Error = CodeError;
+
+    fn try_from(text: NullableText) -> Result<Self, CodeError> {
+        text.0.as_deref().map(CategoryCode::parse).transpose()
+    }
+}
+
+impl From<Option<CategoryCode>> for NullableText {
+    fn from(code: Option<CategoryCode>) -> Self {
+        Self(code.map(|code| code.to_string()))
     }
 }
 
