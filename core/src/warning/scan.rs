@@ -180,6 +180,28 @@ impl ScanSettings {
         }
         Ok(())
     }
+
+    /// The cylinder evaluations a scan of `cells` cells costs: cells × circle size × windows ×
+    /// (shuffles + the data). The unit in which a caller budgets a scan's CPU time.
+    pub fn work(&self, cells: usize) -> u64 {
+        let circle = self.max_cells.min(cells.max(1)) as u64;
+        cells as u64 * circle * u64::from(self.max_window_days) * (u64::from(self.replications) + 1)
+    }
+
+    /// The most shuffles, at most [`Self::replications`], that a scan of `cells` cells may
+    /// have within `budget` evaluations (0 when not even the data fits).
+    pub fn replications_within(&self, cells: usize, budget: u64) -> u32 {
+        let once = ScanSettings { replications: 0, ..*self }.work(cells).max(1);
+        let fit = (budget / once).saturating_sub(1);
+        u32::try_from(fit).unwrap_or(u32::MAX).min(self.replications)
+    }
+
+    /// The fewest shuffles with which a cluster can reach a recurrence interval of
+    /// `recurrence_days`: the smallest p-value is `1 / (R + 1)`, so `R + 1` analyses' worth.
+    pub fn replications_to_reach(&self, recurrence_days: f64) -> u32 {
+        let needed = (recurrence_days / self.analysis_interval_days).ceil() - 1.0;
+        if needed.is_finite() && needed > 0.0 { needed.min(f64::from(u32::MAX)) as u32 } else { 0 }
+    }
 }
 
 /// The log likelihood ratio of `observed` reports in a cylinder expecting `expected`, out of

@@ -221,3 +221,25 @@ fn a_circle_stops_at_its_radius() {
     let circles = Circles::build(&cells, &s);
     assert_eq!(circles.of(2), &[2, 1, 3, 0, 4]);
 }
+
+#[test]
+fn the_work_of_a_scan_and_the_shuffles_a_budget_allows() {
+    let daily = ScanSettings::default();
+    // Shanghai's 40,625 cells at the daily settings: 10 cells per circle, 7 windows, 1,000 scans.
+    assert_eq!(daily.work(40_625), 40_625 * 10 * 7 * 1_000);
+    // A circle never holds more cells than the area has.
+    assert_eq!(settings(10, 7, 9).work(4), 4 * 4 * 7 * 10);
+    // 100 M evaluations hold 4,700 cells with 302 shuffles (329,000 per scan of the data).
+    assert_eq!(daily.replications_within(4_700, 100_000_000), 302);
+    assert_eq!(daily.replications_within(2_000, 100_000_000), 713);
+    assert_eq!(daily.replications_within(100, 100_000_000), 999);
+    assert_eq!(daily.replications_within(20_000, 100_000_000), 70);
+    assert_eq!(daily.replications_within(200_000, 100_000_000), 6);
+    assert_eq!(daily.replications_within(2_000_000, 100_000_000), 0);
+    // The smallest p-value is 1 / (R + 1): a recurrence interval of 200 days needs 199 shuffles.
+    assert_eq!(daily.replications_to_reach(200.0), 199);
+    assert_eq!(daily.replications_to_reach(100.5), 100);
+    assert_eq!(daily.replications_to_reach(1.0), 0);
+    let weekly = ScanSettings { analysis_interval_days: 7.0, ..daily };
+    assert_eq!(weekly.replications_to_reach(700.0), 99);
+}

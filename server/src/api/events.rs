@@ -11,6 +11,8 @@
 //! The stream first sends `retry:`, then the backlog in pages of [`PAGE`], then one `ready`
 //! event (`{"through": seq}`) once it has caught up, then new events as they commit, on any
 //! node (see [`crate::live`]). A comment line keeps idle connections open through proxies.
+//! Staff who watch early warning also get an unnumbered `signal` event when a signal in their
+//! scope is raised, grown or stepped on ([`crate::live::signals`]).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -28,6 +30,7 @@ use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::live::feed;
+use crate::live::signals::{self, SignalWatch};
 use crate::store::cases::CaseRow;
 use crate::store::events::{self, EventRow};
 
@@ -47,10 +50,13 @@ pub async fn events(state: web::Data<AppState>, who: Principal, req: HttpRequest
         Some(seq) => seq,
         None => state.db.run(events::latest_seq).await?,
     };
+    let watcher = who.clone();
+    let signals = state.db.run(move |conn| SignalWatch::start(conn, &watcher)).await?;
     let settings = &state.config.settings;
     let stream = Stream {
         filter: who.case_filter(),
         who,
+        signals,
         through: start,
         wake,
         out: VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]),
@@ -92,6 +98,8 @@ struct Stream {
     state: web::Data<AppState>,
     who: Principal,
     filter: CaseFilter,
+    /// Early warning's signals in the caller's scope, for those who watch them.
+    signals: Option<SignalWatch>,
     /// Every event up to here has been sent or was outside the scope.
     through: i64,
     wake: watch::Receiver<u64>,
@@ -130,6 +138,7 @@ impl Stream {
             if page.more {
                 continue;
             }
+            self.read_signals().await;
             if !self.ready_sent {
                 self.ready_sent = true;
                 self.out.push_back(Bytes::from(format!(
@@ -152,6 +161,32 @@ impl Stream {
             if self.quiet_since.elapsed() >= self.heartbeat {
                 self.out.push_back(Bytes::from_static(b": keep-alive\n\n"));
             }
+        }
+    }
+}
+
+impl Stream {
+    /// Queues a `signal` event for each signal raised, grown or stepped on since the last read.
+    async fn read_signals(&mut self) {
+        let Some(mut watch) = self.signals.take() else { return };
+        let read = self
+            .state
+            .db
+            .run(move |conn| {
+                let changed = watch.changes(conn);
+                Ok::<_, crate::store::StoreError>((watch, changed))
+            })
+            .await;
+        match read {
+            Ok((watch, changed)) => {
+                self.signals = Some(watch);
+                match changed {
+                    Ok(rows) => self.out.extend(rows.iter().map(signals::frame)),
+                    Err(e) => tracing::warn!(error = %e, "live events: reading the signals failed"),
+                }
+            }
+            // The watch went with the failed work: this stream carries cases only from here on.
+            Err(e) => tracing::warn!(error = %e, "live events: reading the signals failed"),
         }
     }
 }

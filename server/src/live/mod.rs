@@ -8,11 +8,15 @@
 //! - on PostgreSQL, every node's writes: the insert sends `NOTIFY` on [`listener::CHANNEL`]
 //!   (delivered at commit), and one [`listener`] connection per node relays it to the signal.
 //!
+//! Early warning's signals ride the same bell and stream as `signal` events, unnumbered
+//! ([`signals`]).
+//!
 //! A subscriber also re-reads on a timer (`GRIDLINE_EVENTS_POLL_SECS`), so a lost wake-up
 //! (the listener reconnecting, a writer outside `Db::run`) delays an event, never loses it.
 
 pub mod feed;
 pub mod listener;
+pub mod signals;
 
 /// The bell and the channel belong to the store, which rings them on every event insert.
 pub use crate::store::events::Signal;

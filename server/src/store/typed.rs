@@ -11,11 +11,11 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
 use diesel::expression::AsExpression;
 use diesel::sql_types::{Nullable, Text};
-use gridline_core::codes::{CaseId, CaseIdError, CodeError, GridCode};
+use gridline_core::codes::{CaseId, CaseIdError, CategoryCode, CodeError, GridCode};
 use gridline_core::workflow::{CaseState, UnknownName};
 
-/// The text of a nullable grid-code or case-id column, on its way into or out of [`GridCode`]
-/// or [`CaseId`].
+/// The text of a nullable grid-code, category-code or case-id column, on its way into or out of
+/// [`GridCode`], [`CategoryCode`] or [`CaseId`].
 #[derive(Debug, Clone)]
 pub struct NullableText(Option<String>);
 
@@ -38,47 +38,32 @@ impl AsExpression<Nullable<Text>> for NullableText {
     }
 }
 
-impl TryFrom<NullableText> for Option<GridCode> {
-    type Error = CodeError;
+/// The two conversions between [`NullableText`] and `Option<$value>`: parsed with `FromStr` on
+/// the way out of the database (its error fails the read), written as the value's text.
+macro_rules! nullable_text {
+    ($($value:ty => $error:ty),+ $(,)?) => {$(
+        impl TryFrom<NullableText> for Option<$value> {
+            type Error = $error;
 
-    fn try_from(text: NullableText) -> Result<Self, CodeError> {
-        text.0.as_deref().map(GridCode::parse).transpose()
-    }
+            fn try_from(text: NullableText) -> Result<Self, $error> {
+                text.0.as_deref().map(str::parse).transpose()
+            }
+        }
+
+        impl From<Option<$value>> for NullableText {
+            fn from(value: Option<$value>) -> Self {
+                Self(value.map(|value| value.to_string()))
+            }
+        }
+    )+};
 }
 
-impl From<Option<GridCode>> for NullableText {
-    fn from(code: Option<GridCode>) -> Self {
-        Self(code.map(|code| code.to_string()))
-    }
-}
-
-impl TryFrom<NullableText> for Option<CaseId> {
-    type Error = CaseIdError;
-
-    fn try_from(text: NullableText) -> Result<Self, CaseIdError> {
-        text.0.as_deref().map(CaseId::parse).transpose()
-    }
-}
-
-impl From<Option<CaseId>> for NullableText {
-    fn from(id: Option<CaseId>) -> Self {
-        Self(id.map(|id| id.to_string()))
-    }
-}
-
-impl TryFrom<NullableText> for Option<CaseState> {
-    type Error = UnknownName;
-
-    fn try_from(text: NullableText) -> Result<Self, UnknownName> {
-        text.0.as_deref().map(str::parse).transpose()
-    }
-}
-
-impl From<Option<CaseState>> for NullableText {
-    fn from(state: Option<CaseState>) -> Self {
-        Self(state.map(|state| state.as_str().to_owned()))
-    }
-}
+nullable_text!(
+    GridCode => CodeError,
+    CaseId => CaseIdError,
+    CaseState => UnknownName,
+    CategoryCode => CodeError,
+);
 
 /// A case id read as a bare column rather than through a row type: a text that is not one
 /// fails the read as corrupt stored data.

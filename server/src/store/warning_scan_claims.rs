@@ -135,3 +135,14 @@ pub fn of_day(conn: &mut DbConnection, city_day: &str) -> StoreResult<Vec<ClaimR
         .select(ClaimRow::as_select())
         .load(conn)?)
 }
+
+/// The latest city day claimed for each class, finished or not: where a node that was down
+/// resumes the daily runs.
+pub fn latest_days(conn: &mut DbConnection) -> StoreResult<Vec<(String, String)>> {
+    use diesel::dsl::max;
+    let rows: Vec<(String, Option<String>)> = warning_scan_claims::table
+        .group_by(warning_scan_claims::class)
+        .select((warning_scan_claims::class, max(warning_scan_claims::city_day)))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(class, day)| Some((class, day?))).collect())
+}

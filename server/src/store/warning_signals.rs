@@ -11,9 +11,18 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+use gridline_core::codes::{CaseId, CategoryCode, GridCode};
+use gridline_core::warning::signal::{SignalMethod, SignalState};
+
 use super::case_list::CaseFilter;
 use super::schema::warning_signals;
+use super::typed::NullableText;
 use super::{DbConnection, StoreResult};
+
+/// The states a run may grow (core's [`SignalState::is_live`]), as stored.
+fn live_states() -> Vec<&'static str> {
+    SignalState::ALL.iter().filter(|state| state.is_live()).map(|state| state.as_str()).collect()
+}
 
 /// Most signals one list answer holds, newest first, after the scope's filter.
 pub const MAX_LISTED: i64 = 500;
@@ -22,16 +31,23 @@ pub const MAX_LISTED: i64 = 500;
 /// hash of the run's subject); that key space does not overlap the one-key locks of sensors.
 const SIGNAL_RUN_LOCK: i32 = 0x5753;
 
+/// A signal as stored. Its codes, case id, method and state are core's types, parsed once when
+/// the row is read: a stored value core does not accept fails the read as a database error
+/// (500 internal to a caller), never a panic or a guess.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = warning_signals)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct SignalRow {
     pub id: String,
-    pub method: String,
-    pub category: Option<String>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub method: SignalMethod,
+    #[diesel(deserialize_as = NullableText, serialize_as = NullableText)]
+    pub category: Option<CategoryCode>,
+    /// A category class (`E05`), which no core type holds.
     pub class: Option<String>,
     /// The centre cell, which decides who sees the signal.
-    pub centre_grid: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub centre_grid: GridCode,
     /// A JSON array of cell codes, the centre first.
     pub cells: String,
     pub window_from: String,
@@ -42,9 +58,11 @@ pub struct SignalRow {
     pub p_value: f64,
     /// A JSON array of case ids.
     pub case_ids: String,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: SignalState,
     pub reason: Option<String>,
-    pub opened_case_id: Option<String>,
+    #[diesel(deserialize_as = NullableText, serialize_as = NullableText)]
+    pub opened_case_id: Option<CaseId>,
     /// How many runs found it (1 when raised, one more each time a run grows it).
     pub runs: i32,
     pub version: i32,
@@ -57,7 +75,7 @@ pub struct SignalRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SignalRow) -> StoreResult<()> {
-    diesel::insert_into(warning_signals::table).values(row).execute(conn)?;
+    diesel::insert_into(warning_signals::table).values(row.clone()).execute(conn)?;
     Ok(())
 }
 
@@ -69,13 +87,13 @@ pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<SignalRow>>
 /// may grow.
 pub fn live_of(
     conn: &mut DbConnection,
-    method: &str,
+    method: SignalMethod,
     category: Option<&str>,
     class: Option<&str>,
 ) -> StoreResult<Vec<SignalRow>> {
     let mut query = warning_signals::table
-        .filter(warning_signals::state.eq_any(["open", "acknowledged"]))
-        .filter(warning_signals::method.eq(method))
+        .filter(warning_signals::state.eq_any(live_states()))
+        .filter(warning_signals::method.eq(method.as_str()))
         .into_boxed();
     query = match category {
         Some(code) => query.filter(warning_signals::category.eq(code)),
@@ -94,11 +112,11 @@ pub fn live_of(
 /// serializes every writer, and a write statement here makes sure it is taken.
 pub fn lock_subject(
     conn: &mut DbConnection,
-    method: &str,
+    method: SignalMethod,
     category: Option<&str>,
     class: Option<&str>,
 ) -> StoreResult<()> {
-    let subject = format!("{method}:{}:{}", category.unwrap_or("-"), class.unwrap_or("-"));
+    let subject = format!("{}:{}:{}", method.as_str(), category.unwrap_or("-"), class.unwrap_or("-"));
     match conn {
         DbConnection::Pg(pg) => {
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SIGNAL_RUN_LOCK}, hashtext($1))"))
@@ -118,10 +136,23 @@ pub fn lock_subject(
 pub fn newest(
     conn: &mut DbConnection,
     scope: &CaseFilter,
-    state: Option<&str>,
+    state: Option<SignalState>,
 ) -> StoreResult<Vec<SignalRow>> {
-    let mut query = warning_signals::table.into_boxed();
-    query = match scope {
+    let Some(mut query) = scoped(scope) else { return Ok(Vec::new()) };
+    if let Some(state) = state {
+        query = query.filter(warning_signals::state.eq(state.as_str()));
+    }
+    Ok(query
+        .order((warning_signals::raised_at.desc(), warning_signals::id.desc()))
+        .limit(MAX_LISTED)
+        .select(SignalRow::as_select())
+        .load(conn)?)
+}
+
+/// The signals whose centre cell `scope` holds; `None` for a scope that holds no place.
+fn scoped<'a>(scope: &CaseFilter) -> Option<warning_signals::BoxedQuery<'a, super::MultiBackend>> {
+    let query = warning_signals::table.into_boxed();
+    Some(match scope {
         CaseFilter::All => query,
         CaseFilter::GridRange { first, last, .. } => {
             query.filter(warning_signals::centre_grid.between(first.to_string(), last.to_string()))
@@ -129,17 +160,19 @@ pub fn newest(
         CaseFilter::GridIn { grids, .. } => query.filter(
             warning_signals::centre_grid.eq_any(grids.iter().map(ToString::to_string).collect::<Vec<_>>()),
         ),
-        CaseFilter::HandlingUnit(_) | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => {
-            return Ok(Vec::new());
-        }
-    };
-    if let Some(state) = state {
-        query = query.filter(warning_signals::state.eq(state.to_owned()));
-    }
+        CaseFilter::HandlingUnit(_) | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => return None,
+    })
+}
+
+/// The id and version of each live signal (open or acknowledged) whose centre cell `scope`
+/// holds, the newest [`MAX_LISTED`]: what a live stream compares with what it has announced.
+pub fn live_versions(conn: &mut DbConnection, scope: &CaseFilter) -> StoreResult<Vec<(String, i32)>> {
+    let Some(query) = scoped(scope) else { return Ok(Vec::new()) };
     Ok(query
+        .filter(warning_signals::state.eq_any(live_states()))
         .order((warning_signals::raised_at.desc(), warning_signals::id.desc()))
         .limit(MAX_LISTED)
-        .select(SignalRow::as_select())
+        .select((warning_signals::id, warning_signals::version))
         .load(conn)?)
 }
 
@@ -150,10 +183,10 @@ pub fn grow(conn: &mut DbConnection, found: &SignalRow, expected_version: i32) -
         warning_signals::table
             .filter(warning_signals::id.eq(&found.id))
             .filter(warning_signals::version.eq(expected_version))
-            .filter(warning_signals::state.eq_any(["open", "acknowledged"])),
+            .filter(warning_signals::state.eq_any(live_states())),
     )
     .set((
-        warning_signals::centre_grid.eq(&found.centre_grid),
+        warning_signals::centre_grid.eq(found.centre_grid.to_string()),
         warning_signals::cells.eq(&found.cells),
         warning_signals::window_from.eq(&found.window_from),
         warning_signals::window_to.eq(&found.window_to),
@@ -173,9 +206,9 @@ pub fn grow(conn: &mut DbConnection, found: &SignalRow, expected_version: i32) -
 /// A staff step on a signal.
 #[derive(Debug, Clone)]
 pub struct SignalStep {
-    pub state: String,
+    pub state: SignalState,
     pub reason: Option<String>,
-    pub opened_case_id: Option<String>,
+    pub opened_case_id: Option<CaseId>,
     pub opened_topic_id: Option<String>,
     pub actor: String,
     pub at: NaiveDateTime,
@@ -189,9 +222,9 @@ pub fn act(conn: &mut DbConnection, id: &str, expected_version: i32, step: &Sign
             .filter(warning_signals::version.eq(expected_version)),
     )
     .set((
-        warning_signals::state.eq(&step.state),
+        warning_signals::state.eq(step.state.as_str()),
         warning_signals::reason.eq(&step.reason),
-        warning_signals::opened_case_id.eq(&step.opened_case_id),
+        warning_signals::opened_case_id.eq(step.opened_case_id.map(|id| id.to_string())),
         warning_signals::opened_topic_id.eq(&step.opened_topic_id),
         warning_signals::version.eq(expected_version + 1),
         warning_signals::updated_at.eq(step.at),
@@ -209,4 +242,17 @@ pub fn of_topic(conn: &mut DbConnection, topic_id: &str) -> StoreResult<Vec<Stri
         .order((warning_signals::raised_at.asc(), warning_signals::id.asc()))
         .select(warning_signals::id)
         .load(conn)?)
+}
+
+/// Tells every node's live streams that signals changed ([`crate::live::signals`]): on
+/// PostgreSQL a `NOTIFY` on the events' channel, delivered to every node's listener at commit,
+/// so it runs inside the transaction that wrote them. This node's own streams are woken by the
+/// caller once that transaction is done.
+pub fn announce(conn: &mut DbConnection) -> StoreResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_notify($1, 'signal')")
+            .bind::<Text, _>(super::events::CHANNEL)
+            .execute(pg)?;
+    }
+    Ok(())
 }

@@ -10,13 +10,20 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Bool;
 
+use gridline_core::codes::{CaseId, CategoryCode, GridCode};
+use gridline_core::warning::topic::{TopicLevel, TopicState};
+
 use super::schema::{case_stat_facts, cases, emergency_cases, warning_topics};
 use super::stat_facts::marks;
+use super::typed::NullableText;
 use super::{DbConnection, StoreResult};
 
 /// The most cases one topic answer lists.
 pub const MAX_TRACKED: i64 = 1000;
 
+/// A topic as stored. Its level, category and state are core's types, parsed once when the row
+/// is read: a stored value core does not accept fails the read as a database error (500
+/// internal to a caller), never a panic or a guess.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = warning_topics)]
 #[diesel(treat_none_as_default_value = false)]
@@ -24,11 +31,13 @@ pub struct TopicRow {
     pub id: String,
     /// `YYYY-MM`, the month it was found in.
     pub month: String,
-    /// `cell`, `community` or `street`.
-    pub level: String,
-    /// The place's code at its level, which decides who sees the topic.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub level: TopicLevel,
+    /// The place's code at its level (a cell's, a community's or a street's), which decides who
+    /// sees the topic.
     pub place: String,
-    pub category: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub category: CategoryCode,
     pub owner_unit: Option<String>,
     pub note: Option<String>,
     /// A JSON array of the case ids found when it was adopted.
@@ -36,7 +45,8 @@ pub struct TopicRow {
     /// The month's recurrences and the closures they came back after, when it was adopted.
     pub recurrences: i32,
     pub closures: i32,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: TopicState,
     pub reason: Option<String>,
     pub version: i32,
     pub adopted_by: String,
@@ -60,15 +70,15 @@ pub enum Adopted {
 /// The live topic of a place and category, if there is one.
 pub fn live_of(
     conn: &mut DbConnection,
-    level: &str,
+    level: TopicLevel,
     place: &str,
-    category: &str,
+    category: CategoryCode,
 ) -> StoreResult<Option<TopicRow>> {
     Ok(warning_topics::table
-        .filter(warning_topics::level.eq(level))
+        .filter(warning_topics::level.eq(level.as_str()))
         .filter(warning_topics::place.eq(place))
-        .filter(warning_topics::category.eq(category))
-        .filter(warning_topics::state.eq("adopted"))
+        .filter(warning_topics::category.eq(category.to_string()))
+        .filter(warning_topics::state.eq(TopicState::Adopted.as_str()))
         .select(TopicRow::as_select())
         .first(conn)
         .optional()?)
@@ -77,13 +87,13 @@ pub fn live_of(
 /// Stores `row` unless its place and category already have a live topic, which is answered
 /// instead (also when a concurrent adoption wins the unique index).
 pub fn adopt(conn: &mut DbConnection, row: &TopicRow) -> StoreResult<Adopted> {
-    if let Some(existing) = live_of(conn, &row.level, &row.place, &row.category)? {
+    if let Some(existing) = live_of(conn, row.level, &row.place, row.category)? {
         return Ok(Adopted::Existing(existing));
     }
-    match diesel::insert_into(warning_topics::table).values(row).execute(conn) {
+    match diesel::insert_into(warning_topics::table).values(row.clone()).execute(conn) {
         Ok(_) => Ok(Adopted::New(row.clone())),
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            match live_of(conn, &row.level, &row.place, &row.category)? {
+            match live_of(conn, row.level, &row.place, row.category)? {
                 Some(existing) => Ok(Adopted::Existing(existing)),
                 None => Err(DieselError::RollbackTransaction.into()),
             }
@@ -96,11 +106,11 @@ pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<TopicRow>> 
     Ok(warning_topics::table.find(id).select(TopicRow::as_select()).first(conn).optional()?)
 }
 
-/// The live topics at `level` (`cell`, `community` or `street`).
-pub fn live_at(conn: &mut DbConnection, level: &str) -> StoreResult<Vec<TopicRow>> {
+/// The live topics at `level`.
+pub fn live_at(conn: &mut DbConnection, level: TopicLevel) -> StoreResult<Vec<TopicRow>> {
     Ok(warning_topics::table
-        .filter(warning_topics::level.eq(level))
-        .filter(warning_topics::state.eq("adopted"))
+        .filter(warning_topics::level.eq(level.as_str()))
+        .filter(warning_topics::state.eq(TopicState::Adopted.as_str()))
         .select(TopicRow::as_select())
         .load(conn)?)
 }
@@ -117,7 +127,7 @@ pub fn of_month(conn: &mut DbConnection, month: &str) -> StoreResult<Vec<TopicRo
 /// A step on a topic: its new state and who took it.
 #[derive(Debug, Clone)]
 pub struct TopicStep {
-    pub state: String,
+    pub state: TopicState,
     pub reason: Option<String>,
     pub actor: String,
     pub at: NaiveDateTime,
@@ -131,7 +141,7 @@ pub fn act(conn: &mut DbConnection, id: &str, expected_version: i32, step: &Topi
             .filter(warning_topics::version.eq(expected_version)),
     )
     .set((
-        warning_topics::state.eq(&step.state),
+        warning_topics::state.eq(step.state.as_str()),
         warning_topics::reason.eq(&step.reason),
         warning_topics::version.eq(expected_version + 1),
         warning_topics::updated_at.eq(step.at),
@@ -145,12 +155,15 @@ pub fn act(conn: &mut DbConnection, id: &str, expected_version: i32, step: &Topi
 /// One report, closure or reopening of a case, with the case's place and category now.
 #[derive(Debug, Clone, Queryable)]
 pub struct HistoryRow {
-    pub case_id: String,
+    #[diesel(deserialize_as = String)]
+    pub case_id: CaseId,
     pub tracking_number: String,
-    pub grid_code: Option<String>,
+    #[diesel(deserialize_as = NullableText)]
+    pub grid_code: Option<GridCode>,
     pub community_code: Option<String>,
     pub street_code: Option<String>,
-    pub category_code: String,
+    #[diesel(deserialize_as = String)]
+    pub category_code: CategoryCode,
     pub occurred_at: NaiveDateTime,
     pub marks: i32,
     pub state_before: Option<String>,
@@ -219,7 +232,8 @@ pub fn history(
 /// A case a topic tracks, as it is now.
 #[derive(Debug, Clone, Queryable)]
 pub struct TrackedRow {
-    pub id: String,
+    #[diesel(deserialize_as = String)]
+    pub id: CaseId,
     pub tracking_number: String,
     pub state: String,
     pub deadline: Option<NaiveDateTime>,
@@ -233,9 +247,9 @@ pub struct TrackedRow {
 pub fn tracked(
     conn: &mut DbConnection,
     found: &[String],
-    level: &str,
+    level: TopicLevel,
     place: &str,
-    category: &str,
+    category: CategoryCode,
     since: NaiveDateTime,
     until: Option<NaiveDateTime>,
 ) -> StoreResult<Vec<TrackedRow>> {
@@ -243,13 +257,13 @@ pub fn tracked(
         (cases::id, cases::tracking_number, cases::state, cases::deadline, cases::overdue, cases::created_at);
     let mut joined = cases::table
         .select(columns)
-        .filter(cases::category_code.eq(category.to_owned()))
+        .filter(cases::category_code.eq(category.to_string()))
         .filter(cases::created_at.ge(since))
         .into_boxed();
     joined = match level {
-        "community" => joined.filter(cases::community_code.eq(place.to_owned())),
-        "street" => joined.filter(cases::street_code.eq(place.to_owned())),
-        _ => joined.filter(cases::grid_code.eq(place.to_owned())),
+        TopicLevel::Community => joined.filter(cases::community_code.eq(place.to_owned())),
+        TopicLevel::Street => joined.filter(cases::street_code.eq(place.to_owned())),
+        TopicLevel::Cell => joined.filter(cases::grid_code.eq(place.to_owned())),
     };
     if let Some(until) = until {
         joined = joined.filter(cases::created_at.lt(until));

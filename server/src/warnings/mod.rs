@@ -10,6 +10,8 @@
 //!   rules as an error, and the owner unit a topic names. The HTTP answers of a stale or
 //!   missing `If-Match` are the handlers' (`crate::api::warnings`).
 
+use gridline_core::workflow::Role;
+
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
@@ -18,6 +20,11 @@ use crate::store::units;
 
 pub mod scan;
 pub mod signals;
+
+/// Who watches for warnings: the places' offices (street, district, city) and the read-only
+/// screens. A handler's scope is a unit, not a place.
+pub const WATCHERS: &[Role] =
+    &[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher, Role::Viewer];
 
 /// Refuse (400 `invalid_query`, naming it) a parameter not in `known` or given twice.
 pub fn checked_pairs(pairs: &[(String, String)], known: &[&str]) -> ApiResult<()> {

@@ -21,9 +21,11 @@
 //! - **Errors**: an unknown or repeated parameter is 400 `invalid_query`, a bad value 422
 //!   `invalid_field`; both name the parameter.
 //!
-//! The shuffles are CPU work (cells × circle size × windows × replications); they run on the
-//! blocking pool, not on the server's event loop, and one request may cost at most
-//! [`MAX_SCAN_WORK`] cylinder evaluations (422 naming `replications` beyond).
+//! The shuffles are CPU work (cells × circle size × windows × replications,
+//! [`ScanSettings::work`]); they run on the blocking pool, not on the server's event loop, and
+//! one request may cost at most [`MAX_SCAN_WORK`] cylinder evaluations (422 naming
+//! `replications` beyond). The daily job is no request: it runs with its own budget and may
+//! judge a past day it missed ([`ScanTerms`]).
 
 use std::collections::HashMap;
 
@@ -55,8 +57,30 @@ pub const MAX_REPLICATIONS: u32 = 999;
 /// The most cylinder evaluations (cells × circle size × windows × (shuffles + 1)) one request
 /// may cost: about 2 s of one core in a release build (40 to 53 million a second,
 /// docs/benchmarks.md "Early warning"). A district of 2,000 cells fits with up to 700 shuffles;
-/// a megacity's whole city (30,000 cells) has to be scanned by district.
+/// a megacity's whole city (30,000 cells) has to be scanned by district. The daily job is no
+/// request and has a budget of its own (`crate::jobs::warnings::SCHEDULED_SCAN_WORK`).
 pub const MAX_SCAN_WORK: u64 = 100_000_000;
+/// How a scan is run beyond its query: what it may cost and which day it judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanTerms {
+    /// The most cylinder evaluations the scan may cost.
+    pub max_work: u64,
+    /// The day judged (the study period's last day), when not today: a past day's scan sees the
+    /// reports up to that day's end, as a run on that day would have, and is seeded by its date.
+    pub day: Option<NaiveDate>,
+}
+
+impl ScanTerms {
+    /// A request's scan: today, within [`MAX_SCAN_WORK`].
+    pub const REQUEST: ScanTerms = ScanTerms { max_work: MAX_SCAN_WORK, day: None };
+}
+
+/// The seed a scan of `day` takes unless given one: the date as `YYYYMMDD`, so the day's runs
+/// agree, and a day judged later gets the answer it would have had on the day.
+pub fn day_seed(day: NaiveDate) -> u64 {
+    day.format("%Y%m%d").to_string().parse().unwrap_or(0)
+}
+
 /// The most case ids a cluster lists.
 const MAX_CASES_LISTED: usize = 500;
 const PARAMETERS: [&str; 8] =
@@ -65,6 +89,10 @@ const PARAMETERS: [&str; 8] =
 /// One cluster found.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScanCluster {
+    /// The centre cell, as core's code (the first of `cells`), for the signal it may become.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub centre: GridCode,
     /// The cells of the circle, its centre first, then by distance.
     pub cells: Vec<String>,
     /// The distance from the centre cell to the farthest cell, in metres.
@@ -197,11 +225,13 @@ fn date_text(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-/// The scan of `pairs` (the query's parameters) over `who`'s scope; the caller checked the role.
+/// The scan of `pairs` (the query's parameters) over `who`'s scope, as `run` says; the caller
+/// checked the role.
 pub async fn run_scan(
     state: &AppState,
     who: &Principal,
     pairs: &[(String, String)],
+    run: ScanTerms,
 ) -> ApiResult<WarningScan> {
     let mut asked = parse_query(pairs)?;
     let mut filter = scope_of(who)?;
@@ -209,17 +239,20 @@ pub async fn run_scan(
 
     let zone = state.calendar.settings().timezone;
     let now = state.clock.now();
-    let today = now.with_timezone(&zone).date_naive();
+    let today = run.day.unwrap_or_else(|| now.with_timezone(&zone).date_naive());
     let first_day = today - chrono::Days::new(u64::from(asked.days - 1));
     if !asked.seed_given {
-        asked.settings.seed = today.format("%Y%m%d").to_string().parse().unwrap_or(0);
+        asked.settings.seed = day_seed(today);
     }
-    let from = zone
-        .from_local_datetime(&first_day.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map_or(now, |t| t.with_timezone(&Utc))
-        .naive_utc();
-    let to = now.naive_utc() + chrono::Duration::seconds(1);
+    let start_of = |day: NaiveDate| {
+        zone.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map_or(now, |t| t.with_timezone(&Utc))
+            .naive_utc()
+    };
+    let from = start_of(first_day);
+    // A past day ends at the next midnight; today, at this moment (reports are never later).
+    let to = (now.naive_utc() + chrono::Duration::seconds(1)).min(start_of(today + chrono::Days::new(1)));
 
     // The scope's cells, each at a point inside it; a cell the index cannot place is left out,
     // and so are its reports.
@@ -234,21 +267,19 @@ pub async fn run_scan(
             }
         }
     }
-    let work = codes.len() as u64
-        * asked.settings.max_cells.min(codes.len().max(1)) as u64
-        * u64::from(asked.settings.max_window_days)
-        * (u64::from(asked.settings.replications) + 1);
-    if work > MAX_SCAN_WORK {
+    let work = asked.settings.work(codes.len());
+    if work > run.max_work {
         return Err(ApiError::invalid_field(
             "replications",
             format!(
                 "this scan would weigh {work} cylinders ({} cells × up to {} per circle × {} windows × {} shuffles \
-                 and the data), more than the {MAX_SCAN_WORK} one request may: ask for fewer replications or \
+                 and the data), more than the {} one request may: ask for fewer replications or \
                  max_cells, or scan a smaller area",
                 codes.len(),
                 asked.settings.max_cells,
                 asked.settings.max_window_days,
                 asked.settings.replications,
+                run.max_work,
             ),
         ));
     }
@@ -308,6 +339,8 @@ pub async fn run_scan(
             inside.dedup();
             inside.truncate(MAX_CASES_LISTED);
             ScanCluster {
+                // A cluster holds its centre at least.
+                centre: codes[cluster.locations[0] as usize],
                 cells: cluster.locations.iter().map(|&i| codes[i as usize].to_string()).collect(),
                 radius_m: cluster.radius_m.round(),
                 from: date_text(today - chrono::Days::new(u64::from(cluster.window_days - 1))),

@@ -1,6 +1,7 @@
 //! Signals as a service: a scan run that keeps what it found, and the steps staff take on a
 //! signal, with the case or the topic a step opens. `POST /api/v1/warnings/scan` and the daily
-//! job both run [`raise_and_grow`]; the signal handlers ([`crate::api::warnings::signals`])
+//! job both run [`raise_and_grow`], which announces what it raised or grew on the live stream
+//! ([`crate::live::signals`]); the signal handlers ([`crate::api::warnings::signals`])
 //! answer with what [`take_step`] stored. The rules (who acts, which step from which state,
 //! when a later run grows a signal) are core's ([`gridline_core::warning::signal`]).
 //!
@@ -16,7 +17,7 @@
 //!   same one.
 
 use chrono::NaiveDateTime;
-use gridline_core::codes::{CategoryCode, GridCode};
+use gridline_core::codes::{CaseId, CategoryCode};
 use gridline_core::protocol::{Position, ReportRequest};
 use gridline_core::taxonomy::Answers;
 use gridline_core::warning::signal::{
@@ -25,7 +26,7 @@ use gridline_core::warning::signal::{
 use gridline_core::warning::topic::{self, Month, TopicLevel, TopicState};
 use serde::Deserialize;
 
-use super::scan::{ScanCluster, WarningScan, run_scan};
+use super::scan::{ScanCluster, ScanTerms, WarningScan, run_scan};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::cases::{Submitter, file_report};
@@ -89,15 +90,15 @@ pub fn json_list(text: &str) -> Vec<String> {
 /// A cluster of a scan of `(category, class)`, as a new signal.
 fn found_row(
     cluster: &ScanCluster,
-    (category, class): &(Option<String>, Option<String>),
+    (category, class): &(Option<CategoryCode>, Option<String>),
     now: NaiveDateTime,
 ) -> SignalRow {
     SignalRow {
         id: uuid::Uuid::new_v4().to_string(),
-        method: SignalMethod::Scan.as_str().to_owned(),
-        category: category.clone(),
+        method: SignalMethod::Scan,
+        category: *category,
         class: class.clone(),
-        centre_grid: cluster.cells.first().cloned().unwrap_or_default(),
+        centre_grid: cluster.centre,
         cells: serde_json::to_string(&cluster.cells).unwrap_or_else(|_| "[]".to_owned()),
         window_from: cluster.from.clone(),
         window_to: cluster.to.clone(),
@@ -106,7 +107,7 @@ fn found_row(
         recurrence_days: cluster.recurrence_interval_days,
         p_value: cluster.p_value,
         case_ids: serde_json::to_string(&cluster.cases).unwrap_or_else(|_| "[]".to_owned()),
-        state: SignalState::Open.as_str().to_owned(),
+        state: SignalState::Open,
         reason: None,
         opened_case_id: None,
         runs: 1,
@@ -120,13 +121,14 @@ fn found_row(
 }
 
 /// A scan run that keeps what it found: the scan of `pairs` (the query's parameters, with
-/// `min_recurrence_days`) over `who`'s scope, each cluster at least that rare raising a signal
-/// or growing the live one it shares a cell with. `POST /warnings/scan` and the daily job
-/// ([`crate::jobs::warnings`]) both run this; the caller checked the role.
+/// `min_recurrence_days`) over `who`'s scope, as `run` says, each cluster at least that rare
+/// raising a signal or growing the live one it shares a cell with. `POST /warnings/scan` and
+/// the daily job ([`crate::jobs::warnings`]) both run this; the caller checked the role.
 pub async fn raise_and_grow(
     state: &AppState,
     who: &Principal,
     pairs: &[(String, String)],
+    run: ScanTerms,
 ) -> ApiResult<Raised> {
     let (threshold, rest): (Vec<_>, Vec<_>) =
         pairs.iter().cloned().partition(|(name, _)| name == "min_recurrence_days");
@@ -142,17 +144,23 @@ pub async fn raise_and_grow(
             })?
         }
     };
-    let scan = run_scan(state, who, &rest).await?;
+    let scan = run_scan(state, who, &rest, run).await?;
     let found: Vec<ScanCluster> =
         scan.clusters.iter().filter(|c| c.recurrence_interval_days >= min_recurrence_days).cloned().collect();
     let (category, class) = (scan.category.clone(), scan.class.clone());
     let clock = state.clock.clone();
-    let found_scan = (scan.category.clone(), scan.class.clone());
+    // The scan checked the category it was given: one that does not parse here is a bug.
+    let category_code = category
+        .as_deref()
+        .map(CategoryCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let found_scan = (category_code, scan.class.clone());
     let (raised, grown, rows) = state
         .db
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
-                let method = SignalMethod::Scan.as_str();
+                let method = SignalMethod::Scan;
                 // Runs of one subject take turns, so what this one reads is what the one before
                 // it wrote: a cluster a concurrent run just raised is grown here, not raised again.
                 warning_signals::lock_subject(conn, method, category.as_deref(), class.as_deref())?;
@@ -162,12 +170,11 @@ pub async fn raise_and_grow(
                 for cluster in &found {
                     let mut row = found_row(cluster, &found_scan, now);
                     let cells = json_list(&row.cells);
-                    let state_of = |r: &SignalRow| r.state.parse().unwrap_or(SignalState::Dismissed);
                     // A live signal grows once per run: this run's other clusters are other places.
                     let earlier = live
                         .iter()
                         .filter(|l| !grown.contains(&l.id))
-                        .find(|l| signal::grows(state_of(l), &json_list(&l.cells), &cells));
+                        .find(|l| signal::grows(l.state, &json_list(&l.cells), &cells));
                     let grew = match earlier {
                         Some(earlier) => {
                             let mut grown_row = row.clone();
@@ -192,10 +199,18 @@ pub async fn raise_and_grow(
                         rows.push(stored);
                     }
                 }
+                if !rows.is_empty() {
+                    warning_signals::announce(conn)?;
+                }
                 Ok::<_, crate::store::StoreError>((raised, grown, rows))
             })
         })
         .await?;
+    if !rows.is_empty() {
+        // Committed: this node's live streams read the signals again (other nodes' streams hear
+        // the transaction's NOTIFY on PostgreSQL).
+        state.db.events().wake();
+    }
     Ok(Raised { scan, min_recurrence_days, raised, grown, rows })
 }
 
@@ -209,8 +224,7 @@ pub async fn take_step(
     expected: i32,
     body: &SignalStepRequest,
 ) -> ApiResult<Stepped> {
-    let current: SignalState = row.state.parse().unwrap_or(SignalState::Dismissed);
-    let next = signal::decide(current, body.action, who.role, body.reason.as_deref()).map_err(|r| {
+    let next = signal::decide(row.state, body.action, who.role, body.reason.as_deref()).map_err(|r| {
         let field =
             matches!(r, signal::SignalRefusal::ReasonRequired | signal::SignalRefusal::ReasonTooLong(_))
                 .then_some("reason");
@@ -226,7 +240,7 @@ pub async fn take_step(
     };
     let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
     let step = SignalStep {
-        state: next.as_str().to_owned(),
+        state: next,
         reason,
         opened_case_id,
         opened_topic_id,
@@ -238,9 +252,15 @@ pub async fn take_step(
         .db
         .run(move |conn| {
             let done = warning_signals::act(conn, &signal_id, expected, &step)?;
+            if done {
+                warning_signals::announce(conn)?;
+            }
             Ok::<_, StoreError>((done, warning_signals::find(conn, &signal_id)?))
         })
         .await?;
+    if stored.0 {
+        state.db.events().wake();
+    }
     match stored {
         (true, Some(row)) => Ok(Stepped::Done(row)),
         (_, Some(row)) => Ok(Stepped::Stale(row)),
@@ -258,9 +278,9 @@ fn step_category(row: &SignalRow, asked: Option<&str>) -> ApiResult<String> {
                 .map_err(|e| ApiError::invalid_field("category", e.to_string()))
         })
         .transpose()?;
-    match (&row.category, asked) {
-        (Some(own), None) => Ok(own.clone()),
-        (Some(own), Some(asked)) if *own == asked => Ok(asked),
+    match (row.category.map(|code| code.to_string()), asked) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(asked)) if own == asked => Ok(asked),
         (Some(own), Some(_)) => Err(ApiError::invalid_field(
             "category",
             format!("the signal is of category {own}; leave category out"),
@@ -288,9 +308,9 @@ async fn open_case(
     who: &Principal,
     row: &SignalRow,
     body: &SignalStepRequest,
-) -> ApiResult<String> {
+) -> ApiResult<CaseId> {
     let category = step_category(row, body.category.as_deref())?;
-    let centre = GridCode::parse(&row.centre_grid).map_err(|e| ApiError::internal(e.to_string()))?;
+    let centre = row.centre_grid;
     let point =
         state.router.snapshot().index.as_ref().and_then(|index| index.point_in_cell(centre)).ok_or_else(
             || ApiError::conflict("unknown_cell", "the signal's centre cell is no longer in the city's grid"),
@@ -318,7 +338,7 @@ async fn open_case(
     };
     let key = format!("warning-signal:{}", row.id);
     let filed = file_report(state, Submitter::from(who), key, report).await?;
-    Ok(filed.case.id.to_string())
+    Ok(filed.case.id)
 }
 
 /// Adopts (or finds) the topic of `open_topic`: the signal's centre cell and category.
@@ -340,16 +360,17 @@ async fn open_topic(
     let topic = TopicRow {
         id: uuid::Uuid::now_v7().to_string(),
         month: month.to_string(),
-        level: TopicLevel::Cell.as_str().to_owned(),
-        place: row.centre_grid.clone(),
-        category: category.clone(),
+        level: TopicLevel::Cell,
+        place: row.centre_grid.to_string(),
+        category: CategoryCode::parse(&category)
+            .map_err(|e| ApiError::invalid_field("category", e.to_string()))?,
         owner_unit,
         note: trimmed(body.note.as_deref()),
         case_ids: String::new(),
         // Not counted from a month's closures: what it recurs by is the signal's finding.
         recurrences: 0,
         closures: 0,
-        state: TopicState::Adopted.as_str().to_owned(),
+        state: TopicState::Adopted,
         reason: None,
         version: 1,
         adopted_by: who.user_id.clone(),

@@ -23,8 +23,10 @@ use std::time::Duration;
 
 use common::{Backend, TestServer, demo_cells, point_in};
 use diesel::prelude::*;
-use gridline_core::codes::{AreaCode, GridCode};
+use gridline_core::codes::{AreaCode, CategoryCode, GridCode};
 use gridline_core::grid::{GridCell, to_geojson};
+use gridline_core::warning::signal::{SignalMethod, SignalState};
+use gridline_core::warning::topic::{TopicLevel, TopicState};
 use gridline_core::workflow::Role;
 use gridline_server::auth::Scope;
 use gridline_server::auth::otp::HashKey;
@@ -802,10 +804,10 @@ fn insert_signal(server: &TestServer, cell: &str) -> String {
     let now = chrono::Utc::now().naive_utc();
     let row = SignalRow {
         id: uuid::Uuid::new_v4().to_string(),
-        method: "scan".into(),
-        category: Some("E0101".into()),
+        method: SignalMethod::Scan,
+        category: Some(CategoryCode::parse("E0101").unwrap()),
         class: None,
-        centre_grid: cell.to_owned(),
+        centre_grid: GridCode::parse(cell).unwrap(),
         cells: json!([cell]).to_string(),
         window_from: "2026-12-01".into(),
         window_to: "2026-12-03".into(),
@@ -814,7 +816,7 @@ fn insert_signal(server: &TestServer, cell: &str) -> String {
         recurrence_days: 250.0,
         p_value: 0.004,
         case_ids: "[]".into(),
-        state: "open".into(),
+        state: SignalState::Open,
         reason: None,
         opened_case_id: None,
         runs: 1,
@@ -834,15 +836,15 @@ fn insert_topic(server: &TestServer, cell: &str) -> String {
     let row = TopicRow {
         id: uuid::Uuid::now_v7().to_string(),
         month: "2026-11".into(),
-        level: "cell".into(),
+        level: TopicLevel::Cell,
         place: cell.to_owned(),
-        category: "E0101".into(),
+        category: CategoryCode::parse("E0101").unwrap(),
         owner_unit: Some("landscaping".into()),
         note: None,
         case_ids: "[]".into(),
         recurrences: 3,
         closures: 2,
-        state: "adopted".into(),
+        state: TopicState::Adopted,
         reason: None,
         version: 1,
         adopted_by: "matrix".into(),

@@ -288,7 +288,7 @@ fn the_scan_finds_a_burst_in_one_cell_and_lists_its_cases(backend: Backend) {
     }
 }
 
-fn post_json(
+pub(crate) fn post_json(
     server: &TestServer,
     token: &str,
     path: &str,
@@ -302,7 +302,7 @@ fn post_json(
     request.send().unwrap()
 }
 
-fn run(server: &TestServer, token: &str, query: &str) -> Value {
+pub(crate) fn run(server: &TestServer, token: &str, query: &str) -> Value {
     let response = server
         .client
         .post(server.url(&format!("/api/v1/warnings/scan?{query}")))
@@ -313,7 +313,7 @@ fn run(server: &TestServer, token: &str, query: &str) -> Value {
     response.json().unwrap()
 }
 
-fn signal_etag(server: &TestServer, token: &str, id: &str) -> String {
+pub(crate) fn signal_etag(server: &TestServer, token: &str, id: &str) -> String {
     let response = server.get_as(token, &format!("/api/v1/warnings/signals/{id}"));
     assert_eq!(response.status(), 200);
     response.headers()["etag"].to_str().unwrap().to_owned()

@@ -1,5 +1,5 @@
 //! Early warning's daily scan (`gridline_server::jobs::warnings`) on both backends, over the
-//! six quiet weeks of `warnings.rs` (and of class C01 in A2 and B1) and two bursts today:
+//! six quiet weeks of `warnings.rs` (and of class C01 in the same cells) and two bursts today:
 //! twelve reports of class E01 in A1, twelve of class C01 in B1.
 //!
 //! - Two nodes (two app states on one database, as two server processes have) check at the same
@@ -9,27 +9,42 @@
 //!   takes the run over and raises the signal.
 //! - Two `POST /warnings/scan` at once raise one signal for the burst, and the other run grows it.
 //! - A server started with the schedule on runs the day's scan by itself.
+//! - A signal raised or grown reaches the live streams (`GET /api/v1/events`, event `signal`)
+//!   of the staff whose scope holds it, and no one else's: the other street's dispatcher sees
+//!   only its own street's signal, a citizen none (each checked by an event they must see
+//!   next, so nothing waits on a clock).
+//! - A stored signal or topic whose state or code core does not accept fails the read as
+//!   corrupt data (a 500 to the list's caller, the server still answering), never a panic.
+//! - Days no node ran (every server down) are caught up by the next check, each judged as its
+//!   own day: a burst of class E02 two days ago raises its signal on that day's run, which
+//!   finds what a run on that day found, seed and all.
 
 use std::collections::{BTreeSet, HashMap};
 
 use actix_web::web::Data;
-use chrono::{DateTime, TimeZone, Utc};
-use gridline_core::codes::GridCode;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use gridline_core::codes::{AreaCode, GridCode};
+use gridline_core::workflow::Role;
 use gridline_server::app::AppState;
+use gridline_server::auth::{Principal, Scope};
 use gridline_server::config::{Config, Source};
-use gridline_server::jobs::warnings::{ClassRun, check};
+use gridline_server::jobs::warnings::{ClassRun, SCHEDULED_SCAN_WORK, check};
 use gridline_server::store::warning_scan_claims::{self, Claim};
+use gridline_server::warnings::scan::{ScanTerms, run_scan};
 use serde_json::Value;
 
-use crate::common::{Backend, TestServer, demo_cells};
+use crate::common::{Backend, EventStream, SseFrame, TestServer, demo_cells, point_in};
 use crate::stats::{A1, A2, B1, connect, plain, seed};
-use crate::warnings::{six_quiet_weeks, today};
+use crate::warnings::{post_json, run, signal_etag, six_quiet_weeks, today};
 
 crate::both_backends!(
     two_nodes_run_the_days_scan_of_each_class_once,
     a_dead_nodes_claim_is_taken_over_after_its_lease,
     two_runs_at_once_raise_one_signal_per_cluster,
-    a_server_with_the_schedule_on_runs_the_days_scan_itself
+    a_server_with_the_schedule_on_runs_the_days_scan_itself,
+    days_no_node_ran_are_caught_up_each_as_its_own_day,
+    signals_reach_the_live_streams_of_their_scope_only,
+    stored_signals_and_topics_that_do_not_parse_fail_the_read
 );
 
 const LEASE_SECS: i64 = 60;
@@ -46,10 +61,12 @@ fn city_with_bursts(server: &TestServer) {
     let (today, now_ish) = today();
     let db = connect(server);
     let conn = &mut db.get().unwrap();
-    // The scan compares each place with its class's own history: quiet weeks of C01 too.
+    // The scan compares each place with its class's own history: quiet weeks of C01 too, in
+    // all three cells, so that the burst stands out at the daily threshold of 200 days (in
+    // two cells, one burst's recurrence interval stays near it).
     for back in 1..=42u64 {
         let noon = (today - chrono::Days::new(back)).and_hms_opt(4, 0, 0).unwrap().and_utc();
-        for grid in [A2, B1] {
+        for grid in [A1, A2, B1] {
             seed(conn, grid, "C0101", None, &[plain("reported", noon)]);
         }
     }
@@ -62,9 +79,12 @@ fn city_with_bursts(server: &TestServer) {
 /// Today at 12:01 in the city: after the bursts (at most noon), and a minute's lease and more
 /// before the day ends.
 fn midday() -> DateTime<Utc> {
-    let (today, _) = today();
+    midday_of(today().0)
+}
+
+fn midday_of(day: NaiveDate) -> DateTime<Utc> {
     chrono_tz::Asia::Shanghai
-        .from_local_datetime(&today.and_hms_opt(12, 1, 0).unwrap())
+        .from_local_datetime(&day.and_hms_opt(12, 1, 0).unwrap())
         .unwrap()
         .with_timezone(&Utc)
 }
@@ -181,7 +201,10 @@ fn a_dead_nodes_claim_is_taken_over_after_its_lease(backend: Backend) {
     // Past it, the next check takes the run over.
     server.clock.advance(chrono::Duration::seconds(2));
     let second = at_once(vec![(live, "node-a")]).remove(0);
-    assert_eq!(second, [ClassRun { class: "E01".to_owned(), taken_over: true, raised: 1, grown: 0 }]);
+    assert_eq!(
+        second,
+        [ClassRun { day: day.clone(), class: "E01".to_owned(), taken_over: true, raised: 1, grown: 0 }]
+    );
     assert_eq!(
         classes_and_cells(&signals(&server)),
         BTreeSet::from([("C01".to_owned(), B1.to_owned()), ("E01".to_owned(), A1.to_owned())])
@@ -240,4 +263,262 @@ fn a_server_with_the_schedule_on_runs_the_days_scan_itself(backend: Backend) {
         classes_and_cells(&signals(&server)),
         BTreeSet::from([("C01".to_owned(), B1.to_owned()), ("E01".to_owned(), A1.to_owned())])
     );
+}
+
+fn days_no_node_ran_are_caught_up_each_as_its_own_day(backend: Backend) {
+    let server = TestServer::start(backend);
+    city_with_bursts(&server);
+    let (today, _) = today();
+    let back = |days: u64| today - chrono::Days::new(days);
+    let text = |day: NaiveDate| day.format("%Y-%m-%d").to_string();
+    // Six quiet weeks of class E02 too, then a burst in A2 two days ago (local noon).
+    {
+        let db = connect(&server);
+        let conn = &mut db.get().unwrap();
+        for days in 3..=42u64 {
+            let noon = back(days).and_hms_opt(4, 0, 0).unwrap().and_utc();
+            for grid in [A1, A2, B1] {
+                seed(conn, grid, "E0201", None, &[plain("reported", noon)]);
+            }
+        }
+        for _ in 0..12 {
+            seed(
+                conn,
+                A2,
+                "E0201",
+                None,
+                &[plain("reported", back(2).and_hms_opt(4, 0, 0).unwrap().and_utc())],
+            );
+        }
+    }
+    // What a run two days ago at 12:01 found, on a scan of E02 as the job scans a district.
+    let system = Principal {
+        user_id: "system:test".to_owned(),
+        role: Role::System,
+        scope: Scope::District { district: AreaCode::parse("310104").unwrap() },
+    };
+    let pairs = [("class".to_owned(), "E02".to_owned())];
+    let state = node(&server);
+    server.clock.set(midday_of(back(2)));
+    let on_the_day =
+        actix_web::rt::System::new().block_on(run_scan(&state, &system, &pairs, ScanTerms::REQUEST)).unwrap();
+    assert_eq!(on_the_day.last_day, text(back(2)));
+    assert_eq!(on_the_day.clusters[0].cells[0], A2, "{on_the_day:?}");
+
+    // Three days ago a node ran the day's scans; then every server was down until today.
+    server.clock.set(midday_of(back(3)));
+    let first = at_once(vec![(state.clone(), "node-a")]).remove(0);
+    assert_eq!(first.len(), 11);
+    assert!(first.iter().all(|run| run.day == text(back(3)) && run.raised == 0), "{first:?}");
+
+    server.clock.set(midday());
+    let runs = at_once(vec![(state.clone(), "node-a")]).remove(0);
+    let days: BTreeSet<&str> = runs.iter().map(|run| run.day.as_str()).collect();
+    assert_eq!(days, BTreeSet::from([text(back(2)).as_str(), text(back(1)).as_str(), text(today).as_str()]));
+    assert_eq!(runs.len(), 33, "{runs:?}");
+    // Each class's days oldest first.
+    let e02: Vec<&ClassRun> = runs.iter().filter(|run| run.class == "E02").collect();
+    assert_eq!(
+        e02.iter().map(|run| run.day.clone()).collect::<Vec<_>>(),
+        [text(back(2)), text(back(1)), text(today)]
+    );
+    assert_eq!((e02[0].raised, e02[0].grown), (1, 0), "{e02:?}");
+    // Later days grow that signal while the cluster lasts, never raise it again.
+    assert_eq!(e02.iter().map(|run| run.raised).sum::<usize>(), 1, "{e02:?}");
+    let grown: usize = e02.iter().map(|run| run.grown).sum();
+
+    let found = signals(&server);
+    let of_e02: Vec<&Value> = found.iter().filter(|s| s["class"] == "E02").collect();
+    assert_eq!(of_e02.len(), 1, "{found:?}");
+    assert_eq!(of_e02[0]["cells"][0], A2);
+    assert_eq!(of_e02[0]["runs"].as_u64(), Some(1 + grown as u64));
+    if grown == 0 {
+        // Raised on the missed day's run, with what a run on that day found.
+        let cluster = &on_the_day.clusters[0];
+        assert_eq!(of_e02[0]["window_to"], text(back(2)));
+        assert_eq!(of_e02[0]["observed"].as_u64(), Some(cluster.observed));
+    }
+    // The day's run judged the day as a run on it would have, seed and all: judged again the
+    // same way from today, the scan gives the same answer.
+    let again = actix_web::rt::System::new()
+        .block_on(run_scan(
+            &state,
+            &system,
+            &pairs,
+            ScanTerms { max_work: SCHEDULED_SCAN_WORK, day: Some(back(2)) },
+        ))
+        .unwrap();
+    assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&on_the_day).unwrap());
+    // Every day's claim is finished.
+    let db = connect(&server);
+    for day in [back(3), back(2), back(1), today] {
+        let claims = warning_scan_claims::of_day(&mut db.get().unwrap(), &text(day)).unwrap();
+        assert_eq!(claims.len(), 11, "{day}");
+        assert!(claims.iter().all(|c| c.finished_at.is_some() && c.attempts == 1), "{claims:?}");
+    }
+    // The bursts of today are today's run's, as before.
+    let today_e01 = runs.iter().find(|run| run.class == "E01" && run.day == text(today)).unwrap();
+    assert_eq!(today_e01.raised, 1, "{runs:?}");
+}
+
+/// The next event of `stream`, which must be a `signal` event.
+fn next_signal(stream: &mut EventStream) -> SseFrame {
+    let frame = stream.next();
+    assert_eq!(frame.event, "signal", "{}", frame.raw);
+    assert!(frame.id.is_none(), "a signal event does not move Last-Event-ID: {}", frame.raw);
+    frame
+}
+
+fn signals_reach_the_live_streams_of_their_scope_only(backend: Backend) {
+    let server = TestServer::start(backend);
+    city_with_bursts(&server);
+    let admin = server.admin_token();
+    let street = |code: &str| Scope::Street { street: AreaCode::parse(&code[..9]).unwrap() };
+    let dispatcher_a = server.staff_token(Role::Dispatcher, street(A1));
+    let dispatcher_b = server.staff_token(Role::Dispatcher, street(B1));
+    let citizen = server.citizen_token();
+    let base = server.url("");
+    let open = |token: &str| {
+        let mut stream = EventStream::open(&base, token, None);
+        assert!(stream.backlog().is_empty());
+        stream
+    };
+    let (mut office_a, mut office_b, mut own) = (open(&dispatcher_a), open(&dispatcher_b), open(&citizen));
+
+    // The burst of E01 in A1: street A's office hears of the signal.
+    let first = run(&server, &admin, "class=E01&replications=99&seed=5&min_recurrence_days=20");
+    let id = first["raised"][0].as_str().unwrap().to_owned();
+    let heard = next_signal(&mut office_a);
+    assert_eq!(heard.data["signal_id"], id.as_str());
+    assert_eq!((heard.data["cells"][0].as_str(), heard.data["class"].as_str()), (Some(A1), Some("E01")));
+    assert_eq!((heard.data["state"].as_str(), heard.data["version"].as_i64()), (Some("open"), Some(1)));
+
+    // The burst of C01 in B1: street B's first signal is its own, never A1's.
+    server.clock.advance(chrono::Duration::seconds(1));
+    let second = run(&server, &admin, "class=C01&replications=99&seed=5&min_recurrence_days=20");
+    let other = second["raised"][0].as_str().unwrap().to_owned();
+    let heard_b = next_signal(&mut office_b);
+    assert_eq!(
+        (heard_b.data["signal_id"].as_str(), heard_b.data["cells"][0].as_str()),
+        (Some(other.as_str()), Some(B1))
+    );
+
+    // A later run grows A1's signal, and street A's office acknowledges it: both are heard in
+    // street A, and B1's signal never was.
+    server.clock.advance(chrono::Duration::seconds(1));
+    let again = run(&server, &admin, "class=E01&replications=99&seed=5&min_recurrence_days=20");
+    assert_eq!(again["grown"][0], id.as_str());
+    let grown = next_signal(&mut office_a);
+    assert_eq!((grown.data["signal_id"].as_str(), grown.data["runs"].as_i64()), (Some(id.as_str()), Some(2)));
+    server.clock.advance(chrono::Duration::seconds(1));
+    let path = format!("/api/v1/warnings/signals/{id}/actions");
+    let etag = signal_etag(&server, &dispatcher_a, &id);
+    let ack = serde_json::json!({ "action": "acknowledge" });
+    assert_eq!(post_json(&server, &dispatcher_a, &path, Some(&etag), &ack).status(), 200);
+    let acknowledged = next_signal(&mut office_a);
+    assert_eq!(
+        (acknowledged.data["signal_id"].as_str(), acknowledged.data["state"].as_str()),
+        (Some(id.as_str()), Some("acknowledged"))
+    );
+
+    // A citizen's stream carries no signal: their own report is the first thing they hear.
+    let cells = demo_cells(3);
+    let (lat, lon) = point_in(&cells[0]);
+    let filed = server
+        .client
+        .post(server.url("/api/v1/reports"))
+        .bearer_auth(&citizen)
+        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+        .json(&serde_json::json!({
+            "category": "E0101",
+            "description": "Rubbish left beside the bus stop",
+            "position": { "lat": lat, "lon": lon, "crs": "wgs84", "accuracy_m": 6.0 },
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(filed.status(), 201);
+    let case_id = filed.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+    let first_heard = own.next_case();
+    assert_eq!(first_heard.data["case_id"], case_id.as_str());
+    // Street B's office, too, hears nothing more of A1's signal: the report (in A1's street or
+    // wherever it fell) is no signal, and the next signal event it could get would be B1's.
+    server.clock.advance(chrono::Duration::seconds(1));
+    let etag_b = signal_etag(&server, &dispatcher_b, &other);
+    let path_b = format!("/api/v1/warnings/signals/{other}/actions");
+    assert_eq!(post_json(&server, &dispatcher_b, &path_b, Some(&etag_b), &ack).status(), 200);
+    loop {
+        let frame = office_b.next();
+        if frame.event == "case" {
+            continue;
+        }
+        assert_eq!(frame.event, "signal", "{}", frame.raw);
+        assert_eq!(
+            frame.data["signal_id"],
+            other.as_str(),
+            "street B hears only of B1's signal: {}",
+            frame.raw
+        );
+        assert_eq!(frame.data["state"], "acknowledged");
+        break;
+    }
+}
+
+fn stored_signals_and_topics_that_do_not_parse_fail_the_read(backend: Backend) {
+    use diesel::prelude::*;
+    use gridline_server::store::schema::{warning_signals as signals_table, warning_topics as topics_table};
+    use gridline_server::store::{StoreError, warning_signals, warning_topics};
+
+    let server = TestServer::start(backend);
+    city_with_bursts(&server);
+    let admin = server.admin_token();
+    let raised = run(&server, &admin, "class=E01&replications=99&seed=5&min_recurrence_days=20");
+    let id = raised["raised"][0].as_str().unwrap().to_owned();
+    let db = connect(&server);
+    let conn = &mut db.get().unwrap();
+    assert_eq!(warning_signals::find(conn, &id).unwrap().unwrap().centre_grid, GridCode::parse(A1).unwrap());
+
+    for (column, value) in [("state", "bogus"), ("centre_grid", "not-a-cell"), ("category", "X99")] {
+        let target = signals_table::table.filter(signals_table::id.eq(&id));
+        let updated = match column {
+            "state" => diesel::update(target).set(signals_table::state.eq(value)).execute(conn),
+            "centre_grid" => diesel::update(target).set(signals_table::centre_grid.eq(value)).execute(conn),
+            _ => diesel::update(target).set(signals_table::category.eq(Some(value))).execute(conn),
+        };
+        assert_eq!(updated.unwrap(), 1);
+        match warning_signals::find(conn, &id) {
+            Err(StoreError::Corrupt(why)) => assert!(!why.is_empty(), "{column}: says why"),
+            other => panic!("a stored {column} core does not accept reads as corrupt data, got {other:?}"),
+        }
+        let answer = server.get_as(&admin, "/api/v1/warnings/signals");
+        assert_eq!(answer.status(), 500, "{column}");
+        // Put right again for the next column.
+        let target = signals_table::table.filter(signals_table::id.eq(&id));
+        diesel::update(target)
+            .set((
+                signals_table::state.eq("open"),
+                signals_table::centre_grid.eq(A1),
+                signals_table::category.eq(None::<String>),
+            ))
+            .execute(conn)
+            .unwrap();
+    }
+    assert_eq!(server.get_as(&admin, "/api/v1/warnings/signals").status(), 200, "the server still answers");
+
+    // A topic opened from the signal, then its state spoiled.
+    let path = format!("/api/v1/warnings/signals/{id}/actions");
+    let etag = signal_etag(&server, &admin, &id);
+    let body =
+        serde_json::json!({ "action": "open_topic", "category": "E0101", "note": "the street office" });
+    let stepped = post_json(&server, &admin, &path, Some(&etag), &body);
+    assert_eq!(stepped.status(), 200);
+    let topic_id = stepped.json::<Value>().unwrap()["topic_id"].as_str().unwrap().to_owned();
+    assert!(warning_topics::find(conn, &topic_id).unwrap().is_some());
+    diesel::update(topics_table::table.filter(topics_table::id.eq(&topic_id)))
+        .set(topics_table::state.eq("bogus"))
+        .execute(conn)
+        .unwrap();
+    match warning_topics::find(conn, &topic_id) {
+        Err(StoreError::Corrupt(why)) => assert!(!why.is_empty(), "says why"),
+        other => panic!("a stored topic state core does not accept reads as corrupt data, got {other:?}"),
+    }
 }

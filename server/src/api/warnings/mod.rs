@@ -27,7 +27,6 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gridline_core::warning::baseline::{DayEffects, expected, window_before};
 use gridline_core::warning::chart::{Chart, Point};
-use gridline_core::workflow::Role;
 use serde::Serialize;
 
 use crate::api::cases::actions::{etag, problem};
@@ -41,9 +40,8 @@ pub mod scan;
 pub mod signals;
 pub mod topics;
 
-/// Who watches for warnings: the places' offices (street, district, city) and the read-only
-/// screens. A handler's scope is a unit, not a place.
-const WATCHERS: &[Role] = &[Role::Admin, Role::DistrictAdmin, Role::System, Role::Dispatcher, Role::Viewer];
+/// Who watches for warnings (the service's list, which the live stream also reads).
+use crate::warnings::WATCHERS;
 
 /// Days of history each day's baseline is computed from.
 pub const BASELINE_DAYS: u32 = 28;

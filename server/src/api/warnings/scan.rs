@@ -8,8 +8,8 @@ use actix_web::{HttpResponse, web};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiResult;
-use crate::warnings::scan::run_scan;
 pub use crate::warnings::scan::{ScanCluster, WarningScan};
+use crate::warnings::scan::{ScanTerms, run_scan};
 
 pub async fn scan_places(
     state: web::Data<AppState>,
@@ -17,5 +17,5 @@ pub async fn scan_places(
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(super::WATCHERS)?;
-    Ok(HttpResponse::Ok().json(run_scan(&state, &who, &query).await?))
+    Ok(HttpResponse::Ok().json(run_scan(&state, &who, &query, ScanTerms::REQUEST).await?))
 }

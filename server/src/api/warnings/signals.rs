@@ -5,7 +5,7 @@
 //! ([`crate::warnings::signals`]); this module checks who asks and answers.
 //!
 //! - `POST /warnings/scan`: run the scan as `GET /warnings/scan` does (same parameters, plus
-//!   `min_recurrence_days`, default 100) and keep every cluster at least that rare as a
+//!   `min_recurrence_days`, default 200) and keep every cluster at least that rare as a
 //!   signal: a new one, or the live signal of the same method and category or class it shares
 //!   a cell with, grown. Admins and dispatchers (and the `system`).
 //! - `GET /warnings/signals`: the signals whose centre cell is in the caller's scope, newest
@@ -19,7 +19,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gridline_core::codes::GridCode;
 use gridline_core::taxonomy::Names;
 use gridline_core::warning::signal::{self, SignalAction, SignalMethod, SignalState};
 use gridline_core::workflow::Role;
@@ -33,6 +32,7 @@ use crate::auth::Principal;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::store::warning_signals::{self, SignalRow};
+use crate::warnings::scan::ScanTerms;
 pub use crate::warnings::signals::SignalStepRequest;
 use crate::warnings::signals::{Stepped, json_list, raise_and_grow, take_step};
 
@@ -115,7 +115,7 @@ pub struct ScanRun {
 }
 
 fn view(row: SignalRow, who: &Principal) -> SignalView {
-    let state: SignalState = row.state.parse().unwrap_or(SignalState::Dismissed);
+    let state = row.state;
     let actions = signal::available_actions(who.role, state);
     let action_needs = actions
         .iter()
@@ -131,12 +131,12 @@ fn view(row: SignalRow, who: &Principal) -> SignalView {
         live: state.is_live(),
         state_label: names(state.words()),
         action_needs,
-        method: row.method.parse().unwrap_or(SignalMethod::Scan),
+        method: row.method,
         cells: json_list(&row.cells),
         cases: json_list(&row.case_ids),
         actions,
         id: row.id,
-        category: row.category,
+        category: row.category.map(|code| code.to_string()),
         class: row.class,
         from: row.window_from,
         to: row.window_to,
@@ -146,7 +146,7 @@ fn view(row: SignalRow, who: &Principal) -> SignalView {
         p_value: row.p_value,
         state,
         reason: row.reason,
-        case_id: row.opened_case_id,
+        case_id: row.opened_case_id.map(|id| id.to_string()),
         topic_id: row.opened_topic_id,
         runs: row.runs,
         version: row.version,
@@ -157,7 +157,7 @@ fn view(row: SignalRow, who: &Principal) -> SignalView {
 
 /// Whether the caller's scope holds the signal's centre cell.
 fn in_scope(who: &Principal, row: &SignalRow) -> bool {
-    GridCode::parse(&row.centre_grid).is_ok_and(|cell| who.can_see_grid(cell))
+    who.can_see_grid(row.centre_grid)
 }
 
 pub async fn run(
@@ -166,7 +166,7 @@ pub async fn run(
     query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
     who.require_role(RUNNERS)?;
-    let run = raise_and_grow(&state, &who, &query).await?;
+    let run = raise_and_grow(&state, &who, &query, ScanTerms::REQUEST).await?;
     let signals = run.rows.into_iter().map(|row| view(row, &who)).collect();
     Ok(HttpResponse::Ok().json(ScanRun {
         scan: run.scan,
@@ -193,10 +193,7 @@ pub async fn list(
         ),
     };
     let scope = who.case_filter();
-    let rows = state
-        .db
-        .run(move |conn| warning_signals::newest(conn, &scope, wanted.map(SignalState::as_str)))
-        .await?;
+    let rows = state.db.run(move |conn| warning_signals::newest(conn, &scope, wanted)).await?;
     let signals = rows.into_iter().filter(|row| in_scope(&who, row)).map(|row| view(row, &who)).collect();
     Ok(HttpResponse::Ok().json(SignalList { signals, can_run: RUNNERS.contains(&who.role) }))
 }

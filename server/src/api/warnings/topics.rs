@@ -30,7 +30,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use gridline_core::codes::AreaCode;
+use gridline_core::codes::{AreaCode, CaseId, CategoryCode};
 use gridline_core::taxonomy::Names;
 use gridline_core::warning::topic::{
     self, CaseHistory, Direction, LOOK_BACK_DAYS, MIN_RECURRENCES, Month, TREND_MONTHS, TopicAction,
@@ -254,11 +254,11 @@ fn grid_range(area: &str) -> (String, String) {
     (format!("{area}{}", "0".repeat(pad)), format!("{area}{}", "9".repeat(pad)))
 }
 
-fn place_of(level: TopicLevel, row: &HistoryRow) -> Option<&String> {
+fn place_of(level: TopicLevel, row: &HistoryRow) -> Option<String> {
     match level {
-        TopicLevel::Cell => row.grid_code.as_ref(),
-        TopicLevel::Community => row.community_code.as_ref(),
-        TopicLevel::Street => row.street_code.as_ref(),
+        TopicLevel::Cell => row.grid_code.map(|code| code.to_string()),
+        TopicLevel::Community => row.community_code.clone(),
+        TopicLevel::Street => row.street_code.clone(),
     }
 }
 
@@ -288,15 +288,15 @@ async fn candidates(
     let (from, to) = (midnight(zone, first), midnight(zone, month.next().first_day()));
     let rows = state.db.run(move |conn| warning_topics::history(conn, range, category, from, to)).await?;
     let local = |at: NaiveDateTime| at.and_utc().with_timezone(&zone).naive_local();
-    let mut cases: BTreeMap<&str, CaseHistory> = BTreeMap::new();
+    let mut cases: BTreeMap<CaseId, CaseHistory> = BTreeMap::new();
     let mut tracking: BTreeMap<String, String> = BTreeMap::new();
     for row in &rows {
         let Some(place) = place_of(level, row) else { continue };
-        tracking.entry(row.case_id.clone()).or_insert_with(|| row.tracking_number.clone());
-        let case = cases.entry(&row.case_id).or_insert_with(|| CaseHistory {
-            case_id: row.case_id.clone(),
-            place: place.clone(),
-            category: row.category_code.clone(),
+        tracking.entry(row.case_id.to_string()).or_insert_with(|| row.tracking_number.clone());
+        let case = cases.entry(row.case_id).or_insert_with(|| CaseHistory {
+            case_id: row.case_id.to_string(),
+            place,
+            category: row.category_code.to_string(),
             reported_at: None,
             closed_at: Vec::new(),
             reopened_at: Vec::new(),
@@ -333,10 +333,10 @@ fn tracked_case(row: TrackedRow, found: &[String], now: NaiveDateTime) -> Tracke
     // the street office or reopened keeps its old deadline column but is off that clock.
     let on_the_clock = matches!(row.state.as_str(), "dispatched" | "in_progress");
     TrackedCase {
-        found_at_adoption: found.contains(&row.id),
+        found_at_adoption: found.contains(&row.id.to_string()),
         overdue: !finished && (row.overdue || (on_the_clock && row.deadline.is_some_and(|d| d < now))),
         reported_at: rfc3339(row.created_at),
-        id: row.id,
+        id: row.id.to_string(),
         tracking_number: row.tracking_number,
         state: row.state,
     }
@@ -345,22 +345,21 @@ fn tracked_case(row: TrackedRow, found: &[String], now: NaiveDateTime) -> Tracke
 /// The topic with its cases as they are now.
 async fn view(state: &AppState, who: &Principal, row: TopicRow) -> ApiResult<TopicView> {
     let found = json_list(&row.case_ids);
-    let (ids, level, place, category) =
-        (found.clone(), row.level.clone(), row.place.clone(), row.category.clone());
+    let (ids, level, place, category) = (found.clone(), row.level, row.place.clone(), row.category);
     let (since, until) = (row.adopted_at, row.settled_at);
     let topic_id = row.id.clone();
     let (rows, signals) = state
         .db
         .run(move |conn| {
             Ok::<_, StoreError>((
-                warning_topics::tracked(conn, &ids, &level, &place, &category, since, until)?,
+                warning_topics::tracked(conn, &ids, level, &place, category, since, until)?,
                 warning_signals::of_topic(conn, &topic_id)?,
             ))
         })
         .await?;
     let now = state.clock.now().naive_utc();
     let cases: Vec<TrackedCase> = rows.into_iter().map(|r| tracked_case(r, &found, now)).collect();
-    let topic_state: TopicState = row.state.parse().unwrap_or(TopicState::Dropped);
+    let topic_state = row.state;
     let actions = topic::available_actions(who.role, topic_state);
     Ok(TopicView {
         action_needs: actions
@@ -374,13 +373,13 @@ async fn view(state: &AppState, who: &Principal, row: TopicRow) -> ApiResult<Top
         actions,
         counts: counts(&cases),
         cases,
-        level: row.level.parse().unwrap_or(TopicLevel::Cell),
+        level: row.level,
         state: topic_state,
         state_label: names(topic_state.words()),
         id: row.id,
         month: row.month,
         place: row.place,
-        category: row.category,
+        category: row.category.to_string(),
         owner_unit: row.owner_unit,
         note: row.note,
         recurrences: row.recurrences,
@@ -432,12 +431,11 @@ pub async fn list(
     let candidates_counted = ranked.len();
     ranked.truncate(limit);
     let month_text = month.to_string();
-    let level_text = level.as_str();
     let (live, of_month) = state
         .db
         .run(move |conn| {
             Ok::<_, StoreError>((
-                warning_topics::live_at(conn, level_text)?,
+                warning_topics::live_at(conn, level)?,
                 warning_topics::of_month(conn, &month_text)?,
             ))
         })
@@ -447,11 +445,9 @@ pub async fn list(
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            let same = |t: &&TopicRow| t.place == c.place && t.category == c.category;
-            let topic = live
-                .iter()
-                .find(same)
-                .or_else(|| of_month.iter().filter(|t| t.level == level_text).find(same));
+            let same = |t: &&TopicRow| t.place == c.place && t.category.to_string() == c.category;
+            let topic =
+                live.iter().find(same).or_else(|| of_month.iter().filter(|t| t.level == level).find(same));
             let case = |id: &String, came_back: bool| CandidateCase {
                 id: id.clone(),
                 tracking_number: tracking.get(id).cloned().unwrap_or_default(),
@@ -481,8 +477,8 @@ pub async fn list(
                 closures_came_back_after: c.closures,
                 cases,
                 topic_id: topic.map(|t| t.id.clone()),
-                topic_state: topic.and_then(|t| t.state.parse().ok()),
-                can_adopt: can_adopt && topic.is_none_or(|t| t.state != "adopted"),
+                topic_state: topic.map(|t| t.state),
+                can_adopt: can_adopt && topic.is_none_or(|t| !t.state.is_live()),
                 place: c.place,
                 category: c.category,
             }
@@ -546,15 +542,16 @@ pub async fn adopt(
     let row = TopicRow {
         id: uuid::Uuid::now_v7().to_string(),
         month: month.to_string(),
-        level: body.level.as_str().to_owned(),
+        level: body.level,
         place,
-        category,
+        category: CategoryCode::parse(&category)
+            .map_err(|e| ApiError::invalid_field("category", e.to_string()))?,
         owner_unit,
         note: trimmed(body.note),
         case_ids: serde_json::to_string(&case_ids).unwrap_or_else(|_| "[]".to_owned()),
         recurrences: i32::try_from(found.recurrences).unwrap_or(i32::MAX),
         closures: i32::try_from(found.closures).unwrap_or(i32::MAX),
-        state: TopicState::Adopted.as_str().to_owned(),
+        state: TopicState::Adopted,
         reason: None,
         version: 1,
         adopted_by: who.user_id.clone(),
@@ -606,13 +603,12 @@ pub async fn act(
         return Ok(precondition_required("topic", "/api/v1/warnings/topics/{id}"));
     };
     let body = body.into_inner();
-    let current: TopicState = row.state.parse().unwrap_or(TopicState::Dropped);
-    let next = topic::decide(current, body.action, who.role, body.reason.as_deref()).map_err(refused)?;
+    let next = topic::decide(row.state, body.action, who.role, body.reason.as_deref()).map_err(refused)?;
     if row.version != expected {
         return Ok(stale("topic", row.version));
     }
     let step = TopicStep {
-        state: next.as_str().to_owned(),
+        state: next,
         reason: body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned),
         actor: who.user_id.clone(),
         at: state.clock.now().naive_utc(),

@@ -14,11 +14,9 @@
 //     adopted this month, with their owner, state and open, overdue and closed cases, and the
 //     signal a topic was opened from.
 // It re-reads the charts and signals when reports arrive (after app.js re-reads the map's counts), and the signals
-// alone every SIGNALS_REREAD_MS as well: a signal is raised by a scan run (the daily schedule on
-// whichever node claimed it, or another user's "Run the scan"), which is no case event, so the
-// live stream says nothing of it. Reading the database's list is the same on every node and
-// needs nothing of the stream; a list of at most 500 small rows every ten seconds per open
-// screen is cheap, and ten seconds is soon enough for a signal about the last days.
+// alone on each `signal` event of the live stream (GET /api/v1/events): a scan run (the daily
+// schedule on whichever node claimed it, or another user's "Run the scan") that raises or grows
+// a signal, or a step someone took on one, in this account's scope.
 // Every rule (the baseline, the chart, its limit, the scan, who acts on a signal or adopts a
 // topic, what a step needs, what counts as coming back) is the server's; this page only draws.
 "use strict";
@@ -53,7 +51,10 @@ Object.assign(TEXT.en, {
 });
 applyLanguage();
 
-const warnings = { signalling: new Set(), signalCells: new Set(), rows: new Map(), nextKey: 0 };
+const warnings = {
+  signalling: new Set(), signalCells: new Set(), rows: new Map(), nextKey: 0, signalEvents: 0,
+  names: new Map(), namesOf: null,
+};
 
 // The owner unit (any of the city's units, or none) and the note of an adoption; the server
 // says whether what was given is enough.
@@ -64,6 +65,24 @@ function ownerFields() {
       state.units.map((u) => el("option", { value: u.code }, `${u.code} · ${lang === "zh" ? u.zh : u.en}`))),
     el("input", { name: "note", "aria-label": t("warn_note"), placeholder: t("warn_note") }),
   ];
+}
+
+// A place as staff know it: a cell by the name the grid gives it (its street, community and
+// number, where the grid was imported with names), its code after; an area, or a cell the map
+// layer does not hold, by its code. The names are read once per layer the map loaded.
+function placeLabel(code) {
+  if (!state.layer) return code;
+  if (warnings.namesOf !== state.layer) {
+    warnings.names = new Map(state.layer.cells.filter((c) => c.name).map((c) => [c.code, c.name]));
+    warnings.namesOf = state.layer;
+  }
+  const name = warnings.names.get(code);
+  return name ? `${name} (${code})` : code;
+}
+
+// Places as elements, each carrying its code (`data-place`) for whoever looks for one.
+function places(codes) {
+  return codes.map((code, i) => el("span", { "data-place": code }, (i ? ", " : "") + placeLabel(code)));
 }
 
 // One form per step the server offers on a signal, asking for exactly what the step needs.
@@ -108,7 +127,8 @@ async function takeSignalStep(signal, action, form) {
 // it is, so a reason being typed or an owner being chosen in its step form survives the re-read.
 // `keyed` draws a row (or finds it unchanged in `warnings.rows`); `fillTable` puts the rows in.
 function keyed(item, draw) {
-  const key = JSON.stringify(item) + lang;
+  // A row drawn before the map's layer came (codes only) is drawn again with the cells' names.
+  const key = JSON.stringify(item) + lang + (state.layer ? `@${state.layer.revision}` : "");
   const kept = warnings.rows.get(key);
   if (kept) return kept;
   const row = draw();
@@ -132,7 +152,7 @@ async function loadSignals() {
   // Each cell names its column too, for the narrow layout where the rows stack (app.css).
   const cell = (header, attrs, ...children) => el("td", Object.assign({ "data-label": t(header) }, attrs), ...children);
   const rows = answer.signals.map((s) => keyed(s, () => el("tr", { "data-signal": s.id, "data-state": s.state },
-    cell("warn_cells", {}, s.cells.join(", ")),
+    cell("warn_cells", {}, places(s.cells)),
     cell("warn_window", {}, s.from === s.to ? s.from : `${s.from} – ${s.to}`),
     cell("warn_observed", {}, `${s.observed} / ${s.expected.toFixed(1)}`),
     cell("warn_recurrence", {}, `${Math.round(s.recurrence_interval_days)} ${t("warn_days_unit")}`),
@@ -182,7 +202,7 @@ async function loadTopics() {
       step = el("a", { href: `#topic-${c.topic_id}` }, t("warn_adopted_already"));
     }
     return el("tr", { "data-candidate": `${c.place}:${c.category}` },
-      cell("warn_place", {}, c.place),
+      cell("warn_place", {}, places([c.place])),
       cell("warn_category_col", {}, categoryName(c.category)),
       cell("warn_recurrences", {}, String(c.recurrences)),
       cell("warn_previous", {}, c.previous_months.map((m) => `${m.month.slice(5)}: ${m.recurrences}`).join(" · ")),
@@ -191,7 +211,7 @@ async function loadTopics() {
   }));
   const topicHeaders = ["warn_place", "warn_category_col", "warn_owner", "warn_topic_state", "warn_counts", "warn_source"];
   const topics = answer.topics.map((tp) => keyed(tp, () => el("tr", { id: `topic-${tp.id}`, "data-topic": tp.id, "data-state": tp.state },
-    cell("warn_place", {}, tp.place),
+    cell("warn_place", {}, places([tp.place])),
     cell("warn_category_col", {}, categoryName(tp.category)),
     cell("warn_owner", {}, tp.owner_unit || "", tp.note ? el("div", { class: "muted" }, tp.note) : ""),
     cell("warn_topic_state", {}, tp.state_label[lang] || tp.state_label.en),
@@ -221,7 +241,7 @@ async function loadWarnings() {
   const answer = await api("/api/v1/warnings/charts?level=grid&days=7&limit=50");
   const headers = ["warn_place", "warn_today", "warn_expected", "warn_value", "warn_limit", "warn_signal", "warn_days"];
   const rows = answer.places.map((p) => el("tr", { "data-place": p.place, class: p.signal ? "signal" : "" },
-    el("td", {}, p.place),
+    el("td", {}, places([p.place])),
     el("td", {}, String(p.today.observed)),
     el("td", {}, p.today.expected.toFixed(2)),
     el("td", {}, p.today.value.toFixed(2)),
@@ -271,12 +291,18 @@ loadCounts = async function loadCountsAndWarnings() {
   refreshWarnings();
 };
 
-// Signals raised by runs elsewhere appear without a reload; a hidden tab does not poll.
-const SIGNALS_REREAD_MS = 10000;
-setInterval(() => {
-  if (!session.access || document.hidden) return;
-  loadSignals().then(() => draw()).catch(() => {});
-}, SIGNALS_REREAD_MS);
+// Signals raised by runs elsewhere appear without a reload: app.js hands case events on, and a
+// `signal` event re-reads the signals (a burst of them once).
+const refreshSignals = debounce(() => loadSignals().then(() => draw()).catch(() => {}), 300);
+const handleSseWithoutSignals = handleSse;
+handleSse = function handleSseAndSignals(block) {
+  if (/^event:\s*signal\s*$/m.test(block)) {
+    warnings.signalEvents++;
+    refreshSignals();
+    return;
+  }
+  handleSseWithoutSignals(block);
+};
 
 const startWithoutWarnings = start;
 start = async function startWithWarnings() {
