@@ -110,8 +110,9 @@ impl AppState {
         let adoption = crate::store::rollups::adopt(&mut *db.get()?, &rollup_rules)?;
         if adoption == crate::store::rollups::Adoption::Stale {
             tracing::warn!(
-                "the statistics' roll-ups were counted by another calendar or response limit (or \
-                 never): the statistics read the facts until `gridline summaries rebuild` runs"
+                "the statistics' roll-ups were counted by another calendar, response limit or \
+                 layout (or never): the statistics read the facts until `gridline summaries \
+                 rebuild` runs"
             );
         }
         let router = GridRouter::new(settings.routing_tolerance());

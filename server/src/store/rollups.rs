@@ -60,7 +60,8 @@ pub fn date_of_day(day: Day) -> Option<NaiveDate> {
 
 /// What a row counts (`case_rollups.figure`). Most name the figure of `docs/statistics.md`
 /// they add one case to; [`figure::HANDLING`] also carries the handling time (seconds in
-/// `amount`, hundredths of an hour in `bucket`), [`figure::RATING`] the rating in `amount`.
+/// `amount`, whole hours in `bucket`), [`figure::HANDLING_TIME`] its hundredths of an hour,
+/// [`figure::RATING`] the rating in `amount`.
 pub mod figure {
     pub const RECEIVED: i32 = 1;
     pub const REGISTERED: i32 = 2;
@@ -87,6 +88,11 @@ pub mod figure {
     pub const SATISFIED: i32 = 21;
     pub const RESPONSE_DUE: i32 = 22;
     pub const RESPONDED_ON_TIME: i32 = 23;
+    /// A handling time's hundredths of an hour (in `bucket`, `amount` 0), kept under its hour
+    /// ([`super::level::times`]): the p90 is found by the hours of [`HANDLING`], then exactly by
+    /// the hundredths of the one hour that holds its rank, so a read of the figures sums a row
+    /// per hour instead of one per distinct time.
+    pub const HANDLING_TIME: i32 = 24;
 }
 
 /// Which columns a row keeps (`case_rollups.level`). Every case is counted at every level: at
@@ -103,6 +109,20 @@ pub mod level {
     pub const CHANNEL: i32 = 4;
     /// The whole city.
     pub const CITY: i32 = 5;
+
+    /// Past the six levels: the rows of [`super::figure::HANDLING_TIME`] are kept at a level of
+    /// their own for each level and hour, so the read of one hour's hundredths seeks to them
+    /// (the level leads the table's key) and no read of the other figures walks them.
+    const TIMES: i32 = 8;
+    /// The last hour with a level of its own (the hundredths' bucket is an `i32`, so no
+    /// time reaches it); later hours share it.
+    const LAST_HOUR: i64 = (i32::MAX / TIMES - 2) as i64;
+
+    /// The level of the hundredths of `hour` counted at `level`.
+    pub fn times(level: i32, hour: i64) -> i32 {
+        let hour = i32::try_from(hour.clamp(0, LAST_HOUR)).unwrap_or(0);
+        TIMES * (hour + 1) + level
+    }
 }
 
 /// What a projected row's dropped columns hold.
@@ -133,6 +153,17 @@ pub fn centi_hours(seconds: i64) -> i64 {
     (seconds * 100 + 1800).div_euclid(3600)
 }
 
+/// The whole hour a time of `centi` hundredths of an hour lies in: the coarse histogram's
+/// bucket ([`figure::HANDLING`]).
+pub fn hour_of(centi: i64) -> i64 {
+    centi.div_euclid(100)
+}
+
+/// The rows' layout, part of the fingerprint: a database whose rows were written in another
+/// is stale (its statistics read the facts) until `gridline summaries rebuild` counts them
+/// again. 2: handling times by the hour, their hundredths apart.
+const LAYOUT: u32 = 2;
+
 /// The rules the figures are counted by, besides the facts.
 #[derive(Debug)]
 pub struct RollupRules {
@@ -157,7 +188,7 @@ static REGISTERED: LazyLock<RwLock<HashMap<String, Arc<RollupRules>>>> = LazyLoc
 /// Makes `calendar` and `response_limit` known to the writers of this process and returns
 /// them with their fingerprint.
 pub fn register(calendar: Arc<WorkingCalendar>, response_limit: Duration) -> Arc<RollupRules> {
-    let fingerprint = format!("{}-{}", calendar.fingerprint(), response_limit.num_seconds());
+    let fingerprint = format!("{}-{}-layout{LAYOUT}", calendar.fingerprint(), response_limit.num_seconds());
     let rules = Arc::new(RollupRules { calendar, response_limit, fingerprint: fingerprint.clone() });
     let mut registered = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
     registered.entry(fingerprint).or_insert(rules).clone()
@@ -354,8 +385,10 @@ pub fn spans_of(facts: &[Fact], rules: &RollupRules) -> Spans {
             calendar.working_time_between(start.and_utc(), fact.occurred_at.and_utc()).ok()
         });
         if let Some(seconds) = handling.map(|t| t.num_seconds()) {
-            let bucket = i32::try_from(centi_hours(seconds)).unwrap_or(i32::MAX);
-            add(figure::HANDLING, once(d, n), bucket, seconds);
+            let centi = i32::try_from(centi_hours(seconds)).unwrap_or(i32::MAX);
+            let hour = i32::try_from(hour_of(i64::from(centi))).unwrap_or(i32::MAX);
+            add(figure::HANDLING, once(d, n), hour, seconds);
+            add(figure::HANDLING_TIME, once(d, n), centi, 0);
         }
     }
     let call_backs = occurrences(facts, marked(marks::CALLED_BACK), rules);
@@ -548,10 +581,20 @@ fn facts_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<Fac
 /// Rows of many cases: key and span → cases and amount.
 pub type Rollup = BTreeMap<(CaseKey, Span), Counted>;
 
+/// The level a span's row is kept at when counted at `level`.
+fn row_level(level: i32, span: &Span) -> i32 {
+    if span.figure == figure::HANDLING_TIME {
+        level::times(level, hour_of(i64::from(span.bucket)))
+    } else {
+        level
+    }
+}
+
 fn fold(into: &mut Rollup, key: &CaseKey, spans: Spans, sign: i64) {
     for (level, projected) in projections(key) {
         for (span, (cases, amount)) in &spans {
-            let counted = into.entry((projected.clone(), Span { level, ..*span })).or_insert((0, 0));
+            let row = Span { level: row_level(level, span), ..*span };
+            let counted = into.entry((projected.clone(), row)).or_insert((0, 0));
             counted.0 += sign * cases;
             counted.1 += sign * amount;
         }
@@ -926,7 +969,8 @@ pub enum RollupGroup {
 }
 
 impl RollupGroup {
-    fn column(self) -> &'static str {
+    /// The column of `case_rollups` (and of `cases`) it groups by.
+    pub fn column(self) -> &'static str {
         match self {
             RollupGroup::District => "district_code",
             RollupGroup::Street => "street_code",
@@ -982,36 +1026,62 @@ fn level_for(filter: &RollupFilter, group: Option<RollupGroup>) -> i32 {
     }
 }
 
-/// The narrowing clause of `filter` at the level of `group`, and the values it binds.
-fn filtered(filter: &RollupFilter, group: Option<RollupGroup>) -> (String, Vec<String>) {
-    let mut clause = format!(" AND level = {}", level_for(filter, group));
+/// Which rows a read sums.
+#[derive(Debug, Clone, Copy)]
+pub enum Rows<'a> {
+    /// Every figure's, with handling times by the hour.
+    Figures,
+    /// Only the hundredths of the handling times within these hours ([`figure::HANDLING_TIME`]).
+    TimesWithin(&'a [i64]),
+}
+
+impl RollupFilter {
+    /// Each column (of `case_rollups`, and of `cases`) with the value it is narrowed to.
+    pub fn columns(&self) -> [(&'static str, &Option<String>); 5] {
+        [
+            ("district_code", &self.district),
+            ("street_code", &self.street),
+            ("category_code", &self.category),
+            ("handling_unit", &self.unit),
+            ("channel", &self.channel),
+        ]
+    }
+}
+
+/// The narrowing clause of `filter` at the level of `group` (for `rows`), and the values it
+/// binds; `None` when the rows asked for are none.
+fn filtered(filter: &RollupFilter, group: Option<RollupGroup>, rows: Rows) -> Option<(String, Vec<String>)> {
+    let level = level_for(filter, group);
+    let mut clause = match rows {
+        Rows::Figures => format!(" AND level = {level}"),
+        Rows::TimesWithin([]) => return None,
+        Rows::TimesWithin(hours) => {
+            // Integers of ours, written into the statement: nothing of the request's.
+            let levels: Vec<String> = hours.iter().map(|h| level::times(level, *h).to_string()).collect();
+            format!(" AND level IN ({})", levels.join(", "))
+        }
+    };
     let mut values = Vec::new();
-    for (column, value) in [
-        ("district_code", &filter.district),
-        ("street_code", &filter.street),
-        ("category_code", &filter.category),
-        ("handling_unit", &filter.unit),
-        ("channel", &filter.channel),
-    ] {
+    for (column, value) in filter.columns() {
         if let Some(value) = value {
             clause.push_str(&format!(" AND {column} = ?"));
             values.push(value.clone());
         }
     }
-    (clause, values)
+    Some((clause, values))
 }
 
-/// The sums of the rows counting in the days `[from, to)`, by `group` (one sum per group,
+/// The sums of the `rows` counting in the days `[from, to)`, by `group` (one sum per group,
 /// figure and bucket; `None` sums everything under the group `''`).
 pub fn sum(
     conn: &mut DbConnection,
     filter: &RollupFilter,
-    from: Day,
-    to: Day,
+    (from, to): (Day, Day),
     group: Option<RollupGroup>,
+    rows: Rows,
 ) -> QueryResult<Vec<RollupSum>> {
     let column = group.map_or("CAST('' AS TEXT)", RollupGroup::column);
-    let (narrowed, values) = filtered(filter, group);
+    let Some((narrowed, values)) = filtered(filter, group, rows) else { return Ok(Vec::new()) };
     let sql = format!(
         "SELECT {column} AS \"group\", figure, bucket, CAST(SUM(cases) AS BIGINT) AS cases, \
            CAST(SUM(amount) AS BIGINT) AS amount \
@@ -1021,15 +1091,15 @@ pub fn sum(
     run_sum(conn, sql, &[from, to, to, to, from], &values)
 }
 
-/// The sums of the rows counting in each single day of `[from, to)`, keyed by the day's number
-/// as text: a day `D` is the range `[D, D + 1)`, whose rows have `lo = hi = D`.
+/// The sums of the `rows` counting in each single day of `[from, to)`, keyed by the day's
+/// number as text: a day `D` is the range `[D, D + 1)`, whose rows have `lo = hi = D`.
 pub fn sum_daily(
     conn: &mut DbConnection,
     filter: &RollupFilter,
-    from: Day,
-    to: Day,
+    (from, to): (Day, Day),
+    rows: Rows,
 ) -> QueryResult<Vec<RollupSum>> {
-    let (narrowed, values) = filtered(filter, None);
+    let Some((narrowed, values)) = filtered(filter, None, rows) else { return Ok(Vec::new()) };
     let sql = format!(
         "SELECT CAST(lo AS TEXT) AS \"group\", figure, bucket, CAST(SUM(cases) AS BIGINT) AS cases, \
            CAST(SUM(amount) AS BIGINT) AS amount \

@@ -13,7 +13,8 @@ use gridline_core::workflow::CaseState;
 use gridline_core::workflow::callback::Satisfaction;
 use serde::Serialize;
 
-use crate::store::rollups::{RollupSum, centi_hours, figure};
+use crate::store::hotline_calls::CallCount;
+use crate::store::rollups::{RollupSum, centi_hours, figure, hour_of};
 use crate::store::stat_facts::marks;
 use crate::store::stats::{CallRow, StatsFactRow};
 
@@ -341,12 +342,42 @@ fn mean_to_hundredths(sum: i64, n: u64, unit: i64) -> Option<f64> {
 /// The nearest-rank 90th percentile of a histogram: the smallest value with at least 90% of
 /// values at or below it (rank `ceil(0.9 n)`).
 fn p90(histogram: &BTreeMap<i64, u64>) -> Option<i64> {
-    let n: u64 = histogram.values().sum();
-    let rank = (n * 9).div_ceil(10);
+    let rank = p90_rank(histogram.values().sum());
     let mut seen = 0;
     histogram.iter().find_map(|(value, count)| {
         seen += count;
         (seen >= rank && rank > 0).then_some(*value)
+    })
+}
+
+/// The rank of the nearest-rank 90th percentile among `n` values (0 for none).
+fn p90_rank(n: u64) -> u64 {
+    (n * 9).div_ceil(10)
+}
+
+/// The hour holding the p90's rank in a histogram of whole hours, with the count of the times
+/// in the hours below it.
+fn p90_hour(by_hour: &BTreeMap<i64, u64>) -> Option<(i64, u64)> {
+    let rank = p90_rank(by_hour.values().sum());
+    let mut below = 0;
+    for (hour, count) in by_hour {
+        if below + count >= rank && rank > 0 {
+            return Some((*hour, below));
+        }
+        below += count;
+    }
+    None
+}
+
+/// The p90 in hundredths from the whole hours' histogram and the hundredths of the hour that
+/// holds its rank: the value [`p90`] gives over all the hundredths, since every time below
+/// that hour is smaller than all within it.
+fn p90_by_hours(by_hour: &BTreeMap<i64, u64>, within: &BTreeMap<i64, u64>) -> Option<i64> {
+    let rank = p90_rank(by_hour.values().sum());
+    let (hour, mut seen) = p90_hour(by_hour)?;
+    within.iter().filter(|(centi, _)| hour_of(**centi) == hour).find_map(|(centi, count)| {
+        seen += count;
+        (seen >= rank).then_some(*centi)
     })
 }
 
@@ -356,6 +387,10 @@ struct Tally {
     figures: Figures,
     /// Handling times in hundredths of an hour (the unit of their figures), with their count.
     hours: BTreeMap<i64, u64>,
+    /// From the roll-ups: handling times by whole hour, and the hundredths of the hour that
+    /// holds the p90's rank ([`figure::HANDLING_TIME`]), in place of `hours`.
+    by_hour: BTreeMap<i64, u64>,
+    within_hour: BTreeMap<i64, u64>,
     handling_seconds: i64,
     rating_sum: i64,
 }
@@ -418,6 +453,20 @@ impl Tally {
         self.handling_seconds += seconds;
     }
 
+    /// The hour whose hundredths this tally's p90 needs, once its sums by the hour are in.
+    fn p90_hour(&self) -> Option<i64> {
+        p90_hour(&self.by_hour).map(|(hour, _)| hour)
+    }
+
+    /// Adds a sum of the hundredths of a handling time ([`figure::HANDLING_TIME`]) when it lies
+    /// in the hour that holds this tally's p90 (a read for several groups brings others').
+    fn add_time(&mut self, sum: &RollupSum, p90_hour: Option<i64>) {
+        let centi = i64::from(sum.bucket);
+        if sum.figure == figure::HANDLING_TIME && p90_hour == Some(hour_of(centi)) {
+            *self.within_hour.entry(centi).or_default() += u64::try_from(sum.cases).unwrap_or(0);
+        }
+    }
+
     /// Adds a sum of roll-up rows ([`crate::store::rollups`]) of one figure and bucket.
     fn add_sum(&mut self, sum: &RollupSum) {
         let n = u64::try_from(sum.cases).unwrap_or(0);
@@ -447,7 +496,11 @@ impl Tally {
                 f.rated += n;
                 self.rating_sum += sum.amount;
             }
-            figure::HANDLING => self.add_handling(i64::from(sum.bucket), n, sum.amount),
+            figure::HANDLING => {
+                *self.by_hour.entry(i64::from(sum.bucket)).or_default() += n;
+                f.handling_timed += n;
+                self.handling_seconds += sum.amount;
+            }
             _ => {}
         }
     }
@@ -459,7 +512,12 @@ impl Tally {
         f.rework_rate = rate(f.reworked, f.verified);
         f.extension_rate = rate(f.extended, f.dispatched);
         f.handling_hours_mean = mean_to_hundredths(self.handling_seconds, f.handling_timed, 3600);
-        f.handling_hours_p90 = p90(&self.hours).map(|centi| centi as f64 / 100.0);
+        let p90 = if self.by_hour.is_empty() {
+            p90(&self.hours)
+        } else {
+            p90_by_hours(&self.by_hour, &self.within_hour)
+        };
+        f.handling_hours_p90 = p90.map(|centi| centi as f64 / 100.0);
         f.rating_mean = mean_to_hundredths(self.rating_sum, f.rated, 1);
         f.response_rate = rate(f.responded_on_time, f.response_due);
         f.resolution_rate = rate(f.resolved, f.resolution_answers);
@@ -587,10 +645,11 @@ impl Count for DailyCounter<'_> {
     }
 }
 
-/// How the roll-ups' sums are keyed: by a group's column, or by day.
+/// How the roll-ups' sums are keyed: by the column the read grouped by (as its sums and
+/// calls come keyed), or by day.
 #[derive(Debug, Clone, Copy)]
 enum SumKey {
-    Group(GroupBy),
+    Group,
     Day,
 }
 
@@ -606,14 +665,8 @@ pub struct SumCounter<'a> {
 }
 
 impl<'a> SumCounter<'a> {
-    pub fn grouped(range: Range, group_by: GroupBy, calendar: &'a WorkingCalendar) -> SumCounter<'a> {
-        SumCounter {
-            range,
-            key: SumKey::Group(group_by),
-            calendar,
-            groups: BTreeMap::new(),
-            total: Tally::default(),
-        }
+    pub fn grouped(range: Range, calendar: &'a WorkingCalendar) -> SumCounter<'a> {
+        SumCounter { range, key: SumKey::Group, calendar, groups: BTreeMap::new(), total: Tally::default() }
     }
 
     /// One group per day of the range, every day present, as [`DailyCounter`] gives them.
@@ -627,21 +680,26 @@ impl<'a> SumCounter<'a> {
         calendar.date_of(at).format("%Y-%m-%d").to_string()
     }
 
-    /// Adds sums keyed by group (`''`: none), or by day number when counting by day; these
-    /// also make the total unless it is summed on its own ([`SumCounter::add_total`]).
+    /// The group of a sum: its key (`''`: none), or its day number when counting by day.
+    fn group_of(&self, sum: &RollupSum) -> Option<String> {
+        match self.key {
+            SumKey::Group => Some(sum.group.clone()).filter(|g| !g.is_empty()),
+            SumKey::Day => sum
+                .group
+                .parse()
+                .ok()
+                .and_then(crate::store::rollups::date_of_day)
+                .map(|date| date.format("%Y-%m-%d").to_string()),
+        }
+    }
+
+    /// Adds sums keyed by group, or by day number when counting by day; these also make the
+    /// total unless it is summed on its own ([`SumCounter::add_total`]).
     pub fn add(&mut self, sums: &[RollupSum]) {
         for sum in sums {
-            let key = match self.key {
-                SumKey::Group(_) => Some(sum.group.clone()).filter(|g| !g.is_empty()),
-                SumKey::Day => sum
-                    .group
-                    .parse()
-                    .ok()
-                    .and_then(crate::store::rollups::date_of_day)
-                    .map(|date| date.format("%Y-%m-%d").to_string()),
-            };
+            let key = self.group_of(sum);
             self.groups.entry(key).or_default().add_sum(sum);
-            if let SumKey::Group(_) = self.key {
+            if let SumKey::Group = self.key {
                 self.total.add_sum(sum);
             }
         }
@@ -652,16 +710,65 @@ impl<'a> SumCounter<'a> {
         sums.iter().for_each(|sum| self.total.add_sum(sum));
     }
 
-    pub fn add_call(&mut self, call: &CallRow) {
-        if !self.range.holds(call.at) {
-            return;
-        }
-        let key = match self.key {
-            SumKey::Group(group_by) => group_by.key(&call.case),
-            SumKey::Day => Some(Self::day_key(self.calendar, call.at)),
+    /// The hours whose hundredths the groups' p90s need (with the total's, unless it is summed
+    /// on its own), once the sums are in: a second read sums only those
+    /// ([`crate::store::rollups::Rows::TimesWithin`]).
+    pub fn p90_hours(&self) -> Vec<i64> {
+        let total = match self.key {
+            SumKey::Group => self.total.p90_hour(),
+            SumKey::Day => None,
         };
-        self.total.figures.hotline_calls += 1;
-        self.groups.entry(key).or_default().figures.hotline_calls += 1;
+        let mut hours: Vec<i64> = self.groups.values().filter_map(Tally::p90_hour).chain(total).collect();
+        hours.sort_unstable();
+        hours.dedup();
+        hours
+    }
+
+    /// The hour whose hundredths the total's p90 needs, when it is summed on its own.
+    pub fn total_p90_hour(&self) -> Option<i64> {
+        self.total.p90_hour()
+    }
+
+    /// Adds the hundredths read for [`SumCounter::p90_hours`], keyed as the sums of
+    /// [`SumCounter::add`].
+    pub fn add_times(&mut self, sums: &[RollupSum]) {
+        let total_hour = self.total.p90_hour();
+        let mut hours: BTreeMap<Option<String>, Option<i64>> = BTreeMap::new();
+        for sum in sums {
+            let key = self.group_of(sum);
+            let tally = self.groups.entry(key.clone()).or_default();
+            let hour = *hours.entry(key).or_insert_with(|| tally.p90_hour());
+            tally.add_time(sum, hour);
+            if let SumKey::Group = self.key {
+                self.total.add_time(sum, total_hour);
+            }
+        }
+    }
+
+    /// Adds the hundredths of the whole range for [`SumCounter::total_p90_hour`], when
+    /// counting by day.
+    pub fn add_total_times(&mut self, sums: &[RollupSum]) {
+        let hour = self.total.p90_hour();
+        sums.iter().for_each(|sum| self.total.add_time(sum, hour));
+    }
+
+    /// Adds the hotline's calls of the range, counted by the grouped column or by the day
+    /// from the range's start ([`crate::store::hotline_calls::count`]).
+    pub fn add_calls(&mut self, counts: &[CallCount]) {
+        for count in counts {
+            let key = match self.key {
+                SumKey::Group => count.group.clone(),
+                SumKey::Day => {
+                    let Some(day) = count.group.as_deref().and_then(|d| d.parse::<i64>().ok()) else {
+                        continue;
+                    };
+                    Some(Self::day_key(self.calendar, self.range.from + Duration::days(day)))
+                }
+            };
+            let calls = u64::try_from(count.calls).unwrap_or(0);
+            self.total.figures.hotline_calls += calls;
+            self.groups.entry(key).or_default().figures.hotline_calls += calls;
+        }
     }
 
     pub fn finish(self) -> Statistics {
@@ -698,6 +805,29 @@ mod tests {
         assert_eq!(p90(&histogram(&[1, 4, 2, 3])), Some(4));
         // Repeated values: n = 10, rank 9 falls in the run of 5s.
         assert_eq!(p90(&histogram(&[1, 1, 5, 5, 5, 5, 5, 5, 5, 9])), Some(5));
+    }
+
+    #[test]
+    fn the_p90_by_the_hour_is_the_p90_of_the_hundredths() {
+        let cases: [&[i64]; 5] = [
+            &[250],
+            &[0, 99, 100, 101, 199, 250, 251, 299, 300, 1234],
+            &[5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 870],
+            &[150, 120, 180, 110, 199, 100, 130, 160, 140, 170, 5, 2000],
+            &[i64::from(i32::MAX), 7, 7_000, 7_001, 7_099],
+        ];
+        for values in cases {
+            let all = histogram(values);
+            let by_hour = histogram(&values.iter().map(|v| hour_of(*v)).collect::<Vec<_>>());
+            // The hundredths of every hour: only those of the p90's hour may count.
+            assert_eq!(p90_by_hours(&by_hour, &all), p90(&all), "{values:?}");
+            let (hour, below) = p90_hour(&by_hour).unwrap();
+            let within: BTreeMap<i64, u64> =
+                all.iter().filter(|(c, _)| hour_of(**c) == hour).map(|(c, n)| (*c, *n)).collect();
+            assert_eq!(p90_by_hours(&by_hour, &within), p90(&all), "{values:?}");
+            assert_eq!(below, values.iter().filter(|v| hour_of(**v) < hour).count() as u64);
+        }
+        assert_eq!(p90_by_hours(&BTreeMap::new(), &BTreeMap::new()), None);
     }
 
     #[test]
