@@ -16,7 +16,9 @@ use super::{DbConnection, StoreResult};
 #[diesel(treat_none_as_default_value = false)]
 pub struct HotlineCallRow {
     pub id: String,
-    pub case_id: String,
+    /// Parsed once, when the row is read.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub case_id: CaseId,
     pub linked: bool,
     pub operator_id: String,
     pub idempotency_key: String,
@@ -47,7 +49,7 @@ pub fn record(conn: &mut DbConnection, row: HotlineCallRow) -> StoreResult<Hotli
     if let Some(first) = by_key(conn, &row.operator_id, &row.idempotency_key)? {
         return Ok(first);
     }
-    match diesel::insert_into(hotline_calls::table).values(&row).execute(conn) {
+    match diesel::insert_into(hotline_calls::table).values(row.clone()).execute(conn) {
         Ok(_) => Ok(row),
         // the same call sent twice at once: the other request recorded it
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {

@@ -27,7 +27,8 @@ pub struct SeededCase {
     // a `serialize_as` on any field keeps diesel from deriving the by-reference form.
     #[diesel(serialize_as = bool)]
     pub overdue: bool,
-    pub merged_into: Option<String>,
+    #[diesel(serialize_as = super::typed::NullableText)]
+    pub merged_into: Option<gridline_core::codes::CaseId>,
     pub rating: Option<i32>,
 }
 

@@ -12,6 +12,7 @@ use diesel::sql_types::Bool;
 
 use gridline_core::codes::{CaseId, CategoryCode, GridCode};
 use gridline_core::warning::topic::{TopicLevel, TopicState};
+use gridline_core::workflow::CaseState;
 
 use super::schema::{case_stat_facts, cases, emergency_cases, warning_topics};
 use super::stat_facts::marks;
@@ -166,8 +167,10 @@ pub struct HistoryRow {
     pub category_code: CategoryCode,
     pub occurred_at: NaiveDateTime,
     pub marks: i32,
-    pub state_before: Option<String>,
-    pub state_after: Option<String>,
+    #[diesel(deserialize_as = NullableText)]
+    pub state_before: Option<CaseState>,
+    #[diesel(deserialize_as = NullableText)]
+    pub state_after: Option<CaseState>,
 }
 
 impl HistoryRow {
@@ -181,7 +184,7 @@ impl HistoryRow {
 
     /// A step that takes a closed case out of `closed`.
     pub fn is_reopening(&self) -> bool {
-        self.state_before.as_deref() == Some("closed") && self.state_after.as_deref() != Some("closed")
+        self.state_before == Some(CaseState::Closed) && self.state_after != Some(CaseState::Closed)
     }
 }
 

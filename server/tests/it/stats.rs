@@ -860,7 +860,7 @@ fn seed_the_rates_week(server: &TestServer) {
     for (case_id, at, linked) in calls {
         let row = HotlineCallRow {
             id: uuid::Uuid::now_v7().to_string(),
-            case_id: case_id.clone(),
+            case_id: case_id.parse().unwrap(),
             linked,
             operator_id: "operator".to_owned(),
             idempotency_key: uuid::Uuid::new_v4().to_string(),

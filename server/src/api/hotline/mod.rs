@@ -255,8 +255,7 @@ pub async fn take_call(
     let overrides = Overrides { time_limit: Some(limit), urgency: call.urgency };
     let Filed { case, replayed } =
         file_report_with(&state, submitter, key.clone(), report, overrides).await?;
-    let row =
-        call_row(&who, key.clone(), &call, sealed, case.id.to_string(), false, state.clock.now().timestamp());
+    let row = call_row(&who, key.clone(), &call, sealed, case.id, false, state.clock.now().timestamp());
     let recorded = state.db.run(move |conn| hotline_calls::record(conn, row)).await?;
     let mut outcome = None;
     if let Some(answer) = &call.answer {
@@ -319,7 +318,7 @@ fn call_row(
     key: String,
     call: &CallRequest,
     sealed: SealedCaller,
-    case_id: String,
+    case_id: CaseId,
     linked: bool,
     now: i64,
 ) -> HotlineCallRow {
@@ -519,7 +518,7 @@ async fn link_to_case(
             format!("the case is {}; a caller is linked only to an open case", case.row.state),
         ));
     }
-    let row = call_row(who, key, call, sealed, case.row.id.to_string(), true, state.clock.now().timestamp());
+    let row = call_row(who, key, call, sealed, case.row.id, true, state.clock.now().timestamp());
     let recorded = state.db.run(move |conn| hotline_calls::record(conn, row)).await?;
     let receipt = CallReceipt {
         call_id: recorded.id,
