@@ -165,6 +165,9 @@ function debounce(fn, ms) {
 const state = {
   categories: [], units: [], limits: {}, urgencies: [], level: 6, measure: "open", area: "", daily: null,
   layer: null, counts: { cells: {}, totals: {} }, blinks: new Map(), casesCursor: null,
+  // Bumped by every open and close of the case page: an open whose reads come back after a
+  // later open or a close (a live event's refresh, say) shows nothing.
+  caseTicket: 0,
 };
 
 // ── map ────────────────────────────────────────────────────────────────────────────────────
@@ -605,6 +608,7 @@ async function photoImage(id) {
 }
 
 async function openCase(id) {
+  const ticket = ++state.caseTicket;
   const panel = $("#case-panel");
   const [c, timeline, joint] = await Promise.all([
     api("/api/v1/cases/" + id),
@@ -622,6 +626,7 @@ async function openCase(id) {
   if ((c.available_actions || []).some((a) => needs.get(a) && needs.get(a).inspector)) {
     c.verifiers = (await api(`/api/v1/cases/${id}/verifiers`).catch(() => ({}))).inspectors || [];
   }
+  if (ticket !== state.caseTicket) return;
   panel.dataset.caseId = id;
   panel.dataset.version = c.version;
   $("#case-title").textContent = `${c.tracking_number} · ${categoryName(c.category)}`;
@@ -830,6 +835,7 @@ async function takeAction(id, action, form) {
 }
 
 function closeCase() {
+  state.caseTicket++;
   const panel = $("#case-panel");
   panel.hidden = true;
   delete panel.dataset.caseId;
