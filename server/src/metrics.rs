@@ -1,4 +1,5 @@
-//! Prometheus metrics: HTTP requests by route pattern, reports received, routing outcomes.
+//! Prometheus metrics: HTTP requests by route pattern, reports received, routing outcomes, the
+//! reads of the live event streams.
 //!
 //! Each server process has its own [`Metrics`] (no global registry), exposed at `/metrics` in
 //! the text exposition format. Route labels are route patterns (`/api/v1/cases/{id}`), never
@@ -17,6 +18,7 @@ pub struct Metrics {
     http_latency: HistogramVec,
     reports_received: IntCounterVec,
     routing_outcomes: IntCounterVec,
+    live_reads: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -54,11 +56,19 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
+        let live_reads = IntCounterVec::new(
+            Opts::new(
+                "live_reads_total",
+                "Database reads made by the live event streams: of the case feed, or of the signals",
+            ),
+            &["of"],
+        )?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_latency.clone()))?;
         registry.register(Box::new(reports_received.clone()))?;
         registry.register(Box::new(routing_outcomes.clone()))?;
-        Ok(Self { registry, http_requests, http_latency, reports_received, routing_outcomes })
+        registry.register(Box::new(live_reads.clone()))?;
+        Ok(Self { registry, http_requests, http_latency, reports_received, routing_outcomes, live_reads })
     }
 
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -75,6 +85,11 @@ impl Metrics {
     /// `outcome` is `inside`, `nearest` or `triage`.
     pub fn routing_outcome(&self, outcome: &str) {
         self.routing_outcomes.with_label_values(&[outcome]).inc();
+    }
+
+    /// A live event stream read the case feed (`of` is `cases`) or the signals (`signals`).
+    pub fn live_read(&self, of: &str) {
+        self.live_reads.with_label_values(&[of]).inc();
     }
 
     /// The text exposition of every metric.

@@ -72,7 +72,10 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
     if *state.db.backend() == crate::store::Backend::Postgres {
         crate::live::listener::spawn(
             config.database_url.expose().to_owned(),
-            state.db.events().clone(),
+            crate::live::listener::Bells {
+                events: state.db.events().clone(),
+                signals: state.db.signals().clone(),
+            },
             state.auth.revocations.clone(),
         );
     }

@@ -13,6 +13,10 @@
 //! node (see [`crate::live`]). A comment line keeps idle connections open through proxies.
 //! Staff who watch early warning also get an unnumbered `signal` event when a signal in their
 //! scope is raised, grown or stepped on ([`crate::live::signals`]).
+//!
+//! Each source has its own bell: a committed case event makes the stream read the case feed,
+//! a change of the signals makes it read the signals, and neither reads the other's table. The
+//! poll timer reads both, in case a wake-up was lost.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -46,6 +50,8 @@ pub async fn events(state: web::Data<AppState>, who: Principal, req: HttpRequest
     let resume = last_event_id(&req)?;
     // Subscribed before the first read, so nothing committed after that read is missed.
     let wake = state.db.events().subscribe();
+    // Likewise before the signals are first read.
+    let signals_rang = state.db.signals().subscribe();
     let start = match resume {
         Some(seq) => seq,
         None => state.db.run(events::latest_seq).await?,
@@ -59,9 +65,13 @@ pub async fn events(state: web::Data<AppState>, who: Principal, req: HttpRequest
         signals,
         through: start,
         wake,
+        signals_rang,
+        feed_due: true,
+        signals_due: false,
         out: VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]),
         ready_sent: false,
         quiet_since: Instant::now(),
+        polled_at: Instant::now(),
         poll: Duration::from_secs(settings.events_poll_secs),
         heartbeat: Duration::from_secs(settings.events_heartbeat_secs),
         state: state.clone(),
@@ -102,10 +112,20 @@ struct Stream {
     signals: Option<SignalWatch>,
     /// Every event up to here has been sent or was outside the scope.
     through: i64,
+    /// Rung when case events committed.
     wake: watch::Receiver<u64>,
+    /// Rung when signals changed.
+    signals_rang: watch::Receiver<u64>,
+    /// The case feed must be read before the stream waits: at the start, after a wake-up or a
+    /// poll, and while pages remain.
+    feed_due: bool,
+    /// The signals must be read before the stream waits.
+    signals_due: bool,
     out: VecDeque<Bytes>,
     ready_sent: bool,
     quiet_since: Instant,
+    /// When the poll timer last made the stream read everything again.
+    polled_at: Instant,
     poll: Duration,
     heartbeat: Duration,
 }
@@ -117,28 +137,18 @@ impl Stream {
                 self.quiet_since = Instant::now();
                 return Some((Ok(chunk), self));
             }
-            // Marked seen before reading: a wake-up for anything this read misses stays pending.
-            self.wake.borrow_and_update();
-            let filter = self.filter.clone();
-            let after = self.through;
-            let page = match self.state.db.run(move |conn| feed::after(conn, &filter, after, PAGE)).await {
-                Ok(page) => page,
-                Err(e) => {
-                    // Ending the stream makes the client reconnect with its Last-Event-ID.
-                    tracing::warn!(error = %e, "live events: reading the feed failed; closing the stream");
-                    return None;
+            if self.feed_due {
+                // Ending the stream makes the client reconnect with its Last-Event-ID.
+                let more = self.read_feed().await?;
+                if more {
+                    continue;
                 }
-            };
-            self.through = page.through;
-            for (event, case) in &page.events {
-                if self.filter.admits(&visibility(case)) {
-                    self.out.push_back(frame(event.seq, &render(&self.who, event, case)));
-                }
+                self.feed_due = false;
             }
-            if page.more {
-                continue;
+            if self.signals_due {
+                self.signals_due = false;
+                self.read_signals().await;
             }
-            self.read_signals().await;
             if !self.ready_sent {
                 self.ready_sent = true;
                 self.out.push_back(Bytes::from(format!(
@@ -150,13 +160,22 @@ impl Stream {
                 continue;
             }
             let until_heartbeat = self.heartbeat.saturating_sub(self.quiet_since.elapsed());
+            let until_poll = self.poll.saturating_sub(self.polled_at.elapsed());
             tokio::select! {
                 changed = self.wake.changed() => {
-                    if changed.is_err() {
-                        return None;
-                    }
+                    changed.ok()?;
+                    self.feed_due = true;
                 }
-                _ = actix_web::rt::time::sleep(self.poll.min(until_heartbeat)) => {}
+                changed = self.signals_rang.changed(), if self.signals.is_some() => {
+                    changed.ok()?;
+                    self.signals_due = true;
+                }
+                _ = actix_web::rt::time::sleep(until_poll.min(until_heartbeat)) => {}
+            }
+            if self.polled_at.elapsed() >= self.poll {
+                self.polled_at = Instant::now();
+                self.feed_due = true;
+                self.signals_due = self.signals.is_some();
             }
             if self.quiet_since.elapsed() >= self.heartbeat {
                 self.out.push_back(Bytes::from_static(b": keep-alive\n\n"));
@@ -166,9 +185,36 @@ impl Stream {
 }
 
 impl Stream {
+    /// Queues the next page of case events in the caller's scope. Answers whether more pages
+    /// wait, or `None` when the feed could not be read (the stream then ends).
+    async fn read_feed(&mut self) -> Option<bool> {
+        // Marked seen before reading: a wake-up for anything this read misses stays pending.
+        self.wake.borrow_and_update();
+        self.state.metrics.live_read("cases");
+        let filter = self.filter.clone();
+        let after = self.through;
+        let page = match self.state.db.run(move |conn| feed::after(conn, &filter, after, PAGE)).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(error = %e, "live events: reading the feed failed; closing the stream");
+                return None;
+            }
+        };
+        self.through = page.through;
+        for (event, case) in &page.events {
+            if self.filter.admits(&visibility(case)) {
+                self.out.push_back(frame(event.seq, &render(&self.who, event, case)));
+            }
+        }
+        Some(page.more)
+    }
+
     /// Queues a `signal` event for each signal raised, grown or stepped on since the last read.
     async fn read_signals(&mut self) {
         let Some(mut watch) = self.signals.take() else { return };
+        // Marked seen before reading, like the feed.
+        self.signals_rang.borrow_and_update();
+        self.state.metrics.live_read("signals");
         let read = self
             .state
             .db

@@ -1,5 +1,6 @@
 //! The PostgreSQL side of live events: one dedicated connection per node that `LISTEN`s on
-//! [`CHANNEL`] and rings the node's [`Signal`] for every event committed by any node.
+//! [`CHANNEL`] and rings the node's events [`Bell`] for every event committed by any node, and on
+//! [`SIGNALS`] and rings its signals bell for every change of early warning's signals.
 //!
 //! diesel has no asynchronous notification API, only a non-blocking check
 //! (`PgConnection::notifications_iter`), so the connection is checked every
@@ -12,11 +13,32 @@ use std::time::Duration;
 use actix_web::web;
 use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl};
 
-use super::Signal;
+use super::Bell;
 use crate::auth::revocation::{CHANNEL as REVOCATIONS, RevocationList};
 
 /// The notification channel, where the store sends each event's sequence number.
 pub use crate::store::events::CHANNEL;
+/// The channel where a change of the signals is announced.
+pub use crate::store::warning_signals::CHANNEL as SIGNALS;
+
+/// The node's bells the listener rings.
+#[derive(Debug, Clone)]
+pub struct Bells {
+    pub events: Bell,
+    pub signals: Bell,
+}
+
+/// Which bells a check found rung.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rang {
+    events: bool,
+    signals: bool,
+}
+
+impl Rang {
+    /// Everything: what was sent while no connection listened is unknown.
+    const ALL: Rang = Rang { events: true, signals: true };
+}
 
 /// How often the listening connection is checked for notifications: the cross-node latency.
 const CHECK_INTERVAL: Duration = Duration::from_millis(100);
@@ -35,7 +57,7 @@ enum ListenError {
 /// Starts the listener for the database at `url` on the current actix system. It also hears
 /// [`crate::auth::revocation::CHANNEL`] and reloads `revocations` on it, so every node refuses a
 /// revoked token within [`CHECK_INTERVAL`].
-pub fn spawn(url: String, signal: Signal, revocations: RevocationList) {
+pub fn spawn(url: String, bells: Bells, revocations: RevocationList) {
     actix_web::rt::spawn(async move {
         let mut conn: Option<PgConnection> = None;
         let mut failing = false;
@@ -44,17 +66,20 @@ pub fn spawn(url: String, signal: Signal, revocations: RevocationList) {
             let list = revocations.clone();
             let (kept, outcome) = match web::block(move || check(&url, conn, &list)).await {
                 Ok(answer) => answer,
-                Err(_) => (None, Ok(false)),
+                Err(_) => (None, Ok(Rang::default())),
             };
             conn = kept;
             match outcome {
-                Ok(woke) => {
+                Ok(rang) => {
                     if failing {
                         tracing::info!("event listener connected again");
                         failing = false;
                     }
-                    if woke {
-                        signal.wake();
+                    if rang.events {
+                        bells.events.wake();
+                    }
+                    if rang.signals {
+                        bells.signals.wake();
                     }
                     actix_web::rt::time::sleep(CHECK_INTERVAL).await;
                 }
@@ -71,24 +96,25 @@ pub fn spawn(url: String, signal: Signal, revocations: RevocationList) {
 }
 
 /// Opens the connection if needed and drains its notifications. Returns the connection to keep
-/// (none after an error) and whether subscribers must read again.
+/// (none after an error) and which subscribers must read again.
 fn check(
     url: &str,
     conn: Option<PgConnection>,
     revocations: &RevocationList,
-) -> (Option<PgConnection>, Result<bool, ListenError>) {
-    let (mut conn, mut woke, mut revoked) = match conn {
-        Some(conn) => (conn, false, false),
+) -> (Option<PgConnection>, Result<Rang, ListenError>) {
+    let (mut conn, mut rang, mut revoked) = match conn {
+        Some(conn) => (conn, Rang::default(), false),
         None => match listen(url) {
             // Anything sent while no connection listened is unknown: read again.
-            Ok(conn) => (conn, true, true),
+            Ok(conn) => (conn, Rang::ALL, true),
             Err(e) => return (None, Err(e)),
         },
     };
     for notification in conn.notifications_iter() {
         match notification {
             Ok(n) if n.channel == REVOCATIONS => revoked = true,
-            Ok(_) => woke = true,
+            Ok(n) if n.channel == SIGNALS => rang.signals = true,
+            Ok(_) => rang.events = true,
             Err(e) => return (None, Err(e.into())),
         }
     }
@@ -98,15 +124,16 @@ fn check(
         if let Err(e) = revocations.reload(&mut as_store) {
             return (None, Err(e.into()));
         }
-        let crate::store::DbConnection::Pg(back) = as_store else { return (None, Ok(true)) };
+        let crate::store::DbConnection::Pg(back) = as_store else { return (None, Ok(Rang::ALL)) };
         conn = back;
     }
-    (Some(conn), Ok(woke))
+    (Some(conn), Ok(rang))
 }
 
 fn listen(url: &str) -> Result<PgConnection, ListenError> {
     let mut conn = PgConnection::establish(url)?;
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
+    diesel::sql_query(format!("LISTEN {SIGNALS}")).execute(&mut conn)?;
     diesel::sql_query(format!("LISTEN {REVOCATIONS}")).execute(&mut conn)?;
     Ok(conn)
 }

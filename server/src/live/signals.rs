@@ -5,10 +5,12 @@
 //!
 //! A signal is no case event and has no place in the audit trail's sequence, so the stream
 //! does not number it: each stream keeps the version of every live signal in its scope that it
-//! has seen, and on each wake-up (a run rings the node's bell, and on PostgreSQL every node's
-//! through `NOTIFY`, [`warning_signals::announce`]) and each poll reads the live signals' versions again and
-//! sends one `event: signal` (without an `id:`, so `Last-Event-ID` stays a case event's) per
-//! signal new or changed. A reconnecting client reads the signals' list again anyway.
+//! has seen. When the signals' bell rings (a run or a step rings the node's
+//! [`crate::store::Db::signals`], and on PostgreSQL every node's through `NOTIFY`,
+//! [`warning_signals::announce`]), and on each poll, it reads the live signals' versions again
+//! and sends one `event: signal` (without an `id:`, so `Last-Event-ID` stays a case event's) per
+//! signal new or changed. Case events do not ring that bell. A reconnecting client reads the
+//! signals' list again anyway.
 //!
 //! - **Who**: the roles that watch warnings ([`crate::warnings::WATCHERS`]), for the
 //!   signals whose centre cell their scope holds, as `GET /api/v1/warnings/signals` lists

@@ -26,9 +26,9 @@ pub const CHANNEL: &str = "gridline_events";
 /// A wake-up bell shared by everything on one node that writes or follows events. Cheap to
 /// clone; ringing it with nobody listening costs nothing.
 #[derive(Debug, Clone)]
-pub struct Signal(std::sync::Arc<tokio::sync::watch::Sender<u64>>);
+pub struct Bell(std::sync::Arc<tokio::sync::watch::Sender<u64>>);
 
-impl Signal {
+impl Bell {
     pub fn new() -> Self {
         Self(std::sync::Arc::new(tokio::sync::watch::Sender::new(0)))
     }
@@ -38,13 +38,13 @@ impl Signal {
         self.0.send_modify(|rings| *rings = rings.wrapping_add(1));
     }
 
-    /// A receiver whose `changed()` resolves after the next [`Signal::wake`].
+    /// A receiver whose `changed()` resolves after the next [`Bell::wake`].
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.0.subscribe()
     }
 }
 
-impl Default for Signal {
+impl Default for Bell {
     fn default() -> Self {
         Self::new()
     }

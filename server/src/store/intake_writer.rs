@@ -43,7 +43,7 @@ pub struct IntakeWriter {
 impl IntakeWriter {
     /// Starts the writer thread on `pool`; `events_written` is rung after each commit that
     /// inserted events (see [`crate::live`]).
-    pub fn start(pool: Pool<Manager>, events_written: super::events::Signal) -> StoreResult<Self> {
+    pub fn start(pool: Pool<Manager>, events_written: super::events::Bell) -> StoreResult<Self> {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("intake-writer".to_owned())
@@ -66,7 +66,7 @@ impl IntakeWriter {
     }
 }
 
-fn run(pool: &Pool<Manager>, jobs: &mpsc::Receiver<Job>, events_written: &super::events::Signal) {
+fn run(pool: &Pool<Manager>, jobs: &mpsc::Receiver<Job>, events_written: &super::events::Bell) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {

@@ -371,7 +371,9 @@ pub struct Db {
     pool: Pool<Manager>,
     backend: Backend,
     /// Rung after work that inserted events (see [`crate::live`]).
-    events: events::Signal,
+    events: events::Bell,
+    /// Rung when early warning's signals changed (see [`crate::live::signals`]).
+    signals: events::Bell,
     /// Stores new reports, several to a transaction under load ([`intake_writer`]).
     intake: std::sync::Arc<intake_writer::IntakeWriter>,
     /// On PostgreSQL, the URL a stopped work's query is cancelled from ([`cancel`]).
@@ -405,10 +407,10 @@ impl Db {
             .test_on_check_out(false)
             .connection_timeout(timeout)
             .build(manager)?;
-        let events = events::Signal::new();
+        let events = events::Bell::new();
         let intake = std::sync::Arc::new(intake_writer::IntakeWriter::start(pool.clone(), events.clone())?);
         let cancel_url = (backend == Backend::Postgres).then(|| Arc::from(url));
-        let db = Db { pool, backend, events, intake, cancel_url };
+        let db = Db { pool, backend, events, signals: events::Bell::new(), intake, cancel_url };
         db.migrate()?;
         Ok(db)
     }
@@ -418,8 +420,16 @@ impl Db {
     }
 
     /// Rung whenever work run through [`Db::run`] on this node has inserted events.
-    pub fn events(&self) -> &events::Signal {
+    pub fn events(&self) -> &events::Bell {
         &self.events
+    }
+
+    /// Rung when early warning's signals were raised, grown or stepped on: by this node once its
+    /// write committed, and on PostgreSQL by the listener for every node's
+    /// ([`warning_signals::CHANNEL`]). A case event never rings it, so a live stream reads the
+    /// signals only when they changed.
+    pub fn signals(&self) -> &events::Bell {
+        &self.signals
     }
 
     /// Stores a new report (case, photo links, first event) through this node's intake writer,

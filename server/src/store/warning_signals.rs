@@ -244,15 +244,18 @@ pub fn of_topic(conn: &mut DbConnection, topic_id: &str) -> StoreResult<Vec<Stri
         .load(conn)?)
 }
 
+/// The PostgreSQL notification channel a change of the signals is announced on: a channel of
+/// its own, so a signal never makes a node's streams read the case feed, nor a case event the
+/// signals.
+pub const CHANNEL: &str = "gridline_signals";
+
 /// Tells every node's live streams that signals changed ([`crate::live::signals`]): on
-/// PostgreSQL a `NOTIFY` on the events' channel, delivered to every node's listener at commit,
-/// so it runs inside the transaction that wrote them. This node's own streams are woken by the
-/// caller once that transaction is done.
+/// PostgreSQL a `NOTIFY` on [`CHANNEL`], delivered to every node's listener at commit, so it
+/// runs inside the transaction that wrote them. This node's own streams are woken by the caller
+/// once that transaction is done ([`super::Db::signals`]).
 pub fn announce(conn: &mut DbConnection) -> StoreResult<()> {
     if let DbConnection::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_notify($1, 'signal')")
-            .bind::<Text, _>(super::events::CHANNEL)
-            .execute(pg)?;
+        diesel::sql_query("SELECT pg_notify($1, 'signal')").bind::<Text, _>(CHANNEL).execute(pg)?;
     }
     Ok(())
 }

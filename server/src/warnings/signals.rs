@@ -209,7 +209,7 @@ pub async fn raise_and_grow(
     if !rows.is_empty() {
         // Committed: this node's live streams read the signals again (other nodes' streams hear
         // the transaction's NOTIFY on PostgreSQL).
-        state.db.events().wake();
+        state.db.signals().wake();
     }
     Ok(Raised { scan, min_recurrence_days, raised, grown, rows })
 }
@@ -259,7 +259,7 @@ pub async fn take_step(
         })
         .await?;
     if stored.0 {
-        state.db.events().wake();
+        state.db.signals().wake();
     }
     match stored {
         (true, Some(row)) => Ok(Stepped::Done(row)),

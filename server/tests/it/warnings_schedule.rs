@@ -44,6 +44,7 @@ crate::both_backends!(
     a_server_with_the_schedule_on_runs_the_days_scan_itself,
     days_no_node_ran_are_caught_up_each_as_its_own_day,
     signals_reach_the_live_streams_of_their_scope_only,
+    a_case_event_never_reads_the_signals_nor_a_signal_the_case_feed,
     stored_signals_and_topics_that_do_not_parse_fail_the_read
 );
 
@@ -422,22 +423,7 @@ fn signals_reach_the_live_streams_of_their_scope_only(backend: Backend) {
     );
 
     // A citizen's stream carries no signal: their own report is the first thing they hear.
-    let cells = demo_cells(3);
-    let (lat, lon) = point_in(&cells[0]);
-    let filed = server
-        .client
-        .post(server.url("/api/v1/reports"))
-        .bearer_auth(&citizen)
-        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
-        .json(&serde_json::json!({
-            "category": "E0101",
-            "description": "Rubbish left beside the bus stop",
-            "position": { "lat": lat, "lon": lon, "crs": "wgs84", "accuracy_m": 6.0 },
-        }))
-        .send()
-        .unwrap();
-    assert_eq!(filed.status(), 201);
-    let case_id = filed.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+    let case_id = file_report(&server, &citizen);
     let first_heard = own.next_case();
     assert_eq!(first_heard.data["case_id"], case_id.as_str());
     // Street B's office, too, hears nothing more of A1's signal: the report (in A1's street or
@@ -461,6 +447,70 @@ fn signals_reach_the_live_streams_of_their_scope_only(backend: Backend) {
         assert_eq!(frame.data["state"], "acknowledged");
         break;
     }
+}
+
+/// The live streams' reads of the case feed and of the signals so far, from `/metrics`.
+fn live_reads(server: &TestServer) -> (u64, u64) {
+    let metrics = server.get_as(crate::common::METRICS_TOKEN, "/metrics").text().unwrap();
+    let count = |of: &str| {
+        let prefix = format!("gridline_live_reads_total{{of=\"{of}\"}} ");
+        metrics.lines().find_map(|line| line.strip_prefix(&prefix)).map_or(0, |n| n.trim().parse().unwrap())
+    };
+    (count("cases"), count("signals"))
+}
+
+fn a_case_event_never_reads_the_signals_nor_a_signal_the_case_feed(backend: Backend) {
+    // No poll and no heartbeat inside the test: every read below is a bell's.
+    let quiet = [("GRIDLINE_EVENTS_POLL_SECS", "3600"), ("GRIDLINE_EVENTS_HEARTBEAT_SECS", "3600")];
+    let server = TestServer::start_with(backend, &quiet);
+    city_with_bursts(&server);
+    let admin = server.admin_token();
+    let citizen = server.citizen_token();
+    let mut watching = EventStream::open(&server.url(""), &admin, None);
+    assert!(watching.backlog().is_empty());
+
+    // A report: the admin's stream reads the feed and hears the case, and never the signals.
+    let before = live_reads(&server);
+    let case_id = file_report(&server, &citizen);
+    assert_eq!(watching.next_case().data["case_id"], case_id.as_str());
+    let after_case = live_reads(&server);
+    assert!(after_case.0 > before.0, "{before:?} {after_case:?}");
+    assert_eq!(after_case.1, before.1, "a case event read the signals: {before:?} {after_case:?}");
+
+    // A signal raised: the stream reads the signals and hears it, and never the case feed.
+    server.clock.advance(chrono::Duration::seconds(1));
+    let raised = run(&server, &admin, "class=E01&replications=99&seed=5&min_recurrence_days=20");
+    let heard = next_signal(&mut watching);
+    assert_eq!(heard.data["signal_id"], raised["raised"][0]);
+    let after_signal = live_reads(&server);
+    assert!(after_signal.1 > after_case.1, "{after_case:?} {after_signal:?}");
+    // On PostgreSQL the listener also relays the node's own `NOTIFY` of the report, a moment
+    // after the node's bell: that one late read of the feed may fall here.
+    let echo = u64::from(backend == Backend::Postgres);
+    assert!(
+        after_signal.0 <= after_case.0 + echo,
+        "a signal read the case feed: {after_case:?} {after_signal:?}"
+    );
+}
+
+/// Files a report in the first demo cell as `token`; answers its case id.
+fn file_report(server: &TestServer, token: &str) -> String {
+    let cells = demo_cells(3);
+    let (lat, lon) = point_in(&cells[0]);
+    let filed = server
+        .client
+        .post(server.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+        .json(&serde_json::json!({
+            "category": "E0101",
+            "description": "Rubbish left beside the bus stop",
+            "position": { "lat": lat, "lon": lon, "crs": "wgs84", "accuracy_m": 6.0 },
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(filed.status(), 201);
+    filed.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned()
 }
 
 fn stored_signals_and_topics_that_do_not_parse_fail_the_read(backend: Backend) {
