@@ -115,6 +115,12 @@ impl AppState {
                  rebuild` runs"
             );
         }
+        if !crate::store::summaries::adopt(&mut *db.get()?, calendar.settings().timezone)? {
+            tracing::warn!(
+                "the per-day summaries count the days of another time zone than the calendar's: \
+                 early warning reads the events until `gridline summaries rebuild` runs"
+            );
+        }
         let router = GridRouter::new(settings.routing_tolerance());
         router.refresh_blocking(&db)?;
         Ok(Self {

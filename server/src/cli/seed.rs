@@ -109,6 +109,9 @@ pub fn run(args: SeedArgs) -> CliResult {
     // The statistics' roll-ups start with an empty database and are kept with every batch.
     let rules = super::user::rollup_rules()?;
     crate::store::rollups::adopt(&mut conn, &rules).map_err(super::user::database)?;
+    // So do the per-day summaries' city days.
+    crate::store::summaries::adopt(&mut conn, rules.calendar.settings().timezone)
+        .map_err(super::user::database)?;
     if args.import {
         let area = super::grid::enclosing_area(&cells)?;
         crate::store::grids::replace_area(&mut conn, area, &cells).map_err(super::user::database)?;

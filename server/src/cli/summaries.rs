@@ -9,8 +9,10 @@
 //! gridline summaries rebuild --rollups # only the statistics' roll-ups (after a calendar change)
 //! ```
 //!
-//! Either prints how many cells, summary rows and events it went through, and each difference
-//! as a tab-separated line: day, cell, category, unit, channel, kind, stored, from the events;
+//! Either prints how many cells, summary rows and events it went through and whose days they
+//! count (the time zone; a rebuild counts them on the calendar's, so a check fails while they
+//! count another's), and each difference as a tab-separated line: day, cell, category, unit,
+//! channel, kind, stored, from the events;
 //! then how many cases and facts, and each fact that differs as a line `fact`, case, sequence
 //! number, stored, from the events (`-` for a missing one); then how many cases and roll-up
 //! rows ([`crate::store::rollups`], counted by the configuration's calendar and response
@@ -47,17 +49,21 @@ pub fn run(command: SummariesCommand) -> CliResult {
     let db = super::user::open_database()?;
     let mut conn = db.get().map_err(super::user::database)?;
     let (mut comparison, mut facts) = (Comparison::default(), FactComparison::default());
+    let rules = super::user::rollup_rules()?;
+    let zone = rules.calendar.settings().timezone;
+    let mut summaries_current = true;
     if !args.rollups {
         let started = std::time::Instant::now();
-        comparison = if args.check { summaries::compare(&mut conn) } else { summaries::rebuild(&mut conn) }
-            .map_err(super::user::database)?;
+        comparison =
+            if args.check { summaries::compare(&mut conn) } else { summaries::rebuild(&mut conn, zone) }
+                .map_err(super::user::database)?;
+        summaries_current = summaries::usable(&mut conn, zone).map_err(super::user::database)?;
         print!("{}", report(&comparison, args.check, started.elapsed()));
         let started = std::time::Instant::now();
         facts = if args.check { stat_facts::compare(&mut conn) } else { stat_facts::rebuild(&mut conn) }
             .map_err(super::user::database)?;
         print!("{}", facts_report(&facts, args.check, started.elapsed()));
     }
-    let rules = super::user::rollup_rules()?;
     let started = std::time::Instant::now();
     let rolled =
         if args.check { rollups::compare(&mut conn, &rules) } else { rollups::rebuild(&mut conn, &rules) }
@@ -65,11 +71,18 @@ pub fn run(command: SummariesCommand) -> CliResult {
     print!("{}", rollups_report(&rolled, args.check, started.elapsed()));
     let (summaries_differ, facts_differ, rows_differ) =
         (comparison.differences.len(), facts.differences.len(), rolled.differences.len());
-    if args.check && (summaries_differ + facts_differ + rows_differ > 0 || !rolled.current) {
+    if args.check
+        && (summaries_differ + facts_differ + rows_differ > 0 || !rolled.current || !summaries_current)
+    {
         return Err(CliError::failure(format!(
             "{summaries_differ} summary rows and {facts_differ} facts differ from the events, \
-             {rows_differ} roll-up rows from the facts{}",
-            if rolled.current { "" } else { "; the roll-ups are not current (run without --check)" }
+             {rows_differ} roll-up rows from the facts{}{}",
+            if rolled.current { "" } else { "; the roll-ups are not current (run without --check)" },
+            if summaries_current {
+                ""
+            } else {
+                "; the summaries count another zone's days than the calendar's (run without --check)"
+            }
         )));
     }
     Ok(())
@@ -154,10 +167,11 @@ fn report(comparison: &Comparison, check: bool, took: std::time::Duration) -> St
         (false, _) => format!("rebuilt; {} rows had differed", comparison.differences.len()),
     };
     out.push_str(&format!(
-        "{} cells, {} summary rows, {} events in {:.1} s: {verdict}\n",
+        "{} cells, {} summary rows, {} events (days of {}) in {:.1} s: {verdict}\n",
         comparison.cells,
         comparison.rows,
         comparison.events,
+        comparison.zone,
         took.as_secs_f64()
     ));
     out

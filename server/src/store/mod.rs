@@ -15,6 +15,7 @@ pub mod case_search;
 pub mod cases;
 pub mod categories;
 pub mod coverage;
+pub mod daily_reports;
 pub mod deadlines;
 pub mod duplicates;
 pub mod emergencies;

@@ -346,6 +346,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_rollups,
     case_rollup_keys,
     case_rollup_rules,
+    case_summary_zone,
 );
 
 diesel::table! {
@@ -625,6 +626,14 @@ diesel::table! {
     case_rollup_rules (id) {
         id -> Integer,
         fingerprint -> Text,
+        complete -> Bool,
+    }
+}
+
+diesel::table! {
+    case_summary_zone (id) {
+        id -> Integer,
+        timezone -> Text,
         complete -> Bool,
     }
 }

@@ -1,8 +1,14 @@
 //! Per-day summaries of the audit trail (`case_day_summaries`): how many events of each kind
-//! happened on each day (UTC) to the cases of one grid cell, category, handling unit and
+//! happened on each city day to the cases of one grid cell, category, handling unit and
 //! channel. Figures over a city's year then read a few rows per cell and day instead of every
-//! event of the period.
+//! event of the period; early warning reads its daily reports here ([`daily_reports`]).
 //!
+//! - **Whose days**: the database records the time zone the days are dates of
+//!   (`case_summary_zone`), and every writer reads it there, so the rows stay exact in that
+//!   zone whichever process writes (the server, the CLI, a test). A server [`adopt`]s its
+//!   calendar's zone at start while no row is stored; with rows counted in another zone (those
+//!   stored before the zone was recorded count UTC days), the readers read the events instead
+//!   ([`usable`]) until [`rebuild`] counts them again in the city's zone.
 //! - **Live**: [`count`] and [`count_many`] add each event in the transaction that inserts it
 //!   ([`super::events::insert`], [`super::events::insert_many`]), after the case row was written,
 //!   so the summaries are exact at any moment: no batch, no lag. The key is read from the case row
@@ -22,12 +28,13 @@
 
 use std::collections::BTreeMap;
 
+use chrono_tz::Tz;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use gridline_core::workflow::{self, Action, CaseState, Effect, Role};
 
 use super::events::EventRow;
-use super::schema::{case_day_summaries, case_events, cases, emergency_cases};
+use super::schema::{case_day_summaries, case_events, case_summary_zone, cases, emergency_cases};
 use super::{DbConnection, StoreResult};
 
 /// Cells whose cases are compared or rebuilt per transaction.
@@ -36,7 +43,7 @@ const CELLS_PER_BATCH: usize = 200;
 /// One summary row's key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SummaryKey {
-    /// `YYYY-MM-DD`, the UTC date of the events.
+    /// `YYYY-MM-DD`, the date of the events in the recorded zone (the city's).
     pub day: String,
     pub grid_code: String,
     pub category_code: String,
@@ -49,15 +56,78 @@ pub struct SummaryKey {
 /// Summary rows: key → number of events.
 pub type Summaries = BTreeMap<SummaryKey, i64>;
 
-/// The UTC day an event counts on.
-pub fn day_of(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%d").to_string()
+/// The day (in `zone`) an event at `at` (UTC) counts on.
+pub fn day_of(at: chrono::NaiveDateTime, zone: Tz) -> String {
+    at.and_utc().with_timezone(&zone).date_naive().format("%Y-%m-%d").to_string()
+}
+
+/// What the database records about the zone of its summaries' days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub zone: Tz,
+    /// False while a rebuild into this zone runs (the rows are a mix until it ends).
+    pub complete: bool,
+}
+
+/// The zone the summaries' days are counted in. Without a record (the migration writes one),
+/// UTC, as the rows were first counted, and not complete.
+pub fn recorded(conn: &mut DbConnection) -> QueryResult<Recorded> {
+    let row: Option<(String, bool)> = case_summary_zone::table
+        .select((case_summary_zone::timezone, case_summary_zone::complete))
+        .first(conn)
+        .optional()?;
+    let Some((name, complete)) = row else { return Ok(Recorded { zone: Tz::UTC, complete: false }) };
+    let zone = name
+        .parse::<Tz>()
+        .map_err(|e| diesel::result::Error::DeserializationError(format!("case_summary_zone: {e}").into()))?;
+    Ok(Recorded { zone, complete })
+}
+
+fn record(conn: &mut DbConnection, zone: Tz, complete: bool) -> QueryResult<()> {
+    diesel::delete(case_summary_zone::table).execute(conn)?;
+    crate::batch_insert!(
+        conn,
+        case_summary_zone::table,
+        (
+            case_summary_zone::id.eq(1),
+            case_summary_zone::timezone.eq(zone.name()),
+            case_summary_zone::complete.eq(complete),
+        )
+    )?;
+    Ok(())
+}
+
+/// Called at start-up with the city's zone: a database without summary rows counts its days
+/// in it from now on. Answers whether the summaries are counted in `zone` ([`usable`]).
+pub fn adopt(conn: &mut DbConnection, zone: Tz) -> StoreResult<bool> {
+    super::write_transaction(conn, |conn| {
+        hold_event_writers(conn)?;
+        let now = recorded(conn)?;
+        if now.zone == zone && now.complete {
+            return Ok(true);
+        }
+        let any_row: bool =
+            diesel::select(diesel::dsl::exists(case_day_summaries::table.select(case_day_summaries::day)))
+                .get_result(conn)?;
+        if any_row {
+            return Ok(false);
+        }
+        record(conn, zone, true)?;
+        Ok(true)
+    })
+}
+
+/// Whether the summaries' days are `zone`'s dates, so a reader by that zone's days may read
+/// them.
+pub fn usable(conn: &mut DbConnection, zone: Tz) -> QueryResult<bool> {
+    let now = recorded(conn)?;
+    Ok(now.complete && now.zone == zone)
 }
 
 /// Adds `event` to its summary row. Call inside the transaction that inserts the event, after
 /// its case row was written.
 pub fn count(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
-    let day = day_of(event.occurred_at);
+    let day = day_of(event.occurred_at, recorded(conn)?.zone);
     let (sql, with_dollars) = (
         "INSERT INTO case_day_summaries \
            (day, grid_code, category_code, handling_unit, channel, kind, events) \
@@ -107,7 +177,7 @@ fn counted_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Summaries> 
         .filter(cases::id.eq(case_id))
         .order(case_events::seq)
         .load(conn)?;
-    Ok(replay(&rows))
+    Ok(replay(&rows, recorded(conn)?.zone))
 }
 
 /// Takes `counted` off the stored rows, dropping the rows left at nothing.
@@ -135,6 +205,7 @@ pub fn count_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<(
     if events.len() < 2 {
         return events.iter().try_for_each(|event| count(conn, event));
     }
+    let zone = recorded(conn)?.zone;
     // Three parameters an event: far under SQLite's bound; the intake batch is a few hundred.
     for chunk in events.chunks(5000) {
         let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
@@ -154,7 +225,7 @@ pub fn count_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<(
         for event in chunk {
             query = query
                 .bind::<Text, _>(event.case_id.to_string())
-                .bind::<Text, _>(day_of(event.occurred_at))
+                .bind::<Text, _>(day_of(event.occurred_at, zone))
                 .bind::<Text, _>(event.kind.clone());
         }
         query.execute(conn)?;
@@ -268,8 +339,9 @@ fn unit_effect(row: &ReplayRow) -> Option<Effect> {
         .find(|e| matches!(e, Effect::SetsHandlingUnit | Effect::ClearsHandlingUnit))
 }
 
-/// The summaries of `rows` (events of whole cases, by case and in sequence order).
-fn replay(rows: &[ReplayRow]) -> Summaries {
+/// The summaries of `rows` (events of whole cases, by case and in sequence order), on the
+/// days of `zone`.
+fn replay(rows: &[ReplayRow], zone: Tz) -> Summaries {
     let mut out = Summaries::new();
     let mut unit = String::new();
     let mut case: Option<&str> = None;
@@ -287,7 +359,7 @@ fn replay(rows: &[ReplayRow]) -> Summaries {
             None => {}
         }
         let key = SummaryKey {
-            day: day_of(row.occurred_at),
+            day: day_of(row.occurred_at, zone),
             grid_code: row.grid_code.clone().unwrap_or_default(),
             category_code: row.category_code.clone(),
             handling_unit: unit.clone(),
@@ -318,6 +390,8 @@ pub struct Comparison {
     pub events: i64,
     /// Every key that differed (stored rows of cells without cases included).
     pub differences: Vec<Difference>,
+    /// The zone whose days the rows count (an IANA name), as recorded at the end.
+    pub zone: String,
 }
 
 /// Every cell that has cases or summary rows, `''` for the triage queue, in order.
@@ -393,15 +467,27 @@ pub(super) fn hold_event_writers(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Compares the stored summaries with those recomputed from the events; writes nothing.
+/// Compares the stored summaries with those recomputed from the events, on the days of the
+/// recorded zone; writes nothing.
 pub fn compare(conn: &mut DbConnection) -> StoreResult<Comparison> {
     walk(conn, false)
 }
 
-/// Replaces the stored summaries by those recomputed from the events; the comparison is of
-/// what was stored before.
-pub fn rebuild(conn: &mut DbConnection) -> StoreResult<Comparison> {
-    walk(conn, true)
+/// Replaces the stored summaries by those recomputed from the events on the days of `zone`
+/// (the city's), and records that zone; the comparison is of what was stored before (a
+/// change of zone shows as differences). Writers count in `zone` from the start, and the
+/// rows are marked complete at the end, so readers read the events until then.
+pub fn rebuild(conn: &mut DbConnection, zone: Tz) -> StoreResult<Comparison> {
+    super::write_transaction(conn, |conn| {
+        hold_event_writers(conn)?;
+        record(conn, zone, false)
+    })?;
+    let comparison = walk(conn, true)?;
+    super::write_transaction(conn, |conn| {
+        hold_event_writers(conn)?;
+        record(conn, zone, true)
+    })?;
+    Ok(comparison)
 }
 
 fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
@@ -413,7 +499,7 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
                 // Take SQLite's writer lock before reading, so nothing is written in between.
                 diesel::sql_query("DELETE FROM case_day_summaries WHERE 1 = 0").execute(conn)?;
             }
-            let fresh = replay(&events_in(conn, batch)?);
+            let fresh = replay(&events_in(conn, batch)?, recorded(conn)?.zone);
             let stored = stored_in(conn, batch)?;
             if write {
                 replace(conn, batch, &fresh)?;
@@ -425,6 +511,7 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
         comparison.events += fresh.values().sum::<i64>();
         comparison.differences.extend(differences(&stored, &fresh));
     }
+    comparison.zone = recorded(conn)?.zone.name().to_owned();
     Ok(comparison)
 }
 
@@ -432,7 +519,7 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
 /// place of the stored ones (inside the caller's transaction, which holds the event writers'
 /// lock): what a batch of `gridline seed` ends with.
 pub fn rebuild_cells(conn: &mut DbConnection, cells: &[String]) -> QueryResult<()> {
-    let fresh = replay(&events_in(conn, cells)?);
+    let fresh = replay(&events_in(conn, cells)?, recorded(conn)?.zone);
     replace(conn, cells, &fresh)
 }
 

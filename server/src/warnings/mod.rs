@@ -6,16 +6,18 @@
 //! - [`scan`]: the space-time scan over a caller's scope.
 //! - [`signals`]: a scan run that keeps what it found as signals, and the cases and topics
 //!   opened from a signal.
-//! - Here: the query checks and the scope every warning answer uses, a refusal of core's
+//! - Here: the query checks (a category class among them) and the scope every warning answer
+//!   uses, a refusal of core's
 //!   rules as an error, and the owner unit a topic names. The HTTP answers of a stale or
 //!   missing `If-Match` are the handlers' (`crate::api::warnings`).
 
+use gridline_core::codes::CategoryCode;
 use gridline_core::workflow::Role;
 
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::store::stats::StatsFilter;
+use crate::store::daily_reports::ReportScope;
 use crate::store::units;
 
 pub mod scan;
@@ -47,15 +49,34 @@ pub fn checked_pairs(pairs: &[(String, String)], known: &[&str]) -> ApiResult<()
 }
 
 /// The cases the caller may watch, by place.
-pub fn scope_of(who: &Principal) -> ApiResult<StatsFilter> {
+pub fn scope_of(who: &Principal) -> ApiResult<ReportScope> {
     match who.case_filter() {
-        CaseFilter::All => Ok(StatsFilter::default()),
-        CaseFilter::GridRange { first, last, .. } => Ok(StatsFilter {
+        CaseFilter::All => Ok(ReportScope::default()),
+        CaseFilter::GridRange { first, last, .. } => Ok(ReportScope {
             grid_range: Some((first.to_string(), last.to_string())),
-            ..StatsFilter::default()
+            ..ReportScope::default()
         }),
         _ => Err(ApiError::forbidden("early warning is for the street office and the city")),
     }
+}
+
+/// The category class of the `class` parameter (a kind letter and a major class number, `E05`),
+/// upper-cased; 422 `invalid_field` naming `class` otherwise, or when a `category` is given too.
+pub fn class_parameter(text: Option<&str>, category: Option<&String>) -> ApiResult<Option<String>> {
+    let Some(text) = text else { return Ok(None) };
+    // A class is a category code without its minor number: core's parser checks the kind and
+    // the major number when given a minor one.
+    let class = CategoryCode::parse(&format!("{text}01"))
+        .ok()
+        .filter(|_| text.len() == 3)
+        .map(|code| code.to_string()[..3].to_owned())
+        .ok_or_else(|| {
+            ApiError::invalid_field("class", "expected a kind letter and a major class number, as E05")
+        })?;
+    if category.is_some() {
+        return Err(ApiError::invalid_field("class", "give a category or a class, not both"));
+    }
+    Ok(Some(class))
 }
 
 /// A refusal of core's rules for a step (its HTTP status, stable code, message and the request

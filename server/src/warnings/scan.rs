@@ -14,7 +14,11 @@
 //!   day's runs agree).
 //! - **Cells**: the grid cells of the caller's scope, each placed at a point inside it
 //!   ([`gridline_core::grid::GridIndex::point_in_cell`]); reports by the cell each case is in
-//!   now ([`crate::store::stats::for_each_report`]), on the city's days.
+//!   now, on the city's days, counted by day and cell from the daily summaries
+//!   ([`crate::store::daily_reports`]; from the events while the summaries count another zone's
+//!   days). The shuffles permute the days of one case a report listed by day then cell, so a
+//!   seed's answer does not depend on which of the two was read. The cases a cluster links to
+//!   are read once it is found: the reports of its cells and window.
 //! - **Scope**: as the charts: admins and viewers the city or their area, a dispatcher their
 //!   street; others 403. The scan never sees a report outside the scope, so a cluster never
 //!   names one.
@@ -30,8 +34,8 @@
 use std::collections::HashMap;
 
 use actix_web::web;
-use chrono::{NaiveDate, TimeZone, Utc};
-use gridline_core::codes::{CategoryCode, GridCode};
+use chrono::NaiveDate;
+use gridline_core::codes::GridCode;
 use gridline_core::geo::GeoPoint;
 use gridline_core::warning::scan::{
     self, MAX_CELLS_PER_CYLINDER, MAX_WINDOW_DAYS, REPLICATIONS, ScanCase, ScanSettings,
@@ -41,9 +45,9 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, category_parameter};
-use crate::store::stats;
+use crate::store::daily_reports;
 
-use super::{checked_pairs, scope_of};
+use super::{checked_pairs, class_parameter, scope_of};
 
 /// The shortest study period: the longest window and three weeks of history to compare with.
 pub const MIN_DAYS: u32 = 14;
@@ -149,26 +153,7 @@ fn parse_query(pairs: &[(String, String)]) -> ApiResult<Asked> {
     checked_pairs(pairs, &PARAMETERS)?;
     let value = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim());
     let category = value("category").map(category_parameter).transpose()?;
-    // A class is a category code without its minor number: core's parser checks the kind and
-    // the major number when given a minor one.
-    let class = match value("class") {
-        None => None,
-        Some(text) => Some(
-            CategoryCode::parse(&format!("{text}01"))
-                .ok()
-                .filter(|_| text.len() == 3)
-                .map(|code| code.to_string()[..3].to_owned())
-                .ok_or_else(|| {
-                    ApiError::invalid_field(
-                        "class",
-                        "expected a kind letter and a major class number, as E05",
-                    )
-                })?,
-        ),
-    };
-    if category.is_some() && class.is_some() {
-        return Err(ApiError::invalid_field("class", "give a category or a class, not both"));
-    }
+    let class = class_parameter(value("class"), category.as_ref())?;
     let whole = |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| -> ApiResult<u64> {
         match value(name) {
             None => Ok(default),
@@ -234,8 +219,9 @@ pub async fn run_scan(
     run: ScanTerms,
 ) -> ApiResult<WarningScan> {
     let mut asked = parse_query(pairs)?;
-    let mut filter = scope_of(who)?;
-    filter.category = asked.category.clone();
+    let mut scope = scope_of(who)?;
+    scope.category = asked.category.clone();
+    scope.class = asked.class.clone();
 
     let zone = state.calendar.settings().timezone;
     let now = state.clock.now();
@@ -244,15 +230,6 @@ pub async fn run_scan(
     if !asked.seed_given {
         asked.settings.seed = day_seed(today);
     }
-    let start_of = |day: NaiveDate| {
-        zone.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-            .earliest()
-            .map_or(now, |t| t.with_timezone(&Utc))
-            .naive_utc()
-    };
-    let from = start_of(first_day);
-    // A past day ends at the next midnight; today, at this moment (reports are never later).
-    let to = (now.naive_utc() + chrono::Duration::seconds(1)).min(start_of(today + chrono::Days::new(1)));
 
     // The scope's cells, each at a point inside it; a cell the index cannot place is left out,
     // and so are its reports.
@@ -285,59 +262,63 @@ pub async fn run_scan(
     }
     let position: HashMap<String, u32> =
         codes.iter().enumerate().map(|(i, code)| (code.to_string(), i as u32)).collect();
-    // The reports stream past and only each one's cell and day (and its case, for the links)
-    // are kept.
-    let (class, scan_days) = (asked.class.clone(), asked.days);
-    let (cases, case_ids) = state
+    // The period's reports by day and cell (a past day's whole, today's so far: no report is
+    // later than now); the cases behind a cluster are read once it is found.
+    let read_scope = scope.clone();
+    let (daily, _) = state
         .db
-        .run(move |conn| {
-            let (mut cases, mut case_ids) = (Vec::new(), Vec::new());
-            stats::for_each_report(conn, &filter, from, to, &mut |row| {
-                if let Some(class) = &class
-                    && !row.case.category_code.starts_with(class.as_str())
-                {
-                    return;
-                }
-                let Some(&location) = row.case.grid_code.as_ref().and_then(|code| position.get(code)) else {
-                    return;
-                };
-                let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
-                let Ok(day) = u32::try_from((date - first_day).num_days()) else { return };
-                if day >= scan_days {
-                    return;
-                }
-                cases.push(ScanCase { location, day });
-                case_ids.push(row.case_id);
-            })?;
-            Ok((cases, case_ids))
-        })
+        .run(move |conn| daily_reports::daily_reports(conn, &read_scope, first_day, today, zone))
         .await?;
+    // One case a report, by day then cell: the shuffles permute the days of this list, so its
+    // order is part of the answer for a seed, and is the same whichever way it was read.
+    let mut by_day: Vec<(u32, u32, u64)> = daily
+        .iter()
+        .filter_map(|((date, grid), n)| {
+            let day = u32::try_from((*date - first_day).num_days()).ok()?;
+            Some((day, *position.get(grid)?, *n))
+        })
+        .collect();
+    by_day.sort_unstable();
+    let cases: Vec<ScanCase> = by_day
+        .into_iter()
+        .flat_map(|(day, location, n)| (0..n).map(move |_| ScanCase { location, day }))
+        .collect();
 
     let (days, settings) = (asked.days, asked.settings);
-    let outcome = web::block(move || {
-        let outcome = scan::scan(&points, days, &cases, &settings);
-        (outcome, cases)
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    let (outcome, cases) = outcome;
+    let outcome =
+        web::block(move || scan::scan(&points, days, &cases, &settings)).await.map_err(ApiError::internal)?;
     // Every input was checked above; a refusal here is a bug, not the caller's fault.
     let outcome = outcome.map_err(|e| ApiError::internal(e.to_string()))?;
+
+    // The cases inside each cluster: its cells' reports of its window.
+    let windows: Vec<(Vec<String>, NaiveDate)> = outcome
+        .clusters
+        .iter()
+        .map(|cluster| {
+            let cells = cluster.locations.iter().map(|&i| codes[i as usize].to_string()).collect();
+            (cells, today - chrono::Days::new(u64::from(cluster.window_days - 1)))
+        })
+        .collect();
+    let inside_of: Vec<Vec<String>> = state
+        .db
+        .run(move |conn| {
+            windows
+                .iter()
+                .map(|(cells, from)| {
+                    let mut inside =
+                        daily_reports::cases_reported(conn, &scope, cells, (*from, today, zone))?;
+                    inside.truncate(MAX_CASES_LISTED);
+                    Ok(inside)
+                })
+                .collect::<crate::store::StoreResult<Vec<_>>>()
+        })
+        .await?;
 
     let clusters = outcome
         .clusters
         .iter()
-        .map(|cluster| {
-            let first_inside = days - cluster.window_days;
-            let mut inside: Vec<String> = cases
-                .iter()
-                .zip(&case_ids)
-                .filter(|(case, _)| case.day >= first_inside && cluster.locations.contains(&case.location))
-                .map(|(_, id)| id.clone())
-                .collect();
-            inside.sort();
-            inside.dedup();
-            inside.truncate(MAX_CASES_LISTED);
+        .zip(inside_of)
+        .map(|(cluster, inside)| {
             ScanCluster {
                 // A cluster holds its centre at least.
                 centre: codes[cluster.locations[0] as usize],

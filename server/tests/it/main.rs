@@ -73,5 +73,6 @@ mod trusted_proxy;
 mod urgency;
 mod warnings;
 mod warnings_schedule;
+mod warnings_summaries;
 mod web;
 mod workflow;

@@ -67,7 +67,7 @@ pub(crate) fn today() -> (NaiveDate, chrono::DateTime<Utc>) {
 /// The six quiet weeks, and A1, A2 and B1 in the city's grid (three neighbouring cells of the
 /// synthetic city, numbered as the seeded cases' cells), so the scan places them on the map.
 /// The admin's token.
-fn quiet_grid(server: &TestServer) -> String {
+pub(crate) fn quiet_grid(server: &TestServer) -> String {
     six_quiet_weeks(server);
     let admin = server.admin_token();
     let mut cells = demo_cells(3);

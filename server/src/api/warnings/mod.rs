@@ -4,7 +4,8 @@
 //! judged as its reports arrive. The places that signal come first.
 //!
 //! - **Query**: `level` (`grid`, `community` or `street`; default `grid`), `category` (a
-//!   category code; default every category), `chart` (`cusum` or `ewma`; default `cusum`),
+//!   category code) or `class` (a category class, kind letter and major number, `E05`; neither:
+//!   every category), `chart` (`cusum` or `ewma`; default `cusum`),
 //!   `days` (whole days charted before today, 1 to [`MAX_DAYS`]; default 14) and `limit` (places
 //!   answered, 1 to 500; default 50).
 //! - **Baseline**: each day's expected count is the place's reports over the
@@ -12,8 +13,10 @@
 //!   estimated on the whole scope's series over the baseline window before the first charted
 //!   day. Days are the city's (the working calendar's time zone); the day under way is expected
 //!   in proportion to the share of it elapsed.
-//! - **Data**: the reports' statistics facts ([`crate::store::stats::for_each_report`]), by the place
-//!   each case is in now.
+//! - **Data**: the reports of each city day by cell, from the daily summaries in one grouped
+//!   read ([`crate::store::daily_reports`]; from the events while the summaries count another
+//!   zone's days), by the place each case is in now (a community's and a street's code are
+//!   prefixes of their cells').
 //! - **Scope**: admins and viewers see the city, a dispatcher their street. Others are refused
 //!   (403 `forbidden`): a handler's scope is a unit, not a place.
 //! - **Errors**: an unknown or repeated parameter is 400 `invalid_query`, a bad value 422
@@ -33,8 +36,8 @@ use crate::api::cases::actions::{etag, problem};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, category_parameter};
-use crate::store::stats::{self, StatsFactRow};
-use crate::warnings::{checked_pairs, scope_of};
+use crate::store::daily_reports::{self, DailyReports};
+use crate::warnings::{checked_pairs, class_parameter, scope_of};
 
 pub mod scan;
 pub mod signals;
@@ -49,7 +52,7 @@ pub const BASELINE_DAYS: u32 = 28;
 pub const MAX_DAYS: u32 = 28;
 /// The most places one answer charts.
 pub const MAX_LIMIT: usize = 500;
-const PARAMETERS: [&str; 5] = ["level", "category", "chart", "days", "limit"];
+const PARAMETERS: [&str; 6] = ["level", "category", "class", "chart", "days", "limit"];
 
 /// One day of a place's chart.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -85,6 +88,8 @@ pub struct PlaceChart {
 pub struct WarningCharts {
     pub level: String,
     pub category: Option<String>,
+    /// The category class charted (its categories' reports together).
+    pub class: Option<String>,
     /// `cusum` or `ewma`.
     pub chart: String,
     pub baseline_days: u32,
@@ -113,12 +118,14 @@ impl Level {
         }
     }
 
-    fn place(self, row: &StatsFactRow) -> Option<String> {
-        match self {
-            Level::Grid => row.case.grid_code.clone(),
-            Level::Community => row.case.community_code.clone(),
-            Level::Street => row.case.street_code.clone(),
-        }
+    /// The place of this level a cell lies in: its code's prefix.
+    fn place(self, grid_code: &str) -> &str {
+        let digits = match self {
+            Level::Grid => grid_code.len(),
+            Level::Community => 12,
+            Level::Street => 9,
+        };
+        grid_code.get(..digits).unwrap_or(grid_code)
     }
 }
 
@@ -126,6 +133,7 @@ impl Level {
 struct Asked {
     level: Level,
     category: Option<String>,
+    class: Option<String>,
     chart: Chart,
     days: u32,
     limit: usize,
@@ -141,6 +149,7 @@ fn parse_query(pairs: &[(String, String)]) -> ApiResult<Asked> {
         Some(_) => return Err(ApiError::invalid_field("level", "expected grid, community or street")),
     };
     let category = value("category").map(category_parameter).transpose()?;
+    let class = class_parameter(value("class"), category.as_ref())?;
     let chart = match value("chart") {
         None | Some("cusum") => Chart::CUSUM,
         Some("ewma") => Chart::EWMA,
@@ -156,7 +165,7 @@ fn parse_query(pairs: &[(String, String)]) -> ApiResult<Asked> {
     };
     let days = number("days", 14, MAX_DAYS as usize)? as u32;
     let limit = number("limit", 50, MAX_LIMIT)?;
-    Ok(Asked { level, category, chart, days, limit })
+    Ok(Asked { level, category, class, chart, days, limit })
 }
 
 fn day(date: NaiveDate, point: &Point) -> ChartDay {
@@ -174,9 +183,9 @@ fn round(value: f64) -> f64 {
     (value * 10_000.0).round() / 10_000.0
 }
 
-/// The charts of every place in `reports` (each report's place and city date).
+/// The charts of every place of `reports` (by city date and cell).
 fn charts(
-    reports: &[(String, NaiveDate)],
+    reports: &DailyReports,
     asked: &Asked,
     today: NaiveDate,
     share_elapsed: f64,
@@ -185,9 +194,10 @@ fn charts(
     let first = today - chrono::Days::new(u64::from(asked.days));
     let mut by_place: BTreeMap<&str, BTreeMap<NaiveDate, f64>> = BTreeMap::new();
     let mut scope_series: BTreeMap<NaiveDate, f64> = BTreeMap::new();
-    for (place, date) in reports {
-        *by_place.entry(place).or_default().entry(*date).or_default() += 1.0;
-        *scope_series.entry(*date).or_default() += 1.0;
+    for ((date, grid), n) in reports {
+        let n = *n as f64;
+        *by_place.entry(asked.level.place(grid)).or_default().entry(*date).or_default() += n;
+        *scope_series.entry(*date).or_default() += n;
     }
     // The day effects of the whole scope, over the baseline window before the first charted day.
     let reference: Vec<(NaiveDate, f64)> = window_before(first, BASELINE_DAYS)
@@ -236,8 +246,9 @@ pub async fn charts_of_places(
 ) -> ApiResult<HttpResponse> {
     who.require_role(WATCHERS)?;
     let asked = parse_query(&query)?;
-    let mut filter = scope_of(&who)?;
-    filter.category = asked.category.clone();
+    let mut scope = scope_of(&who)?;
+    scope.category = asked.category.clone();
+    scope.class = asked.class.clone();
     let calendar = state.calendar.clone();
     let zone = calendar.settings().timezone;
     let now = state.clock.now();
@@ -249,27 +260,16 @@ pub async fn charts_of_places(
     };
     let share_elapsed = (now - midnight(today)).num_seconds() as f64 / 86_400.0;
     let first_read = today - chrono::Days::new(u64::from(asked.days + BASELINE_DAYS));
-    let (from, to) = (midnight(first_read).naive_utc(), now.naive_utc() + chrono::Duration::seconds(1));
-    let level = asked.level;
-    let reports: Vec<(String, NaiveDate)> = state
-        .db
-        .run(move |conn| {
-            let mut reports = Vec::new();
-            stats::for_each_report(conn, &filter, from, to, &mut |row| {
-                let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
-                if let Some(place) = level.place(&row) {
-                    reports.push((place, date));
-                }
-            })?;
-            Ok(reports)
-        })
-        .await?;
+    // Today's reports so far: no report is later than now.
+    let (reports, _) =
+        state.db.run(move |conn| daily_reports::daily_reports(conn, &scope, first_read, today, zone)).await?;
     let mut places = charts(&reports, &asked, today, share_elapsed, &calendar);
     let places_counted = places.len();
     places.truncate(asked.limit);
     Ok(HttpResponse::Ok().json(WarningCharts {
         level: asked.level.as_str().to_owned(),
         category: asked.category,
+        class: asked.class,
         chart: asked.chart.name().to_owned(),
         baseline_days: BASELINE_DAYS,
         today: today.format("%Y-%m-%d").to_string(),
