@@ -50,10 +50,9 @@ pub fn checked_pairs(pairs: &[(String, String)], known: &[&str]) -> ApiResult<()
 pub fn scope_of(who: &Principal) -> ApiResult<StatsFilter> {
     match who.case_filter() {
         CaseFilter::All => Ok(StatsFilter::default()),
-        CaseFilter::GridRange { first, last, .. } => Ok(StatsFilter {
-            grid_range: Some((first.to_string(), last.to_string())),
-            ..StatsFilter::default()
-        }),
+        CaseFilter::GridRange { first, last, .. } => {
+            Ok(StatsFilter { grid_range: Some((first, last)), ..StatsFilter::default() })
+        }
         _ => Err(ApiError::forbidden("early warning is for the street office and the city")),
     }
 }

@@ -40,7 +40,7 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, category_parameter};
+use crate::error::{ApiError, ApiResult, category_code_parameter, category_parameter};
 use crate::store::stats;
 
 use super::{checked_pairs, scope_of};
@@ -235,7 +235,7 @@ pub async fn run_scan(
 ) -> ApiResult<WarningScan> {
     let mut asked = parse_query(pairs)?;
     let mut filter = scope_of(who)?;
-    filter.category = asked.category.clone();
+    filter.category = asked.category.as_deref().map(category_code_parameter).transpose()?;
 
     let zone = state.calendar.settings().timezone;
     let now = state.clock.now();
@@ -283,22 +283,24 @@ pub async fn run_scan(
             ),
         ));
     }
-    let position: HashMap<String, u32> =
-        codes.iter().enumerate().map(|(i, code)| (code.to_string(), i as u32)).collect();
+    let position: HashMap<GridCode, u32> =
+        codes.iter().enumerate().map(|(i, code)| (*code, i as u32)).collect();
     // The reports stream past and only each one's cell and day (and its case, for the links)
     // are kept.
-    let (class, scan_days) = (asked.class.clone(), asked.days);
+    // The class as the kind and major number of core's code (checked when the query was read).
+    let class = asked.class.as_deref().map(|class| CategoryCode::parse(&format!("{class}01"))).transpose();
+    let class = class.map_err(|e| ApiError::internal(e.to_string()))?.map(|c| (c.kind(), c.major()));
+    let scan_days = asked.days;
     let (cases, case_ids) = state
         .db
         .run(move |conn| {
             let (mut cases, mut case_ids) = (Vec::new(), Vec::new());
             stats::for_each_report(conn, &filter, from, to, &mut |row| {
-                if let Some(class) = &class
-                    && !row.case.category_code.starts_with(class.as_str())
-                {
+                let category = row.case.category_code;
+                if class.is_some_and(|class| class != (category.kind(), category.major())) {
                     return;
                 }
-                let Some(&location) = row.case.grid_code.as_ref().and_then(|code| position.get(code)) else {
+                let Some(&location) = row.case.grid_code.and_then(|code| position.get(&code)) else {
                     return;
                 };
                 let date = row.occurred_at.and_utc().with_timezone(&zone).date_naive();
@@ -333,7 +335,7 @@ pub async fn run_scan(
                 .iter()
                 .zip(&case_ids)
                 .filter(|(case, _)| case.day >= first_inside && cluster.locations.contains(&case.location))
-                .map(|(_, id)| id.clone())
+                .map(|(_, id)| id.to_string())
                 .collect();
             inside.sort();
             inside.dedup();

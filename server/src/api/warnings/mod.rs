@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::api::cases::actions::{etag, problem};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, category_parameter};
+use crate::error::{ApiError, ApiResult, category_code_parameter, category_parameter};
 use crate::store::stats::{self, StatsFactRow};
 use crate::warnings::{checked_pairs, scope_of};
 
@@ -115,9 +115,9 @@ impl Level {
 
     fn place(self, row: &StatsFactRow) -> Option<String> {
         match self {
-            Level::Grid => row.case.grid_code.clone(),
-            Level::Community => row.case.community_code.clone(),
-            Level::Street => row.case.street_code.clone(),
+            Level::Grid => row.case.grid_code.map(|code| code.to_string()),
+            Level::Community => row.case.community_code.map(|code| code.to_string()),
+            Level::Street => row.case.street_code.map(|code| code.to_string()),
         }
     }
 }
@@ -237,7 +237,7 @@ pub async fn charts_of_places(
     who.require_role(WATCHERS)?;
     let asked = parse_query(&query)?;
     let mut filter = scope_of(&who)?;
-    filter.category = asked.category.clone();
+    filter.category = asked.category.as_deref().map(category_code_parameter).transpose()?;
     let calendar = state.calendar.clone();
     let zone = calendar.settings().timezone;
     let now = state.clock.now();
