@@ -334,8 +334,12 @@ pub async fn no_such_route() -> ApiResult<HttpResponse> {
 /// A `category` parameter (of the statistics, the warnings, the topics): its canonical code,
 /// or 422 `invalid_field` naming it.
 pub fn category_parameter(text: &str) -> ApiResult<String> {
+    category_code_parameter(text).map(|code| code.to_string())
+}
+
+/// A `category` parameter as core's code, or 422 `invalid_field` naming it.
+pub fn category_code_parameter(text: &str) -> ApiResult<gridline_core::codes::CategoryCode> {
     gridline_core::codes::CategoryCode::parse(text)
-        .map(|code| code.to_string())
         .map_err(|e| ApiError::invalid_field("category", e.to_string()))
 }
 

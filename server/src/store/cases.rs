@@ -123,14 +123,13 @@ pub struct PlaceChange {
 /// transaction) to `place`: its summary rows go from its old cell to the new one
 /// ([`super::summaries::move_case`]), then its place columns change.
 pub fn move_to(conn: &mut DbConnection, case_id: CaseId, place: &PlaceChange) -> StoreResult<()> {
-    // The summaries and roll-ups still name cases by their text.
+    // The summaries still name cases by their text.
     let case_text = case_id.to_string();
-    let case_id = case_text.as_str();
     super::write_transaction(conn, |conn| {
-        super::summaries::move_case(conn, case_id, place.grid_code.as_deref().unwrap_or_default())?;
-        diesel::update(cases::table.filter(cases::id.eq(case_id))).set(place).execute(conn)?;
+        super::summaries::move_case(conn, &case_text, place.grid_code.as_deref().unwrap_or_default())?;
+        diesel::update(cases::table.filter(cases::id.eq(&case_text))).set(place).execute(conn)?;
         // The statistics' roll-ups follow the case to its new street.
-        super::rollups::follow(conn, &std::iter::once((case_id.to_owned(), i64::MAX)).collect())?;
+        super::rollups::follow(conn, &std::iter::once((case_id, i64::MAX)).collect())?;
         Ok::<_, diesel::result::Error>(())
     })?;
     Ok(())

@@ -205,11 +205,10 @@ pub fn put_under_command(
     let recorded = super::write_transaction(conn, |conn| {
         diesel::insert_into(emergency_cases::table).values(terms.clone()).execute(conn)?;
         if terms.drill {
-            // A drill's case leaves the per-day summaries, like the statistics (which still name
-            // cases by their text).
-            let case_text = terms.case_id.to_string();
-            super::summaries::forget_case(conn, &case_text)?;
-            super::rollups::forget_case(conn, &case_text)?;
+            // A drill's case leaves the per-day summaries (which still name cases by their
+            // text), like the statistics.
+            super::summaries::forget_case(conn, &terms.case_id.to_string())?;
+            super::rollups::forget_case(conn, terms.case_id)?;
         }
         match super::cases::record_step(conn, terms.case_id, expected_version, change, event) {
             Ok(super::cases::StepOutcome::Recorded { .. }) => Ok(()),

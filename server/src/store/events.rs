@@ -125,7 +125,7 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
     }
     super::summaries::count(conn, event)?;
     super::stat_facts::record(conn, event)?;
-    super::rollups::follow(conn, &std::iter::once((event.case_id.to_string(), event.seq)).collect())?;
+    super::rollups::follow(conn, &std::iter::once((event.case_id, event.seq)).collect())?;
     // What follows from the event (the reporter's notice, a call-back due) commits with it.
     super::follow_ups::record(conn, std::slice::from_ref(event))?;
     WROTE_EVENT.with(|wrote| wrote.set(true));
@@ -146,9 +146,9 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
     crate::batch_insert!(conn, case_events::table, events.to_vec())?;
     super::summaries::count_many(conn, events)?;
     super::stat_facts::record_many(conn, events)?;
-    let mut first_new: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut first_new: std::collections::HashMap<CaseId, i64> = std::collections::HashMap::new();
     for event in events.iter() {
-        first_new.entry(event.case_id.to_string()).or_insert(event.seq);
+        first_new.entry(event.case_id).or_insert(event.seq);
     }
     super::rollups::follow(conn, &first_new)?;
     if let DbConnection::Pg(pg) = conn {

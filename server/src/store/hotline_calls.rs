@@ -127,7 +127,7 @@ pub fn count(
     for (column, value) in filter.columns() {
         if let Some(value) = value {
             narrowed.push_str(&format!(" AND cases.{column} = ?"));
-            values.push(value.clone());
+            values.push(value);
         }
     }
     // CROSS JOIN keeps SQLite's join order (the calls first); PostgreSQL plans it as any join.

@@ -106,8 +106,16 @@ impl From<DieselError> for StoreError {
         } else if lost {
             StoreError::Unavailable(e.to_string())
         } else if let DieselError::DeserializationError(cause) = e {
-            // A stored value the typed row does not accept (a code core cannot parse).
-            StoreError::Corrupt(cause.to_string())
+            // A stored value the typed row does not accept (a code core cannot parse). A column
+            // parsed as it is read fails as the field (naming the column) with the parse error
+            // (naming the text) as its source: both are told.
+            let mut why = cause.to_string();
+            let mut source = std::error::Error::source(&*cause);
+            while let Some(inner) = source {
+                why.push_str(&format!(": {inner}"));
+                source = inner.source();
+            }
+            StoreError::Corrupt(why)
         } else {
             StoreError::Query(e)
         }

@@ -32,13 +32,15 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use gridline_core::calendar::WorkingCalendar;
-use gridline_core::workflow::CaseState;
+use gridline_core::codes::{AreaCode, CaseId, CategoryCode};
 use gridline_core::workflow::callback::Satisfaction;
+use gridline_core::workflow::{CaseState, Channel};
 
 use super::schema::{
     case_rollup_keys, case_rollup_rules, case_rollups, case_stat_facts, cases, emergency_cases,
 };
 use super::stat_facts::{Fact, marks};
+use super::typed::Parsed;
 use super::{DbConnection, StoreResult};
 
 /// A city day: the number of days from 0001-01-01 of the local date on the calendar's zone.
@@ -129,8 +131,9 @@ pub mod level {
 pub const ALL: &str = "*";
 
 /// The keys a case's rows are counted under, one per [`level`].
-fn projections(key: &CaseKey) -> [(i32, CaseKey); 6] {
-    let only = |district: &str, street: &str, category: &str, unit: &str, channel: &str| CaseKey {
+fn projections(key: &CaseKey) -> [(i32, RowKey); 6] {
+    let key = key.columns();
+    let only = |district: &str, street: &str, category: &str, unit: &str, channel: &str| RowKey {
         district_code: district.to_owned(),
         street_code: street.to_owned(),
         category_code: category.to_owned(),
@@ -266,9 +269,68 @@ pub fn usable(conn: &mut DbConnection, rules: &RollupRules) -> QueryResult<bool>
     Ok(recorded(conn)?.is_some_and(|r| r.complete && r.fingerprint == rules.fingerprint))
 }
 
-/// The key a case's rows are counted under: its columns as they are now (`''` for none).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Queryable)]
+/// The key a case's rows are counted under: its columns as they are now, parsed once as they
+/// are read (`case_rollup_keys` stores `''` for none).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseKey {
+    pub district_code: Option<AreaCode>,
+    pub street_code: Option<AreaCode>,
+    pub category_code: CategoryCode,
+    /// A unit's code, which core has no type for.
+    pub handling_unit: Option<String>,
+    pub channel: Channel,
+}
+
+/// What a stored key column holds for a code: its text, `''` for none.
+fn column_text<T: std::fmt::Display>(code: Option<T>) -> String {
+    code.map(|code| code.to_string()).unwrap_or_default()
+}
+
+/// A stored key column's code (`''`: none); a text core does not accept fails the read.
+fn column_code<T: std::str::FromStr>(text: &str) -> QueryResult<Option<T>>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+impl CaseKey {
+    /// The key's columns as `case_rollup_keys` and the rows of [`level::CASE`] store them.
+    fn columns(&self) -> RowKey {
+        RowKey {
+            district_code: column_text(self.district_code),
+            street_code: column_text(self.street_code),
+            category_code: self.category_code.to_string(),
+            handling_unit: self.handling_unit.clone().unwrap_or_default(),
+            channel: self.channel.as_str().to_owned(),
+        }
+    }
+
+    /// The key of its stored columns ([`CaseKey::columns`]).
+    fn of_columns(columns: RowKey) -> QueryResult<CaseKey> {
+        let (category, channel) = (column_code(&columns.category_code)?, column_code(&columns.channel)?);
+        let missing = |column: &str| {
+            diesel::result::Error::DeserializationError(
+                format!("a stored case key without its {column}").into(),
+            )
+        };
+        Ok(CaseKey {
+            district_code: column_code(&columns.district_code)?,
+            street_code: column_code(&columns.street_code)?,
+            category_code: category.ok_or_else(|| missing("category"))?,
+            handling_unit: Some(columns.handling_unit).filter(|unit| !unit.is_empty()),
+            channel: channel.ok_or_else(|| missing("channel"))?,
+        })
+    }
+}
+
+/// The key columns of a roll-up row, as stored: a case's key ([`CaseKey::columns`]), or at
+/// the levels that drop columns [`ALL`] in their place.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Queryable)]
+pub struct RowKey {
     pub district_code: String,
     pub street_code: String,
     pub category_code: String,
@@ -437,7 +499,7 @@ pub fn spans_of(facts: &[Fact], rules: &RollupRules) -> Spans {
             add(figure::EXTENDED, (ALWAYS, e.min(p), e.max(p), en.min(pn)), 0, 0);
         }
     }
-    let closed = |f: &Fact| f.state_after.as_deref() == Some(CaseState::Closed.as_str());
+    let closed = |f: &Fact| f.state_after == Some(CaseState::Closed);
     let closed_runs = state_runs(facts, closed, rules);
     for (d, n, _) in occurrences(facts, marked(marks::REGISTERED), rules) {
         for &(from, until, is_closed) in &closed_runs {
@@ -447,10 +509,9 @@ pub fn spans_of(facts: &[Fact], rules: &RollupRules) -> Spans {
         }
     }
     let due_day = |f: &Fact| {
-        let on_the_clock =
-            f.state_after.as_deref().and_then(|s| s.parse::<CaseState>().ok()).is_some_and(|s| {
-                matches!(s, CaseState::Dispatched | CaseState::InProgress | CaseState::Handled)
-            });
+        let on_the_clock = f
+            .state_after
+            .is_some_and(|s| matches!(s, CaseState::Dispatched | CaseState::InProgress | CaseState::Handled));
         f.deadline_after.filter(|_| on_the_clock).map(|deadline| rules.day(deadline))
     };
     for (from, until, due) in state_runs(facts, due_day, rules) {
@@ -519,11 +580,18 @@ fn add_response(
     add(figure::RESPONSE_DUE, (ALWAYS, r, first_late - 1, end), 0, 0);
 }
 
-/// A case's id and the columns its rows are keyed by, as stored (`None` for none).
-type KeyColumns = (String, Option<String>, Option<String>, String, Option<String>, String);
+/// A case's id and the columns its rows are keyed by, each parsed as it is read.
+type KeyColumns = (
+    Parsed<CaseId>,
+    Parsed<Option<AreaCode>>,
+    Parsed<Option<AreaCode>>,
+    Parsed<CategoryCode>,
+    Option<String>,
+    Parsed<Channel>,
+);
 
 /// The columns of a case that key its rows; a drill's case (never counted) has none.
-fn keys_now(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<HashMap<String, CaseKey>> {
+fn keys_now(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<HashMap<CaseId, CaseKey>> {
     let drills =
         emergency_cases::table.filter(emergency_cases::drill.eq(true)).select(emergency_cases::case_id);
     let rows: Vec<KeyColumns> = cases::table
@@ -542,19 +610,20 @@ fn keys_now(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<HashMap
         .into_iter()
         .map(|(id, district, street, category, unit, channel)| {
             let key = CaseKey {
-                district_code: district.unwrap_or_default(),
-                street_code: street.unwrap_or_default(),
-                category_code: category,
-                handling_unit: unit.unwrap_or_default(),
-                channel,
+                district_code: district.into(),
+                street_code: street.into(),
+                category_code: category.into(),
+                handling_unit: unit,
+                channel: channel.into(),
             };
-            (id, key)
+            (id.into(), key)
         })
         .collect())
 }
 
-fn keys_kept(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<HashMap<String, CaseKey>> {
-    let rows: Vec<(String, CaseKey)> = case_rollup_keys::table
+/// The keys the cases' rows were counted under, as `case_rollup_keys` remembers them.
+fn keys_kept(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<HashMap<CaseId, CaseKey>> {
+    let rows: Vec<(Parsed<CaseId>, RowKey)> = case_rollup_keys::table
         .filter(case_rollup_keys::case_id.eq_any(case_ids))
         .select((
             case_rollup_keys::case_id,
@@ -567,7 +636,7 @@ fn keys_kept(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<HashMa
             ),
         ))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    rows.into_iter().map(|(id, columns)| Ok((id.into(), CaseKey::of_columns(columns)?))).collect()
 }
 
 fn facts_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<Fact>> {
@@ -579,7 +648,7 @@ fn facts_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<Fac
 }
 
 /// Rows of many cases: key and span → cases and amount.
-pub type Rollup = BTreeMap<(CaseKey, Span), Counted>;
+pub type Rollup = BTreeMap<(RowKey, Span), Counted>;
 
 /// The level a span's row is kept at when counted at `level`.
 fn row_level(level: i32, span: &Span) -> i32 {
@@ -604,13 +673,13 @@ fn fold(into: &mut Rollup, key: &CaseKey, spans: Spans, sign: i64) {
 /// Brings the rows of the cases in `touched` up to date after new facts were recorded for
 /// them: each case's first new fact's sequence number, by case. Call inside the transaction
 /// that inserted the events, after their facts.
-pub fn follow(conn: &mut DbConnection, touched: &HashMap<String, i64>) -> QueryResult<()> {
+pub fn follow(conn: &mut DbConnection, touched: &HashMap<CaseId, i64>) -> QueryResult<()> {
     let Some(recorded) = recorded(conn)? else { return Ok(()) };
     let Some(rules) = registered(&recorded.fingerprint) else {
         // Written by rules this process does not know: the rows can no longer be kept exact.
         return record_rules(conn, &recorded.fingerprint, false);
     };
-    let ids: Vec<String> = touched.keys().cloned().collect();
+    let ids: Vec<String> = touched.keys().map(CaseId::to_string).collect();
     let mut delta = Rollup::new();
     let mut kept_now = Vec::new();
     let mut forgotten = Vec::new();
@@ -619,20 +688,20 @@ pub fn follow(conn: &mut DbConnection, touched: &HashMap<String, i64>) -> QueryR
         let kept = keys_kept(conn, ids)?;
         let now = keys_now(conn, ids)?;
         for case in facts.chunk_by(|a, b| a.case_id == b.case_id) {
-            let id = &case[0].case_id;
-            let first_new = touched.get(id).copied().unwrap_or(i64::MAX);
-            if let Some(key) = kept.get(id) {
+            let id = case[0].case_id;
+            let first_new = touched.get(&id).copied().unwrap_or(i64::MAX);
+            if let Some(key) = kept.get(&id) {
                 let before: Vec<Fact> = case.iter().filter(|f| f.seq < first_new).cloned().collect();
                 fold(&mut delta, key, spans_of(&before, &rules), -1);
             }
-            match now.get(id) {
+            match now.get(&id) {
                 Some(key) => {
                     fold(&mut delta, key, spans_of(case, &rules), 1);
-                    if kept.get(id) != Some(key) {
-                        kept_now.push((id.clone(), key.clone()));
+                    if kept.get(&id) != Some(key) {
+                        kept_now.push((id, key.clone()));
                     }
                 }
-                None if kept.contains_key(id) => forgotten.push(id.clone()),
+                None if kept.contains_key(&id) => forgotten.push(id),
                 None => {}
             }
         }
@@ -644,21 +713,21 @@ pub fn follow(conn: &mut DbConnection, touched: &HashMap<String, i64>) -> QueryR
 
 /// Takes a case out of the roll-ups (a drill's, when its command takes it over), inside the
 /// caller's transaction.
-pub fn forget_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<()> {
+pub fn forget_case(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<()> {
     let Some(recorded) = recorded(conn)? else { return Ok(()) };
     let Some(rules) = registered(&recorded.fingerprint) else {
         return record_rules(conn, &recorded.fingerprint, false);
     };
-    let ids = [case_id.to_owned()];
-    let Some(key) = keys_kept(conn, &ids)?.remove(case_id) else { return Ok(()) };
+    let ids = [case_id.to_string()];
+    let Some(key) = keys_kept(conn, &ids)?.remove(&case_id) else { return Ok(()) };
     let mut delta = Rollup::new();
     fold(&mut delta, &key, spans_of(&facts_of(conn, &ids)?, &rules), -1);
     apply(conn, &delta)?;
-    save_keys(conn, &[], &ids)
+    save_keys(conn, &[], &[case_id])
 }
 
-fn save_keys(conn: &mut DbConnection, kept: &[(String, CaseKey)], forgotten: &[String]) -> QueryResult<()> {
-    let ids: Vec<&String> = kept.iter().map(|(id, _)| id).chain(forgotten).collect();
+fn save_keys(conn: &mut DbConnection, kept: &[(CaseId, CaseKey)], forgotten: &[CaseId]) -> QueryResult<()> {
+    let ids: Vec<String> = kept.iter().map(|(id, _)| id).chain(forgotten).map(CaseId::to_string).collect();
     for chunk in ids.chunks(1000) {
         diesel::delete(case_rollup_keys::table.filter(case_rollup_keys::case_id.eq_any(chunk)))
             .execute(conn)?;
@@ -666,18 +735,19 @@ fn save_keys(conn: &mut DbConnection, kept: &[(String, CaseKey)], forgotten: &[S
     let rows: Vec<_> = kept
         .iter()
         .map(|(id, key)| {
+            let key = key.columns();
             (
-                case_rollup_keys::case_id.eq(id),
-                case_rollup_keys::district_code.eq(&key.district_code),
-                case_rollup_keys::street_code.eq(&key.street_code),
-                case_rollup_keys::category_code.eq(&key.category_code),
-                case_rollup_keys::handling_unit.eq(&key.handling_unit),
-                case_rollup_keys::channel.eq(&key.channel),
+                case_rollup_keys::case_id.eq(id.to_string()),
+                case_rollup_keys::district_code.eq(key.district_code),
+                case_rollup_keys::street_code.eq(key.street_code),
+                case_rollup_keys::category_code.eq(key.category_code),
+                case_rollup_keys::handling_unit.eq(key.handling_unit),
+                case_rollup_keys::channel.eq(key.channel),
             )
         })
         .collect();
     for chunk in rows.chunks(1000) {
-        crate::batch_insert!(conn, case_rollup_keys::table, chunk)?;
+        crate::batch_insert!(conn, case_rollup_keys::table, chunk.to_vec())?;
     }
     Ok(())
 }
@@ -732,7 +802,7 @@ type Boxed<'a> = diesel::query_builder::BoxedSqlQuery<
 >;
 
 /// Binds a row's key columns in [`ROLLUP_COLUMNS`] order.
-fn bind_row<'a>(query: Boxed<'a>, key: &CaseKey, span: &Span) -> Boxed<'a> {
+fn bind_row<'a>(query: Boxed<'a>, key: &RowKey, span: &Span) -> Boxed<'a> {
     query
         .bind::<Integer, _>(span.level)
         .bind::<Text, _>(key.street_code.clone())
@@ -753,7 +823,7 @@ fn derive_rows(
     conn: &mut DbConnection,
     case_ids: &[String],
     rules: &RollupRules,
-) -> QueryResult<(Rollup, Vec<(String, CaseKey)>)> {
+) -> QueryResult<(Rollup, Vec<(CaseId, CaseKey)>)> {
     let mut rollup = Rollup::new();
     let mut keys = Vec::new();
     for ids in case_ids.chunks(500) {
@@ -762,7 +832,7 @@ fn derive_rows(
         for case in facts.chunk_by(|a, b| a.case_id == b.case_id) {
             if let Some(key) = now.get(&case[0].case_id) {
                 fold(&mut rollup, key, spans_of(case, rules), 1);
-                keys.push((case[0].case_id.clone(), key.clone()));
+                keys.push((case[0].case_id, key.clone()));
             }
         }
     }
@@ -771,15 +841,15 @@ fn derive_rows(
 
 /// Counts the rows of newly written cases (a batch of `gridline seed`) from their facts,
 /// inside the caller's transaction. Nothing is done while the roll-ups are off.
-pub fn add_cases(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<()> {
-    let touched: HashMap<String, i64> = case_ids.iter().map(|id| (id.clone(), i64::MIN)).collect();
+pub fn add_cases(conn: &mut DbConnection, case_ids: &[CaseId]) -> QueryResult<()> {
+    let touched: HashMap<CaseId, i64> = case_ids.iter().map(|id| (*id, i64::MIN)).collect();
     follow(conn, &touched)
 }
 
 /// A stored row that differs from the one derived from the facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowDifference {
-    pub key: CaseKey,
+    pub key: RowKey,
     pub span: Span,
     pub stored: Counted,
     pub from_facts: Counted,
@@ -835,7 +905,7 @@ fn stored_rows(conn: &mut DbConnection, street: &str) -> QueryResult<Rollup> {
     Ok(rows
         .into_iter()
         .map(|r| {
-            let key = CaseKey {
+            let key = RowKey {
                 district_code: r.district_code,
                 street_code: r.street_code,
                 category_code: r.category_code,
@@ -984,11 +1054,11 @@ impl RollupGroup {
 /// Which rows a roll-up read sums: each `Some` narrows to one value of its column.
 #[derive(Debug, Clone, Default)]
 pub struct RollupFilter {
-    pub district: Option<String>,
-    pub street: Option<String>,
-    pub category: Option<String>,
+    pub district: Option<AreaCode>,
+    pub street: Option<AreaCode>,
+    pub category: Option<CategoryCode>,
     pub unit: Option<String>,
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
 }
 
 /// A sum of rows: by group (or by day), figure and bucket.
@@ -1036,14 +1106,14 @@ pub enum Rows<'a> {
 }
 
 impl RollupFilter {
-    /// Each column (of `case_rollups`, and of `cases`) with the value it is narrowed to.
-    pub fn columns(&self) -> [(&'static str, &Option<String>); 5] {
+    /// Each column (of `case_rollups`, and of `cases`) with the text it is narrowed to.
+    pub fn columns(&self) -> [(&'static str, Option<String>); 5] {
         [
-            ("district_code", &self.district),
-            ("street_code", &self.street),
-            ("category_code", &self.category),
-            ("handling_unit", &self.unit),
-            ("channel", &self.channel),
+            ("district_code", self.district.map(|code| code.to_string())),
+            ("street_code", self.street.map(|code| code.to_string())),
+            ("category_code", self.category.map(|code| code.to_string())),
+            ("handling_unit", self.unit.clone()),
+            ("channel", self.channel.map(|c| c.as_str().to_owned())),
         ]
     }
 }
@@ -1065,7 +1135,7 @@ fn filtered(filter: &RollupFilter, group: Option<RollupGroup>, rows: Rows) -> Op
     for (column, value) in filter.columns() {
         if let Some(value) = value {
             clause.push_str(&format!(" AND {column} = ?"));
-            values.push(value.clone());
+            values.push(value);
         }
     }
     Some((clause, values))

@@ -45,8 +45,9 @@ pub fn write_batch(
     mut events: Vec<EventRow>,
     cells: &[String],
 ) -> StoreResult<()> {
-    // The statistics' facts and roll-ups name cases by their text.
-    let case_ids: Vec<String> = cases.iter().map(|c| c.row.id.to_string()).collect();
+    // The statistics' facts are rebuilt by the cases' text.
+    let ids: Vec<gridline_core::codes::CaseId> = cases.iter().map(|c| c.row.id).collect();
+    let case_ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     super::write_transaction(conn, |conn| {
         summaries::hold_event_writers(conn)?;
         while !cases.is_empty() {
@@ -62,7 +63,7 @@ pub fn write_batch(
         }
         summaries::rebuild_cells(conn, cells)?;
         stat_facts::rebuild_cases(conn, &case_ids)?;
-        super::rollups::add_cases(conn, &case_ids)
+        super::rollups::add_cases(conn, &ids)
     })?;
     Ok(())
 }

@@ -32,6 +32,7 @@ use serde_json::Value;
 
 use super::events::EventRow;
 use super::schema::{case_events, case_stat_facts, cases};
+use super::typed::NullableText;
 use super::{DbConnection, StoreResult};
 
 /// The bits of [`Fact::marks`]: the figures an event counts in.
@@ -76,7 +77,10 @@ const CASES_PER_BATCH: i64 = 500;
 #[diesel(table_name = case_stat_facts)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct Fact {
-    pub case_id: String,
+    /// Parsed once, like the states, when the row is read: a stored value core does not
+    /// accept fails the read.
+    #[diesel(deserialize_as = super::typed::Parsed<CaseId>, serialize_as = String)]
+    pub case_id: CaseId,
     /// The event's sequence number.
     pub seq: i64,
     pub occurred_at: NaiveDateTime,
@@ -89,27 +93,25 @@ pub struct Fact {
     pub cycle_start: Option<NaiveDateTime>,
     /// A rating the event recorded.
     pub rating: Option<i32>,
-    pub state_before: Option<String>,
+    #[diesel(deserialize_as = super::typed::Parsed<Option<CaseState>>, serialize_as = NullableText)]
+    pub state_before: Option<CaseState>,
     pub deadline_before: Option<NaiveDateTime>,
-    pub state_after: Option<String>,
+    #[diesel(deserialize_as = super::typed::Parsed<Option<CaseState>>, serialize_as = NullableText)]
+    pub state_after: Option<CaseState>,
     pub deadline_after: Option<NaiveDateTime>,
 }
 
 /// What a case carries from one event to the next.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Carry {
-    pub state: Option<String>,
+    pub state: Option<CaseState>,
     pub deadline: Option<NaiveDateTime>,
     pub cycle_start: Option<NaiveDateTime>,
 }
 
 impl Carry {
     fn after(fact: &Fact) -> Carry {
-        Carry {
-            state: fact.state_after.clone(),
-            deadline: fact.deadline_after,
-            cycle_start: fact.cycle_start,
-        }
+        Carry { state: fact.state_after, deadline: fact.deadline_after, cycle_start: fact.cycle_start }
     }
 }
 
@@ -167,8 +169,7 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
         }
         _ => {}
     }
-    if before.state.as_deref() == Some(CaseState::Reported.as_str()) && event.to_state != CaseState::Reported
-    {
+    if before.state == Some(CaseState::Reported) && event.to_state != CaseState::Reported {
         counted |= marks::RESPONDED;
     }
     let mut on_time = None;
@@ -201,16 +202,16 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
         }
     }
     Fact {
-        case_id: event.case_id.to_string(),
+        case_id: event.case_id,
         seq: event.seq,
         occurred_at: at,
         marks: counted,
         on_time,
         cycle_start,
         rating,
-        state_before: before.state.clone(),
+        state_before: before.state,
         deadline_before: before.deadline,
-        state_after: Some(event.to_state.as_str().to_owned()),
+        state_after: Some(event.to_state),
         deadline_after: deadline,
     }
 }
@@ -264,7 +265,7 @@ pub fn record_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<
     }
     // Eleven parameters a row: well under SQLite's 32,766 per statement.
     for chunk in facts.chunks(1000) {
-        crate::batch_insert!(conn, case_stat_facts::table, chunk)?;
+        crate::batch_insert!(conn, case_stat_facts::table, chunk.to_vec())?;
     }
     Ok(())
 }
@@ -307,17 +308,17 @@ fn stored_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<Fa
 }
 
 fn differences(stored: Vec<Fact>, fresh: &[Fact]) -> Vec<FactDifference> {
-    let mut by_key: HashMap<(String, i64), Fact> =
-        stored.into_iter().map(|f| ((f.case_id.clone(), f.seq), f)).collect();
+    let mut by_key: HashMap<(CaseId, i64), Fact> =
+        stored.into_iter().map(|f| ((f.case_id, f.seq), f)).collect();
     let mut out = Vec::new();
     for fact in fresh {
-        match by_key.remove(&(fact.case_id.clone(), fact.seq)) {
+        match by_key.remove(&(fact.case_id, fact.seq)) {
             Some(stored) if stored == *fact => {}
             stored => out.push(FactDifference { stored, from_events: Some(fact.clone()) }),
         }
     }
     let mut left: Vec<Fact> = by_key.into_values().collect();
-    left.sort_by(|a, b| (&a.case_id, a.seq).cmp(&(&b.case_id, b.seq)));
+    left.sort_by_key(|f| (f.case_id, f.seq));
     out.extend(left.into_iter().map(|f| FactDifference { stored: Some(f), from_events: None }));
     out
 }
@@ -335,7 +336,7 @@ fn replace(conn: &mut DbConnection, case_ids: &[String], fresh: &[Fact]) -> Quer
         diesel::delete(case_stat_facts::table.filter(case_stat_facts::case_id.eq_any(ids))).execute(conn)?;
     }
     for chunk in fresh.chunks(1000) {
-        crate::batch_insert!(conn, case_stat_facts::table, chunk)?;
+        crate::batch_insert!(conn, case_stat_facts::table, chunk.to_vec())?;
     }
     Ok(())
 }
@@ -480,7 +481,7 @@ mod tests {
         assert_eq!(closing.marks, marks::VERIFIED | marks::CLOSED);
         assert_eq!(closing.on_time, Some(0), "closed a day after the deadline");
         assert_eq!(closing.cycle_start, Some(t("2026-11-02T03:00:00Z")));
-        assert_eq!(closing.state_before.as_deref(), Some("handled"));
-        assert_eq!(closing.state_after.as_deref(), Some("closed"));
+        assert_eq!(closing.state_before, Some(CaseState::Handled));
+        assert_eq!(closing.state_after, Some(CaseState::Closed));
     }
 }

@@ -14,50 +14,53 @@ use diesel::dsl::sql;
 use diesel::pg::PgRowByRowLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamp};
+use gridline_core::codes::{AreaCode, AreaLevel, CaseId, CategoryCode, GridCode};
+use gridline_core::workflow::{CaseState, Channel};
 
 use super::schema::{case_stat_facts, cases, emergency_cases, hotline_calls};
+use super::typed::Parsed;
 use super::{DbConnection, StoreResult};
 
 /// Which cases are counted, in the columns of the case row.
 #[derive(Debug, Clone, Default)]
 pub struct StatsFilter {
     /// Only cases whose grid code lies from `.0` to `.1` inclusive (a dispatcher's street).
-    pub grid_range: Option<(String, String)>,
+    pub grid_range: Option<(GridCode, GridCode)>,
     /// Only cases dispatched to this unit (a handler).
     pub handling_unit: Option<String>,
     /// Only cases in this area, by the case column of its level.
-    pub area: Option<AreaColumn>,
+    pub area: Option<AreaCode>,
     /// Only cases of this category.
-    pub category: Option<String>,
+    pub category: Option<CategoryCode>,
     /// Only cases that came in by this channel.
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
 }
 
-/// An area code and the level of the case column that holds codes like it.
-#[derive(Debug, Clone)]
-pub enum AreaColumn {
-    District(String),
-    Street(String),
-    Community(String),
-    Grid(String),
-}
-
-/// The columns of a case that the figures are grouped by, as the case is now.
+/// The columns of a case that the figures are grouped by, as the case is now, each parsed once
+/// as it is read: a stored code core does not accept fails the read.
 #[derive(Debug, Clone, Queryable)]
 pub struct CaseKeys {
-    pub district_code: Option<String>,
-    pub street_code: Option<String>,
-    pub community_code: Option<String>,
-    pub grid_code: Option<String>,
-    pub category_code: String,
+    #[diesel(deserialize_as = Parsed<Option<AreaCode>>)]
+    pub district_code: Option<AreaCode>,
+    #[diesel(deserialize_as = Parsed<Option<AreaCode>>)]
+    pub street_code: Option<AreaCode>,
+    #[diesel(deserialize_as = Parsed<Option<AreaCode>>)]
+    pub community_code: Option<AreaCode>,
+    #[diesel(deserialize_as = Parsed<Option<GridCode>>)]
+    pub grid_code: Option<GridCode>,
+    #[diesel(deserialize_as = Parsed<CategoryCode>)]
+    pub category_code: CategoryCode,
+    /// A unit's code, which core has no type for.
     pub handling_unit: Option<String>,
-    pub channel: String,
+    #[diesel(deserialize_as = Parsed<Channel>)]
+    pub channel: Channel,
 }
 
 /// One fact with the columns of its case, as read for the statistics.
 #[derive(Debug, Clone, Queryable)]
 pub struct StatsFactRow {
-    pub case_id: String,
+    #[diesel(deserialize_as = Parsed<CaseId>)]
+    pub case_id: CaseId,
     pub case: CaseKeys,
     pub seq: i64,
     pub occurred_at: chrono::NaiveDateTime,
@@ -65,9 +68,11 @@ pub struct StatsFactRow {
     pub on_time: Option<i32>,
     pub cycle_start: Option<chrono::NaiveDateTime>,
     pub rating: Option<i32>,
-    pub state_before: Option<String>,
+    #[diesel(deserialize_as = Parsed<Option<CaseState>>)]
+    pub state_before: Option<CaseState>,
     pub deadline_before: Option<chrono::NaiveDateTime>,
-    pub state_after: Option<String>,
+    #[diesel(deserialize_as = Parsed<Option<CaseState>>)]
+    pub state_after: Option<CaseState>,
     pub deadline_after: Option<chrono::NaiveDateTime>,
 }
 
@@ -124,24 +129,30 @@ macro_rules! facts_of_cases {
                         .select(emergency_cases::case_id),
                 ),
             );
-        if let Some((first, last)) = &filter.grid_range {
-            query = query.filter(cases::grid_code.between(first.clone(), last.clone()));
+        if let Some((first, last)) = filter.grid_range {
+            query = query.filter(cases::grid_code.between(first.to_string(), last.to_string()));
         }
         if let Some(unit) = &filter.handling_unit {
             query = query.filter(cases::handling_unit.eq(unit.clone()));
         }
-        if let Some(category) = &filter.category {
-            query = query.filter(cases::category_code.eq(category.clone()));
+        if let Some(category) = filter.category {
+            query = query.filter(cases::category_code.eq(category.to_string()));
         }
-        if let Some(channel) = &filter.channel {
-            query = query.filter(cases::channel.eq(channel.clone()));
+        if let Some(channel) = filter.channel {
+            query = query.filter(cases::channel.eq(channel.as_str()));
         }
-        match filter.area.clone() {
+        // The area's level names the case column that holds codes like it.
+        match filter.area {
             None => query,
-            Some(AreaColumn::District(code)) => query.filter(cases::district_code.eq(code)),
-            Some(AreaColumn::Street(code)) => query.filter(cases::street_code.eq(code)),
-            Some(AreaColumn::Community(code)) => query.filter(cases::community_code.eq(code)),
-            Some(AreaColumn::Grid(code)) => query.filter(cases::grid_code.eq(code)),
+            Some(area) => {
+                let code = area.to_string();
+                match area.level() {
+                    AreaLevel::District => query.filter(cases::district_code.eq(code)),
+                    AreaLevel::Street => query.filter(cases::street_code.eq(code)),
+                    AreaLevel::Community => query.filter(cases::community_code.eq(code)),
+                    AreaLevel::Grid => query.filter(cases::grid_code.eq(code)),
+                }
+            }
         }
     }};
 }

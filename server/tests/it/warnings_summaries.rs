@@ -130,7 +130,7 @@ fn the_summaries_give_the_daily_reports_the_events_give(backend: Backend) {
             ))
             .execute(conn)?;
         summaries::forget_case(conn, &drilled)?;
-        rollups::forget_case(conn, &drilled)
+        rollups::forget_case(conn, gridline_core::codes::CaseId::parse(&drilled).unwrap())
     })
     .unwrap();
 

@@ -9,14 +9,15 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use gridline_core::calendar::WorkingCalendar;
-use gridline_core::workflow::CaseState;
+use gridline_core::codes::{AreaCode, CategoryCode, GridCode};
 use gridline_core::workflow::callback::Satisfaction;
+use gridline_core::workflow::{CaseState, Channel};
 use serde::Serialize;
 
 use crate::store::hotline_calls::CallCount;
 use crate::store::rollups::{RollupSum, centi_hours, figure, hour_of};
 use crate::store::stat_facts::marks;
-use crate::store::stats::{CallRow, StatsFactRow};
+use crate::store::stats::{CallRow, CaseKeys, StatsFactRow};
 
 /// The half-open time range `[from, to)`.
 #[derive(Debug, Clone, Copy)]
@@ -71,15 +72,40 @@ impl GroupBy {
         GroupBy::ALL.into_iter().find(|g| g.as_str() == text)
     }
 
-    fn key(self, case: &crate::store::stats::CaseKeys) -> Option<String> {
+    fn key(self, case: &CaseKeys) -> Option<GroupKey> {
         match self {
-            GroupBy::District => case.district_code.clone(),
-            GroupBy::Street => case.street_code.clone(),
-            GroupBy::Community => case.community_code.clone(),
-            GroupBy::Grid => case.grid_code.clone(),
-            GroupBy::Category => Some(case.category_code.clone()),
-            GroupBy::Unit => case.handling_unit.clone(),
-            GroupBy::Channel => Some(case.channel.clone()),
+            GroupBy::District => case.district_code.map(GroupKey::Area),
+            GroupBy::Street => case.street_code.map(GroupKey::Area),
+            GroupBy::Community => case.community_code.map(GroupKey::Area),
+            GroupBy::Grid => case.grid_code.map(GroupKey::Grid),
+            GroupBy::Category => Some(GroupKey::Category(case.category_code)),
+            GroupBy::Unit => case.handling_unit.clone().map(GroupKey::Unit),
+            GroupBy::Channel => Some(GroupKey::Channel(case.channel)),
+        }
+    }
+}
+
+/// A group's key as the facts give it: the codes are copied, not their text (a day's counter
+/// looks a group up for every case of the range), and written out once per group at the end.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum GroupKey {
+    Area(AreaCode),
+    Grid(GridCode),
+    Category(CategoryCode),
+    /// A unit's code, which core has no type for.
+    Unit(String),
+    Channel(Channel),
+}
+
+impl GroupKey {
+    /// The key's text in the answer: the code as the case row stores it.
+    fn text(self) -> String {
+        match self {
+            GroupKey::Area(code) => code.to_string(),
+            GroupKey::Grid(code) => code.to_string(),
+            GroupKey::Category(code) => code.to_string(),
+            GroupKey::Unit(unit) => unit,
+            GroupKey::Channel(channel) => channel.as_str().to_owned(),
         }
     }
 }
@@ -131,17 +157,17 @@ const ON_THE_CLOCK: [CaseState; 3] = [CaseState::Dispatched, CaseState::InProgre
 fn notes_of(facts: &[StatsFactRow], range: Range, rules: &Rules<'_>) -> CaseNotes {
     let calendar = rules.calendar;
     let mut notes = CaseNotes::default();
-    let mut state: Option<&str> = None;
+    let mut state: Option<CaseState> = None;
     let mut deadline = None;
     let (mut received_at, mut responded_at) = (None, None);
     for fact in facts {
         let at = fact.occurred_at.and_utc();
         if at >= range.to {
-            state = fact.state_before.as_deref();
+            state = fact.state_before;
             deadline = fact.deadline_before;
             break;
         }
-        state = fact.state_after.as_deref();
+        state = fact.state_after;
         deadline = fact.deadline_after;
         if !range.holds(at) {
             continue;
@@ -177,7 +203,6 @@ fn notes_of(facts: &[StatsFactRow], range: Range, rules: &Rules<'_>) -> CaseNote
             notes.ratings.push(rating);
         }
     }
-    let state = state.and_then(|s| s.parse::<CaseState>().ok());
     notes.registered_closed = notes.registered && state == Some(CaseState::Closed);
     // An extension counts only for a case dispatched in the range (the rate's cohort).
     notes.extended &= notes.dispatched;
@@ -549,15 +574,20 @@ pub trait Count {
 /// groups.
 pub struct Counter<'a> {
     range: Range,
-    group_by: GroupBy,
+    /// `None`: the total only (a day of [`DailyCounter`]).
+    group_by: Option<GroupBy>,
     rules: Rules<'a>,
-    groups: BTreeMap<Option<String>, Tally>,
+    groups: BTreeMap<Option<GroupKey>, Tally>,
     total: Tally,
 }
 
 impl<'a> Counter<'a> {
     pub fn new(range: Range, group_by: GroupBy, rules: Rules<'a>) -> Counter<'a> {
-        Counter { range, group_by, rules, groups: BTreeMap::new(), total: Tally::default() }
+        Counter { range, group_by: Some(group_by), rules, groups: BTreeMap::new(), total: Tally::default() }
+    }
+
+    fn total_only(range: Range, rules: Rules<'a>) -> Counter<'a> {
+        Counter { range, group_by: None, rules, groups: BTreeMap::new(), total: Tally::default() }
     }
 }
 
@@ -567,7 +597,9 @@ impl Count for Counter<'_> {
             return;
         }
         self.total.figures.hotline_calls += 1;
-        self.groups.entry(self.group_by.key(&call.case)).or_default().figures.hotline_calls += 1;
+        if let Some(by) = self.group_by {
+            self.groups.entry(by.key(&call.case)).or_default().figures.hotline_calls += 1;
+        }
     }
 
     fn add_case(&mut self, facts: &[StatsFactRow]) {
@@ -587,12 +619,18 @@ impl Count for Counter<'_> {
             return;
         }
         self.total.add(&notes);
-        self.groups.entry(self.group_by.key(&first.case)).or_default().add(&notes);
+        if let Some(by) = self.group_by {
+            self.groups.entry(by.key(&first.case)).or_default().add(&notes);
+        }
     }
 
     fn finish(self) -> Statistics {
         Statistics {
-            groups: self.groups.into_iter().map(|(key, tally)| (key, tally.finish())).collect(),
+            groups: self
+                .groups
+                .into_iter()
+                .map(|(key, tally)| (key.map(GroupKey::text), tally.finish()))
+                .collect(),
             total: self.total.finish(),
         }
     }
@@ -622,9 +660,9 @@ impl<'a> DailyCounter<'a> {
     pub fn new(range: Range, rules: Rules<'a>) -> DailyCounter<'a> {
         let days = days_of(range, rules.calendar)
             .into_iter()
-            .map(|(key, day)| (key, Counter::new(day, GroupBy::District, rules)))
+            .map(|(key, day)| (key, Counter::total_only(day, rules)))
             .collect();
-        DailyCounter { days, total: Counter::new(range, GroupBy::District, rules) }
+        DailyCounter { days, total: Counter::total_only(range, rules) }
     }
 }
 

@@ -30,7 +30,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use gridline_core::calendar::WorkingCalendar;
-use gridline_core::codes::{AreaCode, AreaLevel};
+use gridline_core::codes::{AreaCode, AreaLevel, CategoryCode};
 use gridline_core::workflow::scope::Scope;
 use gridline_core::workflow::words::RATINGS;
 use gridline_core::workflow::{Channel, Role};
@@ -41,10 +41,10 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 
 use crate::app::AppState;
 use crate::auth::{CaseFilter, Principal};
-use crate::error::{ApiError, ApiResult, ErrorKind, category_parameter};
+use crate::error::{ApiError, ApiResult, ErrorKind, category_code_parameter};
 use crate::store::hotline_calls::{self, CallsBy};
 use crate::store::rollups::{self, Day, RollupFilter, RollupGroup, Rows};
-use crate::store::stats::{self, AreaColumn, StatsFilter};
+use crate::store::stats::{self, StatsFilter};
 use crate::store::{DbConnection, StoreResult};
 use compute::{Figures, GroupBy, Range, Rules};
 
@@ -74,7 +74,7 @@ struct Asked {
     /// `group_by=day`: one group per day instead of per `group_by`.
     daily: bool,
     area: Option<AreaCode>,
-    category: Option<String>,
+    category: Option<CategoryCode>,
     channel: Option<Channel>,
     format: Option<Format>,
 }
@@ -156,7 +156,7 @@ fn parse_query(pairs: &[(String, String)], calendar: &WorkingCalendar) -> ApiRes
             })
         })
         .transpose()?;
-    let category = value("category").map(category_parameter).transpose()?;
+    let category = value("category").map(category_code_parameter).transpose()?;
     let channel = value("channel")
         .map(|text| text.parse::<Channel>().map_err(|e| ApiError::invalid_field("channel", e.to_string())))
         .transpose()?;
@@ -184,19 +184,16 @@ fn wants_csv(req: &HttpRequest, format: Option<Format>) -> bool {
 
 /// The rows the caller may count: their scope, narrowed by `area` and `category`.
 fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
-    let mut filter = StatsFilter {
-        category: asked.category.clone(),
-        channel: asked.channel.map(|c| c.as_str().to_owned()),
-        ..StatsFilter::default()
-    };
+    let mut filter =
+        StatsFilter { category: asked.category, channel: asked.channel, ..StatsFilter::default() };
     match who.case_filter() {
         CaseFilter::All => {}
         CaseFilter::GridRange { area, first, last } => {
-            filter.grid_range = Some((first.to_string(), last.to_string()));
+            filter.grid_range = Some((first, last));
             // The same cases again by the scope's own column (a case's street and district are
             // its cell's, routing's rule), which the read is indexed by with the deadline: the
             // grid range alone leads the read through the city's due cases.
-            filter.area = Some(area_column(area));
+            filter.area = Some(area);
         }
         CaseFilter::HandlingUnit(unit) => filter.handling_unit = Some(unit),
         CaseFilter::GridIn { .. } | CaseFilter::ReportedBy(_) | CaseFilter::Nothing => {
@@ -216,20 +213,9 @@ fn filter_for(who: &Principal, asked: &Asked) -> ApiResult<StatsFilter> {
             .with_field("area"));
         }
         // Inside the caller's scope (checked above), so it narrows the scope's own area.
-        filter.area = Some(area_column(area));
+        filter.area = Some(area);
     }
     Ok(filter)
-}
-
-/// The case column that holds codes of `area`'s level, with the code.
-fn area_column(area: AreaCode) -> AreaColumn {
-    let code = area.to_string();
-    match area.level() {
-        AreaLevel::District => AreaColumn::District(code),
-        AreaLevel::Street => AreaColumn::Street(code),
-        AreaLevel::Community => AreaColumn::Community(code),
-        AreaLevel::Grid => AreaColumn::Grid(code),
-    }
 }
 
 /// Streams the calls and the cases of `range` that `filter` admits through `counter`.
@@ -278,18 +264,18 @@ fn rollup_plan(
         (false, GroupBy::Community | GroupBy::Grid) => return None,
     };
     let mut narrowed = RollupFilter {
-        category: filter.category.clone(),
+        category: filter.category,
         unit: filter.handling_unit.clone(),
-        channel: filter.channel.clone(),
+        channel: filter.channel,
         ..RollupFilter::default()
     };
     // A dispatcher's cells are their street's (routing's rule), which the area names.
-    match &filter.area {
+    match filter.area.map(|area| (area.level(), area)) {
         None if filter.grid_range.is_some() => return None,
         None => {}
-        Some(AreaColumn::District(code)) => narrowed.district = Some(code.clone()),
-        Some(AreaColumn::Street(code)) => narrowed.street = Some(code.clone()),
-        Some(AreaColumn::Community(_) | AreaColumn::Grid(_)) => return None,
+        Some((AreaLevel::District, area)) => narrowed.district = Some(area),
+        Some((AreaLevel::Street, area)) => narrowed.street = Some(area),
+        Some((AreaLevel::Community | AreaLevel::Grid, _)) => return None,
     }
     Some(RollupPlan { filter: narrowed, from, to, group })
 }
@@ -488,7 +474,7 @@ pub async fn stats(
         group_by: if asked.daily { "day" } else { asked.group_by.as_str() },
         scope: who.scope.kind(),
         area: asked.area.map(|a| a.to_string()),
-        category: asked.category,
+        category: asked.category.map(String::from),
         channel: asked.channel,
         groups,
         total: statistics.total,

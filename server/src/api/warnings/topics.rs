@@ -426,7 +426,7 @@ pub async fn list(
             })?
         }
     };
-    let range = super::scope_of(&who)?.grid_range;
+    let range = super::scope_of(&who)?.grid_range.map(|(first, last)| (first.to_string(), last.to_string()));
     let (mut ranked, tracking) = candidates(&state, month, level, range, category.clone()).await?;
     let candidates_counted = ranked.len();
     ranked.truncate(limit);
