@@ -47,9 +47,6 @@ use crate::store::cases::CaseRow;
 use crate::store::events::EventRow;
 use crate::store::seed::{SeededCase, write_batch};
 
-/// The seed's SQLite page cache: 256 MiB (a negative size is in KiB), against the default 2 MB.
-const SEED_CACHE_PRAGMA: &str = "PRAGMA cache_size = -262144";
-
 #[derive(Debug, Args)]
 pub struct SeedArgs {
     /// How many cases to write.
@@ -99,13 +96,6 @@ pub fn run(args: SeedArgs) -> CliResult {
     let calendar = WorkingCalendar::china().map_err(|e| CliError::failure(e.to_string()))?;
     let db = super::user::open_database()?;
     let mut conn = db.get().map_err(super::user::database)?;
-    if let crate::store::DbConnection::Sqlite(sqlite) = &mut *conn {
-        // A batch touches pages all over the big indexes (ids, search grams, roll-ups): with
-        // SQLite's default cache of 2 MB the transaction spills dirty pages to the WAL and reads
-        // them back many times over before it commits.
-        diesel::connection::SimpleConnection::batch_execute(sqlite, SEED_CACHE_PRAGMA)
-            .map_err(|e| CliError::failure(format!("database: {e}")))?;
-    }
     // The statistics' roll-ups start with an empty database and are kept with every batch.
     let rules = super::user::rollup_rules()?;
     crate::store::rollups::adopt(&mut conn, &rules).map_err(super::user::database)?;
