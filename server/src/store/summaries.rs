@@ -31,10 +31,12 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use gridline_core::workflow::{self, Action, CaseState, Effect, Role};
+use gridline_core::codes::{CaseId, CategoryCode, GridCode};
+use gridline_core::workflow::{self, Action, CaseState, Channel, Effect, Role};
 
 use super::events::EventRow;
 use super::schema::{case_day_summaries, case_events, case_summary_zone, cases, emergency_cases};
+use super::typed::Parsed;
 use super::{DbConnection, StoreResult};
 
 /// Cells whose cases are compared or rebuilt per transaction.
@@ -312,15 +314,23 @@ const REPLAY_COLUMNS: (
     case_events::details,
 );
 
-/// One event with the facts of its case (its present cell among them), as the replay reads it.
+/// One event with the facts of its case (its present cell among them), as the replay reads it,
+/// each code parsed once: a stored value core does not accept fails the read.
 #[derive(Debug, Queryable)]
 struct ReplayRow {
-    case_id: String,
-    grid_code: Option<String>,
-    category_code: String,
-    channel: String,
+    #[diesel(deserialize_as = Parsed<CaseId>)]
+    case_id: CaseId,
+    #[diesel(deserialize_as = Parsed<Option<GridCode>>)]
+    grid_code: Option<GridCode>,
+    #[diesel(deserialize_as = Parsed<CategoryCode>)]
+    category_code: CategoryCode,
+    #[diesel(deserialize_as = Parsed<Channel>)]
+    channel: Channel,
+    /// `reported` or a workflow action's name.
     kind: String,
-    from_state: Option<String>,
+    #[diesel(deserialize_as = Parsed<Option<CaseState>>)]
+    from_state: Option<CaseState>,
+    /// A role, or the channel that filed the report (`open311`, `sensor`).
     actor_role: Option<String>,
     occurred_at: chrono::NaiveDateTime,
     details: String,
@@ -328,7 +338,8 @@ struct ReplayRow {
 
 /// Whether the event's step set or cleared the handling unit, by core's effects.
 fn unit_effect(row: &ReplayRow) -> Option<Effect> {
-    let from = row.from_state.as_deref()?.parse::<CaseState>().ok()?;
+    let from = row.from_state?;
+    // Intake (`reported`) is no workflow step.
     let action = row.kind.parse::<Action>().ok()?;
     let role = row.actor_role.as_deref()?.parse::<Role>().ok()?;
     let transition = workflow::decide(from, action, role).ok()?;
@@ -344,10 +355,10 @@ fn unit_effect(row: &ReplayRow) -> Option<Effect> {
 fn replay(rows: &[ReplayRow], zone: Tz) -> Summaries {
     let mut out = Summaries::new();
     let mut unit = String::new();
-    let mut case: Option<&str> = None;
+    let mut case: Option<CaseId> = None;
     for row in rows {
-        if case != Some(row.case_id.as_str()) {
-            case = Some(row.case_id.as_str());
+        if case != Some(row.case_id) {
+            case = Some(row.case_id);
             unit.clear();
         }
         match unit_effect(row) {
@@ -360,10 +371,10 @@ fn replay(rows: &[ReplayRow], zone: Tz) -> Summaries {
         }
         let key = SummaryKey {
             day: day_of(row.occurred_at, zone),
-            grid_code: row.grid_code.clone().unwrap_or_default(),
-            category_code: row.category_code.clone(),
+            grid_code: row.grid_code.map(|code| code.to_string()).unwrap_or_default(),
+            category_code: row.category_code.to_string(),
             handling_unit: unit.clone(),
-            channel: row.channel.clone(),
+            channel: row.channel.as_str().to_owned(),
             kind: row.kind.clone(),
         };
         *out.entry(key).or_default() += 1;

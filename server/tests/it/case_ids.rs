@@ -13,13 +13,14 @@ use diesel::prelude::*;
 use gridline_core::workflow::CaseState;
 use gridline_server::store::schema::{case_events, case_stat_facts, cases as cases_table};
 use gridline_server::store::stats::{self, StatsFactRow, StatsFilter};
-use gridline_server::store::{DbConnection, StoreError, StoreResult, cases, events, tracking};
+use gridline_server::store::{DbConnection, StoreError, StoreResult, cases, events, summaries, tracking};
 
 both_backends!(
     a_case_reads_back_with_its_id,
     a_stored_merge_link_that_is_not_an_id_fails_the_read,
     an_event_reads_back_typed_and_a_stored_state_core_does_not_know_fails_the_read,
-    a_fact_reads_back_typed_and_a_stored_value_core_does_not_know_fails_the_statistics
+    a_fact_reads_back_typed_and_a_stored_value_core_does_not_know_fails_the_statistics,
+    a_stored_value_core_does_not_know_fails_the_summaries_proof
 );
 
 fn a_case_reads_back_with_its_id(backend: Backend) {
@@ -115,5 +116,22 @@ fn a_fact_reads_back_typed_and_a_stored_value_core_does_not_know_fails_the_stati
         other => {
             panic!("a stored street code core does not accept fails the statistics' read, got {other:?}")
         }
+    }
+}
+
+fn a_stored_value_core_does_not_know_fails_the_summaries_proof(backend: Backend) {
+    let server = TestServer::start(backend);
+    let mut conn = db_of(&server).get().unwrap();
+    let (case, event) = report("key-summary", "GL-261205-ID0005");
+    cases::insert_report(&mut conn, &case, &[], &event).unwrap();
+    let proof = summaries::compare(&mut conn).unwrap();
+    assert_eq!((proof.events, proof.differences.len()), (1, 0), "{proof:?}");
+
+    // The replay reads each event's case once, typed: a channel core does not know fails the
+    // proof, naming the text, rather than counting it under that text.
+    diesel::update(cases_table::table).set(cases_table::channel.eq("pigeon")).execute(&mut conn).unwrap();
+    match summaries::compare(&mut conn) {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("pigeon"), "names the text: {why}"),
+        other => panic!("a stored channel core does not know fails the summaries' proof, got {other:?}"),
     }
 }
