@@ -16,7 +16,7 @@ use gridline_core::workflow::CaseState;
 
 use super::schema::{case_stat_facts, cases, emergency_cases, warning_topics};
 use super::stat_facts::marks;
-use super::typed::NullableText;
+use super::typed::{NullableText, Parsed};
 use super::{DbConnection, StoreResult};
 
 /// The most cases one topic answer lists.
@@ -238,7 +238,8 @@ pub struct TrackedRow {
     #[diesel(deserialize_as = String)]
     pub id: CaseId,
     pub tracking_number: String,
-    pub state: String,
+    #[diesel(deserialize_as = Parsed<CaseState>)]
+    pub state: CaseState,
     pub deadline: Option<NaiveDateTime>,
     pub overdue: bool,
     pub created_at: NaiveDateTime,

@@ -36,6 +36,7 @@ use gridline_core::warning::topic::{
     self, CaseHistory, Direction, LOOK_BACK_DAYS, MIN_RECURRENCES, Month, TREND_MONTHS, TopicAction,
     TopicLevel, TopicRefusal, TopicState,
 };
+use gridline_core::workflow::{self, Action, CaseState, Role};
 use serde::{Deserialize, Serialize};
 
 use super::{names, precondition_required, stale};
@@ -105,8 +106,8 @@ pub struct TopicCandidate {
 pub struct TrackedCase {
     pub id: String,
     pub tracking_number: String,
-    /// The case's workflow state (`reported`, `registered`, ..., `closed`).
-    pub state: String,
+    /// The case's workflow state.
+    pub state: CaseState,
     /// Dispatched or being handled past its deadline (or flagged overdue by the deadline job).
     pub overdue: bool,
     /// RFC 3339.
@@ -317,21 +318,22 @@ async fn candidates(
 
 fn counts(cases: &[TrackedCase]) -> TopicCounts {
     let count = |f: &dyn Fn(&TrackedCase) -> bool| cases.iter().filter(|c| f(c)).count() as u32;
-    let set_aside = |c: &TrackedCase| matches!(c.state.as_str(), "rejected" | "merged");
+    let set_aside = |c: &TrackedCase| !c.state.counts_as_open();
     TopicCounts {
         total: cases.len() as u32,
-        open: count(&|c| c.state != "closed" && !set_aside(c)),
-        closed: count(&|c| c.state == "closed"),
+        open: count(&|c| c.state != CaseState::Closed && !set_aside(c)),
+        closed: count(&|c| c.state == CaseState::Closed),
         overdue: count(&|c| c.overdue),
         set_aside: count(&set_aside),
     }
 }
 
 fn tracked_case(row: TrackedRow, found: &[String], now: NaiveDateTime) -> TrackedCase {
-    let finished = matches!(row.state.as_str(), "closed" | "rejected" | "merged");
-    // The deadline runs from dispatch until the unit reports the work done; a case sent back to
-    // the street office or reopened keeps its old deadline column but is off that clock.
-    let on_the_clock = matches!(row.state.as_str(), "dispatched" | "in_progress");
+    let finished = row.state == CaseState::Closed || !row.state.counts_as_open();
+    // The deadline runs in the states the deadline job may mark overdue from (core's workflow
+    // says which); a case sent back to the street office or reopened keeps its old deadline
+    // column but is off that clock.
+    let on_the_clock = workflow::decide(row.state, Action::MarkOverdue, Role::System).is_ok();
     TrackedCase {
         found_at_adoption: found.contains(&row.id.to_string()),
         overdue: !finished && (row.overdue || (on_the_clock && row.deadline.is_some_and(|d| d < now))),
