@@ -27,9 +27,6 @@ use diesel::sql_types::BigInt;
 use super::schema::{case_day_summaries, case_events, cases, emergency_cases};
 use super::{DbConnection, StoreResult};
 
-/// Rows read between two looks at the request's cancellation.
-const ROWS_PER_CANCEL_CHECK: usize = 10_000;
-
 /// Which reports count.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportScope {
@@ -177,34 +174,25 @@ fn each_report(
     // change from cutting one off, and each report is dated exactly below.
     let from = start_of(first, zone) - chrono::Duration::days(1);
     let to = start_of(last, zone) + chrono::Duration::days(2);
-    let mut seen = 0usize;
-    let mut each = |row: QueryResult<(NaiveDateTime, Option<String>, String)>| -> StoreResult<()> {
-        seen += 1;
-        if seen.is_multiple_of(ROWS_PER_CANCEL_CHECK) {
-            super::check_cancelled()?;
-        }
-        let (at, grid, case_id) = row?;
+    let mut each = |(at, grid, case_id): (NaiveDateTime, Option<String>, String)| {
         let date = at.and_utc().with_timezone(&zone).date_naive();
         if let Some(grid) = grid
             && (first..=last).contains(&date)
         {
             visit(date, grid, case_id);
         }
-        Ok(())
     };
     // Streamed on each backend's own connection (PostgreSQL row by row), so the query is
-    // built for each.
+    // built for each; the work stops between rows when the request is cancelled.
     match conn {
-        DbConnection::Sqlite(sqlite) => {
-            for row in reports_query!(scope, cells, from, to).load_iter::<_, DefaultLoadingMode>(sqlite)? {
-                each(row)?;
-            }
-        }
-        DbConnection::Pg(pg) => {
-            for row in reports_query!(scope, cells, from, to).load_iter::<_, PgRowByRowLoadingMode>(pg)? {
-                each(row)?;
-            }
-        }
+        DbConnection::Sqlite(sqlite) => super::stats::each_row(
+            reports_query!(scope, cells, from, to).load_iter::<_, DefaultLoadingMode>(sqlite)?,
+            &mut each,
+        )?,
+        DbConnection::Pg(pg) => super::stats::each_row(
+            reports_query!(scope, cells, from, to).load_iter::<_, PgRowByRowLoadingMode>(pg)?,
+            &mut each,
+        )?,
     }
     Ok(())
 }

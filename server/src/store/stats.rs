@@ -174,7 +174,10 @@ macro_rules! stream {
 
 /// Hands each row to `visit`, looking at the request's cancellation every
 /// [`ROWS_PER_CANCEL_CHECK`] rows.
-fn each_row<R>(rows: impl Iterator<Item = QueryResult<R>>, mut visit: impl FnMut(R)) -> StoreResult<()> {
+pub(super) fn each_row<R>(
+    rows: impl Iterator<Item = QueryResult<R>>,
+    mut visit: impl FnMut(R),
+) -> StoreResult<()> {
     for (n, row) in rows.enumerate() {
         if (n + 1).is_multiple_of(ROWS_PER_CANCEL_CHECK) {
             super::check_cancelled()?;
@@ -327,28 +330,6 @@ pub fn for_each_call(
                 visit(&CallRow { at, case });
             }
         }
-    );
-    Ok(())
-}
-
-/// Hands `visit` each report (its `reported` fact) of the cases `filter` admits that arrived in
-/// `[from, to)`: what the early-warning baselines count, by the place each case is in now.
-/// Streamed like the statistics' facts: a city's weeks of reports are never held as rows.
-pub fn for_each_report(
-    conn: &mut DbConnection,
-    filter: &StatsFilter,
-    from: chrono::NaiveDateTime,
-    to: chrono::NaiveDateTime,
-    visit: &mut dyn FnMut(StatsFactRow),
-) -> StoreResult<()> {
-    // A report's fact carries the received mark and nothing else (intake is no workflow step).
-    stream!(
-        conn,
-        facts_of_cases!(filter)
-            .filter(case_stat_facts::marks.eq(super::stat_facts::marks::RECEIVED))
-            .filter(case_stat_facts::occurred_at.ge(from))
-            .filter(case_stat_facts::occurred_at.lt(to)),
-        |row: StatsFactRow| visit(row)
     );
     Ok(())
 }
