@@ -75,6 +75,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
             crate::live::listener::Bells {
                 events: state.db.events().clone(),
                 signals: state.db.signals().clone(),
+                node: state.db.node().clone(),
             },
             state.auth.revocations.clone(),
         );

@@ -21,11 +21,15 @@ pub use crate::store::events::CHANNEL;
 /// The channel where a change of the signals is announced.
 pub use crate::store::warning_signals::CHANNEL as SIGNALS;
 
-/// The node's bells the listener rings.
+/// The node's bells the listener rings, and the name its own notifications carry.
 #[derive(Debug, Clone)]
 pub struct Bells {
     pub events: Bell,
     pub signals: Bell,
+    /// [`crate::store::Db::node`]: events and signals this node wrote rang its bells when the
+    /// work committed, so their notifications are passed over (a second read of every stream
+    /// for nothing). Revocations are always reloaded.
+    pub node: std::sync::Arc<str>,
 }
 
 /// Which bells a check found rung.
@@ -64,7 +68,8 @@ pub fn spawn(url: String, bells: Bells, revocations: RevocationList) {
         loop {
             let url = url.clone();
             let list = revocations.clone();
-            let (kept, outcome) = match web::block(move || check(&url, conn, &list)).await {
+            let node = bells.node.clone();
+            let (kept, outcome) = match web::block(move || check(&url, conn, &list, &node)).await {
                 Ok(answer) => answer,
                 Err(_) => (None, Ok(Rang::default())),
             };
@@ -101,6 +106,7 @@ fn check(
     url: &str,
     conn: Option<PgConnection>,
     revocations: &RevocationList,
+    node: &str,
 ) -> (Option<PgConnection>, Result<Rang, ListenError>) {
     let (mut conn, mut rang, mut revoked) = match conn {
         Some(conn) => (conn, Rang::default(), false),
@@ -113,6 +119,7 @@ fn check(
     for notification in conn.notifications_iter() {
         match notification {
             Ok(n) if n.channel == REVOCATIONS => revoked = true,
+            Ok(n) if n.payload == node => {}
             Ok(n) if n.channel == SIGNALS => rang.signals = true,
             Ok(_) => rang.events = true,
             Err(e) => return (None, Err(e.into())),

@@ -20,8 +20,14 @@ use super::schema::{case_events, cases};
 use super::{DbConnection, StoreResult};
 
 /// The PostgreSQL notification channel every event insert notifies ([`crate::live::listener`]
-/// relays it); the payload is the event's sequence number (informational only).
+/// relays it). The payload is the writing node's name ([`NOTIFIER`]), so one transaction sends
+/// one notification however many events it inserts, and a node's listener passes over its own.
 pub const CHANNEL: &str = "gridline_events";
+
+/// The payload of a notification: the node name its connection was given (`gridline.node`,
+/// [`super::Db::node`]), or empty on a connection of another process (the CLI), which every
+/// listener relays.
+pub const NOTIFIER: &str = "COALESCE(current_setting('gridline.node', true), '')";
 
 /// A wake-up bell shared by everything on one node that writes or follows events. Cheap to
 /// clone; ringing it with nobody listening costs nothing.
@@ -136,9 +142,9 @@ pub fn insert(conn: &mut DbConnection, event: &mut EventRow) -> QueryResult<()> 
 /// transaction, after its first write): the lock that orders event writers is taken once for
 /// all of them, and on PostgreSQL one `NOTIFY` announces them all.
 pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryResult<()> {
-    let Some(last) = events.len().checked_sub(1) else {
+    if events.is_empty() {
         return Ok(());
-    };
+    }
     let first = next_seq(conn)?;
     for (seq, event) in (first..).zip(events.iter_mut()) {
         event.seq = seq;
@@ -153,9 +159,8 @@ pub fn insert_many(conn: &mut DbConnection, events: &mut [EventRow]) -> QueryRes
     super::rollups::follow(conn, &first_new)?;
     if let DbConnection::Pg(pg) = conn {
         use diesel::sql_types::Text;
-        diesel::sql_query("SELECT pg_notify($1, $2)")
+        diesel::sql_query(format!("SELECT pg_notify($1, {NOTIFIER})"))
             .bind::<Text, _>(CHANNEL)
-            .bind::<Text, _>((first + last as i64).to_string())
             .execute(pg)?;
     }
     super::follow_ups::record(conn, events)?;
@@ -177,7 +182,7 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
     }
 
     diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENT_SEQUENCE_LOCK})")).execute(pg)?;
-    let numbered: Numbered = diesel::sql_query(
+    let numbered: Numbered = diesel::sql_query(format!(
         "WITH numbered AS ( \
            INSERT INTO case_events (id, case_id, kind, from_state, to_state, actor_id, actor_role, \
              note, lat, lon, occurred_at, reason, accuracy_m, photo_ids, details, idempotency_key, \
@@ -185,8 +190,8 @@ fn insert_numbered_pg(pg: &mut diesel::PgConnection, event: &EventRow) -> QueryR
            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              COALESCE(MAX(seq), 0) + 1 FROM case_events \
            RETURNING seq) \
-         SELECT numbered.seq FROM numbered CROSS JOIN LATERAL pg_notify($18, numbered.seq::text) AS notified",
-    )
+         SELECT numbered.seq FROM numbered CROSS JOIN LATERAL pg_notify($18, {NOTIFIER}) AS notified",
+    ))
     .bind::<Text, _>(&event.id)
     .bind::<Text, _>(event.case_id.to_string())
     .bind::<Text, _>(&event.kind)

@@ -334,6 +334,10 @@ fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
 pub struct Manager {
     backend: Backend,
     url: String,
+    /// This node's name on PostgreSQL, set on each of its connections as `gridline.node`: the
+    /// payload of every notification it sends ([`events::CHANNEL`]), by which its own listener
+    /// knows the notifications it need not relay.
+    node: Arc<str>,
 }
 
 impl ManageConnection for Manager {
@@ -368,7 +372,8 @@ impl ManageConnection for Manager {
                 // is high, which pays on long scans but not on a list that stops after a page
                 // however large its estimate (a street's search at a million cases: 270 ms of
                 // compiling for 31 ms of work).
-                conn.batch_execute("SET jit = off").map_err(r2d2::Error::QueryError)?;
+                conn.batch_execute(&format!("SET jit = off; SET gridline.node = '{}'", self.node))
+                    .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Pg(conn))
             }
         }
@@ -397,6 +402,8 @@ pub struct Db {
     intake: std::sync::Arc<intake_writer::IntakeWriter>,
     /// On PostgreSQL, the URL a stopped work's query is cancelled from ([`cancel`]).
     cancel_url: Option<Arc<str>>,
+    /// The name this node's connections sign their notifications with ([`Manager`]).
+    node: Arc<str>,
 }
 
 impl std::fmt::Debug for Db {
@@ -417,7 +424,8 @@ impl Db {
             }
             create_private_file(path).map_err(|source| StoreError::Folder { path: path.clone(), source })?;
         }
-        let manager = Manager { backend: backend.clone(), url: url.to_owned() };
+        let node: Arc<str> = Arc::from(uuid::Uuid::now_v7().simple().to_string());
+        let manager = Manager { backend: backend.clone(), url: url.to_owned(), node: node.clone() };
         let pool = Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -429,13 +437,19 @@ impl Db {
         let events = events::Bell::new();
         let intake = std::sync::Arc::new(intake_writer::IntakeWriter::start(pool.clone(), events.clone())?);
         let cancel_url = (backend == Backend::Postgres).then(|| Arc::from(url));
-        let db = Db { pool, backend, events, signals: events::Bell::new(), intake, cancel_url };
+        let db = Db { pool, backend, events, signals: events::Bell::new(), intake, cancel_url, node };
         db.migrate()?;
         Ok(db)
     }
 
     pub fn backend(&self) -> &Backend {
         &self.backend
+    }
+
+    /// The name this node's PostgreSQL connections sign their notifications with: its listener
+    /// passes over those, since this node rang its own bells when the work committed.
+    pub fn node(&self) -> &Arc<str> {
+        &self.node
     }
 
     /// Rung whenever work run through [`Db::run`] on this node has inserted events.

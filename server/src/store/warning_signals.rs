@@ -255,7 +255,9 @@ pub const CHANNEL: &str = "gridline_signals";
 /// once that transaction is done ([`super::Db::signals`]).
 pub fn announce(conn: &mut DbConnection) -> StoreResult<()> {
     if let DbConnection::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_notify($1, 'signal')").bind::<Text, _>(CHANNEL).execute(pg)?;
+        diesel::sql_query(format!("SELECT pg_notify($1, {})", super::events::NOTIFIER))
+            .bind::<Text, _>(CHANNEL)
+            .execute(pg)?;
     }
     Ok(())
 }
