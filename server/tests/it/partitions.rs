@@ -325,7 +325,8 @@ fn a_database_from_before_the_partitions_keeps_every_row() {
                     _ => gridline_core::codes::uuid_v7_at(at("2025-07-31T23:00:00Z")).to_string(),
                 };
                 diesel::sql_query(format!(
-                    "INSERT INTO case_events (id, case_id, kind, to_state, occurred_at, seq, idempotency_key) \
+                    "INSERT INTO case_events \
+                     (id, case_id, kind, to_state, occurred_at, seq, idempotency_key) \
                      VALUES ('{event}', '{id}', '{kind}', 'registered', '2025-03-10 08:00:00', {}, {key})",
                     n * 2 + k + 1
                 ))

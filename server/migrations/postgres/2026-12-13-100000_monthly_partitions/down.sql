@@ -53,10 +53,12 @@ CREATE UNIQUE INDEX case_events_seq ON case_events (seq);
 
 ALTER TABLE case_events ADD CONSTRAINT case_events_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
 ALTER TABLE case_photos ADD CONSTRAINT case_photos_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
-ALTER TABLE hotline_calls ADD CONSTRAINT hotline_calls_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
+ALTER TABLE hotline_calls
+    ADD CONSTRAINT hotline_calls_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
 ALTER TABLE open311_requests
     ADD CONSTRAINT open311_requests_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
-ALTER TABLE sensor_groups ADD CONSTRAINT sensor_groups_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
+ALTER TABLE sensor_groups
+    ADD CONSTRAINT sensor_groups_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
 
 CREATE TRIGGER case_search_report AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION case_search_report();
 CREATE TRIGGER case_search_step AFTER INSERT ON case_events

@@ -143,8 +143,8 @@ BEGIN
     ) AS months
     WHERE m BETWEEN this_month - interval '20 years' AND this_month + interval '1 year';
     IF oldest IS NOT NULL THEN
-        PERFORM gridline_month_partitions(oldest,
-            ((extract(year FROM age(newest, oldest)) * 12 + extract(month FROM age(newest, oldest)))::integer + 1));
+        PERFORM gridline_month_partitions(oldest, (extract(year FROM age(newest, oldest)) * 12
+            + extract(month FROM age(newest, oldest)))::integer + 1);
     END IF;
     PERFORM gridline_month_partitions(this_month, 4);
 END;
@@ -191,10 +191,12 @@ CREATE INDEX case_events_seq ON case_events (seq);
 
 ALTER TABLE case_events ADD CONSTRAINT case_events_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
 ALTER TABLE case_photos ADD CONSTRAINT case_photos_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
-ALTER TABLE hotline_calls ADD CONSTRAINT hotline_calls_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
+ALTER TABLE hotline_calls
+    ADD CONSTRAINT hotline_calls_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
 ALTER TABLE open311_requests
     ADD CONSTRAINT open311_requests_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
-ALTER TABLE sensor_groups ADD CONSTRAINT sensor_groups_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
+ALTER TABLE sensor_groups
+    ADD CONSTRAINT sensor_groups_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id);
 
 CREATE TRIGGER case_keys_claim BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION case_keys_claim();
 CREATE TRIGGER step_keys_claim BEFORE INSERT ON case_events
