@@ -85,6 +85,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
     crate::patrol::spawn_retention(state.clone());
     crate::jobs::sensors::spawn(state.clone());
     crate::jobs::warnings::spawn(state.clone());
+    crate::jobs::partitions::spawn(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })
 }
 

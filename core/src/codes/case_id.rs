@@ -4,9 +4,11 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use uuid::{Timestamp, Uuid};
 
 /// A case's id. The server mints them as UUIDv7 (time ordered, so new cases sort last in the
 /// store's index); any UUID parses, because the text is all the store and the clients ever see.
@@ -25,6 +27,13 @@ impl CaseId {
         Self(Uuid::now_v7())
     }
 
+    /// A new id for a case filed at `at` (the server's clock at intake, a generated history's
+    /// past moment): its time is `at`, so it sorts, and on PostgreSQL is stored, with the cases
+    /// of that month.
+    pub fn minted_at(at: DateTime<Utc>) -> Self {
+        Self(uuid_v7_at(at))
+    }
+
     /// Parses any of the forms a UUID is written in (hyphenated, simple, braced, upper or lower
     /// case); the id's text is always the hyphenated lower-case form, whichever came in.
     pub fn parse(text: &str) -> Result<Self, CaseIdError> {
@@ -34,6 +43,29 @@ impl CaseId {
     pub fn as_uuid(self) -> Uuid {
         self.0
     }
+}
+
+/// Bits of [`uuid_v7_at`]'s counter; the 48 bits after it stay random.
+const COUNTER_BITS: u8 = 26;
+
+/// How many ids [`uuid_v7_at`] has minted in this process.
+static MINTED: AtomicU64 = AtomicU64::new(0);
+
+/// A UUIDv7 whose 48-bit time is `at` to the millisecond: the id of a case or an event written
+/// at `at`. The store partitions both by this time (PostgreSQL, by month), so an id minted for a
+/// moment lands in that moment's partition. After the time comes a count of the ids minted in
+/// this process (not reset each millisecond, so it also holds for instants given out of order):
+/// ids minted at one instant (a clock standing still, a batch) sort in the order they were
+/// minted, as the lists' `(created_at, id)` order expects. An instant before 1970 is taken as 1970.
+pub fn uuid_v7_at(at: DateTime<Utc>) -> Uuid {
+    let seconds = u64::try_from(at.timestamp()).unwrap_or(0);
+    let counter = MINTED.fetch_add(1, Ordering::Relaxed) & ((1 << COUNTER_BITS) - 1);
+    Uuid::new_v7(Timestamp::from_unix_time(
+        seconds,
+        at.timestamp_subsec_nanos(),
+        counter.into(),
+        COUNTER_BITS,
+    ))
 }
 
 impl From<Uuid> for CaseId {
@@ -129,5 +161,23 @@ mod tests {
         let second = CaseId::mint();
         assert_ne!(first, second);
         assert!(first < second);
+    }
+
+    #[test]
+    fn an_id_minted_at_a_moment_carries_that_moment_and_its_month_sorts_with_it() {
+        use chrono::TimeZone;
+        let end_of_january = Utc.with_ymd_and_hms(2026, 1, 31, 23, 59, 59).unwrap();
+        let first_of_february = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+        let january = CaseId::minted_at(end_of_january);
+        let february = CaseId::minted_at(first_of_february);
+        let millis = |id: CaseId| id.as_uuid().get_timestamp().map(|t| t.to_unix()).unwrap();
+        assert_eq!(millis(january), (end_of_january.timestamp() as u64, 0));
+        assert_eq!(millis(february), (first_of_february.timestamp() as u64, 0));
+        assert_eq!(january.as_uuid().get_version_num(), 7);
+        // The text order is the time order: a month is a range of ids.
+        assert!(january.to_string() < february.to_string());
+        // Minted later at the same instant, it sorts after.
+        let again = CaseId::minted_at(end_of_january);
+        assert!(january < again && again.to_string() < february.to_string());
     }
 }

@@ -9,7 +9,7 @@ mod category;
 mod grid;
 
 pub use area::{AreaCode, AreaLevel};
-pub use case_id::{CaseId, CaseIdError};
+pub use case_id::{CaseId, CaseIdError, uuid_v7_at};
 pub use category::{CategoryCode, CategoryKind};
 pub use grid::GridCode;
 

@@ -8,7 +8,6 @@ use gridline_core::codes::CaseId;
 use gridline_core::geo::GeoPoint;
 use gridline_core::workflow::{CaseState, DeadlineChange, DeadlineSource, Effect, Role, Step};
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 
 use crate::clock::rfc3339;
 use crate::store::cases::{CaseRow, FullCase, PlaceChange};
@@ -17,7 +16,8 @@ use crate::store::events::EventRow;
 /// The fields every event shares; the rest start empty.
 fn base(case_id: CaseId, kind: &str, from: Option<CaseState>, to: CaseState, at: DateTime<Utc>) -> EventRow {
     EventRow {
-        id: Uuid::now_v7().to_string(),
+        // Its time is the event's: on PostgreSQL the event is stored in that month's partition.
+        id: gridline_core::codes::uuid_v7_at(at).to_string(),
         case_id,
         kind: kind.to_owned(),
         from_state: from,

@@ -203,7 +203,7 @@ fn build_case(
         time: checked.captured_at.unwrap_or_else(|| now.fixed_offset()),
     };
     let case = CaseRow {
-        id: CaseId::mint(),
+        id: CaseId::minted_at(now),
         tracking_number: checks::tracking_number(now),
         idempotency_key: checked.key,
         request_sha256: checked.request_sha256,

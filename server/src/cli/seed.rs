@@ -116,7 +116,13 @@ pub fn run(args: SeedArgs) -> CliResult {
         println!("imported {} cells into area {area}", cells.len());
     }
 
-    let mut city = City::new(&args, &cells, taxonomy.categories(), calendar, Utc::now());
+    let now = Utc::now();
+    // The months the cases and their histories fall in have their partitions before any row.
+    let oldest = now - Duration::days(i64::from(args.days) + 1);
+    crate::store::partitions::ensure_ahead(&mut conn, now)
+        .and_then(|_| crate::store::partitions::ensure_months(&mut conn, oldest, now))
+        .map_err(super::user::database)?;
+    let mut city = City::new(&args, &cells, taxonomy.categories(), calendar, now);
     let counts = city.cases_per_cell(args.cases);
     let cells_per_batch = args.cells_per_batch.unwrap_or_else(|| {
         let per_cell = args.cases.div_ceil(cells.len() as u64).max(1);
@@ -313,7 +319,9 @@ impl<'a> City<'a> {
         let code = cell.code.to_string();
         let jitter = |rng: &mut StdRng| (rng.random::<f64>() - 0.5) * 0.0004;
         let row = CaseRow {
-            id: CaseId::mint(),
+            // Minted at its report time, as a live city's would be: the year spreads over the
+            // months (PostgreSQL's monthly partitions) as it would have been filed.
+            id: CaseId::minted_at(at),
             tracking_number: self.tracking_number(at),
             idempotency_key: Uuid::new_v4().to_string(),
             request_sha256: "seeded".to_owned(),

@@ -6,8 +6,10 @@
 //! - [`notifications`]: sends the reporters' notices waiting in the outbox.
 //! - [`sensors`]: confirms sensor alarms that lasted long enough and files their cases.
 //! - [`warnings`]: the day's early-warning scan of every category class, run by one node.
+//! - [`partitions`]: on PostgreSQL, the monthly partitions of the cases and events ahead of time.
 
 pub mod notifications;
 pub mod overdue;
+pub mod partitions;
 pub mod sensors;
 pub mod warnings;

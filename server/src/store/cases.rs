@@ -1,5 +1,6 @@
 //! Cases: insert a new report (idempotent by the client's key, enforced by the unique
-//! constraint on `cases.idempotency_key`, never by check-then-insert), read them back, and
+//! constraint on `cases.idempotency_key`, on PostgreSQL on `case_keys` whose row the case's
+//! insert writes first, never by check-then-insert), read them back, and
 //! record a workflow step (the case update, guarded by its version in the UPDATE's WHERE
 //! clause, and its event, in one transaction).
 
@@ -208,12 +209,16 @@ pub fn insert_reports(
 ) -> QueryResult<Vec<bool>> {
     super::write_transaction(conn, |conn| {
         let keys: Vec<&str> = reports.iter().map(|(case, _, _)| case.idempotency_key.as_str()).collect();
-        let stored: HashSet<String> = cases::table
-            .filter(cases::idempotency_key.eq_any(&keys))
-            .select(cases::idempotency_key)
-            .load(conn)?
-            .into_iter()
-            .collect();
+        let stored: HashSet<String> = if let DbConnection::Pg(pg) = conn {
+            super::partitions::stored_keys(pg, &keys)?.into_iter().collect()
+        } else {
+            cases::table
+                .filter(cases::idempotency_key.eq_any(&keys))
+                .select(cases::idempotency_key)
+                .load(conn)?
+                .into_iter()
+                .collect()
+        };
         let mut seen = HashSet::new();
         let fresh: Vec<bool> = keys.iter().map(|key| !stored.contains(*key) && seen.insert(*key)).collect();
         let new: Vec<&(&CaseRow, &[String], &EventRow)> =
@@ -234,7 +239,13 @@ pub fn insert_reports(
     })
 }
 
+/// The case a report's idempotency key names. On PostgreSQL the key table says which case (the
+/// monthly partitions of `cases` have no unique index on the key), then its partition is read.
 pub fn find_by_idempotency_key(conn: &mut DbConnection, key: &str) -> StoreResult<Option<CaseRow>> {
+    if let DbConnection::Pg(pg) = conn {
+        let Some(id) = super::partitions::case_of_key(pg, key)? else { return Ok(None) };
+        return Ok(cases::table.find(id).select(CaseRow::as_select()).first(conn).optional()?);
+    }
     Ok(cases::table
         .filter(cases::idempotency_key.eq(key))
         .select(CaseRow::as_select())

@@ -112,7 +112,7 @@ pub fn follow(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
 /// number of bounces and the district's address).
 fn flagged_to_district(step: &EventRow, flag: &Value) -> EventRow {
     EventRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: gridline_core::codes::uuid_v7_at(step.occurred_at.and_utc()).to_string(),
         case_id: step.case_id,
         kind: FLAGGED_TO_DISTRICT.to_owned(),
         from_state: Some(step.to_state),

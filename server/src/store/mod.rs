@@ -27,6 +27,7 @@ pub mod intake_writer;
 pub mod joint;
 pub mod notifications;
 pub mod open311;
+pub mod partitions;
 pub mod photos;
 pub mod rollups;
 pub mod schema;

@@ -54,12 +54,10 @@ pub fn find_by_tracking_number(
     conn: &mut DbConnection,
     tracking_number: &str,
 ) -> StoreResult<Option<FullCase>> {
-    let found = cases::table
-        .filter(cases::tracking_number.eq(tracking_number))
-        .select((CaseRow::as_select(), CaseWorkflow::as_select()))
-        .first(conn)
-        .optional()?;
-    Ok(found.map(|(row, workflow)| FullCase { row, workflow }))
+    match super::tracking::case_id(conn, tracking_number)? {
+        Some(id) => super::cases::find_full(conn, id),
+        None => Ok(None),
+    }
 }
 
 /// The ids of the cases among `case_ids` that have a reporter's photo.

@@ -1,7 +1,8 @@
 //! Finding a case by the tracking number its reporter was given (`GL-261129-7KQ2MX`), for the
 //! citizen's tracking page, and wherever the staff API accepts a case id ([`resolve`]): citizens
 //! phone in with their number, never the id. The number is unique (a constraint on
-//! `cases.tracking_number`).
+//! `cases.tracking_number`; on PostgreSQL on `case_keys.tracking_number`, which answers the
+//! look-up without asking every monthly partition of `cases`).
 
 use diesel::prelude::*;
 use gridline_core::codes::CaseId;
@@ -11,11 +12,15 @@ use super::{DbConnection, StoreResult};
 
 /// The id of the case with `tracking_number`, if there is one.
 pub fn case_id(conn: &mut DbConnection, tracking_number: &str) -> StoreResult<Option<CaseId>> {
-    let id: Option<String> = cases::table
-        .filter(cases::tracking_number.eq(tracking_number))
-        .select(cases::id)
-        .first::<String>(conn)
-        .optional()?;
+    let id: Option<String> = if let DbConnection::Pg(pg) = conn {
+        super::partitions::case_of_tracking_number(pg, tracking_number)?
+    } else {
+        cases::table
+            .filter(cases::tracking_number.eq(tracking_number))
+            .select(cases::id)
+            .first::<String>(conn)
+            .optional()?
+    };
     id.as_deref().map(super::typed::stored_case_id).transpose()
 }
 

@@ -50,6 +50,7 @@ mod open_data;
 mod openapi;
 mod openapi_routes;
 mod overdue;
+mod partitions;
 mod patrol_track;
 mod phone_at_rest;
 mod photo_store;

@@ -116,7 +116,9 @@ struct PgColumn {
 
 /// The search index (`case_search`, and on SQLite its postings `case_search_grams` and the
 /// numbers table `case_search_positions`) is read through SQL fragments only and is not declared
-/// in schema.rs.
+/// in schema.rs. Nor are PostgreSQL's exactly-once key tables (`case_keys`, `step_keys`, written
+/// by triggers only) and the monthly partitions of `cases` and `case_events` (the parents are
+/// what diesel queries).
 fn actual_schema(conn: &mut DbConnection) -> Schema {
     let mut schema = Schema::new();
     match conn {
@@ -148,6 +150,8 @@ fn actual_schema(conn: &mut DbConnection) -> Schema {
                  ordinal_position::bigint AS position \
                  FROM information_schema.columns WHERE table_schema = 'public' \
                  AND table_name <> '__diesel_schema_migrations' AND table_name <> 'case_search' \
+                 AND table_name NOT IN ('case_keys', 'step_keys') \
+                 AND table_name::text NOT IN (SELECT relname::text FROM pg_class WHERE relispartition) \
                  ORDER BY table_name, ordinal_position",
             )
             .load(c)

@@ -96,6 +96,37 @@ fn seeded_cases_are_whole_histories_the_server_serves(backend: Backend) {
         }
         assert_eq!(history.last().unwrap().3, *state);
     }
+    // Cases and events carry their own time in their ids (a year spreads over the months, as a
+    // live city's would; on PostgreSQL, over the monthly partitions).
+    let minted: Vec<(String, chrono::NaiveDateTime)> =
+        cases::table.select((cases::id, cases::created_at)).load(&mut conn).unwrap();
+    let event_ids: Vec<(String, chrono::NaiveDateTime)> =
+        case_events::table.select((case_events::id, case_events::occurred_at)).load(&mut conn).unwrap();
+    for (id, at) in minted.iter().chain(&event_ids) {
+        let uuid = uuid::Uuid::parse_str(id).unwrap();
+        let (seconds, nanos) = uuid.get_timestamp().unwrap().to_unix();
+        let millis = at.and_utc().timestamp_millis();
+        // Within a millisecond: a stored time keeps microseconds, rounded.
+        let minted_millis = (seconds * 1000 + u64::from(nanos) / 1_000_000) as i64;
+        assert!((minted_millis - millis).abs() <= 1, "{id} minted for {at}");
+    }
+    if backend == Backend::Postgres {
+        #[derive(QueryableByName)]
+        struct Spread {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            months: i64,
+        }
+        let gridline_server::store::DbConnection::Pg(pg) = &mut *conn else { unreachable!() };
+        let spread: Spread = diesel::sql_query(
+            "SELECT count(DISTINCT tableoid) AS months FROM cases WHERE tableoid::regclass::text <> 'cases_default'",
+        )
+        .get_result(pg)
+        .unwrap();
+        assert!(spread.months >= 4, "120 days over {} monthly partitions", spread.months);
+        let defaults: Spread =
+            diesel::sql_query("SELECT count(*) AS months FROM cases_default").get_result(pg).unwrap();
+        assert_eq!(defaults.months, 0, "every seeded month had its partition");
+    }
     let agreed = summaries::compare(&mut conn).unwrap();
     assert_eq!(agreed.differences, Vec::new());
     assert_eq!(agreed.events, events.len() as i64);
