@@ -30,15 +30,19 @@ async function main() {
   const walked = layer.cells.find((c) => (inspector.scope.grids || []).includes(c.code));
   check(walked, "one of the inspector's cells is in the dispatcher's street");
 
-  // A quarter of an hour in the cell, ending a minute ago, as the phone records it.
+  // A quarter of an hour in the cell, ending a minute ago, as the phone records it. The server
+  // counts patrol by the city's day, so a run just after the city's midnight walks the quarter
+  // before it instead of splitting it across two days.
   const at = middleOf(layer, walked);
-  const end = Date.now() - 60_000;
+  const cityDay = (ms) => new Intl.DateTimeFormat("en-CA", { timeZone: CITY_TIME_ZONE }).format(new Date(ms));
+  let end = Date.now() - 60_000;
+  while (cityDay(end - 15 * 60_000) !== cityDay(end)) end -= 60_000;
   const positions = [];
   for (let i = 15; i >= 0; i--) positions.push({ at: new Date(end - i * 60_000).toISOString(), lat: at.lat, lon: at.lon, accuracy_m: 5 });
   const stored = await api("/api/v1/patrol/positions", { token: inspectorLogin.access_token, method: "POST", body: { positions } });
   check(stored.stored + stored.already_stored === positions.length, "the track is stored: " + JSON.stringify(stored));
 
-  const day = new Intl.DateTimeFormat("en-CA", { timeZone: CITY_TIME_ZONE }).format(new Date(end));
+  const day = cityDay(end);
   const expected = await api(`/api/v1/patrol/coverage?day=${day}`, { token: dispatcher });
   check(expected.visited_cells.includes(walked.code), "the server counts the cell visited");
   const mine = expected.inspectors.find((i) => i.inspector_id === inspector.id);
