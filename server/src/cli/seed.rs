@@ -104,6 +104,7 @@ pub fn run(args: SeedArgs) -> CliResult {
     let calendar = WorkingCalendar::china().map_err(|e| CliError::failure(e.to_string()))?;
     let db = super::user::open_database()?;
     let mut conn = db.get().map_err(super::user::database)?;
+    crate::store::seed::prepare_connection(&mut conn).map_err(super::user::database)?;
     // The statistics' roll-ups start with an empty database and are kept with every batch.
     let rules = super::user::rollup_rules()?;
     crate::store::rollups::adopt(&mut conn, &rules).map_err(super::user::database)?;

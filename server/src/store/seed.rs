@@ -32,6 +32,25 @@ pub struct SeededCase {
     pub rating: Option<i32>,
 }
 
+/// SQLite's page cache for a seeding connection, in KiB (its default is 2 MiB). A batch touches
+/// the pages of every index and roll-up it writes: with the default, SQLite spills dirty pages
+/// to the WAL mid-transaction and reads them back, which a profile of a 100,000-case seed put
+/// at a sixth of its time.
+const SEED_SQLITE_CACHE_KIB: u32 = 262_144;
+
+/// Sets a seeding connection up for large transactions: on SQLite, a page cache that holds a
+/// batch's pages and statement journals kept in memory instead of temporary files. The
+/// server's own connections keep SQLite's defaults, since their transactions are small.
+pub fn prepare_connection(conn: &mut DbConnection) -> StoreResult<()> {
+    use diesel::connection::SimpleConnection;
+    if let DbConnection::Sqlite(conn) = conn {
+        conn.batch_execute(&format!(
+            "PRAGMA cache_size = -{SEED_SQLITE_CACHE_KIB}; PRAGMA temp_store = MEMORY;"
+        ))?;
+    }
+    Ok(())
+}
+
 /// Rows per multi-row INSERT: under SQLite's 32,766 bound parameters for the widest row (the
 /// case, 33 columns).
 const ROWS_PER_STATEMENT: usize = 900;
