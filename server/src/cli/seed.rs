@@ -102,6 +102,11 @@ pub fn run(args: SeedArgs) -> CliResult {
     }
     let taxonomy = Taxonomy::default_taxonomy().map_err(|e| CliError::failure(e.to_string()))?;
     let calendar = WorkingCalendar::china().map_err(|e| CliError::failure(e.to_string()))?;
+    // The server's log settings: `GRIDLINE_LOG=gridline_server::store::seed=debug` times each
+    // batch's phases.
+    if let Ok(config) = crate::config::Config::load() {
+        crate::telemetry::init(&config.settings);
+    }
     let db = super::user::open_database()?;
     let mut conn = db.get().map_err(super::user::database)?;
     crate::store::seed::prepare_connection(&mut conn).map_err(super::user::database)?;

@@ -67,12 +67,15 @@ pub fn write_batch(
     // The statistics' facts are rebuilt by the cases' text.
     let ids: Vec<gridline_core::codes::CaseId> = cases.iter().map(|c| c.row.id).collect();
     let case_ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    // Where a batch's time goes, for scale work (`GRIDLINE_LOG=gridline_server::store::seed=debug`).
+    let mut phases = Phases::start();
     super::write_transaction(conn, |conn| {
         summaries::hold_event_writers(conn)?;
         while !cases.is_empty() {
             let rest = cases.split_off(cases.len().min(ROWS_PER_STATEMENT));
             crate::batch_insert!(conn, cases::table, std::mem::replace(&mut cases, rest))?;
         }
+        phases.lap("cases");
         let first = events::next_seq(conn)?;
         for (seq, event) in (first..).zip(events.iter_mut()) {
             event.seq = seq;
@@ -80,9 +83,43 @@ pub fn write_batch(
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
             crate::batch_insert!(conn, case_events::table, chunk.to_vec())?;
         }
+        phases.lap("events");
         summaries::rebuild_cells(conn, cells)?;
+        phases.lap("summaries");
         stat_facts::rebuild_cases(conn, &case_ids)?;
-        super::rollups::add_cases(conn, &ids)
+        phases.lap("facts");
+        super::rollups::add_cases(conn, &ids)?;
+        phases.lap("rollups");
+        Ok::<_, super::StoreError>(())
     })?;
+    phases.lap("commit");
+    tracing::debug!(cases = ids.len(), phases = %phases, "seed batch written");
     Ok(())
+}
+
+/// The milliseconds of each phase of a batch, in order.
+struct Phases {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, u128)>,
+}
+
+impl Phases {
+    fn start() -> Self {
+        Phases { last: std::time::Instant::now(), laps: Vec::new() }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((name, now.duration_since(self.last).as_millis()));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, ms)) in self.laps.iter().enumerate() {
+            write!(f, "{}{name} {ms} ms", if i == 0 { "" } else { ", " })?;
+        }
+        Ok(())
+    }
 }
