@@ -760,20 +760,25 @@ const ROLLUP_COLUMNS: &str = "level, street_code, lo, figure, hi, end_day, start
 fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
     let rows: Vec<_> = delta.iter().collect();
     let pg = matches!(conn, DbConnection::Pg(_));
-    // Fourteen parameters a row: under SQLite's 32,766 per statement.
-    for chunk in rows.chunks(2000) {
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let sql = format!(
-            "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) VALUES {values} \
-             ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
-             amount = case_rollups.amount + excluded.amount"
-        );
-        let sql = if pg { super::summaries::numbered_placeholders(&sql) } else { sql };
-        let mut query = diesel::sql_query(sql).into_boxed();
-        for ((key, span), (cases, amount)) in chunk {
-            query = bind_row(query, key, span).bind::<BigInt, _>(*cases).bind::<BigInt, _>(*amount);
+    if let DbConnection::Pg(pg) = conn {
+        for chunk in rows.chunks(PG_ROWS_PER_UPSERT) {
+            upsert_pg(pg, chunk)?;
         }
-        query.execute(conn)?;
+    } else {
+        // Fourteen parameters a row: under SQLite's 32,766 per statement.
+        for chunk in rows.chunks(2000) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) VALUES {values} \
+                 ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
+                 amount = case_rollups.amount + excluded.amount"
+            );
+            let mut query = diesel::sql_query(sql).into_boxed();
+            for ((key, span), (cases, amount)) in chunk {
+                query = bind_row(query, key, span).bind::<BigInt, _>(*cases).bind::<BigInt, _>(*amount);
+            }
+            query.execute(conn)?;
+        }
     }
     let shrunk: Vec<_> = rows.iter().filter(|(_, (cases, _))| *cases < 0).collect();
     for chunk in shrunk.chunks(1000) {
@@ -792,6 +797,41 @@ fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
         }
         query.execute(conn)?;
     }
+    Ok(())
+}
+
+/// Rows per PostgreSQL upsert: one statement of fourteen arrays, where a multi-row VALUES list
+/// bound fourteen parameters a row that PostgreSQL parsed and planned again at every statement
+/// (a seeding batch upserts about 170,000 rows).
+const PG_ROWS_PER_UPSERT: usize = 20_000;
+
+fn upsert_pg(conn: &mut diesel::PgConnection, rows: &[(&(RowKey, Span), &Counted)]) -> QueryResult<()> {
+    use diesel::sql_types::Array;
+    let span = |pick: fn(&Span) -> i32| rows.iter().map(|((_, s), _)| pick(s)).collect::<Vec<i32>>();
+    let key = |pick: fn(&RowKey) -> &str| rows.iter().map(|((k, _), _)| pick(k)).collect::<Vec<&str>>();
+    diesel::sql_query(format!(
+        "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) \
+         SELECT * FROM unnest($1::integer[], $2::text[], $3::integer[], $4::integer[], $5::integer[], \
+         $6::integer[], $7::integer[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[], \
+         $13::bigint[], $14::bigint[]) \
+         ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
+         amount = case_rollups.amount + excluded.amount"
+    ))
+    .bind::<Array<Integer>, _>(span(|s| s.level))
+    .bind::<Array<Text>, _>(key(|k| &k.street_code))
+    .bind::<Array<Integer>, _>(span(|s| s.lo))
+    .bind::<Array<Integer>, _>(span(|s| s.figure))
+    .bind::<Array<Integer>, _>(span(|s| s.hi))
+    .bind::<Array<Integer>, _>(span(|s| s.end))
+    .bind::<Array<Integer>, _>(span(|s| s.start))
+    .bind::<Array<Integer>, _>(span(|s| s.bucket))
+    .bind::<Array<Text>, _>(key(|k| &k.district_code))
+    .bind::<Array<Text>, _>(key(|k| &k.category_code))
+    .bind::<Array<Text>, _>(key(|k| &k.handling_unit))
+    .bind::<Array<Text>, _>(key(|k| &k.channel))
+    .bind::<Array<BigInt>, _>(rows.iter().map(|(_, (cases, _))| *cases).collect::<Vec<i64>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|(_, (_, amount))| *amount).collect::<Vec<i64>>())
+    .execute(conn)?;
     Ok(())
 }
 
