@@ -153,11 +153,15 @@ pub fn run(args: SeedArgs) -> CliResult {
         );
     }
     eprintln!();
+    let seeded = started.elapsed().as_secs_f64();
+    let settled = Instant::now();
+    crate::store::seed::settle(&mut conn).map_err(super::user::database)?;
     println!(
-        "seeded {written} cases with {events_written} events over {} days in {} cells in {:.1} s",
+        "seeded {written} cases with {events_written} events over {} days in {} cells in {seeded:.1} s \
+         (and {:.1} s to vacuum and analyze)",
         args.days,
         cells.len(),
-        started.elapsed().as_secs_f64()
+        settled.elapsed().as_secs_f64()
     );
     Ok(())
 }
