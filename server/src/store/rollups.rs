@@ -755,6 +755,16 @@ fn save_keys(conn: &mut DbConnection, kept: &[(CaseId, CaseKey)], forgotten: &[C
 const ROLLUP_COLUMNS: &str = "level, street_code, lo, figure, hi, end_day, start_day, bucket, \
                               district_code, category_code, handling_unit, channel";
 
+/// The upsert of rows from `source` (a VALUES list or a SELECT) that adds them to the stored
+/// ones, on either backend.
+fn add_rows_sql(source: &str) -> String {
+    format!(
+        "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) {source} \
+         ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
+         amount = case_rollups.amount + excluded.amount"
+    )
+}
+
 /// Adds `delta` to the stored rows, creating the missing ones and dropping those left at
 /// nothing.
 fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
@@ -768,12 +778,7 @@ fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
         // Fourteen parameters a row: under SQLite's 32,766 per statement.
         for chunk in rows.chunks(2000) {
             let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-            let sql = format!(
-                "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) VALUES {values} \
-                 ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
-                 amount = case_rollups.amount + excluded.amount"
-            );
-            let mut query = diesel::sql_query(sql).into_boxed();
+            let mut query = diesel::sql_query(add_rows_sql(&format!("VALUES {values}"))).into_boxed();
             for ((key, span), (cases, amount)) in chunk {
                 query = bind_row(query, key, span).bind::<BigInt, _>(*cases).bind::<BigInt, _>(*amount);
             }
@@ -809,13 +814,10 @@ fn upsert_pg(conn: &mut diesel::PgConnection, rows: &[(&(RowKey, Span), &Counted
     use diesel::sql_types::Array;
     let span = |pick: fn(&Span) -> i32| rows.iter().map(|((_, s), _)| pick(s)).collect::<Vec<i32>>();
     let key = |pick: fn(&RowKey) -> &str| rows.iter().map(|((k, _), _)| pick(k)).collect::<Vec<&str>>();
-    diesel::sql_query(format!(
-        "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) \
-         SELECT * FROM unnest($1::integer[], $2::text[], $3::integer[], $4::integer[], $5::integer[], \
+    diesel::sql_query(add_rows_sql(
+        "SELECT * FROM unnest($1::integer[], $2::text[], $3::integer[], $4::integer[], $5::integer[], \
          $6::integer[], $7::integer[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[], \
-         $13::bigint[], $14::bigint[]) \
-         ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
-         amount = case_rollups.amount + excluded.amount"
+         $13::bigint[], $14::bigint[])",
     ))
     .bind::<Array<Integer>, _>(span(|s| s.level))
     .bind::<Array<Text>, _>(key(|k| &k.street_code))
