@@ -157,8 +157,8 @@ fn report(comparison: &Comparison, check: bool, took: std::time::Duration) -> St
     for d in &comparison.differences {
         let k = &d.key;
         out.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
-            k.day, k.grid_code, k.category_code, k.handling_unit, k.channel, k.kind, d.stored, d.from_events
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            k.day, k.grid_code, k.category_code, k.channel, d.stored, d.from_events
         ));
     }
     let verdict = match (check, comparison.differences.is_empty()) {
@@ -167,10 +167,10 @@ fn report(comparison: &Comparison, check: bool, took: std::time::Duration) -> St
         (false, _) => format!("rebuilt; {} rows had differed", comparison.differences.len()),
     };
     out.push_str(&format!(
-        "{} cells, {} summary rows, {} events (days of {}) in {:.1} s: {verdict}\n",
+        "{} cells, {} summary rows, {} reports (days of {}) in {:.1} s: {verdict}\n",
         comparison.cells,
         comparison.rows,
-        comparison.events,
+        comparison.reports,
         comparison.zone,
         took.as_secs_f64()
     ));

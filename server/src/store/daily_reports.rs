@@ -85,14 +85,13 @@ pub fn from_summaries(
 ) -> StoreResult<DailyReports> {
     let text = |date: NaiveDate| date.format("%Y-%m-%d").to_string();
     let mut query = case_day_summaries::table
-        .filter(case_day_summaries::kind.eq("reported"))
         .filter(case_day_summaries::day.between(text(first), text(last)))
         .filter(case_day_summaries::grid_code.ne(""))
         .group_by((case_day_summaries::day, case_day_summaries::grid_code))
         .select((
             case_day_summaries::day,
             case_day_summaries::grid_code,
-            diesel::dsl::sql::<BigInt>("CAST(SUM(events) AS BIGINT)"),
+            diesel::dsl::sql::<BigInt>("CAST(SUM(reports) AS BIGINT)"),
         ))
         .into_boxed();
     if let Some((first, last)) = &scope.grid_range {
@@ -106,11 +105,11 @@ pub fn from_summaries(
     }
     let rows: Vec<(String, String, i64)> = query.load(conn)?;
     let mut out = DailyReports::new();
-    for (day, grid, events) in rows {
+    for (day, grid, reports) in rows {
         let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| {
             diesel::result::Error::DeserializationError(format!("case_day_summaries.day: {e}").into())
         })?;
-        *out.entry((date, grid)).or_default() += u64::try_from(events).unwrap_or(0);
+        *out.entry((date, grid)).or_default() += u64::try_from(reports).unwrap_or(0);
     }
     Ok(out)
 }
@@ -132,7 +131,7 @@ macro_rules! reports_query {
         let (scope, cells): (&ReportScope, Option<&[String]>) = ($scope, $cells);
         let mut query = case_events::table
             .inner_join(cases::table)
-            .filter(case_events::kind.eq("reported"))
+            .filter(case_events::kind.eq(super::summaries::REPORTED))
             .filter(case_events::occurred_at.ge($from))
             .filter(case_events::occurred_at.lt($to))
             .filter(cases::grid_code.is_not_null())

@@ -219,14 +219,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_day_summaries (day, grid_code, category_code, handling_unit, channel, kind) {
+    case_day_summaries (day, grid_code, category_code, channel) {
         day -> Text,
         grid_code -> Text,
         category_code -> Text,
-        handling_unit -> Text,
         channel -> Text,
-        kind -> Text,
-        events -> BigInt,
+        reports -> BigInt,
     }
 }
 

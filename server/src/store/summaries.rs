@@ -1,7 +1,9 @@
-//! Per-day summaries of the audit trail (`case_day_summaries`): how many events of each kind
-//! happened on each city day to the cases of one grid cell, category, handling unit and
-//! channel. Figures over a city's year then read a few rows per cell and day instead of every
-//! event of the period; early warning reads its daily reports here ([`daily_reports`]).
+//! Per-day summaries of the audit trail (`case_day_summaries`): how many reports came in on
+//! each city day for the cases of one grid cell, category and channel. Early warning reads its
+//! daily reports here ([`daily_reports`]) instead of every report of its weeks. The workflow's
+//! steps are counted by the statistics' roll-ups ([`super::rollups`]), with the days their
+//! figures need; these rows counted them too, by kind and unit, until nothing read them (about
+//! five and a half rows a case, 2 GB at a million cases, and an upsert in every step).
 //!
 //! - **Whose days**: the database records the time zone the days are dates of
 //!   (`case_summary_zone`), and every writer reads it there, so the rows stay exact in that
@@ -9,20 +11,19 @@
 //!   calendar's zone at start while no row is stored; with rows counted in another zone (those
 //!   stored before the zone was recorded count UTC days), the readers read the events instead
 //!   ([`usable`]) until [`rebuild`] counts them again in the city's zone.
-//! - **Live**: [`count`] and [`count_many`] add each event in the transaction that inserts it
+//! - **Live**: [`count`] and [`count_many`] add each report in the transaction that inserts it
 //!   ([`super::events::insert`], [`super::events::insert_many`]), after the case row was written,
-//!   so the summaries are exact at any moment: no batch, no lag. The key is read from the case row
-//!   as the event leaves it (its cell, category, channel and the unit it is with after the step).
-//! - **Proof**: [`compare`] recomputes the summaries from the events alone, replaying each case
-//!   in sequence order (the unit follows core's effects: a dispatch sets it, a send-back clears
-//!   it), and lists every difference; [`rebuild`] writes the fresh figures in place of the
+//!   so the summaries are exact at any moment: no batch, no lag. The key is read from the case
+//!   row (its cell, category and channel); the other events count nothing here.
+//! - **Proof**: [`compare`] recomputes the summaries from the report events alone and lists
+//!   every difference; [`rebuild`] writes the fresh figures in place of the
 //!   stored ones. `gridline summaries rebuild [--check]` runs them. Both work a few hundred cells
 //!   at a time (a case is in one cell at any moment, so the cells' keys are disjoint), holding
 //!   the lock that orders event writers for each batch, so a running server may keep writing.
-//! - **Relocate**: the events of a case count under the cell the case is in now; a `relocate`
-//!   moves all of the case's counts to its new cell ([`move_case`]) in its own transaction.
+//! - **Relocate**: a case's report counts under the cell the case is in now; a `relocate`
+//!   moves it to the new cell ([`move_case`]) in the relocation's transaction.
 //!
-//! A case without a cell (the triage queue) or a unit is counted under `''`. The cases of
+//! A case without a cell (the triage queue) is counted under `''`. The cases of
 //! emergency drills are not counted, like in the statistics: a drill's report is counted when it
 //! arrives, and taken out again ([`forget_case`]) when the drill's command takes it over.
 
@@ -31,8 +32,8 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use gridline_core::codes::{CaseId, CategoryCode, GridCode};
-use gridline_core::workflow::{self, Action, CaseState, Channel, Effect, Role};
+use gridline_core::codes::{CategoryCode, GridCode};
+use gridline_core::workflow::Channel;
 
 use super::events::EventRow;
 use super::schema::{case_day_summaries, case_events, case_summary_zone, cases, emergency_cases};
@@ -49,13 +50,13 @@ pub struct SummaryKey {
     pub day: String,
     pub grid_code: String,
     pub category_code: String,
-    pub handling_unit: String,
     pub channel: String,
-    /// The event kind: `reported` or a workflow action's name.
-    pub kind: String,
 }
 
-/// Summary rows: key → number of events.
+/// The event kind the summaries count.
+pub const REPORTED: &str = "reported";
+
+/// Summary rows: key → number of reports.
 pub type Summaries = BTreeMap<SummaryKey, i64>;
 
 /// The day (in `zone`) an event at `at` (UTC) counts on.
@@ -126,24 +127,25 @@ pub fn usable(conn: &mut DbConnection, zone: Tz) -> QueryResult<bool> {
     Ok(now.complete && now.zone == zone)
 }
 
-/// Adds `event` to its summary row. Call inside the transaction that inserts the event, after
-/// its case row was written.
+/// Adds `event` to its summary row if it is a report. Call inside the transaction that inserts
+/// the event, after its case row was written.
 pub fn count(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
+    if event.kind != REPORTED {
+        return Ok(());
+    }
     let day = day_of(event.occurred_at, recorded(conn)?.zone);
     let (sql, with_dollars) = (
-        "INSERT INTO case_day_summaries \
-           (day, grid_code, category_code, handling_unit, channel, kind, events) \
-         SELECT ?, COALESCE(grid_code, ''), category_code, COALESCE(handling_unit, ''), channel, ?, 1 \
+        "INSERT INTO case_day_summaries (day, grid_code, category_code, channel, reports) \
+         SELECT ?, COALESCE(grid_code, ''), category_code, channel, 1 \
            FROM cases WHERE id = ? AND NOT EXISTS \
              (SELECT 1 FROM emergency_cases d WHERE d.case_id = cases.id AND d.drill) \
-         ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
-         DO UPDATE SET events = case_day_summaries.events + excluded.events",
+         ON CONFLICT (day, grid_code, category_code, channel) \
+         DO UPDATE SET reports = case_day_summaries.reports + excluded.reports",
         matches!(conn, DbConnection::Pg(_)),
     );
     let sql = if with_dollars { numbered_placeholders(sql) } else { sql.to_owned() };
     let added = diesel::sql_query(sql)
         .bind::<Text, _>(&day)
-        .bind::<Text, _>(&event.kind)
         .bind::<Text, _>(event.case_id.to_string())
         .execute(conn)?;
     if added != 1 && !is_drill(conn, &event.case_id.to_string())? {
@@ -163,7 +165,7 @@ fn is_drill(conn: &mut DbConnection, case_id: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// Takes every count of one case's events out of the summaries (a drill's case, when its
+/// Takes one case's report out of the summaries (a drill's case, when its
 /// command takes it over), inside the caller's transaction.
 pub fn forget_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<()> {
     hold_event_writers(conn)?;
@@ -171,15 +173,15 @@ pub fn forget_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<()> {
     subtract(conn, &counted)
 }
 
-/// What the summaries count for one case's events, replayed from its events.
+/// What the summaries count for one case, from its report event.
 fn counted_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Summaries> {
-    let rows: Vec<ReplayRow> = case_events::table
+    let rows: Vec<ReportRow> = case_events::table
         .inner_join(cases::table)
-        .select(REPLAY_COLUMNS)
+        .select(REPORT_COLUMNS)
         .filter(cases::id.eq(case_id))
-        .order(case_events::seq)
+        .filter(case_events::kind.eq(REPORTED))
         .load(conn)?;
-    Ok(replay(&rows, recorded(conn)?.zone))
+    Ok(summarize(&rows, recorded(conn)?.zone))
 }
 
 /// Takes `counted` off the stored rows, dropping the rows left at nothing.
@@ -190,45 +192,42 @@ fn subtract(conn: &mut DbConnection, counted: &Summaries) -> QueryResult<()> {
                 .filter(case_day_summaries::day.eq(&key.day))
                 .filter(case_day_summaries::grid_code.eq(&key.grid_code))
                 .filter(case_day_summaries::category_code.eq(&key.category_code))
-                .filter(case_day_summaries::handling_unit.eq(&key.handling_unit))
-                .filter(case_day_summaries::channel.eq(&key.channel))
-                .filter(case_day_summaries::kind.eq(&key.kind)),
+                .filter(case_day_summaries::channel.eq(&key.channel)),
         )
-        .set(case_day_summaries::events.eq(case_day_summaries::events - *n))
+        .set(case_day_summaries::reports.eq(case_day_summaries::reports - *n))
         .execute(conn)?;
     }
-    diesel::delete(case_day_summaries::table.filter(case_day_summaries::events.le(0i64))).execute(conn)?;
+    diesel::delete(case_day_summaries::table.filter(case_day_summaries::reports.le(0i64))).execute(conn)?;
     Ok(())
 }
 
 /// [`count`] for all of `events` with one statement (the intake writer's batch of reports): the
 /// events are grouped by their key in the database and each group added once.
 pub fn count_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<()> {
+    let reports: Vec<&EventRow> = events.iter().filter(|event| event.kind == REPORTED).collect();
+    let events = reports.as_slice();
     if events.len() < 2 {
         return events.iter().try_for_each(|event| count(conn, event));
     }
     let zone = recorded(conn)?.zone;
-    // Three parameters an event: far under SQLite's bound; the intake batch is a few hundred.
+    // Two parameters a report: far under SQLite's bound; the intake batch is a few hundred.
     for chunk in events.chunks(5000) {
-        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let values = vec!["(?, ?)"; chunk.len()].join(", ");
         let sql = format!(
-            "INSERT INTO case_day_summaries \
-               (day, grid_code, category_code, handling_unit, channel, kind, events) \
-             SELECT v.column2, COALESCE(c.grid_code, ''), c.category_code, COALESCE(c.handling_unit, ''), \
-               c.channel, v.column3, COUNT(*) \
+            "INSERT INTO case_day_summaries (day, grid_code, category_code, channel, reports) \
+             SELECT v.column2, COALESCE(c.grid_code, ''), c.category_code, c.channel, COUNT(*) \
              FROM (VALUES {values}) AS v JOIN cases c ON c.id = v.column1 \
              WHERE NOT EXISTS (SELECT 1 FROM emergency_cases d WHERE d.case_id = c.id AND d.drill) \
-             GROUP BY 1, 2, 3, 4, 5, 6 \
-             ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
-             DO UPDATE SET events = case_day_summaries.events + excluded.events"
+             GROUP BY 1, 2, 3, 4 \
+             ON CONFLICT (day, grid_code, category_code, channel) \
+             DO UPDATE SET reports = case_day_summaries.reports + excluded.reports"
         );
         let sql = if matches!(conn, DbConnection::Pg(_)) { numbered_placeholders(&sql) } else { sql };
         let mut query = diesel::sql_query(sql).into_boxed();
         for event in chunk {
             query = query
                 .bind::<Text, _>(event.case_id.to_string())
-                .bind::<Text, _>(day_of(event.occurred_at, zone))
-                .bind::<Text, _>(event.kind.clone());
+                .bind::<Text, _>(day_of(event.occurred_at, zone));
         }
         query.execute(conn)?;
     }
@@ -250,10 +249,10 @@ pub(super) fn numbered_placeholders(sql: &str) -> String {
     out
 }
 
-/// Moves every summary count of one case's events from the cell the case is in now to
-/// `new_grid` (`''`: no cell), inside the caller's transaction, before the case row's cell
-/// changes: the summaries count every event under the case's present cell, the key
-/// [`compare`] recomputes them with, so a `relocate` keeps them exact.
+/// Moves one case's report from the cell the case is in now to `new_grid` (`''`: no cell),
+/// inside the caller's transaction, before the case row's cell changes: the summaries count a
+/// report under the case's present cell, the key [`compare`] recomputes them with, so a
+/// `relocate` keeps them exact.
 pub fn move_case(conn: &mut DbConnection, case_id: &str, new_grid: &str) -> QueryResult<()> {
     hold_event_writers(conn)?;
     if is_drill(conn, case_id)? {
@@ -271,111 +270,49 @@ pub fn move_case(conn: &mut DbConnection, case_id: &str, new_grid: &str) -> Quer
 
 /// Adds `summaries` to the stored rows, creating the missing ones.
 fn add_all(conn: &mut DbConnection, summaries: &Summaries) -> QueryResult<()> {
-    let sql = "INSERT INTO case_day_summaries \
-           (day, grid_code, category_code, handling_unit, channel, kind, events) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (day, grid_code, category_code, handling_unit, channel, kind) \
-         DO UPDATE SET events = case_day_summaries.events + excluded.events";
+    let sql = "INSERT INTO case_day_summaries (day, grid_code, category_code, channel, reports) \
+         VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (day, grid_code, category_code, channel) \
+         DO UPDATE SET reports = case_day_summaries.reports + excluded.reports";
     let sql = if matches!(conn, DbConnection::Pg(_)) { numbered_placeholders(sql) } else { sql.to_owned() };
     for (key, n) in summaries {
         diesel::sql_query(&sql)
             .bind::<Text, _>(&key.day)
             .bind::<Text, _>(&key.grid_code)
             .bind::<Text, _>(&key.category_code)
-            .bind::<Text, _>(&key.handling_unit)
             .bind::<Text, _>(&key.channel)
-            .bind::<Text, _>(&key.kind)
             .bind::<diesel::sql_types::BigInt, _>(*n)
             .execute(conn)?;
     }
     Ok(())
 }
 
-/// The columns of a [`ReplayRow`], from `case_events` joined to `cases`.
-const REPLAY_COLUMNS: (
-    cases::id,
-    cases::grid_code,
-    cases::category_code,
-    cases::channel,
-    case_events::kind,
-    case_events::from_state,
-    case_events::actor_role,
-    case_events::occurred_at,
-    case_events::details,
-) = (
-    cases::id,
-    cases::grid_code,
-    cases::category_code,
-    cases::channel,
-    case_events::kind,
-    case_events::from_state,
-    case_events::actor_role,
-    case_events::occurred_at,
-    case_events::details,
-);
+/// The columns of a [`ReportRow`], from `case_events` joined to `cases`.
+const REPORT_COLUMNS: (cases::grid_code, cases::category_code, cases::channel, case_events::occurred_at) =
+    (cases::grid_code, cases::category_code, cases::channel, case_events::occurred_at);
 
-/// One event with the facts of its case (its present cell among them), as the replay reads it,
-/// each code parsed once: a stored value core does not accept fails the read.
+/// One report with the facts of its case (its present cell among them), each code parsed
+/// once: a stored value core does not accept fails the read.
 #[derive(Debug, Queryable)]
-struct ReplayRow {
-    #[diesel(deserialize_as = Parsed<CaseId>)]
-    case_id: CaseId,
+struct ReportRow {
     #[diesel(deserialize_as = Parsed<Option<GridCode>>)]
     grid_code: Option<GridCode>,
     #[diesel(deserialize_as = Parsed<CategoryCode>)]
     category_code: CategoryCode,
     #[diesel(deserialize_as = Parsed<Channel>)]
     channel: Channel,
-    /// `reported` or a workflow action's name.
-    kind: String,
-    #[diesel(deserialize_as = Parsed<Option<CaseState>>)]
-    from_state: Option<CaseState>,
-    /// A role, or the channel that filed the report (`open311`, `sensor`).
-    actor_role: Option<String>,
     occurred_at: chrono::NaiveDateTime,
-    details: String,
 }
 
-/// Whether the event's step set or cleared the handling unit, by core's effects.
-fn unit_effect(row: &ReplayRow) -> Option<Effect> {
-    let from = row.from_state?;
-    // Intake (`reported`) is no workflow step.
-    let action = row.kind.parse::<Action>().ok()?;
-    let role = row.actor_role.as_deref()?.parse::<Role>().ok()?;
-    let transition = workflow::decide(from, action, role).ok()?;
-    transition
-        .effects
-        .iter()
-        .copied()
-        .find(|e| matches!(e, Effect::SetsHandlingUnit | Effect::ClearsHandlingUnit))
-}
-
-/// The summaries of `rows` (events of whole cases, by case and in sequence order), on the
-/// days of `zone`.
-fn replay(rows: &[ReplayRow], zone: Tz) -> Summaries {
+/// The summaries of `rows` on the days of `zone`.
+fn summarize(rows: &[ReportRow], zone: Tz) -> Summaries {
     let mut out = Summaries::new();
-    let mut unit = String::new();
-    let mut case: Option<CaseId> = None;
     for row in rows {
-        if case != Some(row.case_id) {
-            case = Some(row.case_id);
-            unit.clear();
-        }
-        match unit_effect(row) {
-            Some(Effect::SetsHandlingUnit) => {
-                let details: serde_json::Value = serde_json::from_str(&row.details).unwrap_or_default();
-                unit = details["handling_unit"].as_str().unwrap_or_default().to_owned();
-            }
-            Some(_) => unit.clear(),
-            None => {}
-        }
         let key = SummaryKey {
             day: day_of(row.occurred_at, zone),
             grid_code: row.grid_code.map(|code| code.to_string()).unwrap_or_default(),
             category_code: row.category_code.to_string(),
-            handling_unit: unit.clone(),
             channel: row.channel.as_str().to_owned(),
-            kind: row.kind.clone(),
         };
         *out.entry(key).or_default() += 1;
     }
@@ -397,8 +334,8 @@ pub struct Comparison {
     pub cells: usize,
     /// Summary rows recomputed from the events.
     pub rows: usize,
-    /// Events counted in them.
-    pub events: i64,
+    /// Reports counted in them.
+    pub reports: i64,
     /// Every key that differed (stored rows of cells without cases included).
     pub differences: Vec<Difference>,
     /// The zone whose days the rows count (an IANA name), as recorded at the end.
@@ -417,16 +354,16 @@ fn cells(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     Ok(cells)
 }
 
-/// The events of the cases in `cells` (`''`: the cases without one), by case and in order.
-fn events_in(conn: &mut DbConnection, cells: &[String]) -> QueryResult<Vec<ReplayRow>> {
+/// The reports of the cases in `cells` (`''`: the cases without one).
+fn reports_in(conn: &mut DbConnection, cells: &[String]) -> QueryResult<Vec<ReportRow>> {
     let with_grid: Vec<&String> = cells.iter().filter(|c| !c.is_empty()).collect();
     let mut query = case_events::table
         .inner_join(cases::table)
-        .select(REPLAY_COLUMNS)
+        .select(REPORT_COLUMNS)
+        .filter(case_events::kind.eq(REPORTED))
         .filter(cases::id.ne_all(
             emergency_cases::table.filter(emergency_cases::drill.eq(true)).select(emergency_cases::case_id),
         ))
-        .order((cases::id, case_events::seq))
         .into_boxed();
     query = if cells.iter().any(String::is_empty) {
         query.filter(cases::grid_code.eq_any(with_grid).or(cases::grid_code.is_null()))
@@ -437,22 +374,20 @@ fn events_in(conn: &mut DbConnection, cells: &[String]) -> QueryResult<Vec<Repla
 }
 
 fn stored_in(conn: &mut DbConnection, cells: &[String]) -> QueryResult<Summaries> {
-    let rows: Vec<(String, String, String, String, String, String, i64)> = case_day_summaries::table
+    let rows: Vec<(String, String, String, String, i64)> = case_day_summaries::table
         .filter(case_day_summaries::grid_code.eq_any(cells))
         .select((
             case_day_summaries::day,
             case_day_summaries::grid_code,
             case_day_summaries::category_code,
-            case_day_summaries::handling_unit,
             case_day_summaries::channel,
-            case_day_summaries::kind,
-            case_day_summaries::events,
+            case_day_summaries::reports,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(day, grid_code, category_code, handling_unit, channel, kind, events)| {
-            (SummaryKey { day, grid_code, category_code, handling_unit, channel, kind }, events)
+        .map(|(day, grid_code, category_code, channel, reports)| {
+            (SummaryKey { day, grid_code, category_code, channel }, reports)
         })
         .collect())
 }
@@ -510,7 +445,7 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
                 // Take SQLite's writer lock before reading, so nothing is written in between.
                 diesel::sql_query("DELETE FROM case_day_summaries WHERE 1 = 0").execute(conn)?;
             }
-            let fresh = replay(&events_in(conn, batch)?, recorded(conn)?.zone);
+            let fresh = summarize(&reports_in(conn, batch)?, recorded(conn)?.zone);
             let stored = stored_in(conn, batch)?;
             if write {
                 replace(conn, batch, &fresh)?;
@@ -519,7 +454,7 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
         })?;
         comparison.cells += batch.len();
         comparison.rows += fresh.len();
-        comparison.events += fresh.values().sum::<i64>();
+        comparison.reports += fresh.values().sum::<i64>();
         comparison.differences.extend(differences(&stored, &fresh));
     }
     comparison.zone = recorded(conn)?.zone.name().to_owned();
@@ -530,7 +465,7 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
 /// place of the stored ones (inside the caller's transaction, which holds the event writers'
 /// lock): what a batch of `gridline seed` ends with.
 pub fn rebuild_cells(conn: &mut DbConnection, cells: &[String]) -> QueryResult<()> {
-    let fresh = replay(&events_in(conn, cells)?, recorded(conn)?.zone);
+    let fresh = summarize(&reports_in(conn, cells)?, recorded(conn)?.zone);
     replace(conn, cells, &fresh)
 }
 
@@ -546,27 +481,23 @@ struct NewSummary<'a> {
     day: &'a str,
     grid_code: &'a str,
     category_code: &'a str,
-    handling_unit: &'a str,
     channel: &'a str,
-    kind: &'a str,
-    events: i64,
+    reports: i64,
 }
 
 /// Inserts `summaries` as new rows (their keys must not be stored yet).
 pub fn insert_all(conn: &mut DbConnection, summaries: &Summaries) -> QueryResult<()> {
     let rows: Vec<NewSummary<'_>> = summaries
         .iter()
-        .map(|(k, events)| NewSummary {
+        .map(|(k, reports)| NewSummary {
             day: &k.day,
             grid_code: &k.grid_code,
             category_code: &k.category_code,
-            handling_unit: &k.handling_unit,
             channel: &k.channel,
-            kind: &k.kind,
-            events: *events,
+            reports: *reports,
         })
         .collect();
-    // Seven parameters a row: well under SQLite's 32,766 per statement.
+    // Five parameters a row: well under SQLite's 32,766 per statement.
     for chunk in rows.chunks(1000) {
         crate::batch_insert!(conn, case_day_summaries::table, chunk)?;
     }

@@ -125,9 +125,9 @@ fn a_stored_value_core_does_not_know_fails_the_summaries_proof(backend: Backend)
     let (case, event) = report("key-summary", "GL-261205-ID0005");
     cases::insert_report(&mut conn, &case, &[], &event).unwrap();
     let proof = summaries::compare(&mut conn).unwrap();
-    assert_eq!((proof.events, proof.differences.len()), (1, 0), "{proof:?}");
+    assert_eq!((proof.reports, proof.differences.len()), (1, 0), "{proof:?}");
 
-    // The replay reads each event's case once, typed: a channel core does not know fails the
+    // The proof reads each report's case once, typed: a channel core does not know fails the
     // proof, naming the text, rather than counting it under that text.
     diesel::update(cases_table::table).set(cases_table::channel.eq("pigeon")).execute(&mut conn).unwrap();
     match summaries::compare(&mut conn) {

@@ -1,7 +1,7 @@
 //! The per-day summaries on both backends: after a random mix of every way in and every action
 //! (each step taken over HTTP by whoever the case offers it to, the overdue job's marks and
-//! escalations included), the summaries written with each event equal a fresh computation from
-//! the events; a tampered row is found, `rebuild` repairs it, and `gridline summaries rebuild
+//! escalations included), the summaries written with each report equal a fresh computation
+//! from the events and count no step; a tampered row is found, `rebuild` repairs it, and `gridline summaries rebuild
 //! --check` says so as a real process (exit 1 on a difference, 0 once they agree).
 
 use std::collections::BTreeSet;
@@ -297,12 +297,20 @@ fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backen
     {
         assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
     }
-    let events: i64 = case_events::table.count().get_result(&mut conn).unwrap();
+    let reports: i64 = case_events::table
+        .filter(case_events::kind.eq(summaries::REPORTED))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
 
-    // Written with each event, equal to a fresh computation from the events.
+    // Written with each report, equal to a fresh computation from the events; the steps count
+    // nothing here (the roll-ups count them).
     let fresh = summaries::compare(&mut conn).unwrap();
     assert_eq!(fresh.differences, Vec::new());
-    assert_eq!(fresh.events, events);
+    assert_eq!(fresh.reports, reports);
+    let stored: Vec<i64> =
+        case_day_summaries::table.select(case_day_summaries::reports).load(&mut conn).unwrap();
+    assert_eq!(stored.iter().sum::<i64>(), reports);
     let channels: BTreeSet<String> = case_day_summaries::table
         .select(case_day_summaries::channel)
         .distinct()
@@ -311,14 +319,6 @@ fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backen
         .into_iter()
         .collect();
     assert_eq!(channels, ["app", "inspector", "web"].into_iter().map(str::to_owned).collect());
-    let units: BTreeSet<String> = case_day_summaries::table
-        .select(case_day_summaries::handling_unit)
-        .distinct()
-        .load::<String>(&mut conn)
-        .unwrap()
-        .into_iter()
-        .collect();
-    assert!(units.contains("") && units.contains("sanitation") && units.contains("roads"), "{units:?}");
     let passed = gridline_summaries(&city.server, &["--check"]);
     assert_eq!(passed.status.code(), Some(0), "{}", String::from_utf8_lossy(&passed.stderr));
     assert!(String::from_utf8_lossy(&passed.stdout).contains("agree"));
@@ -330,26 +330,36 @@ fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backen
     crate::stats_rollups::assert_rollups_match_facts(&city.server, &callers, &mut rng, 2, 30);
 
     // A row off by one is found, by the command too, and a rebuild puts it right.
-    let (day, grid): (String, String) = case_day_summaries::table
-        .filter(case_day_summaries::kind.eq("dispatch"))
-        .select((case_day_summaries::day, case_day_summaries::grid_code))
+    let (day, grid, category, channel): (String, String, String, String) = case_day_summaries::table
+        .select((
+            case_day_summaries::day,
+            case_day_summaries::grid_code,
+            case_day_summaries::category_code,
+            case_day_summaries::channel,
+        ))
+        .filter(case_day_summaries::grid_code.ne(""))
         .first(&mut conn)
         .unwrap();
     diesel::update(
         case_day_summaries::table
-            .filter(case_day_summaries::kind.eq("dispatch"))
             .filter(case_day_summaries::day.eq(&day))
-            .filter(case_day_summaries::grid_code.eq(&grid)),
+            .filter(case_day_summaries::grid_code.eq(&grid))
+            .filter(case_day_summaries::category_code.eq(&category))
+            .filter(case_day_summaries::channel.eq(&channel)),
     )
-    .set(case_day_summaries::events.eq(case_day_summaries::events + 1))
+    .set(case_day_summaries::reports.eq(case_day_summaries::reports + 1))
     .execute(&mut conn)
     .unwrap();
     let tampered = summaries::compare(&mut conn).unwrap();
-    assert!(!tampered.differences.is_empty());
-    assert!(tampered.differences.iter().all(|d| d.key.kind == "dispatch" && d.stored == d.from_events + 1));
+    assert_eq!(tampered.differences.len(), 1, "{:?}", tampered.differences);
+    let difference = &tampered.differences[0];
+    assert_eq!((&difference.key.day, &difference.key.grid_code), (&day, &grid));
+    assert_eq!(difference.stored, difference.from_events + 1);
     let failed = gridline_summaries(&city.server, &["--check"]);
     assert_eq!(failed.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&failed.stdout).contains("\tdispatch\t"));
+    assert!(
+        String::from_utf8_lossy(&failed.stdout).contains(&format!("{day}\t{grid}\t{category}\t{channel}\t"))
+    );
     let rebuilt = gridline_summaries(&city.server, &[]);
     assert_eq!(rebuilt.status.code(), Some(0), "{}", String::from_utf8_lossy(&rebuilt.stderr));
     assert_eq!(summaries::compare(&mut conn).unwrap(), fresh);
