@@ -1,12 +1,14 @@
 //! Prometheus metrics: HTTP requests by route pattern, reports received, routing outcomes, the
-//! reads of the live event streams.
+//! reads of the live event streams and whether the node hears the other nodes' events.
 //!
 //! Each server process has its own [`Metrics`] (no global registry), exposed at `/metrics` in
 //! the text exposition format. Route labels are route patterns (`/api/v1/cases/{id}`), never
 //! raw paths, and method labels are the standard methods, anything else counted as `other`: a
 //! client cannot invent a label, so the number of series stays bounded.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// Latency buckets in seconds, dense around the 50 ms intake goal.
 const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
@@ -19,6 +21,7 @@ pub struct Metrics {
     reports_received: IntCounterVec,
     routing_outcomes: IntCounterVec,
     live_reads: IntCounterVec,
+    listening: IntGauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -67,8 +70,21 @@ impl Metrics {
         registry.register(Box::new(http_latency.clone()))?;
         registry.register(Box::new(reports_received.clone()))?;
         registry.register(Box::new(routing_outcomes.clone()))?;
+        let listening = IntGauge::new(
+            "live_listening",
+            "1 while the node's PostgreSQL listener hears the events and signals of every node, else 0",
+        )?;
         registry.register(Box::new(live_reads.clone()))?;
-        Ok(Self { registry, http_requests, http_latency, reports_received, routing_outcomes, live_reads })
+        registry.register(Box::new(listening.clone()))?;
+        Ok(Self {
+            registry,
+            http_requests,
+            http_latency,
+            reports_received,
+            routing_outcomes,
+            live_reads,
+            listening,
+        })
     }
 
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -90,6 +106,12 @@ impl Metrics {
     /// A live event stream read the case feed (`of` is `cases`) or the signals (`signals`).
     pub fn live_read(&self, of: &str) {
         self.live_reads.with_label_values(&[of]).inc();
+    }
+
+    /// Whether the PostgreSQL listener holds its connection (`true` from the first `LISTEN`
+    /// until the connection is lost): while it does not, other nodes' events wait for the poll.
+    pub fn listening(&self, connected: bool) {
+        self.listening.set(i64::from(connected));
     }
 
     /// The text exposition of every metric.

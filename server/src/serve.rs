@@ -78,6 +78,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
                 node: state.db.node().clone(),
             },
             state.auth.revocations.clone(),
+            state.metrics.clone(),
         );
     }
     crate::jobs::overdue::spawn(state.clone());

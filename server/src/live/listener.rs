@@ -60,8 +60,9 @@ enum ListenError {
 
 /// Starts the listener for the database at `url` on the current actix system. It also hears
 /// [`crate::auth::revocation::CHANNEL`] and reloads `revocations` on it, so every node refuses a
-/// revoked token within [`CHECK_INTERVAL`].
-pub fn spawn(url: String, bells: Bells, revocations: RevocationList) {
+/// revoked token within [`CHECK_INTERVAL`]. `metrics` tells whether it listens
+/// (`gridline_live_listening`).
+pub fn spawn(url: String, bells: Bells, revocations: RevocationList, metrics: crate::metrics::Metrics) {
     actix_web::rt::spawn(async move {
         let mut conn: Option<PgConnection> = None;
         let mut failing = false;
@@ -86,9 +87,13 @@ pub fn spawn(url: String, bells: Bells, revocations: RevocationList) {
                     if rang.signals {
                         bells.signals.wake();
                     }
+                    // After the bells a new connection rings: a stream that opens once this
+                    // reads 1 has nothing left to read again.
+                    metrics.listening(true);
                     actix_web::rt::time::sleep(CHECK_INTERVAL).await;
                 }
                 Err(e) => {
+                    metrics.listening(false);
                     if !failing {
                         tracing::warn!(error = %e, "event listener lost the database; events from other nodes wait for the poll");
                         failing = true;
