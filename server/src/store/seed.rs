@@ -94,9 +94,12 @@ pub fn write_batch(
         for (seq, event) in (first..).zip(events.iter_mut()) {
             event.seq = seq;
         }
-        for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            crate::batch_insert!(conn, case_events::table, chunk.to_vec())?;
-        }
+        with_generic_plans(conn, |conn| {
+            for chunk in events.chunks(ROWS_PER_STATEMENT) {
+                crate::batch_insert!(conn, case_events::table, chunk.to_vec())?;
+            }
+            Ok(())
+        })?;
         phases.lap("events");
         summaries::rebuild_cells(conn, cells)?;
         phases.lap("summaries");
@@ -108,6 +111,27 @@ pub fn write_batch(
     })?;
     phases.lap("commit");
     tracing::debug!(cases = ids.len(), phases = %phases, "seed batch written");
+    Ok(())
+}
+
+/// Runs `work` with PostgreSQL's plan cache set to generic plans, until the transaction ends or
+/// `work` is done. Every event row checks its foreign key to `cases`, a query PostgreSQL keeps
+/// prepared; against the partitioned `cases` its generic plan (pruned at run time) looks dearer
+/// than a plan for the one id, so by default every row's check is planned again, over every
+/// partition. A 100,000-case seed spent about 40 % of the events' time planning those checks
+/// (`docs/benchmarks.md`, "The plans of the events' foreign key checks").
+fn with_generic_plans(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> StoreResult<()>,
+) -> StoreResult<()> {
+    use diesel::connection::SimpleConnection;
+    if let DbConnection::Pg(pg) = conn {
+        pg.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")?;
+    }
+    work(conn)?;
+    if let DbConnection::Pg(pg) = conn {
+        pg.batch_execute("SET LOCAL plan_cache_mode = auto")?;
+    }
     Ok(())
 }
 
