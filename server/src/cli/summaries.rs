@@ -9,10 +9,10 @@
 //! gridline summaries rebuild --rollups # only the statistics' roll-ups (after a calendar change)
 //! ```
 //!
-//! Either prints how many cells, summary rows and events it went through and whose days they
+//! Either prints how many cells, summary rows and reports it went through and whose days they
 //! count (the time zone; a rebuild counts them on the calendar's, so a check fails while they
-//! count another's), and each difference as a tab-separated line: day, cell, category, unit,
-//! channel, kind, stored, from the events;
+//! count another's), and each difference as a tab-separated line: day, cell, category,
+//! channel, stored, from the events;
 //! then how many cases and facts, and each fact that differs as a line `fact`, case, sequence
 //! number, stored, from the events (`-` for a missing one); then how many cases and roll-up
 //! rows ([`crate::store::rollups`], counted by the configuration's calendar and response
