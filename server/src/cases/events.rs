@@ -47,7 +47,7 @@ pub fn reported(case: &CaseRow, at: DateTime<Utc>) -> EventRow {
         actor_role: case.reporter_role.clone(),
         lat: Some(case.lat),
         lon: Some(case.lon),
-        ..base(case.id, "reported", None, CaseState::Reported, at)
+        ..base(case.id, crate::store::events::REPORTED, None, CaseState::Reported, at)
     };
     if case.routing_outcome == TRIAGE {
         event.details = json!({ "routing": TRIAGE }).to_string();

@@ -397,7 +397,12 @@ pub async fn incident(state: &AppState, who: &Principal, id: &str) -> ApiResult<
             handling_unit: None,
             note: d.note,
         })
-        .chain(events.iter().filter(|e| e.kind != "reported").map(|e| case_decision(e, &tracking)))
+        .chain(
+            events
+                .iter()
+                .filter(|e| e.kind != crate::store::events::REPORTED)
+                .map(|e| case_decision(e, &tracking)),
+        )
         .collect();
     // Oldest first (a stable sort keeps a switch before the steps of its own moment, and the
     // steps in their recorded order), then newest first.

@@ -131,7 +131,7 @@ macro_rules! reports_query {
         let (scope, cells): (&ReportScope, Option<&[String]>) = ($scope, $cells);
         let mut query = case_events::table
             .inner_join(cases::table)
-            .filter(case_events::kind.eq(super::summaries::REPORTED))
+            .filter(case_events::kind.eq(super::events::REPORTED))
             .filter(case_events::occurred_at.ge($from))
             .filter(case_events::occurred_at.lt($to))
             .filter(cases::grid_code.is_not_null())

@@ -29,6 +29,9 @@ pub const CHANNEL: &str = "gridline_events";
 /// listener relays.
 pub const NOTIFIER: &str = "COALESCE(current_setting('gridline.node', true), '')";
 
+/// The kind of a case's first event, its report (every other kind is a workflow action's name).
+pub const REPORTED: &str = "reported";
+
 /// A wake-up bell shared by everything on one node that writes or follows events. Cheap to
 /// clone; ringing it with nobody listening costs nothing.
 #[derive(Debug, Clone)]

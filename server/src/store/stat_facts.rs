@@ -148,7 +148,7 @@ pub fn derive(before: &Carry, event: &EventRow) -> Fact {
     // Only deadlines and ratings read the details: most events never parse them.
     let details = || serde_json::from_str::<Value>(&event.details).unwrap_or(Value::Null);
     let mut counted = 0;
-    if event.kind == "reported" {
+    if event.kind == super::events::REPORTED {
         counted |= marks::RECEIVED;
         if details()["routing"] == "triage" {
             counted |= marks::TRIAGED;
@@ -256,7 +256,7 @@ pub fn record_many(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<
     for event in events {
         let before = match carries.get(&event.case_id) {
             Some(carry) => carry.clone(),
-            None if event.kind == "reported" && event.from_state.is_none() => Carry::default(),
+            None if event.kind == super::events::REPORTED && event.from_state.is_none() => Carry::default(),
             None => carried(conn, &event.case_id.to_string())?,
         };
         let fact = derive(&before, event);

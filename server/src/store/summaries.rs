@@ -35,7 +35,7 @@ use diesel::sql_types::Text;
 use gridline_core::codes::{CategoryCode, GridCode};
 use gridline_core::workflow::Channel;
 
-use super::events::EventRow;
+use super::events::{EventRow, REPORTED};
 use super::schema::{case_day_summaries, case_events, case_summary_zone, cases, emergency_cases};
 use super::typed::Parsed;
 use super::{DbConnection, StoreResult};
@@ -52,9 +52,6 @@ pub struct SummaryKey {
     pub category_code: String,
     pub channel: String,
 }
-
-/// The event kind the summaries count.
-pub const REPORTED: &str = "reported";
 
 /// Summary rows: key → number of reports.
 pub type Summaries = BTreeMap<SummaryKey, i64>;

@@ -129,7 +129,10 @@ fn seeded_cases_are_whole_histories_the_server_serves(backend: Backend) {
     }
     let agreed = summaries::compare(&mut conn).unwrap();
     assert_eq!(agreed.differences, Vec::new());
-    assert_eq!(agreed.reports, events.iter().filter(|e| e.1 == summaries::REPORTED).count() as i64);
+    assert_eq!(
+        agreed.reports,
+        events.iter().filter(|e| e.1 == gridline_server::store::events::REPORTED).count() as i64
+    );
     let facts = gridline_server::store::stat_facts::compare(&mut conn).unwrap();
     assert_eq!((facts.differences, facts.facts), (Vec::new(), events.len()));
 

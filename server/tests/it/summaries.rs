@@ -298,7 +298,7 @@ fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backen
         assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
     }
     let reports: i64 = case_events::table
-        .filter(case_events::kind.eq(summaries::REPORTED))
+        .filter(case_events::kind.eq(gridline_server::store::events::REPORTED))
         .count()
         .get_result(&mut conn)
         .unwrap();
