@@ -24,8 +24,12 @@
 //!   reporters. A step that would fall after now is not taken: recent cases are still open.
 //!
 //! Cells are written a batch at a time (`--cells-per-batch`; by default as many as hold about
-//! [`CASES_PER_BATCH`] cases), each batch one transaction with its cases, events and per-day
-//! summaries ([`crate::store::seed`]).
+//! [`CASES_PER_BATCH`] cases), each batch one transaction with its cases, events, per-day
+//! summaries, statistics' facts and its cases' own roll-up rows ([`crate::store::seed`]). The
+//! roll-up rows of streets, categories, units, channels and the city are summed in memory
+//! (`--rows-held`) and written when that many are held and at the end; until then the
+//! roll-ups are recorded incomplete and the statistics read the facts. A seed stopped before
+//! its end leaves them so: `gridline summaries rebuild` counts them again.
 
 use std::time::Instant;
 
@@ -69,6 +73,10 @@ pub struct SeedArgs {
     /// worth).
     #[arg(long)]
     cells_per_batch: Option<usize>,
+    /// The statistics' roll-up rows of streets, categories, units, channels and the whole city
+    /// summed in memory (about 300 bytes each) before they are written.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows_held: usize,
 }
 
 /// The cases a batch holds by default. Every batch's commit writes again the pages it touched
@@ -91,8 +99,8 @@ const CHANNEL_SHARES: [(Channel, f64); 6] = [
 const FALLBACK_UNIT: &str = "city-services";
 
 pub fn run(args: SeedArgs) -> CliResult {
-    if args.cases == 0 || args.days == 0 || args.cells_per_batch == Some(0) {
-        return Err(CliError::input("--cases, --days and --cells-per-batch must be at least 1"));
+    if args.cases == 0 || args.days == 0 || args.cells_per_batch == Some(0) || args.rows_held == 0 {
+        return Err(CliError::input("--cases, --days, --cells-per-batch and --rows-held must be at least 1"));
     }
     let text =
         std::fs::read_to_string(&args.grids).map_err(|e| CliError::input(format!("{}: {e}", args.grids)))?;
@@ -113,6 +121,8 @@ pub fn run(args: SeedArgs) -> CliResult {
     // The statistics' roll-ups start with an empty database and are kept with every batch.
     let rules = super::user::rollup_rules()?;
     crate::store::rollups::adopt(&mut conn, &rules).map_err(super::user::database)?;
+    let mut rollups = crate::store::rollups::SeedRollups::start(&mut conn, args.rows_held)
+        .map_err(super::user::database)?;
     // So do the per-day summaries' city days.
     crate::store::summaries::adopt(&mut conn, rules.calendar.settings().timezone)
         .map_err(super::user::database)?;
@@ -145,7 +155,7 @@ pub fn run(args: SeedArgs) -> CliResult {
         let codes: Vec<String> = batch_cells.iter().map(|c| c.code.to_string()).collect();
         written += cases.len() as u64;
         events_written += events.len() as u64;
-        write_batch(&mut conn, cases, events, &codes).map_err(super::user::database)?;
+        write_batch(&mut conn, &mut rollups, cases, events, &codes).map_err(super::user::database)?;
         let seconds = started.elapsed().as_secs_f64();
         eprint!(
             "\r{written} cases, {events_written} events, {:.0} cases/s   ",
@@ -153,6 +163,9 @@ pub fn run(args: SeedArgs) -> CliResult {
         );
     }
     eprintln!();
+    if let Some(rollups) = rollups {
+        rollups.finish(&mut conn).map_err(super::user::database)?;
+    }
     let seeded = started.elapsed().as_secs_f64();
     let settled = Instant::now();
     crate::store::seed::settle(&mut conn).map_err(super::user::database)?;

@@ -120,6 +120,12 @@ pub mod level {
     /// time reaches it); later hours share it.
     const LAST_HOUR: i64 = (i32::MAX / TIMES - 2) as i64;
 
+    /// The level a row of `level` was counted at: itself, or the one its hundredths of an hour
+    /// belong to ([`times`]).
+    pub fn base(level: i32) -> i32 {
+        level % TIMES
+    }
+
     /// The level of the hundredths of `hour` counted at `level`.
     pub fn times(level: i32, hour: i64) -> i32 {
         let hour = i32::try_from(hour.clamp(0, LAST_HOUR)).unwrap_or(0);
@@ -732,6 +738,11 @@ fn save_keys(conn: &mut DbConnection, kept: &[(CaseId, CaseKey)], forgotten: &[C
         diesel::delete(case_rollup_keys::table.filter(case_rollup_keys::case_id.eq_any(chunk)))
             .execute(conn)?;
     }
+    insert_keys(conn, kept)
+}
+
+/// Records the keys of cases `case_rollup_keys` holds none for.
+fn insert_keys(conn: &mut DbConnection, kept: &[(CaseId, CaseKey)]) -> QueryResult<()> {
     let rows: Vec<_> = kept
         .iter()
         .map(|(id, key)| {
@@ -881,11 +892,100 @@ fn derive_rows(
     Ok((rollup, keys))
 }
 
-/// Counts the rows of newly written cases (a batch of `gridline seed`) from their facts,
-/// inside the caller's transaction. Nothing is done while the roll-ups are off.
-pub fn add_cases(conn: &mut DbConnection, case_ids: &[CaseId]) -> QueryResult<()> {
-    let touched: HashMap<CaseId, i64> = case_ids.iter().map(|id| (*id, i64::MIN)).collect();
-    follow(conn, &touched)
+/// The roll-ups of the new cases of `gridline seed`, counted batch by batch from the facts and
+/// keys the seed derived (what [`follow`] would read back from the tables a batch has just
+/// written, handed over).
+///
+/// A case's rows at [`level::CASE`] are its own (a whole key, seldom shared), so they are written
+/// with its batch. The rows of the other levels sum many cases each: a batch of 8,000 cases
+/// upserted 240,000 of them into rows earlier batches had written (each a new row version and
+/// index entry, since the counts are part of the key's index), which was half of the seed's
+/// time. They are summed here over many batches and written when as many are held as the seed
+/// allows (about 300 bytes of memory each) and at [`SeedRollups::finish`]. Until then the roll-ups are recorded as incomplete, so the
+/// statistics read the facts; a seed stopped before its end leaves them so, until `gridline
+/// summaries rebuild`. Writers go on adding their differences meanwhile ([`follow`] keeps
+/// incomplete rows of known rules), and sums commute, so the rows are exact once the held ones
+/// are written.
+pub struct SeedRollups {
+    rules: Arc<RollupRules>,
+    held: Rollup,
+    most_held: usize,
+    /// Whether the roll-ups were complete before the seed: only then does it record them
+    /// complete again.
+    were_complete: bool,
+}
+
+impl SeedRollups {
+    /// Starts counting a seed's cases, holding at most `most_held` coarse rows before writing
+    /// them; `None` while the roll-ups are off or were counted by rules this process does not
+    /// know (they stay stale).
+    pub fn start(conn: &mut DbConnection, most_held: usize) -> super::StoreResult<Option<SeedRollups>> {
+        super::write_transaction(conn, |conn| {
+            super::summaries::hold_event_writers(conn)?;
+            let Some(recorded) = recorded(conn)? else { return Ok(None) };
+            record_rules(conn, &recorded.fingerprint, false)?;
+            let Some(rules) = registered(&recorded.fingerprint) else { return Ok(None) };
+            Ok(Some(SeedRollups { rules, held: Rollup::new(), most_held, were_complete: recorded.complete }))
+        })
+    }
+
+    /// Counts cases no row counts yet, from their `facts` (by case) and `keys`, inside the
+    /// caller's transaction. A case without a key (a drill's) or without facts counts nowhere.
+    pub fn add_new_cases(
+        &mut self,
+        conn: &mut DbConnection,
+        keys: &HashMap<CaseId, CaseKey>,
+        facts: &[Fact],
+    ) -> QueryResult<()> {
+        let mut delta = Rollup::new();
+        let mut kept = Vec::new();
+        for case in facts.chunk_by(|a, b| a.case_id == b.case_id) {
+            let id = case[0].case_id;
+            if let Some(key) = keys.get(&id) {
+                fold(&mut delta, key, spans_of(case, &self.rules), 1);
+                kept.push((id, key.clone()));
+            }
+        }
+        let mut own = Rollup::new();
+        for (row, counted) in delta {
+            if level::base(row.1.level) == level::CASE {
+                own.insert(row, counted);
+            } else {
+                let held = self.held.entry(row).or_insert((0, 0));
+                held.0 += counted.0;
+                held.1 += counted.1;
+            }
+        }
+        own.retain(|_, counted| *counted != (0, 0));
+        apply(conn, &own)?;
+        insert_keys(conn, &kept)?;
+        if self.held.len() >= self.most_held {
+            self.write_held(conn)?;
+        }
+        Ok(())
+    }
+
+    /// The coarse rows held now.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    fn write_held(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+        let mut held = std::mem::take(&mut self.held);
+        held.retain(|_, counted| *counted != (0, 0));
+        apply(conn, &held)
+    }
+
+    /// Writes the held rows and records the roll-ups complete again if they were before the
+    /// seed, in one transaction under the event writers' lock.
+    pub fn finish(mut self, conn: &mut DbConnection) -> super::StoreResult<()> {
+        super::write_transaction(conn, |conn| {
+            super::summaries::hold_event_writers(conn)?;
+            self.write_held(conn)?;
+            record_rules(conn, &self.rules.fingerprint, self.were_complete)?;
+            Ok(())
+        })
+    }
 }
 
 /// A stored row that differs from the one derived from the facts.

@@ -6,12 +6,18 @@
 //! after the highest sequence number stored, inserts cases and events with multi-row
 //! statements, and recomputes the per-day summaries of the batch's cells from their events
 //! ([`super::summaries::rebuild_cells`]), so the summaries agree with the events after every
-//! batch, whatever was stored there before.
+//! batch, whatever was stored there before. The statistics' facts and roll-ups are derived
+//! from the batch's events in memory (its cases are new: nothing of theirs is stored to read
+//! back); the roll-ups' coarse rows are summed over many batches ([`SeedRollups`]).
+
+use std::collections::HashMap;
 
 use diesel::prelude::*;
+use gridline_core::codes::{AreaCode, CaseId};
 
 use super::cases::CaseRow;
 use super::events::{self, EventRow};
+use super::rollups::{CaseKey, SeedRollups};
 use super::schema::{case_events, cases};
 use super::{DbConnection, StoreResult, stat_facts, summaries};
 
@@ -69,18 +75,19 @@ pub fn settle(conn: &mut DbConnection) -> StoreResult<()> {
 /// case, 33 columns).
 const ROWS_PER_STATEMENT: usize = 900;
 
-/// Stores `cases` and `events` (by case, in the order they happened) in one transaction and
-/// recomputes the summaries of `cells` (every cell the cases are in, `''` for none) and the
-/// statistics' facts of the cases.
+/// Stores `cases` (new ones) and `events` (by case, in the order they happened) in one
+/// transaction, recomputes the summaries of `cells` (every cell the cases are in, `''` for
+/// none), and adds the cases' statistics' facts and their roll-ups (`rollups`, `None` while
+/// the roll-ups are off).
 pub fn write_batch(
     conn: &mut DbConnection,
+    rollups: &mut Option<SeedRollups>,
     mut cases: Vec<SeededCase>,
     mut events: Vec<EventRow>,
     cells: &[String],
 ) -> StoreResult<()> {
-    // The statistics' facts are rebuilt by the cases' text.
-    let ids: Vec<gridline_core::codes::CaseId> = cases.iter().map(|c| c.row.id).collect();
-    let case_ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    // The keys the cases' roll-up rows are counted under, as `rollups::follow` would read them.
+    let keys = cases.iter().map(rollup_key).collect::<QueryResult<HashMap<_, _>>>()?;
     // Where a batch's time goes, for scale work (`GRIDLINE_LOG=gridline_server::store::seed=debug`).
     let mut phases = Phases::start();
     super::write_transaction(conn, |conn| {
@@ -103,15 +110,37 @@ pub fn write_batch(
         phases.lap("events");
         summaries::rebuild_cells(conn, cells)?;
         phases.lap("summaries");
-        stat_facts::rebuild_cases(conn, &case_ids)?;
+        let facts = stat_facts::add_new_cases(conn, &events)?;
         phases.lap("facts");
-        super::rollups::add_cases(conn, &ids)?;
+        if let Some(rollups) = rollups {
+            rollups.add_new_cases(conn, &keys, &facts)?;
+        }
         phases.lap("rollups");
         Ok::<_, super::StoreError>(())
     })?;
     phases.lap("commit");
-    tracing::debug!(cases = ids.len(), phases = %phases, "seed batch written");
+    let held = rollups.as_ref().map_or(0, SeedRollups::held);
+    tracing::debug!(cases = keys.len(), phases = %phases, held, "seed batch written");
     Ok(())
+}
+
+/// A seeded case's roll-up key, from the columns it is inserted with.
+fn rollup_key(case: &SeededCase) -> QueryResult<(CaseId, CaseKey)> {
+    let row = &case.row;
+    let code = |text: &Option<String>| -> QueryResult<Option<AreaCode>> {
+        let invalid = |e: gridline_core::codes::CodeError| {
+            diesel::result::Error::SerializationError(format!("case {}: {e}", row.id).into())
+        };
+        text.as_deref().map(|code| code.parse().map_err(invalid)).transpose()
+    };
+    let key = CaseKey {
+        district_code: code(&row.district_code)?,
+        street_code: code(&row.street_code)?,
+        category_code: row.category_code,
+        handling_unit: row.handling_unit.clone(),
+        channel: row.channel,
+    };
+    Ok((row.id, key))
 }
 
 /// Runs `work` with PostgreSQL's plan cache set to generic plans, until the transaction ends or

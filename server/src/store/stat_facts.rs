@@ -323,19 +323,24 @@ fn differences(stored: Vec<Fact>, fresh: &[Fact]) -> Vec<FactDifference> {
     out
 }
 
-/// Derives the facts of `case_ids` from their events and writes them in place of the stored
-/// ones (inside the caller's transaction, which holds the event writers' lock): what a batch of
-/// `gridline seed` ends with.
-pub fn rebuild_cases(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<()> {
-    let fresh = derive_all(&events_of(conn, case_ids)?);
-    replace(conn, case_ids, &fresh)
+/// Derives and stores the facts of cases that have none yet, from their `events` (by case, in
+/// sequence order; a batch of `gridline seed` just inserted them), and returns them: what
+/// [`rebuild_cases`] would read back and write, without the reads.
+pub fn add_new_cases(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<Vec<Fact>> {
+    let fresh = derive_all(events);
+    insert(conn, &fresh)?;
+    Ok(fresh)
 }
 
 fn replace(conn: &mut DbConnection, case_ids: &[String], fresh: &[Fact]) -> QueryResult<()> {
     for ids in case_ids.chunks(1000) {
         diesel::delete(case_stat_facts::table.filter(case_stat_facts::case_id.eq_any(ids))).execute(conn)?;
     }
-    for chunk in fresh.chunks(1000) {
+    insert(conn, fresh)
+}
+
+fn insert(conn: &mut DbConnection, facts: &[Fact]) -> QueryResult<()> {
+    for chunk in facts.chunks(1000) {
         crate::batch_insert!(conn, case_stat_facts::table, chunk.to_vec())?;
     }
     Ok(())
