@@ -205,6 +205,13 @@ impl CaseState {
     pub fn counts_as_open(self) -> bool {
         !matches!(self, CaseState::Rejected | CaseState::Merged)
     }
+
+    /// Whether a case in this state is on its deadline's clock: with a handling unit, until
+    /// the unit's work is verified. The statistics count such a case as due when its deadline
+    /// falls in the range (`docs/statistics.md`, "due").
+    pub fn on_the_deadline_clock(self) -> bool {
+        matches!(self, CaseState::Dispatched | CaseState::InProgress | CaseState::Handled)
+    }
 }
 
 wire_enum! {

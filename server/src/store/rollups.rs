@@ -515,9 +515,7 @@ pub fn spans_of(facts: &[Fact], rules: &RollupRules) -> Spans {
         }
     }
     let due_day = |f: &Fact| {
-        let on_the_clock = f
-            .state_after
-            .is_some_and(|s| matches!(s, CaseState::Dispatched | CaseState::InProgress | CaseState::Handled));
+        let on_the_clock = f.state_after.is_some_and(CaseState::on_the_deadline_clock);
         f.deadline_after.filter(|_| on_the_clock).map(|deadline| rules.day(deadline))
     };
     for (from, until, due) in state_runs(facts, due_day, rules) {

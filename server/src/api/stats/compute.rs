@@ -147,9 +147,6 @@ struct Closure {
     handling_seconds: Option<i64>,
 }
 
-/// The states in which a case's deadline runs.
-const ON_THE_CLOCK: [CaseState; 3] = [CaseState::Dispatched, CaseState::InProgress, CaseState::Handled];
-
 /// What one case's facts (in sequence order, as [`crate::store::stats::facts_for`] returns
 /// them) say about the range: the marks of the facts inside it, its last closure, and the state
 /// and deadline at its end (after the last fact before the end, or before the first one after
@@ -206,7 +203,7 @@ fn notes_of(facts: &[StatsFactRow], range: Range, rules: &Rules<'_>) -> CaseNote
     notes.registered_closed = notes.registered && state == Some(CaseState::Closed);
     // An extension counts only for a case dispatched in the range (the rate's cohort).
     notes.extended &= notes.dispatched;
-    notes.due_open = state.is_some_and(|s| ON_THE_CLOCK.contains(&s))
+    notes.due_open = state.is_some_and(CaseState::on_the_deadline_clock)
         && deadline.is_some_and(|d| range.holds(d.and_utc()));
     // A time the calendar cannot count (a year without its holiday schedule) is left out.
     notes.response = received_at.and_then(|received| {
