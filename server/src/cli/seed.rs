@@ -118,7 +118,7 @@ pub fn run(args: SeedArgs) -> CliResult {
     let db = super::user::open_database()?;
     let mut conn = db.get().map_err(super::user::database)?;
     crate::store::seed::prepare_connection(&mut conn).map_err(super::user::database)?;
-    // The statistics' roll-ups start with an empty database and are kept with every batch.
+    // The statistics' roll-ups start with an empty database and are kept as the batches go.
     let rules = super::user::rollup_rules()?;
     crate::store::rollups::adopt(&mut conn, &rules).map_err(super::user::database)?;
     let mut rollups = crate::store::rollups::SeedRollups::start(&mut conn, args.rows_held)

@@ -315,6 +315,24 @@ impl CaseKey {
         }
     }
 
+    /// The key of a case's row as it is inserted (a drill's case counts nowhere: the caller
+    /// knows).
+    pub fn of_case(case: &super::cases::CaseRow) -> QueryResult<CaseKey> {
+        let code = |text: &Option<String>| -> QueryResult<Option<AreaCode>> {
+            let invalid = |e: gridline_core::codes::CodeError| {
+                diesel::result::Error::SerializationError(format!("case {}: {e}", case.id).into())
+            };
+            text.as_deref().map(|code| code.parse().map_err(invalid)).transpose()
+        };
+        Ok(CaseKey {
+            district_code: code(&case.district_code)?,
+            street_code: code(&case.street_code)?,
+            category_code: case.category_code,
+            handling_unit: case.handling_unit.clone(),
+            channel: case.channel,
+        })
+    }
+
     /// The key of its stored columns ([`CaseKey::columns`]).
     fn of_columns(columns: RowKey) -> QueryResult<CaseKey> {
         let (category, channel) = (column_code(&columns.category_code)?, column_code(&columns.channel)?);

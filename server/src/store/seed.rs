@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use gridline_core::codes::{AreaCode, CaseId};
 
 use super::cases::CaseRow;
 use super::events::{self, EventRow};
@@ -87,7 +86,10 @@ pub fn write_batch(
     cells: &[String],
 ) -> StoreResult<()> {
     // The keys the cases' roll-up rows are counted under, as `rollups::follow` would read them.
-    let keys = cases.iter().map(rollup_key).collect::<QueryResult<HashMap<_, _>>>()?;
+    let keys = cases
+        .iter()
+        .map(|case| Ok((case.row.id, CaseKey::of_case(&case.row)?)))
+        .collect::<QueryResult<HashMap<_, _>>>()?;
     // Where a batch's time goes, for scale work (`GRIDLINE_LOG=gridline_server::store::seed=debug`).
     let mut phases = Phases::start();
     super::write_transaction(conn, |conn| {
@@ -122,25 +124,6 @@ pub fn write_batch(
     let held = rollups.as_ref().map_or(0, SeedRollups::held);
     tracing::debug!(cases = keys.len(), phases = %phases, held, "seed batch written");
     Ok(())
-}
-
-/// A seeded case's roll-up key, from the columns it is inserted with.
-fn rollup_key(case: &SeededCase) -> QueryResult<(CaseId, CaseKey)> {
-    let row = &case.row;
-    let code = |text: &Option<String>| -> QueryResult<Option<AreaCode>> {
-        let invalid = |e: gridline_core::codes::CodeError| {
-            diesel::result::Error::SerializationError(format!("case {}: {e}", row.id).into())
-        };
-        text.as_deref().map(|code| code.parse().map_err(invalid)).transpose()
-    };
-    let key = CaseKey {
-        district_code: code(&row.district_code)?,
-        street_code: code(&row.street_code)?,
-        category_code: row.category_code,
-        handling_unit: row.handling_unit.clone(),
-        channel: row.channel,
-    };
-    Ok((row.id, key))
 }
 
 /// Runs `work` with PostgreSQL's plan cache set to generic plans, until the transaction ends or

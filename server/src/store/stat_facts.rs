@@ -324,8 +324,8 @@ fn differences(stored: Vec<Fact>, fresh: &[Fact]) -> Vec<FactDifference> {
 }
 
 /// Derives and stores the facts of cases that have none yet, from their `events` (by case, in
-/// sequence order; a batch of `gridline seed` just inserted them), and returns them: what
-/// [`rebuild_cases`] would read back and write, without the reads.
+/// sequence order; a batch of `gridline seed` just inserted them), and returns them, without
+/// reading back what the caller holds.
 pub fn add_new_cases(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<Vec<Fact>> {
     let fresh = derive_all(events);
     insert(conn, &fresh)?;
