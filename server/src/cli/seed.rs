@@ -30,6 +30,11 @@
 //! (`--rows-held`) and written when that many are held and at the end; until then the
 //! roll-ups are recorded incomplete and the statistics read the facts. A seed stopped before
 //! its end leaves them so: `gridline summaries rebuild` counts them again.
+//!
+//! Into a database without cases, the seed drops the secondary indexes and foreign keys of the
+//! tables it fills and builds them at its end, once, over all the rows
+//! ([`crate::store::deferred_indexes`]; `--keep-indexes` keeps them, for a database a server is
+//! serving meanwhile). A seed stopped early leaves them recorded; opening the store builds them.
 
 use std::time::Instant;
 
@@ -77,6 +82,11 @@ pub struct SeedArgs {
     /// summed in memory (about 300 bytes each) before they are written.
     #[arg(long, default_value_t = 1_000_000)]
     rows_held: usize,
+    /// Keep every index while writing, even into a database without cases (by default the
+    /// secondary ones are built once at the end: faster, but a server serving the database
+    /// meanwhile reads without them).
+    #[arg(long)]
+    keep_indexes: bool,
 }
 
 /// The cases a batch holds by default. Every batch's commit writes again the pages it touched
@@ -138,6 +148,23 @@ pub fn run(args: SeedArgs) -> CliResult {
     crate::store::partitions::ensure_ahead(&mut conn, now)
         .and_then(|_| crate::store::partitions::ensure_months(&mut conn, oldest, now))
         .map_err(super::user::database)?;
+    // Into an empty database, each batch's cells are its own and the indexes wait for the end.
+    let fresh = crate::store::cases::none_stored(&mut conn).map_err(super::user::database)?;
+    let deferred = if fresh && !args.keep_indexes {
+        crate::store::deferred_indexes::defer(&mut conn).map_err(super::user::database)?
+    } else {
+        Vec::new()
+    };
+    if !deferred.is_empty() {
+        let keys = deferred.iter().filter(|d| d.kind == crate::store::deferred_indexes::FOREIGN_KEY).count();
+        let indexes = deferred.len() - keys;
+        let what = match keys {
+            0 => format!("{indexes} indexes"),
+            1 => format!("{indexes} indexes and a foreign key"),
+            _ => format!("{indexes} indexes and {keys} foreign keys"),
+        };
+        println!("{what} are built after the cases");
+    }
     let mut city = City::new(&args, &cells, taxonomy.categories(), calendar, now);
     let counts = city.cases_per_cell(args.cases);
     let cells_per_batch = args.cells_per_batch.unwrap_or_else(|| {
@@ -155,7 +182,7 @@ pub fn run(args: SeedArgs) -> CliResult {
         let codes: Vec<String> = batch_cells.iter().map(|c| c.code.to_string()).collect();
         written += cases.len() as u64;
         events_written += events.len() as u64;
-        write_batch(&mut conn, &mut rollups, cases, events, &codes).map_err(super::user::database)?;
+        write_batch(&mut conn, &mut rollups, cases, events, &codes, fresh).map_err(super::user::database)?;
         let seconds = started.elapsed().as_secs_f64();
         eprint!(
             "\r{written} cases, {events_written} events, {:.0} cases/s   ",
@@ -165,6 +192,11 @@ pub fn run(args: SeedArgs) -> CliResult {
     eprintln!();
     if let Some(rollups) = rollups {
         rollups.finish(&mut conn).map_err(super::user::database)?;
+    }
+    let indexed = Instant::now();
+    let built = crate::store::deferred_indexes::restore(&mut conn).map_err(super::user::database)?;
+    if !built.is_empty() {
+        println!("built them in {:.1} s", indexed.elapsed().as_secs_f64());
     }
     let seeded = started.elapsed().as_secs_f64();
     let settled = Instant::now();

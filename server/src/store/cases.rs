@@ -253,6 +253,11 @@ pub fn find_by_idempotency_key(conn: &mut DbConnection, key: &str) -> StoreResul
         .optional()?)
 }
 
+/// Whether the store holds no case at all (a bulk load may then build its indexes at the end).
+pub fn none_stored(conn: &mut DbConnection) -> StoreResult<bool> {
+    Ok(!diesel::select(diesel::dsl::exists(cases::table.select(cases::id))).get_result::<bool>(conn)?)
+}
+
 pub fn find(conn: &mut DbConnection, id: CaseId) -> StoreResult<Option<CaseRow>> {
     Ok(cases::table.find(id.to_string()).select(CaseRow::as_select()).first(conn).optional()?)
 }

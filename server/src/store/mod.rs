@@ -17,6 +17,7 @@ pub mod categories;
 pub mod coverage;
 pub mod daily_reports;
 pub mod deadlines;
+pub mod deferred_indexes;
 pub mod duplicates;
 pub mod emergencies;
 pub mod events;
@@ -512,13 +513,23 @@ impl Db {
         result.map_err(|e| StoreError::Migration(e.to_string()))
     }
 
+    /// Runs pending migrations, then builds any index a bulk load dropped and did not live to
+    /// build again ([`deferred_indexes`]): nothing is served from a database without them.
     fn migrate(&self) -> StoreResult<()> {
         let mut conn = self.get()?;
         let result = match &mut *conn {
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
             DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
         };
-        result.map_err(|e| StoreError::Migration(e.to_string()))
+        result.map_err(|e| StoreError::Migration(e.to_string()))?;
+        let waiting = deferred_indexes::pending(&mut conn)?;
+        if waiting > 0 {
+            tracing::warn!(waiting, "building the indexes an interrupted bulk load dropped");
+            let built = deferred_indexes::restore(&mut conn)?;
+            let seconds: f64 = built.iter().map(|(_, took)| took.as_secs_f64()).sum();
+            tracing::warn!(built = built.len(), seconds, "indexes built");
+        }
+        Ok(())
     }
 
     /// Runs blocking diesel work on the blocking thread pool with a pooled connection.

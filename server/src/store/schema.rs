@@ -219,6 +219,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    deferred_indexes (name) {
+        name -> Text,
+        table_name -> Text,
+        kind -> Text,
+        definition -> Text,
+    }
+}
+
+diesel::table! {
     case_day_summaries (day, grid_code, category_code, channel) {
         day -> Text,
         grid_code -> Text,
@@ -334,6 +343,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     open311_requests,
     case_day_summaries,
+    deferred_indexes,
     notification_outbox,
     notification_deliveries,
     notification_preferences,

@@ -6,7 +6,8 @@
 //! after the highest sequence number stored, inserts cases and events with multi-row
 //! statements, and recomputes the per-day summaries of the batch's cells from their events
 //! ([`super::summaries::rebuild_cells`]), so the summaries agree with the events after every
-//! batch, whatever was stored there before. The statistics' facts and roll-ups are derived
+//! batch, whatever was stored there before (into an empty database, where the load builds its
+//! indexes at the end, it adds the batch's reports instead). The statistics' facts and roll-ups are derived
 //! from the batch's events in memory (its cases are new: nothing of theirs is stored to read
 //! back); the roll-ups' coarse rows are summed over many batches ([`SeedRollups`]).
 
@@ -75,15 +76,21 @@ pub fn settle(conn: &mut DbConnection) -> StoreResult<()> {
 const ROWS_PER_STATEMENT: usize = 900;
 
 /// Stores `cases` (new ones) and `events` (by case, in the order they happened) in one
-/// transaction, recomputes the summaries of `cells` (every cell the cases are in, `''` for
-/// none), and adds the cases' statistics' facts and their roll-ups (`rollups`, `None` while
+/// transaction, brings the summaries of `cells` (every cell the cases are in, `''` for none) up
+/// to date, and adds the cases' statistics' facts and their roll-ups (`rollups`, `None` while
 /// the roll-ups are off).
+///
+/// The summaries of cells that may hold reports already are recomputed from all their events;
+/// with `fresh_cells` (a load into a database without cases, each batch in cells of its own)
+/// the batch's reports are added to them, which needs no index but the cases' ids
+/// ([`super::deferred_indexes`]).
 pub fn write_batch(
     conn: &mut DbConnection,
     rollups: &mut Option<SeedRollups>,
     mut cases: Vec<SeededCase>,
     mut events: Vec<EventRow>,
     cells: &[String],
+    fresh_cells: bool,
 ) -> StoreResult<()> {
     // The keys the cases' roll-up rows are counted under, as `rollups::follow` would read them.
     let keys = cases
@@ -110,7 +117,11 @@ pub fn write_batch(
             Ok(())
         })?;
         phases.lap("events");
-        summaries::rebuild_cells(conn, cells)?;
+        if fresh_cells {
+            summaries::count_many(conn, &events)?;
+        } else {
+            summaries::rebuild_cells(conn, cells)?;
+        }
         phases.lap("summaries");
         let facts = stat_facts::add_new_cases(conn, &events)?;
         phases.lap("facts");

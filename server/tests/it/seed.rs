@@ -2,7 +2,10 @@
 //! the asked number of cases over the asked days, in the file's cells, with every channel and
 //! histories that core's state machine allows step by step (the case row left as its last event
 //! says), summaries that agree with the events, and a server that serves them (case list,
-//! statistics by channel) without a restart.
+//! statistics by channel) without a restart. Into a database without cases it builds its
+//! indexes at the end: the database is then indexed exactly as the migrations left it; one with
+//! cases keeps its indexes; and indexes a seed dropped and never built are built when the store
+//! is next opened.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -11,12 +14,16 @@ use diesel::prelude::*;
 use gridline_core::grid::to_geojson;
 use gridline_core::workflow::{self, Action, CaseState, Role};
 use gridline_server::store::schema::{case_events, cases};
-use gridline_server::store::summaries;
+use gridline_server::store::{DbConnection, deferred_indexes, summaries};
 use serde_json::Value;
 
 use crate::common::{Backend, TestServer, demo_cells};
 
-crate::both_backends!(seeded_cases_are_whole_histories_the_server_serves);
+crate::both_backends!(
+    seeded_cases_are_whole_histories_the_server_serves,
+    a_seed_into_a_city_with_cases_keeps_its_indexes,
+    indexes_a_seed_dropped_are_built_when_the_store_opens,
+);
 
 const CASES: i64 = 900;
 
@@ -26,26 +33,23 @@ type EventFacts = (String, String, Option<String>, String, Option<String>, chron
 fn seeded_cases_are_whole_histories_the_server_serves(backend: Backend) {
     let server = TestServer::start(backend);
     let dir = tempfile::tempdir().unwrap();
-    let grids = dir.path().join("city.geojson");
     let cells = demo_cells(16);
-    std::fs::write(&grids, to_geojson(&cells)).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_gridline"))
-        .args(["seed", "--cases", &CASES.to_string(), "--days", "120", "--import", "--cells-per-batch", "5"])
-        // Few enough roll-up rows held that they are written between batches too.
-        .args(["--rows-held", "200"])
-        .arg("--grids")
-        .arg(&grids)
-        .env_clear()
-        .env("GRIDLINE_DATA_DIR", dir.path().join("data"))
-        .env("DATABASE_URL", &server.database_url)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("seeded {CASES} cases")));
-
     let db = gridline_server::store::Db::connect(&server.database_url, 1, std::time::Duration::from_secs(10))
         .unwrap();
     let mut conn = db.get().unwrap();
+    let migrated = indexing(&mut conn);
+    let stdout = run_seed(&server, dir.path(), &cells, CASES, 1);
+    assert!(stdout.contains(&format!("seeded {CASES} cases")), "{stdout}");
+    // Into a database without cases the indexes were built at the end, every one of them, on
+    // every partition, and none is left recorded as missing.
+    assert!(
+        stdout.contains("indexes and a foreign key are built after the cases")
+            == (backend == Backend::Postgres),
+        "{stdout}"
+    );
+    assert!(stdout.contains("indexes are built after the cases") == (backend == Backend::Sqlite), "{stdout}");
+    assert_eq!(indexing(&mut conn), migrated);
+    assert_eq!(deferred_indexes::pending(&mut conn).unwrap(), 0);
     let rows: Vec<(String, String, String, Option<String>, i32)> = cases::table
         .select((cases::id, cases::state, cases::channel, cases::grid_code, cases::version))
         .load(&mut conn)
@@ -158,4 +162,141 @@ fn seeded_cases_are_whole_histories_the_server_serves(backend: Backend) {
     // Whole days read from the roll-ups the seed kept agree with the facts.
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
     crate::stats_rollups::assert_rollups_match_facts(&server, &[&admin], &mut rng, 125, 40);
+}
+
+/// Runs `gridline seed` for `cases` cases over 120 days in `cells` (imported) into the server's
+/// database, with generator seed `seed`, and returns what it printed.
+fn run_seed(
+    server: &TestServer,
+    dir: &std::path::Path,
+    cells: &[gridline_core::grid::GridCell],
+    cases: i64,
+    seed: u64,
+) -> String {
+    let grids = dir.join("city.geojson");
+    std::fs::write(&grids, to_geojson(cells)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .args(["seed", "--cases", &cases.to_string(), "--days", "120", "--import", "--cells-per-batch", "5"])
+        .args(["--seed", &seed.to_string()])
+        // Few enough roll-up rows held that they are written between batches too.
+        .args(["--rows-held", "200"])
+        .arg("--grids")
+        .arg(&grids)
+        .env_clear()
+        .env("GRIDLINE_DATA_DIR", dir.join("data"))
+        .env("DATABASE_URL", &server.database_url)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Every index and foreign key of the database's tables, as its definition without its name.
+/// On PostgreSQL a partitioned table's index counts as valid only while every partition has
+/// its own (the partitions a seed adds included), so the same set means the same indexing,
+/// partition by partition.
+fn indexing(conn: &mut DbConnection) -> BTreeSet<String> {
+    #[derive(QueryableByName)]
+    struct Definition {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        owner: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        definition: String,
+    }
+    let rows: Vec<Definition> = match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(
+            "SELECT c.relname::text AS owner, i.relname::text AS name, \
+                    pg_get_indexdef(i.oid) || CASE WHEN x.indisvalid THEN '' ELSE ' (invalid)' END AS definition \
+               FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid \
+              WHERE c.relnamespace = 'public'::regnamespace AND NOT c.relispartition \
+             UNION ALL \
+             SELECT c.relname::text, k.conname::text, pg_get_constraintdef(k.oid) \
+               FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid \
+              WHERE k.contype = 'f' AND k.conparentid = 0 AND c.relnamespace = 'public'::regnamespace",
+        )
+        .load(pg)
+        .unwrap(),
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "SELECT tbl_name AS owner, name, coalesce(sql, '') AS definition FROM sqlite_master WHERE type = 'index'",
+        )
+        .load(sqlite)
+        .unwrap(),
+    };
+    assert!(rows.len() > 20, "{} indexes", rows.len());
+    rows.into_iter()
+        .map(|row| format!("{}: {}", row.owner, row.definition.replacen(&format!(" {} ", row.name), " ", 1)))
+        .collect()
+}
+
+/// Reports, facts and summaries of every case, each as it is stored.
+fn assert_summaries_and_facts_agree(conn: &mut DbConnection, cases: i64) {
+    let stored: i64 = cases::table.count().get_result(conn).unwrap();
+    assert_eq!(stored, cases);
+    let agreed = summaries::compare(conn).unwrap();
+    assert_eq!((agreed.differences, agreed.reports), (Vec::new(), cases));
+    let facts = gridline_server::store::stat_facts::compare(conn).unwrap();
+    assert_eq!(facts.differences, Vec::new());
+}
+
+/// A second seed into the same cells finds cases there: it keeps every index while it writes
+/// and recomputes the cells' summaries from all their reports, its and the first seed's.
+fn a_seed_into_a_city_with_cases_keeps_its_indexes(backend: Backend) {
+    let server = TestServer::start(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let cells = demo_cells(6);
+    let db = gridline_server::store::Db::connect(&server.database_url, 1, std::time::Duration::from_secs(10))
+        .unwrap();
+    let mut conn = db.get().unwrap();
+    let migrated = indexing(&mut conn);
+    let first = run_seed(&server, dir.path(), &cells, 120, 1);
+    assert!(first.contains("built after the cases"), "{first}");
+    assert_summaries_and_facts_agree(&mut conn, 120);
+
+    let second = run_seed(&server, dir.path(), &cells, 80, 2);
+    assert!(second.contains("seeded 80 cases"), "{second}");
+    assert!(!second.contains("built after the cases") && !second.contains("built them"), "{second}");
+    assert_eq!(indexing(&mut conn), migrated);
+    assert_summaries_and_facts_agree(&mut conn, 200);
+}
+
+/// A seed that dies after dropping its indexes leaves them recorded: opening the store builds
+/// them before anything else runs.
+fn indexes_a_seed_dropped_are_built_when_the_store_opens(backend: Backend) {
+    let server = TestServer::start(backend);
+    let url = server.database_url.clone();
+    let open = || gridline_server::store::Db::connect(&url, 1, std::time::Duration::from_secs(10)).unwrap();
+    let db = open();
+    let mut conn = db.get().unwrap();
+    let migrated = indexing(&mut conn);
+    let dropped = deferred_indexes::defer(&mut conn).unwrap();
+    let kinds: BTreeSet<&str> = dropped.iter().map(|d| d.kind.as_str()).collect();
+    let expected_kinds: BTreeSet<&str> = match backend {
+        Backend::Postgres => [deferred_indexes::INDEX, deferred_indexes::FOREIGN_KEY].into(),
+        Backend::Sqlite => [deferred_indexes::INDEX].into(),
+    };
+    assert_eq!(kinds, expected_kinds);
+    for name in
+        ["cases_street_newest", "case_events_case", "case_stat_facts_by_time", "case_day_summaries_by_grid"]
+    {
+        assert!(dropped.iter().any(|d| d.name == name), "{name} not dropped: {dropped:?}");
+    }
+    // What a load must keep is kept: unique indexes and the events' sequence.
+    assert!(!dropped.iter().any(|d| d.name.ends_with("_pkey") || d.name == "case_events_seq"), "{dropped:?}");
+    let left = indexing(&mut conn);
+    assert!(left.len() < migrated.len());
+    assert_eq!(deferred_indexes::pending(&mut conn).unwrap(), dropped.len() as i64);
+    drop(conn);
+    drop(db);
+
+    // The seed is gone; the next process to open the store builds what it dropped.
+    let db = open();
+    let mut conn = db.get().unwrap();
+    assert_eq!(deferred_indexes::pending(&mut conn).unwrap(), 0);
+    assert_eq!(indexing(&mut conn), migrated);
+    // And the server still serves its case list.
+    let token = server.admin_token();
+    let page: Value = server.get_as(&token, "/api/v1/cases?limit=5").json().unwrap();
+    assert!(page["items"].is_array(), "{page}");
 }
