@@ -55,7 +55,9 @@ use crate::cases::events;
 use crate::clock::rfc3339;
 use crate::store::cases::CaseRow;
 use crate::store::events::EventRow;
-use crate::store::seed::{SeededCase, write_batch};
+use crate::store::rollups::SeedRollups;
+use crate::store::seed::{PreparedBatch, SeededCase, prepare_batch, write_batch};
+use crate::store::{DbConnection, StoreError};
 
 #[derive(Debug, Args)]
 pub struct SeedArgs {
@@ -131,8 +133,7 @@ pub fn run(args: SeedArgs) -> CliResult {
     // The statistics' roll-ups start with an empty database and are kept as the batches go.
     let rules = super::user::rollup_rules()?;
     crate::store::rollups::adopt(&mut conn, &rules).map_err(super::user::database)?;
-    let mut rollups = crate::store::rollups::SeedRollups::start(&mut conn, args.rows_held)
-        .map_err(super::user::database)?;
+    let rollups = SeedRollups::start(&mut conn, args.rows_held).map_err(super::user::database)?;
     // So do the per-day summaries' city days.
     crate::store::summaries::adopt(&mut conn, rules.calendar.settings().timezone)
         .map_err(super::user::database)?;
@@ -172,24 +173,8 @@ pub fn run(args: SeedArgs) -> CliResult {
         usize::try_from(CASES_PER_BATCH / per_cell).unwrap_or(usize::MAX).max(1)
     });
     let started = Instant::now();
-    let (mut written, mut events_written) = (0u64, 0u64);
-    for (batch_cells, batch_counts) in cells.chunks(cells_per_batch).zip(counts.chunks(cells_per_batch)) {
-        let mut cases = Vec::new();
-        let mut events = Vec::new();
-        for (cell, count) in batch_cells.iter().zip(batch_counts) {
-            city.cell_cases(cell, *count, &mut cases, &mut events);
-        }
-        let codes: Vec<String> = batch_cells.iter().map(|c| c.code.to_string()).collect();
-        written += cases.len() as u64;
-        events_written += events.len() as u64;
-        write_batch(&mut conn, &mut rollups, cases, events, &codes, fresh).map_err(super::user::database)?;
-        let seconds = started.elapsed().as_secs_f64();
-        eprint!(
-            "\r{written} cases, {events_written} events, {:.0} cases/s   ",
-            written as f64 / seconds.max(0.001)
-        );
-    }
-    eprintln!();
+    let (written, events_written, rollups) =
+        write_batches(&mut conn, city, &cells, &counts, cells_per_batch, rollups, fresh)?;
     if let Some(rollups) = rollups {
         rollups.finish(&mut conn).map_err(super::user::database)?;
     }
@@ -209,6 +194,71 @@ pub fn run(args: SeedArgs) -> CliResult {
         settled.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Generates and prepares the batches on one thread and writes them on this one, so that the
+/// database stores a batch while the next is generated and counted (a 100,000-case seed spent
+/// about a third of its time generating and counting, the database idle meanwhile). Returns the
+/// cases and events written and the roll-ups' counter, its coarse rows still held.
+fn write_batches(
+    conn: &mut DbConnection,
+    city: City<'_>,
+    cells: &[GridCell],
+    counts: &[u64],
+    cells_per_batch: usize,
+    rollups: Option<SeedRollups>,
+    fresh: bool,
+) -> Result<(u64, u64, Option<SeedRollups>), CliError> {
+    let started = Instant::now();
+    // One batch waits while one is written and the next is made: three in memory at most.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<PreparedBatch>(1);
+    std::thread::scope(|scope| {
+        let generator = scope.spawn(move || {
+            let (mut city, mut rollups) = (city, rollups);
+            for (batch_cells, batch_counts) in
+                cells.chunks(cells_per_batch).zip(counts.chunks(cells_per_batch))
+            {
+                let mut cases = Vec::new();
+                let mut events = Vec::new();
+                for (cell, count) in batch_cells.iter().zip(batch_counts) {
+                    city.cell_cases(cell, *count, &mut cases, &mut events);
+                }
+                let codes = batch_cells.iter().map(|c| c.code.to_string()).collect();
+                let batch = prepare_batch(rollups.as_mut(), cases, events, codes)?;
+                if sender.send(batch).is_err() {
+                    // The writer stopped on an error, which it reports.
+                    break;
+                }
+            }
+            Ok::<_, StoreError>(rollups)
+        });
+        let (mut written, mut events_written) = (0u64, 0u64);
+        let mut failed = None;
+        for batch in receiver.iter() {
+            let (cases, events) = (batch.cases() as u64, batch.events() as u64);
+            if let Err(e) = write_batch(conn, batch, fresh) {
+                failed = Some(e);
+                break;
+            }
+            written += cases;
+            events_written += events;
+            let seconds = started.elapsed().as_secs_f64();
+            eprint!(
+                "\r{written} cases, {events_written} events, {:.0} cases/s   ",
+                written as f64 / seconds.max(0.001)
+            );
+        }
+        drop(receiver);
+        eprintln!();
+        let rollups = generator
+            .join()
+            .map_err(|_| CliError::failure("the case generator stopped unexpectedly"))?
+            .map_err(super::user::database)?;
+        match failed {
+            Some(e) => Err(super::user::database(e)),
+            None => Ok((written, events_written, rollups)),
+        }
+    })
 }
 
 /// The generator: the city's shape and its random source.

@@ -922,6 +922,19 @@ fn derive_rows(
 /// until `gridline summaries rebuild`. Writers go on adding their differences meanwhile
 /// ([`follow`] keeps incomplete rows of known rules), and sums commute, so the rows are exact
 /// once the held ones are written.
+/// The roll-up rows one seeding batch writes ([`SeedRollups::count`]).
+#[derive(Debug)]
+pub struct SeedBatchRows {
+    /// The rows at [`level::CASE`] of the batch's cases.
+    own: Rollup,
+    /// The keys the cases were counted under (`case_rollup_keys`).
+    kept: Vec<(CaseId, CaseKey)>,
+    /// The coarse rows held over batches, when this batch brought them to the most held.
+    coarse: Option<Rollup>,
+    /// How many coarse rows are held after this batch.
+    pub held: usize,
+}
+
 pub struct SeedRollups {
     rules: Arc<RollupRules>,
     held: Rollup,
@@ -945,14 +958,11 @@ impl SeedRollups {
         })
     }
 
-    /// Counts cases no row counts yet, from their `facts` (by case) and `keys`, inside the
-    /// caller's transaction. A case without a key (a drill's) or without facts counts nowhere.
-    pub fn add_new_cases(
-        &mut self,
-        conn: &mut DbConnection,
-        keys: &HashMap<CaseId, CaseKey>,
-        facts: &[Fact],
-    ) -> QueryResult<()> {
+    /// Counts cases no row counts yet, from their `facts` (by case) and `keys`, without the
+    /// database: the seed counts a batch while the one before is written, then writes what this
+    /// returns with [`SeedRollups::write`]. A case without a key (a drill's) or without facts
+    /// counts nowhere.
+    pub fn count(&mut self, keys: &HashMap<CaseId, CaseKey>, facts: &[Fact]) -> SeedBatchRows {
         let mut delta = Rollup::new();
         let mut kept = Vec::new();
         for case in facts.chunk_by(|a, b| a.case_id == b.case_id) {
@@ -973,31 +983,33 @@ impl SeedRollups {
             }
         }
         own.retain(|_, counted| *counted != (0, 0));
-        apply(conn, &own)?;
-        insert_keys(conn, &kept)?;
-        if self.held.len() >= self.most_held {
-            self.write_held(conn)?;
+        let coarse = (self.held.len() >= self.most_held).then(|| self.take_held());
+        SeedBatchRows { own, kept, coarse, held: self.held.len() }
+    }
+
+    /// Writes a batch's rows ([`SeedRollups::count`]) inside the caller's transaction.
+    pub fn write(conn: &mut DbConnection, rows: &SeedBatchRows) -> QueryResult<()> {
+        apply(conn, &rows.own)?;
+        insert_keys(conn, &rows.kept)?;
+        if let Some(coarse) = &rows.coarse {
+            apply(conn, coarse)?;
         }
         Ok(())
     }
 
-    /// The coarse rows held now.
-    pub fn held(&self) -> usize {
-        self.held.len()
-    }
-
-    fn write_held(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+    fn take_held(&mut self) -> Rollup {
         let mut held = std::mem::take(&mut self.held);
         held.retain(|_, counted| *counted != (0, 0));
-        apply(conn, &held)
+        held
     }
 
     /// Writes the held rows and records the roll-ups complete again if they were before the
     /// seed, in one transaction under the event writers' lock.
     pub fn finish(mut self, conn: &mut DbConnection) -> super::StoreResult<()> {
+        let held = self.take_held();
         super::write_transaction(conn, |conn| {
             super::summaries::hold_event_writers(conn)?;
-            self.write_held(conn)?;
+            apply(conn, &held)?;
             record_rules(conn, &self.rules.fingerprint, self.were_complete)?;
             Ok(())
         })

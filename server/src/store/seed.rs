@@ -2,14 +2,16 @@
 //! cases with their whole histories and their summaries in one transaction, without the
 //! per-event work of intake, on either backend.
 //!
-//! A batch holds the event writers' lock (as every event insert does), numbers its events
-//! after the highest sequence number stored, inserts cases and events with multi-row
-//! statements, and recomputes the per-day summaries of the batch's cells from their events
+//! A batch is made ready in memory first ([`prepare_batch`]): its statistics' facts and
+//! roll-up rows are derived from its events (its cases are new: nothing of theirs is stored to
+//! read back), the roll-ups' coarse rows summed over many batches ([`SeedRollups`]). The seed
+//! prepares the next batch on another thread while this one is written ([`write_batch`]): the
+//! batch holds the event writers' lock (as every event insert does), numbers its events after
+//! the highest sequence number stored, inserts cases and events with multi-row statements, and
+//! recomputes the per-day summaries of the batch's cells from their events
 //! ([`super::summaries::rebuild_cells`]), so the summaries agree with the events after every
 //! batch, whatever was stored there before (into an empty database, where the load builds its
-//! indexes at the end, it adds the batch's reports instead). The statistics' facts and roll-ups are derived
-//! from the batch's events in memory (its cases are new: nothing of theirs is stored to read
-//! back); the roll-ups' coarse rows are summed over many batches ([`SeedRollups`]).
+//! indexes at the end, it adds the batch's reports instead).
 
 use std::collections::HashMap;
 
@@ -17,8 +19,9 @@ use diesel::prelude::*;
 
 use super::cases::CaseRow;
 use super::events::{self, EventRow};
-use super::rollups::{CaseKey, SeedRollups};
+use super::rollups::{CaseKey, SeedBatchRows, SeedRollups};
 use super::schema::{case_events, cases};
+use super::stat_facts::Fact;
 use super::{DbConnection, StoreResult, stat_facts, summaries};
 
 /// A case with the workflow columns its history left it with.
@@ -75,28 +78,64 @@ pub fn settle(conn: &mut DbConnection) -> StoreResult<()> {
 /// case, 33 columns).
 const ROWS_PER_STATEMENT: usize = 900;
 
-/// Stores `cases` (new ones) and `events` (by case, in the order they happened) in one
-/// transaction, brings the summaries of `cells` (every cell the cases are in, `''` for none) up
-/// to date, and adds the cases' statistics' facts and their roll-ups (`rollups`, `None` while
-/// the roll-ups are off).
-///
-/// The summaries of cells that may hold reports already are recomputed from all their events;
-/// with `fresh_cells` (a load into a database without cases, each batch in cells of its own)
-/// the batch's reports are added to them, which needs no index but the cases' ids
-/// ([`super::deferred_indexes`]).
-pub fn write_batch(
-    conn: &mut DbConnection,
-    rollups: &mut Option<SeedRollups>,
-    mut cases: Vec<SeededCase>,
+/// One batch of a seed, made ready without the database ([`prepare_batch`]), so that the next
+/// one is generated and counted while this one is written ([`write_batch`]).
+#[derive(Debug)]
+pub struct PreparedBatch {
+    cases: Vec<SeededCase>,
+    /// By case, in the order they happened; numbered from 0 in that order until written.
+    events: Vec<EventRow>,
+    /// The statistics' facts of the events, numbered as they are.
+    facts: Vec<Fact>,
+    /// The cases' roll-up rows (`None` while the roll-ups are off).
+    rollups: Option<SeedBatchRows>,
+    /// Every cell the cases are in (`''` for none).
+    cells: Vec<String>,
+}
+
+impl PreparedBatch {
+    pub fn cases(&self) -> usize {
+        self.cases.len()
+    }
+
+    pub fn events(&self) -> usize {
+        self.events.len()
+    }
+}
+
+/// Derives what a batch of new `cases` and their `events` (by case, in the order they
+/// happened) add to the statistics' facts and roll-ups (`rollups`), in memory.
+pub fn prepare_batch(
+    rollups: Option<&mut SeedRollups>,
+    cases: Vec<SeededCase>,
     mut events: Vec<EventRow>,
-    cells: &[String],
-    fresh_cells: bool,
-) -> StoreResult<()> {
+    cells: Vec<String>,
+) -> StoreResult<PreparedBatch> {
     // The keys the cases' roll-up rows are counted under, as `rollups::follow` would read them.
     let keys = cases
         .iter()
         .map(|case| Ok((case.row.id, CaseKey::of_case(&case.row)?)))
         .collect::<QueryResult<HashMap<_, _>>>()?;
+    // Facts and roll-ups read only the events' order; the stored numbers come at the write.
+    for (seq, event) in (0..).zip(events.iter_mut()) {
+        event.seq = seq;
+    }
+    let facts = stat_facts::derive_new_cases(&events);
+    let rollups = rollups.map(|rollups| rollups.count(&keys, &facts));
+    Ok(PreparedBatch { cases, events, facts, rollups, cells })
+}
+
+/// Stores a prepared batch in one transaction: its cases and events, numbered after the
+/// highest sequence number stored, the summaries of its cells brought up to date, its facts
+/// and its roll-up rows.
+///
+/// The summaries of cells that may hold reports already are recomputed from all their events;
+/// with `fresh_cells` (a load into a database without cases, each batch in cells of its own)
+/// the batch's reports are added to them, which needs no index but the cases' ids
+/// ([`super::deferred_indexes`]).
+pub fn write_batch(conn: &mut DbConnection, batch: PreparedBatch, fresh_cells: bool) -> StoreResult<()> {
+    let PreparedBatch { mut cases, mut events, mut facts, rollups, cells } = batch;
+    let written = cases.len();
     // Where a batch's time goes, for scale work (`GRIDLINE_LOG=gridline_server::store::seed=debug`).
     let mut phases = Phases::start();
     super::write_transaction(conn, |conn| {
@@ -107,9 +146,8 @@ pub fn write_batch(
         }
         phases.lap("cases");
         let first = events::next_seq(conn)?;
-        for (seq, event) in (first..).zip(events.iter_mut()) {
-            event.seq = seq;
-        }
+        events.iter_mut().for_each(|event| event.seq += first);
+        facts.iter_mut().for_each(|fact| fact.seq += first);
         with_generic_plans(conn, |conn| {
             for chunk in events.chunks(ROWS_PER_STATEMENT) {
                 crate::batch_insert!(conn, case_events::table, chunk.to_vec())?;
@@ -120,20 +158,20 @@ pub fn write_batch(
         if fresh_cells {
             summaries::count_many(conn, &events)?;
         } else {
-            summaries::rebuild_cells(conn, cells)?;
+            summaries::rebuild_cells(conn, &cells)?;
         }
         phases.lap("summaries");
-        let facts = stat_facts::add_new_cases(conn, &events)?;
+        stat_facts::add_new_cases(conn, &facts)?;
         phases.lap("facts");
-        if let Some(rollups) = rollups {
-            rollups.add_new_cases(conn, &keys, &facts)?;
+        if let Some(rows) = &rollups {
+            SeedRollups::write(conn, rows)?;
         }
         phases.lap("rollups");
         Ok::<_, super::StoreError>(())
     })?;
     phases.lap("commit");
-    let held = rollups.as_ref().map_or(0, SeedRollups::held);
-    tracing::debug!(cases = keys.len(), phases = %phases, held, "seed batch written");
+    let held = rollups.as_ref().map_or(0, |rows| rows.held);
+    tracing::debug!(cases = written, phases = %phases, held, "seed batch written");
     Ok(())
 }
 

@@ -323,13 +323,16 @@ fn differences(stored: Vec<Fact>, fresh: &[Fact]) -> Vec<FactDifference> {
     out
 }
 
-/// Derives and stores the facts of cases that have none yet, from their `events` (by case, in
-/// sequence order; a batch of `gridline seed` just inserted them), and returns them, without
-/// reading back what the caller holds.
-pub fn add_new_cases(conn: &mut DbConnection, events: &[EventRow]) -> QueryResult<Vec<Fact>> {
-    let fresh = derive_all(events);
-    insert(conn, &fresh)?;
-    Ok(fresh)
+/// The facts of new cases from their `events` (by case, in sequence order), without the
+/// database: a batch of `gridline seed` derives them while the one before is written, and
+/// stores them with [`add_new_cases`]. A fact's sequence number is its event's.
+pub fn derive_new_cases(events: &[EventRow]) -> Vec<Fact> {
+    derive_all(events)
+}
+
+/// Stores the facts of cases that have none yet ([`derive_new_cases`]).
+pub fn add_new_cases(conn: &mut DbConnection, facts: &[Fact]) -> QueryResult<()> {
+    insert(conn, facts)
 }
 
 fn replace(conn: &mut DbConnection, case_ids: &[String], fresh: &[Fact]) -> QueryResult<()> {
