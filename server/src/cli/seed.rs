@@ -149,7 +149,8 @@ pub fn run(args: SeedArgs) -> CliResult {
     crate::store::partitions::ensure_ahead(&mut conn, now)
         .and_then(|_| crate::store::partitions::ensure_months(&mut conn, oldest, now))
         .map_err(super::user::database)?;
-    // Into an empty database, each batch's cells are its own and the indexes wait for the end.
+    // Into an empty database, the summaries are the batches' reports added up, and the indexes
+    // wait for the end.
     let fresh = crate::store::cases::none_stored(&mut conn).map_err(super::user::database)?;
     let deferred = if fresh && !args.keep_indexes {
         crate::store::deferred_indexes::defer(&mut conn).map_err(super::user::database)?

@@ -75,14 +75,18 @@ pub fn pending(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// Builds every index and foreign key `deferred_indexes` names, each in a transaction of its own
-/// that also deletes its row (an interrupted restore goes on where it stopped), and returns how
-/// long each took, in the order built.
+/// that first deletes its row (an interrupted restore goes on where it stopped, and of two nodes
+/// starting at once, the second waits on the row and finds it gone), and returns how long each
+/// took, in the order built.
 pub fn restore(conn: &mut DbConnection) -> StoreResult<Vec<(String, Duration)>> {
     let waiting: Vec<Deferred> = deferred_indexes::table.order(deferred_indexes::name).load(conn)?;
     let mut built = Vec::with_capacity(waiting.len());
     for item in waiting {
         let started = Instant::now();
-        super::write_transaction(conn, |conn| {
+        let claimed = super::write_transaction(conn, |conn| {
+            if diesel::delete(deferred_indexes::table.find(&item.name)).execute(conn)? == 0 {
+                return Ok(false);
+            }
             if matches!(conn, DbConnection::Pg(_)) {
                 diesel::sql_query(format!("SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'"))
                     .execute(conn)?;
@@ -94,10 +98,11 @@ pub fn restore(conn: &mut DbConnection) -> StoreResult<Vec<(String, Duration)>> 
             } else {
                 diesel::sql_query(if_not_exists(&item.definition)).execute(conn)?;
             }
-            diesel::delete(deferred_indexes::table.find(&item.name)).execute(conn)?;
-            Ok::<_, super::StoreError>(())
+            Ok::<_, super::StoreError>(true)
         })?;
-        built.push((item.name, started.elapsed()));
+        if claimed {
+            built.push((item.name, started.elapsed()));
+        }
     }
     Ok(built)
 }

@@ -908,6 +908,19 @@ fn derive_rows(
     Ok((rollup, keys))
 }
 
+/// The roll-up rows one seeding batch writes ([`SeedRollups::count`]).
+#[derive(Debug)]
+pub struct SeedBatchRows {
+    /// The rows at [`level::CASE`] of the batch's cases.
+    own: Rollup,
+    /// The keys the cases were counted under (`case_rollup_keys`).
+    kept: Vec<(CaseId, CaseKey)>,
+    /// The coarse rows held over batches, when this batch brought them to the most held.
+    coarse: Option<Rollup>,
+    /// How many coarse rows are held after this batch.
+    pub held: usize,
+}
+
 /// The roll-ups of the new cases of `gridline seed`, counted batch by batch from the facts and
 /// keys the seed derived (what [`follow`] would read back from the tables a batch has just
 /// written, handed over).
@@ -922,19 +935,6 @@ fn derive_rows(
 /// until `gridline summaries rebuild`. Writers go on adding their differences meanwhile
 /// ([`follow`] keeps incomplete rows of known rules), and sums commute, so the rows are exact
 /// once the held ones are written.
-/// The roll-up rows one seeding batch writes ([`SeedRollups::count`]).
-#[derive(Debug)]
-pub struct SeedBatchRows {
-    /// The rows at [`level::CASE`] of the batch's cases.
-    own: Rollup,
-    /// The keys the cases were counted under (`case_rollup_keys`).
-    kept: Vec<(CaseId, CaseKey)>,
-    /// The coarse rows held over batches, when this batch brought them to the most held.
-    coarse: Option<Rollup>,
-    /// How many coarse rows are held after this batch.
-    pub held: usize,
-}
-
 pub struct SeedRollups {
     rules: Arc<RollupRules>,
     held: Rollup,
