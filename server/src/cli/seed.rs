@@ -174,8 +174,29 @@ pub fn run(args: SeedArgs) -> CliResult {
         usize::try_from(CASES_PER_BATCH / per_cell).unwrap_or(usize::MAX).max(1)
     });
     let started = Instant::now();
-    let (written, events_written, rollups) =
-        write_batches(&mut conn, city, &cells, &counts, cells_per_batch, rollups, fresh)?;
+    let (written, events_written, rollups) = match write_batches(
+        &mut conn,
+        city,
+        &cells,
+        &counts,
+        cells_per_batch,
+        rollups,
+        fresh,
+    ) {
+        Ok(written) => written,
+        Err(e) => {
+            // The cases written stay; the indexes are built now if the database still
+            // answers, else by whatever opens the store next.
+            if !deferred.is_empty()
+                && let Err(restore) = crate::store::deferred_indexes::restore(&mut conn)
+            {
+                eprintln!(
+                    "gridline: the indexes dropped for the load are built when the store is next opened ({restore})"
+                );
+            }
+            return Err(e);
+        }
+    };
     if let Some(rollups) = rollups {
         rollups.finish(&mut conn).map_err(super::user::database)?;
     }

@@ -25,6 +25,54 @@ crate::both_backends!(
     indexes_a_seed_dropped_are_built_when_the_store_opens,
 );
 
+/// A seed the database stops halfway (here a trigger refusing cases past 300, as a full disk
+/// would refuse them) fails with the database's error, keeps the batches it wrote, whole, and
+/// builds the indexes it dropped before it exits.
+#[test]
+fn a_seed_that_fails_halfway_keeps_its_batches_and_builds_its_indexes() {
+    let server = TestServer::start(Backend::Postgres);
+    let dir = tempfile::tempdir().unwrap();
+    let cells = demo_cells(16);
+    let db = gridline_server::store::Db::connect(&server.database_url, 1, std::time::Duration::from_secs(10))
+        .unwrap();
+    let mut conn = db.get().unwrap();
+    let migrated = indexing(&mut conn);
+    let DbConnection::Pg(pg) = &mut *conn else { unreachable!() };
+    diesel::sql_query(
+        "CREATE FUNCTION refuse_past_300() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           IF (SELECT count(*) FROM cases) > 300 THEN RAISE EXCEPTION 'no room for more cases'; END IF; \
+           RETURN NULL; END $$",
+    )
+    .execute(pg)
+    .unwrap();
+    diesel::sql_query(
+        "CREATE TRIGGER refuse_past_300 AFTER INSERT ON cases FOR EACH STATEMENT EXECUTE FUNCTION refuse_past_300()",
+    )
+    .execute(pg)
+    .unwrap();
+
+    let grids = dir.path().join("city.geojson");
+    std::fs::write(&grids, to_geojson(&cells)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_gridline"))
+        .args(["seed", "--cases", "900", "--days", "120", "--import", "--cells-per-batch", "2"])
+        .arg("--grids")
+        .arg(&grids)
+        .env_clear()
+        .env("GRIDLINE_DATA_DIR", dir.path().join("data"))
+        .env("DATABASE_URL", &server.database_url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("no room for more cases"), "{stderr}");
+
+    assert_eq!(deferred_indexes::pending(&mut conn).unwrap(), 0);
+    assert_eq!(indexing(&mut conn), migrated);
+    let kept: i64 = cases::table.count().get_result(&mut conn).unwrap();
+    assert!((1..=300).contains(&kept), "{kept} cases kept");
+    assert_summaries_and_facts_agree(&mut conn, kept);
+}
+
 const CASES: i64 = 900;
 
 /// Case id, kind, from-state, to-state, actor role and time of one event.
