@@ -25,7 +25,7 @@ crate::both_backends!(
     indexes_a_seed_dropped_are_built_when_the_store_opens,
 );
 
-/// A seed the database stops halfway (here a trigger refusing cases past 300, as a full disk
+/// A seed the database stops halfway (here a trigger refusing cases past 600, as a full disk
 /// would refuse them) fails with the database's error, keeps the batches it wrote, whole, and
 /// builds the indexes it dropped before it exits.
 #[test]
@@ -33,35 +33,24 @@ fn a_seed_that_fails_halfway_keeps_its_batches_and_builds_its_indexes() {
     let server = TestServer::start(Backend::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let cells = demo_cells(16);
-    let db = gridline_server::store::Db::connect(&server.database_url, 1, std::time::Duration::from_secs(10))
-        .unwrap();
+    let db = open_store(&server);
     let mut conn = db.get().unwrap();
     let migrated = indexing(&mut conn);
     let DbConnection::Pg(pg) = &mut *conn else { unreachable!() };
     diesel::sql_query(
-        "CREATE FUNCTION refuse_past_300() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-           IF (SELECT count(*) FROM cases) > 300 THEN RAISE EXCEPTION 'no room for more cases'; END IF; \
+        "CREATE FUNCTION refuse_past_600() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           IF (SELECT count(*) FROM cases) > 600 THEN RAISE EXCEPTION 'no room for more cases'; END IF; \
            RETURN NULL; END $$",
     )
     .execute(pg)
     .unwrap();
     diesel::sql_query(
-        "CREATE TRIGGER refuse_past_300 AFTER INSERT ON cases FOR EACH STATEMENT EXECUTE FUNCTION refuse_past_300()",
+        "CREATE TRIGGER refuse_past_600 AFTER INSERT ON cases FOR EACH STATEMENT EXECUTE FUNCTION refuse_past_600()",
     )
     .execute(pg)
     .unwrap();
 
-    let grids = dir.path().join("city.geojson");
-    std::fs::write(&grids, to_geojson(&cells)).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_gridline"))
-        .args(["seed", "--cases", "900", "--days", "120", "--import", "--cells-per-batch", "2"])
-        .arg("--grids")
-        .arg(&grids)
-        .env_clear()
-        .env("GRIDLINE_DATA_DIR", dir.path().join("data"))
-        .env("DATABASE_URL", &server.database_url)
-        .output()
-        .unwrap();
+    let output = seed_output(&server, dir.path(), &cells, 900, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("no room for more cases"), "{stderr}");
@@ -69,7 +58,7 @@ fn a_seed_that_fails_halfway_keeps_its_batches_and_builds_its_indexes() {
     assert_eq!(deferred_indexes::pending(&mut conn).unwrap(), 0);
     assert_eq!(indexing(&mut conn), migrated);
     let kept: i64 = cases::table.count().get_result(&mut conn).unwrap();
-    assert!((1..=300).contains(&kept), "{kept} cases kept");
+    assert!((1..=600).contains(&kept), "{kept} cases kept");
     assert_summaries_and_facts_agree(&mut conn, kept);
 }
 
@@ -82,8 +71,7 @@ fn seeded_cases_are_whole_histories_the_server_serves(backend: Backend) {
     let server = TestServer::start(backend);
     let dir = tempfile::tempdir().unwrap();
     let cells = demo_cells(16);
-    let db = gridline_server::store::Db::connect(&server.database_url, 1, std::time::Duration::from_secs(10))
-        .unwrap();
+    let db = open_store(&server);
     let mut conn = db.get().unwrap();
     let migrated = indexing(&mut conn);
     let stdout = run_seed(&server, dir.path(), &cells, CASES, 1);
@@ -221,22 +209,38 @@ fn run_seed(
     cases: i64,
     seed: u64,
 ) -> String {
+    let output = seed_output(server, dir, cells, cases, &["--seed", &seed.to_string()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// `gridline seed` of `cases` cases in `cells`, five cells a batch, with `more` arguments.
+fn seed_output(
+    server: &TestServer,
+    dir: &std::path::Path,
+    cells: &[gridline_core::grid::GridCell],
+    cases: i64,
+    more: &[&str],
+) -> std::process::Output {
     let grids = dir.join("city.geojson");
     std::fs::write(&grids, to_geojson(cells)).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_gridline"))
+    Command::new(env!("CARGO_BIN_EXE_gridline"))
         .args(["seed", "--cases", &cases.to_string(), "--days", "120", "--import", "--cells-per-batch", "5"])
-        .args(["--seed", &seed.to_string()])
         // Few enough roll-up rows held that they are written between batches too.
         .args(["--rows-held", "200"])
+        .args(more)
         .arg("--grids")
         .arg(&grids)
         .env_clear()
         .env("GRIDLINE_DATA_DIR", dir.join("data"))
         .env("DATABASE_URL", &server.database_url)
         .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
+        .unwrap()
+}
+
+/// A connection of the test's own to the server's database.
+fn open_store(server: &TestServer) -> gridline_server::store::Db {
+    gridline_server::store::Db::connect(&server.database_url, 1, std::time::Duration::from_secs(10)).unwrap()
 }
 
 /// Every index and foreign key of the database's tables, as its definition without its name.
@@ -294,8 +298,7 @@ fn a_seed_into_a_city_with_cases_keeps_its_indexes(backend: Backend) {
     let server = TestServer::start(backend);
     let dir = tempfile::tempdir().unwrap();
     let cells = demo_cells(6);
-    let db = gridline_server::store::Db::connect(&server.database_url, 1, std::time::Duration::from_secs(10))
-        .unwrap();
+    let db = open_store(&server);
     let mut conn = db.get().unwrap();
     let migrated = indexing(&mut conn);
     let first = run_seed(&server, dir.path(), &cells, 120, 1);
