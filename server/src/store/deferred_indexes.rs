@@ -18,7 +18,6 @@
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 
 use super::schema::deferred_indexes;
 use super::{DbConnection, StoreResult};
@@ -91,13 +90,9 @@ pub fn restore(conn: &mut DbConnection) -> StoreResult<Vec<(String, Duration)>> 
                 diesel::sql_query(format!("SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'"))
                     .execute(conn)?;
             }
-            if item.kind == FOREIGN_KEY {
-                if !foreign_key_exists(conn, &item)? {
-                    diesel::sql_query(&item.definition).execute(conn)?;
-                }
-            } else {
-                diesel::sql_query(if_not_exists(&item.definition)).execute(conn)?;
-            }
+            // The record goes in the transaction that builds, as it came in the one that
+            // dropped: while it is there, what it names is missing.
+            diesel::sql_query(&item.definition).execute(conn)?;
             Ok::<_, super::StoreError>(true)
         })?;
         if claimed {
@@ -139,30 +134,6 @@ fn droppable(conn: &mut DbConnection) -> QueryResult<Vec<Deferred>> {
     diesel::sql_query(sql).load(conn)
 }
 
-fn foreign_key_exists(conn: &mut DbConnection, item: &Deferred) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let found: Found = diesel::sql_query(
-        "SELECT count(*) AS n FROM pg_constraint WHERE conname = $1 AND conrelid = to_regclass($2)",
-    )
-    .bind::<Text, _>(&item.name)
-    .bind::<Text, _>(quoted(&item.table_name))
-    .get_result(conn)?;
-    Ok(found.n > 0)
-}
-
-/// `CREATE INDEX name ...` as `CREATE INDEX IF NOT EXISTS name ...`: an index a restore built
-/// just before it was interrupted is not built twice.
-fn if_not_exists(definition: &str) -> String {
-    match definition.strip_prefix("CREATE INDEX ") {
-        Some(rest) if !rest.starts_with("IF NOT EXISTS ") => format!("CREATE INDEX IF NOT EXISTS {rest}"),
-        _ => definition.to_owned(),
-    }
-}
-
 /// Names from this module's constants as an SQL list of string literals (none holds a quote).
 fn listed(names: &[&str]) -> String {
     names.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ")
@@ -176,16 +147,6 @@ fn quoted(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_restore_does_not_build_an_index_twice() {
-        assert_eq!(
-            if_not_exists("CREATE INDEX cases_grid ON public.cases USING btree (grid_code)"),
-            "CREATE INDEX IF NOT EXISTS cases_grid ON public.cases USING btree (grid_code)"
-        );
-        let again = "CREATE INDEX IF NOT EXISTS cases_grid ON cases (grid_code)";
-        assert_eq!(if_not_exists(again), again);
-    }
 
     #[test]
     fn identifiers_are_quoted() {
