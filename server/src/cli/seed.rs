@@ -23,9 +23,13 @@
 //!   verification (a failed one sends it back for rework), and a rating from some app and web
 //!   reporters. A step that would fall after now is not taken: recent cases are still open.
 //!
-//! Cells are written a batch at a time (`--cells-per-batch`; by default as many as hold about
-//! [`CASES_PER_BATCH`] cases), each batch one transaction with its cases, events, per-day
-//! summaries, statistics' facts and its cases' own roll-up rows ([`crate::store::seed`]). The
+//! The cases are written in the order they were reported, a batch at a time
+//! (`--cases-per-batch`, by default [`CASES_PER_BATCH`]), each batch one transaction with its
+//! cases, events, per-day summaries, statistics' facts and its cases' own roll-up rows
+//! ([`crate::store::seed`]). In that order, as in a city that lived its year, each batch's
+//! rows land beside the last batch's in every index keyed by time (the ids, the tracking
+//! numbers, the roll-ups' days), so a batch touches the recent pages of each index instead of
+//! pages all over it: what keeps a seed of ten million cases from waiting on the disk. The
 //! roll-up rows of streets, categories, units, channels and the city are summed in memory
 //! (`--rows-held`) and written when that many are held and at the end; until then the
 //! roll-ups are recorded incomplete and the statistics read the facts. A seed stopped before
@@ -76,10 +80,9 @@ pub struct SeedArgs {
     /// The random generator's seed: the same seed writes the same city.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Cells whose cases are written per transaction (default: about `CASES_PER_BATCH` cases'
-    /// worth).
-    #[arg(long)]
-    cells_per_batch: Option<usize>,
+    /// Cases written per transaction.
+    #[arg(long, default_value_t = CASES_PER_BATCH)]
+    cases_per_batch: usize,
     /// The statistics' roll-up rows of streets, categories, units, channels and the whole city
     /// summed in memory (about 300 bytes each) before they are written.
     #[arg(long, default_value_t = 1_000_000)]
@@ -92,10 +95,10 @@ pub struct SeedArgs {
 }
 
 /// The cases a batch holds by default. Every batch's commit writes again the pages it touched
-/// in the big indexes (ids, search grams, roll-ups), all over them: fewer, larger batches write
-/// less. 60,000 cases in 40,625 cells (SQLite, debug build): 25 cells a batch wrote 39 GB in
-/// 577 s, 500 cells (about 740 cases) 11.7 GB in 142 s.
-const CASES_PER_BATCH: u64 = 10_000;
+/// in the big indexes, so fewer, larger batches write less. 60,000 cases in 40,625 cells
+/// (SQLite, debug build, batches of cells then): 25 cells a batch wrote 39 GB in 577 s, 500
+/// cells (about 740 cases) 11.7 GB in 142 s.
+const CASES_PER_BATCH: usize = 10_000;
 
 /// Shares of the ways in: the app and the hotline carry most reports.
 const CHANNEL_SHARES: [(Channel, f64); 6] = [
@@ -111,8 +114,8 @@ const CHANNEL_SHARES: [(Channel, f64); 6] = [
 const FALLBACK_UNIT: &str = "city-services";
 
 pub fn run(args: SeedArgs) -> CliResult {
-    if args.cases == 0 || args.days == 0 || args.cells_per_batch == Some(0) || args.rows_held == 0 {
-        return Err(CliError::input("--cases, --days, --cells-per-batch and --rows-held must be at least 1"));
+    if args.cases == 0 || args.days == 0 || args.cases_per_batch == 0 || args.rows_held == 0 {
+        return Err(CliError::input("--cases, --days, --cases-per-batch and --rows-held must be at least 1"));
     }
     let text =
         std::fs::read_to_string(&args.grids).map_err(|e| CliError::input(format!("{}: {e}", args.grids)))?;
@@ -169,19 +172,15 @@ pub fn run(args: SeedArgs) -> CliResult {
     }
     let mut city = City::new(&args, &cells, taxonomy.categories(), calendar, now);
     let counts = city.cases_per_cell(args.cases);
-    let cells_per_batch = args.cells_per_batch.unwrap_or_else(|| {
-        let per_cell = args.cases.div_ceil(cells.len() as u64).max(1);
-        usize::try_from(CASES_PER_BATCH / per_cell).unwrap_or(usize::MAX).max(1)
-    });
+    let reports = city.report_times(&cells, &counts);
     let started = Instant::now();
     let (written, events_written, rollups) = match write_batches(
         &mut conn,
         city,
         &cells,
-        &counts,
-        cells_per_batch,
+        &reports,
+        args.cases_per_batch,
         rollups,
-        fresh,
     ) {
         Ok(written) => written,
         Err(e) => {
@@ -226,27 +225,27 @@ fn write_batches(
     conn: &mut DbConnection,
     city: City<'_>,
     cells: &[GridCell],
-    counts: &[u64],
-    cells_per_batch: usize,
+    reports: &[Report],
+    cases_per_batch: usize,
     rollups: Option<SeedRollups>,
-    fresh: bool,
 ) -> Result<(u64, u64, Option<SeedRollups>), CliError> {
     let started = Instant::now();
+    let centres: Vec<(f64, f64)> = cells.iter().map(centre).collect();
     // One batch waits while one is written and the next is made: three in memory at most.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<PreparedBatch>(1);
     std::thread::scope(|scope| {
         let generator = scope.spawn(move || {
             let (mut city, mut rollups) = (city, rollups);
-            for (batch_cells, batch_counts) in
-                cells.chunks(cells_per_batch).zip(counts.chunks(cells_per_batch))
-            {
-                let mut cases = Vec::new();
+            for chunk in reports.chunks(cases_per_batch) {
+                let mut cases = Vec::with_capacity(chunk.len());
                 let mut events = Vec::new();
-                for (cell, count) in batch_cells.iter().zip(batch_counts) {
-                    city.cell_cases(cell, *count, &mut cases, &mut events);
+                for report in chunk {
+                    let cell = report.cell as usize;
+                    let (case, history) = city.case(&cells[cell], centres[cell], report.at);
+                    cases.push(case);
+                    events.extend(history);
                 }
-                let codes = batch_cells.iter().map(|c| c.code.to_string()).collect();
-                let batch = prepare_batch(rollups.as_mut(), cases, events, codes)?;
+                let batch = prepare_batch(rollups.as_mut(), cases, events)?;
                 if sender.send(batch).is_err() {
                     // The writer stopped on an error, which it reports.
                     break;
@@ -258,7 +257,7 @@ fn write_batches(
         let mut failed = None;
         for batch in receiver.iter() {
             let (cases, events) = (batch.cases() as u64, batch.events() as u64);
-            if let Err(e) = write_batch(conn, batch, fresh) {
+            if let Err(e) = write_batch(conn, batch) {
                 failed = Some(e);
                 break;
             }
@@ -401,30 +400,27 @@ impl<'a> City<'a> {
         format!("GL-{}-{suffix}", at.format("%y%m%d"))
     }
 
-    /// The cases of one cell, each with its history, appended to `cases` and `events`.
-    fn cell_cases(
-        &mut self,
-        cell: &GridCell,
-        count: u64,
-        cases: &mut Vec<SeededCase>,
-        events: &mut Vec<EventRow>,
-    ) {
-        let ring = cell.geometry.polygons().first().and_then(|p| p.first()).cloned().unwrap_or_default();
-        let n = ring.len().max(1) as f64;
-        let (lon, lat) = ring.iter().fold((0.0, 0.0), |(x, y), [lon, lat]| (x + lon / n, y + lat / n));
-        let mut previous: Option<DateTime<Utc>> = None;
-        for _ in 0..count {
-            let at = match previous {
-                Some(before) if self.rng.random::<f64>() < 0.35 => {
-                    (before + minutes(&mut self.rng, 1, 360)).min(self.now - Duration::minutes(1))
-                }
-                _ => self.report_time(),
-            };
-            previous = Some(at);
-            let (case, history) = self.case(cell, (lat, lon), at);
-            events.extend(history);
-            cases.push(case);
+    /// When each case of each cell (`counts`, by cell) is reported, in the order they were:
+    /// a third of a cell's reports follow the one before them by minutes to hours, the rest
+    /// fall on a day by its weight. Ties keep the cells' order, so a seed writes the same city.
+    fn report_times(&mut self, cells: &[GridCell], counts: &[u64]) -> Vec<Report> {
+        let total = usize::try_from(counts.iter().sum::<u64>()).unwrap_or(usize::MAX);
+        let mut reports = Vec::with_capacity(total);
+        for (cell, count) in (0u32..).zip(counts).take(cells.len()) {
+            let mut previous: Option<DateTime<Utc>> = None;
+            for _ in 0..*count {
+                let at = match previous {
+                    Some(before) if self.rng.random::<f64>() < 0.35 => {
+                        (before + minutes(&mut self.rng, 1, 360)).min(self.now - Duration::minutes(1))
+                    }
+                    _ => self.report_time(),
+                };
+                previous = Some(at);
+                reports.push(Report { at, cell });
+            }
         }
+        reports.sort_by_key(|report| report.at);
+        reports
     }
 
     fn case(
@@ -497,6 +493,21 @@ impl<'a> City<'a> {
         };
         (case, history.events)
     }
+}
+
+/// A case to write: when it was reported and in which cell (an index into the seed's cells).
+struct Report {
+    at: DateTime<Utc>,
+    cell: u32,
+}
+
+/// A cell's centre (latitude, longitude): the mean of its outer ring's corners, where its
+/// cases are reported (with a few metres of jitter).
+fn centre(cell: &GridCell) -> (f64, f64) {
+    let ring = cell.geometry.polygons().first().and_then(|p| p.first()).cloned().unwrap_or_default();
+    let n = ring.len().max(1) as f64;
+    let (lon, lat) = ring.iter().fold((0.0, 0.0), |(x, y), [lon, lat]| (x + lon / n, y + lat / n));
+    (lat, lon)
 }
 
 /// A case's history as it is generated, and what it leaves on the case row.

@@ -8,10 +8,10 @@
 //! prepares the next batch on another thread while this one is written ([`write_batch`]): the
 //! batch holds the event writers' lock (as every event insert does), numbers its events after
 //! the highest sequence number stored, inserts cases and events with multi-row statements, and
-//! recomputes the per-day summaries of the batch's cells from their events
-//! ([`super::summaries::rebuild_cells`]), so the summaries agree with the events after every
-//! batch, whatever was stored there before (into an empty database, where the load builds its
-//! indexes at the end, it adds the batch's reports instead).
+//! adds the batch's reports to the per-day summaries ([`super::summaries::count_many`], which
+//! reads nothing but the new cases by their ids, so it needs none of the indexes a load into
+//! an empty database builds at its end): the summaries agree with the events after every
+//! batch, as every writer keeps them.
 
 use std::collections::HashMap;
 
@@ -89,8 +89,6 @@ pub struct PreparedBatch {
     facts: Vec<Fact>,
     /// The cases' roll-up rows (`None` while the roll-ups are off).
     rollups: Option<SeedBatchRows>,
-    /// Every cell the cases are in (`''` for none).
-    cells: Vec<String>,
 }
 
 impl PreparedBatch {
@@ -109,7 +107,6 @@ pub fn prepare_batch(
     rollups: Option<&mut SeedRollups>,
     cases: Vec<SeededCase>,
     mut events: Vec<EventRow>,
-    cells: Vec<String>,
 ) -> StoreResult<PreparedBatch> {
     // The keys the cases' roll-up rows are counted under, as `rollups::follow` would read them.
     let keys = cases
@@ -122,19 +119,14 @@ pub fn prepare_batch(
     }
     let facts = stat_facts::derive_new_cases(&events);
     let rollups = rollups.map(|rollups| rollups.count(&keys, &facts));
-    Ok(PreparedBatch { cases, events, facts, rollups, cells })
+    Ok(PreparedBatch { cases, events, facts, rollups })
 }
 
 /// Stores a prepared batch in one transaction: its cases and events, numbered after the
-/// highest sequence number stored, the summaries of its cells brought up to date, its facts
-/// and its roll-up rows.
-///
-/// The summaries of cells that may hold reports already are recomputed from all their events;
-/// with `fresh_cells` (a load into a database without cases, each batch in cells of its own)
-/// the batch's reports are added to them, which needs no index but the cases' ids
-/// ([`super::deferred_indexes`]).
-pub fn write_batch(conn: &mut DbConnection, batch: PreparedBatch, fresh_cells: bool) -> StoreResult<()> {
-    let PreparedBatch { mut cases, mut events, mut facts, rollups, cells } = batch;
+/// highest sequence number stored, its reports added to the per-day summaries, its facts and
+/// its roll-up rows.
+pub fn write_batch(conn: &mut DbConnection, batch: PreparedBatch) -> StoreResult<()> {
+    let PreparedBatch { mut cases, mut events, mut facts, rollups } = batch;
     let written = cases.len();
     // Where a batch's time goes, for scale work (`GRIDLINE_LOG=gridline_server::store::seed=debug`).
     let mut phases = Phases::start();
@@ -155,11 +147,7 @@ pub fn write_batch(conn: &mut DbConnection, batch: PreparedBatch, fresh_cells: b
             Ok(())
         })?;
         phases.lap("events");
-        if fresh_cells {
-            summaries::count_many(conn, &events)?;
-        } else {
-            summaries::rebuild_cells(conn, &cells)?;
-        }
+        summaries::count_many(conn, &events)?;
         phases.lap("summaries");
         stat_facts::add_new_cases(conn, &facts)?;
         phases.lap("facts");

@@ -458,14 +458,6 @@ fn walk(conn: &mut DbConnection, write: bool) -> StoreResult<Comparison> {
     Ok(comparison)
 }
 
-/// Recomputes the summaries of the cases in `cells` from their events and writes them in
-/// place of the stored ones (inside the caller's transaction, which holds the event writers'
-/// lock): what a batch of `gridline seed` ends with.
-pub fn rebuild_cells(conn: &mut DbConnection, cells: &[String]) -> QueryResult<()> {
-    let fresh = summarize(&reports_in(conn, cells)?, recorded(conn)?.zone);
-    replace(conn, cells, &fresh)
-}
-
 fn replace(conn: &mut DbConnection, cells: &[String], fresh: &Summaries) -> QueryResult<()> {
     diesel::delete(case_day_summaries::table.filter(case_day_summaries::grid_code.eq_any(cells)))
         .execute(conn)?;

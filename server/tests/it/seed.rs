@@ -214,7 +214,7 @@ fn run_seed(
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// `gridline seed` of `cases` cases in `cells`, five cells a batch, with `more` arguments.
+/// `gridline seed` of `cases` cases in `cells`, forty cases a batch, with `more` arguments.
 fn seed_output(
     server: &TestServer,
     dir: &std::path::Path,
@@ -225,7 +225,7 @@ fn seed_output(
     let grids = dir.join("city.geojson");
     std::fs::write(&grids, to_geojson(cells)).unwrap();
     Command::new(env!("CARGO_BIN_EXE_gridline"))
-        .args(["seed", "--cases", &cases.to_string(), "--days", "120", "--import", "--cells-per-batch", "5"])
+        .args(["seed", "--cases", &cases.to_string(), "--days", "120", "--import", "--cases-per-batch", "40"])
         // Few enough roll-up rows held that they are written between batches too.
         .args(["--rows-held", "200"])
         .args(more)
