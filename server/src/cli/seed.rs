@@ -172,7 +172,7 @@ pub fn run(args: SeedArgs) -> CliResult {
     }
     let mut city = City::new(&args, &cells, taxonomy.categories(), calendar, now);
     let counts = city.cases_per_cell(args.cases);
-    let reports = city.report_times(&cells, &counts);
+    let reports = city.report_times(&counts);
     let started = Instant::now();
     let (written, events_written, rollups) = match write_batches(
         &mut conn,
@@ -403,10 +403,10 @@ impl<'a> City<'a> {
     /// When each case of each cell (`counts`, by cell) is reported, in the order they were:
     /// a third of a cell's reports follow the one before them by minutes to hours, the rest
     /// fall on a day by its weight. Ties keep the cells' order, so a seed writes the same city.
-    fn report_times(&mut self, cells: &[GridCell], counts: &[u64]) -> Vec<Report> {
+    fn report_times(&mut self, counts: &[u64]) -> Vec<Report> {
         let total = usize::try_from(counts.iter().sum::<u64>()).unwrap_or(usize::MAX);
         let mut reports = Vec::with_capacity(total);
-        for (cell, count) in (0u32..).zip(counts).take(cells.len()) {
+        for (cell, count) in (0u32..).zip(counts) {
             let mut previous: Option<DateTime<Utc>> = None;
             for _ in 0..*count {
                 let at = match previous {

@@ -43,10 +43,8 @@ pub fn past_deadline(
         .filter(cases::id.eq_any(&ids))
         .select((CaseRow::as_select(), CaseWorkflow::as_select()))
         .load(conn)?;
-    // The order read above: the position of each id among the candidates.
-    let rank: std::collections::HashMap<&str, usize> =
-        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    rows.sort_by_key(|(row, _)| rank.get(row.id.to_string().as_str()).copied().unwrap_or(usize::MAX));
+    // A UUID orders as its lowercase text does, so this is the order chosen above.
+    rows.sort_by_key(|(row, workflow)| (workflow.deadline, row.id));
     Ok(rows.into_iter().map(|(row, workflow)| FullCase { row, workflow }).collect())
 }
 
