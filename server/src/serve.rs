@@ -87,6 +87,7 @@ pub async fn bind(config: Config) -> Result<BoundServer, StartError> {
     crate::jobs::sensors::spawn(state.clone());
     crate::jobs::warnings::spawn(state.clone());
     crate::jobs::partitions::spawn(state.clone());
+    crate::jobs::rollup_folds::spawn(state.clone());
     Ok(BoundServer { server: http.run(), addrs, state, demo })
 }
 

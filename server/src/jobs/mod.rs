@@ -7,9 +7,11 @@
 //! - [`sensors`]: confirms sensor alarms that lasted long enough and files their cases.
 //! - [`warnings`]: the day's early-warning scan of every category class, run by one node.
 //! - [`partitions`]: on PostgreSQL, the monthly partitions of the cases and events ahead of time.
+//! - [`rollup_folds`]: adds the statistics' roll-up deltas to the roll-ups every few seconds.
 
 pub mod notifications;
 pub mod overdue;
 pub mod partitions;
+pub mod rollup_folds;
 pub mod sensors;
 pub mod warnings;

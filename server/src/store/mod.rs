@@ -272,6 +272,26 @@ where
     }
 }
 
+/// Runs `f`, which only reads, in one snapshot of the database, for reads of several statements
+/// that must agree with each other (the statistics' roll-ups and their deltas, which a fold
+/// moves between two reads): a repeatable-read, read-only transaction on PostgreSQL; on SQLite
+/// a deferred one, which reads from the snapshot its first read took.
+pub fn read_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Pg(_)) {
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                conn,
+            )?;
+        }
+        f(conn)
+    })
+}
+
 /// True when `e` is a violation of a unique constraint (a duplicate key).
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))

@@ -37,7 +37,8 @@ use gridline_core::workflow::callback::Satisfaction;
 use gridline_core::workflow::{CaseState, Channel};
 
 use super::schema::{
-    case_rollup_keys, case_rollup_rules, case_rollups, case_stat_facts, cases, emergency_cases,
+    case_rollup_deltas, case_rollup_keys, case_rollup_rules, case_rollups, case_stat_facts, cases,
+    emergency_cases,
 };
 use super::stat_facts::{Fact, marks};
 use super::typed::Parsed;
@@ -729,7 +730,7 @@ pub fn follow(conn: &mut DbConnection, touched: &HashMap<CaseId, i64>) -> QueryR
         }
     }
     delta.retain(|_, counted| *counted != (0, 0));
-    apply(conn, &delta)?;
+    apply(conn, Target::Deltas, &delta)?;
     save_keys(conn, &kept_now, &forgotten)
 }
 
@@ -744,7 +745,7 @@ pub fn forget_case(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<()> 
     let Some(key) = keys_kept(conn, &ids)?.remove(&case_id) else { return Ok(()) };
     let mut delta = Rollup::new();
     fold(&mut delta, &key, spans_of(&facts_of(conn, &ids)?, &rules), -1);
-    apply(conn, &delta)?;
+    apply(conn, Target::Deltas, &delta)?;
     save_keys(conn, &[], &[case_id])
 }
 
@@ -782,38 +783,72 @@ fn insert_keys(conn: &mut DbConnection, kept: &[(CaseId, CaseKey)]) -> QueryResu
 const ROLLUP_COLUMNS: &str = "level, street_code, lo, figure, hi, end_day, start_day, bucket, \
                               district_code, category_code, handling_unit, channel";
 
+/// Where rows are added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// `case_rollups`, what the statistics read and the folds add to: the writes of a rebuild
+    /// and of the seed, which add to each row once.
+    Rollups,
+    /// `case_rollup_deltas`, what the events add to until the next [`fold_deltas`]. The
+    /// statistics read both.
+    Deltas,
+}
+
+impl Target {
+    fn table(self) -> &'static str {
+        match self {
+            Target::Rollups => "case_rollups",
+            Target::Deltas => "case_rollup_deltas",
+        }
+    }
+}
+
 /// The upsert of rows from `source` (a VALUES list or a SELECT) that adds them to the stored
-/// ones, on either backend.
-fn add_rows_sql(source: &str) -> String {
+/// ones of `target`, on either backend.
+fn add_rows_sql(target: Target, source: &str) -> String {
+    let table = target.table();
     format!(
-        "INSERT INTO case_rollups ({ROLLUP_COLUMNS}, cases, amount) {source} \
-         ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = case_rollups.cases + excluded.cases, \
-         amount = case_rollups.amount + excluded.amount"
+        "INSERT INTO {table} ({ROLLUP_COLUMNS}, cases, amount) {source} \
+         ON CONFLICT ({ROLLUP_COLUMNS}) DO UPDATE SET cases = {table}.cases + excluded.cases, \
+         amount = {table}.amount + excluded.amount"
     )
 }
 
-/// Adds `delta` to the stored rows, creating the missing ones and dropping those left at
-/// nothing.
-fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
+/// Adds `delta` to the rows of `target`, creating the missing ones. Rows of `case_rollups`
+/// left at nothing are dropped; deltas left at nothing wait for the fold, which drops them.
+fn apply(conn: &mut DbConnection, target: Target, delta: &Rollup) -> QueryResult<()> {
     let rows: Vec<_> = delta.iter().collect();
-    let pg = matches!(conn, DbConnection::Pg(_));
+    if target == Target::Deltas {
+        // The fold deletes deltas under this lock: a writer that took it first (every event's
+        // does; a drill's removal may not have yet) never waits on a row the fold holds.
+        super::summaries::hold_event_writers(conn)?;
+    }
     if let DbConnection::Pg(pg) = conn {
         for chunk in rows.chunks(PG_ROWS_PER_UPSERT) {
-            upsert_pg(pg, chunk)?;
+            upsert_pg(pg, target, chunk)?;
         }
     } else {
         // Fourteen parameters a row: under SQLite's 32,766 per statement.
         for chunk in rows.chunks(2000) {
             let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-            let mut query = diesel::sql_query(add_rows_sql(&format!("VALUES {values}"))).into_boxed();
+            let mut query = diesel::sql_query(add_rows_sql(target, &format!("VALUES {values}"))).into_boxed();
             for ((key, span), (cases, amount)) in chunk {
                 query = bind_row(query, key, span).bind::<BigInt, _>(*cases).bind::<BigInt, _>(*amount);
             }
             query.execute(conn)?;
         }
     }
-    let shrunk: Vec<_> = rows.iter().filter(|(_, (cases, _))| *cases < 0).collect();
-    for chunk in shrunk.chunks(1000) {
+    if target == Target::Rollups {
+        let shrunk: Vec<_> = rows.iter().filter(|(_, (cases, _))| *cases < 0).map(|(row, _)| *row).collect();
+        drop_empty_rows(conn, &shrunk)?;
+    }
+    Ok(())
+}
+
+/// Deletes the rows of `case_rollups` among `rows` that count nothing.
+fn drop_empty_rows(conn: &mut DbConnection, rows: &[&(RowKey, Span)]) -> QueryResult<()> {
+    let pg = matches!(conn, DbConnection::Pg(_));
+    for chunk in rows.chunks(1000) {
         let one = format!(
             "({})",
             ROLLUP_COLUMNS.split(", ").map(|c| format!("{c} = ?")).collect::<Vec<_>>().join(" AND ")
@@ -824,7 +859,7 @@ fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
         );
         let sql = if pg { super::summaries::numbered_placeholders(&sql) } else { sql };
         let mut query = diesel::sql_query(sql).into_boxed();
-        for ((key, span), _) in chunk {
+        for (key, span) in chunk {
             query = bind_row(query, key, span);
         }
         query.execute(conn)?;
@@ -832,16 +867,56 @@ fn apply(conn: &mut DbConnection, delta: &Rollup) -> QueryResult<()> {
     Ok(())
 }
 
+/// Adds the deltas to `case_rollups` and deletes them, in one transaction under the lock that
+/// orders event writers (so no writer adds to a delta while it is moved, and two nodes' folds
+/// take turns); returns how many rows were moved. The statistics read both tables in one
+/// snapshot ([`super::read_transaction`]), so a fold never changes a figure.
+pub fn fold_deltas(conn: &mut DbConnection) -> QueryResult<usize> {
+    super::write_transaction(conn, |conn| {
+        super::summaries::hold_event_writers(conn)?;
+        // In key order, as every other writer of `case_rollups` adds its rows.
+        let nonzero = format!(
+            "SELECT {ROLLUP_COLUMNS}, cases, amount FROM {{}} WHERE cases <> 0 OR amount <> 0 ORDER BY {ROLLUP_COLUMNS}"
+        );
+        let returning = format!(" RETURNING {ROLLUP_COLUMNS}, cases, amount");
+        let (moved, added): (usize, Vec<StoredRow>) = if matches!(conn, DbConnection::Pg(_)) {
+            let sql = format!(
+                "WITH moved AS (DELETE FROM case_rollup_deltas RETURNING {ROLLUP_COLUMNS}, cases, amount) {}{returning}",
+                add_rows_sql(Target::Rollups, &nonzero.replace("{}", "moved"))
+            );
+            let added: Vec<StoredRow> = diesel::sql_query(sql).load(conn)?;
+            (added.len(), added)
+        } else {
+            let sql = format!(
+                "{}{returning}",
+                add_rows_sql(Target::Rollups, &nonzero.replace("{}", "case_rollup_deltas"))
+            );
+            let added: Vec<StoredRow> = diesel::sql_query(sql).load(conn)?;
+            let moved = diesel::delete(case_rollup_deltas::table).execute(conn)?;
+            (moved, added)
+        };
+        let emptied: Vec<(RowKey, Span)> =
+            added.into_iter().filter(|r| (r.cases, r.amount) == (0, 0)).map(|r| r.into_row().0).collect();
+        drop_empty_rows(conn, &emptied.iter().collect::<Vec<_>>())?;
+        Ok(moved)
+    })
+}
+
 /// Rows per PostgreSQL upsert: one statement of fourteen arrays, where a multi-row VALUES list
 /// bound fourteen parameters a row that PostgreSQL parsed and planned again at every statement
 /// (a seeding batch upserts about 170,000 rows).
 const PG_ROWS_PER_UPSERT: usize = 20_000;
 
-fn upsert_pg(conn: &mut diesel::PgConnection, rows: &[(&(RowKey, Span), &Counted)]) -> QueryResult<()> {
+fn upsert_pg(
+    conn: &mut diesel::PgConnection,
+    target: Target,
+    rows: &[(&(RowKey, Span), &Counted)],
+) -> QueryResult<()> {
     use diesel::sql_types::Array;
     let span = |pick: fn(&Span) -> i32| rows.iter().map(|((_, s), _)| pick(s)).collect::<Vec<i32>>();
     let key = |pick: fn(&RowKey) -> &str| rows.iter().map(|((k, _), _)| pick(k)).collect::<Vec<&str>>();
     diesel::sql_query(add_rows_sql(
+        target,
         "SELECT * FROM unnest($1::integer[], $2::text[], $3::integer[], $4::integer[], $5::integer[], \
          $6::integer[], $7::integer[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[], \
          $13::bigint[], $14::bigint[])",
@@ -989,10 +1064,10 @@ impl SeedRollups {
 
     /// Writes a batch's rows ([`SeedRollups::count`]) inside the caller's transaction.
     pub fn write(conn: &mut DbConnection, rows: &SeedBatchRows) -> QueryResult<()> {
-        apply(conn, &rows.own)?;
+        apply(conn, Target::Rollups, &rows.own)?;
         insert_keys(conn, &rows.kept)?;
         if let Some(coarse) = &rows.coarse {
-            apply(conn, coarse)?;
+            apply(conn, Target::Rollups, coarse)?;
         }
         Ok(())
     }
@@ -1009,7 +1084,7 @@ impl SeedRollups {
         let held = self.take_held();
         super::write_transaction(conn, |conn| {
             super::summaries::hold_event_writers(conn)?;
-            apply(conn, &held)?;
+            apply(conn, Target::Rollups, &held)?;
             record_rules(conn, &self.rules.fingerprint, self.were_complete)?;
             Ok(())
         })
@@ -1067,33 +1142,48 @@ struct StoredRow {
     amount: i64,
 }
 
+impl StoredRow {
+    fn into_row(self) -> ((RowKey, Span), Counted) {
+        let key = RowKey {
+            district_code: self.district_code,
+            street_code: self.street_code,
+            category_code: self.category_code,
+            handling_unit: self.handling_unit,
+            channel: self.channel,
+        };
+        let span = Span {
+            level: self.level,
+            figure: self.figure,
+            start: self.start_day,
+            lo: self.lo,
+            hi: self.hi,
+            end: self.end_day,
+            bucket: self.bucket,
+        };
+        ((key, span), (self.cases, self.amount))
+    }
+}
+
+/// A street's rows with the deltas not yet folded into them (call under the event writers'
+/// lock, which the fold takes too).
 fn stored_rows(conn: &mut DbConnection, street: &str) -> QueryResult<Rollup> {
-    let sql = format!("SELECT {ROLLUP_COLUMNS}, cases, amount FROM case_rollups WHERE street_code = ?");
-    let sql =
-        if matches!(conn, DbConnection::Pg(_)) { super::summaries::numbered_placeholders(&sql) } else { sql };
-    let rows: Vec<StoredRow> = diesel::sql_query(sql).bind::<Text, _>(street).load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let key = RowKey {
-                district_code: r.district_code,
-                street_code: r.street_code,
-                category_code: r.category_code,
-                handling_unit: r.handling_unit,
-                channel: r.channel,
-            };
-            let span = Span {
-                level: r.level,
-                figure: r.figure,
-                start: r.start_day,
-                lo: r.lo,
-                hi: r.hi,
-                end: r.end_day,
-                bucket: r.bucket,
-            };
-            ((key, span), (r.cases, r.amount))
-        })
-        .collect())
+    let mut stored = Rollup::new();
+    for target in [Target::Rollups, Target::Deltas] {
+        let sql =
+            format!("SELECT {ROLLUP_COLUMNS}, cases, amount FROM {} WHERE street_code = ?", target.table());
+        let sql = if matches!(conn, DbConnection::Pg(_)) {
+            super::summaries::numbered_placeholders(&sql)
+        } else {
+            sql
+        };
+        let rows: Vec<StoredRow> = diesel::sql_query(sql).bind::<Text, _>(street).load(conn)?;
+        for (row, (cases, amount)) in rows.into_iter().map(StoredRow::into_row) {
+            let counted = stored.entry(row).or_insert((0, 0));
+            counted.0 += cases;
+            counted.1 += amount;
+        }
+    }
+    Ok(stored)
 }
 
 fn streets(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
@@ -1101,6 +1191,9 @@ fn streets(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
         cases::table.select(diesel::dsl::sql::<Text>("DISTINCT COALESCE(street_code, '')")).load(conn)?;
     let stored: Vec<String> = case_rollups::table.select(case_rollups::street_code).distinct().load(conn)?;
     streets.extend(stored);
+    let deltas: Vec<String> =
+        case_rollup_deltas::table.select(case_rollup_deltas::street_code).distinct().load(conn)?;
+    streets.extend(deltas);
     streets.retain(|s| s != ALL);
     streets.sort();
     streets.dedup();
@@ -1182,12 +1275,13 @@ pub fn rebuild(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<Roll
             // Take SQLite's writer lock before reading, so nothing is written in between.
             diesel::sql_query("DELETE FROM case_rollup_rules WHERE 1 = 0").execute(conn)?;
         }
+        diesel::delete(case_rollup_deltas::table).execute(conn)?;
         diesel::delete(case_rollups::table).execute(conn)?;
         diesel::delete(case_rollup_keys::table).execute(conn)?;
         for street in streets(conn)? {
             let ids = cases_of_street(conn, &street)?;
             let (rows, keys) = derive_rows(conn, &ids, rules)?;
-            apply(conn, &rows)?;
+            apply(conn, Target::Rollups, &rows)?;
             save_keys(conn, &keys, &[])?;
             comparison.cases += ids.len();
         }
@@ -1312,7 +1406,9 @@ fn filtered(filter: &RollupFilter, group: Option<RollupGroup>, rows: Rows) -> Op
 }
 
 /// The sums of the `rows` counting in the days `[from, to)`, by `group` (one sum per group,
-/// figure and bucket; `None` sums everything under the group `''`).
+/// figure and bucket; `None` sums everything under the group `''`). Reads the deltas too: call
+/// it inside [`super::read_transaction`] (a fold between the two reads would count the
+/// moved rows twice or not at all).
 pub fn sum(
     conn: &mut DbConnection,
     filter: &RollupFilter,
@@ -1325,14 +1421,15 @@ pub fn sum(
     let sql = format!(
         "SELECT {column} AS \"group\", figure, bucket, CAST(SUM(cases) AS BIGINT) AS cases, \
            CAST(SUM(amount) AS BIGINT) AS amount \
-         FROM case_rollups WHERE lo >= ? AND lo < ? AND hi < ? AND end_day >= ? AND start_day <= ?{narrowed} \
+         FROM {{table}} WHERE lo >= ? AND lo < ? AND hi < ? AND end_day >= ? AND start_day <= ?{narrowed} \
          GROUP BY 1, figure, bucket"
     );
     run_sum(conn, sql, &[from, to, to, to, from], &values)
 }
 
 /// The sums of the `rows` counting in each single day of `[from, to)`, keyed by the day's
-/// number as text: a day `D` is the range `[D, D + 1)`, whose rows have `lo = hi = D`.
+/// number as text: a day `D` is the range `[D, D + 1)`, whose rows have `lo = hi = D`. Reads
+/// the deltas too: call it inside [`super::read_transaction`].
 pub fn sum_daily(
     conn: &mut DbConnection,
     filter: &RollupFilter,
@@ -1343,12 +1440,13 @@ pub fn sum_daily(
     let sql = format!(
         "SELECT CAST(lo AS TEXT) AS \"group\", figure, bucket, CAST(SUM(cases) AS BIGINT) AS cases, \
            CAST(SUM(amount) AS BIGINT) AS amount \
-         FROM case_rollups WHERE lo >= ? AND lo < ? AND hi = lo AND end_day > lo AND start_day <= lo{narrowed} \
+         FROM {{table}} WHERE lo >= ? AND lo < ? AND hi = lo AND end_day > lo AND start_day <= lo{narrowed} \
          GROUP BY lo, figure, bucket"
     );
     run_sum(conn, sql, &[from, to], &values)
 }
 
+/// Runs `sql` (its table `{table}`) on `case_rollups` and on the deltas, and adds the sums.
 fn run_sum(
     conn: &mut DbConnection,
     sql: String,
@@ -1357,12 +1455,27 @@ fn run_sum(
 ) -> QueryResult<Vec<RollupSum>> {
     let sql =
         if matches!(conn, DbConnection::Pg(_)) { super::summaries::numbered_placeholders(&sql) } else { sql };
-    let mut query = diesel::sql_query(sql).into_boxed();
-    for day in days {
-        query = query.bind::<Integer, _>(*day);
+    let mut sums: BTreeMap<(String, i32, i32), RollupSum> = BTreeMap::new();
+    for target in [Target::Rollups, Target::Deltas] {
+        let mut query = diesel::sql_query(sql.replace("{table}", target.table())).into_boxed();
+        for day in days {
+            query = query.bind::<Integer, _>(*day);
+        }
+        for value in values {
+            query = query.bind::<Text, _>(value.clone());
+        }
+        let read: Vec<RollupSum> = query.load(conn)?;
+        for one in read {
+            match sums.entry((one.group.clone(), one.figure, one.bucket)) {
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(one);
+                }
+                std::collections::btree_map::Entry::Occupied(mut slot) => {
+                    slot.get_mut().cases += one.cases;
+                    slot.get_mut().amount += one.amount;
+                }
+            }
+        }
     }
-    for value in values {
-        query = query.bind::<Text, _>(value.clone());
-    }
-    query.load(conn)
+    Ok(sums.into_values().collect())
 }

@@ -352,6 +352,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     patrol_positions,
     case_stat_facts,
     case_rollups,
+    case_rollup_deltas,
     case_rollup_keys,
     case_rollup_rules,
     case_summary_zone,
@@ -602,6 +603,25 @@ diesel::table! {
 
 diesel::table! {
     case_rollups (level, street_code, lo, figure, hi, end_day, start_day, bucket, district_code, category_code, handling_unit, channel) {
+        level -> Integer,
+        street_code -> Text,
+        lo -> Integer,
+        figure -> Integer,
+        hi -> Integer,
+        end_day -> Integer,
+        start_day -> Integer,
+        bucket -> Integer,
+        district_code -> Text,
+        category_code -> Text,
+        handling_unit -> Text,
+        channel -> Text,
+        cases -> BigInt,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    case_rollup_deltas (level, street_code, lo, figure, hi, end_day, start_day, bucket, district_code, category_code, handling_unit, channel) {
         level -> Integer,
         street_code -> Text,
         lo -> Integer,

@@ -6,7 +6,7 @@
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
-use gridline_server::store::schema::case_rollup_rules;
+use gridline_server::store::schema::{case_rollup_deltas, case_rollup_rules};
 use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::Value;
@@ -16,7 +16,8 @@ use crate::common::TestServer;
 const GROUPINGS: [&str; 6] = ["district", "street", "category", "unit", "channel", "day"];
 
 /// Asks `ranges` random whole-day ranges within `days_back` days before today (as each token in
-/// `callers`), once from the roll-ups and once from the facts, and asserts the answers agree.
+/// `callers`), once from the roll-ups and once from the facts, and asserts the answers agree;
+/// then folds the roll-ups' deltas and asserts the answers did not change.
 pub(crate) fn assert_rollups_match_facts(
     server: &TestServer,
     callers: &[&str],
@@ -77,5 +78,13 @@ pub(crate) fn assert_rollups_match_facts(
     assert!(counted > 0, "the ranges hold reports");
     for ((query, rolled), counted) in asked.iter().zip(&from_rollups).zip(&from_facts) {
         assert_eq!(rolled, counted, "{}", query.1);
+    }
+    // The deltas the events wrote since the server's last fold, folded now: the same figures.
+    let deltas: i64 = case_rollup_deltas::table.count().get_result(&mut conn).unwrap();
+    let moved = gridline_server::store::rollups::fold_deltas(&mut conn).unwrap();
+    assert!(moved as i64 <= deltas, "a fold moves the deltas there were ({moved} of {deltas})");
+    assert_eq!(case_rollup_deltas::table.count().get_result::<i64>(&mut conn).unwrap(), 0, "nothing left");
+    for ((query, before), after) in asked.iter().zip(&from_rollups).zip(answers(server)) {
+        assert_eq!(before, &after, "after the fold: {}", query.1);
     }
 }

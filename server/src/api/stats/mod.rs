@@ -450,7 +450,7 @@ pub async fn stats(
             if let Some(plan) = &plan
                 && rollups::usable(conn, &city)?
             {
-                return sum(conn, range, plan, &city.calendar);
+                return crate::store::read_transaction(conn, |conn| sum(conn, range, plan, &city.calendar));
             }
             let rules = Rules { calendar: &city.calendar, response_limit: city.response_limit };
             if daily {
