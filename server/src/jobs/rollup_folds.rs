@@ -21,7 +21,7 @@ pub fn spawn(state: actix_web::web::Data<AppState>) {
         loop {
             ticks.tick().await;
             match state.db.run(|conn| Ok(crate::store::rollups::fold_deltas(conn)?)).await {
-                Ok(moved) => tracing::debug!(moved, "roll-up deltas folded"),
+                Ok(rows) => tracing::debug!(rows, "roll-up deltas folded"),
                 Err(e) => {
                     tracing::warn!(error = %e, "folding the roll-up deltas failed; retrying in ten seconds")
                 }

@@ -869,8 +869,9 @@ fn drop_empty_rows(conn: &mut DbConnection, rows: &[&(RowKey, Span)]) -> QueryRe
 
 /// Adds the deltas to `case_rollups` and deletes them, in one transaction under the lock that
 /// orders event writers (so no writer adds to a delta while it is moved, and two nodes' folds
-/// take turns); returns how many rows were moved. The statistics read both tables in one
-/// snapshot ([`super::read_transaction`]), so a fold never changes a figure.
+/// take turns); returns how many rows of `case_rollups` it added to (deltas at nothing are only
+/// deleted). The statistics read both tables in one snapshot ([`super::read_transaction`]), so
+/// a fold never changes a figure.
 pub fn fold_deltas(conn: &mut DbConnection) -> QueryResult<usize> {
     super::write_transaction(conn, |conn| {
         super::summaries::hold_event_writers(conn)?;
@@ -879,26 +880,26 @@ pub fn fold_deltas(conn: &mut DbConnection) -> QueryResult<usize> {
             "SELECT {ROLLUP_COLUMNS}, cases, amount FROM {{}} WHERE cases <> 0 OR amount <> 0 ORDER BY {ROLLUP_COLUMNS}"
         );
         let returning = format!(" RETURNING {ROLLUP_COLUMNS}, cases, amount");
-        let (moved, added): (usize, Vec<StoredRow>) = if matches!(conn, DbConnection::Pg(_)) {
+        let added: Vec<StoredRow> = if matches!(conn, DbConnection::Pg(_)) {
             let sql = format!(
                 "WITH moved AS (DELETE FROM case_rollup_deltas RETURNING {ROLLUP_COLUMNS}, cases, amount) {}{returning}",
                 add_rows_sql(Target::Rollups, &nonzero.replace("{}", "moved"))
             );
-            let added: Vec<StoredRow> = diesel::sql_query(sql).load(conn)?;
-            (added.len(), added)
+            diesel::sql_query(sql).load(conn)?
         } else {
             let sql = format!(
                 "{}{returning}",
                 add_rows_sql(Target::Rollups, &nonzero.replace("{}", "case_rollup_deltas"))
             );
-            let added: Vec<StoredRow> = diesel::sql_query(sql).load(conn)?;
-            let moved = diesel::delete(case_rollup_deltas::table).execute(conn)?;
-            (moved, added)
+            let added = diesel::sql_query(sql).load(conn)?;
+            diesel::delete(case_rollup_deltas::table).execute(conn)?;
+            added
         };
+        let folded = added.len();
         let emptied: Vec<(RowKey, Span)> =
             added.into_iter().filter(|r| (r.cases, r.amount) == (0, 0)).map(|r| r.into_row().0).collect();
         drop_empty_rows(conn, &emptied.iter().collect::<Vec<_>>())?;
-        Ok(moved)
+        Ok(folded)
     })
 }
 

@@ -82,7 +82,7 @@ pub(crate) fn assert_rollups_match_facts(
     // The deltas the events wrote since the server's last fold, folded now: the same figures.
     let deltas: i64 = case_rollup_deltas::table.count().get_result(&mut conn).unwrap();
     let moved = gridline_server::store::rollups::fold_deltas(&mut conn).unwrap();
-    assert!(moved as i64 <= deltas, "a fold moves the deltas there were ({moved} of {deltas})");
+    assert!(moved as i64 <= deltas, "a fold adds at most the deltas there were ({moved} of {deltas})");
     assert_eq!(case_rollup_deltas::table.count().get_result::<i64>(&mut conn).unwrap(), 0, "nothing left");
     for ((query, before), after) in asked.iter().zip(&from_rollups).zip(answers(server)) {
         assert_eq!(before, &after, "after the fold: {}", query.1);
