@@ -673,6 +673,13 @@ fn facts_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<Fac
 /// Rows of many cases: key and span → cases and amount.
 pub type Rollup = BTreeMap<(RowKey, Span), Counted>;
 
+/// Adds `(cases, amount)` to the row `row` of `into`.
+fn add_to(into: &mut Rollup, row: (RowKey, Span), (cases, amount): Counted) {
+    let counted = into.entry(row).or_insert((0, 0));
+    counted.0 += cases;
+    counted.1 += amount;
+}
+
 /// The level a span's row is kept at when counted at `level`.
 fn row_level(level: i32, span: &Span) -> i32 {
     if span.figure == figure::HANDLING_TIME {
@@ -686,16 +693,15 @@ fn fold(into: &mut Rollup, key: &CaseKey, spans: Spans, sign: i64) {
     for (level, projected) in projections(key) {
         for (span, (cases, amount)) in &spans {
             let row = Span { level: row_level(level, span), ..*span };
-            let counted = into.entry((projected.clone(), row)).or_insert((0, 0));
-            counted.0 += sign * cases;
-            counted.1 += sign * amount;
+            add_to(into, (projected.clone(), row), (sign * cases, sign * amount));
         }
     }
 }
 
 /// Brings the rows of the cases in `touched` up to date after new facts were recorded for
 /// them: each case's first new fact's sequence number, by case. Call inside the transaction
-/// that inserted the events, after their facts.
+/// that inserted the events, after their facts: it holds the event writers' lock, under which
+/// the deltas are written and folded.
 pub fn follow(conn: &mut DbConnection, touched: &HashMap<CaseId, i64>) -> QueryResult<()> {
     let Some(recorded) = recorded(conn)? else { return Ok(()) };
     let Some(rules) = registered(&recorded.fingerprint) else {
@@ -743,6 +749,10 @@ pub fn forget_case(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<()> 
     };
     let ids = [case_id.to_string()];
     let Some(key) = keys_kept(conn, &ids)?.remove(&case_id) else { return Ok(()) };
+    // Deltas are written under the event writers' lock, which the fold takes too (so neither
+    // waits on a row the other holds): an event's writer holds it already, a drill's removal
+    // comes before its event.
+    super::summaries::hold_event_writers(conn)?;
     let mut delta = Rollup::new();
     fold(&mut delta, &key, spans_of(&facts_of(conn, &ids)?, &rules), -1);
     apply(conn, Target::Deltas, &delta)?;
@@ -818,11 +828,6 @@ fn add_rows_sql(target: Target, source: &str) -> String {
 /// left at nothing are dropped; deltas left at nothing wait for the fold, which drops them.
 fn apply(conn: &mut DbConnection, target: Target, delta: &Rollup) -> QueryResult<()> {
     let rows: Vec<_> = delta.iter().collect();
-    if target == Target::Deltas {
-        // The fold deletes deltas under this lock: a writer that took it first (every event's
-        // does; a drill's removal may not have yet) never waits on a row the fold holds.
-        super::summaries::hold_event_writers(conn)?;
-    }
     if let DbConnection::Pg(pg) = conn {
         for chunk in rows.chunks(PG_ROWS_PER_UPSERT) {
             upsert_pg(pg, target, chunk)?;
@@ -876,21 +881,21 @@ pub fn fold_deltas(conn: &mut DbConnection) -> QueryResult<usize> {
     super::write_transaction(conn, |conn| {
         super::summaries::hold_event_writers(conn)?;
         // In key order, as every other writer of `case_rollups` adds its rows.
-        let nonzero = format!(
-            "SELECT {ROLLUP_COLUMNS}, cases, amount FROM {{}} WHERE cases <> 0 OR amount <> 0 ORDER BY {ROLLUP_COLUMNS}"
-        );
+        let nonzero = |table: &str| {
+            format!(
+                "SELECT {ROLLUP_COLUMNS}, cases, amount FROM {table} WHERE cases <> 0 OR amount <> 0 \
+                 ORDER BY {ROLLUP_COLUMNS}"
+            )
+        };
         let returning = format!(" RETURNING {ROLLUP_COLUMNS}, cases, amount");
         let added: Vec<StoredRow> = if matches!(conn, DbConnection::Pg(_)) {
             let sql = format!(
                 "WITH moved AS (DELETE FROM case_rollup_deltas RETURNING {ROLLUP_COLUMNS}, cases, amount) {}{returning}",
-                add_rows_sql(Target::Rollups, &nonzero.replace("{}", "moved"))
+                add_rows_sql(Target::Rollups, &nonzero("moved"))
             );
             diesel::sql_query(sql).load(conn)?
         } else {
-            let sql = format!(
-                "{}{returning}",
-                add_rows_sql(Target::Rollups, &nonzero.replace("{}", "case_rollup_deltas"))
-            );
+            let sql = format!("{}{returning}", add_rows_sql(Target::Rollups, &nonzero("case_rollup_deltas")));
             let added = diesel::sql_query(sql).load(conn)?;
             diesel::delete(case_rollup_deltas::table).execute(conn)?;
             added
@@ -1053,9 +1058,7 @@ impl SeedRollups {
             if level::base(row.1.level) == level::CASE {
                 own.insert(row, counted);
             } else {
-                let held = self.held.entry(row).or_insert((0, 0));
-                held.0 += counted.0;
-                held.1 += counted.1;
+                add_to(&mut self.held, row, counted);
             }
         }
         own.retain(|_, counted| *counted != (0, 0));
@@ -1178,10 +1181,8 @@ fn stored_rows(conn: &mut DbConnection, street: &str) -> QueryResult<Rollup> {
             sql
         };
         let rows: Vec<StoredRow> = diesel::sql_query(sql).bind::<Text, _>(street).load(conn)?;
-        for (row, (cases, amount)) in rows.into_iter().map(StoredRow::into_row) {
-            let counted = stored.entry(row).or_insert((0, 0));
-            counted.0 += cases;
-            counted.1 += amount;
+        for (row, counted) in rows.into_iter().map(StoredRow::into_row) {
+            add_to(&mut stored, row, counted);
         }
     }
     Ok(stored)
@@ -1250,10 +1251,8 @@ pub fn compare(conn: &mut DbConnection, rules: &RollupRules) -> StoreResult<Roll
         })?;
         let (city_rows, fresh): (Rollup, Rollup) =
             fresh.into_iter().partition(|((key, _), _)| key.street_code == ALL);
-        for (row, (cases, amount)) in city_rows {
-            let counted = whole_city.entry(row).or_insert((0, 0));
-            counted.0 += cases;
-            counted.1 += amount;
+        for (row, counted) in city_rows {
+            add_to(&mut whole_city, row, counted);
         }
         comparison.cases += cases;
         comparison.rows += fresh.len();
@@ -1465,17 +1464,14 @@ fn run_sum(
         for value in values {
             query = query.bind::<Text, _>(value.clone());
         }
-        let read: Vec<RollupSum> = query.load(conn)?;
-        for one in read {
-            match sums.entry((one.group.clone(), one.figure, one.bucket)) {
-                std::collections::btree_map::Entry::Vacant(slot) => {
-                    slot.insert(one);
-                }
-                std::collections::btree_map::Entry::Occupied(mut slot) => {
-                    slot.get_mut().cases += one.cases;
-                    slot.get_mut().amount += one.amount;
-                }
-            }
+        for one in query.load::<RollupSum>(conn)? {
+            let (cases, amount) = (one.cases, one.amount);
+            sums.entry((one.group.clone(), one.figure, one.bucket))
+                .and_modify(|sum| {
+                    sum.cases += cases;
+                    sum.amount += amount;
+                })
+                .or_insert(one);
         }
     }
     Ok(sums.into_values().collect())

@@ -323,14 +323,14 @@ fn summaries_equal_the_events_after_a_random_mix_of_every_action(backend: Backen
     assert_eq!(passed.status.code(), Some(0), "{}", String::from_utf8_lossy(&passed.stderr));
     assert!(String::from_utf8_lossy(&passed.stdout).contains("agree"));
     assert!(String::from_utf8_lossy(&passed.stdout).contains("the roll-ups agree with the facts"));
-    // The statistics of whole days, summed from the roll-ups kept with each step, agree with
-    // those counted from the facts, for the city and for the street.
     // A report a moment before, so the server's last fold (every ten seconds) left deltas for
     // the statistics to read and for the helper to fold.
     city.report(&citizen, "/api/v1/reports", 0, "E0101");
     let fresh = summaries::compare(&mut conn).unwrap();
     assert_eq!(fresh.differences, Vec::new());
     assert_eq!(fresh.reports, reports + 1);
+    // The statistics of whole days, summed from the roll-ups kept with each step, agree with
+    // those counted from the facts, for the city and for the street.
     let admin = city.server.admin_token();
     let callers = [admin.as_str(), city.dispatcher.as_str()];
     crate::stats_rollups::assert_rollups_match_facts(&city.server, &callers, &mut rng, 2, 30);
