@@ -1,8 +1,9 @@
 //! How the staff case list finds the cases whose text holds a search term, through the bigram
-//! index (migrations `case_search_grams`, `case_search_across_words`): SQLite's
-//! `case_search_grams` postings table, keyed by the search body's integer key, and PostgreSQL's
-//! GIN index over `case_search_grams(body)`. A body is indexed as if its whitespace were taken
-//! out, so a phrase's bigrams include the ones that join its words ("seeded manhole": "dm").
+//! index (migrations `case_search_grams`, `case_search_across_words`, `case_search_segments`):
+//! SQLite's FTS5 table `case_search_grams`, whose rowid is the search body's integer key and
+//! whose tokens are the body's bigrams in hex ([`sqlite_token`]), and PostgreSQL's GIN index
+//! over `case_search_grams(body)`. A body is indexed as if its whitespace were taken out, so a
+//! phrase's bigrams include the ones that join its words ("seeded manhole": "dm").
 //!
 //! The answer is always exactly what `body LIKE '%term%'` (ILIKE on PostgreSQL) gives; the
 //! index only decides which bodies are worth checking. A search takes one of two ways:
@@ -72,10 +73,23 @@ pub enum TextMatch {
 }
 
 /// On SQLite, the bigrams (after the rarest) whose postings a candidate must also hold before
-/// the LIKE reads its body: one. Each probe is a descent into the postings for every candidate
-/// that reached it; at a million cases a term whose rarest bigram is in 39,000 bodies took 26 ms
-/// with one probe and 32 ms with three, the first probe leaving a sixteenth of the candidates.
+/// the LIKE reads its body: one. FTS5 intersects their lists, stepping through the rarest and
+/// seeking in the others; with the b-tree postings before it, at a million cases, a term whose
+/// rarest bigram was in 39,000 bodies took 26 ms with one more bigram and 32 ms with three, the
+/// first leaving a sixteenth of the candidates.
 const SQLITE_GRAMS_PROBED: usize = 1;
+
+/// The FTS5 token of a bigram in SQLite's index (migration `case_search_segments`): the hex of
+/// its UTF-8 bytes, lower case, as the trigger writes it with `hex()`, double-quoted so FTS5's
+/// query syntax reads it as one string.
+fn sqlite_token(gram: &str) -> String {
+    let hex: String = gram.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// The token SQLite's index files a body under when it is too long to index (longer than the
+/// positions table): every search reads those bodies as candidates.
+const SQLITE_TOO_LONG: &str = "\"x\"";
 
 /// On PostgreSQL, how many of the rarest bigrams GIN intersects.
 const PG_GRAMS_INTERSECTED: usize = 4;
@@ -164,9 +178,9 @@ pub fn find(
             for gram in &grams {
                 let Count { n } = diesel::sql_query(
                     "SELECT count(*) AS n FROM (SELECT 1 FROM case_search_grams \
-                     WHERE gram = ? AND doc > ? LIMIT ?)",
+                     WHERE case_search_grams MATCH ? AND rowid > ? LIMIT ?)",
                 )
-                .bind::<Text, _>(gram)
+                .bind::<Text, _>(sqlite_token(gram))
                 .bind::<BigInt, _>(since)
                 .bind::<BigInt, _>(cap)
                 .get_result(c)?;
@@ -217,20 +231,17 @@ pub fn find(
     let hits: Vec<Hit> = match conn {
         DbConnection::Sqlite(c) => {
             let more = counted.len().saturating_sub(1).min(SQLITE_GRAMS_PROBED);
-            let also = " AND EXISTS (SELECT 1 FROM case_search_grams o WHERE o.gram = ? AND o.doc = g.doc)";
-            // The empty bigram files the bodies too long to index: always candidates.
-            let sql = format!(
-                "SELECT s.case_id FROM case_search s WHERE s.id IN (\
-                 SELECT g.doc FROM case_search_grams g WHERE g.gram = ?{} \
-                 UNION ALL SELECT doc FROM case_search_grams WHERE gram = '') \
+            let rarest: Vec<String> = counted[..=more].iter().map(|(_, gram)| sqlite_token(gram)).collect();
+            let matching = format!("({}) OR {SQLITE_TOO_LONG}", rarest.join(" AND "));
+            diesel::sql_query(
+                "SELECT s.case_id FROM case_search s WHERE s.id IN \
+                 (SELECT rowid FROM case_search_grams WHERE case_search_grams MATCH ?) \
                  AND s.body LIKE ? LIMIT ?",
-                also.repeat(more)
-            );
-            let mut query = diesel::sql_query(sql).into_boxed();
-            for (_, gram) in &counted[..=more] {
-                query = query.bind::<Text, _>(gram.clone());
-            }
-            query.bind::<Text, _>(pattern).bind::<BigInt, _>(tuning.max_candidates + 1).load(c)?
+            )
+            .bind::<Text, _>(matching)
+            .bind::<Text, _>(pattern)
+            .bind::<BigInt, _>(tuning.max_candidates + 1)
+            .load(c)?
         }
         DbConnection::Pg(c) => {
             // The rarest bigrams only: GIN intersects their posting lists, and a list of a
@@ -294,5 +305,13 @@ mod tests {
         assert_eq!(query_grams("井盖：破损"), vec!["井盖", "破损"], "punctuation beyond ASCII is left out");
         assert_eq!(query_grams("井盖 破损"), vec!["井盖", "盖破", "破损"]);
         assert_eq!(query_grams("aaaa"), vec!["aa"]);
+    }
+
+    #[test]
+    fn a_bigram_is_one_quoted_token_of_its_bytes_in_hex_as_sqlite_writes_it() {
+        assert_eq!(sqlite_token("pi"), "\"7069\"");
+        assert_eq!(sqlite_token("井盖"), "\"e4ba95e79b96\"");
+        assert_eq!(sqlite_token("l-"), "\"6c2d\"");
+        assert_eq!(sqlite_token("\"x"), "\"2278\"", "a quote is a byte like any other");
     }
 }

@@ -229,10 +229,24 @@ fn an_index_from_before_learns_the_bigrams_across_words(backend: Backend) {
         )
         .execute(&mut old)
         .unwrap();
+        // A body longer than the index reaches (on SQLite, its positions table), stored before
+        // the upgrade; another is stored after it, below.
+        diesel::sql_query(format!(
+            "INSERT INTO case_search (case_id, body) VALUES ('case-long', '{}')",
+            long_body("before")
+        ))
+        .execute(&mut old)
+        .unwrap();
     }
     let server =
         TestServer::start_with(backend, &[("DATABASE_URL", &database.url), ("GRIDLINE_JWT_SECRET", SECRET)]);
     let mut conn = server.db.get().unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO case_search (case_id, body) VALUES ('case-later', '{}')",
+        long_body("after")
+    ))
+    .execute(&mut conn)
+    .unwrap();
     // Thresholds that always read candidates: the answer then comes from the index alone.
     let candidates = SearchTuning {
         common_gram: i64::MAX,
@@ -248,6 +262,14 @@ fn an_index_from_before_learns_the_bigrams_across_words(backend: Backend) {
     assert_eq!(find("seeded report,"), TextMatch::Cases(vec!["case-a".to_owned()]));
     assert_eq!(find("report manhole"), TextMatch::Cases(vec![]), "every bigram there, the phrase is not");
     assert_eq!(find("manhole seeded"), TextMatch::Cases(vec![]), "a tab is not the space the term has");
+    // A long body is a candidate of every search, so its words past the index's end are found.
+    assert_eq!(find("before末尾"), TextMatch::Cases(vec!["case-long".to_owned()]), "stored before");
+    assert_eq!(find("after末尾"), TextMatch::Cases(vec!["case-later".to_owned()]), "stored after");
+}
+
+/// A body of 19,500 characters that ends with `word` and `末尾` (no quote in it).
+fn long_body(word: &str) -> String {
+    format!("GL-9 {} {word}末尾", "路面坑洼 pothole ".repeat(1_500))
 }
 
 /// PostgreSQL's just-in-time compilation is off on the server's connections: a walk's cost
