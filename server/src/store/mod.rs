@@ -68,7 +68,10 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 /// second commit checkpointed, and a hot page was written to the file again each time. At
 /// 10,000 (a WAL of about 40 MB) intake at saturation went from about 1,800 to 2,100
 /// reports/s on an empty city and from 1,430 to 1,710 on a million cases, with 10-20 % fewer
-/// bytes written per report (docs/benchmarks.md, "Intake against a million cases").
+/// bytes written per report (docs/benchmarks.md, "Intake against a million cases"). The
+/// postings have since moved into FTS5 segments, a few pages a commit; what a big file's
+/// checkpoints still copy is mostly the two indexes of random keys (idempotency key, tracking
+/// number). A checkpoint run beside the writer instead was tried and not kept (same document).
 const SQLITE_WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
 /// One connection to either database.
